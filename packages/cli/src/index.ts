@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerDbCommands } from './db-commands';
+import { createOutput } from './output';
+import { registerStartCommand } from './start-command';
+
+/** Builds the `helios` command line program. */
+export function createProgram(): Command {
+  const program = new Command('helios')
+    .description('Helios: self-hosted Google Workspace + Microsoft 365 administration portal')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerDbCommands(program, createOutput);
+  registerStartCommand(program, createOutput);
+  return program;
+}

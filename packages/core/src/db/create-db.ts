@@ -1,0 +1,114 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { HeliosError } from '../errors';
+import type { Database } from './database.generated';
+import { createEmbeddedDialect, type EmbeddedOptions } from './embedded';
+
+/** Connect to a PostgreSQL server by URL (`postgres://user@host:5432/db`). */
+export interface ConnectionStringOptions {
+  connectionString: string;
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+/** Use a `pg.Pool` you created; `db.destroy()` ends it. */
+export interface PoolOptions {
+  pool: pg.Pool;
+}
+
+/** The embedded default: PostgreSQL in-process (PGlite), on disk in `dataDir` or in memory. */
+export interface EmbeddedDbOptions {
+  embedded: EmbeddedOptions;
+}
+
+/** The three ways to reach a Helios database. */
+export type CreateDbOptions = ConnectionStringOptions | PoolOptions | EmbeddedDbOptions;
+
+/**
+ * Creates a typed Kysely handle on a Helios database: a PostgreSQL server by URL or pool, or the
+ * embedded default (PGlite with pgcrypto and uuid-ossp, through Kysely's own PostgresDialect).
+ * Nothing connects until the first query; call {@link checkConnection} to fail fast.
+ *
+ * @throws HeliosError `DB.BAD_URL` when the connection string is not a postgres URL.
+ * @example
+ * ```ts
+ * const db = createDb({ connectionString: process.env.DATABASE_URL! });
+ * const local = createDb({ embedded: { dataDir: '.helios/data' } });
+ * ```
+ */
+export function createDb(options: CreateDbOptions): Kysely<Database> {
+  if ('embedded' in options) {
+    return new Kysely<Database>({ dialect: createEmbeddedDialect(options.embedded) });
+  }
+  if ('pool' in options) {
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: options.pool }) });
+  }
+  assertPostgresUrl(options.connectionString);
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Throws `DB.BAD_URL` unless `url` is a postgres:// or postgresql:// URL. */
+export function assertPostgresUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HeliosError('INVALID_INPUT', 'DB.BAD_URL', `Not a database URL: "${redactUrl(url)}" (expected postgres://user@host:5432/database)`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new HeliosError('INVALID_INPUT', 'DB.BAD_URL', `Unsupported database URL scheme "${parsed.protocol}" (expected postgres:// or postgresql://)`);
+  }
+}
+
+/** The URL with any password replaced by `***`, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/**
+ * Runs `SELECT 1` and turns a connection failure into a HeliosError with a one-line cause.
+ *
+ * @throws HeliosError `DB.UNREACHABLE`, `DB.AUTH_FAILED`, `DB.NOT_FOUND`, `DB.PERMISSION_DENIED`
+ */
+export async function checkConnection(db: Kysely<Database>): Promise<void> {
+  try {
+    await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+  } catch (error) {
+    throw describeConnectionError(error);
+  }
+}
+
+/** Translates a driver error raised while connecting into a HeliosError (others pass through). */
+export function describeConnectionError(error: unknown): unknown {
+  if (error instanceof HeliosError) return error;
+  const e = error as { code?: string; message?: string; address?: string; port?: number; errors?: unknown[] };
+  const code = e?.code ?? (e?.errors?.[0] as { code?: string } | undefined)?.code;
+  const where = e?.address ? ` at ${e.address}${e.port ? `:${e.port}` : ''}` : '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server${where}: connection refused`, {
+        cause: error,
+        retryable: true,
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server: unknown host${e.message ? ` (${e.message})` : ''}`, {
+        cause: error,
+        retryable: true,
+      });
+    case 'ETIMEDOUT':
+      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server${where}: timed out`, { cause: error, retryable: true });
+    case '28P01':
+    case '28000':
+      return new HeliosError('UNAUTHENTICATED', 'DB.AUTH_FAILED', `The database refused the credentials: ${e.message}`, { cause: error });
+    case '3D000':
+      return new HeliosError('NOT_FOUND', 'DB.NOT_FOUND', `${e.message} (create it first, e.g. createdb)`, { cause: error });
+    case '42501':
+      return new HeliosError('FORBIDDEN', 'DB.PERMISSION_DENIED', `The database user lacks a permission: ${e.message}`, { cause: error });
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,2 @@
+export type { HeliosErrorKind, HeliosErrorOptions } from './helios-error';
+export { HeliosError, isHeliosError } from './helios-error';

@@ -1,0 +1,9 @@
+/**
+ * `@helios/testing`: real test databases for code built on @helios/core.
+ * @packageDocumentation
+ */
+
+export { prepareTestDatabases } from './prepare';
+export type { TestDatabaseConfig } from './shared';
+export type { CreateTestDatabaseOptions, TestDatabase } from './test-database';
+export { createTestDatabase } from './test-database';
