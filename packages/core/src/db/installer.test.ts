@@ -7,7 +7,7 @@ import { isHeliosError } from '../errors';
 import { createDb } from './create-db';
 import { generateDatabaseTypes } from './generate-types';
 import { adoptSchema, installSchema, schemaStatus, verifySchema } from './installer';
-import { type SchemaFacts, introspectSchema } from './introspect';
+import { introspectSchema, type SchemaFacts } from './introspect';
 import { diffSchemas } from './schema-diff';
 import { readExpectedSchema, readLiveManifest, schemaDir } from './schema-files';
 
@@ -44,7 +44,10 @@ describe('the installed schema', () => {
     const drifts = diffSchemas(await introspectSchema(t.db), liveManifest());
     const unexpected = drifts.filter((d) => {
       if (d.kind === 'missing_column') return !(d.object === 'organization_users' && d.detail === 'status');
-      if (d.kind === 'extra_column') return !['organization_users.user_status', 'organization_users.deleted_at', 'auth_accounts.refresh_token_expires_at'].includes(`${d.object}.${d.detail}`);
+      if (d.kind === 'extra_column')
+        return !['organization_users.user_status', 'organization_users.deleted_at', 'auth_accounts.refresh_token_expires_at'].includes(
+          `${d.object}.${d.detail}`,
+        );
       if (d.kind === 'extra_constraint') return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
       if (d.kind === 'extra_index') return !/^btree \(\w+\)$/.test(String(d.detail));
       return true;
@@ -62,7 +65,10 @@ describe('the installed schema', () => {
     expect(facts.functions).toHaveLength(18);
     expect(facts.triggers).toHaveLength(40);
     expect(facts.extensions).toEqual(expect.arrayContaining(['pgcrypto', 'uuid-ossp']));
-    const flags = await t.db.selectFrom('feature_flags').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const flags = await t.db
+      .selectFrom('feature_flags')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(flags.n)).toBe(48);
   });
 
@@ -119,7 +125,9 @@ describe('installSchema', () => {
 
   it('serializes concurrent installers: exactly one installs', async () => {
     const t = await fresh({ empty: true });
-    const handles: Kysely<any>[] = t.connectionString ? [createDb({ connectionString: t.connectionString }), createDb({ connectionString: t.connectionString })] : [t.db, t.db];
+    const handles: Kysely<any>[] = t.connectionString
+      ? [createDb({ connectionString: t.connectionString }), createDb({ connectionString: t.connectionString })]
+      : [t.db, t.db];
     try {
       const results = await Promise.all(handles.map((h) => installSchema(h)));
       expect(results.map((r) => r.action).sort()).toEqual(['already-installed', 'installed']);
@@ -202,7 +210,15 @@ describe('adoptSchema', () => {
       i++;
       await db
         .insertInto('organization_users')
-        .values({ organization_id: org.id, email: `u${i}@acme.test`, first_name: `U${i}`, last_name: 'Test', status, department_id: dept.id, role: i === 1 ? 'admin' : 'user' })
+        .values({
+          organization_id: org.id,
+          email: `u${i}@acme.test`,
+          first_name: `U${i}`,
+          last_name: 'Test',
+          status,
+          department_id: dept.id,
+          role: i === 1 ? 'admin' : 'user',
+        })
         .execute();
     }
     await db.insertInto('audit_logs').values({ organization_id: org.id, action: 'user.create', resource: 'user' }).execute();

@@ -104,7 +104,12 @@ describe('routines on an installation with one organization', () => {
         .values({ organization_id: orgId, key: next('touch'), value: 'a', updated_at: LONG_AGO })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const row = await db.updateTable('organization_settings').set({ value: 'b' }).where('id', '=', id).returning(['updated_at', now()]).executeTakeFirstOrThrow();
+      const row = await db
+        .updateTable('organization_settings')
+        .set({ value: 'b' })
+        .where('id', '=', id)
+        .returning(['updated_at', now()])
+        .executeTakeFirstOrThrow();
       expectTouched(row);
     });
 
@@ -115,7 +120,12 @@ describe('routines on an installation with one organization', () => {
         .values({ organization_id: orgId, name: 'Logos', path, updated_at: LONG_AGO })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const row = await db.updateTable('media_asset_folders').set({ name: 'Brand' }).where('id', '=', id).returning(['updated_at', now()]).executeTakeFirstOrThrow();
+      const row = await db
+        .updateTable('media_asset_folders')
+        .set({ name: 'Brand' })
+        .where('id', '=', id)
+        .returning(['updated_at', now()])
+        .executeTakeFirstOrThrow();
       expectTouched(row);
     });
 
@@ -125,7 +135,12 @@ describe('routines on an installation with one organization', () => {
         .values({ organization_id: orgId, title: 'Order laptop', assignee_type: 'it', updated_at: LONG_AGO })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const row = await db.updateTable('lifecycle_tasks').set({ title: 'Order a laptop' }).where('id', '=', id).returning(['updated_at', now()]).executeTakeFirstOrThrow();
+      const row = await db
+        .updateTable('lifecycle_tasks')
+        .set({ title: 'Order a laptop' })
+        .where('id', '=', id)
+        .returning(['updated_at', now()])
+        .executeTakeFirstOrThrow();
       expectTouched(row);
     });
 
@@ -136,7 +151,12 @@ describe('routines on an installation with one organization', () => {
         .returning('id')
         .executeTakeFirstOrThrow();
       expectTouched(
-        await db.updateTable('automation_rules').set({ description: 'changed' }).where('id', '=', rule.id).returning(['updated_at', now()]).executeTakeFirstOrThrow(),
+        await db
+          .updateTable('automation_rules')
+          .set({ description: 'changed' })
+          .where('id', '=', rule.id)
+          .returning(['updated_at', now()])
+          .executeTakeFirstOrThrow(),
       );
 
       const condition = await db
@@ -157,10 +177,22 @@ describe('routines on an installation with one organization', () => {
     it('update_user_requests_updated_at moves updated_at forward on UPDATE (user_requests)', async () => {
       const { id } = await db
         .insertInto('user_requests')
-        .values({ organization_id: orgId, request_type: 'onboard', email: `${next('req')}@acme.test`, first_name: 'Grace', last_name: 'Hopper', updated_at: LONG_AGO })
+        .values({
+          organization_id: orgId,
+          request_type: 'onboard',
+          email: `${next('req')}@acme.test`,
+          first_name: 'Grace',
+          last_name: 'Hopper',
+          updated_at: LONG_AGO,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const row = await db.updateTable('user_requests').set({ job_title: 'Engineer' }).where('id', '=', id).returning(['updated_at', now()]).executeTakeFirstOrThrow();
+      const row = await db
+        .updateTable('user_requests')
+        .set({ job_title: 'Engineer' })
+        .where('id', '=', id)
+        .returning(['updated_at', now()])
+        .executeTakeFirstOrThrow();
       expectTouched(row);
     });
 
@@ -180,7 +212,13 @@ describe('routines on an installation with one organization', () => {
     });
 
     it('exactly the 33 tables of the spec have a BEFORE UPDATE row trigger running one of the five touch functions', async () => {
-      const touchFunctions = ['update_updated_at', 'update_updated_at_column', 'update_lifecycle_tasks_updated_at', 'update_rules_updated_at', 'update_user_requests_updated_at'];
+      const touchFunctions = [
+        'update_updated_at',
+        'update_updated_at_column',
+        'update_lifecycle_tasks_updated_at',
+        'update_rules_updated_at',
+        'update_user_requests_updated_at',
+      ];
       const { rows } = await sql<{ table_name: string; trigger_name: string; function_name: string; tgtype: number }>`
         select c.relname as table_name, tg.tgname as trigger_name, p.proname as function_name, tg.tgtype::int as tgtype
           from pg_trigger tg
@@ -236,12 +274,10 @@ describe('routines on an installation with one organization', () => {
       expect(rows.find((r) => r.table_name === 'user_requests')?.function_name).toBe('update_user_requests_updated_at');
 
       // Every one of them touches a column that exists.
-      const withColumn = await db
-        .selectFrom('information_schema.columns' as never)
-        .select(sql<string>`table_name`.as('table_name'))
-        .where(sql<boolean>`table_schema = 'public' and column_name = 'updated_at' and table_name in (${sql.join(expectedTables)})`)
-        .execute();
-      expect(withColumn).toHaveLength(33);
+      const withColumn = await sql<{ table_name: string }>`
+        select table_name from information_schema.columns
+         where table_schema = 'public' and column_name = 'updated_at' and table_name in (${sql.join(expectedTables)})`.execute(db);
+      expect(withColumn.rows).toHaveLength(33);
     });
   });
 
@@ -278,8 +314,16 @@ describe('routines on an installation with one organization', () => {
         expect(await defaultsOf(table)).toEqual([plain]);
 
         // Saving the current default again, or editing a non-default, changes nothing.
-        await db.updateTable(table).set({ is_default: true, name: next('renamed') }).where('id', '=', plain).execute();
-        await db.updateTable(table).set({ name: next('renamed') }).where('id', '=', first).execute();
+        await db
+          .updateTable(table)
+          .set({ is_default: true, name: next('renamed') })
+          .where('id', '=', plain)
+          .execute();
+        await db
+          .updateTable(table)
+          .set({ name: next('renamed') })
+          .where('id', '=', first)
+          .execute();
         expect(await defaultsOf(table)).toEqual([plain]);
 
         // Clearing the flag leaves the organization without a default.
@@ -296,8 +340,17 @@ describe('routines on an installation with one organization', () => {
     it('generate_media_asset_token returns 22 base64url characters (128 bits), different on each call', async () => {
       const { rows } = await sql<{ token: string }>`select generate_media_asset_token() as token from generate_series(1, 50)`.execute(db);
       expect(rows).toHaveLength(50);
-      for (const { token } of rows) expect(token).toMatch(TOKEN);
+      for (const { token } of rows) {
+        expect(token).toMatch(TOKEN);
+        // The canonical unpadded base64url form of exactly 16 bytes.
+        const bytes = Buffer.from(token, 'base64url');
+        expect(bytes).toHaveLength(16);
+        expect(bytes.toString('base64url')).toBe(token);
+      }
       expect(new Set(rows.map((r) => r.token)).size).toBe(50);
+      // Random bytes, not the encoded text of a uuid (whose bytes are all ASCII hex digits and dashes).
+      const allBytes = rows.flatMap((r) => [...Buffer.from(r.token, 'base64url')]);
+      expect(allBytes.some((b) => b >= 0x80)).toBe(true);
     });
 
     it('a media asset inserted without an access_token gets a generated one', async () => {
@@ -324,7 +377,11 @@ describe('routines on an installation with one organization', () => {
     });
 
     it('a provided access_token is kept as given', async () => {
-      const row = await db.insertInto('media_assets').values({ ...asset(), access_token: 'my-own-token' }).returning('access_token').executeTakeFirstOrThrow();
+      const row = await db
+        .insertInto('media_assets')
+        .values({ ...asset(), access_token: 'my-own-token' })
+        .returning('access_token')
+        .executeTakeFirstOrThrow();
       expect(row.access_token).toBe('my-own-token');
     });
   });
@@ -577,12 +634,20 @@ describe('routines on an installation with one organization', () => {
       const r2 = await addRule([a]);
       expect(await usage(a, b, c)).toEqual([2, 1, 0]);
 
-      await db.updateTable('automation_rules').set({ references_conditions: [b, c] }).where('id', '=', r1).execute();
+      await db
+        .updateTable('automation_rules')
+        .set({ references_conditions: [b, c] })
+        .where('id', '=', r1)
+        .execute();
       expect(await usage(a, b, c)).toEqual([1, 1, 1]);
 
       // An update that leaves the references alone does not count again.
       await db.updateTable('automation_rules').set({ description: 'edited' }).where('id', '=', r1).execute();
-      await db.updateTable('automation_rules').set({ references_conditions: [b, c] }).where('id', '=', r1).execute();
+      await db
+        .updateTable('automation_rules')
+        .set({ references_conditions: [b, c] })
+        .where('id', '=', r1)
+        .execute();
       expect(await usage(a, b, c)).toEqual([1, 1, 1]);
 
       await db.updateTable('automation_rules').set({ references_conditions: [] }).where('id', '=', r2).execute();
@@ -623,7 +688,8 @@ describe('routines on an installation with one organization', () => {
       return row.id;
     }
     const setStatus = (taskId: string, status: string) => db.updateTable('lifecycle_tasks').set({ status }).where('id', '=', taskId).execute();
-    const request = (id: string) => db.selectFrom('user_requests').select(['status', 'tasks_total', 'tasks_completed']).where('id', '=', id).executeTakeFirstOrThrow();
+    const request = (id: string) =>
+      db.selectFrom('user_requests').select(['status', 'tasks_total', 'tasks_completed']).where('id', '=', id).executeTakeFirstOrThrow();
 
     it('tasks_total and tasks_completed follow task inserts and deletes', async () => {
       const req = await addRequest();
@@ -709,9 +775,10 @@ describe('routines on an installation with one organization', () => {
       expect(await request(from)).toEqual({ status: 'in_progress', tasks_total: 1, tasks_completed: 0 });
       expect(await request(to)).toEqual({ status: 'in_progress', tasks_total: 2, tasks_completed: 1 });
 
-      // Detaching a task from its request recomputes the request it left.
+      // Detaching a task from its request recomputes the request it left; a request that is under
+      // way stays in_progress when no task is done any more (only `completed` is ever taken back).
       await db.updateTable('lifecycle_tasks').set({ request_id: null }).where('id', '=', done).execute();
-      expect(await request(to)).toEqual({ status: 'pending', tasks_total: 1, tasks_completed: 0 });
+      expect(await request(to)).toEqual({ status: 'in_progress', tasks_total: 1, tasks_completed: 0 });
     });
 
     it('deleting a request deletes its tasks without error', async () => {
@@ -920,9 +987,18 @@ describe('with two organizations in the database', () => {
       [acme, 'acme'],
       [globex, 'globex'],
     ] as const) {
-      await db.insertInto('onboarding_templates').values({ organization_id: org, name: `${prefix}-on`, is_default: true }).execute();
-      await db.insertInto('offboarding_templates').values({ organization_id: org, name: `${prefix}-off`, is_default: true }).execute();
-      await db.insertInto('signature_templates').values({ organization_id: org, name: `${prefix}-sig`, html_content: '<p/>', is_default: true }).execute();
+      await db
+        .insertInto('onboarding_templates')
+        .values({ organization_id: org, name: `${prefix}-on`, is_default: true })
+        .execute();
+      await db
+        .insertInto('offboarding_templates')
+        .values({ organization_id: org, name: `${prefix}-off`, is_default: true })
+        .execute();
+      await db
+        .insertInto('signature_templates')
+        .values({ organization_id: org, name: `${prefix}-sig`, html_content: '<p/>', is_default: true })
+        .execute();
     }
     expect(await defaults()).toEqual([
       { organization_id: acme, name: 'acme-off' },
@@ -934,7 +1010,7 @@ describe('with two organizations in the database', () => {
     ]);
   });
 
-  it("a rule only counts the named conditions of its own organization", async () => {
+  it('a rule only counts the named conditions of its own organization', async () => {
     const db = t.db;
     const acmeCondition = await db
       .insertInto('named_conditions')
