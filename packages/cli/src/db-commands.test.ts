@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createDb } from '@helios/core/db';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 // These tests run the built `helios` command (npm test builds first), as a user would.
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -96,3 +96,34 @@ describe('helios db', () => {
     expect(down.stdout + down.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+// Roles and grants exist only on a PostgreSQL server; the embedded database has a single superuser.
+if ((inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres') {
+  describe('helios db as a user without the needed permissions', () => {
+    it('says which permission is missing in one line and exits 2, changing nothing', async () => {
+      const t = await createTestDatabase({ empty: true });
+      const role = `helios_limited_${process.pid}`;
+      const admin = createDb({ connectionString: t.connectionString! });
+      const cwd = mkdtempSync(join(tmpdir(), 'helios-cli-'));
+      try {
+        await sql`drop role if exists ${sql.id(role)}`.execute(admin);
+        await sql`create role ${sql.id(role)} login`.execute(admin);
+        const url = new URL(t.connectionString!);
+        url.username = role;
+        const run = await helios(['db', 'install', '--database-url', url.toString()], cwd);
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stderr).toMatch(/permission.*\[DB\.PERMISSION_DENIED\]/);
+        const tables = await sql<{ n: string }>`select count(*)::text as n from pg_tables where schemaname = 'public'`.execute(admin);
+        expect(tables.rows[0]!.n).toBe('0');
+      } finally {
+        await admin.destroy();
+        await t.destroy();
+        const cleanup = createDb({ connectionString: process.env.DATABASE_URL ?? t.connectionString! });
+        await sql`drop role if exists ${sql.id(role)}`.execute(cleanup).catch(() => {});
+        await cleanup.destroy();
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+  });
+}
