@@ -1,0 +1,144 @@
+/**
+ * PostgreSQL errors to HeliosError, in one place: by SQLSTATE, and for unique violations by
+ * constraint name. Messages never carry SQL text or parameter values (PostgreSQL's `detail`
+ * repeats the offending values, so it is never copied).
+ */
+import { HeliosError, isHeliosError } from '../errors';
+
+/** Domain codes of unique constraints (and unique indexes) by name; others become DB.UNIQUE_VIOLATION. */
+export const UNIQUE_CONSTRAINT_CODES: Readonly<Record<string, string>> = {
+  organization_users_email_key: 'USERS.EMAIL_TAKEN',
+  user_secondary_emails_user_id_email_key: 'USERS.SECONDARY_EMAIL_TAKEN',
+  user_initial_passwords_organization_id_user_email_key: 'USERS.INITIAL_PASSWORD_EXISTS',
+  departments_organization_id_name_key: 'DEPARTMENTS.NAME_TAKEN',
+  cost_centers_organization_id_code_key: 'COST_CENTERS.CODE_TAKEN',
+  job_titles_organization_id_title_key: 'JOB_TITLES.TITLE_TAKEN',
+  custom_labels_organization_id_canonical_name_key: 'CUSTOM_LABELS.NAME_TAKEN',
+  custom_field_definitions_organization_id_field_key_key: 'CUSTOM_FIELDS.KEY_TAKEN',
+  custom_field_values_definition_id_entity_id_key: 'CUSTOM_FIELDS.VALUE_EXISTS',
+  email_templates_organization_id_template_key_key: 'EMAIL_TEMPLATES.KEY_TAKEN',
+  feature_flags_feature_key_key: 'FEATURE_FLAGS.KEY_TAKEN',
+  organization_settings_organization_id_key_key: 'SETTINGS.KEY_TAKEN',
+  user_groups_organization_id_name_key: 'GROUPS.NAME_TAKEN',
+  user_group_memberships_user_id_group_id_key: 'GROUPS.ALREADY_MEMBER',
+  access_group_members_access_group_id_user_id_key: 'ACCESS_GROUPS.ALREADY_MEMBER',
+  access_groups_organization_id_platform_external_id_key: 'ACCESS_GROUPS.EXTERNAL_ID_TAKEN',
+  workspaces_organization_id_platform_external_id_key: 'WORKSPACES.EXTERNAL_ID_TAKEN',
+  workspace_members_workspace_id_user_id_key: 'WORKSPACES.ALREADY_MEMBER',
+  named_conditions_organization_id_name_key: 'AUTOMATION.CONDITION_NAME_TAKEN',
+  sso_providers_organization_id_provider_name_key: 'SSO.PROVIDER_EXISTS',
+  ai_config_organization_id_key: 'AI.CONFIG_EXISTS',
+  gw_credentials_organization_id_key: 'GOOGLE_WORKSPACE.CREDENTIALS_EXIST',
+  ms_credentials_organization_id_key: 'MICROSOFT_365.CREDENTIALS_EXIST',
+  smtp_settings_organization_id_key: 'SMTP.SETTINGS_EXIST',
+  available_modules_module_key_key: 'MODULES.KEY_TAKEN',
+  available_modules_slug_key: 'MODULES.SLUG_TAKEN',
+  modules_name_key: 'MODULES.NAME_TAKEN',
+  modules_slug_key: 'MODULES.SLUG_TAKEN',
+  organization_modules_organization_id_module_id_key: 'MODULES.ALREADY_ENABLED',
+  media_asset_folders_organization_id_path_key: 'MEDIA.FOLDER_EXISTS',
+  user_training_progress_user_id_content_id_key: 'TRAINING.ALREADY_ASSIGNED',
+  user_signature_status_user_id_key: 'SIGNATURES.STATUS_EXISTS',
+  signature_tracking_pixels_campaign_id_user_id_key: 'SIGNATURES.PIXEL_EXISTS',
+  idx_signature_templates_organization_id_partial: 'SIGNATURES.DEFAULT_TEMPLATE_EXISTS',
+  idx_onboarding_templates_organization_id_partial: 'LIFECYCLE.DEFAULT_TEMPLATE_EXISTS',
+  idx_offboarding_templates_organization_id_partial: 'LIFECYCLE.DEFAULT_TEMPLATE_EXISTS',
+};
+
+/** The fields of a PostgreSQL error that node-postgres and PGlite both expose. */
+interface PgErrorFields {
+  code: string;
+  message: string;
+  severity?: string;
+  detail?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/** True for an error raised by the server (a five-character SQLSTATE plus a severity). */
+function isPgError(error: unknown): error is PgErrorFields {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as Record<string, unknown>;
+  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
+}
+
+/** Only the facts that are identifiers (never values). */
+function facts(e: PgErrorFields, keys: ReadonlyArray<'table' | 'column' | 'constraint'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of keys) if (typeof e[key] === 'string' && e[key]) out[key] = e[key] as string;
+  return out;
+}
+
+const INVALID_VALUE_CODES = new Set(['22P02', '22007', '22008', '22003', '22001']);
+
+/**
+ * Translates an error thrown by a query into a HeliosError. HeliosErrors come back unchanged;
+ * errors that are not from PostgreSQL (or have no known meaning) become INTERNAL `DB.UNEXPECTED`
+ * with the original as `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await db.insertInto('organization_users').values(row).execute() } catch (e) { throw translatePgError(e) }
+ * ```
+ */
+export function translatePgError(error: unknown): unknown {
+  if (isHeliosError(error)) return error;
+  if (!isPgError(error)) {
+    return new HeliosError('INTERNAL', 'DB.UNEXPECTED', 'An unexpected error occurred while talking to the database.', { cause: error });
+  }
+  const cause = error;
+  const sqlstate = error.code;
+  switch (sqlstate) {
+    case '23505': {
+      const code = (error.constraint && UNIQUE_CONSTRAINT_CODES[error.constraint]) || 'DB.UNIQUE_VIOLATION';
+      return new HeliosError('CONFLICT', code, 'A row with the same unique value already exists.', {
+        details: facts(error, ['table', 'constraint']),
+        cause,
+      });
+    }
+    case '23001': // restrict_violation: ON DELETE RESTRICT
+    case '23503': {
+      // The referenced row is being removed (or its key changed) while others still point at it.
+      const stillReferenced = sqlstate === '23001' || /^update or delete on table/.test(error.message) || /still referenced/.test(error.detail ?? '');
+      if (stillReferenced) {
+        return new HeliosError('PRECONDITION_FAILED', 'DB.STILL_REFERENCED', 'The row is still referenced by other rows.', {
+          details: facts(error, ['table', 'constraint']),
+          cause,
+        });
+      }
+      return new HeliosError('INVALID_INPUT', 'DB.REFERENCE_NOT_FOUND', 'A referenced row does not exist.', {
+        details: facts(error, ['table', 'constraint']),
+        cause,
+      });
+    }
+    case '23502':
+      return new HeliosError('INVALID_INPUT', 'DB.MISSING_VALUE', `A required value is missing${error.column ? ` (${error.column})` : ''}.`, {
+        details: facts(error, ['table', 'column']),
+        cause,
+      });
+    case '23514':
+      return new HeliosError('INVALID_INPUT', 'DB.CHECK_FAILED', 'A value breaks a rule of the table.', {
+        details: facts(error, ['table', 'constraint']),
+        cause,
+      });
+    case '40001':
+    case '40P01':
+      return new HeliosError('CONFLICT', 'DB.SERIALIZATION_FAILURE', 'The transaction conflicted with another one; retry it.', {
+        details: { sqlstate },
+        cause,
+        retryable: true,
+      });
+    case '57014':
+      return new HeliosError('INTERNAL', 'DB.TIMEOUT', 'The database statement was cancelled (timeout).', { details: { sqlstate }, cause, retryable: true });
+    default:
+      // Class 22 is "data exception": a value PostgreSQL cannot take for its column.
+      if (INVALID_VALUE_CODES.has(sqlstate) || sqlstate.startsWith('22')) {
+        return new HeliosError('INVALID_INPUT', 'DB.INVALID_VALUE', 'A value has the wrong format or is out of range for its column.', {
+          details: { sqlstate, ...facts(error, ['table', 'column']) },
+          cause,
+        });
+      }
+      return new HeliosError('INTERNAL', 'DB.UNEXPECTED', `Unexpected database error (SQLSTATE ${sqlstate}).`, { details: { sqlstate }, cause });
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The one generic implementation behind every table repository. Table facts (primary key,
+ * organization scoping, columns, sortable columns) come from `table-metadata.generated.ts`;
+ * every identifier from a caller is checked against them before it reaches Kysely, and every
+ * database error goes through `translatePgError`.
+ */
+import { type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { Database, TableName } from '../db/database.generated';
+import { translatePgError } from '../db/pg-errors';
+import { HeliosError } from '../errors';
+import { decodeCursor, encodeCursor, isValidSortValue } from './cursor';
+import type { SortValueKind } from './generate-metadata';
+import { TABLE_METADATA } from './table-metadata.generated';
+import type { ListOptions, NewRow, Page, Row, RowId, RowPatch, TableRepository, WhereFilter } from './types';
+
+/** The metadata of one table, widened for the untyped inner code. */
+interface Meta {
+  primaryKey: string;
+  organizationScoped: boolean;
+  columns: readonly string[];
+  sortable: Readonly<Record<string, SortValueKind>>;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+const SORT_ALIAS = '__helios_sort';
+const KEY_ALIAS = '__helios_key';
+
+type AnyRow = Record<string, unknown>;
+type AnyDb = Kysely<any>;
+type AnyEb = ExpressionBuilder<any, any>;
+
+function invalidInput(code: string, message: string, details: Record<string, unknown>): HeliosError {
+  return new HeliosError('INVALID_INPUT', code, message, { details });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isScalar(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000');
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value === 'boolean' || typeof value === 'bigint') return true;
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+/** Runs a query, translating whatever it throws. */
+async function run<R>(query: () => Promise<R>): Promise<R> {
+  try {
+    return await query();
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}
+
+/**
+ * Builds the repository of one table.
+ *
+ * @param db - the database handle or a transaction
+ * @param table - the table
+ * @param organizationId - the installation's organization; rows of tables with `organization_id` are limited to it
+ */
+export function createTableRepository<T extends TableName>(db: Kysely<Database>, table: T, organizationId: string): TableRepository<T> {
+  const meta = TABLE_METADATA[table] as unknown as Meta;
+  const anyDb = db as unknown as AnyDb;
+  /** The table's name as a plain string, so that the untyped builder does not distribute over T. */
+  const from: string = table;
+  const columns = new Set<string>(meta.columns);
+  const pk = meta.primaryKey;
+  const keyKind = meta.sortable[pk] as SortValueKind;
+  const notFoundCode = `${table.toUpperCase()}.NOT_FOUND`;
+
+  const checkColumn = (name: unknown): string => {
+    if (typeof name !== 'string' || !columns.has(name)) {
+      throw invalidInput('REPOSITORY.UNKNOWN_COLUMN', `Unknown column for table ${table}.`, { table, column: String(name).slice(0, 100) });
+    }
+    return name;
+  };
+
+  const notFound = () => new HeliosError('NOT_FOUND', notFoundCode, `No such row in ${table}.`, { details: { table } });
+
+  /** A key that cannot exist (a malformed uuid) is treated as absent rather than sent to the server. */
+  const isPlausibleKey = (id: unknown): boolean =>
+    (typeof id === 'string' && isValidSortValue(keyKind, id)) || (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
+
+  const scoped = (eb: AnyEb) => (meta.organizationScoped ? eb('organization_id', '=', organizationId) : eb.lit(true));
+
+  const whereFilter = (eb: AnyEb, where: unknown) => {
+    if (where === undefined || where === null) return eb.lit(true);
+    if (!isPlainObject(where)) throw invalidInput('REPOSITORY.INVALID_FILTER', 'The filter must be an object of column values.', { table });
+    const conditions: Expression<SqlBool>[] = [eb.lit(true)];
+    for (const [key, value] of Object.entries(where)) {
+      const column = checkColumn(key);
+      if (value === undefined) continue;
+      if (value === null) conditions.push(eb(column, 'is', null));
+      else if (Array.isArray(value)) {
+        if (!value.every(isScalar)) throw invalidInput('REPOSITORY.INVALID_FILTER', 'A filter list may only hold plain values.', { table, column });
+        conditions.push(value.length === 0 ? eb.lit(false) : eb(column, 'in', value));
+      } else if (isScalar(value)) conditions.push(eb(column, '=', value));
+      else throw invalidInput('REPOSITORY.INVALID_FILTER', 'A filter value must be a plain value, a list or null.', { table, column });
+    }
+    return eb.and(conditions);
+  };
+
+  /** Checks the keys of insert/update values and the organization they name. */
+  const checkValues = (values: unknown): AnyRow => {
+    if (!isPlainObject(values)) throw invalidInput('REPOSITORY.INVALID_VALUES', 'The values must be an object of column values.', { table });
+    const row: AnyRow = {};
+    for (const [key, value] of Object.entries(values)) {
+      checkColumn(key);
+      if (value !== undefined) row[key] = value;
+    }
+    if (meta.organizationScoped && row.organization_id !== undefined && row.organization_id !== organizationId) {
+      throw new HeliosError('FORBIDDEN', 'REPOSITORY.WRONG_ORGANIZATION', `Rows of ${table} belong to this installation's organization.`, {
+        details: { table },
+      });
+    }
+    return row;
+  };
+
+  const prepareInsert = (values: unknown): AnyRow => {
+    const row = checkValues(values);
+    if (meta.organizationScoped) row.organization_id = organizationId;
+    return row;
+  };
+
+  const findById = async (id: RowId<T>): Promise<Row<T> | null> => {
+    if (!isPlausibleKey(id)) return null;
+    const row = await run(() =>
+      anyDb
+        .selectFrom(from)
+        .selectAll()
+        .where((eb) => eb.and([eb(pk, '=', id), scoped(eb)]))
+        .executeTakeFirst(),
+    );
+    return (row as Row<T> | undefined) ?? null;
+  };
+
+  const list = async (options: ListOptions<T> = {}): Promise<Page<Row<T>>> => {
+    if (!isPlainObject(options)) throw invalidInput('REPOSITORY.INVALID_LIST_OPTIONS', 'The list options must be an object.', { table });
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw invalidInput('REPOSITORY.INVALID_LIMIT', `The limit must be a whole number from 1 to ${MAX_LIMIT}.`, { table });
+    }
+    const direction = options.direction ?? 'asc';
+    if (direction !== 'asc' && direction !== 'desc') throw invalidInput('REPOSITORY.INVALID_SORT', 'The direction must be asc or desc.', { table });
+    const orderBy = options.orderBy === undefined ? pk : checkColumn(options.orderBy);
+    const sortKind = Object.hasOwn(meta.sortable, orderBy) ? meta.sortable[orderBy] : undefined;
+    if (!sortKind) throw invalidInput('REPOSITORY.INVALID_SORT', `Rows of ${table} cannot be sorted by this column.`, { table, column: orderBy });
+    const after = options.cursor === undefined || options.cursor === null ? null : decodeCursor(options.cursor, { orderBy, direction, sortKind, keyKind });
+    const where = options.where;
+
+    const op = direction === 'asc' ? '>' : '<';
+    let query = anyDb
+      .selectFrom(from)
+      .selectAll()
+      .select([sql<string | null>`${sql.ref(orderBy)}::text`.as(SORT_ALIAS), sql<string>`${sql.ref(pk)}::text`.as(KEY_ALIAS)])
+      .where((eb) => eb.and([scoped(eb), whereFilter(eb, where)])) as SelectQueryBuilder<any, any, AnyRow>;
+    if (after) {
+      query = query.where((eb) => {
+        if (orderBy === pk) return eb(pk, op, after.key);
+        if (after.value === null) return eb.and([eb(orderBy, 'is', null), eb(pk, op, after.key)]);
+        return eb.or([eb(orderBy, op, after.value), eb.and([eb(orderBy, '=', after.value), eb(pk, op, after.key)]), eb(orderBy, 'is', null)]);
+      });
+    }
+    if (orderBy !== pk) query = query.orderBy(sql`${sql.ref(orderBy)} ${sql.raw(direction)} nulls last`);
+    query = query.orderBy(pk, direction).limit(limit + 1);
+
+    const rows = await run(() => query.execute());
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor({ orderBy, direction, value: last[SORT_ALIAS] as string | null, key: last[KEY_ALIAS] as string }) : null;
+    const items = page.map((row) => {
+      const { [SORT_ALIAS]: _sort, [KEY_ALIAS]: _key, ...rest } = row;
+      return rest as Row<T>;
+    });
+    return { items, nextCursor };
+  };
+
+  return {
+    table,
+    findById,
+    async getById(id) {
+      const row = await findById(id);
+      if (!row) throw notFound();
+      return row;
+    },
+    list,
+    async count(where?: WhereFilter<T>) {
+      const row = await run(() =>
+        anyDb
+          .selectFrom(from)
+          .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+          .where((eb) => eb.and([scoped(eb), whereFilter(eb, where)]))
+          .executeTakeFirstOrThrow(),
+      );
+      return Number(row.count);
+    },
+    async insert(values: NewRow<T>) {
+      const row = prepareInsert(values);
+      return (await run(() => anyDb.insertInto(from).values(row).returningAll().executeTakeFirstOrThrow())) as Row<T>;
+    },
+    async insertMany(values: readonly NewRow<T>[]) {
+      if (!Array.isArray(values)) throw invalidInput('REPOSITORY.INVALID_VALUES', 'insertMany takes an array of rows.', { table });
+      if (values.length === 0) return [];
+      const rows = values.map(prepareInsert);
+      return (await run(() => anyDb.insertInto(from).values(rows).returningAll().execute())) as Row<T>[];
+    },
+    async update(id: RowId<T>, patch: RowPatch<T>) {
+      const changes = checkValues(patch);
+      if (!isPlausibleKey(id)) throw notFound();
+      if (Object.keys(changes).length === 0) {
+        const row = await findById(id);
+        if (!row) throw notFound();
+        return row;
+      }
+      const row = await run(() =>
+        anyDb
+          .updateTable(from)
+          .set(changes)
+          .where((eb) => eb.and([eb(pk, '=', id), scoped(eb)]))
+          .returningAll()
+          .executeTakeFirst(),
+      );
+      if (!row) throw notFound();
+      return row as Row<T>;
+    },
+    async delete(id: RowId<T>) {
+      if (!isPlausibleKey(id)) return false;
+      const result = await run(() =>
+        anyDb
+          .deleteFrom(from)
+          .where((eb) => eb.and([eb(pk, '=', id), scoped(eb)]))
+          .executeTakeFirst(),
+      );
+      return BigInt(result.numDeletedRows) > 0n;
+    },
+  };
+}
