@@ -284,14 +284,14 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
     const flagsBefore = Number((await sql<{ n: string }>`select count(*) as n from feature_flags`.execute(trx)).rows[0]!.n);
 
     options.onProgress?.({ step: 'rename status to user_status', done: 1, total: 5 });
+    const expected = readExpectedSchema();
     // Views are rebuilt from our definitions below; drop them first so no column change is blocked.
-    for (const view of Object.keys(readExpectedSchema().views)) {
+    for (const view of Object.keys(expected.views)) {
       await sql`drop view if exists ${sql.id(view)}`.execute(trx);
     }
     await sql`alter table organization_users rename column status to user_status`.execute(trx);
 
     options.onProgress?.({ step: 'add missing columns, checks and indexes', done: 2, total: 5 });
-    const expected = readExpectedSchema();
     const additions = diffSchemas(await introspectSchema(trx), expected);
     const result = { addedColumns: [] as string[], addedIndexes: [] as string[], addedConstraints: [] as string[] };
     for (const drift of additions) {

@@ -69,8 +69,9 @@ const ON_DELETE: Record<string, ConstraintFacts['on_delete']> = {
 };
 
 /**
- * Reads the facts of the `public` schema from the catalogs. The output is normalized so that
- * PostgreSQL 15 and the embedded PGlite (PostgreSQL 18) print the same schema the same way.
+ * Reads the facts of the `public` schema from the catalogs, as PostgreSQL prints them. PostgreSQL 15
+ * and the embedded PGlite (PostgreSQL 18) print this schema identically (a test installs and compares
+ * on both backends), so no normalization is needed.
  */
 export async function introspectSchema(db: Kysely<any>, schema = 'public'): Promise<SchemaFacts> {
   const [extensions, columns, constraints, indexes, functions, triggers] = await Promise.all([
@@ -149,7 +150,7 @@ export async function introspectSchema(db: Kysely<any>, schema = 'public'): Prom
       continue;
     }
     const table = (facts.tables[r.table_name] ??= { columns: [], constraints: [], indexes: [] });
-    table.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: normalizeExpression(r.default) });
+    table.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default });
   }
   for (const r of constraints.rows) {
     const table = facts.tables[r.table_name];
@@ -162,14 +163,14 @@ export async function introspectSchema(db: Kysely<any>, schema = 'public'): Prom
       references_table: kind === 'foreign_key' ? r.ref_table : null,
       references_columns: kind === 'foreign_key' ? r.ref_columns : null,
       on_delete: kind === 'foreign_key' ? (ON_DELETE[r.deltype] ?? null) : null,
-      definition: kind === 'check' ? normalizeExpression(r.definition) : null,
+      definition: kind === 'check' ? r.definition : null,
     });
   }
   for (const r of indexes.rows) {
     const table = facts.tables[r.table_name];
     if (!table) continue;
     const using = r.definition.indexOf(' USING ');
-    table.indexes.push({ name: r.name, unique: r.unique, definition: normalizeExpression(r.definition.slice(using + 7)) ?? '' });
+    table.indexes.push({ name: r.name, unique: r.unique, definition: r.definition.slice(using + 7) });
   }
   for (const r of functions.rows) {
     facts.functions.push(r.signature);
@@ -197,13 +198,4 @@ export function constraintKey(c: ConstraintFacts): string {
 
 function compareConstraints(a: ConstraintFacts, b: ConstraintFacts): number {
   return constraintKey(a).localeCompare(constraintKey(b));
-}
-
-/**
- * PostgreSQL 18 prints some expressions differently from 15; this maps both to one form.
- * (Kept deliberately small: each rule names the difference it absorbs.)
- */
-export function normalizeExpression(expression: string | null): string | null {
-  if (expression === null) return null;
-  return expression;
 }
