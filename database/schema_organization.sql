@@ -1685,10 +1685,16 @@ CREATE TABLE audit_logs (
   ip_address inet,
   user_agent text,
   created_at timestamp with time zone DEFAULT now(),
+  actor_type character varying(20),
+  actor_id character varying(255),
+  sequence bigint,
+  previous_hash character varying(64),
+  hash character varying(64),
   PRIMARY KEY (id)
 );
 
 CREATE INDEX idx_audit_logs_created_at ON audit_logs USING btree (created_at);
+CREATE UNIQUE INDEX idx_audit_logs_chain ON audit_logs USING btree (organization_id, sequence);
 CREATE INDEX idx_audit_logs_organization_id ON audit_logs USING btree (organization_id);
 CREATE INDEX idx_audit_logs_user_id ON audit_logs USING btree (user_id);
 

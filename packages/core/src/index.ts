@@ -5,8 +5,18 @@
  */
 export * from './db';
 export { translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
+export { inTransaction } from './db/transaction';
+export * from './domains/audit';
+export * from './domains/directory';
+export * from './domains/groups';
+export * from './domains/organizations';
+export * from './domains/people';
+export * from './domains/policy';
+export * from './domains/users';
 export type { HeliosErrorKind, HeliosErrorOptions } from './errors';
 export { HeliosError, isHeliosError } from './errors';
+export type { Helios, HeliosDatabaseOptions, HeliosOptions, HeliosScope, HeliosServices } from './helios';
+export { createHelios } from './helios';
 export type {
   ColumnName,
   ListOptions,
@@ -23,3 +33,14 @@ export type {
   WhereFilter,
 } from './repositories';
 export { createRepositories, DEFAULT_LIMIT, MAX_LIMIT } from './repositories';
+export type { ActivityEntry, AuditEntry, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
+export type { CamelCase, Camelize } from './shared/case';
+export { camelize, snakeize } from './shared/case';
+export type { Clock } from './shared/clock';
+export { fixedClock, systemClock } from './shared/clock';
+export type { LogFields, Logger } from './shared/logger';
+export { consoleLogger, silentLogger } from './shared/logger';
+export type { SecretBox } from './shared/secret-box';
+export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './shared/secret-box';
+export type { FieldIssue } from './shared/validation';
+export { parseInput } from './shared/validation';

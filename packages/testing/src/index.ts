@@ -7,3 +7,5 @@ export { prepareTestDatabases } from './prepare';
 export type { TestDatabaseConfig } from './shared';
 export type { CreateTestDatabaseOptions, TestDatabase } from './test-database';
 export { createTestDatabase } from './test-database';
+export type { CreateTestHeliosOptions, TestHelios } from './test-helios';
+export { createTestHelios, createTestUser } from './test-helios';

@@ -183,6 +183,11 @@ export interface AuditLogs {
   ip_address: string | null;
   user_agent: string | null;
   created_at: Generated<Timestamp | null>;
+  actor_type: string | null;
+  actor_id: string | null;
+  sequence: Int8 | null;
+  previous_hash: string | null;
+  hash: string | null;
 }
 
 export interface AuthAccounts {

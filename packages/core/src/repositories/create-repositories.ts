@@ -25,10 +25,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createRepositories(options: RepositoriesOptions): Repositories {
   const { db, organizationId } = options;
-  if (typeof organizationId !== 'string' || !UUID.test(organizationId)) {
+  if (typeof organizationId !== 'function' && (typeof organizationId !== 'string' || !UUID.test(organizationId))) {
     throw new HeliosError('INVALID_INPUT', 'REPOSITORY.INVALID_ORGANIZATION', 'The organization id must be a uuid.');
   }
+  // Each repository is built on first use, so a handle bound to one transaction costs nothing until used.
   const repos: Partial<Record<TableName, unknown>> = {};
-  for (const table of TABLE_NAMES) repos[table] = createTableRepository(db, table, organizationId);
+  const built = new Map<TableName, unknown>();
+  for (const table of TABLE_NAMES) {
+    Object.defineProperty(repos, table, {
+      enumerable: true,
+      get: () => {
+        let repo = built.get(table);
+        if (!repo) {
+          repo = createTableRepository(db, table, organizationId);
+          built.set(table, repo);
+        }
+        return repo;
+      },
+    });
+  }
   return Object.freeze(repos) as Repositories;
 }

@@ -62,8 +62,8 @@ export const TABLE_METADATA = {
   audit_logs: {
     primaryKey: 'id',
     organizationScoped: true,
-    columns: ['id', 'organization_id', 'user_id', 'action', 'resource', 'resource_id', 'details', 'ip_address', 'user_agent', 'created_at'],
-    sortable: { id: 'uuid', organization_id: 'uuid', user_id: 'uuid', created_at: 'timestamp' },
+    columns: ['id', 'organization_id', 'user_id', 'action', 'resource', 'resource_id', 'details', 'ip_address', 'user_agent', 'created_at', 'actor_type', 'actor_id', 'sequence', 'previous_hash', 'hash'],
+    sortable: { id: 'uuid', organization_id: 'uuid', user_id: 'uuid', created_at: 'timestamp', sequence: 'integer' },
   },
   auth_accounts: {
     primaryKey: 'id',

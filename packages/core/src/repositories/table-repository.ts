@@ -63,7 +63,8 @@ async function run<R>(query: () => Promise<R>): Promise<R> {
  * @param table - the table
  * @param organizationId - the installation's organization; rows of tables with `organization_id` are limited to it
  */
-export function createTableRepository<T extends TableName>(db: Kysely<Database>, table: T, organizationId: string): TableRepository<T> {
+export function createTableRepository<T extends TableName>(db: Kysely<Database>, table: T, organizationId: string | (() => string)): TableRepository<T> {
+  const org = typeof organizationId === 'function' ? organizationId : () => organizationId;
   const meta = TABLE_METADATA[table] as unknown as Meta;
   const anyDb = db as unknown as AnyDb;
   /** The table's name as a plain string, so that the untyped builder does not distribute over T. */
@@ -86,7 +87,7 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
   const isPlausibleKey = (id: unknown): boolean =>
     (typeof id === 'string' && isValidSortValue(keyKind, id)) || (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
 
-  const scoped = (eb: AnyEb) => (meta.organizationScoped ? eb('organization_id', '=', organizationId) : eb.lit(true));
+  const scoped = (eb: AnyEb) => (meta.organizationScoped ? eb('organization_id', '=', org()) : eb.lit(true));
 
   const whereFilter = (eb: AnyEb, where: unknown) => {
     if (where === undefined || where === null) return eb.lit(true);
@@ -113,7 +114,7 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
       checkColumn(key);
       if (value !== undefined) row[key] = value;
     }
-    if (meta.organizationScoped && row.organization_id !== undefined && row.organization_id !== organizationId) {
+    if (meta.organizationScoped && row.organization_id !== undefined && row.organization_id !== org()) {
       throw new HeliosError('FORBIDDEN', 'REPOSITORY.WRONG_ORGANIZATION', `Rows of ${table} belong to this installation's organization.`, {
         details: { table },
       });
@@ -123,7 +124,7 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
 
   const prepareInsert = (values: unknown): AnyRow => {
     const row = checkValues(values);
-    if (meta.organizationScoped) row.organization_id = organizationId;
+    if (meta.organizationScoped) row.organization_id = org();
     return row;
   };
 

@@ -80,5 +80,9 @@ export type Repositories = { readonly [T in TableName]: TableRepository<T> };
 /** What `createRepositories` needs: the db handle (or a transaction) and the installation's organization. */
 export interface RepositoriesOptions {
   db: Kysely<Database>;
-  organizationId: string;
+  /**
+   * The installation's organization id, or a function returning it (read when a query is built;
+   * `createHelios` passes one that throws `ORGANIZATIONS.NOT_SET_UP` before first-run setup).
+   */
+  organizationId: string | (() => string);
 }

@@ -1,0 +1,5 @@
+export * from './cost-centers.service';
+export * from './custom-fields.service';
+export * from './departments.service';
+export * from './job-titles.service';
+export * from './locations.service';

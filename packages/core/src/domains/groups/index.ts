@@ -1,0 +1,3 @@
+export * from './access-groups.service';
+export * from './user-groups.service';
+export * from './workspaces.service';

@@ -1,0 +1,2 @@
+export * from './organizations.schema';
+export * from './organizations.service';

@@ -1,0 +1,3 @@
+export * from './dashboard.service';
+export * from './people.service';
+export * from './profile.service';

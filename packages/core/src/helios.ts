@@ -1,0 +1,302 @@
+/**
+ * The composition root: `createHelios` connects (or takes a Kysely handle), checks the schema,
+ * and builds every repository and service once per scope. `helios.as(actor)` binds the caller,
+ * `helios.transaction(fn)` rebinds every service to one transaction.
+ */
+import type { Kysely } from 'kysely';
+import { checkConnection, createDb, type EmbeddedDbOptions } from './db/create-db';
+import type { Database } from './db/database.generated';
+import type { EmbeddedOptions } from './db/embedded';
+import { defaultEmbeddedDataDir } from './db/embedded';
+import { detectState, installSchema } from './db/installer';
+import { type AuditService, createAuditService } from './domains/audit/audit.service';
+import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
+import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
+import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
+import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
+import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
+import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
+import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
+import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
+import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
+import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
+import { createPeopleService, type PeopleService } from './domains/people/people.service';
+import { createProfileService, type ProfileService } from './domains/people/profile.service';
+import type { Actor } from './domains/policy/actor';
+import { createUsersService, type UsersService } from './domains/users/users.service';
+import { HeliosError } from './errors';
+import type { Repositories } from './repositories/types';
+import { createRuntime, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
+import { type Clock, systemClock } from './shared/clock';
+import { type Logger, silentLogger } from './shared/logger';
+import { createSecretBox, type SecretBox } from './shared/secret-box';
+
+/** Where the database is: exactly one of `db`, `databaseUrl` or `embedded`. */
+export type HeliosDatabaseOptions =
+  | { /** A Kysely handle you own (Helios never closes it). */ db: Kysely<Database>; databaseUrl?: never; embedded?: never }
+  | { /** A PostgreSQL URL; Helios opens and closes the pool. */ databaseUrl: string; db?: never; embedded?: never; poolSize?: number }
+  | {
+      /** The embedded database: `true` for `.helios/data`, or PGlite options (`{}` is in memory). */
+      embedded: true | EmbeddedOptions;
+      db?: never;
+      databaseUrl?: never;
+    };
+
+/** Options of `createHelios`. */
+export type HeliosOptions = HeliosDatabaseOptions & {
+  /** The source of time (default: the system clock). */
+  clock?: Clock;
+  /** Where the SDK logs (default: nowhere). */
+  logger?: Logger;
+  /** 32-byte key (hex or base64) for secrets at rest; without it, writing a secret fails with `SECRETS.NO_KEY`. */
+  encryptionKey?: string;
+  /** Earlier keys, to read secrets written before a rotation. */
+  previousEncryptionKeys?: readonly string[];
+  /** Install the schema when the database is empty (default true for `embedded`, false otherwise). */
+  install?: boolean;
+};
+
+/** Every domain service, bound to one db handle (or transaction) and one default actor. */
+export interface HeliosServices {
+  /** First-run setup, the organization, settings, modules, feature flags, labels, master data. */
+  readonly organizations: OrganizationsService;
+  /** Users: CRUD, state, managers, org chart, export. */
+  readonly users: UsersService;
+  /** Departments (a tree). */
+  readonly departments: DepartmentsService;
+  /** Locations (a tree). */
+  readonly locations: LocationsService;
+  /** Cost centers. */
+  readonly costCenters: CostCentersService;
+  /** Job titles. */
+  readonly jobTitles: JobTitlesService;
+  /** Custom field definitions and values. */
+  readonly customFields: CustomFieldsService;
+  /** Access groups and their members. */
+  readonly groups: GroupsService;
+  /** Legacy user groups and memberships. */
+  readonly userGroups: UserGroupsService;
+  /** Workspaces (teams) and their members. */
+  readonly workspaces: WorkspacesService;
+  /** The people directory, with field visibility applied. */
+  readonly people: PeopleService;
+  /** The self-service profile (`me`). */
+  readonly profile: ProfileService;
+  /** Dashboard widgets per user. */
+  readonly dashboard: DashboardService;
+  /** The audit trail and its verification. */
+  readonly audit: AuditService;
+}
+
+/** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
+export interface HeliosScope extends HeliosServices {
+  /** The db handle of this scope (the transaction inside `transaction`). */
+  readonly db: Kysely<Database>;
+  /** A typed repository per table, scoped to the organization (no policy: for trusted code). */
+  readonly repositories: Repositories;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The secret box, or null without an encryption key. */
+  readonly secretBox: SecretBox | null;
+  /** The actor calls default to in this scope. */
+  readonly actor: Actor | undefined;
+  /**
+   * The same services with `actor` as the default caller.
+   * @example
+   * ```ts
+   * const asAdmin = helios.as({ type: 'user', userId: adminId });
+   * await asAdmin.users.list({ status: 'active' });
+   * ```
+   */
+  as(actor: Actor): HeliosScope;
+  /** The same services recording `info` (IP address, user agent) in audit rows. */
+  withRequest(info: RequestInfo): HeliosScope;
+  /**
+   * Runs `fn` with every service bound to one transaction: it commits when `fn` resolves and rolls
+   * back when it throws. Inside a transaction it reuses it.
+   * @example
+   * ```ts
+   * await helios.as(admin).transaction(async (tx) => {
+   *   const dept = await tx.departments.create({ name: 'Research' });
+   *   await tx.users.create({ email: 'ada@example.com', firstName: 'Ada', lastName: 'L', departmentId: dept.id });
+   * });
+   * ```
+   */
+  transaction<R>(fn: (tx: HeliosScope) => Promise<R>): Promise<R>;
+  /** The organization's id, or null before first-run setup. */
+  organizationId(): Promise<string | null>;
+}
+
+/** The SDK instance. */
+export interface Helios extends HeliosScope {
+  /** Closes the database connections Helios opened (not a `db` you passed in). */
+  close(): Promise<void>;
+}
+
+interface ScopeConfig {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  secretBox: SecretBox | null;
+  organization: OrganizationHolder;
+  actor: Actor | undefined;
+  request: RequestInfo;
+}
+
+function buildScope(config: ScopeConfig): HeliosScope {
+  const rt: ServiceRuntime = createRuntime({
+    db: config.db,
+    clock: config.clock,
+    logger: config.logger,
+    secretBox: config.secretBox,
+    organization: config.organization,
+    defaultActor: config.actor,
+    request: config.request,
+  });
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(name: string, make: (rt: ServiceRuntime) => T): T => {
+    let service = cache.get(name) as T | undefined;
+    if (!service) {
+      service = make(rt);
+      cache.set(name, service);
+    }
+    return service;
+  };
+  const scope: HeliosScope = {
+    db: config.db,
+    repositories: rt.repositories,
+    clock: config.clock,
+    logger: config.logger,
+    secretBox: config.secretBox,
+    actor: config.actor,
+    get organizations() {
+      return lazy('organizations', createOrganizationsService);
+    },
+    get users() {
+      return lazy('users', createUsersService);
+    },
+    get departments() {
+      return lazy('departments', createDepartmentsService);
+    },
+    get locations() {
+      return lazy('locations', createLocationsService);
+    },
+    get costCenters() {
+      return lazy('costCenters', createCostCentersService);
+    },
+    get jobTitles() {
+      return lazy('jobTitles', createJobTitlesService);
+    },
+    get customFields() {
+      return lazy('customFields', createCustomFieldsService);
+    },
+    get groups() {
+      return lazy('groups', createGroupsService);
+    },
+    get userGroups() {
+      return lazy('userGroups', createUserGroupsService);
+    },
+    get workspaces() {
+      return lazy('workspaces', createWorkspacesService);
+    },
+    get people() {
+      return lazy('people', createPeopleService);
+    },
+    get profile() {
+      return lazy('profile', createProfileService);
+    },
+    get dashboard() {
+      return lazy('dashboard', createDashboardService);
+    },
+    get audit() {
+      return lazy('audit', createAuditService);
+    },
+    as: (actor) => buildScope({ ...config, actor }),
+    withRequest: (request) => buildScope({ ...config, request }),
+    transaction: (fn) => {
+      if (config.db.isTransaction) return fn(scope);
+      return config.db.transaction().execute((tx) => fn(buildScope({ ...config, db: tx })));
+    },
+    organizationId: () => rt.findOrganizationId(),
+  };
+  return scope;
+}
+
+/**
+ * Creates the SDK: connects to the database (or takes your Kysely handle), checks that the Helios
+ * schema is installed (installing it into an empty embedded database), and builds the services.
+ *
+ * @param options - the database (`db`, `databaseUrl` or `embedded`), and optionally `clock`, `logger`, `encryptionKey`
+ * @returns the Helios instance; call `close()` when done
+ * @throws HeliosError `DB.*` when the database cannot be reached; PRECONDITION_FAILED
+ *   `HELIOS.SCHEMA_NOT_INSTALLED` when the schema is missing (run `helios db install`)
+ * @example
+ * ```ts
+ * import { createHelios } from '@helios/core';
+ * const helios = await createHelios({ databaseUrl: process.env.DATABASE_URL! });
+ * const { organization, admin } = await helios.organizations.setup({
+ *   organizationName: 'Acme', organizationDomain: 'acme.test',
+ *   admin: { email: 'admin@acme.test', firstName: 'Ada', lastName: 'Admin' },
+ * });
+ * const asAdmin = helios.as({ type: 'user', userId: admin.id });
+ * await asAdmin.users.create({ email: 'bob@acme.test', firstName: 'Bob', lastName: 'Builder' });
+ * await helios.close();
+ * ```
+ */
+export async function createHelios(options: HeliosOptions): Promise<Helios> {
+  const given = [options.db, options.databaseUrl, options.embedded].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new HeliosError('INVALID_INPUT', 'HELIOS.BAD_OPTIONS', 'Pass exactly one of db, databaseUrl or embedded.');
+  }
+  let db: Kysely<Database>;
+  let owned = true;
+  if (options.db) {
+    db = options.db;
+    owned = false;
+  } else if (options.databaseUrl !== undefined) {
+    db = createDb({ connectionString: options.databaseUrl, ...(options.poolSize ? { max: options.poolSize } : {}) });
+  } else {
+    const embedded: EmbeddedDbOptions['embedded'] = options.embedded === true ? { dataDir: defaultEmbeddedDataDir() } : (options.embedded as EmbeddedOptions);
+    db = createDb({ embedded });
+  }
+  try {
+    await checkConnection(db);
+    const state = await detectState(db);
+    const install = options.install ?? options.embedded !== undefined;
+    if (state.state === 'empty' && install) await installSchema(db);
+    else if (state.state !== 'helios') {
+      throw new HeliosError(
+        'PRECONDITION_FAILED',
+        'HELIOS.SCHEMA_NOT_INSTALLED',
+        state.state === 'empty'
+          ? 'The database is empty: run `helios db install` (or pass install: true).'
+          : state.state === 'live'
+            ? 'This is a predecessor installation: run `helios db adopt` first.'
+            : `Not a Helios database: ${state.reason ?? 'unknown tables'}`,
+        { details: { state: state.state } },
+      );
+    }
+  } catch (error) {
+    if (owned) await db.destroy().catch(() => {});
+    throw error;
+  }
+  const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
+  const scope = buildScope({
+    db,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+    secretBox,
+    organization: { current: null },
+    actor: undefined,
+    request: {},
+  });
+  await scope.organizationId();
+  let closed = false;
+  return Object.assign(scope, {
+    close: async () => {
+      if (closed || !owned) return;
+      closed = true;
+      await db.destroy();
+    },
+  });
+}

@@ -1,0 +1,233 @@
+/**
+ * The service runtime: what every domain service is built from. It holds the db handle (or the
+ * transaction of `helios.transaction`), the clock, logger and secret box, the default actor bound by
+ * `helios.as(actor)`, and runs each operation: resolve the organization and the principal, open a
+ * transaction for writes, give the operation repositories, the policy and an audit writer bound to
+ * that transaction, and translate PostgreSQL errors.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './db/database.generated';
+import { translatePgError } from './db/pg-errors';
+import { inTransaction } from './db/transaction';
+import { appendAuditRow } from './domains/audit/audit.chain';
+import { redact } from './domains/audit/audit.summary';
+import type { Actor, CallOptions, Permission } from './domains/policy/actor';
+import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
+import { HeliosError, isHeliosError } from './errors';
+import { createRepositories } from './repositories/create-repositories';
+import type { Repositories } from './repositories/types';
+import type { Clock } from './shared/clock';
+import type { Logger } from './shared/logger';
+import type { SecretBox } from './shared/secret-box';
+
+/** One audit row to write: what was done to which resource, with a before/after summary. */
+export interface AuditEntry {
+  /** `<domain>.<verb>`, e.g. `users.create`, `departments.delete`. */
+  action: string;
+  /** The kind of resource, e.g. `user`, `department`. */
+  resource: string;
+  /** The resource's id (a uuid), when it has one. */
+  resourceId?: string | null;
+  /** Summary of the change (see `summarizeChange`); redacted again before it is stored. */
+  details?: Record<string, unknown>;
+}
+
+/** One user-visible activity entry (`activity_logs`). */
+export interface ActivityEntry {
+  /** The user the activity is about. */
+  userId?: string | null;
+  action: string;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  description?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** Request facts recorded with audit rows (set by the server per request). */
+export interface RequestInfo {
+  ipAddress?: string | null;
+  userAgent?: string | null;
+}
+
+/** What an operation works with. */
+export interface OperationScope {
+  /** The db handle: the transaction, for writes. */
+  db: Kysely<Database>;
+  /** Repositories on that handle. */
+  repos: Repositories;
+  organizationId: string;
+  principal: Principal;
+  policy: Policy;
+  /** The operation's time (from the clock). */
+  now: Date;
+  /** Throws FORBIDDEN unless the principal has `permission` (on `target`). */
+  authorize(permission: Permission, target?: PolicyTarget): Promise<void>;
+  /** Appends an audit row in the operation's transaction (writes only). */
+  audit(entry: AuditEntry): Promise<void>;
+  /** Records a user-visible activity in the operation's transaction. */
+  activity(entry: ActivityEntry): Promise<void>;
+}
+
+/** Holds the installation's organization id once known. */
+export interface OrganizationHolder {
+  current: string | null;
+}
+
+/** The shared parts every service is built from. */
+export interface ServiceRuntime {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Null when no encryption key was configured. */
+  readonly secretBox: SecretBox | null;
+  readonly defaultActor: Actor | undefined;
+  readonly request: RequestInfo;
+  /** Repositories bound to `db`, scoped to the organization. */
+  readonly repositories: Repositories;
+  /** The organization id, or null before setup. */
+  findOrganizationId(): Promise<string | null>;
+  /** The organization id; throws PRECONDITION_FAILED `ORGANIZATIONS.NOT_SET_UP` before setup. */
+  organizationId(): Promise<string>;
+  /** Records the organization created by setup. */
+  setOrganizationId(id: string): void;
+  /** Runs a read: no transaction is opened (one in progress is used). */
+  read<R>(options: CallOptions | undefined, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
+  /** Runs a write in one transaction, with its audit rows. */
+  write<R>(options: CallOptions | undefined, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
+  /** Runs `fn` in one transaction with an explicit principal (setup, system jobs). */
+  writeAs<R>(principal: Principal, organizationId: string, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
+}
+
+/** Options of `createRuntime`. */
+export interface RuntimeOptions {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  secretBox: SecretBox | null;
+  organization: OrganizationHolder;
+  defaultActor?: Actor;
+  request?: RequestInfo;
+}
+
+function notSetUp(): HeliosError {
+  return new HeliosError('PRECONDITION_FAILED', 'ORGANIZATIONS.NOT_SET_UP', 'Helios is not set up yet: run first-run setup (helios.organizations.setup).');
+}
+
+/** Builds a runtime on a db handle (the root pool or a transaction). */
+export function createRuntime(options: RuntimeOptions): ServiceRuntime {
+  const { db, clock, logger, secretBox, organization } = options;
+  const request = options.request ?? {};
+  const orgGetter = () => {
+    if (!organization.current) throw notSetUp();
+    return organization.current;
+  };
+  const findOrganizationId = async (): Promise<string | null> => {
+    if (organization.current) return organization.current;
+    const row = await db.selectFrom('organizations').select('id').orderBy('created_at', 'asc').limit(1).executeTakeFirst();
+    if (row) organization.current = row.id;
+    return row?.id ?? null;
+  };
+  const organizationId = async () => {
+    const id = await findOrganizationId();
+    if (!id) throw notSetUp();
+    return id;
+  };
+
+  const makeScope = (handle: Kysely<Database>, orgId: string, principal: Principal, writable: boolean): OperationScope => {
+    const policy = createPolicy(handle);
+    const now = clock.now();
+    return {
+      db: handle,
+      repos: handle === db ? runtime.repositories : createRepositories({ db: handle, organizationId: orgId }),
+      organizationId: orgId,
+      principal,
+      policy,
+      now,
+      authorize: (permission, target) => policy.authorize(principal, permission, target),
+      audit: async (entry) => {
+        if (!writable) throw new HeliosError('INTERNAL', 'AUDIT.READ_ONLY', 'Audit rows are written by write operations only.');
+        await appendAuditRow(handle, {
+          organizationId: orgId,
+          actorType: principal.auditType,
+          actorId: principal.auditId,
+          userId: principal.userId,
+          action: entry.action,
+          resource: entry.resource,
+          resourceId: entry.resourceId ?? null,
+          details: (redact(entry.details ?? {}) as Record<string, unknown>) ?? {},
+          ipAddress: request.ipAddress ?? null,
+          userAgent: request.userAgent ?? null,
+          createdAt: clock.now(),
+        });
+      },
+      activity: async (entry) => {
+        await handle
+          .insertInto('activity_logs')
+          .values({
+            organization_id: orgId,
+            user_id: entry.userId ?? principal.userId,
+            actor_id: principal.userId,
+            action: entry.action,
+            resource_type: entry.resourceType ?? null,
+            resource_id: entry.resourceId ?? null,
+            description: entry.description ?? null,
+            metadata: JSON.stringify(redact(entry.metadata ?? {})) as never,
+            ip_address: request.ipAddress ?? null,
+            user_agent: request.userAgent ?? null,
+            created_at: now,
+          })
+          .execute();
+      },
+    };
+  };
+
+  const translate = (error: unknown): never => {
+    if (isHeliosError(error)) throw error;
+    const translated = translatePgError(error);
+    if (isHeliosError(translated)) throw translated;
+    throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'An unexpected error occurred.', { cause: error });
+  };
+
+  const runtime: ServiceRuntime = {
+    db,
+    clock,
+    logger,
+    secretBox,
+    defaultActor: options.defaultActor,
+    request,
+    repositories: createRepositories({ db, organizationId: orgGetter }),
+    findOrganizationId,
+    organizationId,
+    setOrganizationId: (id) => {
+      organization.current = id;
+    },
+    async read(callOptions, fn) {
+      try {
+        const orgId = await organizationId();
+        const principal = await resolvePrincipal(db, orgId, callOptions?.actor ?? options.defaultActor);
+        return await fn(makeScope(db, orgId, principal, db.isTransaction));
+      } catch (error) {
+        return translate(error);
+      }
+    },
+    async write(callOptions, fn) {
+      try {
+        const orgId = await organizationId();
+        return await inTransaction(db, async (tx) => {
+          const principal = await resolvePrincipal(tx, orgId, callOptions?.actor ?? options.defaultActor);
+          return fn(makeScope(tx, orgId, principal, true));
+        });
+      } catch (error) {
+        return translate(error);
+      }
+    },
+    async writeAs(principal, orgId, fn) {
+      try {
+        return await inTransaction(db, (tx) => fn(makeScope(tx, orgId, principal, true)));
+      } catch (error) {
+        return translate(error);
+      }
+    },
+  };
+  return runtime;
+}
