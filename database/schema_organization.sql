@@ -100,6 +100,7 @@ CREATE TABLE organization_users (
   created_at timestamp with time zone DEFAULT now(),
   updated_at timestamp with time zone DEFAULT now(),
   deleted_at timestamp with time zone,
+  two_factor_backup_codes text,
   PRIMARY KEY (id),
   UNIQUE (email),
   CHECK (((role)::text = ANY (ARRAY[('admin'::character varying)::text, ('manager'::character varying)::text, ('user'::character varying)::text]))),
@@ -378,12 +379,17 @@ CREATE TABLE api_keys (
   created_by uuid,
   created_at timestamp with time zone DEFAULT now(),
   updated_at timestamp with time zone DEFAULT now(),
+  ip_allowlist text[],
+  revoked_at timestamp with time zone,
+  revoked_by uuid,
+  environment character varying(10),
   PRIMARY KEY (id)
 );
 
 CREATE INDEX idx_api_keys_is_active ON api_keys USING btree (is_active);
 CREATE INDEX idx_api_keys_organization_id ON api_keys USING btree (organization_id);
 CREATE INDEX idx_api_keys_key_prefix ON api_keys USING btree (key_prefix);
+CREATE UNIQUE INDEX idx_api_keys_key_hash ON api_keys USING btree (key_hash);
 
 CREATE TABLE api_key_usage_logs (
   id uuid DEFAULT gen_random_uuid() NOT NULL,

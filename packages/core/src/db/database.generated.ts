@@ -149,6 +149,10 @@ export interface ApiKeys {
   created_by: string | null;
   created_at: Generated<Timestamp | null>;
   updated_at: Generated<Timestamp | null>;
+  ip_allowlist: string[] | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  environment: string | null;
 }
 
 export interface Assets {
@@ -877,6 +881,7 @@ export interface OrganizationUsers {
   created_at: Generated<Timestamp | null>;
   updated_at: Generated<Timestamp | null>;
   deleted_at: Timestamp | null;
+  two_factor_backup_codes: string | null;
 }
 
 export interface Organizations {

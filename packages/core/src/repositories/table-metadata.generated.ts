@@ -50,8 +50,8 @@ export const TABLE_METADATA = {
   api_keys: {
     primaryKey: 'id',
     organizationScoped: true,
-    columns: ['id', 'organization_id', 'name', 'description', 'key_hash', 'key_prefix', 'scopes', 'is_active', 'expires_at', 'last_used_at', 'usage_count', 'rate_limit_per_minute', 'created_by', 'created_at', 'updated_at'],
-    sortable: { id: 'uuid', organization_id: 'uuid', name: 'text', key_prefix: 'text', is_active: 'boolean', created_at: 'timestamp', updated_at: 'timestamp' },
+    columns: ['id', 'organization_id', 'name', 'description', 'key_hash', 'key_prefix', 'scopes', 'is_active', 'expires_at', 'last_used_at', 'usage_count', 'rate_limit_per_minute', 'created_by', 'created_at', 'updated_at', 'ip_allowlist', 'revoked_at', 'revoked_by', 'environment'],
+    sortable: { id: 'uuid', organization_id: 'uuid', name: 'text', key_hash: 'text', key_prefix: 'text', is_active: 'boolean', created_at: 'timestamp', updated_at: 'timestamp' },
   },
   assets: {
     primaryKey: 'id',
@@ -302,7 +302,7 @@ export const TABLE_METADATA = {
   organization_users: {
     primaryKey: 'id',
     organizationScoped: true,
-    columns: ['id', 'organization_id', 'email', 'password_hash', 'first_name', 'last_name', 'role', 'department', 'is_active', 'email_verified', 'last_login', 'password_reset_token', 'password_reset_expires', 'email_verification_token', 'two_factor_enabled', 'two_factor_secret', 'job_title', 'organizational_unit', 'location', 'reporting_manager_id', 'employee_id', 'employee_type', 'cost_center', 'start_date', 'end_date', 'bio', 'mobile_phone', 'work_phone', 'work_phone_extension', 'timezone', 'preferred_language', 'google_workspace_id', 'microsoft_365_id', 'microsoft_365_upn', 'github_username', 'slack_user_id', 'jumpcloud_user_id', 'associate_id', 'google_workspace_sync_status', 'google_workspace_last_sync', 'microsoft_365_sync_status', 'microsoft_365_last_sync', 'custom_fields', 'preferences', 'avatar_url', 'photo_data', 'is_guest', 'guest_expires_at', 'guest_invited_by', 'guest_invited_at', 'user_type', 'user_status', 'department_id', 'location_id', 'cost_center_id', 'created_at', 'updated_at', 'deleted_at'],
+    columns: ['id', 'organization_id', 'email', 'password_hash', 'first_name', 'last_name', 'role', 'department', 'is_active', 'email_verified', 'last_login', 'password_reset_token', 'password_reset_expires', 'email_verification_token', 'two_factor_enabled', 'two_factor_secret', 'job_title', 'organizational_unit', 'location', 'reporting_manager_id', 'employee_id', 'employee_type', 'cost_center', 'start_date', 'end_date', 'bio', 'mobile_phone', 'work_phone', 'work_phone_extension', 'timezone', 'preferred_language', 'google_workspace_id', 'microsoft_365_id', 'microsoft_365_upn', 'github_username', 'slack_user_id', 'jumpcloud_user_id', 'associate_id', 'google_workspace_sync_status', 'google_workspace_last_sync', 'microsoft_365_sync_status', 'microsoft_365_last_sync', 'custom_fields', 'preferences', 'avatar_url', 'photo_data', 'is_guest', 'guest_expires_at', 'guest_invited_by', 'guest_invited_at', 'user_type', 'user_status', 'department_id', 'location_id', 'cost_center_id', 'created_at', 'updated_at', 'deleted_at', 'two_factor_backup_codes'],
     sortable: { id: 'uuid', organization_id: 'uuid', email: 'text', first_name: 'text', last_name: 'text', role: 'text', department: 'text', location: 'text', reporting_manager_id: 'uuid', employee_id: 'text', google_workspace_id: 'text', microsoft_365_id: 'text', is_guest: 'boolean', guest_expires_at: 'timestamp', guest_invited_by: 'uuid', department_id: 'uuid', location_id: 'uuid', cost_center_id: 'uuid', created_at: 'timestamp', updated_at: 'timestamp' },
   },
   organizations: {

@@ -38,7 +38,7 @@ export interface SystemActor {
 export type Actor = UserActor | ApiKeyActor | SystemActor;
 
 /** The domains permissions are granted on. */
-export const PERMISSION_DOMAINS = ['organization', 'users', 'directory', 'groups', 'people', 'audit'] as const;
+export const PERMISSION_DOMAINS = ['organization', 'users', 'directory', 'groups', 'people', 'audit', 'security'] as const;
 /** A domain permissions are granted on. */
 export type PermissionDomain = (typeof PERMISSION_DOMAINS)[number];
 

@@ -6,7 +6,8 @@
  * - Managers and users: organization settings, the directory (departments, locations...), groups
  *   and the people directory are readable by everyone and writable by admins; user records are
  *   readable and writable by the user themself and by their managers up the reporting line
- *   (services further limit which fields a non-admin may change); the audit trail is admin-only.
+ *   (services further limit which fields a non-admin may change); the audit trail and security
+ *   (API keys, security events, SSO, credentials) are admin-only.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
@@ -49,6 +50,8 @@ const ROLE_RULES: Record<Permission, RoleRule> = {
   'people:write': 'self-or-reports',
   'audit:read': 'admin',
   'audit:write': 'admin',
+  'security:read': 'admin',
+  'security:write': 'admin',
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
