@@ -10,6 +10,8 @@ import type { EmbeddedOptions } from './db/embedded';
 import { defaultEmbeddedDataDir } from './db/embedded';
 import { detectState, installSchema } from './db/installer';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
+import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
+import { createSecurityEventsService, type SecurityEventsService } from './domains/auth/security-events.service';
 import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
 import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
 import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
@@ -26,7 +28,7 @@ import type { Actor } from './domains/policy/actor';
 import { createUsersService, type UsersService } from './domains/users/users.service';
 import { HeliosError } from './errors';
 import type { Repositories } from './repositories/types';
-import { createRuntime, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
+import { createRuntime, type InstanceState, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
 import { type Clock, systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
 import { createSecretBox, type SecretBox } from './shared/secret-box';
@@ -86,6 +88,10 @@ export interface HeliosServices {
   readonly dashboard: DashboardService;
   /** The audit trail and its verification. */
   readonly audit: AuditService;
+  /** API keys: create (shown once), list, revoke, renew, authenticate. */
+  readonly apiKeys: ApiKeysService;
+  /** Security events (failed sign-ins, key misuse, role changes). */
+  readonly securityEvents: SecurityEventsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -141,6 +147,7 @@ interface ScopeConfig {
   organization: OrganizationHolder;
   actor: Actor | undefined;
   request: RequestInfo;
+  instance: InstanceState;
 }
 
 function buildScope(config: ScopeConfig): HeliosScope {
@@ -152,6 +159,7 @@ function buildScope(config: ScopeConfig): HeliosScope {
     organization: config.organization,
     defaultActor: config.actor,
     request: config.request,
+    instance: config.instance,
   });
   const cache = new Map<string, unknown>();
   const lazy = <T>(name: string, make: (rt: ServiceRuntime) => T): T => {
@@ -210,6 +218,12 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get audit() {
       return lazy('audit', createAuditService);
+    },
+    get apiKeys() {
+      return lazy('apiKeys', createApiKeysService);
+    },
+    get securityEvents() {
+      return lazy('securityEvents', createSecurityEventsService);
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
@@ -281,6 +295,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     throw error;
   }
   const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
+  const instance: InstanceState = { rootDb: db, singletons: new Map(), closers: [] };
   const scope = buildScope({
     db,
     clock: options.clock ?? systemClock,
@@ -289,14 +304,16 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     organization: { current: null },
     actor: undefined,
     request: {},
+    instance,
   });
   await scope.organizationId();
   let closed = false;
   return Object.assign(scope, {
     close: async () => {
-      if (closed || !owned) return;
+      if (closed) return;
       closed = true;
-      await db.destroy();
+      for (const close of instance.closers) await close().catch(() => {});
+      if (owned) await db.destroy();
     },
   });
 }

@@ -7,6 +7,7 @@ export * from './db';
 export { translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
 export { inTransaction } from './db/transaction';
 export * from './domains/audit';
+export * from './domains/auth';
 export * from './domains/directory';
 export * from './domains/groups';
 export * from './domains/organizations';
@@ -33,7 +34,7 @@ export type {
   WhereFilter,
 } from './repositories';
 export { createRepositories, DEFAULT_LIMIT, MAX_LIMIT } from './repositories';
-export type { ActivityEntry, AuditEntry, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
+export type { ActivityEntry, AuditEntry, InstanceState, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
 export type { CamelCase, Camelize } from './shared/case';
 export { camelize, snakeize } from './shared/case';
 export type { Clock } from './shared/clock';

@@ -73,9 +73,26 @@ export interface OrganizationHolder {
   current: string | null;
 }
 
+/** State shared by every scope of one Helios instance (background batchers and the like). */
+export interface InstanceState {
+  /** The root db handle (never a transaction): for background work after commit. */
+  readonly rootDb: Kysely<Database>;
+  /** Objects created once per instance, by key. */
+  readonly singletons: Map<string, unknown>;
+  /** Run by `helios.close()`, in order, before the database is closed. */
+  readonly closers: Array<() => Promise<void>>;
+}
+
 /** The shared parts every service is built from. */
 export interface ServiceRuntime {
   readonly db: Kysely<Database>;
+  /** Per-instance state shared by all scopes. */
+  readonly instance: InstanceState;
+  /**
+   * The one object of this kind for the Helios instance, created on first use; `close` (if any)
+   * runs when the instance closes.
+   */
+  singleton<T extends { close?: () => Promise<void> }>(key: string, make: (rootDb: Kysely<Database>) => T): T;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Null when no encryption key was configured. */
@@ -107,6 +124,7 @@ export interface RuntimeOptions {
   organization: OrganizationHolder;
   defaultActor?: Actor;
   request?: RequestInfo;
+  instance: InstanceState;
 }
 
 function notSetUp(): HeliosError {
@@ -190,6 +208,17 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
 
   const runtime: ServiceRuntime = {
     db,
+    instance: options.instance,
+    singleton(key, make) {
+      let value = options.instance.singletons.get(key) as ReturnType<typeof make> | undefined;
+      if (!value) {
+        value = make(options.instance.rootDb);
+        options.instance.singletons.set(key, value);
+        const created = value;
+        if (typeof created.close === 'function') options.instance.closers.push(() => created.close!());
+      }
+      return value;
+    },
     clock,
     logger,
     secretBox,

@@ -1,0 +1,2 @@
+export * from './api-keys.service';
+export * from './security-events.service';
