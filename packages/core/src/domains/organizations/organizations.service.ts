@@ -11,6 +11,7 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
+import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import { appendAuditRow } from '../audit/audit.chain';
 import { summarizeChange } from '../audit/audit.summary';
@@ -209,7 +210,7 @@ function toSetting(row: Row<'organization_settings'>): Setting {
   return { key: row.key, value: sensitive ? null : row.value, sensitive, configured: row.value !== null, updatedAt: row.updated_at };
 }
 
-const settingContext = (key: string) => `organization_settings:${key}`;
+const settingContext = (key: string) => secretContext('organization_settings', 'value', key);
 
 /** Builds the organizations service. */
 export function createOrganizationsService(rt: ServiceRuntime): OrganizationsService {
