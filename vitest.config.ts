@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@helios\/core\/db$/, replacement: src('./packages/core/src/db.ts') },
+      { find: /^@helios\/core\/auth$/, replacement: src('./packages/core/src/auth.ts') },
       { find: /^@helios\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@helios\/testing$/, replacement: src('./packages/testing/src/index.ts') },
     ],

@@ -11,6 +11,7 @@ import { defaultEmbeddedDataDir } from './db/embedded';
 import { detectState, installSchema } from './db/installer';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
 import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
+import { type CredentialsService, createCredentialsService } from './domains/auth/credentials.service';
 import { createSecurityEventsService, type SecurityEventsService } from './domains/auth/security-events.service';
 import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
 import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
@@ -92,6 +93,8 @@ export interface HeliosServices {
   readonly apiKeys: ApiKeysService;
   /** Security events (failed sign-ins, key misuse, role changes). */
   readonly securityEvents: SecurityEventsService;
+  /** Passwords (the one credential store) and sessions. */
+  readonly credentials: CredentialsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -224,6 +227,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get securityEvents() {
       return lazy('securityEvents', createSecurityEventsService);
+    },
+    get credentials() {
+      return lazy('credentials', createCredentialsService);
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

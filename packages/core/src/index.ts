@@ -8,6 +8,8 @@ export { translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
 export { inTransaction } from './db/transaction';
 export * from './domains/audit';
 export * from './domains/auth';
+export type { CredentialsService, SessionInfo } from './domains/auth/credentials.service';
+export { PASSWORD_LENGTH, passwordSchema } from './domains/auth/credentials.service';
 export * from './domains/directory';
 export * from './domains/groups';
 export * from './domains/organizations';

@@ -29,6 +29,8 @@ export const setupSchema = z
         email: emailSchema,
         firstName: personName,
         lastName: personName,
+        /** The admin's password (12..128 characters); without it, set one later through an invitation or an admin reset. */
+        password: z.string().min(12, 'At least 12 characters').max(128, 'At most 128 characters').optional(),
       })
       .strict(),
   })

@@ -14,6 +14,7 @@ import { type Camelize, camelize } from '../../shared/case';
 import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import { appendAuditRow } from '../audit/audit.chain';
+import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
 import type { Principal } from '../policy/policy';
@@ -120,7 +121,8 @@ export interface OrganizationsService {
   setupStatus(): Promise<SetupStatus>;
   /**
    * First-run setup: creates the single organization and its first admin in one transaction
-   * (no actor required; audited as the system). The admin's password is set through the auth module.
+   * (no actor required; audited as the system). With `admin.password` the admin can sign in at once
+   * (the password goes to the credential store, `auth_accounts`).
    * @throws HeliosError CONFLICT `ORGANIZATIONS.ALREADY_SET_UP` when an organization exists;
    *   INVALID_INPUT `VALIDATION.FAILED`
    * @example
@@ -308,6 +310,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
 
     async setup(input) {
       const data = parseInput(setupSchema, input);
+      const passwordHash = data.admin.password ? await hashUserPassword(data.admin.password) : null;
       const result = await rt.writeAs(SETUP_PRINCIPAL, '00000000-0000-0000-0000-000000000000', async (s) => {
         await sql`select pg_advisory_xact_lock(hashtext('helios:setup'))`.execute(s.db);
         const existing = await s.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
@@ -334,6 +337,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
           })
           .returning(['id', 'email', 'first_name', 'last_name'])
           .executeTakeFirstOrThrow();
+        if (passwordHash) await storePasswordHash(s.db, admin.id, passwordHash, s.now);
         for (const module of CORE_MODULES) {
           await s.db
             .insertInto('modules')
@@ -358,7 +362,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
           action: 'users.create',
           resource: 'user',
           resourceId: admin.id,
-          details: summarizeChange(null, { email: admin.email, role: 'admin', user_status: 'active' }),
+          details: { ...summarizeChange(null, { email: admin.email, role: 'admin', user_status: 'active' }), passwordSet: passwordHash !== null },
         });
         return {
           organization: camelize(organization),

@@ -1,0 +1,6 @@
+/**
+ * `@helios/core/auth`: sign-in for the portal, better-auth configured on the Helios tables.
+ * @packageDocumentation
+ */
+export type { HeliosAuth, HeliosAuthOptions } from './domains/auth/better-auth';
+export { createHeliosAuth, DISABLED_AUTH_PATHS } from './domains/auth/better-auth';

@@ -1,0 +1,219 @@
+/**
+ * better-auth configured on the Helios tables: users are `organization_users`, sessions
+ * `auth_sessions`, accounts `auth_accounts` (the one credential store), verifications
+ * `auth_verifications`. Open sign-up is off (users come from setup, admins, invitations or sync);
+ * endpoints that would change a user behind the SDK's policy (update-user, change-email,
+ * delete-user...) are disabled; suspended, blocked and deleted users cannot sign in.
+ */
+import { randomUUID } from 'node:crypto';
+import { betterAuth } from 'better-auth';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
+import { sql } from 'kysely';
+import { HeliosError } from '../../errors';
+import type { HeliosScope } from '../../helios';
+import type { UserActor } from '../policy/actor';
+import { recordAuthSecurityEvent } from './auth-events';
+
+/** Options of `createHeliosAuth`. */
+export interface HeliosAuthOptions {
+  /** Signs cookies and tokens: `BETTER_AUTH_SECRET`, at least 32 characters. */
+  secret: string;
+  /** The portal's public URL (`HELIOS_PUBLIC_URL`), e.g. `https://portal.acme.com`. */
+  baseURL: string;
+  /** Where the auth routes are mounted (default `/api/auth`). */
+  basePath?: string;
+  /** Origins allowed to call the auth routes (besides baseURL). */
+  trustedOrigins?: string[];
+  /** Session lifetime in seconds (default 8 hours) and how often it is extended (default 15 minutes). */
+  session?: { expiresIn?: number; updateAge?: number };
+  /** Secure cookies (default: when baseURL is https). */
+  secureCookies?: boolean;
+  /** Sign-in attempts per IP per minute on `/sign-in/*` (default 10). */
+  signInRateLimitPerMinute?: number;
+  /** Sends password-reset links (default: none, so reset requests are accepted but nothing is sent). */
+  sendResetPassword?: (data: { email: string; url: string; token: string }) => Promise<void>;
+}
+
+/** The auth instance: the better-auth handler and helpers the server uses. */
+export interface HeliosAuth {
+  /** better-auth itself (its `api` and `handler`). */
+  readonly betterAuth: ReturnType<typeof betterAuth>;
+  /** Handles a request to the auth routes (mount at `basePath/*`). */
+  handler(request: Request): Promise<Response>;
+  /** The user actor of the session in these headers (cookie), or null. */
+  actorFromHeaders(headers: Headers): Promise<(UserActor & { sessionId: string }) | null>;
+}
+
+/** Paths of better-auth that are off: sign-up and changes that must go through the SDK's policy. */
+export const DISABLED_AUTH_PATHS = [
+  '/sign-up/email',
+  '/update-user',
+  '/change-email',
+  '/delete-user',
+  '/set-password',
+  '/change-password',
+  '/link-social',
+  '/unlink-account',
+] as const;
+
+/**
+ * Configures better-auth for a Helios instance.
+ *
+ * @throws HeliosError INVALID_INPUT `AUTH.BAD_OPTIONS` when the secret is short or the URL invalid
+ * @example
+ * ```ts
+ * const auth = createHeliosAuth(helios, { secret: process.env.BETTER_AUTH_SECRET!, baseURL: 'http://localhost:3000' });
+ * app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
+ * ```
+ */
+export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions): HeliosAuth {
+  if (typeof options.secret !== 'string' || options.secret.length < 32) {
+    throw new HeliosError('INVALID_INPUT', 'AUTH.BAD_OPTIONS', 'The auth secret (BETTER_AUTH_SECRET) must be at least 32 characters.');
+  }
+  let base: URL;
+  try {
+    base = new URL(options.baseURL);
+  } catch {
+    throw new HeliosError('INVALID_INPUT', 'AUTH.BAD_OPTIONS', 'baseURL (HELIOS_PUBLIC_URL) must be an absolute URL.');
+  }
+  const db = helios.db;
+  const signInLimit = options.signInRateLimitPerMinute ?? 10;
+
+  const auth = betterAuth({
+    appName: 'Helios',
+    secret: options.secret,
+    baseURL: base.origin,
+    basePath: options.basePath ?? '/api/auth',
+    trustedOrigins: options.trustedOrigins ?? [],
+    database: { db: db.withoutPlugins(), type: 'postgres' },
+    telemetry: { enabled: false },
+    disabledPaths: [...DISABLED_AUTH_PATHS],
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: 12,
+      maxPasswordLength: 128,
+      autoSignIn: false,
+      revokeSessionsOnPasswordReset: true,
+      ...(options.sendResetPassword
+        ? { sendResetPassword: async ({ user, url, token }) => options.sendResetPassword!({ email: user.email, url, token }) }
+        : {}),
+    },
+    user: {
+      modelName: 'organization_users',
+      fields: { name: 'first_name', emailVerified: 'email_verified', image: 'avatar_url', createdAt: 'created_at', updatedAt: 'updated_at' },
+      additionalFields: {
+        lastName: { type: 'string', fieldName: 'last_name', required: false, input: false },
+        organizationId: { type: 'string', fieldName: 'organization_id', required: false, input: false },
+        role: { type: 'string', fieldName: 'role', required: false, input: false },
+        userStatus: { type: 'string', fieldName: 'user_status', required: false, input: false },
+      },
+    },
+    session: {
+      modelName: 'auth_sessions',
+      expiresIn: options.session?.expiresIn ?? 8 * 3600,
+      updateAge: options.session?.updateAge ?? 15 * 60,
+      fields: {
+        userId: 'user_id',
+        expiresAt: 'expires_at',
+        ipAddress: 'ip_address',
+        userAgent: 'user_agent',
+        createdAt: 'created_at',
+        updatedAt: 'updated_at',
+      },
+    },
+    account: {
+      modelName: 'auth_accounts',
+      fields: {
+        userId: 'user_id',
+        accountId: 'account_id',
+        providerId: 'provider_id',
+        accessToken: 'access_token',
+        refreshToken: 'refresh_token',
+        accessTokenExpiresAt: 'access_token_expires_at',
+        refreshTokenExpiresAt: 'refresh_token_expires_at',
+        idToken: 'id_token',
+        createdAt: 'created_at',
+        updatedAt: 'updated_at',
+      },
+    },
+    verification: {
+      modelName: 'auth_verifications',
+      fields: { expiresAt: 'expires_at', createdAt: 'created_at', updatedAt: 'updated_at' },
+    },
+    advanced: {
+      cookiePrefix: 'helios',
+      useSecureCookies: options.secureCookies ?? base.protocol === 'https:',
+      database: { generateId: () => randomUUID() },
+    },
+    rateLimit: {
+      enabled: true,
+      storage: 'memory',
+      window: 60,
+      max: 300,
+      customRules: { '/sign-in/*': { window: 60, max: signInLimit }, '/request-password-reset': { window: 60, max: 5 } },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          before: async (session) => {
+            const user = await db
+              .selectFrom('organization_users')
+              .select(['id', 'organization_id', 'user_status', 'deleted_at'])
+              .where('id', '=', session.userId as string)
+              .executeTakeFirst();
+            if (!user || user.user_status !== 'active' || user.deleted_at !== null) {
+              if (user) {
+                await recordAuthSecurityEvent(db, user.organization_id, {
+                  userId: user.id,
+                  eventType: 'sign_in_refused',
+                  severity: 'warning',
+                  description: `Sign-in refused: the account is ${user.deleted_at ? 'deleted' : user.user_status}`,
+                  ipAddress: (session.ipAddress as string | undefined) ?? null,
+                  userAgent: (session.userAgent as string | undefined) ?? null,
+                });
+              }
+              throw new APIError('FORBIDDEN', { message: 'This account cannot sign in.', code: 'ACCOUNT_INACTIVE' });
+            }
+          },
+          after: async (session) => {
+            await db
+              .updateTable('organization_users')
+              .set({ last_login: sql<Date>`now()` })
+              .where('id', '=', session.userId as string)
+              .execute();
+          },
+        },
+      },
+    },
+    hooks: {
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return;
+        const returned = ctx.context.returned;
+        if (!(returned instanceof APIError) || returned.status !== 'UNAUTHORIZED') return;
+        const email = typeof ctx.body?.email === 'string' ? ctx.body.email.trim().toLowerCase() : null;
+        if (!email) return;
+        const user = await db.selectFrom('organization_users').select(['id', 'organization_id']).where('email', '=', email).executeTakeFirst();
+        if (!user) return;
+        await recordAuthSecurityEvent(db, user.organization_id, {
+          userId: user.id,
+          eventType: 'sign_in_failed',
+          severity: 'warning',
+          description: 'Wrong password',
+          ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
+          userAgent: ctx.request?.headers.get('user-agent') ?? null,
+        });
+      }),
+    },
+  });
+
+  return {
+    betterAuth: auth as unknown as ReturnType<typeof betterAuth>,
+    handler: (request) => auth.handler(request),
+    async actorFromHeaders(headers) {
+      const result = await auth.api.getSession({ headers });
+      if (!result) return null;
+      return { type: 'user', userId: result.user.id, sessionId: result.session.id };
+    },
+  };
+}
