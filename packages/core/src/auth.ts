@@ -4,3 +4,5 @@
  */
 export type { HeliosAuth, HeliosAuthOptions } from './domains/auth/better-auth';
 export { createHeliosAuth, DISABLED_AUTH_PATHS } from './domains/auth/better-auth';
+export { ssoPlugin } from './domains/auth/sso.plugin';
+export { twoFactorPlugin } from './domains/auth/two-factor.plugin';

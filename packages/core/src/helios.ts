@@ -12,7 +12,10 @@ import { detectState, installSchema } from './db/installer';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
 import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
 import { type CredentialsService, createCredentialsService } from './domains/auth/credentials.service';
+import { createInvitationsService, type InvitationsService } from './domains/auth/invitations.service';
 import { createSecurityEventsService, type SecurityEventsService } from './domains/auth/security-events.service';
+import { createSsoService, type SsoService } from './domains/auth/sso.service';
+import { createTwoFactorService, type TwoFactorService } from './domains/auth/two-factor.service';
 import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
 import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
 import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
@@ -21,6 +24,7 @@ import { createLocationsService, type LocationsService } from './domains/directo
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
+import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
 import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
 import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
 import { createPeopleService, type PeopleService } from './domains/people/people.service';
@@ -32,6 +36,7 @@ import type { Repositories } from './repositories/types';
 import { createRuntime, type InstanceState, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
 import { type Clock, systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
+import type { Mailer } from './shared/mailer';
 import { createSecretBox, type SecretBox } from './shared/secret-box';
 
 /** Where the database is: exactly one of `db`, `databaseUrl` or `embedded`. */
@@ -57,6 +62,8 @@ export type HeliosOptions = HeliosDatabaseOptions & {
   previousEncryptionKeys?: readonly string[];
   /** Install the schema when the database is empty (default true for `embedded`, false otherwise). */
   install?: boolean;
+  /** How email is sent (default: through the organization's SMTP settings, when configured). */
+  mailer?: Mailer;
 };
 
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
@@ -95,6 +102,14 @@ export interface HeliosServices {
   readonly securityEvents: SecurityEventsService;
   /** Passwords (the one credential store) and sessions. */
   readonly credentials: CredentialsService;
+  /** Invitations and password setup links. */
+  readonly invitations: InvitationsService;
+  /** TOTP two-factor sign-in: enrol, verify, disable, backup codes. */
+  readonly twoFactor: TwoFactorService;
+  /** OIDC single sign-on providers. */
+  readonly sso: SsoService;
+  /** The organization's SMTP settings (password encrypted) and test mail. */
+  readonly smtp: SmtpService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -231,6 +246,18 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get credentials() {
       return lazy('credentials', createCredentialsService);
     },
+    get invitations() {
+      return lazy('invitations', createInvitationsService);
+    },
+    get twoFactor() {
+      return lazy('twoFactor', createTwoFactorService);
+    },
+    get sso() {
+      return lazy('sso', createSsoService);
+    },
+    get smtp() {
+      return lazy('smtp', createSmtpService);
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -301,7 +328,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     throw error;
   }
   const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
-  const instance: InstanceState = { rootDb: db, singletons: new Map(), closers: [] };
+  const instance: InstanceState = { rootDb: db, mailer: options.mailer ?? null, singletons: new Map(), closers: [] };
   const scope = buildScope({
     db,
     clock: options.clock ?? systemClock,

@@ -18,6 +18,7 @@ import { createRepositories } from './repositories/create-repositories';
 import type { Repositories } from './repositories/types';
 import type { Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import type { Mailer } from './shared/mailer';
 import type { SecretBox } from './shared/secret-box';
 
 /** One audit row to write: what was done to which resource, with a before/after summary. */
@@ -77,6 +78,8 @@ export interface OrganizationHolder {
 export interface InstanceState {
   /** The root db handle (never a transaction): for background work after commit. */
   readonly rootDb: Kysely<Database>;
+  /** The mailer given to createHelios, or null (then the SMTP settings are used, if any). */
+  readonly mailer: Mailer | null;
   /** Objects created once per instance, by key. */
   readonly singletons: Map<string, unknown>;
   /** Run by `helios.close()`, in order, before the database is closed. */

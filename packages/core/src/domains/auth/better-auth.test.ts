@@ -36,7 +36,7 @@ describe('sign-in with better-auth on the Helios tables', () => {
     expect(res.status).toBe(200);
     const cookie = cookieOf(res);
     expect(cookie).toContain('helios.session_token=');
-    const body = await (await session(cookie)).json();
+    const body = (await (await session(cookie)).json()) as { user: unknown };
     expect(body.user).toMatchObject({ id: user.id, email: 'ann@acme.test' });
     await expect(auth.actorFromHeaders(new Headers({ cookie }))).resolves.toMatchObject({ type: 'user', userId: user.id });
     const row = await t.helios.repositories.organization_users.getById(user.id);
@@ -87,7 +87,7 @@ describe('sign-in with better-auth on the Helios tables', () => {
     });
     await asBob.credentials.changePassword({ currentPassword: 'first long password', newPassword: 'second long password', keepSessionToken: keep });
     expect(await (await session(a)).json()).toBeNull();
-    expect((await (await session(b)).json())?.user?.id).toBe(user.id);
+    expect(((await (await session(b)).json()) as { user?: { id: string } } | null)?.user?.id).toBe(user.id);
     expect((await signIn('bob@acme.test', 'first long password')).status).toBe(401);
     expect((await signIn('bob@acme.test', 'second long password')).status).toBe(200);
     const audit = await t.asAdmin.audit.list({ action: 'auth.password_change' });

@@ -13,6 +13,8 @@ import { HeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { UserActor } from '../policy/actor';
 import { recordAuthSecurityEvent } from './auth-events';
+import { ssoPlugin } from './sso.plugin';
+import { twoFactorPlugin } from './two-factor.plugin';
 
 /** Options of `createHeliosAuth`. */
 export interface HeliosAuthOptions {
@@ -88,6 +90,7 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     database: { db: db.withoutPlugins(), type: 'postgres' },
     telemetry: { enabled: false },
     disabledPaths: [...DISABLED_AUTH_PATHS],
+    plugins: [twoFactorPlugin(helios), ssoPlugin(helios)],
     emailAndPassword: {
       enabled: true,
       disableSignUp: true,
