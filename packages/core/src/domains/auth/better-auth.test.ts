@@ -51,6 +51,19 @@ describe('sign-in with better-auth on the Helios tables', () => {
     expect(events).toEqual([{ event_type: 'sign_in_failed', severity: 'warning' }]);
   });
 
+  it('locks an account after five wrong passwords, whatever the IP, and records it', async () => {
+    const user = await createTestUser(t.helios, { email: 'lock@acme.test' });
+    await t.asAdmin.credentials.setPassword(user.id, 'the right password');
+    for (let i = 0; i < 5; i++) expect((await signIn('lock@acme.test', `wrong password ${i}`)).status).toBe(401);
+    const locked = await signIn('lock@acme.test', 'the right password');
+    expect(locked.status).toBe(429);
+    expect(cookieOf(locked)).not.toContain('helios.session_token=');
+    const events = await t.helios.db.selectFrom('security_events').select('event_type').where('user_id', '=', user.id).execute();
+    expect(events.filter((e) => e.event_type === 'account_locked')).toHaveLength(1);
+    // Other accounts are not affected.
+    expect((await signIn('ann@acme.test', 'correct horse battery')).status).toBe(200);
+  });
+
   it('has no open sign-up', async () => {
     const res = await auth.handler(
       new Request(`${BASE}/api/auth/sign-up/email`, {
@@ -112,7 +125,7 @@ describe('sign-in with better-auth on the Helios tables', () => {
         organizationDomain: 'init.test',
         admin: { email: 'root@init.test', firstName: 'R', lastName: 'Oot', password: 'initial admin password' },
       });
-      const freshAuth = createHeliosAuth(fresh.helios, { secret: 'y'.repeat(40), baseURL: BASE });
+      const freshAuth = createHeliosAuth(fresh.helios, { secret: 'y'.repeat(40), baseURL: BASE, signInRateLimitPerMinute: 1000 });
       const res = await freshAuth.handler(
         new Request(`${BASE}/api/auth/sign-in/email`, {
           method: 'POST',

@@ -13,6 +13,7 @@ import { HeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { UserActor } from '../policy/actor';
 import { recordAuthSecurityEvent } from './auth-events';
+import { type SignInThrottleOptions, signInThrottlePlugin } from './sign-in-throttle';
 import { ssoPlugin } from './sso.plugin';
 import { twoFactorPlugin } from './two-factor.plugin';
 
@@ -32,6 +33,8 @@ export interface HeliosAuthOptions {
   secureCookies?: boolean;
   /** Sign-in attempts per IP per minute on `/sign-in/*` (default 10). */
   signInRateLimitPerMinute?: number;
+  /** Per-account lock after repeated wrong passwords (default: 5 failures in 15 minutes). */
+  signInThrottle?: SignInThrottleOptions;
   /** Sends password-reset links (default: none, so reset requests are accepted but nothing is sent). */
   sendResetPassword?: (data: { email: string; url: string; token: string }) => Promise<void>;
 }
@@ -90,7 +93,7 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     database: { db: db.withoutPlugins(), type: 'postgres' },
     telemetry: { enabled: false },
     disabledPaths: [...DISABLED_AUTH_PATHS],
-    plugins: [twoFactorPlugin(helios), ssoPlugin(helios)],
+    plugins: [signInThrottlePlugin(db, options.signInThrottle), twoFactorPlugin(helios), ssoPlugin(helios)],
     emailAndPassword: {
       enabled: true,
       disableSignUp: true,
