@@ -45,6 +45,8 @@ export type { CamelCase, Camelize } from './shared/case';
 export { camelize, snakeize } from './shared/case';
 export type { Clock } from './shared/clock';
 export { fixedClock, systemClock } from './shared/clock';
+export type { ResolvedKey, ResolveKeyOptions } from './shared/encryption-key';
+export { resolveEncryptionKey } from './shared/encryption-key';
 export type { LogFields, Logger } from './shared/logger';
 export { consoleLogger, silentLogger } from './shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';

@@ -1,0 +1,137 @@
+/**
+ * Helpers shared by the groups domain's services (access groups, legacy user groups, workspaces):
+ * keyset cursors on (text, uuid), text search patterns, member user checks, who sees everything,
+ * and the references that keep a group from being hard-deleted.
+ */
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/database.generated';
+import { HeliosError } from '../../errors';
+import { decodeCursor, encodeCursor } from '../../repositories/cursor';
+import type { OperationScope } from '../../runtime';
+import type { Principal } from '../policy/policy';
+
+/** The largest page a list of this domain returns. */
+export const MAX_PAGE_SIZE = 200;
+/** The default page size of this domain's lists. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Page options every list of the domain accepts. */
+export const pageFields = {
+  /** 1..200, default 50. */
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(2000).nullish(),
+};
+
+/** A position in a list ordered by a text column and then the row's uuid. */
+export interface TextKeyPosition {
+  value: string;
+  key: string;
+}
+
+/** Encodes the position after `value`/`key` of a list ordered by `orderBy`. */
+export function encodeTextCursor(orderBy: string, value: string, key: string): string {
+  return encodeCursor({ orderBy, direction: 'asc', value, key });
+}
+
+/**
+ * Decodes a cursor of a list ordered by `orderBy` (a text column, then a uuid).
+ * @throws HeliosError INVALID_INPUT `REPOSITORY.INVALID_CURSOR`
+ */
+export function decodeTextCursor(orderBy: string, cursor: string): TextKeyPosition {
+  const position = decodeCursor(cursor, { orderBy, direction: 'asc', sortKind: 'text', keyKind: 'uuid' });
+  if (position.value === null) {
+    throw new HeliosError('INVALID_INPUT', 'REPOSITORY.INVALID_CURSOR', 'The cursor is not valid for this list.', { details: { reason: 'bad_value' } });
+  }
+  return { value: position.value, key: position.key };
+}
+
+/** A LIKE pattern matching `text` anywhere, with `%`, `_` and `\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * True when the principal reads every group of the organization: the system, admins and API keys
+ * (which were already checked for `groups:read`). Other users only see some groups.
+ */
+export function seesAllGroups(principal: Principal): boolean {
+  return principal.isAdministrator || principal.actor.type !== 'user';
+}
+
+/** The facts of a member user shown with memberships. */
+export interface MemberUser {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+}
+
+/**
+ * The user `userId` when it is a non-deleted user of the organization.
+ * @throws HeliosError NOT_FOUND `code` otherwise
+ */
+export async function requireMemberUser(s: OperationScope, userId: string, code: string): Promise<MemberUser> {
+  const user = await s.db
+    .selectFrom('organization_users')
+    .select(['id', 'email', 'first_name', 'last_name'])
+    .where('id', '=', userId)
+    .where('organization_id', '=', s.organizationId)
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb.or([eb('user_status', 'is', null), eb('user_status', '!=', 'deleted')]))
+    .executeTakeFirst();
+  if (!user) throw new HeliosError('NOT_FOUND', code, 'No such user in this organization.', { details: { userId } });
+  return user;
+}
+
+/** What still points at a group, by kind (only kinds with at least one reference). */
+export type GroupReferences = Partial<Record<'dynamicRules' | 'signatureAssignments' | 'campaignAssignments' | 'onboardingTemplates', number>>;
+
+/**
+ * Counts the rows that name the group `groupId`: dynamic group rules, signature and campaign
+ * assignments to a group, and onboarding templates that add new users to it.
+ */
+export async function groupReferences(db: Kysely<Database>, organizationId: string, groupId: string): Promise<GroupReferences> {
+  const row = await sql<{ dynamic_rules: string; signature_assignments: string; campaign_assignments: string; onboarding_templates: string }>`
+    select
+      (select count(*) from dynamic_group_rules where group_id = ${groupId}) as dynamic_rules,
+      (select count(*) from signature_assignments
+        where organization_id = ${organizationId} and target_id = ${groupId}
+          and assignment_type in ('group', 'dynamic_group')) as signature_assignments,
+      (select count(*) from campaign_assignments
+        where target_id = ${groupId} and assignment_type in ('group', 'dynamic_group')) as campaign_assignments,
+      (select count(*) from onboarding_templates
+        where organization_id = ${organizationId} and ${groupId}::uuid = any(group_ids)) as onboarding_templates`.execute(db);
+  const counts = row.rows[0];
+  const out: GroupReferences = {};
+  if (!counts) return out;
+  const add = (key: keyof GroupReferences, value: string) => {
+    const n = Number(value);
+    if (n > 0) out[key] = n;
+  };
+  add('dynamicRules', counts.dynamic_rules);
+  add('signatureAssignments', counts.signature_assignments);
+  add('campaignAssignments', counts.campaign_assignments);
+  add('onboardingTemplates', counts.onboarding_templates);
+  return out;
+}
+
+/** Stores a metadata object as jsonb text (null stays null, absent stays absent). */
+export function jsonValue(value: Record<string, unknown> | null | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  return value === null ? null : JSON.stringify(value);
+}
+
+/** A uuid argument, as a zod schema. */
+export const idSchema = z.uuid();
+
+/** A condition on `organization_users` aliased `u`: the user is not deleted. */
+export const memberUserNotDeleted = sql<boolean>`(u.deleted_at is null and coalesce(u.user_status, 'active') <> 'deleted')`;
+
+/** One page of a list. */
+export interface GroupsPage<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
