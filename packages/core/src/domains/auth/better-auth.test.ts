@@ -64,6 +64,19 @@ describe('sign-in with better-auth on the Helios tables', () => {
     expect((await signIn('ann@acme.test', 'correct horse battery')).status).toBe(200);
   });
 
+  it('ends the sessions of a user who is suspended, and records role changes as security events', async () => {
+    const user = await createTestUser(t.helios, { email: 'kim@acme.test' });
+    await t.asAdmin.credentials.setPassword(user.id, 'kim long password');
+    const cookie = cookieOf(await signIn('kim@acme.test', 'kim long password'));
+    expect(((await (await session(cookie)).json()) as { user?: { id: string } } | null)?.user?.id).toBe(user.id);
+    await t.asAdmin.users.setRole(user.id, 'manager');
+    const events = await t.helios.db.selectFrom('security_events').select(['event_type', 'metadata']).where('user_id', '=', user.id).execute();
+    expect(events).toEqual([{ event_type: 'role_changed', metadata: expect.objectContaining({ from: 'user', to: 'manager' }) }]);
+    await t.asAdmin.users.suspend(user.id);
+    expect(await (await session(cookie)).json()).toBeNull();
+    expect((await signIn('kim@acme.test', 'kim long password')).status).toBe(403);
+  });
+
   it('has no open sign-up', async () => {
     const res = await auth.handler(
       new Request(`${BASE}/api/auth/sign-up/email`, {

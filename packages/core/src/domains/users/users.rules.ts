@@ -1,0 +1,222 @@
+/**
+ * Rules shared by the users use cases: who counts as an administrator of user records, loading a
+ * user under a row lock, the last-admin guard, manager checks (existence and cycles) and the
+ * master-data references (department, location, cost center, job title) with their denormalized
+ * text columns.
+ */
+import { sql } from 'kysely';
+import { HeliosError } from '../../errors';
+import type { RowPatch } from '../../repositories/types';
+import type { OperationScope } from '../../runtime';
+import { isInReportingLine } from '../policy/policy';
+import { USERS_ERROR_CODES, userNotFound } from './users.errors';
+import { activeAdmin, notDeleted, USER_SELECT, type UserRow } from './users.model';
+
+/** True when the principal manages user records without restriction (system, admins, API keys with the scope). */
+export function actsAsAdmin(s: OperationScope): boolean {
+  return s.principal.isAdministrator || s.principal.actor.type === 'apiKey';
+}
+
+/**
+ * Admin-only operations: admins, the system and API keys with `users:write`.
+ * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
+ */
+export async function authorizeAdmin(s: OperationScope): Promise<void> {
+  if (s.principal.actor.type === 'user' && !s.principal.isAdministrator) {
+    throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Not allowed: users:write (admins only).', {
+      details: { permission: 'users:write', actor: s.principal.auditType, role: s.principal.role },
+    });
+  }
+  await s.authorize('users:write');
+}
+
+/** Reads a user of the organization (any state); with `lock`, under `FOR UPDATE`. */
+export async function findUserRow(s: OperationScope, id: string, lock = false): Promise<UserRow | null> {
+  let query = s.db
+    .selectFrom('organization_users')
+    .select(USER_SELECT)
+    .where('organization_users.id', '=', id)
+    .where('organization_users.organization_id', '=', s.organizationId);
+  if (lock) query = query.forUpdate();
+  return ((await query.executeTakeFirst()) as UserRow | undefined) ?? null;
+}
+
+/** As `findUserRow`, but NOT_FOUND `USERS.NOT_FOUND` when absent. */
+export async function getUserRow(s: OperationScope, id: string, lock = false): Promise<UserRow> {
+  const row = await findUserRow(s, id, lock);
+  if (!row) throw userNotFound(id);
+  return row;
+}
+
+/** True when the row is an active admin (the kind the last-admin rule protects). */
+export function isActiveAdmin(row: Pick<UserRow, 'role' | 'user_status' | 'deleted_at'>): boolean {
+  return row.role === 'admin' && row.user_status === 'active' && row.deleted_at === null;
+}
+
+/**
+ * Refuses a change that removes `userId` from the active admins when no other active admin is
+ * left. Takes the transaction-scoped advisory lock `helios:admins` first, so two concurrent
+ * demotions cannot both see the other admin.
+ *
+ * @throws HeliosError PRECONDITION_FAILED `USERS.LAST_ADMIN`
+ */
+export async function assertNotLastAdmin(s: OperationScope, userId: string, change: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('helios:admins'))`.execute(s.db);
+  const row = await s.db
+    .selectFrom('organization_users')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+    .where('organization_users.organization_id', '=', s.organizationId)
+    .where('organization_users.id', '<>', userId)
+    .where(activeAdmin())
+    .executeTakeFirstOrThrow();
+  if (Number(row.count) === 0) {
+    throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.LAST_ADMIN, `The last active admin cannot be ${change}.`, { details: { userId, change } });
+  }
+}
+
+/**
+ * Checks a new manager: a non-deleted user of the organization and, for an existing user, neither
+ * the user nor anyone below them in the reporting line. Takes the advisory lock
+ * `helios:managers` first, so two concurrent changes cannot close a loop together.
+ *
+ * @throws HeliosError INVALID_INPUT `USERS.MANAGER_NOT_FOUND`; PRECONDITION_FAILED `USERS.MANAGER_CYCLE`
+ */
+export async function assertManagerAllowed(s: OperationScope, userId: string | null, managerId: string): Promise<void> {
+  if (userId !== null) {
+    if (managerId === userId) {
+      throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.MANAGER_CYCLE, 'A user cannot be their own manager.', { details: { userId, managerId } });
+    }
+    await sql`select pg_advisory_xact_lock(hashtext('helios:managers'))`.execute(s.db);
+  }
+  const manager = await s.db
+    .selectFrom('organization_users')
+    .select('organization_users.id')
+    .where('organization_users.id', '=', managerId)
+    .where('organization_users.organization_id', '=', s.organizationId)
+    .where(notDeleted())
+    .executeTakeFirst();
+  if (!manager) {
+    throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.MANAGER_NOT_FOUND, 'The manager is not a user of the organization.', { details: { managerId } });
+  }
+  // The new manager must not be below the user: that would close a loop.
+  if (userId !== null && (await isInReportingLine(s.db, userId, managerId))) {
+    throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.MANAGER_CYCLE, 'The manager reports (directly or indirectly) to the user.', {
+      details: { userId, managerId },
+    });
+  }
+}
+
+/** The reference fields of a create or update input. */
+export interface ReferenceInput {
+  jobTitle?: string | null | undefined;
+  department?: string | null | undefined;
+  departmentId?: string | null | undefined;
+  location?: string | null | undefined;
+  locationId?: string | null | undefined;
+  costCenter?: string | null | undefined;
+  costCenterId?: string | null | undefined;
+}
+
+type ReferenceColumns = Pick<
+  RowPatch<'organization_users'>,
+  'job_title' | 'department' | 'department_id' | 'location' | 'location_id' | 'cost_center' | 'cost_center_id'
+>;
+
+function masterDataRequired(field: string, message: string): HeliosError {
+  return new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.MASTER_DATA_REQUIRED, message, { details: { field } });
+}
+
+/**
+ * Resolves department, location, cost center and job title into column values: an id must name a
+ * row of the organization and fills the text column from it (department and location name, cost
+ * center code); free text clears the id and is refused while master data settings enforce that
+ * kind; `null` clears both. Absent fields are left out.
+ *
+ * @throws HeliosError INVALID_INPUT `USERS.DEPARTMENT_NOT_FOUND`, `USERS.LOCATION_NOT_FOUND`,
+ *   `USERS.COST_CENTER_NOT_FOUND`, `USERS.MASTER_DATA_REQUIRED`
+ */
+export async function resolveReferences(s: OperationScope, input: ReferenceInput): Promise<ReferenceColumns> {
+  const out: ReferenceColumns = {};
+  const freeText = [input.department, input.location, input.costCenter, input.jobTitle].some((v) => typeof v === 'string');
+  const settings = freeText
+    ? await s.db.selectFrom('master_data_settings').selectAll().where('organization_id', '=', s.organizationId).executeTakeFirst()
+    : undefined;
+
+  if (typeof input.departmentId === 'string') {
+    const row = await s.db
+      .selectFrom('departments')
+      .select(['id', 'name'])
+      .where('id', '=', input.departmentId)
+      .where('organization_id', '=', s.organizationId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.DEPARTMENT_NOT_FOUND, 'No such department in the organization.', {
+        details: { departmentId: input.departmentId },
+      });
+    }
+    Object.assign(out, { department_id: row.id, department: row.name });
+  } else if (typeof input.department === 'string') {
+    if (settings?.enforce_departments) throw masterDataRequired('department', 'Departments are managed as master data: give a departmentId.');
+    Object.assign(out, { department_id: null, department: input.department });
+  } else if (input.departmentId === null || input.department === null) {
+    Object.assign(out, { department_id: null, department: null });
+  }
+
+  if (typeof input.locationId === 'string') {
+    const row = await s.db
+      .selectFrom('locations')
+      .select(['id', 'name'])
+      .where('id', '=', input.locationId)
+      .where('organization_id', '=', s.organizationId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.LOCATION_NOT_FOUND, 'No such location in the organization.', {
+        details: { locationId: input.locationId },
+      });
+    }
+    Object.assign(out, { location_id: row.id, location: row.name });
+  } else if (typeof input.location === 'string') {
+    if (settings?.enforce_locations) throw masterDataRequired('location', 'Locations are managed as master data: give a locationId.');
+    Object.assign(out, { location_id: null, location: input.location });
+  } else if (input.locationId === null || input.location === null) {
+    Object.assign(out, { location_id: null, location: null });
+  }
+
+  if (typeof input.costCenterId === 'string') {
+    const row = await s.db
+      .selectFrom('cost_centers')
+      .select(['id', 'code'])
+      .where('id', '=', input.costCenterId)
+      .where('organization_id', '=', s.organizationId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.COST_CENTER_NOT_FOUND, 'No such cost center in the organization.', {
+        details: { costCenterId: input.costCenterId },
+      });
+    }
+    Object.assign(out, { cost_center_id: row.id, cost_center: row.code });
+  } else if (typeof input.costCenter === 'string') {
+    if (settings?.enforce_cost_centers) throw masterDataRequired('costCenter', 'Cost centers are managed as master data: give a costCenterId.');
+    Object.assign(out, { cost_center_id: null, cost_center: input.costCenter });
+  } else if (input.costCenterId === null || input.costCenter === null) {
+    Object.assign(out, { cost_center_id: null, cost_center: null });
+  }
+
+  if (typeof input.jobTitle === 'string') {
+    if (settings?.enforce_job_titles) {
+      const row = await s.db
+        .selectFrom('job_titles')
+        .select('title')
+        .where('organization_id', '=', s.organizationId)
+        .where((eb) => eb(eb.fn('lower', ['title']), '=', input.jobTitle!.toLowerCase()))
+        .executeTakeFirst();
+      if (!row) throw masterDataRequired('jobTitle', 'Job titles are managed as master data: use a title from the job title list.');
+      out.job_title = row.title;
+    } else {
+      out.job_title = input.jobTitle;
+    }
+  } else if (input.jobTitle === null) {
+    out.job_title = null;
+  }
+  return out;
+}
