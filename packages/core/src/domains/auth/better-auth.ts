@@ -168,7 +168,7 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
               .select(['id', 'organization_id', 'user_status', 'deleted_at'])
               .where('id', '=', session.userId as string)
               .executeTakeFirst();
-            if (!user || user.user_status !== 'active' || user.deleted_at !== null) {
+            if (user?.user_status !== 'active' || user.deleted_at !== null) {
               if (user) {
                 await recordAuthSecurityEvent(db, user.organization_id, {
                   userId: user.id,

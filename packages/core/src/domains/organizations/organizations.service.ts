@@ -14,8 +14,8 @@ import { type Camelize, camelize } from '../../shared/case';
 import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import { appendAuditRow } from '../audit/audit.chain';
-import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import { summarizeChange } from '../audit/audit.summary';
+import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import type { CallOptions } from '../policy/actor';
 import type { Principal } from '../policy/policy';
 import {
