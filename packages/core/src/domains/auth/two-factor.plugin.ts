@@ -1,7 +1,187 @@
+/**
+ * The two-factor step of sign-in, as a better-auth plugin.
+ *
+ * 1. After a successful `POST /sign-in/email` by a user with two-factor on, the session better-auth
+ *    just created is deleted (row and cookies) and the answer is `{ twoFactorRequired: true,
+ *    challenge, expiresAt }`: `challenge` is a random token naming the user, valid 5 minutes, stored
+ *    only as its SHA-256 in `auth_verifications` (identifier `helios-2fa:<hash>`).
+ * 2. `POST /two-factor/verify { challenge, code }` checks the challenge and the code (TOTP or a
+ *    backup code, through `helios.twoFactor.verify`), then creates the session and sets its cookie.
+ *    Each call uses one of the challenge's 5 attempts; a wrong code answers 401 and records a
+ *    `two_factor_failed` security event; after 5 wrong codes the challenge is void. A user with 10
+ *    wrong codes in 15 minutes (over any number of challenges) is refused for a while (429).
+ *
+ * Users without two-factor sign in exactly as before.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { BetterAuthPlugin } from 'better-auth';
+import { APIError, createAuthEndpoint, createAuthMiddleware } from 'better-auth/api';
+import { deleteSessionCookie, setSessionCookie } from 'better-auth/cookies';
+import { parseUserOutput } from 'better-auth/db';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
+import { systemActor } from '../policy/actor';
+import { recordAuthSecurityEvent } from './auth-events';
 
-/** (to be written) better-auth plugin of Helios for two-factor. */
-export function twoFactorPlugin(_helios: HeliosScope): BetterAuthPlugin {
-  return { id: 'helios-two-factor' };
+/** How long a sign-in challenge lasts. */
+export const TWO_FACTOR_CHALLENGE_TTL_MS = 5 * 60_000;
+/** Codes tried per challenge before it is void. */
+export const TWO_FACTOR_MAX_ATTEMPTS = 5;
+/** Wrong codes per user in `TWO_FACTOR_LOCKOUT_MINUTES` after which verification is refused. */
+export const TWO_FACTOR_LOCKOUT_FAILURES = 10;
+/** The window of the per-user lockout. */
+export const TWO_FACTOR_LOCKOUT_MINUTES = 15;
+
+const IDENTIFIER_PREFIX = 'helios-2fa:';
+
+interface ChallengeValue {
+  userId: string;
+  attempts: number;
+  rememberMe: boolean;
+}
+
+const challengeIdentifier = (challenge: string) => `${IDENTIFIER_PREFIX}${createHash('sha256').update(challenge, 'utf8').digest('hex')}`;
+
+const verifyBody = z.object({
+  challenge: z.string().min(1).max(200),
+  code: z.string().min(1).max(32),
+});
+
+/**
+ * The better-auth plugin of Helios for TOTP two-factor sign-in (registered by `createHeliosAuth`).
+ * @example
+ * ```ts
+ * betterAuth({ ...options, plugins: [twoFactorPlugin(helios)] });
+ * // client: POST /sign-in/email -> { twoFactorRequired: true, challenge }
+ * //         POST /two-factor/verify { challenge, code } -> session cookie + { user }
+ * ```
+ */
+export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
+  const db = helios.db;
+  const auth = systemActor('auth');
+
+  const unauthorized = (code: string, message: string) => new APIError('UNAUTHORIZED', { code, message });
+
+  return {
+    id: 'helios-two-factor',
+    hooks: {
+      after: [
+        {
+          matcher: (context) => context.path === '/sign-in/email',
+          handler: createAuthMiddleware(async (ctx) => {
+            const created = ctx.context.newSession;
+            if (!created) return;
+            const user = await db.selectFrom('organization_users').select(['two_factor_enabled']).where('id', '=', created.user.id).executeTakeFirst();
+            if (user?.two_factor_enabled !== true) return;
+            // The password was right but the second factor is still due: no usable session may remain.
+            deleteSessionCookie(ctx);
+            await ctx.context.internalAdapter.deleteSession(created.session.token);
+            ctx.context.setNewSession(null);
+            const challenge = randomBytes(32).toString('base64url');
+            const now = helios.clock.now();
+            const expiresAt = new Date(now.getTime() + TWO_FACTOR_CHALLENGE_TTL_MS);
+            const value: ChallengeValue = { userId: created.user.id, attempts: 0, rememberMe: ctx.body?.rememberMe !== false };
+            await db
+              .insertInto('auth_verifications')
+              .values({
+                id: randomUUID(),
+                identifier: challengeIdentifier(challenge),
+                value: JSON.stringify(value),
+                expires_at: expiresAt,
+                created_at: now,
+                updated_at: now,
+              })
+              .execute();
+            return ctx.json({ twoFactorRequired: true, challenge, expiresAt: expiresAt.toISOString() });
+          }),
+        },
+      ],
+    },
+    endpoints: {
+      heliosVerifyTwoFactor: createAuthEndpoint('/two-factor/verify', { method: 'POST', body: verifyBody }, async (ctx) => {
+        const { challenge, code } = ctx.body;
+        const identifier = challengeIdentifier(challenge);
+        const now = helios.clock.now();
+        // Take one attempt atomically; an expired, used-up or unknown challenge takes nothing.
+        const claimed = await db
+          .updateTable('auth_verifications')
+          .set({
+            value: sql<string>`jsonb_set(value::jsonb, '{attempts}', to_jsonb((value::jsonb->>'attempts')::int + 1))::text`,
+            updated_at: now,
+          })
+          .where('identifier', '=', identifier)
+          .where('expires_at', '>', now)
+          .where(sql<number>`(value::jsonb->>'attempts')::int`, '<', TWO_FACTOR_MAX_ATTEMPTS)
+          .returning('value')
+          .executeTakeFirst();
+        if (!claimed) throw unauthorized('TWO_FACTOR_CHALLENGE_INVALID', 'The sign-in challenge is invalid or has expired: sign in again.');
+        const value = JSON.parse(claimed.value) as ChallengeValue;
+        const user = await db.selectFrom('organization_users').select(['id', 'organization_id']).where('id', '=', value.userId).executeTakeFirst();
+        if (!user) throw unauthorized('TWO_FACTOR_CHALLENGE_INVALID', 'The sign-in challenge is invalid or has expired: sign in again.');
+        const ipAddress = ctx.request?.headers.get('x-forwarded-for') ?? null;
+        const userAgent = ctx.request?.headers.get('user-agent') ?? null;
+
+        const recent = await db
+          .selectFrom('security_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('user_id', '=', user.id)
+          .where('event_type', '=', 'two_factor_failed')
+          .where('created_at', '>', sql<Date>`now() - make_interval(mins => ${TWO_FACTOR_LOCKOUT_MINUTES})`)
+          .executeTakeFirstOrThrow();
+        if (Number(recent.n) >= TWO_FACTOR_LOCKOUT_FAILURES) {
+          await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).execute();
+          await recordAuthSecurityEvent(db, user.organization_id, {
+            userId: user.id,
+            eventType: 'two_factor_locked',
+            severity: 'critical',
+            description: `Two-factor code refused: ${TWO_FACTOR_LOCKOUT_FAILURES} wrong codes in ${TWO_FACTOR_LOCKOUT_MINUTES} minutes`,
+            ipAddress,
+            userAgent,
+          });
+          throw new APIError('TOO_MANY_REQUESTS', {
+            code: 'TWO_FACTOR_LOCKED',
+            message: 'Too many wrong codes: wait a few minutes, then sign in again.',
+          });
+        }
+
+        let valid = false;
+        try {
+          const result = await helios.withRequest({ ipAddress, userAgent }).twoFactor.verify(user.id, code, { actor: auth });
+          valid = result.valid;
+        } catch (error) {
+          // A malformed code or two-factor reset meanwhile: a failed attempt like a wrong code.
+          if (!isHeliosError(error) || (error.kind !== 'INVALID_INPUT' && error.kind !== 'PRECONDITION_FAILED')) throw error;
+          if (error.code === 'SECRETS.NO_KEY' || error.code === 'SECRETS.UNKNOWN_KEY') throw error;
+        }
+
+        if (!valid) {
+          const attempt = value.attempts;
+          const exhausted = attempt >= TWO_FACTOR_MAX_ATTEMPTS;
+          if (exhausted) await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).execute();
+          await recordAuthSecurityEvent(db, user.organization_id, {
+            userId: user.id,
+            eventType: 'two_factor_failed',
+            severity: exhausted ? 'critical' : 'warning',
+            description: exhausted ? 'Wrong two-factor code; the sign-in challenge is void' : 'Wrong two-factor code',
+            ipAddress,
+            userAgent,
+            metadata: { attempt, maxAttempts: TWO_FACTOR_MAX_ATTEMPTS },
+          });
+          throw unauthorized('TWO_FACTOR_INVALID_CODE', 'The code is wrong or was already used.');
+        }
+
+        // Single use: only the request that deletes the challenge signs in.
+        const deleted = await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).executeTakeFirst();
+        if (Number(deleted.numDeletedRows) !== 1) throw unauthorized('TWO_FACTOR_CHALLENGE_INVALID', 'The sign-in challenge was already used.');
+        const session = await ctx.context.internalAdapter.createSession(user.id, !value.rememberMe);
+        const signedIn = await ctx.context.internalAdapter.findUserById(user.id);
+        if (!session || !signedIn) throw unauthorized('FAILED_TO_CREATE_SESSION', 'The session could not be created.');
+        await setSessionCookie(ctx, { session, user: signedIn }, !value.rememberMe);
+        return ctx.json({ user: parseUserOutput(ctx.context.options, signedIn) });
+      }),
+    },
+    rateLimit: [{ pathMatcher: (path) => path === '/two-factor/verify', window: 60, max: 30 }],
+  };
 }
