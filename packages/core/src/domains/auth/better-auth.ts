@@ -59,6 +59,9 @@ export const DISABLED_AUTH_PATHS = [
   '/change-password',
   '/link-social',
   '/unlink-account',
+  // Password resets go through helios.invitations (audited, state-checked, one credential store).
+  '/request-password-reset',
+  '/reset-password',
 ] as const;
 
 /**

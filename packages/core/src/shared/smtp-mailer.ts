@@ -1,0 +1,106 @@
+/**
+ * A Mailer that sends through an SMTP server (nodemailer). TLS: with `useTls` on port 465 the
+ * connection is TLS from the start; on any other port STARTTLS is required (the send fails when
+ * the server does not offer it); without `useTls` the connection stays plain (no STARTTLS).
+ */
+import { createTransport } from 'nodemailer';
+import { HeliosError } from '../errors';
+import type { Mailer, MailMessage } from './mailer';
+
+/** Where and how to send. */
+export interface SmtpMailerOptions {
+  host: string;
+  port: number;
+  /** The AUTH user; without it no AUTH is attempted. */
+  username?: string | null;
+  /** The AUTH password (plaintext, decrypted by the caller). */
+  password?: string | null;
+  /** The sender address used when a message has no `from`. */
+  fromEmail: string;
+  /** The sender's display name. */
+  fromName?: string | null;
+  /** TLS on 465, STARTTLS required elsewhere (default true). */
+  useTls?: boolean;
+  /** Connection, greeting and socket timeout in milliseconds (default 15 000). */
+  timeoutMs?: number;
+  /** Accept self-signed or mismatched server certificates (default false: verify them). */
+  allowInvalidCertificates?: boolean;
+}
+
+/** An SMTP mailer. */
+export interface SmtpMailer extends Mailer {
+  /**
+   * Sends one message.
+   * @throws HeliosError EXTERNAL_SERVICE `SMTP.SEND_FAILED` (retryable) when the server refuses or cannot be reached
+   */
+  send(message: MailMessage): Promise<void>;
+  /** Connects, authenticates and disconnects without sending. @throws HeliosError EXTERNAL_SERVICE `SMTP.SEND_FAILED` */
+  verify(): Promise<void>;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+/**
+ * Builds a Mailer that sends through an SMTP server.
+ *
+ * @example
+ * ```ts
+ * const mailer = smtpMailer({ host: 'smtp.acme.com', port: 587, username: 'portal', password, fromEmail: 'portal@acme.com' });
+ * const helios = await createHelios({ databaseUrl, mailer });
+ * ```
+ */
+export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
+  const useTls = options.useTls ?? true;
+  const timeout = options.timeoutMs ?? 15_000;
+  const transport = createTransport({
+    host: options.host,
+    port: options.port,
+    secure: useTls && options.port === 465,
+    requireTLS: useTls && options.port !== 465,
+    ignoreTLS: !useTls,
+    ...(options.username ? { auth: { user: options.username, pass: options.password ?? '' } } : {}),
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+    tls: { rejectUnauthorized: options.allowInvalidCertificates !== true, servername: options.host },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const from = options.fromName ? { name: options.fromName, address: options.fromEmail } : options.fromEmail;
+  const failed = (error: unknown): HeliosError => {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new HeliosError('EXTERNAL_SERVICE', 'SMTP.SEND_FAILED', `Sending mail through the SMTP server ${options.host}:${options.port} failed: ${reason}`, {
+      cause: error,
+      retryable: true,
+      details: {
+        host: options.host,
+        port: options.port,
+        ...(typeof (error as { code?: unknown })?.code === 'string' ? { smtpCode: (error as { code: string }).code } : {}),
+        ...(typeof (error as { responseCode?: unknown })?.responseCode === 'number' ? { responseCode: (error as { responseCode: number }).responseCode } : {}),
+      },
+    });
+  };
+  return {
+    async send(message) {
+      try {
+        await transport.sendMail({
+          from: message.from ?? from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          ...(message.html !== undefined ? { html: message.html } : {}),
+        });
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    async verify() {
+      try {
+        await transport.verify();
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
