@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDbCommands } from './db-commands';
 import { createOutput } from './output';
+import { registerSecretsCommands } from './secrets-commands';
 import { registerStartCommand } from './start-command';
 
 /** Builds the `helios` command line program. */
@@ -11,5 +12,6 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerDbCommands(program, createOutput);
   registerStartCommand(program, createOutput);
+  registerSecretsCommands(program, createOutput);
   return program;
 }
