@@ -56,6 +56,6 @@ export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './sh
 export type { RotationProgress, RotationResult } from './shared/secret-rotation';
 export { findPlaintextSecrets, rotateSecrets } from './shared/secret-rotation';
 export type { SecretStore } from './shared/secret-stores';
-export { SECRET_STORES, secretContext } from './shared/secret-stores';
+export { openSecret, SECRET_STORES, sealSecret, secretContext } from './shared/secret-stores';
 export type { FieldIssue } from './shared/validation';
 export { parseInput } from './shared/validation';

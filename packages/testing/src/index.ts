@@ -5,6 +5,8 @@
 
 export { prepareTestDatabases } from './prepare';
 export type { TestDatabaseConfig } from './shared';
+export type { OidcSimulator, OidcSimulatorOptions, OidcSimulatorRequest, OidcSimulatorUser } from './simulators/oidc';
+export { startOidcSimulator } from './simulators/oidc';
 export type { CreateTestDatabaseOptions, TestDatabase } from './test-database';
 export { createTestDatabase } from './test-database';
 export type { CreateTestHeliosOptions, TestHelios } from './test-helios';

@@ -34,3 +34,25 @@ export const SECRET_STORES: readonly SecretStore[] = [
 export function secretContext(table: string, column: string, key: string): string {
   return `${table}.${column}:${key}`;
 }
+
+/** The store of `table.column`, or an error if that column is not a registered secret. */
+function storeOf(table: string, column: string): SecretStore {
+  const store = SECRET_STORES.find((s) => s.table === table && s.column === column);
+  if (!store) throw new Error(`${table}.${column} is not a registered secret column`);
+  return store;
+}
+
+/**
+ * Encrypts a secret for `table.column` of the row keyed `key` (see SECRET_STORES for the key column),
+ * for the services that write secret columns.
+ */
+export function sealSecret(box: { encrypt(plain: string, context?: string): string }, table: string, column: string, key: string, plaintext: string): string {
+  storeOf(table, column);
+  return box.encrypt(plaintext, secretContext(table, column, key));
+}
+
+/** Decrypts what `sealSecret` made for the same table, column and row key. */
+export function openSecret(box: { decrypt(sealed: string, context?: string): string }, table: string, column: string, key: string, sealed: string): string {
+  storeOf(table, column);
+  return box.decrypt(sealed, secretContext(table, column, key));
+}
