@@ -96,10 +96,7 @@ async function main() {
 
   pool = new pg.Pool({ connectionString: urlFor(scratch), max: 10 });
   const seedStart = performance.now();
-  await pool.query(
-    `insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`,
-    [organization.id],
-  );
+  await pool.query(`insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`, [organization.id]);
   await pool.query(
     `insert into organization_users (organization_id, email, first_name, last_name, role, user_status, is_active, department_id, job_title, employee_type)
      select $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || lpad(((g * 7919) % $2)::text, 6, '0'),
@@ -233,7 +230,9 @@ async function main() {
   for (const n of names) {
     const m = median(samples[n]);
     console.log(
-      `  ${n.padEnd(26)} ${m.toFixed(3).padStart(14)} ${percentile(samples[n], 95).toFixed(3).padStart(13)} ${(m / base).toFixed(2).padStart(6)}x ${concurrent[n]
+      `  ${n.padEnd(26)} ${m.toFixed(3).padStart(14)} ${percentile(samples[n], 95).toFixed(3).padStart(13)} ${(m / base).toFixed(2).padStart(6)}x ${concurrent[
+        n
+      ]
         .toFixed(3)
         .padStart(20)} ${(concurrent[n] / baseConcurrent).toFixed(2).padStart(6)}x`,
     );
