@@ -95,6 +95,11 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     trustedOrigins: options.trustedOrigins ?? [],
     database: { db: db.withoutPlugins(), type: 'postgres' },
     telemetry: { enabled: false },
+    // better-auth's own messages go to the Helios logger (silent unless one is configured).
+    logger: {
+      level: 'warn',
+      log: (level, message) => helios.logger[level === 'debug' ? 'debug' : level](`better-auth: ${message}`),
+    },
     disabledPaths: [...DISABLED_AUTH_PATHS],
     plugins: [signInThrottlePlugin(db, options.signInThrottle), twoFactorPlugin(helios), ssoPlugin(helios)],
     emailAndPassword: {

@@ -1,0 +1,199 @@
+/**
+ * `createServer`: the portal API as a Hono app over one Helios instance. Routes are thin: they
+ * validate, call the SDK as the caller (session user or API key), and return what it returns; the
+ * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Actor, type Helios, HeliosError, type Logger, silentLogger } from '@helios/core';
+import type { HeliosAuth } from '@helios/core/auth';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { mountDocs } from './docs';
+import type { AppEnv } from './env';
+import { problem, problemOf, problemResponse } from './problem';
+import { rateLimitPerIp } from './rate-limit';
+import { registerRoutes } from './routes';
+
+/** Options of `createServer`. */
+export interface ServerOptions {
+  helios: Helios;
+  auth: HeliosAuth;
+  /** Origins allowed by CORS (credentials included); none by default. */
+  corsOrigins?: string[];
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimitBytes?: number;
+  /** Requests per IP per minute to setup and sign-in routes (default 20). */
+  authRateLimitPerMinute?: number;
+  /** Take the client IP from X-Forwarded-For (behind a proxy you trust). Default false. */
+  trustProxy?: boolean;
+  logger?: Logger;
+}
+
+const API_KEY_PATTERN = /^helios_[a-z]+_[A-Za-z0-9_-]{20,}$/;
+
+/** The client's IP address. */
+export function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? '127.0.0.1';
+  } catch {
+    return '127.0.0.1';
+  }
+}
+
+/**
+ * Builds the portal API.
+ *
+ * @example
+ * ```ts
+ * const helios = await createHelios({ databaseUrl });
+ * const auth = createHeliosAuth(helios, { secret, baseURL });
+ * const app = createServer({ helios, auth });
+ * serve({ fetch: app.fetch, port: 3000 });
+ * ```
+ */
+export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
+  const { helios, auth } = options;
+  const logger = options.logger ?? silentLogger;
+  const trustProxy = options.trustProxy ?? false;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
+      const first = issues[0];
+      return problemResponse(
+        c,
+        problem(400, 'VALIDATION.FAILED', first ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid input', {
+          errors: issues,
+          requestId: c.get('requestId'),
+        }),
+      );
+    },
+  });
+
+  // Request id and access log.
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    logger.info('request', {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use('/api/*', cors({ origin: options.corsOrigins, credentials: true, exposeHeaders: ['X-Request-Id'] }));
+  }
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: options.bodyLimitBytes ?? 1024 * 1024,
+      onError: (c) => problemResponse(c, problem(413, 'SERVER.BODY_TOO_LARGE', 'The request body is too large.', { requestId: c.get('requestId') })),
+    }),
+  );
+  const limit = options.authRateLimitPerMinute ?? 20;
+  const ipOf = (c: Context) => clientIp(c, trustProxy);
+  app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
+  app.use('/api/auth/sign-in/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'sign-in', ipOf }));
+
+  // Who calls: an API key (Authorization: Bearer / X-API-Key) or a session cookie.
+  app.use('/api/v1/*', async (c, next) => {
+    const ip = ipOf(c);
+    const userAgent = c.req.header('user-agent') ?? null;
+    const bearer = c.req
+      .header('authorization')
+      ?.match(/^Bearer\s+(.+)$/i)?.[1]
+      ?.trim();
+    const key = c.req.header('x-api-key')?.trim() ?? (bearer && API_KEY_PATTERN.test(bearer) ? bearer : undefined);
+    let actor: Actor | undefined;
+    if (key) {
+      actor = await helios.apiKeys.authenticate(key, { ipAddress: ip, userAgent, method: c.req.method, endpoint: c.req.path.slice(0, 255) });
+    } else if (bearer) {
+      throw new HeliosError('UNAUTHENTICATED', 'SERVER.BAD_CREDENTIALS', 'The bearer token is not a Helios API key.');
+    } else if (c.req.header('cookie')) {
+      const session = await auth.actorFromHeaders(c.req.raw.headers);
+      if (session) actor = { type: 'user', userId: session.userId };
+    }
+    c.set('actor', actor);
+    const scoped = actor ? helios.as(actor) : helios;
+    c.set('sdk', scoped.withRequest({ ipAddress: ip, userAgent }));
+    await next();
+  });
+
+  app.onError((error, c) => {
+    const p = problemOf(error, c.get('requestId'));
+    if (p.status >= 500) {
+      logger.error('request failed', {
+        requestId: c.get('requestId'),
+        code: p.code,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return problemResponse(c, p);
+  });
+  app.notFound((c) => problemResponse(c, problem(404, 'SERVER.NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`, { requestId: c.get('requestId') })));
+
+  app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'helios.session_token',
+    description: 'The session cookie set by POST /api/auth/sign-in/email',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer helios_live_...`',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'An API key in the X-API-Key header',
+  });
+
+  const v1 = new OpenAPIHono<AppEnv>({ defaultHook: (app as unknown as { defaultHook: never }).defaultHook });
+  registerRoutes(v1, { helios, auth });
+  app.route('/api/v1', v1);
+
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Helios portal API',
+      version: '1.0.0',
+      description:
+        'The REST API of the Helios reference server. Sign in with POST /api/auth/sign-in/email (session cookie) or send an API key. Errors are application/problem+json.',
+    },
+    servers: [{ url: '/' }],
+  });
+  mountDocs(app);
+  return app;
+}

@@ -1,0 +1,11 @@
+/**
+ * `@helios/server`: the Helios reference server, the portal's REST API on Hono.
+ * @packageDocumentation
+ */
+export type { ServerOptions } from './app';
+export { clientIp, createServer } from './app';
+export type { AppEnv } from './env';
+export type { Problem } from './problem';
+export { problemOf, STATUS_OF_KIND } from './problem';
+export type { Caller, RouteInput, RouteSpec } from './route';
+export { defineRoute } from './route';

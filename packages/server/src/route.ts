@@ -1,0 +1,121 @@
+/**
+ * One helper to declare a route: its OpenAPI description (from zod schemas, most of them the SDK's
+ * own), its validation, and a handler that only calls the SDK. Every route documents its error
+ * responses as problem+json and who may call it (`x-helios-roles`, read by the authorization
+ * matrix test).
+ */
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from './env';
+
+/** Who may call a route: roles of signed-in users, API keys with a scope, or anyone. */
+export type Caller = 'public' | 'admin' | 'manager' | 'user';
+
+/** The problem+json schema. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Problem');
+
+/** A page of items with the cursor of the next page. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A loosely described object (the SDK's DTO; see the TypeDoc reference for its fields). */
+export function dto(name: string, shape: Record<string, z.ZodType> = {}) {
+  return z
+    .object({ id: z.string().optional(), ...shape })
+    .loose()
+    .openapi(name);
+}
+
+/** The path parameter `id` (a uuid). */
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** The validated inputs a handler gets. */
+export interface RouteInput {
+  params: Record<string, any>;
+  query: Record<string, any>;
+  body: any;
+}
+
+/** A route declaration. */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI style, e.g. `/users/{id}`, relative to /api/v1. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  params?: z.ZodObject<any>;
+  query?: z.ZodObject<any>;
+  body?: z.ZodType;
+  /** The 2xx JSON body (omit for 204). */
+  response?: z.ZodType;
+  status?: 200 | 201 | 204;
+  /** Who may call it (for docs and the authorization matrix); default admins only. */
+  callers?: Caller[];
+  /** The API key scope it needs (documented). */
+  scope?: string;
+  /** Returns the JSON body, or a Response for other content types. */
+  handler: (c: Context<AppEnv>, input: RouteInput) => Promise<unknown>;
+}
+
+const SECURED = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyHeader: [] }];
+
+function errorResponses(isPublic: boolean) {
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
+  return {
+    400: problem('Invalid input (field problems in `errors`)'),
+    ...(isPublic ? {} : { 401: problem('Not signed in'), 403: problem('Not allowed for this caller') }),
+    404: problem('Not found'),
+    409: problem('Conflict with the current state'),
+    429: problem('Too many requests'),
+  };
+}
+
+/** Declares a route on `app` (whose base path is /api/v1). */
+export function defineRoute(app: OpenAPIHono<AppEnv>, spec: RouteSpec): void {
+  const isPublic = spec.callers?.includes('public') ?? false;
+  const status = spec.status ?? (spec.method === 'post' ? 201 : 200);
+  const route = createRoute({
+    method: spec.method,
+    path: spec.path,
+    tags: [spec.tag],
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    security: isPublic ? [] : SECURED,
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+    },
+    responses: {
+      [status]: status === 204 ? { description: 'Done' } : { description: 'OK', content: { 'application/json': { schema: spec.response ?? z.unknown() } } },
+      ...errorResponses(isPublic),
+    },
+    'x-helios-callers': spec.callers ?? ['admin'],
+    ...(spec.scope ? { 'x-helios-scope': spec.scope } : {}),
+  } as never);
+  app.openapi(route, (async (c: Context<AppEnv>) => {
+    const valid = c.req as unknown as { valid(target: string): unknown };
+    const input: RouteInput = {
+      params: spec.params ? (valid.valid('param') as Record<string, unknown>) : {},
+      query: spec.query ? (valid.valid('query') as Record<string, unknown>) : {},
+      body: spec.body ? valid.valid('json') : undefined,
+    };
+    const result = await spec.handler(c, input);
+    if (result instanceof Response) return result;
+    if (status === 204) return c.body(null, 204);
+    return c.json(result as object, status as 200);
+  }) as never);
+}

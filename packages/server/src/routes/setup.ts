@@ -1,0 +1,40 @@
+import { HeliosError, setupSchema } from '@helios/core';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { defineRoute, dto } from '../route';
+import type { RouteDeps } from './index';
+
+const SetupStatus = z.object({ isSetupComplete: z.boolean(), hasOrganization: z.boolean(), hasAdmin: z.boolean() }).openapi('SetupStatus');
+
+/** First-run setup: is it needed, and doing it (once). */
+export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios }: RouteDeps): void {
+  defineRoute(app, {
+    method: 'get',
+    path: '/setup',
+    tag: 'Setup',
+    summary: 'Whether first-run setup is needed',
+    callers: ['public'],
+    response: SetupStatus,
+    handler: () => helios.organizations.setupStatus(),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: '/setup',
+    tag: 'Setup',
+    summary: 'First-run setup: the organization and its first admin (refused once done)',
+    description:
+      'Creates the single organization and its first admin with a password, in one transaction. Refused with 409 ORGANIZATIONS.ALREADY_SET_UP afterwards.',
+    callers: ['public'],
+    body: setupSchema,
+    response: z.object({ organization: dto('Organization'), admin: dto('SetupAdmin') }),
+    handler: async (_c, { body }) => {
+      if (!body.admin?.password) {
+        throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Invalid input at admin.password: the first admin needs a password to sign in', {
+          details: { issues: [{ path: 'admin.password', message: 'Required', code: 'invalid_type' }] },
+        });
+      }
+      return helios.organizations.setup(body);
+    },
+  });
+}
