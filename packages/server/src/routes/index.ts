@@ -2,8 +2,14 @@ import type { Helios } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
+import { registerAuditRoutes } from './audit';
+import { registerDirectoryRoutes } from './directory';
+import { registerGroupRoutes } from './groups';
 import { registerOrganizationRoutes } from './organization';
+import { registerPeopleRoutes } from './people';
+import { registerSecurityRoutes } from './security';
 import { registerSetupRoutes } from './setup';
+import { registerUserRoutes } from './users';
 
 /** What route modules may use besides the per-request SDK (`c.var.sdk`). */
 export interface RouteDeps {
@@ -15,4 +21,10 @@ export interface RouteDeps {
 export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void {
   registerSetupRoutes(app, deps);
   registerOrganizationRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerPeopleRoutes(app, deps);
+  registerDirectoryRoutes(app, deps);
+  registerGroupRoutes(app, deps);
+  registerSecurityRoutes(app, deps);
+  registerAuditRoutes(app, deps);
 }
