@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@helios\/core\/auth$/, replacement: src('./packages/core/src/auth.ts') },
       { find: /^@helios\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@helios\/testing$/, replacement: src('./packages/testing/src/index.ts') },
+      { find: /^@helios\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },
   test: {

@@ -4,10 +4,10 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, type Helios, HeliosError, type Logger, silentLogger } from '@helios/core';
+import { type Actor, checkConnection, type Helios, HeliosError, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -16,6 +16,7 @@ import { mountDocs } from './docs';
 import type { AppEnv } from './env';
 import { problem, problemOf, problemResponse } from './problem';
 import { rateLimitPerIp } from './rate-limit';
+import { defineRoute } from './route';
 import { registerRoutes } from './routes';
 
 /** Options of `createServer`. */
@@ -178,6 +179,36 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     in: 'header',
     name: 'X-API-Key',
     description: 'An API key in the X-API-Key header',
+  });
+
+  let verified: Promise<{ compatible: boolean; message: string }> | null = null;
+  defineRoute(app, {
+    method: 'get',
+    path: '/health',
+    tag: 'System',
+    summary: 'Liveness: the process is up',
+    callers: ['public'],
+    response: z.object({ status: z.literal('ok') }),
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  defineRoute(app, {
+    method: 'get',
+    path: '/ready',
+    tag: 'System',
+    summary: 'Readiness: the database is reachable and its schema verified',
+    callers: ['public'],
+    response: z.object({ status: z.enum(['ready', 'not_ready']), database: z.string(), schema: z.string() }),
+    handler: async (c) => {
+      try {
+        await checkConnection(helios.db);
+      } catch (error) {
+        return c.json({ status: 'not_ready', database: isHeliosError(error) ? error.code : 'DB.UNREACHABLE', schema: 'unknown' }, 503);
+      }
+      verified ??= verifySchema(helios.db).then((r) => ({ compatible: r.compatible, message: r.message }));
+      const schema = await verified.catch(() => ({ compatible: false, message: 'verification failed' }));
+      if (!schema.compatible) verified = null;
+      return c.json({ status: schema.compatible ? 'ready' : 'not_ready', database: 'ok', schema: schema.message }, schema.compatible ? 200 : 503);
+    },
   });
 
   const v1 = new OpenAPIHono<AppEnv>({ defaultHook: (app as unknown as { defaultHook: never }).defaultHook });

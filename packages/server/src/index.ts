@@ -4,7 +4,11 @@
  */
 export type { ServerOptions } from './app';
 export { clientIp, createServer } from './app';
+export type { ServerConfig } from './config';
+export { loadConfig } from './config';
 export type { AppEnv } from './env';
+export type { RunningServer } from './node';
+export { startServer } from './node';
 export type { Problem } from './problem';
 export { problemOf, STATUS_OF_KIND } from './problem';
 export type { Caller, RouteInput, RouteSpec } from './route';

@@ -1,0 +1,95 @@
+/**
+ * Running the server on Node: open Helios (installing the schema on first run), optionally create the
+ * organization and first admin from the environment, listen, and shut down gracefully (stop taking
+ * connections, let requests in flight finish, flush batched writes, close the pool).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { consoleLogger, createHelios, type Helios, type Logger } from '@helios/core';
+import { createHeliosAuth } from '@helios/core/auth';
+import { serve } from '@hono/node-server';
+import { createServer } from './app';
+import type { ServerConfig } from './config';
+
+/** A running server. */
+export interface RunningServer {
+  /** The URL it listens on. */
+  url: string;
+  helios: Helios;
+  /** Whether first-run setup is still needed. */
+  setupNeeded: boolean;
+  /** Stops gracefully: waits up to `graceMs` (default 10 s) for requests in flight. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the portal API.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(loadConfig());
+ * process.on('SIGTERM', () => server.close());
+ * ```
+ */
+export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? consoleLogger(config.production ? 'info' : 'warn');
+  const helios = await createHelios({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl, install: true } : { embedded: { dataDir: config.dataDir } }),
+    encryptionKey: config.encryptionKey,
+    previousEncryptionKeys: config.previousEncryptionKeys,
+    logger,
+  });
+  try {
+    let status = await helios.organizations.setupStatus();
+    if (!status.hasOrganization && config.bootstrap) {
+      const [first, ...rest] = config.bootstrap.email.split('@')[0]!.split(/[._-]/);
+      await helios.organizations.setup({
+        organizationName: config.bootstrap.organizationName,
+        organizationDomain: config.bootstrap.organizationDomain,
+        admin: { email: config.bootstrap.email, firstName: first || 'Admin', lastName: rest.join(' ') || 'Admin', password: config.bootstrap.password },
+      });
+      status = await helios.organizations.setupStatus();
+    }
+    if (status.hasOrganization) {
+      const system = helios.as({ type: 'system', name: 'server' });
+      const current = await system.organizations.settings.get('portal.public_url');
+      if (current?.value !== config.publicUrl) await system.organizations.settings.set({ key: 'portal.public_url', value: config.publicUrl });
+    }
+    const auth = createHeliosAuth(helios, {
+      secret: config.authSecret,
+      baseURL: config.publicUrl,
+      trustedOrigins: config.corsOrigins,
+    });
+    const app = createServer({ helios, auth, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, logger });
+    const server = await new Promise<Server>((resolveListen, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveListen(s as Server)) as Server;
+      s.once('error', reject);
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host}:${address.port}`,
+      helios,
+      setupNeeded: !status.isSetupComplete,
+      close: (graceMs = 10_000) => {
+        closing ??= (async () => {
+          await new Promise<void>((done) => {
+            const force = setTimeout(() => server.closeAllConnections(), graceMs);
+            force.unref();
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
+            server.closeIdleConnections();
+          });
+          await helios.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await helios.close();
+    throw error;
+  }
+}
