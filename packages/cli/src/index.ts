@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './admin-commands';
 import { registerDbCommands } from './db-commands';
 import { createOutput } from './output';
 import { registerSecretsCommands } from './secrets-commands';
@@ -13,5 +14,6 @@ export function createProgram(): Command {
   registerDbCommands(program, createOutput);
   registerStartCommand(program, createOutput);
   registerSecretsCommands(program, createOutput);
+  registerAdminCommands(program, createOutput);
   return program;
 }

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@helios/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const { DATABASE_URL: _ignored, HELIOS_SCHEMA_DIR: _dir, HELIOS_ENCRYPTION_KEY: _key, ...base } = process.env;
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('helios admin and users', () => {
+  let t: TestDatabase;
+  let cwd: string;
+  let target: string[];
+  beforeAll(async () => {
+    t = await createTestDatabase({ empty: true });
+    cwd = mkdtempSync(join(tmpdir(), 'helios-admin-'));
+    // On PostgreSQL the commands target the test database; embedded, .helios/data under cwd.
+    target = t.connectionString ? ['--database-url', t.connectionString] : [];
+  });
+  afterAll(async () => {
+    await t.destroy();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('refuses to create an admin before setup unless given the organization, then sets it up', async () => {
+    const refused = await helios(['admin', 'create', '--email', 'ada@acme.test', '--first-name', 'Ada', '--last-name', 'L', ...target], cwd);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--organization-name');
+
+    const setup = await helios(
+      [
+        'admin',
+        'create',
+        '--email',
+        'ada@acme.test',
+        '--first-name',
+        'Ada',
+        '--last-name',
+        'L',
+        '--organization-name',
+        'Acme',
+        '--organization-domain',
+        'acme.test',
+        ...target,
+      ],
+      cwd,
+      { HELIOS_ADMIN_PASSWORD: 'a long admin password' },
+    );
+    expect(setup.stderr).not.toContain('error');
+    expect(setup.code).toBe(0);
+    expect(setup.stdout).toContain('Set up Acme with admin ada@acme.test');
+
+    const second = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', '--json', ...target], cwd);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ admin: { email: 'bob@acme.test', role: 'admin' }, passwordSet: false });
+
+    const duplicate = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', ...target], cwd);
+    expect(duplicate.code).toBe(2);
+    expect(duplicate.stderr).toContain('[USERS.EMAIL_TAKEN]');
+  });
+
+  it('lists and exports users', async () => {
+    const list = await helios(['users', 'list', '--json', ...target], cwd);
+    expect(list.code).toBe(0);
+    expect(
+      JSON.parse(list.stdout)
+        .items.map((u: { email: string }) => u.email)
+        .sort(),
+    ).toEqual(['ada@acme.test', 'bob@acme.test']);
+
+    const file = join(cwd, 'users.csv');
+    const exported = await helios(['users', 'export', '--format', 'csv', '--output', file, ...target], cwd);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('Exported 2 user(s)');
+    const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toMatch(/^id,email,first_name/);
+    expect(lines).toHaveLength(3);
+
+    const usage = await helios(['users', 'export', '--format', 'xml', ...target], cwd);
+    expect(usage.code).toBe(64);
+  });
+});
