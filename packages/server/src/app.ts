@@ -123,6 +123,8 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   const ipOf = (c: Context) => clientIp(c, trustProxy);
   app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
   app.use('/api/auth/sign-in/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'sign-in', ipOf }));
+  app.use('/api/v1/password-reset/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'password-reset', ipOf }));
+  app.use('/api/v1/invitations/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'invitations', ipOf }));
 
   // Who calls: an API key (Authorization: Bearer / X-API-Key) or a session cookie.
   app.use('/api/v1/*', async (c, next) => {

@@ -61,7 +61,7 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** The 2xx JSON body (omit for 204). */
   response?: z.ZodType;
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   /** Who may call it (for docs and the authorization matrix); default admins only. */
   callers?: Caller[];
   /** The API key scope it needs (documented). */

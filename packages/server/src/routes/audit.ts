@@ -45,11 +45,12 @@ const ChainVerification = z
     checked: z.number().int(),
     unchained: z.number().int().openapi({ description: 'Rows from before the chain existed (adopted installations), not covered' }),
     headSequence: z.string().nullable(),
-    firstBroken: z
-      .object({ sequence: z.string(), id: z.string(), reason: z.enum(['hash_mismatch', 'link_mismatch', 'sequence_gap']) })
-      .nullable(),
+    firstBroken: z.object({ sequence: z.string(), id: z.string(), reason: z.enum(['hash_mismatch', 'link_mismatch', 'sequence_gap']) }).nullable(),
   })
   .openapi('ChainVerification');
+
+/** An ISO 8601 date-time (with offset) or date. */
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 /** The filters of the audit trail (the SDK validates them again). */
 const auditFilters = {
@@ -58,8 +59,8 @@ const auditFilters = {
   resourceId: z.uuid().optional(),
   userId: z.uuid().optional(),
   actorType: z.enum(['user', 'api_key', 'system']).optional(),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Rows at or after this instant (ISO 8601)' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Rows before this instant (ISO 8601)' }),
+  from: instant.optional().openapi({ description: 'Rows at or after this instant (ISO 8601 date-time, or a date meaning its start in UTC)' }),
+  to: instant.optional().openapi({ description: 'Rows before this instant (ISO 8601 date-time, or a date meaning its start in UTC)' }),
 };
 const AuditListQuery = z
   .object({
@@ -176,7 +177,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
     tag,
     summary: 'Export the audit trail as CSV or JSON (streamed)',
     description:
-      'Every row matching the filters, newest first. CSV (default): a header line then one line per row, RFC 4180 quoting, CRLF line endings, and values that a spreadsheet would run as a formula prefixed with `\'`. JSON: one array of audit entries.',
+      "Every row matching the filters, newest first. CSV (default): a header line then one line per row, RFC 4180 quoting, CRLF line endings, and values that a spreadsheet would run as a formula prefixed with `'`. JSON: one array of audit entries.",
     scope: 'audit:read',
     query: AuditExportQuery,
     response: z.string().openapi({ description: 'text/csv or application/json, as an attachment' }),

@@ -26,6 +26,7 @@ import {
   updateSsoProviderSchema,
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { defineRoute, dto, IdParam, pageOf } from '../route';
 import type { RouteDeps } from './index';
@@ -157,6 +158,12 @@ const newPassword = z
   .openapi({ description: `The new password: ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`, format: 'password' });
 const TokenAndPassword = z.object({ token: setupTokenSchema, password: newPassword }).strict();
 
+/** Marks a response that carries a secret or personal data as not to be cached. */
+function noStore<T>(c: Context<AppEnv>, result: Promise<T>): Promise<T> {
+  c.header('cache-control', 'no-store');
+  return result;
+}
+
 const PUBLIC_URL_NOTE = `Links point to the organization setting \`${PUBLIC_URL_SETTING}\` (e.g. https://portal.acme.com), never to the request's Host header; without it the call fails with 409 INVITATIONS.NO_PUBLIC_URL.`;
 
 /** API keys, security events, SSO providers, SMTP settings, invitations and password resets. */
@@ -191,7 +198,7 @@ function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     body: createApiKeySchema,
     response: CreatedApiKey,
     status: 201,
-    handler: (c, { body }) => c.var.sdk.apiKeys.create(body),
+    handler: (c, { body }) => noStore(c, c.var.sdk.apiKeys.create(body)),
   });
   defineRoute(app, {
     method: 'get',
@@ -236,7 +243,7 @@ function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     response: CreatedApiKey,
     status: 201,
-    handler: (c, { params }) => c.var.sdk.apiKeys.renew(params.id),
+    handler: (c, { params }) => noStore(c, c.var.sdk.apiKeys.renew(params.id)),
   });
   defineRoute(app, {
     method: 'get',
@@ -420,7 +427,7 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     callers,
     query: z.object({ token: setupTokenSchema }),
     response: SetupTokenCheck,
-    handler: (c, { query }) => c.var.sdk.invitations.verifyToken(query.token),
+    handler: (c, { query }) => noStore(c, c.var.sdk.invitations.verifyToken(query.token)),
   });
   defineRoute(app, {
     method: 'post',
@@ -444,7 +451,7 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     body: z.object({ email: resetEmailSchema }).strict(),
     response: ResetRequested,
     // route.ts types `status` as 200 | 201 | 204; 202 is what this route answers, documented and served as such.
-    status: 202 as never,
+    status: 202,
     handler: async (c, { body }) => {
       await c.var.sdk.invitations.requestReset(body.email);
       return { accepted: true, message: 'If the address belongs to an active account, a reset link has been sent to it.' };
