@@ -76,6 +76,12 @@ describe('the server', () => {
     expect((await app.request('/api/v1/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
   });
 
+  it('answers a malformed JSON body with 400, not 500', async () => {
+    const res = await app.request('/api/v1/setup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"organizationName": ' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('answers unknown routes with a problem document', async () => {
     const res = await app.request('/api/v1/nothing-here');
     expect(res.status).toBe(404);

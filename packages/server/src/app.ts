@@ -11,6 +11,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { mountDocs } from './docs';
 import type { AppEnv } from './env';
@@ -151,7 +152,12 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    const p = problemOf(error, c.get('requestId'));
+    const p =
+      error instanceof HTTPException && error.status < 500
+        ? problem(error.status, error.status === 400 ? 'SERVER.MALFORMED_REQUEST' : 'SERVER.HTTP_ERROR', error.message || 'The request could not be read.', {
+            requestId: c.get('requestId'),
+          })
+        : problemOf(error, c.get('requestId'));
     if (p.status >= 500) {
       logger.error('request failed', {
         requestId: c.get('requestId'),

@@ -13,7 +13,6 @@ import {
   addressUpdateSchema,
   dashboardLayoutSchema,
   expertiseAddSchema,
-  expertiseTopicSchema,
   funFactAddSchema,
   funFactReorderSchema,
   funFactUpdateSchema,
@@ -120,7 +119,15 @@ const TwoFactorStatus = z.object({ enabled: z.boolean(), pendingEnrolment: z.boo
 const BackupCodes = z.object({ backupCodes: z.array(z.string()) }).openapi('TwoFactorBackupCodes');
 const CodeBody = z.object({ code: twoFactorCodeSchema }).strict();
 
-const TopicParam = z.object({ topic: expertiseTopicSchema.openapi({ param: { name: 'topic', in: 'path' } }) });
+/** The SDK checks the topic again (`expertiseTopicSchema`). */
+const TopicParam = z.object({
+  topic: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'topic', in: 'path' } }),
+});
 const MediaTypeParam = z.object({ type: z.enum(PROFILE_MEDIA_TYPES).openapi({ param: { name: 'type', in: 'path' } }) });
 const PeopleQuery = z.object({
   q: z.string().trim().max(100).optional().openapi({ description: 'Names, job titles, and the expertise and interests you may see.' }),
@@ -239,7 +246,14 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   });
 
   // Interests, fun facts, expertise, addresses, secondary emails.
-  defineRoute(app, { ...read, method: 'get', path: '/me/interests', summary: 'Your interests', response: z.array(Interest), handler: (c) => c.var.sdk.profile.interests.list() });
+  defineRoute(app, {
+    ...read,
+    method: 'get',
+    path: '/me/interests',
+    summary: 'Your interests',
+    response: z.array(Interest),
+    handler: (c) => c.var.sdk.profile.interests.list(),
+  });
   defineRoute(app, {
     ...write,
     method: 'post',
@@ -262,7 +276,14 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     },
   });
 
-  defineRoute(app, { ...read, method: 'get', path: '/me/fun-facts', summary: 'Your fun facts, in order', response: z.array(FunFact), handler: (c) => c.var.sdk.profile.funFacts.list() });
+  defineRoute(app, {
+    ...read,
+    method: 'get',
+    path: '/me/fun-facts',
+    summary: 'Your fun facts, in order',
+    response: z.array(FunFact),
+    handler: (c) => c.var.sdk.profile.funFacts.list(),
+  });
   defineRoute(app, {
     ...write,
     method: 'post',
@@ -334,7 +355,14 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     },
   });
 
-  defineRoute(app, { ...read, method: 'get', path: '/me/addresses', summary: 'Your addresses', response: z.array(Address), handler: (c) => c.var.sdk.profile.addresses.list() });
+  defineRoute(app, {
+    ...read,
+    method: 'get',
+    path: '/me/addresses',
+    summary: 'Your addresses',
+    response: z.array(Address),
+    handler: (c) => c.var.sdk.profile.addresses.list(),
+  });
   defineRoute(app, {
     ...write,
     method: 'post',

@@ -450,7 +450,6 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     callers,
     body: z.object({ email: resetEmailSchema }).strict(),
     response: ResetRequested,
-    // route.ts types `status` as 200 | 201 | 204; 202 is what this route answers, documented and served as such.
     status: 202,
     handler: async (c, { body }) => {
       await c.var.sdk.invitations.requestReset(body.email);

@@ -10,6 +10,7 @@
  * the invitation link through `helios.invitations`.
  */
 import {
+  createUserSchema,
   inviteSchema,
   MAX_USERS_PAGE,
   passwordSchema,
@@ -17,7 +18,6 @@ import {
   USER_SORT_FIELDS,
   USER_STATUSES,
   type UserFilterInput,
-  createUserSchema,
   updateUserSchema,
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -221,7 +221,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     tag,
     summary: 'Export the users matching the filters as CSV or JSON (streamed)',
     description:
-      'Every matching user the caller may see, read in pages of 500 and streamed: `format=csv` (default; header row, CRLF, RFC 4180 quoting, formula-looking values prefixed with `\'`) or `format=json` (one array of users).',
+      "Every matching user the caller may see, read in pages of 500 and streamed: `format=csv` (default; header row, CRLF, RFC 4180 quoting, formula-looking values prefixed with `'`) or `format=json` (one array of users).",
     callers: ALL,
     scope: 'users:read',
     query: ExportQuery,
