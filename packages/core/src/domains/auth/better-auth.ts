@@ -35,8 +35,6 @@ export interface HeliosAuthOptions {
   signInRateLimitPerMinute?: number;
   /** Per-account lock after repeated wrong passwords (default: 5 failures in 15 minutes). */
   signInThrottle?: SignInThrottleOptions;
-  /** Sends password-reset links (default: none, so reset requests are accepted but nothing is sent). */
-  sendResetPassword?: (data: { email: string; url: string; token: string }) => Promise<void>;
 }
 
 /** The auth instance: the better-auth handler and helpers the server uses. */
@@ -109,9 +107,6 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
       maxPasswordLength: 128,
       autoSignIn: false,
       revokeSessionsOnPasswordReset: true,
-      ...(options.sendResetPassword
-        ? { sendResetPassword: async ({ user, url, token }) => options.sendResetPassword!({ email: user.email, url, token }) }
-        : {}),
     },
     user: {
       modelName: 'organization_users',
