@@ -1,0 +1,629 @@
+/**
+ * Storage and deterministic seed data of the Google Directory simulator.
+ *
+ * Seeded users and group memberships are stored compactly (a seed index per entry) and turned into
+ * wire-shaped objects only when read, so 100k users and 200k memberships fit in a few tens of MB.
+ * An entry read through the public `Map` API (`get`, iteration) is materialized once and kept, so
+ * tests can mutate it in place.
+ */
+import { createHash } from 'node:crypto';
+
+// ---------------------------------------------------------------------------------------------
+// Maps
+// ---------------------------------------------------------------------------------------------
+
+const rawGet = Map.prototype.get;
+const rawSet = Map.prototype.set;
+const rawDelete = Map.prototype.delete;
+const rawEntries = Map.prototype.entries;
+
+/**
+ * A `Map` whose values may be stored as a seed index (a number) and built on first read. The public
+ * `Map` methods always answer built values (and keep them); `peek` builds without keeping.
+ */
+export class LazyMap<V extends object> extends Map<string, V> {
+  protected readonly make: ((seed: number) => V) | undefined;
+
+  constructor(make?: (seed: number) => V) {
+    super();
+    this.make = make;
+  }
+
+  /** Stores a seed index to be built on first read. */
+  setSeeded(key: string, seed: number): void {
+    rawSet.call(this, key, seed);
+  }
+
+  /** The seed index of a not yet built entry, else undefined. */
+  seedOf(key: string): number | undefined {
+    const raw = rawGet.call(this, key);
+    return typeof raw === 'number' ? raw : undefined;
+  }
+
+  protected raw(key: string): V | number | undefined {
+    return rawGet.call(this, key);
+  }
+
+  /** The value, built if needed but not kept (for read-only paths such as list pages). */
+  peek(key: string): V | undefined {
+    const raw = rawGet.call(this, key) as V | number | undefined;
+    return typeof raw === 'number' ? this.make!(raw) : raw;
+  }
+
+  override get(key: string): V | undefined {
+    const raw = rawGet.call(this, key) as V | number | undefined;
+    if (typeof raw !== 'number') return raw;
+    const value = this.make!(raw);
+    rawSet.call(this, key, value);
+    return value;
+  }
+
+  override *entries(): MapIterator<[string, V]> {
+    for (const [key] of rawEntries.call(this) as MapIterator<[string, unknown]>) yield [key, this.get(key)!];
+  }
+
+  override *values(): MapIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  override forEach(callback: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+}
+
+/** How an `IndexedMap` derives its sort key and lookup keys (e.g. primary email and aliases). */
+export interface IndexSpec<V> {
+  sortKey(value: V): string;
+  lookupKeys(value: V): readonly string[];
+  seedSortKey?(seed: number): string;
+  seedLookupKeys?(seed: number): readonly string[];
+}
+
+/**
+ * A `LazyMap` kept sorted by a sort key (lower-cased email) with a lookup index (email and aliases
+ * to map key). The index is built on first use and then maintained by `set`/`delete`; it is
+ * checked while reading and rebuilt when a value was changed in place.
+ */
+export class IndexedMap<V extends object> extends LazyMap<V> {
+  private sorted: string[] | null = null;
+  private lookup: Map<string, string> | null = null;
+  private readonly spec: IndexSpec<V>;
+
+  constructor(spec: IndexSpec<V>, make?: (seed: number) => V) {
+    super(make);
+    this.spec = spec;
+  }
+
+  private sortKeyOf(raw: V | number): string {
+    return typeof raw === 'number' ? this.spec.seedSortKey!(raw) : this.spec.sortKey(raw);
+  }
+
+  private lookupKeysOf(raw: V | number): readonly string[] {
+    return typeof raw === 'number' ? this.spec.seedLookupKeys!(raw) : this.spec.lookupKeys(raw);
+  }
+
+  private rebuild(): void {
+    const pairs: Array<[string, string]> = [];
+    const lookup = new Map<string, string>();
+    for (const [key, raw] of rawEntries.call(this) as MapIterator<[string, V | number]>) {
+      pairs.push([this.sortKeyOf(raw), key]);
+      for (const k of this.lookupKeysOf(raw)) lookup.set(k, key);
+    }
+    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [sk, key] of pairs) lookup.set(sk, key);
+    this.sorted = pairs.map((p) => p[0]);
+    this.lookup = lookup;
+  }
+
+  private ensure(): { sorted: string[]; lookup: Map<string, string> } {
+    if (!this.sorted || !this.lookup) this.rebuild();
+    return { sorted: this.sorted!, lookup: this.lookup! };
+  }
+
+  private index(key: string, raw: V | number): void {
+    if (!this.sorted || !this.lookup) return;
+    const sk = this.sortKeyOf(raw);
+    const at = lowerBound(this.sorted, sk);
+    if (this.sorted[at] !== sk) this.sorted.splice(at, 0, sk);
+    for (const k of this.lookupKeysOf(raw)) this.lookup.set(k, key);
+    this.lookup.set(sk, key);
+  }
+
+  private unindex(key: string, raw: V | number): void {
+    if (!this.sorted || !this.lookup) return;
+    const sk = this.sortKeyOf(raw);
+    if (this.lookup.get(sk) === key) {
+      const at = lowerBound(this.sorted, sk);
+      if (this.sorted[at] === sk) this.sorted.splice(at, 1);
+    }
+    for (const k of [sk, ...this.lookupKeysOf(raw)]) if (this.lookup.get(k) === key) this.lookup.delete(k);
+  }
+
+  override set(key: string, value: V): this {
+    const old = this.raw(key);
+    if (old !== undefined) this.unindex(key, old);
+    rawSet.call(this, key, value);
+    this.index(key, value);
+    return this;
+  }
+
+  override setSeeded(key: string, seed: number): void {
+    const old = this.raw(key);
+    if (old !== undefined) this.unindex(key, old);
+    rawSet.call(this, key, seed);
+    this.index(key, seed);
+  }
+
+  override delete(key: string): boolean {
+    const old = this.raw(key);
+    if (old === undefined) return false;
+    this.unindex(key, old);
+    return rawDelete.call(this, key);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.sorted = null;
+    this.lookup = null;
+  }
+
+  /** The map key of the entry with this lookup key (lower-cased email or alias), if any. */
+  find(lookupKey: string): string | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const key = this.ensure().lookup.get(lookupKey);
+      if (key === undefined) return undefined;
+      const raw = this.raw(key);
+      if (raw !== undefined && (this.sortKeyOf(raw) === lookupKey || this.lookupKeysOf(raw).includes(lookupKey))) return key;
+      this.rebuild();
+    }
+    return undefined;
+  }
+
+  /**
+   * One page in sort-key order after (or, descending, before) `after`: at most `limit` map keys
+   * accepted by `filter`, and whether another accepted entry follows. Stable under concurrent
+   * changes because the position is found from the last sort key, not from an offset.
+   */
+  page(
+    after: string | undefined,
+    limit: number,
+    descending = false,
+    filter?: (key: string) => boolean,
+  ): { keys: string[]; last: string | undefined; more: boolean } {
+    for (let attempt = 0; ; attempt++) {
+      const { sorted, lookup } = this.ensure();
+      const step = descending ? -1 : 1;
+      let pos = after === undefined ? (descending ? sorted.length - 1 : 0) : descending ? lowerBound(sorted, after) - 1 : upperBound(sorted, after);
+      const keys: string[] = [];
+      let last: string | undefined;
+      let more = false;
+      let stale = false;
+      for (; pos >= 0 && pos < sorted.length; pos += step) {
+        const sk = sorted[pos]!;
+        const key = lookup.get(sk);
+        const raw = key === undefined ? undefined : this.raw(key);
+        if (raw === undefined || this.sortKeyOf(raw) !== sk) {
+          stale = true;
+          break;
+        }
+        if (filter && !filter(key!)) continue;
+        if (keys.length === limit) {
+          more = true;
+          break;
+        }
+        keys.push(key!);
+        last = sk;
+      }
+      if (!stale || attempt > 0) return { keys, last, more };
+      this.rebuild();
+    }
+  }
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers and etags
+// ---------------------------------------------------------------------------------------------
+
+// Affine maps x -> (A*x + B) mod M are bijections when A is coprime with M: distinct indexes give
+// distinct, random-looking identifiers.
+const A = 6364136223846793007n;
+const M_USER = 10n ** 19n;
+const M_GROUP = 36n ** 14n;
+const A_INV_USER = modInverse(A, M_USER);
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [r0, r1] = [a % m, m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
+/** A 21-digit numeric user id, like Google's. */
+export function userIdFor(index: number): string {
+  return `10${((BigInt(index) * A + 1442695040888963407n) % M_USER).toString().padStart(19, '0')}`;
+}
+
+/** The index `userIdFor` was called with, or -1. */
+export function userIndexOf(id: string): number {
+  if (!/^10\d{19}$/.test(id)) return -1;
+  const x = BigInt(id.slice(2));
+  const index = ((((x - 1442695040888963407n) % M_USER) + M_USER) % M_USER) * A_INV_USER;
+  const n = index % M_USER;
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(n);
+}
+
+/** A 15-character group id such as `03x8tuzt1m4r0ap`. */
+export function groupIdFor(index: number): string {
+  return `0${((BigInt(index) * A + 7046029254386353131n) % M_GROUP).toString(36).padStart(14, '0')}`;
+}
+
+/** An org unit id such as `id:03ph8a2z1k9xq7v`. */
+export function orgUnitIdFor(index: number): string {
+  return `id:03ph${((BigInt(index) * A + 3935559000370003845n) % 36n ** 11n).toString(36).padStart(11, '0')}`;
+}
+
+const isoCache = new Map<number, string>();
+/** `Date#toISOString` for generated timestamps, memoized per day (the seed reuses few days). */
+function isoTime(ms: number): string {
+  const day = Math.floor(ms / 86_400_000);
+  let prefix = isoCache.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    if (isoCache.size < 100_000) isoCache.set(day, prefix);
+  }
+  const rest = ms - day * 86_400_000;
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${prefix}${two(Math.floor(rest / 3_600_000))}:${two(Math.floor(rest / 60_000) % 60)}:${two(Math.floor(rest / 1000) % 60)}.000Z`;
+}
+
+/** A cheap deterministic etag for generated (never written) resources. */
+export function seedEtag(kind: string, index: number): string {
+  let h1 = 0x811c9dc5 ^ index;
+  let h2 = 0x9e3779b9 ^ Math.imul(index, 0x85ebca6b);
+  for (let k = 0; k < kind.length; k++) {
+    h1 = Math.imul(h1 ^ kind.charCodeAt(k), 0x01000193);
+    h2 = Math.imul(h2 ^ kind.charCodeAt(k), 0xc2b2ae35);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x7feb352d) >>> 0;
+  h2 = Math.imul(h2 ^ (h2 >>> 15), 0x846ca68b) >>> 0;
+  const a = h1.toString(36).padStart(7, '0');
+  const b = h2.toString(36).padStart(7, '0');
+  return `"${a}${b}${kind}${index.toString(36)}/${b}"`;
+}
+
+/** A quick quoted etag of a short string (two 32-bit FNV-1a variants), for derived resources such as members. */
+export function quickEtag(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return `"${(h1 >>> 0).toString(36)}${(h2 >>> 0).toString(36)}/${(Math.imul(h1, h2) >>> 0).toString(36)}"`;
+}
+
+/** A quoted etag derived from the resource's content (without its etag). */
+export function etagOf(resource: Record<string, unknown>): string {
+  const { etag: _ignored, ...rest } = resource;
+  const digest = createHash('sha1').update(JSON.stringify(rest)).digest('base64url');
+  return `"${digest}/${digest.slice(0, 8)}"`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed
+// ---------------------------------------------------------------------------------------------
+
+/** How much data to generate. */
+export interface SeedCounts {
+  users: number;
+  groups: number;
+  membersPerGroup: number;
+  orgUnits: number;
+}
+
+const GIVEN = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'David',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kira',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Pavel',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Wen',
+  'Xavier',
+  'Yara',
+  'Zoe',
+  'Aiko',
+  'Bruno',
+  'Carmen',
+  'Dmitri',
+  'Esther',
+  'Felix',
+];
+const FAMILY = [
+  'Anders',
+  'Baker',
+  'Castillo',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Moreau',
+  'Nakamura',
+  'Okafor',
+  'Petrov',
+  'Quispe',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Usman',
+  'Varga',
+  'Wagner',
+  'Xu',
+  'Yilmaz',
+  'Zhang',
+  'Abbott',
+  'Brennan',
+  'Costa',
+  'Diallo',
+  'Evans',
+  'Fujita',
+];
+const DEPARTMENTS = ['Engineering', 'Sales', 'Marketing', 'Finance', 'Support', 'Operations', 'Legal', 'People'];
+const TITLES = ['Engineer', 'Senior Engineer', 'Account Executive', 'Analyst', 'Manager', 'Designer', 'Specialist', 'Director'];
+
+/** Deterministic generated directory content. */
+export class DirectorySeed {
+  readonly counts: SeedCounts;
+  readonly orgUnitPaths: string[];
+  private readonly width: number;
+  private readonly groupWidth: number;
+
+  constructor(
+    readonly domain: string,
+    readonly customerId: string,
+    counts: SeedCounts,
+  ) {
+    const users = Math.max(0, Math.floor(counts.users));
+    this.counts = {
+      users,
+      groups: Math.max(0, Math.floor(counts.groups)),
+      membersPerGroup: Math.max(0, Math.min(users, Math.floor(counts.membersPerGroup))),
+      orgUnits: Math.max(0, Math.floor(counts.orgUnits)),
+    };
+    this.width = Math.max(6, String(users).length);
+    this.groupWidth = Math.max(4, String(this.counts.groups).length);
+    const top = Math.min(this.counts.orgUnits, DEPARTMENTS.length);
+    this.orgUnitPaths = [];
+    for (let j = 0; j < this.counts.orgUnits; j++) {
+      this.orgUnitPaths.push(j < top ? `/${DEPARTMENTS[j]}` : `/${DEPARTMENTS[j % top]}/Team ${String(Math.floor(j / top)).padStart(2, '0')}`);
+    }
+  }
+
+  // Users are numbered 1..users.
+  userEmail(i: number): string {
+    return `user${String(i).padStart(this.width, '0')}@${this.domain}`;
+  }
+
+  userAliases(i: number): string[] {
+    return i % 10 === 0 ? [`alias${String(i).padStart(this.width, '0')}@${this.domain}`] : [];
+  }
+
+  userLookupKeys(i: number): string[] {
+    return [this.userEmail(i), ...this.userAliases(i)];
+  }
+
+  userSuspended(i: number): boolean {
+    return i % 17 === 0;
+  }
+
+  userOrgUnitPath(i: number): string {
+    return this.orgUnitPaths.length ? this.orgUnitPaths[(i - 1) % this.orgUnitPaths.length]! : '/';
+  }
+
+  /** The manager of a user: the first of each block of ten reports to user 1. */
+  userManager(i: number): number | undefined {
+    const head = i - ((i - 1) % 10);
+    if (head !== i) return head;
+    return i === 1 ? undefined : 1;
+  }
+
+  user(i: number): Record<string, any> {
+    const id = userIdFor(i);
+    const email = this.userEmail(i);
+    const givenName = GIVEN[i % GIVEN.length]!;
+    const familyName = FAMILY[(i * 7 + Math.floor(i / GIVEN.length)) % FAMILY.length]!;
+    const orgUnitPath = this.userOrgUnitPath(i);
+    const department = orgUnitPath === '/' ? DEPARTMENTS[i % DEPARTMENTS.length]! : orgUnitPath.split('/')[1]!;
+    const suspended = this.userSuspended(i);
+    const aliases = this.userAliases(i);
+    const manager = this.userManager(i);
+    const emails: Array<Record<string, unknown>> = [{ address: email, primary: true }];
+    for (const address of aliases) emails.push({ address });
+    // Built by assignment (no object spreads): this runs for every user of every list page.
+    const user: Record<string, any> = {
+      kind: 'admin#directory#user',
+      id,
+      etag: seedEtag('u', i),
+      primaryEmail: email,
+      name: { givenName, familyName, fullName: `${givenName} ${familyName}` },
+      isAdmin: false,
+      isDelegatedAdmin: false,
+      lastLoginTime: i % 5 === 0 ? '1970-01-01T00:00:00.000Z' : isoTime(Date.UTC(2025, 0, 1) + i * 60_000),
+      creationTime: isoTime(Date.UTC(2020, 0, 1) + i * 3_600_000),
+      agreedToTerms: i % 5 !== 0,
+      suspended,
+      archived: false,
+      changePasswordAtNextLogin: false,
+      ipWhitelisted: false,
+      emails,
+      organizations: [{ title: TITLES[i % TITLES.length], primary: true, customType: '', department }],
+      customerId: this.customerId,
+      orgUnitPath,
+      isMailboxSetup: true,
+      isEnrolledIn2Sv: i % 4 === 0,
+      isEnforcedIn2Sv: false,
+      includeInGlobalAddressList: true,
+    };
+    if (suspended) user.suspensionReason = 'ADMIN';
+    if (i % 3 === 0) user.phones = [{ value: `+1 555 01${String(i % 100).padStart(2, '0')} ${String(i).padStart(6, '0')}`, type: 'work' }];
+    if (manager !== undefined) user.relations = [{ value: this.userEmail(manager), type: 'manager' }];
+    if (aliases.length) user.aliases = aliases;
+    return user;
+  }
+
+  // Groups are numbered 1..groups.
+  groupEmail(g: number): string {
+    return `group${String(g).padStart(this.groupWidth, '0')}@${this.domain}`;
+  }
+
+  group(g: number): Record<string, any> {
+    const department = DEPARTMENTS[g % DEPARTMENTS.length]!;
+    const group: Record<string, any> = {
+      kind: 'admin#directory#group',
+      id: groupIdFor(g),
+      etag: '',
+      email: this.groupEmail(g),
+      name: `${department} ${String(g).padStart(this.groupWidth, '0')}`,
+      directMembersCount: String(this.counts.membersPerGroup),
+      description: `Generated ${department.toLowerCase()} group ${g}`,
+      adminCreated: true,
+      ...(g % 5 === 0 ? { aliases: this.groupAliases(g) } : {}),
+    };
+    group.etag = seedEtag('g', g);
+    return group;
+  }
+
+  groupAliases(g: number): string[] {
+    return g % 5 === 0 ? [`list${String(g).padStart(this.groupWidth, '0')}@${this.domain}`] : [];
+  }
+
+  groupLookupKeys(g: number): string[] {
+    return [this.groupEmail(g), ...this.groupAliases(g)];
+  }
+
+  /** Whether the last member slot of group g is the group g-1 (every tenth group nests one). */
+  private nests(g: number): boolean {
+    return g % 10 === 0 && g > 1 && this.counts.membersPerGroup >= 2;
+  }
+
+  private userSlots(g: number): number {
+    return this.counts.membersPerGroup - (this.nests(g) ? 1 : 0);
+  }
+
+  /** Whether user i is a seeded direct member of group g (without building the members). */
+  groupHasUser(g: number, i: number): boolean {
+    const n = this.counts.users;
+    if (n === 0 || i < 1 || i > n) return false;
+    const start = ((g - 1) * this.counts.membersPerGroup) % n;
+    const offset = (((i - 1 - start) % n) + n) % n;
+    return offset < this.userSlots(g);
+  }
+
+  /** Whether group h is a seeded direct member of group g. */
+  groupHasGroup(g: number, h: number): boolean {
+    return this.nests(g) && h === g - 1;
+  }
+
+  /** The seeded members of group g: a block of consecutive users (wrapping), roles OWNER, MANAGER, then MEMBER. */
+  groupMembers(g: number): Array<Record<string, any>> {
+    const n = this.counts.users;
+    const slots = this.userSlots(g);
+    const members: Array<Record<string, any>> = [];
+    for (let k = 0; k < slots; k++) {
+      const i = (((g - 1) * this.counts.membersPerGroup + k) % n) + 1;
+      const role = k === 0 ? 'OWNER' : k === 1 && slots > 2 ? 'MANAGER' : 'MEMBER';
+      members.push({ kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' });
+    }
+    if (this.nests(g))
+      members.push({ kind: 'admin#directory#member', id: groupIdFor(g - 1), email: this.groupEmail(g - 1), role: 'MEMBER', type: 'GROUP', status: 'ACTIVE' });
+    return members;
+  }
+
+  orgUnits(): Array<Record<string, any>> {
+    const root: Record<string, any> = {
+      kind: 'admin#directory#orgUnit',
+      etag: '',
+      name: this.domain,
+      description: '',
+      orgUnitPath: '/',
+      orgUnitId: orgUnitIdFor(0),
+      blockInheritance: false,
+    };
+    root.etag = etagOf(root);
+    const byPath = new Map<string, Record<string, any>>([['/', root]]);
+    const out: Array<Record<string, any>> = [root];
+    this.orgUnitPaths.forEach((path, j) => {
+      const cut = path.lastIndexOf('/');
+      const parentPath = cut === 0 ? '/' : path.slice(0, cut);
+      const parent = byPath.get(parentPath)!;
+      const name = path.slice(cut + 1);
+      const unit: Record<string, any> = {
+        kind: 'admin#directory#orgUnit',
+        etag: '',
+        name,
+        description: `${name} org unit`,
+        orgUnitPath: path,
+        orgUnitId: orgUnitIdFor(j + 1),
+        parentOrgUnitPath: parentPath,
+        parentOrgUnitId: parent.orgUnitId,
+        blockInheritance: false,
+      };
+      unit.etag = etagOf(unit);
+      byPath.set(path, unit);
+      out.push(unit);
+    });
+    return out;
+  }
+}
