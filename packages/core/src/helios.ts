@@ -21,6 +21,7 @@ import { type CustomFieldsService, createCustomFieldsService } from './domains/d
 import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
 import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
+import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
@@ -110,6 +111,8 @@ export interface HeliosServices {
   readonly sso: SsoService;
   /** The organization's SMTP settings (password encrypted) and test mail. */
   readonly smtp: SmtpService;
+  /** Google Workspace credentials (service account key encrypted) and connection tests. */
+  readonly googleWorkspace: GoogleCredentialsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -257,6 +260,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get smtp() {
       return lazy('smtp', createSmtpService);
+    },
+    get googleWorkspace() {
+      return lazy('googleWorkspace', createGoogleCredentialsService);
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

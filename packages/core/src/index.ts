@@ -14,6 +14,7 @@ export * from './domains/auth/invitations.service';
 export * from './domains/auth/sso.service';
 export * from './domains/auth/two-factor.service';
 export * from './domains/directory';
+export * from './domains/google-workspace';
 export * from './domains/groups';
 export * from './domains/operations';
 export * from './domains/organizations';

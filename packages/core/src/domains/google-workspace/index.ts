@@ -1,0 +1,8 @@
+/**
+ * Google Workspace: the provider (a typed Directory API client through a service account with
+ * domain-wide delegation), its errors, and the organization's stored credentials.
+ */
+export * from './credentials.service';
+export * from './errors';
+export * from './google.schema';
+export * from './provider';
