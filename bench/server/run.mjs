@@ -1,0 +1,303 @@
+// Server benchmark: `GET /api/v1/users?limit=50` on the reference server (@helios/server's
+// createServer on @hono/node-server: request id, secure headers, API key authentication, query
+// validation, the SDK's users.list, JSON), against a bare Hono + pg handler that returns the same
+// rows (the same columns, filter, sort and limit), on the same database, in the same run. Load comes
+// from autocannon on 127.0.0.1: 50 connections for 10 s per run, the contenders alternating.
+//
+//   npx turbo run build && node bench/server/run.mjs
+//
+// Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; only used to create
+// and drop a scratch database), BENCH_USERS (default 10000), BENCH_RUNS (default 3 runs per
+// contender), BENCH_DURATION_S (default 10 s per run), BENCH_CONNECTIONS (default 50),
+// BENCH_TIMEOUT_S (default 600). Each server runs in a child process of its own; autocannon runs here.
+// Exits 0 whatever the figures, 1 on an error, 2 on the time limit; drops what it created.
+
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const builtCore = join(repoRoot, 'packages', 'core', 'dist', 'index.js');
+const builtAuth = join(repoRoot, 'packages', 'core', 'dist', 'auth.js');
+const builtServer = join(repoRoot, 'packages', 'server', 'dist', 'index.js');
+const LIMIT = 50;
+const PATH = `/api/v1/users?limit=${LIMIT}`;
+const TARGET = 0.75;
+
+const camel = (key) => key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+// ---------------------------------------------------------------------------------------------
+// Child: one server, on 127.0.0.1, a free port; tells the parent the port over IPC.
+
+async function serveChild(kind) {
+  const { serve } = await import('@hono/node-server');
+  const databaseUrl = process.env.BENCH_CHILD_DATABASE_URL;
+  const organizationId = process.env.BENCH_CHILD_ORGANIZATION_ID;
+  let fetchHandler;
+  let close;
+  if (kind === 'helios') {
+    const sdk = await import(pathToFileURL(builtCore).href);
+    const { createHeliosAuth } = await import(pathToFileURL(builtAuth).href);
+    const { createServer } = await import(pathToFileURL(builtServer).href);
+    const helios = await sdk.createHelios({ databaseUrl, poolSize: 10, encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY });
+    const auth = createHeliosAuth(helios, { secret: process.env.BENCH_CHILD_AUTH_SECRET, baseURL: 'http://127.0.0.1' });
+    fetchHandler = createServer({ helios, auth }).fetch;
+    close = () => helios.close();
+  } else {
+    // The baseline: the same select list as the SDK (USER_COLUMNS and the two dates as text), the
+    // same default filter (not deleted), the same order (last name, nulls last, then id), one row
+    // more than the page to know whether there is a next one, rows mapped to camelCase.
+    const { USER_COLUMNS } = await import(pathToFileURL(builtCore).href);
+    const { Hono } = await import('hono');
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    const selectList = [
+      ...USER_COLUMNS.map((c) => `"${c}"`),
+      `to_char(start_date, 'YYYY-MM-DD') as start_date_text`,
+      `to_char(end_date, 'YYYY-MM-DD') as end_date_text`,
+    ].join(', ');
+    const sql = `select ${selectList} from organization_users
+      where organization_id = $1 and (deleted_at is null and user_status is distinct from 'deleted')
+      order by last_name asc nulls last, id asc limit $2`;
+    const app = new Hono();
+    app.get('/api/v1/users', async (c) => {
+      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
+      const { rows } = await pool.query(sql, [organizationId, limit + 1]);
+      const items = rows.slice(0, limit).map((row) => {
+        const out = {};
+        for (const key in row) out[camel(key)] = row[key];
+        return out;
+      });
+      const last = rows.length > limit ? rows[limit - 1] : null;
+      const nextCursor = last ? Buffer.from(JSON.stringify([last.last_name, last.id])).toString('base64url') : null;
+      return c.json({ items, nextCursor });
+    });
+    fetchHandler = app.fetch;
+    close = () => pool.end();
+  }
+  const server = serve({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }, (info) => process.send({ port: info.port }));
+  const stop = () => {
+    server.close(() => {
+      Promise.resolve(close()).finally(() => process.exit(0));
+    });
+    server.closeAllConnections?.();
+  };
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: scratch database, seed, the two servers, autocannon, the report.
+
+const int = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`server benchmark: ${name} must be a positive integer (got "${raw}")`);
+    process.exit(1);
+  }
+  return n;
+};
+
+async function parent() {
+  const USERS = int('BENCH_USERS', 10_000);
+  const RUNS = int('BENCH_RUNS', 3);
+  const DURATION_S = int('BENCH_DURATION_S', 10);
+  const CONNECTIONS = int('BENCH_CONNECTIONS', 50);
+  const TIMEOUT_S = int('BENCH_TIMEOUT_S', 600);
+  const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const scratch = `helios_bench_server_${process.pid}`;
+  const urlFor = (name) => {
+    const url = new URL(DATABASE_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+
+  let helios;
+  let pool;
+  let created = false;
+  const children = [];
+
+  async function admin(statement) {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function stopChild(child) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async function cleanup() {
+    for (const child of children) await stopChild(child).catch(() => {});
+    await helios?.close().catch(() => {});
+    await pool?.end().catch(() => {});
+    if (created) await admin(`drop database if exists "${scratch}" with (force)`).catch(() => {});
+  }
+
+  const timer = setTimeout(async () => {
+    console.error(`server benchmark: time limit of ${TIMEOUT_S} s reached`);
+    await cleanup();
+    process.exit(2);
+  }, TIMEOUT_S * 1000);
+  timer.unref();
+
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+
+  async function main() {
+    for (const file of [builtCore, builtAuth, builtServer]) {
+      if (!existsSync(file)) throw new Error(`build first: ${file} is missing (npx turbo run build)`);
+    }
+    const sdk = await import(pathToFileURL(builtCore).href);
+    const { default: autocannon } = await import('autocannon');
+
+    await admin(`create database "${scratch}"`);
+    created = true;
+    const encryptionKey = randomBytes(32).toString('base64');
+    helios = await sdk.createHelios({ databaseUrl: urlFor(scratch), install: true, poolSize: 4, encryptionKey });
+    const { admin: first, organization } = await helios.organizations.setup({
+      organizationName: 'Bench',
+      organizationDomain: 'bench.test',
+      admin: { email: 'admin@bench.test', firstName: 'Ada', lastName: 'Admin' },
+    });
+
+    // The same data as the repository-overhead benchmark: BENCH_USERS users in 20 departments, 10% suspended.
+    pool = new pg.Pool({ connectionString: urlFor(scratch), max: 4 });
+    const seedStart = performance.now();
+    await pool.query(`insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`, [organization.id]);
+    await pool.query(
+      `insert into organization_users (organization_id, email, first_name, last_name, role, user_status, is_active, department_id, job_title, employee_type)
+       select $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || lpad(((g * 7919) % $2)::text, 6, '0'),
+              case when g % 50 = 0 then 'manager' else 'user' end,
+              case when g % 10 = 0 then 'suspended' else 'active' end, g % 10 <> 0,
+              (select id from departments where name = 'Department ' || (1 + g % 20)), 'Engineer', 'Full Time'
+         from generate_series(1, $2) g`,
+      [organization.id, USERS],
+    );
+    await pool.query('analyze organization_users');
+    const seedMs = performance.now() - seedStart;
+    const { secret } = await helios
+      .as({ type: 'user', userId: first.id })
+      .apiKeys.create({ name: 'server benchmark', scopes: ['users:read'], rateLimitPerMinute: 100_000 });
+    const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
+    await pool.end();
+    pool = undefined;
+    await helios.close();
+    helios = undefined;
+
+    const env = {
+      ...process.env,
+      BENCH_CHILD_DATABASE_URL: urlFor(scratch),
+      BENCH_CHILD_ORGANIZATION_ID: organization.id,
+      BENCH_CHILD_ENCRYPTION_KEY: encryptionKey,
+      BENCH_CHILD_AUTH_SECRET: randomBytes(32).toString('base64url'),
+    };
+    const start = (kind) =>
+      new Promise((resolveStart, reject) => {
+        const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        children.push(child);
+        child.once('message', (m) => resolveStart(`http://127.0.0.1:${m.port}`));
+        child.once('exit', (code) => reject(new Error(`the ${kind} server exited with ${code} before listening`)));
+      });
+    const contenders = {
+      'bare Hono + pg': { url: await start('bare'), headers: {} },
+      '@helios/server (API key)': { url: await start('helios'), headers: { authorization: `Bearer ${secret}` } },
+    };
+    const names = Object.keys(contenders);
+
+    // The same rows: the first page of each, compared by id, and every SDK column present.
+    const pages = {};
+    for (const n of names) {
+      const res = await fetch(`${contenders[n].url}${PATH}`, { headers: contenders[n].headers });
+      if (res.status !== 200) throw new Error(`${n} answered ${res.status}: ${await res.text()}`);
+      pages[n] = await res.json();
+    }
+    const [a, b] = names.map((n) => pages[n].items.map((u) => u.id).join(','));
+    if (pages[names[0]].items.length !== LIMIT || a !== b)
+      throw new Error(`the contenders returned different rows:\n  ${a.slice(0, 200)}\n  ${b.slice(0, 200)}`);
+
+    const load = (n, seconds) =>
+      autocannon({ url: `${contenders[n].url}${PATH}`, headers: contenders[n].headers, connections: CONNECTIONS, duration: seconds, timeout: 10 });
+    const check = (n, r) => {
+      const non2xx = r.non2xx ?? 0;
+      if (r.errors > 0 || r.timeouts > 0 || non2xx > 0) throw new Error(`${n}: ${r.errors} errors, ${r.timeouts} timeouts, ${non2xx} non-2xx responses`);
+    };
+
+    // Warm up both (JIT, pools, caches), then alternate the contenders, swapping who goes first.
+    for (const n of names) check(n, await load(n, Math.min(3, DURATION_S)));
+    const samples = Object.fromEntries(names.map((n) => [n, []]));
+    for (let run = 1; run <= RUNS; run++) {
+      const order = run % 2 ? names : [...names].reverse();
+      const line = [];
+      for (const n of order) {
+        const r = await load(n, DURATION_S);
+        check(n, r);
+        samples[n].push({ rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, total: r.requests.total });
+        line.push(`${n} ${r.requests.average.toFixed(0)} req/s p99 ${r.latency.p99} ms`);
+      }
+      console.error(`  run ${run}/${RUNS}: ${line.join('; ')}`);
+    }
+
+    console.log('server benchmark');
+    console.log(
+      `  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(`  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; GET ${PATH} (default filter: not deleted; by last name; ${LIMIT} rows)`);
+    console.log(
+      `  autocannon on 127.0.0.1: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} runs per contender (alternating, after a warm-up); each server in its own process, pool of 10\n`,
+    );
+    console.log('  contender                   median req/s   min req/s   max req/s   median p50 ms   median p99 ms   ratio');
+    const base = median(samples[names[0]].map((s) => s.rps));
+    for (const n of names) {
+      const rps = samples[n].map((s) => s.rps);
+      const m = median(rps);
+      console.log(
+        `  ${n.padEnd(27)} ${m.toFixed(0).padStart(12)} ${Math.min(...rps)
+          .toFixed(0)
+          .padStart(11)} ${Math.max(...rps)
+          .toFixed(0)
+          .padStart(11)} ${median(samples[n].map((s) => s.p50))
+          .toFixed(0)
+          .padStart(15)} ${median(samples[n].map((s) => s.p99))
+          .toFixed(0)
+          .padStart(15)} ${(m / base).toFixed(2).padStart(6)}x`,
+      );
+    }
+    const ratio = median(samples[names[1]].map((s) => s.rps)) / base;
+    console.log(`\n  target: @helios/server >= ${TARGET.toFixed(2)}x the bare handler's requests/s: ${ratio.toFixed(2)}x ${ratio >= TARGET ? 'PASS' : 'MISS'}`);
+    console.log('  info: p99 latencies are shown for reference and not judged.');
+  }
+
+  try {
+    await main();
+    await cleanup();
+    process.exit(0);
+  } catch (error) {
+    console.error(`server benchmark failed: ${error?.stack ?? error}`);
+    await cleanup();
+    process.exit(1);
+  }
+}
+
+if (process.argv[2] === '--serve') await serveChild(process.argv[3]);
+else await parent();
