@@ -32,6 +32,8 @@ export const publicUrlSchema = z
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, message: 'An http(s) URL such as https://portal.acme.com' }))
   .refine((value) => {
+    // Refinements run even when the URL check above failed: never let `new URL` throw here.
+    if (!URL.canParse(value)) return false;
     const url = new URL(value);
     return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
   }, 'No query, fragment or credentials in the portal URL')

@@ -300,6 +300,11 @@ describe('invitations', () => {
     await asAdmin.organizations.settings.delete('portal.public_url');
     try {
       await expect(asAdmin.invitations.invite(user.id)).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'INVITATIONS.NO_PUBLIC_URL' });
+      // A setting that is not a URL is the same precondition, never a 500.
+      await asAdmin.organizations.settings.set({ key: 'portal.public_url', value: 'matrix123' });
+      await expect(asAdmin.invitations.invite(user.id)).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'INVITATIONS.NO_PUBLIC_URL' });
+      await expect(helios.invitations.requestReset('someone@acme.test')).rejects.toMatchObject({ code: 'INVITATIONS.NO_PUBLIC_URL' });
+      await asAdmin.organizations.settings.delete('portal.public_url');
       expect(await tokensOf(user.id)).toHaveLength(0);
       await asAdmin.invitations.invite(user.id, { publicUrl: 'https://people.acme.test/portal/' });
       expect(mailer.messages[0]!.text).toContain('https://people.acme.test/portal/setup-password?token=');
