@@ -48,14 +48,14 @@ export function registerStartCommand(program: Command, makeOutput: (json: boolea
           server = await startServer(config, { logger });
           const database = config.databaseUrl ? redactUrl(config.databaseUrl) : `embedded (${config.dataDir})`;
           const lines = [
-            `Helios is serving the portal API on ${server.url} (public URL ${config.publicUrl})`,
+            `Helios is serving the portal API on ${server.url} (public URL ${server.publicUrl})`,
             `Database: ${database}`,
-            `API docs: ${config.publicUrl}/api/v1/docs`,
+            `API docs: ${server.publicUrl}/api/v1/docs`,
             server.setupNeeded
-              ? `Setup needed: POST ${config.publicUrl}/api/v1/setup (see the README), or restart with HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD`
+              ? `Setup needed: POST ${server.publicUrl}/api/v1/setup (see the README), or restart with HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD`
               : 'Organization set up: sign in with POST /api/auth/sign-in/email',
           ];
-          out.result({ url: server.url, publicUrl: config.publicUrl, database, setupNeeded: server.setupNeeded }, lines.join('\n'));
+          out.result({ url: server.url, publicUrl: server.publicUrl, database, setupNeeded: server.setupNeeded }, lines.join('\n'));
         } catch (error) {
           out.error(error);
           process.exitCode = isHeliosError(error) ? EXIT.failed : EXIT.failed;

@@ -24,6 +24,8 @@ import { registerRoutes } from './routes';
 export interface ServerOptions {
   helios: Helios;
   auth: HeliosAuth;
+  /** The portal's public URL: recorded as the `portal.public_url` setting (links in mails) when setup runs. */
+  publicUrl?: string;
   /** Origins allowed by CORS (credentials included); none by default. */
   corsOrigins?: string[];
   /** Largest request body in bytes (default 1 MiB). */
@@ -220,7 +222,7 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   });
 
   const v1 = new OpenAPIHono<AppEnv>({ defaultHook: (app as unknown as { defaultHook: never }).defaultHook });
-  registerRoutes(v1, { helios, auth });
+  registerRoutes(v1, { helios, auth, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   app.route('/api/v1', v1);
 
   app.doc31('/api/v1/openapi.json', {

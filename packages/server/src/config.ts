@@ -19,6 +19,8 @@ export interface ServerConfig {
   previousEncryptionKeys: string[];
   authSecret: string;
   publicUrl: string;
+  /** False when publicUrl was derived from HOST and PORT (then the bound port replaces PORT 0). */
+  publicUrlExplicit: boolean;
   corsOrigins: string[];
   production: boolean;
   trustProxy: boolean;
@@ -92,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     previousEncryptionKeys: key.previousKeys,
     authSecret,
     publicUrl: (e.HELIOS_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    publicUrlExplicit: e.HELIOS_PUBLIC_URL !== undefined,
     corsOrigins: (e.HELIOS_CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

@@ -15,6 +15,8 @@ import type { ServerConfig } from './config';
 export interface RunningServer {
   /** The URL it listens on. */
   url: string;
+  /** The public URL (HELIOS_PUBLIC_URL, else derived from the bound address). */
+  publicUrl: string;
   helios: Helios;
   /** Whether first-run setup is still needed. */
   setupNeeded: boolean;
@@ -50,26 +52,41 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       });
       status = await helios.organizations.setupStatus();
     }
-    if (status.hasOrganization) {
-      const system = helios.as({ type: 'system', name: 'server' });
-      const current = await system.organizations.settings.get('portal.public_url');
-      if (current?.value !== config.publicUrl) await system.organizations.settings.set({ key: 'portal.public_url', value: config.publicUrl });
-    }
-    const auth = createHeliosAuth(helios, {
-      secret: config.authSecret,
-      baseURL: config.publicUrl,
-      trustedOrigins: config.corsOrigins,
-    });
-    const app = createServer({ helios, auth, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, logger });
+    // Listen first (the handler is set once the public URL is known: with PORT 0 it names the bound port).
+    let handler: ((request: Request, env: unknown) => Response | Promise<Response>) | null = null;
     const server = await new Promise<Server>((resolveListen, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveListen(s as Server)) as Server;
+      const s = serve(
+        {
+          // The env carries the Node request/response (the client address for rate limits).
+          fetch: (request, env) => (handler ? handler(request, env) : new Response('Starting', { status: 503, headers: { 'retry-after': '1' } })),
+          port: config.port,
+          hostname: config.host,
+        },
+        () => resolveListen(s as Server),
+      ) as Server;
       s.once('error', reject);
     });
+    const bound = server.address() as AddressInfo;
+    const publicUrl = config.publicUrlExplicit || config.port !== 0 ? config.publicUrl : config.publicUrl.replace(/:0$/, `:${bound.port}`);
+    try {
+      if (status.hasOrganization) {
+        const system = helios.as({ type: 'system', name: 'server' });
+        const current = await system.organizations.settings.get('portal.public_url');
+        if (current?.value !== publicUrl) await system.organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
+      }
+      const auth = createHeliosAuth(helios, { secret: config.authSecret, baseURL: publicUrl, trustedOrigins: config.corsOrigins });
+      const app = createServer({ helios, auth, publicUrl, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, logger });
+      handler = (request, env) => app.fetch(request, env as never);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | null = null;
     return {
       url: `http://${host}:${address.port}`,
+      publicUrl,
       helios,
       setupNeeded: !status.isSetupComplete,
       close: (graceMs = 10_000) => {

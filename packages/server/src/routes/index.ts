@@ -15,6 +15,8 @@ import { registerUserRoutes } from './users';
 export interface RouteDeps {
   helios: Helios;
   auth: HeliosAuth;
+  /** The portal's public URL, when the server knows it. */
+  publicUrl?: string;
 }
 
 /** Registers every /api/v1 route. */

@@ -8,7 +8,7 @@ import type { RouteDeps } from './index';
 const SetupStatus = z.object({ isSetupComplete: z.boolean(), hasOrganization: z.boolean(), hasAdmin: z.boolean() }).openapi('SetupStatus');
 
 /** First-run setup: is it needed, and doing it (once). */
-export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios }: RouteDeps): void {
+export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUrl }: RouteDeps): void {
   defineRoute(app, {
     method: 'get',
     path: '/setup',
@@ -34,7 +34,10 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios }: RouteD
           details: { issues: [{ path: 'admin.password', message: 'Required', code: 'invalid_type' }] },
         });
       }
-      return helios.organizations.setup(body);
+      const result = await helios.organizations.setup(body);
+      // Links in mails (invitations, resets) use the portal's URL.
+      if (publicUrl) await helios.as({ type: 'system', name: 'setup' }).organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
+      return result;
     },
   });
 }
