@@ -22,6 +22,7 @@ import { createDepartmentsService, type DepartmentsService } from './domains/dir
 import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
 import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
+import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
@@ -113,6 +114,8 @@ export interface HeliosServices {
   readonly smtp: SmtpService;
   /** Google Workspace credentials (service account key encrypted) and connection tests. */
   readonly googleWorkspace: GoogleCredentialsService;
+  /** Google Workspace directory sync: plan (dry run) then apply, journaled, one run at a time. */
+  readonly googleSync: GoogleSyncService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -263,6 +266,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get googleWorkspace() {
       return lazy('googleWorkspace', createGoogleCredentialsService);
+    },
+    get googleSync() {
+      return lazy('googleSync', (r) => createGoogleSyncService(r));
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

@@ -20,6 +20,7 @@ export * from './domains/operations';
 export * from './domains/organizations';
 export * from './domains/people';
 export * from './domains/policy';
+export * from './domains/sync';
 export * from './domains/users';
 export type { HeliosErrorKind, HeliosErrorOptions } from './errors';
 export { HeliosError, isHeliosError } from './errors';

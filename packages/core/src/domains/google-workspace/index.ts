@@ -6,3 +6,5 @@ export * from './credentials.service';
 export * from './errors';
 export * from './google.schema';
 export * from './provider';
+export * from './sync';
+export * from './sync.service';

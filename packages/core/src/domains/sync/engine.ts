@@ -1,0 +1,245 @@
+/**
+ * The provider-neutral directory sync engine (Google Workspace today, Microsoft 365 later).
+ *
+ * A run works on one dedicated database connection held for the whole run:
+ * 1. `withSyncLock` takes an in-process guard and a session advisory lock keyed per organization and
+ *    kind (`pg_try_advisory_lock`); a second run gets CONFLICT `SYNC.ALREADY_RUNNING` at once. The
+ *    in-process guard answers before any connection is asked for, so on the embedded single-connection
+ *    database a second run never waits for (or deadlocks on) the connection the first run holds.
+ * 2. The provider's pages are streamed into TEMP staging tables on that connection (`insertBatch`:
+ *    one multi-row insert per page), outside any transaction: constant memory in Node whatever the
+ *    directory size.
+ * 3. The plan is computed in SQL (staging vs. stored rows), the safety limit checked
+ *    (`assertSafetyLimit`), and for a real run every merge runs in ONE transaction (`inTransactionOn`):
+ *    a crash or a killed connection rolls everything back and a re-run converges.
+ * 4. The run is journaled (`startJournal`/`finishJournal`): `organization_modules` state and one
+ *    audit row per run.
+ */
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database } from '../../db/database.generated';
+import { HeliosError } from '../../errors';
+import { appendAuditRow } from '../audit/audit.chain';
+import type { Principal } from '../policy/policy';
+
+/** Progress of a run, reported through `onProgress`. */
+export interface SyncProgress {
+  /** e.g. `users`, `groups`, `members`, `orgUnits`, `plan`, `apply`. */
+  phase: string;
+  done: number;
+  /** Null while unknown (paged lists do not say how many there are). */
+  total: number | null;
+}
+
+/** What a run did (or would do) to one kind of entity. */
+export interface SyncEntityCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Gone from the provider: marked removed (never deleted). */
+  deactivated: number;
+}
+
+/** One change of a plan (a sample is returned with every run). */
+export interface SyncChange {
+  entity: string;
+  action: 'create' | 'update' | 'deactivate';
+  externalId: string;
+  label: string;
+}
+
+/** The removal counts the safety limit looks at. */
+export interface SyncRemovalCheck {
+  entity: string;
+  /** Rows currently synced (not already removed). */
+  existing: number;
+  /** Rows the run would mark removed. */
+  removed: number;
+}
+
+/** Default safety limit: abort when more than this share of synced rows would be removed. */
+export const DEFAULT_MAX_REMOVAL_RATIO = 0.1;
+
+/** Sync error codes. */
+export const SYNC_ERROR_CODES = {
+  ALREADY_RUNNING: 'SYNC.ALREADY_RUNNING',
+  SAFETY_LIMIT: 'SYNC.SAFETY_LIMIT',
+  IN_TRANSACTION: 'SYNC.IN_TRANSACTION',
+} as const;
+
+/** Runs in progress in this process (answered before any connection is asked for). */
+const running = new Set<string>();
+
+/** The advisory lock name of a kind of sync in an organization. */
+export function syncLockName(organizationId: string, kind: string): string {
+  return `helios:sync:${organizationId}:${kind}`;
+}
+
+/**
+ * Runs `fn` on a dedicated connection holding the run's lock; releases both afterwards (a killed
+ * connection releases the session lock by itself).
+ *
+ * @throws HeliosError CONFLICT `SYNC.ALREADY_RUNNING` when a run of this kind is in progress (this
+ *   process or another); PRECONDITION_FAILED `SYNC.IN_TRANSACTION` when `db` is a transaction
+ */
+export async function withSyncLock<R>(
+  db: Kysely<Database>,
+  lock: { organizationId: string; kind: string },
+  fn: (conn: Kysely<Database>) => Promise<R>,
+): Promise<R> {
+  if (db.isTransaction) {
+    throw new HeliosError('PRECONDITION_FAILED', SYNC_ERROR_CODES.IN_TRANSACTION, 'A sync cannot run inside a transaction: it opens its own.');
+  }
+  const name = syncLockName(lock.organizationId, lock.kind);
+  const busy = () =>
+    new HeliosError('CONFLICT', SYNC_ERROR_CODES.ALREADY_RUNNING, `A ${lock.kind} sync is already running for this organization.`, {
+      details: { kind: lock.kind },
+    });
+  if (running.has(name)) throw busy();
+  running.add(name);
+  try {
+    return await db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${name})) as ok`.execute(conn);
+      if (!got.rows[0]?.ok) throw busy();
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext(${name}))`.execute(conn).catch(() => undefined);
+      }
+    });
+  } finally {
+    running.delete(name);
+  }
+}
+
+/**
+ * Runs `fn` in a transaction on a connection-bound handle (`begin`/`commit`, `rollback` when it throws).
+ */
+export async function inTransactionOn<R>(conn: Kysely<Database>, fn: () => Promise<R>): Promise<R> {
+  await sql`begin`.execute(conn);
+  try {
+    const result = await fn();
+    await sql`commit`.execute(conn);
+    return result;
+  } catch (error) {
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Inserts rows into a (staging) table with one multi-row statement per `batchSize` rows;
+ * duplicates of the primary key are ignored. `table` and `columns` are code constants, never input.
+ */
+export async function insertBatch(
+  conn: Kysely<Database>,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<unknown>>,
+  batchSize = 500,
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const chunk = rows.slice(start, start + batchSize);
+    if (chunk.length === 0) continue;
+    const values = sql.join(chunk.map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values} on conflict do nothing`.execute(conn);
+  }
+}
+
+/** Runs a statement returning one row of numbers and converts them. */
+export async function countsOf<K extends string>(conn: Kysely<Database>, query: RawBuilder<Record<K, unknown>>): Promise<Record<K, number>> {
+  const row = (await query.execute(conn)).rows[0] ?? ({} as Record<K, unknown>);
+  const out = {} as Record<K, number>;
+  for (const [key, value] of Object.entries(row)) out[key as K] = Number(value ?? 0);
+  return out;
+}
+
+/**
+ * Refuses a run that would remove more than `maxRemovalRatio` of the synced rows of an entity.
+ *
+ * @throws HeliosError PRECONDITION_FAILED `SYNC.SAFETY_LIMIT` (details: the counts and the limit)
+ */
+export function assertSafetyLimit(checks: SyncRemovalCheck[], options: { maxRemovalRatio?: number; allowLargeRemovals?: boolean } = {}): void {
+  if (options.allowLargeRemovals) return;
+  const ratio = options.maxRemovalRatio ?? DEFAULT_MAX_REMOVAL_RATIO;
+  const over = checks.filter((c) => c.existing > 0 && c.removed / c.existing > ratio);
+  if (over.length === 0) return;
+  throw new HeliosError(
+    'PRECONDITION_FAILED',
+    SYNC_ERROR_CODES.SAFETY_LIMIT,
+    `The sync would remove ${over.map((c) => `${c.removed} of ${c.existing} ${c.entity}`).join(' and ')} (more than ${Math.round(ratio * 100)}%); nothing was written. Re-run with allowLargeRemovals to accept.`,
+    { details: { limitPercent: ratio * 100, removals: checks } },
+  );
+}
+
+/** Where a run is journaled. */
+export interface SyncJournal {
+  organizationId: string;
+  /** `modules.slug`, e.g. `google_workspace`. */
+  moduleSlug: string;
+  /** The audit action, e.g. `google_workspace.sync`. */
+  action: string;
+  principal: Principal;
+}
+
+/** Sets the module's sync state (`organization_modules`; nothing when the module is unknown). */
+export async function setModuleSyncState(
+  conn: Kysely<Database>,
+  journal: SyncJournal,
+  state: { status: 'running' | 'completed' | 'failed'; at: Date; error?: string | null },
+): Promise<void> {
+  const lastSync = state.status === 'completed' ? state.at : null;
+  await sql`
+    insert into organization_modules (organization_id, module_id, sync_status, sync_error, last_sync_at)
+    select ${journal.organizationId}::uuid, m.id, ${state.status}, ${state.error ?? null}, ${lastSync}::timestamptz
+    from modules m where m.slug = ${journal.moduleSlug}
+    on conflict (organization_id, module_id) do update set
+      sync_status = excluded.sync_status,
+      sync_error = excluded.sync_error,
+      last_sync_at = coalesce(excluded.last_sync_at, organization_modules.last_sync_at)`.execute(conn);
+}
+
+/** Appends the run's audit row (call inside a transaction on `conn`). */
+export async function auditRun(conn: Kysely<Database>, journal: SyncJournal, details: Record<string, unknown>, at: Date): Promise<void> {
+  await appendAuditRow(conn, {
+    organizationId: journal.organizationId,
+    actorType: journal.principal.auditType,
+    actorId: journal.principal.auditId,
+    userId: journal.principal.userId,
+    action: journal.action,
+    resource: journal.moduleSlug,
+    resourceId: null,
+    details,
+    createdAt: at,
+  });
+}
+
+/** Marks the run started (module state `running`), in its own transaction. */
+export async function startJournal(conn: Kysely<Database>, journal: SyncJournal, at: Date): Promise<void> {
+  await inTransactionOn(conn, () => setModuleSyncState(conn, journal, { status: 'running', at }));
+}
+
+/** Records a failed run: module state `failed` with the error, and the audit row. Never throws. */
+export async function failJournal(conn: Kysely<Database>, journal: SyncJournal, error: unknown, details: Record<string, unknown>, at: Date): Promise<void> {
+  const code = error instanceof HeliosError ? error.code : 'INTERNAL.UNEXPECTED';
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    await inTransactionOn(conn, async () => {
+      await setModuleSyncState(conn, journal, { status: 'failed', at, error: `${code}: ${message}`.slice(0, 2000) });
+      await auditRun(conn, journal, { ...details, status: 'failed', error: { code, message } }, at);
+    });
+  } catch {
+    // The journal must not hide the run's own error.
+  }
+}
+
+/** Calls `fn` with bounded concurrency over `items`. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}

@@ -1,0 +1,2 @@
+/** The provider-neutral directory sync engine (lock, staging batches, safety limit, journal). */
+export * from './engine';
