@@ -112,6 +112,7 @@ CREATE INDEX idx_organization_users_custom_fields ON organization_users USING gi
 CREATE INDEX idx_organization_users_department ON organization_users USING btree (department);
 CREATE INDEX idx_organization_users_department_id ON organization_users USING btree (department_id);
 CREATE INDEX idx_organization_users_email ON organization_users USING btree (email);
+CREATE INDEX idx_organization_users_directory_order ON organization_users USING btree (organization_id, last_name, id);
 CREATE INDEX idx_organization_users_employee_id ON organization_users USING btree (employee_id);
 CREATE INDEX idx_organization_users_google_workspace_id ON organization_users USING btree (google_workspace_id);
 CREATE INDEX idx_organization_users_is_guest_partial ON organization_users USING btree (is_guest) WHERE (is_guest = true);

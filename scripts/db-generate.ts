@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely';
 import { createDb, generateDatabaseTypes, installSchema, introspectSchema } from '../packages/core/src/db';
 
 const root = join(import.meta.dirname, '..');
+// Always generate from the schema in database/, never from a stale built copy in packages/core/sql.
+process.env.HELIOS_SCHEMA_DIR = join(root, 'database');
 const url = process.env.DATABASE_URL;
 let db: Kysely<any>;
 let cleanup = async () => {};
