@@ -23,6 +23,7 @@ import { createJobTitlesService, type JobTitlesService } from './domains/directo
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
 import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
 import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
+import { createGoogleWritebackService, type GoogleWritebackService } from './domains/google-workspace/writeback.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
@@ -116,6 +117,8 @@ export interface HeliosServices {
   readonly googleWorkspace: GoogleCredentialsService;
   /** Google Workspace directory sync: plan (dry run) then apply, journaled, one run at a time. */
   readonly googleSync: GoogleSyncService;
+  /** Google Workspace write-back: create, update, suspend, move, delete users; groups and members (Google first, then the local rows). */
+  readonly googleWriteback: GoogleWritebackService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -269,6 +272,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get googleSync() {
       return lazy('googleSync', (r) => createGoogleSyncService(r));
+    },
+    get googleWriteback() {
+      return lazy('googleWriteback', (r) => createGoogleWritebackService(r));
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

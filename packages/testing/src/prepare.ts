@@ -37,11 +37,19 @@ export async function prepareTestDatabases(
         }
         await client.query(`alter database "${building}" rename to "${template}"`);
         await client.query(`alter database "${template}" with is_template true`);
-        // Older templates belong to older schema versions.
+        await client.query(`comment on database "${template}" is ${pg.escapeLiteral(`helios test template, created ${new Date().toISOString()}`)}`);
+        // Older templates belong to older schema versions. Another run (another checkout) may still be
+        // cloning one, so only those unused for a day go.
         const stale = await client.query(
-          `select datname from pg_database where datname like 'helios\\_tpl\\_%' and datname <> $1 and datname not like '%\\_building'`,
+          `select d.datname, shobj_description(d.oid, 'pg_database') as note from pg_database d
+            where d.datname like 'helios\\_tpl\\_%' and d.datname <> $1 and d.datname not like '%\\_building'`,
           [template],
         );
+        const dayAgo = Date.now() - 24 * 3600_000;
+        stale.rows = stale.rows.filter((row: { note: string | null }) => {
+          const created = Date.parse(/created (\S+)$/.exec(row.note ?? '')?.[1] ?? '');
+          return Number.isNaN(created) || created < dayAgo;
+        });
         for (const row of stale.rows) {
           await client.query(`alter database "${row.datname}" with is_template false`).catch(() => {});
           await client.query(`drop database if exists "${row.datname}"`).catch(() => {});

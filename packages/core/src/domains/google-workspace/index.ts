@@ -8,3 +8,5 @@ export * from './google.schema';
 export * from './provider';
 export * from './sync';
 export * from './sync.service';
+export * from './writeback.schema';
+export * from './writeback.service';
