@@ -4,6 +4,7 @@ import { registerDbCommands } from './db-commands';
 import { createOutput } from './output';
 import { registerSecretsCommands } from './secrets-commands';
 import { registerStartCommand } from './start-command';
+import { registerSyncCommands } from './sync-commands';
 
 /** Builds the `helios` command line program. */
 export function createProgram(): Command {
@@ -15,5 +16,6 @@ export function createProgram(): Command {
   registerStartCommand(program, createOutput);
   registerSecretsCommands(program, createOutput);
   registerAdminCommands(program, createOutput);
+  registerSyncCommands(program, createOutput);
   return program;
 }

@@ -64,7 +64,8 @@ describe('the installed schema', () => {
       if (d.kind === 'extra_constraint') return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
       if (d.kind === 'extra_index')
         return (
-          !/^btree \(\w+\)$/.test(String(d.detail)) && !['idx_audit_logs_chain', 'idx_api_keys_key_hash', 'idx_organization_users_directory_order'].includes(String((d.actual as { name?: string }).name))
+          !/^btree \(\w+\)$/.test(String(d.detail)) &&
+          !['idx_audit_logs_chain', 'idx_api_keys_key_hash', 'idx_organization_users_directory_order'].includes(String((d.actual as { name?: string }).name))
         );
       return true;
     });

@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { registerAuditRoutes } from './audit';
 import { registerDirectoryRoutes } from './directory';
+import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerOrganizationRoutes } from './organization';
 import { registerPeopleRoutes } from './people';
@@ -29,4 +30,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerGroupRoutes(app, deps);
   registerSecurityRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerGoogleWorkspaceRoutes(app, deps);
 }
