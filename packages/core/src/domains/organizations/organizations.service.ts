@@ -222,8 +222,9 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
     if (!module) throw new HeliosError('NOT_FOUND', 'MODULES.NOT_FOUND', `No module ${parsed}.`, { details: { slug: parsed } });
     return module;
   };
-  const moduleState = async (s: OperationScope, moduleId: string): Promise<ModuleState> => {
-    const row = await s.db
+  /** The module catalog joined with this organization's state of each module. */
+  const modulesWithState = (s: OperationScope) =>
+    s.db
       .selectFrom('modules as m')
       .leftJoin('organization_modules as om', (join) => join.onRef('om.module_id', '=', 'm.id').on('om.organization_id', '=', s.organizationId))
       .select([
@@ -239,11 +240,9 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
         'om.sync_status',
         'om.last_sync_at',
         'om.sync_error',
-      ])
-      .where('m.id', '=', moduleId)
-      .executeTakeFirstOrThrow();
-    return toModuleState(row);
-  };
+      ]);
+  const moduleState = async (s: OperationScope, moduleId: string): Promise<ModuleState> =>
+    toModuleState(await modulesWithState(s).where('m.id', '=', moduleId).executeTakeFirstOrThrow());
   const upsertModule = async (s: OperationScope, moduleId: string, values: Record<string, unknown>) => {
     const before = await s.db
       .selectFrom('organization_modules')
@@ -488,25 +487,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
       list: (options) =>
         rt.read(options, async (s) => {
           await s.authorize('organization:read');
-          const rows = await s.db
-            .selectFrom('modules as m')
-            .leftJoin('organization_modules as om', (join) => join.onRef('om.module_id', '=', 'm.id').on('om.organization_id', '=', s.organizationId))
-            .select([
-              'm.id',
-              'm.slug',
-              'm.name',
-              'm.description',
-              'm.version',
-              'm.is_available',
-              'om.is_enabled',
-              'om.is_configured',
-              'om.config',
-              'om.sync_status',
-              'om.last_sync_at',
-              'om.sync_error',
-            ])
-            .orderBy('m.name')
-            .execute();
+          const rows = await modulesWithState(s).orderBy('m.name').execute();
           return rows.map(toModuleState);
         }),
       enable: (slug, config, options) =>
