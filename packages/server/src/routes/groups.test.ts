@@ -1,7 +1,7 @@
-import { createHeliosAuth } from '@helios/core/auth';
-import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
+import { createTestHelios, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../app';
+import type { createServer } from '../app';
+import { createTestServer, signInNewUser } from '../test-support';
 
 let t: TestHelios;
 let app: ReturnType<typeof createServer>;
@@ -17,34 +17,17 @@ let userId: string;
 let managerId: string;
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-async function signIn(role: 'manager' | 'user'): Promise<{ id: string; cookie: string }> {
-  const row = await createTestUser(t.helios, { role });
-  await t.asAdmin.credentials.setPassword(row.id, 'a long test password 123');
-  const res = await app.request('/api/auth/sign-in/email', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'http://localhost' },
-    body: JSON.stringify({ email: row.email, password: 'a long test password 123' }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return { id: row.id, cookie };
-}
-
 beforeAll(async () => {
   t = await createTestHelios();
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = createTestServer(t);
   const admin = await t.asAdmin.apiKeys.create({ name: 'admin', scopes: ['groups:write'], rateLimitPerMinute: 10_000 });
   as.admin = { authorization: `Bearer ${admin.secret}` };
   const reader = await t.asAdmin.apiKeys.create({ name: 'reader', scopes: ['groups:read'], rateLimitPerMinute: 10_000 });
   as.readKey = { 'x-api-key': reader.secret };
-  const manager = await signIn('manager');
+  const manager = await signInNewUser(t, app, 'manager');
   as.manager = { cookie: manager.cookie };
   managerId = manager.id;
-  const user = await signIn('user');
+  const user = await signInNewUser(t, app, 'user');
   as.user = { cookie: user.cookie };
   userId = user.id;
 });
