@@ -22,6 +22,7 @@ import { createDepartmentsService, type DepartmentsService } from './domains/dir
 import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
 import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
+import { createGoogleDirectoryService, type GoogleDirectoryService } from './domains/google-workspace/directory.service';
 import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
 import { createGoogleWritebackService, type GoogleWritebackService } from './domains/google-workspace/writeback.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
@@ -36,7 +37,7 @@ import type { Actor } from './domains/policy/actor';
 import { createUsersService, type UsersService } from './domains/users/users.service';
 import { HeliosError } from './errors';
 import type { Repositories } from './repositories/types';
-import { createRuntime, type InstanceState, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
+import { createRuntime, type InstanceState, type IntegrationOptions, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
 import { type Clock, systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
@@ -67,6 +68,16 @@ export type HeliosOptions = HeliosDatabaseOptions & {
   install?: boolean;
   /** How email is sent (default: through the organization's SMTP settings, when configured). */
   mailer?: Mailer;
+  /**
+   * Where the integrations send their calls (default: the public Google and Microsoft APIs): point
+   * them at the `@helios/testing` simulators in tests and demos, or set timeouts and retries.
+   * @example
+   * ```ts
+   * const sim = await startGoogleDirectorySimulator();
+   * const helios = await createHelios({ databaseUrl, encryptionKey, integrations: { google: { rootUrl: sim.url, tokenUrl: sim.tokenUrl } } });
+   * ```
+   */
+  integrations?: IntegrationOptions;
 };
 
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
@@ -119,6 +130,8 @@ export interface HeliosServices {
   readonly googleSync: GoogleSyncService;
   /** Google Workspace write-back: create, update, suspend, move, delete users; groups and members (Google first, then the local rows). */
   readonly googleWriteback: GoogleWritebackService;
+  /** The synced Google Workspace directory, read-only: users, groups and org units as the last sync stored them. */
+  readonly googleDirectory: GoogleDirectoryService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -276,6 +289,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get googleWriteback() {
       return lazy('googleWriteback', (r) => createGoogleWritebackService(r));
     },
+    get googleDirectory() {
+      return lazy('googleDirectory', createGoogleDirectoryService);
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -346,7 +362,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     throw error;
   }
   const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
-  const instance: InstanceState = { rootDb: db, mailer: options.mailer ?? null, singletons: new Map(), closers: [] };
+  const instance: InstanceState = { rootDb: db, mailer: options.mailer ?? null, singletons: new Map(), closers: [], integrations: options.integrations ?? {} };
   const scope = buildScope({
     db,
     clock: options.clock ?? systemClock,

@@ -42,13 +42,14 @@ export type {
   WhereFilter,
 } from './repositories';
 export { createRepositories, DEFAULT_LIMIT, MAX_LIMIT } from './repositories';
-export type { ActivityEntry, AuditEntry, InstanceState, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
+export type { ActivityEntry, AuditEntry, InstanceState, IntegrationOptions, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
 export type { CamelCase, Camelize } from './shared/case';
 export { camelize, snakeize } from './shared/case';
 export type { Clock } from './shared/clock';
 export { fixedClock, systemClock } from './shared/clock';
 export type { ResolvedKey, ResolveKeyOptions } from './shared/encryption-key';
 export { resolveEncryptionKey } from './shared/encryption-key';
+export { INTEGRATION_ENV, integrationOptionsFromEnv } from './shared/integration-env';
 export type { LogFields, Logger } from './shared/logger';
 export { consoleLogger, silentLogger } from './shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';

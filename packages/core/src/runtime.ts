@@ -5,12 +5,14 @@
  * transaction for writes, give the operation repositories, the policy and an audit writer bound to
  * that transaction, and translate PostgreSQL errors.
  */
+
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
 import { translatePgError } from './db/pg-errors';
 import { inTransaction } from './db/transaction';
 import { appendAuditRow } from './domains/audit/audit.chain';
 import { redact } from './domains/audit/audit.summary';
+import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
 import type { Actor, CallOptions, Permission } from './domains/policy/actor';
 import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
 import { HeliosError, isHeliosError } from './errors';
@@ -84,6 +86,18 @@ export interface InstanceState {
   readonly singletons: Map<string, unknown>;
   /** Run by `helios.close()`, in order, before the database is closed. */
   readonly closers: Array<() => Promise<void>>;
+  /** Endpoints and client options of the integrations (createHelios `integrations`). */
+  readonly integrations: IntegrationOptions;
+}
+
+/**
+ * Where the integrations' providers send their calls, and how: the public APIs by default; a
+ * simulator (tests, demos) or a proxy when set. Applies to every call the SDK makes (sync,
+ * write-back, connection tests) unless a call passes its own.
+ */
+export interface IntegrationOptions {
+  /** Google Workspace: API root, token URL, timeouts, retries, concurrency. */
+  google?: GoogleProviderOverrides;
 }
 
 /** The shared parts every service is built from. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, createHelios, type Helios, type HeliosScope, type NewRow, type Row } from '@helios/core';
+import { type Clock, createHelios, type Helios, type HeliosScope, type IntegrationOptions, type NewRow, type Row } from '@helios/core';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** A Helios instance on a test database of its own, set up with an organization and an admin. */
@@ -23,6 +23,8 @@ export interface CreateTestHeliosOptions {
   clock?: Clock;
   /** Default: a random key per database. */
   encryptionKey?: string;
+  /** Integration endpoints, e.g. `{ google: { rootUrl: sim.url, tokenUrl: sim.tokenUrl } }` for a simulator. */
+  integrations?: IntegrationOptions;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function createTestHelios(options: CreateTestHeliosOptions = {}): P
     db: database.db,
     encryptionKey: options.encryptionKey ?? randomBytes(32).toString('base64'),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.integrations ? { integrations: options.integrations } : {}),
   });
   let admin: TestHelios['admin'] = null;
   let organizationId: string | null = null;

@@ -41,7 +41,7 @@ function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; s
     secretBox: overrides.secretBox === undefined ? t.helios.secretBox : overrides.secretBox,
     organization: { current: t.organizationId },
     defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [] },
+    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });

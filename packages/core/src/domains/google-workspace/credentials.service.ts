@@ -214,6 +214,7 @@ export async function loadGoogleProvider(rt: ServiceRuntime, overrides: GooglePr
   const row = await readRow(rt.db, organizationId);
   if (!row) throw notConfigured();
   return googleWorkspace({
+    ...rt.instance.integrations.google,
     ...overrides,
     credentials: {
       serviceAccountKey: openKey(row, rt.secretBox),
@@ -360,10 +361,12 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
         if (!row) throw notConfigured();
         return { row, key: openKey(row, rt.secretBox), endpoints };
       });
+      const configured = rt.instance.integrations.google;
       const provider = googleWorkspace({
+        ...configured,
         credentials: { serviceAccountKey: key, adminEmail: row.admin_email, domain: row.domain, scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES },
-        rootUrl: endpoints.rootUrl ?? GOOGLE_API_ROOT,
-        tokenUrl: endpoints.tokenUrl ?? GOOGLE_TOKEN_URL,
+        rootUrl: endpoints.rootUrl ?? configured?.rootUrl ?? GOOGLE_API_ROOT,
+        tokenUrl: endpoints.tokenUrl ?? configured?.tokenUrl ?? GOOGLE_TOKEN_URL,
         timeoutMs: endpoints.timeoutMs ?? 15_000,
         tokenTimeoutMs: endpoints.timeoutMs ?? 15_000,
         retry: { maxRetries: 0 },

@@ -3,6 +3,7 @@
  * domain-wide delegation), its errors, and the organization's stored credentials.
  */
 export * from './credentials.service';
+export * from './directory.service';
 export * from './errors';
 export * from './google.schema';
 export * from './provider';

@@ -21,7 +21,7 @@ function runtime(actor: Actor | undefined): ServiceRuntime {
     secretBox: t.helios.secretBox,
     organization: { current: t.organizationId },
     defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [] },
+    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });

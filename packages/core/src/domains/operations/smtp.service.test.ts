@@ -162,7 +162,7 @@ function runtimeOn(mailer: ReturnType<typeof recordingMailer> | null): ServiceRu
     logger: silentLogger,
     secretBox: t.helios.secretBox,
     organization: { current: t.organizationId },
-    instance: { rootDb: t.helios.db, mailer, singletons: new Map(), closers: [] },
+    instance: { rootDb: t.helios.db, mailer, singletons: new Map(), closers: [], integrations: {} },
   });
 }
 

@@ -1,0 +1,258 @@
+/**
+ * The synced Google Workspace directory, read-only (`helios.googleDirectory`): the users, groups and
+ * org units the last sync stored (`gw_synced_users`, `gw_groups`, `gw_org_units`), with their links
+ * to organization users and access groups. Rows gone from Google are kept and flagged `removed`.
+ */
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/database.generated';
+import { HeliosError } from '../../errors';
+import type { Row } from '../../repositories/types';
+import type { ServiceRuntime } from '../../runtime';
+import { type Camelize, camelize } from '../../shared/case';
+import { parseInput } from '../../shared/validation';
+import { containsPattern, cursorSchema, decodeKeyset, encodeKeyset, limitSchema } from '../directory/directory.shared';
+import type { CallOptions } from '../policy/actor';
+import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
+
+/** A Google user as the last sync (or write-back) stored it. */
+export type GoogleSyncedUser = GoogleWritebackUser;
+/** A Google group as stored, with its stable access group id. */
+export type GoogleSyncedGroup = Omit<GoogleWritebackGroup, 'accessGroupId'> & {
+  /** The `access_groups` row mirroring the group (null only if it was never mirrored). */
+  accessGroupId: string | null;
+  /** True once the group is gone from Google (the row is kept). */
+  removed: boolean;
+};
+/** A Google org unit as stored. */
+export type GoogleSyncedOrgUnit = Omit<Camelize<Row<'gw_org_units'>>, 'rawData'> & { removed: boolean };
+
+/** One page of a list. */
+export interface GoogleSyncedPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Filters and paging of `listUsers` (by email). */
+export const listSyncedGoogleUsersSchema = z
+  .object({
+    /** Case-insensitive part of the email or the full name. */
+    search: z.string().trim().max(255).optional(),
+    isSuspended: z.boolean().optional(),
+    isAdmin: z.boolean().optional(),
+    /** Exactly this org unit path (`/Engineering`). */
+    orgUnitPath: z.string().trim().max(255).optional(),
+    /** True: only users linked to an organization user; false: only unlinked ones. */
+    linked: z.boolean().optional(),
+    /** Include users gone from Google (default false). */
+    includeRemoved: z.boolean().optional(),
+    limit: limitSchema,
+    cursor: cursorSchema,
+  })
+  .strict()
+  .default({ limit: 50 });
+/** Filters and paging of `listUsers`. */
+export type ListSyncedGoogleUsersInput = z.input<typeof listSyncedGoogleUsersSchema>;
+
+/** Filters and paging of `listGroups` (by email). */
+export const listSyncedGoogleGroupsSchema = z
+  .object({
+    /** Case-insensitive part of the email or the name. */
+    search: z.string().trim().max(255).optional(),
+    includeRemoved: z.boolean().optional(),
+    limit: limitSchema,
+    cursor: cursorSchema,
+  })
+  .strict()
+  .default({ limit: 50 });
+/** Filters and paging of `listGroups`. */
+export type ListSyncedGoogleGroupsInput = z.input<typeof listSyncedGoogleGroupsSchema>;
+
+/** Filters and paging of `listOrgUnits` (by path). */
+export const listSyncedGoogleOrgUnitsSchema = z
+  .object({
+    /** Case-insensitive part of the path. */
+    search: z.string().trim().max(255).optional(),
+    includeRemoved: z.boolean().optional(),
+    limit: limitSchema,
+    cursor: cursorSchema,
+  })
+  .strict()
+  .default({ limit: 50 });
+/** Filters and paging of `listOrgUnits`. */
+export type ListSyncedGoogleOrgUnitsInput = z.input<typeof listSyncedGoogleOrgUnitsSchema>;
+
+/**
+ * The synced Google Workspace directory (read-only). Users need `users:read` on everyone (admins, API
+ * keys with the scope); groups (`groups:read`) and org units (`directory:read`) are readable by every
+ * user, as access groups and departments are.
+ */
+export interface GoogleDirectoryService {
+  /**
+   * Synced Google users by email, 1..500 a page (keyset cursor), with the linked organization user.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @example
+   * ```ts
+   * const { items, nextCursor } = await helios.as(admin).googleDirectory.listUsers({ isSuspended: true, limit: 100 });
+   * ```
+   */
+  listUsers(input?: ListSyncedGoogleUsersInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedUser>>;
+  /**
+   * One synced Google user by Google id or primary email.
+   * @throws HeliosError NOT_FOUND `GOOGLE.USER_NOT_SYNCED`; UNAUTHENTICATED; FORBIDDEN
+   */
+  getUser(googleIdOrEmail: string, options?: CallOptions): Promise<GoogleSyncedUser>;
+  /** Synced Google groups by email, with their access group. @throws HeliosError as `listUsers` */
+  listGroups(input?: ListSyncedGoogleGroupsInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedGroup>>;
+  /** Synced org units by path. @throws HeliosError as `listUsers` */
+  listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedOrgUnit>>;
+}
+
+const removedAt = (raw: unknown) => Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
+
+function userDto(row: Row<'gw_synced_users'> & { local_user_id: string | null }): GoogleSyncedUser {
+  const { local_user_id, ...stored } = row;
+  const { rawData, ...rest } = camelize(stored);
+  return { ...rest, removed: removedAt(rawData), localUserId: local_user_id };
+}
+
+type UserEb = ExpressionBuilder<Database & { u: Database['gw_synced_users'] }, 'u'>;
+
+/** Builds the read-only Google directory service. */
+export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirectoryService {
+  const usersQuery = (db: ServiceRuntime['db'], organizationId: string) =>
+    db
+      .selectFrom('gw_synced_users as u')
+      .selectAll('u')
+      .select((eb) =>
+        eb
+          .selectFrom('organization_users as ou')
+          .select('ou.id')
+          .where('ou.organization_id', '=', organizationId)
+          .whereRef('ou.google_workspace_id', '=', 'u.google_id')
+          .limit(1)
+          .as('local_user_id'),
+      )
+      .where('u.organization_id', '=', organizationId);
+
+  return {
+    listUsers: (input, options) =>
+      rt.read(options, async (s) => {
+        await s.authorize('users:read');
+        const filter = parseInput(listSyncedGoogleUsersSchema, input);
+        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const rows = await usersQuery(s.db, s.organizationId)
+          .where((eb) => {
+            const e = eb as unknown as UserEb;
+            const conditions: Expression<SqlBool>[] = [];
+            if (filter.search) {
+              const pattern = containsPattern(filter.search);
+              conditions.push(e.or([e('u.email', 'ilike', pattern), e('u.full_name', 'ilike', pattern)]));
+            }
+            if (filter.isSuspended !== undefined) conditions.push(e('u.is_suspended', '=', filter.isSuspended));
+            if (filter.isAdmin !== undefined) conditions.push(e('u.is_admin', '=', filter.isAdmin));
+            if (filter.orgUnitPath !== undefined) conditions.push(e('u.org_unit_path', '=', filter.orgUnitPath));
+            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`u.raw_data -> '_helios' is null`);
+            if (filter.linked !== undefined) {
+              const link = sql<SqlBool>`exists (select 1 from organization_users ou where ou.organization_id = ${s.organizationId} and ou.google_workspace_id = u.google_id)`;
+              conditions.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
+            }
+            if (after) conditions.push(e(e.refTuple('u.email', 'u.id'), '>', e.tuple(after.values[0] as string, after.id)));
+            return e.and(conditions);
+          })
+          .orderBy('u.email')
+          .orderBy('u.id')
+          .limit(filter.limit + 1)
+          .execute();
+        const page = rows.slice(0, filter.limit);
+        const last = page.at(-1);
+        return { items: page.map(userDto), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.email], last.id) : null };
+      }),
+
+    getUser: (googleIdOrEmail, options) =>
+      rt.read(options, async (s) => {
+        await s.authorize('users:read');
+        const key = String(googleIdOrEmail ?? '').trim();
+        if (!key || key.length > 255) {
+          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Give a Google user id or a primary email.', {
+            details: { issues: [{ path: 'googleIdOrEmail', message: 'A Google id or an email', code: 'custom' }] },
+          });
+        }
+        const row = await usersQuery(s.db, s.organizationId)
+          .where((eb) => (key.includes('@') ? eb('u.email', '=', key.toLowerCase()) : eb('u.google_id', '=', key)))
+          .orderBy('u.updated_at', 'desc')
+          .executeTakeFirst();
+        if (!row) throw new HeliosError('NOT_FOUND', 'GOOGLE.USER_NOT_SYNCED', `No synced Google user ${key}: run a sync first.`, { details: { key } });
+        return userDto(row);
+      }),
+
+    listGroups: (input, options) =>
+      rt.read(options, async (s) => {
+        await s.authorize('groups:read');
+        const filter = parseInput(listSyncedGoogleGroupsSchema, input);
+        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const rows = await s.db
+          .selectFrom('gw_groups as g')
+          .leftJoin('access_groups as ag', (j) =>
+            j.onRef('ag.external_id', '=', 'g.google_id').on('ag.platform', '=', 'google_workspace').on('ag.organization_id', '=', s.organizationId),
+          )
+          .selectAll('g')
+          .select('ag.id as access_group_id')
+          .where('g.organization_id', '=', s.organizationId)
+          .where((eb) => {
+            const conditions: Expression<SqlBool>[] = [];
+            if (filter.search) {
+              const pattern = containsPattern(filter.search);
+              conditions.push(eb.or([eb('g.email', 'ilike', pattern), eb('g.name', 'ilike', pattern)]));
+            }
+            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`g.raw_data -> '_helios' is null`);
+            if (after) conditions.push(eb(eb.refTuple('g.email', 'g.id'), '>', eb.tuple(after.values[0] as string, after.id)));
+            return eb.and(conditions);
+          })
+          .orderBy('g.email')
+          .orderBy('g.id')
+          .limit(filter.limit + 1)
+          .execute();
+        const page = rows.slice(0, filter.limit);
+        const last = page.at(-1);
+        return {
+          items: page.map(({ access_group_id, ...stored }) => {
+            const { rawData, ...rest } = camelize(stored as Row<'gw_groups'>);
+            return { ...rest, accessGroupId: access_group_id, removed: removedAt(rawData) };
+          }),
+          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.email], last.id) : null,
+        };
+      }),
+
+    listOrgUnits: (input, options) =>
+      rt.read(options, async (s) => {
+        await s.authorize('directory:read');
+        const filter = parseInput(listSyncedGoogleOrgUnitsSchema, input);
+        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const rows = await s.db
+          .selectFrom('gw_org_units as o')
+          .selectAll('o')
+          .where('o.organization_id', '=', s.organizationId)
+          .where((eb) => {
+            const conditions: Expression<SqlBool>[] = [];
+            if (filter.search) conditions.push(eb('o.path', 'ilike', containsPattern(filter.search)));
+            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`o.raw_data -> '_helios' is null`);
+            if (after) conditions.push(eb(eb.refTuple('o.path', 'o.id'), '>', eb.tuple(after.values[0] as string, after.id)));
+            return eb.and(conditions);
+          })
+          .orderBy('o.path')
+          .orderBy('o.id')
+          .limit(filter.limit + 1)
+          .execute();
+        const page = rows.slice(0, filter.limit);
+        const last = page.at(-1);
+        return {
+          items: page.map((row) => {
+            const { rawData, ...rest } = camelize(row);
+            return { ...rest, removed: removedAt(rawData) };
+          }),
+          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.path], last.id) : null,
+        };
+      }),
+  };
+}
