@@ -83,16 +83,52 @@ describe('helios sync google', () => {
       expect(JSON.parse(wrongKey.stdout).error.code).toBe('SECRETS.UNKNOWN_KEY');
     });
 
-    it('refuses the simulator knobs (exit 2) until the SDK accepts provider overrides, rather than calling Google', async () => {
+    const simEnv = () => ({ HELIOS_ENCRYPTION_KEY: key, HELIOS_GOOGLE_API_ROOT: sim.url, HELIOS_GOOGLE_TOKEN_URL: sim.tokenUrl });
+    const syncedUsers = async () => {
+      const rows = await t.db.selectFrom('gw_synced_users').select(['email', 'raw_data']).execute();
+      return { total: rows.length, removed: rows.filter((r) => (r.raw_data as { _helios?: unknown } | null)?._helios).length };
+    };
+
+    it('refuses half of the endpoint pair (exit 2) without calling anything', async () => {
       if (!t.connectionString) throw new Error('expected a PostgreSQL test database');
+      const before = sim.requests.total;
       const run = await helios(['sync', 'google', '--dry-run', '--database-url', t.connectionString], cwd, {
         HELIOS_ENCRYPTION_KEY: key,
         HELIOS_GOOGLE_API_ROOT: sim.url,
-        HELIOS_GOOGLE_TOKEN_URL: sim.tokenUrl,
       });
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('[CLI.GOOGLE_ENDPOINTS_UNSUPPORTED]');
-      expect(sim.requests.total).toBe(0);
+      expect(run.stderr).toContain('[CONFIG.INVALID]');
+      expect(sim.requests.total).toBe(before);
+    });
+
+    it('plans with --dry-run (nothing written), then syncs, against the simulator', async () => {
+      if (!t.connectionString) throw new Error('expected a PostgreSQL test database');
+      const plan = await helios(['sync', 'google', '--dry-run', '--json', '--database-url', t.connectionString], cwd, simEnv());
+      expect(plan.code).toBe(0);
+      const planned = JSON.parse(plan.stdout);
+      expect(planned).toMatchObject({ dryRun: true, status: 'planned', fetched: { users: 13, groups: 2 } });
+      expect(planned.counts.users.created).toBe(13);
+      expect((await syncedUsers()).total).toBe(0);
+
+      const run = await helios(['sync', 'google', '--database-url', t.connectionString], cwd, simEnv());
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Sync completed');
+      expect(run.stdout).toMatch(/users\s+created 13, updated 0, unchanged 0, deactivated 0/);
+      expect((await syncedUsers()).total).toBe(13);
+    });
+
+    it('exits 1 at the safety limit (nothing written), and removes with --allow-large-removals', async () => {
+      if (!t.connectionString) throw new Error('expected a PostgreSQL test database');
+      const victims = [...sim.state.users.values()].filter((u) => u.primaryEmail.startsWith('user0000')).slice(0, 3);
+      for (const v of victims) sim.state.users.delete(v.id);
+      const stopped = await helios(['sync', 'google', '--database-url', t.connectionString], cwd, simEnv());
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toContain('[SYNC.SAFETY_LIMIT]');
+      expect((await syncedUsers()).removed).toBe(0);
+      const allowed = await helios(['sync', 'google', '--allow-large-removals', '--json', '--database-url', t.connectionString], cwd, simEnv());
+      expect(allowed.code).toBe(0);
+      expect(JSON.parse(allowed.stdout).counts.users.deactivated).toBe(3);
+      expect((await syncedUsers()).removed).toBe(3);
     });
   });
 });

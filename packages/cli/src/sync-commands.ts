@@ -1,4 +1,12 @@
-import { createHelios, defaultEmbeddedDataDir, type GoogleSyncResult, type Helios, HeliosError, isHeliosError, resolveEncryptionKey } from '@helios/core';
+import {
+  createHelios,
+  defaultEmbeddedDataDir,
+  type GoogleSyncResult,
+  type Helios,
+  integrationOptionsFromEnv,
+  isHeliosError,
+  resolveEncryptionKey,
+} from '@helios/core';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
 
@@ -11,15 +19,6 @@ interface SyncGoogleOptions {
 
 /** Exit codes of `helios sync google`: 0 done, 1 stopped by the safety limit (nothing written), 2 any other error. */
 export const SYNC_EXIT = { ok: EXIT.ok, safetyLimit: 1, failed: EXIT.failed } as const;
-
-/**
- * Test/development knobs pointing the sync at a Directory API simulator. The SDK's `helios.googleSync`
- * does not take provider overrides yet, so when they are set the command refuses to run rather than
- * silently calling Google itself.
- */
-function simulatorEndpoints(): { rootUrl?: string; tokenUrl?: string } {
-  return { rootUrl: process.env.HELIOS_GOOGLE_API_ROOT || undefined, tokenUrl: process.env.HELIOS_GOOGLE_TOKEN_URL || undefined };
-}
 
 function describeResult(result: GoogleSyncResult): string {
   const line = (name: string, c: { created: number; updated: number; unchanged: number; deactivated?: number }) =>
@@ -48,18 +47,6 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
     .option('--json', 'machine-readable output')
     .action(async (opts: SyncGoogleOptions) => {
       const out = makeOutput(Boolean(opts.json));
-      const endpoints = simulatorEndpoints();
-      if (endpoints.rootUrl || endpoints.tokenUrl) {
-        out.error(
-          new HeliosError(
-            'PRECONDITION_FAILED',
-            'CLI.GOOGLE_ENDPOINTS_UNSUPPORTED',
-            'HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL are not supported yet: the SDK sync service does not accept provider overrides. Unset them to sync with Google.',
-          ),
-        );
-        process.exitCode = SYNC_EXIT.failed;
-        return;
-      }
       let helios: Helios | undefined;
       try {
         const url = opts.databaseUrl ?? process.env.DATABASE_URL;
@@ -68,6 +55,7 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
           ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
           encryptionKey: key.key,
           previousEncryptionKeys: key.previousKeys,
+          integrations: integrationOptionsFromEnv(),
         });
         const result = await helios.as({ type: 'system', name: 'cli' }).googleSync.sync({
           dryRun: Boolean(opts.dryRun),

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HeliosError, type Logger, resolveEncryptionKey } from '@helios/core';
+import { HeliosError, type IntegrationOptions, integrationOptionsFromEnv, type Logger, resolveEncryptionKey } from '@helios/core';
 import { z } from 'zod';
 
 /** What the server runs with. */
@@ -24,6 +24,8 @@ export interface ServerConfig {
   corsOrigins: string[];
   production: boolean;
   trustProxy: boolean;
+  /** Integration endpoints (HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL): the public APIs when empty. */
+  integrations: IntegrationOptions;
   /** First admin to create when the organization does not exist yet. */
   bootstrap: { email: string; password: string; organizationName: string; organizationDomain: string } | null;
 }
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', 'Invalid configuration: set both HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD, or neither.');
   }
   const adminDomain = e.HELIOS_ADMIN_EMAIL?.split('@')[1];
+  const integrations = integrationOptionsFromEnv(env);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
       .filter(Boolean),
     production,
     trustProxy: e.HELIOS_TRUST_PROXY === 'true' || e.HELIOS_TRUST_PROXY === '1',
+    integrations,
     bootstrap:
       e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD
         ? {

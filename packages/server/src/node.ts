@@ -39,6 +39,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl, install: true } : { embedded: { dataDir: config.dataDir } }),
     encryptionKey: config.encryptionKey,
     previousEncryptionKeys: config.previousEncryptionKeys,
+    integrations: config.integrations,
     logger,
   });
   try {

@@ -37,8 +37,12 @@ async function signIn(email: string, password: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await createTestHelios({ encryptionKey: ENCRYPTION_KEY });
   sim = await startGoogleDirectorySimulator({ domain: 'gw-routes.test', seed: { users: 20, groups: 3, membersPerGroup: 4, orgUnits: 2 } });
+  // As the server does with HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL: the SDK's integrations option.
+  t = await createTestHelios({
+    encryptionKey: ENCRYPTION_KEY,
+    integrations: { google: { rootUrl: sim.url, tokenUrl: sim.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } } },
+  });
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
   app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
@@ -127,22 +131,117 @@ describe('Google Workspace routes', () => {
     expect((await call('', { headers: bearer(securityOnlyKey) })).status).toBe(403);
   });
 
-  it('uses HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL (read at start) when the test names no endpoints', async () => {
-    process.env.HELIOS_GOOGLE_API_ROOT = sim.url;
-    process.env.HELIOS_GOOGLE_TOKEN_URL = sim.tokenUrl;
-    let knobApp: ReturnType<typeof createServer>;
-    try {
-      const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-      knobApp = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
-    } finally {
-      delete process.env.HELIOS_GOOGLE_API_ROOT;
-      delete process.env.HELIOS_GOOGLE_TOKEN_URL;
-    }
+  it('tests against the configured endpoints when the request names none', async () => {
     const before = sim.requests.byRoute.token ?? 0;
-    const test = await knobApp.request(`${BASE}/test`, send('POST', {}, asAdmin()));
+    const test = await call('/test', send('POST', {}, asAdmin()));
     expect(test.status).toBe(200);
     expect(await body(test)).toMatchObject({ ok: true });
     expect(sim.requests.byRoute.token ?? 0).toBeGreaterThan(before);
+  });
+
+  it('plans (writing nothing), applies, and lists the synced users, groups and org units', async () => {
+    const plan = await call('/sync/plan', send('POST', {}, asAdmin()));
+    expect(plan.status).toBe(200);
+    const planned = await body(plan);
+    expect(planned).toMatchObject({ dryRun: true, status: 'planned', fetched: { users: 21, groups: 3 } });
+    expect(planned.counts.users.created).toBe(21);
+    expect((await body(await call('/users', { headers: asAdmin() }))).items).toEqual([]);
+
+    const apply = await call('/sync/apply', send('POST', {}, asAdmin()));
+    expect(apply.status).toBe(200);
+    expect(await body(apply)).toMatchObject({ dryRun: false, status: 'completed' });
+
+    const first = await body(await call('/users?limit=15', { headers: asAdmin() }));
+    expect(first.items).toHaveLength(15);
+    const second = await body(await call(`/users?limit=15&cursor=${encodeURIComponent(first.nextCursor)}`, { headers: asAdmin() }));
+    expect(second.items).toHaveLength(6);
+    expect(second.nextCursor).toBeNull();
+    expect(JSON.stringify(first)).not.toContain('rawData');
+    const suspended = await body(await call('/users?isSuspended=true', { headers: asAdmin() }));
+    expect(suspended.items.map((u: { email: string }) => u.email)).toEqual(['user000017@gw-routes.test']);
+    const one = await call('/users/user000003@gw-routes.test', { headers: asAdmin() });
+    expect(one.status).toBe(200);
+    expect(await body(one)).toMatchObject({ email: 'user000003@gw-routes.test', removed: false });
+    expect((await body(await call('/users/nobody@gw-routes.test', { headers: asAdmin() }))).code).toBe('GOOGLE.USER_NOT_SYNCED');
+
+    // Google users are for admins; groups and org units for every user.
+    expect((await call('/users', { headers: { cookie: managerCookie } })).status).toBe(403);
+    const groups = await call('/groups', { headers: { cookie: managerCookie } });
+    expect(groups.status).toBe(200);
+    const groupItems = (await body(groups)).items;
+    expect(groupItems).toHaveLength(3);
+    expect(groupItems.every((g: { accessGroupId: string | null }) => typeof g.accessGroupId === 'string')).toBe(true);
+    const units = await call('/org-units', { headers: { cookie: managerCookie } });
+    expect(units.status).toBe(200);
+    expect((await body(units)).items.length).toBeGreaterThanOrEqual(2);
+    expect((await call('/users?limit=0', { headers: asAdmin() })).status).toBe(400);
+  });
+
+  it('writes back: create (initial password revealed once), update, suspend, move, groups and members, delete', async () => {
+    const created = await call(
+      '/users',
+      send('POST', { primaryEmail: 'new.hire@gw-routes.test', givenName: 'New', familyName: 'Hire', title: 'Engineer' }, asAdmin()),
+    );
+    expect(created.status).toBe(201);
+    const user = await body(created);
+    expect(user).toMatchObject({ email: 'new.hire@gw-routes.test', removed: false });
+    expect(sim.state.users.get(user.googleId)?.primaryEmail).toBe('new.hire@gw-routes.test');
+
+    const reveal = await call('/initial-passwords/new.hire@gw-routes.test/reveal', send('POST', undefined, asAdmin()));
+    expect(reveal.status).toBe(200);
+    const { password } = await body(reveal);
+    expect(sim.state.passwords.get(user.googleId)).toBe(password);
+    const again = await call('/initial-passwords/new.hire@gw-routes.test/reveal', send('POST', undefined, asAdmin()));
+    expect(again.status).toBe(409);
+    expect(await again.text()).not.toContain(password);
+
+    const updated = await call(`/users/${user.googleId}`, send('PATCH', { title: 'Staff Engineer' }, asAdmin()));
+    expect(updated.status).toBe(200);
+    expect(await body(updated)).toMatchObject({ jobTitle: 'Staff Engineer' });
+    expect((await call(`/users/${user.googleId}`, send('PATCH', {}, asAdmin()))).status).toBe(400);
+
+    const suspend = await call(`/users/${user.googleId}/suspend`, send('POST', undefined, asAdmin()));
+    expect(await body(suspend)).toMatchObject({ isSuspended: true });
+    expect(sim.state.users.get(user.googleId)?.suspended).toBe(true);
+    const unsuspend = await call(`/users/${user.googleId}/unsuspend`, send('POST', undefined, asAdmin()));
+    expect(await body(unsuspend)).toMatchObject({ isSuspended: false });
+
+    const unit = (await body(await call('/org-units', { headers: asAdmin() }))).items.find((u: { path: string }) => u.path !== '/');
+    const moved = await call(`/users/${user.googleId}/move`, send('POST', { orgUnitPath: unit.path }, asAdmin()));
+    expect(moved.status).toBe(200);
+    expect(await body(moved)).toMatchObject({ orgUnitPath: unit.path });
+
+    const group = await call('/groups', send('POST', { email: 'new-team@gw-routes.test', name: 'New team' }, asAdmin()));
+    expect(group.status).toBe(201);
+    expect((await body(group)).accessGroupId).toEqual(expect.any(String));
+    const add = await call('/groups/new-team@gw-routes.test/members', send('POST', { userEmail: 'new.hire@gw-routes.test', role: 'MANAGER' }, asAdmin()));
+    expect(add.status).toBe(201);
+    expect(await body(add)).toMatchObject({ role: 'MANAGER', userEmail: 'new.hire@gw-routes.test' });
+    const twice = await call('/groups/new-team@gw-routes.test/members', send('POST', { userEmail: 'new.hire@gw-routes.test' }, asAdmin()));
+    expect(twice.status).toBe(409);
+    const remove = await call('/groups/new-team@gw-routes.test/members/new.hire@gw-routes.test', send('DELETE', undefined, asAdmin()));
+    expect(remove.status).toBe(200);
+
+    // A manager may not write back.
+    expect((await call(`/users/${user.googleId}/suspend`, send('POST', undefined, { cookie: managerCookie }))).status).toBe(403);
+
+    expect((await call(`/users/${user.googleId}`, send('DELETE', undefined, asAdmin()))).status).toBe(204);
+    expect(sim.state.users.has(user.googleId)).toBe(false);
+    const gone = await body(await call(`/users/${user.googleId}`, { headers: asAdmin() }));
+    expect(gone).toMatchObject({ removed: true });
+  });
+
+  it('stops an apply at the safety limit (409, nothing written) unless large removals are allowed', async () => {
+    const victims = [...sim.state.users.values()].filter((u) => u.primaryEmail.startsWith('user00000')).slice(0, 5);
+    for (const v of victims) sim.state.users.delete(v.id);
+    const stopped = await call('/sync/apply', send('POST', {}, asAdmin()));
+    expect(stopped.status).toBe(409);
+    expect((await body(stopped)).code).toBe('SYNC.SAFETY_LIMIT');
+    expect((await body(await call(`/users/${victims[0].id}`, { headers: asAdmin() }))).removed).toBe(false);
+    const allowed = await call('/sync/apply', send('POST', { allowLargeRemovals: true }, asAdmin()));
+    expect(allowed.status).toBe(200);
+    expect((await body(allowed)).counts.users.deactivated).toBe(5);
+    expect((await body(await call(`/users/${victims[0].id}`, { headers: asAdmin() }))).removed).toBe(true);
   });
 
   it('explains a delegation that is not granted', async () => {
@@ -160,8 +259,10 @@ describe('Google Workspace routes', () => {
     const runs = await call('/runs?limit=5', { headers: asAdmin() });
     expect(runs.status).toBe(200);
     const page = await body(runs);
-    expect(Array.isArray(page.items)).toBe(true);
+    // Two applied runs so far (a plan is not journaled), newest first.
+    expect(page.items.length).toBeGreaterThanOrEqual(2);
     for (const item of page.items) expect(item.action).toBe('google_workspace.sync');
+    expect(page.items[0].details.status).toBe('completed');
     expect((await call('/runs?limit=0', { headers: asAdmin() })).status).toBe(400);
   });
 

@@ -4,15 +4,24 @@
  * (plan = dry run, apply) and its journal. Every route validates and calls the SDK bound to the
  * caller (`c.var.sdk.googleWorkspace`, `c.var.sdk.googleSync`, `c.var.sdk.audit`), which decides
  * permissions (admins; API keys with `security:*` for the credentials, `organization:write` for sync).
+ * The synced directory (`c.var.sdk.googleDirectory`) and the write-back (`c.var.sdk.googleWriteback`:
+ * Google first, then the local rows) are under `/users`, `/groups`, `/org-units`.
  *
- * Test/development knobs, read once at registration: `HELIOS_GOOGLE_API_ROOT` and
- * `HELIOS_GOOGLE_TOKEN_URL` (both or neither) point the connection test at a Directory API simulator
- * when the request does not name endpoints itself.
+ * Where calls go (Google, or a simulator through HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL) is
+ * the SDK's `integrations` option, set by the server's configuration.
  */
-import { configureGoogleSchema, GOOGLE_MODULE_SLUG, GOOGLE_SYNC_ACTION, testGoogleConnectionSchema } from '@helios/core';
+import {
+  configureGoogleSchema,
+  GOOGLE_MODULE_SLUG,
+  GOOGLE_SYNC_ACTION,
+  googleCreateGroupSchema,
+  googleCreateUserSchema,
+  googleUpdateUserSchema,
+  testGoogleConnectionSchema,
+} from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { defineRoute, dto, pageOf } from '../route';
+import { type Caller, defineRoute, dto, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const TAG = 'Google Workspace';
@@ -102,17 +111,8 @@ const RunsQuery = z
   })
   .strict();
 
-/** The simulator endpoints from the environment (both or neither), read at registration. */
-function endpointsFromEnv(): { rootUrl: string; tokenUrl: string } | null {
-  const rootUrl = process.env.HELIOS_GOOGLE_API_ROOT;
-  const tokenUrl = process.env.HELIOS_GOOGLE_TOKEN_URL;
-  return rootUrl && tokenUrl ? { rootUrl, tokenUrl } : null;
-}
-
 /** Registers the Google Workspace routes. */
 export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
-  const endpoints = endpointsFromEnv();
-
   defineRoute(app, {
     method: 'get',
     path: BASE,
@@ -166,10 +166,7 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     response: GoogleConnectionTest,
     status: 200,
     scope: 'security:write',
-    handler: (c, { body }) => {
-      const input = body.rootUrl === undefined && body.tokenUrl === undefined && endpoints ? { ...body, ...endpoints } : body;
-      return c.var.sdk.googleWorkspace.testConnection(input);
-    },
+    handler: (c, { body }) => c.var.sdk.googleWorkspace.testConnection(body),
   });
 
   defineRoute(app, {
@@ -191,7 +188,7 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     tag: TAG,
     summary: 'Run a sync',
     description:
-      'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 412 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
+      'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 409 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
     body: SyncApplyBody,
     response: GoogleSyncResult,
     status: 200,
@@ -209,5 +206,259 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     response: pageOf(SyncRun),
     scope: 'audit:read',
     handler: (c, { query }) => c.var.sdk.audit.list({ ...query, action: GOOGLE_SYNC_ACTION }),
+  });
+
+  registerDirectory(app);
+  registerWriteback(app);
+}
+
+// Query strings carry text: booleans are `true`/`false`; the SDK validates again.
+const boolQuery = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
+const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
+const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
+const searchQuery = z.string().min(1).max(255).optional().openapi({ description: 'Case-insensitive text in the email or the name' });
+
+const GoogleUser = dto('GoogleSyncedUser', {
+  googleId: z.string(),
+  email: z.string(),
+  fullName: z.string().nullable(),
+  isAdmin: z.boolean().nullable(),
+  isSuspended: z.boolean().nullable(),
+  orgUnitPath: z.string().nullable(),
+  removed: z.boolean().openapi({ description: 'Gone from Google (the row is kept)' }),
+  localUserId: z.string().nullable().openapi({ description: 'The linked organization user' }),
+});
+const GoogleGroup = dto('GoogleSyncedGroup', {
+  googleId: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  memberCount: z.number().nullable(),
+  accessGroupId: z.string().nullable().openapi({ description: 'The access group mirroring it (a stable id)' }),
+  removed: z.boolean(),
+});
+const GoogleOrgUnit = dto('GoogleSyncedOrgUnit', { googleId: z.string(), name: z.string(), path: z.string(), removed: z.boolean() });
+const GoogleMembership = z
+  .object({
+    groupGoogleId: z.string().nullable(),
+    groupEmail: z.string(),
+    userEmail: z.string(),
+    role: z.enum(['MEMBER', 'MANAGER', 'OWNER']),
+    accessGroupMemberId: z.string().nullable(),
+    localUserId: z.string().nullable(),
+  })
+  .openapi('GoogleMembership');
+const InitialPassword = z
+  .object({ email: z.string(), password: z.string(), createdAt: nullableTimestamp, revealedAt: timestamp })
+  .openapi('GoogleInitialPassword');
+
+const googleIdParam = z
+  .string()
+  .min(1)
+  .max(255)
+  .openapi({ param: { name: 'googleId', in: 'path' }, description: 'The Google user id' });
+const GoogleIdParam = z.object({ googleId: googleIdParam });
+const UserKeyParam = z.object({
+  user: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: 'user', in: 'path' }, description: 'A Google user id or primary email' }),
+});
+const GroupParam = z.object({
+  group: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: 'group', in: 'path' }, description: 'The group email or Google id' }),
+});
+const MemberParams = GroupParam.extend({
+  email: z
+    .string()
+    .min(3)
+    .max(255)
+    .openapi({ param: { name: 'email', in: 'path' }, description: 'The member email' }),
+});
+const EmailParam = z.object({
+  email: z
+    .string()
+    .min(3)
+    .max(255)
+    .openapi({ param: { name: 'email', in: 'path' } }),
+});
+
+const EVERYONE: Caller[] = ['admin', 'manager', 'user'];
+
+/** The synced directory, read-only. */
+function registerDirectory(app: OpenAPIHono<AppEnv>): void {
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/users`,
+    tag: TAG,
+    summary: 'Synced Google users',
+    description: 'Users as the last sync stored them, by email, with the linked organization user. Rows gone from Google are hidden unless `includeRemoved`.',
+    query: z.object({
+      search: searchQuery,
+      isSuspended: boolQuery,
+      isAdmin: boolQuery,
+      orgUnitPath: z.string().min(1).max(255).optional(),
+      linked: boolQuery.openapi({ description: 'true: linked to an organization user; false: not linked' }),
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
+    response: pageOf(GoogleUser),
+    scope: 'users:read',
+    handler: (c, { query }) => c.var.sdk.googleDirectory.listUsers(query),
+  });
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/users/{user}`,
+    tag: TAG,
+    summary: 'One synced Google user',
+    params: UserKeyParam,
+    response: GoogleUser,
+    scope: 'users:read',
+    handler: (c, { params }) => c.var.sdk.googleDirectory.getUser(params.user),
+  });
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/groups`,
+    tag: TAG,
+    summary: 'Synced Google groups',
+    description: 'Groups by email, with the access group mirroring each one.',
+    callers: EVERYONE,
+    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    response: pageOf(GoogleGroup),
+    scope: 'groups:read',
+    handler: (c, { query }) => c.var.sdk.googleDirectory.listGroups(query),
+  });
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/org-units`,
+    tag: TAG,
+    summary: 'Synced Google org units',
+    callers: EVERYONE,
+    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    response: pageOf(GoogleOrgUnit),
+    scope: 'directory:read',
+    handler: (c, { query }) => c.var.sdk.googleDirectory.listOrgUnits(query),
+  });
+}
+
+/** Write-back: Google first, then the local rows and the audit trail. */
+function registerWriteback(app: OpenAPIHono<AppEnv>): void {
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users`,
+    tag: TAG,
+    summary: 'Create a Google user',
+    description:
+      'Creates the account in Google with a generated initial password (stored encrypted; reveal it once with `POST .../initial-passwords/{email}/reveal`), then mirrors it and links the organization user.',
+    body: googleCreateUserSchema,
+    response: GoogleUser,
+    status: 201,
+    scope: 'users:write',
+    handler: (c, { body }) => c.var.sdk.googleWriteback.createUser(body),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/initial-passwords/{email}/reveal`,
+    tag: TAG,
+    summary: 'Reveal an initial password (once)',
+    description: 'Returns the initial password of a user created through Helios and marks it revealed; a second reveal gets 409.',
+    params: EmailParam,
+    response: InitialPassword,
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params }) => c.var.sdk.googleWriteback.revealInitialPassword(params.email),
+  });
+  defineRoute(app, {
+    method: 'patch',
+    path: `${BASE}/users/{googleId}`,
+    tag: TAG,
+    summary: 'Update a Google user',
+    params: GoogleIdParam,
+    body: googleUpdateUserSchema,
+    response: GoogleUser,
+    scope: 'users:write',
+    handler: (c, { params, body }) => c.var.sdk.googleWriteback.updateUser(params.googleId, body),
+  });
+  for (const action of ['suspend', 'unsuspend'] as const) {
+    defineRoute(app, {
+      method: 'post',
+      path: `${BASE}/users/{googleId}/${action}`,
+      tag: TAG,
+      summary: action === 'suspend' ? 'Suspend a Google user' : 'Unsuspend a Google user',
+      params: GoogleIdParam,
+      response: GoogleUser,
+      status: 200,
+      scope: 'users:write',
+      handler: (c, { params }) => c.var.sdk.googleWriteback[action](params.googleId),
+    });
+  }
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users/{googleId}/move`,
+    tag: TAG,
+    summary: 'Move a Google user to another org unit',
+    params: GoogleIdParam,
+    body: z.object({ orgUnitPath: z.string().min(1).max(255).openapi({ example: '/Engineering' }) }).strict(),
+    response: GoogleUser,
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params, body }) => c.var.sdk.googleWriteback.moveOrgUnit(params.googleId, body.orgUnitPath),
+  });
+  defineRoute(app, {
+    method: 'delete',
+    path: `${BASE}/users/{googleId}`,
+    tag: TAG,
+    summary: 'Delete a Google user',
+    description: 'Deletes the account in Google (restorable there for 20 days); the local row is kept and flagged removed.',
+    params: GoogleIdParam,
+    status: 204,
+    scope: 'users:write',
+    handler: async (c, { params }) => {
+      await c.var.sdk.googleWriteback.deleteUser(params.googleId);
+      return undefined;
+    },
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/groups`,
+    tag: TAG,
+    summary: 'Create a Google group',
+    description: 'Creates the group in Google, then mirrors it (and its access group).',
+    body: googleCreateGroupSchema,
+    response: GoogleGroup,
+    status: 201,
+    scope: 'groups:write',
+    handler: (c, { body }) => c.var.sdk.googleWriteback.createGroup(body),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/groups/{group}/members`,
+    tag: TAG,
+    summary: 'Add a member to a Google group',
+    description: 'Adds the user in Google, then to the mirrored access group when the user is linked. 409 `GOOGLE.CONFLICT` when already a member.',
+    params: GroupParam,
+    body: z.object({ userEmail: z.string().min(3).max(255), role: z.enum(['MEMBER', 'MANAGER', 'OWNER']).optional() }).strict(),
+    response: GoogleMembership,
+    status: 201,
+    scope: 'groups:write',
+    handler: (c, { params, body }) => c.var.sdk.googleWriteback.addMember(params.group, body.userEmail, body.role),
+  });
+  defineRoute(app, {
+    method: 'delete',
+    path: `${BASE}/groups/{group}/members/{email}`,
+    tag: TAG,
+    summary: 'Remove a member from a Google group',
+    params: MemberParams,
+    response: GoogleMembership,
+    status: 200,
+    scope: 'groups:write',
+    handler: (c, { params }) => c.var.sdk.googleWriteback.removeMember(params.group, params.email),
   });
 }
