@@ -48,6 +48,8 @@ export interface GoogleDirectorySimulatorOptions {
   quota?: { perMinute?: number };
   /** Delay before every answer, in milliseconds. */
   latencyMs?: number;
+  /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
+  port?: number;
 }
 
 /** A running Google Directory simulator. */
@@ -1436,7 +1438,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePromise());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;
