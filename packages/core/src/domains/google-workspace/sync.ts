@@ -151,6 +151,9 @@ const memberRow = (groupId: string, m: GoogleMember): unknown[] => [
   (m.type ?? 'USER').toUpperCase(),
 ];
 
+/** Member rows per staging insert (5 parameters a row: well under PostgreSQL's 65,535). */
+const MEMBER_BATCH = 2000;
+
 /** Creates (or empties) the TEMP staging tables on the run's connection. */
 async function createStaging(conn: Kysely<Database>): Promise<void> {
   await sql`create temp table if not exists gs_stage_users (
@@ -217,19 +220,30 @@ export async function stageGoogleDirectory(
     token = page.nextPageToken;
   } while (token);
 
+  // Member pages are small (one group's members): buffer rows across groups and write them in
+  // large multi-row inserts, not one statement per group.
+  const memberColumns = ['group_id', 'member_id', 'email', 'role', 'type'];
+  let memberBuffer: unknown[][] = [];
+  const flushMembers = async () => {
+    const rows = memberBuffer;
+    memberBuffer = [];
+    await insertBatch(conn, 'gs_stage_members', memberColumns, rows, MEMBER_BATCH);
+  };
   let groupsDone = 0;
   await forEachLimited(groupIds, options.memberConcurrency ?? 4, async (groupId) => {
     let memberToken: string | null = null;
     do {
       const page = await google.listMembers(groupId, memberToken);
       const rows = page.items.filter((m) => m.id || m.email).map((m) => memberRow(groupId, m));
-      await insertBatch(conn, 'gs_stage_members', ['group_id', 'member_id', 'email', 'role', 'type'], rows);
+      memberBuffer.push(...rows);
+      if (memberBuffer.length >= MEMBER_BATCH) await flushMembers();
       fetched.members += rows.length;
       memberToken = page.nextPageToken;
     } while (memberToken);
     groupsDone += 1;
     progress({ phase: 'members', done: groupsDone, total: groupIds.length });
   });
+  await flushMembers();
   // TEMP tables are never analyzed automatically, and the targets may have just been bulk-loaded by
   // the previous run: give the planner current sizes (sampled, cheap) so the set-based joins hash.
   await sql`analyze gs_stage_users, gs_stage_groups, gs_stage_org_units, gs_stage_members,
