@@ -13,6 +13,7 @@ import { inTransaction } from './db/transaction';
 import { appendAuditRow } from './domains/audit/audit.chain';
 import { redact } from './domains/audit/audit.summary';
 import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
+import type { MicrosoftProviderOverrides } from './domains/microsoft-365/provider';
 import type { Actor, CallOptions, Permission } from './domains/policy/actor';
 import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
 import { HeliosError, isHeliosError } from './errors';
@@ -98,6 +99,8 @@ export interface InstanceState {
 export interface IntegrationOptions {
   /** Google Workspace: API root, token URL, timeouts, retries, concurrency. */
   google?: GoogleProviderOverrides;
+  /** Microsoft 365: Graph and login roots, timeouts, retries, concurrency, page size. */
+  microsoft?: MicrosoftProviderOverrides;
 }
 
 /** The shared parts every service is built from. */

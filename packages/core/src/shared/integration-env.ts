@@ -8,6 +8,7 @@ import type { IntegrationOptions } from '../runtime';
 /** The variables read by `integrationOptionsFromEnv`, each pair set together or not at all. */
 export const INTEGRATION_ENV = {
   google: { rootUrl: 'HELIOS_GOOGLE_API_ROOT', tokenUrl: 'HELIOS_GOOGLE_TOKEN_URL' },
+  microsoft: { graphUrl: 'HELIOS_MICROSOFT_GRAPH_URL', loginUrl: 'HELIOS_MICROSOFT_LOGIN_URL' },
 } as const;
 
 function readUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
@@ -24,8 +25,9 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): stri
 }
 
 /**
- * Reads `HELIOS_GOOGLE_API_ROOT` and `HELIOS_GOOGLE_TOKEN_URL` (both or neither: a real access token
- * is never sent to another API root, nor a real assertion to another token endpoint).
+ * Reads `HELIOS_GOOGLE_API_ROOT` and `HELIOS_GOOGLE_TOKEN_URL`, and `HELIOS_MICROSOFT_GRAPH_URL` and
+ * `HELIOS_MICROSOFT_LOGIN_URL` (each pair both or neither: a real access token is never sent to
+ * another API root, nor real credentials to another token endpoint).
  *
  * @returns the `integrations` option of `createHelios` (empty when nothing is set)
  * @throws HeliosError INVALID_INPUT `CONFIG.INVALID` naming every bad variable
@@ -37,13 +39,21 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): stri
 export function integrationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): IntegrationOptions {
   const problems: string[] = [];
   const options: IntegrationOptions = {};
-  const rootUrl = readUrl(env, INTEGRATION_ENV.google.rootUrl, problems);
-  const tokenUrl = readUrl(env, INTEGRATION_ENV.google.tokenUrl, problems);
-  if (Boolean(env[INTEGRATION_ENV.google.rootUrl]?.trim()) !== Boolean(env[INTEGRATION_ENV.google.tokenUrl]?.trim())) {
-    problems.push(`set both ${INTEGRATION_ENV.google.rootUrl} and ${INTEGRATION_ENV.google.tokenUrl}, or neither`);
-  } else if (rootUrl && tokenUrl) {
-    options.google = { rootUrl, tokenUrl };
-  }
+  const pair = <K extends string>(names: Record<K, string>): Record<K, string> | null => {
+    const keys = Object.keys(names) as K[];
+    const values = keys.map((k) => readUrl(env, names[k], problems));
+    const given = keys.filter((k) => Boolean(env[names[k]]?.trim()));
+    if (given.length > 0 && given.length < keys.length) {
+      problems.push(`set both ${keys.map((k) => names[k]).join(' and ')}, or neither`);
+      return null;
+    }
+    if (values.some((v) => v === undefined)) return null;
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as Record<K, string>;
+  };
+  const google = pair(INTEGRATION_ENV.google);
+  if (google) options.google = google;
+  const microsoft = pair(INTEGRATION_ENV.microsoft);
+  if (microsoft) options.microsoft = microsoft;
   if (problems.length > 0) {
     throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }

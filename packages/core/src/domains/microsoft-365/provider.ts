@@ -99,6 +99,9 @@ export interface Microsoft365Options {
   pageSize?: number;
 }
 
+/** Provider options besides the credentials (createHelios `integrations.microsoft`). */
+export type MicrosoftProviderOverrides = Omit<Microsoft365Options, 'credentials'>;
+
 /** A Graph object as JSON (the properties asked for with `$select`). */
 export type GraphObject = Record<string, unknown> & { id: string };
 

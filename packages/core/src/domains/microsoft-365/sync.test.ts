@@ -1,0 +1,246 @@
+import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHeliosError } from '../../errors';
+import { createRuntime, type ServiceRuntime } from '../../runtime';
+import { systemClock } from '../../shared/clock';
+import { silentLogger } from '../../shared/logger';
+import type { Actor } from '../policy/actor';
+import { type Microsoft365Provider, microsoft365 } from './provider';
+import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
+
+const DOMAIN = 'ms-sync.test';
+let t: TestHelios;
+let sim: GraphSimulator;
+let linkedByUpn: string;
+
+function runtime(actor: Actor | undefined): ServiceRuntime {
+  return createRuntime({
+    db: t.helios.db,
+    clock: systemClock,
+    logger: silentLogger,
+    secretBox: t.helios.secretBox,
+    organization: { current: t.organizationId },
+    defaultActor: actor,
+    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
+  });
+}
+const provider = (): Microsoft365Provider =>
+  microsoft365({
+    credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
+    graphUrl: sim.url,
+    loginUrl: sim.authorityHost,
+    timeoutMs: 5000,
+    pageSize: 15,
+    retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 },
+  });
+const service = (make: () => Microsoft365Provider = provider) =>
+  createMicrosoftSyncService(runtime({ type: 'user', userId: t.admin!.id }), { provider: async () => make() });
+const db = () => t.helios.db;
+
+/** Every synced row's content plus its xmin (changes when a row is written). */
+async function snapshot() {
+  const users = await sql<{ ms_id: string; upn: string; is_account_enabled: boolean; is_admin: boolean; removed: boolean; x: string }>`
+    select ms_id, upn, is_account_enabled, is_admin, raw_data -> '_helios' is not null as removed, xmin::text as x from ms_synced_users order by ms_id`.execute(
+    db(),
+  );
+  const groups = await sql<{ ms_id: string; display_name: string; member_count: number; removed: boolean; x: string }>`
+    select ms_id, display_name, member_count, raw_data -> '_helios' is not null as removed, xmin::text as x from ms_synced_groups order by ms_id`.execute(db());
+  const memberships = await sql<{ g: string; u: string; x: string }>`
+    select g.ms_id as g, u.ms_id as u, m.xmin::text as x from ms_group_memberships m join ms_synced_groups g on g.id = m.group_id
+    join ms_synced_users u on u.id = m.user_id order by 1, 2`.execute(db());
+  const access = await sql<{ id: string; external_id: string; is_active: boolean; x: string }>`
+    select id, external_id, is_active, xmin::text as x from access_groups where platform = 'microsoft_365' order by external_id`.execute(db());
+  const members = await sql<{ external_id: string; user_id: string; is_active: boolean; x: string }>`
+    select ag.external_id, m.user_id, m.is_active, m.xmin::text as x from access_group_members m join access_groups ag on ag.id = m.access_group_id
+    where ag.platform = 'microsoft_365' order by 1, 2`.execute(db());
+  const licences = await sql<{ sku_id: string; consumed_units: number; x: string }>`
+    select sku_id, consumed_units, xmin::text as x from ms_licenses order by sku_id`.execute(db());
+  return { users: users.rows, groups: groups.rows, memberships: memberships.rows, access: access.rows, members: members.rows, licences: licences.rows };
+}
+const withoutXmin = <T extends { x: string }>(rows: T[]) => rows.map(({ x: _x, ...rest }) => rest);
+const content = (s: Awaited<ReturnType<typeof snapshot>>) =>
+  Object.fromEntries(Object.entries(s).map(([k, rows]) => [k, withoutXmin(rows as Array<{ x: string }>)]));
+const userByUpn = (upn: string) => [...sim.state.users.values()].find((u) => u.userPrincipalName === upn);
+const requestsOf = async (run: () => Promise<MicrosoftSyncResult>) => {
+  const before = sim.requests.total;
+  const result = await run();
+  return { result, requests: sim.requests.total - before };
+};
+
+beforeAll(async () => {
+  sim = await startGraphSimulator({ domain: DOMAIN, seed: { users: 60, groups: 6, membersPerGroup: 8 } });
+  t = await createTestHelios();
+  linkedByUpn = (await createTestUser(t.helios, { email: `user000002@${DOMAIN}` })).id;
+});
+afterAll(async () => {
+  await t?.destroy();
+  await sim?.close();
+});
+
+describe('Microsoft 365 sync', () => {
+  let firstState: Awaited<ReturnType<typeof snapshot>>;
+
+  it('a dry run plans the first full sync and writes nothing', async () => {
+    const plan = await service().sync({ dryRun: true });
+    expect(plan).toMatchObject({ status: 'planned', mode: 'full', dryRun: true });
+    expect(plan.counts.users.created).toBe(61);
+    expect(plan.counts.groups.created).toBe(6);
+    expect(plan.counts.memberships.created).toBeGreaterThan(30);
+    expect(plan.sample.length).toBeGreaterThan(0);
+    const after = await snapshot();
+    expect(after.users).toEqual([]);
+    const links = await sql<{ c: unknown }>`select config as c from organization_modules`.execute(db());
+    expect(JSON.stringify(links.rows)).not.toContain('deltaLink');
+  });
+
+  it('the first run is full: users, groups, memberships, licences, admins, links, access groups', async () => {
+    const run = await service().sync();
+    expect(run).toMatchObject({ status: 'completed', mode: 'full', fellBackToFull: false });
+    expect(run.counts.users).toMatchObject({ created: 61, deactivated: 0 });
+    expect(run.counts.licences.created).toBeGreaterThan(0);
+    expect(run.counts.links.linked).toBe(1); // user000002, by UPN
+    firstState = await snapshot();
+    expect(firstState.users).toHaveLength(61);
+    expect(firstState.users.filter((u) => u.is_admin).map((u) => u.upn)).toEqual([`admin@${DOMAIN}`]);
+    expect(firstState.users.find((u) => u.upn === `user000017@${DOMAIN}`)?.is_account_enabled).toBe(false);
+    expect(firstState.groups).toHaveLength(6);
+    expect(firstState.access).toHaveLength(6);
+    const simPairs = [...sim.state.members.entries()].flatMap(([g, set]) => [...set].filter((m) => sim.state.users.has(m)).map((m) => `${g}/${m}`));
+    expect(firstState.memberships.map((m) => `${m.g}/${m.u}`).sort()).toEqual(simPairs.sort());
+    const local = await db()
+      .selectFrom('organization_users')
+      .select(['id', 'microsoft_365_id', 'microsoft_365_sync_status'])
+      .where('id', '=', linkedByUpn)
+      .executeTakeFirstOrThrow();
+    expect(local).toMatchObject({ microsoft_365_id: userByUpn(`user000002@${DOMAIN}`).id, microsoft_365_sync_status: 'synced' });
+    const linkedGroups = firstState.members.filter((m) => m.user_id === linkedByUpn);
+    expect(linkedGroups.length).toBe([...sim.state.members.values()].filter((set) => set.has(local.microsoft_365_id!)).length);
+  });
+
+  it('the next run is incremental: with no change it reads a few pages and writes nothing', async () => {
+    const { result, requests } = await requestsOf(() => service().sync());
+    expect(result.mode).toBe('incremental');
+    expect(result.counts.users).toEqual({ created: 0, updated: 0, unchanged: 0, deactivated: 0 });
+    expect(requests).toBeLessThanOrEqual(6);
+    expect(await snapshot()).toEqual(firstState);
+  });
+
+  it('an incremental run applies updates, deletions, new users and membership changes only', async () => {
+    const changed = userByUpn(`user000005@${DOMAIN}`);
+    const deleted = userByUpn(`user000006@${DOMAIN}`);
+    sim.touchUser(changed.id, { jobTitle: 'Chief Tester' });
+    sim.deleteUser(deleted.id);
+    const group = [...sim.state.groups.values()][1];
+    const linked = userByUpn(`user000002@${DOMAIN}`);
+    if (sim.state.members.get(group.id)?.has(linked.id)) sim.removeGroupMember(group.id, linked.id);
+    else sim.addGroupMember(group.id, linked.id);
+    const wasMember = firstState.members.some((m) => m.external_id === group.id && m.user_id === linkedByUpn && m.is_active);
+
+    const { result, requests } = await requestsOf(() => service().sync());
+    expect(result.mode).toBe('incremental');
+    expect(result.counts.users).toMatchObject({ updated: 1, deactivated: 1, created: 0 });
+    expect(requests).toBeLessThanOrEqual(8);
+    const after = await snapshot();
+    expect(after.users.find((u) => u.ms_id === deleted.id)).toMatchObject({ removed: true, is_account_enabled: false });
+    expect(after.memberships.some((m) => m.u === deleted.id)).toBe(false);
+    const member = after.members.find((m) => m.external_id === group.id && m.user_id === linkedByUpn);
+    expect(member?.is_active ?? false).toBe(!wasMember);
+    const untouched = after.users.find((u) => u.upn === `user000010@${DOMAIN}`);
+    expect(untouched?.x).toBe(firstState.users.find((u) => u.upn === `user000010@${DOMAIN}`)?.x);
+    const job = await db().selectFrom('ms_synced_users').select('job_title').where('ms_id', '=', changed.id).executeTakeFirstOrThrow();
+    expect(job.job_title).toBe('Chief Tester');
+  });
+
+  it('a full reconciliation converges to the same state the incremental runs reached', async () => {
+    const before = content(await snapshot());
+    const run = await service().sync({ full: true });
+    expect(run.mode).toBe('full');
+    expect(run.counts.users).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+    expect(content(await snapshot())).toEqual(before);
+  });
+
+  it('expired delta links fall back to a full run', async () => {
+    sim.touchUser(userByUpn(`user000007@${DOMAIN}`).id, { department: 'Research' });
+    sim.expireDeltaLinks();
+    const run = await service().sync();
+    expect(run).toMatchObject({ mode: 'full', fellBackToFull: true });
+    expect(run.counts.users.updated).toBe(1);
+    expect((await service().sync()).mode).toBe('incremental');
+  });
+
+  it('stops at the safety limit before writing (links not advanced), and applies when allowed', async () => {
+    const victims = [...sim.state.users.values()].filter((u) => /user00002\d@/.test(u.userPrincipalName)).slice(0, 8);
+    for (const v of victims) sim.deleteUser(v.id);
+    const before = await snapshot();
+    const stopped = await service()
+      .sync()
+      .catch((e: unknown) => e);
+    expect(isHeliosError(stopped) && stopped.code).toBe('SYNC.SAFETY_LIMIT');
+    expect(await snapshot()).toEqual(before);
+    const allowed = await service().sync({ allowLargeRemovals: true });
+    expect(allowed.counts.users.deactivated).toBe(8);
+  });
+
+  it('users named as members before the users round saw them are fetched first (no lost membership)', async () => {
+    const base = provider();
+    let created = '';
+    const racing: Microsoft365Provider = {
+      ...base,
+      usersDelta: async (link, onPage) => {
+        const round = await base.usersDelta(link, onPage);
+        const user = await base.createUser({
+          accountEnabled: true,
+          displayName: 'Late Comer',
+          mailNickname: 'late.comer',
+          userPrincipalName: `late.comer@${DOMAIN}`,
+          passwordProfile: { password: 'Late-Comer-Pa55word!', forceChangePasswordNextSignIn: true },
+        });
+        created = user.id;
+        await base.addGroupMember([...sim.state.groups.keys()][0]!, user.id);
+        return round;
+      },
+    };
+    const run = await service(() => racing).sync();
+    expect(run.fetched.lateUsers).toBe(1);
+    const after = await snapshot();
+    expect(after.memberships.some((m) => m.u === created && m.g === [...sim.state.groups.keys()][0])).toBe(true);
+    // The next incremental run sees the user in its users round and changes nothing more.
+    const next = await service().sync();
+    expect(next.counts.memberships.created).toBe(0);
+  });
+
+  it('converges with faults at 10% to the clean-run state', async () => {
+    const clean = content(await snapshot());
+    sim.setFaults({ rate: 0.1, seed: 11, retryAfterSeconds: 0 });
+    try {
+      await service().sync({ full: true });
+    } finally {
+      sim.setFaults(null);
+    }
+    expect(content(await snapshot())).toEqual(clean);
+  });
+
+  it('runs one sync at a time', async () => {
+    const slow: Microsoft365Provider = {
+      ...provider(),
+      usersDelta: async (link, onPage) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return provider().usersDelta(link, onPage);
+      },
+    };
+    const results = await Promise.allSettled([service(() => slow).sync(), service(() => slow).sync()]);
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(isHeliosError((rejected[0] as PromiseRejectedResult).reason) && (rejected[0] as PromiseRejectedResult).reason.code).toBe('SYNC.ALREADY_RUNNING');
+  });
+
+  it('journals the runs (audit rows and module state)', async () => {
+    const rows = await db().selectFrom('audit_logs').select(['action', 'details']).where('action', '=', 'microsoft_365.sync').execute();
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    const state = await sql<{
+      sync_status: string;
+    }>`select om.sync_status from organization_modules om join modules m on m.id = om.module_id where m.slug = 'microsoft_365'`.execute(db());
+    expect(state.rows[0]?.sync_status).toBe('completed');
+  });
+});

@@ -1,0 +1,631 @@
+/**
+ * Microsoft 365 directory sync on the provider-neutral engine (../sync/engine.ts), with delta queries.
+ *
+ * Rules:
+ * - A **full** run reads a delta round from the start (every user; every group with all its members
+ *   in `members@delta`); objects missing from it are removed. An **incremental** run reads from the
+ *   stored delta links: only the changes, with removals marked `@removed`. The new delta links are
+ *   stored in the apply transaction (`organization_modules.config.deltaLinks` of `microsoft_365`), so
+ *   a crashed run leaves the old links and the re-run reads the same changes again.
+ * - Users and groups are upserted by `(organization_id, ms_id)`, never deleted: a removed one gets
+ *   `raw_data._helios.removedAt` (users also `is_account_enabled = false`). Change detection by
+ *   `sync_hash` (SHA-256 of Graph's JSON); unchanged rows are not written.
+ * - Groups are mirrored into `access_groups` (platform `microsoft_365`, external id = the Graph id:
+ *   stable ids); memberships of users go to `ms_group_memberships`, and for users linked to an
+ *   organization user into `access_group_members` (soft-removed when gone). Nested groups and other
+ *   member kinds are counted, not stored.
+ * - Users before memberships: users named as members but absent from the users round (created
+ *   between the two rounds) are fetched by id in `$batch`es before anything is applied.
+ * - Linking: `organization_users.microsoft_365_id`, then the UPN (email or stored UPN), then the
+ *   mail. Local users are never created. Licences (`subscribedSkus`) go to `ms_licenses`; Global
+ *   Administrators get `is_admin`.
+ */
+import { createHash } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/database.generated';
+import { isHeliosError } from '../../errors';
+import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress } from '../sync/engine';
+import { MICROSOFT_ERROR_CODES } from './errors';
+import { batchFailure, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
+
+/** The module whose `organization_modules` row holds the sync state and the delta links. */
+export const MICROSOFT_MODULE_SLUG = 'microsoft_365';
+
+/** The delta links kept between runs. */
+export interface MicrosoftDeltaLinks {
+  users: string;
+  groups: string;
+  /** When the full round these links descend from was read. */
+  fullSyncAt: string;
+}
+
+/** What a run fetched. */
+export interface MicrosoftFetched {
+  mode: 'full' | 'incremental';
+  users: number;
+  groups: number;
+  members: number;
+  licences: number;
+  /** Users fetched by id because a membership named them before the users round did. */
+  lateUsers: number;
+  /** Graph requests of the run (pages, batches), for the journal. */
+  pages: number;
+}
+
+/** The counts of a Microsoft sync plan or run. */
+export interface MicrosoftSyncCounts {
+  users: SyncEntityCounts;
+  groups: SyncEntityCounts;
+  /** `ms_group_memberships` of users (deactivated: removed). */
+  memberships: SyncEntityCounts;
+  licences: SyncEntityCounts;
+  links: { linked: number; unlinked: number };
+  /** Members not stored: nested groups, devices, contacts, unknown users. */
+  skippedMembers: number;
+}
+
+/** Options of a plan/apply pass. */
+export interface MicrosoftPassOptions {
+  organizationId: string;
+  now: Date;
+  dryRun: boolean;
+  allowLargeRemovals: boolean;
+  maxRemovalRatio: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Runs inside the apply transaction, after the merges. */
+  inApply?: (counts: MicrosoftSyncCounts) => Promise<void>;
+}
+
+const STAGE_TABLES = 'ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins';
+
+async function createStaging(conn: Kysely<Database>): Promise<void> {
+  await sql`create temp table if not exists ms_stage_users (
+    ms_id text primary key, upn text, mail text, display_name text, given_name text, surname text, job_title text, department text,
+    office_location text, company_name text, mobile_phone text, business_phones jsonb, is_account_enabled boolean, assigned_licenses jsonb,
+    raw jsonb, hash text, removed boolean not null)`.execute(conn);
+  await sql`create temp table if not exists ms_stage_groups (
+    ms_id text primary key, display_name text, description text, mail text, mail_enabled boolean, security_enabled boolean, group_types jsonb,
+    raw jsonb, hash text, removed boolean not null, partial boolean not null)`.execute(conn);
+  await sql`create temp table if not exists ms_stage_members (
+    group_id text not null, member_id text not null, member_type text not null, removed boolean not null, primary key (group_id, member_id))`.execute(conn);
+  await sql`create temp table if not exists ms_stage_admins (ms_id text primary key)`.execute(conn);
+  await sql`truncate ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+}
+
+/** Drops the staging tables (the connection goes back to the pool clean). */
+export async function dropMicrosoftStaging(conn: Kysely<Database>): Promise<void> {
+  await sql`drop table if exists ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+}
+
+/** Upserts rows into a staging table (later rows of a round win), `batchSize` rows a statement. */
+async function upsertStage(
+  conn: Kysely<Database>,
+  table: string,
+  columns: readonly string[],
+  key: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<unknown>>,
+  batchSize = 1000,
+): Promise<void> {
+  const updates = columns.filter((c) => !key.includes(c));
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const chunk = rows.slice(start, start + batchSize);
+    if (chunk.length === 0) continue;
+    // One row per key in a statement (ON CONFLICT cannot touch a row twice): the last one wins.
+    const byKey = new Map<string, ReadonlyArray<unknown>>();
+    for (const row of chunk) byKey.set(key.map((k) => String(row[columns.indexOf(k)])).join('\u0000'), row);
+    const values = sql.join([...byKey.values()].map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
+    const onConflict = updates.length === 0 ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values}
+      on conflict (${sql.join(key.map((c) => sql.ref(c)))}) ${onConflict}`.execute(conn);
+  }
+}
+
+const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
+const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? value.trim().toLowerCase().slice(0, 255) : null);
+const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
+const jsonOrNull = (value: unknown) => (value === undefined ? null : sql`${JSON.stringify(value)}::jsonb`);
+const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+const isRemoved = (o: GraphObject) => Object.hasOwn(o, '@removed');
+
+const USER_STAGE_COLUMNS = [
+  'ms_id',
+  'upn',
+  'mail',
+  'display_name',
+  'given_name',
+  'surname',
+  'job_title',
+  'department',
+  'office_location',
+  'company_name',
+  'mobile_phone',
+  'business_phones',
+  'is_account_enabled',
+  'assigned_licenses',
+  'raw',
+  'hash',
+  'removed',
+] as const;
+
+/** The stored JSON of a user: the selected fields only (Graph's annotations dropped). */
+function userRaw(u: GraphObject): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const field of MS_USER_FIELDS) if (field in u) raw[field] = u[field];
+  return raw;
+}
+
+function userRow(u: GraphObject): unknown[] {
+  if (isRemoved(u)) return [u.id, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, true];
+  const raw = userRaw(u);
+  return [
+    u.id,
+    lower(u.userPrincipalName),
+    lower(u.mail),
+    str(u.displayName),
+    str(u.givenName),
+    str(u.surname),
+    str(u.jobTitle),
+    str(u.department),
+    str(u.officeLocation),
+    str(u.companyName),
+    str(u.mobilePhone, 50),
+    jsonOrNull(u.businessPhones ?? []),
+    bool(u.accountEnabled) ?? true,
+    jsonOrNull(u.assignedLicenses ?? []),
+    jsonOrNull(raw),
+    hashOf(raw),
+    false,
+  ];
+}
+
+const GROUP_STAGE_COLUMNS = [
+  'ms_id',
+  'display_name',
+  'description',
+  'mail',
+  'mail_enabled',
+  'security_enabled',
+  'group_types',
+  'raw',
+  'hash',
+  'removed',
+  'partial',
+] as const;
+
+function groupRow(g: GraphObject): unknown[] {
+  if (isRemoved(g)) return [g.id, null, null, null, null, null, null, null, null, true, true];
+  const { 'members@delta': _members, ...rest } = g;
+  const raw = Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('@')));
+  // An incremental round names a group whose members alone changed with its id and members only.
+  const partial = !('displayName' in g);
+  return [
+    g.id,
+    str(g.displayName) ?? g.id,
+    typeof g.description === 'string' ? g.description : null,
+    lower(g.mail),
+    bool(g.mailEnabled) ?? false,
+    bool(g.securityEnabled) ?? true,
+    jsonOrNull(g.groupTypes ?? []),
+    partial ? null : jsonOrNull(raw),
+    partial ? null : hashOf(raw),
+    false,
+    partial,
+  ];
+}
+
+function memberType(m: Record<string, unknown>): string {
+  const type = typeof m['@odata.type'] === 'string' ? (m['@odata.type'] as string) : '#microsoft.graph.user';
+  return type.replace('#microsoft.graph.', '').toLowerCase();
+}
+
+/**
+ * Reads users then groups (with members) from Graph into the staging tables: a full round
+ * (`links` null) or the changes since `links`; then the Global Administrators, the licence SKUs,
+ * and users named as members but not read yet. Nothing but TEMP tables is written.
+ *
+ * @returns what was fetched, the new delta links and the SKUs
+ * @throws HeliosError `MICROSOFT.DELTA_EXPIRED` when the stored links are no longer valid
+ */
+export async function stageMicrosoftDirectory(
+  conn: Kysely<Database>,
+  ms: Microsoft365Provider,
+  links: MicrosoftDeltaLinks | null,
+  options: { onProgress?: (progress: SyncProgress) => void },
+): Promise<{ fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[] }> {
+  const progress = options.onProgress ?? (() => undefined);
+  await createStaging(conn);
+  const fetched: MicrosoftFetched = { mode: links ? 'incremental' : 'full', users: 0, groups: 0, members: 0, licences: 0, lateUsers: 0, pages: 0 };
+
+  const usersRound = await ms.usersDelta(links?.users ?? null, async ({ items }) => {
+    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], items.filter((u) => typeof u.id === 'string').map(userRow));
+    fetched.users += items.length;
+    progress({ phase: 'users', done: fetched.users, total: null });
+  });
+  fetched.pages += usersRound.pages;
+
+  let memberBuffer: unknown[][] = [];
+  const flushMembers = async () => {
+    const rows = memberBuffer;
+    memberBuffer = [];
+    await upsertStage(conn, 'ms_stage_members', ['group_id', 'member_id', 'member_type', 'removed'], ['group_id', 'member_id'], rows, 2000);
+  };
+  const groupsRound = await ms.groupsDelta(links?.groups ?? null, async ({ items }) => {
+    const groups = items.filter((g) => typeof g.id === 'string');
+    await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], groups.map(groupRow));
+    for (const g of groups) {
+      const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
+      for (const m of members) {
+        if (typeof m.id !== 'string') continue;
+        memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
+      }
+      fetched.members += members.length;
+    }
+    if (memberBuffer.length >= 2000) await flushMembers();
+    fetched.groups += groups.length;
+    progress({ phase: 'groups', done: fetched.groups, total: null });
+  });
+  await flushMembers();
+  fetched.pages += groupsRound.pages;
+
+  const admins = await ms.listGlobalAdminIds();
+  await upsertStage(
+    conn,
+    'ms_stage_admins',
+    ['ms_id'],
+    ['ms_id'],
+    admins.map((id) => [id]),
+  );
+  const skus = await ms.listSubscribedSkus();
+  fetched.licences = skus.length;
+  fetched.pages += 2;
+
+  // Users before memberships: members no round has told us about are fetched by id now.
+  const unknown = await sql<{ member_id: string }>`
+    select distinct m.member_id from ms_stage_members m
+    where m.member_type = 'user' and not m.removed
+      and not exists (select 1 from ms_stage_users su where su.ms_id = m.member_id)
+      and not exists (select 1 from ms_synced_users x where x.ms_id = m.member_id and x.raw_data -> '_helios' is null)`.execute(conn);
+  if (unknown.rows.length > 0) {
+    const responses = await ms.batch(
+      unknown.rows.map((r, i) => ({
+        id: String(i + 1),
+        method: 'GET' as const,
+        url: `/users/${encodeURIComponent(r.member_id)}?$select=${MS_USER_FIELDS.join(',')}`,
+      })),
+    );
+    const late: GraphObject[] = [];
+    responses.forEach((response) => {
+      const failure = batchFailure(response, 'users.get');
+      if (!failure) late.push(response.body as GraphObject);
+      else if (failure.code !== MICROSOFT_ERROR_CODES.NOT_FOUND) throw failure;
+    });
+    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], late.map(userRow));
+    fetched.lateUsers = late.length;
+    fetched.pages += Math.ceil(unknown.rows.length / 20);
+  }
+  progress({ phase: 'fetched', done: 1, total: 1 });
+  await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins, ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
+  return { fetched, links: { users: usersRound.deltaLink, groups: groupsRound.deltaLink }, skus };
+}
+
+/** Whether an error means the stored delta links must be dropped for a full run. */
+export function isDeltaExpired(error: unknown): boolean {
+  return isHeliosError(error) && error.code === MICROSOFT_ERROR_CODES.DELTA_EXPIRED;
+}
+
+type EntityPlan = SyncEntityCounts & { existing: number };
+
+function planUsers(org: string, full: boolean) {
+  const gone = full
+    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  return sql<Record<keyof EntityPlan, unknown>>`
+    select
+      (select count(*) from ms_stage_users st where not st.removed and not exists (select 1 from ms_synced_users x where x.organization_id = ${org} and x.ms_id = st.ms_id)) as created,
+      (select count(*) from ms_stage_users st join ms_synced_users x on x.organization_id = ${org} and x.ms_id = st.ms_id
+         where not st.removed and (x.sync_hash is distinct from st.hash or x.raw_data -> '_helios' is not null)) as updated,
+      (select count(*) from ms_stage_users st join ms_synced_users x on x.organization_id = ${org} and x.ms_id = st.ms_id
+         where not st.removed and x.sync_hash is not distinct from st.hash and x.raw_data -> '_helios' is null) as unchanged,
+      (select count(*) from ms_synced_users x where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${gone}) as deactivated,
+      (select count(*) from ms_synced_users x where x.organization_id = ${org} and x.raw_data -> '_helios' is null) as existing`;
+}
+
+function planGroups(org: string, full: boolean) {
+  const gone = full
+    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  return sql<Record<keyof EntityPlan, unknown>>`
+    select
+      (select count(*) from ms_stage_groups st where not st.removed and not st.partial
+         and not exists (select 1 from ms_synced_groups x where x.organization_id = ${org} and x.ms_id = st.ms_id)) as created,
+      (select count(*) from ms_stage_groups st join ms_synced_groups x on x.organization_id = ${org} and x.ms_id = st.ms_id
+         where not st.removed and not st.partial and (x.sync_hash is distinct from st.hash or x.raw_data -> '_helios' is not null)) as updated,
+      (select count(*) from ms_stage_groups st join ms_synced_groups x on x.organization_id = ${org} and x.ms_id = st.ms_id
+         where not st.removed and (st.partial or (x.sync_hash is not distinct from st.hash and x.raw_data -> '_helios' is null))) as unchanged,
+      (select count(*) from ms_synced_groups x where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${gone}) as deactivated,
+      (select count(*) from ms_synced_groups x where x.organization_id = ${org} and x.raw_data -> '_helios' is null) as existing`;
+}
+
+/** Membership pairs (group ms id, user ms id) stored now. */
+const storedPairs = (org: string) => sql`
+  select g.ms_id as group_id, u.ms_id as member_id from ms_group_memberships m
+  join ms_synced_groups g on g.id = m.group_id join ms_synced_users u on u.id = m.user_id
+  where m.organization_id = ${org}`;
+
+/** Users known after this run (stored and active, or staged and not removed). */
+const knownUsers = (org: string) => sql`
+  select st.ms_id from ms_stage_users st where not st.removed
+  union
+  select x.ms_id from ms_synced_users x where x.organization_id = ${org} and x.raw_data -> '_helios' is null
+    and not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+
+function planMemberships(org: string, full: boolean) {
+  // Full: the staged set replaces the stored one. Incremental: staged adds and removals only.
+  const removedPairs = full
+    ? sql`select p.group_id, p.member_id from p where exists (select 1 from ms_stage_groups sg where sg.ms_id = p.group_id and not sg.removed)
+            and not exists (select 1 from ms_stage_members m where m.group_id = p.group_id and m.member_id = p.member_id and not m.removed)
+          union select p.group_id, p.member_id from p where not exists (select 1 from ms_stage_groups sg where sg.ms_id = p.group_id and not sg.removed)`
+    : sql`select p.group_id, p.member_id from p where exists (select 1 from ms_stage_members m where m.group_id = p.group_id and m.member_id = p.member_id and m.removed)
+          union select p.group_id, p.member_id from p where exists (select 1 from ms_stage_groups sg where sg.ms_id = p.group_id and sg.removed)
+          union select p.group_id, p.member_id from p where exists (select 1 from ms_stage_users su where su.ms_id = p.member_id and su.removed)`;
+  return sql<{ created: unknown; unchanged: unknown; deactivated: unknown; skipped: unknown }>`
+    with p as (${storedPairs(org)}), k as (${knownUsers(org)}),
+      wanted as (select m.group_id, m.member_id from ms_stage_members m join k on k.ms_id = m.member_id
+                 where not m.removed and m.member_type = 'user' and not exists (select 1 from ms_stage_groups sg where sg.ms_id = m.group_id and sg.removed)),
+      gone as (${removedPairs})
+    select
+      (select count(*) from wanted w where not exists (select 1 from p where p.group_id = w.group_id and p.member_id = w.member_id)) as created,
+      (select count(*) from wanted w where exists (select 1 from p where p.group_id = w.group_id and p.member_id = w.member_id)) as unchanged,
+      (select count(*) from gone) as deactivated,
+      (select count(*) from ms_stage_members m where not m.removed and not exists (select 1 from wanted w where w.group_id = m.group_id and w.member_id = m.member_id)) as skipped`;
+}
+
+function planLicences(org: string, skus: MicrosoftSku[]) {
+  const json = JSON.stringify(skus.map((s) => ({ sku_id: s.skuId, raw: s })));
+  return sql<Record<'created' | 'updated' | 'unchanged', unknown>>`
+    with s as (select x->>'sku_id' as sku_id, x->'raw' as raw from jsonb_array_elements(${json}::jsonb) x)
+    select
+      (select count(*) from s where not exists (select 1 from ms_licenses l where l.organization_id = ${org} and l.sku_id = s.sku_id)) as created,
+      (select count(*) from s join ms_licenses l on l.organization_id = ${org} and l.sku_id = s.sku_id where l.raw_data is distinct from s.raw) as updated,
+      (select count(*) from s join ms_licenses l on l.organization_id = ${org} and l.sku_id = s.sku_id where l.raw_data is not distinct from s.raw) as unchanged`;
+}
+
+async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean): Promise<SyncChange[]> {
+  const goneUsers = full
+    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const rows = await sql<{ entity: string; action: SyncChange['action']; external_id: string; label: string }>`
+    (select 'users' as entity, case when x.id is null then 'create' else 'update' end as action, st.ms_id as external_id, coalesce(st.upn, st.ms_id) as label
+       from ms_stage_users st left join ms_synced_users x on x.organization_id = ${org} and x.ms_id = st.ms_id
+       where not st.removed and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
+    union all
+    (select 'users', 'deactivate', x.ms_id, coalesce(x.upn, x.ms_id) from ms_synced_users x
+       where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers} limit 20)
+    union all
+    (select 'groups', case when x.id is null then 'create' else 'update' end, st.ms_id, coalesce(st.display_name, st.ms_id)
+       from ms_stage_groups st left join ms_synced_groups x on x.organization_id = ${org} and x.ms_id = st.ms_id
+       where not st.removed and not st.partial and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
+    limit 20`.execute(conn);
+  return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
+}
+
+const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
+
+/** Applies the staged changes (inside one transaction on `conn`). */
+async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full: boolean, skus: MicrosoftSku[]): Promise<{ linked: number }> {
+  // Users: upsert changed ones (hash), then mark the removed ones.
+  await sql`
+    insert into ms_synced_users (organization_id, ms_id, upn, display_name, given_name, surname, email, job_title, department, office_location,
+      company_name, mobile_phone, business_phones, is_account_enabled, assigned_licenses, raw_data, sync_hash, last_sync_at)
+    select ${org}, ms_id, upn, display_name, given_name, surname, mail, job_title, department, office_location,
+      company_name, mobile_phone, business_phones, is_account_enabled, assigned_licenses, raw, hash, ${now} from ms_stage_users where not removed
+    on conflict (organization_id, ms_id) do update set upn = excluded.upn, display_name = excluded.display_name, given_name = excluded.given_name,
+      surname = excluded.surname, email = excluded.email, job_title = excluded.job_title, department = excluded.department,
+      office_location = excluded.office_location, company_name = excluded.company_name, mobile_phone = excluded.mobile_phone,
+      business_phones = excluded.business_phones, is_account_enabled = excluded.is_account_enabled, assigned_licenses = excluded.assigned_licenses,
+      raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
+    where ms_synced_users.sync_hash is distinct from excluded.sync_hash or ms_synced_users.raw_data -> '_helios' is not null`.execute(conn);
+  const goneUsers = full
+    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  await sql`update ms_synced_users x set is_account_enabled = false, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)},
+      sync_hash = null, last_sync_at = ${now}, updated_at = now()
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(conn);
+  // Global Administrators (read in full every run).
+  await sql`update ms_synced_users x set is_admin = exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)
+    where x.organization_id = ${org} and x.is_admin is distinct from exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)`.execute(conn);
+
+  // Groups and their access groups (stable ids: upsert by external id).
+  await sql`
+    insert into ms_synced_groups (organization_id, ms_id, display_name, description, mail, mail_enabled, security_enabled, group_types, raw_data, sync_hash, last_sync_at)
+    select ${org}, ms_id, display_name, description, mail, mail_enabled, security_enabled, group_types, raw, hash, ${now}
+    from ms_stage_groups where not removed and not partial
+    on conflict (organization_id, ms_id) do update set display_name = excluded.display_name, description = excluded.description, mail = excluded.mail,
+      mail_enabled = excluded.mail_enabled, security_enabled = excluded.security_enabled, group_types = excluded.group_types,
+      raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
+    where ms_synced_groups.sync_hash is distinct from excluded.sync_hash or ms_synced_groups.raw_data -> '_helios' is not null`.execute(conn);
+  const goneGroups = full
+    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  await sql`update ms_synced_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, sync_hash = null, last_sync_at = ${now}, updated_at = now()
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneGroups}`.execute(conn);
+  await sql`
+    insert into access_groups (organization_id, name, description, email, platform, group_type, external_id, is_active, metadata, synced_at)
+    select ${org}, display_name, description, mail, 'microsoft_365', case when group_types ? 'Unified' then 'microsoft_365' else 'security' end,
+      ms_id, true, jsonb_build_object('microsoftGroupId', ms_id), ${now}
+    from ms_stage_groups where not removed and not partial
+    on conflict (organization_id, platform, external_id) do update set name = excluded.name, description = excluded.description,
+      email = excluded.email, group_type = excluded.group_type, is_active = true, synced_at = excluded.synced_at
+    where (access_groups.name, access_groups.description, access_groups.email, access_groups.group_type, access_groups.is_active)
+      is distinct from (excluded.name, excluded.description, excluded.email, excluded.group_type, true)`.execute(conn);
+  await sql`update access_groups x set is_active = false, synced_at = ${now}
+    from ms_synced_groups g
+    where x.organization_id = ${org} and x.platform = 'microsoft_365' and x.is_active is true
+      and g.organization_id = ${org} and g.ms_id = x.external_id and g.raw_data -> '_helios' is not null`.execute(conn);
+
+  // Memberships of users: full runs replace each group's set; incremental runs apply adds and removals.
+  if (full) {
+    await sql`delete from ms_group_memberships m using ms_synced_groups g, ms_synced_users u
+      where m.organization_id = ${org} and g.id = m.group_id and u.id = m.user_id
+        and not exists (select 1 from ms_stage_members s where s.group_id = g.ms_id and s.member_id = u.ms_id and not s.removed)`.execute(conn);
+  } else {
+    await sql`delete from ms_group_memberships m using ms_synced_groups g, ms_synced_users u
+      where m.organization_id = ${org} and g.id = m.group_id and u.id = m.user_id
+        and (exists (select 1 from ms_stage_members s where s.group_id = g.ms_id and s.member_id = u.ms_id and s.removed)
+          or g.raw_data -> '_helios' is not null or u.raw_data -> '_helios' is not null)`.execute(conn);
+  }
+  await sql`
+    insert into ms_group_memberships (organization_id, group_id, user_id, membership_type)
+    select ${org}, g.id, u.id, 'member' from ms_stage_members s
+    join ms_synced_groups g on g.organization_id = ${org} and g.ms_id = s.group_id and g.raw_data -> '_helios' is null
+    join ms_synced_users u on u.organization_id = ${org} and u.ms_id = s.member_id and u.raw_data -> '_helios' is null
+    where not s.removed and s.member_type = 'user'
+    on conflict (group_id, user_id) do nothing`.execute(conn);
+  await sql`update ms_synced_groups g set member_count = c.n, updated_at = now()
+    from (select g2.id, (select count(*) from ms_group_memberships m where m.group_id = g2.id)::int as n from ms_synced_groups g2
+          where g2.organization_id = ${org} and exists (select 1 from ms_stage_groups s where s.ms_id = g2.ms_id)) c
+    where g.id = c.id and g.member_count is distinct from c.n`.execute(conn);
+
+  // Links: by Graph id (kept), then UPN, then mail; never two local users for one Graph user.
+  const byUpn = await sql`
+    update organization_users ou set microsoft_365_id = st.ms_id, microsoft_365_upn = st.upn
+    from ms_stage_users st
+    where ou.organization_id = ${org} and ou.microsoft_365_id is null and not st.removed and st.upn is not null
+      and (lower(ou.email) = st.upn or lower(ou.microsoft_365_upn) = st.upn)
+      and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)`.execute(conn);
+  const byMail = await sql`
+    with m as (
+      select distinct on (st.ms_id) ou.id, st.ms_id, st.upn from ms_stage_users st
+      join organization_users ou on ou.organization_id = ${org} and ou.microsoft_365_id is null and lower(ou.email) = st.mail
+      where not st.removed and st.mail is not null
+        and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)
+      order by st.ms_id, ou.created_at)
+    update organization_users ou set microsoft_365_id = m.ms_id, microsoft_365_upn = m.upn from m where ou.id = m.id and ou.microsoft_365_id is null`.execute(
+    conn,
+  );
+  await sql`
+    update organization_users ou set microsoft_365_sync_status = case when x.raw_data -> '_helios' is not null then 'removed'
+        when x.is_account_enabled is false then 'disabled' else 'synced' end,
+      microsoft_365_upn = coalesce(x.upn, ou.microsoft_365_upn), microsoft_365_last_sync = ${now}
+    from ms_synced_users x
+    where ou.organization_id = ${org} and x.organization_id = ${org} and x.ms_id = ou.microsoft_365_id
+      and (ou.microsoft_365_sync_status, ou.microsoft_365_upn) is distinct from
+        (case when x.raw_data -> '_helios' is not null then 'removed' when x.is_account_enabled is false then 'disabled' else 'synced' end,
+         coalesce(x.upn, ou.microsoft_365_upn))`.execute(conn);
+
+  // Access group members of linked users, from ms_group_memberships.
+  await sql`analyze organization_users, ms_group_memberships`.execute(conn);
+  const desired = sql`
+    select ag.id as access_group_id, ou.id as user_id from ms_group_memberships m
+    join ms_synced_groups g on g.id = m.group_id
+    join ms_synced_users u on u.id = m.user_id
+    join organization_users ou on ou.organization_id = ${org} and ou.microsoft_365_id = u.ms_id
+    join access_groups ag on ag.organization_id = ${org} and ag.platform = 'microsoft_365' and ag.external_id = g.ms_id
+    where m.organization_id = ${org}`;
+  await sql`
+    insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, joined_at)
+    select distinct access_group_id, user_id, 'member', true, null::timestamptz, true, ${now}::timestamptz from (${desired}) d
+    on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null, synced_from_platform = true
+    where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(conn);
+  await sql`
+    with d as (${desired})
+    update access_group_members x set is_active = false, removed_at = ${now}
+    from access_groups ag
+    where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'microsoft_365' and x.is_active is true
+      and x.synced_from_platform is true and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
+
+  // Licences.
+  const json = JSON.stringify(skus);
+  await sql`
+    insert into ms_licenses (organization_id, sku_id, sku_part_number, display_name, total_units, consumed_units, available_units, service_plans, raw_data, last_sync_at)
+    select ${org}, s->>'skuId', s->>'skuPartNumber', s->>'skuPartNumber',
+      coalesce((s->'prepaidUnits'->>'enabled')::int, 0), coalesce((s->>'consumedUnits')::int, 0),
+      greatest(0, coalesce((s->'prepaidUnits'->>'enabled')::int, 0) - coalesce((s->>'consumedUnits')::int, 0)), s->'servicePlans', s, ${now}
+    from jsonb_array_elements(${json}::jsonb) s
+    on conflict (organization_id, sku_id) do update set sku_part_number = excluded.sku_part_number, total_units = excluded.total_units,
+      consumed_units = excluded.consumed_units, available_units = excluded.available_units, service_plans = excluded.service_plans,
+      raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at, updated_at = now()
+    where ms_licenses.raw_data is distinct from excluded.raw_data`.execute(conn);
+
+  return { linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n) };
+}
+
+/** Stores the new delta links (inside the apply transaction). */
+async function saveDeltaLinks(conn: Kysely<Database>, org: string, links: MicrosoftDeltaLinks | null): Promise<void> {
+  await sql`
+    insert into organization_modules (organization_id, module_id, config)
+    select ${org}::uuid, m.id, jsonb_build_object('deltaLinks', ${links === null ? null : JSON.stringify(links)}::jsonb) from modules m where m.slug = ${MICROSOFT_MODULE_SLUG}
+    on conflict (organization_id, module_id) do update set config = coalesce(organization_modules.config, '{}'::jsonb) || excluded.config`.execute(conn);
+}
+
+/** The stored delta links, or null (then the next run is full). */
+export async function readDeltaLinks(db: Kysely<Database>, org: string): Promise<MicrosoftDeltaLinks | null> {
+  const row = await sql<{ links: MicrosoftDeltaLinks | null }>`
+    select om.config -> 'deltaLinks' as links from organization_modules om join modules m on m.id = om.module_id
+    where om.organization_id = ${org} and m.slug = ${MICROSOFT_MODULE_SLUG}`.execute(db);
+  const links = row.rows[0]?.links;
+  return links && typeof links.users === 'string' && typeof links.groups === 'string' ? links : null;
+}
+
+/** Forgets the delta links (the next run is full), e.g. when the credentials change. */
+export async function clearDeltaLinks(db: Kysely<Database>, org: string): Promise<void> {
+  await saveDeltaLinks(db, org, null);
+}
+
+/**
+ * Plans (and unless `dryRun`, applies in one transaction with the new delta links) the staged changes.
+ *
+ * @throws HeliosError PRECONDITION_FAILED `SYNC.SAFETY_LIMIT` before anything is written
+ */
+export async function planAndApplyMicrosoft(
+  conn: Kysely<Database>,
+  staged: { fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[]; fullSyncAt: string },
+  options: MicrosoftPassOptions,
+): Promise<{ counts: MicrosoftSyncCounts; sample: SyncChange[] }> {
+  const org = options.organizationId;
+  const full = staged.fetched.mode === 'full';
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ phase: 'plan', done: 0, total: 1 });
+  const users = (await countsOf(conn, planUsers(org, full))) as EntityPlan;
+  const groups = (await countsOf(conn, planGroups(org, full))) as EntityPlan;
+  assertSafetyLimit(
+    [
+      { entity: 'users', existing: users.existing, removed: users.deactivated },
+      { entity: 'groups', existing: groups.existing, removed: groups.deactivated },
+    ],
+    { allowLargeRemovals: options.allowLargeRemovals, maxRemovalRatio: options.maxRemovalRatio },
+  );
+  const memberships = await countsOf(conn, planMemberships(org, full));
+  const licences = await countsOf(conn, planLicences(org, staged.skus));
+  const unlinked = await countsOf(
+    conn,
+    sql<{ unlinked: unknown }>`select count(*) as unlinked from ms_stage_users st where not st.removed
+      and not exists (select 1 from organization_users ou where ou.organization_id = ${org}
+        and (ou.microsoft_365_id = st.ms_id or lower(ou.email) = st.upn or lower(ou.email) = st.mail or lower(ou.microsoft_365_upn) = st.upn))`,
+  );
+  const sample = await sampleChanges(conn, org, full);
+  progress({ phase: 'plan', done: 1, total: 1 });
+  const strip = ({ existing: _e, ...c }: EntityPlan): SyncEntityCounts => c;
+  const counts: MicrosoftSyncCounts = {
+    users: strip(users),
+    groups: strip(groups),
+    memberships: { created: memberships.created, updated: 0, unchanged: memberships.unchanged, deactivated: memberships.deactivated },
+    licences: { ...licences, deactivated: 0 },
+    links: { linked: 0, unlinked: unlinked.unlinked },
+    skippedMembers: memberships.skipped,
+  };
+  if (!options.dryRun) {
+    progress({ phase: 'apply', done: 0, total: 1 });
+    await inTransactionOn(conn, async () => {
+      const applied = await applyStaged(conn, org, options.now, full, staged.skus);
+      counts.links.linked = applied.linked;
+      await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt });
+      await options.inApply?.(counts);
+    });
+    progress({ phase: 'apply', done: 1, total: 1 });
+  }
+  return { counts, sample };
+}
+
+/** The staging tables' names (for diagnostics). */
+export const MICROSOFT_STAGING_TABLES = STAGE_TABLES;
