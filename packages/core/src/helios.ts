@@ -28,6 +28,9 @@ import { createGoogleWritebackService, type GoogleWritebackService } from './dom
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
+import { createMicrosoftCredentialsService, loadMicrosoftProvider, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials.service';
+import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
+import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
 import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
 import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
 import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
@@ -132,6 +135,12 @@ export interface HeliosServices {
   readonly googleWriteback: GoogleWritebackService;
   /** The synced Google Workspace directory, read-only: users, groups and org units as the last sync stored them. */
   readonly googleDirectory: GoogleDirectoryService;
+  /** Microsoft 365 credentials (client secret encrypted) and connection tests. */
+  readonly microsoft365: MicrosoftCredentialsService;
+  /** Microsoft 365 directory sync: full or incremental (delta links), plan then apply, journaled, one run at a time. */
+  readonly microsoftSync: MicrosoftSyncService;
+  /** The synced Microsoft 365 directory, read-only: users, groups and licences. */
+  readonly microsoftDirectory: MicrosoftDirectoryService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -291,6 +300,15 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get googleDirectory() {
       return lazy('googleDirectory', createGoogleDirectoryService);
+    },
+    get microsoft365() {
+      return lazy('microsoft365', createMicrosoftCredentialsService);
+    },
+    get microsoftSync() {
+      return lazy('microsoftSync', (r) => createMicrosoftSyncService(r, { loadProvider: loadMicrosoftProvider }));
+    },
+    get microsoftDirectory() {
+      return lazy('microsoftDirectory', createMicrosoftDirectoryService);
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

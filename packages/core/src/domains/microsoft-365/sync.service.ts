@@ -124,7 +124,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
         let fellBackToFull = false;
         try {
           if (!dryRun) await startJournal(conn, journal, startedAt);
-          const stored = data.full ? null : await readDeltaLinks(conn, organizationId);
+          const stored = data.full ? null : await readDeltaLinks(conn, organizationId, ms.tenantId);
           let staged: Awaited<ReturnType<typeof stageMicrosoftDirectory>>;
           try {
             staged = await stageMicrosoftDirectory(conn, ms, stored, { onProgress: data.onProgress });
@@ -137,7 +137,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
           const fullSyncAt = staged.fetched.mode === 'full' ? startedAt.toISOString() : (stored?.fullSyncAt ?? startedAt.toISOString());
           const pass = await planAndApplyMicrosoft(
             conn,
-            { ...staged, fullSyncAt },
+            { ...staged, fullSyncAt, tenantId: ms.tenantId },
             {
               organizationId,
               now: startedAt,

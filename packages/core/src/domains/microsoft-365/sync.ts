@@ -37,6 +37,8 @@ export interface MicrosoftDeltaLinks {
   groups: string;
   /** When the full round these links descend from was read. */
   fullSyncAt: string;
+  /** The tenant the links belong to (links of another tenant are never used). */
+  tenantId: string;
 }
 
 /** What a run fetched. */
@@ -558,13 +560,13 @@ async function saveDeltaLinks(conn: Kysely<Database>, org: string, links: Micros
     on conflict (organization_id, module_id) do update set config = coalesce(organization_modules.config, '{}'::jsonb) || excluded.config`.execute(conn);
 }
 
-/** The stored delta links, or null (then the next run is full). */
-export async function readDeltaLinks(db: Kysely<Database>, org: string): Promise<MicrosoftDeltaLinks | null> {
+/** The stored delta links of this tenant, or null (then the next run is full). */
+export async function readDeltaLinks(db: Kysely<Database>, org: string, tenantId: string): Promise<MicrosoftDeltaLinks | null> {
   const row = await sql<{ links: MicrosoftDeltaLinks | null }>`
     select om.config -> 'deltaLinks' as links from organization_modules om join modules m on m.id = om.module_id
     where om.organization_id = ${org} and m.slug = ${MICROSOFT_MODULE_SLUG}`.execute(db);
   const links = row.rows[0]?.links;
-  return links && typeof links.users === 'string' && typeof links.groups === 'string' ? links : null;
+  return links && typeof links.users === 'string' && typeof links.groups === 'string' && links.tenantId === tenantId ? links : null;
 }
 
 /** Forgets the delta links (the next run is full), e.g. when the credentials change. */
@@ -579,7 +581,7 @@ export async function clearDeltaLinks(db: Kysely<Database>, org: string): Promis
  */
 export async function planAndApplyMicrosoft(
   conn: Kysely<Database>,
-  staged: { fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[]; fullSyncAt: string },
+  staged: { fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[]; fullSyncAt: string; tenantId: string },
   options: MicrosoftPassOptions,
 ): Promise<{ counts: MicrosoftSyncCounts; sample: SyncChange[] }> {
   const org = options.organizationId;
@@ -619,7 +621,7 @@ export async function planAndApplyMicrosoft(
     await inTransactionOn(conn, async () => {
       const applied = await applyStaged(conn, org, options.now, full, staged.skus);
       counts.links.linked = applied.linked;
-      await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt });
+      await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt, tenantId: staged.tenantId });
       await options.inApply?.(counts);
     });
     progress({ phase: 'apply', done: 1, total: 1 });
