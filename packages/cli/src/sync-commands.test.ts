@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHelios, generateEncryptionKey } from '@helios/core';
-import { createTestDatabase, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestDatabase } from '@helios/testing';
+import {
+  createTestDatabase,
+  type GoogleDirectorySimulator,
+  type GraphSimulator,
+  startGoogleDirectorySimulator,
+  startGraphSimulator,
+  type TestDatabase,
+} from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -17,6 +24,8 @@ function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promi
       HELIOS_ENCRYPTION_KEY: _key,
       HELIOS_GOOGLE_API_ROOT: _root,
       HELIOS_GOOGLE_TOKEN_URL: _token,
+      HELIOS_MICROSOFT_GRAPH_URL: _graph,
+      HELIOS_MICROSOFT_LOGIN_URL: _login,
       ...base
     } = process.env;
     const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env } });
@@ -44,6 +53,9 @@ describe('helios sync google', () => {
     const run = await helios(['sync', 'google', '--help'], cwd);
     expect(run.code).toBe(0);
     for (const option of ['--dry-run', '--allow-large-removals', '--json', '--database-url']) expect(run.stdout).toContain(option);
+    const microsoft = await helios(['sync', 'microsoft', '--help'], cwd);
+    expect(microsoft.code).toBe(0);
+    for (const option of ['--dry-run', '--full', '--allow-large-removals', '--json', '--database-url']) expect(microsoft.stdout).toContain(option);
   });
 
   // The command needs its own connection to the test's database: a server database.
@@ -129,6 +141,57 @@ describe('helios sync google', () => {
       expect(allowed.code).toBe(0);
       expect(JSON.parse(allowed.stdout).counts.users.deactivated).toBe(3);
       expect((await syncedUsers()).removed).toBe(3);
+    });
+  });
+
+  describe('microsoft, against a PostgreSQL database', () => {
+    let t: TestDatabase;
+    let sim: GraphSimulator;
+    const key = generateEncryptionKey();
+    const env = () => ({ HELIOS_ENCRYPTION_KEY: key, HELIOS_MICROSOFT_GRAPH_URL: sim.url, HELIOS_MICROSOFT_LOGIN_URL: sim.authorityHost });
+    beforeAll(async () => {
+      t = await createTestDatabase();
+      sim = await startGraphSimulator({ domain: 'cli-ms.test', seed: { users: 15, groups: 2, membersPerGroup: 3 } });
+      const sdk = await createHelios({ db: t.db, encryptionKey: key });
+      const { admin } = await sdk.organizations.setup({
+        organizationName: 'Acme',
+        organizationDomain: 'cli-ms.test',
+        admin: { email: 'a@cli-ms.test', firstName: 'A', lastName: 'B' },
+      });
+      await sdk
+        .as({ type: 'user', userId: admin.id })
+        .microsoft365.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+    });
+    afterAll(async () => {
+      await sim?.close();
+      await t?.destroy();
+    });
+
+    it('plans, syncs in full, then incrementally, and reconciles with --full', async () => {
+      if (!t.connectionString) throw new Error('expected a PostgreSQL test database');
+      const url = ['--database-url', t.connectionString];
+      const plan = await helios(['sync', 'microsoft', '--dry-run', '--json', ...url], cwd, env());
+      expect(plan.code).toBe(0);
+      expect(JSON.parse(plan.stdout)).toMatchObject({ dryRun: true, mode: 'full', counts: { users: { created: 16 } } });
+      const first = await helios(['sync', 'microsoft', ...url], cwd, env());
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('mode         full');
+      expect(first.stdout).toMatch(/users\s+created 16, updated 0/);
+      const user = [...sim.state.users.values()].find((u) => u.userPrincipalName === 'user000002@cli-ms.test');
+      sim.touchUser(user.id, { jobTitle: 'Changed' });
+      const next = await helios(['sync', 'microsoft', '--json', ...url], cwd, env());
+      expect(next.code).toBe(0);
+      expect(JSON.parse(next.stdout)).toMatchObject({ mode: 'incremental', counts: { users: { updated: 1, created: 0 } } });
+      const full = await helios(['sync', 'microsoft', '--full', '--json', ...url], cwd, env());
+      expect(JSON.parse(full.stdout)).toMatchObject({ mode: 'full', counts: { users: { created: 0, updated: 0, deactivated: 0 } } });
+    });
+
+    it('exits 1 at the safety limit', async () => {
+      if (!t.connectionString) throw new Error('expected a PostgreSQL test database');
+      for (const u of [...sim.state.users.values()].filter((x) => /user00000[1-4]@/.test(x.userPrincipalName))) sim.deleteUser(u.id);
+      const stopped = await helios(['sync', 'microsoft', '--database-url', t.connectionString], cwd, env());
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toContain('[SYNC.SAFETY_LIMIT]');
     });
   });
 });

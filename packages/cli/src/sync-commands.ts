@@ -3,29 +3,37 @@ import {
   defaultEmbeddedDataDir,
   type GoogleSyncResult,
   type Helios,
+  type HeliosScope,
   integrationOptionsFromEnv,
   isHeliosError,
+  type MicrosoftSyncResult,
   resolveEncryptionKey,
+  type SyncProgress,
 } from '@helios/core';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
 
-interface SyncGoogleOptions {
+interface SyncOptions {
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
+  full?: boolean;
   allowLargeRemovals?: boolean;
 }
 
-/** Exit codes of `helios sync google`: 0 done, 1 stopped by the safety limit (nothing written), 2 any other error. */
+/** Exit codes of `helios sync google|microsoft`: 0 done, 1 stopped by the safety limit (nothing written), 2 any other error. */
 export const SYNC_EXIT = { ok: EXIT.ok, safetyLimit: 1, failed: EXIT.failed } as const;
 
-function describeResult(result: GoogleSyncResult): string {
-  const line = (name: string, c: { created: number; updated: number; unchanged: number; deactivated?: number }) =>
-    `  ${name.padEnd(12)} created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, deactivated ${c.deactivated ?? 0}`;
+type Counts = { created: number; updated: number; unchanged: number; deactivated?: number };
+const line = (name: string, c: Counts) =>
+  `  ${name.padEnd(12)} created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, deactivated ${c.deactivated ?? 0}`;
+const heading = (result: { dryRun: boolean; durationMs: number }) =>
+  result.dryRun ? 'Plan (dry run, nothing written):' : `Sync completed in ${result.durationMs} ms:`;
+
+function describeGoogle(result: GoogleSyncResult): string {
   const { counts, fetched } = result;
   return [
-    result.dryRun ? 'Plan (dry run, nothing written):' : `Sync completed in ${result.durationMs} ms:`,
+    heading(result),
     `  fetched      ${fetched.users} users, ${fetched.groups} groups, ${fetched.members} members, ${fetched.orgUnits} org units`,
     line('users', counts.users),
     line('groups', counts.groups),
@@ -35,34 +43,57 @@ function describeResult(result: GoogleSyncResult): string {
   ].join('\n');
 }
 
-/** `helios sync google`. */
-export function registerSyncCommands(program: Command, makeOutput: (json: boolean) => Output): void {
-  const sync = program.command('sync').description('directory sync from connected platforms');
-  sync
-    .command('google')
-    .description('sync users, groups, org units and memberships from Google Workspace (exit 1: stopped by the safety limit)')
-    .option('--dry-run', 'plan only: fetch and count the changes, write nothing')
+function describeMicrosoft(result: MicrosoftSyncResult): string {
+  const { counts, fetched } = result;
+  const mode = result.mode === 'full' ? (result.fellBackToFull ? 'full (the delta links had expired)' : 'full') : 'incremental (changes since the last run)';
+  return [
+    heading(result),
+    `  mode         ${mode}`,
+    `  fetched      ${fetched.users} users, ${fetched.groups} groups, ${fetched.members} members, ${fetched.licences} licences in ${fetched.pages} Graph requests`,
+    line('users', counts.users),
+    line('groups', counts.groups),
+    line('memberships', counts.memberships),
+    line('licences', counts.licences),
+    `  links        ${counts.links.linked} linked, ${counts.links.unlinked} without a portal user`,
+  ].join('\n');
+}
+
+/** Opens Helios as the CLI does everywhere: DATABASE_URL or the embedded database, the key, the integration endpoints. */
+async function openHelios(opts: SyncOptions): Promise<Helios> {
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+  const key = resolveEncryptionKey();
+  return createHelios({
+    ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
+    encryptionKey: key.key,
+    previousEncryptionKeys: key.previousKeys,
+    integrations: integrationOptionsFromEnv(),
+  });
+}
+
+function registerOne<R extends { dryRun: boolean; durationMs: number }>(
+  sync: Command,
+  makeOutput: (json: boolean) => Output,
+  spec: {
+    name: string;
+    description: string;
+    full: boolean;
+    run: (scope: HeliosScope, opts: SyncOptions, onProgress: (p: SyncProgress) => void) => Promise<R>;
+    describe: (result: R) => string;
+  },
+): void {
+  const command = sync.command(spec.name).description(spec.description).option('--dry-run', 'plan only: fetch and count the changes, write nothing');
+  if (spec.full) command.option('--full', 'a full reconciliation instead of the changes since the last run');
+  command
     .option('--allow-large-removals', 'accept removing more than the safety limit (10%) of synced users or groups')
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: SyncGoogleOptions) => {
+    .action(async (opts: SyncOptions) => {
       const out = makeOutput(Boolean(opts.json));
       let helios: Helios | undefined;
       try {
-        const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-        const key = resolveEncryptionKey();
-        helios = await createHelios({
-          ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
-          encryptionKey: key.key,
-          previousEncryptionKeys: key.previousKeys,
-          integrations: integrationOptionsFromEnv(),
-        });
-        const result = await helios.as({ type: 'system', name: 'cli' }).googleSync.sync({
-          dryRun: Boolean(opts.dryRun),
-          allowLargeRemovals: Boolean(opts.allowLargeRemovals),
-          onProgress: (p) => out.progress(p.phase, p.done, p.total ?? p.done),
-        });
-        out.result(result, describeResult(result));
+        helios = await openHelios(opts);
+        const result = await spec.run(helios.as({ type: 'system', name: 'cli' }), opts, (p) => out.progress(p.phase, p.done, p.total ?? p.done));
+        out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {
         out.error(error);
@@ -71,4 +102,25 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
         await helios?.close().catch(() => {});
       }
     });
+}
+
+/** `helios sync google` and `helios sync microsoft`. */
+export function registerSyncCommands(program: Command, makeOutput: (json: boolean) => Output): void {
+  const sync = program.command('sync').description('directory sync from connected platforms');
+  registerOne(sync, makeOutput, {
+    name: 'google',
+    description: 'sync users, groups, org units and memberships from Google Workspace (exit 1: stopped by the safety limit)',
+    full: false,
+    run: (scope, opts, onProgress) => scope.googleSync.sync({ dryRun: Boolean(opts.dryRun), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+    describe: describeGoogle,
+  });
+  registerOne(sync, makeOutput, {
+    name: 'microsoft',
+    description:
+      'sync users, groups, memberships and licences from Microsoft 365: the changes since the last run, or --full (exit 1: stopped by the safety limit)',
+    full: true,
+    run: (scope, opts, onProgress) =>
+      scope.microsoftSync.sync({ dryRun: Boolean(opts.dryRun), full: Boolean(opts.full), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+    describe: describeMicrosoft,
+  });
 }

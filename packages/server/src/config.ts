@@ -24,7 +24,7 @@ export interface ServerConfig {
   corsOrigins: string[];
   production: boolean;
   trustProxy: boolean;
-  /** Integration endpoints (HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL): the public APIs when empty. */
+  /** Integration endpoints (HELIOS_GOOGLE_API_ROOT / _TOKEN_URL, HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL): the public APIs when empty. */
   integrations: IntegrationOptions;
   /** First admin to create when the organization does not exist yet. */
   bootstrap: { email: string; password: string; organizationName: string; organizationDomain: string } | null;

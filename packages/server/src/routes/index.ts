@@ -6,6 +6,7 @@ import { registerAuditRoutes } from './audit';
 import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
+import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerOrganizationRoutes } from './organization';
 import { registerPeopleRoutes } from './people';
 import { registerSecurityRoutes } from './security';
@@ -31,4 +32,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerSecurityRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerGoogleWorkspaceRoutes(app, deps);
+  registerMicrosoft365Routes(app, deps);
 }

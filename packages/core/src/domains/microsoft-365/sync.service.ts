@@ -4,6 +4,7 @@
  * asked, on the first run, or when the delta links have expired. See sync.ts for the rules and
  * ../sync/engine.ts for the run mechanics (lock, staging, one apply transaction, journal).
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
@@ -148,6 +149,8 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
               inApply: async (counts) => {
                 const at = rt.clock.now();
                 await setModuleSyncState(conn, journal, { status: 'completed', at });
+                await sql`update ms_credentials set last_sync_at = ${at}, sync_status = 'synced', sync_error = null, updated_at = ${at}
+                  where organization_id = ${organizationId}`.execute(conn);
                 await auditRun(
                   conn,
                   journal,

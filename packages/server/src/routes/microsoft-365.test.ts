@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { createHeliosAuth } from '@helios/core/auth';
+import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../app';
+
+const PASSWORD = 'a long enough passphrase 1';
+const BASE = '/api/v1/integrations/microsoft-365';
+const DOMAIN = 'ms-routes.test';
+
+let t: TestHelios;
+let sim: GraphSimulator;
+let app: ReturnType<typeof createServer>;
+let adminKey: string;
+let managerCookie: string;
+
+const send = (method: string, body?: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method,
+  headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), origin: 'http://localhost', ...headers },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+const asAdmin = () => ({ authorization: `Bearer ${adminKey}` });
+const call = (path: string, init: RequestInit = {}) => app.request(`${BASE}${path}`, init);
+const body = async (res: Response) => (await res.json()) as any;
+
+beforeAll(async () => {
+  sim = await startGraphSimulator({ domain: DOMAIN, seed: { users: 30, groups: 3, membersPerGroup: 5 } });
+  t = await createTestHelios({
+    encryptionKey: randomBytes(32).toString('base64'),
+    integrations: { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 3, baseDelayMs: 5 }, timeoutMs: 5000 } },
+  });
+  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
+  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
+  const manager = await createTestUser(t.helios, { role: 'manager' });
+  await t.asAdmin.credentials.setPassword(manager.id, PASSWORD);
+  const res = await app.request('/api/auth/sign-in/email', send('POST', { email: manager.email, password: PASSWORD }));
+  managerCookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+});
+afterAll(async () => {
+  await t?.destroy();
+  await sim?.close();
+});
+
+describe('Microsoft 365 routes', () => {
+  it('refuses callers without credentials (401) and managers (403); reports not configured (404)', async () => {
+    expect((await call('')).status).toBe(401);
+    expect((await call('', { headers: { cookie: managerCookie } })).status).toBe(403);
+    expect((await call('/sync/apply', send('POST', {}, { cookie: managerCookie }))).status).toBe(403);
+    const plan = await call('/sync/plan', send('POST', {}, asAdmin()));
+    expect(plan.status).toBe(404);
+    expect((await body(plan)).code).toBe('MICROSOFT.NOT_CONFIGURED');
+  });
+
+  it('configures the app registration without ever returning the secret, and tests it', async () => {
+    const bad = await call('/credentials', send('PUT', { tenantId: 'not a tenant!', clientId: 'x', clientSecret: 's' }, asAdmin()));
+    expect(bad.status).toBe(400);
+    const put = await call('/credentials', send('PUT', { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret }, asAdmin()));
+    expect(put.status).toBe(200);
+    const text = await put.text();
+    expect(text).not.toContain(sim.clientSecret);
+    expect(JSON.parse(text)).toMatchObject({ configured: true, tenantId: sim.tenantId, clientId: sim.clientId, secretReadable: true });
+    const test = await call('/test', send('POST', {}, asAdmin()));
+    expect(test.status).toBe(200);
+    const result = await body(test);
+    expect(result).toMatchObject({ ok: true, code: null });
+    expect(result.roles).toContain('User.Read.All');
+    const status = await body(await call('', { headers: asAdmin() }));
+    expect(status.credentials).toMatchObject({ configured: true, isValid: true });
+    expect(JSON.stringify(status)).not.toContain(sim.clientSecret);
+  });
+
+  it('plans (nothing written), applies a full sync, then an incremental one', async () => {
+    const plan = await body(await call('/sync/plan', send('POST', {}, asAdmin())));
+    expect(plan).toMatchObject({ dryRun: true, status: 'planned', mode: 'full' });
+    expect(plan.counts.users.created).toBe(31);
+    expect((await body(await call('/users', { headers: asAdmin() }))).items).toEqual([]);
+
+    const full = await call('/sync/apply', send('POST', {}, asAdmin()));
+    expect(full.status).toBe(200);
+    expect(await body(full)).toMatchObject({ status: 'completed', mode: 'full' });
+
+    const user = [...sim.state.users.values()].find((u) => u.userPrincipalName === `user000004@${DOMAIN}`);
+    sim.touchUser(user.id, { jobTitle: 'Head of Routes' });
+    const incremental = await body(await call('/sync/apply', send('POST', {}, asAdmin())));
+    expect(incremental).toMatchObject({ mode: 'incremental' });
+    expect(incremental.counts.users.updated).toBe(1);
+    const forced = await body(await call('/sync/plan', send('POST', { full: true }, asAdmin())));
+    expect(forced).toMatchObject({ mode: 'full' });
+    expect(forced.counts.users).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+  });
+
+  it('lists the synced users (admins), groups and licences (every user)', async () => {
+    const page = await body(await call('/users?limit=20', { headers: asAdmin() }));
+    expect(page.items).toHaveLength(20);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    expect(JSON.stringify(page)).not.toContain('rawData');
+    const one = await body(await call(`/users/user000004@${DOMAIN}`, { headers: asAdmin() }));
+    expect(one).toMatchObject({ upn: `user000004@${DOMAIN}`, jobTitle: 'Head of Routes' });
+    expect((await call('/users', { headers: { cookie: managerCookie } })).status).toBe(403);
+    const groups = await call('/groups', { headers: { cookie: managerCookie } });
+    expect(groups.status).toBe(200);
+    expect((await body(groups)).items).toHaveLength(3);
+    const licences = await body(await call('/licences', { headers: { cookie: managerCookie } }));
+    expect(licences.items.length).toBeGreaterThan(0);
+    expect(licences.items[0]).toHaveProperty('availableUnits');
+  });
+
+  it('stops at the safety limit (409, nothing written) unless large removals are allowed; journals runs', async () => {
+    const victims = [...sim.state.users.values()].filter((u) => /user00001\d@/.test(u.userPrincipalName)).slice(0, 5);
+    for (const v of victims) sim.deleteUser(v.id);
+    const stopped = await call('/sync/apply', send('POST', {}, asAdmin()));
+    expect(stopped.status).toBe(409);
+    expect((await body(stopped)).code).toBe('SYNC.SAFETY_LIMIT');
+    expect((await body(await call(`/users/${victims[0].id}`, { headers: asAdmin() }))).removed).toBe(false);
+    const allowed = await body(await call('/sync/apply', send('POST', { allowLargeRemovals: true }, asAdmin())));
+    expect(allowed.counts.users.deactivated).toBe(5);
+    const runs = await body(await call('/runs?limit=10', { headers: asAdmin() }));
+    expect(runs.items.length).toBeGreaterThanOrEqual(3);
+    expect(runs.items.every((r: { action: string }) => r.action === 'microsoft_365.sync')).toBe(true);
+  });
+
+  it('removes the credentials (204)', async () => {
+    expect((await call('/credentials', send('DELETE', undefined, asAdmin()))).status).toBe(204);
+    expect((await body(await call('', { headers: asAdmin() }))).credentials.configured).toBe(false);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * Microsoft 365 routes (`/integrations/microsoft-365`): the app registration's credentials (the client
+ * secret is write-only: never returned), the connection test, the directory sync (plan = dry run,
+ * apply; incremental through delta links unless `full`), its journal, the synced directory and the
+ * write-back. Every route calls the SDK bound to the caller, which decides permissions.
+ *
+ * Where calls go (Microsoft, or a simulator through HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL) is the
+ * SDK's `integrations` option, set by the server's configuration.
+ */
+import { configureMicrosoftSchema, MICROSOFT_MODULE_SLUG, MICROSOFT_SYNC_ACTION, testMicrosoftConnectionSchema } from '@helios/core';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { type Caller, defineRoute, dto, pageOf } from '../route';
+import type { RouteDeps } from './index';
+
+const TAG = 'Microsoft 365';
+const BASE = '/integrations/microsoft-365';
+const EVERYONE: Caller[] = ['admin', 'manager', 'user'];
+
+const timestamp = z.string().openapi({ format: 'date-time' });
+const nullableTimestamp = timestamp.nullable();
+
+const MicrosoftCredentials = z
+  .object({
+    configured: z.boolean(),
+    tenantId: z.string().nullable(),
+    clientId: z.string().nullable(),
+    secretFingerprint: z.string().nullable().openapi({ description: 'Identifies the secret without revealing it' }),
+    secretReadable: z.boolean(),
+    isActive: z.boolean(),
+    isValid: z.boolean(),
+    lastValidatedAt: nullableTimestamp,
+    syncStatus: z.string().nullable(),
+    syncError: z.string().nullable(),
+    lastSyncAt: nullableTimestamp,
+    createdAt: nullableTimestamp,
+    updatedAt: nullableTimestamp,
+  })
+  .openapi('MicrosoftCredentials');
+
+const ModuleState = dto('MicrosoftModuleState', {
+  slug: z.string(),
+  syncStatus: z.string().nullable(),
+  lastSyncAt: nullableTimestamp,
+  syncError: z.string().nullable(),
+});
+
+const ConnectionTest = z
+  .object({
+    ok: z.boolean(),
+    code: z.string().nullable(),
+    message: z.string(),
+    steps: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'failed', 'skipped']), code: z.string().nullable(), message: z.string().nullable() })),
+    roles: z.array(z.string()).openapi({ description: 'The application permissions in the access token' }),
+    organization: z.object({ id: z.string(), displayName: z.string().nullable() }).nullable(),
+    missingPermissions: z.array(z.object({}).loose()).openapi({ description: 'Capabilities no granted permission gives, with the permission to add' }),
+    testedAt: timestamp,
+  })
+  .openapi('MicrosoftConnectionTest');
+
+const SyncResult = z
+  .object({
+    dryRun: z.boolean(),
+    status: z.enum(['planned', 'completed']),
+    mode: z.enum(['full', 'incremental']),
+    fellBackToFull: z.boolean().openapi({ description: 'The stored delta links had expired: the run read everything' }),
+    startedAt: timestamp,
+    finishedAt: timestamp,
+    durationMs: z.number(),
+    fetched: z.object({}).loose().openapi({ description: 'users, groups, members, licences, lateUsers, pages (Graph requests)' }),
+    counts: z.object({}).loose().openapi({ description: 'Per kind (users, groups, memberships, licences): created, updated, unchanged, deactivated; links' }),
+    sample: z.array(z.object({}).loose()).openapi({ description: 'Up to 20 changes of the plan' }),
+  })
+  .openapi('MicrosoftSyncResult');
+
+const removalLimit = z.number().min(0).max(100).optional().openapi({ description: 'Safety limit in percent (default 10)' });
+const SyncPlanBody = z.object({ full: z.boolean().optional(), maxRemovalPercent: removalLimit }).strict();
+const SyncApplyBody = z
+  .object({
+    full: z.boolean().optional().openapi({ description: 'A full reconciliation instead of the changes since the last run' }),
+    allowLargeRemovals: z.boolean().optional().openapi({ description: 'Accept removing more than the safety limit' }),
+    maxRemovalPercent: removalLimit,
+  })
+  .strict();
+
+const SyncRun = dto('MicrosoftSyncRun', {
+  createdAt: nullableTimestamp,
+  actorType: z.string().nullable(),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  details: z.unknown().openapi({ description: 'status, mode, fetched, counts, durationMs, error' }),
+});
+
+const boolQuery = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
+const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
+const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
+const searchQuery = z.string().min(1).max(255).optional();
+
+const MicrosoftUser = dto('MicrosoftSyncedUser', {
+  msId: z.string(),
+  upn: z.string().nullable(),
+  displayName: z.string().nullable(),
+  isAccountEnabled: z.boolean().nullable(),
+  isAdmin: z.boolean().nullable(),
+  assignedLicenses: z.unknown(),
+  removed: z.boolean(),
+  localUserId: z.string().nullable(),
+});
+const MicrosoftGroup = dto('MicrosoftSyncedGroup', {
+  msId: z.string(),
+  displayName: z.string(),
+  memberCount: z.number().nullable(),
+  removed: z.boolean(),
+  accessGroupId: z.string().nullable(),
+});
+const MicrosoftLicence = dto('MicrosoftLicence', {
+  skuId: z.string(),
+  skuPartNumber: z.string().nullable(),
+  totalUnits: z.number().nullable(),
+  consumedUnits: z.number().nullable(),
+  availableUnits: z.number().nullable(),
+});
+const UserKeyParam = z.object({
+  user: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: 'user', in: 'path' }, description: 'A Graph user id or UPN' }),
+});
+
+/** Registers the Microsoft 365 routes. */
+export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
+  defineRoute(app, {
+    method: 'get',
+    path: BASE,
+    tag: TAG,
+    summary: 'Microsoft 365 status',
+    description: 'The stored credentials (without the secret) and the module sync state. Needs `security:read` and `organization:read`.',
+    response: z.object({ credentials: MicrosoftCredentials, module: ModuleState.nullable() }).openapi('Microsoft365Status'),
+    scope: 'security:read',
+    handler: async (c) => {
+      const sdk = c.var.sdk;
+      const credentials = await sdk.microsoft365.get();
+      const module = (await sdk.organizations.modules.list()).find((m) => m.slug === MICROSOFT_MODULE_SLUG) ?? null;
+      return { credentials, module };
+    },
+  });
+
+  defineRoute(app, {
+    method: 'put',
+    path: `${BASE}/credentials`,
+    tag: TAG,
+    summary: 'Configure the app registration',
+    description:
+      'Stores the directory (tenant) id, the application (client) id and the client secret (omit it to keep the stored one). The secret is encrypted and never returned. Nothing is sent to Microsoft: run the test.',
+    body: configureMicrosoftSchema,
+    response: MicrosoftCredentials,
+    scope: 'security:write',
+    handler: (c, { body }) => c.var.sdk.microsoft365.configure(body),
+  });
+
+  defineRoute(app, {
+    method: 'delete',
+    path: `${BASE}/credentials`,
+    tag: TAG,
+    summary: 'Remove the credentials',
+    status: 204,
+    scope: 'security:write',
+    handler: async (c) => {
+      await c.var.sdk.microsoft365.delete();
+      return undefined;
+    },
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/test`,
+    tag: TAG,
+    summary: 'Test the connection',
+    description:
+      'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`.',
+    body: testMicrosoftConnectionSchema,
+    response: ConnectionTest,
+    status: 200,
+    scope: 'security:write',
+    handler: (c, { body }) => c.var.sdk.microsoft365.testConnection(body),
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/sync/plan`,
+    tag: TAG,
+    summary: 'Plan a sync (dry run)',
+    description: 'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
+    body: SyncPlanBody,
+    response: SyncResult,
+    status: 200,
+    scope: 'organization:write',
+    handler: (c, { body }) => c.var.sdk.microsoftSync.sync({ ...body, dryRun: true }),
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/sync/apply`,
+    tag: TAG,
+    summary: 'Run a sync',
+    description:
+      'Incremental (the changes since the last run, through delta links) unless `full` or on the first run; applies in one transaction with the new delta links (journaled). 409 `SYNC.SAFETY_LIMIT` (nothing written) when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
+    body: SyncApplyBody,
+    response: SyncResult,
+    status: 200,
+    scope: 'organization:write',
+    handler: (c, { body }) => c.var.sdk.microsoftSync.sync({ ...body, dryRun: false }),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/runs`,
+    tag: TAG,
+    summary: 'Sync runs (the journal)',
+    description: 'The audit rows of applied sync runs (`microsoft_365.sync`), newest first. Needs `audit:read`.',
+    query: z.object({ limit: limitQuery, cursor: z.string().max(40).optional() }).strict(),
+    response: pageOf(SyncRun),
+    scope: 'audit:read',
+    handler: (c, { query }) => c.var.sdk.audit.list({ ...query, action: MICROSOFT_SYNC_ACTION }),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/users`,
+    tag: TAG,
+    summary: 'Synced Microsoft 365 users',
+    description:
+      'Users as the last sync stored them, by UPN, with the linked organization user. Rows gone from Microsoft 365 are hidden unless `includeRemoved`.',
+    query: z.object({
+      search: searchQuery,
+      isAccountEnabled: boolQuery,
+      isAdmin: boolQuery,
+      department: z.string().min(1).max(255).optional(),
+      skuId: z.string().min(1).max(64).optional().openapi({ description: 'Users holding this licence SKU' }),
+      linked: boolQuery,
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
+    response: pageOf(MicrosoftUser),
+    scope: 'users:read',
+    handler: (c, { query }) => c.var.sdk.microsoftDirectory.listUsers(query),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/users/{user}`,
+    tag: TAG,
+    summary: 'One synced Microsoft 365 user',
+    params: UserKeyParam,
+    response: MicrosoftUser,
+    scope: 'users:read',
+    handler: (c, { params }) => c.var.sdk.microsoftDirectory.getUser(params.user),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/groups`,
+    tag: TAG,
+    summary: 'Synced Microsoft 365 groups',
+    callers: EVERYONE,
+    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    response: pageOf(MicrosoftGroup),
+    scope: 'groups:read',
+    handler: (c, { query }) => c.var.sdk.microsoftDirectory.listGroups(query),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${BASE}/licences`,
+    tag: TAG,
+    summary: 'Licence SKUs and their units',
+    callers: EVERYONE,
+    response: z.object({ items: z.array(MicrosoftLicence) }),
+    scope: 'organization:read',
+    handler: async (c) => ({ items: await c.var.sdk.microsoftDirectory.listLicences() }),
+  });
+}
