@@ -31,6 +31,7 @@ import { createWorkspacesService, type WorkspacesService } from './domains/group
 import { createMicrosoftCredentialsService, loadMicrosoftProvider, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials.service';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
+import { createMicrosoftWritebackService, type MicrosoftWritebackService } from './domains/microsoft-365/writeback.service';
 import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
 import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
 import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
@@ -141,6 +142,8 @@ export interface HeliosServices {
   readonly microsoftSync: MicrosoftSyncService;
   /** The synced Microsoft 365 directory, read-only: users, groups and licences. */
   readonly microsoftDirectory: MicrosoftDirectoryService;
+  /** Microsoft 365 write-back: users (create, update, disable, delete, password, sessions), members, licences (Graph first, then the local rows). */
+  readonly microsoftWriteback: MicrosoftWritebackService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -309,6 +312,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get microsoftDirectory() {
       return lazy('microsoftDirectory', createMicrosoftDirectoryService);
+    },
+    get microsoftWriteback() {
+      return lazy('microsoftWriteback', (r) => createMicrosoftWritebackService(r));
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

@@ -8,11 +8,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DOMAIN = /^(?=.{1,64}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** A GUID as Entra ID writes them (lower-cased). */
-export const microsoftGuidSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(GUID, 'A GUID such as 5d6e7f80-91a2-4b3c-8d4e-5f60718293a4');
+export const microsoftGuidSchema = z.string().trim().toLowerCase().regex(GUID, 'A GUID such as 5d6e7f80-91a2-4b3c-8d4e-5f60718293a4');
 
 /**
  * The directory (tenant) id: its GUID (the app registration's Overview page) or one of the

@@ -33,10 +33,7 @@ afterEach(() => {
   sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
 });
 
-function runtime(
-  actor: Actor | undefined,
-  overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean } = {},
-): ServiceRuntime {
+function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean } = {}): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
   return createRuntime({
     db,

@@ -9,3 +9,5 @@ export * from './errors';
 export * from './provider';
 export * from './sync';
 export * from './sync.service';
+export * from './writeback.schema';
+export * from './writeback.service';
