@@ -109,6 +109,55 @@ describe('Microsoft 365 routes', () => {
     expect(licences.items[0]).toHaveProperty('availableUnits');
   });
 
+  it('writes back: create (password revealed once), update, disable, reset, revoke, licences, members, delete', async () => {
+    const created = await call(
+      '/users',
+      send('POST', { userPrincipalName: `new.hire@${DOMAIN}`, displayName: 'New Hire', usageLocation: 'US', jobTitle: 'Engineer' }, asAdmin()),
+    );
+    expect(created.status).toBe(201);
+    const user = await body(created);
+    expect(user).toMatchObject({ upn: `new.hire@${DOMAIN}`, removed: false });
+    expect(sim.state.users.has(user.msId)).toBe(true);
+    const reveal = await call(`/initial-passwords/new.hire@${DOMAIN}/reveal`, send('POST', undefined, asAdmin()));
+    expect(reveal.status).toBe(200);
+    expect(sim.state.passwords.get(user.msId)).toBe((await body(reveal)).password);
+    expect((await call(`/initial-passwords/new.hire@${DOMAIN}/reveal`, send('POST', undefined, asAdmin()))).status).toBe(409);
+
+    const updated = await call(`/users/${user.msId}`, send('PATCH', { jobTitle: 'Staff Engineer' }, asAdmin()));
+    expect(await body(updated)).toMatchObject({ jobTitle: 'Staff Engineer' });
+    expect((await body(await call(`/users/${user.msId}/disable`, send('POST', undefined, asAdmin())))).isAccountEnabled).toBe(false);
+    expect(sim.state.users.get(user.msId).accountEnabled).toBe(false);
+    expect((await body(await call(`/users/${user.msId}/enable`, send('POST', undefined, asAdmin())))).isAccountEnabled).toBe(true);
+    const reset = await call(`/users/${user.msId}/reset-password`, send('POST', undefined, asAdmin()));
+    expect(reset.status).toBe(200);
+    expect(await reset.text()).not.toContain(sim.state.passwords.get(user.msId));
+    expect((await call(`/users/${user.msId}/revoke-sessions`, send('POST', undefined, asAdmin()))).status).toBe(200);
+    expect(sim.state.revokedSessions.has(user.msId)).toBe(true);
+
+    const licences = (await body(await call('/licences', { headers: asAdmin() }))).items as Array<{ skuId: string; availableUnits: number }>;
+    const free = licences.find((l) => l.availableUnits > 0)!;
+    const full = licences.find((l) => l.availableUnits === 0)!;
+    const none = await call(`/users/${user.msId}/licences`, send('POST', { add: [full.skuId] }, asAdmin()));
+    expect(none.status).toBe(409);
+    expect((await body(none)).code).toBe('MICROSOFT.NO_LICENSES_AVAILABLE');
+    const assigned = await call(`/users/${user.msId}/licences`, send('POST', { add: [free.skuId] }, asAdmin()));
+    expect(assigned.status).toBe(200);
+    expect(JSON.stringify(sim.state.users.get(user.msId).assignedLicenses)).toContain(free.skuId);
+
+    const group = [...sim.state.groups.values()][0];
+    const add = await call(`/groups/${group.id}/members/${user.msId}`, send('PUT', undefined, asAdmin()));
+    expect(add.status).toBe(200);
+    expect(sim.state.members.get(group.id)?.has(user.msId)).toBe(true);
+    expect((await call(`/groups/${group.id}/members/${user.msId}`, send('PUT', undefined, asAdmin()))).status).toBe(409);
+    expect((await call(`/groups/${group.id}/members/${user.msId}`, send('DELETE', undefined, asAdmin()))).status).toBe(200);
+    expect(sim.state.members.get(group.id)?.has(user.msId)).toBe(false);
+
+    expect((await call(`/users/${user.msId}/disable`, send('POST', undefined, { cookie: managerCookie }))).status).toBe(403);
+    expect((await call(`/users/${user.msId}`, send('DELETE', undefined, asAdmin()))).status).toBe(204);
+    expect(sim.state.users.has(user.msId)).toBe(false);
+    expect((await body(await call(`/users/${user.msId}`, { headers: asAdmin() }))).removed).toBe(true);
+  });
+
   it('stops at the safety limit (409, nothing written) unless large removals are allowed; journals runs', async () => {
     const victims = [...sim.state.users.values()].filter((u) => /user00001\d@/.test(u.userPrincipalName)).slice(0, 5);
     for (const v of victims) sim.deleteUser(v.id);

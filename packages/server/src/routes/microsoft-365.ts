@@ -7,7 +7,14 @@
  * Where calls go (Microsoft, or a simulator through HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL) is the
  * SDK's `integrations` option, set by the server's configuration.
  */
-import { configureMicrosoftSchema, MICROSOFT_MODULE_SLUG, MICROSOFT_SYNC_ACTION, testMicrosoftConnectionSchema } from '@helios/core';
+import {
+  configureMicrosoftSchema,
+  MICROSOFT_MODULE_SLUG,
+  MICROSOFT_SYNC_ACTION,
+  microsoftCreateUserSchema,
+  microsoftUpdateUserSchema,
+  testMicrosoftConnectionSchema,
+} from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { type Caller, defineRoute, dto, pageOf } from '../route';
@@ -283,5 +290,158 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     response: z.object({ items: z.array(MicrosoftLicence) }),
     scope: 'organization:read',
     handler: async (c) => ({ items: await c.var.sdk.microsoftDirectory.listLicences() }),
+  });
+
+  registerWriteback(app);
+}
+
+const guid = (name: string, description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: 'path' }, description });
+const MsIdParam = z.object({ msId: guid('msId', 'The Graph user id') });
+const MemberParams = z.object({ groupId: guid('groupId', 'The Graph group id'), userId: guid('userId', 'The Graph user id') });
+const UpnParam = z.object({
+  upn: z
+    .string()
+    .min(3)
+    .max(255)
+    .openapi({ param: { name: 'upn', in: 'path' } }),
+});
+const WritebackUser = MicrosoftUser;
+const Membership = dto('MicrosoftMembership', { groupMsId: z.string().optional(), userMsId: z.string().optional() });
+
+/** Write-back: Graph first, then the local rows and the audit trail. */
+function registerWriteback(app: OpenAPIHono<AppEnv>): void {
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users`,
+    tag: TAG,
+    summary: 'Create a Microsoft 365 user',
+    description:
+      'Creates the account with a generated initial password (stored encrypted; reveal it once with `POST .../initial-passwords/{upn}/reveal`; changed at first sign-in), then mirrors it and links the organization user.',
+    body: microsoftCreateUserSchema,
+    response: WritebackUser,
+    status: 201,
+    scope: 'users:write',
+    handler: (c, { body }) => c.var.sdk.microsoftWriteback.createUser(body),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/initial-passwords/{upn}/reveal`,
+    tag: TAG,
+    summary: 'Reveal an initial password (once)',
+    params: UpnParam,
+    response: z.object({}).loose().openapi('MicrosoftInitialPassword'),
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.revealInitialPassword(params.upn),
+  });
+  defineRoute(app, {
+    method: 'patch',
+    path: `${BASE}/users/{msId}`,
+    tag: TAG,
+    summary: 'Update a Microsoft 365 user',
+    params: MsIdParam,
+    body: microsoftUpdateUserSchema,
+    response: WritebackUser,
+    scope: 'users:write',
+    handler: (c, { params, body }) => c.var.sdk.microsoftWriteback.updateUser(params.msId, body),
+  });
+  for (const [action, method, summary] of [
+    ['disable', 'disableUser', 'Block sign-in (accountEnabled false)'],
+    ['enable', 'enableUser', 'Allow sign-in again'],
+  ] as const) {
+    defineRoute(app, {
+      method: 'post',
+      path: `${BASE}/users/{msId}/${action}`,
+      tag: TAG,
+      summary,
+      params: MsIdParam,
+      response: WritebackUser,
+      status: 200,
+      scope: 'users:write',
+      handler: (c, { params }) => c.var.sdk.microsoftWriteback[method](params.msId),
+    });
+  }
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users/{msId}/reset-password`,
+    tag: TAG,
+    summary: 'Reset the password',
+    description: 'Sets a generated password (stored encrypted, revealed once like an initial password), to be changed at the next sign-in.',
+    params: MsIdParam,
+    response: z.object({}).loose().openapi('MicrosoftPasswordReset'),
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.resetPassword(params.msId),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users/{msId}/revoke-sessions`,
+    tag: TAG,
+    summary: 'Sign the user out everywhere',
+    params: MsIdParam,
+    response: z.object({}).loose().openapi('MicrosoftSessionsRevoked'),
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.revokeSessions(params.msId),
+  });
+  defineRoute(app, {
+    method: 'post',
+    path: `${BASE}/users/{msId}/licences`,
+    tag: TAG,
+    summary: 'Assign or remove licences',
+    description: 'Checks the free units of each SKU first: 409 `MICROSOFT.NO_LICENSES_AVAILABLE` (nothing sent) when none is left.',
+    params: MsIdParam,
+    body: z
+      .object({
+        add: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: 'SKU ids to assign' }),
+        remove: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: 'SKU ids to remove' }),
+      })
+      .strict(),
+    response: z.object({}).loose().openapi('MicrosoftLicenceAssignment'),
+    status: 200,
+    scope: 'users:write',
+    handler: (c, { params, body }) => c.var.sdk.microsoftWriteback.assignLicense(params.msId, body),
+  });
+  defineRoute(app, {
+    method: 'delete',
+    path: `${BASE}/users/{msId}`,
+    tag: TAG,
+    summary: 'Delete a Microsoft 365 user',
+    description: 'Deletes the account (restorable in Entra ID for 30 days); the local row is kept, flagged removed.',
+    params: MsIdParam,
+    status: 204,
+    scope: 'users:write',
+    handler: async (c, { params }) => {
+      await c.var.sdk.microsoftWriteback.deleteUser(params.msId);
+      return undefined;
+    },
+  });
+  defineRoute(app, {
+    method: 'put',
+    path: `${BASE}/groups/{groupId}/members/{userId}`,
+    tag: TAG,
+    summary: 'Add a user to a group',
+    description: '409 `MICROSOFT.CONFLICT` when already a member.',
+    params: MemberParams,
+    response: Membership,
+    status: 200,
+    scope: 'groups:write',
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.addMember(params.groupId, params.userId),
+  });
+  defineRoute(app, {
+    method: 'delete',
+    path: `${BASE}/groups/{groupId}/members/{userId}`,
+    tag: TAG,
+    summary: 'Remove a user from a group',
+    params: MemberParams,
+    response: Membership,
+    status: 200,
+    scope: 'groups:write',
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.removeMember(params.groupId, params.userId),
   });
 }
