@@ -48,10 +48,34 @@ describe('helios-simulator', () => {
     expect(await sim.exit).toBe(0);
   });
 
+  it('serves the Microsoft Graph simulator and prints the app registration and the environment', async () => {
+    const sim = run(['microsoft', '--port', '0', '--users', '5', '--domain', 'cli.test']);
+    const text = await sim.output;
+    const graph = /HELIOS_MICROSOFT_GRAPH_URL=(\S+)/.exec(text)?.[1];
+    const login = /HELIOS_MICROSOFT_LOGIN_URL=(\S+)/.exec(text)?.[1];
+    const tenant = /tenantId\s+(\S+)/.exec(text)?.[1];
+    const clientId = /clientId\s+(\S+)/.exec(text)?.[1];
+    const secret = /clientSecret\s+(\S+)/.exec(text)?.[1];
+    expect(graph).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const token = await fetch(`${login}/${tenant}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId!,
+        client_secret: secret!,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
+    });
+    expect(token.status).toBe(200);
+    sim.child.kill('SIGTERM');
+    expect(await sim.exit).toBe(0);
+  });
+
   it('explains bad usage with exit 2', async () => {
     const none = run([]);
     expect(await none.exit).toBe(2);
-    expect(await none.output).toContain('Usage: helios-simulator google');
+    expect(await none.output).toContain('Usage: helios-simulator google|microsoft');
     const bad = run(['google', '--users', 'many']);
     expect(await bad.exit).toBe(2);
     expect(await bad.output).toContain('--users must be a whole number');

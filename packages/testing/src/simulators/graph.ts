@@ -59,6 +59,8 @@ export interface GraphSimulatorOptions {
   links?: 'public' | 'local';
   /** Delta and skip tokens older than this answer 410 `resyncRequired` (default 7 days). */
   deltaTokenTtlMs?: number;
+  /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
+  port?: number;
 }
 
 /** A running Microsoft Graph simulator. */
@@ -2078,7 +2080,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePromise());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
