@@ -6,7 +6,9 @@ import { createRuntime, type ServiceRuntime } from '../../runtime';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import type { Actor } from '../policy/actor';
+import { withSyncLock } from '../sync/engine';
 import { type Microsoft365Provider, microsoft365 } from './provider';
+import { dropMicrosoftStaging, planAndApplyMicrosoft, readDeltaLinks, stageMicrosoftDirectory } from './sync';
 import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
 
 const DOMAIN = 'ms-sync.test';
@@ -126,7 +128,7 @@ describe('Microsoft 365 sync', () => {
     expect(await snapshot()).toEqual(firstState);
   });
 
-  it('an incremental run applies updates, deletions, new users and membership changes only', async () => {
+  it('an incremental run applies updates, deletions and membership changes only', async () => {
     const changed = userByUpn(`user000005@${DOMAIN}`);
     const deleted = userByUpn(`user000006@${DOMAIN}`);
     sim.touchUser(changed.id, { jobTitle: 'Chief Tester' });
@@ -150,6 +152,53 @@ describe('Microsoft 365 sync', () => {
     expect(untouched?.x).toBe(firstState.users.find((u) => u.upn === `user000010@${DOMAIN}`)?.x);
     const job = await db().selectFrom('ms_synced_users').select('job_title').where('ms_id', '=', changed.id).executeTakeFirstOrThrow();
     expect(job.job_title).toBe('Chief Tester');
+  });
+
+  it('rolls back a run that fails in the middle of the apply (delta links kept); the re-run reads the same changes', async () => {
+    const renamed = userByUpn(`user000008@${DOMAIN}`);
+    sim.touchUser(renamed.id, { displayName: 'Crashy Eight' });
+    const created = await provider().createUser({
+      accountEnabled: true,
+      displayName: 'Fresh Hire',
+      mailNickname: 'fresh.hire',
+      userPrincipalName: `fresh.hire@${DOMAIN}`,
+      passwordProfile: { password: 'Fresh-Hire-Pa55word!', forceChangePasswordNextSignIn: true },
+    });
+    const before = await snapshot();
+    const linksBefore = await readDeltaLinks(db(), t.organizationId!, sim.tenantId);
+    const ms = provider();
+    const crash = withSyncLock(db(), { organizationId: t.organizationId!, kind: 'microsoft_365' }, async (conn) => {
+      try {
+        const staged = await stageMicrosoftDirectory(conn, ms, linksBefore, {});
+        return await planAndApplyMicrosoft(
+          conn,
+          { ...staged, fullSyncAt: new Date().toISOString(), tenantId: sim.tenantId },
+          {
+            organizationId: t.organizationId!,
+            now: new Date(),
+            dryRun: false,
+            allowLargeRemovals: false,
+            maxRemovalRatio: 0.1,
+            inApply: async () => {
+              throw new Error('killed midway');
+            },
+          },
+        );
+      } finally {
+        await dropMicrosoftStaging(conn);
+      }
+    });
+    await expect(crash).rejects.toThrow('killed midway');
+    expect(await snapshot()).toEqual(before);
+    expect(await readDeltaLinks(db(), t.organizationId!, sim.tenantId)).toEqual(linksBefore);
+
+    const rerun = await service().sync();
+    expect(rerun.mode).toBe('incremental');
+    expect(rerun.counts.users).toMatchObject({ created: 1, updated: 1, deactivated: 0 });
+    const rows = await db().selectFrom('ms_synced_users').select(['ms_id', 'display_name']).where('ms_id', 'in', [renamed.id, created.id]).execute();
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.ms_id === renamed.id)?.display_name).toBe('Crashy Eight');
+    expect((await service().sync()).counts.users).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
   });
 
   it('a full reconciliation converges to the same state the incremental runs reached', async () => {
