@@ -465,6 +465,10 @@ async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full:
     where x.organization_id = ${org} and x.platform = 'microsoft_365' and x.is_active is true
       and g.organization_id = ${org} and g.ms_id = x.external_id and g.raw_data -> '_helios' is not null`.execute(conn);
 
+  // Row counts moved inside this transaction (a first run fills empty tables): fresh statistics keep
+  // the membership joins on hashes instead of one scan per group.
+  await sql`analyze ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
+
   // Memberships of users: full runs replace each group's set; incremental runs apply adds and removals.
   if (full) {
     await sql`delete from ms_group_memberships m using ms_synced_groups g, ms_synced_users u
@@ -489,12 +493,17 @@ async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full:
     where g.id = c.id and g.member_count is distinct from c.n`.execute(conn);
 
   // Links: by Graph id (kept), then UPN, then mail; never two local users for one Graph user.
-  const byUpn = await sql`
-    update organization_users ou set microsoft_365_id = st.ms_id, microsoft_365_upn = st.upn
-    from ms_stage_users st
-    where ou.organization_id = ${org} and ou.microsoft_365_id is null and not st.removed and st.upn is not null
-      and (lower(ou.email) = st.upn or lower(ou.microsoft_365_upn) = st.upn)
-      and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)`.execute(conn);
+  // One equality per statement (hash joins), in the order of the rules: email = UPN, stored UPN, then mail.
+  const linkBy = (key: ReturnType<typeof sql>) => sql`
+    with m as (
+      select distinct on (st.ms_id) ou.id, st.ms_id, st.upn from ms_stage_users st
+      join organization_users ou on ou.organization_id = ${org} and ou.microsoft_365_id is null and ${key}
+      where not st.removed and st.upn is not null
+        and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)
+      order by st.ms_id, ou.created_at)
+    update organization_users ou set microsoft_365_id = m.ms_id, microsoft_365_upn = m.upn from m where ou.id = m.id and ou.microsoft_365_id is null`;
+  const byUpn = await linkBy(sql`lower(ou.email) = st.upn`).execute(conn);
+  const byStoredUpn = await linkBy(sql`lower(ou.microsoft_365_upn) = st.upn`).execute(conn);
   const byMail = await sql`
     with m as (
       select distinct on (st.ms_id) ou.id, st.ms_id, st.upn from ms_stage_users st
@@ -549,7 +558,7 @@ async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full:
       raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_licenses.raw_data is distinct from excluded.raw_data`.execute(conn);
 
-  return { linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n) };
+  return { linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byStoredUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n) };
 }
 
 /** Stores the new delta links (inside the apply transaction). */
@@ -599,11 +608,14 @@ export async function planAndApplyMicrosoft(
   );
   const memberships = await countsOf(conn, planMemberships(org, full));
   const licences = await countsOf(conn, planLicences(org, staged.skus));
+  // One equality per anti-join (hash joins): an OR of several keys would compare every pair.
   const unlinked = await countsOf(
     conn,
     sql<{ unlinked: unknown }>`select count(*) as unlinked from ms_stage_users st where not st.removed
-      and not exists (select 1 from organization_users ou where ou.organization_id = ${org}
-        and (ou.microsoft_365_id = st.ms_id or lower(ou.email) = st.upn or lower(ou.email) = st.mail or lower(ou.microsoft_365_upn) = st.upn))`,
+      and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and ou.microsoft_365_id = st.ms_id)
+      and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and lower(ou.email) = st.upn)
+      and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and lower(ou.microsoft_365_upn) = st.upn)
+      and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and lower(ou.email) = st.mail)`,
   );
   const sample = await sampleChanges(conn, org, full);
   progress({ phase: 'plan', done: 1, total: 1 });
