@@ -33,7 +33,7 @@ import {
   testMicrosoftConnectionSchema,
 } from './credentials.schema';
 import { MICROSOFT_ERROR_CODES } from './errors';
-import { GRAPH_URL, LOGIN_URL, type Microsoft365Provider, type MicrosoftProviderOverrides, microsoft365 } from './provider';
+import { GRAPH_URL, LOGIN_URL, type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftTokenCache, microsoft365 } from './provider';
 
 /** The stored credentials as returned: the client secret is never returned, nor any part of it. */
 export interface MicrosoftCredentialsStatus {
@@ -158,6 +158,7 @@ export interface MicrosoftCredentialsService {
 
 const TABLE = 'ms_credentials';
 const COLUMN = 'client_secret_encrypted';
+const TOKEN_COLUMN = 'access_token_encrypted';
 const VALIDATED = 'validated';
 const INVALID = 'invalid';
 const PENDING = 'pending';
@@ -269,10 +270,32 @@ export async function loadMicrosoftProvider(rt: ServiceRuntime, overrides: Micro
   const organizationId = await rt.organizationId();
   const row = await readRow(rt.db, organizationId);
   if (!row) throw notConfigured();
+  const box = rt.secretBox;
+  const rootDb = rt.instance.rootDb;
+  // The access token is kept encrypted next to the secret it came from, so runs in other processes
+  // reuse it while it is valid; changing the credentials clears it.
+  const tokenCache: MicrosoftTokenCache | undefined = box
+    ? {
+        read: async () => {
+          const current = await readRow(rootDb, organizationId);
+          if (!current?.access_token_encrypted || !current.token_expires_at || current.client_secret_encrypted !== row.client_secret_encrypted) return null;
+          return { accessToken: openSecret(box, TABLE, TOKEN_COLUMN, organizationId, current.access_token_encrypted), expiresAt: current.token_expires_at };
+        },
+        write: async ({ accessToken, expiresAt }) => {
+          await rootDb
+            .updateTable('ms_credentials')
+            .set({ access_token_encrypted: sealSecret(box, TABLE, TOKEN_COLUMN, organizationId, accessToken), token_expires_at: expiresAt })
+            .where('organization_id', '=', organizationId)
+            .where('client_secret_encrypted', '=', row.client_secret_encrypted)
+            .execute();
+        },
+      }
+    : undefined;
   return microsoft365({
     ...rt.instance.integrations.microsoft,
     ...overrides,
-    credentials: { tenantId: row.tenant_id, clientId: row.client_id, clientSecret: openClientSecret(row, rt.secretBox) },
+    credentials: { tenantId: row.tenant_id, clientId: row.client_id, clientSecret: openClientSecret(row, box) },
+    ...(tokenCache ? { tokenCache } : {}),
   });
 }
 

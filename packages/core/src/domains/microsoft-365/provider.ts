@@ -97,6 +97,17 @@ export interface Microsoft365Options {
   maxConcurrency?: number;
   /** Page size of lists and delta rounds (1..999, default 999). */
   pageSize?: number;
+  /**
+   * Where access tokens outlive the provider (e.g. `ms_credentials.access_token_encrypted`): a token
+   * still valid for 5 minutes is reused instead of asking Entra ID again. Errors of the cache are ignored.
+   */
+  tokenCache?: MicrosoftTokenCache;
+}
+
+/** A store for the app's access token between providers (runs, processes). */
+export interface MicrosoftTokenCache {
+  read(): Promise<{ accessToken: string; expiresAt: Date } | null>;
+  write(token: { accessToken: string; expiresAt: Date }): Promise<void>;
 }
 
 /** Provider options besides the credentials (createHelios `integrations.microsoft`). */
@@ -187,6 +198,9 @@ export interface Microsoft365Provider {
    */
   batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
 }
+
+/** A token is reused while it stays valid this long. */
+const TOKEN_MARGIN_MS = 5 * 60_000;
 
 /** The longest Retry-After honoured; a longer one fails the call as throttled. */
 const MAX_RETRY_AFTER_MS = 120_000;
@@ -326,11 +340,25 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     },
   });
   let lastToken: { token: string; expiresAt: Date | null } | null = null;
+  const fresh = (expiresAt: Date | null) => expiresAt !== null && expiresAt.getTime() - TOKEN_MARGIN_MS > Date.now();
+  let cacheRead = false;
   const token = async (): Promise<string> => {
+    if (lastToken && fresh(lastToken.expiresAt)) return lastToken.token;
+    if (!cacheRead && options.tokenCache) {
+      cacheRead = true;
+      const cached = await options.tokenCache.read().catch(() => null);
+      if (cached && fresh(cached.expiresAt)) {
+        lastToken = { token: cached.accessToken, expiresAt: cached.expiresAt };
+        return cached.accessToken;
+      }
+    }
     try {
       const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] });
       if (!result?.accessToken) throw new Error('Entra ID returned no access token');
       lastToken = { token: result.accessToken, expiresAt: result.expiresOn ?? null };
+      // Not awaited: a caller holding the only connection (the embedded database) must not wait on it.
+      if (options.tokenCache && result.expiresOn)
+        void options.tokenCache.write({ accessToken: result.accessToken, expiresAt: result.expiresOn }).catch(() => undefined);
       return result.accessToken;
     } catch (error) {
       throw fromTokenError(error, ctx('token'));
@@ -358,6 +386,11 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
         return await limit(() => run(AbortSignal.timeout(timeoutMs)));
       } catch (error) {
         const failure = readGraphFailure(error);
+        if (failure?.status === 401 && lastToken && attempt === 0) {
+          // A stored token revoked or rotated early: forget it and ask Entra ID once more.
+          lastToken = { token: '', expiresAt: new Date(0) };
+          continue;
+        }
         const helios = error instanceof HeliosError;
         const retryable = !helios && (failure ? (write ? failure.status === 429 : isTransient(failure)) : !write);
         if (!retryable || attempt >= retry.maxRetries) throw fromGraphError(error, ctx(operation));

@@ -116,6 +116,9 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
       if (serviceOptions.provider) ms = await serviceOptions.provider(rt);
       else if (load) ms = await load(rt, serviceOptions.providerOverrides);
       else throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'The Microsoft sync service has no provider.');
+      // The token first, outside the lock: a stored one is read (or a new one stored) on the pool. A
+      // failure shows again in the run, which journals it.
+      await ms.authorize().catch(() => undefined);
       const dryRun = data.dryRun ?? false;
       const journal: SyncJournal = { organizationId, moduleSlug: MICROSOFT_MODULE_SLUG, action: MICROSOFT_SYNC_ACTION, principal };
       const startedAt = rt.clock.now();
