@@ -121,6 +121,13 @@ export interface DeltaPage {
   items: GraphObject[];
 }
 
+/** A page of a delta round as Graph sends it. */
+export interface DeltaPageBody {
+  value?: GraphObject[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
 /** The end of a delta round: the link to ask for the next changes. */
 export interface DeltaRound {
   deltaLink: string;
@@ -176,9 +183,22 @@ export interface Microsoft365Provider {
    * changes since). Pages are handed to `onPage` as they arrive (constant memory).
    * @throws HeliosError `MICROSOFT.DELTA_EXPIRED` when the link is no longer valid
    */
-  usersDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>): Promise<DeltaRound>;
+  usersDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>, first?: DeltaPageBody): Promise<DeltaRound>;
   /** A groups delta round with `members@delta`. As `usersDelta`. */
-  groupsDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>): Promise<DeltaRound>;
+  groupsDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>, first?: DeltaPageBody): Promise<DeltaRound>;
+  /**
+   * A sync's opening reads in ONE request (`$batch`): the first page of the users and groups delta
+   * rounds (from the start, or from the links), the Global Administrators and the licence SKUs. Pass
+   * the pages as `first` to `usersDelta`/`groupsDelta` to continue the rounds.
+   * `adminIds` is null when the app may not read directory roles (the admin flags are then left alone).
+   * @throws HeliosError `MICROSOFT.DELTA_EXPIRED`, `MICROSOFT.PERMISSION_MISSING`...
+   */
+  openSyncReads(links: { users: string | null; groups: string | null }): Promise<{
+    users: DeltaPageBody;
+    groups: DeltaPageBody;
+    adminIds: string[] | null;
+    skus: MicrosoftSku[];
+  }>;
   /** The tenant's licence SKUs. */
   listSubscribedSkus(): Promise<MicrosoftSku[]>;
   /** The ids of the Global Administrators (role members). */
@@ -404,21 +424,25 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
   const get = <T>(operation: string, path: string, build: (r: ReturnType<Client['api']>) => ReturnType<Client['api']> = (r) => r) =>
     call<T>(operation, false, (signal) => build(client.api(path)).option('signal', signal).get() as Promise<T>);
 
+  const deltaStart = (path: string, select: readonly string[], deltaLink: string | null) =>
+    deltaLink ? relative(deltaLink) : `${path}?$select=${select.join(',')}`;
+
   const deltaRound = async (
     operation: string,
     path: string,
     select: readonly string[],
     deltaLink: string | null,
     onPage: (page: DeltaPage) => Promise<void>,
+    first?: DeltaPageBody,
   ): Promise<DeltaRound> => {
-    let next: string | null = deltaLink ? relative(deltaLink) : `${path}?$select=${select.join(',')}`;
+    let next: string | null = deltaStart(path, select, deltaLink);
     let pages = 0;
     let objects = 0;
+    let given = first;
     while (next) {
       const current: string = next;
-      const page = await get<{ value?: GraphObject[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(operation, current, (r) =>
-        r.header('Prefer', `odata.maxpagesize=${pageSize}`),
-      );
+      const page: DeltaPageBody = given ?? (await get<DeltaPageBody>(operation, current, (r) => r.header('Prefer', `odata.maxpagesize=${pageSize}`)));
+      given = undefined;
       const items = Array.isArray(page.value) ? page.value : [];
       pages += 1;
       objects += items.length;
@@ -440,7 +464,11 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
             id: r.id,
             method: r.method,
             url: r.url,
-            ...(r.body === undefined ? {} : { body: r.body, headers: { 'content-type': 'application/json', ...r.headers } }),
+            ...(r.body === undefined
+              ? r.headers
+                ? { headers: r.headers }
+                : {}
+              : { body: r.body, headers: { 'content-type': 'application/json', ...r.headers } }),
           })),
         }),
     );
@@ -481,8 +509,44 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
       return page.value ?? [];
     },
 
-    usersDelta: (deltaLink, onPage) => deltaRound('users.delta', '/users/delta', MS_USER_FIELDS, deltaLink, onPage),
-    groupsDelta: (deltaLink, onPage) => deltaRound('groups.delta', '/groups/delta', [...MS_GROUP_FIELDS, 'members'], deltaLink, onPage),
+    usersDelta: (deltaLink, onPage, first) => deltaRound('users.delta', '/users/delta', MS_USER_FIELDS, deltaLink, onPage, first),
+    groupsDelta: (deltaLink, onPage, first) => deltaRound('groups.delta', '/groups/delta', [...MS_GROUP_FIELDS, 'members'], deltaLink, onPage, first),
+
+    async openSyncReads(links) {
+      const prefer = { Prefer: `odata.maxpagesize=${pageSize}` };
+      const [users, groups, admins, skus] = await this.batch([
+        { id: 'users', method: 'GET', url: deltaStart('/users/delta', MS_USER_FIELDS, links.users), headers: prefer },
+        { id: 'groups', method: 'GET', url: deltaStart('/groups/delta', [...MS_GROUP_FIELDS, 'members'], links.groups), headers: prefer },
+        { id: 'admins', method: 'GET', url: `/directoryRoles(roleTemplateId='${GLOBAL_ADMIN_ROLE_TEMPLATE_ID}')/members?$select=id` },
+        { id: 'skus', method: 'GET', url: '/subscribedSkus' },
+      ]);
+      for (const [response, operation] of [
+        [users, 'users.delta'],
+        [groups, 'groups.delta'],
+        [skus, 'subscribedSkus.list'],
+      ] as const) {
+        const failure = batchFailure(response as BatchResponse, operation);
+        if (failure) throw failure;
+      }
+      // Admin flags are optional: without RoleManagement/Directory read permission they are left alone.
+      let adminIds: string[] | null = null;
+      const adminFailure = batchFailure(admins as BatchResponse, 'directoryRoles.members');
+      if (!adminFailure) {
+        let page = admins!.body as { value?: Array<{ id: string }>; '@odata.nextLink'?: string };
+        adminIds = (page.value ?? []).map((m) => m.id);
+        while (page['@odata.nextLink']) {
+          page = await get('directoryRoles.members', relative(page['@odata.nextLink']));
+          adminIds.push(...(page.value ?? []).map((m) => m.id));
+        }
+      } else if (adminFailure.code === 'MICROSOFT.NOT_FOUND') adminIds = [];
+      else if (adminFailure.code !== 'MICROSOFT.PERMISSION_MISSING') throw adminFailure;
+      return {
+        users: users!.body as DeltaPageBody,
+        groups: groups!.body as DeltaPageBody,
+        adminIds,
+        skus: ((skus!.body as { value?: MicrosoftSku[] }).value ?? []) as MicrosoftSku[],
+      };
+    },
 
     async listSubscribedSkus() {
       const page = await get<{ value?: MicrosoftSku[] }>('subscribedSkus.list', '/subscribedSkus');

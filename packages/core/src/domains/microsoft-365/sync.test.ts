@@ -1,4 +1,4 @@
-import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import { createTestHelios, createTestUser, GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
@@ -124,7 +124,8 @@ describe('Microsoft 365 sync', () => {
     const { result, requests } = await requestsOf(() => service().sync());
     expect(result.mode).toBe('incremental');
     expect(result.counts.users).toEqual({ created: 0, updated: 0, unchanged: 0, deactivated: 0 });
-    expect(requests).toBeLessThanOrEqual(6);
+    // A token, then one $batch: the first page of both delta rounds, the admins and the licences.
+    expect(requests).toBe(2);
     expect(await snapshot()).toEqual(firstState);
   });
 
@@ -234,10 +235,10 @@ describe('Microsoft 365 sync', () => {
   it('users named as members before the users round saw them are fetched first (no lost membership)', async () => {
     const base = provider();
     let created = '';
+    // The user and its membership appear after the users round, before the groups round is read.
     const racing: Microsoft365Provider = {
       ...base,
-      usersDelta: async (link, onPage) => {
-        const round = await base.usersDelta(link, onPage);
+      groupsDelta: async (link, onPage) => {
         const user = await base.createUser({
           accountEnabled: true,
           displayName: 'Late Comer',
@@ -247,7 +248,7 @@ describe('Microsoft 365 sync', () => {
         });
         created = user.id;
         await base.addGroupMember([...sim.state.groups.keys()][0]!, user.id);
-        return round;
+        return base.groupsDelta(link, onPage);
       },
     };
     const run = await service(() => racing).sync();
@@ -273,15 +274,28 @@ describe('Microsoft 365 sync', () => {
   it('runs one sync at a time', async () => {
     const slow: Microsoft365Provider = {
       ...provider(),
-      usersDelta: async (link, onPage) => {
+      usersDelta: async (link, onPage, first) => {
         await new Promise((r) => setTimeout(r, 300));
-        return provider().usersDelta(link, onPage);
+        return provider().usersDelta(link, onPage, first);
       },
     };
     const results = await Promise.allSettled([service(() => slow).sync(), service(() => slow).sync()]);
     const rejected = results.filter((r) => r.status === 'rejected');
     expect(rejected).toHaveLength(1);
     expect(isHeliosError((rejected[0] as PromiseRejectedResult).reason) && (rejected[0] as PromiseRejectedResult).reason.code).toBe('SYNC.ALREADY_RUNNING');
+  });
+
+  it('syncs without the directory-role permission, leaving the admin flags as they were', async () => {
+    const admins = (await snapshot()).users.filter((u) => u.is_admin).map((u) => u.ms_id);
+    sim.grantPermissions(['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All']);
+    try {
+      const run = await service().sync({ full: true });
+      expect(run.fetched.adminsKnown).toBe(false);
+    } finally {
+      sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
+    }
+    expect((await snapshot()).users.filter((u) => u.is_admin).map((u) => u.ms_id)).toEqual(admins);
+    expect(admins).toHaveLength(1);
   });
 
   it('journals the runs (audit rows and module state)', async () => {

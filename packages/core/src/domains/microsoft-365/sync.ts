@@ -52,6 +52,8 @@ export interface MicrosoftFetched {
   lateUsers: number;
   /** Graph requests of the run (pages, batches), for the journal. */
   pages: number;
+  /** False when the app may not read directory roles: the admin flags were left as they were. */
+  adminsKnown: boolean;
 }
 
 /** The counts of a Microsoft sync plan or run. */
@@ -236,14 +238,30 @@ export async function stageMicrosoftDirectory(
 ): Promise<{ fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[] }> {
   const progress = options.onProgress ?? (() => undefined);
   await createStaging(conn);
-  const fetched: MicrosoftFetched = { mode: links ? 'incremental' : 'full', users: 0, groups: 0, members: 0, licences: 0, lateUsers: 0, pages: 0 };
+  const fetched: MicrosoftFetched = {
+    mode: links ? 'incremental' : 'full',
+    users: 0,
+    groups: 0,
+    members: 0,
+    licences: 0,
+    lateUsers: 0,
+    pages: 0,
+    adminsKnown: false,
+  };
 
-  const usersRound = await ms.usersDelta(links?.users ?? null, async ({ items }) => {
-    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], items.filter((u) => typeof u.id === 'string').map(userRow));
-    fetched.users += items.length;
-    progress({ phase: 'users', done: fetched.users, total: null });
-  });
-  fetched.pages += usersRound.pages;
+  // One request opens everything: the first page of both rounds, the admins and the licences.
+  const opening = await ms.openSyncReads({ users: links?.users ?? null, groups: links?.groups ?? null });
+  fetched.pages += 1;
+  const usersRound = await ms.usersDelta(
+    links?.users ?? null,
+    async ({ items }) => {
+      await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], items.filter((u) => typeof u.id === 'string').map(userRow));
+      fetched.users += items.length;
+      progress({ phase: 'users', done: fetched.users, total: null });
+    },
+    opening.users,
+  );
+  fetched.pages += usersRound.pages - 1;
 
   let memberBuffer: unknown[][] = [];
   const flushMembers = async () => {
@@ -251,35 +269,38 @@ export async function stageMicrosoftDirectory(
     memberBuffer = [];
     await upsertStage(conn, 'ms_stage_members', ['group_id', 'member_id', 'member_type', 'removed'], ['group_id', 'member_id'], rows, 2000);
   };
-  const groupsRound = await ms.groupsDelta(links?.groups ?? null, async ({ items }) => {
-    const groups = items.filter((g) => typeof g.id === 'string');
-    await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], groups.map(groupRow));
-    for (const g of groups) {
-      const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
-      for (const m of members) {
-        if (typeof m.id !== 'string') continue;
-        memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
+  const groupsRound = await ms.groupsDelta(
+    links?.groups ?? null,
+    async ({ items }) => {
+      const groups = items.filter((g) => typeof g.id === 'string');
+      await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], groups.map(groupRow));
+      for (const g of groups) {
+        const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
+        for (const m of members) {
+          if (typeof m.id !== 'string') continue;
+          memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
+        }
+        fetched.members += members.length;
       }
-      fetched.members += members.length;
-    }
-    if (memberBuffer.length >= 2000) await flushMembers();
-    fetched.groups += groups.length;
-    progress({ phase: 'groups', done: fetched.groups, total: null });
-  });
+      if (memberBuffer.length >= 2000) await flushMembers();
+      fetched.groups += groups.length;
+      progress({ phase: 'groups', done: fetched.groups, total: null });
+    },
+    opening.groups,
+  );
   await flushMembers();
-  fetched.pages += groupsRound.pages;
+  fetched.pages += groupsRound.pages - 1;
 
-  const admins = await ms.listGlobalAdminIds();
+  fetched.adminsKnown = opening.adminIds !== null;
   await upsertStage(
     conn,
     'ms_stage_admins',
     ['ms_id'],
     ['ms_id'],
-    admins.map((id) => [id]),
+    (opening.adminIds ?? []).map((id) => [id]),
   );
-  const skus = await ms.listSubscribedSkus();
+  const skus = opening.skus;
   fetched.licences = skus.length;
-  fetched.pages += 2;
 
   // Users before memberships: members no round has told us about are fetched by id now.
   const unknown = await sql<{ member_id: string }>`
@@ -414,7 +435,14 @@ async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean)
 const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Applies the staged changes (inside one transaction on `conn`). */
-async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full: boolean, skus: MicrosoftSku[]): Promise<{ linked: number }> {
+async function applyStaged(
+  conn: Kysely<Database>,
+  org: string,
+  now: Date,
+  full: boolean,
+  skus: MicrosoftSku[],
+  adminsKnown: boolean,
+): Promise<{ linked: number }> {
   // Users: upsert changed ones (hash), then mark the removed ones.
   await sql`
     insert into ms_synced_users (organization_id, ms_id, upn, display_name, given_name, surname, email, job_title, department, office_location,
@@ -433,8 +461,9 @@ async function applyStaged(conn: Kysely<Database>, org: string, now: Date, full:
   await sql`update ms_synced_users x set is_account_enabled = false, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)},
       sync_hash = null, last_sync_at = ${now}, updated_at = now()
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(conn);
-  // Global Administrators (read in full every run).
-  await sql`update ms_synced_users x set is_admin = exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)
+  // Global Administrators (read in full every run, when the app may).
+  if (adminsKnown)
+    await sql`update ms_synced_users x set is_admin = exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)
     where x.organization_id = ${org} and x.is_admin is distinct from exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)`.execute(conn);
 
   // Groups and their access groups (stable ids: upsert by external id).
@@ -631,7 +660,7 @@ export async function planAndApplyMicrosoft(
   if (!options.dryRun) {
     progress({ phase: 'apply', done: 0, total: 1 });
     await inTransactionOn(conn, async () => {
-      const applied = await applyStaged(conn, org, options.now, full, staged.skus);
+      const applied = await applyStaged(conn, org, options.now, full, staged.skus, staged.fetched.adminsKnown);
       counts.links.linked = applied.linked;
       await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt, tenantId: staged.tenantId });
       await options.inApply?.(counts);
