@@ -29,4 +29,29 @@ describe('examples', () => {
       if (t.connectionString) await t.destroy();
     }
   });
+
+  it('runs the directory sync example (Google and Microsoft simulators) from its README', async () => {
+    const t = await createTestDatabase({ empty: true });
+    try {
+      const env = { ...process.env };
+      if (t.connectionString) env.DATABASE_URL = t.connectionString;
+      else delete env.DATABASE_URL;
+      if (!t.connectionString) await t.destroy();
+      const run = spawnSync(process.execPath, ['examples/directory-sync/sync.mjs'], { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Google connection: ok');
+      expect(run.stdout).toContain('Google plan: 41 users and 4 groups to create (nothing written)');
+      expect(run.stdout).toContain('Google sync: 41 users, 4 groups, 1 linked');
+      expect(run.stdout).toContain('Google write-back: created new.hire@acme.example (initial password of 20 characters, revealed once)');
+      expect(run.stdout).toContain('Microsoft connection: ok');
+      expect(run.stdout).toMatch(/Microsoft sync \(full\): 31 users, 3 groups, \d+ Graph requests/);
+      expect(run.stdout).toMatch(/Microsoft sync \(incremental\): 1 user updated, 1 Graph requests/);
+      expect(run.stdout).toContain('Microsoft write-back: licence EMS for user000005@acme.example: assigned');
+      expect(run.stdout).toContain('Linked portal users: Google user000002@acme.example; Microsoft user000002@acme.example');
+      expect(run.stdout).toContain('Journal: 2 Microsoft runs audited');
+    } finally {
+      if (t.connectionString) await t.destroy();
+    }
+  });
 });
