@@ -119,3 +119,14 @@ export function defineRoute(app: OpenAPIHono<AppEnv>, spec: RouteSpec): void {
     return c.json(result as object, status as 200);
   }) as never);
 }
+
+// Query strings carry text: booleans are `true`/`false`, numbers are coerced; the SDK validates again.
+/** An optional boolean query parameter (`true` / `false`). */
+export const boolQuery = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
+/** The page size of a list (1..500, default 50 in the SDK). */
+export const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
+/** The `nextCursor` of the previous page. */
+export const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });

@@ -16,20 +16,13 @@ import {
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { type Caller, defineRoute, dto, IdParam, pageOf } from '../route';
+import { boolQuery, type Caller, cursorQuery, defineRoute, dto, IdParam, limitQuery, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
 const READ = 'directory:read';
 const WRITE = 'directory:write';
 
-// Query strings carry text: booleans are `true`/`false`, numbers are coerced; the SDK validates again.
-const boolQuery = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
-const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
-const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
 const searchQuery = z.string().max(255).optional();
 const parentQuery = z
   .union([z.literal('null'), z.uuid()])

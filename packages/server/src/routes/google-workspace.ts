@@ -21,7 +21,7 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { type Caller, defineRoute, dto, pageOf } from '../route';
+import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const TAG = 'Google Workspace';
@@ -212,13 +212,6 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
   registerWriteback(app);
 }
 
-// Query strings carry text: booleans are `true`/`false`; the SDK validates again.
-const boolQuery = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
-const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
-const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
 const searchQuery = z.string().min(1).max(255).optional().openapi({ description: 'Case-insensitive text in the email or the name' });
 
 const GoogleUser = dto('GoogleSyncedUser', {

@@ -3,11 +3,10 @@ import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startG
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
 import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService, loadGoogleProvider } from './credentials.service';
 import { DEFAULT_GOOGLE_SCOPES } from './google.schema';
@@ -34,15 +33,7 @@ afterEach(async () => {
 
 function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null } = {}): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
-  return createRuntime({
-    db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: overrides.secretBox === undefined ? t.helios.secretBox : overrides.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
-  });
+  return testRuntime(t, actor, { db, ...(overrides.secretBox === undefined ? {} : { secretBox: overrides.secretBox }) });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
 const service = (actor: Actor = adminActor()) => createGoogleCredentialsService(runtime(actor));

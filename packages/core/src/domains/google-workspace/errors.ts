@@ -4,6 +4,7 @@
  * what to fix, and facts in `details` (HTTP status, Google's reason, Retry-After); never a key or token.
  */
 import { HeliosError, type HeliosErrorKind, isHeliosError } from '../../errors';
+import { parseRetryAfter } from '../../shared/retry';
 
 /** The error codes of the Google Workspace provider and credentials. */
 export const GOOGLE_ERROR_CODES = {
@@ -115,15 +116,8 @@ function header(headers: unknown, name: string): string | null {
   return entry && typeof entry[1] === 'string' ? entry[1] : null;
 }
 
-/** Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or null. */
-export function parseRetryAfter(value: string | null, now: Date = new Date()): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed));
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, Math.ceil((date - now.getTime()) / 1000));
-}
+/** Seconds to wait from a Retry-After header (re-exported for the public API). */
+export { parseRetryAfter };
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

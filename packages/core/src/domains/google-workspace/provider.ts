@@ -9,6 +9,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT } from 'google-auth-library';
 import { HeliosError } from '../../errors';
+import { semaphore, sleep } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
 import { GOOGLE_ERROR_CODES, type GoogleErrorContext, toGoogleError } from './errors';
 import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './google.schema';
@@ -256,24 +257,6 @@ interface CallPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   onRetry: ((info: GoogleRetryInfo) => void) | undefined;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A counting semaphore: at most `limit` callers hold it at once. */
-function semaphore(limit: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await fn();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
 }
 
 /** Ensures a trailing slash (the client library appends `admin/directory/v1/...`). */

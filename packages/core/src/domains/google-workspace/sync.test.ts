@@ -2,9 +2,8 @@ import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startG
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
 import { createGoogleCredentialsService } from './credentials.service';
@@ -20,15 +19,7 @@ let sim: GoogleDirectorySimulator;
 const timings: Record<string, number> = {};
 
 function runtime(actor: Actor | undefined): ServiceRuntime {
-  return createRuntime({
-    db: t.helios.db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: t.helios.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
-  });
+  return testRuntime(t, actor);
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
 const service = (actor: Actor | null = adminActor()) =>

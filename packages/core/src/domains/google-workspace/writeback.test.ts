@@ -1,9 +1,8 @@
 import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService } from './credentials.service';
 import { createGoogleSyncService } from './sync.service';
@@ -14,15 +13,7 @@ let t: TestHelios;
 let sim: GoogleDirectorySimulator;
 
 function runtime(actor: Actor | undefined): ServiceRuntime {
-  return createRuntime({
-    db: t.helios.db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: t.helios.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
-  });
+  return testRuntime(t, actor);
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
 const service = (actor: Actor | null = adminActor()) =>

@@ -2,11 +2,11 @@ import { createTestHelios, createTestUser, GRAPH_APPLICATION_PERMISSIONS, type G
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
+import type { ServiceRuntime } from '../../runtime';
 import type { Logger } from '../../shared/logger';
 import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint } from './credentials.service';
 
@@ -35,23 +35,14 @@ afterEach(() => {
 
 function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean } = {}): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
-  return createRuntime({
+  return testRuntime(t, actor, {
     db,
-    clock: systemClock,
     logger: capturingLogger,
-    secretBox: overrides.secretBox === undefined ? t.helios.secretBox : overrides.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: {
-      rootDb: t.helios.db,
-      mailer: null,
-      singletons: new Map(),
-      closers: [],
-      integrations:
-        overrides.integrations === false
-          ? {}
-          : { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
-    },
+    ...(overrides.secretBox === undefined ? {} : { secretBox: overrides.secretBox }),
+    integrations:
+      overrides.integrations === false
+        ? {}
+        : { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });

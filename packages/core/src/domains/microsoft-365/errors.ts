@@ -4,7 +4,7 @@
  * what to fix, and facts in `details` (HTTP status, Graph's code, Retry-After); never a secret or token.
  */
 import { HeliosError, type HeliosErrorKind, isHeliosError } from '../../errors';
-import { parseRetryAfter } from '../google-workspace/errors';
+import { parseRetryAfter } from '../../shared/retry';
 
 /** The error codes of the Microsoft 365 provider and credentials. */
 export const MICROSOFT_ERROR_CODES = {

@@ -17,7 +17,7 @@ import { randomInt } from 'node:crypto';
 import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { AuthenticationHandler, Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import { HeliosError } from '../../errors';
-import { parseRetryAfter } from '../google-workspace/errors';
+import { parseRetryAfter, semaphore, sleep } from '../../shared/retry';
 import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, readGraphFailure } from './errors';
 
 /** The public Graph root. */
@@ -224,23 +224,6 @@ const TOKEN_MARGIN_MS = 5 * 60_000;
 
 /** The longest Retry-After honoured; a longer one fails the call as throttled. */
 const MAX_RETRY_AFTER_MS = 120_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function semaphore(limit: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await fn();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
-}
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');

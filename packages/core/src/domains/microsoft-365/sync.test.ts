@@ -2,9 +2,8 @@ import { createTestHelios, createTestUser, GRAPH_APPLICATION_PERMISSIONS, type G
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
 import { type Microsoft365Provider, microsoft365 } from './provider';
@@ -17,15 +16,7 @@ let sim: GraphSimulator;
 let linkedByUpn: string;
 
 function runtime(actor: Actor | undefined): ServiceRuntime {
-  return createRuntime({
-    db: t.helios.db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: t.helios.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: null, singletons: new Map(), closers: [], integrations: {} },
-  });
+  return testRuntime(t, actor);
 }
 const provider = (): Microsoft365Provider =>
   microsoft365({

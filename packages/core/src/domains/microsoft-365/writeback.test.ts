@@ -3,9 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
+import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials.service';
 import { MS_USER_FIELDS } from './provider';
@@ -18,22 +17,9 @@ let t: TestHelios;
 let sim: GraphSimulator;
 
 function runtime(actor: Actor | undefined, db?: Kysely<Database>): ServiceRuntime {
-  return createRuntime({
-    db: db ?? t.helios.db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: t.helios.secretBox,
-    organization: { current: t.organizationId },
-    defaultActor: actor,
-    instance: {
-      rootDb: t.helios.db,
-      mailer: null,
-      singletons: new Map(),
-      closers: [],
-      integrations: {
-        microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 },
-      },
-    },
+  return testRuntime(t, actor, {
+    ...(db ? { db } : {}),
+    integrations: { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });

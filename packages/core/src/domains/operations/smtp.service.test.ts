@@ -3,10 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHelios } from '../../helios';
-import { createRuntime, type ServiceRuntime } from '../../runtime';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import type { ServiceRuntime } from '../../runtime';
 import { recordingMailer } from '../../shared/mailer';
+import { testRuntime } from '../../test-runtime';
 import { resolveMailer } from './smtp.service';
 
 /** One message received by the test SMTP server. */
@@ -156,14 +155,7 @@ const settings = (overrides: Record<string, unknown> = {}) => ({
 });
 
 function runtimeOn(mailer: ReturnType<typeof recordingMailer> | null): ServiceRuntime {
-  return createRuntime({
-    db: t.helios.db,
-    clock: systemClock,
-    logger: silentLogger,
-    secretBox: t.helios.secretBox,
-    organization: { current: t.organizationId },
-    instance: { rootDb: t.helios.db, mailer, singletons: new Map(), closers: [], integrations: {} },
-  });
+  return testRuntime(t, undefined, { mailer });
 }
 
 describe('SMTP settings', () => {
