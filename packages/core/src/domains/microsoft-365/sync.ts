@@ -567,8 +567,11 @@ async function applyStaged(
     select distinct access_group_id, user_id, 'member', true, null::timestamptz, true, ${now}::timestamptz from (${desired}) d
     on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null, synced_from_platform = true
     where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(conn);
+  // Fresh statistics: on a first run the planner would otherwise take the just-filled table for empty
+  // and re-run the desired set once per member row.
+  await sql`analyze access_groups, access_group_members`.execute(conn);
   await sql`
-    with d as (${desired})
+    with d as materialized (${desired})
     update access_group_members x set is_active = false, removed_at = ${now}
     from access_groups ag
     where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'microsoft_365' and x.is_active is true
