@@ -327,7 +327,12 @@ export async function stageMicrosoftDirectory(
     fetched.pages += Math.ceil(unknown.rows.length / 20);
   }
   progress({ phase: 'fetched', done: 1, total: 1 });
-  await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins, ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
+  // TEMP tables are never analyzed automatically; the stored tables only change much in a full run.
+  if (links) await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+  else
+    await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins, ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(
+      conn,
+    );
   return { fetched, links: { users: usersRound.deltaLink, groups: groupsRound.deltaLink }, skus };
 }
 
@@ -496,7 +501,7 @@ async function applyStaged(
 
   // Row counts moved inside this transaction (a first run fills empty tables): fresh statistics keep
   // the membership joins on hashes instead of one scan per group.
-  await sql`analyze ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
+  if (full) await sql`analyze ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
 
   // Memberships of users: full runs replace each group's set; incremental runs apply adds and removals.
   if (full) {
@@ -554,7 +559,7 @@ async function applyStaged(
          coalesce(x.upn, ou.microsoft_365_upn))`.execute(conn);
 
   // Access group members of linked users, from ms_group_memberships.
-  await sql`analyze organization_users, ms_group_memberships`.execute(conn);
+  if (full) await sql`analyze organization_users, ms_group_memberships`.execute(conn);
   const desired = sql`
     select ag.id as access_group_id, ou.id as user_id from ms_group_memberships m
     join ms_synced_groups g on g.id = m.group_id
@@ -569,7 +574,7 @@ async function applyStaged(
     where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(conn);
   // Fresh statistics: on a first run the planner would otherwise take the just-filled table for empty
   // and re-run the desired set once per member row.
-  await sql`analyze access_groups, access_group_members`.execute(conn);
+  if (full) await sql`analyze access_groups, access_group_members`.execute(conn);
   await sql`
     with d as materialized (${desired})
     update access_group_members x set is_active = false, removed_at = ${now}
