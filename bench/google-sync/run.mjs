@@ -14,175 +14,66 @@
 // Every Helios sync runs in a child process of its own (its peak RSS is the sync's); the simulator runs
 // here. Exits 0 whatever the figures, 1 on an error, 2 on the time limit; drops what it created.
 
-import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { forkForResult, killChildren, sendResult } from '../lib/child.mjs';
+import { BENCH_DOMAIN as DOMAIN, seedDirectoryUsers, setupBenchOrganization } from '../lib/fixtures.mjs';
+import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
+import { adminQuery, DATABASE_URL, scratchDatabases, urlFor, withTableWrites } from '../lib/pg.mjs';
+import { countRow, fmt, loadFooterLine, machineLine, mbRow, STATS_COLUMNS, seconds, secondsRow, stats, table, verdict } from '../lib/report.mjs';
+import { memorySampler, recordedKysely, timedFetch, topStatementsTable, union } from '../lib/sync-recorder.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-const builtCore = join(repoRoot, 'packages', 'core', 'dist', 'index.js');
-const builtTesting = join(repoRoot, 'packages', 'testing', 'dist', 'index.js');
-const DOMAIN = 'bench.test';
+const builtCore = builtFile('core', 'index.js');
+const builtTesting = builtFile('testing', 'index.js');
 const PSQL = process.env.PSQL || 'psql';
 const TARGETS = { copyRatio: 2, perRowSpeedup: 50, rssMb: 256 };
-
-const union = (intervals, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY) => {
-  const clipped = intervals
-    .map(([a, b]) => [Math.max(a, from), Math.min(b, to)])
-    .filter(([a, b]) => b > a)
-    .sort((x, y) => x[0] - y[0]);
-  let total = 0;
-  let start = Number.NEGATIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const [a, b] of clipped) {
-    if (a > end) {
-      if (end > start) total += end - start;
-      start = a;
-      end = b;
-    } else if (b > end) end = b;
-  }
-  if (end > start) total += end - start;
-  return total;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Child: one `helios.googleSync.sync()` on a Kysely handle whose `log` callback sees every statement.
 
-/** A statement's family: the SQL with its whitespace collapsed, cut after 90 characters. */
-const statementKey = (text) => text.replace(/\s+/g, ' ').trim().slice(0, 90);
-
 async function syncChild() {
-  const { Kysely, PostgresDialect } = await import('kysely');
-  const sdk = await import(pathToFileURL(builtCore).href);
-  const pool = new pg.Pool({ connectionString: process.env.BENCH_CHILD_DATABASE_URL, max: 10 });
-  pool.on('error', () => {});
+  const { db, recorder } = await recordedKysely(process.env.BENCH_CHILD_DATABASE_URL);
+  const sdk = await importBuilt(builtCore);
 
-  // `ms` of a family is its share of the union: the part of each statement's interval after the previous
-  // statement ended (statements queued behind another one on the run's connection are not counted twice).
-  const rec = { on: false, phase: 'stage', statements: 0, errors: 0, db: [], lastEnd: 0, byKey: new Map(), byPhase: {} };
-  const log = (event) => {
-    if (!rec.on) return;
-    const end = performance.now();
-    const ms = event.queryDurationMillis;
-    const own = Math.max(0, end - Math.max(end - ms, rec.lastEnd));
-    rec.lastEnd = end;
-    rec.statements += 1;
-    if (event.level === 'error') rec.errors += 1;
-    rec.db.push([end - ms, end]);
-    rec.byPhase[rec.phase] = (rec.byPhase[rec.phase] ?? 0) + 1;
-    const key = `${rec.phase}: ${statementKey(event.query.sql)}`;
-    const k = rec.byKey.get(key) ?? { count: 0, ms: 0, maxMs: 0 };
-    k.count += 1;
-    k.ms += own;
-    k.maxMs = Math.max(k.maxMs, own);
-    rec.byKey.set(key, k);
-  };
-  const db = new Kysely({ dialect: new PostgresDialect({ pool }), log });
-
-  // Every HTTP call to the simulator, body included (read here, handed back as a new Response).
+  // Every HTTP call to the simulator, body included.
   const fetchIntervals = [];
-  let requests = 0;
-  const timedFetch = async (input, init) => {
-    const start = performance.now();
-    try {
-      const res = await fetch(input, init);
-      const body = await res.arrayBuffer();
-      return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
-    } finally {
-      requests += 1;
-      fetchIntervals.push([start, performance.now()]);
-    }
-  };
-
   const helios = await sdk.createHelios({
     db,
     encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY,
     integrations: {
-      google: { rootUrl: process.env.BENCH_CHILD_SIM_URL, tokenUrl: process.env.BENCH_CHILD_SIM_TOKEN_URL, fetchImplementation: timedFetch },
+      google: {
+        rootUrl: process.env.BENCH_CHILD_SIM_URL,
+        tokenUrl: process.env.BENCH_CHILD_SIM_TOKEN_URL,
+        fetchImplementation: timedFetch(fetch, fetchIntervals),
+      },
     },
   });
-  const rssBefore = process.memoryUsage.rss();
-  let rssSampled = rssBefore;
-  let heapSampled = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    rssSampled = Math.max(rssSampled, m.rss);
-    heapSampled = Math.max(heapSampled, m.heapUsed);
-  }, 50);
-
-  const marks = {};
-  const onProgress = (p) => {
-    const now = performance.now();
-    if (p.phase === 'plan' && p.done === 0) {
-      marks.plan = now;
-      rec.phase = 'plan';
-    } else if (p.phase === 'apply' && p.done === 0) {
-      marks.apply = now;
-      rec.phase = 'apply';
-    } else if (p.phase === 'apply' && p.done === 1) {
-      marks.applied = now;
-      rec.phase = 'finish';
-    }
-  };
-  rec.on = true;
-  const t0 = performance.now();
-  const result = await helios.as({ type: 'system', name: 'bench' }).googleSync.sync({ onProgress });
-  const t1 = performance.now();
-  rec.on = false;
-  clearInterval(sampler);
-  rssSampled = Math.max(rssSampled, process.memoryUsage.rss());
-
-  const planAt = marks.plan ?? t1;
-  const applyAt = marks.apply ?? t1;
-  const appliedAt = marks.applied ?? t1;
-  const both = [...rec.db, ...fetchIntervals];
-  const top = [...rec.byKey.entries()]
-    .map(([key, v]) => ({ key, ...v }))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 12);
+  const sampler = memorySampler();
+  const result = await recorder.time(() => helios.as({ type: 'system', name: 'bench' }).googleSync.sync({ onProgress: recorder.onProgress }));
+  const memory = sampler.stop();
   const out = {
-    wallMs: t1 - t0,
+    ...recorder.summary(fetchIntervals),
     serviceMs: result.durationMs,
-    statements: rec.statements,
-    statementErrors: rec.errors,
-    statementsByPhase: rec.byPhase,
-    dbMs: union(rec.db),
-    dbSumMs: rec.db.reduce((s, [a, b]) => s + (b - a), 0),
-    fetchMs: union(fetchIntervals),
-    busyMs: union(both),
-    requests,
-    stage: { wallMs: planAt - t0, dbMs: union(rec.db, t0, planAt), fetchMs: union(fetchIntervals, t0, planAt) },
-    plan: { wallMs: applyAt - planAt, dbMs: union(rec.db, planAt, applyAt) },
-    apply: { wallMs: appliedAt - applyAt, dbMs: union(rec.db, applyAt, appliedAt) },
-    maxRssKb: process.resourceUsage().maxRSS,
-    rssSampledMb: rssSampled / 2 ** 20,
-    rssBeforeMb: rssBefore / 2 ** 20,
-    heapSampledMb: heapSampled / 2 ** 20,
+    dbSumMs: recorder.db.reduce((s, [a, b]) => s + (b - a), 0),
+    busyMs: union([...recorder.db, ...fetchIntervals]),
+    requests: fetchIntervals.length,
+    ...memory,
     fetched: result.fetched,
     counts: result.counts,
-    top,
   };
   await helios.close();
   await db.destroy();
-  process.send(out, () => process.exit(0));
+  sendResult(out);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Parent: the simulator, a template database, the children, the baselines, the report.
 
-const int = (name, fallback, max = Number.MAX_SAFE_INTEGER) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    console.error(`google-sync benchmark: ${name} must be an integer from 1 to ${max} (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-};
+const int = intReader('google-sync');
 
 /** The rows a sync writes, as the baselines write them (column lists of the COPY files and the per-row statements). */
 const TABLES = {
@@ -264,81 +155,29 @@ function upsertStatement(kind) {
 async function parent() {
   const RUNS = int('BENCH_RUNS', 3);
   const PER_ROW_RUNS = int('BENCH_PER_ROW_RUNS', 1);
-  const PER_ROW_PERCENT = int('BENCH_PER_ROW_PERCENT', 100, 100);
+  const PER_ROW_PERCENT = int('BENCH_PER_ROW_PERCENT', 100, 1, 100);
   const USERS = int('BENCH_USERS', 100_000);
   const GROUPS = int('BENCH_GROUPS', 5_000);
   const MEMBERS_PER_GROUP = int('BENCH_MEMBERS_PER_GROUP', 40);
   const ORG_UNITS = int('BENCH_ORG_UNITS', 12);
   const TIMEOUT_S = int('BENCH_TIMEOUT_S', 1800);
-  const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const prefix = `helios_bench_gsync_${process.pid}`;
-  const urlFor = (name) => {
-    const url = new URL(DATABASE_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
   const host = new URL(DATABASE_URL).host;
 
   let sim;
   let helios;
   let workDir;
-  const databases = new Set();
+  const databases = scratchDatabases();
   const children = new Set();
 
-  async function adminQuery(statement, params = [], url = DATABASE_URL) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await client.query(statement, params);
-    } finally {
-      await client.end();
-    }
-  }
-  async function createDatabase(name, template) {
-    await adminQuery(`create database "${name}"${template ? ` template "${template}"` : ''}`);
-    databases.add(name);
-  }
-  async function dropDatabase(name) {
-    await adminQuery(`drop database if exists "${name}" with (force)`);
-    databases.delete(name);
-  }
-
   async function cleanup() {
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-    }
+    killChildren(children);
     await helios?.close().catch(() => {});
     await sim?.close().catch(() => {});
-    for (const name of [...databases]) await dropDatabase(name).catch(() => {});
+    await databases.dropAll();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   }
 
-  let timedOut = false;
-  const timer = setTimeout(async () => {
-    timedOut = true;
-    console.error(`\ngoogle-sync benchmark: gave up after ${TIMEOUT_S} s (BENCH_TIMEOUT_S)`);
-    await cleanup();
-    process.exit(2);
-  }, TIMEOUT_S * 1000);
-  timer.unref();
-
-  const loadText = () =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
-  const seconds = (ms) => ms / 1000;
-  const fmt = (s) => s.toFixed(3);
-  const stats = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return { median, min: sorted[0], max: sorted.at(-1), first: values[0] };
-  };
-  const table = (headers, rows) => {
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-    return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-  };
   const psql = (url, args, input) =>
     new Promise((done, fail) => {
       const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -355,37 +194,19 @@ async function parent() {
       child.stdin.end(input ?? '');
     });
 
-  /** Table writes (inserted + updated + deleted rows) per table, from the statistics collector. */
-  async function tableWrites(url) {
-    const { rows } = await adminQuery(
-      `select relname, (n_tup_ins + n_tup_upd + n_tup_del)::bigint as w from pg_stat_user_tables where schemaname = 'public'`,
-      [],
-      url,
-    );
-    return Object.fromEntries(rows.map((r) => [r.relname, Number(r.w)]));
-  }
-  const writeDelta = (before, after) => {
-    const delta = {};
-    for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) !== 0) delta[k] = v - (before[k] ?? 0);
-    return delta;
-  };
-  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
   async function main() {
-    for (const file of [builtCore, builtTesting]) {
-      if (!existsSync(file)) throw new Error(`build first: ${file} is missing (npx turbo run build)`);
-    }
+    requireBuilt(builtCore, builtTesting);
     const psqlVersion = spawnSync(PSQL, ['--version'], { encoding: 'utf8' }).stdout?.trim();
     if (!psqlVersion) throw new Error(`psql not found (${PSQL}); set PSQL=/path/to/psql`);
-    const sdk = await import(pathToFileURL(builtCore).href);
-    const { startGoogleDirectorySimulator } = await import(pathToFileURL(builtTesting).href);
+    const sdk = await importBuilt(builtCore);
+    const { startGoogleDirectorySimulator } = await importBuilt(builtTesting);
     const serverVersion = (await adminQuery('show server_version')).rows[0].server_version;
     workDir = mkdtempSync(join(tmpdir(), 'helios-bench-gsync-'));
 
     console.log('Google Workspace sync benchmark');
     console.log(`  PostgreSQL   ${host} (server ${serverVersion}; ${psqlVersion})`);
     console.log(`  node         ${process.version}; repetitions ${RUNS} (BENCH_RUNS), per-row ${PER_ROW_RUNS} (BENCH_PER_ROW_RUNS)`);
-    console.log(`  machine      ${availableParallelism()} CPU(s), load average ${loadText()} at start`);
+    console.log(machineLine());
 
     // The simulator (lazily seeded) and a template database: schema, organization, credentials, local users.
     const setupStart = performance.now();
@@ -394,14 +215,10 @@ async function parent() {
       seed: { users: USERS, groups: GROUPS, membersPerGroup: MEMBERS_PER_GROUP, orgUnits: ORG_UNITS },
     });
     const template = `${prefix}_template`;
-    await createDatabase(template);
+    await databases.create(template);
     const encryptionKey = sdk.generateEncryptionKey();
     helios = await sdk.createHelios({ databaseUrl: urlFor(template), install: true, poolSize: 2, encryptionKey });
-    const { admin: first, organization } = await helios.organizations.setup({
-      organizationName: 'Bench',
-      organizationDomain: DOMAIN,
-      admin: { email: `admin@${DOMAIN}`, firstName: 'Ada', lastName: 'Admin' },
-    });
+    const { admin: first, organization } = await setupBenchOrganization(helios);
     await helios.as({ type: 'user', userId: first.id }).googleWorkspace.configure({
       serviceAccountKey: sim.serviceAccountKey,
       adminEmail: sim.adminEmail,
@@ -410,15 +227,7 @@ async function parent() {
     await helios.close();
     helios = undefined;
     // One local user per Google user, same primary email (the simulator's user000001@... numbering).
-    const width = Math.max(6, String(USERS).length);
-    await adminQuery(
-      `insert into organization_users (organization_id, email, first_name, last_name, role)
-       select $1, 'user' || lpad(g::text, $3, '0') || '@' || $4, 'First' || (g % 97), 'Last' || g, 'user' from generate_series(1, $2) g`,
-      [organization.id, USERS, width, DOMAIN],
-      urlFor(template),
-    );
-    await adminQuery('vacuum analyze organization_users', [], urlFor(template));
-    const localUsers = Number((await adminQuery('select count(*) as n from organization_users', [], urlFor(template))).rows[0].n);
+    const localUsers = await seedDirectoryUsers(urlFor(template), organization.id, USERS);
     const setupMs = performance.now() - setupStart;
     console.log(
       `  directory    simulator on 127.0.0.1: ${USERS} users (+ admin), ${GROUPS} groups x ${MEMBERS_PER_GROUP} members, ${ORG_UNITS} org units (+ root)`,
@@ -426,37 +235,21 @@ async function parent() {
     console.log(`  local        ${localUsers} organization_users with the Google users' primary emails (setup ${fmt(seconds(setupMs))} s, not timed)`);
     console.log('');
 
-    const runChild = (database) =>
-      new Promise((done, fail) => {
-        const child = fork(fileURLToPath(import.meta.url), ['--sync'], {
-          env: {
+    const syncMeasured = (database) =>
+      withTableWrites(urlFor(database), () =>
+        forkForResult(
+          fileURLToPath(import.meta.url),
+          ['--sync'],
+          {
             ...process.env,
             BENCH_CHILD_DATABASE_URL: urlFor(database),
             BENCH_CHILD_ENCRYPTION_KEY: encryptionKey,
             BENCH_CHILD_SIM_URL: sim.url,
             BENCH_CHILD_SIM_TOKEN_URL: sim.tokenUrl,
           },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        });
-        children.add(child);
-        let message;
-        child.on('message', (m) => {
-          message = m;
-        });
-        child.once('error', fail);
-        child.once('exit', (code) => {
-          children.delete(child);
-          if (code === 0 && message) done(message);
-          else fail(new Error(`the sync child exited with ${code}${message ? '' : ' without a result'}`));
-        });
-      });
-    const syncMeasured = async (database) => {
-      const before = await tableWrites(urlFor(database));
-      const r = await runChild(database);
-      await pause(1000); // the children's backends report their table statistics when they exit
-      r.writes = writeDelta(before, await tableWrites(urlFor(database)));
-      return r;
-    };
+          children,
+        ),
+      );
 
     const results = { full: [], resync: [], perRow: [], copy: [] };
     let expected;
@@ -465,7 +258,7 @@ async function parent() {
     let perRowTotalStatements = 0;
     for (let rep = 1; rep <= RUNS; rep++) {
       const database = `${prefix}_run${rep}`;
-      await createDatabase(database, template);
+      await databases.create(database, template);
       process.stdout.write(`  repetition ${rep}/${RUNS}: Helios full sync...`);
       const full = await syncMeasured(database);
       results.full.push(full);
@@ -536,7 +329,7 @@ async function parent() {
         perRowScale = (perRowTotalStatements - 2) / (perRowStatements - 2);
         for (let prep = 1; prep <= PER_ROW_RUNS; prep++) {
           const target = `${prefix}_perrow${prep}`;
-          await createDatabase(target, template);
+          await databases.create(target, template);
           process.stdout.write(`  per-row upserts ${prep}/${PER_ROW_RUNS}${PER_ROW_PERCENT < 100 ? ` (${PER_ROW_PERCENT}% of the rows)` : ''}...`);
           const client2 = new pg.Client({ connectionString: urlFor(target) });
           await client2.connect();
@@ -553,7 +346,7 @@ async function parent() {
           } finally {
             await client2.end();
           }
-          await dropDatabase(target);
+          await databases.drop(target);
           results.perRow.push(ms * perRowScale);
           console.log(
             ` ${fmt(seconds(ms))} s for ${perRowStatements} statements${perRowScale !== 1 ? `; extrapolated to all rows: ${fmt(seconds(ms * perRowScale))} s` : ''}`,
@@ -562,9 +355,9 @@ async function parent() {
       }
 
       // (b) the floor: COPY into the empty tables (and the links through one UPDATE from a COPY-loaded temp table).
-      await dropDatabase(database);
+      await databases.drop(database);
       const target = `${prefix}_copy${rep}`;
-      await createDatabase(target, template);
+      await databases.create(target, template);
       process.stdout.write(`  repetition ${rep}/${RUNS}: COPY floor...`);
       const file = (k) => join(workDir, `${k}.csv`);
       const copy = (k) => `\\copy ${TABLES[k].table} (${TABLES[k].columns.join(', ')}) from '${file(k)}' with (format csv)`;
@@ -595,7 +388,7 @@ async function parent() {
       if (times.length !== steps.length) throw new Error(`psql printed ${times.length} timings for ${steps.length} statements:\n${output}`);
       const loaded = Number((await adminQuery('select count(*) as n from access_group_members', [], urlFor(target))).rows[0].n);
       if (loaded !== expected.members) throw new Error(`COPY loaded ${loaded} memberships, expected ${expected.members}`);
-      await dropDatabase(target);
+      await databases.drop(target);
       const totalMs = times.reduce((a, b) => a + b, 0);
       const linksMs = times.filter((_, i) => steps[i][0] === 'links').reduce((a, b) => a + b, 0);
       const perStep = {};
@@ -630,62 +423,59 @@ async function parent() {
       fullRss: stats(f.map((x) => x.maxRssKb / 1024)),
       resyncRss: stats(r.map((x) => x.maxRssKb / 1024)),
     };
-    const row = (label, st) => [label, fmt(seconds(st.median)), fmt(seconds(st.min)), fmt(seconds(st.max)), fmt(seconds(st.first))];
     const extrapolated = perRowScale !== 1 ? ` (EXTRAPOLATED from ${PER_ROW_PERCENT}% of the rows)` : '';
     console.log('');
     console.log(`Seconds over ${RUNS} repetition(s) (per-row: ${PER_ROW_RUNS}); "first" is repetition 1`);
     console.log('');
     console.log(
       table(
-        ['measurement', 'median', 'min', 'max', 'first'],
+        ['measurement', ...STATS_COLUMNS],
         [
-          row('Helios full sync, wall (fetch + stage + plan + apply)', s.fullWall),
-          row('Helios full sync, database time', s.fullDb),
-          row('  fetch + stage: wall', s.fullStageWall),
-          row('  fetch + stage: database (staging inserts)', s.fullStageDb),
-          row('  plan: database', s.fullPlanDb),
-          row('  apply (one transaction): database', s.fullApplyDb),
-          row('  HTTP time (simulator calls in flight)', s.fullFetch),
-          row('Helios re-sync, no change: wall', s.resyncWall),
-          row('Helios re-sync, no change: database time', s.resyncDb),
-          row('  fetch + stage: database', s.resyncStageDb),
-          row('  plan: database', s.resyncPlanDb),
-          row('  apply (writes nothing): database', s.resyncApplyDb),
-          row(`baseline (a) per-row upserts${extrapolated ? ' (extrapolated)' : ''}`, s.perRow),
-          row('floor (b) COPY, total (database)', s.copy),
-          row('  COPY of the five tables (without the links)', s.copyTables),
+          secondsRow('Helios full sync, wall (fetch + stage + plan + apply)', s.fullWall),
+          secondsRow('Helios full sync, database time', s.fullDb),
+          secondsRow('  fetch + stage: wall', s.fullStageWall),
+          secondsRow('  fetch + stage: database (staging inserts)', s.fullStageDb),
+          secondsRow('  plan: database', s.fullPlanDb),
+          secondsRow('  apply (one transaction): database', s.fullApplyDb),
+          secondsRow('  HTTP time (simulator calls in flight)', s.fullFetch),
+          secondsRow('Helios re-sync, no change: wall', s.resyncWall),
+          secondsRow('Helios re-sync, no change: database time', s.resyncDb),
+          secondsRow('  fetch + stage: database', s.resyncStageDb),
+          secondsRow('  plan: database', s.resyncPlanDb),
+          secondsRow('  apply (writes nothing): database', s.resyncApplyDb),
+          secondsRow(`baseline (a) per-row upserts${extrapolated ? ' (extrapolated)' : ''}`, s.perRow),
+          secondsRow('floor (b) COPY, total (database)', s.copy),
+          secondsRow('  COPY of the five tables (without the links)', s.copyTables),
         ],
       ),
     );
     console.log('');
     const med = (xs) => stats(xs).median;
-    const intRow = (label, xs) => [label, String(Math.round(med(xs))), String(Math.min(...xs)), String(Math.max(...xs)), String(xs[0])];
-    const mbRow = (label, st) => [label, st.median.toFixed(0), st.min.toFixed(0), st.max.toFixed(0), st.first.toFixed(0)];
     console.log(
       table(
-        ['count / memory', 'median', 'min', 'max', 'first'],
+        ['count / memory', ...STATS_COLUMNS],
         [
-          intRow(
+          countRow(
             'Helios full sync: SQL statements',
             f.map((x) => x.statements),
           ),
-          intRow(
+          countRow(
             '  of which fetch + stage',
             f.map((x) => x.statementsByPhase.stage ?? 0),
           ),
-          intRow(
+          countRow(
             '  of which plan + apply + journal',
             f.map((x) => x.statements - (x.statementsByPhase.stage ?? 0)),
           ),
-          intRow(
+          countRow(
             'Helios full sync: HTTP requests to the simulator',
             f.map((x) => x.requests),
           ),
-          intRow(
+          countRow(
             'Helios re-sync: SQL statements',
             r.map((x) => x.statements),
           ),
-          intRow(
+          countRow(
             'Helios re-sync: rows written to the synced tables',
             r.map((x) => x.dataWrites),
           ),
@@ -719,7 +509,6 @@ async function parent() {
     console.log('');
     console.log('Targets (judged on the median)');
     console.log('');
-    const verdict = (ok) => (ok ? 'PASS' : 'MISS');
     console.log(
       table(
         ['target', 'median', 'limit', 'result'],
@@ -745,21 +534,11 @@ async function parent() {
     console.log('Where the full sync spends its database time (repetition 1; statement families by their share of the database time,');
     console.log('time spent queued behind another statement on the same connection not counted):');
     console.log('');
-    console.log(
-      table(
-        ['statement (phase: first 90 characters)', 'count', 'total s', 'max s'],
-        f[0].top.map((t) => [t.key, String(t.count), fmt(seconds(t.ms)), fmt(seconds(t.maxMs))]),
-      ),
-    );
+    console.log(topStatementsTable(f[0].top, 12));
     console.log('');
     console.log('The same for the re-sync with no change (repetition 1):');
     console.log('');
-    console.log(
-      table(
-        ['statement (phase: first 90 characters)', 'count', 'total s', 'max s'],
-        r[0].top.slice(0, 8).map((t) => [t.key, String(t.count), fmt(seconds(t.ms)), fmt(seconds(t.maxMs))]),
-      ),
-    );
+    console.log(topStatementsTable(r[0].top, 8));
     console.log('');
     const copySteps = Object.keys(results.copy[0].perStep);
     console.log(
@@ -774,20 +553,11 @@ async function parent() {
         'the parent). The COPY floor is the sum of psql `\\timing` figures. The per-row and COPY baselines write the very rows the first\n' +
         'full sync wrote; their input is in memory or in CSV files before the clock starts (no fetch), so they compare with the database time.',
     );
-    console.log(`Load average at the end: ${loadText()} (a busy machine inflates every figure; compare the ratios).`);
+    console.log(loadFooterLine());
     console.log('This is a report: the exit status does not depend on the targets.');
   }
 
-  try {
-    await main();
-    await cleanup();
-    process.exit(0);
-  } catch (error) {
-    if (timedOut) return; // the time limit stopped what was running: its handler cleans up and exits 2
-    console.error(`\ngoogle-sync benchmark failed: ${error?.stack ?? error}`);
-    await cleanup();
-    process.exit(1);
-  }
+  await runBenchmark({ name: 'google-sync', timeoutS: TIMEOUT_S, main, cleanup });
 }
 
 if (process.argv[2] === '--sync') {

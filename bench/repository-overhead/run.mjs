@@ -9,104 +9,50 @@
 // contender), BENCH_PAGES (pages per walk, default 4), BENCH_TIMEOUT_S (default 600).
 // Exits 0 whatever the figures, 1 on an error, 2 on the time limit; drops what it created.
 
-import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
+import { camelRow, seedUsersInDepartments, setupBenchOrganization } from '../lib/fixtures.mjs';
+import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
+import { DATABASE_URL, scratchDatabases, urlFor } from '../lib/pg.mjs';
+import { loadText, median } from '../lib/report.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-const built = join(repoRoot, 'packages', 'core', 'dist', 'index.js');
+const built = builtFile('core', 'index.js');
 
-const int = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`repository-overhead benchmark: ${name} must be a positive integer (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-};
+const int = intReader('repository-overhead');
 const USERS = int('BENCH_USERS', 10_000);
 const ROUNDS = int('BENCH_ROUNDS', 400);
 const PAGES = int('BENCH_PAGES', 4);
 const TIMEOUT_S = int('BENCH_TIMEOUT_S', 600);
 const LIMIT = 50;
 const TARGET = 1.1;
-const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const scratch = `helios_bench_repo_${process.pid}`;
-const urlFor = (name) => {
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
 
 let helios;
 let pool;
-let created = false;
-
-async function admin(statement) {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const databases = scratchDatabases();
 
 async function cleanup() {
   await helios?.close().catch(() => {});
   await pool?.end().catch(() => {});
-  if (created) await admin(`drop database if exists "${scratch}" with (force)`).catch(() => {});
+  await databases.dropAll();
 }
 
-const timer = setTimeout(async () => {
-  console.error(`repository-overhead benchmark: time limit of ${TIMEOUT_S} s reached`);
-  await cleanup();
-  process.exit(2);
-}, TIMEOUT_S * 1000);
-timer.unref();
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-const camel = (key) => key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 async function main() {
-  if (!existsSync(built)) throw new Error(`build first: ${built} is missing (npx turbo run build)`);
-  const sdk = await import(pathToFileURL(built).href);
+  requireBuilt(built);
+  const sdk = await importBuilt(built);
 
-  await admin(`create database "${scratch}"`);
-  created = true;
+  await databases.create(scratch);
   helios = await sdk.createHelios({ databaseUrl: urlFor(scratch), install: true, poolSize: 10 });
-  const { admin: first, organization } = await helios.organizations.setup({
-    organizationName: 'Bench',
-    organizationDomain: 'bench.test',
-    admin: { email: 'admin@bench.test', firstName: 'Ada', lastName: 'Admin' },
-  });
+  const { admin: first, organization } = await setupBenchOrganization(helios);
 
   pool = new pg.Pool({ connectionString: urlFor(scratch), max: 10 });
   const seedStart = performance.now();
-  await pool.query(`insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`, [organization.id]);
-  await pool.query(
-    `insert into organization_users (organization_id, email, first_name, last_name, role, user_status, is_active, department_id, job_title, employee_type)
-     select $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || lpad(((g * 7919) % $2)::text, 6, '0'),
-            case when g % 50 = 0 then 'manager' else 'user' end,
-            case when g % 10 = 0 then 'suspended' else 'active' end, g % 10 <> 0,
-            (select id from departments where name = 'Department ' || (1 + g % 20)), 'Engineer', 'Full Time'
-       from generate_series(1, $2) g`,
-    [organization.id, USERS],
-  );
-  await pool.query('analyze organization_users');
+  await seedUsersInDepartments(pool, organization.id, USERS);
   const seedMs = performance.now() - seedStart;
 
   const keyActor = { type: 'apiKey', keyId: 'bench', scopes: ['users:read'] };
@@ -132,11 +78,7 @@ async function main() {
               after.id,
             ])
           : await pool.query(`${baseSql} order by last_name asc, id asc limit ${LIMIT + 1}`, [organization.id, 'active']);
-        const page = result.rows.slice(0, LIMIT).map((row) => {
-          const out = {};
-          for (const key in row) out[camel(key)] = row[key];
-          return out;
-        });
+        const page = result.rows.slice(0, LIMIT).map(camelRow);
         rows += page.length;
         after = result.rows.length > LIMIT ? result.rows[LIMIT - 1] : null;
         if (!after) break;
@@ -219,11 +161,7 @@ async function main() {
   const baseConcurrent = concurrent['pg (hand-written)'];
   const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
   console.log('repository-overhead benchmark');
-  console.log(
-    `  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`);
   console.log(`  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; filter user_status = 'active', sort last_name, ${LIMIT} rows a page`);
   console.log(`  ${ROUNDS} walks of ${PAGES} pages per contender (after ${warmup} warm-up walks), interleaved; then 10 concurrent walkers\n`);
   console.log('  contender                  median ms/page   p95 ms/page   ratio   concurrent ms/page   ratio');
@@ -242,12 +180,4 @@ async function main() {
   console.log("  info: with a user actor each call also reads the actor's role and state (one more round trip), by design.");
 }
 
-try {
-  await main();
-  await cleanup();
-  process.exit(0);
-} catch (error) {
-  console.error(`repository-overhead benchmark failed: ${error?.stack ?? error}`);
-  await cleanup();
-  process.exit(1);
-}
+await runBenchmark({ name: 'repository-overhead', timeoutS: TIMEOUT_S, main, cleanup });

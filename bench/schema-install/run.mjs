@@ -11,25 +11,18 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtFile, importBuilt, intReader, repoRoot } from '../lib/harness.mjs';
+import { DATABASE_URL, urlFor } from '../lib/pg.mjs';
+import { fmt, loadFooterLine, machineLine, STATS_COLUMNS, seconds, stats as statsOf, statsRow, table } from '../lib/report.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
 const schemaFile = join(repoRoot, 'database', 'schema_organization.sql');
-const builtDb = join(repoRoot, 'packages', 'core', 'dist', 'db.js');
+const builtDb = builtFile('core', 'db.js');
 
-let RUNS;
-let TIMEOUT_S;
-try {
-  RUNS = positiveInt('BENCH_RUNS', 5);
-  TIMEOUT_S = positiveInt('BENCH_TIMEOUT_S', 600);
-} catch (error) {
-  console.error(`schema-install benchmark: ${error.message}`);
-  process.exit(1);
-}
-const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const int = intReader('schema-install');
+const RUNS = int('BENCH_RUNS', 5);
+const TIMEOUT_S = int('BENCH_TIMEOUT_S', 600);
 const PSQL = process.env.PSQL || 'psql';
 /** Per psql invocation, so a stuck server cannot hang the run. */
 const PSQL_TIMEOUT_MS = 120_000;
@@ -40,27 +33,8 @@ const TARGETS = { pgFresh: 1.5, embeddedFresh: 5, rerun: 0.3 };
 const createdDatabases = new Set();
 const createdDirs = new Set();
 
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (got "${raw}")`);
-  return n;
-}
-
 function redact(url) {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
-
-/** DATABASE_URL with its database replaced by `name`. */
-function urlFor(name) {
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function seconds(ms) {
-  return ms / 1000;
 }
 
 async function timed(fn) {
@@ -179,26 +153,14 @@ async function embeddedRepetition(sdk, dataDir, label) {
   }
 }
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median: seconds(median), min: seconds(sorted[0]), max: seconds(sorted.at(-1)), first: seconds(values[0]) };
-}
-
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const fmt = (s) => s.toFixed(3);
+/** `stats` of millisecond figures, in seconds. */
+const stats = (values) => statsOf(values.map(seconds));
 
 async function main() {
   if (!existsSync(builtDb)) {
     throw new Error(`${builtDb} is missing: build first with \`npx turbo run build\``);
   }
-  const sdk = await import(pathToFileURL(builtDb).href);
+  const sdk = await importBuilt(builtDb);
   // The SDK must install the very file psql loads, or the comparison means nothing.
   const sdkSchemaFile = join(sdk.schemaDir(), 'schema_organization.sql');
   if (readFileSync(sdkSchemaFile, 'utf8') !== readFileSync(schemaFile, 'utf8')) {
@@ -211,7 +173,7 @@ async function main() {
   console.log(`  schema file  ${schemaFile} (${readFileSync(schemaFile).length} bytes; SDK reads ${sdkSchemaFile})`);
   console.log(`  PostgreSQL   ${redact(DATABASE_URL)} (server ${serverVersion}; ${psqlVersion})`);
   console.log(`  node         ${process.version}; repetitions ${RUNS} (BENCH_RUNS)`);
-  console.log(`  machine      ${availableParallelism()} CPU(s), load average ${loadText()} at start`);
+  console.log(machineLine());
   console.log('');
 
   const pg = { psql: [], sdk: [], rerun: [] };
@@ -263,14 +225,14 @@ async function main() {
     diskTotal: stats(emb.disk.total),
     diskRerun: stats(emb.disk.rerun),
   };
-  const row = (label, st) => [label, fmt(st.median), fmt(st.min), fmt(st.max), fmt(st.first)];
+  const row = (label, st) => statsRow(label, st, fmt);
 
   console.log('');
   console.log(`Seconds over ${RUNS} repetition(s); "first" is repetition 1 (cold for PGlite: the first start in the process)`);
   console.log('');
   console.log(
     table(
-      ['measurement', 'median', 'min', 'max', 'first'],
+      ['measurement', ...STATS_COLUMNS],
       [
         row('PostgreSQL  psql -1 -f schema_organization.sql (baseline)', s.psql),
         row('PostgreSQL  installSchema, fresh (incl. connect)', s.pgSdk),
@@ -330,14 +292,8 @@ async function main() {
   );
   console.log('');
   console.log('The embedded target is judged on the install step, without the PGlite start; the totals are shown for reference.');
-  console.log(`Load average at the end: ${loadText()} (a busy machine inflates every figure; compare the ratios).`);
+  console.log(loadFooterLine());
   console.log('This is a report: the exit status does not depend on the targets.');
-}
-
-function loadText() {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 }
 
 /** Best-effort removal of whatever is left, synchronously (usable from the watchdog). */

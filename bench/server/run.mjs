@@ -14,22 +14,20 @@
 
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { camelRow, seedUsersInDepartments, setupBenchOrganization } from '../lib/fixtures.mjs';
+import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
+import { DATABASE_URL, scratchDatabases, urlFor } from '../lib/pg.mjs';
+import { loadText, median } from '../lib/report.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-const builtCore = join(repoRoot, 'packages', 'core', 'dist', 'index.js');
-const builtAuth = join(repoRoot, 'packages', 'core', 'dist', 'auth.js');
-const builtServer = join(repoRoot, 'packages', 'server', 'dist', 'index.js');
+const builtCore = builtFile('core', 'index.js');
+const builtAuth = builtFile('core', 'auth.js');
+const builtServer = builtFile('server', 'index.js');
 const LIMIT = 50;
 const PATH = `/api/v1/users?limit=${LIMIT}`;
 const TARGET = 0.75;
-
-const camel = (key) => key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 // ---------------------------------------------------------------------------------------------
 // Child: one server, on 127.0.0.1, a free port; tells the parent the port over IPC.
@@ -41,9 +39,9 @@ async function serveChild(kind) {
   let fetchHandler;
   let close;
   if (kind === 'helios') {
-    const sdk = await import(pathToFileURL(builtCore).href);
-    const { createHeliosAuth } = await import(pathToFileURL(builtAuth).href);
-    const { createServer } = await import(pathToFileURL(builtServer).href);
+    const sdk = await importBuilt(builtCore);
+    const { createHeliosAuth } = await importBuilt(builtAuth);
+    const { createServer } = await importBuilt(builtServer);
     const helios = await sdk.createHelios({ databaseUrl, poolSize: 10, encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY });
     const auth = createHeliosAuth(helios, { secret: process.env.BENCH_CHILD_AUTH_SECRET, baseURL: 'http://127.0.0.1' });
     fetchHandler = createServer({ helios, auth }).fetch;
@@ -52,7 +50,7 @@ async function serveChild(kind) {
     // The baseline: the same select list as the SDK (USER_COLUMNS and the two dates as text), the
     // same default filter (not deleted), the same order (last name, nulls last, then id), one row
     // more than the page to know whether there is a next one, rows mapped to camelCase.
-    const { USER_COLUMNS } = await import(pathToFileURL(builtCore).href);
+    const { USER_COLUMNS } = await importBuilt(builtCore);
     const { Hono } = await import('hono');
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     const selectList = [
@@ -67,11 +65,7 @@ async function serveChild(kind) {
     app.get('/api/v1/users', async (c) => {
       const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
       const { rows } = await pool.query(sql, [organizationId, limit + 1]);
-      const items = rows.slice(0, limit).map((row) => {
-        const out = {};
-        for (const key in row) out[camel(key)] = row[key];
-        return out;
-      });
+      const items = rows.slice(0, limit).map(camelRow);
       const last = rows.length > limit ? rows[limit - 1] : null;
       const nextCursor = last ? Buffer.from(JSON.stringify([last.last_name, last.id])).toString('base64url') : null;
       return c.json({ items, nextCursor });
@@ -93,16 +87,7 @@ async function serveChild(kind) {
 // ---------------------------------------------------------------------------------------------
 // Parent: scratch database, seed, the two servers, autocannon, the report.
 
-const int = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`server benchmark: ${name} must be a positive integer (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-};
+const int = intReader('server');
 
 async function parent() {
   const USERS = int('BENCH_USERS', 10_000);
@@ -110,28 +95,12 @@ async function parent() {
   const DURATION_S = int('BENCH_DURATION_S', 10);
   const CONNECTIONS = int('BENCH_CONNECTIONS', 50);
   const TIMEOUT_S = int('BENCH_TIMEOUT_S', 600);
-  const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const scratch = `helios_bench_server_${process.pid}`;
-  const urlFor = (name) => {
-    const url = new URL(DATABASE_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
 
   let helios;
   let pool;
-  let created = false;
+  const databases = scratchDatabases();
   const children = [];
-
-  async function admin(statement) {
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  }
 
   async function stopChild(child) {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -146,53 +115,23 @@ async function parent() {
     for (const child of children) await stopChild(child).catch(() => {});
     await helios?.close().catch(() => {});
     await pool?.end().catch(() => {});
-    if (created) await admin(`drop database if exists "${scratch}" with (force)`).catch(() => {});
+    await databases.dropAll();
   }
 
-  const timer = setTimeout(async () => {
-    console.error(`server benchmark: time limit of ${TIMEOUT_S} s reached`);
-    await cleanup();
-    process.exit(2);
-  }, TIMEOUT_S * 1000);
-  timer.unref();
-
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
-
   async function main() {
-    for (const file of [builtCore, builtAuth, builtServer]) {
-      if (!existsSync(file)) throw new Error(`build first: ${file} is missing (npx turbo run build)`);
-    }
-    const sdk = await import(pathToFileURL(builtCore).href);
+    requireBuilt(builtCore, builtAuth, builtServer);
+    const sdk = await importBuilt(builtCore);
     const { default: autocannon } = await import('autocannon');
 
-    await admin(`create database "${scratch}"`);
-    created = true;
+    await databases.create(scratch);
     const encryptionKey = randomBytes(32).toString('base64');
     helios = await sdk.createHelios({ databaseUrl: urlFor(scratch), install: true, poolSize: 4, encryptionKey });
-    const { admin: first, organization } = await helios.organizations.setup({
-      organizationName: 'Bench',
-      organizationDomain: 'bench.test',
-      admin: { email: 'admin@bench.test', firstName: 'Ada', lastName: 'Admin' },
-    });
+    const { admin: first, organization } = await setupBenchOrganization(helios);
 
     // The same data as the repository-overhead benchmark: BENCH_USERS users in 20 departments, 10% suspended.
     pool = new pg.Pool({ connectionString: urlFor(scratch), max: 4 });
     const seedStart = performance.now();
-    await pool.query(`insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`, [organization.id]);
-    await pool.query(
-      `insert into organization_users (organization_id, email, first_name, last_name, role, user_status, is_active, department_id, job_title, employee_type)
-       select $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || lpad(((g * 7919) % $2)::text, 6, '0'),
-              case when g % 50 = 0 then 'manager' else 'user' end,
-              case when g % 10 = 0 then 'suspended' else 'active' end, g % 10 <> 0,
-              (select id from departments where name = 'Department ' || (1 + g % 20)), 'Engineer', 'Full Time'
-         from generate_series(1, $2) g`,
-      [organization.id, USERS],
-    );
-    await pool.query('analyze organization_users');
+    await seedUsersInDepartments(pool, organization.id, USERS);
     const seedMs = performance.now() - seedStart;
     const { secret } = await helios
       .as({ type: 'user', userId: first.id })
@@ -257,11 +196,7 @@ async function parent() {
     }
 
     console.log('server benchmark');
-    console.log(
-      `  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`);
     console.log(`  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; GET ${PATH} (default filter: not deleted; by last name; ${LIMIT} rows)`);
     console.log(
       `  autocannon on 127.0.0.1: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} runs per contender (alternating, after a warm-up); each server in its own process, pool of 10\n`,
@@ -288,15 +223,7 @@ async function parent() {
     console.log('  info: p99 latencies are shown for reference and not judged.');
   }
 
-  try {
-    await main();
-    await cleanup();
-    process.exit(0);
-  } catch (error) {
-    console.error(`server benchmark failed: ${error?.stack ?? error}`);
-    await cleanup();
-    process.exit(1);
-  }
+  await runBenchmark({ name: 'server', timeoutS: TIMEOUT_S, main, cleanup });
 }
 
 if (process.argv[2] === '--serve') await serveChild(process.argv[3]);
