@@ -23,12 +23,10 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, pageOf } from '../route';
 import type { RouteDeps } from './index';
+import { nullableTimestamp, registerIntegrationRoutes, timestamp } from './integration';
 
 const TAG = 'Google Workspace';
 const BASE = '/integrations/google-workspace';
-
-const timestamp = z.string().openapi({ format: 'date-time' });
-const nullableTimestamp = timestamp.nullable();
 
 const GoogleCredentials = z
   .object({
@@ -46,20 +44,6 @@ const GoogleCredentials = z
     updatedAt: nullableTimestamp,
   })
   .openapi('GoogleCredentials');
-
-const GoogleModuleState = dto('GoogleModuleState', {
-  slug: z.string(),
-  syncStatus: z.string().nullable(),
-  lastSyncAt: nullableTimestamp,
-  syncError: z.string().nullable(),
-});
-
-const GoogleWorkspaceStatus = z
-  .object({
-    credentials: GoogleCredentials,
-    module: GoogleModuleState.nullable().openapi({ description: 'The google_workspace module and its last sync state' }),
-  })
-  .openapi('GoogleWorkspaceStatus');
 
 const ConnectionStep = z.object({
   name: z.enum(['token', 'users', 'groups', 'orgUnits']),
@@ -97,117 +81,41 @@ const SyncApplyBody = z
   })
   .strict();
 
-const SyncRun = dto('GoogleSyncRun', {
-  createdAt: nullableTimestamp,
-  actorType: z.string().nullable(),
-  actorId: z.string().nullable(),
-  action: z.string(),
-  details: z.unknown().openapi({ description: 'status, dryRun, fetched, counts, durationMs, error' }),
-});
-const RunsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().max(40).optional(),
-  })
-  .strict();
-
 /** Registers the Google Workspace routes. */
 export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
-  defineRoute(app, {
-    method: 'get',
-    path: BASE,
+  registerIntegrationRoutes(app, {
+    base: BASE,
     tag: TAG,
-    summary: 'Google Workspace status',
-    description: 'The stored credentials (without the key) and the module sync state. Needs `security:read` and `organization:read`.',
-    response: GoogleWorkspaceStatus,
-    scope: 'security:read',
-    handler: async (c) => {
-      const sdk = c.var.sdk;
-      const credentials = await sdk.googleWorkspace.get();
-      const module = (await sdk.organizations.modules.list()).find((m) => m.slug === GOOGLE_MODULE_SLUG) ?? null;
-      return { credentials, module };
+    prefix: 'GoogleWorkspace',
+    moduleSlug: GOOGLE_MODULE_SLUG,
+    syncAction: GOOGLE_SYNC_ACTION,
+    credentials: {
+      response: GoogleCredentials,
+      body: configureGoogleSchema,
+      configureSummary: 'Configure the credentials',
+      configureDescription:
+        'Stores the service account JSON key (as an object or its JSON text; omit to keep the stored key), the super admin to impersonate, the domain and optionally the scopes. The key is encrypted and never returned. Nothing is sent to Google: run the test.',
+      get: (sdk) => sdk.googleWorkspace.get(),
+      configure: (sdk, body) => sdk.googleWorkspace.configure(body),
+      remove: (sdk) => sdk.googleWorkspace.delete(),
+    },
+    test: {
+      body: testGoogleConnectionSchema,
+      response: GoogleConnectionTest,
+      description:
+        'Gets a token, then reads one user, one group and the org units; each failure is explained (`GOOGLE.BAD_KEY`, `GOOGLE.DELEGATION_NOT_GRANTED`, `GOOGLE.SCOPE_MISSING`, `GOOGLE.NOT_SUPER_ADMIN`...). Send `{}`; `rootUrl` and `tokenUrl` (a simulator) go together.',
+      run: (sdk, body) => sdk.googleWorkspace.testConnection(body),
+    },
+    sync: {
+      result: GoogleSyncResult,
+      planBody: SyncPlanBody,
+      applyBody: SyncApplyBody,
+      planDescription: 'Fetches the directory and returns the plan (counts and a sample of changes) without writing. Send `{}`.',
+      applyDescription:
+        'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 409 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
+      run: (sdk, input) => sdk.googleSync.sync(input),
     },
   });
-
-  defineRoute(app, {
-    method: 'put',
-    path: `${BASE}/credentials`,
-    tag: TAG,
-    summary: 'Configure the credentials',
-    description:
-      'Stores the service account JSON key (as an object or its JSON text; omit to keep the stored key), the super admin to impersonate, the domain and optionally the scopes. The key is encrypted and never returned. Nothing is sent to Google: run the test.',
-    body: configureGoogleSchema,
-    response: GoogleCredentials,
-    scope: 'security:write',
-    handler: (c, { body }) => c.var.sdk.googleWorkspace.configure(body),
-  });
-
-  defineRoute(app, {
-    method: 'delete',
-    path: `${BASE}/credentials`,
-    tag: TAG,
-    summary: 'Remove the credentials',
-    status: 204,
-    scope: 'security:write',
-    handler: async (c) => {
-      await c.var.sdk.googleWorkspace.delete();
-      return undefined;
-    },
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/test`,
-    tag: TAG,
-    summary: 'Test the connection',
-    description:
-      'Gets a token, then reads one user, one group and the org units; each failure is explained (`GOOGLE.BAD_KEY`, `GOOGLE.DELEGATION_NOT_GRANTED`, `GOOGLE.SCOPE_MISSING`, `GOOGLE.NOT_SUPER_ADMIN`...). Send `{}`; `rootUrl` and `tokenUrl` (a simulator) go together.',
-    body: testGoogleConnectionSchema,
-    response: GoogleConnectionTest,
-    status: 200,
-    scope: 'security:write',
-    handler: (c, { body }) => c.var.sdk.googleWorkspace.testConnection(body),
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/sync/plan`,
-    tag: TAG,
-    summary: 'Plan a sync (dry run)',
-    description: 'Fetches the directory and returns the plan (counts and a sample of changes) without writing. Send `{}`.',
-    body: SyncPlanBody,
-    response: GoogleSyncResult,
-    status: 200,
-    scope: 'organization:write',
-    handler: (c, { body }) => c.var.sdk.googleSync.sync({ ...body, dryRun: true }),
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/sync/apply`,
-    tag: TAG,
-    summary: 'Run a sync',
-    description:
-      'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 409 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
-    body: SyncApplyBody,
-    response: GoogleSyncResult,
-    status: 200,
-    scope: 'organization:write',
-    handler: (c, { body }) => c.var.sdk.googleSync.sync({ ...body, dryRun: false }),
-  });
-
-  defineRoute(app, {
-    method: 'get',
-    path: `${BASE}/runs`,
-    tag: TAG,
-    summary: 'Sync runs (the journal)',
-    description: 'The audit rows of applied sync runs (`google_workspace.sync`), newest first. Needs `audit:read`.',
-    query: RunsQuery,
-    response: pageOf(SyncRun),
-    scope: 'audit:read',
-    handler: (c, { query }) => c.var.sdk.audit.list({ ...query, action: GOOGLE_SYNC_ACTION }),
-  });
-
   registerDirectory(app);
   registerWriteback(app);
 }

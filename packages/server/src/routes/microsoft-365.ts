@@ -19,13 +19,11 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, pageOf } from '../route';
 import type { RouteDeps } from './index';
+import { nullableTimestamp, registerIntegrationRoutes, timestamp } from './integration';
 
 const TAG = 'Microsoft 365';
 const BASE = '/integrations/microsoft-365';
 const EVERYONE: Caller[] = ['admin', 'manager', 'user'];
-
-const timestamp = z.string().openapi({ format: 'date-time' });
-const nullableTimestamp = timestamp.nullable();
 
 const MicrosoftCredentials = z
   .object({
@@ -44,13 +42,6 @@ const MicrosoftCredentials = z
     updatedAt: nullableTimestamp,
   })
   .openapi('MicrosoftCredentials');
-
-const ModuleState = dto('MicrosoftModuleState', {
-  slug: z.string(),
-  syncStatus: z.string().nullable(),
-  lastSyncAt: nullableTimestamp,
-  syncError: z.string().nullable(),
-});
 
 const ConnectionTest = z
   .object({
@@ -90,14 +81,6 @@ const SyncApplyBody = z
   })
   .strict();
 
-const SyncRun = dto('MicrosoftSyncRun', {
-  createdAt: nullableTimestamp,
-  actorType: z.string().nullable(),
-  actorId: z.string().nullable(),
-  action: z.string(),
-  details: z.unknown().openapi({ description: 'status, mode, fetched, counts, durationMs, error' }),
-});
-
 const searchQuery = z.string().min(1).max(255).optional();
 
 const MicrosoftUser = dto('MicrosoftSyncedUser', {
@@ -134,99 +117,38 @@ const UserKeyParam = z.object({
 
 /** Registers the Microsoft 365 routes. */
 export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
-  defineRoute(app, {
-    method: 'get',
-    path: BASE,
+  registerIntegrationRoutes(app, {
+    base: BASE,
     tag: TAG,
-    summary: 'Microsoft 365 status',
-    description: 'The stored credentials (without the secret) and the module sync state. Needs `security:read` and `organization:read`.',
-    response: z.object({ credentials: MicrosoftCredentials, module: ModuleState.nullable() }).openapi('Microsoft365Status'),
-    scope: 'security:read',
-    handler: async (c) => {
-      const sdk = c.var.sdk;
-      const credentials = await sdk.microsoft365.get();
-      const module = (await sdk.organizations.modules.list()).find((m) => m.slug === MICROSOFT_MODULE_SLUG) ?? null;
-      return { credentials, module };
+    prefix: 'Microsoft365',
+    moduleSlug: MICROSOFT_MODULE_SLUG,
+    syncAction: MICROSOFT_SYNC_ACTION,
+    credentials: {
+      response: MicrosoftCredentials,
+      body: configureMicrosoftSchema,
+      configureSummary: 'Configure the app registration',
+      configureDescription:
+        'Stores the directory (tenant) id, the application (client) id and the client secret (omit it to keep the stored one). The secret is encrypted and never returned. Nothing is sent to Microsoft: run the test.',
+      get: (sdk) => sdk.microsoft365.get(),
+      configure: (sdk, body) => sdk.microsoft365.configure(body),
+      remove: (sdk) => sdk.microsoft365.delete(),
     },
-  });
-
-  defineRoute(app, {
-    method: 'put',
-    path: `${BASE}/credentials`,
-    tag: TAG,
-    summary: 'Configure the app registration',
-    description:
-      'Stores the directory (tenant) id, the application (client) id and the client secret (omit it to keep the stored one). The secret is encrypted and never returned. Nothing is sent to Microsoft: run the test.',
-    body: configureMicrosoftSchema,
-    response: MicrosoftCredentials,
-    scope: 'security:write',
-    handler: (c, { body }) => c.var.sdk.microsoft365.configure(body),
-  });
-
-  defineRoute(app, {
-    method: 'delete',
-    path: `${BASE}/credentials`,
-    tag: TAG,
-    summary: 'Remove the credentials',
-    status: 204,
-    scope: 'security:write',
-    handler: async (c) => {
-      await c.var.sdk.microsoft365.delete();
-      return undefined;
+    test: {
+      body: testMicrosoftConnectionSchema,
+      response: ConnectionTest,
+      description:
+        'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`.',
+      run: (sdk, body) => sdk.microsoft365.testConnection(body),
     },
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/test`,
-    tag: TAG,
-    summary: 'Test the connection',
-    description:
-      'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`.',
-    body: testMicrosoftConnectionSchema,
-    response: ConnectionTest,
-    status: 200,
-    scope: 'security:write',
-    handler: (c, { body }) => c.var.sdk.microsoft365.testConnection(body),
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/sync/plan`,
-    tag: TAG,
-    summary: 'Plan a sync (dry run)',
-    description: 'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
-    body: SyncPlanBody,
-    response: SyncResult,
-    status: 200,
-    scope: 'organization:write',
-    handler: (c, { body }) => c.var.sdk.microsoftSync.sync({ ...body, dryRun: true }),
-  });
-
-  defineRoute(app, {
-    method: 'post',
-    path: `${BASE}/sync/apply`,
-    tag: TAG,
-    summary: 'Run a sync',
-    description:
-      'Incremental (the changes since the last run, through delta links) unless `full` or on the first run; applies in one transaction with the new delta links (journaled). 409 `SYNC.SAFETY_LIMIT` (nothing written) when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
-    body: SyncApplyBody,
-    response: SyncResult,
-    status: 200,
-    scope: 'organization:write',
-    handler: (c, { body }) => c.var.sdk.microsoftSync.sync({ ...body, dryRun: false }),
-  });
-
-  defineRoute(app, {
-    method: 'get',
-    path: `${BASE}/runs`,
-    tag: TAG,
-    summary: 'Sync runs (the journal)',
-    description: 'The audit rows of applied sync runs (`microsoft_365.sync`), newest first. Needs `audit:read`.',
-    query: z.object({ limit: limitQuery, cursor: z.string().max(40).optional() }).strict(),
-    response: pageOf(SyncRun),
-    scope: 'audit:read',
-    handler: (c, { query }) => c.var.sdk.audit.list({ ...query, action: MICROSOFT_SYNC_ACTION }),
+    sync: {
+      result: SyncResult,
+      planBody: SyncPlanBody,
+      applyBody: SyncApplyBody,
+      planDescription: 'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
+      applyDescription:
+        'Incremental (the changes since the last run, through delta links) unless `full` or on the first run; applies in one transaction with the new delta links (journaled). 409 `SYNC.SAFETY_LIMIT` (nothing written) when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
+      run: (sdk, input) => sdk.microsoftSync.sync(input),
+    },
   });
 
   defineRoute(app, {

@@ -1,0 +1,166 @@
+/**
+ * The routes every directory integration has (Google Workspace, Microsoft 365): the status, the
+ * credentials (write-only secrets), the connection test, the sync plan and apply, and the journal of
+ * runs. Each integration describes its schemas and how to call its SDK services; the permission
+ * checks stay in the SDK.
+ */
+import type { HeliosScope } from '@helios/core';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { defineRoute, dto, pageOf } from '../route';
+
+/** An ISO date-time in a response. */
+export const timestamp = z.string().openapi({ format: 'date-time' });
+/** A nullable ISO date-time in a response. */
+export const nullableTimestamp = timestamp.nullable();
+
+/** How one integration's common routes are described and served. */
+export interface IntegrationRoutes {
+  /** e.g. `/integrations/google-workspace`. */
+  base: string;
+  /** The OpenAPI tag and the name in summaries, e.g. `Google Workspace`. */
+  tag: string;
+  /** Prefix of the OpenAPI component names, e.g. `Google`. */
+  prefix: string;
+  /** The module slug whose state the status shows. */
+  moduleSlug: string;
+  /** The audit action of a sync run. */
+  syncAction: string;
+  credentials: {
+    response: z.ZodType;
+    body: z.ZodType;
+    configureSummary: string;
+    configureDescription: string;
+    get: (sdk: HeliosScope) => Promise<unknown>;
+    configure: (sdk: HeliosScope, body: any) => Promise<unknown>;
+    remove: (sdk: HeliosScope) => Promise<unknown>;
+  };
+  test: { body: z.ZodType; response: z.ZodType; description: string; run: (sdk: HeliosScope, body: any) => Promise<unknown> };
+  sync: {
+    result: z.ZodType;
+    planBody: z.ZodType;
+    applyBody: z.ZodType;
+    planDescription: string;
+    applyDescription: string;
+    run: (sdk: HeliosScope, input: any) => Promise<unknown>;
+  };
+}
+
+const RunsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(40).optional(),
+  })
+  .strict();
+
+/** Registers the status, credentials, test, sync and runs routes of an integration. */
+export function registerIntegrationRoutes(app: OpenAPIHono<AppEnv>, spec: IntegrationRoutes): void {
+  const { base, tag } = spec;
+  const ModuleState = dto(`${spec.prefix}ModuleState`, {
+    slug: z.string(),
+    syncStatus: z.string().nullable(),
+    lastSyncAt: nullableTimestamp,
+    syncError: z.string().nullable(),
+  });
+  const SyncRun = dto(`${spec.prefix}SyncRun`, {
+    createdAt: nullableTimestamp,
+    actorType: z.string().nullable(),
+    actorId: z.string().nullable(),
+    action: z.string(),
+    details: z.unknown().openapi({ description: 'status, dryRun, fetched, counts, durationMs, error' }),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: base,
+    tag,
+    summary: `${tag} status`,
+    description: 'The stored credentials (without any secret) and the module sync state. Needs `security:read` and `organization:read`.',
+    response: z
+      .object({ credentials: spec.credentials.response, module: ModuleState.nullable().openapi({ description: 'The module and its last sync state' }) })
+      .openapi(`${spec.prefix}Status`),
+    scope: 'security:read',
+    handler: async (c) => {
+      const sdk = c.var.sdk;
+      const credentials = await spec.credentials.get(sdk);
+      const module = (await sdk.organizations.modules.list()).find((m) => m.slug === spec.moduleSlug) ?? null;
+      return { credentials, module };
+    },
+  });
+
+  defineRoute(app, {
+    method: 'put',
+    path: `${base}/credentials`,
+    tag,
+    summary: spec.credentials.configureSummary,
+    description: spec.credentials.configureDescription,
+    body: spec.credentials.body,
+    response: spec.credentials.response,
+    scope: 'security:write',
+    handler: (c, { body }) => spec.credentials.configure(c.var.sdk, body),
+  });
+
+  defineRoute(app, {
+    method: 'delete',
+    path: `${base}/credentials`,
+    tag,
+    summary: 'Remove the credentials',
+    status: 204,
+    scope: 'security:write',
+    handler: async (c) => {
+      await spec.credentials.remove(c.var.sdk);
+      return undefined;
+    },
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${base}/test`,
+    tag,
+    summary: 'Test the connection',
+    description: spec.test.description,
+    body: spec.test.body,
+    response: spec.test.response,
+    status: 200,
+    scope: 'security:write',
+    handler: (c, { body }) => spec.test.run(c.var.sdk, body),
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${base}/sync/plan`,
+    tag,
+    summary: 'Plan a sync (dry run)',
+    description: spec.sync.planDescription,
+    body: spec.sync.planBody,
+    response: spec.sync.result,
+    status: 200,
+    scope: 'organization:write',
+    handler: (c, { body }) => spec.sync.run(c.var.sdk, { ...body, dryRun: true }),
+  });
+
+  defineRoute(app, {
+    method: 'post',
+    path: `${base}/sync/apply`,
+    tag,
+    summary: 'Run a sync',
+    description: spec.sync.applyDescription,
+    body: spec.sync.applyBody,
+    response: spec.sync.result,
+    status: 200,
+    scope: 'organization:write',
+    handler: (c, { body }) => spec.sync.run(c.var.sdk, { ...body, dryRun: false }),
+  });
+
+  defineRoute(app, {
+    method: 'get',
+    path: `${base}/runs`,
+    tag,
+    summary: 'Sync runs (the journal)',
+    description: `The audit rows of applied sync runs (\`${spec.syncAction}\`), newest first. Needs \`audit:read\`.`,
+    query: RunsQuery,
+    response: pageOf(SyncRun),
+    scope: 'audit:read',
+    handler: (c, { query }) => c.var.sdk.audit.list({ ...query, action: spec.syncAction }),
+  });
+}
