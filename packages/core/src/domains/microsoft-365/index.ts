@@ -9,5 +9,6 @@ export * from './errors';
 export * from './provider';
 export * from './sync';
 export * from './sync.service';
+export * from './sync.stage';
 export * from './writeback.schema';
 export * from './writeback.service';

@@ -22,16 +22,8 @@ import {
   withSyncLock,
 } from '../sync/engine';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
-import {
-  dropMicrosoftStaging,
-  isDeltaExpired,
-  MICROSOFT_MODULE_SLUG,
-  type MicrosoftFetched,
-  type MicrosoftSyncCounts,
-  planAndApplyMicrosoft,
-  readDeltaLinks,
-  stageMicrosoftDirectory,
-} from './sync';
+import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync';
+import { dropMicrosoftStaging, isDeltaExpired, stageMicrosoftDirectory } from './sync.stage';
 
 /** The audit action of a sync run. */
 export const MICROSOFT_SYNC_ACTION = 'microsoft_365.sync';

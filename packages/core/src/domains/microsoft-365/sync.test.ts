@@ -7,8 +7,9 @@ import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
 import { type Microsoft365Provider, microsoft365 } from './provider';
-import { dropMicrosoftStaging, planAndApplyMicrosoft, readDeltaLinks, stageMicrosoftDirectory } from './sync';
+import { planAndApplyMicrosoft, readDeltaLinks } from './sync';
 import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
+import { dropMicrosoftStaging, stageMicrosoftDirectory } from './sync.stage';
 
 const DOMAIN = 'ms-sync.test';
 let t: TestHelios;
