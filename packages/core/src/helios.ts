@@ -45,6 +45,7 @@ import { createRuntime, type InstanceState, type IntegrationOptions, type Organi
 import { type Clock, systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
+import { type NetworkOptions, networkOf, resolveNetworkOptions } from './shared/outbound-guard';
 import { createSecretBox, type SecretBox } from './shared/secret-box';
 
 /** Where the database is: exactly one of `db`, `databaseUrl` or `embedded`. */
@@ -82,6 +83,17 @@ export type HeliosOptions = HeliosDatabaseOptions & {
    * ```
    */
   integrations?: IntegrationOptions;
+  /**
+   * Where targets that come from requests may point: SSO issuers and their endpoints, SMTP hosts
+   * (endpoints from `integrations` and `mailer` are configuration and not checked). Link-local and
+   * cloud metadata addresses are always refused; loopback and private ranges only with
+   * `allowPrivateTargets` (default: HELIOS_ALLOW_PRIVATE_NETWORK_TARGETS=true, else false).
+   * @example
+   * ```ts
+   * const helios = await createHelios({ databaseUrl, encryptionKey, network: { allowPrivateTargets: true } }); // on-premises IdP
+   * ```
+   */
+  network?: NetworkOptions;
 };
 
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
@@ -158,6 +170,8 @@ export interface HeliosScope extends HeliosServices {
   readonly secretBox: SecretBox | null;
   /** The actor calls default to in this scope. */
   readonly actor: Actor | undefined;
+  /** Where request-supplied targets may point (createHelios `network`, resolved). */
+  readonly network: Required<NetworkOptions>;
   /**
    * The same services with `actor` as the default caller.
    * @example
@@ -229,6 +243,7 @@ function buildScope(config: ScopeConfig): HeliosScope {
     logger: config.logger,
     secretBox: config.secretBox,
     actor: config.actor,
+    network: networkOf(config),
     get organizations() {
       return lazy('organizations', createOrganizationsService);
     },
@@ -386,7 +401,14 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     throw error;
   }
   const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
-  const instance: InstanceState = { rootDb: db, mailer: options.mailer ?? null, singletons: new Map(), closers: [], integrations: options.integrations ?? {} };
+  const instance: InstanceState = {
+    rootDb: db,
+    mailer: options.mailer ?? null,
+    singletons: new Map(),
+    closers: [],
+    integrations: options.integrations ?? {},
+    network: resolveNetworkOptions(options.network),
+  };
   const scope = buildScope({
     db,
     clock: options.clock ?? systemClock,

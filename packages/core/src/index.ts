@@ -55,6 +55,8 @@ export type { LogFields, Logger } from './shared/logger';
 export { consoleLogger, silentLogger } from './shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';
 export { recordingMailer } from './shared/mailer';
+export type { AddressClass, NetworkOptions } from './shared/outbound-guard';
+export { classifyAddress, NETWORK_ENV, NETWORK_ERROR_CODES } from './shared/outbound-guard';
 export type { SecretBox } from './shared/secret-box';
 export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './shared/secret-box';
 export type { RotationProgress, RotationResult } from './shared/secret-rotation';

@@ -22,6 +22,7 @@ import type { Repositories } from './repositories/types';
 import type { Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
+import type { NetworkOptions } from './shared/outbound-guard';
 import type { SecretBox } from './shared/secret-box';
 
 /** One audit row to write: what was done to which resource, with a before/after summary. */
@@ -89,6 +90,8 @@ export interface InstanceState {
   readonly closers: Array<() => Promise<void>>;
   /** Endpoints and client options of the integrations (createHelios `integrations`). */
   readonly integrations: IntegrationOptions;
+  /** Where request-supplied targets (SSO issuers, SMTP hosts) may point (createHelios `network`); default: no private targets. */
+  readonly network?: Required<NetworkOptions>;
 }
 
 /**

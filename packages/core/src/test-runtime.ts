@@ -10,6 +10,7 @@ import { createRuntime, type IntegrationOptions, type ServiceRuntime } from './r
 import { systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
+import { type NetworkOptions, resolveNetworkOptions } from './shared/outbound-guard';
 import type { SecretBox } from './shared/secret-box';
 
 /** What `testRuntime` may change from the test Helios. */
@@ -21,6 +22,8 @@ export interface TestRuntimeOptions {
   logger?: Logger;
   mailer?: Mailer | null;
   integrations?: IntegrationOptions;
+  /** Default: the test Helios's `network` option. */
+  network?: NetworkOptions;
 }
 
 /** A runtime on `t.helios` acting as `actor`. */
@@ -32,6 +35,13 @@ export function testRuntime(t: { helios: Helios; organizationId: string | null }
     secretBox: options.secretBox === undefined ? t.helios.secretBox : options.secretBox,
     organization: { current: t.organizationId },
     defaultActor: actor,
-    instance: { rootDb: t.helios.db, mailer: options.mailer ?? null, singletons: new Map(), closers: [], integrations: options.integrations ?? {} },
+    instance: {
+      rootDb: t.helios.db,
+      mailer: options.mailer ?? null,
+      singletons: new Map(),
+      closers: [],
+      integrations: options.integrations ?? {},
+      network: options.network ? resolveNetworkOptions(options.network) : t.helios.network,
+    },
   });
 }

@@ -15,3 +15,5 @@ export type { CreateTestDatabaseOptions, TestDatabase } from './test-database';
 export { createTestDatabase } from './test-database';
 export type { CreateTestHeliosOptions, TestHelios } from './test-helios';
 export { createTestHelios, createTestUser } from './test-helios';
+export type { TrafficRecorder, TrafficRecorderOptions } from './traffic-recorder';
+export { startTrafficRecorder } from './traffic-recorder';

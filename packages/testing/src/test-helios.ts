@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, createHelios, type Helios, type HeliosScope, type IntegrationOptions, type NewRow, type Row } from '@helios/core';
+import { type Clock, createHelios, type Helios, type HeliosScope, type IntegrationOptions, type NetworkOptions, type NewRow, type Row } from '@helios/core';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** A Helios instance on a test database of its own, set up with an organization and an admin. */
@@ -25,6 +25,11 @@ export interface CreateTestHeliosOptions {
   encryptionKey?: string;
   /** Integration endpoints, e.g. `{ google: { rootUrl: sim.url, tokenUrl: sim.tokenUrl } }` for a simulator. */
   integrations?: IntegrationOptions;
+  /**
+   * Where request-supplied targets may point: `{ allowPrivateTargets: true }` for tests that store an
+   * SSO provider or SMTP settings pointing at a local server (an OIDC simulator on 127.0.0.1).
+   */
+  network?: NetworkOptions;
 }
 
 /**
@@ -45,6 +50,7 @@ export async function createTestHelios(options: CreateTestHeliosOptions = {}): P
     encryptionKey: options.encryptionKey ?? randomBytes(32).toString('base64'),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.integrations ? { integrations: options.integrations } : {}),
+    ...(options.network ? { network: options.network } : {}),
   });
   let admin: TestHelios['admin'] = null;
   let organizationId: string | null = null;

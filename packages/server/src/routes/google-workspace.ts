@@ -103,7 +103,7 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
       body: testGoogleConnectionSchema,
       response: GoogleConnectionTest,
       description:
-        'Gets a token, then reads one user, one group and the org units; each failure is explained (`GOOGLE.BAD_KEY`, `GOOGLE.DELEGATION_NOT_GRANTED`, `GOOGLE.SCOPE_MISSING`, `GOOGLE.NOT_SUPER_ADMIN`...). Send `{}`; `rootUrl` and `tokenUrl` (a simulator) go together.',
+        'Gets a token, then reads one user, one group and the org units; each failure is explained (`GOOGLE.BAD_KEY`, `GOOGLE.DELEGATION_NOT_GRANTED`, `GOOGLE.SCOPE_MISSING`, `GOOGLE.NOT_SUPER_ADMIN`...). Send `{}`. The test goes to the configured endpoints (Google, or HELIOS_GOOGLE_API_ROOT / _TOKEN_URL), never to a URL from the request.',
       run: (sdk, body) => sdk.googleWorkspace.testConnection(body),
     },
     sync: {

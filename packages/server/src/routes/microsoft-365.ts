@@ -137,7 +137,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       body: testMicrosoftConnectionSchema,
       response: ConnectionTest,
       description:
-        'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`.',
+        'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`. The test goes to the configured endpoints (Microsoft, or HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL), never to a URL from the request.',
       run: (sdk, body) => sdk.microsoft365.testConnection(body),
     },
     sync: {

@@ -1,5 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  createTestUser,
+  type GoogleDirectorySimulator,
+  startGoogleDirectorySimulator,
+  startTrafficRecorder,
+  type TestHelios,
+} from '@helios/testing';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -31,9 +38,17 @@ afterEach(async () => {
   sim.setSuperAdmin(sim.adminEmail, true);
 });
 
-function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null } = {}): ServiceRuntime {
+function runtime(
+  actor: Actor | undefined,
+  overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; endpoints?: { rootUrl: string; tokenUrl: string } } = {},
+): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
-  return testRuntime(t, actor, { db, ...(overrides.secretBox === undefined ? {} : { secretBox: overrides.secretBox }) });
+  return testRuntime(t, actor, {
+    db,
+    ...(overrides.secretBox === undefined ? {} : { secretBox: overrides.secretBox }),
+    // Where calls go is configuration (createHelios `integrations`), never a call's input.
+    integrations: { google: overrides.endpoints ?? simulator() },
+  });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
 const service = (actor: Actor = adminActor()) => createGoogleCredentialsService(runtime(actor));
@@ -57,7 +72,7 @@ const configureSim = (overrides: Record<string, unknown> = {}) =>
 describe('Google Workspace credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with GOOGLE.NOT_CONFIGURED', async () => {
     await expect(service().get()).resolves.toMatchObject({ configured: false, clientEmail: null, isValid: false, scopes: [] });
-    await expect(service().testConnection(simulator())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'GOOGLE.NOT_CONFIGURED' });
+    await expect(service().testConnection()).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'GOOGLE.NOT_CONFIGURED' });
     await expect(loadGoogleProvider(runtime(undefined))).rejects.toMatchObject({ code: 'GOOGLE.NOT_CONFIGURED' });
     await expect(service().delete()).resolves.toBe(false);
   });
@@ -99,7 +114,7 @@ describe('Google Workspace credentials', () => {
 
   it('accepts the key as an object, keeps the stored key when omitted, and clears isValid on a change', async () => {
     await service().configure({ serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN });
-    expect((await service().testConnection(simulator())).ok).toBe(true);
+    expect((await service().testConnection()).ok).toBe(true);
     const sealed = (await rawRow())!.service_account_key;
     // Same settings again: nothing changed, still valid.
     const same = await service().configure({ adminEmail: sim.adminEmail, domain: DOMAIN });
@@ -154,7 +169,7 @@ describe('Google Workspace credentials', () => {
   it('tests a working connection: token, users, groups and org units; records isValid and audits it', async () => {
     await configureSim();
     const tokensBefore = sim.requests.tokensIssued;
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: true, code: null, message: expect.stringContaining(sim.adminEmail), testedAt: expect.any(Date) });
     expect(result.steps).toEqual([
       { name: 'token', status: 'ok', code: null, message: null },
@@ -165,12 +180,12 @@ describe('Google Workspace credentials', () => {
     expect(sim.requests.tokensIssued).toBe(tokensBefore + 1);
     expect(await service().get()).toMatchObject({ isValid: true, lastValidatedAt: expect.any(Date) });
     const [audit] = await auditRows('google_workspace.test');
-    expect(audit).toMatchObject({ resource: 'gw_credentials', details: { ok: true, code: null, recorded: true, rootUrl: sim.url } });
+    expect(audit).toMatchObject({ resource: 'gw_credentials', details: { ok: true, code: null, recorded: true } });
   });
 
   it('explains a key Google rejects (another RSA key) with GOOGLE.BAD_KEY and marks the credentials invalid', async () => {
     await configureSim({ serviceAccountKey: { ...sim.serviceAccountKey, private_key: otherPem(), private_key_id: 'rotated' } });
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.BAD_KEY' });
     expect(result.message).toMatch(/rejected the service account key \(invalid_grant: Invalid JWT Signature\.\).*create a new JSON key/);
     expect(result.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped']);
@@ -183,7 +198,7 @@ describe('Google Workspace credentials', () => {
   it('explains revoked domain-wide delegation with GOOGLE.DELEGATION_NOT_GRANTED and the client id to authorize', async () => {
     await configureSim();
     sim.grantDelegation(sim.serviceAccountKey.client_id, null);
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.DELEGATION_NOT_GRANTED' });
     expect(result.message).toContain(`client id ${sim.serviceAccountKey.client_id}`);
     expect(result.message).toContain(DEFAULT_GOOGLE_SCOPES[0]);
@@ -192,7 +207,7 @@ describe('Google Workspace credentials', () => {
   it('explains an admin who is not a super admin with GOOGLE.NOT_SUPER_ADMIN on every directory step', async () => {
     await configureSim();
     sim.setSuperAdmin(sim.adminEmail, false);
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.NOT_SUPER_ADMIN' });
     expect(result.message).toContain('super administrator');
     expect(result.steps.map((s) => [s.name, s.code])).toEqual([
@@ -206,7 +221,7 @@ describe('Google Workspace credentials', () => {
   it('explains which scope is missing with GOOGLE.SCOPE_MISSING', async () => {
     const [user, , , orgUnit] = DEFAULT_GOOGLE_SCOPES;
     await configureSim({ scopes: [user, orgUnit] });
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.SCOPE_MISSING' });
     expect(result.steps.map((s) => [s.name, s.status])).toEqual([
       ['token', 'ok'],
@@ -219,18 +234,32 @@ describe('Google Workspace credentials', () => {
 
   it('explains an unreachable Google with GOOGLE.UNAVAILABLE', async () => {
     await configureSim();
-    const result = await service().testConnection({ rootUrl: 'http://127.0.0.1:1/', tokenUrl: 'http://127.0.0.1:1/token', timeoutMs: 2000 });
+    const down = { rootUrl: 'http://127.0.0.1:1/', tokenUrl: 'http://127.0.0.1:1/token' };
+    const result = await createGoogleCredentialsService(runtime(adminActor(), { endpoints: down })).testConnection({ timeoutMs: 2000 });
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.UNAVAILABLE' });
     expect(result.message).toContain('could not be reached');
   });
 
-  it('takes rootUrl and tokenUrl only together, and never runs inside a transaction', async () => {
+  it('refuses rootUrl and tokenUrl from the caller: assertions signed with the stored key only go to the configured endpoints', async () => {
     await configureSim();
-    await expect(service().testConnection({ rootUrl: sim.url })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(service().testConnection({ tokenUrl: 'file:///etc/passwd', rootUrl: sim.url })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    const trap = await startTrafficRecorder({ body: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] } });
+    try {
+      const audits = (await auditRows('google_workspace.test')).length;
+      for (const input of [{ rootUrl: `${trap.url}/`, tokenUrl: `${trap.url}/token` }, { tokenUrl: `${trap.url}/token` }, { rootUrl: `${trap.url}/` }]) {
+        await expect(service().testConnection(input as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+      }
+      expect(trap.connections).toBe(0);
+      expect((await auditRows('google_workspace.test')).length).toBe(audits);
+    } finally {
+      await trap.close();
+    }
+  });
+
+  it('never runs the test inside a transaction', async () => {
+    await configureSim();
     const tests = (await auditRows('google_workspace.test')).length;
     await expect(
-      t.helios.db.transaction().execute((tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })).testConnection(simulator())),
+      t.helios.db.transaction().execute((tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })).testConnection()),
     ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'GOOGLE.IN_TRANSACTION' });
     expect((await auditRows('google_workspace.test')).length).toBe(tests);
   });
@@ -260,7 +289,7 @@ describe('Google Workspace credentials', () => {
     for (const actor of refused) {
       await expect(service(actor).configure(input)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
       await expect(service(actor).delete()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).testConnection(simulator())).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+      await expect(service(actor).testConnection()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     }
     for (const actor of refused.slice(0, 3)) await expect(service(actor).get()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).get()).resolves.toMatchObject({ configured: true });

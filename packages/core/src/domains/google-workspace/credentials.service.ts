@@ -104,7 +104,8 @@ export interface GoogleCredentialsService {
    * Tests the stored credentials against Google (outside any transaction): gets a token, then lists
    * one user, one group and the org units. Each failure is explained (bad key, delegation not
    * granted, scope missing, admin not super admin, unreachable); the outcome is recorded in
-   * `isValid` / `lastValidatedAt` and audited. `rootUrl` and `tokenUrl` (a simulator) go together.
+   * `isValid` / `lastValidatedAt` and audited. The test goes to the endpoints configured in
+   * createHelios (`integrations.google`), else Google's: never to a URL given by the caller.
    * @throws HeliosError NOT_FOUND `GOOGLE.NOT_CONFIGURED`; PRECONDITION_FAILED `GOOGLE.IN_TRANSACTION`,
    *   `SECRETS.NO_KEY`; INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
@@ -344,19 +345,6 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
       const { row, key, endpoints } = await rt.read(options, async (s) => {
         await s.authorize('security:write');
         const endpoints = parseInput(testGoogleConnectionSchema, input ?? {});
-        if ((endpoints.rootUrl === undefined) !== (endpoints.tokenUrl === undefined)) {
-          // A real access token is never sent to another API root, nor a real assertion to another token URL.
-          throw new HeliosError(
-            'INVALID_INPUT',
-            'VALIDATION.FAILED',
-            'rootUrl and tokenUrl are given together (both pointing at the same simulator) or not at all.',
-            {
-              details: {
-                issues: [{ path: endpoints.rootUrl === undefined ? 'rootUrl' : 'tokenUrl', message: 'Give both rootUrl and tokenUrl', code: 'custom' }],
-              },
-            },
-          );
-        }
         const row = await readRow(s.db, s.organizationId);
         if (!row) throw notConfigured();
         return { row, key: openKey(row, rt.secretBox), endpoints };
@@ -365,8 +353,8 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
       const provider = googleWorkspace({
         ...configured,
         credentials: { serviceAccountKey: key, adminEmail: row.admin_email, domain: row.domain, scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES },
-        rootUrl: endpoints.rootUrl ?? configured?.rootUrl ?? GOOGLE_API_ROOT,
-        tokenUrl: endpoints.tokenUrl ?? configured?.tokenUrl ?? GOOGLE_TOKEN_URL,
+        rootUrl: configured?.rootUrl ?? GOOGLE_API_ROOT,
+        tokenUrl: configured?.tokenUrl ?? GOOGLE_TOKEN_URL,
         timeoutMs: endpoints.timeoutMs ?? 15_000,
         tokenTimeoutMs: endpoints.timeoutMs ?? 15_000,
         retry: { maxRetries: 0 },
@@ -398,7 +386,6 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
             code: firstFailure?.code ?? null,
             steps: steps.map((step) => ({ name: step.name, status: step.status, code: step.code })),
             recorded: Number(updated.numUpdatedRows) === 1,
-            ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl, tokenUrl: endpoints.tokenUrl } : {}),
           },
         });
       });

@@ -93,16 +93,13 @@ export const configureGoogleSchema = z
 /** The input of `configure`. */
 export type ConfigureGoogleInput = z.input<typeof configureGoogleSchema>;
 
-/** An http(s) URL: the API root or token URL to use instead of Google's (e.g. a simulator). */
-const endpointSchema = z.url({ protocol: /^https?$/, message: 'An http(s) URL' });
-
-/** The input of `testConnection`. */
+/**
+ * The input of `testConnection`. Where the test goes is configuration only (createHelios
+ * `integrations.google`, HELIOS_GOOGLE_API_ROOT / _TOKEN_URL): a caller cannot send a token signed
+ * with the stored key, or an access token, elsewhere.
+ */
 export const testGoogleConnectionSchema = z
   .object({
-    /** The API root to call instead of https://admin.googleapis.com/. */
-    rootUrl: endpointSchema.optional(),
-    /** The token endpoint to use instead of https://oauth2.googleapis.com/token. */
-    tokenUrl: endpointSchema.optional(),
     /** Per-request timeout in milliseconds (default 15000). */
     timeoutMs: z.number().int().min(100).max(120_000).optional(),
   })

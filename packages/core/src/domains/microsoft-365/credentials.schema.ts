@@ -1,6 +1,6 @@
 /**
  * Inputs of the Microsoft 365 credentials: an Entra ID app registration's directory (tenant) id,
- * application (client) id and client secret, and the endpoints of a connection test.
+ * application (client) id and client secret, and the options of a connection test.
  */
 import { z } from 'zod';
 
@@ -57,16 +57,13 @@ export const configureMicrosoftSchema = z
 /** The input of `configure`. */
 export type ConfigureMicrosoftInput = z.input<typeof configureMicrosoftSchema>;
 
-/** An http(s) URL: a Graph or login root to use instead of Microsoft's (e.g. a simulator). */
-const endpointSchema = z.url({ protocol: /^https?$/, message: 'An http(s) URL' });
-
-/** The input of `testConnection`. */
+/**
+ * The input of `testConnection`. Where the test goes is configuration only (createHelios
+ * `integrations.microsoft`, HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL): a caller cannot send the stored
+ * client secret elsewhere.
+ */
 export const testMicrosoftConnectionSchema = z
   .object({
-    /** The Graph root to call instead of https://graph.microsoft.com. */
-    graphUrl: endpointSchema.optional(),
-    /** The Entra ID (login) root to use instead of https://login.microsoftonline.com. */
-    loginUrl: endpointSchema.optional(),
     /** Per-request timeout in milliseconds (default 15000). */
     timeoutMs: z.number().int().min(100).max(120_000).optional(),
   })

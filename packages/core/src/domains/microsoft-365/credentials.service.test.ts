@@ -1,4 +1,12 @@
-import { createTestHelios, createTestUser, GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  createTestUser,
+  GRAPH_APPLICATION_PERMISSIONS,
+  type GraphSimulator,
+  startGraphSimulator,
+  startTrafficRecorder,
+  type TestHelios,
+} from '@helios/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -33,7 +41,10 @@ afterEach(() => {
   sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
 });
 
-function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean } = {}): ServiceRuntime {
+function runtime(
+  actor: Actor | undefined,
+  overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean | { graphUrl: string; loginUrl: string } } = {},
+): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
   return testRuntime(t, actor, {
     db,
@@ -42,7 +53,9 @@ function runtime(actor: Actor | undefined, overrides: { db?: Kysely<Database>; s
     integrations:
       overrides.integrations === false
         ? {}
-        : { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
+        : typeof overrides.integrations === 'object'
+          ? { microsoft: overrides.integrations }
+          : { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
@@ -71,7 +84,7 @@ const everything = async () => {
 describe('Microsoft 365 credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with MICROSOFT.NOT_CONFIGURED', async () => {
     await expect(service().get()).resolves.toMatchObject({ configured: false, tenantId: null, secretFingerprint: null, isValid: false });
-    await expect(service().testConnection(simulator())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT.NOT_CONFIGURED' });
+    await expect(service().testConnection()).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT.NOT_CONFIGURED' });
     await expect(loadMicrosoftProvider(runtime(undefined))).rejects.toMatchObject({ code: 'MICROSOFT.NOT_CONFIGURED' });
     await expect(service().delete()).resolves.toBe(false);
   });
@@ -114,7 +127,7 @@ describe('Microsoft 365 credentials', () => {
 
   it('accepts the tenant as a domain, keeps the stored secret when omitted, and marks changed credentials untested', async () => {
     await configureSim({ tenantId: `${DOMAIN.split('.')[0]}.onmicrosoft.com` });
-    const tested = await service().testConnection(simulator());
+    const tested = await service().testConnection();
     expect(tested.ok).toBe(true);
     const sealed = (await rawRow())!.client_secret_encrypted;
     // Same settings without the secret: nothing changes, still valid.
@@ -190,7 +203,7 @@ describe('Microsoft 365 credentials', () => {
 
   it('explains a wrong secret with MICROSOFT.BAD_SECRET and marks the credentials invalid', async () => {
     await configureSim({ clientSecret: 'not~the-right-secret-value' });
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'MICROSOFT.BAD_SECRET', roles: [], organization: null });
     expect(result.message).toContain('AADSTS7000215');
     expect(result.message).toContain("secret's Value");
@@ -198,7 +211,7 @@ describe('Microsoft 365 credentials', () => {
     const status = await service().get();
     expect(status).toMatchObject({ isValid: false, syncStatus: 'invalid', syncError: result.message, lastValidatedAt: expect.any(Date) });
     const [audit] = await auditRows('microsoft_365.test');
-    expect(audit!.details).toMatchObject({ ok: false, code: 'MICROSOFT.BAD_SECRET', graphUrl: sim.url });
+    expect(audit!.details).toMatchObject({ ok: false, code: 'MICROSOFT.BAD_SECRET' });
     expect(await everything()).not.toContain('not~the-right-secret-value');
     // Fixing the secret makes the credentials untested again, then valid.
     await configureSim();
@@ -208,9 +221,9 @@ describe('Microsoft 365 credentials', () => {
 
   it('explains an unknown tenant and an unknown app', async () => {
     await configureSim({ tenantId: '00000000-0000-4000-8000-0000000000aa' });
-    expect(await service().testConnection(simulator())).toMatchObject({ ok: false, code: 'MICROSOFT.TENANT_NOT_FOUND' });
+    expect(await service().testConnection()).toMatchObject({ ok: false, code: 'MICROSOFT.TENANT_NOT_FOUND' });
     await configureSim({ clientId: '00000000-0000-4000-8000-0000000000bb' });
-    const app = await service().testConnection(simulator());
+    const app = await service().testConnection();
     expect(app).toMatchObject({ ok: false, code: 'MICROSOFT.APP_NOT_FOUND' });
     expect(app.message).toContain('00000000-0000-4000-8000-0000000000bb');
   });
@@ -218,7 +231,7 @@ describe('Microsoft 365 credentials', () => {
   it('explains missing admin consent by naming every permission the sync needs', async () => {
     await configureSim();
     sim.grantPermissions(null);
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'MICROSOFT.PERMISSION_MISSING', roles: [] });
     for (const permission of ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All', 'Grant admin consent', 'API permissions']) {
       expect(result.message).toContain(permission);
@@ -239,7 +252,7 @@ describe('Microsoft 365 credentials', () => {
   it('passes with read permissions only, naming what the write-back still needs', async () => {
     await configureSim();
     sim.grantPermissions(['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All']);
-    const result = await service().testConnection(simulator());
+    const result = await service().testConnection();
     expect(result).toMatchObject({ ok: true, code: null });
     expect(result.missingPermissions.map((m) => [m.capability, m.neededFor])).toEqual([
       ['readDirectoryRoles', 'admins'],
@@ -255,7 +268,7 @@ describe('Microsoft 365 credentials', () => {
 
     // Users only: groups and licences fail, and the summary lists both missing permissions.
     sim.grantPermissions(['User.Read.All']);
-    const partial = await service().testConnection(simulator());
+    const partial = await service().testConnection();
     expect(partial).toMatchObject({ ok: false, code: 'MICROSOFT.PERMISSION_MISSING' });
     expect(partial.steps.filter((s) => s.status === 'failed').map((s) => s.name)).toEqual(['organization', 'groups', 'licences', 'permissions']);
     expect(partial.message).toContain('GroupMember.Read.All');
@@ -265,19 +278,36 @@ describe('Microsoft 365 credentials', () => {
 
   it('explains an unreachable Microsoft with MICROSOFT.UNAVAILABLE', async () => {
     await configureSim();
-    const result = await service().testConnection({ graphUrl: 'http://127.0.0.1:1', loginUrl: 'http://127.0.0.1:1', timeoutMs: 2000 });
+    const down = { graphUrl: 'http://127.0.0.1:1', loginUrl: 'http://127.0.0.1:1' };
+    const result = await createMicrosoftCredentialsService(runtime(adminActor(), { integrations: down })).testConnection({ timeoutMs: 2000 });
     expect(result).toMatchObject({ ok: false, code: 'MICROSOFT.UNAVAILABLE' });
     expect(result.message).toContain('could not be reached');
   });
 
-  it('takes graphUrl and loginUrl only together, and never runs inside a transaction', async () => {
+  it('refuses graphUrl and loginUrl from the caller: the stored secret only goes to the configured endpoints', async () => {
     await configureSim();
-    await expect(service().testConnection({ graphUrl: sim.url })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(service().testConnection({ graphUrl: sim.url, loginUrl: 'file:///etc/passwd' })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    const trap = await startTrafficRecorder({ body: { access_token: 'x', expires_in: 3600, token_type: 'Bearer' } });
+    try {
+      const tokens = sim.requests.tokensIssued;
+      const audits = (await auditRows('microsoft_365.test')).length;
+      for (const input of [{ graphUrl: trap.url, loginUrl: trap.url }, { loginUrl: trap.url }, { graphUrl: trap.url }]) {
+        await expect(service().testConnection(input as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+      }
+      expect(trap.connections).toBe(0);
+      expect(trap.sawSecret(sim.clientSecret)).toBe(false);
+      expect(sim.requests.tokensIssued).toBe(tokens);
+      expect((await auditRows('microsoft_365.test')).length).toBe(audits);
+    } finally {
+      await trap.close();
+    }
+  });
+
+  it('never runs the test inside a transaction', async () => {
+    await configureSim();
     const tests = (await auditRows('microsoft_365.test')).length;
     const tokens = sim.requests.tokensIssued;
     await expect(
-      t.helios.db.transaction().execute((tx) => createMicrosoftCredentialsService(runtime(adminActor(), { db: tx })).testConnection(simulator())),
+      t.helios.db.transaction().execute((tx) => createMicrosoftCredentialsService(runtime(adminActor(), { db: tx })).testConnection()),
     ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'MICROSOFT.IN_TRANSACTION' });
     expect((await auditRows('microsoft_365.test')).length).toBe(tests);
     expect(sim.requests.tokensIssued).toBe(tokens);
@@ -312,7 +342,7 @@ describe('Microsoft 365 credentials', () => {
     for (const actor of refused) {
       await expect(service(actor).configure(input)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
       await expect(service(actor).delete()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).testConnection(simulator())).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+      await expect(service(actor).testConnection()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     }
     for (const actor of refused.slice(0, 3)) await expect(service(actor).get()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).get()).resolves.toMatchObject({ configured: true });

@@ -143,8 +143,8 @@ export interface MicrosoftCredentialsService {
    * reads the roles granted), reads the organization, one user, one group and the licences, then
    * checks the roles the sync and write-back need. Microsoft's failures are explained, never thrown
    * (wrong tenant, app or secret, expired secret, missing admin consent, unreachable); the outcome is
-   * recorded in `syncStatus` and audited `microsoft_365.test`. `graphUrl` and `loginUrl` (a simulator)
-   * go together; without them the endpoints configured in createHelios, else Microsoft's.
+   * recorded in `syncStatus` and audited `microsoft_365.test`. The test goes to the endpoints configured
+   * in createHelios (`integrations.microsoft`), else Microsoft's: never to a URL given by the caller.
    * @throws HeliosError NOT_FOUND `MICROSOFT.NOT_CONFIGURED`; PRECONDITION_FAILED `MICROSOFT.IN_TRANSACTION`,
    *   `SECRETS.NO_KEY`; INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
@@ -465,19 +465,6 @@ export function createMicrosoftCredentialsService(rt: ServiceRuntime): Microsoft
       const { row, secret, endpoints } = await rt.read(options, async (s) => {
         await s.authorize('security:write');
         const endpoints = parseInput(testMicrosoftConnectionSchema, input ?? {});
-        if ((endpoints.graphUrl === undefined) !== (endpoints.loginUrl === undefined)) {
-          // A real token is never sent to another Graph root, nor the real secret to another login root.
-          throw new HeliosError(
-            'INVALID_INPUT',
-            'VALIDATION.FAILED',
-            'graphUrl and loginUrl are given together (both pointing at the same simulator) or not at all.',
-            {
-              details: {
-                issues: [{ path: endpoints.graphUrl === undefined ? 'graphUrl' : 'loginUrl', message: 'Give both graphUrl and loginUrl', code: 'custom' }],
-              },
-            },
-          );
-        }
         const row = await readRow(s.db, s.organizationId);
         if (!row) throw notConfigured();
         return { row, secret: openClientSecret(row, rt.secretBox), endpoints };
@@ -486,8 +473,8 @@ export function createMicrosoftCredentialsService(rt: ServiceRuntime): Microsoft
       const provider = microsoft365({
         ...configured,
         credentials: { tenantId: row.tenant_id, clientId: row.client_id, clientSecret: secret },
-        graphUrl: endpoints.graphUrl ?? configured?.graphUrl ?? GRAPH_URL,
-        loginUrl: endpoints.loginUrl ?? configured?.loginUrl ?? LOGIN_URL,
+        graphUrl: configured?.graphUrl ?? GRAPH_URL,
+        loginUrl: configured?.loginUrl ?? LOGIN_URL,
         timeoutMs: endpoints.timeoutMs ?? 15_000,
         retry: { maxRetries: 0 },
         maxConcurrency: 1,
@@ -536,7 +523,6 @@ export function createMicrosoftCredentialsService(rt: ServiceRuntime): Microsoft
             roles: run.roles,
             missingPermissions: run.missing.map((m) => m.recommended),
             recorded: Number(updated.numUpdatedRows) === 1,
-            ...(endpoints.graphUrl ? { graphUrl: endpoints.graphUrl, loginUrl: endpoints.loginUrl } : {}),
           },
         });
       });
