@@ -4,8 +4,9 @@
  * the server does not offer it); without `useTls` the connection stays plain (no STARTTLS).
  */
 import { createTransport } from 'nodemailer';
-import { HeliosError } from '../errors';
+import { HeliosError, isHeliosError } from '../errors';
 import type { Mailer, MailMessage } from './mailer';
+import { type NetworkOptions, resolveAllowedHost } from './outbound-guard';
 
 /** Where and how to send. */
 export interface SmtpMailerOptions {
@@ -25,6 +26,12 @@ export interface SmtpMailerOptions {
   timeoutMs?: number;
   /** Accept self-signed or mismatched server certificates (default false: verify them). */
   allowInvalidCertificates?: boolean;
+  /**
+   * Check the host before connecting (for hosts that come from requests, such as the stored SMTP
+   * settings): every address it resolves to must be allowed (see the outbound-address guard), and
+   * the connection goes to the checked address. Without it the host is trusted (configuration).
+   */
+  network?: Required<NetworkOptions>;
 }
 
 /** An SMTP mailer. */
@@ -52,22 +59,35 @@ export interface SmtpMailer extends Mailer {
 export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
   const useTls = options.useTls ?? true;
   const timeout = options.timeoutMs ?? 15_000;
-  const transport = createTransport({
-    host: options.host,
-    port: options.port,
-    secure: useTls && options.port === 465,
-    requireTLS: useTls && options.port !== 465,
-    ignoreTLS: !useTls,
-    ...(options.username ? { auth: { user: options.username, pass: options.password ?? '' } } : {}),
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    tls: { rejectUnauthorized: options.allowInvalidCertificates !== true, servername: options.host },
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  const makeTransport = (connectTo: string) =>
+    createTransport({
+      host: connectTo,
+      port: options.port,
+      secure: useTls && options.port === 465,
+      requireTLS: useTls && options.port !== 465,
+      ignoreTLS: !useTls,
+      ...(options.username ? { auth: { user: options.username, pass: options.password ?? '' } } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      // The certificate is checked against the host name even when the connection goes to its checked address.
+      tls: { rejectUnauthorized: options.allowInvalidCertificates !== true, servername: options.host },
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  let transport: ReturnType<typeof makeTransport> | null = options.network ? null : makeTransport(options.host);
+  const network = options.network;
+  /** The transport; with `network`, built on the first use for an address the guard allowed (rebinding-safe). */
+  const connect = async () => {
+    if (!transport) {
+      const [first] = await resolveAllowedHost(options.host, network!);
+      transport = makeTransport(first!.address);
+    }
+    return transport;
+  };
   const from = options.fromName ? { name: options.fromName, address: options.fromEmail } : options.fromEmail;
   const failed = (error: unknown): HeliosError => {
+    if (isHeliosError(error)) return error;
     const reason = error instanceof Error ? error.message : String(error);
     return new HeliosError('EXTERNAL_SERVICE', 'SMTP.SEND_FAILED', `Sending mail through the SMTP server ${options.host}:${options.port} failed: ${reason}`, {
       cause: error,
@@ -83,7 +103,7 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
   return {
     async send(message) {
       try {
-        await transport.sendMail({
+        await (await connect()).sendMail({
           from: message.from ?? from,
           to: message.to,
           subject: message.subject,
@@ -96,11 +116,11 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
     },
     async verify() {
       try {
-        await transport.verify();
+        await (await connect()).verify();
       } catch (error) {
         throw failed(error);
       }
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
 }

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
+import { createTestHelios, createTestUser, startTrafficRecorder, type TestHelios } from '@helios/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHelios } from '../../helios';
 import type { ServiceRuntime } from '../../runtime';
 import { recordingMailer } from '../../shared/mailer';
 import { testRuntime } from '../../test-runtime';
-import { resolveMailer } from './smtp.service';
+import { createSmtpService, resolveMailer } from './smtp.service';
 
 /** One message received by the test SMTP server. */
 interface Received {
@@ -123,7 +123,8 @@ let t: TestHelios;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
 beforeAll(async () => {
-  t = await createTestHelios();
+  // The test SMTP server listens on 127.0.0.1: a private target, allowed for this instance.
+  t = await createTestHelios({ network: { allowPrivateTargets: true } });
   smtp = await startSmtpServer({ user: 'portal', pass: PASSWORD });
 });
 afterAll(async () => {
@@ -194,12 +195,12 @@ describe('SMTP settings', () => {
 
   it('keeps the stored password when none is given, and removes it with null', async () => {
     const before = await t.helios.db.selectFrom('smtp_settings').select('password_encrypted').executeTakeFirstOrThrow();
-    const kept = await t.asAdmin.smtp.set(settings({ port: 2526, password: undefined }));
+    const kept = await t.asAdmin.smtp.set(settings({ port: 2525, fromName: 'Acme', password: undefined }));
     expect(kept.passwordConfigured).toBe(true);
     const after = await t.helios.db.selectFrom('smtp_settings').select('password_encrypted').executeTakeFirstOrThrow();
     expect(after.password_encrypted).toBe(before.password_encrypted);
     const update = (await t.asAdmin.audit.list({ action: 'smtp.update' })).items[0]!;
-    expect(update.details).toMatchObject({ port: { from: 2525, to: 2526 }, authChanged: false });
+    expect(update.details).toMatchObject({ from_name: { from: 'Acme Portal', to: 'Acme' }, authChanged: false });
     const removed = await t.asAdmin.smtp.set(settings({ password: null, username: null }));
     expect(removed).toMatchObject({ passwordConfigured: false, passwordKeyId: null, username: null });
     expect(await rowCount()).toBe('1');
@@ -250,7 +251,7 @@ describe('SMTP settings', () => {
   });
 
   it('refuses a password without an encryption key with SECRETS.NO_KEY, writing nothing', async () => {
-    const keyless = await createHelios({ db: t.helios.db });
+    const keyless = await createHelios({ db: t.helios.db, network: { allowPrivateTargets: true } });
     try {
       const before = await t.helios.db.selectFrom('smtp_settings').selectAll().executeTakeFirstOrThrow();
       await expect(keyless.as({ type: 'user', userId: t.admin!.id }).smtp.set(settings())).rejects.toMatchObject({
@@ -322,6 +323,71 @@ describe('sending through SMTP', () => {
     const deleted = await t.asAdmin.audit.list({ action: 'smtp.delete' });
     expect(deleted.items).toHaveLength(1);
     expect(smtp.received).toHaveLength(0);
+  });
+});
+
+describe('where the stored password may go', () => {
+  const strict = () => createSmtpService(testRuntime(t, { type: 'user', userId: t.admin!.id }, { network: { allowPrivateTargets: false } }));
+  const storedRow = () => t.helios.db.selectFrom('smtp_settings').selectAll().executeTakeFirstOrThrow();
+
+  it('refuses a new host, port or TLS that keeps the stored password with SECRETS.REENTRY_REQUIRED: the password never reaches the new server', async () => {
+    const trap = await startTrafficRecorder({ protocol: 'smtp' });
+    try {
+      await t.asAdmin.smtp.set(settings());
+      const before = await storedRow();
+      const updates = await auditCount('smtp.update');
+      for (const change of [{ port: trap.port }, { host: 'localhost', port: trap.port }, { useTls: true }]) {
+        await expect(t.asAdmin.smtp.set(settings({ ...change, password: undefined }))).rejects.toMatchObject({
+          kind: 'INVALID_INPUT',
+          code: 'SECRETS.REENTRY_REQUIRED',
+          details: { issues: [{ path: 'password' }] },
+        });
+      }
+      expect(await storedRow()).toEqual(before);
+      expect(await auditCount('smtp.update')).toBe(updates);
+      await t.asAdmin.smtp.sendTest('ada@example.test');
+      expect(smtp.authAttempts).toEqual([{ user: 'portal', pass: PASSWORD }]);
+      // With the password removed (or given again) the move is taken; the old password does not follow.
+      await t.asAdmin.smtp.set(settings({ port: trap.port, password: null }));
+      await t.asAdmin.smtp.sendTest('ada@example.test').catch(() => undefined);
+      expect(trap.connections).toBe(1);
+      expect(trap.sawSecret(PASSWORD)).toBe(false);
+    } finally {
+      await trap.close();
+    }
+  });
+
+  it('refuses link-local, metadata, unspecified and multicast hosts with NETWORK.TARGET_NOT_ALLOWED, even with private targets allowed', async () => {
+    await t.asAdmin.smtp.set(settings());
+    const before = await storedRow();
+    for (const host of [
+      '169.254.169.254',
+      'metadata.google.internal',
+      'Metadata.Google.Internal',
+      '[fd00:ec2::254]',
+      '[::ffff:169.254.169.254]',
+      '[fe80::1]',
+      '100.100.100.200',
+      '0.0.0.0',
+      '224.0.0.1',
+    ]) {
+      await expect(t.asAdmin.smtp.set(settings({ host }))).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    }
+    expect(await storedRow()).toEqual(before);
+  });
+
+  it('refuses loopback and private hosts unless private targets are allowed, when saving and again when connecting', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '10.1.2.3', '192.168.1.10', '172.16.0.1', '[::1]', '[fd12::1]']) {
+      await expect(strict().set(settings({ host }))).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    }
+    // Stored while allowed (or resolving elsewhere then): the address is checked again at connect time.
+    await t.asAdmin.smtp.set(settings());
+    await expect(strict().sendTest('ada@example.test')).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    const mailer = await resolveMailer(testRuntime(t, undefined, { mailer: null, network: { allowPrivateTargets: false } }));
+    await expect(mailer.send({ to: 'bo@example.test', subject: 'Hi', text: 'Hello' })).rejects.toMatchObject({ code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    expect(smtp.authAttempts).toHaveLength(0);
+    expect(smtp.received).toHaveLength(0);
+    await t.asAdmin.smtp.delete();
   });
 });
 

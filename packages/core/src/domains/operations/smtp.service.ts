@@ -11,13 +11,14 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Mailer } from '../../shared/mailer';
+import { assertHostAllowed, type NetworkOptions, networkOf } from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
 import { type SmtpMailerOptions, smtpMailer } from '../../shared/smtp-mailer';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import { type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
+import { SECRET_REENTRY_REQUIRED, type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
 
 export type { SmtpMailer, SmtpMailerOptions } from '../../shared/smtp-mailer';
 export { smtpMailer } from '../../shared/smtp-mailer';
@@ -66,8 +67,10 @@ export interface SmtpService {
   find(options?: CallOptions): Promise<SmtpConfig | null>;
   /**
    * Stores the SMTP settings (creating or replacing them). The password is encrypted; omitting it
-   * keeps the stored one, `null` removes it. Any change clears `isVerified`.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`; PRECONDITION_FAILED `SECRETS.NO_KEY` when a
+   * keeps the stored one (only while host, port and TLS stay the same), `null` removes it. Any change
+   * clears `isVerified`. The host must be allowed by the outbound-address guard (createHelios `network`).
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `SECRETS.REENTRY_REQUIRED` (host, port or TLS
+   *   changed without the password), `NETWORK.TARGET_NOT_ALLOWED`; PRECONDITION_FAILED `SECRETS.NO_KEY` when a
    *   password is given and no encryption key is configured; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
@@ -82,7 +85,7 @@ export interface SmtpService {
    * Sends a test message to `to` through the stored SMTP settings (outside any transaction) and,
    * when it is accepted, marks them verified.
    * @throws HeliosError EXTERNAL_SERVICE `SMTP.SEND_FAILED` (retryable) when the server refuses or is
-   *   unreachable; NOT_FOUND `SMTP.NOT_CONFIGURED`; PRECONDITION_FAILED `MAIL.IN_TRANSACTION` inside
+   *   unreachable; INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED` when the host resolves to a refused address; NOT_FOUND `SMTP.NOT_CONFIGURED`; PRECONDITION_FAILED `MAIL.IN_TRANSACTION` inside
    *   `helios.transaction`, `SECRETS.NO_KEY`; INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
@@ -148,7 +151,8 @@ async function readSettings(db: Kysely<Database>, organizationId: string): Promi
   return db.selectFrom('smtp_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-function mailerOptions(row: Row<'smtp_settings'>, box: SecretBox | null): SmtpMailerOptions {
+/** Mailer options from stored settings: the host came from a request, so it goes through the outbound-address guard. */
+function mailerOptions(row: Row<'smtp_settings'>, box: SecretBox | null, network: Required<NetworkOptions>): SmtpMailerOptions {
   let password: string | null = null;
   if (row.password_encrypted) {
     if (!box) throw noKey();
@@ -162,6 +166,7 @@ function mailerOptions(row: Row<'smtp_settings'>, box: SecretBox | null): SmtpMa
     fromEmail: row.from_email,
     fromName: row.from_name,
     useTls: row.use_tls !== false,
+    network,
   };
 }
 
@@ -178,7 +183,7 @@ export async function findMailer(rt: ServiceRuntime, on?: { db: Kysely<Database>
   if (!organizationId) return null;
   const row = await readSettings(on?.db ?? rt.db, organizationId);
   if (!row || row.is_active === false) return null;
-  return smtpMailer(mailerOptions(row, rt.secretBox));
+  return smtpMailer(mailerOptions(row, rt.secretBox, networkOf(rt)));
 }
 
 /**
@@ -226,7 +231,18 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
       rt.write(options, async (s) => {
         await s.authorize('security:write');
         const data = parseInput(setSmtpSettingsSchema, input);
+        assertHostAllowed(data.host, networkOf(rt), 'host');
         const before = await readSettings(s.db, s.organizationId);
+        const moved = before && (before.host.toLowerCase() !== data.host.toLowerCase() || before.port !== data.port || (before.use_tls !== false) !== data.useTls);
+        if (moved && before.password_encrypted && data.password === undefined) {
+          // The stored password never follows the settings to another server: give it again (or null).
+          throw new HeliosError(
+            'INVALID_INPUT',
+            SECRET_REENTRY_REQUIRED,
+            'Changing the SMTP host, port or TLS needs the password again (or null to remove it): the stored password is never sent to a new server.',
+            { details: { issues: [{ path: 'password', message: 'Required when the host, port or TLS changes', code: 'custom' }] } },
+          );
+        }
         let sealed: string | null | undefined;
         if (typeof data.password === 'string') {
           if (!rt.secretBox) throw noKey();
@@ -282,7 +298,7 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
         if (!row) throw notConfigured();
         return { row, recipient };
       });
-      const mailer = smtpMailer(mailerOptions(row, rt.secretBox));
+      const mailer = smtpMailer(mailerOptions(row, rt.secretBox, networkOf(rt)));
       try {
         await mailer.send({
           to: recipient,
