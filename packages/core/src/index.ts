@@ -56,7 +56,7 @@ export { consoleLogger, silentLogger } from './shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';
 export { recordingMailer } from './shared/mailer';
 export type { AddressClass, NetworkOptions } from './shared/outbound-guard';
-export { classifyAddress, NETWORK_ENV, NETWORK_ERROR_CODES } from './shared/outbound-guard';
+export { classifyAddress, NETWORK_ENV, NETWORK_ERROR_CODES, SECRET_REENTRY_REQUIRED } from './shared/outbound-guard';
 export type { SecretBox } from './shared/secret-box';
 export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './shared/secret-box';
 export type { RotationProgress, RotationResult } from './shared/secret-rotation';

@@ -36,6 +36,19 @@ export const NETWORK_ERROR_CODES = {
   TARGET_NOT_ALLOWED: 'NETWORK.TARGET_NOT_ALLOWED',
 } as const;
 
+/**
+ * A stored secret is never sent to a new destination: changing where it goes (SMTP host, port or
+ * TLS; an SSO provider's issuer, discovery URL or endpoints) needs the secret again in the same call.
+ */
+export const SECRET_REENTRY_REQUIRED = 'SECRETS.REENTRY_REQUIRED';
+
+/** INVALID_INPUT `SECRETS.REENTRY_REQUIRED` with an issue at `path` (the secret's field). */
+export function secretReentryRequired(message: string, path: string): HeliosError {
+  return new HeliosError('INVALID_INPUT', SECRET_REENTRY_REQUIRED, message, {
+    details: { issues: [{ path, message: 'Required when the destination of the stored secret changes', code: 'custom' }] },
+  });
+}
+
 /** The options createHelios uses: the given ones, else the environment. */
 export function resolveNetworkOptions(options: NetworkOptions | undefined, env: NodeJS.ProcessEnv = process.env): Required<NetworkOptions> {
   const fromEnv = env[NETWORK_ENV]?.trim().toLowerCase();

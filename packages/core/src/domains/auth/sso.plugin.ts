@@ -126,11 +126,14 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     if (cached && cached.key === key && cached.expiresAt > Date.now()) return { row: ssoRow, provider: cached.provider };
     const issuer = row.issuer!;
     const discoveryUrl = row.metadata_url ?? defaultDiscoveryUrl(issuer);
-    const { document } = await fetchDiscovery(discoveryUrl, issuer, {
-      authorizationUrl: row.authorization_url,
-      tokenUrl: row.token_url,
-      userinfoUrl: row.userinfo_url,
-    });
+    // The guard checks the discovery URL and every endpoint it names before better-auth is given
+    // them (better-auth's own requests are not re-checked at connect time: see docs/security.md).
+    const { document } = await fetchDiscovery(
+      discoveryUrl,
+      issuer,
+      { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
+      helios.network,
+    );
     const generic = genericOAuth({
       config: [
         {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { assertUrlAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
 import { requireSecretBox } from '../../shared/secret-rotation';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
@@ -89,9 +90,10 @@ export interface SsoService {
   findByName(providerName: string, options?: CallOptions): Promise<SsoProvider | null>;
   /**
    * Adds an OIDC provider; the client secret is stored encrypted and never returned. With
-   * `isDefault: true` the previous default stops being default.
+   * `isDefault: true` the previous default stops being default. The issuer and endpoints must be
+   * allowed by the outbound-address guard (createHelios `network`).
    * @throws HeliosError CONFLICT `SSO.PROVIDER_EXISTS` (name taken); INVALID_INPUT `VALIDATION.FAILED`,
-   *   `SSO.DEFAULT_MUST_BE_ENABLED`; PRECONDITION_FAILED `SECRETS.NO_KEY`; FORBIDDEN `POLICY.FORBIDDEN`
+   *   `SSO.DEFAULT_MUST_BE_ENABLED`, `NETWORK.TARGET_NOT_ALLOWED`; PRECONDITION_FAILED `SECRETS.NO_KEY`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
    * const okta = await helios.as(admin).sso.create({
@@ -105,9 +107,11 @@ export interface SsoService {
   /**
    * Changes a provider. A new `clientSecret` replaces the stored one. Renaming moves the existing
    * account links to the new name; a new issuer removes them (subjects are only unique per issuer).
-   * Disabling the default provider also makes it non-default.
+   * Disabling the default provider also makes it non-default. Changing the issuer, discovery URL or
+   * an endpoint needs `clientSecret` in the same call (the stored secret never follows a new destination).
    * @throws HeliosError NOT_FOUND `SSO.PROVIDER_NOT_FOUND`; CONFLICT `SSO.PROVIDER_EXISTS`;
-   *   INVALID_INPUT `VALIDATION.FAILED`, `SSO.DEFAULT_MUST_BE_ENABLED`; FORBIDDEN `POLICY.FORBIDDEN`
+   *   INVALID_INPUT `VALIDATION.FAILED`, `SSO.DEFAULT_MUST_BE_ENABLED`, `SECRETS.REENTRY_REQUIRED`,
+   *   `NETWORK.TARGET_NOT_ALLOWED`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
    * await helios.as(admin).sso.update(okta.id, { isDefault: true, scopes: ['openid', 'email'] });
@@ -123,8 +127,9 @@ export interface SsoService {
   /**
    * Checks a provider against the live identity provider (`security:write`): reads its discovery
    * document (the issuer must match exactly), its JWKS, and asks the token endpoint whether it
-   * accepts the client id and secret. Runs outside any transaction; writes nothing.
-   * @throws HeliosError EXTERNAL_SERVICE `SSO.DISCOVERY_FAILED`, `SSO.ISSUER_MISMATCH`,
+   * accepts the client id and secret. Runs outside any transaction; writes nothing. Every request
+   * goes through the outbound-address guard; redirects are followed on the same origin only.
+   * @throws HeliosError INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED`; EXTERNAL_SERVICE `SSO.DISCOVERY_FAILED`, `SSO.ISSUER_MISMATCH`,
    *   `SSO.DISCOVERY_INCOMPLETE`, `SSO.JWKS_FAILED`, `SSO.JWKS_INVALID`, `SSO.CLIENT_AUTH_UNSUPPORTED`,
    *   `SSO.TOKEN_ENDPOINT_FAILED`, `SSO.CLIENT_REJECTED`; NOT_FOUND `SSO.PROVIDER_NOT_FOUND`;
    *   PRECONDITION_FAILED `SSO.IN_TRANSACTION`, `SECRETS.NO_KEY`; FORBIDDEN `POLICY.FORBIDDEN`
@@ -176,6 +181,23 @@ function defaultMustBeEnabled(): HeliosError {
   });
 }
 
+/** The fields of a provider that say where Helios connects (and sends the client secret). */
+const ENDPOINT_FIELDS = [
+  ['issuer', 'issuer'],
+  ['metadataUrl', 'metadata_url'],
+  ['authorizationUrl', 'authorization_url'],
+  ['tokenUrl', 'token_url'],
+  ['userinfoUrl', 'userinfo_url'],
+] as const;
+
+/** Refuses endpoints the outbound-address guard never allows (metadata, link-local; private ones unless allowed). */
+function assertEndpointsAllowed(data: Partial<Record<(typeof ENDPOINT_FIELDS)[number][0], string | null>>, network: Required<NetworkOptions>): void {
+  for (const [field] of ENDPOINT_FIELDS) {
+    const value = data[field];
+    if (value) assertUrlAllowed(value, network, field);
+  }
+}
+
 /** The summary written to audit rows: the DTO (no secret), changed fields only. */
 function auditSummary(before: SsoProvider | null, after: SsoProvider | null): Record<string, unknown> {
   return summarizeChange(before, after);
@@ -224,6 +246,7 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
       rt.write(options, async (s) => {
         await s.authorize('security:write');
         const data = parseInput(createSsoProviderSchema, input);
+        assertEndpointsAllowed(data, networkOf(rt));
         const isEnabled = data.isEnabled ?? true;
         const isDefault = data.isDefault ?? false;
         if (isDefault && !isEnabled) throw defaultMustBeEnabled();
@@ -264,8 +287,17 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         await s.authorize('security:write');
         const providerId = parseId(id);
         const data = parseInput(updateSsoProviderSchema, input);
+        assertEndpointsAllowed(data, networkOf(rt));
         await lockProviders(s);
         const before = await loadRow(s, providerId, true);
+        const moved = ENDPOINT_FIELDS.some(([field, column]) => data[field] !== undefined && data[field] !== before[column]);
+        if (moved && before.client_secret && data.clientSecret === undefined) {
+          // The stored secret never follows the provider to another issuer or endpoint.
+          throw secretReentryRequired(
+            'Changing the issuer, discovery URL or an endpoint of an SSO provider needs the client secret again: the stored secret is never sent to a new destination.',
+            'clientSecret',
+          );
+        }
         const isEnabled = data.isEnabled ?? before.is_enabled !== false;
         let isDefault = data.isDefault ?? before.is_default === true;
         if (!isEnabled && isDefault) {
@@ -354,14 +386,16 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         throw new HeliosError('PRECONDITION_FAILED', 'SSO.NO_CLIENT_SECRET', 'The provider has no client secret; set one with sso.update.');
       }
       const clientSecret = box.decrypt(row.client_secret, clientSecretContext(row.id));
-      const { document, endpoints } = await fetchDiscovery(provider.metadataUrl, provider.issuer, {
-        authorizationUrl: row.authorization_url,
-        tokenUrl: row.token_url,
-        userinfoUrl: row.userinfo_url,
-      });
-      const jwks = await fetchJwks(endpoints.jwks);
+      const network = networkOf(rt);
+      const { document, endpoints } = await fetchDiscovery(
+        provider.metadataUrl,
+        provider.issuer,
+        { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
+        network,
+      );
+      const jwks = await fetchJwks(endpoints.jwks, network);
       const authentication = chooseTokenAuthentication(document);
-      const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication);
+      const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication, network);
       if (probe.outcome === 'rejected') {
         throw new HeliosError(
           'EXTERNAL_SERVICE',

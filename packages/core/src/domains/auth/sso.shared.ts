@@ -6,8 +6,9 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import { HeliosError, isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
+import { guardedRequest, type NetworkOptions, resolveAllowedHost } from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
 import { isAllowedSsoUrl } from './sso.schema';
@@ -100,18 +101,38 @@ function external(code: string, message: string, details: Record<string, unknown
   return new HeliosError('EXTERNAL_SERVICE', code, message, { details, cause, retryable: code.endsWith('_FAILED') });
 }
 
-/** GETs a JSON document; throws `code` with the reason (network, status, not JSON). */
-async function getJson(url: string, code: string, what: string): Promise<Record<string, unknown>> {
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (cause) {
-    const reason = cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'could not be reached';
-    throw external(code, `The ${what} at ${url} ${reason}.`, { url, reason }, cause);
+const MAX_REDIRECTS = 3;
+
+/**
+ * GETs a JSON document through the outbound-address guard; throws `code` with the reason (refused
+ * target, network, status, not JSON). Redirects are followed only on the same origin (at most 3).
+ */
+async function getJson(url: string, code: string, what: string, network: Required<NetworkOptions>): Promise<Record<string, unknown>> {
+  let current = url;
+  let response: Awaited<ReturnType<typeof guardedRequest>>;
+  for (let hop = 0; ; hop += 1) {
+    try {
+      response = await guardedRequest(current, { headers: { accept: 'application/json' }, timeoutMs: TIMEOUT_MS, maxBytes: MAX_BODY, network });
+    } catch (cause) {
+      if (isHeliosError(cause)) throw cause;
+      const reason = cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'could not be reached';
+      throw external(code, `The ${what} at ${url} ${reason}.`, { url, reason }, cause);
+    }
+    const location = response.headers.location;
+    if (response.status < 300 || response.status >= 400 || !location) break;
+    const next = new URL(location, current);
+    if (next.origin !== new URL(current).origin || hop >= MAX_REDIRECTS) {
+      throw external(code, `The ${what} at ${url} redirects to ${next.origin}; only redirects on the same origin are followed.`, {
+        url,
+        status: response.status,
+        location: next.href,
+      });
+    }
+    current = next.href;
   }
-  const text = await response.text().catch(() => '');
-  if (!response.ok) throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, { url, status: response.status });
-  if (text.length > MAX_BODY) throw external(code, `The ${what} at ${url} is too large.`, { url });
+  const text = response.text;
+  if (response.status < 200 || response.status >= 300) throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, { url, status: response.status });
+  if (response.truncated) throw external(code, `The ${what} at ${url} is too large.`, { url });
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
@@ -142,13 +163,10 @@ export interface ResolvedEndpoints {
 export async function fetchDiscovery(
   url: string,
   expectedIssuer: string,
-  overrides: { authorizationUrl: string | null; tokenUrl: string | null; userinfoUrl: string | null } = {
-    authorizationUrl: null,
-    tokenUrl: null,
-    userinfoUrl: null,
-  },
+  overrides: { authorizationUrl: string | null; tokenUrl: string | null; userinfoUrl: string | null },
+  network: Required<NetworkOptions>,
 ): Promise<{ document: OidcDiscoveryDocument; endpoints: ResolvedEndpoints }> {
-  const raw = await getJson(url, 'SSO.DISCOVERY_FAILED', 'OIDC discovery document');
+  const raw = await getJson(url, 'SSO.DISCOVERY_FAILED', 'OIDC discovery document', network);
   const issuer = typeof raw.issuer === 'string' ? raw.issuer : null;
   if (issuer !== expectedIssuer) {
     throw external(
@@ -189,6 +207,11 @@ export async function fetchDiscovery(
   if (problems.length > 0) {
     throw external('SSO.DISCOVERY_INCOMPLETE', `The discovery document cannot be used: ${problems.join('; ')}.`, { url, problems });
   }
+  // The endpoints the discovery document names are request-supplied targets too: each host must be
+  // allowed before anything (the client secret above all) is sent there.
+  for (const endpoint of new Set([authorization!, token!, jwks!, ...(userinfo ? [userinfo] : [])])) {
+    await resolveAllowedHost(new URL(endpoint).hostname, network);
+  }
   return { document, endpoints: { authorization: authorization!, token: token!, userinfo, jwks: jwks! } };
 }
 
@@ -198,8 +221,8 @@ export async function fetchDiscovery(
  * @throws HeliosError EXTERNAL_SERVICE `SSO.JWKS_FAILED` (unreachable, HTTP error, not JSON),
  *   `SSO.JWKS_INVALID` (no usable signing key)
  */
-export async function fetchJwks(url: string): Promise<{ keys: number; keyIds: string[]; algorithms: string[] }> {
-  const raw = await getJson(url, 'SSO.JWKS_FAILED', 'JSON Web Key Set');
+export async function fetchJwks(url: string, network: Required<NetworkOptions>): Promise<{ keys: number; keyIds: string[]; algorithms: string[] }> {
+  const raw = await getJson(url, 'SSO.JWKS_FAILED', 'JSON Web Key Set', network);
   const keys = Array.isArray(raw.keys) ? (raw.keys as unknown[]) : [];
   const usable: Array<{ kid?: string; alg?: string }> = [];
   for (const key of keys) {
@@ -245,6 +268,7 @@ export async function probeClientCredentials(
   tokenUrl: string,
   client: { clientId: string; clientSecret: string },
   authentication: 'basic' | 'post',
+  network: Required<NetworkOptions>,
 ): Promise<{ outcome: 'accepted' | 'rejected' | 'unknown'; error: string | null; description: string | null; status: number | null }> {
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: 'helios-credential-check', redirect_uri: 'https://invalid.invalid/callback' });
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
@@ -255,16 +279,18 @@ export async function probeClientCredentials(
     body.set('client_id', client.clientId);
     body.set('client_secret', client.clientSecret);
   }
-  let response: Response;
+  let response: Awaited<ReturnType<typeof guardedRequest>>;
   try {
-    response = await fetch(tokenUrl, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    // Through the guard, and never following a redirect (the secret is not re-sent anywhere).
+    response = await guardedRequest(tokenUrl, { method: 'POST', headers, body: body.toString(), timeoutMs: TIMEOUT_MS, maxBytes: 100_000, network });
   } catch (cause) {
+    if (isHeliosError(cause)) throw cause;
     throw external('SSO.TOKEN_ENDPOINT_FAILED', `The token endpoint at ${tokenUrl} could not be reached.`, { url: tokenUrl }, cause);
   }
   let error: string | null = null;
   let description: string | null = null;
   try {
-    const json = (await response.json()) as Record<string, unknown>;
+    const json = JSON.parse(response.text) as Record<string, unknown>;
     error = typeof json.error === 'string' ? json.error : null;
     description = typeof json.error_description === 'string' ? json.error_description.slice(0, 300) : null;
   } catch {

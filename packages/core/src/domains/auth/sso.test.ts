@@ -1,8 +1,11 @@
-import { createTestHelios, createTestUser, type OidcSimulator, startOidcSimulator, type TestHelios } from '@helios/testing';
+import { createServer } from 'node:http';
+import { createTestHelios, createTestUser, type OidcSimulator, startOidcSimulator, startTrafficRecorder, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../policy/actor';
+import { testRuntime } from '../../test-runtime';
 import { createHeliosAuth, type HeliosAuth } from './better-auth';
+import { createSsoService } from './sso.service';
 
 const BASE = 'http://127.0.0.1:3998';
 const CLIENT_ID = 'helios-portal';
@@ -15,7 +18,8 @@ let annId: string;
 let managerId: string;
 
 beforeAll(async () => {
-  t = await createTestHelios();
+  // The OIDC simulator listens on 127.0.0.1: a private target, allowed for this instance.
+  t = await createTestHelios({ network: { allowPrivateTargets: true } });
   auth = createHeliosAuth(t.helios, { secret: 'z'.repeat(40), baseURL: BASE, signInRateLimitPerMinute: 1000 });
   idp = await startOidcSimulator({
     clientId: CLIENT_ID,
@@ -218,6 +222,95 @@ describe('SSO providers (helios.sso)', () => {
   });
 });
 
+describe('where the client secret may go', () => {
+  const strict = () => createSsoService(testRuntime(t, { type: 'user', userId: t.admin!.id }, { network: { allowPrivateTargets: false } }));
+  const rowOf = (id: string) => t.helios.db.selectFrom('sso_providers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('refuses a new issuer, discovery URL or endpoint that keeps the stored secret with SECRETS.REENTRY_REQUIRED: validate never sends it there', async () => {
+    const trap = await startTrafficRecorder({ body: (url: string) => ({ issuer: url, error: 'invalid_grant' }) });
+    const provider = await t.asAdmin.sso.create({ providerName: 'moving-idp', issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    try {
+      const before = await rowOf(provider.id);
+      for (const change of [
+        { tokenUrl: `${trap.url}/token` },
+        { issuer: trap.url },
+        { metadataUrl: `${trap.url}/.well-known/openid-configuration` },
+        { userinfoUrl: `${trap.url}/userinfo` },
+        { authorizationUrl: `${trap.url}/authorize` },
+      ]) {
+        await expect(t.asAdmin.sso.update(provider.id, change)).rejects.toMatchObject({
+          kind: 'INVALID_INPUT',
+          code: 'SECRETS.REENTRY_REQUIRED',
+          details: { issues: [{ path: 'clientSecret' }] },
+        });
+        await t.asAdmin.sso.validate(provider.id);
+      }
+      expect(await rowOf(provider.id)).toEqual(before);
+      // Unchanged endpoints need no secret; a move with a new secret sends only the new one.
+      await t.asAdmin.sso.update(provider.id, { issuer: idp.issuer, displayName: 'Moving' });
+      await t.asAdmin.sso.update(provider.id, { tokenUrl: `${trap.url}/token`, clientSecret: 'a-new-secret-for-the-new-endpoint' });
+      await t.asAdmin.sso.validate(provider.id);
+      expect(trap.sawSecret('a-new-secret-for-the-new-endpoint')).toBe(true);
+      expect(trap.sawSecret(CLIENT_SECRET)).toBe(false);
+    } finally {
+      await t.asAdmin.sso.delete(provider.id);
+      await trap.close();
+    }
+  });
+
+  it('refuses metadata and link-local issuers and endpoints with NETWORK.TARGET_NOT_ALLOWED, and loopback ones unless private targets are allowed', async () => {
+    const count = await countRows('sso_providers');
+    const base = { providerName: 'ssrf-idp', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+    for (const input of [
+      { ...base, issuer: 'https://169.254.169.254' },
+      { ...base, issuer: 'https://metadata.google.internal/computeMetadata' },
+      { ...base, issuer: 'https://[fd00:ec2::254]' },
+      { ...base, issuer: 'https://100.100.100.200' },
+      { ...base, issuer: 'https://login.example.com', metadataUrl: 'https://169.254.170.2/v2/credentials' },
+      { ...base, issuer: 'https://login.example.com', tokenUrl: 'https://[::ffff:a9fe:a9fe]/token' },
+    ]) {
+      await expect(t.asAdmin.sso.create(input)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    }
+    await expect(strict().create({ ...base, issuer: idp.issuer })).rejects.toMatchObject({ code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    await expect(strict().create({ ...base, issuer: 'https://10.0.0.8/realms/acme' })).rejects.toMatchObject({ code: 'NETWORK.TARGET_NOT_ALLOWED' });
+    expect(await countRows('sso_providers')).toBe(count);
+    // Stored while allowed: checked again when connecting, before any request.
+    const stored = await t.asAdmin.sso.create({ ...base, issuer: idp.issuer });
+    try {
+      const requests = idp.requests.length;
+      await expect(strict().validate(stored.id)).rejects.toMatchObject({ code: 'NETWORK.TARGET_NOT_ALLOWED' });
+      expect(idp.requests.length).toBe(requests);
+    } finally {
+      await t.asAdmin.sso.delete(stored.id);
+    }
+  });
+
+  it('follows no discovery redirect to another origin, and refuses discovered endpoints on refused addresses', async () => {
+    const trap = await startTrafficRecorder({
+      body: (url: string) => ({ issuer: url, authorization_endpoint: `${url}/a`, token_endpoint: 'https://169.254.169.254/token', jwks_uri: `${url}/jwks` }),
+    });
+    const redirector = createServer((_req, res) => {
+      res.writeHead(302, { location: `${trap.url}/.well-known/openid-configuration` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    const redirectUrl = `http://127.0.0.1:${(redirector.address() as { port: number }).port}`;
+    const redirected = await t.asAdmin.sso.create({ providerName: 'redirect-idp', issuer: redirectUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const pointing = await t.asAdmin.sso.create({ providerName: 'pointing-idp', issuer: trap.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    try {
+      await expect(t.asAdmin.sso.validate(redirected.id)).rejects.toMatchObject({ kind: 'EXTERNAL_SERVICE', code: 'SSO.DISCOVERY_FAILED' });
+      expect(trap.connections).toBe(0);
+      await expect(t.asAdmin.sso.validate(pointing.id)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'NETWORK.TARGET_NOT_ALLOWED' });
+      expect(trap.sawSecret(CLIENT_SECRET)).toBe(false);
+    } finally {
+      await t.asAdmin.sso.delete(redirected.id);
+      await t.asAdmin.sso.delete(pointing.id);
+      await new Promise<void>((resolve) => redirector.close(() => resolve()));
+      await trap.close();
+    }
+  });
+});
+
 describe('SSO sign-in through better-auth', () => {
   it('lists the enabled providers for the sign-in page', async () => {
     const res = await auth.handler(new Request(`${BASE}/api/auth/sso/providers`));
@@ -386,7 +479,7 @@ describe('SSO sign-in through better-auth', () => {
       .insertInto('auth_accounts')
       .values({ id: crypto.randomUUID(), user_id: annId, provider_id: 'temp-idp', account_id: 'sub-temp' })
       .execute();
-    await t.asAdmin.sso.update(temp.id, { issuer: 'https://moved.example.com' });
+    await t.asAdmin.sso.update(temp.id, { issuer: 'https://moved.example.com', clientSecret: 'the-new-issuer-secret' });
     expect(await t.helios.db.selectFrom('auth_accounts').select('id').where('provider_id', '=', 'temp-idp').execute()).toHaveLength(0);
     const updates = await t.asAdmin.audit.list({ action: 'sso.update' });
     expect(updates.items[0]!.details).toMatchObject({ accountLinksRemoved: 1, issuer: { from: idp.issuer, to: 'https://moved.example.com' } });

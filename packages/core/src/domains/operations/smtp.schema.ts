@@ -13,12 +13,6 @@ export const SMTP_ERROR_CODES = {
   MAIL_IN_TRANSACTION: 'MAIL.IN_TRANSACTION',
 } as const;
 
-/**
- * A stored secret is never sent to a new destination: changing where it goes (SMTP host, port or
- * TLS; an SSO provider's issuer or endpoints) needs the secret again in the same call (INVALID_INPUT).
- */
-export const SECRET_REENTRY_REQUIRED = 'SECRETS.REENTRY_REQUIRED';
-
 /** A host name or IP address. */
 export const smtpHostSchema = z
   .string()

@@ -11,14 +11,14 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Mailer } from '../../shared/mailer';
-import { assertHostAllowed, type NetworkOptions, networkOf } from '../../shared/outbound-guard';
+import { assertHostAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
 import { type SmtpMailerOptions, smtpMailer } from '../../shared/smtp-mailer';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import { SECRET_REENTRY_REQUIRED, type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
+import { type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
 
 export type { SmtpMailer, SmtpMailerOptions } from '../../shared/smtp-mailer';
 export { smtpMailer } from '../../shared/smtp-mailer';
@@ -236,11 +236,9 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
         const moved = before && (before.host.toLowerCase() !== data.host.toLowerCase() || before.port !== data.port || (before.use_tls !== false) !== data.useTls);
         if (moved && before.password_encrypted && data.password === undefined) {
           // The stored password never follows the settings to another server: give it again (or null).
-          throw new HeliosError(
-            'INVALID_INPUT',
-            SECRET_REENTRY_REQUIRED,
+          throw secretReentryRequired(
             'Changing the SMTP host, port or TLS needs the password again (or null to remove it): the stored password is never sent to a new server.',
-            { details: { issues: [{ path: 'password', message: 'Required when the host, port or TLS changes', code: 'custom' }] } },
+            'password',
           );
         }
         let sealed: string | null | undefined;
