@@ -92,8 +92,7 @@ export async function startTrafficRecorder(options: TrafficRecorderOptions = {})
           else if (verb === 'AUTH' && /^AUTH LOGIN$/i.test(line)) {
             loginStep = 1;
             socket.write('334 VXNlcm5hbWU6\r\n');
-          }
-          else if (verb === 'AUTH') socket.write('235 accepted\r\n');
+          } else if (verb === 'AUTH') socket.write('235 accepted\r\n');
           else if (verb === 'DATA') {
             inData = true;
             socket.write('354 go on\r\n');

@@ -107,7 +107,8 @@ beforeAll(async () => {
   t = await createTestHelios({ encryptionKey: ENCRYPTION_KEY });
   mailer = recordingMailer();
   // The server's Helios: the same database, with a recording mailer for invitations and resets.
-  helios = await createHelios({ db: t.database.db, encryptionKey: ENCRYPTION_KEY, mailer });
+  // The OIDC simulator and the test SMTP server listen on 127.0.0.1: private targets, allowed here.
+  helios = await createHelios({ db: t.database.db, encryptionKey: ENCRYPTION_KEY, mailer, network: { allowPrivateTargets: true } });
   const auth = createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
   app = createServer({ helios, auth, authRateLimitPerMinute: 1000 });
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
