@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './db';
-export { translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
+export { DB_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, isDatabaseUnavailable, translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
 export { inTransaction } from './db/transaction';
 export * from './domains/audit';
 export * from './domains/auth';

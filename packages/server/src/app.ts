@@ -161,10 +161,14 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
           })
         : problemOf(error, c.get('requestId'));
     if (p.status >= 500) {
+      // The driver's code (a SQLSTATE, ECONNREFUSED) goes to the log only, never to the client.
+      const codeOf = (value: unknown) => (typeof (value as { code?: unknown } | null)?.code === 'string' ? (value as { code: string }).code : undefined);
+      const driverCode = codeOf(error instanceof Error ? error.cause : undefined) ?? codeOf(error);
       logger.error('request failed', {
         requestId: c.get('requestId'),
         code: p.code,
         error: error instanceof Error ? error.message : String(error),
+        ...(driverCode && driverCode !== p.code ? { cause: driverCode } : {}),
       });
     }
     return problemResponse(c, p);

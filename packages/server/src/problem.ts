@@ -2,7 +2,7 @@
  * Errors as application/problem+json (RFC 9457): one mapping from HeliosError kinds to HTTP
  * statuses, in one place. Never a stack trace; unknown errors are 500 "Internal error".
  */
-import { type HeliosErrorKind, isHeliosError } from '@helios/core';
+import { databaseUnavailable, type HeliosErrorKind, isDatabaseUnavailable, isHeliosError } from '@helios/core';
 import type { Context } from 'hono';
 
 /** The HTTP status of each error kind. */
@@ -16,6 +16,7 @@ export const STATUS_OF_KIND: Record<HeliosErrorKind, number> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   EXTERNAL_SERVICE: 502,
+  UNAVAILABLE: 503,
 };
 
 const TITLES: Record<number, string> = {
@@ -28,6 +29,7 @@ const TITLES: Record<number, string> = {
   429: 'Too many requests',
   500: 'Internal error',
   502: 'External service failed',
+  503: 'Service unavailable',
 };
 
 /** A problem document. */
@@ -46,6 +48,8 @@ export interface Problem {
 
 /** The problem document for an error. */
 export function problemOf(error: unknown, requestId?: string): Problem {
+  // A lost database connection that reached the server untranslated (e.g. through better-auth).
+  if (!isHeliosError(error) && isDatabaseUnavailable(error)) return problemOf(databaseUnavailable(error), requestId);
   if (isHeliosError(error)) {
     const status = STATUS_OF_KIND[error.kind] ?? 500;
     const { issues, ...details } = error.details as { issues?: Problem['errors'] } & Record<string, unknown>;
@@ -74,7 +78,7 @@ export function problemOf(error: unknown, requestId?: string): Problem {
 export function problemResponse(c: Context, problem: Problem): Response {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const retry = problem.details?.retryAfterSeconds;
-  if (problem.status === 429 && typeof retry === 'number') headers['retry-after'] = String(Math.ceil(retry));
+  if ((problem.status === 429 || problem.status === 503) && typeof retry === 'number') headers['retry-after'] = String(Math.ceil(retry));
   return c.body(JSON.stringify(problem), problem.status as 400, headers);
 }
 

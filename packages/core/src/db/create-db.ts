@@ -41,13 +41,26 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
     return new Kysely<Database>({ dialect: createEmbeddedDialect(options.embedded) });
   }
   if ('pool' in options) {
+    survivesLostConnections(options.pool);
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool: options.pool }) });
   }
   assertPostgresUrl(options.connectionString);
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
+  survivesLostConnections(pool);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * A client checked out of the pool whose socket fails (the server went away mid-query) emits
+ * `error` with no listener of the pool's, which would crash the process: every client gets one.
+ * The query in flight still fails (and is translated into DB.UNAVAILABLE).
+ */
+function survivesLostConnections(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
 }
 
 /** Throws `DB.BAD_URL` unless `url` is a postgres:// or postgresql:// URL. */

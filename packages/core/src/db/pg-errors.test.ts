@@ -129,12 +129,56 @@ describe('translatePgError on a real database', () => {
       (e: unknown) => e,
     );
     const error = translatePgError(original) as HeliosError;
-    expect(error).toMatchObject({ kind: 'INTERNAL', code: 'DB.UNEXPECTED', details: { sqlstate: '42P01' } });
+    expect(error).toMatchObject({ kind: 'INTERNAL', code: 'DB.UNEXPECTED' });
     expect(error.cause).toBe(original);
+    expect((error.cause as { code: string }).code).toBe('42P01');
     expect(error.message).not.toContain('no_such_table');
 
     const plain = new TypeError('boom');
     expect(translatePgError(plain)).toMatchObject({ kind: 'INTERNAL', code: 'DB.UNEXPECTED', cause: plain });
+  });
+
+  it('keeps the SQLSTATE out of messages and details (it stays on the cause, for logs)', async () => {
+    const raise = (errcode: string) => sql`do $$ begin raise exception 'probe' using errcode = ${sql.lit(errcode)}; end $$`.execute(t.db);
+    const errors = [
+      await failure(() => raise('serialization_failure')),
+      await failure(() => raise('query_canceled')),
+      await failure(() => raise('invalid_text_representation')),
+      await failure(() => raise('character_not_in_repertoire')),
+      await failure(() => sql`select * from no_such_table`.execute(t.db)),
+      await failure(() => sql`select chr(0)`.execute(t.db)),
+    ];
+    for (const error of errors) {
+      expect(JSON.stringify(error.toJSON()).toLowerCase()).not.toContain('sqlstate');
+      expect(error.message).not.toMatch(/\b[0-9A-Z]{5}\b/);
+      expect((error.cause as { code?: string }).code).toMatch(/^[0-9A-Z]{5}$/);
+    }
+  });
+
+  it('turns a refused connection, the server shutting down and connection failures into UNAVAILABLE DB.UNAVAILABLE (retryable)', async () => {
+    // A port nothing listens on: bind one, then close it.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', () => done()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+    const refused = await client.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await client.end().catch(() => {});
+    expect(refused).toBeTruthy();
+    expect(translatePgError(refused)).toMatchObject({ kind: 'UNAVAILABLE', code: 'DB.UNAVAILABLE', retryable: true, cause: refused });
+
+    const raise = (errcode: string) => sql`do $$ begin raise exception 'probe' using errcode = ${sql.lit(errcode)}; end $$`.execute(t.db);
+    for (const errcode of ['admin_shutdown', 'crash_shutdown', 'cannot_connect_now', 'connection_failure', 'too_many_connections']) {
+      const error = await failure(() => raise(errcode));
+      expect(error, errcode).toMatchObject({ kind: 'UNAVAILABLE', code: 'DB.UNAVAILABLE', retryable: true, details: { retryAfterSeconds: 5 } });
+    }
+    expect(translatePgError(new Error('Connection terminated unexpectedly'))).toMatchObject({ code: 'DB.UNAVAILABLE' });
+    expect(translatePgError(new Error('timeout exceeded when trying to connect'))).toMatchObject({ code: 'DB.UNAVAILABLE' });
   });
 
   it('passes HeliosErrors through unchanged', () => {

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL errors to HeliosError, in one place: by SQLSTATE, and for unique violations by
  * constraint name. Messages never carry SQL text or parameter values (PostgreSQL's `detail`
- * repeats the offending values, so it is never copied).
+ * repeats the offending values, so it is never copied), and neither messages nor `details` carry
+ * the SQLSTATE (it stays on the original error, the `cause`, for logs).
  */
 import { HeliosError, isHeliosError } from '../errors';
 
@@ -72,6 +73,61 @@ function facts(e: PgErrorFields, keys: ReadonlyArray<'table' | 'column' | 'const
 
 const INVALID_VALUE_CODES = new Set(['22P02', '22007', '22008', '22003', '22001']);
 
+/** Seconds a client is asked to wait (`Retry-After`) when the database is unavailable. */
+export const DB_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** Socket errors of a lost or refused database connection (node-postgres passes them through). */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Messages of node-postgres and its pool when the connection is gone or cannot be had in time. */
+const CONNECTION_ERROR_MESSAGES = [
+  /^Connection terminated/i,
+  /terminating connection/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error and is not queryable/i,
+  /Client was closed and is not queryable/i,
+  /Cannot use a pool after calling end on the pool/i,
+  // The handle was closed (the process is shutting down; the embedded database is closed).
+  /driver has already been destroyed/i,
+  /PGlite is closed/i,
+];
+
+/**
+ * True when `error` means the database cannot be reached right now (refused or lost connection,
+ * pool timeout, server shutting down or starting up: SQLSTATE class 08 and 57P01..57P03, 53300
+ * too many connections), so the same call may succeed later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (code && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300')) return true;
+  if (typeof e.message === 'string' && CONNECTION_ERROR_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  // Node reports a refused dual-stack connect as an AggregateError of one error per address.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((inner) => isDatabaseUnavailable(inner));
+  return false;
+}
+
+/** The HeliosError of an unavailable database: kind UNAVAILABLE (HTTP 503 with Retry-After), retryable. */
+export function databaseUnavailable(cause: unknown): HeliosError {
+  return new HeliosError('UNAVAILABLE', 'DB.UNAVAILABLE', 'The database is unavailable right now; retry later.', {
+    details: { retryAfterSeconds: DB_UNAVAILABLE_RETRY_AFTER_SECONDS },
+    cause,
+    retryable: true,
+  });
+}
+
 /**
  * Translates an error thrown by a query into a HeliosError. HeliosErrors come back unchanged;
  * errors that are not from PostgreSQL (or have no known meaning) become INTERNAL `DB.UNEXPECTED`
@@ -84,6 +140,7 @@ const INVALID_VALUE_CODES = new Set(['22P02', '22007', '22008', '22003', '22001'
  */
 export function translatePgError(error: unknown): unknown {
   if (isHeliosError(error)) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   if (!isPgError(error)) {
     return new HeliosError('INTERNAL', 'DB.UNEXPECTED', 'An unexpected error occurred while talking to the database.', { cause: error });
   }
@@ -125,20 +182,19 @@ export function translatePgError(error: unknown): unknown {
     case '40001':
     case '40P01':
       return new HeliosError('CONFLICT', 'DB.SERIALIZATION_FAILURE', 'The transaction conflicted with another one; retry it.', {
-        details: { sqlstate },
         cause,
         retryable: true,
       });
     case '57014':
-      return new HeliosError('INTERNAL', 'DB.TIMEOUT', 'The database statement was cancelled (timeout).', { details: { sqlstate }, cause, retryable: true });
+      return new HeliosError('INTERNAL', 'DB.TIMEOUT', 'The database statement was cancelled (timeout).', { cause, retryable: true });
     default:
       // Class 22 is "data exception": a value PostgreSQL cannot take for its column.
       if (INVALID_VALUE_CODES.has(sqlstate) || sqlstate.startsWith('22')) {
         return new HeliosError('INVALID_INPUT', 'DB.INVALID_VALUE', 'A value has the wrong format or is out of range for its column.', {
-          details: { sqlstate, ...facts(error, ['table', 'column']) },
+          details: facts(error, ['table', 'column']),
           cause,
         });
       }
-      return new HeliosError('INTERNAL', 'DB.UNEXPECTED', `Unexpected database error (SQLSTATE ${sqlstate}).`, { details: { sqlstate }, cause });
+      return new HeliosError('INTERNAL', 'DB.UNEXPECTED', 'Unexpected database error.', { cause });
   }
 }

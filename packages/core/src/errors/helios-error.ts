@@ -13,6 +13,8 @@ export type HeliosErrorKind =
   | 'PRECONDITION_FAILED'
   | 'EXTERNAL_SERVICE'
   | 'RATE_LIMITED'
+  /** A dependency (the database) is down or unreachable for now; the same call may succeed later. */
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 /** Options of a HeliosError besides its kind, code and message. */
