@@ -688,13 +688,13 @@ describe('Graph simulator: delta queries', () => {
     ]);
   });
 
-  it('answers 410 resyncRequired for expired or unknown tokens', async () => {
+  it('answers 400 syncStateNotFound for expired or unknown tokens by default, as Graph does for users and groups', async () => {
     const round = await followAll(sim, tok, 'users/delta?$select=id', { prefer: 'odata.maxpagesize=999' });
     const pageOne = await call(sim, tok, 'GET', 'users/delta?$select=id', undefined, { prefer: 'odata.maxpagesize=5' });
     sim.expireDeltaLinks();
-    expectGraphError(await call(sim, tok, 'GET', round.last['@odata.deltaLink']), 410, 'resyncRequired');
-    expectGraphError(await call(sim, tok, 'GET', pageOne.body['@odata.nextLink']), 410, 'resyncRequired');
-    expectGraphError(await call(sim, tok, 'GET', 'users/delta?$deltatoken=bogus'), 410, 'resyncRequired');
+    expectGraphError(await call(sim, tok, 'GET', round.last['@odata.deltaLink']), 400, 'syncStateNotFound');
+    expectGraphError(await call(sim, tok, 'GET', pageOne.body['@odata.nextLink']), 400, 'syncStateNotFound');
+    expectGraphError(await call(sim, tok, 'GET', 'users/delta?$deltatoken=bogus'), 400, 'syncStateNotFound');
     const fresh = await followAll(sim, tok, 'users/delta?$select=id', { prefer: 'odata.maxpagesize=999' });
     expect((await call(sim, tok, 'GET', fresh.last['@odata.deltaLink'])).status).toBe(200);
 
@@ -703,9 +703,23 @@ describe('Graph simulator: delta queries', () => {
       const t = await token(short);
       const r = await followAll(short, t, 'users/delta');
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expectGraphError(await call(short, t, 'GET', r.last['@odata.deltaLink']), 410, 'resyncRequired');
+      expectGraphError(await call(short, t, 'GET', r.last['@odata.deltaLink']), 400, 'syncStateNotFound');
     } finally {
       await short.close();
+    }
+  });
+
+  it('answers 410 resyncRequired for expired tokens when expiredDeltaStatus is 410', async () => {
+    const other = await startGraphSimulator({ links: 'local', expiredDeltaStatus: 410, seed: { users: 2, groups: 1 } });
+    try {
+      const t = await token(other);
+      const users = await followAll(other, t, 'users/delta');
+      const groups = await followAll(other, t, 'groups/delta');
+      other.expireDeltaLinks();
+      expectGraphError(await call(other, t, 'GET', users.last['@odata.deltaLink']), 410, 'resyncRequired');
+      expectGraphError(await call(other, t, 'GET', groups.last['@odata.deltaLink']), 410, 'resyncRequired');
+    } finally {
+      await other.close();
     }
   });
 });

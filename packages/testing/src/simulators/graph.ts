@@ -57,8 +57,14 @@ export interface GraphSimulatorOptions {
    * `local` uses the simulator's own URL, for plain `fetch` users.
    */
   links?: 'public' | 'local';
-  /** Delta and skip tokens older than this answer 410 `resyncRequired` (default 7 days). */
+  /** Delta and skip tokens older than this are expired (default 7 days); see `expiredDeltaStatus`. */
   deltaTokenTtlMs?: number;
+  /**
+   * How an expired or unknown delta/skip token is answered: `400` (default) with error code
+   * `syncStateNotFound`, as Graph answers for users and groups, or `410` `resyncRequired` (the
+   * answer documented for other delta resources).
+   */
+  expiredDeltaStatus?: 400 | 410;
   /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
   port?: number;
 }
@@ -120,7 +126,7 @@ export interface GraphSimulator {
   removeGroupMember(groupId: string, memberId: string): void;
   /** Records a direct `state` change of a user or group (present: updated, absent: deleted) for delta queries. */
   markChanged(kind: 'user' | 'group', id: string): void;
-  /** Makes every delta and skip token issued so far answer 410 `resyncRequired`. */
+  /** Expires every delta and skip token issued so far (answered as `expiredDeltaStatus` says). */
   expireDeltaLinks(): void;
   close(): Promise<void>;
 }
@@ -538,6 +544,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const skuConfigs: SkuConfig[] = options.skus ? options.skus.map((s) => ({ ...s })) : defaultSkus(userCount);
   const seed = new GraphSeed(domain, { users: userCount, groups: options.seed?.groups ?? 4, membersPerGroup: options.seed?.membersPerGroup ?? 5 }, skuConfigs);
   const deltaTtl = options.deltaTokenTtlMs ?? 7 * 86_400_000;
+  const expiredDeltaStatus = options.expiredDeltaStatus ?? 400;
   const clientId = guidFor(ID_KIND.app, 1);
   const clientSecret = `sim~${randomBytes(24).toString('base64url')}`;
   const servicePrincipalId = guidFor(ID_KIND.app, 2);
@@ -1260,11 +1267,17 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
 
   // --- delta ------------------------------------------------------------------------------------------
   const resync = () =>
-    new GraphError(
-      410,
-      'resyncRequired',
-      'Resync required. Replace any local cached copies of the collection with the versions from the server by restarting the initial delta query without a delta or skip token.',
-    );
+    expiredDeltaStatus === 410
+      ? new GraphError(
+          410,
+          'resyncRequired',
+          'Resync required. Replace any local cached copies of the collection with the versions from the server by restarting the initial delta query without a delta or skip token.',
+        )
+      : new GraphError(
+          400,
+          'syncStateNotFound',
+          'The sync state for this delta token was not found or has expired. Restart the initial delta query without a delta or skip token.',
+        );
   const readDeltaToken = (raw: string, kind: 'u' | 'g'): DeltaState => {
     const state = unseal(raw) as DeltaState | undefined;
     if (!isObject(state) || state.k !== kind || state.e !== epoch || typeof state.t !== 'number' || Date.now() - state.t > deltaTtl || state.b > version)

@@ -10,6 +10,7 @@ import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import {
   auditRun,
+  closeInterruptedRun,
   DEFAULT_MAX_REMOVAL_RATIO,
   failJournal,
   type SyncChange,
@@ -104,6 +105,8 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
       return withSyncLock(rt.db, { organizationId, kind: 'google_workspace' }, async (conn) => {
         let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0 };
         try {
+          // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
+          await closeInterruptedRun(conn, journal, startedAt);
           if (!dryRun) await startJournal(conn, journal, startedAt);
           fetched = await stageGoogleDirectory(conn, google, { onProgress: data.onProgress });
           const pass = await planAndApplyGoogle(conn, fetched, {

@@ -92,6 +92,28 @@ describe('microsoft365 provider', () => {
     expect(expired.code).toBe('MICROSOFT.DELTA_EXPIRED');
   });
 
+  it('maps an expired delta link to MICROSOFT.DELTA_EXPIRED whether Graph answers 400 syncStateNotFound or 410 resyncRequired', async () => {
+    for (const expiredDeltaStatus of [400, 410] as const) {
+      const other = await startGraphSimulator({ domain: 'ms.test', expiredDeltaStatus, seed: { users: 3, groups: 1, membersPerGroup: 2 } });
+      try {
+        const ms = microsoft365({
+          ...options(),
+          credentials: { tenantId: other.tenantId, clientId: other.clientId, clientSecret: other.clientSecret },
+          graphUrl: other.url,
+          loginUrl: other.authorityHost,
+        });
+        const users = await collect((onPage) => ms.usersDelta(null, onPage));
+        const groups = await collect((onPage) => ms.groupsDelta(null, onPage));
+        other.expireDeltaLinks();
+        const expiredUsers = await failure(ms.usersDelta(users.deltaLink, async () => {}));
+        const expiredGroups = await failure(ms.groupsDelta(groups.deltaLink, async () => {}));
+        expect([expiredUsers.code, expiredGroups.code, expiredDeltaStatus]).toEqual(['MICROSOFT.DELTA_EXPIRED', 'MICROSOFT.DELTA_EXPIRED', expiredDeltaStatus]);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('reads groups with members@delta', async () => {
     const ms = microsoft365(options());
     const full = await collect((onPage) => ms.groupsDelta(null, onPage));

@@ -12,6 +12,7 @@ import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import {
   auditRun,
+  closeInterruptedRun,
   DEFAULT_MAX_REMOVAL_RATIO,
   failJournal,
   type SyncChange,
@@ -119,6 +120,8 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
         let fetched: MicrosoftFetched | null = null;
         let fellBackToFull = false;
         try {
+          // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
+          await closeInterruptedRun(conn, journal, startedAt);
           if (!dryRun) await startJournal(conn, journal, startedAt);
           const stored = data.full ? null : await readDeltaLinks(conn, organizationId, ms.tenantId);
           let staged: Awaited<ReturnType<typeof stageMicrosoftDirectory>>;

@@ -13,7 +13,8 @@
  *    (`assertSafetyLimit`), and for a real run every merge runs in ONE transaction (`inTransactionOn`):
  *    a crash or a killed connection rolls everything back and a re-run converges.
  * 4. The run is journaled (`startJournal`/`finishJournal`): `organization_modules` state and one
- *    audit row per run.
+ *    audit row per run. A run whose process stopped leaves the state `running`; the next run closes it
+ *    as failed (`closeInterruptedRun`) once it holds the lock: holding it proves no run is live.
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
@@ -64,7 +65,12 @@ export const SYNC_ERROR_CODES = {
   ALREADY_RUNNING: 'SYNC.ALREADY_RUNNING',
   SAFETY_LIMIT: 'SYNC.SAFETY_LIMIT',
   IN_TRANSACTION: 'SYNC.IN_TRANSACTION',
+  /** Journaled (never thrown): a run whose process stopped before it finished. */
+  INTERRUPTED: 'SYNC.INTERRUPTED',
 } as const;
+
+/** The reason journaled for a run whose process stopped (killed, crashed, restarted) mid-run. */
+export const SYNC_INTERRUPTED_REASON = 'interrupted: the process running it stopped';
 
 /** Runs in progress in this process (answered before any connection is asked for). */
 const running = new Set<string>();
@@ -216,6 +222,28 @@ export async function auditRun(conn: Kysely<Database>, journal: SyncJournal, det
 /** Marks the run started (module state `running`), in its own transaction. */
 export async function startJournal(conn: Kysely<Database>, journal: SyncJournal, at: Date): Promise<void> {
   await inTransactionOn(conn, () => setModuleSyncState(conn, journal, { status: 'running', at }));
+}
+
+/**
+ * Closes the journal of a run whose process stopped (state still `running`): module state `failed`
+ * with `SYNC.INTERRUPTED` and the reason, and the run's failed audit row, in one transaction. Call
+ * only while holding the run's lock (`withSyncLock`): then no run of this kind is live anywhere.
+ *
+ * @returns whether a run was closed
+ */
+export async function closeInterruptedRun(conn: Kysely<Database>, journal: SyncJournal, at: Date): Promise<boolean> {
+  const code = SYNC_ERROR_CODES.INTERRUPTED;
+  return inTransactionOn(conn, async () => {
+    const closed = await sql<{ id: string }>`
+      update organization_modules om set sync_status = 'failed', sync_error = ${`${code}: ${SYNC_INTERRUPTED_REASON}`}
+      from modules m
+      where m.id = om.module_id and m.slug = ${journal.moduleSlug} and om.organization_id = ${journal.organizationId}::uuid
+        and om.sync_status = 'running'
+      returning om.id`.execute(conn);
+    if (closed.rows.length === 0) return false;
+    await auditRun(conn, journal, { status: 'failed', interrupted: true, error: { code, message: SYNC_INTERRUPTED_REASON } }, at);
+    return true;
+  });
 }
 
 /** Records a failed run: module state `failed` with the error, and the audit row. Never throws. */
