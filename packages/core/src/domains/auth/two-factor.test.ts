@@ -373,6 +373,18 @@ describe('backup codes and disabling', () => {
     await key.twoFactor.disable({ userId: again.user.id });
     expect((await twoFactorColumns(again.user.id)).two_factor_enabled).toBe(false);
   });
+
+  it("needs an administrator to reset an administrator's two-factor, writing nothing", async () => {
+    const { user: admin } = await enrolled({ role: 'admin' });
+    const before = await twoFactorColumns(admin.id);
+    const audits = await auditCount();
+    const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
+    await expect(key.twoFactor.disable({ userId: admin.id })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    expect(await twoFactorColumns(admin.id)).toEqual(before);
+    expect(await auditCount()).toBe(audits);
+    await t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] }).twoFactor.disable({ userId: admin.id });
+    expect((await twoFactorColumns(admin.id)).two_factor_enabled).toBe(false);
+  });
 });
 
 describe('permissions and validation', () => {
