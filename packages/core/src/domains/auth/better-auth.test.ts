@@ -64,6 +64,23 @@ describe('sign-in with better-auth on the Helios tables', () => {
     expect((await signIn('ann@acme.test', 'correct horse battery')).status).toBe(200);
   });
 
+  it('evaluates at most five passwords when 50 wrong passwords arrive at once', async () => {
+    const user = await createTestUser(t.helios, { email: 'race@acme.test' });
+    await t.asAdmin.credentials.setPassword(user.id, 'the right password');
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn('race@acme.test', `wrong password ${i}`)));
+    const statuses = answers.map((res) => res.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+    const failures = await t.helios.db
+      .selectFrom('security_events')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('event_type', '=', 'sign_in_failed')
+      .execute();
+    expect(failures).toHaveLength(5);
+    expect((await signIn('race@acme.test', 'the right password')).status).toBe(429);
+  });
+
   it('ends the sessions of a user who is suspended, and records role changes as security events', async () => {
     const user = await createTestUser(t.helios, { email: 'kim@acme.test' });
     await t.asAdmin.credentials.setPassword(user.id, 'kim long password');

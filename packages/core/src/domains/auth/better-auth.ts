@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { betterAuth } from 'better-auth';
-import { APIError, createAuthMiddleware } from 'better-auth/api';
+import { APIError } from 'better-auth/api';
 import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
@@ -194,25 +194,6 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
           },
         },
       },
-    },
-    hooks: {
-      after: createAuthMiddleware(async (ctx) => {
-        if (ctx.path !== '/sign-in/email') return;
-        const returned = ctx.context.returned;
-        if (!(returned instanceof APIError) || returned.status !== 'UNAUTHORIZED') return;
-        const email = typeof ctx.body?.email === 'string' ? ctx.body.email.trim().toLowerCase() : null;
-        if (!email) return;
-        const user = await db.selectFrom('organization_users').select(['id', 'organization_id']).where('email', '=', email).executeTakeFirst();
-        if (!user) return;
-        await recordAuthSecurityEvent(db, user.organization_id, {
-          userId: user.id,
-          eventType: 'sign_in_failed',
-          severity: 'warning',
-          description: 'Wrong password',
-          ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
-          userAgent: ctx.request?.headers.get('user-agent') ?? null,
-        });
-      }),
     },
   });
 

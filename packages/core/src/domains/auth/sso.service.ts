@@ -16,6 +16,7 @@ import { requireSecretBox } from '../../shared/secret-rotation';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { assertAdministrator } from '../policy/policy';
 import {
   type CreateSsoProviderInput,
   createSsoProviderSchema,
@@ -245,6 +246,8 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
     create: (input, options) =>
       rt.write(options, async (s) => {
         await s.authorize('security:write');
+        // An identity provider vouches for who signs in, admins included.
+        assertAdministrator(s.principal, 'security:write', 'changing SSO providers');
         const data = parseInput(createSsoProviderSchema, input);
         assertEndpointsAllowed(data, networkOf(rt));
         const isEnabled = data.isEnabled ?? true;
@@ -285,6 +288,8 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
     update: (id, input, options) =>
       rt.write(options, async (s) => {
         await s.authorize('security:write');
+        // An identity provider vouches for who signs in, admins included.
+        assertAdministrator(s.principal, 'security:write', 'changing SSO providers');
         const providerId = parseId(id);
         const data = parseInput(updateSsoProviderSchema, input);
         assertEndpointsAllowed(data, networkOf(rt));
@@ -359,6 +364,8 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
     delete: (id, options) =>
       rt.write(options, async (s) => {
         await s.authorize('security:write');
+        // An identity provider vouches for who signs in, admins included.
+        assertAdministrator(s.principal, 'security:write', 'changing SSO providers');
         const providerId = parseId(id);
         await lockProviders(s);
         const before = await loadRow(s, providerId, true);

@@ -528,14 +528,24 @@ describe('SSO permissions', () => {
     expect((await t.asAdmin.sso.get(target.id)).updatedAt).toEqual(target.updatedAt);
   });
 
-  it('lets a key with security:read list but not change providers, and security:write change them', async () => {
+  it('lets a key with security:read list but not change providers; changing them needs an administrator', async () => {
     const reader = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] });
     expect((await reader.sso.list()).items.length).toBeGreaterThan(0);
     await expect(reader.sso.create({ providerName: 'reader-idp', issuer: idp.issuer, clientId: 'c', clientSecret: 's' })).rejects.toMatchObject({
       kind: 'FORBIDDEN',
     });
+    // An identity provider vouches for who signs in (admins included): security:write is not enough.
     const writer = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
-    const created = await writer.sso.create({ providerName: 'writer-idp', issuer: idp.issuer, clientId: 'c', clientSecret: 's' });
-    await writer.sso.delete(created.id);
+    const providersBefore = await countRows('sso_providers');
+    const forbidden = { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' };
+    await expect(writer.sso.create({ providerName: 'writer-idp', issuer: idp.issuer, clientId: 'c', clientSecret: 's' })).rejects.toMatchObject(forbidden);
+    const existing = (await reader.sso.list()).items[0]!;
+    await expect(writer.sso.update(existing.id, { clientId: 'attacker' })).rejects.toMatchObject(forbidden);
+    await expect(writer.sso.delete(existing.id)).rejects.toMatchObject(forbidden);
+    expect(await countRows('sso_providers')).toBe(providersBefore);
+    expect((await t.asAdmin.sso.get(existing.id)).clientId).toBe(existing.clientId);
+    const full = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] });
+    const created = await full.sso.create({ providerName: 'writer-idp', issuer: idp.issuer, clientId: 'c', clientSecret: 's' });
+    await full.sso.delete(created.id);
   });
 });

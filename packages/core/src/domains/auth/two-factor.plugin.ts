@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import { systemActor } from '../policy/actor';
+import { type AttemptLimit, settleAttemptSlot, takeAttemptSlot } from './attempt-slots';
 import { recordAuthSecurityEvent } from './auth-events';
 
 /** How long a sign-in challenge lasts. */
@@ -35,6 +36,13 @@ export const TWO_FACTOR_LOCKOUT_FAILURES = 10;
 export const TWO_FACTOR_LOCKOUT_MINUTES = 15;
 
 const IDENTIFIER_PREFIX = 'helios-2fa:';
+
+const LOCKOUT: AttemptLimit = {
+  kind: 'two-factor',
+  failureEvent: 'two_factor_failed',
+  limit: TWO_FACTOR_LOCKOUT_FAILURES,
+  windowMinutes: TWO_FACTOR_LOCKOUT_MINUTES,
+};
 
 interface ChallengeValue {
   userId: string;
@@ -123,14 +131,10 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
         const ipAddress = ctx.request?.headers.get('x-forwarded-for') ?? null;
         const userAgent = ctx.request?.headers.get('user-agent') ?? null;
 
-        const recent = await db
-          .selectFrom('security_events')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('user_id', '=', user.id)
-          .where('event_type', '=', 'two_factor_failed')
-          .where('created_at', '>', sql<Date>`now() - make_interval(mins => ${TWO_FACTOR_LOCKOUT_MINUTES})`)
-          .executeTakeFirstOrThrow();
-        if (Number(recent.n) >= TWO_FACTOR_LOCKOUT_FAILURES) {
+        // A slot per code checked: at most TWO_FACTOR_LOCKOUT_FAILURES codes are evaluated in the
+        // window, however many requests arrive at once.
+        const slot = await takeAttemptSlot(db, LOCKOUT, user.id);
+        if (!slot) {
           await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).execute();
           await recordAuthSecurityEvent(db, user.organization_id, {
             userId: user.id,
@@ -152,25 +156,36 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
           valid = result.valid;
         } catch (error) {
           // A malformed code or two-factor reset meanwhile: a failed attempt like a wrong code.
-          if (!isHeliosError(error) || (error.kind !== 'INVALID_INPUT' && error.kind !== 'PRECONDITION_FAILED')) throw error;
-          if (error.code === 'SECRETS.NO_KEY' || error.code === 'SECRETS.UNKNOWN_KEY') throw error;
+          const failedAttempt =
+            isHeliosError(error) &&
+            (error.kind === 'INVALID_INPUT' || error.kind === 'PRECONDITION_FAILED') &&
+            error.code !== 'SECRETS.NO_KEY' &&
+            error.code !== 'SECRETS.UNKNOWN_KEY';
+          if (!failedAttempt) {
+            await settleAttemptSlot(db, slot);
+            throw error;
+          }
         }
 
         if (!valid) {
           const attempt = value.attempts;
           const exhausted = attempt >= TWO_FACTOR_MAX_ATTEMPTS;
           if (exhausted) await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).execute();
-          await recordAuthSecurityEvent(db, user.organization_id, {
-            userId: user.id,
-            eventType: 'two_factor_failed',
-            severity: exhausted ? 'critical' : 'warning',
-            description: exhausted ? 'Wrong two-factor code; the sign-in challenge is void' : 'Wrong two-factor code',
-            ipAddress,
-            userAgent,
-            metadata: { attempt, maxAttempts: TWO_FACTOR_MAX_ATTEMPTS },
+          await settleAttemptSlot(db, slot, {
+            organizationId: user.organization_id,
+            event: {
+              userId: user.id,
+              eventType: 'two_factor_failed',
+              severity: exhausted ? 'critical' : 'warning',
+              description: exhausted ? 'Wrong two-factor code; the sign-in challenge is void' : 'Wrong two-factor code',
+              ipAddress,
+              userAgent,
+              metadata: { attempt, maxAttempts: TWO_FACTOR_MAX_ATTEMPTS },
+            },
           });
           throw unauthorized('TWO_FACTOR_INVALID_CODE', 'The code is wrong or was already used.');
         }
+        await settleAttemptSlot(db, slot);
 
         // Single use: only the request that deletes the challenge signs in.
         const deleted = await db.deleteFrom('auth_verifications').where('identifier', '=', identifier).executeTakeFirst();

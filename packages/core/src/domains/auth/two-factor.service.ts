@@ -25,6 +25,7 @@ import { requireSecretBox } from '../../shared/secret-rotation';
 import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
+import { assertAdministrator } from '../policy/policy';
 import { recordAuthSecurityEvent } from './auth-events';
 import { endSessions } from './credentials.service';
 import {
@@ -213,6 +214,7 @@ interface UserTwoFactorRow {
   id: string;
   email: string;
   organization_id: string;
+  role: string | null;
   two_factor_enabled: boolean | null;
   two_factor_secret: string | null;
   two_factor_backup_codes: string | null;
@@ -267,7 +269,7 @@ function checkCode(secret: string, stored: StoredCodes, code: string, now: Date)
 async function loadUser(db: Kysely<Database>, organizationId: string, userId: string, lock: boolean): Promise<UserTwoFactorRow> {
   let query = db
     .selectFrom('organization_users')
-    .select(['id', 'email', 'organization_id', 'two_factor_enabled', 'two_factor_secret', 'two_factor_backup_codes'])
+    .select(['id', 'email', 'organization_id', 'role', 'two_factor_enabled', 'two_factor_secret', 'two_factor_backup_codes'])
     .where('id', '=', userId)
     .where('organization_id', '=', organizationId);
   if (lock) query = query.forUpdate();
@@ -426,6 +428,7 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
           throw new HeliosError('INVALID_INPUT', 'TWO_FACTOR.CODE_REQUIRED', 'Enter a current code (or a backup code) to turn two-factor off.');
         }
         const row = await loadUser(s.db, s.organizationId, target, true);
+        if (reset && row.role === 'admin') assertAdministrator(s.principal, 'security:write', "resetting an administrator's two-factor");
         const wasEnabled = row.two_factor_enabled === true;
         if (reset ? !wasEnabled && row.two_factor_secret === null : !wasEnabled) throw notEnabled();
         if (!reset) {

@@ -274,6 +274,31 @@ describe('sign-in with two-factor', () => {
     expect(await countSessions(user.id)).toBe(0);
   });
 
+  it('evaluates at most 10 codes when 40 wrong codes arrive at once over 8 challenges', async () => {
+    const { user, secret } = await enrolled();
+    const challenges: string[] = [];
+    for (let i = 0; i < 8; i += 1) challenges.push(await signInChallenge(user.email));
+    // From their own IP: the per-IP limiter (30 a minute) keeps counting this file's other calls apart.
+    const guesses = challenges.flatMap((challenge) => Array.from({ length: 5 }, () => challenge));
+    const answers = await Promise.all(
+      guesses.map(async (challenge) => {
+        const res = await auth.handler(
+          new Request(`${BASE}/api/auth/two-factor/verify`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', origin: BASE, 'x-forwarded-for': '198.51.100.40' },
+            body: JSON.stringify({ challenge, code: wrongCodeFor(secret) }),
+          }),
+        );
+        return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+      }),
+    );
+    const evaluated = answers.filter((a) => a.code === 'TWO_FACTOR_INVALID_CODE');
+    expect(evaluated).toHaveLength(10);
+    expect(await events(user.id, 'two_factor_failed')).toHaveLength(10);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(0);
+    expect(await countSessions(user.id)).toBe(0);
+  });
+
   it('signs in users without two-factor exactly as before', async () => {
     const user = await createTestUser(t.helios);
     await t.asAdmin.credentials.setPassword(user.id, PASSWORD);
@@ -347,6 +372,18 @@ describe('backup codes and disabling', () => {
     const again = await enrolled();
     await key.twoFactor.disable({ userId: again.user.id });
     expect((await twoFactorColumns(again.user.id)).two_factor_enabled).toBe(false);
+  });
+
+  it("needs an administrator to reset an administrator's two-factor, writing nothing", async () => {
+    const { user: admin } = await enrolled({ role: 'admin' });
+    const before = await twoFactorColumns(admin.id);
+    const audits = await auditCount();
+    const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
+    await expect(key.twoFactor.disable({ userId: admin.id })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    expect(await twoFactorColumns(admin.id)).toEqual(before);
+    expect(await auditCount()).toBe(audits);
+    await t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] }).twoFactor.disable({ userId: admin.id });
+    expect((await twoFactorColumns(admin.id)).two_factor_enabled).toBe(false);
   });
 });
 

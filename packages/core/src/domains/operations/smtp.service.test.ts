@@ -250,6 +250,15 @@ describe('SMTP settings', () => {
     expect(smtp.received).toHaveLength(0);
   });
 
+  it('needs an administrator to change or delete the settings: security:write is not enough, nothing written', async () => {
+    const before = await t.helios.db.selectFrom('smtp_settings').selectAll().executeTakeFirstOrThrow();
+    const writer = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
+    await expect(writer.smtp.set(settings({ host: 'mail.evil.test' }))).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await expect(writer.smtp.delete()).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    expect(await t.helios.db.selectFrom('smtp_settings').selectAll().executeTakeFirstOrThrow()).toEqual(before);
+    await expect(writer.smtp.get()).resolves.toMatchObject({ host: before.host });
+  });
+
   it('refuses a password without an encryption key with SECRETS.NO_KEY, writing nothing', async () => {
     const keyless = await createHelios({ db: t.helios.db, network: { allowPrivateTargets: true } });
     try {

@@ -18,6 +18,7 @@ import { type SmtpMailerOptions, smtpMailer } from '../../shared/smtp-mailer';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { assertAdministrator } from '../policy/policy';
 import { type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
 
 export type { SmtpMailer, SmtpMailerOptions } from '../../shared/smtp-mailer';
@@ -230,6 +231,8 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
     set: (input, options) =>
       rt.write(options, async (s) => {
         await s.authorize('security:write');
+        // The SMTP server receives every password-reset and invitation link.
+        assertAdministrator(s.principal, 'security:write', 'changing the SMTP settings');
         const data = parseInput(setSmtpSettingsSchema, input);
         assertHostAllowed(data.host, networkOf(rt), 'host');
         const before = await readSettings(s.db, s.organizationId);
@@ -281,6 +284,7 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
     delete: (options) =>
       rt.write(options, async (s) => {
         await s.authorize('security:write');
+        assertAdministrator(s.principal, 'security:write', 'deleting the SMTP settings');
         const row = await s.db.deleteFrom('smtp_settings').where('organization_id', '=', s.organizationId).returningAll().executeTakeFirst();
         if (!row) return false;
         await s.audit({ action: 'smtp.delete', resource: 'smtp_settings', resourceId: row.id, details: summarizeChange(auditView(row), null) });

@@ -52,6 +52,15 @@ export const updateOrganizationSchema = z
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationSchema>;
 
 /** A setting key: lower-case words separated by dots, dashes or underscores. */
+/**
+ * Settings only an administrator may set or delete: the portal's public URL (the base of the
+ * invitation and password-reset links mailed to users) and any other key naming a URL (`*.url`,
+ * `*_url`), since a `organization:write` key that could point them elsewhere could take over accounts.
+ */
+export function isAdministratorSetting(key: string): boolean {
+  return key === 'portal.public_url' || /(^|[._-])url$/.test(key);
+}
+
 export const settingKeySchema = z
   .string()
   .min(1)

@@ -140,6 +140,29 @@ describe('settings', () => {
     expect(await t.asAdmin.organizations.settings.get('x.y')).toBeNull();
   });
 
+  it('lets only administrators set or delete the settings that feed links in mails, writing nothing', async () => {
+    await t.asAdmin.organizations.settings.set({ key: 'portal.public_url', value: 'https://portal.acme.test' });
+    const writer = t.helios.as(key(['organization:write']));
+    const audits = await auditCount('settings.update');
+    for (const k of ['portal.public_url', 'portal.logo_url', 'mail.link.url']) {
+      await expect(writer.organizations.settings.set({ key: k, value: 'https://evil.test' })).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+        code: 'POLICY.FORBIDDEN',
+      });
+    }
+    await expect(writer.organizations.settings.delete('portal.public_url')).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    expect(await t.asAdmin.organizations.settings.get('portal.public_url')).toMatchObject({ value: 'https://portal.acme.test' });
+    expect(await t.asAdmin.organizations.settings.get('portal.logo_url')).toBeNull();
+    expect(await auditCount('settings.update')).toBe(audits);
+    // Other settings stay open to organization:write; administrators may change the URL.
+    await expect(writer.organizations.settings.set({ key: 'portal.theme', value: 'light' })).resolves.toMatchObject({ value: 'light' });
+    await expect(
+      t.helios.as(key(['admin:full'])).organizations.settings.set({ key: 'portal.public_url', value: 'https://p.acme.test' }),
+    ).resolves.toMatchObject({
+      value: 'https://p.acme.test',
+    });
+  });
+
   it('deletes settings with an audit row', async () => {
     await t.asAdmin.organizations.settings.set({ key: 'tmp.value', value: '1' });
     await expect(t.asAdmin.organizations.settings.delete('tmp.value')).resolves.toBe(true);

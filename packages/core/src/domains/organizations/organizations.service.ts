@@ -17,11 +17,12 @@ import { appendAuditRow } from '../audit/audit.chain';
 import { summarizeChange } from '../audit/audit.summary';
 import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import type { CallOptions } from '../policy/actor';
-import type { Principal } from '../policy/policy';
+import { assertAdministrator, type Principal } from '../policy/policy';
 import {
   type CreateFeatureFlagInput,
   createFeatureFlagSchema,
   featureKeySchema,
+  isAdministratorSetting,
   type MasterDataInput,
   masterDataSchema,
   moduleConfigSchema,
@@ -419,6 +420,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
         rt.write(options, async (s) => {
           await s.authorize('organization:write');
           const data = parseInput(setSettingSchema, input);
+          if (isAdministratorSetting(data.key)) assertAdministrator(s.principal, 'organization:write', `setting ${data.key}`);
           const before = await s.db
             .selectFrom('organization_settings')
             .selectAll()
@@ -454,6 +456,7 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
         rt.write(options, async (s) => {
           await s.authorize('organization:write');
           const k = parseInput(settingKeySchema, key, 'SETTINGS.INVALID_KEY');
+          if (isAdministratorSetting(k)) assertAdministrator(s.principal, 'organization:write', `setting ${k}`);
           const row = await s.db
             .deleteFrom('organization_settings')
             .where('organization_id', '=', s.organizationId)

@@ -8,6 +8,8 @@
  *   readable and writable by the user themself and by their managers up the reporting line
  *   (services further limit which fields a non-admin may change); the audit trail and security
  *   (API keys, security events, SSO, credentials) are admin-only.
+ * - Whatever the scopes: role changes, any change to an administrator's account, and the settings
+ *   that steer sign-in links and mail need an administrator (`assertAdministrator`).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
@@ -61,6 +63,19 @@ function forbidden(principal: Principal, permission: Permission, reason: string)
   return new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', `Not allowed: ${permission} (${reason}).`, {
     details: { permission, actor: principal.auditType, role: principal.role },
   });
+}
+
+/**
+ * Refuses unless `principal` is an administrator (the system, a user with role admin, an API key
+ * with `admin:full`). For what could hand administrator power to someone else, whatever the
+ * caller's scopes: role changes, changes to an administrator's account, and the settings that
+ * steer where sign-in links and mail go (see docs/sdk.md, "Administrator-only operations").
+ * Like keys minting keys, a `<domain>:write` scope never reaches beyond itself to admin power.
+ *
+ * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
+ */
+export function assertAdministrator(principal: Principal, permission: Permission, what: string): void {
+  if (!principal.isAdministrator) throw forbidden(principal, permission, `${what} needs an administrator`);
 }
 
 /** True when the API key scopes grant `permission`. */

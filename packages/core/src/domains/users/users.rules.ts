@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { RowPatch } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
-import { isInReportingLine } from '../policy/policy';
+import { assertAdministrator, isInReportingLine } from '../policy/policy';
 import { USERS_ERROR_CODES, userNotFound } from './users.errors';
 import { activeAdmin, notDeleted, USER_SELECT, type UserRow } from './users.model';
 
@@ -28,6 +28,17 @@ export async function authorizeAdmin(s: OperationScope): Promise<void> {
     });
   }
   await s.authorize('users:write');
+}
+
+/**
+ * Changes that could hand over administrator power need an administrator, whatever the caller's
+ * scopes (`users:write` is not enough): giving or taking a role, and any change to an admin's
+ * account (email, state, manager, fields...).
+ * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
+ */
+export function assertMayChangeUser(s: OperationScope, target: Pick<UserRow, 'role'> | null, change: { role?: unknown } = {}): void {
+  if (change.role !== undefined && change.role !== target?.role) assertAdministrator(s.principal, 'users:write', 'changing a role');
+  if (target?.role === 'admin') assertAdministrator(s.principal, 'users:write', "changing an administrator's account");
 }
 
 /** Reads a user of the organization (any state); with `lock`, under `FOR UPDATE`. */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let t: TestHelios;
 let keyWrite: HeliosScope;
 let keyRead: HeliosScope;
+let keyFull: HeliosScope;
 
 const userActor = (userId: string): Actor => ({ type: 'user', userId });
 const as = (userId: string) => t.helios.as(userActor(userId));
@@ -27,6 +28,7 @@ beforeAll(async () => {
   t = await createTestHelios();
   keyWrite = t.helios.as({ type: 'apiKey', keyId: 'k-write', scopes: ['users:write'] });
   keyRead = t.helios.as({ type: 'apiKey', keyId: 'k-read', scopes: ['users:read'] });
+  keyFull = t.helios.as({ type: 'apiKey', keyId: 'k-full', scopes: ['admin:full'] });
 });
 afterAll(() => t.destroy());
 
@@ -262,6 +264,40 @@ describe('users.update', () => {
   });
 });
 
+describe('administrator-only changes', () => {
+  it('refuses a users:write key any role change, writing nothing', async () => {
+    const user = await createTestUser(t.helios);
+    await writesNothing(() => keyWrite.users.update(user.id, { role: 'admin' }), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => keyWrite.users.setRole(user.id, 'admin'), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => keyWrite.users.setRole(user.id, 'manager'), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => keyWrite.users.create({ email: 'new-admin@acme.test', firstName: 'N', lastName: 'A', role: 'admin' }), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    expect((await t.helios.repositories.organization_users.getById(user.id)).role).toBe('user');
+    // Other fields stay open to the key.
+    expect((await keyWrite.users.update(user.id, { employeeId: 'E-9', role: 'user' })).employeeId).toBe('E-9');
+  });
+
+  it("refuses a users:write key every change to an administrator's account, writing nothing", async () => {
+    const admin = await createTestUser(t.helios, { role: 'admin', email: 'target-admin@acme.test' });
+    const manager = await createTestUser(t.helios, { role: 'manager' });
+    const forbidden = { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' };
+    await writesNothing(() => keyWrite.users.update(admin.id, { email: 'attacker@evil.test' }), forbidden);
+    await writesNothing(() => keyWrite.users.update(admin.id, { firstName: 'Mallory' }), forbidden);
+    await writesNothing(() => keyWrite.users.suspend(admin.id), forbidden);
+    await writesNothing(() => keyWrite.users.block(admin.id), forbidden);
+    await writesNothing(() => keyWrite.users.delete(admin.id), forbidden);
+    await writesNothing(() => keyWrite.users.setStatus(admin.id, 'suspended'), forbidden);
+    await writesNothing(() => keyWrite.users.setManager(admin.id, manager.id), forbidden);
+    const row = await t.helios.repositories.organization_users.getById(admin.id);
+    expect(row).toMatchObject({ email: 'target-admin@acme.test', role: 'admin', user_status: 'active', reporting_manager_id: null });
+    // An administrator (a user with role admin, or an admin:full key) may.
+    expect((await keyFull.users.update(admin.id, { firstName: 'Ada' })).firstName).toBe('Ada');
+    expect((await t.asAdmin.users.setManager(admin.id, manager.id)).managerId).toBe(manager.id);
+  });
+});
+
 describe('user states', () => {
   it('walks every allowed transition, keeping is_active and deleted_at in step, each audited', async () => {
     const created = await t.asAdmin.users.create({ email: 'walker@acme.test', firstName: 'W', lastName: 'Alker', status: 'staged' });
@@ -347,36 +383,37 @@ describe('user states', () => {
 });
 
 describe('the last active admin', () => {
+  // Changes to admins need an administrator: here an admin:full key.
   it('cannot be demoted, suspended, blocked or deleted; another admin can', async () => {
     await sql`update organization_users set role = 'user' where role = 'admin' and id <> ${t.admin!.id}`.execute(t.helios.db);
     const adminId = t.admin!.id;
     const cases = [
-      () => keyWrite.users.setRole(adminId, 'user'),
-      () => keyWrite.users.update(adminId, { role: 'manager' }),
-      () => keyWrite.users.suspend(adminId),
-      () => keyWrite.users.block(adminId),
-      () => keyWrite.users.delete(adminId),
-      () => keyWrite.users.setStatus(adminId, 'deleted'),
+      () => keyFull.users.setRole(adminId, 'user'),
+      () => keyFull.users.update(adminId, { role: 'manager' }),
+      () => keyFull.users.suspend(adminId),
+      () => keyFull.users.block(adminId),
+      () => keyFull.users.delete(adminId),
+      () => keyFull.users.setStatus(adminId, 'deleted'),
     ];
     for (const fn of cases) await writesNothing(fn, { kind: 'PRECONDITION_FAILED', code: 'USERS.LAST_ADMIN' });
     // A suspended admin is not an active admin: it does not count, and changing it is not guarded.
     const suspendedAdmin = await createTestUser(t.helios, { role: 'admin', user_status: 'suspended', is_active: false });
-    await writesNothing(() => keyWrite.users.suspend(adminId), { code: 'USERS.LAST_ADMIN' });
-    expect((await keyWrite.users.delete(suspendedAdmin.id)).status).toBe('deleted');
+    await writesNothing(() => keyFull.users.suspend(adminId), { code: 'USERS.LAST_ADMIN' });
+    expect((await keyFull.users.delete(suspendedAdmin.id)).status).toBe('deleted');
     const second = await createTestUser(t.helios, { role: 'admin' });
-    expect((await keyWrite.users.setRole(second.id, 'user')).role).toBe('user');
+    expect((await keyFull.users.setRole(second.id, 'user')).role).toBe('user');
   });
 
   it('is race-safe: of two concurrent demotions of the only two admins, one is refused', async () => {
     const adminId = t.admin!.id;
     const second = await createTestUser(t.helios, { role: 'admin' });
-    const results = await Promise.allSettled([keyWrite.users.setRole(adminId, 'user'), keyWrite.users.setRole(second.id, 'user')]);
+    const results = await Promise.allSettled([keyFull.users.setRole(adminId, 'user'), keyFull.users.setRole(second.id, 'user')]);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(1);
     expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'USERS.LAST_ADMIN' });
     const admins = await t.helios.repositories.organization_users.count({ role: 'admin', user_status: 'active' });
     expect(admins).toBe(1);
-    await keyWrite.users.setRole(adminId, 'admin');
+    await keyFull.users.setRole(adminId, 'admin');
   });
 });
 

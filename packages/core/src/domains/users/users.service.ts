@@ -13,6 +13,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { recordAuthSecurityEvent } from '../auth/auth-events';
 import type { CallOptions, Role } from '../policy/actor';
+import { assertAdministrator } from '../policy/policy';
 import { USERS_ERROR_CODES } from './users.errors';
 import { exportUsersCsv, exportUsersJson } from './users.export';
 import { buildOrgChart, listDirectReports, listReportingChain, type OrgChartNode, setUserManager } from './users.managers';
@@ -21,6 +22,7 @@ import { countUsers, pageUsers, type UserPage, userVisibility } from './users.qu
 import {
   actsAsAdmin,
   assertManagerAllowed,
+  assertMayChangeUser,
   assertNotLastAdmin,
   authorizeAdmin,
   findUserRow,
@@ -248,6 +250,7 @@ function assertFieldsAllowed(s: OperationScope, id: string, data: object): void 
 export function createUsersService(rt: ServiceRuntime): UsersService {
   const applyUpdate = async (s: OperationScope, id: string, data: Partial<ParsedUpdate>, action: 'users.update' | 'users.role'): Promise<User> => {
     const before = await getUserRow(s, id, true);
+    assertMayChangeUser(s, before, data);
     if (Object.keys(data).length === 0) return toUser(before);
     if (data.role !== undefined && data.role !== 'admin' && isActiveAdmin(before)) await assertNotLastAdmin(s, id, 'demoted');
     if (data.managerId && data.managerId !== before.reporting_manager_id) await assertManagerAllowed(s, id, data.managerId);
@@ -286,7 +289,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
     (id: string, options?: CallOptions): Promise<User> =>
       rt.write(options, async (s) => {
         await authorizeAdmin(s);
-        return transitionUser(s, parseInput(userIdSchema, id), to, from);
+        const userId = parseInput(userIdSchema, id);
+        assertMayChangeUser(s, await findUserRow(s, userId, true));
+        return transitionUser(s, userId, to, from);
       });
 
   return {
@@ -294,6 +299,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
       rt.write(options, async (s) => {
         await authorizeAdmin(s);
         const data = parseInput(createUserSchema, input);
+        if (data.role === 'admin') assertMayChangeUser(s, null, { role: data.role });
         const taken = await s.db
           .selectFrom('organization_users')
           .select('id')
@@ -369,6 +375,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
     setRole: (id, role, options) =>
       rt.write(options, async (s) => {
         await authorizeAdmin(s);
+        assertAdministrator(s.principal, 'users:write', 'changing a role');
         const userId = parseInput(userIdSchema, id);
         if (!(USER_ROLES as readonly unknown[]).includes(role)) {
           throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `The role must be one of ${USER_ROLES.join(', ')}.`);
@@ -383,6 +390,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         if (!(USER_STATUSES as readonly unknown[]).includes(status)) {
           throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `The status must be one of ${USER_STATUSES.join(', ')}.`);
         }
+        assertMayChangeUser(s, await findUserRow(s, userId, true));
         return transitionUser(s, userId, status);
       }),
     invite: transition('invited', ['staged']),
@@ -399,6 +407,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         await authorizeAdmin(s);
         const id = parseInput(userIdSchema, userId);
         const manager = parseInput(userIdSchema.nullable(), managerId);
+        assertMayChangeUser(s, await findUserRow(s, id, true));
         return setUserManager(s, id, manager);
       }),
 
