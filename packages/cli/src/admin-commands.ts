@@ -18,6 +18,7 @@ async function withHelios(out: Output, opts: CommonOptions, fn: (helios: Helios)
       ...(url ? { databaseUrl: url, install: true } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
       encryptionKey: key.key,
       previousEncryptionKeys: key.previousKeys,
+      ...(key.auditKey ? { auditKey: key.auditKey } : {}),
     });
     process.exitCode = await fn(helios);
   } catch (error) {
