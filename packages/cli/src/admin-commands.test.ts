@@ -93,4 +93,21 @@ describe('helios admin and users', () => {
     const usage = await helios(['users', 'export', '--format', 'xml', ...target], cwd);
     expect(usage.code).toBe(64);
   });
+
+  it('prints the audit head and verifies the chain against it, failing on a head the chain no longer holds', async () => {
+    const head = await helios(['audit', 'head', ...target], cwd);
+    expect(head.code).toBe(0);
+    const text = head.stdout.trim();
+    expect(text).toMatch(/^\d+:hm1:[A-Za-z0-9_-]{43}$/);
+
+    const ok = await helios(['audit', 'verify', '--head', text, ...target], cwd);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Audit chain verified');
+
+    const [sequence, ...hash] = text.split(':');
+    const later = `${Number(sequence) + 5}:${hash.join(':')}`;
+    const missing = await helios(['audit', 'verify', '--head', later, '--json', ...target], cwd);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, firstBroken: { sequence: String(Number(sequence) + 5), reason: 'truncated' } });
+  });
 });

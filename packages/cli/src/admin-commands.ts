@@ -18,6 +18,7 @@ async function withHelios(out: Output, opts: CommonOptions, fn: (helios: Helios)
       ...(url ? { databaseUrl: url, install: true } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
       encryptionKey: key.key,
       previousEncryptionKeys: key.previousKeys,
+      ...(key.auditKey ? { auditKey: key.auditKey } : {}),
     });
     process.exitCode = await fn(helios);
   } catch (error) {
@@ -33,7 +34,7 @@ const common = (cmd: Command) =>
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
     .option('--json', 'machine-readable output');
 
-/** `helios admin create` and `helios users list|export`. */
+/** `helios admin create`, `helios users list|export` and `helios audit head|verify`. */
 export function registerAdminCommands(program: Command, makeOutput: (json: boolean) => Output): void {
   const admin = program.command('admin').description('portal administrators');
   common(
@@ -144,6 +145,39 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
         out.result({ file: opts.output, users: total, bytes }, `Exported ${total} user(s) to ${opts.output} (${bytes} bytes)`);
       }
       return EXIT.ok;
+    });
+  });
+
+  const audit = program.command('audit').description('the audit trail: export its head, verify its hash chain');
+  common(
+    audit
+      .command('head')
+      .description('print the head of the audit chain (`<sequence>:<hash>`): keep it outside the database, give it to `audit verify --head` later'),
+  ).action(async (opts: CommonOptions) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withHelios(out, opts, async (helios) => {
+      const head = await helios.as({ type: 'system', name: 'cli' }).audit.head();
+      out.result(head, head ? head.text : 'The audit chain is empty');
+      return EXIT.ok;
+    });
+  });
+  common(
+    audit
+      .command('verify')
+      .description('recompute the audit chain (exit 1 when it is broken); with --head, also check it still holds that head')
+      .option('--head <head>', 'a head printed earlier by `helios audit head` (`<sequence>:<hash>`)'),
+  ).action(async (opts: CommonOptions & { head?: string }) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withHelios(out, opts, async (helios) => {
+      const result = await helios.as({ type: 'system', name: 'cli' }).audit.verifyChain(opts.head ? { head: opts.head } : {});
+      const broken = result.firstBroken;
+      out.result(
+        result,
+        broken
+          ? `Audit chain BROKEN at sequence ${broken.sequence}: ${broken.reason} (${result.checked} row(s) verified before it)`
+          : `Audit chain verified: ${result.checked} row(s), ${result.keyed} keyed, head ${result.headSequence ?? '-'}:${result.headHash ?? '-'}`,
+      );
+      return result.ok ? EXIT.ok : EXIT.drift;
     });
   });
 }

@@ -65,6 +65,7 @@ async function openHelios(opts: SyncOptions): Promise<Helios> {
   return createHelios({
     ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
     encryptionKey: key.key,
+    ...(key.auditKey ? { auditKey: key.auditKey } : {}),
     previousEncryptionKeys: key.previousKeys,
     integrations: integrationOptionsFromEnv(),
   });

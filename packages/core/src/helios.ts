@@ -9,6 +9,7 @@ import type { Database } from './db/database.generated';
 import type { EmbeddedOptions } from './db/embedded';
 import { defaultEmbeddedDataDir } from './db/embedded';
 import { detectState, installSchema } from './db/installer';
+import { deriveAuditKeys } from './domains/audit/audit.chain';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
 import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
 import { type CredentialsService, createCredentialsService } from './domains/auth/credentials.service';
@@ -69,6 +70,12 @@ export type HeliosOptions = HeliosDatabaseOptions & {
   encryptionKey?: string;
   /** Earlier keys, to read secrets written before a rotation. */
   previousEncryptionKeys?: readonly string[];
+  /**
+   * A dedicated 32-byte key (hex or base64; `HELIOS_AUDIT_KEY` in the server and CLI) for the audit
+   * chain's HMAC. Without it the audit key is derived from `encryptionKey` (HKDF, its own label);
+   * with neither, audit rows are hashed without a key.
+   */
+  auditKey?: string;
   /** Install the schema when the database is empty (default true for `embedded`, false otherwise). */
   install?: boolean;
   /** How email is sent (default: through the organization's SMTP settings, when configured). */
@@ -368,6 +375,12 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
   if (given !== 1) {
     throw new HeliosError('INVALID_INPUT', 'HELIOS.BAD_OPTIONS', 'Pass exactly one of db, databaseUrl or embedded.');
   }
+  // Before the database opens: a malformed key throws SECRETS.BAD_KEY and leaves nothing open.
+  const auditKeys = deriveAuditKeys({
+    auditKey: options.auditKey,
+    encryptionKey: options.encryptionKey,
+    previousEncryptionKeys: options.previousEncryptionKeys,
+  });
   let db: Kysely<Database>;
   let owned = true;
   if (options.db) {
@@ -408,6 +421,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     closers: [],
     integrations: options.integrations ?? {},
     network: resolveNetworkOptions(options.network),
+    auditKeys,
   };
   const scope = buildScope({
     db,

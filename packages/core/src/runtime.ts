@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
 import { translatePgError } from './db/pg-errors';
 import { inTransaction } from './db/transaction';
-import { appendAuditRow } from './domains/audit/audit.chain';
+import { type AuditChainKeys, appendAuditRow } from './domains/audit/audit.chain';
 import { redact } from './domains/audit/audit.summary';
 import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
 import type { MicrosoftProviderOverrides } from './domains/microsoft-365/provider';
@@ -92,6 +92,8 @@ export interface InstanceState {
   readonly integrations: IntegrationOptions;
   /** Where request-supplied targets (SSO issuers, SMTP hosts) may point (createHelios `network`); default: no private targets. */
   readonly network?: Required<NetworkOptions>;
+  /** The keys of the audit chain's HMAC (null or absent: unkeyed SHA-256 rows). */
+  readonly auditKeys?: AuditChainKeys | null;
 }
 
 /**
@@ -199,6 +201,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
           ipAddress: request.ipAddress ?? null,
           userAgent: request.userAgent ?? null,
           createdAt: clock.now(),
+          keys: options.instance.auditKeys ?? null,
         });
       },
       activity: async (entry) => {

@@ -16,6 +16,8 @@ export interface ServerConfig {
   /** The embedded database's directory (when databaseUrl is null). */
   dataDir: string;
   encryptionKey: string;
+  /** HELIOS_AUDIT_KEY: a dedicated key for the audit chain's HMAC (default: derived from the encryption key). */
+  auditKey?: string;
   previousEncryptionKeys: string[];
   authSecret: string;
   publicUrl: string;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: resolve(e.HELIOS_DATA_DIR ?? join(stateDir, 'data')),
     encryptionKey: key.key,
+    ...(key.auditKey ? { auditKey: key.auditKey } : {}),
     previousEncryptionKeys: key.previousKeys,
     authSecret,
     publicUrl: (e.HELIOS_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, ''),

@@ -38,6 +38,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   const helios = await createHelios({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl, install: true } : { embedded: { dataDir: config.dataDir } }),
     encryptionKey: config.encryptionKey,
+    ...(config.auditKey ? { auditKey: config.auditKey } : {}),
     previousEncryptionKeys: config.previousEncryptionKeys,
     integrations: config.integrations,
     logger,

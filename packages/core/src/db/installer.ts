@@ -160,6 +160,9 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
   return withInstallerLock(db, async (trx) => {
     const detected = await detectState(trx);
     if (detected.state === 'helios') {
+      // The bookkeeping section is idempotent: re-running it adds helios_meta tables introduced
+      // since (the audit chain heads) to an older installation.
+      await runSections(trx, ['meta'], {});
       const versions = await readVersions(trx);
       const version = versions.at(-1)?.version ?? BASELINE_VERSION;
       return {

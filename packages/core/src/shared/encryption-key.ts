@@ -11,7 +11,7 @@ import { generateEncryptionKey, parseEncryptionKey } from './secret-box';
 
 /** Options of `resolveEncryptionKey`. */
 export interface ResolveKeyOptions {
-  /** The environment (default process.env): HELIOS_ENCRYPTION_KEY, HELIOS_PREVIOUS_ENCRYPTION_KEYS, NODE_ENV. */
+  /** The environment (default process.env): HELIOS_ENCRYPTION_KEY, HELIOS_PREVIOUS_ENCRYPTION_KEYS, HELIOS_AUDIT_KEY, NODE_ENV. */
   env?: NodeJS.ProcessEnv;
   /** The directory holding `encryption.key` when no key is configured (default `.helios` in the cwd). */
   stateDir?: string;
@@ -25,6 +25,8 @@ export interface ResolvedKey {
   source: 'env' | 'file' | 'generated';
   /** The key file, when the key comes from one. */
   file?: string;
+  /** A dedicated audit chain key (HELIOS_AUDIT_KEY), when set; otherwise the audit key is derived from `key`. */
+  auditKey?: string;
 }
 
 /**
@@ -40,9 +42,12 @@ export function resolveEncryptionKey(options: ResolveKeyOptions = {}): ResolvedK
     .map((k) => k.trim())
     .filter(Boolean);
   for (const k of previousKeys) parseEncryptionKey(k);
+  const auditKey = env.HELIOS_AUDIT_KEY?.trim() || undefined;
+  if (auditKey) parseEncryptionKey(auditKey);
+  const audit = auditKey ? { auditKey } : {};
   if (env.HELIOS_ENCRYPTION_KEY) {
     parseEncryptionKey(env.HELIOS_ENCRYPTION_KEY);
-    return { key: env.HELIOS_ENCRYPTION_KEY.trim(), previousKeys, source: 'env' };
+    return { key: env.HELIOS_ENCRYPTION_KEY.trim(), previousKeys, source: 'env', ...audit };
   }
   if (env.NODE_ENV === 'production') {
     throw new HeliosError(
@@ -55,7 +60,7 @@ export function resolveEncryptionKey(options: ResolveKeyOptions = {}): ResolvedK
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
     parseEncryptionKey(key);
-    return { key, previousKeys, source: 'file', file };
+    return { key, previousKeys, source: 'file', file, ...audit };
   }
   mkdirSync(dirname(file), { recursive: true });
   const key = generateEncryptionKey();
@@ -64,5 +69,5 @@ export function resolveEncryptionKey(options: ResolveKeyOptions = {}): ResolvedK
   options.logger?.warn(`No HELIOS_ENCRYPTION_KEY: generated one into ${file}. Back it up, or set HELIOS_ENCRYPTION_KEY (required in production).`, {
     file,
   });
-  return { key, previousKeys, source: 'generated', file };
+  return { key, previousKeys, source: 'generated', file, ...audit };
 }

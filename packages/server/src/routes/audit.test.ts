@@ -190,7 +190,7 @@ describe('GET /audit-logs/export', () => {
     expect(res.headers.get('content-disposition')).toMatch(/filename="audit-logs-.+\.json"/);
     const items = (await res.json()) as Array<{ sequence: string; hash: string }>;
     expect(items).toHaveLength(rows);
-    expect(items[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(items[0]!.hash).toMatch(/^hm1:[A-Za-z0-9_-]{43}$/);
 
     const filtered = (await (await call('/audit-logs/export?format=json&resource=api_key', asAdmin())).json()) as Array<{ resource: string }>;
     expect(filtered.length).toBeGreaterThan(0);

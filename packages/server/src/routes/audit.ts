@@ -44,10 +44,31 @@ const ChainVerification = z
     ok: z.boolean().openapi({ description: 'True when every chained row recomputes and links to the one before it' }),
     checked: z.number().int(),
     unchained: z.number().int().openapi({ description: 'Rows from before the chain existed (adopted installations), not covered' }),
+    keyed: z.number().int().openapi({ description: 'Rows with a keyed hash (HMAC-SHA-256)' }),
     headSequence: z.string().nullable(),
-    firstBroken: z.object({ sequence: z.string(), id: z.string(), reason: z.enum(['hash_mismatch', 'link_mismatch', 'sequence_gap']) }).nullable(),
+    headHash: z.string().nullable(),
+    anchor: z
+      .object({ sequence: z.string(), hash: z.string() })
+      .nullable()
+      .openapi({ description: 'The head kept outside the audit table; removing the newest rows is detected against it' }),
+    firstBroken: z
+      .object({
+        sequence: z.string(),
+        id: z.string().nullable(),
+        reason: z.enum(['hash_mismatch', 'link_mismatch', 'sequence_gap', 'unkeyed_after_keyed', 'key_unavailable', 'truncated', 'head_mismatch']),
+      })
+      .nullable(),
   })
   .openapi('ChainVerification');
+const VerifyQuery = z
+  .object({
+    head: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: 'A head exported earlier (`<sequence>:<hash>`, `helios audit head`): the chain must still hold it' }),
+  })
+  .strict();
 
 /** An ISO 8601 date-time (with offset) or date. */
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
@@ -207,8 +228,9 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
     summary: 'Verify the hash chain of the audit trail',
     description: 'Recomputes every hash and checks each row links to the one before it; `ok: false` names the first broken row.',
     scope: 'audit:read',
+    query: VerifyQuery,
     response: ChainVerification,
-    handler: (c) => c.var.sdk.audit.verifyChain(),
+    handler: (c, { query }) => c.var.sdk.audit.verifyChain(query.head ? { head: query.head } : {}),
   });
   defineRoute(app, {
     method: 'get',

@@ -1,6 +1,8 @@
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHelios } from '../../helios';
+import { hashEntry } from './audit.chain';
 
 let t: TestHelios;
 beforeAll(async () => {
@@ -66,5 +68,126 @@ describe('audit trail', () => {
   it('rejects bad filters with INVALID_INPUT', async () => {
     await expect(t.asAdmin.audit.list({ limit: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
     await expect(t.asAdmin.audit.list({ cursor: "1' or 1=1" })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+  });
+});
+
+describe('audit chain: keyed hashes and the anchored head', () => {
+  let k: TestHelios;
+  beforeAll(async () => {
+    k = await createTestHelios();
+  });
+  afterAll(() => k.destroy());
+
+  const newest = async () =>
+    k.helios.db
+      .selectFrom('audit_logs')
+      .selectAll()
+      .where('organization_id', '=', k.organizationId!)
+      .orderBy('sequence', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+
+  it('verifies rows written with an upper-case uuid and non-canonical IPv6 addresses', async () => {
+    const user = await createTestUser(k.helios);
+    await k.asAdmin.withRequest({ ipAddress: '::FFFF:1.2.3.4', userAgent: 'test' }).users.update(user.id.toUpperCase(), { firstName: 'Upper' });
+    await k.asAdmin.withRequest({ ipAddress: '2001:DB8::1' }).organizations.settings.set({ key: 'ipv6.case', value: 'x' });
+    await k.asAdmin.transaction(async (tx) => {
+      await tx.withRequest({ ipAddress: '2001:0db8:0000:0000:0000:0000:0000:0002' }).organizations.settings.set({ key: 'ipv6.zeros', value: 'y' });
+    });
+    const stored = await k.helios.db.selectFrom('audit_logs').select(['ip_address', 'resource_id']).where('ip_address', 'is not', null).execute();
+    expect(stored.map((r) => r.resource_id)).toContain(user.id);
+    expect(stored.map((r) => r.ip_address)).toEqual(expect.arrayContaining(['::ffff:1.2.3.4', '2001:db8::1', '2001:db8::2']));
+    const result = await k.asAdmin.audit.verifyChain();
+    expect(result).toMatchObject({ ok: true, firstBroken: null });
+  });
+
+  it('keys every new row with an HMAC, so a row re-hashed without the key is detected', async () => {
+    await k.asAdmin.organizations.settings.set({ key: 'keyed.a', value: '1' });
+    const before = await k.asAdmin.audit.verifyChain();
+    expect(before).toMatchObject({ ok: true });
+    expect(before.keyed).toBe(before.checked);
+    const row = await newest();
+    expect(row.hash).toMatch(/^hm1:/);
+    // Someone with write access to the table rewrites the newest row and recomputes its plain hash.
+    const details = { key: 'keyed.a', value: { from: null, to: 'forged' } };
+    const forged = hashEntry({
+      sequence: String(row.sequence),
+      organizationId: row.organization_id,
+      actorType: row.actor_type,
+      actorId: row.actor_id,
+      userId: row.user_id,
+      action: row.action,
+      resource: row.resource,
+      resourceId: row.resource_id,
+      details,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      createdAt: row.created_at!,
+      previousHash: row.previous_hash!,
+    });
+    await sql`update audit_logs set details = ${JSON.stringify(details)}::jsonb, hash = ${forged} where id = ${row.id}`.execute(k.helios.db);
+    await sql`update helios_meta.audit_heads set head_hash = ${forged} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    const after = await k.asAdmin.audit.verifyChain();
+    expect(after.ok).toBe(false);
+    expect(after.firstBroken).toMatchObject({ id: row.id, reason: 'unkeyed_after_keyed' });
+    // Restore, for the next tests.
+    await sql`update audit_logs set details = ${JSON.stringify(row.details)}::jsonb, hash = ${row.hash} where id = ${row.id}`.execute(k.helios.db);
+    await sql`update helios_meta.audit_heads set head_hash = ${row.hash} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
+  });
+
+  it('fails keyed rows on an instance with another key', async () => {
+    const other = await createHelios({ db: k.helios.db, encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    try {
+      const result = await other.as({ type: 'user', userId: k.admin!.id }).audit.verifyChain();
+      expect(result).toMatchObject({ ok: false, firstBroken: { sequence: '1', reason: 'hash_mismatch' } });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('detects the newest rows removed, against the anchor in helios_meta', async () => {
+    await k.asAdmin.organizations.settings.set({ key: 'keyed.b', value: '2' });
+    const head = await k.asAdmin.audit.head();
+    expect(head).toMatchObject({ organizationId: k.organizationId, text: `${head!.sequence}:${head!.hash}` });
+    await k.asAdmin.organizations.settings.set({ key: 'keyed.c', value: '3' });
+    const row = await newest();
+    await sql`delete from audit_logs where id = ${row.id}`.execute(k.helios.db);
+    const result = await k.asAdmin.audit.verifyChain();
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ sequence: String(row.sequence), id: null, reason: 'truncated' });
+    // The anchor rewound too: a head kept elsewhere still catches it.
+    await sql`delete from audit_logs where organization_id = ${k.organizationId} and sequence = ${head!.sequence}`.execute(k.helios.db);
+    const last = await newest();
+    await sql`update helios_meta.audit_heads set head_sequence = ${last.sequence}, head_hash = ${last.hash} where organization_id = ${k.organizationId}`.execute(
+      k.helios.db,
+    );
+    expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
+    const against = await k.asAdmin.audit.verifyChain({ head: head!.text });
+    expect(against).toMatchObject({ ok: false, firstBroken: { sequence: head!.sequence, reason: 'truncated' } });
+  });
+
+  it('rejects a malformed head with AUDIT.INVALID_HEAD', async () => {
+    await expect(k.asAdmin.audit.verifyChain({ head: '12:nothex' })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'AUDIT.INVALID_HEAD' });
+  });
+
+  it('keeps rows written before keys verifiable, and keys the rows after them', async () => {
+    const fresh = await createTestHelios({ setup: false });
+    const unkeyed = await createHelios({ db: fresh.helios.db });
+    try {
+      const { admin } = await unkeyed.organizations.setup({
+        organizationName: 'Legacy',
+        organizationDomain: 'legacy.test',
+        admin: { email: 'admin@legacy.test', firstName: 'Lee', lastName: 'Gacy' },
+      });
+      const rows = await fresh.helios.db.selectFrom('audit_logs').select('hash').execute();
+      expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash ?? ''))).toBe(true);
+      await fresh.helios.as({ type: 'user', userId: admin.id }).organizations.settings.set({ key: 'after.keys', value: '1' });
+      const result = await fresh.helios.as({ type: 'user', userId: admin.id }).audit.verifyChain();
+      expect(result).toMatchObject({ ok: true, checked: rows.length + 1, keyed: 1 });
+    } finally {
+      await unkeyed.close();
+      await fresh.destroy();
+    }
   });
 });

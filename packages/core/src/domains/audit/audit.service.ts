@@ -9,7 +9,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
-import { type ChainVerification, verifyAuditChain } from './audit.chain';
+import { type AuditHead, type ChainVerification, formatAuditHead, parseAuditHead, readAuditAnchor, verifyAuditChain } from './audit.chain';
 
 /** One audit row as returned by the SDK. */
 export type AuditLogEntry = Camelize<Row<'audit_logs'>>;
@@ -45,6 +45,23 @@ export const activityListSchema = z
 /** Filters of `audit.activity`. */
 export type ActivityListInput = z.input<typeof activityListSchema>;
 
+/** Options of `audit.verifyChain`. */
+export interface VerifyChainOptions extends CallOptions {
+  /**
+   * A head exported earlier (`audit.head()`, `helios audit head`), as `{ sequence, hash }` or
+   * `<sequence>:<hash>`: the chain must still hold exactly that row, so removing the newest rows (and
+   * the anchor with them) is detected.
+   */
+  head?: AuditHead | string;
+}
+
+/** The head of the chain, to keep outside the database. */
+export interface AuditHeadExport extends AuditHead {
+  organizationId: string;
+  /** `<sequence>:<hash>`: what `helios audit verify --head` takes. */
+  text: string;
+}
+
 /** Reading and verifying the audit trail (admins and `audit:read` keys). */
 export interface AuditService {
   /**
@@ -59,11 +76,18 @@ export interface AuditService {
    * const { ok, checked, firstBroken } = await helios.as(admin).audit.verifyChain();
    * ```
    */
-  verifyChain(options?: CallOptions): Promise<ChainVerification>;
+  verifyChain(options?: VerifyChainOptions): Promise<ChainVerification>;
+  /**
+   * The head of the chain (latest sequence and hash), to keep outside the database and give back
+   * to `verifyChain({ head })` later; null when the chain is empty.
+   * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN` unless admin / `audit:read`
+   */
+  head(options?: CallOptions): Promise<AuditHeadExport | null>;
   /** User-visible activity, newest first; users see their own, admins everyone's. */
   activity(filter?: ActivityListInput, options?: CallOptions): Promise<Page<ActivityLogEntry>>;
 }
 
+const badHead = () => new HeliosError('INVALID_INPUT', 'AUDIT.INVALID_HEAD', 'The head must be `<sequence>:<hash>` as printed by `helios audit head`.');
 const badCursor = () => new HeliosError('INVALID_INPUT', 'AUDIT.INVALID_CURSOR', 'The cursor is not valid for this list.');
 
 /** Builds the audit service. */
@@ -97,7 +121,30 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
     verifyChain: (options) =>
       rt.read(options, async ({ db, organizationId, authorize }) => {
         await authorize('audit:read');
-        return verifyAuditChain(db, organizationId);
+        let head: AuditHead | null = null;
+        if (typeof options?.head === 'string') {
+          head = parseAuditHead(options.head);
+          if (!head) throw badHead();
+        } else if (options?.head) {
+          head = parseAuditHead(formatAuditHead(options.head));
+          if (!head) throw badHead();
+        }
+        return verifyAuditChain(db, organizationId, { keys: rt.instance.auditKeys ?? null, head });
+      }),
+    head: (options) =>
+      rt.read(options, async ({ db, organizationId, authorize }) => {
+        await authorize('audit:read');
+        const last = await db
+          .selectFrom('audit_logs')
+          .select(['sequence', 'hash'])
+          .where('organization_id', '=', organizationId)
+          .where('sequence', 'is not', null)
+          .orderBy('sequence', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        const anchor = await readAuditAnchor(db, organizationId);
+        const head = last?.sequence && last.hash ? { sequence: String(last.sequence), hash: last.hash } : anchor;
+        return head ? { organizationId, ...head, text: formatAuditHead(head) } : null;
       }),
     activity: (filter, options) =>
       rt.read(options, async ({ db, organizationId, principal, policy }) => {

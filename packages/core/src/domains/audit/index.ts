@@ -1,5 +1,23 @@
-export type { ChainVerification } from './audit.chain';
-export { canonicalJson, GENESIS_HASH, hashEntry, verifyAuditChain } from './audit.chain';
-export type { ActivityListInput, ActivityLogEntry, AuditListInput, AuditLogEntry, AuditService } from './audit.service';
+export type { AuditChainKeys, AuditHead, AuditKeySources, ChainBreak, ChainVerification } from './audit.chain';
+export {
+  canonicalJson,
+  deriveAuditKeys,
+  formatAuditHead,
+  GENESIS_HASH,
+  hashEntry,
+  KEYED_HASH_PREFIX,
+  macEntry,
+  parseAuditHead,
+  verifyAuditChain,
+} from './audit.chain';
+export type {
+  ActivityListInput,
+  ActivityLogEntry,
+  AuditHeadExport,
+  AuditListInput,
+  AuditLogEntry,
+  AuditService,
+  VerifyChainOptions,
+} from './audit.service';
 export { createAuditService } from './audit.service';
 export { redact, summarizeChange } from './audit.summary';

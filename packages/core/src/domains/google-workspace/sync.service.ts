@@ -99,7 +99,13 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
       });
       const google = serviceOptions.provider ? await serviceOptions.provider(rt) : await loadGoogleProvider(rt, serviceOptions.providerOverrides);
       const dryRun = data.dryRun ?? false;
-      const journal: SyncJournal = { organizationId, moduleSlug: GOOGLE_MODULE_SLUG, action: GOOGLE_SYNC_ACTION, principal };
+      const journal: SyncJournal = {
+        organizationId,
+        moduleSlug: GOOGLE_MODULE_SLUG,
+        action: GOOGLE_SYNC_ACTION,
+        principal,
+        auditKeys: rt.instance.auditKeys ?? null,
+      };
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'google_workspace' }, async (conn) => {

@@ -113,7 +113,13 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
       // failure shows again in the run, which journals it.
       await ms.authorize().catch(() => undefined);
       const dryRun = data.dryRun ?? false;
-      const journal: SyncJournal = { organizationId, moduleSlug: MICROSOFT_MODULE_SLUG, action: MICROSOFT_SYNC_ACTION, principal };
+      const journal: SyncJournal = {
+        organizationId,
+        moduleSlug: MICROSOFT_MODULE_SLUG,
+        action: MICROSOFT_SYNC_ACTION,
+        principal,
+        auditKeys: rt.instance.auditKeys ?? null,
+      };
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'microsoft_365' }, async (conn) => {

@@ -13,7 +13,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
-import { appendAuditRow } from '../audit/audit.chain';
+import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import { summarizeChange } from '../audit/audit.summary';
 import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import type { CallOptions } from '../policy/actor';
@@ -352,13 +352,13 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
           .execute();
         // The audit rows belong to the new organization: write them with its id.
         const scoped = { ...s, organizationId: organization.id };
-        await appendAs(scoped, organization.id, {
+        await appendAs(scoped, organization.id, rt.instance.auditKeys ?? null, {
           action: 'organizations.setup',
           resource: 'organization',
           resourceId: organization.id,
           details: summarizeChange(null, { name: organization.name, domain: organization.domain }),
         });
-        await appendAs(scoped, organization.id, {
+        await appendAs(scoped, organization.id, rt.instance.auditKeys ?? null, {
           action: 'users.create',
           resource: 'user',
           resourceId: admin.id,
@@ -711,7 +711,7 @@ function toModuleState(row: ModuleJoinRow): ModuleState {
 }
 
 /** Appends an audit row for the organization being created (setup runs before the organization is known). */
-async function appendAs(s: OperationScope, organizationId: string, entry: Parameters<OperationScope['audit']>[0]): Promise<void> {
+async function appendAs(s: OperationScope, organizationId: string, keys: AuditChainKeys | null, entry: Parameters<OperationScope['audit']>[0]): Promise<void> {
   await appendAuditRow(s.db, {
     organizationId,
     actorType: s.principal.auditType,
@@ -722,5 +722,6 @@ async function appendAs(s: OperationScope, organizationId: string, entry: Parame
     resourceId: entry.resourceId ?? null,
     details: entry.details ?? {},
     createdAt: s.now,
+    keys,
   });
 }

@@ -19,7 +19,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
-import { appendAuditRow } from '../audit/audit.chain';
+import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import type { Principal } from '../policy/policy';
 
 /** Progress of a run, reported through `onProgress`. */
@@ -185,6 +185,8 @@ export interface SyncJournal {
   /** The audit action, e.g. `google_workspace.sync`. */
   action: string;
   principal: Principal;
+  /** The audit chain keys of the Helios instance (null: unkeyed rows). */
+  auditKeys?: AuditChainKeys | null;
 }
 
 /** Sets the module's sync state (`organization_modules`; nothing when the module is unknown). */
@@ -216,6 +218,7 @@ export async function auditRun(conn: Kysely<Database>, journal: SyncJournal, det
     resourceId: null,
     details,
     createdAt: at,
+    keys: journal.auditKeys ?? null,
   });
 }
 
