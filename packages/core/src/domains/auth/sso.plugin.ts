@@ -15,10 +15,11 @@
  * - `GET /callback/<name>`: the redirect URI to register at the provider.
  *
  * Rules: no sign-up (the email must belong to an active user of the organization and the provider
- * must assert it verified, `email_verified: true`; a subject linked before wins over the email);
- * users with two-factor on must still enter a code (see `twoFactorPlugin`); the link is stored in `auth_accounts` (provider_id = provider name,
- * account_id = subject) without the provider's tokens; refusals and failures redirect to the error
- * URL with an `sso_*` error code and write a `security_events` row.
+ * must assert it verified, `email_verified` true or "true"; a subject linked before wins over the
+ * email); users with two-factor on must still enter a code (see `twoFactorPlugin`); the link is
+ * stored in `auth_accounts` (provider_id = provider name, account_id = subject) without the
+ * provider's tokens; refusals and failures redirect to the error URL with an `sso_*` error code
+ * and write a `security_events` row.
  */
 import { createHash } from 'node:crypto';
 import type { BetterAuthPlugin } from 'better-auth';
