@@ -321,7 +321,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     method: 'put',
     path: '/users/{id}/role',
     tag,
-    summary: "Change a user's role (the last admin cannot be demoted)",
+    summary: "Change a user's role (administrators only: admins and admin:full keys; the last admin cannot be demoted)",
     scope: 'users:write',
     params: IdParam,
     body: z.object({ role: z.enum(USER_ROLES) }).strict(),

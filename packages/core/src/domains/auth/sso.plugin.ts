@@ -14,10 +14,12 @@
  * - `POST /sign-in/social` with `{ provider: '<name>' }`: better-auth's JSON variant (`{ url }`).
  * - `GET /callback/<name>`: the redirect URI to register at the provider.
  *
- * Rules: no sign-up (the email must belong to an active user of the organization; a subject linked
- * before wins over the email); the link is stored in `auth_accounts` (provider_id = provider name,
- * account_id = subject) without the provider's tokens; refusals and failures redirect to the error
- * URL with an `sso_*` error code and write a `security_events` row.
+ * Rules: no sign-up (the email must belong to an active user of the organization and the provider
+ * must assert it verified, `email_verified` true or "true"; a subject linked before wins over the
+ * email); users with two-factor on must still enter a code (see `twoFactorPlugin`); the link is
+ * stored in `auth_accounts` (provider_id = provider name, account_id = subject) without the
+ * provider's tokens; refusals and failures redirect to the error URL with an `sso_*` error code
+ * and write a `security_events` row.
  */
 import { createHash } from 'node:crypto';
 import type { BetterAuthPlugin } from 'better-auth';
@@ -229,6 +231,20 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
             .where('u.organization_id', '=', row.organizationId)
             .executeTakeFirst()
         : undefined;
+      // Matching by email trusts the provider's word that the address is the person's: only a
+      // verified address may link an account or sign in by email (a linked subject needs no email).
+      if (!linked && email && !isEmailVerifiedClaim((info.data as { email_verified?: unknown } | undefined)?.email_verified)) {
+        await refuse(
+          state,
+          row,
+          {
+            error: 'sso_email_unverified',
+            description: 'The identity provider did not confirm that this email address is verified (email_verified).',
+          },
+          `SSO sign-in refused: the email ${email} is not verified at the identity provider`,
+        );
+        return null;
+      }
       const user =
         linked ??
         (email
@@ -275,7 +291,8 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
           return null;
         }
       }
-      return info;
+      // Checked above: better-auth may link this (unlinked) user by email for this sign-in.
+      return linked ? info : { ...info, user: { ...info.user, emailVerified: true } };
     },
   });
 
@@ -284,9 +301,10 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     init() {
       return {
         options: {
-          // SSO links an existing user by email: the provider is configured by an admin (trusted for
-          // this request, see the before hook) and local emails are not verified by better-auth.
-          account: { accountLinking: { enabled: true, requireLocalEmailVerified: false } },
+          // SSO links an existing user by email only when the provider says the address is verified
+          // (`email_verified`, checked in getUserInfo); no provider is trusted blindly. Local emails
+          // are set by admins, invitations or sync, not verified by better-auth.
+          account: { accountLinking: { enabled: true, requireLocalEmailVerified: false, trustedProviders: [] } },
           databaseHooks: {
             account: {
               // The provider's tokens are not needed after sign-in: never store them.
@@ -359,7 +377,7 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
             const isCallback = ctx.path === '/callback/:id';
             const name = isCallback ? ctx.params?.id : (ctx.body as { provider?: unknown } | undefined)?.provider;
             if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(name)) return;
-            const context = ctx.context as unknown as AuthContextLike & { socialProviders: Provider[]; trustedProviders: string[] };
+            const context = ctx.context as unknown as AuthContextLike & { socialProviders: Provider[] };
             let resolved: Awaited<ReturnType<typeof resolve>>;
             if (isCallback) {
               const state = callbackState(ctx.context);
@@ -381,7 +399,6 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
             }
             // For this request only: the context is a per-request copy.
             context.socialProviders = [resolved.provider, ...context.socialProviders.filter((p) => p.id !== name)];
-            context.trustedProviders = [...context.trustedProviders, name];
           }),
         },
       ],
@@ -423,6 +440,15 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     rateLimit: [{ pathMatcher: (path: string) => path === '/sso/sign-in', window: 60, max: options.signInRateLimitPerMinute ?? 30 }],
   } satisfies BetterAuthPlugin;
   return plugin;
+}
+
+/**
+ * True when an `email_verified` claim says the address is verified: the boolean `true`, or the
+ * string `"true"` (Apple, and some Cognito user pools, send the claim as a string). Anything else
+ * (absent, false, "false", "1", "yes") is not verified.
+ */
+export function isEmailVerifiedClaim(claim: unknown): boolean {
+  return claim === true || claim === 'true';
 }
 
 /** Drops OAuth tokens from an account write (passwords and links are kept). */

@@ -6,6 +6,7 @@ import type { Actor } from '../policy/actor';
 import { testRuntime } from '../../test-runtime';
 import { createHeliosAuth, type HeliosAuth } from './better-auth';
 import { createSsoService } from './sso.service';
+import { generateTotpCode } from './two-factor.service';
 
 const BASE = 'http://127.0.0.1:3998';
 const CLIENT_ID = 'helios-portal';
@@ -406,6 +407,87 @@ describe('SSO sign-in through better-auth', () => {
     const res = await ssoSignIn('acme-idp', 'sub-ann-2');
     expect(errorOf(res)).toMatchObject({ error: 'sso_subject_mismatch' });
     expect(cookieOf(res)).not.toContain('helios.session_token=');
+  });
+
+  it("refuses to link or sign in by an unverified email, an administrator's included", async () => {
+    const admin = await createTestUser(t.helios, { email: 'boss.sso@acme.test', role: 'admin' });
+    idp.addUser({ sub: 'sub-fake-boss', email: 'boss.sso@acme.test', name: 'Not the boss', emailVerified: false });
+    const linksBefore = await countRows('auth_accounts');
+    const sessionsBefore = await t.helios.db.selectFrom('auth_sessions').select('id').where('user_id', '=', admin.id).execute();
+    // Unverified as a boolean, as the string "false", or not said at all.
+    for (const overrides of [null, { email_verified: 'false' }, { email_verified: undefined }, { email_verified: 1 }]) {
+      idp.setIdTokenOverrides(overrides);
+      try {
+        const res = await ssoSignIn('acme-idp', 'sub-fake-boss');
+        expect(errorOf(res)).toMatchObject({ path: '/login', error: 'sso_email_unverified' });
+        expect(cookieOf(res)).not.toContain('helios.session_token=');
+      } finally {
+        idp.setIdTokenOverrides(null);
+      }
+    }
+    expect(await countRows('auth_accounts')).toBe(linksBefore);
+    expect(await t.helios.db.selectFrom('auth_sessions').select('id').where('user_id', '=', admin.id).execute()).toEqual(sessionsBefore);
+    const events = await ssoEvents('sso.sign_in_refused');
+    expect(events.at(-1)).toMatchObject({ user_id: null, metadata: { provider: 'acme-idp', reason: 'sso_email_unverified' } });
+    // The string "true" (Apple, some Cognito pools) counts as verified.
+    idp.addUser({ sub: 'sub-boss', email: 'boss.sso@acme.test', name: 'Boss' });
+    idp.setIdTokenOverrides({ email_verified: 'true' });
+    try {
+      const res = await ssoSignIn('acme-idp', 'sub-boss');
+      expect(res.headers.get('location')).toBe('/home');
+      expect(cookieOf(res)).toContain('helios.session_token=');
+    } finally {
+      idp.setIdTokenOverrides(null);
+    }
+    const link = await t.helios.db
+      .selectFrom('auth_accounts')
+      .select(['account_id'])
+      .where('user_id', '=', admin.id)
+      .where('provider_id', '=', 'acme-idp')
+      .execute();
+    expect(link).toEqual([{ account_id: 'sub-boss' }]);
+    await t.helios.db.deleteFrom('auth_accounts').where('user_id', '=', admin.id).execute(); // later tests count the provider's links
+  });
+
+  it('asks a user with two-factor on for a code after SSO, and signs in only with it', async () => {
+    const user = await createTestUser(t.helios, { email: 'totp.sso@acme.test' });
+    const as = t.helios.as({ type: 'user', userId: user.id });
+    const { secret } = await as.twoFactor.beginEnrolment();
+    const { backupCodes } = await as.twoFactor.confirmEnrolment(generateTotpCode(secret, Date.now()));
+    idp.addUser({ sub: 'sub-totp', email: 'totp.sso@acme.test', name: 'Totp' });
+    const sessions = () => t.helios.db.selectFrom('auth_sessions').select('id').where('user_id', '=', user.id).execute();
+
+    const res = await ssoSignIn('acme-idp', 'sub-totp');
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!, BASE);
+    expect(location.pathname).toBe('/home');
+    expect(location.search).toBe('');
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    expect(fragment.get('two_factor')).toBe('required');
+    const challenge = fragment.get('challenge')!;
+    expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await sessions()).toHaveLength(0);
+    const leftover = cookieOf(res);
+    if (leftover) {
+      const session = await auth.handler(new Request(`${BASE}/api/auth/get-session`, { headers: { cookie: leftover } }));
+      expect(await session.json()).toBeNull();
+    }
+
+    const verify = (code: string) =>
+      auth.handler(
+        new Request(`${BASE}/api/auth/two-factor/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: BASE },
+          body: JSON.stringify({ challenge, code }),
+        }),
+      );
+    expect((await verify('000000')).status).toBe(401);
+    expect(await sessions()).toHaveLength(0);
+    const signedIn = await verify(backupCodes[0]!);
+    expect(signedIn.status).toBe(200);
+    await expect(auth.actorFromHeaders(new Headers({ cookie: cookieOf(signedIn) }))).resolves.toMatchObject({ type: 'user', userId: user.id });
+    expect(await sessions()).toHaveLength(1);
+    await t.helios.db.deleteFrom('auth_accounts').where('user_id', '=', user.id).execute(); // later tests count the provider's links
   });
 
   it('reports a provider refusal at /authorize as a failed sign-in', async () => {

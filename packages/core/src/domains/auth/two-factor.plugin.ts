@@ -1,10 +1,13 @@
 /**
  * The two-factor step of sign-in, as a better-auth plugin.
  *
- * 1. After a successful `POST /sign-in/email` by a user with two-factor on, the session better-auth
- *    just created is deleted (row and cookies) and the answer is `{ twoFactorRequired: true,
- *    challenge, expiresAt }`: `challenge` is a random token naming the user, valid 5 minutes, stored
- *    only as its SHA-256 in `auth_verifications` (identifier `helios-2fa:<hash>`).
+ * 1. After a successful first factor by a user with two-factor on (`POST /sign-in/email`, or an SSO
+ *    callback `GET /callback/<provider>`), the session better-auth just created is deleted (row and
+ *    cookies) and the answer is `{ twoFactorRequired: true, challenge, expiresAt }` (for the SSO
+ *    callback: the redirect to its callback URL with the fragment
+ *    `#two_factor=required&challenge=...&expires_at=...`): `challenge` is a random token naming the
+ *    user, valid 5 minutes, stored only as its SHA-256 in `auth_verifications` (identifier
+ *    `helios-2fa:<hash>`).
  * 2. `POST /two-factor/verify { challenge, code }` checks the challenge and the code (TOTP or a
  *    backup code, through `helios.twoFactor.verify`), then creates the session and sets its cookie.
  *    Each call uses one of the challenge's 5 attempts; a wrong code answers 401 and records a
@@ -50,6 +53,11 @@ interface ChallengeValue {
   rememberMe: boolean;
 }
 
+/** Routes that sign in with a first factor (better-auth's sign-in routes and OAuth/SSO callbacks). */
+function isFirstFactorPath(path: string | undefined): boolean {
+  return typeof path === 'string' && (path.startsWith('/sign-in/') || path.startsWith('/callback/') || path.startsWith('/oauth2/callback/'));
+}
+
 const challengeIdentifier = (challenge: string) => `${IDENTIFIER_PREFIX}${createHash('sha256').update(challenge, 'utf8').digest('hex')}`;
 
 const verifyBody = z.object({
@@ -77,13 +85,14 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
     hooks: {
       after: [
         {
-          matcher: (context) => context.path === '/sign-in/email',
+          // Every first factor: the password, SSO callbacks, and any sign-in route added later.
+          matcher: (context) => isFirstFactorPath(context.path),
           handler: createAuthMiddleware(async (ctx) => {
             const created = ctx.context.newSession;
             if (!created) return;
             const user = await db.selectFrom('organization_users').select(['two_factor_enabled']).where('id', '=', created.user.id).executeTakeFirst();
             if (user?.two_factor_enabled !== true) return;
-            // The password was right but the second factor is still due: no usable session may remain.
+            // The first factor was right but the second is still due: no usable session may remain.
             deleteSessionCookie(ctx);
             await ctx.context.internalAdapter.deleteSession(created.session.token);
             ctx.context.setNewSession(null);
@@ -102,6 +111,16 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
                 updated_at: now,
               })
               .execute();
+            // A redirecting first factor (an SSO callback) goes on to its page with the challenge in
+            // the fragment (never sent to a server or in a Referer); the page asks for the code.
+            const returned = ctx.context.returned as { headers?: Headers } | undefined;
+            const location = ctx.context.responseHeaders?.get('location') ?? returned?.headers?.get?.('location') ?? null;
+            if (location) {
+              const target = new URL(location, ctx.context.baseURL);
+              target.hash = new URLSearchParams({ two_factor: 'required', challenge, expires_at: expiresAt.toISOString() }).toString();
+              const relative = location.startsWith('/') && !location.startsWith('//');
+              throw ctx.redirect(relative ? `${target.pathname}${target.search}${target.hash}` : target.toString());
+            }
             return ctx.json({ twoFactorRequired: true, challenge, expiresAt: expiresAt.toISOString() });
           }),
         },

@@ -55,7 +55,9 @@ import { transitionUser } from './users.status';
  * org chart. Every write runs in one transaction with its audit row (and an activity entry).
  *
  * Who may do what:
- * - admins, the system and API keys with `users:write` (`users:read` for reads): everything;
+ * - admins, the system and API keys with `users:write` (`users:read` for reads): everything, except
+ *   that role changes and any change to an admin's account need an administrator (an admin, the
+ *   system or an `admin:full` key), see `assertMayChangeUser`;
  * - managers: read themself and their whole reporting line; change the work fields
  *   ({@link MANAGER_EDITABLE_USER_FIELDS}) of the people below them, and their own personal fields;
  * - users: read themself; change their own personal fields ({@link SELF_EDITABLE_USER_FIELDS});
@@ -63,7 +65,8 @@ import { transitionUser } from './users.status';
  */
 export interface UsersService {
   /**
-   * Creates a user (admins, API keys with `users:write`). The email is trimmed and lower-cased;
+   * Creates a user (admins, API keys with `users:write`; an admin user only by an administrator).
+   * The email is trimmed and lower-cased;
    * `departmentId`/`locationId`/`costCenterId` fill the department/location/cost center text.
    *
    * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `USERS.DEPARTMENT_NOT_FOUND`,
@@ -92,7 +95,8 @@ export interface UsersService {
   find(id: string, options?: CallOptions): Promise<User | null>;
   /**
    * Changes a user (absent fields stay; `null` clears). Admins (and keys with `users:write`) may
-   * change every field, including `role` (last-admin guarded) and `managerId` (cycle-checked);
+   * change every field and `managerId` (cycle-checked); `role` (last-admin guarded) and any field of
+   * an admin's account only an administrator (admin, system, `admin:full` key);
    * a manager may change the work fields of people in their reporting line; anyone may change
    * their own personal fields. Status changes have their own methods.
    *
@@ -123,13 +127,14 @@ export interface UsersService {
    */
   count(filter?: UserFilterInput, options?: CallOptions): Promise<number>;
   /**
-   * Changes a user's role (admins); audited as `users.role`.
+   * Changes a user's role (administrators only: admins, the system, `admin:full` keys); audited as `users.role`.
    * @throws HeliosError PRECONDITION_FAILED `USERS.LAST_ADMIN`; NOT_FOUND `USERS.NOT_FOUND`;
    *   INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    */
   setRole(id: string, role: Role, options?: CallOptions): Promise<User>;
   /**
-   * Moves a user to another state along the state model (admins):
+   * Moves a user to another state along the state model (admins; an admin's state only an
+   * administrator: admins, the system, `admin:full` keys):
    * staged -> invited -> active <-> suspended; active/suspended -> blocked -> active;
    * any state -> deleted (soft) -> active (restore). `is_active` follows `status === 'active'`.
    *
@@ -162,7 +167,7 @@ export interface UsersService {
   /** deleted -> active (`deleted_at` cleared). @throws HeliosError as `setStatus` */
   restore(id: string, options?: CallOptions): Promise<User>;
   /**
-   * Sets or (with null) clears a user's manager (admins); audited as `users.manager`.
+   * Sets or (with null) clears a user's manager (admins; an admin's manager only an administrator); audited as `users.manager`.
    * @throws HeliosError PRECONDITION_FAILED `USERS.MANAGER_CYCLE` (the manager is the user or below
    *   them); INVALID_INPUT `USERS.MANAGER_NOT_FOUND`, `VALIDATION.FAILED`; NOT_FOUND `USERS.NOT_FOUND`;
    *   FORBIDDEN `POLICY.FORBIDDEN`
