@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import { createTestHelios, createTestUser, type OidcSimulator, startOidcSimulator, startTrafficRecorder, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../policy/actor';
 import { testRuntime } from '../../test-runtime';
+import type { Actor } from '../policy/actor';
 import { createHeliosAuth, type HeliosAuth } from './better-auth';
 import { createSsoService } from './sso.service';
 
