@@ -133,8 +133,9 @@ export function classifyAddress(address: string): AddressClass {
     if (v4) return classifyAddress(v4);
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (forbidden.check(bare, type)) return 'forbidden';
+  // Loopback first: ::1 lies inside the IPv4-compatible ::/96, which is forbidden otherwise.
   if (loopback.check(bare, type)) return 'loopback';
+  if (forbidden.check(bare, type)) return 'forbidden';
   if (privateRanges.check(bare, type)) return 'private';
   return 'public';
 }

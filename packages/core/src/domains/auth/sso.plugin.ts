@@ -128,9 +128,10 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     if (cached && cached.key === key && cached.expiresAt > Date.now()) return { row: ssoRow, provider: cached.provider };
     const issuer = row.issuer!;
     const discoveryUrl = row.metadata_url ?? defaultDiscoveryUrl(issuer);
-    // The guard checks the discovery URL and every endpoint it names before better-auth is given
-    // them (better-auth's own requests are not re-checked at connect time: see docs/security.md).
-    const { document } = await fetchDiscovery(
+    // The guard checks the discovery URL and every endpoint it names; better-auth is then given the
+    // checked authorization, token and userinfo endpoints (not whatever a later discovery read says).
+    // Its own requests are not re-checked at connect time (DNS rebinding): see docs/security.md.
+    const { document, endpoints } = await fetchDiscovery(
       discoveryUrl,
       issuer,
       { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
@@ -150,9 +151,9 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
           pkce: true,
           disableSignUp: true,
           overrideUserInfo: false,
-          ...(row.authorization_url ? { authorizationUrl: row.authorization_url } : {}),
-          ...(row.token_url ? { tokenUrl: row.token_url } : {}),
-          ...(row.userinfo_url ? { userInfoUrl: row.userinfo_url } : {}),
+          authorizationUrl: endpoints.authorization,
+          tokenUrl: endpoints.token,
+          ...(endpoints.userinfo ? { userInfoUrl: endpoints.userinfo } : {}),
         },
       ],
     });

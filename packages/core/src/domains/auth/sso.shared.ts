@@ -131,7 +131,8 @@ async function getJson(url: string, code: string, what: string, network: Require
     current = next.href;
   }
   const text = response.text;
-  if (response.status < 200 || response.status >= 300) throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, { url, status: response.status });
+  if (response.status < 200 || response.status >= 300)
+    throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, { url, status: response.status });
   if (response.truncated) throw external(code, `The ${what} at ${url} is too large.`, { url });
   try {
     const parsed = JSON.parse(text) as unknown;

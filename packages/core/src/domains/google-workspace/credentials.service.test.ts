@@ -242,7 +242,9 @@ describe('Google Workspace credentials', () => {
 
   it('refuses rootUrl and tokenUrl from the caller: assertions signed with the stored key only go to the configured endpoints', async () => {
     await configureSim();
-    const trap = await startTrafficRecorder({ body: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] } });
+    const trap = await startTrafficRecorder({
+      body: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] },
+    });
     try {
       const audits = (await auditRows('google_workspace.test')).length;
       for (const input of [{ rootUrl: `${trap.url}/`, tokenUrl: `${trap.url}/token` }, { tokenUrl: `${trap.url}/token` }, { rootUrl: `${trap.url}/` }]) {

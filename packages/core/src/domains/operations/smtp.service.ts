@@ -236,7 +236,8 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
         const data = parseInput(setSmtpSettingsSchema, input);
         assertHostAllowed(data.host, networkOf(rt), 'host');
         const before = await readSettings(s.db, s.organizationId);
-        const moved = before && (before.host.toLowerCase() !== data.host.toLowerCase() || before.port !== data.port || (before.use_tls !== false) !== data.useTls);
+        const moved =
+          before && (before.host.toLowerCase() !== data.host.toLowerCase() || before.port !== data.port || (before.use_tls !== false) !== data.useTls);
         if (moved && before.password_encrypted && data.password === undefined) {
           // The stored password never follows the settings to another server: give it again (or null).
           throw secretReentryRequired(
