@@ -82,6 +82,25 @@ describe('the server', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('answers docs asset names that are Object members (constructor, __proto__, toString) with 404, not 500', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const res = await app.request(`/api/v1/docs/assets/${name}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
+  it('answers a NUL byte in the sign-in email with 400 problem+json, not 500', async () => {
+    const res = await app.request('/api/auth/sign-in/email', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+      body: '{"email":"a\\u0000@x.com","password":"whatever password"}',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 400, code: 'SERVER.MALFORMED_REQUEST' });
+  });
+
   it('answers unknown routes with a problem document', async () => {
     const res = await app.request('/api/v1/nothing-here');
     expect(res.status).toBe(404);

@@ -175,6 +175,14 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   });
   app.notFound((c) => problemResponse(c, problem(404, 'SERVER.NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`, { requestId: c.get('requestId') })));
 
+  // PostgreSQL text cannot hold NUL: a NUL in a sign-in field would fail deep inside better-auth
+  // with a 500 and a stack trace. Refuse it up front as a malformed request.
+  app.on('POST', '/api/auth/*', async (c, next) => {
+    if (await bodyHasNul(c.req.raw)) {
+      return problemResponse(c, problem(400, 'SERVER.MALFORMED_REQUEST', 'The request body contains a NUL character.', { requestId: c.get('requestId') }));
+    }
+    await next();
+  });
   app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
@@ -241,4 +249,26 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   });
   mountDocs(app);
   return app;
+}
+
+/** True when a request body (JSON or form) carries a NUL character in any value. */
+async function bodyHasNul(request: Request): Promise<boolean> {
+  if (!request.body) return false;
+  const text = await request.clone().text();
+  if (text.includes('\u0000')) return true;
+  const form = request.headers.get('content-type')?.includes('application/x-www-form-urlencoded') ?? false;
+  if (form) return [...new URLSearchParams(text)].some(([k, v]) => k.includes('\u0000') || v.includes('\u0000'));
+  if (!text.includes('\\u0000')) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const walk = (value: unknown, depth: number): boolean => {
+    if (typeof value === 'string') return value.includes('\u0000');
+    if (depth > 20 || value === null || typeof value !== 'object') return false;
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || walk(v, depth + 1));
+  };
+  return walk(parsed, 0);
 }

@@ -36,14 +36,15 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id:
 /** Mounts the docs page and its assets. */
 export function mountDocs(app: Hono<any>): void {
   const dir = assetDir();
-  const assets: Record<string, { body: Buffer | string; type: string }> = {
-    'swagger-ui.css': { body: readFileSync(join(dir, 'swagger-ui.css')), type: 'text/css; charset=utf-8' },
-    'swagger-ui-bundle.js': { body: readFileSync(join(dir, 'swagger-ui-bundle.js')), type: 'text/javascript; charset=utf-8' },
-    'init.js': { body: INIT, type: 'text/javascript; charset=utf-8' },
-  };
+  // A Map, not an object: a request for `constructor` or `__proto__` must not find Object's members.
+  const assets = new Map<string, { body: Buffer | string; type: string }>([
+    ['swagger-ui.css', { body: readFileSync(join(dir, 'swagger-ui.css')), type: 'text/css; charset=utf-8' }],
+    ['swagger-ui-bundle.js', { body: readFileSync(join(dir, 'swagger-ui-bundle.js')), type: 'text/javascript; charset=utf-8' }],
+    ['init.js', { body: INIT, type: 'text/javascript; charset=utf-8' }],
+  ]);
   app.get('/api/v1/docs', (c) => c.html(PAGE));
   app.get('/api/v1/docs/assets/:file', (c) => {
-    const asset = assets[c.req.param('file')];
+    const asset = assets.get(c.req.param('file'));
     if (!asset) return c.notFound();
     return c.body(typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body), 200, {
       'content-type': asset.type,

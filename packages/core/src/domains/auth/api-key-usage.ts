@@ -3,8 +3,13 @@
  *
  * - the usage recorder: `authenticate` queues one entry per use (and misuse security events) in
  *   memory; a timer flushes the queue about every second, or at once when 500 entries wait, with
- *   multi-row inserts and one `UPDATE` for the keys' `usage_count` / `last_used_at`. Flush errors are
- *   logged, never thrown; `close()` flushes what is left.
+ *   multi-row inserts and one `UPDATE` for the keys' `usage_count` / `last_used_at`. Values are
+ *   sanitised first (NUL characters stripped, invalid UTF-16 replaced, lengths cut to the columns).
+ *   When a batch fails, its rows are retried one by one and only the rows that still fail are
+ *   dropped, each with a log line. Flush errors are logged, never thrown; `close()` (run by
+ *   `helios.close()`, which the server runs on SIGTERM/SIGINT) flushes what is left. What is queued
+ *   when the process dies without closing (about one flush interval of usage) is lost. The queue is
+ *   capped (`maxQueue`): beyond it the oldest entries are dropped, counted in one warning per flush.
  * - the rate limiter: a token bucket per key, refilled at `rate_limit_per_minute` per minute. It
  *   lives in this process: with several server processes each one allows the full rate.
  * - the misuse throttle: at most one security event per key and kind of misuse a minute, so a
@@ -53,11 +58,46 @@ export interface ApiKeyUsageRecorderOptions {
   flushIntervalMs?: number;
   /** Flush at once when this many entries wait; also the size of one insert (default 500). */
   maxBatch?: number;
-  /** Entries beyond this many waiting are dropped, with a warning (default 20,000). */
+  /** At most this many entries wait; beyond it the oldest are dropped, with a counted warning (default 20,000). */
   maxQueue?: number;
 }
 
 const errorFields = (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) });
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Lone surrogates replaced with U+FFFD (String.prototype.toWellFormed, which the ES2022 lib lacks). */
+function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** A string PostgreSQL text accepts: NUL characters removed, lone surrogates replaced, at most `max` characters. */
+export function sanitizeText(value: string, max?: number): string {
+  let out = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  out = wellFormed(out);
+  if (max !== undefined && out.length > max) out = wellFormed(out.slice(0, max));
+  return out;
+}
+
+/** Sanitises every string in a JSON-like value (object keys too). */
+function sanitizeDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return sanitizeText(value);
+  if (value === null || typeof value !== 'object' || depth > 20 || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => sanitizeDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, sanitizeText(k), { value: sanitizeDeep(v, depth + 1), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+function sanitizeEntry(e: ApiKeyUsageEntry): ApiKeyUsageEntry {
+  return {
+    ...e,
+    endpoint: sanitizeText(e.endpoint ?? '', 255),
+    method: sanitizeText(e.method ?? '', 10),
+    userAgent: e.userAgent === null ? null : sanitizeText(e.userAgent),
+  };
+}
 
 /** Builds the usage recorder (one per Helios instance: see `rt.singleton`). */
 export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): ApiKeyUsageRecorder {
@@ -107,6 +147,29 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
     });
   };
 
+  /**
+   * Writes a batch; when it fails, retries its rows one by one so a bad row costs only itself.
+   * Each row that still fails is dropped with one log line (no values, only what identifies it).
+   */
+  const writeEach = async <T>(batch: T[], write: (rows: T[]) => Promise<void>, message: string, describe: (row: T) => Record<string, unknown>) => {
+    try {
+      await write(batch);
+      return;
+    } catch (error) {
+      if (batch.length === 1) {
+        logger.error(message, { ...errorFields(error), entries: 1, ...describe(batch[0]!) });
+        return;
+      }
+    }
+    for (const row of batch) {
+      try {
+        await write([row]);
+      } catch (error) {
+        logger.error(message, { ...errorFields(error), entries: 1, ...describe(row) });
+      }
+    }
+  };
+
   const drain = async () => {
     if (timer) {
       clearTimeout(timer);
@@ -116,22 +179,21 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
       const batch = usage.splice(0, maxBatch);
       const eventBatch = events.splice(0, maxBatch);
       if (batch.length > 0) {
-        try {
-          await writeUsage(batch);
-        } catch (error) {
-          logger.error('API key usage could not be recorded', { ...errorFields(error), entries: batch.length });
-        }
+        await writeEach(batch, writeUsage, 'API key usage could not be recorded', (e) => ({ apiKeyId: e.apiKeyId }));
       }
       if (eventBatch.length > 0) {
-        try {
-          await db.insertInto('security_events').values(eventBatch).execute();
-        } catch (error) {
-          logger.error('API key security events could not be recorded', { ...errorFields(error), entries: eventBatch.length });
-        }
+        await writeEach(
+          eventBatch,
+          async (rows) => {
+            await db.insertInto('security_events').values(rows).execute();
+          },
+          'API key security events could not be recorded',
+          (row) => ({ eventType: row.event_type }),
+        );
       }
     }
     if (dropped > 0) {
-      logger.warn('API key usage entries were dropped: the queue was full', { dropped });
+      logger.warn('API key usage entries were dropped: the queue was full (the oldest went first)', { dropped });
       dropped = 0;
     }
   };
@@ -159,8 +221,10 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
   const enqueue = <T>(queue: T[], item: T) => {
     if (closed) return;
     if (usage.length + events.length >= maxQueue) {
+      // Drop the oldest waiting entry (usage before security events), keep the new one.
+      if (usage.length > 0) usage.shift();
+      else events.shift();
       dropped += 1;
-      return;
     }
     queue.push(item);
     if (queue.length >= maxBatch) void flush();
@@ -168,8 +232,8 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
   };
 
   return {
-    record: (entry) => enqueue(usage, entry),
-    recordEvent: (row) => enqueue(events, row),
+    record: (entry) => enqueue(usage, sanitizeEntry(entry)),
+    recordEvent: (row) => enqueue(events, sanitizeDeep(row) as Insertable<SecurityEvents>),
     flush,
     close: async () => {
       closed = true;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type ApiKeyActor, fixedClock, silentLogger } from '@helios/core';
+import { type ApiKeyActor, createHelios, fixedClock, silentLogger } from '@helios/core';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -319,6 +319,67 @@ describe('usage recording', () => {
     expect(errors).toEqual([expect.objectContaining({ message: 'API key usage could not be recorded', fields: expect.objectContaining({ entries: 1 }) })]);
     expect(recorder.pending).toBe(0);
     await recorder.close();
+  });
+
+  it('records a path with a NUL byte (sanitised) without losing the other rows of the batch', async () => {
+    const { apiKey } = await newKey();
+    const recorder = createApiKeyUsageRecorder({ db: t.helios.db, logger: silentLogger, flushIntervalMs: 3_600_000 });
+    const entry = { apiKeyId: apiKey.id, endpoint: '/ok', method: 'GET', statusCode: null, ipAddress: null, userAgent: null, at: clock.now() };
+    recorder.record(entry);
+    recorder.record({ ...entry, endpoint: '/api/v1/users/%00\u0000x', userAgent: 'agent\u0000\uD800' });
+    recorder.record(entry);
+    recorder.recordEvent({ organization_id: t.organizationId!, event_type: 'api_key_misuse', description: 'bad\u0000path', created_at: clock.now() });
+    await recorder.flush();
+    expect(await usageCount(apiKey.id)).toBe(3);
+    const rows = await t.helios.db.selectFrom('api_key_usage_logs').select(['endpoint', 'user_agent']).where('api_key_id', '=', apiKey.id).execute();
+    expect(rows.map((r) => r.endpoint).sort()).toEqual(['/api/v1/users/%00x', '/ok', '/ok']);
+    expect(rows.map((r) => r.user_agent)).toContain('agent\uFFFD');
+    const events = await t.helios.db.selectFrom('security_events').select('description').where('description', '=', 'badpath').execute();
+    expect(events).toHaveLength(1);
+    await recorder.close();
+  });
+
+  it('drops only the row that cannot be written when a batch fails, with one log line for it', async () => {
+    const { apiKey } = await newKey();
+    const errors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const logger = { ...silentLogger, error: (message: string, fields?: Record<string, unknown>) => errors.push({ message, fields }) };
+    const recorder = createApiKeyUsageRecorder({ db: t.helios.db, logger, flushIntervalMs: 3_600_000 });
+    const entry = { apiKeyId: apiKey.id, endpoint: '/ok', method: 'GET', statusCode: null, ipAddress: null, userAgent: null, at: clock.now() };
+    const unknownKey = randomUUID();
+    recorder.record(entry);
+    recorder.record({ ...entry, apiKeyId: unknownKey });
+    recorder.record(entry);
+    await recorder.flush();
+    expect(await usageCount(apiKey.id)).toBe(2);
+    expect((await t.helios.repositories.api_keys.getById(apiKey.id)).usage_count).toBe(2);
+    expect(errors).toEqual([
+      expect.objectContaining({ message: 'API key usage could not be recorded', fields: expect.objectContaining({ apiKeyId: unknownKey }) }),
+    ]);
+    await recorder.close();
+  });
+
+  it('caps the queue: beyond maxQueue the oldest entries are dropped, counted in one warning', async () => {
+    const { apiKey } = await newKey();
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const logger = { ...silentLogger, warn: (message: string, fields?: Record<string, unknown>) => warnings.push({ message, fields }) };
+    const recorder = createApiKeyUsageRecorder({ db: t.helios.db, logger, flushIntervalMs: 3_600_000, maxQueue: 5 });
+    for (let i = 0; i < 8; i++) {
+      recorder.record({ apiKeyId: apiKey.id, endpoint: `/n/${i}`, method: 'GET', statusCode: null, ipAddress: null, userAgent: null, at: clock.now() });
+    }
+    expect(recorder.pending).toBe(5);
+    await recorder.flush();
+    const rows = await t.helios.db.selectFrom('api_key_usage_logs').select('endpoint').where('api_key_id', '=', apiKey.id).execute();
+    expect(rows.map((r) => r.endpoint).sort()).toEqual(['/n/3', '/n/4', '/n/5', '/n/6', '/n/7']);
+    expect(warnings).toEqual([expect.objectContaining({ fields: { dropped: 3 } })]);
+    await recorder.close();
+  });
+
+  it('writes the usage still queued when the Helios instance closes (graceful shutdown)', async () => {
+    const { apiKey, secret } = await newKey();
+    const other = await createHelios({ db: t.helios.db, clock });
+    await other.apiKeys.authenticate(secret);
+    await other.close();
+    expect(await usageCount(apiKey.id)).toBe(1);
   });
 
   it('lists usage only for admins and security:read keys', async () => {

@@ -4,9 +4,10 @@
  * Deleted users are left out everywhere; a deleted manager ends a chain, and users whose manager
  * is deleted are roots of the org chart.
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { OperationScope } from '../../runtime';
 import { summarizeChange } from '../audit/audit.summary';
+import { scopesAllow } from '../policy/policy';
 import { userNotFound } from './users.errors';
 import { notDeleted, toUser, type User, type UserSummary } from './users.model';
 import { MAX_REPORTING_DEPTH } from './users.query';
@@ -84,15 +85,38 @@ export async function setUserManager(s: OperationScope, userId: string, managerI
   return after;
 }
 
+/**
+ * Who the reporting-line reads (direct reports, reporting chain, org chart) show: administrators and
+ * keys that may read users see every non-deleted user; everyone else sees the people directory only
+ * (active users), so staged, invited, suspended and blocked users' emails and states stay hidden.
+ */
+function seesEveryUser(s: OperationScope): boolean {
+  const { principal } = s;
+  if (principal.isAdministrator) return true;
+  return principal.actor.type === 'apiKey' && scopesAllow(principal.actor.scopes, 'users:read');
+}
+
+/** SQL: the user (at `alias`) is shown to this caller in the reporting-line reads. */
+function shownTo(s: OperationScope, alias: string): RawBuilder<boolean> {
+  if (seesEveryUser(s)) return notDeleted(alias);
+  return sql<boolean>`(${notDeleted(alias)} and ${sql.ref(`${alias}.user_status`)} = 'active' and coalesce(${sql.ref(`${alias}.is_active`)}, true))`;
+}
+
+/** The user `userId`, when this caller may see it in the reporting line; USERS.NOT_FOUND otherwise. */
+async function getShownUser(s: OperationScope, userId: string): Promise<void> {
+  const row = await getUserRow(s, userId);
+  if (!seesEveryUser(s) && (row.deleted_at !== null || row.user_status !== 'active')) throw userNotFound(userId);
+}
+
 /** The non-deleted users reporting directly to `userId` (who must exist), by name. */
 export async function listDirectReports(s: OperationScope, userId: string): Promise<UserSummary[]> {
-  await getUserRow(s, userId);
+  await getShownUser(s, userId);
   const rows = await s.db
     .selectFrom('organization_users')
     .select(SUMMARY_COLUMNS)
     .where('organization_id', '=', s.organizationId)
     .where('reporting_manager_id', '=', userId)
-    .where(notDeleted())
+    .where(shownTo(s, 'organization_users'))
     .orderBy('last_name')
     .orderBy('first_name')
     .orderBy('id')
@@ -105,7 +129,7 @@ export async function listDirectReports(s: OperationScope, userId: string): Prom
  * manager, or a manager already seen (a loop in legacy data), ends the chain.
  */
 export async function listReportingChain(s: OperationScope, userId: string): Promise<UserSummary[]> {
-  await getUserRow(s, userId);
+  await getShownUser(s, userId);
   const result = await sql<SummaryRow & { depth: number }>`
     with recursive chain(id, depth, path) as (
       select u.reporting_manager_id, 1, array[u.id]
@@ -124,8 +148,11 @@ export async function listReportingChain(s: OperationScope, userId: string): Pro
      where u.organization_id = ${s.organizationId}
      order by c.depth`.execute(s.db);
   const out: UserSummary[] = [];
+  const everyone = seesEveryUser(s);
   for (const row of result.rows) {
     if (row.user_status === 'deleted') break;
+    // Managers the caller may not see are skipped (the chain continues above them).
+    if (!everyone && row.user_status !== 'active') continue;
     out.push(toSummary(row));
   }
   return out;
@@ -141,23 +168,24 @@ export async function buildOrgChart(s: OperationScope, rootId: string | undefine
   if (rootId !== undefined) {
     const root = await getUserRow(s, rootId);
     if (root.deleted_at !== null || root.user_status === 'deleted') throw userNotFound(rootId);
+    await getShownUser(s, rootId);
   }
   const isRoot =
     rootId !== undefined
       ? sql<boolean>`u.id = ${rootId}`
-      : sql<boolean>`not exists (select 1 from organization_users m where m.id = u.reporting_manager_id and ${notDeleted('m')})`;
+      : sql<boolean>`not exists (select 1 from organization_users m where m.id = u.reporting_manager_id and ${shownTo(s, 'm')})`;
   const result = await sql<SummaryRow & { depth: number; report_count: string | number }>`
     with recursive tree(id, depth, path) as (
       select u.id, 0, array[u.id]
         from organization_users u
-       where u.organization_id = ${s.organizationId} and ${notDeleted('u')} and ${isRoot}
+       where u.organization_id = ${s.organizationId} and ${shownTo(s, 'u')} and ${isRoot}
       union all
       select u.id, t.depth + 1, t.path || u.id
         from organization_users u join tree t on u.reporting_manager_id = t.id
-       where t.depth < ${depth} and u.organization_id = ${s.organizationId} and ${notDeleted('u')} and not (u.id = any(t.path))
+       where t.depth < ${depth} and u.organization_id = ${s.organizationId} and ${shownTo(s, 'u')} and not (u.id = any(t.path))
     )
     select u.id, u.email, u.first_name, u.last_name, u.job_title, u.department, u.reporting_manager_id, u.user_status, t.depth,
-           (select count(*) from organization_users r where r.reporting_manager_id = u.id and ${notDeleted('r')}) as report_count
+           (select count(*) from organization_users r where r.reporting_manager_id = u.id and ${shownTo(s, 'r')}) as report_count
       from tree t join organization_users u on u.id = t.id
      order by t.depth, u.last_name, u.first_name, u.id`.execute(s.db);
 

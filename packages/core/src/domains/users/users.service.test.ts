@@ -494,4 +494,38 @@ describe('managers and the org chart', () => {
     await expect(user.users.orgChart({ rootId: gone.id })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
     await expect(user.users.orgChart({ depth: 51 })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
   });
+
+  it('shows non-admins only directory users (active) in the org chart, direct reports and reporting chain', async () => {
+    const boss = await createTestUser(t.helios, { role: 'manager', last_name: 'Boss' });
+    const staged = await createTestUser(t.helios, { reporting_manager_id: boss.id, user_status: 'staged', last_name: 'Staged' });
+    const suspended = await createTestUser(t.helios, { role: 'manager', reporting_manager_id: boss.id, user_status: 'suspended', last_name: 'Suspended' });
+    const below = await createTestUser(t.helios, { reporting_manager_id: suspended.id, last_name: 'Below' });
+    const peer = await createTestUser(t.helios, { reporting_manager_id: boss.id, last_name: 'Peer' });
+    const viewer = as(peer.id);
+    const hidden = [staged, suspended];
+
+    const [tree] = await viewer.users.orgChart({ rootId: boss.id });
+    const text = JSON.stringify(tree);
+    for (const u of hidden) expect(text).not.toContain(u.email);
+    expect(tree).toMatchObject({ id: boss.id, reportCount: 1, reports: [{ id: peer.id }] });
+    const forest = JSON.stringify(await viewer.users.orgChart());
+    for (const u of hidden) expect(forest).not.toContain(u.id);
+    expect(forest).toContain(below.id);
+
+    expect((await viewer.users.directReports(boss.id)).map((r) => r.id)).toEqual([peer.id]);
+    await expect(viewer.users.directReports(suspended.id)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    await expect(viewer.users.orgChart({ rootId: staged.id })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    expect((await viewer.users.reportingChain(below.id)).map((r) => r.id)).toEqual([boss.id]);
+
+    // Administrators (and keys that may read users) still see everyone, with their state.
+    const reports = await t.asAdmin.users.directReports(boss.id);
+    expect(reports.map((r) => [r.id, r.status])).toEqual(
+      expect.arrayContaining([
+        [staged.id, 'staged'],
+        [suspended.id, 'suspended'],
+      ]),
+    );
+    const [adminTree] = await t.asAdmin.users.orgChart({ rootId: boss.id });
+    expect(adminTree!.reportCount).toBe(3);
+  });
 });
