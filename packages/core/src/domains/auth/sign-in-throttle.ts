@@ -9,6 +9,7 @@ import { APIError, createAuthMiddleware } from 'better-auth/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { recordAuthSecurityEvent } from './auth-events';
+import { requestClientIp } from './client-ip';
 
 /** Options of the sign-in throttle. */
 export interface SignInThrottleOptions {
@@ -53,12 +54,13 @@ export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrott
               eventType: 'account_locked',
               severity: 'warning',
               description: `Sign-in refused: ${failures} failed attempts in ${windowMinutes} minutes`,
-              ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
+              ipAddress: requestClientIp(ctx.request),
               userAgent: ctx.request?.headers.get('user-agent') ?? null,
             });
             throw new APIError('TOO_MANY_REQUESTS', {
               message: `Too many failed sign-ins: try again in ${windowMinutes} minutes.`,
               code: 'ACCOUNT_LOCKED',
+              retryAfterSeconds: windowMinutes * 60,
             });
           }),
         },
