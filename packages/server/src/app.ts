@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, checkConnection, type Helios, HeliosError, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { authResponse } from './auth-errors';
+import { clientIpResolver, type TrustProxy } from './client-ip';
 import { mountDocs } from './docs';
 import type { AppEnv } from './env';
 import { problem, problemOf, problemResponse } from './problem';
@@ -26,29 +27,52 @@ export interface ServerOptions {
   auth: HeliosAuth;
   /** The portal's public URL: recorded as the `portal.public_url` setting (links in mails) when setup runs. */
   publicUrl?: string;
-  /** Origins allowed by CORS (credentials included); none by default. */
+  /**
+   * Origins allowed by CORS (credentials included); none by default. With the public URL's origin
+   * (or, without `publicUrl`, the request's own origin) they are also the origins from which a
+   * cookie-authenticated POST/PUT/PATCH/DELETE on /api/v1 is accepted.
+   */
   corsOrigins?: string[];
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
-  /** Requests per IP per minute to setup and sign-in routes (default 20). */
+  /** Requests per IP per minute to setup, sign-in and two-factor routes (default 20). */
   authRateLimitPerMinute?: number;
-  /** Take the client IP from X-Forwarded-For (behind a proxy you trust). Default false. */
-  trustProxy?: boolean;
+  /**
+   * The proxies trusted to report the client IP in X-Forwarded-For (read from the right):
+   * `false` (default: the socket's peer), `true` (one hop), a number of hops, or a list of proxy
+   * addresses / CIDR ranges. See {@link TrustProxy}.
+   */
+  trustProxy?: TrustProxy;
   logger?: Logger;
 }
 
 const API_KEY_PATTERN = /^helios_[a-z]+_[A-Za-z0-9_-]{20,}$/;
 
-/** The client's IP address. */
-export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The client's IP address under `trustProxy` (canonical; see {@link TrustProxy}). */
+export function clientIp(c: Context, trustProxy: TrustProxy = false): string {
+  return clientIpResolver(trustProxy)(c);
+}
+
+/** The origin of a request's `Origin` header or, when it has none, of its `Referer`; null when neither is usable. */
+function requestOrigin(c: Context): string | null {
+  const origin = c.req.header('origin');
+  const value = origin ?? c.req.header('referer');
+  if (!value || value === 'null') return null;
   try {
-    return getConnInfo(c).remote.address ?? '127.0.0.1';
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
   } catch {
-    return '127.0.0.1';
+    return null;
+  }
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
   }
 }
 
@@ -66,7 +90,9 @@ export function clientIp(c: Context, trustProxy: boolean): string {
 export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   const { helios, auth } = options;
   const logger = options.logger ?? silentLogger;
-  const trustProxy = options.trustProxy ?? false;
+  const resolveIp = clientIpResolver(options.trustProxy ?? false);
+  const publicOrigin = options.publicUrl ? originOf(options.publicUrl) : null;
+  const corsOrigins = new Set((options.corsOrigins ?? []).map(originOf).filter((o): o is string => o !== null));
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -87,6 +113,7 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     const given = c.req.header('x-request-id');
     const requestId = given && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
     c.set('requestId', requestId);
+    c.set('clientIp', resolveIp(c));
     const started = performance.now();
     await next();
     c.header('X-Request-Id', requestId);
@@ -123,9 +150,10 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     }),
   );
   const limit = options.authRateLimitPerMinute ?? 20;
-  const ipOf = (c: Context) => clientIp(c, trustProxy);
+  const ipOf = (c: Context) => (c.get('clientIp') as string | undefined) ?? resolveIp(c);
   app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
   app.use('/api/auth/sign-in/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'sign-in', ipOf }));
+  app.use('/api/auth/two-factor/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'two-factor', ipOf }));
   app.use('/api/v1/password-reset/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'password-reset', ipOf }));
   app.use('/api/v1/invitations/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'invitations', ipOf }));
 
@@ -144,6 +172,24 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     } else if (bearer) {
       throw new HeliosError('UNAUTHENTICATED', 'SERVER.BAD_CREDENTIALS', 'The bearer token is not a Helios API key.');
     } else if (c.req.header('cookie')) {
+      // A browser sends the cookie with cross-site requests too: a state change must come from the portal's origin.
+      if (UNSAFE_METHODS.has(c.req.method)) {
+        const origin = requestOrigin(c);
+        const allowed = origin !== null && (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin));
+        if (!allowed) {
+          return problemResponse(
+            c,
+            problem(
+              403,
+              'SERVER.ORIGIN_NOT_ALLOWED',
+              origin
+                ? `A cookie-authenticated ${c.req.method} is not accepted from the origin ${origin}.`
+                : `A cookie-authenticated ${c.req.method} needs an Origin (or Referer) header naming the portal's origin.`,
+              { requestId: c.get('requestId') },
+            ),
+          );
+        }
+      }
       const session = await auth.actorFromHeaders(c.req.raw.headers);
       if (session) actor = { type: 'user', userId: session.userId };
     }
@@ -183,7 +229,8 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     }
     await next();
   });
-  app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
+  // better-auth gets the address computed above (never a client-sent header); its errors become problem+json.
+  app.on(['GET', 'POST'], '/api/auth/*', async (c) => authResponse(await auth.handler(c.req.raw, { clientIp: ipOf(c) }), c.get('requestId')));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',

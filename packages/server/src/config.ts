@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeliosError, type IntegrationOptions, integrationOptionsFromEnv, type Logger, resolveEncryptionKey } from '@helios/core';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './client-ip';
 
 /** What the server runs with. */
 export interface ServerConfig {
@@ -25,7 +26,8 @@ export interface ServerConfig {
   publicUrlExplicit: boolean;
   corsOrigins: string[];
   production: boolean;
-  trustProxy: boolean;
+  /** HELIOS_TRUST_PROXY: the proxies trusted to report the client IP in X-Forwarded-For (false: none). */
+  trustProxy: TrustProxy;
   /** Integration endpoints (HELIOS_GOOGLE_API_ROOT / _TOKEN_URL, HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL): the public APIs when empty. */
   integrations: IntegrationOptions;
   /** First admin to create when the organization does not exist yet. */
@@ -44,7 +46,7 @@ const envSchema = z.object({
   HELIOS_PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://portal.acme.com' }).optional(),
   HELIOS_CORS_ORIGINS: z.string().optional(),
   NODE_ENV: z.string().optional(),
-  HELIOS_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).optional(),
+  HELIOS_TRUST_PROXY: z.string().max(2000).optional(),
   HELIOS_ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   HELIOS_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   HELIOS_ORG_NAME: z.string().min(1).optional(),
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
   const e = parsed.data;
+  const trustProxy = parseTrustProxy(e.HELIOS_TRUST_PROXY);
   const production = e.NODE_ENV === 'production';
   const stateDir = resolve(options.stateDir ?? '.helios');
   const key = resolveEncryptionKey({ env, stateDir, ...(options.logger ? { logger: options.logger } : {}) });
@@ -106,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
       .map((o) => o.trim())
       .filter(Boolean),
     production,
-    trustProxy: e.HELIOS_TRUST_PROXY === 'true' || e.HELIOS_TRUST_PROXY === '1',
+    trustProxy,
     integrations,
     bootstrap:
       e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD

@@ -146,7 +146,7 @@ describe('helios serve, end to end over HTTP', () => {
   it('creates an API key with the cookie and calls the API with Authorization: Bearer', async () => {
     const res = await fetch(`${served.url}/api/v1/api-keys`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
+      headers: { 'content-type': 'application/json', cookie, origin: served.publicUrl },
       body: JSON.stringify({ name: 'e2e', scopes: ['organization:read', 'users:read'] }),
     });
     expect(res.status, await res.clone().text()).toBe(201);

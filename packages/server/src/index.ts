@@ -4,6 +4,8 @@
  */
 export type { ServerOptions } from './app';
 export { clientIp, createServer } from './app';
+export type { TrustProxy } from './client-ip';
+export { parseTrustProxy } from './client-ip';
 export type { ServerConfig } from './config';
 export { loadConfig } from './config';
 export type { AppEnv } from './env';

@@ -25,10 +25,10 @@ beforeAll(async () => {
   const reader = await t.asAdmin.apiKeys.create({ name: 'reader', scopes: ['groups:read'], rateLimitPerMinute: 10_000 });
   as.readKey = { 'x-api-key': reader.secret };
   const manager = await signInNewUser(t, app, 'manager');
-  as.manager = { cookie: manager.cookie };
+  as.manager = { cookie: manager.cookie, origin: 'http://localhost' };
   managerId = manager.id;
   const user = await signInNewUser(t, app, 'user');
-  as.user = { cookie: user.cookie };
+  as.user = { cookie: user.cookie, origin: 'http://localhost' };
   userId = user.id;
 });
 afterAll(() => t.destroy());

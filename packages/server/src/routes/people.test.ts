@@ -27,7 +27,8 @@ async function signIn(email: string, password = PASSWORD): Promise<Headers> {
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
-  return { cookie };
+  // Cookie-authenticated state changes must name the portal's origin.
+  return { cookie, origin: 'http://localhost' };
 }
 
 async function keyHeaders(name: string, scopes: string[]): Promise<Headers> {

@@ -26,7 +26,8 @@ async function signIn(email: string, password = PASSWORD): Promise<Record<string
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
-  return { cookie };
+  // Cookie-authenticated state changes must name the portal's origin.
+  return { cookie, origin: 'http://localhost' };
 }
 
 async function keyHeaders(name: string, scopes: string[]): Promise<Record<string, string>> {

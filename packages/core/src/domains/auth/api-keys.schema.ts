@@ -21,21 +21,29 @@ export const MAX_IP_ALLOWLIST = 100;
 export const API_KEY_SECRET_PATTERN = /^helios_(live|test)_[A-Za-z0-9_-]{43}$/;
 
 /**
- * An IP address as PostgreSQL's `inet` and the allowlist want it: IPv4-mapped IPv6 addresses
- * (`::ffff:10.0.0.1`) become IPv4, a zone index (`%eth0`) is dropped, letters are lower-cased.
- * Returns null when `value` is not an IP address.
+ * An IP address as PostgreSQL's `inet` and the allowlist want it, in one canonical text so that
+ * equal addresses compare equal: IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, `::ffff:a00:1`)
+ * become IPv4, a zone index (`%eth0`) is dropped, IPv6 is lower-case and compressed (RFC 5952:
+ * `2001:DB8:0:0::1` -> `2001:db8::1`). Returns null when `value` is not an IP address.
  */
 export function normalizeIp(value: unknown): { address: string; family: 'ipv4' | 'ipv6' } | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > 100) return null;
   let address = value.trim().toLowerCase();
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   const zone = address.indexOf('%');
   if (zone >= 0) address = address.slice(0, zone);
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (mapped?.[1]) address = mapped[1];
   const family = isIP(address);
   if (family === 4) return { address, family: 'ipv4' };
-  if (family === 6) return { address, family: 'ipv6' };
-  return null;
+  if (family !== 6) return null;
+  // The WHATWG URL serializer writes IPv6 hosts in the compressed, lower-case form.
+  address = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
+  if (mapped?.[1] && mapped[2]) {
+    const high = Number.parseInt(mapped[1], 16);
+    const low = Number.parseInt(mapped[2], 16);
+    return { address: `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, family: 'ipv4' };
+  }
+  return { address, family: 'ipv6' };
 }
 
 /** One parsed allowlist entry: an address, or a network with its prefix length. */

@@ -7,12 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { betterAuth } from 'better-auth';
-import { APIError } from 'better-auth/api';
+import { APIError, isAPIError } from 'better-auth/api';
 import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { UserActor } from '../policy/actor';
 import { recordAuthSecurityEvent } from './auth-events';
+import { CLIENT_IP_HEADER, requestClientIp, withClientIp } from './client-ip';
 import { type SignInThrottleOptions, signInThrottlePlugin } from './sign-in-throttle';
 import { ssoPlugin } from './sso.plugin';
 import { twoFactorPlugin } from './two-factor.plugin';
@@ -41,8 +42,13 @@ export interface HeliosAuthOptions {
 export interface HeliosAuth {
   /** better-auth itself (its `api` and `handler`). */
   readonly betterAuth: ReturnType<typeof betterAuth>;
-  /** Handles a request to the auth routes (mount at `basePath/*`). */
-  handler(request: Request): Promise<Response>;
+  /**
+   * Handles a request to the auth routes (mount at `basePath/*`). Pass the client address the
+   * server computed (`clientIp`): rate limits, sessions and security events use it. Any copy of
+   * the internal address header the client sent is dropped; without `clientIp`, better-auth sees
+   * no address (and in production rate-limits all such requests in one shared bucket).
+   */
+  handler(request: Request, context?: { clientIp?: string | null }): Promise<Response>;
   /** The user actor of the session in these headers (cookie), or null. */
   actorFromHeaders(headers: Headers): Promise<(UserActor & { sessionId: string }) | null>;
 }
@@ -96,7 +102,19 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     // better-auth's own messages go to the Helios logger (silent unless one is configured).
     logger: {
       level: 'warn',
+      disableColors: true,
       log: (level, message) => helios.logger[level === 'debug' ? 'debug' : level](`better-auth: ${message}`),
+    },
+    // Errors of the auth routes: logged here instead of by better-auth's global console logger.
+    onAPIError: {
+      onError: (error) => {
+        if (isAPIError(error)) {
+          if (error.status === 'INTERNAL_SERVER_ERROR') helios.logger.error(`better-auth: ${error.message}`);
+          else helios.logger.debug(`better-auth: ${error.status} ${error.message}`);
+        } else {
+          helios.logger.error(`better-auth: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error'}`);
+        }
+      },
     },
     disabledPaths: [...DISABLED_AUTH_PATHS],
     plugins: [signInThrottlePlugin(db, options.signInThrottle), twoFactorPlugin(helios), ssoPlugin(helios)],
@@ -151,6 +169,8 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
       fields: { expiresAt: 'expires_at', createdAt: 'created_at', updatedAt: 'updated_at' },
     },
     advanced: {
+      // Only the address the server computed and `handler` set; never a client-sent X-Forwarded-For.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       cookiePrefix: 'helios',
       useSecureCookies: options.secureCookies ?? base.protocol === 'https:',
       database: { generateId: () => randomUUID() },
@@ -165,7 +185,7 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     databaseHooks: {
       session: {
         create: {
-          before: async (session) => {
+          before: async (session, ctx) => {
             const user = await db
               .selectFrom('organization_users')
               .select(['id', 'organization_id', 'user_status', 'deleted_at'])
@@ -178,12 +198,15 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
                   eventType: 'sign_in_refused',
                   severity: 'warning',
                   description: `Sign-in refused: the account is ${user.deleted_at ? 'deleted' : user.user_status}`,
-                  ipAddress: (session.ipAddress as string | undefined) ?? null,
+                  ipAddress: requestClientIp(ctx?.request) ?? (session.ipAddress as string | undefined) ?? null,
                   userAgent: (session.userAgent as string | undefined) ?? null,
                 });
               }
               throw new APIError('FORBIDDEN', { message: 'This account cannot sign in.', code: 'ACCOUNT_INACTIVE' });
             }
+            // The exact address (better-auth's own copy of an IPv6 address is cut to its /64 for rate limits).
+            const ipAddress = requestClientIp(ctx?.request);
+            if (ipAddress) return { data: { ...session, ipAddress } };
           },
           after: async (session) => {
             await db
@@ -199,7 +222,7 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
 
   return {
     betterAuth: auth as unknown as ReturnType<typeof betterAuth>,
-    handler: (request) => auth.handler(request),
+    handler: (request, context) => auth.handler(withClientIp(request, context?.clientIp)),
     async actorFromHeaders(headers) {
       const result = await auth.api.getSession({ headers });
       if (!result) return null;

@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { type AttemptLimit, settleAttemptSlot, takeAttemptSlot } from './attempt-slots';
 import { recordAuthSecurityEvent } from './auth-events';
+import { requestClientIp } from './client-ip';
 
 /** Options of the sign-in throttle. */
 export interface SignInThrottleOptions {
@@ -73,12 +74,13 @@ export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrott
               eventType: 'account_locked',
               severity: 'warning',
               description: `Sign-in refused: ${maxFailures} failed attempts in ${windowMinutes} minutes`,
-              ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
+              ipAddress: requestClientIp(ctx.request),
               userAgent: ctx.request?.headers.get('user-agent') ?? null,
             });
             throw new APIError('TOO_MANY_REQUESTS', {
               message: `Too many failed sign-ins: try again in ${windowMinutes} minutes.`,
               code: 'ACCOUNT_LOCKED',
+              retryAfterSeconds: windowMinutes * 60,
             });
           }),
         },
@@ -104,7 +106,7 @@ export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrott
                       eventType: 'sign_in_failed',
                       severity: 'warning',
                       description: 'Wrong password',
-                      ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
+                      ipAddress: requestClientIp(ctx.request),
                       userAgent: ctx.request?.headers.get('user-agent') ?? null,
                     },
                   }

@@ -31,6 +31,7 @@ import { z } from 'zod';
 import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import { recordAuthSecurityEvent } from './auth-events';
+import { requestClientIp } from './client-ip';
 import { chooseTokenAuthentication, defaultDiscoveryUrl, fetchDiscovery, installationOrganizationId, loadSignInProvider, scopesOf } from './sso.shared';
 
 /** Options of `ssoPlugin`. */
@@ -423,7 +424,7 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
                   eventType: 'sso.sign_in_failed',
                   severity: 'warning',
                   description: `SSO sign-in failed (${failure.error})${failure.description ? `: ${failure.description}` : ''}`,
-                  ipAddress: ctx.request?.headers.get('x-forwarded-for') ?? null,
+                  ipAddress: requestClientIp(ctx.request),
                   userAgent: ctx.request?.headers.get('user-agent') ?? null,
                   metadata: { provider: state.row?.providerName ?? ctx.params?.id ?? null, reason: failure.error, callbackError: error },
                 });

@@ -28,6 +28,7 @@ import type { HeliosScope } from '../../helios';
 import { systemActor } from '../policy/actor';
 import { type AttemptLimit, settleAttemptSlot, takeAttemptSlot } from './attempt-slots';
 import { recordAuthSecurityEvent } from './auth-events';
+import { requestClientIp } from './client-ip';
 
 /** How long a sign-in challenge lasts. */
 export const TWO_FACTOR_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -147,7 +148,7 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
         const value = JSON.parse(claimed.value) as ChallengeValue;
         const user = await db.selectFrom('organization_users').select(['id', 'organization_id']).where('id', '=', value.userId).executeTakeFirst();
         if (!user) throw unauthorized('TWO_FACTOR_CHALLENGE_INVALID', 'The sign-in challenge is invalid or has expired: sign in again.');
-        const ipAddress = ctx.request?.headers.get('x-forwarded-for') ?? null;
+        const ipAddress = requestClientIp(ctx.request);
         const userAgent = ctx.request?.headers.get('user-agent') ?? null;
 
         // A slot per code checked: at most TWO_FACTOR_LOCKOUT_FAILURES codes are evaluated in the
@@ -166,6 +167,7 @@ export function twoFactorPlugin(helios: HeliosScope): BetterAuthPlugin {
           throw new APIError('TOO_MANY_REQUESTS', {
             code: 'TWO_FACTOR_LOCKED',
             message: 'Too many wrong codes: wait a few minutes, then sign in again.',
+            retryAfterSeconds: TWO_FACTOR_LOCKOUT_MINUTES * 60,
           });
         }
 
