@@ -333,6 +333,8 @@ function registerSsoRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/sso-providers/{id}',
     tag,
     summary: 'Change an OIDC provider (`clientSecret` replaces the stored one)',
+    description:
+      'Changing `issuer`, `metadataUrl`, `authorizationUrl`, `tokenUrl` or `userinfoUrl` needs `clientSecret` in the same request (400 `SECRETS.REENTRY_REQUIRED`): the stored secret never follows a new destination. Metadata, link-local and (unless allowed by HELIOS_ALLOW_PRIVATE_NETWORK_TARGETS) loopback or private targets are refused with 400 `NETWORK.TARGET_NOT_ALLOWED`.',
     scope: 'security:write',
     params: IdParam,
     body: updateSsoProviderSchema,
@@ -383,6 +385,8 @@ function registerSmtpRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/smtp',
     tag,
     summary: 'Store the SMTP settings (the password is encrypted; omitted keeps it, null removes it)',
+    description:
+      'A new `host`, `port` or `useTls` needs `password` (or null) in the same request (400 `SECRETS.REENTRY_REQUIRED`): the stored password is never sent to a new server. Metadata, link-local and (unless allowed by HELIOS_ALLOW_PRIVATE_NETWORK_TARGETS) loopback or private hosts are refused with 400 `NETWORK.TARGET_NOT_ALLOWED`, when saved and again when connecting.',
     scope: 'security:write',
     body: setSmtpSettingsSchema,
     response: SmtpConfig,
