@@ -15,7 +15,7 @@ export function rateLimitPerIp(options: {
   const hits = new Map<string, { count: number; resetAt: number }>();
   return async (c, next) => {
     const now = Date.now();
-    const ip = options.ipOf(c);
+    const ip = limitKey(options.ipOf(c));
     let entry = hits.get(ip);
     if (!entry || entry.resetAt <= now) {
       entry = { count: 0, resetAt: now + options.windowMs };
@@ -35,4 +35,20 @@ export function rateLimitPerIp(options: {
     }
     await next();
   };
+}
+
+/**
+ * The bucket of an address: an IPv4 address itself; an IPv6 address by its /64 network (one
+ * subscriber usually holds a whole /64, and could otherwise rotate addresses to escape the limit).
+ */
+export function limitKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
 }

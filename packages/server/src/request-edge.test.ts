@@ -183,6 +183,20 @@ describe('sign-in rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await verify('203.0.113.11')).status).toBe(401);
   });
+
+  it('counts the addresses of one IPv6 /64 as one client', async () => {
+    const app = server({ authRateLimitPerMinute: 2, trustProxy: 1 });
+    const verify = (xff: string) =>
+      app.request('/api/auth/two-factor/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PORTAL, 'x-forwarded-for': xff },
+        body: JSON.stringify({ challenge: 'not-a-challenge', code: '123456' }),
+      });
+    expect((await verify('2001:db8:1:2::1')).status).toBe(401);
+    expect((await verify('2001:db8:1:2::2')).status).toBe(401);
+    expect((await verify('2001:db8:1:2:ffff::3')).status).toBe(429);
+    expect((await verify('2001:db8:1:3::1')).status).toBe(401);
+  });
 });
 
 describe('cookie-authenticated state changes', () => {
