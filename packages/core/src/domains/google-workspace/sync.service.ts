@@ -12,6 +12,7 @@ import {
   auditRun,
   DEFAULT_MAX_REMOVAL_RATIO,
   failJournal,
+  noSyncWarnings,
   type SyncChange,
   type SyncJournal,
   type SyncProgress,
@@ -102,7 +103,7 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'google_workspace' }, async (conn) => {
-        let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0 };
+        let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
         try {
           if (!dryRun) await startJournal(conn, journal, startedAt);
           fetched = await stageGoogleDirectory(conn, google, { onProgress: data.onProgress });
