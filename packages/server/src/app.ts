@@ -4,7 +4,7 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, checkConnection, type Helios, HeliosError, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
+import { type Actor, checkConnection, type Helios, HeliosError, INPUT_LIMITS, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
@@ -122,6 +122,20 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       onError: (c) => problemResponse(c, problem(413, 'SERVER.BODY_TOO_LARGE', 'The request body is too large.', { requestId: c.get('requestId') })),
     }),
   );
+  // JSON bodies nest at most INPUT_LIMITS.inputDepth levels: checked on the text before anything
+  // parses or validates it (deeply nested values exhaust the stack of recursive code later on).
+  app.use('/api/v1/*', async (c, next) => {
+    if (!/\bjson\b/i.test(c.req.header('content-type') ?? '')) return next();
+    const text = await c.req.text();
+    if (jsonDepthExceeds(text, INPUT_LIMITS.inputDepth)) {
+      const message = `The JSON body nests deeper than ${INPUT_LIMITS.inputDepth} levels`;
+      return problemResponse(
+        c,
+        problem(400, 'VALIDATION.FAILED', `Invalid input: ${message}`, { errors: [{ path: '', message, code: 'too_deep' }], requestId: c.get('requestId') }),
+      );
+    }
+    return next();
+  });
   const limit = options.authRateLimitPerMinute ?? 20;
   const ipOf = (c: Context) => clientIp(c, trustProxy);
   app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
@@ -241,4 +255,22 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   });
   mountDocs(app);
   return app;
+}
+
+/** True when the JSON text opens more than `limit` arrays/objects inside one another (strings are skipped). */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
 }
