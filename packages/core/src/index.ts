@@ -64,4 +64,4 @@ export { findPlaintextSecrets, rotateSecrets } from './shared/secret-rotation';
 export type { SecretStore } from './shared/secret-stores';
 export { openSecret, SECRET_STORES, sealSecret, secretContext } from './shared/secret-stores';
 export type { FieldIssue } from './shared/validation';
-export { parseInput } from './shared/validation';
+export { INPUT_LIMITS, inspectInput, jsonObject, jsonValue, parseInput, sanitizeText, textProblem } from './shared/validation';

@@ -4,7 +4,7 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, checkConnection, type Helios, HeliosError, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
+import { type Actor, checkConnection, type Helios, HeliosError, INPUT_LIMITS, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -149,6 +149,20 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       onError: (c) => problemResponse(c, problem(413, 'SERVER.BODY_TOO_LARGE', 'The request body is too large.', { requestId: c.get('requestId') })),
     }),
   );
+  // JSON bodies nest at most INPUT_LIMITS.inputDepth levels: checked on the text before anything
+  // parses or validates it (deeply nested values exhaust the stack of recursive code later on).
+  app.use('/api/v1/*', async (c, next) => {
+    if (!/\bjson\b/i.test(c.req.header('content-type') ?? '')) return next();
+    const text = await c.req.text();
+    if (jsonDepthExceeds(text, INPUT_LIMITS.inputDepth)) {
+      const message = `The JSON body nests deeper than ${INPUT_LIMITS.inputDepth} levels`;
+      return problemResponse(
+        c,
+        problem(400, 'VALIDATION.FAILED', `Invalid input: ${message}`, { errors: [{ path: '', message, code: 'too_deep' }], requestId: c.get('requestId') }),
+      );
+    }
+    return next();
+  });
   const limit = options.authRateLimitPerMinute ?? 20;
   const ipOf = (c: Context) => (c.get('clientIp') as string | undefined) ?? resolveIp(c);
   app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
@@ -318,4 +332,22 @@ async function bodyHasNul(request: Request): Promise<boolean> {
     return Object.entries(value).some(([k, v]) => k.includes('\u0000') || walk(v, depth + 1));
   };
   return walk(parsed, 0);
+}
+
+/** True when the JSON text opens more than `limit` arrays/objects inside one another (strings are skipped). */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
 }

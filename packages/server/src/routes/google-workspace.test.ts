@@ -231,6 +231,44 @@ describe('Google Workspace routes', () => {
     expect(gone).toMatchObject({ removed: true });
   });
 
+  it('refuses a NUL or an unpaired surrogate in a write-back with 400 VALIDATION.FAILED before calling Google', async () => {
+    const target = [...sim.state.users.values()].find((u) => u.primaryEmail === 'user000004@gw-routes.test') as Record<string, any>;
+    const before = JSON.stringify(target);
+    for (const title of ['Engineer\u0000', 'Engineer \uD800']) {
+      const res = await call(`/users/${target.id}`, send('PATCH', { title }, asAdmin()));
+      expect(res.status, title).toBe(400);
+      const problem = await body(res);
+      expect(problem).toMatchObject({ code: 'VALIDATION.FAILED', errors: [{ path: 'title' }] });
+      expect(JSON.stringify(problem)).not.toContain('\u0000');
+    }
+    expect(JSON.stringify(sim.state.users.get(target.id))).toBe(before);
+    const plan = await call('/sync/plan', send('POST', {}, asAdmin()));
+    expect(plan.status).toBe(200);
+    expect((await body(plan)).fetched.warnings).toEqual({ total: 0, items: [] });
+  });
+
+  it('stores Google values holding a NUL or an unpaired surrogate cleaned, and reports them as SYNC.TEXT_SANITIZED warnings', async () => {
+    const target = [...sim.state.users.values()].find((u) => u.primaryEmail === 'user000005@gw-routes.test') as Record<string, any>;
+    target.organizations = [{ ...target.organizations[0], title: 'Eng\u0000ineer' }];
+    target.name = { ...target.name, givenName: 'Ada\uDC00' };
+    for (const path of ['/sync/plan', '/sync/apply', '/sync/plan']) {
+      const res = await call(path, send('POST', {}, asAdmin()));
+      const result = await body(res);
+      expect(res.status, `${path}: ${JSON.stringify(result)}`).toBe(200);
+      expect(result.fetched.warnings).toEqual({
+        total: 1,
+        items: [{ code: 'SYNC.TEXT_SANITIZED', entity: 'user', id: target.id, fields: expect.arrayContaining(['organizations.0.title', 'name.givenName']) }],
+      });
+    }
+    const stored = await body(await call('/users/user000005@gw-routes.test', { headers: asAdmin() }));
+    expect(stored).toMatchObject({ jobTitle: 'Engineer', givenName: 'Ada\uFFFD' });
+    const runs = (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 1 })).items;
+    expect(runs[0]?.details).toMatchObject({ status: 'completed', fetched: { warnings: { total: 1 } } });
+    delete target.organizations;
+    target.organizations = [{ title: 'Engineer', primary: true, customType: '' }];
+    target.name = { ...target.name, givenName: 'Ada' };
+  });
+
   it('stops an apply at the safety limit (409, nothing written) unless large removals are allowed', async () => {
     const victims = [...sim.state.users.values()].filter((u) => u.primaryEmail.startsWith('user00000')).slice(0, 5);
     for (const v of victims) sim.state.users.delete(v.id);

@@ -158,6 +158,39 @@ describe('Microsoft 365 routes', () => {
     expect((await body(await call(`/users/${user.msId}`, { headers: asAdmin() }))).removed).toBe(true);
   });
 
+  it('refuses a NUL or an unpaired surrogate in a write-back with 400 VALIDATION.FAILED before calling Graph', async () => {
+    const user = [...sim.state.users.values()].find((u) => u.userPrincipalName === `user000006@${DOMAIN}`);
+    const before = JSON.stringify(user);
+    for (const jobTitle of ['Engineer\u0000', 'Engineer \uDBFF']) {
+      const res = await call(`/users/${user.id}`, send('PATCH', { jobTitle }, asAdmin()));
+      expect(res.status, jobTitle).toBe(400);
+      expect(await body(res)).toMatchObject({ code: 'VALIDATION.FAILED', errors: [{ path: 'jobTitle' }] });
+    }
+    expect(JSON.stringify(sim.state.users.get(user.id))).toBe(before);
+    expect((await call('/sync/plan', send('POST', {}, asAdmin()))).status).toBe(200);
+  });
+
+  it('stores Graph values holding a NUL or an unpaired surrogate cleaned, and reports them as SYNC.TEXT_SANITIZED warnings', async () => {
+    const user = [...sim.state.users.values()].find((u) => u.userPrincipalName === `user000007@${DOMAIN}`);
+    sim.touchUser(user.id, { jobTitle: 'Head\u0000 of Ops', officeLocation: 'Room \uD800' });
+    const apply = await call('/sync/apply', send('POST', {}, asAdmin()));
+    const applied = await body(apply);
+    expect(apply.status, JSON.stringify(applied)).toBe(200);
+    expect(applied.fetched.warnings).toEqual({
+      total: 1,
+      items: [{ code: 'SYNC.TEXT_SANITIZED', entity: 'user', id: user.id, fields: expect.arrayContaining(['jobTitle', 'officeLocation']) }],
+    });
+    expect(await body(await call(`/users/user000007@${DOMAIN}`, { headers: asAdmin() }))).toMatchObject({
+      jobTitle: 'Head of Ops',
+      officeLocation: 'Room \uFFFD',
+    });
+    const runs = (await t.asAdmin.audit.list({ action: 'microsoft_365.sync', limit: 1 })).items;
+    expect(runs[0]?.details).toMatchObject({ fetched: { warnings: { total: 1 } } });
+    for (const full of [false, true]) expect((await call('/sync/plan', send('POST', { full }, asAdmin()))).status).toBe(200);
+    sim.touchUser(user.id, { jobTitle: 'Head of Ops', officeLocation: 'Room 1' });
+    expect((await call('/sync/apply', send('POST', {}, asAdmin()))).status).toBe(200);
+  });
+
   it('stops at the safety limit (409, nothing written) unless large removals are allowed; journals runs', async () => {
     const victims = [...sim.state.users.values()].filter((u) => /user00001\d@/.test(u.userPrincipalName)).slice(0, 5);
     for (const v of victims) sim.deleteUser(v.id);

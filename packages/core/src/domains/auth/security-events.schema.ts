@@ -2,6 +2,7 @@
  * Input schemas of the security events service.
  */
 import { z } from 'zod';
+import { jsonObject } from '../../shared/validation';
 import { normalizeIp } from './api-keys.schema';
 
 /** How serious a security event is. */
@@ -51,7 +52,7 @@ export const recordSecurityEventSchema = z
     /** The user the event is about, if any. */
     userId: z.uuid().nullish(),
     /** Extra facts; secret-looking keys are redacted before they are stored. */
-    metadata: z.record(z.string().max(100), z.unknown()).optional(),
+    metadata: jsonObject().optional(),
     ipAddress: ipSchema.nullish(),
     /** Cut to 1000 characters. */
     userAgent: z

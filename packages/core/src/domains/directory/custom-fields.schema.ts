@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonObject } from '../../shared/validation';
 import { cursorSchema, limitSchema, optionalText } from './directory.shared';
 
 /** The kinds of custom field. */
@@ -96,8 +97,6 @@ export const listCustomFieldsSchema = z
 export type ListCustomFieldsInput = z.input<typeof listCustomFieldsSchema>;
 
 /** Values to set: `{ fieldKey: value }`; null, '' or [] clears a value. */
-export const setCustomFieldValuesSchema = z
-  .record(z.string().min(1).max(100), z.unknown())
-  .refine((v) => Object.keys(v).length <= 200, 'At most 200 fields at once');
+export const setCustomFieldValuesSchema = jsonObject(z.string().min(1).max(100)).refine((v) => Object.keys(v).length <= 200, 'At most 200 fields at once');
 /** Values to set: `{ fieldKey: value }`. */
 export type SetCustomFieldValuesInput = z.input<typeof setCustomFieldValuesSchema>;

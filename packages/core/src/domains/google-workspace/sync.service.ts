@@ -13,6 +13,7 @@ import {
   closeInterruptedRun,
   DEFAULT_MAX_REMOVAL_RATIO,
   failJournal,
+  noSyncWarnings,
   type SyncChange,
   type SyncJournal,
   type SyncProgress,
@@ -109,7 +110,7 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'google_workspace' }, async (conn) => {
-        let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0 };
+        let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
         try {
           // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
           await closeInterruptedRun(conn, journal, startedAt);

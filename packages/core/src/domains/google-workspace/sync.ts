@@ -25,9 +25,12 @@ import {
   forEachLimited,
   insertBatch,
   inTransactionOn,
+  noSyncWarnings,
   type SyncChange,
   type SyncEntityCounts,
   type SyncProgress,
+  type SyncWarnings,
+  sanitizeFetched,
 } from '../sync/engine';
 import type { GoogleGroup, GoogleMember, GoogleOrgUnit, GoogleUser, GoogleWorkspaceProvider } from './provider';
 
@@ -57,6 +60,8 @@ export interface StagedCounts {
   groups: number;
   orgUnits: number;
   members: number;
+  /** Fetched values that had to be cleaned before they could be stored (`SYNC.TEXT_SANITIZED`). */
+  warnings: SyncWarnings;
 }
 
 /** Options of a staging + plan + apply pass. */
@@ -187,9 +192,11 @@ export async function stageGoogleDirectory(
 ): Promise<StagedCounts> {
   const progress = options.onProgress ?? (() => undefined);
   await createStaging(conn);
-  const fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0 };
+  const fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
+  // Google's values are untrusted: made storable (and reported) before they are staged.
+  const { warnings } = fetched;
 
-  const units = await google.listOrgUnits();
+  const units = (await google.listOrgUnits()).map((o) => sanitizeFetched(o, 'orgUnit', warnings));
   await insertBatch(
     conn,
     'gs_stage_org_units',
@@ -202,7 +209,8 @@ export async function stageGoogleDirectory(
   let token: string | null = null;
   do {
     const page = await google.listUsers(token, { maxResults: 500 });
-    await insertBatch(conn, 'gs_stage_users', USER_COLUMNS, page.items.filter((u) => u.id && u.primaryEmail).map(userRow));
+    const users = page.items.filter((u) => u.id && u.primaryEmail).map((u) => sanitizeFetched(u, 'user', warnings));
+    await insertBatch(conn, 'gs_stage_users', USER_COLUMNS, users.map(userRow));
     fetched.users += page.items.length;
     progress({ phase: 'users', done: fetched.users, total: null });
     token = page.nextPageToken;
@@ -212,7 +220,7 @@ export async function stageGoogleDirectory(
   token = null;
   do {
     const page = await google.listGroups(token);
-    const valid = page.items.filter((g) => g.id && g.email);
+    const valid = page.items.filter((g) => g.id && g.email).map((g) => sanitizeFetched(g, 'group', warnings));
     await insertBatch(conn, 'gs_stage_groups', ['google_id', 'email', 'name', 'description', 'member_count', 'raw'], valid.map(groupRow));
     for (const g of valid) groupIds.push(g.id);
     fetched.groups += page.items.length;
@@ -234,7 +242,7 @@ export async function stageGoogleDirectory(
     let memberToken: string | null = null;
     do {
       const page = await google.listMembers(groupId, memberToken);
-      const rows = page.items.filter((m) => m.id || m.email).map((m) => memberRow(groupId, m));
+      const rows = page.items.filter((m) => m.id || m.email).map((m) => memberRow(groupId, sanitizeFetched(m, 'member', warnings)));
       memberBuffer.push(...rows);
       if (memberBuffer.length >= MEMBER_BATCH) await flushMembers();
       fetched.members += rows.length;

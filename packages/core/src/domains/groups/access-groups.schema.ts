@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Row } from '../../repositories/types';
 import type { Camelize } from '../../shared/case';
+import { jsonObject } from '../../shared/validation';
 import { emailSchema } from '../organizations/organizations.schema';
 import { pageFields } from './groups.shared';
 
@@ -18,7 +19,7 @@ export const groupSlugSchema = z
   .regex(/^[a-z][a-z0-9_]*$/, 'Lower-case letters, digits and underscores, starting with a letter');
 
 /** Free-form metadata stored as jsonb. */
-export const groupMetadataSchema = z.record(z.string().max(100), z.unknown());
+export const groupMetadataSchema = jsonObject();
 
 const groupName = z.string().trim().min(1, 'Required').max(255);
 const description = z.string().max(10_000);

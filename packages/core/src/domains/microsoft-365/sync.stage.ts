@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { isHeliosError } from '../../errors';
-import type { SyncProgress } from '../sync/engine';
+import { noSyncWarnings, type SyncProgress, sanitizeFetched } from '../sync/engine';
 import { MICROSOFT_ERROR_CODES } from './errors';
 import { batchFailure, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 
@@ -180,7 +180,10 @@ export async function stageMicrosoftDirectory(
     lateUsers: 0,
     pages: 0,
     adminsKnown: false,
+    warnings: noSyncWarnings(),
   };
+  // Graph's values are untrusted: made storable (and reported) before they are staged.
+  const { warnings } = fetched;
 
   // One request opens everything: the first page of both rounds, the admins and the licences.
   const opening = await ms.openSyncReads({ users: links?.users ?? null, groups: links?.groups ?? null });
@@ -188,7 +191,8 @@ export async function stageMicrosoftDirectory(
   const usersRound = await ms.usersDelta(
     links?.users ?? null,
     async ({ items }) => {
-      await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], items.filter((u) => typeof u.id === 'string').map(userRow));
+      const users = items.filter((u) => typeof u.id === 'string').map((u) => sanitizeFetched(u, 'user', warnings));
+      await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], users.map(userRow));
       fetched.users += items.length;
       progress({ phase: 'users', done: fetched.users, total: null });
     },
@@ -205,7 +209,7 @@ export async function stageMicrosoftDirectory(
   const groupsRound = await ms.groupsDelta(
     links?.groups ?? null,
     async ({ items }) => {
-      const groups = items.filter((g) => typeof g.id === 'string');
+      const groups = items.filter((g) => typeof g.id === 'string').map((g) => sanitizeFetched(g, 'group', warnings));
       await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], groups.map(groupRow));
       for (const g of groups) {
         const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
@@ -232,7 +236,7 @@ export async function stageMicrosoftDirectory(
     ['ms_id'],
     (opening.adminIds ?? []).map((id) => [id]),
   );
-  const skus = opening.skus;
+  const skus = opening.skus.map((sku) => sanitizeFetched(sku, 'licence', warnings));
   fetched.licences = skus.length;
 
   // Users before memberships: members no round has told us about are fetched by id now.
@@ -252,7 +256,7 @@ export async function stageMicrosoftDirectory(
     const late: GraphObject[] = [];
     responses.forEach((response) => {
       const failure = batchFailure(response, 'users.get');
-      if (!failure) late.push(response.body as GraphObject);
+      if (!failure) late.push(sanitizeFetched(response.body as GraphObject, 'user', warnings));
       else if (failure.code !== MICROSOFT_ERROR_CODES.NOT_FOUND) throw failure;
     });
     await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], late.map(userRow));

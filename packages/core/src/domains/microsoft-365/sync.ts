@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress } from '../sync/engine';
+import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress, type SyncWarnings } from '../sync/engine';
 import type { MicrosoftSku } from './provider';
 
 /** The module whose `organization_modules` row holds the sync state and the delta links. */
@@ -29,6 +29,8 @@ export interface MicrosoftFetched {
   pages: number;
   /** False when the app may not read directory roles: the admin flags were left as they were. */
   adminsKnown: boolean;
+  /** Fetched values that had to be cleaned before they could be stored (`SYNC.TEXT_SANITIZED`). */
+  warnings: SyncWarnings;
 }
 
 /** The counts of a Microsoft sync plan or run. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonObject } from '../../shared/validation';
 
 /** A normalized email address (trimmed, lower-cased). */
 export const emailSchema = z
@@ -132,4 +133,4 @@ export const masterDataSchema = z
 export type MasterDataInput = z.input<typeof masterDataSchema>;
 
 /** Enabling a module with its configuration. */
-export const moduleConfigSchema = z.record(z.string().max(100), z.unknown()).optional();
+export const moduleConfigSchema = jsonObject().optional();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonObject } from '../../shared/validation';
 
 /** Every widget a dashboard may show. */
 export const WIDGET_TYPES = [
@@ -55,9 +56,11 @@ export const dashboardWidgetSchema = z
     /** Default true. */
     isVisible: z.boolean().optional(),
     /** Widget settings (a small JSON object). */
-    config: z
-      .record(z.string().min(1).max(100), z.unknown())
-      .refine((c) => JSON.stringify(c).length <= MAX_CONFIG_CHARS, `At most ${MAX_CONFIG_CHARS} characters of JSON`)
+    config: jsonObject(z.string().min(1).max(100))
+      .refine((c) => (JSON.stringify(c) ?? '').length <= MAX_CONFIG_CHARS, {
+        message: `At most ${MAX_CONFIG_CHARS} characters of JSON`,
+        when: (p) => p.issues.length === 0,
+      })
       .optional(),
   })
   .strict();

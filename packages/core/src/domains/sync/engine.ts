@@ -19,6 +19,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
+import { sanitizeText, textProblem } from '../../shared/validation';
 import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import type { Principal } from '../policy/policy';
 
@@ -29,6 +30,86 @@ export interface SyncProgress {
   done: number;
   /** Null while unknown (paged lists do not say how many there are). */
   total: number | null;
+}
+
+/**
+ * A value fetched from the provider that could not be stored as it was: its text held NUL
+ * characters (dropped) or unpaired UTF-16 surrogates (replaced by U+FFFD). The run went on with the
+ * cleaned value.
+ */
+export interface SyncWarning {
+  code: 'SYNC.TEXT_SANITIZED';
+  /** `user`, `group`, `orgUnit`, `member`. */
+  entity: string;
+  /** The provider's id of the object. */
+  id: string;
+  /** Dotted paths of the cleaned fields (up to 10). */
+  fields: string[];
+}
+
+/** A run lists at most this many warnings (the rest are counted in `SyncWarnings.total`). */
+export const MAX_SYNC_WARNINGS = 50;
+
+/** The warnings of a run: the first {@link MAX_SYNC_WARNINGS} and how many there were in all. */
+export interface SyncWarnings {
+  total: number;
+  items: SyncWarning[];
+}
+
+/** A new, empty warning list. */
+export function noSyncWarnings(): SyncWarnings {
+  return { total: 0, items: [] };
+}
+
+/** `value` with every string (and key) made storable; `changed` collects the paths that changed. */
+function cleanValue(value: unknown, path: string, changed: string[], depth: number): unknown {
+  if (typeof value === 'string') {
+    if (textProblem(value) === null) return value;
+    changed.push(path);
+    return sanitizeText(value);
+  }
+  if (typeof value !== 'object' || value === null || depth > 100) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    value.forEach((item, i) => {
+      const cleaned = cleanValue(item, path ? `${path}.${i}` : String(i), changed, depth + 1);
+      if (cleaned !== item) (out ??= value.slice())[i] = cleaned;
+    });
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | null = null;
+  for (const [key, item] of Object.entries(value)) {
+    const safeKey = textProblem(key) === null ? key : sanitizeText(key);
+    const childPath = path ? `${path}.${safeKey}` : safeKey;
+    const cleaned = cleanValue(item, childPath, changed, depth + 1);
+    if (safeKey !== key) {
+      changed.push(childPath);
+      out ??= { ...(value as Record<string, unknown>) };
+      delete out[key];
+      out[safeKey] = cleaned;
+    } else if (cleaned !== item) {
+      (out ??= { ...(value as Record<string, unknown>) })[key] = cleaned;
+    }
+  }
+  return out ?? value;
+}
+
+/**
+ * Untrusted provider data made storable before it is staged: text without NUL characters and
+ * unpaired surrogates (PostgreSQL's text and jsonb take neither), so no fetched value can fail a
+ * run. Each object that had to be cleaned adds a `SYNC.TEXT_SANITIZED` warning to `warnings`.
+ * Objects that need no cleaning are returned as they are.
+ */
+export function sanitizeFetched<T>(value: T, entity: string, warnings: SyncWarnings): T {
+  const changed: string[] = [];
+  const cleaned = cleanValue(value, '', changed, 0) as T;
+  if (changed.length === 0) return value;
+  warnings.total += 1;
+  if (warnings.items.length < MAX_SYNC_WARNINGS) {
+    const id = (cleaned as { id?: unknown } | null)?.id;
+    warnings.items.push({ code: 'SYNC.TEXT_SANITIZED', entity, id: typeof id === 'string' ? id : '', fields: changed.slice(0, 10) });
+  }
+  return cleaned;
 }
 
 /** What a run did (or would do) to one kind of entity. */
