@@ -66,6 +66,9 @@ const GoogleSyncResult = z
     fetched: z.object({ users: z.number().int(), groups: z.number().int(), orgUnits: z.number().int(), members: z.number().int() }),
     counts: counts.openapi({ description: 'Per kind (users, groups, orgUnits, members...): created, updated, unchanged, deactivated' }),
     sample: z.array(z.object({}).loose()).openapi({ description: 'Up to 20 changes of the plan' }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
+      description: 'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin suspended in Google kept active: the last active admin)',
+    }),
   })
   .openapi('GoogleSyncResult');
 

@@ -68,6 +68,10 @@ const SyncResult = z
     fetched: z.object({}).loose().openapi({ description: 'users, groups, members, licences, lateUsers, pages (Graph requests)' }),
     counts: z.object({}).loose().openapi({ description: 'Per kind (users, groups, memberships, licences): created, updated, unchanged, deactivated; links' }),
     sample: z.array(z.object({}).loose()).openapi({ description: 'Up to 20 changes of the plan' }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
+      description:
+        'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin disabled in Microsoft 365 kept active: the last active admin)',
+    }),
   })
   .openapi('MicrosoftSyncResult');
 

@@ -508,6 +508,7 @@ export class DirectorySeed {
       changePasswordAtNextLogin: false,
       ipWhitelisted: false,
       emails,
+      nonEditableAliases: [`${email.slice(0, email.indexOf('@'))}@${this.domain}.test-google-a.com`],
       organizations: [{ title: TITLES[i % TITLES.length], primary: true, customType: '', department }],
       customerId: this.customerId,
       orgUnitPath,

@@ -348,6 +348,45 @@ describe('Google Directory simulator: users', () => {
     expect(sim.requests.byRoute['users.delete']).toBeGreaterThanOrEqual(1);
   });
 
+  it('stores typed emails entries on insert and patch and sends nonEditableAliases, as the Directory API does', async () => {
+    const created = await api(sim, tok, 'POST', 'users', {
+      primaryEmail: 'typed.emails@example.test',
+      name: { givenName: 'Typed', familyName: 'Emails' },
+      password: 'initial-Passw0rd',
+      emails: [
+        { address: 'Home.Person@Personal.example', type: 'home' },
+        { address: 'other@elsewhere.example', type: 'other' },
+      ],
+    });
+    expect(created.status).toBe(200);
+    expect(created.body.emails).toEqual([
+      { address: 'typed.emails@example.test', primary: true },
+      { address: 'home.person@personal.example', type: 'home' },
+      { address: 'other@elsewhere.example', type: 'other' },
+    ]);
+    expect(created.body.nonEditableAliases).toEqual(['typed.emails@example.test.test-google-a.com']);
+    const id = created.body.id;
+    expect((await api(sim, tok, 'POST', `users/${id}/aliases`, { alias: 'typed.alias@example.test' })).status).toBe(200);
+    const withAlias = await api(sim, tok, 'GET', `users/${id}`);
+    expect(withAlias.body.emails).toEqual([
+      { address: 'typed.emails@example.test', primary: true },
+      { address: 'typed.alias@example.test' },
+      { address: 'home.person@personal.example', type: 'home' },
+      { address: 'other@elsewhere.example', type: 'other' },
+    ]);
+    const patched = await api(sim, tok, 'PATCH', `users/${id}`, { emails: [{ address: 'work@partner.example', type: 'work' }] });
+    expect(patched.body.emails).toEqual([
+      { address: 'typed.emails@example.test', primary: true },
+      { address: 'typed.alias@example.test' },
+      { address: 'work@partner.example', type: 'work' },
+    ]);
+    expect((await api(sim, tok, 'PATCH', `users/${id}`, { givenName: undefined, orgUnitPath: '/' })).body.emails).toHaveLength(3);
+    expectGoogleError(await api(sim, tok, 'PATCH', `users/${id}`, { emails: [{ address: 'not-an-address', type: 'home' }] }), 400, 'invalid');
+    expectGoogleError(await api(sim, tok, 'PATCH', `users/${id}`, { emails: [{ address: 'a@b.example', type: 'mobile' }] }), 400, 'invalid');
+    const first = (await api(sim, tok, 'GET', 'users?customer=my_customer&maxResults=500')).body.users.find((u: any) => u.primaryEmail.startsWith('user'));
+    expect(first.nonEditableAliases).toEqual([first.primaryEmail.replace('@example.test', '@example.test.test-google-a.com')]);
+  });
+
   it('honours partial responses (fields) and reflects direct state changes', async () => {
     const res = await api(sim, tok, 'GET', `users?customer=my_customer&maxResults=2&fields=${encodeURIComponent('nextPageToken,users(id,name/fullName)')}`);
     expect(Object.keys(res.body).sort()).toEqual(['nextPageToken', 'users']);

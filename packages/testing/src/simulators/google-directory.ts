@@ -354,6 +354,45 @@ const USER_WRITABLE = [
   'posixAccounts',
   'sshPublicKeys',
 ];
+/** The types of a user's `emails` entry the Directory API accepts. */
+const EMAIL_TYPES = new Set(['custom', 'home', 'other', 'work']);
+
+/** The address Google gives every user on the primary domain's test alias (`nonEditableAliases`). */
+export function nonEditableAliasOf(primaryEmail: string, domain: string): string {
+  return `${primaryEmail.slice(0, primaryEmail.indexOf('@'))}@${domain}.test-google-a.com`;
+}
+
+/** The typed entries (`{ address, type }`: personal and other addresses) of a user's `emails`. */
+function typedEmailsOf(user: Record<string, any> | undefined): Array<Record<string, unknown>> {
+  return Array.isArray(user?.emails) ? user.emails.filter((e: Record<string, unknown>) => typeof e.type === 'string') : [];
+}
+
+/** Validates the `emails` of an insert or patch: `{ address, type (custom, home, other, work), customType?, primary? }`. */
+function parseTypedEmails(value: unknown): Array<Record<string, unknown>> {
+  if (!Array.isArray(value)) throw invalid('Invalid Input: emails');
+  return value.map((entry) => {
+    const address = isObject(entry) && typeof entry.address === 'string' ? entry.address.trim().toLowerCase() : '';
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) throw invalid('Invalid Input: emails.address');
+    const type = (entry as Record<string, unknown>).type ?? 'custom';
+    if (typeof type !== 'string' || !EMAIL_TYPES.has(type)) throw invalid('Invalid Input: emails.type');
+    const customType = (entry as Record<string, unknown>).customType;
+    return { address, type, ...(type === 'custom' && typeof customType === 'string' ? { customType } : {}) };
+  });
+}
+
+/** A user's `emails` as the API answers it: the primary address, the aliases, then the typed entries. */
+function composeEmails(primaryEmail: string, aliases: unknown, typed: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const own = [primaryEmail, ...(Array.isArray(aliases) ? aliases : [])].map((a) => String(a).toLowerCase());
+  const seen = new Set(own);
+  const extra = typed.filter((e) => {
+    const address = String(e.address).toLowerCase();
+    if (seen.has(address)) return false;
+    seen.add(address);
+    return true;
+  });
+  return [{ address: primaryEmail, primary: true }, ...own.slice(1).map((address) => ({ address })), ...extra];
+}
+
 const USER_FLAGS = ['changePasswordAtNextLogin', 'includeInGlobalAddressList', 'ipWhitelisted', 'archived'];
 
 interface IssuedToken {
@@ -448,6 +487,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     changePasswordAtNextLogin: false,
     ipWhitelisted: false,
     emails: [{ address: adminEmail, primary: true }],
+    nonEditableAliases: [nonEditableAliasOf(adminEmail, domain)],
     customerId,
     orgUnitPath: '/',
     isMailboxSetup: true,
@@ -715,7 +755,9 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
       if (body[field] === null) delete user[field];
       else if (body[field] !== undefined) user[field] = structuredClone(body[field]);
     }
-    user.emails = [{ address: user.primaryEmail, primary: true }, ...(user.aliases ?? []).map((address: string) => ({ address }))];
+    const typed = body.emails === undefined ? typedEmailsOf(base) : body.emails === null ? [] : parseTypedEmails(body.emails);
+    user.emails = composeEmails(user.primaryEmail, user.aliases, typed);
+    user.nonEditableAliases = [nonEditableAliasOf(user.primaryEmail, domain)];
     return stamp(user);
   };
 
@@ -795,7 +837,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   };
   const refreshUserEmails = (id: string) => {
     const u = users.peek(id)!;
-    users.set(id, stamp({ ...u, emails: [{ address: u.primaryEmail, primary: true }, ...(u.aliases ?? []).map((address: string) => ({ address }))] }));
+    users.set(id, stamp({ ...u, emails: composeEmails(u.primaryEmail, u.aliases, typedEmailsOf(u)) }));
   };
 
   // --- groups ------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import {
   startJournal,
   withSyncLock,
 } from '../sync/engine';
+import type { SyncWarning } from '../sync/suspensions';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
 import type { GoogleWorkspaceProvider } from './provider';
 import { dropGoogleStaging, type GoogleSyncCounts, planAndApplyGoogle, type StagedCounts, stageGoogleDirectory } from './sync';
@@ -59,6 +60,11 @@ export interface GoogleSyncResult {
   counts: GoogleSyncCounts;
   /** Up to 20 changes of the plan. */
   sample: SyncChange[];
+  /**
+   * What the run left undone and why, e.g. `SYNC.LAST_ADMIN_NOT_SUSPENDED` (an admin suspended in
+   * Google kept active: the last active admin).
+   */
+  warnings: SyncWarning[];
 }
 
 /** Directory sync from Google Workspace. */
@@ -123,10 +129,10 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
             allowLargeRemovals: data.allowLargeRemovals ?? false,
             maxRemovalRatio: data.maxRemovalPercent === undefined ? DEFAULT_MAX_REMOVAL_RATIO : data.maxRemovalPercent / 100,
             onProgress: data.onProgress,
-            inApply: async (counts) => {
+            inApply: async (counts, warnings) => {
               const at = rt.clock.now();
               await setModuleSyncState(conn, journal, { status: 'completed', at });
-              await auditRun(conn, journal, { status: 'completed', dryRun: false, fetched, counts, durationMs: Date.now() - started }, at);
+              await auditRun(conn, journal, { status: 'completed', dryRun: false, fetched, counts, warnings, durationMs: Date.now() - started }, at);
             },
           });
           const finishedAt = rt.clock.now();

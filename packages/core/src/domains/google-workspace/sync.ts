@@ -9,7 +9,9 @@
  * - Memberships of Google users linked to an organization user go to `access_group_members`
  *   (member_type owner/manager/member from the role); memberships gone from Google are soft-removed
  *   (`is_active = false`, `removed_at`). Nested groups and external members are counted, not stored.
- * - Linking: `organization_users.google_workspace_id`, then the primary email, then an alias. Local
+ * - Linking: `organization_users.google_workspace_id`, then the primary email, then an alias
+ *   (`aliases` and `nonEditableAliases` on the organization's domains; never the typed personal
+ *   addresses of `emails`). Local
  *   users are NEVER created by the sync (documented rule): Google users without a local user are
  *   counted as `unlinked`. Linked users gone from Google get `google_workspace_sync_status = 'removed'`.
  * - Change detection: the stored `raw_data` (Google's JSON, compared as jsonb) against the fetched
@@ -32,6 +34,7 @@ import {
   type SyncWarnings,
   sanitizeFetched,
 } from '../sync/engine';
+import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { GoogleGroup, GoogleMember, GoogleOrgUnit, GoogleUser, GoogleWorkspaceProvider } from './provider';
 
 /** The entities a Google sync counts. */
@@ -52,6 +55,8 @@ export interface GoogleSyncCounts {
   };
   /** Memberships not stored: nested groups, external addresses, unlinked users. */
   skippedMembers: number;
+  /** Linked organization users suspended because Google suspended them, and re-activated (0 in a dry run). */
+  accounts: { suspended: number; reactivated: number };
 }
 
 /** What a staging run fetched. */
@@ -75,7 +80,7 @@ export interface GoogleSyncPassOptions {
   /** Groups whose members are listed at once (default 4). */
   memberConcurrency?: number;
   /** Runs inside the apply transaction, after the merges (the run's journal). */
-  inApply?: (counts: GoogleSyncCounts) => Promise<void>;
+  inApply?: (counts: GoogleSyncCounts, warnings: SyncWarning[]) => Promise<void>;
 }
 
 /** The outcome of a pass. */
@@ -83,6 +88,8 @@ export interface GoogleSyncPassResult {
   fetched: StagedCounts;
   counts: GoogleSyncCounts;
   sample: SyncChange[];
+  /** What the run did not do and why (e.g. the last active admin kept active). */
+  warnings: SyncWarning[];
 }
 
 const USER_COLUMNS = [
@@ -109,9 +116,9 @@ const json = (value: unknown) => JSON.stringify(value);
 
 function userRow(u: GoogleUser): unknown[] {
   const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
-  const aliases = [...(u.aliases ?? []), ...(u.nonEditableAliases ?? []), ...(u.emails ?? []).map((e) => e.address ?? '')]
-    .map(lower)
-    .filter((a) => a !== '' && a !== lower(u.primaryEmail));
+  // Only addresses Google routes to this account link it: never the typed entries of `emails` (a
+  // person's home or other address, which may be a colleague's account here).
+  const aliases = [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map(lower).filter((a) => a !== '' && a !== lower(u.primaryEmail));
   return [
     u.id,
     lower(u.primaryEmail).slice(0, 255),
@@ -259,6 +266,22 @@ export async function stageGoogleDirectory(
   return fetched;
 }
 
+/**
+ * Keeps the staged aliases on the organization's domains only (the organization's domain, the
+ * configured Google domain, and the domains of the staged primary addresses): an alias elsewhere
+ * (e.g. a `test-google-a.com` address) never links a local user. One statement on the TEMP table.
+ */
+async function keepOrganizationAliases(conn: Kysely<Database>, organizationId: string): Promise<void> {
+  await sql`
+    with domains as (
+      select distinct split_part(email, '@', 2) as domain from gs_stage_users
+      union select lower(domain) from organizations where id = ${organizationId}
+      union select lower(domain) from gw_credentials where organization_id = ${organizationId})
+    update gs_stage_users st set aliases = coalesce(
+      (select array_agg(a.email) from unnest(st.aliases) as a(email) where split_part(a.email, '@', 2) in (select domain from domains)), '{}'::text[])
+    where cardinality(st.aliases) > 0`.execute(conn);
+}
+
 /** Counts of one gw_* table against its staging table. */
 function planTable(table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units', stage: string, organizationId: string) {
   const t = sql.table(table);
@@ -346,7 +369,11 @@ async function sampleChanges(conn: Kysely<Database>, organizationId: string): Pr
 const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Applies the staged directory (call inside one transaction on `conn`); returns the membership and link counts. */
-async function applyStaged(conn: Kysely<Database>, organizationId: string, now: Date): Promise<{ memberships: SyncEntityCounts; linked: number }> {
+async function applyStaged(
+  conn: Kysely<Database>,
+  organizationId: string,
+  now: Date,
+): Promise<{ memberships: SyncEntityCounts; linked: number; accounts: GoogleSyncCounts['accounts']; warnings: SyncWarning[] }> {
   const org = organizationId;
   // Org units.
   await sql`
@@ -429,6 +456,15 @@ async function applyStaged(conn: Kysely<Database>, organizationId: string, now: 
       and exists (select 1 from gw_synced_users x where x.organization_id = ${org} and x.google_id = ou.google_workspace_id)
       and not exists (select 1 from gs_stage_users st where st.google_id = ou.google_workspace_id)`.execute(conn);
 
+  // Suspension in Google -> user_status of the linked organization users (after the links).
+  const suspensions = await applySourceSuspensions(conn, {
+    organizationId: org,
+    source: 'google_workspace',
+    now,
+    state: sql`select ou.id as user_id, st.is_suspended as suspended from organization_users ou
+      join gs_stage_users st on st.google_id = ou.google_workspace_id where ou.organization_id = ${org}`,
+  });
+
   // Memberships (after the links).
   await sql`analyze organization_users`.execute(conn);
   const memberships = await planMemberships(conn, org, false);
@@ -446,7 +482,12 @@ async function applyStaged(conn: Kysely<Database>, organizationId: string, now: 
     where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'google_workspace' and x.is_active is true
       and x.synced_from_platform is true and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
 
-  return { memberships, linked: Number(byEmail.numAffectedRows ?? 0n) + Number(byAlias.numAffectedRows ?? 0n) };
+  return {
+    memberships,
+    linked: Number(byEmail.numAffectedRows ?? 0n) + Number(byAlias.numAffectedRows ?? 0n),
+    accounts: { suspended: suspensions.suspended, reactivated: suspensions.reactivated },
+    warnings: suspensions.warnings,
+  };
 }
 
 const skipped = (fetched: StagedCounts, counts: GoogleSyncCounts) =>
@@ -473,6 +514,7 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
     ],
     { allowLargeRemovals: options.allowLargeRemovals, maxRemovalRatio: options.maxRemovalRatio },
   );
+  await keepOrganizationAliases(conn, org);
   const strip = ({ existing: _e, ...c }: SyncEntityCounts & { existing: number }): SyncEntityCounts => c;
   const sample = await sampleChanges(conn, org);
   const links = await countsOf(
@@ -488,7 +530,9 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
     memberships: { created: 0, updated: 0, unchanged: 0, deactivated: 0 },
     links: { linked: 0, unlinked: links.unlinked },
     skippedMembers: 0,
+    accounts: { suspended: 0, reactivated: 0 },
   };
+  let warnings: SyncWarning[] = [];
   if (options.dryRun) {
     // An estimate: memberships of groups not stored yet are not counted.
     counts.memberships = await planMemberships(conn, org, true);
@@ -498,11 +542,13 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
       const applied = await applyStaged(conn, org, options.now);
       counts.memberships = applied.memberships;
       counts.links.linked = applied.linked;
+      counts.accounts = applied.accounts;
+      warnings = applied.warnings;
       counts.skippedMembers = skipped(fetched, counts);
-      await options.inApply?.(counts);
+      await options.inApply?.(counts, warnings);
     });
     progress({ phase: 'apply', done: 1, total: 1 });
   }
   counts.skippedMembers = skipped(fetched, counts);
-  return { fetched, counts, sample };
+  return { fetched, counts, sample, warnings };
 }

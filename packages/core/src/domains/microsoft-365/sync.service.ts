@@ -22,6 +22,7 @@ import {
   startJournal,
   withSyncLock,
 } from '../sync/engine';
+import type { SyncWarning } from '../sync/suspensions';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync';
 import { dropMicrosoftStaging, isDeltaExpired, stageMicrosoftDirectory } from './sync.stage';
@@ -62,6 +63,11 @@ export interface MicrosoftSyncResult {
   counts: MicrosoftSyncCounts;
   /** Up to 20 changes of the plan. */
   sample: SyncChange[];
+  /**
+   * What the run left undone and why, e.g. `SYNC.LAST_ADMIN_NOT_SUSPENDED` (an admin disabled in
+   * Microsoft 365 kept active: the last active admin).
+   */
+  warnings: SyncWarning[];
 }
 
 /** Directory sync from Microsoft 365. */
@@ -150,7 +156,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
               allowLargeRemovals: data.allowLargeRemovals ?? false,
               maxRemovalRatio: data.maxRemovalPercent === undefined ? DEFAULT_MAX_REMOVAL_RATIO : data.maxRemovalPercent / 100,
               onProgress: data.onProgress,
-              inApply: async (counts) => {
+              inApply: async (counts, warnings) => {
                 const at = rt.clock.now();
                 await setModuleSyncState(conn, journal, { status: 'completed', at });
                 await sql`update ms_credentials set last_sync_at = ${at}, sync_status = 'synced', sync_error = null, updated_at = ${at}
@@ -165,6 +171,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
                     fellBackToFull,
                     fetched: staged.fetched,
                     counts,
+                    warnings,
                     durationMs: Date.now() - started,
                   },
                   at,

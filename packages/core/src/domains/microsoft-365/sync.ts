@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress, type SyncWarnings } from '../sync/engine';
+import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { MicrosoftSku } from './provider';
 
 /** The module whose `organization_modules` row holds the sync state and the delta links. */
@@ -43,6 +44,8 @@ export interface MicrosoftSyncCounts {
   links: { linked: number; unlinked: number };
   /** Members not stored: nested groups, devices, contacts, unknown users. */
   skippedMembers: number;
+  /** Linked organization users suspended because their account was disabled, and re-activated (0 in a dry run). */
+  accounts: { suspended: number; reactivated: number };
 }
 
 /** Options of a plan/apply pass. */
@@ -54,7 +57,7 @@ export interface MicrosoftPassOptions {
   maxRemovalRatio: number;
   onProgress?: (progress: SyncProgress) => void;
   /** Runs inside the apply transaction, after the merges. */
-  inApply?: (counts: MicrosoftSyncCounts) => Promise<void>;
+  inApply?: (counts: MicrosoftSyncCounts, warnings: SyncWarning[]) => Promise<void>;
 }
 
 type EntityPlan = SyncEntityCounts & { existing: number };
@@ -163,7 +166,7 @@ async function applyStaged(
   full: boolean,
   skus: MicrosoftSku[],
   adminsKnown: boolean,
-): Promise<{ linked: number }> {
+): Promise<{ linked: number; accounts: MicrosoftSyncCounts['accounts']; warnings: SyncWarning[] }> {
   // Users: upsert changed ones (hash), then mark the removed ones.
   await sql`
     insert into ms_synced_users (organization_id, ms_id, upn, display_name, given_name, surname, email, job_title, department, office_location,
@@ -274,6 +277,16 @@ async function applyStaged(
         (case when x.raw_data -> '_helios' is not null then 'removed' when x.is_account_enabled is false then 'disabled' else 'synced' end,
          coalesce(x.upn, ou.microsoft_365_upn))`.execute(conn);
 
+  // accountEnabled=false -> user_status of the linked organization users (after the links).
+  const suspensions = await applySourceSuspensions(conn, {
+    organizationId: org,
+    source: 'microsoft_365',
+    now,
+    state: sql`select ou.id as user_id, x.is_account_enabled is false as suspended from organization_users ou
+      join ms_synced_users x on x.organization_id = ${org} and x.ms_id = ou.microsoft_365_id
+      where ou.organization_id = ${org} and x.raw_data -> '_helios' is null`,
+  });
+
   // Access group members of linked users, from ms_group_memberships.
   if (full) await sql`analyze organization_users, ms_group_memberships`.execute(conn);
   const desired = sql`
@@ -311,7 +324,11 @@ async function applyStaged(
       raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_licenses.raw_data is distinct from excluded.raw_data`.execute(conn);
 
-  return { linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byStoredUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n) };
+  return {
+    linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byStoredUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n),
+    accounts: { suspended: suspensions.suspended, reactivated: suspensions.reactivated },
+    warnings: suspensions.warnings,
+  };
 }
 
 /** Stores the new delta links (inside the apply transaction). */
@@ -345,7 +362,7 @@ export async function planAndApplyMicrosoft(
   conn: Kysely<Database>,
   staged: { fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[]; fullSyncAt: string; tenantId: string },
   options: MicrosoftPassOptions,
-): Promise<{ counts: MicrosoftSyncCounts; sample: SyncChange[] }> {
+): Promise<{ counts: MicrosoftSyncCounts; sample: SyncChange[]; warnings: SyncWarning[] }> {
   const org = options.organizationId;
   const full = staged.fetched.mode === 'full';
   const progress = options.onProgress ?? (() => undefined);
@@ -380,16 +397,20 @@ export async function planAndApplyMicrosoft(
     licences: { ...licences, deactivated: 0 },
     links: { linked: 0, unlinked: unlinked.unlinked },
     skippedMembers: memberships.skipped,
+    accounts: { suspended: 0, reactivated: 0 },
   };
+  let warnings: SyncWarning[] = [];
   if (!options.dryRun) {
     progress({ phase: 'apply', done: 0, total: 1 });
     await inTransactionOn(conn, async () => {
       const applied = await applyStaged(conn, org, options.now, full, staged.skus, staged.fetched.adminsKnown);
       counts.links.linked = applied.linked;
+      counts.accounts = applied.accounts;
+      warnings = applied.warnings;
       await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt, tenantId: staged.tenantId });
-      await options.inApply?.(counts);
+      await options.inApply?.(counts, warnings);
     });
     progress({ phase: 'apply', done: 1, total: 1 });
   }
-  return { counts, sample };
+  return { counts, sample, warnings };
 }

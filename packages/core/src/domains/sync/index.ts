@@ -1,2 +1,3 @@
 /** The provider-neutral directory sync engine (lock, staging batches, safety limit, journal). */
 export * from './engine';
+export * from './suspensions';
