@@ -37,7 +37,7 @@ export interface SyncProgress {
  * characters (dropped) or unpaired UTF-16 surrogates (replaced by U+FFFD). The run went on with the
  * cleaned value.
  */
-export interface SyncWarning {
+export interface SanitizedValueWarning {
   code: 'SYNC.TEXT_SANITIZED';
   /** `user`, `group`, `orgUnit`, `member`. */
   entity: string;
@@ -53,7 +53,7 @@ export const MAX_SYNC_WARNINGS = 50;
 /** The warnings of a run: the first {@link MAX_SYNC_WARNINGS} and how many there were in all. */
 export interface SyncWarnings {
   total: number;
-  items: SyncWarning[];
+  items: SanitizedValueWarning[];
 }
 
 /** A new, empty warning list. */
