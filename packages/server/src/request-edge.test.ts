@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIp, createServer, type ServerOptions } from './app';
 import { parseTrustProxy, type TrustProxy } from './client-ip';
+import { loadConfig } from './config';
 import { cookieOf } from './test-support';
 
 // The request edge: the client address (X-Forwarded-For read from the right), rate limits on
@@ -96,6 +100,15 @@ describe('the client address', () => {
     expect(parseTrustProxy('2')).toBe(2);
     expect(parseTrustProxy('10.0.0.0/8, 192.0.2.7')).toEqual(['10.0.0.0/8', '192.0.2.7']);
     expect(() => parseTrustProxy('yes please')).toThrow(expect.objectContaining({ code: 'CONFIG.INVALID' }));
+    const stateDir = mkdtempSync(join(tmpdir(), 'helios-config-'));
+    try {
+      const env = { BETTER_AUTH_SECRET: 's'.repeat(40) };
+      expect(loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/8,192.0.2.7' }, { stateDir }).trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7']);
+      expect(loadConfig({ ...env, HELIOS_TRUST_PROXY: '1' }, { stateDir }).trustProxy).toBe(1);
+      expect(() => loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/33' }, { stateDir })).toThrow(expect.objectContaining({ code: 'CONFIG.INVALID' }));
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('checks an API key allowlist against the proxied address, not a forged left-most X-Forwarded-For', async () => {

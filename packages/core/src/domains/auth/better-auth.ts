@@ -75,7 +75,8 @@ export const DISABLED_AUTH_PATHS = [
  * @example
  * ```ts
  * const auth = createHeliosAuth(helios, { secret: process.env.BETTER_AUTH_SECRET!, baseURL: 'http://localhost:3000' });
- * app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
+ * // clientIp: the address your server trusts (socket peer, or X-Forwarded-For read from the right behind your proxies).
+ * app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw, { clientIp }));
  * ```
  */
 export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions): HeliosAuth {
