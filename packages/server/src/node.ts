@@ -5,7 +5,17 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consoleLogger, createHelios, type Helios, type Logger } from '@helios/core';
+import {
+  closeInterruptedSyncRuns,
+  consoleLogger,
+  createHelios,
+  GOOGLE_MODULE_SLUG,
+  GOOGLE_SYNC_ACTION,
+  type Helios,
+  type Logger,
+  MICROSOFT_MODULE_SLUG,
+  MICROSOFT_SYNC_ACTION,
+} from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
 import { serve } from '@hono/node-server';
 import { createServer } from './app';
@@ -44,6 +54,15 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     logger,
   });
   try {
+    // Syncs a stopped process left `running` are closed as failed (a live one elsewhere keeps its lock).
+    await closeInterruptedSyncRuns(
+      helios.db,
+      [
+        { moduleSlug: GOOGLE_MODULE_SLUG, action: GOOGLE_SYNC_ACTION },
+        { moduleSlug: MICROSOFT_MODULE_SLUG, action: MICROSOFT_SYNC_ACTION },
+      ],
+      new Date(),
+    ).catch((error: unknown) => logger.warn('Could not close interrupted sync runs', { error: error instanceof Error ? error.message : String(error) }));
     let status = await helios.organizations.setupStatus();
     if (!status.hasOrganization && config.bootstrap) {
       const [first, ...rest] = config.bootstrap.email.split('@')[0]!.split(/[._-]/);

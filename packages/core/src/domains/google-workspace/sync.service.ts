@@ -74,7 +74,10 @@ export interface GoogleSyncService {
    * unless `dryRun`, applies them in one transaction; journals the run (organization_modules
    * `google_workspace` sync state and an audit row `google_workspace.sync`). Needs `organization:write`
    * (admins, API keys with that scope, the system). A dry run takes the same lock (one run of any
-   * kind at a time per organization) and writes nothing persistent (staging is in TEMP tables).
+   * kind at a time per organization) and writes nothing persistent (staging is in TEMP tables). A run
+   * left `running` by a stopped process is closed as failed (`SYNC.INTERRUPTED`) first. Linked users
+   * Google suspends become `suspended` (and `active` again only if the sync suspended them); the last
+   * active admin is kept active with a `warnings` entry.
    *
    * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND
    *   `GOOGLE.NOT_CONFIGURED`; CONFLICT `SYNC.ALREADY_RUNNING`; PRECONDITION_FAILED `SYNC.SAFETY_LIMIT`

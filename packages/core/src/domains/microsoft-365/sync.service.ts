@@ -77,7 +77,10 @@ export interface MicrosoftSyncService {
    * changes and, unless `dryRun`, applies them in one transaction together with the new delta links;
    * journals the run (`organization_modules` `microsoft_365` state and an audit row
    * `microsoft_365.sync`). Incremental when delta links are stored, unless `full`. Needs
-   * `organization:write`. One run at a time per organization (advisory lock).
+   * `organization:write`. One run at a time per organization (advisory lock); a run left `running` by
+   * a stopped process is closed as failed (`SYNC.INTERRUPTED`) first. Linked users whose account is
+   * disabled become `suspended` (and `active` again only if the sync suspended them); the last
+   * active admin is kept active with a `warnings` entry.
    *
    * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND
    *   `MICROSOFT.NOT_CONFIGURED`; CONFLICT `SYNC.ALREADY_RUNNING`; PRECONDITION_FAILED `SYNC.SAFETY_LIMIT`

@@ -330,6 +330,40 @@ export async function closeInterruptedRun(conn: Kysely<Database>, journal: SyncJ
   });
 }
 
+/**
+ * Closes, at start-up, the runs of `kinds` left `running` by a stopped process (all organizations):
+ * for each, takes the run's lock (`withSyncLock`, kind = module slug) and `closeInterruptedRun`s it as
+ * the system; a run whose lock is held (live in another process) is left alone.
+ *
+ * @returns the number of runs closed
+ */
+export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: ReadonlyArray<{ moduleSlug: string; action: string }>, at: Date): Promise<number> {
+  if (kinds.length === 0) return 0;
+  const stale = await sql<{ organization_id: string; slug: string }>`
+    select om.organization_id, m.slug from organization_modules om join modules m on m.id = om.module_id
+    where om.sync_status = 'running' and m.slug in (${sql.join(kinds.map((k) => k.moduleSlug))})`.execute(db);
+  const principal: Principal = {
+    actor: { type: 'system', name: 'sync-recovery' },
+    userId: null,
+    role: null,
+    isAdministrator: true,
+    auditType: 'system',
+    auditId: 'sync-recovery',
+  };
+  let closed = 0;
+  for (const row of stale.rows) {
+    const kind = kinds.find((k) => k.moduleSlug === row.slug);
+    if (!kind) continue;
+    const journal: SyncJournal = { organizationId: row.organization_id, moduleSlug: kind.moduleSlug, action: kind.action, principal };
+    try {
+      if (await withSyncLock(db, { organizationId: row.organization_id, kind: kind.moduleSlug }, (conn) => closeInterruptedRun(conn, journal, at))) closed++;
+    } catch (error) {
+      if (!(error instanceof HeliosError && error.code === SYNC_ERROR_CODES.ALREADY_RUNNING)) throw error;
+    }
+  }
+  return closed;
+}
+
 /** Records a failed run: module state `failed` with the error, and the audit row. Never throws. */
 export async function failJournal(conn: Kysely<Database>, journal: SyncJournal, error: unknown, details: Record<string, unknown>, at: Date): Promise<void> {
   const code = error instanceof HeliosError ? error.code : 'INTERNAL.UNEXPECTED';

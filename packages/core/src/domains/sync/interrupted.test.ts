@@ -14,7 +14,7 @@ import { createGoogleCredentialsService } from '../google-workspace/credentials.
 import { createGoogleSyncService } from '../google-workspace/sync.service';
 import { microsoft365 } from '../microsoft-365/provider';
 import { createMicrosoftSyncService } from '../microsoft-365/sync.service';
-import { SYNC_INTERRUPTED_REASON, setModuleSyncState, syncLockName } from './engine';
+import { closeInterruptedSyncRuns, SYNC_INTERRUPTED_REASON, setModuleSyncState, syncLockName } from './engine';
 
 let t: TestHelios;
 let google: GoogleDirectorySimulator;
@@ -127,5 +127,36 @@ describe.each(CLOUDS)('a $slug run interrupted by a stopped process', (cloud) =>
     const failed = (await runAudits(cloud.action)).filter((d) => d.interrupted === true);
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(await moduleState(cloud.slug)).toMatchObject({ sync_status: 'completed' });
+  });
+});
+
+describe('start-up recovery (closeInterruptedSyncRuns, called by the server at start)', () => {
+  const kinds = CLOUDS.map((c) => ({ moduleSlug: c.slug, action: c.action }));
+
+  it('closes the runs a stopped process left running as failed, as the system, but not one whose lock is held', async () => {
+    for (const cloud of CLOUDS) await killedRun(cloud);
+    const url = t.database.connectionString;
+    const other = url === null ? null : new pg.Client({ connectionString: url });
+    try {
+      if (other) {
+        await other.connect();
+        await other.query('select pg_advisory_lock(hashtext($1))', [syncLockName(t.organizationId!, 'microsoft_365')]);
+      }
+      const closed = await closeInterruptedSyncRuns(t.helios.db, kinds, new Date());
+      expect(await moduleState('google_workspace')).toMatchObject({ sync_status: 'failed', sync_error: `SYNC.INTERRUPTED: ${SYNC_INTERRUPTED_REASON}` });
+      const audit = (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 1 })).items[0]!;
+      expect(audit).toMatchObject({ actorType: 'system', details: { status: 'failed', interrupted: true } });
+      if (other) {
+        // Embedded: one session, so no other process can hold a lock; on a server, the live run is left alone.
+        expect(closed).toBe(1);
+        expect(await moduleState('microsoft_365')).toMatchObject({ sync_status: 'running' });
+      } else {
+        expect(closed).toBe(2);
+      }
+    } finally {
+      await other?.end();
+    }
+    await closeInterruptedSyncRuns(t.helios.db, kinds, new Date());
+    expect(await moduleState('microsoft_365')).toMatchObject({ sync_status: 'failed' });
   });
 });
