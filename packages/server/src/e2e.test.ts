@@ -167,11 +167,23 @@ describe('helios serve, end to end over HTTP', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('shuts down cleanly on SIGTERM (exit code 0 within the grace period)', async () => {
+  it('shuts down cleanly on SIGTERM (exit code 0 within the grace period), writing the API key usage still queued', async () => {
+    // Uses made right before the signal are still in the usage batcher's memory (flushed about every second).
+    for (let i = 0; i < 5; i++) {
+      expect((await fetch(`${served.url}/api/v1/organization`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
+    }
     child.kill('SIGTERM');
     const result = await Promise.race([exited, new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 20_000))]);
     expect(result, `stderr: ${stderr}`).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('SIGTERM');
     await expect(fetch(`${served.url}/health`)).rejects.toThrow();
+    if (database) {
+      // 3 uses in the API key test, 5 here: none lost.
+      const { n } = await database.db
+        .selectFrom('api_key_usage_logs')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(n)).toBe(8);
+    }
   });
 });

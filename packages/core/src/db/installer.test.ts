@@ -140,6 +140,15 @@ describe('installSchema', () => {
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
 
+  it('adds the audit chain heads table (helios_meta) to an older installation, and db verify stays compatible', async () => {
+    const t = await fresh();
+    await sql`drop table helios_meta.audit_heads`.execute(t.db);
+    expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(false);
+    expect(await installSchema(t.db)).toMatchObject({ action: 'already-installed', version: 1 });
+    expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(true);
+    expect((await verifySchema(t.db)).compatible).toBe(true);
+  });
+
   it('serializes concurrent installers: exactly one installs', async () => {
     const t = await fresh({ empty: true });
     const handles: Kysely<any>[] = t.connectionString

@@ -221,6 +221,18 @@ describe('GET /audit-logs/verify', () => {
     expect((await call('/audit-logs/verify')).status).toBe(401);
     expect((await call('/audit-logs/verify', { cookie: managerCookie })).status).toBe(403);
   });
+
+  it('verifies against a head kept elsewhere: `truncated` when the chain no longer reaches it, 400 for a malformed head', async () => {
+    const { headSequence, headHash } = await body(await call('/audit-logs/verify', asAdmin()));
+    const same = await body(await call(`/audit-logs/verify?head=${encodeURIComponent(`${headSequence}:${headHash}`)}`, asAdmin()));
+    expect(same).toMatchObject({ ok: true, anchor: { sequence: headSequence, hash: headHash } });
+    const ahead = `${Number(headSequence) + 10}:${headHash}`;
+    const missing = await body(await call(`/audit-logs/verify?head=${encodeURIComponent(ahead)}`, asAdmin()));
+    expect(missing).toMatchObject({ ok: false, firstBroken: { sequence: String(Number(headSequence) + 10), id: null, reason: 'truncated' } });
+    const bad = await call('/audit-logs/verify?head=nonsense', asAdmin());
+    expect(bad.status).toBe(400);
+    expect(await body(bad)).toMatchObject({ code: 'AUDIT.INVALID_HEAD' });
+  });
 });
 
 describe('GET /activity', () => {

@@ -271,6 +271,26 @@ describe('reporting structure', () => {
     expect((await app.request(`/api/v1/users/${manager.id}/direct-reports`, { headers: as.readKey })).status).toBe(403);
     expect((await app.request('/api/v1/org-chart')).status).toBe(401);
   });
+
+  it('hides staged and suspended users (email, state) from non-admins in the org chart and direct reports', async () => {
+    const boss = await createTestUser(t.helios, { role: 'manager', last_name: 'Boss' });
+    const staged = await createTestUser(t.helios, { reporting_manager_id: boss.id, user_status: 'staged', last_name: 'Staged' });
+    const suspended = await createTestUser(t.helios, { reporting_manager_id: boss.id, user_status: 'suspended', last_name: 'Suspended' });
+    const active = await createTestUser(t.helios, { reporting_manager_id: boss.id, last_name: 'Active' });
+    for (const headers of [as.user, as.peopleKey]) {
+      const chart = await app.request(`/api/v1/org-chart?rootId=${boss.id}`, { headers });
+      expect(chart.status).toBe(200);
+      const text = await chart.text();
+      expect(text).not.toContain(staged.email);
+      expect(text).not.toContain(suspended.email);
+      expect(text).toContain(active.email);
+      const reports = await body(await app.request(`/api/v1/users/${boss.id}/direct-reports`, { headers }));
+      expect(reports.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([[active.id, 'active']]);
+      expect((await app.request(`/api/v1/users/${suspended.id}/direct-reports`, { headers })).status).toBe(404);
+    }
+    const all = await body(await app.request(`/api/v1/users/${boss.id}/direct-reports`, { headers: as.admin }));
+    expect(all.map((r: { id: string }) => r.id).sort()).toEqual([staged.id, suspended.id, active.id].sort());
+  });
 });
 
 describe('GET /users/export', () => {
