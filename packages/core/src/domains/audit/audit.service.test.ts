@@ -139,12 +139,7 @@ describe('audit chain: keyed hashes and the anchored head', () => {
   it('detects the whole chain re-hashed without the key (a downgrade to plain SHA-256)', async () => {
     await k.asAdmin.organizations.settings.set({ key: 'keyed.downgrade', value: '1' });
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
-    const rows = await k.helios.db
-      .selectFrom('audit_logs')
-      .selectAll()
-      .where('organization_id', '=', k.organizationId!)
-      .orderBy('sequence', 'asc')
-      .execute();
+    const rows = await k.helios.db.selectFrom('audit_logs').selectAll().where('organization_id', '=', k.organizationId!).orderBy('sequence', 'asc').execute();
     // Someone with write access to the table (and helios_meta) but no key rewrites every row's hash
     // as plain SHA-256, from the first row on, and moves the anchor along.
     let previous = '0'.repeat(64);
