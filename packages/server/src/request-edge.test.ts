@@ -88,6 +88,14 @@ describe('the client address', () => {
     expect(await ip('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1');
   });
 
+  it('drops the port a proxy appends to the address, instead of falling back to the proxy itself', async () => {
+    expect(await ipEcho(true)('203.0.113.7, 198.51.100.9:4711')).toBe('198.51.100.9');
+    expect(await ipEcho(true)('[2001:DB8::1]:4711')).toBe('2001:db8::1');
+    expect(await ipEcho(['127.0.0.0/8'])('203.0.113.7, 198.51.100.9:4711')).toBe('198.51.100.9');
+    // Anything else that is not an address still ends at the trusted hop.
+    expect(await ipEcho(true)('198.51.100.9:http')).toBe('127.0.0.1');
+  });
+
   it('reads HELIOS_TRUST_PROXY as false, true, a hop count or a list of ranges', () => {
     expect(parseTrustProxy(undefined)).toBe(false);
     expect(parseTrustProxy('false')).toBe(false);
