@@ -15,7 +15,7 @@ export function rateLimitPerIp(options: {
   const hits = new Map<string, { count: number; resetAt: number }>();
   return async (c, next) => {
     const now = Date.now();
-    const ip = options.ipOf(c);
+    const ip = rateLimitBucket(options.ipOf(c));
     let entry = hits.get(ip);
     if (!entry || entry.resetAt <= now) {
       entry = { count: 0, resetAt: now + options.windowMs };
@@ -35,4 +35,20 @@ export function rateLimitPerIp(options: {
     }
     await next();
   };
+}
+
+/**
+ * The bucket an address is counted in: an IPv4 address as is, an IPv6 address by its /64 (a single
+ * host usually holds a whole /64, and could otherwise rotate through it to escape the limit).
+ */
+export function rateLimitBucket(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

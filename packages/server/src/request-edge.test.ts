@@ -191,6 +191,19 @@ describe('sign-in rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await verify('203.0.113.11')).status).toBe(401);
   });
+
+  it('counts IPv6 clients by their /64, so rotating addresses inside one network does not escape the limit', async () => {
+    const app = server({ authRateLimitPerMinute: 3, trustProxy: 1 });
+    const verify = (xff: string) =>
+      app.request('/api/auth/two-factor/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PORTAL, 'x-forwarded-for': xff },
+        body: JSON.stringify({ challenge: 'not-a-challenge', code: '123456' }),
+      });
+    for (let i = 1; i <= 3; i += 1) expect((await verify(`2001:db8:5:6::${i}`)).status).toBe(401);
+    expect((await verify('2001:db8:5:6:ffff:1:2:3')).status).toBe(429);
+    expect((await verify('2001:db8:5:7::1')).status).toBe(401);
+  });
 });
 
 describe('cookie-authenticated state changes', () => {
