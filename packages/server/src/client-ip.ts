@@ -99,7 +99,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
       // From the right: skip the trusted proxies; the first other hop is the client. An entry that
       // is not an address ends the walk at the trusted hop that forwarded it.
       for (let i = chain.length - 1; i >= 0; i -= 1) {
-        const ip = normalizeIp(chain[i])?.address;
+        const ip = canonical(chain[i]);
         if (!ip) return canonical(chain[i + 1]) ?? peer;
         if (!trusted(ip)) return ip;
       }
@@ -114,8 +114,11 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
   };
 }
 
+/** An entry's address, canonical; a port some proxies append (`198.51.100.9:4711`, `[2001:db8::1]:4711`) is dropped. */
 function canonical(value: string | undefined): string | null {
-  return normalizeIp(value)?.address ?? null;
+  const text = value?.trim() ?? '';
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text) ?? /^\[([0-9a-fA-F:.]+)\]:\d{1,5}$/.exec(text);
+  return normalizeIp(withPort ? withPort[1] : text)?.address ?? null;
 }
 
 /** The socket's peer address, canonical. */

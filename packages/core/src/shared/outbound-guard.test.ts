@@ -14,6 +14,13 @@ afterAll(async () => {
 });
 
 describe('the outbound-address guard', () => {
+  it('classifies an IPv4 address inside an uncompressed NAT64 IPv6 literal (an SMTP host) like the address itself', () => {
+    expect(classifyAddress('64:ff9b:0:0:0:0:a9fe:a9fe')).toBe('forbidden');
+    expect(classifyAddress('0064:FF9B:0000:0000:0000:0000:A9FE:A9FE')).toBe('forbidden');
+    expect(classifyAddress('64:ff9b:0:0:0:0:7f00:1')).toBe('loopback');
+    expect(() => assertHostAllowed('64:ff9b:0:0:0:0:a9fe:a9fe', PRIVATE_OK)).toThrow(expect.objectContaining({ code: 'NETWORK.TARGET_NOT_ALLOWED' }));
+  });
+
   it('classifies metadata, link-local, unspecified, multicast and reserved addresses as forbidden, including IPv4 inside IPv6', () => {
     for (const address of [
       '169.254.169.254',

@@ -129,7 +129,9 @@ export function classifyAddress(address: string): AddressClass {
   const family = isIP(bare);
   if (family === 0) return 'forbidden';
   if (family === 6) {
-    const v4 = embeddedIpv4(bare);
+    // The compressed, lower-case form (as a URL writes it), so that an uncompressed literal such as
+    // 64:ff9b:0:0:0:0:a9fe:a9fe is recognised like 64:ff9b::a9fe:a9fe.
+    const v4 = embeddedIpv4(new URL(`http://[${bare}]/`).hostname.slice(1, -1));
     if (v4) return classifyAddress(v4);
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';

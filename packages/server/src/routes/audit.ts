@@ -55,7 +55,16 @@ const ChainVerification = z
       .object({
         sequence: z.string(),
         id: z.string().nullable(),
-        reason: z.enum(['hash_mismatch', 'link_mismatch', 'sequence_gap', 'unkeyed_after_keyed', 'key_unavailable', 'truncated', 'head_mismatch']),
+        reason: z.enum([
+          'hash_mismatch',
+          'link_mismatch',
+          'sequence_gap',
+          'unkeyed_after_keyed',
+          'key_unavailable',
+          'unkeyed_head',
+          'truncated',
+          'head_mismatch',
+        ]),
       })
       .nullable(),
   })

@@ -252,6 +252,11 @@ export type ChainBreak =
   | 'unkeyed_after_keyed'
   /** A keyed row, but none of the configured keys made it (or no key is configured). */
   | 'key_unavailable'
+  /**
+   * The chain ends on an unkeyed row although a key is configured: it was re-hashed without the key
+   * (or nothing was written since the key was configured; the next write clears it).
+   */
+  | 'unkeyed_head'
   /** The chain ends before the anchored (or given) head: the newest rows were removed. */
   | 'truncated'
   /** The row at the anchored (or given) head's sequence does not carry its hash. */
@@ -314,6 +319,7 @@ export async function verifyAuditChain(db: Kysely<Database>, organizationId: str
   let after: string | null = null;
   let head: string | null = null;
   let headHash: string | null = null;
+  let headId: string | null = null;
   const seen = new Map<string, { id: string; hash: string }>();
   const wanted = new Set([anchor?.sequence, input.head?.sequence].filter((s): s is string => Boolean(s)));
   const result = (firstBroken: ChainVerification['firstBroken']): ChainVerification => ({
@@ -358,10 +364,15 @@ export async function verifyAuditChain(db: Kysely<Database>, organizationId: str
       checked += 1;
       head = sequence;
       headHash = stored;
+      headId = row.id;
       if (wanted.has(sequence)) seen.set(sequence, { id: row.id, hash: stored });
     }
     if (rows.length < BATCH) break;
     after = head;
+  }
+  // Re-hashing every row as plain SHA-256 needs no key: with a key configured, the newest row must be keyed.
+  if (keys && keys.all.length > 0 && head !== null && headHash !== null && !headHash.startsWith(KEYED_HASH_PREFIX)) {
+    return result({ sequence: head, id: headId, reason: 'unkeyed_head' });
   }
   for (const target of [anchor, input.head]) {
     if (!target) continue;

@@ -136,6 +136,44 @@ describe('audit chain: keyed hashes and the anchored head', () => {
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
   });
 
+  it('detects the whole chain re-hashed without the key (a downgrade to plain SHA-256)', async () => {
+    await k.asAdmin.organizations.settings.set({ key: 'keyed.downgrade', value: '1' });
+    expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
+    const rows = await k.helios.db.selectFrom('audit_logs').selectAll().where('organization_id', '=', k.organizationId!).orderBy('sequence', 'asc').execute();
+    // Someone with write access to the table (and helios_meta) but no key rewrites every row's hash
+    // as plain SHA-256, from the first row on, and moves the anchor along.
+    let previous = '0'.repeat(64);
+    for (const row of rows) {
+      const hash = hashEntry({
+        sequence: String(row.sequence),
+        organizationId: row.organization_id,
+        actorType: row.actor_type,
+        actorId: row.actor_id,
+        userId: row.user_id,
+        action: row.action,
+        resource: row.resource,
+        resourceId: row.resource_id,
+        details: row.details,
+        ipAddress: row.ip_address,
+        userAgent: row.user_agent,
+        createdAt: row.created_at!,
+        previousHash: previous,
+      });
+      await sql`update audit_logs set previous_hash = ${previous}, hash = ${hash} where id = ${row.id}`.execute(k.helios.db);
+      previous = hash;
+    }
+    await sql`update helios_meta.audit_heads set head_hash = ${previous} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    const after = await k.asAdmin.audit.verifyChain();
+    expect(after.ok).toBe(false);
+    expect(after.firstBroken).toMatchObject({ sequence: String(rows.at(-1)!.sequence), reason: 'unkeyed_head' });
+    // Restore, for the next tests.
+    for (const row of rows) {
+      await sql`update audit_logs set previous_hash = ${row.previous_hash}, hash = ${row.hash} where id = ${row.id}`.execute(k.helios.db);
+    }
+    await sql`update helios_meta.audit_heads set head_hash = ${rows.at(-1)!.hash} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
+  });
+
   it('fails keyed rows on an instance with another key', async () => {
     const other = await createHelios({ db: k.helios.db, encryptionKey: Buffer.alloc(32, 7).toString('base64') });
     try {
