@@ -52,7 +52,6 @@ export const updateOrganizationSchema = z
 /** Changes to the organization. */
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationSchema>;
 
-/** A setting key: lower-case words separated by dots, dashes or underscores. */
 /**
  * Settings only an administrator may set or delete: the portal's public URL (the base of the
  * invitation and password-reset links mailed to users) and any other key naming a URL (`*.url`,
@@ -62,6 +61,7 @@ export function isAdministratorSetting(key: string): boolean {
   return key === 'portal.public_url' || /(^|[._-])url$/.test(key);
 }
 
+/** A setting key: lower-case words separated by dots, dashes or underscores. */
 export const settingKeySchema = z
   .string()
   .min(1)
