@@ -40,7 +40,17 @@ function describeGoogle(result: GoogleSyncResult): string {
     line('org units', counts.orgUnits),
     line('memberships', counts.memberships),
     `  links        ${counts.links.linked} linked, ${counts.links.unlinked} without a portal user`,
+    ...warningLines(fetched.warnings),
   ].join('\n');
+}
+
+/** The run's warnings (values stored cleaned), when there are any. */
+function warningLines(warnings: { total: number; items: Array<{ entity: string; id: string; fields: string[] }> } | undefined): string[] {
+  if (!warnings || warnings.total === 0) return [];
+  return [
+    `  warnings     ${warnings.total} fetched object(s) held text that cannot be stored (NUL, unpaired surrogates): stored cleaned (SYNC.TEXT_SANITIZED)`,
+    ...warnings.items.slice(0, 5).map((w) => `               ${w.entity} ${w.id}: ${w.fields.join(', ')}`),
+  ];
 }
 
 function describeMicrosoft(result: MicrosoftSyncResult): string {
@@ -55,6 +65,7 @@ function describeMicrosoft(result: MicrosoftSyncResult): string {
     line('memberships', counts.memberships),
     line('licences', counts.licences),
     `  links        ${counts.links.linked} linked, ${counts.links.unlinked} without a portal user`,
+    ...warningLines(fetched.warnings),
   ].join('\n');
 }
 

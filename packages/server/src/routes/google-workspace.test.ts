@@ -264,8 +264,12 @@ describe('Google Workspace routes', () => {
     expect(stored).toMatchObject({ jobTitle: 'Engineer', givenName: 'Ada\uFFFD' });
     const runs = (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 1 })).items;
     expect(runs[0]?.details).toMatchObject({ status: 'completed', fetched: { warnings: { total: 1 } } });
-    delete target.organizations;
-    target.organizations = [{ title: 'Engineer', primary: true, customType: '' }];
+
+    // A write-back stores Google's answer, which still holds the NUL: cleaned the same way.
+    const updated = await call(`/users/${target.id}`, send('PATCH', { department: 'Operations' }, asAdmin()));
+    expect(updated.status, await updated.clone().text()).toBe(200);
+    expect(await body(updated)).toMatchObject({ jobTitle: 'Engineer', department: 'Operations' });
+    target.organizations = [{ title: 'Engineer', primary: true, customType: '', department: 'Operations' }];
     target.name = { ...target.name, givenName: 'Ada' };
   });
 

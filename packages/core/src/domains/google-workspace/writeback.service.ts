@@ -19,6 +19,7 @@ import { openSecret, sealSecret } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions, Permission } from '../policy/actor';
+import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
 import type { GoogleGroup, GoogleUser, GoogleWorkspaceProvider } from './provider';
 import {
@@ -191,7 +192,8 @@ function userColumns(u: GoogleUser, now: Date) {
 }
 
 async function upsertUser(db: Kysely<Database>, organizationId: string, u: GoogleUser, now: Date): Promise<Row<'gw_synced_users'>> {
-  const columns = userColumns(u, now);
+  // Google's answer is untrusted: text PostgreSQL cannot store is cleaned (as the sync does).
+  const columns = userColumns(sanitizeFetched(u, 'user', noSyncWarnings()), now);
   return (await db
     .insertInto('gw_synced_users')
     .values({ organization_id: organizationId, google_id: u.id, ...columns } as never)

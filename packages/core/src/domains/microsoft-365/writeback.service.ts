@@ -21,6 +21,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { generateInitialPassword } from '../google-workspace/writeback.service';
 import type { CallOptions, Permission } from '../policy/actor';
+import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { loadMicrosoftProvider } from './credentials.service';
 import { MICROSOFT_ERROR_CODES } from './errors';
 import { type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftSku, MS_USER_FIELDS } from './provider';
@@ -289,7 +290,8 @@ function userColumns(raw: Record<string, unknown>, now: Date) {
 }
 
 async function upsertUser(db: Kysely<Database>, organizationId: string, raw: Record<string, unknown> & { id: string }, now: Date) {
-  const columns = userColumns(raw, now);
+  // Graph's answer is untrusted: text PostgreSQL cannot store is cleaned (as the sync does).
+  const columns = userColumns(sanitizeFetched(raw, 'user', noSyncWarnings()), now);
   return db
     .insertInto('ms_synced_users')
     .values({ organization_id: organizationId, ms_id: raw.id, ...columns })
