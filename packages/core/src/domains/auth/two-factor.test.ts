@@ -285,9 +285,10 @@ describe('sign-in with two-factor', () => {
         const res = await auth.handler(
           new Request(`${BASE}/api/auth/two-factor/verify`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', origin: BASE, 'x-forwarded-for': '198.51.100.40' },
+            headers: { 'content-type': 'application/json', origin: BASE },
             body: JSON.stringify({ challenge, code: wrongCodeFor(secret) }),
           }),
+          { clientIp: '198.51.100.40' },
         );
         return { status: res.status, code: ((await res.json()) as { code?: string }).code };
       }),
