@@ -55,7 +55,8 @@ async function upsertStage(
     const byKey = new Map<string, ReadonlyArray<unknown>>();
     for (const row of chunk) byKey.set(key.map((k) => String(row[columns.indexOf(k)])).join('\u0000'), row);
     const values = sql.join([...byKey.values()].map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
-    const onConflict = updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
+    const onConflict =
+      updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values}
       on conflict (${sql.join(key.map((c) => sql.ref(c)))}) ${onConflict}`.execute(conn);
   }
@@ -218,7 +219,13 @@ export async function stageMicrosoftDirectory(
       // id and members only, so a partial row never replaces a staged one (its members add up below).
       const rows = groups.map(groupRow);
       const isPartial = (row: unknown[]) => row[GROUP_STAGE_COLUMNS.indexOf('partial')] === true && row[GROUP_STAGE_COLUMNS.indexOf('removed')] !== true;
-      await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter((row) => !isPartial(row)));
+      await upsertStage(
+        conn,
+        'ms_stage_groups',
+        GROUP_STAGE_COLUMNS,
+        ['ms_id'],
+        rows.filter((row) => !isPartial(row)),
+      );
       await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter(isPartial), 1000, true);
       for (const g of groups) {
         const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
