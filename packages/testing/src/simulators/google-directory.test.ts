@@ -401,6 +401,88 @@ describe('Google Directory simulator: users', () => {
   });
 });
 
+describe('Google Directory simulator: orderBy, projection and secondary domains', () => {
+  let sim: GoogleDirectorySimulator;
+  let tok: string;
+  beforeAll(async () => {
+    sim = await startGoogleDirectorySimulator({ seed: { users: 30, groups: 2, membersPerGroup: 3 }, secondaryDomains: ['second.test'] });
+    tok = await token(sim);
+  });
+  afterAll(() => sim.close());
+
+  it('orders users by email, familyName or givenName, ascending or descending, across pages', async () => {
+    const all = (await listAll(sim, tok, 'users?customer=my_customer&maxResults=500', 'users')).items;
+    for (const [orderBy, key] of [
+      ['email', (u: any) => u.primaryEmail],
+      ['familyName', (u: any) => u.name.familyName.toLowerCase()],
+      ['givenName', (u: any) => u.name.givenName.toLowerCase()],
+    ] as const) {
+      for (const sortOrder of ['ASCENDING', 'DESCENDING']) {
+        const { items, pages } = await listAll(sim, tok, `users?customer=my_customer&maxResults=7&orderBy=${orderBy}&sortOrder=${sortOrder}`, 'users');
+        expect(pages).toBe(Math.ceil(all.length / 7));
+        expect(new Set(items.map((u) => u.id)).size).toBe(all.length);
+        const keys = items.map(key);
+        const sorted = [...keys].sort();
+        expect(keys).toEqual(sortOrder === 'ASCENDING' ? sorted : sorted.reverse());
+      }
+    }
+    // Family names repeat in the seed: the order still differs from the email order.
+    const byFamily = (await listAll(sim, tok, 'users?customer=my_customer&maxResults=500&orderBy=familyName', 'users')).items;
+    expect(byFamily.map((u) => u.primaryEmail)).not.toEqual(all.map((u) => u.primaryEmail));
+    expectGoogleError(await api(sim, tok, 'GET', 'users?customer=my_customer&orderBy=lastLoginTime'), 400, 'invalid');
+    expectGoogleError(await api(sim, tok, 'GET', 'users?customer=my_customer&orderBy=email&sortOrder=sideways'), 400, 'invalid');
+  });
+
+  it('sends customSchemas only with projection=full, or the masked ones with projection=custom', async () => {
+    const created = await api(sim, tok, 'POST', 'users', {
+      primaryEmail: 'schemas@example.test',
+      name: { givenName: 'Sche', familyName: 'Mas' },
+      password: 'correct-horse-battery',
+      customSchemas: { HR: { costCenter: '42' }, Badge: { number: '7' } },
+    });
+    expect(created.status).toBe(200);
+    const get = async (q: string) => (await api(sim, tok, 'GET', `users/schemas@example.test${q}`)).body;
+    expect(await get('')).not.toHaveProperty('customSchemas');
+    expect(await get('?projection=basic')).not.toHaveProperty('customSchemas');
+    expect((await get('?projection=full')).customSchemas).toEqual({ HR: { costCenter: '42' }, Badge: { number: '7' } });
+    expect((await get('?projection=custom&customFieldMask=HR')).customSchemas).toEqual({ HR: { costCenter: '42' } });
+    expectGoogleError(await api(sim, tok, 'GET', 'users/schemas@example.test?projection=custom'), 400, 'invalid');
+    expectGoogleError(await api(sim, tok, 'GET', 'users/schemas@example.test?projection=everything'), 400, 'invalid');
+    const listed = async (q: string) =>
+      (await listAll(sim, tok, `users?customer=my_customer&maxResults=500${q}`, 'users')).items.find((u) => u.primaryEmail === 'schemas@example.test');
+    expect(await listed('')).not.toHaveProperty('customSchemas');
+    expect((await listed('&projection=full')).customSchemas).toHaveProperty('Badge');
+    expect((await listed('&projection=custom&customFieldMask=Badge')).customSchemas).toEqual({ Badge: { number: '7' } });
+  });
+
+  it('holds users on a secondary domain: customer lists every domain, domain= only that one', async () => {
+    const created = await api(sim, tok, 'POST', 'users', {
+      primaryEmail: 'second@second.test',
+      name: { givenName: 'Sec', familyName: 'Ond' },
+      password: 'correct-horse-battery',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expectGoogleError(
+      await api(sim, tok, 'POST', 'users', { primaryEmail: 'x@elsewhere.test', name: { givenName: 'X', familyName: 'Y' }, password: 'correct-horse-battery' }),
+      400,
+      'invalid',
+    );
+    const everyone = (await listAll(sim, tok, 'users?customer=my_customer&maxResults=500', 'users')).items.map((u) => u.primaryEmail);
+    expect(everyone).toContain('second@second.test');
+    expect(everyone).toContain('admin@example.test');
+    const secondary = (await listAll(sim, tok, 'users?domain=second.test', 'users')).items.map((u) => u.primaryEmail);
+    expect(secondary).toEqual(['second@second.test']);
+    const primary = (await listAll(sim, tok, 'users?domain=example.test&maxResults=500', 'users')).items.map((u) => u.primaryEmail);
+    expect(primary).not.toContain('second@second.test');
+    expect(primary.length).toBe(everyone.length - 1);
+
+    const group = await api(sim, tok, 'POST', 'groups', { email: 'team@second.test', name: 'Second team' });
+    expect(group.status).toBe(200);
+    expect((await listAll(sim, tok, 'groups?domain=second.test', 'groups')).items.map((g) => g.email)).toEqual(['team@second.test']);
+    expect((await listAll(sim, tok, 'groups?customer=my_customer', 'groups')).items.map((g) => g.email)).toContain('team@second.test');
+  });
+});
+
 describe('Google Directory simulator: groups, members and org units', () => {
   let sim: GoogleDirectorySimulator;
   let tok: string;

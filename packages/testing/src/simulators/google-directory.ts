@@ -30,6 +30,11 @@ export interface GoogleDirectorySimulatorOptions {
   /** The customer id (default `C0sim01`); `my_customer` is accepted too. */
   customerId?: string;
   /**
+   * Secondary domains of the customer (default none): users and groups may have addresses on them.
+   * `users.list`/`groups.list` with `customer` cover every domain, with `domain=` that domain only.
+   */
+  secondaryDomains?: string[];
+  /**
    * Deterministic generated data (default 20 users, 4 groups of 5 members, 3 org units): users
    * `user000001@domain`..., groups `group0001@domain`..., org units `/Engineering`, `/Sales`...;
    * every 17th user suspended, every 10th with an alias, managers by blocks of ten, every 5th
@@ -416,7 +421,10 @@ interface Route {
  * update/patch/delete; `groups/{g}/members` list/get/insert/update/patch/delete and `hasMember`;
  * `customer/{c}/orgunits` list (`type=all|children|allIncludingParent`)/get/insert/update/patch/
  * delete. Lists page by sort key (email), so a page token stays valid while entries are added or
- * removed; `fields` partial responses are honoured. `POST /token` takes the JWT bearer grant with
+ * removed; `users` list also orders by `orderBy=familyName|givenName` (`sortOrder`), and users are
+ * sent as `projection` asks (default `basic`, without `customSchemas`; `full`; `custom` with
+ * `customFieldMask`). `customer` lists cover every domain of the account, `domain=` only that one
+ * (see `secondaryDomains`); `fields` partial responses are honoured. `POST /token` takes the JWT bearer grant with
  * `aud` = `tokenUrl` or Google's token URL.
  *
  * @example
@@ -440,6 +448,8 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     orgUnits: options.seed?.orgUnits ?? 3,
   });
   const adminEmail = `admin@${domain}`;
+  const domains = new Set([domain, ...(options.secondaryDomains ?? []).map(lower)]);
+  const domainOf = (email: unknown) => lower(email).slice(lower(email).indexOf('@') + 1);
 
   // --- state -------------------------------------------------------------------------------------
   const userSpec: IndexSpec<any> = {
@@ -662,15 +672,18 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
       });
     return n;
   };
-  const checkCustomer = (query: URLSearchParams, allowUserKey = false) => {
+  /** Checks `customer`/`domain`; answers the one domain a list is limited to (`domain=` alone), if any. */
+  const checkCustomer = (query: URLSearchParams, allowUserKey = false): string | undefined => {
     const customer = query.get('customer');
     const dom = query.get('domain');
     const userKey = allowUserKey ? query.get('userKey') : null;
     if (customer) {
       if (customer !== 'my_customer' && customer !== customerId) throw badRequest();
     } else if (dom) {
-      if (lower(dom) !== domain) throw forbidden();
+      if (!domains.has(lower(dom))) throw forbidden();
+      return lower(dom);
     } else if (!userKey) throw badRequest();
+    return undefined;
   };
   const page = <T>(kind: string, field: string, items: T[], last: string | undefined, more: boolean, fp: string, keys: string[]) => ({
     kind,
@@ -689,7 +702,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   const emailOf = (value: unknown, what: string): string => {
     const email = lower(value).trim();
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw invalid(`Invalid Input: ${what}`);
-    if (email.slice(email.indexOf('@') + 1) !== domain) throw invalid('Domain not found.');
+    if (!domains.has(email.slice(email.indexOf('@') + 1))) throw invalid('Domain not found.');
     return email;
   };
 
@@ -761,23 +774,80 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     return stamp(user);
   };
 
+  /**
+   * A user as `projection` asks (default `basic`: no `customSchemas`; `full`: all of them; `custom`:
+   * the schemas named in `customFieldMask`).
+   */
+  const projectionOf = (query: URLSearchParams): ((user: any) => any) => {
+    const projection = lower(query.get('projection') || 'basic');
+    const mask = query.get('customFieldMask');
+    if (projection === 'full') return (u) => u;
+    if (projection === 'basic') return ({ customSchemas: _c, ...u }) => u;
+    if (projection !== 'custom') throw invalid(`Invalid value for: ${query.get('projection')} is not a valid value`);
+    if (!mask) throw invalid('Invalid Input: customFieldMask is required with projection=custom');
+    const names = new Set(mask.split(',').map((m) => m.trim()));
+    return ({ customSchemas, ...u }) => {
+      const kept = isObject(customSchemas) ? Object.entries(customSchemas).filter(([name]) => names.has(name)) : [];
+      return kept.length ? { ...u, customSchemas: Object.fromEntries(kept) } : u;
+    };
+  };
+  const USER_ORDER: Record<string, ((u: any) => string) | undefined> = {
+    email: undefined,
+    familyname: (u) => lower(u.name?.familyName),
+    givenname: (u) => lower(u.name?.givenName),
+  };
+
   const usersList = (query: URLSearchParams) => {
-    checkCustomer(query);
+    const onlyDomain = checkCustomer(query);
     const showDeleted = query.get('showDeleted') === 'true';
     const max = intParam(query, 'maxResults', 100, 500);
-    const descending = lower(query.get('sortOrder')) === 'descending';
+    const sortOrder = query.get('sortOrder');
+    if (sortOrder && !['ascending', 'descending'].includes(lower(sortOrder))) throw invalid(`Invalid value for: ${sortOrder} is not a valid value`);
+    const descending = lower(sortOrder) === 'descending';
+    const orderBy = query.get('orderBy');
+    if (orderBy && !(lower(orderBy) in USER_ORDER)) throw invalid(`Invalid value for: ${orderBy} is not a valid value`);
+    const project = projectionOf(query);
     const q = query.get('query') ?? '';
-    const filter = q ? parseQuery(q, USER_QUERY_FIELDS, USER_QUERY_DEFAULTS) : undefined;
+    const matches = q ? parseQuery(q, USER_QUERY_FIELDS, USER_QUERY_DEFAULTS) : undefined;
     const store = showDeleted ? deletedUsers : users;
-    const fp = fingerprint(['users', query.get('customer'), query.get('domain'), q, query.get('orderBy'), descending, showDeleted]);
+    const filter =
+      matches || onlyDomain
+        ? (k: string) => {
+            const u = store.peek(k);
+            return (!onlyDomain || domainOf(u.primaryEmail) === onlyDomain) && (!matches || matches(u));
+          }
+        : undefined;
+    const fp = fingerprint(['users', query.get('customer'), query.get('domain'), q, lower(orderBy), descending, showDeleted]);
     const after = decodeToken(query.get('pageToken'), fp);
-    const { keys, last, more } = store.page(after, max, descending, filter && ((k) => filter(store.peek(k))));
+    const byName = orderBy ? USER_ORDER[lower(orderBy)] : undefined;
+    if (!byName) {
+      const { keys, last, more } = store.page(after, max, descending, filter);
+      return page(
+        'admin#directory#users',
+        'users',
+        keys.map((k) => project(store.peek(k))),
+        last,
+        more,
+        fp,
+        keys,
+      );
+    }
+    // By a name: ties broken by address; the page token holds the last (name, address) pair.
+    const sortKey = (u: any) => JSON.stringify([byName(u), lower(u.primaryEmail)]);
+    const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0) * (descending ? -1 : 1);
+    const all = [...store.keys()]
+      .filter((k) => !filter || filter(k))
+      .map((k) => ({ k, sk: sortKey(store.peek(k)) }))
+      .filter(({ sk }) => after === undefined || compare(sk, after) > 0)
+      .sort((x, y) => compare(x.sk, y.sk));
+    const chunk = all.slice(0, max);
+    const keys = chunk.map((x) => x.k);
     return page(
       'admin#directory#users',
       'users',
-      keys.map((k) => store.peek(k)),
-      last,
-      more,
+      keys.map((k) => project(store.peek(k))),
+      chunk.at(-1)?.sk,
+      all.length > max,
       fp,
       keys,
     );
@@ -847,7 +917,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   };
 
   const groupsList = (query: URLSearchParams) => {
-    checkCustomer(query, true);
+    const onlyDomain = checkCustomer(query, true);
     const max = intParam(query, 'maxResults', 200, 200);
     const descending = lower(query.get('sortOrder')) === 'descending';
     const q = query.get('query') ?? '';
@@ -868,7 +938,11 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     const byMember = memberKey ? memberCheck(memberKey) : undefined;
     const fp = fingerprint(['groups', query.get('customer'), query.get('domain'), query.get('userKey'), q, descending]);
     const after = decodeToken(query.get('pageToken'), fp);
-    const accept = filter || byMember ? (k: string) => (!byMember || byMember(k)) && (!filter || filter(groups.peek(k), k)) : undefined;
+    const inDomain = onlyDomain ? (k: string) => domainOf(groups.peek(k).email) === onlyDomain : undefined;
+    const accept =
+      filter || byMember || inDomain
+        ? (k: string) => (!inDomain || inDomain(k)) && (!byMember || byMember(k)) && (!filter || filter(groups.peek(k), k))
+        : undefined;
     const { keys, last, more } = groups.page(after, max, descending, accept);
     return page(
       'admin#directory#groups',
@@ -973,7 +1047,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
       member = { kind: 'admin#directory#member', id: memberGroupId, email: lower(groups.peek(memberGroupId)!.email), role, type: 'GROUP', status: 'ACTIVE' };
     } else {
       const email = lower(key).trim();
-      if (!email.includes('@') || email.endsWith(`@${domain}`)) throw notFound('memberKey');
+      if (!email.includes('@') || domains.has(domainOf(email))) throw notFound('memberKey');
       const digits = BigInt(`0x${createHash('sha1').update(email).digest('hex').slice(0, 16)}`)
         .toString()
         .padStart(20, '0');
@@ -1147,7 +1221,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     if (top === 'users') {
       if (n === 1 && method === 'GET') return r('users.list', READ_USERS, ({ query }) => ok(usersList(query)));
       if (n === 1 && method === 'POST') return r('users.insert', WRITE_USERS, ({ body }) => ok(usersInsert(body)));
-      if (n === 2 && method === 'GET') return r('users.get', READ_USERS, () => ok(userOf(a!).user));
+      if (n === 2 && method === 'GET') return r('users.get', READ_USERS, ({ query }) => ok(projectionOf(query)(userOf(a!).user)));
       if (n === 2 && method === 'PUT') return r('users.update', WRITE_USERS, ({ body }) => ok(usersUpdate(a!, body)));
       if (n === 2 && method === 'PATCH') return r('users.patch', WRITE_USERS, ({ body }) => ok(usersUpdate(a!, body)));
       if (n === 2 && method === 'DELETE') return r('users.delete', WRITE_USERS, () => done(usersDelete(a!)));

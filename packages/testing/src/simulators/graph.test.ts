@@ -771,11 +771,107 @@ describe('Graph simulator: $batch, throttling and faults', () => {
         { id: 'c', method: 'GET', url: `/users/${UPN(3)}` },
       ]);
       expect(throttled.status).toBe(200);
-      const [a, b, c] = throttled.body.responses;
+      const byKey = new Map<string, any>(throttled.body.responses.map((r: any) => [r.id, r]));
+      const [a, b, c] = ['a', 'b', 'c'].map((k) => byKey.get(k));
       expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
       expect(Number(c.headers['Retry-After'])).toBeGreaterThan(0);
       expect(c.body.error.code).toBe('TooManyRequests');
       expect(sim.requests.throttled).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('answers $batch responses in a shuffled order, the same for the same batchSeed', async () => {
+    const orders: string[][] = [];
+    for (const run of [1, 2, 3]) {
+      const sim = await startGraphSimulator({ links: 'local', batchSeed: run === 3 ? 99 : 7 });
+      try {
+        const tok = await token(sim);
+        const requests = Array.from({ length: 20 }, (_, k) => ({ id: String(k + 1), method: 'GET', url: `/users/${UPN(k + 1)}?$select=id,userPrincipalName` }));
+        const res = await call(sim, tok, 'POST', '$batch', { requests });
+        expect(res.status).toBe(200);
+        const ids = res.body.responses.map((r: any) => r.id);
+        expect([...ids].sort((x: string, y: string) => Number(x) - Number(y))).toEqual(requests.map((r) => r.id));
+        for (const r of res.body.responses) expect(r.body.userPrincipalName).toBe(UPN(Number(r.id)));
+        orders.push(ids);
+      } finally {
+        await sim.close();
+      }
+    }
+    expect(orders[0]).not.toEqual(Array.from({ length: 20 }, (_, k) => String(k + 1)));
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[2]).not.toEqual(orders[0]);
+  });
+
+  it('runs a $batch request after the one it dependsOn and answers 424 when that one failed', async () => {
+    const sim = await startGraphSimulator({ links: 'local' });
+    try {
+      const tok = await token(sim);
+      const json = { 'Content-Type': 'application/json' };
+      const res = await call(sim, tok, 'POST', '$batch', {
+        requests: [
+          // Listed first, but runs after '1' created the user it reads.
+          { id: '2', method: 'GET', url: '/users/dep@example.test?$select=jobTitle', dependsOn: ['1'] },
+          {
+            id: '1',
+            method: 'POST',
+            url: '/users',
+            headers: json,
+            body: {
+              accountEnabled: true,
+              displayName: 'D',
+              mailNickname: 'dep',
+              userPrincipalName: 'dep@example.test',
+              jobTitle: 'First',
+              passwordProfile: { password: 'Val1d!Password' },
+            },
+          },
+          { id: '3', method: 'PATCH', url: '/users/nobody@example.test', headers: json, body: { jobTitle: 'x' } },
+          { id: '4', method: 'PATCH', url: `/users/${UPN(1)}`, headers: json, body: { jobTitle: 'never' }, dependsOn: ['3'] },
+          { id: '5', method: 'GET', url: `/users/${UPN(2)}`, dependsOn: ['4'] },
+        ],
+      });
+      expect(res.status).toBe(200);
+      const byId = new Map<string, any>(res.body.responses.map((r: any) => [r.id, r]));
+      expect(byId.get('1').status).toBe(201);
+      expect(byId.get('2')).toMatchObject({ status: 200, body: { jobTitle: 'First' } });
+      expect(byId.get('3').status).toBe(404);
+      expect(byId.get('4')).toMatchObject({ status: 424, body: { error: { code: 'FailedDependency' } } });
+      expect(byId.get('5')).toMatchObject({ status: 424, body: { error: { code: 'FailedDependency' } } });
+      expect((await call(sim, tok, 'GET', `users/${UPN(1)}?$select=jobTitle`)).body.jobTitle).not.toBe('never');
+
+      const unknownDependency = await call(sim, tok, 'POST', '$batch', { requests: [{ id: '1', method: 'GET', url: '/users', dependsOn: ['9'] }] });
+      expectGraphError(unknownDependency, 400, 'BadRequest');
+      const cycle = await call(sim, tok, 'POST', '$batch', {
+        requests: [
+          { id: '1', method: 'GET', url: '/users', dependsOn: ['2'] },
+          { id: '2', method: 'GET', url: '/users', dependsOn: ['1'] },
+        ],
+      });
+      expectGraphError(cycle, 400, 'BadRequest');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('splits the members@delta of a large group across delta pages, repeating the group', async () => {
+    const sim = await startGraphSimulator({ links: 'local', seed: { users: 260, groups: 3, membersPerGroup: 250 }, deltaMembersPerPage: 100 });
+    try {
+      const tok = await token(sim);
+      const round = await followAll(sim, tok, 'groups/delta?$select=displayName,members');
+      const first = round.items[0];
+      const instances = round.items.filter((g) => g.id === first.id);
+      expect(instances.length).toBe(3);
+      expect(instances[0].displayName).toBeTruthy();
+      for (const repeat of instances.slice(1)) expect(Object.keys(repeat).sort()).toEqual(['@odata.type', 'id', 'members@delta']);
+      expect(instances.map((g) => g['members@delta'].length)).toEqual([100, 100, 50]);
+      const merged = new Set(instances.flatMap((g) => g['members@delta'].map((m: any) => m.id)));
+      expect(merged.size).toBe(250);
+      const listed = await followAll(sim, tok, `groups/${first.id}/members?$select=id&$top=999`);
+      expect(merged).toEqual(new Set(listed.items.map((m) => m.id)));
+      expect(new Set(round.items.map((g) => g.id)).size).toBe(3);
+      expect(round.pages).toBeGreaterThanOrEqual(7);
     } finally {
       await sim.close();
     }

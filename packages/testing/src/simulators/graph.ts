@@ -67,6 +67,17 @@ export interface GraphSimulatorOptions {
   expiredDeltaStatus?: 400 | 410;
   /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
   port?: number;
+  /**
+   * Seed of the PRNG that shuffles `$batch` responses (default 1): Graph answers sub-requests in any
+   * order, so clients must match them by `id`. The order is deterministic for a given seed.
+   */
+  batchSeed?: number;
+  /**
+   * At most this many entries of a group's `members@delta` on one delta page (default 100): the
+   * initial round of a larger group ends the page after its first part and repeats the group (its id
+   * and the next part of `members@delta` only) on the following pages, as Graph does.
+   */
+  deltaMembersPerPage?: number;
 }
 
 /** A running Microsoft Graph simulator. */
@@ -463,6 +474,8 @@ interface DeltaState {
   m: 'i' | 'c' | 'd';
   /** initial round: the last id of the previous page */
   a?: string;
+  /** initial round: members@delta of group `a` already sent (more follow) */
+  o?: number;
   /** the version the round reports changes after */
   b: number;
   /** incremental round: the version of the last log entry processed */
@@ -518,8 +531,9 @@ interface ChangeLog {
  * `revokeSignInSessions`, `assignLicense`, `users/delta`; `groups` list/get/create/update/delete,
  * `members` (list, `$ref` add/remove), `groups/delta` (with `members@delta`); `subscribedSkus`;
  * `directoryRoles` (also `directoryRoles(roleTemplateId='...')`) and their `members`;
- * `directory/deletedItems` (list users, get, purge); `$batch` (at most 20 requests; `dependsOn` is
- * accepted and ignored: sub-requests run in order). Lists honour `$top`, `$select`, `$filter`
+ * `directory/deletedItems` (list users, get, purge); `$batch` (at most 20 requests; a request runs
+ * after the ones it `dependsOn` and answers 424 `FailedDependency` when one of them failed;
+ * responses come in a shuffled order, see `batchSeed`). Lists honour `$top`, `$select`, `$filter`
  * (`eq`/`ne`/`in`/`startswith`/`ge`/`le`, `any` lambdas, `and`/`or`; `endswith`, `not` and `ne`
  * need `ConsistencyLevel: eventual`), `$count` with `ConsistencyLevel: eventual`, and
  * `$expand=manager` (users) or `$expand=members` (groups). Pages are in id order and resume after
@@ -544,6 +558,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const skuConfigs: SkuConfig[] = options.skus ? options.skus.map((s) => ({ ...s })) : defaultSkus(userCount);
   const seed = new GraphSeed(domain, { users: userCount, groups: options.seed?.groups ?? 4, membersPerGroup: options.seed?.membersPerGroup ?? 5 }, skuConfigs);
   const deltaTtl = options.deltaTokenTtlMs ?? 7 * 86_400_000;
+  const membersPerPage = Math.max(1, Math.floor(options.deltaMembersPerPage ?? 100));
+  const batchRandom = prng(options.batchSeed ?? 1);
   const expiredDeltaStatus = options.expiredDeltaStatus ?? 400;
   const clientId = guidFor(ID_KIND.app, 1);
   const clientSecret = `sim~${randomBytes(24).toString('base64url')}`;
@@ -1324,13 +1340,34 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       // "Sync from now": no data, a delta link at the current version.
     } else if (state.m === 'i') {
       const store = kind === 'u' ? users : groups;
-      const { keys, more } = store.page(state.a, size);
-      for (const id of keys) {
-        const item = out(id, store.peek(id));
-        if (withMembers) item['members@delta'] = memberDelta(id, null);
-        value.push(item);
+      // A large group's members@delta comes in parts: the group is repeated (id and the next part only).
+      const part = (id: string, from: number): { list: Array<Record<string, unknown>>; rest: boolean } => {
+        const all = memberDelta(id, null);
+        return { list: all.slice(from, from + membersPerPage), rest: all.length > from + membersPerPage };
+      };
+      let split: number | undefined;
+      if (withMembers && state.a !== undefined && state.o !== undefined && groups.peek(state.a)) {
+        const { list, rest } = part(state.a, state.o);
+        value.push({ '@odata.type': '#microsoft.graph.group', id: state.a, 'members@delta': list });
+        if (rest) split = state.o + membersPerPage;
       }
-      if (more && keys.length) next = { ...state, a: keys[keys.length - 1]!, n: size, t: Date.now() };
+      if (split !== undefined) next = { ...state, o: split, n: size, t: Date.now() };
+      else {
+        const { keys, more } = store.page(state.a, Math.max(1, size - value.length));
+        let last: string | undefined;
+        for (const id of keys) {
+          const item = out(id, store.peek(id));
+          last = id;
+          if (withMembers) {
+            const { list, rest } = part(id, 0);
+            item['members@delta'] = list;
+            if (rest) split = membersPerPage;
+          }
+          value.push(item);
+          if (split !== undefined) break;
+        }
+        if (last !== undefined && (split !== undefined || more)) next = { ...state, a: last, o: split, n: size, t: Date.now() };
+      }
     } else {
       const log = logs[kind];
       let lo = 0;
@@ -1749,8 +1786,39 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       if (ids.has(String(sub.id))) return { status: 400, body: badRequest('Batch request contains duplicate ids.', 'BadRequest') };
       ids.add(String(sub.id));
     }
-    const responses = body.requests.map((sub: Record<string, any>) => {
+    const dependsOn = new Map<string, string[]>();
+    for (const sub of body.requests as Array<Record<string, any>>) {
+      if (sub.dependsOn === undefined) continue;
+      if (!Array.isArray(sub.dependsOn) || sub.dependsOn.some((d: unknown) => !ids.has(String(d)) || String(d) === String(sub.id)))
+        return { status: 400, body: badRequest(`Request id : ${String(sub.id)} has an invalid dependsOn.`, 'BadRequest') };
+      dependsOn.set(String(sub.id), sub.dependsOn.map(String));
+    }
+    // Dependencies first (Graph runs a request after the ones it depends on); a cycle is refused.
+    const order: Array<Record<string, any>> = [];
+    const placed = new Set<string>();
+    let remaining = body.requests as Array<Record<string, any>>;
+    while (remaining.length > 0) {
+      const ready = remaining.filter((sub) => (dependsOn.get(String(sub.id)) ?? []).every((d) => placed.has(d)));
+      if (ready.length === 0) return { status: 400, body: badRequest('Batch request has circular dependsOn.', 'BadRequest') };
+      for (const sub of ready) {
+        order.push(sub);
+        placed.add(String(sub.id));
+      }
+      remaining = remaining.filter((sub) => !placed.has(String(sub.id)));
+    }
+    const statusOf = new Map<string, number>();
+    const responses = order.map((sub: Record<string, any>) => {
       const id = String(sub.id);
+      if ((dependsOn.get(id) ?? []).some((d) => (statusOf.get(d) ?? 0) >= 400)) {
+        statusOf.set(id, 424);
+        const requestId = randomUUID();
+        return {
+          id,
+          status: 424,
+          headers: { 'Cache-Control': 'no-cache', 'OData-Version': '4.0', 'Content-Type': JSON_TYPE },
+          body: errorBody(new GraphError(424, 'FailedDependency', 'Dependent request failed.'), requestId, requestId),
+        };
+      }
       const headers: Record<string, string> = {};
       if (isObject(sub.headers)) for (const [k, v] of Object.entries(sub.headers)) headers[k.toLowerCase()] = String(v);
       const requestId = randomUUID();
@@ -1787,8 +1855,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       if (outcome.body !== undefined) outHeaders['Content-Type'] = JSON_TYPE;
       const item: Record<string, unknown> = { id, status: outcome.status, headers: outHeaders };
       if (outcome.body !== undefined) item.body = wireBody(outcome, requestId, clientRequestId);
+      statusOf.set(id, outcome.status);
       return item;
     });
+    // Graph answers in any order: clients must match responses by id.
+    for (let k = responses.length - 1; k > 0; k--) {
+      const j = Math.floor(batchRandom() * (k + 1));
+      [responses[k], responses[j]] = [responses[j]!, responses[k]!];
+    }
     return { status: 200, body: { responses } };
   };
 

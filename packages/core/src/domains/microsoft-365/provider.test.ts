@@ -153,6 +153,19 @@ describe('microsoft365 provider', () => {
     }
   });
 
+  it('matches $batch responses to their requests by id, whatever order Graph answers in', async () => {
+    const ms = microsoft365(options());
+    const ids = [...sim.state.users.keys()].slice(0, 12);
+    // Every third request names a user that does not exist; Graph shuffles the responses.
+    const urls = ids.map((id, i) => (i % 3 === 2 ? `/users/nobody-${i}@ms.test` : `/users/${id}?$select=id`));
+    const responses = await ms.batch(urls.map((url, i) => ({ id: `r${i}`, method: 'GET', url })));
+    expect(responses.map((r) => r.id)).toEqual(urls.map((_, i) => `r${i}`));
+    expect(responses.map((r) => r.status)).toEqual(urls.map((_, i) => (i % 3 === 2 ? 404 : 200)));
+    responses.forEach((r, i) => {
+      if (r.status === 200) expect((r.body as { id: string }).id).toBe(ids[i]);
+    });
+  });
+
   it('writes: licences (no units left: a clear error, nothing changed), members, sessions', async () => {
     const ms = microsoft365(options());
     const skus = await ms.listSubscribedSkus();

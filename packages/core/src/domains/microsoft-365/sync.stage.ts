@@ -34,7 +34,10 @@ export async function dropMicrosoftStaging(conn: Kysely<Database>): Promise<void
   await sql`drop table if exists ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
 }
 
-/** Upserts rows into a staging table (later rows of a round win), `batchSize` rows a statement. */
+/**
+ * Upserts rows into a staging table (later rows of a round win), `batchSize` rows a statement;
+ * with `keepExisting`, rows whose key is already staged are skipped instead.
+ */
 async function upsertStage(
   conn: Kysely<Database>,
   table: string,
@@ -42,6 +45,7 @@ async function upsertStage(
   key: readonly string[],
   rows: ReadonlyArray<ReadonlyArray<unknown>>,
   batchSize = 1000,
+  keepExisting = false,
 ): Promise<void> {
   const updates = columns.filter((c) => !key.includes(c));
   for (let start = 0; start < rows.length; start += batchSize) {
@@ -51,7 +55,8 @@ async function upsertStage(
     const byKey = new Map<string, ReadonlyArray<unknown>>();
     for (const row of chunk) byKey.set(key.map((k) => String(row[columns.indexOf(k)])).join('\u0000'), row);
     const values = sql.join([...byKey.values()].map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
-    const onConflict = updates.length === 0 ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
+    const onConflict =
+      updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values}
       on conflict (${sql.join(key.map((c) => sql.ref(c)))}) ${onConflict}`.execute(conn);
   }
@@ -210,7 +215,18 @@ export async function stageMicrosoftDirectory(
     links?.groups ?? null,
     async ({ items }) => {
       const groups = items.filter((g) => typeof g.id === 'string').map((g) => sanitizeFetched(g, 'group', warnings));
-      await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], groups.map(groupRow));
+      // A large group comes back on several pages, its members@delta in parts: the repeats carry its
+      // id and members only, so a partial row never replaces a staged one (its members add up below).
+      const rows = groups.map(groupRow);
+      const isPartial = (row: unknown[]) => row[GROUP_STAGE_COLUMNS.indexOf('partial')] === true && row[GROUP_STAGE_COLUMNS.indexOf('removed')] !== true;
+      await upsertStage(
+        conn,
+        'ms_stage_groups',
+        GROUP_STAGE_COLUMNS,
+        ['ms_id'],
+        rows.filter((row) => !isPartial(row)),
+      );
+      await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter(isPartial), 1000, true);
       for (const g of groups) {
         const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
         for (const m of members) {

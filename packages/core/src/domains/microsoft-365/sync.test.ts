@@ -299,3 +299,52 @@ describe('Microsoft 365 sync', () => {
     expect(state.rows[0]?.sync_status).toBe('completed');
   });
 });
+
+describe('Microsoft 365 sync of groups whose members@delta spans several pages', () => {
+  let big: TestHelios;
+  let bigSim: GraphSimulator;
+  beforeAll(async () => {
+    // 250 members a group, at most 100 of them a delta page: each group is repeated on three pages.
+    bigSim = await startGraphSimulator({ domain: 'ms-big.test', seed: { users: 260, groups: 2, membersPerGroup: 250 }, deltaMembersPerPage: 100 });
+    big = await createTestHelios();
+  });
+  afterAll(async () => {
+    await big?.destroy();
+    await bigSim?.close();
+  });
+  const bigService = () =>
+    createMicrosoftSyncService(testRuntime(big, { type: 'user', userId: big.admin!.id }), {
+      provider: async () =>
+        microsoft365({
+          credentials: { tenantId: bigSim.tenantId, clientId: bigSim.clientId, clientSecret: bigSim.clientSecret },
+          graphUrl: bigSim.url,
+          loginUrl: bigSim.authorityHost,
+          timeoutMs: 5000,
+          pageSize: 50,
+          retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 },
+        }),
+    });
+  const memberships = async () =>
+    (
+      await sql<{ g: string; display_name: string; n: number }>`
+        select g.ms_id as g, g.display_name, (select count(*)::int from ms_group_memberships m where m.group_id = g.id) as n
+        from ms_synced_groups g order by g.ms_id`.execute(big.helios.db)
+    ).rows;
+
+  it('a full run merges the parts: a group of 250 members syncs all 250 memberships', async () => {
+    const run = await bigService().sync();
+    expect(run).toMatchObject({ status: 'completed', mode: 'full' });
+    const groups = [...bigSim.state.groups.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(await memberships()).toEqual(groups.map((g) => ({ g: g.id, display_name: g.displayName, n: 250 })));
+    const access = await sql<{ n: number }>`select count(*)::int as n from access_groups where platform = 'microsoft_365'`.execute(big.helios.db);
+    expect(access.rows[0]?.n).toBe(2);
+  });
+
+  it('a forced full run over the same data keeps every group and membership', async () => {
+    const before = await memberships();
+    expect(before.map((g) => g.n)).toEqual([250, 250]);
+    const run = await bigService().sync({ full: true });
+    expect(run.counts.groups).toMatchObject({ deactivated: 0 });
+    expect(await memberships()).toEqual(before);
+  });
+});
