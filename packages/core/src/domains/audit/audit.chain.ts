@@ -127,7 +127,7 @@ export function macEntry(content: ChainedContent, key: Buffer): string {
 }
 
 /** The content of a stored row, exactly as PostgreSQL returns it. */
-function contentOf(row: Row<'audit_logs'>): ChainedContent {
+export function contentOf(row: Row<'audit_logs'>): ChainedContent {
   return {
     sequence: String(row.sequence),
     organizationId: row.organization_id,

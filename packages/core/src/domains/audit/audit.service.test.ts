@@ -2,7 +2,7 @@ import { createTestHelios, createTestUser, type TestHelios } from '@helios/testi
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHelios } from '../../helios';
-import { hashEntry } from './audit.chain';
+import { contentOf, hashEntry } from './audit.chain';
 
 let t: TestHelios;
 beforeAll(async () => {
@@ -111,18 +111,8 @@ describe('audit chain: keyed hashes and the anchored head', () => {
     // Someone with write access to the table rewrites the newest row and recomputes its plain hash.
     const details = { key: 'keyed.a', value: { from: null, to: 'forged' } };
     const forged = hashEntry({
-      sequence: String(row.sequence),
-      organizationId: row.organization_id,
-      actorType: row.actor_type,
-      actorId: row.actor_id,
-      userId: row.user_id,
-      action: row.action,
-      resource: row.resource,
-      resourceId: row.resource_id,
+      ...contentOf(row),
       details,
-      ipAddress: row.ip_address,
-      userAgent: row.user_agent,
-      createdAt: row.created_at!,
       previousHash: row.previous_hash!,
     });
     await sql`update audit_logs set details = ${JSON.stringify(details)}::jsonb, hash = ${forged} where id = ${row.id}`.execute(k.helios.db);
@@ -145,18 +135,7 @@ describe('audit chain: keyed hashes and the anchored head', () => {
     let previous = '0'.repeat(64);
     for (const row of rows) {
       const hash = hashEntry({
-        sequence: String(row.sequence),
-        organizationId: row.organization_id,
-        actorType: row.actor_type,
-        actorId: row.actor_id,
-        userId: row.user_id,
-        action: row.action,
-        resource: row.resource,
-        resourceId: row.resource_id,
-        details: row.details,
-        ipAddress: row.ip_address,
-        userAgent: row.user_agent,
-        createdAt: row.created_at!,
+        ...contentOf(row),
         previousHash: previous,
       });
       await sql`update audit_logs set previous_hash = ${previous}, hash = ${hash} where id = ${row.id}`.execute(k.helios.db);
