@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../errors';
 import { checkConnection, createDb } from './create-db';
 import { installSchema } from './installer';
+import { translatePgError } from './pg-errors';
 
 describe('createDb', () => {
   let t: TestDatabase;
@@ -36,6 +37,31 @@ describe('createDb', () => {
       expect((error as Error).message).not.toContain('\n');
     } finally {
       await db.destroy();
+    }
+  });
+  it('gives up on a server that never answers after connectionTimeoutMillis, as DB.UNAVAILABLE', async () => {
+    // Accepts the connection, then says nothing (a host that drops packets, a wedged proxy).
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', () => done()));
+    const port = (silent.address() as { port: number }).port;
+    const db = createDb({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 300 });
+    try {
+      const error = await db
+        .selectFrom('organizations')
+        .select('id')
+        .execute()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(error).toBeTruthy();
+      expect(translatePgError(error)).toMatchObject({ kind: 'UNAVAILABLE', code: 'DB.UNAVAILABLE', retryable: true });
+    } finally {
+      await db.destroy().catch(() => {});
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((done) => silent.close(() => done()));
     }
   });
 });

@@ -9,6 +9,11 @@ export interface ConnectionStringOptions {
   connectionString: string;
   /** Pool size (default 10). */
   max?: number;
+  /**
+   * How long to wait for a connection, new or from a busy pool, before the call fails with
+   * UNAVAILABLE `DB.UNAVAILABLE` (503 in the server), in milliseconds (default 10,000).
+   */
+  connectionTimeoutMillis?: number;
 }
 
 /** Use a `pg.Pool` you created; `db.destroy()` ends it. */
@@ -45,7 +50,11 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool: options.pool }) });
   }
   assertPostgresUrl(options.connectionString);
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+  });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   survivesLostConnections(pool);
