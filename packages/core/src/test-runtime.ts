@@ -4,6 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
+import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
+import { type Microsoft365Options, type Microsoft365Provider, microsoft365 } from './domains/microsoft-365/provider';
 import type { Actor } from './domains/policy/actor';
 import type { Helios } from './helios';
 import { createRuntime, type IntegrationOptions, type ServiceRuntime } from './runtime';
@@ -44,4 +46,30 @@ export function testRuntime(t: { helios: Helios; organizationId: string | null }
       network: options.network ? resolveNetworkOptions(options.network) : t.helios.network,
     },
   });
+}
+
+/** Where a Graph simulator listens and the app registration it accepts. */
+interface GraphSimulatorEndpoints {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  url: string;
+  authorityHost: string;
+}
+
+/** A Microsoft 365 provider on a Graph simulator, with the short retries tests use; `options` win. */
+export function simulatedMicrosoft365(sim: GraphSimulatorEndpoints, options: Partial<Omit<Microsoft365Options, 'credentials'>> = {}): Microsoft365Provider {
+  return microsoft365({
+    credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
+    graphUrl: sim.url,
+    loginUrl: sim.authorityHost,
+    timeoutMs: 5000,
+    retry: { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 20 },
+    ...options,
+  });
+}
+
+/** Provider overrides that point the Google sync at a Directory simulator, with short retries. */
+export function simulatedGoogleOverrides(sim: { url: string; tokenUrl: string }): GoogleProviderOverrides {
+  return { rootUrl: sim.url, tokenUrl: sim.tokenUrl, retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 };
 }

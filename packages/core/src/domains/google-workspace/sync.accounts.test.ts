@@ -1,7 +1,7 @@
 import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
-import { testRuntime } from '../../test-runtime';
+import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
 import { SYNC_WARNING_LAST_ADMIN } from '../sync/suspensions';
 import { createGoogleCredentialsService } from './credentials.service';
 import { type GoogleWorkspaceProvider, googleWorkspace } from './provider';
@@ -18,7 +18,7 @@ let google: GoogleWorkspaceProvider;
 const runtime = (): ServiceRuntime => testRuntime(t, { type: 'user', userId: t.admin!.id });
 const sync = () =>
   createGoogleSyncService(runtime(), {
-    providerOverrides: { rootUrl: sim.url, tokenUrl: sim.tokenUrl, retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 },
+    providerOverrides: simulatedGoogleOverrides(sim),
   }).sync({ allowLargeRemovals: true });
 const localUser = (id: string) =>
   t.helios.db

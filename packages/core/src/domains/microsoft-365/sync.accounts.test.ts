@@ -1,9 +1,8 @@
 import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
-import { testRuntime } from '../../test-runtime';
+import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
 import { SYNC_WARNING_LAST_ADMIN } from '../sync/suspensions';
-import { microsoft365 } from './provider';
 import { createMicrosoftSyncService } from './sync.service';
 
 // Account suspension mirroring (accountEnabled=false) on the Graph simulator over HTTP; this
@@ -15,16 +14,7 @@ let sim: GraphSimulator;
 
 const runtime = (): ServiceRuntime => testRuntime(t, { type: 'user', userId: t.admin!.id });
 const sync = (input: { full?: boolean } = {}) =>
-  createMicrosoftSyncService(runtime(), {
-    provider: async () =>
-      microsoft365({
-        credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
-        graphUrl: sim.url,
-        loginUrl: sim.authorityHost,
-        timeoutMs: 5000,
-        retry: { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 20 },
-      }),
-  }).sync({ allowLargeRemovals: true, ...input });
+  createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(sim) }).sync({ allowLargeRemovals: true, ...input });
 const upn = (i: number) => `user${String(i).padStart(6, '0')}@${DOMAIN}`;
 const graphUser = (i: number) => [...sim.state.users.values()].find((u) => u.userPrincipalName === upn(i))!;
 const localUser = (id: string) =>

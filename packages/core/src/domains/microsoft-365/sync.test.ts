@@ -3,10 +3,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
-import { testRuntime } from '../../test-runtime';
+import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
-import { type Microsoft365Provider, microsoft365 } from './provider';
+import type { Microsoft365Provider } from './provider';
 import { planAndApplyMicrosoft, readDeltaLinks } from './sync';
 import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
 import { dropMicrosoftStaging, stageMicrosoftDirectory } from './sync.stage';
@@ -19,15 +19,7 @@ let linkedByUpn: string;
 function runtime(actor: Actor | undefined): ServiceRuntime {
   return testRuntime(t, actor);
 }
-const provider = (): Microsoft365Provider =>
-  microsoft365({
-    credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
-    graphUrl: sim.url,
-    loginUrl: sim.authorityHost,
-    timeoutMs: 5000,
-    pageSize: 15,
-    retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 },
-  });
+const provider = (): Microsoft365Provider => simulatedMicrosoft365(sim, { pageSize: 15, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } });
 const service = (make: () => Microsoft365Provider = provider) =>
   createMicrosoftSyncService(runtime({ type: 'user', userId: t.admin!.id }), { provider: async () => make() });
 const db = () => t.helios.db;
@@ -314,15 +306,7 @@ describe('Microsoft 365 sync of groups whose members@delta spans several pages',
   });
   const bigService = () =>
     createMicrosoftSyncService(testRuntime(big, { type: 'user', userId: big.admin!.id }), {
-      provider: async () =>
-        microsoft365({
-          credentials: { tenantId: bigSim.tenantId, clientId: bigSim.clientId, clientSecret: bigSim.clientSecret },
-          graphUrl: bigSim.url,
-          loginUrl: bigSim.authorityHost,
-          timeoutMs: 5000,
-          pageSize: 50,
-          retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 },
-        }),
+      provider: async () => simulatedMicrosoft365(bigSim, { pageSize: 50, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } }),
     });
   const memberships = async () =>
     (

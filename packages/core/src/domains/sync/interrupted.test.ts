@@ -9,10 +9,9 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
-import { testRuntime } from '../../test-runtime';
+import { simulatedGoogleOverrides, simulatedMicrosoft365, testRuntime } from '../../test-runtime';
 import { createGoogleCredentialsService } from '../google-workspace/credentials.service';
 import { createGoogleSyncService } from '../google-workspace/sync.service';
-import { microsoft365 } from '../microsoft-365/provider';
 import { createMicrosoftSyncService } from '../microsoft-365/sync.service';
 import { closeInterruptedSyncRuns, SYNC_INTERRUPTED_REASON, setModuleSyncState, syncLockName } from './engine';
 
@@ -23,19 +22,9 @@ let graph: GraphSimulator;
 const runtime = (): ServiceRuntime => testRuntime(t, { type: 'user', userId: t.admin!.id });
 const googleSync = () =>
   createGoogleSyncService(runtime(), {
-    providerOverrides: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 },
+    providerOverrides: simulatedGoogleOverrides(google),
   });
-const microsoftSync = () =>
-  createMicrosoftSyncService(runtime(), {
-    provider: async () =>
-      microsoft365({
-        credentials: { tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret },
-        graphUrl: graph.url,
-        loginUrl: graph.authorityHost,
-        timeoutMs: 5000,
-        retry: { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 20 },
-      }),
-  });
+const microsoftSync = () => createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(graph) });
 
 const CLOUDS = [
   { slug: 'google_workspace', action: 'google_workspace.sync', run: () => googleSync().sync() },
