@@ -675,17 +675,37 @@ describe('Google Directory simulator: faults and quota', () => {
     expect(a.some((s) => s >= 500)).toBe(true);
   });
 
-  it('refuses calls beyond the per-minute quota with 403 quotaExceeded and Retry-After', async () => {
+  it('refuses calls beyond the per-minute quota with 403 userRateLimitExceeded and no Retry-After until the window rolls over', async () => {
     const limited = await startGoogleDirectorySimulator({ seed: { users: 5, groups: 0, orgUnits: 0 }, quota: { perMinute: 5 } });
     try {
       const t = await token(limited);
       for (let k = 0; k < 5; k++) expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
-      const refused = await api(limited, t, 'GET', 'users?customer=my_customer');
-      expectGoogleError(refused, 403, 'quotaExceeded', 'usageLimits');
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(limited.requests.quotaRejections).toBe(1);
+      // The quota stays used up: every further call of the minute is refused, the same way.
+      for (let k = 0; k < 3; k++) {
+        const refused = await api(limited, t, 'GET', 'users?customer=my_customer');
+        expectGoogleError(refused, 403, 'userRateLimitExceeded', 'usageLimits');
+        expect(refused.headers.get('retry-after')).toBeNull();
+        expect(refused.body.error.status).toBe('PERMISSION_DENIED');
+        expect(refused.body.error.message).toMatch(/^User Rate Limit Exceeded\./);
+        expect(refused.body.error.errors[0].extendedHelp).toMatch(/admin\.googleapis\.com\/quotas/);
+      }
+      expect(limited.requests.quotaRejections).toBe(3);
       // Token requests are not counted against the quota.
       expect((await tokenRequest(limited, assertion(limited))).status).toBe(200);
+
+      // A short window (tests never wait a real minute): refused until it rolls over, then 2 more calls.
+      limited.setQuota({ perMinute: 2, windowSeconds: 2 });
+      const statuses: number[] = [];
+      for (let k = 0; k < 3; k++) statuses.push((await api(limited, t, 'GET', 'users?customer=my_customer')).status);
+      expect(statuses).toEqual([200, 200, 403]);
+      let next = 403;
+      for (let k = 0; k < 60 && next === 403; k++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        next = (await api(limited, t, 'GET', 'users?customer=my_customer')).status;
+      }
+      expect(next).toBe(200);
+      limited.setQuota(null);
+      for (let k = 0; k < 5; k++) expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
     } finally {
       await limited.close();
     }

@@ -49,12 +49,26 @@ export interface GoogleDirectorySimulatorOptions {
    * the headers and part of the body, then resets the connection.
    */
   faults?: { rate?: number; kinds?: GoogleDirectoryFaultKind[]; seed?: number; retryAfterSeconds?: number };
-  /** Directory API calls allowed per minute (sliding window); beyond, 403 `quotaExceeded` with Retry-After. */
-  quota?: { perMinute?: number };
+  /**
+   * The per-minute quota of Directory API calls (Google's "queries per minute per user", 2,400 by
+   * default in a Cloud project); off by default. Once `perMinute` calls were answered in a window,
+   * every call is refused with 403 `userRateLimitExceeded` (domain `usageLimits`, and no Retry-After,
+   * as Google does) until the window ends. Windows are fixed and `windowSeconds` long (default 60;
+   * tests use 1 or 2). Refused calls do not count; token requests are never counted.
+   */
+  quota?: GoogleDirectoryQuota;
   /** Delay before every answer, in milliseconds. */
   latencyMs?: number;
   /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
   port?: number;
+}
+
+/** The per-minute quota of a Google Directory simulator (see `GoogleDirectorySimulatorOptions.quota`). */
+export interface GoogleDirectoryQuota {
+  /** Calls answered per window (default 2400). */
+  perMinute?: number;
+  /** The window's length in seconds (default 60). */
+  windowSeconds?: number;
 }
 
 /** A running Google Directory simulator. */
@@ -94,6 +108,8 @@ export interface GoogleDirectorySimulator {
   requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; quotaRejections: number };
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
   setFaults(faults: GoogleDirectorySimulatorOptions['faults'] | null): void;
+  /** Replaces the per-minute quota (null: unlimited) and starts a new window. */
+  setQuota(quota: GoogleDirectoryQuota | null): void;
   /**
    * Sets the scopes delegated to a service account client id (null revokes); access tokens already
    * issued to that client are revoked too.
@@ -190,6 +206,16 @@ const badRequest = () => new ApiError(400, 'Bad Request', 'badRequest');
 const forbidden = () => new ApiError(403, 'Not Authorized to access this resource/api', 'forbidden');
 const quotaMessage =
   "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:100000000001'.";
+const quotaConsole = 'https://console.developers.google.com/apis/api/admin.googleapis.com/quotas?project=100000000001';
+/** The 403 of an exhausted per-user rate quota, as the Directory API sends it (no Retry-After). */
+const userRateLimited = () =>
+  new ApiError(
+    403,
+    `User Rate Limit Exceeded. Rate of requests for user exceed configured project quota. You may consider re-evaluating expected per-user traffic to the API and adjust project quota limits accordingly. You may monitor aggregate quota usage and adjust limits in the API Console: ${quotaConsole}`,
+    'userRateLimitExceeded',
+    'usageLimits',
+    { extendedHelp: quotaConsole },
+  );
 
 const lower = (s: unknown) => String(s ?? '').toLowerCase();
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -553,24 +579,26 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     if (faults.random() >= faults.rate) return null;
     return faults.kinds[Math.floor(faults.random() * faults.kinds.length)]!;
   };
-  const quotaBuckets = new Map<number, number>();
-  /** Counts one call; answers the seconds to wait when the per-minute quota is used up. */
-  const takeQuota = (): number | null => {
-    const perMinute = options.quota?.perMinute;
-    if (!perMinute) return null;
-    const now = Math.floor(Date.now() / 1000);
-    let used = 0;
-    let oldest = now;
-    for (const [second, n] of quotaBuckets) {
-      if (second <= now - 60) quotaBuckets.delete(second);
-      else {
-        used += n;
-        oldest = Math.min(oldest, second);
-      }
+  let quota: { limit: number; windowMs: number } | null = null;
+  let windowStart = 0;
+  let windowUsed = 0;
+  const setQuota = (q: GoogleDirectoryQuota | null) => {
+    quota = q ? { limit: Math.max(1, Math.floor(q.perMinute ?? 2400)), windowMs: Math.max(0.001, q.windowSeconds ?? 60) * 1000 } : null;
+    windowStart = Date.now();
+    windowUsed = 0;
+  };
+  setQuota(options.quota ?? null);
+  /** Counts one call in the current fixed window; false when the window's quota is used up. */
+  const takeQuota = (): boolean => {
+    if (!quota) return true;
+    const now = Date.now();
+    if (now - windowStart >= quota.windowMs) {
+      windowStart += Math.floor((now - windowStart) / quota.windowMs) * quota.windowMs;
+      windowUsed = 0;
     }
-    if (used >= perMinute) return Math.max(1, oldest + 60 - now);
-    quotaBuckets.set(now, (quotaBuckets.get(now) ?? 0) + 1);
-    return null;
+    if (windowUsed >= quota.limit) return false;
+    windowUsed += 1;
+    return true;
   };
   const held = new Set<ServerResponse>();
 
@@ -1522,10 +1550,9 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     const subjectId = findUserId(token.sub);
     const subject = subjectId === undefined ? undefined : users.peek(subjectId);
     if (!subject?.isAdmin || subject.suspended) return sendError(res, forbidden());
-    const wait = takeQuota();
-    if (wait !== null) {
+    if (!takeQuota()) {
       requests.quotaRejections++;
-      return sendError(res, new ApiError(403, quotaMessage, 'quotaExceeded', 'usageLimits', {}, { 'retry-after': String(wait) }));
+      return sendError(res, userRateLimited());
     }
     let body: any;
     if (text.trim()) {
@@ -1576,6 +1603,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     state: { users, groups, members, orgUnits, deletedUsers, passwords },
     requests,
     setFaults,
+    setQuota,
     grantDelegation(client, scopes) {
       if (scopes === null) delegations.delete(client);
       else delegations.set(client, new Set(scopes));

@@ -881,16 +881,21 @@ describe('Graph simulator: $batch, throttling and faults', () => {
     const sim = await startGraphSimulator({ links: 'local', throttle: { requestUnits: 5, windowSeconds: 1 } });
     try {
       const tok = await token(sim);
-      // 2 units per list page: the third page of a window passes (4 < 5 used), the fourth is throttled.
+      // GET /users costs 2 units: two pages of a window pass (4 of 5 used), the third is throttled.
       // Loop rather than count exactly, so a slow machine crossing a window edge cannot fail the test.
       let throttled: ApiResult | undefined;
       let passed = 0;
       for (let k = 0; k < 40 && !throttled; k++) {
-        const res = await call(sim, tok, 'GET', 'users?$top=5');
+        const res = await call(sim, tok, 'GET', 'users');
         if (res.status === 429) throttled = res;
-        else passed++;
+        else {
+          expect(res.headers.get('x-ms-resource-unit')).toBe('2');
+          passed++;
+        }
       }
-      expect(passed).toBeGreaterThanOrEqual(3);
+      expect(passed).toBeGreaterThanOrEqual(2);
+      expect(throttled!.headers.get('x-ms-throttle-information')).toBe('ResourceUnitLimitExceeded');
+      expect(throttled!.headers.get('x-ms-throttle-scope')).toBe(`Tenant_Application/ReadWrite/${sim.clientId}/${sim.tenantId}`);
       expectGraphError(throttled!, 429, 'TooManyRequests');
       expect(Number(throttled!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(sim.requests.throttled).toBe(1);

@@ -43,11 +43,14 @@ export interface GraphSimulatorOptions {
    */
   faults?: { rate?: number; kinds?: GraphFaultKind[]; seed?: number; retryAfterSeconds?: number };
   /**
-   * A request-unit budget per fixed window (costs: `GRAPH_REQUEST_UNIT_COSTS`); past it, 429
-   * `TooManyRequests` with `Retry-After` (whole seconds until the window ends). Off by default;
-   * Entra ID allows about `{ requestUnits: 3500, windowSeconds: 10 }` per app and large tenant.
+   * Throttling of the app in the tenant, after Microsoft Graph's identity and access limits (off by
+   * default): a resource-unit budget (costs: `GRAPH_REQUEST_UNIT_COSTS`) and a write quota, each per
+   * fixed window. Past either, requests are refused with 429 `TooManyRequests`, `Retry-After` (whole
+   * seconds until that window ends) and `x-ms-throttle-scope` / `x-ms-throttle-information`, until the
+   * window rolls over; inside `$batch` each sub-request is charged and refused on its own (the batch
+   * answers 200). Refused requests are not charged. See `GraphThrottle` for the defaults.
    */
-  throttle?: { requestUnits?: number; windowSeconds?: number };
+  throttle?: GraphThrottle;
   /** Delay before every answer, in milliseconds. */
   latencyMs?: number;
   /**
@@ -78,6 +81,21 @@ export interface GraphSimulatorOptions {
    * and the next part of `members@delta` only) on the following pages, as Graph does.
    */
   deltaMembersPerPage?: number;
+}
+
+/** The throttling budgets of a Graph simulator (see `GraphSimulatorOptions.throttle`). */
+export interface GraphThrottle {
+  /**
+   * Resource units per window (default by tenant size, as Graph: 3,500 under 50 users, 5,000 up to
+   * 500, 8,000 above).
+   */
+  requestUnits?: number;
+  /** The resource-unit window in seconds (default 10). */
+  windowSeconds?: number;
+  /** Writes (POST, PATCH, PUT, DELETE) per write window (default 3,000). */
+  writeRequests?: number;
+  /** The write window in seconds (default 150: 2 minutes 30). */
+  writeWindowSeconds?: number;
 }
 
 /** A running Microsoft Graph simulator. */
@@ -118,8 +136,8 @@ export interface GraphSimulator {
   requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; throttled: number; requestUnits: number };
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
   setFaults(faults: GraphSimulatorOptions['faults'] | null): void;
-  /** Replaces the throttling budget (null: unlimited) and starts a new window. */
-  setThrottle(throttle: GraphSimulatorOptions['throttle'] | null): void;
+  /** Replaces the throttling budgets (null: unlimited) and starts new windows. */
+  setThrottle(throttle: GraphThrottle | null): void;
   /**
    * Sets the application roles consented for the app (null: no admin consent, tokens carry no
    * roles). Tokens carry the roles consented when issued; a Graph call is allowed by the roles
@@ -164,16 +182,18 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
 ];
 
 /**
- * Request units charged per call, after Entra ID's throttling guidance: a single object 1, a list
- * page 2, a delta page 5, create/update/action 3, delete and reference changes 2; `$select` takes
- * one off (minimum 1) and `$expand` adds one. `$batch` itself is free, each sub-request is charged.
+ * Resource units charged per request, after Microsoft Graph's identity and access throttling limits:
+ * `GET /users` 2, `GET /groups/{id}/members` 3, `GET /subscribedSkus` 3, any other request 1 (a delta
+ * page, one object, a write). `$select` takes one off, `$top` under 20 one off, `$expand` adds one;
+ * never below 1. Each write (POST, PATCH, PUT, DELETE) also counts 1 against the write quota.
+ * `$batch` itself is free: each sub-request is charged.
  */
-export const GRAPH_REQUEST_UNIT_COSTS: Readonly<Record<'get' | 'list' | 'delta' | 'write' | 'delete', number>> = {
-  get: 1,
-  list: 2,
-  delta: 5,
-  write: 3,
-  delete: 2,
+export const GRAPH_REQUEST_UNIT_COSTS: Readonly<{ users: number; groupMembers: number; subscribedSkus: number; other: number; write: number }> = {
+  users: 2,
+  groupMembers: 3,
+  subscribedSkus: 3,
+  other: 1,
+  write: 1,
 };
 
 const GRAPH_HOST = 'https://graph.microsoft.com';
@@ -716,25 +736,44 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     if (faults.random() >= faults.rate) return null;
     return faults.kinds[Math.floor(faults.random() * faults.kinds.length)]!;
   };
-  let throttle: { units: number; windowMs: number } | null = null;
-  let windowStart = 0;
-  let windowUsed = 0;
-  const setThrottle = (t: GraphSimulatorOptions['throttle'] | null) => {
-    throttle = t ? { units: Math.max(1, t.requestUnits ?? 3500), windowMs: Math.max(1, t.windowSeconds ?? 10) * 1000 } : null;
-    windowStart = Date.now();
-    windowUsed = 0;
+  /** A fixed-window budget: `limit` per `windowMs`, the window restarting when it has passed. */
+  const budget = (limit: number, windowMs: number) => ({ limit, windowMs, start: Date.now(), used: 0 });
+  type Budget = ReturnType<typeof budget>;
+  /** Rolls the window over if it passed; the seconds until it ends when `cost` does not fit, else null. */
+  const wouldWait = (b: Budget, cost: number, now: number): number | null => {
+    if (now - b.start >= b.windowMs) {
+      b.start += Math.floor((now - b.start) / b.windowMs) * b.windowMs;
+      b.used = 0;
+    }
+    // A request costing more than the whole budget still passes in a fresh window.
+    if (b.used === 0) return null;
+    return b.used + cost > b.limit ? Math.max(1, Math.ceil((b.start + b.windowMs - now) / 1000)) : null;
+  };
+  let throttle: { units: Budget; writes: Budget } | null = null;
+  const setThrottle = (t: GraphThrottle | null) => {
+    const size = users.size;
+    const defaultUnits = size < 50 ? 3500 : size <= 500 ? 5000 : 8000;
+    throttle = t
+      ? {
+          units: budget(Math.max(1, t.requestUnits ?? defaultUnits), Math.max(0.001, t.windowSeconds ?? 10) * 1000),
+          writes: budget(Math.max(1, t.writeRequests ?? 3000), Math.max(0.001, t.writeWindowSeconds ?? 150) * 1000),
+        }
+      : null;
   };
   setThrottle(options.throttle ?? null);
-  /** Charges `units`; answers the seconds to wait when the window's budget is used up. */
-  const charge = (units: number): number | null => {
+  /**
+   * Charges a request: `units` resource units, and one write when `write`. Answers null, or the
+   * facts of the throttled answer when a budget is used up (nothing is charged then).
+   */
+  const charge = (units: number, write: boolean): { wait: number; limit: 'Write' | 'ReadWrite'; reason: string } | null => {
     if (throttle) {
       const now = Date.now();
-      if (now - windowStart >= throttle.windowMs) {
-        windowStart = now;
-        windowUsed = 0;
-      }
-      if (windowUsed >= throttle.units) return Math.max(1, Math.ceil((windowStart + throttle.windowMs - now) / 1000));
-      windowUsed += units;
+      const writeWait = write ? wouldWait(throttle.writes, 1, now) : null;
+      if (writeWait !== null) return { wait: writeWait, limit: 'Write', reason: 'WriteLimitExceeded' };
+      const unitWait = wouldWait(throttle.units, units, now);
+      if (unitWait !== null) return { wait: unitWait, limit: 'ReadWrite', reason: 'ResourceUnitLimitExceeded' };
+      throttle.units.used += units;
+      if (write) throttle.writes.used += 1;
     }
     requests.requestUnits += units;
     return null;
@@ -1484,22 +1523,22 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const wrongMethod = { error: new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.') };
     if (top === 'organization') {
       if (method !== 'GET') return wrongMethod;
-      if (n === 1) return r('organization', ROLES_FOR.org, U.list, () => ok({ '@odata.context': context('organization'), value: [organization()] }));
+      if (n === 1) return r('organization', ROLES_FOR.org, U.other, () => ok({ '@odata.context': context('organization'), value: [organization()] }));
       if (n === 2)
-        return r('organization.get', ROLES_FOR.org, U.get, () => {
+        return r('organization.get', ROLES_FOR.org, U.other, () => {
           if (lower(a) !== tenantId) throw notFound(a!);
           return ok({ '@odata.context': context('organization/$entity'), ...organization() });
         });
     }
     if (top === 'users') {
       if (n === 1) {
-        if (method === 'GET') return r('users.list', ROLES_FOR.usersRead, U.list, listUsers);
-        if (method === 'POST') return r('users.create', ROLES_FOR.usersWrite, U.write, usersCreate);
+        if (method === 'GET') return r('users.list', ROLES_FOR.usersRead, U.users, listUsers);
+        if (method === 'POST') return r('users.create', ROLES_FOR.usersWrite, U.other, usersCreate);
         return wrongMethod;
       }
       if (n === 2 && a === 'delta') {
         if (method !== 'GET') return wrongMethod;
-        return r('users.delta', ROLES_FOR.usersRead, U.delta, (ctx) => {
+        return r('users.delta', ROLES_FOR.usersRead, U.other, (ctx) => {
           checkQueryOptions(ctx.query, ['$select', '$top', '$skiptoken', '$deltatoken', '$filter']);
           if (ctx.query.get('$filter')) throw unsupported();
           return deltaPage('u', ctx);
@@ -1507,16 +1546,16 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (n === 2) {
         if (method === 'GET')
-          return r('users.get', ROLES_FOR.usersRead, U.get, (ctx) => {
+          return r('users.get', ROLES_FOR.usersRead, U.other, (ctx) => {
             checkQueryOptions(ctx.query, ['$select', '$expand']);
             const select = parseSelect(ctx.query.get('$select'), USER_NAMES, 'user');
             const expand = parseExpand(ctx.query.get('$expand'), 'manager', 'user');
             const { user } = userOf(a!);
             return ok({ '@odata.context': contextFor('users', select, true), ...userOut(user, select, expand) });
           });
-        if (method === 'PATCH') return r('users.update', [...ROLES_FOR.usersWrite, ...ROLES_FOR.password], U.write, (ctx) => usersUpdate(a!, ctx));
+        if (method === 'PATCH') return r('users.update', [...ROLES_FOR.usersWrite, ...ROLES_FOR.password], U.other, (ctx) => usersUpdate(a!, ctx));
         if (method === 'DELETE')
-          return r('users.delete', ROLES_FOR.usersWrite, U.delete, () => {
+          return r('users.delete', ROLES_FOR.usersWrite, U.other, () => {
             removeUser(userOf(a!).id);
             return noContent;
           });
@@ -1524,7 +1563,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (b === 'manager') {
         if (n === 3 && method === 'GET')
-          return r('users.manager', ROLES_FOR.usersRead, U.get, (ctx) => {
+          return r('users.manager', ROLES_FOR.usersRead, U.other, (ctx) => {
             const select = parseSelect(ctx.query.get('$select'), USER_NAMES, 'user');
             const mid = managerOf(userOf(a!).id);
             const manager = mid === undefined ? undefined : users.peek(mid);
@@ -1536,7 +1575,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
             });
           });
         if (n === 4 && c === '$ref' && method === 'PUT')
-          return r('users.manager.set', ROLES_FOR.usersWrite, U.delete, (ctx) => {
+          return r('users.manager.set', ROLES_FOR.usersWrite, U.other, (ctx) => {
             const { id } = userOf(a!);
             const target = refTarget(isObject(ctx.body) ? ctx.body['@odata.id'] : undefined);
             if (target === id || !users.has(target)) throw badRequest('Invalid manager reference.');
@@ -1545,7 +1584,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
             return noContent;
           });
         if (n === 4 && c === '$ref' && method === 'DELETE')
-          return r('users.manager.remove', ROLES_FOR.usersWrite, U.delete, () => {
+          return r('users.manager.remove', ROLES_FOR.usersWrite, U.other, () => {
             const { id } = userOf(a!);
             if (managerOf(id) === undefined) throw notFound('manager');
             managers.set(id, null);
@@ -1556,7 +1595,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (n === 3 && b === 'memberOf') {
         if (method !== 'GET') return wrongMethod;
-        return r('users.memberOf', [...ROLES_FOR.usersRead, ...ROLES_FOR.groupsRead], U.list, (ctx) => {
+        return r('users.memberOf', [...ROLES_FOR.usersRead, ...ROLES_FOR.groupsRead], U.other, (ctx) => {
           const { id } = userOf(a!);
           const select = parseSelect(ctx.query.get('$select'), GROUP_NAMES, 'group');
           const value: Array<Record<string, unknown>> = groupsContaining(id)
@@ -1569,7 +1608,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (n === 3 && b === 'revokeSignInSessions') {
         if (method !== 'POST') return wrongMethod;
-        return r('users.revokeSignInSessions', ROLES_FOR.revoke, U.write, () => {
+        return r('users.revokeSignInSessions', ROLES_FOR.revoke, U.other, () => {
           const { id } = userOf(a!);
           revokedSessions.set(id, Date.now());
           return ok({ '@odata.context': context('Edm.Boolean'), value: true });
@@ -1577,18 +1616,18 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (n === 3 && b === 'assignLicense') {
         if (method !== 'POST') return wrongMethod;
-        return r('users.assignLicense', ROLES_FOR.license, U.write, (ctx) => assignLicense(a!, ctx));
+        return r('users.assignLicense', ROLES_FOR.license, U.other, (ctx) => assignLicense(a!, ctx));
       }
     }
     if (top === 'groups') {
       if (n === 1) {
-        if (method === 'GET') return r('groups.list', ROLES_FOR.groupsRead, U.list, listGroups);
-        if (method === 'POST') return r('groups.create', ROLES_FOR.groupsCreate, U.write, groupsCreate);
+        if (method === 'GET') return r('groups.list', ROLES_FOR.groupsRead, U.other, listGroups);
+        if (method === 'POST') return r('groups.create', ROLES_FOR.groupsCreate, U.other, groupsCreate);
         return wrongMethod;
       }
       if (n === 2 && a === 'delta') {
         if (method !== 'GET') return wrongMethod;
-        return r('groups.delta', ROLES_FOR.groupsRead, U.delta, (ctx) => {
+        return r('groups.delta', ROLES_FOR.groupsRead, U.other, (ctx) => {
           checkQueryOptions(ctx.query, ['$select', '$top', '$skiptoken', '$deltatoken', '$filter', '$expand']);
           if (ctx.query.get('$filter') || ctx.query.get('$expand')) throw unsupported();
           return deltaPage('g', ctx);
@@ -1596,31 +1635,31 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       if (n === 2) {
         if (method === 'GET')
-          return r('groups.get', ROLES_FOR.groupsRead, U.get, (ctx) => {
+          return r('groups.get', ROLES_FOR.groupsRead, U.other, (ctx) => {
             checkQueryOptions(ctx.query, ['$select', '$expand']);
             const select = parseSelect(ctx.query.get('$select'), GROUP_NAMES, 'group');
             const expand = parseExpand(ctx.query.get('$expand'), 'members', 'group');
             return ok({ '@odata.context': contextFor('groups', select, true), ...groupOut(groupOf(a!).group, select, expand) });
           });
-        if (method === 'PATCH') return r('groups.update', ROLES_FOR.groupsWrite, U.write, (ctx) => groupsUpdate(a!, ctx));
+        if (method === 'PATCH') return r('groups.update', ROLES_FOR.groupsWrite, U.other, (ctx) => groupsUpdate(a!, ctx));
         if (method === 'DELETE')
-          return r('groups.delete', ROLES_FOR.groupsWrite, U.delete, () => {
+          return r('groups.delete', ROLES_FOR.groupsWrite, U.other, () => {
             removeGroup(groupOf(a!).id);
             return noContent;
           });
         return wrongMethod;
       }
       if (b === 'members') {
-        if (n === 3 && method === 'GET') return r('groups.members', ROLES_FOR.groupsRead, U.list, (ctx) => membersList(a!, ctx));
+        if (n === 3 && method === 'GET') return r('groups.members', ROLES_FOR.groupsRead, U.groupMembers, (ctx) => membersList(a!, ctx));
         if (n === 4 && c === '$ref' && method === 'POST')
-          return r('groups.members.add', ROLES_FOR.membersWrite, U.delete, (ctx) => {
+          return r('groups.members.add', ROLES_FOR.membersWrite, U.other, (ctx) => {
             const { id } = groupOf(a!);
             if (!isObject(ctx.body) || typeof ctx.body['@odata.id'] !== 'string') throw badRequest("Invalid value specified for property '@odata.id'.");
             addMember(id, refTarget(ctx.body['@odata.id']));
             return noContent;
           });
         if (n === 5 && d === '$ref' && method === 'DELETE')
-          return r('groups.members.remove', ROLES_FOR.membersWrite, U.delete, () => {
+          return r('groups.members.remove', ROLES_FOR.membersWrite, U.other, () => {
             removeMember(groupOf(a!).id, lower(c));
             return noContent;
           });
@@ -1629,9 +1668,10 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     }
     if (top === 'subscribedSkus') {
       if (method !== 'GET') return wrongMethod;
-      if (n === 1) return r('subscribedSkus', ROLES_FOR.skus, U.list, () => ok({ '@odata.context': context('subscribedSkus'), value: [...skus.values()] }));
+      if (n === 1)
+        return r('subscribedSkus', ROLES_FOR.skus, U.subscribedSkus, () => ok({ '@odata.context': context('subscribedSkus'), value: [...skus.values()] }));
       if (n === 2)
-        return r('subscribedSkus.get', ROLES_FOR.skus, U.get, () => {
+        return r('subscribedSkus.get', ROLES_FOR.skus, U.other, () => {
           const sku = [...skus.values()].find((s) => s.id === a || s.skuId === lower(a));
           if (!sku) throw notFound(a!);
           return ok({ '@odata.context': context('subscribedSkus/$entity'), ...sku });
@@ -1643,11 +1683,15 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       const roleSeg = byTemplate ? raw[0]! : a;
       const rest = byTemplate ? segs.slice(1) : segs.slice(2);
       if (!byTemplate && n === 1)
-        return r('directoryRoles.list', ROLES_FOR.roles, U.list, () => ok({ '@odata.context': context('directoryRoles'), value: directoryRoles.map(roleOut) }));
+        return r('directoryRoles.list', ROLES_FOR.roles, U.other, () =>
+          ok({ '@odata.context': context('directoryRoles'), value: directoryRoles.map(roleOut) }),
+        );
       if (roleSeg && rest.length === 0)
-        return r('directoryRoles.get', ROLES_FOR.roles, U.get, () => ok({ '@odata.context': context('directoryRoles/$entity'), ...roleOut(roleOf(roleSeg)) }));
+        return r('directoryRoles.get', ROLES_FOR.roles, U.other, () =>
+          ok({ '@odata.context': context('directoryRoles/$entity'), ...roleOut(roleOf(roleSeg)) }),
+        );
       if (roleSeg && rest.length === 1 && rest[0] === 'members')
-        return r('directoryRoles.members', ROLES_FOR.roles, U.list, (ctx) => {
+        return r('directoryRoles.members', ROLES_FOR.roles, U.other, (ctx) => {
           const role = roleOf(roleSeg);
           const select = parseSelect(ctx.query.get('$select'), USER_NAMES, 'user');
           const value = [...(roleMembers.get(role.id) ?? [])].filter((id) => users.has(id)).map((id) => directoryObjectOut(id, select));
@@ -1656,7 +1700,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     }
     if (top === 'directory' && a === 'deletedItems') {
       if (n === 3 && b === 'user' && method === 'GET')
-        return r('deletedItems.users', ROLES_FOR.usersRead, U.list, (ctx) => {
+        return r('deletedItems.users', ROLES_FOR.usersRead, U.other, (ctx) => {
           const reply = listStore(deletedUsers, ctx, {
             entity: 'users',
             typeName: 'user',
@@ -1668,13 +1712,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
           return reply;
         });
       if (n === 3 && method === 'GET')
-        return r('deletedItems.get', ROLES_FOR.usersRead, U.get, () => {
+        return r('deletedItems.get', ROLES_FOR.usersRead, U.other, () => {
           const user = deletedUsers.peek(lower(b));
           if (!user) throw notFound(b!);
           return ok({ '@odata.context': context('directory/deletedItems/$entity'), '@odata.type': '#microsoft.graph.user', ...user });
         });
       if (n === 3 && method === 'DELETE')
-        return r('deletedItems.delete', ROLES_FOR.usersWrite, U.delete, () => {
+        return r('deletedItems.delete', ROLES_FOR.usersWrite, U.other, () => {
           if (!deletedUsers.delete(lower(b))) throw notFound(b!);
           return noContent;
         });
@@ -1753,13 +1797,18 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     if (roles instanceof GraphError) return { status: roles.status, body: roles, headers: roles.headers };
     if (!route.roles.some((r) => roles.has(r))) return { status: 403, body: denied() };
     let units = route.units;
-    if (req.query.get('$select') && units > 1) units--;
+    if (req.query.get('$select')) units--;
+    const top = req.query.get('$top');
+    if (top !== null && Number(top) < 20) units--;
     if (req.query.get('$expand')) units++;
-    const wait = charge(units);
-    if (wait !== null) {
+    units = Math.max(1, units);
+    const refused = charge(units, req.method !== 'GET');
+    if (refused) {
       requests.throttled++;
       const error = new GraphError(429, 'TooManyRequests', 'Too many requests. Retry after the number of seconds in the Retry-After header.', {
-        'Retry-After': String(wait),
+        'Retry-After': String(refused.wait),
+        'x-ms-throttle-scope': `Tenant_Application/${refused.limit}/${clientId}/${tenantId}`,
+        'x-ms-throttle-information': refused.reason,
       });
       return { status: 429, body: error, headers: error.headers };
     }
