@@ -57,6 +57,8 @@ export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';
 export { recordingMailer } from './shared/mailer';
 export type { AddressClass, NetworkOptions } from './shared/outbound-guard';
 export { classifyAddress, NETWORK_ENV, NETWORK_ERROR_CODES, SECRET_REENTRY_REQUIRED } from './shared/outbound-guard';
+export type { RetryInfo, RetryOptions } from './shared/retry';
+export { DEFAULT_QUOTA_WINDOW_MS, DEFAULT_RETRY_BUDGET_MS } from './shared/retry';
 export type { SecretBox } from './shared/secret-box';
 export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './shared/secret-box';
 export type { RotationProgress, RotationResult } from './shared/secret-rotation';

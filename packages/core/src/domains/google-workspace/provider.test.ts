@@ -149,23 +149,93 @@ describe('googleWorkspace provider against the Directory simulator', () => {
     expect(error).toMatchObject({ kind: 'EXTERNAL_SERVICE', code: 'GOOGLE.UNAVAILABLE', retryable: true, details: { url: 'http://127.0.0.1:1/token' } });
   });
 
-  it('retries throttled calls, honouring Retry-After, and reports GOOGLE.RATE_LIMITED when they keep failing', async () => {
+  it('retries throttled calls until the time budget runs out, then reports GOOGLE.RATE_LIMITED with the budget', async () => {
     const retries: GoogleRetryInfo[] = [];
-    const google = provider({ retry: { maxRetries: 2, baseDelayMs: 1, onRetry: (info) => retries.push(info) } });
+    const google = provider({ retry: { maxRetries: 2, baseDelayMs: 8, maxDelayMs: 8, budgetMs: 150, onRetry: (info) => retries.push(info) } });
     await google.authorize();
     sim.setFaults({ rate: 1, kinds: ['429'], retryAfterSeconds: 0 });
     const error = await google.listGroups().catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'RATE_LIMITED', code: 'GOOGLE.RATE_LIMITED', retryable: true, details: { status: 429, retryAfterSeconds: 0 } });
-    expect(retries.map((r) => [r.attempt, r.delayMs, r.operation])).toEqual([
-      [1, 0, 'groups.list'],
-      [2, 0, 'groups.list'],
-    ]);
+    expect(error).toMatchObject({
+      kind: 'RATE_LIMITED',
+      code: 'GOOGLE.RATE_LIMITED',
+      retryable: true,
+      details: { status: 429, budgetMs: 150, retryAfterSeconds: 1 },
+    });
+    // Throttled calls are not bound by maxRetries (2): the budget ends them.
+    expect(retries.length).toBeGreaterThan(2);
+    expect(retries.every((r) => r.operation === 'groups.list' && r.throttled && r.status === 429 && r.delayMs >= 4 && r.delayMs <= 8)).toBe(true);
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, k) => k + 1));
+    expect(retries.every((r, k) => k === 0 || r.remainingMs < retries[k - 1]!.remainingMs)).toBe(true);
+    expect((error as { details: { attempts: number } }).details.attempts).toBe(retries.length + 1);
+    expect((error as Error).message).toMatch(/time budget of 0\.15 s/);
+
     sim.setFaults({ rate: 1, kinds: ['quotaExceeded'] });
-    await expect(google.listGroups()).rejects.toMatchObject({ kind: 'RATE_LIMITED', code: 'GOOGLE.QUOTA_EXCEEDED', retryable: true });
+    await expect(google.listGroups()).rejects.toMatchObject({
+      kind: 'RATE_LIMITED',
+      code: 'GOOGLE.QUOTA_EXCEEDED',
+      retryable: true,
+      details: { budgetMs: 150 },
+    });
+    // maxRetries 0 turns every retry off, throttled ones included.
+    const before = sim.requests.byRoute['groups.list'] ?? 0;
+    await expect(provider({ retry: { maxRetries: 0 } }).listGroups()).rejects.toMatchObject({ code: 'GOOGLE.QUOTA_EXCEEDED' });
+    expect(sim.requests.byRoute['groups.list']).toBe(before + 1);
+  });
+
+  it("lists a group's members beyond the per-minute quota: waits for the next window, reporting each wait", async () => {
+    const limited = await startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 70, groups: 1, membersPerGroup: 60, orgUnits: 1 } });
+    try {
+      limited.setQuota({ perMinute: 5, windowSeconds: 1 });
+      const retries: GoogleRetryInfo[] = [];
+      const options = (retry: GoogleWorkspaceOptions['retry']): GoogleWorkspaceOptions => ({
+        rootUrl: limited.url,
+        tokenUrl: limited.tokenUrl,
+        retry,
+        credentials: { serviceAccountKey: limited.serviceAccountKey, adminEmail: limited.adminEmail, domain: DOMAIN },
+      });
+      // The defaults but a one-second window (the simulator's) and shorter backoffs.
+      const google = googleWorkspace(options({ baseDelayMs: 20, quotaWindowMs: 1000, onRetry: (info) => retries.push(info) }));
+      const members = new Set<string>();
+      let token: string | null = null;
+      let pages = 0;
+      do {
+        const page = await google.listMembers(`group0001@${DOMAIN}`, token, { maxResults: 5 });
+        for (const m of page.items) members.add(String(m.email));
+        token = page.nextPageToken;
+        pages++;
+      } while (token);
+      // 12 pages at 5 calls a window: the listing needed three windows and completed.
+      expect(pages).toBe(12);
+      expect(members.size).toBe(60);
+      expect(limited.requests.quotaRejections).toBeGreaterThan(0);
+      expect(retries.length).toBeGreaterThan(0);
+      expect(
+        retries.every((r) => r.throttled && r.status === 403 && r.operation === 'members.list' && r.error.details.reason === 'userRateLimitExceeded'),
+      ).toBe(true);
+      // After one short backoff, a call still refused waits into the next window.
+      expect(retries.some((r) => r.delayMs >= 500)).toBe(true);
+      expect(retries.every((r) => r.remainingMs > 0 && r.remainingMs < 300_000)).toBe(true);
+
+      // A budget shorter than the window: a clear RATE_LIMITED with the wait it would have needed.
+      limited.setQuota({ perMinute: 1, windowSeconds: 60 });
+      const hurried = googleWorkspace(options({ baseDelayMs: 20, budgetMs: 500 }));
+      await hurried.listMembers(`group0001@${DOMAIN}`);
+      const error = await hurried.listMembers(`group0001@${DOMAIN}`).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        kind: 'RATE_LIMITED',
+        code: 'GOOGLE.RATE_LIMITED',
+        retryable: true,
+        details: { status: 403, reason: 'userRateLimitExceeded', budgetMs: 500, attempts: 2 },
+      });
+      // The default quota window is a minute: the next try was about 60 s away.
+      expect((error as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('converges despite 30% faults when retries are allowed, and never retries a refused write', async () => {
-    const google = provider({ retry: { maxRetries: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const google = provider({ retry: { maxRetries: 8, baseDelayMs: 1, maxDelayMs: 5, quotaWindowMs: 20 } });
     await google.authorize();
     sim.setFaults({ rate: 0.3, kinds: ['500', '503', 'rateLimitExceeded', 'userRateLimitExceeded'], seed: 7, retryAfterSeconds: 0 });
     let count = 0;

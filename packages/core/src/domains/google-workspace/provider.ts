@@ -2,14 +2,15 @@
  * The Google Workspace provider: a small typed client of the Admin SDK Directory API acting through
  * a service account with domain-wide delegation (a JWT bearer grant with `subject: adminEmail`).
  * The API root and the token URL are configurable so it can be pointed at a simulator; timeouts,
- * retries (exponential backoff with jitter, honouring Retry-After) and a concurrency cap are built in.
+ * retries (the shared policy of ../../shared/retry.ts: throttled calls wait for Retry-After or the next
+ * quota window within a time budget, failed reads back off) and a concurrency cap are built in.
  * Every failure is a HeliosError with a `GOOGLE.*` code (see errors.ts).
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT } from 'google-auth-library';
 import { HeliosError } from '../../errors';
-import { semaphore, sleep } from '../../shared/retry';
+import { createRetryPolicy, type RetryFailure, type RetryInfo, type RetryOptions, semaphore } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
 import { GOOGLE_ERROR_CODES, type GoogleErrorContext, toGoogleError } from './errors';
 import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './google.schema';
@@ -143,26 +144,15 @@ export interface GoogleWorkspaceCredentials {
   scopes?: readonly string[];
 }
 
-/** One retry the provider is about to make. */
-export interface GoogleRetryInfo {
-  operation: string;
-  /** 1 for the first retry. */
-  attempt: number;
-  delayMs: number;
-  error: HeliosError;
-}
+/** One retry the provider is about to make (operation, attempt, delay, budget left, the error). */
+export type GoogleRetryInfo = RetryInfo;
 
-/** How failed calls are retried. */
-export interface GoogleRetryOptions {
-  /** Retries after the first attempt (default 3; 0 turns retries off). */
-  maxRetries?: number;
-  /** First backoff in ms, doubled each retry; each wait is jittered between half and all of it (default 500). */
-  baseDelayMs?: number;
-  /** Longest wait in ms; a longer Retry-After is not waited for: the error is thrown (default 32000). */
-  maxDelayMs?: number;
-  /** Called before each retry (for logs and progress). */
-  onRetry?: (info: GoogleRetryInfo) => void;
-}
+/**
+ * How calls are retried (see `RetryOptions`): throttled calls until `budgetMs` (default 5 minutes) runs
+ * out, waiting into the next quota window (`quotaWindowMs`, default a minute) when Google sends no
+ * Retry-After; failed reads `maxRetries` times (default 3); `maxDelayMs` default 32000.
+ */
+export type GoogleRetryOptions = RetryOptions;
 
 /** Options of `googleWorkspace`. */
 export interface GoogleWorkspaceOptions {
@@ -176,8 +166,9 @@ export interface GoogleWorkspaceOptions {
   /** Timeout of each token request in ms (default 15000). */
   tokenTimeoutMs?: number;
   /**
-   * Retries of throttled (429, rateLimitExceeded, quotaExceeded) and failed (5xx, network) calls.
-   * Writes are retried only when throttled (Google did not process them). Default: 3 retries.
+   * Retries of throttled (429, 403 userRateLimitExceeded / rateLimitExceeded / quotaExceeded: until the
+   * time budget runs out, waiting into the next quota window) and failed (5xx, network: 3 retries)
+   * calls. Writes are retried only when throttled (Google did not process them).
    */
   retry?: GoogleRetryOptions;
   /** Most calls in flight at once (default 8). */
@@ -218,6 +209,11 @@ export interface GoogleWorkspaceProvider {
   listUsers(pageToken?: string | null, options?: ListGoogleUsersOptions): Promise<GooglePage<GoogleUser>>;
   /** One page of the account's groups (200 a page). @throws HeliosError `GOOGLE.*` */
   listGroups(pageToken?: string | null, options?: { maxResults?: number }): Promise<GooglePage<GoogleGroup>>;
+  /**
+   * Adds a listener of this provider's retries (besides `retry.onRetry`), e.g. a sync reporting why it
+   * slows down; returns the function that removes it.
+   */
+  watchRetries(listener: (info: GoogleRetryInfo) => void): () => void;
   /** One page of a group's members (200 a page). @throws HeliosError `GOOGLE.NOT_FOUND` and `GOOGLE.*` */
   listMembers(groupKey: string, pageToken?: string | null, options?: { maxResults?: number }): Promise<GooglePage<GoogleMember>>;
   /** Every org unit of the account (`orgunits.list` type all; not paged by Google). @throws HeliosError `GOOGLE.*` */
@@ -249,14 +245,6 @@ export interface GoogleWorkspaceProvider {
   insertMember(groupKey: string, member: GoogleMemberInput): Promise<GoogleMember>;
   /** Removes a member from a group. @throws HeliosError `GOOGLE.NOT_FOUND` and `GOOGLE.*` */
   deleteMember(groupKey: string, memberKey: string): Promise<void>;
-}
-
-/** Retry and concurrency bookkeeping of one provider. */
-interface CallPolicy {
-  maxRetries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  onRetry: ((info: GoogleRetryInfo) => void) | undefined;
 }
 
 /** Ensures a trailing slash (the client library appends `admin/directory/v1/...`). */
@@ -306,12 +294,7 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
   const timeoutMs = options.timeoutMs ?? 30_000;
   const tokenTimeoutMs = options.tokenTimeoutMs ?? 15_000;
   const customer = options.customer ?? 'my_customer';
-  const policy: CallPolicy = {
-    maxRetries: Math.max(0, options.retry?.maxRetries ?? 3),
-    baseDelayMs: Math.max(0, options.retry?.baseDelayMs ?? 500),
-    maxDelayMs: Math.max(0, options.retry?.maxDelayMs ?? 32_000),
-    onRetry: options.retry?.onRetry,
-  };
+  const policy = createRetryPolicy(options.retry, { maxRetries: 3, maxDelayMs: 32_000 });
   const limit = semaphore(Math.max(1, options.maxConcurrency ?? 8));
 
   const jwt = new JWT({
@@ -355,32 +338,43 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     jwt.credentials = { refresh_token: 'jwt-placeholder', expiry_date: 1 };
   };
 
+  /**
+   * What the retry policy needs to know of a failed call. Throttling (kind RATE_LIMITED) is retried,
+   * writes included (Google did not process them); other failures only when retryable and idempotent.
+   * Without Retry-After, throttling is a per-minute quota: the policy waits into the next window.
+   */
+  const failureOf = (error: HeliosError, idempotent: boolean): RetryFailure => {
+    const throttled = error.kind === 'RATE_LIMITED';
+    const retryAfterSeconds = typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : null;
+    const status = typeof error.details.status === 'number' ? error.details.status : null;
+    return {
+      error,
+      retryable: error.retryable && (idempotent || throttled),
+      throttled,
+      retryAfterSeconds,
+      quotaWindow: throttled && retryAfterSeconds === null,
+      status,
+    };
+  };
+
   /** Runs one call with the concurrency cap, error translation and retries. */
   const call = async <T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> => {
     let renewed = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await limit(fn);
-      } catch (raw) {
+    return policy.run(
+      operation,
+      () => limit(fn),
+      (raw) => {
         const error = toGoogleError(raw, context(operation, rootUrl));
         if (error.details.status === 401 && error.code === GOOGLE_ERROR_CODES.TOKEN_REJECTED && !renewed) {
           // The access token was revoked (key or delegation changed): get a new one once, which
           // either works or explains what changed.
           renewed = true;
           dropToken();
-          attempt -= 1;
-          continue;
+          return 'again';
         }
-        const retryable = error.retryable && (idempotent || error.kind === 'RATE_LIMITED');
-        if (!retryable || attempt >= policy.maxRetries) throw error;
-        const retryAfter = typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds * 1000 : null;
-        if (retryAfter !== null && retryAfter > policy.maxDelayMs) throw error;
-        const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-        const delayMs = retryAfter ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
-        policy.onRetry?.({ operation, attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs);
-      }
-    }
+        return failureOf(error, idempotent);
+      },
+    );
   };
 
   const users = directory.users;
@@ -398,19 +392,15 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     tokenUrl,
 
     async authorize() {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const credentials = await jwt.authorize();
-          return { expiresAt: typeof credentials.expiry_date === 'number' ? new Date(credentials.expiry_date) : null };
-        } catch (raw) {
-          const error = toGoogleError(raw, context('token', tokenUrl));
-          if (!error.retryable || attempt >= policy.maxRetries) throw error;
-          const delayMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-          policy.onRetry?.({ operation: 'token', attempt: attempt + 1, delayMs, error });
-          await sleep(delayMs);
-        }
-      }
+      const credentials = await policy.run(
+        'token',
+        () => jwt.authorize(),
+        (raw) => failureOf(toGoogleError(raw, context('token', tokenUrl)), true),
+      );
+      return { expiresAt: typeof credentials.expiry_date === 'number' ? new Date(credentials.expiry_date) : null };
     },
+
+    watchRetries: (listener) => policy.watch(listener),
 
     listUsers: (pageToken, listOptions = {}) =>
       call('users.list', true, async () => {

@@ -1,6 +1,7 @@
 import { GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeliosError } from '../../errors';
+import type { RetryInfo } from '../../shared/retry';
 import { type GraphObject, type Microsoft365Options, microsoft365 } from './provider';
 
 let sim: GraphSimulator;
@@ -148,6 +149,63 @@ describe('microsoft365 provider', () => {
       expect(responses.map((r) => r.status)).toEqual(ids.map(() => 200));
       expect(responses.map((r) => (r.body as { id: string }).id)).toEqual(ids);
       expect(sim.requests.throttled).toBeGreaterThan(0);
+    } finally {
+      sim.setThrottle(null);
+    }
+  });
+
+  it('completes a burst of writes above the write quota, waiting for Retry-After', async () => {
+    const retries: RetryInfo[] = [];
+    const ms = microsoft365(options({}, { retry: { baseDelayMs: 2, maxDelayMs: 20, onRetry: (r) => retries.push(r) } }));
+    const ids = [...sim.state.users.keys()].slice(0, 8);
+    sim.setThrottle({ writeRequests: 5, writeWindowSeconds: 1 });
+    const throttledBefore = sim.requests.throttled;
+    try {
+      await Promise.all(ids.map((id, i) => ms.updateUser(id, { jobTitle: `Burst ${i}` })));
+      expect(ids.map((id) => sim.state.users.get(id).jobTitle)).toEqual(ids.map((_, i) => `Burst ${i}`));
+      expect(sim.requests.throttled).toBeGreaterThan(throttledBefore);
+      expect(retries.length).toBeGreaterThan(0);
+      // Graph's Retry-After (whole seconds until the write window ends) is waited in full.
+      expect(retries.every((r) => r.throttled && r.status === 429 && r.operation === 'users.update' && r.delayMs >= 1000)).toBe(true);
+      expect(retries[0]!.error).toMatchObject({ code: 'MICROSOFT.THROTTLED', details: { retryAfterSeconds: 1 } });
+    } finally {
+      sim.setThrottle(null);
+    }
+  });
+
+  it('retries only the throttled requests of a $batch (Graph answers 200 with inner 429s)', async () => {
+    const ms = microsoft365(options());
+    const ids = [...sim.state.users.keys()].slice(10, 16);
+    sim.setThrottle({ writeRequests: 3, writeWindowSeconds: 1 });
+    const [updatesBefore, batchesBefore, throttledBefore] = [
+      sim.requests.byRoute['users.update'] ?? 0,
+      sim.requests.byRoute.batch ?? 0,
+      sim.requests.throttled,
+    ];
+    try {
+      const responses = await ms.batch(ids.map((id, i) => ({ id: `w${i}`, method: 'PATCH', url: `/users/${id}`, body: { department: `Batch ${i}` } })));
+      expect(responses.map((r) => [r.id, r.status])).toEqual(ids.map((_, i) => [`w${i}`, 204]));
+      expect(ids.map((id) => sim.state.users.get(id).department)).toEqual(ids.map((_, i) => `Batch ${i}`));
+      const throttled = sim.requests.throttled - throttledBefore;
+      expect(throttled).toBeGreaterThanOrEqual(3);
+      // Every update was sent once, plus once more for each time it was throttled: none that passed went again.
+      expect((sim.requests.byRoute['users.update'] ?? 0) - updatesBefore).toBe(ids.length + throttled);
+      expect((sim.requests.byRoute.batch ?? 0) - batchesBefore).toBeGreaterThanOrEqual(2);
+    } finally {
+      sim.setThrottle(null);
+    }
+  });
+
+  it('fails a throttled call with MICROSOFT.THROTTLED and its budget when Retry-After does not fit in it', async () => {
+    const ms = microsoft365(options({}, { retry: { budgetMs: 300 } }));
+    const [id] = [...sim.state.users.keys()];
+    sim.setThrottle({ writeRequests: 1, writeWindowSeconds: 30 });
+    try {
+      await ms.updateUser(id!, { officeLocation: 'First' });
+      const error = await ms.updateUser(id!, { officeLocation: 'Second' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'RATE_LIMITED', code: 'MICROSOFT.THROTTLED', retryable: true, details: { status: 429, budgetMs: 300, attempts: 1 } });
+      expect((error as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThan(25);
+      expect(sim.state.users.get(id!).officeLocation).toBe('First');
     } finally {
       sim.setThrottle(null);
     }

@@ -8,16 +8,16 @@
  * proxy), the requests are re-addressed in the network layer: MSAL's `networkClient` and a Graph
  * middleware placed after authentication.
  *
- * Retries: throttling (429, with Retry-After) and transient failures (5xx, network errors, timeouts)
- * are retried with exponential backoff and full jitter, honouring Retry-After; writes are retried
- * only when throttled (Graph did not process them). `$batch` sub-requests that are throttled are
- * retried alone, in a later batch. At most `maxConcurrency` calls are in flight.
+ * Retries (the shared policy of ../../shared/retry.ts): throttling (429) waits for Retry-After and is
+ * retried until the call's time budget runs out; transient failures (5xx, network errors, timeouts)
+ * are retried with exponential backoff and jitter; writes are retried only when throttled (Graph did
+ * not process them). `$batch` sub-requests that are throttled are retried alone, in a later batch.
+ * At most `maxConcurrency` calls are in flight.
  */
-import { randomInt } from 'node:crypto';
 import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { AuthenticationHandler, Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import { HeliosError } from '../../errors';
-import { parseRetryAfter, semaphore, sleep } from '../../shared/retry';
+import { createRetryPolicy, parseRetryAfter, type RetryFailure, type RetryInfo, type RetryOptions, semaphore, sleep } from '../../shared/retry';
 import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, readGraphFailure } from './errors';
 
 /** The public Graph root. */
@@ -71,17 +71,12 @@ export interface MicrosoftCredentials {
   clientSecret: string;
 }
 
-/** Retries of throttled and transient calls. */
-export interface MicrosoftRetryOptions {
-  /** Default 4. */
-  maxRetries?: number;
-  /** First backoff in ms (default 500), doubled each attempt, with full jitter. */
-  baseDelayMs?: number;
-  /** Longest backoff in ms between attempts (default 60000); a Retry-After of up to two minutes is waited in full. */
-  maxDelayMs?: number;
-  /** Called before each retry (logging, tests). */
-  onRetry?: (info: { operation: string; attempt: number; delayMs: number; status: number | null }) => void;
-}
+/**
+ * Retries of throttled and transient calls (see `RetryOptions`): throttled calls wait for Retry-After
+ * until `budgetMs` (default 5 minutes) runs out; transient failures `maxRetries` times (default 4);
+ * `maxDelayMs` default 60000.
+ */
+export type MicrosoftRetryOptions = RetryOptions;
 
 /** Options of `microsoft365`. */
 export interface Microsoft365Options {
@@ -217,13 +212,15 @@ export interface Microsoft365Provider {
    * retried alone (honouring their Retry-After). Returns one response per request, in order.
    */
   batch(requests: BatchRequest[]): Promise<BatchResponse[]>;
+  /**
+   * Adds a listener of this provider's retries (besides `retry.onRetry`), e.g. a sync reporting why it
+   * slows down; returns the function that removes it.
+   */
+  watchRetries(listener: (info: RetryInfo) => void): () => void;
 }
 
 /** A token is reused while it stays valid this long. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
-
-/** The longest Retry-After honoured; a longer one fails the call as throttled. */
-const MAX_RETRY_AFTER_MS = 120_000;
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
@@ -326,12 +323,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
   const loginUrl = checkedUrl(options.loginUrl, LOGIN_URL, 'loginUrl');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const pageSize = Math.min(999, Math.max(1, options.pageSize ?? 999));
-  const retry = {
-    maxRetries: options.retry?.maxRetries ?? 4,
-    baseDelayMs: options.retry?.baseDelayMs ?? 500,
-    maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
-    onRetry: options.retry?.onRetry,
-  };
+  const policy = createRetryPolicy(options.retry, { maxRetries: 4, maxDelayMs: 60_000 });
   const limit = semaphore(Math.max(1, options.maxConcurrency ?? 4));
   const ctx = (operation: string) => ({ operation, tenantId, clientId });
 
@@ -374,34 +366,36 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
   readdressing.setNext?.(new HTTPMessageHandler());
   const client = Client.initWithMiddleware({ middleware: authHandler, defaultVersion: 'v1.0' });
 
-  /** Full-jitter exponential backoff; a Retry-After is honoured (up to two minutes) whatever maxDelayMs says. */
-  const backoff = (attempt: number, retryAfter: string | null): number => {
-    const after = parseRetryAfter(retryAfter);
-    const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
-    const jittered = randomInt(0, Math.max(1, Math.floor(exponential)) + 1);
-    return after !== null ? Math.min(MAX_RETRY_AFTER_MS, after * 1000) + jittered : jittered;
-  };
+  /** A Graph failure (or a `$batch` sub-response's) as the retry policy sees it; writes are retried only when throttled. */
+  const failureOf = (failure: GraphFailure | null, write: boolean, error: HeliosError): RetryFailure => ({
+    error,
+    retryable: failure ? (write ? failure.status === 429 : isTransient(failure)) : !write,
+    throttled: failure?.status === 429,
+    retryAfterSeconds: parseRetryAfter(failure?.retryAfter ?? null),
+    status: failure?.status ?? null,
+  });
 
   /** Runs one Graph call with retries; `write` calls are retried only when throttled. */
   const call = async <T>(operation: string, write: boolean, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await limit(() => run(AbortSignal.timeout(timeoutMs)));
-      } catch (error) {
+    let first = true;
+    return policy.run(
+      operation,
+      () => limit(() => run(AbortSignal.timeout(timeoutMs))),
+      (error) => {
         const failure = readGraphFailure(error);
-        if (failure?.status === 401 && lastToken && attempt === 0) {
+        const wasFirst = first;
+        first = false;
+        if (failure?.status === 401 && lastToken && wasFirst) {
           // A stored token revoked or rotated early: forget it and ask Entra ID once more.
           lastToken = { token: '', expiresAt: new Date(0) };
-          continue;
+          return 'again';
         }
-        const helios = error instanceof HeliosError;
-        const retryable = !helios && (failure ? (write ? failure.status === 429 : isTransient(failure)) : !write);
-        if (!retryable || attempt >= retry.maxRetries) throw fromGraphError(error, ctx(operation));
-        const delayMs = backoff(attempt, failure?.retryAfter ?? null);
-        retry.onRetry?.({ operation, attempt: attempt + 1, delayMs, status: failure?.status ?? null });
-        await sleep(delayMs);
-      }
-    }
+        const helios = fromGraphError(error, ctx(operation));
+        // Token errors arrive as HeliosErrors already (fromTokenError): not retried here.
+        if (error instanceof HeliosError) return { error: helios, retryable: false, throttled: false, retryAfterSeconds: null, status: null };
+        return failureOf(failure, write, helios);
+      },
+    );
   };
 
   const get = <T>(operation: string, path: string, build: (r: ReturnType<Client['api']>) => ReturnType<Client['api']> = (r) => r) =>
@@ -603,33 +597,36 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
 
     async batch(requests) {
       const results = new Map<string, BatchResponse>();
-      let pending = requests.map((r, i) => ({ request: { ...r, id: r.id || String(i + 1) }, attempt: 0 }));
+      // Each sub-request has its own retry bookkeeping (budget, retries); the throttled ones wait
+      // together and go again, alone, in a later batch.
+      let pending = requests.map((r, i) => {
+        const request = { ...r, id: r.id || String(i + 1) };
+        return { request, retries: policy.begin(`batch:${request.method} ${request.url}`) };
+      });
       while (pending.length > 0) {
         const retryLater: typeof pending = [];
         let waitMs = 0;
         for (let i = 0; i < pending.length; i += 20) {
           const chunk = pending.slice(i, i + 20);
+          await policy.ready();
           const responses = await batchOnce(chunk.map((p) => p.request));
           responses.forEach((response, j) => {
             const entry = chunk[j]!;
+            if (response.status < 400) {
+              results.set(entry.request.id, response);
+              return;
+            }
             const failure: GraphFailure = {
               status: response.status,
               code: null,
               message: '',
               retryAfter: Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ?? null,
             };
-            const isWrite = entry.request.method !== 'GET';
-            const retryable = isWrite ? response.status === 429 : isTransient(failure);
-            if (retryable && entry.attempt < retry.maxRetries) {
-              const delayMs = backoff(entry.attempt, failure.retryAfter);
-              retry.onRetry?.({
-                operation: `batch:${entry.request.method} ${entry.request.url}`,
-                attempt: entry.attempt + 1,
-                delayMs,
-                status: response.status,
-              });
-              waitMs = Math.max(waitMs, delayMs);
-              retryLater.push({ request: entry.request, attempt: entry.attempt + 1 });
+            const operation = `batch:${entry.request.method} ${entry.request.url}`;
+            const next = entry.retries.next(failureOf(failure, entry.request.method !== 'GET', batchFailure(response, operation)!));
+            if (typeof next === 'number') {
+              waitMs = Math.max(waitMs, next);
+              retryLater.push(entry);
             } else {
               results.set(entry.request.id, response);
             }
@@ -640,6 +637,8 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
       }
       return requests.map((r, i) => results.get(r.id || String(i + 1)) as BatchResponse);
     },
+
+    watchRetries: (listener) => policy.watch(listener),
   };
 }
 
