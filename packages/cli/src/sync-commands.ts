@@ -104,7 +104,7 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
       let helios: Helios | undefined;
       try {
         helios = await openHelios(opts);
-        const result = await spec.run(helios.as({ type: 'system', name: 'cli' }), opts, (p) => out.progress(p.phase, p.done, p.total ?? p.done));
+        const result = await spec.run(helios.as({ type: 'system', name: 'cli' }), opts, (p) => out.progress(p.message ?? p.phase, p.done, p.total ?? p.done));
         out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {

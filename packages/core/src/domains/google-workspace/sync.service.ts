@@ -21,6 +21,7 @@ import {
   startJournal,
   withSyncLock,
 } from '../sync/engine';
+import { watchSyncRetries } from '../sync/retries';
 import type { SyncWarning } from '../sync/suspensions';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
 import type { GoogleWorkspaceProvider } from './provider';
@@ -119,6 +120,8 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'google_workspace' }, async (conn) => {
+        // Throttling and retries show as progress and in the journal: a user sees why a run slows.
+        const retries = watchSyncRetries(google, data.onProgress);
         let fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
         try {
           // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
@@ -135,7 +138,12 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
             inApply: async (counts, warnings) => {
               const at = rt.clock.now();
               await setModuleSyncState(conn, journal, { status: 'completed', at });
-              await auditRun(conn, journal, { status: 'completed', dryRun: false, fetched, counts, warnings, durationMs: Date.now() - started }, at);
+              await auditRun(
+                conn,
+                journal,
+                { status: 'completed', dryRun: false, fetched, counts, warnings, retries: retries.summary(), durationMs: Date.now() - started },
+                at,
+              );
             },
           });
           const finishedAt = rt.clock.now();
@@ -148,10 +156,12 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
             ...pass,
           } satisfies GoogleSyncResult;
         } catch (error) {
-          if (!dryRun) await failJournal(conn, journal, error, { dryRun, fetched, durationMs: Date.now() - started }, rt.clock.now());
+          if (!dryRun)
+            await failJournal(conn, journal, error, { dryRun, fetched, retries: retries.summary(), durationMs: Date.now() - started }, rt.clock.now());
           if (error instanceof HeliosError) throw error;
           throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'The Google Workspace sync failed unexpectedly.', { cause: error });
         } finally {
+          retries.stop();
           await dropGoogleStaging(conn).catch(() => undefined);
         }
       });

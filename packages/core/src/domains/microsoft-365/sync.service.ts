@@ -22,6 +22,7 @@ import {
   startJournal,
   withSyncLock,
 } from '../sync/engine';
+import { watchSyncRetries } from '../sync/retries';
 import type { SyncWarning } from '../sync/suspensions';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync';
@@ -132,6 +133,8 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
       const startedAt = rt.clock.now();
       const started = Date.now();
       return withSyncLock(rt.db, { organizationId, kind: 'microsoft_365' }, async (conn) => {
+        // Throttling and retries show as progress and in the journal: a user sees why a run slows.
+        const retries = watchSyncRetries(ms, data.onProgress);
         let fetched: MicrosoftFetched | null = null;
         let fellBackToFull = false;
         try {
@@ -175,6 +178,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
                     fetched: staged.fetched,
                     counts,
                     warnings,
+                    retries: retries.summary(),
                     durationMs: Date.now() - started,
                   },
                   at,
@@ -194,10 +198,18 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
             ...pass,
           } satisfies MicrosoftSyncResult;
         } catch (error) {
-          if (!dryRun) await failJournal(conn, journal, error, { dryRun, fetched, fellBackToFull, durationMs: Date.now() - started }, rt.clock.now());
+          if (!dryRun)
+            await failJournal(
+              conn,
+              journal,
+              error,
+              { dryRun, fetched, fellBackToFull, retries: retries.summary(), durationMs: Date.now() - started },
+              rt.clock.now(),
+            );
           if (error instanceof HeliosError) throw error;
           throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'The Microsoft 365 sync failed unexpectedly.', { cause: error });
         } finally {
+          retries.stop();
           await dropMicrosoftStaging(conn).catch(() => undefined);
         }
       });

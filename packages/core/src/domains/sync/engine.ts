@@ -30,6 +30,12 @@ export interface SyncProgress {
   done: number;
   /** Null while unknown (paged lists do not say how many there are). */
   total: number | null;
+  /** Phases `throttled` and `retrying`: what happens, e.g. "throttled, waiting 12 s (users.list, retry 1)". */
+  message?: string;
+  /** Phases `throttled` and `retrying`: the wait before the retry, in ms. */
+  waitMs?: number;
+  /** Phases `throttled` and `retrying`: the provider operation retried. */
+  operation?: string;
 }
 
 /**
