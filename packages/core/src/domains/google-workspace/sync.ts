@@ -129,6 +129,27 @@ class StagedRows {
   }
 }
 
+/** A staging buffer of ids (one text column): flushed as ONE text[] parameter (`unnest`). */
+class StagedIds {
+  private ids: string[] = [];
+  constructor(
+    private readonly table: string,
+    private readonly column: string,
+  ) {}
+  get size(): number {
+    return this.ids.length;
+  }
+  push(id: string): void {
+    this.ids.push(id);
+  }
+  async flush(conn: Kysely<Database>): Promise<void> {
+    if (this.ids.length === 0) return;
+    const ids = this.ids;
+    this.ids = [];
+    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.column)}) select unnest(${ids}::text[]) on conflict do nothing`.execute(conn);
+  }
+}
+
 /** Staged rows per statement (one array parameter per column). */
 const STAGE_BATCH = 2000;
 
@@ -361,7 +382,7 @@ export async function stageGoogleDirectory(
     ['google_id', 'text'],
     ['email', 'text'],
   ]);
-  const seenUsers = new StagedRows('gs_seen_users', [['google_id', 'text']]);
+  const seenUsers = new StagedIds('gs_seen_users', 'google_id');
   const domains = new Set<string>();
   const linkable = (u: GoogleUser) =>
     stored.unlinkedEmails.size > 0 && (stored.unlinkedEmails.has(lower(u.primaryEmail)) || linkAddresses(u).some((a) => stored.unlinkedEmails.has(a)));
@@ -372,7 +393,7 @@ export async function stageGoogleDirectory(
     for (const item of page.items) {
       if (!item.id || !item.primaryEmail) continue;
       const u = sanitizeFetched(item, 'user', warnings);
-      seenUsers.push({ google_id: u.id });
+      seenUsers.push(u.id);
       domains.add(domainOf(lower(u.primaryEmail).slice(0, 255)));
       // A Google user an unlinked local user may link to is staged even when unchanged: links are
       // made from the staged users.
@@ -389,14 +410,14 @@ export async function stageGoogleDirectory(
   await users.flush(conn);
   await aliases.flush(conn);
   await seenUsers.flush(conn);
-  const domainRows = new StagedRows('gs_domains', [['domain', 'text']]);
-  for (const domain of domains) domainRows.push({ domain });
+  const domainRows = new StagedIds('gs_domains', 'domain');
+  for (const domain of domains) domainRows.push(domain);
   await domainRows.flush(conn);
   stored.users.clear();
   stored.unlinkedEmails.clear();
 
   const groups = groupColumns();
-  const seenGroups = new StagedRows('gs_seen_groups', [['google_id', 'text']]);
+  const seenGroups = new StagedIds('gs_seen_groups', 'google_id');
   const groupIds: string[] = [];
   token = null;
   do {
@@ -406,7 +427,7 @@ export async function stageGoogleDirectory(
       if (!item.id || !item.email) continue;
       const g = sanitizeFetched(item, 'group', warnings);
       groupIds.push(g.id);
-      seenGroups.push({ google_id: g.id });
+      seenGroups.push(g.id);
       const known = stored.groups.get(g.id);
       if (known === undefined || known !== rowHash(g)) stageGroup(groups, g);
     }
@@ -429,7 +450,7 @@ export async function stageGoogleDirectory(
     ['role', 'text'],
     ['type', 'text'],
   ]);
-  const memberGroups = new StagedRows('gs_member_groups', [['group_id', 'text']]);
+  const memberGroups = new StagedIds('gs_member_groups', 'group_id');
   const flushMembers = async () => {
     await members.flush(conn);
     await memberGroups.flush(conn);
@@ -469,7 +490,7 @@ export async function stageGoogleDirectory(
       if (staged) for (const row of held) members.push(row);
     }
     // The groups whose memberships the apply recomputes (their staged members are the whole list).
-    if (staged) memberGroups.push({ group_id: groupId });
+    if (staged) memberGroups.push(groupId);
     groupsDone += 1;
     progress({ phase: 'members', done: groupsDone, total: groupIds.length });
   });
