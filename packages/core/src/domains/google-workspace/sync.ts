@@ -14,9 +14,14 @@
  *   addresses of `emails`). Local
  *   users are NEVER created by the sync (documented rule): Google users without a local user are
  *   counted as `unlinked`. Linked users gone from Google get `google_workspace_sync_status = 'removed'`.
- * - Change detection: the stored `raw_data` (Google's JSON, compared as jsonb) against the fetched
- *   one; unchanged rows are not written at all (`on conflict ... do update ... where distinct`), so a
- *   re-sync with no change writes nothing but the run's journal.
+ * - Change detection, before staging: the stored rows' hashes (`md5(raw_data::text)`, and per group of
+ *   its linked memberships; sync.hash.ts) are loaded once, compactly, and compared with the fetched
+ *   objects' hashes. Only new or changed users and groups, the member lists of groups whose linked
+ *   memberships differ, and the Google users an unlinked local user may link to are staged, plus the
+ *   ids seen (`gs_seen_*`): removals stay set-based in SQL. The apply still writes a row only when it
+ *   differs (`on conflict ... do update ... where distinct`), so a re-sync with no change stages the
+ *   ids and writes nothing but the run's journal. Link status and suspensions are derived from the
+ *   mirror (every row not marked removed was seen), not from the staged rows.
  * - One transaction for the whole apply (after every page has been fetched and staged).
  */
 import { type Kysely, sql } from 'kysely';
