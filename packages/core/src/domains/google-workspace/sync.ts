@@ -401,8 +401,8 @@ export async function stageGoogleDirectory(
       seenUsers.push(u.id);
       domains.add(domainOf(lower(u.primaryEmail).slice(0, 255)));
       // A Google user an unlinked local user may link to is staged even when unchanged: links are
-      // made from the staged users.
-      const link = linkable(u);
+      // made from the staged users (one already linked links nobody else).
+      const link = !stored.resolvable.has(u.id) && linkable(u);
       if (link) stored.resolvable.add(u.id);
       const known = stored.users.get(u.id);
       if (link || known === undefined || known !== rowHash(u)) stageUser(users, aliases, u);
