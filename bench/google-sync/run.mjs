@@ -30,7 +30,7 @@ import { memorySampler, recordedKysely, timedFetch, topStatementsTable, union } 
 const builtCore = builtFile('core', 'index.js');
 const builtTesting = builtFile('testing', 'index.js');
 const PSQL = process.env.PSQL || 'psql';
-const TARGETS = { copyRatio: 2, perRowSpeedup: 50, rssMb: 256 };
+const TARGETS = { copyRatio: 2, perRowSpeedup: 50, rssMb: 256, resyncRatio: 0.2 };
 
 // ---------------------------------------------------------------------------------------------
 // Child: one `helios.googleSync.sync()` on a Kysely handle whose `log` callback sees every statement.
@@ -280,7 +280,7 @@ async function parent() {
       const dataWrites = KINDS.reduce((s, k) => s + (resync.writes[TABLES[k].table] ?? 0), 0);
       resync.dataWrites = dataWrites;
       console.log(
-        ` ${fmt(seconds(resync.wallMs))} s wall, db ${fmt(seconds(resync.dbMs))} s, ${resync.statements} statements, ` +
+        ` ${fmt(seconds(resync.wallMs))} s wall, db ${fmt(seconds(resync.dbMs))} s (${(resync.dbMs / full.dbMs).toFixed(2)}x the full sync's), ${resync.statements} statements, ` +
           `rows written to the synced tables ${dataWrites} (journal: ${Object.entries(resync.writes)
             .filter(([t]) => !KINDS.some((k) => TABLES[k].table === t))
             .map(([t, n]) => `${t} ${n}`)
@@ -492,12 +492,14 @@ async function parent() {
     console.log('Ratios of medians');
     console.log('');
     const dbVsCopy = s.fullDb.median / s.copy.median;
+    const resyncVsFull = s.resyncDb.median / s.fullDb.median;
     const perRowVsDb = s.perRow.median / s.fullDb.median;
     console.log(
       table(
         ['ratio', 'value'],
         [
           ['Helios full sync database time / COPY floor', `${dbVsCopy.toFixed(2)}x`],
+          ['Helios re-sync (no change) database time / full sync database time', `${resyncVsFull.toFixed(2)}x`],
           ['Helios apply database time / COPY floor', `${(s.fullApplyDb.median / s.copy.median).toFixed(2)}x`],
           ['Helios full sync wall / COPY floor', `${(s.fullWall.median / s.copy.median).toFixed(2)}x`],
           [`per-row upserts${extrapolated ? ' (extrapolated)' : ''} / Helios full sync database time`, `${perRowVsDb.toFixed(2)}x`],
@@ -521,6 +523,12 @@ async function parent() {
             verdict(perRowVsDb >= TARGETS.perRowSpeedup),
           ],
           ['peak RSS of the full sync', `${s.fullRss.median.toFixed(0)} MB`, `<= ${TARGETS.rssMb} MB`, verdict(s.fullRss.median <= TARGETS.rssMb)],
+          [
+            're-sync (no change) database time <= 0.2x the full sync',
+            `${resyncVsFull.toFixed(2)}x`,
+            `<= ${TARGETS.resyncRatio}x`,
+            verdict(resyncVsFull <= TARGETS.resyncRatio),
+          ],
           [
             'info: re-sync writes nothing to the synced tables',
             String(Math.max(...r.map((x) => x.dataWrites))),

@@ -127,7 +127,7 @@ export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: Goog
           // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
           await closeInterruptedRun(conn, journal, startedAt);
           if (!dryRun) await startJournal(conn, journal, startedAt);
-          fetched = await stageGoogleDirectory(conn, google, { onProgress: data.onProgress });
+          fetched = await stageGoogleDirectory(conn, google, { organizationId, onProgress: data.onProgress });
           const pass = await planAndApplyGoogle(conn, fetched, {
             organizationId,
             now: startedAt,

@@ -14,9 +14,14 @@
  *   addresses of `emails`). Local
  *   users are NEVER created by the sync (documented rule): Google users without a local user are
  *   counted as `unlinked`. Linked users gone from Google get `google_workspace_sync_status = 'removed'`.
- * - Change detection: the stored `raw_data` (Google's JSON, compared as jsonb) against the fetched
- *   one; unchanged rows are not written at all (`on conflict ... do update ... where distinct`), so a
- *   re-sync with no change writes nothing but the run's journal.
+ * - Change detection, before staging: the stored rows' hashes (`md5(raw_data::text)`, and per group of
+ *   its linked memberships; sync.hash.ts) are loaded once, compactly, and compared with the fetched
+ *   objects' hashes. Only new or changed users and groups, the member lists of groups whose linked
+ *   memberships differ, and the Google users an unlinked local user may link to are staged, plus the
+ *   ids seen (`gs_seen_*`): removals stay set-based in SQL. The apply still writes a row only when it
+ *   differs (`on conflict ... do update ... where distinct`), so a re-sync with no change stages the
+ *   ids and writes nothing but the run's journal. Link status and suspensions are derived from the
+ *   mirror (every row not marked removed was seen), not from the staged rows.
  * - One transaction for the whole apply (after every page has been fetched and staged).
  */
 import { type Kysely, sql } from 'kysely';
@@ -25,7 +30,6 @@ import {
   assertSafetyLimit,
   countsOf,
   forEachLimited,
-  insertBatch,
   inTransactionOn,
   noSyncWarnings,
   type SyncChange,
@@ -36,6 +40,7 @@ import {
 } from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { GoogleGroup, GoogleMember, GoogleOrgUnit, GoogleUser, GoogleWorkspaceProvider } from './provider';
+import { HASH_MODULUS, membershipHash, memberTypeOf, memberTypeRank, rowHash, sqlHash52, sqlHash52Hex } from './sync.hash';
 
 /** The entities a Google sync counts. */
 export type GoogleSyncEntity = 'users' | 'orgUnits' | 'groups' | 'accessGroups' | 'memberships';
@@ -92,214 +97,499 @@ export interface GoogleSyncPassResult {
   warnings: SyncWarning[];
 }
 
-const USER_COLUMNS = [
-  'google_id',
-  'email',
-  'aliases',
-  'given_name',
-  'family_name',
-  'full_name',
-  'is_admin',
-  'is_suspended',
-  'org_unit_path',
-  'department',
-  'job_title',
-  'last_login_time',
-  'creation_time',
-  'raw',
-] as const;
-
 const lower = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
 const cut = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
 const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null);
-const json = (value: unknown) => JSON.stringify(value);
+const domainOf = (email: string) => email.split('@')[1] ?? '';
 
-function userRow(u: GoogleUser): unknown[] {
-  const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
-  // Only addresses Google routes to this account link it: never the typed entries of `emails` (a
-  // person's home or other address, which may be a colleague's account here).
-  const aliases = [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map(lower).filter((a) => a !== '' && a !== lower(u.primaryEmail));
-  return [
-    u.id,
-    lower(u.primaryEmail).slice(0, 255),
-    sql`${[...new Set(aliases)]}::text[]`,
-    cut(u.name?.givenName),
-    cut(u.name?.familyName),
-    cut(u.name?.fullName),
-    u.isAdmin === true,
-    u.suspended === true,
-    cut(u.orgUnitPath),
-    cut(org?.department),
-    cut(org?.title),
-    time(u.lastLoginTime),
-    time(u.creationTime),
-    sql`${json(u)}::jsonb`,
-  ];
+/**
+ * Staging buffers: each row is kept as its JSON text, and a flush inserts them all with ONE jsonb
+ * parameter (`insert ... select ... from jsonb_to_recordset($1::jsonb)`): a statement has one
+ * parameter whatever its row count, no per-row objects are kept, and the server parses the rows
+ * faster than a multi-row VALUES list.
+ */
+class StagedRows {
+  private rows: string[] = [];
+  constructor(
+    private readonly table: string,
+    private readonly columns: ReadonlyArray<readonly [name: string, type: string]>,
+  ) {}
+  get size(): number {
+    return this.rows.length;
+  }
+  /** Adds a row: an object with the column names as keys. */
+  push(row: Record<string, unknown>): void {
+    this.rows.push(JSON.stringify(row));
+  }
+  /** Inserts the buffered rows (duplicates of the primary key ignored) and empties the buffer. */
+  async flush(conn: Kysely<Database>): Promise<void> {
+    if (this.rows.length === 0) return;
+    const payload = `[${this.rows.join(',')}]`;
+    this.rows = [];
+    const names = sql.join(this.columns.map(([name]) => sql.ref(name)));
+    // Column names and types are code constants, never input.
+    const definitions = sql.raw(this.columns.map(([name, type]) => `"${name}" ${type}`).join(', '));
+    await sql`insert into ${sql.table(this.table)} (${names})
+      select ${names} from jsonb_to_recordset(${payload}::jsonb) as x(${definitions}) on conflict do nothing`.execute(conn);
+  }
 }
 
-const groupRow = (g: GoogleGroup): unknown[] => [
-  g.id,
-  lower(g.email).slice(0, 255),
-  cut(g.name),
-  typeof g.description === 'string' ? g.description : null,
-  Number.parseInt(String(g.directMembersCount ?? '0'), 10) || 0,
-  sql`${json(g)}::jsonb`,
-];
+/** A staging buffer of ids (one text column): flushed as ONE text[] parameter (`unnest`). */
+class StagedIds {
+  private ids: string[] = [];
+  constructor(
+    private readonly table: string,
+    private readonly column: string,
+  ) {}
+  get size(): number {
+    return this.ids.length;
+  }
+  push(id: string): void {
+    this.ids.push(id);
+  }
+  async flush(conn: Kysely<Database>): Promise<void> {
+    if (this.ids.length === 0) return;
+    const ids = this.ids;
+    this.ids = [];
+    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.column)}) select unnest(${ids}::text[]) on conflict do nothing`.execute(conn);
+  }
+}
 
-const orgUnitRow = (o: GoogleOrgUnit): unknown[] => [
-  o.orgUnitId,
-  cut(o.name) ?? o.orgUnitPath.slice(0, 255),
-  o.orgUnitPath.slice(0, 255),
-  cut(o.parentOrgUnitId),
-  typeof o.description === 'string' ? o.description : null,
-  sql`${json(o)}::jsonb`,
-];
+/** Staged rows per statement (one array parameter per column). */
+const STAGE_BATCH = 2000;
 
-const memberRow = (groupId: string, m: GoogleMember): unknown[] => [
-  groupId,
-  m.id ?? lower(m.email),
-  lower(m.email),
-  (m.role ?? 'MEMBER').toUpperCase(),
-  (m.type ?? 'USER').toUpperCase(),
-];
+const userColumns = () =>
+  new StagedRows('gs_stage_users', [
+    ['google_id', 'text'],
+    ['email', 'text'],
+    ['given_name', 'text'],
+    ['family_name', 'text'],
+    ['full_name', 'text'],
+    ['is_admin', 'boolean'],
+    ['is_suspended', 'boolean'],
+    ['org_unit_path', 'text'],
+    ['department', 'text'],
+    ['job_title', 'text'],
+    ['last_login_time', 'timestamptz'],
+    ['creation_time', 'timestamptz'],
+    ['raw', 'jsonb'],
+  ]);
 
-/** Member rows per staging insert (5 parameters a row: well under PostgreSQL's 65,535). */
-const MEMBER_BATCH = 2000;
+/** Adds a user's row to the staging buffers (its aliases to `aliases`). */
+function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void {
+  const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
+  const email = lower(u.primaryEmail).slice(0, 255);
+  users.push({
+    google_id: u.id,
+    email,
+    given_name: cut(u.name?.givenName),
+    family_name: cut(u.name?.familyName),
+    full_name: cut(u.name?.fullName),
+    is_admin: u.isAdmin === true,
+    is_suspended: u.suspended === true,
+    org_unit_path: cut(u.orgUnitPath),
+    department: cut(org?.department),
+    job_title: cut(org?.title),
+    last_login_time: time(u.lastLoginTime),
+    creation_time: time(u.creationTime),
+    raw: u,
+  });
+  for (const alias of new Set(linkAddresses(u))) if (alias !== email) aliases.push({ google_id: u.id, email: alias });
+}
+
+/**
+ * The addresses Google routes to this account besides its primary one (they link it): `aliases` and
+ * `nonEditableAliases`; never the typed entries of `emails` (a person's home or other address, which
+ * may be a colleague's account here).
+ */
+const linkAddresses = (u: GoogleUser) => [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map(lower).filter((a) => a !== '');
+
+const groupColumns = () =>
+  new StagedRows('gs_stage_groups', [
+    ['google_id', 'text'],
+    ['email', 'text'],
+    ['name', 'text'],
+    ['description', 'text'],
+    ['member_count', 'integer'],
+    ['raw', 'jsonb'],
+  ]);
+
+const stageGroup = (groups: StagedRows, g: GoogleGroup) =>
+  groups.push({
+    google_id: g.id,
+    email: lower(g.email).slice(0, 255),
+    name: cut(g.name),
+    description: typeof g.description === 'string' ? g.description : null,
+    member_count: Number.parseInt(String(g.directMembersCount ?? '0'), 10) || 0,
+    raw: g,
+  });
+
+const orgUnitColumns = () =>
+  new StagedRows('gs_stage_org_units', [
+    ['google_id', 'text'],
+    ['name', 'text'],
+    ['path', 'text'],
+    ['parent_id', 'text'],
+    ['description', 'text'],
+    ['raw', 'jsonb'],
+  ]);
+
+const stageOrgUnit = (units: StagedRows, o: GoogleOrgUnit) =>
+  units.push({
+    google_id: o.orgUnitId,
+    name: cut(o.name) ?? o.orgUnitPath.slice(0, 255),
+    path: o.orgUnitPath.slice(0, 255),
+    parent_id: cut(o.parentOrgUnitId),
+    description: typeof o.description === 'string' ? o.description : null,
+    raw: o,
+  });
+
+/** A fetched member as staged. */
+const memberRow = (groupId: string, m: GoogleMember) => ({
+  group_id: groupId,
+  member_id: m.id ?? lower(m.email),
+  email: lower(m.email),
+  role: (m.role ?? 'MEMBER').toUpperCase(),
+  type: (m.type ?? 'USER').toUpperCase(),
+});
 
 /** Creates (or empties) the TEMP staging tables on the run's connection. */
 async function createStaging(conn: Kysely<Database>): Promise<void> {
   await sql`create temp table if not exists gs_stage_users (
-    google_id text primary key, email text not null, aliases text[] not null, given_name text, family_name text, full_name text,
+    google_id text primary key, email text not null, given_name text, family_name text, full_name text,
     is_admin boolean not null, is_suspended boolean not null, org_unit_path text, department text, job_title text,
     last_login_time timestamptz, creation_time timestamptz, raw jsonb not null)`.execute(conn);
+  await sql`create temp table if not exists gs_stage_aliases (google_id text not null, email text not null, primary key (google_id, email))`.execute(conn);
+  await sql`create temp table if not exists gs_seen_users (google_id text primary key)`.execute(conn);
+  await sql`create temp table if not exists gs_domains (domain text primary key)`.execute(conn);
   await sql`create temp table if not exists gs_stage_groups (
     google_id text primary key, email text not null, name text, description text, member_count integer not null, raw jsonb not null)`.execute(conn);
+  await sql`create temp table if not exists gs_seen_groups (google_id text primary key)`.execute(conn);
   await sql`create temp table if not exists gs_stage_org_units (
     google_id text primary key, name text not null, path text not null, parent_id text, description text, raw jsonb not null)`.execute(conn);
   await sql`create temp table if not exists gs_stage_members (
     group_id text not null, member_id text not null, email text not null, role text not null, type text not null, primary key (group_id, member_id))`.execute(
     conn,
   );
-  await sql`truncate gs_stage_users, gs_stage_groups, gs_stage_org_units, gs_stage_members`.execute(conn);
+  await sql`create temp table if not exists gs_member_groups (group_id text primary key)`.execute(conn);
+  await sql`truncate ${sql.join(STAGING_TABLES.map((t) => sql.table(t)))}`.execute(conn);
 }
+
+const STAGING_TABLES = [
+  'gs_stage_users',
+  'gs_stage_aliases',
+  'gs_seen_users',
+  'gs_domains',
+  'gs_stage_groups',
+  'gs_seen_groups',
+  'gs_stage_org_units',
+  'gs_stage_members',
+  'gs_member_groups',
+];
 
 /** Drops the staging tables (the connection goes back to the pool clean). */
 export async function dropGoogleStaging(conn: Kysely<Database>): Promise<void> {
-  await sql`drop table if exists gs_stage_users, gs_stage_groups, gs_stage_org_units, gs_stage_members`.execute(conn);
+  await sql`drop table if exists ${sql.join(STAGING_TABLES.map((t) => sql.table(t)))}`.execute(conn);
+}
+
+/**
+ * What the mirror holds before the run, loaded once and compactly (a number per id; see
+ * sync.hash.ts), so that only new or changed rows are staged.
+ */
+interface StoredState {
+  /** Google user id -> hash of the stored `raw_data`. */
+  users: Map<string, number>;
+  /** Google group id -> hash of the stored `raw_data` (only groups whose access group matches them). */
+  groups: Map<string, number>;
+  /** Google group id -> hash of the active synced memberships of its access group. */
+  members: Map<string, number>;
+  /**
+   * Google user ids whose memberships are stored: linked to an organization user, or (added while
+   * the users are fetched) linkable by this run. Over-approximated: an id in it that does not end up
+   * linked only makes its groups' members staged.
+   */
+  resolvable: Set<string>;
+  /** Lower-cased emails of the organization users not linked yet (a Google user with one is staged). */
+  unlinkedEmails: Set<string>;
+}
+
+const emptyState = (): StoredState => ({ users: new Map(), groups: new Map(), members: new Map(), resolvable: new Set(), unlinkedEmails: new Set() });
+
+/** `array_agg(hex13 || id)` -> Map id -> hash (one text array, not a row object per id). */
+function hashMap(entries: string[] | null | undefined): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const entry of entries ?? []) map.set(entry.slice(13), Number.parseInt(entry.slice(0, 13), 16));
+  return map;
+}
+
+/** Loads the stored state of an organization (empty on a first sync: nothing to compare). */
+async function loadStoredState(conn: Kysely<Database>, organizationId: string): Promise<StoredState> {
+  const org = organizationId;
+  const state = emptyState();
+  const users = await sql<{ entries: string[] | null }>`
+    select array_agg(${sqlHash52Hex(sql`raw_data::text`)} || google_id) as entries
+    from gw_synced_users where organization_id = ${org} and raw_data is not null`.execute(conn);
+  state.users = hashMap(users.rows[0]?.entries);
+  // A group counts as stored only when its access group mirrors it as the apply would write it.
+  const groups = await sql<{ entries: string[] | null }>`
+    select array_agg(${sqlHash52Hex(sql`g.raw_data::text`)} || g.google_id) as entries
+    from gw_groups g join access_groups ag on ag.organization_id = g.organization_id and ag.platform = 'google_workspace' and ag.external_id = g.google_id
+    where g.organization_id = ${org} and g.raw_data is not null
+      and (ag.name, ag.description, ag.email, ag.is_active) is not distinct from (coalesce(g.name, g.email), g.description, g.email, true)`.execute(conn);
+  state.groups = hashMap(groups.rows[0]?.entries);
+  const members = await sql<{ entries: string[] | null }>`
+    select array_agg(lpad(to_hex(h), 13, '0') || external_id) as entries from (
+      select ag.external_id, (coalesce(sum(${sqlHash52(sql`coalesce(ou.google_workspace_id, '') || ':' || m.member_type`)}), 0) % ${HASH_MODULUS})::bigint as h
+      from access_groups ag
+        left join access_group_members m on m.access_group_id = ag.id and m.is_active is true and m.removed_at is null and m.synced_from_platform is true
+        left join organization_users ou on ou.id = m.user_id
+      where ag.organization_id = ${org} and ag.platform = 'google_workspace' and ag.external_id is not null
+      group by ag.external_id) s`.execute(conn);
+  state.members = hashMap(members.rows[0]?.entries);
+  if (state.users.size > 0 || state.members.size > 0) {
+    const links = await sql<{ linked: string[] | null; unlinked: string[] | null }>`
+      select array_agg(google_workspace_id) filter (where google_workspace_id is not null) as linked,
+        array_agg(distinct lower(email)) filter (where google_workspace_id is null) as unlinked
+      from organization_users where organization_id = ${org}`.execute(conn);
+    state.resolvable = new Set(links.rows[0]?.linked ?? []);
+    state.unlinkedEmails = new Set(links.rows[0]?.unlinked ?? []);
+  }
+  return state;
 }
 
 /**
  * Fetches everything from Google page by page into the staging tables (no transaction; nothing but
- * TEMP tables is written).
+ * TEMP tables is written). With `organizationId`, the stored mirror is compared first: only new or
+ * changed users and groups (and the members of groups whose linked memberships changed) are staged,
+ * plus the ids of everything seen; without it, everything is staged.
  */
 export async function stageGoogleDirectory(
   conn: Kysely<Database>,
   google: GoogleWorkspaceProvider,
-  options: Pick<GoogleSyncPassOptions, 'onProgress' | 'memberConcurrency'>,
+  options: Pick<GoogleSyncPassOptions, 'onProgress' | 'memberConcurrency'> & { organizationId?: string },
 ): Promise<StagedCounts> {
   const progress = options.onProgress ?? (() => undefined);
   await createStaging(conn);
+  const stored = options.organizationId ? await loadStoredState(conn, options.organizationId) : emptyState();
   const fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
   // Google's values are untrusted: made storable (and reported) before they are staged.
   const { warnings } = fetched;
 
-  const units = (await google.listOrgUnits()).map((o) => sanitizeFetched(o, 'orgUnit', warnings));
-  await insertBatch(
-    conn,
-    'gs_stage_org_units',
-    ['google_id', 'name', 'path', 'parent_id', 'description', 'raw'],
-    units.filter((o) => o.orgUnitId).map(orgUnitRow),
-  );
-  fetched.orgUnits = units.length;
-  progress({ phase: 'orgUnits', done: units.length, total: units.length });
+  const units = orgUnitColumns();
+  const unitList = await google.listOrgUnits();
+  for (const o of unitList) if (o.orgUnitId) stageOrgUnit(units, sanitizeFetched(o, 'orgUnit', warnings));
+  await units.flush(conn);
+  fetched.orgUnits = unitList.length;
+  progress({ phase: 'orgUnits', done: unitList.length, total: unitList.length });
 
+  const users = userColumns();
+  const aliases = new StagedRows('gs_stage_aliases', [
+    ['google_id', 'text'],
+    ['email', 'text'],
+  ]);
+  const seenUsers = new StagedIds('gs_seen_users', 'google_id');
+  const domains = new Set<string>();
+  const linkable = (u: GoogleUser) =>
+    stored.unlinkedEmails.size > 0 && (stored.unlinkedEmails.has(lower(u.primaryEmail)) || linkAddresses(u).some((a) => stored.unlinkedEmails.has(a)));
   let token: string | null = null;
   do {
     const page = await google.listUsers(token, { maxResults: 500 });
-    const users = page.items.filter((u) => u.id && u.primaryEmail).map((u) => sanitizeFetched(u, 'user', warnings));
-    await insertBatch(conn, 'gs_stage_users', USER_COLUMNS, users.map(userRow));
     fetched.users += page.items.length;
+    for (const item of page.items) {
+      if (!item.id || !item.primaryEmail) continue;
+      const u = sanitizeFetched(item, 'user', warnings);
+      seenUsers.push(u.id);
+      domains.add(domainOf(lower(u.primaryEmail).slice(0, 255)));
+      // A Google user an unlinked local user may link to is staged even when unchanged: links are
+      // made from the staged users (one already linked links nobody else).
+      const link = !stored.resolvable.has(u.id) && linkable(u);
+      if (link) stored.resolvable.add(u.id);
+      const known = stored.users.get(u.id);
+      if (link || known === undefined || known !== rowHash(u)) stageUser(users, aliases, u);
+    }
+    if (users.size >= STAGE_BATCH) await Promise.all([users.flush(conn), aliases.flush(conn)]);
+    if (seenUsers.size >= STAGE_BATCH * 5) await seenUsers.flush(conn);
     progress({ phase: 'users', done: fetched.users, total: null });
     token = page.nextPageToken;
   } while (token);
+  await users.flush(conn);
+  await aliases.flush(conn);
+  await seenUsers.flush(conn);
+  const domainRows = new StagedIds('gs_domains', 'domain');
+  for (const domain of domains) domainRows.push(domain);
+  await domainRows.flush(conn);
+  stored.users.clear();
+  stored.unlinkedEmails.clear();
 
+  const groups = groupColumns();
+  const seenGroups = new StagedIds('gs_seen_groups', 'google_id');
   const groupIds: string[] = [];
   token = null;
   do {
     const page = await google.listGroups(token);
-    const valid = page.items.filter((g) => g.id && g.email).map((g) => sanitizeFetched(g, 'group', warnings));
-    await insertBatch(conn, 'gs_stage_groups', ['google_id', 'email', 'name', 'description', 'member_count', 'raw'], valid.map(groupRow));
-    for (const g of valid) groupIds.push(g.id);
     fetched.groups += page.items.length;
+    for (const item of page.items) {
+      if (!item.id || !item.email) continue;
+      const g = sanitizeFetched(item, 'group', warnings);
+      groupIds.push(g.id);
+      seenGroups.push(g.id);
+      const known = stored.groups.get(g.id);
+      if (known === undefined || known !== rowHash(g)) stageGroup(groups, g);
+    }
+    if (groups.size >= STAGE_BATCH) await groups.flush(conn);
     progress({ phase: 'groups', done: fetched.groups, total: null });
     token = page.nextPageToken;
   } while (token);
+  await groups.flush(conn);
+  await seenGroups.flush(conn);
+  stored.groups.clear();
 
   // Member pages are small (one group's members): buffer rows across groups and write them in
-  // large multi-row inserts, not one statement per group.
-  const memberColumns = ['group_id', 'member_id', 'email', 'role', 'type'];
-  let memberBuffer: unknown[][] = [];
+  // large inserts, not one statement per group. A group whose access group exists is buffered on its
+  // own first: its members are staged only when the memberships they resolve to differ from the
+  // stored ones (new links included).
+  const members = new StagedRows('gs_stage_members', [
+    ['group_id', 'text'],
+    ['member_id', 'text'],
+    ['email', 'text'],
+    ['role', 'text'],
+    ['type', 'text'],
+  ]);
+  const memberGroups = new StagedIds('gs_member_groups', 'group_id');
   const flushMembers = async () => {
-    const rows = memberBuffer;
-    memberBuffer = [];
-    await insertBatch(conn, 'gs_stage_members', memberColumns, rows, MEMBER_BATCH);
+    await members.flush(conn);
+    await memberGroups.flush(conn);
   };
   let groupsDone = 0;
   await forEachLimited(groupIds, options.memberConcurrency ?? 4, async (groupId) => {
+    const storedHash = stored.members.get(groupId);
+    // Compared groups: the rows wait here until the group is complete; the others go straight to the buffer.
+    const held: Array<ReturnType<typeof memberRow>> | null = storedHash === undefined ? null : [];
+    const wanted = new Map<string, string>();
     let memberToken: string | null = null;
     do {
       const page = await google.listMembers(groupId, memberToken);
-      const rows = page.items.filter((m) => m.id || m.email).map((m) => memberRow(groupId, sanitizeFetched(m, 'member', warnings)));
-      memberBuffer.push(...rows);
-      if (memberBuffer.length >= MEMBER_BATCH) await flushMembers();
-      fetched.members += rows.length;
+      for (const item of page.items) {
+        if (!item.id && !item.email) continue;
+        const row = memberRow(groupId, sanitizeFetched(item, 'member', warnings));
+        fetched.members += 1;
+        if (held === null) {
+          members.push(row);
+          continue;
+        }
+        held.push(row);
+        const { member_id: memberId, role, type } = row;
+        if (type !== 'USER' || !stored.resolvable.has(memberId)) continue;
+        const memberType = memberTypeOf(role);
+        const before = wanted.get(memberId);
+        if (before === undefined || memberTypeRank(memberType) < memberTypeRank(before)) wanted.set(memberId, memberType);
+      }
+      if (members.size >= STAGE_BATCH) await flushMembers();
       memberToken = page.nextPageToken;
     } while (memberToken);
+    let staged = held === null;
+    if (held !== null) {
+      let hash = 0;
+      for (const [memberId, memberType] of wanted) hash = (hash + membershipHash(memberId, memberType)) % HASH_MODULUS;
+      staged = hash !== storedHash;
+      if (staged) for (const row of held) members.push(row);
+    }
+    // The groups whose memberships the apply recomputes (their staged members are the whole list).
+    if (staged) memberGroups.push(groupId);
     groupsDone += 1;
     progress({ phase: 'members', done: groupsDone, total: groupIds.length });
   });
   await flushMembers();
-  // TEMP tables are never analyzed automatically, and the targets may have just been bulk-loaded by
-  // the previous run: give the planner current sizes (sampled, cheap) so the set-based joins hash.
-  await sql`analyze gs_stage_users, gs_stage_groups, gs_stage_org_units, gs_stage_members,
-    gw_synced_users, gw_groups, gw_org_units, access_groups, access_group_members, organization_users`.execute(conn);
+  await analyzeStaging(conn);
   return fetched;
+}
+
+/** The mirror's tables and the columns its joins and filters use (statistics are refreshed for these only). */
+const TARGET_STATISTICS = {
+  gw_synced_users: 'organization_id, google_id, email, is_suspended',
+  gw_groups: 'organization_id, google_id',
+  gw_org_units: 'organization_id, google_id',
+  access_groups: 'organization_id, platform, external_id, is_active',
+  access_group_members: 'access_group_id, user_id, is_active, synced_from_platform',
+  organization_users: 'organization_id, email, google_workspace_id, user_status',
+} as const;
+type TargetTable = keyof typeof TARGET_STATISTICS;
+
+/** ANALYZE of the given tables, their join columns only (the sample is read; the jsonb columns are not compared). */
+async function analyzeTargets(conn: Kysely<Database>, tables: readonly TargetTable[]): Promise<void> {
+  if (tables.length === 0) return;
+  await sql.raw(`analyze ${tables.map((t) => `${t} (${TARGET_STATISTICS[t]})`).join(', ')}`).execute(conn);
+}
+
+/**
+ * Statistics for the plan: TEMP tables are never analyzed automatically (analyzed every run, small
+ * but for a first sync); the mirror's tables only when they never were (a run that changes many
+ * rows refreshes them after its commit, see `analyzeChanged`; a server's autovacuum does too).
+ */
+async function analyzeStaging(conn: Kysely<Database>): Promise<void> {
+  await sql`analyze gs_stage_users (google_id, email, is_suspended), gs_stage_aliases, gs_seen_users, gs_domains,
+    gs_stage_groups (google_id, email), gs_seen_groups, gs_stage_org_units (google_id), gs_stage_members, gs_member_groups`.execute(conn);
+  const never = await sql<{ name: TargetTable }>`
+    select t.name from unnest(${Object.keys(TARGET_STATISTICS)}::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
+    where c.reltuples < 0`.execute(conn);
+  await analyzeTargets(
+    conn,
+    never.rows.map((r) => r.name),
+  );
+}
+
+/** After a run that changed many rows of a table (over 500 and 10%): fresh statistics for the next run. */
+async function analyzeChanged(conn: Kysely<Database>, counts: GoogleSyncCounts, existing: { users: number; groups: number }): Promise<void> {
+  const many = (changed: number, size: number) => changed > Math.max(500, size / 10);
+  const changed = (c: SyncEntityCounts) => c.created + c.updated + c.deactivated;
+  const tables: TargetTable[] = [];
+  if (many(changed(counts.users), existing.users)) tables.push('gw_synced_users');
+  if (many(changed(counts.groups), existing.groups)) tables.push('gw_groups', 'access_groups');
+  const m = counts.memberships;
+  if (many(changed(m), m.unchanged + m.created)) tables.push('access_group_members');
+  if (many(counts.links.linked, existing.users)) tables.push('organization_users');
+  await analyzeTargets(conn, tables);
 }
 
 /**
  * Keeps the staged aliases on the organization's domains only (the organization's domain, the
- * configured Google domain, and the domains of the staged primary addresses): an alias elsewhere
+ * configured Google domain, and the domains of the primary addresses fetched): an alias elsewhere
  * (e.g. a `test-google-a.com` address) never links a local user. One statement on the TEMP table.
  */
 async function keepOrganizationAliases(conn: Kysely<Database>, organizationId: string): Promise<void> {
   await sql`
     with domains as (
-      select distinct split_part(email, '@', 2) as domain from gs_stage_users
+      select domain from gs_domains
       union select lower(domain) from organizations where id = ${organizationId}
       union select lower(domain) from gw_credentials where organization_id = ${organizationId})
-    update gs_stage_users st set aliases = coalesce(
-      (select array_agg(a.email) from unnest(st.aliases) as a(email) where split_part(a.email, '@', 2) in (select domain from domains)), '{}'::text[])
-    where cardinality(st.aliases) > 0`.execute(conn);
+    delete from gs_stage_aliases a where split_part(a.email, '@', 2) not in (select domain from domains where domain is not null)`.execute(conn);
 }
 
-/** Counts of one gw_* table against its staging table. */
-function planTable(table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units', stage: string, organizationId: string) {
+/** Counts of one gw_* table against its staged rows (new or changed) and the ids seen. */
+function planTable(table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units', stage: string, seen: string, organizationId: string) {
   const t = sql.table(table);
   const s = sql.table(stage);
-  return sql<{ created: unknown; updated: unknown; unchanged: unknown; deactivated: unknown; existing: unknown }>`
+  const v = sql.table(seen);
+  return sql<{ created: unknown; updated: unknown; seen: unknown; deactivated: unknown; existing: unknown }>`
     select
       (select count(*) from ${s} st where not exists (select 1 from ${t} x where x.organization_id = ${organizationId} and x.google_id = st.google_id)) as created,
       (select count(*) from ${s} st join ${t} x on x.organization_id = ${organizationId} and x.google_id = st.google_id where x.raw_data is distinct from st.raw) as updated,
-      (select count(*) from ${s} st join ${t} x on x.organization_id = ${organizationId} and x.google_id = st.google_id where x.raw_data is not distinct from st.raw) as unchanged,
+      (select count(*) from ${v}) as seen,
       (select count(*) from ${t} x where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null
-         and not exists (select 1 from ${s} st where st.google_id = x.google_id)) as deactivated,
+         and not exists (select 1 from ${v} st where st.google_id = x.google_id)) as deactivated,
       (select count(*) from ${t} x where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null) as existing`;
 }
 
-/** The wanted memberships: staged USER members resolved to organization users. */
+/** A table's plan as counts: what was seen and neither created nor updated is unchanged. */
+const entityCounts = (c: Record<'created' | 'updated' | 'seen' | 'deactivated' | 'existing', number>) => ({
+  counts: { created: c.created, updated: c.updated, unchanged: c.seen - c.created - c.updated, deactivated: c.deactivated } satisfies SyncEntityCounts,
+  existing: c.existing,
+});
+
 /**
  * Google user id -> organization user id: stored links; in an estimate (dry run) also the links the
- * run would make by primary email and alias. Plain equality joins only (hash joins, no per-row scans).
+ * run would make by primary email and alias (every Google user such a link could use is staged).
+ * Plain equality joins only (hash joins, no per-row scans).
  */
 function resolvedUsers(organizationId: string, estimate: boolean) {
   const stored = sql`select ou.google_workspace_id as google_id, ou.id as user_id from organization_users ou
@@ -310,11 +600,11 @@ function resolvedUsers(organizationId: string, estimate: boolean) {
     select st.google_id, ou.id from gs_stage_users st
       join organization_users ou on ou.organization_id = ${organizationId} and ou.google_workspace_id is null and lower(ou.email) = st.email
     union
-    select st.google_id, ou.id from gs_stage_users st cross join lateral unnest(st.aliases) as a(email)
+    select a.google_id, ou.id from gs_stage_aliases a
       join organization_users ou on ou.organization_id = ${organizationId} and ou.google_workspace_id is null and lower(ou.email) = a.email`;
 }
 
-/** The wanted memberships: staged USER members resolved to organization users. */
+/** The wanted memberships of the groups whose members were staged: USER members resolved to organization users. */
 function desiredMemberships(organizationId: string, estimate: boolean) {
   // The estimate also counts groups whose access group does not exist yet (access_group_id null).
   const groupJoin = estimate ? sql`left join` : sql`join`;
@@ -329,10 +619,18 @@ function desiredMemberships(organizationId: string, estimate: boolean) {
     order by m.group_id, r.user_id, case m.role when 'OWNER' then 0 when 'MANAGER' then 1 else 2 end`;
 }
 
+/**
+ * The synced memberships the run recomputes: those of the groups whose members were staged, and of
+ * the access groups whose Google group was not seen (gone). The others were compared before staging.
+ */
+const recomputedGroup = (ag: ReturnType<typeof sql>) => sql`(exists (select 1 from gs_member_groups mg where mg.group_id = ${ag}.external_id)
+  or not exists (select 1 from gs_seen_groups sg where sg.google_id = ${ag}.external_id))`;
+
 async function planMemberships(conn: Kysely<Database>, organizationId: string, estimate: boolean): Promise<SyncEntityCounts> {
+  const ag = sql.ref('ag');
   const c = await countsOf(
     conn,
-    sql<Record<'created' | 'updated' | 'unchanged' | 'deactivated', unknown>>`
+    sql<Record<'created' | 'updated' | 'unchanged' | 'kept' | 'deactivated', unknown>>`
     with d as (${desiredMemberships(organizationId, estimate)})
     select
       (select count(*) from d where not exists (select 1 from access_group_members x where x.access_group_id = d.access_group_id and x.user_id = d.user_id)) as created,
@@ -341,10 +639,15 @@ async function planMemberships(conn: Kysely<Database>, organizationId: string, e
       (select count(*) from d join access_group_members x on x.access_group_id = d.access_group_id and x.user_id = d.user_id
          where x.is_active is true and x.removed_at is null and x.member_type = d.member_type) as unchanged,
       (select count(*) from access_group_members x join access_groups ag on ag.id = x.access_group_id
+         where ag.organization_id = ${organizationId} and ag.platform = 'google_workspace' and x.is_active is true and x.removed_at is null
+           and x.synced_from_platform is true and not ${recomputedGroup(ag)}) as kept,
+      (select count(*) from access_group_members x join access_groups ag on ag.id = x.access_group_id
          where ag.organization_id = ${organizationId} and ag.platform = 'google_workspace' and x.is_active is true and x.synced_from_platform is true
+           and ${recomputedGroup(ag)}
            and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)) as deactivated`,
   );
-  return c;
+  // Memberships of groups compared equal before staging are unchanged.
+  return { created: c.created, updated: c.updated, unchanged: c.unchanged + c.kept, deactivated: c.deactivated };
 }
 
 async function sampleChanges(conn: Kysely<Database>, organizationId: string): Promise<SyncChange[]> {
@@ -354,14 +657,14 @@ async function sampleChanges(conn: Kysely<Database>, organizationId: string): Pr
        where x.id is null or x.raw_data is distinct from st.raw limit 20)
     union all
     (select 'users', 'deactivate', x.google_id, x.email from gw_synced_users x
-       where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_stage_users st where st.google_id = x.google_id) limit 20)
+       where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_users st where st.google_id = x.google_id) limit 20)
     union all
     (select 'groups', case when x.id is null then 'create' else 'update' end, st.google_id, st.email
        from gs_stage_groups st left join gw_groups x on x.organization_id = ${organizationId} and x.google_id = st.google_id
        where x.id is null or x.raw_data is distinct from st.raw limit 20)
     union all
     (select 'groups', 'deactivate', x.google_id, x.email from gw_groups x
-       where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_stage_groups st where st.google_id = x.google_id) limit 20)
+       where x.organization_id = ${organizationId} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_groups st where st.google_id = x.google_id) limit 20)
     limit 20`.execute(conn);
   return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
 }
@@ -387,7 +690,7 @@ async function applyStaged(
     conn,
   );
 
-  // Users.
+  // Users (the staged ones are the new and changed ones; the seen ids say who is still there).
   await sql`
     insert into gw_synced_users (organization_id, google_id, email, given_name, family_name, full_name, is_admin, is_suspended, org_unit_path,
       department, job_title, last_login_time, creation_time, raw_data, last_sync_at)
@@ -399,7 +702,7 @@ async function applyStaged(
       creation_time = excluded.creation_time, raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at
     where gw_synced_users.raw_data is distinct from excluded.raw_data`.execute(conn);
   await sql`update gw_synced_users x set is_suspended = true, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_stage_users st where st.google_id = x.google_id)`.execute(
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_users st where st.google_id = x.google_id)`.execute(
     conn,
   );
 
@@ -411,7 +714,7 @@ async function applyStaged(
       member_count = excluded.member_count, raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at
     where gw_groups.raw_data is distinct from excluded.raw_data`.execute(conn);
   await sql`update gw_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_stage_groups st where st.google_id = x.google_id)`.execute(
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_groups st where st.google_id = x.google_id)`.execute(
     conn,
   );
   await sql`
@@ -424,9 +727,10 @@ async function applyStaged(
       is distinct from (excluded.name, excluded.description, excluded.email, true)`.execute(conn);
   await sql`update access_groups x set is_active = false, synced_at = ${now}
     where x.organization_id = ${org} and x.platform = 'google_workspace' and x.is_active is true
-      and not exists (select 1 from gs_stage_groups st where st.google_id = x.external_id)`.execute(conn);
+      and not exists (select 1 from gs_seen_groups st where st.google_id = x.external_id)`.execute(conn);
 
-  // Links: by Google id (kept), then primary email, then alias; never two local users for one Google user.
+  // Links: by Google id (kept), then primary email, then alias; never two local users for one Google
+  // user. Every Google user an unlinked local user matches was staged.
   const byEmail = await sql`
     update organization_users ou set google_workspace_id = st.google_id, google_workspace_sync_status = case when st.is_suspended then 'suspended' else 'synced' end,
       google_workspace_last_sync = ${now}
@@ -434,39 +738,42 @@ async function applyStaged(
     where ou.organization_id = ${org} and ou.google_workspace_id is null and lower(ou.email) = st.email
       and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.google_workspace_id = st.google_id)`.execute(conn);
   // Row counts moved inside this transaction: refresh the planner's statistics (ANALYZE sees them).
-  await sql`analyze organization_users, access_groups`.execute(conn);
+  if (Number(byEmail.numAffectedRows ?? 0n) > 0) await sql`analyze organization_users, access_groups`.execute(conn);
   const byAlias = await sql`
     with m as (
       select distinct on (st.google_id) ou.id, st.google_id, st.is_suspended
-      from gs_stage_users st cross join lateral unnest(st.aliases) as a(email)
+      from gs_stage_aliases a join gs_stage_users st on st.google_id = a.google_id
         join organization_users ou on ou.organization_id = ${org} and ou.google_workspace_id is null and lower(ou.email) = a.email
       where not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.google_workspace_id = st.google_id)
       order by st.google_id, ou.created_at)
     update organization_users ou set google_workspace_id = m.google_id, google_workspace_sync_status = case when m.is_suspended then 'suspended' else 'synced' end,
       google_workspace_last_sync = ${now}
     from m where ou.id = m.id and ou.google_workspace_id is null`.execute(conn);
+  // The status of every linked user from the mirror (now current: rows not removed are the ones seen).
   await sql`
-    update organization_users ou set google_workspace_sync_status = case when st.is_suspended then 'suspended' else 'synced' end, google_workspace_last_sync = ${now}
-    from gs_stage_users st
-    where ou.organization_id = ${org} and ou.google_workspace_id = st.google_id
-      and ou.google_workspace_sync_status is distinct from case when st.is_suspended then 'suspended' else 'synced' end`.execute(conn);
+    update organization_users ou set google_workspace_sync_status = case when x.is_suspended then 'suspended' else 'synced' end, google_workspace_last_sync = ${now}
+    from gw_synced_users x
+    where ou.organization_id = ${org} and x.organization_id = ${org} and x.google_id = ou.google_workspace_id and x.raw_data -> '_helios' is null
+      and ou.google_workspace_sync_status is distinct from case when x.is_suspended then 'suspended' else 'synced' end`.execute(conn);
   await sql`
     update organization_users ou set google_workspace_sync_status = 'removed', google_workspace_last_sync = ${now}
     where ou.organization_id = ${org} and ou.google_workspace_id is not null and ou.google_workspace_sync_status is distinct from 'removed'
       and exists (select 1 from gw_synced_users x where x.organization_id = ${org} and x.google_id = ou.google_workspace_id)
-      and not exists (select 1 from gs_stage_users st where st.google_id = ou.google_workspace_id)`.execute(conn);
+      and not exists (select 1 from gs_seen_users st where st.google_id = ou.google_workspace_id)`.execute(conn);
 
   // Suspension in Google -> user_status of the linked organization users (after the links).
   const suspensions = await applySourceSuspensions(conn, {
     organizationId: org,
     source: 'google_workspace',
     now,
-    state: sql`select ou.id as user_id, st.is_suspended as suspended from organization_users ou
-      join gs_stage_users st on st.google_id = ou.google_workspace_id where ou.organization_id = ${org}`,
+    state: sql`select ou.id as user_id, x.is_suspended as suspended from organization_users ou
+      join gw_synced_users x on x.organization_id = ${org} and x.google_id = ou.google_workspace_id and x.raw_data -> '_helios' is null
+      where ou.organization_id = ${org}`,
   });
 
-  // Memberships (after the links).
-  await sql`analyze organization_users`.execute(conn);
+  // Memberships (after the links) of the groups whose members were staged, and of the groups gone.
+  const linked = Number(byEmail.numAffectedRows ?? 0n) + Number(byAlias.numAffectedRows ?? 0n);
+  if (linked > 0) await sql`analyze organization_users`.execute(conn);
   const memberships = await planMemberships(conn, org, false);
   await sql`
     insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, joined_at)
@@ -480,11 +787,12 @@ async function applyStaged(
     update access_group_members x set is_active = false, removed_at = ${now}
     from access_groups ag
     where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'google_workspace' and x.is_active is true
-      and x.synced_from_platform is true and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
+      and x.synced_from_platform is true and ${recomputedGroup(sql.ref('ag'))}
+      and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
 
   return {
     memberships,
-    linked: Number(byEmail.numAffectedRows ?? 0n) + Number(byAlias.numAffectedRows ?? 0n),
+    linked,
     accounts: { suspended: suspensions.suspended, reactivated: suspensions.reactivated },
     warnings: suspensions.warnings,
   };
@@ -502,31 +810,32 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
   const org = options.organizationId;
   const progress = options.onProgress ?? (() => undefined);
   progress({ phase: 'plan', done: 0, total: 1 });
-  const [users, groups, orgUnits] = await Promise.all([
-    countsOf(conn, planTable('gw_synced_users', 'gs_stage_users', org)),
-    countsOf(conn, planTable('gw_groups', 'gs_stage_groups', org)),
-    countsOf(conn, planTable('gw_org_units', 'gs_stage_org_units', org)),
-  ]);
+  const [users, groups, orgUnits] = (
+    await Promise.all([
+      countsOf(conn, planTable('gw_synced_users', 'gs_stage_users', 'gs_seen_users', org)),
+      countsOf(conn, planTable('gw_groups', 'gs_stage_groups', 'gs_seen_groups', org)),
+      countsOf(conn, planTable('gw_org_units', 'gs_stage_org_units', 'gs_stage_org_units', org)),
+    ])
+  ).map(entityCounts) as [ReturnType<typeof entityCounts>, ReturnType<typeof entityCounts>, ReturnType<typeof entityCounts>];
   assertSafetyLimit(
     [
-      { entity: 'users', existing: users.existing, removed: users.deactivated },
-      { entity: 'groups', existing: groups.existing, removed: groups.deactivated },
+      { entity: 'users', existing: users.existing, removed: users.counts.deactivated },
+      { entity: 'groups', existing: groups.existing, removed: groups.counts.deactivated },
     ],
     { allowLargeRemovals: options.allowLargeRemovals, maxRemovalRatio: options.maxRemovalRatio },
   );
   await keepOrganizationAliases(conn, org);
-  const strip = ({ existing: _e, ...c }: SyncEntityCounts & { existing: number }): SyncEntityCounts => c;
   const sample = await sampleChanges(conn, org);
   const links = await countsOf(
     conn,
     sql<{ unlinked: unknown }>`with r as (${resolvedUsers(org, true)})
-      select count(*) as unlinked from gs_stage_users st where not exists (select 1 from r where r.google_id = st.google_id)`,
+      select count(*) as unlinked from gs_seen_users st where not exists (select 1 from r where r.google_id = st.google_id)`,
   );
   progress({ phase: 'plan', done: 1, total: 1 });
   const counts: GoogleSyncCounts = {
-    users: strip(users as SyncEntityCounts & { existing: number }),
-    groups: strip(groups as SyncEntityCounts & { existing: number }),
-    orgUnits: strip(orgUnits as SyncEntityCounts & { existing: number }),
+    users: users.counts,
+    groups: groups.counts,
+    orgUnits: orgUnits.counts,
     memberships: { created: 0, updated: 0, unchanged: 0, deactivated: 0 },
     links: { linked: 0, unlinked: links.unlinked },
     skippedMembers: 0,
@@ -547,6 +856,7 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
       counts.skippedMembers = skipped(fetched, counts);
       await options.inApply?.(counts, warnings);
     });
+    await analyzeChanged(conn, counts, { users: users.existing, groups: groups.existing });
     progress({ phase: 'apply', done: 1, total: 1 });
   }
   counts.skippedMembers = skipped(fetched, counts);
