@@ -175,7 +175,8 @@ export interface Microsoft365Provider {
   listGroups(options?: { top?: number }): Promise<GraphObject[]>;
   /**
    * A users delta round: from the start (`deltaLink` null: every user) or from a stored link (the
-   * changes since). Pages are handed to `onPage` as they arrive (constant memory).
+   * changes since). Pages are handed to `onPage` as they arrive (constant memory): the round keeps
+   * no reference to a page once handed over, so `onPage` may empty `items` as it handles them.
    * @throws HeliosError `MICROSOFT.DELTA_EXPIRED` when the link is no longer valid
    */
   usersDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>, first?: DeltaPageBody): Promise<DeltaRound>;
@@ -415,17 +416,24 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     let next: string | null = deltaStart(path, select, deltaLink);
     let pages = 0;
     let objects = 0;
+    // A page is referenced only until its items are handed over (onPage may drop them as it stages
+    // them), never while the next page is read: a round holds one page at a time, at most.
     let given = first;
+    first = undefined; // not reachable through the parameter either
     while (next) {
       const current: string = next;
-      const page: DeltaPageBody = given ?? (await get<DeltaPageBody>(operation, current, (r) => r.header('Prefer', `odata.maxpagesize=${pageSize}`)));
+      let page: DeltaPageBody | undefined = given ?? (await get<DeltaPageBody>(operation, current, (r) => r.header('Prefer', `odata.maxpagesize=${pageSize}`)));
       given = undefined;
-      const items = Array.isArray(page.value) ? page.value : [];
+      let items: GraphObject[] | null = Array.isArray(page.value) ? page.value : [];
+      const nextLink = page['@odata.nextLink'];
+      const endLink = page['@odata.deltaLink'];
+      page = undefined;
       pages += 1;
       objects += items.length;
       await onPage({ items });
-      if (page['@odata.nextLink']) next = relative(page['@odata.nextLink']);
-      else if (page['@odata.deltaLink']) return { deltaLink: page['@odata.deltaLink'], pages, objects };
+      items = null;
+      if (nextLink) next = relative(nextLink);
+      else if (endLink) return { deltaLink: endLink, pages, objects };
       else throw new HeliosError('EXTERNAL_SERVICE', 'MICROSOFT.REQUEST_FAILED', `Microsoft Graph ended ${operation} without a next or delta link.`);
     }
     throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'Unreachable');

@@ -9,7 +9,7 @@ import type { Database } from '../../db/database.generated';
 import { isHeliosError } from '../../errors';
 import { noSyncWarnings, type SyncProgress, sanitizeFetched } from '../sync/engine';
 import { MICROSOFT_ERROR_CODES } from './errors';
-import { batchFailure, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
+import { batchFailure, type DeltaPage, type DeltaPageBody, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 
 import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync';
 
@@ -34,60 +34,84 @@ export async function dropMicrosoftStaging(conn: Kysely<Database>): Promise<void
   await sql`drop table if exists ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
 }
 
+/** A staging column: its name and how its value is read from the JSON row. */
+type StageColumn = readonly [name: string, type: 'text' | 'boolean' | 'jsonb'];
+
+/** The SQL reading column `i` of the JSON row `e.v` as `type` (a JSON null is SQL NULL). */
+function stageValue([, type]: StageColumn, i: number) {
+  if (type === 'jsonb') return sql`nullif(e.v -> ${sql.lit(i)}, 'null'::jsonb)`;
+  if (type === 'boolean') return sql`(e.v ->> ${sql.lit(i)})::boolean`;
+  return sql`e.v ->> ${sql.lit(i)}`;
+}
+
 /**
- * Upserts rows into a staging table (later rows of a round win), `batchSize` rows a statement;
- * with `keepExisting`, rows whose key is already staged are skipped instead.
+ * Upserts rows (arrays of JSON values in the order of `columns`) into a staging table, `batchSize`
+ * rows a statement, each statement's rows sent as ONE JSON document (a bound parameter per value
+ * would cost the client a query tree, a parameter list and a statement text per value: about 17 MB
+ * of allocations per page of 999 users, which V8 lets pile up as garbage). Later rows win (within a
+ * statement by their position, across statements by the upsert); with `keepExisting`, rows whose key
+ * is already staged are skipped instead.
  */
 async function upsertStage(
   conn: Kysely<Database>,
   table: string,
-  columns: readonly string[],
+  columns: readonly StageColumn[],
   key: readonly string[],
   rows: ReadonlyArray<ReadonlyArray<unknown>>,
   batchSize = 1000,
   keepExisting = false,
 ): Promise<void> {
-  const updates = columns.filter((c) => !key.includes(c));
+  const names = columns.map(([name]) => name);
+  const updates = names.filter((c) => !key.includes(c));
+  const keyValues = key.map((k) => stageValue(columns[names.indexOf(k)]!, names.indexOf(k)));
+  const onConflict =
+    updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
   for (let start = 0; start < rows.length; start += batchSize) {
-    const chunk = rows.slice(start, start + batchSize);
-    if (chunk.length === 0) continue;
+    const document = JSON.stringify(start === 0 && rows.length <= batchSize ? rows : rows.slice(start, start + batchSize));
     // One row per key in a statement (ON CONFLICT cannot touch a row twice): the last one wins.
-    const byKey = new Map<string, ReadonlyArray<unknown>>();
-    for (const row of chunk) byKey.set(key.map((k) => String(row[columns.indexOf(k)])).join('\u0000'), row);
-    const values = sql.join([...byKey.values()].map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
-    const onConflict =
-      updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values}
+    await sql`insert into ${sql.table(table)} (${sql.join(names.map((c) => sql.ref(c)))})
+      select distinct on (${sql.join(keyValues)}) ${sql.join(columns.map((c, i) => stageValue(c, i)))}
+      from jsonb_array_elements(${document}::jsonb) with ordinality as e(v, n)
+      order by ${sql.join(keyValues)}, e.n desc
       on conflict (${sql.join(key.map((c) => sql.ref(c)))}) ${onConflict}`.execute(conn);
+    // Kysely's query compiler keeps the parameters of the last query it compiled: compiling an empty
+    // one lets the document go now, not after the next page has been read and promoted it to the old
+    // generation.
+    sql`select 1`.compile(conn);
   }
 }
 
-const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
-const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? value.trim().toLowerCase().slice(0, 255) : null);
+/** The first `max` UTF-16 units of `value`, never half of a surrogate pair (JSON could not carry it). */
+const clip = (value: string, max: number) => {
+  if (value.length <= max) return value;
+  const code = value.charCodeAt(max - 1);
+  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+};
+const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? clip(value, max) : null);
+const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? clip(value.trim().toLowerCase(), 255) : null);
 const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
-const jsonOrNull = (value: unknown) => (value === undefined ? null : sql`${JSON.stringify(value)}::jsonb`);
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const isRemoved = (o: GraphObject) => Object.hasOwn(o, '@removed');
 
-const USER_STAGE_COLUMNS = [
-  'ms_id',
-  'upn',
-  'mail',
-  'display_name',
-  'given_name',
-  'surname',
-  'job_title',
-  'department',
-  'office_location',
-  'company_name',
-  'mobile_phone',
-  'business_phones',
-  'is_account_enabled',
-  'assigned_licenses',
-  'raw',
-  'hash',
-  'removed',
-] as const;
+const USER_STAGE_COLUMNS: readonly StageColumn[] = [
+  ['ms_id', 'text'],
+  ['upn', 'text'],
+  ['mail', 'text'],
+  ['display_name', 'text'],
+  ['given_name', 'text'],
+  ['surname', 'text'],
+  ['job_title', 'text'],
+  ['department', 'text'],
+  ['office_location', 'text'],
+  ['company_name', 'text'],
+  ['mobile_phone', 'text'],
+  ['business_phones', 'jsonb'],
+  ['is_account_enabled', 'boolean'],
+  ['assigned_licenses', 'jsonb'],
+  ['raw', 'jsonb'],
+  ['hash', 'text'],
+  ['removed', 'boolean'],
+];
 
 /** The stored JSON of a user: the selected fields only (Graph's annotations dropped). */
 function userRaw(u: GraphObject): Record<string, unknown> {
@@ -111,28 +135,38 @@ function userRow(u: GraphObject): unknown[] {
     str(u.officeLocation),
     str(u.companyName),
     str(u.mobilePhone, 50),
-    jsonOrNull(u.businessPhones ?? []),
+    u.businessPhones ?? [],
     bool(u.accountEnabled) ?? true,
-    jsonOrNull(u.assignedLicenses ?? []),
-    jsonOrNull(raw),
+    u.assignedLicenses ?? [],
+    raw,
     hashOf(raw),
     false,
   ];
 }
 
-const GROUP_STAGE_COLUMNS = [
-  'ms_id',
-  'display_name',
-  'description',
-  'mail',
-  'mail_enabled',
-  'security_enabled',
-  'group_types',
-  'raw',
-  'hash',
-  'removed',
-  'partial',
-] as const;
+const GROUP_STAGE_COLUMNS: readonly StageColumn[] = [
+  ['ms_id', 'text'],
+  ['display_name', 'text'],
+  ['description', 'text'],
+  ['mail', 'text'],
+  ['mail_enabled', 'boolean'],
+  ['security_enabled', 'boolean'],
+  ['group_types', 'jsonb'],
+  ['raw', 'jsonb'],
+  ['hash', 'text'],
+  ['removed', 'boolean'],
+  ['partial', 'boolean'],
+];
+const GROUP_PARTIAL = GROUP_STAGE_COLUMNS.findIndex(([name]) => name === 'partial');
+const GROUP_REMOVED = GROUP_STAGE_COLUMNS.findIndex(([name]) => name === 'removed');
+/** Memberships staged a statement. */
+const MEMBER_BATCH = 5000;
+const MEMBER_STAGE_COLUMNS: readonly StageColumn[] = [
+  ['group_id', 'text'],
+  ['member_id', 'text'],
+  ['member_type', 'text'],
+  ['removed', 'boolean'],
+];
 
 function groupRow(g: GraphObject): unknown[] {
   if (isRemoved(g)) return [g.id, null, null, null, null, null, null, null, null, true, true];
@@ -147,8 +181,8 @@ function groupRow(g: GraphObject): unknown[] {
     lower(g.mail),
     bool(g.mailEnabled) ?? false,
     bool(g.securityEnabled) ?? true,
-    jsonOrNull(g.groupTypes ?? []),
-    partial ? null : jsonOrNull(raw),
+    g.groupTypes ?? [],
+    partial ? null : raw,
     partial ? null : hashOf(raw),
     false,
     partial,
@@ -158,6 +192,51 @@ function groupRow(g: GraphObject): unknown[] {
 function memberType(m: Record<string, unknown>): string {
   const type = typeof m['@odata.type'] === 'string' ? (m['@odata.type'] as string) : '#microsoft.graph.user';
   return type.replace('#microsoft.graph.', '').toLowerCase();
+}
+
+/** Users staged a statement (a slice of a delta page). */
+const USER_SLICE = 250;
+/** Groups staged a statement (their members go to `ms_stage_members` by {@link MEMBER_BATCH}). */
+const GROUP_SLICE = 100;
+/** Users fetched by id a round of `$batch`es (20 a batch). */
+const LATE_USERS_SLICE = 200;
+
+/**
+ * Hands `items` to `handle` `size` at a time, each slice taken out of `items` first: the objects of
+ * a page become garbage as they are staged, rather than all together once the page is done (a page
+ * kept alive across statements is what the garbage collector moves to the old generation).
+ */
+async function bySlices<T>(items: T[], size: number, handle: (slice: T[]) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    const slice = items.slice(start, start + size);
+    (items as unknown[]).fill(undefined, start, start + size);
+    await handle(slice);
+  }
+}
+
+/** What `openSyncReads` answered, its pages removable once handed on. */
+type OpeningReads = Omit<Awaited<ReturnType<Microsoft365Provider['openSyncReads']>>, 'users' | 'groups'> & {
+  users?: DeltaPageBody;
+  groups?: DeltaPageBody;
+};
+
+/** A page of the opening reads, removed from them (so that only its taker holds it). */
+function takePage(opening: OpeningReads, round: 'users' | 'groups'): DeltaPageBody | undefined {
+  const page = opening[round];
+  opening[round] = undefined;
+  return page;
+}
+
+/** Stages the opening page of a round now; returns the page to continue the round with (its links, no items). */
+async function stageOpeningPage(opening: OpeningReads, round: 'users' | 'groups', onPage: (page: DeltaPage) => Promise<void>): Promise<DeltaPageBody> {
+  const page = takePage(opening, round) ?? {};
+  const rest: DeltaPageBody = { value: [] };
+  if (page['@odata.nextLink']) rest['@odata.nextLink'] = page['@odata.nextLink'];
+  if (page['@odata.deltaLink']) rest['@odata.deltaLink'] = page['@odata.deltaLink'];
+  const items = Array.isArray(page.value) ? page.value : [];
+  page.value = [];
+  await onPage({ items });
+  return rest;
 }
 
 /**
@@ -190,57 +269,62 @@ export async function stageMicrosoftDirectory(
   // Graph's values are untrusted: made storable (and reported) before they are staged.
   const { warnings } = fetched;
 
-  // One request opens everything: the first page of both rounds, the admins and the licences.
-  const opening = await ms.openSyncReads({ users: links?.users ?? null, groups: links?.groups ?? null });
-  fetched.pages += 1;
-  const usersRound = await ms.usersDelta(
-    links?.users ?? null,
-    async ({ items }) => {
-      const users = items.filter((u) => typeof u.id === 'string').map((u) => sanitizeFetched(u, 'user', warnings));
-      await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], users.map(userRow));
-      fetched.users += items.length;
-      progress({ phase: 'users', done: fetched.users, total: null });
-    },
-    opening.users,
-  );
-  fetched.pages += usersRound.pages - 1;
+  const stageUsers = async (users: GraphObject[]) => {
+    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], users.map(userRow), USER_SLICE);
+  };
+  const onUsersPage = async ({ items }: DeltaPage) => {
+    const count = items.length;
+    await bySlices(items, USER_SLICE, (slice) => stageUsers(slice.filter((u) => typeof u.id === 'string').map((u) => sanitizeFetched(u, 'user', warnings))));
+    fetched.users += count;
+    progress({ phase: 'users', done: fetched.users, total: null });
+  };
 
   let memberBuffer: unknown[][] = [];
   const flushMembers = async () => {
     const rows = memberBuffer;
     memberBuffer = [];
-    await upsertStage(conn, 'ms_stage_members', ['group_id', 'member_id', 'member_type', 'removed'], ['group_id', 'member_id'], rows, 2000);
+    await upsertStage(conn, 'ms_stage_members', MEMBER_STAGE_COLUMNS, ['group_id', 'member_id'], rows, MEMBER_BATCH);
   };
-  const groupsRound = await ms.groupsDelta(
-    links?.groups ?? null,
-    async ({ items }) => {
-      const groups = items.filter((g) => typeof g.id === 'string').map((g) => sanitizeFetched(g, 'group', warnings));
-      // A large group comes back on several pages, its members@delta in parts: the repeats carry its
-      // id and members only, so a partial row never replaces a staged one (its members add up below).
-      const rows = groups.map(groupRow);
-      const isPartial = (row: unknown[]) => row[GROUP_STAGE_COLUMNS.indexOf('partial')] === true && row[GROUP_STAGE_COLUMNS.indexOf('removed')] !== true;
-      await upsertStage(
-        conn,
-        'ms_stage_groups',
-        GROUP_STAGE_COLUMNS,
-        ['ms_id'],
-        rows.filter((row) => !isPartial(row)),
-      );
-      await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter(isPartial), 1000, true);
-      for (const g of groups) {
-        const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
-        for (const m of members) {
-          if (typeof m.id !== 'string') continue;
-          memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
-        }
-        fetched.members += members.length;
+  const stageGroups = async (slice: GraphObject[]) => {
+    const groups = slice.filter((g) => typeof g.id === 'string').map((g) => sanitizeFetched(g, 'group', warnings));
+    // A large group comes back on several pages, its members@delta in parts: the repeats carry its
+    // id and members only, so a partial row never replaces a staged one (its members add up below).
+    const rows = groups.map(groupRow);
+    const isPartial = (row: unknown[]) => row[GROUP_PARTIAL] === true && row[GROUP_REMOVED] !== true;
+    await upsertStage(
+      conn,
+      'ms_stage_groups',
+      GROUP_STAGE_COLUMNS,
+      ['ms_id'],
+      rows.filter((row) => !isPartial(row)),
+      GROUP_SLICE,
+    );
+    await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter(isPartial), GROUP_SLICE, true);
+    for (const g of groups) {
+      const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
+      for (const m of members) {
+        if (typeof m.id !== 'string') continue;
+        memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
       }
-      if (memberBuffer.length >= 2000) await flushMembers();
-      fetched.groups += groups.length;
-      progress({ phase: 'groups', done: fetched.groups, total: null });
-    },
-    opening.groups,
-  );
+      fetched.members += members.length;
+    }
+    fetched.groups += groups.length;
+    if (memberBuffer.length >= MEMBER_BATCH) await flushMembers();
+  };
+  const onGroupsPage = async ({ items }: DeltaPage) => {
+    await bySlices(items, GROUP_SLICE, stageGroups);
+    progress({ phase: 'groups', done: fetched.groups, total: null });
+  };
+
+  // One request opens everything: the first page of both rounds, the admins and the licences. The
+  // groups page is staged at once rather than held through the users round (999 groups can carry
+  // 40 000 members); the users page goes to its round, which keeps no page longer than it needs it.
+  const opening: OpeningReads = await ms.openSyncReads({ users: links?.users ?? null, groups: links?.groups ?? null });
+  fetched.pages += 1;
+  const groupsRest = await stageOpeningPage(opening, 'groups', onGroupsPage);
+  const usersRound = await ms.usersDelta(links?.users ?? null, onUsersPage, takePage(opening, 'users'));
+  fetched.pages += usersRound.pages - 1;
+  const groupsRound = await ms.groupsDelta(links?.groups ?? null, onGroupsPage, groupsRest);
   await flushMembers();
   fetched.pages += groupsRound.pages - 1;
 
@@ -248,36 +332,43 @@ export async function stageMicrosoftDirectory(
   await upsertStage(
     conn,
     'ms_stage_admins',
+    [['ms_id', 'text']],
     ['ms_id'],
-    ['ms_id'],
-    (opening.adminIds ?? []).map((id) => [id]),
+    (opening.adminIds ?? []).map((id) => [sanitizeFetched(id, 'admin', warnings)]),
   );
   const skus = opening.skus.map((sku) => sanitizeFetched(sku, 'licence', warnings));
   fetched.licences = skus.length;
 
-  // Users before memberships: members no round has told us about are fetched by id now.
-  const unknown = await sql<{ member_id: string }>`
-    select distinct m.member_id from ms_stage_members m
-    where m.member_type = 'user' and not m.removed
-      and not exists (select 1 from ms_stage_users su where su.ms_id = m.member_id)
-      and not exists (select 1 from ms_synced_users x where x.ms_id = m.member_id and x.raw_data -> '_helios' is null)`.execute(conn);
-  if (unknown.rows.length > 0) {
+  // Users before memberships: members no round has told us about are fetched by id now, a few
+  // `$batch`es at a time (keyset pages of ids: ids Graph no longer knows are passed over).
+  let after = '';
+  for (;;) {
+    const unknown = await sql<{ member_id: string }>`
+      select distinct m.member_id from ms_stage_members m
+      where m.member_type = 'user' and not m.removed and m.member_id > ${after}
+        and not exists (select 1 from ms_stage_users su where su.ms_id = m.member_id)
+        and not exists (select 1 from ms_synced_users x where x.ms_id = m.member_id and x.raw_data -> '_helios' is null)
+      order by m.member_id limit ${LATE_USERS_SLICE}`.execute(conn);
+    const ids = unknown.rows.map((r) => r.member_id);
+    if (ids.length === 0) break;
+    after = ids[ids.length - 1]!;
     const responses = await ms.batch(
-      unknown.rows.map((r, i) => ({
+      ids.map((id, i) => ({
         id: String(i + 1),
         method: 'GET' as const,
-        url: `/users/${encodeURIComponent(r.member_id)}?$select=${MS_USER_FIELDS.join(',')}`,
+        url: `/users/${encodeURIComponent(id)}?$select=${MS_USER_FIELDS.join(',')}`,
       })),
     );
     const late: GraphObject[] = [];
-    responses.forEach((response) => {
+    for (const response of responses) {
       const failure = batchFailure(response, 'users.get');
       if (!failure) late.push(sanitizeFetched(response.body as GraphObject, 'user', warnings));
       else if (failure.code !== MICROSOFT_ERROR_CODES.NOT_FOUND) throw failure;
-    });
-    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], late.map(userRow));
-    fetched.lateUsers = late.length;
-    fetched.pages += Math.ceil(unknown.rows.length / 20);
+    }
+    await stageUsers(late);
+    fetched.lateUsers += late.length;
+    fetched.pages += Math.ceil(ids.length / 20);
+    if (ids.length < LATE_USERS_SLICE) break;
   }
   progress({ phase: 'fetched', done: 1, total: 1 });
   // TEMP tables are never analyzed automatically; the stored tables only change much in a full run.

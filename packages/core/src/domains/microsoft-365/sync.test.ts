@@ -6,7 +6,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
-import type { Microsoft365Provider } from './provider';
+import type { GraphObject, Microsoft365Provider } from './provider';
 import { planAndApplyMicrosoft, readDeltaLinks } from './sync';
 import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
 import { dropMicrosoftStaging, stageMicrosoftDirectory } from './sync.stage';
@@ -330,5 +330,95 @@ describe('Microsoft 365 sync of groups whose members@delta spans several pages',
     const run = await bigService().sync({ full: true });
     expect(run.counts.groups).toMatchObject({ deactivated: 0 });
     expect(await memberships()).toEqual(before);
+  });
+});
+
+describe('Microsoft 365 sync staging (each statement stages its rows as one JSON document)', () => {
+  let own: TestHelios;
+  let ownSim: GraphSimulator;
+  beforeAll(async () => {
+    // 30 members a group, at most 7 of them a delta page: every group is repeated on five pages.
+    [own, ownSim] = await Promise.all([
+      createTestHelios(),
+      startGraphSimulator({ domain: 'ms-stage.test', seed: { users: 40, groups: 3, membersPerGroup: 30 }, deltaMembersPerPage: 7 }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await own?.destroy();
+    await ownSim?.close();
+  });
+  const ownService = (make: () => Microsoft365Provider) =>
+    createMicrosoftSyncService(testRuntime(own, { type: 'user', userId: own.admin!.id }), { provider: async () => make() });
+  const ownProvider = () => simulatedMicrosoft365(ownSim, { pageSize: 4, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } });
+  const ownUser = (upn: string) => [...ownSim.state.users.values()].find((u) => u.userPrincipalName === upn);
+  const pairs = async () =>
+    (
+      await sql<{ p: string }>`select g.ms_id || '/' || u.ms_id as p from ms_group_memberships m join ms_synced_groups g on g.id = m.group_id
+        join ms_synced_users u on u.id = m.user_id order by 1`.execute(own.helios.db)
+    ).rows.map((r) => r.p);
+
+  it('keeps quotes, backslashes, JSON-like text and characters outside the BMP exactly as Graph sent them', async () => {
+    const tricky = `O'Brien "Ω" \\ back\\slash {"a":[1]} \\u0041 😀`;
+    const user = ownUser('user000003@ms-stage.test');
+    // Cut at 255 UTF-16 units, the emoji's pair would be split: the stored column stops before it.
+    const long = `${'x'.repeat(254)}😀${'y'.repeat(10)}`;
+    ownSim.touchUser(user.id, { displayName: tricky, jobTitle: '\t tab & new\nline', department: long, businessPhones: ['+1 "555"'] });
+    const run = await ownService(ownProvider).sync();
+    expect(run.fetched.warnings.total).toBe(0);
+    const row = await own.helios.db
+      .selectFrom('ms_synced_users')
+      .select(['display_name', 'job_title', 'department', 'business_phones', 'raw_data'])
+      .where('ms_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ display_name: tricky, job_title: '\t tab & new\nline', department: 'x'.repeat(254), business_phones: ['+1 "555"'] });
+    expect(row.raw_data).toMatchObject({ displayName: tricky, department: long });
+    // The hash of what was staged matches the stored one: a full run over the same data writes nothing.
+    const again = await ownService(ownProvider).sync({ full: true });
+    expect(again.counts.users).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+  });
+
+  it('merges a group repeated on many pages, and lets the later copy win when a page repeats an object', async () => {
+    const expected = [...ownSim.state.members.entries()]
+      .flatMap(([g, set]) => [...set].filter((m) => ownSim.state.users.has(m)).map((m) => `${g}/${m}`))
+      .sort();
+    expect(await pairs()).toEqual(expected);
+    expect(expected).toHaveLength(90);
+
+    // Graph may send an object twice in a round: on one page, a user again with newer values, and a
+    // member again as removed. The later copy wins.
+    const user = ownUser('user000004@ms-stage.test');
+    const [groupId, members] = [...ownSim.state.members.entries()][0]!;
+    const dropped = [...members].find((m) => ownSim.state.users.has(m))!;
+    const base = ownProvider();
+    const repeatUser = (items: GraphObject[]) => {
+      const i = items.findIndex((u) => u.id === user.id);
+      return i < 0 ? items : [...items.slice(0, i + 1), { ...items[i]!, jobTitle: 'Later Copy' }, ...items.slice(i + 1)];
+    };
+    const repeatMember = (items: GraphObject[]) =>
+      items.map((g) => {
+        const list = g['members@delta'] as Array<Record<string, unknown>> | undefined;
+        if (g.id !== groupId || !list?.some((m) => m.id === dropped)) return g;
+        return { ...g, 'members@delta': [...list, { '@odata.type': '#microsoft.graph.user', id: dropped, '@removed': { reason: 'deleted' } }] };
+      });
+    // Every page passes through: the opening batch's first pages and the rounds' next ones.
+    const repeating: Microsoft365Provider = {
+      ...base,
+      openSyncReads: async (links) => {
+        const opening = await base.openSyncReads(links);
+        return {
+          ...opening,
+          users: { ...opening.users, value: repeatUser(opening.users.value ?? []) },
+          groups: { ...opening.groups, value: repeatMember(opening.groups.value ?? []) },
+        };
+      },
+      usersDelta: (link, onPage, first) => base.usersDelta(link, ({ items }) => onPage({ items: repeatUser(items) }), first),
+      groupsDelta: (link, onPage, first) => base.groupsDelta(link, ({ items }) => onPage({ items: repeatMember(items) }), first),
+    };
+    const run = await ownService(() => repeating).sync({ full: true });
+    expect(run.counts.users).toMatchObject({ created: 0, updated: 1, deactivated: 0 });
+    expect(run.counts.memberships).toMatchObject({ created: 0, deactivated: 1 });
+    const job = await own.helios.db.selectFrom('ms_synced_users').select('job_title').where('ms_id', '=', user.id).executeTakeFirstOrThrow();
+    expect(job.job_title).toBe('Later Copy');
+    expect(await pairs()).toEqual(expected.filter((p) => p !== `${groupId}/${dropped}`));
   });
 });
