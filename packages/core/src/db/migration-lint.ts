@@ -69,6 +69,8 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
   const validatedNotNull = new Set<string>();
   const notNullChecks = new Map<string, string>();
   migration.steps.forEach((step, i) => {
+    // ACCESS EXCLUSIVE on one big table while waiting for a second one queues both tables' traffic (and can deadlock).
+    const altered = new Set<string>();
     for (const raw of step.statements) {
       const statement = raw.replace(/\s+/g, ' ').trim();
       const table = targetTable(statement);
@@ -123,6 +125,13 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
         flag('no-table-lock', 'REINDEX without CONCURRENTLY blocks writes');
       }
       if (!/^alter\s+table\s/i.test(statement)) continue;
+      altered.add(table);
+      if (altered.size === 2) {
+        flag(
+          'one-big-table-per-step',
+          `this transaction step alters the big tables ${[...altered].join(' and ')}: holding one's ACCESS EXCLUSIVE lock while waiting for the other's blocks both (and can deadlock); give each its own step`,
+        );
+      }
       for (const clause of splitAlterClauses(statement)) {
         const addColumn = /^add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?"?(\w+)"?\s+(.*)$/i.exec(clause);
         if (addColumn && !/^add\s+constraint\b/i.test(clause)) {

@@ -362,6 +362,8 @@ describe('migration lint', () => {
     expect(lint('-- @step concurrently\nCREATE INDEX CONCURRENTLY idx_y ON audit_logs (action);')).toEqual(['concurrently-step-shape']);
     expect(lint('-- @step batch\nUPDATE audit_logs SET tier = 1 WHERE tier IS NULL;')).toEqual(['batch-step-shape']);
     expect(lint("SET lock_timeout = '1h';")).toEqual(['no-session-settings']);
+    expect(lint('ALTER TABLE organization_users ADD COLUMN a text; ALTER TABLE audit_logs ADD COLUMN b text;')).toEqual(['one-big-table-per-step']);
+    expect(lint('ALTER TABLE organization_users ADD COLUMN a text;\n-- @step transaction\nALTER TABLE audit_logs ADD COLUMN b text;')).toEqual([]);
   });
 
   it('accepts the online-safe forms, and anything on small tables', () => {

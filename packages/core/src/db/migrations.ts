@@ -77,7 +77,11 @@ export interface UpgradeProgress {
 export interface UpgradeOptions {
   /** List the pending migrations and change nothing. */
   dryRun?: boolean;
-  /** How long a statement may wait for a lock before the step is retried (default 1,000 ms). */
+  /**
+   * How long a statement may wait for a lock before the step is rolled back and retried (default 500 ms):
+   * while it waits, the table's readers and writers queue behind it, so this bounds how long they are blocked.
+   * Concurrent index builds, which block nobody while they wait, wait up to `statementTimeoutMs`.
+   */
   lockTimeoutMs?: number;
   /** How long one statement may run (default 600,000 ms; index builds and validations scan big tables). */
   statementTimeoutMs?: number;
@@ -327,7 +331,7 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
   const started = performance.now();
   const migrations = loadMigrations(options.migrationsDir);
   const settings = {
-    lockTimeoutMs: options.lockTimeoutMs ?? 1_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? 500,
     statementTimeoutMs: options.statementTimeoutMs ?? 600_000,
     lockRetries: options.lockRetries ?? 20,
     batchSize: options.batchSize ?? 5_000,
@@ -534,7 +538,8 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
         continue;
       }
       if (step.kind === 'concurrently') {
-        await setTimeouts(conn, settings, false);
+        // SHARE UPDATE EXCLUSIVE and the waits for older transactions block no reader or writer: no short lock timeout.
+        await setTimeouts(conn, { ...settings, lockTimeoutMs: settings.statementTimeoutMs }, false);
         try {
           for (const statement of step.statements) await buildIndexConcurrently(conn, statement, settings, where);
         } finally {
