@@ -32,7 +32,7 @@ function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promi
   });
 }
 
-describe('helios db', () => {
+describe('helios db', { timeout: 180_000 }, () => {
   let t: TestDatabase;
   let cwd: string;
   let target: string[];
@@ -112,7 +112,8 @@ describe('helios db', () => {
 /** The first release's schema file, frozen (packages/core/src/db/fixtures). */
 const RELEASE_1 = readFileSync(fileURLToPath(new URL('../../core/src/db/fixtures/schema_organization.v1-399df8c.sql', import.meta.url)), 'utf8');
 
-describe('helios db upgrade and helios serve on a database of the first release', () => {
+// Each command boots its own process (and, embedded, its own PGlite): give the sequences room.
+describe('helios db upgrade and helios serve on a database of the first release', { timeout: 300_000 }, () => {
   const made: Array<{ t: TestDatabase; cwd: string }> = [];
   afterAll(async () => {
     for (const { t, cwd } of made) {
