@@ -17,6 +17,10 @@
 --
 -- Sections are marked `-- @section NAME`; the installer runs them separately where it needs to
 -- (adopt re-runs `routines` and `seeds` on an existing installation).
+--
+-- Schema changes after the first release ship as numbered migrations in database/migrations (applied
+-- to existing databases by `helios db upgrade`) AND are folded into this file, which must stay equal
+-- to the baseline plus every migration (a test installs both ways and compares).
 
 -- @section extensions
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
@@ -2682,15 +2686,33 @@ ON CONFLICT (feature_key) DO NOTHING;
 -- Installer bookkeeping lives outside public, so public holds exactly the 86 tables.
 CREATE SCHEMA IF NOT EXISTS helios_meta;
 
+-- One row per schema version: 1 is the baseline (the first release's schema), later ones are the
+-- numbered files in database/migrations (checksum: SHA-256 of the file, filled in by the installer).
 CREATE TABLE IF NOT EXISTS helios_meta.schema_versions (
   version integer PRIMARY KEY,
   name text NOT NULL,
   method text NOT NULL,
-  applied_at timestamp with time zone NOT NULL DEFAULT now()
+  applied_at timestamp with time zone NOT NULL DEFAULT now(),
+  checksum text
 );
 
-INSERT INTO helios_meta.schema_versions (version, name, method)
-VALUES (1, 'baseline', 'schema-file')
+-- The finished steps of a migration that is being applied (non-transactional steps: concurrent
+-- index builds, batched backfills), so an interrupted upgrade resumes where it stopped.
+CREATE TABLE IF NOT EXISTS helios_meta.schema_steps (
+  version integer NOT NULL,
+  step integer NOT NULL,
+  checksum text NOT NULL,
+  finished_at timestamp with time zone NOT NULL DEFAULT now(),
+  PRIMARY KEY (version, step)
+);
+
+-- This file is the baseline plus every migration below, consolidated: it records them all.
+INSERT INTO helios_meta.schema_versions (version, name, method) VALUES
+  (1, 'baseline', 'schema-file'),
+  (2, 'audit_chain_columns', 'schema-file'),
+  (3, 'api_keys_and_backup_codes', 'schema-file'),
+  (4, 'directory_order_index', 'schema-file'),
+  (5, 'audit_heads', 'schema-file')
 ON CONFLICT (version) DO NOTHING;
 
 -- The head of each organization's audit chain (latest sequence and hash), kept outside audit_logs so

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +32,7 @@ function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promi
   });
 }
 
-describe('helios db', () => {
+describe('helios db', { timeout: 400_000 }, () => {
   let t: TestDatabase;
   let cwd: string;
   let target: string[];
@@ -53,19 +55,26 @@ describe('helios db', () => {
     const install = await helios(['db', 'install', ...target], cwd);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
-    expect(install.stdout).toMatch(/Installed the Helios schema \(version 1\)/);
+    expect(install.stdout).toMatch(/Installed the Helios schema \(version 5\)/);
 
     const again = await helios(['db', 'install', ...target], cwd);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/Already installed \(schema version 1\); nothing to do/);
+    expect(again.stdout).toMatch(/Already installed \(schema version 5\); nothing to do/);
 
     const verify = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ compatible: true, state: 'helios', version: 1, drifts: [] });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ compatible: true, state: 'helios', version: 5, drifts: [], pending: [] });
 
     const status = await helios(['db', 'status', '--json', ...target], cwd);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'helios', version: 1, tables: 86, versions: [{ version: 1, method: 'install' }] });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      state: 'helios',
+      version: 5,
+      latestVersion: 5,
+      pending: [],
+      tables: 86,
+      versions: [1, 2, 3, 4, 5].map((version) => ({ version, method: 'install' })),
+    });
 
     const adopt = await helios(['db', 'adopt', ...target], cwd);
     expect(adopt.code).toBe(0);
@@ -94,6 +103,114 @@ describe('helios db', () => {
     expect(down.code).toBe(2);
     expect(JSON.parse(down.stdout)).toMatchObject({ error: { code: 'DB.UNREACHABLE', kind: 'EXTERNAL_SERVICE' } });
     expect(down.stdout + down.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+/** The first release's schema file, frozen (packages/core/src/db/fixtures). */
+const RELEASE_1 = readFileSync(fileURLToPath(new URL('../../core/src/db/fixtures/schema_organization.v1-399df8c.sql', import.meta.url)), 'utf8');
+
+// Each command boots its own process (and, embedded, its own PGlite): give the sequences room.
+describe('helios db upgrade and helios serve on a database of the first release', { timeout: 600_000 }, () => {
+  const made: Array<{ t: TestDatabase; cwd: string }> = [];
+  afterAll(async () => {
+    for (const { t, cwd } of made) {
+      await t.destroy();
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+  /** A database holding the release-1 schema, as its installer left it; the CLI target arguments for it. */
+  async function releaseOne(): Promise<{ cwd: string; target: string[] }> {
+    const t = await createTestDatabase({ empty: true });
+    const cwd = mkdtempSync(join(tmpdir(), 'helios-cli-upgrade-'));
+    made.push({ t, cwd });
+    const db = t.connectionString ? createDb({ connectionString: t.connectionString }) : createDb({ embedded: { dataDir: join(cwd, '.helios', 'data') } });
+    try {
+      await db.transaction().execute(async (trx) => {
+        await sql.raw(RELEASE_1).execute(trx);
+        await sql`update helios_meta.schema_versions set method = 'install'`.execute(trx);
+      });
+      await sql`insert into organizations (name, domain) values ('Acme', 'acme.test')`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    return { cwd, target: t.connectionString ? ['--database-url', t.connectionString] : [] };
+  }
+  const freePort = () =>
+    new Promise<number>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => done(port));
+      });
+    });
+  /** `helios serve`: resolves with its exit when it stops on its own, or stops it (SIGTERM) once it listens. */
+  async function serve(cwd: string, target: string[], env: NodeJS.ProcessEnv): Promise<Run & { listened: boolean }> {
+    const port = await freePort();
+    const { DATABASE_URL: _ignored, HELIOS_SCHEMA_DIR: _dir, HELIOS_AUTO_UPGRADE: _auto, ...base } = process.env;
+    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), ...target], {
+      cwd,
+      env: { ...base, HELIOS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), BETTER_AUTH_SECRET: randomBytes(32).toString('hex'), ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    let listened = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!listened && stdout.includes('Helios is serving')) {
+        listened = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    return { code, stdout, stderr, listened };
+  }
+
+  it('status and verify point at the upgrade; serve refuses to start; --dry-run lists and changes nothing; upgrade brings it to the latest version', async () => {
+    const { cwd, target } = await releaseOne();
+    const status = await helios(['db', 'status', ...target], cwd);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Helios schema version 1');
+    expect(status.stdout).toContain('4 migration(s) pending');
+    expect(status.stdout).toContain('pending: version 2 audit_chain_columns (transaction, concurrently)');
+
+    const verify = await helios(['db', 'verify', ...target], cwd);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain('run `helios db upgrade`');
+
+    const refused = await serve(cwd, target, {});
+    expect(refused.listened).toBe(false);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('helios db upgrade');
+    expect(refused.stderr).toContain('[SCHEMA.BEHIND]');
+
+    const plan = await helios(['db', 'upgrade', '--dry-run', '--json', ...target], cwd);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: 5 });
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([2, 3, 4, 5]);
+    expect(JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout)).toMatchObject({ version: 1 });
+
+    const upgrade = await helios(['db', 'upgrade', ...target], cwd);
+    expect(upgrade.stderr).toBe('');
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stdout).toContain('Upgraded the schema from version 1 to 5');
+    expect(upgrade.stdout).toContain('0004_directory_order_index (concurrently)');
+    const after = await helios(['db', 'verify', '--json', ...target], cwd);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ compatible: true, version: 5 });
+
+    const badFlag = await helios(['db', 'upgrade', '--lock-timeout', 'soon', ...target], cwd);
+    expect(badFlag.code).toBe(64);
+  });
+
+  it('serve with HELIOS_AUTO_UPGRADE=true upgrades the database and starts', async () => {
+    const { cwd, target } = await releaseOne();
+    const served = await serve(cwd, target, { HELIOS_AUTO_UPGRADE: 'true' });
+    expect(served.stderr).not.toContain('error:');
+    expect(served.listened).toBe(true);
+    const status = await helios(['db', 'status', '--json', ...target], cwd);
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: 5, pending: [] });
   });
 });
 

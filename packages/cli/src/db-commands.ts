@@ -1,10 +1,25 @@
-import { adoptSchema, createDb, defaultEmbeddedDataDir, type InstallerProgress, installSchema, redactUrl, schemaStatus, verifySchema } from '@helios/core/db';
+import {
+  adoptSchema,
+  createDb,
+  defaultEmbeddedDataDir,
+  type InstallerProgress,
+  installSchema,
+  redactUrl,
+  schemaStatus,
+  upgradeSchema,
+  verifySchema,
+} from '@helios/core/db';
 import type { Command } from 'commander';
-import { type Output, withDb } from './output';
+import { EXIT, type Output, withDb } from './output';
 
 interface DbOptions {
   databaseUrl?: string;
   json?: boolean;
+}
+
+interface UpgradeCommandOptions extends DbOptions {
+  dryRun?: boolean;
+  lockTimeout?: string;
 }
 
 /** Where a command connects: --database-url, else DATABASE_URL, else the embedded default. */
@@ -20,7 +35,7 @@ function progress(out: Output) {
 }
 
 export function registerDbCommands(program: Command, makeOutput: (json: boolean) => Output): void {
-  const db = program.command('db').description('install, verify, adopt and inspect the Helios database schema');
+  const db = program.command('db').description('install, upgrade, verify, adopt and inspect the Helios database schema');
   const common = (cmd: Command) =>
     cmd
       .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
@@ -64,12 +79,43 @@ export function registerDbCommands(program: Command, makeOutput: (json: boolean)
     });
   });
 
+  common(
+    db
+      .command('upgrade')
+      .description('apply the pending schema migrations, each under the installer lock (--dry-run lists them and changes nothing)')
+      .option('--dry-run', 'list the pending migrations and change nothing')
+      .option('--lock-timeout <ms>', 'how long a step may wait for a table lock before it is retried (default 500)'),
+  ).action(async (opts: UpgradeCommandOptions) => {
+    const out = makeOutput(Boolean(opts.json));
+    const lockTimeoutMs = opts.lockTimeout === undefined ? undefined : Number(opts.lockTimeout);
+    if (lockTimeoutMs !== undefined && !(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
+      out.error(new Error(`--lock-timeout must be a positive number of milliseconds, got "${opts.lockTimeout}"`));
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    await withDb(out, resolveTarget(opts), async (handle) => {
+      const result = await upgradeSchema(handle, {
+        dryRun: Boolean(opts.dryRun),
+        ...(lockTimeoutMs ? { lockTimeoutMs } : {}),
+        onProgress: (p) => out.progress(p.step, p.done, p.total),
+      });
+      const lines = result.migrations.map(
+        (m) =>
+          `  ${String(m.version).padStart(4, '0')}_${m.name} (${m.steps.join(', ')})${m.durationMs === undefined ? '' : `: ${(m.durationMs / 1000).toFixed(2)} s`}`,
+      );
+      const took = result.action === 'upgraded' ? ` in ${(result.durationMs / 1000).toFixed(2)} s` : '';
+      out.result(result, [`${result.message}${took}`, ...lines].join('\n'));
+      return 0;
+    });
+  });
+
   common(db.command('status').description('what is installed, which version, when')).action(async (opts: DbOptions) => {
     const out = makeOutput(Boolean(opts.json));
     await withDb(out, resolveTarget(opts), async (handle) => {
       const result = await schemaStatus(handle);
       const lines = result.versions.map((v) => `  version ${v.version} ${v.name}: ${v.method} at ${v.appliedAt.toISOString()}`);
-      out.result(result, [result.message, ...lines].join('\n'));
+      const pending = result.pending.map((p) => `  pending: version ${p.version} ${p.name} (${p.steps.join(', ')})`);
+      out.result(result, [result.message, ...lines, ...pending].join('\n'));
       return 0;
     });
   });

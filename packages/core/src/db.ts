@@ -24,6 +24,19 @@ export type {
 export { adoptSchema, detectState, installSchema, readVersions, schemaStatus, verifySchema } from './db/installer';
 export type { ColumnFacts, ConstraintFacts, IndexFacts, SchemaFacts, TableFacts, TriggerFacts } from './db/introspect';
 export { introspectSchema } from './db/introspect';
+export type { LintFinding } from './db/migration-lint';
+export { BIG_TABLES, lintMigration } from './db/migration-lint';
+export type {
+  AppliedVersion,
+  Migration,
+  MigrationState,
+  MigrationStep,
+  MigrationStepKind,
+  UpgradeOptions,
+  UpgradeProgress,
+  UpgradeResult,
+} from './db/migrations';
+export { loadMigrations, migrationState, migrationsDir, parseMigration, upgradeSchema } from './db/migrations';
 export type { Drift, DriftKind } from './db/schema-diff';
 export { describeConstraint, diffSchemas } from './db/schema-diff';
 export { BASELINE_VERSION, readExpectedSchema, readLiveManifest, readSchemaSql, schemaDir } from './db/schema-files';

@@ -9,6 +9,7 @@ import type { Database } from './db/database.generated';
 import type { EmbeddedOptions } from './db/embedded';
 import { defaultEmbeddedDataDir } from './db/embedded';
 import { detectState, installSchema } from './db/installer';
+import { aheadError, behindError, migrationState, upgradeSchema } from './db/migrations';
 import { deriveAuditKeys } from './domains/audit/audit.chain';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
 import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
@@ -78,6 +79,11 @@ export type HeliosOptions = HeliosDatabaseOptions & {
   auditKey?: string;
   /** Install the schema when the database is empty (default true for `embedded`, false otherwise). */
   install?: boolean;
+  /**
+   * Apply pending schema migrations at start (default: `HELIOS_AUTO_UPGRADE=true` in the environment);
+   * otherwise a database behind this code is refused with `SCHEMA.BEHIND` (run `helios db upgrade`).
+   */
+  autoUpgrade?: boolean;
   /** How email is sent (default: through the organization's SMTP settings, when configured). */
   mailer?: Mailer;
   /**
@@ -356,7 +362,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
  * @param options - the database (`db`, `databaseUrl` or `embedded`), and optionally `clock`, `logger`, `encryptionKey`
  * @returns the Helios instance; call `close()` when done
  * @throws HeliosError `DB.*` when the database cannot be reached; PRECONDITION_FAILED
- *   `HELIOS.SCHEMA_NOT_INSTALLED` when the schema is missing (run `helios db install`)
+ *   `HELIOS.SCHEMA_NOT_INSTALLED` when the schema is missing (run `helios db install`),
+ *   `SCHEMA.BEHIND` when migrations are pending (run `helios db upgrade`, or pass `autoUpgrade`),
+ *   `SCHEMA.AHEAD` when the database is newer than this code
  * @example
  * ```ts
  * import { createHelios } from '@helios/core';
@@ -408,6 +416,13 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
             : `Not a Helios database: ${state.reason ?? 'unknown tables'}`,
         { details: { state: state.state } },
       );
+    }
+    // The schema version must be this code's: behind is upgraded only when asked to, ahead is refused.
+    const versions = await migrationState(db);
+    if (versions.ahead.length > 0) throw aheadError(versions);
+    if (versions.pending.length > 0) {
+      if (!(options.autoUpgrade ?? process.env.HELIOS_AUTO_UPGRADE === 'true')) throw behindError(versions);
+      await upgradeSchema(db);
     }
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});

@@ -8,6 +8,7 @@ import { createDb } from './create-db';
 import { generateDatabaseTypes } from './generate-types';
 import { adoptSchema, installSchema, schemaStatus, verifySchema } from './installer';
 import { introspectSchema, type SchemaFacts } from './introspect';
+import { upgradeSchema } from './migrations';
 import { diffSchemas } from './schema-diff';
 import { readExpectedSchema, readLiveManifest, schemaDir } from './schema-files';
 
@@ -132,19 +133,24 @@ describe('installSchema', () => {
     const first = await installSchema(t.db);
     expect(first.action).toBe('installed');
     const second = await installSchema(t.db);
-    expect(second).toMatchObject({ action: 'already-installed', version: 1 });
+    expect(second).toMatchObject({ action: 'already-installed', version: 5 });
     expect(second.message).toMatch(/Already installed/);
     const status = await schemaStatus(t.db);
-    expect(status).toMatchObject({ state: 'helios', version: 1, tables: 86, organizations: 0 });
-    expect(status.versions.map((v) => v.method)).toEqual(['install']);
+    expect(status).toMatchObject({ state: 'helios', version: 5, latestVersion: 5, pending: [], tables: 86, organizations: 0 });
+    expect(status.versions.map((v) => v.method)).toEqual(['install', 'install', 'install', 'install', 'install']);
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
 
-  it('adds the audit chain heads table (helios_meta) to an older installation, and db verify stays compatible', async () => {
+  it('leaves an older installation (no audit chain heads) alone and points at `helios db upgrade`, which adds them', async () => {
     const t = await fresh();
     await sql`drop table helios_meta.audit_heads`.execute(t.db);
+    await sql`delete from helios_meta.schema_versions where version = 5`.execute(t.db);
+    const again = await installSchema(t.db);
+    expect(again).toMatchObject({ action: 'already-installed', version: 4 });
+    expect(again.message).toContain('helios db upgrade');
     expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(false);
-    expect(await installSchema(t.db)).toMatchObject({ action: 'already-installed', version: 1 });
+    expect((await verifySchema(t.db)).compatible).toBe(false);
+    expect(await upgradeSchema(t.db)).toMatchObject({ action: 'upgraded', fromVersion: 4, toVersion: 5 });
     expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(true);
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
@@ -265,7 +271,8 @@ describe('adoptSchema', () => {
       select 'audit_logs', count(*)::text from audit_logs`.execute(t.db);
 
     const result = await adoptSchema(t.db);
-    expect(result).toMatchObject({ action: 'adopted', version: 1, seededFeatureFlags: 48 });
+    // Adopt ends at the latest version: the baseline and every migration, recorded as adopted.
+    expect(result).toMatchObject({ action: 'adopted', version: 5, seededFeatureFlags: 48 });
     expect(result.addedIndexes).toHaveLength(36);
     expect(result.addedColumns.sort()).toEqual([...ADDED_COLUMNS].sort());
     expect(result.addedConstraints).toHaveLength(1);
@@ -274,7 +281,14 @@ describe('adoptSchema', () => {
     expect(after.drifts.map((d) => d.message)).toEqual([]);
     expect(after.compatible).toBe(true);
     const status = await schemaStatus(t.db);
-    expect(status.versions.map((v) => v.method)).toEqual(['adopt']);
+    expect(status.versions.map((v) => [v.version, v.method])).toEqual([
+      [1, 'adopt'],
+      [2, 'adopt'],
+      [3, 'adopt'],
+      [4, 'adopt'],
+      [5, 'adopt'],
+    ]);
+    expect(status.pending).toEqual([]);
 
     const usersAfter = await sql<Record<string, unknown>>`select * from organization_users order by email`.execute(t.db);
     expect(usersAfter.rows).toEqual(

@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { HeliosError } from '../errors';
 import { checkConnection } from './create-db';
 import { introspectSchema, type SchemaFacts } from './introspect';
+import { INSTALLER_LOCK, loadMigrations, type MigrationState, migrationState, upgradeSchema } from './migrations';
 import { type Drift, diffSchemas } from './schema-diff';
 import { BASELINE_VERSION, readExpectedSchema, readLiveManifest, readSchemaSections, type SchemaSection } from './schema-files';
 
@@ -42,10 +43,16 @@ export interface InstallResult {
 }
 
 export interface VerifyResult {
-  /** True when the database has exactly the expected schema. */
+  /** True when the database has exactly the expected schema, at the latest version. */
   compatible: boolean;
   state: DatabaseState;
   version: number | null;
+  /** The schema version this code installs and upgrades to. */
+  latestVersion: number;
+  /** Migrations not applied yet (`helios db upgrade` applies them). */
+  pending: MigrationState['pending'];
+  /** Recorded versions this code does not know: the database is ahead of it. */
+  ahead: number[];
   drifts: Drift[];
   message: string;
 }
@@ -66,6 +73,14 @@ export interface StatusResult {
   state: DatabaseState;
   reason?: string;
   version: number | null;
+  /** The schema version this code installs and upgrades to. */
+  latestVersion: number;
+  /** Migrations not applied yet (`helios db upgrade` applies them). */
+  pending: MigrationState['pending'];
+  /** Recorded versions this code does not know: the database is ahead of it. */
+  ahead: number[];
+  /** Applied migrations whose file changed since (`helios db upgrade` refuses them). */
+  drifted: MigrationState['drifted'];
   versions: SchemaVersionRow[];
   tables: number;
   views: number;
@@ -83,9 +98,6 @@ export interface InstallerProgress {
 export interface InstallerOptions {
   onProgress?: (progress: InstallerProgress) => void;
 }
-
-/** The advisory lock key that serializes every installer run on a database. */
-const INSTALLER_LOCK = 'helios:installer';
 
 const USER_STATUSES = ['staged', 'invited', 'active', 'suspended', 'blocked', 'deleted'];
 
@@ -160,16 +172,14 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
   return withInstallerLock(db, async (trx) => {
     const detected = await detectState(trx);
     if (detected.state === 'helios') {
-      // The bookkeeping section is idempotent: re-running it adds helios_meta tables introduced
-      // since (the audit chain heads) to an older installation.
-      await runSections(trx, ['meta'], {});
-      const versions = await readVersions(trx);
-      const version = versions.at(-1)?.version ?? BASELINE_VERSION;
+      const migrations = await migrationState(trx);
+      const version = migrations.version ?? BASELINE_VERSION;
+      const behind = migrations.pending.length > 0 ? `; ${migrations.pending.length} migration(s) pending: run \`helios db upgrade\`` : '';
       return {
         action: 'already-installed' as const,
         version,
         durationMs: performance.now() - started,
-        message: `Already installed (schema version ${version}); nothing to do`,
+        message: `Already installed (schema version ${version}); nothing to do${behind}`,
       };
     }
     if (detected.state === 'live') {
@@ -186,14 +196,26 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
       });
     }
     await runSections(trx, ['extensions', 'tables', 'routines', 'seeds', 'meta'], options);
-    await sql`update helios_meta.schema_versions set method = 'install' where version = ${BASELINE_VERSION}`.execute(trx);
+    const version = await recordConsolidatedVersions(trx, 'install');
     return {
       action: 'installed' as const,
-      version: BASELINE_VERSION,
+      version,
       durationMs: performance.now() - started,
-      message: `Installed the Helios schema (version ${BASELINE_VERSION})`,
+      message: `Installed the Helios schema (version ${version})`,
     };
   });
+}
+
+/**
+ * The schema file records the baseline and every migration it consolidates (method `schema-file`):
+ * marks them as installed (or adopted) by this run, with the migrations' checksums. Returns the newest version.
+ */
+async function recordConsolidatedVersions(trx: AnyDb, method: 'install' | 'adopt'): Promise<number> {
+  await sql`update helios_meta.schema_versions set method = ${method} where method = 'schema-file'`.execute(trx);
+  for (const m of loadMigrations()) {
+    await sql`update helios_meta.schema_versions set checksum = ${m.checksum} where version = ${m.version} and checksum is null`.execute(trx);
+  }
+  return (await readVersions(trx)).at(-1)?.version ?? BASELINE_VERSION;
 }
 
 /**
@@ -211,15 +233,21 @@ export async function verifySchema(db: AnyDb): Promise<VerifyResult> {
       drifts.push({ kind: 'missing_table', object: 'helios_meta.schema_versions', message: 'helios_meta.schema_versions records no version' });
     }
     const version = versions.at(-1)?.version ?? null;
-    const compatible = drifts.length === 0 && detected.state === 'helios';
+    const migrations = await migrationState(db);
+    const pending = detected.state === 'helios' ? migrations.pending : [];
+    const compatible = drifts.length === 0 && detected.state === 'helios' && pending.length === 0 && migrations.ahead.length === 0;
     const message = compatible
       ? `Schema verified: compatible (version ${version})`
       : detected.state === 'empty'
         ? 'The database is empty: run `helios db install`'
         : detected.state === 'live'
           ? `A predecessor installation (${drifts.length} drift(s) from ours): run \`helios db adopt\``
-          : `${drifts.length} drift(s) from the expected schema`;
-    return { compatible, state: detected.state, version, drifts, message };
+          : migrations.ahead.length > 0
+            ? `The database is at schema version ${version}, ahead of this Helios (version ${migrations.latestVersion}); ${drifts.length} drift(s) from the expected schema`
+            : pending.length > 0
+              ? `The database is at schema version ${version}, behind this Helios (version ${migrations.latestVersion}): run \`helios db upgrade\` (${pending.length} migration(s) pending; ${drifts.length} drift(s) until then)`
+              : `${drifts.length} drift(s) from the expected schema`;
+    return { compatible, state: detected.state, version, latestVersion: migrations.latestVersion, pending, ahead: migrations.ahead, drifts, message };
   } catch (error) {
     throw translateInstallerError(error);
   }
@@ -237,7 +265,7 @@ export async function verifySchema(db: AnyDb): Promise<VerifyResult> {
  */
 export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Promise<AdoptResult> {
   const started = performance.now();
-  return withInstallerLock(db, async (trx) => {
+  const adopted = await withInstallerLock(db, async (trx): Promise<AdoptResult> => {
     const detected = await detectState(trx);
     if (detected.state === 'helios') {
       const version = (await readVersions(trx)).at(-1)?.version ?? BASELINE_VERSION;
@@ -319,7 +347,7 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
 
     options.onProgress?.({ step: 'functions, triggers, views and seeds', done: 3, total: 5 });
     await runSections(trx, ['extensions', 'routines', 'seeds', 'meta'], {});
-    await sql`update helios_meta.schema_versions set method = 'adopt' where version = ${BASELINE_VERSION}`.execute(trx);
+    const version = await recordConsolidatedVersions(trx, 'adopt');
 
     options.onProgress?.({ step: 'verify', done: 4, total: 5 });
     const remaining = diffSchemas(await introspectSchema(trx), expected);
@@ -338,14 +366,20 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
     options.onProgress?.({ step: 'done', done: 5, total: 5 });
     return {
       action: 'adopted' as const,
-      version: BASELINE_VERSION,
+      version,
       renamedColumns: ['organization_users.status -> user_status'],
       ...result,
       seededFeatureFlags: flagsAfter - flagsBefore,
       durationMs: performance.now() - started,
-      message: `Adopted the predecessor installation as Helios schema version ${BASELINE_VERSION}`,
+      message: `Adopted the predecessor installation as Helios schema version ${version}`,
     };
   });
+  // Adopt lands on the schema file's version; migrations it does not consolidate (none in a release) follow.
+  if (adopted.action === 'adopted' && (await migrationState(db)).pending.length > 0) {
+    const upgraded = await upgradeSchema(db);
+    return { ...adopted, version: upgraded.toVersion, message: `${adopted.message}, then upgraded to version ${upgraded.toVersion}` };
+  }
+  return adopted;
 }
 
 /** What is installed, which version, when. */
@@ -361,9 +395,18 @@ export async function schemaStatus(db: AnyDb): Promise<StatusResult> {
     }
     const version = versions.at(-1)?.version ?? null;
     const last = versions.at(-1);
+    const migrations = await migrationState(db);
+    const pending = detected.state === 'helios' ? migrations.pending : [];
+    const standing =
+      migrations.ahead.length > 0
+        ? `; AHEAD of this Helios (schema version ${migrations.latestVersion}): use a newer release`
+        : pending.length > 0
+          ? `; ${pending.length} migration(s) pending (version ${migrations.latestVersion} available): run \`helios db upgrade\``
+          : '; up to date';
+    const drift = migrations.drifted.length > 0 ? `; ${migrations.drifted.length} applied migration(s) changed since (checksum drift)` : '';
     const message =
       detected.state === 'helios'
-        ? `Helios schema version ${version} (${last?.method} at ${last?.appliedAt.toISOString()}); ${detected.tables} tables, ${organizations} organization(s)`
+        ? `Helios schema version ${version} (${last?.method} at ${last?.appliedAt.toISOString()}); ${detected.tables} tables, ${organizations} organization(s)${standing}${drift}`
         : detected.state === 'empty'
           ? 'Not installed: the database is empty (run `helios db install`)'
           : detected.state === 'live'
@@ -373,6 +416,10 @@ export async function schemaStatus(db: AnyDb): Promise<StatusResult> {
       state: detected.state,
       ...(detected.reason ? { reason: detected.reason } : {}),
       version,
+      latestVersion: migrations.latestVersion,
+      pending,
+      ahead: migrations.ahead,
+      drifted: migrations.drifted,
       versions,
       tables: detected.tables,
       views: detected.views,
