@@ -1,6 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, type TestHelios } from '@helios/testing';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
