@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, type TestHelios } from '@helios/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -125,5 +126,24 @@ describe('the OpenAPI document', () => {
     // And nothing in the document that the app does not serve (under /api/v1).
     const phantom = [...documented].filter((d) => d.split(' ')[1]!.startsWith('/api/v1/') && !registered.has(d)).sort();
     expect(phantom, `documented operations the app does not register:\n${phantom.join('\n')}`).toEqual([]);
+  });
+
+  // The document is API: a change to a route's method, path, parameters, bodies or schemas must be a
+  // visible decision. Regenerate the fixture with UPDATE_OPENAPI_FIXTURE=1 when it is one.
+  it('keeps the methods, paths, parameters, bodies and schemas recorded in openapi.fixture.json', () => {
+    const fixture = new URL('./openapi.fixture.json', import.meta.url);
+    const surface = {
+      operations: Object.fromEntries(
+        operations()
+          .map(({ method, path, op }) => {
+            const { parameters, requestBody, responses } = op as { parameters?: unknown; requestBody?: unknown; responses?: unknown };
+            return [`${method.toUpperCase()} ${path}`, { parameters: parameters ?? [], requestBody: requestBody ?? null, responses }] as const;
+          })
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+      schemas: doc.components?.schemas ?? {},
+    };
+    if (process.env.UPDATE_OPENAPI_FIXTURE === '1') writeFileSync(fixture, `${JSON.stringify(surface, null, 1)}\n`);
+    expect(surface).toEqual(JSON.parse(readFileSync(fixture, 'utf8')));
   });
 });

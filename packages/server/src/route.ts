@@ -41,24 +41,29 @@ export function dto(name: string, shape: Record<string, z.ZodType> = {}) {
 /** The path parameter `id` (a uuid). */
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
-/** The validated inputs a handler gets. */
-export interface RouteInput {
-  params: Record<string, any>;
-  query: Record<string, any>;
-  body: any;
+/** The validated inputs a handler gets, typed by the route's own schemas (like hono's `c.req.valid()`). */
+export interface RouteInput<P = Record<string, never>, Q = Record<string, never>, B = undefined> {
+  params: P;
+  query: Q;
+  body: B;
 }
 
-/** A route declaration. */
-export interface RouteSpec {
+/**
+ * A route declaration. `P`, `Q` and `B` are the outputs of its `params`, `query` and `body` schemas
+ * (inferred from them), so the handler's input is typed without casts.
+ */
+export interface RouteSpec<P = Record<string, never>, Q = Record<string, never>, B = undefined> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style, e.g. `/users/{id}`, relative to /api/v1. */
   path: string;
   tag: string;
   summary: string;
   description?: string;
-  params?: z.ZodObject<any>;
-  query?: z.ZodObject<any>;
-  body?: z.ZodType;
+  /** An object schema of the path parameters. */
+  params?: z.ZodType<P>;
+  /** An object schema of the query parameters. */
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
   /** The 2xx JSON body (omit for 204). */
   response?: z.ZodType;
   status?: 200 | 201 | 202 | 204;
@@ -67,7 +72,7 @@ export interface RouteSpec {
   /** The API key scope it needs (documented). */
   scope?: string;
   /** Returns the JSON body, or a Response for other content types. */
-  handler: (c: Context<AppEnv>, input: RouteInput) => Promise<unknown>;
+  handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<unknown>;
 }
 
 const SECURED = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -84,7 +89,7 @@ function errorResponses(isPublic: boolean) {
 }
 
 /** Declares a route on `app` (whose base path is /api/v1). */
-export function defineRoute(app: OpenAPIHono<AppEnv>, spec: RouteSpec): void {
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(app: OpenAPIHono<AppEnv>, spec: RouteSpec<P, Q, B>): void {
   const isPublic = spec.callers?.includes('public') ?? false;
   const status = spec.status ?? (spec.method === 'post' ? 201 : 200);
   const route = createRoute({
@@ -107,12 +112,14 @@ export function defineRoute(app: OpenAPIHono<AppEnv>, spec: RouteSpec): void {
     ...(spec.scope ? { 'x-helios-scope': spec.scope } : {}),
   } as never);
   app.openapi(route, (async (c: Context<AppEnv>) => {
+    // The validators registered by createRoute ran before this handler; their outputs have the
+    // schemas' types (the one place that knows it, so handlers never cast).
     const valid = c.req as unknown as { valid(target: string): unknown };
-    const input: RouteInput = {
-      params: spec.params ? (valid.valid('param') as Record<string, unknown>) : {},
-      query: spec.query ? (valid.valid('query') as Record<string, unknown>) : {},
+    const input = {
+      params: spec.params ? valid.valid('param') : {},
+      query: spec.query ? valid.valid('query') : {},
       body: spec.body ? valid.valid('json') : undefined,
-    };
+    } as RouteInput<P, Q, B>;
     const result = await spec.handler(c, input);
     if (result instanceof Response) return result;
     if (status === 204) return c.body(null, 204);

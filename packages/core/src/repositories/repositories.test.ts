@@ -17,7 +17,7 @@ async function rejection(call: () => Promise<unknown>): Promise<HeliosError> {
 }
 
 const reencode = (payload: unknown) => Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v: number; l: string; d: string; k: unknown[] };
 
 describe('createRepositories', () => {
   let t: TestDatabase;
@@ -221,31 +221,34 @@ describe('createRepositories', () => {
       expect(await rejection(() => repos.job_titles.list({ where: { title: { $ne: 'x' } } as never }))).toMatchObject({ code: 'REPOSITORY.INVALID_FILTER' });
     });
 
-    it('rejects a tampered cursor with REPOSITORY.INVALID_CURSOR', async () => {
+    it('rejects a tampered cursor with PAGING.INVALID_CURSOR', async () => {
       const { nextCursor } = await repos.job_titles.list({ orderBy: 'created_at', limit: 10 });
       const cursor = nextCursor!;
       const payload = decode(cursor);
+      const [value, key] = payload.k;
       const tampered = [
         `${cursor.slice(0, -2)}${cursor.endsWith('A') ? 'B' : 'A'}!`,
         `${cursor}x`,
         'not a cursor',
-        reencode({ ...payload }),
-        reencode([payload[0], 'title', payload[2], payload[3], payload[4]]),
-        reencode([payload[0], payload[1], 'd', payload[3], payload[4]]),
-        reencode([payload[0], payload[1], payload[2], "2024-01-01'; drop table job_titles; --", payload[4]]),
-        reencode([payload[0], payload[1], payload[2], '2024-02-30 10:00:00+00', payload[4]]),
-        reencode([payload[0], payload[1], payload[2], payload[3], 'not-a-uuid']),
-        reencode([payload[0], payload[1], payload[2], 42, payload[4]]),
-        reencode([2, payload[1], payload[2], payload[3], payload[4]]),
+        reencode([payload.v, payload.l, payload.d, value, key]),
+        reencode({ ...payload, extra: 1 }),
+        reencode({ ...payload, l: 'job_titles:title' }),
+        reencode({ ...payload, d: 'd' }),
+        reencode({ ...payload, k: ["2024-01-01'; drop table job_titles; --", key] }),
+        reencode({ ...payload, k: ['2024-02-30 10:00:00+00', key] }),
+        reencode({ ...payload, k: [value, 'not-a-uuid'] }),
+        reencode({ ...payload, k: [42, key] }),
+        reencode({ ...payload, k: [value] }),
+        reencode({ ...payload, v: 2 }),
       ];
       for (const bad of tampered) {
         expect(await rejection(() => repos.job_titles.list({ orderBy: 'created_at', limit: 10, cursor: bad }))).toMatchObject({
           kind: 'INVALID_INPUT',
-          code: 'REPOSITORY.INVALID_CURSOR',
+          code: 'PAGING.INVALID_CURSOR',
         });
       }
       // The same cursor with a different sort is refused as well.
-      expect(await rejection(() => repos.job_titles.list({ orderBy: 'title', cursor }))).toMatchObject({ code: 'REPOSITORY.INVALID_CURSOR' });
+      expect(await rejection(() => repos.job_titles.list({ orderBy: 'title', cursor }))).toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
     });
 
     it('answers arbitrary where keys, sort columns and cursors with results or INVALID_INPUT only', async () => {

@@ -4,11 +4,11 @@
  * every identifier from a caller is checked against them before it reaches Kysely, and every
  * database error goes through `translatePgError`.
  */
-import { type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Database, TableName } from '../db/database.generated';
 import { translatePgError } from '../db/pg-errors';
 import { HeliosError } from '../errors';
-import { decodeCursor, encodeCursor, isValidSortValue } from './cursor';
+import { isValidKeyValue, keysetPage } from '../shared/paging';
 import type { SortValueKind } from './generate-metadata';
 import { TABLE_METADATA } from './table-metadata.generated';
 import type { ListOptions, NewRow, Page, Row, RowId, RowPatch, TableRepository, WhereFilter } from './types';
@@ -23,8 +23,6 @@ interface Meta {
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
-const SORT_ALIAS = '__helios_sort';
-const KEY_ALIAS = '__helios_key';
 
 type AnyRow = Record<string, unknown>;
 type AnyDb = Kysely<any>;
@@ -85,7 +83,7 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
 
   /** A key that cannot exist (a malformed uuid) is treated as absent rather than sent to the server. */
   const isPlausibleKey = (id: unknown): boolean =>
-    (typeof id === 'string' && isValidSortValue(keyKind, id)) || (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
+    (typeof id === 'string' && isValidKeyValue(keyKind, id)) || (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
 
   const scoped = (eb: AnyEb) => (meta.organizationScoped ? eb('organization_id', '=', org()) : eb.lit(true));
 
@@ -151,35 +149,25 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
     const orderBy = options.orderBy === undefined ? pk : checkColumn(options.orderBy);
     const sortKind = Object.hasOwn(meta.sortable, orderBy) ? meta.sortable[orderBy] : undefined;
     if (!sortKind) throw invalidInput('REPOSITORY.INVALID_SORT', `Rows of ${table} cannot be sorted by this column.`, { table, column: orderBy });
-    const after = options.cursor === undefined || options.cursor === null ? null : decodeCursor(options.cursor, { orderBy, direction, sortKind, keyKind });
-    const where = options.where;
-
-    const op = direction === 'asc' ? '>' : '<';
-    let query = anyDb
-      .selectFrom(from)
-      .selectAll()
-      .select([sql<string | null>`${sql.ref(orderBy)}::text`.as(SORT_ALIAS), sql<string>`${sql.ref(pk)}::text`.as(KEY_ALIAS)])
-      .where((eb) => eb.and([scoped(eb), whereFilter(eb, where)])) as SelectQueryBuilder<any, any, AnyRow>;
-    if (after) {
-      query = query.where((eb) => {
-        if (orderBy === pk) return eb(pk, op, after.key);
-        if (after.value === null) return eb.and([eb(orderBy, 'is', null), eb(pk, op, after.key)]);
-        return eb.or([eb(orderBy, op, after.value), eb.and([eb(orderBy, '=', after.value), eb(pk, op, after.key)]), eb(orderBy, 'is', null)]);
-      });
-    }
-    if (orderBy !== pk) query = query.orderBy(sql`${sql.ref(orderBy)} ${sql.raw(direction)} nulls last`);
-    query = query.orderBy(pk, direction).limit(limit + 1);
-
-    const rows = await run(() => query.execute());
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? encodeCursor({ orderBy, direction, value: last[SORT_ALIAS] as string | null, key: last[KEY_ALIAS] as string }) : null;
-    const items = page.map((row) => {
-      const { [SORT_ALIAS]: _sort, [KEY_ALIAS]: _key, ...rest } = row;
-      return rest as Row<T>;
+    const paging = keysetPage({
+      list: `${table}:${orderBy}`,
+      keys:
+        orderBy === pk
+          ? [{ by: pk, kind: keyKind }]
+          : [
+              { by: orderBy, kind: sortKind, nullable: true },
+              { by: pk, kind: keyKind },
+            ],
+      direction,
+      limit,
+      cursor: options.cursor,
     });
-    return { items, nextCursor };
+    const where = options.where;
+    const query = (anyDb.selectFrom(from).selectAll() as SelectQueryBuilder<any, any, AnyRow>)
+      .where((eb) => eb.and([scoped(eb), whereFilter(eb, where)]))
+      .$call(paging.query);
+    const rows = await run(() => query.execute());
+    return paging.page(rows, (row) => row as Row<T>);
   };
 
   return {

@@ -3,6 +3,7 @@
  */
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, TableName } from '../db/database.generated';
+import type { Page } from '../shared/paging';
 import type { TABLE_METADATA } from './table-metadata.generated';
 
 /** A row of table `T` as read. */
@@ -47,10 +48,7 @@ export interface ListOptions<T extends TableName> {
 }
 
 /** One page of rows and the cursor of the next page (null on the last page). */
-export interface Page<R> {
-  items: R[];
-  nextCursor: string | null;
-}
+export type { Page };
 
 /** Typed data access for one table, scoped to the organization when the table has `organization_id`. */
 export interface TableRepository<T extends TableName> {

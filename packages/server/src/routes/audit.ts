@@ -212,7 +212,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
     query: AuditExportQuery,
     response: z.string().openapi({ description: 'text/csv or application/json, as an attachment' }),
     handler: async (c, { query }) => {
-      const { format, ...filter } = query as z.output<typeof AuditExportQuery>;
+      const { format, ...filter } = query;
       const pages = auditPages(c.var.sdk, filter);
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
       const common = { 'cache-control': 'no-store' };

@@ -122,7 +122,7 @@ describe('departments', () => {
     expect((await call('admin', 'GET', '/departments/not-a-uuid')).status).toBe(400);
     const cursor = await call('admin', 'GET', '/departments?cursor=garbage');
     expect(cursor.status).toBe(400);
-    expect(cursor.body.code).toBe('DIRECTORY.INVALID_CURSOR');
+    expect(cursor.body.code).toBe('PAGING.INVALID_CURSOR');
   });
 
   it('answers 404 for an id that does not exist', async () => {

@@ -54,26 +54,26 @@ const CustomField = dto('CustomFieldDefinition', {
 });
 const CustomFieldValues = z.record(z.string(), z.unknown()).openapi('CustomFieldValues', { description: '`{ fieldKey: value }` of the active fields' });
 
-/** CRUD of one kind of directory record: list, create, get, update, delete. */
-interface Crud {
+/** CRUD of one kind of directory record: list, create, get, update, delete; typed by its schemas. */
+interface Crud<L, C, U> {
   path: string;
   tag: string;
   noun: string;
   item: z.ZodType;
-  listQuery: z.ZodObject<any>;
-  create: z.ZodType;
-  update: z.ZodType;
+  listQuery: z.ZodType<L>;
+  create: z.ZodType<C>;
+  update: z.ZodType<U>;
   deleteNote: string;
   service: (c: Context<AppEnv>) => {
-    list(input?: any): Promise<unknown>;
-    create(input: any): Promise<unknown>;
+    list(input: L): Promise<unknown>;
+    create(input: C): Promise<unknown>;
     get(id: string): Promise<unknown>;
-    update(id: string, input: any): Promise<unknown>;
+    update(id: string, input: U): Promise<unknown>;
     delete(id: string): Promise<void>;
   };
 }
 
-function registerCrud(app: OpenAPIHono<AppEnv>, spec: Crud): void {
+function registerCrud<L, C, U>(app: OpenAPIHono<AppEnv>, spec: Crud<L, C, U>): void {
   const { path, tag, noun, item, service } = spec;
   defineRoute(app, {
     method: 'get',

@@ -14,8 +14,11 @@ export const timestamp = z.string().openapi({ format: 'date-time' });
 /** A nullable ISO date-time in a response. */
 export const nullableTimestamp = timestamp.nullable();
 
-/** How one integration's common routes are described and served. */
-export interface IntegrationRoutes {
+/**
+ * How one integration's common routes are described and served; the type parameters are the outputs
+ * of its credentials, test, plan and apply body schemas, so each SDK call gets typed input.
+ */
+export interface IntegrationRoutes<Credentials, Test, Plan extends object, Apply extends object> {
   /** e.g. `/integrations/google-workspace`. */
   base: string;
   /** The OpenAPI tag and the name in summaries, e.g. `Google Workspace`. */
@@ -28,21 +31,21 @@ export interface IntegrationRoutes {
   syncAction: string;
   credentials: {
     response: z.ZodType;
-    body: z.ZodType;
+    body: z.ZodType<Credentials>;
     configureSummary: string;
     configureDescription: string;
     get: (sdk: HeliosScope) => Promise<unknown>;
-    configure: (sdk: HeliosScope, body: any) => Promise<unknown>;
+    configure: (sdk: HeliosScope, body: Credentials) => Promise<unknown>;
     remove: (sdk: HeliosScope) => Promise<unknown>;
   };
-  test: { body: z.ZodType; response: z.ZodType; description: string; run: (sdk: HeliosScope, body: any) => Promise<unknown> };
+  test: { body: z.ZodType<Test>; response: z.ZodType; description: string; run: (sdk: HeliosScope, body: Test) => Promise<unknown> };
   sync: {
     result: z.ZodType;
-    planBody: z.ZodType;
-    applyBody: z.ZodType;
+    planBody: z.ZodType<Plan>;
+    applyBody: z.ZodType<Apply>;
     planDescription: string;
     applyDescription: string;
-    run: (sdk: HeliosScope, input: any) => Promise<unknown>;
+    run: (sdk: HeliosScope, input: (Plan | Apply) & { dryRun: boolean }) => Promise<unknown>;
   };
 }
 
@@ -54,7 +57,10 @@ const RunsQuery = z
   .strict();
 
 /** Registers the status, credentials, test, sync and runs routes of an integration. */
-export function registerIntegrationRoutes(app: OpenAPIHono<AppEnv>, spec: IntegrationRoutes): void {
+export function registerIntegrationRoutes<Credentials, Test, Plan extends object, Apply extends object>(
+  app: OpenAPIHono<AppEnv>,
+  spec: IntegrationRoutes<Credentials, Test, Plan, Apply>,
+): void {
   const { base, tag } = spec;
   const ModuleState = dto(`${spec.prefix}ModuleState`, {
     slug: z.string(),

@@ -148,11 +148,6 @@ const PeopleQuery = z.object({
 /** The media metadata without its type (taken from the path); the SDK checks the type's limits. */
 const MediaBody = z.object(mediaSetSchema.shape).omit({ mediaType: true }).strict();
 
-/** Drops absent query values, so the SDK applies its defaults. */
-function defined<T extends Record<string, unknown>>(query: T): T {
-  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as T;
-}
-
 /** The caller's user id, for SDK methods that name the user (`/me` is for signed-in users). */
 function myId(c: Context<AppEnv>): string {
   const actor = c.var.actor;
@@ -180,7 +175,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     scope: 'people:read',
     query: PeopleQuery,
     response: pageOf(PersonCard),
-    handler: (c, { query }) => c.var.sdk.people.list(defined(query)),
+    handler: (c, { query }) => c.var.sdk.people.list(query),
   });
   defineRoute(app, {
     method: 'get',

@@ -9,17 +9,7 @@
  * moves a staged user to `invited`; `POST /users/{id}/invitation` creates and mails (or returns)
  * the invitation link through `helios.invitations`.
  */
-import {
-  createUserSchema,
-  inviteSchema,
-  MAX_USERS_PAGE,
-  passwordSchema,
-  USER_ROLES,
-  USER_SORT_FIELDS,
-  USER_STATUSES,
-  type UserFilterInput,
-  updateUserSchema,
-} from '@helios/core';
+import { createUserSchema, inviteSchema, MAX_USERS_PAGE, passwordSchema, USER_ROLES, USER_SORT_FIELDS, USER_STATUSES, updateUserSchema } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { type Caller, defineRoute, dto, IdParam, pageOf } from '../route';
@@ -104,8 +94,12 @@ const Invitation = z
   .object({ userId: z.string(), email: z.string(), sentTo: nullableString, expiresAt: z.string(), link: z.string().optional() })
   .openapi('Invitation');
 
-/** Splits repeated and comma-separated values (`?status=a&status=b`, `?status=a,b`). */
-function multi<const T extends readonly [string, ...string[]]>(values: T, name: string) {
+/**
+ * Splits repeated and comma-separated values (`?status=a&status=b`, `?status=a,b`). `alone` is a value
+ * that only stands by itself (`status=all`): a list containing it is refused, so lists never hold it.
+ */
+function multi<const T extends readonly [string, ...string[]], A extends T[number] = never>(values: T, name: string, alone?: A) {
+  const inList = (v: T[number]): v is Exclude<T[number], A> => v !== alone;
   return z
     .union([z.string(), z.array(z.string())])
     .transform((value) =>
@@ -115,7 +109,8 @@ function multi<const T extends readonly [string, ...string[]]>(values: T, name: 
         .filter((v) => v.length > 0),
     )
     .pipe(z.array(z.enum(values)).min(1))
-    .transform((list) => (list.length === 1 ? list[0] : list))
+    .refine((list) => list.length === 1 || list.every(inList), { message: `${String(alone)} stands alone` })
+    .transform((list) => (list.length === 1 ? list[0] : list.filter(inList)))
     .optional()
     .openapi({
       param: { name, in: 'query', style: 'form', explode: true },
@@ -125,7 +120,7 @@ function multi<const T extends readonly [string, ...string[]]>(values: T, name: 
 
 /** The filters of list, count and export, as query parameters (the SDK validates them again). */
 const filterQuery = {
-  status: multi([...USER_STATUSES, 'all'] as const, 'status'),
+  status: multi([...USER_STATUSES, 'all'] as const, 'status', 'all'),
   role: multi(USER_ROLES, 'role'),
   departmentId: z.uuid().optional(),
   locationId: z.uuid().optional(),
@@ -148,11 +143,6 @@ const ListQuery = z.object({
 });
 const ExportQuery = z.object({ ...filterQuery, format: z.enum(['csv', 'json']).default('csv') });
 const OrgChartQuery = z.object({ rootId: z.uuid().optional(), depth: z.coerce.number().int().min(0).max(50).optional() });
-
-/** Drops absent query values, so the SDK applies its defaults. */
-function defined<T extends Record<string, unknown>>(query: T): T {
-  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as T;
-}
 
 /**
  * Streams text chunks as a download. The first chunk is pulled before the response is built, so
@@ -202,7 +192,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     scope: 'users:read',
     query: ListQuery,
     response: pageOf(UserDto),
-    handler: (c, { query }) => c.var.sdk.users.list(defined(query)),
+    handler: (c, { query }) => c.var.sdk.users.list(query),
   });
   defineRoute(app, {
     method: 'get',
@@ -213,7 +203,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     scope: 'users:read',
     query: FilterQuery,
     response: z.object({ count: z.number().int() }).openapi('UserCount'),
-    handler: async (c, { query }) => ({ count: await c.var.sdk.users.count(defined(query) as UserFilterInput) }),
+    handler: async (c, { query }) => ({ count: await c.var.sdk.users.count(query) }),
   });
   defineRoute(app, {
     method: 'get',
@@ -227,10 +217,10 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     query: ExportQuery,
     response: z.string().openapi({ description: 'text/csv or application/json' }),
     handler: (c, { query }) => {
-      const { format, ...filter } = query as z.output<typeof ExportQuery>;
+      const { format, ...filter } = query;
       return format === 'json'
-        ? streamDownload(c.var.sdk.users.exportJson(defined(filter) as UserFilterInput), 'application/json; charset=utf-8', 'users.json')
-        : streamDownload(c.var.sdk.users.exportCsv(defined(filter) as UserFilterInput), 'text/csv; charset=utf-8', 'users.csv');
+        ? streamDownload(c.var.sdk.users.exportJson(filter), 'application/json; charset=utf-8', 'users.json')
+        : streamDownload(c.var.sdk.users.exportCsv(filter), 'text/csv; charset=utf-8', 'users.csv');
     },
   });
   defineRoute(app, {
@@ -370,7 +360,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     scope: 'people:read',
     query: OrgChartQuery,
     response: z.array(OrgChartNode),
-    handler: (c, { query }) => c.var.sdk.users.orgChart(defined(query)),
+    handler: (c, { query }) => c.var.sdk.users.orgChart(query),
   });
 
   defineRoute(app, {

@@ -94,7 +94,7 @@ export interface ApiKeysService {
   create(input: CreateApiKeyInput, options?: CallOptions): Promise<CreatedApiKey>;
   /**
    * Keys, newest first; filter by status (`active` = not revoked) and environment.
-   * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
   list(filter?: ListApiKeysInput, options?: CallOptions): Promise<Page<ApiKey>>;
   /**

@@ -134,7 +134,7 @@ describe('listing', () => {
   it('rejects bad filters and cursors with INVALID_INPUT', async () => {
     await expect(t.asAdmin.securityEvents.list({ cursor: "x' or 1=1" })).rejects.toMatchObject({
       kind: 'INVALID_INPUT',
-      code: 'SECURITY_EVENTS.INVALID_CURSOR',
+      code: 'PAGING.INVALID_CURSOR',
     });
     await expect(t.asAdmin.securityEvents.list({ severity: 'fatal' as never })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
     await expect(t.asAdmin.securityEvents.list({ limit: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });

@@ -5,12 +5,13 @@
  *
  * Owns: security_events.
  */
-import { type Insertable, type Kysely, sql } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database, SecurityEvents } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
-import type { Page, Row } from '../../repositories/types';
+import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { redact } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
@@ -45,7 +46,7 @@ export interface SecurityEventsService {
    * Events newest first, filtered by type, severity, user, resolution and time; keyset-paginated
    * (admins, `security:read`).
    * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`,
-   *   `SECURITY_EVENTS.INVALID_CURSOR`
+   *   `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * const { items, nextCursor } = await helios.as(admin).securityEvents.list({ severity: 'warning', resolved: false });
@@ -120,11 +121,7 @@ export async function recordSecurityEvent(
   return camelize(row);
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const badCursor = () => new HeliosError('INVALID_INPUT', 'SECURITY_EVENTS.INVALID_CURSOR', 'The cursor is not valid for this list.');
 const notFound = (id: string) => new HeliosError('NOT_FOUND', 'SECURITY_EVENTS.NOT_FOUND', 'No such security event.', { details: { id } });
-/** `created_at` in UTC with microseconds, so a cursor never skips rows written in the same millisecond. */
-const createdAtText = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Builds the security events service. */
 export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsService {
@@ -145,7 +142,18 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
       rt.read(options, async (s) => {
         await s.authorize('security:read');
         const f = parseInput(listSecurityEventsSchema, filter ?? {});
-        let q = s.db.selectFrom('security_events').selectAll().select(createdAtText.as('cursor_at')).where('organization_id', '=', s.organizationId);
+        // Newest first; `created_at` keeps its microseconds in the cursor, so rows of one millisecond are never skipped.
+        const paging = keysetPage({
+          list: 'security_events',
+          keys: [
+            { by: 'created_at', kind: 'timestamp', nullable: true },
+            { by: 'id', kind: 'uuid' },
+          ],
+          direction: 'desc',
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        let q = s.db.selectFrom('security_events').selectAll().where('organization_id', '=', s.organizationId);
         if (f.type) q = q.where('event_type', '=', f.type);
         if (f.severity) q = q.where('severity', '=', f.severity);
         if (f.userId) q = q.where('user_id', '=', f.userId);
@@ -153,22 +161,8 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
         if (f.resolved === false) q = q.where((eb) => eb.or([eb('is_resolved', '=', false), eb('is_resolved', 'is', null)]));
         if (f.from) q = q.where('created_at', '>=', f.from);
         if (f.to) q = q.where('created_at', '<', f.to);
-        if (f.cursor) {
-          const match = CURSOR.exec(f.cursor);
-          if (!match || Number.isNaN(new Date(match[1]!).getTime())) throw badCursor();
-          q = q.where(sql<boolean>`(created_at, id) < (${match[1]}::timestamptz, ${match[2]}::uuid)`);
-        }
-        const rows = await q
-          .orderBy('created_at', (ob) => ob.desc().nullsLast())
-          .orderBy('id', 'desc')
-          .limit(f.limit + 1)
-          .execute();
-        const items = rows.slice(0, f.limit);
-        const last = items.at(-1);
-        return {
-          items: items.map(({ cursor_at: _, ...row }) => camelize(row)),
-          nextCursor: rows.length > f.limit && last?.cursor_at ? `${last.cursor_at}|${last.id}` : null,
-        };
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows, (row) => camelize(row));
       }),
 
     get: (id, options) =>

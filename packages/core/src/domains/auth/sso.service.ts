@@ -12,6 +12,7 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { assertUrlAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
+import type { Page } from '../../shared/paging';
 import { requireSecretBox } from '../../shared/secret-rotation';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
@@ -61,12 +62,8 @@ export interface SsoValidationResult {
   warnings: string[];
 }
 
-/** A page of providers. */
-export interface SsoProviderPage {
-  items: SsoProvider[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<SsoProvider>`. */
+export type SsoProviderPage = Page<SsoProvider>;
 
 /** OIDC single sign-on providers (admins: `security:read` / `security:write`). */
 export interface SsoService {
@@ -78,7 +75,7 @@ export interface SsoService {
    * const { items } = await helios.as(admin).sso.list({ isEnabled: true });
    * ```
    */
-  list(input?: ListSsoProvidersInput, options?: CallOptions): Promise<SsoProviderPage>;
+  list(input?: ListSsoProvidersInput, options?: CallOptions): Promise<Page<SsoProvider>>;
   /**
    * One provider (`security:read`).
    * @throws HeliosError NOT_FOUND `SSO.PROVIDER_NOT_FOUND`; FORBIDDEN `POLICY.FORBIDDEN`
@@ -211,6 +208,8 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
       rt.read(options, async (s) => {
         await s.authorize('security:read');
         const filter = parseInput(listSsoProvidersSchema, input ?? {});
+        // The cursor is the last provider's name (unique in the organization), as the OpenAPI document
+        // describes it (`cursor` matches the provider-name pattern), so it stays outside shared/paging.
         const limit = filter.limit ?? 50;
         let query = s.db.selectFrom('sso_providers').selectAll().where('organization_id', '=', s.organizationId);
         if (filter.isEnabled !== undefined) query = query.where('is_enabled', '=', filter.isEnabled);

@@ -7,6 +7,7 @@ import type { Expression, SqlBool } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
@@ -18,7 +19,7 @@ import {
   type UpdateCostCenterInput,
   updateCostCenterSchema,
 } from './cost-centers.schema';
-import { assertDepartmentExists, containsPattern, countLinkedUsers, decodeKeyset, encodeKeyset } from './directory.shared';
+import { assertDepartmentExists, containsPattern, countLinkedUsers } from './directory.shared';
 
 /** A cost center. */
 export interface CostCenter {
@@ -38,11 +39,8 @@ export interface CostCenter {
   createdBy: string | null;
 }
 
-/** One page of cost centers. */
-export interface CostCenterPage {
-  items: CostCenter[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<CostCenter>`. */
+export type CostCenterPage = Page<CostCenter>;
 
 /** Cost center master data. */
 export interface CostCentersService {
@@ -76,9 +74,9 @@ export interface CostCentersService {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * A page of cost centers ordered by code, filtered by code/name part, department, fiscal year, state.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(input?: ListCostCentersInput, options?: CallOptions): Promise<CostCenterPage>;
+  list(input?: ListCostCentersInput, options?: CallOptions): Promise<Page<CostCenter>>;
 }
 
 function toCostCenter(row: Row<'cost_centers'>): CostCenter {
@@ -198,7 +196,15 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listCostCentersSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'cost_centers',
+          keys: [
+            { by: 'code', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('cost_centers')
           .selectAll()
@@ -211,16 +217,11 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
             if (filter.departmentId) conditions.push(eb('department_id', '=', filter.departmentId));
             if (filter.fiscalYear !== undefined) conditions.push(eb('fiscal_year', '=', filter.fiscalYear));
             if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
-            if (after) conditions.push(eb(eb.refTuple('code', 'id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('code')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(toCostCenter), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.code], last.id) : null };
+        return paging.page(rows, toCostCenter);
       }),
   };
 }

@@ -15,6 +15,7 @@ import type { JsonValue } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import type { FieldIssue } from '../../shared/validation';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
@@ -34,7 +35,7 @@ import {
 } from './custom-fields.schema';
 import { applyUserValues, assertUser, ENTITY_TYPE, readUserValues } from './custom-fields.user-values';
 import { normalizeOptions, normalizeRules } from './custom-fields.values';
-import { decodeKeyset, encodeKeyset, idSchema } from './directory.shared';
+import { idSchema } from './directory.shared';
 
 /** One choice of a select field. */
 export interface CustomFieldOption {
@@ -72,11 +73,8 @@ export interface CustomFieldDefinition {
   updatedAt: Date | null;
 }
 
-/** One page of definitions. */
-export interface CustomFieldDefinitionPage {
-  items: CustomFieldDefinition[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<CustomFieldDefinition>`. */
+export type CustomFieldDefinitionPage = Page<CustomFieldDefinition>;
 
 /** A user's custom field values: `{ fieldKey: value }`. */
 export type CustomFieldValueMap = Record<string, JsonValue>;
@@ -115,9 +113,9 @@ export interface CustomFieldsService {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * A page of definitions ordered by display order then key, filtered by section, kind and state.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(input?: ListCustomFieldsInput, options?: CallOptions): Promise<CustomFieldDefinitionPage>;
+  list(input?: ListCustomFieldsInput, options?: CallOptions): Promise<Page<CustomFieldDefinition>>;
   /**
    * A user's values of active fields (the user, their managers up the line, admins, `users:read` keys).
    * @throws HeliosError NOT_FOUND `USERS.NOT_FOUND`; FORBIDDEN `POLICY.FORBIDDEN`
@@ -312,8 +310,16 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listCustomFieldsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['int', 'text']) : null;
-        const order = sql<number>`coalesce(display_order, 0)`;
+        const paging = keysetPage({
+          list: 'custom_fields',
+          keys: [
+            { by: sql<number>`coalesce(display_order, 0)`, kind: 'integer' },
+            { by: 'field_key', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('custom_field_definitions')
           .selectAll()
@@ -322,24 +328,11 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
             if (filter.section !== undefined) conditions.push(eb(eb.fn('lower', ['section']), '=', filter.section.toLowerCase()));
             if (filter.fieldType) conditions.push(eb('field_type', '=', filter.fieldType));
             if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
-            if (after) {
-              conditions.push(
-                sql<SqlBool>`(${order}, field_key, id) > (${after.values[0] as number}::int, ${after.values[1] as string}::text, ${after.id}::uuid)`,
-              );
-            }
             return eb.and(conditions);
           })
-          .orderBy(order)
-          .orderBy('field_key')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toDefinition),
-          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.display_order ?? 0, last.field_key], last.id) : null,
-        };
+        return paging.page(rows, toDefinition);
       }),
 
     getValues: (userId, options) =>

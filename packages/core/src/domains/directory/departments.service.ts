@@ -9,6 +9,7 @@ import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
@@ -22,7 +23,7 @@ import {
   type UpdateDepartmentInput,
   updateDepartmentSchema,
 } from './departments.schema';
-import { ancestorIds, buildTree, containsPattern, countLinkedUsers, decodeKeyset, encodeKeyset, lockHierarchy, type TreeNode } from './directory.shared';
+import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, type TreeNode } from './directory.shared';
 
 /** A department. */
 export interface Department {
@@ -46,11 +47,8 @@ export interface Department {
 /** A department with its sub-departments. */
 export type DepartmentNode = TreeNode<Department>;
 
-/** One page of departments. */
-export interface DepartmentPage {
-  items: Department[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<Department>`. */
+export type DepartmentPage = Page<Department>;
 
 /** Department master data: CRUD, listing and the department tree. */
 export interface DepartmentsService {
@@ -92,13 +90,13 @@ export interface DepartmentsService {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * A page of departments ordered by name, filtered by name part, parent and state.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * const { items, nextCursor } = await helios.departments.list({ search: 'eng', limit: 20 });
    * ```
    */
-  list(input?: ListDepartmentsInput, options?: CallOptions): Promise<DepartmentPage>;
+  list(input?: ListDepartmentsInput, options?: CallOptions): Promise<Page<Department>>;
   /** Every department nested under its parent, siblings by name. */
   tree(input?: DepartmentTreeInput, options?: CallOptions): Promise<DepartmentNode[]>;
 }
@@ -274,7 +272,15 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listDepartmentsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'departments',
+          keys: [
+            { by: 'name', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('departments')
           .selectAll()
@@ -284,16 +290,11 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
             if (filter.parentId === null) conditions.push(eb('parent_department_id', 'is', null));
             else if (filter.parentId !== undefined) conditions.push(eb('parent_department_id', '=', filter.parentId));
             if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
-            if (after) conditions.push(eb(eb.refTuple('name', 'id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('name')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(toDepartment), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.name], last.id) : null };
+        return paging.page(rows, toDepartment);
       }),
 
     tree: (input, options) =>

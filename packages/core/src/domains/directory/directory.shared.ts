@@ -1,6 +1,6 @@
 /**
- * Internal helpers of the directory services (not part of the public surface): keyset cursors over
- * (sort value, id), LIKE patterns, the per-organization hierarchy lock and tree building.
+ * Internal helpers of the directory services (not part of the public surface): LIKE patterns, the
+ * per-organization hierarchy lock and tree building (paging is `shared/paging`).
  */
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
@@ -28,41 +28,6 @@ export function optionalText(max: number) {
     .transform((v) => (v === '' ? null : v))
     .nullable()
     .optional();
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function invalidCursor(): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'DIRECTORY.INVALID_CURSOR', 'The cursor is not valid for this list.');
-}
-
-/** Encodes the position after the last row: its sort values and its id. */
-export function encodeKeyset(values: readonly (string | number | null)[], id: string): string {
-  return Buffer.from(JSON.stringify([...values, id]), 'utf8').toString('base64url');
-}
-
-/**
- * Decodes a cursor made by `encodeKeyset` with `count` sort values of the given kinds.
- * @throws HeliosError INVALID_INPUT `DIRECTORY.INVALID_CURSOR`
- */
-export function decodeKeyset(cursor: string, kinds: readonly ('text' | 'int')[]): { values: (string | number)[]; id: string } {
-  let payload: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('malformed');
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
-  if (!Array.isArray(payload) || payload.length !== kinds.length + 1) throw invalidCursor();
-  const id = payload[kinds.length];
-  if (typeof id !== 'string' || !UUID.test(id)) throw invalidCursor();
-  const values = kinds.map((kind, i) => {
-    const v = payload[i] as unknown;
-    if (kind === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return v;
-    if (kind === 'text' && typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000')) return v;
-    throw invalidCursor();
-  });
-  return { values, id };
 }
 
 /** `%text%` for ILIKE with the wildcards of `text` escaped. */

@@ -8,10 +8,11 @@ import type { Expression, SqlBool } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import { assertDepartmentExists, containsPattern, decodeKeyset, encodeKeyset } from './directory.shared';
+import { assertDepartmentExists, containsPattern } from './directory.shared';
 import {
   type CreateJobTitleInput,
   createJobTitleSchema,
@@ -34,11 +35,8 @@ export interface JobTitle {
   createdBy: string | null;
 }
 
-/** One page of job titles. */
-export interface JobTitlePage {
-  items: JobTitle[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<JobTitle>`. */
+export type JobTitlePage = Page<JobTitle>;
 
 /** Job title master data. */
 export interface JobTitlesService {
@@ -72,9 +70,9 @@ export interface JobTitlesService {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * A page of job titles ordered by title, filtered by title part, department, level, state.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(input?: ListJobTitlesInput, options?: CallOptions): Promise<JobTitlePage>;
+  list(input?: ListJobTitlesInput, options?: CallOptions): Promise<Page<JobTitle>>;
 }
 
 function toJobTitle(row: Row<'job_titles'>): JobTitle {
@@ -179,7 +177,15 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listJobTitlesSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'job_titles',
+          keys: [
+            { by: 'title', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('job_titles')
           .selectAll()
@@ -189,16 +195,11 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
             if (filter.departmentId) conditions.push(eb('department_id', '=', filter.departmentId));
             if (filter.level) conditions.push(eb(eb.fn('lower', ['level']), '=', filter.level.toLowerCase()));
             if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
-            if (after) conditions.push(eb(eb.refTuple('title', 'id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('title')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(toJobTitle), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.title], last.id) : null };
+        return paging.page(rows, toJobTitle);
       }),
   };
 }

@@ -7,21 +7,11 @@ import { type Expression, type SqlBool, sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import {
-  ancestorIds,
-  buildTree,
-  containsPattern,
-  countLinkedUsers,
-  decodeKeyset,
-  encodeKeyset,
-  lockHierarchy,
-  MAX_HIERARCHY_DEPTH,
-  type TreeNode,
-  toNumber,
-} from './directory.shared';
+import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, MAX_HIERARCHY_DEPTH, type TreeNode, toNumber } from './directory.shared';
 import {
   type CreateLocationInput,
   createLocationSchema,
@@ -64,11 +54,8 @@ export interface Location {
 /** A location with its sub-locations. */
 export type LocationNode = TreeNode<Location>;
 
-/** One page of locations. */
-export interface LocationPage {
-  items: Location[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<Location>`. */
+export type LocationPage = Page<Location>;
 
 /** A user at a location, as the directory shows them. */
 export interface LocationUser {
@@ -84,11 +71,8 @@ export interface LocationUser {
   userStatus: string | null;
 }
 
-/** One page of users at a location. */
-export interface LocationUserPage {
-  items: LocationUser[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<LocationUser>`. */
+export type LocationUserPage = Page<LocationUser>;
 
 /** Location master data: CRUD, listing, the location tree and the users at a location. */
 export interface LocationsService {
@@ -124,20 +108,20 @@ export interface LocationsService {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * A page of locations ordered by name, filtered by name/code/city part, parent, type, country, state.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(input?: ListLocationsInput, options?: CallOptions): Promise<LocationPage>;
+  list(input?: ListLocationsInput, options?: CallOptions): Promise<Page<Location>>;
   /** Every location nested under its parent, siblings by name. */
   tree(input?: LocationTreeInput, options?: CallOptions): Promise<LocationNode[]>;
   /**
    * The users (not deleted) at a location, by last then first name; optionally also at its sub-locations.
-   * @throws HeliosError NOT_FOUND `LOCATIONS.NOT_FOUND`; INVALID_INPUT `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError NOT_FOUND `LOCATIONS.NOT_FOUND`; INVALID_INPUT `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * const { items } = await helios.locations.users(paris.id, { limit: 100 });
    * ```
    */
-  users(id: string, input?: ListLocationUsersInput, options?: CallOptions): Promise<LocationUserPage>;
+  users(id: string, input?: ListLocationUsersInput, options?: CallOptions): Promise<Page<LocationUser>>;
 }
 
 function toLocation(row: Row<'locations'>): Location {
@@ -301,7 +285,15 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listLocationsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'locations',
+          keys: [
+            { by: 'name', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('locations')
           .selectAll()
@@ -316,16 +308,11 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
             if (filter.type) conditions.push(eb('type', '=', filter.type));
             if (filter.country) conditions.push(eb(eb.fn('lower', ['country']), '=', filter.country.toLowerCase()));
             if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
-            if (after) conditions.push(eb(eb.refTuple('name', 'id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('name')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(toLocation), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.name], last.id) : null };
+        return paging.page(rows, toLocation);
       }),
 
     tree: (input, options) =>
@@ -343,7 +330,16 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
         await s.authorize('directory:read');
         const filter = parseInput(listLocationUsersSchema, input);
         const location = await getRow(s, id);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text', 'text']) : null;
+        const paging = keysetPage({
+          list: 'location_users',
+          keys: [
+            { by: 'last_name', kind: 'text' },
+            { by: 'first_name', kind: 'text' },
+            { by: 'id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         let locationIds = [location.id];
         if (filter.includeSublocations) {
           const result = await sql<{ id: string }>`
@@ -366,33 +362,22 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
               eb('deleted_at', 'is', null),
               eb.or([eb('user_status', 'is', null), eb('user_status', '<>', 'deleted')]),
             ];
-            if (after) {
-              conditions.push(eb(eb.refTuple('last_name', 'first_name', 'id'), '>', eb.tuple(after.values[0] as string, after.values[1] as string, after.id)));
-            }
             return eb.and(conditions);
           })
-          .orderBy('last_name')
-          .orderBy('first_name')
-          .orderBy('id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return {
-          items: page.map((r) => ({
-            id: r.id,
-            email: r.email,
-            firstName: r.first_name,
-            lastName: r.last_name,
-            jobTitle: r.job_title,
-            department: r.department,
-            departmentId: r.department_id,
-            locationId: r.location_id,
-            avatarUrl: r.avatar_url,
-            userStatus: r.user_status,
-          })),
-          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.last_name, last.first_name], last.id) : null,
-        };
+        return paging.page(rows, (r) => ({
+          id: r.id,
+          email: r.email,
+          firstName: r.first_name,
+          lastName: r.last_name,
+          jobTitle: r.job_title,
+          department: r.department,
+          departmentId: r.department_id,
+          locationId: r.location_id,
+          avatarUrl: r.avatar_url,
+          userStatus: r.user_status,
+        }));
       }),
   };
 }

@@ -10,8 +10,9 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { containsPattern, cursorSchema, decodeKeyset, encodeKeyset, limitSchema } from '../directory/directory.shared';
+import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
 
@@ -27,11 +28,8 @@ export type GoogleSyncedGroup = Omit<GoogleWritebackGroup, 'accessGroupId'> & {
 /** A Google org unit as stored. */
 export type GoogleSyncedOrgUnit = Omit<Camelize<Row<'gw_org_units'>>, 'rawData'> & { removed: boolean };
 
-/** One page of a list. */
-export interface GoogleSyncedPage<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<T>`. */
+export type GoogleSyncedPage<T> = Page<T>;
 
 /** Filters and paging of `listUsers` (by email). */
 export const listSyncedGoogleUsersSchema = z
@@ -90,22 +88,22 @@ export type ListSyncedGoogleOrgUnitsInput = z.input<typeof listSyncedGoogleOrgUn
 export interface GoogleDirectoryService {
   /**
    * Synced Google users by email, 1..500 a page (keyset cursor), with the linked organization user.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * const { items, nextCursor } = await helios.as(admin).googleDirectory.listUsers({ isSuspended: true, limit: 100 });
    * ```
    */
-  listUsers(input?: ListSyncedGoogleUsersInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedUser>>;
+  listUsers(input?: ListSyncedGoogleUsersInput, options?: CallOptions): Promise<Page<GoogleSyncedUser>>;
   /**
    * One synced Google user by Google id or primary email.
    * @throws HeliosError NOT_FOUND `GOOGLE.USER_NOT_SYNCED`; UNAUTHENTICATED; FORBIDDEN
    */
   getUser(googleIdOrEmail: string, options?: CallOptions): Promise<GoogleSyncedUser>;
   /** Synced Google groups by email, with their access group. @throws HeliosError as `listUsers` */
-  listGroups(input?: ListSyncedGoogleGroupsInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedGroup>>;
+  listGroups(input?: ListSyncedGoogleGroupsInput, options?: CallOptions): Promise<Page<GoogleSyncedGroup>>;
   /** Synced org units by path. @throws HeliosError as `listUsers` */
-  listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<GoogleSyncedPage<GoogleSyncedOrgUnit>>;
+  listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<Page<GoogleSyncedOrgUnit>>;
 }
 
 const removedAt = (raw: unknown) => Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
@@ -140,7 +138,15 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
       rt.read(options, async (s) => {
         await s.authorize('users:read');
         const filter = parseInput(listSyncedGoogleUsersSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'google_users',
+          keys: [
+            { by: 'u.email', kind: 'text' },
+            { by: 'u.id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await usersQuery(s.db, s.organizationId)
           .where((eb) => {
             const e = eb as unknown as UserEb;
@@ -157,16 +163,11 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
               const link = sql<SqlBool>`exists (select 1 from organization_users ou where ou.organization_id = ${s.organizationId} and ou.google_workspace_id = u.google_id)`;
               conditions.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
             }
-            if (after) conditions.push(e(e.refTuple('u.email', 'u.id'), '>', e.tuple(after.values[0] as string, after.id)));
             return e.and(conditions);
           })
-          .orderBy('u.email')
-          .orderBy('u.id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(userDto), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.email], last.id) : null };
+        return paging.page(rows, userDto);
       }),
 
     getUser: (googleIdOrEmail, options) =>
@@ -190,7 +191,15 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
       rt.read(options, async (s) => {
         await s.authorize('groups:read');
         const filter = parseInput(listSyncedGoogleGroupsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'google_groups',
+          keys: [
+            { by: 'g.email', kind: 'text' },
+            { by: 'g.id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('gw_groups as g')
           .leftJoin('access_groups as ag', (j) =>
@@ -206,29 +215,29 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
               conditions.push(eb.or([eb('g.email', 'ilike', pattern), eb('g.name', 'ilike', pattern)]));
             }
             if (!filter.includeRemoved) conditions.push(sql<SqlBool>`g.raw_data -> '_helios' is null`);
-            if (after) conditions.push(eb(eb.refTuple('g.email', 'g.id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('g.email')
-          .orderBy('g.id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(({ access_group_id, ...stored }) => {
-            const { rawData, ...rest } = camelize(stored as Row<'gw_groups'>);
-            return { ...rest, accessGroupId: access_group_id, removed: removedAt(rawData) };
-          }),
-          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.email], last.id) : null,
-        };
+        return paging.page(rows, ({ access_group_id, ...stored }) => {
+          const { rawData, ...rest } = camelize(stored as Row<'gw_groups'>);
+          return { ...rest, accessGroupId: access_group_id, removed: removedAt(rawData) };
+        });
       }),
 
     listOrgUnits: (input, options) =>
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listSyncedGoogleOrgUnitsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'google_org_units',
+          keys: [
+            { by: 'o.path', kind: 'text' },
+            { by: 'o.id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('gw_org_units as o')
           .selectAll('o')
@@ -237,22 +246,14 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
             const conditions: Expression<SqlBool>[] = [];
             if (filter.search) conditions.push(eb('o.path', 'ilike', containsPattern(filter.search)));
             if (!filter.includeRemoved) conditions.push(sql<SqlBool>`o.raw_data -> '_helios' is null`);
-            if (after) conditions.push(eb(eb.refTuple('o.path', 'o.id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('o.path')
-          .orderBy('o.id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return {
-          items: page.map((row) => {
-            const { rawData, ...rest } = camelize(row);
-            return { ...rest, removed: removedAt(rawData) };
-          }),
-          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.path], last.id) : null,
-        };
+        return paging.page(rows, (row) => {
+          const { rawData, ...rest } = camelize(row);
+          return { ...rest, removed: removedAt(rawData) };
+        });
       }),
   };
 }

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
+import { keysetPage } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import {
   activeMember,
@@ -21,7 +22,7 @@ import {
 } from './access-groups.rows';
 import { accessGroupMemberSchema, accessGroupMemberTypeSchema, listAccessGroupMembersSchema } from './access-groups.schema';
 import type { GroupsService } from './access-groups.service';
-import { decodeTextCursor, encodeTextCursor, idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
+import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
 
 /** The member operations of `helios.groups`. */
 export type AccessGroupMemberOperations = Pick<GroupsService, 'addMember' | 'setMemberType' | 'removeMember' | 'listMembers' | 'groupsOfUser'>;
@@ -128,18 +129,17 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           .where(memberUserNotDeleted);
         if (!f.includeRemoved) q = q.where('m.is_active', '=', true);
         if (f.memberType) q = q.where('m.member_type', '=', f.memberType);
-        if (f.cursor) {
-          const after = decodeTextCursor('email', f.cursor);
-          q = q.where((eb) => eb.or([eb('u.email', '>', after.value), eb.and([eb('u.email', '=', after.value), eb('m.id', '>', after.key)])]));
-        }
-        const rows = await q
-          .orderBy('u.email')
-          .orderBy('m.id')
-          .limit(f.limit + 1)
-          .execute();
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toMember), nextCursor: rows.length > f.limit && last ? encodeTextCursor('email', last.email, last.id) : null };
+        const paging = keysetPage({
+          list: 'access_group_members',
+          keys: [
+            { by: 'u.email', kind: 'text' },
+            { by: 'm.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows, toMember);
       }),
 
     groupsOfUser: (userId, options) =>

@@ -22,6 +22,7 @@ import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
@@ -40,7 +41,7 @@ import {
   type UpdateAccessGroupInput,
   updateAccessGroupSchema,
 } from './access-groups.schema';
-import { containsPattern, decodeTextCursor, encodeTextCursor, type GroupsPage, groupReferences, idSchema, jsonValue } from './groups.shared';
+import { containsPattern, groupReferences, idSchema, jsonValue } from './groups.shared';
 
 /** Access groups and their (static) members. */
 export interface GroupsService {
@@ -63,14 +64,14 @@ export interface GroupsService {
   find(id: string, options?: CallOptions): Promise<AccessGroup | null>;
   /**
    * Groups by name, one page at a time (non-admins: public groups and their own).
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * let page = await helios.as(admin).groups.list({ q: 'eng', platform: 'manual', limit: 20 });
    * if (page.nextCursor) page = await helios.as(admin).groups.list({ q: 'eng', platform: 'manual', limit: 20, cursor: page.nextCursor });
    * ```
    */
-  list(filter?: ListAccessGroupsInput, options?: CallOptions): Promise<GroupsPage<AccessGroup>>;
+  list(filter?: ListAccessGroupsInput, options?: CallOptions): Promise<Page<AccessGroup>>;
   /**
    * Changes a group (admins, `groups:write`). The name and email of a group synced from a platform
    * can only be changed by its sync (the system actor).
@@ -121,9 +122,9 @@ export interface GroupsService {
   removeMember(groupId: string, userId: string, options?: CallOptions): Promise<AccessGroupMember>;
   /**
    * The members of a group the caller may see, by email, one page at a time.
-   * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(groupId: string, filter?: ListAccessGroupMembersInput, options?: CallOptions): Promise<GroupsPage<AccessGroupMember>>;
+  listMembers(groupId: string, filter?: ListAccessGroupMembersInput, options?: CallOptions): Promise<Page<AccessGroupMember>>;
   /**
    * The active groups a user is an active member of, by name (non-admins: only those they may see).
    * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.USER_NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`
@@ -224,18 +225,17 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
           const pattern = containsPattern(f.q);
           q = q.where((eb) => eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]));
         }
-        if (f.cursor) {
-          const after = decodeTextCursor('name', f.cursor);
-          q = q.where((eb) => eb.or([eb('g.name', '>', after.value), eb.and([eb('g.name', '=', after.value), eb('g.id', '>', after.key)])]));
-        }
-        const rows = (await q
-          .orderBy('g.name')
-          .orderBy('g.id')
-          .limit(f.limit + 1)
-          .execute()) as GroupRow[];
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toGroup), nextCursor: rows.length > f.limit && last ? encodeTextCursor('name', last.name, last.id) : null };
+        const paging = keysetPage({
+          list: 'access_groups',
+          keys: [
+            { by: 'g.name', kind: 'text' },
+            { by: 'g.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows as (GroupRow & PageKeyColumns)[], toGroup);
       }),
 
     update: (id, input, options) =>

@@ -1,14 +1,14 @@
 /**
  * Helpers shared by the groups domain's services (access groups, legacy user groups, workspaces):
- * keyset cursors on (text, uuid), text search patterns, member user checks, who sees everything,
+ * page options, text search patterns, member user checks, who sees everything,
  * and the references that keep a group from being hard-deleted.
  */
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
-import { decodeCursor, encodeCursor } from '../../repositories/cursor';
 import type { OperationScope } from '../../runtime';
+import type { Page } from '../../shared/paging';
 import type { Principal } from '../policy/policy';
 
 /** The largest page a list of this domain returns. */
@@ -23,29 +23,6 @@ export const pageFields = {
   /** `nextCursor` of the previous page. */
   cursor: z.string().min(1).max(2000).nullish(),
 };
-
-/** A position in a list ordered by a text column and then the row's uuid. */
-export interface TextKeyPosition {
-  value: string;
-  key: string;
-}
-
-/** Encodes the position after `value`/`key` of a list ordered by `orderBy`. */
-export function encodeTextCursor(orderBy: string, value: string, key: string): string {
-  return encodeCursor({ orderBy, direction: 'asc', value, key });
-}
-
-/**
- * Decodes a cursor of a list ordered by `orderBy` (a text column, then a uuid).
- * @throws HeliosError INVALID_INPUT `REPOSITORY.INVALID_CURSOR`
- */
-export function decodeTextCursor(orderBy: string, cursor: string): TextKeyPosition {
-  const position = decodeCursor(cursor, { orderBy, direction: 'asc', sortKind: 'text', keyKind: 'uuid' });
-  if (position.value === null) {
-    throw new HeliosError('INVALID_INPUT', 'REPOSITORY.INVALID_CURSOR', 'The cursor is not valid for this list.', { details: { reason: 'bad_value' } });
-  }
-  return { value: position.value, key: position.key };
-}
 
 /** A LIKE pattern matching `text` anywhere, with `%`, `_` and `\` taken literally. */
 export function containsPattern(text: string): string {
@@ -129,9 +106,5 @@ export const idSchema = z.uuid();
 /** A condition on `organization_users` aliased `u`: the user is not deleted. */
 export const memberUserNotDeleted = sql<boolean>`(u.deleted_at is null and coalesce(u.user_status, 'active') <> 'deleted')`;
 
-/** One page of a list. */
-export interface GroupsPage<T> {
-  items: T[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<T>`. */
+export type GroupsPage<T> = Page<T>;

@@ -17,21 +17,12 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
+import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
 import type { AccessGroupMemberType } from './access-groups.schema';
-import {
-  containsPattern,
-  decodeTextCursor,
-  encodeTextCursor,
-  type GroupsPage,
-  groupReferences,
-  idSchema,
-  memberUserNotDeleted,
-  requireMemberUser,
-  seesAllGroups,
-} from './groups.shared';
+import { containsPattern, groupReferences, idSchema, memberUserNotDeleted, requireMemberUser, seesAllGroups } from './groups.shared';
 import {
   type CreateUserGroupInput,
   createUserGroupSchema,
@@ -83,9 +74,9 @@ export interface UserGroupsService {
   find(id: string, options?: CallOptions): Promise<UserGroup | null>;
   /**
    * Groups by name, one page at a time.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(filter?: ListUserGroupsInput, options?: CallOptions): Promise<GroupsPage<UserGroup>>;
+  list(filter?: ListUserGroupsInput, options?: CallOptions): Promise<Page<UserGroup>>;
   /**
    * Changes a group (admins, `groups:write`); system groups cannot be renamed.
    * @throws HeliosError NOT_FOUND `GROUPS.NOT_FOUND`; CONFLICT `GROUPS.NAME_TAKEN`; PRECONDITION_FAILED
@@ -115,9 +106,9 @@ export interface UserGroupsService {
   removeMember(groupId: string, userId: string, options?: CallOptions): Promise<void>;
   /**
    * The members of a group, by email, one page at a time.
-   * @throws HeliosError NOT_FOUND `GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError NOT_FOUND `GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(groupId: string, filter?: ListUserGroupMembersInput, options?: CallOptions): Promise<GroupsPage<UserGroupMember>>;
+  listMembers(groupId: string, filter?: ListUserGroupMembersInput, options?: CallOptions): Promise<Page<UserGroupMember>>;
 }
 
 const RESOURCE = 'user_group';
@@ -266,18 +257,17 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
           const pattern = containsPattern(f.q);
           q = q.where((eb) => eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]));
         }
-        if (f.cursor) {
-          const after = decodeTextCursor('name', f.cursor);
-          q = q.where((eb) => eb.or([eb('g.name', '>', after.value), eb.and([eb('g.name', '=', after.value), eb('g.id', '>', after.key)])]));
-        }
-        const rows = (await q
-          .orderBy('g.name')
-          .orderBy('g.id')
-          .limit(f.limit + 1)
-          .execute()) as GroupRow[];
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toGroup), nextCursor: rows.length > f.limit && last ? encodeTextCursor('name', last.name, last.id) : null };
+        const paging = keysetPage({
+          list: 'user_groups',
+          keys: [
+            { by: 'g.name', kind: 'text' },
+            { by: 'g.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows as (GroupRow & PageKeyColumns)[], toGroup);
       }),
 
     update: (id, input, options) =>
@@ -384,18 +374,17 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
           .where('m.group_id', '=', id)
           .where(memberUserNotDeleted);
         if (f.role) q = q.where(sql<boolean>`coalesce(m.role, 'member') = ${f.role}`);
-        if (f.cursor) {
-          const after = decodeTextCursor('email', f.cursor);
-          q = q.where((eb) => eb.or([eb('u.email', '>', after.value), eb.and([eb('u.email', '=', after.value), eb('m.id', '>', after.key)])]));
-        }
-        const rows = await q
-          .orderBy('u.email')
-          .orderBy('m.id')
-          .limit(f.limit + 1)
-          .execute();
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toMember), nextCursor: rows.length > f.limit && last ? encodeTextCursor('email', last.email, last.id) : null };
+        const paging = keysetPage({
+          list: 'user_group_members',
+          keys: [
+            { by: 'u.email', kind: 'text' },
+            { by: 'm.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows, toMember);
       }),
   };
 }

@@ -4,8 +4,9 @@
  */
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
+import { keysetPage } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { decodeTextCursor, encodeTextCursor, idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
+import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
 import { activeMember, findVisibleWorkspace, lockWorkspace, MEMBER_COLUMNS, memberOf, notFound, RESOURCE, toMember } from './workspaces.rows';
 import { listWorkspaceMembersSchema, workspaceMemberSchema, workspaceRoleSchema } from './workspaces.schema';
 import type { WorkspacesService } from './workspaces.service';
@@ -109,18 +110,17 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
           .where(memberUserNotDeleted);
         if (!f.includeRemoved) q = q.where('m.is_active', '=', true);
         if (f.role) q = q.where('m.role', '=', f.role);
-        if (f.cursor) {
-          const after = decodeTextCursor('email', f.cursor);
-          q = q.where((eb) => eb.or([eb('u.email', '>', after.value), eb.and([eb('u.email', '=', after.value), eb('m.id', '>', after.key)])]));
-        }
-        const rows = await q
-          .orderBy('u.email')
-          .orderBy('m.id')
-          .limit(f.limit + 1)
-          .execute();
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toMember), nextCursor: rows.length > f.limit && last ? encodeTextCursor('email', last.email, last.id) : null };
+        const paging = keysetPage({
+          list: 'workspace_members',
+          keys: [
+            { by: 'u.email', kind: 'text' },
+            { by: 'm.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows, toMember);
       }),
   };
 }

@@ -16,10 +16,11 @@
 import { sql } from 'kysely';
 import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import { containsPattern, decodeTextCursor, encodeTextCursor, type GroupsPage, idSchema, jsonValue } from './groups.shared';
+import { containsPattern, idSchema, jsonValue } from './groups.shared';
 import { createWorkspaceMemberOperations } from './workspaces.members';
 import { findVisibleWorkspace, lockWorkspace, notFound, RESOURCE, reloadWorkspace, toWorkspace, type WorkspaceRow, workspaceQuery } from './workspaces.rows';
 import {
@@ -55,9 +56,9 @@ export interface WorkspacesService {
   find(id: string, options?: CallOptions): Promise<Workspace | null>;
   /**
    * Workspaces by name, one page at a time.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  list(filter?: ListWorkspacesInput, options?: CallOptions): Promise<GroupsPage<Workspace>>;
+  list(filter?: ListWorkspacesInput, options?: CallOptions): Promise<Page<Workspace>>;
   /**
    * Changes a workspace, or archives / unarchives it (admins, `groups:write`).
    * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`; CONFLICT `WORKSPACES.EXTERNAL_ID_TAKEN`; INVALID_INPUT `VALIDATION.FAILED`
@@ -95,9 +96,9 @@ export interface WorkspacesService {
   removeMember(workspaceId: string, userId: string, options?: CallOptions): Promise<WorkspaceMember>;
   /**
    * The members of a workspace, by email, one page at a time.
-   * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`
+   * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(workspaceId: string, filter?: ListWorkspaceMembersInput, options?: CallOptions): Promise<GroupsPage<WorkspaceMember>>;
+  listMembers(workspaceId: string, filter?: ListWorkspaceMembersInput, options?: CallOptions): Promise<Page<WorkspaceMember>>;
 }
 
 /** Builds the workspaces service (`helios.workspaces`). */
@@ -181,18 +182,17 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
           const pattern = containsPattern(f.q);
           q = q.where((eb) => eb.or([eb('w.name', 'ilike', pattern), eb('w.email', 'ilike', pattern)]));
         }
-        if (f.cursor) {
-          const after = decodeTextCursor('name', f.cursor);
-          q = q.where((eb) => eb.or([eb('w.name', '>', after.value), eb.and([eb('w.name', '=', after.value), eb('w.id', '>', after.key)])]));
-        }
-        const rows = (await q
-          .orderBy('w.name')
-          .orderBy('w.id')
-          .limit(f.limit + 1)
-          .execute()) as WorkspaceRow[];
-        const page = rows.slice(0, f.limit);
-        const last = page.at(-1);
-        return { items: page.map(toWorkspace), nextCursor: rows.length > f.limit && last ? encodeTextCursor('name', last.name, last.id) : null };
+        const paging = keysetPage({
+          list: 'workspaces',
+          keys: [
+            { by: 'w.name', kind: 'text' },
+            { by: 'w.id', kind: 'uuid' },
+          ],
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows as (WorkspaceRow & PageKeyColumns)[], toWorkspace);
       }),
 
     update: (id, input, options) =>

@@ -9,8 +9,9 @@ import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { containsPattern, cursorSchema, decodeKeyset, encodeKeyset, limitSchema } from '../directory/directory.shared';
+import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
 import type { CallOptions } from '../policy/actor';
 
 /** A Microsoft 365 user as stored (without Graph's raw JSON). */
@@ -29,11 +30,8 @@ export type MicrosoftSyncedGroup = Omit<Camelize<Row<'ms_synced_groups'>>, 'rawD
 /** A licence SKU as stored. */
 export type MicrosoftLicence = Omit<Camelize<Row<'ms_licenses'>>, 'rawData'>;
 
-/** One page of a list. */
-export interface MicrosoftSyncedPage<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<T>`. */
+export type MicrosoftSyncedPage<T> = Page<T>;
 
 /** Filters and paging of `listUsers` (by UPN). */
 export const listSyncedMicrosoftUsersSchema = z
@@ -76,17 +74,17 @@ export type ListSyncedMicrosoftGroupsInput = z.input<typeof listSyncedMicrosoftG
 export interface MicrosoftDirectoryService {
   /**
    * Synced users by UPN, 1..500 a page (keyset cursor), with the linked organization user.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `DIRECTORY.INVALID_CURSOR`
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    * @example
    * ```ts
    * const { items } = await helios.as(admin).microsoftDirectory.listUsers({ isAccountEnabled: false });
    * ```
    */
-  listUsers(input?: ListSyncedMicrosoftUsersInput, options?: CallOptions): Promise<MicrosoftSyncedPage<MicrosoftSyncedUser>>;
+  listUsers(input?: ListSyncedMicrosoftUsersInput, options?: CallOptions): Promise<Page<MicrosoftSyncedUser>>;
   /** One synced user by Graph id or UPN. @throws HeliosError NOT_FOUND `MICROSOFT.USER_NOT_SYNCED` */
   getUser(idOrUpn: string, options?: CallOptions): Promise<MicrosoftSyncedUser>;
   /** Synced groups by display name, with their access group. */
-  listGroups(input?: ListSyncedMicrosoftGroupsInput, options?: CallOptions): Promise<MicrosoftSyncedPage<MicrosoftSyncedGroup>>;
+  listGroups(input?: ListSyncedMicrosoftGroupsInput, options?: CallOptions): Promise<Page<MicrosoftSyncedGroup>>;
   /** The licence SKUs with their units (total, consumed, available). */
   listLicences(options?: CallOptions): Promise<MicrosoftLicence[]>;
 }
@@ -119,7 +117,15 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
       rt.read(options, async (s) => {
         await s.authorize('users:read');
         const filter = parseInput(listSyncedMicrosoftUsersSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'microsoft_users',
+          keys: [
+            { by: sql<string>`coalesce(u.upn, '')`, kind: 'text' },
+            { by: 'u.id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await users(s)
           .where((eb) => {
             const conditions: Expression<SqlBool>[] = [];
@@ -136,16 +142,11 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
               const link = sql<SqlBool>`exists (select 1 from organization_users ou where ou.organization_id = ${s.organizationId} and ou.microsoft_365_id = u.ms_id)`;
               conditions.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
             }
-            if (after) conditions.push(sql<SqlBool>`(coalesce(u.upn, ''), u.id) > (${after.values[0] as string}, ${after.id}::uuid)`);
             return eb.and(conditions);
           })
-          .orderBy(sql`coalesce(u.upn, '')`)
-          .orderBy('u.id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return { items: page.map(userDto), nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.upn ?? ''], last.id) : null };
+        return paging.page(rows, userDto);
       }),
 
     getUser: (idOrUpn, options) =>
@@ -169,7 +170,15 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
       rt.read(options, async (s) => {
         await s.authorize('groups:read');
         const filter = parseInput(listSyncedMicrosoftGroupsSchema, input);
-        const after = filter.cursor ? decodeKeyset(filter.cursor, ['text']) : null;
+        const paging = keysetPage({
+          list: 'microsoft_groups',
+          keys: [
+            { by: 'g.display_name', kind: 'text' },
+            { by: 'g.id', kind: 'uuid' },
+          ],
+          limit: filter.limit,
+          cursor: filter.cursor,
+        });
         const rows = await s.db
           .selectFrom('ms_synced_groups as g')
           .leftJoin('access_groups as ag', (j) =>
@@ -185,22 +194,14 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
               conditions.push(eb.or([eb('g.display_name', 'ilike', p), eb('g.mail', 'ilike', p)]));
             }
             if (!filter.includeRemoved) conditions.push(sql<SqlBool>`g.raw_data -> '_helios' is null`);
-            if (after) conditions.push(eb(eb.refTuple('g.display_name', 'g.id'), '>', eb.tuple(after.values[0] as string, after.id)));
             return eb.and(conditions);
           })
-          .orderBy('g.display_name')
-          .orderBy('g.id')
-          .limit(filter.limit + 1)
+          .$call(paging.query)
           .execute();
-        const page = rows.slice(0, filter.limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(({ access_group_id, ...row }) => {
-            const { rawData, syncHash: _hash, ...rest } = camelize(row as Row<'ms_synced_groups'>);
-            return { ...rest, removed: removedOf(rawData), accessGroupId: access_group_id };
-          }),
-          nextCursor: rows.length > filter.limit && last ? encodeKeyset([last.display_name], last.id) : null,
-        };
+        return paging.page(rows, ({ access_group_id, ...row }) => {
+          const { rawData, syncHash: _hash, ...rest } = camelize(row as Row<'ms_synced_groups'>);
+          return { ...rest, removed: removedOf(rawData), accessGroupId: access_group_id };
+        });
       }),
 
     listLicences: (options) =>

@@ -226,10 +226,10 @@ describe('people directory', () => {
     await expect(people().list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
     await expect(people().list({ sort: 'salary' as never })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
     await expect(people().list({ departmentId: 'x' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(people().list({ cursor: "1' or 1=1" })).rejects.toMatchObject({ code: 'PEOPLE.INVALID_CURSOR' });
-    await expect(people().list({ department: 'Paging', sort: 'startDate', cursor: page.nextCursor })).rejects.toMatchObject({ code: 'PEOPLE.INVALID_CURSOR' });
+    await expect(people().list({ cursor: "1' or 1=1" })).rejects.toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
+    await expect(people().list({ department: 'Paging', sort: 'startDate', cursor: page.nextCursor })).rejects.toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
     const forged = Buffer.from(JSON.stringify([1, 'name', 'asc', 0, 'a', '', 'x'])).toString('base64url');
-    await expect(people().list({ cursor: forged })).rejects.toMatchObject({ code: 'PEOPLE.INVALID_CURSOR' });
+    await expect(people().list({ cursor: forged })).rejects.toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
     await expect(people(key(['groups:read'])).list()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     await expect(t.helios.people.list()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
   });

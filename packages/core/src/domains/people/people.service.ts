@@ -10,8 +10,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { HeliosError } from '../../errors';
-import type { Page } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { expertiseTopicSchema, type PeopleListInput, type PeopleSort, peopleListSchema } from './people.schema';
@@ -77,7 +77,7 @@ export interface PeopleTeam {
 export interface PeopleService {
   /**
    * Active colleagues, filtered and sorted, one keyset page at a time.
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PEOPLE.INVALID_CURSOR`; FORBIDDEN `POLICY.FORBIDDEN`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`; FORBIDDEN `POLICY.FORBIDDEN`
    *   (API keys without `people:read`); UNAUTHENTICATED `POLICY.NO_ACTOR`
    * @example
    * ```ts
@@ -112,8 +112,6 @@ export interface PeopleService {
 }
 
 const LIST_MAX_EXPERTS = 100;
-const CURSOR_VERSION = 1;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The three sort key expressions of a sort (then `ou.id`); nulls last in both directions. */
 function sortKeys(sort: PeopleSort, direction: 'asc' | 'desc'): [RawBuilder<number>, RawBuilder<string>, RawBuilder<string>] {
@@ -128,32 +126,6 @@ function sortKeys(sort: PeopleSort, direction: 'asc' | 'desc'): [RawBuilder<numb
     default:
       return [sql<number>`(0)::int`, name, sql<string>`''::text`];
   }
-}
-
-type CursorKeys = [number, string, string, string];
-
-function badCursor(reason: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'PEOPLE.INVALID_CURSOR', 'The cursor is not valid for this list.', { details: { reason } });
-}
-
-function encodeCursor(sort: PeopleSort, direction: 'asc' | 'desc', keys: CursorKeys): string {
-  return Buffer.from(JSON.stringify([CURSOR_VERSION, sort, direction, ...keys]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, sort: PeopleSort, direction: 'asc' | 'desc'): CursorKeys {
-  let payload: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('alphabet');
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor('malformed');
-  }
-  if (!Array.isArray(payload) || payload.length !== 7 || payload[0] !== CURSOR_VERSION) throw badCursor('malformed');
-  const [, s, d, k0, k1, k2, id] = payload as unknown[];
-  if (s !== sort || d !== direction) throw badCursor('sort_mismatch');
-  if ((k0 !== 0 && k0 !== 1) || typeof k1 !== 'string' || typeof k2 !== 'string' || k1.length > 1100 || k2.length > 1100) throw badCursor('bad_value');
-  if (typeof id !== 'string' || !UUID.test(id)) throw badCursor('bad_key');
-  return [k0, k1, k2, id];
 }
 
 /** `%text%` for LIKE with `\`, `%` and `_` escaped. */
@@ -187,10 +159,21 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
         await s.authorize('people:read');
         const f = parseInput(peopleListSchema, filter ?? {});
         const direction = f.direction ?? (f.sort === 'startDate' ? 'desc' : 'asc');
-        const after = f.cursor ? decodeCursor(f.cursor, f.sort, direction) : null;
         const viewer: SqlViewer = f.q ? await sqlViewerOf(s.db, s.principal) : { full: true };
         const [k0, k1, k2] = sortKeys(f.sort, direction);
-        let q = onlyListed(selectPeople(s.db, s.organizationId)).select([k0.as('k0'), k1.as('k1'), k2.as('k2')]);
+        const paging = keysetPage({
+          list: `people:${f.sort}`,
+          keys: [
+            { by: k0, kind: 'integer' },
+            { by: k1, kind: 'text' },
+            { by: k2, kind: 'text' },
+            { by: 'ou.id', kind: 'uuid' },
+          ],
+          direction,
+          limit: f.limit,
+          cursor: f.cursor,
+        });
+        let q = onlyListed(selectPeople(s.db, s.organizationId));
         if (f.department) q = q.where(sql<boolean>`lower(ou.department) = lower(${f.department})`);
         if (f.departmentId) q = q.where('ou.department_id', '=', f.departmentId);
         if (f.location) q = q.where(sql<boolean>`lower(ou.location) = lower(${f.location})`);
@@ -208,23 +191,8 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
             or (${fieldVisibleSql('interests', viewer)} and exists (
               select 1 from user_interests i where i.user_id = ou.id and lower(i.interest) like ${p} escape '\\')))`);
         }
-        if (after) {
-          const op = sql.raw(direction === 'asc' ? '>' : '<');
-          q = q.where(sql<boolean>`(${k0}, ${k1}, ${k2}, ou.id) ${op} (${after[0]}::int, ${after[1]}::text, ${after[2]}::text, ${after[3]}::uuid)`);
-        }
-        const rows = await q
-          .orderBy(k0, direction)
-          .orderBy(k1, direction)
-          .orderBy(k2, direction)
-          .orderBy('ou.id', direction)
-          .limit(f.limit + 1)
-          .execute();
-        const page = rows.slice(0, f.limit);
-        const last = page[page.length - 1];
-        return {
-          items: page.map((row) => toPersonCard(row, s.now)),
-          nextCursor: rows.length > f.limit && last ? encodeCursor(f.sort, direction, [Number(last.k0), last.k1, last.k2, last.id]) : null,
-        };
+        const rows = await q.$call(paging.query).execute();
+        return paging.page(rows, (row) => toPersonCard(row, s.now));
       }),
 
     get: (id, options) =>

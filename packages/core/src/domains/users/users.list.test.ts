@@ -223,13 +223,12 @@ describe('users.list / count', () => {
       .chain((f) => {
         const sort = typeof f.sort === 'string' ? f.sort : 'lastName';
         const dir = f.direction === 'desc' ? 'd' : 'a';
-        const payload = fc.tuple(
-          mostly(fc.constant(1), fc.anything()),
-          mostly(fc.constant(sort), fc.constantFrom(...sorts)),
-          mostly(fc.constant(dir), fc.constantFrom('a', 'd', 'x')),
-          sortValue,
-          mostly(fc.uuid(), fc.string()),
-        );
+        const payload = fc.record({
+          v: mostly(fc.constant(1), fc.anything()),
+          l: mostly(fc.constant(`users:${sort}`), fc.constantFrom(...sorts.map((s) => `users:${s}`))),
+          d: mostly(fc.constant(dir), fc.constantFrom('a', 'd', 'x')),
+          k: fc.tuple(sortValue, mostly(fc.uuid(), fc.string())),
+        });
         const cursor = fc.oneof(
           { arbitrary: payload.map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')), weight: 6 },
           { arbitrary: fc.oneof(fc.constant(null), fc.string(), fc.anything()), weight: 1 },

@@ -1,14 +1,12 @@
 /**
  * The one filtered, visibility-limited, keyset-paginated query behind `list`, `count` and the
- * exports. Sort columns come from a whitelist; every value is a parameter; the cursor is the opaque
- * repository cursor (checked field by field on decode).
+ * exports. Sort columns come from a whitelist; every value is a parameter; paging is the shared
+ * keyset helper (its cursor checked field by field on decode).
  */
-import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { z } from 'zod';
-import type { Database } from '../../db/database.generated';
-import { decodeCursor, encodeCursor } from '../../repositories/cursor';
-import type { SortValueKind } from '../../repositories/generate-metadata';
 import type { OperationScope } from '../../runtime';
+import { keysetPage, type Page, type PageKeyColumns, type PageKeyKind } from '../../shared/paging';
 import { notDeleted, toUser, USER_SELECT, type User, type UserRow } from './users.model';
 import type { UserSortField, userFilterSchema } from './users.schema';
 
@@ -18,18 +16,18 @@ export type UserFilter = z.output<typeof userFilterSchema>;
 /** Which users the caller may see: all, or themself (and, for managers, their reporting line). */
 export type UserVisibility = 'all' | { selfId: string; includeReports: boolean };
 
-/** A page of users and the cursor of the next page (null on the last page). */
-export interface UserPage {
-  items: User[];
-  nextCursor: string | null;
-}
+/** @deprecated Use `Page<User>`. */
+export type UserPage = Page<User>;
 
-const SORT_COLUMNS: Record<UserSortField, { column: 'last_name' | 'first_name' | 'email' | 'created_at' | 'start_date'; kind: SortValueKind }> = {
-  lastName: { column: 'last_name', kind: 'text' },
-  firstName: { column: 'first_name', kind: 'text' },
-  email: { column: 'email', kind: 'text' },
-  createdAt: { column: 'created_at', kind: 'timestamp' },
-  startDate: { column: 'start_date', kind: 'date' },
+const SORT_COLUMNS: Record<
+  UserSortField,
+  { column: 'last_name' | 'first_name' | 'email' | 'created_at' | 'start_date'; kind: PageKeyKind; nullable: boolean }
+> = {
+  lastName: { column: 'last_name', kind: 'text', nullable: false },
+  firstName: { column: 'first_name', kind: 'text', nullable: false },
+  email: { column: 'email', kind: 'text', nullable: false },
+  createdAt: { column: 'created_at', kind: 'timestamp', nullable: true },
+  startDate: { column: 'start_date', kind: 'date', nullable: true },
 };
 
 /** How deep the reporting line below a manager is followed. */
@@ -110,46 +108,25 @@ export async function countUsers(s: OperationScope, filter: Omit<UserFilter, 'so
  * `cursor`. Rows inserted or changed between pages never cause a row that stays put to be repeated
  * or skipped.
  *
- * @throws HeliosError INVALID_INPUT `REPOSITORY.INVALID_CURSOR` for a cursor not made by this list
+ * @throws HeliosError INVALID_INPUT `PAGING.INVALID_CURSOR` for a cursor not made by this list
  */
 export async function pageUsers(
   s: OperationScope,
   filter: UserFilter,
   visibility: UserVisibility,
   page: { limit: number; cursor?: string | null | undefined },
-): Promise<UserPage> {
-  const { column, kind } = SORT_COLUMNS[filter.sort];
-  const direction = filter.direction;
-  const after =
-    page.cursor === undefined || page.cursor === null ? null : decodeCursor(page.cursor, { orderBy: filter.sort, direction, sortKind: kind, keyKind: 'uuid' });
-  const ref = `organization_users.${column}` as const;
-  const op = direction === 'asc' ? '>' : '<';
-  let query = filteredUsers(s, filter, visibility)
-    .select(USER_SELECT)
-    .select([sql<string | null>`${sql.ref(ref)}::text`.as('__sort'), sql<string>`organization_users.id::text`.as('__key')]) as unknown as SelectQueryBuilder<
-    Database,
-    'organization_users',
-    UserRow & { __sort: string | null; __key: string }
-  >;
-  if (after) {
-    query = query.where((eb) => {
-      const keyAfter = eb('organization_users.id', op, after.key);
-      if (after.value === null) return eb.and([eb(ref, 'is', null), keyAfter]);
-      const conditions: Expression<SqlBool>[] = [
-        eb(ref, op, after.value as never),
-        eb.and([eb(ref, '=', after.value as never), keyAfter]),
-        eb(ref, 'is', null),
-      ];
-      return eb.or(conditions);
-    });
-  }
-  const rows = await query
-    .orderBy(sql`${sql.ref(ref)} ${sql.raw(direction)} nulls last`)
-    .orderBy('organization_users.id', direction)
-    .limit(page.limit + 1)
-    .execute();
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  const nextCursor = rows.length > page.limit && last ? encodeCursor({ orderBy: filter.sort, direction, value: last.__sort, key: last.__key }) : null;
-  return { items: items.map(toUser), nextCursor };
+): Promise<Page<User>> {
+  const { column, kind, nullable } = SORT_COLUMNS[filter.sort];
+  const paging = keysetPage({
+    list: `users:${filter.sort}`,
+    keys: [
+      { by: `organization_users.${column}`, kind, nullable },
+      { by: 'organization_users.id', kind: 'uuid' },
+    ],
+    direction: filter.direction,
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  const rows = await filteredUsers(s, filter, visibility).select(USER_SELECT).$call(paging.query).execute();
+  return paging.page(rows as (UserRow & PageKeyColumns)[], toUser);
 }

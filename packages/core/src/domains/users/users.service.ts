@@ -113,7 +113,7 @@ export interface UsersService {
    * A page of users the caller may see, filtered and sorted (keyset pagination on (sort field, id)).
    * Default: every state but `deleted`, by last name, 50 per page.
    *
-   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `REPOSITORY.INVALID_CURSOR`; FORBIDDEN `POLICY.FORBIDDEN`
+   * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
    * let page = await users.list({ status: 'active', q: 'smith', sort: 'createdAt', direction: 'desc', limit: 100 });
