@@ -10,6 +10,7 @@ import { type Camelize, camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { type AuditHead, type ChainVerification, formatAuditHead, parseAuditHead, readAuditAnchor, verifyAuditChain } from './audit.chain';
+import { AUDIT_ERRORS } from './audit.errors';
 
 /** One audit row as returned by the SDK. */
 export type AuditLogEntry = Camelize<Row<'audit_logs'>>;
@@ -87,7 +88,7 @@ export interface AuditService {
   activity(filter?: ActivityListInput, options?: CallOptions): Promise<Page<ActivityLogEntry>>;
 }
 
-const badHead = () => new HeliosError('INVALID_INPUT', 'AUDIT.INVALID_HEAD', 'The head must be `<sequence>:<hash>` as printed by `helios audit head`.');
+const badHead = () => AUDIT_ERRORS.INVALID_HEAD();
 const badCursor = () => new HeliosError('INVALID_INPUT', 'AUDIT.INVALID_CURSOR', 'The cursor is not valid for this list.');
 
 /** Builds the audit service. */
