@@ -1,23 +1,24 @@
 /**
  * Feature flags (installation-wide): read by everyone, changed by admins.
  */
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import type { FeatureFlag } from './organizations.model';
 import { createFeatureFlagSchema, featureKeySchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
 
 const getFlag = async (s: OperationScope, key: string) => {
-  const k = parseInput(featureKeySchema, key, 'FEATURE_FLAGS.INVALID_KEY');
+  const k = parseInput(featureKeySchema, key, ORGANIZATIONS_ERRORS.FLAG_INVALID_KEY);
   const row = await s.db.selectFrom('feature_flags').selectAll().where('feature_key', '=', k).executeTakeFirst();
-  if (!row) throw new HeliosError('NOT_FOUND', 'FEATURE_FLAGS.NOT_FOUND', `No feature flag ${k}.`, { details: { key: k } });
+  if (!row) throw ORGANIZATIONS_ERRORS.FLAG_NOT_FOUND({ key: k });
   return row;
 };
 const setFlag = async (s: OperationScope, key: string, enabled: boolean) => {
-  if (typeof enabled !== 'boolean') throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'enabled must be true or false.');
+  if (typeof enabled !== 'boolean') throw CORE_ERRORS.VALIDATION_FAILED({ message: 'enabled must be true or false.' });
   const before = await getFlag(s, key);
   if (before.is_enabled === enabled) return before;
   const after = await s.db
@@ -59,7 +60,7 @@ export function createFeatureFlags(rt: ServiceRuntime): OrganizationsService['fe
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
         if (!changes || typeof changes !== 'object' || Array.isArray(changes)) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Pass an object of { key: enabled }.');
+          throw CORE_ERRORS.VALIDATION_FAILED({ message: 'Pass an object of { key: enabled }.' });
         }
         const out: FeatureFlag[] = [];
         for (const [key, enabled] of Object.entries(changes)) out.push(camelize(await setFlag(s, key, enabled)));
@@ -82,7 +83,7 @@ export function createFeatureFlags(rt: ServiceRuntime): OrganizationsService['fe
     delete: (key, options) =>
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
-        const k = parseInput(featureKeySchema, key, 'FEATURE_FLAGS.INVALID_KEY');
+        const k = parseInput(featureKeySchema, key, ORGANIZATIONS_ERRORS.FLAG_INVALID_KEY);
         const row = await s.db.deleteFrom('feature_flags').where('feature_key', '=', k).returning('id').executeTakeFirst();
         if (!row) return false;
         await s.audit({ action: 'feature_flags.delete', resource: 'feature_flag', resourceId: row.id, details: { key: k } });

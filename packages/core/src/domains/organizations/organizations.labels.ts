@@ -1,11 +1,12 @@
 /**
  * Custom labels: the display names of canonical entities (User/Users, Team/Teams...).
  */
-import { HeliosError } from '../../errors';
+
 import type { ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import { DEFAULT_LABELS } from './organizations.model';
 import { updateLabelSchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
@@ -29,7 +30,7 @@ export function createLabels(rt: ServiceRuntime): OrganizationsService['labels']
           .where('organization_id', '=', s.organizationId)
           .where('canonical_name', '=', data.canonicalName)
           .executeTakeFirst();
-        if (!before) throw new HeliosError('NOT_FOUND', 'CUSTOM_LABELS.NOT_FOUND', `No label ${data.canonicalName}.`);
+        if (!before) throw ORGANIZATIONS_ERRORS.LABEL_NOT_FOUND({ canonicalName: data.canonicalName });
         const after = await s.repos.custom_labels.update(before.id, {
           label_singular: data.singular,
           label_plural: data.plural,

@@ -1,17 +1,18 @@
 /**
  * Modules: the catalog (`modules`) and this organization's state of each (`organization_modules`).
  */
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
+import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import type { ModuleState } from './organizations.model';
 import { moduleConfigSchema, settingKeySchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
 
 const findModule = async (s: OperationScope, slug: string) => {
-  const parsed = parseInput(settingKeySchema, slug, 'MODULES.INVALID_SLUG');
+  const parsed = parseInput(settingKeySchema, slug, ORGANIZATIONS_ERRORS.MODULE_INVALID_SLUG);
   const module = await s.db.selectFrom('modules').selectAll().where('slug', '=', parsed).executeTakeFirst();
-  if (!module) throw new HeliosError('NOT_FOUND', 'MODULES.NOT_FOUND', `No module ${parsed}.`, { details: { slug: parsed } });
+  if (!module) throw ORGANIZATIONS_ERRORS.MODULE_NOT_FOUND({ slug: parsed });
   return module;
 };
 
@@ -70,9 +71,9 @@ export function createOrganizationModules(rt: ServiceRuntime): OrganizationsServ
         await s.authorize('organization:write');
         const module = await findModule(s, slug);
         if (module.is_available === false) {
-          throw new HeliosError('PRECONDITION_FAILED', 'MODULES.UNAVAILABLE', `Module ${module.slug} is not available.`);
+          throw ORGANIZATIONS_ERRORS.MODULE_UNAVAILABLE({ slug: module.slug });
         }
-        const cfg = parseInput(moduleConfigSchema, config, 'MODULES.INVALID_CONFIG');
+        const cfg = parseInput(moduleConfigSchema, config, ORGANIZATIONS_ERRORS.MODULE_INVALID_CONFIG);
         await upsertModule(s, module.id, {
           is_enabled: true,
           ...(cfg ? { config: JSON.stringify(cfg), is_configured: true } : {}),
@@ -94,7 +95,7 @@ export function createOrganizationModules(rt: ServiceRuntime): OrganizationsServ
         await s.authorize('organization:write');
         const module = await findModule(s, slug);
         if (!status || typeof status.syncStatus !== 'string' || status.syncStatus.length === 0 || status.syncStatus.length > 50) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'syncStatus must be 1..50 characters.');
+          throw CORE_ERRORS.VALIDATION_FAILED({ message: 'syncStatus must be 1..50 characters.' });
         }
         await upsertModule(s, module.id, {
           sync_status: status.syncStatus,

@@ -2,13 +2,14 @@
  * Organization settings: key/value pairs; sensitive values are encrypted at rest, never returned,
  * and revealed to the system actor only.
  */
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { secretContext } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { assertAdministrator } from '../policy/policy';
+import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import type { Setting } from './organizations.model';
 import { isAdministratorSetting, setSettingSchema, settingKeySchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
@@ -32,7 +33,7 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
     get: (key, options) =>
       rt.read(options, async (s) => {
         await s.authorize('organization:write');
-        const k = parseInput(settingKeySchema, key, 'SETTINGS.INVALID_KEY');
+        const k = parseInput(settingKeySchema, key, ORGANIZATIONS_ERRORS.SETTING_INVALID_KEY);
         const row = await s.db
           .selectFrom('organization_settings')
           .selectAll()
@@ -54,12 +55,12 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
           .executeTakeFirst();
         const sensitive = data.sensitive ?? before?.is_sensitive ?? false;
         if (before?.is_sensitive && data.sensitive === false) {
-          throw new HeliosError('PRECONDITION_FAILED', 'SETTINGS.STAYS_SENSITIVE', 'A sensitive setting cannot be made non-sensitive; delete it first.');
+          throw ORGANIZATIONS_ERRORS.SETTING_STAYS_SENSITIVE();
         }
         let stored = data.value;
         if (sensitive && stored !== null) {
           if (!rt.secretBox) {
-            throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'Sensitive settings need an encryption key (HELIOS_ENCRYPTION_KEY).');
+            throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Sensitive settings need an encryption key (HELIOS_ENCRYPTION_KEY).' });
           }
           stored = rt.secretBox.encrypt(stored, settingContext(data.key));
         }
@@ -80,7 +81,7 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
     delete: (key, options) =>
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
-        const k = parseInput(settingKeySchema, key, 'SETTINGS.INVALID_KEY');
+        const k = parseInput(settingKeySchema, key, ORGANIZATIONS_ERRORS.SETTING_INVALID_KEY);
         if (isAdministratorSetting(k)) assertAdministrator(s.principal, 'organization:write', `setting ${k}`);
         const row = await s.db
           .deleteFrom('organization_settings')
@@ -95,9 +96,9 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
     reveal: (key, options) =>
       rt.read(options, async (s) => {
         if (s.principal.actor.type !== 'system') {
-          throw new HeliosError('FORBIDDEN', 'SETTINGS.REVEAL_FORBIDDEN', 'Sensitive settings are only revealed to the system.');
+          throw ORGANIZATIONS_ERRORS.SETTING_REVEAL_FORBIDDEN();
         }
-        const k = parseInput(settingKeySchema, key, 'SETTINGS.INVALID_KEY');
+        const k = parseInput(settingKeySchema, key, ORGANIZATIONS_ERRORS.SETTING_INVALID_KEY);
         const row = await s.db
           .selectFrom('organization_settings')
           .select(['value', 'is_sensitive'])
@@ -106,7 +107,7 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
           .executeTakeFirst();
         if (!row || row.value === null) return null;
         if (!row.is_sensitive) return row.value;
-        if (!rt.secretBox) throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'An encryption key is needed to read sensitive settings.');
+        if (!rt.secretBox) throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'An encryption key is needed to read sensitive settings.' });
         return rt.secretBox.decrypt(row.value, settingContext(k));
       }),
   };

@@ -3,7 +3,6 @@
  * first admin in one transaction.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
@@ -11,6 +10,7 @@ import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import { summarizeChange } from '../audit/audit.summary';
 import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
 import type { Principal } from '../policy/policy';
+import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import { CORE_MODULES } from './organizations.model';
 import { setupSchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
@@ -49,7 +49,7 @@ export function createSetup(rt: ServiceRuntime): Pick<OrganizationsService, 'set
         await sql`select pg_advisory_xact_lock(hashtext('helios:setup'))`.execute(s.db);
         const existing = await s.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
         if (existing) {
-          throw new HeliosError('CONFLICT', 'ORGANIZATIONS.ALREADY_SET_UP', 'Helios is already set up: one organization per installation.');
+          throw ORGANIZATIONS_ERRORS.ALREADY_SET_UP();
         }
         const organization = await s.db
           .insertInto('organizations')
