@@ -232,7 +232,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     if (isHeliosError(error)) throw error;
     const translated = translatePgError(error);
     if (isHeliosError(translated)) throw translated;
-    throw CORE_ERRORS.INTERNAL_UNEXPECTED({ cause: error });
+    throw CORE_ERRORS.INTERNAL_UNEXPECTED({}, { cause: error });
   };
 
   const runtime: ServiceRuntime = {

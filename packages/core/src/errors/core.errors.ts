@@ -43,12 +43,13 @@ export const CORE_ERRORS = defineErrors({
   INTERNAL_UNEXPECTED: {
     code: 'INTERNAL.UNEXPECTED',
     kind: 'INTERNAL',
-    message: 'An unexpected error occurred.',
+    message: (p: { message?: string }) => p.message ?? 'An unexpected error occurred.',
+    summary: 'An unexpected failure (the original error is the `cause`, never shown to clients).',
   },
   CONFIG_INVALID: {
     code: 'CONFIG.INVALID',
     kind: 'INVALID_INPUT',
-    message: (p: { problems: string[] }) => `Invalid configuration: ${p.problems.join('; ')}`,
+    message: (p: { problems: string[] } | { message: string }) => ('message' in p ? p.message : `Invalid configuration: ${p.problems.join('; ')}`),
     summary: 'An environment variable or option has a bad value (each problem is named).',
   },
   CONFIG_MISSING: {

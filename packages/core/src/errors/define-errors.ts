@@ -26,10 +26,13 @@ export interface ErrorSpec<P = never> {
 
 /** The parameters a spec's factory takes (from its message or details function), or `undefined` for none. */
 export type ErrorParams<S> = S extends { message: (params: infer P) => string }
-  ? P
+  ? NoneIfUnknown<P>
   : S extends { details: (params: infer P) => Record<string, unknown> }
-    ? P
+    ? NoneIfUnknown<P>
     : undefined;
+
+/** A function without parameters infers `unknown`: it takes none. */
+type NoneIfUnknown<P> = unknown extends P ? undefined : P;
 
 /** A registered error: call it to build the HeliosError; it also carries its code and kind. */
 export type ErrorFactory<S extends ErrorSpec<any>> = ((
@@ -58,7 +61,7 @@ const ENTRY = Symbol.for('helios.error-entry');
 function factoryOf(spec: ErrorSpec<any>): ErrorFactory<ErrorSpec<any>> {
   const summary = spec.summary ?? (typeof spec.message === 'string' ? spec.message : '');
   const make = (...args: unknown[]): HeliosError => {
-    const takesParams = typeof spec.message === 'function' || spec.details !== undefined;
+    const takesParams = (typeof spec.message === 'function' && spec.message.length > 0) || (spec.details !== undefined && spec.details.length > 0);
     const params = takesParams ? args[0] : undefined;
     const options = ((takesParams ? args[1] : args[0]) ?? {}) as HeliosErrorOptions;
     const message = typeof spec.message === 'function' ? spec.message(params as never) : spec.message;

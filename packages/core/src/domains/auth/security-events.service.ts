@@ -14,6 +14,7 @@ import { type Camelize, camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import { redact } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { AUTH_ERRORS } from './auth.errors';
 import {
   type ListSecurityEventsInput,
   listSecurityEventsSchema,
@@ -122,7 +123,7 @@ export async function recordSecurityEvent(
 
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const badCursor = () => new HeliosError('INVALID_INPUT', 'SECURITY_EVENTS.INVALID_CURSOR', 'The cursor is not valid for this list.');
-const notFound = (id: string) => new HeliosError('NOT_FOUND', 'SECURITY_EVENTS.NOT_FOUND', 'No such security event.', { details: { id } });
+const notFound = (id: string) => AUTH_ERRORS.SECURITY_EVENT_NOT_FOUND({ id });
 /** `created_at` in UTC with microseconds, so a cursor never skips rows written in the same millisecond. */
 const createdAtText = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -134,9 +135,7 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
     record: (event, options) =>
       rt.write(options, async (s) => {
         if (s.principal.actor.type !== 'system') {
-          throw new HeliosError('FORBIDDEN', 'SECURITY_EVENTS.SYSTEM_ONLY', 'Security events are recorded by the system only.', {
-            details: { actor: s.principal.auditType },
-          });
+          throw AUTH_ERRORS.SECURITY_EVENT_SYSTEM_ONLY({ actor: s.principal.auditType });
         }
         return recordSecurityEvent(s.db, s.organizationId, event, s.now);
       }),
@@ -198,9 +197,7 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
           .executeTakeFirst();
         if (!before) throw notFound(data.id);
         if (before.is_resolved === true) {
-          throw new HeliosError('CONFLICT', 'SECURITY_EVENTS.ALREADY_RESOLVED', 'This security event is already resolved.', {
-            details: { id: before.id, resolvedAt: before.resolved_at },
-          });
+          throw AUTH_ERRORS.SECURITY_EVENT_ALREADY_RESOLVED({ id: before.id, resolvedAt: before.resolved_at });
         }
         const after = await s.db
           .updateTable('security_events')

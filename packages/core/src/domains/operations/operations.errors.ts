@@ -16,7 +16,11 @@ export const OPERATIONS_ERRORS = defineErrors({
   MAIL_NOT_CONFIGURED: {
     code: 'MAIL.NOT_CONFIGURED',
     kind: 'PRECONDITION_FAILED',
-    message: 'No way to send email: configure SMTP settings (helios.smtp.set) or pass a mailer to createHelios.',
+    message: (p: { invitation?: boolean }) =>
+      p.invitation
+        ? 'No way to send the invitation: configure SMTP settings (helios.smtp.set), pass a mailer to createHelios, or ask for returnLink.'
+        : 'No way to send email: configure SMTP settings (helios.smtp.set) or pass a mailer to createHelios.',
+    summary: 'No mailer was given to createHelios and no SMTP settings are stored.',
   },
   MAIL_IN_TRANSACTION: {
     code: 'MAIL.IN_TRANSACTION',

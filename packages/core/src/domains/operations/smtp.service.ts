@@ -199,7 +199,7 @@ export async function findMailer(rt: ServiceRuntime, on?: { db: Kysely<Database>
 export async function resolveMailer(rt: ServiceRuntime): Promise<Mailer> {
   const mailer = await findMailer(rt);
   if (!mailer) {
-    throw OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED();
+    throw OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED({});
   }
   return mailer;
 }

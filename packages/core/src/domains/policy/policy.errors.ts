@@ -8,8 +8,8 @@ export const POLICY_ERRORS = defineErrors({
   FORBIDDEN: {
     code: 'POLICY.FORBIDDEN',
     kind: 'FORBIDDEN',
-    message: (p: { permission: string; reason: string }) => `Not allowed: ${p.permission} (${p.reason}).`,
-    details: (p) => ({ permission: p.permission }),
+    message: (p: { permission: string; reason: string } | { message: string }) => ('message' in p ? p.message : `Not allowed: ${p.permission} (${p.reason}).`),
+    details: (p) => ('permission' in p ? { permission: p.permission } : {}),
     summary: 'The actor may not do this (the permission and the reason are named).',
   },
   NO_ACTOR: {

@@ -1,4 +1,4 @@
-export { USERS_ERROR_CODES, USERS_ERRORS } from './users.errors';
+export { USERS_ERROR_CODES } from './users.errors';
 export { csvField, csvRecord, EXPORT_PAGE_SIZE, USER_CSV_COLUMNS } from './users.export';
 export type { OrgChartNode } from './users.managers';
 export type { User, UserSummary } from './users.model';

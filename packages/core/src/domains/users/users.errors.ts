@@ -7,7 +7,12 @@ import { issuesSpec } from '../../errors/core.errors';
 /** Every error the users service throws itself (besides `VALIDATION.FAILED` and `POLICY.*`). */
 export const USERS_ERRORS = defineErrors({
   /** No such user in the organization. */
-  NOT_FOUND: { code: 'USERS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such user.', details: (p: { id: string } | { userId: string }) => p },
+  NOT_FOUND: {
+    code: 'USERS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such user.',
+    details: (p: { id: string } | { userId: string } | Record<string, never>) => p,
+  },
   /** Another user has this email (also raised by the unique constraint). */
   EMAIL_TAKEN: {
     code: 'USERS.EMAIL_TAKEN',
