@@ -41,7 +41,7 @@ import { createPeopleService, type PeopleService } from './domains/people/people
 import { createProfileService, type ProfileService } from './domains/people/profile.service';
 import type { Actor } from './domains/policy/actor';
 import { createUsersService, type UsersService } from './domains/users/users.service';
-import { HeliosError } from './errors';
+import { CORE_ERRORS } from './errors/core.errors';
 import type { Repositories } from './repositories/types';
 import { createRuntime, type InstanceState, type IntegrationOptions, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
 import { type Clock, systemClock } from './shared/clock';
@@ -381,7 +381,7 @@ function buildScope(config: ScopeConfig): HeliosScope {
 export async function createHelios(options: HeliosOptions): Promise<Helios> {
   const given = [options.db, options.databaseUrl, options.embedded].filter((v) => v !== undefined).length;
   if (given !== 1) {
-    throw new HeliosError('INVALID_INPUT', 'HELIOS.BAD_OPTIONS', 'Pass exactly one of db, databaseUrl or embedded.');
+    throw CORE_ERRORS.HELIOS_BAD_OPTIONS();
   }
   // Before the database opens: a malformed key throws SECRETS.BAD_KEY and leaves nothing open.
   const auditKeys = deriveAuditKeys({
@@ -406,16 +406,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     const install = options.install ?? options.embedded !== undefined;
     if (state.state === 'empty' && install) await installSchema(db);
     else if (state.state !== 'helios') {
-      throw new HeliosError(
-        'PRECONDITION_FAILED',
-        'HELIOS.SCHEMA_NOT_INSTALLED',
-        state.state === 'empty'
-          ? 'The database is empty: run `helios db install` (or pass install: true).'
-          : state.state === 'live'
-            ? 'This is a predecessor installation: run `helios db adopt` first.'
-            : `Not a Helios database: ${state.reason ?? 'unknown tables'}`,
-        { details: { state: state.state } },
-      );
+      throw CORE_ERRORS.HELIOS_SCHEMA_NOT_INSTALLED({ state: state.state, reason: state.reason });
     }
     // The schema version must be this code's: behind is upgraded only when asked to, ahead is refused.
     const versions = await migrationState(db);

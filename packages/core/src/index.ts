@@ -23,8 +23,9 @@ export * from './domains/people';
 export * from './domains/policy';
 export * from './domains/sync';
 export * from './domains/users';
-export type { HeliosErrorKind, HeliosErrorOptions } from './errors';
-export { HeliosError, isHeliosError } from './errors';
+export * from './error-registries';
+export type { ErrorCodeEntry, ErrorFactory, ErrorParams, ErrorRegistry, ErrorSpec, HeliosErrorKind, HeliosErrorOptions } from './errors';
+export { codesOf, defineErrors, entriesOf, HeliosError, isHeliosError } from './errors';
 export type { Helios, HeliosDatabaseOptions, HeliosOptions, HeliosScope, HeliosServices } from './helios';
 export { createHelios } from './helios';
 export type {

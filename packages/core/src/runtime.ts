@@ -11,12 +11,15 @@ import type { Database } from './db/database.generated';
 import { translatePgError } from './db/pg-errors';
 import { inTransaction } from './db/transaction';
 import { type AuditChainKeys, appendAuditRow } from './domains/audit/audit.chain';
+import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { redact } from './domains/audit/audit.summary';
 import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
 import type { MicrosoftProviderOverrides } from './domains/microsoft-365/provider';
+import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
 import type { Actor, CallOptions, Permission } from './domains/policy/actor';
 import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
-import { HeliosError, isHeliosError } from './errors';
+import { type HeliosError, isHeliosError } from './errors';
+import { CORE_ERRORS } from './errors/core.errors';
 import { createRepositories } from './repositories/create-repositories';
 import type { Repositories } from './repositories/types';
 import type { Clock } from './shared/clock';
@@ -153,7 +156,7 @@ export interface RuntimeOptions {
 }
 
 function notSetUp(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'ORGANIZATIONS.NOT_SET_UP', 'Helios is not set up yet: run first-run setup (helios.organizations.setup).');
+  return ORGANIZATIONS_ERRORS.NOT_SET_UP();
 }
 
 /** Builds a runtime on a db handle (the root pool or a transaction). */
@@ -188,7 +191,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
       now,
       authorize: (permission, target) => policy.authorize(principal, permission, target),
       audit: async (entry) => {
-        if (!writable) throw new HeliosError('INTERNAL', 'AUDIT.READ_ONLY', 'Audit rows are written by write operations only.');
+        if (!writable) throw AUDIT_ERRORS.READ_ONLY();
         await appendAuditRow(handle, {
           organizationId: orgId,
           actorType: principal.auditType,
@@ -229,7 +232,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     if (isHeliosError(error)) throw error;
     const translated = translatePgError(error);
     if (isHeliosError(translated)) throw translated;
-    throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'An unexpected error occurred.', { cause: error });
+    throw CORE_ERRORS.INTERNAL_UNEXPECTED({}, { cause: error });
   };
 
   const runtime: ServiceRuntime = {

@@ -4,7 +4,7 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, checkConnection, type Helios, HeliosError, INPUT_LIMITS, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
+import { type Actor, CORE_ERRORS, checkConnection, type Helios, INPUT_LIMITS, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -16,10 +16,11 @@ import { authResponse } from './auth-errors';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { mountDocs } from './docs';
 import type { AppEnv } from './env';
-import { problem, problemOf, problemResponse } from './problem';
+import { problem, problemFrom, problemOf, problemResponse } from './problem';
 import { rateLimitPerIp } from './rate-limit';
 import { defineRoute } from './route';
 import { registerRoutes } from './routes';
+import { SERVER_ERRORS } from './server.errors';
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -100,7 +101,7 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       const first = issues[0];
       return problemResponse(
         c,
-        problem(400, 'VALIDATION.FAILED', first ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid input', {
+        problem(400, CORE_ERRORS.VALIDATION_FAILED.code, first ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid input', {
           errors: issues,
           requestId: c.get('requestId'),
         }),
@@ -146,7 +147,7 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     '/api/*',
     bodyLimit({
       maxSize: options.bodyLimitBytes ?? 1024 * 1024,
-      onError: (c) => problemResponse(c, problem(413, 'SERVER.BODY_TOO_LARGE', 'The request body is too large.', { requestId: c.get('requestId') })),
+      onError: (c) => problemResponse(c, problemFrom(413, SERVER_ERRORS.BODY_TOO_LARGE(), { requestId: c.get('requestId') })),
     }),
   );
   // JSON bodies nest at most INPUT_LIMITS.inputDepth levels: checked on the text before anything
@@ -158,7 +159,10 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       const message = `The JSON body nests deeper than ${INPUT_LIMITS.inputDepth} levels`;
       return problemResponse(
         c,
-        problem(400, 'VALIDATION.FAILED', `Invalid input: ${message}`, { errors: [{ path: '', message, code: 'too_deep' }], requestId: c.get('requestId') }),
+        problem(400, CORE_ERRORS.VALIDATION_FAILED.code, `Invalid input: ${message}`, {
+          errors: [{ path: '', message, code: 'too_deep' }],
+          requestId: c.get('requestId'),
+        }),
       );
     }
     return next();
@@ -184,24 +188,14 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     if (key) {
       actor = await helios.apiKeys.authenticate(key, { ipAddress: ip, userAgent, method: c.req.method, endpoint: c.req.path.slice(0, 255) });
     } else if (bearer) {
-      throw new HeliosError('UNAUTHENTICATED', 'SERVER.BAD_CREDENTIALS', 'The bearer token is not a Helios API key.');
+      throw SERVER_ERRORS.BAD_CREDENTIALS();
     } else if (c.req.header('cookie')) {
       // A browser sends the cookie with cross-site requests too: a state change must come from the portal's origin.
       if (UNSAFE_METHODS.has(c.req.method)) {
         const origin = requestOrigin(c);
         const allowed = origin !== null && (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin));
         if (!allowed) {
-          return problemResponse(
-            c,
-            problem(
-              403,
-              'SERVER.ORIGIN_NOT_ALLOWED',
-              origin
-                ? `A cookie-authenticated ${c.req.method} is not accepted from the origin ${origin}.`
-                : `A cookie-authenticated ${c.req.method} needs an Origin (or Referer) header naming the portal's origin.`,
-              { requestId: c.get('requestId') },
-            ),
-          );
+          return problemResponse(c, problemFrom(403, SERVER_ERRORS.ORIGIN_NOT_ALLOWED({ method: c.req.method, origin }), { requestId: c.get('requestId') }));
         }
       }
       const session = await auth.actorFromHeaders(c.req.raw.headers);
@@ -216,9 +210,14 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const p =
       error instanceof HTTPException && error.status < 500
-        ? problem(error.status, error.status === 400 ? 'SERVER.MALFORMED_REQUEST' : 'SERVER.HTTP_ERROR', error.message || 'The request could not be read.', {
-            requestId: c.get('requestId'),
-          })
+        ? problem(
+            error.status,
+            error.status === 400 ? SERVER_ERRORS.MALFORMED_REQUEST.code : SERVER_ERRORS.HTTP_ERROR.code,
+            error.message || 'The request could not be read.',
+            {
+              requestId: c.get('requestId'),
+            },
+          )
         : problemOf(error, c.get('requestId'));
     if (p.status >= 500) {
       // The driver's code (a SQLSTATE, ECONNREFUSED) goes to the log only, never to the client.
@@ -233,13 +232,18 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     }
     return problemResponse(c, p);
   });
-  app.notFound((c) => problemResponse(c, problem(404, 'SERVER.NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`, { requestId: c.get('requestId') })));
+  app.notFound((c) =>
+    problemResponse(c, problemFrom(404, SERVER_ERRORS.NOT_FOUND({ method: c.req.method, path: c.req.path }), { requestId: c.get('requestId') })),
+  );
 
   // PostgreSQL text cannot hold NUL: a NUL in a sign-in field would fail deep inside better-auth
   // with a 500 and a stack trace. Refuse it up front as a malformed request.
   app.on('POST', '/api/auth/*', async (c, next) => {
     if (await bodyHasNul(c.req.raw)) {
-      return problemResponse(c, problem(400, 'SERVER.MALFORMED_REQUEST', 'The request body contains a NUL character.', { requestId: c.get('requestId') }));
+      return problemResponse(
+        c,
+        problemFrom(400, SERVER_ERRORS.MALFORMED_REQUEST({ message: 'The request body contains a NUL character.' }), { requestId: c.get('requestId') }),
+      );
     }
     await next();
   });

@@ -9,9 +9,10 @@
  */
 
 import { BlockList } from 'node:net';
-import { HeliosError, normalizeIp, parseIpRule } from '@helios/core';
+import { CORE_ERRORS, normalizeIp, parseIpRule } from '@helios/core';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import { SERVER_ERRORS } from './server.errors';
 
 /**
  * Which proxies are trusted to report the client address in `X-Forwarded-For`:
@@ -43,10 +44,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     .filter(Boolean);
   const bad = entries.filter((e) => parseIpRule(e) === null);
   if (entries.length === 0 || bad.length > 0) {
-    throw new HeliosError(
-      'INVALID_INPUT',
-      'CONFIG.INVALID',
-      `Invalid configuration: HELIOS_TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges (not ${JSON.stringify(bad[0] ?? value)}).`,
+    throw CORE_ERRORS.CONFIG_INVALID(
+      {
+        message: `Invalid configuration: HELIOS_TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges (not ${JSON.stringify(bad[0] ?? value)}).`,
+      },
       { details: { problems: [`HELIOS_TRUST_PROXY ${JSON.stringify(bad[0] ?? value)} is not an address or CIDR range`] } },
     );
   }
@@ -64,7 +65,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
   let trusted: ((ip: string) => boolean) | null = null;
   if (typeof trustProxy === 'number') {
     if (!Number.isInteger(trustProxy) || trustProxy < 0) {
-      throw new HeliosError('INVALID_INPUT', 'SERVER.BAD_OPTIONS', 'trustProxy must be a boolean, a whole number of hops, or a list of CIDR ranges.');
+      throw SERVER_ERRORS.BAD_OPTIONS({});
     }
     hops = trustProxy;
   } else if (trustProxy === true) {
@@ -73,7 +74,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
     const list = new BlockList();
     for (const entry of trustProxy as readonly string[]) {
       const rule = parseIpRule(entry.trim());
-      if (!rule) throw new HeliosError('INVALID_INPUT', 'SERVER.BAD_OPTIONS', `trustProxy: ${JSON.stringify(entry)} is not an address or CIDR range.`);
+      if (!rule) throw SERVER_ERRORS.BAD_OPTIONS({ entry });
       if (rule.prefix === undefined) list.addAddress(rule.address, rule.family);
       else list.addSubnet(rule.address, rule.prefix, rule.family);
     }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HeliosError, type IntegrationOptions, integrationOptionsFromEnv, type Logger, resolveEncryptionKey } from '@helios/core';
+import { CORE_ERRORS, type IntegrationOptions, integrationOptionsFromEnv, type Logger, resolveEncryptionKey } from '@helios/core';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './client-ip';
 
@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+    throw CORE_ERRORS.CONFIG_INVALID({ problems }, { details: { problems } });
   }
   const e = parsed.data;
   const trustProxy = parseTrustProxy(e.HELIOS_TRUST_PROXY);
@@ -74,8 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
 
   let authSecret = e.BETTER_AUTH_SECRET;
   if (!authSecret) {
-    if (production)
-      throw new HeliosError('PRECONDITION_FAILED', 'CONFIG.MISSING', 'BETTER_AUTH_SECRET is required in production (at least 32 random characters).');
+    if (production) throw CORE_ERRORS.CONFIG_MISSING({ variable: 'BETTER_AUTH_SECRET', why: 'at least 32 random characters' });
     const file = join(stateDir, 'auth.secret');
     if (existsSync(file)) authSecret = readFileSync(file, 'utf8').trim();
     else {
@@ -86,10 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     }
   }
   if (production && !e.HELIOS_PUBLIC_URL) {
-    throw new HeliosError('PRECONDITION_FAILED', 'CONFIG.MISSING', 'HELIOS_PUBLIC_URL is required in production (the URL users open).');
+    throw CORE_ERRORS.CONFIG_MISSING({ variable: 'HELIOS_PUBLIC_URL', why: 'the URL users open' });
   }
   if ((e.HELIOS_ADMIN_EMAIL && !e.HELIOS_ADMIN_PASSWORD) || (!e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD)) {
-    throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', 'Invalid configuration: set both HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD, or neither.');
+    throw CORE_ERRORS.CONFIG_INVALID({ problems: ['set both HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD, or neither.'] });
   }
   const adminDomain = e.HELIOS_ADMIN_EMAIL?.split('@')[1];
   const integrations = integrationOptionsFromEnv(env);

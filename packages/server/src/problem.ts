@@ -82,6 +82,11 @@ export function problemResponse(c: Context, problem: Problem): Response {
   return c.body(JSON.stringify(problem), problem.status as 400, headers);
 }
 
+/** A problem built from a registered error raised by the server itself, with an explicit status. */
+export function problemFrom(status: number, error: { code: string; message: string }, extra: Partial<Problem> = {}): Problem {
+  return problem(status, error.code, error.message, extra);
+}
+
 /** A problem built from parts (for errors raised by the server itself). */
 export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
   return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code, ...extra };

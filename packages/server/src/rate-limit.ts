@@ -3,7 +3,8 @@
  * (setup, sign-in). Kept in this process; run one limiter per instance behind a proxy that also limits.
  */
 import type { MiddlewareHandler } from 'hono';
-import { problem, problemResponse } from './problem';
+import { problemFrom, problemResponse } from './problem';
+import { SERVER_ERRORS } from './server.errors';
 
 /** Limits requests per IP to `max` per `windowMs`. */
 export function rateLimitPerIp(options: {
@@ -27,7 +28,7 @@ export function rateLimitPerIp(options: {
       const retryAfterSeconds = Math.ceil((entry.resetAt - now) / 1000);
       return problemResponse(
         c,
-        problem(429, 'SERVER.RATE_LIMITED', `Too many requests to ${options.key}: try again in ${retryAfterSeconds} s.`, {
+        problemFrom(429, SERVER_ERRORS.RATE_LIMITED({ key: options.key, retryAfterSeconds }), {
           details: { retryAfterSeconds },
           requestId: c.get('requestId'),
         }),

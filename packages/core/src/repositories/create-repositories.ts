@@ -3,7 +3,7 @@
  * generic implementation and bound to one db handle (or transaction) and one organization.
  */
 import { TABLE_NAMES, type TableName } from '../db/database.generated';
-import { HeliosError } from '../errors';
+import { REPOSITORY_ERRORS } from './repository.errors';
 import { createTableRepository } from './table-repository';
 import type { Repositories, RepositoriesOptions } from './types';
 
@@ -26,7 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createRepositories(options: RepositoriesOptions): Repositories {
   const { db, organizationId } = options;
   if (typeof organizationId !== 'function' && (typeof organizationId !== 'string' || !UUID.test(organizationId))) {
-    throw new HeliosError('INVALID_INPUT', 'REPOSITORY.INVALID_ORGANIZATION', 'The organization id must be a uuid.');
+    throw REPOSITORY_ERRORS.INVALID_ORGANIZATION();
   }
   // Each repository is built on first use, so a handle bound to one transaction costs nothing until used.
   const repos: Partial<Record<TableName, unknown>> = {};

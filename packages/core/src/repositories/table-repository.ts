@@ -10,6 +10,7 @@ import { translatePgError } from '../db/pg-errors';
 import { HeliosError } from '../errors';
 import { isValidKeyValue, keysetPage } from '../shared/paging';
 import type { SortValueKind } from './generate-metadata';
+import { REPOSITORY_ERRORS, rowNotFound } from './repository.errors';
 import { TABLE_METADATA } from './table-metadata.generated';
 import type { ListOptions, NewRow, Page, Row, RowId, RowPatch, TableRepository, WhereFilter } from './types';
 
@@ -27,10 +28,6 @@ export const MAX_LIMIT = 500;
 type AnyRow = Record<string, unknown>;
 type AnyDb = Kysely<any>;
 type AnyEb = ExpressionBuilder<any, any>;
-
-function invalidInput(code: string, message: string, details: Record<string, unknown>): HeliosError {
-  return new HeliosError('INVALID_INPUT', code, message, { details });
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -70,16 +67,15 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
   const columns = new Set<string>(meta.columns);
   const pk = meta.primaryKey;
   const keyKind = meta.sortable[pk] as SortValueKind;
-  const notFoundCode = `${table.toUpperCase()}.NOT_FOUND`;
 
   const checkColumn = (name: unknown): string => {
     if (typeof name !== 'string' || !columns.has(name)) {
-      throw invalidInput('REPOSITORY.UNKNOWN_COLUMN', `Unknown column for table ${table}.`, { table, column: String(name).slice(0, 100) });
+      throw REPOSITORY_ERRORS.UNKNOWN_COLUMN({ table, column: String(name).slice(0, 100) });
     }
     return name;
   };
 
-  const notFound = () => new HeliosError('NOT_FOUND', notFoundCode, `No such row in ${table}.`, { details: { table } });
+  const notFound = () => rowNotFound(table);
 
   /** A key that cannot exist (a malformed uuid) is treated as absent rather than sent to the server. */
   const isPlausibleKey = (id: unknown): boolean =>
@@ -89,33 +85,31 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
 
   const whereFilter = (eb: AnyEb, where: unknown) => {
     if (where === undefined || where === null) return eb.lit(true);
-    if (!isPlainObject(where)) throw invalidInput('REPOSITORY.INVALID_FILTER', 'The filter must be an object of column values.', { table });
+    if (!isPlainObject(where)) throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'object', table });
     const conditions: Expression<SqlBool>[] = [eb.lit(true)];
     for (const [key, value] of Object.entries(where)) {
       const column = checkColumn(key);
       if (value === undefined) continue;
       if (value === null) conditions.push(eb(column, 'is', null));
       else if (Array.isArray(value)) {
-        if (!value.every(isScalar)) throw invalidInput('REPOSITORY.INVALID_FILTER', 'A filter list may only hold plain values.', { table, column });
+        if (!value.every(isScalar)) throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'list', table, column });
         conditions.push(value.length === 0 ? eb.lit(false) : eb(column, 'in', value));
       } else if (isScalar(value)) conditions.push(eb(column, '=', value));
-      else throw invalidInput('REPOSITORY.INVALID_FILTER', 'A filter value must be a plain value, a list or null.', { table, column });
+      else throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'value', table, column });
     }
     return eb.and(conditions);
   };
 
   /** Checks the keys of insert/update values and the organization they name. */
   const checkValues = (values: unknown): AnyRow => {
-    if (!isPlainObject(values)) throw invalidInput('REPOSITORY.INVALID_VALUES', 'The values must be an object of column values.', { table });
+    if (!isPlainObject(values)) throw REPOSITORY_ERRORS.INVALID_VALUES({ many: false, table });
     const row: AnyRow = {};
     for (const [key, value] of Object.entries(values)) {
       checkColumn(key);
       if (value !== undefined) row[key] = value;
     }
     if (meta.organizationScoped && row.organization_id !== undefined && row.organization_id !== org()) {
-      throw new HeliosError('FORBIDDEN', 'REPOSITORY.WRONG_ORGANIZATION', `Rows of ${table} belong to this installation's organization.`, {
-        details: { table },
-      });
+      throw REPOSITORY_ERRORS.WRONG_ORGANIZATION({ table });
     }
     return row;
   };
@@ -139,16 +133,16 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
   };
 
   const list = async (options: ListOptions<T> = {}): Promise<Page<Row<T>>> => {
-    if (!isPlainObject(options)) throw invalidInput('REPOSITORY.INVALID_LIST_OPTIONS', 'The list options must be an object.', { table });
+    if (!isPlainObject(options)) throw REPOSITORY_ERRORS.INVALID_LIST_OPTIONS({ table });
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw invalidInput('REPOSITORY.INVALID_LIMIT', `The limit must be a whole number from 1 to ${MAX_LIMIT}.`, { table });
+      throw REPOSITORY_ERRORS.INVALID_LIMIT({ max: MAX_LIMIT, table });
     }
     const direction = options.direction ?? 'asc';
-    if (direction !== 'asc' && direction !== 'desc') throw invalidInput('REPOSITORY.INVALID_SORT', 'The direction must be asc or desc.', { table });
+    if (direction !== 'asc' && direction !== 'desc') throw REPOSITORY_ERRORS.INVALID_SORT({ direction: true, table });
     const orderBy = options.orderBy === undefined ? pk : checkColumn(options.orderBy);
     const sortKind = Object.hasOwn(meta.sortable, orderBy) ? meta.sortable[orderBy] : undefined;
-    if (!sortKind) throw invalidInput('REPOSITORY.INVALID_SORT', `Rows of ${table} cannot be sorted by this column.`, { table, column: orderBy });
+    if (!sortKind) throw REPOSITORY_ERRORS.INVALID_SORT({ direction: false, table, column: orderBy });
     const paging = keysetPage({
       list: `${table}:${orderBy}`,
       keys:
@@ -194,7 +188,7 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
       return (await run(() => anyDb.insertInto(from).values(row).returningAll().executeTakeFirstOrThrow())) as Row<T>;
     },
     async insertMany(values: readonly NewRow<T>[]) {
-      if (!Array.isArray(values)) throw invalidInput('REPOSITORY.INVALID_VALUES', 'insertMany takes an array of rows.', { table });
+      if (!Array.isArray(values)) throw REPOSITORY_ERRORS.INVALID_VALUES({ many: true, table });
       if (values.length === 0) return [];
       const rows = values.map(prepareInsert);
       return (await run(() => anyDb.insertInto(from).values(rows).returningAll().execute())) as Row<T>[];

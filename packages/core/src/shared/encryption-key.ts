@@ -5,9 +5,9 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { HeliosError } from '../errors';
 import type { Logger } from './logger';
 import { generateEncryptionKey, parseEncryptionKey } from './secret-box';
+import { SHARED_ERRORS } from './shared.errors';
 
 /** Options of `resolveEncryptionKey`. */
 export interface ResolveKeyOptions {
@@ -50,11 +50,7 @@ export function resolveEncryptionKey(options: ResolveKeyOptions = {}): ResolvedK
     return { key: env.HELIOS_ENCRYPTION_KEY.trim(), previousKeys, source: 'env', ...audit };
   }
   if (env.NODE_ENV === 'production') {
-    throw new HeliosError(
-      'PRECONDITION_FAILED',
-      'SECRETS.KEY_REQUIRED',
-      'HELIOS_ENCRYPTION_KEY is required in production (32 bytes, e.g. `openssl rand -base64 32`); keep it safe: without it the stored secrets cannot be read.',
-    );
+    throw SHARED_ERRORS.SECRETS_KEY_REQUIRED();
   }
   const file = join(resolve(options.stateDir ?? '.helios'), 'encryption.key');
   if (existsSync(file)) {

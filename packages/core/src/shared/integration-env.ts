@@ -2,7 +2,7 @@
  * Integration endpoints from environment variables, for the reference server and the CLI: point a
  * deployment (a demo, a staging portal, CI) at the `@helios/testing` simulators or at a proxy.
  */
-import { HeliosError } from '../errors';
+import { CORE_ERRORS } from '../errors/core.errors';
 import type { IntegrationOptions } from '../runtime';
 
 /** The variables read by `integrationOptionsFromEnv`, each pair set together or not at all. */
@@ -55,7 +55,7 @@ export function integrationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   const microsoft = pair(INTEGRATION_ENV.microsoft);
   if (microsoft) options.microsoft = microsoft;
   if (problems.length > 0) {
-    throw new HeliosError('INVALID_INPUT', 'CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+    throw CORE_ERRORS.CONFIG_INVALID({ problems }, { details: { problems } });
   }
   return options;
 }

@@ -15,7 +15,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { HeliosError } from '../errors';
+import type { HeliosError } from '../errors';
+import { SHARED_ERRORS } from './shared.errors';
 
 /** Where request-supplied targets may point (createHelios `network`). */
 export interface NetworkOptions {
@@ -33,20 +34,18 @@ export const NETWORK_ENV = 'HELIOS_ALLOW_PRIVATE_NETWORK_TARGETS';
 /** Error codes of the guard. */
 export const NETWORK_ERROR_CODES = {
   /** The target (a host, URL or the address it resolves to) may not be reached (INVALID_INPUT). */
-  TARGET_NOT_ALLOWED: 'NETWORK.TARGET_NOT_ALLOWED',
+  TARGET_NOT_ALLOWED: SHARED_ERRORS.NETWORK_TARGET_NOT_ALLOWED.code,
 } as const;
 
 /**
  * A stored secret is never sent to a new destination: changing where it goes (SMTP host, port or
  * TLS; an SSO provider's issuer, discovery URL or endpoints) needs the secret again in the same call.
  */
-export const SECRET_REENTRY_REQUIRED = 'SECRETS.REENTRY_REQUIRED';
+export const SECRET_REENTRY_REQUIRED = SHARED_ERRORS.SECRETS_REENTRY_REQUIRED.code;
 
 /** INVALID_INPUT `SECRETS.REENTRY_REQUIRED` with an issue at `path` (the secret's field). */
 export function secretReentryRequired(message: string, path: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', SECRET_REENTRY_REQUIRED, message, {
-    details: { issues: [{ path, message: 'Required when the destination of the stored secret changes', code: 'custom' }] },
-  });
+  return SHARED_ERRORS.SECRETS_REENTRY_REQUIRED({ message, path });
 }
 
 /** The options createHelios uses: the given ones, else the environment. */
@@ -151,9 +150,7 @@ function normalizeHost(host: string): string {
 }
 
 function refused(host: string, reason: string, path?: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', NETWORK_ERROR_CODES.TARGET_NOT_ALLOWED, `Helios may not connect to ${host}: ${reason}.`, {
-    details: { host, reason, ...(path ? { issues: [{ path, message: reason, code: 'custom' }] } : {}) },
-  });
+  return SHARED_ERRORS.NETWORK_TARGET_NOT_ALLOWED({ host, reason, ...(path ? { path } : {}) });
 }
 
 function reasonFor(kind: AddressClass): string | null {

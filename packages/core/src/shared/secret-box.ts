@@ -4,7 +4,8 @@
  * takes any known key, encryption always uses the current one.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { HeliosError } from '../errors';
+import type { HeliosError } from '../errors';
+import { SHARED_ERRORS } from './shared.errors';
 
 const PREFIX = 'hx1';
 
@@ -35,11 +36,7 @@ export function parseEncryptionKey(key: string | Uint8Array): Buffer {
 }
 
 function badKey(): HeliosError {
-  return new HeliosError(
-    'INVALID_INPUT',
-    'SECRETS.BAD_KEY',
-    'The encryption key must be 32 bytes, given as 64 hex characters or base64 (generate one with `openssl rand -base64 32`).',
-  );
+  return SHARED_ERRORS.SECRETS_BAD_KEY();
 }
 
 /** The id of a key: the first 12 hex characters of its SHA-256 (reveals nothing usable). */
@@ -86,12 +83,10 @@ export function createSecretBox(currentKey: string | Uint8Array, previousKeys: r
     },
     decrypt(ciphertext, context = '') {
       const parsed = parse(ciphertext);
-      if (!parsed) throw new HeliosError('INTERNAL', 'SECRETS.NOT_ENCRYPTED', 'The stored value is not a secret-box ciphertext.');
+      if (!parsed) throw SHARED_ERRORS.SECRETS_NOT_ENCRYPTED();
       const key = keys.get(parsed.keyId);
       if (!key) {
-        throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.UNKNOWN_KEY', `The secret was encrypted with key ${parsed.keyId}, which is not configured.`, {
-          details: { keyId: parsed.keyId },
-        });
+        throw SHARED_ERRORS.SECRETS_UNKNOWN_KEY({ keyId: parsed.keyId });
       }
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parsed.iv, 'base64url'));
@@ -99,7 +94,7 @@ export function createSecretBox(currentKey: string | Uint8Array, previousKeys: r
         decipher.setAuthTag(Buffer.from(parsed.tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(parsed.data, 'base64url')), decipher.final()]).toString('utf8');
       } catch (cause) {
-        throw new HeliosError('INTERNAL', 'SECRETS.DECRYPT_FAILED', 'The secret could not be decrypted (wrong key or tampered value).', { cause });
+        throw SHARED_ERRORS.SECRETS_DECRYPT_FAILED({ cause });
       }
     },
     isCiphertext: (value) => parse(value) !== null,

@@ -5,9 +5,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.generated';
 import { inTransaction } from '../db/transaction';
-import { HeliosError } from '../errors';
 import type { SecretBox } from './secret-box';
 import { SECRET_STORES, type SecretStore, secretContext } from './secret-stores';
+import { SHARED_ERRORS } from './shared.errors';
 
 /** Counts of one rotation, per store (`table.column`) and in total. */
 export interface RotationResult {
@@ -108,7 +108,7 @@ export async function findPlaintextSecrets(db: Kysely<Database>, box: Pick<Secre
 /** Throws `SECRETS.NO_KEY` unless a secret box is configured. */
 export function requireSecretBox(box: SecretBox | null): SecretBox {
   if (!box) {
-    throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'Secrets need an encryption key: set HELIOS_ENCRYPTION_KEY (32 bytes, hex or base64).');
+    throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Secrets need an encryption key: set HELIOS_ENCRYPTION_KEY (32 bytes, hex or base64).' });
   }
   return box;
 }

@@ -4,9 +4,10 @@
  * the server does not offer it); without `useTls` the connection stays plain (no STARTTLS).
  */
 import { createTransport } from 'nodemailer';
-import { HeliosError, isHeliosError } from '../errors';
+import { type HeliosError, isHeliosError } from '../errors';
 import type { Mailer, MailMessage } from './mailer';
 import { type NetworkOptions, resolveAllowedHost } from './outbound-guard';
+import { SHARED_ERRORS } from './shared.errors';
 
 /** Where and how to send. */
 export interface SmtpMailerOptions {
@@ -89,16 +90,21 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
   const failed = (error: unknown): HeliosError => {
     if (isHeliosError(error)) return error;
     const reason = error instanceof Error ? error.message : String(error);
-    return new HeliosError('EXTERNAL_SERVICE', 'SMTP.SEND_FAILED', `Sending mail through the SMTP server ${options.host}:${options.port} failed: ${reason}`, {
-      cause: error,
-      retryable: true,
-      details: {
-        host: options.host,
-        port: options.port,
-        ...(typeof (error as { code?: unknown })?.code === 'string' ? { smtpCode: (error as { code: string }).code } : {}),
-        ...(typeof (error as { responseCode?: unknown })?.responseCode === 'number' ? { responseCode: (error as { responseCode: number }).responseCode } : {}),
+    return SHARED_ERRORS.SMTP_SEND_FAILED(
+      { host: options.host, port: options.port, reason },
+      {
+        cause: error,
+        retryable: true,
+        details: {
+          host: options.host,
+          port: options.port,
+          ...(typeof (error as { code?: unknown })?.code === 'string' ? { smtpCode: (error as { code: string }).code } : {}),
+          ...(typeof (error as { responseCode?: unknown })?.responseCode === 'number'
+            ? { responseCode: (error as { responseCode: number }).responseCode }
+            : {}),
+        },
       },
-    });
+    );
   };
   return {
     async send(message) {

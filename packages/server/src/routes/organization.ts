@@ -1,4 +1,4 @@
-import { createFeatureFlagSchema, HeliosError, masterDataSchema, setSettingSchema, updateLabelSchema, updateOrganizationSchema } from '@helios/core';
+import { createFeatureFlagSchema, masterDataSchema, ORGANIZATIONS_ERRORS, setSettingSchema, updateLabelSchema, updateOrganizationSchema } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { defineRoute, dto } from '../route';
@@ -83,7 +83,7 @@ export function registerOrganizationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     response: Setting,
     handler: async (c, { params }) => {
       const found = await c.var.sdk.organizations.settings.get(params.key);
-      if (!found) throw new HeliosError('NOT_FOUND', 'SETTINGS.NOT_FOUND', `No setting ${params.key}.`);
+      if (!found) throw ORGANIZATIONS_ERRORS.SETTING_NOT_FOUND({ key: params.key });
       return found;
     },
   });

@@ -16,10 +16,11 @@ import {
   funFactAddSchema,
   funFactReorderSchema,
   funFactUpdateSchema,
-  HeliosError,
   interestAddSchema,
   mediaSetSchema,
+  PEOPLE_ERRORS,
   PEOPLE_SORTS,
+  POLICY_ERRORS,
   PROFILE_FIELDS,
   PROFILE_MEDIA_TYPES,
   PROFILE_VISIBILITIES,
@@ -152,8 +153,8 @@ const MediaBody = z.object(mediaSetSchema.shape).omit({ mediaType: true }).stric
 function myId(c: Context<AppEnv>): string {
   const actor = c.var.actor;
   if (actor?.type === 'user') return actor.userId;
-  if (!actor) throw new HeliosError('UNAUTHENTICATED', 'POLICY.NO_ACTOR', 'Sign in to use /me.');
-  throw new HeliosError('INVALID_INPUT', 'PROFILE.USER_REQUIRED', '/me is for signed-in users; an API key has no profile of its own.');
+  if (!actor) throw POLICY_ERRORS.NO_ACTOR({ reason: 'Sign in to use /me.' });
+  throw PEOPLE_ERRORS.PROFILE_USER_REQUIRED({ route: true });
 }
 
 /** People directory, `/me` and dashboard routes. */

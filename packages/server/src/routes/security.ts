@@ -9,16 +9,15 @@ import {
   API_KEY_ENVIRONMENTS,
   createApiKeySchema,
   createSsoProviderSchema,
-  HeliosError,
   listApiKeysSchema,
   listApiKeyUsageSchema,
   listSecurityEventsSchema,
   listSsoProvidersSchema,
+  OPERATIONS_ERRORS,
   PASSWORD_LENGTH,
   PUBLIC_URL_SETTING,
   resetEmailSchema,
   resolveSecurityEventSchema,
-  SMTP_ERROR_CODES,
   sendTestSchema,
   setSmtpSettingsSchema,
   setupTokenSchema,
@@ -401,7 +400,7 @@ function registerSmtpRoutes(app: OpenAPIHono<AppEnv>): void {
     scope: 'security:write',
     status: 204,
     handler: async (c) => {
-      if (!(await c.var.sdk.smtp.delete())) throw new HeliosError('NOT_FOUND', SMTP_ERROR_CODES.NOT_CONFIGURED, 'No SMTP settings are configured.');
+      if (!(await c.var.sdk.smtp.delete())) throw OPERATIONS_ERRORS.SMTP_NOT_CONFIGURED();
       return undefined;
     },
   });

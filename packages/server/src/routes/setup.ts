@@ -1,4 +1,4 @@
-import { HeliosError, setupSchema } from '@helios/core';
+import { CORE_ERRORS, setupSchema } from '@helios/core';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
@@ -30,8 +30,9 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUr
     response: z.object({ organization: dto('Organization'), admin: dto('SetupAdmin') }),
     handler: async (_c, { body }) => {
       if (!body.admin?.password) {
-        throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Invalid input at admin.password: the first admin needs a password to sign in', {
-          details: { issues: [{ path: 'admin.password', message: 'Required', code: 'invalid_type' }] },
+        throw CORE_ERRORS.VALIDATION_FAILED({
+          message: 'Invalid input at admin.password: the first admin needs a password to sign in',
+          issues: [{ path: 'admin.password', message: 'Required', code: 'invalid_type' }],
         });
       }
       const result = await helios.organizations.setup(body);

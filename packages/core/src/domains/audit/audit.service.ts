@@ -11,6 +11,7 @@ import { invalidCursor, keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { type AuditHead, type ChainVerification, formatAuditHead, parseAuditHead, readAuditAnchor, verifyAuditChain } from './audit.chain';
+import { AUDIT_ERRORS } from './audit.errors';
 
 /** One audit row as returned by the SDK. */
 export type AuditLogEntry = Camelize<Row<'audit_logs'>>;
@@ -88,7 +89,7 @@ export interface AuditService {
   activity(filter?: ActivityListInput, options?: CallOptions): Promise<Page<ActivityLogEntry>>;
 }
 
-const badHead = () => new HeliosError('INVALID_INPUT', 'AUDIT.INVALID_HEAD', 'The head must be `<sequence>:<hash>` as printed by `helios audit head`.');
+const badHead = () => AUDIT_ERRORS.INVALID_HEAD();
 
 /** Builds the audit service. */
 export function createAuditService(rt: ServiceRuntime): AuditService {

@@ -7,7 +7,8 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { translatePgError } from '../../db/pg-errors';
-import { HeliosError, isHeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Page, Row, WhereFilter } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
@@ -33,6 +34,7 @@ import {
   type UpdateApiKeyInput,
   updateApiKeySchema,
 } from './api-keys.schema';
+import { AUTH_ERRORS } from './auth.errors';
 import { SECURITY_EVENT_TYPES } from './security-events.schema';
 import { securityEventRow } from './security-events.service';
 
@@ -208,15 +210,11 @@ function auditView(key: ApiKey) {
 }
 
 function invalidInput(path: string, message: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `Invalid input at ${path}: ${message}`, {
-    details: { issues: [{ path, message, code: 'custom' }] },
-  });
+  return CORE_ERRORS.VALIDATION_FAILED({ issues: [{ path, message, code: 'custom' }] });
 }
 
 function alreadyRevoked(row: Row<'api_keys'>): HeliosError {
-  return new HeliosError('CONFLICT', 'API_KEYS.ALREADY_REVOKED', 'This API key is already revoked.', {
-    details: { id: row.id, revokedAt: row.revoked_at },
-  });
+  return AUTH_ERRORS.API_KEY_ALREADY_REVOKED({ id: row.id, revokedAt: row.revoked_at });
 }
 
 const isRevoked = (row: Pick<Row<'api_keys'>, 'is_active' | 'revoked_at'>) => row.is_active === false || row.revoked_at !== null;
@@ -230,9 +228,7 @@ function assertMayGrant(s: OperationScope, scopes: readonly string[]): void {
   if (actor.type !== 'apiKey' || actor.scopes.includes('admin:full')) return;
   const beyond = scopes.filter((scope) => scope === 'admin:full' || !isScope(scope) || !scopesAllow(actor.scopes, scope as never));
   if (beyond.length > 0) {
-    throw new HeliosError('FORBIDDEN', 'API_KEYS.SCOPE_ESCALATION', 'An API key can only manage keys whose scopes it holds itself.', {
-      details: { scopes: beyond },
-    });
+    throw AUTH_ERRORS.API_KEY_SCOPE_ESCALATION({ scopes: beyond });
   }
 }
 
@@ -249,7 +245,7 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
       .where('organization_id', '=', s.organizationId)
       .forUpdate()
       .executeTakeFirst();
-    if (!row) throw new HeliosError('NOT_FOUND', 'API_KEYS.NOT_FOUND', 'No such API key.', { details: { id: keyId } });
+    if (!row) throw AUTH_ERRORS.API_KEY_NOT_FOUND({ id: keyId });
     return row;
   };
 
@@ -408,7 +404,7 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
 
     async authenticate(secret, context) {
       const now = rt.clock.now();
-      const invalid = () => new HeliosError('UNAUTHENTICATED', 'API_KEYS.INVALID', 'The API key is not valid.');
+      const invalid = () => AUTH_ERRORS.API_KEY_INVALID();
       if (typeof secret !== 'string' || !API_KEY_SECRET_PATTERN.test(secret)) throw invalid();
       const digest = hashSecret(secret);
       let organizationId: string;
@@ -487,19 +483,14 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
       };
 
       if (isRevoked(key)) {
-        refuse(
-          401,
-          SECURITY_EVENT_TYPES.apiKeyRevokedUsed,
-          `Revoked API key "${key.name}" was presented.`,
-          new HeliosError('UNAUTHENTICATED', 'API_KEYS.REVOKED', 'The API key was revoked.'),
-        );
+        refuse(401, SECURITY_EVENT_TYPES.apiKeyRevokedUsed, `Revoked API key "${key.name}" was presented.`, AUTH_ERRORS.API_KEY_REVOKED());
       }
       if (key.expires_at && key.expires_at.getTime() <= now.getTime()) {
         refuse(
           401,
           SECURITY_EVENT_TYPES.apiKeyExpiredUsed,
           `Expired API key "${key.name}" was presented.`,
-          new HeliosError('UNAUTHENTICATED', 'API_KEYS.EXPIRED', 'The API key has expired.', { details: { expiredAt: key.expires_at } }),
+          AUTH_ERRORS.API_KEY_EXPIRED({ expiredAt: key.expires_at }),
         );
       }
       if (key.ip_allowlist && key.ip_allowlist.length > 0 && !buildIpMatcher(key.ip_allowlist)(ipAddress)) {
@@ -507,7 +498,7 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           403,
           SECURITY_EVENT_TYPES.apiKeyIpRefused,
           `API key "${key.name}" was presented from an address outside its allowlist.`,
-          new HeliosError('FORBIDDEN', 'API_KEYS.IP_NOT_ALLOWED', 'The API key may not be used from this address.', { details: { ipAddress } }),
+          AUTH_ERRORS.API_KEY_IP_NOT_ALLOWED({ ipAddress }),
         );
       }
       const decision = limiter.take(key.id, key.rate_limit_per_minute ?? API_KEY_RATE_LIMIT.default, now.getTime());
@@ -516,9 +507,9 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           429,
           SECURITY_EVENT_TYPES.apiKeyRateLimited,
           `API key "${key.name}" went over its rate limit.`,
-          new HeliosError('RATE_LIMITED', 'API_KEYS.RATE_LIMITED', 'Too many requests with this API key; retry later.', {
-            details: { retryAfterSeconds: decision.retryAfterSeconds, limitPerMinute: key.rate_limit_per_minute ?? API_KEY_RATE_LIMIT.default },
-            retryable: true,
+          AUTH_ERRORS.API_KEY_RATE_LIMITED({
+            retryAfterSeconds: decision.retryAfterSeconds,
+            limitPerMinute: key.rate_limit_per_minute ?? API_KEY_RATE_LIMIT.default,
           }),
         );
       }

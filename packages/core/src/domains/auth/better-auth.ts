@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { APIError, isAPIError } from 'better-auth/api';
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { UserActor } from '../policy/actor';
+import { AUTH_ERRORS } from './auth.errors';
 import { recordAuthSecurityEvent } from './auth-events';
 import { CLIENT_IP_HEADER, requestClientIp, withClientIp } from './client-ip';
 import { type SignInThrottleOptions, signInThrottlePlugin } from './sign-in-throttle';
@@ -81,13 +81,13 @@ export const DISABLED_AUTH_PATHS = [
  */
 export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions): HeliosAuth {
   if (typeof options.secret !== 'string' || options.secret.length < 32) {
-    throw new HeliosError('INVALID_INPUT', 'AUTH.BAD_OPTIONS', 'The auth secret (BETTER_AUTH_SECRET) must be at least 32 characters.');
+    throw AUTH_ERRORS.BAD_OPTIONS({ secret: true });
   }
   let base: URL;
   try {
     base = new URL(options.baseURL);
   } catch {
-    throw new HeliosError('INVALID_INPUT', 'AUTH.BAD_OPTIONS', 'baseURL (HELIOS_PUBLIC_URL) must be an absolute URL.');
+    throw AUTH_ERRORS.BAD_OPTIONS({ secret: false });
   }
   const db = helios.db;
   const signInLimit = options.signInRateLimitPerMinute ?? 10;

@@ -11,10 +11,13 @@ import { hashPassword, verifyPassword } from 'better-auth/crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
+import { POLICY_ERRORS } from '../policy/policy.errors';
+import { USERS_ERRORS } from '../users/users.errors';
+import { AUTH_ERRORS } from './auth.errors';
 
 /** Shortest and longest accepted password. */
 export const PASSWORD_LENGTH = { min: 12, max: 128 } as const;
@@ -90,20 +93,20 @@ export async function endSessions(db: Kysely<Database>, userId: string, exceptTo
 const uuid = z.uuid();
 
 function checkPassword(password: unknown): string {
-  return parseInput(passwordSchema, password, 'CREDENTIALS.WEAK_PASSWORD');
+  return parseInput(passwordSchema, password, AUTH_ERRORS.WEAK_PASSWORD);
 }
 
 /** Builds the credentials service. */
 export function createCredentialsService(rt: ServiceRuntime): CredentialsService {
   const requireUser = async (db: Kysely<Database>, organizationId: string, userId: string) => {
-    const id = parseInput(uuid, userId, 'USERS.INVALID_ID');
+    const id = parseInput(uuid, userId, USERS_ERRORS.INVALID_ID);
     const user = await db
       .selectFrom('organization_users')
       .select(['id', 'email'])
       .where('id', '=', id)
       .where('organization_id', '=', organizationId)
       .executeTakeFirst();
-    if (!user) throw new HeliosError('NOT_FOUND', 'USERS.NOT_FOUND', 'No such user.');
+    if (!user) throw USERS_ERRORS.NOT_FOUND({});
     return user;
   };
   return {
@@ -112,7 +115,7 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
       const hash = await hashUserPassword(checked);
       await rt.write(options, async (s) => {
         if (!s.principal.isAdministrator) {
-          throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Only admins set passwords; users change their own with changePassword.');
+          throw POLICY_ERRORS.FORBIDDEN({ message: 'Only admins set passwords; users change their own with changePassword.' });
         }
         const user = await requireUser(s.db, s.organizationId, userId);
         await storePasswordHash(s.db, user.id, hash, s.now);
@@ -129,11 +132,11 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
     },
     async changePassword(input, options) {
       const next = checkPassword(input?.newPassword);
-      if (typeof input?.currentPassword !== 'string') throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'currentPassword is required.');
+      if (typeof input?.currentPassword !== 'string') throw CORE_ERRORS.VALIDATION_FAILED({ message: 'currentPassword is required.' });
       const hash = await hashUserPassword(next);
       await rt.write(options, async (s) => {
         const userId = s.principal.userId;
-        if (!userId) throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Only a signed-in user changes their own password.');
+        if (!userId) throw POLICY_ERRORS.FORBIDDEN({ message: 'Only a signed-in user changes their own password.' });
         const account = await s.db
           .selectFrom('auth_accounts')
           .select(['password'])
@@ -141,7 +144,7 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
           .where('provider_id', '=', 'credential')
           .executeTakeFirst();
         if (!account?.password || !(await verifyPassword({ hash: account.password, password: input.currentPassword }))) {
-          throw new HeliosError('UNAUTHENTICATED', 'CREDENTIALS.WRONG_PASSWORD', 'The current password is wrong.');
+          throw AUTH_ERRORS.WRONG_PASSWORD();
         }
         await storePasswordHash(s.db, userId, hash, s.now);
         const ended = await endSessions(s.db, userId, input.keepSessionToken);
@@ -166,7 +169,7 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
       rt.read(options, async (s) => {
         const user = await requireUser(s.db, s.organizationId, userId);
         if (!s.principal.isAdministrator && s.principal.userId !== user.id) {
-          throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Sessions are visible to their user and admins.');
+          throw POLICY_ERRORS.FORBIDDEN({ message: 'Sessions are visible to their user and admins.' });
         }
         const rows = await s.db
           .selectFrom('auth_sessions')
@@ -181,7 +184,7 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
       rt.write(options, async (s) => {
         const user = await requireUser(s.db, s.organizationId, userId);
         if (!s.principal.isAdministrator && s.principal.userId !== user.id) {
-          throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Sessions are ended by their user or admins.');
+          throw POLICY_ERRORS.FORBIDDEN({ message: 'Sessions are ended by their user or admins.' });
         }
         const ended = await endSessions(s.db, user.id, options?.exceptToken);
         await s.audit({ action: 'auth.sessions_revoke', resource: 'user', resourceId: user.id, details: { sessionsEnded: ended } });

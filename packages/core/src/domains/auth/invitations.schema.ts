@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { emailSchema } from '../organizations/organizations.schema';
+import { AUTH_ERRORS } from './auth.errors';
 
-/** Error codes of invitations and password resets. */
+/** Error codes of invitations and password resets (defined in the auth registry). */
 export const INVITATIONS_ERROR_CODES = {
   /** Only staged or invited users are invited (PRECONDITION_FAILED). */
-  INVALID_STATE: 'INVITATIONS.INVALID_STATE',
+  INVALID_STATE: AUTH_ERRORS.INVITATION_INVALID_STATE.code,
   /** The token is unknown, or its user can no longer use it (UNAUTHENTICATED). */
-  INVALID_TOKEN: 'INVITATIONS.INVALID_TOKEN',
+  INVALID_TOKEN: AUTH_ERRORS.INVITATION_INVALID_TOKEN.code,
   /** The token has expired (UNAUTHENTICATED). */
-  EXPIRED: 'INVITATIONS.EXPIRED',
+  EXPIRED: AUTH_ERRORS.INVITATION_EXPIRED.code,
   /** The token was already used (UNAUTHENTICATED). */
-  USED: 'INVITATIONS.USED',
+  USED: AUTH_ERRORS.INVITATION_USED.code,
   /** The invitation exists but its mail could not be sent; invite again to resend (EXTERNAL_SERVICE, retryable). */
-  SEND_FAILED: 'INVITATIONS.SEND_FAILED',
+  SEND_FAILED: AUTH_ERRORS.INVITATION_SEND_FAILED.code,
   /** No portal URL to build links with (PRECONDITION_FAILED). */
-  NO_PUBLIC_URL: 'INVITATIONS.NO_PUBLIC_URL',
+  NO_PUBLIC_URL: AUTH_ERRORS.INVITATION_NO_PUBLIC_URL.code,
 } as const;
 
 /** The organization setting that holds the portal's public URL, used to build links. */

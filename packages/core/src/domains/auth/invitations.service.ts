@@ -17,24 +17,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import type { Mailer, MailMessage } from '../../shared/mailer';
 import { parseInput } from '../../shared/validation';
-import { assertNotInTransaction, findMailer, resolveMailer, SMTP_ERROR_CODES } from '../operations/smtp.service';
+import { OPERATIONS_ERRORS } from '../operations/operations.errors';
+import { assertNotInTransaction, findMailer, resolveMailer } from '../operations/smtp.service';
 import type { CallOptions } from '../policy/actor';
 import type { Principal } from '../policy/policy';
+import { POLICY_ERRORS } from '../policy/policy.errors';
+import { USERS_ERRORS } from '../users/users.errors';
+import { AUTH_ERRORS } from './auth.errors';
 import { endSessions, hashUserPassword, passwordSchema, storePasswordHash } from './credentials.service';
-import {
-  INVITATIONS_ERROR_CODES as CODES,
-  type InviteInput,
-  inviteSchema,
-  PUBLIC_URL_SETTING,
-  publicUrlSchema,
-  RESET_TTL_HOURS,
-  resetEmailSchema,
-  setupTokenSchema,
-} from './invitations.schema';
+import { type InviteInput, inviteSchema, PUBLIC_URL_SETTING, publicUrlSchema, RESET_TTL_HOURS, resetEmailSchema, setupTokenSchema } from './invitations.schema';
 
 export * from './invitations.schema';
 
@@ -188,9 +182,9 @@ function refusal(row: TokenRow | undefined, purpose: SetupTokenPurpose, now: Dat
 }
 
 function refuse(reason: 'unknown' | 'used' | 'expired'): never {
-  if (reason === 'used') throw new HeliosError('UNAUTHENTICATED', CODES.USED, 'This link has already been used.');
-  if (reason === 'expired') throw new HeliosError('UNAUTHENTICATED', CODES.EXPIRED, 'This link has expired: ask for a new one.');
-  throw new HeliosError('UNAUTHENTICATED', CODES.INVALID_TOKEN, 'This link is not valid.');
+  if (reason === 'used') throw AUTH_ERRORS.INVITATION_USED();
+  if (reason === 'expired') throw AUTH_ERRORS.INVITATION_EXPIRED();
+  throw AUTH_ERRORS.INVITATION_INVALID_TOKEN();
 }
 
 async function publicUrlOf(db: Kysely<Database>, organizationId: string, given: string | undefined): Promise<string> {
@@ -203,11 +197,7 @@ async function publicUrlOf(db: Kysely<Database>, organizationId: string, given: 
     .executeTakeFirst();
   const parsed = row && !row.is_sensitive ? publicUrlSchema.safeParse(row.value) : null;
   if (parsed?.success) return parsed.data;
-  throw new HeliosError(
-    'PRECONDITION_FAILED',
-    CODES.NO_PUBLIC_URL,
-    `Links need the portal's URL: set the organization setting ${PUBLIC_URL_SETTING} (e.g. https://portal.acme.com) or pass publicUrl.`,
-  );
+  throw AUTH_ERRORS.INVITATION_NO_PUBLIC_URL({ setting: PUBLIC_URL_SETTING });
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -269,7 +259,7 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
   /** Uses a link of `purpose`: checks it under a row lock, sets the password, ends sessions. */
   const usePasswordLink = async (purpose: SetupTokenPurpose, token: string, password: string): Promise<PasswordSetResult> => {
     const plain = parseInput(setupTokenSchema, token);
-    const checked = parseInput(passwordSchema, password, 'CREDENTIALS.WEAK_PASSWORD');
+    const checked = parseInput(passwordSchema, password, AUTH_ERRORS.WEAK_PASSWORD);
     const organizationId = await rt.organizationId();
     const hash = hashSetupToken(purpose, plain);
     // Refuse bad links before paying for the password hash; the transaction checks again under a lock.
@@ -331,21 +321,18 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
       const token = newToken();
       const issued = await rt.write(options, async (s) => {
         if (!s.principal.isAdministrator) {
-          throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Not allowed: only admins invite users.', {
-            details: { permission: 'users:write', actor: s.principal.auditType, role: s.principal.role },
-          });
+          throw POLICY_ERRORS.FORBIDDEN(
+            { message: 'Not allowed: only admins invite users.' },
+            { details: { permission: 'users:write', actor: s.principal.auditType, role: s.principal.role } },
+          );
         }
         await s.authorize('users:write');
-        const id = parseInput(userIdSchema, userId, 'USERS.INVALID_ID');
+        const id = parseInput(userIdSchema, userId, USERS_ERRORS.INVALID_ID);
         const data = parseInput(inviteSchema, input ?? {});
         const base = await publicUrlOf(s.db, s.organizationId, data.publicUrl);
         const mailer = await findMailer(rt, { db: s.db, organizationId: s.organizationId });
         if (!mailer && !data.returnLink) {
-          throw new HeliosError(
-            'PRECONDITION_FAILED',
-            SMTP_ERROR_CODES.MAIL_NOT_CONFIGURED,
-            'No way to send the invitation: configure SMTP settings (helios.smtp.set), pass a mailer to createHelios, or ask for returnLink.',
-          );
+          throw OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED({ invitation: true });
         }
         const user = await s.db
           .selectFrom('organization_users')
@@ -354,12 +341,10 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
           .where('organization_id', '=', s.organizationId)
           .forUpdate()
           .executeTakeFirst();
-        if (!user) throw new HeliosError('NOT_FOUND', 'USERS.NOT_FOUND', 'No such user.', { details: { id } });
+        if (!user) throw USERS_ERRORS.NOT_FOUND({ id });
         const status = user.user_status ?? 'active';
         if ((status !== 'staged' && status !== 'invited') || user.deleted_at !== null) {
-          throw new HeliosError('PRECONDITION_FAILED', CODES.INVALID_STATE, `Only staged or invited users are invited; this user is ${status}.`, {
-            details: { status },
-          });
+          throw AUTH_ERRORS.INVITATION_INVALID_STATE({ status });
         }
         const replaced = await s.db.deleteFrom('password_setup_tokens').where('user_id', '=', user.id).where('used_at', 'is', null).executeTakeFirst();
         const expiresAt = hoursFrom(s.now, data.expiresInHours);
@@ -410,10 +395,8 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         try {
           await issued.mailer.send(message);
         } catch (cause) {
-          throw new HeliosError(
-            'EXTERNAL_SERVICE',
-            CODES.SEND_FAILED,
-            `The invitation was created but its mail could not be sent${cause instanceof Error ? ` (${cause.message})` : ''}; invite again to resend.`,
+          throw AUTH_ERRORS.INVITATION_SEND_FAILED(
+            { reason: cause instanceof Error ? cause.message : null },
             { cause, retryable: true, details: { userId: issued.user.id, expiresAt: issued.expiresAt } },
           );
         }
@@ -485,9 +468,10 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
     purgeExpired: (options) =>
       rt.write(options, async (s) => {
         if (s.principal.actor.type !== 'system') {
-          throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Not allowed: only the system purges password links.', {
-            details: { actor: s.principal.auditType, role: s.principal.role },
-          });
+          throw POLICY_ERRORS.FORBIDDEN(
+            { message: 'Not allowed: only the system purges password links.' },
+            { details: { actor: s.principal.auditType, role: s.principal.role } },
+          );
         }
         const result = await s.db
           .deleteFrom('password_setup_tokens')

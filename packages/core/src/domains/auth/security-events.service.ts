@@ -15,6 +15,7 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { redact } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { AUTH_ERRORS } from './auth.errors';
 import {
   type ListSecurityEventsInput,
   listSecurityEventsSchema,
@@ -121,7 +122,7 @@ export async function recordSecurityEvent(
   return camelize(row);
 }
 
-const notFound = (id: string) => new HeliosError('NOT_FOUND', 'SECURITY_EVENTS.NOT_FOUND', 'No such security event.', { details: { id } });
+const notFound = (id: string) => AUTH_ERRORS.SECURITY_EVENT_NOT_FOUND({ id });
 
 /** Builds the security events service. */
 export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsService {
@@ -131,9 +132,7 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
     record: (event, options) =>
       rt.write(options, async (s) => {
         if (s.principal.actor.type !== 'system') {
-          throw new HeliosError('FORBIDDEN', 'SECURITY_EVENTS.SYSTEM_ONLY', 'Security events are recorded by the system only.', {
-            details: { actor: s.principal.auditType },
-          });
+          throw AUTH_ERRORS.SECURITY_EVENT_SYSTEM_ONLY({ actor: s.principal.auditType });
         }
         return recordSecurityEvent(s.db, s.organizationId, event, s.now);
       }),
@@ -192,9 +191,7 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
           .executeTakeFirst();
         if (!before) throw notFound(data.id);
         if (before.is_resolved === true) {
-          throw new HeliosError('CONFLICT', 'SECURITY_EVENTS.ALREADY_RESOLVED', 'This security event is already resolved.', {
-            details: { id: before.id, resolvedAt: before.resolved_at },
-          });
+          throw AUTH_ERRORS.SECURITY_EVENT_ALREADY_RESOLVED({ id: before.id, resolvedAt: before.resolved_at });
         }
         const after = await s.db
           .updateTable('security_events')

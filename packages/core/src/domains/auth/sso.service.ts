@@ -8,7 +8,7 @@
  * to another issuer or deleted).
  */
 import { randomUUID } from 'node:crypto';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { assertUrlAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
@@ -18,6 +18,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
+import { AUTH_ERRORS } from './auth.errors';
 import {
   type CreateSsoProviderInput,
   createSsoProviderSchema,
@@ -141,7 +142,7 @@ export interface SsoService {
 }
 
 function notFound(id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', 'SSO.PROVIDER_NOT_FOUND', 'No such SSO provider.', { details: { id } });
+  return AUTH_ERRORS.SSO_PROVIDER_NOT_FOUND({ id });
 }
 
 function parseId(id: string): string {
@@ -174,9 +175,7 @@ async function clearOtherDefaults(s: OperationScope, keepId: string): Promise<vo
 }
 
 function defaultMustBeEnabled(): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'SSO.DEFAULT_MUST_BE_ENABLED', 'A disabled provider cannot be the default provider.', {
-    details: { issues: [{ path: 'isDefault', message: 'A disabled provider cannot be the default', code: 'custom' }] },
-  });
+  return AUTH_ERRORS.SSO_DEFAULT_MUST_BE_ENABLED();
 }
 
 /** The fields of a provider that say where Helios connects (and sends the client secret). */
@@ -380,7 +379,7 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
 
     async validate(id, options) {
       if (rt.db.isTransaction) {
-        throw new HeliosError('PRECONDITION_FAILED', 'SSO.IN_TRANSACTION', 'sso.validate calls the identity provider and cannot run inside a transaction.');
+        throw AUTH_ERRORS.SSO_IN_TRANSACTION();
       }
       const row = await rt.read(options, async (s) => {
         await s.authorize('security:write');
@@ -389,7 +388,7 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
       const provider = toSsoProvider(row);
       const box = requireSecretBox(rt.secretBox);
       if (!row.client_secret) {
-        throw new HeliosError('PRECONDITION_FAILED', 'SSO.NO_CLIENT_SECRET', 'The provider has no client secret; set one with sso.update.');
+        throw AUTH_ERRORS.SSO_NO_CLIENT_SECRET();
       }
       const clientSecret = box.decrypt(row.client_secret, clientSecretContext(row.id));
       const network = networkOf(rt);
@@ -403,10 +402,8 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
       const authentication = chooseTokenAuthentication(document);
       const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication, network);
       if (probe.outcome === 'rejected') {
-        throw new HeliosError(
-          'EXTERNAL_SERVICE',
-          'SSO.CLIENT_REJECTED',
-          `The token endpoint refused the client id and secret (${probe.error}${probe.description ? `: ${probe.description}` : ''}). Check clientId and clientSecret.`,
+        throw AUTH_ERRORS.SSO_CLIENT_REJECTED(
+          { error: probe.error, description: probe.description },
           { details: { error: probe.error, description: probe.description, status: probe.status } },
         );
       }

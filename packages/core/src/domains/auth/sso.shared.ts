@@ -6,11 +6,13 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError, isHeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { guardedRequest, type NetworkOptions, resolveAllowedHost } from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
+import { AUTH_ERRORS } from './auth.errors';
 import { isAllowedSsoUrl } from './sso.schema';
 
 /** An OIDC provider as returned by the SDK (never its client secret). */
@@ -97,17 +99,26 @@ export interface OidcDiscoveryDocument {
 const TIMEOUT_MS = 10_000;
 const MAX_BODY = 1_000_000;
 
-function external(code: string, message: string, details: Record<string, unknown>, cause?: unknown): HeliosError {
-  return new HeliosError('EXTERNAL_SERVICE', code, message, { details, cause, retryable: code.endsWith('_FAILED') });
+/** The EXTERNAL_SERVICE errors of talking to an identity provider (the message says what happened). */
+type SsoExternalError =
+  | typeof AUTH_ERRORS.SSO_DISCOVERY_FAILED
+  | typeof AUTH_ERRORS.SSO_ISSUER_MISMATCH
+  | typeof AUTH_ERRORS.SSO_DISCOVERY_INCOMPLETE
+  | typeof AUTH_ERRORS.SSO_JWKS_FAILED
+  | typeof AUTH_ERRORS.SSO_JWKS_INVALID
+  | typeof AUTH_ERRORS.SSO_TOKEN_ENDPOINT_FAILED;
+
+function external(error: SsoExternalError, message: string, details: Record<string, unknown>, cause?: unknown): HeliosError {
+  return error({ message }, { details, cause });
 }
 
 const MAX_REDIRECTS = 3;
 
 /**
- * GETs a JSON document through the outbound-address guard; throws `code` with the reason (refused
+ * GETs a JSON document through the outbound-address guard; throws `error` with the reason (refused
  * target, network, status, not JSON). Redirects are followed only on the same origin (at most 3).
  */
-async function getJson(url: string, code: string, what: string, network: Required<NetworkOptions>): Promise<Record<string, unknown>> {
+async function getJson(url: string, code: SsoExternalError, what: string, network: Required<NetworkOptions>): Promise<Record<string, unknown>> {
   let current = url;
   let response: Awaited<ReturnType<typeof guardedRequest>>;
   for (let hop = 0; ; hop += 1) {
@@ -167,11 +178,11 @@ export async function fetchDiscovery(
   overrides: { authorizationUrl: string | null; tokenUrl: string | null; userinfoUrl: string | null },
   network: Required<NetworkOptions>,
 ): Promise<{ document: OidcDiscoveryDocument; endpoints: ResolvedEndpoints }> {
-  const raw = await getJson(url, 'SSO.DISCOVERY_FAILED', 'OIDC discovery document', network);
+  const raw = await getJson(url, AUTH_ERRORS.SSO_DISCOVERY_FAILED, 'OIDC discovery document', network);
   const issuer = typeof raw.issuer === 'string' ? raw.issuer : null;
   if (issuer !== expectedIssuer) {
     throw external(
-      'SSO.ISSUER_MISMATCH',
+      AUTH_ERRORS.SSO_ISSUER_MISMATCH,
       issuer
         ? `The discovery document names the issuer ${issuer}, but the provider is configured with ${expectedIssuer}; they must be identical.`
         : 'The discovery document has no issuer.',
@@ -206,7 +217,7 @@ export async function fetchDiscovery(
   check('jwks_uri', jwks, true);
   check('userinfo_endpoint', userinfo, false);
   if (problems.length > 0) {
-    throw external('SSO.DISCOVERY_INCOMPLETE', `The discovery document cannot be used: ${problems.join('; ')}.`, { url, problems });
+    throw external(AUTH_ERRORS.SSO_DISCOVERY_INCOMPLETE, `The discovery document cannot be used: ${problems.join('; ')}.`, { url, problems });
   }
   // The endpoints the discovery document names are request-supplied targets too: each host must be
   // allowed before anything (the client secret above all) is sent there.
@@ -223,7 +234,7 @@ export async function fetchDiscovery(
  *   `SSO.JWKS_INVALID` (no usable signing key)
  */
 export async function fetchJwks(url: string, network: Required<NetworkOptions>): Promise<{ keys: number; keyIds: string[]; algorithms: string[] }> {
-  const raw = await getJson(url, 'SSO.JWKS_FAILED', 'JSON Web Key Set', network);
+  const raw = await getJson(url, AUTH_ERRORS.SSO_JWKS_FAILED, 'JSON Web Key Set', network);
   const keys = Array.isArray(raw.keys) ? (raw.keys as unknown[]) : [];
   const usable: Array<{ kid?: string; alg?: string }> = [];
   for (const key of keys) {
@@ -238,7 +249,7 @@ export async function fetchJwks(url: string, network: Required<NetworkOptions>):
     }
   }
   if (usable.length === 0) {
-    throw external('SSO.JWKS_INVALID', `The key set at ${url} has no usable signing key (${keys.length} key(s) found).`, { url, keys: keys.length });
+    throw external(AUTH_ERRORS.SSO_JWKS_INVALID, `The key set at ${url} has no usable signing key (${keys.length} key(s) found).`, { url, keys: keys.length });
   }
   return {
     keys: usable.length,
@@ -252,12 +263,7 @@ export function chooseTokenAuthentication(document: OidcDiscoveryDocument): 'bas
   const methods = document.token_endpoint_auth_methods_supported;
   if (!methods || methods.includes('client_secret_basic')) return 'basic';
   if (methods.includes('client_secret_post')) return 'post';
-  throw new HeliosError(
-    'EXTERNAL_SERVICE',
-    'SSO.CLIENT_AUTH_UNSUPPORTED',
-    `The provider supports neither client_secret_basic nor client_secret_post (it lists ${methods.join(', ') || 'nothing'}).`,
-    { details: { supported: methods } },
-  );
+  throw AUTH_ERRORS.SSO_CLIENT_AUTH_UNSUPPORTED({ supported: methods });
 }
 
 /**
@@ -286,7 +292,7 @@ export async function probeClientCredentials(
     response = await guardedRequest(tokenUrl, { method: 'POST', headers, body: body.toString(), timeoutMs: TIMEOUT_MS, maxBytes: 100_000, network });
   } catch (cause) {
     if (isHeliosError(cause)) throw cause;
-    throw external('SSO.TOKEN_ENDPOINT_FAILED', `The token endpoint at ${tokenUrl} could not be reached.`, { url: tokenUrl }, cause);
+    throw external(AUTH_ERRORS.SSO_TOKEN_ENDPOINT_FAILED, `The token endpoint at ${tokenUrl} could not be reached.`, { url: tokenUrl }, cause);
   }
   let error: string | null = null;
   let description: string | null = null;
@@ -327,6 +333,6 @@ export async function loadSignInProvider(db: Kysely<Database>, box: SecretBox | 
   query = providerName === null ? query.where('is_default', '=', true) : query.where('provider_name', '=', providerName);
   const row = await query.limit(1).executeTakeFirst();
   if (!row?.client_secret || !row.issuer || !row.client_id) return null;
-  if (!box) throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'SSO needs the encryption key (HELIOS_ENCRYPTION_KEY) to read client secrets.');
+  if (!box) throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'SSO needs the encryption key (HELIOS_ENCRYPTION_KEY) to read client secrets.' });
   return { row, clientSecret: box.decrypt(row.client_secret, clientSecretContext(row.id)) };
 }

@@ -18,7 +18,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { SecretBox } from '../../shared/secret-box';
 import { requireSecretBox } from '../../shared/secret-rotation';
@@ -26,6 +27,9 @@ import { secretContext } from '../../shared/secret-stores';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
+import { POLICY_ERRORS } from '../policy/policy.errors';
+import { USERS_ERRORS } from '../users/users.errors';
+import { AUTH_ERRORS } from './auth.errors';
 import { recordAuthSecurityEvent } from './auth-events';
 import { endSessions } from './credentials.service';
 import {
@@ -144,7 +148,7 @@ function base32Decode(text: string): Buffer {
   const out: number[] = [];
   for (const char of clean) {
     const index = BASE32_ALPHABET.indexOf(char);
-    if (index < 0) throw new HeliosError('INVALID_INPUT', 'TWO_FACTOR.BAD_SECRET', 'The secret is not base32.');
+    if (index < 0) throw AUTH_ERRORS.TWO_FACTOR_BAD_SECRET();
     value = ((value << 5) | index) & 0xffff;
     bits += 5;
     if (bits >= 8) {
@@ -274,7 +278,7 @@ async function loadUser(db: Kysely<Database>, organizationId: string, userId: st
     .where('organization_id', '=', organizationId);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  if (!row) throw new HeliosError('NOT_FOUND', 'USERS.NOT_FOUND', 'No such user.');
+  if (!row) throw USERS_ERRORS.NOT_FOUND({});
   return row;
 }
 
@@ -289,7 +293,7 @@ async function clearTwoFactor(db: Kysely<Database>, userId: string): Promise<voi
 const uuid = z.uuid();
 
 function forbidden(message: string): HeliosError {
-  return new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', message);
+  return POLICY_ERRORS.FORBIDDEN({ message });
 }
 
 /** The calling user's id; two-factor enrolment and codes belong to portal users only. */
@@ -299,11 +303,11 @@ function selfId(s: OperationScope): string {
 }
 
 function invalidCode(): HeliosError {
-  return new HeliosError('UNAUTHENTICATED', 'TWO_FACTOR.INVALID_CODE', 'The code is wrong or was already used.');
+  return AUTH_ERRORS.TWO_FACTOR_INVALID_CODE();
 }
 
 function notEnabled(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'TWO_FACTOR.NOT_ENABLED', 'Two-factor sign-in is not enabled for this user.');
+  return AUTH_ERRORS.TWO_FACTOR_NOT_ENABLED();
 }
 
 /** Builds the two-factor service. */
@@ -313,7 +317,7 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
       return rt.read(options, async (s) => {
         if (userId !== undefined && userId !== s.principal.userId) await s.authorize('security:read');
         const target = userId === undefined ? s.principal.userId : parseInput(uuid, userId);
-        if (!target) throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Name the user (userId) when the caller is not a user.');
+        if (!target) throw CORE_ERRORS.VALIDATION_FAILED({ message: 'Name the user (userId) when the caller is not a user.' });
         const row = await loadUser(s.db, s.organizationId, target, false);
         const enabled = row.two_factor_enabled === true;
         return {
@@ -332,7 +336,7 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const box = requireSecretBox(rt.secretBox);
         const row = await loadUser(s.db, s.organizationId, me, true);
         if (row.two_factor_enabled) {
-          throw new HeliosError('CONFLICT', 'TWO_FACTOR.ALREADY_ENABLED', 'Two-factor sign-in is already on; disable it first to enrol a new device.');
+          throw AUTH_ERRORS.TWO_FACTOR_ALREADY_ENABLED({ enrolling: true });
         }
         const secret = base32Encode(randomBytes(20));
         await s.db
@@ -364,9 +368,9 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const totp = parseInput(totpCodeSchema, code);
         const box = requireSecretBox(rt.secretBox);
         const row = await loadUser(s.db, s.organizationId, me, true);
-        if (row.two_factor_enabled) throw new HeliosError('CONFLICT', 'TWO_FACTOR.ALREADY_ENABLED', 'Two-factor sign-in is already on.');
+        if (row.two_factor_enabled) throw AUTH_ERRORS.TWO_FACTOR_ALREADY_ENABLED({ enrolling: false });
         if (!row.two_factor_secret) {
-          throw new HeliosError('PRECONDITION_FAILED', 'TWO_FACTOR.NOT_PENDING', 'No enrolment is pending: call beginEnrolment first.');
+          throw AUTH_ERRORS.TWO_FACTOR_NOT_PENDING();
         }
         const step = matchTotpStep(box.decrypt(row.two_factor_secret, secretCtx(me)), totp, s.now, null);
         if (step === null) throw invalidCode();
@@ -425,7 +429,7 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const parsed = parseInput(disableTwoFactorSchema, input);
         const target = reset ? parsed.userId! : selfId(s);
         if (!reset && parsed.code === undefined) {
-          throw new HeliosError('INVALID_INPUT', 'TWO_FACTOR.CODE_REQUIRED', 'Enter a current code (or a backup code) to turn two-factor off.');
+          throw AUTH_ERRORS.TWO_FACTOR_CODE_REQUIRED();
         }
         const row = await loadUser(s.db, s.organizationId, target, true);
         if (reset && row.role === 'admin') assertAdministrator(s.principal, 'security:write', "resetting an administrator's two-factor");

@@ -4,7 +4,6 @@
  * Owns: cost_centers.
  */
 import type { Expression, SqlBool } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
@@ -19,6 +18,7 @@ import {
   type UpdateCostCenterInput,
   updateCostCenterSchema,
 } from './cost-centers.schema';
+import { DIRECTORY_ERRORS } from './directory.errors';
 import { assertDepartmentExists, containsPattern, countLinkedUsers } from './directory.shared';
 
 /** A cost center. */
@@ -98,7 +98,7 @@ function toCostCenter(row: Row<'cost_centers'>): CostCenter {
 
 async function getRow(s: OperationScope, id: string): Promise<Row<'cost_centers'>> {
   const row = await s.repos.cost_centers.findById(id);
-  if (!row) throw new HeliosError('NOT_FOUND', 'COST_CENTERS.NOT_FOUND', 'No such cost center.', { details: { id: String(id).slice(0, 64) } });
+  if (!row) throw DIRECTORY_ERRORS.COST_CENTER_NOT_FOUND({ id: String(id).slice(0, 64) });
   return row;
 }
 
@@ -110,7 +110,7 @@ async function assertCodeFree(s: OperationScope, code: string, exceptId: string 
     .where((eb) => eb(eb.fn('lower', ['code']), '=', code.toLowerCase()));
   if (exceptId) query = query.where('id', '<>', exceptId);
   const clash = await query.executeTakeFirst();
-  if (clash) throw new HeliosError('CONFLICT', 'COST_CENTERS.CODE_TAKEN', `Cost center code "${code}" is taken.`, { details: { code, id: clash.id } });
+  if (clash) throw DIRECTORY_ERRORS.COST_CENTER_CODE_TAKEN({ code, id: clash.id });
 }
 
 /** Builds the cost centers service. */
@@ -121,7 +121,7 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
         await s.authorize('directory:write');
         const data = parseInput(createCostCenterSchema, input);
         await assertCodeFree(s, data.code, null);
-        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, 'COST_CENTERS.DEPARTMENT_NOT_FOUND');
+        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND);
         const row = await s.repos.cost_centers.insert({
           code: data.code,
           name: data.name,
@@ -160,7 +160,7 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
         const before = await getRow(s, id);
         if (data.code !== undefined && data.code.toLowerCase() !== before.code.toLowerCase()) await assertCodeFree(s, data.code, before.id);
         if (data.departmentId && data.departmentId !== before.department_id) {
-          await assertDepartmentExists(s, data.departmentId, 'COST_CENTERS.DEPARTMENT_NOT_FOUND');
+          await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND);
         }
         const after = await s.repos.cost_centers.update(before.id, {
           ...(data.code !== undefined ? { code: data.code } : {}),
@@ -184,9 +184,7 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
         const before = await getRow(s, id);
         const users = await countLinkedUsers(s, 'cost_center_id', before.id);
         if (users > 0) {
-          throw new HeliosError('PRECONDITION_FAILED', 'COST_CENTERS.IN_USE', `Cost center "${before.code}" is still assigned to users.`, {
-            details: { id: before.id, users },
-          });
+          throw DIRECTORY_ERRORS.COST_CENTER_IN_USE({ id: before.id, code: before.code, users });
         }
         await s.repos.cost_centers.delete(before.id);
         await s.audit({ action: 'cost_centers.delete', resource: 'cost_center', resourceId: before.id, details: summarizeChange(toCostCenter(before), null) });

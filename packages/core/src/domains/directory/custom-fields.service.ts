@@ -12,7 +12,8 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { JsonValue } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
@@ -20,6 +21,7 @@ import type { FieldIssue } from '../../shared/validation';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { USERS_ERRORS } from '../users/users.errors';
 import {
   CHOICE_FIELD_TYPES,
   type CreateCustomFieldInput,
@@ -35,6 +37,7 @@ import {
 } from './custom-fields.schema';
 import { applyUserValues, assertUser, ENTITY_TYPE, readUserValues } from './custom-fields.user-values';
 import { normalizeOptions, normalizeRules } from './custom-fields.values';
+import { DIRECTORY_ERRORS } from './directory.errors';
 import { idSchema } from './directory.shared';
 
 /** One choice of a select field. */
@@ -159,7 +162,7 @@ function toDefinition(row: Row<'custom_field_definitions'>): CustomFieldDefiniti
 
 function invalid(path: string, message: string): HeliosError {
   const issues: FieldIssue[] = [{ path, message, code: 'custom' }];
-  return new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `Invalid input at ${path}: ${message}`, { details: { issues } });
+  return CORE_ERRORS.VALIDATION_FAILED({ issues });
 }
 
 /** Checks the combination of kind, options and rules of a (merged) definition. */
@@ -178,7 +181,7 @@ function checkShape(type: string, options: CustomFieldOption[] | null, rules: Cu
 
 async function getRow(s: OperationScope, id: string): Promise<Row<'custom_field_definitions'>> {
   const row = await s.repos.custom_field_definitions.findById(id);
-  if (!row) throw new HeliosError('NOT_FOUND', 'CUSTOM_FIELDS.NOT_FOUND', 'No such custom field.', { details: { id: String(id).slice(0, 64) } });
+  if (!row) throw DIRECTORY_ERRORS.CUSTOM_FIELD_NOT_FOUND({ id: String(id).slice(0, 64) });
   return row;
 }
 
@@ -192,9 +195,7 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
         checkShape(data.fieldType, data.options ?? null, data.validationRules ?? null);
         const clash = await s.repos.custom_field_definitions.list({ where: { field_key: data.fieldKey }, limit: 1 });
         if (clash.items.length > 0) {
-          throw new HeliosError('CONFLICT', 'CUSTOM_FIELDS.KEY_TAKEN', `A custom field with key "${data.fieldKey}" exists.`, {
-            details: { fieldKey: data.fieldKey },
-          });
+          throw DIRECTORY_ERRORS.CUSTOM_FIELD_KEY_TAKEN({ fieldKey: data.fieldKey });
         }
         const row = await s.repos.custom_field_definitions.insert({
           field_key: data.fieldKey,
@@ -247,9 +248,7 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
 
         const values = await s.db.selectFrom('custom_field_values').select('value').where('definition_id', '=', before.id).execute();
         if (typeChanged && values.length > 0) {
-          throw new HeliosError('PRECONDITION_FAILED', 'CUSTOM_FIELDS.TYPE_LOCKED', 'The kind of a field cannot change while users have values.', {
-            details: { id: before.id, values: values.length },
-          });
+          throw DIRECTORY_ERRORS.CUSTOM_FIELD_TYPE_LOCKED({ id: before.id, values: values.length });
         }
         if (choice && !typeChanged && nextOptions) {
           const kept = new Set(nextOptions.map((o) => o.value));
@@ -258,9 +257,7 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
             for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && !kept.has(v)) inUse.add(v);
           }
           if (inUse.size > 0) {
-            throw new HeliosError('PRECONDITION_FAILED', 'CUSTOM_FIELDS.OPTION_IN_USE', 'Options still used by values cannot be removed.', {
-              details: { id: before.id, options: [...inUse].slice(0, 50) },
-            });
+            throw DIRECTORY_ERRORS.CUSTOM_FIELD_OPTION_IN_USE({ id: before.id, options: [...inUse].slice(0, 50) });
           }
         }
         const after = await s.repos.custom_field_definitions.update(before.id, {
@@ -338,7 +335,7 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
     getValues: (userId, options) =>
       rt.read(options, async (s) => {
         await s.authorize('users:read', { userId });
-        const id = parseInput(idSchema, userId, 'USERS.INVALID_ID');
+        const id = parseInput(idSchema, userId, USERS_ERRORS.INVALID_ID);
         await assertUser(s, id);
         return readUserValues(s, id);
       }),
@@ -347,7 +344,7 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
       rt.write(options, async (s) => {
         await s.authorize('directory:write');
         await s.authorize('users:write', { userId });
-        const id = parseInput(idSchema, userId, 'USERS.INVALID_ID');
+        const id = parseInput(idSchema, userId, USERS_ERRORS.INVALID_ID);
         const patch = parseInput(setCustomFieldValuesSchema, input);
         await assertUser(s, id);
         const definitions = (

@@ -4,11 +4,12 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { JsonValue } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import type { FieldIssue } from '../../shared/validation';
+import { USERS_ERRORS } from '../users/users.errors';
 import type { CustomFieldDefinition, CustomFieldValueMap } from './custom-fields.service';
 import { checkCustomFieldValue } from './custom-fields.values';
+import { DIRECTORY_ERRORS } from './directory.errors';
 
 /** The entity kind of user values in `custom_field_values`. */
 export const ENTITY_TYPE = 'user';
@@ -22,7 +23,7 @@ export async function assertUser(s: OperationScope, userId: string): Promise<voi
     .where('organization_id', '=', s.organizationId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!row) throw new HeliosError('NOT_FOUND', 'USERS.NOT_FOUND', 'No such user.', { details: { userId } });
+  if (!row) throw USERS_ERRORS.NOT_FOUND({ userId });
 }
 
 /** The user's stored values, by definition id. */
@@ -97,9 +98,7 @@ export async function applyUserValues(
     if (value === undefined || value === null) issues.push({ path: def.fieldKey, code: 'required', message: 'A value is required' });
   }
   if (issues.length > 0) {
-    throw new HeliosError('INVALID_INPUT', 'CUSTOM_FIELDS.INVALID_VALUE', `Invalid custom field values: ${issues.map((i) => i.path).join(', ')}`, {
-      details: { issues },
-    });
+    throw DIRECTORY_ERRORS.CUSTOM_FIELD_INVALID_VALUE({ issues });
   }
 
   const keyOf = new Map(definitions.map((d) => [d.id, d.fieldKey]));

@@ -6,7 +6,7 @@
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
@@ -23,6 +23,7 @@ import {
   type UpdateDepartmentInput,
   updateDepartmentSchema,
 } from './departments.schema';
+import { DIRECTORY_ERRORS } from './directory.errors';
 import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, type TreeNode } from './directory.shared';
 
 /** A department. */
@@ -119,7 +120,7 @@ function toDepartment(row: Row<'departments'>): Department {
 }
 
 function notFound(id: unknown): HeliosError {
-  return new HeliosError('NOT_FOUND', 'DEPARTMENTS.NOT_FOUND', 'No such department.', { details: { id: String(id).slice(0, 64) } });
+  return DIRECTORY_ERRORS.DEPARTMENT_NOT_FOUND({ id: String(id).slice(0, 64) });
 }
 
 async function findRow(s: OperationScope, id: string): Promise<Row<'departments'> | null> {
@@ -141,7 +142,7 @@ async function assertNameFree(s: OperationScope, name: string, exceptId: string 
   if (exceptId) query = query.where('id', '<>', exceptId);
   const clash = await query.executeTakeFirst();
   if (clash) {
-    throw new HeliosError('CONFLICT', 'DEPARTMENTS.NAME_TAKEN', `A department named "${name}" already exists.`, { details: { name, id: clash.id } });
+    throw DIRECTORY_ERRORS.DEPARTMENT_NAME_TAKEN({ name, id: clash.id });
   }
 }
 
@@ -149,14 +150,12 @@ async function assertNameFree(s: OperationScope, name: string, exceptId: string 
 async function assertParent(s: OperationScope, parentId: string, selfId: string | null): Promise<void> {
   const parent = await findRow(s, parentId);
   if (!parent) {
-    throw new HeliosError('INVALID_INPUT', 'DEPARTMENTS.PARENT_NOT_FOUND', 'The parent department does not exist.', { details: { parentId } });
+    throw DIRECTORY_ERRORS.DEPARTMENT_PARENT_NOT_FOUND({ parentId });
   }
   if (!selfId) return;
   const chain = await ancestorIds(s.db, 'departments', 'parent_department_id', s.organizationId, parentId);
   if (chain.includes(selfId)) {
-    throw new HeliosError('INVALID_INPUT', 'DEPARTMENTS.CYCLE', 'A department cannot be moved under itself or one of its sub-departments.', {
-      details: { id: selfId, parentId },
-    });
+    throw DIRECTORY_ERRORS.DEPARTMENT_CYCLE({ id: selfId, parentId });
   }
 }
 
@@ -210,7 +209,7 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
         if (renamed) await assertNameFree(s, data.name as string, before.id);
         if (data.parentId !== undefined && data.parentId !== null && data.parentId !== before.parent_department_id) {
           if (data.parentId === before.id) {
-            throw new HeliosError('INVALID_INPUT', 'DEPARTMENTS.CYCLE', 'A department cannot be its own parent.', { details: { id: before.id } });
+            throw DIRECTORY_ERRORS.DEPARTMENT_CYCLE({ id: before.id });
           }
           await assertParent(s, data.parentId, before.id);
         }
@@ -256,12 +255,7 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
           jobTitles: await s.repos.job_titles.count({ department_id: before.id }),
         };
         if (usage.users + usage.children + usage.costCenters + usage.jobTitles > 0) {
-          throw new HeliosError(
-            'PRECONDITION_FAILED',
-            'DEPARTMENTS.IN_USE',
-            `Department "${before.name}" is still in use (users, sub-departments, cost centers or job titles).`,
-            { details: { id: before.id, ...usage } },
-          );
+          throw DIRECTORY_ERRORS.DEPARTMENT_IN_USE({ id: before.id, name: before.name, usage });
         }
         // Users already deleted may still point here; the foreign key clears their link.
         await s.repos.departments.delete(before.id);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
+import type { DIRECTORY_ERRORS } from './directory.errors';
 
 /** The deepest hierarchy the recursive queries walk (a guard against pre-existing cycles). */
 export const MAX_HIERARCHY_DEPTH = 100;
@@ -117,9 +118,13 @@ export function toNumber(value: string | number | null): number | null {
 
 /**
  * The department must exist in the organization.
- * @throws HeliosError INVALID_INPUT `code`
+ * @throws HeliosError INVALID_INPUT (`notFound`'s code)
  */
-export async function assertDepartmentExists(s: OperationScope, departmentId: string, code: string): Promise<void> {
+export async function assertDepartmentExists(
+  s: OperationScope,
+  departmentId: string,
+  notFound: typeof DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND | typeof DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND,
+): Promise<void> {
   const row = await s.repos.departments.findById(departmentId);
-  if (!row) throw new HeliosError('INVALID_INPUT', code, 'The department does not exist.', { details: { departmentId } });
+  if (!row) throw notFound({ departmentId });
 }

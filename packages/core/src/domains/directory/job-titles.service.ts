@@ -5,13 +5,13 @@
  * no link column, so a job title can be deleted whatever users hold.
  */
 import type { Expression, SqlBool } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { DIRECTORY_ERRORS } from './directory.errors';
 import { assertDepartmentExists, containsPattern } from './directory.shared';
 import {
   type CreateJobTitleInput,
@@ -91,7 +91,7 @@ function toJobTitle(row: Row<'job_titles'>): JobTitle {
 
 async function getRow(s: OperationScope, id: string): Promise<Row<'job_titles'>> {
   const row = await s.repos.job_titles.findById(id);
-  if (!row) throw new HeliosError('NOT_FOUND', 'JOB_TITLES.NOT_FOUND', 'No such job title.', { details: { id: String(id).slice(0, 64) } });
+  if (!row) throw DIRECTORY_ERRORS.JOB_TITLE_NOT_FOUND({ id: String(id).slice(0, 64) });
   return row;
 }
 
@@ -103,7 +103,7 @@ async function assertTitleFree(s: OperationScope, title: string, exceptId: strin
     .where((eb) => eb(eb.fn('lower', ['title']), '=', title.toLowerCase()));
   if (exceptId) query = query.where('id', '<>', exceptId);
   const clash = await query.executeTakeFirst();
-  if (clash) throw new HeliosError('CONFLICT', 'JOB_TITLES.TITLE_TAKEN', `Job title "${title}" already exists.`, { details: { title, id: clash.id } });
+  if (clash) throw DIRECTORY_ERRORS.JOB_TITLE_TAKEN({ title, id: clash.id });
 }
 
 /** Builds the job titles service. */
@@ -114,7 +114,7 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
         await s.authorize('directory:write');
         const data = parseInput(createJobTitleSchema, input);
         await assertTitleFree(s, data.title, null);
-        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, 'JOB_TITLES.DEPARTMENT_NOT_FOUND');
+        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND);
         const row = await s.repos.job_titles.insert({
           title: data.title,
           description: data.description ?? null,
@@ -150,7 +150,7 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
         const before = await getRow(s, id);
         if (data.title !== undefined && data.title.toLowerCase() !== before.title.toLowerCase()) await assertTitleFree(s, data.title, before.id);
         if (data.departmentId && data.departmentId !== before.department_id) {
-          await assertDepartmentExists(s, data.departmentId, 'JOB_TITLES.DEPARTMENT_NOT_FOUND');
+          await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND);
         }
         const after = await s.repos.job_titles.update(before.id, {
           ...(data.title !== undefined ? { title: data.title } : {}),

@@ -4,13 +4,13 @@
  * Owns: locations.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { DIRECTORY_ERRORS } from './directory.errors';
 import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, MAX_HIERARCHY_DEPTH, type TreeNode, toNumber } from './directory.shared';
 import {
   type CreateLocationInput,
@@ -150,7 +150,7 @@ function toLocation(row: Row<'locations'>): Location {
 
 async function getRow(s: OperationScope, id: string): Promise<Row<'locations'>> {
   const row = await s.repos.locations.findById(id);
-  if (!row) throw new HeliosError('NOT_FOUND', 'LOCATIONS.NOT_FOUND', 'No such location.', { details: { id: String(id).slice(0, 64) } });
+  if (!row) throw DIRECTORY_ERRORS.LOCATION_NOT_FOUND({ id: String(id).slice(0, 64) });
   return row;
 }
 
@@ -164,24 +164,20 @@ async function assertNameFree(s: OperationScope, name: string, parentId: string 
   if (exceptId) query = query.where('id', '<>', exceptId);
   const clash = await query.executeTakeFirst();
   if (clash) {
-    throw new HeliosError('CONFLICT', 'LOCATIONS.NAME_TAKEN', `A location named "${name}" already exists at this level.`, {
-      details: { name, parentId, id: clash.id },
-    });
+    throw DIRECTORY_ERRORS.LOCATION_NAME_TAKEN({ name, parentId, id: clash.id });
   }
 }
 
 async function assertParent(s: OperationScope, parentId: string, selfId: string | null): Promise<void> {
   if (selfId && parentId === selfId) {
-    throw new HeliosError('INVALID_INPUT', 'LOCATIONS.CYCLE', 'A location cannot be its own parent.', { details: { id: selfId } });
+    throw DIRECTORY_ERRORS.LOCATION_CYCLE({ id: selfId });
   }
   const parent = await s.repos.locations.findById(parentId);
-  if (!parent) throw new HeliosError('INVALID_INPUT', 'LOCATIONS.PARENT_NOT_FOUND', 'The parent location does not exist.', { details: { parentId } });
+  if (!parent) throw DIRECTORY_ERRORS.LOCATION_PARENT_NOT_FOUND({ parentId });
   if (!selfId) return;
   const chain = await ancestorIds(s.db, 'locations', 'parent_id', s.organizationId, parentId);
   if (chain.includes(selfId)) {
-    throw new HeliosError('INVALID_INPUT', 'LOCATIONS.CYCLE', 'A location cannot be moved under one of its own sub-locations.', {
-      details: { id: selfId, parentId },
-    });
+    throw DIRECTORY_ERRORS.LOCATION_CYCLE({ id: selfId, parentId });
   }
 }
 
@@ -273,9 +269,7 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
           children: await s.repos.locations.count({ parent_id: before.id }),
         };
         if (usage.users + usage.children > 0) {
-          throw new HeliosError('PRECONDITION_FAILED', 'LOCATIONS.IN_USE', `Location "${before.name}" still has users or sub-locations.`, {
-            details: { id: before.id, ...usage },
-          });
+          throw DIRECTORY_ERRORS.LOCATION_IN_USE({ id: before.id, name: before.name, usage });
         }
         await s.repos.locations.delete(before.id);
         await s.audit({ action: 'locations.delete', resource: 'location', resourceId: before.id, details: summarizeChange(toLocation(before), null) });

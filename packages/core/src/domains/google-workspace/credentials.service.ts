@@ -8,15 +8,17 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError, isHeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { SecretBox } from '../../shared/secret-box';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
-import { GOOGLE_ERROR_CODES } from './errors';
+import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS } from './errors';
 import {
   type ConfigureGoogleInput,
   configureGoogleSchema,
@@ -121,11 +123,11 @@ const TABLE = 'gw_credentials';
 const COLUMN = 'service_account_key';
 
 function noKey(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'The Google service account key needs an encryption key (HELIOS_ENCRYPTION_KEY).');
+  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'The Google service account key needs an encryption key (HELIOS_ENCRYPTION_KEY).' });
 }
 
 function notConfigured(): HeliosError {
-  return new HeliosError('NOT_FOUND', GOOGLE_ERROR_CODES.NOT_CONFIGURED, 'No Google Workspace credentials are configured: run configure first.');
+  return GOOGLE_ERRORS.NOT_CONFIGURED();
 }
 
 async function readRow(db: Kysely<Database>, organizationId: string): Promise<Row<'gw_credentials'> | undefined> {
@@ -275,8 +277,9 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
         const before = await readRow(s.db, s.organizationId);
         const beforeKey = before ? tryOpenKey(before, rt.secretBox) : null;
         if (!data.serviceAccountKey && !before) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Invalid input at serviceAccountKey: the service account key is required.', {
-            details: { issues: [{ path: 'serviceAccountKey', message: 'Required', code: 'invalid_type' }] },
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'Invalid input at serviceAccountKey: the service account key is required.',
+            issues: [{ path: 'serviceAccountKey', message: 'Required', code: 'invalid_type' }],
           });
         }
         let sealed = before?.service_account_key;
@@ -336,11 +339,7 @@ export function createGoogleCredentialsService(rt: ServiceRuntime): GoogleCreden
 
     async testConnection(input, options) {
       if (rt.db.isTransaction) {
-        throw new HeliosError(
-          'PRECONDITION_FAILED',
-          GOOGLE_ERROR_CODES.IN_TRANSACTION,
-          'Google is never called inside a transaction: call testConnection outside helios.transaction.',
-        );
+        throw GOOGLE_ERRORS.IN_TRANSACTION();
       }
       const { row, key, endpoints } = await rt.read(options, async (s) => {
         await s.authorize('security:write');

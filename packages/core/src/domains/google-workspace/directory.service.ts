@@ -6,7 +6,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
@@ -14,6 +14,7 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
 import type { CallOptions } from '../policy/actor';
+import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
 
 /** A Google user as the last sync (or write-back) stored it. */
@@ -175,15 +176,16 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
         await s.authorize('users:read');
         const key = String(googleIdOrEmail ?? '').trim();
         if (!key || key.length > 255) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Give a Google user id or a primary email.', {
-            details: { issues: [{ path: 'googleIdOrEmail', message: 'A Google id or an email', code: 'custom' }] },
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'Give a Google user id or a primary email.',
+            issues: [{ path: 'googleIdOrEmail', message: 'A Google id or an email', code: 'custom' }],
           });
         }
         const row = await usersQuery(s.db, s.organizationId)
           .where((eb) => (key.includes('@') ? eb('u.email', '=', key.toLowerCase()) : eb('u.google_id', '=', key)))
           .orderBy('u.updated_at', 'desc')
           .executeTakeFirst();
-        if (!row) throw new HeliosError('NOT_FOUND', 'GOOGLE.USER_NOT_SYNCED', `No synced Google user ${key}: run a sync first.`, { details: { key } });
+        if (!row) throw GOOGLE_ERRORS.USER_NOT_SYNCED({ key });
         return userDto(row);
       }),
 

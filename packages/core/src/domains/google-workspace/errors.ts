@@ -3,46 +3,156 @@
  * network failures become a HeliosError with a `GOOGLE.*` code, a message in plain words that says
  * what to fix, and facts in `details` (HTTP status, Google's reason, Retry-After); never a key or token.
  */
-import { HeliosError, type HeliosErrorKind, isHeliosError } from '../../errors';
+import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
+import { issuesSpec } from '../../errors/core.errors';
 import { parseRetryAfter } from '../../shared/retry';
 
+/** The errors of this domain, with their kind; the message says what happened and what to fix. */
+export const GOOGLE_ERRORS = defineErrors({
+  RATE_LIMITED: {
+    code: 'GOOGLE.RATE_LIMITED',
+    kind: 'RATE_LIMITED',
+    message: (p: { message: string }) => p.message,
+    summary: 'Google throttled the calls (HTTP 429, 403 rateLimitExceeded / userRateLimitExceeded): RATE_LIMITED, retryable.',
+  },
+  QUOTA_EXCEEDED: {
+    code: 'GOOGLE.QUOTA_EXCEEDED',
+    kind: 'RATE_LIMITED',
+    message: (p: { message: string }) => p.message,
+    summary: 'A quota is used up (403 quotaExceeded: retryable; dailyLimitExceeded: not): RATE_LIMITED.',
+  },
+  DELEGATION_NOT_GRANTED: {
+    code: 'GOOGLE.DELEGATION_NOT_GRANTED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: "Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client).",
+  },
+  SCOPE_MISSING: {
+    code: 'GOOGLE.SCOPE_MISSING',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The delegation lacks a scope the call needs (403 insufficientPermissions).',
+  },
+  NOT_SUPER_ADMIN: {
+    code: 'GOOGLE.NOT_SUPER_ADMIN',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The impersonated admin may not do this: not a super administrator (403 forbidden "Not Authorized").',
+  },
+  ADMIN_NOT_FOUND: {
+    code: 'GOOGLE.ADMIN_NOT_FOUND',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The impersonated admin does not exist in Google Workspace (invalid_grant "Invalid email or User ID").',
+  },
+  BAD_KEY: {
+    code: 'GOOGLE.BAD_KEY',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled).',
+  },
+  TOKEN_REJECTED: {
+    code: 'GOOGLE.TOKEN_REJECTED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Google refused the token request for another reason (e.g. the clock is off).',
+  },
+  API_NOT_ENABLED: {
+    code: 'GOOGLE.API_NOT_ENABLED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: "The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured).",
+  },
+  NOT_FOUND: {
+    code: 'GOOGLE.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: (p: { message: string }) => p.message,
+    summary: 'The user, group, member or org unit does not exist (404).',
+  },
+  CONFLICT: {
+    code: 'GOOGLE.CONFLICT',
+    kind: 'CONFLICT',
+    message: (p: { message: string }) => p.message,
+    summary: 'It already exists, or changed meanwhile (409, 412).',
+  },
+  INVALID_REQUEST: {
+    code: 'GOOGLE.INVALID_REQUEST',
+    kind: 'INVALID_INPUT',
+    message: (p: { message: string }) => p.message,
+    summary: "Google refused the request's content (400).",
+  },
+  UNAVAILABLE: {
+    code: 'GOOGLE.UNAVAILABLE',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Google could not be reached, timed out or failed (5xx, connection errors): retryable.',
+  },
+  REQUEST_FAILED: {
+    code: 'GOOGLE.REQUEST_FAILED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Any other failure of a Google call.',
+  },
+  NOT_CONFIGURED: { code: 'GOOGLE.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Google Workspace credentials are configured: run configure first.' },
+  INVALID_KEY: issuesSpec('GOOGLE.INVALID_KEY', 'The service account key is not a valid JSON key of a service account (`details.issues`).'),
+  IN_TRANSACTION: {
+    code: 'GOOGLE.IN_TRANSACTION',
+    kind: 'PRECONDITION_FAILED',
+    message: 'Google is never called inside a transaction: call testConnection outside helios.transaction.',
+  },
+  USER_NOT_SYNCED: {
+    code: 'GOOGLE.USER_NOT_SYNCED',
+    kind: 'NOT_FOUND',
+    message: (p: { key: string }) => `No synced Google user ${p.key}: run a sync first.`,
+    details: (p) => ({ key: p.key }),
+    summary: 'No synced Google user with this id or email: run a sync first.',
+  },
+  CREDENTIALS_EXIST: {
+    code: 'GOOGLE_WORKSPACE.CREDENTIALS_EXIST',
+    kind: 'CONFLICT',
+    message: 'A row with the same unique value already exists.',
+    summary: 'The organization already has Google Workspace credentials (unique constraint).',
+  },
+  WRITEBACK_IN_TRANSACTION: {
+    code: 'GOOGLE_WRITEBACK.IN_TRANSACTION',
+    kind: 'PRECONDITION_FAILED',
+    message: 'Google write-back cannot run inside a transaction.',
+  },
+  WRITEBACK_EMAIL_OUTSIDE_DOMAIN: {
+    code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
+    kind: 'INVALID_INPUT',
+    message: (p: { email: string; domain: string }) => `${p.email} is not in the organization's Google domain (${p.domain}).`,
+    details: (p) => ({ email: p.email, domain: p.domain }),
+    summary: "The address is not in the organization's Google domain.",
+  },
+  WRITEBACK_LOCAL_USER_NOT_FOUND: {
+    code: 'GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'The organization user to link does not exist.',
+  },
+  WRITEBACK_ALREADY_LINKED: {
+    code: 'GOOGLE_WRITEBACK.ALREADY_LINKED',
+    kind: 'CONFLICT',
+    message: 'The organization user is already linked to a Google user.',
+    details: (p: { googleId: string }) => p,
+  },
+  WRITEBACK_INITIAL_PASSWORD_NOT_FOUND: {
+    code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: (p: { address: string }) => `No initial password is stored for ${p.address}.`,
+    summary: 'No initial password is stored for the address.',
+  },
+  WRITEBACK_INITIAL_PASSWORD_REVEALED: {
+    code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED',
+    kind: 'CONFLICT',
+    message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
+    details: (p) => ({ revealedAt: p.revealedAt }),
+    summary: 'The initial password was already revealed (it is shown once).',
+  },
+});
+
 /** The error codes of the Google Workspace provider and credentials. */
-export const GOOGLE_ERROR_CODES = {
-  /** Google throttled the calls (HTTP 429, 403 rateLimitExceeded / userRateLimitExceeded): RATE_LIMITED, retryable. */
-  RATE_LIMITED: 'GOOGLE.RATE_LIMITED',
-  /** A quota is used up (403 quotaExceeded: retryable; dailyLimitExceeded: not): RATE_LIMITED. */
-  QUOTA_EXCEEDED: 'GOOGLE.QUOTA_EXCEEDED',
-  /** Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client). */
-  DELEGATION_NOT_GRANTED: 'GOOGLE.DELEGATION_NOT_GRANTED',
-  /** The delegation lacks a scope the call needs (403 insufficientPermissions). */
-  SCOPE_MISSING: 'GOOGLE.SCOPE_MISSING',
-  /** The impersonated admin may not do this: not a super administrator (403 forbidden "Not Authorized"). */
-  NOT_SUPER_ADMIN: 'GOOGLE.NOT_SUPER_ADMIN',
-  /** The impersonated admin does not exist in Google Workspace (invalid_grant "Invalid email or User ID"). */
-  ADMIN_NOT_FOUND: 'GOOGLE.ADMIN_NOT_FOUND',
-  /** Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled). */
-  BAD_KEY: 'GOOGLE.BAD_KEY',
-  /** Google refused the token request for another reason (e.g. the clock is off). */
-  TOKEN_REJECTED: 'GOOGLE.TOKEN_REJECTED',
-  /** The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured). */
-  API_NOT_ENABLED: 'GOOGLE.API_NOT_ENABLED',
-  /** The user, group, member or org unit does not exist (404). */
-  NOT_FOUND: 'GOOGLE.NOT_FOUND',
-  /** It already exists, or changed meanwhile (409, 412). */
-  CONFLICT: 'GOOGLE.CONFLICT',
-  /** Google refused the request's content (400). */
-  INVALID_REQUEST: 'GOOGLE.INVALID_REQUEST',
-  /** Google could not be reached, timed out or failed (5xx, connection errors): retryable. */
-  UNAVAILABLE: 'GOOGLE.UNAVAILABLE',
-  /** Any other failure of a Google call. */
-  REQUEST_FAILED: 'GOOGLE.REQUEST_FAILED',
-  /** No Google Workspace credentials are configured (NOT_FOUND). */
-  NOT_CONFIGURED: 'GOOGLE.NOT_CONFIGURED',
-  /** The service account key is not a valid JSON key of a service account (INVALID_INPUT). */
-  INVALID_KEY: 'GOOGLE.INVALID_KEY',
-  /** Google is never called while a transaction is open (PRECONDITION_FAILED). */
-  IN_TRANSACTION: 'GOOGLE.IN_TRANSACTION',
-} as const;
+export const GOOGLE_ERROR_CODES = codesOf(GOOGLE_ERRORS);
 
 /** One of the `GOOGLE.*` error codes. */
 export type GoogleErrorCode = (typeof GOOGLE_ERROR_CODES)[keyof typeof GOOGLE_ERROR_CODES];
@@ -148,8 +258,11 @@ function networkCode(error: unknown): string | null {
   return null;
 }
 
-function make(kind: HeliosErrorKind, code: GoogleErrorCode, message: string, details: Record<string, unknown>, cause: unknown, retryable = false): HeliosError {
-  return new HeliosError(kind, code, message, { details, cause: stripSecrets(cause), retryable });
+/** The registered errors a failed Google call maps to (their message is the explanation). */
+type GoogleCallError = (typeof GOOGLE_ERRORS)[keyof typeof GOOGLE_ERRORS] & ((params: { message: string }, options?: HeliosErrorOptions) => HeliosError);
+
+function make(error: GoogleCallError, message: string, details: Record<string, unknown>, cause: unknown, retryable = false): HeliosError {
+  return error({ message }, { details, cause: stripSecrets(cause), retryable });
 }
 
 /** The cause without its request config (which carries the signed assertion and the bearer token). */
@@ -170,8 +283,7 @@ function fromOAuthError(body: { error: string; error_description?: unknown }, st
   if (body.error === 'unauthorized_client' || body.error === 'access_denied') {
     const scopes = ctx.scopes?.length ? ` with the scopes ${ctx.scopes.join(', ')}` : '';
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.DELEGATION_NOT_GRANTED,
+      GOOGLE_ERRORS.DELEGATION_NOT_GRANTED,
       `Google refused to let the service account act for ${ctx.adminEmail ?? 'the admin'} (${said}). Domain-wide delegation is not granted, or not for every requested scope: in the ${DELEGATION_PLACE}, add ${client}${scopes}.`,
       details,
       cause,
@@ -183,8 +295,7 @@ function fromOAuthError(body: { error: string; error_description?: unknown }, st
     /signature|private key|key.*(deleted|disabled|revoked)|account not found/i.test(description)
   ) {
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.BAD_KEY,
+      GOOGLE_ERRORS.BAD_KEY,
       `Google rejected the service account key (${said}). The key was deleted or disabled, or belongs to another service account: create a new JSON key in Google Cloud console > IAM & Admin > Service accounts > Keys and configure it again.`,
       details,
       cause,
@@ -192,16 +303,14 @@ function fromOAuthError(body: { error: string; error_description?: unknown }, st
   }
   if (body.error === 'invalid_grant' && /email or user id|subject|user not found/i.test(description)) {
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.ADMIN_NOT_FOUND,
+      GOOGLE_ERRORS.ADMIN_NOT_FOUND,
       `Google does not know the admin to impersonate, ${ctx.adminEmail ?? 'the admin'} (${said}): set adminEmail to an existing super administrator of the domain.`,
       details,
       cause,
     );
   }
   return make(
-    'EXTERNAL_SERVICE',
-    GOOGLE_ERROR_CODES.TOKEN_REJECTED,
+    GOOGLE_ERRORS.TOKEN_REJECTED,
     `Google refused to issue an access token (${said}). Check that the key is current and this machine's clock is right.`,
     details,
     cause,
@@ -230,8 +339,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
 
   if (status === 429 || has('rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED')) {
     return make(
-      'RATE_LIMITED',
-      GOOGLE_ERROR_CODES.RATE_LIMITED,
+      GOOGLE_ERRORS.RATE_LIMITED,
       `Google is throttling the calls${said}: retry ${retryAfter !== null ? `in ${retryAfter} s` : 'later'}.`,
       { ...details, retryAfterSeconds: retryAfter },
       cause,
@@ -241,8 +349,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
   if (has('quotaExceeded', 'dailyLimitExceeded', 'RESOURCE_EXHAUSTED') || body?.status === 'RESOURCE_EXHAUSTED') {
     const daily = has('dailyLimitExceeded');
     return make(
-      'RATE_LIMITED',
-      GOOGLE_ERROR_CODES.QUOTA_EXCEEDED,
+      GOOGLE_ERRORS.QUOTA_EXCEEDED,
       `A Google API quota is used up${said}${daily ? ': the daily limit resets at midnight Pacific time.' : ': retry later.'}`,
       { ...details, retryAfterSeconds: retryAfter },
       cause,
@@ -251,8 +358,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
   }
   if (status === 401) {
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.TOKEN_REJECTED,
+      GOOGLE_ERRORS.TOKEN_REJECTED,
       `Google did not accept the access token${said}: the key may have been revoked; test the connection again.`,
       details,
       cause,
@@ -262,8 +368,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     if (has('insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') || /insufficient.*scope|scope.*insufficient/i.test(googleMessage ?? '')) {
       const scope = scopeForOperation(ctx.operation);
       return make(
-        'EXTERNAL_SERVICE',
-        GOOGLE_ERROR_CODES.SCOPE_MISSING,
+        GOOGLE_ERRORS.SCOPE_MISSING,
         `Domain-wide delegation lacks a scope needed for ${ctx.operation}${said}: in the ${DELEGATION_PLACE}, edit ${ctx.clientId ? `client id ${ctx.clientId}` : "the service account's client id"} and add ${scope ?? 'the missing scope'}.`,
         { ...details, scope },
         cause,
@@ -271,8 +376,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     }
     if (has('accessNotConfigured', 'SERVICE_DISABLED')) {
       return make(
-        'EXTERNAL_SERVICE',
-        GOOGLE_ERROR_CODES.API_NOT_ENABLED,
+        GOOGLE_ERRORS.API_NOT_ENABLED,
         `The Admin SDK API is not enabled for the service account's Cloud project${said}: enable it in Google Cloud console > APIs & Services > Library > Admin SDK API.`,
         details,
         cause,
@@ -280,8 +384,7 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     }
     if (has('forbidden', 'PERMISSION_DENIED', 'authError') || /not authorized/i.test(googleMessage ?? '') || reasons.length === 0) {
       return make(
-        'EXTERNAL_SERVICE',
-        GOOGLE_ERROR_CODES.NOT_SUPER_ADMIN,
+        GOOGLE_ERRORS.NOT_SUPER_ADMIN,
         `${ctx.adminEmail ?? 'The impersonated admin'} is not allowed to do ${ctx.operation}${said}: domain-wide delegation acts as that user, who must be a super administrator; set adminEmail to a super admin.`,
         details,
         cause,
@@ -289,25 +392,24 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     }
   }
   if (status === 404) {
-    return make('NOT_FOUND', GOOGLE_ERROR_CODES.NOT_FOUND, `Google has no such resource for ${ctx.operation}${said}.`, details, cause);
+    return make(GOOGLE_ERRORS.NOT_FOUND, `Google has no such resource for ${ctx.operation}${said}.`, details, cause);
   }
   if (status === 409 || status === 412 || has('duplicate', 'conditionNotMet')) {
-    return make('CONFLICT', GOOGLE_ERROR_CODES.CONFLICT, `Google refused ${ctx.operation}: it already exists or changed meanwhile${said}.`, details, cause);
+    return make(GOOGLE_ERRORS.CONFLICT, `Google refused ${ctx.operation}: it already exists or changed meanwhile${said}.`, details, cause);
   }
   if (status === 400) {
-    return make('INVALID_INPUT', GOOGLE_ERROR_CODES.INVALID_REQUEST, `Google refused the request of ${ctx.operation}${said}.`, details, cause);
+    return make(GOOGLE_ERRORS.INVALID_REQUEST, `Google refused the request of ${ctx.operation}${said}.`, details, cause);
   }
   if (status === 408 || status >= 500) {
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.UNAVAILABLE,
+      GOOGLE_ERRORS.UNAVAILABLE,
       `Google failed to answer ${ctx.operation}${said}: retry later.`,
       { ...details, retryAfterSeconds: retryAfter },
       cause,
       true,
     );
   }
-  return make('EXTERNAL_SERVICE', GOOGLE_ERROR_CODES.REQUEST_FAILED, `Google refused ${ctx.operation}${said}.`, details, cause);
+  return make(GOOGLE_ERRORS.REQUEST_FAILED, `Google refused ${ctx.operation}${said}.`, details, cause);
 }
 
 function asNumber(value: unknown): number | null {
@@ -359,8 +461,7 @@ export function toGoogleError(error: unknown, ctx: GoogleErrorContext, now: Date
             ? 'could not connect'
             : `could not connect (${network})`;
     return make(
-      'EXTERNAL_SERVICE',
-      GOOGLE_ERROR_CODES.UNAVAILABLE,
+      GOOGLE_ERRORS.UNAVAILABLE,
       `Google could not be reached${where}: the request ${what}. Check the network and proxy settings of this server.`,
       { operation: ctx.operation, status: null, reason: network, url, retryAfterSeconds: null },
       error,
@@ -368,11 +469,5 @@ export function toGoogleError(error: unknown, ctx: GoogleErrorContext, now: Date
     );
   }
   const message = typeof e.message === 'string' ? e.message : String(error);
-  return make(
-    'EXTERNAL_SERVICE',
-    GOOGLE_ERROR_CODES.REQUEST_FAILED,
-    `The Google call ${ctx.operation} failed: ${message}`,
-    { operation: ctx.operation, status: null },
-    error,
-  );
+  return make(GOOGLE_ERRORS.REQUEST_FAILED, `The Google call ${ctx.operation} failed: ${message}`, { operation: ctx.operation, status: null }, error);
 }

@@ -11,16 +11,19 @@
 import { randomInt } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions, Permission } from '../policy/actor';
+import { POLICY_ERRORS } from '../policy/policy.errors';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
+import { GOOGLE_ERRORS } from './errors';
 import type { GoogleGroup, GoogleUser, GoogleWorkspaceProvider } from './provider';
 import {
   type GoogleCreateGroupInput,
@@ -216,7 +219,7 @@ const userAuditView = (row: Row<'gw_synced_users'> | undefined | null) => {
 };
 
 function forbidden(permission: string, reason: string): HeliosError {
-  return new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', `Not allowed: ${permission} (${reason}).`, { details: { permission } });
+  return POLICY_ERRORS.FORBIDDEN({ permission, reason });
 }
 
 /** Builds the Google Workspace write-back service. */
@@ -232,7 +235,7 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
     rt.read(options, async (s) => {
       if (rt.db.isTransaction) {
         // Google must never be called while a transaction holds locks (the call can take seconds).
-        throw new HeliosError('PRECONDITION_FAILED', 'GOOGLE_WRITEBACK.IN_TRANSACTION', 'Google write-back cannot run inside a transaction.');
+        throw GOOGLE_ERRORS.WRITEBACK_IN_TRANSACTION();
       }
       await s.authorize(permission);
       return validate(s);
@@ -244,9 +247,7 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
   };
   const assertInDomain = (email: string, domain: string | null) => {
     if (domain && !email.endsWith(`@${domain}`)) {
-      throw new HeliosError('INVALID_INPUT', 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN', `${email} is not in the organization's Google domain (${domain}).`, {
-        details: { email, domain },
-      });
+      throw GOOGLE_ERRORS.WRITEBACK_EMAIL_OUTSIDE_DOMAIN({ email, domain });
     }
   };
 
@@ -335,7 +336,7 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
         const data = parseInput(googleCreateUserSchema, input);
         assertInDomain(data.primaryEmail, await domainOf(s.db, s.organizationId));
         if (!rt.secretBox) {
-          throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).');
+          throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).' });
         }
         let localUserId: string | null = null;
         if (data.localUserId) {
@@ -346,11 +347,9 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
             .where('id', '=', data.localUserId)
             .where('deleted_at', 'is', null)
             .executeTakeFirst();
-          if (!local) throw new HeliosError('NOT_FOUND', 'GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND', 'The organization user to link does not exist.');
+          if (!local) throw GOOGLE_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND();
           if (local.google_workspace_id) {
-            throw new HeliosError('CONFLICT', 'GOOGLE_WRITEBACK.ALREADY_LINKED', 'The organization user is already linked to a Google user.', {
-              details: { googleId: local.google_workspace_id },
-            });
+            throw GOOGLE_ERRORS.WRITEBACK_ALREADY_LINKED({ googleId: local.google_workspace_id });
           }
           localUserId = local.id;
         }
@@ -429,7 +428,7 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
         await s.authorize('users:write');
         if (!s.principal.isAdministrator) throw forbidden('users:write', 'administrators only');
         const address = parseInput(googleEmailSchema, email);
-        if (!rt.secretBox) throw new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).');
+        if (!rt.secretBox) throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).' });
         const row = await s.db
           .selectFrom('user_initial_passwords')
           .selectAll()
@@ -438,11 +437,9 @@ export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions:
           .where('cleared_at', 'is', null)
           .forUpdate()
           .executeTakeFirst();
-        if (!row) throw new HeliosError('NOT_FOUND', 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND', `No initial password is stored for ${address}.`);
+        if (!row) throw GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address });
         if (row.revealed_at) {
-          throw new HeliosError('CONFLICT', 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED', `The initial password of ${address} was already revealed.`, {
-            details: { revealedAt: row.revealed_at },
-          });
+          throw GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt: row.revealed_at });
         }
         const password = openSecret(rt.secretBox, PASSWORD_TABLE, PASSWORD_COLUMN, row.id, row.encrypted_password);
         await s.db.updateTable('user_initial_passwords').set({ revealed_at: s.now, revealed_by: s.principal.userId }).where('id', '=', row.id).execute();

@@ -3,7 +3,6 @@
  * remove (soft, with `removed_at`), list members and a user's groups. Membership is static.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { keysetPage } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
@@ -22,6 +21,7 @@ import {
 } from './access-groups.rows';
 import { accessGroupMemberSchema, accessGroupMemberTypeSchema, listAccessGroupMembersSchema } from './access-groups.schema';
 import type { GroupsService } from './access-groups.service';
+import { GROUPS_ERRORS } from './groups.errors';
 import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
 
 /** The member operations of `helios.groups`. */
@@ -36,14 +36,12 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
         const data = parseInput(accessGroupMemberSchema, { groupId, userId, memberType });
         const group = await lockGroup(s, data.groupId);
         if (group.is_active === false) {
-          throw new HeliosError('PRECONDITION_FAILED', 'ACCESS_GROUPS.INACTIVE', 'The group is deleted; restore it first.', { details: { id: group.id } });
+          throw GROUPS_ERRORS.ACCESS_GROUP_INACTIVE({ id: group.id });
         }
-        const user = await requireMemberUser(s, data.userId, 'ACCESS_GROUPS.USER_NOT_FOUND');
+        const user = await requireMemberUser(s, data.userId, GROUPS_ERRORS.ACCESS_GROUP_USER_NOT_FOUND);
         const existing = await memberOf(s, group.id, user.id);
         if (existing && existing.is_active !== false) {
-          throw new HeliosError('CONFLICT', 'ACCESS_GROUPS.ALREADY_MEMBER', 'The user is already a member of this group.', {
-            details: { groupId: group.id, userId: user.id },
-          });
+          throw GROUPS_ERRORS.ACCESS_GROUP_ALREADY_MEMBER({ groupId: group.id, userId: user.id });
         }
         const values = {
           member_type: data.memberType,
@@ -146,7 +144,7 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
       rt.read(options, async (s) => {
         await s.authorize('groups:read');
         const id = parseInput(idSchema, userId);
-        await requireMemberUser(s, id, 'ACCESS_GROUPS.USER_NOT_FOUND');
+        await requireMemberUser(s, id, GROUPS_ERRORS.ACCESS_GROUP_USER_NOT_FOUND);
         const rows = await groupQuery(s)
           .innerJoin('access_group_members as om', 'om.access_group_id', 'g.id')
           .select(['om.member_type as membership_type', 'om.joined_at as membership_joined_at'])

@@ -3,11 +3,12 @@
  * locks, membership lookups and the row-to-DTO mappers. Internal to the groups domain.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
 import { camelize } from '../../shared/case';
 import type { AccessGroup, AccessGroupMember } from './access-groups.schema';
+import { GROUPS_ERRORS } from './groups.errors';
 import { memberUserNotDeleted, seesAllGroups } from './groups.shared';
 
 /** The audit resource name of access groups. */
@@ -46,7 +47,7 @@ export type MemberRow = {
 
 /** NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`. */
 export function notFound(id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', 'ACCESS_GROUPS.NOT_FOUND', 'No such access group.', { details: { id } });
+  return GROUPS_ERRORS.ACCESS_GROUP_NOT_FOUND({ id });
 }
 
 /** True when two emails are equal, ignoring case. */
@@ -161,7 +162,7 @@ export function memberOf(s: OperationScope, groupId: string, userId: string): Pr
 export async function activeMember(s: OperationScope, groupId: string, userId: string): Promise<MemberRow> {
   const row = await memberOf(s, groupId, userId);
   if (!row || row.is_active === false) {
-    throw new HeliosError('NOT_FOUND', 'ACCESS_GROUPS.NOT_A_MEMBER', 'The user is not a member of this group.', { details: { groupId, userId } });
+    throw GROUPS_ERRORS.ACCESS_GROUP_NOT_A_MEMBER({ groupId, userId });
   }
   return row;
 }

@@ -19,7 +19,6 @@
  * Owns: access_groups, access_group_members.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
@@ -41,6 +40,7 @@ import {
   type UpdateAccessGroupInput,
   updateAccessGroupSchema,
 } from './access-groups.schema';
+import { GROUPS_ERRORS } from './groups.errors';
 import { containsPattern, groupReferences, idSchema, jsonValue } from './groups.shared';
 
 /** Access groups and their (static) members. */
@@ -138,12 +138,7 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
   const managedElsewhere = (s: OperationScope, group: Row<'access_groups'>) => group.platform !== 'manual' && s.principal.actor.type !== 'system';
 
   const refuseManaged = (group: Row<'access_groups'>, fields: string[]): never => {
-    throw new HeliosError(
-      'PRECONDITION_FAILED',
-      'ACCESS_GROUPS.MANAGED_BY_PLATFORM',
-      `This group is synced from ${group.platform}: change ${fields.join(', ')} there.`,
-      { details: { id: group.id, platform: group.platform, fields } },
-    );
+    throw GROUPS_ERRORS.ACCESS_GROUP_MANAGED_BY_PLATFORM({ id: group.id, platform: group.platform, fields });
   };
 
   const checkEmailFree = async (s: OperationScope, email: string | null | undefined, exceptId: string | null) => {
@@ -156,7 +151,7 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
       .where(sql<boolean>`coalesce(is_active, true)`);
     if (exceptId) q = q.where('id', '!=', exceptId);
     if (await q.executeTakeFirst()) {
-      throw new HeliosError('CONFLICT', 'ACCESS_GROUPS.EMAIL_TAKEN', 'An active group already has this email.', { details: { email } });
+      throw GROUPS_ERRORS.ACCESS_GROUP_EMAIL_TAKEN({ email });
     }
   };
 
@@ -288,9 +283,7 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
         if (managedElsewhere(s, before)) refuseManaged(before, ['existence']);
         const references = await groupReferences(s.db, s.organizationId, groupId);
         if (Object.keys(references).length > 0) {
-          throw new HeliosError('PRECONDITION_FAILED', 'ACCESS_GROUPS.IN_USE', 'The group is still used by other records; remove those first.', {
-            details: { id: groupId, references },
-          });
+          throw GROUPS_ERRORS.ACCESS_GROUP_IN_USE({ id: groupId, references });
         }
         const members = await s.db
           .selectFrom('access_group_members')

@@ -10,6 +10,7 @@ import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import type { Page } from '../../shared/paging';
 import type { Principal } from '../policy/policy';
+import type { GROUPS_ERRORS } from './groups.errors';
 
 /** The largest page a list of this domain returns. */
 export const MAX_PAGE_SIZE = 200;
@@ -45,11 +46,17 @@ export interface MemberUser {
   last_name: string;
 }
 
+/** The NOT_FOUND error of each kind of group for a user who is not a (non-deleted) user of the organization. */
+export type MemberUserNotFound =
+  | typeof GROUPS_ERRORS.USER_NOT_FOUND
+  | typeof GROUPS_ERRORS.ACCESS_GROUP_USER_NOT_FOUND
+  | typeof GROUPS_ERRORS.WORKSPACE_USER_NOT_FOUND;
+
 /**
  * The user `userId` when it is a non-deleted user of the organization.
- * @throws HeliosError NOT_FOUND `code` otherwise
+ * @throws HeliosError NOT_FOUND (`notFound`'s code) otherwise
  */
-export async function requireMemberUser(s: OperationScope, userId: string, code: string): Promise<MemberUser> {
+export async function requireMemberUser(s: OperationScope, userId: string, notFound: MemberUserNotFound): Promise<MemberUser> {
   const user = await s.db
     .selectFrom('organization_users')
     .select(['id', 'email', 'first_name', 'last_name'])
@@ -58,7 +65,7 @@ export async function requireMemberUser(s: OperationScope, userId: string, code:
     .where('deleted_at', 'is', null)
     .where((eb) => eb.or([eb('user_status', 'is', null), eb('user_status', '!=', 'deleted')]))
     .executeTakeFirst();
-  if (!user) throw new HeliosError('NOT_FOUND', code, 'No such user in this organization.', { details: { userId } });
+  if (!user) throw notFound({ userId });
   return user;
 }
 

@@ -13,7 +13,7 @@
  * Owns: user_groups, user_group_memberships.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
@@ -22,6 +22,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
 import type { AccessGroupMemberType } from './access-groups.schema';
+import { GROUPS_ERRORS } from './groups.errors';
 import { containsPattern, groupReferences, idSchema, memberUserNotDeleted, requireMemberUser, seesAllGroups } from './groups.shared';
 import {
   type CreateUserGroupInput,
@@ -127,7 +128,7 @@ type MemberRow = {
 };
 
 function notFound(id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', 'GROUPS.NOT_FOUND', 'No such user group.', { details: { id } });
+  return GROUPS_ERRORS.NOT_FOUND({ id });
 }
 
 function toGroup(row: GroupRow): UserGroup {
@@ -194,12 +195,11 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
     let q = s.db.selectFrom('user_groups').select('id').where('organization_id', '=', s.organizationId).where(sql<boolean>`lower(name) = lower(${name})`);
     if (exceptId) q = q.where('id', '!=', exceptId);
     if (await q.executeTakeFirst()) {
-      throw new HeliosError('CONFLICT', 'GROUPS.NAME_TAKEN', 'A user group with this name already exists.', { details: { name } });
+      throw GROUPS_ERRORS.NAME_TAKEN({ name });
     }
   };
 
-  const systemGroup = (group: Row<'user_groups'>, what: string): HeliosError =>
-    new HeliosError('PRECONDITION_FAILED', 'GROUPS.SYSTEM_GROUP', `A system group cannot be ${what}.`, { details: { id: group.id } });
+  const systemGroup = (group: Row<'user_groups'>, what: string): HeliosError => GROUPS_ERRORS.SYSTEM_GROUP({ id: group.id, what });
 
   const memberOf = (s: OperationScope, groupId: string, userId: string) =>
     s.db
@@ -302,9 +302,7 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         if (before.is_system) throw systemGroup(before, 'deleted');
         const references = await groupReferences(s.db, s.organizationId, groupId);
         if (Object.keys(references).length > 0) {
-          throw new HeliosError('PRECONDITION_FAILED', 'GROUPS.IN_USE', 'The group is still used by other records; remove those first.', {
-            details: { id: groupId, references },
-          });
+          throw GROUPS_ERRORS.IN_USE({ id: groupId, references });
         }
         const removed = await s.db.deleteFrom('user_group_memberships').where('group_id', '=', groupId).executeTakeFirst();
         await s.repos.user_groups.delete(groupId);
@@ -321,11 +319,9 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         await s.authorize('groups:write');
         const data = parseInput(userGroupMemberSchema, { groupId, userId, role });
         const group = await lockGroup(s, data.groupId);
-        const user = await requireMemberUser(s, data.userId, 'GROUPS.USER_NOT_FOUND');
+        const user = await requireMemberUser(s, data.userId, GROUPS_ERRORS.USER_NOT_FOUND);
         if (await memberOf(s, group.id, user.id)) {
-          throw new HeliosError('CONFLICT', 'GROUPS.ALREADY_MEMBER', 'The user is already a member of this group.', {
-            details: { groupId: group.id, userId: user.id },
-          });
+          throw GROUPS_ERRORS.ALREADY_MEMBER({ groupId: group.id, userId: user.id });
         }
         const row = await s.db
           .insertInto('user_group_memberships')
@@ -348,9 +344,7 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         const group = await lockGroup(s, data.groupId);
         const member = await memberOf(s, group.id, data.userId);
         if (!member) {
-          throw new HeliosError('NOT_FOUND', 'GROUPS.NOT_A_MEMBER', 'The user is not a member of this group.', {
-            details: { groupId: group.id, userId: data.userId },
-          });
+          throw GROUPS_ERRORS.NOT_A_MEMBER({ groupId: group.id, userId: data.userId });
         }
         await s.db.deleteFrom('user_group_memberships').where('id', '=', member.id).execute();
         await s.audit({

@@ -2,10 +2,11 @@
  * The membership use cases of the workspaces service: add (with reactivation), change role, remove
  * (soft, with `removed_at`) and list members.
  */
-import { HeliosError } from '../../errors';
+
 import type { ServiceRuntime } from '../../runtime';
 import { keysetPage } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
+import { GROUPS_ERRORS } from './groups.errors';
 import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
 import { activeMember, findVisibleWorkspace, lockWorkspace, MEMBER_COLUMNS, memberOf, notFound, RESOURCE, toMember } from './workspaces.rows';
 import { listWorkspaceMembersSchema, workspaceMemberSchema, workspaceRoleSchema } from './workspaces.schema';
@@ -23,14 +24,12 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
         const data = parseInput(workspaceMemberSchema, { workspaceId, userId, role });
         const workspace = await lockWorkspace(s, data.workspaceId);
         if (workspace.is_active === false) {
-          throw new HeliosError('PRECONDITION_FAILED', 'WORKSPACES.INACTIVE', 'The workspace is deleted; restore it first.', { details: { id: workspace.id } });
+          throw GROUPS_ERRORS.WORKSPACE_INACTIVE({ id: workspace.id });
         }
-        const user = await requireMemberUser(s, data.userId, 'WORKSPACES.USER_NOT_FOUND');
+        const user = await requireMemberUser(s, data.userId, GROUPS_ERRORS.WORKSPACE_USER_NOT_FOUND);
         const existing = await memberOf(s, workspace.id, user.id);
         if (existing && existing.is_active !== false) {
-          throw new HeliosError('CONFLICT', 'WORKSPACES.ALREADY_MEMBER', 'The user is already a member of this workspace.', {
-            details: { workspaceId: workspace.id, userId: user.id },
-          });
+          throw GROUPS_ERRORS.WORKSPACE_ALREADY_MEMBER({ workspaceId: workspace.id, userId: user.id });
         }
         const values = { role: data.role, is_active: true, joined_at: s.now, removed_at: null, synced_from_platform: false };
         const row = existing

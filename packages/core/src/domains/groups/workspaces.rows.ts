@@ -3,10 +3,11 @@
  * locks, membership lookups and the row-to-DTO mappers. Internal to the groups domain.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
 import { camelize } from '../../shared/case';
+import { GROUPS_ERRORS } from './groups.errors';
 import { memberUserNotDeleted, seesAllGroups } from './groups.shared';
 import type { Workspace, WorkspaceMember } from './workspaces.schema';
 
@@ -46,7 +47,7 @@ export type MemberRow = {
 
 /** NOT_FOUND `WORKSPACES.NOT_FOUND`. */
 export function notFound(id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', 'WORKSPACES.NOT_FOUND', 'No such workspace.', { details: { id } });
+  return GROUPS_ERRORS.WORKSPACE_NOT_FOUND({ id });
 }
 
 /** The DTO of a workspace row. */
@@ -153,7 +154,7 @@ export function memberOf(s: OperationScope, workspaceId: string, userId: string)
 export async function activeMember(s: OperationScope, workspaceId: string, userId: string): Promise<MemberRow> {
   const row = await memberOf(s, workspaceId, userId);
   if (!row || row.is_active === false) {
-    throw new HeliosError('NOT_FOUND', 'WORKSPACES.NOT_A_MEMBER', 'The user is not a member of this workspace.', { details: { workspaceId, userId } });
+    throw GROUPS_ERRORS.WORKSPACE_NOT_A_MEMBER({ workspaceId, userId });
   }
   return row;
 }

@@ -14,12 +14,12 @@
  * Owns: workspaces, workspace_members.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
+import { GROUPS_ERRORS } from './groups.errors';
 import { containsPattern, idSchema, jsonValue } from './groups.shared';
 import { createWorkspaceMemberOperations } from './workspaces.members';
 import { findVisibleWorkspace, lockWorkspace, notFound, RESOURCE, reloadWorkspace, toWorkspace, type WorkspaceRow, workspaceQuery } from './workspaces.rows';
@@ -113,9 +113,7 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
       .where('external_id', '=', externalId);
     if (exceptId) q = q.where('id', '!=', exceptId);
     if (await q.executeTakeFirst()) {
-      throw new HeliosError('CONFLICT', 'WORKSPACES.EXTERNAL_ID_TAKEN', 'A workspace of this platform already has this external id.', {
-        details: { platform, externalId },
-      });
+      throw GROUPS_ERRORS.WORKSPACE_EXTERNAL_ID_TAKEN({ platform, externalId });
     }
   };
 

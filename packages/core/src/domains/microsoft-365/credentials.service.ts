@@ -16,11 +16,13 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError, isHeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { SecretBox } from '../../shared/secret-box';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
@@ -32,7 +34,7 @@ import {
   type TestMicrosoftConnectionInput,
   testMicrosoftConnectionSchema,
 } from './credentials.schema';
-import { MICROSOFT_ERROR_CODES } from './errors';
+import { MICROSOFT_ERROR_CODES, MICROSOFT_ERRORS } from './errors';
 import { GRAPH_URL, LOGIN_URL, type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftTokenCache, microsoft365 } from './provider';
 
 /** The stored credentials as returned: the client secret is never returned, nor any part of it. */
@@ -166,19 +168,15 @@ const CONSENT_STEPS =
   'Microsoft Entra admin center > App registrations > (the app) > API permissions > Add a permission > Microsoft Graph > Application permissions, then "Grant admin consent"';
 
 function noKey(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'The Microsoft 365 client secret needs an encryption key (HELIOS_ENCRYPTION_KEY).');
+  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'The Microsoft 365 client secret needs an encryption key (HELIOS_ENCRYPTION_KEY).' });
 }
 
 function notConfigured(): HeliosError {
-  return new HeliosError('NOT_FOUND', MICROSOFT_ERROR_CODES.NOT_CONFIGURED, 'No Microsoft 365 credentials are configured: run configure first.');
+  return MICROSOFT_ERRORS.NOT_CONFIGURED();
 }
 
 function inTransactionError(): HeliosError {
-  return new HeliosError(
-    'PRECONDITION_FAILED',
-    MICROSOFT_ERROR_CODES.IN_TRANSACTION,
-    'Microsoft is never called inside a transaction: call testConnection outside helios.transaction.',
-  );
+  return MICROSOFT_ERRORS.IN_TRANSACTION({});
 }
 
 /** The first 12 hex digits of the secret's SHA-256: tells secrets apart without revealing them. */
@@ -403,8 +401,9 @@ export function createMicrosoftCredentialsService(rt: ServiceRuntime): Microsoft
         const before = await readRow(s.db, s.organizationId);
         const beforeSecret = before ? tryOpenClientSecret(before, rt.secretBox) : null;
         if (data.clientSecret === undefined && !before) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Invalid input at clientSecret: the client secret is required.', {
-            details: { issues: [{ path: 'clientSecret', message: 'Required', code: 'invalid_type' }] },
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'Invalid input at clientSecret: the client secret is required.',
+            issues: [{ path: 'clientSecret', message: 'Required', code: 'invalid_type' }],
           });
         }
         let sealed = before?.client_secret_encrypted;

@@ -5,7 +5,7 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
@@ -13,6 +13,7 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
 import type { CallOptions } from '../policy/actor';
+import { MICROSOFT_ERRORS } from './errors';
 
 /** A Microsoft 365 user as stored (without Graph's raw JSON). */
 export type MicrosoftSyncedUser = Omit<Camelize<Row<'ms_synced_users'>>, 'rawData' | 'syncHash'> & {
@@ -154,15 +155,15 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
         await s.authorize('users:read');
         const key = String(idOrUpn ?? '').trim();
         if (!key || key.length > 255) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'Give a Graph user id or a UPN.', {
-            details: { issues: [{ path: 'idOrUpn', message: 'A Graph id or a UPN', code: 'custom' }] },
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'Give a Graph user id or a UPN.',
+            issues: [{ path: 'idOrUpn', message: 'A Graph id or a UPN', code: 'custom' }],
           });
         }
         const row = await users(s)
           .where((eb) => (key.includes('@') ? eb('u.upn', '=', key.toLowerCase()) : eb('u.ms_id', '=', key)))
           .executeTakeFirst();
-        if (!row)
-          throw new HeliosError('NOT_FOUND', 'MICROSOFT.USER_NOT_SYNCED', `No synced Microsoft 365 user ${key}: run a sync first.`, { details: { key } });
+        if (!row) throw MICROSOFT_ERRORS.USER_NOT_SYNCED({ key });
         return userDto(row);
       }),
 

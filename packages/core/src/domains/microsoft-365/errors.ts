@@ -3,44 +3,173 @@
  * errors and network failures become a HeliosError with a `MICROSOFT.*` code, a message that says
  * what to fix, and facts in `details` (HTTP status, Graph's code, Retry-After); never a secret or token.
  */
-import { HeliosError, type HeliosErrorKind, isHeliosError } from '../../errors';
+import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
 import { parseRetryAfter } from '../../shared/retry';
 
+/** The errors of this domain, with their kind; the message says what happened and what to fix. */
+export const MICROSOFT_ERRORS = defineErrors({
+  THROTTLED: {
+    code: 'MICROSOFT.THROTTLED',
+    kind: 'RATE_LIMITED',
+    message: (p: { message: string }) => p.message,
+    summary: 'Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable.',
+  },
+  TENANT_NOT_FOUND: {
+    code: 'MICROSOFT.TENANT_NOT_FOUND',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The tenant id is unknown to Entra ID (AADSTS90002).',
+  },
+  APP_NOT_FOUND: {
+    code: 'MICROSOFT.APP_NOT_FOUND',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'No app registration with this client id in the tenant (AADSTS700016).',
+  },
+  BAD_SECRET: {
+    code: 'MICROSOFT.BAD_SECRET',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The client secret is wrong (AADSTS7000215).',
+  },
+  SECRET_EXPIRED: {
+    code: 'MICROSOFT.SECRET_EXPIRED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'The client secret has expired (AADSTS7000222).',
+  },
+  TOKEN_REJECTED: {
+    code: 'MICROSOFT.TOKEN_REJECTED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Entra ID refused the token request for another reason.',
+  },
+  PERMISSION_MISSING: {
+    code: 'MICROSOFT.PERMISSION_MISSING',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied).',
+  },
+  NOT_FOUND: {
+    code: 'MICROSOFT.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: (p: { message: string }) => p.message,
+    summary: 'The user, group, member or licence does not exist (404).',
+  },
+  CONFLICT: {
+    code: 'MICROSOFT.CONFLICT',
+    kind: 'CONFLICT',
+    message: (p: { message: string }) => p.message,
+    summary: 'It already exists (e.g. the UPN, a membership).',
+  },
+  NO_LICENSES_AVAILABLE: {
+    code: 'MICROSOFT.NO_LICENSES_AVAILABLE',
+    kind: 'CONFLICT',
+    message: (p: { message: string }) => p.message,
+    summary: 'No free units of the licence SKU are left (nothing was assigned).',
+  },
+  INVALID_REQUEST: {
+    code: 'MICROSOFT.INVALID_REQUEST',
+    kind: 'INVALID_INPUT',
+    message: (p: { message: string }) => p.message,
+    summary: "Graph refused the request's content (400).",
+  },
+  DELTA_EXPIRED: {
+    code: 'MICROSOFT.DELTA_EXPIRED',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: { message: string }) => p.message,
+    summary: 'The delta link expired or is unknown (410): a full sync is needed.',
+  },
+  UNAVAILABLE: {
+    code: 'MICROSOFT.UNAVAILABLE',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Microsoft could not be reached, timed out or failed (5xx, connection errors): retryable.',
+  },
+  REQUEST_FAILED: {
+    code: 'MICROSOFT.REQUEST_FAILED',
+    kind: 'EXTERNAL_SERVICE',
+    message: (p: { message: string }) => p.message,
+    summary: 'Any other failure of a Microsoft call.',
+  },
+  NOT_CONFIGURED: { code: 'MICROSOFT.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Microsoft 365 credentials are configured: run configure first.' },
+  IN_TRANSACTION: {
+    code: 'MICROSOFT.IN_TRANSACTION',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: { writeback?: boolean }) =>
+      p.writeback
+        ? 'Microsoft 365 write-back cannot run inside a transaction.'
+        : 'Microsoft is never called inside a transaction: call testConnection outside helios.transaction.',
+    summary: 'Microsoft is never called while a transaction is open.',
+  },
+  USER_NOT_SYNCED: {
+    code: 'MICROSOFT.USER_NOT_SYNCED',
+    kind: 'NOT_FOUND',
+    message: (p: { key: string }) => `No synced Microsoft 365 user ${p.key}: run a sync first.`,
+    details: (p) => ({ key: p.key }),
+    summary: 'No synced Microsoft 365 user with this id or UPN: run a sync first.',
+  },
+  CREDENTIALS_EXIST: {
+    code: 'MICROSOFT_365.CREDENTIALS_EXIST',
+    kind: 'CONFLICT',
+    message: 'A row with the same unique value already exists.',
+    summary: 'The organization already has Microsoft 365 credentials (unique constraint).',
+  },
+  WRITEBACK_USER_NOT_SYNCED: {
+    code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED',
+    kind: 'NOT_FOUND',
+    message: (p: { msId: string; upn: string | null; removed: boolean }) =>
+      p.removed
+        ? `The Microsoft 365 user ${p.upn ?? p.msId} was removed from Microsoft 365.`
+        : `The Microsoft 365 user ${p.msId} is not synced to Helios yet: run the Microsoft 365 sync first.`,
+    details: (p) => ({ msId: p.msId }),
+    summary: 'The Microsoft user is not in `ms_synced_users` (run the sync first), or was removed.',
+  },
+  WRITEBACK_GROUP_NOT_SYNCED: {
+    code: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED',
+    kind: 'NOT_FOUND',
+    message: (p: { msId: string; displayName: string | null; removed: boolean }) =>
+      p.removed
+        ? `The Microsoft 365 group ${p.displayName} was removed from Microsoft 365.`
+        : `The Microsoft 365 group ${p.msId} is not synced to Helios yet: run the Microsoft 365 sync first.`,
+    details: (p) => ({ msId: p.msId }),
+    summary: 'The Microsoft group is not in `ms_synced_groups` (run the sync first), or was removed.',
+  },
+  WRITEBACK_LOCAL_USER_NOT_FOUND: {
+    code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'The organization user to link does not exist.',
+  },
+  WRITEBACK_ALREADY_LINKED: {
+    code: 'MICROSOFT_WRITEBACK.ALREADY_LINKED',
+    kind: 'CONFLICT',
+    message: 'The organization user is already linked to a Microsoft 365 user.',
+    details: (p: { msId: string }) => p,
+  },
+  WRITEBACK_INITIAL_PASSWORD_NOT_FOUND: {
+    code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: (p: { address: string }) => `No initial password is stored for ${p.address}.`,
+    summary: 'No initial password is stored for the address.',
+  },
+  WRITEBACK_INITIAL_PASSWORD_REVEALED: {
+    code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED',
+    kind: 'CONFLICT',
+    message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
+    details: (p) => ({ revealedAt: p.revealedAt }),
+    summary: 'The initial password was already revealed (it is shown once).',
+  },
+  WRITEBACK_UNKNOWN_SKU: {
+    code: 'MICROSOFT_WRITEBACK.UNKNOWN_SKU',
+    kind: 'NOT_FOUND',
+    message: (p: { skuId: string }) => `The tenant has no subscription to the licence SKU ${p.skuId}: nothing was assigned.`,
+    details: (p) => ({ skuId: p.skuId }),
+    summary: "The licence SKU is not one of the tenant's subscriptions (nothing sent).",
+  },
+});
+
 /** The error codes of the Microsoft 365 provider and credentials. */
-export const MICROSOFT_ERROR_CODES = {
-  /** Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable. */
-  THROTTLED: 'MICROSOFT.THROTTLED',
-  /** The tenant id is unknown to Entra ID (AADSTS90002). */
-  TENANT_NOT_FOUND: 'MICROSOFT.TENANT_NOT_FOUND',
-  /** No app registration with this client id in the tenant (AADSTS700016). */
-  APP_NOT_FOUND: 'MICROSOFT.APP_NOT_FOUND',
-  /** The client secret is wrong (AADSTS7000215). */
-  BAD_SECRET: 'MICROSOFT.BAD_SECRET',
-  /** The client secret has expired (AADSTS7000222). */
-  SECRET_EXPIRED: 'MICROSOFT.SECRET_EXPIRED',
-  /** Entra ID refused the token request for another reason. */
-  TOKEN_REJECTED: 'MICROSOFT.TOKEN_REJECTED',
-  /** Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied). */
-  PERMISSION_MISSING: 'MICROSOFT.PERMISSION_MISSING',
-  /** The user, group, member or licence does not exist (404). */
-  NOT_FOUND: 'MICROSOFT.NOT_FOUND',
-  /** It already exists (e.g. the UPN, a membership). */
-  CONFLICT: 'MICROSOFT.CONFLICT',
-  /** No free units of the licence SKU are left (nothing was assigned). */
-  NO_LICENSES_AVAILABLE: 'MICROSOFT.NO_LICENSES_AVAILABLE',
-  /** Graph refused the request's content (400). */
-  INVALID_REQUEST: 'MICROSOFT.INVALID_REQUEST',
-  /** The delta link expired or is unknown (410): a full sync is needed. */
-  DELTA_EXPIRED: 'MICROSOFT.DELTA_EXPIRED',
-  /** Microsoft could not be reached, timed out or failed (5xx, connection errors): retryable. */
-  UNAVAILABLE: 'MICROSOFT.UNAVAILABLE',
-  /** Any other failure of a Microsoft call. */
-  REQUEST_FAILED: 'MICROSOFT.REQUEST_FAILED',
-  /** No Microsoft 365 credentials are configured (NOT_FOUND). */
-  NOT_CONFIGURED: 'MICROSOFT.NOT_CONFIGURED',
-  /** Microsoft is never called while a transaction is open (PRECONDITION_FAILED). */
-  IN_TRANSACTION: 'MICROSOFT.IN_TRANSACTION',
-} as const;
+export const MICROSOFT_ERROR_CODES = codesOf(MICROSOFT_ERRORS);
 
 /** One of the `MICROSOFT.*` error codes. */
 export type MicrosoftErrorCode = (typeof MICROSOFT_ERROR_CODES)[keyof typeof MICROSOFT_ERROR_CODES];
@@ -75,16 +204,13 @@ export function permissionsForOperation(operation: string): string {
 
 const CONSENT_PLACE = 'Microsoft Entra admin center > App registrations > (the app) > API permissions';
 
-function make(
-  kind: HeliosErrorKind,
-  code: MicrosoftErrorCode,
-  message: string,
-  details: Record<string, unknown>,
-  cause: unknown,
-  retryable = false,
-): HeliosError {
+/** The registered errors a failed Microsoft call maps to (their message is the explanation). */
+type MicrosoftCallError = (typeof MICROSOFT_ERRORS)[keyof typeof MICROSOFT_ERRORS] &
+  ((params: { message: string }, options?: HeliosErrorOptions) => HeliosError);
+
+function make(error: MicrosoftCallError, message: string, details: Record<string, unknown>, cause: unknown, retryable = false): HeliosError {
   const plain = cause instanceof Error ? new Error(cause.message) : undefined;
-  return new HeliosError(kind, code, message, { details, ...(plain ? { cause: plain } : {}), retryable });
+  return error({ message }, { details, ...(plain ? { cause: plain } : {}), retryable });
 }
 
 /** The AADSTS code at the start of an Entra ID error description, or null. */
@@ -108,32 +234,28 @@ export function fromTokenError(error: unknown, ctx: MicrosoftErrorContext): Heli
     case 'AADSTS90002':
     case 'AADSTS900023':
       return make(
-        'EXTERNAL_SERVICE',
-        MICROSOFT_ERROR_CODES.TENANT_NOT_FOUND,
+        MICROSOFT_ERRORS.TENANT_NOT_FOUND,
         `Entra ID does not know ${tenant} (${code}): check the directory (tenant) id on the app registration's Overview page.`,
         details,
         error,
       );
     case 'AADSTS700016':
       return make(
-        'EXTERNAL_SERVICE',
-        MICROSOFT_ERROR_CODES.APP_NOT_FOUND,
+        MICROSOFT_ERRORS.APP_NOT_FOUND,
         `No app registration with ${client} exists in ${tenant} (${code}): check the application (client) id, and that the app is registered in this tenant.`,
         details,
         error,
       );
     case 'AADSTS7000215':
       return make(
-        'EXTERNAL_SERVICE',
-        MICROSOFT_ERROR_CODES.BAD_SECRET,
+        MICROSOFT_ERRORS.BAD_SECRET,
         `Entra ID rejected the client secret (${code}): paste the secret's Value (not its ID) from Certificates & secrets, or create a new one.`,
         details,
         error,
       );
     case 'AADSTS7000222':
       return make(
-        'EXTERNAL_SERVICE',
-        MICROSOFT_ERROR_CODES.SECRET_EXPIRED,
+        MICROSOFT_ERRORS.SECRET_EXPIRED,
         `The client secret has expired (${code}): create a new one under Certificates & secrets and configure it again.`,
         details,
         error,
@@ -142,18 +264,10 @@ export function fromTokenError(error: unknown, ctx: MicrosoftErrorContext): Heli
       break;
   }
   if (/network|ECONN|ENOTFOUND|ETIMEDOUT|fetch failed|timed out|abort/i.test(text) || e.errorCode === 'network_error') {
-    return make(
-      'EXTERNAL_SERVICE',
-      MICROSOFT_ERROR_CODES.UNAVAILABLE,
-      `Entra ID could not be reached for a token: ${firstLine || 'network error'}.`,
-      details,
-      error,
-      true,
-    );
+    return make(MICROSOFT_ERRORS.UNAVAILABLE, `Entra ID could not be reached for a token: ${firstLine || 'network error'}.`, details, error, true);
   }
   return make(
-    'EXTERNAL_SERVICE',
-    MICROSOFT_ERROR_CODES.TOKEN_REJECTED,
+    MICROSOFT_ERRORS.TOKEN_REJECTED,
     `Entra ID refused the token request${code ? ` (${code})` : ''}: ${firstLine || 'no reason given'}.`,
     details,
     error,
@@ -195,8 +309,7 @@ export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorConte
   const said = failure.message ? `: ${failure.message}` : '';
   if (failure.status === 429) {
     return make(
-      'RATE_LIMITED',
-      MICROSOFT_ERROR_CODES.THROTTLED,
+      MICROSOFT_ERRORS.THROTTLED,
       `Microsoft Graph throttled ${ctx.operation} and kept doing so after the retries${said}. Try again later.`,
       details,
       cause,
@@ -204,59 +317,37 @@ export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorConte
     );
   }
   if (failure.status === 401) {
-    return make(
-      'EXTERNAL_SERVICE',
-      MICROSOFT_ERROR_CODES.TOKEN_REJECTED,
-      `Microsoft Graph did not accept the access token for ${ctx.operation}${said}.`,
-      details,
-      cause,
-    );
+    return make(MICROSOFT_ERRORS.TOKEN_REJECTED, `Microsoft Graph did not accept the access token for ${ctx.operation}${said}.`, details, cause);
   }
   if (failure.status === 403) {
     return make(
-      'EXTERNAL_SERVICE',
-      MICROSOFT_ERROR_CODES.PERMISSION_MISSING,
+      MICROSOFT_ERRORS.PERMISSION_MISSING,
       `The app may not do ${ctx.operation}${said}. Add the application permission ${permissionsForOperation(ctx.operation)} in the ${CONSENT_PLACE}, then "Grant admin consent".`,
       details,
       cause,
     );
   }
-  if (failure.status === 404)
-    return make('NOT_FOUND', MICROSOFT_ERROR_CODES.NOT_FOUND, `Microsoft 365 has no such object (${ctx.operation})${said}.`, details, cause);
+  if (failure.status === 404) return make(MICROSOFT_ERRORS.NOT_FOUND, `Microsoft 365 has no such object (${ctx.operation})${said}.`, details, cause);
   if (failure.status === 410 || /syncStateNotFound|resyncRequired|syncStateInvalid/i.test(failure.code ?? '')) {
-    return make(
-      'PRECONDITION_FAILED',
-      MICROSOFT_ERROR_CODES.DELTA_EXPIRED,
-      `The delta link expired (${ctx.operation}): a full sync is needed${said}.`,
-      details,
-      cause,
-    );
+    return make(MICROSOFT_ERRORS.DELTA_EXPIRED, `The delta link expired (${ctx.operation}): a full sync is needed${said}.`, details, cause);
   }
   if (failure.status === 400 && /does not have any available licenses/i.test(failure.message)) {
-    return make('CONFLICT', MICROSOFT_ERROR_CODES.NO_LICENSES_AVAILABLE, `No licences left${said}. Free some units or buy more, then retry.`, details, cause);
+    return make(MICROSOFT_ERRORS.NO_LICENSES_AVAILABLE, `No licences left${said}. Free some units or buy more, then retry.`, details, cause);
   }
   if (failure.status === 409 || (failure.status === 400 && /already exist/i.test(failure.message))) {
-    return make('CONFLICT', MICROSOFT_ERROR_CODES.CONFLICT, `Microsoft 365 refused ${ctx.operation}: it already exists${said}.`, details, cause);
+    return make(MICROSOFT_ERRORS.CONFLICT, `Microsoft 365 refused ${ctx.operation}: it already exists${said}.`, details, cause);
   }
-  if (failure.status === 400)
-    return make('INVALID_INPUT', MICROSOFT_ERROR_CODES.INVALID_REQUEST, `Microsoft 365 refused ${ctx.operation}${said}.`, details, cause);
+  if (failure.status === 400) return make(MICROSOFT_ERRORS.INVALID_REQUEST, `Microsoft 365 refused ${ctx.operation}${said}.`, details, cause);
   if (failure.status >= 500) {
     return make(
-      'EXTERNAL_SERVICE',
-      MICROSOFT_ERROR_CODES.UNAVAILABLE,
+      MICROSOFT_ERRORS.UNAVAILABLE,
       `Microsoft Graph failed on ${ctx.operation} (HTTP ${failure.status}) after the retries${said}.`,
       details,
       cause,
       true,
     );
   }
-  return make(
-    'EXTERNAL_SERVICE',
-    MICROSOFT_ERROR_CODES.REQUEST_FAILED,
-    `Microsoft Graph refused ${ctx.operation} (HTTP ${failure.status})${said}.`,
-    details,
-    cause,
-  );
+  return make(MICROSOFT_ERRORS.REQUEST_FAILED, `Microsoft Graph refused ${ctx.operation} (HTTP ${failure.status})${said}.`, details, cause);
 }
 
 /** Maps any failure of a Graph call (GraphError, network error, timeout). */
@@ -266,8 +357,7 @@ export function fromGraphError(error: unknown, ctx: MicrosoftErrorContext): Heli
   if (failure) return fromGraphFailure(failure, ctx, error);
   const message = error instanceof Error ? error.message : String(error);
   return make(
-    'EXTERNAL_SERVICE',
-    MICROSOFT_ERROR_CODES.UNAVAILABLE,
+    MICROSOFT_ERRORS.UNAVAILABLE,
     `Microsoft Graph could not be reached for ${ctx.operation}: ${message}.`,
     { operation: ctx.operation },
     error,

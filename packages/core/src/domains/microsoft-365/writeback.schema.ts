@@ -3,23 +3,24 @@
  */
 import { z } from 'zod';
 import { microsoftGuidSchema } from './credentials.schema';
+import { MICROSOFT_ERRORS } from './errors';
 
 /** Error codes of local problems of the write-back (Graph's own failures keep their `MICROSOFT.*` codes). */
 export const MICROSOFT_WRITEBACK_ERROR_CODES = {
   /** The Microsoft user is not in `ms_synced_users` (run the sync first), or was removed (NOT_FOUND). */
-  USER_NOT_SYNCED: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED',
+  USER_NOT_SYNCED: MICROSOFT_ERRORS.WRITEBACK_USER_NOT_SYNCED.code,
   /** The Microsoft group is not in `ms_synced_groups` (run the sync first), or was removed (NOT_FOUND). */
-  GROUP_NOT_SYNCED: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED',
+  GROUP_NOT_SYNCED: MICROSOFT_ERRORS.WRITEBACK_GROUP_NOT_SYNCED.code,
   /** The organization user to link does not exist (NOT_FOUND). */
-  LOCAL_USER_NOT_FOUND: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND',
+  LOCAL_USER_NOT_FOUND: MICROSOFT_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND.code,
   /** The organization user is already linked to a Microsoft user (CONFLICT). */
-  ALREADY_LINKED: 'MICROSOFT_WRITEBACK.ALREADY_LINKED',
+  ALREADY_LINKED: MICROSOFT_ERRORS.WRITEBACK_ALREADY_LINKED.code,
   /** No initial password is stored for the address (NOT_FOUND). */
-  INITIAL_PASSWORD_NOT_FOUND: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+  INITIAL_PASSWORD_NOT_FOUND: MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND.code,
   /** The initial password was already revealed (CONFLICT). */
-  INITIAL_PASSWORD_REVEALED: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED',
+  INITIAL_PASSWORD_REVEALED: MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED.code,
   /** The licence SKU is not one of the tenant's subscriptions (NOT_FOUND; nothing sent). */
-  UNKNOWN_SKU: 'MICROSOFT_WRITEBACK.UNKNOWN_SKU',
+  UNKNOWN_SKU: MICROSOFT_ERRORS.WRITEBACK_UNKNOWN_SKU.code,
 } as const;
 
 /** A Microsoft Graph object id (a GUID, lower-cased). */

@@ -12,21 +12,22 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError, isHeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { generateInitialPassword } from '../google-workspace/writeback.service';
 import type { CallOptions, Permission } from '../policy/actor';
+import { POLICY_ERRORS } from '../policy/policy.errors';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { loadMicrosoftProvider } from './credentials.service';
-import { MICROSOFT_ERROR_CODES } from './errors';
+import { MICROSOFT_ERRORS } from './errors';
 import { type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 import {
-  MICROSOFT_WRITEBACK_ERROR_CODES as CODES,
   type MicrosoftAssignLicenseInput,
   type MicrosoftCreateUserInput,
   type MicrosoftUpdateUserInput,
@@ -322,11 +323,11 @@ const assigned = (raw: Record<string, unknown>): AssignedLicence[] =>
   }));
 
 function forbidden(permission: string, reason: string): HeliosError {
-  return new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', `Not allowed: ${permission} (${reason}).`, { details: { permission } });
+  return POLICY_ERRORS.FORBIDDEN({ permission, reason });
 }
 
 function noKey(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).');
+  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).' });
 }
 
 /** Builds the Microsoft 365 write-back service. */
@@ -338,7 +339,7 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
     rt.read(options, async (s) => {
       if (rt.db.isTransaction) {
         // Graph must never be called while a transaction holds locks (a call can take seconds, retries minutes).
-        throw new HeliosError('PRECONDITION_FAILED', MICROSOFT_ERROR_CODES.IN_TRANSACTION, 'Microsoft 365 write-back cannot run inside a transaction.');
+        throw MICROSOFT_ERRORS.IN_TRANSACTION({ writeback: true });
       }
       await s.authorize(permission);
       return validate(s);
@@ -353,14 +354,7 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
   const syncedUser = async (db: Kysely<Database>, organizationId: string, msId: string) => {
     const row = await findUser(db, organizationId, msId);
     if (!row || removedAt(row)) {
-      throw new HeliosError(
-        'NOT_FOUND',
-        CODES.USER_NOT_SYNCED,
-        row
-          ? `The Microsoft 365 user ${row.upn ?? msId} was removed from Microsoft 365.`
-          : `The Microsoft 365 user ${msId} is not synced to Helios yet: run the Microsoft 365 sync first.`,
-        { details: { msId } },
-      );
+      throw MICROSOFT_ERRORS.WRITEBACK_USER_NOT_SYNCED({ msId, upn: row?.upn ?? null, removed: row !== undefined });
     }
     return row;
   };
@@ -368,14 +362,7 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
   const syncedGroup = async (db: Kysely<Database>, organizationId: string, msId: string) => {
     const row = await findGroup(db, organizationId, msId);
     if (!row || removedAt(row)) {
-      throw new HeliosError(
-        'NOT_FOUND',
-        CODES.GROUP_NOT_SYNCED,
-        row
-          ? `The Microsoft 365 group ${row.display_name} was removed from Microsoft 365.`
-          : `The Microsoft 365 group ${msId} is not synced to Helios yet: run the Microsoft 365 sync first.`,
-        { details: { msId } },
-      );
+      throw MICROSOFT_ERRORS.WRITEBACK_GROUP_NOT_SYNCED({ msId, displayName: row?.display_name ?? null, removed: row !== undefined });
     }
     return row;
   };
@@ -509,11 +496,9 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
             .where('id', '=', data.localUserId)
             .where('deleted_at', 'is', null)
             .executeTakeFirst();
-          if (!local) throw new HeliosError('NOT_FOUND', CODES.LOCAL_USER_NOT_FOUND, 'The organization user to link does not exist.');
+          if (!local) throw MICROSOFT_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND();
           if (local.microsoft_365_id) {
-            throw new HeliosError('CONFLICT', CODES.ALREADY_LINKED, 'The organization user is already linked to a Microsoft 365 user.', {
-              details: { msId: local.microsoft_365_id },
-            });
+            throw MICROSOFT_ERRORS.WRITEBACK_ALREADY_LINKED({ msId: local.microsoft_365_id });
           }
           localUserId = local.id;
         }
@@ -587,11 +572,9 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
           .where('cleared_at', 'is', null)
           .forUpdate()
           .executeTakeFirst();
-        if (!row) throw new HeliosError('NOT_FOUND', CODES.INITIAL_PASSWORD_NOT_FOUND, `No initial password is stored for ${address}.`);
+        if (!row) throw MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address });
         if (row.revealed_at) {
-          throw new HeliosError('CONFLICT', CODES.INITIAL_PASSWORD_REVEALED, `The initial password of ${address} was already revealed.`, {
-            details: { revealedAt: row.revealed_at },
-          });
+          throw MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt: row.revealed_at });
         }
         const password = openSecret(rt.secretBox, PASSWORD_TABLE, PASSWORD_COLUMN, row.id, row.encrypted_password);
         await s.db.updateTable('user_initial_passwords').set({ revealed_at: s.now, revealed_by: s.principal.userId }).where('id', '=', row.id).execute();
@@ -674,7 +657,7 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
       if (!rt.secretBox) throw noKey();
       const ms = await provider();
       const address = row.upn ?? lower((await ms.getUser(row.ms_id)).userPrincipalName);
-      if (!address) throw new HeliosError('EXTERNAL_SERVICE', MICROSOFT_ERROR_CODES.REQUEST_FAILED, 'Microsoft Graph returned no userPrincipalName.');
+      if (!address) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no userPrincipalName.' });
       const password = generateInitialPassword();
       await ms.updateUser(row.ms_id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } });
       return rt.write(options, async (s) => {
@@ -802,9 +785,7 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
       const skuOf = (skuId: string) => skus.find((s) => String(s.skuId).toLowerCase() === skuId);
       for (const skuId of [...data.add, ...data.remove]) {
         if (!skuOf(skuId)) {
-          throw new HeliosError('NOT_FOUND', CODES.UNKNOWN_SKU, `The tenant has no subscription to the licence SKU ${skuId}: nothing was assigned.`, {
-            details: { skuId },
-          });
+          throw MICROSOFT_ERRORS.WRITEBACK_UNKNOWN_SKU({ skuId });
         }
       }
       const added = data.add.filter((skuId) => !holds(skuId));
@@ -814,10 +795,10 @@ export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptio
         const enabled = Number(sku.prepaidUnits?.enabled ?? 0);
         const consumed = Number(sku.consumedUnits ?? 0);
         if (consumed >= enabled) {
-          throw new HeliosError(
-            'CONFLICT',
-            MICROSOFT_ERROR_CODES.NO_LICENSES_AVAILABLE,
-            `No ${sku.skuPartNumber} licences are left (${consumed} of ${enabled} in use): nothing was assigned. Free a licence or buy more, then retry.`,
+          throw MICROSOFT_ERRORS.NO_LICENSES_AVAILABLE(
+            {
+              message: `No ${sku.skuPartNumber} licences are left (${consumed} of ${enabled} in use): nothing was assigned. Free a licence or buy more, then retry.`,
+            },
             { details: { skuId, skuPartNumber: sku.skuPartNumber, enabledUnits: enabled, consumedUnits: consumed } },
           );
         }

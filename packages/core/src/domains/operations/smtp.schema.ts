@@ -1,17 +1,8 @@
 import { z } from 'zod';
 import { emailSchema } from '../organizations/organizations.schema';
 
-/** Error codes of the SMTP settings and mail sending. */
-export const SMTP_ERROR_CODES = {
-  /** No SMTP settings are stored (NOT_FOUND). */
-  NOT_CONFIGURED: 'SMTP.NOT_CONFIGURED',
-  /** The SMTP server refused the message or could not be reached (EXTERNAL_SERVICE, retryable). */
-  SEND_FAILED: 'SMTP.SEND_FAILED',
-  /** No mailer given to createHelios and no SMTP settings (PRECONDITION_FAILED). */
-  MAIL_NOT_CONFIGURED: 'MAIL.NOT_CONFIGURED',
-  /** Mail is never sent while a transaction is open (PRECONDITION_FAILED). */
-  MAIL_IN_TRANSACTION: 'MAIL.IN_TRANSACTION',
-} as const;
+/** Error codes of the SMTP settings and mail sending (defined in the domain's registry). */
+export { SMTP_ERROR_CODES } from './operations.errors';
 
 /** A host name or IP address. */
 export const smtpHostSchema = z

@@ -7,19 +7,21 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Mailer } from '../../shared/mailer';
 import { assertHostAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
+import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { type SmtpMailerOptions, smtpMailer } from '../../shared/smtp-mailer';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
-import { type SetSmtpSettingsInput, SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
+import { OPERATIONS_ERRORS } from './operations.errors';
+import { type SetSmtpSettingsInput, sendTestSchema, setSmtpSettingsSchema } from './smtp.schema';
 
 export type { SmtpMailer, SmtpMailerOptions } from '../../shared/smtp-mailer';
 export { smtpMailer } from '../../shared/smtp-mailer';
@@ -99,15 +101,11 @@ export interface SmtpService {
 const passwordContext = (organizationId: string) => secretContext('smtp_settings', 'password_encrypted', organizationId);
 
 function noKey(): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'SECRETS.NO_KEY', 'The SMTP password needs an encryption key (HELIOS_ENCRYPTION_KEY).');
+  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'The SMTP password needs an encryption key (HELIOS_ENCRYPTION_KEY).' });
 }
 
 function inTransaction(): HeliosError {
-  return new HeliosError(
-    'PRECONDITION_FAILED',
-    SMTP_ERROR_CODES.MAIL_IN_TRANSACTION,
-    'Mail is never sent inside a transaction: call this outside helios.transaction.',
-  );
+  return OPERATIONS_ERRORS.MAIL_IN_TRANSACTION();
 }
 
 /** Throws PRECONDITION_FAILED `MAIL.IN_TRANSACTION` when `rt` is bound to an open transaction. */
@@ -201,11 +199,7 @@ export async function findMailer(rt: ServiceRuntime, on?: { db: Kysely<Database>
 export async function resolveMailer(rt: ServiceRuntime): Promise<Mailer> {
   const mailer = await findMailer(rt);
   if (!mailer) {
-    throw new HeliosError(
-      'PRECONDITION_FAILED',
-      SMTP_ERROR_CODES.MAIL_NOT_CONFIGURED,
-      'No way to send email: configure SMTP settings (helios.smtp.set) or pass a mailer to createHelios.',
-    );
+    throw OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED({});
   }
   return mailer;
 }
@@ -218,7 +212,7 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
       const row = await readSettings(s.db, s.organizationId);
       return row ? toSmtpConfig(row, rt.secretBox) : null;
     });
-  const notConfigured = () => new HeliosError('NOT_FOUND', SMTP_ERROR_CODES.NOT_CONFIGURED, 'No SMTP settings are configured.');
+  const notConfigured = () => OPERATIONS_ERRORS.SMTP_NOT_CONFIGURED();
 
   return {
     find,

@@ -6,11 +6,12 @@
  */
 
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { POLICY_ERRORS } from '../policy/policy.errors';
 import { type DashboardLayoutInput, DEFAULT_WIDGETS, dashboardLayoutSchema, type WidgetType } from './dashboard.schema';
+import { PEOPLE_ERRORS } from './people.errors';
 import { loadPerson, type PersonRow } from './people.shared';
 import type { ProfileOptions } from './profile.access';
 
@@ -70,11 +71,9 @@ async function dashboardTarget(
   const id = options?.userId ?? s.principal.userId;
   await s.authorize(permission, { userId: id });
   if (id !== s.principal.userId && !s.principal.isAdministrator) {
-    throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', `Not allowed: ${permission} (only your own dashboard).`, {
-      details: { permission, actor: s.principal.auditType, role: s.principal.role },
-    });
+    throw POLICY_ERRORS.FORBIDDEN({ permission, reason: 'only your own dashboard' }, { details: { actor: s.principal.auditType, role: s.principal.role } });
   }
-  if (!id) throw new HeliosError('INVALID_INPUT', 'PROFILE.USER_REQUIRED', 'Name the user (options.userId) when not acting as a user.');
+  if (!id) throw PEOPLE_ERRORS.PROFILE_USER_REQUIRED({});
   return loadPerson(s, parseInput(userIdSchema, id), { lock });
 }
 

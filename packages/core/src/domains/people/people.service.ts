@@ -14,6 +14,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
+import { PEOPLE_ERRORS } from './people.errors';
 import { expertiseTopicSchema, type PeopleListInput, type PeopleSort, peopleListSchema } from './people.schema';
 import {
   isoDay,
@@ -258,7 +259,7 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
       rt.read(options, async (s) => {
         await s.authorize('people:read');
         const requested = userId ?? s.principal.userId;
-        if (!requested) throw new HeliosError('INVALID_INPUT', 'PEOPLE.USER_REQUIRED', 'Name the user whose team to show.');
+        if (!requested) throw PEOPLE_ERRORS.USER_REQUIRED();
         const id = parseInput(z.uuid(), requested);
         const person = id === s.principal.userId ? await loadPerson(s, id) : await findListed(s, id);
         if (!person) throw personNotFound(id);

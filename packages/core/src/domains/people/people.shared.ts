@@ -8,9 +8,10 @@
  */
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
+import { PEOPLE_ERRORS } from './people.errors';
 import type { ProficiencyLevel, ProfileAddressType, ProfileMediaType } from './profile.schema';
 import { MEDIA_FIELDS, type ProfileField, type ProfileViewer, type VisibilityMap, viewerCanSee, visibilityMapFromRows } from './visibility';
 
@@ -185,7 +186,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** NOT_FOUND `PEOPLE.NOT_FOUND`. */
 export function personNotFound(id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', 'PEOPLE.NOT_FOUND', 'No such person.', { details: { id } });
+  return PEOPLE_ERRORS.NOT_FOUND({ id });
 }
 
 /**

@@ -4,11 +4,12 @@
  * line, API keys with `people:write`).
  */
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { scopesAllow } from '../policy/policy';
+import { PEOPLE_ERRORS } from './people.errors';
 import { loadPerson, type PersonRow } from './people.shared';
 import { type ProfileViewer, relationshipBetween } from './visibility';
 
@@ -27,7 +28,7 @@ function requestedId(s: OperationScope, options: ProfileOptions | undefined): st
 
 function parseTarget(id: string | null): string {
   if (!id) {
-    throw new HeliosError('INVALID_INPUT', 'PROFILE.USER_REQUIRED', 'Name the user (options.userId) when not acting as a user.');
+    throw PEOPLE_ERRORS.PROFILE_USER_REQUIRED({});
   }
   return parseInput(userIdSchema, id);
 }
@@ -82,12 +83,16 @@ export async function recordChange(s: OperationScope, user: PersonRow, action: s
 
 /** PRECONDITION_FAILED `PROFILE.LIMIT_REACHED`. */
 export function limitReached(kind: string, limit: number): HeliosError {
-  return new HeliosError('PRECONDITION_FAILED', 'PROFILE.LIMIT_REACHED', `A profile holds at most ${limit} ${kind}.`, { details: { kind, limit } });
+  return PEOPLE_ERRORS.PROFILE_LIMIT_REACHED({ kind, limit });
 }
 
-/** NOT_FOUND `<code>` for an item of the target's profile. */
-export function itemNotFound(code: string, id: string): HeliosError {
-  return new HeliosError('NOT_FOUND', code, 'No such item on this profile.', { details: { id } });
+/** The NOT_FOUND errors of the items of a profile. */
+export type ProfileItemNotFound =
+  (typeof PEOPLE_ERRORS)[`PROFILE_${'ADDRESS' | 'SECONDARY_EMAIL' | 'MEDIA' | 'INTEREST' | 'FUN_FACT' | 'EXPERTISE'}_NOT_FOUND`];
+
+/** NOT_FOUND (the item kind's code) for an item of the target's profile. */
+export function itemNotFound(error: ProfileItemNotFound, id: string): HeliosError {
+  return error({ id });
 }
 
 /** `''` as null (clearing a text field). */

@@ -4,10 +4,13 @@
  */
 
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { USERS_ERRORS } from '../users/users.errors';
+import { PEOPLE_ERRORS } from './people.errors';
 import {
   loadItems,
   loadVisibility,
@@ -175,12 +178,13 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
         const itemId = parseItemId(id);
         const data = parseInput(addressUpdateSchema, input);
         const before = await s.db.selectFrom('user_addresses').selectAll().where('id', '=', itemId).where('user_id', '=', user.id).executeTakeFirst();
-        if (!before) throw itemNotFound('PROFILE.ADDRESS_NOT_FOUND', itemId);
+        if (!before) throw itemNotFound(PEOPLE_ERRORS.PROFILE_ADDRESS_NOT_FOUND, itemId);
         const values = addressValues(data);
         const merged = { ...before, ...values };
         if (![merged.street_address_1, merged.city, merged.postal_code, merged.country].some((v) => typeof v === 'string' && v.length > 0)) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', 'An address needs at least a street, city, postal code or country.', {
-            details: { issues: [{ path: '', message: 'Give at least a street, city, postal code or country', code: 'custom' }] },
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'An address needs at least a street, city, postal code or country.',
+            issues: [{ path: '', message: 'Give at least a street, city, postal code or country', code: 'custom' }],
           });
         }
         if (data.isPrimary === true) await clearPrimary(s, user.id, itemId);
@@ -198,7 +202,7 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const row = await s.db.deleteFrom('user_addresses').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
-        if (!row) throw itemNotFound('PROFILE.ADDRESS_NOT_FOUND', itemId);
+        if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_ADDRESS_NOT_FOUND, itemId);
         let promoted: string | null = null;
         if (row.is_primary) {
           const next = await s.db
@@ -227,7 +231,7 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
 
 /** CONFLICT `USERS.SECONDARY_EMAIL_TAKEN`. */
 function emailTaken(): HeliosError {
-  return new HeliosError('CONFLICT', 'USERS.SECONDARY_EMAIL_TAKEN', 'This address is already one of the user’s addresses.');
+  return USERS_ERRORS.SECONDARY_EMAIL_TAKEN();
 }
 
 /** Builds the secondary emails part of the profile service. */
@@ -259,7 +263,7 @@ export function createSecondaryEmails(rt: ServiceRuntime): ProfileSecondaryEmail
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const row = await s.db.deleteFrom('user_secondary_emails').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
-        if (!row) throw itemNotFound('PROFILE.SECONDARY_EMAIL_NOT_FOUND', itemId);
+        if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_SECONDARY_EMAIL_NOT_FOUND, itemId);
         await recordChange(s, user, 'profile.secondary_email_remove', { itemId, email: row.email }, 'Secondary email removed');
       }),
   };
@@ -317,7 +321,7 @@ export function createMedia(rt: ServiceRuntime): ProfileMediaFiles {
         const type = parseInput(mediaTypeSchema, mediaType);
         const rows = await s.db.deleteFrom('user_media').where('user_id', '=', user.id).where('media_type', '=', type).returningAll().execute();
         const [first] = rows.sort((a, b) => (b.updated_at?.getTime() ?? 0) - (a.updated_at?.getTime() ?? 0));
-        if (!first) throw itemNotFound('PROFILE.MEDIA_NOT_FOUND', type);
+        if (!first) throw itemNotFound(PEOPLE_ERRORS.PROFILE_MEDIA_NOT_FOUND, type);
         await recordChange(
           s,
           user,

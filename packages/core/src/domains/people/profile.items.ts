@@ -2,10 +2,10 @@
  * Profile items the user lists about themself: interests, fun facts and expertise topics.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { PEOPLE_ERRORS } from './people.errors';
 import {
   loadItems,
   loadVisibility,
@@ -140,7 +140,7 @@ export function createInterests(rt: ServiceRuntime): ProfileInterests {
           .where('user_id', '=', user.id)
           .where(sql<boolean>`lower(interest) = lower(${data.interest})`)
           .executeTakeFirst();
-        if (same) throw new HeliosError('CONFLICT', 'PROFILE.INTEREST_EXISTS', 'This interest is already on the profile.', { details: { id: same.id } });
+        if (same) throw PEOPLE_ERRORS.PROFILE_INTEREST_EXISTS({ id: same.id });
         if ((await countOf(s, 'user_interests', user.id)) >= PROFILE_LIMITS.interests) throw limitReached('interests', PROFILE_LIMITS.interests);
         const row = await s.db
           .insertInto('user_interests')
@@ -161,7 +161,7 @@ export function createInterests(rt: ServiceRuntime): ProfileInterests {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const row = await s.db.deleteFrom('user_interests').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
-        if (!row) throw itemNotFound('PROFILE.INTEREST_NOT_FOUND', itemId);
+        if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_INTEREST_NOT_FOUND, itemId);
         await recordChange(s, user, 'profile.interest_remove', { itemId, interest: row.interest }, 'Interest removed');
       }),
   };
@@ -216,7 +216,7 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
         const itemId = parseItemId(id);
         const data = parseInput(funFactUpdateSchema, input);
         const before = await s.db.selectFrom('user_fun_facts').selectAll().where('id', '=', itemId).where('user_id', '=', user.id).executeTakeFirst();
-        if (!before) throw itemNotFound('PROFILE.FUN_FACT_NOT_FOUND', itemId);
+        if (!before) throw itemNotFound(PEOPLE_ERRORS.PROFILE_FUN_FACT_NOT_FOUND, itemId);
         const after = await s.db
           .updateTable('user_fun_facts')
           .set({ ...(data.fact !== undefined ? { fact: data.fact } : {}), ...(data.isVisible !== undefined ? { is_visible: data.isVisible } : {}) })
@@ -231,7 +231,7 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const row = await s.db.deleteFrom('user_fun_facts').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
-        if (!row) throw itemNotFound('PROFILE.FUN_FACT_NOT_FOUND', itemId);
+        if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_FUN_FACT_NOT_FOUND, itemId);
         await recordChange(s, user, 'profile.fun_fact_remove', { itemId, fact: row.fact }, 'Fun fact removed');
       }),
     reorder: (ids, options) =>
@@ -241,9 +241,7 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
         const current = await orderedFacts(s, user.id);
         const known = new Set(current.map((f) => f.id));
         if (order.length !== current.length || !order.every((id) => known.has(id))) {
-          throw new HeliosError('INVALID_INPUT', 'PROFILE.REORDER_MISMATCH', "Pass every one of the user's fun facts exactly once.", {
-            details: { expected: current.length, received: order.length },
-          });
+          throw PEOPLE_ERRORS.PROFILE_REORDER_MISMATCH({ expected: current.length, received: order.length });
         }
         for (const [index, id] of order.entries()) {
           await s.db.updateTable('user_fun_facts').set({ sort_order: index }).where('id', '=', id).execute();
@@ -272,7 +270,7 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
           .where('user_id', '=', user.id)
           .where(sql<boolean>`lower(topic) = lower(${data.topic})`)
           .executeTakeFirst();
-        if (same) throw new HeliosError('CONFLICT', 'PROFILE.EXPERTISE_EXISTS', 'This topic is already on the profile.', { details: { id: same.id } });
+        if (same) throw PEOPLE_ERRORS.PROFILE_EXPERTISE_EXISTS({ id: same.id });
         if ((await countOf(s, 'user_expertise_topics', user.id)) >= PROFILE_LIMITS.expertise) throw limitReached('expertise topics', PROFILE_LIMITS.expertise);
         const row = await s.db
           .insertInto('user_expertise_topics')
@@ -302,7 +300,7 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const row = await s.db.deleteFrom('user_expertise_topics').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
-        if (!row) throw itemNotFound('PROFILE.EXPERTISE_NOT_FOUND', itemId);
+        if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_EXPERTISE_NOT_FOUND, itemId);
         await recordChange(s, user, 'profile.expertise_remove', { itemId, topic: row.topic }, 'Expertise removed');
       }),
   };

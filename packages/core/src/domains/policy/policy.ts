@@ -13,9 +13,10 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { Actor, Permission, Role, Scope } from './actor';
 import { PERMISSION_DOMAINS, SCOPES } from './actor';
+import { POLICY_ERRORS } from './policy.errors';
 
 /** An actor resolved for one call: for users, their role as stored now. */
 export interface Principal {
@@ -60,9 +61,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CHAIN_DEPTH = 50;
 
 function forbidden(principal: Principal, permission: Permission, reason: string): HeliosError {
-  return new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', `Not allowed: ${permission} (${reason}).`, {
-    details: { permission, actor: principal.auditType, role: principal.role },
-  });
+  return POLICY_ERRORS.FORBIDDEN({ permission, reason }, { details: { actor: principal.auditType, role: principal.role } });
 }
 
 /**
@@ -98,19 +97,19 @@ export function isScope(scope: unknown): scope is Scope {
  */
 export async function resolvePrincipal(db: Kysely<Database>, organizationId: string, actor: Actor | undefined): Promise<Principal> {
   if (!actor || typeof actor !== 'object') {
-    throw new HeliosError('UNAUTHENTICATED', 'POLICY.NO_ACTOR', 'This call needs an actor: use helios.as(actor) or pass { actor }.');
+    throw POLICY_ERRORS.NO_ACTOR({});
   }
   if (actor.type === 'system') {
     return { actor, userId: null, role: null, isAdministrator: true, auditType: 'system', auditId: actor.name ?? 'system' };
   }
   if (actor.type === 'apiKey') {
     if (typeof actor.keyId !== 'string' || !Array.isArray(actor.scopes) || !actor.scopes.every(isScope)) {
-      throw new HeliosError('UNAUTHENTICATED', 'POLICY.BAD_ACTOR', 'An API key actor needs a keyId and known scopes.');
+      throw POLICY_ERRORS.BAD_ACTOR({ apiKey: true });
     }
     return { actor, userId: null, role: null, isAdministrator: actor.scopes.includes('admin:full'), auditType: 'api_key', auditId: actor.keyId };
   }
   if (actor.type !== 'user' || typeof actor.userId !== 'string' || !UUID.test(actor.userId)) {
-    throw new HeliosError('UNAUTHENTICATED', 'POLICY.BAD_ACTOR', 'The actor must be a user, an API key or the system.');
+    throw POLICY_ERRORS.BAD_ACTOR({ apiKey: false });
   }
   const row = await db
     .selectFrom('organization_users')
@@ -118,9 +117,9 @@ export async function resolvePrincipal(db: Kysely<Database>, organizationId: str
     .where('id', '=', actor.userId)
     .where('organization_id', '=', organizationId)
     .executeTakeFirst();
-  if (!row) throw new HeliosError('UNAUTHENTICATED', 'POLICY.UNKNOWN_USER', 'The acting user does not exist.');
+  if (!row) throw POLICY_ERRORS.UNKNOWN_USER();
   if (row.user_status !== 'active' || row.deleted_at !== null || row.is_active === false) {
-    throw new HeliosError('UNAUTHENTICATED', 'POLICY.USER_INACTIVE', 'The acting user is not active.', { details: { userStatus: row.user_status } });
+    throw POLICY_ERRORS.USER_INACTIVE({ userStatus: row.user_status });
   }
   const role = row.role as Role;
   return { actor, userId: row.id, role, isAdministrator: role === 'admin', auditType: 'user', auditId: row.id };

@@ -5,11 +5,12 @@
  * text columns.
  */
 import { sql } from 'kysely';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
 import type { RowPatch } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
 import { assertAdministrator, isInReportingLine } from '../policy/policy';
-import { USERS_ERROR_CODES, userNotFound } from './users.errors';
+import { POLICY_ERRORS } from '../policy/policy.errors';
+import { USERS_ERRORS, userNotFound } from './users.errors';
 import { activeAdmin, notDeleted, USER_SELECT, type UserRow } from './users.model';
 
 /** True when the principal manages user records without restriction (system, admins, API keys with the scope). */
@@ -23,9 +24,7 @@ export function actsAsAdmin(s: OperationScope): boolean {
  */
 export async function authorizeAdmin(s: OperationScope): Promise<void> {
   if (s.principal.actor.type === 'user' && !s.principal.isAdministrator) {
-    throw new HeliosError('FORBIDDEN', 'POLICY.FORBIDDEN', 'Not allowed: users:write (admins only).', {
-      details: { permission: 'users:write', actor: s.principal.auditType, role: s.principal.role },
-    });
+    throw POLICY_ERRORS.FORBIDDEN({ permission: 'users:write', reason: 'admins only' }, { details: { actor: s.principal.auditType, role: s.principal.role } });
   }
   await s.authorize('users:write');
 }
@@ -81,7 +80,7 @@ export async function assertNotLastAdmin(s: OperationScope, userId: string, chan
     .where(activeAdmin())
     .executeTakeFirstOrThrow();
   if (Number(row.count) === 0) {
-    throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.LAST_ADMIN, `The last active admin cannot be ${change}.`, { details: { userId, change } });
+    throw USERS_ERRORS.LAST_ADMIN({ userId, change });
   }
 }
 
@@ -95,7 +94,7 @@ export async function assertNotLastAdmin(s: OperationScope, userId: string, chan
 export async function assertManagerAllowed(s: OperationScope, userId: string | null, managerId: string): Promise<void> {
   if (userId !== null) {
     if (managerId === userId) {
-      throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.MANAGER_CYCLE, 'A user cannot be their own manager.', { details: { userId, managerId } });
+      throw USERS_ERRORS.MANAGER_CYCLE({ userId, managerId, self: true });
     }
     await sql`select pg_advisory_xact_lock(hashtext('helios:managers'))`.execute(s.db);
   }
@@ -107,13 +106,11 @@ export async function assertManagerAllowed(s: OperationScope, userId: string | n
     .where(notDeleted())
     .executeTakeFirst();
   if (!manager) {
-    throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.MANAGER_NOT_FOUND, 'The manager is not a user of the organization.', { details: { managerId } });
+    throw USERS_ERRORS.MANAGER_NOT_FOUND({ managerId });
   }
   // The new manager must not be below the user: that would close a loop.
   if (userId !== null && (await isInReportingLine(s.db, userId, managerId))) {
-    throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.MANAGER_CYCLE, 'The manager reports (directly or indirectly) to the user.', {
-      details: { userId, managerId },
-    });
+    throw USERS_ERRORS.MANAGER_CYCLE({ userId, managerId, self: false });
   }
 }
 
@@ -133,8 +130,8 @@ type ReferenceColumns = Pick<
   'job_title' | 'department' | 'department_id' | 'location' | 'location_id' | 'cost_center' | 'cost_center_id'
 >;
 
-function masterDataRequired(field: string, message: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.MASTER_DATA_REQUIRED, message, { details: { field } });
+function masterDataRequired(field: 'department' | 'location' | 'costCenter' | 'jobTitle'): HeliosError {
+  return USERS_ERRORS.MASTER_DATA_REQUIRED({ field });
 }
 
 /**
@@ -161,13 +158,11 @@ export async function resolveReferences(s: OperationScope, input: ReferenceInput
       .where('organization_id', '=', s.organizationId)
       .executeTakeFirst();
     if (!row) {
-      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.DEPARTMENT_NOT_FOUND, 'No such department in the organization.', {
-        details: { departmentId: input.departmentId },
-      });
+      throw USERS_ERRORS.DEPARTMENT_NOT_FOUND({ departmentId: input.departmentId });
     }
     Object.assign(out, { department_id: row.id, department: row.name });
   } else if (typeof input.department === 'string') {
-    if (settings?.enforce_departments) throw masterDataRequired('department', 'Departments are managed as master data: give a departmentId.');
+    if (settings?.enforce_departments) throw masterDataRequired('department');
     Object.assign(out, { department_id: null, department: input.department });
   } else if (input.departmentId === null || input.department === null) {
     Object.assign(out, { department_id: null, department: null });
@@ -181,13 +176,11 @@ export async function resolveReferences(s: OperationScope, input: ReferenceInput
       .where('organization_id', '=', s.organizationId)
       .executeTakeFirst();
     if (!row) {
-      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.LOCATION_NOT_FOUND, 'No such location in the organization.', {
-        details: { locationId: input.locationId },
-      });
+      throw USERS_ERRORS.LOCATION_NOT_FOUND({ locationId: input.locationId });
     }
     Object.assign(out, { location_id: row.id, location: row.name });
   } else if (typeof input.location === 'string') {
-    if (settings?.enforce_locations) throw masterDataRequired('location', 'Locations are managed as master data: give a locationId.');
+    if (settings?.enforce_locations) throw masterDataRequired('location');
     Object.assign(out, { location_id: null, location: input.location });
   } else if (input.locationId === null || input.location === null) {
     Object.assign(out, { location_id: null, location: null });
@@ -201,13 +194,11 @@ export async function resolveReferences(s: OperationScope, input: ReferenceInput
       .where('organization_id', '=', s.organizationId)
       .executeTakeFirst();
     if (!row) {
-      throw new HeliosError('INVALID_INPUT', USERS_ERROR_CODES.COST_CENTER_NOT_FOUND, 'No such cost center in the organization.', {
-        details: { costCenterId: input.costCenterId },
-      });
+      throw USERS_ERRORS.COST_CENTER_NOT_FOUND({ costCenterId: input.costCenterId });
     }
     Object.assign(out, { cost_center_id: row.id, cost_center: row.code });
   } else if (typeof input.costCenter === 'string') {
-    if (settings?.enforce_cost_centers) throw masterDataRequired('costCenter', 'Cost centers are managed as master data: give a costCenterId.');
+    if (settings?.enforce_cost_centers) throw masterDataRequired('costCenter');
     Object.assign(out, { cost_center_id: null, cost_center: input.costCenter });
   } else if (input.costCenterId === null || input.costCenter === null) {
     Object.assign(out, { cost_center_id: null, cost_center: null });
@@ -221,7 +212,7 @@ export async function resolveReferences(s: OperationScope, input: ReferenceInput
         .where('organization_id', '=', s.organizationId)
         .where((eb) => eb(eb.fn('lower', ['title']), '=', input.jobTitle!.toLowerCase()))
         .executeTakeFirst();
-      if (!row) throw masterDataRequired('jobTitle', 'Job titles are managed as master data: use a title from the job title list.');
+      if (!row) throw masterDataRequired('jobTitle');
       out.job_title = row.title;
     } else {
       out.job_title = input.jobTitle;

@@ -7,14 +7,14 @@
  * master_data_settings to check references).
  */
 
-import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { recordAuthSecurityEvent } from '../auth/auth-events';
 import type { CallOptions, Role } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
-import { USERS_ERROR_CODES } from './users.errors';
+import { USERS_ERRORS } from './users.errors';
 import { exportUsersCsv, exportUsersJson } from './users.export';
 import { buildOrgChart, listDirectReports, listReportingChain, type OrgChartNode, setUserManager } from './users.managers';
 import { toUser, type User, type UserSummary } from './users.model';
@@ -245,9 +245,7 @@ function assertFieldsAllowed(s: OperationScope, id: string, data: object): void 
   const allowed: readonly string[] = s.principal.userId === id ? SELF_EDITABLE_USER_FIELDS : MANAGER_EDITABLE_USER_FIELDS;
   const refused = Object.keys(data).filter((field) => !allowed.includes(field));
   if (refused.length > 0) {
-    throw new HeliosError('FORBIDDEN', USERS_ERROR_CODES.FIELD_NOT_ALLOWED, `You may not change: ${refused.join(', ')}.`, {
-      details: { fields: refused, allowed },
-    });
+    throw USERS_ERRORS.FIELD_NOT_ALLOWED({ fields: refused, allowed });
   }
 }
 
@@ -310,7 +308,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
           .select('id')
           .where((eb) => eb(eb.fn('lower', ['email']), '=', data.email))
           .executeTakeFirst();
-        if (taken) throw new HeliosError('CONFLICT', USERS_ERROR_CODES.EMAIL_TAKEN, 'Another user has this email address.', { details: { email: data.email } });
+        if (taken) throw USERS_ERRORS.EMAIL_TAKEN({ email: data.email });
         const references = await resolveReferences(s, data);
         if (data.managerId) await assertManagerAllowed(s, null, data.managerId);
         const inserted = await s.db
@@ -383,7 +381,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         assertAdministrator(s.principal, 'users:write', 'changing a role');
         const userId = parseInput(userIdSchema, id);
         if (!(USER_ROLES as readonly unknown[]).includes(role)) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `The role must be one of ${USER_ROLES.join(', ')}.`);
+          throw CORE_ERRORS.VALIDATION_FAILED({ message: `The role must be one of ${USER_ROLES.join(', ')}.` });
         }
         return applyUpdate(s, userId, { role }, 'users.role');
       }),
@@ -393,7 +391,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         await authorizeAdmin(s);
         const userId = parseInput(userIdSchema, id);
         if (!(USER_STATUSES as readonly unknown[]).includes(status)) {
-          throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `The status must be one of ${USER_STATUSES.join(', ')}.`);
+          throw CORE_ERRORS.VALIDATION_FAILED({ message: `The status must be one of ${USER_STATUSES.join(', ')}.` });
         }
         assertMayChangeUser(s, await findUserRow(s, userId, true));
         return transitionUser(s, userId, status);

@@ -10,11 +10,10 @@
  * `is_active` is kept equal to `user_status === 'active'`; `deleted_at` is set while deleted.
  */
 
-import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import { summarizeChange } from '../audit/audit.summary';
 import { endSessions } from '../auth/credentials.service';
-import { USERS_ERROR_CODES } from './users.errors';
+import { USERS_ERRORS } from './users.errors';
 import { toUser, type User } from './users.model';
 import { assertNotLastAdmin, getUserRow, isActiveAdmin } from './users.rules';
 import type { UserStatus } from './users.schema';
@@ -54,21 +53,12 @@ const VERBS: Record<UserStatus, string> = {
  */
 export async function transitionUser(s: OperationScope, id: string, to: UserStatus, from?: readonly UserStatus[]): Promise<User> {
   if (SELF_FORBIDDEN.includes(to) && s.principal.userId === id) {
-    throw new HeliosError(
-      'PRECONDITION_FAILED',
-      USERS_ERROR_CODES.SELF_ACTION,
-      `You cannot ${to === 'deleted' ? 'delete' : to === 'blocked' ? 'block' : 'suspend'} yourself.`,
-      {
-        details: { to },
-      },
-    );
+    throw USERS_ERRORS.SELF_ACTION({ to });
   }
   const before = await getUserRow(s, id, true);
   const current = (before.user_status ?? 'active') as UserStatus;
   if (!canTransition(current, to) || (from && !from.includes(current))) {
-    throw new HeliosError('PRECONDITION_FAILED', USERS_ERROR_CODES.INVALID_TRANSITION, `A ${current} user cannot be ${VERBS[to]}.`, {
-      details: { from: current, to },
-    });
+    throw USERS_ERRORS.INVALID_TRANSITION({ from: current, to, verb: VERBS[to] });
   }
   if (isActiveAdmin(before) && to !== 'active') await assertNotLastAdmin(s, id, VERBS[to]);
 

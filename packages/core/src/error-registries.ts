@@ -1,0 +1,73 @@
+/**
+ * Every error registry of the SDK, in one list: the source of docs/errors.md and of the check
+ * that no two registries define the same code.
+ */
+
+import { DB_ERRORS } from './db/db.errors';
+import { AUDIT_ERRORS } from './domains/audit/audit.errors';
+import { AUTH_ERRORS } from './domains/auth/auth.errors';
+import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
+import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
+import { GROUPS_ERRORS } from './domains/groups/groups.errors';
+import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
+import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
+import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
+import { PEOPLE_ERRORS } from './domains/people/people.errors';
+import { POLICY_ERRORS } from './domains/policy/policy.errors';
+import { SYNC_ERRORS } from './domains/sync/sync.errors';
+import { USERS_ERRORS } from './domains/users/users.errors';
+import { CORE_ERRORS } from './errors/core.errors';
+import { type ErrorCodeEntry, entriesOf } from './errors/define-errors';
+import { REPOSITORY_ERRORS } from './repositories/repository.errors';
+import { SHARED_ERRORS } from './shared/shared.errors';
+
+export {
+  AUDIT_ERRORS,
+  AUTH_ERRORS,
+  CORE_ERRORS,
+  DB_ERRORS,
+  DIRECTORY_ERRORS,
+  GOOGLE_ERRORS,
+  GROUPS_ERRORS,
+  MICROSOFT_ERRORS,
+  OPERATIONS_ERRORS,
+  ORGANIZATIONS_ERRORS,
+  PEOPLE_ERRORS,
+  POLICY_ERRORS,
+  REPOSITORY_ERRORS,
+  SHARED_ERRORS,
+  SYNC_ERRORS,
+  USERS_ERRORS,
+};
+
+/** The SDK's registries by area, in the order docs/errors.md lists them. */
+export const ERROR_REGISTRIES = {
+  core: CORE_ERRORS,
+  policy: POLICY_ERRORS,
+  organizations: ORGANIZATIONS_ERRORS,
+  users: USERS_ERRORS,
+  people: PEOPLE_ERRORS,
+  directory: DIRECTORY_ERRORS,
+  groups: GROUPS_ERRORS,
+  auth: AUTH_ERRORS,
+  audit: AUDIT_ERRORS,
+  operations: OPERATIONS_ERRORS,
+  googleWorkspace: GOOGLE_ERRORS,
+  microsoft365: MICROSOFT_ERRORS,
+  sync: SYNC_ERRORS,
+  shared: SHARED_ERRORS,
+  repositories: REPOSITORY_ERRORS,
+  database: DB_ERRORS,
+} as const;
+
+/**
+ * Every registered error code with its kind and meaning, by area.
+ *
+ * @example
+ * ```ts
+ * for (const { code, kind } of listErrorCodes()) console.log(code, kind);
+ * ```
+ */
+export function listErrorCodes(): Array<ErrorCodeEntry & { area: string }> {
+  return Object.entries(ERROR_REGISTRIES).flatMap(([area, registry]) => entriesOf(registry).map((entry) => ({ ...entry, area })));
+}
