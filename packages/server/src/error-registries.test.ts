@@ -29,8 +29,6 @@ const ALLOWLIST = [
 ];
 const allowlisted = (file: string) => ALLOWLIST.some((entry) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry));
 
-/** The five "bad cursor" codes stay where they are until the one paging helper replaces them. */
-const CURSOR_CODE = /\.INVALID_CURSOR$/;
 /** Journaled sync warnings and the CLI's own output codes: not HeliosError codes. */
 const NOT_ERROR_CODES = new Set(['SYNC.TEXT_SANITIZED', 'SYNC.LAST_ADMIN_NOT_SUSPENDED', 'CLI.USAGE', 'CLI.UNEXPECTED']);
 const CODE = /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/;
@@ -70,13 +68,11 @@ function scan(file: string): { constructions: Finding[]; literalArguments: Findi
       if (CODE.test(node.text)) literals.push(node.text);
     }
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'HeliosError') {
-      const code = node.arguments?.[1];
-      const cursorSite = code !== undefined && ts.isStringLiteral(code) && CURSOR_CODE.test(code.text);
-      if (!cursorSite) constructions.push({ file, line: where(node), text: node.getText(source).slice(0, 120) });
+      constructions.push({ file, line: where(node), text: node.getText(source).slice(0, 120) });
     }
     if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node.arguments) {
       for (const argument of node.arguments) {
-        if ((ts.isStringLiteral(argument) || ts.isNoSubstitutionTemplateLiteral(argument)) && CODE.test(argument.text) && !CURSOR_CODE.test(argument.text)) {
+        if ((ts.isStringLiteral(argument) || ts.isNoSubstitutionTemplateLiteral(argument)) && CODE.test(argument.text)) {
           literalArguments.push({ file, line: where(argument), text: node.getText(source).slice(0, 120) });
         }
       }
@@ -92,7 +88,7 @@ const scans = new Map(files.map((file) => [file, scan(file)]));
 const registered = new Map(allErrorCodes().map((entry) => [entry.code, entry]));
 
 describe('error codes come from the registries', () => {
-  it('has no `new HeliosError` outside a registry (except the allowlisted files and the cursor codes)', () => {
+  it('has no `new HeliosError` outside a registry (except the allowlisted files)', () => {
     const found = files.filter((file) => !isRegistry(file) && !allowlisted(file)).flatMap((file) => scans.get(file)!.constructions);
     expect(found, 'build these errors with a registry factory (`<DOMAIN>_ERRORS.NAME(...)`)').toEqual([]);
   });

@@ -167,6 +167,54 @@ export const DB_ERRORS = defineErrors({
     message: UNIQUE,
     summary: 'The organization already has a default onboarding (or offboarding) template (unique index).',
   },
+  UPGRADE_BAD_MIGRATION: {
+    code: 'UPGRADE.BAD_MIGRATION',
+    kind: 'INTERNAL',
+    message: (p: Said) => p.message,
+    summary: 'A migration file is misnamed, misnumbered or has an unknown or no step.',
+  },
+  SCHEMA_AHEAD: {
+    code: 'SCHEMA.AHEAD',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: Said) => p.message,
+    summary: 'The database is at a newer schema version than this Helios: run a release that knows it.',
+  },
+  SCHEMA_BEHIND: {
+    code: 'SCHEMA.BEHIND',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: Said) => p.message,
+    summary: 'Migrations are pending: run `helios db upgrade` (or start with HELIOS_AUTO_UPGRADE=true).',
+  },
+  UPGRADE_CHECKSUM_DRIFT: {
+    code: 'UPGRADE.CHECKSUM_DRIFT',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: Said) => p.message,
+    summary: 'An applied migration changed since it was applied; the upgrade is refused.',
+  },
+  UPGRADE_NOT_INSTALLED: {
+    code: 'UPGRADE.NOT_INSTALLED',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: Said) => p.message,
+    summary: 'No Helios schema to upgrade: install or adopt first.',
+  },
+  UPGRADE_OUT_OF_ORDER: {
+    code: 'UPGRADE.OUT_OF_ORDER',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: Said) => p.message,
+    summary: 'A pending migration is numbered before the newest applied one.',
+  },
+  UPGRADE_LOCK_TIMEOUT: {
+    code: 'UPGRADE.LOCK_TIMEOUT',
+    kind: 'UNAVAILABLE',
+    message: (p: Said) => p.message,
+    summary: 'A migration step could not get its lock in time (the database is busy); run the upgrade again, it resumes.',
+  },
+  UPGRADE_SQL_FAILED: {
+    code: 'UPGRADE.SQL_FAILED',
+    kind: 'INTERNAL',
+    message: (p: Said) => p.message,
+    summary: 'A migration statement failed; earlier migrations stay applied and the upgrade resumes from the failed step.',
+  },
 });
 
 /** The codes of {@link DB_ERRORS} by name. */

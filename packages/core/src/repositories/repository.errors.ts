@@ -70,13 +70,6 @@ export const REPOSITORY_ERRORS = defineErrors({
     details: ({ direction: _, ...facts }) => facts,
     summary: 'The sort direction is not asc or desc, or the column is not sortable.',
   },
-  /** Replaced by the one paging code when keyset paging is shared. */
-  INVALID_CURSOR: {
-    code: 'REPOSITORY.INVALID_CURSOR',
-    kind: 'INVALID_INPUT',
-    message: 'The cursor is not valid for this list.',
-    details: (p: { reason: string }) => p,
-  },
 });
 
 /** The codes of {@link REPOSITORY_ERRORS} by name. */

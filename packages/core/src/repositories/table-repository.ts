@@ -7,7 +7,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Database, TableName } from '../db/database.generated';
 import { translatePgError } from '../db/pg-errors';
-import { HeliosError } from '../errors';
 import { isValidKeyValue, keysetPage } from '../shared/paging';
 import type { SortValueKind } from './generate-metadata';
 import { REPOSITORY_ERRORS, rowNotFound } from './repository.errors';

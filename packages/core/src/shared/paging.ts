@@ -17,7 +17,8 @@
  */
 import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
-import { HeliosError } from '../errors';
+import type { HeliosError } from '../errors';
+import { SHARED_ERRORS } from './shared.errors';
 
 /** One page of a list and the cursor of the next page (null on the last page). */
 export interface Page<T> {
@@ -91,7 +92,7 @@ const PATTERNS: Record<PageKeyKind, RegExp | null> = {
 
 /** The one "bad cursor" error of every list. */
 export function invalidCursor(reason: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'PAGING.INVALID_CURSOR', 'The cursor is not valid for this list.', { details: { reason } });
+  return SHARED_ERRORS.PAGING_INVALID_CURSOR({ reason });
 }
 
 /** True when `value` is a plausible text form of a value of this kind. */
@@ -164,7 +165,7 @@ export function keysetPage(options: KeysetPageOptions): KeysetPage {
   const direction = options.direction ?? 'asc';
   if (keys.length === 0 || keys.at(-1)?.nullable) throw new Error('keysetPage: the last key must be unique and not null');
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new HeliosError('INVALID_INPUT', 'PAGING.INVALID_LIMIT', `The limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}.`, { details: { limit } });
+    throw SHARED_ERRORS.PAGING_INVALID_LIMIT({ limit, max: MAX_PAGE_LIMIT });
   }
   const after = options.cursor === undefined || options.cursor === null ? null : decodeCursor(options.cursor, { list, direction, keys });
   const exprs = keys.map((key) => (typeof key.by === 'string' ? sql.ref(key.by) : key.by));

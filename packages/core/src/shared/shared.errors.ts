@@ -57,6 +57,20 @@ export const SHARED_ERRORS = defineErrors({
     retryable: true,
     summary: 'The SMTP server refused the message or could not be reached (retryable).',
   },
+  PAGING_INVALID_CURSOR: {
+    code: 'PAGING.INVALID_CURSOR',
+    kind: 'INVALID_INPUT',
+    message: 'The cursor is not valid for this list.',
+    details: (p: { reason: string }) => ({ reason: p.reason }),
+    summary: 'The cursor was not made by this list, sort and direction, or was altered.',
+  },
+  PAGING_INVALID_LIMIT: {
+    code: 'PAGING.INVALID_LIMIT',
+    kind: 'INVALID_INPUT',
+    message: (p: { limit: unknown; max: number }) => `The limit must be a whole number from 1 to ${p.max}.`,
+    details: (p) => ({ limit: p.limit }),
+    summary: 'The page size is not a whole number within the allowed range.',
+  },
 });
 
 /** The codes of {@link SHARED_ERRORS} by name. */

@@ -7,8 +7,6 @@ import { codesOf, defineErrors } from '../../errors';
 export const AUDIT_ERRORS = defineErrors({
   INVALID_HEAD: { code: 'AUDIT.INVALID_HEAD', kind: 'INVALID_INPUT', message: 'The head must be `<sequence>:<hash>` as printed by `helios audit head`.' },
   READ_ONLY: { code: 'AUDIT.READ_ONLY', kind: 'INTERNAL', message: 'Audit rows are written by write operations only.' },
-  /** Replaced by the one paging code when keyset paging is shared. */
-  INVALID_CURSOR: { code: 'AUDIT.INVALID_CURSOR', kind: 'INVALID_INPUT', message: 'The cursor is not valid for this list.' },
 });
 
 /** The codes of {@link AUDIT_ERRORS} by name. */

@@ -3,7 +3,6 @@
  * Owns `audit_logs` and `activity_logs` (rows are written by every service through the runtime).
  */
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';

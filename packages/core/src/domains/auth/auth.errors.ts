@@ -152,8 +152,6 @@ export const AUTH_ERRORS = defineErrors({
     message: 'This security event is already resolved.',
     details: (p: { id: string; resolvedAt: Date | null }) => p,
   },
-  /** Replaced by the one paging code when keyset paging is shared. */
-  SECURITY_EVENT_INVALID_CURSOR: { code: 'SECURITY_EVENTS.INVALID_CURSOR', kind: 'INVALID_INPUT', message: 'The cursor is not valid for this list.' },
   SSO_PROVIDER_NOT_FOUND: { code: 'SSO.PROVIDER_NOT_FOUND', kind: 'NOT_FOUND', message: 'No such SSO provider.', details: (p: { id: string }) => p },
   SSO_PROVIDER_EXISTS: {
     code: 'SSO.PROVIDER_EXISTS',

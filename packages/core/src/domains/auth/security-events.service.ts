@@ -7,7 +7,6 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, SecurityEvents } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';

@@ -136,8 +136,6 @@ export const DIRECTORY_ERRORS = defineErrors({
     message: 'A row with the same unique value already exists.',
     summary: 'The user already has a value for this field (unique constraint).',
   },
-  /** Replaced by the one paging code when keyset paging is shared. */
-  INVALID_CURSOR: { code: 'DIRECTORY.INVALID_CURSOR', kind: 'INVALID_INPUT', message: 'The cursor is not valid for this list.' },
 });
 
 /** The codes of {@link DIRECTORY_ERRORS} by name. */

@@ -5,7 +5,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import type { DIRECTORY_ERRORS } from './directory.errors';
 

@@ -6,7 +6,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
 import type { OperationScope } from '../../runtime';
 import type { Page } from '../../shared/paging';
 import type { Principal } from '../policy/policy';

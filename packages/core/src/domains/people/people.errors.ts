@@ -7,13 +7,6 @@ import { codesOf, defineErrors } from '../../errors';
 export const PEOPLE_ERRORS = defineErrors({
   NOT_FOUND: { code: 'PEOPLE.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such person.', details: (p: { id: string }) => p },
   USER_REQUIRED: { code: 'PEOPLE.USER_REQUIRED', kind: 'INVALID_INPUT', message: 'Name the user whose team to show.' },
-  /** Replaced by the one paging code when keyset paging is shared. */
-  INVALID_CURSOR: {
-    code: 'PEOPLE.INVALID_CURSOR',
-    kind: 'INVALID_INPUT',
-    message: 'The cursor is not valid for this list.',
-    details: (p: { reason: string }) => p,
-  },
   PROFILE_USER_REQUIRED: {
     code: 'PROFILE.USER_REQUIRED',
     kind: 'INVALID_INPUT',

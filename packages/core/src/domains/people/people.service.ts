@@ -9,7 +9,6 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
-import { HeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';

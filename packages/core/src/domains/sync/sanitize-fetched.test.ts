@@ -4,7 +4,7 @@ import { noSyncWarnings, sanitizeFetched } from './engine';
 describe('sanitizeFetched', () => {
   it('returns a clean object as it is, and counts nothing', () => {
     const warnings = noSyncWarnings();
-    const group = { id: 'g1', displayName: 'Ops 😀', 'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }], tags: [, 'a'] };
+    const group = { id: 'g1', displayName: 'Ops 😀', 'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }], tags: [undefined, 'a'] };
     expect(sanitizeFetched(group, 'group', warnings)).toBe(group);
     expect(warnings).toEqual({ total: 0, items: [] });
   });
@@ -15,7 +15,7 @@ describe('sanitizeFetched', () => {
       id: 'g1',
       displayName: 'Ops\u0000',
       'members@delta': [{ id: 'u1' }, { id: 'u2', note: 'half \uD800' }],
-      ['k\u0000ey']: { deep: ['x', 'y\u0000'] },
+      'k\u0000ey': { deep: ['x', 'y\u0000'] },
     };
     const copy = structuredClone(group);
     const cleaned = sanitizeFetched(group, 'group', warnings);
