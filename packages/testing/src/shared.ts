@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readSchemaSql } from '@helios/core/db';
+import { loadMigrations, readSchemaSql } from '@helios/core/db';
 
 /** What the global setup hands to each test file (through vitest's provide/inject). */
 export type TestDatabaseConfig =
@@ -8,10 +8,14 @@ export type TestDatabaseConfig =
 
 export const PROVIDE_KEY = 'heliosTestDatabase';
 
-/** Template databases are named after the schema they hold, so a changed schema gets a new one. */
+/**
+ * Template databases are named after the schema they hold (the consolidated file and every migration),
+ * so a changed schema or a new or edited migration gets a new one.
+ */
 export function templateName(): string {
-  const hash = createHash('sha256').update(readSchemaSql()).digest('hex').slice(0, 16);
-  return `helios_tpl_${hash}`;
+  const hash = createHash('sha256').update(readSchemaSql());
+  for (const migration of loadMigrations()) hash.update(`\n${migration.version}:${migration.checksum}`);
+  return `helios_tpl_${hash.digest('hex').slice(0, 16)}`;
 }
 
 /** The URL of another database on the same server. */
