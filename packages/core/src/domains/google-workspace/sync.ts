@@ -175,13 +175,14 @@ const userColumns = () =>
     ['raw', 'jsonb'],
   ]);
 
-/** Adds a user's row to the staging buffers (its aliases to `aliases`). */
-function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void {
+/**
+ * The `gw_synced_users` columns read from a Google user record, normalised once for the sync and the
+ * write-back (times as ISO text; the sync stages them as JSON, the write-back binds them).
+ */
+export function googleUserFields(u: GoogleUser) {
   const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
-  const email = lower(u.primaryEmail).slice(0, 255);
-  users.push({
-    google_id: u.id,
-    email,
+  return {
+    email: lower(u.primaryEmail).slice(0, 255),
     given_name: cut(u.name?.givenName),
     family_name: cut(u.name?.familyName),
     full_name: cut(u.name?.fullName),
@@ -192,8 +193,14 @@ function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void 
     job_title: cut(org?.title),
     last_login_time: time(u.lastLoginTime),
     creation_time: time(u.creationTime),
-    raw: u,
-  });
+  };
+}
+
+/** Adds a user's row to the staging buffers (its aliases to `aliases`). */
+function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void {
+  const fields = googleUserFields(u);
+  const email = fields.email;
+  users.push({ google_id: u.id, ...fields, raw: u });
   for (const alias of new Set(linkAddresses(u))) if (alias !== email) aliases.push({ google_id: u.id, email: alias });
 }
 

@@ -25,6 +25,7 @@ import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleGroup, GoogleUser, GoogleWorkspaceProvider } from './provider';
+import { googleUserFields } from './sync';
 import {
   type GoogleCreateGroupInput,
   type GoogleCreateUserInput,
@@ -172,26 +173,10 @@ export function generateInitialPassword(length = 20): string {
 
 const lower = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
 const cut = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
-const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : null);
 
 /** The gw_synced_users columns for a Google user record (as the sync writes them). */
 function userColumns(u: GoogleUser, now: Date) {
-  const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
-  return {
-    email: lower(u.primaryEmail).slice(0, 255),
-    given_name: cut(u.name?.givenName),
-    family_name: cut(u.name?.familyName),
-    full_name: cut(u.name?.fullName),
-    is_admin: u.isAdmin === true,
-    is_suspended: u.suspended === true,
-    org_unit_path: cut(u.orgUnitPath),
-    department: cut(org?.department),
-    job_title: cut(org?.title),
-    last_login_time: time(u.lastLoginTime),
-    creation_time: time(u.creationTime),
-    raw_data: JSON.stringify(u),
-    last_sync_at: now,
-  };
+  return { ...googleUserFields(u), raw_data: JSON.stringify(u), last_sync_at: now };
 }
 
 async function upsertUser(db: Kysely<Database>, organizationId: string, u: GoogleUser, now: Date): Promise<Row<'gw_synced_users'>> {
