@@ -23,6 +23,7 @@ import { CORE_ERRORS } from './errors/core.errors';
 import { createRepositories } from './repositories/create-repositories';
 import type { Repositories } from './repositories/types';
 import type { Clock } from './shared/clock';
+import { type ExternalCallSteps, runExternalCall } from './shared/external-call';
 import type { Logger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
 import type { NetworkOptions } from './shared/outbound-guard';
@@ -139,6 +140,13 @@ export interface ServiceRuntime {
   read<R>(options: CallOptions | undefined, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
   /** Runs a write in one transaction, with its audit rows. */
   write<R>(options: CallOptions | undefined, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
+  /**
+   * Runs an operation that calls out of the process (Google, Graph, an identity provider, an SMTP
+   * server): PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION` inside an open transaction; otherwise
+   * `prepare` in a short read scope, `call` with no transaction held, then `record` in a short write.
+   * @param operation the SDK member that calls out (e.g. `googleWorkspace.testConnection`), for the error.
+   */
+  external<P, R, O = R>(operation: string, options: CallOptions | undefined, steps: ExternalCallSteps<OperationScope, P, R, O>): Promise<O>;
   /** Runs `fn` in one transaction with an explicit principal (setup, system jobs). */
   writeAs<R>(principal: Principal, organizationId: string, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
 }
@@ -278,6 +286,9 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
       } catch (error) {
         return translate(error);
       }
+    },
+    external(operation, callOptions, steps) {
+      return runExternalCall({ db, read: (fn) => runtime.read(callOptions, fn), write: (fn) => runtime.write(callOptions, fn) }, operation, steps);
     },
     async writeAs(principal, orgId, fn) {
       try {

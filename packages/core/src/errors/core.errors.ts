@@ -75,6 +75,14 @@ export const CORE_ERRORS = defineErrors({
     details: (p) => ({ state: p.state }),
     summary: 'The database holds no Helios schema (empty, a predecessor installation, or something else).',
   },
+  EXTERNAL_IN_TRANSACTION: {
+    code: 'EXTERNAL.IN_TRANSACTION',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: { operation: string }) => `${p.operation} calls out of the process and cannot run inside a transaction: call it outside helios.transaction().`,
+    details: (p) => ({ operation: p.operation }),
+    summary:
+      'An operation that calls Google, Microsoft Graph, an identity provider or a mail server was called inside an open transaction (it reads, calls out, then records in short transactions of its own); `details.operation` names it.',
+  },
 });
 
 /** The codes of {@link CORE_ERRORS} by name. */
