@@ -25,13 +25,16 @@ import { createJobTitlesService, type JobTitlesService } from './domains/directo
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
 import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
 import { createGoogleDirectoryService, type GoogleDirectoryService } from './domains/google-workspace/directory.service';
+import { googleIntegration } from './domains/google-workspace/integration';
 import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
 import { createGoogleWritebackService, type GoogleWritebackService } from './domains/google-workspace/writeback.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
+import { createIntegrationsService, type IntegrationsService } from './domains/integrations/integrations.service';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials.service';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
+import { microsoftIntegration } from './domains/microsoft-365/integration';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
 import { createMicrosoftWritebackService, type MicrosoftWritebackService } from './domains/microsoft-365/writeback.service';
 import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
@@ -169,6 +172,8 @@ export interface HeliosServices {
   readonly microsoftDirectory: MicrosoftDirectoryService;
   /** Microsoft 365 write-back: users (create, update, disable, delete, password, sessions), members, licences (Graph first, then the local rows). */
   readonly microsoftWriteback: MicrosoftWritebackService;
+  /** The cloud directories through one contract: `connected()` (the clouds to write back to), `get('google' | 'microsoft')`. */
+  readonly integrations: IntegrationsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -343,6 +348,26 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get microsoftWriteback() {
       return lazy('microsoftWriteback', (r) => createMicrosoftWritebackService(r));
+    },
+    get integrations() {
+      return lazy('integrations', (r) =>
+        createIntegrationsService({
+          google: () =>
+            googleIntegration(r, {
+              credentials: scope.googleWorkspace,
+              sync: scope.googleSync,
+              directory: scope.googleDirectory,
+              writeback: scope.googleWriteback,
+            }),
+          microsoft: () =>
+            microsoftIntegration(r, {
+              credentials: scope.microsoft365,
+              sync: scope.microsoftSync,
+              directory: scope.microsoftDirectory,
+              writeback: scope.microsoftWriteback,
+            }),
+        }),
+      );
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

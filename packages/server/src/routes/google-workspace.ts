@@ -300,7 +300,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
       response: GoogleUser,
       status: 200,
       scope: 'users:write',
-      handler: (c, { params }) => c.var.sdk.googleWriteback[action](params.googleId),
+      handler: (c, { params }) => c.var.sdk.googleWriteback[action === 'suspend' ? 'suspendUser' : 'restoreUser'](params.googleId),
     });
   }
   defineRoute(app, {

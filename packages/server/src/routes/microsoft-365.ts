@@ -209,7 +209,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     callers: EVERYONE,
     response: z.object({ items: z.array(MicrosoftLicence) }),
     scope: 'organization:read',
-    handler: async (c) => ({ items: await c.var.sdk.microsoftDirectory.listLicences() }),
+    handler: async (c) => ({ items: await c.var.sdk.microsoftDirectory.listLicenses() }),
   });
 
   registerWriteback(app);
@@ -271,8 +271,8 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     handler: (c, { params, body }) => c.var.sdk.microsoftWriteback.updateUser(params.msId, body),
   });
   for (const [action, method, summary] of [
-    ['disable', 'disableUser', 'Block sign-in (accountEnabled false)'],
-    ['enable', 'enableUser', 'Allow sign-in again'],
+    ['disable', 'suspendUser', 'Block sign-in (accountEnabled false)'],
+    ['enable', 'restoreUser', 'Allow sign-in again'],
   ] as const) {
     defineRoute(app, {
       method: 'post',
@@ -307,7 +307,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z.object({}).loose().openapi('MicrosoftSessionsRevoked'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.revokeSessions(params.msId),
+    handler: (c, { params }) => c.var.sdk.microsoftWriteback.signOut(params.msId),
   });
   defineRoute(app, {
     method: 'post',

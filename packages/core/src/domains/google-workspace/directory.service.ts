@@ -3,16 +3,15 @@
  * org units the last sync stored (`gw_synced_users`, `gw_groups`, `gw_org_units`), with their links
  * to organization users and access groups. Rows gone from Google are kept and flagged `removed`.
  */
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Expression, SqlBool } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../../db/database.generated';
-import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
-import { type Camelize, camelize } from '../../shared/case';
-import { keysetPage, type Page } from '../../shared/paging';
+import type { Camelize } from '../../shared/case';
+import type { Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
+import { cursorSchema, limitSchema } from '../directory/directory.shared';
+import { directoryKey, localUserIdColumn, syncedDto, syncedPaging, syncedUserDto, syncedWhere } from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
@@ -107,15 +106,7 @@ export interface GoogleDirectoryService {
   listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<Page<GoogleSyncedOrgUnit>>;
 }
 
-const removedAt = (raw: unknown) => Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
-
-function userDto(row: Row<'gw_synced_users'> & { local_user_id: string | null }): GoogleSyncedUser {
-  const { local_user_id, ...stored } = row;
-  const { rawData, ...rest } = camelize(stored);
-  return { ...rest, removed: removedAt(rawData), localUserId: local_user_id };
-}
-
-type UserEb = ExpressionBuilder<Database & { u: Database['gw_synced_users'] }, 'u'>;
+const link = (organizationId: string) => ({ platform: 'google_workspace' as const, idColumn: 'u.google_id', organizationId });
 
 /** Builds the read-only Google directory service. */
 export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirectoryService {
@@ -123,15 +114,7 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
     db
       .selectFrom('gw_synced_users as u')
       .selectAll('u')
-      .select((eb) =>
-        eb
-          .selectFrom('organization_users as ou')
-          .select('ou.id')
-          .where('ou.organization_id', '=', organizationId)
-          .whereRef('ou.google_workspace_id', '=', 'u.google_id')
-          .limit(1)
-          .as('local_user_id'),
-      )
+      .select((eb) => localUserIdColumn(eb, 'google_workspace', organizationId, 'u.google_id'))
       .where('u.organization_id', '=', organizationId);
 
   return {
@@ -139,69 +122,41 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
       rt.read(options, async (s) => {
         await s.authorize('users:read');
         const filter = parseInput(listSyncedGoogleUsersSchema, input);
-        const paging = keysetPage({
-          list: 'google_users',
-          keys: [
-            { by: 'u.email', kind: 'text' },
-            { by: 'u.id', kind: 'uuid' },
-          ],
-          limit: filter.limit,
-          cursor: filter.cursor,
-        });
+        const paging = syncedPaging({ list: 'google_users', sortKey: 'u.email', idColumn: 'u.id', limit: filter.limit, cursor: filter.cursor });
         const rows = await usersQuery(s.db, s.organizationId)
           .where((eb) => {
-            const e = eb as unknown as UserEb;
-            const conditions: Expression<SqlBool>[] = [];
-            if (filter.search) {
-              const pattern = containsPattern(filter.search);
-              conditions.push(e.or([e('u.email', 'ilike', pattern), e('u.full_name', 'ilike', pattern)]));
-            }
-            if (filter.isSuspended !== undefined) conditions.push(e('u.is_suspended', '=', filter.isSuspended));
-            if (filter.isAdmin !== undefined) conditions.push(e('u.is_admin', '=', filter.isAdmin));
-            if (filter.orgUnitPath !== undefined) conditions.push(e('u.org_unit_path', '=', filter.orgUnitPath));
-            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`u.raw_data -> '_helios' is null`);
-            if (filter.linked !== undefined) {
-              const link = sql<SqlBool>`exists (select 1 from organization_users ou where ou.organization_id = ${s.organizationId} and ou.google_workspace_id = u.google_id)`;
-              conditions.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
-            }
-            return e.and(conditions);
+            const own: Expression<SqlBool>[] = [];
+            if (filter.isSuspended !== undefined) own.push(eb('u.is_suspended', '=', filter.isSuspended));
+            if (filter.isAdmin !== undefined) own.push(eb('u.is_admin', '=', filter.isAdmin));
+            if (filter.orgUnitPath !== undefined) own.push(eb('u.org_unit_path', '=', filter.orgUnitPath));
+            return syncedWhere(eb, { alias: 'u', searchColumns: ['email', 'full_name'], link: link(s.organizationId) }, filter, own);
           })
           .$call(paging.query)
           .execute();
-        return paging.page(rows, userDto);
+        return paging.page(rows, syncedUserDto);
       }),
 
     getUser: (googleIdOrEmail, options) =>
       rt.read(options, async (s) => {
         await s.authorize('users:read');
-        const key = String(googleIdOrEmail ?? '').trim();
-        if (!key || key.length > 255) {
-          throw CORE_ERRORS.VALIDATION_FAILED({
-            message: 'Give a Google user id or a primary email.',
-            issues: [{ path: 'googleIdOrEmail', message: 'A Google id or an email', code: 'custom' }],
-          });
-        }
+        const key = directoryKey(googleIdOrEmail, {
+          message: 'Give a Google user id or a primary email.',
+          path: 'googleIdOrEmail',
+          issue: 'A Google id or an email',
+        });
         const row = await usersQuery(s.db, s.organizationId)
           .where((eb) => (key.includes('@') ? eb('u.email', '=', key.toLowerCase()) : eb('u.google_id', '=', key)))
           .orderBy('u.updated_at', 'desc')
           .executeTakeFirst();
         if (!row) throw GOOGLE_ERRORS.USER_NOT_SYNCED({ key });
-        return userDto(row);
+        return syncedUserDto(row);
       }),
 
     listGroups: (input, options) =>
       rt.read(options, async (s) => {
         await s.authorize('groups:read');
         const filter = parseInput(listSyncedGoogleGroupsSchema, input);
-        const paging = keysetPage({
-          list: 'google_groups',
-          keys: [
-            { by: 'g.email', kind: 'text' },
-            { by: 'g.id', kind: 'uuid' },
-          ],
-          limit: filter.limit,
-          cursor: filter.cursor,
-        });
+        const paging = syncedPaging({ list: 'google_groups', sortKey: 'g.email', idColumn: 'g.id', limit: filter.limit, cursor: filter.cursor });
         const rows = await s.db
           .selectFrom('gw_groups as g')
           .leftJoin('access_groups as ag', (j) =>
@@ -210,52 +165,25 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
           .selectAll('g')
           .select('ag.id as access_group_id')
           .where('g.organization_id', '=', s.organizationId)
-          .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [];
-            if (filter.search) {
-              const pattern = containsPattern(filter.search);
-              conditions.push(eb.or([eb('g.email', 'ilike', pattern), eb('g.name', 'ilike', pattern)]));
-            }
-            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`g.raw_data -> '_helios' is null`);
-            return eb.and(conditions);
-          })
+          .where((eb) => syncedWhere(eb, { alias: 'g', searchColumns: ['email', 'name'] }, filter))
           .$call(paging.query)
           .execute();
-        return paging.page(rows, ({ access_group_id, ...stored }) => {
-          const { rawData, ...rest } = camelize(stored as Row<'gw_groups'>);
-          return { ...rest, accessGroupId: access_group_id, removed: removedAt(rawData) };
-        });
+        return paging.page(rows, ({ access_group_id, ...stored }) => ({ ...syncedDto(stored as Row<'gw_groups'>), accessGroupId: access_group_id }));
       }),
 
     listOrgUnits: (input, options) =>
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(listSyncedGoogleOrgUnitsSchema, input);
-        const paging = keysetPage({
-          list: 'google_org_units',
-          keys: [
-            { by: 'o.path', kind: 'text' },
-            { by: 'o.id', kind: 'uuid' },
-          ],
-          limit: filter.limit,
-          cursor: filter.cursor,
-        });
+        const paging = syncedPaging({ list: 'google_org_units', sortKey: 'o.path', idColumn: 'o.id', limit: filter.limit, cursor: filter.cursor });
         const rows = await s.db
           .selectFrom('gw_org_units as o')
           .selectAll('o')
           .where('o.organization_id', '=', s.organizationId)
-          .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [];
-            if (filter.search) conditions.push(eb('o.path', 'ilike', containsPattern(filter.search)));
-            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`o.raw_data -> '_helios' is null`);
-            return eb.and(conditions);
-          })
+          .where((eb) => syncedWhere(eb, { alias: 'o', searchColumns: ['path'] }, filter))
           .$call(paging.query)
           .execute();
-        return paging.page(rows, (row) => {
-          const { rawData, ...rest } = camelize(row);
-          return { ...rest, removed: removedAt(rawData) };
-        });
+        return paging.page(rows, syncedDto);
       }),
   };
 }

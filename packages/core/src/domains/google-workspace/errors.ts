@@ -113,11 +113,6 @@ export const GOOGLE_ERRORS = defineErrors({
     message: 'A row with the same unique value already exists.',
     summary: 'The organization already has Google Workspace credentials (unique constraint).',
   },
-  WRITEBACK_IN_TRANSACTION: {
-    code: 'GOOGLE_WRITEBACK.IN_TRANSACTION',
-    kind: 'PRECONDITION_FAILED',
-    message: 'Google write-back cannot run inside a transaction.',
-  },
   WRITEBACK_EMAIL_OUTSIDE_DOMAIN: {
     code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
     kind: 'INVALID_INPUT',

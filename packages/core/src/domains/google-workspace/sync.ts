@@ -41,6 +41,7 @@ import {
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { GoogleGroup, GoogleMember, GoogleOrgUnit, GoogleUser, GoogleWorkspaceProvider } from './provider';
 import { HASH_MODULUS, membershipHash, memberTypeOf, memberTypeRank, rowHash, sqlHash52, sqlHash52Hex } from './sync.hash';
+import { toSyncedUserColumns as googleUserFields, syncedUserAliases as linkAddresses } from './synced-user';
 
 /** The entities a Google sync counts. */
 export type GoogleSyncEntity = 'users' | 'orgUnits' | 'groups' | 'accessGroups' | 'memberships';
@@ -99,7 +100,6 @@ export interface GoogleSyncPassResult {
 
 const lower = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
 const cut = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
-const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null);
 const domainOf = (email: string) => email.split('@')[1] ?? '';
 
 /**
@@ -175,27 +175,6 @@ const userColumns = () =>
     ['raw', 'jsonb'],
   ]);
 
-/**
- * The `gw_synced_users` columns read from a Google user record, normalised once for the sync and the
- * write-back (times as ISO text; the sync stages them as JSON, the write-back binds them).
- */
-export function googleUserFields(u: GoogleUser) {
-  const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
-  return {
-    email: lower(u.primaryEmail).slice(0, 255),
-    given_name: cut(u.name?.givenName),
-    family_name: cut(u.name?.familyName),
-    full_name: cut(u.name?.fullName),
-    is_admin: u.isAdmin === true,
-    is_suspended: u.suspended === true,
-    org_unit_path: cut(u.orgUnitPath),
-    department: cut(org?.department),
-    job_title: cut(org?.title),
-    last_login_time: time(u.lastLoginTime),
-    creation_time: time(u.creationTime),
-  };
-}
-
 /** Adds a user's row to the staging buffers (its aliases to `aliases`). */
 function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void {
   const fields = googleUserFields(u);
@@ -203,13 +182,6 @@ function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void 
   users.push({ google_id: u.id, ...fields, raw: u });
   for (const alias of new Set(linkAddresses(u))) if (alias !== email) aliases.push({ google_id: u.id, email: alias });
 }
-
-/**
- * The addresses Google routes to this account besides its primary one (they link it): `aliases` and
- * `nonEditableAliases`; never the typed entries of `emails` (a person's home or other address, which
- * may be a colleague's account here).
- */
-const linkAddresses = (u: GoogleUser) => [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map(lower).filter((a) => a !== '');
 
 const groupColumns = () =>
   new StagedRows('gs_stage_groups', [

@@ -5,13 +5,13 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
-import { CORE_ERRORS } from '../../errors/core.errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
-import { keysetPage, type Page } from '../../shared/paging';
+import type { Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { containsPattern, cursorSchema, limitSchema } from '../directory/directory.shared';
+import { cursorSchema, limitSchema } from '../directory/directory.shared';
+import { directoryKey, localUserIdColumn, syncedDto, syncedPaging, syncedUserDto, syncedWhere } from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 
@@ -28,8 +28,10 @@ export type MicrosoftSyncedGroup = Omit<Camelize<Row<'ms_synced_groups'>>, 'rawD
   /** The `access_groups` row mirroring the group. */
   accessGroupId: string | null;
 };
-/** A licence SKU as stored. */
-export type MicrosoftLicence = Omit<Camelize<Row<'ms_licenses'>>, 'rawData'>;
+/** A license SKU as stored. */
+export type MicrosoftLicense = Omit<Camelize<Row<'ms_licenses'>>, 'rawData'>;
+/** @deprecated Use `MicrosoftLicense`. */
+export type MicrosoftLicence = MicrosoftLicense;
 
 /** @deprecated Use `Page<T>`. */
 export type MicrosoftSyncedPage<T> = Page<T>;
@@ -86,11 +88,17 @@ export interface MicrosoftDirectoryService {
   getUser(idOrUpn: string, options?: CallOptions): Promise<MicrosoftSyncedUser>;
   /** Synced groups by display name, with their access group. */
   listGroups(input?: ListSyncedMicrosoftGroupsInput, options?: CallOptions): Promise<Page<MicrosoftSyncedGroup>>;
-  /** The licence SKUs with their units (total, consumed, available). */
-  listLicences(options?: CallOptions): Promise<MicrosoftLicence[]>;
+  /**
+   * The license SKUs with their units (total, consumed, available).
+   * @example
+   * ```ts
+   * const skus = await helios.microsoftDirectory.listLicenses();
+   * ```
+   */
+  listLicenses(options?: CallOptions): Promise<MicrosoftLicense[]>;
+  /** @deprecated Use `listLicenses` (removed in the next minor version). */
+  listLicences(options?: CallOptions): Promise<MicrosoftLicense[]>;
 }
-
-const removedOf = (raw: unknown) => Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
 
 /** Builds the read-only Microsoft directory service. */
 export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDirectoryService {
@@ -98,88 +106,62 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
     s.db
       .selectFrom('ms_synced_users as u')
       .selectAll('u')
-      .select((eb) =>
-        eb
-          .selectFrom('organization_users as ou')
-          .select('ou.id')
-          .where('ou.organization_id', '=', s.organizationId)
-          .whereRef('ou.microsoft_365_id', '=', 'u.ms_id')
-          .limit(1)
-          .as('local_user_id'),
-      )
+      .select((eb) => localUserIdColumn(eb, 'microsoft_365', s.organizationId, 'u.ms_id'))
       .where('u.organization_id', '=', s.organizationId);
-  const userDto = ({ local_user_id, ...row }: Row<'ms_synced_users'> & { local_user_id: string | null }): MicrosoftSyncedUser => {
-    const { rawData, syncHash: _hash, ...rest } = camelize(row);
-    return { ...rest, removed: removedOf(rawData), localUserId: local_user_id };
-  };
+
+  const listLicenses: MicrosoftDirectoryService['listLicenses'] = (options) =>
+    rt.read(options, async (s) => {
+      await s.authorize('organization:read');
+      const rows = await s.db.selectFrom('ms_licenses').selectAll().where('organization_id', '=', s.organizationId).orderBy('sku_part_number').execute();
+      return rows.map((row) => {
+        const { rawData: _raw, ...rest } = camelize(row);
+        return rest;
+      });
+    });
 
   return {
     listUsers: (input, options) =>
       rt.read(options, async (s) => {
         await s.authorize('users:read');
         const filter = parseInput(listSyncedMicrosoftUsersSchema, input);
-        const paging = keysetPage({
+        const paging = syncedPaging({
           list: 'microsoft_users',
-          keys: [
-            { by: sql<string>`coalesce(u.upn, '')`, kind: 'text' },
-            { by: 'u.id', kind: 'uuid' },
-          ],
+          sortKey: sql<string>`coalesce(u.upn, '')`,
+          idColumn: 'u.id',
           limit: filter.limit,
           cursor: filter.cursor,
         });
         const rows = await users(s)
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [];
-            if (filter.search) {
-              const p = containsPattern(filter.search);
-              conditions.push(eb.or([eb('u.upn', 'ilike', p), eb('u.email', 'ilike', p), eb('u.display_name', 'ilike', p)]));
-            }
-            if (filter.isAccountEnabled !== undefined) conditions.push(eb('u.is_account_enabled', '=', filter.isAccountEnabled));
-            if (filter.isAdmin !== undefined) conditions.push(eb('u.is_admin', '=', filter.isAdmin));
-            if (filter.department !== undefined) conditions.push(eb('u.department', '=', filter.department));
-            if (filter.skuId) conditions.push(sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`);
-            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`u.raw_data -> '_helios' is null`);
-            if (filter.linked !== undefined) {
-              const link = sql<SqlBool>`exists (select 1 from organization_users ou where ou.organization_id = ${s.organizationId} and ou.microsoft_365_id = u.ms_id)`;
-              conditions.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
-            }
-            return eb.and(conditions);
+            const own: Expression<SqlBool>[] = [];
+            if (filter.isAccountEnabled !== undefined) own.push(eb('u.is_account_enabled', '=', filter.isAccountEnabled));
+            if (filter.isAdmin !== undefined) own.push(eb('u.is_admin', '=', filter.isAdmin));
+            if (filter.department !== undefined) own.push(eb('u.department', '=', filter.department));
+            if (filter.skuId) own.push(sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`);
+            const link = { platform: 'microsoft_365' as const, idColumn: 'u.ms_id', organizationId: s.organizationId };
+            return syncedWhere(eb, { alias: 'u', searchColumns: ['upn', 'email', 'display_name'], link }, filter, own);
           })
           .$call(paging.query)
           .execute();
-        return paging.page(rows, userDto);
+        return paging.page(rows, syncedUserDto);
       }),
 
     getUser: (idOrUpn, options) =>
       rt.read(options, async (s) => {
         await s.authorize('users:read');
-        const key = String(idOrUpn ?? '').trim();
-        if (!key || key.length > 255) {
-          throw CORE_ERRORS.VALIDATION_FAILED({
-            message: 'Give a Graph user id or a UPN.',
-            issues: [{ path: 'idOrUpn', message: 'A Graph id or a UPN', code: 'custom' }],
-          });
-        }
+        const key = directoryKey(idOrUpn, { message: 'Give a Graph user id or a UPN.', path: 'idOrUpn', issue: 'A Graph id or a UPN' });
         const row = await users(s)
           .where((eb) => (key.includes('@') ? eb('u.upn', '=', key.toLowerCase()) : eb('u.ms_id', '=', key)))
           .executeTakeFirst();
         if (!row) throw MICROSOFT_ERRORS.USER_NOT_SYNCED({ key });
-        return userDto(row);
+        return syncedUserDto(row);
       }),
 
     listGroups: (input, options) =>
       rt.read(options, async (s) => {
         await s.authorize('groups:read');
         const filter = parseInput(listSyncedMicrosoftGroupsSchema, input);
-        const paging = keysetPage({
-          list: 'microsoft_groups',
-          keys: [
-            { by: 'g.display_name', kind: 'text' },
-            { by: 'g.id', kind: 'uuid' },
-          ],
-          limit: filter.limit,
-          cursor: filter.cursor,
-        });
+        const paging = syncedPaging({ list: 'microsoft_groups', sortKey: 'g.display_name', idColumn: 'g.id', limit: filter.limit, cursor: filter.cursor });
         const rows = await s.db
           .selectFrom('ms_synced_groups as g')
           .leftJoin('access_groups as ag', (j) =>
@@ -188,31 +170,13 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
           .selectAll('g')
           .select('ag.id as access_group_id')
           .where('g.organization_id', '=', s.organizationId)
-          .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [];
-            if (filter.search) {
-              const p = containsPattern(filter.search);
-              conditions.push(eb.or([eb('g.display_name', 'ilike', p), eb('g.mail', 'ilike', p)]));
-            }
-            if (!filter.includeRemoved) conditions.push(sql<SqlBool>`g.raw_data -> '_helios' is null`);
-            return eb.and(conditions);
-          })
+          .where((eb) => syncedWhere(eb, { alias: 'g', searchColumns: ['display_name', 'mail'] }, filter))
           .$call(paging.query)
           .execute();
-        return paging.page(rows, ({ access_group_id, ...row }) => {
-          const { rawData, syncHash: _hash, ...rest } = camelize(row as Row<'ms_synced_groups'>);
-          return { ...rest, removed: removedOf(rawData), accessGroupId: access_group_id };
-        });
+        return paging.page(rows, ({ access_group_id, ...row }) => ({ ...syncedDto(row as Row<'ms_synced_groups'>), accessGroupId: access_group_id }));
       }),
 
-    listLicences: (options) =>
-      rt.read(options, async (s) => {
-        await s.authorize('organization:read');
-        const rows = await s.db.selectFrom('ms_licenses').selectAll().where('organization_id', '=', s.organizationId).orderBy('sku_part_number').execute();
-        return rows.map((row) => {
-          const { rawData: _raw, ...rest } = camelize(row);
-          return rest;
-        });
-      }),
+    listLicenses,
+    listLicences: listLicenses,
   };
 }

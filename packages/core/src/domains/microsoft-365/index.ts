@@ -6,6 +6,7 @@ export * from './credentials.schema';
 export * from './credentials.service';
 export * from './directory.service';
 export * from './errors';
+export * from './integration';
 export * from './provider';
 export * from './sync';
 export * from './sync.service';

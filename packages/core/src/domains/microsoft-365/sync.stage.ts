@@ -12,6 +12,7 @@ import { MICROSOFT_ERROR_CODES } from './errors';
 import { batchFailure, type DeltaPage, type DeltaPageBody, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 
 import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync';
+import { syncedUserRaw, toSyncedUserColumns } from './synced-user';
 
 const STAGE_TABLES = 'ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins';
 
@@ -113,31 +114,25 @@ const USER_STAGE_COLUMNS: readonly StageColumn[] = [
   ['removed', 'boolean'],
 ];
 
-/** The stored JSON of a user: the selected fields only (Graph's annotations dropped). */
-function userRaw(u: GraphObject): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const field of MS_USER_FIELDS) if (field in u) raw[field] = u[field];
-  return raw;
-}
-
 function userRow(u: GraphObject): unknown[] {
   if (isRemoved(u)) return [u.id, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, true];
-  const raw = userRaw(u);
+  const raw = syncedUserRaw(u);
+  const c = toSyncedUserColumns(u);
   return [
     u.id,
-    lower(u.userPrincipalName),
-    lower(u.mail),
-    str(u.displayName),
-    str(u.givenName),
-    str(u.surname),
-    str(u.jobTitle),
-    str(u.department),
-    str(u.officeLocation),
-    str(u.companyName),
-    str(u.mobilePhone, 50),
-    u.businessPhones ?? [],
-    bool(u.accountEnabled) ?? true,
-    u.assignedLicenses ?? [],
+    c.upn,
+    c.email,
+    c.display_name,
+    c.given_name,
+    c.surname,
+    c.job_title,
+    c.department,
+    c.office_location,
+    c.company_name,
+    c.mobile_phone,
+    c.business_phones,
+    c.is_account_enabled,
+    c.assigned_licenses,
     raw,
     hashOf(raw),
     false,

@@ -181,13 +181,13 @@ describe('microsoftWriteback permissions and validation', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('never calls Graph inside a transaction (MICROSOFT.IN_TRANSACTION)', async () => {
+  it('never calls Graph inside a transaction (EXTERNAL.IN_TRANSACTION)', async () => {
     const calls = sim.requests.total;
     await expect(
       db()
         .transaction()
         .execute((tx) => createMicrosoftWritebackService(runtime(adminActor(), tx)).disableUser(seeded)),
-    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'MICROSOFT.IN_TRANSACTION' });
+    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'EXTERNAL.IN_TRANSACTION' });
     expect(sim.requests.total).toBe(calls);
   });
 });
