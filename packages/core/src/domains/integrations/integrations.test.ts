@@ -1,0 +1,111 @@
+import {
+  createTestHelios,
+  type GoogleDirectorySimulator,
+  type GraphSimulator,
+  startGoogleDirectorySimulator,
+  startGraphSimulator,
+  type TestHelios,
+} from '@helios/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateInitialPassword } from './initial-passwords';
+
+// One domain in both clouds: the same address exists in Google and in Microsoft 365.
+const DOMAIN = 'both.test';
+let t: TestHelios;
+let google: GoogleDirectorySimulator;
+let graph: GraphSimulator;
+
+const ids = async () => (await t.asAdmin.integrations.connected()).map((cloud) => cloud.id);
+
+beforeAll(async () => {
+  [google, graph] = await Promise.all([
+    startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 3, groups: 1, membersPerGroup: 1, orgUnits: 1 } }),
+    startGraphSimulator({ domain: DOMAIN, seed: { users: 3, groups: 1, membersPerGroup: 1 } }),
+  ]);
+  t = await createTestHelios({
+    integrations: {
+      google: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } },
+      microsoft: { graphUrl: graph.url, loginUrl: graph.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5 } },
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([google?.close(), graph?.close()]);
+  await t?.destroy();
+});
+
+describe('helios.integrations', () => {
+  it('lists no connected cloud before any credentials, then Google only, then both', async () => {
+    expect(await ids()).toEqual([]);
+    expect(t.asAdmin.integrations.all().map((cloud) => [cloud.id, cloud.displayName, cloud.moduleSlug])).toEqual([
+      ['google', 'Google Workspace', 'google_workspace'],
+      ['microsoft', 'Microsoft 365', 'microsoft_365'],
+    ]);
+
+    // Stored but never tested (and the module off): not connected yet.
+    await t.asAdmin.googleWorkspace.configure({ serviceAccountKey: google.serviceAccountKey, adminEmail: google.adminEmail, domain: DOMAIN });
+    expect(await ids()).toEqual([]);
+    expect((await t.asAdmin.googleWorkspace.testConnection()).ok).toBe(true);
+    expect(await ids()).toEqual(['google']);
+
+    await t.asAdmin.microsoft365.configure({ tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret });
+    expect(await ids()).toEqual(['google']);
+    // An enabled module counts as connected too.
+    await t.asAdmin.organizations.modules.enable('microsoft_365');
+    expect(await ids()).toEqual(['google', 'microsoft']);
+    expect(t.asAdmin.integrations.get('microsoft').services.writeback).toBe(t.asAdmin.microsoftWriteback);
+  });
+
+  it('writes back to every connected cloud through the contract, with one vocabulary', async () => {
+    const address = `twin@${DOMAIN}`;
+    const googleUser = await t.asAdmin.integrations.get('google').createUser({ primaryEmail: address, givenName: 'Twin', familyName: 'Both' });
+    const msUser = await t.asAdmin.integrations
+      .get('microsoft')
+      .createUser({ userPrincipalName: address, displayName: 'Twin Both', givenName: 'Twin', surname: 'Both' });
+    const target = { google: (googleUser as { googleId: string }).googleId, microsoft: (msUser as { msId: string }).msId };
+    for (const cloud of await t.asAdmin.integrations.connected()) await cloud.suspendUser(target[cloud.id]);
+    expect(google.state.users.get(target.google)).toMatchObject({ suspended: true });
+    expect((await t.asAdmin.microsoftDirectory.getUser(target.microsoft)).isAccountEnabled).toBe(false);
+    for (const cloud of await t.asAdmin.integrations.connected()) await cloud.restoreUser(target[cloud.id]);
+    expect(google.state.users.get(target.google)).toMatchObject({ suspended: false });
+    expect((await t.asAdmin.microsoftDirectory.getUser(target.microsoft)).isAccountEnabled).toBe(true);
+  });
+
+  it('refuses what a cloud lacks with INTEGRATIONS.UNSUPPORTED and an unknown id with INTEGRATIONS.UNKNOWN', async () => {
+    const cloud = t.asAdmin.integrations.get('google');
+    expect(cloud.supports.has('assignLicense')).toBe(false);
+    await expect(cloud.assignLicense('100000000000000000001', ['sku'])).rejects.toMatchObject({
+      kind: 'PRECONDITION_FAILED',
+      code: 'INTEGRATIONS.UNSUPPORTED',
+      details: { integration: 'Google Workspace', operation: 'assignLicense' },
+    });
+    await expect(t.asAdmin.integrations.get('microsoft').createGroup({})).rejects.toMatchObject({ code: 'INTEGRATIONS.UNSUPPORTED' });
+    expect(() => t.asAdmin.integrations.get('slack' as 'google')).toThrow(expect.objectContaining({ code: 'INTEGRATIONS.UNKNOWN' }));
+  });
+});
+
+describe('initial passwords keyed by provider', () => {
+  it('never lets a Google reveal open a password Microsoft stored, nor the reverse', async () => {
+    // Microsoft stores a reset password for an address: Google cannot open it, and it stays unrevealed.
+    const msUser = await t.asAdmin.microsoftWriteback.createUser({ userPrincipalName: `ms-only@${DOMAIN}`, displayName: 'Ms Only' });
+    await expect(t.asAdmin.googleWriteback.revealInitialPassword(`ms-only@${DOMAIN}`)).rejects.toMatchObject({
+      code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+    });
+    const msPassword = await t.asAdmin.microsoftWriteback.revealInitialPassword(`ms-only@${DOMAIN}`);
+    expect(msPassword.password).toBe(graph.state.passwords.get(msUser.msId));
+
+    // Google stores one: Microsoft cannot open it.
+    const gwUser = await t.asAdmin.googleWriteback.createUser({ primaryEmail: `gw-only@${DOMAIN}`, givenName: 'Gw', familyName: 'Only' });
+    await expect(t.asAdmin.microsoftWriteback.revealInitialPassword(`gw-only@${DOMAIN}`)).rejects.toMatchObject({
+      code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+    });
+    const gwPassword = await t.asAdmin.googleWriteback.revealInitialPassword(`gw-only@${DOMAIN}`);
+    expect(gwPassword.password).toBe(google.state.passwords.get(gwUser.googleId));
+  });
+
+  it('generates strong passwords: 20 characters with every class', () => {
+    const password = generateInitialPassword();
+    expect(password).toHaveLength(20);
+    for (const set of [/[A-Z]/, /[a-z]/, /[0-9]/, /[!#$%&*+\-=?@_]/]) expect(password).toMatch(set);
+  });
+});
