@@ -4,8 +4,8 @@
  * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`.
  */
 import type { ServiceRuntime } from '../../runtime';
-import type { DirectoryIntegration, DirectoryOperation } from '../integrations/contract';
-import { isModuleEnabled, unsupported } from '../integrations/integrations.service';
+import type { DirectoryIntegration } from '../integrations/contract';
+import { defineIntegration } from '../integrations/integrations.service';
 import type { GoogleCredentialsService } from './credentials.service';
 import type { GoogleDirectoryService } from './directory.service';
 import type { GoogleSyncService } from './sync.service';
@@ -32,55 +32,29 @@ export interface GoogleIntegrationTypes {
 /** Google Workspace through the directory-integration contract. */
 export type GoogleIntegration = DirectoryIntegration<GoogleIntegrationTypes>;
 
-const SUPPORTED: ReadonlySet<DirectoryOperation> = new Set<DirectoryOperation>([
-  'createUser',
-  'updateUser',
-  'suspendUser',
-  'restoreUser',
-  'deleteUser',
-  'createGroup',
-  'addMember',
-  'removeMember',
-]);
-
 /** Builds the Google Workspace integration over its services. */
 export function googleIntegration(rt: ServiceRuntime, services: GoogleIntegration['services']): GoogleIntegration {
   const { writeback } = services;
-  const name = 'Google Workspace';
-  return {
+  return defineIntegration<GoogleIntegrationTypes>(rt, {
     id: 'google',
-    displayName: name,
+    displayName: 'Google Workspace',
     moduleSlug: 'google_workspace',
     services,
-    supports: SUPPORTED,
-    isConnected: (options) =>
-      rt.read(options, async (s) => {
-        const row = await s.db.selectFrom('gw_credentials').select('is_valid').where('organization_id', '=', s.organizationId).executeTakeFirst();
-        if (!row) return false;
-        return row.is_valid === true || (await isModuleEnabled(s.db, s.organizationId, 'google_workspace'));
-      }),
-    externalUserId: (localUserId, options) =>
-      rt.read(options, async (s) => {
-        const row = await s.db
-          .selectFrom('organization_users')
-          .select('google_workspace_id')
-          .where('organization_id', '=', s.organizationId)
-          .where('id', '=', localUserId)
-          .executeTakeFirst();
-        return row?.google_workspace_id ?? null;
-      }),
-    createUser: (input, options) => writeback.createUser(input, options),
-    updateUser: (userId, patch, options) => writeback.updateUser(userId, patch, options),
-    suspendUser: (userId, options) => writeback.suspendUser(userId, options),
-    restoreUser: (userId, options) => writeback.restoreUser(userId, options),
-    deleteUser: (userId, options) => writeback.deleteUser(userId, options),
-    resetPassword: unsupported(name, 'resetPassword'),
-    signOut: unsupported(name, 'signOut'),
-    createGroup: (input, options) => writeback.createGroup(input, options),
-    deleteGroup: unsupported(name, 'deleteGroup'),
-    addMember: (groupId, userEmail, options) => writeback.addMember(groupId, userEmail, undefined, options),
-    removeMember: (groupId, userEmail, options) => writeback.removeMember(groupId, userEmail, options),
-    assignLicense: unsupported(name, 'assignLicense'),
-    removeLicense: unsupported(name, 'removeLicense'),
-  };
+    async credentials(s) {
+      const row = await s.db.selectFrom('gw_credentials').select('is_valid').where('organization_id', '=', s.organizationId).executeTakeFirst();
+      if (!row) return 'none';
+      return row.is_valid === true ? 'tested' : 'untested';
+    },
+    operations: {
+      createUser: writeback.createUser,
+      updateUser: writeback.updateUser,
+      suspendUser: writeback.suspendUser,
+      restoreUser: writeback.restoreUser,
+      deleteUser: writeback.deleteUser,
+      createGroup: writeback.createGroup,
+      // Google's member is named by email, with a role (MEMBER unless given through the write-back service).
+      addMember: (group, userEmail, options) => writeback.addMember(group, userEmail, undefined, options),
+      removeMember: writeback.removeMember,
+    },
+  });
 }

@@ -126,3 +126,14 @@ export async function localMember(db: Kysely<Database>, organizationId: string, 
     .executeTakeFirst();
   return row?.id ?? null;
 }
+
+/** The Google id of a synced user by primary email, if any. */
+export async function syncedGoogleId(db: Kysely<Database>, organizationId: string, email: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('gw_synced_users')
+    .select('google_id')
+    .where('organization_id', '=', organizationId)
+    .where('email', '=', email)
+    .executeTakeFirst();
+  return row?.google_id ?? null;
+}

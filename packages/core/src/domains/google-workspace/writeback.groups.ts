@@ -5,7 +5,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
 import type { GoogleGroup } from './provider';
-import { cut, type GoogleWritebackContext, localGroup, localMember, lower } from './writeback.context';
+import { cut, type GoogleWritebackContext, localGroup, localMember, lower, syncedGoogleId } from './writeback.context';
 import { googleCreateGroupSchema, googleWritebackMemberSchema } from './writeback.schema';
 import type { GoogleWritebackMembership, GoogleWritebackService } from './writeback.service';
 
@@ -15,7 +15,7 @@ const memberType = (role: string) => (role === 'OWNER' ? 'owner' : role === 'MAN
 const roleOf = (type: string | null | undefined): GoogleWritebackMembership['role'] => (type === 'owner' ? 'OWNER' : type === 'manager' ? 'MANAGER' : 'MEMBER');
 
 export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperations {
-  const { rt } = ctx;
+  const rt = ctx.rt;
   return {
     createGroup: (input, options) =>
       runWriteback(rt, 'googleWriteback.createGroup', 'groups:write', options, {
@@ -113,13 +113,7 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
         call: async (data) => (await ctx.provider()).deleteMember(data.group, data.userEmail),
         async record(s, _none, data) {
           const group = await localGroup(s.db, s.organizationId, data.group);
-          const googleUser = await s.db
-            .selectFrom('gw_synced_users')
-            .select('google_id')
-            .where('organization_id', '=', s.organizationId)
-            .where('email', '=', data.userEmail)
-            .executeTakeFirst();
-          const userId = await localMember(s.db, s.organizationId, googleUser?.google_id ?? null, data.userEmail);
+          const userId = await localMember(s.db, s.organizationId, await syncedGoogleId(s.db, s.organizationId, data.userEmail), data.userEmail);
           const removed = group?.access_group_id && userId ? await removeAccessMember(s.db, group.access_group_id, userId, s.now) : undefined;
           const memberId = removed?.id ?? null;
           await s.audit({

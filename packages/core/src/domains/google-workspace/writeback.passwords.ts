@@ -1,27 +1,26 @@
 /** Google Workspace initial passwords: revealed once, from the store both clouds share (keyed by provider). */
-import { revealInitialPassword } from '../integrations/initial-passwords';
+import { type RevealInitialPasswordSpec, revealInitialPassword } from '../integrations/initial-passwords';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackContext } from './writeback.context';
 import { googleEmailSchema } from './writeback.schema';
-import type { GoogleWritebackService } from './writeback.service';
+import type { GoogleInitialPassword } from './writeback.service';
 
-export function googlePasswordOperations(ctx: GoogleWritebackContext): Pick<GoogleWritebackService, 'revealInitialPassword'> {
+/** How Google reveals: by primary email, Google's errors and audit action. */
+const REVEAL: RevealInitialPasswordSpec = {
+  provider: 'google_workspace',
+  addressSchema: googleEmailSchema,
+  auditAction: 'google_workspace.initial_password_reveal',
+  auditDetails: (email) => ({ email }),
+  notFound: (address) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
+  revealed: (address, revealedAt) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
+};
+
+export function googlePasswordOperations(ctx: GoogleWritebackContext) {
   return {
-    async revealInitialPassword(email, options) {
-      const { address, ...rest } = await revealInitialPassword(
-        ctx.rt,
-        {
-          provider: 'google_workspace',
-          addressSchema: googleEmailSchema,
-          auditAction: 'google_workspace.initial_password_reveal',
-          auditDetails: (address) => ({ email: address }),
-          notFound: (address) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
-          revealed: (address, revealedAt) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
-        },
-        email,
-        options,
-      );
-      return { email: address, ...rest };
+    /** See `GoogleWritebackService.revealInitialPassword`. */
+    async revealInitialPassword(email: string, options?: Parameters<typeof revealInitialPassword>[3]): Promise<GoogleInitialPassword> {
+      const { address, password, createdAt, revealedAt } = await revealInitialPassword(ctx.rt, REVEAL, email, options);
+      return { email: address, password, createdAt, revealedAt };
     },
   };
 }

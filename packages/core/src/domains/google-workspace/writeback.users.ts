@@ -4,24 +4,24 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
 import { linkUser, markRemoved, runWriteback, setLinkStatus, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
+import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import { syncedUserAliases } from './synced-user';
 import { type GoogleWritebackContext, linkedGoogleUser, lower, upsertSyncedUser, userAuditView, userDto } from './writeback.context';
 import { googleCreateUserSchema, googleIdSchema, googleOrgUnitPathSchema, googleUpdateUserSchema } from './writeback.schema';
 import type { GoogleWritebackService } from './writeback.service';
 
-type UserOperations = Pick<GoogleWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'moveOrgUnit' | 'deleteUser'>;
-
-const linkErrors = {
-  notFound: () => GOOGLE_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND(),
-  alreadyLinked: (googleId: string) => GOOGLE_ERRORS.WRITEBACK_ALREADY_LINKED({ googleId }),
-};
-
-export function googleUserOperations(ctx: GoogleWritebackContext): UserOperations {
+/** The user operations of `helios.googleWriteback`. */
+export function googleUserOperations(
+  ctx: GoogleWritebackContext,
+): Pick<GoogleWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'moveOrgUnit' | 'deleteUser'> {
   const { rt } = ctx;
-
-  /** Suspends or restores: the same steps, another call and audit action. */
-  const setSuspended = (suspended: boolean, googleId: string, options: Parameters<UserOperations['suspendUser']>[1]) =>
+  const linkErrors = {
+    notFound: () => GOOGLE_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND(),
+    alreadyLinked: (googleId: string) => GOOGLE_ERRORS.WRITEBACK_ALREADY_LINKED({ googleId }),
+  };
+  // Suspending and restoring differ only in the call and the audit action.
+  const setSuspended = (suspended: boolean, googleId: string, options: CallOptions | undefined) =>
     runWriteback(rt, suspended ? 'googleWriteback.suspendUser' : 'googleWriteback.restoreUser', 'users:write', options, {
       prepare: () => ctx.parseUserId(googleId),
       call: async (id) => {

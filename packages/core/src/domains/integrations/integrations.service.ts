@@ -5,9 +5,11 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
+import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { CallOptions } from '../policy/actor';
-import type { DirectoryIntegration, IntegrationId } from './contract';
+import type { DirectoryIntegration, DirectoryIntegrationTypes, DirectoryOperation, IntegrationId } from './contract';
 import { INTEGRATIONS_ERRORS } from './integrations.errors';
+import type { WritebackPlatform } from './writeback';
 
 /** The directory integrations of one scope. */
 export interface IntegrationsService {
@@ -68,9 +70,68 @@ export async function isModuleEnabled(db: Kysely<Database>, organizationId: stri
   return row?.is_enabled === true;
 }
 
-/** The write-back operations a cloud lacks: each throws PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`. */
-export function unsupported(integration: string, operation: string): () => Promise<never> {
-  return async () => {
-    throw INTEGRATIONS_ERRORS.UNSUPPORTED({ integration, operation });
+/** What a cloud gives {@link defineIntegration}: the rest of its integration is built the same for every cloud. */
+export interface IntegrationDefinition<T extends DirectoryIntegrationTypes> {
+  id: IntegrationId;
+  displayName: string;
+  moduleSlug: WritebackPlatform;
+  services: DirectoryIntegration<T>['services'];
+  /** Reads the stored credentials: none, unusable, usable and tested, or usable but untested. */
+  credentials(s: OperationScope): Promise<'none' | 'unusable' | 'tested' | 'untested'>;
+  /** The operations the cloud has (adapters over its write-back service); the others are unsupported. */
+  operations: Partial<Pick<DirectoryIntegration<T>, DirectoryOperation>>;
+}
+
+const OPERATIONS: readonly DirectoryOperation[] = [
+  'createUser',
+  'updateUser',
+  'suspendUser',
+  'restoreUser',
+  'deleteUser',
+  'resetPassword',
+  'signOut',
+  'createGroup',
+  'deleteGroup',
+  'addMember',
+  'removeMember',
+  'assignLicense',
+  'removeLicense',
+];
+
+/**
+ * Builds a cloud's {@link DirectoryIntegration}: connected when its credentials are usable and either
+ * tested or its module enabled; users found through the organization user's link column; every
+ * operation it lacks throws PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`.
+ */
+export function defineIntegration<T extends DirectoryIntegrationTypes>(rt: ServiceRuntime, definition: IntegrationDefinition<T>): DirectoryIntegration<T> {
+  const { operations } = definition;
+  const lacking = (operation: DirectoryOperation) => async () => {
+    throw INTEGRATIONS_ERRORS.UNSUPPORTED({ integration: definition.displayName, operation });
+  };
+  const methods = Object.fromEntries(OPERATIONS.map((name) => [name, operations[name] ?? lacking(name)])) as Pick<DirectoryIntegration<T>, DirectoryOperation>;
+  return {
+    id: definition.id,
+    displayName: definition.displayName,
+    moduleSlug: definition.moduleSlug,
+    services: definition.services,
+    supports: new Set(OPERATIONS.filter((name) => operations[name] !== undefined)),
+    isConnected: (options) =>
+      rt.read(options, async (s) => {
+        const state = await definition.credentials(s);
+        if (state === 'none' || state === 'unusable') return false;
+        return state === 'tested' || (await isModuleEnabled(s.db, s.organizationId, definition.moduleSlug));
+      }),
+    externalUserId: (localUserId, options) =>
+      rt.read(options, async (s) => {
+        const column = definition.moduleSlug === 'google_workspace' ? 'google_workspace_id' : 'microsoft_365_id';
+        const row = await s.db
+          .selectFrom('organization_users')
+          .select(`${column} as external_id`)
+          .where('organization_id', '=', s.organizationId)
+          .where('id', '=', localUserId)
+          .executeTakeFirst();
+        return row?.external_id ?? null;
+      }),
+    ...methods,
   };
 }

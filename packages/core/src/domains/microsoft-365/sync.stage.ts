@@ -12,7 +12,7 @@ import { MICROSOFT_ERROR_CODES } from './errors';
 import { batchFailure, type DeltaPage, type DeltaPageBody, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 
 import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync';
-import { syncedUserRaw, toSyncedUserColumns } from './synced-user';
+import { lower, str, syncedUserRaw, toSyncedUserColumns } from './synced-user';
 
 const STAGE_TABLES = 'ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins';
 
@@ -82,14 +82,6 @@ async function upsertStage(
   }
 }
 
-/** The first `max` UTF-16 units of `value`, never half of a surrogate pair (JSON could not carry it). */
-const clip = (value: string, max: number) => {
-  if (value.length <= max) return value;
-  const code = value.charCodeAt(max - 1);
-  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-};
-const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? clip(value, max) : null);
-const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? clip(value.trim().toLowerCase(), 255) : null);
 const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const isRemoved = (o: GraphObject) => Object.hasOwn(o, '@removed');

@@ -10,8 +10,10 @@ const clip = (value: string, max: number) => {
   const code = value.charCodeAt(max - 1);
   return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 };
-const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? clip(value, max) : null);
-const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? clip(value.trim().toLowerCase(), 255) : null);
+/** Text Graph sent, clipped to `max` (null when empty or not text). */
+export const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? clip(value, max) : null);
+/** An address Graph sent, trimmed and lowercased (null when empty or not text). */
+export const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? clip(value.trim().toLowerCase(), 255) : null);
 
 /** Graph's JSON of a user as stored (`raw_data`): the fields the sync selects (`MS_USER_FIELDS`), annotations dropped. */
 export function syncedUserRaw<U extends Record<string, unknown>>(u: U): Record<string, unknown> & Pick<U, 'id'> {

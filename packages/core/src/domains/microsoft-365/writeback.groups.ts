@@ -20,6 +20,17 @@ async function accessGroupOf(db: Kysely<Database>, organizationId: string, group
   return row?.id ?? null;
 }
 
+/** Mirrors a membership Graph now has (kept when already there); returns its id. */
+async function insertMembership(db: Kysely<Database>, organizationId: string, groupId: string, userId: string, now: Date): Promise<string | null> {
+  await db
+    .insertInto('ms_group_memberships')
+    .values({ organization_id: organizationId, group_id: groupId, user_id: userId, membership_type: 'member', created_at: now })
+    .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
+    .execute();
+  const row = await db.selectFrom('ms_group_memberships').select('id').where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst();
+  return row?.id ?? null;
+}
+
 /** Validates both ids and loads the synced group and user. */
 async function prepareMember(s: OperationScope, groupMsId: string, userMsId: string) {
   const ids = parseInput(microsoftMemberSchema, { groupId: groupMsId, userId: userMsId });
@@ -37,18 +48,7 @@ export function microsoftGroupOperations(ctx: MicrosoftWritebackContext): Pick<M
           const [g, u] = await Promise.all([findGroup(s.db, s.organizationId, group.ms_id), findUser(s.db, s.organizationId, user.ms_id)]);
           let membershipId: string | null = null;
           if (g && u) {
-            await s.db
-              .insertInto('ms_group_memberships')
-              .values({ organization_id: s.organizationId, group_id: g.id, user_id: u.id, membership_type: 'member', created_at: s.now })
-              .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
-              .execute();
-            const membership = await s.db
-              .selectFrom('ms_group_memberships')
-              .select('id')
-              .where('group_id', '=', g.id)
-              .where('user_id', '=', u.id)
-              .executeTakeFirst();
-            membershipId = membership?.id ?? null;
+            membershipId = await insertMembership(s.db, s.organizationId, g.id, u.id, s.now);
             await recount(s.db, [g.id]);
           }
           const accessGroupId = await accessGroupOf(s.db, s.organizationId, group.ms_id);

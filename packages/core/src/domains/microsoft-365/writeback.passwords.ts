@@ -2,7 +2,13 @@
  * Microsoft 365 passwords: reset (a generated password, changed at the next sign-in) and the
  * one-time reveal, from the store both clouds share (keyed by provider).
  */
-import { generateInitialPassword, initialPasswordsNeedKey, revealInitialPassword, storeInitialPassword } from '../integrations/initial-passwords';
+import {
+  generateInitialPassword,
+  initialPasswordsNeedKey,
+  type RevealInitialPasswordSpec,
+  revealInitialPassword,
+  storeInitialPassword,
+} from '../integrations/initial-passwords';
 import { runWriteback } from '../integrations/writeback';
 import { MICROSOFT_ERRORS } from './errors';
 import type { MicrosoftWritebackContext } from './writeback.context';
@@ -11,24 +17,22 @@ import type { MicrosoftWritebackService } from './writeback.service';
 
 const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? value.trim().toLowerCase().slice(0, 255) : null);
 
+/** How Microsoft reveals: by UPN, with its own errors and audit action (a reset password too). */
+const REVEAL: RevealInitialPasswordSpec = {
+  auditAction: 'microsoft_365.initial_password_reveal',
+  auditDetails: (upn) => ({ upn }),
+  addressSchema: userPrincipalNameSchema,
+  provider: 'microsoft_365',
+  revealed: (address, revealedAt) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
+  notFound: (address) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
+};
+
 export function microsoftPasswordOperations(ctx: MicrosoftWritebackContext): Pick<MicrosoftWritebackService, 'revealInitialPassword' | 'resetPassword'> {
   const { rt } = ctx;
   return {
-    async revealInitialPassword(userPrincipalName, options) {
-      const { address, ...rest } = await revealInitialPassword(
-        rt,
-        {
-          provider: 'microsoft_365',
-          addressSchema: userPrincipalNameSchema,
-          auditAction: 'microsoft_365.initial_password_reveal',
-          auditDetails: (address) => ({ upn: address }),
-          notFound: (address) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
-          revealed: (address, revealedAt) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
-        },
-        userPrincipalName,
-        options,
-      );
-      return { userPrincipalName: address, ...rest };
+    revealInitialPassword: async (userPrincipalName, options) => {
+      const revealed = await revealInitialPassword(rt, REVEAL, userPrincipalName, options);
+      return { userPrincipalName: revealed.address, password: revealed.password, createdAt: revealed.createdAt, revealedAt: revealed.revealedAt };
     },
 
     resetPassword: (msId, options) =>

@@ -4,6 +4,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
 import { linkUser, markRemoved, runWriteback, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
+import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 import { syncedUserRaw } from './synced-user';
 import {
@@ -20,35 +21,37 @@ import {
 import { microsoftCreateUserSchema, microsoftObjectIdSchema, microsoftUpdateUserSchema } from './writeback.schema';
 import type { MicrosoftWritebackService } from './writeback.service';
 
-type UserOperations = Pick<MicrosoftWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'>;
-
-const linkErrors = {
-  notFound: () => MICROSOFT_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND(),
+/** Who a new account links to: checked before Graph is called. */
+const LINK_ERRORS = {
+  notFound: MICROSOFT_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND,
   alreadyLinked: (msId: string) => MICROSOFT_ERRORS.WRITEBACK_ALREADY_LINKED({ msId }),
 };
 
-export function microsoftUserOperations(ctx: MicrosoftWritebackContext): UserOperations {
+/** Blocks or allows sign-in (`accountEnabled`), then mirrors Graph's record. */
+function setEnabled(ctx: MicrosoftWritebackContext, enabled: boolean, msId: string, options: CallOptions | undefined) {
+  return runWriteback(ctx.rt, enabled ? 'microsoftWriteback.restoreUser' : 'microsoftWriteback.suspendUser', 'users:write', options, {
+    prepare: (s) => ctx.prepareUser(s, msId),
+    async call(row) {
+      const ms = await ctx.provider();
+      await ms.updateUser(row.ms_id, { accountEnabled: enabled });
+      return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), accountEnabled: enabled });
+    },
+    record: (s, raw) => ctx.recordUserChange(s, enabled ? 'microsoft_365.user_enable' : 'microsoft_365.user_disable', raw),
+  });
+}
+
+/** The user operations of `helios.microsoftWriteback`. */
+export function microsoftUserOperations(
+  ctx: MicrosoftWritebackContext,
+): Pick<MicrosoftWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'> {
   const { rt } = ctx;
-
-  /** Blocks or allows sign-in (`accountEnabled`). */
-  const setEnabled = (enabled: boolean, msId: string, options: Parameters<UserOperations['suspendUser']>[1]) =>
-    runWriteback(rt, enabled ? 'microsoftWriteback.restoreUser' : 'microsoftWriteback.suspendUser', 'users:write', options, {
-      prepare: (s) => ctx.prepareUser(s, msId),
-      async call(row) {
-        const ms = await ctx.provider();
-        await ms.updateUser(row.ms_id, { accountEnabled: enabled });
-        return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), accountEnabled: enabled });
-      },
-      record: (s, raw) => ctx.recordUserChange(s, enabled ? 'microsoft_365.user_enable' : 'microsoft_365.user_disable', raw),
-    });
-
   return {
     createUser: (input, options) =>
       runWriteback(rt, 'microsoftWriteback.createUser', 'users:write', options, {
         async prepare(s) {
           const data = parseInput(microsoftCreateUserSchema, input);
           if (!rt.secretBox) throw initialPasswordsNeedKey();
-          return { data, localUserId: await userToLink(s, 'microsoft_365', data.localUserId, linkErrors), password: generateInitialPassword() };
+          return { data, localUserId: await userToLink(s, 'microsoft_365', data.localUserId, LINK_ERRORS), password: generateInitialPassword() };
         },
         async call({ data, password }) {
           const ms = await ctx.provider();
@@ -100,8 +103,8 @@ export function microsoftUserOperations(ctx: MicrosoftWritebackContext): UserOpe
         record: (s, raw, { changes }) => ctx.recordUserChange(s, 'microsoft_365.user_update', raw, { fields: Object.keys(changes) }),
       }),
 
-    suspendUser: (msId, options) => setEnabled(false, msId, options),
-    restoreUser: (msId, options) => setEnabled(true, msId, options),
+    suspendUser: (msId, options) => setEnabled(ctx, false, msId, options),
+    restoreUser: (msId, options) => setEnabled(ctx, true, msId, options),
 
     deleteUser: (msId, options) =>
       runWriteback(rt, 'microsoftWriteback.deleteUser', 'users:write', options, {
