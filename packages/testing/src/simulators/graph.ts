@@ -8,8 +8,8 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IndexedMap, type IndexSpec, LazyMap } from './google-directory.data';
-import { defaultSkus, GraphSeed, guidFor, ID_KIND, type SkuConfig, skuResource } from './graph.data';
+import { defaultSkus, GraphSeed, guidFor, ID_KIND, type SkuConfig, skuResource } from './graph/data';
+import { IndexedMap, type IndexSpec, LazyMap } from './indexed-map';
 
 /** A fault the simulator can answer instead of the real response. */
 export type GraphFaultKind = '429' | '500' | '503' | '504' | 'timeout' | 'reset';

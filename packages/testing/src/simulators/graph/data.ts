@@ -2,7 +2,7 @@
  * Deterministic seed data and identifiers of the Microsoft Graph simulator.
  *
  * Seeded users, groups and memberships are computed from their index when read (see `LazyMap` in
- * google-directory.data.ts), so a tenant of 100k users starts in milliseconds: only the map keys
+ * ../indexed-map.ts), so a tenant of 100k users starts in milliseconds: only the map keys
  * (object ids) are created up front.
  */
 
