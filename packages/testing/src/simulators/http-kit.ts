@@ -81,6 +81,15 @@ export async function readBody(req: IncomingMessage, limit = Number.POSITIVE_INF
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A JSON request body: `{ value }`, or undefined when it is not valid JSON. */
+export function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The request headers, with repeated ones joined by `, `. */
 export function flatHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -3,6 +3,7 @@
  * maps of `../indexed-map.ts`, built from their seed index when read).
  */
 import { createHash } from 'node:crypto';
+import { nestsPrevious, seededGroupHasUser, seededGroupUsers, seedIsoTime } from '../seed-layout';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers and etags
@@ -50,18 +51,9 @@ export function orgUnitIdFor(index: number): string {
   return `id:03ph${((BigInt(index) * A + 3935559000370003845n) % 36n ** 11n).toString(36).padStart(11, '0')}`;
 }
 
-const isoCache = new Map<number, string>();
 /** `Date#toISOString` for generated timestamps, memoized per day (the seed reuses few days). */
 function isoTime(ms: number): string {
-  const day = Math.floor(ms / 86_400_000);
-  let prefix = isoCache.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    if (isoCache.size < 100_000) isoCache.set(day, prefix);
-  }
-  const rest = ms - day * 86_400_000;
-  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
-  return `${prefix}${two(Math.floor(rest / 3_600_000))}:${two(Math.floor(rest / 60_000) % 60)}:${two(Math.floor(rest / 1000) % 60)}.000Z`;
+  return seedIsoTime(ms, true);
 }
 
 /** A cheap deterministic etag for generated (never written) resources. */
@@ -312,40 +304,24 @@ export class DirectorySeed {
     return [this.groupEmail(g), ...this.groupAliases(g)];
   }
 
-  /** Whether the last member slot of group g is the group g-1 (every tenth group nests one). */
-  private nests(g: number): boolean {
-    return g % 10 === 0 && g > 1 && this.counts.membersPerGroup >= 2;
-  }
-
-  private userSlots(g: number): number {
-    return this.counts.membersPerGroup - (this.nests(g) ? 1 : 0);
-  }
-
   /** Whether user i is a seeded direct member of group g (without building the members). */
   groupHasUser(g: number, i: number): boolean {
-    const n = this.counts.users;
-    if (n === 0 || i < 1 || i > n) return false;
-    const start = ((g - 1) * this.counts.membersPerGroup) % n;
-    const offset = (((i - 1 - start) % n) + n) % n;
-    return offset < this.userSlots(g);
+    return seededGroupHasUser(this.counts, g, i);
   }
 
   /** Whether group h is a seeded direct member of group g. */
   groupHasGroup(g: number, h: number): boolean {
-    return this.nests(g) && h === g - 1;
+    return nestsPrevious(this.counts, g) && h === g - 1;
   }
 
   /** The seeded members of group g: a block of consecutive users (wrapping), roles OWNER, MANAGER, then MEMBER. */
   groupMembers(g: number): Array<Record<string, any>> {
-    const n = this.counts.users;
-    const slots = this.userSlots(g);
-    const members: Array<Record<string, any>> = [];
-    for (let k = 0; k < slots; k++) {
-      const i = (((g - 1) * this.counts.membersPerGroup + k) % n) + 1;
-      const role = k === 0 ? 'OWNER' : k === 1 && slots > 2 ? 'MANAGER' : 'MEMBER';
-      members.push({ kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' });
-    }
-    if (this.nests(g))
+    const users = seededGroupUsers(this.counts, g);
+    const members = users.map((i, k) => {
+      const role = k === 0 ? 'OWNER' : k === 1 && users.length > 2 ? 'MANAGER' : 'MEMBER';
+      return { kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' };
+    });
+    if (nestsPrevious(this.counts, g))
       members.push({ kind: 'admin#directory#member', id: groupIdFor(g - 1), email: this.groupEmail(g - 1), role: 'MEMBER', type: 'GROUP', status: 'ACTIVE' });
     return members;
   }

@@ -11,6 +11,7 @@ import {
   FixedWindow,
   HeldResponses,
   latency,
+  parseJson,
   pathSegments,
   readBody,
   requestMethod,
@@ -20,7 +21,7 @@ import {
 } from '../http-kit';
 import { GoogleAuth } from './auth';
 import { Directory } from './directory';
-import { ApiError, backendError, badRequest, quotaMessage, sendError, sendGoogleJson, userRateLimited, VARY } from './errors';
+import { ApiError, backendError, badRequest, parseError, quotaMessage, sendError, sendGoogleJson, userRateLimited, VARY } from './errors';
 import { stamp } from './paging';
 import { parseFields, pick } from './query';
 import { type Route, resolveRoute } from './router';
@@ -142,11 +143,9 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     }
     let body: any;
     if (text.trim()) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return sendError(res, new ApiError(400, 'Parse Error', 'parseError'));
-      }
+      const parsed = parseJson(text);
+      if (!parsed) return sendError(res, parseError());
+      body = parsed.value;
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = {};
     const fields = url.searchParams.get('fields');
     const tree = fields ? parseFields(fields) : undefined;

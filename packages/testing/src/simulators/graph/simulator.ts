@@ -13,6 +13,7 @@ import {
   flatHeaders,
   HeldResponses,
   latency,
+  parseJson,
   readBody,
   requestMethod,
   requestUrl,
@@ -146,9 +147,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     let body: unknown;
     let bodyError: GraphError | undefined;
     if (text.trim()) {
-      try {
-        body = JSON.parse(text);
-      } catch {
+      const parsed = parseJson(text);
+      if (parsed) body = parsed.value;
+      else {
         bodyError = badRequest(
           'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
           'BadRequest',
