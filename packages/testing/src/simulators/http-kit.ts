@@ -43,17 +43,6 @@ export function sendJson(
   res.end(text);
 }
 
-/** Sends an OAuth 2.0 error (RFC 6749 section 5.2: `error`, `error_description`) through `send`. */
-export function sendOAuthError(
-  send: (status: number, body: unknown) => void,
-  status: number,
-  error: string,
-  description: string,
-  extra: Record<string, unknown> = {},
-): void {
-  send(status, { error, error_description: description, ...extra });
-}
-
 // --- requests --------------------------------------------------------------------------------------
 
 /** The request URL (the host is irrelevant: the simulators only listen on 127.0.0.1). */
