@@ -8,9 +8,10 @@ import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
 import { createGoogleCredentialsService } from './credentials.service';
 import { googleWorkspace } from './provider';
-import { dropGoogleStaging, planAndApplyGoogle, stageGoogleDirectory } from './sync';
 import { rowHash, sqlHash52Hex } from './sync.hash';
+import { planAndApplyGoogle } from './sync.plan';
 import { createGoogleSyncService, type GoogleSyncInput, type GoogleSyncResult } from './sync.service';
+import { dropGoogleStaging, stageGoogleDirectory } from './sync.stage';
 
 const DOMAIN = 'sync.test';
 const USERS = 300;

@@ -1,6 +1,33 @@
+/**
+ * Microsoft 365 directory sync, the plan and the apply (the fetch is sync.stage.ts).
+ *
+ * Rules:
+ * - Users and groups are upserted by `(organization_id, ms_id)` when their hash (`sync_hash`, of the
+ *   selected fields) changed; rows gone from Graph (a full round does not name them, an incremental
+ *   one says `@removed`) are never deleted: they get `raw_data._helios.removedAt` (users also
+ *   `is_account_enabled = false`).
+ * - Groups are mirrored into `access_groups` (platform `microsoft_365`); memberships of users go to
+ *   `ms_group_memberships` (full runs replace each group's set, incremental runs apply the changes)
+ *   and, for users linked to an organization user, to `access_group_members`.
+ * - Linking: `organization_users.microsoft_365_id`, then the UPN (as email or stored UPN), then the
+ *   mail. Local users are never created. Disabled accounts suspend their linked users (the last
+ *   active admin excepted, with a warning).
+ * - One transaction for the whole apply, with the new delta links.
+ */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress, type SyncWarnings } from '../sync/engine';
+import {
+  assertSafetyLimit,
+  countsOf,
+  inTransactionOn,
+  removedMarker,
+  type SyncChange,
+  type SyncChangeRow,
+  type SyncEntityCounts,
+  type SyncProgress,
+  type SyncWarnings,
+  sampleOf,
+} from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { MicrosoftSku } from './provider';
 
@@ -141,7 +168,9 @@ async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean)
   const goneUsers = full
     ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
     : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
-  const rows = await sql<{ entity: string; action: SyncChange['action']; external_id: string; label: string }>`
+  return sampleOf(
+    conn,
+    sql<SyncChangeRow>`
     (select 'users' as entity, case when x.id is null then 'create' else 'update' end as action, st.ms_id as external_id, coalesce(st.upn, st.ms_id) as label
        from ms_stage_users st left join ms_synced_users x on x.organization_id = ${org} and x.ms_id = st.ms_id
        where not st.removed and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
@@ -152,11 +181,9 @@ async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean)
     (select 'groups', case when x.id is null then 'create' else 'update' end, st.ms_id, coalesce(st.display_name, st.ms_id)
        from ms_stage_groups st left join ms_synced_groups x on x.organization_id = ${org} and x.ms_id = st.ms_id
        where not st.removed and not st.partial and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
-    limit 20`.execute(conn);
-  return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
+    limit 20`,
+  );
 }
-
-const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Applies the staged changes (inside one transaction on `conn`). */
 async function applyStaged(
