@@ -26,17 +26,9 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import {
-  assertSafetyLimit,
-  countsOf,
-  inTransactionOn,
-  removedMarker,
-  type SyncChange,
-  type SyncChangeRow,
-  type SyncEntityCounts,
-  type SyncProgress,
-  sampleOf,
-} from '../sync/engine';
+import type { SyncPassOptions } from '../integrations/sync-run';
+import type { SyncChange, SyncChangeRow, SyncEntityCounts } from '../sync/engine';
+import { assertSafetyLimit, countsOf, inTransactionOn, removedMarker, sampleOf } from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { StagedCounts } from './sync.stage';
 import { analyzeChanged } from './sync.statistics';
@@ -67,17 +59,9 @@ export interface GoogleSyncCounts {
 }
 
 /** Options of a staging + plan + apply pass. */
-export interface GoogleSyncPassOptions {
-  organizationId: string;
-  now: Date;
-  dryRun: boolean;
-  allowLargeRemovals: boolean;
-  maxRemovalRatio: number;
-  onProgress?: (progress: SyncProgress) => void;
-  /** Groups whose members are listed at once (default 4). */
+export interface GoogleSyncPassOptions extends SyncPassOptions<GoogleSyncCounts> {
+  /** Groups whose members are listed at once (default 4; used by the staging). */
   memberConcurrency?: number;
-  /** Runs inside the apply transaction, after the merges (the run's journal). */
-  inApply?: (counts: GoogleSyncCounts, warnings: SyncWarning[]) => Promise<void>;
 }
 
 /** The outcome of a pass. */

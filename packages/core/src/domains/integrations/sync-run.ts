@@ -92,6 +92,12 @@ export interface SyncPassBase {
   onProgress?: (progress: SyncProgress) => void;
 }
 
+/** The options of a cloud's plan/apply pass. */
+export interface SyncPassOptions<Counts> extends SyncPassBase {
+  /** Runs inside the apply transaction, after the merges (the run's journal: `ctx.journalCompleted`). */
+  inApply?: (counts: Counts, warnings: SyncWarning[]) => Promise<void>;
+}
+
 /** What a cloud's steps get from the run. */
 export interface SyncRunContext<Provider, Input extends SyncRunInput> {
   /** The run's dedicated connection (it holds the run's lock; never inside a transaction). */

@@ -16,18 +16,9 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import {
-  assertSafetyLimit,
-  countsOf,
-  inTransactionOn,
-  removedMarker,
-  type SyncChange,
-  type SyncChangeRow,
-  type SyncEntityCounts,
-  type SyncProgress,
-  type SyncWarnings,
-  sampleOf,
-} from '../sync/engine';
+import type { SyncPassOptions } from '../integrations/sync-run';
+import type { SyncChange, SyncChangeRow, SyncEntityCounts, SyncWarnings } from '../sync/engine';
+import { assertSafetyLimit, countsOf, inTransactionOn, removedMarker, sampleOf } from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { MicrosoftSku } from './provider';
 
@@ -76,16 +67,7 @@ export interface MicrosoftSyncCounts {
 }
 
 /** Options of a plan/apply pass. */
-export interface MicrosoftPassOptions {
-  organizationId: string;
-  now: Date;
-  dryRun: boolean;
-  allowLargeRemovals: boolean;
-  maxRemovalRatio: number;
-  onProgress?: (progress: SyncProgress) => void;
-  /** Runs inside the apply transaction, after the merges. */
-  inApply?: (counts: MicrosoftSyncCounts, warnings: SyncWarning[]) => Promise<void>;
-}
+export type MicrosoftPassOptions = SyncPassOptions<MicrosoftSyncCounts>;
 
 type EntityPlan = SyncEntityCounts & { existing: number };
 
