@@ -193,6 +193,17 @@ async function sampleChanges(conn: Kysely<Database>, organizationId: string): Pr
   );
 }
 
+/**
+ * Marks the rows of a mirror table whose Google object this run did not see as removed
+ * (`_helios.removedAt`; users also suspended). `table` and `seen` are code constants.
+ */
+const markUnseenRemoved = (table: 'gw_org_units' | 'gw_synced_users' | 'gw_groups', seen: string, org: string, now: Date) => {
+  const suspend = table === 'gw_synced_users' ? sql`is_suspended = true, ` : sql``;
+  return sql`update ${sql.table(table)} x set ${suspend}raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null
+      and not exists (select 1 from ${sql.table(seen)} st where st.google_id = x.google_id)`;
+};
+
 /** Applies the staged directory (call inside one transaction on `conn`); returns the membership and link counts. */
 async function applyStaged(
   conn: Kysely<Database>,
@@ -207,10 +218,7 @@ async function applyStaged(
     on conflict (organization_id, google_id) do update set name = excluded.name, path = excluded.path, parent_id = excluded.parent_id,
       description = excluded.description, raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at
     where gw_org_units.raw_data is distinct from excluded.raw_data`.execute(conn);
-  await sql`update gw_org_units x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_stage_org_units st where st.google_id = x.google_id)`.execute(
-    conn,
-  );
+  await markUnseenRemoved('gw_org_units', 'gs_stage_org_units', org, now).execute(conn);
 
   // Users (the staged ones are the new and changed ones; the seen ids say who is still there).
   await sql`
@@ -223,10 +231,7 @@ async function applyStaged(
       department = excluded.department, job_title = excluded.job_title, last_login_time = excluded.last_login_time,
       creation_time = excluded.creation_time, raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at
     where gw_synced_users.raw_data is distinct from excluded.raw_data`.execute(conn);
-  await sql`update gw_synced_users x set is_suspended = true, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_users st where st.google_id = x.google_id)`.execute(
-    conn,
-  );
+  await markUnseenRemoved('gw_synced_users', 'gs_seen_users', org, now).execute(conn);
 
   // Groups and their access groups (stable ids: upsert by external id).
   await sql`
@@ -235,10 +240,7 @@ async function applyStaged(
     on conflict (organization_id, google_id) do update set email = excluded.email, name = excluded.name, description = excluded.description,
       member_count = excluded.member_count, raw_data = excluded.raw_data, last_sync_at = excluded.last_sync_at
     where gw_groups.raw_data is distinct from excluded.raw_data`.execute(conn);
-  await sql`update gw_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and not exists (select 1 from gs_seen_groups st where st.google_id = x.google_id)`.execute(
-    conn,
-  );
+  await markUnseenRemoved('gw_groups', 'gs_seen_groups', org, now).execute(conn);
   await sql`
     insert into access_groups (organization_id, name, description, email, platform, group_type, external_id, is_active, metadata, synced_at)
     select ${org}, coalesce(name, email), description, email, 'google_workspace', 'google', google_id, true,

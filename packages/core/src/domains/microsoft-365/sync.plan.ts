@@ -71,10 +71,17 @@ export type MicrosoftPassOptions = SyncPassOptions<MicrosoftSyncCounts>;
 
 type EntityPlan = SyncEntityCounts & { existing: number };
 
+/**
+ * Whether the mirror row `x` is gone from Graph: a full round does not name it, an incremental one
+ * names it `@removed`. `stage` is a code constant.
+ */
+const goneFrom = (stage: 'ms_stage_users' | 'ms_stage_groups', full: boolean) =>
+  full
+    ? sql`not exists (select 1 from ${sql.table(stage)} st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ${sql.table(stage)} st where st.ms_id = x.ms_id and st.removed)`;
+
 function planUsers(org: string, full: boolean) {
-  const gone = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const gone = goneFrom('ms_stage_users', full);
   return sql<Record<keyof EntityPlan, unknown>>`
     select
       (select count(*) from ms_stage_users st where not st.removed and not exists (select 1 from ms_synced_users x where x.organization_id = ${org} and x.ms_id = st.ms_id)) as created,
@@ -87,9 +94,7 @@ function planUsers(org: string, full: boolean) {
 }
 
 function planGroups(org: string, full: boolean) {
-  const gone = full
-    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  const gone = goneFrom('ms_stage_groups', full);
   return sql<Record<keyof EntityPlan, unknown>>`
     select
       (select count(*) from ms_stage_groups st where not st.removed and not st.partial
@@ -147,9 +152,7 @@ function planLicences(org: string, skus: MicrosoftSku[]) {
 }
 
 async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean): Promise<SyncChange[]> {
-  const goneUsers = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const goneUsers = goneFrom('ms_stage_users', full);
   return sampleOf(
     conn,
     sql<SyncChangeRow>`
@@ -188,9 +191,7 @@ async function applyStaged(
       business_phones = excluded.business_phones, is_account_enabled = excluded.is_account_enabled, assigned_licenses = excluded.assigned_licenses,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_synced_users.sync_hash is distinct from excluded.sync_hash or ms_synced_users.raw_data -> '_helios' is not null`.execute(conn);
-  const goneUsers = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const goneUsers = goneFrom('ms_stage_users', full);
   await sql`update ms_synced_users x set is_account_enabled = false, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)},
       sync_hash = null, last_sync_at = ${now}, updated_at = now()
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(conn);
@@ -208,9 +209,7 @@ async function applyStaged(
       mail_enabled = excluded.mail_enabled, security_enabled = excluded.security_enabled, group_types = excluded.group_types,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_synced_groups.sync_hash is distinct from excluded.sync_hash or ms_synced_groups.raw_data -> '_helios' is not null`.execute(conn);
-  const goneGroups = full
-    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  const goneGroups = goneFrom('ms_stage_groups', full);
   await sql`update ms_synced_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, sync_hash = null, last_sync_at = ${now}, updated_at = now()
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneGroups}`.execute(conn);
   await sql`
