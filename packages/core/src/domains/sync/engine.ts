@@ -1,5 +1,6 @@
 /**
- * The provider-neutral directory sync engine (Google Workspace today, Microsoft 365 later).
+ * The provider-neutral directory sync engine (Google Workspace, Microsoft 365): the pieces a run is
+ * made of. The run itself, written once for every cloud, is ../integrations/sync-run.ts.
  *
  * A run works on one dedicated database connection held for the whole run:
  * 1. `withSyncLock` takes an in-process guard and a session advisory lock keyed per organization and
