@@ -25,7 +25,7 @@ import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleGroup, GoogleUser, GoogleWorkspaceProvider } from './provider';
-import { googleUserFields } from './sync';
+import { googleUserFields } from './sync.stage';
 import {
   type GoogleCreateGroupInput,
   type GoogleCreateUserInput,

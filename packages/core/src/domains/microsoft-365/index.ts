@@ -7,7 +7,7 @@ export * from './credentials.service';
 export * from './directory.service';
 export * from './errors';
 export * from './provider';
-export * from './sync';
+export * from './sync.plan';
 export * from './sync.service';
 export * from './sync.stage';
 export * from './writeback.schema';
