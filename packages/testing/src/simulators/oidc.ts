@@ -4,8 +4,8 @@
  * of OIDC Core 1.0 / RFC 6749 / RFC 7636 so a standard OIDC client can sign in against it.
  */
 import { createHash, createSign, generateKeyPairSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, requestUrl, startServer } from './http-kit';
 
 /** A user the simulated provider can sign in. */
 export interface OidcSimulatorUser {
@@ -104,17 +104,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...headers,
   });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 1_000_000) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Client credentials from `client_secret_basic` (RFC 6749 section 2.3.1: form-encoded, then base64). */
@@ -303,37 +292,31 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     return send(res, 200, claimsOf(user, issued.scope));
   };
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const route = path && url.pathname.startsWith(path) ? url.pathname.slice(path.length) || '/' : url.pathname;
-      const method = req.method ?? 'GET';
-      const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : new URLSearchParams();
-      const params: Record<string, string> = {};
-      for (const [k, v] of [...url.searchParams, ...form]) if (k !== 'client_secret' && k !== 'code_verifier') params[k] = v;
-      requests.push({ method, path: url.pathname, params });
-      if (method === 'GET' && route === '/.well-known/openid-configuration') return send(res, 200, discovery());
-      if (method === 'GET' && route === '/jwks') return send(res, 200, { keys: [jwk] });
-      if (method === 'GET' && route === '/authorize') return authorize(url, res);
-      if (method === 'POST' && route === '/token') {
-        if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-          return send(res, 400, { error: 'invalid_request', error_description: 'The token request must be form-encoded.' });
-        }
-        return token(req, form, res);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = requestUrl(req);
+    const route = path && url.pathname.startsWith(path) ? url.pathname.slice(path.length) || '/' : url.pathname;
+    const method = req.method ?? 'GET';
+    const form = method === 'POST' ? new URLSearchParams(await readBody(req, 1_000_000)) : new URLSearchParams();
+    const params: Record<string, string> = {};
+    for (const [k, v] of [...url.searchParams, ...form]) if (k !== 'client_secret' && k !== 'code_verifier') params[k] = v;
+    requests.push({ method, path: url.pathname, params });
+    if (method === 'GET' && route === '/.well-known/openid-configuration') return send(res, 200, discovery());
+    if (method === 'GET' && route === '/jwks') return send(res, 200, { keys: [jwk] });
+    if (method === 'GET' && route === '/authorize') return authorize(url, res);
+    if (method === 'POST' && route === '/token') {
+      if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        return send(res, 400, { error: 'invalid_request', error_description: 'The token request must be form-encoded.' });
       }
-      if ((method === 'GET' || method === 'POST') && route === '/userinfo') return userinfo(req, res);
-      return send(res, 404, { error: 'not_found' });
-    })().catch(() => {
-      if (!res.headersSent) send(res, 500, { error: 'server_error' });
-      else res.end();
-    });
+      return token(req, form, res);
+    }
+    if ((method === 'GET' || method === 'POST') && route === '/userinfo') return userinfo(req, res);
+    return send(res, 404, { error: 'not_found' });
+  };
+  const server = await startServer(handle, (_error, res) => {
+    if (!res.headersSent) send(res, 500, { error: 'server_error' });
+    else res.end();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  issuer = `http://127.0.0.1:${port}${path}`;
+  issuer = `${server.origin}${path}`;
 
   return {
     issuer,
@@ -353,10 +336,6 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     setIdTokenOverrides(claims) {
       idTokenOverrides = claims;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => server.close(),
   };
 }

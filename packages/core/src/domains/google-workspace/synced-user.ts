@@ -2,11 +2,8 @@
  * The `gw_synced_users` columns of a Google user record: one mapping, used by the sync's staging and
  * by the write-back, so a row reads the same whichever wrote it.
  */
+import { emailKey, isoTimeOrNull, textOrNull } from '../integrations/normalize';
 import type { GoogleUser } from './provider';
-
-const lower = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
-const cut = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
-const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null);
 
 /**
  * The `gw_synced_users` columns read from a Google user record, normalised once for the sync and the
@@ -15,17 +12,17 @@ const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Dat
 export function toSyncedUserColumns(u: GoogleUser) {
   const org = u.organizations?.find((o) => o.primary) ?? u.organizations?.[0];
   return {
-    email: lower(u.primaryEmail).slice(0, 255),
-    given_name: cut(u.name?.givenName),
-    family_name: cut(u.name?.familyName),
-    full_name: cut(u.name?.fullName),
+    email: emailKey(u.primaryEmail),
+    given_name: textOrNull(u.name?.givenName),
+    family_name: textOrNull(u.name?.familyName),
+    full_name: textOrNull(u.name?.fullName),
     is_admin: u.isAdmin === true,
     is_suspended: u.suspended === true,
-    org_unit_path: cut(u.orgUnitPath),
-    department: cut(org?.department),
-    job_title: cut(org?.title),
-    last_login_time: time(u.lastLoginTime),
-    creation_time: time(u.creationTime),
+    org_unit_path: textOrNull(u.orgUnitPath),
+    department: textOrNull(org?.department),
+    job_title: textOrNull(org?.title),
+    last_login_time: isoTimeOrNull(u.lastLoginTime),
+    creation_time: isoTimeOrNull(u.creationTime),
   };
 }
 
@@ -37,4 +34,5 @@ export const googleUserFields = toSyncedUserColumns;
  * `nonEditableAliases`; never the typed entries of `emails` (a person's home or other address, which
  * may be a colleague's account here).
  */
-export const syncedUserAliases = (u: GoogleUser): string[] => [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map(lower).filter((a) => a !== '');
+export const syncedUserAliases = (u: GoogleUser): string[] =>
+  [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map((a) => emailKey(a)).filter((a) => a !== '');

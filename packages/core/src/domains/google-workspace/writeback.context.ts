@@ -19,9 +19,6 @@ import { toSyncedUserColumns } from './synced-user';
 import { googleIdSchema } from './writeback.schema';
 import type { GoogleWritebackServiceOptions, GoogleWritebackUser } from './writeback.service';
 
-export const lower = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
-export const cut = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
-
 /** The gw_synced_users row for a Google user record, upserted with the sync's columns. */
 export async function upsertSyncedUser(db: Kysely<Database>, organizationId: string, u: GoogleUser, now: Date): Promise<Row<'gw_synced_users'>> {
   // Google's answer is untrusted: text PostgreSQL cannot store is cleaned (as the sync does).

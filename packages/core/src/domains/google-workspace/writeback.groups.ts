@@ -3,9 +3,10 @@ import type { Row } from '../../repositories/types';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { emailKey, textOrNull } from '../integrations/normalize';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
 import type { GoogleGroup } from './provider';
-import { cut, type GoogleWritebackContext, localGroup, localMember, lower, syncedGoogleId } from './writeback.context';
+import { type GoogleWritebackContext, localGroup, localMember, syncedGoogleId } from './writeback.context';
 import { googleCreateGroupSchema, googleWritebackMemberSchema } from './writeback.schema';
 import type { GoogleWritebackMembership, GoogleWritebackService } from './writeback.service';
 
@@ -32,8 +33,8 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
           }),
         async record(s, created) {
           const columns = {
-            email: lower(created.email).slice(0, 255),
-            name: cut(created.name),
+            email: emailKey(created.email),
+            name: textOrNull(created.name),
             description: typeof created.description === 'string' ? created.description : null,
             member_count: Number.parseInt(String(created.directMembersCount ?? '0'), 10) || 0,
             raw_data: JSON.stringify(created),
@@ -88,7 +89,7 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
         async record(s, member, data) {
           const group = await localGroup(s.db, s.organizationId, data.group);
           const finalRole = (typeof member.role === 'string' ? member.role.toUpperCase() : (data.role ?? 'MEMBER')) as GoogleWritebackMembership['role'];
-          const userId = await localMember(s.db, s.organizationId, member.id ?? null, lower(member.email ?? data.userEmail));
+          const userId = await localMember(s.db, s.organizationId, member.id ?? null, emailKey(member.email ?? data.userEmail));
           const memberId = group?.access_group_id && userId ? await addAccessMember(s.db, group.access_group_id, userId, memberType(finalRole), s.now) : null;
           await s.audit({
             action: 'google_workspace.member_add',

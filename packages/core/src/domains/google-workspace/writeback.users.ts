@@ -3,11 +3,12 @@ import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
+import { emailKey } from '../integrations/normalize';
 import { linkUser, markRemoved, runWriteback, setLinkStatus, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import { syncedUserAliases } from './synced-user';
-import { type GoogleWritebackContext, linkedGoogleUser, lower, upsertSyncedUser, userAuditView, userDto } from './writeback.context';
+import { type GoogleWritebackContext, linkedGoogleUser, upsertSyncedUser, userAuditView, userDto } from './writeback.context';
 import { googleCreateUserSchema, googleIdSchema, googleOrgUnitPathSchema, googleUpdateUserSchema } from './writeback.schema';
 import type { GoogleWritebackService } from './writeback.service';
 
@@ -53,7 +54,7 @@ export function googleUserOperations(
         },
         async record(s, created, { localUserId, password }) {
           const row = await upsertSyncedUser(s.db, s.organizationId, created, s.now);
-          const email = lower(created.primaryEmail);
+          const email = emailKey(created.primaryEmail);
           await storeInitialPassword(rt, s, 'google_workspace', email, password);
           // Link: the given organization user, else one not linked yet whose email is the account's
           // primary address or one of its aliases (as the sync links).

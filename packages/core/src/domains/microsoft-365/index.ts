@@ -8,7 +8,7 @@ export * from './directory.service';
 export * from './errors';
 export * from './integration';
 export * from './provider';
-export * from './sync';
+export * from './sync.plan';
 export * from './sync.service';
 export * from './sync.stage';
 export * from './writeback.schema';

@@ -1,18 +1,18 @@
 /**
  * Microsoft 365 sync, the fetch: Graph's delta rounds (and the opening \$batch) streamed into TEMP
- * staging tables on the run's connection, nothing else written. See sync.ts for the rules, the plan
- * and the apply.
+ * staging tables on the run's connection, nothing else written. See sync.plan.ts for the rules, the
+ * plan and the apply.
  */
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { isHeliosError } from '../../errors';
+import { booleanOrNull, emailOrNull, stringOrNull, textOrNull } from '../integrations/normalize';
 import { noSyncWarnings, type SyncProgress, sanitizeFetched } from '../sync/engine';
-import { MICROSOFT_ERROR_CODES } from './errors';
+import { MICROSOFT_ERRORS } from './errors';
 import { batchFailure, type DeltaPage, type DeltaPageBody, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 
-import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync';
-import { lower, str, syncedUserRaw, toSyncedUserColumns } from './synced-user';
+import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync.plan';
+import { syncedUserRaw, toSyncedUserColumns } from './synced-user';
 
 const STAGE_TABLES = 'ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins';
 
@@ -82,7 +82,6 @@ async function upsertStage(
   }
 }
 
-const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const isRemoved = (o: GraphObject) => Object.hasOwn(o, '@removed');
 
@@ -163,11 +162,11 @@ function groupRow(g: GraphObject): unknown[] {
   const partial = !('displayName' in g);
   return [
     g.id,
-    str(g.displayName) ?? g.id,
-    typeof g.description === 'string' ? g.description : null,
-    lower(g.mail),
-    bool(g.mailEnabled) ?? false,
-    bool(g.securityEnabled) ?? true,
+    textOrNull(g.displayName) ?? g.id,
+    stringOrNull(g.description),
+    emailOrNull(g.mail),
+    booleanOrNull(g.mailEnabled) ?? false,
+    booleanOrNull(g.securityEnabled) ?? true,
     g.groupTypes ?? [],
     partial ? null : raw,
     partial ? null : hashOf(raw),
@@ -350,7 +349,7 @@ export async function stageMicrosoftDirectory(
     for (const response of responses) {
       const failure = batchFailure(response, 'users.get');
       if (!failure) late.push(sanitizeFetched(response.body as GraphObject, 'user', warnings));
-      else if (failure.code !== MICROSOFT_ERROR_CODES.NOT_FOUND) throw failure;
+      else if (!MICROSOFT_ERRORS.NOT_FOUND.is(failure)) throw failure;
     }
     await stageUsers(late);
     fetched.lateUsers += late.length;
@@ -369,7 +368,7 @@ export async function stageMicrosoftDirectory(
 
 /** Whether an error means the stored delta links must be dropped for a full run. */
 export function isDeltaExpired(error: unknown): boolean {
-  return isHeliosError(error) && error.code === MICROSOFT_ERROR_CODES.DELTA_EXPIRED;
+  return MICROSOFT_ERRORS.DELTA_EXPIRED.is(error);
 }
 
 /** The staging tables' names (for diagnostics). */

@@ -7,7 +7,7 @@ import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
 import type { GraphObject, Microsoft365Provider } from './provider';
-import { planAndApplyMicrosoft, readDeltaLinks } from './sync';
+import { planAndApplyMicrosoft, readDeltaLinks } from './sync.plan';
 import { createMicrosoftSyncService, type MicrosoftSyncResult } from './sync.service';
 import { dropMicrosoftStaging, stageMicrosoftDirectory } from './sync.stage';
 

@@ -2,18 +2,8 @@
  * The `ms_synced_users` columns of a Graph user: one mapping, used by the sync's staging and by the
  * write-back, so a row reads the same whichever wrote it.
  */
+import { booleanOrNull, emailOrNull, textOrNull } from '../integrations/normalize';
 import { MS_USER_FIELDS } from './provider';
-
-/** The first `max` UTF-16 units of `value`, never half of a surrogate pair (JSON could not carry it). */
-const clip = (value: string, max: number) => {
-  if (value.length <= max) return value;
-  const code = value.charCodeAt(max - 1);
-  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-};
-/** Text Graph sent, clipped to `max` (null when empty or not text). */
-export const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? clip(value, max) : null);
-/** An address Graph sent, trimmed and lowercased (null when empty or not text). */
-export const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? clip(value.trim().toLowerCase(), 255) : null);
 
 /** Graph's JSON of a user as stored (`raw_data`): the fields the sync selects (`MS_USER_FIELDS`), annotations dropped. */
 export function syncedUserRaw<U extends Record<string, unknown>>(u: U): Record<string, unknown> & Pick<U, 'id'> {
@@ -28,18 +18,18 @@ export function syncedUserRaw<U extends Record<string, unknown>>(u: U): Record<s
  */
 export function toSyncedUserColumns(u: Record<string, unknown>) {
   return {
-    upn: lower(u.userPrincipalName),
-    email: lower(u.mail),
-    display_name: str(u.displayName),
-    given_name: str(u.givenName),
-    surname: str(u.surname),
-    job_title: str(u.jobTitle),
-    department: str(u.department),
-    office_location: str(u.officeLocation),
-    company_name: str(u.companyName),
-    mobile_phone: str(u.mobilePhone, 50),
+    upn: emailOrNull(u.userPrincipalName),
+    email: emailOrNull(u.mail),
+    display_name: textOrNull(u.displayName),
+    given_name: textOrNull(u.givenName),
+    surname: textOrNull(u.surname),
+    job_title: textOrNull(u.jobTitle),
+    department: textOrNull(u.department),
+    office_location: textOrNull(u.officeLocation),
+    company_name: textOrNull(u.companyName),
+    mobile_phone: textOrNull(u.mobilePhone, 50),
     business_phones: Array.isArray(u.businessPhones) ? (u.businessPhones as unknown[]) : [],
-    is_account_enabled: typeof u.accountEnabled === 'boolean' ? u.accountEnabled : true,
+    is_account_enabled: booleanOrNull(u.accountEnabled) ?? true,
     assigned_licenses: Array.isArray(u.assignedLicenses) ? (u.assignedLicenses as unknown[]) : [],
   };
 }

@@ -1,6 +1,7 @@
 /** Microsoft 365 write-back of licenses: assign and remove SKUs, free units checked first. */
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
+import { textOrNull } from '../integrations/normalize';
 import { runWriteback } from '../integrations/writeback';
 import { MICROSOFT_ERRORS } from './errors';
 import type { MicrosoftSku } from './provider';
@@ -17,8 +18,6 @@ import {
 } from './writeback.context';
 import { microsoftAssignLicenseSchema, microsoftObjectIdSchema } from './writeback.schema';
 import type { MicrosoftLicenseUnits, MicrosoftWritebackService } from './writeback.service';
-
-const str = (value: unknown, max = 255) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
 
 interface AssignedLicense {
   skuId: string;
@@ -93,7 +92,7 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
           for (const { sku, total, consumed, available } of involved) {
             const skuId = String(sku.skuId).toLowerCase();
             const values = {
-              sku_part_number: str(sku.skuPartNumber),
+              sku_part_number: textOrNull(sku.skuPartNumber),
               total_units: total,
               consumed_units: consumed,
               available_units: available,
@@ -105,7 +104,7 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
               .values({
                 organization_id: s.organizationId,
                 sku_id: skuId,
-                display_name: str(sku.skuPartNumber),
+                display_name: textOrNull(sku.skuPartNumber),
                 service_plans: JSON.stringify(sku.servicePlans ?? []),
                 last_sync_at: s.now,
                 ...values,

@@ -9,13 +9,12 @@ import {
   revealInitialPassword,
   storeInitialPassword,
 } from '../integrations/initial-passwords';
+import { emailOrNull } from '../integrations/normalize';
 import { runWriteback } from '../integrations/writeback';
 import { MICROSOFT_ERRORS } from './errors';
 import type { MicrosoftWritebackContext } from './writeback.context';
 import { userPrincipalNameSchema } from './writeback.schema';
 import type { MicrosoftWritebackService } from './writeback.service';
-
-const lower = (value: unknown) => (typeof value === 'string' && value !== '' ? value.trim().toLowerCase().slice(0, 255) : null);
 
 /** How Microsoft reveals: by UPN, with its own errors and audit action (a reset password too). */
 const REVEAL: RevealInitialPasswordSpec = {
@@ -44,7 +43,7 @@ export function microsoftPasswordOperations(ctx: MicrosoftWritebackContext): Pic
         },
         async call({ row, password }) {
           const ms = await ctx.provider();
-          const address = row.upn ?? lower((await ms.getUser(row.ms_id)).userPrincipalName);
+          const address = row.upn ?? emailOrNull((await ms.getUser(row.ms_id)).userPrincipalName);
           if (!address) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no userPrincipalName.' });
           await ms.updateUser(row.ms_id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } });
           return address;

@@ -1,5 +1,6 @@
 /**
- * The provider-neutral directory sync engine (Google Workspace today, Microsoft 365 later).
+ * The provider-neutral directory sync engine (Google Workspace, Microsoft 365): the pieces a run is
+ * made of. The run itself, written once for every cloud, is ../integrations/sync-run.ts.
  *
  * A run works on one dedicated database connection held for the whole run:
  * 1. `withSyncLock` takes an in-process guard and a session advisory lock keyed per organization and
@@ -18,10 +19,13 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { HeliosError } from '../../errors';
+import { isHeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
+import { assertOutsideTransaction } from '../../shared/external-call';
 import { sanitizeText, textProblem } from '../../shared/validation';
 import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import type { Principal } from '../policy/policy';
+import { SYNC_ERRORS } from './sync.errors';
 
 /** Progress of a run, reported through `onProgress`. */
 export interface SyncProgress {
@@ -156,20 +160,39 @@ export interface SyncRemovalCheck {
   removed: number;
 }
 
+/** A row of a plan's sample query (`entity`, `action`, `external_id`, `label`). */
+export interface SyncChangeRow {
+  entity: string;
+  action: SyncChange['action'];
+  external_id: string;
+  label: string;
+}
+
+/** Runs a plan's sample query (a union of per-entity selects of {@link SyncChangeRow}) as changes. */
+export async function sampleOf(conn: Kysely<Database>, query: RawBuilder<SyncChangeRow>): Promise<SyncChange[]> {
+  const rows = await query.execute(conn);
+  return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
+}
+
+/**
+ * The marker merged into a mirror row's `raw_data` when its object is gone from the provider
+ * (`{"_helios": {"removedAt": ...}}`): rows are never deleted.
+ */
+export const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
+
 /** Default safety limit: abort when more than this share of synced rows would be removed. */
 export const DEFAULT_MAX_REMOVAL_RATIO = 0.1;
 
-/** Sync error codes. */
+/** Sync error codes (from the registry, sync.errors.ts). */
 export const SYNC_ERROR_CODES = {
-  ALREADY_RUNNING: 'SYNC.ALREADY_RUNNING',
-  SAFETY_LIMIT: 'SYNC.SAFETY_LIMIT',
-  IN_TRANSACTION: 'SYNC.IN_TRANSACTION',
+  ALREADY_RUNNING: SYNC_ERRORS.ALREADY_RUNNING.code,
+  SAFETY_LIMIT: SYNC_ERRORS.SAFETY_LIMIT.code,
   /** Journaled (never thrown): a run whose process stopped before it finished. */
-  INTERRUPTED: 'SYNC.INTERRUPTED',
+  INTERRUPTED: SYNC_ERRORS.INTERRUPTED.code,
 } as const;
 
 /** The reason journaled for a run whose process stopped (killed, crashed, restarted) mid-run. */
-export const SYNC_INTERRUPTED_REASON = 'interrupted: the process running it stopped';
+export const SYNC_INTERRUPTED_REASON = SYNC_ERRORS.INTERRUPTED().message;
 
 /** Runs in progress in this process (answered before any connection is asked for). */
 const running = new Set<string>();
@@ -184,21 +207,16 @@ export function syncLockName(organizationId: string, kind: string): string {
  * connection releases the session lock by itself).
  *
  * @throws HeliosError CONFLICT `SYNC.ALREADY_RUNNING` when a run of this kind is in progress (this
- *   process or another); PRECONDITION_FAILED `SYNC.IN_TRANSACTION` when `db` is a transaction
+ *   process or another); PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION` when `db` is a transaction
  */
 export async function withSyncLock<R>(
   db: Kysely<Database>,
   lock: { organizationId: string; kind: string },
   fn: (conn: Kysely<Database>) => Promise<R>,
 ): Promise<R> {
-  if (db.isTransaction) {
-    throw new HeliosError('PRECONDITION_FAILED', SYNC_ERROR_CODES.IN_TRANSACTION, 'A sync cannot run inside a transaction: it opens its own.');
-  }
+  assertOutsideTransaction(db, `${lock.kind} sync`);
   const name = syncLockName(lock.organizationId, lock.kind);
-  const busy = () =>
-    new HeliosError('CONFLICT', SYNC_ERROR_CODES.ALREADY_RUNNING, `A ${lock.kind} sync is already running for this organization.`, {
-      details: { kind: lock.kind },
-    });
+  const busy = () => SYNC_ERRORS.ALREADY_RUNNING({ kind: lock.kind });
   if (running.has(name)) throw busy();
   running.add(name);
   try {
@@ -268,12 +286,7 @@ export function assertSafetyLimit(checks: SyncRemovalCheck[], options: { maxRemo
   const ratio = options.maxRemovalRatio ?? DEFAULT_MAX_REMOVAL_RATIO;
   const over = checks.filter((c) => c.existing > 0 && c.removed / c.existing > ratio);
   if (over.length === 0) return;
-  throw new HeliosError(
-    'PRECONDITION_FAILED',
-    SYNC_ERROR_CODES.SAFETY_LIMIT,
-    `The sync would remove ${over.map((c) => `${c.removed} of ${c.existing} ${c.entity}`).join(' and ')} (more than ${Math.round(ratio * 100)}%); nothing was written. Re-run with allowLargeRemovals to accept.`,
-    { details: { limitPercent: ratio * 100, removals: checks } },
-  );
+  throw SYNC_ERRORS.SAFETY_LIMIT({ over, ratio, removals: checks });
 }
 
 /** Where a run is journaled. */
@@ -376,7 +389,7 @@ export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: Read
     try {
       if (await withSyncLock(db, { organizationId: row.organization_id, kind: kind.moduleSlug }, (conn) => closeInterruptedRun(conn, journal, at))) closed++;
     } catch (error) {
-      if (!(error instanceof HeliosError && error.code === SYNC_ERROR_CODES.ALREADY_RUNNING)) throw error;
+      if (!SYNC_ERRORS.ALREADY_RUNNING.is(error)) throw error;
     }
   }
   return closed;
@@ -384,7 +397,7 @@ export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: Read
 
 /** Records a failed run: module state `failed` with the error, and the audit row. Never throws. */
 export async function failJournal(conn: Kysely<Database>, journal: SyncJournal, error: unknown, details: Record<string, unknown>, at: Date): Promise<void> {
-  const code = error instanceof HeliosError ? error.code : 'INTERNAL.UNEXPECTED';
+  const code = isHeliosError(error) ? error.code : CORE_ERRORS.INTERNAL_UNEXPECTED.code;
   const message = error instanceof Error ? error.message : String(error);
   try {
     await inTransactionOn(conn, async () => {

@@ -1,6 +1,6 @@
 /**
- * The error codes of the directory sync engine, with their kind and message. (The engine still
- * builds its errors itself; it is converted to these factories after the parallel changes merge.)
+ * The error codes of the directory sync engine, with their kind and message. A sync called inside a
+ * transaction gets the shared `EXTERNAL.IN_TRANSACTION` (shared/external-call.ts).
  */
 import { codesOf, defineErrors } from '../../errors';
 
@@ -28,7 +28,6 @@ export const SYNC_ERRORS = defineErrors({
     details: (p) => ({ limitPercent: p.ratio * 100, removals: p.removals }),
     summary: 'The run would remove more than the allowed share of synced rows; nothing was written (re-run with allowLargeRemovals).',
   },
-  IN_TRANSACTION: { code: 'SYNC.IN_TRANSACTION', kind: 'PRECONDITION_FAILED', message: 'A sync cannot run inside a transaction: it opens its own.' },
   /** Journaled, never thrown. */
   INTERRUPTED: {
     code: 'SYNC.INTERRUPTED',

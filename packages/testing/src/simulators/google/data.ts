@@ -1,250 +1,9 @@
 /**
- * Storage and deterministic seed data of the Google Directory simulator.
- *
- * Seeded users and group memberships are stored compactly (a seed index per entry) and turned into
- * wire-shaped objects only when read, so 100k users and 200k memberships fit in a few tens of MB.
- * An entry read through the public `Map` API (`get`, iteration) is materialized once and kept, so
- * tests can mutate it in place.
+ * Deterministic seed data, identifiers and etags of the Google Directory simulator (stored in the
+ * maps of `../indexed-map.ts`, built from their seed index when read).
  */
 import { createHash } from 'node:crypto';
-
-// ---------------------------------------------------------------------------------------------
-// Maps
-// ---------------------------------------------------------------------------------------------
-
-const rawGet = Map.prototype.get;
-const rawSet = Map.prototype.set;
-const rawDelete = Map.prototype.delete;
-const rawEntries = Map.prototype.entries;
-
-/**
- * A `Map` whose values may be stored as a seed index (a number) and built on first read. The public
- * `Map` methods always answer built values (and keep them); `peek` builds without keeping.
- */
-export class LazyMap<V extends object> extends Map<string, V> {
-  protected readonly make: ((seed: number) => V) | undefined;
-
-  constructor(make?: (seed: number) => V) {
-    super();
-    this.make = make;
-  }
-
-  /** Stores a seed index to be built on first read. */
-  setSeeded(key: string, seed: number): void {
-    rawSet.call(this, key, seed);
-  }
-
-  /** The seed index of a not yet built entry, else undefined. */
-  seedOf(key: string): number | undefined {
-    const raw = rawGet.call(this, key);
-    return typeof raw === 'number' ? raw : undefined;
-  }
-
-  protected raw(key: string): V | number | undefined {
-    return rawGet.call(this, key);
-  }
-
-  /** The value, built if needed but not kept (for read-only paths such as list pages). */
-  peek(key: string): V | undefined {
-    const raw = rawGet.call(this, key) as V | number | undefined;
-    return typeof raw === 'number' ? this.make!(raw) : raw;
-  }
-
-  override get(key: string): V | undefined {
-    const raw = rawGet.call(this, key) as V | number | undefined;
-    if (typeof raw !== 'number') return raw;
-    const value = this.make!(raw);
-    rawSet.call(this, key, value);
-    return value;
-  }
-
-  override *entries(): MapIterator<[string, V]> {
-    for (const [key] of rawEntries.call(this) as MapIterator<[string, unknown]>) yield [key, this.get(key)!];
-  }
-
-  override *values(): MapIterator<V> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.entries();
-  }
-
-  override forEach(callback: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
-  }
-}
-
-/** How an `IndexedMap` derives its sort key and lookup keys (e.g. primary email and aliases). */
-export interface IndexSpec<V> {
-  sortKey(value: V): string;
-  lookupKeys(value: V): readonly string[];
-  seedSortKey?(seed: number): string;
-  seedLookupKeys?(seed: number): readonly string[];
-}
-
-/**
- * A `LazyMap` kept sorted by a sort key (lower-cased email) with a lookup index (email and aliases
- * to map key). The index is built on first use and then maintained by `set`/`delete`; it is
- * checked while reading and rebuilt when a value was changed in place.
- */
-export class IndexedMap<V extends object> extends LazyMap<V> {
-  private sorted: string[] | null = null;
-  private lookup: Map<string, string> | null = null;
-  private readonly spec: IndexSpec<V>;
-
-  constructor(spec: IndexSpec<V>, make?: (seed: number) => V) {
-    super(make);
-    this.spec = spec;
-  }
-
-  private sortKeyOf(raw: V | number): string {
-    return typeof raw === 'number' ? this.spec.seedSortKey!(raw) : this.spec.sortKey(raw);
-  }
-
-  private lookupKeysOf(raw: V | number): readonly string[] {
-    return typeof raw === 'number' ? this.spec.seedLookupKeys!(raw) : this.spec.lookupKeys(raw);
-  }
-
-  private rebuild(): void {
-    const pairs: Array<[string, string]> = [];
-    const lookup = new Map<string, string>();
-    for (const [key, raw] of rawEntries.call(this) as MapIterator<[string, V | number]>) {
-      pairs.push([this.sortKeyOf(raw), key]);
-      for (const k of this.lookupKeysOf(raw)) lookup.set(k, key);
-    }
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [sk, key] of pairs) lookup.set(sk, key);
-    this.sorted = pairs.map((p) => p[0]);
-    this.lookup = lookup;
-  }
-
-  private ensure(): { sorted: string[]; lookup: Map<string, string> } {
-    if (!this.sorted || !this.lookup) this.rebuild();
-    return { sorted: this.sorted!, lookup: this.lookup! };
-  }
-
-  private index(key: string, raw: V | number): void {
-    if (!this.sorted || !this.lookup) return;
-    const sk = this.sortKeyOf(raw);
-    const at = lowerBound(this.sorted, sk);
-    if (this.sorted[at] !== sk) this.sorted.splice(at, 0, sk);
-    for (const k of this.lookupKeysOf(raw)) this.lookup.set(k, key);
-    this.lookup.set(sk, key);
-  }
-
-  private unindex(key: string, raw: V | number): void {
-    if (!this.sorted || !this.lookup) return;
-    const sk = this.sortKeyOf(raw);
-    if (this.lookup.get(sk) === key) {
-      const at = lowerBound(this.sorted, sk);
-      if (this.sorted[at] === sk) this.sorted.splice(at, 1);
-    }
-    for (const k of [sk, ...this.lookupKeysOf(raw)]) if (this.lookup.get(k) === key) this.lookup.delete(k);
-  }
-
-  override set(key: string, value: V): this {
-    const old = this.raw(key);
-    if (old !== undefined) this.unindex(key, old);
-    rawSet.call(this, key, value);
-    this.index(key, value);
-    return this;
-  }
-
-  override setSeeded(key: string, seed: number): void {
-    const old = this.raw(key);
-    if (old !== undefined) this.unindex(key, old);
-    rawSet.call(this, key, seed);
-    this.index(key, seed);
-  }
-
-  override delete(key: string): boolean {
-    const old = this.raw(key);
-    if (old === undefined) return false;
-    this.unindex(key, old);
-    return rawDelete.call(this, key);
-  }
-
-  override clear(): void {
-    super.clear();
-    this.sorted = null;
-    this.lookup = null;
-  }
-
-  /** The map key of the entry with this lookup key (lower-cased email or alias), if any. */
-  find(lookupKey: string): string | undefined {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const key = this.ensure().lookup.get(lookupKey);
-      if (key === undefined) return undefined;
-      const raw = this.raw(key);
-      if (raw !== undefined && (this.sortKeyOf(raw) === lookupKey || this.lookupKeysOf(raw).includes(lookupKey))) return key;
-      this.rebuild();
-    }
-    return undefined;
-  }
-
-  /**
-   * One page in sort-key order after (or, descending, before) `after`: at most `limit` map keys
-   * accepted by `filter`, and whether another accepted entry follows. Stable under concurrent
-   * changes because the position is found from the last sort key, not from an offset.
-   */
-  page(
-    after: string | undefined,
-    limit: number,
-    descending = false,
-    filter?: (key: string) => boolean,
-  ): { keys: string[]; last: string | undefined; more: boolean } {
-    for (let attempt = 0; ; attempt++) {
-      const { sorted, lookup } = this.ensure();
-      const step = descending ? -1 : 1;
-      let pos = after === undefined ? (descending ? sorted.length - 1 : 0) : descending ? lowerBound(sorted, after) - 1 : upperBound(sorted, after);
-      const keys: string[] = [];
-      let last: string | undefined;
-      let more = false;
-      let stale = false;
-      for (; pos >= 0 && pos < sorted.length; pos += step) {
-        const sk = sorted[pos]!;
-        const key = lookup.get(sk);
-        const raw = key === undefined ? undefined : this.raw(key);
-        if (raw === undefined || this.sortKeyOf(raw) !== sk) {
-          stale = true;
-          break;
-        }
-        if (filter && !filter(key!)) continue;
-        if (keys.length === limit) {
-          more = true;
-          break;
-        }
-        keys.push(key!);
-        last = sk;
-      }
-      if (!stale || attempt > 0) return { keys, last, more };
-      this.rebuild();
-    }
-  }
-}
-
-function lowerBound(sorted: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(sorted: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { nestsPrevious, seededGroupHasUser, seededGroupUsers, seedIsoTime } from '../seed-layout';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers and etags
@@ -292,18 +51,9 @@ export function orgUnitIdFor(index: number): string {
   return `id:03ph${((BigInt(index) * A + 3935559000370003845n) % 36n ** 11n).toString(36).padStart(11, '0')}`;
 }
 
-const isoCache = new Map<number, string>();
 /** `Date#toISOString` for generated timestamps, memoized per day (the seed reuses few days). */
 function isoTime(ms: number): string {
-  const day = Math.floor(ms / 86_400_000);
-  let prefix = isoCache.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    if (isoCache.size < 100_000) isoCache.set(day, prefix);
-  }
-  const rest = ms - day * 86_400_000;
-  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
-  return `${prefix}${two(Math.floor(rest / 3_600_000))}:${two(Math.floor(rest / 60_000) % 60)}:${two(Math.floor(rest / 1000) % 60)}.000Z`;
+  return seedIsoTime(ms, true);
 }
 
 /** A cheap deterministic etag for generated (never written) resources. */
@@ -554,40 +304,24 @@ export class DirectorySeed {
     return [this.groupEmail(g), ...this.groupAliases(g)];
   }
 
-  /** Whether the last member slot of group g is the group g-1 (every tenth group nests one). */
-  private nests(g: number): boolean {
-    return g % 10 === 0 && g > 1 && this.counts.membersPerGroup >= 2;
-  }
-
-  private userSlots(g: number): number {
-    return this.counts.membersPerGroup - (this.nests(g) ? 1 : 0);
-  }
-
   /** Whether user i is a seeded direct member of group g (without building the members). */
   groupHasUser(g: number, i: number): boolean {
-    const n = this.counts.users;
-    if (n === 0 || i < 1 || i > n) return false;
-    const start = ((g - 1) * this.counts.membersPerGroup) % n;
-    const offset = (((i - 1 - start) % n) + n) % n;
-    return offset < this.userSlots(g);
+    return seededGroupHasUser(this.counts, g, i);
   }
 
   /** Whether group h is a seeded direct member of group g. */
   groupHasGroup(g: number, h: number): boolean {
-    return this.nests(g) && h === g - 1;
+    return nestsPrevious(this.counts, g) && h === g - 1;
   }
 
   /** The seeded members of group g: a block of consecutive users (wrapping), roles OWNER, MANAGER, then MEMBER. */
   groupMembers(g: number): Array<Record<string, any>> {
-    const n = this.counts.users;
-    const slots = this.userSlots(g);
-    const members: Array<Record<string, any>> = [];
-    for (let k = 0; k < slots; k++) {
-      const i = (((g - 1) * this.counts.membersPerGroup + k) % n) + 1;
-      const role = k === 0 ? 'OWNER' : k === 1 && slots > 2 ? 'MANAGER' : 'MEMBER';
-      members.push({ kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' });
-    }
-    if (this.nests(g))
+    const users = seededGroupUsers(this.counts, g);
+    const members = users.map((i, k) => {
+      const role = k === 0 ? 'OWNER' : k === 1 && users.length > 2 ? 'MANAGER' : 'MEMBER';
+      return { kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' };
+    });
+    if (nestsPrevious(this.counts, g))
       members.push({ kind: 'admin#directory#member', id: groupIdFor(g - 1), email: this.groupEmail(g - 1), role: 'MEMBER', type: 'GROUP', status: 'ACTIVE' });
     return members;
   }

@@ -2,9 +2,10 @@
  * Deterministic seed data and identifiers of the Microsoft Graph simulator.
  *
  * Seeded users, groups and memberships are computed from their index when read (see `LazyMap` in
- * google-directory.data.ts), so a tenant of 100k users starts in milliseconds: only the map keys
+ * ../indexed-map.ts), so a tenant of 100k users starts in milliseconds: only the map keys
  * (object ids) are created up front.
  */
+import { nestsPrevious, seededGroupHasUser, seededGroupUsers, seedIsoTime } from '../seed-layout';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers
@@ -73,18 +74,9 @@ export function indexOfGuid(kind: number, id: string): number {
   return guidFor(kind, index) === id ? index : -1;
 }
 
-const isoCache = new Map<number, string>();
 /** `Date#toISOString` without milliseconds (Graph's `createdDateTime` format), memoized per day. */
 export function isoSeconds(ms: number): string {
-  const day = Math.floor(ms / 86_400_000);
-  let prefix = isoCache.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    if (isoCache.size < 100_000) isoCache.set(day, prefix);
-  }
-  const rest = ms - day * 86_400_000;
-  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
-  return `${prefix}${two(Math.floor(rest / 3_600_000))}:${two(Math.floor(rest / 60_000) % 60)}:${two(Math.floor(rest / 1000) % 60)}Z`;
+  return seedIsoTime(ms, false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,28 +285,17 @@ export class GraphSeed {
 
   /** Whether group g's last member slot is group g-1 (every tenth group nests the previous one). */
   nests(g: number): boolean {
-    return g % 10 === 0 && g > 1 && this.counts.membersPerGroup >= 2;
-  }
-
-  private userSlots(g: number): number {
-    return this.counts.membersPerGroup - (this.nests(g) ? 1 : 0);
+    return nestsPrevious(this.counts, g);
   }
 
   /** Whether seeded user i is a seeded member of group g (without building the members). */
   groupHasUser(g: number, i: number): boolean {
-    const n = this.counts.users;
-    if (n === 0 || i < 1 || i > n) return false;
-    const start = ((g - 1) * this.counts.membersPerGroup) % n;
-    const offset = (((i - 1 - start) % n) + n) % n;
-    return offset < this.userSlots(g);
+    return seededGroupHasUser(this.counts, g, i);
   }
 
   /** The seeded member ids of group g: a block of consecutive users (wrapping), then group g-1 for nesting groups. */
   groupMembers(g: number): Set<string> {
-    const n = this.counts.users;
-    const out = new Set<string>();
-    const slots = this.userSlots(g);
-    for (let k = 0; k < slots; k++) out.add(this.userId((((g - 1) * this.counts.membersPerGroup + k) % n) + 1));
+    const out = new Set(seededGroupUsers(this.counts, g).map((i) => this.userId(i)));
     if (this.nests(g)) out.add(this.groupId(g - 1));
     return out;
   }

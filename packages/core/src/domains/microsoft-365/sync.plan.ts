@@ -1,6 +1,24 @@
+/**
+ * Microsoft 365 directory sync, the plan and the apply (the fetch is sync.stage.ts).
+ *
+ * Rules:
+ * - Users and groups are upserted by `(organization_id, ms_id)` when their hash (`sync_hash`, of the
+ *   selected fields) changed; rows gone from Graph (a full round does not name them, an incremental
+ *   one says `@removed`) are never deleted: they get `raw_data._helios.removedAt` (users also
+ *   `is_account_enabled = false`).
+ * - Groups are mirrored into `access_groups` (platform `microsoft_365`); memberships of users go to
+ *   `ms_group_memberships` (full runs replace each group's set, incremental runs apply the changes)
+ *   and, for users linked to an organization user, to `access_group_members`.
+ * - Linking: `organization_users.microsoft_365_id`, then the UPN (as email or stored UPN), then the
+ *   mail. Local users are never created. Disabled accounts suspend their linked users (the last
+ *   active admin excepted, with a warning).
+ * - One transaction for the whole apply, with the new delta links.
+ */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { assertSafetyLimit, countsOf, inTransactionOn, type SyncChange, type SyncEntityCounts, type SyncProgress, type SyncWarnings } from '../sync/engine';
+import type { SyncPassOptions } from '../integrations/sync-run';
+import type { SyncChange, SyncChangeRow, SyncEntityCounts, SyncWarnings } from '../sync/engine';
+import { assertSafetyLimit, countsOf, inTransactionOn, removedMarker, sampleOf } from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { MicrosoftSku } from './provider';
 
@@ -49,23 +67,21 @@ export interface MicrosoftSyncCounts {
 }
 
 /** Options of a plan/apply pass. */
-export interface MicrosoftPassOptions {
-  organizationId: string;
-  now: Date;
-  dryRun: boolean;
-  allowLargeRemovals: boolean;
-  maxRemovalRatio: number;
-  onProgress?: (progress: SyncProgress) => void;
-  /** Runs inside the apply transaction, after the merges. */
-  inApply?: (counts: MicrosoftSyncCounts, warnings: SyncWarning[]) => Promise<void>;
-}
+export type MicrosoftPassOptions = SyncPassOptions<MicrosoftSyncCounts>;
 
 type EntityPlan = SyncEntityCounts & { existing: number };
 
+/**
+ * Whether the mirror row `x` is gone from Graph: a full round does not name it, an incremental one
+ * names it `@removed`. `stage` is a code constant.
+ */
+const goneFrom = (stage: 'ms_stage_users' | 'ms_stage_groups', full: boolean) =>
+  full
+    ? sql`not exists (select 1 from ${sql.table(stage)} st where st.ms_id = x.ms_id)`
+    : sql`exists (select 1 from ${sql.table(stage)} st where st.ms_id = x.ms_id and st.removed)`;
+
 function planUsers(org: string, full: boolean) {
-  const gone = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const gone = goneFrom('ms_stage_users', full);
   return sql<Record<keyof EntityPlan, unknown>>`
     select
       (select count(*) from ms_stage_users st where not st.removed and not exists (select 1 from ms_synced_users x where x.organization_id = ${org} and x.ms_id = st.ms_id)) as created,
@@ -78,9 +94,7 @@ function planUsers(org: string, full: boolean) {
 }
 
 function planGroups(org: string, full: boolean) {
-  const gone = full
-    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  const gone = goneFrom('ms_stage_groups', full);
   return sql<Record<keyof EntityPlan, unknown>>`
     select
       (select count(*) from ms_stage_groups st where not st.removed and not st.partial
@@ -138,10 +152,10 @@ function planLicences(org: string, skus: MicrosoftSku[]) {
 }
 
 async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean): Promise<SyncChange[]> {
-  const goneUsers = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
-  const rows = await sql<{ entity: string; action: SyncChange['action']; external_id: string; label: string }>`
+  const goneUsers = goneFrom('ms_stage_users', full);
+  return sampleOf(
+    conn,
+    sql<SyncChangeRow>`
     (select 'users' as entity, case when x.id is null then 'create' else 'update' end as action, st.ms_id as external_id, coalesce(st.upn, st.ms_id) as label
        from ms_stage_users st left join ms_synced_users x on x.organization_id = ${org} and x.ms_id = st.ms_id
        where not st.removed and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
@@ -152,11 +166,9 @@ async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean)
     (select 'groups', case when x.id is null then 'create' else 'update' end, st.ms_id, coalesce(st.display_name, st.ms_id)
        from ms_stage_groups st left join ms_synced_groups x on x.organization_id = ${org} and x.ms_id = st.ms_id
        where not st.removed and not st.partial and (x.id is null or x.sync_hash is distinct from st.hash) limit 20)
-    limit 20`.execute(conn);
-  return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
+    limit 20`,
+  );
 }
-
-const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Applies the staged changes (inside one transaction on `conn`). */
 async function applyStaged(
@@ -179,9 +191,7 @@ async function applyStaged(
       business_phones = excluded.business_phones, is_account_enabled = excluded.is_account_enabled, assigned_licenses = excluded.assigned_licenses,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_synced_users.sync_hash is distinct from excluded.sync_hash or ms_synced_users.raw_data -> '_helios' is not null`.execute(conn);
-  const goneUsers = full
-    ? sql`not exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_users st where st.ms_id = x.ms_id and st.removed)`;
+  const goneUsers = goneFrom('ms_stage_users', full);
   await sql`update ms_synced_users x set is_account_enabled = false, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)},
       sync_hash = null, last_sync_at = ${now}, updated_at = now()
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(conn);
@@ -199,9 +209,7 @@ async function applyStaged(
       mail_enabled = excluded.mail_enabled, security_enabled = excluded.security_enabled, group_types = excluded.group_types,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
     where ms_synced_groups.sync_hash is distinct from excluded.sync_hash or ms_synced_groups.raw_data -> '_helios' is not null`.execute(conn);
-  const goneGroups = full
-    ? sql`not exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id)`
-    : sql`exists (select 1 from ms_stage_groups st where st.ms_id = x.ms_id and st.removed)`;
+  const goneGroups = goneFrom('ms_stage_groups', full);
   await sql`update ms_synced_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, sync_hash = null, last_sync_at = ${now}, updated_at = now()
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneGroups}`.execute(conn);
   await sql`

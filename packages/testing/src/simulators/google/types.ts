@@ -1,0 +1,105 @@
+/**
+ * The public types of the Google Directory simulator: its options, the running simulator and its
+ * fault kinds.
+ */
+import type { FaultOptions } from '../http-kit';
+
+/** A fault the simulator can answer instead of the real response. */
+export type GoogleDirectoryFaultKind = '429' | '500' | '503' | 'rateLimitExceeded' | 'userRateLimitExceeded' | 'quotaExceeded' | 'timeout' | 'reset';
+
+/** Options of `startGoogleDirectorySimulator`. */
+export interface GoogleDirectorySimulatorOptions {
+  /** The primary domain (default `example.test`). */
+  domain?: string;
+  /** The customer id (default `C0sim01`); `my_customer` is accepted too. */
+  customerId?: string;
+  /**
+   * Secondary domains of the customer (default none): users and groups may have addresses on them.
+   * `users.list`/`groups.list` with `customer` cover every domain, with `domain=` that domain only.
+   */
+  secondaryDomains?: string[];
+  /**
+   * Deterministic generated data (default 20 users, 4 groups of 5 members, 3 org units): users
+   * `user000001@domain`..., groups `group0001@domain`..., org units `/Engineering`, `/Sales`...;
+   * every 17th user suspended, every 10th with an alias, managers by blocks of ten, every 5th
+   * group with an alias, every 10th group nesting the previous one. The super admin
+   * `admin@domain` comes on top of `users`.
+   */
+  seed?: { users?: number; groups?: number; membersPerGroup?: number; orgUnits?: number };
+  /**
+   * Faults on Directory API calls (never on `/token`): each call fails with probability `rate`
+   * (0..1, deterministic from `seed`) with a kind drawn from `kinds` (default: all but `timeout`
+   * and `reset`). `timeout` holds the socket unanswered (up to 30 s, then drops it); `reset` sends
+   * the headers and part of the body, then resets the connection.
+   */
+  faults?: FaultOptions<GoogleDirectoryFaultKind>;
+  /**
+   * The per-minute quota of Directory API calls (Google's "queries per minute per user", 2,400 by
+   * default in a Cloud project); off by default. Once `perMinute` calls were answered in a window,
+   * every call is refused with 403 `userRateLimitExceeded` (domain `usageLimits`, and no Retry-After,
+   * as Google does) until the window ends. Windows are fixed and `windowSeconds` long (default 60;
+   * tests use 1 or 2). Refused calls do not count; token requests are never counted.
+   */
+  quota?: GoogleDirectoryQuota;
+  /** Delay before every answer, in milliseconds. */
+  latencyMs?: number;
+  /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+}
+
+/** The per-minute quota of a Google Directory simulator (see `GoogleDirectorySimulatorOptions.quota`). */
+export interface GoogleDirectoryQuota {
+  /** Calls answered per window (default 2400). */
+  perMinute?: number;
+  /** The window's length in seconds (default 60). */
+  windowSeconds?: number;
+}
+
+/** A running Google Directory simulator. */
+export interface GoogleDirectorySimulator {
+  /** The API root with a trailing slash (pass as `rootUrl` to `@googleapis/admin`). */
+  url: string;
+  /** The OAuth token endpoint (`<url>token`). */
+  tokenUrl: string;
+  /** A service account key (RSA key pair generated at start) whose client has all directory scopes delegated. */
+  serviceAccountKey: {
+    type: 'service_account';
+    project_id: string;
+    private_key_id: string;
+    private_key: string;
+    client_email: string;
+    client_id: string;
+    token_uri: string;
+  };
+  /** A super admin to impersonate (`admin@<domain>`). */
+  adminEmail: string;
+  /**
+   * The directory, for direct inspection and changes in tests. Users and groups are keyed by id,
+   * members by group id then member id, org units by path (`/` is the root). Values are the wire
+   * JSON objects; replace a value with `set` to change an email or aliases (in-place changes to
+   * other fields are fine). `passwords` (user id to the last password sent) and `deletedUsers`
+   * are extras.
+   */
+  state: {
+    users: Map<string, any>;
+    groups: Map<string, any>;
+    members: Map<string, Map<string, any>>;
+    orgUnits: Map<string, any>;
+    deletedUsers: Map<string, any>;
+    passwords: Map<string, string>;
+  };
+  /** Counters: every request, per route (`users.list`, `token`...), faults injected, tokens issued, quota refusals. */
+  requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; quotaRejections: number };
+  /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
+  setFaults(faults: GoogleDirectorySimulatorOptions['faults'] | null): void;
+  /** Replaces the per-minute quota (null: unlimited) and starts a new window. */
+  setQuota(quota: GoogleDirectoryQuota | null): void;
+  /**
+   * Sets the scopes delegated to a service account client id (null revokes); access tokens already
+   * issued to that client are revoked too.
+   */
+  grantDelegation(clientId: string, scopes: string[] | null): void;
+  /** Makes a user super admin or not (takes effect on the next call). */
+  setSuperAdmin(email: string, isSuperAdmin: boolean): void;
+  close(): Promise<void>;
+}
