@@ -60,7 +60,7 @@ try {
   const mNext = await asAdmin.microsoftSync.sync();
   console.log(`Microsoft sync (${mNext.mode}): ${mNext.counts.users.updated} user updated, ${mNext.fetched.pages} Graph requests`);
 
-  const licences = await asAdmin.microsoftDirectory.listLicences();
+  const licences = await asAdmin.microsoftDirectory.listLicenses();
   const free = licences.find((l) => (l.availableUnits ?? 0) > 0);
   const assigned = await asAdmin.microsoftWriteback.assignLicense(someone.id, { add: [free.skuId] }).then(
     () => 'assigned',
