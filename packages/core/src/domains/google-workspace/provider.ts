@@ -13,7 +13,7 @@ import { HeliosError } from '../../errors';
 import { createRetryPolicy, type RetryFailure, type RetryInfo, type RetryOptions, semaphore } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
 import { GOOGLE_ERROR_CODES, type GoogleErrorContext, toGoogleError } from './errors';
-import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './google.schema';
+import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './schema';
 
 /** A page of a Google list call. */
 export interface GooglePage<T> {
@@ -178,6 +178,9 @@ export interface GoogleWorkspaceOptions {
   /** A fetch to use instead of the global one (proxies, tests). */
   fetchImplementation?: typeof fetch;
 }
+
+/** Provider options besides the credentials (createHelios `integrations.google`, `loadGoogleProvider`). */
+export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'>;
 
 /** A Google Workspace account, through the Directory API. */
 export interface GoogleWorkspaceProvider {

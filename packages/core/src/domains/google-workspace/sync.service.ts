@@ -23,8 +23,8 @@ import {
 } from '../sync/engine';
 import { watchSyncRetries } from '../sync/retries';
 import type { SyncWarning } from '../sync/suspensions';
-import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
-import type { GoogleWorkspaceProvider } from './provider';
+import { loadGoogleProvider } from './credentials';
+import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { dropGoogleStaging, type GoogleSyncCounts, planAndApplyGoogle, type StagedCounts, stageGoogleDirectory } from './sync';
 
 /** The audit action of a sync run. */

@@ -6,7 +6,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
-import { createGoogleCredentialsService } from './credentials.service';
+import { createGoogleCredentialsService } from './credentials';
 import { googleWorkspace } from './provider';
 import { dropGoogleStaging, planAndApplyGoogle, stageGoogleDirectory } from './sync';
 import { rowHash, sqlHash52Hex } from './sync.hash';

@@ -22,9 +22,9 @@ import { summarizeChange } from '../audit/audit.summary';
 import type { CallOptions, Permission } from '../policy/actor';
 import { POLICY_ERRORS } from '../policy/policy.errors';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
-import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
+import { loadGoogleProvider } from './credentials';
 import { GOOGLE_ERRORS } from './errors';
-import type { GoogleGroup, GoogleUser, GoogleWorkspaceProvider } from './provider';
+import type { GoogleGroup, GoogleProviderOverrides, GoogleUser, GoogleWorkspaceProvider } from './provider';
 import { googleUserFields } from './sync';
 import {
   type GoogleCreateGroupInput,

@@ -93,6 +93,8 @@ export const MICROSOFT_ERRORS = defineErrors({
     summary: 'Any other failure of a Microsoft call.',
   },
   NOT_CONFIGURED: { code: 'MICROSOFT.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Microsoft 365 credentials are configured: run configure first.' },
+  // Only the write-back throws it now (the connection test throws EXTERNAL.IN_TRANSACTION); it goes
+  // when the write-back calls out through rt.external too.
   IN_TRANSACTION: {
     code: 'MICROSOFT.IN_TRANSACTION',
     kind: 'PRECONDITION_FAILED',

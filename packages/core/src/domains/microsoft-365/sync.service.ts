@@ -24,6 +24,7 @@ import {
 } from '../sync/engine';
 import { watchSyncRetries } from '../sync/retries';
 import type { SyncWarning } from '../sync/suspensions';
+import { loadMicrosoftProvider } from './credentials';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync';
 import { dropMicrosoftStaging, isDeltaExpired, stageMicrosoftDirectory } from './sync.stage';
@@ -102,8 +103,6 @@ export interface MicrosoftSyncServiceOptions {
   providerOverrides?: MicrosoftProviderOverrides;
   /** Builds the provider instead of loading the stored credentials. */
   provider?: (rt: ServiceRuntime) => Promise<Microsoft365Provider>;
-  /** Loads the provider of the stored credentials (the credentials service's `loadMicrosoftProvider`). */
-  loadProvider?: (rt: ServiceRuntime, overrides?: MicrosoftProviderOverrides) => Promise<Microsoft365Provider>;
 }
 
 /** Builds the Microsoft 365 sync service. */
@@ -114,11 +113,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
         await s.authorize('organization:write');
         return { principal: s.principal, organizationId: s.organizationId, data: parseInput(microsoftSyncSchema, input) };
       });
-      const load = serviceOptions.loadProvider;
-      let ms: Microsoft365Provider;
-      if (serviceOptions.provider) ms = await serviceOptions.provider(rt);
-      else if (load) ms = await load(rt, serviceOptions.providerOverrides);
-      else throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'The Microsoft sync service has no provider.');
+      const ms = serviceOptions.provider ? await serviceOptions.provider(rt) : await loadMicrosoftProvider(rt, serviceOptions.providerOverrides);
       // The token first, outside the lock: a stored one is read (or a new one stored) on the pool. A
       // failure shows again in the run, which journals it.
       await ms.authorize().catch(() => undefined);

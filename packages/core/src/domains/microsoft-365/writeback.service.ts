@@ -24,7 +24,7 @@ import { generateInitialPassword } from '../google-workspace/writeback.service';
 import type { CallOptions, Permission } from '../policy/actor';
 import { POLICY_ERRORS } from '../policy/policy.errors';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
-import { loadMicrosoftProvider } from './credentials.service';
+import { loadMicrosoftProvider } from './credentials';
 import { MICROSOFT_ERRORS } from './errors';
 import { type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftSku, MS_USER_FIELDS } from './provider';
 import {

@@ -15,8 +15,8 @@ import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
 import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
-import { createGoogleCredentialsService, loadGoogleProvider } from './credentials.service';
-import { DEFAULT_GOOGLE_SCOPES } from './google.schema';
+import { createGoogleCredentialsService, loadGoogleProvider } from './credentials';
+import { DEFAULT_GOOGLE_SCOPES } from './schema';
 
 const DOMAIN = 'creds.test';
 let t: TestHelios;
@@ -262,7 +262,7 @@ describe('Google Workspace credentials', () => {
     const tests = (await auditRows('google_workspace.test')).length;
     await expect(
       t.helios.db.transaction().execute((tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })).testConnection()),
-    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'GOOGLE.IN_TRANSACTION' });
+    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'EXTERNAL.IN_TRANSACTION' });
     expect((await auditRows('google_workspace.test')).length).toBe(tests);
   });
 

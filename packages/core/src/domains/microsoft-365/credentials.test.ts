@@ -16,7 +16,7 @@ import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
 import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
-import { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint } from './credentials.service';
+import { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint } from './credentials';
 
 const DOMAIN = 'creds.test';
 let t: TestHelios;
@@ -308,7 +308,7 @@ describe('Microsoft 365 credentials', () => {
     const tokens = sim.requests.tokensIssued;
     await expect(
       t.helios.db.transaction().execute((tx) => createMicrosoftCredentialsService(runtime(adminActor(), { db: tx })).testConnection()),
-    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'MICROSOFT.IN_TRANSACTION' });
+    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'EXTERNAL.IN_TRANSACTION' });
     expect((await auditRows('microsoft_365.test')).length).toBe(tests);
     expect(sim.requests.tokensIssued).toBe(tokens);
   });
