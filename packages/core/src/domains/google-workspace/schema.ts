@@ -4,7 +4,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { connectionTestSchema } from '../integrations/credentials';
+import { connectionTestSchema } from '../integrations/credentials.schema';
 import { domainSchema, emailSchema } from '../organizations/organizations.schema';
 
 /** The Directory API scopes Helios asks for by default (users, groups, members, org units; read and write). */

@@ -9,7 +9,7 @@
  * {@link defineCredentials}.
  */
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Database } from '../../db/database.generated';
 import { type HeliosError, isHeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
@@ -184,20 +184,6 @@ export interface CredentialsService<Input, Status, TestInput, Result> {
    *   `SECRETS.NO_KEY`; INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    */
   testConnection(input?: TestInput, options?: CallOptions): Promise<Result>;
-}
-
-/**
- * The input of a connection test (a fresh schema per cloud). Where the test goes is configuration
- * only (createHelios `integrations`): a caller cannot send the stored secret, or a token made
- * with it, elsewhere.
- */
-export function connectionTestSchema() {
-  return z
-    .object({
-      /** Per-request timeout in milliseconds (default 15000). */
-      timeoutMs: z.number().int().min(100).max(120_000).optional(),
-    })
-    .strict();
 }
 
 /** What {@link defineCredentials} builds for a cloud. */

@@ -3,7 +3,7 @@
  * application (client) id and client secret, and the options of a connection test.
  */
 import { z } from 'zod';
-import { connectionTestSchema } from '../integrations/credentials';
+import { connectionTestSchema } from '../integrations/credentials.schema';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DOMAIN = /^(?=.{1,64}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
