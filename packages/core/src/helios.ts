@@ -23,7 +23,7 @@ import { type CustomFieldsService, createCustomFieldsService } from './domains/d
 import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
 import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
 import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
-import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials.service';
+import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials';
 import { createGoogleDirectoryService, type GoogleDirectoryService } from './domains/google-workspace/directory.service';
 import { googleIntegration } from './domains/google-workspace/integration';
 import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
@@ -32,7 +32,7 @@ import { createGroupsService, type GroupsService } from './domains/groups/access
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
 import { createIntegrationsService, type IntegrationsService } from './domains/integrations/integrations.service';
-import { createMicrosoftCredentialsService, loadMicrosoftProvider, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials.service';
+import { createMicrosoftCredentialsService, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
 import { microsoftIntegration } from './domains/microsoft-365/integration';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
@@ -341,7 +341,7 @@ function buildScope(config: ScopeConfig): HeliosScope {
       return lazy('microsoft365', createMicrosoftCredentialsService);
     },
     get microsoftSync() {
-      return lazy('microsoftSync', (r) => createMicrosoftSyncService(r, { loadProvider: loadMicrosoftProvider }));
+      return lazy('microsoftSync', (r) => createMicrosoftSyncService(r));
     },
     get microsoftDirectory() {
       return lazy('microsoftDirectory', createMicrosoftDirectoryService);

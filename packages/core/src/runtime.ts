@@ -13,8 +13,7 @@ import { inTransaction } from './db/transaction';
 import { type AuditChainKeys, appendAuditRow } from './domains/audit/audit.chain';
 import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { redact } from './domains/audit/audit.summary';
-import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
-import type { MicrosoftProviderOverrides } from './domains/microsoft-365/provider';
+import type { IntegrationOptions } from './domains/integrations/options';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
 import type { Actor, CallOptions, Permission } from './domains/policy/actor';
 import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
@@ -100,17 +99,7 @@ export interface InstanceState {
   readonly auditKeys?: AuditChainKeys | null;
 }
 
-/**
- * Where the integrations' providers send their calls, and how: the public APIs by default; a
- * simulator (tests, demos) or a proxy when set. Applies to every call the SDK makes (sync,
- * write-back, connection tests) unless a call passes its own.
- */
-export interface IntegrationOptions {
-  /** Google Workspace: API root, token URL, timeouts, retries, concurrency. */
-  google?: GoogleProviderOverrides;
-  /** Microsoft 365: Graph and login roots, timeouts, retries, concurrency, page size. */
-  microsoft?: MicrosoftProviderOverrides;
-}
+export type { IntegrationOptions };
 
 /** The shared parts every service is built from. */
 export interface ServiceRuntime {

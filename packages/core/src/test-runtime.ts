@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
-import type { GoogleProviderOverrides } from './domains/google-workspace/credentials.service';
+import type { GoogleProviderOverrides } from './domains/google-workspace/provider';
 import { type Microsoft365Options, type Microsoft365Provider, microsoft365 } from './domains/microsoft-365/provider';
 import type { Actor } from './domains/policy/actor';
 import type { Helios } from './helios';

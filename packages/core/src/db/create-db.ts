@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { HeliosError } from '../errors';
 import type { Database } from './database.generated';
+import { DB_ERRORS } from './db.errors';
 import { createEmbeddedDialect, type EmbeddedOptions } from './embedded';
 
 /** Connect to a PostgreSQL server by URL (`postgres://user@host:5432/db`). */
@@ -78,10 +79,10 @@ export function assertPostgresUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new HeliosError('INVALID_INPUT', 'DB.BAD_URL', `Not a database URL: "${redactUrl(url)}" (expected postgres://user@host:5432/database)`);
+    throw DB_ERRORS.BAD_URL({ message: `Not a database URL: "${redactUrl(url)}" (expected postgres://user@host:5432/database)` });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new HeliosError('INVALID_INPUT', 'DB.BAD_URL', `Unsupported database URL scheme "${parsed.protocol}" (expected postgres:// or postgresql://)`);
+    throw DB_ERRORS.BAD_URL({ message: `Unsupported database URL scheme "${parsed.protocol}" (expected postgres:// or postgresql://)` });
   }
 }
 
@@ -111,25 +112,31 @@ export function describeConnectionError(error: unknown): unknown {
   const where = e?.address ? ` at ${e.address}${e.port ? `:${e.port}` : ''}` : '';
   switch (code) {
     case 'ECONNREFUSED':
-      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server${where}: connection refused`, {
-        cause: error,
-        retryable: true,
-      });
+      return DB_ERRORS.UNREACHABLE(
+        { message: `Cannot reach the database server${where}: connection refused` },
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server: unknown host${e.message ? ` (${e.message})` : ''}`, {
-        cause: error,
-        retryable: true,
-      });
+      return DB_ERRORS.UNREACHABLE(
+        { message: `Cannot reach the database server: unknown host${e.message ? ` (${e.message})` : ''}` },
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
     case 'ETIMEDOUT':
-      return new HeliosError('EXTERNAL_SERVICE', 'DB.UNREACHABLE', `Cannot reach the database server${where}: timed out`, { cause: error, retryable: true });
+      return DB_ERRORS.UNREACHABLE({ message: `Cannot reach the database server${where}: timed out` }, { cause: error, retryable: true });
     case '28P01':
     case '28000':
-      return new HeliosError('UNAUTHENTICATED', 'DB.AUTH_FAILED', `The database refused the credentials: ${e.message}`, { cause: error });
+      return DB_ERRORS.AUTH_FAILED({ message: `The database refused the credentials: ${e.message}` }, { cause: error });
     case '3D000':
-      return new HeliosError('NOT_FOUND', 'DB.NOT_FOUND', `${e.message} (create it first, e.g. createdb)`, { cause: error });
+      return DB_ERRORS.NOT_FOUND({ message: `${e.message} (create it first, e.g. createdb)` }, { cause: error });
     case '42501':
-      return new HeliosError('FORBIDDEN', 'DB.PERMISSION_DENIED', `The database user lacks a permission: ${e.message}`, { cause: error });
+      return DB_ERRORS.PERMISSION_DENIED({ message: `The database user lacks a permission: ${e.message}` }, { cause: error });
     default:
       return error;
   }

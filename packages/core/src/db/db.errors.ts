@@ -1,9 +1,9 @@
 /**
  * The error codes of the database layer (connecting, the installer, PostgreSQL errors) and the
- * codes of unique constraints of domains that have no folder yet. The db files still build these
- * errors themselves; they are converted to the factories after the parallel changes merge.
+ * codes of unique constraints of domains that have no folder yet. The db files throw through these
+ * factories (and `uniqueConstraintError` for a domain's unique constraint).
  */
-import { codesOf, defineErrors } from '../errors';
+import { codesOf, defineErrors, HeliosError, type HeliosErrorOptions } from '../errors';
 
 type Said = { message: string };
 const UNIQUE = 'A row with the same unique value already exists.';
@@ -219,3 +219,12 @@ export const DB_ERRORS = defineErrors({
 
 /** The codes of {@link DB_ERRORS} by name. */
 export const DB_ERROR_CODES = codesOf(DB_ERRORS);
+
+/**
+ * The CONFLICT of a unique constraint that a domain names (`UNIQUE_CONSTRAINT_CODES`): the
+ * domain's code with the database's generic message (the code is registered in the domain's
+ * registry; the error-registries test checks every code of the map).
+ */
+export function uniqueConstraintError(code: string, options: HeliosErrorOptions = {}): HeliosError {
+  return new HeliosError('CONFLICT', code, UNIQUE, options);
+}

@@ -9,7 +9,7 @@ import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { type DatabaseConnection, type Dialect, type Driver, type Kysely, PostgresDialect, type TransactionSettings } from 'kysely';
 import pg from 'pg';
-import { HeliosError } from '../errors';
+import { DB_ERRORS } from './db.errors';
 
 /** Where the embedded database lives. */
 export interface EmbeddedOptions {
@@ -120,17 +120,15 @@ function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(file, 'utf8').trim());
       if (owner && isAlive(owner)) {
-        throw new HeliosError(
-          'CONFLICT',
-          'DB.EMBEDDED_IN_USE',
-          `The embedded database in ${dataDir} is in use by process ${owner}; stop it first or use DATABASE_URL`,
+        throw DB_ERRORS.EMBEDDED_IN_USE(
+          { message: `The embedded database in ${dataDir} is in use by process ${owner}; stop it first or use DATABASE_URL` },
           { details: { dataDir, pid: owner } },
         );
       }
       rmSync(file, { force: true });
     }
   }
-  throw new HeliosError('CONFLICT', 'DB.EMBEDDED_IN_USE', `Could not lock the embedded database in ${dataDir}`);
+  throw DB_ERRORS.EMBEDDED_IN_USE({ message: `Could not lock the embedded database in ${dataDir}` });
 }
 
 function isAlive(pid: number): boolean {

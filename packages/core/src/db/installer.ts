@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { HeliosError } from '../errors';
 import { checkConnection } from './create-db';
+import { DB_ERRORS } from './db.errors';
 import { introspectSchema, type SchemaFacts } from './introspect';
 import { INSTALLER_LOCK, loadMigrations, type MigrationState, migrationState, upgradeSchema } from './migrations';
 import { type Drift, diffSchemas } from './schema-diff';
@@ -183,17 +184,18 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
       };
     }
     if (detected.state === 'live') {
-      throw new HeliosError(
-        'PRECONDITION_FAILED',
-        'INSTALL.NOT_EMPTY',
-        'This database holds an existing Helios installation from the predecessor schema: run `helios db adopt` instead',
+      throw DB_ERRORS.INSTALL_NOT_EMPTY(
+        { message: 'This database holds an existing Helios installation from the predecessor schema: run `helios db adopt` instead' },
         { details: { ...detected } },
       );
     }
     if (detected.state === 'unrecognized') {
-      throw new HeliosError('PRECONDITION_FAILED', 'INSTALL.NOT_EMPTY', `Refusing to install: ${detected.reason}. Use an empty database.`, {
-        details: { ...detected },
-      });
+      throw DB_ERRORS.INSTALL_NOT_EMPTY(
+        { message: `Refusing to install: ${detected.reason}. Use an empty database.` },
+        {
+          details: { ...detected },
+        },
+      );
     }
     await runSections(trx, ['extensions', 'tables', 'routines', 'seeds', 'meta'], options);
     const version = await recordConsolidatedVersions(trx, 'install');
@@ -282,21 +284,21 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
       };
     }
     if (detected.state === 'empty') {
-      throw new HeliosError('PRECONDITION_FAILED', 'ADOPT.EMPTY', 'The database is empty: run `helios db install` instead');
+      throw DB_ERRORS.ADOPT_EMPTY();
     }
     if (detected.state === 'unrecognized') {
-      throw new HeliosError('PRECONDITION_FAILED', 'ADOPT.UNRECOGNIZED', `Refusing to adopt: ${detected.reason}`, { details: { ...detected } });
+      throw DB_ERRORS.ADOPT_UNRECOGNIZED({ message: `Refusing to adopt: ${detected.reason}` }, { details: { ...detected } });
     }
     options.onProgress?.({ step: 'compare with the live schema', done: 0, total: 5 });
     const liveDrifts = diffSchemas(await introspectSchema(trx), readLiveManifest());
     if (liveDrifts.length > 0) {
-      throw new HeliosError(
-        'PRECONDITION_FAILED',
-        'ADOPT.LIVE_DRIFT',
-        `Refusing to adopt: the database differs from the known live schema in ${liveDrifts.length} place(s): ${liveDrifts
-          .slice(0, 5)
-          .map((d) => d.message)
-          .join('; ')}${liveDrifts.length > 5 ? '; ...' : ''}`,
+      throw DB_ERRORS.ADOPT_LIVE_DRIFT(
+        {
+          message: `Refusing to adopt: the database differs from the known live schema in ${liveDrifts.length} place(s): ${liveDrifts
+            .slice(0, 5)
+            .map((d) => d.message)
+            .join('; ')}${liveDrifts.length > 5 ? '; ...' : ''}`,
+        },
         { details: { drifts: liveDrifts } },
       );
     }
@@ -305,10 +307,10 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
        where status is not null and status not in (${sql.join(USER_STATUSES)})
        group by status order by status`.execute(trx);
     if (bad.rows.length > 0) {
-      throw new HeliosError(
-        'PRECONDITION_FAILED',
-        'ADOPT.BAD_STATUS',
-        `Refusing to adopt: organization_users.status holds values outside ${USER_STATUSES.join(', ')}: ${bad.rows.map((r) => `${r.status} (${r.n})`).join(', ')}. Correct them first.`,
+      throw DB_ERRORS.ADOPT_BAD_STATUS(
+        {
+          message: `Refusing to adopt: organization_users.status holds values outside ${USER_STATUSES.join(', ')}: ${bad.rows.map((r) => `${r.status} (${r.n})`).join(', ')}. Correct them first.`,
+        },
         { details: { values: bad.rows } },
       );
     }
@@ -352,13 +354,13 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
     options.onProgress?.({ step: 'verify', done: 4, total: 5 });
     const remaining = diffSchemas(await introspectSchema(trx), expected);
     if (remaining.length > 0) {
-      throw new HeliosError(
-        'INTERNAL',
-        'ADOPT.INCOMPLETE',
-        `Adoption would leave ${remaining.length} drift(s); nothing was changed: ${remaining
-          .slice(0, 5)
-          .map((d) => d.message)
-          .join('; ')}`,
+      throw DB_ERRORS.ADOPT_INCOMPLETE(
+        {
+          message: `Adoption would leave ${remaining.length} drift(s); nothing was changed: ${remaining
+            .slice(0, 5)
+            .map((d) => d.message)
+            .join('; ')}`,
+        },
         { details: { drifts: remaining } },
       );
     }
@@ -435,13 +437,16 @@ function translateInstallerError(error: unknown): unknown {
   if (error instanceof HeliosError) return error;
   const e = error as { code?: string; message?: string; position?: string };
   if (e?.code === '42501') {
-    return new HeliosError('FORBIDDEN', 'DB.PERMISSION_DENIED', `The database user lacks a permission the installer needs: ${e.message}`, { cause: error });
+    return DB_ERRORS.PERMISSION_DENIED({ message: `The database user lacks a permission the installer needs: ${e.message}` }, { cause: error });
   }
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
-    return new HeliosError('INTERNAL', 'INSTALL.SQL_FAILED', `The schema could not be applied (${e.code}): ${e.message}; nothing was changed`, {
-      cause: error,
-      details: { sqlState: e.code },
-    });
+    return DB_ERRORS.INSTALL_SQL_FAILED(
+      { message: `The schema could not be applied (${e.code}): ${e.message}; nothing was changed` },
+      {
+        cause: error,
+        details: { sqlState: e.code },
+      },
+    );
   }
   return error;
 }

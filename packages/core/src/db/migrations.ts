@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { HeliosError } from '../errors';
+import { DB_ERRORS } from './db.errors';
 import { BASELINE_VERSION, schemaDir } from './schema-files';
 
 // Migrations run before the typed schema is current: any Kysely handle will do.
@@ -134,11 +135,9 @@ export function loadMigrations(dir: string = migrationsDir()): Migration[] {
   migrations.forEach((m, i) => {
     const expected = BASELINE_VERSION + 1 + i;
     if (m.version !== expected) {
-      throw new HeliosError(
-        'INTERNAL',
-        'UPGRADE.BAD_MIGRATION',
-        `Migration ${m.file} should be numbered ${String(expected).padStart(4, '0')} (numbers run from 0002 without gaps)`,
-      );
+      throw DB_ERRORS.UPGRADE_BAD_MIGRATION({
+        message: `Migration ${m.file} should be numbered ${String(expected).padStart(4, '0')} (numbers run from 0002 without gaps)`,
+      });
     }
   });
   return migrations;
@@ -147,7 +146,7 @@ export function loadMigrations(dir: string = migrationsDir()): Migration[] {
 /** Parses one migration file (`NNNN_name.sql`) into its steps. */
 export function parseMigration(file: string, text: string): Migration {
   const match = FILE_NAME.exec(file);
-  if (!match) throw new HeliosError('INTERNAL', 'UPGRADE.BAD_MIGRATION', `Migration file ${file} is not named NNNN_snake_case_name.sql`);
+  if (!match) throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `Migration file ${file} is not named NNNN_snake_case_name.sql` });
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const steps: MigrationStep[] = [];
   let current: { kind: MigrationStepKind; lines: string[]; line: number } = { kind: 'transaction', lines: [], line: 1 };
@@ -164,13 +163,13 @@ export function parseMigration(file: string, text: string): Migration {
     }
     const kind = marker[1] as MigrationStepKind;
     if (!['transaction', 'concurrently', 'batch'].includes(kind)) {
-      throw new HeliosError('INTERNAL', 'UPGRADE.BAD_MIGRATION', `${file}:${i + 1}: unknown step kind "${kind}" (transaction, concurrently or batch)`);
+      throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `${file}:${i + 1}: unknown step kind "${kind}" (transaction, concurrently or batch)` });
     }
     flush();
     current = { kind, lines: [], line: i + 1 };
   });
   flush();
-  if (steps.length === 0) throw new HeliosError('INTERNAL', 'UPGRADE.BAD_MIGRATION', `Migration ${file} has no statement`);
+  if (steps.length === 0) throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `Migration ${file} has no statement` });
   return { version: Number(match[1]), name: match[2]!, file, checksum: migrationChecksum(text), steps };
 }
 
@@ -271,31 +270,31 @@ export async function migrationState(db: AnyDb, options: { migrationsDir?: strin
 
 /** The error for a database ahead of this code. */
 export function aheadError(state: MigrationState): HeliosError {
-  return new HeliosError(
-    'PRECONDITION_FAILED',
-    'SCHEMA.AHEAD',
-    `The database is at schema version ${state.version}, ahead of this Helios (schema version ${state.latestVersion}): run a Helios release that knows version ${state.version}`,
+  return DB_ERRORS.SCHEMA_AHEAD(
+    {
+      message: `The database is at schema version ${state.version}, ahead of this Helios (schema version ${state.latestVersion}): run a Helios release that knows version ${state.version}`,
+    },
     { details: { databaseVersion: state.version, codeVersion: state.latestVersion, unknownVersions: state.ahead } },
   );
 }
 
 /** The error for a database behind this code. */
 export function behindError(state: MigrationState): HeliosError {
-  return new HeliosError(
-    'PRECONDITION_FAILED',
-    'SCHEMA.BEHIND',
-    `The database is at schema version ${state.version}, behind this Helios (schema version ${state.latestVersion}; ${state.pending.length} migration(s) pending): run \`helios db upgrade\` (or start with HELIOS_AUTO_UPGRADE=true)`,
+  return DB_ERRORS.SCHEMA_BEHIND(
+    {
+      message: `The database is at schema version ${state.version}, behind this Helios (schema version ${state.latestVersion}; ${state.pending.length} migration(s) pending): run \`helios db upgrade\` (or start with HELIOS_AUTO_UPGRADE=true)`,
+    },
     { details: { databaseVersion: state.version, codeVersion: state.latestVersion, pending: state.pending.map((p) => p.version) } },
   );
 }
 
 function driftError(state: MigrationState): HeliosError {
-  return new HeliosError(
-    'PRECONDITION_FAILED',
-    'UPGRADE.CHECKSUM_DRIFT',
-    `Refusing to upgrade: applied migration(s) changed since they were applied: ${state.drifted
-      .map((d) => `${String(d.version).padStart(4, '0')}_${d.name} (recorded ${d.recorded.slice(0, 12)}, file ${d.file.slice(0, 12)})`)
-      .join(', ')}. An applied migration must never be edited: restore it and put the change in a new migration.`,
+  return DB_ERRORS.UPGRADE_CHECKSUM_DRIFT(
+    {
+      message: `Refusing to upgrade: applied migration(s) changed since they were applied: ${state.drifted
+        .map((d) => `${String(d.version).padStart(4, '0')}_${d.name} (recorded ${d.recorded.slice(0, 12)}, file ${d.file.slice(0, 12)})`)
+        .join(', ')}. An applied migration must never be edited: restore it and put the change in a new migration.`,
+    },
     { details: { drifted: state.drifted } },
   );
 }
@@ -345,11 +344,9 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
     try {
       const installed = await sql<{ ok: boolean }>`select to_regclass('helios_meta.schema_versions') is not null as ok`.execute(conn);
       if (!installed.rows[0]?.ok) {
-        throw new HeliosError(
-          'PRECONDITION_FAILED',
-          'UPGRADE.NOT_INSTALLED',
-          'No Helios schema to upgrade: run `helios db install` (empty database) or `helios db adopt` (predecessor) first',
-        );
+        throw DB_ERRORS.UPGRADE_NOT_INSTALLED({
+          message: 'No Helios schema to upgrade: run `helios db install` (empty database) or `helios db adopt` (predecessor) first',
+        });
       }
       const state = compareVersions(await readAppliedVersions(conn), migrations);
       if (state.ahead.length > 0) throw aheadError(state);
@@ -358,10 +355,10 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
       const newestApplied = Math.max(...state.applied.map((a) => a.version));
       const early = state.pending.filter((p) => p.version < newestApplied);
       if (early.length > 0) {
-        throw new HeliosError(
-          'PRECONDITION_FAILED',
-          'UPGRADE.OUT_OF_ORDER',
-          `Refusing to upgrade: migration(s) ${early.map((p) => p.version).join(', ')} are older than the applied version ${newestApplied}; renumber them after it`,
+        throw DB_ERRORS.UPGRADE_OUT_OF_ORDER(
+          {
+            message: `Refusing to upgrade: migration(s) ${early.map((p) => p.version).join(', ')} are older than the applied version ${newestApplied}; renumber them after it`,
+          },
           { details: { pending: early.map((p) => p.version), newestApplied } },
         );
       }
@@ -479,10 +476,10 @@ async function withLockRetries(settings: Settings, label: string, fn: () => Prom
     } catch (error) {
       if ((error as { code?: string }).code !== '55P03') throw error;
       if (attempt >= settings.lockRetries) {
-        throw new HeliosError(
-          'UNAVAILABLE',
-          'UPGRADE.LOCK_TIMEOUT',
-          `${label}: could not get its lock within ${settings.lockTimeoutMs} ms, ${attempt + 1} times; the database is busy: run \`helios db upgrade\` again later (it resumes)`,
+        throw DB_ERRORS.UPGRADE_LOCK_TIMEOUT(
+          {
+            message: `${label}: could not get its lock within ${settings.lockTimeoutMs} ms, ${attempt + 1} times; the database is busy: run \`helios db upgrade\` again later (it resumes)`,
+          },
           { cause: error, retryable: true },
         );
       }
@@ -561,10 +558,10 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
   } catch (error) {
     if (error instanceof HeliosError) throw error;
     const e = error as { code?: string; message?: string };
-    throw new HeliosError(
-      'INTERNAL',
-      'UPGRADE.SQL_FAILED',
-      `Migration ${label} failed (${e.code ?? 'error'}): ${e.message}; the migrations before it stay applied, its finished steps are kept and \`helios db upgrade\` resumes from the failed one`,
+    throw DB_ERRORS.UPGRADE_SQL_FAILED(
+      {
+        message: `Migration ${label} failed (${e.code ?? 'error'}): ${e.message}; the migrations before it stay applied, its finished steps are kept and \`helios db upgrade\` resumes from the failed one`,
+      },
       { cause: error, details: { version: m.version, name: m.name, ...(e.code ? { sqlState: e.code } : {}) } },
     );
   }

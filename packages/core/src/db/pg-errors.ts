@@ -4,7 +4,8 @@
  * repeats the offending values, so it is never copied), and neither messages nor `details` carry
  * the SQLSTATE (it stays on the original error, the `cause`, for logs).
  */
-import { HeliosError, isHeliosError } from '../errors';
+import { type HeliosError, isHeliosError } from '../errors';
+import { DB_ERRORS, uniqueConstraintError } from './db.errors';
 
 /** Domain codes of unique constraints (and unique indexes) by name; others become DB.UNIQUE_VIOLATION. */
 export const UNIQUE_CONSTRAINT_CODES: Readonly<Record<string, string>> = {
@@ -121,7 +122,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** The HeliosError of an unavailable database: kind UNAVAILABLE (HTTP 503 with Retry-After), retryable. */
 export function databaseUnavailable(cause: unknown): HeliosError {
-  return new HeliosError('UNAVAILABLE', 'DB.UNAVAILABLE', 'The database is unavailable right now; retry later.', {
+  return DB_ERRORS.UNAVAILABLE({
     details: { retryAfterSeconds: DB_UNAVAILABLE_RETRY_AFTER_SECONDS },
     cause,
     retryable: true,
@@ -142,59 +143,57 @@ export function translatePgError(error: unknown): unknown {
   if (isHeliosError(error)) return error;
   if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   if (!isPgError(error)) {
-    return new HeliosError('INTERNAL', 'DB.UNEXPECTED', 'An unexpected error occurred while talking to the database.', { cause: error });
+    return DB_ERRORS.UNEXPECTED({ message: 'An unexpected error occurred while talking to the database.' }, { cause: error });
   }
   const cause = error;
   const sqlstate = error.code;
   switch (sqlstate) {
     case '23505': {
-      const code = (error.constraint && UNIQUE_CONSTRAINT_CODES[error.constraint]) || 'DB.UNIQUE_VIOLATION';
-      return new HeliosError('CONFLICT', code, 'A row with the same unique value already exists.', {
-        details: facts(error, ['table', 'constraint']),
-        cause,
-      });
+      const code = error.constraint ? UNIQUE_CONSTRAINT_CODES[error.constraint] : undefined;
+      const options = { details: facts(error, ['table', 'constraint']), cause };
+      return code ? uniqueConstraintError(code, options) : DB_ERRORS.UNIQUE_VIOLATION(options);
     }
     case '23001': // restrict_violation: ON DELETE RESTRICT
     case '23503': {
       // The referenced row is being removed (or its key changed) while others still point at it.
       const stillReferenced = sqlstate === '23001' || /^update or delete on table/.test(error.message) || /still referenced/.test(error.detail ?? '');
       if (stillReferenced) {
-        return new HeliosError('PRECONDITION_FAILED', 'DB.STILL_REFERENCED', 'The row is still referenced by other rows.', {
+        return DB_ERRORS.STILL_REFERENCED({
           details: facts(error, ['table', 'constraint']),
           cause,
         });
       }
-      return new HeliosError('INVALID_INPUT', 'DB.REFERENCE_NOT_FOUND', 'A referenced row does not exist.', {
+      return DB_ERRORS.REFERENCE_NOT_FOUND({
         details: facts(error, ['table', 'constraint']),
         cause,
       });
     }
     case '23502':
-      return new HeliosError('INVALID_INPUT', 'DB.MISSING_VALUE', `A required value is missing${error.column ? ` (${error.column})` : ''}.`, {
+      return DB_ERRORS.MISSING_VALUE(error.column ? { column: error.column } : {}, {
         details: facts(error, ['table', 'column']),
         cause,
       });
     case '23514':
-      return new HeliosError('INVALID_INPUT', 'DB.CHECK_FAILED', 'A value breaks a rule of the table.', {
+      return DB_ERRORS.CHECK_FAILED({
         details: facts(error, ['table', 'constraint']),
         cause,
       });
     case '40001':
     case '40P01':
-      return new HeliosError('CONFLICT', 'DB.SERIALIZATION_FAILURE', 'The transaction conflicted with another one; retry it.', {
+      return DB_ERRORS.SERIALIZATION_FAILURE({
         cause,
         retryable: true,
       });
     case '57014':
-      return new HeliosError('INTERNAL', 'DB.TIMEOUT', 'The database statement was cancelled (timeout).', { cause, retryable: true });
+      return DB_ERRORS.TIMEOUT({ cause, retryable: true });
     default:
       // Class 22 is "data exception": a value PostgreSQL cannot take for its column.
       if (INVALID_VALUE_CODES.has(sqlstate) || sqlstate.startsWith('22')) {
-        return new HeliosError('INVALID_INPUT', 'DB.INVALID_VALUE', 'A value has the wrong format or is out of range for its column.', {
+        return DB_ERRORS.INVALID_VALUE({
           details: facts(error, ['table', 'column']),
           cause,
         });
       }
-      return new HeliosError('INTERNAL', 'DB.UNEXPECTED', 'Unexpected database error.', { cause });
+      return DB_ERRORS.UNEXPECTED({ message: 'Unexpected database error.' }, { cause });
   }
 }

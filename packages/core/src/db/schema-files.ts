@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HeliosError } from '../errors';
+import { DB_ERRORS } from './db.errors';
 import type { SchemaFacts } from './introspect';
 
 /** The schema version that `database/schema_organization.sql` installs. */
@@ -29,7 +29,7 @@ export function schemaDir(): string {
   ].filter((c): c is string => Boolean(c));
   const found = candidates.find((dir) => existsSync(join(dir, 'schema_organization.sql')));
   if (!found) {
-    throw new HeliosError('INTERNAL', 'INSTALL.SCHEMA_FILE_MISSING', `schema_organization.sql not found (looked in ${candidates.join(', ')})`);
+    throw DB_ERRORS.INSTALL_SCHEMA_FILE_MISSING({ message: `schema_organization.sql not found (looked in ${candidates.join(', ')})` });
   }
   cachedDir = found;
   return found;
@@ -52,7 +52,7 @@ export function readSchemaSections(): Record<SchemaSection, string> {
     parts[name] = text.slice(hit.index + hit[0].length, end);
   });
   for (const s of SCHEMA_SECTIONS) {
-    if (parts[s] === undefined) throw new HeliosError('INTERNAL', 'INSTALL.SCHEMA_FILE_INVALID', `schema_organization.sql lacks its "${s}" section`);
+    if (parts[s] === undefined) throw DB_ERRORS.INSTALL_SCHEMA_FILE_INVALID({ message: `schema_organization.sql lacks its "${s}" section` });
   }
   return parts as Record<SchemaSection, string>;
 }

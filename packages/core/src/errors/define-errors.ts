@@ -117,3 +117,21 @@ export function entriesOf(...registries: ReadonlyArray<Record<string, unknown>>)
   }
   return out;
 }
+
+/**
+ * A registered error told again with what a wrapper knows (e.g. a retry that gave up): the same
+ * kind, code and retryability, another message, more details; the cause is the original's cause,
+ * else the original. Never a new code: the code stays the one its registry defined.
+ *
+ * @example
+ * ```ts
+ * throw restateError(error, `${error.message} Gave up after 3 attempts.`, { attempts: 3 });
+ * ```
+ */
+export function restateError(error: HeliosError, message: string, details: Record<string, unknown> = {}): HeliosError {
+  return new HeliosError(error.kind, error.code, message, {
+    details: { ...error.details, ...details },
+    cause: error.cause ?? error,
+    retryable: error.retryable,
+  });
+}

@@ -2,8 +2,9 @@
  * Integration endpoints from environment variables, for the reference server and the CLI: point a
  * deployment (a demo, a staging portal, CI) at the `@helios/testing` simulators or at a proxy.
  */
+
+import type { IntegrationOptions } from '../domains/integrations/options';
 import { CORE_ERRORS } from '../errors/core.errors';
-import type { IntegrationOptions } from '../runtime';
 
 /** The variables read by `integrationOptionsFromEnv`, each pair set together or not at all. */
 export const INTEGRATION_ENV = {

@@ -15,7 +15,7 @@
  * When the budget runs out the call fails with its last error, its details completed with
  * `retryAfterSeconds` (the wait that did not fit), `budgetMs`, `elapsedMs` and `attempts`.
  */
-import { HeliosError } from '../errors';
+import { type HeliosError, restateError } from '../errors';
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -253,20 +253,9 @@ export function createRetryPolicy(options: RetryOptions = {}, defaults: RetryDef
 /** The last error of a call whose next wait would pass its time budget, with the facts of it. */
 function outOfBudget(error: HeliosError, facts: { delayMs: number; elapsedMs: number; budgetMs: number; attempts: number }): HeliosError {
   const seconds = (ms: number) => Math.round(ms / 10) / 100;
-  return new HeliosError(
-    error.kind,
-    error.code,
+  return restateError(
+    error,
     `${error.message} Gave up after ${facts.attempts} attempt${facts.attempts === 1 ? '' : 's'} in ${seconds(facts.elapsedMs)} s: the next wait (${seconds(facts.delayMs)} s) would pass the time budget of ${seconds(facts.budgetMs)} s (retry option budgetMs).`,
-    {
-      details: {
-        ...error.details,
-        retryAfterSeconds: Math.ceil(facts.delayMs / 1000),
-        budgetMs: facts.budgetMs,
-        elapsedMs: facts.elapsedMs,
-        attempts: facts.attempts,
-      },
-      cause: error.cause ?? error,
-      retryable: error.retryable,
-    },
+    { retryAfterSeconds: Math.ceil(facts.delayMs / 1000), budgetMs: facts.budgetMs, elapsedMs: facts.elapsedMs, attempts: facts.attempts },
   );
 }

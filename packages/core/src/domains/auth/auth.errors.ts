@@ -165,11 +165,6 @@ export const AUTH_ERRORS = defineErrors({
     message: 'A disabled provider cannot be the default provider.',
     details: () => ({ issues: [{ path: 'isDefault', message: 'A disabled provider cannot be the default', code: 'custom' }] }),
   },
-  SSO_IN_TRANSACTION: {
-    code: 'SSO.IN_TRANSACTION',
-    kind: 'PRECONDITION_FAILED',
-    message: 'sso.validate calls the identity provider and cannot run inside a transaction.',
-  },
   SSO_NO_CLIENT_SECRET: { code: 'SSO.NO_CLIENT_SECRET', kind: 'PRECONDITION_FAILED', message: 'The provider has no client secret; set one with sso.update.' },
   SSO_CLIENT_REJECTED: {
     code: 'SSO.CLIENT_REJECTED',

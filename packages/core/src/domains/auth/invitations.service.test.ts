@@ -315,8 +315,8 @@ describe('invitations', () => {
 
   it('never sends inside a transaction', async () => {
     const user = await staged();
-    await expect(asAdmin.transaction((tx) => tx.invitations.invite(user.id))).rejects.toMatchObject({ code: 'MAIL.IN_TRANSACTION' });
-    await expect(helios.transaction((tx) => tx.invitations.requestReset('x@acme.test'))).rejects.toMatchObject({ code: 'MAIL.IN_TRANSACTION' });
+    await expect(asAdmin.transaction((tx) => tx.invitations.invite(user.id))).rejects.toMatchObject({ code: 'EXTERNAL.IN_TRANSACTION' });
+    await expect(helios.transaction((tx) => tx.invitations.requestReset('x@acme.test'))).rejects.toMatchObject({ code: 'EXTERNAL.IN_TRANSACTION' });
     expect(await tokensOf(user.id)).toHaveLength(0);
   });
 });

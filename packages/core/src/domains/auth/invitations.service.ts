@@ -18,10 +18,11 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
 import type { ServiceRuntime } from '../../runtime';
+import { assertOutsideTransaction } from '../../shared/external-call';
 import type { Mailer, MailMessage } from '../../shared/mailer';
 import { parseInput } from '../../shared/validation';
 import { OPERATIONS_ERRORS } from '../operations/operations.errors';
-import { assertNotInTransaction, findMailer, resolveMailer } from '../operations/smtp.service';
+import { findMailer, resolveMailer } from '../operations/smtp.service';
 import type { CallOptions } from '../policy/actor';
 import type { Principal } from '../policy/policy';
 import { POLICY_ERRORS } from '../policy/policy.errors';
@@ -68,7 +69,7 @@ export interface InvitationsService {
    * gets the link back with `returnLink: true` in any case.
    * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN` for non-admins; UNAUTHENTICATED `POLICY.NO_ACTOR`;
    *   INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND `USERS.NOT_FOUND`; PRECONDITION_FAILED
-   *   `INVITATIONS.INVALID_STATE`, `INVITATIONS.NO_PUBLIC_URL`, `MAIL.NOT_CONFIGURED`, `MAIL.IN_TRANSACTION`;
+   *   `INVITATIONS.INVALID_STATE`, `INVITATIONS.NO_PUBLIC_URL`, `MAIL.NOT_CONFIGURED`, `EXTERNAL.IN_TRANSACTION`;
    *   EXTERNAL_SERVICE `INVITATIONS.SEND_FAILED` (retryable: the invitation exists, invite again to resend)
    * @example
    * ```ts
@@ -104,7 +105,7 @@ export interface InvitationsService {
    * belongs to anyone; for an active user it stores a 1 h link and mails it after the commit (in
    * the background: a failure is logged, not reported).
    * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED` for a malformed address; PRECONDITION_FAILED
-   *   `MAIL.NOT_CONFIGURED`, `INVITATIONS.NO_PUBLIC_URL`, `MAIL.IN_TRANSACTION` (whatever the address)
+   *   `MAIL.NOT_CONFIGURED`, `INVITATIONS.NO_PUBLIC_URL`, `EXTERNAL.IN_TRANSACTION` (whatever the address)
    * @example
    * ```ts
    * await helios.invitations.requestReset('ada@acme.com');
@@ -317,7 +318,7 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
 
   return {
     async invite(userId, input, options) {
-      assertNotInTransaction(rt);
+      assertOutsideTransaction(rt.db, 'invitations.invite');
       const token = newToken();
       const issued = await rt.write(options, async (s) => {
         if (!s.principal.isAdministrator) {
@@ -419,7 +420,7 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
     accept: (token, password) => usePasswordLink('invitation', token, password),
 
     async requestReset(email, options) {
-      assertNotInTransaction(rt);
+      assertOutsideTransaction(rt.db, 'invitations.requestReset');
       const address = parseInput(resetEmailSchema, email);
       const given = options?.publicUrl !== undefined ? parseInput(publicUrlSchema, options.publicUrl) : undefined;
       const organizationId = await rt.organizationId();

@@ -131,7 +131,7 @@ export interface SsoService {
    * @throws HeliosError INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED`; EXTERNAL_SERVICE `SSO.DISCOVERY_FAILED`, `SSO.ISSUER_MISMATCH`,
    *   `SSO.DISCOVERY_INCOMPLETE`, `SSO.JWKS_FAILED`, `SSO.JWKS_INVALID`, `SSO.CLIENT_AUTH_UNSUPPORTED`,
    *   `SSO.TOKEN_ENDPOINT_FAILED`, `SSO.CLIENT_REJECTED`; NOT_FOUND `SSO.PROVIDER_NOT_FOUND`;
-   *   PRECONDITION_FAILED `SSO.IN_TRANSACTION`, `SECRETS.NO_KEY`; FORBIDDEN `POLICY.FORBIDDEN`
+   *   PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION`, `SECRETS.NO_KEY`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
    * const report = await helios.as(admin).sso.validate(okta.id);
@@ -377,61 +377,64 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         });
       }),
 
-    async validate(id, options) {
-      if (rt.db.isTransaction) {
-        throw AUTH_ERRORS.SSO_IN_TRANSACTION();
-      }
-      const row = await rt.read(options, async (s) => {
-        await s.authorize('security:write');
-        return loadRow(s, id);
-      });
-      const provider = toSsoProvider(row);
-      const box = requireSecretBox(rt.secretBox);
-      if (!row.client_secret) {
-        throw AUTH_ERRORS.SSO_NO_CLIENT_SECRET();
-      }
-      const clientSecret = box.decrypt(row.client_secret, clientSecretContext(row.id));
-      const network = networkOf(rt);
-      const { document, endpoints } = await fetchDiscovery(
-        provider.metadataUrl,
-        provider.issuer,
-        { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
-        network,
-      );
-      const jwks = await fetchJwks(endpoints.jwks, network);
-      const authentication = chooseTokenAuthentication(document);
-      const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication, network);
-      if (probe.outcome === 'rejected') {
-        throw AUTH_ERRORS.SSO_CLIENT_REJECTED(
-          { error: probe.error, description: probe.description },
-          { details: { error: probe.error, description: probe.description, status: probe.status } },
-        );
-      }
-      const warnings: string[] = [];
-      const algorithms = document.id_token_signing_alg_values_supported ?? [];
-      if (algorithms.length === 0) warnings.push('The provider does not list id_token_signing_alg_values_supported.');
-      const pkce = document.code_challenge_methods_supported;
-      if (pkce && !pkce.includes('S256')) warnings.push('The provider does not list PKCE S256 support; Helios always sends a S256 challenge.');
-      const supportedScopes = document.scopes_supported;
-      if (supportedScopes) {
-        const unknown = provider.scopes.filter((scope) => !supportedScopes.includes(scope));
-        if (unknown.length > 0) warnings.push(`The provider does not list these scopes: ${unknown.join(', ')}.`);
-      }
-      if (!provider.scopes.includes('email')) warnings.push('Without the email scope the provider may not send the email Helios matches users by.');
-      if (probe.outcome === 'unknown')
-        warnings.push(`The token endpoint gave no OAuth error to a test request (HTTP ${probe.status}); the client credentials were not confirmed.`);
-      return {
-        providerId: provider.id,
-        providerName: provider.providerName,
-        issuer: provider.issuer,
-        discoveryUrl: provider.metadataUrl,
-        endpoints,
-        signingAlgorithms: algorithms,
-        signingKeys: jwks.keys,
-        tokenEndpointAuthentication: authentication === 'basic' ? 'client_secret_basic' : 'client_secret_post',
-        clientCredentials: probe.outcome === 'accepted' ? 'accepted' : 'unknown',
-        warnings,
-      };
-    },
+    validate: (id, options) =>
+      rt.external('sso.validate', options, {
+        prepare: async (s) => {
+          await s.authorize('security:write');
+          return loadRow(s, id);
+        },
+        call: (row) => discover(rt, row),
+      }),
+  };
+}
+
+/** Discovery, the signing keys and a client-credentials probe against the provider (no transaction held). */
+async function discover(rt: ServiceRuntime, row: Row<'sso_providers'>): Promise<SsoValidationResult> {
+  const provider = toSsoProvider(row);
+  const box = requireSecretBox(rt.secretBox);
+  if (!row.client_secret) {
+    throw AUTH_ERRORS.SSO_NO_CLIENT_SECRET();
+  }
+  const clientSecret = box.decrypt(row.client_secret, clientSecretContext(row.id));
+  const network = networkOf(rt);
+  const { document, endpoints } = await fetchDiscovery(
+    provider.metadataUrl,
+    provider.issuer,
+    { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
+    network,
+  );
+  const jwks = await fetchJwks(endpoints.jwks, network);
+  const authentication = chooseTokenAuthentication(document);
+  const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication, network);
+  if (probe.outcome === 'rejected') {
+    throw AUTH_ERRORS.SSO_CLIENT_REJECTED(
+      { error: probe.error, description: probe.description },
+      { details: { error: probe.error, description: probe.description, status: probe.status } },
+    );
+  }
+  const warnings: string[] = [];
+  const algorithms = document.id_token_signing_alg_values_supported ?? [];
+  if (algorithms.length === 0) warnings.push('The provider does not list id_token_signing_alg_values_supported.');
+  const pkce = document.code_challenge_methods_supported;
+  if (pkce && !pkce.includes('S256')) warnings.push('The provider does not list PKCE S256 support; Helios always sends a S256 challenge.');
+  const supportedScopes = document.scopes_supported;
+  if (supportedScopes) {
+    const unknown = provider.scopes.filter((scope) => !supportedScopes.includes(scope));
+    if (unknown.length > 0) warnings.push(`The provider does not list these scopes: ${unknown.join(', ')}.`);
+  }
+  if (!provider.scopes.includes('email')) warnings.push('Without the email scope the provider may not send the email Helios matches users by.');
+  if (probe.outcome === 'unknown')
+    warnings.push(`The token endpoint gave no OAuth error to a test request (HTTP ${probe.status}); the client credentials were not confirmed.`);
+  return {
+    providerId: provider.id,
+    providerName: provider.providerName,
+    issuer: provider.issuer,
+    discoveryUrl: provider.metadataUrl,
+    endpoints,
+    signingAlgorithms: algorithms,
+    signingKeys: jwks.keys,
+    tokenEndpointAuthentication: authentication === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+    clientCredentials: probe.outcome === 'accepted' ? 'accepted' : 'unknown',
+    warnings,
   };
 }

@@ -218,7 +218,7 @@ describe('SSO providers (helios.sso)', () => {
     const gone = await t.asAdmin.sso.create({ providerName: 'gone', issuer: closed.issuer, clientId: 'x', clientSecret: 'y' });
     await expect(t.asAdmin.sso.validate(gone.id)).rejects.toMatchObject({ kind: 'EXTERNAL_SERVICE', code: 'SSO.DISCOVERY_FAILED' });
 
-    await expect(t.asAdmin.transaction((tx) => tx.sso.validate(providerId))).rejects.toMatchObject({ code: 'SSO.IN_TRANSACTION' });
+    await expect(t.asAdmin.transaction((tx) => tx.sso.validate(providerId))).rejects.toMatchObject({ code: 'EXTERNAL.IN_TRANSACTION' });
     for (const p of [wrong, mismatch, gone]) await t.asAdmin.sso.delete(p.id);
   });
 });

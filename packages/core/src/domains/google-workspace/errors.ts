@@ -95,11 +95,6 @@ export const GOOGLE_ERRORS = defineErrors({
   },
   NOT_CONFIGURED: { code: 'GOOGLE.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Google Workspace credentials are configured: run configure first.' },
   INVALID_KEY: issuesSpec('GOOGLE.INVALID_KEY', 'The service account key is not a valid JSON key of a service account (`details.issues`).'),
-  IN_TRANSACTION: {
-    code: 'GOOGLE.IN_TRANSACTION',
-    kind: 'PRECONDITION_FAILED',
-    message: 'Google is never called inside a transaction: call testConnection outside helios.transaction.',
-  },
   USER_NOT_SYNCED: {
     code: 'GOOGLE.USER_NOT_SYNCED',
     kind: 'NOT_FOUND',

@@ -6,7 +6,7 @@
 import type { ServiceRuntime } from '../../runtime';
 import type { DirectoryIntegration } from '../integrations/contract';
 import { defineIntegration } from '../integrations/integrations.service';
-import type { GoogleCredentialsService } from './credentials.service';
+import type { GoogleCredentialsService } from './credentials';
 import type { GoogleDirectoryService } from './directory.service';
 import type { GoogleSyncService } from './sync.service';
 import type { GoogleCreateGroupInput, GoogleCreateUserInput, GoogleUpdateUserInput } from './writeback.schema';

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { type GoogleDirectorySimulator, startGoogleDirectorySimulator } from '@helios/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRetryAfter, toGoogleError } from './errors';
-import { DEFAULT_GOOGLE_SCOPES } from './google.schema';
 import { type GoogleRetryInfo, type GoogleWorkspaceOptions, googleWorkspace, serviceAccountKeyFingerprint } from './provider';
+import { DEFAULT_GOOGLE_SCOPES } from './schema';
 
 let sim: GoogleDirectorySimulator;
 const DOMAIN = 'provider.test';

@@ -9,11 +9,12 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT } from 'google-auth-library';
-import { HeliosError } from '../../errors';
+import type { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import { createRetryPolicy, type RetryFailure, type RetryInfo, type RetryOptions, semaphore } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
-import { GOOGLE_ERROR_CODES, type GoogleErrorContext, toGoogleError } from './errors';
-import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './google.schema';
+import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS, type GoogleErrorContext, toGoogleError } from './errors';
+import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './schema';
 
 /** A page of a Google list call. */
 export interface GooglePage<T> {
@@ -179,6 +180,9 @@ export interface GoogleWorkspaceOptions {
   fetchImplementation?: typeof fetch;
 }
 
+/** Provider options besides the credentials (createHelios `integrations.google`, `loadGoogleProvider`). */
+export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'>;
+
 /** A Google Workspace account, through the Directory API. */
 export interface GoogleWorkspaceProvider {
   readonly kind: 'google-workspace';
@@ -253,7 +257,7 @@ function withSlash(url: string): string {
 }
 
 function badOption(message: string): HeliosError {
-  return new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', message);
+  return CORE_ERRORS.VALIDATION_FAILED({ message });
 }
 
 function page<T>(items: unknown, token: unknown): GooglePage<T> {
@@ -282,7 +286,7 @@ export function serviceAccountKeyFingerprint(key: Pick<ServiceAccountKey, 'priva
  * ```
  */
 export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspaceProvider {
-  const key = parseInput(serviceAccountKeyInputSchema, options.credentials.serviceAccountKey, 'GOOGLE.INVALID_KEY');
+  const key = parseInput(serviceAccountKeyInputSchema, options.credentials.serviceAccountKey, GOOGLE_ERRORS.INVALID_KEY);
   const adminEmail = options.credentials.adminEmail.trim().toLowerCase();
   if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) throw badOption('adminEmail must be an email address.');
   const scopes = [...(options.credentials.scopes?.length ? options.credentials.scopes : DEFAULT_GOOGLE_SCOPES)];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
 import { SYNC_WARNING_LAST_ADMIN } from '../sync/suspensions';
-import { createGoogleCredentialsService } from './credentials.service';
+import { createGoogleCredentialsService } from './credentials';
 import { type GoogleWorkspaceProvider, googleWorkspace } from './provider';
 import { createGoogleSyncService } from './sync.service';
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
 import { withSyncLock } from '../sync/engine';
-import { createGoogleCredentialsService } from './credentials.service';
+import { createGoogleCredentialsService } from './credentials';
 import { googleWorkspace } from './provider';
 import { rowHash, sqlHash52Hex } from './sync.hash';
 import { createGoogleSyncService, type GoogleSyncInput } from './sync.service';

@@ -9,8 +9,8 @@ import type { ServiceRuntime } from '../../runtime';
 import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
 import { noSyncWarnings } from '../sync/engine';
-import { type GoogleProviderOverrides, loadGoogleProvider } from './credentials.service';
-import type { GoogleWorkspaceProvider } from './provider';
+import { loadGoogleProvider } from './credentials';
+import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { GOOGLE_MODULE_SLUG, type GoogleSyncCounts, type GoogleSyncPassResult, planAndApplyGoogle } from './sync.plan';
 import { dropGoogleStaging, type StagedCounts, stageGoogleDirectory } from './sync.stage';
 

@@ -6,7 +6,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
-import { createGoogleCredentialsService } from './credentials.service';
+import { createGoogleCredentialsService } from './credentials';
 import { googleWorkspace } from './provider';
 import { planAndApplyGoogle } from './sync.plan';
 import { createGoogleSyncService, type GoogleSyncResult } from './sync.service';

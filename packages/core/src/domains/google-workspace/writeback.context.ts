@@ -12,7 +12,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { auditView, isMarkedRemoved, linkedUserId, setLinkStatus } from '../integrations/writeback';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
-import { loadGoogleProvider } from './credentials.service';
+import { loadGoogleProvider } from './credentials';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleUser, GoogleWorkspaceProvider } from './provider';
 import { toSyncedUserColumns } from './synced-user';

@@ -14,7 +14,7 @@ import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
 import type { CallOptions } from '../policy/actor';
-import type { GoogleProviderOverrides } from './credentials.service';
+import type { GoogleProviderOverrides } from './provider';
 import type { GoogleWorkspaceProvider } from './provider';
 import { createGoogleWritebackContext } from './writeback.context';
 import { googleGroupOperations } from './writeback.groups';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
-import { createGoogleCredentialsService } from './credentials.service';
+import { createGoogleCredentialsService } from './credentials';
 import { createGoogleSyncService } from './sync.service';
 import { createGoogleWritebackService } from './writeback.service';
 

@@ -93,15 +93,6 @@ export const MICROSOFT_ERRORS = defineErrors({
     summary: 'Any other failure of a Microsoft call.',
   },
   NOT_CONFIGURED: { code: 'MICROSOFT.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Microsoft 365 credentials are configured: run configure first.' },
-  IN_TRANSACTION: {
-    code: 'MICROSOFT.IN_TRANSACTION',
-    kind: 'PRECONDITION_FAILED',
-    message: (p: { writeback?: boolean }) =>
-      p.writeback
-        ? 'Microsoft 365 write-back cannot run inside a transaction.'
-        : 'Microsoft is never called inside a transaction: call testConnection outside helios.transaction.',
-    summary: 'Microsoft is never called while a transaction is open.',
-  },
   USER_NOT_SYNCED: {
     code: 'MICROSOFT.USER_NOT_SYNCED',
     kind: 'NOT_FOUND',

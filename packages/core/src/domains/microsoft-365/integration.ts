@@ -6,7 +6,7 @@
 import type { ServiceRuntime } from '../../runtime';
 import type { DirectoryIntegration } from '../integrations/contract';
 import { defineIntegration } from '../integrations/integrations.service';
-import type { MicrosoftCredentialsService } from './credentials.service';
+import type { MicrosoftCredentialsService } from './credentials';
 import type { MicrosoftDirectoryService } from './directory.service';
 import type { MicrosoftSyncService } from './sync.service';
 import type { MicrosoftCreateUserInput, MicrosoftUpdateUserInput } from './writeback.schema';

@@ -17,8 +17,9 @@
 import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { AuthenticationHandler, Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import { HeliosError } from '../../errors';
+import { CORE_ERRORS } from '../../errors/core.errors';
 import { createRetryPolicy, parseRetryAfter, type RetryFailure, type RetryInfo, type RetryOptions, semaphore, sleep } from '../../shared/retry';
-import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, readGraphFailure } from './errors';
+import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, MICROSOFT_ERRORS, readGraphFailure } from './errors';
 
 /** The public Graph root. */
 export const GRAPH_URL = 'https://graph.microsoft.com';
@@ -233,7 +234,7 @@ function checkedUrl(value: string | undefined, fallback: string, name: string): 
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
   } catch {
-    throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `${name} must be an http(s) URL.`);
+    throw CORE_ERRORS.VALIDATION_FAILED({ message: `${name} must be an http(s) URL.` });
   }
   return url;
 }
@@ -318,7 +319,7 @@ function relative(link: string): string {
 export function microsoft365(options: Microsoft365Options): Microsoft365Provider {
   const { tenantId, clientId, clientSecret } = options.credentials;
   for (const [name, value] of Object.entries({ tenantId, clientId, clientSecret })) {
-    if (typeof value !== 'string' || value.trim() === '') throw new HeliosError('INVALID_INPUT', 'VALIDATION.FAILED', `credentials.${name} is required.`);
+    if (typeof value !== 'string' || value.trim() === '') throw CORE_ERRORS.VALIDATION_FAILED({ message: `credentials.${name} is required.` });
   }
   const graphUrl = checkedUrl(options.graphUrl, GRAPH_URL, 'graphUrl');
   const loginUrl = checkedUrl(options.loginUrl, LOGIN_URL, 'loginUrl');
@@ -434,9 +435,9 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
       items = null;
       if (nextLink) next = relative(nextLink);
       else if (endLink) return { deltaLink: endLink, pages, objects };
-      else throw new HeliosError('EXTERNAL_SERVICE', 'MICROSOFT.REQUEST_FAILED', `Microsoft Graph ended ${operation} without a next or delta link.`);
+      else throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: `Microsoft Graph ended ${operation} without a next or delta link.` });
     }
-    throw new HeliosError('INTERNAL', 'INTERNAL.UNEXPECTED', 'Unreachable');
+    throw CORE_ERRORS.INTERNAL_UNEXPECTED({ message: 'Unreachable' });
   };
 
   const batchOnce = async (requests: BatchRequest[]): Promise<BatchResponse[]> => {
@@ -480,7 +481,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
         r.select(['id', 'displayName', 'verifiedDomains']),
       );
       const org = page.value?.[0];
-      if (!org) throw new HeliosError('EXTERNAL_SERVICE', 'MICROSOFT.REQUEST_FAILED', 'Microsoft Graph returned no organization.');
+      if (!org) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no organization.' });
       return { id: org.id, displayName: org.displayName ?? null, verifiedDomains: org.verifiedDomains ?? [] };
     },
 
@@ -523,8 +524,8 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
           page = await get('directoryRoles.members', relative(page['@odata.nextLink']));
           adminIds.push(...(page.value ?? []).map((m) => m.id));
         }
-      } else if (adminFailure.code === 'MICROSOFT.NOT_FOUND') adminIds = [];
-      else if (adminFailure.code !== 'MICROSOFT.PERMISSION_MISSING') throw adminFailure;
+      } else if (MICROSOFT_ERRORS.NOT_FOUND.is(adminFailure)) adminIds = [];
+      else if (!MICROSOFT_ERRORS.PERMISSION_MISSING.is(adminFailure)) throw adminFailure;
       return {
         users: users!.body as DeltaPageBody,
         groups: groups!.body as DeltaPageBody,

@@ -7,10 +7,10 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { CORE_ERRORS } from '../../errors/core.errors';
 import type { ServiceRuntime } from '../../runtime';
 import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
+import { loadMicrosoftProvider } from './credentials';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync.plan';
 import { dropMicrosoftStaging, isDeltaExpired, stageMicrosoftDirectory } from './sync.stage';
@@ -68,8 +68,6 @@ export interface MicrosoftSyncServiceOptions {
   providerOverrides?: MicrosoftProviderOverrides;
   /** Builds the provider instead of loading the stored credentials. */
   provider?: (rt: ServiceRuntime) => Promise<Microsoft365Provider>;
-  /** Loads the provider of the stored credentials (the credentials service's `loadMicrosoftProvider`). */
-  loadProvider?: (rt: ServiceRuntime, overrides?: MicrosoftProviderOverrides) => Promise<Microsoft365Provider>;
 }
 
 /** What a Microsoft run staged: a full round or the changes since the stored delta links. */
@@ -116,8 +114,7 @@ export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: M
   const load = async () => {
     let ms: Microsoft365Provider;
     if (serviceOptions.provider) ms = await serviceOptions.provider(rt);
-    else if (serviceOptions.loadProvider) ms = await serviceOptions.loadProvider(rt, serviceOptions.providerOverrides);
-    else throw CORE_ERRORS.INTERNAL_UNEXPECTED({ message: 'The Microsoft sync service has no provider.' });
+    else ms = await loadMicrosoftProvider(rt, serviceOptions.providerOverrides);
     // The token first, outside the lock: a stored one is read (or a new one stored) on the pool. A
     // failure shows again in the run, which journals it.
     await ms.authorize().catch(() => undefined);

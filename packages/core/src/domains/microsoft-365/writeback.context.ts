@@ -14,7 +14,7 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import { auditView, isMarkedRemoved, linkedUserId, setLinkStatus } from '../integrations/writeback';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
-import { loadMicrosoftProvider } from './credentials.service';
+import { loadMicrosoftProvider } from './credentials';
 import { MICROSOFT_ERRORS } from './errors';
 import type { Microsoft365Provider } from './provider';
 import { syncedUserRaw, toSyncedUserColumns } from './synced-user';

@@ -2,8 +2,8 @@
  * Input schemas and error codes of the Microsoft 365 write-back (`helios.microsoftWriteback`).
  */
 import { z } from 'zod';
-import { microsoftGuidSchema } from './credentials.schema';
 import { MICROSOFT_ERRORS } from './errors';
+import { microsoftGuidSchema } from './schema';
 
 /** Error codes of local problems of the write-back (Graph's own failures keep their `MICROSOFT.*` codes). */
 export const MICROSOFT_WRITEBACK_ERROR_CODES = {

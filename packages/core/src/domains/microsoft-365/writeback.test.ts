@@ -6,7 +6,7 @@ import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
-import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials.service';
+import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials';
 import { MS_USER_FIELDS } from './provider';
 import { createMicrosoftWritebackService, type MicrosoftWritebackServiceOptions } from './writeback.service';
 

@@ -22,11 +22,6 @@ export const OPERATIONS_ERRORS = defineErrors({
         : 'No way to send email: configure SMTP settings (helios.smtp.set) or pass a mailer to createHelios.',
     summary: 'No mailer was given to createHelios and no SMTP settings are stored.',
   },
-  MAIL_IN_TRANSACTION: {
-    code: 'MAIL.IN_TRANSACTION',
-    kind: 'PRECONDITION_FAILED',
-    message: 'Mail is never sent inside a transaction: call this outside helios.transaction.',
-  },
 });
 
 /** Error codes of the SMTP settings and mail sending. */
@@ -37,8 +32,6 @@ export const SMTP_ERROR_CODES = {
   SEND_FAILED: SHARED_ERRORS.SMTP_SEND_FAILED.code,
   /** No mailer given to createHelios and no SMTP settings (PRECONDITION_FAILED). */
   MAIL_NOT_CONFIGURED: OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED.code,
-  /** Mail is never sent while a transaction is open (PRECONDITION_FAILED). */
-  MAIL_IN_TRANSACTION: OPERATIONS_ERRORS.MAIL_IN_TRANSACTION.code,
 } as const;
 
 /** The codes of {@link OPERATIONS_ERRORS} by name. */

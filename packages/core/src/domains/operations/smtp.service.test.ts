@@ -320,7 +320,7 @@ describe('sending through SMTP', () => {
     await t.asAdmin.smtp.set(settings());
     await expect(t.asAdmin.transaction((tx) => tx.smtp.sendTest('ada@example.test'))).rejects.toMatchObject({
       kind: 'PRECONDITION_FAILED',
-      code: 'MAIL.IN_TRANSACTION',
+      code: 'EXTERNAL.IN_TRANSACTION',
     });
     expect(smtp.received).toHaveLength(0);
   });

@@ -88,7 +88,7 @@ export interface SmtpService {
    * Sends a test message to `to` through the stored SMTP settings (outside any transaction) and,
    * when it is accepted, marks them verified.
    * @throws HeliosError EXTERNAL_SERVICE `SMTP.SEND_FAILED` (retryable) when the server refuses or is
-   *   unreachable; INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED` when the host resolves to a refused address; NOT_FOUND `SMTP.NOT_CONFIGURED`; PRECONDITION_FAILED `MAIL.IN_TRANSACTION` inside
+   *   unreachable; INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED` when the host resolves to a refused address; NOT_FOUND `SMTP.NOT_CONFIGURED`; PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION` inside
    *   `helios.transaction`, `SECRETS.NO_KEY`; INVALID_INPUT `VALIDATION.FAILED`; FORBIDDEN `POLICY.FORBIDDEN`
    * @example
    * ```ts
@@ -102,15 +102,6 @@ const passwordContext = (organizationId: string) => secretContext('smtp_settings
 
 function noKey(): HeliosError {
   return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'The SMTP password needs an encryption key (HELIOS_ENCRYPTION_KEY).' });
-}
-
-function inTransaction(): HeliosError {
-  return OPERATIONS_ERRORS.MAIL_IN_TRANSACTION();
-}
-
-/** Throws PRECONDITION_FAILED `MAIL.IN_TRANSACTION` when `rt` is bound to an open transaction. */
-export function assertNotInTransaction(rt: ServiceRuntime): void {
-  if (rt.db.isTransaction) throw inTransaction();
 }
 
 function toSmtpConfig(row: Row<'smtp_settings'>, box: SecretBox | null): SmtpConfig {
@@ -286,43 +277,45 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
         return true;
       }),
 
-    async sendTest(to, options) {
-      assertNotInTransaction(rt);
-      const { row, recipient } = await rt.read(options, async (s) => {
-        await s.authorize('security:write');
-        const recipient = parseInput(sendTestSchema, to);
-        const row = await readSettings(s.db, s.organizationId);
-        if (!row) throw notConfigured();
-        return { row, recipient };
-      });
-      const mailer = smtpMailer(mailerOptions(row, rt.secretBox, networkOf(rt)));
-      try {
-        await mailer.send({
-          to: recipient,
-          subject: 'Helios SMTP test',
-          text: `This is a test message from Helios, sent through ${row.host}:${row.port}. If you received it, email delivery works.`,
-        });
-      } finally {
-        mailer.close();
-      }
-      const sentAt = rt.clock.now();
-      await rt.write(options, async (s) => {
-        await s.authorize('security:write');
-        // Only the settings that were tested become verified (not ones changed meanwhile).
-        const updated = await s.db
-          .updateTable('smtp_settings')
-          .set({ is_verified: true })
-          .where('id', '=', row.id)
-          .where('updated_at', '=', row.updated_at ?? s.now)
-          .executeTakeFirst();
-        await s.audit({
-          action: 'smtp.test',
-          resource: 'smtp_settings',
-          resourceId: row.id,
-          details: { to: recipient, delivered: true, verified: Number(updated.numUpdatedRows) === 1 },
-        });
-      });
-      return { to: recipient, sentAt };
-    },
+    sendTest: (to, options) =>
+      rt.external('smtp.sendTest', options, {
+        prepare: async (s) => {
+          await s.authorize('security:write');
+          const recipient = parseInput(sendTestSchema, to);
+          const row = await readSettings(s.db, s.organizationId);
+          if (!row) throw notConfigured();
+          return { row, recipient };
+        },
+        call: async ({ row, recipient }) => {
+          const mailer = smtpMailer(mailerOptions(row, rt.secretBox, networkOf(rt)));
+          try {
+            await mailer.send({
+              to: recipient,
+              subject: 'Helios SMTP test',
+              text: `This is a test message from Helios, sent through ${row.host}:${row.port}. If you received it, email delivery works.`,
+            });
+          } finally {
+            mailer.close();
+          }
+          return rt.clock.now();
+        },
+        record: async (s, sentAt, { row, recipient }) => {
+          await s.authorize('security:write');
+          // Only the settings that were tested become verified (not ones changed meanwhile).
+          const updated = await s.db
+            .updateTable('smtp_settings')
+            .set({ is_verified: true })
+            .where('id', '=', row.id)
+            .where('updated_at', '=', row.updated_at ?? s.now)
+            .executeTakeFirst();
+          await s.audit({
+            action: 'smtp.test',
+            resource: 'smtp_settings',
+            resourceId: row.id,
+            details: { to: recipient, delivered: true, verified: Number(updated.numUpdatedRows) === 1 },
+          });
+          return { to: recipient, sentAt };
+        },
+      }),
   };
 }

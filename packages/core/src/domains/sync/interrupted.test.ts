@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedGoogleOverrides, simulatedMicrosoft365, testRuntime } from '../../test-runtime';
-import { createGoogleCredentialsService } from '../google-workspace/credentials.service';
+import { createGoogleCredentialsService } from '../google-workspace/credentials';
 import { createGoogleSyncService } from '../google-workspace/sync.service';
 import { createMicrosoftSyncService } from '../microsoft-365/sync.service';
 import { closeInterruptedSyncRuns, SYNC_INTERRUPTED_REASON, setModuleSyncState, syncLockName } from './engine';

@@ -8,7 +8,7 @@ import {
 } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
-import { createGoogleCredentialsService } from '../google-workspace/credentials.service';
+import { createGoogleCredentialsService } from '../google-workspace/credentials';
 import { createGoogleSyncService } from '../google-workspace/sync.service';
 import { createMicrosoftSyncService } from '../microsoft-365/sync.service';
 import type { Actor } from '../policy/actor';

@@ -1,12 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  createTestHelios,
-  createTestUser,
-  type GoogleDirectorySimulator,
-  startGoogleDirectorySimulator,
-  startTrafficRecorder,
-  type TestHelios,
-} from '@helios/testing';
+import { createTestHelios, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -14,9 +7,10 @@ import type { ServiceRuntime } from '../../runtime';
 import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
 import { testRuntime } from '../../test-runtime';
+import * as kit from '../integrations/credentials.test-kit';
 import type { Actor } from '../policy/actor';
-import { createGoogleCredentialsService, loadGoogleProvider } from './credentials.service';
-import { DEFAULT_GOOGLE_SCOPES } from './google.schema';
+import { createGoogleCredentialsService, loadGoogleProvider } from './credentials';
+import { DEFAULT_GOOGLE_SCOPES } from './schema';
 
 const DOMAIN = 'creds.test';
 let t: TestHelios;
@@ -53,17 +47,8 @@ function runtime(
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
 const service = (actor: Actor = adminActor()) => createGoogleCredentialsService(runtime(actor));
 const anonymous = () => createGoogleCredentialsService(runtime(undefined));
-const rowCount = async () =>
-  Number(
-    (
-      await t.helios.db
-        .selectFrom('gw_credentials')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-const rawRow = () => t.helios.db.selectFrom('gw_credentials').selectAll().executeTakeFirst();
-const auditRows = async (action: string) => (await t.asAdmin.audit.list({ action, limit: 100 })).items;
+const rows = kit.credentialsRows(() => t, 'gw_credentials');
+const { rowCount, rawRow, auditRows } = rows;
 const otherPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const simulator = () => ({ rootUrl: sim.url, tokenUrl: sim.tokenUrl });
 const configureSim = (overrides: Record<string, unknown> = {}) =>
@@ -159,11 +144,7 @@ describe('Google Workspace credentials', () => {
   it('refuses to store a key without an encryption key with SECRETS.NO_KEY, writing nothing', async () => {
     await service().delete();
     const noBox = createGoogleCredentialsService(runtime(adminActor(), { secretBox: null }));
-    await expect(noBox.configure({ serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN })).rejects.toMatchObject({
-      kind: 'PRECONDITION_FAILED',
-      code: 'SECRETS.NO_KEY',
-    });
-    expect(await rowCount()).toBe(0);
+    await kit.expectNoKeyRefused(noBox, { serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN }, rows);
   });
 
   it('tests a working connection: token, users, groups and org units; records isValid and audits it', async () => {
@@ -235,26 +216,18 @@ describe('Google Workspace credentials', () => {
   it('explains an unreachable Google with GOOGLE.UNAVAILABLE', async () => {
     await configureSim();
     const down = { rootUrl: 'http://127.0.0.1:1/', tokenUrl: 'http://127.0.0.1:1/token' };
-    const result = await createGoogleCredentialsService(runtime(adminActor(), { endpoints: down })).testConnection({ timeoutMs: 2000 });
-    expect(result).toMatchObject({ ok: false, code: 'GOOGLE.UNAVAILABLE' });
-    expect(result.message).toContain('could not be reached');
+    await kit.expectUnreachableExplained(createGoogleCredentialsService(runtime(adminActor(), { endpoints: down })), 'GOOGLE.UNAVAILABLE');
   });
 
   it('refuses rootUrl and tokenUrl from the caller: assertions signed with the stored key only go to the configured endpoints', async () => {
     await configureSim();
-    const trap = await startTrafficRecorder({
-      body: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] },
+    await kit.expectCallerEndpointsRefused({
+      service,
+      trapBody: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] },
+      inputs: (url) => [{ rootUrl: `${url}/`, tokenUrl: `${url}/token` }, { tokenUrl: `${url}/token` }, { rootUrl: `${url}/` }],
+      auditRows,
+      action: 'google_workspace.test',
     });
-    try {
-      const audits = (await auditRows('google_workspace.test')).length;
-      for (const input of [{ rootUrl: `${trap.url}/`, tokenUrl: `${trap.url}/token` }, { tokenUrl: `${trap.url}/token` }, { rootUrl: `${trap.url}/` }]) {
-        await expect(service().testConnection(input as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-      }
-      expect(trap.connections).toBe(0);
-      expect((await auditRows('google_workspace.test')).length).toBe(audits);
-    } finally {
-      await trap.close();
-    }
   });
 
   it('never runs the test inside a transaction', async () => {
@@ -262,7 +235,7 @@ describe('Google Workspace credentials', () => {
     const tests = (await auditRows('google_workspace.test')).length;
     await expect(
       t.helios.db.transaction().execute((tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })).testConnection()),
-    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'GOOGLE.IN_TRANSACTION' });
+    ).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'EXTERNAL.IN_TRANSACTION' });
     expect((await auditRows('google_workspace.test')).length).toBe(tests);
   });
 
@@ -277,39 +250,20 @@ describe('Google Workspace credentials', () => {
 
   it('refuses non-admins, keys without security scopes and anonymous callers, writing nothing', async () => {
     await configureSim();
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    const user = await createTestUser(t.helios, { role: 'user' });
-    const before = (await rawRow())!;
-    const audits = (await t.asAdmin.audit.list({ limit: 100 })).items.length;
-    const input = { serviceAccountKey: sim.serviceAccountKey, adminEmail: `x@${DOMAIN}`, domain: DOMAIN };
-    const refused: Actor[] = [
-      { type: 'user', userId: manager.id },
-      { type: 'user', userId: user.id },
-      { type: 'apiKey', keyId: 'k', scopes: ['users:write', 'organization:write'] },
-      { type: 'apiKey', keyId: 'k', scopes: ['security:read'] },
-    ];
-    for (const actor of refused) {
-      await expect(service(actor).configure(input)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-      await expect(service(actor).delete()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).testConnection()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    }
-    for (const actor of refused.slice(0, 3)) await expect(service(actor).get()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).get()).resolves.toMatchObject({ configured: true });
-    await expect(anonymous().get()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    await expect(anonymous().configure(input)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    expect(await rawRow()).toEqual(before);
-    expect((await t.asAdmin.audit.list({ limit: 100 })).items.length).toBe(audits);
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] }).get()).resolves.toMatchObject({ configured: true });
+    await kit.expectOutsidersRefused(t, {
+      service,
+      anonymous,
+      input: { serviceAccountKey: sim.serviceAccountKey, adminEmail: `x@${DOMAIN}`, domain: DOMAIN },
+      rawRow,
+    });
   });
 
   it('deletes the credentials, audited without the key', async () => {
     await configureSim();
-    const id = (await rawRow())!.id;
-    await expect(service().delete()).resolves.toBe(true);
-    expect(await rowCount()).toBe(0);
-    const [audit] = await auditRows('google_workspace.delete');
-    expect(audit).toMatchObject({ resourceId: id, details: { admin_email: sim.adminEmail, domain: DOMAIN } });
-    expect(JSON.stringify(audit)).not.toContain('PRIVATE KEY');
-    await expect(service().get()).resolves.toMatchObject({ configured: false });
+    await kit.expectDeleteAudited(service(), rows, {
+      action: 'google_workspace.delete',
+      details: { admin_email: sim.adminEmail, domain: DOMAIN },
+      secret: 'PRIVATE KEY',
+    });
   });
 });

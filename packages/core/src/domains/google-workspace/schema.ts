@@ -4,6 +4,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { connectionTestSchema } from '../integrations/credentials.schema';
 import { domainSchema, emailSchema } from '../organizations/organizations.schema';
 
 /** The Directory API scopes Helios asks for by default (users, groups, members, org units; read and write). */
@@ -98,11 +99,6 @@ export type ConfigureGoogleInput = z.input<typeof configureGoogleSchema>;
  * `integrations.google`, HELIOS_GOOGLE_API_ROOT / _TOKEN_URL): a caller cannot send a token signed
  * with the stored key, or an access token, elsewhere.
  */
-export const testGoogleConnectionSchema = z
-  .object({
-    /** Per-request timeout in milliseconds (default 15000). */
-    timeoutMs: z.number().int().min(100).max(120_000).optional(),
-  })
-  .strict();
+export const testGoogleConnectionSchema = connectionTestSchema();
 /** The input of `testConnection`. */
 export type TestGoogleConnectionInput = z.input<typeof testGoogleConnectionSchema>;

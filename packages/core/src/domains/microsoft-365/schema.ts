@@ -3,6 +3,7 @@
  * application (client) id and client secret, and the options of a connection test.
  */
 import { z } from 'zod';
+import { connectionTestSchema } from '../integrations/credentials.schema';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DOMAIN = /^(?=.{1,64}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -62,12 +63,7 @@ export type ConfigureMicrosoftInput = z.input<typeof configureMicrosoftSchema>;
  * `integrations.microsoft`, HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL): a caller cannot send the stored
  * client secret elsewhere.
  */
-export const testMicrosoftConnectionSchema = z
-  .object({
-    /** Per-request timeout in milliseconds (default 15000). */
-    timeoutMs: z.number().int().min(100).max(120_000).optional(),
-  })
-  .strict();
+export const testMicrosoftConnectionSchema = connectionTestSchema();
 /** The input of `testConnection`. */
 export type TestMicrosoftConnectionInput = z.input<typeof testMicrosoftConnectionSchema>;
 
