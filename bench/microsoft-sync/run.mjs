@@ -217,7 +217,7 @@ async function parent() {
       helios = await sdk.createHelios({ databaseUrl: urlFor(database), poolSize: 1, encryptionKey });
       await helios
         .as({ type: 'user', userId: first.id })
-        .microsoft365.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+        .microsoft.credentials.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
       await helios.close();
       helios = undefined;
 

@@ -46,8 +46,8 @@ try {
   console.log(`Google write-back: created ${created.email} (initial password of ${password.password.length} characters, revealed once)`);
 
   // 2. Microsoft 365: an Entra app registration with application permissions.
-  await asAdmin.microsoft365.configure({ tenantId: microsoft.tenantId, clientId: microsoft.clientId, clientSecret: microsoft.clientSecret });
-  const mTest = await asAdmin.microsoft365.testConnection();
+  await asAdmin.microsoft.credentials.configure({ tenantId: microsoft.tenantId, clientId: microsoft.clientId, clientSecret: microsoft.clientSecret });
+  const mTest = await asAdmin.microsoft.credentials.testConnection();
   console.log(`Microsoft connection: ${mTest.ok ? 'ok' : mTest.message}`);
   const mFull = await asAdmin.microsoft.sync.sync();
   console.log(

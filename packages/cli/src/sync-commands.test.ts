@@ -160,7 +160,7 @@ describe('helios sync google', () => {
       });
       await sdk
         .as({ type: 'user', userId: admin.id })
-        .microsoft365.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+        .microsoft.credentials.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
     });
     afterAll(async () => {
       await sim?.close();

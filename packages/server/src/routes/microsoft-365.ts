@@ -133,16 +133,16 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       configureSummary: 'Configure the app registration',
       configureDescription:
         'Stores the directory (tenant) id, the application (client) id and the client secret (omit it to keep the stored one). The secret is encrypted and never returned. Nothing is sent to Microsoft: run the test.',
-      get: (sdk) => sdk.microsoft365.get(),
-      configure: (sdk, body) => sdk.microsoft365.configure(body),
-      remove: (sdk) => sdk.microsoft365.delete(),
+      get: (sdk) => sdk.microsoft.credentials.get(),
+      configure: (sdk, body) => sdk.microsoft.credentials.configure(body),
+      remove: (sdk) => sdk.microsoft.credentials.delete(),
     },
     test: {
       body: testMicrosoftConnectionSchema,
       response: ConnectionTest,
       description:
         'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`. The test goes to the configured endpoints (Microsoft, or HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL), never to a URL from the request.',
-      run: (sdk, body) => sdk.microsoft365.testConnection(body),
+      run: (sdk, body) => sdk.microsoft.credentials.testConnection(body),
     },
     sync: {
       result: SyncResult,
