@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@helios\/core\/db$/, replacement: src('./packages/core/src/db.ts') },
       { find: /^@helios\/core\/auth$/, replacement: src('./packages/core/src/auth.ts') },
+      { find: /^@helios\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@helios\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@helios\/testing$/, replacement: src('./packages/testing/src/index.ts') },
       { find: /^@helios\/server$/, replacement: src('./packages/server/src/index.ts') },

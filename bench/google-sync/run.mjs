@@ -1,4 +1,4 @@
-// Google Workspace directory sync benchmark: `helios.googleSync.sync()` (the built @helios/core) pulling a
+// Google Workspace directory sync benchmark: `helios.google.sync.sync()` (the built @helios/core) pulling a
 // large directory from the Google Directory simulator (@helios/testing) into PostgreSQL, against two
 // baselines measured in the same run on the same rows: (a) one `insert ... on conflict do update` per
 // row in one transaction, and (b) the floor, `COPY ... FROM STDIN` (psql `\copy`) into the empty tables.
@@ -33,7 +33,7 @@ const PSQL = process.env.PSQL || 'psql';
 const TARGETS = { copyRatio: 2, perRowSpeedup: 50, rssMb: 256, resyncRatio: 0.2 };
 
 // ---------------------------------------------------------------------------------------------
-// Child: one `helios.googleSync.sync()` on a Kysely handle whose `log` callback sees every statement.
+// Child: one `helios.google.sync.sync()` on a Kysely handle whose `log` callback sees every statement.
 
 async function syncChild() {
   const { db, recorder } = await recordedKysely(process.env.BENCH_CHILD_DATABASE_URL);
@@ -53,7 +53,7 @@ async function syncChild() {
     },
   });
   const sampler = memorySampler();
-  const result = await recorder.time(() => helios.as({ type: 'system', name: 'bench' }).googleSync.sync({ onProgress: recorder.onProgress }));
+  const result = await recorder.time(() => helios.as({ type: 'system', name: 'bench' }).google.sync.sync({ onProgress: recorder.onProgress }));
   const memory = sampler.stop();
   const out = {
     ...recorder.summary(fetchIntervals),
@@ -219,7 +219,7 @@ async function parent() {
     const encryptionKey = sdk.generateEncryptionKey();
     helios = await sdk.createHelios({ databaseUrl: urlFor(template), install: true, poolSize: 2, encryptionKey });
     const { admin: first, organization } = await setupBenchOrganization(helios);
-    await helios.as({ type: 'user', userId: first.id }).googleWorkspace.configure({
+    await helios.as({ type: 'user', userId: first.id }).google.credentials.configure({
       serviceAccountKey: sim.serviceAccountKey,
       adminEmail: sim.adminEmail,
       domain: DOMAIN,

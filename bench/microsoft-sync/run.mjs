@@ -1,4 +1,4 @@
-// Microsoft 365 directory sync benchmark: `helios.microsoftSync.sync()` (the built @helios/core) pulling a
+// Microsoft 365 directory sync benchmark: `helios.microsoft.sync.sync()` (the built @helios/core) pulling a
 // large tenant from the Microsoft Graph simulator (@helios/testing) into PostgreSQL, first in full (delta
 // rounds from the start), then incrementally from the stored delta links after 1% of the users changed
 // (plus a few deletions and membership changes), then once more in full as a reconciliation that must
@@ -32,7 +32,7 @@ const builtTesting = builtFile('testing', 'index.js');
 const TARGETS = { requestRatio: 0.02, peakRssMb: 256 };
 
 // ---------------------------------------------------------------------------------------------
-// Child: one `helios.microsoftSync.sync()` on a Kysely handle whose `log` callback sees every statement.
+// Child: one `helios.microsoft.sync.sync()` on a Kysely handle whose `log` callback sees every statement.
 
 async function syncChild() {
   // Every HTTP call of the process (the Graph client and MSAL both use the global fetch), body included.
@@ -54,7 +54,7 @@ async function syncChild() {
   const sampler = memorySampler();
   const full = process.env.BENCH_CHILD_FULL === '1';
   const result = await recorder.time(() =>
-    helios.as({ type: 'system', name: 'bench' }).microsoftSync.sync({ ...(full ? { full: true } : {}), onProgress: recorder.onProgress }),
+    helios.as({ type: 'system', name: 'bench' }).microsoft.sync.sync({ ...(full ? { full: true } : {}), onProgress: recorder.onProgress }),
   );
   const memory = sampler.stop();
   const syncFetches = fetchIntervals.filter(([a]) => a >= recorder.startedAt);
@@ -217,7 +217,7 @@ async function parent() {
       helios = await sdk.createHelios({ databaseUrl: urlFor(database), poolSize: 1, encryptionKey });
       await helios
         .as({ type: 'user', userId: first.id })
-        .microsoft365.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+        .microsoft.credentials.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
       await helios.close();
       helios = undefined;
 

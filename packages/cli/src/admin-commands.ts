@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { createHelios, defaultEmbeddedDataDir, type Helios, resolveEncryptionKey } from '@helios/core';
+import { createHelios, type Helios, resolveEncryptionKey } from '@helios/core';
+import { defaultEmbeddedDataDir } from '@helios/core/db';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
 

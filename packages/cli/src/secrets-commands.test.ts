@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHelios, createSecretBox, generateEncryptionKey, secretContext } from '@helios/core';
+import { createHelios, generateEncryptionKey } from '@helios/core';
+import { createSecretBox, secretContext } from '@helios/core/internal';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 

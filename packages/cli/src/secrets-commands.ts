@@ -1,4 +1,5 @@
-import { createSecretBox, findPlaintextSecrets, generateEncryptionKey, resolveEncryptionKey, rotateSecrets } from '@helios/core';
+import { generateEncryptionKey, resolveEncryptionKey } from '@helios/core';
+import { createSecretBox, findPlaintextSecrets, rotateSecrets } from '@helios/core/internal';
 import type { Command } from 'commander';
 import { resolveTarget } from './db-commands';
 import { type Output, withDb } from './output';

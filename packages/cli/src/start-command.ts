@@ -1,4 +1,5 @@
-import { isHeliosError, redactUrl } from '@helios/core';
+import { isHeliosError } from '@helios/core';
+import { redactUrl } from '@helios/core/db';
 import { loadConfig, startServer } from '@helios/server';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';

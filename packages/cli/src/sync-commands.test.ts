@@ -74,7 +74,7 @@ describe('helios sync google', () => {
         organizationDomain: 'cli-sync.test',
         admin: { email: 'a@cli-sync.test', firstName: 'A', lastName: 'B' },
       });
-      await sdk.as({ type: 'user', userId: admin.id }).googleWorkspace.configure({
+      await sdk.as({ type: 'user', userId: admin.id }).google.credentials.configure({
         serviceAccountKey: sim.serviceAccountKey,
         adminEmail: sim.adminEmail,
         domain: 'cli-sync.test',
@@ -160,7 +160,7 @@ describe('helios sync google', () => {
       });
       await sdk
         .as({ type: 'user', userId: admin.id })
-        .microsoft365.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+        .microsoft.credentials.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
     });
     afterAll(async () => {
       await sim?.close();

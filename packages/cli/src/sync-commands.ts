@@ -1,6 +1,5 @@
 import {
   createHelios,
-  defaultEmbeddedDataDir,
   type GoogleSyncResult,
   type Helios,
   type HeliosScope,
@@ -10,6 +9,7 @@ import {
   resolveEncryptionKey,
   type SyncProgress,
 } from '@helios/core';
+import { defaultEmbeddedDataDir } from '@helios/core/db';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
 
@@ -123,7 +123,8 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
     name: 'google',
     description: 'sync users, groups, org units and memberships from Google Workspace (exit 1: stopped by the safety limit)',
     full: false,
-    run: (scope, opts, onProgress) => scope.googleSync.sync({ dryRun: Boolean(opts.dryRun), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+    run: (scope, opts, onProgress) =>
+      scope.google.sync.sync({ dryRun: Boolean(opts.dryRun), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
     describe: describeGoogle,
   });
   registerOne(sync, makeOutput, {
@@ -132,7 +133,7 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
       'sync users, groups, memberships and licences from Microsoft 365: the changes since the last run, or --full (exit 1: stopped by the safety limit)',
     full: true,
     run: (scope, opts, onProgress) =>
-      scope.microsoftSync.sync({ dryRun: Boolean(opts.dryRun), full: Boolean(opts.full), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+      scope.microsoft.sync.sync({ dryRun: Boolean(opts.dryRun), full: Boolean(opts.full), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
     describe: describeMicrosoft,
   });
 }

@@ -56,4 +56,41 @@ describe('createHelios', () => {
       await t.destroy();
     }
   });
+
+  it('nests the cloud services by domain, lazily, with the old flat names as the same instances', async () => {
+    const t = await createTestDatabase();
+    const helios = await createHelios({ db: t.db });
+    try {
+      // Reading a namespace builds nothing: each member is a getter over the scope's cache.
+      for (const ns of [helios.google, helios.microsoft]) {
+        for (const role of ['credentials', 'sync', 'directory', 'writeback']) {
+          expect(typeof Object.getOwnPropertyDescriptor(ns, role)?.get).toBe('function');
+        }
+      }
+      expect(helios.google).toBe(helios.google);
+      expect(helios.google.credentials).toBe(helios.googleWorkspace);
+      expect(helios.google.sync).toBe(helios.googleSync);
+      expect(helios.google.directory).toBe(helios.googleDirectory);
+      expect(helios.google.writeback).toBe(helios.googleWriteback);
+      expect(helios.microsoft.credentials).toBe(helios.microsoft365);
+      expect(helios.microsoft.sync).toBe(helios.microsoftSync);
+      expect(helios.microsoft.directory).toBe(helios.microsoftDirectory);
+      expect(helios.microsoft.writeback).toBe(helios.microsoftWriteback);
+      expect(helios.accessGroups).toBe(helios.groups);
+      expect(typeof helios.google.sync.sync).toBe('function');
+      // Every scope has the same members, bound to its own runtime.
+      const asSystem = helios.as({ type: 'system' });
+      expect(asSystem.google.sync).not.toBe(helios.google.sync);
+      expect(asSystem.microsoft.writeback).toBe(asSystem.microsoftWriteback);
+      expect(helios.withRequest({ ipAddress: '127.0.0.1' }).accessGroups).not.toBe(helios.accessGroups);
+      await helios.transaction(async (tx) => {
+        expect(tx.google.credentials).not.toBe(helios.google.credentials);
+        expect(tx.google.credentials).toBe(tx.googleWorkspace);
+        expect(tx.accessGroups).toBe(tx.groups);
+      });
+    } finally {
+      await helios.close();
+      await t.destroy();
+    }
+  });
 });

@@ -112,6 +112,44 @@ export type HeliosOptions = HeliosDatabaseOptions & {
   network?: NetworkOptions;
 };
 
+/*
+ * How services are laid out (the pattern for every new domain):
+ * - A domain with one service is one member named for the domain (`users`, `audit`, `accessGroups`).
+ * - A domain with several services of one idea is a namespace object named for the domain
+ *   (`google`, `microsoft`), whose members are the services named by their role, with the same
+ *   role names across domains of the same kind: `credentials`, `sync`, `directory`, `writeback`.
+ *   A new cloud adds `helios.<cloud>.{credentials,sync,directory,writeback}`; a new domain with
+ *   several services (e.g. `jobs`) adds `helios.jobs.{...}` the same way.
+ * - Every service is built lazily on first access and cached per scope under its dotted path
+ *   (`google.sync`): reading `helios.google` builds none of its services. `as()`, `withRequest()` and
+ *   `transaction()` build a fresh scope with the same members.
+ * - Renamed members stay as `@deprecated` getters returning the same instance for one minor version.
+ */
+
+/** The Google Workspace services of one scope (each built on first access). */
+export interface GoogleServices {
+  /** Credentials (service account key encrypted) and connection tests. */
+  readonly credentials: GoogleCredentialsService;
+  /** Directory sync: plan (dry run) then apply, journaled, one run at a time. */
+  readonly sync: GoogleSyncService;
+  /** The synced directory, read-only: users, groups and org units as the last sync stored them. */
+  readonly directory: GoogleDirectoryService;
+  /** Write-back: create, update, suspend, move, delete users; groups and members (Google first, then the local rows). */
+  readonly writeback: GoogleWritebackService;
+}
+
+/** The Microsoft 365 services of one scope (each built on first access). */
+export interface MicrosoftServices {
+  /** Credentials (client secret encrypted) and connection tests. */
+  readonly credentials: MicrosoftCredentialsService;
+  /** Directory sync: full or incremental (delta links), plan then apply, journaled, one run at a time. */
+  readonly sync: MicrosoftSyncService;
+  /** The synced directory, read-only: users, groups and licences. */
+  readonly directory: MicrosoftDirectoryService;
+  /** Write-back: users (create, update, disable, delete, password, sessions), members, licences (Graph first, then the local rows). */
+  readonly writeback: MicrosoftWritebackService;
+}
+
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
 export interface HeliosServices {
   /** First-run setup, the organization, settings, modules, feature flags, labels, master data. */
@@ -129,6 +167,8 @@ export interface HeliosServices {
   /** Custom field definitions and values. */
   readonly customFields: CustomFieldsService;
   /** Access groups and their members. */
+  readonly accessGroups: GroupsService;
+  /** @deprecated Use `accessGroups` (the same instance); removed in the next minor version. */
   readonly groups: GroupsService;
   /** Legacy user groups and memberships. */
   readonly userGroups: UserGroupsService;
@@ -156,21 +196,25 @@ export interface HeliosServices {
   readonly sso: SsoService;
   /** The organization's SMTP settings (password encrypted) and test mail. */
   readonly smtp: SmtpService;
-  /** Google Workspace credentials (service account key encrypted) and connection tests. */
+  /** Google Workspace: credentials, directory sync, the synced directory, write-back. */
+  readonly google: GoogleServices;
+  /** Microsoft 365: credentials, directory sync, the synced directory, write-back. */
+  readonly microsoft: MicrosoftServices;
+  /** @deprecated Use `google.credentials` (the same instance); removed in the next minor version. */
   readonly googleWorkspace: GoogleCredentialsService;
-  /** Google Workspace directory sync: plan (dry run) then apply, journaled, one run at a time. */
+  /** @deprecated Use `google.sync` (the same instance); removed in the next minor version. */
   readonly googleSync: GoogleSyncService;
-  /** Google Workspace write-back: create, update, suspend, move, delete users; groups and members (Google first, then the local rows). */
+  /** @deprecated Use `google.writeback` (the same instance); removed in the next minor version. */
   readonly googleWriteback: GoogleWritebackService;
-  /** The synced Google Workspace directory, read-only: users, groups and org units as the last sync stored them. */
+  /** @deprecated Use `google.directory` (the same instance); removed in the next minor version. */
   readonly googleDirectory: GoogleDirectoryService;
-  /** Microsoft 365 credentials (client secret encrypted) and connection tests. */
+  /** @deprecated Use `microsoft.credentials` (the same instance); removed in the next minor version. */
   readonly microsoft365: MicrosoftCredentialsService;
-  /** Microsoft 365 directory sync: full or incremental (delta links), plan then apply, journaled, one run at a time. */
+  /** @deprecated Use `microsoft.sync` (the same instance); removed in the next minor version. */
   readonly microsoftSync: MicrosoftSyncService;
-  /** The synced Microsoft 365 directory, read-only: users, groups and licences. */
+  /** @deprecated Use `microsoft.directory` (the same instance); removed in the next minor version. */
   readonly microsoftDirectory: MicrosoftDirectoryService;
-  /** Microsoft 365 write-back: users (create, update, disable, delete, password, sessions), members, licences (Graph first, then the local rows). */
+  /** @deprecated Use `microsoft.writeback` (the same instance); removed in the next minor version. */
   readonly microsoftWriteback: MicrosoftWritebackService;
   /** The cloud directories through one contract: `connected()` (the clouds to write back to), `get('google' | 'microsoft')`. */
   readonly integrations: IntegrationsService;
@@ -254,6 +298,35 @@ function buildScope(config: ScopeConfig): HeliosScope {
     }
     return service;
   };
+  // The namespace objects are plain getters over the same cache: reading `helios.google` builds nothing.
+  const google: GoogleServices = {
+    get credentials() {
+      return lazy('google.credentials', createGoogleCredentialsService);
+    },
+    get sync() {
+      return lazy('google.sync', (r) => createGoogleSyncService(r));
+    },
+    get directory() {
+      return lazy('google.directory', createGoogleDirectoryService);
+    },
+    get writeback() {
+      return lazy('google.writeback', (r) => createGoogleWritebackService(r));
+    },
+  };
+  const microsoft: MicrosoftServices = {
+    get credentials() {
+      return lazy('microsoft.credentials', createMicrosoftCredentialsService);
+    },
+    get sync() {
+      return lazy('microsoft.sync', (r) => createMicrosoftSyncService(r));
+    },
+    get directory() {
+      return lazy('microsoft.directory', createMicrosoftDirectoryService);
+    },
+    get writeback() {
+      return lazy('microsoft.writeback', (r) => createMicrosoftWritebackService(r));
+    },
+  };
   const scope: HeliosScope = {
     db: config.db,
     repositories: rt.repositories,
@@ -283,8 +356,11 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get customFields() {
       return lazy('customFields', createCustomFieldsService);
     },
+    get accessGroups() {
+      return lazy('accessGroups', createGroupsService);
+    },
     get groups() {
-      return lazy('groups', createGroupsService);
+      return scope.accessGroups;
     },
     get userGroups() {
       return lazy('userGroups', createUserGroupsService);
@@ -325,46 +401,52 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get smtp() {
       return lazy('smtp', createSmtpService);
     },
+    get google() {
+      return google;
+    },
+    get microsoft() {
+      return microsoft;
+    },
     get googleWorkspace() {
-      return lazy('googleWorkspace', createGoogleCredentialsService);
+      return google.credentials;
     },
     get googleSync() {
-      return lazy('googleSync', (r) => createGoogleSyncService(r));
+      return google.sync;
     },
     get googleWriteback() {
-      return lazy('googleWriteback', (r) => createGoogleWritebackService(r));
+      return google.writeback;
     },
     get googleDirectory() {
-      return lazy('googleDirectory', createGoogleDirectoryService);
+      return google.directory;
     },
     get microsoft365() {
-      return lazy('microsoft365', createMicrosoftCredentialsService);
+      return microsoft.credentials;
     },
     get microsoftSync() {
-      return lazy('microsoftSync', (r) => createMicrosoftSyncService(r));
+      return microsoft.sync;
     },
     get microsoftDirectory() {
-      return lazy('microsoftDirectory', createMicrosoftDirectoryService);
+      return microsoft.directory;
     },
     get microsoftWriteback() {
-      return lazy('microsoftWriteback', (r) => createMicrosoftWritebackService(r));
+      return microsoft.writeback;
     },
     get integrations() {
       return lazy('integrations', (r) =>
         createIntegrationsService({
           google: () =>
             googleIntegration(r, {
-              credentials: scope.googleWorkspace,
-              sync: scope.googleSync,
-              directory: scope.googleDirectory,
-              writeback: scope.googleWriteback,
+              credentials: google.credentials,
+              sync: google.sync,
+              directory: google.directory,
+              writeback: google.writeback,
             }),
           microsoft: () =>
             microsoftIntegration(r, {
-              credentials: scope.microsoft365,
-              sync: scope.microsoftSync,
-              directory: scope.microsoftDirectory,
-              writeback: scope.microsoftWriteback,
+              credentials: microsoft.credentials,
+              sync: microsoft.sync,
+              directory: microsoft.directory,
+              writeback: microsoft.writeback,
             }),
         }),
       );

@@ -1,30 +1,584 @@
 /**
  * `@helios/core`: the TypeScript SDK of the Helios administration portal for Google Workspace and
  * Microsoft 365.
+ *
+ * The root holds what a user of `createHelios` needs: `createHelios` and its types, the errors and
+ * their registries, the public DTO and input types, the input schemas (zod) and the domains'
+ * constants. Connections and the schema installer are `@helios/core/db`; sign-in is
+ * `@helios/core/auth`; the service factories, the sync engine, repositories and runtime internals
+ * are `@helios/core/internal` (no semver promise). Every name is listed explicitly: adding one is a
+ * decision, recorded by the export snapshot (`exports.fixture.json`, see `exports.test.ts`).
  * @packageDocumentation
  */
-export * from './db';
-export { DB_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, isDatabaseUnavailable, translatePgError, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
-export { inTransaction } from './db/transaction';
-export * from './domains/audit';
-export * from './domains/auth';
+export { isDatabaseUnavailable, UNIQUE_CONSTRAINT_CODES } from './db/pg-errors';
+export type {
+  ActivityListInput,
+  ActivityLogEntry,
+  AuditChainKeys,
+  AuditHead,
+  AuditHeadExport,
+  AuditKeySources,
+  AuditListInput,
+  AuditLogEntry,
+  AuditService,
+  ChainBreak,
+  ChainVerification,
+  VerifyChainOptions,
+} from './domains/audit';
+export { AUDIT_ERRORS } from './domains/audit/audit.errors';
+export type {
+  ApiKey,
+  ApiKeyEnvironment,
+  ApiKeyRequestContext,
+  ApiKeyStatus,
+  ApiKeysService,
+  ApiKeyUsageLogEntry,
+  BeginEnrolmentInput,
+  CreateApiKeyInput,
+  CreatedApiKey,
+  DisableTwoFactorInput,
+  IpRule,
+  ListApiKeysInput,
+  ListApiKeyUsageInput,
+  ListSecurityEventsInput,
+  RecordSecurityEventInput,
+  SecurityEvent,
+  SecurityEventData,
+  SecurityEventsService,
+  SecuritySeverity,
+  TwoFactorBackupCodes,
+  TwoFactorEnrolment,
+  TwoFactorStatus,
+  TwoFactorVerification,
+  UpdateApiKeyInput,
+} from './domains/auth';
+export {
+  API_KEY_ENVIRONMENTS,
+  API_KEY_RATE_LIMIT,
+  API_KEY_SECRET_PATTERN,
+  apiKeyIdSchema,
+  BACKUP_CODE_COUNT,
+  BACKUP_CODE_LENGTH,
+  beginEnrolmentSchema,
+  createApiKeySchema,
+  disableTwoFactorSchema,
+  ipAllowlistEntrySchema,
+  ipAllowlistSchema,
+  listApiKeysSchema,
+  listApiKeyUsageSchema,
+  listSecurityEventsSchema,
+  MAX_IP_ALLOWLIST,
+  recordSecurityEventSchema,
+  resolveSecurityEventSchema,
+  SECURITY_EVENT_TYPES,
+  SECURITY_SEVERITIES,
+  scopesSchema,
+  securityEventTypeSchema,
+  TOTP_DIGITS,
+  TOTP_ISSUER,
+  TOTP_PERIOD_SECONDS,
+  totpCodeSchema,
+  twoFactorCodeSchema,
+  updateApiKeySchema,
+} from './domains/auth';
+export { AUTH_ERRORS } from './domains/auth/auth.errors';
 export type { CredentialsService, SessionInfo } from './domains/auth/credentials.service';
 export { PASSWORD_LENGTH, passwordSchema } from './domains/auth/credentials.service';
-export * from './domains/auth/invitations.service';
-export * from './domains/auth/sso.service';
-export * from './domains/auth/two-factor.service';
-export * from './domains/directory';
-export * from './domains/google-workspace';
-export * from './domains/groups';
-export * from './domains/integrations';
-export * from './domains/microsoft-365';
-export * from './domains/operations';
-export * from './domains/organizations';
-export * from './domains/people';
-export * from './domains/policy';
-export * from './domains/sync';
-export * from './domains/users';
-export * from './error-registries';
+export type { InviteInput } from './domains/auth/invitations.schema';
+export {
+  INVITATION_TTL_HOURS,
+  INVITATIONS_ERROR_CODES,
+  inviteSchema,
+  PUBLIC_URL_SETTING,
+  publicUrlSchema,
+  RESET_TTL_HOURS,
+  resetEmailSchema,
+  setupTokenSchema,
+} from './domains/auth/invitations.schema';
+export type { InvitationResult, InvitationsService, PasswordSetResult, SetupTokenCheck, SetupTokenPurpose } from './domains/auth/invitations.service';
+export type { CreateSsoProviderInput, ListSsoProvidersInput, UpdateSsoProviderInput } from './domains/auth/sso.schema';
+export {
+  createSsoProviderSchema,
+  DEFAULT_SSO_SCOPES,
+  listSsoProvidersSchema,
+  RESERVED_SSO_PROVIDER_NAMES,
+  ssoIssuerSchema,
+  ssoProviderIdSchema,
+  ssoProviderNameSchema,
+  ssoScopesSchema,
+  ssoUrlSchema,
+  updateSsoProviderSchema,
+} from './domains/auth/sso.schema';
+export type { SsoProviderPage, SsoService, SsoValidationResult } from './domains/auth/sso.service';
+export type { SsoProvider } from './domains/auth/sso.shared';
+export type { TwoFactorService } from './domains/auth/two-factor.service';
+export type {
+  CostCenter,
+  CostCenterPage,
+  CostCentersService,
+  CreateCostCenterInput,
+  CreateCustomFieldInput,
+  CreateDepartmentInput,
+  CreateJobTitleInput,
+  CreateLocationInput,
+  CustomFieldDefinition,
+  CustomFieldDefinitionPage,
+  CustomFieldOption,
+  CustomFieldRules,
+  CustomFieldsService,
+  CustomFieldType,
+  CustomFieldValueMap,
+  Department,
+  DepartmentNode,
+  DepartmentPage,
+  DepartmentsService,
+  DepartmentTreeInput,
+  JobTitle,
+  JobTitlePage,
+  JobTitlesService,
+  ListCostCentersInput,
+  ListCustomFieldsInput,
+  ListDepartmentsInput,
+  ListJobTitlesInput,
+  ListLocationsInput,
+  ListLocationUsersInput,
+  Location,
+  LocationNode,
+  LocationPage,
+  LocationsService,
+  LocationTreeInput,
+  LocationType,
+  LocationUser,
+  LocationUserPage,
+  SetCustomFieldValuesInput,
+  UpdateCostCenterInput,
+  UpdateCustomFieldInput,
+  UpdateDepartmentInput,
+  UpdateJobTitleInput,
+  UpdateLocationInput,
+} from './domains/directory';
+export {
+  budgetAmountSchema,
+  CHOICE_FIELD_TYPES,
+  CUSTOM_FIELD_TYPES,
+  costCenterCodeSchema,
+  createCostCenterSchema,
+  createCustomFieldSchema,
+  createDepartmentSchema,
+  createJobTitleSchema,
+  createLocationSchema,
+  currencyCodeSchema,
+  customFieldKeySchema,
+  customFieldOptionSchema,
+  customFieldOptionsSchema,
+  customFieldRulesSchema,
+  departmentNameSchema,
+  departmentTreeSchema,
+  LOCATION_TYPES,
+  listCostCentersSchema,
+  listCustomFieldsSchema,
+  listDepartmentsSchema,
+  listJobTitlesSchema,
+  listLocationsSchema,
+  listLocationUsersSchema,
+  locationTimeZoneSchema,
+  locationTreeSchema,
+  setCustomFieldValuesSchema,
+  TEXT_FIELD_TYPES,
+  updateCostCenterSchema,
+  updateCustomFieldSchema,
+  updateDepartmentSchema,
+  updateJobTitleSchema,
+  updateLocationSchema,
+} from './domains/directory';
+export { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
+export type {
+  ConfigureGoogleInput,
+  GoogleConnectionStep,
+  GoogleConnectionTestResult,
+  GoogleCreateGroupInput,
+  GoogleCreateUserInput,
+  GoogleCredentialsService,
+  GoogleCredentialsStatus,
+  GoogleDirectoryService,
+  GoogleErrorCode,
+  GoogleErrorContext,
+  GoogleGroup,
+  GoogleGroupInput,
+  GoogleInitialPassword,
+  GoogleMember,
+  GoogleMemberInput,
+  GoogleOrgUnit,
+  GooglePage,
+  GoogleProviderOverrides,
+  GoogleRetryInfo,
+  GoogleRetryOptions,
+  GoogleSyncCounts,
+  GoogleSyncEntity,
+  GoogleSyncedGroup,
+  GoogleSyncedOrgUnit,
+  GoogleSyncedPage,
+  GoogleSyncedUser,
+  GoogleSyncInput,
+  GoogleSyncPassOptions,
+  GoogleSyncPassResult,
+  GoogleSyncResult,
+  GoogleSyncService,
+  GoogleSyncServiceOptions,
+  GoogleUpdateUserInput,
+  GoogleUser,
+  GoogleUserInput,
+  GoogleUserPatch,
+  GoogleWorkspaceCredentials,
+  GoogleWorkspaceOptions,
+  GoogleWorkspaceProvider,
+  GoogleWritebackGroup,
+  GoogleWritebackMemberInput,
+  GoogleWritebackMembership,
+  GoogleWritebackService,
+  GoogleWritebackServiceOptions,
+  GoogleWritebackUser,
+  ListGoogleUsersOptions,
+  ListSyncedGoogleGroupsInput,
+  ListSyncedGoogleOrgUnitsInput,
+  ListSyncedGoogleUsersInput,
+  ServiceAccountKey,
+  StagedCounts,
+  TestGoogleConnectionInput,
+} from './domains/google-workspace';
+export {
+  configureGoogleSchema,
+  DEFAULT_GOOGLE_SCOPES,
+  GOOGLE_API_ROOT,
+  GOOGLE_ERROR_CODES,
+  GOOGLE_ERRORS,
+  GOOGLE_MODULE_SLUG,
+  GOOGLE_SYNC_ACTION,
+  GOOGLE_TOKEN_URL,
+  googleCreateGroupSchema,
+  googleCreateUserSchema,
+  googleEmailSchema,
+  googleIdSchema,
+  googleOrgUnitPathSchema,
+  googleScopeSchema,
+  googleSyncSchema,
+  googleUpdateUserSchema,
+  googleWritebackMemberSchema,
+  listSyncedGoogleGroupsSchema,
+  listSyncedGoogleOrgUnitsSchema,
+  listSyncedGoogleUsersSchema,
+  serviceAccountKeyInputSchema,
+  serviceAccountKeySchema,
+  testGoogleConnectionSchema,
+} from './domains/google-workspace';
+export type {
+  AccessGroup,
+  AccessGroupMember,
+  AccessGroupMembership,
+  AccessGroupMemberType,
+  CreateAccessGroupInput,
+  CreateUserGroupInput,
+  CreateWorkspaceInput,
+  GroupReferences,
+  GroupsPage,
+  GroupsService,
+  ListAccessGroupMembersInput,
+  ListAccessGroupsInput,
+  ListUserGroupMembersInput,
+  ListUserGroupsInput,
+  ListWorkspaceMembersInput,
+  ListWorkspacesInput,
+  UpdateAccessGroupInput,
+  UpdateUserGroupInput,
+  UpdateWorkspaceInput,
+  UserGroup,
+  UserGroupMember,
+  UserGroupsService,
+  Workspace,
+  WorkspaceMember,
+  WorkspaceRole,
+  WorkspacesService,
+} from './domains/groups';
+export {
+  accessGroupMemberSchema,
+  accessGroupMemberTypeSchema,
+  createAccessGroupSchema,
+  createUserGroupSchema,
+  createWorkspaceSchema,
+  groupMetadataSchema,
+  groupSlugSchema,
+  listAccessGroupMembersSchema,
+  listAccessGroupsSchema,
+  listUserGroupMembersSchema,
+  listUserGroupsSchema,
+  listWorkspaceMembersSchema,
+  listWorkspacesSchema,
+  updateAccessGroupSchema,
+  updateUserGroupSchema,
+  updateWorkspaceSchema,
+  userGroupMemberSchema,
+  workspaceMemberSchema,
+  workspaceRoleSchema,
+} from './domains/groups';
+export { GROUPS_ERRORS } from './domains/groups/groups.errors';
+export type {
+  BatchRequest,
+  BatchResponse,
+  ConfigureMicrosoftInput,
+  DeltaPage,
+  DeltaPageBody,
+  DeltaRound,
+  GraphFailure,
+  GraphObject,
+  ListSyncedMicrosoftGroupsInput,
+  ListSyncedMicrosoftUsersInput,
+  Microsoft365Options,
+  Microsoft365Provider,
+  MicrosoftAssignLicenseInput,
+  MicrosoftConnectionStep,
+  MicrosoftConnectionTestResult,
+  MicrosoftCreateUserInput,
+  MicrosoftCredentials,
+  MicrosoftCredentialsService,
+  MicrosoftCredentialsStatus,
+  MicrosoftDeltaLinks,
+  MicrosoftDirectoryService,
+  MicrosoftErrorCode,
+  MicrosoftErrorContext,
+  MicrosoftFetched,
+  MicrosoftInitialPassword,
+  MicrosoftLicence,
+  MicrosoftLicense,
+  MicrosoftLicenseAssignment,
+  MicrosoftLicenseUnits,
+  MicrosoftLicenceAssignment,
+  MicrosoftLicenceUnits,
+  MicrosoftMemberInput,
+  MicrosoftMissingPermission,
+  MicrosoftPassOptions,
+  MicrosoftPasswordReset,
+  MicrosoftPermissionRequirement,
+  MicrosoftProviderOverrides,
+  MicrosoftRetryOptions,
+  MicrosoftSessionsRevoked,
+  MicrosoftSku,
+  MicrosoftSyncCounts,
+  MicrosoftSyncedGroup,
+  MicrosoftSyncedPage,
+  MicrosoftSyncedUser,
+  MicrosoftSyncInput,
+  MicrosoftSyncResult,
+  MicrosoftSyncService,
+  MicrosoftSyncServiceOptions,
+  MicrosoftTokenCache,
+  MicrosoftUpdateUserInput,
+  MicrosoftWritebackMembership,
+  MicrosoftWritebackService,
+  MicrosoftWritebackServiceOptions,
+  MicrosoftWritebackUser,
+  TestMicrosoftConnectionInput,
+} from './domains/microsoft-365';
+export {
+  configureMicrosoftSchema,
+  listSyncedMicrosoftGroupsSchema,
+  listSyncedMicrosoftUsersSchema,
+  MICROSOFT_ERROR_CODES,
+  MICROSOFT_ERRORS,
+  MICROSOFT_MODULE_SLUG,
+  MICROSOFT_PERMISSION_REQUIREMENTS,
+  MICROSOFT_SYNC_ACTION,
+  MICROSOFT_WRITEBACK_ERROR_CODES,
+  microsoftAssignLicenseSchema,
+  microsoftClientIdSchema,
+  microsoftClientSecretSchema,
+  microsoftCreateUserSchema,
+  microsoftGuidSchema,
+  microsoftMemberSchema,
+  microsoftObjectIdSchema,
+  microsoftSyncSchema,
+  microsoftTenantIdSchema,
+  microsoftUpdateUserSchema,
+  testMicrosoftConnectionSchema,
+  userPrincipalNameSchema,
+} from './domains/microsoft-365';
+export type { SetSmtpSettingsInput, SmtpConfig, SmtpService, SmtpTestResult } from './domains/operations';
+export { SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema, smtpHostSchema } from './domains/operations';
+export { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
+export type {
+  CreateFeatureFlagInput,
+  CustomLabel,
+  FeatureFlag,
+  MasterDataConfig,
+  MasterDataInput,
+  ModuleState,
+  Organization,
+  OrganizationsService,
+  SetSettingInput,
+  Setting,
+  SetupAdmin,
+  SetupInput,
+  SetupStatus,
+  UpdateLabelInput,
+  UpdateOrganizationInput,
+} from './domains/organizations';
+export {
+  CORE_MODULES,
+  createFeatureFlagSchema,
+  DEFAULT_LABELS,
+  domainSchema,
+  emailSchema,
+  featureKeySchema,
+  labelTextSchema,
+  masterDataSchema,
+  moduleConfigSchema,
+  setSettingSchema,
+  settingKeySchema,
+  setupSchema,
+  updateLabelSchema,
+  updateOrganizationSchema,
+} from './domains/organizations';
+export { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
+export type {
+  AddressAddInput,
+  AddressUpdateInput,
+  DashboardLayout,
+  DashboardLayoutInput,
+  DashboardService,
+  DashboardWidget,
+  DashboardWidgetInput,
+  ExpertiseAddInput,
+  ExpertPerson,
+  FunFactAddInput,
+  FunFactReorderInput,
+  FunFactUpdateInput,
+  InterestAddInput,
+  MediaSetInput,
+  PeopleListInput,
+  PeopleService,
+  PeopleSort,
+  PeopleTeam,
+  PersonCard,
+  PersonMedia,
+  PersonProfile,
+  ProficiencyLevel,
+  ProfileAddress,
+  ProfileAddresses,
+  ProfileAddressType,
+  ProfileExpertise,
+  ProfileExpertiseTopics,
+  ProfileField,
+  ProfileFunFact,
+  ProfileFunFacts,
+  ProfileInterest,
+  ProfileInterests,
+  ProfileItems,
+  ProfileMedia,
+  ProfileMediaFiles,
+  ProfileMediaType,
+  ProfileOptions,
+  ProfileRelationship,
+  ProfileSecondaryEmail,
+  ProfileSecondaryEmails,
+  ProfileService,
+  ProfileUpdateInput,
+  ProfileViewer,
+  ProfileVisibility,
+  SecondaryEmailAddInput,
+  UserProfile,
+  VisibilityMap,
+  VisibilitySetInput,
+  WidgetType,
+} from './domains/people';
+export {
+  addressAddSchema,
+  addressUpdateSchema,
+  DEFAULT_VISIBILITY,
+  DEFAULT_WIDGETS,
+  dashboardLayoutSchema,
+  dashboardWidgetSchema,
+  expertiseAddSchema,
+  expertiseTopicSchema,
+  funFactAddSchema,
+  funFactReorderSchema,
+  funFactUpdateSchema,
+  interestAddSchema,
+  MAX_WIDGETS,
+  mediaSetSchema,
+  PEOPLE_SORTS,
+  PROFICIENCY_LEVELS,
+  PROFILE_ADDRESS_TYPES,
+  PROFILE_FIELDS,
+  PROFILE_LIMITS,
+  PROFILE_MEDIA_CONSTRAINTS,
+  PROFILE_MEDIA_STORAGE_TYPES,
+  PROFILE_MEDIA_TYPES,
+  PROFILE_VISIBILITIES,
+  peopleListSchema,
+  profileUpdateSchema,
+  SECONDARY_EMAIL_TYPES,
+  secondaryEmailAddSchema,
+  visibilityInputSchema,
+  visibilitySetSchema,
+  WIDGET_TYPES,
+} from './domains/people';
+export { PEOPLE_ERRORS } from './domains/people/people.errors';
+export type {
+  Actor,
+  ApiKeyActor,
+  CallOptions,
+  Permission,
+  PermissionDomain,
+  Policy,
+  PolicyTarget,
+  Principal,
+  Role,
+  Scope,
+  SystemActor,
+  UserActor,
+} from './domains/policy';
+export { PERMISSION_DOMAINS, ROLES, SCOPES, systemActor, userActor } from './domains/policy';
+export { POLICY_ERRORS } from './domains/policy/policy.errors';
+export type { SyncChange, SyncEntityCounts, SyncJournal, SyncProgress, SyncRemovalCheck, SyncRetrySummary, SyncWarning, SyncWarnings } from './domains/sync';
+export { SYNC_ERROR_CODES, SYNC_INTERRUPTED_REASON, SYNC_WARNING_LAST_ADMIN } from './domains/sync';
+export { SYNC_ERRORS } from './domains/sync/sync.errors';
+export type {
+  CreateUserInput,
+  ListUsersInput,
+  OrgChartInput,
+  OrgChartNode,
+  UpdateUserInput,
+  User,
+  UserFilter,
+  UserFilterInput,
+  UserPage,
+  UserSortField,
+  UserStatus,
+  UserSummary,
+  UsersService,
+  UserVisibility,
+} from './domains/users';
+export {
+  createUserSchema,
+  INITIAL_USER_STATUSES,
+  listUsersSchema,
+  MANAGER_EDITABLE_USER_FIELDS,
+  MAX_USERS_PAGE,
+  orgChartSchema,
+  SELF_EDITABLE_USER_FIELDS,
+  USER_COLUMNS,
+  USER_CSV_COLUMNS,
+  USER_ROLES,
+  USER_SORT_FIELDS,
+  USER_STATUSES,
+  USER_TRANSITIONS,
+  USERS_ERROR_CODES,
+  updateUserSchema,
+  userEmailSchema,
+  userFilterSchema,
+  userIdSchema,
+} from './domains/users';
+export { USERS_ERRORS } from './domains/users/users.errors';
+export { CORE_ERRORS, ERROR_REGISTRIES, listErrorCodes, REPOSITORY_ERRORS } from './error-registries';
 export type { ErrorCodeEntry, ErrorFactory, ErrorParams, ErrorRegistry, ErrorSpec, HeliosErrorKind, HeliosErrorOptions } from './errors';
 export { codesOf, defineErrors, entriesOf, HeliosError, isHeliosError } from './errors';
 export type { Helios, HeliosDatabaseOptions, HeliosOptions, HeliosScope, HeliosServices } from './helios';
@@ -33,10 +587,8 @@ export type {
   ColumnName,
   ListOptions,
   NewRow,
-  Page,
   PrimaryKeyColumn,
   Repositories,
-  RepositoriesOptions,
   Row,
   RowId,
   RowPatch,
@@ -44,28 +596,31 @@ export type {
   TableRepository,
   WhereFilter,
 } from './repositories';
-export { createRepositories, DEFAULT_LIMIT, MAX_LIMIT } from './repositories';
-export type { ActivityEntry, AuditEntry, InstanceState, IntegrationOptions, OperationScope, RequestInfo, ServiceRuntime } from './runtime';
-export type { CamelCase, Camelize } from './shared/case';
-export { camelize, snakeize } from './shared/case';
+export type { IntegrationOptions, RequestInfo } from './runtime';
 export type { Clock } from './shared/clock';
 export { fixedClock, systemClock } from './shared/clock';
-export type { ResolvedKey, ResolveKeyOptions } from './shared/encryption-key';
 export { resolveEncryptionKey } from './shared/encryption-key';
 export { INTEGRATION_ENV, integrationOptionsFromEnv } from './shared/integration-env';
 export type { LogFields, Logger } from './shared/logger';
 export { consoleLogger, silentLogger } from './shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from './shared/mailer';
 export { recordingMailer } from './shared/mailer';
-export type { AddressClass, NetworkOptions } from './shared/outbound-guard';
-export { classifyAddress, NETWORK_ENV, NETWORK_ERROR_CODES, SECRET_REENTRY_REQUIRED } from './shared/outbound-guard';
+export type { NetworkOptions } from './shared/outbound-guard';
+export { NETWORK_ENV, NETWORK_ERROR_CODES, SECRET_REENTRY_REQUIRED } from './shared/outbound-guard';
+export type { Page } from './shared/paging';
 export type { RetryInfo, RetryOptions } from './shared/retry';
-export { DEFAULT_QUOTA_WINDOW_MS, DEFAULT_RETRY_BUDGET_MS } from './shared/retry';
 export type { SecretBox } from './shared/secret-box';
-export { createSecretBox, generateEncryptionKey, parseEncryptionKey } from './shared/secret-box';
-export type { RotationProgress, RotationResult } from './shared/secret-rotation';
-export { findPlaintextSecrets, rotateSecrets } from './shared/secret-rotation';
-export type { SecretStore } from './shared/secret-stores';
-export { openSecret, SECRET_STORES, sealSecret, secretContext } from './shared/secret-stores';
+export { generateEncryptionKey } from './shared/secret-box';
+export { SHARED_ERRORS } from './shared/shared.errors';
+export type { SmtpMailer, SmtpMailerOptions } from './shared/smtp-mailer';
 export type { FieldIssue } from './shared/validation';
-export { INPUT_LIMITS, inspectInput, jsonObject, jsonValue, parseInput, sanitizeText, textProblem } from './shared/validation';
+export { INPUT_LIMITS } from './shared/validation';
+export type {
+  DirectoryIntegration,
+  DirectoryIntegrationTypes,
+  DirectoryOperation,
+  InitialPasswordProvider,
+  IntegrationId,
+  IntegrationsService,
+} from './domains/integrations';
+export { INTEGRATIONS_ERRORS } from './domains/integrations';

@@ -4,8 +4,9 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, CORE_ERRORS, checkConnection, type Helios, INPUT_LIMITS, isHeliosError, type Logger, silentLogger, verifySchema } from '@helios/core';
+import { type Actor, CORE_ERRORS, type Helios, INPUT_LIMITS, isHeliosError, type Logger, silentLogger } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
+import { checkConnection, verifySchema } from '@helios/core/db';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

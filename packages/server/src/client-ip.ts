@@ -9,7 +9,8 @@
  */
 
 import { BlockList } from 'node:net';
-import { CORE_ERRORS, normalizeIp, parseIpRule } from '@helios/core';
+import { CORE_ERRORS } from '@helios/core';
+import { normalizeIp, parseIpRule } from '@helios/core/internal';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { SERVER_ERRORS } from './server.errors';

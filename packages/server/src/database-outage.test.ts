@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Server, Socket } from 'node:net';
-import { createDb, createHelios, type Helios } from '@helios/core';
+import { createHelios, type Helios } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
+import { createDb } from '@helios/core/db';
 import { createTestHelios, type TestHelios } from '@helios/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

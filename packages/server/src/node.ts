@@ -6,7 +6,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  closeInterruptedSyncRuns,
   consoleLogger,
   createHelios,
   GOOGLE_MODULE_SLUG,
@@ -17,6 +16,7 @@ import {
   MICROSOFT_SYNC_ACTION,
 } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
+import { closeInterruptedSyncRuns } from '@helios/core/internal';
 import { serve } from '@hono/node-server';
 import { createServer } from './app';
 import type { ServerConfig } from './config';

@@ -2,7 +2,8 @@
  * Errors as application/problem+json (RFC 9457): one mapping from HeliosError kinds to HTTP
  * statuses, in one place. Never a stack trace; unknown errors are 500 "Internal error".
  */
-import { databaseUnavailable, type HeliosErrorKind, isDatabaseUnavailable, isHeliosError } from '@helios/core';
+import { type HeliosErrorKind, isDatabaseUnavailable, isHeliosError } from '@helios/core';
+import { databaseUnavailable } from '@helios/core/internal';
 import type { Context } from 'hono';
 
 /** The HTTP status of each error kind. */

@@ -1,6 +1,5 @@
 export { createRepositories } from './create-repositories';
-export { TABLE_METADATA } from './table-metadata.generated';
-export { createTableRepository, DEFAULT_LIMIT, MAX_LIMIT } from './table-repository';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './table-repository';
 export type {
   ColumnName,
   ListOptions,

@@ -4,7 +4,7 @@
  * as it comes, so memory stays constant whatever the size of the trail.
  */
 import type { AuditListInput, AuditLogEntry, HeliosScope } from '@helios/core';
-import { csvRecord } from '@helios/core';
+import { csvRecord } from '@helios/core/internal';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { defineRoute, dto, pageOf } from '../route';

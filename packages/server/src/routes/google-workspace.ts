@@ -2,9 +2,9 @@
  * Google Workspace routes (`/integrations/google-workspace`): the organization's credentials (the
  * service account key is write-only: never returned), the connection test, the directory sync
  * (plan = dry run, apply) and its journal. Every route validates and calls the SDK bound to the
- * caller (`c.var.sdk.googleWorkspace`, `c.var.sdk.googleSync`, `c.var.sdk.audit`), which decides
+ * caller (`c.var.sdk.google.credentials`, `c.var.sdk.google.sync`, `c.var.sdk.audit`), which decides
  * permissions (admins; API keys with `security:*` for the credentials, `organization:write` for sync).
- * The synced directory (`c.var.sdk.googleDirectory`) and the write-back (`c.var.sdk.googleWriteback`:
+ * The synced directory (`c.var.sdk.google.directory`) and the write-back (`c.var.sdk.google.writeback`:
  * Google first, then the local rows) are under `/users`, `/groups`, `/org-units`.
  *
  * Where calls go (Google, or a simulator through HELIOS_GOOGLE_API_ROOT / HELIOS_GOOGLE_TOKEN_URL) is
@@ -98,16 +98,16 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
       configureSummary: 'Configure the credentials',
       configureDescription:
         'Stores the service account JSON key (as an object or its JSON text; omit to keep the stored key), the super admin to impersonate, the domain and optionally the scopes. The key is encrypted and never returned. Nothing is sent to Google: run the test.',
-      get: (sdk) => sdk.googleWorkspace.get(),
-      configure: (sdk, body) => sdk.googleWorkspace.configure(body),
-      remove: (sdk) => sdk.googleWorkspace.delete(),
+      get: (sdk) => sdk.google.credentials.get(),
+      configure: (sdk, body) => sdk.google.credentials.configure(body),
+      remove: (sdk) => sdk.google.credentials.delete(),
     },
     test: {
       body: testGoogleConnectionSchema,
       response: GoogleConnectionTest,
       description:
         'Gets a token, then reads one user, one group and the org units; each failure is explained (`GOOGLE.BAD_KEY`, `GOOGLE.DELEGATION_NOT_GRANTED`, `GOOGLE.SCOPE_MISSING`, `GOOGLE.NOT_SUPER_ADMIN`...). Send `{}`. The test goes to the configured endpoints (Google, or HELIOS_GOOGLE_API_ROOT / _TOKEN_URL), never to a URL from the request.',
-      run: (sdk, body) => sdk.googleWorkspace.testConnection(body),
+      run: (sdk, body) => sdk.google.credentials.testConnection(body),
     },
     sync: {
       result: GoogleSyncResult,
@@ -116,7 +116,7 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
       planDescription: 'Fetches the directory and returns the plan (counts and a sample of changes) without writing. Send `{}`.',
       applyDescription:
         'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 409 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
-      run: (sdk, input) => sdk.googleSync.sync(input),
+      run: (sdk, input) => sdk.google.sync.sync(input),
     },
   });
   registerDirectory(app);
@@ -215,7 +215,7 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     }),
     response: pageOf(GoogleUser),
     scope: 'users:read',
-    handler: (c, { query }) => c.var.sdk.googleDirectory.listUsers(query),
+    handler: (c, { query }) => c.var.sdk.google.directory.listUsers(query),
   });
   defineRoute(app, {
     method: 'get',
@@ -225,7 +225,7 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     params: UserKeyParam,
     response: GoogleUser,
     scope: 'users:read',
-    handler: (c, { params }) => c.var.sdk.googleDirectory.getUser(params.user),
+    handler: (c, { params }) => c.var.sdk.google.directory.getUser(params.user),
   });
   defineRoute(app, {
     method: 'get',
@@ -237,7 +237,7 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(GoogleGroup),
     scope: 'groups:read',
-    handler: (c, { query }) => c.var.sdk.googleDirectory.listGroups(query),
+    handler: (c, { query }) => c.var.sdk.google.directory.listGroups(query),
   });
   defineRoute(app, {
     method: 'get',
@@ -248,7 +248,7 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(GoogleOrgUnit),
     scope: 'directory:read',
-    handler: (c, { query }) => c.var.sdk.googleDirectory.listOrgUnits(query),
+    handler: (c, { query }) => c.var.sdk.google.directory.listOrgUnits(query),
   });
 }
 
@@ -265,7 +265,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: GoogleUser,
     status: 201,
     scope: 'users:write',
-    handler: (c, { body }) => c.var.sdk.googleWriteback.createUser(body),
+    handler: (c, { body }) => c.var.sdk.google.writeback.createUser(body),
   });
   defineRoute(app, {
     method: 'post',
@@ -277,7 +277,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: InitialPassword,
     status: 200,
     scope: 'users:write',
-    handler: (c, { params }) => c.var.sdk.googleWriteback.revealInitialPassword(params.email),
+    handler: (c, { params }) => c.var.sdk.google.writeback.revealInitialPassword(params.email),
   });
   defineRoute(app, {
     method: 'patch',
@@ -288,7 +288,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     body: googleUpdateUserSchema,
     response: GoogleUser,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.googleWriteback.updateUser(params.googleId, body),
+    handler: (c, { params, body }) => c.var.sdk.google.writeback.updateUser(params.googleId, body),
   });
   for (const action of ['suspend', 'unsuspend'] as const) {
     defineRoute(app, {
@@ -300,7 +300,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
       response: GoogleUser,
       status: 200,
       scope: 'users:write',
-      handler: (c, { params }) => c.var.sdk.googleWriteback[action === 'suspend' ? 'suspendUser' : 'restoreUser'](params.googleId),
+      handler: (c, { params }) => c.var.sdk.google.writeback[action === 'suspend' ? 'suspendUser' : 'restoreUser'](params.googleId),
     });
   }
   defineRoute(app, {
@@ -313,7 +313,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: GoogleUser,
     status: 200,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.googleWriteback.moveOrgUnit(params.googleId, body.orgUnitPath),
+    handler: (c, { params, body }) => c.var.sdk.google.writeback.moveOrgUnit(params.googleId, body.orgUnitPath),
   });
   defineRoute(app, {
     method: 'delete',
@@ -325,7 +325,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     status: 204,
     scope: 'users:write',
     handler: async (c, { params }) => {
-      await c.var.sdk.googleWriteback.deleteUser(params.googleId);
+      await c.var.sdk.google.writeback.deleteUser(params.googleId);
       return undefined;
     },
   });
@@ -339,7 +339,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: GoogleGroup,
     status: 201,
     scope: 'groups:write',
-    handler: (c, { body }) => c.var.sdk.googleWriteback.createGroup(body),
+    handler: (c, { body }) => c.var.sdk.google.writeback.createGroup(body),
   });
   defineRoute(app, {
     method: 'post',
@@ -352,7 +352,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: GoogleMembership,
     status: 201,
     scope: 'groups:write',
-    handler: (c, { params, body }) => c.var.sdk.googleWriteback.addMember(params.group, body.userEmail, body.role),
+    handler: (c, { params, body }) => c.var.sdk.google.writeback.addMember(params.group, body.userEmail, body.role),
   });
   defineRoute(app, {
     method: 'delete',
@@ -363,6 +363,6 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: GoogleMembership,
     status: 200,
     scope: 'groups:write',
-    handler: (c, { params }) => c.var.sdk.googleWriteback.removeMember(params.group, params.email),
+    handler: (c, { params }) => c.var.sdk.google.writeback.removeMember(params.group, params.email),
   });
 }

@@ -64,7 +64,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: READ,
     query: z.object({ platform: groupSlugSchema.optional(), q: textQuery, isActive: activeQuery, limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(AccessGroup),
-    handler: (c, { query }) => c.var.sdk.groups.list(query),
+    handler: (c, { query }) => c.var.sdk.accessGroups.list(query),
   });
   defineRoute(app, {
     method: 'post',
@@ -74,7 +74,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: WRITE,
     body: createAccessGroupSchema,
     response: AccessGroup,
-    handler: (c, { body }) => c.var.sdk.groups.create(body),
+    handler: (c, { body }) => c.var.sdk.accessGroups.create(body),
   });
   defineRoute(app, {
     method: 'get',
@@ -85,7 +85,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: READ,
     params: IdParam,
     response: AccessGroup,
-    handler: (c, { params }) => c.var.sdk.groups.get(params.id),
+    handler: (c, { params }) => c.var.sdk.accessGroups.get(params.id),
   });
   defineRoute(app, {
     method: 'patch',
@@ -97,7 +97,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     body: updateAccessGroupSchema,
     response: AccessGroup,
-    handler: (c, { params, body }) => c.var.sdk.groups.update(params.id, body),
+    handler: (c, { params, body }) => c.var.sdk.accessGroups.update(params.id, body),
   });
   defineRoute(app, {
     method: 'delete',
@@ -107,7 +107,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: WRITE,
     params: IdParam,
     response: AccessGroup,
-    handler: (c, { params }) => c.var.sdk.groups.delete(params.id),
+    handler: (c, { params }) => c.var.sdk.accessGroups.delete(params.id),
   });
   defineRoute(app, {
     method: 'post',
@@ -118,7 +118,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     response: AccessGroup,
     status: 200,
-    handler: (c, { params }) => c.var.sdk.groups.restore(params.id),
+    handler: (c, { params }) => c.var.sdk.accessGroups.restore(params.id),
   });
   defineRoute(app, {
     method: 'get',
@@ -130,7 +130,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     query: z.object({ memberType: accessGroupMemberTypeSchema.optional(), includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(AccessGroupMember),
-    handler: (c, { params, query }) => c.var.sdk.groups.listMembers(params.id, query),
+    handler: (c, { params, query }) => c.var.sdk.accessGroups.listMembers(params.id, query),
   });
   defineRoute(app, {
     method: 'post',
@@ -141,7 +141,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     body: z.object({ userId: z.uuid(), memberType: accessGroupMemberTypeSchema.optional() }).strict(),
     response: AccessGroupMember,
-    handler: (c, { params, body }) => c.var.sdk.groups.addMember(params.id, body.userId, body.memberType),
+    handler: (c, { params, body }) => c.var.sdk.accessGroups.addMember(params.id, body.userId, body.memberType),
   });
   defineRoute(app, {
     method: 'patch',
@@ -152,7 +152,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: MemberParams,
     body: z.object({ memberType: accessGroupMemberTypeSchema }).strict(),
     response: AccessGroupMember,
-    handler: (c, { params, body }) => c.var.sdk.groups.setMemberType(params.id, params.userId, body.memberType),
+    handler: (c, { params, body }) => c.var.sdk.accessGroups.setMemberType(params.id, params.userId, body.memberType),
   });
   defineRoute(app, {
     method: 'delete',
@@ -162,7 +162,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: WRITE,
     params: MemberParams,
     response: AccessGroupMember,
-    handler: (c, { params }) => c.var.sdk.groups.removeMember(params.id, params.userId),
+    handler: (c, { params }) => c.var.sdk.accessGroups.removeMember(params.id, params.userId),
   });
   defineRoute(app, {
     method: 'get',
@@ -174,7 +174,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     scope: READ,
     params: IdParam,
     response: z.array(AccessGroupMembership),
-    handler: (c, { params }) => c.var.sdk.groups.groupsOfUser(params.id),
+    handler: (c, { params }) => c.var.sdk.accessGroups.groupsOfUser(params.id),
   });
 }
 

@@ -133,16 +133,16 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       configureSummary: 'Configure the app registration',
       configureDescription:
         'Stores the directory (tenant) id, the application (client) id and the client secret (omit it to keep the stored one). The secret is encrypted and never returned. Nothing is sent to Microsoft: run the test.',
-      get: (sdk) => sdk.microsoft365.get(),
-      configure: (sdk, body) => sdk.microsoft365.configure(body),
-      remove: (sdk) => sdk.microsoft365.delete(),
+      get: (sdk) => sdk.microsoft.credentials.get(),
+      configure: (sdk, body) => sdk.microsoft.credentials.configure(body),
+      remove: (sdk) => sdk.microsoft.credentials.delete(),
     },
     test: {
       body: testMicrosoftConnectionSchema,
       response: ConnectionTest,
       description:
         'Gets a token, reads the organization, one user, one group and the licences, and checks the application permissions; each failure is explained (`MICROSOFT.BAD_SECRET`, `MICROSOFT.TENANT_NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING`...). Send `{}`. The test goes to the configured endpoints (Microsoft, or HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL), never to a URL from the request.',
-      run: (sdk, body) => sdk.microsoft365.testConnection(body),
+      run: (sdk, body) => sdk.microsoft.credentials.testConnection(body),
     },
     sync: {
       result: SyncResult,
@@ -151,7 +151,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       planDescription: 'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
       applyDescription:
         'Incremental (the changes since the last run, through delta links) unless `full` or on the first run; applies in one transaction with the new delta links (journaled). 409 `SYNC.SAFETY_LIMIT` (nothing written) when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
-      run: (sdk, input) => sdk.microsoftSync.sync(input),
+      run: (sdk, input) => sdk.microsoft.sync.sync(input),
     },
   });
 
@@ -175,7 +175,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     }),
     response: pageOf(MicrosoftUser),
     scope: 'users:read',
-    handler: (c, { query }) => c.var.sdk.microsoftDirectory.listUsers(query),
+    handler: (c, { query }) => c.var.sdk.microsoft.directory.listUsers(query),
   });
 
   defineRoute(app, {
@@ -186,7 +186,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     params: UserKeyParam,
     response: MicrosoftUser,
     scope: 'users:read',
-    handler: (c, { params }) => c.var.sdk.microsoftDirectory.getUser(params.user),
+    handler: (c, { params }) => c.var.sdk.microsoft.directory.getUser(params.user),
   });
 
   defineRoute(app, {
@@ -198,7 +198,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(MicrosoftGroup),
     scope: 'groups:read',
-    handler: (c, { query }) => c.var.sdk.microsoftDirectory.listGroups(query),
+    handler: (c, { query }) => c.var.sdk.microsoft.directory.listGroups(query),
   });
 
   defineRoute(app, {
@@ -209,7 +209,7 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     callers: EVERYONE,
     response: z.object({ items: z.array(MicrosoftLicence) }),
     scope: 'organization:read',
-    handler: async (c) => ({ items: await c.var.sdk.microsoftDirectory.listLicenses() }),
+    handler: async (c) => ({ items: await c.var.sdk.microsoft.directory.listLicenses() }),
   });
 
   registerWriteback(app);
@@ -246,7 +246,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: WritebackUser,
     status: 201,
     scope: 'users:write',
-    handler: (c, { body }) => c.var.sdk.microsoftWriteback.createUser(body),
+    handler: (c, { body }) => c.var.sdk.microsoft.writeback.createUser(body),
   });
   defineRoute(app, {
     method: 'post',
@@ -257,7 +257,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z.object({}).loose().openapi('MicrosoftInitialPassword'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.revealInitialPassword(params.upn),
+    handler: (c, { params }) => c.var.sdk.microsoft.writeback.revealInitialPassword(params.upn),
   });
   defineRoute(app, {
     method: 'patch',
@@ -268,7 +268,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     body: microsoftUpdateUserSchema,
     response: WritebackUser,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.microsoftWriteback.updateUser(params.msId, body),
+    handler: (c, { params, body }) => c.var.sdk.microsoft.writeback.updateUser(params.msId, body),
   });
   for (const [action, method, summary] of [
     ['disable', 'suspendUser', 'Block sign-in (accountEnabled false)'],
@@ -283,7 +283,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
       response: WritebackUser,
       status: 200,
       scope: 'users:write',
-      handler: (c, { params }) => c.var.sdk.microsoftWriteback[method](params.msId),
+      handler: (c, { params }) => c.var.sdk.microsoft.writeback[method](params.msId),
     });
   }
   defineRoute(app, {
@@ -296,7 +296,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z.object({}).loose().openapi('MicrosoftPasswordReset'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.resetPassword(params.msId),
+    handler: (c, { params }) => c.var.sdk.microsoft.writeback.resetPassword(params.msId),
   });
   defineRoute(app, {
     method: 'post',
@@ -307,7 +307,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z.object({}).loose().openapi('MicrosoftSessionsRevoked'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.signOut(params.msId),
+    handler: (c, { params }) => c.var.sdk.microsoft.writeback.signOut(params.msId),
   });
   defineRoute(app, {
     method: 'post',
@@ -325,7 +325,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z.object({}).loose().openapi('MicrosoftLicenceAssignment'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.microsoftWriteback.assignLicense(params.msId, body),
+    handler: (c, { params, body }) => c.var.sdk.microsoft.writeback.assignLicense(params.msId, body),
   });
   defineRoute(app, {
     method: 'delete',
@@ -337,7 +337,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     status: 204,
     scope: 'users:write',
     handler: async (c, { params }) => {
-      await c.var.sdk.microsoftWriteback.deleteUser(params.msId);
+      await c.var.sdk.microsoft.writeback.deleteUser(params.msId);
       return undefined;
     },
   });
@@ -351,7 +351,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: Membership,
     status: 200,
     scope: 'groups:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.addMember(params.groupId, params.userId),
+    handler: (c, { params }) => c.var.sdk.microsoft.writeback.addMember(params.groupId, params.userId),
   });
   defineRoute(app, {
     method: 'delete',
@@ -362,6 +362,6 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: Membership,
     status: 200,
     scope: 'groups:write',
-    handler: (c, { params }) => c.var.sdk.microsoftWriteback.removeMember(params.groupId, params.userId),
+    handler: (c, { params }) => c.var.sdk.microsoft.writeback.removeMember(params.groupId, params.userId),
   });
 }

@@ -1,5 +1,5 @@
-import { generateTotpCode } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
+import { generateTotpCode } from '@helios/core/internal';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { recordSecurityEvent, type SecurityEvent, systemActor } from '@helios/core';
+import { type SecurityEvent, systemActor } from '@helios/core';
+import { recordSecurityEvent } from '@helios/core/internal';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -22,19 +22,6 @@ export interface SignInThrottleOptions {
   windowMinutes?: number;
 }
 
-/** How many failed sign-ins the account had in the window, and when the oldest expires. */
-export async function recentSignInFailures(db: Kysely<Database>, userId: string, windowMinutes: number, now = new Date()): Promise<number> {
-  const since = new Date(now.getTime() - windowMinutes * 60_000);
-  const row = await db
-    .selectFrom('security_events')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('user_id', '=', userId)
-    .where('event_type', '=', 'sign_in_failed')
-    .where('created_at', '>=', since)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 const SLOT_KEY = 'heliosSignInSlot';
 
 interface SignInSlot {

@@ -1,0 +1,77 @@
+/**
+ * Dependency rules of the monorepo (`npm run lint:deps`, run by `npm run lint` and CI).
+ * `error` rules hold today; `warn` rules are the target layout (issue 14) and become errors once
+ * the shared integration code is in place.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+const DOMAINS = 'packages/core/src/domains/([^/]+)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-domain-cycles',
+      severity: 'error',
+      comment:
+        'Domains form a layered graph: an import cycle through two domain folders is a design error (cycles of type imports inside one folder are fine).',
+      from: { path: `^${DOMAINS}`, pathNot: '\\.test\\.ts$' },
+      // runtime.ts <-> google-workspace is the known cycle of issue 14 (rule no-vendor-from-runtime-ts, a warning until fixed).
+      to: {
+        circular: true,
+        via: { path: '^packages/core/src/domains/', pathNot: '^packages/core/src/domains/$1/' },
+        viaNot: '^packages/core/src/runtime\\.ts$',
+      },
+    },
+    {
+      name: 'no-vendor-from-core-runtime',
+      severity: 'error',
+      comment: 'The runtime, shared helpers, errors and repositories know no cloud: vendor code plugs in through the integrations contract.',
+      from: { path: '^packages/core/src/(shared/|errors/|repositories/|db/)' },
+      to: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/' },
+    },
+    {
+      name: 'no-vendor-from-runtime-ts',
+      severity: 'warn',
+      comment: "runtime.ts imports nothing from a vendor folder (the providers' overrides types move out, CREDS lane of issue 14).",
+      from: { path: '^packages/core/src/runtime\\.ts$' },
+      to: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/' },
+    },
+    {
+      name: 'no-cross-vendor',
+      severity: 'warn',
+      comment: 'Google and Microsoft code never import each other; what they share lives in domains/integrations/.',
+      from: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/' },
+      to: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/', pathNot: '^packages/core/src/domains/$1/' },
+    },
+    {
+      name: 'domain-imports-through-index',
+      severity: 'warn',
+      comment: 'Another domain is imported only through its index.ts (its public names), or through the shared domains (policy, sync, integrations).',
+      from: { path: `^${DOMAINS}`, pathNot: '\\.test\\.ts$' },
+      to: {
+        path: '^packages/core/src/domains/([^/]+)/',
+        pathNot: ['^packages/core/src/domains/$1/', '^packages/core/src/domains/[^/]+/index\\.ts$', '^packages/core/src/domains/(policy|sync|integrations)/'],
+      },
+    },
+    {
+      name: 'examples-use-the-public-api',
+      severity: 'error',
+      comment: 'Examples show what users write: @helios/core and its documented subpaths, never /internal or a source file.',
+      from: { path: '^examples/' },
+      to: { path: '(^packages/core/src/|@helios/core/internal|packages/core/dist/internal)' },
+    },
+    {
+      name: 'no-internal-from-core-sources',
+      severity: 'error',
+      comment: 'Core sources import by relative path; only tests and other packages use the package entry points.',
+      from: { path: '^packages/core/src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^packages/core/src/internal\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules|\\.turbo)/' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
