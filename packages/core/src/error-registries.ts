@@ -9,6 +9,7 @@ import { AUTH_ERRORS } from './domains/auth/auth.errors';
 import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
 import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
+import { JOBS_ERRORS } from './domains/jobs/jobs.errors';
 import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
 import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
@@ -29,6 +30,7 @@ export {
   DIRECTORY_ERRORS,
   GOOGLE_ERRORS,
   GROUPS_ERRORS,
+  JOBS_ERRORS,
   MICROSOFT_ERRORS,
   OPERATIONS_ERRORS,
   ORGANIZATIONS_ERRORS,
@@ -55,6 +57,7 @@ export const ERROR_REGISTRIES = {
   googleWorkspace: GOOGLE_ERRORS,
   microsoft365: MICROSOFT_ERRORS,
   sync: SYNC_ERRORS,
+  jobs: JOBS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,
   database: DB_ERRORS,

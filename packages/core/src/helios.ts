@@ -30,6 +30,7 @@ import { createGoogleWritebackService, type GoogleWritebackService } from './dom
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
+import { attachJobs, bindJobs, type JobsOptions, type JobsService } from './domains/jobs/jobs.service';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials.service';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
@@ -107,6 +108,8 @@ export type HeliosOptions = HeliosDatabaseOptions & {
    * ```
    */
   network?: NetworkOptions;
+  /** Background jobs: the tasks, and the backend (graphile-worker on PostgreSQL, in process when embedded). */
+  jobs?: JobsOptions;
 };
 
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
@@ -169,6 +172,8 @@ export interface HeliosServices {
   readonly microsoftDirectory: MicrosoftDirectoryService;
   /** Microsoft 365 write-back: users (create, update, disable, delete, password, sessions), members, licences (Graph first, then the local rows). */
   readonly microsoftWriteback: MicrosoftWritebackService;
+  /** Background jobs: typed tasks, enqueue (job keys, run-at, priority, attempts), the worker, status. */
+  readonly jobs: JobsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -344,6 +349,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get microsoftWriteback() {
       return lazy('microsoftWriteback', (r) => createMicrosoftWritebackService(r));
     },
+    get jobs() {
+      return lazy('jobs', bindJobs);
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -440,6 +448,12 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     instance,
   });
   await scope.organizationId();
+  try {
+    attachJobs(instance, scope, { ...options.jobs, databaseUrl: options.databaseUrl });
+  } catch (error) {
+    if (owned) await db.destroy().catch(() => {});
+    throw error;
+  }
   let closed = false;
   return Object.assign(scope, {
     close: async () => {

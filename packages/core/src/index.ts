@@ -16,6 +16,7 @@ export * from './domains/auth/two-factor.service';
 export * from './domains/directory';
 export * from './domains/google-workspace';
 export * from './domains/groups';
+export * from './domains/jobs';
 export * from './domains/microsoft-365';
 export * from './domains/operations';
 export * from './domains/organizations';
