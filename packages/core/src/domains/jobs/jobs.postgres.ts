@@ -73,7 +73,11 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
   const gLogger = graphileLogger(logger);
 
   const poolFor = (size: number): pg.Pool => {
-    pool ??= new pg.Pool({ connectionString: connection.connectionString, max: size });
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: connection.connectionString, max: size });
+      // An idle client's error (the server restarted) is logged; the next query reconnects.
+      pool.on('error', (error) => logger.warn('Job worker connection lost', { error: error.message }));
+    }
     return pool;
   };
   const migrate = (size = 4) => {
