@@ -64,6 +64,8 @@ export interface WorkerPlan {
   taskNames: string[];
   cron: ParsedCronItem[];
   execute: JobExecutor;
+  /** Called when the worker ends on its own (a fatal error: the database went away for good). */
+  onFatal?: (error: unknown) => void;
 }
 
 /** One job backend. */

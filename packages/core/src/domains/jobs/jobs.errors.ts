@@ -32,6 +32,12 @@ export const JOBS_ERRORS = defineErrors({
     kind: 'PRECONDITION_FAILED',
     message: 'The job worker is already running: register tasks before `helios.jobs.start()`.',
   },
+  /** A worker in its own process shares the queue through PostgreSQL; the embedded database has one process. */
+  NEEDS_POSTGRES: {
+    code: 'JOBS.NEEDS_POSTGRES',
+    kind: 'PRECONDITION_FAILED',
+    message: 'A separate worker process needs PostgreSQL (DATABASE_URL); with the embedded database, `helios serve` runs the jobs in process.',
+  },
 });
 
 /** The codes of {@link JOBS_ERRORS} by name. */

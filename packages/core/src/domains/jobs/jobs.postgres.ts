@@ -115,6 +115,13 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
         taskList: taskList(plan.taskNames, plan.execute),
         parsedCronItems: plan.cron,
       });
+      const started = runner;
+      started.promise.catch((error: unknown) => {
+        if (runner !== started) return;
+        runner = null;
+        logger.error('The job worker stopped on a fatal error', { error: error instanceof Error ? error.message : String(error) });
+        plan.onFatal?.(error);
+      });
     },
     async stop() {
       const current = runner;

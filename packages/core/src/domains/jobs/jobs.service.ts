@@ -237,7 +237,15 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
       runtime.state = 'running';
       runtime.concurrency = concurrency;
       try {
-        await backend.start({ ...plan(), concurrency, cron: registry.cronItems() });
+        await backend.start({
+          ...plan(),
+          concurrency,
+          cron: registry.cronItems(),
+          onFatal: () => {
+            runtime.state = 'stopped';
+            runtime.concurrency = null;
+          },
+        });
       } catch (error) {
         runtime.state = 'stopped';
         runtime.concurrency = null;
