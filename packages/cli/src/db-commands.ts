@@ -3,7 +3,9 @@ import {
   createDb,
   defaultEmbeddedDataDir,
   type InstallerProgress,
+  installJobsSchema,
   installSchema,
+  JOBS_SCHEMA,
   redactUrl,
   schemaStatus,
   upgradeSchema,
@@ -30,6 +32,17 @@ export function resolveTarget(options: DbOptions): { label: string; open: () => 
   return { label: `embedded (${dataDir})`, open: () => createDb({ embedded: { dataDir } }) };
 }
 
+/**
+ * On PostgreSQL, installs or upgrades graphile-worker's own schema (`graphile_worker`, never
+ * `public`) next to the Helios schema; the embedded database queues jobs in process and needs none.
+ */
+async function installJobsSchemaFor(options: DbOptions): Promise<{ jobsSchema: string | null; line: string | null }> {
+  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (!url) return { jobsSchema: null, line: null };
+  await installJobsSchema({ connectionString: url });
+  return { jobsSchema: JOBS_SCHEMA, line: `Job queue schema "${JOBS_SCHEMA}" (graphile-worker) installed and up to date` };
+}
+
 function progress(out: Output) {
   return (p: InstallerProgress) => out.progress(p.step, p.done, p.total);
 }
@@ -45,7 +58,11 @@ export function registerDbCommands(program: Command, makeOutput: (json: boolean)
     const out = makeOutput(Boolean(opts.json));
     await withDb(out, resolveTarget(opts), async (handle) => {
       const result = await installSchema(handle, { onProgress: progress(out) });
-      out.result(result, `${result.message} in ${(result.durationMs / 1000).toFixed(2)} s`);
+      const jobs = await installJobsSchemaFor(opts);
+      out.result(
+        { ...result, jobsSchema: jobs.jobsSchema },
+        [`${result.message} in ${(result.durationMs / 1000).toFixed(2)} s`, ...(jobs.line ? [jobs.line] : [])].join('\n'),
+      );
       return 0;
     });
   });
@@ -74,7 +91,11 @@ export function registerDbCommands(program: Command, makeOutput: (json: boolean)
               `  seeded feature flags: ${result.seededFeatureFlags}`,
             ]
           : [];
-      out.result(result, [`${result.message} in ${(result.durationMs / 1000).toFixed(2)} s`, ...lines].join('\n'));
+      const jobs = await installJobsSchemaFor(opts);
+      out.result(
+        { ...result, jobsSchema: jobs.jobsSchema },
+        [`${result.message} in ${(result.durationMs / 1000).toFixed(2)} s`, ...lines, ...(jobs.line ? [jobs.line] : [])].join('\n'),
+      );
       return 0;
     });
   });

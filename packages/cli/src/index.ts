@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './admin-commands';
 import { registerDbCommands } from './db-commands';
+import { registerJobsCommands } from './jobs-commands';
 import { createOutput } from './output';
 import { registerSecretsCommands } from './secrets-commands';
 import { registerStartCommand } from './start-command';
@@ -17,5 +18,6 @@ export function createProgram(): Command {
   registerSecretsCommands(program, createOutput);
   registerAdminCommands(program, createOutput);
   registerSyncCommands(program, createOutput);
+  registerJobsCommands(program, createOutput);
   return program;
 }

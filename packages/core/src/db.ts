@@ -40,3 +40,5 @@ export { loadMigrations, migrationState, migrationsDir, parseMigration, upgradeS
 export type { Drift, DriftKind } from './db/schema-diff';
 export { describeConstraint, diffSchemas } from './db/schema-diff';
 export { BASELINE_VERSION, readExpectedSchema, readLiveManifest, readSchemaSql, schemaDir } from './db/schema-files';
+export type { PostgresJobsConnection } from './domains/jobs/jobs.postgres';
+export { installJobsSchema, JOBS_SCHEMA } from './domains/jobs/jobs.postgres';

@@ -10,6 +10,7 @@ import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
 import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
 import { INTEGRATIONS_ERRORS } from './domains/integrations/integrations.errors';
+import { JOBS_ERRORS } from './domains/jobs/jobs.errors';
 import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
 import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
@@ -31,6 +32,7 @@ export {
   GOOGLE_ERRORS,
   GROUPS_ERRORS,
   INTEGRATIONS_ERRORS,
+  JOBS_ERRORS,
   MICROSOFT_ERRORS,
   OPERATIONS_ERRORS,
   ORGANIZATIONS_ERRORS,
@@ -58,6 +60,7 @@ export const ERROR_REGISTRIES = {
   microsoft365: MICROSOFT_ERRORS,
   integrations: INTEGRATIONS_ERRORS,
   sync: SYNC_ERRORS,
+  jobs: JOBS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,
   database: DB_ERRORS,

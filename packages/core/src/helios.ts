@@ -33,6 +33,7 @@ import { createUserGroupsService, type UserGroupsService } from './domains/group
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
 import { createIntegrationsService, type IntegrationsService } from './domains/integrations/integrations.service';
 import { createMicrosoftCredentialsService, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials';
+import { attachJobs, bindJobs, type JobsOptions, type JobsService } from './domains/jobs/jobs.service';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
 import { microsoftIntegration } from './domains/microsoft-365/integration';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
@@ -110,6 +111,8 @@ export type HeliosOptions = HeliosDatabaseOptions & {
    * ```
    */
   network?: NetworkOptions;
+  /** Background jobs: the tasks, and the backend (graphile-worker on PostgreSQL, in process when embedded). */
+  jobs?: JobsOptions;
 };
 
 /*
@@ -218,6 +221,8 @@ export interface HeliosServices {
   readonly microsoftWriteback: MicrosoftWritebackService;
   /** The cloud directories through one contract: `connected()` (the clouds to write back to), `get('google' | 'microsoft')`. */
   readonly integrations: IntegrationsService;
+  /** Background jobs: typed tasks, enqueue (job keys, run-at, priority, attempts), the worker, status. */
+  readonly jobs: JobsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -451,6 +456,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
         }),
       );
     },
+    get jobs() {
+      return lazy('jobs', bindJobs);
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -547,6 +555,12 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     instance,
   });
   await scope.organizationId();
+  try {
+    attachJobs(instance, scope, { ...options.jobs, databaseUrl: options.databaseUrl });
+  } catch (error) {
+    if (owned) await db.destroy().catch(() => {});
+    throw error;
+  }
   let closed = false;
   return Object.assign(scope, {
     close: async () => {

@@ -624,3 +624,18 @@ export type {
   IntegrationsService,
 } from './domains/integrations';
 export { INTEGRATIONS_ERRORS } from './domains/integrations';
+export type {
+  AnyTaskDefinition,
+  EnqueuedJob,
+  EnqueueOptions,
+  FailedJob,
+  JobInfo,
+  JobsOptions,
+  JobsService,
+  JobsStatus,
+  TaskContext,
+  TaskDefinition,
+  TaskSchedule,
+  WorkerState,
+} from './domains/jobs';
+export { DEFAULT_MAX_ATTEMPTS, defineTask, JOBS_ERROR_CODES, JOBS_ERRORS } from './domains/jobs';

@@ -283,19 +283,30 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     method: 'get',
     path: '/ready',
     tag: 'System',
-    summary: 'Readiness: the database is reachable and its schema verified',
+    summary: "Readiness: the database is reachable and its schema verified; the state of this process's job worker",
     callers: ['public'],
-    response: z.object({ status: z.enum(['ready', 'not_ready']), database: z.string(), schema: z.string() }),
+    response: z.object({
+      status: z.enum(['ready', 'not_ready']),
+      database: z.string(),
+      schema: z.string(),
+      worker: z.enum(['running', 'stopping', 'stopped']).describe("This process's job worker (`stopped` in an API-only server, HELIOS_WORKER=off)"),
+    }),
     handler: async (c) => {
       try {
         await checkConnection(helios.db);
       } catch (error) {
-        return c.json({ status: 'not_ready', database: isHeliosError(error) ? error.code : 'DB.UNREACHABLE', schema: 'unknown' }, 503);
+        return c.json(
+          { status: 'not_ready', database: isHeliosError(error) ? error.code : 'DB.UNREACHABLE', schema: 'unknown', worker: helios.jobs.workerState() },
+          503,
+        );
       }
       verified ??= verifySchema(helios.db).then((r) => ({ compatible: r.compatible, message: r.message }));
       const schema = await verified.catch(() => ({ compatible: false, message: 'verification failed' }));
       if (!schema.compatible) verified = null;
-      return c.json({ status: schema.compatible ? 'ready' : 'not_ready', database: 'ok', schema: schema.message }, schema.compatible ? 200 : 503);
+      return c.json(
+        { status: schema.compatible ? 'ready' : 'not_ready', database: 'ok', schema: schema.message, worker: helios.jobs.workerState() },
+        schema.compatible ? 200 : 503,
+      );
     },
   });
 

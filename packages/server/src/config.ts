@@ -30,6 +30,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   /** Integration endpoints (HELIOS_GOOGLE_API_ROOT / _TOKEN_URL, HELIOS_MICROSOFT_GRAPH_URL / _LOGIN_URL): the public APIs when empty. */
   integrations: IntegrationOptions;
+  /** The in-process job worker: HELIOS_WORKER (`on` by default; `off` for an API-only server) and HELIOS_WORKER_CONCURRENCY (default 4). */
+  worker: { enabled: boolean; concurrency: number };
   /** First admin to create when the organization does not exist yet. */
   bootstrap: { email: string; password: string; organizationName: string; organizationDomain: string } | null;
 }
@@ -42,6 +44,8 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   HELIOS_DATA_DIR: z.string().min(1).optional(),
+  HELIOS_WORKER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  HELIOS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   HELIOS_PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://portal.acme.com' }).optional(),
   HELIOS_CORS_ORIGINS: z.string().optional(),
@@ -110,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     production,
     trustProxy,
     integrations,
+    worker: { enabled: e.HELIOS_WORKER === 'on', concurrency: e.HELIOS_WORKER_CONCURRENCY },
     bootstrap:
       e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD
         ? {

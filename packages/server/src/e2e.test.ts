@@ -105,7 +105,8 @@ describe('helios serve, end to end over HTTP', () => {
     expect(await (await fetch(`${served.url}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${served.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    // `helios serve` runs the job worker in process by default.
+    expect(await ready.json()).toMatchObject({ status: 'ready', worker: 'running' });
   });
 
   it('sets up the organization and its first admin', async () => {

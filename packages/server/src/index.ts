@@ -15,3 +15,5 @@ export type { Problem } from './problem';
 export { problemOf, STATUS_OF_KIND } from './problem';
 export type { Caller, RouteInput, RouteSpec } from './route';
 export { defineRoute } from './route';
+export type { RunningWorker, WorkerOptions } from './worker';
+export { startWorker } from './worker';

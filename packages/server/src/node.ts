@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AnyTaskDefinition,
   consoleLogger,
   createHelios,
   GOOGLE_MODULE_SLUG,
@@ -43,9 +44,10 @@ export interface RunningServer {
  * process.on('SIGTERM', () => server.close());
  * ```
  */
-export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, options: { logger?: Logger; tasks?: readonly AnyTaskDefinition[] } = {}): Promise<RunningServer> {
   const logger = options.logger ?? consoleLogger(config.production ? 'info' : 'warn');
   const helios = await createHelios({
+    jobs: { tasks: options.tasks ?? [] },
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl, install: true } : { embedded: { dataDir: config.dataDir } }),
     encryptionKey: config.encryptionKey,
     ...(config.auditKey ? { auditKey: config.auditKey } : {}),
@@ -98,6 +100,8 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       const auth = createHeliosAuth(helios, { secret: config.authSecret, baseURL: publicUrl, trustedOrigins: config.corsOrigins });
       const app = createServer({ helios, auth, publicUrl, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, logger });
       handler = (request, env) => app.fetch(request, env as never);
+      // One box, one command: the job worker runs in this process unless HELIOS_WORKER=off.
+      if (config.worker.enabled) await helios.jobs.start({ concurrency: config.worker.concurrency });
     } catch (error) {
       server.close();
       throw error;
@@ -121,6 +125,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
             });
             server.closeIdleConnections();
           });
+          await helios.jobs.stop();
           await helios.close();
         })();
         return closing;

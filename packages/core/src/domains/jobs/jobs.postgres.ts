@@ -1,0 +1,180 @@
+/**
+ * The PostgreSQL job backend: graphile-worker 0.17 in its own schema (`graphile_worker`, never
+ * `public`). Jobs are queued with `graphile_worker.add_job` on the caller's handle, so a job queued
+ * inside `helios.transaction` exists only if the transaction commits; workers in any number of
+ * processes take each job exactly once (SKIP LOCKED) and hear of new jobs by LISTEN/NOTIFY.
+ */
+import { Logger as GraphileLogger, type Runner, run, runMigrations, runOnce, type TaskList } from 'graphile-worker';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../../shared/logger';
+import type { FailedJob, JobBackend, JobExecutor, QueueSnapshot } from './jobs.backend';
+
+/** graphile-worker's schema. */
+export const JOBS_SCHEMA = 'graphile_worker';
+
+/** Where the PostgreSQL backend connects. */
+export interface PostgresJobsConnection {
+  /** The database's URL (the worker opens its own pool: LISTEN needs a dedicated connection). */
+  connectionString?: string;
+  /** Or a pg pool you own (Helios never ends it). */
+  pgPool?: pg.Pool;
+}
+
+/** graphile-worker's log lines go to the Helios logger at debug level; failures are logged once by the runtime. */
+export function graphileLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger(
+    (scope) => (_level, message, meta) => logger.debug(`graphile-worker: ${message}`, { ...scope, ...(meta ? { meta: String(meta) } : {}) }),
+  );
+}
+
+/**
+ * Installs or upgrades graphile-worker's schema (`graphile_worker`) in the database of
+ * `connection`; a second run changes nothing.
+ *
+ * @example
+ * ```ts
+ * await installJobsSchema({ connectionString: process.env.DATABASE_URL! });
+ * ```
+ */
+export async function installJobsSchema(connection: PostgresJobsConnection, logger?: Logger): Promise<void> {
+  await runMigrations({ ...connectionOf(connection), logger: graphileLogger(logger ?? silent) });
+}
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function connectionOf(connection: PostgresJobsConnection): { pgPool: pg.Pool } | { connectionString: string } {
+  if (connection.pgPool) return { pgPool: connection.pgPool };
+  return { connectionString: connection.connectionString as string };
+}
+
+/**
+ * Completions and failures go through graphile-worker's batchers (flushed at once), so that
+ * stopping the worker, or the end of `runOnce`, waits for them to be written.
+ */
+const FLUSHED_ON_RELEASE = { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } } as const;
+
+function taskList(names: string[], execute: JobExecutor): TaskList {
+  const list: TaskList = {};
+  for (const name of names) {
+    list[name] = async (payload, helpers) => {
+      await execute({ id: helpers.job.id, task: name, payload, key: helpers.job.key, attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+    };
+  }
+  return list;
+}
+
+/** The graphile-worker backend. `poolSize` bounds the worker's own pool (default: concurrency + 2). */
+export function createPostgresBackend(connection: PostgresJobsConnection, logger: Logger): JobBackend {
+  let pool: pg.Pool | null = connection.pgPool ?? null;
+  const ownsPool = !connection.pgPool;
+  let migrated: Promise<void> | null = null;
+  let runner: Runner | null = null;
+  const gLogger = graphileLogger(logger);
+
+  const poolFor = (size: number): pg.Pool => {
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: connection.connectionString, max: size });
+      // An idle client's error (the server restarted) is logged; the next query reconnects.
+      pool.on('error', (error) => logger.warn('Job worker connection lost', { error: error.message }));
+    }
+    return pool;
+  };
+  const migrate = (size = 4) => {
+    migrated ??= runMigrations({ pgPool: poolFor(size), logger: gLogger }).catch((error: unknown) => {
+      migrated = null;
+      throw error;
+    });
+    return migrated;
+  };
+
+  return {
+    kind: 'postgres',
+    async enqueue(db, job) {
+      await migrate();
+      const { rows } = await sql<{ id: string }>`select (j).id::text as id from (select graphile_worker.add_job(
+        identifier => ${job.task},
+        payload => ${JSON.stringify(job.payload ?? {})}::json,
+        run_at => ${job.runAt ? job.runAt.toISOString() : null}::timestamptz,
+        max_attempts => ${job.maxAttempts}::int,
+        job_key => ${job.key}::text,
+        priority => ${job.priority}::int
+      ) as j) as added`.execute(db);
+      return rows[0]!.id;
+    },
+    async start(plan) {
+      if (runner) return;
+      const pgPool = poolFor(plan.concurrency + 2);
+      await migrate();
+      runner = await run({
+        pgPool,
+        concurrency: plan.concurrency,
+        noHandleSignals: true,
+        logger: gLogger,
+        preset: FLUSHED_ON_RELEASE,
+        taskList: taskList(plan.taskNames, plan.execute),
+        parsedCronItems: plan.cron,
+      });
+      const started = runner;
+      started.promise.catch((error: unknown) => {
+        if (runner !== started) return;
+        runner = null;
+        logger.error('The job worker stopped on a fatal error', { error: error instanceof Error ? error.message : String(error) });
+        plan.onFatal?.(error);
+      });
+    },
+    async stop() {
+      const current = runner;
+      runner = null;
+      if (current) await current.stop();
+    },
+    async runOnce(plan) {
+      const pgPool = poolFor(4);
+      await migrate();
+      await runOnce({ pgPool, noHandleSignals: true, logger: gLogger, preset: FLUSHED_ON_RELEASE, taskList: taskList(plan.taskNames, plan.execute) });
+    },
+    async snapshot(failureLimit): Promise<QueueSnapshot> {
+      const pgPool = poolFor(4);
+      await migrate();
+      const counts = await pgPool.query<{ queued: string; scheduled: string; running: string; failed: string }>(
+        `select
+           count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now()) as queued,
+           count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now()) as scheduled,
+           count(*) filter (where locked_at is not null) as running,
+           count(*) filter (where locked_at is null and attempts >= max_attempts) as failed
+         from ${JOBS_SCHEMA}.jobs`,
+      );
+      const failed = await pgPool.query<{
+        id: string;
+        task_identifier: string;
+        key: string | null;
+        attempts: number;
+        max_attempts: number;
+        last_error: string | null;
+        updated_at: Date;
+      }>(
+        `select id::text as id, task_identifier, key, attempts, max_attempts, last_error, updated_at
+           from ${JOBS_SCHEMA}.jobs where locked_at is null and attempts >= max_attempts
+          order by updated_at desc, id desc limit $1`,
+        [failureLimit],
+      );
+      const c = counts.rows[0]!;
+      const failures: FailedJob[] = failed.rows.map((r) => ({
+        id: r.id,
+        task: r.task_identifier,
+        key: r.key,
+        attempts: r.attempts,
+        maxAttempts: r.max_attempts,
+        lastError: r.last_error,
+        failedAt: r.updated_at,
+      }));
+      return { queued: Number(c.queued), scheduled: Number(c.scheduled), running: Number(c.running), failed: Number(c.failed), failures };
+    },
+    async close() {
+      await this.stop();
+      if (pool && ownsPool) await pool.end();
+      pool = null;
+      migrated = null;
+    },
+  };
+}

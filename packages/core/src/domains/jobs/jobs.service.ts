@@ -1,0 +1,276 @@
+/**
+ * `helios.jobs`: queue typed jobs, run a worker, read the queue's state. One runtime per Helios
+ * instance (the backend, the task registry, the worker); each scope binds it to its db handle, so
+ * `enqueue` inside `helios.transaction` queues with the transaction on PostgreSQL.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../db/database.generated';
+import type { HeliosScope } from '../../helios';
+import type { AuditEntry, InstanceState, ServiceRuntime } from '../../runtime';
+import type { Logger } from '../../shared/logger';
+import { parseInput } from '../../shared/validation';
+import { systemActor } from '../policy/actor';
+import type { FailedJob, JobBackend, RunnableJob } from './jobs.backend';
+import { JOBS_ERRORS } from './jobs.errors';
+import { createMemoryBackend } from './jobs.memory';
+import { createPostgresBackend, type PostgresJobsConnection } from './jobs.postgres';
+import { type AnyTaskDefinition, createTaskRegistry, DEFAULT_MAX_ATTEMPTS, nextCronRun, type TaskRegistry } from './jobs.task';
+
+/** createHelios `jobs`: the tasks, and where jobs are queued. */
+export interface JobsOptions {
+  /** The tasks of this instance (more with `helios.jobs.register` before the worker starts). */
+  tasks?: readonly AnyTaskDefinition[];
+  /**
+   * `postgres` (graphile-worker; the default with `databaseUrl`, `connectionString` or `pgPool`)
+   * or `in-process` (the default otherwise, e.g. embedded: jobs run in this process only).
+   */
+  backend?: 'postgres' | 'in-process';
+  /** The database URL for the worker's connections (default: createHelios `databaseUrl`). */
+  connectionString?: string;
+  /** Or a pg pool for them (Helios never ends it). */
+  pgPool?: PostgresJobsConnection['pgPool'];
+}
+
+/** Options of `enqueue`. */
+export interface EnqueueOptions {
+  /** Dedupes: a waiting job with this key is replaced (payload, runAt...) instead of adding another. */
+  jobKey?: string;
+  /** Not before this instant (default now). */
+  runAt?: Date;
+  /** Smaller runs first (default: the task's priority, else 0). */
+  priority?: number;
+  /** Attempts before the job is marked failed (default: the task's, else 25). */
+  maxAttempts?: number;
+}
+
+/** A queued job. */
+export interface EnqueuedJob {
+  id: string;
+  task: string;
+  key: string | null;
+}
+
+/** The worker of this process. */
+export type WorkerState = 'stopped' | 'running' | 'stopping';
+
+/** The queue and this process's worker. */
+export interface JobsStatus {
+  backend: 'postgres' | 'in-process';
+  worker: { state: WorkerState; concurrency: number | null };
+  /** Due and waiting for a worker. */
+  queued: number;
+  /** Waiting for their run time (a future `runAt`, or a retry's backoff). */
+  scheduled: number;
+  running: number;
+  /** Out of attempts, kept with their last error. */
+  failed: number;
+  /** The 20 most recent failed jobs. */
+  failures: FailedJob[];
+  /** Each cron schedule and its next run (UTC minutes). */
+  crons: Array<{ identifier: string; task: string; nextRunAt: Date | null }>;
+}
+
+/** `helios.jobs`. */
+export interface JobsService {
+  /** `postgres` (graphile-worker) or `in-process` (embedded). */
+  readonly backend: 'postgres' | 'in-process';
+  /**
+   * Adds a task to the registry (before the worker starts).
+   * @throws HeliosError `JOBS.INVALID_TASK` (malformed, or the name is taken), `JOBS.WORKER_STARTED`
+   */
+  register(task: AnyTaskDefinition): void;
+  /**
+   * Queues a job of a registered task; the payload is parsed with the task's schema first.
+   * @param task - the task (typed payload) or its name
+   * @throws HeliosError INVALID_INPUT `JOBS.UNKNOWN_TASK`, `JOBS.INVALID_PAYLOAD`, `JOBS.INVALID_OPTIONS`
+   * @example
+   * ```ts
+   * await helios.jobs.enqueue(remind, { userId }, { jobKey: `remind:${userId}`, runAt: tomorrow });
+   * ```
+   */
+  enqueue<T extends AnyTaskDefinition>(task: T, payload: z.input<T['payload']>, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  /** Starts this process's worker (default concurrency 4); `helios.close()` stops it. */
+  start(options?: { concurrency?: number }): Promise<void>;
+  /** Stops the worker: no new jobs; waits for the jobs in flight (they finish, or are released for a retry). */
+  stop(): Promise<void>;
+  /** Runs every due job in this process, one at a time, until none is due (no cron): for tests and scripts. */
+  runOnce(): Promise<void>;
+  /** This process's worker state. */
+  workerState(): WorkerState;
+  /** The queue's counts, recent failures and cron schedules. */
+  status(): Promise<JobsStatus>;
+}
+
+const enqueueOptionsSchema = z
+  .object({
+    jobKey: z.string().min(1).max(512).optional(),
+    runAt: z.date().optional(),
+    priority: z.number().int().min(-32767).max(32767).optional(),
+    maxAttempts: z.number().int().min(1).max(32767).optional(),
+  })
+  .strict();
+
+/** The instance-wide part: backend, registry, worker. */
+export interface JobsRuntime {
+  readonly backend: JobBackend;
+  readonly registry: TaskRegistry;
+  state: WorkerState;
+  concurrency: number | null;
+  execute(job: RunnableJob): Promise<void>;
+  close(): Promise<void>;
+}
+
+const JOBS_KEY = 'jobs';
+const AUDIT_WRITER = Symbol('helios.jobs.audit');
+
+type BoundJobs = JobsService & { [AUDIT_WRITER](entry: AuditEntry): Promise<void> };
+
+/**
+ * Creates the jobs runtime of an instance (once, from createHelios) and keeps it in `instance`.
+ * @internal
+ */
+export function attachJobs(instance: InstanceState, root: HeliosScope, options: JobsOptions & { databaseUrl?: string | undefined }): void {
+  const registry = createTaskRegistry(options.tasks ?? []);
+  const connectionString = options.connectionString ?? options.databaseUrl;
+  const usePostgres = options.backend ? options.backend === 'postgres' : Boolean(connectionString || options.pgPool);
+  if (usePostgres && !connectionString && !options.pgPool)
+    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: 'the postgres backend needs `databaseUrl`, `jobs.connectionString` or `jobs.pgPool`' });
+  const backend: JobBackend = usePostgres
+    ? createPostgresBackend(options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string }, root.logger)
+    : createMemoryBackend(root.clock);
+  const runtime: JobsRuntime = {
+    backend,
+    registry,
+    state: 'stopped',
+    concurrency: null,
+    execute: (job) => executeJob(root, registry, job),
+    async close() {
+      runtime.state = 'stopping';
+      await backend.close();
+      runtime.state = 'stopped';
+    },
+  };
+  instance.singletons.set(JOBS_KEY, runtime);
+  instance.closers.unshift(() => runtime.close());
+}
+
+async function executeJob(root: HeliosScope, registry: TaskRegistry, job: RunnableJob): Promise<void> {
+  const task = registry.get(job.task);
+  const scope = root.as(systemActor(`job:${job.task}`));
+  const audit = (entry: AuditEntry) =>
+    (scope.jobs as BoundJobs)
+      [AUDIT_WRITER](entry)
+      .catch((error: unknown) =>
+        root.logger.debug('Job audit row not written', { task: job.task, jobId: job.id, reason: error instanceof Error ? error.message : String(error) }),
+      );
+  const fields = { task: job.task, jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, ...(job.key ? { jobKey: job.key } : {}) };
+  const logger: Logger = {
+    debug: (m, f) => root.logger.debug(m, { ...fields, ...f }),
+    info: (m, f) => root.logger.info(m, { ...fields, ...f }),
+    warn: (m, f) => root.logger.warn(m, { ...fields, ...f }),
+    error: (m, f) => root.logger.error(m, { ...fields, ...f }),
+  };
+  try {
+    if (!task) throw JOBS_ERRORS.UNKNOWN_TASK({ task: job.task });
+    // Cron jobs carry graphile-worker's `_cron` ({ ts, backfilled }); the task's schema never sees it.
+    const { _cron: _ignored, ...rest } = (job.payload ?? {}) as Record<string, unknown>;
+    const payload = parseInput(task.payload, rest, JOBS_ERRORS.INVALID_PAYLOAD);
+    await task.handler(payload, {
+      helios: scope,
+      job: { id: job.id, task: job.task, attempt: job.attempt, maxAttempts: job.maxAttempts, key: job.key },
+      logger,
+    });
+    if (task.audit === 'runs') await audit({ action: 'jobs.run', resource: 'job', details: fields });
+  } catch (error) {
+    const final = job.attempt >= job.maxAttempts;
+    const reason = error instanceof Error ? error.message : String(error);
+    const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+    const line = `Job ${job.id} (${job.task}) failed on attempt ${job.attempt} of ${job.maxAttempts}: ${reason}${final ? ' (no attempts left: marked failed)' : ' (retrying with backoff)'}`;
+    (final ? logger.error : logger.warn)(line, { error: reason, ...(code ? { code } : {}), final });
+    if (final) await audit({ action: 'jobs.failed', resource: 'job', details: { ...fields, error: reason, ...(code ? { code } : {}) } });
+    throw error;
+  }
+}
+
+function runtimeOf(instance: InstanceState): JobsRuntime {
+  return instance.singletons.get(JOBS_KEY) as JobsRuntime;
+}
+
+/**
+ * `helios.jobs` for one scope: enqueue on the scope's db handle.
+ * @internal
+ */
+export function bindJobs(rt: ServiceRuntime): JobsService {
+  const runtime = runtimeOf(rt.instance);
+  const { backend, registry } = runtime;
+  const plan = () => ({ taskNames: registry.list().map((t) => t.name), execute: runtime.execute });
+  const service: BoundJobs = {
+    backend: backend.kind,
+    register(task) {
+      if (runtime.state !== 'stopped') throw JOBS_ERRORS.WORKER_STARTED();
+      registry.add(task);
+    },
+    async enqueue(taskOrName: AnyTaskDefinition | string, payload: unknown, options: EnqueueOptions = {}) {
+      const name = typeof taskOrName === 'string' ? taskOrName : taskOrName.name;
+      const task = registry.get(name);
+      if (!task) throw JOBS_ERRORS.UNKNOWN_TASK({ task: name });
+      const opts = parseInput(enqueueOptionsSchema, options, JOBS_ERRORS.INVALID_OPTIONS);
+      const parsed = parseInput(task.payload, payload, JOBS_ERRORS.INVALID_PAYLOAD);
+      const id = await backend.enqueue(rt.db as Kysely<Database>, {
+        task: name,
+        payload: parsed,
+        key: opts.jobKey ?? null,
+        runAt: opts.runAt ?? null,
+        priority: opts.priority ?? task.priority ?? 0,
+        maxAttempts: opts.maxAttempts ?? task.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      });
+      return { id, task: name, key: opts.jobKey ?? null };
+    },
+    async start(options = {}) {
+      if (runtime.state !== 'stopped') return;
+      const concurrency = options.concurrency ?? 4;
+      if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)) {
+        throw JOBS_ERRORS.INVALID_OPTIONS({ issues: [{ path: 'concurrency', message: 'Must be an integer from 1 to 100', code: 'too_small' }] });
+      }
+      runtime.state = 'running';
+      runtime.concurrency = concurrency;
+      try {
+        await backend.start({
+          ...plan(),
+          concurrency,
+          cron: registry.cronItems(),
+          onFatal: () => {
+            runtime.state = 'stopped';
+            runtime.concurrency = null;
+          },
+        });
+      } catch (error) {
+        runtime.state = 'stopped';
+        runtime.concurrency = null;
+        throw error;
+      }
+    },
+    async stop() {
+      if (runtime.state !== 'running') return;
+      runtime.state = 'stopping';
+      try {
+        await backend.stop();
+      } finally {
+        runtime.state = 'stopped';
+        runtime.concurrency = null;
+      }
+    },
+    runOnce: () => backend.runOnce(plan()),
+    workerState: () => runtime.state,
+    async status() {
+      const snapshot = await backend.snapshot(20);
+      const now = rt.clock.now();
+      const crons = registry.cronItems().map((item) => ({ identifier: item.identifier, task: item.task, nextRunAt: nextCronRun(item, now) }));
+      return { backend: backend.kind, worker: { state: runtime.state, concurrency: runtime.concurrency }, ...snapshot, crons };
+    },
+    [AUDIT_WRITER]: (entry) => rt.write(undefined, (s) => s.audit(entry)),
+  };
+  return service;
+}
