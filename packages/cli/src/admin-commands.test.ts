@@ -81,6 +81,11 @@ describe('helios admin and users', () => {
         .items.map((u: { email: string }) => u.email)
         .sort(),
     ).toEqual(['ada@acme.test', 'bob@acme.test']);
+    // The order the help promises: by last name (Bob B before Ada L).
+    expect(JSON.parse(list.stdout).items.map((u: { lastName: string }) => u.lastName)).toEqual(['B', 'L']);
+    const help = await helios(['users', 'list', '--help'], cwd);
+    expect(help.stdout).toContain('sorted by last name');
+    expect(help.stdout).not.toContain('newest');
 
     const file = join(cwd, 'users.csv');
     const exported = await helios(['users', 'export', '--format', 'csv', '--output', file, ...target], cwd);

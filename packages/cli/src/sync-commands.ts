@@ -3,6 +3,7 @@ import {
   defaultEmbeddedDataDir,
   type GoogleSyncResult,
   type Helios,
+  HeliosError,
   type HeliosScope,
   integrationOptionsFromEnv,
   isHeliosError,
@@ -69,6 +70,25 @@ function describeMicrosoft(result: MicrosoftSyncResult): string {
   ].join('\n');
 }
 
+/**
+ * What to do when no credentials are stored, said for the command line: the SDK's message says "run
+ * configure first", and the CLI has no configure command. Same code and kind, a message that points
+ * to what exists (the REST route, the SDK call, the guide).
+ */
+const NOT_CONFIGURED: Record<string, string> = {
+  'GOOGLE.NOT_CONFIGURED':
+    'No Google Workspace credentials are configured. The CLI does not store them: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).googleWorkspace.configure(...) with the SDK, then run this again (see docs/google-workspace.md).',
+  'MICROSOFT.NOT_CONFIGURED':
+    'No Microsoft 365 credentials are configured. The CLI does not store them: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft365.configure(...) with the SDK, then run this again (see docs/microsoft-365.md).',
+};
+
+/** The error, with a command-line message when it says that the credentials are missing. */
+export function explainForCli(error: unknown): unknown {
+  if (!isHeliosError(error)) return error;
+  const message = NOT_CONFIGURED[error.code];
+  return message ? new HeliosError(error.kind, error.code, message, { cause: error, details: error.details, retryable: error.retryable }) : error;
+}
+
 /** Opens Helios as the CLI does everywhere: DATABASE_URL or the embedded database, the key, the integration endpoints. */
 async function openHelios(opts: SyncOptions): Promise<Helios> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
@@ -108,7 +128,7 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
         out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {
-        out.error(error);
+        out.error(explainForCli(error));
         process.exitCode = isHeliosError(error) && error.code === 'SYNC.SAFETY_LIMIT' ? SYNC_EXIT.safetyLimit : SYNC_EXIT.failed;
       } finally {
         await helios?.close().catch(() => {});
