@@ -94,7 +94,9 @@ async function main() {
       let after = null;
       let rows = 0;
       for (let p = 0; p < PAGES; p++) {
-        const result = after ? await pool.query({ name: 'bench_users_next', text: nextStatement.text, values: nextValues(after) }) : await pool.query(firstQuery);
+        const result = after
+          ? await pool.query({ name: 'bench_users_next', text: nextStatement.text, values: nextValues(after) })
+          : await pool.query(firstQuery);
         const page = result.rows.slice(0, LIMIT).map(camelRow);
         rows += page.length;
         after = result.rows.length > LIMIT ? result.rows[LIMIT - 1] : null;

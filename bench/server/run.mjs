@@ -272,7 +272,9 @@ async function parent() {
     }
     const rpsOf = (n) => median(samples[n].map((s) => s.rps));
     const ratio = rpsOf(HELIOS) / base;
-    console.log(`\n  target: @helios/server >= ${TARGET.toFixed(2)}x the same-SQL handler's requests/s: ${ratio.toFixed(2)}x ${ratio >= TARGET ? 'PASS' : 'MISS'}`);
+    console.log(
+      `\n  target: @helios/server >= ${TARGET.toFixed(2)}x the same-SQL handler's requests/s: ${ratio.toFixed(2)}x ${ratio >= TARGET ? 'PASS' : 'MISS'}`,
+    );
     console.log(`  info: @helios/server against the bare Hono + pg handler (its own SQL, no authentication): ${(rpsOf(HELIOS) / rpsOf(BARE)).toFixed(2)}x`);
     console.log('  info: p99 latencies are shown for reference and not judged.');
   }

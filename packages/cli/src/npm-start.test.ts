@@ -98,7 +98,11 @@ describe('npm start', () => {
 
   it('says that it builds and shows progress per package before it starts the server', async () => {
     // `npm test` built the packages: turbo answers from its cache in seconds, one line per package.
-    const npm = spawn('npm', ['start', '--', '--help'], { cwd: repoRoot, env: { ...process.env, HELIOS_START_NO_BUILD: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--', '--help'], {
+      cwd: repoRoot,
+      env: { ...process.env, HELIOS_START_NO_BUILD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     spawned.push(npm.pid!);
     let output = '';
     npm.stdout!.on('data', (chunk: Buffer) => {

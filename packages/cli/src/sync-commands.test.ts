@@ -64,7 +64,11 @@ describe('helios sync google', () => {
     const dir = mkdtempSync(join(tmpdir(), 'helios-sync-unconfigured-'));
     try {
       const sdk = await createHelios({ embedded: { dataDir: join(dir, '.helios', 'data') }, encryptionKey: key });
-      await sdk.organizations.setup({ organizationName: 'Acme', organizationDomain: 'unconfigured.test', admin: { email: 'a@unconfigured.test', firstName: 'A', lastName: 'B' } });
+      await sdk.organizations.setup({
+        organizationName: 'Acme',
+        organizationDomain: 'unconfigured.test',
+        admin: { email: 'a@unconfigured.test', firstName: 'A', lastName: 'B' },
+      });
       await sdk.close();
       const google = await helios(['sync', 'google', '--dry-run'], dir, { HELIOS_ENCRYPTION_KEY: key });
       expect(google.code, google.stderr).toBe(2);
