@@ -85,7 +85,7 @@ describe('helios sync google', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 
   // The command needs its own connection to the test's database: a server database.
   if (!onPostgres) return;

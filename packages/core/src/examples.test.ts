@@ -84,5 +84,5 @@ describe('examples', () => {
       rmSync(file, { force: true });
       if (t.connectionString) await t.destroy();
     }
-  });
+  }, 240_000);
 });
