@@ -3,7 +3,6 @@ import {
   defaultEmbeddedDataDir,
   type GoogleSyncResult,
   type Helios,
-  HeliosError,
   type HeliosScope,
   integrationOptionsFromEnv,
   isHeliosError,
@@ -72,21 +71,19 @@ function describeMicrosoft(result: MicrosoftSyncResult): string {
 
 /**
  * What to do when no credentials are stored, said for the command line: the SDK's message says "run
- * configure first", and the CLI has no configure command. Same code and kind, a message that points
- * to what exists (the REST route, the SDK call, the guide).
+ * configure first", and the CLI has no configure command. The hint points to what exists (the REST
+ * route, the SDK call, the guide); the error and its code stay as they are.
  */
-const NOT_CONFIGURED: Record<string, string> = {
+const NOT_CONFIGURED_HINTS: Record<string, string> = {
   'GOOGLE.NOT_CONFIGURED':
-    'No Google Workspace credentials are configured. The CLI does not store them: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).googleWorkspace.configure(...) with the SDK, then run this again (see docs/google-workspace.md).',
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).googleWorkspace.configure(...) with the SDK, then run this again (see docs/google-workspace.md)',
   'MICROSOFT.NOT_CONFIGURED':
-    'No Microsoft 365 credentials are configured. The CLI does not store them: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft365.configure(...) with the SDK, then run this again (see docs/microsoft-365.md).',
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft365.configure(...) with the SDK, then run this again (see docs/microsoft-365.md)',
 };
 
-/** The error, with a command-line message when it says that the credentials are missing. */
-export function explainForCli(error: unknown): unknown {
-  if (!isHeliosError(error)) return error;
-  const message = NOT_CONFIGURED[error.code];
-  return message ? new HeliosError(error.kind, error.code, message, { cause: error, details: error.details, retryable: error.retryable }) : error;
+/** What to do about `error` on the command line, when the CLI knows better than the SDK's message. */
+export function cliHint(error: unknown): string | undefined {
+  return isHeliosError(error) ? NOT_CONFIGURED_HINTS[error.code] : undefined;
 }
 
 /** Opens Helios as the CLI does everywhere: DATABASE_URL or the embedded database, the key, the integration endpoints. */
@@ -128,7 +125,7 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
         out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {
-        out.error(explainForCli(error));
+        out.error(error, cliHint(error));
         process.exitCode = isHeliosError(error) && error.code === 'SYNC.SAFETY_LIMIT' ? SYNC_EXIT.safetyLimit : SYNC_EXIT.failed;
       } finally {
         await helios?.close().catch(() => {});
