@@ -71,7 +71,8 @@ describe('helios admin and users', () => {
     const duplicate = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', ...target], cwd);
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toContain('[USERS.EMAIL_TAKEN]');
-  });
+    // Four CLI runs, each opening the database (embedded: PGlite in a child process).
+  }, 180_000);
 
   it('lists and exports users', async () => {
     const list = await helios(['users', 'list', '--json', ...target], cwd);
