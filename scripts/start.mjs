@@ -5,6 +5,10 @@
  * start` ran `turbo ... && helios start` in a shell: a SIGTERM (Docker, systemd, `kill`) stopped npm
  * and the shell but left the server running, holding its port and the embedded database's lock.
  *
+ * The build says what it does: a line before it, then turbo's line per package (`cache hit` when
+ * nothing changed, otherwise the package's build output as it runs), so that the first build (a few
+ * minutes) is not spent in silence.
+ *
  * Arguments go to `helios start` (`npm start -- --port 8080`). `HELIOS_START_NO_BUILD=1` skips the
  * build (an image or a test that built already). In production, prefer running `helios serve`
  * directly (no npm in between): see the README.
@@ -49,9 +53,12 @@ function run(command, args) {
   });
 }
 
-const build =
-  process.env.HELIOS_START_NO_BUILD === '1'
-    ? 0
-    : await run(process.execPath, [join(root, 'node_modules/turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only']);
+let build = 0;
+if (process.env.HELIOS_START_NO_BUILD !== '1') {
+  process.stderr.write('helios: building the packages with turbo (the first build takes a few minutes; later starts reuse the cache)\n');
+  build = await run(process.execPath, [join(root, 'node_modules/turbo/bin/turbo'), 'run', 'build', '--output-logs=new-only']);
+  if (build !== 0) process.stderr.write(`helios: the build failed (exit ${build}); see the output above\n`);
+  else if (!stopSignal) process.stderr.write('helios: build done, starting the server\n');
+}
 if (build !== 0 || stopSignal) process.exit(build || 143);
 process.exit(await run(process.execPath, [join(root, 'packages/cli/bin/helios.js'), 'start', ...process.argv.slice(2)]));

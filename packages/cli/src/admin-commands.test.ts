@@ -71,7 +71,8 @@ describe('helios admin and users', () => {
     const duplicate = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', ...target], cwd);
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toContain('[USERS.EMAIL_TAKEN]');
-  });
+    // Four CLI runs, each opening the database (embedded: PGlite in a child process).
+  }, 180_000);
 
   it('lists and exports users', async () => {
     const list = await helios(['users', 'list', '--json', ...target], cwd);
@@ -81,6 +82,11 @@ describe('helios admin and users', () => {
         .items.map((u: { email: string }) => u.email)
         .sort(),
     ).toEqual(['ada@acme.test', 'bob@acme.test']);
+    // The order the help promises: by last name (Bob B before Ada L).
+    expect(JSON.parse(list.stdout).items.map((u: { lastName: string }) => u.lastName)).toEqual(['B', 'L']);
+    const help = await helios(['users', 'list', '--help'], cwd);
+    expect(help.stdout).toContain('sorted by last name');
+    expect(help.stdout).not.toContain('newest');
 
     const file = join(cwd, 'users.csv');
     const exported = await helios(['users', 'export', '--format', 'csv', '--output', file, ...target], cwd);

@@ -92,7 +92,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
   common(
     users
       .command('list')
-      .description('list users (as the system), newest filters: --status, --role, --q')
+      .description('list users (as the system), sorted by last name; filters: --status, --role, --q')
       .option('--status <status>', 'a state: staged, invited, active, suspended, blocked, deleted or all')
       .option('--role <role>', 'admin, manager or user')
       .option('--q <text>', 'free text (name, email)')

@@ -95,4 +95,27 @@ describe('npm start', () => {
     expect(await portOpen(port)).toBe(false);
     expect(existsSync(lockFile)).toBe(false);
   }, 150_000);
+
+  it('says that it builds and shows progress per package before it starts the server', async () => {
+    // `npm test` built the packages: turbo answers from its cache in seconds, one line per package.
+    const npm = spawn('npm', ['start', '--', '--help'], {
+      cwd: repoRoot,
+      env: { ...process.env, HELIOS_START_NO_BUILD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    spawned.push(npm.pid!);
+    let output = '';
+    npm.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    npm.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((done) => npm.once('exit', done));
+    expect(code, output).toBe(0);
+    expect(output).toContain('helios: building the packages with turbo');
+    for (const pkg of ['core', 'server', 'cli', 'testing']) expect(output).toMatch(new RegExp(`@helios/${pkg}:build`));
+    expect(output).toContain('helios: build done, starting the server');
+    expect(output.indexOf('helios: build done')).toBeLessThan(output.indexOf('Usage: helios start'));
+  }, 300_000);
 });

@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
 export interface Output {
   progress(step: string, done: number, total: number): void;
   result(value: unknown, human: string): void;
-  error(error: unknown): void;
+  /** Reports a failure; `hint` (what to do about it) follows the message, or is `hint` in the JSON. */
+  error(error: unknown, hint?: string): void;
 }
 
 export function createOutput(json: boolean, stream: NodeJS.WriteStream = process.stdout, errors: NodeJS.WriteStream = process.stderr): Output {
@@ -23,13 +24,13 @@ export function createOutput(json: boolean, stream: NodeJS.WriteStream = process
       if (drawn) errors.write('\r\x1b[K');
       stream.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
     },
-    error(error) {
+    error(error, hint) {
       if (drawn) errors.write('\r\x1b[K');
       const payload = isHeliosError(error)
         ? { error: error.toJSON() }
         : { error: { kind: 'INTERNAL', code: 'CLI.UNEXPECTED', message: error instanceof Error ? error.message : String(error) } };
-      if (json) stream.write(`${JSON.stringify(payload, null, 2)}\n`);
-      else errors.write(`error: ${payload.error.message}${isHeliosError(error) ? ` [${error.code}]` : ''}\n`);
+      if (json) stream.write(`${JSON.stringify(hint ? { ...payload, hint } : payload, null, 2)}\n`);
+      else errors.write(`error: ${payload.error.message}${isHeliosError(error) ? ` [${error.code}]` : ''}\n${hint ? `hint: ${hint}\n` : ''}`);
     },
   };
 }

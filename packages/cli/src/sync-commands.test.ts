@@ -58,6 +58,34 @@ describe('helios sync google', () => {
     for (const option of ['--dry-run', '--full', '--allow-large-removals', '--json', '--database-url']) expect(microsoft.stdout).toContain(option);
   });
 
+  it('says where to configure the credentials when none are stored: the REST route and the SDK call, not a configure command', async () => {
+    // An organization in the embedded database the CLI opens in this directory, no credentials.
+    const key = generateEncryptionKey();
+    const dir = mkdtempSync(join(tmpdir(), 'helios-sync-unconfigured-'));
+    try {
+      const sdk = await createHelios({ embedded: { dataDir: join(dir, '.helios', 'data') }, encryptionKey: key });
+      await sdk.organizations.setup({
+        organizationName: 'Acme',
+        organizationDomain: 'unconfigured.test',
+        admin: { email: 'a@unconfigured.test', firstName: 'A', lastName: 'B' },
+      });
+      await sdk.close();
+      const google = await helios(['sync', 'google', '--dry-run'], dir, { HELIOS_ENCRYPTION_KEY: key });
+      expect(google.code, google.stderr).toBe(2);
+      expect(google.stderr).toContain('[GOOGLE.NOT_CONFIGURED]');
+      expect(google.stderr).toMatch(/\nhint: the CLI does not store credentials: .*PUT \/api\/v1\/integrations\/google-workspace\/credentials/);
+      expect(google.stderr).toContain('googleWorkspace.configure(');
+      const microsoft = await helios(['sync', 'microsoft', '--dry-run', '--json'], dir, { HELIOS_ENCRYPTION_KEY: key });
+      expect(microsoft.code, microsoft.stderr).toBe(2);
+      const { error, hint } = JSON.parse(microsoft.stdout);
+      expect(error).toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT.NOT_CONFIGURED' });
+      expect(hint).toContain('PUT /api/v1/integrations/microsoft-365/credentials');
+      expect(hint).toContain('microsoft365.configure(');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   // The command needs its own connection to the test's database: a server database.
   if (!onPostgres) return;
 

@@ -69,6 +69,23 @@ function describeMicrosoft(result: MicrosoftSyncResult): string {
   ].join('\n');
 }
 
+/**
+ * What to do when no credentials are stored, said for the command line: the SDK's message says "run
+ * configure first", and the CLI has no configure command. The hint points to what exists (the REST
+ * route, the SDK call, the guide); the error and its code stay as they are.
+ */
+const NOT_CONFIGURED_HINTS: Record<string, string> = {
+  'GOOGLE.NOT_CONFIGURED':
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).googleWorkspace.configure(...) with the SDK, then run this again (see docs/google-workspace.md)',
+  'MICROSOFT.NOT_CONFIGURED':
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft365.configure(...) with the SDK, then run this again (see docs/microsoft-365.md)',
+};
+
+/** What to do about `error` on the command line, when the CLI knows better than the SDK's message. */
+export function cliHint(error: unknown): string | undefined {
+  return isHeliosError(error) ? NOT_CONFIGURED_HINTS[error.code] : undefined;
+}
+
 /** Opens Helios as the CLI does everywhere: DATABASE_URL or the embedded database, the key, the integration endpoints. */
 async function openHelios(opts: SyncOptions): Promise<Helios> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
@@ -108,7 +125,7 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
         out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {
-        out.error(error);
+        out.error(error, cliHint(error));
         process.exitCode = isHeliosError(error) && error.code === 'SYNC.SAFETY_LIMIT' ? SYNC_EXIT.safetyLimit : SYNC_EXIT.failed;
       } finally {
         await helios?.close().catch(() => {});

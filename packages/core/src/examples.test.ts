@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@helios/testing';
 import { describe, expect, it } from 'vitest';
@@ -54,4 +54,35 @@ describe('examples', () => {
       if (t.connectionString) await t.destroy();
     }
   });
+
+  it("runs the README's SDK snippet as written on an empty database (install: true)", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Using the SDK'));
+    const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet, 'the README has a ts block under "Using the SDK"').toBeTruthy();
+    const t = await createTestDatabase({ empty: true });
+    // Inside the repository, so that '@helios/core' resolves to the workspace package (built).
+    const file = join(root, `.readme-snippet-${process.pid}.mts`);
+    try {
+      const env = { ...process.env };
+      let code = snippet!;
+      if (t.connectionString) env.DATABASE_URL = t.connectionString;
+      else {
+        // The embedded backend has no server URL: the same snippet on an in-memory embedded database.
+        delete env.DATABASE_URL;
+        await t.destroy();
+        code = code.replace('databaseUrl: process.env.DATABASE_URL!, install: true', 'embedded: {}');
+      }
+      writeFileSync(file, code);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^id,email,first_name/);
+      expect(run.stdout).toContain('grace@acme.com');
+      expect(run.stdout).toContain('alan@acme.com');
+    } finally {
+      rmSync(file, { force: true });
+      if (t.connectionString) await t.destroy();
+    }
+  }, 240_000);
 });

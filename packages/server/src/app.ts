@@ -249,7 +249,7 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     await next();
   });
   // better-auth gets the address computed above (never a client-sent header); its errors become problem+json.
-  app.on(['GET', 'POST'], '/api/auth/*', async (c) => authResponse(await auth.handler(c.req.raw, { clientIp: ipOf(c) }), c.get('requestId')));
+  app.on(['GET', 'POST'], '/api/auth/*', async (c) => authResponse(await auth.handler(c.req.raw, { clientIp: ipOf(c) }), c.get('requestId'), logger));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',

@@ -3,7 +3,11 @@
  * message and `X-Retry-After`). The server turns them into application/problem+json like every
  * other route, with the codes of the rest of the API; success bodies and redirects pass untouched.
  */
+import { type Logger, silentLogger } from '@helios/core';
 import { type Problem, problem } from './problem';
+
+/** better-auth's refusals of a request's Origin (a client outside the browser must send one). */
+const ORIGIN_REFUSALS = new Set(['MISSING_OR_NULL_ORIGIN', 'INVALID_ORIGIN']);
 
 /** better-auth's (and the Helios plugins') error codes, as the API's codes. */
 const CODES: Record<string, string> = {
@@ -64,9 +68,11 @@ export function authProblem(response: Response, body: Record<string, unknown>, r
 
 /**
  * The response to send for better-auth's `response`: unchanged below 400; from 400 on, a problem
- * document with the same status, keeping its cookies (a sign-in that is refused may clear them).
+ * document with the same status, keeping its cookies (a sign-in that is refused may clear them). A
+ * refusal for a missing or untrusted Origin is logged as a warning on `logger` (the operator's hint
+ * that a script or a second front end is calling /api/auth without the right Origin).
  */
-export async function authResponse(response: Response, requestId?: string): Promise<Response> {
+export async function authResponse(response: Response, requestId?: string, logger: Logger = silentLogger): Promise<Response> {
   if (response.status < 400) return response;
   let body: Record<string, unknown> = {};
   const text = await response.text().catch(() => '');
@@ -77,6 +83,13 @@ export async function authResponse(response: Response, requestId?: string): Prom
     // Not JSON: the status alone decides the code.
   }
   const p = authProblem(response, body, requestId);
+  const authCode = p.details?.authCode;
+  if (typeof authCode === 'string' && ORIGIN_REFUSALS.has(authCode)) {
+    logger.warn('auth request refused for its Origin header: a client of /api/auth must send Origin set to the public URL or a trusted origin', {
+      ...(requestId ? { requestId } : {}),
+      authCode,
+    });
+  }
   const headers = new Headers();
   for (const cookie of response.headers.getSetCookie()) headers.append('set-cookie', cookie);
   headers.set('content-type', 'application/problem+json');

@@ -6,6 +6,7 @@ import { createTestHelios, createTestUser, type TestHelios } from '@helios/testi
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIp, createServer, type ServerOptions } from './app';
+import { authResponse } from './auth-errors';
 import { parseTrustProxy, type TrustProxy } from './client-ip';
 import { loadConfig } from './config';
 import { cookieOf } from './test-support';
@@ -322,5 +323,35 @@ describe('errors of /api/auth', () => {
     expect(consoleLines.filter((l) => l.includes('Better Auth'))).toEqual([]);
     expect(lines.some((l) => l.startsWith('better-auth:'))).toBe(true);
     expect(lines.filter((l) => l.includes('\u001b['))).toEqual([]);
+  });
+
+  it("logs better-auth's refusals of a request's Origin as warnings, never errors, without ANSI colour codes", async () => {
+    // better-auth skips its Origin check under NODE_ENV=test, so its refusals are produced here as it
+    // produces them in production: its logger's message, and its 403 response body.
+    const entries: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void entries.push({ level, message, ...(fields ? { fields } : {}) });
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const logged = Object.create(t.helios, { logger: { value: logger } }) as typeof t.helios;
+    const auth = createHeliosAuth(logged, { secret: 's'.repeat(40), baseURL: PORTAL });
+    const context = await auth.betterAuth.$context;
+    context.logger.error('Invalid origin: https://evil.example');
+    context.logger.error('\u001b[31mthe database went away\u001b[0m');
+    expect(entries).toEqual([
+      { level: 'warn', message: 'better-auth: Invalid origin: https://evil.example' },
+      { level: 'error', message: 'better-auth: the database went away' },
+    ]);
+
+    entries.length = 0;
+    const refused = new Response(JSON.stringify({ code: 'MISSING_OR_NULL_ORIGIN', message: 'Missing or null Origin' }), {
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+    });
+    const res = await authResponse(refused, 'request-1', logger);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'AUTH.FORBIDDEN', details: { authCode: 'MISSING_OR_NULL_ORIGIN' } });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ level: 'warn', fields: { requestId: 'request-1', authCode: 'MISSING_OR_NULL_ORIGIN' } });
+    expect(entries[0]!.message).toContain('must send Origin');
+    expect(entries.filter((e) => e.message.includes('\u001b['))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
  * delete-user...) are disabled; suspended, blocked and deleted users cannot sign in.
  */
 import { randomUUID } from 'node:crypto';
+import { stripVTControlCharacters } from 'node:util';
 import { betterAuth } from 'better-auth';
 import { APIError, isAPIError } from 'better-auth/api';
 import { sql } from 'kysely';
@@ -68,6 +69,9 @@ export const DISABLED_AUTH_PATHS = [
   '/reset-password',
 ] as const;
 
+/** better-auth's error-level messages that refuse a request for what the client sent (logged as warnings). */
+const REQUEST_REFUSAL = /^(Invalid (origin|callbackURL|redirectURL|errorCallbackURL|newUserCallbackURL)\b|Blocked cross-site navigation)/;
+
 /**
  * Configures better-auth for a Helios instance.
  *
@@ -100,11 +104,17 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     trustedOrigins: options.trustedOrigins ?? [],
     database: { db: db.withoutPlugins(), type: 'postgres' },
     telemetry: { enabled: false },
-    // better-auth's own messages go to the Helios logger (silent unless one is configured).
+    // better-auth's own messages go to the Helios logger (silent unless one is configured), without
+    // terminal colour codes; its refusals of a request (an untrusted Origin or callback URL) are the
+    // client's mistake, logged as warnings rather than errors.
     logger: {
       level: 'warn',
       disableColors: true,
-      log: (level, message) => helios.logger[level === 'debug' ? 'debug' : level](`better-auth: ${message}`),
+      log: (level, message) => {
+        const text = stripVTControlCharacters(String(message));
+        const lvl = level === 'error' && REQUEST_REFUSAL.test(text) ? 'warn' : level === 'debug' ? 'debug' : level;
+        helios.logger[lvl](`better-auth: ${text}`);
+      },
     },
     // Errors of the auth routes: logged here instead of by better-auth's global console logger.
     onAPIError: {
