@@ -1,4 +1,5 @@
-import { consoleLogger, createHelios, defaultEmbeddedDataDir, integrationOptionsFromEnv, type JobsStatus, resolveEncryptionKey } from '@helios/core';
+import { consoleLogger, createHelios, integrationOptionsFromEnv, type JobsStatus, resolveEncryptionKey } from '@helios/core';
+import { defaultEmbeddedDataDir } from '@helios/core/db';
 import { startWorker } from '@helios/server';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';

@@ -74,13 +74,13 @@ describe('helios sync google', () => {
       expect(google.code, google.stderr).toBe(2);
       expect(google.stderr).toContain('[GOOGLE.NOT_CONFIGURED]');
       expect(google.stderr).toMatch(/\nhint: the CLI does not store credentials: .*PUT \/api\/v1\/integrations\/google-workspace\/credentials/);
-      expect(google.stderr).toContain('googleWorkspace.configure(');
+      expect(google.stderr).toContain('google.credentials.configure(');
       const microsoft = await helios(['sync', 'microsoft', '--dry-run', '--json'], dir, { HELIOS_ENCRYPTION_KEY: key });
       expect(microsoft.code, microsoft.stderr).toBe(2);
       const { error, hint } = JSON.parse(microsoft.stdout);
       expect(error).toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT.NOT_CONFIGURED' });
       expect(hint).toContain('PUT /api/v1/integrations/microsoft-365/credentials');
-      expect(hint).toContain('microsoft365.configure(');
+      expect(hint).toContain('microsoft.credentials.configure(');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -76,9 +76,9 @@ function describeMicrosoft(result: MicrosoftSyncResult): string {
  */
 const NOT_CONFIGURED_HINTS: Record<string, string> = {
   'GOOGLE.NOT_CONFIGURED':
-    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).googleWorkspace.configure(...) with the SDK, then run this again (see docs/google-workspace.md)',
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/google-workspace/credentials on the server ({ serviceAccountKey, adminEmail, domain }) or call helios.as(admin).google.credentials.configure(...) with the SDK, then run this again (see docs/google-workspace.md)',
   'MICROSOFT.NOT_CONFIGURED':
-    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft365.configure(...) with the SDK, then run this again (see docs/microsoft-365.md)',
+    'the CLI does not store credentials: as an admin, PUT /api/v1/integrations/microsoft-365/credentials on the server ({ tenantId, clientId, clientSecret }) or call helios.as(admin).microsoft.credentials.configure(...) with the SDK, then run this again (see docs/microsoft-365.md)',
 };
 
 /** What to do about `error` on the command line, when the CLI knows better than the SDK's message. */

@@ -32,8 +32,8 @@ import { createGroupsService, type GroupsService } from './domains/groups/access
 import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
 import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
 import { createIntegrationsService, type IntegrationsService } from './domains/integrations/integrations.service';
-import { createMicrosoftCredentialsService, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials';
 import { attachJobs, bindJobs, type JobsOptions, type JobsService } from './domains/jobs/jobs.service';
+import { createMicrosoftCredentialsService, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials';
 import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
 import { microsoftIntegration } from './domains/microsoft-365/integration';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';

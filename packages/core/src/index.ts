@@ -322,6 +322,30 @@ export {
 } from './domains/groups';
 export { GROUPS_ERRORS } from './domains/groups/groups.errors';
 export type {
+  DirectoryIntegration,
+  DirectoryIntegrationTypes,
+  DirectoryOperation,
+  InitialPasswordProvider,
+  IntegrationId,
+  IntegrationsService,
+} from './domains/integrations';
+export { INTEGRATIONS_ERRORS } from './domains/integrations';
+export type {
+  AnyTaskDefinition,
+  EnqueuedJob,
+  EnqueueOptions,
+  FailedJob,
+  JobInfo,
+  JobsOptions,
+  JobsService,
+  JobsStatus,
+  TaskContext,
+  TaskDefinition,
+  TaskSchedule,
+  WorkerState,
+} from './domains/jobs';
+export { DEFAULT_MAX_ATTEMPTS, defineTask, JOBS_ERROR_CODES, JOBS_ERRORS } from './domains/jobs';
+export type {
   BatchRequest,
   BatchResponse,
   ConfigureMicrosoftInput,
@@ -348,11 +372,11 @@ export type {
   MicrosoftFetched,
   MicrosoftInitialPassword,
   MicrosoftLicence,
+  MicrosoftLicenceAssignment,
+  MicrosoftLicenceUnits,
   MicrosoftLicense,
   MicrosoftLicenseAssignment,
   MicrosoftLicenseUnits,
-  MicrosoftLicenceAssignment,
-  MicrosoftLicenceUnits,
   MicrosoftMemberInput,
   MicrosoftMissingPermission,
   MicrosoftPassOptions,
@@ -615,27 +639,3 @@ export { SHARED_ERRORS } from './shared/shared.errors';
 export type { SmtpMailer, SmtpMailerOptions } from './shared/smtp-mailer';
 export type { FieldIssue } from './shared/validation';
 export { INPUT_LIMITS } from './shared/validation';
-export type {
-  DirectoryIntegration,
-  DirectoryIntegrationTypes,
-  DirectoryOperation,
-  InitialPasswordProvider,
-  IntegrationId,
-  IntegrationsService,
-} from './domains/integrations';
-export { INTEGRATIONS_ERRORS } from './domains/integrations';
-export type {
-  AnyTaskDefinition,
-  EnqueuedJob,
-  EnqueueOptions,
-  FailedJob,
-  JobInfo,
-  JobsOptions,
-  JobsService,
-  JobsStatus,
-  TaskContext,
-  TaskDefinition,
-  TaskSchedule,
-  WorkerState,
-} from './domains/jobs';
-export { DEFAULT_MAX_ATTEMPTS, defineTask, JOBS_ERROR_CODES, JOBS_ERRORS } from './domains/jobs';

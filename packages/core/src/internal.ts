@@ -62,6 +62,7 @@ export {
   toGoogleError,
 } from './domains/google-workspace';
 export { createGroupsService, createUserGroupsService, createWorkspacesService } from './domains/groups';
+export { createIntegrationsService } from './domains/integrations';
 export {
   aadstsCode,
   batchFailure,
@@ -127,6 +128,7 @@ export type { ActivityEntry, AuditEntry, InstanceState, OperationScope, ServiceR
 export type { CamelCase, Camelize } from './shared/case';
 export { camelize, snakeize } from './shared/case';
 export type { ResolvedKey, ResolveKeyOptions } from './shared/encryption-key';
+export { assertOutsideTransaction, runExternalCall } from './shared/external-call';
 export type { AddressClass } from './shared/outbound-guard';
 export { classifyAddress } from './shared/outbound-guard';
 export { DEFAULT_QUOTA_WINDOW_MS, DEFAULT_RETRY_BUDGET_MS, parseRetryAfter } from './shared/retry';
@@ -137,5 +139,3 @@ export type { SecretStore } from './shared/secret-stores';
 export { openSecret, SECRET_STORES, sealSecret, secretContext } from './shared/secret-stores';
 export { smtpMailer } from './shared/smtp-mailer';
 export { inspectInput, jsonObject, jsonValue, parseInput, sanitizeText, textProblem } from './shared/validation';
-export { createIntegrationsService } from './domains/integrations';
-export { assertOutsideTransaction, runExternalCall } from './shared/external-call';
