@@ -162,3 +162,11 @@ function invalidOf(invalid: InvalidInputError, issues: FieldIssue[]): HeliosErro
   Object.defineProperty(error, 'code', { value: invalid });
   return error;
 }
+
+/** A normalized email address, shared by every domain (trimmed, lower-cased). */
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(255)
+  .pipe(z.email({ message: 'Enter a valid email address' }));

@@ -1,5 +1,6 @@
 export type { AuditChainKeys, AuditHead, AuditKeySources, ChainBreak, ChainVerification } from './audit.chain';
 export {
+  appendAuditRow,
   canonicalJson,
   deriveAuditKeys,
   formatAuditHead,
@@ -10,6 +11,7 @@ export {
   parseAuditHead,
   verifyAuditChain,
 } from './audit.chain';
+export { AUDIT_ERRORS } from './audit.errors';
 export type {
   ActivityListInput,
   ActivityLogEntry,

@@ -13,7 +13,7 @@ import type { Page, Row, WhereFilter } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { ApiKeyActor, CallOptions, Scope } from '../policy/actor';
 import { isScope, scopesAllow } from '../policy/policy';
 import { type ApiKeyRuntimeState, createApiKeyRuntimeState } from './api-key-usage';

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
-import { type AuthSecurityEvent, recordAuthSecurityEvent } from './auth-events';
+import { type AuthSecurityEvent, recordAuthSecurityEvent } from '../../shared/auth-rows';
 
 /** How long an open slot counts when it is never settled. */
 export const ATTEMPT_SLOT_TTL_MS = 60_000;

@@ -13,10 +13,11 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.generated';
 import { CORE_ERRORS } from '../../errors/core.errors';
 import type { ServiceRuntime } from '../../runtime';
+import { endSessions } from '../../shared/auth-rows';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { POLICY_ERRORS } from '../policy/policy.errors';
-import { USERS_ERRORS } from '../users/users.errors';
+import { USERS_ERRORS } from '../users';
 import { AUTH_ERRORS } from './auth.errors';
 
 /** Shortest and longest accepted password. */
@@ -80,14 +81,6 @@ export async function storePasswordHash(db: Kysely<Database>, userId: string, ha
       .values({ id: randomUUID(), user_id: userId, account_id: userId, provider_id: 'credential', password: hash, created_at: now, updated_at: now })
       .execute();
   }
-}
-
-/** Ends the sessions of a user, except the one with `exceptToken`; returns how many ended. */
-export async function endSessions(db: Kysely<Database>, userId: string, exceptToken?: string): Promise<number> {
-  let q = db.deleteFrom('auth_sessions').where('user_id', '=', userId);
-  if (exceptToken) q = q.where('token', '<>', exceptToken);
-  const result = await q.executeTakeFirst();
-  return Number(result.numDeletedRows);
 }
 
 const uuid = z.uuid();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 import { AUTH_ERRORS } from './auth.errors';
 
 /** Error codes of invitations and password resets (defined in the auth registry). */

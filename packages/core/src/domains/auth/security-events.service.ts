@@ -12,7 +12,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { redact } from '../audit/audit.summary';
+import { redact } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { AUTH_ERRORS } from './auth.errors';
 import {

@@ -10,8 +10,8 @@ import type { BetterAuthPlugin } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
+import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { type AttemptLimit, settleAttemptSlot, takeAttemptSlot } from './attempt-slots';
-import { recordAuthSecurityEvent } from './auth-events';
 import { requestClientIp } from './client-ip';
 
 /** Options of the sign-in throttle. */

@@ -30,7 +30,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
-import { recordAuthSecurityEvent } from './auth-events';
+import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { requestClientIp } from './client-ip';
 import { chooseTokenAuthentication, defaultDiscoveryUrl, fetchDiscovery, installationOrganizationId, loadSignInProvider, scopesOf } from './sso.shared';
 

@@ -15,7 +15,7 @@ import { assertUrlAllowed, type NetworkOptions, networkOf, secretReentryRequired
 import type { Page } from '../../shared/paging';
 import { requireSecretBox } from '../../shared/secret-rotation';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { AUTH_ERRORS } from './auth.errors';

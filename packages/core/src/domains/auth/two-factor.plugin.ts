@@ -25,9 +25,9 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
+import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { systemActor } from '../policy/actor';
 import { type AttemptLimit, settleAttemptSlot, takeAttemptSlot } from './attempt-slots';
-import { recordAuthSecurityEvent } from './auth-events';
 import { requestClientIp } from './client-ip';
 
 /** How long a sign-in challenge lasts. */

@@ -21,6 +21,7 @@ import type { Database } from '../../db/database.generated';
 import type { HeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { endSessions, recordAuthSecurityEvent } from '../../shared/auth-rows';
 import type { SecretBox } from '../../shared/secret-box';
 import { requireSecretBox } from '../../shared/secret-rotation';
 import { secretContext } from '../../shared/secret-stores';
@@ -28,10 +29,8 @@ import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { POLICY_ERRORS } from '../policy/policy.errors';
-import { USERS_ERRORS } from '../users/users.errors';
+import { USERS_ERRORS } from '../users';
 import { AUTH_ERRORS } from './auth.errors';
-import { recordAuthSecurityEvent } from './auth-events';
-import { endSessions } from './credentials.service';
 import {
   BACKUP_CODE_COUNT,
   BACKUP_CODE_LENGTH,

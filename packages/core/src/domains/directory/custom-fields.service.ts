@@ -19,9 +19,9 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import type { FieldIssue } from '../../shared/validation';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
-import { USERS_ERRORS } from '../users/users.errors';
+import { USERS_ERRORS } from '../users';
 import {
   CHOICE_FIELD_TYPES,
   type CreateCustomFieldInput,

@@ -6,7 +6,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { JsonValue } from '../../db/database.generated';
 import type { OperationScope } from '../../runtime';
 import type { FieldIssue } from '../../shared/validation';
-import { USERS_ERRORS } from '../users/users.errors';
+import { USERS_ERRORS } from '../users';
 import type { CustomFieldDefinition, CustomFieldValueMap } from './custom-fields.service';
 import { checkCustomFieldValue } from './custom-fields.values';
 import { DIRECTORY_ERRORS } from './directory.errors';

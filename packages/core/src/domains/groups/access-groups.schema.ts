@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Row } from '../../repositories/types';
 import type { Camelize } from '../../shared/case';
-import { jsonObject } from '../../shared/validation';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema, jsonObject } from '../../shared/validation';
 import { pageFields } from './groups.shared';
 
 /** The role of a member in an access group. */

@@ -23,7 +23,7 @@ import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { createAccessGroupMemberOperations } from './access-groups.members';
 import { findVisibleGroup, type GroupRow, groupQuery, lockGroup, notFound, RESOURCE, reloadGroup, sameEmail, toGroup } from './access-groups.rows';

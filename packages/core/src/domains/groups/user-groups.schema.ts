@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 import { accessGroupMemberTypeSchema, groupSlugSchema } from './access-groups.schema';
 import { pageFields } from './groups.shared';
 

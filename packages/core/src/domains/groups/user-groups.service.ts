@@ -19,7 +19,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import type { AccessGroupMemberType } from './access-groups.schema';
 import { GROUPS_ERRORS } from './groups.errors';

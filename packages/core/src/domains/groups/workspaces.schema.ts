@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Row } from '../../repositories/types';
 import type { Camelize } from '../../shared/case';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 import { groupMetadataSchema, groupSlugSchema } from './access-groups.schema';
 import { pageFields } from './groups.shared';
 

@@ -17,7 +17,7 @@ import { sql } from 'kysely';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page, type PageKeyColumns } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { GROUPS_ERRORS } from './groups.errors';
 import { containsPattern, idSchema, jsonValue } from './groups.shared';

@@ -1,1 +1,12 @@
-export * from './smtp.service';
+export { OPERATIONS_ERRORS } from './operations.errors';
+export type { SetSmtpSettingsInput, SmtpConfig, SmtpMailer, SmtpMailerOptions, SmtpService, SmtpTestResult } from './smtp.service';
+export {
+  createSmtpService,
+  findMailer,
+  resolveMailer,
+  SMTP_ERROR_CODES,
+  sendTestSchema,
+  setSmtpSettingsSchema,
+  smtpHostSchema,
+  smtpMailer,
+} from './smtp.service';

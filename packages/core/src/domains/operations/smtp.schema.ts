@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 
 /** Error codes of the SMTP settings and mail sending (defined in the domain's registry). */
 export { SMTP_ERROR_CODES } from './operations.errors';

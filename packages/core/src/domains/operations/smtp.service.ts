@@ -17,7 +17,7 @@ import { secretContext } from '../../shared/secret-stores';
 import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { type SmtpMailerOptions, smtpMailer } from '../../shared/smtp-mailer';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { OPERATIONS_ERRORS } from './operations.errors';

@@ -5,7 +5,7 @@ import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import type { FeatureFlag } from './organizations.model';
 import { createFeatureFlagSchema, featureKeySchema } from './organizations.schema';

@@ -5,7 +5,7 @@
 import type { ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import { DEFAULT_LABELS } from './organizations.model';
 import { updateLabelSchema } from './organizations.schema';

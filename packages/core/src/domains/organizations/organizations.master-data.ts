@@ -4,7 +4,7 @@
  */
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { MasterDataConfig } from './organizations.model';
 import { masterDataSchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';

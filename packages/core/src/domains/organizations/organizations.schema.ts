@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import { jsonObject } from '../../shared/validation';
+import { emailSchema, jsonObject } from '../../shared/validation';
 
-/** A normalized email address (trimmed, lower-cased). */
-export const emailSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(255)
-  .pipe(z.email({ message: 'Enter a valid email address' }));
+export { emailSchema };
 
 /** A DNS domain name such as `acme.com`. */
 export const domainSchema = z

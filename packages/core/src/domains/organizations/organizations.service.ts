@@ -9,7 +9,7 @@
 import type { ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { createFeatureFlags } from './organizations.flags';
 import { createLabels } from './organizations.labels';

@@ -7,7 +7,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { secretContext } from '../../shared/secret-stores';
 import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { assertAdministrator } from '../policy/policy';
 import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import type { Setting } from './organizations.model';

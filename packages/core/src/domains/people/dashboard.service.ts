@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { POLICY_ERRORS } from '../policy/policy.errors';
 import { type DashboardLayoutInput, DEFAULT_WIDGETS, dashboardLayoutSchema, type WidgetType } from './dashboard.schema';
 import { PEOPLE_ERRORS } from './people.errors';

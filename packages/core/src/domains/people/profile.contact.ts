@@ -8,8 +8,8 @@ import type { HeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
-import { USERS_ERRORS } from '../users/users.errors';
+import { summarizeChange } from '../audit';
+import { USERS_ERRORS } from '../users';
 import { PEOPLE_ERRORS } from './people.errors';
 import {
   loadItems,

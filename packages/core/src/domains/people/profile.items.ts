@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { PEOPLE_ERRORS } from './people.errors';
 import {
   loadItems,

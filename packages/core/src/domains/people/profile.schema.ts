@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 import { PROFILE_FIELDS } from './visibility';
 
 /** True for an IANA time zone name the runtime knows (`Europe/Paris`, `UTC`). */

@@ -9,7 +9,7 @@
  */
 import type { ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { loadItems, loadPerson, loadVisibility, type PersonCard, type PersonRow, type ProfileItems, toPersonCard } from './people.shared';
 import { emptyToNull, type ProfileOptions, profileViewer, readTarget, recordChange, writeTarget } from './profile.access';
 import {

@@ -23,7 +23,7 @@ import { isHeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
 import { assertOutsideTransaction } from '../../shared/external-call';
 import { sanitizeText, textProblem } from '../../shared/validation';
-import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
+import { type AuditChainKeys, appendAuditRow } from '../audit';
 import type { Principal } from '../policy/policy';
 import { SYNC_ERRORS } from './sync.errors';
 

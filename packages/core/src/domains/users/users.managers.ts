@@ -6,7 +6,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { OperationScope } from '../../runtime';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { scopesAllow } from '../policy/policy';
 import { userNotFound } from './users.errors';
 import { notDeleted, toUser, type User, type UserSummary } from './users.model';

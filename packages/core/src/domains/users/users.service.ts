@@ -9,9 +9,9 @@
 
 import { CORE_ERRORS } from '../../errors/core.errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
-import { recordAuthSecurityEvent } from '../auth/auth-events';
+import { summarizeChange } from '../audit';
 import type { CallOptions, Role } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { USERS_ERRORS } from './users.errors';

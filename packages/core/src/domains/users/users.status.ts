@@ -11,8 +11,8 @@
  */
 
 import type { OperationScope } from '../../runtime';
-import { summarizeChange } from '../audit/audit.summary';
-import { endSessions } from '../auth/credentials.service';
+import { endSessions } from '../../shared/auth-rows';
+import { summarizeChange } from '../audit';
 import { USERS_ERRORS } from './users.errors';
 import { toUser, type User } from './users.model';
 import { assertNotLastAdmin, getUserRow, isActiveAdmin } from './users.rules';

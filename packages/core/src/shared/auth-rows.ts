@@ -1,8 +1,10 @@
 /**
- * Security events written by the sign-in path (outside any service call, so without an actor).
+ * Row writes on the sign-in tables shared by the users and auth domains (no authorization, no
+ * domain rules): ending a user's sessions, and the security events written by the sign-in path
+ * (outside any service call, so without an actor).
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.generated';
+import type { Database } from '../db/database.generated';
 
 /** A sign-in related security event. */
 export interface AuthSecurityEvent {
@@ -34,4 +36,12 @@ export async function recordAuthSecurityEvent(db: Kysely<Database>, organization
       user_agent: event.userAgent ?? null,
     })
     .execute();
+}
+
+/** Ends the sessions of a user, except the one with `exceptToken`; returns how many ended. */
+export async function endSessions(db: Kysely<Database>, userId: string, exceptToken?: string): Promise<number> {
+  let q = db.deleteFrom('auth_sessions').where('user_id', '=', userId);
+  if (exceptToken) q = q.where('token', '<>', exceptToken);
+  const result = await q.executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
