@@ -1,7 +1,7 @@
 /**
  * Dependency rules of the monorepo (`npm run lint:deps`, run by `npm run lint` and CI).
- * `error` rules hold today; `warn` rules are the target layout (issue 14) and become errors once
- * the shared integration code is in place.
+ * Every rule is an error: domains import each other only through their index.ts, runtime.ts and the
+ * shared code know no cloud, and the two clouds never import each other (issue 14).
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const DOMAINS = 'packages/core/src/domains/([^/]+)/';
@@ -32,21 +32,21 @@ module.exports = {
     },
     {
       name: 'no-vendor-from-runtime-ts',
-      severity: 'warn',
-      comment: "runtime.ts imports nothing from a vendor folder (the providers' overrides types move out, CREDS lane of issue 14).",
+      severity: 'error',
+      comment: 'runtime.ts imports nothing from a vendor folder: the providers plug in through the integrations contract.',
       from: { path: '^packages/core/src/runtime\\.ts$' },
       to: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/' },
     },
     {
       name: 'no-cross-vendor',
-      severity: 'warn',
+      severity: 'error',
       comment: 'Google and Microsoft code never import each other; what they share lives in domains/integrations/.',
       from: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/' },
       to: { path: '^packages/core/src/domains/(google-workspace|microsoft-365)/', pathNot: '^packages/core/src/domains/$1/' },
     },
     {
       name: 'domain-imports-through-index',
-      severity: 'warn',
+      severity: 'error',
       comment: 'Another domain is imported only through its index.ts (its public names), or through the shared domains (policy, sync, integrations).',
       from: { path: `^${DOMAINS}`, pathNot: '\\.test\\.ts$' },
       to: {

@@ -27,17 +27,19 @@ export {
 export {
   buildIpMatcher,
   createApiKeysService,
+  createInvitationsService,
   createSecurityEventsService,
+  createSsoService,
+  createTwoFactorService,
   formatIpRule,
+  generateTotpCode,
+  hashSetupToken,
+  isAllowedSsoUrl,
   normalizeIp,
   parseIpRule,
   recordSecurityEvent,
   securityEventRow,
 } from './domains/auth';
-export { createInvitationsService, hashSetupToken } from './domains/auth/invitations.service';
-export { isAllowedSsoUrl } from './domains/auth/sso.schema';
-export { createSsoService } from './domains/auth/sso.service';
-export { createTwoFactorService, generateTotpCode } from './domains/auth/two-factor.service';
 export {
   createCostCentersService,
   createCustomFieldsService,

@@ -37,7 +37,7 @@ export { createDepartmentSchema, departmentNameSchema, departmentTreeSchema, lis
 export type { Department, DepartmentNode, DepartmentPage, DepartmentsService } from './departments.service';
 export { createDepartmentsService } from './departments.service';
 export { DIRECTORY_ERRORS } from './directory.errors';
-/** Input pieces other domains' listings reuse. */
+/** Input pieces the synced-directory listings of the clouds reuse. */
 export { containsPattern, cursorSchema, limitSchema } from './directory.shared';
 export type { CreateJobTitleInput, ListJobTitlesInput, UpdateJobTitleInput } from './job-titles.schema';
 export { createJobTitleSchema, listJobTitlesSchema, updateJobTitleSchema } from './job-titles.schema';

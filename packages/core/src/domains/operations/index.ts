@@ -1,5 +1,5 @@
 export { OPERATIONS_ERRORS } from './operations.errors';
-export type { SetSmtpSettingsInput, SmtpConfig, SmtpMailer, SmtpMailerOptions, SmtpService, SmtpTestResult } from './smtp.service';
+export type { SetSmtpSettingsInput, SmtpConfig, SmtpService, SmtpTestResult } from './smtp.service';
 export {
   createSmtpService,
   findMailer,
@@ -8,5 +8,4 @@ export {
   sendTestSchema,
   setSmtpSettingsSchema,
   smtpHostSchema,
-  smtpMailer,
 } from './smtp.service';

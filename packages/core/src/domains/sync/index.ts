@@ -1,5 +1,5 @@
 /** The provider-neutral directory sync engine (lock, staging batches, safety limit, journal). */
-export type { SanitizedValueWarning, SyncChange, SyncChangeRow, SyncEntityCounts, SyncJournal, SyncProgress, SyncRemovalCheck, SyncWarnings } from './engine';
+export type { SanitizedValueWarning, SyncChange, SyncEntityCounts, SyncJournal, SyncProgress, SyncRemovalCheck, SyncWarnings } from './engine';
 export {
   assertSafetyLimit,
   auditRun,
@@ -13,10 +13,8 @@ export {
   inTransactionOn,
   MAX_SYNC_WARNINGS,
   noSyncWarnings,
-  removedMarker,
   SYNC_ERROR_CODES,
   SYNC_INTERRUPTED_REASON,
-  sampleOf,
   sanitizeFetched,
   setModuleSyncState,
   startJournal,

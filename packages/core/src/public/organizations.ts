@@ -1,0 +1,36 @@
+// The organization: first setup, settings, modules, feature flags, labels and master data.
+
+export type {
+  CreateFeatureFlagInput,
+  CustomLabel,
+  FeatureFlag,
+  MasterDataConfig,
+  MasterDataInput,
+  ModuleState,
+  Organization,
+  OrganizationsService,
+  SetSettingInput,
+  Setting,
+  SetupAdmin,
+  SetupInput,
+  SetupStatus,
+  UpdateLabelInput,
+  UpdateOrganizationInput,
+} from '../domains/organizations';
+export {
+  CORE_MODULES,
+  createFeatureFlagSchema,
+  DEFAULT_LABELS,
+  domainSchema,
+  emailSchema,
+  featureKeySchema,
+  labelTextSchema,
+  masterDataSchema,
+  moduleConfigSchema,
+  ORGANIZATIONS_ERRORS,
+  setSettingSchema,
+  settingKeySchema,
+  setupSchema,
+  updateLabelSchema,
+  updateOrganizationSchema,
+} from '../domains/organizations';
