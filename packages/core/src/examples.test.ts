@@ -58,7 +58,7 @@ describe('examples', () => {
   it("runs the README's SDK snippet as written on an empty database (install: true)", async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Using the SDK'));
-    const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const snippet = /```ts[^\n]*\n([\s\S]*?)```/.exec(section)?.[1];
     expect(snippet, 'the README has a ts block under "Using the SDK"').toBeTruthy();
     const t = await createTestDatabase({ empty: true });
     // Inside the repository, so that '@helios/core' resolves to the workspace package (built).
