@@ -9,7 +9,7 @@ import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
 import type { Page } from '../../shared/paging';
-import { defineSyncedDirectory, syncedListSchema, syncedUserListSchema } from '../integrations/directory';
+import { defineSyncedDirectory, type SyncedDirectoryService, syncedPlainListSchema, syncedUserListSchema } from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
@@ -42,37 +42,21 @@ export const listSyncedGoogleUsersSchema = syncedUserListSchema({
 export type ListSyncedGoogleUsersInput = z.input<typeof listSyncedGoogleUsersSchema>;
 
 /** Filters and paging of `listGroups` (by email; `search` looks in the email and the name). */
-export const listSyncedGoogleGroupsSchema = syncedListSchema({});
+export const listSyncedGoogleGroupsSchema = syncedPlainListSchema;
 /** Filters and paging of `listGroups`. */
 export type ListSyncedGoogleGroupsInput = z.input<typeof listSyncedGoogleGroupsSchema>;
-
 /** Filters and paging of `listOrgUnits` (by path; `search` looks in the path). */
-export const listSyncedGoogleOrgUnitsSchema = syncedListSchema({});
+export const listSyncedGoogleOrgUnitsSchema = syncedPlainListSchema;
 /** Filters and paging of `listOrgUnits`. */
 export type ListSyncedGoogleOrgUnitsInput = z.input<typeof listSyncedGoogleOrgUnitsSchema>;
 
 /**
- * The synced Google Workspace directory (read-only). Users need `users:read` on everyone (admins, API
- * keys with the scope); groups (`groups:read`) and org units (`directory:read`) are readable by every
- * user, as access groups and departments are.
+ * The synced Google Workspace directory (read-only, `helios.google.directory`): the shared reads
+ * (users by email, `getUser` by Google id or primary email) and the org units by path, readable by
+ * every user (`directory:read`) as departments are.
  */
-export interface GoogleDirectoryService {
-  /**
-   * Synced Google users by email, 1..500 a page (keyset cursor), with the linked organization user.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
-   * @example
-   * ```ts
-   * const { items, nextCursor } = await helios.as(admin).googleDirectory.listUsers({ isSuspended: true, limit: 100 });
-   * ```
-   */
-  listUsers(input?: ListSyncedGoogleUsersInput, options?: CallOptions): Promise<Page<GoogleSyncedUser>>;
-  /**
-   * One synced Google user by Google id or primary email.
-   * @throws HeliosError NOT_FOUND `GOOGLE.USER_NOT_SYNCED`; UNAUTHENTICATED; FORBIDDEN
-   */
-  getUser(googleIdOrEmail: string, options?: CallOptions): Promise<GoogleSyncedUser>;
-  /** Synced Google groups by email, with their access group. @throws HeliosError as `listUsers` */
-  listGroups(input?: ListSyncedGoogleGroupsInput, options?: CallOptions): Promise<Page<GoogleSyncedGroup>>;
+export interface GoogleDirectoryService
+  extends SyncedDirectoryService<GoogleSyncedUser, GoogleSyncedGroup, ListSyncedGoogleUsersInput, ListSyncedGoogleGroupsInput> {
   /** Synced org units by path. @throws HeliosError as `listUsers` */
   listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<Page<GoogleSyncedOrgUnit>>;
 }
@@ -95,11 +79,7 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
       searchColumns: ['email', 'full_name'],
       cloudIdColumn: 'google_id',
       addressColumn: 'email',
-      conditions: (eb, filter) => [
-        ...(filter.isSuspended !== undefined ? [eb('u.is_suspended', '=', filter.isSuspended)] : []),
-        ...(filter.isAdmin !== undefined ? [eb('u.is_admin', '=', filter.isAdmin)] : []),
-        ...(filter.orgUnitPath !== undefined ? [eb('u.org_unit_path', '=', filter.orgUnitPath)] : []),
-      ],
+      equals: { isSuspended: 'is_suspended', isAdmin: 'is_admin', orgUnitPath: 'org_unit_path' },
       key: { message: 'Give a Google user id or a primary email.', path: 'googleIdOrEmail', issue: 'A Google id or an email' },
       notFound: (key) => GOOGLE_ERRORS.USER_NOT_SYNCED({ key }),
       newestFirst: true,
@@ -122,11 +102,9 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
     permission: 'directory:read',
   } as const;
 
+  const { list, ...reads } = directory;
   return {
-    listUsers: directory.listUsers,
-    getUser: directory.getUser,
-    listGroups: directory.listGroups,
-    listOrgUnits: (input, options) =>
-      directory.list<GoogleSyncedOrgUnit, ListSyncedGoogleOrgUnitsInput>(orgUnits, listSyncedGoogleOrgUnitsSchema, input, options),
+    ...reads,
+    listOrgUnits: (input, options) => list<GoogleSyncedOrgUnit, ListSyncedGoogleOrgUnitsInput>(orgUnits, listSyncedGoogleOrgUnitsSchema, input, options),
   };
 }

@@ -167,8 +167,10 @@ export interface SyncedUsersSpec<F> extends Omit<SyncedListSpec, 'permission' | 
   cloudIdColumn: string;
   /** The lower-cased address column `getUser` matches a key with `@` against (`email`, `upn`). */
   addressColumn: string;
-  /** The list's own conditions (on alias `u`). */
-  conditions(eb: ExpressionBuilder<any, any>, filter: F): Expression<SqlBool>[];
+  /** The list's own filters that keep the rows whose column equals the value given (`{ isAdmin: 'is_admin' }`). */
+  equals: Partial<Record<keyof F, string>>;
+  /** The list's other conditions (on alias `u`). */
+  conditions?(filter: F): Expression<SqlBool>[];
   /** How `getUser` names its key in a validation error. */
   key: { message: string; path: string; issue: string };
   notFound(key: string): HeliosError;
@@ -181,12 +183,38 @@ export interface SyncedGroupsSpec extends Omit<SyncedListSpec, 'permission' | 'a
   cloudIdColumn: string;
 }
 
-/** The parts of a cloud's synced directory that read the same way for both clouds. */
-export interface SyncedDirectory<U, G, UI, GI> {
-  listUsers(input: UI | undefined, options?: CallOptions): Promise<Page<U>>;
-  getUser(key: string, options?: CallOptions): Promise<U>;
-  listGroups(input: GI | undefined, options?: CallOptions): Promise<Page<G>>;
-  /** Any other synced table (org units). */
+/** The filter of a synced list with no fields of its own (groups, org units). */
+export const syncedPlainListSchema = syncedListSchema({});
+/** Filters and paging of a synced list with no fields of its own. */
+export type SyncedListInput = z.input<typeof syncedPlainListSchema>;
+
+/**
+ * A cloud's synced directory (read-only): `U`/`G` are the cloud's user and group DTOs, `UI`/`GI`
+ * the inputs of its list schemas. Users need `users:read` on everyone (admins, API keys with the
+ * scope); groups (`groups:read`) are readable by every user, as access groups are.
+ */
+export interface SyncedDirectoryService<U, G, UI, GI> {
+  /**
+   * Synced users by their address (email or UPN), 1..500 a page (keyset cursor), with the linked
+   * organization user.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
+   * @example
+   * ```ts
+   * const { items, nextCursor } = await helios.as(admin).google.directory.listUsers({ isSuspended: true, limit: 100 });
+   * ```
+   */
+  listUsers(input?: UI, options?: CallOptions): Promise<Page<U>>;
+  /**
+   * One synced user by the cloud's id or by address (a key with `@`, case-insensitive).
+   * @throws HeliosError NOT_FOUND `GOOGLE.USER_NOT_SYNCED` / `MICROSOFT.USER_NOT_SYNCED`; UNAUTHENTICATED; FORBIDDEN
+   */
+  getUser(idOrAddress: string, options?: CallOptions): Promise<U>;
+  /** Synced groups (Google by email, Microsoft by display name), with their access group. @throws HeliosError as `listUsers` */
+  listGroups(input?: GI, options?: CallOptions): Promise<Page<G>>;
+}
+
+/** The shared reads, and `list` for any other synced table (org units). */
+export interface SyncedDirectory<U, G, UI, GI> extends SyncedDirectoryService<U, G, UI, GI> {
   list<R, I>(spec: SyncedListSpec, schema: z.ZodType<ParsedListFilter, I>, input: I | undefined, options?: CallOptions): Promise<Page<R>>;
 }
 
@@ -222,7 +250,13 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
         const page = paging(users, 'u', filter);
         const link = { platform, idColumn: `u.${users.cloudIdColumn}`, organizationId: s.organizationId };
         const rows = await usersQuery(s)
-          .where((eb) => syncedWhere(eb, { alias: 'u', searchColumns: users.searchColumns, link }, filter, users.conditions(eb, filter)))
+          .where((eb) => {
+            const own = Object.entries(users.equals as Record<string, string>).flatMap(([field, column]) => {
+              const value = (filter as Record<string, unknown>)[field];
+              return value === undefined ? [] : [eb(`u.${column}`, '=', value)];
+            });
+            return syncedWhere(eb, { alias: 'u', searchColumns: users.searchColumns, link }, filter, [...own, ...(users.conditions?.(filter) ?? [])]);
+          })
           .$call(page.query)
           .execute();
         return page.page(rows, (row) => syncedUserDto(row as StoredUserRow) as U);

@@ -9,7 +9,7 @@ import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import type { Page } from '../../shared/paging';
-import { defineSyncedDirectory, syncedListSchema, syncedUserListSchema } from '../integrations/directory';
+import { defineSyncedDirectory, type SyncedDirectoryService, syncedPlainListSchema, syncedUserListSchema } from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 
@@ -48,33 +48,21 @@ export const listSyncedMicrosoftUsersSchema = syncedUserListSchema({
 export type ListSyncedMicrosoftUsersInput = z.input<typeof listSyncedMicrosoftUsersSchema>;
 
 /** Filters and paging of `listGroups` (by display name; `search` looks in it and the mail). */
-export const listSyncedMicrosoftGroupsSchema = syncedListSchema({});
+export const listSyncedMicrosoftGroupsSchema = syncedPlainListSchema;
 /** Filters and paging of `listGroups`. */
 export type ListSyncedMicrosoftGroupsInput = z.input<typeof listSyncedMicrosoftGroupsSchema>;
 
 /**
- * The synced Microsoft 365 directory (read-only). Users need `users:read` on everyone (admins, API
- * keys with the scope); groups (`groups:read`) and licences (`organization:read`) are readable by every user.
+ * The synced Microsoft 365 directory (read-only, `helios.microsoft.directory`): the shared reads
+ * (users by UPN, `getUser` by Graph id or UPN) and the licence SKUs (`organization:read`).
  */
-export interface MicrosoftDirectoryService {
-  /**
-   * Synced users by UPN, 1..500 a page (keyset cursor), with the linked organization user.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
-   * @example
-   * ```ts
-   * const { items } = await helios.as(admin).microsoftDirectory.listUsers({ isAccountEnabled: false });
-   * ```
-   */
-  listUsers(input?: ListSyncedMicrosoftUsersInput, options?: CallOptions): Promise<Page<MicrosoftSyncedUser>>;
-  /** One synced user by Graph id or UPN. @throws HeliosError NOT_FOUND `MICROSOFT.USER_NOT_SYNCED` */
-  getUser(idOrUpn: string, options?: CallOptions): Promise<MicrosoftSyncedUser>;
-  /** Synced groups by display name, with their access group. */
-  listGroups(input?: ListSyncedMicrosoftGroupsInput, options?: CallOptions): Promise<Page<MicrosoftSyncedGroup>>;
+export interface MicrosoftDirectoryService
+  extends SyncedDirectoryService<MicrosoftSyncedUser, MicrosoftSyncedGroup, ListSyncedMicrosoftUsersInput, ListSyncedMicrosoftGroupsInput> {
   /**
    * The license SKUs with their units (total, consumed, available).
    * @example
    * ```ts
-   * const skus = await helios.microsoftDirectory.listLicenses();
+   * const skus = await helios.microsoft.directory.listLicenses();
    * ```
    */
   listLicenses(options?: CallOptions): Promise<MicrosoftLicense[]>;
@@ -100,12 +88,9 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
       searchColumns: ['upn', 'email', 'display_name'],
       cloudIdColumn: 'ms_id',
       addressColumn: 'upn',
-      conditions: (eb, filter) => [
-        ...(filter.isAccountEnabled !== undefined ? [eb('u.is_account_enabled', '=', filter.isAccountEnabled)] : []),
-        ...(filter.isAdmin !== undefined ? [eb('u.is_admin', '=', filter.isAdmin)] : []),
-        ...(filter.department !== undefined ? [eb('u.department', '=', filter.department)] : []),
-        ...(filter.skuId ? [sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`] : []),
-      ],
+      equals: { isAccountEnabled: 'is_account_enabled', isAdmin: 'is_admin', department: 'department' },
+      // Users holding the licence SKU: a jsonb containment on the assigned licences.
+      conditions: (filter) => (filter.skuId ? [sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`] : []),
       key: { message: 'Give a Graph user id or a UPN.', path: 'idOrUpn', issue: 'A Graph id or a UPN' },
       notFound: (key) => MICROSOFT_ERRORS.USER_NOT_SYNCED({ key }),
     },
@@ -129,5 +114,6 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
       });
     });
 
-  return { listUsers: directory.listUsers, getUser: directory.getUser, listGroups: directory.listGroups, listLicenses, listLicences: listLicenses };
+  const { list: _list, ...reads } = directory;
+  return { ...reads, listLicenses, listLicences: listLicenses };
 }
