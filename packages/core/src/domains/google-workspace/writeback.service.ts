@@ -106,11 +106,7 @@ export type GoogleWritebackServiceOptions = ProviderServiceOptions<GoogleProvide
 export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions: GoogleWritebackServiceOptions = {}): GoogleWritebackService {
   const ctx = createGoogleWritebackContext(rt, serviceOptions);
   const users = googleUserOperations(ctx);
-  return {
-    ...users,
-    ...googlePasswordOperations(ctx),
-    ...googleGroupOperations(ctx),
-    suspend: users.suspendUser,
-    unsuspend: users.restoreUser,
-  };
+  // The names of the previous minor version.
+  const deprecated = { suspend: users.suspendUser, unsuspend: users.restoreUser };
+  return { ...users, ...googlePasswordOperations(ctx), ...googleGroupOperations(ctx), ...deprecated };
 }

@@ -181,13 +181,7 @@ export type MicrosoftWritebackServiceOptions = ProviderServiceOptions<MicrosoftP
 export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptions: MicrosoftWritebackServiceOptions = {}): MicrosoftWritebackService {
   const ctx = createMicrosoftWritebackContext(rt, serviceOptions);
   const users = microsoftUserOperations(ctx);
-  return {
-    ...users,
-    ...microsoftPasswordOperations(ctx),
-    ...microsoftGroupOperations(ctx),
-    ...microsoftLicenseOperations(ctx),
-    disableUser: users.suspendUser,
-    enableUser: users.restoreUser,
-    revokeSessions: users.signOut,
-  };
+  // The names of the previous minor version.
+  const deprecated = { disableUser: users.suspendUser, enableUser: users.restoreUser, revokeSessions: users.signOut };
+  return { ...users, ...microsoftPasswordOperations(ctx), ...microsoftGroupOperations(ctx), ...microsoftLicenseOperations(ctx), ...deprecated };
 }
