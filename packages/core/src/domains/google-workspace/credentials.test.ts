@@ -8,6 +8,7 @@ import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
 import { testRuntime } from '../../test-runtime';
 import * as kit from '../integrations/credentials.test-kit';
+import { closeTestBed } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService, loadGoogleProvider } from './credentials';
 import { DEFAULT_GOOGLE_SCOPES } from './schema';
@@ -22,10 +23,7 @@ beforeAll(async () => {
     startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 12, groups: 2, membersPerGroup: 3, orgUnits: 2 } }),
   ]);
 });
-afterAll(async () => {
-  await sim?.close();
-  await t?.destroy();
-});
+afterAll(() => closeTestBed(t, sim));
 afterEach(async () => {
   sim.setFaults(null);
   sim.grantDelegation(sim.serviceAccountKey.client_id, [...DEFAULT_GOOGLE_SCOPES]);

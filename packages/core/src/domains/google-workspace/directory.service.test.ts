@@ -1,6 +1,7 @@
 import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
+import { closeTestBed, collectPages } from '../integrations/writeback.test-kit';
 import type { GoogleSyncedUser } from './directory.service';
 
 // The public SDK end to end: createHelios({ integrations }) points googleWorkspace, googleSync and
@@ -21,21 +22,10 @@ describe('helios.googleDirectory', () => {
     expect(run.status).toBe('completed');
     expect(run.fetched.users).toBe(31);
   });
-  afterAll(async () => {
-    await t?.destroy();
-    await sim?.close();
-  });
+  afterAll(() => closeTestBed(t, sim));
 
   it('pages every synced user once, by email, with the linked organization user', async () => {
-    const seen: GoogleSyncedUser[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page: { items: GoogleSyncedUser[]; nextCursor: string | null } = await t.asAdmin.googleDirectory.listUsers({ limit: 8, cursor });
-      seen.push(...page.items);
-      cursor = page.nextCursor;
-      pages += 1;
-    } while (cursor);
+    const { items: seen, pages } = await collectPages<GoogleSyncedUser>((cursor) => t.asAdmin.googleDirectory.listUsers({ limit: 8, cursor }));
     expect(pages).toBe(4);
     expect(seen).toHaveLength(31);
     const emails = seen.map((u) => u.email);

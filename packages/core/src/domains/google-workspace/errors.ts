@@ -6,6 +6,7 @@
 import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
 import { issuesSpec } from '../../errors/core.errors';
 import { parseRetryAfter } from '../../shared/retry';
+import { writebackLinkErrorSpecs } from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const GOOGLE_ERRORS = defineErrors({
@@ -115,30 +116,7 @@ export const GOOGLE_ERRORS = defineErrors({
     details: (p) => ({ email: p.email, domain: p.domain }),
     summary: "The address is not in the organization's Google domain.",
   },
-  WRITEBACK_LOCAL_USER_NOT_FOUND: {
-    code: 'GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: 'The organization user to link does not exist.',
-  },
-  WRITEBACK_ALREADY_LINKED: {
-    code: 'GOOGLE_WRITEBACK.ALREADY_LINKED',
-    kind: 'CONFLICT',
-    message: 'The organization user is already linked to a Google user.',
-    details: (p: { googleId: string }) => p,
-  },
-  WRITEBACK_INITIAL_PASSWORD_NOT_FOUND: {
-    code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: (p: { address: string }) => `No initial password is stored for ${p.address}.`,
-    summary: 'No initial password is stored for the address.',
-  },
-  WRITEBACK_INITIAL_PASSWORD_REVEALED: {
-    code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED',
-    kind: 'CONFLICT',
-    message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
-    details: (p) => ({ revealedAt: p.revealedAt }),
-    summary: 'The initial password was already revealed (it is shown once).',
-  },
+  ...writebackLinkErrorSpecs('GOOGLE_WRITEBACK', 'a Google user', 'googleId'),
 });
 
 /** The error codes of the Google Workspace provider and credentials. */

@@ -5,7 +5,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { connectionTestSchema } from '../integrations/credentials.schema';
-import { domainSchema, emailSchema } from '../organizations/organizations.schema';
+import { domainSchema, emailSchema } from '../organizations';
 
 /** The Directory API scopes Helios asks for by default (users, groups, members, org units; read and write). */
 export const DEFAULT_GOOGLE_SCOPES: readonly string[] = [

@@ -2,6 +2,7 @@ import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startG
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
+import { closeTestBed } from '../integrations/writeback.test-kit';
 import { SYNC_WARNING_LAST_ADMIN } from '../sync/suspensions';
 import { createGoogleCredentialsService } from './credentials';
 import { type GoogleWorkspaceProvider, googleWorkspace } from './provider';
@@ -49,10 +50,7 @@ beforeAll(async () => {
     credentials: { serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN },
   });
 }, 60_000);
-afterAll(async () => {
-  await sim?.close();
-  await t?.destroy();
-});
+afterAll(() => closeTestBed(t, sim));
 
 describe('Google sync linking', () => {
   it('links by primary email and alias, never by a typed personal address in emails nor by an alias off the organization domains', async () => {

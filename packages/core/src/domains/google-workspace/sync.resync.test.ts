@@ -2,6 +2,7 @@ import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startG
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedGoogleOverrides, testRuntime } from '../../test-runtime';
+import { closeTestBed } from '../integrations/writeback.test-kit';
 import { withSyncLock } from '../sync/engine';
 import { createGoogleCredentialsService } from './credentials';
 import { googleWorkspace } from './provider';
@@ -88,10 +89,7 @@ describe('googleSync.sync re-syncs: only what changed is staged, and each kind o
     expect(first.counts.links.linked).toBe(30);
     expect(first.counts.memberships.created).toBeGreaterThan(0);
   }, 60_000);
-  afterAll(async () => {
-    await dir?.close();
-    await own?.destroy();
-  });
+  afterAll(() => closeTestBed(own, dir));
 
   it('hashes fetched JSON exactly as the database hashes the stored jsonb (key order, escapes, numbers, Unicode)', async () => {
     const values: unknown[] = [

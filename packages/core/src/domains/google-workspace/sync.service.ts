@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { ServiceRuntime } from '../../runtime';
+import type { ProviderServiceOptions } from '../integrations/contract';
 import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
 import { noSyncWarnings } from '../sync/engine';
@@ -50,12 +51,7 @@ export interface GoogleSyncService {
 }
 
 /** Options of `createGoogleSyncService` (tests, the CLI pointed at a simulator). */
-export interface GoogleSyncServiceOptions {
-  /** Provider options (API root, token URL, retries...) for the stored credentials. */
-  providerOverrides?: GoogleProviderOverrides;
-  /** Builds the provider instead of loading the stored credentials. */
-  provider?: (rt: ServiceRuntime) => Promise<GoogleWorkspaceProvider>;
-}
+export type GoogleSyncServiceOptions = ProviderServiceOptions<GoogleProviderOverrides, GoogleWorkspaceProvider>;
 
 /** A Google sync run: the whole directory staged, then planned or applied. */
 const GOOGLE_SYNC_RUN: DirectorySyncSpec<GoogleWorkspaceProvider, z.output<typeof googleSyncSchema>, StagedCounts, GoogleSyncPassResult> = {

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
+import { closeTestBed, killedApplyOptions } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
 import { createGoogleCredentialsService } from './credentials';
@@ -346,16 +347,7 @@ describe('googleSync.sync against the Directory simulator', () => {
     const crash = withSyncLock(t.helios.db, { organizationId: t.organizationId!, kind: 'google_workspace' }, async (conn) => {
       try {
         const fetched = await stageGoogleDirectory(conn, google, {});
-        return await planAndApplyGoogle(conn, fetched, {
-          organizationId: t.organizationId!,
-          now: new Date(),
-          dryRun: false,
-          allowLargeRemovals: false,
-          maxRemovalRatio: 0.1,
-          inApply: async () => {
-            throw new Error('killed midway');
-          },
-        });
+        return await planAndApplyGoogle(conn, fetched, killedApplyOptions(t.organizationId!));
       } finally {
         await dropGoogleStaging(conn);
       }
@@ -413,10 +405,7 @@ describe('googleSync.sync of an account with a secondary domain', () => {
       domain: 'main.test',
     });
   }, 60_000);
-  afterAll(async () => {
-    await branchSim?.close();
-    await own?.destroy();
-  });
+  afterAll(() => closeTestBed(own, branchSim));
 
   it('syncs a user of the secondary domain (lists by customer, not by the primary domain), with custom schemas', async () => {
     const template = [...branchSim.state.users.values()].find((u) => u.primaryEmail === 'user000003@main.test')!;

@@ -9,7 +9,7 @@ import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { auditView, isMarkedRemoved, linkedUserId, setLinkStatus } from '../integrations/writeback';
 import { noSyncWarnings, sanitizeFetched } from '../sync/engine';
 import { loadGoogleProvider } from './credentials';

@@ -2,7 +2,7 @@
 import type { Row } from '../../repositories/types';
 import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { emailKey, textOrNull } from '../integrations/normalize';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
 import type { GoogleGroup } from './provider';

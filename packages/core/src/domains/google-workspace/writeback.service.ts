@@ -13,6 +13,8 @@
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
+import type { ProviderServiceOptions } from '../integrations/contract';
+import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { createGoogleWritebackContext } from './writeback.context';
@@ -58,65 +60,19 @@ export interface GoogleInitialPassword {
   revealedAt: Date;
 }
 
-/** Write-back to Google Workspace. User operations need `users:write`, group ones `groups:write` (admins, API keys with the scope, the system). */
-export interface GoogleWritebackService {
-  /**
-   * Creates a Google user with a generated strong initial password (changed at first login), stores
-   * the password encrypted in `user_initial_passwords`, mirrors Google's record into
-   * `gw_synced_users` and links the organization user (`localUserId`, else the one with that email).
-   * Audited `google_workspace.user_create`. The password is never returned here: see `revealInitialPassword`.
-   *
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`,
-   *   `GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN`; NOT_FOUND `GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND`, `GOOGLE.NOT_CONFIGURED`;
-   *   CONFLICT `GOOGLE_WRITEBACK.ALREADY_LINKED`, `GOOGLE.CONFLICT` (email taken in Google; nothing written);
-   *   PRECONDITION_FAILED `SECRETS.NO_KEY`, `EXTERNAL.IN_TRANSACTION` (every Google-calling method, inside `helios.transaction`); `GOOGLE.*`
-   * @example
-   * ```ts
-   * const user = await helios.googleWriteback.createUser({ primaryEmail: 'ada@acme.com', givenName: 'Ada', familyName: 'Lovelace' });
-   * ```
-   */
-  createUser(input: GoogleCreateUserInput, options?: CallOptions): Promise<GoogleWritebackUser>;
-  /**
-   * Returns (decrypted) the initial password of a user created through Helios and marks it revealed;
-   * works once. Administrators only (admins, `admin:full` keys, the system). Audited `google_workspace.initial_password_reveal`.
-   *
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`;
-   *   NOT_FOUND `GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND`; CONFLICT `GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED`;
-   *   PRECONDITION_FAILED `SECRETS.NO_KEY`
-   * @example
-   * ```ts
-   * const { password } = await helios.googleWriteback.revealInitialPassword('ada@acme.com');
-   * ```
-   */
-  revealInitialPassword(email: string, options?: CallOptions): Promise<GoogleInitialPassword>;
-  /**
-   * Changes a user's names, title or department in Google, then the local row. Audited `google_workspace.user_update`.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; `GOOGLE.NOT_FOUND`; `GOOGLE.*`
-   */
-  updateUser(googleId: string, patch: GoogleUpdateUserInput, options?: CallOptions): Promise<GoogleWritebackUser>;
-  /**
-   * Suspends a user in Google, then the local row and link status. Audited `google_workspace.user_suspend`.
-   * @throws HeliosError as `updateUser`
-   * @example
-   * ```ts
-   * await helios.googleWriteback.suspendUser(googleId);
-   * ```
-   */
-  suspendUser(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
-  /** Lifts a suspension in Google, then locally. Audited `google_workspace.user_unsuspend`. @throws HeliosError as `updateUser` */
-  restoreUser(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
+/**
+ * Write-back to Google Workspace (`helios.google.writeback`): the shared user operations
+ * (`WritebackUserService`: ids are Google ids, addresses primary emails; `createUser` also throws
+ * INVALID_INPUT `GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN`), org unit moves and groups. Group operations
+ * need `groups:write`.
+ */
+export interface GoogleWritebackService extends WritebackUserService<GoogleWritebackUser, GoogleCreateUserInput, GoogleUpdateUserInput, GoogleInitialPassword> {
   /** @deprecated Use `suspendUser` (removed in the next minor version). */
   suspend(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
   /** @deprecated Use `restoreUser` (removed in the next minor version). */
   unsuspend(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
   /** Moves a user to another org unit in Google, then locally. Audited `google_workspace.user_move`. @throws HeliosError as `updateUser`, `GOOGLE.INVALID_REQUEST` for an unknown org unit */
   moveOrgUnit(googleId: string, orgUnitPath: string, options?: CallOptions): Promise<GoogleWritebackUser>;
-  /**
-   * Deletes a user in Google; the local row is kept, marked removed (`raw_data._helios.removedAt`,
-   * suspended) and the link status becomes `removed`. Audited `google_workspace.user_delete`.
-   * @throws HeliosError as `updateUser`
-   */
-  deleteUser(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser | null>;
   /**
    * Creates a Google group, then mirrors it into `gw_groups` and `access_groups` (stable id, upserted
    * by the Google id). Audited `google_workspace.group_create`.
@@ -144,22 +100,13 @@ export interface GoogleWritebackService {
 }
 
 /** Options of `createGoogleWritebackService`. */
-export interface GoogleWritebackServiceOptions {
-  /** Provider options (API root, token URL, retries...) for the stored credentials. */
-  providerOverrides?: GoogleProviderOverrides;
-  /** Builds the provider instead of loading the stored credentials. */
-  provider?: (rt: ServiceRuntime) => Promise<GoogleWorkspaceProvider>;
-}
+export type GoogleWritebackServiceOptions = ProviderServiceOptions<GoogleProviderOverrides, GoogleWorkspaceProvider>;
 
 /** Builds the Google Workspace write-back service. */
 export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions: GoogleWritebackServiceOptions = {}): GoogleWritebackService {
   const ctx = createGoogleWritebackContext(rt, serviceOptions);
   const users = googleUserOperations(ctx);
-  return {
-    ...users,
-    ...googlePasswordOperations(ctx),
-    ...googleGroupOperations(ctx),
-    suspend: users.suspendUser,
-    unsuspend: users.restoreUser,
-  };
+  // The names of the previous minor version.
+  const deprecated = { suspend: users.suspendUser, unsuspend: users.restoreUser };
+  return { ...users, ...googlePasswordOperations(ctx), ...googleGroupOperations(ctx), ...deprecated };
 }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
+import { closeTestBed, expectRefusedWithoutEffect, type RefusedCall } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService } from './credentials';
 import { createGoogleSyncService } from './sync.service';
@@ -48,41 +49,38 @@ beforeAll(async () => {
     domain: DOMAIN,
   });
 }, 60_000);
-afterAll(async () => {
-  await sim?.close();
-  await t?.destroy();
-});
+afterAll(() => closeTestBed(t, sim));
 
 describe('googleWriteback permissions and validation', () => {
   it('refuses managers, plain users, keys without the scope and anonymous callers before calling Google, writing nothing', async () => {
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const user = await createTestUser(t.helios, { role: 'user' });
     const newUser = { primaryEmail: `denied@${DOMAIN}`, givenName: 'De', familyName: 'Nied' };
-    const before = await snapshot();
-    const calls = sim.requests.total;
-    for (const actor of [
-      { type: 'user', userId: manager.id },
-      { type: 'user', userId: user.id },
-    ] as Actor[]) {
-      await expect(service(actor).createUser(newUser)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).suspend('100000000000000000001')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).createGroup({ email: `g@${DOMAIN}`, name: 'G' })).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).revealInitialPassword(`user000001@${DOMAIN}`)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    }
-    const readKey: Actor = { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] };
-    await expect(service(readKey).createUser(newUser)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(readKey).deleteUser('100000000000000000001')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(readKey).createGroup({ email: `g@${DOMAIN}`, name: 'G' })).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(readKey).removeMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    // A key with users:write but not groups:write, and the reverse.
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).createGroup({ email: `g@${DOMAIN}`, name: 'G' })).rejects.toMatchObject({
-      kind: 'FORBIDDEN',
-    });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }).createUser(newUser)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(null).createUser(newUser)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    expect(sim.requests.total).toBe(calls);
-    expect(await snapshot()).toEqual(before);
+    type S = ReturnType<typeof service>;
+    const everything: RefusedCall<S>[] = [
+      (s) => s.createUser(newUser),
+      (s) => s.suspend('100000000000000000001'),
+      (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
+      (s) => s.addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
+      (s) => s.revealInitialPassword(`user000001@${DOMAIN}`),
+    ];
+    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, [
+      [{ type: 'user', userId: manager.id }, everything],
+      [{ type: 'user', userId: user.id }, everything],
+      [
+        { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] },
+        [
+          (s) => s.createUser(newUser),
+          (s) => s.deleteUser('100000000000000000001'),
+          (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
+          (s) => s.removeMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
+        ],
+      ],
+      // A key with users:write but not groups:write, and the reverse.
+      [{ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }, [(s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' })]],
+      [{ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }, [(s) => s.createUser(newUser)]],
+      [null, [(s) => s.createUser(newUser)]],
+    ]);
   });
 
   it('rejects invalid input and emails outside the Google domain without calling Google', async () => {

@@ -1,7 +1,7 @@
 /** Google Workspace write-back of users: create, update, suspend, restore, move, delete. */
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
 import { emailKey } from '../integrations/normalize';
 import { linkUser, markRemoved, runWriteback, setLinkStatus, unlinkedUserByEmail, userToLink } from '../integrations/writeback';

@@ -15,6 +15,7 @@
  * created through Graph) throws PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`; `supports` says
  * which ones a cloud has.
  */
+import type { ServiceRuntime } from '../../runtime';
 import type { CallOptions } from '../policy/actor';
 
 /** The clouds Helios integrates with. */
@@ -107,4 +108,15 @@ export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = Dire
   assignLicense(userId: string, skuIds: string[], options?: CallOptions): Promise<T['licenseChange']>;
   /** Removes license SKUs from a user. */
   removeLicense(userId: string, skuIds: string[], options?: CallOptions): Promise<T['licenseChange']>;
+}
+
+/**
+ * Options of a cloud's service factories (`create<Cloud>SyncService`, `create<Cloud>WritebackService`):
+ * tests and the CLI point them at a simulator. `O` is the cloud's provider overrides, `P` its provider.
+ */
+export interface ProviderServiceOptions<O, P> {
+  /** Provider options (API roots, retries...) for the stored credentials, over createHelios `integrations.<cloud>`. */
+  providerOverrides?: O;
+  /** Builds the provider instead of loading the stored credentials. */
+  provider?: (rt: ServiceRuntime) => Promise<P>;
 }

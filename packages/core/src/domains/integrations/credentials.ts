@@ -19,7 +19,7 @@ import type { SecretBox } from '../../shared/secret-box';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
 import { SHARED_ERRORS } from '../../shared/shared.errors';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 
 /** The tables that hold a cloud's credentials (one row per organization). */

@@ -3,8 +3,8 @@
  * own file, so that the runtime names the clouds' provider options without importing a cloud's
  * code (type-only imports of the providers' option types).
  */
-import type { GoogleProviderOverrides } from '../google-workspace/provider';
-import type { MicrosoftProviderOverrides } from '../microsoft-365/provider';
+import type { GoogleProviderOverrides } from '../google-workspace';
+import type { MicrosoftProviderOverrides } from '../microsoft-365';
 
 /**
  * Where the integrations' providers send their calls, and how: the public APIs by default; a

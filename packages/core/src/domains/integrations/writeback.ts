@@ -187,3 +187,72 @@ export function auditView<R extends object>(row: R | undefined | null, omit: rea
   for (const [key, value] of Object.entries(row)) if (!skip.has(key)) out[key] = value;
   return out;
 }
+
+/**
+ * The user write-back both clouds offer, on the cloud's own types: `U` the stored user, `C`/`P`
+ * the create and update inputs, `W` a revealed password. User operations need `users:write`
+ * (admins, API keys with the scope, the system); every cloud-calling method throws
+ * PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION` inside `helios.transaction`. Audit actions are
+ * `<platform>.<verb>` (`google_workspace.user_create`, `microsoft_365.user_delete`...).
+ */
+export interface WritebackUserService<U, C, P, W> {
+  /**
+   * Creates the cloud user with a generated strong initial password (changed at first sign-in),
+   * stores the password encrypted in `user_initial_passwords`, mirrors the cloud's record into the
+   * synced users table and links the organization user (`localUserId`, else the unlinked one with
+   * that address). Audited `<platform>.user_create`. The password is never returned here: see
+   * `revealInitialPassword`.
+   *
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`;
+   *   NOT_FOUND `<CLOUD>_WRITEBACK.LOCAL_USER_NOT_FOUND`, `<CLOUD>.NOT_CONFIGURED`; CONFLICT
+   *   `<CLOUD>_WRITEBACK.ALREADY_LINKED`, `<CLOUD>.CONFLICT` (address taken in the cloud; nothing written);
+   *   PRECONDITION_FAILED `SECRETS.NO_KEY`, `EXTERNAL.IN_TRANSACTION`; `<CLOUD>.*`
+   * @example
+   * ```ts
+   * const user = await helios.google.writeback.createUser({ primaryEmail: 'ada@acme.com', givenName: 'Ada', familyName: 'Lovelace' });
+   * ```
+   */
+  createUser(input: C, options?: CallOptions): Promise<U>;
+  /**
+   * Returns (decrypted) the initial or reset password stored for an address and marks it revealed;
+   * works once per stored password. Administrators only (admins, `admin:full` keys, the system).
+   * Audited `<platform>.initial_password_reveal`. Each cloud reads only its own rows.
+   *
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`;
+   *   NOT_FOUND `<CLOUD>_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND`; CONFLICT `<CLOUD>_WRITEBACK.INITIAL_PASSWORD_REVEALED`;
+   *   PRECONDITION_FAILED `SECRETS.NO_KEY`
+   * @example
+   * ```ts
+   * const { password } = await helios.microsoft.writeback.revealInitialPassword('ada@contoso.com');
+   * ```
+   */
+  revealInitialPassword(address: string, options?: CallOptions): Promise<W>;
+  /**
+   * Changes a user's names, title, department (and the cloud's other profile fields) in the cloud,
+   * then the local row. Audited `<platform>.user_update`.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND
+   *   `<CLOUD>.NOT_FOUND` (and `MICROSOFT_WRITEBACK.USER_NOT_SYNCED`); `<CLOUD>.*`
+   * @example
+   * ```ts
+   * await helios.microsoft.writeback.updateUser(msId, { jobTitle: 'CTO', department: null });
+   * ```
+   */
+  updateUser(id: string, patch: P, options?: CallOptions): Promise<U>;
+  /**
+   * Suspends the user (Google: suspended; Microsoft: sign-in blocked), then the local row and the
+   * link status. Audited `<platform>.user_suspend` / `microsoft_365.user_disable`. @throws HeliosError as `updateUser`
+   * @example
+   * ```ts
+   * await helios.google.writeback.suspendUser(googleId);
+   * ```
+   */
+  suspendUser(id: string, options?: CallOptions): Promise<U>;
+  /** Lifts a suspension, then locally. Audited `google_workspace.user_unsuspend` / `microsoft_365.user_enable`. @throws HeliosError as `updateUser` */
+  restoreUser(id: string, options?: CallOptions): Promise<U>;
+  /**
+   * Deletes the user in the cloud (Microsoft: to its recycle bin); the local row is kept, marked
+   * removed (`raw_data._helios.removedAt`, suspended or disabled), and the link status becomes
+   * `removed`. Audited `<platform>.user_delete`. @throws HeliosError as `updateUser`
+   */
+  deleteUser(id: string, options?: CallOptions): Promise<U | null>;
+}

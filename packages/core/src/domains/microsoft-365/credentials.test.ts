@@ -8,6 +8,7 @@ import type { SecretBox } from '../../shared/secret-box';
 import { openSecret } from '../../shared/secret-stores';
 import { testRuntime } from '../../test-runtime';
 import * as kit from '../integrations/credentials.test-kit';
+import { closeTestBed } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint } from './credentials';
 
@@ -25,10 +26,7 @@ const capturingLogger: Logger = {
 beforeAll(async () => {
   [t, sim] = await Promise.all([createTestHelios(), startGraphSimulator({ domain: DOMAIN, seed: { users: 6, groups: 2, membersPerGroup: 2 } })]);
 });
-afterAll(async () => {
-  await sim?.close();
-  await t?.destroy();
-});
+afterAll(() => closeTestBed(t, sim));
 afterEach(() => {
   sim.setFaults(null);
   sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);

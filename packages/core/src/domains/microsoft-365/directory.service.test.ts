@@ -1,6 +1,7 @@
 import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
+import { closeTestBed, collectPages } from '../integrations/writeback.test-kit';
 import type { MicrosoftSyncedUser } from './directory.service';
 
 // The public SDK end to end: createHelios({ integrations: { microsoft } }) points microsoft365,
@@ -21,19 +22,10 @@ describe('helios.microsoftDirectory', () => {
     const run = await t.asAdmin.microsoftSync.sync();
     expect(run).toMatchObject({ status: 'completed', mode: 'full' });
   });
-  afterAll(async () => {
-    await t?.destroy();
-    await sim?.close();
-  });
+  afterAll(() => closeTestBed(t, sim));
 
   it('pages every synced user once, by UPN, with the linked organization user', async () => {
-    const seen: MicrosoftSyncedUser[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { items: MicrosoftSyncedUser[]; nextCursor: string | null } = await t.asAdmin.microsoftDirectory.listUsers({ limit: 10, cursor });
-      seen.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const { items: seen } = await collectPages<MicrosoftSyncedUser>((cursor) => t.asAdmin.microsoftDirectory.listUsers({ limit: 10, cursor }));
     expect(seen).toHaveLength(26);
     const upns = seen.map((u) => u.upn);
     expect(upns).toEqual([...upns].sort());

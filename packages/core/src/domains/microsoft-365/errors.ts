@@ -5,6 +5,7 @@
  */
 import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
 import { parseRetryAfter } from '../../shared/retry';
+import { writebackLinkErrorSpecs } from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const MICROSOFT_ERRORS = defineErrors({
@@ -126,30 +127,7 @@ export const MICROSOFT_ERRORS = defineErrors({
     details: (p) => ({ msId: p.msId }),
     summary: 'The Microsoft group is not in `ms_synced_groups` (run the sync first), or was removed.',
   },
-  WRITEBACK_LOCAL_USER_NOT_FOUND: {
-    code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: 'The organization user to link does not exist.',
-  },
-  WRITEBACK_ALREADY_LINKED: {
-    code: 'MICROSOFT_WRITEBACK.ALREADY_LINKED',
-    kind: 'CONFLICT',
-    message: 'The organization user is already linked to a Microsoft 365 user.',
-    details: (p: { msId: string }) => p,
-  },
-  WRITEBACK_INITIAL_PASSWORD_NOT_FOUND: {
-    code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: (p: { address: string }) => `No initial password is stored for ${p.address}.`,
-    summary: 'No initial password is stored for the address.',
-  },
-  WRITEBACK_INITIAL_PASSWORD_REVEALED: {
-    code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED',
-    kind: 'CONFLICT',
-    message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
-    details: (p) => ({ revealedAt: p.revealedAt }),
-    summary: 'The initial password was already revealed (it is shown once).',
-  },
+  ...writebackLinkErrorSpecs('MICROSOFT_WRITEBACK', 'a Microsoft 365 user', 'msId'),
   WRITEBACK_UNKNOWN_SKU: {
     code: 'MICROSOFT_WRITEBACK.UNKNOWN_SKU',
     kind: 'NOT_FOUND',

@@ -13,54 +13,20 @@
  * are retried with exponential backoff and jitter; writes are retried only when throttled (Graph did
  * not process them). `$batch` sub-requests that are throttled are retried alone, in a later batch.
  * At most `maxConcurrency` calls are in flight.
+ *
+ * Files: `provider.http.ts` (token, client, retries, delta paging, `$batch`), `provider.users.ts`,
+ * `provider.groups.ts`, `provider.licenses.ts` (the calls); this file holds the types and composes them.
  */
-import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { AuthenticationHandler, Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
-import { HeliosError } from '../../errors';
-import { CORE_ERRORS } from '../../errors/core.errors';
-import { createRetryPolicy, parseRetryAfter, type RetryFailure, type RetryInfo, type RetryOptions, semaphore, sleep } from '../../shared/retry';
-import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, MICROSOFT_ERRORS, readGraphFailure } from './errors';
+import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { MICROSOFT_ERRORS } from './errors';
+import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
+import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
+import { licenseCalls } from './provider.licenses';
+import { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS, userCalls } from './provider.users';
 
-/** The public Graph root. */
-export const GRAPH_URL = 'https://graph.microsoft.com';
-/** The public Entra ID (login) root. */
-export const LOGIN_URL = 'https://login.microsoftonline.com';
-/** The scope of client-credentials tokens for Graph. */
-export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
-/** The role template id of Global Administrator (the same in every tenant). */
-export const GLOBAL_ADMIN_ROLE_TEMPLATE_ID = '62e90394-69f5-4237-9190-012177145e10';
-
-/** The user properties the sync reads (`$select`). */
-export const MS_USER_FIELDS = [
-  'id',
-  'userPrincipalName',
-  'mail',
-  'displayName',
-  'givenName',
-  'surname',
-  'jobTitle',
-  'department',
-  'officeLocation',
-  'companyName',
-  'mobilePhone',
-  'businessPhones',
-  'accountEnabled',
-  'usageLocation',
-  'assignedLicenses',
-  'createdDateTime',
-] as const;
-/** The group properties the sync reads (`$select`; `members` adds `members@delta` in delta rounds). */
-export const MS_GROUP_FIELDS = [
-  'id',
-  'displayName',
-  'description',
-  'mail',
-  'mailEnabled',
-  'mailNickname',
-  'securityEnabled',
-  'groupTypes',
-  'createdDateTime',
-] as const;
+export { MS_GROUP_FIELDS } from './provider.groups';
+export { batchFailure, GRAPH_DEFAULT_SCOPE, GRAPH_URL, LOGIN_URL } from './provider.http';
+export { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS } from './provider.users';
 
 /** An app registration's client credentials. */
 export interface MicrosoftCredentials {
@@ -221,90 +187,6 @@ export interface Microsoft365Provider {
   watchRetries(listener: (info: RetryInfo) => void): () => void;
 }
 
-/** A token is reused while it stays valid this long. */
-const TOKEN_MARGIN_MS = 5 * 60_000;
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-function checkedUrl(value: string | undefined, fallback: string, name: string): string {
-  const url = trimSlash(value ?? fallback);
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-  } catch {
-    throw CORE_ERRORS.VALIDATION_FAILED({ message: `${name} must be an http(s) URL.` });
-  }
-  return url;
-}
-
-/** Replaces a public root by the configured one (same path and query). */
-function readdress(url: string, publicRoot: string, actualRoot: string): string {
-  return publicRoot !== actualRoot && url.startsWith(publicRoot) ? actualRoot + url.slice(publicRoot.length) : url;
-}
-
-/** An MSAL network module on fetch, re-addressing the public login host. */
-function msalNetwork(loginUrl: string, timeoutMs: number): INetworkModule {
-  const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
-    const response = await fetch(readdress(url, LOGIN_URL, loginUrl), {
-      method,
-      headers: options?.headers ?? {},
-      ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    const text = await response.text();
-    let body: unknown = {};
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      body = { error: 'invalid_response', error_description: text.slice(0, 200) };
-    }
-    return { headers, body: body as T, status: response.status };
-  };
-  return {
-    sendGetRequestAsync: (url, options) => send('GET', url, options),
-    sendPostRequestAsync: (url, options) => send('POST', url, options),
-  };
-}
-
-/** A Graph middleware re-addressing public Graph URLs (after authentication has added the token). */
-function readdressMiddleware(graphUrl: string): Middleware {
-  let next: Middleware | undefined;
-  return {
-    async execute(context: Context) {
-      if (typeof context.request === 'string') context.request = readdress(context.request, GRAPH_URL, graphUrl);
-      else context.request = new Request(readdress(context.request.url, GRAPH_URL, graphUrl), context.request);
-      await next?.execute(context);
-    },
-    setNext(middleware: Middleware) {
-      next = middleware;
-    },
-  };
-}
-
-/** The roles (application permissions) in an access token's payload, if it is a JWT. */
-function rolesOf(token: string): string[] {
-  const payload = token.split('.')[1];
-  if (!payload) return [];
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
-    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The path and query of a Graph URL relative to /v1.0 (for `client.api`). */
-function relative(link: string): string {
-  const url = new URL(link);
-  return `${url.pathname.replace(/^\/v1\.0/, '')}${url.search}`;
-}
-
 /**
  * Builds the Microsoft 365 provider for an app registration.
  *
@@ -317,152 +199,9 @@ function relative(link: string): string {
  * ```
  */
 export function microsoft365(options: Microsoft365Options): Microsoft365Provider {
-  const { tenantId, clientId, clientSecret } = options.credentials;
-  for (const [name, value] of Object.entries({ tenantId, clientId, clientSecret })) {
-    if (typeof value !== 'string' || value.trim() === '') throw CORE_ERRORS.VALIDATION_FAILED({ message: `credentials.${name} is required.` });
-  }
-  const graphUrl = checkedUrl(options.graphUrl, GRAPH_URL, 'graphUrl');
-  const loginUrl = checkedUrl(options.loginUrl, LOGIN_URL, 'loginUrl');
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const pageSize = Math.min(999, Math.max(1, options.pageSize ?? 999));
-  const policy = createRetryPolicy(options.retry, { maxRetries: 4, maxDelayMs: 60_000 });
-  const limit = semaphore(Math.max(1, options.maxConcurrency ?? 4));
-  const ctx = (operation: string) => ({ operation, tenantId, clientId });
-
-  const msal = new ConfidentialClientApplication({
-    auth: { clientId, clientSecret, authority: `${LOGIN_URL}/${tenantId}`, knownAuthorities: ['login.microsoftonline.com'] },
-    system: {
-      networkClient: msalNetwork(loginUrl, timeoutMs),
-      loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
-    },
-  });
-  let lastToken: { token: string; expiresAt: Date | null } | null = null;
-  const fresh = (expiresAt: Date | null) => expiresAt !== null && expiresAt.getTime() - TOKEN_MARGIN_MS > Date.now();
-  let cacheRead = false;
-  const token = async (): Promise<string> => {
-    if (lastToken && fresh(lastToken.expiresAt)) return lastToken.token;
-    if (!cacheRead && options.tokenCache) {
-      cacheRead = true;
-      const cached = await options.tokenCache.read().catch(() => null);
-      if (cached && fresh(cached.expiresAt)) {
-        lastToken = { token: cached.accessToken, expiresAt: cached.expiresAt };
-        return cached.accessToken;
-      }
-    }
-    try {
-      const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] });
-      if (!result?.accessToken) throw new Error('Entra ID returned no access token');
-      lastToken = { token: result.accessToken, expiresAt: result.expiresOn ?? null };
-      // Not awaited: a caller holding the only connection (the embedded database) must not wait on it.
-      if (options.tokenCache && result.expiresOn)
-        void options.tokenCache.write({ accessToken: result.accessToken, expiresAt: result.expiresOn }).catch(() => undefined);
-      return result.accessToken;
-    } catch (error) {
-      throw fromTokenError(error, ctx('token'));
-    }
-  };
-
-  const authHandler = new AuthenticationHandler({ getAccessToken: token });
-  const readdressing = readdressMiddleware(graphUrl);
-  authHandler.setNext(readdressing);
-  readdressing.setNext?.(new HTTPMessageHandler());
-  const client = Client.initWithMiddleware({ middleware: authHandler, defaultVersion: 'v1.0' });
-
-  /** A Graph failure (or a `$batch` sub-response's) as the retry policy sees it; writes are retried only when throttled. */
-  const failureOf = (failure: GraphFailure | null, write: boolean, error: HeliosError): RetryFailure => ({
-    error,
-    retryable: failure ? (write ? failure.status === 429 : isTransient(failure)) : !write,
-    throttled: failure?.status === 429,
-    retryAfterSeconds: parseRetryAfter(failure?.retryAfter ?? null),
-    status: failure?.status ?? null,
-  });
-
-  /** Runs one Graph call with retries; `write` calls are retried only when throttled. */
-  const call = async <T>(operation: string, write: boolean, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    let first = true;
-    return policy.run(
-      operation,
-      () => limit(() => run(AbortSignal.timeout(timeoutMs))),
-      (error) => {
-        const failure = readGraphFailure(error);
-        const wasFirst = first;
-        first = false;
-        if (failure?.status === 401 && lastToken && wasFirst) {
-          // A stored token revoked or rotated early: forget it and ask Entra ID once more.
-          lastToken = { token: '', expiresAt: new Date(0) };
-          return 'again';
-        }
-        const helios = fromGraphError(error, ctx(operation));
-        // Token errors arrive as HeliosErrors already (fromTokenError): not retried here.
-        if (error instanceof HeliosError) return { error: helios, retryable: false, throttled: false, retryAfterSeconds: null, status: null };
-        return failureOf(failure, write, helios);
-      },
-    );
-  };
-
-  const get = <T>(operation: string, path: string, build: (r: ReturnType<Client['api']>) => ReturnType<Client['api']> = (r) => r) =>
-    call<T>(operation, false, (signal) => build(client.api(path)).option('signal', signal).get() as Promise<T>);
-
-  const deltaStart = (path: string, select: readonly string[], deltaLink: string | null) =>
-    deltaLink ? relative(deltaLink) : `${path}?$select=${select.join(',')}`;
-
-  const deltaRound = async (
-    operation: string,
-    path: string,
-    select: readonly string[],
-    deltaLink: string | null,
-    onPage: (page: DeltaPage) => Promise<void>,
-    first?: DeltaPageBody,
-  ): Promise<DeltaRound> => {
-    let next: string | null = deltaStart(path, select, deltaLink);
-    let pages = 0;
-    let objects = 0;
-    // A page is referenced only until its items are handed over (onPage may drop them as it stages
-    // them), never while the next page is read: a round holds one page at a time, at most.
-    let given = first;
-    first = undefined; // not reachable through the parameter either
-    while (next) {
-      const current: string = next;
-      let page: DeltaPageBody | undefined = given ?? (await get<DeltaPageBody>(operation, current, (r) => r.header('Prefer', `odata.maxpagesize=${pageSize}`)));
-      given = undefined;
-      let items: GraphObject[] | null = Array.isArray(page.value) ? page.value : [];
-      const nextLink = page['@odata.nextLink'];
-      const endLink = page['@odata.deltaLink'];
-      page = undefined;
-      pages += 1;
-      objects += items.length;
-      await onPage({ items });
-      items = null;
-      if (nextLink) next = relative(nextLink);
-      else if (endLink) return { deltaLink: endLink, pages, objects };
-      else throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: `Microsoft Graph ended ${operation} without a next or delta link.` });
-    }
-    throw CORE_ERRORS.INTERNAL_UNEXPECTED({ message: 'Unreachable' });
-  };
-
-  const batchOnce = async (requests: BatchRequest[]): Promise<BatchResponse[]> => {
-    const answer = await call<{ responses?: BatchResponse[] }>('batch', true, (signal) =>
-      client
-        .api('/$batch')
-        .option('signal', signal)
-        .post({
-          requests: requests.map((r) => ({
-            id: r.id,
-            method: r.method,
-            url: r.url,
-            ...(r.body === undefined
-              ? r.headers
-                ? { headers: r.headers }
-                : {}
-              : { body: r.body, headers: { 'content-type': 'application/json', ...r.headers } }),
-          })),
-        }),
-    );
-    const byId = new Map((answer.responses ?? []).map((r) => [String(r.id), { ...r, headers: r.headers ?? {} }]));
-    return requests.map(
-      (r) => byId.get(r.id) ?? { id: r.id, status: 500, body: { error: { code: 'missingResponse', message: 'No response in the batch' } }, headers: {} },
-    );
-  };
+  const graph = graphConnection(options);
+  const { tenantId, clientId, graphUrl, loginUrl, pageSize, get } = graph;
+  const { deltaStart } = graph;
 
   return {
     kind: 'microsoft-365',
@@ -472,8 +211,8 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     loginUrl,
 
     async authorize() {
-      const accessToken = await token();
-      return { expiresAt: lastToken?.expiresAt ?? null, roles: rolesOf(accessToken) };
+      const accessToken = await graph.token();
+      return { expiresAt: graph.tokenExpiresAt(), roles: rolesOf(accessToken) };
     },
 
     async getOrganization() {
@@ -484,19 +223,6 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
       if (!org) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no organization.' });
       return { id: org.id, displayName: org.displayName ?? null, verifiedDomains: org.verifiedDomains ?? [] };
     },
-
-    async listUsers({ top = 1 } = {}) {
-      const page = await get<{ value?: GraphObject[] }>('users.list', '/users', (r) => r.select(['id', 'userPrincipalName']).top(top));
-      return page.value ?? [];
-    },
-
-    async listGroups({ top = 1 } = {}) {
-      const page = await get<{ value?: GraphObject[] }>('groups.list', '/groups', (r) => r.select(['id', 'displayName']).top(top));
-      return page.value ?? [];
-    },
-
-    usersDelta: (deltaLink, onPage, first) => deltaRound('users.delta', '/users/delta', MS_USER_FIELDS, deltaLink, onPage, first),
-    groupsDelta: (deltaLink, onPage, first) => deltaRound('groups.delta', '/groups/delta', [...MS_GROUP_FIELDS, 'members'], deltaLink, onPage, first),
 
     async openSyncReads(links) {
       const prefer = { Prefer: `odata.maxpagesize=${pageSize}` };
@@ -534,134 +260,10 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
       };
     },
 
-    async listSubscribedSkus() {
-      const page = await get<{ value?: MicrosoftSku[] }>('subscribedSkus.list', '/subscribedSkus');
-      return page.value ?? [];
-    },
-
-    async listGlobalAdminIds() {
-      const roles = await get<{ value?: Array<{ id: string; roleTemplateId?: string; displayName?: string }> }>('directoryRoles.list', '/directoryRoles');
-      const role = (roles.value ?? []).find((r) => r.roleTemplateId === GLOBAL_ADMIN_ROLE_TEMPLATE_ID || r.displayName === 'Global Administrator');
-      if (!role) return [];
-      const ids: string[] = [];
-      let next: string | null = `/directoryRoles/${encodeURIComponent(role.id)}/members?$select=id`;
-      while (next) {
-        const page: { value?: Array<{ id: string }>; '@odata.nextLink'?: string } = await get('directoryRoles.members', next);
-        for (const m of page.value ?? []) ids.push(m.id);
-        next = page['@odata.nextLink'] ? relative(page['@odata.nextLink']) : null;
-      }
-      return ids;
-    },
-
-    getUser: (idOrUpn) => get<GraphObject>('users.get', `/users/${encodeURIComponent(idOrUpn)}`, (r) => r.select([...MS_USER_FIELDS])),
-    createUser: (body) => call<GraphObject>('users.create', true, (signal) => client.api('/users').option('signal', signal).post(body)),
-    updateUser: async (id, patch) => {
-      await call('users.update', true, (signal) =>
-        client
-          .api(`/users/${encodeURIComponent(id)}`)
-          .option('signal', signal)
-          .patch(patch),
-      );
-    },
-    deleteUser: async (id) => {
-      await call('users.delete', true, (signal) =>
-        client
-          .api(`/users/${encodeURIComponent(id)}`)
-          .option('signal', signal)
-          .delete(),
-      );
-    },
-    revokeSignInSessions: async (id) => {
-      await call('users.revokeSignInSessions', true, (signal) =>
-        client
-          .api(`/users/${encodeURIComponent(id)}/revokeSignInSessions`)
-          .option('signal', signal)
-          .post({}),
-      );
-    },
-    assignLicense: (id, add, remove) =>
-      call<GraphObject>('users.assignLicense', true, (signal) =>
-        client
-          .api(`/users/${encodeURIComponent(id)}/assignLicense`)
-          .option('signal', signal)
-          .post({ addLicenses: add.map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans ?? [] })), removeLicenses: remove }),
-      ),
-    getGroup: (id) => get<GraphObject>('groups.get', `/groups/${encodeURIComponent(id)}`, (r) => r.select([...MS_GROUP_FIELDS])),
-    addGroupMember: async (groupId, memberId) => {
-      await call('groups.addMember', true, (signal) =>
-        client
-          .api(`/groups/${encodeURIComponent(groupId)}/members/$ref`)
-          .option('signal', signal)
-          .post({ '@odata.id': `${GRAPH_URL}/v1.0/directoryObjects/${encodeURIComponent(memberId)}` }),
-      );
-    },
-    removeGroupMember: async (groupId, memberId) => {
-      await call('groups.removeMember', true, (signal) =>
-        client
-          .api(`/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(memberId)}/$ref`)
-          .option('signal', signal)
-          .delete(),
-      );
-    },
-
-    async batch(requests) {
-      const results = new Map<string, BatchResponse>();
-      // Each sub-request has its own retry bookkeeping (budget, retries); the throttled ones wait
-      // together and go again, alone, in a later batch.
-      let pending = requests.map((r, i) => {
-        const request = { ...r, id: r.id || String(i + 1) };
-        return { request, retries: policy.begin(`batch:${request.method} ${request.url}`) };
-      });
-      while (pending.length > 0) {
-        const retryLater: typeof pending = [];
-        let waitMs = 0;
-        for (let i = 0; i < pending.length; i += 20) {
-          const chunk = pending.slice(i, i + 20);
-          await policy.ready();
-          const responses = await batchOnce(chunk.map((p) => p.request));
-          responses.forEach((response, j) => {
-            const entry = chunk[j]!;
-            if (response.status < 400) {
-              results.set(entry.request.id, response);
-              return;
-            }
-            const failure: GraphFailure = {
-              status: response.status,
-              code: null,
-              message: '',
-              retryAfter: Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ?? null,
-            };
-            const operation = `batch:${entry.request.method} ${entry.request.url}`;
-            const next = entry.retries.next(failureOf(failure, entry.request.method !== 'GET', batchFailure(response, operation)!));
-            if (typeof next === 'number') {
-              waitMs = Math.max(waitMs, next);
-              retryLater.push(entry);
-            } else {
-              results.set(entry.request.id, response);
-            }
-          });
-        }
-        if (retryLater.length > 0) await sleep(waitMs);
-        pending = retryLater;
-      }
-      return requests.map((r, i) => results.get(r.id || String(i + 1)) as BatchResponse);
-    },
-
-    watchRetries: (listener) => policy.watch(listener),
+    ...userCalls(graph),
+    ...groupCalls(graph),
+    ...licenseCalls(graph),
+    batch: (requests) => graph.batch(requests),
+    watchRetries: (listener) => graph.policy.watch(listener),
   };
-}
-
-/** Reads a sub-response of a `$batch` as a HeliosError when it failed (null when it succeeded). */
-export function batchFailure(response: BatchResponse, operation: string): HeliosError | null {
-  if (response.status < 400) return null;
-  const error = (response.body as { error?: { code?: string; message?: string } } | null)?.error;
-  return fromGraphFailure(
-    {
-      status: response.status,
-      code: error?.code ?? null,
-      message: error?.message ?? '',
-      retryAfter: Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ?? null,
-    },
-    { operation },
-  );
 }

@@ -2,6 +2,7 @@ import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimula
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
+import { closeTestBed } from '../integrations/writeback.test-kit';
 import { SYNC_WARNING_LAST_ADMIN } from '../sync/suspensions';
 import { createMicrosoftSyncService } from './sync.service';
 
@@ -32,10 +33,7 @@ beforeAll(async () => {
     startGraphSimulator({ domain: DOMAIN, expiredDeltaStatus: 410, seed: { users: 8, groups: 1, membersPerGroup: 2 } }),
   ]);
 }, 60_000);
-afterAll(async () => {
-  await t?.destroy();
-  await sim?.close();
-});
+afterAll(() => closeTestBed(t, sim));
 
 describe('Microsoft 365 sync suspension', () => {
   it('suspends the linked local user when the account is disabled (accountEnabled=false) and re-activates them when it is enabled again', async () => {

@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ServiceRuntime } from '../../runtime';
+import type { ProviderServiceOptions } from '../integrations/contract';
 import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
 import { loadMicrosoftProvider } from './credentials';
@@ -63,12 +64,7 @@ export interface MicrosoftSyncService {
 }
 
 /** Options of `createMicrosoftSyncService`. */
-export interface MicrosoftSyncServiceOptions {
-  /** Provider options for the stored credentials (on top of createHelios `integrations.microsoft`). */
-  providerOverrides?: MicrosoftProviderOverrides;
-  /** Builds the provider instead of loading the stored credentials. */
-  provider?: (rt: ServiceRuntime) => Promise<Microsoft365Provider>;
-}
+export type MicrosoftSyncServiceOptions = ProviderServiceOptions<MicrosoftProviderOverrides, Microsoft365Provider>;
 
 /** What a Microsoft run staged: a full round or the changes since the stored delta links. */
 type MicrosoftStaged = Awaited<ReturnType<typeof stageMicrosoftDirectory>> & { fullSyncAt: string; tenantId: string; fellBackToFull: boolean };

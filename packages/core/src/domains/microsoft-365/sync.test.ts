@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
+import { closeTestBed, killedApplyOptions } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
 import type { GraphObject, Microsoft365Provider } from './provider';
@@ -59,10 +60,7 @@ beforeAll(async () => {
   t = await createTestHelios();
   linkedByUpn = (await createTestUser(t.helios, { email: `user000002@${DOMAIN}` })).id;
 });
-afterAll(async () => {
-  await t?.destroy();
-  await sim?.close();
-});
+afterAll(() => closeTestBed(t, sim));
 
 describe('Microsoft 365 sync', () => {
   let firstState: Awaited<ReturnType<typeof snapshot>>;
@@ -155,20 +153,8 @@ describe('Microsoft 365 sync', () => {
     const crash = withSyncLock(db(), { organizationId: t.organizationId!, kind: 'microsoft_365' }, async (conn) => {
       try {
         const staged = await stageMicrosoftDirectory(conn, ms, linksBefore, {});
-        return await planAndApplyMicrosoft(
-          conn,
-          { ...staged, fullSyncAt: new Date().toISOString(), tenantId: sim.tenantId },
-          {
-            organizationId: t.organizationId!,
-            now: new Date(),
-            dryRun: false,
-            allowLargeRemovals: false,
-            maxRemovalRatio: 0.1,
-            inApply: async () => {
-              throw new Error('killed midway');
-            },
-          },
-        );
+        const fetched = { ...staged, fullSyncAt: new Date().toISOString(), tenantId: sim.tenantId };
+        return await planAndApplyMicrosoft(conn, fetched, killedApplyOptions(t.organizationId!));
       } finally {
         await dropMicrosoftStaging(conn);
       }
@@ -300,10 +286,7 @@ describe('Microsoft 365 sync of groups whose members@delta spans several pages',
     bigSim = await startGraphSimulator({ domain: 'ms-big.test', seed: { users: 260, groups: 2, membersPerGroup: 250 }, deltaMembersPerPage: 100 });
     big = await createTestHelios();
   });
-  afterAll(async () => {
-    await big?.destroy();
-    await bigSim?.close();
-  });
+  afterAll(() => closeTestBed(big, bigSim));
   const bigService = () =>
     createMicrosoftSyncService(testRuntime(big, { type: 'user', userId: big.admin!.id }), {
       provider: async () => simulatedMicrosoft365(bigSim, { pageSize: 50, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } }),
@@ -343,10 +326,7 @@ describe('Microsoft 365 sync staging (each statement stages its rows as one JSON
       startGraphSimulator({ domain: 'ms-stage.test', seed: { users: 40, groups: 3, membersPerGroup: 30 }, deltaMembersPerPage: 7 }),
     ]);
   }, 60_000);
-  afterAll(async () => {
-    await own?.destroy();
-    await ownSim?.close();
-  });
+  afterAll(() => closeTestBed(own, ownSim));
   const ownService = (make: () => Microsoft365Provider) =>
     createMicrosoftSyncService(testRuntime(own, { type: 'user', userId: own.admin!.id }), { provider: async () => make() });
   const ownProvider = () => simulatedMicrosoft365(ownSim, { pageSize: 4, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } });

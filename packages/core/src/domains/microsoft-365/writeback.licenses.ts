@@ -1,6 +1,6 @@
 /** Microsoft 365 write-back of licenses: assign and remove SKUs, free units checked first. */
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { textOrNull } from '../integrations/normalize';
 import { runWriteback } from '../integrations/writeback';
 import { MICROSOFT_ERRORS } from './errors';

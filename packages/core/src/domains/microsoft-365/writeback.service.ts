@@ -16,6 +16,8 @@
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
+import type { ProviderServiceOptions } from '../integrations/contract';
+import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { createMicrosoftWritebackContext } from './writeback.context';
@@ -101,85 +103,18 @@ export interface MicrosoftLicenseAssignment {
 export type MicrosoftLicenceAssignment = MicrosoftLicenseAssignment;
 
 /**
- * Write-back to Microsoft 365. User operations need `users:write`, membership ones `groups:write`
- * (admins, API keys with the scope, the system). Users and groups must have been synced first.
+ * Write-back to Microsoft 365 (`helios.microsoft.writeback`): the shared user operations
+ * (`WritebackUserService`: ids are Graph object ids, addresses UPNs; `createUser` also throws
+ * INVALID_INPUT `MICROSOFT.INVALID_REQUEST` for a domain the tenant has not verified; `updateUser`
+ * clears a field given null), password resets, sign-out, memberships and licenses. Membership
+ * operations need `groups:write`. Users and groups must have been synced first.
  */
-export interface MicrosoftWritebackService {
-  /**
-   * Creates a Microsoft 365 user with a generated strong initial password (changed at first
-   * sign-in), stores the password encrypted in `user_initial_passwords`, mirrors Graph's record into
-   * `ms_synced_users` and links the organization user (`localUserId`, else the unlinked one whose
-   * email is the UPN). Audited `microsoft_365.user_create`. The password is never returned here: see
-   * `revealInitialPassword`.
-   *
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`,
-   *   `MICROSOFT.INVALID_REQUEST` (e.g. a domain the tenant has not verified); NOT_FOUND `MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND`,
-   *   `MICROSOFT.NOT_CONFIGURED`; CONFLICT `MICROSOFT_WRITEBACK.ALREADY_LINKED`, `MICROSOFT.CONFLICT` (UPN taken; nothing written);
-   *   PRECONDITION_FAILED `SECRETS.NO_KEY`, `EXTERNAL.IN_TRANSACTION` (every Graph-calling method, inside `helios.transaction`); `MICROSOFT.*`
-   * @example
-   * ```ts
-   * const user = await helios.microsoftWriteback.createUser({ userPrincipalName: 'ada@contoso.com', displayName: 'Ada Lovelace' });
-   * ```
-   */
-  createUser(input: MicrosoftCreateUserInput, options?: CallOptions): Promise<MicrosoftWritebackUser>;
-  /**
-   * Returns (decrypted) the initial or reset password stored for a UPN and marks it revealed; works
-   * once per stored password. Administrators only (admins, `admin:full` keys, the system). Audited
-   * `microsoft_365.initial_password_reveal`. The store is shared with Google Workspace (keyed by address).
-   *
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`;
-   *   NOT_FOUND `MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND`; CONFLICT `MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED`;
-   *   PRECONDITION_FAILED `SECRETS.NO_KEY`
-   * @example
-   * ```ts
-   * const { password } = await helios.microsoftWriteback.revealInitialPassword('ada@contoso.com');
-   * ```
-   */
-  revealInitialPassword(userPrincipalName: string, options?: CallOptions): Promise<MicrosoftInitialPassword>;
-  /**
-   * Changes a user's names, title, department, office, company, mobile phone or usage location in
-   * Microsoft 365 (null clears a field), then the local row. Audited `microsoft_365.user_update`.
-   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND
-   *   `MICROSOFT_WRITEBACK.USER_NOT_SYNCED`, `MICROSOFT.NOT_FOUND`; `MICROSOFT.*`
-   * @example
-   * ```ts
-   * await helios.microsoftWriteback.updateUser(msId, { jobTitle: 'CTO', department: null });
-   * ```
-   */
-  updateUser(msId: string, patch: MicrosoftUpdateUserInput, options?: CallOptions): Promise<MicrosoftWritebackUser>;
-  /**
-   * Blocks sign-in (`accountEnabled` false), then the local row and link status (`disabled`).
-   * Audited `microsoft_365.user_disable`. @throws HeliosError as `updateUser`
-   * @example
-   * ```ts
-   * await helios.microsoftWriteback.suspendUser(msId);
-   * ```
-   */
-  suspendUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser>;
-  /**
-   * Allows sign-in again (`accountEnabled` true), then locally. Audited `microsoft_365.user_enable`.
-   * @throws HeliosError as `updateUser`
-   * @example
-   * ```ts
-   * await helios.microsoftWriteback.restoreUser(msId);
-   * ```
-   */
-  restoreUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser>;
+export interface MicrosoftWritebackService
+  extends WritebackUserService<MicrosoftWritebackUser, MicrosoftCreateUserInput, MicrosoftUpdateUserInput, MicrosoftInitialPassword> {
   /** @deprecated Use `suspendUser` (removed in the next minor version). */
   disableUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser>;
   /** @deprecated Use `restoreUser` (removed in the next minor version). */
   enableUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser>;
-  /**
-   * Deletes a user in Microsoft 365 (to its recycle bin). The local row is kept, marked removed
-   * (`raw_data._helios.removedAt`, `is_account_enabled` false), its memberships are dropped (local
-   * access group memberships soft-removed) and the link status becomes `removed`. Audited `microsoft_365.user_delete`.
-   * @throws HeliosError as `updateUser`
-   * @example
-   * ```ts
-   * await helios.microsoftWriteback.deleteUser(msId);
-   * ```
-   */
-  deleteUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser | null>;
   /**
    * Sets a new generated password (changed at the next sign-in), stored encrypted for one reveal
    * (`revealInitialPassword`); returns nothing secret. Audited `microsoft_365.password_reset`.
@@ -240,24 +175,13 @@ export interface MicrosoftWritebackService {
 }
 
 /** Options of `createMicrosoftWritebackService`. */
-export interface MicrosoftWritebackServiceOptions {
-  /** Provider options (Graph and login roots, retries...) for the stored credentials, over createHelios `integrations.microsoft`. */
-  providerOverrides?: MicrosoftProviderOverrides;
-  /** Builds the provider instead of loading the stored credentials. */
-  provider?: (rt: ServiceRuntime) => Promise<Microsoft365Provider>;
-}
+export type MicrosoftWritebackServiceOptions = ProviderServiceOptions<MicrosoftProviderOverrides, Microsoft365Provider>;
 
 /** Builds the Microsoft 365 write-back service. */
 export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptions: MicrosoftWritebackServiceOptions = {}): MicrosoftWritebackService {
   const ctx = createMicrosoftWritebackContext(rt, serviceOptions);
   const users = microsoftUserOperations(ctx);
-  return {
-    ...users,
-    ...microsoftPasswordOperations(ctx),
-    ...microsoftGroupOperations(ctx),
-    ...microsoftLicenseOperations(ctx),
-    disableUser: users.suspendUser,
-    enableUser: users.restoreUser,
-    revokeSessions: users.signOut,
-  };
+  // The names of the previous minor version.
+  const deprecated = { disableUser: users.suspendUser, enableUser: users.restoreUser, revokeSessions: users.signOut };
+  return { ...users, ...microsoftPasswordOperations(ctx), ...microsoftGroupOperations(ctx), ...microsoftLicenseOperations(ctx), ...deprecated };
 }

@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
+import { closeTestBed, expectRefusedWithoutEffect, type RefusedCall } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials';
 import { MS_USER_FIELDS } from './provider';
@@ -100,10 +101,7 @@ beforeAll(async () => {
   ]);
   await createMicrosoftCredentialsService(runtime(adminActor())).configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
 }, 60_000);
-afterAll(async () => {
-  await sim?.close();
-  await t?.destroy();
-});
+afterAll(() => closeTestBed(t, sim));
 afterEach(() => {
   sim.setFaults(null);
 });
@@ -121,31 +119,27 @@ describe('microsoftWriteback permissions and validation', () => {
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const user = await createTestUser(t.helios, { role: 'user' });
     const newUser = { userPrincipalName: `denied@${DOMAIN}`, displayName: 'Denied' };
-    const before = await snapshot();
-    const calls = sim.requests.total;
-    for (const actor of [
-      { type: 'user', userId: manager.id },
-      { type: 'user', userId: user.id },
-    ] as Actor[]) {
-      await expect(service(actor).createUser(newUser)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-      await expect(service(actor).disableUser(seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).resetPassword(seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).assignLicense(seeded, { add: [E5] })).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).addMember(group.msId, seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(service(actor).revealInitialPassword(`denied@${DOMAIN}`)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    }
-    const readKey: Actor = { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] };
-    await expect(service(readKey).deleteUser(seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(readKey).revokeSessions(seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(readKey).removeMember(group.msId, seeded)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    // users:write does not change memberships, groups:write does not change users.
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).addMember(group.msId, seeded)).rejects.toMatchObject({
-      kind: 'FORBIDDEN',
-    });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }).createUser(newUser)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service(null).createUser(newUser)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    expect(sim.requests.total).toBe(calls);
-    expect(await snapshot()).toEqual(before);
+    type S = ReturnType<typeof service>;
+    const everything: RefusedCall<S>[] = [
+      { call: (s: S) => s.createUser(newUser), code: 'POLICY.FORBIDDEN' },
+      (s) => s.disableUser(seeded),
+      (s) => s.resetPassword(seeded),
+      (s) => s.assignLicense(seeded, { add: [E5] }),
+      (s) => s.addMember(group.msId, seeded),
+      (s) => s.revealInitialPassword(`denied@${DOMAIN}`),
+    ];
+    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, [
+      [{ type: 'user', userId: manager.id }, everything],
+      [{ type: 'user', userId: user.id }, everything],
+      [
+        { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] },
+        [(s) => s.deleteUser(seeded), (s) => s.revokeSessions(seeded), (s) => s.removeMember(group.msId, seeded)],
+      ],
+      // users:write does not change memberships, groups:write does not change users.
+      [{ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }, [(s) => s.addMember(group.msId, seeded)]],
+      [{ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }, [(s) => s.createUser(newUser)]],
+      [null, [(s) => s.createUser(newUser)]],
+    ]);
   });
 
   it('rejects invalid input and objects not synced yet without calling Graph', async () => {

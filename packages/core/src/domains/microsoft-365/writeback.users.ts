@@ -1,7 +1,7 @@
 /** Microsoft 365 write-back of users: create, update, suspend (block sign-in), restore, delete, sign out. */
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
 import { linkUser, markRemoved, runWriteback, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
