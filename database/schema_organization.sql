@@ -10,6 +10,9 @@
 --   * Every foreign key has an index (the live schema leaves 33 without one; see the end of the tables).
 --   * Columns later behaviour needs, all nullable: organization_users.deleted_at,
 --     auth_accounts.refresh_token_expires_at.
+--   * user_initial_passwords.provider (nullable: rows stored before migration 0006 have none), a CHECK
+--     on its vocabulary, and the unique key (organization_id, user_email, provider) instead of
+--     (organization_id, user_email): each cloud keeps its own initial password for an address.
 --   * Functions and views keep the live behaviour without its known defects (see their comments).
 --
 -- Load it with `helios db install` (one transaction, recorded, idempotent) or with
@@ -1206,8 +1209,10 @@ CREATE TABLE user_initial_passwords (
   revealed_by uuid,
   cleared_at timestamp with time zone,
   cleared_by uuid,
+  provider character varying(20),
   PRIMARY KEY (id),
-  UNIQUE (organization_id, user_email)
+  UNIQUE (organization_id, user_email, provider),
+  CHECK (((provider)::text = ANY (ARRAY[('google_workspace'::character varying)::text, ('microsoft_365'::character varying)::text])))
 );
 
 CREATE INDEX idx_user_initial_passwords_organization_id ON user_initial_passwords USING btree (organization_id);
@@ -2712,7 +2717,8 @@ INSERT INTO helios_meta.schema_versions (version, name, method) VALUES
   (2, 'audit_chain_columns', 'schema-file'),
   (3, 'api_keys_and_backup_codes', 'schema-file'),
   (4, 'directory_order_index', 'schema-file'),
-  (5, 'audit_heads', 'schema-file')
+  (5, 'audit_heads', 'schema-file'),
+  (6, 'initial_passwords_per_provider', 'schema-file')
 ON CONFLICT (version) DO NOTHING;
 
 -- The head of each organization's audit chain (latest sequence and hash), kept outside audit_logs so

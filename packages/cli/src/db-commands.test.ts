@@ -55,28 +55,28 @@ describe('helios db', { timeout: 400_000 }, () => {
     const install = await helios(['db', 'install', ...target], cwd);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
-    expect(install.stdout).toMatch(/Installed the Helios schema \(version 5\)/);
+    expect(install.stdout).toMatch(/Installed the Helios schema \(version 6\)/);
     // On PostgreSQL the job queue's schema comes with it (its own schema: verify and the 86 tables are unaffected).
     if (t.connectionString) expect(install.stdout).toContain('Job queue schema "graphile_worker" (graphile-worker) installed and up to date');
     else expect(install.stdout).not.toContain('Job queue schema');
 
     const again = await helios(['db', 'install', ...target], cwd);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/Already installed \(schema version 5\); nothing to do/);
+    expect(again.stdout).toMatch(/Already installed \(schema version 6\); nothing to do/);
 
     const verify = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ compatible: true, state: 'helios', version: 5, drifts: [], pending: [] });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ compatible: true, state: 'helios', version: 6, drifts: [], pending: [] });
 
     const status = await helios(['db', 'status', '--json', ...target], cwd);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       state: 'helios',
-      version: 5,
-      latestVersion: 5,
+      version: 6,
+      latestVersion: 6,
       pending: [],
       tables: 86,
-      versions: [1, 2, 3, 4, 5].map((version) => ({ version, method: 'install' })),
+      versions: [1, 2, 3, 4, 5, 6].map((version) => ({ version, method: 'install' })),
     });
 
     const adopt = await helios(['db', 'adopt', ...target], cwd);
@@ -175,7 +175,7 @@ describe('helios db upgrade and helios serve on a database of the first release'
     const status = await helios(['db', 'status', ...target], cwd);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Helios schema version 1');
-    expect(status.stdout).toContain('4 migration(s) pending');
+    expect(status.stdout).toContain('5 migration(s) pending');
     expect(status.stdout).toContain('pending: version 2 audit_chain_columns (transaction, concurrently)');
 
     const verify = await helios(['db', 'verify', ...target], cwd);
@@ -190,18 +190,18 @@ describe('helios db upgrade and helios serve on a database of the first release'
 
     const plan = await helios(['db', 'upgrade', '--dry-run', '--json', ...target], cwd);
     expect(plan.code).toBe(0);
-    expect(JSON.parse(plan.stdout)).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: 5 });
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([2, 3, 4, 5]);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: 6 });
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([2, 3, 4, 5, 6]);
     expect(JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout)).toMatchObject({ version: 1 });
 
     const upgrade = await helios(['db', 'upgrade', ...target], cwd);
     expect(upgrade.stderr).toBe('');
     expect(upgrade.code).toBe(0);
-    expect(upgrade.stdout).toContain('Upgraded the schema from version 1 to 5');
+    expect(upgrade.stdout).toContain('Upgraded the schema from version 1 to 6');
     expect(upgrade.stdout).toContain('0004_directory_order_index (concurrently)');
     const after = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.stdout)).toMatchObject({ compatible: true, version: 5 });
+    expect(JSON.parse(after.stdout)).toMatchObject({ compatible: true, version: 6 });
 
     const badFlag = await helios(['db', 'upgrade', '--lock-timeout', 'soon', ...target], cwd);
     expect(badFlag.code).toBe(64);
@@ -213,7 +213,7 @@ describe('helios db upgrade and helios serve on a database of the first release'
     expect(served.stderr).not.toContain('error:');
     expect(served.listened).toBe(true);
     const status = await helios(['db', 'status', '--json', ...target], cwd);
-    expect(JSON.parse(status.stdout)).toMatchObject({ version: 5, pending: [] });
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: 6, pending: [] });
   });
 });
 

@@ -1271,6 +1271,7 @@ export interface UserInitialPasswords {
   revealed_by: string | null;
   cleared_at: Timestamp | null;
   cleared_by: string | null;
+  provider: string | null;
 }
 
 export interface UserInterests {

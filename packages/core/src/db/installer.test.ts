@@ -8,7 +8,7 @@ import { createDb } from './create-db';
 import { generateDatabaseTypes } from './generate-types';
 import { adoptSchema, installSchema, schemaStatus, verifySchema } from './installer';
 import { introspectSchema, type SchemaFacts } from './introspect';
-import { upgradeSchema } from './migrations';
+import { loadMigrations, upgradeSchema } from './migrations';
 import { diffSchemas } from './schema-diff';
 import { readExpectedSchema, readLiveManifest, schemaDir } from './schema-files';
 
@@ -53,7 +53,11 @@ const ADDED_COLUMNS = [
   'api_keys.revoked_at',
   'api_keys.revoked_by',
   'api_keys.environment',
+  'user_initial_passwords.provider',
 ];
+
+/** Migration 0006 widened user_initial_passwords' unique key with `provider` (one password per cloud), with a CHECK on it. */
+const REKEYED = { table: 'user_initial_passwords', live: 'unique (organization_id, user_email)', ours: 'unique (organization_id, user_email, provider)' };
 
 describe('the installed schema', () => {
   it('matches the live manifest except for the sanctioned differences', async () => {
@@ -62,7 +66,11 @@ describe('the installed schema', () => {
     const unexpected = drifts.filter((d) => {
       if (d.kind === 'missing_column') return !(d.object === 'organization_users' && d.detail === 'status');
       if (d.kind === 'extra_column') return ![...ADDED_COLUMNS, 'organization_users.user_status'].includes(`${d.object}.${d.detail}`);
-      if (d.kind === 'extra_constraint') return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
+      if (d.kind === 'missing_constraint') return !(d.object === REKEYED.table && d.detail === REKEYED.live);
+      if (d.kind === 'extra_constraint') {
+        if (d.object === REKEYED.table) return !(d.detail === REKEYED.ours || String(d.detail).includes('provider'));
+        return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
+      }
       if (d.kind === 'extra_index')
         return (
           !/^btree \(\w+\)$/.test(String(d.detail)) &&
@@ -133,24 +141,26 @@ describe('installSchema', () => {
     const first = await installSchema(t.db);
     expect(first.action).toBe('installed');
     const second = await installSchema(t.db);
-    expect(second).toMatchObject({ action: 'already-installed', version: 5 });
+    const latest = loadMigrations().at(-1)!.version;
+    expect(second).toMatchObject({ action: 'already-installed', version: latest });
     expect(second.message).toMatch(/Already installed/);
     const status = await schemaStatus(t.db);
-    expect(status).toMatchObject({ state: 'helios', version: 5, latestVersion: 5, pending: [], tables: 86, organizations: 0 });
-    expect(status.versions.map((v) => v.method)).toEqual(['install', 'install', 'install', 'install', 'install']);
+    expect(status).toMatchObject({ state: 'helios', version: latest, latestVersion: latest, pending: [], tables: 86, organizations: 0 });
+    expect(status.versions.map((v) => v.method)).toEqual(Array.from({ length: latest }, () => 'install'));
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
 
   it('leaves an older installation (no audit chain heads) alone and points at `helios db upgrade`, which adds them', async () => {
     const t = await fresh();
     await sql`drop table helios_meta.audit_heads`.execute(t.db);
-    await sql`delete from helios_meta.schema_versions where version = 5`.execute(t.db);
+    // Versions 5 (audit heads) and later were never applied.
+    await sql`delete from helios_meta.schema_versions where version >= 5`.execute(t.db);
     const again = await installSchema(t.db);
     expect(again).toMatchObject({ action: 'already-installed', version: 4 });
     expect(again.message).toContain('helios db upgrade');
     expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(false);
     expect((await verifySchema(t.db)).compatible).toBe(false);
-    expect(await upgradeSchema(t.db)).toMatchObject({ action: 'upgraded', fromVersion: 4, toVersion: 5 });
+    expect(await upgradeSchema(t.db)).toMatchObject({ action: 'upgraded', fromVersion: 4, toVersion: loadMigrations().at(-1)!.version });
     expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(true);
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
@@ -233,6 +243,10 @@ describe('adoptSchema', () => {
       const [table, name] = column.split('.') as [string, string];
       await sql`alter table ${sql.id(table)} drop column ${sql.id(name)}`.execute(db);
     }
+    // Dropping provider dropped the widened key and its check: the live key comes back.
+    await sql`alter table user_initial_passwords add constraint user_initial_passwords_organization_id_user_email_key unique (organization_id, user_email)`.execute(
+      db,
+    );
     await sql`delete from feature_flags`.execute(db);
     await sql`drop schema helios_meta cascade`.execute(db);
 
@@ -272,22 +286,19 @@ describe('adoptSchema', () => {
 
     const result = await adoptSchema(t.db);
     // Adopt ends at the latest version: the baseline and every migration, recorded as adopted.
-    expect(result).toMatchObject({ action: 'adopted', version: 5, seededFeatureFlags: 48 });
+    const latest = loadMigrations().at(-1)!.version;
+    expect(result).toMatchObject({ action: 'adopted', version: latest, seededFeatureFlags: 48 });
     expect(result.addedIndexes).toHaveLength(36);
     expect(result.addedColumns.sort()).toEqual([...ADDED_COLUMNS].sort());
-    expect(result.addedConstraints).toHaveLength(1);
+    expect(result.addedConstraints).toHaveLength(3);
+    expect(result.addedConstraints).toEqual(expect.arrayContaining(['user_initial_passwords: UNIQUE (organization_id, user_email, provider)']));
+    expect(result.droppedConstraints).toEqual(['user_initial_passwords: UNIQUE (organization_id, user_email)']);
 
     const after = await verifySchema(t.db);
     expect(after.drifts.map((d) => d.message)).toEqual([]);
     expect(after.compatible).toBe(true);
     const status = await schemaStatus(t.db);
-    expect(status.versions.map((v) => [v.version, v.method])).toEqual([
-      [1, 'adopt'],
-      [2, 'adopt'],
-      [3, 'adopt'],
-      [4, 'adopt'],
-      [5, 'adopt'],
-    ]);
+    expect(status.versions.map((v) => [v.version, v.method])).toEqual([1, ...loadMigrations().map((m) => m.version)].map((v) => [v, 'adopt']));
     expect(status.pending).toEqual([]);
 
     const usersAfter = await sql<Record<string, unknown>>`select * from organization_users order by email`.execute(t.db);

@@ -65,6 +65,8 @@ export interface AdoptResult {
   addedColumns: string[];
   addedIndexes: string[];
   addedConstraints: string[];
+  /** Live unique keys a migration replaced with a wider one (user_initial_passwords' key, now per cloud). */
+  droppedConstraints: string[];
   seededFeatureFlags: number;
   durationMs: number;
   message: string;
@@ -278,6 +280,7 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         addedColumns: [],
         addedIndexes: [],
         addedConstraints: [],
+        droppedConstraints: [],
         seededFeatureFlags: 0,
         durationMs: performance.now() - started,
         message: `Already a Helios database (schema version ${version}); nothing to do`,
@@ -326,7 +329,7 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
 
     options.onProgress?.({ step: 'add missing columns, checks and indexes', done: 2, total: 5 });
     const additions = diffSchemas(await introspectSchema(trx), expected);
-    const result = { addedColumns: [] as string[], addedIndexes: [] as string[], addedConstraints: [] as string[] };
+    const result = { addedColumns: [] as string[], addedIndexes: [] as string[], addedConstraints: [] as string[], droppedConstraints: [] as string[] };
     for (const drift of additions) {
       if (drift.kind === 'missing_column') {
         const col = drift.expected as SchemaFacts['tables'][string]['columns'][number];
@@ -336,9 +339,23 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         result.addedColumns.push(`${drift.object}.${col.name}`);
       } else if (drift.kind === 'missing_constraint') {
         const c = drift.expected as SchemaFacts['tables'][string]['constraints'][number];
-        if (c.kind !== 'check' || !c.definition || !c.name) continue;
-        await sql`alter table ${sql.id(drift.object)} add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(trx);
-        result.addedConstraints.push(`${drift.object}: ${c.definition}`);
+        if (!c.name) continue;
+        if (c.kind === 'check' && c.definition) {
+          await sql`alter table ${sql.id(drift.object)} add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(trx);
+          result.addedConstraints.push(`${drift.object}: ${c.definition}`);
+        } else if (c.kind === 'unique') {
+          // A key a migration widened (user_initial_passwords: + provider); the live key it replaces is dropped below.
+          await sql`alter table ${sql.id(drift.object)} add constraint ${sql.id(c.name)} unique (${sql.join(c.columns.map((col) => sql.id(col)))})`.execute(
+            trx,
+          );
+          result.addedConstraints.push(`${drift.object}: UNIQUE (${c.columns.join(', ')})`);
+        }
+      } else if (drift.kind === 'extra_constraint') {
+        // The database matched the live manifest: a unique key ours lacks is one a migration replaced.
+        const c = drift.actual as SchemaFacts['tables'][string]['constraints'][number];
+        if (c.kind !== 'unique' || !c.name) continue;
+        await sql`alter table ${sql.id(drift.object)} drop constraint ${sql.id(c.name)}`.execute(trx);
+        result.droppedConstraints.push(`${drift.object}: UNIQUE (${c.columns.join(', ')})`);
       } else if (drift.kind === 'missing_index') {
         const i = drift.expected as SchemaFacts['tables'][string]['indexes'][number];
         if (!i.name) continue;

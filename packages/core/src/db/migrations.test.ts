@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../errors';
 import { createHelios } from '../helios';
+import { createSecretBox } from '../shared/secret-box';
+import { sealSecret } from '../shared/secret-stores';
 import { installSchema, schemaStatus, verifySchema } from './installer';
 import { introspectSchema } from './introspect';
 import { BIG_TABLES, lintMigration } from './migration-lint';
@@ -15,6 +18,14 @@ import { readExpectedSchema, readSchemaSections } from './schema-files';
 
 /** The schema file of the first release, frozen: what installations made from it hold. */
 const RELEASE_1 = readFileSync(fileURLToPath(new URL('./fixtures/schema_organization.v1-399df8c.sql', import.meta.url)), 'utf8');
+
+/** The newest shipped version, and the number of a migration that is not shipped (tests add it to a copy). */
+const LATEST = loadMigrations().at(-1)!.version;
+const SHIPPED = loadMigrations().map((m) => m.version);
+const NEXT = LATEST + 1;
+const NEXT_FILE = (name: string) => `${String(NEXT).padStart(4, '0')}_${name}.sql`;
+/** A version no release has (yet): what a database "ahead" of this code records. */
+const FUTURE = 99;
 
 const databases: TestDatabase[] = [];
 const dirs: string[] = [];
@@ -115,15 +126,22 @@ describe('upgrade from the first release', () => {
 
     const verifyBefore = await verifySchema(t.db);
     expect(verifyBefore).toMatchObject({ compatible: false, state: 'helios', version: 1, latestVersion: latest });
-    expect(verifyBefore.pending.map((p) => p.version)).toEqual([2, 3, 4, 5]);
+    expect(verifyBefore.pending.map((p) => p.version)).toEqual(SHIPPED);
     expect(verifyBefore.message).toContain('helios db upgrade');
     const statusBefore = await schemaStatus(t.db);
-    expect(statusBefore.pending.map((p) => p.name)).toEqual(['audit_chain_columns', 'api_keys_and_backup_codes', 'directory_order_index', 'audit_heads']);
-    expect(statusBefore.message).toContain('4 migration(s) pending');
+    expect(statusBefore.pending.map((p) => p.name)).toEqual(loadMigrations().map((m) => m.name));
+    expect(statusBefore.pending.map((p) => p.name).slice(0, 5)).toEqual([
+      'audit_chain_columns',
+      'api_keys_and_backup_codes',
+      'directory_order_index',
+      'audit_heads',
+      'initial_passwords_per_provider',
+    ]);
+    expect(statusBefore.message).toContain(`${SHIPPED.length} migration(s) pending`);
 
     const result = await upgradeSchema(t.db);
     expect(result).toMatchObject({ action: 'upgraded', fromVersion: 1, toVersion: latest });
-    expect(result.migrations.map((m) => m.version)).toEqual([2, 3, 4, 5]);
+    expect(result.migrations.map((m) => m.version)).toEqual(SHIPPED);
 
     const verify = await verifySchema(t.db);
     expect(verify.drifts.map((d) => d.message)).toEqual([]);
@@ -139,17 +157,65 @@ describe('upgrade from the first release', () => {
     expect(await introspectSchema(t.db, 'helios_meta')).toEqual(await introspectSchema(installed.db, 'helios_meta'));
 
     const versions = await readAppliedVersions(t.db);
-    expect(versions.map((v) => [v.version, v.method])).toEqual([
-      [1, 'install'],
-      [2, 'upgrade'],
-      [3, 'upgrade'],
-      [4, 'upgrade'],
-      [5, 'upgrade'],
-    ]);
+    expect(versions.map((v) => [v.version, v.method])).toEqual([[1, 'install'], ...SHIPPED.map((v) => [v, 'upgrade'])]);
     const checksums = Object.fromEntries(loadMigrations().map((m) => [m.version, m.checksum]));
     for (const v of versions.slice(1)) expect(v.checksum).toBe(checksums[v.version]);
 
     expect(await upgradeSchema(t.db)).toMatchObject({ action: 'up-to-date', fromVersion: latest, toVersion: latest, migrations: [] });
+  });
+
+  it('keeps initial passwords stored before 0006 readable: each by the cloud that sealed it, a bare one by the first cloud to reveal it', async () => {
+    const t = await releaseOneDatabase();
+    await seedRows(t.db);
+    const key = randomBytes(32).toString('base64');
+    const box = createSecretBox(key);
+    const org = await t.db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
+    const admin = await t.db.selectFrom('organization_users').select('id').where('email', '=', 'u1@acme.test').executeTakeFirstOrThrow();
+    // Rows as release 1 code wrote them: one per address, the provider only inside the sealed value (or not at all).
+    const seal = async (email: string, plain: string) => {
+      const row = await t.db
+        .insertInto('user_initial_passwords')
+        .values({ organization_id: org.id, user_email: email, encrypted_password: 'pending', created_by: admin.id })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const sealed = sealSecret(box, 'user_initial_passwords', 'encrypted_password', row.id, plain);
+      await t.db.updateTable('user_initial_passwords').set({ encrypted_password: sealed }).where('id', '=', row.id).execute();
+    };
+    await seal('gw@acme.test', JSON.stringify({ provider: 'google_workspace', password: 'Gw-secret-1' }));
+    await seal('ms@acme.test', JSON.stringify({ provider: 'microsoft_365', password: 'Ms-secret-1' }));
+    await seal('old@acme.test', 'Bare-secret-1');
+    await seal('twin@acme.test', JSON.stringify({ provider: 'google_workspace', password: 'Twin-google-1' }));
+    const before = await sql<Record<string, unknown>>`select * from user_initial_passwords order by user_email`.execute(t.db);
+
+    await upgradeSchema(t.db);
+    expect((await verifySchema(t.db)).compatible).toBe(true);
+    // The migration cannot open the ciphertext: existing rows keep every value, provider unknown (null).
+    const after = await sql<Record<string, unknown>>`select * from user_initial_passwords order by user_email`.execute(t.db);
+    expect(after.rows).toEqual(before.rows.map((row) => ({ ...row, provider: null })));
+
+    const helios = await createHelios({ db: t.db, encryptionKey: key });
+    try {
+      const as = helios.as({ type: 'user', userId: admin.id });
+      await expect(as.microsoft.writeback.revealInitialPassword('gw@acme.test')).rejects.toMatchObject({
+        code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+      });
+      expect((await as.google.writeback.revealInitialPassword('gw@acme.test')).password).toBe('Gw-secret-1');
+      await expect(as.google.writeback.revealInitialPassword('gw@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED' });
+      await expect(as.google.writeback.revealInitialPassword('ms@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' });
+      expect((await as.microsoft.writeback.revealInitialPassword('ms@acme.test')).password).toBe('Ms-secret-1');
+      expect((await as.microsoft.writeback.revealInitialPassword('old@acme.test')).password).toBe('Bare-secret-1');
+      await expect(as.google.writeback.revealInitialPassword('old@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' });
+      // Untouched rows stay unresolved and unrevealed; the revealed ones now name the cloud that opened them.
+      const rows = await t.db.selectFrom('user_initial_passwords').select(['user_email', 'provider', 'revealed_at']).orderBy('user_email').execute();
+      expect(rows.map((r) => [r.user_email, r.provider, r.revealed_at !== null])).toEqual([
+        ['gw@acme.test', 'google_workspace', true],
+        ['ms@acme.test', 'microsoft_365', true],
+        ['old@acme.test', 'microsoft_365', true],
+        ['twin@acme.test', null, false],
+      ]);
+    } finally {
+      await helios.close();
+    }
   });
 
   it('upgrades a database installed before numbered migrations (everything folded into version 1) with no-ops, recording the versions', async () => {
@@ -159,10 +225,10 @@ describe('upgrade from the first release', () => {
     await sql`drop table helios_meta.schema_steps`.execute(t.db);
     await seedRows(t.db);
     const before = await snapshotRows(t.db);
-    expect((await installSchema(t.db)).message).toContain('4 migration(s) pending');
+    expect((await installSchema(t.db)).message).toContain(`${SHIPPED.length} migration(s) pending`);
 
     const result = await upgradeSchema(t.db);
-    expect(result.migrations.map((m) => m.version)).toEqual([2, 3, 4, 5]);
+    expect(result.migrations.map((m) => m.version)).toEqual(SHIPPED);
     expect(await snapshotRows(t.db)).toEqual(before);
     expect((await verifySchema(t.db)).compatible).toBe(true);
     expect((await readAppliedVersions(t.db)).every((v) => v.version === 1 || v.checksum)).toBe(true);
@@ -191,12 +257,16 @@ describe('upgradeSchema', () => {
     const versions = await readAppliedVersions(t.db);
 
     const plan = await upgradeSchema(t.db, { dryRun: true });
-    expect(plan).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: 5 });
+    expect(plan).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: LATEST });
     expect(plan.migrations.map((m) => [m.version, m.name, m.steps])).toEqual([
       [2, 'audit_chain_columns', ['transaction', 'concurrently']],
       [3, 'api_keys_and_backup_codes', ['transaction', 'concurrently']],
       [4, 'directory_order_index', ['concurrently']],
       [5, 'audit_heads', ['transaction']],
+      [6, 'initial_passwords_per_provider', ['transaction']],
+      ...loadMigrations()
+        .slice(5)
+        .map((m) => [m.version, m.name, m.steps.map((x) => x.kind)]),
     ]);
     expect(plan.message).toContain('0002_audit_chain_columns');
 
@@ -210,7 +280,7 @@ describe('upgradeSchema', () => {
     const original = readFileSync(join(migrationsDir(), '0003_api_keys_and_backup_codes.sql'), 'utf8');
     const dir = migrationsCopy({
       '0003_api_keys_and_backup_codes.sql': original.replace('ip_allowlist text[]', 'ip_allowlist inet[]'),
-      '0006_notes.sql': '-- @step transaction\nCREATE TABLE helios_meta.upgrade_probe (id int);\n',
+      [NEXT_FILE('notes')]: '-- @step transaction\nCREATE TABLE helios_meta.upgrade_probe (id int);\n',
     });
     const error = await failure(upgradeSchema(t.db, { migrationsDir: dir }));
     expect(error.code).toBe('UPGRADE.CHECKSUM_DRIFT');
@@ -224,16 +294,16 @@ describe('upgradeSchema', () => {
 
   it('refuses a database ahead of the code with both version numbers, in upgrade, verify and createHelios', async () => {
     const t = await fresh();
-    await sql`insert into helios_meta.schema_versions (version, name, method) values (6, 'from_the_future', 'upgrade')`.execute(t.db);
+    await sql`insert into helios_meta.schema_versions (version, name, method) values (${FUTURE}, 'from_the_future', 'upgrade')`.execute(t.db);
     const error = await failure(upgradeSchema(t.db));
     expect(error.code).toBe('SCHEMA.AHEAD');
-    expect(error.message).toContain('schema version 6');
-    expect(error.message).toContain('schema version 5');
+    expect(error.message).toContain(`schema version ${FUTURE}`);
+    expect(error.message).toContain(`schema version ${LATEST}`);
     expect((await verifySchema(t.db)).compatible).toBe(false);
-    expect((await schemaStatus(t.db)).ahead).toEqual([6]);
+    expect((await schemaStatus(t.db)).ahead).toEqual([FUTURE]);
     const refused = await failure(createHelios({ db: t.db, autoUpgrade: true }));
     expect(refused.code).toBe('SCHEMA.AHEAD');
-    expect(refused.details).toMatchObject({ databaseVersion: 6, codeVersion: 5 });
+    expect(refused.details).toMatchObject({ databaseVersion: FUTURE, codeVersion: LATEST });
   });
 
   it('refuses to upgrade an empty or predecessor database (install or adopt first)', async () => {
@@ -274,11 +344,11 @@ ALTER TABLE audit_logs VALIDATE CONSTRAINT audit_logs_tier_not_null;
 ALTER TABLE audit_logs ALTER COLUMN tier SET NOT NULL;
 ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
 `;
-    const dir = migrationsCopy({ '0006_sample.sql': sample });
+    const dir = migrationsCopy({ [NEXT_FILE('sample')]: sample });
     const error = await failure(upgradeSchema(t.db, { migrationsDir: dir, batchSize: 7 }));
     expect(error.code).toBe('UPGRADE.SQL_FAILED');
-    expect(error.message).toContain('0006_sample');
-    expect((await migrationState(t.db, { migrationsDir: dir })).pending.map((p) => p.version)).toEqual([6]);
+    expect(error.message).toContain(NEXT_FILE('sample').replace('.sql', ''));
+    expect((await migrationState(t.db, { migrationsDir: dir })).pending.map((p) => p.version)).toEqual([NEXT]);
 
     if (t.backend === 'postgres') {
       // The first step committed; the failed concurrent build left an invalid index behind. Fix the data.
@@ -293,9 +363,9 @@ ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
       t.backend === 'postgres'
         ? sample
         : sample.replace("UPDATE organization_users SET region_code = 'dup' WHERE email IN ('u1@acme.test', 'u2@acme.test');\n", '');
-    const dir2 = migrationsCopy({ '0006_sample.sql': sampleFixed });
+    const dir2 = migrationsCopy({ [NEXT_FILE('sample')]: sampleFixed });
     const result = await upgradeSchema(t.db, { migrationsDir: dir2, batchSize: 7 });
-    expect(result).toMatchObject({ action: 'upgraded', fromVersion: 5, toVersion: 6 });
+    expect(result).toMatchObject({ action: 'upgraded', fromVersion: LATEST, toVersion: NEXT });
 
     const facts = await introspectSchema(t.db);
     expect(facts.tables.audit_logs!.columns.find((c) => c.name === 'tier')).toMatchObject({ nullable: false, default: '1' });
@@ -306,7 +376,12 @@ ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
     expect(tiers.rows[0]!.n).toBe('43');
     expect((await sql<{ n: string }>`select count(*)::text as n from helios_meta.schema_steps`.execute(t.db)).rows[0]!.n).toBe('0');
     const versions = await readAppliedVersions(t.db);
-    expect(versions.at(-1)).toMatchObject({ version: 6, name: 'sample', method: 'upgrade', checksum: parseMigration('0006_sample.sql', sampleFixed).checksum });
+    expect(versions.at(-1)).toMatchObject({
+      version: NEXT,
+      name: 'sample',
+      method: 'upgrade',
+      checksum: parseMigration(NEXT_FILE('sample'), sampleFixed).checksum,
+    });
   });
 
   it('createHelios refuses a database behind the code (naming the command) and upgrades it with autoUpgrade or HELIOS_AUTO_UPGRADE=true', async () => {
@@ -326,7 +401,7 @@ ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
       if (previous === undefined) delete process.env.HELIOS_AUTO_UPGRADE;
       else process.env.HELIOS_AUTO_UPGRADE = previous;
     }
-    expect((await migrationState(t.db)).version).toBe(5);
+    expect((await migrationState(t.db)).version).toBe(LATEST);
     expect((await verifySchema(t.db)).compatible).toBe(true);
 
     const other = await releaseOneDatabase();

@@ -12,6 +12,7 @@ export const UNIQUE_CONSTRAINT_CODES: Readonly<Record<string, string>> = {
   organization_users_email_key: 'USERS.EMAIL_TAKEN',
   user_secondary_emails_user_id_email_key: 'USERS.SECONDARY_EMAIL_TAKEN',
   user_initial_passwords_organization_id_user_email_key: 'USERS.INITIAL_PASSWORD_EXISTS',
+  user_initial_passwords_organization_id_user_email_provider_key: 'USERS.INITIAL_PASSWORD_EXISTS',
   departments_organization_id_name_key: 'DEPARTMENTS.NAME_TAKEN',
   cost_centers_organization_id_code_key: 'COST_CENTERS.CODE_TAKEN',
   job_titles_organization_id_title_key: 'JOB_TITLES.TITLE_TAKEN',

@@ -452,8 +452,8 @@ export const TABLE_METADATA = {
   user_initial_passwords: {
     primaryKey: 'id',
     organizationScoped: true,
-    columns: ['id', 'organization_id', 'user_email', 'encrypted_password', 'created_by', 'created_at', 'revealed_at', 'revealed_by', 'cleared_at', 'cleared_by'],
-    sortable: { id: 'uuid', organization_id: 'uuid', user_email: 'text', created_by: 'uuid', created_at: 'timestamp', revealed_by: 'uuid', cleared_by: 'uuid' },
+    columns: ['id', 'organization_id', 'user_email', 'encrypted_password', 'created_by', 'created_at', 'revealed_at', 'revealed_by', 'cleared_at', 'cleared_by', 'provider'],
+    sortable: { id: 'uuid', organization_id: 'uuid', user_email: 'text', created_by: 'uuid', created_at: 'timestamp', revealed_by: 'uuid', cleared_by: 'uuid', provider: 'text' },
   },
   user_interests: {
     primaryKey: 'id',
