@@ -26,11 +26,11 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { JobInfo } from '../jobs';
-import { bindJobs } from '../jobs/jobs.service';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
-import { dueAt, type LifecycleLog, runJobKey, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
+import { type LifecycleLog, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
+import { DISPATCH_TASK, enqueueDependents, enqueueRun, RUN_TASK } from './scheduled-actions.queue';
 import { runScheduledAction } from './scheduled-actions.run';
 import {
   actionIdSchema,
@@ -47,11 +47,6 @@ import {
   type UpdateScheduledActionInput,
   updateScheduledActionSchema,
 } from './scheduled-actions.schema';
-
-/** The name of the task that runs one action. */
-export const RUN_TASK = 'scheduled-actions.run';
-/** The name of the cron task that queues every due action (a safety net). */
-export const DISPATCH_TASK = 'scheduled-actions.dispatch';
 
 /** Scheduled user actions. */
 export interface ScheduledActionsService {
@@ -115,16 +110,6 @@ export type ScheduledActionsInternal = ScheduledActionsService & {
 };
 
 const MAX_DEPENDENCY_DEPTH = 50;
-
-/** Queues (or moves) the run job of an action, on `db` (in its transaction on PostgreSQL). */
-export async function enqueueRun(
-  rt: ServiceRuntime,
-  db: Kysely<Database>,
-  row: Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>,
-): Promise<void> {
-  const jobs = bindJobs({ ...rt, db } as ServiceRuntime);
-  await jobs.enqueue(RUN_TASK, { actionId: row.id }, { jobKey: runJobKey(row.id), runAt: dueAt(row) });
-}
 
 /** The ids of the users below `managerId` in the reporting line. */
 async function reportsOf(db: Kysely<Database>, organizationId: string, managerId: string): Promise<string[]> {
@@ -528,14 +513,4 @@ export async function dueActions(
     .execute();
 }
 
-/** Queues the run jobs of the pending actions that depend on `actionId` (it ended: they may run, or fail). */
-export async function enqueueDependents(rt: ServiceRuntime, s: Pick<OperationScope, 'db' | 'organizationId'>, actionId: string): Promise<void> {
-  const dependents = await s.db
-    .selectFrom('scheduled_user_actions')
-    .select(['id', 'scheduled_for', 'next_retry_at'])
-    .where('organization_id', '=', s.organizationId)
-    .where('depends_on_action_id', '=', actionId)
-    .where('status', '=', 'pending')
-    .execute();
-  for (const row of dependents) await enqueueRun(rt, s.db, row);
-}
+export { DISPATCH_TASK, RUN_TASK };
