@@ -31,7 +31,7 @@ import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
 import { type LifecycleLog, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
 import { DISPATCH_TASK, enqueueDependents, enqueueRun, RUN_TASK } from './scheduled-actions.queue';
-import { runScheduledAction } from './scheduled-actions.run';
+import { runScheduledAction, STALE_CLAIM_MS } from './scheduled-actions.run';
 import {
   actionIdSchema,
   approveSchema,
@@ -96,7 +96,9 @@ export interface ScheduledActionsService {
   /**
    * Queues the run job of every due, runnable, pending action (approved when required, dependency
    * ended), oldest first, at most `limit` (default 100); a waiting job of the same action is
-   * replaced, never doubled (its job key). Administrators and the system (the `scheduled-actions.dispatch` cron).
+   * replaced, never doubled (its job key); then the actions a dead worker left `in_progress` with
+   * no journal row for 30 minutes (a job takes them over). Administrators and the system (the
+   * `scheduled-actions.dispatch` cron).
    */
   dispatchDue(input?: { limit?: number }, options?: CallOptions): Promise<{ enqueued: number }>;
 }
@@ -471,7 +473,8 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
       const { limit } = parseInput(dispatchSchema, input ?? {});
       const due = await rt.read(options, async (s) => {
         assertAdministrator(s.principal, 'users:write', 'Dispatching due scheduled actions');
-        return dueActions(s, limit);
+        const rows = await dueActions(s, limit);
+        return rows.length < limit ? [...rows, ...(await staleActions(s, limit - rows.length))] : rows;
       });
       for (const row of due) await enqueueRun(rt, rt.db, row);
       return { enqueued: due.length };
@@ -514,3 +517,23 @@ export async function dueActions(
 }
 
 export { DISPATCH_TASK, RUN_TASK };
+
+/**
+ * The actions left `in_progress` with no journal row for {@link STALE_CLAIM_MS} (their worker died
+ * and its job is gone): a job queued for one takes it over.
+ */
+async function staleActions(s: OperationScope, limit: number): Promise<Array<Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>>> {
+  const before = new Date(s.now.getTime() - STALE_CLAIM_MS);
+  return s.db
+    .selectFrom('scheduled_user_actions as a')
+    .select(['a.id', 'a.scheduled_for', 'a.next_retry_at'])
+    .where('a.organization_id', '=', s.organizationId)
+    .where('a.status', '=', 'in_progress')
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('user_lifecycle_logs as l').select('l.id').whereRef('l.action_id', '=', 'a.id').where('l.created_at', '>', before))),
+    )
+    .orderBy('a.scheduled_for', 'asc')
+    .orderBy('a.id', 'asc')
+    .limit(limit)
+    .execute();
+}

@@ -12,6 +12,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHelios, type Helios, type HeliosScope } from '../../helios';
 import { fixedClock } from '../../shared/clock';
+import { systemActor } from '../policy/actor';
+import { RUN_ACTION, type ScheduledActionsInternal } from './scheduled-actions.service';
 
 // The same tests on both backends: graphile-worker on PostgreSQL (DATABASE_URL) and the in-process
 // queue of the embedded database. Time is moved, never waited for: the Helios clock decides when an
@@ -37,6 +39,33 @@ async function timePasses(ms: number): Promise<void> {
 const inHours = (h: number) => new Date(clock.now().getTime() + h * HOUR);
 const userStatus = async (id: string) =>
   (await helios.db.selectFrom('organization_users').select('user_status').where('id', '=', id).executeTakeFirstOrThrow()).user_status;
+/** The run task's entry point, as a job with this id and attempt would call it. */
+const runAs = (actionId: string, jobId: string, attempt: number) =>
+  (helios.as(systemActor('job:scheduled-actions.run')).scheduledActions as ScheduledActionsInternal)[RUN_ACTION](actionId, {
+    id: jobId,
+    task: 'scheduled-actions.run',
+    attempt,
+    maxAttempts: 10,
+    key: `scheduled-action:${actionId}`,
+  });
+/** Leaves an action as a worker that claimed it with job `jobId` and died would. */
+async function crashedClaim(actionId: string, jobId: string): Promise<void> {
+  await helios.db.updateTable('scheduled_user_actions').set({ status: 'in_progress', started_at: clock.now() }).where('id', '=', actionId).execute();
+  const row = await helios.db.selectFrom('scheduled_user_actions').select(['organization_id', 'user_id']).where('id', '=', actionId).executeTakeFirstOrThrow();
+  await helios.db
+    .insertInto('user_lifecycle_logs')
+    .values({
+      organization_id: row.organization_id,
+      user_id: row.user_id,
+      action_id: actionId,
+      step_name: 'claim',
+      step_type: 'system',
+      status: 'started',
+      details: JSON.stringify({ jobId, attempt: 1, takeover: false, n: 1 }) as never,
+      created_at: clock.now(),
+    })
+    .execute();
+}
 const stepsOf = async (id: string) => (await admin.scheduledActions.logs(id)).filter((l) => l.stepName !== 'claim').map((l) => [l.stepName, l.status]);
 
 beforeAll(async () => {
@@ -216,6 +245,31 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     expect((await admin.scheduledActions.list({ userId: user.id })).items).toHaveLength(2);
   });
 
+  it('takes over an action left in progress by a dead worker: the retry of the same job at once, another job only once stale', async () => {
+    const user = await createTestUser(helios);
+    const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(1) });
+    await timePasses(HOUR);
+    await crashedClaim(action.id, '9001');
+    // Another job (a duplicate) leaves it alone while the claim is fresh.
+    expect(await runAs(action.id, '9002', 1)).toBeNull();
+    expect(await admin.scheduledActions.dispatchDue()).toEqual({ enqueued: 0 });
+    // The retry of the job that claimed it takes it over.
+    expect(await runAs(action.id, '9001', 2)).toMatchObject({ status: 'completed', completedSteps: 1 });
+    expect(await userStatus(user.id)).toBe('suspended');
+
+    const other = await createTestUser(helios);
+    const stale = await admin.scheduledActions.create({ actionType: 'suspend', userId: other.id, scheduledFor: clock.now() });
+    await crashedClaim(stale.id, '9003');
+    await timePasses(31 * 60_000);
+    // The dispatcher queues it again; that job takes it over.
+    expect(await admin.scheduledActions.dispatchDue()).toEqual({ enqueued: 1 });
+    await helios.jobs.runOnce();
+    expect(await admin.scheduledActions.get(stale.id)).toMatchObject({ status: 'completed' });
+    const claims = (await admin.scheduledActions.logs(stale.id)).filter((l) => l.stepName === 'claim');
+    expect(claims.map((c) => c.details.takeover)).toEqual([false, true]);
+    expect(await userStatus(other.id)).toBe('suspended');
+  });
+
   it('fails onboard and offboard with LIFECYCLE.NOT_AVAILABLE, never completed', async () => {
     const action = await admin.scheduledActions.create({
       actionType: 'onboard',
@@ -305,6 +359,23 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       expect(google.state.users.get(linked.googleId)).toMatchObject({ suspended: false });
       expect(graph.state.users.get(linked.msId)).toMatchObject({ accountEnabled: true });
       expect(await userStatus(linked.userId)).toBe('active');
+    });
+
+    it('does not call a cloud again after a crash between its call and its journal row (the mirror shows the call)', async () => {
+      const googleUpdates = () => (google.requests.byRoute['users.update'] ?? 0) + (google.requests.byRoute['users.patch'] ?? 0);
+      const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: clock.now() });
+      await crashedClaim(action.id, '7001');
+      // The dead attempt had suspended the Google account (the write-back recorded it) but journaled nothing.
+      await admin.google.writeback.suspendUser(linked.googleId);
+      const calls = googleUpdates();
+      expect(await runAs(action.id, '7001', 2)).toMatchObject({ status: 'completed', totalSteps: 3, completedSteps: 3 });
+      expect(googleUpdates()).toBe(calls);
+      expect(await stepsOf(action.id)).toEqual([
+        ['local_user', 'completed'],
+        ['google', 'skipped'],
+        ['microsoft', 'completed'],
+      ]);
+      expect(graph.state.users.get(linked.msId)).toMatchObject({ accountEnabled: false });
     });
 
     it('retries a failing cloud step at next_retry_at without repeating the done steps, then marks it failed with its error', async () => {
