@@ -71,7 +71,12 @@ describe('helios actions', () => {
       });
       const asAdmin = sdk.as({ type: 'user', userId: admin.id });
       const user = await asAdmin.users.create({ email: 'grace@actions.test', firstName: 'Grace', lastName: 'Hopper' });
-      const waiting = await asAdmin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: '2031-01-01T00:00:00Z', requiresApproval: true });
+      const waiting = await asAdmin.scheduledActions.create({
+        actionType: 'suspend',
+        userId: user.id,
+        scheduledFor: '2031-01-01T00:00:00Z',
+        requiresApproval: true,
+      });
       const other = await asAdmin.scheduledActions.create({ actionType: 'delete', userId: user.id, scheduledFor: '2031-02-01T00:00:00Z' });
       await sdk.close();
       const env = { HELIOS_ENCRYPTION_KEY: key };
