@@ -1,4 +1,4 @@
-import { createHelios, type Helios, integrationOptionsFromEnv, resolveEncryptionKey } from '@helios/core';
+import { createHelios, type Helios, type HeliosScope, integrationOptionsFromEnv, resolveEncryptionKey } from '@helios/core';
 import { defaultEmbeddedDataDir } from '@helios/core/db';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
@@ -66,7 +66,7 @@ function detail(a: ActionView): string {
 }
 
 /** Opens Helios on the configured database, runs `fn` as the system actor `cli`, closes. */
-async function withActions(out: Output, opts: CommonOptions, fn: (helios: Helios) => Promise<number>): Promise<void> {
+async function withActions(out: Output, opts: CommonOptions, fn: (helios: HeliosScope) => Promise<number>): Promise<void> {
   let helios: Helios | undefined;
   try {
     const url = opts.databaseUrl ?? process.env.DATABASE_URL;

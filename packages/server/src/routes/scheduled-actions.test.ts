@@ -165,14 +165,16 @@ describe('GET /scheduled-actions and /scheduled-actions/{id}', () => {
     expect(await body(one)).toMatchObject({ id: a.id, actionType: 'suspend', userId: other.id, status: 'pending' });
   });
 
-  it('refuses a plain user and a key without the scope (403), and nobody (401)', async () => {
+  it("shows a plain user only the actions about themself (another's is 404); refuses nobody (401)", async () => {
     const action = await create('admin', { actionType: 'suspend', userId: target.id, scheduledFor: FUTURE });
+    const own = await create('admin', { actionType: 'suspend', userId: plain.id, scheduledFor: FUTURE });
+    const seen = await body(await call('user', 'GET', '?limit=500'));
+    expect(seen.items.map((i: any) => i.id)).toEqual([own.id]);
+    expect((await call('user', 'GET', `/${own.id}`)).status).toBe(200);
+    expect((await call('user', 'GET', `/${action.id}`)).status).toBe(404);
+    expect((await call('user', 'GET', `/${action.id}/logs`)).status).toBe(404);
     for (const path of ['', `/${action.id}`, '/pending-approval', `/${action.id}/logs`]) {
-      for (const [who, status] of [
-        ['user', 403],
-        ['peopleKey', 403],
-        ['anonymous', 401],
-      ] as const) {
+      for (const [who, status] of [['anonymous', 401]] as const) {
         const res = await call(who, 'GET', path);
         expect(res.status, `${who} GET ${path}`).toBe(status);
         expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -266,7 +268,7 @@ describe('approvals', () => {
     expect(after).not.toContain(toReject.id);
   });
 
-  it('refuses a plain user, a users:read key and nobody, and a reject without a reason, writing nothing', async () => {
+  it('refuses a plain user, users:read and users:write keys and nobody, and a reject without a reason, writing nothing', async () => {
     const action = await create('admin', { actionType: 'suspend', userId: target.id, scheduledFor: FUTURE, requiresApproval: true });
     const before = await snapshot();
     for (const [who, status] of [
@@ -278,6 +280,9 @@ describe('approvals', () => {
       expect((await call(who, 'POST', `/${action.id}/approve`, {})).status, who).toBe(status);
       expect((await call(who, 'POST', `/${action.id}/reject`, { reason: 'no' })).status, who).toBe(status);
     }
+    // Approving needs an administrator: a users:write key is not enough.
+    expect((await call('writeKey', 'POST', `/${action.id}/approve`, {})).status).toBe(403);
+    expect((await call('writeKey', 'POST', `/${action.id}/reject`, { reason: 'no' })).status).toBe(403);
     const noReason = await call('admin', 'POST', `/${action.id}/reject`, {});
     expect(noReason.status).toBe(400);
     expect((await body(noReason)).errors.map((e: { path: string }) => e.path)).toContain('reason');

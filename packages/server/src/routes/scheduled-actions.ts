@@ -7,11 +7,17 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { cursorQuery, defineRoute, dto, IdParam, limitQuery, pageOf } from '../route';
+import { type Caller, cursorQuery, defineRoute, dto, IdParam, limitQuery, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
+// Who may call (decided by helios.scheduledActions): reading is `users:read` (administrators and
+// users:read keys see every action, a manager the actions about themself and their reports, a user
+// those about themself); scheduling, changing and cancelling need an administrator or a users:write
+// key; approving and rejecting an administrator or an admin:full key.
+const ALL: Caller[] = ['admin', 'manager', 'user'];
 const READ = 'users:read';
 const WRITE = 'users:write';
+const APPROVE = 'admin:full';
 
 const ACTION_TYPES = ['onboard', 'offboard', 'suspend', 'unsuspend', 'delete', 'restore'] as const;
 const ACTION_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'cancelled', 'skipped'] as const;
@@ -124,6 +130,8 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions',
     tag,
     summary: 'Scheduled actions, soonest due first, one page at a time',
+    description: 'Administrators and users:read keys see every action; a manager the actions about themself and their reports; a user those about themself.',
+    callers: ALL,
     scope: READ,
     query: z.object({
       status: z.enum(ACTION_STATUSES).optional().openapi({ description: 'Only actions in this state' }),
@@ -154,6 +162,7 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions/pending-approval',
     tag,
     summary: 'Pending actions waiting for an approval, soonest due first',
+    callers: ALL,
     scope: READ,
     query: z.object({ limit: limitQuery, cursor: cursorQuery }),
     response: pageOf(ScheduledActionDto),
@@ -164,6 +173,7 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions/{id}',
     tag,
     summary: 'One scheduled action, with its progress and last error',
+    callers: ALL,
     scope: READ,
     params: IdParam,
     response: ScheduledActionDto,
@@ -200,7 +210,7 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions/{id}/approve',
     tag,
     summary: 'Approve an action that requires approval: it runs when due',
-    scope: WRITE,
+    scope: APPROVE,
     params: IdParam,
     body: z
       .object({ notes: z.string().min(1).max(2000).optional() })
@@ -215,7 +225,7 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions/{id}/reject',
     tag,
     summary: 'Reject an action that requires approval: it never runs',
-    scope: WRITE,
+    scope: APPROVE,
     params: IdParam,
     body: z
       .object({ reason: z.string().trim().min(1).max(2000) })
@@ -230,6 +240,7 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions/{id}/logs',
     tag,
     summary: "The action's journaled steps (user_lifecycle_logs), oldest first",
+    callers: ALL,
     scope: READ,
     params: IdParam,
     response: z.array(LifecycleLogDto),
