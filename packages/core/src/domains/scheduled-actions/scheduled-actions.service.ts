@@ -26,12 +26,12 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit/audit.summary';
 import type { JobInfo } from '../jobs';
-import { bindJobs } from '../jobs/jobs.service';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
-import { dueAt, type LifecycleLog, runJobKey, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
-import { runScheduledAction } from './scheduled-actions.run';
+import { type LifecycleLog, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
+import { DISPATCH_TASK, enqueueDependents, enqueueRun, RUN_TASK } from './scheduled-actions.queue';
+import { runScheduledAction, STALE_CLAIM_MS } from './scheduled-actions.run';
 import {
   actionIdSchema,
   approveSchema,
@@ -47,11 +47,6 @@ import {
   type UpdateScheduledActionInput,
   updateScheduledActionSchema,
 } from './scheduled-actions.schema';
-
-/** The name of the task that runs one action. */
-export const RUN_TASK = 'scheduled-actions.run';
-/** The name of the cron task that queues every due action (a safety net). */
-export const DISPATCH_TASK = 'scheduled-actions.dispatch';
 
 /** Scheduled user actions. */
 export interface ScheduledActionsService {
@@ -101,7 +96,9 @@ export interface ScheduledActionsService {
   /**
    * Queues the run job of every due, runnable, pending action (approved when required, dependency
    * ended), oldest first, at most `limit` (default 100); a waiting job of the same action is
-   * replaced, never doubled (its job key). Administrators and the system (the `scheduled-actions.dispatch` cron).
+   * replaced, never doubled (its job key); then the actions a dead worker left `in_progress` with
+   * no journal row for 30 minutes (a job takes them over). Administrators and the system (the
+   * `scheduled-actions.dispatch` cron).
    */
   dispatchDue(input?: { limit?: number }, options?: CallOptions): Promise<{ enqueued: number }>;
 }
@@ -115,16 +112,6 @@ export type ScheduledActionsInternal = ScheduledActionsService & {
 };
 
 const MAX_DEPENDENCY_DEPTH = 50;
-
-/** Queues (or moves) the run job of an action, on `db` (in its transaction on PostgreSQL). */
-export async function enqueueRun(
-  rt: ServiceRuntime,
-  db: Kysely<Database>,
-  row: Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>,
-): Promise<void> {
-  const jobs = bindJobs({ ...rt, db } as ServiceRuntime);
-  await jobs.enqueue(RUN_TASK, { actionId: row.id }, { jobKey: runJobKey(row.id), runAt: dueAt(row) });
-}
 
 /** The ids of the users below `managerId` in the reporting line. */
 async function reportsOf(db: Kysely<Database>, organizationId: string, managerId: string): Promise<string[]> {
@@ -486,7 +473,8 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
       const { limit } = parseInput(dispatchSchema, input ?? {});
       const due = await rt.read(options, async (s) => {
         assertAdministrator(s.principal, 'users:write', 'Dispatching due scheduled actions');
-        return dueActions(s, limit);
+        const rows = await dueActions(s, limit);
+        return rows.length < limit ? [...rows, ...(await staleActions(s, limit - rows.length))] : rows;
       });
       for (const row of due) await enqueueRun(rt, rt.db, row);
       return { enqueued: due.length };
@@ -528,14 +516,24 @@ export async function dueActions(
     .execute();
 }
 
-/** Queues the run jobs of the pending actions that depend on `actionId` (it ended: they may run, or fail). */
-export async function enqueueDependents(rt: ServiceRuntime, s: Pick<OperationScope, 'db' | 'organizationId'>, actionId: string): Promise<void> {
-  const dependents = await s.db
-    .selectFrom('scheduled_user_actions')
-    .select(['id', 'scheduled_for', 'next_retry_at'])
-    .where('organization_id', '=', s.organizationId)
-    .where('depends_on_action_id', '=', actionId)
-    .where('status', '=', 'pending')
+export { DISPATCH_TASK, RUN_TASK };
+
+/**
+ * The actions left `in_progress` with no journal row for {@link STALE_CLAIM_MS} (their worker died
+ * and its job is gone): a job queued for one takes it over.
+ */
+async function staleActions(s: OperationScope, limit: number): Promise<Array<Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>>> {
+  const before = new Date(s.now.getTime() - STALE_CLAIM_MS);
+  return s.db
+    .selectFrom('scheduled_user_actions as a')
+    .select(['a.id', 'a.scheduled_for', 'a.next_retry_at'])
+    .where('a.organization_id', '=', s.organizationId)
+    .where('a.status', '=', 'in_progress')
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('user_lifecycle_logs as l').select('l.id').whereRef('l.action_id', '=', 'a.id').where('l.created_at', '>', before))),
+    )
+    .orderBy('a.scheduled_for', 'asc')
+    .orderBy('a.id', 'asc')
+    .limit(limit)
     .execute();
-  for (const row of dependents) await enqueueRun(rt, s.db, row);
 }
