@@ -114,7 +114,7 @@ describe('POST /scheduled-actions', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const problem = await body(res);
-    expect(problem.code).toBe('VALIDATION_FAILED');
+    expect(problem.code).toBe('VALIDATION.FAILED');
     const paths = problem.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['actionType', 'userId', 'scheduledFor']));
     const extra = await call('admin', 'POST', '', { actionType: 'suspend', userId: target.id, scheduledFor: FUTURE, surprise: 1 });
