@@ -144,7 +144,7 @@ describe('helios actions', () => {
       if (!cloudUser) throw new Error('the simulator has no user to suspend');
       const local = await asAdmin.users.create({ email: cloudUser.primaryEmail, firstName: 'Cloud', lastName: 'User' });
       await server.db.updateTable('organization_users').set({ google_workspace_id: cloudUser.id }).where('id', '=', local.id).execute();
-      const { secret } = await asAdmin.apiKeys.create({ name: 'e2e', scopes: ['users:write'] });
+      const { secret } = await asAdmin.apiKeys.create({ name: 'e2e', scopes: ['users:write'], rateLimitPerMinute: 100_000 });
 
       // The API server: no worker in this process (HELIOS_WORKER=off).
       const auth = createHeliosAuth(server, { secret: 's'.repeat(40), baseURL: 'http://localhost' });
