@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerActionsCommands } from './actions-commands';
 import { registerAdminCommands } from './admin-commands';
 import { registerDbCommands } from './db-commands';
 import { registerJobsCommands } from './jobs-commands';
@@ -19,5 +20,6 @@ export function createProgram(): Command {
   registerAdminCommands(program, createOutput);
   registerSyncCommands(program, createOutput);
   registerJobsCommands(program, createOutput);
+  registerActionsCommands(program, createOutput);
   return program;
 }

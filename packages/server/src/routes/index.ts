@@ -9,6 +9,7 @@ import { registerGroupRoutes } from './groups';
 import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerOrganizationRoutes } from './organization';
 import { registerPeopleRoutes } from './people';
+import { registerScheduledActionRoutes } from './scheduled-actions';
 import { registerSecurityRoutes } from './security';
 import { registerSetupRoutes } from './setup';
 import { registerUserRoutes } from './users';
@@ -33,4 +34,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerAuditRoutes(app, deps);
   registerGoogleWorkspaceRoutes(app, deps);
   registerMicrosoft365Routes(app, deps);
+  registerScheduledActionRoutes(app, deps);
 }

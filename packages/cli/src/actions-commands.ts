@@ -1,0 +1,158 @@
+import { createHelios, type Helios, type HeliosScope, integrationOptionsFromEnv, resolveEncryptionKey } from '@helios/core';
+import { defaultEmbeddedDataDir } from '@helios/core/db';
+import type { Command } from 'commander';
+import { EXIT, type Output } from './output';
+
+interface CommonOptions {
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+interface ListOptions extends CommonOptions {
+  status?: string;
+  actionType?: string;
+  userId?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** The fields of a scheduled action the human output shows. */
+interface ActionView {
+  id: string;
+  actionType: string;
+  status: string | null;
+  userId: string | null;
+  targetEmail: string | null;
+  scheduledFor: Date | string;
+  requiresApproval: boolean | null;
+  approvedAt: Date | string | null;
+  completedSteps: number | null;
+  totalSteps: number | null;
+  currentStep: string | null;
+  errorMessage: string | null;
+  retryCount: number | null;
+  maxRetries: number | null;
+  nextRetryAt: Date | string | null;
+  startedAt: Date | string | null;
+  completedAt: Date | string | null;
+  recurrenceInterval: string | null;
+}
+
+const iso = (value: Date | string | null | undefined) => (value == null ? '-' : value instanceof Date ? value.toISOString() : String(value));
+
+function line(a: ActionView): string {
+  const who = a.targetEmail ?? a.userId ?? '-';
+  const approval = a.requiresApproval ? (a.approvedAt ? ' approved' : ' awaiting approval') : '';
+  return `${a.id}  ${a.actionType.padEnd(9)} ${(a.status ?? '-').padEnd(11)} due ${iso(a.scheduledFor)}  ${who}${approval}`;
+}
+
+function detail(a: ActionView): string {
+  const rows: [string, string][] = [
+    ['id', a.id],
+    ['action', a.actionType],
+    ['status', a.status ?? '-'],
+    ['user', a.userId ?? '-'],
+    ['target', a.targetEmail ?? '-'],
+    ['due', iso(a.scheduledFor)],
+    ['recurrence', a.recurrenceInterval ?? 'none'],
+    ['approval', a.requiresApproval ? (a.approvedAt ? `approved ${iso(a.approvedAt)}` : 'awaiting approval') : 'not required'],
+    ['progress', `${a.completedSteps ?? 0}/${a.totalSteps ?? 0}${a.currentStep ? ` (${a.currentStep})` : ''}`],
+    ['started', iso(a.startedAt)],
+    ['completed', iso(a.completedAt)],
+    ['retries', `${a.retryCount ?? 0}/${a.maxRetries ?? 0}${a.nextRetryAt ? `, next ${iso(a.nextRetryAt)}` : ''}`],
+  ];
+  if (a.errorMessage) rows.push(['error', a.errorMessage]);
+  return rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n');
+}
+
+/** Opens Helios on the configured database, runs `fn` as the system actor `cli`, closes. */
+async function withActions(out: Output, opts: CommonOptions, fn: (helios: HeliosScope) => Promise<number>): Promise<void> {
+  let helios: Helios | undefined;
+  try {
+    const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+    const key = resolveEncryptionKey();
+    helios = await createHelios({
+      ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
+      encryptionKey: key.key,
+      previousEncryptionKeys: key.previousKeys,
+      ...(key.auditKey ? { auditKey: key.auditKey } : {}),
+      integrations: integrationOptionsFromEnv(),
+    });
+    process.exitCode = await fn(helios.as({ type: 'system', name: 'cli' }));
+  } catch (error) {
+    out.error(error);
+    process.exitCode = EXIT.failed;
+  } finally {
+    await helios?.close().catch(() => {});
+  }
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+    .option('--json', 'machine-readable output');
+
+/** `helios actions list|get|cancel|approve`: scheduled user actions, as the system (audited as `cli`). */
+export function registerActionsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
+  const actions = program.command('actions').description('scheduled user actions (suspend, unsuspend, delete, restore, onboard, offboard)');
+  common(
+    actions
+      .command('list')
+      .description('scheduled actions, soonest due first')
+      .option('--status <states>', 'pending, in_progress, completed, failed, cancelled or skipped')
+      .option('--action-type <type>', 'onboard, offboard, suspend, unsuspend, delete or restore')
+      .option('--user-id <id>', 'actions on this user')
+      .option('--limit <n>', 'page size (default 50)')
+      .option('--cursor <cursor>', 'the nextCursor of the previous page'),
+  ).action(async (opts: ListOptions) => {
+    const out = makeOutput(Boolean(opts.json));
+    const filter = {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.actionType ? { actionType: opts.actionType } : {}),
+      ...(opts.userId ? { userId: opts.userId } : {}),
+      ...(opts.limit ? { limit: Number(opts.limit) } : {}),
+      ...(opts.cursor ? { cursor: opts.cursor } : {}),
+    };
+    await withActions(out, opts, async (helios) => {
+      const page = await helios.scheduledActions.list(filter as never);
+      const items = page.items as unknown as ActionView[];
+      const human = items.length === 0 ? 'No scheduled actions' : items.map(line).join('\n');
+      out.result(page, page.nextCursor ? `${human}\nmore: --cursor ${page.nextCursor}` : human);
+      return EXIT.ok;
+    });
+  });
+  common(actions.command('get').description('one scheduled action: state, progress, retries, last error').argument('<id>', 'the action id')).action(
+    async (id: string, opts: CommonOptions) => {
+      const out = makeOutput(Boolean(opts.json));
+      await withActions(out, opts, async (helios) => {
+        const action = await helios.scheduledActions.get(id);
+        out.result(action, detail(action as unknown as ActionView));
+        return EXIT.ok;
+      });
+    },
+  );
+  common(
+    actions.command('cancel').description('cancel a pending action: it never runs').argument('<id>', 'the action id').option('--reason <text>', 'why'),
+  ).action(async (id: string, opts: CommonOptions & { reason?: string }) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withActions(out, opts, async (helios) => {
+      const action = await helios.scheduledActions.cancel(id, opts.reason ? { reason: opts.reason } : {});
+      out.result(action, `Cancelled ${id}\n${detail(action as unknown as ActionView)}`);
+      return EXIT.ok;
+    });
+  });
+  common(
+    actions
+      .command('approve')
+      .description('approve an action that requires approval: it runs when due')
+      .argument('<id>', 'the action id')
+      .option('--notes <text>', 'approval notes'),
+  ).action(async (id: string, opts: CommonOptions & { notes?: string }) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withActions(out, opts, async (helios) => {
+      const action = await helios.scheduledActions.approve(id, opts.notes ? { notes: opts.notes } : {});
+      out.result(action, `Approved ${id}\n${detail(action as unknown as ActionView)}`);
+      return EXIT.ok;
+    });
+  });
+}
