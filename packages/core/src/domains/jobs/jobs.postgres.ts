@@ -81,6 +81,12 @@ function taskList(names: string[], execute: JobExecutor): TaskList {
   return list;
 }
 
+/**
+ * How often an idle worker looks for jobs that became due (a future `runAt`, a retry's backoff):
+ * graphile-worker's default is 2 s; new jobs that are due at once are heard of at once (LISTEN).
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
 /** Checked recovery settings. */
 export function recoverySettings(options: JobsRecoveryOptions = {}): { intervalMs: number; staleAfterMs: number } {
   const intervalMs = options.intervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS;
@@ -93,7 +99,12 @@ export function recoverySettings(options: JobsRecoveryOptions = {}): { intervalM
  * worker for its liveness lock). A started worker registers itself for dead-worker recovery (see
  * jobs.liveness.ts).
  */
-export function createPostgresBackend(connection: PostgresJobsConnection, logger: Logger, recovery: JobsRecoveryOptions = {}): JobBackend {
+export function createPostgresBackend(
+  connection: PostgresJobsConnection,
+  logger: Logger,
+  recovery: JobsRecoveryOptions = {},
+  pollIntervalMs: number = DEFAULT_POLL_INTERVAL_MS,
+): JobBackend {
   const { intervalMs, staleAfterMs } = recoverySettings(recovery);
   let liveness: LivenessSession | null = null;
   let pool: pg.Pool | null = connection.pgPool ?? null;
@@ -174,7 +185,7 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
           noHandleSignals: true,
           logger: gLogger,
           events,
-          preset: FLUSHED_ON_RELEASE,
+          preset: { worker: { ...FLUSHED_ON_RELEASE.worker, pollInterval: pollIntervalMs } },
           taskList: taskList(plan.taskNames, plan.execute),
           parsedCronItems: plan.cron,
         });

@@ -38,6 +38,11 @@ export interface JobsOptions {
    * about one interval (graphile-worker alone waits 4 hours). See docs/jobs.md.
    */
   recovery?: JobsRecoveryOptions;
+  /**
+   * PostgreSQL: how often an idle worker looks for jobs that became due (a future `runAt`, a retry's
+   * backoff), in milliseconds (default 1000, from 100 to 60000); jobs due at once start at once.
+   */
+  pollIntervalMs?: number;
 }
 
 /** Options of `enqueue`. */
@@ -151,8 +156,16 @@ export function attachJobs(instance: InstanceState, root: HeliosScope, options: 
   if (usePostgres && !connectionString && !options.pgPool)
     throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: 'the postgres backend needs `databaseUrl`, `jobs.connectionString` or `jobs.pgPool`' });
   checkRecovery(options.recovery);
+  const poll = options.pollIntervalMs;
+  if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100 && poll <= 60_000))
+    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.pollIntervalMs` must be an integer from 100 to 60000' });
   const backend: JobBackend = usePostgres
-    ? createPostgresBackend(options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string }, root.logger, options.recovery)
+    ? createPostgresBackend(
+        options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string },
+        root.logger,
+        options.recovery,
+        options.pollIntervalMs,
+      )
     : createMemoryBackend(root.clock);
   const runtime: JobsRuntime = {
     backend,

@@ -235,10 +235,11 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     expect(await helios.jobs.status()).toMatchObject({ queued: 0, running: 0, workers: [] });
   });
 
-  it('refuses a malformed recovery interval', async () => {
+  it('refuses a malformed recovery or poll interval', async () => {
     const options = { ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }), clock, logger };
     for (const recovery of [{ intervalMs: 10 }, { intervalMs: 1000, staleAfterMs: 2000 }, { intervalMs: 1.5 }]) {
       await expect(createHelios({ ...options, jobs: { recovery } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
     }
+    await expect(createHelios({ ...options, jobs: { pollIntervalMs: 50 } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
   });
 });
