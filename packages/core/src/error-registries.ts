@@ -16,6 +16,7 @@ import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
 import { PEOPLE_ERRORS } from './domains/people/people.errors';
 import { POLICY_ERRORS } from './domains/policy/policy.errors';
+import { SCHEDULED_ACTIONS_ERRORS } from './domains/scheduled-actions/scheduled-actions.errors';
 import { SYNC_ERRORS } from './domains/sync/sync.errors';
 import { USERS_ERRORS } from './domains/users/users.errors';
 import { CORE_ERRORS } from './errors/core.errors';
@@ -39,6 +40,7 @@ export {
   PEOPLE_ERRORS,
   POLICY_ERRORS,
   REPOSITORY_ERRORS,
+  SCHEDULED_ACTIONS_ERRORS,
   SHARED_ERRORS,
   SYNC_ERRORS,
   USERS_ERRORS,
@@ -61,6 +63,7 @@ export const ERROR_REGISTRIES = {
   integrations: INTEGRATIONS_ERRORS,
   sync: SYNC_ERRORS,
   jobs: JOBS_ERRORS,
+  scheduledActions: SCHEDULED_ACTIONS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,
   database: DB_ERRORS,

@@ -44,6 +44,8 @@ import { createDashboardService, type DashboardService } from './domains/people/
 import { createPeopleService, type PeopleService } from './domains/people/people.service';
 import { createProfileService, type ProfileService } from './domains/people/profile.service';
 import type { Actor } from './domains/policy/actor';
+import { createScheduledActionsService, type ScheduledActionsService } from './domains/scheduled-actions/scheduled-actions.service';
+import { SCHEDULED_ACTIONS_TASKS } from './domains/scheduled-actions/scheduled-actions.tasks';
 import { createUsersService, type UsersService } from './domains/users/users.service';
 import { CORE_ERRORS } from './errors/core.errors';
 import type { Repositories } from './repositories/types';
@@ -223,6 +225,8 @@ export interface HeliosServices {
   readonly integrations: IntegrationsService;
   /** Background jobs: typed tasks, enqueue (job keys, run-at, priority, attempts), the worker, status. */
   readonly jobs: JobsService;
+  /** Scheduled user actions: onboard, offboard, suspend, unsuspend, delete, restore at a time, with approval, dependencies, retries, recurrence. */
+  readonly scheduledActions: ScheduledActionsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -459,6 +463,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get jobs() {
       return lazy('jobs', bindJobs);
     },
+    get scheduledActions() {
+      return lazy('scheduledActions', (r) => createScheduledActionsService(r, () => scope));
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -556,7 +563,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
   });
   await scope.organizationId();
   try {
-    attachJobs(instance, scope, { ...options.jobs, databaseUrl: options.databaseUrl });
+    attachJobs(instance, scope, { ...options.jobs, tasks: [...SCHEDULED_ACTIONS_TASKS, ...(options.jobs?.tasks ?? [])], databaseUrl: options.databaseUrl });
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});
     throw error;

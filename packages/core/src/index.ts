@@ -564,6 +564,25 @@ export type {
 } from './domains/policy';
 export { PERMISSION_DOMAINS, ROLES, SCOPES, systemActor, userActor } from './domains/policy';
 export { POLICY_ERRORS } from './domains/policy/policy.errors';
+export type {
+  CreateScheduledActionInput,
+  LifecycleLog,
+  ListScheduledActionsInput,
+  PendingApprovalInput,
+  RecurrenceInterval,
+  ScheduledAction,
+  ScheduledActionStatus,
+  ScheduledActionsService,
+  ScheduledActionType,
+  UpdateScheduledActionInput,
+} from './domains/scheduled-actions';
+export {
+  SCHEDULED_ACTION_INTERVALS,
+  SCHEDULED_ACTION_STATUSES,
+  SCHEDULED_ACTION_TYPES,
+  SCHEDULED_ACTIONS_ERROR_CODES,
+  SCHEDULED_ACTIONS_ERRORS,
+} from './domains/scheduled-actions';
 export type { SyncChange, SyncEntityCounts, SyncJournal, SyncProgress, SyncRemovalCheck, SyncRetrySummary, SyncWarning, SyncWarnings } from './domains/sync';
 export { SYNC_ERROR_CODES, SYNC_INTERRUPTED_REASON, SYNC_WARNING_LAST_ADMIN } from './domains/sync';
 export { SYNC_ERRORS } from './domains/sync/sync.errors';
