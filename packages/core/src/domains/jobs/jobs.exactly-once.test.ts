@@ -102,7 +102,7 @@ async function expectEachSuspendedOnce(): Promise<void> {
 if (postgres) {
   describe('scheduled actions run exactly once across worker processes (PostgreSQL)', () => {
     it('4 workers, 1,000 due suspend actions, one worker killed with SIGKILL midway: all completed, each user suspended once', {
-      timeout: 300_000,
+      timeout: 600_000,
     }, async () => {
       const children: ChildProcess[] = [];
       const start = (name: string) => {
