@@ -5,7 +5,7 @@ import { createTestDatabase, type GoogleDirectorySimulator, startGoogleDirectory
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHelios, type Helios } from '../../helios';
-import { RUN_TASK } from '../scheduled-actions/scheduled-actions.service';
+import { RUN_TASK } from '../scheduled-actions';
 
 // Exactly once across processes (PostgreSQL): 4 worker processes run 1,000 due scheduled suspend
 // actions (`helios.scheduledActions`, its `scheduled-actions.run` task) whose Google step calls the
