@@ -6,6 +6,7 @@
 import type { ParsedCronItem } from 'graphile-worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
+import type { LiveWorker } from './jobs.liveness';
 
 /** A job to queue (the options already resolved against the task's defaults). */
 export interface NewJob {
@@ -56,6 +57,8 @@ export interface QueueSnapshot {
   failed: number;
   /** The most recent failed jobs, newest first. */
   failures: FailedJob[];
+  /** The live worker processes (PostgreSQL: every registered process; in process: this one while it runs). */
+  workers: LiveWorker[];
 }
 
 /** What the worker runs: tasks by name and cron items. */

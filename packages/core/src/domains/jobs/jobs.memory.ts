@@ -4,9 +4,11 @@
  * retries with e^attempts seconds of backoff, max attempts, failed jobs kept with their error,
  * cron) on the Helios clock. Jobs live in memory: queued jobs do not survive a restart.
  */
+import { hostname } from 'node:os';
 import type { ParsedCronItem } from 'graphile-worker';
 import type { Clock } from '../../shared/clock';
 import { backoffMs, type FailedJob, type JobBackend, type JobExecutor, type NewJob, type QueueSnapshot, type WorkerPlan } from './jobs.backend';
+import type { LiveWorker } from './jobs.liveness';
 
 interface MemoryJob {
   id: string;
@@ -30,7 +32,13 @@ const IDLE_POLL_MS = 1000;
 export function createMemoryBackend(clock: Clock): JobBackend {
   const jobs = new Map<string, MemoryJob>();
   let seq = 0;
-  let running: { plan: WorkerPlan; loops: Promise<void>[]; timers: Set<ReturnType<typeof setTimeout>>; wake: Set<() => void> } | null = null;
+  let running: {
+    plan: WorkerPlan;
+    loops: Promise<void>[];
+    timers: Set<ReturnType<typeof setTimeout>>;
+    wake: Set<() => void>;
+    startedAt: Date;
+  } | null = null;
   let stopping = false;
   const now = () => clock.now().getTime();
   const inFlight = new Set<Promise<void>>();
@@ -180,7 +188,7 @@ export function createMemoryBackend(clock: Clock): JobBackend {
     async start(plan) {
       if (running) return;
       stopping = false;
-      running = { plan, loops: [], timers: new Set(), wake: new Set() };
+      running = { plan, loops: [], timers: new Set(), wake: new Set(), startedAt: new Date(now()) };
       const names = new Set(plan.taskNames);
       const state = running;
       for (let i = 0; i < plan.concurrency; i++) state.loops.push(loop(plan, names));
@@ -224,7 +232,21 @@ export function createMemoryBackend(clock: Clock): JobBackend {
           lastError: j.lastError,
           failedAt: new Date(j.updatedAt),
         }));
-      return { ...counts, failures };
+      const workers: LiveWorker[] = running
+        ? [
+            {
+              id: 0,
+              hostname: hostname(),
+              pid: process.pid,
+              concurrency: running.plan.concurrency,
+              poolIds: [],
+              startedAt: running.startedAt,
+              lastSeenAt: new Date(at),
+              self: true,
+            },
+          ]
+        : [];
+      return { ...counts, failures, workers };
     },
     async close() {
       await this.stop();

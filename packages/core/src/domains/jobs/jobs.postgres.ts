@@ -4,11 +4,21 @@
  * inside `helios.transaction` exists only if the transaction commits; workers in any number of
  * processes take each job exactly once (SKIP LOCKED) and hear of new jobs by LISTEN/NOTIFY.
  */
-import { Logger as GraphileLogger, type Runner, run, runMigrations, runOnce, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger as GraphileLogger, type Runner, run, runMigrations, runOnce, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../../shared/logger';
 import type { FailedJob, JobBackend, JobExecutor, QueueSnapshot } from './jobs.backend';
+import {
+  DEFAULT_RECOVERY_INTERVAL_MS,
+  DEFAULT_STALE_AFTER_MS,
+  installLivenessSchema,
+  type JobsRecoveryOptions,
+  type LivenessSession,
+  listLiveWorkers,
+  startLiveness,
+} from './jobs.liveness';
 
 /** graphile-worker's schema. */
 export const JOBS_SCHEMA = 'graphile_worker';
@@ -29,8 +39,9 @@ export function graphileLogger(logger: Logger): GraphileLogger {
 }
 
 /**
- * Installs or upgrades graphile-worker's schema (`graphile_worker`) in the database of
- * `connection`; a second run changes nothing.
+ * Installs or upgrades graphile-worker's schema (`graphile_worker`) and Helios's worker registry
+ * (`helios_jobs.workers`, for dead-worker recovery) in the database of `connection`; a second run
+ * changes nothing.
  *
  * @example
  * ```ts
@@ -39,6 +50,12 @@ export function graphileLogger(logger: Logger): GraphileLogger {
  */
 export async function installJobsSchema(connection: PostgresJobsConnection, logger?: Logger): Promise<void> {
   await runMigrations({ ...connectionOf(connection), logger: graphileLogger(logger ?? silent) });
+  const pool = connection.pgPool ?? new pg.Pool({ connectionString: connection.connectionString, max: 1 });
+  try {
+    await installLivenessSchema(pool);
+  } finally {
+    if (!connection.pgPool) await pool.end();
+  }
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -64,8 +81,32 @@ function taskList(names: string[], execute: JobExecutor): TaskList {
   return list;
 }
 
-/** The graphile-worker backend. `poolSize` bounds the worker's own pool (default: concurrency + 2). */
-export function createPostgresBackend(connection: PostgresJobsConnection, logger: Logger): JobBackend {
+/**
+ * How often an idle worker looks for jobs that became due (a future `runAt`, a retry's backoff):
+ * graphile-worker's default is 2 s; new jobs that are due at once are heard of at once (LISTEN).
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/** Checked recovery settings. */
+export function recoverySettings(options: JobsRecoveryOptions = {}): { intervalMs: number; staleAfterMs: number } {
+  const intervalMs = options.intervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS;
+  const staleAfterMs = options.staleAfterMs ?? Math.max(DEFAULT_STALE_AFTER_MS, intervalMs * 3);
+  return { intervalMs, staleAfterMs };
+}
+
+/**
+ * The graphile-worker backend (its pool: concurrency + 2 connections, plus one held by a running
+ * worker for its liveness lock). A started worker registers itself for dead-worker recovery (see
+ * jobs.liveness.ts).
+ */
+export function createPostgresBackend(
+  connection: PostgresJobsConnection,
+  logger: Logger,
+  recovery: JobsRecoveryOptions = {},
+  pollIntervalMs: number = DEFAULT_POLL_INTERVAL_MS,
+): JobBackend {
+  const { intervalMs, staleAfterMs } = recoverySettings(recovery);
+  let liveness: LivenessSession | null = null;
   let pool: pg.Pool | null = connection.pgPool ?? null;
   const ownsPool = !connection.pgPool;
   let migrated: Promise<void> | null = null;
@@ -77,11 +118,16 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
       pool = new pg.Pool({ connectionString: connection.connectionString, max: size });
       // An idle client's error (the server restarted) is logged; the next query reconnects.
       pool.on('error', (error) => logger.warn('Job worker connection lost', { error: error.message }));
+      // A checked-out client's error (graphile-worker's LISTEN connection) is logged too; its owner reconnects.
+      pool.on('connect', (client) => client.on('error', (error) => logger.debug('Job worker connection error', { error: error.message })));
     }
     return pool;
   };
   const migrate = (size = 4) => {
-    migrated ??= runMigrations({ pgPool: poolFor(size), logger: gLogger }).catch((error: unknown) => {
+    migrated ??= (async () => {
+      await runMigrations({ pgPool: poolFor(size), logger: gLogger });
+      await installLivenessSchema(poolFor(size));
+    })().catch((error: unknown) => {
       migrated = null;
       throw error;
     });
@@ -106,19 +152,55 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
       if (runner) return;
       const pgPool = poolFor(plan.concurrency + 2);
       await migrate();
-      runner = await run({
-        pgPool,
+      // Registered before the pool exists, so the pool's id is recorded as soon as it is created.
+      let workerPool: WorkerPool | null = null;
+      const session = await startLiveness({
+        pool: pgPool,
+        connect: async () => {
+          if (connection.connectionString) {
+            const client = new pg.Client({ connectionString: connection.connectionString });
+            client.on('error', (error) => logger.warn('Job worker liveness connection lost', { error: error.message }));
+            await client.connect();
+            return { client, end: () => client.end() };
+          }
+          const client = await pgPool.connect();
+          return { client, end: async () => client.release(true) };
+        },
         concurrency: plan.concurrency,
-        noHandleSignals: true,
-        logger: gLogger,
-        preset: FLUSHED_ON_RELEASE,
-        taskList: taskList(plan.taskNames, plan.execute),
-        parsedCronItems: plan.cron,
+        intervalMs,
+        staleAfterMs,
+        logger,
+        onRecovered: () => workerPool?.nudge(plan.concurrency),
       });
+      liveness = session;
+      const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+      events.on('pool:create', ({ workerPool: created }) => {
+        workerPool = created;
+        session.addPool(created.id);
+      });
+      try {
+        runner = await run({
+          pgPool,
+          concurrency: plan.concurrency,
+          noHandleSignals: true,
+          logger: gLogger,
+          events,
+          preset: { worker: { ...FLUSHED_ON_RELEASE.worker, pollInterval: pollIntervalMs } },
+          taskList: taskList(plan.taskNames, plan.execute),
+          parsedCronItems: plan.cron,
+        });
+      } catch (error) {
+        liveness = null;
+        await session.close();
+        throw error;
+      }
       const started = runner;
       started.promise.catch((error: unknown) => {
         if (runner !== started) return;
         runner = null;
+        const session = liveness;
+        liveness = null;
+        session?.close().catch(() => {});
         logger.error('The job worker stopped on a fatal error', { error: error instanceof Error ? error.message : String(error) });
         plan.onFatal?.(error);
       });
@@ -126,7 +208,14 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
     async stop() {
       const current = runner;
       runner = null;
-      if (current) await current.stop();
+      const session = liveness;
+      liveness = null;
+      try {
+        if (current) await current.stop();
+      } finally {
+        // After the jobs in flight are done: until then this process still owns their locks.
+        await session?.close();
+      }
     },
     async runOnce(plan) {
       const pgPool = poolFor(4);
@@ -168,7 +257,8 @@ export function createPostgresBackend(connection: PostgresJobsConnection, logger
         lastError: r.last_error,
         failedAt: r.updated_at,
       }));
-      return { queued: Number(c.queued), scheduled: Number(c.scheduled), running: Number(c.running), failed: Number(c.failed), failures };
+      const workers = await listLiveWorkers(pgPool, staleAfterMs, liveness?.id ?? null);
+      return { queued: Number(c.queued), scheduled: Number(c.scheduled), running: Number(c.running), failed: Number(c.failed), failures, workers };
     },
     async close() {
       await this.stop();

@@ -13,8 +13,9 @@ import { parseInput } from '../../shared/validation';
 import { systemActor } from '../policy/actor';
 import type { FailedJob, JobBackend, RunnableJob } from './jobs.backend';
 import { JOBS_ERRORS } from './jobs.errors';
+import type { JobsRecoveryOptions, LiveWorker } from './jobs.liveness';
 import { createMemoryBackend } from './jobs.memory';
-import { createPostgresBackend, type PostgresJobsConnection } from './jobs.postgres';
+import { createPostgresBackend, type PostgresJobsConnection, recoverySettings } from './jobs.postgres';
 import { type AnyTaskDefinition, createTaskRegistry, DEFAULT_MAX_ATTEMPTS, nextCronRun, type TaskRegistry } from './jobs.task';
 
 /** createHelios `jobs`: the tasks, and where jobs are queued. */
@@ -30,6 +31,18 @@ export interface JobsOptions {
   connectionString?: string;
   /** Or a pg pool for them (Helios never ends it). */
   pgPool?: PostgresJobsConnection['pgPool'];
+  /**
+   * Dead-worker recovery on PostgreSQL: each running worker process registers in
+   * `helios_jobs.workers`, refreshes its heartbeat and sweeps every `intervalMs` (default 5 s); the
+   * jobs of a process that died (SIGKILL, crash, lost host) are released for another worker within
+   * about one interval (graphile-worker alone waits 4 hours). See docs/jobs.md.
+   */
+  recovery?: JobsRecoveryOptions;
+  /**
+   * PostgreSQL: how often an idle worker looks for jobs that became due (a future `runAt`, a retry's
+   * backoff), in milliseconds (default 1000, from 100 to 60000); jobs due at once start at once.
+   */
+  pollIntervalMs?: number;
 }
 
 /** Options of `enqueue`. */
@@ -69,6 +82,11 @@ export interface JobsStatus {
   failures: FailedJob[];
   /** Each cron schedule and its next run (UTC minutes). */
   crons: Array<{ identifier: string; task: string; nextRunAt: Date | null }>;
+  /**
+   * The live worker processes: on PostgreSQL every process whose worker runs (registered for
+   * dead-worker recovery; `self` marks this one), in process this process while its worker runs.
+   */
+  workers: LiveWorker[];
 }
 
 /** `helios.jobs`. */
@@ -137,8 +155,17 @@ export function attachJobs(instance: InstanceState, root: HeliosScope, options: 
   const usePostgres = options.backend ? options.backend === 'postgres' : Boolean(connectionString || options.pgPool);
   if (usePostgres && !connectionString && !options.pgPool)
     throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: 'the postgres backend needs `databaseUrl`, `jobs.connectionString` or `jobs.pgPool`' });
+  checkRecovery(options.recovery);
+  const poll = options.pollIntervalMs;
+  if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100 && poll <= 60_000))
+    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.pollIntervalMs` must be an integer from 100 to 60000' });
   const backend: JobBackend = usePostgres
-    ? createPostgresBackend(options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string }, root.logger)
+    ? createPostgresBackend(
+        options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string },
+        root.logger,
+        options.recovery,
+        options.pollIntervalMs,
+      )
     : createMemoryBackend(root.clock);
   const runtime: JobsRuntime = {
     backend,
@@ -154,6 +181,15 @@ export function attachJobs(instance: InstanceState, root: HeliosScope, options: 
   };
   instance.singletons.set(JOBS_KEY, runtime);
   instance.closers.unshift(() => runtime.close());
+}
+
+function checkRecovery(recovery: JobsRecoveryOptions | undefined): void {
+  if (!recovery) return;
+  const { intervalMs, staleAfterMs } = recoverySettings(recovery);
+  if (!(Number.isInteger(intervalMs) && intervalMs >= 100 && intervalMs <= 3_600_000))
+    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.recovery.intervalMs` must be an integer from 100 to 3600000' });
+  if (!(Number.isInteger(staleAfterMs) && staleAfterMs >= intervalMs * 3))
+    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.recovery.staleAfterMs` must be an integer of at least 3 intervals' });
 }
 
 async function executeJob(root: HeliosScope, registry: TaskRegistry, job: RunnableJob): Promise<void> {

@@ -215,8 +215,13 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
         },
       }),
     );
+    expect((await helios.jobs.status()).workers).toEqual([]);
     await helios.jobs.start({ concurrency: 2 });
     expect(helios.jobs.workerState()).toBe('running');
+    // The running worker is listed as a live worker (on PostgreSQL: registered for dead-worker recovery).
+    expect((await helios.jobs.status()).workers).toEqual([
+      expect.objectContaining({ pid: process.pid, concurrency: 2, self: true, startedAt: expect.any(Date), lastSeenAt: expect.any(Date) }),
+    ]);
     expect(() => helios.jobs.register(defineTask({ name: 'test.late', payload: z.object({}), handler: async () => {} }))).toThrow(
       expect.objectContaining({ code: 'JOBS.WORKER_STARTED' }),
     );
@@ -228,6 +233,14 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     await stopped;
     expect(events).toEqual(['started', 'finished', 'stopped']);
     expect(helios.jobs.workerState()).toBe('stopped');
-    expect(await helios.jobs.status()).toMatchObject({ queued: 0, running: 0 });
+    expect(await helios.jobs.status()).toMatchObject({ queued: 0, running: 0, workers: [] });
+  });
+
+  it('refuses a malformed recovery or poll interval', async () => {
+    const options = { ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }), clock, logger };
+    for (const recovery of [{ intervalMs: 10 }, { intervalMs: 1000, staleAfterMs: 2000 }, { intervalMs: 1.5 }]) {
+      await expect(createHelios({ ...options, jobs: { recovery } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
+    }
+    await expect(createHelios({ ...options, jobs: { pollIntervalMs: 50 } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
   });
 });

@@ -20,6 +20,7 @@ import {
   startServer,
 } from '../http-kit';
 import { GoogleAuth } from './auth';
+import { createSuspensionCalls, recordSuspensionCall } from './calls';
 import { Directory } from './directory';
 import { ApiError, backendError, badRequest, parseError, quotaMessage, sendError, sendGoogleJson, userRateLimited, VARY } from './errors';
 import { stamp } from './paging';
@@ -100,6 +101,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   const d = new Directory(options);
   const requests = { total: 0, byRoute: {} as Record<string, number>, faultsInjected: 0, tokensIssued: 0, quotaRejections: 0 };
   const count = (name: string) => countRoute(requests.byRoute, name);
+  const suspensionCalls = createSuspensionCalls();
   const auth = new GoogleAuth(() => {
     requests.tokensIssued++;
   });
@@ -150,6 +152,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     const fields = url.searchParams.get('fields');
     const tree = fields ? parseFields(fields) : undefined;
     const result = route.run({ query: url.searchParams, body });
+    recordSuspensionCall(suspensionCalls, route.name, body, result);
     if (result.status === 204) {
       res.writeHead(204, VARY);
       return res.end();
@@ -176,6 +179,7 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     adminEmail: d.adminEmail,
     state: { users: d.users, groups: d.groups, members: d.members, orgUnits: d.orgUnits, deletedUsers: d.deletedUsers, passwords: d.passwords },
     requests,
+    suspensionCalls,
     setFaults: (f) => faults.set(f),
     setQuota: (q) => quota.set(q),
     grantDelegation: (client, scopes) => auth.grantDelegation(client, scopes),

@@ -3,6 +3,7 @@
  * fault kinds.
  */
 import type { FaultOptions } from '../http-kit';
+import type { SuspensionCalls } from './calls';
 
 /** A fault the simulator can answer instead of the real response. */
 export type GoogleDirectoryFaultKind = '429' | '500' | '503' | 'rateLimitExceeded' | 'userRateLimitExceeded' | 'quotaExceeded' | 'timeout' | 'reset';
@@ -90,6 +91,8 @@ export interface GoogleDirectorySimulator {
   };
   /** Counters: every request, per route (`users.list`, `token`...), faults injected, tokens issued, quota refusals. */
   requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; quotaRejections: number };
+  /** Successful calls that set `suspended` (`users.update` / `users.patch`), per user id: `suspend` and `unsuspend`. */
+  suspensionCalls: SuspensionCalls;
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
   setFaults(faults: GoogleDirectorySimulatorOptions['faults'] | null): void;
   /** Replaces the per-minute quota (null: unlimited) and starts a new window. */
