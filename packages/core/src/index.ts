@@ -425,6 +425,29 @@ export {
   testMicrosoftConnectionSchema,
   userPrincipalNameSchema,
 } from './domains/microsoft-365';
+export type {
+  DefaultTemplate,
+  EmailTemplate,
+  EnqueuedNotification,
+  EnqueueNotificationInput,
+  NotificationsService,
+  RenderedEmail,
+  SendNotificationPayload,
+  TemplateContent,
+  TemplateValue,
+  TemplateVariable,
+  UpsertTemplateInput,
+} from './domains/notifications';
+export {
+  DEFAULT_TEMPLATE_KEYS,
+  DEFAULT_TEMPLATES,
+  escapeHtml,
+  NOTIFICATIONS_ERROR_CODES,
+  NOTIFICATIONS_ERRORS,
+  NOTIFICATIONS_TASKS,
+  renderTemplate,
+  sendNotificationTask,
+} from './domains/notifications';
 export type { SetSmtpSettingsInput, SmtpConfig, SmtpService, SmtpTestResult } from './domains/operations';
 export { SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema, smtpHostSchema } from './domains/operations';
 export { OPERATIONS_ERRORS } from './domains/operations/operations.errors';

@@ -9,6 +9,7 @@ import { parseInput } from '../../shared/validation';
 import { type AuditChainKeys, appendAuditRow } from '../audit/audit.chain';
 import { summarizeChange } from '../audit/audit.summary';
 import { hashUserPassword, storePasswordHash } from '../auth/credentials.service';
+import { installDefaultTemplates } from '../notifications/notifications.install';
 import type { Principal } from '../policy/policy';
 import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import { CORE_MODULES } from './organizations.model';
@@ -84,6 +85,7 @@ export function createSetup(rt: ServiceRuntime): Pick<OrganizationsService, 'set
           .values({ organization_id: organization.id })
           .onConflict((oc) => oc.column('organization_id').doNothing())
           .execute();
+        await installDefaultTemplates(s.db, organization.id, s.now);
         // The audit rows belong to the new organization: write them with its id.
         const scoped = { ...s, organizationId: organization.id };
         await appendAs(scoped, organization.id, rt.instance.auditKeys ?? null, {
