@@ -441,12 +441,18 @@ export type {
 export {
   DEFAULT_TEMPLATE_KEYS,
   DEFAULT_TEMPLATES,
+  enqueueNotificationSchema,
   escapeHtml,
   NOTIFICATIONS_ERROR_CODES,
   NOTIFICATIONS_ERRORS,
   NOTIFICATIONS_TASKS,
   renderTemplate,
   sendNotificationTask,
+  sendPayloadSchema,
+  templateKeySchema,
+  templateValuesSchema,
+  templateVariableSchema,
+  upsertTemplateSchema,
 } from './domains/notifications';
 export type { SetSmtpSettingsInput, SmtpConfig, SmtpService, SmtpTestResult } from './domains/operations';
 export { SMTP_ERROR_CODES, sendTestSchema, setSmtpSettingsSchema, smtpHostSchema } from './domains/operations';

@@ -7,6 +7,7 @@ import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerMicrosoft365Routes } from './microsoft-365';
+import { registerNotificationRoutes } from './notifications';
 import { registerOrganizationRoutes } from './organization';
 import { registerPeopleRoutes } from './people';
 import { registerSecurityRoutes } from './security';
@@ -33,4 +34,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerAuditRoutes(app, deps);
   registerGoogleWorkspaceRoutes(app, deps);
   registerMicrosoft365Routes(app, deps);
+  registerNotificationRoutes(app, deps);
 }
