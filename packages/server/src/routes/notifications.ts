@@ -3,7 +3,7 @@
  * default, delete a custom one, and preview a rendering. Mail itself is only queued by the SDK
  * (`helios.notifications.enqueue`) and sent by a worker: no route sends mail.
  */
-import { NOTIFICATIONS_ERRORS, templateKeySchema, templateValuesSchema, upsertTemplateSchema } from '@helios/core';
+import { NOTIFICATIONS_ERRORS, templateValuesSchema, upsertTemplateSchema } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { defineRoute } from '../route';
@@ -11,7 +11,13 @@ import type { RouteDeps } from './index';
 
 const timestamp = z.string().openapi({ format: 'date-time' }).nullable();
 
-const TemplateKeyParam = z.object({ key: templateKeySchema.openapi({ param: { name: 'key', in: 'path' }, example: 'onboarding.welcome' }) });
+const TemplateKeyParam = z.object({
+  key: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'key', in: 'path' }, example: 'onboarding.welcome' }),
+});
 
 const EmailTemplate = z
   .object({
