@@ -153,7 +153,11 @@ const sameDefault = (row: Row<'email_templates'>, template: DefaultTemplate) =>
   row.subject === template.subject &&
   row.body_html === template.bodyHtml &&
   (row.body_text ?? null) === template.bodyText &&
-  JSON.stringify(variablesOf(row.variables)) === JSON.stringify(template.variables);
+  canonicalVariables(variablesOf(row.variables)) === canonicalVariables(template.variables);
+
+/** Variables in a form that ignores key order (jsonb reorders keys) and spelled-out defaults. */
+const canonicalVariables = (variables: readonly TemplateVariable[]) =>
+  JSON.stringify(variables.map((v) => [v.name, v.description ?? null, v.required !== false, v.kind ?? 'text']));
 
 function toTemplate(row: Row<'email_templates'>): EmailTemplate {
   const builtIn = defaultTemplate(row.template_key);
