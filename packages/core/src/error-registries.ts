@@ -12,6 +12,7 @@ import { GROUPS_ERRORS } from './domains/groups/groups.errors';
 import { INTEGRATIONS_ERRORS } from './domains/integrations/integrations.errors';
 import { JOBS_ERRORS } from './domains/jobs/jobs.errors';
 import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
+import { NOTIFICATIONS_ERRORS } from './domains/notifications/notifications.errors';
 import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
 import { PEOPLE_ERRORS } from './domains/people/people.errors';
@@ -35,6 +36,7 @@ export {
   INTEGRATIONS_ERRORS,
   JOBS_ERRORS,
   MICROSOFT_ERRORS,
+  NOTIFICATIONS_ERRORS,
   OPERATIONS_ERRORS,
   ORGANIZATIONS_ERRORS,
   PEOPLE_ERRORS,
@@ -64,6 +66,7 @@ export const ERROR_REGISTRIES = {
   sync: SYNC_ERRORS,
   jobs: JOBS_ERRORS,
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
+  notifications: NOTIFICATIONS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,
   database: DB_ERRORS,

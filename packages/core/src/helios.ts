@@ -38,6 +38,8 @@ import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from 
 import { microsoftIntegration } from './domains/microsoft-365/integration';
 import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
 import { createMicrosoftWritebackService, type MicrosoftWritebackService } from './domains/microsoft-365/writeback.service';
+import { createNotificationsService, type NotificationsService } from './domains/notifications/notifications.service';
+import { NOTIFICATIONS_TASKS } from './domains/notifications/notifications.tasks';
 import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
 import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
 import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
@@ -227,6 +229,8 @@ export interface HeliosServices {
   readonly jobs: JobsService;
   /** Scheduled user actions: onboard, offboard, suspend, unsuspend, delete, restore at a time, with approval, dependencies, retries, recurrence. */
   readonly scheduledActions: ScheduledActionsService;
+  /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
+  readonly notifications: NotificationsService;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -466,6 +470,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get scheduledActions() {
       return lazy('scheduledActions', (r) => createScheduledActionsService(r, () => scope));
     },
+    get notifications() {
+      return lazy('notifications', createNotificationsService);
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -564,6 +571,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
   await scope.organizationId();
   try {
     attachJobs(instance, scope, { ...options.jobs, tasks: [...SCHEDULED_ACTIONS_TASKS, ...(options.jobs?.tasks ?? [])], databaseUrl: options.databaseUrl });
+    for (const task of NOTIFICATIONS_TASKS) scope.jobs.register(task);
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});
     throw error;

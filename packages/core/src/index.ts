@@ -28,6 +28,8 @@ export * from './public/integrations';
 export * from './public/jobs';
 // Microsoft 365 (`helios.microsoft`): credentials, sync, the synced directory and write-back.
 export * from './public/microsoft-365';
+// Email templates and notifications sent as jobs (`helios.notifications`).
+export * from './public/notifications';
 // Operations: the outgoing-mail (SMTP) settings and their test.
 export * from './public/operations';
 // The organization: first setup, settings, modules, feature flags, labels and master data.

@@ -26,6 +26,7 @@ const AREA_TITLES: Record<string, string> = {
   googleWorkspace: 'Google Workspace',
   microsoft365: 'Microsoft 365',
   sync: 'Directory sync',
+  notifications: 'Email templates and notifications',
   shared: 'Secrets, network guard, mail sending',
   repositories: 'Table repositories (`helios.repos`)',
   database: 'Database, installer, unique constraints of domains to come',

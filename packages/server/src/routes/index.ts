@@ -7,6 +7,7 @@ import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerMicrosoft365Routes } from './microsoft-365';
+import { registerNotificationRoutes } from './notifications';
 import { registerOrganizationRoutes } from './organization';
 import { registerPeopleRoutes } from './people';
 import { registerScheduledActionRoutes } from './scheduled-actions';
@@ -35,4 +36,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerGoogleWorkspaceRoutes(app, deps);
   registerMicrosoft365Routes(app, deps);
   registerScheduledActionRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
 }

@@ -8,6 +8,7 @@ import { camelize } from '../../shared/case';
 import { parseInput } from '../../shared/validation';
 import { type AuditChainKeys, appendAuditRow, summarizeChange } from '../audit';
 import { hashUserPassword, storePasswordHash } from '../auth';
+import { installDefaultTemplates } from '../notifications';
 import type { Principal } from '../policy/policy';
 import { ORGANIZATIONS_ERRORS } from './organizations.errors';
 import { CORE_MODULES } from './organizations.model';
@@ -83,6 +84,7 @@ export function createSetup(rt: ServiceRuntime): Pick<OrganizationsService, 'set
           .values({ organization_id: organization.id })
           .onConflict((oc) => oc.column('organization_id').doNothing())
           .execute();
+        await installDefaultTemplates(s.db, organization.id, s.now);
         // The audit rows belong to the new organization: write them with its id.
         const scoped = { ...s, organizationId: organization.id };
         await appendAs(scoped, organization.id, rt.instance.auditKeys ?? null, {
