@@ -36,10 +36,10 @@ export * from './public/operations';
 export * from './public/organizations';
 // People directory, profiles and personal dashboards.
 export * from './public/people';
-// Scheduled user actions (`helios.scheduledActions`): suspend, restore, delete, onboard and offboard at a time, once.
-export * from './public/scheduled-actions';
 // Actors, roles, scopes and permissions (who may call what).
 export * from './public/policy';
+// Scheduled user actions (`helios.scheduledActions`): suspend, restore, delete, onboard and offboard at a time, once.
+export * from './public/scheduled-actions';
 // What every domain shares: clock, logger, mailer, encryption key, network options, the `Page` type, row types and database-error helpers.
 export * from './public/shared';
 // The directory sync journal's public types, codes and warnings (both clouds).

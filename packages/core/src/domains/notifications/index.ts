@@ -5,8 +5,8 @@
  */
 export { DEFAULT_TEMPLATE_KEYS, DEFAULT_TEMPLATES, type DefaultTemplate } from './notifications.defaults';
 export { NOTIFICATIONS_ERROR_CODES, NOTIFICATIONS_ERRORS } from './notifications.errors';
+export { installDefaultTemplates } from './notifications.install';
 export { escapeHtml, type RenderedEmail, renderTemplate, type TemplateContent, type TemplateValue, type TemplateVariable } from './notifications.render';
 export * from './notifications.schema';
 export type { EmailTemplate, EnqueuedNotification, NotificationsService } from './notifications.service';
 export { NOTIFICATIONS_TASKS, sendNotificationTask } from './notifications.tasks';
-export { installDefaultTemplates } from './notifications.install';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema } from '../organizations/organizations.schema';
+import { emailSchema } from '../../shared/validation';
 import { VARIABLE_NAME } from './notifications.render';
 
 /** A template key: lower-case words joined by `.`, `:`, `-` or `_` (e.g. `onboarding.welcome`). */

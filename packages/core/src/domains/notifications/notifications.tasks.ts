@@ -4,7 +4,7 @@
  * audit row. SMTP failures are retried with exponential backoff; a template problem (inactive,
  * deleted, a variable no longer declared) is logged and audited once and not retried.
  */
-import { defineTask } from '../jobs/jobs.task';
+import { defineTask } from '../jobs';
 import { sendPayloadSchema } from './notifications.schema';
 import { DELIVER, type NotificationsDelivery, SEND_TASK_NAME } from './notifications.service';
 

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
-import { bindJobs } from '../jobs/jobs.service';
+import { bindJobs } from '../jobs';
 import { dueAt, runJobKey } from './scheduled-actions.model';
 
 /** The name of the task that runs one action. */

@@ -24,7 +24,7 @@ import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
-import { summarizeChange } from '../audit/audit.summary';
+import { summarizeChange } from '../audit';
 import type { JobInfo } from '../jobs';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
