@@ -1,6 +1,7 @@
 // The directory-integration contract both clouds implement (`helios.integrations`).
 
 export type {
+  DirectoryAccount,
   DirectoryIntegration,
   DirectoryIntegrationTypes,
   DirectoryOperation,

@@ -45,6 +45,11 @@ export function googleIntegration(rt: ServiceRuntime, services: GoogleIntegratio
       if (!row) return 'none';
       return row.is_valid === true ? 'tested' : 'untested';
     },
+    async getUser(googleId, options) {
+      const user = await writeback.getUser(googleId, options);
+      if (!user) return null;
+      return { id: user.googleId, email: user.email, blocked: user.isSuspended === true, localUserId: user.localUserId, user };
+    },
     operations: {
       createUser: writeback.createUser,
       updateUser: writeback.updateUser,

@@ -1,4 +1,5 @@
 /** Google Workspace write-back of users: create, update, suspend, restore, move, delete. */
+import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
@@ -15,7 +16,7 @@ import type { GoogleWritebackService } from './writeback.service';
 /** The user operations of `helios.googleWriteback`. */
 export function googleUserOperations(
   ctx: GoogleWritebackContext,
-): Pick<GoogleWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'moveOrgUnit' | 'deleteUser'> {
+): Pick<GoogleWritebackService, 'getUser' | 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'moveOrgUnit' | 'deleteUser'> {
   const { rt } = ctx;
   const linkErrors = {
     notFound: () => GOOGLE_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND(),
@@ -33,6 +34,24 @@ export function googleUserOperations(
     });
 
   return {
+    getUser: (googleId, options) =>
+      runWriteback(rt, 'googleWriteback.getUser', 'users:read', options, {
+        prepare: () => ctx.parseUserId(googleId),
+        async call(id) {
+          try {
+            return await (await ctx.provider()).getUser(id);
+          } catch (error) {
+            if (isHeliosError(error) && error.code === 'GOOGLE.NOT_FOUND') return null;
+            throw error;
+          }
+        },
+        async record(s, google) {
+          if (!google) return null;
+          // A read: the mirror follows Google, nothing is audited.
+          const row = await upsertSyncedUser(s.db, s.organizationId, google, s.now);
+          return userDto(row, await linkedGoogleUser(s.db, s.organizationId, google.id));
+        },
+      }),
     createUser: (input, options) =>
       runWriteback(rt, 'googleWriteback.createUser', 'users:write', options, {
         async prepare(s) {

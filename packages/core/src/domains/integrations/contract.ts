@@ -57,6 +57,24 @@ export interface DirectoryIntegrationTypes {
   writeback: unknown;
 }
 
+/**
+ * A cloud account as code that works on any cloud sees it, read live from the cloud by
+ * {@link DirectoryIntegration.getUser}: `blocked` is Google's `suspended` / Microsoft's
+ * `accountEnabled: false`; `user` is the cloud's own record (as its write-back service returns it).
+ */
+export interface DirectoryAccount<U = unknown> {
+  /** The cloud's id (Google id, Graph object id). */
+  id: string;
+  /** The primary address (Google primary email, Microsoft user principal name). */
+  email: string | null;
+  /** True when the account cannot sign in. */
+  blocked: boolean;
+  /** The organization user linked to the account, or null. */
+  localUserId: string | null;
+  /** The cloud's record. */
+  user: U;
+}
+
 /** A cloud directory: its identity, its services, whether it is connected, and its write-back. */
 export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = DirectoryIntegrationTypes> {
   /** `google` or `microsoft`. */
@@ -81,6 +99,13 @@ export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = Dire
   isConnected(options?: CallOptions): Promise<boolean>;
   /** The cloud's id of an organization user (its Google id / Graph object id), or null when not linked. */
   externalUserId(localUserId: string, options?: CallOptions): Promise<string | null>;
+
+  /**
+   * Reads a user live from the cloud (not the synced mirror, which it refreshes): null when the cloud
+   * has no such account. Needs `users:read`; not audited (a read). Makes a network call, so never
+   * inside `helios.transaction` (PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION`).
+   */
+  getUser(userId: string, options?: CallOptions): Promise<DirectoryAccount<T['user']> | null>;
 
   /** Creates a user with a generated initial password (revealed once through the write-back service). */
   createUser(input: T['createUserInput'], options?: CallOptions): Promise<T['user']>;

@@ -78,6 +78,8 @@ export interface IntegrationDefinition<T extends DirectoryIntegrationTypes> {
   services: DirectoryIntegration<T>['services'];
   /** Reads the stored credentials: none, unusable, usable and tested, or usable but untested. */
   credentials(s: OperationScope): Promise<'none' | 'unusable' | 'tested' | 'untested'>;
+  /** Reads a user live from the cloud (always supported). */
+  getUser: DirectoryIntegration<T>['getUser'];
   /** The operations the cloud has (adapters over its write-back service); the others are unsupported. */
   operations: Partial<Pick<DirectoryIntegration<T>, DirectoryOperation>>;
 }
@@ -132,6 +134,7 @@ export function defineIntegration<T extends DirectoryIntegrationTypes>(rt: Servi
           .executeTakeFirst();
         return row?.external_id ?? null;
       }),
+    getUser: definition.getUser,
     ...methods,
   };
 }

@@ -71,6 +71,43 @@ describe('helios.integrations', () => {
     expect((await t.asAdmin.microsoftDirectory.getUser(target.microsoft)).isAccountEnabled).toBe(true);
   });
 
+  it("reads an account live from each cloud (getUser): the cloud's state, not the stale mirror, which it refreshes", async () => {
+    const address = `live@${DOMAIN}`;
+    const googleId = (await t.asAdmin.googleWriteback.createUser({ primaryEmail: address, givenName: 'Live', familyName: 'Read' })).googleId;
+    const msId = (await t.asAdmin.microsoftWriteback.createUser({ userPrincipalName: address, displayName: 'Live Read' })).msId;
+    const target = { google: googleId, microsoft: msId };
+    // Changed in the clouds behind Helios's back: the mirrors still say active.
+    google.state.users.get(googleId)!.suspended = true;
+    graph.state.users.get(msId)!.accountEnabled = false;
+    expect((await t.asAdmin.googleDirectory.getUser(googleId)).isSuspended).toBe(false);
+    expect((await t.asAdmin.microsoftDirectory.getUser(msId)).isAccountEnabled).toBe(true);
+
+    const auditRows = async () =>
+      (
+        await t.helios.db
+          .selectFrom('audit_logs')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const auditedBefore = await auditRows();
+    for (const cloud of await t.asAdmin.integrations.connected()) {
+      const account = await cloud.getUser(target[cloud.id]);
+      expect(account).toMatchObject({ id: target[cloud.id], email: address, blocked: true, localUserId: null });
+    }
+    // The mirrors followed; nothing was audited for a read.
+    expect((await t.asAdmin.googleDirectory.getUser(googleId)).isSuspended).toBe(true);
+    expect((await t.asAdmin.microsoftDirectory.getUser(msId)).isAccountEnabled).toBe(false);
+    expect(await auditRows()).toBe(auditedBefore);
+
+    // An account the cloud does not have: null, in both clouds.
+    expect(await t.asAdmin.integrations.get('google').getUser('109999999999999999999')).toBeNull();
+    expect(await t.asAdmin.integrations.get('microsoft').getUser('00000000-0000-4000-8000-000000000000')).toBeNull();
+    // Reading needs users:read.
+    const groupsOnly = t.helios.as({ type: 'apiKey', keyId: '00000000-0000-4000-8000-000000000001', scopes: ['groups:read'] });
+    await expect(groupsOnly.integrations.get('google').getUser(googleId)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(groupsOnly.integrations.get('microsoft').getUser(msId)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  });
+
   it('refuses what a cloud lacks with INTEGRATIONS.UNSUPPORTED and an unknown id with INTEGRATIONS.UNKNOWN', async () => {
     const cloud = t.asAdmin.integrations.get('google');
     expect(cloud.supports.has('assignLicense')).toBe(false);

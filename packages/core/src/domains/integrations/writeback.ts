@@ -214,6 +214,19 @@ export interface WritebackUserService<U, C, P, W> {
    */
   createUser(input: C, options?: CallOptions): Promise<U>;
   /**
+   * Reads the user live from the cloud (not the mirror), then refreshes its mirror row in the synced
+   * users table; null when the cloud has no such user (the mirror is left as it is). Needs
+   * `users:read`; not audited (a read).
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; NOT_FOUND
+   *   `<CLOUD>.NOT_CONFIGURED`; PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION`; `<CLOUD>.*`
+   * @example
+   * ```ts
+   * const live = await helios.google.writeback.getUser(googleId);
+   * if (live?.isSuspended) console.log('suspended in Google');
+   * ```
+   */
+  getUser(id: string, options?: CallOptions): Promise<U | null>;
+  /**
    * Returns (decrypted) the initial or reset password stored for an address and marks it revealed;
    * works once per stored password. Administrators only (admins, `admin:full` keys, the system).
    * Audited `<platform>.initial_password_reveal`. Each cloud reads only its own rows.

@@ -58,6 +58,11 @@ export function microsoftIntegration(rt: ServiceRuntime, services: MicrosoftInte
       // A passed connection test, or a sync that succeeded since.
       return stored.sync_status === 'validated' || stored.sync_status === 'synced' ? 'tested' : 'untested';
     },
+    async getUser(msId, options) {
+      const user = await wb.getUser(msId, options);
+      if (!user) return null;
+      return { id: user.msId, email: user.upn ?? user.email ?? null, blocked: user.isAccountEnabled === false, localUserId: user.localUserId, user };
+    },
     operations: {
       createUser: wb.createUser,
       updateUser: wb.updateUser,

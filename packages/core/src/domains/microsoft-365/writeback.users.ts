@@ -1,4 +1,5 @@
 /** Microsoft 365 write-back of users: create, update, suspend (block sign-in), restore, delete, sign out. */
+import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
@@ -43,9 +44,27 @@ function setEnabled(ctx: MicrosoftWritebackContext, enabled: boolean, msId: stri
 /** The user operations of `helios.microsoftWriteback`. */
 export function microsoftUserOperations(
   ctx: MicrosoftWritebackContext,
-): Pick<MicrosoftWritebackService, 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'> {
+): Pick<MicrosoftWritebackService, 'getUser' | 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'> {
   const { rt } = ctx;
   return {
+    getUser: (msId, options) =>
+      runWriteback(rt, 'microsoftWriteback.getUser', 'users:read', options, {
+        prepare: () => parseInput(microsoftObjectIdSchema, msId),
+        async call(id) {
+          try {
+            return syncedUserRaw(await (await ctx.provider()).getUser(id));
+          } catch (error) {
+            if (isHeliosError(error) && error.code === 'MICROSOFT.NOT_FOUND') return null;
+            throw error;
+          }
+        },
+        async record(s, raw) {
+          if (!raw) return null;
+          // A read: the mirror follows Graph, nothing is audited.
+          const row = await upsertSyncedUser(s.db, s.organizationId, raw, s.now);
+          return userDto(row, await linkedMicrosoftUser(s.db, s.organizationId, raw.id));
+        },
+      }),
     createUser: (input, options) =>
       runWriteback(rt, 'microsoftWriteback.createUser', 'users:write', options, {
         async prepare(s) {

@@ -12,9 +12,11 @@
  *    step_type, status, details, error_message, duration_ms): the local user (`user_status`
  *    through `helios.users`), then each connected cloud where the user is linked (the integration
  *    contract's suspendUser / restoreUser / deleteUser). A step already completed or skipped for
- *    this action is not repeated; a cloud step is skipped when the cloud's mirror, written since the
- *    action started (by the write-back's own record or a sync), already shows the wanted state, so
- *    a re-run after a crash between the call and its journal row does not call again.
+ *    this action is not repeated. A first attempt skips a cloud step when the cloud's mirror,
+ *    written since the action started (by the write-back's own record or a sync), already shows
+ *    the wanted state. A re-run (an earlier attempt claimed the action: a crash, a retry) reads the
+ *    account live from the cloud (the contract's `getUser`) and calls only when the cloud does not
+ *    show the wanted state yet, so a crash between the call and its journal row never calls twice.
  * 3. Finish (one short transaction): `completed` (then the next occurrence of a recurring action
  *    is created as a new row, and dependents are queued), or a retry (`pending` again,
  *    `retry_count + 1`, `next_retry_at` = now + 5 min x 3^(retry - 1), a job queued at that time)
@@ -121,7 +123,8 @@ async function lastClaim(db: Kysely<Database>, actionId: string): Promise<{ jobI
   return { jobId: details.jobId ?? null, n: typeof details.n === 'number' ? details.n : 0 };
 }
 
-type Claim = { kind: 'run'; row: ActionRow } | { kind: 'ended'; row: ActionRow } | { kind: 'skip' };
+/** `rerun`: an earlier attempt of the action claimed it (it may have called the clouds already). */
+type Claim = { kind: 'run'; row: ActionRow; rerun: boolean } | { kind: 'ended'; row: ActionRow } | { kind: 'skip' };
 
 async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null): Promise<Claim> {
   return rt.write(undefined, async (s) => {
@@ -133,12 +136,17 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
       .forUpdate()
       .executeTakeFirst();
     if (!row) return { kind: 'skip' };
-    const claimDetails = async (takeover: boolean) => ({
-      jobId: job?.id ?? null,
-      attempt: job?.attempt ?? null,
-      takeover,
-      n: (await lastClaim(s.db, row.id)).n + 1,
-    });
+    // Journals the claim (numbered: the n-th attempt of the action) and hands the row to the steps.
+    const run = async (claimed: ActionRow, takeover: boolean): Promise<Claim> => {
+      const n = (await lastClaim(s.db, row.id)).n + 1;
+      await journal(s, claimed, {
+        step: 'claim',
+        type: 'system',
+        status: 'started',
+        details: { jobId: job?.id ?? null, attempt: job?.attempt ?? null, takeover, n },
+      });
+      return { kind: 'run', row: claimed, rerun: n > 1 };
+    };
 
     if (row.status === 'in_progress') {
       const previous = await lastClaim(s.db, row.id);
@@ -152,8 +160,7 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
         .returningAll()
         .executeTakeFirst();
       if (!taken) return { kind: 'skip' };
-      await journal(s, taken, { step: 'claim', type: 'system', status: 'started', details: await claimDetails(true) });
-      return { kind: 'run', row: taken };
+      return run(taken, true);
     }
     if (row.status !== 'pending') return { kind: 'skip' };
 
@@ -217,8 +224,7 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
       .returningAll()
       .executeTakeFirst();
     if (!claimed) return { kind: 'skip' };
-    await journal(s, claimed, { step: 'claim', type: 'system', status: 'started', details: await claimDetails(false) });
-    return { kind: 'run', row: claimed };
+    return run(claimed, false);
   });
 }
 
@@ -261,17 +267,25 @@ function isRemoved(raw: unknown): boolean {
   return Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
 }
 
-/** One cloud step: skip when the mirror (written since the action started) already shows it, else call. */
-async function cloudStep(rt: ServiceRuntime, organizationId: string, row: ActionRow, cloud: DirectoryIntegration, externalId: string): Promise<StepResult> {
+/**
+ * One cloud step. A first attempt skips when the cloud's mirror, written since the action started,
+ * already shows the wanted state, else calls. A re-run (an earlier attempt may have sent the call and
+ * died before its journal row) reads the account live from the cloud first and calls only when the
+ * cloud does not show the wanted state yet: each account is changed by one call.
+ */
+async function cloudStep(
+  rt: ServiceRuntime,
+  organizationId: string,
+  row: ActionRow,
+  cloud: DirectoryIntegration,
+  externalId: string,
+  rerun: boolean,
+): Promise<StepResult> {
   const action = row.action_type as 'suspend' | 'unsuspend' | 'delete' | 'restore';
-  const mirror = await mirrorOf(rt.db, organizationId, cloud, externalId);
-  const fresh = mirror !== null && row.started_at !== null && mirror.writtenAt !== null && mirror.writtenAt >= row.started_at;
   const base = { cloud: cloud.id, externalId };
-  if (mirror?.removed && action !== 'delete') {
-    return { status: 'skipped', details: { ...base, reason: 'removed_in_cloud' } };
-  }
+  const state = await cloudState(rt, organizationId, row, cloud, externalId, rerun);
   if (action === 'delete') {
-    if (mirror?.removed) return { status: 'skipped', details: { ...base, reason: 'already_removed' } };
+    if (state?.removed) return { status: 'skipped', details: { ...base, reason: state.live ? 'not_found_in_cloud' : 'already_removed' } };
     try {
       await cloud.deleteUser(externalId);
     } catch (error) {
@@ -283,13 +297,36 @@ async function cloudStep(rt: ServiceRuntime, organizationId: string, row: Action
     }
     return { status: 'completed', details: { ...base, operation: 'deleteUser' } };
   }
+  if (state?.removed) return { status: 'skipped', details: { ...base, reason: 'removed_in_cloud' } };
   const wantBlocked = action === 'suspend';
-  if (fresh && mirror?.blocked === wantBlocked) {
-    return { status: 'skipped', details: { ...base, reason: wantBlocked ? 'already_suspended' : 'already_active' } };
+  if (state?.fresh && state.blocked === wantBlocked) {
+    return { status: 'skipped', details: { ...base, reason: wantBlocked ? 'already_suspended' : 'already_active', ...(state.live ? { readLive: true } : {}) } };
   }
   if (wantBlocked) await cloud.suspendUser(externalId);
   else await cloud.restoreUser(externalId);
   return { status: 'completed', details: { ...base, operation: wantBlocked ? 'suspendUser' : 'restoreUser' } };
+}
+
+/**
+ * What the step knows of the account: read live on a re-run; else the mirror (`fresh` when written
+ * since the action started). Null when the mirror has no row.
+ */
+async function cloudState(
+  rt: ServiceRuntime,
+  organizationId: string,
+  row: ActionRow,
+  cloud: DirectoryIntegration,
+  externalId: string,
+  rerun: boolean,
+): Promise<{ blocked: boolean; removed: boolean; fresh: boolean; live: boolean } | null> {
+  if (rerun) {
+    const account = await cloud.getUser(externalId);
+    return account ? { blocked: account.blocked, removed: false, fresh: true, live: true } : { blocked: true, removed: true, fresh: true, live: true };
+  }
+  const mirror = await mirrorOf(rt.db, organizationId, cloud, externalId);
+  if (!mirror) return null;
+  const fresh = row.started_at !== null && mirror.writtenAt !== null && mirror.writtenAt >= row.started_at;
+  return { ...mirror, fresh, live: false };
 }
 
 /** The local step: the Helios user's status, through `helios.users` (audited there). */
@@ -323,7 +360,7 @@ async function doneSteps(db: Kysely<Database>, actionId: string): Promise<Set<st
 }
 
 /** Runs the steps; returns null when all went through, else the failure. */
-async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionRow): Promise<StepFailure | null> {
+async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionRow, rerun: boolean): Promise<StepFailure | null> {
   const organizationId = row.organization_id;
   const type = row.action_type as ScheduledActionType;
   if (type === 'onboard' || type === 'offboard') {
@@ -354,7 +391,7 @@ async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionR
   if (row.user_id) {
     for (const cloud of await scope.integrations.connected()) {
       const externalId = await cloud.externalUserId(row.user_id);
-      if (externalId) steps.push({ name: cloud.id, type: 'integration', run: () => cloudStep(rt, organizationId, row, cloud, externalId) });
+      if (externalId) steps.push({ name: cloud.id, type: 'integration', run: () => cloudStep(rt, organizationId, row, cloud, externalId, rerun) });
     }
   }
   const done = await doneSteps(rt.db, row.id);
@@ -542,6 +579,6 @@ export async function runScheduledAction(
   if (claimed.kind === 'skip') return null;
   if (claimed.kind === 'ended') return toScheduledAction(claimed.row);
   if (!scope) throw new Error('scheduled actions: the run needs the Helios scope');
-  const failure = await executeSteps(rt, scope, claimed.row);
+  const failure = await executeSteps(rt, scope, claimed.row, claimed.rerun);
   return toScheduledAction(await finish(rt, claimed.row, failure));
 }

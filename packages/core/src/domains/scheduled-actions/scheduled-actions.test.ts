@@ -378,6 +378,39 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       expect(graph.state.users.get(linked.msId)).toMatchObject({ accountEnabled: false });
     });
 
+    it('does not call again after a crash between the call and its record (the mirror is stale): a re-run reads the account live', async () => {
+      const googleUpdates = () => (google.requests.byRoute['users.update'] ?? 0) + (google.requests.byRoute['users.patch'] ?? 0);
+      const graphUpdates = () => graph.requests.byRoute['users.update'] ?? 0;
+      const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: clock.now() });
+      await crashedClaim(action.id, '7002');
+      // The dead attempt's calls reached both clouds; the worker died before recording anything:
+      // the mirrors still show the accounts active.
+      google.state.users.get(linked.googleId)!.suspended = true;
+      graph.state.users.get(linked.msId)!.accountEnabled = false;
+      const [g0, m0] = [googleUpdates(), graphUpdates()];
+      expect(await runAs(action.id, '7002', 2)).toMatchObject({ status: 'completed', totalSteps: 3, completedSteps: 3 });
+      expect([googleUpdates() - g0, graphUpdates() - m0]).toEqual([0, 0]);
+      const logs = (await admin.scheduledActions.logs(action.id)).filter((l) => l.stepName !== 'claim');
+      expect(logs.map((l) => [l.stepName, l.status, (l.details as { reason?: string }).reason ?? null])).toEqual([
+        ['local_user', 'completed', null],
+        ['google', 'skipped', 'already_suspended'],
+        ['microsoft', 'skipped', 'already_suspended'],
+      ]);
+      expect(logs[1]!.details).toMatchObject({ readLive: true });
+      // The live read refreshed the mirrors.
+      expect((await admin.google.directory.getUser(linked.googleId)).isSuspended).toBe(true);
+      expect((await admin.microsoft.directory.getUser(linked.msId)).isAccountEnabled).toBe(false);
+
+      // A re-run that finds the account not changed yet calls the cloud.
+      const restore = await admin.scheduledActions.create({ actionType: 'unsuspend', userId: linked.userId, scheduledFor: clock.now() });
+      await crashedClaim(restore.id, '7003');
+      await helios.db.updateTable('organization_users').set({ user_status: 'suspended' }).where('id', '=', linked.userId).execute();
+      expect(await runAs(restore.id, '7003', 2)).toMatchObject({ status: 'completed' });
+      expect([googleUpdates() - g0, graphUpdates() - m0]).toEqual([1, 1]);
+      expect(google.state.users.get(linked.googleId)).toMatchObject({ suspended: false });
+      expect(graph.state.users.get(linked.msId)).toMatchObject({ accountEnabled: true });
+    });
+
     it('retries a failing cloud step at next_retry_at without repeating the done steps, then marks it failed with its error', async () => {
       graph.setFaults({ rate: 1, kinds: ['503'] });
       try {
