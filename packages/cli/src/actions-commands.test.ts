@@ -54,7 +54,7 @@ describe('helios actions', () => {
   it('documents its sub-commands and options', async () => {
     const run = await helios(['actions', '--help'], cwd);
     expect(run.code).toBe(0);
-    for (const command of ['list', 'get', 'cancel', 'approve']) expect(run.stdout).toContain(command);
+    for (const command of ['list', 'get', 'create', 'cancel', 'approve', 'reject']) expect(run.stdout).toContain(command);
     const list = await helios(['actions', 'list', '--help'], cwd);
     for (const option of ['--status', '--action-type', '--user-id', '--limit', '--cursor', '--json', '--database-url']) expect(list.stdout).toContain(option);
   });
@@ -99,6 +99,35 @@ describe('helios actions', () => {
       const shown = await helios(['actions', 'get', other.id], dir, env);
       expect(shown.code).toBe(0);
       expect(shown.stdout).toMatch(/status\s+cancelled/);
+
+      // Created from the command line (by email), then rejected: cancelled with the reason, never run.
+      const created = await helios(
+        ['actions', 'create', '--type', 'unsuspend', '--email', 'GRACE@actions.test', '--at', '2031-03-01T09:00:00Z', '--requires-approval', '--json'],
+        dir,
+        env,
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const made = JSON.parse(created.stdout);
+      expect(made).toMatchObject({
+        actionType: 'unsuspend',
+        userId: user.id,
+        status: 'pending',
+        requiresApproval: true,
+        scheduledFor: '2031-03-01T09:00:00.000Z',
+      });
+      const rejected = await helios(['actions', 'reject', made.id, '--reason', 'not this time'], dir, env);
+      expect(rejected.code, rejected.stderr).toBe(0);
+      expect(rejected.stdout).toContain(`Rejected ${made.id}`);
+      expect(rejected.stdout).toMatch(/status\s+cancelled/);
+      const noReason = await helios(['actions', 'reject', made.id], dir, env);
+      expect(noReason.code).not.toBe(0);
+      expect(noReason.stderr).toContain('--reason');
+      const nobody = await helios(['actions', 'create', '--type', 'suspend', '--email', 'nobody@actions.test'], dir, env);
+      expect(nobody.code).toBe(2);
+      expect(nobody.stderr).toContain('[USERS.NOT_FOUND]');
+      const bad = await helios(['actions', 'create', '--type', 'explode', '--user', user.id], dir, env);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('VALIDATION');
 
       const missing = await helios(['actions', 'get', '00000000-0000-4000-8000-000000000000'], dir, env);
       expect(missing.code).toBe(2);

@@ -1,4 +1,4 @@
-import { createHelios, type Helios, type HeliosScope, integrationOptionsFromEnv, resolveEncryptionKey } from '@helios/core';
+import { createHelios, type Helios, type HeliosScope, integrationOptionsFromEnv, resolveEncryptionKey, USERS_ERRORS } from '@helios/core';
 import { defaultEmbeddedDataDir } from '@helios/core/db';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
@@ -92,7 +92,30 @@ const common = (cmd: Command) =>
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
     .option('--json', 'machine-readable output');
 
-/** `helios actions list|get|cancel|approve`: scheduled user actions, as the system (audited as `cli`). */
+interface CreateOptions extends CommonOptions {
+  type: string;
+  user?: string;
+  email?: string;
+  at?: string;
+  recurrence?: string;
+  until?: string;
+  maxRetries?: string;
+  requiresApproval?: boolean;
+  dependsOn?: string;
+}
+
+/** The organization user named by `--user <id>` or `--email <address>` (exact, case-insensitive). */
+async function resolveUser(helios: HeliosScope, opts: CreateOptions): Promise<string | undefined> {
+  if (opts.user) return opts.user;
+  if (!opts.email) return undefined;
+  const wanted = opts.email.trim().toLowerCase();
+  const page = await helios.users.list({ q: wanted, status: 'all', limit: 100 });
+  const found = page.items.find((u) => u.email.toLowerCase() === wanted);
+  if (!found) throw USERS_ERRORS.NOT_FOUND({});
+  return found.id;
+}
+
+/** `helios actions list|get|create|cancel|approve|reject`: scheduled user actions, as the system (audited as `cli`). */
 export function registerActionsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
   const actions = program.command('actions').description('scheduled user actions (suspend, unsuspend, delete, restore, onboard, offboard)');
   common(
@@ -132,6 +155,37 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
     },
   );
   common(
+    actions
+      .command('create')
+      .description('schedule an action on a user (due now unless --at is given)')
+      .requiredOption('--type <type>', 'suspend, unsuspend, delete, restore, onboard or offboard')
+      .option('--user <id>', 'the organization user id')
+      .option('--email <address>', 'the organization user, by email address')
+      .option('--at <iso-time>', 'when, ISO 8601 with a time zone (default: now)')
+      .option('--recurrence <interval>', 'daily, weekly or monthly')
+      .option('--until <iso-time>', 'the end of the recurrence')
+      .option('--max-retries <n>', 'retries after a failure (0-10, default 3)')
+      .option('--requires-approval', 'runs only once an administrator approved it')
+      .option('--depends-on <id>', 'runs after this action completed'),
+  ).action(async (opts: CreateOptions) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withActions(out, opts, async (helios) => {
+      const userId = await resolveUser(helios, opts);
+      const input = {
+        actionType: opts.type,
+        ...(userId ? { userId } : {}),
+        scheduledFor: opts.at ?? new Date(),
+        ...(opts.recurrence ? { recurrence: { interval: opts.recurrence, ...(opts.until ? { until: opts.until } : {}) } } : {}),
+        ...(opts.maxRetries !== undefined ? { maxRetries: Number(opts.maxRetries) } : {}),
+        ...(opts.requiresApproval ? { requiresApproval: true } : {}),
+        ...(opts.dependsOn ? { dependsOnActionId: opts.dependsOn } : {}),
+      };
+      const action = await helios.scheduledActions.create(input as never);
+      out.result(action, `Scheduled ${action.id}\n${detail(action as unknown as ActionView)}`);
+      return EXIT.ok;
+    });
+  });
+  common(
     actions.command('cancel').description('cancel a pending action: it never runs').argument('<id>', 'the action id').option('--reason <text>', 'why'),
   ).action(async (id: string, opts: CommonOptions & { reason?: string }) => {
     const out = makeOutput(Boolean(opts.json));
@@ -152,6 +206,20 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
     await withActions(out, opts, async (helios) => {
       const action = await helios.scheduledActions.approve(id, opts.notes ? { notes: opts.notes } : {});
       out.result(action, `Approved ${id}\n${detail(action as unknown as ActionView)}`);
+      return EXIT.ok;
+    });
+  });
+  common(
+    actions
+      .command('reject')
+      .description('reject an action that requires approval: it is cancelled and never runs')
+      .argument('<id>', 'the action id')
+      .requiredOption('--reason <text>', 'why (kept on the action and in the audit log)'),
+  ).action(async (id: string, opts: CommonOptions & { reason: string }) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withActions(out, opts, async (helios) => {
+      const action = await helios.scheduledActions.reject(id, { reason: opts.reason });
+      out.result(action, `Rejected ${id}\n${detail(action as unknown as ActionView)}`);
       return EXIT.ok;
     });
   });
