@@ -14,7 +14,35 @@ export interface DefaultTemplate {
   variables: readonly TemplateVariable[];
 }
 
-const organizationName: TemplateVariable = { name: 'organizationName', description: 'The organization sending the mail' };
+/** A paragraph of a built-in mail: text, a link (`url` names a `kind: 'url'` variable) or preformatted text. */
+type Paragraph = string | { link: string; url: string } | { pre: string };
+
+/** A variable: its description, or the description with its kind and whether it is required. */
+type VariableSpec = string | { description: string; kind?: 'url'; required?: false };
+
+/**
+ * A built-in template from its paragraphs, so the HTML and the plain-text body say the same: a
+ * paragraph becomes `<p>` (a link `<a href>`, preformatted `<pre>`) and a blank-line-separated
+ * block of text (a link `text: url`). Paragraph text holds no markup.
+ */
+function builtIn(key: string, name: string, subject: string, paragraphs: readonly Paragraph[], variables: Record<string, VariableSpec>): DefaultTemplate {
+  const html = paragraphs.map((p) =>
+    typeof p === 'string' ? `<p>${p}</p>` : 'pre' in p ? `<pre>${p.pre}</pre>` : `<p><a href="{{${p.url}}}">${p.link}</a></p>`,
+  );
+  const text = paragraphs.map((p) => (typeof p === 'string' ? p : 'pre' in p ? p.pre : `${p.link}: {{${p.url}}}`));
+  return {
+    key,
+    name,
+    subject,
+    bodyHtml: html.join('\n'),
+    bodyText: text.join('\n\n'),
+    variables: Object.entries(variables).map(([variable, spec]) =>
+      typeof spec === 'string' ? { name: variable, description: spec } : { name: variable, ...spec },
+    ),
+  };
+}
+
+const organizationName = 'The organization sending the mail';
 
 /** The keys of the built-in templates. */
 export const DEFAULT_TEMPLATE_KEYS = {
@@ -27,92 +55,86 @@ export const DEFAULT_TEMPLATE_KEYS = {
 
 /** Every built-in template. */
 export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
-  {
-    key: DEFAULT_TEMPLATE_KEYS.ONBOARDING_WELCOME,
-    name: 'Onboarding: welcome',
-    subject: 'Welcome to {{organizationName}}, {{firstName}}',
-    bodyHtml:
-      '<p>Hello {{firstName}},</p>\n<p>Welcome to {{organizationName}}! Your account {{email}} is ready from {{startDate}}.</p>\n' +
-      '<p><a href="{{portalUrl}}">Sign in to the portal</a></p>\n<p>{{managerName}}</p>',
-    bodyText:
-      'Hello {{firstName}},\n\nWelcome to {{organizationName}}! Your account {{email}} is ready from {{startDate}}.\n\n' +
-      'Sign in to the portal: {{portalUrl}}\n\n{{managerName}}',
-    variables: [
-      { name: 'firstName', description: "The new colleague's first name" },
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.ONBOARDING_WELCOME,
+    'Onboarding: welcome',
+    'Welcome to {{organizationName}}, {{firstName}}',
+    [
+      'Hello {{firstName}},',
+      'Welcome to {{organizationName}}! Your account {{email}} is ready from {{startDate}}.',
+      { link: 'Sign in to the portal', url: 'portalUrl' },
+      '{{managerName}}',
+    ],
+    {
+      firstName: "The new colleague's first name",
       organizationName,
-      { name: 'email', description: 'The new account' },
-      { name: 'startDate', description: 'The first working day' },
-      { name: 'portalUrl', description: 'Where to sign in', kind: 'url' },
-      { name: 'managerName', description: 'Who welcomes them (signature)', required: false },
-    ],
-  },
-  {
-    key: DEFAULT_TEMPLATE_KEYS.OFFBOARDING_NOTICE,
-    name: 'Offboarding: notice',
-    subject: '{{userName}} leaves {{organizationName}} on {{lastDay}}',
-    bodyHtml:
-      '<p>Hello,</p>\n<p>{{userName}} ({{email}}) leaves {{organizationName}} on {{lastDay}}. ' +
-      'Their accounts are suspended after that day.</p>\n<p>{{notes}}</p>',
-    bodyText: 'Hello,\n\n{{userName}} ({{email}}) leaves {{organizationName}} on {{lastDay}}. Their accounts are suspended after that day.\n\n{{notes}}',
-    variables: [
-      { name: 'userName', description: 'Who leaves' },
-      { name: 'email', description: 'Their account' },
+      email: 'The new account',
+      startDate: 'The first working day',
+      portalUrl: { description: 'Where to sign in', kind: 'url' },
+      managerName: { description: 'Who welcomes them (signature)', required: false },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.OFFBOARDING_NOTICE,
+    'Offboarding: notice',
+    '{{userName}} leaves {{organizationName}} on {{lastDay}}',
+    ['Hello,', '{{userName}} ({{email}}) leaves {{organizationName}} on {{lastDay}}. Their accounts are suspended after that day.', '{{notes}}'],
+    {
+      userName: 'Who leaves',
+      email: 'Their account',
       organizationName,
-      { name: 'lastDay', description: 'The last working day' },
-      { name: 'notes', description: 'Anything else to know', required: false },
+      lastDay: 'The last working day',
+      notes: { description: 'Anything else to know', required: false },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.SCHEDULED_ACTION_FAILED,
+    'Scheduled action failed',
+    'Scheduled {{actionType}} of {{userEmail}} failed',
+    [
+      'The scheduled {{actionType}} of {{userEmail}} (due {{scheduledFor}}) failed after {{attempts}} attempts:',
+      { pre: '{{error}}' },
+      { link: 'Open the action', url: 'actionUrl' },
     ],
-  },
-  {
-    key: DEFAULT_TEMPLATE_KEYS.SCHEDULED_ACTION_FAILED,
-    name: 'Scheduled action failed',
-    subject: 'Scheduled {{actionType}} of {{userEmail}} failed',
-    bodyHtml:
-      '<p>The scheduled {{actionType}} of {{userEmail}} (due {{scheduledFor}}) failed after {{attempts}} attempts:</p>\n' +
-      '<pre>{{error}}</pre>\n<p><a href="{{actionUrl}}">Open the action</a></p>',
-    bodyText: 'The scheduled {{actionType}} of {{userEmail}} (due {{scheduledFor}}) failed after {{attempts}} attempts:\n\n{{error}}\n\n{{actionUrl}}',
-    variables: [
-      { name: 'actionType', description: 'onboard, offboard, suspend, unsuspend, delete or restore' },
-      { name: 'userEmail', description: 'The user the action is for' },
-      { name: 'scheduledFor', description: 'When it was due' },
-      { name: 'attempts', description: 'How many times it was tried' },
-      { name: 'error', description: 'The last error' },
-      { name: 'actionUrl', description: 'The action in the portal', kind: 'url', required: false },
+    {
+      actionType: 'onboard, offboard, suspend, unsuspend, delete or restore',
+      userEmail: 'The user the action is for',
+      scheduledFor: 'When it was due',
+      attempts: 'How many times it was tried',
+      error: 'The last error',
+      actionUrl: { description: 'The action in the portal', kind: 'url', required: false },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.APPROVAL_REQUESTED,
+    'Approval requested',
+    'Approval needed: {{actionType}} of {{userEmail}}',
+    [
+      'Hello {{approverName}},',
+      '{{requestedBy}} asks you to approve the {{actionType}} of {{userEmail}}, scheduled for {{scheduledFor}}.',
+      { link: 'Review the request', url: 'approvalUrl' },
     ],
-  },
-  {
-    key: DEFAULT_TEMPLATE_KEYS.APPROVAL_REQUESTED,
-    name: 'Approval requested',
-    subject: 'Approval needed: {{actionType}} of {{userEmail}}',
-    bodyHtml:
-      '<p>Hello {{approverName}},</p>\n<p>{{requestedBy}} asks you to approve the {{actionType}} of {{userEmail}}, scheduled for {{scheduledFor}}.</p>\n' +
-      '<p><a href="{{approvalUrl}}">Review the request</a></p>',
-    bodyText:
-      'Hello {{approverName}},\n\n{{requestedBy}} asks you to approve the {{actionType}} of {{userEmail}}, scheduled for {{scheduledFor}}.\n\n' +
-      'Review the request: {{approvalUrl}}',
-    variables: [
-      { name: 'approverName', description: 'Who is asked' },
-      { name: 'requestedBy', description: 'Who asks' },
-      { name: 'actionType', description: 'What is to be approved' },
-      { name: 'userEmail', description: 'The user it is for' },
-      { name: 'scheduledFor', description: 'When it is due' },
-      { name: 'approvalUrl', description: 'Where to approve or reject', kind: 'url' },
-    ],
-  },
-  {
-    key: DEFAULT_TEMPLATE_KEYS.TRAINING_REMINDER,
-    name: 'Training reminder',
-    subject: 'Reminder: complete "{{trainingTitle}}" by {{dueDate}}',
-    bodyHtml:
-      '<p>Hello {{firstName}},</p>\n<p>Please complete the training "{{trainingTitle}}" by {{dueDate}}.</p>\n' +
-      '<p><a href="{{trainingUrl}}">Open the training</a></p>',
-    bodyText: 'Hello {{firstName}},\n\nPlease complete the training "{{trainingTitle}}" by {{dueDate}}.\n\nOpen the training: {{trainingUrl}}',
-    variables: [
-      { name: 'firstName', description: "The learner's first name" },
-      { name: 'trainingTitle', description: 'The training' },
-      { name: 'dueDate', description: 'When it is due' },
-      { name: 'trainingUrl', description: 'Where to take it', kind: 'url' },
-    ],
-  },
+    {
+      approverName: 'Who is asked',
+      requestedBy: 'Who asks',
+      actionType: 'What is to be approved',
+      userEmail: 'The user it is for',
+      scheduledFor: 'When it is due',
+      approvalUrl: { description: 'Where to approve or reject', kind: 'url' },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.TRAINING_REMINDER,
+    'Training reminder',
+    'Reminder: complete "{{trainingTitle}}" by {{dueDate}}',
+    ['Hello {{firstName}},', 'Please complete the training "{{trainingTitle}}" by {{dueDate}}.', { link: 'Open the training', url: 'trainingUrl' }],
+    {
+      firstName: "The learner's first name",
+      trainingTitle: 'The training',
+      dueDate: 'When it is due',
+      trainingUrl: { description: 'Where to take it', kind: 'url' },
+    },
+  ),
 ];
 
 /** The built-in template with this key, if any. */

@@ -26,7 +26,7 @@
  * Onboard and offboard fail at once with `LIFECYCLE.NOT_AVAILABLE` (lifecycle execution is a later
  * issue): never reported as completed.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
@@ -434,33 +434,42 @@ async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionR
   return null;
 }
 
+/** Ends an in-progress attempt: the row's new state and its audit row (`scheduled_actions.<action>`). */
+async function endAttempt(
+  s: OperationScope,
+  row: ActionRow,
+  set: Updateable<Database['scheduled_user_actions']>,
+  audit: { action: 'run' | 'retry' | 'failed'; details: (ended: ActionRow) => Record<string, unknown> },
+): Promise<ActionRow> {
+  const ended = await s.db
+    .updateTable('scheduled_user_actions')
+    .set({ current_step: null, updated_at: s.now, ...set })
+    .where('id', '=', row.id)
+    .where('status', '=', 'in_progress')
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await s.audit({ action: `scheduled_actions.${audit.action}`, resource: 'scheduled_user_action', resourceId: row.id, details: audit.details(ended) });
+  return ended;
+}
+
 /** Records the end of an attempt: completed (and the next occurrence), a retry, or failed. */
 async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure | null): Promise<ActionRow> {
   return rt.write(undefined, async (s) => {
     if (!failure) {
       const recurring = row.is_recurring === true && row.recurrence_interval !== null;
-      const done = await s.db
-        .updateTable('scheduled_user_actions')
-        .set({
+      const done = await endAttempt(
+        s,
+        row,
+        {
           status: 'completed',
           completed_at: s.now,
-          current_step: null,
           error_message: null,
           error_details: null,
           next_retry_at: null,
           ...(recurring ? { last_recurrence_at: s.now } : {}),
-          updated_at: s.now,
-        })
-        .where('id', '=', row.id)
-        .where('status', '=', 'in_progress')
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await s.audit({
-        action: 'scheduled_actions.run',
-        resource: 'scheduled_user_action',
-        resourceId: row.id,
-        details: { actionType: row.action_type, status: 'completed', steps: done.total_steps },
-      });
+        },
+        { action: 'run', details: (ended) => ({ actionType: row.action_type, status: 'completed', steps: ended.total_steps }) },
+      );
       if (recurring) {
         const next = nextOccurrence(row.scheduled_for, row.recurrence_interval as RecurrenceInterval, row.recurrence_until, s.now);
         if (next) {
@@ -515,51 +524,21 @@ async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure |
     const errorDetails = JSON.stringify({ code: info.code, kind: info.kind, step: failure.step, details: info.details }) as never;
     if (!info.permanent && retries < (row.max_retries ?? 3)) {
       const nextRetryAt = new Date(s.now.getTime() + retryDelayMs(retries + 1));
-      const retried = await s.db
-        .updateTable('scheduled_user_actions')
-        .set({
-          status: 'pending',
-          retry_count: retries + 1,
-          next_retry_at: nextRetryAt,
-          current_step: null,
-          error_message: info.message,
-          error_details: errorDetails,
-          updated_at: s.now,
-        })
-        .where('id', '=', row.id)
-        .where('status', '=', 'in_progress')
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await s.audit({
-        action: 'scheduled_actions.retry',
-        resource: 'scheduled_user_action',
-        resourceId: row.id,
-        details: { code: info.code, step: failure.step, retry: retries + 1, nextRetryAt: nextRetryAt.toISOString() },
-      });
+      const retried = await endAttempt(
+        s,
+        row,
+        { status: 'pending', retry_count: retries + 1, next_retry_at: nextRetryAt, error_message: info.message, error_details: errorDetails },
+        { action: 'retry', details: () => ({ code: info.code, step: failure.step, retry: retries + 1, nextRetryAt: nextRetryAt.toISOString() }) },
+      );
       await enqueueRun(rt, s.db, retried);
       return retried;
     }
-    const failed = await s.db
-      .updateTable('scheduled_user_actions')
-      .set({
-        status: 'failed',
-        completed_at: s.now,
-        current_step: null,
-        error_message: info.message,
-        error_details: errorDetails,
-        next_retry_at: null,
-        updated_at: s.now,
-      })
-      .where('id', '=', row.id)
-      .where('status', '=', 'in_progress')
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await s.audit({
-      action: 'scheduled_actions.failed',
-      resource: 'scheduled_user_action',
-      resourceId: row.id,
-      details: { code: info.code, step: failure.step, actionType: row.action_type, retries },
-    });
+    const failed = await endAttempt(
+      s,
+      row,
+      { status: 'failed', completed_at: s.now, error_message: info.message, error_details: errorDetails, next_retry_at: null },
+      { action: 'failed', details: () => ({ code: info.code, step: failure.step, actionType: row.action_type, retries }) },
+    );
     await enqueueDependents(rt, s, row.id);
     return failed;
   });
