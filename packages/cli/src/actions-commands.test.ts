@@ -2,47 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHelios, generateEncryptionKey, type Helios } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
 import { createServer } from '@helios/server';
 import { createTestDatabase, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestDatabase } from '@helios/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv, helios, heliosBin, onPostgres } from './cli.test-kit';
 
 // `helios actions ...` and `helios worker` end to end: an API-only server (in this process, no
 // worker) schedules a due suspend over REST; a `helios worker` child process runs it; the action is
 // completed, the user suspended locally and on the Google simulator (one write call).
-
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-/** The environment of a child `helios`, without this process's database and integration settings. */
-function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const {
-    DATABASE_URL: _ignored,
-    HELIOS_SCHEMA_DIR: _dir,
-    HELIOS_ENCRYPTION_KEY: _key,
-    HELIOS_GOOGLE_API_ROOT: _root,
-    HELIOS_GOOGLE_TOKEN_URL: _token,
-    HELIOS_MICROSOFT_GRAPH_URL: _graph,
-    HELIOS_MICROSOFT_LOGIN_URL: _login,
-    ...base
-  } = process.env;
-  return { ...base, ...env };
-}
-
-function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: childEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const onPostgres = (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres';
 
 describe('helios actions', () => {
   let cwd: string;
@@ -191,7 +160,7 @@ describe('helios actions', () => {
       const writesBefore = (sim.requests.byRoute['users.update'] ?? 0) + (sim.requests.byRoute['users.patch'] ?? 0);
 
       // The worker process.
-      const child = spawn(process.execPath, [bin, 'worker', '--concurrency', '2'], {
+      const child = spawn(process.execPath, [heliosBin, 'worker', '--concurrency', '2'], {
         cwd: mkdtempSync(join(tmpdir(), 'helios-worker-')),
         env: childEnv({ DATABASE_URL: t.connectionString, HELIOS_ENCRYPTION_KEY: key, HELIOS_GOOGLE_API_ROOT: sim.url, HELIOS_GOOGLE_TOKEN_URL: sim.tokenUrl }),
       });

@@ -1,12 +1,7 @@
-import { createHelios, type Helios, type HeliosScope, integrationOptionsFromEnv, resolveEncryptionKey, USERS_ERRORS } from '@helios/core';
-import { defaultEmbeddedDataDir } from '@helios/core/db';
+import { type HeliosScope, USERS_ERRORS } from '@helios/core';
 import type { Command } from 'commander';
+import { type CommonOptions, withCommonOptions, withHelios } from './open-helios';
 import { EXIT, type Output } from './output';
-
-interface CommonOptions {
-  databaseUrl?: string;
-  json?: boolean;
-}
 
 interface ListOptions extends CommonOptions {
   status?: string;
@@ -65,32 +60,9 @@ function detail(a: ActionView): string {
   return rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n');
 }
 
-/** Opens Helios on the configured database, runs `fn` as the system actor `cli`, closes. */
-async function withActions(out: Output, opts: CommonOptions, fn: (helios: HeliosScope) => Promise<number>): Promise<void> {
-  let helios: Helios | undefined;
-  try {
-    const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-    const key = resolveEncryptionKey();
-    helios = await createHelios({
-      ...(url ? { databaseUrl: url } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
-      encryptionKey: key.key,
-      previousEncryptionKeys: key.previousKeys,
-      ...(key.auditKey ? { auditKey: key.auditKey } : {}),
-      integrations: integrationOptionsFromEnv(),
-    });
-    process.exitCode = await fn(helios.as({ type: 'system', name: 'cli' }));
-  } catch (error) {
-    out.error(error);
-    process.exitCode = EXIT.failed;
-  } finally {
-    await helios?.close().catch(() => {});
-  }
-}
-
-const common = (cmd: Command) =>
-  cmd
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
-    .option('--json', 'machine-readable output');
+/** Opens Helios (with the cloud endpoints from the environment), runs `fn` as the system actor `cli`. */
+const withActions = (out: Output, opts: CommonOptions, fn: (helios: HeliosScope) => Promise<number>) =>
+  withHelios(out, opts, (helios) => fn(helios.as({ type: 'system', name: 'cli' })), { integrations: true });
 
 interface CreateOptions extends CommonOptions {
   type: string;
@@ -118,7 +90,7 @@ async function resolveUser(helios: HeliosScope, opts: CreateOptions): Promise<st
 /** `helios actions list|get|create|cancel|approve|reject`: scheduled user actions, as the system (audited as `cli`). */
 export function registerActionsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
   const actions = program.command('actions').description('scheduled user actions (suspend, unsuspend, delete, restore, onboard, offboard)');
-  common(
+  withCommonOptions(
     actions
       .command('list')
       .description('scheduled actions, soonest due first')
@@ -144,7 +116,7 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       return EXIT.ok;
     });
   });
-  common(actions.command('get').description('one scheduled action: state, progress, retries, last error').argument('<id>', 'the action id')).action(
+  withCommonOptions(actions.command('get').description('one scheduled action: state, progress, retries, last error').argument('<id>', 'the action id')).action(
     async (id: string, opts: CommonOptions) => {
       const out = makeOutput(Boolean(opts.json));
       await withActions(out, opts, async (helios) => {
@@ -154,7 +126,7 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       });
     },
   );
-  common(
+  withCommonOptions(
     actions
       .command('create')
       .description('schedule an action on a user (due now unless --at is given)')
@@ -185,7 +157,7 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       return EXIT.ok;
     });
   });
-  common(
+  withCommonOptions(
     actions.command('cancel').description('cancel a pending action: it never runs').argument('<id>', 'the action id').option('--reason <text>', 'why'),
   ).action(async (id: string, opts: CommonOptions & { reason?: string }) => {
     const out = makeOutput(Boolean(opts.json));
@@ -195,7 +167,7 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       return EXIT.ok;
     });
   });
-  common(
+  withCommonOptions(
     actions
       .command('approve')
       .description('approve an action that requires approval: it runs when due')
@@ -209,7 +181,7 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       return EXIT.ok;
     });
   });
-  common(
+  withCommonOptions(
     actions
       .command('reject')
       .description('reject an action that requires approval: it is cancelled and never runs')

@@ -1,44 +1,16 @@
 import { createWriteStream } from 'node:fs';
-import { createHelios, type Helios, resolveEncryptionKey } from '@helios/core';
-import { defaultEmbeddedDataDir } from '@helios/core/db';
+import type { Helios } from '@helios/core';
 import type { Command } from 'commander';
+import { type CommonOptions, withCommonOptions, withHelios } from './open-helios';
 import { EXIT, type Output } from './output';
 
-interface CommonOptions {
-  databaseUrl?: string;
-  json?: boolean;
-}
-
-/** Opens Helios on the configured database (installing the schema when empty), runs `fn`, closes. */
-async function withHelios(out: Output, opts: CommonOptions, fn: (helios: Helios) => Promise<number>): Promise<void> {
-  let helios: Helios | undefined;
-  try {
-    const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-    const key = resolveEncryptionKey();
-    helios = await createHelios({
-      ...(url ? { databaseUrl: url, install: true } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
-      encryptionKey: key.key,
-      previousEncryptionKeys: key.previousKeys,
-      ...(key.auditKey ? { auditKey: key.auditKey } : {}),
-    });
-    process.exitCode = await fn(helios);
-  } catch (error) {
-    out.error(error);
-    process.exitCode = EXIT.failed;
-  } finally {
-    await helios?.close().catch(() => {});
-  }
-}
-
-const common = (cmd: Command) =>
-  cmd
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
-    .option('--json', 'machine-readable output');
+/** Opens Helios, installing the schema on an empty PostgreSQL database. */
+const withInstalled = (out: Output, opts: CommonOptions, fn: (helios: Helios) => Promise<number>) => withHelios(out, opts, fn, { install: true });
 
 /** `helios admin create`, `helios users list|export` and `helios audit head|verify`. */
 export function registerAdminCommands(program: Command, makeOutput: (json: boolean) => Output): void {
   const admin = program.command('admin').description('portal administrators');
-  common(
+  withCommonOptions(
     admin
       .command('create')
       .description('create an admin (with --organization-name and --organization-domain, also the organization on first run)')
@@ -54,7 +26,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
     ) => {
       const out = makeOutput(Boolean(opts.json));
       const password = opts.password ?? process.env.HELIOS_ADMIN_PASSWORD;
-      await withHelios(out, opts, async (helios) => {
+      await withInstalled(out, opts, async (helios) => {
         const status = await helios.organizations.setupStatus();
         if (!status.hasOrganization) {
           if (!opts.organizationName || !opts.organizationDomain) {
@@ -89,7 +61,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
   );
 
   const users = program.command('users').description('portal users');
-  common(
+  withCommonOptions(
     users
       .command('list')
       .description('list users (as the system), sorted by last name; filters: --status, --role, --q')
@@ -99,7 +71,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
       .option('--limit <n>', 'at most this many (default 50, max 500)', '50'),
   ).action(async (opts: CommonOptions & { status?: string; role?: string; q?: string; limit: string }) => {
     const out = makeOutput(Boolean(opts.json));
-    await withHelios(out, opts, async (helios) => {
+    await withInstalled(out, opts, async (helios) => {
       const page = await helios.as({ type: 'system', name: 'cli' }).users.list({
         ...(opts.status ? { status: opts.status as never } : {}),
         ...(opts.role ? { role: opts.role as never } : {}),
@@ -111,7 +83,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
       return EXIT.ok;
     });
   });
-  common(
+  withCommonOptions(
     users
       .command('export')
       .description('export users as CSV or JSON, streamed (as the system)')
@@ -125,7 +97,7 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
       process.exitCode = EXIT.usage;
       return;
     }
-    await withHelios(out, opts, async (helios) => {
+    await withInstalled(out, opts, async (helios) => {
       const system = helios.as({ type: 'system', name: 'cli' });
       const filter = opts.status ? { status: opts.status as never } : {};
       const total = await system.users.count(filter);
@@ -150,26 +122,26 @@ export function registerAdminCommands(program: Command, makeOutput: (json: boole
   });
 
   const audit = program.command('audit').description('the audit trail: export its head, verify its hash chain');
-  common(
+  withCommonOptions(
     audit
       .command('head')
       .description('print the head of the audit chain (`<sequence>:<hash>`): keep it outside the database, give it to `audit verify --head` later'),
   ).action(async (opts: CommonOptions) => {
     const out = makeOutput(Boolean(opts.json));
-    await withHelios(out, opts, async (helios) => {
+    await withInstalled(out, opts, async (helios) => {
       const head = await helios.as({ type: 'system', name: 'cli' }).audit.head();
       out.result(head, head ? head.text : 'The audit chain is empty');
       return EXIT.ok;
     });
   });
-  common(
+  withCommonOptions(
     audit
       .command('verify')
       .description('recompute the audit chain (exit 1 when it is broken); with --head, also check it still holds that head')
       .option('--head <head>', 'a head printed earlier by `helios audit head` (`<sequence>:<hash>`)'),
   ).action(async (opts: CommonOptions & { head?: string }) => {
     const out = makeOutput(Boolean(opts.json));
-    await withHelios(out, opts, async (helios) => {
+    await withInstalled(out, opts, async (helios) => {
       const result = await helios.as({ type: 'system', name: 'cli' }).audit.verifyChain(opts.head ? { head: opts.head } : {});
       const broken = result.firstBroken;
       out.result(

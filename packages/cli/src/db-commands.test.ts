@@ -9,28 +9,7 @@ import { createDb } from '@helios/core/db';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-
-// These tests run the built `helios` command (npm test builds first), as a user would.
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const { DATABASE_URL: _ignored, HELIOS_SCHEMA_DIR: _dir, ...base } = process.env;
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { helios, heliosBin, type Run } from './cli.test-kit';
 
 describe('helios db', { timeout: 400_000 }, () => {
   let t: TestDatabase;
@@ -151,7 +130,7 @@ describe('helios db upgrade and helios serve on a database of the first release'
   async function serve(cwd: string, target: string[], env: NodeJS.ProcessEnv): Promise<Run & { listened: boolean }> {
     const port = await freePort();
     const { DATABASE_URL: _ignored, HELIOS_SCHEMA_DIR: _dir, HELIOS_AUTO_UPGRADE: _auto, ...base } = process.env;
-    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), ...target], {
+    const child = spawn(process.execPath, [heliosBin, 'serve', '--port', String(port), ...target], {
       cwd,
       env: { ...base, HELIOS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), BETTER_AUTH_SECRET: randomBytes(32).toString('hex'), ...env },
     });

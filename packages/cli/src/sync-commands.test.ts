@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHelios, generateEncryptionKey } from '@helios/core';
 import {
   createTestDatabase,
@@ -12,33 +10,8 @@ import {
   startGraphSimulator,
   type TestDatabase,
 } from '@helios/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const {
-      DATABASE_URL: _ignored,
-      HELIOS_SCHEMA_DIR: _dir,
-      HELIOS_ENCRYPTION_KEY: _key,
-      HELIOS_GOOGLE_API_ROOT: _root,
-      HELIOS_GOOGLE_TOKEN_URL: _token,
-      HELIOS_MICROSOFT_GRAPH_URL: _graph,
-      HELIOS_MICROSOFT_LOGIN_URL: _login,
-      ...base
-    } = process.env;
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const onPostgres = (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helios, onPostgres } from './cli.test-kit';
 
 describe('helios sync google', () => {
   let cwd: string;
