@@ -16,6 +16,7 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+/** Options of `createTestDatabase`. */
 export interface CreateTestDatabaseOptions {
   /** An empty database (extensions available, no schema) instead of an installed one. */
   empty?: boolean;

@@ -28,6 +28,7 @@ export interface TrafficRecorder {
   sawSecret(secret: string): boolean;
   /** Forgets what was received. */
   reset(): void;
+  /** Stops the server. */
   close(): Promise<void>;
 }
 

@@ -12,13 +12,18 @@ export type Int8 = ColumnType<string, string | number | bigint, string | number 
 export type Numeric = ColumnType<string, string | number, string | number>;
 /** timestamp / timestamptz / date: returned as Date, accepted as Date or ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A JSON scalar. */
 export type JsonPrimitive = boolean | number | string | null;
+/** A JSON array. */
 export type JsonArray = JsonValue[];
+/** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue | undefined };
+/** Any JSON value. */
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 /** json / jsonb: returned parsed, accepted as a value (serialized by the caller or the driver). */
 export type Json = ColumnType<JsonValue, JsonValue | string, JsonValue | string>;
 
+/** A row of table access_group_members. */
 export interface AccessGroupMembers {
   id: Generated<string>;
   access_group_id: string;
@@ -30,6 +35,7 @@ export interface AccessGroupMembers {
   synced_from_platform: Generated<boolean | null>;
 }
 
+/** A row of table access_groups. */
 export interface AccessGroups {
   id: Generated<string>;
   organization_id: string;
@@ -50,6 +56,7 @@ export interface AccessGroups {
   synced_at: Timestamp | null;
 }
 
+/** A row of table activity_logs. */
 export interface ActivityLogs {
   id: Generated<string>;
   organization_id: string;
@@ -65,6 +72,7 @@ export interface ActivityLogs {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ai_chat_history. */
 export interface AiChatHistory {
   id: Generated<string>;
   organization_id: string;
@@ -79,6 +87,7 @@ export interface AiChatHistory {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ai_config. */
 export interface AiConfig {
   id: Generated<string>;
   organization_id: string;
@@ -102,6 +111,7 @@ export interface AiConfig {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ai_usage_log. */
 export interface AiUsageLog {
   id: Generated<string>;
   organization_id: string;
@@ -121,6 +131,7 @@ export interface AiUsageLog {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table api_key_usage_logs. */
 export interface ApiKeyUsageLogs {
   id: Generated<string>;
   api_key_id: string;
@@ -133,6 +144,7 @@ export interface ApiKeyUsageLogs {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table api_keys. */
 export interface ApiKeys {
   id: Generated<string>;
   organization_id: string;
@@ -155,6 +167,7 @@ export interface ApiKeys {
   environment: string | null;
 }
 
+/** A row of table assets. */
 export interface Assets {
   id: Generated<string>;
   organization_id: string;
@@ -176,6 +189,7 @@ export interface Assets {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table audit_logs. */
 export interface AuditLogs {
   id: Generated<string>;
   organization_id: string;
@@ -194,6 +208,7 @@ export interface AuditLogs {
   hash: string | null;
 }
 
+/** A row of table auth_accounts. */
 export interface AuthAccounts {
   id: string;
   user_id: string;
@@ -210,6 +225,7 @@ export interface AuthAccounts {
   refresh_token_expires_at: Timestamp | null;
 }
 
+/** A row of table auth_sessions. */
 export interface AuthSessions {
   id: string;
   user_id: string;
@@ -221,6 +237,7 @@ export interface AuthSessions {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table auth_verifications. */
 export interface AuthVerifications {
   id: string;
   identifier: string;
@@ -230,6 +247,7 @@ export interface AuthVerifications {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table automation_rules. */
 export interface AutomationRules {
   id: Generated<string>;
   organization_id: string;
@@ -251,6 +269,7 @@ export interface AutomationRules {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table available_modules. */
 export interface AvailableModules {
   id: Generated<string>;
   name: string;
@@ -267,6 +286,7 @@ export interface AvailableModules {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table bulk_operations. */
 export interface BulkOperations {
   id: Generated<string>;
   organization_id: string;
@@ -284,6 +304,7 @@ export interface BulkOperations {
   completed_at: Timestamp | null;
 }
 
+/** A row of table campaign_assignments. */
 export interface CampaignAssignments {
   id: Generated<string>;
   campaign_id: string;
@@ -293,6 +314,7 @@ export interface CampaignAssignments {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table cost_centers. */
 export interface CostCenters {
   id: Generated<string>;
   organization_id: string;
@@ -309,6 +331,7 @@ export interface CostCenters {
   created_by: string | null;
 }
 
+/** A row of table custom_field_definitions. */
 export interface CustomFieldDefinitions {
   id: Generated<string>;
   organization_id: string;
@@ -329,6 +352,7 @@ export interface CustomFieldDefinitions {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table custom_field_values. */
 export interface CustomFieldValues {
   id: Generated<string>;
   definition_id: string;
@@ -339,6 +363,7 @@ export interface CustomFieldValues {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table custom_labels. */
 export interface CustomLabels {
   id: Generated<string>;
   organization_id: string;
@@ -351,6 +376,7 @@ export interface CustomLabels {
   updated_by: string | null;
 }
 
+/** A row of table departments. */
 export interface Departments {
   id: Generated<string>;
   organization_id: string;
@@ -366,6 +392,7 @@ export interface Departments {
   created_by: string | null;
 }
 
+/** A row of table dynamic_group_rules. */
 export interface DynamicGroupRules {
   id: Generated<string>;
   group_id: string;
@@ -379,6 +406,7 @@ export interface DynamicGroupRules {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table email_templates. */
 export interface EmailTemplates {
   id: Generated<string>;
   organization_id: string;
@@ -393,6 +421,7 @@ export interface EmailTemplates {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table feature_flags. */
 export interface FeatureFlags {
   id: Generated<string>;
   feature_key: string;
@@ -405,6 +434,7 @@ export interface FeatureFlags {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table gw_credentials. */
 export interface GwCredentials {
   id: Generated<string>;
   organization_id: string;
@@ -418,6 +448,7 @@ export interface GwCredentials {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table gw_groups. */
 export interface GwGroups {
   id: Generated<string>;
   organization_id: string;
@@ -432,6 +463,7 @@ export interface GwGroups {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table gw_org_units. */
 export interface GwOrgUnits {
   id: Generated<string>;
   organization_id: string;
@@ -446,6 +478,7 @@ export interface GwOrgUnits {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table gw_synced_users. */
 export interface GwSyncedUsers {
   id: Generated<string>;
   organization_id: string;
@@ -467,6 +500,7 @@ export interface GwSyncedUsers {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table helpdesk_tickets. */
 export interface HelpdeskTickets {
   id: Generated<string>;
   organization_id: string;
@@ -484,6 +518,7 @@ export interface HelpdeskTickets {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table job_titles. */
 export interface JobTitles {
   id: Generated<string>;
   organization_id: string;
@@ -497,6 +532,7 @@ export interface JobTitles {
   created_by: string | null;
 }
 
+/** A row of table lifecycle_tasks. */
 export interface LifecycleTasks {
   id: Generated<string>;
   organization_id: string;
@@ -524,6 +560,7 @@ export interface LifecycleTasks {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table locations. */
 export interface Locations {
   id: Generated<string>;
   organization_id: string;
@@ -547,6 +584,7 @@ export interface Locations {
   created_by: string | null;
 }
 
+/** A row of table master_data_settings. */
 export interface MasterDataSettings {
   organization_id: string;
   enforce_departments: Generated<boolean | null>;
@@ -560,6 +598,7 @@ export interface MasterDataSettings {
   updated_by: string | null;
 }
 
+/** A row of table media_asset_folders. */
 export interface MediaAssetFolders {
   id: Generated<string>;
   organization_id: string;
@@ -571,6 +610,7 @@ export interface MediaAssetFolders {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table media_asset_settings. */
 export interface MediaAssetSettings {
   organization_id: string;
   storage_backend: Generated<string>;
@@ -584,6 +624,7 @@ export interface MediaAssetSettings {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table media_assets. */
 export interface MediaAssets {
   id: Generated<string>;
   organization_id: string;
@@ -604,6 +645,7 @@ export interface MediaAssets {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table module_entity_providers. */
 export interface ModuleEntityProviders {
   id: Generated<string>;
   module_key: string;
@@ -611,6 +653,7 @@ export interface ModuleEntityProviders {
   is_primary_provider: Generated<boolean | null>;
 }
 
+/** A row of table modules. */
 export interface Modules {
   id: Generated<string>;
   name: string;
@@ -624,6 +667,7 @@ export interface Modules {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ms_credentials. */
 export interface MsCredentials {
   id: Generated<string>;
   organization_id: string;
@@ -641,6 +685,7 @@ export interface MsCredentials {
   created_by: string | null;
 }
 
+/** A row of table ms_group_memberships. */
 export interface MsGroupMemberships {
   id: Generated<string>;
   organization_id: string;
@@ -650,6 +695,7 @@ export interface MsGroupMemberships {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ms_licenses. */
 export interface MsLicenses {
   id: Generated<string>;
   organization_id: string;
@@ -666,6 +712,7 @@ export interface MsLicenses {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ms_synced_groups. */
 export interface MsSyncedGroups {
   id: Generated<string>;
   organization_id: string;
@@ -684,6 +731,7 @@ export interface MsSyncedGroups {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table ms_synced_users. */
 export interface MsSyncedUsers {
   id: Generated<string>;
   organization_id: string;
@@ -710,6 +758,7 @@ export interface MsSyncedUsers {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table named_conditions. */
 export interface NamedConditions {
   id: Generated<string>;
   organization_id: string;
@@ -726,6 +775,7 @@ export interface NamedConditions {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table offboarding_templates. */
 export interface OffboardingTemplates {
   id: Generated<string>;
   organization_id: string;
@@ -772,6 +822,7 @@ export interface OffboardingTemplates {
   timeline: Generated<Json | null>;
 }
 
+/** A row of table onboarding_templates. */
 export interface OnboardingTemplates {
   id: Generated<string>;
   organization_id: string;
@@ -798,6 +849,7 @@ export interface OnboardingTemplates {
   timeline: Generated<Json | null>;
 }
 
+/** A row of table organization_modules. */
 export interface OrganizationModules {
   id: Generated<string>;
   organization_id: string;
@@ -812,6 +864,7 @@ export interface OrganizationModules {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table organization_settings. */
 export interface OrganizationSettings {
   id: Generated<string>;
   organization_id: string;
@@ -822,6 +875,7 @@ export interface OrganizationSettings {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table organization_users. */
 export interface OrganizationUsers {
   id: Generated<string>;
   organization_id: string;
@@ -884,6 +938,7 @@ export interface OrganizationUsers {
   two_factor_backup_codes: string | null;
 }
 
+/** A row of table organizations. */
 export interface Organizations {
   id: Generated<string>;
   name: string;
@@ -896,6 +951,7 @@ export interface Organizations {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table password_setup_tokens. */
 export interface PasswordSetupTokens {
   id: Generated<string>;
   user_id: string;
@@ -905,6 +961,7 @@ export interface PasswordSetupTokens {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table rule_evaluation_log. */
 export interface RuleEvaluationLog {
   id: Generated<string>;
   organization_id: string;
@@ -919,6 +976,7 @@ export interface RuleEvaluationLog {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table scheduled_user_actions. */
 export interface ScheduledUserActions {
   id: Generated<string>;
   organization_id: string;
@@ -964,6 +1022,7 @@ export interface ScheduledUserActions {
   cancellation_reason: string | null;
 }
 
+/** A row of table security_events. */
 export interface SecurityEvents {
   id: Generated<string>;
   organization_id: string;
@@ -982,6 +1041,7 @@ export interface SecurityEvents {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table signature_assignments. */
 export interface SignatureAssignments {
   id: Generated<string>;
   organization_id: string;
@@ -996,6 +1056,7 @@ export interface SignatureAssignments {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table signature_campaigns. */
 export interface SignatureCampaigns {
   id: Generated<string>;
   organization_id: string;
@@ -1019,6 +1080,7 @@ export interface SignatureCampaigns {
   completed_at: Timestamp | null;
 }
 
+/** A row of table signature_permissions. */
 export interface SignaturePermissions {
   id: Generated<string>;
   organization_id: string;
@@ -1034,6 +1096,7 @@ export interface SignaturePermissions {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table signature_templates. */
 export interface SignatureTemplates {
   id: Generated<string>;
   organization_id: string;
@@ -1051,6 +1114,7 @@ export interface SignatureTemplates {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table signature_tracking_events. */
 export interface SignatureTrackingEvents {
   id: Generated<string>;
   pixel_id: string;
@@ -1069,6 +1133,7 @@ export interface SignatureTrackingEvents {
   user_tracking_id: string | null;
 }
 
+/** A row of table signature_tracking_pixels. */
 export interface SignatureTrackingPixels {
   id: Generated<string>;
   campaign_id: string;
@@ -1077,6 +1142,7 @@ export interface SignatureTrackingPixels {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table signature_user_tracking. */
 export interface SignatureUserTracking {
   id: Generated<string>;
   organization_id: string;
@@ -1092,6 +1158,7 @@ export interface SignatureUserTracking {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table smtp_settings. */
 export interface SmtpSettings {
   id: Generated<string>;
   organization_id: string;
@@ -1108,6 +1175,7 @@ export interface SmtpSettings {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table sso_providers. */
 export interface SsoProviders {
   id: Generated<string>;
   organization_id: string;
@@ -1128,6 +1196,7 @@ export interface SsoProviders {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table training_content. */
 export interface TrainingContent {
   id: Generated<string>;
   organization_id: string;
@@ -1154,6 +1223,7 @@ export interface TrainingContent {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table training_quiz_questions. */
 export interface TrainingQuizQuestions {
   id: Generated<string>;
   content_id: string;
@@ -1168,6 +1238,7 @@ export interface TrainingQuizQuestions {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_addresses. */
 export interface UserAddresses {
   id: Generated<string>;
   user_id: string;
@@ -1183,6 +1254,7 @@ export interface UserAddresses {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_assets. */
 export interface UserAssets {
   id: Generated<string>;
   user_id: string;
@@ -1197,6 +1269,7 @@ export interface UserAssets {
   is_primary: Generated<boolean | null>;
 }
 
+/** A row of table user_dashboard_widgets. */
 export interface UserDashboardWidgets {
   id: Generated<string>;
   user_id: string;
@@ -1208,6 +1281,7 @@ export interface UserDashboardWidgets {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_expertise_topics. */
 export interface UserExpertiseTopics {
   id: Generated<string>;
   user_id: string;
@@ -1217,6 +1291,7 @@ export interface UserExpertiseTopics {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_field_visibility. */
 export interface UserFieldVisibility {
   id: Generated<string>;
   user_id: string;
@@ -1226,6 +1301,7 @@ export interface UserFieldVisibility {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_fun_facts. */
 export interface UserFunFacts {
   id: Generated<string>;
   user_id: string;
@@ -1235,6 +1311,7 @@ export interface UserFunFacts {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_group_memberships. */
 export interface UserGroupMemberships {
   id: Generated<string>;
   user_id: string;
@@ -1243,6 +1320,7 @@ export interface UserGroupMemberships {
   joined_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_groups. */
 export interface UserGroups {
   id: Generated<string>;
   organization_id: string;
@@ -1260,6 +1338,7 @@ export interface UserGroups {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_initial_passwords. */
 export interface UserInitialPasswords {
   id: Generated<string>;
   organization_id: string;
@@ -1274,6 +1353,7 @@ export interface UserInitialPasswords {
   provider: string | null;
 }
 
+/** A row of table user_interests. */
 export interface UserInterests {
   id: Generated<string>;
   user_id: string;
@@ -1282,6 +1362,7 @@ export interface UserInterests {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_lifecycle_logs. */
 export interface UserLifecycleLogs {
   id: Generated<string>;
   organization_id: string;
@@ -1296,6 +1377,7 @@ export interface UserLifecycleLogs {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_media. */
 export interface UserMedia {
   id: Generated<string>;
   user_id: string;
@@ -1310,6 +1392,7 @@ export interface UserMedia {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_requests. */
 export interface UserRequests {
   id: Generated<string>;
   organization_id: string;
@@ -1338,6 +1421,7 @@ export interface UserRequests {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_secondary_emails. */
 export interface UserSecondaryEmails {
   id: Generated<string>;
   user_id: string;
@@ -1347,6 +1431,7 @@ export interface UserSecondaryEmails {
   created_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_sessions. */
 export interface UserSessions {
   id: Generated<string>;
   user_id: string;
@@ -1358,6 +1443,7 @@ export interface UserSessions {
   user_agent: string | null;
 }
 
+/** A row of table user_signature_status. */
 export interface UserSignatureStatus {
   id: Generated<string>;
   user_id: string;
@@ -1377,6 +1463,7 @@ export interface UserSignatureStatus {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table user_training_progress. */
 export interface UserTrainingProgress {
   id: Generated<string>;
   organization_id: string;
@@ -1403,6 +1490,7 @@ export interface UserTrainingProgress {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table workflows. */
 export interface Workflows {
   id: Generated<string>;
   organization_id: string;
@@ -1417,6 +1505,7 @@ export interface Workflows {
   updated_at: Generated<Timestamp | null>;
 }
 
+/** A row of table workspace_members. */
 export interface WorkspaceMembers {
   id: Generated<string>;
   workspace_id: string;
@@ -1428,6 +1517,7 @@ export interface WorkspaceMembers {
   synced_from_platform: Generated<boolean | null>;
 }
 
+/** A row of table workspaces. */
 export interface Workspaces {
   id: Generated<string>;
   organization_id: string;

@@ -21,9 +21,13 @@ export function generateDatabaseTypes(facts: SchemaFacts): string {
     'export type Numeric = ColumnType<string, string | number, string | number>;',
     '/** timestamp / timestamptz / date: returned as Date, accepted as Date or ISO string. */',
     'export type Timestamp = ColumnType<Date, Date | string, Date | string>;',
+    '/** A JSON scalar. */',
     'export type JsonPrimitive = boolean | number | string | null;',
+    '/** A JSON array. */',
     'export type JsonArray = JsonValue[];',
+    '/** A JSON object. */',
     'export type JsonObject = { [key: string]: JsonValue | undefined };',
+    '/** Any JSON value. */',
     'export type JsonValue = JsonArray | JsonObject | JsonPrimitive;',
     '/** json / jsonb: returned parsed, accepted as a value (serialized by the caller or the driver). */',
     'export type Json = ColumnType<JsonValue, JsonValue | string, JsonValue | string>;',
@@ -32,7 +36,7 @@ export function generateDatabaseTypes(facts: SchemaFacts): string {
   const tableNames = Object.keys(facts.tables).sort();
   const viewNames = Object.keys(facts.view_types ?? {}).sort();
   for (const name of tableNames) {
-    out.push(`export interface ${typeName(name)} {`);
+    out.push(`/** A row of table ${name}. */`, `export interface ${typeName(name)} {`);
     for (const col of facts.tables[name]!.columns) {
       let t = tsType(col.type);
       if (col.nullable) t = `${t} | null`;

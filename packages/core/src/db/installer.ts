@@ -21,6 +21,7 @@ export type DatabaseState =
   /** Something else: the installer will not touch it. */
   | 'unrecognized';
 
+/** What `schemaStatus` found in a database. */
 export interface DetectedState {
   state: DatabaseState;
   /** Why a database is `unrecognized`, in words. */
@@ -29,6 +30,7 @@ export interface DetectedState {
   views: number;
 }
 
+/** A row of `helios_schema_version`. */
 export interface SchemaVersionRow {
   version: number;
   name: string;
@@ -36,6 +38,7 @@ export interface SchemaVersionRow {
   appliedAt: Date;
 }
 
+/** What `installSchema` did. */
 export interface InstallResult {
   action: 'installed' | 'already-installed';
   version: number;
@@ -43,6 +46,7 @@ export interface InstallResult {
   message: string;
 }
 
+/** What `verifySchema` found: the differences from the expected schema. */
 export interface VerifyResult {
   /** True when the database has exactly the expected schema, at the latest version. */
   compatible: boolean;
@@ -58,6 +62,7 @@ export interface VerifyResult {
   message: string;
 }
 
+/** What `adoptSchema` did to an existing Helios database. */
 export interface AdoptResult {
   action: 'adopted' | 'already-adopted';
   version: number;
@@ -72,6 +77,7 @@ export interface AdoptResult {
   message: string;
 }
 
+/** The state of a database's schema (`schemaStatus`). */
 export interface StatusResult {
   state: DatabaseState;
   reason?: string;
@@ -98,7 +104,9 @@ export interface InstallerProgress {
   total: number;
 }
 
+/** Options of the installer's functions. */
 export interface InstallerOptions {
+  /** Called after each step, for progress bars. */
   onProgress?: (progress: InstallerProgress) => void;
 }
 

@@ -26,6 +26,7 @@ export interface IndexFacts {
   definition: string;
 }
 
+/** A table's facts: its group, columns, constraints and indexes. */
 export interface TableFacts {
   group?: string;
   columns: ColumnFacts[];
@@ -33,6 +34,7 @@ export interface TableFacts {
   indexes: IndexFacts[];
 }
 
+/** A trigger's facts. */
 export interface TriggerFacts {
   table: string;
   name: string;

@@ -23,6 +23,7 @@ type AnyDb = Kysely<any>;
  */
 export type MigrationStepKind = 'transaction' | 'concurrently' | 'batch';
 
+/** One step of a migration: how it runs (in a transaction, concurrently, in batches). */
 export interface MigrationStep {
   kind: MigrationStepKind;
   /** The step's SQL as written (comments included). */
@@ -75,6 +76,7 @@ export interface UpgradeProgress {
   total: number;
 }
 
+/** Options of `upgradeSchema`. */
 export interface UpgradeOptions {
   /** List the pending migrations and change nothing. */
   dryRun?: boolean;
@@ -92,9 +94,11 @@ export interface UpgradeOptions {
   batchSize?: number;
   /** Another folder of numbered migrations (tests and benchmarks; default the schema folder's `migrations`). */
   migrationsDir?: string;
+  /** Called after each step, for progress bars. */
   onProgress?: (progress: UpgradeProgress) => void;
 }
 
+/** What `upgradeSchema` did. */
 export interface UpgradeResult {
   action: 'upgraded' | 'up-to-date' | 'dry-run';
   fromVersion: number;

@@ -15,7 +15,7 @@ export const REPOSITORY_ERRORS = defineErrors({
     details: (p) => ({ table: p.table }),
     summary: "A row was written for another organization than the repository's.",
   },
-  /** The code is the table's name in capitals: `DEPARTMENTS.NOT_FOUND`; build it with {@link rowNotFound}. */
+  /** The code is the table's name in capitals: `DEPARTMENTS.NOT_FOUND`; build it with `rowNotFound`. */
   ROW_NOT_FOUND: {
     code: '<TABLE>.NOT_FOUND',
     kind: 'NOT_FOUND',

@@ -3,9 +3,13 @@ export type LogFields = Record<string, unknown>;
 
 /** The logger interface the SDK writes to (pino, winston and console adapters fit it). */
 export interface Logger {
+  /** Detail for debugging. */
   debug(message: string, fields?: LogFields): void;
+  /** What happened. */
   info(message: string, fields?: LogFields): void;
+  /** Something to look at; the work went on. */
   warn(message: string, fields?: LogFields): void;
+  /** A failure. */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -15,6 +15,7 @@ export interface MailMessage {
 
 /** Sends email. */
 export interface Mailer {
+  /** Sends one message; rejects when it could not be handed over. */
   send(message: MailMessage): Promise<void>;
 }
 
@@ -23,6 +24,7 @@ export interface RecordingMailer extends Mailer {
   readonly messages: MailMessage[];
   /** The last message sent to `to`, if any. */
   lastTo(to: string): MailMessage | undefined;
+  /** Forgets every recorded message. */
   clear(): void;
 }
 

@@ -13,7 +13,7 @@ export interface FieldIssue {
 /**
  * Limits every input of the SDK obeys, whatever its schema: text holds no NUL character and no
  * unpaired UTF-16 surrogate (PostgreSQL cannot store either), and an input nests at most
- * `inputDepth` levels. Free-form JSON fields ({@link jsonValue}, {@link jsonObject}) nest at most
+ * `inputDepth` levels. Free-form JSON fields (`jsonValue`, `jsonObject`) nest at most
  * `jsonDepth` levels and take at most `jsonBytes` bytes of JSON.
  */
 export const INPUT_LIMITS = Object.freeze({ inputDepth: 64, jsonDepth: 32, jsonBytes: 64 * 1024 });

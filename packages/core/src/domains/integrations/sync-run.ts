@@ -59,6 +59,7 @@ export interface SyncRunInput {
   dryRun?: boolean;
   allowLargeRemovals?: boolean;
   maxRemovalPercent?: number;
+  /** Called as the sync goes (phase, counts, throttling waits), for progress bars and status rows. */
   onProgress?: (progress: SyncProgress) => void;
 }
 
@@ -89,6 +90,7 @@ export interface SyncPassBase {
   dryRun: boolean;
   allowLargeRemovals: boolean;
   maxRemovalRatio: number;
+  /** Called as the pass goes (phase, counts, throttling waits). */
   onProgress?: (progress: SyncProgress) => void;
 }
 

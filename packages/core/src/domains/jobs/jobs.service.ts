@@ -108,6 +108,7 @@ export interface JobsService {
    * ```
    */
   enqueue<T extends AnyTaskDefinition>(task: T, payload: z.input<T['payload']>, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  /** Queues a job of a registered task named by its name (the payload is parsed with the task's schema). */
   enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
   /** Starts this process's worker (default concurrency 4); `helios.close()` stops it. */
   start(options?: { concurrency?: number }): Promise<void>;

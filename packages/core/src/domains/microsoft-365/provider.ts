@@ -68,7 +68,9 @@ export interface Microsoft365Options {
 
 /** A store for the app's access token between providers (runs, processes). */
 export interface MicrosoftTokenCache {
+  /** The cached token, or null. */
   read(): Promise<{ accessToken: string; expiresAt: Date } | null>;
+  /** Stores a new token. */
   write(token: { accessToken: string; expiresAt: Date }): Promise<void>;
 }
 
@@ -166,14 +168,23 @@ export interface Microsoft365Provider {
   listSubscribedSkus(): Promise<MicrosoftSku[]>;
   /** The ids of the Global Administrators (role members). */
   listGlobalAdminIds(): Promise<string[]>;
+  /** GET /users/{id | userPrincipalName} with the synced fields. */
   getUser(idOrUpn: string): Promise<GraphObject>;
+  /** POST /users. */
   createUser(body: Record<string, unknown>): Promise<GraphObject>;
+  /** PATCH /users/{id}. */
   updateUser(id: string, patch: Record<string, unknown>): Promise<void>;
+  /** DELETE /users/{id} (to the recycle bin). */
   deleteUser(id: string): Promise<void>;
+  /** POST /users/{id}/revokeSignInSessions. */
   revokeSignInSessions(id: string): Promise<void>;
+  /** POST /users/{id}/assignLicense. */
   assignLicense(id: string, add: Array<{ skuId: string; disabledPlans?: string[] }>, remove: string[]): Promise<GraphObject>;
+  /** GET /groups/{id}. */
   getGroup(id: string): Promise<GraphObject>;
+  /** POST /groups/{id}/members/$ref. */
   addGroupMember(groupId: string, memberId: string): Promise<void>;
+  /** DELETE /groups/{id}/members/{memberId}/$ref. */
   removeGroupMember(groupId: string, memberId: string): Promise<void>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are

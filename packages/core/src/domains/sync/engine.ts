@@ -60,7 +60,7 @@ export interface SanitizedValueWarning {
 /** A run lists at most this many warnings (the rest are counted in `SyncWarnings.total`). */
 export const MAX_SYNC_WARNINGS = 50;
 
-/** The warnings of a run: the first {@link MAX_SYNC_WARNINGS} and how many there were in all. */
+/** The warnings of a run: the first `MAX_SYNC_WARNINGS` and how many there were in all. */
 export interface SyncWarnings {
   total: number;
   items: SanitizedValueWarning[];

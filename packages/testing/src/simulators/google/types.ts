@@ -104,5 +104,6 @@ export interface GoogleDirectorySimulator {
   grantDelegation(clientId: string, scopes: string[] | null): void;
   /** Makes a user super admin or not (takes effect on the next call). */
   setSuperAdmin(email: string, isSuperAdmin: boolean): void;
+  /** Stops the server. */
   close(): Promise<void>;
 }

@@ -150,5 +150,6 @@ export interface GraphSimulator {
   markChanged(kind: 'user' | 'group', id: string): void;
   /** Expires every delta and skip token issued so far (answered as `expiredDeltaStatus` says). */
   expireDeltaLinks(): void;
+  /** Stops the server. */
   close(): Promise<void>;
 }
