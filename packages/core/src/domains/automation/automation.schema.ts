@@ -114,4 +114,4 @@ export const matchingUsersOptionsSchema = z.strictObject({
 export type MatchingUsersOptions = z.input<typeof matchingUsersOptionsSchema>;
 
 /** The user id of `matches`. */
-export const userIdSchema = z.uuid();
+export const userIdSchema = z.guid();

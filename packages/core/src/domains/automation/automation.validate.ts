@@ -64,7 +64,8 @@ export interface ValidatedCondition extends ConditionSummary {
 const MAX_WALK_DEPTH = 12;
 const MAX_NODES = 500;
 
-const uuid = z.uuid();
+/** Any PostgreSQL uuid (not only RFC 4122 versions: ids may come from elsewhere). */
+const uuid = z.guid();
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function validDate(v: unknown): string | null {
