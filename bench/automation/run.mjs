@@ -8,14 +8,19 @@
 // - info: the predecessor's way of loading facts (a few queries per user), on BENCH_PER_USER_SAMPLE
 //   (default 500) users, extrapolated to all users.
 // The match counts of the SQL and of the evaluator must agree (checked).
+// - optional: json-rules-engine (the predecessor's engine, with its custom operators registered) over
+//   the same facts, when BENCH_JSON_RULES_ENGINE_DIR names a folder whose node_modules holds it (it
+//   is not a dependency of this repository: `npm install --prefix /tmp/jre json-rules-engine@7`).
 //
 //   npx turbo run build && node bench/automation/run.mjs
 //
 // Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
 // is created and dropped), BENCH_USERS, BENCH_RUNS (default 5), BENCH_PER_USER_SAMPLE,
-// BENCH_TIMEOUT_S (default 600). Exits 0 whatever the figures, 1 on an error, 2 on the time limit.
+// BENCH_TIMEOUT_S (default 600), BENCH_JSON_RULES_ENGINE_DIR, BENCH_EXPLAIN=1 (print the statement's plan). Exits 0 whatever the figures, 1 on an error, 2 on the time limit.
 
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { setupBenchOrganization } from '../lib/fixtures.mjs';
@@ -55,24 +60,31 @@ async function seed(organizationId) {
     [organizationId],
   );
   // Level k of the reporting line holds users [lo(k), hi(k)]: 1, 10, 100, 1,000, 10,000, the rest.
+  // Managers are set after an analyze: inserted with the rows, each row's foreign-key check would
+  // scan the table (its plan is made while the table looks empty).
   await pool.query(
     `insert into organization_users (id, organization_id, email, first_name, last_name, role, user_status, job_title,
-       department_id, reporting_manager_id, start_date, custom_fields)
+       department_id, start_date, custom_fields)
      select md5('u' || g)::uuid, $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || g,
             case when g <= 11111 then 'manager' else 'user' end,
             (array['active','active','active','active','active','active','suspended','staged'])[1 + g % 8],
             (array['Engineer','Senior Software Engineer','Staff Engineer','Account Executive','Support Agent','senior data engineer','Designer'])[1 + (g * 7) % 7],
             md5('d' || (1 + (g * 31) % 781))::uuid,
-            case when g = 1 then null
-                 when g <= 11 then md5('u1')::uuid
-                 when g <= 111 then md5('u' || (2 + g % 10))::uuid
-                 when g <= 1111 then md5('u' || (12 + g % 100))::uuid
-                 when g <= 11111 then md5('u' || (112 + g % 1000))::uuid
-                 else md5('u' || (1112 + g % 10000))::uuid end,
             date '2015-01-01' + (g * 13) % 4000,
             jsonb_build_object('level', 'L' || (1 + g % 7), 'site', 'S' || (g % 5))
        from generate_series(1, $2) g`,
     [organizationId, USERS],
+  );
+  await pool.query('analyze organization_users');
+  await pool.query(
+    `update organization_users u set reporting_manager_id = case
+            when s.g <= 11 then md5('u1')::uuid
+            when s.g <= 111 then md5('u' || (2 + s.g % 10))::uuid
+            when s.g <= 1111 then md5('u' || (12 + s.g % 100))::uuid
+            when s.g <= 11111 then md5('u' || (112 + s.g % 1000))::uuid
+            else md5('u' || (1112 + s.g % 10000))::uuid end
+       from generate_series(2, $1) s(g) where u.id = md5('u' || s.g)::uuid`,
+    [USERS],
   );
   await pool.query(
     `insert into access_groups (id, organization_id, name, platform, group_type)
@@ -84,7 +96,7 @@ async function seed(organizationId) {
      select md5('g' || (1 + (g + k * 7) % 20))::uuid, md5('u' || g)::uuid from generate_series(1, $1) g, generate_series(0, 1) k`,
     [USERS],
   );
-  await pool.query('analyze');
+  await pool.query('vacuum analyze');
 }
 
 const uuidOf = async (sqlText, params) => (await pool.query(sqlText, params)).rows[0].id;
@@ -207,6 +219,31 @@ async function loadFactsOfOne(id) {
   return buildFacts([u, ...managers.map((m) => ({ ...m, department_id: null }))], departments, groups.rows)[0];
 }
 
+/** json-rules-engine with the predecessor's custom operators and the rule, or null when not available. */
+function jsonRulesEngine(rule) {
+  const dir = process.env.BENCH_JSON_RULES_ENGINE_DIR;
+  if (!dir) return null;
+  const { Engine } = createRequire(join(dir, 'noop.js'))('json-rules-engine');
+  const engine = new Engine([], { allowUndefinedFacts: true });
+  for (const name of ['isUnder', 'matchesRegex', 'isEmpty', 'isNotEmpty', 'startsWith', 'endsWith']) engine.addOperator(name, OPERATORS[name]);
+  // departmentId isUnder (the department or below it) in the predecessor's terms: equal, or in the ancestry.
+  const rewrite = (node) => {
+    if (node.all) return { all: node.all.map(rewrite) };
+    if (node.any) return { any: node.any.map(rewrite) };
+    if (node.fact === 'departmentId' && node.operator === 'isUnder') {
+      return {
+        any: [
+          { fact: 'departmentId', operator: 'equal', value: node.value },
+          { fact: 'departmentAncestry', operator: 'contains', value: node.value },
+        ],
+      };
+    }
+    return node;
+  };
+  engine.addRule({ conditions: rewrite(rule), event: { type: 'match' } });
+  return engine;
+}
+
 async function main() {
   requireBuilt(builtCore);
   const sdk = await importBuilt(builtCore);
@@ -266,6 +303,9 @@ async function main() {
   const sqlMs = [];
   const loadMs = [];
   const evalMs = [];
+  const jreMs = [];
+  let jreCount = null;
+  const engine = jsonRulesEngine(rule);
   let sqlCount = 0;
   let memCount = 0;
   for (let run = 1; run <= RUNS; run++) {
@@ -285,11 +325,19 @@ async function main() {
     memCount = 0;
     for (const f of facts) if (evaluate(rule, f)) memCount++;
     evalMs.push(performance.now() - t);
+    if (engine) {
+      t = performance.now();
+      jreCount = 0;
+      for (const f of facts) if ((await engine.run(f)).events.length > 0) jreCount++;
+      jreMs.push(performance.now() - t);
+      console.log(`  json-rules-engine: evaluate ${fmt(seconds(jreMs.at(-1)))} s (${jreCount} match)`);
+    }
     console.log(
       `run ${run}: SQL ${fmt(seconds(sqlMs.at(-1)))} s (${sqlCount} match); evaluator: load ${fmt(seconds(loadMs.at(-1)))} s + evaluate ${fmt(seconds(evalMs.at(-1)))} s (${memCount} match)`,
     );
   }
   if (sqlCount !== memCount) throw new Error(`the SQL matched ${sqlCount} users and the evaluator ${memCount}`);
+  if (jreCount !== null && jreCount !== sqlCount) throw new Error(`the SQL matched ${sqlCount} users and json-rules-engine ${jreCount}`);
 
   // Info: the predecessor loaded each user's facts with queries of its own.
   const ids = (await pool.query('select id from organization_users where organization_id = $1 order by id limit $2', [organization.id, SAMPLE])).rows.map(
@@ -302,6 +350,7 @@ async function main() {
   const sqlS = seconds(median(sqlMs));
   const loadS = seconds(median(loadMs));
   const evalS = seconds(median(evalMs));
+  const jreS = engine ? seconds(median(jreMs)) : null;
   console.log('');
   console.log(
     table(
@@ -310,6 +359,12 @@ async function main() {
         ['compiled SQL (helios.automation.matchingUsers)', fmt(sqlS), '1.00x'],
         ['in-memory evaluator, facts loaded in bulk (load + evaluate)', fmt(loadS + evalS), `${((loadS + evalS) / sqlS).toFixed(2)}x`],
         ['  of which evaluate only (facts already in memory)', fmt(evalS), `${(evalS / sqlS).toFixed(2)}x`],
+        ...(engine
+          ? [
+              ['json-rules-engine per user, facts loaded in bulk (load + evaluate)', fmt(loadS + jreS), `${((loadS + jreS) / sqlS).toFixed(2)}x`],
+              ['  of which evaluate only', fmt(jreS), `${(jreS / sqlS).toFixed(2)}x`],
+            ]
+          : []),
         [
           `info: facts per user with queries (predecessor), ${ids.length} users extrapolated`,
           fmt(seconds(perUserMs)),
@@ -325,7 +380,10 @@ async function main() {
       [
         ['SQL <= 1 s for all users', verdict(sqlS <= 1), `${fmt(sqlS)} s`],
         ['>= 50x faster than the evaluator (load + evaluate)', verdict((loadS + evalS) / sqlS >= 50), `${((loadS + evalS) / sqlS).toFixed(2)}x`],
-        ['same matches', verdict(sqlCount === memCount), `${sqlCount} / ${memCount}`],
+        ...(engine
+          ? [['>= 50x faster than json-rules-engine (load + evaluate)', verdict((loadS + jreS) / sqlS >= 50), `${((loadS + jreS) / sqlS).toFixed(2)}x`]]
+          : []),
+        ['same matches', verdict(sqlCount === memCount), `${sqlCount} / ${memCount}${jreCount === null ? '' : ` / ${jreCount}`}`],
       ],
     ),
   );
