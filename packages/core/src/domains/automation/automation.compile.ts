@@ -251,6 +251,19 @@ export function matchingUsersQuery(db: Kysely<Database>, organizationId: string,
   return query;
 }
 
+/**
+ * Runs `fn` with JIT compilation off: the recursive CTEs' estimates put a condition's statement over
+ * `jit_above_cost`, and compiling it costs more (100-200 ms) than running it. The setting is local to
+ * a short transaction of its own; inside the caller's transaction it is left alone.
+ */
+export function withoutJit<R>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<R>): Promise<R> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return fn(trx);
+  });
+}
+
 /** Count and a sample (ordered by id) of the matching users, in one statement. */
 export async function countMatching(
   db: Kysely<Database>,
@@ -266,15 +279,7 @@ export async function countMatching(
       handle,
     );
   };
-  // The recursive CTEs' estimates put the statement over jit_above_cost, and compiling it costs more
-  // (100-200 ms) than running it: off for this statement (in a short transaction of its own; inside
-  // the caller's transaction the setting is left alone).
-  const result = db.isTransaction
-    ? await run(db)
-    : await db.transaction().execute(async (trx) => {
-        await sql`set local jit = off`.execute(trx);
-        return run(trx);
-      });
+  const result = await withoutJit(db, run);
   const row = result.rows[0];
   return { count: Number(row?.total ?? 0), sample: row?.sample ? (JSON.parse(row.sample) as string[]) : [] };
 }

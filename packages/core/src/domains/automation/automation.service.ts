@@ -16,7 +16,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
-import { type CompileContext, compileCondition, countMatching, factValues, matchingUsersQuery } from './automation.compile';
+import { type CompileContext, compileCondition, countMatching, factValues, matchingUsersQuery, withoutJit } from './automation.compile';
 import { AUTOMATION_ERRORS } from './automation.errors';
 import { FACTS, type FactDefinition, OPERATORS_BY_TYPE } from './automation.facts';
 import { type MatchingUsersOptions, matchingUsersOptionsSchema, userIdSchema, type ValidateConditionOptions, validateOptionsSchema } from './automation.schema';
@@ -145,7 +145,8 @@ export function createAutomationService(rt: ServiceRuntime): AutomationService {
           .where('deleted_at', 'is', null)
           .executeTakeFirst();
         if (!exists) throw AUTOMATION_ERRORS.USER_NOT_FOUND({ userId: id.data });
-        const row = await matchingUsersQuery(s.db, s.organizationId, compileCondition(v.tree, ctx), id.data).executeTakeFirst();
+        const where = compileCondition(v.tree, ctx);
+        const row = await withoutJit(s.db, (db) => matchingUsersQuery(db, s.organizationId, where, id.data).executeTakeFirst());
         return { matched: row !== undefined, facts: await factValues(s.db, ctx, id.data, v.facts) };
       }),
   };
