@@ -50,7 +50,10 @@ export const CONDITION_LIMITS = {
   maxStringLength: 1000,
 } as const;
 
-/** A leaf: a fact compared with a value by an operator; `path` selects a custom field (`$.key`). */
+/**
+ * A leaf: a fact compared with a value by an operator; `path` selects a custom field (`$.key`).
+ * json-rules-engine's `name`, `priority` and `params` (on leaves and groups) are accepted and ignored.
+ */
 export interface ConditionLeaf {
   fact: string;
   operator: string;

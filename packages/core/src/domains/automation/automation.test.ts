@@ -611,6 +611,13 @@ describe(`helios.automation (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedd
     expect(summary).toMatchObject({ depth: 3, leafCount: 3, referencedIds: [named.get('engineers')?.id, named.get('active')?.id] });
     expect(summary.facts.sort()).toEqual(['department', 'email', 'userStatus']);
     expect(summary.warnings.map((w) => w.code)).toEqual(['DEEP_NESTING']);
+    // Rows stored by the predecessor's engine may carry its `name`, `priority` and `params`: accepted, ignored.
+    const stored = await admin.automation.validate({
+      all: [{ fact: 'userStatus', operator: 'equal', value: 'active', priority: 2, params: { x: 1 } }],
+      name: 'stored',
+      priority: 1,
+    });
+    expect(stored).toMatchObject({ depth: 1, leafCount: 1 });
     const regex = await admin.automation.validate({ fact: 'email', operator: 'matchesRegex', value: '(?=lookahead)' });
     expect(regex).toMatchObject({ depth: 0, leafCount: 1, referencedIds: [] });
     expect(regex.warnings.map((w) => [w.path, w.code])).toEqual([['value', 'REGEX_NEVER_MATCHES']]);

@@ -62,6 +62,7 @@ export interface ValidatedCondition extends ConditionSummary {
 }
 
 const MAX_WALK_DEPTH = 12;
+const ENGINE_KEYS: ReadonlySet<string> = new Set(['name', 'priority', 'params']);
 const MAX_NODES = 500;
 
 /** Any PostgreSQL uuid (not only RFC 4122 versions: ids may come from elsewhere). */
@@ -142,7 +143,8 @@ export function validateCondition(
       problem(path, 'BAD_NODE', 'A node is an object: { all }, { any }, { not }, a leaf { fact, operator, value } or { condition }');
       return null;
     }
-    const keys = Object.keys(node);
+    // json-rules-engine's `name`, `priority` and `params` are accepted (stored rows may have them) and ignored.
+    const keys = Object.keys(node).filter((k) => !ENGINE_KEYS.has(k));
     const record = node as Record<string, unknown>;
     if ('all' in record || 'any' in record) {
       const kind = 'all' in record ? 'all' : 'any';
@@ -209,7 +211,7 @@ export function validateCondition(
   }
 
   function leaf(record: Record<string, unknown>, path: string): { node: CheckedNode; depth: number; leaves: number } | null {
-    const shape = conditionLeafSchema.safeParse(record);
+    const shape = conditionLeafSchema.safeParse(Object.fromEntries(Object.entries(record).filter(([k]) => !ENGINE_KEYS.has(k))));
     if (!shape.success) {
       for (const issue of shape.error.issues) {
         const where = issue.code === 'unrecognized_keys' ? '' : issue.path.map(String).join('.');
