@@ -6,6 +6,7 @@
 import { DB_ERRORS } from './db/db.errors';
 import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { AUTH_ERRORS } from './domains/auth/auth.errors';
+import { AUTOMATION_ERRORS } from './domains/automation/automation.errors';
 import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
 import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
@@ -28,6 +29,7 @@ import { SHARED_ERRORS } from './shared/shared.errors';
 export {
   AUDIT_ERRORS,
   AUTH_ERRORS,
+  AUTOMATION_ERRORS,
   CORE_ERRORS,
   DB_ERRORS,
   DIRECTORY_ERRORS,
@@ -66,6 +68,7 @@ export const ERROR_REGISTRIES = {
   sync: SYNC_ERRORS,
   jobs: JOBS_ERRORS,
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
+  automation: AUTOMATION_ERRORS,
   notifications: NOTIFICATIONS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,

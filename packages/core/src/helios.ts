@@ -18,6 +18,7 @@ import { createInvitationsService, type InvitationsService } from './domains/aut
 import { createSecurityEventsService, type SecurityEventsService } from './domains/auth/security-events.service';
 import { createSsoService, type SsoService } from './domains/auth/sso.service';
 import { createTwoFactorService, type TwoFactorService } from './domains/auth/two-factor.service';
+import { type AutomationService, createAutomationService } from './domains/automation';
 import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
 import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
 import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
@@ -229,6 +230,8 @@ export interface HeliosServices {
   readonly jobs: JobsService;
   /** Scheduled user actions: onboard, offboard, suspend, unsuspend, delete, restore at a time, with approval, dependencies, retries, recurrence. */
   readonly scheduledActions: ScheduledActionsService;
+  /** The condition language: facts, validation and evaluation compiled to SQL. */
+  readonly automation: AutomationService;
   /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
   readonly notifications: NotificationsService;
 }
@@ -469,6 +472,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get scheduledActions() {
       return lazy('scheduledActions', (r) => createScheduledActionsService(r, () => scope));
+    },
+    get automation() {
+      return lazy('automation', createAutomationService);
     },
     get notifications() {
       return lazy('notifications', createNotificationsService);

@@ -10,10 +10,13 @@
  * decision, recorded by the export snapshot (`exports.fixture.json`, see `exports.test.ts`).
  * @packageDocumentation
  */
+// Automation (`helios.automation`): the condition language, its facts, validation and evaluation in SQL.
+
 // Audit log and activity feed (`helios.audit`) and the types of the audit chain's verification.
 export * from './public/audit';
 // Sign-in and access: API keys, security events, two-factor, invitations, passwords and SSO providers.
 export * from './public/auth';
+export * from './public/automation';
 // Directory master data: departments, locations, cost centers, job titles and custom fields.
 export * from './public/directory';
 // Google Workspace (`helios.google`): credentials, sync, the synced directory and write-back.
