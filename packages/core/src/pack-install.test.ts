@@ -242,7 +242,7 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
         await t.destroy();
       }
     }
-  }, 600_000);
+  }, 900_000);
 
   it('adds @helios/testing and PGlite: ESM, CommonJS, TypeScript node16 and bundler, the embedded database connects and lists users', () => {
     const others = PACKAGES.filter((p) => p.name !== '@helios/core').map((p) => tarballs.get(p.name) ?? '');
@@ -282,5 +282,5 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
     write({ 'connect.mjs': CONNECT });
     const out = JSON.parse(node('connect embedded', ['connect.mjs']).stdout);
     expect(out.users).toEqual(['grace@acme.example', 'ada@acme.example']);
-  }, 600_000);
+  }, 900_000);
 });
