@@ -5,7 +5,9 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  // No source maps in the published package: the output is not minified (stack traces read as the
+  // source), and maps would carry the whole source again (3.6 MB with sourcesContent).
+  sourcemap: false,
   shims: true,
   target: 'node20',
   external: ['@helios/core', 'vitest'],

@@ -6,6 +6,7 @@ import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { createDb, installSchema } from '@helios/core/db';
 import pg from 'pg';
+import { startPostgresContainer } from './container';
 import { randomRunId, type TestDatabaseConfig, templateName, withDatabase } from './shared';
 
 /**
@@ -17,6 +18,25 @@ import { randomRunId, type TestDatabaseConfig, templateName, withDatabase } from
 export async function prepareTestDatabases(
   databaseUrl: string | undefined = process.env.DATABASE_URL,
 ): Promise<{ config: TestDatabaseConfig; teardown: () => Promise<void> }> {
+  if (!databaseUrl) {
+    // No DATABASE_URL: PostgreSQL in a container when Docker answers and testcontainers is installed.
+    const choice = await startPostgresContainer();
+    if ('container' in choice) {
+      const { container } = choice;
+      try {
+        const prepared = await prepareTestDatabases(container.url);
+        return { config: prepared.config, teardown: () => prepared.teardown().finally(() => container.stop()) };
+      } catch (error) {
+        await container.stop();
+        throw error;
+      }
+    }
+    if (choice.reason === 'not-installed') {
+      console.warn(
+        '@helios/testing: a Docker engine answers; `npm install -D @testcontainers/postgresql` to test on PostgreSQL in a container (embedded for now)',
+      );
+    }
+  }
   const runId = randomRunId();
   if (databaseUrl) {
     const template = templateName();

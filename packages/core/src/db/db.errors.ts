@@ -37,6 +37,13 @@ export const DB_ERRORS = defineErrors({
     message: (p: Said) => p.message,
     summary: 'The embedded database directory is in use by another process.',
   },
+  EMBEDDED_NOT_INSTALLED: {
+    code: 'DB.EMBEDDED_NOT_INSTALLED',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: { package: string }) =>
+      `The embedded database needs the optional package ${p.package}: run \`npm install ${p.package}\`, or connect to PostgreSQL with a database URL`,
+    summary: 'The embedded database was requested but its optional package `@electric-sql/pglite` is not installed.',
+  },
   UNAVAILABLE: {
     code: 'DB.UNAVAILABLE',
     kind: 'UNAVAILABLE',

@@ -1,15 +1,23 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-
-export type { PGlite };
-
-import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type { Extension, PGlite } from '@electric-sql/pglite';
 import { type DatabaseConnection, type Dialect, type Driver, type Kysely, PostgresDialect, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import { DB_ERRORS } from './db.errors';
+
+/** The npm package of the embedded database: an optional peer of `@helios/core`, loaded on demand. */
+export const EMBEDDED_PACKAGE = '@electric-sql/pglite';
+
+/**
+ * An open PGlite instance, as far as Helios uses it. Structural on purpose: the published types
+ * of `@helios/core` resolve without the optional `@electric-sql/pglite` installed, and a `PGlite`
+ * from it fits.
+ */
+export interface EmbeddedInstance {
+  query: (...args: never[]) => Promise<unknown>;
+  exec: (...args: never[]) => Promise<unknown>;
+  close: () => Promise<void>;
+}
 
 /** Where the embedded database lives. */
 export interface EmbeddedOptions {
@@ -21,7 +29,7 @@ export interface EmbeddedOptions {
    * An open PGlite instance to use instead (it must have pgcrypto and uuid_ossp loaded). It stays
    * yours: destroying the Kysely handle does not close it.
    */
-  pglite?: PGlite;
+  pglite?: EmbeddedInstance;
 }
 
 /** The directory the CLI and server use when no database URL is given: `.helios/data` under `cwd`. */
@@ -29,9 +37,54 @@ export function defaultEmbeddedDataDir(cwd: string = process.cwd()): string {
   return join(cwd, '.helios', 'data');
 }
 
+/** The modules of `@electric-sql/pglite` the embedded database needs. */
+interface PgliteModules {
+  PGlite: typeof PGlite;
+  extensions: { pgcrypto: Extension; uuid_ossp: Extension };
+  createPgConfig: (instance: PGlite) => object;
+}
+
+let pgliteModules: Promise<PgliteModules> | undefined;
+
+/**
+ * Loads `@electric-sql/pglite` (an optional peer dependency) the first time the embedded database
+ * is opened: users of PostgreSQL never load, nor need to install, its 27 MB.
+ *
+ * @throws HeliosError `DB.EMBEDDED_NOT_INSTALLED` when the package is not installed.
+ */
+export function loadPglite(): Promise<PgliteModules> {
+  pgliteModules ??= (async () => {
+    try {
+      const [core, crypto, ossp, adapter] = await Promise.all([
+        import('@electric-sql/pglite'),
+        import('@electric-sql/pglite/contrib/pgcrypto'),
+        import('@electric-sql/pglite/contrib/uuid_ossp'),
+        import('@electric-sql/pglite/node-postgres'),
+      ]);
+      return {
+        PGlite: core.PGlite,
+        extensions: { pgcrypto: crypto.pgcrypto, uuid_ossp: ossp.uuid_ossp },
+        createPgConfig: adapter.createPgConfig as PgliteModules['createPgConfig'],
+      };
+    } catch (error) {
+      pgliteModules = undefined;
+      if (isMissingModule(error, EMBEDDED_PACKAGE)) {
+        throw DB_ERRORS.EMBEDDED_NOT_INSTALLED({ package: EMBEDDED_PACKAGE }, { cause: error });
+      }
+      throw error;
+    }
+  })();
+  return pgliteModules;
+}
+
+function isMissingModule(error: unknown, name: string): boolean {
+  const e = error as { code?: string; message?: string };
+  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(name);
+}
+
 /** Opens a PGlite instance with the extensions the schema needs. */
 export async function openPglite(options: EmbeddedOptions): Promise<PGlite> {
-  const extensions = { pgcrypto, uuid_ossp };
+  const { PGlite, extensions } = await loadPglite();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   return PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
@@ -46,7 +99,7 @@ export async function openPglite(options: EmbeddedOptions): Promise<PGlite> {
  * directory's lock.
  */
 export function createEmbeddedDialect(options: EmbeddedOptions): Dialect {
-  let pglite: Promise<PGlite> | undefined;
+  let pglite: Promise<EmbeddedInstance> | undefined;
   let release: (() => void) | undefined;
   const open = () => {
     if (options.pglite) return Promise.resolve(options.pglite);
@@ -62,7 +115,8 @@ export function createEmbeddedDialect(options: EmbeddedOptions): Dialect {
   const base = new PostgresDialect({
     pool: async () => {
       const instance = await open();
-      const pool = new pg.Pool({ ...createPgConfig(instance), max: 1 } as pg.PoolConfig);
+      const { createPgConfig } = await loadPglite();
+      const pool = new pg.Pool({ ...createPgConfig(instance as unknown as PGlite), max: 1 } as pg.PoolConfig);
       pool.on('error', () => {});
       return pool;
     },
