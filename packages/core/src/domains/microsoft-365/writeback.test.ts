@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
-import { closeTestBed, expectRefusedWithoutEffect, type RefusedCall } from '../integrations/writeback.test-kit';
+import { closeTestBed, expectRefusedWithoutEffect, expectWithoutEffect, refusedWritebackCallers } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials';
 import { MS_USER_FIELDS } from './provider';
@@ -116,63 +116,54 @@ describe('microsoftWriteback permissions and validation', () => {
   });
 
   it('refuses managers, plain users, keys without the scope and anonymous callers before calling Graph, writing nothing', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    const user = await createTestUser(t.helios, { role: 'user' });
     const newUser = { userPrincipalName: `denied@${DOMAIN}`, displayName: 'Denied' };
     type S = ReturnType<typeof service>;
-    const everything: RefusedCall<S>[] = [
-      { call: (s: S) => s.createUser(newUser), code: 'POLICY.FORBIDDEN' },
-      (s) => s.disableUser(seeded),
-      (s) => s.resetPassword(seeded),
-      (s) => s.assignLicense(seeded, { add: [E5] }),
-      (s) => s.addMember(group.msId, seeded),
-      (s) => s.revealInitialPassword(`denied@${DOMAIN}`),
-    ];
-    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, [
-      [{ type: 'user', userId: manager.id }, everything],
-      [{ type: 'user', userId: user.id }, everything],
-      [
-        { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] },
-        [(s) => s.deleteUser(seeded), (s) => s.revokeSessions(seeded), (s) => s.removeMember(group.msId, seeded)],
+    const cases = await refusedWritebackCallers<S>(t, {
+      everything: [
+        { call: (s: S) => s.createUser(newUser), code: 'POLICY.FORBIDDEN' },
+        (s) => s.disableUser(seeded),
+        (s) => s.resetPassword(seeded),
+        (s) => s.assignLicense(seeded, { add: [E5] }),
+        (s) => s.addMember(group.msId, seeded),
+        (s) => s.revealInitialPassword(`denied@${DOMAIN}`),
       ],
-      // users:write does not change memberships, groups:write does not change users.
-      [{ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }, [(s) => s.addMember(group.msId, seeded)]],
-      [{ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }, [(s) => s.createUser(newUser)]],
-      [null, [(s) => s.createUser(newUser)]],
-    ]);
+      readOnlyKey: [(s) => s.deleteUser(seeded), (s) => s.revokeSessions(seeded), (s) => s.removeMember(group.msId, seeded)],
+      usersWriteKey: [(s) => s.addMember(group.msId, seeded)],
+      groupsWriteKey: [(s) => s.createUser(newUser)],
+      anonymous: [(s) => s.createUser(newUser)],
+    });
+    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, cases);
   });
 
   it('rejects invalid input and objects not synced yet without calling Graph', async () => {
-    const before = await snapshot();
-    const calls = sim.requests.total;
     const s = service();
-    const invalid: Array<[string, () => Promise<unknown>]> = [
-      ['a bad UPN', () => s.createUser({ userPrincipalName: 'not-an-upn', displayName: 'X' })],
-      ['an empty display name', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: ' ' })],
-      ['a bad usage location', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', usageLocation: 'USA' })],
-      ['a bad local user id', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: 'nope' })],
-      ['an unknown field', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', password: 'x' } as never)],
-      ['an empty patch', () => s.updateUser(seeded, {})],
-      ['a null display name', () => s.updateUser(seeded, { displayName: null } as never)],
-      ['an id that is not a GUID', () => s.disableUser('user000009@wb.test')],
-      ['no SKU', () => s.assignLicense(seeded, {})],
-      ['a SKU added and removed', () => s.assignLicense(seeded, { add: [E5], remove: [E5] })],
-      ['a SKU that is not a GUID', () => s.assignLicense(seeded, { add: ['ENTERPRISEPREMIUM'] })],
-      ['a group id that is not a GUID', () => s.addMember('group0001', seeded)],
-    ];
-    for (const [what, call] of invalid) await expect(call(), what).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+    await expectWithoutEffect({ requests: () => sim.requests.total, snapshot }, async () => {
+      const invalid: Array<[string, () => Promise<unknown>]> = [
+        ['a bad UPN', () => s.createUser({ userPrincipalName: 'not-an-upn', displayName: 'X' })],
+        ['an empty display name', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: ' ' })],
+        ['a bad usage location', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', usageLocation: 'USA' })],
+        ['a bad local user id', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: 'nope' })],
+        ['an unknown field', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', password: 'x' } as never)],
+        ['an empty patch', () => s.updateUser(seeded, {})],
+        ['a null display name', () => s.updateUser(seeded, { displayName: null } as never)],
+        ['an id that is not a GUID', () => s.disableUser('user000009@wb.test')],
+        ['no SKU', () => s.assignLicense(seeded, {})],
+        ['a SKU added and removed', () => s.assignLicense(seeded, { add: [E5], remove: [E5] })],
+        ['a SKU that is not a GUID', () => s.assignLicense(seeded, { add: ['ENTERPRISEPREMIUM'] })],
+        ['a group id that is not a GUID', () => s.addMember('group0001', seeded)],
+      ];
+      for (const [what, call] of invalid) await expect(call(), what).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
 
-    await expect(
-      s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: '00000000-0000-4000-8000-000000000000' }),
-    ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND' });
-    const unsynced = simUserByUpn(`user000008@${DOMAIN}`).id;
-    await expect(s.updateUser(unsynced, { jobTitle: 'X' })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    await expect(s.revokeSessions(unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    await expect(s.addMember(group.msId, unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    const otherGroup = ([...sim.state.groups.values()][0] as { id: string }).id;
-    await expect(s.addMember(otherGroup, seeded)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED' });
-    expect(sim.requests.total).toBe(calls);
-    expect(await snapshot()).toEqual(before);
+      await expect(
+        s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: '00000000-0000-4000-8000-000000000000' }),
+      ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND' });
+      const unsynced = simUserByUpn(`user000008@${DOMAIN}`).id;
+      await expect(s.updateUser(unsynced, { jobTitle: 'X' })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      await expect(s.revokeSessions(unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      await expect(s.addMember(group.msId, unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      const otherGroup = ([...sim.state.groups.values()][0] as { id: string }).id;
+      await expect(s.addMember(otherGroup, seeded)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED' });
+    });
   });
 
   it('never calls Graph inside a transaction (EXTERNAL.IN_TRANSACTION)', async () => {
