@@ -3,7 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
-import { closeTestBed, expectRefusedWithoutEffect, expectWithoutEffect, refusedWritebackCallers } from '../integrations/writeback.test-kit';
+import {
+  closeTestBed,
+  expectInitialPasswordSealed,
+  expectRefusedWithoutEffect,
+  expectRevealedOnce,
+  expectWithoutEffect,
+  refusedWritebackCallers,
+} from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService } from './credentials';
 import { createGoogleSyncService } from './sync.service';
@@ -139,16 +146,7 @@ describe('googleWriteback users round trip', () => {
     expect(link).toEqual({ google_workspace_id: googleId, google_workspace_sync_status: 'synced' });
 
     // The password: strong, in the simulator, never in clear in the database.
-    const password = sim.state.passwords.get(googleId)!;
-    expect(password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', email).executeTakeFirstOrThrow();
-    expect(stored.encrypted_password).not.toContain(password);
-    expect(stored.revealed_at).toBeNull();
-    const dump = await sql<{ t: string }>`select string_agg(x::text, ' ') as t from (
-      select u::text as x from user_initial_passwords u union all select a::text from audit_logs a union all select g::text from gw_synced_users g) s`.execute(
-      db(),
-    );
-    expect(dump.rows[0]!.t).not.toContain(password);
+    await expectInitialPasswordSealed(t, email, sim.state.passwords.get(googleId)!, 'gw_synced_users');
 
     const audit = await auditOf('google_workspace.user_create');
     expect(audit).toHaveLength(1);
@@ -156,26 +154,16 @@ describe('googleWriteback users round trip', () => {
   });
 
   it('reveals the initial password once to an administrator, audited', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(email)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(email)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service().revealInitialPassword(`nobody@${DOMAIN}`)).rejects.toMatchObject({
-      kind: 'NOT_FOUND',
-      code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
+    const revealed = await expectRevealedOnce({
+      t,
+      service,
+      address: email,
+      unknownAddress: `nobody@${DOMAIN}`,
+      prefix: 'GOOGLE_WRITEBACK',
+      action: 'google_workspace.initial_password_reveal',
+      password: sim.state.passwords.get(googleId)!,
     });
-    expect(await auditOf('google_workspace.initial_password_reveal')).toHaveLength(0);
-
-    const revealed = await service().revealInitialPassword(email.toUpperCase());
     expect(revealed.email).toBe(email);
-    expect(revealed.password).toBe(sim.state.passwords.get(googleId));
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', email).executeTakeFirstOrThrow();
-    expect(stored.revealed_by).toBe(t.admin!.id);
-    expect(stored.revealed_at).not.toBeNull();
-    await expect(service().revealInitialPassword(email)).rejects.toMatchObject({ kind: 'CONFLICT', code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED' });
-    const audit = await auditOf('google_workspace.initial_password_reveal');
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ resourceId: stored.id });
-    expect(JSON.stringify(audit[0])).not.toContain(revealed.password);
   });
 
   it('links the given localUserId and works for an API key with users:write', async () => {

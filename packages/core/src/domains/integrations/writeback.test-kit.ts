@@ -12,6 +12,7 @@ import {
   startGraphSimulator,
   type TestHelios,
 } from '@helios/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Actor } from '../policy/actor';
 
@@ -162,4 +163,65 @@ export async function closeBothClouds(
 ): Promise<void> {
   await Promise.all([google?.close(), graph?.close()]);
   await t?.destroy();
+}
+
+/**
+ * The initial password write-back set for `address` when it created the account: strong (20
+ * characters, upper and lower case, a digit and a symbol), stored encrypted and not revealed, and in
+ * clear in no row of the passwords table, the audit log or the cloud's `syncedTable`.
+ */
+export async function expectInitialPasswordSealed(
+  t: TestHelios,
+  address: string,
+  password: string,
+  syncedTable: 'gw_synced_users' | 'ms_synced_users',
+): Promise<void> {
+  expect(password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
+  const stored = await t.helios.db.selectFrom('user_initial_passwords').selectAll().where('user_email', '=', address).executeTakeFirstOrThrow();
+  expect(stored.encrypted_password).not.toContain(password);
+  expect(stored.revealed_at).toBeNull();
+  const dump = await sql<{ t: string }>`select string_agg(x, ' ') as t from (
+    select u::text as x from user_initial_passwords u union all select a::text from audit_logs a union all select s::text from ${sql.table(syncedTable)} s) d`.execute(
+    t.helios.db,
+  );
+  expect(dump.rows[0]!.t).not.toContain(password);
+}
+
+/**
+ * `revealInitialPassword` shows the password of `address` (asked in upper case) once, to an
+ * administrator: a manager and a users:write key are refused, an unknown address is
+ * `<prefix>.INITIAL_PASSWORD_NOT_FOUND`, a second reveal `<prefix>.INITIAL_PASSWORD_REVEALED`; the
+ * row records who revealed it and when; one audit row `action`, without the password. Answers the reveal.
+ */
+export async function expectRevealedOnce<R extends { password: string }>(args: {
+  t: TestHelios;
+  service: (actor?: Actor) => { revealInitialPassword(address: string): Promise<R> };
+  address: string;
+  unknownAddress: string;
+  prefix: 'GOOGLE_WRITEBACK' | 'MICROSOFT_WRITEBACK';
+  action: string;
+  password: string;
+}): Promise<R> {
+  const { t, service, address } = args;
+  const audit = async () => (await t.asAdmin.audit.list({ action: args.action, limit: 100 })).items;
+  const manager = await createTestUser(t.helios, { role: 'manager' });
+  await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  await expect(service().revealInitialPassword(args.unknownAddress)).rejects.toMatchObject({
+    kind: 'NOT_FOUND',
+    code: `${args.prefix}.INITIAL_PASSWORD_NOT_FOUND`,
+  });
+  expect(await audit()).toHaveLength(0);
+
+  const revealed = await service().revealInitialPassword(address.toUpperCase());
+  expect(revealed.password).toBe(args.password);
+  await expect(service().revealInitialPassword(address)).rejects.toMatchObject({ kind: 'CONFLICT', code: `${args.prefix}.INITIAL_PASSWORD_REVEALED` });
+  const stored = await t.helios.db.selectFrom('user_initial_passwords').selectAll().where('user_email', '=', address).executeTakeFirstOrThrow();
+  expect(stored.revealed_by).toBe(t.admin!.id);
+  expect(stored.revealed_at).not.toBeNull();
+  const rows = await audit();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ resourceId: stored.id });
+  expect(JSON.stringify(rows[0])).not.toContain(revealed.password);
+  return revealed;
 }
