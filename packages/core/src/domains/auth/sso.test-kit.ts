@@ -43,19 +43,22 @@ export function useSsoKit(): void {
   });
 }
 
+/** The input of `acme-idp`: the simulator, enabled, the default. */
+export const acmeIdp = () => ({
+  providerName: 'acme-idp',
+  displayName: 'Acme IdP',
+  issuer: idp.issuer,
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  isDefault: true,
+});
+
 /**
  * The providers the sign-in tests start from: `acme-idp` (the
  * simulator, enabled, the default) and `backup-idp` (disabled).
  */
 export async function createSignInProviders(): Promise<void> {
-  await t.asAdmin.sso.create({
-    providerName: 'acme-idp',
-    displayName: 'Acme IdP',
-    issuer: idp.issuer,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    isDefault: true,
-  });
+  await t.asAdmin.sso.create(acmeIdp());
   await t.asAdmin.sso.create({ providerName: 'backup-idp', issuer: 'https://backup.example.com', clientId: 'c2', clientSecret: 's2', isEnabled: false });
 }
 

@@ -6,6 +6,7 @@ import { testRuntime } from '../../test-runtime';
 import type { Actor } from '../policy/actor';
 import { createSsoService } from './sso.service';
 import {
+  acmeIdp,
   annId,
   auth,
   BASE,
@@ -33,14 +34,7 @@ describe('SSO providers (helios.sso)', () => {
   let providerId: string;
 
   it('creates a provider with its client secret encrypted and never returned', async () => {
-    const provider = await t.asAdmin.sso.create({
-      providerName: 'acme-idp',
-      displayName: 'Acme IdP',
-      issuer: idp.issuer,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      isDefault: true,
-    });
+    const provider = await t.asAdmin.sso.create(acmeIdp());
     providerId = provider.id;
     expect(provider).toMatchObject({
       providerName: 'acme-idp',

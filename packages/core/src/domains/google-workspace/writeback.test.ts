@@ -154,15 +154,7 @@ describe('googleWriteback users round trip', () => {
   });
 
   it('reveals the initial password once to an administrator, audited', async () => {
-    const revealed = await expectRevealedOnce({
-      t,
-      service,
-      address: email,
-      unknownAddress: `nobody@${DOMAIN}`,
-      prefix: 'GOOGLE_WRITEBACK',
-      action: 'google_workspace.initial_password_reveal',
-      password: sim.state.passwords.get(googleId)!,
-    });
+    const revealed = await expectRevealedOnce(t, service, { cloud: 'google', address: email, password: sim.state.passwords.get(googleId)! });
     expect(revealed.email).toBe(email);
   });
 

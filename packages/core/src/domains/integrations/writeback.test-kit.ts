@@ -187,35 +187,39 @@ export async function expectInitialPasswordSealed(
   expect(dump.rows[0]!.t).not.toContain(password);
 }
 
+/** The error prefix and audit action of each cloud's initial password reveal. */
+const REVEAL = {
+  google: { prefix: 'GOOGLE_WRITEBACK', action: 'google_workspace.initial_password_reveal' },
+  microsoft: { prefix: 'MICROSOFT_WRITEBACK', action: 'microsoft_365.initial_password_reveal' },
+} as const;
+
 /**
  * `revealInitialPassword` shows the password of `address` (asked in upper case) once, to an
- * administrator: a manager and a users:write key are refused, an unknown address is
- * `<prefix>.INITIAL_PASSWORD_NOT_FOUND`, a second reveal `<prefix>.INITIAL_PASSWORD_REVEALED`; the
- * row records who revealed it and when; one audit row `action`, without the password. Answers the reveal.
+ * administrator: a manager and a users:write key are refused, an unknown address of the same domain
+ * is `<prefix>.INITIAL_PASSWORD_NOT_FOUND`, a second reveal `<prefix>.INITIAL_PASSWORD_REVEALED`; the
+ * row records who revealed it and when; one audit row, without the password. Answers the reveal.
  */
-export async function expectRevealedOnce<R extends { password: string }>(args: {
-  t: TestHelios;
-  service: (actor?: Actor) => { revealInitialPassword(address: string): Promise<R> };
-  address: string;
-  unknownAddress: string;
-  prefix: 'GOOGLE_WRITEBACK' | 'MICROSOFT_WRITEBACK';
-  action: string;
-  password: string;
-}): Promise<R> {
-  const { t, service, address } = args;
-  const audit = async () => (await t.asAdmin.audit.list({ action: args.action, limit: 100 })).items;
+export async function expectRevealedOnce<R extends { password: string }>(
+  t: TestHelios,
+  service: (actor?: Actor) => { revealInitialPassword(address: string): Promise<R> },
+  args: { cloud: keyof typeof REVEAL; address: string; password: string },
+): Promise<R> {
+  const { address } = args;
+  const { prefix, action } = REVEAL[args.cloud];
+  const unknownAddress = `nobody@${address.split('@')[1]}`;
+  const audit = async () => (await t.asAdmin.audit.list({ action, limit: 100 })).items;
   const manager = await createTestUser(t.helios, { role: 'manager' });
   await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
   await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-  await expect(service().revealInitialPassword(args.unknownAddress)).rejects.toMatchObject({
+  await expect(service().revealInitialPassword(unknownAddress)).rejects.toMatchObject({
     kind: 'NOT_FOUND',
-    code: `${args.prefix}.INITIAL_PASSWORD_NOT_FOUND`,
+    code: `${prefix}.INITIAL_PASSWORD_NOT_FOUND`,
   });
   expect(await audit()).toHaveLength(0);
 
   const revealed = await service().revealInitialPassword(address.toUpperCase());
   expect(revealed.password).toBe(args.password);
-  await expect(service().revealInitialPassword(address)).rejects.toMatchObject({ kind: 'CONFLICT', code: `${args.prefix}.INITIAL_PASSWORD_REVEALED` });
+  await expect(service().revealInitialPassword(address)).rejects.toMatchObject({ kind: 'CONFLICT', code: `${prefix}.INITIAL_PASSWORD_REVEALED` });
   const stored = await t.helios.db.selectFrom('user_initial_passwords').selectAll().where('user_email', '=', address).executeTakeFirstOrThrow();
   expect(stored.revealed_by).toBe(t.admin!.id);
   expect(stored.revealed_at).not.toBeNull();

@@ -236,15 +236,7 @@ describe('microsoftWriteback users round trip', () => {
   });
 
   it('reveals the initial password once to an administrator, audited', async () => {
-    const revealed = await expectRevealedOnce({
-      t,
-      service,
-      address: upn,
-      unknownAddress: `nobody@${DOMAIN}`,
-      prefix: 'MICROSOFT_WRITEBACK',
-      action: 'microsoft_365.initial_password_reveal',
-      password: sim.state.passwords.get(msId)!,
-    });
+    const revealed = await expectRevealedOnce(t, service, { cloud: 'microsoft', address: upn, password: sim.state.passwords.get(msId)! });
     expect(revealed).toMatchObject({ userPrincipalName: upn, revealedAt: expect.any(Date) });
   });
 
