@@ -1,5 +1,5 @@
 /**
- * Shared setup of the SSO tests (sso.*.test.ts): one Helios on a template-cloned test database, the
+ * Shared setup of the SSO tests (sso.test.ts): one Helios on a template-cloned test database, the
  * better-auth handler over it, and one OIDC simulator (real HTTP on 127.0.0.1) per test file, plus
  * the users the sign-ins assert. `useSsoKit()` registers the hooks; the bindings below are live.
  */
@@ -43,19 +43,22 @@ export function useSsoKit(): void {
   });
 }
 
+/** The input of `acme-idp`: the simulator, enabled, the default. */
+export const acmeIdp = () => ({
+  providerName: 'acme-idp',
+  displayName: 'Acme IdP',
+  issuer: idp.issuer,
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  isDefault: true,
+});
+
 /**
- * The providers the sign-in tests start from, as sso.providers.test.ts leaves them: `acme-idp` (the
+ * The providers the sign-in tests start from: `acme-idp` (the
  * simulator, enabled, the default) and `backup-idp` (disabled).
  */
 export async function createSignInProviders(): Promise<void> {
-  await t.asAdmin.sso.create({
-    providerName: 'acme-idp',
-    displayName: 'Acme IdP',
-    issuer: idp.issuer,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    isDefault: true,
-  });
+  await t.asAdmin.sso.create(acmeIdp());
   await t.asAdmin.sso.create({ providerName: 'backup-idp', issuer: 'https://backup.example.com', clientId: 'c2', clientSecret: 's2', isEnabled: false });
 }
 

@@ -6,109 +6,56 @@
 import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
 import { issuesSpec } from '../../errors/core.errors';
 import { parseRetryAfter } from '../../shared/retry';
-import { writebackLinkErrorSpecs } from '../integrations/integrations.errors';
+import { callFailureSpec, providerErrorSpecs, writebackLinkErrorSpecs } from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const GOOGLE_ERRORS = defineErrors({
-  RATE_LIMITED: {
-    code: 'GOOGLE.RATE_LIMITED',
-    kind: 'RATE_LIMITED',
-    message: (p: { message: string }) => p.message,
-    summary: 'Google throttled the calls (HTTP 429, 403 rateLimitExceeded / userRateLimitExceeded): RATE_LIMITED, retryable.',
-  },
-  QUOTA_EXCEEDED: {
-    code: 'GOOGLE.QUOTA_EXCEEDED',
-    kind: 'RATE_LIMITED',
-    message: (p: { message: string }) => p.message,
-    summary: 'A quota is used up (403 quotaExceeded: retryable; dailyLimitExceeded: not): RATE_LIMITED.',
-  },
-  DELEGATION_NOT_GRANTED: {
-    code: 'GOOGLE.DELEGATION_NOT_GRANTED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: "Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client).",
-  },
-  SCOPE_MISSING: {
-    code: 'GOOGLE.SCOPE_MISSING',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The delegation lacks a scope the call needs (403 insufficientPermissions).',
-  },
-  NOT_SUPER_ADMIN: {
-    code: 'GOOGLE.NOT_SUPER_ADMIN',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The impersonated admin may not do this: not a super administrator (403 forbidden "Not Authorized").',
-  },
-  ADMIN_NOT_FOUND: {
-    code: 'GOOGLE.ADMIN_NOT_FOUND',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The impersonated admin does not exist in Google Workspace (invalid_grant "Invalid email or User ID").',
-  },
-  BAD_KEY: {
-    code: 'GOOGLE.BAD_KEY',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled).',
-  },
-  TOKEN_REJECTED: {
-    code: 'GOOGLE.TOKEN_REJECTED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Google refused the token request for another reason (e.g. the clock is off).',
-  },
-  API_NOT_ENABLED: {
-    code: 'GOOGLE.API_NOT_ENABLED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: "The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured).",
-  },
-  NOT_FOUND: {
-    code: 'GOOGLE.NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: (p: { message: string }) => p.message,
-    summary: 'The user, group, member or org unit does not exist (404).',
-  },
-  CONFLICT: {
-    code: 'GOOGLE.CONFLICT',
-    kind: 'CONFLICT',
-    message: (p: { message: string }) => p.message,
-    summary: 'It already exists, or changed meanwhile (409, 412).',
-  },
-  INVALID_REQUEST: {
-    code: 'GOOGLE.INVALID_REQUEST',
-    kind: 'INVALID_INPUT',
-    message: (p: { message: string }) => p.message,
-    summary: "Google refused the request's content (400).",
-  },
-  UNAVAILABLE: {
-    code: 'GOOGLE.UNAVAILABLE',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Google could not be reached, timed out or failed (5xx, connection errors): retryable.',
-  },
-  REQUEST_FAILED: {
-    code: 'GOOGLE.REQUEST_FAILED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Any other failure of a Google call.',
-  },
-  NOT_CONFIGURED: { code: 'GOOGLE.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Google Workspace credentials are configured: run configure first.' },
-  INVALID_KEY: issuesSpec('GOOGLE.INVALID_KEY', 'The service account key is not a valid JSON key of a service account (`details.issues`).'),
-  USER_NOT_SYNCED: {
-    code: 'GOOGLE.USER_NOT_SYNCED',
-    kind: 'NOT_FOUND',
-    message: (p: { key: string }) => `No synced Google user ${p.key}: run a sync first.`,
-    details: (p) => ({ key: p.key }),
-    summary: 'No synced Google user with this id or email: run a sync first.',
-  },
-  CREDENTIALS_EXIST: {
-    code: 'GOOGLE_WORKSPACE.CREDENTIALS_EXIST',
-    kind: 'CONFLICT',
-    message: 'A row with the same unique value already exists.',
-    summary: 'The organization already has Google Workspace credentials (unique constraint).',
-  },
+  RATE_LIMITED: callFailureSpec(
+    'GOOGLE.RATE_LIMITED',
+    'RATE_LIMITED',
+    'Google throttled the calls (HTTP 429, 403 rateLimitExceeded / userRateLimitExceeded): RATE_LIMITED, retryable.',
+  ),
+  QUOTA_EXCEEDED: callFailureSpec(
+    'GOOGLE.QUOTA_EXCEEDED',
+    'RATE_LIMITED',
+    'A quota is used up (403 quotaExceeded: retryable; dailyLimitExceeded: not): RATE_LIMITED.',
+  ),
+  DELEGATION_NOT_GRANTED: callFailureSpec(
+    'GOOGLE.DELEGATION_NOT_GRANTED',
+    'EXTERNAL_SERVICE',
+    "Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client).",
+  ),
+  SCOPE_MISSING: callFailureSpec('GOOGLE.SCOPE_MISSING', 'EXTERNAL_SERVICE', 'The delegation lacks a scope the call needs (403 insufficientPermissions).'),
+  NOT_SUPER_ADMIN: callFailureSpec(
+    'GOOGLE.NOT_SUPER_ADMIN',
+    'EXTERNAL_SERVICE',
+    'The impersonated admin may not do this: not a super administrator (403 forbidden "Not Authorized").',
+  ),
+  ADMIN_NOT_FOUND: callFailureSpec(
+    'GOOGLE.ADMIN_NOT_FOUND',
+    'EXTERNAL_SERVICE',
+    'The impersonated admin does not exist in Google Workspace (invalid_grant "Invalid email or User ID").',
+  ),
+  BAD_KEY: callFailureSpec(
+    'GOOGLE.BAD_KEY',
+    'EXTERNAL_SERVICE',
+    'Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled).',
+  ),
+  TOKEN_REJECTED: callFailureSpec('GOOGLE.TOKEN_REJECTED', 'EXTERNAL_SERVICE', 'Google refused the token request for another reason (e.g. the clock is off).'),
+  API_NOT_ENABLED: callFailureSpec(
+    'GOOGLE.API_NOT_ENABLED',
+    'EXTERNAL_SERVICE',
+    "The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured).",
+  ),
+  NOT_FOUND: callFailureSpec('GOOGLE.NOT_FOUND', 'NOT_FOUND', 'The user, group, member or org unit does not exist (404).'),
+  CONFLICT: callFailureSpec('GOOGLE.CONFLICT', 'CONFLICT', 'It already exists, or changed meanwhile (409, 412).'),
+  INVALID_REQUEST: callFailureSpec('GOOGLE.INVALID_REQUEST', 'INVALID_INPUT', "Google refused the request's content (400)."),
+  ...providerErrorSpecs(
+    'GOOGLE',
+    'GOOGLE_WORKSPACE',
+    { cloud: 'Google', product: 'Google Workspace', user: 'Google user', userKey: 'email' },
+    { INVALID_KEY: issuesSpec('GOOGLE.INVALID_KEY', 'The service account key is not a valid JSON key of a service account (`details.issues`).') },
+  ),
   WRITEBACK_EMAIL_OUTSIDE_DOMAIN: {
     code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
     kind: 'INVALID_INPUT',

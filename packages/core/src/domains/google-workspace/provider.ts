@@ -4,17 +4,17 @@
  * The API root and the token URL are configurable so it can be pointed at a simulator; timeouts,
  * retries (the shared policy of ../../shared/retry.ts: throttled calls wait for Retry-After or the next
  * quota window within a time budget, failed reads back off) and a concurrency cap are built in.
- * Every failure is a HeliosError with a `GOOGLE.*` code (see errors.ts).
+ * Every failure is a HeliosError with a `GOOGLE.*` code (see errors.ts). The token, the client
+ * and one call with retries are in provider.http.ts; the users, groups, members and org units calls
+ * in provider.users.ts and provider.groups.ts.
  */
-import { createHash, createPublicKey } from 'node:crypto';
-import { admin, type admin_directory_v1 } from '@googleapis/admin';
-import { JWT } from 'google-auth-library';
-import type { HeliosError } from '../../errors';
-import { CORE_ERRORS } from '../../errors/core.errors';
-import { createRetryPolicy, type RetryFailure, type RetryInfo, type RetryOptions, semaphore } from '../../shared/retry';
-import { parseInput } from '../../shared/validation';
-import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS, type GoogleErrorContext, toGoogleError } from './errors';
-import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './schema';
+import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { groupCalls } from './provider.groups';
+import { directoryConnection } from './provider.http';
+import { userCalls } from './provider.users';
+import type { ServiceAccountKey } from './schema';
+
+export { serviceAccountKeyFingerprint } from './provider.http';
 
 /** A page of a Google list call. */
 export interface GooglePage<T> {
@@ -251,29 +251,6 @@ export interface GoogleWorkspaceProvider {
   deleteMember(groupKey: string, memberKey: string): Promise<void>;
 }
 
-/** Ensures a trailing slash (the client library appends `admin/directory/v1/...`). */
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
-
-function badOption(message: string): HeliosError {
-  return CORE_ERRORS.VALIDATION_FAILED({ message });
-}
-
-function page<T>(items: unknown, token: unknown): GooglePage<T> {
-  return { items: Array.isArray(items) ? (items as T[]) : [], nextPageToken: typeof token === 'string' && token !== '' ? token : null };
-}
-
-/**
- * A short, stable fingerprint of a service account key: Google's `private_key_id` when present,
- * else the first 16 hex characters of the SHA-256 of the public key.
- */
-export function serviceAccountKeyFingerprint(key: Pick<ServiceAccountKey, 'private_key' | 'private_key_id'>): string {
-  if (key.private_key_id) return key.private_key_id;
-  const der = createPublicKey(key.private_key).export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(der).digest('hex').slice(0, 16)}`;
-}
-
 /**
  * Builds a Google Workspace provider. Nothing is sent until the first call.
  *
@@ -286,187 +263,19 @@ export function serviceAccountKeyFingerprint(key: Pick<ServiceAccountKey, 'priva
  * ```
  */
 export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspaceProvider {
-  const key = parseInput(serviceAccountKeyInputSchema, options.credentials.serviceAccountKey, GOOGLE_ERRORS.INVALID_KEY);
-  const adminEmail = options.credentials.adminEmail.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) throw badOption('adminEmail must be an email address.');
-  const scopes = [...(options.credentials.scopes?.length ? options.credentials.scopes : DEFAULT_GOOGLE_SCOPES)];
-  const rootUrl = withSlash(options.rootUrl ?? GOOGLE_API_ROOT);
-  const tokenUrl = options.tokenUrl ?? GOOGLE_TOKEN_URL;
-  for (const url of [rootUrl, tokenUrl]) {
-    if (!/^https?:\/\//.test(url)) throw badOption(`${url} is not an http(s) URL.`);
-  }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const tokenTimeoutMs = options.tokenTimeoutMs ?? 15_000;
-  const customer = options.customer ?? 'my_customer';
-  const policy = createRetryPolicy(options.retry, { maxRetries: 3, maxDelayMs: 32_000 });
-  const limit = semaphore(Math.max(1, options.maxConcurrency ?? 8));
-
-  const jwt = new JWT({
-    email: key.client_email,
-    key: key.private_key,
-    scopes,
-    subject: adminEmail,
-    // The assertion names the endpoint it is for (RFC 7523), so one sent to another token URL (a
-    // simulator) is useless at Google's.
-    ...(tokenUrl !== GOOGLE_TOKEN_URL ? { additionalClaims: { aud: tokenUrl } } : {}),
-    ...(options.fetchImplementation ? { transporterOptions: { fetchImplementation: options.fetchImplementation } } : {}),
-  });
-  // gtoken posts to Google's fixed token URL through the JWT client's transporter: send it to
-  // `tokenUrl` instead, with our timeout, and without the library's own retries (ours apply).
-  const googleToken = new URL(GOOGLE_TOKEN_URL);
-  jwt.transporter.interceptors.request.add({
-    resolved: async (config) => {
-      const url = new URL(String(config.url));
-      if (url.origin === googleToken.origin && url.pathname === googleToken.pathname) {
-        config.url = new URL(tokenUrl);
-        config.timeout = tokenTimeoutMs;
-        config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
-      }
-      return config;
-    },
-  });
-  const directory: admin_directory_v1.Admin = admin({
-    version: 'directory_v1',
-    auth: jwt,
-    rootUrl,
-    timeout: timeoutMs,
-    retry: false,
-    ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
-  });
-
-  const context = (operation: string, url: string): GoogleErrorContext => ({ operation, clientId: key.client_id, adminEmail, scopes, url });
-
-  /** Forgets the cached access token, so the next call asks for a new one. */
-  const dropToken = () => {
-    jwt.gtoken = undefined;
-    jwt.credentials = { refresh_token: 'jwt-placeholder', expiry_date: 1 };
-  };
-
-  /**
-   * What the retry policy needs to know of a failed call. Throttling (kind RATE_LIMITED) is retried,
-   * writes included (Google did not process them); other failures only when retryable and idempotent.
-   * Without Retry-After, throttling is a per-minute quota: the policy waits into the next window.
-   */
-  const failureOf = (error: HeliosError, idempotent: boolean): RetryFailure => {
-    const throttled = error.kind === 'RATE_LIMITED';
-    const retryAfterSeconds = typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : null;
-    const status = typeof error.details.status === 'number' ? error.details.status : null;
-    return {
-      error,
-      retryable: error.retryable && (idempotent || throttled),
-      throttled,
-      retryAfterSeconds,
-      quotaWindow: throttled && retryAfterSeconds === null,
-      status,
-    };
-  };
-
-  /** Runs one call with the concurrency cap, error translation and retries. */
-  const call = async <T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> => {
-    let renewed = false;
-    return policy.run(
-      operation,
-      () => limit(fn),
-      (raw) => {
-        const error = toGoogleError(raw, context(operation, rootUrl));
-        if (error.details.status === 401 && error.code === GOOGLE_ERROR_CODES.TOKEN_REJECTED && !renewed) {
-          // The access token was revoked (key or delegation changed): get a new one once, which
-          // either works or explains what changed.
-          renewed = true;
-          dropToken();
-          return 'again';
-        }
-        return failureOf(error, idempotent);
-      },
-    );
-  };
-
-  const users = directory.users;
-  const updateUser = (userKey: string, patch: GoogleUserPatch) =>
-    call('users.update', true, async () => (await users.update({ userKey, requestBody: patch as admin_directory_v1.Schema$User })).data as GoogleUser);
-
+  const google = directoryConnection(options);
   return {
     kind: 'google-workspace',
-    adminEmail,
-    clientEmail: key.client_email,
-    clientId: key.client_id,
+    adminEmail: google.adminEmail,
+    clientEmail: google.key.client_email,
+    clientId: google.key.client_id,
     domain: options.credentials.domain ?? null,
-    scopes,
-    rootUrl,
-    tokenUrl,
-
-    async authorize() {
-      const credentials = await policy.run(
-        'token',
-        () => jwt.authorize(),
-        (raw) => failureOf(toGoogleError(raw, context('token', tokenUrl)), true),
-      );
-      return { expiresAt: typeof credentials.expiry_date === 'number' ? new Date(credentials.expiry_date) : null };
-    },
-
-    watchRetries: (listener) => policy.watch(listener),
-
-    listUsers: (pageToken, listOptions = {}) =>
-      call('users.list', true, async () => {
-        const { data } = await users.list({
-          customer,
-          maxResults: listOptions.maxResults ?? 500,
-          projection: 'full',
-          ...(pageToken ? { pageToken } : {}),
-          ...(listOptions.query ? { query: listOptions.query } : {}),
-          ...(listOptions.showDeleted ? { showDeleted: 'true' } : {}),
-          ...(listOptions.orderBy ? { orderBy: listOptions.orderBy } : {}),
-        });
-        return page<GoogleUser>(data.users, data.nextPageToken);
-      }),
-
-    listGroups: (pageToken, listOptions = {}) =>
-      call('groups.list', true, async () => {
-        const { data } = await directory.groups.list({ customer, maxResults: listOptions.maxResults ?? 200, ...(pageToken ? { pageToken } : {}) });
-        return page<GoogleGroup>(data.groups, data.nextPageToken);
-      }),
-
-    listMembers: (groupKey, pageToken, listOptions = {}) =>
-      call('members.list', true, async () => {
-        const { data } = await directory.members.list({ groupKey, maxResults: listOptions.maxResults ?? 200, ...(pageToken ? { pageToken } : {}) });
-        return page<GoogleMember>(data.members, data.nextPageToken);
-      }),
-
-    listOrgUnits: () =>
-      call('orgunits.list', true, async () => {
-        const { data } = await directory.orgunits.list({ customerId: customer, type: 'all' });
-        return (data.organizationUnits ?? []) as GoogleOrgUnit[];
-      }),
-
-    getUser: (userKey) => call('users.get', true, async () => (await users.get({ userKey, projection: 'full' })).data as GoogleUser),
-
-    insertUser: (user) =>
-      call('users.insert', false, async () => (await users.insert({ requestBody: user as admin_directory_v1.Schema$User })).data as GoogleUser),
-
-    updateUser,
-    suspendUser: (userKey) => updateUser(userKey, { suspended: true }),
-    unsuspendUser: (userKey) => updateUser(userKey, { suspended: false }),
-    moveUserToOrgUnit: (userKey, orgUnitPath) => updateUser(userKey, { orgUnitPath }),
-
-    deleteUser: (userKey) =>
-      call('users.delete', false, async () => {
-        await users.delete({ userKey });
-      }),
-
-    insertGroup: (group) =>
-      call('groups.insert', false, async () => (await directory.groups.insert({ requestBody: group as admin_directory_v1.Schema$Group })).data as GoogleGroup),
-
-    insertMember: (groupKey, member) =>
-      call(
-        'members.insert',
-        false,
-        async () =>
-          (await directory.members.insert({ groupKey, requestBody: { role: 'MEMBER', ...member } as admin_directory_v1.Schema$Member })).data as GoogleMember,
-      ),
-
-    deleteMember: (groupKey, memberKey) =>
-      call('members.delete', false, async () => {
-        await directory.members.delete({ groupKey, memberKey });
-      }),
+    scopes: google.scopes,
+    rootUrl: google.rootUrl,
+    tokenUrl: google.tokenUrl,
+    authorize: () => google.authorize(),
+    watchRetries: (listener) => google.policy.watch(listener),
+    ...userCalls(google),
+    ...groupCalls(google),
   };
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
-import { closeTestBed, killedApplyOptions } from '../integrations/writeback.test-kit';
+import { killedApplyOptions, useTestBed } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { type SyncProgress, syncLockName, withSyncLock } from '../sync/engine';
 import { createGoogleCredentialsService } from './credentials';
@@ -388,29 +388,25 @@ describe('googleSync.sync against the Directory simulator', () => {
 });
 
 describe('googleSync.sync of an account with a secondary domain', () => {
-  let own: TestHelios;
-  let branchSim: GoogleDirectorySimulator;
-  beforeAll(async () => {
-    [own, branchSim] = await Promise.all([
-      createTestHelios(),
+  const bed = useTestBed(
+    () =>
       startGoogleDirectorySimulator({
         domain: 'main.test',
         secondaryDomains: ['branch.test'],
         seed: { users: 12, groups: 2, membersPerGroup: 4, orgUnits: 2 },
       }),
-    ]);
-    await createGoogleCredentialsService(testRuntime(own, { type: 'user', userId: own.admin!.id })).configure({
-      serviceAccountKey: branchSim.serviceAccountKey,
-      adminEmail: branchSim.adminEmail,
-      domain: 'main.test',
-    });
-  }, 60_000);
-  afterAll(() => closeTestBed(own, branchSim));
+    ({ t: own, sim }) =>
+      createGoogleCredentialsService(testRuntime(own, { type: 'user', userId: own.admin!.id })).configure({
+        serviceAccountKey: sim.serviceAccountKey,
+        adminEmail: sim.adminEmail,
+        domain: 'main.test',
+      }),
+  );
 
   it('syncs a user of the secondary domain (lists by customer, not by the primary domain), with custom schemas', async () => {
-    const template = [...branchSim.state.users.values()].find((u) => u.primaryEmail === 'user000003@main.test')!;
+    const template = [...bed.sim.state.users.values()].find((u) => u.primaryEmail === 'user000003@main.test')!;
     const id = '109999999999999999991';
-    branchSim.state.users.set(id, {
+    bed.sim.state.users.set(id, {
       ...structuredClone(template),
       id,
       primaryEmail: 'grace@branch.test',
@@ -418,25 +414,25 @@ describe('googleSync.sync of an account with a secondary domain', () => {
       emails: [{ address: 'grace@branch.test', primary: true }],
       customSchemas: { HR: { costCenter: 'B-7' } },
     });
-    delete branchSim.state.users.get(id).aliases;
-    const group = [...branchSim.state.groups.values()][0]!;
-    branchSim.state.members
+    delete bed.sim.state.users.get(id).aliases;
+    const group = [...bed.sim.state.groups.values()][0]!;
+    bed.sim.state.members
       .get(group.id)!
       .set(id, { kind: 'admin#directory#member', id, email: 'grace@branch.test', role: 'MEMBER', type: 'USER', status: 'ACTIVE' });
-    const local = await createTestUser(own.helios, { email: 'grace@branch.test' });
+    const local = await createTestUser(bed.t.helios, { email: 'grace@branch.test' });
 
-    const run = await createGoogleSyncService(testRuntime(own, { type: 'user', userId: own.admin!.id }), {
-      providerOverrides: { rootUrl: branchSim.url, tokenUrl: branchSim.tokenUrl, retry: { maxRetries: 8, baseDelayMs: 5, maxDelayMs: 100 }, timeoutMs: 5000 },
+    const run = await createGoogleSyncService(testRuntime(bed.t, { type: 'user', userId: bed.t.admin!.id }), {
+      providerOverrides: { rootUrl: bed.sim.url, tokenUrl: bed.sim.tokenUrl, retry: { maxRetries: 8, baseDelayMs: 5, maxDelayMs: 100 }, timeoutMs: 5000 },
     }).sync();
     expect(run.status).toBe('completed');
-    const synced = await sql<{ email: string; raw_data: any }>`select email, raw_data from gw_synced_users where google_id = ${id}`.execute(own.helios.db);
+    const synced = await sql<{ email: string; raw_data: any }>`select email, raw_data from gw_synced_users where google_id = ${id}`.execute(bed.t.helios.db);
     expect(synced.rows[0]?.email).toBe('grace@branch.test');
     expect(synced.rows[0]?.raw_data.customSchemas).toEqual({ HR: { costCenter: 'B-7' } });
-    const linked = await own.helios.db.selectFrom('organization_users').select('google_workspace_id').where('id', '=', local.id).executeTakeFirstOrThrow();
+    const linked = await bed.t.helios.db.selectFrom('organization_users').select('google_workspace_id').where('id', '=', local.id).executeTakeFirstOrThrow();
     expect(linked.google_workspace_id).toBe(id);
     const membership = await sql<{ external_id: string }>`
       select ag.external_id from access_group_members m join access_groups ag on ag.id = m.access_group_id where m.user_id = ${local.id}`.execute(
-      own.helios.db,
+      bed.t.helios.db,
     );
     expect(membership.rows.map((r) => r.external_id)).toEqual([group.id]);
   });

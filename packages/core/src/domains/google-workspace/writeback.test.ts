@@ -3,7 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
-import { closeTestBed, expectRefusedWithoutEffect, type RefusedCall } from '../integrations/writeback.test-kit';
+import {
+  closeTestBed,
+  expectInitialPasswordSealed,
+  expectRefusedWithoutEffect,
+  expectRevealedOnce,
+  expectWithoutEffect,
+  refusedWritebackCallers,
+} from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createGoogleCredentialsService } from './credentials';
 import { createGoogleSyncService } from './sync.service';
@@ -53,59 +60,50 @@ afterAll(() => closeTestBed(t, sim));
 
 describe('googleWriteback permissions and validation', () => {
   it('refuses managers, plain users, keys without the scope and anonymous callers before calling Google, writing nothing', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    const user = await createTestUser(t.helios, { role: 'user' });
     const newUser = { primaryEmail: `denied@${DOMAIN}`, givenName: 'De', familyName: 'Nied' };
     type S = ReturnType<typeof service>;
-    const everything: RefusedCall<S>[] = [
-      (s) => s.createUser(newUser),
-      (s) => s.suspend('100000000000000000001'),
-      (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
-      (s) => s.addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
-      (s) => s.revealInitialPassword(`user000001@${DOMAIN}`),
-    ];
-    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, [
-      [{ type: 'user', userId: manager.id }, everything],
-      [{ type: 'user', userId: user.id }, everything],
-      [
-        { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] },
-        [
-          (s) => s.createUser(newUser),
-          (s) => s.deleteUser('100000000000000000001'),
-          (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
-          (s) => s.removeMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
-        ],
+    const cases = await refusedWritebackCallers<S>(t, {
+      everything: [
+        (s) => s.createUser(newUser),
+        (s) => s.suspend('100000000000000000001'),
+        (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
+        (s) => s.addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
+        (s) => s.revealInitialPassword(`user000001@${DOMAIN}`),
       ],
-      // A key with users:write but not groups:write, and the reverse.
-      [{ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }, [(s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' })]],
-      [{ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }, [(s) => s.createUser(newUser)]],
-      [null, [(s) => s.createUser(newUser)]],
-    ]);
+      readOnlyKey: [
+        (s) => s.createUser(newUser),
+        (s) => s.deleteUser('100000000000000000001'),
+        (s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' }),
+        (s) => s.removeMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`),
+      ],
+      usersWriteKey: [(s) => s.createGroup({ email: `g@${DOMAIN}`, name: 'G' })],
+      groupsWriteKey: [(s) => s.createUser(newUser)],
+      anonymous: [(s) => s.createUser(newUser)],
+    });
+    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, cases);
   });
 
   it('rejects invalid input and emails outside the Google domain without calling Google', async () => {
-    const before = await snapshot();
-    const calls = sim.requests.total;
     const s = service();
-    await expect(s.createUser({ primaryEmail: 'ada@elsewhere.test', givenName: 'Ada', familyName: 'L' })).rejects.toMatchObject({
-      kind: 'INVALID_INPUT',
-      code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
+    await expectWithoutEffect({ requests: () => sim.requests.total, snapshot }, async () => {
+      await expect(s.createUser({ primaryEmail: 'ada@elsewhere.test', givenName: 'Ada', familyName: 'L' })).rejects.toMatchObject({
+        kind: 'INVALID_INPUT',
+        code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
+      });
+      await expect(s.createUser({ primaryEmail: 'not-an-email', givenName: 'Ada', familyName: 'L' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+      await expect(s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: '', familyName: 'L' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+      await expect(s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: 'A', familyName: 'L', localUserId: 'nope' })).rejects.toMatchObject({
+        code: 'VALIDATION.FAILED',
+      });
+      await expect(
+        s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: 'A', familyName: 'L', localUserId: '00000000-0000-4000-8000-000000000000' }),
+      ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND' });
+      await expect(s.updateUser('100000000000000000001', {})).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+      await expect(s.moveOrgUnit('100000000000000000001', 'Engineering')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+      await expect(s.suspend('bad id!')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+      await expect(s.createGroup({ email: 'team@elsewhere.test', name: 'T' })).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN' });
+      await expect(s.addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`, 'BOSS' as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
     });
-    await expect(s.createUser({ primaryEmail: 'not-an-email', givenName: 'Ada', familyName: 'L' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: '', familyName: 'L' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: 'A', familyName: 'L', localUserId: 'nope' })).rejects.toMatchObject({
-      code: 'VALIDATION.FAILED',
-    });
-    await expect(
-      s.createUser({ primaryEmail: `ada@${DOMAIN}`, givenName: 'A', familyName: 'L', localUserId: '00000000-0000-4000-8000-000000000000' }),
-    ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'GOOGLE_WRITEBACK.LOCAL_USER_NOT_FOUND' });
-    await expect(s.updateUser('100000000000000000001', {})).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(s.moveOrgUnit('100000000000000000001', 'Engineering')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(s.suspend('bad id!')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(s.createGroup({ email: 'team@elsewhere.test', name: 'T' })).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN' });
-    await expect(s.addMember(`group0001@${DOMAIN}`, `user000001@${DOMAIN}`, 'BOSS' as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    expect(sim.requests.total).toBe(calls);
-    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -148,16 +146,7 @@ describe('googleWriteback users round trip', () => {
     expect(link).toEqual({ google_workspace_id: googleId, google_workspace_sync_status: 'synced' });
 
     // The password: strong, in the simulator, never in clear in the database.
-    const password = sim.state.passwords.get(googleId)!;
-    expect(password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', email).executeTakeFirstOrThrow();
-    expect(stored.encrypted_password).not.toContain(password);
-    expect(stored.revealed_at).toBeNull();
-    const dump = await sql<{ t: string }>`select string_agg(x::text, ' ') as t from (
-      select u::text as x from user_initial_passwords u union all select a::text from audit_logs a union all select g::text from gw_synced_users g) s`.execute(
-      db(),
-    );
-    expect(dump.rows[0]!.t).not.toContain(password);
+    await expectInitialPasswordSealed(t, email, sim.state.passwords.get(googleId)!, 'gw_synced_users');
 
     const audit = await auditOf('google_workspace.user_create');
     expect(audit).toHaveLength(1);
@@ -165,26 +154,8 @@ describe('googleWriteback users round trip', () => {
   });
 
   it('reveals the initial password once to an administrator, audited', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(email)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(email)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service().revealInitialPassword(`nobody@${DOMAIN}`)).rejects.toMatchObject({
-      kind: 'NOT_FOUND',
-      code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
-    });
-    expect(await auditOf('google_workspace.initial_password_reveal')).toHaveLength(0);
-
-    const revealed = await service().revealInitialPassword(email.toUpperCase());
+    const revealed = await expectRevealedOnce(t, service, { cloud: 'google', address: email, password: sim.state.passwords.get(googleId)! });
     expect(revealed.email).toBe(email);
-    expect(revealed.password).toBe(sim.state.passwords.get(googleId));
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', email).executeTakeFirstOrThrow();
-    expect(stored.revealed_by).toBe(t.admin!.id);
-    expect(stored.revealed_at).not.toBeNull();
-    await expect(service().revealInitialPassword(email)).rejects.toMatchObject({ kind: 'CONFLICT', code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED' });
-    const audit = await auditOf('google_workspace.initial_password_reveal');
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ resourceId: stored.id });
-    expect(JSON.stringify(audit[0])).not.toContain(revealed.password);
   });
 
   it('links the given localUserId and works for an API key with users:write', async () => {

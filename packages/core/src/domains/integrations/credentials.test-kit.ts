@@ -4,7 +4,9 @@
  * without the secret. For tests only (real database, real services).
  */
 import { createTestUser, startTrafficRecorder, type TestHelios, type TrafficRecorder } from '@helios/testing';
+import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
+import type { Database } from '../../db/database.generated';
 import type { Actor } from '../policy/actor';
 import type { CredentialsTable } from './credentials';
 
@@ -100,6 +102,28 @@ export async function expectDeleteAudited(
 export async function expectNoKeyRefused(noBox: CredentialsUnderTest, input: unknown, rows: ReturnType<typeof credentialsRows>): Promise<void> {
   await expect(noBox.configure(input as never)).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'SECRETS.NO_KEY' });
   expect(await rows.rowCount()).toBe(0);
+}
+
+/**
+ * A connection test inside an open transaction (`inTransaction` builds the service on it) is refused
+ * with PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION`: no test is audited under `action`, and
+ * `sideEffects` (e.g. tokens asked of the cloud) do not change. Configure the credentials first.
+ */
+export async function expectTestRefusedInTransaction(
+  t: TestHelios,
+  inTransaction: (tx: Kysely<Database>) => CredentialsUnderTest,
+  rows: ReturnType<typeof credentialsRows>,
+  action: string,
+  sideEffects: () => unknown = () => null,
+): Promise<void> {
+  const tests = (await rows.auditRows(action)).length;
+  const effects = sideEffects();
+  await expect(t.helios.db.transaction().execute((tx) => inTransaction(tx).testConnection())).rejects.toMatchObject({
+    kind: 'PRECONDITION_FAILED',
+    code: 'EXTERNAL.IN_TRANSACTION',
+  });
+  expect((await rows.auditRows(action)).length).toBe(tests);
+  expect(sideEffects()).toEqual(effects);
 }
 
 /** A connection test to an address nothing listens on reports `code` and says the cloud could not be reached. */

@@ -1,13 +1,7 @@
-import {
-  createTestHelios,
-  type GoogleDirectorySimulator,
-  type GraphSimulator,
-  startGoogleDirectorySimulator,
-  startGraphSimulator,
-  type TestHelios,
-} from '@helios/testing';
+import type { GoogleDirectorySimulator, GraphSimulator, TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealSecret } from '../../shared/secret-stores';
+import { closeBothClouds, startBothClouds } from './writeback.test-kit';
 
 // One domain in both clouds: the same address can exist in Google and in Microsoft 365.
 const DOMAIN = 'twins.test';
@@ -16,23 +10,11 @@ let google: GoogleDirectorySimulator;
 let graph: GraphSimulator;
 
 beforeAll(async () => {
-  [google, graph] = await Promise.all([
-    startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 1, groups: 1, membersPerGroup: 1, orgUnits: 1 } }),
-    startGraphSimulator({ domain: DOMAIN, seed: { users: 1, groups: 1, membersPerGroup: 1 } }),
-  ]);
-  t = await createTestHelios({
-    integrations: {
-      google: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } },
-      microsoft: { graphUrl: graph.url, loginUrl: graph.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5 } },
-    },
-  });
+  [t, google, graph] = await startBothClouds(DOMAIN, 1);
   await t.asAdmin.google.credentials.configure({ serviceAccountKey: google.serviceAccountKey, adminEmail: google.adminEmail, domain: DOMAIN });
   await t.asAdmin.microsoft.credentials.configure({ tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret });
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([google?.close(), graph?.close()]);
-  await t?.destroy();
-});
+afterAll(() => closeBothClouds(t, google, graph));
 
 const rows = (address: string) =>
   t.helios.db

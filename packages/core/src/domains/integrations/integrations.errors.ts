@@ -1,5 +1,6 @@
 /** Error codes of the directory-integration contract (`helios.integrations`). */
-import { defineErrors } from '../../errors/define-errors';
+import { defineErrors, type ErrorSpec } from '../../errors/define-errors';
+import type { HeliosErrorKind } from '../../errors/helios-error';
 
 export const INTEGRATIONS_ERRORS = defineErrors({
   UNSUPPORTED: {
@@ -48,6 +49,67 @@ export function writebackLinkErrorSpecs<const P extends string, const K extends 
       message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
       details: (p: { address: string; revealedAt: Date }) => ({ revealedAt: p.revealedAt }),
       summary: 'The initial password was already revealed (it is shown once).',
+    },
+  } as const;
+}
+
+/**
+ * A failed call to a cloud: the message is the explanation written where the failure is mapped
+ * (`GOOGLE_ERRORS.NOT_FOUND({ message })`), `summary` is the meaning listed in docs/errors.md.
+ */
+export function callFailureSpec<const C extends string, const K extends HeliosErrorKind>(code: C, kind: K, summary: string) {
+  return { code, kind, message: (p: { message: string }) => p.message, summary } as const;
+}
+
+/** How a cloud's errors name it, its accounts and their second key (for the shared specs' texts). */
+export interface CloudErrorNames {
+  /** Who failed, in a sentence: `Google`, `Microsoft`. */
+  cloud: string;
+  /** The product: `Google Workspace`, `Microsoft 365`. */
+  product: string;
+  /** A synced account in a message: `Google user`, `Microsoft 365 user`. */
+  user: string;
+  /** The account's other key besides its id: `email`, `UPN`. */
+  userKey: string;
+}
+
+/**
+ * The provider and credential errors both clouds define the same way: unreachable, any other failed
+ * call, no credentials, no such synced user, credentials already stored. `prefix` is the cloud's
+ * (`GOOGLE`, `MICROSOFT`), `credentialsPrefix` the credentials table's (`GOOGLE_WORKSPACE`,
+ * `MICROSOFT_365`); `between` holds a cloud's own codes listed after "not configured".
+ */
+export function providerErrorSpecs<const P extends string, const CP extends string, const B extends Record<string, ErrorSpec<any>> = Record<never, never>>(
+  prefix: P,
+  credentialsPrefix: CP,
+  names: CloudErrorNames,
+  between?: B,
+) {
+  return {
+    UNAVAILABLE: callFailureSpec(
+      `${prefix}.UNAVAILABLE`,
+      'EXTERNAL_SERVICE',
+      `${names.cloud} could not be reached, timed out or failed (5xx, connection errors): retryable.`,
+    ),
+    REQUEST_FAILED: callFailureSpec(`${prefix}.REQUEST_FAILED`, 'EXTERNAL_SERVICE', `Any other failure of a ${names.cloud} call.`),
+    NOT_CONFIGURED: {
+      code: `${prefix}.NOT_CONFIGURED` as `${P}.NOT_CONFIGURED`,
+      kind: 'NOT_FOUND',
+      message: `No ${names.product} credentials are configured: run configure first.`,
+    },
+    ...(between as B),
+    USER_NOT_SYNCED: {
+      code: `${prefix}.USER_NOT_SYNCED` as `${P}.USER_NOT_SYNCED`,
+      kind: 'NOT_FOUND',
+      message: (p: { key: string }) => `No synced ${names.user} ${p.key}: run a sync first.`,
+      details: (p: { key: string }) => ({ key: p.key }),
+      summary: `No synced ${names.user} with this id or ${names.userKey}: run a sync first.`,
+    },
+    CREDENTIALS_EXIST: {
+      code: `${credentialsPrefix}.CREDENTIALS_EXIST` as `${CP}.CREDENTIALS_EXIST`,
+      kind: 'CONFLICT',
+      message: 'A row with the same unique value already exists.',
+      summary: `The organization already has ${names.product} credentials (unique constraint).`,
     },
   } as const;
 }

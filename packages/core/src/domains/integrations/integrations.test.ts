@@ -1,13 +1,7 @@
-import {
-  createTestHelios,
-  type GoogleDirectorySimulator,
-  type GraphSimulator,
-  startGoogleDirectorySimulator,
-  startGraphSimulator,
-  type TestHelios,
-} from '@helios/testing';
+import type { GoogleDirectorySimulator, GraphSimulator, TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateInitialPassword } from './initial-passwords';
+import { closeBothClouds, startBothClouds } from './writeback.test-kit';
 
 // One domain in both clouds: the same address exists in Google and in Microsoft 365.
 const DOMAIN = 'both.test';
@@ -18,21 +12,9 @@ let graph: GraphSimulator;
 const ids = async () => (await t.asAdmin.integrations.connected()).map((cloud) => cloud.id);
 
 beforeAll(async () => {
-  [google, graph] = await Promise.all([
-    startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 3, groups: 1, membersPerGroup: 1, orgUnits: 1 } }),
-    startGraphSimulator({ domain: DOMAIN, seed: { users: 3, groups: 1, membersPerGroup: 1 } }),
-  ]);
-  t = await createTestHelios({
-    integrations: {
-      google: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } },
-      microsoft: { graphUrl: graph.url, loginUrl: graph.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5 } },
-    },
-  });
+  [t, google, graph] = await startBothClouds(DOMAIN, 3);
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([google?.close(), graph?.close()]);
-  await t?.destroy();
-});
+afterAll(() => closeBothClouds(t, google, graph));
 
 describe('helios.integrations', () => {
   it('lists no connected cloud before any credentials, then Google only, then both', async () => {

@@ -5,108 +5,31 @@
  */
 import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
 import { parseRetryAfter } from '../../shared/retry';
-import { writebackLinkErrorSpecs } from '../integrations/integrations.errors';
+import { callFailureSpec, providerErrorSpecs, writebackLinkErrorSpecs } from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const MICROSOFT_ERRORS = defineErrors({
-  THROTTLED: {
-    code: 'MICROSOFT.THROTTLED',
-    kind: 'RATE_LIMITED',
-    message: (p: { message: string }) => p.message,
-    summary: 'Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable.',
-  },
-  TENANT_NOT_FOUND: {
-    code: 'MICROSOFT.TENANT_NOT_FOUND',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The tenant id is unknown to Entra ID (AADSTS90002).',
-  },
-  APP_NOT_FOUND: {
-    code: 'MICROSOFT.APP_NOT_FOUND',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'No app registration with this client id in the tenant (AADSTS700016).',
-  },
-  BAD_SECRET: {
-    code: 'MICROSOFT.BAD_SECRET',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The client secret is wrong (AADSTS7000215).',
-  },
-  SECRET_EXPIRED: {
-    code: 'MICROSOFT.SECRET_EXPIRED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'The client secret has expired (AADSTS7000222).',
-  },
-  TOKEN_REJECTED: {
-    code: 'MICROSOFT.TOKEN_REJECTED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Entra ID refused the token request for another reason.',
-  },
-  PERMISSION_MISSING: {
-    code: 'MICROSOFT.PERMISSION_MISSING',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied).',
-  },
-  NOT_FOUND: {
-    code: 'MICROSOFT.NOT_FOUND',
-    kind: 'NOT_FOUND',
-    message: (p: { message: string }) => p.message,
-    summary: 'The user, group, member or licence does not exist (404).',
-  },
-  CONFLICT: {
-    code: 'MICROSOFT.CONFLICT',
-    kind: 'CONFLICT',
-    message: (p: { message: string }) => p.message,
-    summary: 'It already exists (e.g. the UPN, a membership).',
-  },
-  NO_LICENSES_AVAILABLE: {
-    code: 'MICROSOFT.NO_LICENSES_AVAILABLE',
-    kind: 'CONFLICT',
-    message: (p: { message: string }) => p.message,
-    summary: 'No free units of the licence SKU are left (nothing was assigned).',
-  },
-  INVALID_REQUEST: {
-    code: 'MICROSOFT.INVALID_REQUEST',
-    kind: 'INVALID_INPUT',
-    message: (p: { message: string }) => p.message,
-    summary: "Graph refused the request's content (400).",
-  },
-  DELTA_EXPIRED: {
-    code: 'MICROSOFT.DELTA_EXPIRED',
-    kind: 'PRECONDITION_FAILED',
-    message: (p: { message: string }) => p.message,
-    summary: 'The delta link expired or is unknown (410): a full sync is needed.',
-  },
-  UNAVAILABLE: {
-    code: 'MICROSOFT.UNAVAILABLE',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Microsoft could not be reached, timed out or failed (5xx, connection errors): retryable.',
-  },
-  REQUEST_FAILED: {
-    code: 'MICROSOFT.REQUEST_FAILED',
-    kind: 'EXTERNAL_SERVICE',
-    message: (p: { message: string }) => p.message,
-    summary: 'Any other failure of a Microsoft call.',
-  },
-  NOT_CONFIGURED: { code: 'MICROSOFT.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No Microsoft 365 credentials are configured: run configure first.' },
-  USER_NOT_SYNCED: {
-    code: 'MICROSOFT.USER_NOT_SYNCED',
-    kind: 'NOT_FOUND',
-    message: (p: { key: string }) => `No synced Microsoft 365 user ${p.key}: run a sync first.`,
-    details: (p) => ({ key: p.key }),
-    summary: 'No synced Microsoft 365 user with this id or UPN: run a sync first.',
-  },
-  CREDENTIALS_EXIST: {
-    code: 'MICROSOFT_365.CREDENTIALS_EXIST',
-    kind: 'CONFLICT',
-    message: 'A row with the same unique value already exists.',
-    summary: 'The organization already has Microsoft 365 credentials (unique constraint).',
-  },
+  THROTTLED: callFailureSpec(
+    'MICROSOFT.THROTTLED',
+    'RATE_LIMITED',
+    'Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable.',
+  ),
+  TENANT_NOT_FOUND: callFailureSpec('MICROSOFT.TENANT_NOT_FOUND', 'EXTERNAL_SERVICE', 'The tenant id is unknown to Entra ID (AADSTS90002).'),
+  APP_NOT_FOUND: callFailureSpec('MICROSOFT.APP_NOT_FOUND', 'EXTERNAL_SERVICE', 'No app registration with this client id in the tenant (AADSTS700016).'),
+  BAD_SECRET: callFailureSpec('MICROSOFT.BAD_SECRET', 'EXTERNAL_SERVICE', 'The client secret is wrong (AADSTS7000215).'),
+  SECRET_EXPIRED: callFailureSpec('MICROSOFT.SECRET_EXPIRED', 'EXTERNAL_SERVICE', 'The client secret has expired (AADSTS7000222).'),
+  TOKEN_REJECTED: callFailureSpec('MICROSOFT.TOKEN_REJECTED', 'EXTERNAL_SERVICE', 'Entra ID refused the token request for another reason.'),
+  PERMISSION_MISSING: callFailureSpec(
+    'MICROSOFT.PERMISSION_MISSING',
+    'EXTERNAL_SERVICE',
+    'Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied).',
+  ),
+  NOT_FOUND: callFailureSpec('MICROSOFT.NOT_FOUND', 'NOT_FOUND', 'The user, group, member or licence does not exist (404).'),
+  CONFLICT: callFailureSpec('MICROSOFT.CONFLICT', 'CONFLICT', 'It already exists (e.g. the UPN, a membership).'),
+  NO_LICENSES_AVAILABLE: callFailureSpec('MICROSOFT.NO_LICENSES_AVAILABLE', 'CONFLICT', 'No free units of the licence SKU are left (nothing was assigned).'),
+  INVALID_REQUEST: callFailureSpec('MICROSOFT.INVALID_REQUEST', 'INVALID_INPUT', "Graph refused the request's content (400)."),
+  DELTA_EXPIRED: callFailureSpec('MICROSOFT.DELTA_EXPIRED', 'PRECONDITION_FAILED', 'The delta link expired or is unknown (410): a full sync is needed.'),
+  ...providerErrorSpecs('MICROSOFT', 'MICROSOFT_365', { cloud: 'Microsoft', product: 'Microsoft 365', user: 'Microsoft 365 user', userKey: 'UPN' }),
   WRITEBACK_USER_NOT_SYNCED: {
     code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED',
     kind: 'NOT_FOUND',

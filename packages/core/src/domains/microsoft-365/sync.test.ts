@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
-import { closeTestBed, killedApplyOptions } from '../integrations/writeback.test-kit';
+import { closeTestBed, killedApplyOptions, useTestBed } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { withSyncLock } from '../sync/engine';
 import type { GraphObject, Microsoft365Provider } from './provider';
@@ -317,24 +317,16 @@ describe('Microsoft 365 sync of groups whose members@delta spans several pages',
 });
 
 describe('Microsoft 365 sync staging (each statement stages its rows as one JSON document)', () => {
-  let own: TestHelios;
-  let ownSim: GraphSimulator;
-  beforeAll(async () => {
-    // 30 members a group, at most 7 of them a delta page: every group is repeated on five pages.
-    [own, ownSim] = await Promise.all([
-      createTestHelios(),
-      startGraphSimulator({ domain: 'ms-stage.test', seed: { users: 40, groups: 3, membersPerGroup: 30 }, deltaMembersPerPage: 7 }),
-    ]);
-  }, 60_000);
-  afterAll(() => closeTestBed(own, ownSim));
+  // 30 members a group, at most 7 of them a delta page: every group is repeated on five pages.
+  const bed = useTestBed(() => startGraphSimulator({ domain: 'ms-stage.test', seed: { users: 40, groups: 3, membersPerGroup: 30 }, deltaMembersPerPage: 7 }));
   const ownService = (make: () => Microsoft365Provider) =>
-    createMicrosoftSyncService(testRuntime(own, { type: 'user', userId: own.admin!.id }), { provider: async () => make() });
-  const ownProvider = () => simulatedMicrosoft365(ownSim, { pageSize: 4, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } });
-  const ownUser = (upn: string) => [...ownSim.state.users.values()].find((u) => u.userPrincipalName === upn);
+    createMicrosoftSyncService(testRuntime(bed.t, { type: 'user', userId: bed.t.admin!.id }), { provider: async () => make() });
+  const ownProvider = () => simulatedMicrosoft365(bed.sim, { pageSize: 4, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20 } });
+  const ownUser = (upn: string) => [...bed.sim.state.users.values()].find((u) => u.userPrincipalName === upn);
   const pairs = async () =>
     (
       await sql<{ p: string }>`select g.ms_id || '/' || u.ms_id as p from ms_group_memberships m join ms_synced_groups g on g.id = m.group_id
-        join ms_synced_users u on u.id = m.user_id order by 1`.execute(own.helios.db)
+        join ms_synced_users u on u.id = m.user_id order by 1`.execute(bed.t.helios.db)
     ).rows.map((r) => r.p);
 
   it('keeps quotes, backslashes, JSON-like text and characters outside the BMP exactly as Graph sent them', async () => {
@@ -342,10 +334,10 @@ describe('Microsoft 365 sync staging (each statement stages its rows as one JSON
     const user = ownUser('user000003@ms-stage.test');
     // Cut at 255 UTF-16 units, the emoji's pair would be split: the stored column stops before it.
     const long = `${'x'.repeat(254)}😀${'y'.repeat(10)}`;
-    ownSim.touchUser(user.id, { displayName: tricky, jobTitle: '\t tab & new\nline', department: long, businessPhones: ['+1 "555"'] });
+    bed.sim.touchUser(user.id, { displayName: tricky, jobTitle: '\t tab & new\nline', department: long, businessPhones: ['+1 "555"'] });
     const run = await ownService(ownProvider).sync();
     expect(run.fetched.warnings.total).toBe(0);
-    const row = await own.helios.db
+    const row = await bed.t.helios.db
       .selectFrom('ms_synced_users')
       .select(['display_name', 'job_title', 'department', 'business_phones', 'raw_data'])
       .where('ms_id', '=', user.id)
@@ -358,8 +350,8 @@ describe('Microsoft 365 sync staging (each statement stages its rows as one JSON
   });
 
   it('merges a group repeated on many pages, and lets the later copy win when a page repeats an object', async () => {
-    const expected = [...ownSim.state.members.entries()]
-      .flatMap(([g, set]) => [...set].filter((m) => ownSim.state.users.has(m)).map((m) => `${g}/${m}`))
+    const expected = [...bed.sim.state.members.entries()]
+      .flatMap(([g, set]) => [...set].filter((m) => bed.sim.state.users.has(m)).map((m) => `${g}/${m}`))
       .sort();
     expect(await pairs()).toEqual(expected);
     expect(expected).toHaveLength(90);
@@ -367,8 +359,8 @@ describe('Microsoft 365 sync staging (each statement stages its rows as one JSON
     // Graph may send an object twice in a round: on one page, a user again with newer values, and a
     // member again as removed. The later copy wins.
     const user = ownUser('user000004@ms-stage.test');
-    const [groupId, members] = [...ownSim.state.members.entries()][0]!;
-    const dropped = [...members].find((m) => ownSim.state.users.has(m))!;
+    const [groupId, members] = [...bed.sim.state.members.entries()][0]!;
+    const dropped = [...members].find((m) => bed.sim.state.users.has(m))!;
     const base = ownProvider();
     const repeatUser = (items: GraphObject[]) => {
       const i = items.findIndex((u) => u.id === user.id);
@@ -397,7 +389,7 @@ describe('Microsoft 365 sync staging (each statement stages its rows as one JSON
     const run = await ownService(() => repeating).sync({ full: true });
     expect(run.counts.users).toMatchObject({ created: 0, updated: 1, deactivated: 0 });
     expect(run.counts.memberships).toMatchObject({ created: 0, deactivated: 1 });
-    const job = await own.helios.db.selectFrom('ms_synced_users').select('job_title').where('ms_id', '=', user.id).executeTakeFirstOrThrow();
+    const job = await bed.t.helios.db.selectFrom('ms_synced_users').select('job_title').where('ms_id', '=', user.id).executeTakeFirstOrThrow();
     expect(job.job_title).toBe('Later Copy');
     expect(await pairs()).toEqual(expected.filter((p) => p !== `${groupId}/${dropped}`));
   });

@@ -5,7 +5,14 @@ import type { Database } from '../../db/database.generated';
 import { HeliosError } from '../../errors';
 import type { ServiceRuntime } from '../../runtime';
 import { testRuntime } from '../../test-runtime';
-import { closeTestBed, expectRefusedWithoutEffect, type RefusedCall } from '../integrations/writeback.test-kit';
+import {
+  closeTestBed,
+  expectInitialPasswordSealed,
+  expectRefusedWithoutEffect,
+  expectRevealedOnce,
+  expectWithoutEffect,
+  refusedWritebackCallers,
+} from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
 import { createMicrosoftCredentialsService, loadMicrosoftProvider } from './credentials';
 import { MS_USER_FIELDS } from './provider';
@@ -116,63 +123,54 @@ describe('microsoftWriteback permissions and validation', () => {
   });
 
   it('refuses managers, plain users, keys without the scope and anonymous callers before calling Graph, writing nothing', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    const user = await createTestUser(t.helios, { role: 'user' });
     const newUser = { userPrincipalName: `denied@${DOMAIN}`, displayName: 'Denied' };
     type S = ReturnType<typeof service>;
-    const everything: RefusedCall<S>[] = [
-      { call: (s: S) => s.createUser(newUser), code: 'POLICY.FORBIDDEN' },
-      (s) => s.disableUser(seeded),
-      (s) => s.resetPassword(seeded),
-      (s) => s.assignLicense(seeded, { add: [E5] }),
-      (s) => s.addMember(group.msId, seeded),
-      (s) => s.revealInitialPassword(`denied@${DOMAIN}`),
-    ];
-    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, [
-      [{ type: 'user', userId: manager.id }, everything],
-      [{ type: 'user', userId: user.id }, everything],
-      [
-        { type: 'apiKey', keyId: 'k', scopes: ['users:read', 'groups:read'] },
-        [(s) => s.deleteUser(seeded), (s) => s.revokeSessions(seeded), (s) => s.removeMember(group.msId, seeded)],
+    const cases = await refusedWritebackCallers<S>(t, {
+      everything: [
+        { call: (s: S) => s.createUser(newUser), code: 'POLICY.FORBIDDEN' },
+        (s) => s.disableUser(seeded),
+        (s) => s.resetPassword(seeded),
+        (s) => s.assignLicense(seeded, { add: [E5] }),
+        (s) => s.addMember(group.msId, seeded),
+        (s) => s.revealInitialPassword(`denied@${DOMAIN}`),
       ],
-      // users:write does not change memberships, groups:write does not change users.
-      [{ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }, [(s) => s.addMember(group.msId, seeded)]],
-      [{ type: 'apiKey', keyId: 'k', scopes: ['groups:write'] }, [(s) => s.createUser(newUser)]],
-      [null, [(s) => s.createUser(newUser)]],
-    ]);
+      readOnlyKey: [(s) => s.deleteUser(seeded), (s) => s.revokeSessions(seeded), (s) => s.removeMember(group.msId, seeded)],
+      usersWriteKey: [(s) => s.addMember(group.msId, seeded)],
+      groupsWriteKey: [(s) => s.createUser(newUser)],
+      anonymous: [(s) => s.createUser(newUser)],
+    });
+    await expectRefusedWithoutEffect({ service, requests: () => sim.requests.total, snapshot }, cases);
   });
 
   it('rejects invalid input and objects not synced yet without calling Graph', async () => {
-    const before = await snapshot();
-    const calls = sim.requests.total;
     const s = service();
-    const invalid: Array<[string, () => Promise<unknown>]> = [
-      ['a bad UPN', () => s.createUser({ userPrincipalName: 'not-an-upn', displayName: 'X' })],
-      ['an empty display name', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: ' ' })],
-      ['a bad usage location', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', usageLocation: 'USA' })],
-      ['a bad local user id', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: 'nope' })],
-      ['an unknown field', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', password: 'x' } as never)],
-      ['an empty patch', () => s.updateUser(seeded, {})],
-      ['a null display name', () => s.updateUser(seeded, { displayName: null } as never)],
-      ['an id that is not a GUID', () => s.disableUser('user000009@wb.test')],
-      ['no SKU', () => s.assignLicense(seeded, {})],
-      ['a SKU added and removed', () => s.assignLicense(seeded, { add: [E5], remove: [E5] })],
-      ['a SKU that is not a GUID', () => s.assignLicense(seeded, { add: ['ENTERPRISEPREMIUM'] })],
-      ['a group id that is not a GUID', () => s.addMember('group0001', seeded)],
-    ];
-    for (const [what, call] of invalid) await expect(call(), what).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+    await expectWithoutEffect({ requests: () => sim.requests.total, snapshot }, async () => {
+      const invalid: Array<[string, () => Promise<unknown>]> = [
+        ['a bad UPN', () => s.createUser({ userPrincipalName: 'not-an-upn', displayName: 'X' })],
+        ['an empty display name', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: ' ' })],
+        ['a bad usage location', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', usageLocation: 'USA' })],
+        ['a bad local user id', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: 'nope' })],
+        ['an unknown field', () => s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', password: 'x' } as never)],
+        ['an empty patch', () => s.updateUser(seeded, {})],
+        ['a null display name', () => s.updateUser(seeded, { displayName: null } as never)],
+        ['an id that is not a GUID', () => s.disableUser('user000009@wb.test')],
+        ['no SKU', () => s.assignLicense(seeded, {})],
+        ['a SKU added and removed', () => s.assignLicense(seeded, { add: [E5], remove: [E5] })],
+        ['a SKU that is not a GUID', () => s.assignLicense(seeded, { add: ['ENTERPRISEPREMIUM'] })],
+        ['a group id that is not a GUID', () => s.addMember('group0001', seeded)],
+      ];
+      for (const [what, call] of invalid) await expect(call(), what).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
 
-    await expect(
-      s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: '00000000-0000-4000-8000-000000000000' }),
-    ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND' });
-    const unsynced = simUserByUpn(`user000008@${DOMAIN}`).id;
-    await expect(s.updateUser(unsynced, { jobTitle: 'X' })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    await expect(s.revokeSessions(unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    await expect(s.addMember(group.msId, unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
-    const otherGroup = ([...sim.state.groups.values()][0] as { id: string }).id;
-    await expect(s.addMember(otherGroup, seeded)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED' });
-    expect(sim.requests.total).toBe(calls);
-    expect(await snapshot()).toEqual(before);
+      await expect(
+        s.createUser({ userPrincipalName: `x@${DOMAIN}`, displayName: 'X', localUserId: '00000000-0000-4000-8000-000000000000' }),
+      ).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.LOCAL_USER_NOT_FOUND' });
+      const unsynced = simUserByUpn(`user000008@${DOMAIN}`).id;
+      await expect(s.updateUser(unsynced, { jobTitle: 'X' })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      await expect(s.revokeSessions(unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      await expect(s.addMember(group.msId, unsynced)).rejects.toMatchObject({ code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED' });
+      const otherGroup = ([...sim.state.groups.values()][0] as { id: string }).id;
+      await expect(s.addMember(otherGroup, seeded)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT_WRITEBACK.GROUP_NOT_SYNCED' });
+    });
   });
 
   it('never calls Graph inside a transaction (EXTERNAL.IN_TRANSACTION)', async () => {
@@ -218,7 +216,6 @@ describe('microsoftWriteback users round trip', () => {
     const remote = simUser(msId)!;
     expect(remote).toMatchObject({ userPrincipalName: upn, mailNickname: 'grace.hopper', usageLocation: 'US', accountEnabled: true });
     const password = sim.state.passwords.get(msId)!;
-    expect(password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
     expect(JSON.stringify(created)).not.toContain(password);
 
     const row = await localRow(msId);
@@ -232,34 +229,15 @@ describe('microsoftWriteback users round trip', () => {
       .executeTakeFirstOrThrow();
     expect(link).toEqual({ microsoft_365_id: msId, microsoft_365_upn: upn, microsoft_365_sync_status: 'synced' });
 
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', upn).executeTakeFirstOrThrow();
-    expect(stored.revealed_at).toBeNull();
-    const dump = await sql<{ t: string }>`select string_agg(x, ' ') as t from (
-      select u::text as x from user_initial_passwords u union all select a::text from audit_logs a union all select m::text from ms_synced_users m) s`.execute(
-      db(),
-    );
-    expect(dump.rows[0]!.t).not.toContain(password);
+    await expectInitialPasswordSealed(t, upn, password, 'ms_synced_users');
     const audit = await auditOf('microsoft_365.user_create');
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ resourceId: row.id, details: { msId, upn, localUserId: local.id } });
   });
 
   it('reveals the initial password once to an administrator, audited', async () => {
-    const manager = await createTestUser(t.helios, { role: 'manager' });
-    await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(upn)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(upn)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(service().revealInitialPassword(`nobody@${DOMAIN}`)).rejects.toMatchObject({
-      kind: 'NOT_FOUND',
-      code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
-    });
-    const revealed = await service().revealInitialPassword(upn.toUpperCase());
-    expect(revealed).toMatchObject({ userPrincipalName: upn, password: sim.state.passwords.get(msId), revealedAt: expect.any(Date) });
-    await expect(service().revealInitialPassword(upn)).rejects.toMatchObject({ kind: 'CONFLICT', code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED' });
-    const stored = await db().selectFrom('user_initial_passwords').selectAll().where('user_email', '=', upn).executeTakeFirstOrThrow();
-    expect(stored.revealed_by).toBe(t.admin!.id);
-    const audit = await auditOf('microsoft_365.initial_password_reveal');
-    expect(audit).toHaveLength(1);
-    expect(JSON.stringify(audit[0])).not.toContain(revealed.password);
+    const revealed = await expectRevealedOnce(t, service, { cloud: 'microsoft', address: upn, password: sim.state.passwords.get(msId)! });
+    expect(revealed).toMatchObject({ userPrincipalName: upn, revealedAt: expect.any(Date) });
   });
 
   it('links the given localUserId for an API key with users:write, and refuses a second link', async () => {
