@@ -2,13 +2,14 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
+import { withResponseContract } from './response-contract';
 
 let t: TestHelios;
 let app: ReturnType<typeof createServer>;
 beforeAll(async () => {
   t = await createTestHelios({ setup: false });
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
 });
 afterAll(() => t.destroy());
 

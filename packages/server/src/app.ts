@@ -273,24 +273,30 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   defineRoute(app, {
     method: 'get',
     path: '/health',
+    operationId: 'getHealth',
     tag: 'System',
     summary: 'Liveness: the process is up',
     callers: ['public'],
     response: z.object({ status: z.literal('ok') }),
     handler: async () => ({ status: 'ok' as const }),
   });
-  defineRoute(app, {
-    method: 'get',
-    path: '/ready',
-    tag: 'System',
-    summary: "Readiness: the database is reachable and its schema verified; the state of this process's job worker",
-    callers: ['public'],
-    response: z.object({
+  const Readiness = z
+    .object({
       status: z.enum(['ready', 'not_ready']),
       database: z.string(),
       schema: z.string(),
       worker: z.enum(['running', 'stopping', 'stopped']).describe("This process's job worker (`stopped` in an API-only server, HELIOS_WORKER=off)"),
-    }),
+    })
+    .openapi('Readiness');
+  defineRoute(app, {
+    method: 'get',
+    path: '/ready',
+    operationId: 'getReadiness',
+    tag: 'System',
+    summary: "Readiness: the database is reachable and its schema verified; the state of this process's job worker",
+    callers: ['public'],
+    response: Readiness,
+    otherResponses: { 503: { description: 'Not ready (the same body, `status: not_ready`)', schema: Readiness } },
     handler: async (c) => {
       try {
         await checkConnection(helios.db);

@@ -3,6 +3,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
+import { withResponseContract } from './response-contract';
 
 // The authorization matrix: every operation of the served OpenAPI document (whatever routes exist
 // when the test runs, never a fixed list), called as an admin, a manager with a report, a plain
@@ -360,7 +361,7 @@ beforeAll(async () => {
     warn() {},
     error: (message: string, fields?: Record<string, unknown>) => serverErrors.push(`${message} ${JSON.stringify(fields ?? {})}`.slice(0, 500)),
   };
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 100_000, logger });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 100_000, logger }));
 
   const manager = await createTestUser(t.helios, { role: 'manager', first_name: 'Mia', last_name: 'Manager' });
   const report = await createTestUser(t.helios, { reporting_manager_id: manager.id, first_name: 'Rey', last_name: 'Report' });

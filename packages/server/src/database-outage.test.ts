@@ -6,6 +6,7 @@ import { createTestHelios, type TestHelios } from '@helios/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
+import { withResponseContract } from './response-contract';
 
 // A database outage while the server runs: the server's pool goes through a TCP relay on
 // 127.0.0.1 to the test database; the test closes the relay and cuts its connections (open
@@ -68,7 +69,7 @@ beforeAll(async () => {
     helios = t.helios;
   }
   const auth = createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios, auth, authRateLimitPerMinute: 1000 }));
   const admin = helios.as({ type: 'user', userId: t.admin!.id });
   apiKey = (await admin.apiKeys.create({ name: 'outage probe', scopes: ['admin:full'], rateLimitPerMinute: 100_000 })).secret;
 }, 120_000);

@@ -9,6 +9,7 @@ import { clientIp, createServer, type ServerOptions } from './app';
 import { authResponse } from './auth-errors';
 import { parseTrustProxy, type TrustProxy } from './client-ip';
 import { loadConfig } from './config';
+import { withResponseContract } from './response-contract';
 import { cookieOf } from './test-support';
 
 // The request edge: the client address (X-Forwarded-For read from the right), rate limits on
@@ -32,7 +33,7 @@ function server(options: Partial<ServerOptions> & { signInRateLimitPerMinute?: n
     signInRateLimitPerMinute: signInRateLimitPerMinute ?? 1000,
     ...(rest.corsOrigins ? { trustedOrigins: rest.corsOrigins } : {}),
   });
-  return createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000, ...rest });
+  return withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000, ...rest }));
 }
 
 const signIn = (app: ReturnType<typeof server>, email: string, password: string, headers: Record<string, string> = {}) =>

@@ -30,13 +30,20 @@ export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
-/** A loosely described object (the SDK's DTO; see the TypeDoc reference for its fields). */
-export function dto(name: string, shape: Record<string, z.ZodType> = {}) {
-  return z
-    .object({ id: z.string().optional(), ...shape })
-    .loose()
-    .openapi(name);
+/**
+ * A named response object (an SDK DTO): `shape` declares every field the server returns (the
+ * response-contract test refuses undeclared ones), `id` a string unless `shape` says otherwise.
+ */
+export function dto<S extends Record<string, z.ZodType>>(name: string, shape: S) {
+  return z.object({ id: z.string(), ...shape }).openapi(name);
 }
+
+/** A nullable text field. */
+export const nullableText = z.string().nullable();
+/** A nullable timestamp (ISO 8601 in JSON). */
+export const nullableTime = z.string().openapi({ format: 'date-time' }).nullable();
+/** Free-form JSON (a `jsonb` column). */
+export const anyJson = z.unknown();
 
 /** The path parameter `id` (a uuid). */
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -59,6 +66,11 @@ export interface RouteSpec<P = Record<string, never>, Q = Record<string, never>,
   tag: string;
   summary: string;
   description?: string;
+  /**
+   * The OpenAPI `operationId` (camelCase, unique, stable: generated clients name their methods
+   * after it). Default: derived from the method and path by {@link operationIdOf}.
+   */
+  operationId?: string;
   /** An object schema of the path parameters. */
   params?: z.ZodType<P>;
   /** An object schema of the query parameters. */
@@ -66,6 +78,10 @@ export interface RouteSpec<P = Record<string, never>, Q = Record<string, never>,
   body?: z.ZodType<B>;
   /** The 2xx JSON body (omit for 204). */
   response?: z.ZodType;
+  /** Other media types of the 2xx body, e.g. `{ 'text/csv': z.string() }` for a download. */
+  alsoContent?: Record<string, z.ZodType>;
+  /** Other documented answers, e.g. `{ 503: { description, schema } }` (a JSON body). */
+  otherResponses?: Record<number, { description: string; schema: z.ZodType }>;
   status?: 200 | 201 | 202 | 204;
   /** Who may call it (for docs and the authorization matrix); default admins only. */
   callers?: Caller[];
@@ -73,6 +89,50 @@ export interface RouteSpec<P = Record<string, never>, Q = Record<string, never>,
   scope?: string;
   /** Returns the JSON body, or a Response for other content types. */
   handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<unknown>;
+}
+
+const pascal = (word: string) => word.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, ch: string) => ch.toUpperCase());
+const NOT_PLURAL = new Set(['status', 'access', 'settings-access']);
+const isPlural = (word: string) => word.endsWith('s') && !word.endsWith('ss') && !NOT_PLURAL.has(word);
+function singular(word: string): string {
+  if (!isPlural(word)) return word;
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (/(sses|xes|ches|shes)$/.test(word)) return word.slice(0, -2);
+  return word.slice(0, -1);
+}
+
+/**
+ * The default `operationId` of a route: a verb from the method (`list`/`get`, `create` or the
+ * action a POST path ends with, `set` for PUT, `update`, `delete`) and the path's words, a
+ * collection named singular when a parameter follows it; `/me` reads `my`, `/integrations` is
+ * left out. `GET /users` → `listUsers`, `GET /users/{id}` → `getUser`, `POST /api-keys` →
+ * `createApiKey`, `POST /users/{id}/suspend` → `suspendUser`, `GET /me/addresses` →
+ * `listMyAddresses`.
+ */
+export function operationIdOf(method: string, path: string): string {
+  const segments = path.split('/').filter((s) => s !== '' && s !== 'integrations');
+  const endsWithParam = segments.at(-1)?.startsWith('{') ?? false;
+  const words: string[] = [];
+  segments.forEach((segment, i) => {
+    if (segment.startsWith('{')) return;
+    const nextIsParam = segments[i + 1]?.startsWith('{') ?? false;
+    words.push(segment === 'me' && i < segments.length - 1 ? 'my' : nextIsParam ? singular(segment) : segment);
+  });
+  const last = segments.at(-1) ?? '';
+  let verb: string;
+  if (method === 'get') verb = endsWithParam || !isPlural(last) ? 'get' : 'list';
+  else if (method === 'put') verb = 'set';
+  else if (method === 'patch') verb = 'update';
+  else if (method === 'delete') verb = 'delete';
+  else if (endsWithParam || isPlural(last) || words.length === 1) {
+    verb = 'create';
+    if (!endsWithParam) words[words.length - 1] = singular(words.at(-1) ?? '');
+  } else {
+    // POST …/{id}/suspend: the last word is the action.
+    verb = words.pop() ?? 'post';
+  }
+  const name = `${verb}${words.map(pascal).join('')}`;
+  return name.charAt(0).toLowerCase() + name.slice(1).replace(/-/g, '');
 }
 
 const SECURED = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -95,6 +155,7 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
   const route = createRoute({
     method: spec.method,
     path: spec.path,
+    operationId: spec.operationId ?? operationIdOf(spec.method, spec.path),
     tags: [spec.tag],
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
@@ -105,8 +166,23 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
       ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
     },
     responses: {
-      [status]: status === 204 ? { description: 'Done' } : { description: 'OK', content: { 'application/json': { schema: spec.response ?? z.unknown() } } },
+      [status]:
+        status === 204
+          ? { description: 'Done' }
+          : {
+              description: 'OK',
+              content: {
+                'application/json': { schema: spec.response ?? z.unknown() },
+                ...Object.fromEntries(Object.entries(spec.alsoContent ?? {}).map(([type, schema]) => [type, { schema }])),
+              },
+            },
       ...errorResponses(isPublic),
+      ...Object.fromEntries(
+        Object.entries(spec.otherResponses ?? {}).map(([code, r]) => [
+          code,
+          { description: r.description, content: { 'application/json': { schema: r.schema } } },
+        ]),
+      ),
     },
     'x-helios-callers': spec.callers ?? ['admin'],
     ...(spec.scope ? { 'x-helios-scope': spec.scope } : {}),

@@ -12,6 +12,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, type OidcSimulator, startOidcSimulator, startTrafficRecorder, type TestHelios, type TrafficRecorder } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
+import { withResponseContract } from './response-contract';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const MS_SECRET = 'ms~Walk-client-secret-0a1b2c3d';
@@ -37,11 +38,13 @@ let app: App;
 let strictApp: App;
 
 const serverOn = (helios: Helios): App =>
-  createServer({
-    helios,
-    auth: createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 }),
-    authRateLimitPerMinute: 1000,
-  });
+  withResponseContract(
+    createServer({
+      helios,
+      auth: createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 }),
+      authRateLimitPerMinute: 1000,
+    }),
+  );
 const send = (method: string, body?: unknown): RequestInit => ({
   method,
   headers: { authorization: `Bearer ${adminKey}`, origin: 'http://localhost', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -5,11 +5,16 @@
 import { createHeliosAuth } from '@helios/core/auth';
 import { createTestUser, type TestHelios } from '@helios/testing';
 import { createServer } from './app';
+import { withResponseContract } from './response-contract';
 
-/** The server built on `t` with limits high enough for tests. */
+/**
+ * The server built on `t` with limits high enough for tests. Every response its `request()`
+ * returns is checked against the server's OpenAPI document, additional properties refused
+ * (`withResponseContract`): a test whose request gets an undeclared field or status fails.
+ */
 export function createTestServer(t: TestHelios): ReturnType<typeof createServer> {
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  return createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  return withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
 }
 
 /** The `cookie` header value for the cookies a response sets. */

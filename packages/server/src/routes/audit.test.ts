@@ -3,6 +3,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 const PASSWORD = 'a long enough passphrase 1';
 
@@ -74,7 +75,7 @@ function parseCsv(text: string): string[][] {
 beforeAll(async () => {
   t = await createTestHelios();
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   const manager = await createTestUser(t.helios, { role: 'manager' });
   const user = await createTestUser(t.helios, { role: 'user' });

@@ -13,6 +13,7 @@ import type { RouteDeps } from './index';
 const timestamp = z.string().openapi({ format: 'date-time' });
 
 const AuditLogEntrySchema = dto('AuditLogEntry', {
+  organizationId: z.string(),
   sequence: z.string().nullable().openapi({ description: 'Position in the hash chain' }),
   createdAt: timestamp.nullable(),
   actorType: z.string().nullable(),
@@ -28,6 +29,7 @@ const AuditLogEntrySchema = dto('AuditLogEntry', {
   hash: z.string().nullable(),
 });
 const ActivityLogEntrySchema = dto('ActivityLogEntry', {
+  organizationId: z.string(),
   userId: z.string().nullable(),
   actorId: z.string().nullable(),
   action: z.string(),
@@ -204,13 +206,15 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
   defineRoute(app, {
     method: 'get',
     path: '/audit-logs/export',
+    operationId: 'exportAuditLogs',
     tag,
     summary: 'Export the audit trail as CSV or JSON (streamed)',
     description:
       "Every row matching the filters, newest first. CSV (default): a header line then one line per row, RFC 4180 quoting, CRLF line endings, and values that a spreadsheet would run as a formula prefixed with `'`. JSON: one array of audit entries.",
     scope: 'audit:read',
     query: AuditExportQuery,
-    response: z.string().openapi({ description: 'text/csv or application/json, as an attachment' }),
+    response: z.array(AuditLogEntrySchema).openapi({ description: 'With `format=json`: one array of audit entries, as an attachment' }),
+    alsoContent: { 'text/csv': z.string().openapi({ description: 'With `format=csv` (default), as an attachment' }) },
     handler: async (c, { query }) => {
       const { format, ...filter } = query;
       const pages = auditPages(c.var.sdk, filter);
@@ -233,6 +237,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
   defineRoute(app, {
     method: 'get',
     path: '/audit-logs/verify',
+    operationId: 'verifyAuditLogs',
     tag,
     summary: 'Verify the hash chain of the audit trail',
     description: 'Recomputes every hash and checks each row links to the one before it; `ok: false` names the first broken row.',
@@ -244,6 +249,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
   defineRoute(app, {
     method: 'get',
     path: '/activity',
+    operationId: 'listActivity',
     tag,
     summary: "The caller's activity, newest first (admins: everyone's, or one user's with userId)",
     callers: ['admin', 'manager', 'user'],

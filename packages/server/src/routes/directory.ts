@@ -16,7 +16,7 @@ import {
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, IdParam, limitQuery, pageOf } from '../route';
+import { boolQuery, type Caller, cursorQuery, defineRoute, dto, IdParam, limitQuery, nullableText, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
@@ -31,24 +31,97 @@ const parentQuery = z
   .openapi({ description: 'Children of this id; `null` for top-level items' });
 
 const timestamps = { createdAt: z.string().nullable(), updatedAt: z.string().nullable() };
-const Department = dto('Department', { name: z.string(), parentId: z.string().nullable(), isActive: z.boolean(), ...timestamps });
-const DepartmentNode = dto('DepartmentNode', { name: z.string(), parentId: z.string().nullable(), children: z.array(z.looseObject({})) });
+const Department = dto('Department', {
+  name: z.string(),
+  description: nullableText,
+  parentId: z.string().nullable(),
+  orgUnitId: nullableText,
+  orgUnitPath: nullableText,
+  autoSyncToOu: z.boolean(),
+  isActive: z.boolean(),
+  createdBy: nullableText,
+  ...timestamps,
+});
+type TreeNode = { children: TreeNode[] } & Record<string, unknown>;
+const DepartmentNode: z.ZodType<TreeNode> = z
+  .object({
+    ...Department.shape,
+    get children() {
+      return z.array(DepartmentNode);
+    },
+  })
+  .openapi('DepartmentNode');
 const Location = dto('Location', {
   name: z.string(),
   code: z.string().nullable(),
   type: z.string(),
   parentId: z.string().nullable(),
+  description: nullableText,
+  addressLine1: nullableText,
+  addressLine2: nullableText,
+  city: nullableText,
+  stateProvince: nullableText,
+  postalCode: nullableText,
+  country: nullableText,
+  timezone: nullableText,
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
   isActive: z.boolean(),
+  createdBy: nullableText,
   ...timestamps,
 });
-const LocationNode = dto('LocationNode', { name: z.string(), parentId: z.string().nullable(), children: z.array(z.looseObject({})) });
-const LocationUser = dto('LocationUser', { email: z.string(), firstName: z.string(), lastName: z.string(), locationId: z.string().nullable() });
-const CostCenter = dto('CostCenter', { code: z.string(), name: z.string(), budgetAmount: z.string().nullable(), isActive: z.boolean(), ...timestamps });
-const JobTitle = dto('JobTitle', { title: z.string(), level: z.string().nullable(), isActive: z.boolean(), ...timestamps });
+const LocationNode: z.ZodType<TreeNode> = z
+  .object({
+    ...Location.shape,
+    get children() {
+      return z.array(LocationNode);
+    },
+  })
+  .openapi('LocationNode');
+const LocationUser = dto('LocationUser', {
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  jobTitle: nullableText,
+  department: nullableText,
+  departmentId: nullableText,
+  locationId: z.string().nullable(),
+  avatarUrl: nullableText,
+  userStatus: nullableText,
+});
+const CostCenter = dto('CostCenter', {
+  code: z.string(),
+  name: z.string(),
+  description: nullableText,
+  departmentId: nullableText,
+  budgetAmount: z.string().nullable(),
+  budgetCurrency: nullableText,
+  fiscalYear: z.number().int().nullable(),
+  isActive: z.boolean(),
+  createdBy: nullableText,
+  ...timestamps,
+});
+const JobTitle = dto('JobTitle', {
+  title: z.string(),
+  level: z.string().nullable(),
+  description: nullableText,
+  departmentId: nullableText,
+  isActive: z.boolean(),
+  createdBy: nullableText,
+  ...timestamps,
+});
 const CustomField = dto('CustomFieldDefinition', {
   fieldKey: z.string(),
   displayName: z.string(),
+  description: nullableText,
   fieldType: z.string(),
+  options: z.array(z.unknown()).nullable(),
+  validationRules: z.record(z.string(), z.unknown()).nullable(),
+  isRequired: z.boolean(),
+  isSearchable: z.boolean(),
+  isFilterable: z.boolean(),
+  displayOrder: z.number().int(),
+  section: nullableText,
   isActive: z.boolean(),
   ...timestamps,
 });

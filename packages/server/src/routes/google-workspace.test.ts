@@ -4,6 +4,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const PASSWORD = 'a long enough passphrase 1';
@@ -44,7 +45,7 @@ beforeAll(async () => {
     integrations: { google: { rootUrl: sim.url, tokenUrl: sim.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } } },
   });
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   securityOnlyKey = (await t.asAdmin.apiKeys.create({ name: 'security key', scopes: ['security:read', 'security:write'] })).secret;
   const manager = await createTestUser(t.helios, { role: 'manager' });

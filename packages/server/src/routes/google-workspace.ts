@@ -21,9 +21,9 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, pageOf } from '../route';
+import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, nullableText, nullableTime, pageOf } from '../route';
 import type { RouteDeps } from './index';
-import { nullableTimestamp, registerIntegrationRoutes, timestamp } from './integration';
+import { nullableTimestamp, registerIntegrationRoutes, SyncChange, SyncEntityCounts, SyncFetchWarnings, syncCountsShape, timestamp } from './integration';
 
 const TAG = 'Google Workspace';
 const BASE = '/integrations/google-workspace';
@@ -55,7 +55,6 @@ const GoogleConnectionTest = z
   .object({ ok: z.boolean(), code: z.string().nullable(), message: z.string(), steps: z.array(ConnectionStep), testedAt: timestamp })
   .openapi('GoogleConnectionTest');
 
-const counts = z.object({}).loose();
 const GoogleSyncResult = z
   .object({
     dryRun: z.boolean(),
@@ -63,9 +62,15 @@ const GoogleSyncResult = z
     startedAt: timestamp,
     finishedAt: timestamp,
     durationMs: z.number(),
-    fetched: z.object({ users: z.number().int(), groups: z.number().int(), orgUnits: z.number().int(), members: z.number().int() }),
-    counts: counts.openapi({ description: 'Per kind (users, groups, orgUnits, members...): created, updated, unchanged, deactivated' }),
-    sample: z.array(z.object({}).loose()).openapi({ description: 'Up to 20 changes of the plan' }),
+    fetched: z.object({
+      users: z.number().int(),
+      groups: z.number().int(),
+      orgUnits: z.number().int(),
+      members: z.number().int(),
+      warnings: SyncFetchWarnings,
+    }),
+    counts: z.object({ ...syncCountsShape, orgUnits: SyncEntityCounts }),
+    sample: z.array(SyncChange).openapi({ description: 'Up to 20 changes of the plan' }),
     warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
       description: 'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin suspended in Google kept active: the last active admin)',
     }),
@@ -125,10 +130,18 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
 
 const searchQuery = z.string().min(1).max(255).optional().openapi({ description: 'Case-insensitive text in the email or the name' });
 
+const synced = { organizationId: z.string(), lastSyncAt: nullableTime, createdAt: nullableTime, updatedAt: nullableTime };
 const GoogleUser = dto('GoogleSyncedUser', {
+  ...synced,
   googleId: z.string(),
   email: z.string(),
+  givenName: nullableText,
+  familyName: nullableText,
   fullName: z.string().nullable(),
+  department: nullableText,
+  jobTitle: nullableText,
+  lastLoginTime: nullableTime,
+  creationTime: nullableTime,
   isAdmin: z.boolean().nullable(),
   isSuspended: z.boolean().nullable(),
   orgUnitPath: z.string().nullable(),
@@ -136,14 +149,26 @@ const GoogleUser = dto('GoogleSyncedUser', {
   localUserId: z.string().nullable().openapi({ description: 'The linked organization user' }),
 });
 const GoogleGroup = dto('GoogleSyncedGroup', {
+  ...synced,
   googleId: z.string(),
   email: z.string(),
   name: z.string().nullable(),
+  description: nullableText,
   memberCount: z.number().nullable(),
   accessGroupId: z.string().nullable().openapi({ description: 'The access group mirroring it (a stable id)' }),
   removed: z.boolean(),
 });
-const GoogleOrgUnit = dto('GoogleSyncedOrgUnit', { googleId: z.string(), name: z.string(), path: z.string(), removed: z.boolean() });
+/** A group as created through Helios (it has its access group; nothing is removed yet). */
+const GoogleCreatedGroup = GoogleGroup.omit({ removed: true }).extend({ accessGroupId: z.string() }).openapi('GoogleWritebackGroup');
+const GoogleOrgUnit = dto('GoogleSyncedOrgUnit', {
+  ...synced,
+  googleId: z.string(),
+  name: z.string(),
+  path: z.string(),
+  parentId: nullableText,
+  description: nullableText,
+  removed: z.boolean(),
+});
 const GoogleMembership = z
   .object({
     groupGoogleId: z.string().nullable(),
@@ -164,12 +189,13 @@ const googleIdParam = z
   .max(255)
   .openapi({ param: { name: 'googleId', in: 'path' }, description: 'The Google user id' });
 const GoogleIdParam = z.object({ googleId: googleIdParam });
+// The same name as the other routes' parameter at this position (`{googleId}`): one name per position.
 const UserKeyParam = z.object({
-  user: z
+  googleId: z
     .string()
     .min(1)
     .max(255)
-    .openapi({ param: { name: 'user', in: 'path' }, description: 'A Google user id or primary email' }),
+    .openapi({ param: { name: 'googleId', in: 'path' }, description: 'A Google user id or primary email' }),
 });
 const GroupParam = z.object({
   group: z
@@ -219,13 +245,13 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
   });
   defineRoute(app, {
     method: 'get',
-    path: `${BASE}/users/{user}`,
+    path: `${BASE}/users/{googleId}`,
     tag: TAG,
     summary: 'One synced Google user',
     params: UserKeyParam,
     response: GoogleUser,
     scope: 'users:read',
-    handler: (c, { params }) => c.var.sdk.google.directory.getUser(params.user),
+    handler: (c, { params }) => c.var.sdk.google.directory.getUser(params.googleId),
   });
   defineRoute(app, {
     method: 'get',
@@ -336,7 +362,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     summary: 'Create a Google group',
     description: 'Creates the group in Google, then mirrors it (and its access group).',
     body: googleCreateGroupSchema,
-    response: GoogleGroup,
+    response: GoogleCreatedGroup,
     status: 201,
     scope: 'groups:write',
     handler: (c, { body }) => c.var.sdk.google.writeback.createGroup(body),
@@ -344,6 +370,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: `${BASE}/groups/{group}/members`,
+    operationId: 'addGoogleWorkspaceGroupMember',
     tag: TAG,
     summary: 'Add a member to a Google group',
     description: 'Adds the user in Google, then to the mirrored access group when the user is linked. 409 `GOOGLE.CONFLICT` when already a member.',
@@ -357,6 +384,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'delete',
     path: `${BASE}/groups/{group}/members/{email}`,
+    operationId: 'removeGoogleWorkspaceGroupMember',
     tag: TAG,
     summary: 'Remove a member from a Google group',
     params: MemberParams,

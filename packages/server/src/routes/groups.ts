@@ -11,7 +11,7 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { type Caller, defineRoute, dto, IdParam, pageOf } from '../route';
+import { anyJson, type Caller, defineRoute, dto, IdParam, nullableText, nullableTime, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
@@ -37,13 +37,65 @@ const MemberParams = z.object({
 });
 
 const member = { userId: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() };
-const AccessGroup = dto('AccessGroup', { name: z.string(), email: z.string().nullable(), isActive: z.boolean().nullable(), memberCount: z.number() });
-const AccessGroupMember = dto('AccessGroupMember', { groupId: z.string(), ...member, memberType: z.string(), isActive: z.boolean() });
+const membership = { joinedAt: nullableTime, removedAt: nullableTime, syncedFromPlatform: z.boolean() };
+const AccessGroup = dto('AccessGroup', {
+  organizationId: z.string(),
+  name: z.string(),
+  description: nullableText,
+  email: z.string().nullable(),
+  platform: z.string(),
+  groupType: z.string(),
+  externalId: nullableText,
+  externalUrl: nullableText,
+  allowExternalMembers: z.boolean().nullable(),
+  isPublic: z.boolean().nullable(),
+  isActive: z.boolean().nullable(),
+  metadata: anyJson,
+  createdAt: nullableTime,
+  createdBy: nullableText,
+  updatedAt: nullableTime,
+  syncedAt: nullableTime,
+  memberCount: z.number(),
+});
+const AccessGroupMember = dto('AccessGroupMember', { groupId: z.string(), ...member, memberType: z.string(), isActive: z.boolean(), ...membership });
 const AccessGroupMembership = z.object({ group: AccessGroup, memberType: z.string(), joinedAt: z.string().nullable() }).openapi('AccessGroupMembership');
-const UserGroup = dto('UserGroup', { name: z.string(), memberCount: z.number() });
-const UserGroupMember = dto('UserGroupMember', { groupId: z.string(), ...member, role: z.string() });
-const Workspace = dto('Workspace', { name: z.string(), platform: z.string().nullable(), memberCount: z.number() });
-const WorkspaceMember = dto('WorkspaceMember', { workspaceId: z.string(), ...member, role: z.string(), isActive: z.boolean() });
+const UserGroup = dto('UserGroup', {
+  organizationId: z.string(),
+  name: z.string(),
+  description: nullableText,
+  email: nullableText,
+  groupType: nullableText,
+  isActive: z.boolean().nullable(),
+  isDynamic: z.boolean().nullable(),
+  isSystem: z.boolean().nullable(),
+  googleGroupId: nullableText,
+  googleWorkspaceGroupId: nullableText,
+  microsoft365GroupId: nullableText,
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+  memberCount: z.number(),
+});
+const UserGroupMember = dto('UserGroupMember', { groupId: z.string(), ...member, role: z.string(), joinedAt: nullableTime });
+const Workspace = dto('Workspace', {
+  organizationId: z.string(),
+  name: z.string(),
+  description: nullableText,
+  email: nullableText,
+  platform: z.string().nullable(),
+  externalId: nullableText,
+  externalUrl: nullableText,
+  workspaceType: nullableText,
+  isActive: z.boolean().nullable(),
+  isArchived: z.boolean().nullable(),
+  archivedAt: nullableTime,
+  metadata: anyJson,
+  createdAt: nullableTime,
+  createdBy: nullableText,
+  updatedAt: nullableTime,
+  syncedAt: nullableTime,
+  memberCount: z.number(),
+});
+const WorkspaceMember = dto('WorkspaceMember', { workspaceId: z.string(), ...member, role: z.string(), isActive: z.boolean(), ...membership });
 
 /** Access groups, legacy user groups and workspaces, with their members. */
 export function registerGroupRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
@@ -135,6 +187,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: '/groups/{id}/members',
+    operationId: 'addGroupMember',
     tag,
     summary: 'Add a member (or reactivate a removed one)',
     scope: WRITE,
@@ -157,6 +210,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'delete',
     path: '/groups/{id}/members/{userId}',
+    operationId: 'removeGroupMember',
     tag,
     summary: 'Remove a member softly (the membership is kept, inactive)',
     scope: WRITE,
@@ -167,6 +221,7 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'get',
     path: '/users/{id}/groups',
+    operationId: 'listUserAccessGroups',
     tag,
     summary: 'The active access groups a user belongs to, by name',
     description: 'Non-admins see only the groups they may see.',
@@ -253,6 +308,7 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: '/user-groups/{id}/members',
+    operationId: 'addUserGroupMember',
     tag,
     summary: 'Add a member',
     scope: WRITE,
@@ -264,6 +320,7 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'delete',
     path: '/user-groups/{id}/members/{userId}',
+    operationId: 'removeUserGroupMember',
     tag,
     summary: 'Remove a member',
     scope: WRITE,
@@ -365,6 +422,7 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: '/workspaces/{id}/members',
+    operationId: 'addWorkspaceMember',
     tag,
     summary: 'Add a member (or reactivate a removed one)',
     scope: WRITE,
@@ -387,6 +445,7 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'delete',
     path: '/workspaces/{id}/members/{userId}',
+    operationId: 'removeWorkspaceMember',
     tag,
     summary: 'Remove a member softly (the membership is kept, inactive)',
     scope: WRITE,

@@ -8,11 +8,37 @@ import type { HeliosScope } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { defineRoute, dto, pageOf } from '../route';
+import { moduleStateShape } from './organization';
 
 /** An ISO date-time in a response. */
 export const timestamp = z.string().openapi({ format: 'date-time' });
 /** A nullable ISO date-time in a response. */
 export const nullableTimestamp = timestamp.nullable();
+
+/** Created, updated, unchanged and deactivated rows of one kind in a sync run. */
+export const SyncEntityCounts = z
+  .object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deactivated: z.number().int() })
+  .openapi('SyncEntityCounts');
+/** One change of a sync plan. */
+export const SyncChange = z
+  .object({ entity: z.string(), action: z.enum(['create', 'update', 'deactivate']), externalId: z.string(), label: z.string() })
+  .openapi('SyncChange');
+/** Fetched values cleaned before they could be stored (`SYNC.TEXT_SANITIZED`). */
+export const SyncFetchWarnings = z
+  .object({
+    total: z.number().int(),
+    items: z.array(z.object({ code: z.string().openapi({ example: 'SYNC.TEXT_SANITIZED' }), entity: z.string(), id: z.string(), fields: z.array(z.string()) })),
+  })
+  .openapi('SyncFetchWarnings');
+/** The links and account changes of a sync run. */
+export const syncCountsShape = {
+  users: SyncEntityCounts,
+  groups: SyncEntityCounts,
+  memberships: SyncEntityCounts,
+  links: z.object({ linked: z.number().int(), unlinked: z.number().int() }),
+  skippedMembers: z.number().int(),
+  accounts: z.object({ suspended: z.number().int(), reactivated: z.number().int() }),
+};
 
 /**
  * How one integration's common routes are described and served; the type parameters are the outputs
@@ -62,13 +88,17 @@ export function registerIntegrationRoutes<Credentials, Test, Plan extends object
   spec: IntegrationRoutes<Credentials, Test, Plan, Apply>,
 ): void {
   const { base, tag } = spec;
-  const ModuleState = dto(`${spec.prefix}ModuleState`, {
-    slug: z.string(),
-    syncStatus: z.string().nullable(),
-    lastSyncAt: nullableTimestamp,
-    syncError: z.string().nullable(),
-  });
+  const ModuleState = dto(`${spec.prefix}ModuleState`, moduleStateShape);
   const SyncRun = dto(`${spec.prefix}SyncRun`, {
+    organizationId: z.string(),
+    sequence: z.string().nullable(),
+    userId: z.string().nullable(),
+    resource: z.string(),
+    resourceId: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    previousHash: z.string().nullable(),
+    hash: z.string().nullable(),
     createdAt: nullableTimestamp,
     actorType: z.string().nullable(),
     actorId: z.string().nullable(),
@@ -79,6 +109,7 @@ export function registerIntegrationRoutes<Credentials, Test, Plan extends object
   defineRoute(app, {
     method: 'get',
     path: base,
+    operationId: `get${spec.prefix}Status`,
     tag,
     summary: `${tag} status`,
     description: 'The stored credentials (without any secret) and the module sync state. Needs `security:read` and `organization:read`.',
@@ -122,6 +153,7 @@ export function registerIntegrationRoutes<Credentials, Test, Plan extends object
   defineRoute(app, {
     method: 'post',
     path: `${base}/test`,
+    operationId: `test${spec.prefix}Connection`,
     tag,
     summary: 'Test the connection',
     description: spec.test.description,

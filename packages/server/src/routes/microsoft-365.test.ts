@@ -3,6 +3,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 const PASSWORD = 'a long enough passphrase 1';
 const BASE = '/api/v1/integrations/microsoft-365';
@@ -30,7 +31,7 @@ beforeAll(async () => {
     integrations: { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 3, baseDelayMs: 5 }, timeoutMs: 5000 } },
   });
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   const manager = await createTestUser(t.helios, { role: 'manager' });
   await t.asAdmin.credentials.setPassword(manager.id, PASSWORD);

@@ -17,9 +17,9 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, pageOf } from '../route';
+import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, nullableText, nullableTime, pageOf } from '../route';
 import type { RouteDeps } from './index';
-import { nullableTimestamp, registerIntegrationRoutes, timestamp } from './integration';
+import { nullableTimestamp, registerIntegrationRoutes, SyncChange, SyncEntityCounts, SyncFetchWarnings, syncCountsShape, timestamp } from './integration';
 
 const TAG = 'Microsoft 365';
 const BASE = '/integrations/microsoft-365';
@@ -65,9 +65,19 @@ const SyncResult = z
     startedAt: timestamp,
     finishedAt: timestamp,
     durationMs: z.number(),
-    fetched: z.object({}).loose().openapi({ description: 'users, groups, members, licences, lateUsers, pages (Graph requests)' }),
-    counts: z.object({}).loose().openapi({ description: 'Per kind (users, groups, memberships, licences): created, updated, unchanged, deactivated; links' }),
-    sample: z.array(z.object({}).loose()).openapi({ description: 'Up to 20 changes of the plan' }),
+    fetched: z.object({
+      mode: z.enum(['full', 'incremental']),
+      users: z.number().int(),
+      groups: z.number().int(),
+      members: z.number().int(),
+      licences: z.number().int(),
+      lateUsers: z.number().int().openapi({ description: 'Users fetched by id because a membership named them first' }),
+      pages: z.number().int().openapi({ description: 'Graph requests of the run' }),
+      adminsKnown: z.boolean(),
+      warnings: SyncFetchWarnings,
+    }),
+    counts: z.object({ ...syncCountsShape, licences: SyncEntityCounts }),
+    sample: z.array(SyncChange).openapi({ description: 'Up to 20 changes of the plan' }),
     warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
       description:
         'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin disabled in Microsoft 365 kept active: the last active admin)',
@@ -87,10 +97,22 @@ const SyncApplyBody = z
 
 const searchQuery = z.string().min(1).max(255).optional();
 
+const synced = { organizationId: z.string(), lastSyncAt: nullableTime, createdAt: nullableTime, updatedAt: nullableTime };
 const MicrosoftUser = dto('MicrosoftSyncedUser', {
+  ...synced,
   msId: z.string(),
   upn: z.string().nullable(),
   displayName: z.string().nullable(),
+  givenName: nullableText,
+  surname: nullableText,
+  email: nullableText,
+  jobTitle: nullableText,
+  department: nullableText,
+  officeLocation: nullableText,
+  companyName: nullableText,
+  mobilePhone: nullableText,
+  businessPhones: z.unknown(),
+  managerId: nullableText,
   isAccountEnabled: z.boolean().nullable(),
   isAdmin: z.boolean().nullable(),
   assignedLicenses: z.unknown(),
@@ -98,25 +120,35 @@ const MicrosoftUser = dto('MicrosoftSyncedUser', {
   localUserId: z.string().nullable(),
 });
 const MicrosoftGroup = dto('MicrosoftSyncedGroup', {
+  ...synced,
   msId: z.string(),
   displayName: z.string(),
+  description: nullableText,
+  mail: nullableText,
+  mailEnabled: z.boolean().nullable(),
+  securityEnabled: z.boolean().nullable(),
+  groupTypes: z.unknown(),
   memberCount: z.number().nullable(),
   removed: z.boolean(),
   accessGroupId: z.string().nullable(),
 });
 const MicrosoftLicence = dto('MicrosoftLicence', {
+  ...synced,
   skuId: z.string(),
   skuPartNumber: z.string().nullable(),
+  displayName: nullableText,
+  servicePlans: z.unknown(),
   totalUnits: z.number().nullable(),
   consumedUnits: z.number().nullable(),
   availableUnits: z.number().nullable(),
 });
+// The same name as the other routes' parameter at this position (`{msId}`): one name per position.
 const UserKeyParam = z.object({
-  user: z
+  msId: z
     .string()
     .min(1)
     .max(255)
-    .openapi({ param: { name: 'user', in: 'path' }, description: 'A Graph user id or UPN' }),
+    .openapi({ param: { name: 'msId', in: 'path' }, description: 'A Graph user id or UPN' }),
 });
 
 /** Registers the Microsoft 365 routes. */
@@ -180,13 +212,13 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
 
   defineRoute(app, {
     method: 'get',
-    path: `${BASE}/users/{user}`,
+    path: `${BASE}/users/{msId}`,
     tag: TAG,
     summary: 'One synced Microsoft 365 user',
     params: UserKeyParam,
     response: MicrosoftUser,
     scope: 'users:read',
-    handler: (c, { params }) => c.var.sdk.microsoft.directory.getUser(params.user),
+    handler: (c, { params }) => c.var.sdk.microsoft.directory.getUser(params.msId),
   });
 
   defineRoute(app, {
@@ -231,7 +263,17 @@ const UpnParam = z.object({
     .openapi({ param: { name: 'upn', in: 'path' } }),
 });
 const WritebackUser = MicrosoftUser;
-const Membership = dto('MicrosoftMembership', { groupMsId: z.string().optional(), userMsId: z.string().optional() });
+const Membership = z
+  .object({
+    groupMsId: z.string(),
+    userMsId: z.string(),
+    membershipId: nullableText,
+    accessGroupId: nullableText,
+    accessGroupMemberId: nullableText,
+    localUserId: nullableText,
+  })
+  .openapi('MicrosoftMembership');
+const LicenceUnits = z.object({ skuId: z.string(), skuPartNumber: z.string(), totalUnits: z.number(), consumedUnits: z.number(), availableUnits: z.number() });
 
 /** Write-back: Graph first, then the local rows and the audit trail. */
 function registerWriteback(app: OpenAPIHono<AppEnv>): void {
@@ -254,7 +296,9 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     tag: TAG,
     summary: 'Reveal an initial password (once)',
     params: UpnParam,
-    response: z.object({}).loose().openapi('MicrosoftInitialPassword'),
+    response: z
+      .object({ userPrincipalName: z.string(), password: z.string(), createdAt: nullableTime, revealedAt: z.string() })
+      .openapi('MicrosoftInitialPassword'),
     status: 200,
     scope: 'users:write',
     handler: (c, { params }) => c.var.sdk.microsoft.writeback.revealInitialPassword(params.upn),
@@ -289,11 +333,14 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: `${BASE}/users/{msId}/reset-password`,
+    operationId: 'resetMicrosoft365UserPassword',
     tag: TAG,
     summary: 'Reset the password',
     description: 'Sets a generated password (stored encrypted, revealed once like an initial password), to be changed at the next sign-in.',
     params: MsIdParam,
-    response: z.object({}).loose().openapi('MicrosoftPasswordReset'),
+    response: z
+      .object({ msId: z.string(), userPrincipalName: z.string(), forceChangePasswordNextSignIn: z.literal(true), storedAt: z.string() })
+      .openapi('MicrosoftPasswordReset'),
     status: 200,
     scope: 'users:write',
     handler: (c, { params }) => c.var.sdk.microsoft.writeback.resetPassword(params.msId),
@@ -301,10 +348,11 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: `${BASE}/users/{msId}/revoke-sessions`,
+    operationId: 'revokeMicrosoft365UserSessions',
     tag: TAG,
     summary: 'Sign the user out everywhere',
     params: MsIdParam,
-    response: z.object({}).loose().openapi('MicrosoftSessionsRevoked'),
+    response: z.object({ msId: z.string(), userPrincipalName: nullableText, revokedAt: z.string() }).openapi('MicrosoftSessionsRevoked'),
     status: 200,
     scope: 'users:write',
     handler: (c, { params }) => c.var.sdk.microsoft.writeback.signOut(params.msId),
@@ -312,6 +360,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: `${BASE}/users/{msId}/licences`,
+    operationId: 'assignMicrosoft365UserLicences',
     tag: TAG,
     summary: 'Assign or remove licences',
     description: 'Checks the free units of each SKU first: 409 `MICROSOFT.NO_LICENSES_AVAILABLE` (nothing sent) when none is left.',
@@ -322,7 +371,9 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
         remove: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: 'SKU ids to remove' }),
       })
       .strict(),
-    response: z.object({}).loose().openapi('MicrosoftLicenceAssignment'),
+    response: z
+      .object({ user: MicrosoftUser, added: z.array(z.string()), removed: z.array(z.string()), licences: z.array(LicenceUnits) })
+      .openapi('MicrosoftLicenceAssignment'),
     status: 200,
     scope: 'users:write',
     handler: (c, { params, body }) => c.var.sdk.microsoft.writeback.assignLicense(params.msId, body),
@@ -344,6 +395,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'put',
     path: `${BASE}/groups/{groupId}/members/{userId}`,
+    operationId: 'addMicrosoft365GroupMember',
     tag: TAG,
     summary: 'Add a user to a group',
     description: '409 `MICROSOFT.CONFLICT` when already a member.',
@@ -356,6 +408,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'delete',
     path: `${BASE}/groups/{groupId}/members/{userId}`,
+    operationId: 'removeMicrosoft365GroupMember',
     tag: TAG,
     summary: 'Remove a user from a group',
     params: MemberParams,

@@ -2,6 +2,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 let t: TestHelios;
 let app: ReturnType<typeof createServer>;
@@ -19,7 +20,7 @@ const json = async (res: Response) => (await res.json()) as any;
 beforeAll(async () => {
   t = await createTestHelios();
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   peopleKey = (await t.asAdmin.apiKeys.create({ name: 'people key', scopes: ['people:read'] })).secret;
   await createTestUser(t.helios, { role: 'manager' });

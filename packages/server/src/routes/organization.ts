@@ -1,19 +1,67 @@
 import { createFeatureFlagSchema, masterDataSchema, ORGANIZATIONS_ERRORS, setSettingSchema, updateLabelSchema, updateOrganizationSchema } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { defineRoute, dto } from '../route';
+import { anyJson, defineRoute, dto, nullableText, nullableTime } from '../route';
 import type { RouteDeps } from './index';
 
-const Organization = dto('Organization', { name: z.string(), domain: z.string() });
+/** The organization (declared once; the setup route answers it too). */
+export const Organization = dto('Organization', {
+  name: z.string(),
+  domain: z.string(),
+  logo: nullableText,
+  primaryColor: nullableText,
+  secondaryColor: nullableText,
+  isSetupComplete: z.boolean().nullable(),
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+});
 const Setting = z
   .object({ key: z.string(), value: z.string().nullable(), sensitive: z.boolean(), configured: z.boolean(), updatedAt: z.string().nullable() })
   .openapi('Setting');
-const ModuleState = dto('ModuleState', { slug: z.string(), isEnabled: z.boolean() });
-const FeatureFlag = dto('FeatureFlag', { featureKey: z.string(), isEnabled: z.boolean() });
-const Label = dto('CustomLabel', { canonicalName: z.string(), labelSingular: z.string(), labelPlural: z.string() });
+/** An optional module's state (also part of each integration's status). */
+export const moduleStateShape = {
+  slug: z.string(),
+  name: z.string(),
+  description: nullableText,
+  version: z.string(),
+  isAvailable: z.boolean(),
+  isEnabled: z.boolean(),
+  isConfigured: z.boolean(),
+  config: anyJson,
+  syncStatus: nullableText,
+  lastSyncAt: nullableTime,
+  syncError: nullableText,
+};
+const ModuleState = dto('ModuleState', moduleStateShape);
+const FeatureFlag = dto('FeatureFlag', {
+  featureKey: z.string(),
+  name: z.string(),
+  description: nullableText,
+  isEnabled: z.boolean().nullable(),
+  category: nullableText,
+  metadata: anyJson,
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+});
+const Label = dto('CustomLabel', {
+  organizationId: z.string(),
+  canonicalName: z.string(),
+  labelSingular: z.string(),
+  labelPlural: z.string(),
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+  createdBy: nullableText,
+  updatedBy: nullableText,
+});
 const MasterData = z
-  .object({ enforceDepartments: z.boolean(), enforceLocations: z.boolean(), enforceCostCenters: z.boolean(), enforceJobTitles: z.boolean() })
-  .loose()
+  .object({
+    enforceDepartments: z.boolean(),
+    enforceLocations: z.boolean(),
+    enforceCostCenters: z.boolean(),
+    enforceJobTitles: z.boolean(),
+    updatedAt: nullableTime,
+    updatedBy: nullableText,
+  })
   .openapi('MasterDataConfig');
 const KeyParam = z.object({
   key: z

@@ -3,6 +3,7 @@ import { generateTotpCode } from '@helios/core/internal';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 let t: TestHelios;
 let app: ReturnType<typeof createServer>;
@@ -51,7 +52,7 @@ const call = (method: string, path: string, input: unknown, headers: Headers = {
 beforeAll(async () => {
   t = await createTestHelios();
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
 
   manager = await createTestUser(t.helios, { role: 'manager', first_name: 'Mona', last_name: 'Manager', department: 'Engineering' });
   report = await createTestUser(t.helios, { first_name: 'Rita', last_name: 'Report', reporting_manager_id: manager.id, department: 'Engineering' });

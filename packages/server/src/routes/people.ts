@@ -33,7 +33,7 @@ import {
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { type Caller, defineRoute, dto, IdParam, pageOf } from '../route';
+import { type Caller, defineRoute, dto, IdParam, nullableTime, pageOf } from '../route';
 import type { RouteDeps } from './index';
 import { Session, SessionsEnded } from './users';
 
@@ -53,9 +53,17 @@ const PersonCard = dto('PersonCard', {
   startDate: nullableString,
   isNewJoiner: z.boolean(),
 });
-const Interest = dto('ProfileInterest', { id: z.string(), interest: z.string(), category: nullableString });
-const FunFact = dto('ProfileFunFact', { id: z.string(), fact: z.string(), sortOrder: z.number(), isVisible: z.boolean() });
-const Expertise = dto('ProfileExpertise', { id: z.string(), topic: z.string(), proficiencyLevel: nullableString, isWillingToHelp: z.boolean() });
+// A nullable card: `anyOf [card, null]` (a nullable $ref must not become `allOf [card, {type: [object, null]}]`, which refuses null).
+const NoCard = z.null();
+const Interest = dto('ProfileInterest', { id: z.string(), interest: z.string(), category: nullableString, createdAt: nullableTime });
+const FunFact = dto('ProfileFunFact', { id: z.string(), fact: z.string(), sortOrder: z.number(), isVisible: z.boolean(), createdAt: nullableTime });
+const Expertise = dto('ProfileExpertise', {
+  id: z.string(),
+  topic: z.string(),
+  proficiencyLevel: nullableString,
+  isWillingToHelp: z.boolean(),
+  createdAt: nullableTime,
+});
 const Address = dto('ProfileAddress', {
   id: z.string(),
   addressType: nullableString,
@@ -66,24 +74,52 @@ const Address = dto('ProfileAddress', {
   postalCode: nullableString,
   country: nullableString,
   isPrimary: z.boolean(),
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
 });
-const SecondaryEmail = dto('ProfileSecondaryEmail', { id: z.string(), email: z.string(), emailType: nullableString, isVerified: z.boolean() });
+const SecondaryEmail = dto('ProfileSecondaryEmail', {
+  id: z.string(),
+  email: z.string(),
+  emailType: nullableString,
+  isVerified: z.boolean(),
+  createdAt: nullableTime,
+});
 const Media = dto('ProfileMedia', {
   id: z.string(),
   mediaType: z.string(),
-  storagePath: z.string().optional(),
+  storageType: z.string(),
+  storagePath: z.string(),
+  originalFilename: nullableString,
   mimeType: nullableString,
   sizeBytes: z.number().nullable(),
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+});
+/** A media file as other people see it (no storage location). */
+const PersonMedia = dto('PersonMedia', {
+  id: z.string(),
+  mediaType: z.string(),
+  mimeType: nullableString,
+  sizeBytes: z.number().nullable(),
+  updatedAt: nullableTime,
 });
 const Visibility = z.record(z.enum(PROFILE_FIELDS), z.enum(PROFILE_VISIBILITIES)).openapi('ProfileVisibility');
 const hidden = z.array(z.enum(PROFILE_FIELDS));
 const PersonProfile = dto('PersonProfile', {
   ...PersonCard.shape,
-  manager: PersonCard.nullable(),
+  timezone: nullableString,
+  employeeType: nullableString,
+  manager: z.union([PersonCard, NoCard]),
   bio: nullableString,
+  mobilePhone: nullableString,
+  workPhone: nullableString,
+  workPhoneExtension: nullableString,
   interests: z.array(Interest),
   funFacts: z.array(FunFact),
   expertise: z.array(Expertise),
+  addresses: z.array(Address),
+  secondaryEmails: z.array(SecondaryEmail),
+  media: z.array(PersonMedia),
   hidden,
 });
 const UserProfile = dto('UserProfile', {
@@ -94,6 +130,7 @@ const UserProfile = dto('UserProfile', {
   workPhoneExtension: nullableString,
   timezone: nullableString,
   preferredLanguage: nullableString,
+  employeeType: nullableString,
   reportingManagerId: nullableString,
   interests: z.array(Interest),
   funFacts: z.array(FunFact),
@@ -108,12 +145,16 @@ const Expert = dto('ExpertPerson', {
   ...PersonCard.shape,
   expertise: z.object({ topic: z.string(), proficiencyLevel: nullableString, isWillingToHelp: z.boolean() }),
 });
-const Team = z.object({ person: PersonCard, manager: PersonCard.nullable(), peers: z.array(PersonCard), reports: z.array(PersonCard) }).openapi('PeopleTeam');
+const Team = z
+  .object({ person: PersonCard, manager: z.union([PersonCard, NoCard]), peers: z.array(PersonCard), reports: z.array(PersonCard) })
+  .openapi('PeopleTeam');
 const Dashboard = z
   .object({
     userId: z.string(),
     isDefault: z.boolean(),
-    widgets: z.array(dto('DashboardWidget', { widgetType: z.string(), position: z.number(), isVisible: z.boolean() })),
+    widgets: z.array(
+      z.object({ widgetType: z.string(), position: z.number(), isVisible: z.boolean(), config: z.record(z.string(), z.unknown()) }).openapi('DashboardWidget'),
+    ),
   })
   .openapi('DashboardLayout');
 const TwoFactorStatus = z.object({ enabled: z.boolean(), pendingEnrolment: z.boolean(), backupCodesLeft: z.number().int() }).openapi('TwoFactorStatus');
@@ -170,6 +211,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   defineRoute(app, {
     method: 'get',
     path: '/people',
+    operationId: 'listPeople',
     tag: people,
     summary: 'The people directory: active colleagues, filtered and sorted, one page at a time',
     callers: ALL,
@@ -181,6 +223,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   defineRoute(app, {
     method: 'get',
     path: '/people/by-expertise/{topic}',
+    operationId: 'listPeopleByExpertise',
     tag: people,
     summary: 'Up to 100 people whose visible expertise matches a topic, most proficient first',
     callers: ALL,
@@ -192,6 +235,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   defineRoute(app, {
     method: 'get',
     path: '/people/{id}',
+    operationId: 'getPerson',
     tag: people,
     summary: "A person's card (fields hidden by their visibility settings are empty and listed in `hidden`)",
     callers: ALL,
@@ -203,6 +247,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   defineRoute(app, {
     method: 'get',
     path: '/people/{id}/team',
+    operationId: 'getPersonTeam',
     tag: people,
     summary: "A person's manager, peers and direct reports",
     callers: ALL,
@@ -325,6 +370,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...read,
     method: 'get',
     path: '/me/expertise',
+    operationId: 'listMyExpertise',
     summary: 'Your expertise topics',
     response: z.array(Expertise),
     handler: (c) => c.var.sdk.profile.expertise.list(),
@@ -333,6 +379,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...write,
     method: 'post',
     path: '/me/expertise',
+    operationId: 'addMyExpertise',
     summary: 'Add an expertise topic',
     body: expertiseAddSchema,
     response: Expertise,
@@ -426,6 +473,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...read,
     method: 'get',
     path: '/me/media',
+    operationId: 'listMyMedia',
     summary: 'The metadata of your recordings (voice intro, video intro, name pronunciation)',
     response: z.array(Media),
     handler: (c) => c.var.sdk.profile.media.list(),
@@ -475,6 +523,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...self,
     method: 'post',
     path: '/me/password',
+    operationId: 'changeMyPassword',
     summary: 'Change your password (checks the current one; ends your other sessions, keeps this one)',
     body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }).strict(),
     status: 204,
@@ -496,6 +545,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...self,
     method: 'delete',
     path: '/me/sessions',
+    operationId: 'endMyOtherSessions',
     summary: 'End your other sessions (this one stays)',
     response: SessionsEnded,
     handler: async (c) => {
@@ -547,6 +597,7 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...self,
     method: 'post',
     path: '/me/two-factor/backup-codes',
+    operationId: 'regenerateMyTwoFactorBackupCodes',
     summary: 'Replace your backup codes (with a current code); the new ones are shown once',
     body: CodeBody,
     response: BackupCodes,

@@ -2,6 +2,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 // /api/v1/scheduled-actions over the real app: every endpoint, who may call it (admin, plain user,
 // API keys with and without users:read / users:write, nobody), problem+json on bad input, and
@@ -63,7 +64,7 @@ async function create(who: Who, input: Record<string, unknown>): Promise<any> {
 beforeAll(async () => {
   t = await createTestHelios();
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
   plain = await createTestUser(t.helios, { last_name: 'Plain' });
   target = await createTestUser(t.helios, { last_name: 'Target' });
   await t.asAdmin.credentials.setPassword(t.admin!.id, PASSWORD);

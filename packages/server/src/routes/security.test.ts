@@ -6,6 +6,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type OidcSimulator, startOidcSimulator, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const PUBLIC_URL = 'https://portal.acme.test';
@@ -110,7 +111,7 @@ beforeAll(async () => {
   // The OIDC simulator and the test SMTP server listen on 127.0.0.1: private targets, allowed here.
   helios = await createHelios({ db: t.database.db, encryptionKey: ENCRYPTION_KEY, mailer, network: { allowPrivateTargets: true } });
   const auth = createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios, auth, authRateLimitPerMinute: 1000 }));
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   const manager = await createTestUser(t.helios, { role: 'manager' });
   await t.asAdmin.credentials.setPassword(manager.id, PASSWORD);

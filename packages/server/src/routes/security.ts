@@ -72,11 +72,13 @@ const ApiKeyUsage = dto('ApiKeyUsage', {
   endpoint: z.string(),
   method: z.string(),
   statusCode: z.number().int().nullable(),
+  responseTimeMs: z.number().int().nullable(),
   ipAddress: z.string().nullable(),
   userAgent: z.string().nullable(),
   createdAt: nullableTimestamp,
 });
 const SecurityEvent = dto('SecurityEvent', {
+  organizationId: z.string(),
   eventType: z.string(),
   severity: z.string(),
   source: z.string().nullable(),
@@ -424,6 +426,7 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'get',
     path: '/invitations/verify',
+    operationId: 'verifyInvitation',
     tag,
     summary: 'Check a token from an invitation or password reset link (no credentials)',
     description: 'Valid tokens give the email and first name to show on the form; others only `unknown`, `used` or `expired`.',
@@ -435,6 +438,7 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
   defineRoute(app, {
     method: 'post',
     path: '/invitations/accept',
+    operationId: 'acceptInvitation',
     tag,
     summary: 'Accept an invitation: set the password and activate the account (no credentials)',
     description: 'The link works once. Answers 401 INVITATIONS.INVALID_TOKEN, INVITATIONS.USED or INVITATIONS.EXPIRED for a link that cannot be used.',

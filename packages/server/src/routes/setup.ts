@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { defineRoute, dto } from '../route';
 import type { RouteDeps } from './index';
+import { Organization } from './organization';
 
 const SetupStatus = z.object({ isSetupComplete: z.boolean(), hasOrganization: z.boolean(), hasAdmin: z.boolean() }).openapi('SetupStatus');
 
@@ -12,6 +13,7 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUr
   defineRoute(app, {
     method: 'get',
     path: '/setup',
+    operationId: 'getSetupStatus',
     tag: 'Setup',
     summary: 'Whether first-run setup is needed',
     callers: ['public'],
@@ -21,13 +23,17 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUr
   defineRoute(app, {
     method: 'post',
     path: '/setup',
+    operationId: 'completeSetup',
     tag: 'Setup',
     summary: 'First-run setup: the organization and its first admin (refused once done)',
     description:
       'Creates the single organization and its first admin with a password, in one transaction. Refused with 409 ORGANIZATIONS.ALREADY_SET_UP afterwards.',
     callers: ['public'],
     body: setupSchema,
-    response: z.object({ organization: dto('Organization'), admin: dto('SetupAdmin') }),
+    response: z.object({
+      organization: Organization,
+      admin: dto('SetupAdmin', { email: z.string(), firstName: z.string(), lastName: z.string(), role: z.literal('admin') }),
+    }),
     handler: async (_c, { body }) => {
       if (!body.admin?.password) {
         throw CORE_ERRORS.VALIDATION_FAILED({

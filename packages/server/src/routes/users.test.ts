@@ -2,6 +2,7 @@ import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
+import { withResponseContract } from '../response-contract';
 
 let t: TestHelios;
 let app: ReturnType<typeof createServer>;
@@ -41,7 +42,7 @@ const ids = (page: { items: Array<{ id: string }> }) => page.items.map((u) => u.
 beforeAll(async () => {
   t = await createTestHelios();
   const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
+  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
 
   manager = await createTestUser(t.helios, { role: 'manager', first_name: 'Mona', last_name: 'Manager' });
   report = await createTestUser(t.helios, { reporting_manager_id: manager.id, last_name: 'Report' });

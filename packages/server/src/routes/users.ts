@@ -12,7 +12,7 @@
 import { createUserSchema, inviteSchema, MAX_USERS_PAGE, passwordSchema, USER_ROLES, USER_SORT_FIELDS, USER_STATUSES, updateUserSchema } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { type Caller, defineRoute, dto, IdParam, pageOf } from '../route';
+import { type Caller, defineRoute, dto, IdParam, nullableTime, pageOf } from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
@@ -44,6 +44,31 @@ export const UserDto = dto('User', {
   startDate: nullableString,
   endDate: nullableString,
   customFields: z.record(z.string(), z.unknown()),
+  lastLogin: nullableTime,
+  organizationalUnit: nullableString,
+  bio: nullableString,
+  mobilePhone: nullableString,
+  workPhone: nullableString,
+  workPhoneExtension: nullableString,
+  timezone: nullableString,
+  preferredLanguage: nullableString,
+  avatarUrl: nullableString,
+  googleWorkspaceId: nullableString,
+  microsoft365Id: nullableString,
+  microsoft365Upn: nullableString,
+  githubUsername: nullableString,
+  slackUserId: nullableString,
+  jumpcloudUserId: nullableString,
+  associateId: nullableString,
+  googleWorkspaceSyncStatus: nullableString,
+  googleWorkspaceLastSync: nullableTime,
+  microsoft365SyncStatus: nullableString,
+  microsoft365LastSync: nullableTime,
+  preferences: z.record(z.string(), z.unknown()),
+  isGuest: z.boolean(),
+  guestExpiresAt: nullableTime,
+  guestInvitedBy: nullableString,
+  guestInvitedAt: nullableTime,
   createdAt: nullableString,
   updatedAt: nullableString,
   deletedAt: nullableString,
@@ -115,6 +140,11 @@ function multi<const T extends readonly [string, ...string[]], A extends T[numbe
     .openapi({
       param: { name, in: 'query', style: 'form', explode: true },
       description: `One or more of ${values.join(', ')}: repeat the parameter or separate values with commas.`,
+      // Typed as the enum it is (the schema above reads plain text to split commas).
+      anyOf: [
+        { type: 'string', enum: [...values] },
+        { type: 'array', items: { type: 'string', enum: [...values] } },
+      ],
     });
 }
 
@@ -197,6 +227,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
   defineRoute(app, {
     method: 'get',
     path: '/users/count',
+    operationId: 'countUsers',
     tag,
     summary: 'How many users match the filters (of those the caller may see)',
     callers: ALL,
@@ -208,6 +239,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
   defineRoute(app, {
     method: 'get',
     path: '/users/export',
+    operationId: 'exportUsers',
     tag,
     summary: 'Export the users matching the filters as CSV or JSON (streamed)',
     description:
@@ -215,7 +247,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     callers: ALL,
     scope: 'users:read',
     query: ExportQuery,
-    response: z.string().openapi({ description: 'text/csv or application/json' }),
+    response: z.array(UserDto).openapi({ description: 'With `format=json`: one array of users' }),
+    alsoContent: { 'text/csv': z.string().openapi({ description: 'With `format=csv` (default)' }) },
     handler: (c, { query }) => {
       const { format, ...filter } = query;
       return format === 'json'
@@ -297,6 +330,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
   defineRoute(app, {
     method: 'post',
     path: '/users/{id}/invitation',
+    operationId: 'sendUserInvitation',
     tag,
     summary: 'Invite a staged or invited user: a new sign-up link, mailed (or returned)',
     description:
@@ -393,6 +427,7 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
   defineRoute(app, {
     method: 'delete',
     path: '/users/{id}/sessions',
+    operationId: 'endUserSessions',
     tag,
     summary: "End all of a user's sessions (the user themself or admins)",
     description: 'API keys need `admin:full`. Returns how many sessions ended.',
