@@ -5,6 +5,7 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  // No source maps in the published package (as @helios/core and @helios/testing): the output is not minified.
+  sourcemap: false,
   target: 'node20',
 });

@@ -158,6 +158,22 @@ export async function check(helios: Helios) {
 }
 `;
 
+const CLIENT_TYPES = `
+import { createHeliosClient, isHeliosApiError } from '@helios/client';
+
+export async function firstEmails(baseUrl: string, apiKey: string): Promise<string[]> {
+  const client = createHeliosClient({ baseUrl, apiKey });
+  const emails: string[] = [];
+  try {
+    for await (const user of client.paginate('/api/v1/users', { query: { limit: 2 } })) emails.push(user.email);
+  } catch (error) {
+    if (isHeliosApiError(error)) return [error.code];
+    throw error;
+  }
+  return emails;
+}
+`;
+
 /**
  * better-auth's own declarations (not ours) need the DOM library (HeadersInit, JsonWebKey) and name
  * Bun's `bun:sqlite`: a project that checks libraries declares it (or sets skipLibCheck).
@@ -261,10 +277,20 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
     expect(esm.stdout.trim()).toBe('function function');
     const cjs = node('cjs', ['-e', "const t = require('@helios/testing'); console.log(typeof t.createTestDatabase, typeof t.startGraphSimulator)"]);
     expect(cjs.stdout.trim()).toBe('function function');
+    if (tarballs.has('@helios/client')) {
+      const clientEsm = node('client esm', [
+        '--input-type=module',
+        '-e',
+        "import { createHeliosClient, HeliosApiError } from '@helios/client'; console.log(typeof createHeliosClient, typeof HeliosApiError)",
+      ]);
+      expect(clientEsm.stdout.trim()).toBe('function function');
+      const clientCjs = node('client cjs', ['-e', "const c = require('@helios/client'); console.log(typeof c.createHeliosClient, typeof c.isHeliosApiError)"]);
+      expect(clientCjs.stdout.trim()).toBe('function function');
+    }
 
     // TypeScript as users configure it, without skipLibCheck: ESM and CommonJS files under node16,
     // and bundler resolution.
-    const types = `${CORE_TYPES}\n${TESTING_TYPES}`;
+    const types = `${CORE_TYPES}\n${TESTING_TYPES}${tarballs.has('@helios/client') ? `\n${CLIENT_TYPES}` : ''}`;
     write({
       'types.cts': types,
       'types.mts': types,

@@ -2,6 +2,7 @@
 import { defineErrors, type ErrorSpec } from '../../errors/define-errors';
 import type { HeliosErrorKind } from '../../errors/helios-error';
 
+/** The errors of the directory-integration contract, by name (see docs/errors.md). */
 export const INTEGRATIONS_ERRORS = defineErrors({
   UNSUPPORTED: {
     code: 'INTEGRATIONS.UNSUPPORTED',
