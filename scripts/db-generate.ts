@@ -8,7 +8,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
-import { createDb, generateDatabaseTypes, installSchema, introspectSchema } from '../packages/core/src/db';
+import {
+  createDb,
+  generateDatabaseTypes,
+  installSchema,
+  introspectSchema,
+} from '../packages/core/src/db';
 
 const root = join(import.meta.dirname, '..');
 // Always generate from the schema in database/, never from a stale built copy in packages/core/sql.
@@ -36,8 +41,14 @@ if (url) {
 try {
   await installSchema(db);
   const facts = await introspectSchema(db);
-  writeFileSync(join(root, 'database', 'schema-snapshot.json'), `${JSON.stringify(facts, null, 1)}\n`);
-  writeFileSync(join(root, 'packages', 'core', 'src', 'db', 'database.generated.ts'), generateDatabaseTypes(facts));
+  writeFileSync(
+    join(root, 'database', 'schema-snapshot.json'),
+    `${JSON.stringify(facts, null, 1)}\n`,
+  );
+  writeFileSync(
+    join(root, 'packages', 'core', 'src', 'db', 'database.generated.ts'),
+    generateDatabaseTypes(facts),
+  );
   console.log(
     `wrote database/schema-snapshot.json (${Object.keys(facts.tables).length} tables, ${Object.keys(facts.views).length} views) and database.generated.ts`,
   );

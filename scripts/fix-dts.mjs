@@ -24,7 +24,8 @@ function isEsmUnderRequire(spec) {
   let esm = false;
   try {
     const file = require.resolve(spec);
-    esm = file.endsWith('.mjs') || (file.endsWith('.js') && nearestType(dirname(file)) === 'module');
+    esm =
+      file.endsWith('.mjs') || (file.endsWith('.js') && nearestType(dirname(file)) === 'module');
   } catch {
     esm = false; // not resolvable here (an optional peer): leave the import as written
   }
@@ -51,8 +52,12 @@ for (const name of readdirSync(dist)) {
   const before = readFileSync(file, 'utf8');
   let text = before.replace(/^import '([^']+)';\n/gm, (line, spec) => (bare(spec) ? '' : line));
   if (name.endsWith('.d.cts')) {
-    text = text.replace(/^(import|export)( type)? ([^;]*?) from '([^']+)';$/gm, (line, kw, _type, what, spec) =>
-      bare(spec) && isEsmUnderRequire(spec) ? `${kw} type ${what} from '${spec}' with { 'resolution-mode': 'import' };` : line,
+    text = text.replace(
+      /^(import|export)( type)? ([^;]*?) from '([^']+)';$/gm,
+      (line, kw, _type, what, spec) =>
+        bare(spec) && isEsmUnderRequire(spec)
+          ? `${kw} type ${what} from '${spec}' with { 'resolution-mode': 'import' };`
+          : line,
     );
   }
   if (text !== before) {

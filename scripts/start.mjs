@@ -55,10 +55,24 @@ function run(command, args) {
 
 let build = 0;
 if (process.env.HELIOS_START_NO_BUILD !== '1') {
-  process.stderr.write('helios: building the packages with turbo (the first build takes a few minutes; later starts reuse the cache)\n');
-  build = await run(process.execPath, [join(root, 'node_modules/turbo/bin/turbo'), 'run', 'build', '--output-logs=new-only']);
-  if (build !== 0) process.stderr.write(`helios: the build failed (exit ${build}); see the output above\n`);
+  process.stderr.write(
+    'helios: building the packages with turbo (the first build takes a few minutes; later starts reuse the cache)\n',
+  );
+  build = await run(process.execPath, [
+    join(root, 'node_modules/turbo/bin/turbo'),
+    'run',
+    'build',
+    '--output-logs=new-only',
+  ]);
+  if (build !== 0)
+    process.stderr.write(`helios: the build failed (exit ${build}); see the output above\n`);
   else if (!stopSignal) process.stderr.write('helios: build done, starting the server\n');
 }
 if (build !== 0 || stopSignal) process.exit(build || 143);
-process.exit(await run(process.execPath, [join(root, 'packages/cli/bin/helios.js'), 'start', ...process.argv.slice(2)]));
+process.exit(
+  await run(process.execPath, [
+    join(root, 'packages/cli/bin/helios.js'),
+    'start',
+    ...process.argv.slice(2),
+  ]),
+);

@@ -26,7 +26,15 @@ import pg from 'pg';
 import { setupBenchOrganization } from '../lib/fixtures.mjs';
 import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
 import { DATABASE_URL, scratchDatabases, urlFor } from '../lib/pg.mjs';
-import { fmt, loadFooterLine, machineLine, median, seconds, table, verdict } from '../lib/report.mjs';
+import {
+  fmt,
+  loadFooterLine,
+  machineLine,
+  median,
+  seconds,
+  table,
+  verdict,
+} from '../lib/report.mjs';
 
 const builtCore = builtFile('core', 'index.js');
 const int = intReader('automation');
@@ -104,7 +112,11 @@ const uuidOf = async (sqlText, params) => (await pool.query(sqlText, params)).ro
 // ---------------------------------------------------------------------------------------------
 // The baseline evaluator: the predecessor's custom operators over a facts object per user.
 
-const isEmpty = (a) => a === null || a === undefined || (typeof a === 'string' && a.trim() === '') || (Array.isArray(a) && a.length === 0);
+const isEmpty = (a) =>
+  a === null ||
+  a === undefined ||
+  (typeof a === 'string' && a.trim() === '') ||
+  (Array.isArray(a) && a.length === 0);
 const OPERATORS = {
   equal: (a, b) => a === b,
   notEqual: (a, b) => a !== b,
@@ -116,7 +128,10 @@ const OPERATORS = {
   notIn: (a, b) => !b.includes(a),
   contains: (a, b) => Array.isArray(a) && a.includes(b),
   doesNotContain: (a, b) => Array.isArray(a) && !a.includes(b),
-  isUnder: (a, b) => (Array.isArray(a) ? a.includes(b) : typeof a === 'string' && (a === b || a.startsWith(`${b.replace(/\/+$/, '')}/`))),
+  isUnder: (a, b) =>
+    Array.isArray(a)
+      ? a.includes(b)
+      : typeof a === 'string' && (a === b || a.startsWith(`${b.replace(/\/+$/, '')}/`)),
   matchesRegex: (a, b) => {
     try {
       return typeof a === 'string' && new RegExp(b, 'i').test(a);
@@ -137,7 +152,8 @@ function evaluate(node, facts) {
   let a = facts[node.fact];
   if (node.path) a = a?.[node.path.replace(/^\$\./, '')] ?? null;
   // departmentId isUnder: the department itself or one of its parents (the ancestry with the department).
-  if (node.fact === 'departmentId' && node.operator === 'isUnder') return a !== null && (a === node.value || facts.departmentAncestry.includes(node.value));
+  if (node.fact === 'departmentId' && node.operator === 'isUnder')
+    return a !== null && (a === node.value || facts.departmentAncestry.includes(node.value));
   return OPERATORS[node.operator](a, node.value);
 }
 
@@ -150,8 +166,12 @@ async function loadFacts(organizationId) {
          from organization_users where organization_id = $1 and deleted_at is null`,
       [organizationId],
     ),
-    pool.query('select id, parent_department_id from departments where organization_id = $1', [organizationId]),
-    pool.query('select user_id, access_group_id from access_group_members where is_active is not false'),
+    pool.query('select id, parent_department_id from departments where organization_id = $1', [
+      organizationId,
+    ]),
+    pool.query(
+      'select user_id, access_group_id from access_group_members where is_active is not false',
+    ),
   ]);
   return buildFacts(users.rows, departments.rows, memberships.rows);
 }
@@ -168,9 +188,11 @@ function buildFacts(users, departments, memberships) {
   const today = Date.parse(`${TODAY}T00:00:00Z`);
   return users.map((u) => {
     const ancestry = [];
-    for (let d = parentOf.get(u.department_id); d && ancestry.length < 20; d = parentOf.get(d)) ancestry.push(d);
+    for (let d = parentOf.get(u.department_id); d && ancestry.length < 20; d = parentOf.get(d))
+      ancestry.push(d);
     const chain = [];
-    for (let m = u.reporting_manager_id; m && chain.length < 20; m = managerOf.get(m)) chain.push(m);
+    for (let m = u.reporting_manager_id; m && chain.length < 20; m = managerOf.get(m))
+      chain.push(m);
     return {
       id: u.id,
       email: u.email,
@@ -184,7 +206,9 @@ function buildFacts(users, departments, memberships) {
       managerId: u.reporting_manager_id,
       managerChain: chain,
       hireDate: u.start_date,
-      tenureDays: u.start_date ? Math.round((today - Date.parse(`${u.start_date}T00:00:00Z`)) / 86_400_000) : null,
+      tenureDays: u.start_date
+        ? Math.round((today - Date.parse(`${u.start_date}T00:00:00Z`)) / 86_400_000)
+        : null,
       groupIds: groupsOf.get(u.id) ?? [],
       customFields: u.custom_fields ?? {},
     };
@@ -212,11 +236,22 @@ async function loadFactsOfOne(id) {
      select id from up order by depth`,
     [id],
   );
-  const groups = await pool.query('select user_id, access_group_id from access_group_members where user_id = $1 and is_active is not false', [id]);
+  const groups = await pool.query(
+    'select user_id, access_group_id from access_group_members where user_id = $1 and is_active is not false',
+    [id],
+  );
   const departments = [{ id: u.department_id, parent_department_id: ancestry.rows[0]?.id ?? null }];
-  for (const [i, r] of ancestry.rows.entries()) departments.push({ id: r.id, parent_department_id: ancestry.rows[i + 1]?.id ?? null });
-  const managers = chain.rows.map((r, i) => ({ id: r.id, reporting_manager_id: chain.rows[i + 1]?.id ?? null }));
-  return buildFacts([u, ...managers.map((m) => ({ ...m, department_id: null }))], departments, groups.rows)[0];
+  for (const [i, r] of ancestry.rows.entries())
+    departments.push({ id: r.id, parent_department_id: ancestry.rows[i + 1]?.id ?? null });
+  const managers = chain.rows.map((r, i) => ({
+    id: r.id,
+    reporting_manager_id: chain.rows[i + 1]?.id ?? null,
+  }));
+  return buildFacts(
+    [u, ...managers.map((m) => ({ ...m, department_id: null }))],
+    departments,
+    groups.rows,
+  )[0];
 }
 
 /** json-rules-engine with the predecessor's custom operators and the rule, or null when not available. */
@@ -225,7 +260,8 @@ function jsonRulesEngine(rule) {
   if (!dir) return null;
   const { Engine } = createRequire(join(dir, 'noop.js'))('json-rules-engine');
   const engine = new Engine([], { allowUndefinedFacts: true });
-  for (const name of ['isUnder', 'matchesRegex', 'isEmpty', 'isNotEmpty', 'startsWith', 'endsWith']) engine.addOperator(name, OPERATORS[name]);
+  for (const name of ['isUnder', 'matchesRegex', 'isEmpty', 'isNotEmpty', 'startsWith', 'endsWith'])
+    engine.addOperator(name, OPERATORS[name]);
   // departmentId isUnder (the department or below it) in the predecessor's terms: equal, or in the ancestry.
   const rewrite = (node) => {
     if (node.all) return { all: node.all.map(rewrite) };
@@ -251,22 +287,34 @@ async function main() {
   // A Kysely of our own so that BENCH_EXPLAIN=1 can print the plan of the statement the SDK ran.
   const statements = [];
   const db = new Kysely({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlFor(scratch), max: 4 }) }),
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: urlFor(scratch), max: 4 }),
+    }),
     log: (event) => {
       if (event.level === 'query') statements.push(event.query);
     },
   });
   lastStatement = () => statements.at(-1);
-  helios = await sdk.createHelios({ db, install: true, encryptionKey: randomBytes(32).toString('base64') });
+  helios = await sdk.createHelios({
+    db,
+    install: true,
+    encryptionKey: randomBytes(32).toString('base64'),
+  });
   closeDb = () => db.destroy();
   const { admin, organization } = await setupBenchOrganization(helios);
   pool = new pg.Pool({ connectionString: urlFor(scratch), max: 4 });
   const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
 
-  console.log('Automation benchmark: one rule of 8 leaves for every user, compiled SQL against an in-memory evaluator per user');
-  console.log(`  database     PostgreSQL ${serverVersion} (${new URL(DATABASE_URL).host}), scratch database ${scratch}`);
+  console.log(
+    'Automation benchmark: one rule of 8 leaves for every user, compiled SQL against an in-memory evaluator per user',
+  );
+  console.log(
+    `  database     PostgreSQL ${serverVersion} (${new URL(DATABASE_URL).host}), scratch database ${scratch}`,
+  );
   console.log(`  node         ${process.version}`);
-  console.log(`  users        ${USERS} (departments 5 levels deep, managers 6 levels deep, 2 groups each); ${RUNS} runs, median`);
+  console.log(
+    `  users        ${USERS} (departments 5 levels deep, managers 6 levels deep, 2 groups each); ${RUNS} runs, median`,
+  );
   console.log(machineLine());
   const s0 = performance.now();
   await seed(organization.id);
@@ -298,7 +346,9 @@ async function main() {
   };
   const asAdmin = helios.as({ type: 'user', userId: admin.id });
   const summary = await asAdmin.automation.validate(rule);
-  console.log(`rule: ${summary.leafCount} leaves, depth ${summary.depth}, facts ${summary.facts.join(', ')}`);
+  console.log(
+    `rule: ${summary.leafCount} leaves, depth ${summary.depth}, facts ${summary.facts.join(', ')}`,
+  );
 
   const sqlMs = [];
   const loadMs = [];
@@ -330,19 +380,26 @@ async function main() {
       jreCount = 0;
       for (const f of facts) if ((await engine.run(f)).events.length > 0) jreCount++;
       jreMs.push(performance.now() - t);
-      console.log(`  json-rules-engine: evaluate ${fmt(seconds(jreMs.at(-1)))} s (${jreCount} match)`);
+      console.log(
+        `  json-rules-engine: evaluate ${fmt(seconds(jreMs.at(-1)))} s (${jreCount} match)`,
+      );
     }
     console.log(
       `run ${run}: SQL ${fmt(seconds(sqlMs.at(-1)))} s (${sqlCount} match); evaluator: load ${fmt(seconds(loadMs.at(-1)))} s + evaluate ${fmt(seconds(evalMs.at(-1)))} s (${memCount} match)`,
     );
   }
-  if (sqlCount !== memCount) throw new Error(`the SQL matched ${sqlCount} users and the evaluator ${memCount}`);
-  if (jreCount !== null && jreCount !== sqlCount) throw new Error(`the SQL matched ${sqlCount} users and json-rules-engine ${jreCount}`);
+  if (sqlCount !== memCount)
+    throw new Error(`the SQL matched ${sqlCount} users and the evaluator ${memCount}`);
+  if (jreCount !== null && jreCount !== sqlCount)
+    throw new Error(`the SQL matched ${sqlCount} users and json-rules-engine ${jreCount}`);
 
   // Info: the predecessor loaded each user's facts with queries of its own.
-  const ids = (await pool.query('select id from organization_users where organization_id = $1 order by id limit $2', [organization.id, SAMPLE])).rows.map(
-    (r) => r.id,
-  );
+  const ids = (
+    await pool.query(
+      'select id from organization_users where organization_id = $1 order by id limit $2',
+      [organization.id, SAMPLE],
+    )
+  ).rows.map((r) => r.id);
   const t = performance.now();
   for (const id of ids) evaluate(rule, await loadFactsOfOne(id));
   const perUserMs = ((performance.now() - t) / ids.length) * (USERS + 1);
@@ -357,11 +414,23 @@ async function main() {
       ['evaluation of the rule for every user', 'seconds (median)', 'vs SQL'],
       [
         ['compiled SQL (helios.automation.matchingUsers)', fmt(sqlS), '1.00x'],
-        ['in-memory evaluator, facts loaded in bulk (load + evaluate)', fmt(loadS + evalS), `${((loadS + evalS) / sqlS).toFixed(2)}x`],
-        ['  of which evaluate only (facts already in memory)', fmt(evalS), `${(evalS / sqlS).toFixed(2)}x`],
+        [
+          'in-memory evaluator, facts loaded in bulk (load + evaluate)',
+          fmt(loadS + evalS),
+          `${((loadS + evalS) / sqlS).toFixed(2)}x`,
+        ],
+        [
+          '  of which evaluate only (facts already in memory)',
+          fmt(evalS),
+          `${(evalS / sqlS).toFixed(2)}x`,
+        ],
         ...(engine
           ? [
-              ['json-rules-engine per user, facts loaded in bulk (load + evaluate)', fmt(loadS + jreS), `${((loadS + jreS) / sqlS).toFixed(2)}x`],
+              [
+                'json-rules-engine per user, facts loaded in bulk (load + evaluate)',
+                fmt(loadS + jreS),
+                `${((loadS + jreS) / sqlS).toFixed(2)}x`,
+              ],
               ['  of which evaluate only', fmt(jreS), `${(jreS / sqlS).toFixed(2)}x`],
             ]
           : []),
@@ -379,11 +448,25 @@ async function main() {
       ['target', 'result', 'measured'],
       [
         ['SQL <= 1 s for all users', verdict(sqlS <= 1), `${fmt(sqlS)} s`],
-        ['>= 50x faster than the evaluator (load + evaluate)', verdict((loadS + evalS) / sqlS >= 50), `${((loadS + evalS) / sqlS).toFixed(2)}x`],
+        [
+          '>= 50x faster than the evaluator (load + evaluate)',
+          verdict((loadS + evalS) / sqlS >= 50),
+          `${((loadS + evalS) / sqlS).toFixed(2)}x`,
+        ],
         ...(engine
-          ? [['>= 50x faster than json-rules-engine (load + evaluate)', verdict((loadS + jreS) / sqlS >= 50), `${((loadS + jreS) / sqlS).toFixed(2)}x`]]
+          ? [
+              [
+                '>= 50x faster than json-rules-engine (load + evaluate)',
+                verdict((loadS + jreS) / sqlS >= 50),
+                `${((loadS + jreS) / sqlS).toFixed(2)}x`,
+              ],
+            ]
           : []),
-        ['same matches', verdict(sqlCount === memCount), `${sqlCount} / ${memCount}${jreCount === null ? '' : ` / ${jreCount}`}`],
+        [
+          'same matches',
+          verdict(sqlCount === memCount),
+          `${sqlCount} / ${memCount}${jreCount === null ? '' : ` / ${jreCount}`}`,
+        ],
       ],
     ),
   );

@@ -21,11 +21,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { forkForResult, killChildren, sendResult } from '../lib/child.mjs';
-import { BENCH_DOMAIN as DOMAIN, seedDirectoryUsers, setupBenchOrganization } from '../lib/fixtures.mjs';
+import {
+  BENCH_DOMAIN as DOMAIN,
+  seedDirectoryUsers,
+  setupBenchOrganization,
+} from '../lib/fixtures.mjs';
 import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
 import { adminQuery, DATABASE_URL, scratchDatabases, urlFor, withTableWrites } from '../lib/pg.mjs';
-import { countRow, fmt, loadFooterLine, machineLine, mbRow, STATS_COLUMNS, seconds, secondsRow, stats, table, verdict } from '../lib/report.mjs';
-import { memorySampler, recordedKysely, timedFetch, topStatementsTable, union } from '../lib/sync-recorder.mjs';
+import {
+  countRow,
+  fmt,
+  loadFooterLine,
+  machineLine,
+  mbRow,
+  STATS_COLUMNS,
+  seconds,
+  secondsRow,
+  stats,
+  table,
+  verdict,
+} from '../lib/report.mjs';
+import {
+  memorySampler,
+  recordedKysely,
+  timedFetch,
+  topStatementsTable,
+  union,
+} from '../lib/sync-recorder.mjs';
 
 const builtCore = builtFile('core', 'index.js');
 const builtTesting = builtFile('testing', 'index.js');
@@ -53,7 +75,11 @@ async function syncChild() {
     },
   });
   const sampler = memorySampler();
-  const result = await recorder.time(() => helios.as({ type: 'system', name: 'bench' }).google.sync.sync({ onProgress: recorder.onProgress }));
+  const result = await recorder.time(() =>
+    helios
+      .as({ type: 'system', name: 'bench' })
+      .google.sync.sync({ onProgress: recorder.onProgress }),
+  );
   const memory = sampler.stop();
   const out = {
     ...recorder.summary(fetchIntervals),
@@ -79,7 +105,16 @@ const int = intReader('google-sync');
 const TABLES = {
   org_units: {
     table: 'gw_org_units',
-    columns: ['organization_id', 'google_id', 'name', 'path', 'parent_id', 'description', 'raw_data', 'last_sync_at'],
+    columns: [
+      'organization_id',
+      'google_id',
+      'name',
+      'path',
+      'parent_id',
+      'description',
+      'raw_data',
+      'last_sync_at',
+    ],
     from: 'gw_org_units',
     conflict: '(organization_id, google_id)',
     order: 'google_id',
@@ -109,27 +144,61 @@ const TABLES = {
   },
   groups: {
     table: 'gw_groups',
-    columns: ['organization_id', 'google_id', 'email', 'name', 'description', 'member_count', 'raw_data', 'last_sync_at'],
+    columns: [
+      'organization_id',
+      'google_id',
+      'email',
+      'name',
+      'description',
+      'member_count',
+      'raw_data',
+      'last_sync_at',
+    ],
     from: 'gw_groups',
     conflict: '(organization_id, google_id)',
     order: 'google_id',
   },
   access_groups: {
     table: 'access_groups',
-    columns: ['id', 'organization_id', 'name', 'description', 'email', 'platform', 'group_type', 'external_id', 'is_active', 'metadata', 'synced_at'],
+    columns: [
+      'id',
+      'organization_id',
+      'name',
+      'description',
+      'email',
+      'platform',
+      'group_type',
+      'external_id',
+      'is_active',
+      'metadata',
+      'synced_at',
+    ],
     from: "access_groups where platform = 'google_workspace'",
     conflict: '(organization_id, platform, external_id)',
     order: 'id',
   },
   links: {
     table: 'organization_users',
-    columns: ['id', 'google_workspace_id', 'google_workspace_sync_status', 'google_workspace_last_sync'],
+    columns: [
+      'id',
+      'google_workspace_id',
+      'google_workspace_sync_status',
+      'google_workspace_last_sync',
+    ],
     from: 'organization_users where google_workspace_id is not null',
     order: 'id',
   },
   members: {
     table: 'access_group_members',
-    columns: ['access_group_id', 'user_id', 'member_type', 'is_active', 'removed_at', 'synced_from_platform', 'joined_at'],
+    columns: [
+      'access_group_id',
+      'user_id',
+      'member_type',
+      'is_active',
+      'removed_at',
+      'synced_from_platform',
+      'joined_at',
+    ],
     from: 'access_group_members',
     conflict: '(access_group_id, user_id)',
     order: 'access_group_id, user_id',
@@ -137,7 +206,15 @@ const TABLES = {
 };
 const KINDS = Object.keys(TABLES);
 /** Columns an upsert does not overwrite (the conflict key and the row id). */
-const KEY_COLUMNS = new Set(['id', 'organization_id', 'google_id', 'platform', 'external_id', 'access_group_id', 'user_id']);
+const KEY_COLUMNS = new Set([
+  'id',
+  'organization_id',
+  'google_id',
+  'platform',
+  'external_id',
+  'access_group_id',
+  'user_id',
+]);
 
 function upsertStatement(kind) {
   const t = TABLES[kind];
@@ -180,7 +257,9 @@ async function parent() {
 
   const psql = (url, args, input) =>
     new Promise((done, fail) => {
-      const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => {
@@ -190,7 +269,9 @@ async function parent() {
         stderr += d;
       });
       child.on('error', fail);
-      child.on('exit', (code) => (code === 0 ? done(stdout) : fail(new Error(`psql exited with ${code}: ${stderr.trim()}`))));
+      child.on('exit', (code) =>
+        code === 0 ? done(stdout) : fail(new Error(`psql exited with ${code}: ${stderr.trim()}`)),
+      );
       child.stdin.end(input ?? '');
     });
 
@@ -205,19 +286,31 @@ async function parent() {
 
     console.log('Google Workspace sync benchmark');
     console.log(`  PostgreSQL   ${host} (server ${serverVersion}; ${psqlVersion})`);
-    console.log(`  node         ${process.version}; repetitions ${RUNS} (BENCH_RUNS), per-row ${PER_ROW_RUNS} (BENCH_PER_ROW_RUNS)`);
+    console.log(
+      `  node         ${process.version}; repetitions ${RUNS} (BENCH_RUNS), per-row ${PER_ROW_RUNS} (BENCH_PER_ROW_RUNS)`,
+    );
     console.log(machineLine());
 
     // The simulator (lazily seeded) and a template database: schema, organization, credentials, local users.
     const setupStart = performance.now();
     sim = await startGoogleDirectorySimulator({
       domain: DOMAIN,
-      seed: { users: USERS, groups: GROUPS, membersPerGroup: MEMBERS_PER_GROUP, orgUnits: ORG_UNITS },
+      seed: {
+        users: USERS,
+        groups: GROUPS,
+        membersPerGroup: MEMBERS_PER_GROUP,
+        orgUnits: ORG_UNITS,
+      },
     });
     const template = `${prefix}_template`;
     await databases.create(template);
     const encryptionKey = sdk.generateEncryptionKey();
-    helios = await sdk.createHelios({ databaseUrl: urlFor(template), install: true, poolSize: 2, encryptionKey });
+    helios = await sdk.createHelios({
+      databaseUrl: urlFor(template),
+      install: true,
+      poolSize: 2,
+      encryptionKey,
+    });
     const { admin: first, organization } = await setupBenchOrganization(helios);
     await helios.as({ type: 'user', userId: first.id }).google.credentials.configure({
       serviceAccountKey: sim.serviceAccountKey,
@@ -232,7 +325,9 @@ async function parent() {
     console.log(
       `  directory    simulator on 127.0.0.1: ${USERS} users (+ admin), ${GROUPS} groups x ${MEMBERS_PER_GROUP} members, ${ORG_UNITS} org units (+ root)`,
     );
-    console.log(`  local        ${localUsers} organization_users with the Google users' primary emails (setup ${fmt(seconds(setupMs))} s, not timed)`);
+    console.log(
+      `  local        ${localUsers} organization_users with the Google users' primary emails (setup ${fmt(seconds(setupMs))} s, not timed)`,
+    );
     console.log('');
 
     const syncMeasured = (database) =>
@@ -268,8 +363,13 @@ async function parent() {
           `peak RSS ${(full.maxRssKb / 1024).toFixed(0)} MB; users +${c.users.created}, groups +${c.groups.created}, org units +${c.orgUnits.created}, ` +
           `memberships +${c.memberships.created}, linked ${c.links.linked}`,
       );
-      if (full.statementErrors > 0) throw new Error(`${full.statementErrors} statements of the full sync failed`);
-      if (c.users.created !== USERS + 1 || c.groups.created !== GROUPS || c.links.linked !== USERS + 1) {
+      if (full.statementErrors > 0)
+        throw new Error(`${full.statementErrors} statements of the full sync failed`);
+      if (
+        c.users.created !== USERS + 1 ||
+        c.groups.created !== GROUPS ||
+        c.links.linked !== USERS + 1
+      ) {
         throw new Error(`the full sync did not write what was expected: ${JSON.stringify(c)}`);
       }
 
@@ -284,7 +384,9 @@ async function parent() {
           `rows written to the synced tables ${dataWrites} (journal: ${Object.entries(resync.writes)
             .filter(([t]) => !KINDS.some((k) => TABLES[k].table === t))
             .map(([t, n]) => `${t} ${n}`)
-            .join(', ')}); changes planned ${rc.users.updated + rc.groups.updated + rc.orgUnits.updated + rc.memberships.created + rc.memberships.updated}`,
+            .join(
+              ', ',
+            )}); changes planned ${rc.users.updated + rc.groups.updated + rc.orgUnits.updated + rc.memberships.created + rc.memberships.updated}`,
       );
 
       if (rep === 1) {
@@ -330,7 +432,9 @@ async function parent() {
         for (let prep = 1; prep <= PER_ROW_RUNS; prep++) {
           const target = `${prefix}_perrow${prep}`;
           await databases.create(target, template);
-          process.stdout.write(`  per-row upserts ${prep}/${PER_ROW_RUNS}${PER_ROW_PERCENT < 100 ? ` (${PER_ROW_PERCENT}% of the rows)` : ''}...`);
+          process.stdout.write(
+            `  per-row upserts ${prep}/${PER_ROW_RUNS}${PER_ROW_PERCENT < 100 ? ` (${PER_ROW_PERCENT}% of the rows)` : ''}...`,
+          );
           const client2 = new pg.Client({ connectionString: urlFor(target) });
           await client2.connect();
           let ms;
@@ -339,7 +443,8 @@ async function parent() {
             await client2.query('begin');
             for (const k of KINDS) {
               const text = upsertStatement(k);
-              for (const values of subset[k]) await client2.query({ name: `bench_${k}`, text, values });
+              for (const values of subset[k])
+                await client2.query({ name: `bench_${k}`, text, values });
             }
             await client2.query('commit');
             ms = performance.now() - start;
@@ -360,7 +465,8 @@ async function parent() {
       await databases.create(target, template);
       process.stdout.write(`  repetition ${rep}/${RUNS}: COPY floor...`);
       const file = (k) => join(workDir, `${k}.csv`);
-      const copy = (k) => `\\copy ${TABLES[k].table} (${TABLES[k].columns.join(', ')}) from '${file(k)}' with (format csv)`;
+      const copy = (k) =>
+        `\\copy ${TABLES[k].table} (${TABLES[k].columns.join(', ')}) from '${file(k)}' with (format csv)`;
       const steps = [
         ['tables', 'begin;'],
         ['tables', copy('org_units')],
@@ -385,20 +491,31 @@ async function parent() {
       const output = await psql(urlFor(target), ['-f', scriptFile]);
       const wallMs = performance.now() - wallStart;
       const times = [...output.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
-      if (times.length !== steps.length) throw new Error(`psql printed ${times.length} timings for ${steps.length} statements:\n${output}`);
-      const loaded = Number((await adminQuery('select count(*) as n from access_group_members', [], urlFor(target))).rows[0].n);
-      if (loaded !== expected.members) throw new Error(`COPY loaded ${loaded} memberships, expected ${expected.members}`);
+      if (times.length !== steps.length)
+        throw new Error(
+          `psql printed ${times.length} timings for ${steps.length} statements:\n${output}`,
+        );
+      const loaded = Number(
+        (await adminQuery('select count(*) as n from access_group_members', [], urlFor(target)))
+          .rows[0].n,
+      );
+      if (loaded !== expected.members)
+        throw new Error(`COPY loaded ${loaded} memberships, expected ${expected.members}`);
       await databases.drop(target);
       const totalMs = times.reduce((a, b) => a + b, 0);
       const linksMs = times.filter((_, i) => steps[i][0] === 'links').reduce((a, b) => a + b, 0);
       const perStep = {};
       steps.forEach(([, text], i) => {
-        const name = /^\\copy (\w+)/.exec(text)?.[1] ?? (i === 0 ? 'begin' : i === steps.length - 1 ? 'commit' : 'links');
+        const name =
+          /^\\copy (\w+)/.exec(text)?.[1] ??
+          (i === 0 ? 'begin' : i === steps.length - 1 ? 'commit' : 'links');
         const label = name === 'bench_links' ? 'links' : name;
         perStep[label] = (perStep[label] ?? 0) + times[i];
       });
       results.copy.push({ ms: totalMs, linksMs, wallMs, perStep });
-      console.log(` ${fmt(seconds(totalMs))} s (links ${fmt(seconds(linksMs))} s; psql process ${fmt(seconds(wallMs))} s)`);
+      console.log(
+        ` ${fmt(seconds(totalMs))} s (links ${fmt(seconds(linksMs))} s; psql process ${fmt(seconds(wallMs))} s)`,
+      );
     }
 
     // The report.
@@ -423,9 +540,12 @@ async function parent() {
       fullRss: stats(f.map((x) => x.maxRssKb / 1024)),
       resyncRss: stats(r.map((x) => x.maxRssKb / 1024)),
     };
-    const extrapolated = perRowScale !== 1 ? ` (EXTRAPOLATED from ${PER_ROW_PERCENT}% of the rows)` : '';
+    const extrapolated =
+      perRowScale !== 1 ? ` (EXTRAPOLATED from ${PER_ROW_PERCENT}% of the rows)` : '';
     console.log('');
-    console.log(`Seconds over ${RUNS} repetition(s) (per-row: ${PER_ROW_RUNS}); "first" is repetition 1`);
+    console.log(
+      `Seconds over ${RUNS} repetition(s) (per-row: ${PER_ROW_RUNS}); "first" is repetition 1`,
+    );
     console.log('');
     console.log(
       table(
@@ -443,7 +563,10 @@ async function parent() {
           secondsRow('  fetch + stage: database', s.resyncStageDb),
           secondsRow('  plan: database', s.resyncPlanDb),
           secondsRow('  apply (writes nothing): database', s.resyncApplyDb),
-          secondsRow(`baseline (a) per-row upserts${extrapolated ? ' (extrapolated)' : ''}`, s.perRow),
+          secondsRow(
+            `baseline (a) per-row upserts${extrapolated ? ' (extrapolated)' : ''}`,
+            s.perRow,
+          ),
           secondsRow('floor (b) COPY, total (database)', s.copy),
           secondsRow('  COPY of the five tables (without the links)', s.copyTables),
         ],
@@ -479,12 +602,24 @@ async function parent() {
             'Helios re-sync: rows written to the synced tables',
             r.map((x) => x.dataWrites),
           ),
-          ['baseline (a) per-row: SQL statements', String(perRowTotalStatements), '', '', extrapolated ? `(ran ${perRowStatements})` : ''],
+          [
+            'baseline (a) per-row: SQL statements',
+            String(perRowTotalStatements),
+            '',
+            '',
+            extrapolated ? `(ran ${perRowStatements})` : '',
+          ],
           ['floor (b) COPY: psql statements', '10', '', '', ''],
           mbRow('Helios full sync: peak RSS MB (child maxRSS)', s.fullRss),
           mbRow('Helios re-sync: peak RSS MB (child maxRSS)', s.resyncRss),
-          mbRow('  info: RSS MB after createHelios, before the sync', stats(f.map((x) => x.rssBeforeMb))),
-          mbRow('  info: peak V8 heap used MB during the full sync (50 ms samples)', stats(f.map((x) => x.heapSampledMb))),
+          mbRow(
+            '  info: RSS MB after createHelios, before the sync',
+            stats(f.map((x) => x.rssBeforeMb)),
+          ),
+          mbRow(
+            '  info: peak V8 heap used MB during the full sync (50 ms samples)',
+            stats(f.map((x) => x.heapSampledMb)),
+          ),
         ],
       ),
     );
@@ -499,12 +634,30 @@ async function parent() {
         ['ratio', 'value'],
         [
           ['Helios full sync database time / COPY floor', `${dbVsCopy.toFixed(2)}x`],
-          ['Helios re-sync (no change) database time / full sync database time', `${resyncVsFull.toFixed(2)}x`],
-          ['Helios apply database time / COPY floor', `${(s.fullApplyDb.median / s.copy.median).toFixed(2)}x`],
-          ['Helios full sync wall / COPY floor', `${(s.fullWall.median / s.copy.median).toFixed(2)}x`],
-          [`per-row upserts${extrapolated ? ' (extrapolated)' : ''} / Helios full sync database time`, `${perRowVsDb.toFixed(2)}x`],
-          [`per-row upserts${extrapolated ? ' (extrapolated)' : ''} / Helios full sync wall`, `${(s.perRow.median / s.fullWall.median).toFixed(2)}x`],
-          ['per-row statements / Helios statements', `${(perRowTotalStatements / med(f.map((x) => x.statements))).toFixed(0)}x`],
+          [
+            'Helios re-sync (no change) database time / full sync database time',
+            `${resyncVsFull.toFixed(2)}x`,
+          ],
+          [
+            'Helios apply database time / COPY floor',
+            `${(s.fullApplyDb.median / s.copy.median).toFixed(2)}x`,
+          ],
+          [
+            'Helios full sync wall / COPY floor',
+            `${(s.fullWall.median / s.copy.median).toFixed(2)}x`,
+          ],
+          [
+            `per-row upserts${extrapolated ? ' (extrapolated)' : ''} / Helios full sync database time`,
+            `${perRowVsDb.toFixed(2)}x`,
+          ],
+          [
+            `per-row upserts${extrapolated ? ' (extrapolated)' : ''} / Helios full sync wall`,
+            `${(s.perRow.median / s.fullWall.median).toFixed(2)}x`,
+          ],
+          [
+            'per-row statements / Helios statements',
+            `${(perRowTotalStatements / med(f.map((x) => x.statements))).toFixed(0)}x`,
+          ],
         ],
       ),
     );
@@ -515,14 +668,24 @@ async function parent() {
       table(
         ['target', 'median', 'limit', 'result'],
         [
-          ['Helios database time <= 2x the COPY floor', `${dbVsCopy.toFixed(2)}x`, `<= ${TARGETS.copyRatio}x`, verdict(dbVsCopy <= TARGETS.copyRatio)],
+          [
+            'Helios database time <= 2x the COPY floor',
+            `${dbVsCopy.toFixed(2)}x`,
+            `<= ${TARGETS.copyRatio}x`,
+            verdict(dbVsCopy <= TARGETS.copyRatio),
+          ],
           [
             `Helios database time >= 50x faster than per-row${extrapolated ? ' (extrapolated)' : ''}`,
             `${perRowVsDb.toFixed(2)}x`,
             `>= ${TARGETS.perRowSpeedup}x`,
             verdict(perRowVsDb >= TARGETS.perRowSpeedup),
           ],
-          ['peak RSS of the full sync', `${s.fullRss.median.toFixed(0)} MB`, `<= ${TARGETS.rssMb} MB`, verdict(s.fullRss.median <= TARGETS.rssMb)],
+          [
+            'peak RSS of the full sync',
+            `${s.fullRss.median.toFixed(0)} MB`,
+            `<= ${TARGETS.rssMb} MB`,
+            verdict(s.fullRss.median <= TARGETS.rssMb),
+          ],
           [
             're-sync (no change) database time <= 0.2x the full sync',
             `${resyncVsFull.toFixed(2)}x`,
@@ -539,7 +702,9 @@ async function parent() {
       ),
     );
     console.log('');
-    console.log('Where the full sync spends its database time (repetition 1; statement families by their share of the database time,');
+    console.log(
+      'Where the full sync spends its database time (repetition 1; statement families by their share of the database time,',
+    );
     console.log('time spent queued behind another statement on the same connection not counted):');
     console.log('');
     console.log(topStatementsTable(f[0].top, 12));

@@ -23,7 +23,9 @@ export async function runAction(db, actionId, worker) {
     where id = ${actionId} and status = 'pending' and scheduled_for <= clock_timestamp()
     returning id`.execute(db);
   if (claimed.rows.length === 0) return false;
-  await sql`insert into bench_jobs.effects (action_id, worker) values (${actionId}, ${worker})`.execute(db);
+  await sql`insert into bench_jobs.effects (action_id, worker) values (${actionId}, ${worker})`.execute(
+    db,
+  );
   await sql`update scheduled_user_actions set status = 'completed', completed_at = clock_timestamp(), completed_steps = 1, total_steps = 1
     where id = ${actionId}`.execute(db);
   return true;

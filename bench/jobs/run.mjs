@@ -48,7 +48,10 @@ async function workerChild() {
       await runAction(helios.db, actionId, name);
     },
   });
-  const helios = await sdk.createHelios({ databaseUrl: process.env.BENCH_CHILD_DATABASE_URL, jobs: { tasks: [task] } });
+  const helios = await sdk.createHelios({
+    databaseUrl: process.env.BENCH_CHILD_DATABASE_URL,
+    jobs: { tasks: [task] },
+  });
   await helios.jobs.start({ concurrency: Number(process.env.BENCH_CHILD_CONCURRENCY) });
   process.on('message', (message) => {
     if (message !== 'stop') return;
@@ -93,7 +96,9 @@ if (process.env.BENCH_CHILD_NAME) {
         children.add(child);
         return new Promise((resolve, reject) => {
           child.once('message', () => resolve(child));
-          child.once('exit', (code) => reject(new Error(`worker w${i + 1} exited with ${code} before it was ready`)));
+          child.once('exit', (code) =>
+            reject(new Error(`worker w${i + 1} exited with ${code} before it was ready`)),
+          );
         });
       }),
     );
@@ -111,7 +116,8 @@ if (process.env.BENCH_CHILD_NAME) {
   };
 
   async function cleanup() {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await helios?.close().catch(() => {});
     await pool?.end().catch(() => {});
     await databases.dropAll();
@@ -135,7 +141,11 @@ if (process.env.BENCH_CHILD_NAME) {
   async function enqueue(actions, withRunAt) {
     await helios.transaction(async (tx) => {
       for (const a of actions) {
-        await tx.jobs.enqueue(TASK, { actionId: a.id }, { jobKey: `scheduled-action:${a.id}`, ...(withRunAt ? { runAt: a.scheduled_for } : {}) });
+        await tx.jobs.enqueue(
+          TASK,
+          { actionId: a.id },
+          { jobKey: `scheduled-action:${a.id}`, ...(withRunAt ? { runAt: a.scheduled_for } : {}) },
+        );
       }
     });
   }
@@ -180,7 +190,15 @@ if (process.env.BENCH_CHILD_NAME) {
       poolSize: 4,
       encryptionKey: randomBytes(32).toString('base64'),
       // The task is registered here to queue its jobs; this process runs none (no worker).
-      jobs: { tasks: [sdk.defineTask({ name: TASK, payload: z.object({ actionId: z.string() }), handler: async () => {} })] },
+      jobs: {
+        tasks: [
+          sdk.defineTask({
+            name: TASK,
+            payload: z.object({ actionId: z.string() }),
+            handler: async () => {},
+          }),
+        ],
+      },
     });
     const { admin, organization } = await setupBenchOrganization(helios);
     await helios.jobs.status(); // installs graphile-worker's schema
@@ -188,21 +206,32 @@ if (process.env.BENCH_CHILD_NAME) {
     await pool.query(DDL);
     const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
 
-    console.log('Jobs benchmark: due scheduled actions through helios.jobs (graphile-worker) in worker processes');
-    console.log(`  database     PostgreSQL ${serverVersion} (${new URL(DATABASE_URL).host}), scratch database ${scratch}`);
+    console.log(
+      'Jobs benchmark: due scheduled actions through helios.jobs (graphile-worker) in worker processes',
+    );
+    console.log(
+      `  database     PostgreSQL ${serverVersion} (${new URL(DATABASE_URL).host}), scratch database ${scratch}`,
+    );
     console.log(`  node         ${process.version}`);
-    console.log(`  actions      ${ACTIONS} (burst), ${LATENCY_ACTIONS} (steady, for latency); ${CONCURRENCY} jobs at a time per worker`);
+    console.log(
+      `  actions      ${ACTIONS} (burst), ${LATENCY_ACTIONS} (steady, for latency); ${CONCURRENCY} jobs at a time per worker`,
+    );
     console.log(machineLine());
     console.log('');
 
     // Baseline: the same handler in a plain loop, one action after another.
-    const baseActions = await createActions(organization.id, admin.id, ACTIONS, { start: -1, step: 0 });
+    const baseActions = await createActions(organization.id, admin.id, ACTIONS, {
+      start: -1,
+      step: 0,
+    });
     const t0 = performance.now();
     for (const a of baseActions) await runAction(helios.db, a.id, 'loop');
     const baseS = (performance.now() - t0) / 1000;
     const base = await figures();
     const baseRate = ACTIONS / baseS;
-    console.log(`baseline loop: ${ACTIONS} actions in ${baseS.toFixed(2)} s = ${baseRate.toFixed(0)} actions/s (duplicates ${base.duplicates})`);
+    console.log(
+      `baseline loop: ${ACTIONS} actions in ${baseS.toFixed(2)} s = ${baseRate.toFixed(0)} actions/s (duplicates ${base.duplicates})`,
+    );
 
     const results = [];
     let steadyRate = null;
@@ -216,12 +245,23 @@ if (process.env.BENCH_CHILD_NAME) {
       const rate = b.completed / b.spanS;
       steadyRate ??= rate / 2;
       // Steady: due one after another at a fixed rate (half the first worker count's burst rate).
-      const steady = await createActions(organization.id, admin.id, LATENCY_ACTIONS, { start: 3, step: 1 / steadyRate });
+      const steady = await createActions(organization.id, admin.id, LATENCY_ACTIONS, {
+        start: 3,
+        step: 1 / steadyRate,
+      });
       await enqueue(steady, true);
       await waitDone(LATENCY_ACTIONS);
       const s = await figures();
       await stopWorkers();
-      const row = { workers, rate, duplicates: b.duplicates + s.duplicates, invocations: b.invocations, p50S: s.p50S, p95S: s.p95S, burstP95S: b.p95S };
+      const row = {
+        workers,
+        rate,
+        duplicates: b.duplicates + s.duplicates,
+        invocations: b.invocations,
+        p50S: s.p50S,
+        p95S: s.p95S,
+        burstP95S: b.p95S,
+      };
       results.push(row);
       console.log(
         `${workers} worker(s): burst ${rate.toFixed(0)} actions/s (${b.completed} in ${b.spanS.toFixed(2)} s, ${b.invocations} handler calls), steady at ${steadyRate.toFixed(0)}/s: due->started p50 ${s.p50S.toFixed(3)} s, p95 ${s.p95S.toFixed(3)} s; duplicates ${row.duplicates}`,
@@ -231,7 +271,15 @@ if (process.env.BENCH_CHILD_NAME) {
     console.log('');
     console.log(
       table(
-        ['workers', 'actions/s', 'vs loop', 'vs 1 worker', 'p50 due->started (s)', 'p95 due->started (s)', 'duplicates'],
+        [
+          'workers',
+          'actions/s',
+          'vs loop',
+          'vs 1 worker',
+          'p50 due->started (s)',
+          'p95 due->started (s)',
+          'duplicates',
+        ],
         results.map((r) => [
           `${r.workers} x ${CONCURRENCY}`,
           r.rate.toFixed(0),
@@ -265,7 +313,9 @@ if (process.env.BENCH_CHILD_NAME) {
       ],
     ];
     console.log(table(['target', 'result', 'measured'], targets));
-    console.log(`(${availableParallelism()} CPU(s): worker processes, PostgreSQL and this process share them.)`);
+    console.log(
+      `(${availableParallelism()} CPU(s): worker processes, PostgreSQL and this process share them.)`,
+    );
     console.log(loadFooterLine());
   }
 

@@ -20,7 +20,8 @@ export const forkForResult = (script, args, env, children) =>
     child.once('exit', (code) => {
       children.delete(child);
       if (code === 0 && message) done(message);
-      else fail(new Error(`the sync child exited with ${code}${message ? '' : ' without a result'}`));
+      else
+        fail(new Error(`the sync child exited with ${code}${message ? '' : ' without a result'}`));
     });
   });
 

@@ -27,7 +27,9 @@ export async function seedDirectoryUsers(url, organizationId, users, domain = BE
     url,
   );
   await adminQuery('vacuum analyze organization_users', [], url);
-  return Number((await adminQuery('select count(*) as n from organization_users', [], url)).rows[0].n);
+  return Number(
+    (await adminQuery('select count(*) as n from organization_users', [], url)).rows[0].n,
+  );
 }
 
 /**
@@ -35,7 +37,10 @@ export async function seedDirectoryUsers(url, organizationId, users, domain = BE
  * manager, last names in a scrambled order) through `pool`, then analyzes the users table.
  */
 export async function seedUsersInDepartments(pool, organizationId, users) {
-  await pool.query(`insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`, [organizationId]);
+  await pool.query(
+    `insert into departments (organization_id, name) select $1, 'Department ' || g from generate_series(1, 20) g`,
+    [organizationId],
+  );
   await pool.query(
     `insert into organization_users (organization_id, email, first_name, last_name, role, user_status, is_active, department_id, job_title, employee_type)
      select $1, 'user' || g || '@bench.test', 'First' || (g % 97), 'Last' || lpad(((g * 7919) % $2)::text, 6, '0'),

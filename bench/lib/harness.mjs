@@ -34,7 +34,10 @@ export const intReader =
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      const range = min === 1 && max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `an integer from ${min} to ${max}`;
+      const range =
+        min === 1 && max === Number.MAX_SAFE_INTEGER
+          ? 'a positive integer'
+          : `an integer from ${min} to ${max}`;
       console.error(`${name} benchmark: ${variable} must be ${range} (got "${raw}")`);
       process.exit(1);
     }

@@ -4,7 +4,8 @@
 import pg from 'pg';
 
 /** DATABASE_URL, or the local default: only used to create and drop the scratch databases. */
-export const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DATABASE_URL =
+  process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** DATABASE_URL with its database replaced by `name`. */
 export const urlFor = (name) => {
@@ -57,7 +58,8 @@ export async function tableWrites(url) {
 /** The tables whose write count changed between two `tableWrites` snapshots, with the difference. */
 export const writeDelta = (before, after) => {
   const delta = {};
-  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) !== 0) delta[k] = v - (before[k] ?? 0);
+  for (const [k, v] of Object.entries(after))
+    if (v - (before[k] ?? 0) !== 0) delta[k] = v - (before[k] ?? 0);
   return delta;
 };
 

@@ -26,7 +26,13 @@ export const stats = (values) => {
 export const STATS_COLUMNS = ['median', 'min', 'max', 'first'];
 
 /** A table row: the label, then median, min, max and first of `st`, each through `format`. */
-export const statsRow = (label, st, format) => [label, format(st.median), format(st.min), format(st.max), format(st.first)];
+export const statsRow = (label, st, format) => [
+  label,
+  format(st.median),
+  format(st.min),
+  format(st.max),
+  format(st.first),
+];
 
 /** A row of `stats` over milliseconds, shown in seconds with three decimals. */
 export const secondsRow = (label, st) => statsRow(label, st, (ms) => fmt(seconds(ms)));
@@ -35,7 +41,13 @@ export const secondsRow = (label, st) => statsRow(label, st, (ms) => fmt(seconds
 export const mbRow = (label, st) => statsRow(label, st, (mb) => mb.toFixed(0));
 
 /** A row of counts: the median rounded, min, max and first as they are. */
-export const countRow = (label, xs) => [label, String(Math.round(median(xs))), String(Math.min(...xs)), String(Math.max(...xs)), String(xs[0])];
+export const countRow = (label, xs) => [
+  label,
+  String(Math.round(median(xs))),
+  String(Math.min(...xs)),
+  String(Math.max(...xs)),
+  String(xs[0]),
+];
 
 /** PASS or MISS, for the targets table. */
 export const verdict = (ok) => (ok ? 'PASS' : 'MISS');
@@ -46,7 +58,10 @@ export const verdict = (ok) => (ok ? 'PASS' : 'MISS');
  */
 export const table = (headers, rows) => {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
@@ -57,7 +72,9 @@ export const loadText = () =>
     .join(' ');
 
 /** The header line naming the CPU count and the load average at the start. */
-export const machineLine = () => `  machine      ${availableParallelism()} CPU(s), load average ${loadText()} at start`;
+export const machineLine = () =>
+  `  machine      ${availableParallelism()} CPU(s), load average ${loadText()} at start`;
 
 /** The footer line with the load average at the end. */
-export const loadFooterLine = () => `Load average at the end: ${loadText()} (a busy machine inflates every figure; compare the ratios).`;
+export const loadFooterLine = () =>
+  `Load average at the end: ${loadText()} (a busy machine inflates every figure; compare the ratios).`;

@@ -17,7 +17,10 @@ export function recordingPool(connectionString, max = 10) {
     client.query = (config, values, callback) => {
       if (recorded) {
         const text = typeof config === 'string' ? config : config.text;
-        recorded.push({ text, values: (typeof config === 'string' ? values : (config.values ?? values)) ?? [] });
+        recorded.push({
+          text,
+          values: (typeof config === 'string' ? values : (config.values ?? values)) ?? [],
+        });
       }
       return query(config, values, callback);
     };
@@ -36,7 +39,8 @@ export function recordingPool(connectionString, max = 10) {
 }
 
 /** A pool configured like the one `createHelios({ databaseUrl, poolSize })` opens. */
-export const helioslikePool = (connectionString, max = 10) => new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
+export const helioslikePool = (connectionString, max = 10) =>
+  new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
 
 /** Prints recorded statements (for the benchmark's header), one per line, whitespace collapsed. */
 export const describeStatements = (statements, indent = '    ') =>
@@ -50,7 +54,10 @@ export const describeStatements = (statements, indent = '    ') =>
  */
 export function keysetTemplate(recordedValues, lastRow) {
   const pageKeys = Object.keys(lastRow).filter((k) => k.startsWith('__page_'));
-  const template = recordedValues.map((v) => pageKeys.find((k) => String(lastRow[k]) === String(v)) ?? { value: v });
-  if (!template.some((t) => typeof t === 'string')) throw new Error('the recorded statement takes no keyset value from the previous page');
+  const template = recordedValues.map(
+    (v) => pageKeys.find((k) => String(lastRow[k]) === String(v)) ?? { value: v },
+  );
+  if (!template.some((t) => typeof t === 'string'))
+    throw new Error('the recorded statement takes no keyset value from the previous page');
   return (row) => template.map((t) => (typeof t === 'string' ? row[t] : t.value));
 }

@@ -7,7 +7,11 @@ import pg from 'pg';
 import { fmt, seconds, table } from './report.mjs';
 
 /** The total length of the union of [start, end] intervals, clipped to [from, to]. */
-export const union = (intervals, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY) => {
+export const union = (
+  intervals,
+  from = Number.NEGATIVE_INFINITY,
+  to = Number.POSITIVE_INFINITY,
+) => {
   const clipped = intervals
     .map(([a, b]) => [Math.max(a, from), Math.min(b, to)])
     .filter(([a, b]) => b > a)
@@ -38,7 +42,11 @@ export const timedFetch = (inner, intervals) => async (input, init) => {
   try {
     const res = await inner(input, init);
     const body = await res.arrayBuffer();
-    return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new Response(res.status === 204 || res.status === 304 ? null : body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   } finally {
     intervals.push([start, performance.now()]);
   }
@@ -78,7 +86,16 @@ export function memorySampler(everyMs = 50) {
  * another one on the run's connection are not counted twice).
  */
 export function syncRecorder() {
-  const rec = { on: false, phase: 'stage', statements: 0, errors: 0, db: [], lastEnd: 0, byKey: new Map(), byPhase: {} };
+  const rec = {
+    on: false,
+    phase: 'stage',
+    statements: 0,
+    errors: 0,
+    db: [],
+    lastEnd: 0,
+    byKey: new Map(),
+    byPhase: {},
+  };
   const log = (event) => {
     if (!rec.on) return;
     const end = performance.now();
@@ -152,7 +169,11 @@ export function syncRecorder() {
         statementsByPhase: rec.byPhase,
         dbMs: union(rec.db),
         fetchMs: union(fetches),
-        stage: { wallMs: planAt - t0, dbMs: union(rec.db, t0, planAt), fetchMs: union(fetches, t0, planAt) },
+        stage: {
+          wallMs: planAt - t0,
+          dbMs: union(rec.db, t0, planAt),
+          fetchMs: union(fetches, t0, planAt),
+        },
         plan: { wallMs: applyAt - planAt, dbMs: union(rec.db, planAt, applyAt) },
         apply: { wallMs: appliedAt - applyAt, dbMs: union(rec.db, applyAt, appliedAt) },
         top,
@@ -170,7 +191,10 @@ export async function recordedKysely(connectionString) {
   const pool = new pg.Pool({ connectionString, max: 10 });
   pool.on('error', () => {});
   const recorder = syncRecorder();
-  return { db: new Kysely({ dialect: new PostgresDialect({ pool }), log: recorder.log }), recorder };
+  return {
+    db: new Kysely({ dialect: new PostgresDialect({ pool }), log: recorder.log }),
+    recorder,
+  };
 }
 
 /** The report's table of statement families (`top` of a summary), the first `n` of them. */

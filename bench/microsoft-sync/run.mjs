@@ -21,11 +21,32 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { forkForResult, killChildren, sendResult } from '../lib/child.mjs';
-import { BENCH_DOMAIN as DOMAIN, seedDirectoryUsers, setupBenchOrganization } from '../lib/fixtures.mjs';
+import {
+  BENCH_DOMAIN as DOMAIN,
+  seedDirectoryUsers,
+  setupBenchOrganization,
+} from '../lib/fixtures.mjs';
 import { builtFile, importBuilt, intReader, requireBuilt, runBenchmark } from '../lib/harness.mjs';
 import { adminQuery, DATABASE_URL, scratchDatabases, urlFor, withTableWrites } from '../lib/pg.mjs';
-import { countRow, fmt, loadFooterLine, machineLine, mbRow, STATS_COLUMNS, seconds, secondsRow, stats, table, verdict } from '../lib/report.mjs';
-import { memorySampler, recordedKysely, timedFetch, topStatementsTable } from '../lib/sync-recorder.mjs';
+import {
+  countRow,
+  fmt,
+  loadFooterLine,
+  machineLine,
+  mbRow,
+  STATS_COLUMNS,
+  seconds,
+  secondsRow,
+  stats,
+  table,
+  verdict,
+} from '../lib/report.mjs';
+import {
+  memorySampler,
+  recordedKysely,
+  timedFetch,
+  topStatementsTable,
+} from '../lib/sync-recorder.mjs';
 
 const builtCore = builtFile('core', 'index.js');
 const builtTesting = builtFile('testing', 'index.js');
@@ -43,18 +64,26 @@ async function syncChild() {
   const { db, recorder } = await recordedKysely(process.env.BENCH_CHILD_DATABASE_URL);
   const sdk = await importBuilt(builtCore);
 
-  const pageSize = process.env.BENCH_CHILD_PAGE_SIZE ? Number(process.env.BENCH_CHILD_PAGE_SIZE) : undefined;
+  const pageSize = process.env.BENCH_CHILD_PAGE_SIZE
+    ? Number(process.env.BENCH_CHILD_PAGE_SIZE)
+    : undefined;
   const helios = await sdk.createHelios({
     db,
     encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY,
     integrations: {
-      microsoft: { graphUrl: process.env.BENCH_CHILD_GRAPH_URL, loginUrl: process.env.BENCH_CHILD_LOGIN_URL, ...(pageSize ? { pageSize } : {}) },
+      microsoft: {
+        graphUrl: process.env.BENCH_CHILD_GRAPH_URL,
+        loginUrl: process.env.BENCH_CHILD_LOGIN_URL,
+        ...(pageSize ? { pageSize } : {}),
+      },
     },
   });
   const sampler = memorySampler();
   const full = process.env.BENCH_CHILD_FULL === '1';
   const result = await recorder.time(() =>
-    helios.as({ type: 'system', name: 'bench' }).microsoft.sync.sync({ ...(full ? { full: true } : {}), onProgress: recorder.onProgress }),
+    helios
+      .as({ type: 'system', name: 'bench' })
+      .microsoft.sync.sync({ ...(full ? { full: true } : {}), onProgress: recorder.onProgress }),
   );
   const memory = sampler.stop();
   const syncFetches = fetchIntervals.filter(([a]) => a >= recorder.startedAt);
@@ -95,8 +124,18 @@ async function parent() {
   const USERS = int('BENCH_USERS', 100_000, 10);
   const GROUPS = int('BENCH_GROUPS', 5_000, 2);
   const MEMBERS_PER_GROUP = int('BENCH_MEMBERS_PER_GROUP', 40, 2);
-  const CHANGED = int('BENCH_CHANGED_USERS', Math.max(1, Math.round(USERS / 100)), 0, Math.floor(USERS / 2));
-  const DELETED = int('BENCH_DELETED_USERS', Math.min(10, Math.floor(USERS / 10)), 0, Math.floor(USERS / 4));
+  const CHANGED = int(
+    'BENCH_CHANGED_USERS',
+    Math.max(1, Math.round(USERS / 100)),
+    0,
+    Math.floor(USERS / 2),
+  );
+  const DELETED = int(
+    'BENCH_DELETED_USERS',
+    Math.min(10, Math.floor(USERS / 10)),
+    0,
+    Math.floor(USERS / 4),
+  );
   const MEMBERSHIP_CHANGES = int('BENCH_MEMBERSHIP_CHANGES', Math.min(20, GROUPS), 0, GROUPS);
   const RECONCILE = int('BENCH_RECONCILE', 1, 0, 1) === 1;
   const PAGE_SIZE = int('BENCH_PAGE_SIZE', 0, 0, 999);
@@ -121,7 +160,8 @@ async function parent() {
   const snapshotRequests = () => structuredClone(sim.requests);
   const requestDelta = (before, after) => {
     const byRoute = {};
-    for (const [k, v] of Object.entries(after.byRoute)) if (v - (before.byRoute[k] ?? 0) !== 0) byRoute[k] = v - (before.byRoute[k] ?? 0);
+    for (const [k, v] of Object.entries(after.byRoute))
+      if (v - (before.byRoute[k] ?? 0) !== 0) byRoute[k] = v - (before.byRoute[k] ?? 0);
     return {
       total: after.total - before.total,
       requestUnits: after.requestUnits - before.requestUnits,
@@ -149,7 +189,12 @@ async function parent() {
     const template = `${prefix}_template`;
     await databases.create(template);
     const encryptionKey = sdk.generateEncryptionKey();
-    helios = await sdk.createHelios({ databaseUrl: urlFor(template), install: true, poolSize: 2, encryptionKey });
+    helios = await sdk.createHelios({
+      databaseUrl: urlFor(template),
+      install: true,
+      poolSize: 2,
+      encryptionKey,
+    });
     const { admin: first, organization } = await setupBenchOrganization(helios);
     await helios.close();
     helios = undefined;
@@ -162,7 +207,9 @@ async function parent() {
       `  tenant       Graph simulator on 127.0.0.1: ${USERS} users (+ admin), ${GROUPS} groups x ${MEMBERS_PER_GROUP} members ` +
         `(${seededMemberships} user memberships, ${nesting} nested groups), page size ${PAGE_SIZE || 'SDK default (999)'}`,
     );
-    console.log(`  local        ${localUsers} organization_users with the Graph users' UPNs (setup ${fmt(seconds(setupMs))} s, not timed)`);
+    console.log(
+      `  local        ${localUsers} organization_users with the Graph users' UPNs (setup ${fmt(seconds(setupMs))} s, not timed)`,
+    );
     console.log(
       `  changes      ${CHANGED} users get a new jobTitle, ${DELETED} users deleted, ${ADDS} memberships added and ${REMOVES} removed ` +
         `(in the simulator, between the full and the incremental sync)`,
@@ -182,7 +229,9 @@ async function parent() {
           BENCH_CHILD_FULL: full ? '1' : '0',
           BENCH_CHILD_PAGE_SIZE: PAGE_SIZE ? String(PAGE_SIZE) : '',
           // Node flags for the sync children only (memory experiments: --max-old-space-size, --trace-gc...).
-          ...(process.env.BENCH_CHILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS } : {}),
+          ...(process.env.BENCH_CHILD_NODE_OPTIONS
+            ? { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS }
+            : {}),
         },
         children,
       );
@@ -194,7 +243,8 @@ async function parent() {
         return child;
       });
       r.dataWrites = SYNCED_TABLES.reduce((s, t) => s + (r.writes[t] ?? 0), 0);
-      if (r.statementErrors > 0) throw new Error(`${r.statementErrors} statements of a sync failed`);
+      if (r.statementErrors > 0)
+        throw new Error(`${r.statementErrors} statements of a sync failed`);
       return r;
     };
     const countsText = (c) =>
@@ -207,17 +257,32 @@ async function parent() {
     const results = { full: [], incremental: [], reconcile: [] };
     const checks = [];
     const check = (rep, what, actual, expected) => {
-      checks.push({ rep, what, actual, expected, ok: JSON.stringify(actual) === JSON.stringify(expected) });
+      checks.push({
+        rep,
+        what,
+        actual,
+        expected,
+        ok: JSON.stringify(actual) === JSON.stringify(expected),
+      });
     };
     for (let rep = 1; rep <= RUNS; rep++) {
       // A fresh simulator (identical seed) and a fresh clone with its credentials, not timed.
-      sim = await startGraphSimulator({ domain: DOMAIN, seed: { users: USERS, groups: GROUPS, membersPerGroup: MEMBERS_PER_GROUP } });
+      sim = await startGraphSimulator({
+        domain: DOMAIN,
+        seed: { users: USERS, groups: GROUPS, membersPerGroup: MEMBERS_PER_GROUP },
+      });
       const database = `${prefix}_run${rep}`;
       await databases.create(database, template);
-      helios = await sdk.createHelios({ databaseUrl: urlFor(database), poolSize: 1, encryptionKey });
-      await helios
-        .as({ type: 'user', userId: first.id })
-        .microsoft.credentials.configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret });
+      helios = await sdk.createHelios({
+        databaseUrl: urlFor(database),
+        poolSize: 1,
+        encryptionKey,
+      });
+      await helios.as({ type: 'user', userId: first.id }).microsoft.credentials.configure({
+        tenantId: sim.tenantId,
+        clientId: sim.clientId,
+        clientSecret: sim.clientSecret,
+      });
       await helios.close();
       helios = undefined;
 
@@ -234,7 +299,9 @@ async function parent() {
         fc.links.linked !== USERS + 1 ||
         fc.memberships.created !== seededMemberships
       ) {
-        throw new Error(`the full sync did not write what was expected (mode ${full.mode}): ${JSON.stringify(fc)}`);
+        throw new Error(
+          `the full sync did not write what was expected (mode ${full.mode}): ${JSON.stringify(fc)}`,
+        );
       }
 
       // 2. The changes, in the simulator, chosen from what the full sync stored (deterministic).
@@ -246,15 +313,27 @@ async function parent() {
       const removedPairs = [];
       const addedPairs = [];
       try {
-        const users = (await client.query(`select ms_id from ms_synced_users where upn like 'user%' order by upn`)).rows.map((r) => r.ms_id);
-        const groups = (await client.query(`select id, ms_id from ms_synced_groups order by raw_data ->> 'mailNickname'`)).rows;
+        const users = (
+          await client.query(
+            `select ms_id from ms_synced_users where upn like 'user%' order by upn`,
+          )
+        ).rows.map((r) => r.ms_id);
+        const groups = (
+          await client.query(
+            `select id, ms_id from ms_synced_groups order by raw_data ->> 'mailNickname'`,
+          )
+        ).rows;
         if (users.length !== USERS || groups.length !== GROUPS)
-          throw new Error(`expected ${USERS} users and ${GROUPS} groups, found ${users.length} and ${groups.length}`);
+          throw new Error(
+            `expected ${USERS} users and ${GROUPS} groups, found ${users.length} and ${groups.length}`,
+          );
         const touched = new Set();
         for (let k = 0; k < CHANGED; k++) touched.add(Math.floor((k * USERS) / CHANGED));
         const deleted = new Set();
         for (let k = 0; k < DELETED; k++) {
-          let i = (Math.floor((k * USERS) / DELETED) + Math.floor(USERS / Math.max(1, CHANGED) / 2) + 1) % USERS;
+          let i =
+            (Math.floor((k * USERS) / DELETED) + Math.floor(USERS / Math.max(1, CHANGED) / 2) + 1) %
+            USERS;
           while (touched.has(i) || deleted.has(i)) i = (i + 1) % USERS;
           deleted.add(i);
         }
@@ -262,9 +341,10 @@ async function parent() {
         const deletedSet = new Set(deletedIds);
         const membersOf = async (groupId) =>
           (
-            await client.query(`select u.ms_id from ms_group_memberships m join ms_synced_users u on u.id = m.user_id where m.group_id = $1 order by u.upn`, [
-              groupId,
-            ])
+            await client.query(
+              `select u.ms_id from ms_group_memberships m join ms_synced_users u on u.id = m.user_id where m.group_id = $1 order by u.upn`,
+              [groupId],
+            )
           ).rows.map((r) => r.ms_id);
         for (let k = 0; k < REMOVES; k++) {
           const g = groups[Math.floor((k * GROUPS) / REMOVES)];
@@ -272,20 +352,28 @@ async function parent() {
           if (member) removedPairs.push([g.ms_id, member]);
         }
         for (let k = 0; k < ADDS; k++) {
-          const g = groups[(Math.floor((k * GROUPS) / ADDS) + Math.floor(GROUPS / ADDS / 2) + 1) % GROUPS];
+          const g =
+            groups[(Math.floor((k * GROUPS) / ADDS) + Math.floor(GROUPS / ADDS / 2) + 1) % GROUPS];
           const current = new Set(await membersOf(g.id));
           let i = (k * 7919 + 13) % USERS;
-          while (current.has(users[i]) || deletedSet.has(users[i]) || addedPairs.some(([gg, u]) => gg === g.ms_id && u === users[i])) i = (i + 1) % USERS;
+          while (
+            current.has(users[i]) ||
+            deletedSet.has(users[i]) ||
+            addedPairs.some(([gg, u]) => gg === g.ms_id && u === users[i])
+          )
+            i = (i + 1) % USERS;
           addedPairs.push([g.ms_id, users[i]]);
         }
         memberOfDeleted = Number(
           (
-            await client.query(`select count(*) as n from ms_group_memberships m join ms_synced_users u on u.id = m.user_id where u.ms_id = any($1::text[])`, [
-              deletedIds,
-            ])
+            await client.query(
+              `select count(*) as n from ms_group_memberships m join ms_synced_users u on u.id = m.user_id where u.ms_id = any($1::text[])`,
+              [deletedIds],
+            )
           ).rows[0].n,
         );
-        for (const i of touched) sim.touchUser(users[i], { jobTitle: `Benchmark title ${rep}.${i}` });
+        for (const i of touched)
+          sim.touchUser(users[i], { jobTitle: `Benchmark title ${rep}.${i}` });
         for (const id of deletedIds) sim.deleteUser(id);
         for (const [g, u] of removedPairs) sim.removeGroupMember(g, u);
         for (const [g, u] of addedPairs) sim.addGroupMember(g, u);
@@ -303,14 +391,24 @@ async function parent() {
       results.incremental.push(inc);
       console.log(` ${runLine(inc)}`);
       const ic = inc.counts;
-      check(rep, 'incremental: mode, fell back to full', [inc.mode, inc.fellBackToFull], ['incremental', false]);
+      check(
+        rep,
+        'incremental: mode, fell back to full',
+        [inc.mode, inc.fellBackToFull],
+        ['incremental', false],
+      );
       check(
         rep,
         'incremental: users created / updated / deactivated',
         [ic.users.created, ic.users.updated, ic.users.deactivated],
         [0, CHANGED, deletedIds.length],
       );
-      check(rep, 'incremental: groups created / updated / deactivated', [ic.groups.created, ic.groups.updated, ic.groups.deactivated], [0, 0, 0]);
+      check(
+        rep,
+        'incremental: groups created / updated / deactivated',
+        [ic.groups.created, ic.groups.updated, ic.groups.deactivated],
+        [0, 0, 0],
+      );
       check(
         rep,
         'incremental: memberships created / deactivated',
@@ -326,7 +424,9 @@ async function parent() {
 
       // 4. The reconciliation: a full sync now must find the database already right.
       if (RECONCILE) {
-        process.stdout.write(`  repetition ${rep}/${RUNS}: full reconciliation ({ full: true })...`);
+        process.stdout.write(
+          `  repetition ${rep}/${RUNS}: full reconciliation ({ full: true })...`,
+        );
         const rec = await syncMeasured(database, true);
         results.reconcile.push(rec);
         console.log(
@@ -458,8 +558,12 @@ async function parent() {
       ),
     );
     console.log('');
-    const routes = [...new Set([...f, ...inc, ...rec].flatMap((x) => Object.keys(x.graph.byRoute)))].sort();
-    console.log('Graph requests by route (repetition 1; `$batch` sub-requests counted under their own route)');
+    const routes = [
+      ...new Set([...f, ...inc, ...rec].flatMap((x) => Object.keys(x.graph.byRoute))),
+    ].sort();
+    console.log(
+      'Graph requests by route (repetition 1; `$batch` sub-requests counted under their own route)',
+    );
     console.log('');
     console.log(
       table(
@@ -476,14 +580,17 @@ async function parent() {
       `fetched by the full sync (repetition 1): ${JSON.stringify(f[0].fetched)}\nfetched by the incremental sync (repetition 1): ${JSON.stringify(inc[0].fetched)}`,
     );
     console.log(
-      `rows written by the incremental sync (repetition 1, all tables): ${Object.entries(inc[0].writes)
+      `rows written by the incremental sync (repetition 1, all tables): ${Object.entries(
+        inc[0].writes,
+      )
         .map(([t, n]) => `${t} ${n}`)
         .join(', ')}`,
     );
     console.log('');
 
     const reqRatio = med(inc.map((x) => x.graph.total)) / med(f.map((x) => x.graph.total));
-    const ruRatio = med(inc.map((x) => x.graph.requestUnits)) / med(f.map((x) => x.graph.requestUnits));
+    const ruRatio =
+      med(inc.map((x) => x.graph.requestUnits)) / med(f.map((x) => x.graph.requestUnits));
     const wallRatio = med(inc.map((x) => x.wallMs)) / med(f.map((x) => x.wallMs));
     const dbRatio = med(inc.map((x) => x.dbMs)) / med(f.map((x) => x.dbMs));
     const pct = (x) => `${(x * 100).toFixed(2)}%`;
@@ -497,8 +604,18 @@ async function parent() {
           ['Graph request units', pct(ruRatio)],
           ['wall time', pct(wallRatio)],
           ['database time', pct(dbRatio)],
-          ['SQL statements', pct(med(inc.map((x) => x.statements)) / med(f.map((x) => x.statements)))],
-          ...(rec.length ? [['full reconciliation wall / first full sync wall', pct(med(rec.map((x) => x.wallMs)) / med(f.map((x) => x.wallMs)))]] : []),
+          [
+            'SQL statements',
+            pct(med(inc.map((x) => x.statements)) / med(f.map((x) => x.statements))),
+          ],
+          ...(rec.length
+            ? [
+                [
+                  'full reconciliation wall / first full sync wall',
+                  pct(med(rec.map((x) => x.wallMs)) / med(f.map((x) => x.wallMs))),
+                ],
+              ]
+            : []),
         ],
       ),
     );
@@ -511,7 +628,12 @@ async function parent() {
       .filter(([, xs]) => xs.length > 0)
       .map(([name, xs]) => {
         const mb = med(xs.map((x) => x.maxRssKb / 1024));
-        return [`${name}: peak RSS (child maxRSS)`, `${mb.toFixed(0)} MB`, `<= ${TARGETS.peakRssMb} MB`, verdict(mb <= TARGETS.peakRssMb)];
+        return [
+          `${name}: peak RSS (child maxRSS)`,
+          `${mb.toFixed(0)} MB`,
+          `<= ${TARGETS.peakRssMb} MB`,
+          verdict(mb <= TARGETS.peakRssMb),
+        ];
       });
     console.log('Targets (judged on the median)');
     console.log('');
@@ -519,7 +641,12 @@ async function parent() {
       table(
         ['target', 'median', 'limit', 'result'],
         [
-          ['incremental Graph requests / full Graph requests', pct(reqRatio), `<= ${pct(TARGETS.requestRatio)}`, verdict(reqRatio <= TARGETS.requestRatio)],
+          [
+            'incremental Graph requests / full Graph requests',
+            pct(reqRatio),
+            `<= ${pct(TARGETS.requestRatio)}`,
+            verdict(reqRatio <= TARGETS.requestRatio),
+          ],
           ...rssTargets,
           ['info: incremental request units / full request units', pct(ruRatio), '', 'info'],
           ['info: incremental wall time / full wall time', pct(wallRatio), '', 'info'],
@@ -528,12 +655,20 @@ async function parent() {
     );
     console.log('');
     const failed = checks.filter((c) => !c.ok);
-    console.log(`Checks (every repetition; ${checks.length - failed.length} of ${checks.length} as expected)`);
+    console.log(
+      `Checks (every repetition; ${checks.length - failed.length} of ${checks.length} as expected)`,
+    );
     console.log('');
     console.log(
       table(
         ['check', 'repetition', 'actual', 'expected', 'result'],
-        checks.map((c) => [c.what, String(c.rep), JSON.stringify(c.actual), JSON.stringify(c.expected), c.ok ? 'ok' : 'WRONG']),
+        checks.map((c) => [
+          c.what,
+          String(c.rep),
+          JSON.stringify(c.actual),
+          JSON.stringify(c.expected),
+          c.ok ? 'ok' : 'WRONG',
+        ]),
       ),
     );
     console.log('');
@@ -559,7 +694,10 @@ async function parent() {
         `${SYNCED_TABLES.join(', ')}.`,
     );
     console.log(loadFooterLine());
-    if (failed.length) console.log(`${failed.length} check(s) WRONG: the incremental sync did not leave what a full sync would (see the checks).`);
+    if (failed.length)
+      console.log(
+        `${failed.length} check(s) WRONG: the incremental sync did not leave what a full sync would (see the checks).`,
+      );
     console.log('This is a report: the exit status does not depend on the targets or the checks.');
   }
 

@@ -65,7 +65,8 @@ async function main() {
 
   // The baseline reads exactly the columns the service reads (USER_COLUMNS) for the same rows.
   const probe = await helios.users.list(serviceFilter, { actor: keyActor });
-  if (probe.items.length !== LIMIT) throw new Error(`users.list returned ${probe.items.length} rows, expected ${LIMIT}`);
+  if (probe.items.length !== LIMIT)
+    throw new Error(`users.list returned ${probe.items.length} rows, expected ${LIMIT}`);
   // The baseline: what users.list sends to the database for the first page and for a page after a
   // cursor, recorded on a pool of its own, then run as named prepared statements (parsed and planned
   // once per connection) with the keyset values taken from the previous page's last row.
@@ -75,15 +76,24 @@ async function main() {
   const firstPage = await recordingHelios.users.list(serviceFilter, { actor: keyActor });
   const [firstStatement, ...moreFirst] = recorder.stop();
   recorder.start();
-  await recordingHelios.users.list({ ...serviceFilter, cursor: firstPage.nextCursor }, { actor: keyActor });
+  await recordingHelios.users.list(
+    { ...serviceFilter, cursor: firstPage.nextCursor },
+    { actor: keyActor },
+  );
   const [nextStatement, ...moreNext] = recorder.stop();
   await recordingHelios.close();
   await recorder.pool.end();
   if (!firstStatement || !nextStatement || moreFirst.length || moreNext.length)
-    throw new Error('users.list with an API key actor no longer runs one statement a page: update the baseline');
+    throw new Error(
+      'users.list with an API key actor no longer runs one statement a page: update the baseline',
+    );
   const firstRows = (await pool.query(firstStatement)).rows;
   const nextValues = keysetTemplate(nextStatement.values, firstRows[LIMIT - 1]);
-  const firstQuery = { name: 'bench_users_first', text: firstStatement.text, values: firstStatement.values };
+  const firstQuery = {
+    name: 'bench_users_first',
+    text: firstStatement.text,
+    values: firstStatement.values,
+  };
 
   // The former baseline, for information: a hand-written query for the same rows (unnamed statements).
   const selectList = sdk.USER_COLUMNS.map((c) => `"${c}"`).join(', ');
@@ -95,7 +105,11 @@ async function main() {
       let rows = 0;
       for (let p = 0; p < PAGES; p++) {
         const result = after
-          ? await pool.query({ name: 'bench_users_next', text: nextStatement.text, values: nextValues(after) })
+          ? await pool.query({
+              name: 'bench_users_next',
+              text: nextStatement.text,
+              values: nextValues(after),
+            })
           : await pool.query(firstQuery);
         const page = result.rows.slice(0, LIMIT).map(camelRow);
         rows += page.length;
@@ -109,13 +123,14 @@ async function main() {
       let rows = 0;
       for (let p = 0; p < PAGES; p++) {
         const result = after
-          ? await pool.query(`${baseSql} and (last_name, id) > ($3, $4) order by last_name asc, id asc limit ${LIMIT + 1}`, [
+          ? await pool.query(
+              `${baseSql} and (last_name, id) > ($3, $4) order by last_name asc, id asc limit ${LIMIT + 1}`,
+              [organization.id, 'active', after.last_name, after.id],
+            )
+          : await pool.query(`${baseSql} order by last_name asc, id asc limit ${LIMIT + 1}`, [
               organization.id,
               'active',
-              after.last_name,
-              after.id,
-            ])
-          : await pool.query(`${baseSql} order by last_name asc, id asc limit ${LIMIT + 1}`, [organization.id, 'active']);
+            ]);
         const page = result.rows.slice(0, LIMIT).map(camelRow);
         rows += page.length;
         after = result.rows.length > LIMIT ? result.rows[LIMIT - 1] : null;
@@ -149,7 +164,12 @@ async function main() {
       let cursor = null;
       let rows = 0;
       for (let p = 0; p < PAGES; p++) {
-        const page = await helios.repositories.organization_users.list({ where: { user_status: 'active' }, orderBy: 'last_name', limit: LIMIT, cursor });
+        const page = await helios.repositories.organization_users.list({
+          where: { user_status: 'active' },
+          orderBy: 'last_name',
+          limit: LIMIT,
+          cursor,
+        });
         rows += page.items.length;
         cursor = page.nextCursor;
         if (!cursor) break;
@@ -162,7 +182,8 @@ async function main() {
   const expectedRows = await contenders[BASELINE]();
   for (const [name, fn] of Object.entries(contenders)) {
     const rows = await fn();
-    if (rows !== expectedRows) throw new Error(`${name} read ${rows} rows, the baseline ${expectedRows}`);
+    if (rows !== expectedRows)
+      throw new Error(`${name} read ${rows} rows, the baseline ${expectedRows}`);
   }
 
   const names = Object.keys(contenders);
@@ -199,13 +220,21 @@ async function main() {
   const baseConcurrent = concurrent[BASELINE];
   const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
   console.log('repository-overhead benchmark');
-  console.log(`  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`);
-  console.log(`  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; filter user_status = 'active', sort last_name, ${LIMIT} rows a page`);
-  console.log(`  ${ROUNDS} walks of ${PAGES} pages per contender (after ${warmup} warm-up walks), interleaved; then 10 concurrent walkers`);
+  console.log(
+    `  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`,
+  );
+  console.log(
+    `  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; filter user_status = 'active', sort last_name, ${LIMIT} rows a page`,
+  );
+  console.log(
+    `  ${ROUNDS} walks of ${PAGES} pages per contender (after ${warmup} warm-up walks), interleaved; then 10 concurrent walkers`,
+  );
   console.log(
     `  baseline "${BASELINE}": the 2 statements users.list emits (first page; after a cursor), recorded, run as named prepared statements on a pool like Helios's (max 10)\n`,
   );
-  console.log('  contender                  median ms/page   p95 ms/page   ratio   concurrent ms/page   ratio');
+  console.log(
+    '  contender                  median ms/page   p95 ms/page   ratio   concurrent ms/page   ratio',
+  );
   for (const n of names) {
     const m = median(samples[n]);
     console.log(
@@ -217,10 +246,16 @@ async function main() {
     );
   }
   const ratio = median(samples['users.list (API key)']) / base;
-  console.log(`\n  target: users.list (API key) <= ${TARGET.toFixed(2)}x the same SQL, prepared: ${ratio.toFixed(2)}x ${ratio <= TARGET ? 'PASS' : 'MISS'}`);
+  console.log(
+    `\n  target: users.list (API key) <= ${TARGET.toFixed(2)}x the same SQL, prepared: ${ratio.toFixed(2)}x ${ratio <= TARGET ? 'PASS' : 'MISS'}`,
+  );
   const handRatio = median(samples['users.list (API key)']) / median(samples[HAND_WRITTEN]);
-  console.log(`  info: users.list (API key) against the hand-written query (unnamed statements, its own SQL): ${handRatio.toFixed(2)}x`);
-  console.log("  info: with a user actor each call also reads the actor's role and state (one more round trip), by design.");
+  console.log(
+    `  info: users.list (API key) against the hand-written query (unnamed statements, its own SQL): ${handRatio.toFixed(2)}x`,
+  );
+  console.log(
+    "  info: with a user actor each call also reads the actor's role and state (one more round trip), by design.",
+  );
 }
 
 await runBenchmark({ name: 'repository-overhead', timeoutS: TIMEOUT_S, main, cleanup });

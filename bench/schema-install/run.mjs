@@ -15,7 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtFile, importBuilt, intReader, repoRoot } from '../lib/harness.mjs';
 import { DATABASE_URL, urlFor } from '../lib/pg.mjs';
-import { fmt, loadFooterLine, machineLine, STATS_COLUMNS, seconds, stats as statsOf, statsRow, table } from '../lib/report.mjs';
+import {
+  fmt,
+  loadFooterLine,
+  machineLine,
+  STATS_COLUMNS,
+  seconds,
+  stats as statsOf,
+  statsRow,
+  table,
+} from '../lib/report.mjs';
 
 const schemaFile = join(repoRoot, 'database', 'schema_organization.sql');
 const builtDb = builtFile('core', 'db.js');
@@ -67,7 +76,12 @@ function runPsql(args) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolvePromise(stdout);
-      else reject(new Error(`psql ${shown} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || stdout.trim()}`));
+      else
+        reject(
+          new Error(
+            `psql ${shown} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || stdout.trim()}`,
+          ),
+        );
     });
   });
 }
@@ -87,12 +101,22 @@ async function dropDatabase(name) {
 }
 
 async function countPublicTables(name) {
-  const out = await runPsql(['-A', '-t', '-d', urlFor(name), '-c', "select count(*) from pg_tables where schemaname = 'public'"]);
+  const out = await runPsql([
+    '-A',
+    '-t',
+    '-d',
+    urlFor(name),
+    '-c',
+    "select count(*) from pg_tables where schemaname = 'public'",
+  ]);
   return Number(out.trim());
 }
 
 function expectAction(result, action, where) {
-  if (result?.action !== action) throw new Error(`${where}: installSchema returned ${JSON.stringify(result?.action)}, expected "${action}"`);
+  if (result?.action !== action)
+    throw new Error(
+      `${where}: installSchema returned ${JSON.stringify(result?.action)}, expected "${action}"`,
+    );
 }
 
 /** One repetition on the PostgreSQL server: psql -f, SDK install, SDK re-run. */
@@ -102,7 +126,12 @@ async function postgresRepetition(sdk, rep) {
   await createDatabase(psqlDb);
   await createDatabase(sdkDb);
   try {
-    const baseline = async () => (await timed(() => runPsql(['-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', urlFor(psqlDb), '-f', schemaFile]))).ms;
+    const baseline = async () =>
+      (
+        await timed(() =>
+          runPsql(['-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', urlFor(psqlDb), '-f', schemaFile]),
+        )
+      ).ms;
     // A fresh connection each time, as a `helios db install` process would have; db.destroy() is
     // inside the timing, as psql's exit is.
     const sdkInstall = async (expected) =>
@@ -127,9 +156,14 @@ async function postgresRepetition(sdk, rep) {
       psqlMs = await baseline();
     }
     const rerunMs = await sdkInstall('already-installed');
-    const [psqlTables, sdkTables] = await Promise.all([countPublicTables(psqlDb), countPublicTables(sdkDb)]);
+    const [psqlTables, sdkTables] = await Promise.all([
+      countPublicTables(psqlDb),
+      countPublicTables(sdkDb),
+    ]);
     if (psqlTables !== sdkTables || sdkTables === 0) {
-      throw new Error(`psql and installSchema disagree: ${psqlTables} vs ${sdkTables} tables in public`);
+      throw new Error(
+        `psql and installSchema disagree: ${psqlTables} vs ${sdkTables} tables in public`,
+      );
     }
     return { psqlMs, sdkMs, rerunMs };
   } finally {
@@ -164,13 +198,18 @@ async function main() {
   // The SDK must install the very file psql loads, or the comparison means nothing.
   const sdkSchemaFile = join(sdk.schemaDir(), 'schema_organization.sql');
   if (readFileSync(sdkSchemaFile, 'utf8') !== readFileSync(schemaFile, 'utf8')) {
-    throw new Error(`${sdkSchemaFile} differs from ${schemaFile}: rebuild with \`npx turbo run build\``);
+    throw new Error(
+      `${sdkSchemaFile} differs from ${schemaFile}: rebuild with \`npx turbo run build\``,
+    );
   }
-  const psqlVersion = spawnSync(PSQL, ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const psqlVersion =
+    spawnSync(PSQL, ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
   const serverVersion = (await adminSql('show server_version')).trim();
 
   console.log('Helios schema install benchmark');
-  console.log(`  schema file  ${schemaFile} (${readFileSync(schemaFile).length} bytes; SDK reads ${sdkSchemaFile})`);
+  console.log(
+    `  schema file  ${schemaFile} (${readFileSync(schemaFile).length} bytes; SDK reads ${sdkSchemaFile})`,
+  );
   console.log(`  PostgreSQL   ${redact(DATABASE_URL)} (server ${serverVersion}; ${psqlVersion})`);
   console.log(`  node         ${process.version}; repetitions ${RUNS} (BENCH_RUNS)`);
   console.log(machineLine());
@@ -183,10 +222,15 @@ async function main() {
     pg.psql.push(r.psqlMs);
     pg.sdk.push(r.sdkMs);
     pg.rerun.push(r.rerunMs);
-    console.log(` psql ${fmt(seconds(r.psqlMs))} s, installSchema ${fmt(seconds(r.sdkMs))} s, re-run ${fmt(seconds(r.rerunMs))} s`);
+    console.log(
+      ` psql ${fmt(seconds(r.psqlMs))} s, installSchema ${fmt(seconds(r.sdkMs))} s, re-run ${fmt(seconds(r.rerunMs))} s`,
+    );
   }
 
-  const emb = { memory: { start: [], install: [], total: [], rerun: [] }, disk: { start: [], install: [], total: [], rerun: [] } };
+  const emb = {
+    memory: { start: [], install: [], total: [], rerun: [] },
+    disk: { start: [], install: [], total: [], rerun: [] },
+  };
   for (let rep = 0; rep < RUNS; rep++) {
     for (const where of ['memory', 'disk']) {
       process.stdout.write(`  PGlite ${where} repetition ${rep + 1}/${RUNS}...`);
@@ -196,13 +240,19 @@ async function main() {
         createdDirs.add(dataDir);
       }
       try {
-        const r = await embeddedRepetition(sdk, dataDir && join(dataDir, 'data'), `PGlite ${where}`);
+        const r = await embeddedRepetition(
+          sdk,
+          dataDir && join(dataDir, 'data'),
+          `PGlite ${where}`,
+        );
         const e = emb[where];
         e.start.push(r.startMs);
         e.install.push(r.installMs);
         e.total.push(r.startMs + r.installMs);
         e.rerun.push(r.rerunMs);
-        console.log(` start ${fmt(seconds(r.startMs))} s, install ${fmt(seconds(r.installMs))} s, re-run ${fmt(seconds(r.rerunMs))} s`);
+        console.log(
+          ` start ${fmt(seconds(r.startMs))} s, install ${fmt(seconds(r.installMs))} s, re-run ${fmt(seconds(r.rerunMs))} s`,
+        );
       } finally {
         if (dataDir) {
           rmSync(dataDir, { recursive: true, force: true });
@@ -228,7 +278,9 @@ async function main() {
   const row = (label, st) => statsRow(label, st, fmt);
 
   console.log('');
-  console.log(`Seconds over ${RUNS} repetition(s); "first" is repetition 1 (cold for PGlite: the first start in the process)`);
+  console.log(
+    `Seconds over ${RUNS} repetition(s); "first" is repetition 1 (cold for PGlite: the first start in the process)`,
+  );
   console.log('');
   console.log(
     table(
@@ -270,8 +322,16 @@ async function main() {
     ),
   );
 
-  const verdict = (st, limit) => [fmt(st.median), `<= ${limit}`, st.median <= limit ? 'PASS' : 'MISS'];
-  const info = (st, limit) => [fmt(st.median), `(${limit})`, st.median <= limit ? 'info: within' : 'info: over'];
+  const verdict = (st, limit) => [
+    fmt(st.median),
+    `<= ${limit}`,
+    st.median <= limit ? 'PASS' : 'MISS',
+  ];
+  const info = (st, limit) => [
+    fmt(st.median),
+    `(${limit})`,
+    st.median <= limit ? 'info: within' : 'info: over',
+  ];
   console.log('');
   console.log('Targets (judged on the median)');
   console.log('');
@@ -279,11 +339,26 @@ async function main() {
     table(
       ['target', 'median s', 'limit s', 'result'],
       [
-        ['fresh install on PostgreSQL (installSchema incl. connect)', ...verdict(s.pgSdk, TARGETS.pgFresh)],
-        ['fresh install embedded, in memory (install step)', ...verdict(s.memInstall, TARGETS.embeddedFresh)],
-        ['fresh install embedded, on disk (install step)', ...verdict(s.diskInstall, TARGETS.embeddedFresh)],
-        ['  embedded in memory, start + install (not judged)', ...info(s.memTotal, TARGETS.embeddedFresh)],
-        ['  embedded on disk, start + install (not judged)', ...info(s.diskTotal, TARGETS.embeddedFresh)],
+        [
+          'fresh install on PostgreSQL (installSchema incl. connect)',
+          ...verdict(s.pgSdk, TARGETS.pgFresh),
+        ],
+        [
+          'fresh install embedded, in memory (install step)',
+          ...verdict(s.memInstall, TARGETS.embeddedFresh),
+        ],
+        [
+          'fresh install embedded, on disk (install step)',
+          ...verdict(s.diskInstall, TARGETS.embeddedFresh),
+        ],
+        [
+          '  embedded in memory, start + install (not judged)',
+          ...info(s.memTotal, TARGETS.embeddedFresh),
+        ],
+        [
+          '  embedded on disk, start + install (not judged)',
+          ...info(s.diskTotal, TARGETS.embeddedFresh),
+        ],
         ['re-run on PostgreSQL (incl. connect)', ...verdict(s.pgRerun, TARGETS.rerun)],
         ['re-run embedded, in memory', ...verdict(s.memRerun, TARGETS.rerun)],
         ['re-run embedded, on disk', ...verdict(s.diskRerun, TARGETS.rerun)],
@@ -291,7 +366,9 @@ async function main() {
     ),
   );
   console.log('');
-  console.log('The embedded target is judged on the install step, without the PGlite start; the totals are shown for reference.');
+  console.log(
+    'The embedded target is judged on the install step, without the PGlite start; the totals are shown for reference.',
+  );
   console.log(loadFooterLine());
   console.log('This is a report: the exit status does not depend on the targets.');
 }
@@ -299,7 +376,11 @@ async function main() {
 /** Best-effort removal of whatever is left, synchronously (usable from the watchdog). */
 function cleanupSync() {
   for (const name of createdDatabases) {
-    spawnSync(PSQL, ['-X', '-q', '-d', DATABASE_URL, '-c', `drop database if exists "${name}" with (force)`], { stdio: 'ignore', timeout: 30_000 });
+    spawnSync(
+      PSQL,
+      ['-X', '-q', '-d', DATABASE_URL, '-c', `drop database if exists "${name}" with (force)`],
+      { stdio: 'ignore', timeout: 30_000 },
+    );
   }
   createdDatabases.clear();
   for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
@@ -319,7 +400,9 @@ try {
   process.exitCode = 0;
 } catch (error) {
   clearTimeout(watchdog);
-  console.error(`\nschema-install benchmark failed: ${error instanceof Error ? error.message : error}`);
+  console.error(
+    `\nschema-install benchmark failed: ${error instanceof Error ? error.message : error}`,
+  );
   cleanupSync();
   process.exitCode = 1;
 }

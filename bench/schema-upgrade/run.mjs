@@ -17,7 +17,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { builtFile, importBuilt, intReader, repoRoot, requireBuilt, runBenchmark } from '../lib/harness.mjs';
+import {
+  builtFile,
+  importBuilt,
+  intReader,
+  repoRoot,
+  requireBuilt,
+  runBenchmark,
+} from '../lib/harness.mjs';
 import { adminQuery, DATABASE_URL, scratchDatabases, urlFor } from '../lib/pg.mjs';
 import { loadFooterLine, machineLine, table, verdict } from '../lib/report.mjs';
 
@@ -66,7 +73,8 @@ let migrationsDir;
 let stopWorkload = () => {};
 
 const s = (ms) => (ms / 1000).toFixed(3);
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+const pct = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 
 /** Workers issuing short statements in a loop until stopped; each statement's latency is kept. */
 function startWorkload(url, ctx) {
@@ -77,14 +85,44 @@ function startWorkload(url, ctx) {
   let running = true;
   const clients = [];
   const kinds = [
-    ['select user', (c) => c.query('select id, email, last_name from organization_users where id = $1', [pick(ctx.userIds)])],
+    [
+      'select user',
+      (c) =>
+        c.query('select id, email, last_name from organization_users where id = $1', [
+          pick(ctx.userIds),
+        ]),
+    ],
     [
       'directory page',
-      (c) => c.query('select id, last_name from organization_users where organization_id = $1 order by last_name, id limit 50', [pick(ctx.orgIds)]),
+      (c) =>
+        c.query(
+          'select id, last_name from organization_users where organization_id = $1 order by last_name, id limit 50',
+          [pick(ctx.orgIds)],
+        ),
     ],
-    ['update user', (c) => c.query('update organization_users set last_login = now() where id = $1', [pick(ctx.userIds)])],
-    ['recent audit', (c) => c.query('select id, action from audit_logs where organization_id = $1 order by created_at desc limit 20', [pick(ctx.orgIds)])],
-    ['insert audit', (c) => c.query("insert into audit_logs (organization_id, action, resource) values ($1, 'bench.workload', 'user')", [pick(ctx.orgIds)])],
+    [
+      'update user',
+      (c) =>
+        c.query('update organization_users set last_login = now() where id = $1', [
+          pick(ctx.userIds),
+        ]),
+    ],
+    [
+      'recent audit',
+      (c) =>
+        c.query(
+          'select id, action from audit_logs where organization_id = $1 order by created_at desc limit 20',
+          [pick(ctx.orgIds)],
+        ),
+    ],
+    [
+      'insert audit',
+      (c) =>
+        c.query(
+          "insert into audit_logs (organization_id, action, resource) values ($1, 'bench.workload', 'user')",
+          [pick(ctx.orgIds)],
+        ),
+    ],
   ];
   const loops = [];
   for (let w = 0; w < WORKERS; w++) {
@@ -137,7 +175,9 @@ function startLockMonitor(url) {
         [APP],
       );
       samples++;
-      for (const r of rows) if (Number(r.ms) > worst.ms) Object.assign(worst, { ms: Number(r.ms), lock: r.lock, blocker: r.blocker ?? '' });
+      for (const r of rows)
+        if (Number(r.ms) > worst.ms)
+          Object.assign(worst, { ms: Number(r.ms), lock: r.lock, blocker: r.blocker ?? '' });
       await new Promise((r) => setTimeout(r, 10));
     }
     await client.end();
@@ -159,7 +199,9 @@ async function generate(url) {
   try {
     await client.query('set synchronous_commit = off');
     await client.query("set maintenance_work_mem = '256MB'");
-    await client.query(`insert into organizations (name, domain) select 'Bench ' || g, 'bench' || g || '.test' from generate_series(1, ${ORGS}) g`);
+    await client.query(
+      `insert into organizations (name, domain) select 'Bench ' || g, 'bench' || g || '.test' from generate_series(1, ${ORGS}) g`,
+    );
     // Secondary indexes are dropped during the load and built again after (much faster than row by row).
     const { rows: indexes } = await client.query(
       `select i.relname as name, pg_get_indexdef(x.indexrelid) as def
@@ -202,14 +244,25 @@ async function main() {
   writeFileSync(join(migrationsDir, sampleFile), SAMPLE);
   const sample = sdk.parseMigration(sampleFile, SAMPLE);
   const lint = sdk.lintMigration(sample);
-  if (lint.length > 0) throw new Error(`the sample migration breaks the rules: ${lint.map((f) => f.message).join('; ')}`);
+  if (lint.length > 0)
+    throw new Error(
+      `the sample migration breaks the rules: ${lint.map((f) => f.message).join('; ')}`,
+    );
 
   const server = (await adminQuery('show server_version')).rows[0].server_version;
   console.log('Helios schema upgrade benchmark');
-  console.log(`  PostgreSQL   ${DATABASE_URL.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@')} (server ${server}); node ${process.version}`);
-  console.log(`  rows         ${USERS.toLocaleString('en')} organization_users, ${AUDIT.toLocaleString('en')} audit_logs in ${ORGS} organizations`);
-  console.log(`  workload     ${WORKERS} connection(s): select user, directory page, update user, recent audit, insert audit (round robin)`);
-  console.log(`  upgrade      ${sampleFile}: ${sample.steps.map((st) => st.kind).join(' -> ')}; batch ${BATCH}, lock_timeout ${LOCK_TIMEOUT_MS} ms`);
+  console.log(
+    `  PostgreSQL   ${DATABASE_URL.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@')} (server ${server}); node ${process.version}`,
+  );
+  console.log(
+    `  rows         ${USERS.toLocaleString('en')} organization_users, ${AUDIT.toLocaleString('en')} audit_logs in ${ORGS} organizations`,
+  );
+  console.log(
+    `  workload     ${WORKERS} connection(s): select user, directory page, update user, recent audit, insert audit (round robin)`,
+  );
+  console.log(
+    `  upgrade      ${sampleFile}: ${sample.steps.map((st) => st.kind).join(' -> ')}; batch ${BATCH}, lock_timeout ${LOCK_TIMEOUT_MS} ms`,
+  );
   console.log(machineLine());
   console.log('');
 
@@ -226,7 +279,9 @@ async function main() {
     console.log(` ${s(generateMs)} s (install, load, indexes, vacuum analyze)`);
 
     const ctx = {
-      userIds: (await adminQuery('select id from organization_users order by random() limit 20000', [], url)).rows.map((r) => r.id),
+      userIds: (
+        await adminQuery('select id from organization_users order by random() limit 20000', [], url)
+      ).rows.map((r) => r.id),
       orgIds: (await adminQuery('select id from organizations', [], url)).rows.map((r) => r.id),
     };
 
@@ -265,7 +320,9 @@ async function main() {
     const during = await workload.stop();
     const locks = await monitor.stop();
     stopWorkload = () => {};
-    console.log(` ${result.message} in ${s(upgradeMs)} s; ${during.latencies.length} statements meanwhile`);
+    console.log(
+      ` ${result.message} in ${s(upgradeMs)} s; ${during.latencies.length} statements meanwhile`,
+    );
 
     const facts = await adminQuery(
       `select (select attnotnull from pg_attribute where attrelid = 'audit_logs'::regclass and attname = 'bench_tier') as not_null,
@@ -275,7 +332,8 @@ async function main() {
       url,
     );
     const f = facts.rows[0];
-    if (!f.not_null || !f.index_valid || f.nulls !== 0) throw new Error(`the sample migration did not finish: ${JSON.stringify(f)}`);
+    if (!f.not_null || !f.index_valid || f.nulls !== 0)
+      throw new Error(`the sample migration did not finish: ${JSON.stringify(f)}`);
 
     console.log('');
     console.log('Upgrade steps (wall time)');
@@ -288,7 +346,16 @@ async function main() {
     );
     const row = (label, r, lockMs) => {
       const sorted = [...r.latencies].sort((a, b) => a - b);
-      return [label, String(sorted.length), String(r.errors), s(pct(sorted, 50)), s(pct(sorted, 99)), s(sorted.at(-1) ?? 0), r.slowest.kind, s(lockMs)];
+      return [
+        label,
+        String(sorted.length),
+        String(r.errors),
+        s(pct(sorted, 50)),
+        s(pct(sorted, 99)),
+        s(sorted.at(-1) ?? 0),
+        r.slowest.kind,
+        s(lockMs),
+      ];
     };
     console.log('');
     console.log('Workload statements (seconds)');
@@ -296,7 +363,10 @@ async function main() {
     console.log(
       table(
         ['phase', 'statements', 'errors', 'p50', 'p99', 'max', 'slowest kind', 'longest lock wait'],
-        [row('alone (baseline)', baseline, baselineLocks.worst.ms), row('during the upgrade', during, locks.worst.ms)],
+        [
+          row('alone (baseline)', baseline, baselineLocks.worst.ms),
+          row('during the upgrade', during, locks.worst.ms),
+        ],
       ),
     );
     const sortedDuring = [...during.latencies].sort((a, b) => a - b);
@@ -306,9 +376,14 @@ async function main() {
       `Ratios during / alone: p99 ${(pct(sortedDuring, 99) / Math.max(pct(sortedBase, 99), 0.001)).toFixed(2)}x, max ${((sortedDuring.at(-1) ?? 0) / Math.max(sortedBase.at(-1) ?? 0, 0.001)).toFixed(2)}x`,
     );
     if (locks.worst.ms > 0)
-      console.log(`Longest lock wait: ${s(locks.worst.ms)} s on ${locks.worst.lock} behind "${locks.worst.blocker}" (${locks.samples} samples)`);
-    console.log(`After the upgrade: audit_logs.bench_tier NOT NULL with no null row, idx_organization_users_bench_region valid, version ${result.toVersion}`);
-    for (const r of [baseline, during]) if (r.firstError) console.log(`First workload error: ${r.firstError}`);
+      console.log(
+        `Longest lock wait: ${s(locks.worst.ms)} s on ${locks.worst.lock} behind "${locks.worst.blocker}" (${locks.samples} samples)`,
+      );
+    console.log(
+      `After the upgrade: audit_logs.bench_tier NOT NULL with no null row, idx_organization_users_bench_region valid, version ${result.toVersion}`,
+    );
+    for (const r of [baseline, during])
+      if (r.firstError) console.log(`First workload error: ${r.firstError}`);
     console.log('');
     console.log('Targets');
     console.log('');
@@ -318,7 +393,12 @@ async function main() {
       table(
         ['target', 'seconds', 'limit', 'result'],
         [
-          ['longest lock wait of a workload statement during the upgrade', s(blocked), `<= ${TARGET_BLOCKED_S}`, verdict(blocked <= TARGET_BLOCKED_S * 1000)],
+          [
+            'longest lock wait of a workload statement during the upgrade',
+            s(blocked),
+            `<= ${TARGET_BLOCKED_S}`,
+            verdict(blocked <= TARGET_BLOCKED_S * 1000),
+          ],
           [
             '  longest workload statement, any cause (not judged)',
             s(longest),

@@ -40,7 +40,9 @@ const HELIOS = '@helios/server (API key)';
 function pageOf(rows, limit) {
   const items = rows.slice(0, limit).map(camelRow);
   const last = rows.length > limit ? rows[limit - 1] : null;
-  const nextCursor = last ? Buffer.from(JSON.stringify([last.last_name, last.id])).toString('base64url') : null;
+  const nextCursor = last
+    ? Buffer.from(JSON.stringify([last.last_name, last.id])).toString('base64url')
+    : null;
   return { items, nextCursor };
 }
 
@@ -57,8 +59,15 @@ async function serveChild(kind) {
     const sdk = await importBuilt(builtCore);
     const { createHeliosAuth } = await importBuilt(builtAuth);
     const { createServer } = await importBuilt(builtServer);
-    const helios = await sdk.createHelios({ databaseUrl, poolSize: 10, encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY });
-    const auth = createHeliosAuth(helios, { secret: process.env.BENCH_CHILD_AUTH_SECRET, baseURL: 'http://127.0.0.1' });
+    const helios = await sdk.createHelios({
+      databaseUrl,
+      poolSize: 10,
+      encryptionKey: process.env.BENCH_CHILD_ENCRYPTION_KEY,
+    });
+    const auth = createHeliosAuth(helios, {
+      secret: process.env.BENCH_CHILD_AUTH_SECRET,
+      baseURL: 'http://127.0.0.1',
+    });
     fetchHandler = createServer({ helios, auth }).fetch;
     close = () => helios.close();
   } else if (kind === 'same-sql') {
@@ -70,7 +79,8 @@ async function serveChild(kind) {
     const app = new Hono();
     app.get('/api/v1/users', async (c) => {
       let result;
-      for (const [i, { text, values }] of statements.entries()) result = await pool.query({ name: `helios_${i}`, text, values });
+      for (const [i, { text, values }] of statements.entries())
+        result = await pool.query({ name: `helios_${i}`, text, values });
       return c.json(pageOf(result.rows, LIMIT));
     });
     fetchHandler = app.fetch;
@@ -99,7 +109,9 @@ async function serveChild(kind) {
     fetchHandler = app.fetch;
     close = () => pool.end();
   }
-  const server = serve({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }, (info) => process.send({ port: info.port }));
+  const server = serve({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }, (info) =>
+    process.send({ port: info.port }),
+  );
   const stop = () => {
     server.close(() => {
       Promise.resolve(close()).finally(() => process.exit(0));
@@ -151,7 +163,12 @@ async function parent() {
 
     await databases.create(scratch);
     const encryptionKey = randomBytes(32).toString('base64');
-    helios = await sdk.createHelios({ databaseUrl: urlFor(scratch), install: true, poolSize: 4, encryptionKey });
+    helios = await sdk.createHelios({
+      databaseUrl: urlFor(scratch),
+      install: true,
+      poolSize: 4,
+      encryptionKey,
+    });
     const { admin: first, organization } = await setupBenchOrganization(helios);
 
     // The same data as the repository-overhead benchmark: BENCH_USERS users in 20 departments, 10% suspended.
@@ -159,9 +176,11 @@ async function parent() {
     const seedStart = performance.now();
     await seedUsersInDepartments(pool, organization.id, USERS);
     const seedMs = performance.now() - seedStart;
-    const { secret } = await helios
-      .as({ type: 'user', userId: first.id })
-      .apiKeys.create({ name: 'server benchmark', scopes: ['users:read'], rateLimitPerMinute: 100_000 });
+    const { secret } = await helios.as({ type: 'user', userId: first.id }).apiKeys.create({
+      name: 'server benchmark',
+      scopes: ['users:read'],
+      rateLimitPerMinute: 100_000,
+    });
     const serverVersion = (await pool.query('show server_version')).rows[0].server_version;
     await pool.end();
     pool = undefined;
@@ -176,12 +195,18 @@ async function parent() {
     helios = await sdk.createHelios({ db: sdk.createDb({ pool: recorder.pool }), encryptionKey });
     const { createHeliosAuth } = await importBuilt(builtAuth);
     const { createServer } = await importBuilt(builtServer);
-    const recordingApp = createServer({ helios, auth: createHeliosAuth(helios, { secret: authSecret, baseURL: 'http://127.0.0.1' }) });
+    const recordingApp = createServer({
+      helios,
+      auth: createHeliosAuth(helios, { secret: authSecret, baseURL: 'http://127.0.0.1' }),
+    });
     const statements = [];
     for (let i = 0; i < 2; i++) {
       recorder.start();
-      const res = await recordingApp.fetch(new Request(`http://127.0.0.1${PATH}`, { headers: { authorization: `Bearer ${secret}` } }));
-      if (res.status !== 200) throw new Error(`recording the server's statements: ${res.status} ${await res.text()}`);
+      const res = await recordingApp.fetch(
+        new Request(`http://127.0.0.1${PATH}`, { headers: { authorization: `Bearer ${secret}` } }),
+      );
+      if (res.status !== 200)
+        throw new Error(`recording the server's statements: ${res.status} ${await res.text()}`);
       statements.splice(0, statements.length, ...recorder.stop());
     }
     await helios.close();
@@ -199,10 +224,15 @@ async function parent() {
     };
     const start = (kind) =>
       new Promise((resolveStart, reject) => {
-        const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], {
+          env,
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
         children.push(child);
         child.once('message', (m) => resolveStart(`http://127.0.0.1:${m.port}`));
-        child.once('exit', (code) => reject(new Error(`the ${kind} server exited with ${code} before listening`)));
+        child.once('exit', (code) =>
+          reject(new Error(`the ${kind} server exited with ${code} before listening`)),
+        );
       });
     const contenders = {
       [BASELINE]: { url: await start('same-sql'), headers: {} },
@@ -220,13 +250,24 @@ async function parent() {
     }
     const ids = names.map((n) => pages[n].items.map((u) => u.id).join(','));
     if (pages[names[0]].items.length !== LIMIT || ids.some((x) => x !== ids[0]))
-      throw new Error(`the contenders returned different rows:\n  ${ids.map((x) => x.slice(0, 200)).join('\n  ')}`);
+      throw new Error(
+        `the contenders returned different rows:\n  ${ids.map((x) => x.slice(0, 200)).join('\n  ')}`,
+      );
 
     const load = (n, seconds) =>
-      autocannon({ url: `${contenders[n].url}${PATH}`, headers: contenders[n].headers, connections: CONNECTIONS, duration: seconds, timeout: 10 });
+      autocannon({
+        url: `${contenders[n].url}${PATH}`,
+        headers: contenders[n].headers,
+        connections: CONNECTIONS,
+        duration: seconds,
+        timeout: 10,
+      });
     const check = (n, r) => {
       const non2xx = r.non2xx ?? 0;
-      if (r.errors > 0 || r.timeouts > 0 || non2xx > 0) throw new Error(`${n}: ${r.errors} errors, ${r.timeouts} timeouts, ${non2xx} non-2xx responses`);
+      if (r.errors > 0 || r.timeouts > 0 || non2xx > 0)
+        throw new Error(
+          `${n}: ${r.errors} errors, ${r.timeouts} timeouts, ${non2xx} non-2xx responses`,
+        );
     };
 
     // Warm up both (JIT, pools, caches), then alternate the contenders, swapping who goes first.
@@ -238,22 +279,33 @@ async function parent() {
       for (const n of order) {
         const r = await load(n, DURATION_S);
         check(n, r);
-        samples[n].push({ rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, total: r.requests.total });
+        samples[n].push({
+          rps: r.requests.average,
+          p99: r.latency.p99,
+          p50: r.latency.p50,
+          total: r.requests.total,
+        });
         line.push(`${n} ${r.requests.average.toFixed(0)} req/s p99 ${r.latency.p99} ms`);
       }
       console.error(`  run ${run}/${RUNS}: ${line.join('; ')}`);
     }
 
     console.log('server benchmark');
-    console.log(`  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`);
-    console.log(`  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; GET ${PATH} (default filter: not deleted; by last name; ${LIMIT} rows)`);
+    console.log(
+      `  PostgreSQL ${serverVersion} at ${new URL(DATABASE_URL).host}, Node ${process.version}, ${availableParallelism()} CPUs, load ${loadText()}`,
+    );
+    console.log(
+      `  ${USERS} users seeded in ${(seedMs / 1000).toFixed(2)} s; GET ${PATH} (default filter: not deleted; by last name; ${LIMIT} rows)`,
+    );
     console.log(
       `  autocannon on 127.0.0.1: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} runs per contender (alternating, after a warm-up); each server in its own process, pool of 10`,
     );
     console.log(
       `  baseline "${BASELINE}": the ${statements.length} statements the server runs for this request (API key lookup, page of users), recorded, as named prepared statements\n`,
     );
-    console.log('  contender                   median req/s   min req/s   max req/s   median p50 ms   median p99 ms   ratio');
+    console.log(
+      '  contender                   median req/s   min req/s   max req/s   median p50 ms   median p99 ms   ratio',
+    );
     const base = median(samples[names[0]].map((s) => s.rps));
     for (const n of names) {
       const rps = samples[n].map((s) => s.rps);
@@ -275,7 +327,9 @@ async function parent() {
     console.log(
       `\n  target: @helios/server >= ${TARGET.toFixed(2)}x the same-SQL handler's requests/s: ${ratio.toFixed(2)}x ${ratio >= TARGET ? 'PASS' : 'MISS'}`,
     );
-    console.log(`  info: @helios/server against the bare Hono + pg handler (its own SQL, no authentication): ${(rpsOf(HELIOS) / rpsOf(BARE)).toFixed(2)}x`);
+    console.log(
+      `  info: @helios/server against the bare Hono + pg handler (its own SQL, no authentication): ${(rpsOf(HELIOS) / rpsOf(BARE)).toFixed(2)}x`,
+    );
     console.log('  info: p99 latencies are shown for reference and not judged.');
   }
 

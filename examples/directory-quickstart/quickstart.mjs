@@ -14,7 +14,12 @@ try {
   const { organization, admin } = await helios.organizations.setup({
     organizationName: 'Acme',
     organizationDomain: 'acme.example',
-    admin: { email: 'ada@acme.example', firstName: 'Ada', lastName: 'Lovelace', password: 'a long admin passphrase' },
+    admin: {
+      email: 'ada@acme.example',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      password: 'a long admin passphrase',
+    },
   });
   console.log(`Set up ${organization.name} (${organization.domain}); admin ${admin.email}`);
 
@@ -46,16 +51,36 @@ try {
         managerId: grace.id,
       });
     }
-    await tx.users.create({ email: 'katherine@acme.example', firstName: 'Katherine', lastName: 'Johnson', departmentId: sales.id });
+    await tx.users.create({
+      email: 'katherine@acme.example',
+      firstName: 'Katherine',
+      lastName: 'Johnson',
+      departmentId: sales.id,
+    });
     return { engineering, grace };
   });
 
   // 4. List with a filter, a sort and pagination.
-  const page = await asAdmin.users.list({ departmentId: engineering.id, sort: 'lastName', limit: 2 });
-  console.log('Engineering, page 1:', page.items.map((u) => `${u.firstName} ${u.lastName}`).join(', '));
+  const page = await asAdmin.users.list({
+    departmentId: engineering.id,
+    sort: 'lastName',
+    limit: 2,
+  });
+  console.log(
+    'Engineering, page 1:',
+    page.items.map((u) => `${u.firstName} ${u.lastName}`).join(', '),
+  );
   if (page.nextCursor) {
-    const next = await asAdmin.users.list({ departmentId: engineering.id, sort: 'lastName', limit: 2, cursor: page.nextCursor });
-    console.log('Engineering, page 2:', next.items.map((u) => `${u.firstName} ${u.lastName}`).join(', '));
+    const next = await asAdmin.users.list({
+      departmentId: engineering.id,
+      sort: 'lastName',
+      limit: 2,
+      cursor: page.nextCursor,
+    });
+    console.log(
+      'Engineering, page 2:',
+      next.items.map((u) => `${u.firstName} ${u.lastName}`).join(', '),
+    );
   }
 
   // 5. The reporting line and the org chart.
@@ -63,7 +88,9 @@ try {
   console.log(`${grace.firstName} has ${reports.length} direct reports`);
   const print = (nodes, depth = 0) => {
     for (const node of nodes) {
-      console.log(`${'  '.repeat(depth + 1)}- ${node.firstName} ${node.lastName}${node.jobTitle ? ` (${node.jobTitle})` : ''}`);
+      console.log(
+        `${'  '.repeat(depth + 1)}- ${node.firstName} ${node.lastName}${node.jobTitle ? ` (${node.jobTitle})` : ''}`,
+      );
       print(node.reports, depth + 1);
     }
   };

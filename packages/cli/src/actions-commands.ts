@@ -33,7 +33,8 @@ interface ActionView {
   recurrenceInterval: string | null;
 }
 
-const iso = (value: Date | string | null | undefined) => (value == null ? '-' : value instanceof Date ? value.toISOString() : String(value));
+const iso = (value: Date | string | null | undefined) =>
+  value == null ? '-' : value instanceof Date ? value.toISOString() : String(value);
 
 function line(a: ActionView): string {
   const who = a.targetEmail ?? a.userId ?? '-';
@@ -50,19 +51,38 @@ function detail(a: ActionView): string {
     ['target', a.targetEmail ?? '-'],
     ['due', iso(a.scheduledFor)],
     ['recurrence', a.recurrenceInterval ?? 'none'],
-    ['approval', a.requiresApproval ? (a.approvedAt ? `approved ${iso(a.approvedAt)}` : 'awaiting approval') : 'not required'],
-    ['progress', `${a.completedSteps ?? 0}/${a.totalSteps ?? 0}${a.currentStep ? ` (${a.currentStep})` : ''}`],
+    [
+      'approval',
+      a.requiresApproval
+        ? a.approvedAt
+          ? `approved ${iso(a.approvedAt)}`
+          : 'awaiting approval'
+        : 'not required',
+    ],
+    [
+      'progress',
+      `${a.completedSteps ?? 0}/${a.totalSteps ?? 0}${a.currentStep ? ` (${a.currentStep})` : ''}`,
+    ],
     ['started', iso(a.startedAt)],
     ['completed', iso(a.completedAt)],
-    ['retries', `${a.retryCount ?? 0}/${a.maxRetries ?? 0}${a.nextRetryAt ? `, next ${iso(a.nextRetryAt)}` : ''}`],
+    [
+      'retries',
+      `${a.retryCount ?? 0}/${a.maxRetries ?? 0}${a.nextRetryAt ? `, next ${iso(a.nextRetryAt)}` : ''}`,
+    ],
   ];
   if (a.errorMessage) rows.push(['error', a.errorMessage]);
   return rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n');
 }
 
 /** Opens Helios (with the cloud endpoints from the environment), runs `fn` as the system actor `cli`. */
-const withActions = (out: Output, opts: CommonOptions, fn: (helios: HeliosScope) => Promise<number>) =>
-  withHelios(out, opts, (helios) => fn(helios.as({ type: 'system', name: 'cli' })), { integrations: true });
+const withActions = (
+  out: Output,
+  opts: CommonOptions,
+  fn: (helios: HeliosScope) => Promise<number>,
+) =>
+  withHelios(out, opts, (helios) => fn(helios.as({ type: 'system', name: 'cli' })), {
+    integrations: true,
+  });
 
 interface CreateOptions extends CommonOptions {
   type: string;
@@ -88,8 +108,13 @@ async function resolveUser(helios: HeliosScope, opts: CreateOptions): Promise<st
 }
 
 /** `helios actions list|get|create|cancel|approve|reject`: scheduled user actions, as the system (audited as `cli`). */
-export function registerActionsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
-  const actions = program.command('actions').description('scheduled user actions (suspend, unsuspend, delete, restore, onboard, offboard)');
+export function registerActionsCommands(
+  program: Command,
+  makeOutput: (json: boolean) => Output,
+): void {
+  const actions = program
+    .command('actions')
+    .description('scheduled user actions (suspend, unsuspend, delete, restore, onboard, offboard)');
   withCommonOptions(
     actions
       .command('list')
@@ -116,16 +141,19 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
       return EXIT.ok;
     });
   });
-  withCommonOptions(actions.command('get').description('one scheduled action: state, progress, retries, last error').argument('<id>', 'the action id')).action(
-    async (id: string, opts: CommonOptions) => {
-      const out = makeOutput(Boolean(opts.json));
-      await withActions(out, opts, async (helios) => {
-        const action = await helios.scheduledActions.get(id);
-        out.result(action, detail(action as unknown as ActionView));
-        return EXIT.ok;
-      });
-    },
-  );
+  withCommonOptions(
+    actions
+      .command('get')
+      .description('one scheduled action: state, progress, retries, last error')
+      .argument('<id>', 'the action id'),
+  ).action(async (id: string, opts: CommonOptions) => {
+    const out = makeOutput(Boolean(opts.json));
+    await withActions(out, opts, async (helios) => {
+      const action = await helios.scheduledActions.get(id);
+      out.result(action, detail(action as unknown as ActionView));
+      return EXIT.ok;
+    });
+  });
   withCommonOptions(
     actions
       .command('create')
@@ -147,7 +175,14 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
         actionType: opts.type,
         ...(userId ? { userId } : {}),
         scheduledFor: opts.at ?? new Date(),
-        ...(opts.recurrence ? { recurrence: { interval: opts.recurrence, ...(opts.until ? { until: opts.until } : {}) } } : {}),
+        ...(opts.recurrence
+          ? {
+              recurrence: {
+                interval: opts.recurrence,
+                ...(opts.until ? { until: opts.until } : {}),
+              },
+            }
+          : {}),
         ...(opts.maxRetries !== undefined ? { maxRetries: Number(opts.maxRetries) } : {}),
         ...(opts.requiresApproval ? { requiresApproval: true } : {}),
         ...(opts.dependsOn ? { dependsOnActionId: opts.dependsOn } : {}),
@@ -158,11 +193,18 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
     });
   });
   withCommonOptions(
-    actions.command('cancel').description('cancel a pending action: it never runs').argument('<id>', 'the action id').option('--reason <text>', 'why'),
+    actions
+      .command('cancel')
+      .description('cancel a pending action: it never runs')
+      .argument('<id>', 'the action id')
+      .option('--reason <text>', 'why'),
   ).action(async (id: string, opts: CommonOptions & { reason?: string }) => {
     const out = makeOutput(Boolean(opts.json));
     await withActions(out, opts, async (helios) => {
-      const action = await helios.scheduledActions.cancel(id, opts.reason ? { reason: opts.reason } : {});
+      const action = await helios.scheduledActions.cancel(
+        id,
+        opts.reason ? { reason: opts.reason } : {},
+      );
       out.result(action, `Cancelled ${id}\n${detail(action as unknown as ActionView)}`);
       return EXIT.ok;
     });
@@ -176,7 +218,10 @@ export function registerActionsCommands(program: Command, makeOutput: (json: boo
   ).action(async (id: string, opts: CommonOptions & { notes?: string }) => {
     const out = makeOutput(Boolean(opts.json));
     await withActions(out, opts, async (helios) => {
-      const action = await helios.scheduledActions.approve(id, opts.notes ? { notes: opts.notes } : {});
+      const action = await helios.scheduledActions.approve(
+        id,
+        opts.notes ? { notes: opts.notes } : {},
+      );
       out.result(action, `Approved ${id}\n${detail(action as unknown as ActionView)}`);
       return EXIT.ok;
     });

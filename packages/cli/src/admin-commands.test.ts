@@ -21,7 +21,20 @@ describe('helios admin and users', () => {
   });
 
   it('refuses to create an admin before setup unless given the organization, then sets it up', async () => {
-    const refused = await helios(['admin', 'create', '--email', 'ada@acme.test', '--first-name', 'Ada', '--last-name', 'L', ...target], cwd);
+    const refused = await helios(
+      [
+        'admin',
+        'create',
+        '--email',
+        'ada@acme.test',
+        '--first-name',
+        'Ada',
+        '--last-name',
+        'L',
+        ...target,
+      ],
+      cwd,
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--organization-name');
 
@@ -48,11 +61,41 @@ describe('helios admin and users', () => {
     expect(setup.code).toBe(0);
     expect(setup.stdout).toContain('Set up Acme with admin ada@acme.test');
 
-    const second = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', '--json', ...target], cwd);
+    const second = await helios(
+      [
+        'admin',
+        'create',
+        '--email',
+        'bob@acme.test',
+        '--first-name',
+        'Bob',
+        '--last-name',
+        'B',
+        '--json',
+        ...target,
+      ],
+      cwd,
+    );
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ admin: { email: 'bob@acme.test', role: 'admin' }, passwordSet: false });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      admin: { email: 'bob@acme.test', role: 'admin' },
+      passwordSet: false,
+    });
 
-    const duplicate = await helios(['admin', 'create', '--email', 'bob@acme.test', '--first-name', 'Bob', '--last-name', 'B', ...target], cwd);
+    const duplicate = await helios(
+      [
+        'admin',
+        'create',
+        '--email',
+        'bob@acme.test',
+        '--first-name',
+        'Bob',
+        '--last-name',
+        'B',
+        ...target,
+      ],
+      cwd,
+    );
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toContain('[USERS.EMAIL_TAKEN]');
     // Four CLI runs, each opening the database (embedded: PGlite in a child process).
@@ -67,13 +110,19 @@ describe('helios admin and users', () => {
         .sort(),
     ).toEqual(['ada@acme.test', 'bob@acme.test']);
     // The order the help promises: by last name (Bob B before Ada L).
-    expect(JSON.parse(list.stdout).items.map((u: { lastName: string }) => u.lastName)).toEqual(['B', 'L']);
+    expect(JSON.parse(list.stdout).items.map((u: { lastName: string }) => u.lastName)).toEqual([
+      'B',
+      'L',
+    ]);
     const help = await helios(['users', 'list', '--help'], cwd);
     expect(help.stdout).toContain('sorted by last name');
     expect(help.stdout).not.toContain('newest');
 
     const file = join(cwd, 'users.csv');
-    const exported = await helios(['users', 'export', '--format', 'csv', '--output', file, ...target], cwd);
+    const exported = await helios(
+      ['users', 'export', '--format', 'csv', '--output', file, ...target],
+      cwd,
+    );
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('Exported 2 user(s)');
     const lines = readFileSync(file, 'utf8').trim().split('\r\n');
@@ -98,6 +147,9 @@ describe('helios admin and users', () => {
     const later = `${Number(sequence) + 5}:${hash.join(':')}`;
     const missing = await helios(['audit', 'verify', '--head', later, '--json', ...target], cwd);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, firstBroken: { sequence: String(Number(sequence) + 5), reason: 'truncated' } });
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      firstBroken: { sequence: String(Number(sequence) + 5), reason: 'truncated' },
+    });
   });
 });

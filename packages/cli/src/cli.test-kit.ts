@@ -48,4 +48,6 @@ export function helios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
 export const heliosBin = bin;
 
 /** True when the suite runs on PostgreSQL (several processes can share the database). */
-export const onPostgres = (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres';
+export const onPostgres =
+  (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend ===
+  'postgres';

@@ -36,7 +36,10 @@ describe('helios db', { timeout: 400_000 }, () => {
     expect(install.code).toBe(0);
     expect(install.stdout).toMatch(/Installed the Helios schema \(version 6\)/);
     // On PostgreSQL the job queue's schema comes with it (its own schema: verify and the 86 tables are unaffected).
-    if (t.connectionString) expect(install.stdout).toContain('Job queue schema "graphile_worker" (graphile-worker) installed and up to date');
+    if (t.connectionString)
+      expect(install.stdout).toContain(
+        'Job queue schema "graphile_worker" (graphile-worker) installed and up to date',
+      );
     else expect(install.stdout).not.toContain('Job queue schema');
 
     const again = await helios(['db', 'install', ...target], cwd);
@@ -45,7 +48,13 @@ describe('helios db', { timeout: 400_000 }, () => {
 
     const verify = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ compatible: true, state: 'helios', version: 6, drifts: [], pending: [] });
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      compatible: true,
+      state: 'helios',
+      version: 6,
+      drifts: [],
+      pending: [],
+    });
 
     const status = await helios(['db', 'status', '--json', ...target], cwd);
     expect(status.code).toBe(0);
@@ -64,7 +73,9 @@ describe('helios db', { timeout: 400_000 }, () => {
   });
 
   it('exits 1 and prints each drift when the schema has drifted', async () => {
-    const db = t.connectionString ? createDb({ connectionString: t.connectionString }) : createDb({ embedded: { dataDir: join(cwd, '.helios', 'data') } });
+    const db = t.connectionString
+      ? createDb({ connectionString: t.connectionString })
+      : createDb({ embedded: { dataDir: join(cwd, '.helios', 'data') } });
     try {
       await sql`alter table departments drop column description`.execute(db);
     } finally {
@@ -81,18 +92,29 @@ describe('helios db', { timeout: 400_000 }, () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^error: Unsupported database URL scheme "mysql:".*\[DB\.BAD_URL\]/);
 
-    const down = await helios(['db', 'install', '--json'], cwd, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' });
+    const down = await helios(['db', 'install', '--json'], cwd, {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres',
+    });
     expect(down.code).toBe(2);
-    expect(JSON.parse(down.stdout)).toMatchObject({ error: { code: 'DB.UNREACHABLE', kind: 'EXTERNAL_SERVICE' } });
+    expect(JSON.parse(down.stdout)).toMatchObject({
+      error: { code: 'DB.UNREACHABLE', kind: 'EXTERNAL_SERVICE' },
+    });
     expect(down.stdout + down.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
 /** The first release's schema file, frozen (packages/core/src/db/fixtures). */
-const RELEASE_1 = readFileSync(fileURLToPath(new URL('../../core/src/db/fixtures/schema_organization.v1-399df8c.sql', import.meta.url)), 'utf8');
+const RELEASE_1 = readFileSync(
+  fileURLToPath(
+    new URL('../../core/src/db/fixtures/schema_organization.v1-399df8c.sql', import.meta.url),
+  ),
+  'utf8',
+);
 
 // Each command boots its own process (and, embedded, its own PGlite): give the sequences room.
-describe('helios db upgrade and helios serve on a database of the first release', { timeout: 600_000 }, () => {
+describe('helios db upgrade and helios serve on a database of the first release', {
+  timeout: 600_000,
+}, () => {
   const made: Array<{ t: TestDatabase; cwd: string }> = [];
   afterAll(async () => {
     for (const { t, cwd } of made) {
@@ -105,7 +127,9 @@ describe('helios db upgrade and helios serve on a database of the first release'
     const t = await createTestDatabase({ empty: true });
     const cwd = mkdtempSync(join(tmpdir(), 'helios-cli-upgrade-'));
     made.push({ t, cwd });
-    const db = t.connectionString ? createDb({ connectionString: t.connectionString }) : createDb({ embedded: { dataDir: join(cwd, '.helios', 'data') } });
+    const db = t.connectionString
+      ? createDb({ connectionString: t.connectionString })
+      : createDb({ embedded: { dataDir: join(cwd, '.helios', 'data') } });
     try {
       await db.transaction().execute(async (trx) => {
         await sql.raw(RELEASE_1).execute(trx);
@@ -127,12 +151,26 @@ describe('helios db upgrade and helios serve on a database of the first release'
       });
     });
   /** `helios serve`: resolves with its exit when it stops on its own, or stops it (SIGTERM) once it listens. */
-  async function serve(cwd: string, target: string[], env: NodeJS.ProcessEnv): Promise<Run & { listened: boolean }> {
+  async function serve(
+    cwd: string,
+    target: string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<Run & { listened: boolean }> {
     const port = await freePort();
-    const { DATABASE_URL: _ignored, HELIOS_SCHEMA_DIR: _dir, HELIOS_AUTO_UPGRADE: _auto, ...base } = process.env;
+    const {
+      DATABASE_URL: _ignored,
+      HELIOS_SCHEMA_DIR: _dir,
+      HELIOS_AUTO_UPGRADE: _auto,
+      ...base
+    } = process.env;
     const child = spawn(process.execPath, [heliosBin, 'serve', '--port', String(port), ...target], {
       cwd,
-      env: { ...base, HELIOS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), BETTER_AUTH_SECRET: randomBytes(32).toString('hex'), ...env },
+      env: {
+        ...base,
+        HELIOS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -155,7 +193,9 @@ describe('helios db upgrade and helios serve on a database of the first release'
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Helios schema version 1');
     expect(status.stdout).toContain('5 migration(s) pending');
-    expect(status.stdout).toContain('pending: version 2 audit_chain_columns (transaction, concurrently)');
+    expect(status.stdout).toContain(
+      'pending: version 2 audit_chain_columns (transaction, concurrently)',
+    );
 
     const verify = await helios(['db', 'verify', ...target], cwd);
     expect(verify.code).toBe(1);
@@ -169,9 +209,17 @@ describe('helios db upgrade and helios serve on a database of the first release'
 
     const plan = await helios(['db', 'upgrade', '--dry-run', '--json', ...target], cwd);
     expect(plan.code).toBe(0);
-    expect(JSON.parse(plan.stdout)).toMatchObject({ action: 'dry-run', fromVersion: 1, toVersion: 6 });
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([2, 3, 4, 5, 6]);
-    expect(JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout)).toMatchObject({ version: 1 });
+    expect(JSON.parse(plan.stdout)).toMatchObject({
+      action: 'dry-run',
+      fromVersion: 1,
+      toVersion: 6,
+    });
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([
+      2, 3, 4, 5, 6,
+    ]);
+    expect(
+      JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout),
+    ).toMatchObject({ version: 1 });
 
     const upgrade = await helios(['db', 'upgrade', ...target], cwd);
     expect(upgrade.stderr).toBe('');
@@ -197,7 +245,9 @@ describe('helios db upgrade and helios serve on a database of the first release'
 });
 
 // Roles and grants exist only on a PostgreSQL server; the embedded database has a single superuser.
-if ((inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres') {
+if (
+  (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres'
+) {
   describe('helios db as a user without the needed permissions', () => {
     it('says which permission is missing in one line and exits 2, changing nothing', async () => {
       const t = await createTestDatabase({ empty: true });
@@ -213,12 +263,16 @@ if ((inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.
         expect(run.code).toBe(2);
         expect(run.stderr.trim().split('\n')).toHaveLength(1);
         expect(run.stderr).toMatch(/permission.*\[DB\.PERMISSION_DENIED\]/);
-        const tables = await sql<{ n: string }>`select count(*)::text as n from pg_tables where schemaname = 'public'`.execute(admin);
+        const tables = await sql<{
+          n: string;
+        }>`select count(*)::text as n from pg_tables where schemaname = 'public'`.execute(admin);
         expect(tables.rows[0]!.n).toBe('0');
       } finally {
         await admin.destroy();
         await t.destroy();
-        const cleanup = createDb({ connectionString: process.env.DATABASE_URL ?? t.connectionString! });
+        const cleanup = createDb({
+          connectionString: process.env.DATABASE_URL ?? t.connectionString!,
+        });
         await sql`drop role if exists ${sql.id(role)}`.execute(cleanup).catch(() => {});
         await cleanup.destroy();
         rmSync(cwd, { recursive: true, force: true });

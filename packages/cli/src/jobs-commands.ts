@@ -1,4 +1,10 @@
-import { consoleLogger, createHelios, integrationOptionsFromEnv, type JobsStatus, resolveEncryptionKey } from '@helios/core';
+import {
+  consoleLogger,
+  createHelios,
+  integrationOptionsFromEnv,
+  type JobsStatus,
+  resolveEncryptionKey,
+} from '@helios/core';
 import { defaultEmbeddedDataDir } from '@helios/core/db';
 import { startWorker } from '@helios/server';
 import type { Command } from 'commander';
@@ -22,11 +28,20 @@ function describeStatus(status: JobsStatus): string {
   ];
   if (status.crons.length > 0) {
     lines.push('Cron schedules:');
-    for (const c of status.crons) lines.push(`  ${c.identifier.padEnd(32)} next run ${c.nextRunAt ? c.nextRunAt.toISOString() : 'none within a year'}`);
+    for (const c of status.crons)
+      lines.push(
+        `  ${c.identifier.padEnd(32)} next run ${c.nextRunAt ? c.nextRunAt.toISOString() : 'none within a year'}`,
+      );
   }
   if (status.failures.length > 0) {
     lines.push('Recent failures:');
-    for (const f of status.failures) lines.push(`  #${f.id} ${f.task} (${f.attempts}/${f.maxAttempts} attempts): ${f.lastError ?? ''}`.slice(0, 200));
+    for (const f of status.failures)
+      lines.push(
+        `  #${f.id} ${f.task} (${f.attempts}/${f.maxAttempts} attempts): ${f.lastError ?? ''}`.slice(
+          0,
+          200,
+        ),
+      );
   }
   return lines.join('\n');
 }
@@ -35,11 +50,19 @@ function describeStatus(status: JobsStatus): string {
  * `helios worker [--concurrency N]`: runs job workers alone (N servers with HELIOS_WORKER=off and M
  * workers share one PostgreSQL database); `helios jobs status`: the queue's counts, failures, crons.
  */
-export function registerJobsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
+export function registerJobsCommands(
+  program: Command,
+  makeOutput: (json: boolean) => Output,
+): void {
   program
     .command('worker')
-    .description('run job workers without the API (PostgreSQL only; configuration from the environment: DATABASE_URL, HELIOS_ENCRYPTION_KEY)')
-    .option('--concurrency <n>', 'jobs run at once in this process (default: $HELIOS_WORKER_CONCURRENCY, else 4)')
+    .description(
+      'run job workers without the API (PostgreSQL only; configuration from the environment: DATABASE_URL, HELIOS_ENCRYPTION_KEY)',
+    )
+    .option(
+      '--concurrency <n>',
+      'jobs run at once in this process (default: $HELIOS_WORKER_CONCURRENCY, else 4)',
+    )
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .option('--json', 'print one JSON line when running')
     .action(async (opts: WorkerCommandOptions) => {
@@ -47,13 +70,19 @@ export function registerJobsCommands(program: Command, makeOutput: (json: boolea
       const raw = opts.concurrency ?? process.env.HELIOS_WORKER_CONCURRENCY ?? '4';
       const concurrency = Number(raw);
       if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)) {
-        process.stderr.write(`error: --concurrency must be an integer from 1 to 100 (got ${raw})\n`);
+        process.stderr.write(
+          `error: --concurrency must be an integer from 1 to 100 (got ${raw})\n`,
+        );
         process.exitCode = EXIT.usage;
         return;
       }
       let worker: Awaited<ReturnType<typeof startWorker>>;
       try {
-        worker = await startWorker({ databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL, concurrency, logger: consoleLogger('warn') });
+        worker = await startWorker({
+          databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL,
+          concurrency,
+          logger: consoleLogger('warn'),
+        });
       } catch (error) {
         out.error(error);
         process.exitCode = EXIT.failed;
@@ -80,8 +109,13 @@ export function registerJobsCommands(program: Command, makeOutput: (json: boolea
   const jobs = program.command('jobs').description('background jobs');
   jobs
     .command('status')
-    .description('queued, scheduled, running and failed jobs, recent failures, the next run of each cron schedule')
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+    .description(
+      'queued, scheduled, running and failed jobs, recent failures, the next run of each cron schedule',
+    )
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (opts: StatusOptions) => {
       const out = makeOutput(Boolean(opts.json));

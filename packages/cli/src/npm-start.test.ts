@@ -43,7 +43,10 @@ const portOpen = (port: number) =>
     socket.once('error', () => done(false));
   });
 /** Polls `check` until it holds or `timeoutMs` passes; returns its last answer. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -71,7 +74,11 @@ describe('npm start', () => {
       BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
     };
     delete env.DATABASE_URL;
-    const npm: ChildProcess = spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm: ChildProcess = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     spawned.push(npm.pid!);
     let output = '';
     npm.stdout!.on('data', (chunk: Buffer) => {
@@ -91,7 +98,10 @@ describe('npm start', () => {
 
     npm.kill('SIGTERM');
     await exited;
-    expect(await eventually(() => !isAlive(serverPid), 20_000), `server ${serverPid} still running\n${output}`).toBe(true);
+    expect(
+      await eventually(() => !isAlive(serverPid), 20_000),
+      `server ${serverPid} still running\n${output}`,
+    ).toBe(true);
     expect(await portOpen(port)).toBe(false);
     expect(existsSync(lockFile)).toBe(false);
   }, 150_000);
@@ -114,8 +124,11 @@ describe('npm start', () => {
     const code = await new Promise<number | null>((done) => npm.once('exit', done));
     expect(code, output).toBe(0);
     expect(output).toContain('helios: building the packages with turbo');
-    for (const pkg of ['core', 'server', 'cli', 'testing']) expect(output).toMatch(new RegExp(`@helios/${pkg}:build`));
+    for (const pkg of ['core', 'server', 'cli', 'testing'])
+      expect(output).toMatch(new RegExp(`@helios/${pkg}:build`));
     expect(output).toContain('helios: build done, starting the server');
-    expect(output.indexOf('helios: build done')).toBeLessThan(output.indexOf('Usage: helios start'));
+    expect(output.indexOf('helios: build done')).toBeLessThan(
+      output.indexOf('Usage: helios start'),
+    );
   }, 300_000);
 });

@@ -1,4 +1,9 @@
-import { createHelios, type Helios, integrationOptionsFromEnv, resolveEncryptionKey } from '@helios/core';
+import {
+  createHelios,
+  type Helios,
+  integrationOptionsFromEnv,
+  resolveEncryptionKey,
+} from '@helios/core';
 import { defaultEmbeddedDataDir } from '@helios/core/db';
 import type { Command } from 'commander';
 import { EXIT, type Output } from './output';
@@ -12,7 +17,10 @@ export interface CommonOptions {
 /** Adds `--database-url` and `--json` to a command. */
 export const withCommonOptions = (cmd: Command) =>
   cmd
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)',
+    )
     .option('--json', 'machine-readable output');
 
 /**
@@ -32,7 +40,9 @@ export async function withHelios(
     const url = opts.databaseUrl ?? process.env.DATABASE_URL;
     const key = resolveEncryptionKey();
     helios = await createHelios({
-      ...(url ? { databaseUrl: url, ...(settings.install ? { install: true } : {}) } : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
+      ...(url
+        ? { databaseUrl: url, ...(settings.install ? { install: true } : {}) }
+        : { embedded: { dataDir: defaultEmbeddedDataDir() } }),
       encryptionKey: key.key,
       previousEncryptionKeys: key.previousKeys,
       ...(key.auditKey ? { auditKey: key.auditKey } : {}),

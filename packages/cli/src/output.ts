@@ -9,7 +9,11 @@ export interface Output {
   error(error: unknown, hint?: string): void;
 }
 
-export function createOutput(json: boolean, stream: NodeJS.WriteStream = process.stdout, errors: NodeJS.WriteStream = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  stream: NodeJS.WriteStream = process.stdout,
+  errors: NodeJS.WriteStream = process.stderr,
+): Output {
   const interactive = Boolean(errors.isTTY) && !json;
   let drawn = false;
   return {
@@ -17,7 +21,9 @@ export function createOutput(json: boolean, stream: NodeJS.WriteStream = process
       if (!interactive) return;
       const width = 24;
       const filled = total > 0 ? Math.round((done / total) * width) : width;
-      errors.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${step}\x1b[K`);
+      errors.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${step}\x1b[K`,
+      );
       drawn = true;
     },
     result(value, human) {
@@ -28,9 +34,18 @@ export function createOutput(json: boolean, stream: NodeJS.WriteStream = process
       if (drawn) errors.write('\r\x1b[K');
       const payload = isHeliosError(error)
         ? { error: error.toJSON() }
-        : { error: { kind: 'INTERNAL', code: 'CLI.UNEXPECTED', message: error instanceof Error ? error.message : String(error) } };
+        : {
+            error: {
+              kind: 'INTERNAL',
+              code: 'CLI.UNEXPECTED',
+              message: error instanceof Error ? error.message : String(error),
+            },
+          };
       if (json) stream.write(`${JSON.stringify(hint ? { ...payload, hint } : payload, null, 2)}\n`);
-      else errors.write(`error: ${payload.error.message}${isHeliosError(error) ? ` [${error.code}]` : ''}\n${hint ? `hint: ${hint}\n` : ''}`);
+      else
+        errors.write(
+          `error: ${payload.error.message}${isHeliosError(error) ? ` [${error.code}]` : ''}\n${hint ? `hint: ${hint}\n` : ''}`,
+        );
     },
   };
 }
@@ -39,7 +54,11 @@ export function createOutput(json: boolean, stream: NodeJS.WriteStream = process
 export const EXIT = { ok: 0, drift: 1, failed: 2, usage: 64 } as const;
 
 /** Opens the target, runs `fn`, always closes, and turns any error into one line and exit code 2. */
-export async function withDb(out: Output, target: { label: string; open: () => Kysely<any> }, fn: (db: Kysely<any>) => Promise<number>): Promise<void> {
+export async function withDb(
+  out: Output,
+  target: { label: string; open: () => Kysely<any> },
+  fn: (db: Kysely<any>) => Promise<number>,
+): Promise<void> {
   let db: Kysely<any> | undefined;
   try {
     db = target.open();

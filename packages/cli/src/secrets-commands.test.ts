@@ -38,27 +38,53 @@ describe('helios secrets', () => {
       organizationDomain: 'acme.test',
       admin: { email: 'a@acme.test', firstName: 'A', lastName: 'B' },
     });
-    await sdk.as({ type: 'user', userId: admin.id }).organizations.settings.set({ key: 'smtp.password', value: 'pw-secret', sensitive: true });
-    await sdk.repositories.sso_providers.insert({ provider_type: 'oidc', provider_name: 'okta', client_secret: 'plain-client-secret' });
+    await sdk
+      .as({ type: 'user', userId: admin.id })
+      .organizations.settings.set({ key: 'smtp.password', value: 'pw-secret', sensitive: true });
+    await sdk.repositories.sso_providers.insert({
+      provider_type: 'oidc',
+      provider_name: 'okta',
+      client_secret: 'plain-client-secret',
+    });
 
     const scan = await helios(['secrets', 'scan', '--database-url', t.connectionString], cwd);
     expect(scan.code).toBe(1);
     expect(scan.stdout).toContain('sso_providers.client_secret: 1 row(s)');
 
     const newKey = generateEncryptionKey();
-    const rotate = await helios(['secrets', 'rotate', '--json', '--database-url', t.connectionString], cwd, {
-      HELIOS_ENCRYPTION_KEY: newKey,
-      HELIOS_PREVIOUS_ENCRYPTION_KEYS: oldKey,
-    });
+    const rotate = await helios(
+      ['secrets', 'rotate', '--json', '--database-url', t.connectionString],
+      cwd,
+      {
+        HELIOS_ENCRYPTION_KEY: newKey,
+        HELIOS_PREVIOUS_ENCRYPTION_KEYS: oldKey,
+      },
+    );
     expect(rotate.stderr).toBe('');
     expect(rotate.code).toBe(0);
-    expect(JSON.parse(rotate.stdout)).toMatchObject({ reencrypted: 1, sealed: 1, keyId: createSecretBox(newKey).keyId });
+    expect(JSON.parse(rotate.stdout)).toMatchObject({
+      reencrypted: 1,
+      sealed: 1,
+      keyId: createSecretBox(newKey).keyId,
+    });
 
-    expect((await helios(['secrets', 'scan', '--database-url', t.connectionString], cwd)).code).toBe(0);
-    const row = await t.db.selectFrom('sso_providers').select(['id', 'client_secret']).executeTakeFirstOrThrow();
-    expect(createSecretBox(newKey).decrypt(row.client_secret!, secretContext('sso_providers', 'client_secret', row.id))).toBe('plain-client-secret');
+    expect(
+      (await helios(['secrets', 'scan', '--database-url', t.connectionString], cwd)).code,
+    ).toBe(0);
+    const row = await t.db
+      .selectFrom('sso_providers')
+      .select(['id', 'client_secret'])
+      .executeTakeFirstOrThrow();
+    expect(
+      createSecretBox(newKey).decrypt(
+        row.client_secret!,
+        secretContext('sso_providers', 'client_secret', row.id),
+      ),
+    ).toBe('plain-client-secret');
 
-    const wrong = await helios(['secrets', 'rotate', '--database-url', t.connectionString], cwd, { HELIOS_ENCRYPTION_KEY: generateEncryptionKey() });
+    const wrong = await helios(['secrets', 'rotate', '--database-url', t.connectionString], cwd, {
+      HELIOS_ENCRYPTION_KEY: generateEncryptionKey(),
+    });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('[SECRETS.UNKNOWN_KEY]');
   });

@@ -10,13 +10,21 @@ interface SecretsOptions {
 }
 
 /** `helios secrets ...`: generate a key, re-encrypt every secret under a new key, scan for plaintext. */
-export function registerSecretsCommands(program: Command, makeOutput: (json: boolean) => Output): void {
+export function registerSecretsCommands(
+  program: Command,
+  makeOutput: (json: boolean) => Output,
+): void {
   const secrets = program
     .command('secrets')
-    .description('encryption of stored secrets (HELIOS_ENCRYPTION_KEY; HELIOS_PREVIOUS_ENCRYPTION_KEYS while rotating)');
+    .description(
+      'encryption of stored secrets (HELIOS_ENCRYPTION_KEY; HELIOS_PREVIOUS_ENCRYPTION_KEYS while rotating)',
+    );
   const common = (cmd: Command) =>
     cmd
-      .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+      .option(
+        '--database-url <url>',
+        'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)',
+      )
       .option('--json', 'machine-readable output');
 
   secrets
@@ -42,7 +50,10 @@ export function registerSecretsCommands(program: Command, makeOutput: (json: boo
       const result = await rotateSecrets(db, box, (p) => out.progress(p.store, p.done, p.total));
       const lines = Object.entries(result.byStore)
         .filter(([, c]) => c.reencrypted + c.sealed + c.unchanged > 0)
-        .map(([store, c]) => `  ${store}: ${c.reencrypted} re-encrypted, ${c.sealed} sealed, ${c.unchanged} unchanged`);
+        .map(
+          ([store, c]) =>
+            `  ${store}: ${c.reencrypted} re-encrypted, ${c.sealed} sealed, ${c.unchanged} unchanged`,
+        );
       out.result(
         result,
         [
@@ -54,7 +65,11 @@ export function registerSecretsCommands(program: Command, makeOutput: (json: boo
     });
   });
 
-  common(secrets.command('scan').description('list secret columns still holding plaintext (exit 1 when any)')).action(async (opts: SecretsOptions) => {
+  common(
+    secrets
+      .command('scan')
+      .description('list secret columns still holding plaintext (exit 1 when any)'),
+  ).action(async (opts: SecretsOptions) => {
     const out = makeOutput(Boolean(opts.json));
     await withDb(out, resolveTarget(opts), async (db) => {
       const box = createSecretBox(generateEncryptionKey());
@@ -63,7 +78,10 @@ export function registerSecretsCommands(program: Command, makeOutput: (json: boo
         { plaintext: found },
         found.length === 0
           ? 'No plaintext secrets: every stored secret is encrypted'
-          : ['Plaintext secrets found (run `helios secrets rotate`):', ...found.map((f) => `  ${f.store}: ${f.rows} row(s)`)].join('\n'),
+          : [
+              'Plaintext secrets found (run `helios secrets rotate`):',
+              ...found.map((f) => `  ${f.store}: ${f.rows} row(s)`),
+            ].join('\n'),
       );
       return found.length === 0 ? 0 : 1;
     });

@@ -16,7 +16,10 @@ interface ServeOptions {
  * configured database (the embedded default in .helios/data without DATABASE_URL), installing the
  * schema on first run; prints the setup URL while no organization exists.
  */
-export function registerStartCommand(program: Command, makeOutput: (json: boolean) => Output): void {
+export function registerStartCommand(
+  program: Command,
+  makeOutput: (json: boolean) => Output,
+): void {
   for (const name of ['serve', 'start']) {
     program
       .command(name)
@@ -27,7 +30,10 @@ export function registerStartCommand(program: Command, makeOutput: (json: boolea
       )
       .option('--port <port>', 'port to listen on (default: $PORT, else 3000)')
       .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
-      .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+      .option(
+        '--database-url <url>',
+        'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)',
+      )
       .option('--json', 'print one JSON line when listening')
       .action(async (opts: ServeOptions) => {
         const out = makeOutput(Boolean(opts.json));
@@ -43,11 +49,14 @@ export function registerStartCommand(program: Command, makeOutput: (json: boolea
             debug() {},
             info() {},
             warn: (message: string) => process.stderr.write(`warning: ${message}\n`),
-            error: (message: string, fields?: Record<string, unknown>) => process.stderr.write(`error: ${message} ${fields ? JSON.stringify(fields) : ''}\n`),
+            error: (message: string, fields?: Record<string, unknown>) =>
+              process.stderr.write(`error: ${message} ${fields ? JSON.stringify(fields) : ''}\n`),
           };
           const config = loadConfig(env, { logger });
           server = await startServer(config, { logger });
-          const database = config.databaseUrl ? redactUrl(config.databaseUrl) : `embedded (${config.dataDir})`;
+          const database = config.databaseUrl
+            ? redactUrl(config.databaseUrl)
+            : `embedded (${config.dataDir})`;
           const lines = [
             `Helios is serving the portal API on ${server.url} (public URL ${server.publicUrl})`,
             `Database: ${database}`,
@@ -56,7 +65,15 @@ export function registerStartCommand(program: Command, makeOutput: (json: boolea
               ? `Setup needed: POST ${server.publicUrl}/api/v1/setup (see the README), or restart with HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD`
               : 'Organization set up: sign in with POST /api/auth/sign-in/email',
           ];
-          out.result({ url: server.url, publicUrl: server.publicUrl, database, setupNeeded: server.setupNeeded }, lines.join('\n'));
+          out.result(
+            {
+              url: server.url,
+              publicUrl: server.publicUrl,
+              database,
+              setupNeeded: server.setupNeeded,
+            },
+            lines.join('\n'),
+          );
         } catch (error) {
           out.error(error);
           process.exitCode = isHeliosError(error) ? EXIT.failed : EXIT.failed;

@@ -45,17 +45,28 @@ function describeGoogle(result: GoogleSyncResult): string {
 }
 
 /** The run's warnings (values stored cleaned), when there are any. */
-function warningLines(warnings: { total: number; items: Array<{ entity: string; id: string; fields: string[] }> } | undefined): string[] {
+function warningLines(
+  warnings:
+    | { total: number; items: Array<{ entity: string; id: string; fields: string[] }> }
+    | undefined,
+): string[] {
   if (!warnings || warnings.total === 0) return [];
   return [
     `  warnings     ${warnings.total} fetched object(s) held text that cannot be stored (NUL, unpaired surrogates): stored cleaned (SYNC.TEXT_SANITIZED)`,
-    ...warnings.items.slice(0, 5).map((w) => `               ${w.entity} ${w.id}: ${w.fields.join(', ')}`),
+    ...warnings.items
+      .slice(0, 5)
+      .map((w) => `               ${w.entity} ${w.id}: ${w.fields.join(', ')}`),
   ];
 }
 
 function describeMicrosoft(result: MicrosoftSyncResult): string {
   const { counts, fetched } = result;
-  const mode = result.mode === 'full' ? (result.fellBackToFull ? 'full (the delta links had expired)' : 'full') : 'incremental (changes since the last run)';
+  const mode =
+    result.mode === 'full'
+      ? result.fellBackToFull
+        ? 'full (the delta links had expired)'
+        : 'full'
+      : 'incremental (changes since the last run)';
   return [
     heading(result),
     `  mode         ${mode}`,
@@ -106,27 +117,46 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
     name: string;
     description: string;
     full: boolean;
-    run: (scope: HeliosScope, opts: SyncOptions, onProgress: (p: SyncProgress) => void) => Promise<R>;
+    run: (
+      scope: HeliosScope,
+      opts: SyncOptions,
+      onProgress: (p: SyncProgress) => void,
+    ) => Promise<R>;
     describe: (result: R) => string;
   },
 ): void {
-  const command = sync.command(spec.name).description(spec.description).option('--dry-run', 'plan only: fetch and count the changes, write nothing');
-  if (spec.full) command.option('--full', 'a full reconciliation instead of the changes since the last run');
+  const command = sync
+    .command(spec.name)
+    .description(spec.description)
+    .option('--dry-run', 'plan only: fetch and count the changes, write nothing');
+  if (spec.full)
+    command.option('--full', 'a full reconciliation instead of the changes since the last run');
   command
-    .option('--allow-large-removals', 'accept removing more than the safety limit (10%) of synced users or groups')
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)')
+    .option(
+      '--allow-large-removals',
+      'accept removing more than the safety limit (10%) of synced users or groups',
+    )
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL, else the embedded database in .helios/data)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (opts: SyncOptions) => {
       const out = makeOutput(Boolean(opts.json));
       let helios: Helios | undefined;
       try {
         helios = await openHelios(opts);
-        const result = await spec.run(helios.as({ type: 'system', name: 'cli' }), opts, (p) => out.progress(p.message ?? p.phase, p.done, p.total ?? p.done));
+        const result = await spec.run(helios.as({ type: 'system', name: 'cli' }), opts, (p) =>
+          out.progress(p.message ?? p.phase, p.done, p.total ?? p.done),
+        );
         out.result(result, spec.describe(result));
         process.exitCode = SYNC_EXIT.ok;
       } catch (error) {
         out.error(error, cliHint(error));
-        process.exitCode = isHeliosError(error) && error.code === 'SYNC.SAFETY_LIMIT' ? SYNC_EXIT.safetyLimit : SYNC_EXIT.failed;
+        process.exitCode =
+          isHeliosError(error) && error.code === 'SYNC.SAFETY_LIMIT'
+            ? SYNC_EXIT.safetyLimit
+            : SYNC_EXIT.failed;
       } finally {
         await helios?.close().catch(() => {});
       }
@@ -134,14 +164,22 @@ function registerOne<R extends { dryRun: boolean; durationMs: number }>(
 }
 
 /** `helios sync google` and `helios sync microsoft`. */
-export function registerSyncCommands(program: Command, makeOutput: (json: boolean) => Output): void {
+export function registerSyncCommands(
+  program: Command,
+  makeOutput: (json: boolean) => Output,
+): void {
   const sync = program.command('sync').description('directory sync from connected platforms');
   registerOne(sync, makeOutput, {
     name: 'google',
-    description: 'sync users, groups, org units and memberships from Google Workspace (exit 1: stopped by the safety limit)',
+    description:
+      'sync users, groups, org units and memberships from Google Workspace (exit 1: stopped by the safety limit)',
     full: false,
     run: (scope, opts, onProgress) =>
-      scope.google.sync.sync({ dryRun: Boolean(opts.dryRun), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+      scope.google.sync.sync({
+        dryRun: Boolean(opts.dryRun),
+        allowLargeRemovals: Boolean(opts.allowLargeRemovals),
+        onProgress,
+      }),
     describe: describeGoogle,
   });
   registerOne(sync, makeOutput, {
@@ -150,7 +188,12 @@ export function registerSyncCommands(program: Command, makeOutput: (json: boolea
       'sync users, groups, memberships and licences from Microsoft 365: the changes since the last run, or --full (exit 1: stopped by the safety limit)',
     full: true,
     run: (scope, opts, onProgress) =>
-      scope.microsoft.sync.sync({ dryRun: Boolean(opts.dryRun), full: Boolean(opts.full), allowLargeRemovals: Boolean(opts.allowLargeRemovals), onProgress }),
+      scope.microsoft.sync.sync({
+        dryRun: Boolean(opts.dryRun),
+        full: Boolean(opts.full),
+        allowLargeRemovals: Boolean(opts.allowLargeRemovals),
+        onProgress,
+      }),
     describe: describeMicrosoft,
   });
 }

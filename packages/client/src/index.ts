@@ -62,7 +62,8 @@ const problemsAsErrors: Middleware = {
     if (type.includes('json')) {
       try {
         const body = JSON.parse(text) as Partial<Problem>;
-        if (typeof body.code === 'string' && typeof body.title === 'string') problem = body as Problem;
+        if (typeof body.code === 'string' && typeof body.title === 'string')
+          problem = body as Problem;
       } catch {
         // not JSON after all: reported with the text below
       }
@@ -86,7 +87,9 @@ export interface HeliosClientOptions {
 }
 
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
-type PageOf<P extends keyof paths> = paths[P] extends { get: { responses: { 200: infer R } } } ? JsonOf<R> : never;
+type PageOf<P extends keyof paths> = paths[P] extends { get: { responses: { 200: infer R } } }
+  ? JsonOf<R>
+  : never;
 
 /** The paths whose GET answers a page (`{ items, nextCursor }`). */
 export type PagedPath = {
@@ -94,10 +97,14 @@ export type PagedPath = {
 }[keyof paths];
 /** The item type of a paged path. */
 export type PageItem<P extends PagedPath> = PageOf<P> extends { items: (infer I)[] } ? I : never;
-type GetInit<P extends PagedPath> = paths[P] extends { get: { parameters: infer Params } } ? Params : never;
+type GetInit<P extends PagedPath> = paths[P] extends { get: { parameters: infer Params } }
+  ? Params
+  : never;
 /** The parameters of a paged GET, without the cursor (paginate sets it). */
 export type PaginateParams<P extends PagedPath> = {
-  [K in keyof GetInit<P> as K extends 'query' | 'path' ? K : never]?: K extends 'query' ? Omit<NonNullable<GetInit<P>[K]>, 'cursor'> : GetInit<P>[K];
+  [K in keyof GetInit<P> as K extends 'query' | 'path' ? K : never]?: K extends 'query'
+    ? Omit<NonNullable<GetInit<P>[K]>, 'cursor'>
+    : GetInit<P>[K];
 };
 
 /** The client: openapi-fetch's methods plus {@link HeliosClient.paginate}. */
@@ -109,7 +116,10 @@ export interface HeliosClient extends Client<paths> {
    * for await (const user of client.paginate('/api/v1/users', { query: { status: 'active', limit: 200 } })) console.log(user.email);
    * ```
    */
-  paginate<P extends PagedPath>(path: P, params?: PaginateParams<P>): AsyncIterableIterator<PageItem<P>>;
+  paginate<P extends PagedPath>(
+    path: P,
+    params?: PaginateParams<P>,
+  ): AsyncIterableIterator<PageItem<P>>;
 }
 
 /**
@@ -131,10 +141,19 @@ export function createHeliosClient(options: HeliosClientOptions): HeliosClient {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   client.use(problemsAsErrors);
-  const paginate = async function* <P extends PagedPath>(path: P, params?: PaginateParams<P>): AsyncIterableIterator<PageItem<P>> {
+  const paginate = async function* <P extends PagedPath>(
+    path: P,
+    params?: PaginateParams<P>,
+  ): AsyncIterableIterator<PageItem<P>> {
     let cursor: string | undefined;
-    const get = client.GET as unknown as (path: string, init: unknown) => Promise<{ data?: { items: PageItem<P>[]; nextCursor: string | null } }>;
-    const given = (params ?? {}) as { query?: Record<string, unknown>; path?: Record<string, unknown> };
+    const get = client.GET as unknown as (
+      path: string,
+      init: unknown,
+    ) => Promise<{ data?: { items: PageItem<P>[]; nextCursor: string | null } }>;
+    const given = (params ?? {}) as {
+      query?: Record<string, unknown>;
+      path?: Record<string, unknown>;
+    };
     do {
       const query = { ...given.query, ...(cursor ? { cursor } : {}) };
       const { data } = await get(path, { params: { ...given, query } });
@@ -151,7 +170,13 @@ export function createHeliosClient(options: HeliosClientOptions): HeliosClient {
  * session cookie to pass as `createHeliosClient({ baseUrl, cookie })`. Node clients must send an
  * `Origin` the server trusts: `origin` defaults to `baseUrl`.
  */
-export async function signIn(options: { baseUrl: string; email: string; password: string; origin?: string; fetch?: typeof globalThis.fetch }): Promise<string> {
+export async function signIn(options: {
+  baseUrl: string;
+  email: string;
+  password: string;
+  origin?: string;
+  fetch?: typeof globalThis.fetch;
+}): Promise<string> {
   const base = options.baseUrl.replace(/\/+$/, '');
   const res = await (options.fetch ?? globalThis.fetch)(`${base}/api/auth/sign-in/email`, {
     method: 'POST',
@@ -178,6 +203,7 @@ export async function signIn(options: { baseUrl: string; email: string; password
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
-  if (!cookie) throw new HeliosApiError(res.status, undefined, 'The sign-in answer set no session cookie');
+  if (!cookie)
+    throw new HeliosApiError(res.status, undefined, 'The sign-in answer set no session cookie');
   return cookie;
 }

@@ -13,7 +13,16 @@
  * installs them), in a temporary directory whose node_modules links to the workspace packages.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +51,11 @@ function taggedSnippets(markdown: string): Snippet[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && !lines[end]?.startsWith('```')) end++;
-    snippets.push({ mode: open[1] as Snippet['mode'], line: start + 1, code: lines.slice(start, end).join('\n') });
+    snippets.push({
+      mode: open[1] as Snippet['mode'],
+      line: start + 1,
+      code: lines.slice(start, end).join('\n'),
+    });
     i = end;
   }
   return snippets;
@@ -70,7 +83,8 @@ function program(doc: string, snippets: Snippet[]): string {
     body.push(`// ${doc}:${s.line} (${s.mode})`);
     body.push(s.mode === 'runnable' ? code : `if (false as boolean) {\n${code}\n}`);
   }
-  for (const [module, names] of named) imports.add(`import { ${[...names].join(', ')} } from '${module}';`);
+  for (const [module, names] of named)
+    imports.add(`import { ${[...names].join(', ')} } from '${module}';`);
   return `${[...imports].join('\n')}\n\n${body.join('\n')}\nexport {};\n`;
 }
 
@@ -82,10 +96,14 @@ const programs = documents
 let compile: { status: number | null; output: string } | undefined;
 
 beforeAll(() => {
-  expect(existsSync(join(root, 'packages/core/dist/index.d.ts')), 'build first (npm test builds)').toBe(true);
+  expect(
+    existsSync(join(root, 'packages/core/dist/index.d.ts')),
+    'build first (npm test builds)',
+  ).toBe(true);
   const scope = join(dir, 'node_modules/@helios');
   mkdirSync(scope, { recursive: true });
-  for (const pkg of ['core', 'testing']) symlinkSync(join(root, 'packages', pkg), join(scope, pkg), 'dir');
+  for (const pkg of ['core', 'testing'])
+    symlinkSync(join(root, 'packages', pkg), join(scope, pkg), 'dir');
   const config = {
     compilerOptions: {
       target: 'ES2022',
@@ -104,11 +122,15 @@ beforeAll(() => {
   writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config, null, 2));
   for (const p of programs) writeFileSync(join(dir, p.file), program(p.doc, p.snippets));
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir, '--pretty', 'false'], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir, '--pretty', 'false'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   compile = { status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` };
 }, 150_000);
 
@@ -134,11 +156,19 @@ describe('the documented snippets', () => {
     it(`run: the runnable blocks of ${p.doc} on an embedded in-memory database`, () => {
       expect(compile?.status, 'compiles first').toBe(0);
       const outFile = join(dir, 'out', p.file.replace(/\.mts$/, '.mjs'));
-      const js = readFileSync(outFile, 'utf8').replaceAll('databaseUrl: process.env.DATABASE_URL', 'embedded: {}');
+      const js = readFileSync(outFile, 'utf8').replaceAll(
+        'databaseUrl: process.env.DATABASE_URL',
+        'embedded: {}',
+      );
       writeFileSync(outFile, js);
       const env = { ...process.env };
       delete env.DATABASE_URL;
-      const run = spawnSync(process.execPath, [outFile], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, [outFile], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
     }, 150_000);

@@ -84,5 +84,7 @@ export const ERROR_REGISTRIES = {
  * ```
  */
 export function listErrorCodes(): Array<ErrorCodeEntry & { area: string }> {
-  return Object.entries(ERROR_REGISTRIES).flatMap(([area, registry]) => entriesOf(registry).map((entry) => ({ ...entry, area })));
+  return Object.entries(ERROR_REGISTRIES).flatMap(([area, registry]) =>
+    entriesOf(registry).map((entry) => ({ ...entry, area })),
+  );
 }

@@ -8,21 +8,31 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 describe('examples', () => {
   it('runs the directory quick start from its README', async () => {
-    expect(existsSync(join(root, 'packages/core/dist/index.js')), 'build first (npm test builds)').toBe(true);
+    expect(
+      existsSync(join(root, 'packages/core/dist/index.js')),
+      'build first (npm test builds)',
+    ).toBe(true);
     const t = await createTestDatabase({ empty: true });
     try {
       const env = { ...process.env };
       if (t.connectionString) env.DATABASE_URL = t.connectionString;
       else delete env.DATABASE_URL;
       if (!t.connectionString) await t.destroy();
-      const run = spawnSync(process.execPath, ['examples/directory-quickstart/quickstart.mjs'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, ['examples/directory-quickstart/quickstart.mjs'], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toContain('Set up Acme (acme.example); admin ada@acme.example');
       expect(run.stdout).toContain('Engineering, page 1: Edsger Dijkstra, Grace Hopper');
       expect(run.stdout).toContain('Engineering, page 2: Alan Turing');
       expect(run.stdout).toContain('Grace has 2 direct reports');
-      expect(run.stdout).toMatch(/- Grace Hopper \(VP Engineering\)\n {4}- Edsger Dijkstra \(Engineer\)\n {4}- Alan Turing \(Engineer\)/);
+      expect(run.stdout).toMatch(
+        /- Grace Hopper \(VP Engineering\)\n {4}- Edsger Dijkstra \(Engineer\)\n {4}- Alan Turing \(Engineer\)/,
+      );
       expect(run.stdout).toContain('CSV export: 5 users');
       expect(run.stdout).toMatch(/Audit trail: \d+ rows, chain intact/);
     } finally {
@@ -37,18 +47,33 @@ describe('examples', () => {
       if (t.connectionString) env.DATABASE_URL = t.connectionString;
       else delete env.DATABASE_URL;
       if (!t.connectionString) await t.destroy();
-      const run = spawnSync(process.execPath, ['examples/directory-sync/sync.mjs'], { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
+      const run = spawnSync(process.execPath, ['examples/directory-sync/sync.mjs'], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toContain('Google connection: ok');
-      expect(run.stdout).toContain('Google plan: 41 users and 4 groups to create (nothing written)');
+      expect(run.stdout).toContain(
+        'Google plan: 41 users and 4 groups to create (nothing written)',
+      );
       expect(run.stdout).toContain('Google sync: 41 users, 4 groups, 1 linked');
-      expect(run.stdout).toContain('Google write-back: created new.hire@acme.example (initial password of 20 characters, revealed once)');
+      expect(run.stdout).toContain(
+        'Google write-back: created new.hire@acme.example (initial password of 20 characters, revealed once)',
+      );
       expect(run.stdout).toContain('Microsoft connection: ok');
       expect(run.stdout).toMatch(/Microsoft sync \(full\): 31 users, 3 groups, \d+ Graph requests/);
-      expect(run.stdout).toMatch(/Microsoft sync \(incremental\): 1 user updated, 1 Graph requests/);
-      expect(run.stdout).toContain('Microsoft write-back: licence EMS for user000005@acme.example: assigned');
-      expect(run.stdout).toContain('Linked portal users: Google user000002@acme.example; Microsoft user000002@acme.example');
+      expect(run.stdout).toMatch(
+        /Microsoft sync \(incremental\): 1 user updated, 1 Graph requests/,
+      );
+      expect(run.stdout).toContain(
+        'Microsoft write-back: licence EMS for user000005@acme.example: assigned',
+      );
+      expect(run.stdout).toContain(
+        'Linked portal users: Google user000002@acme.example; Microsoft user000002@acme.example',
+      );
       expect(run.stdout).toContain('Journal: 2 Microsoft runs audited');
     } finally {
       if (t.connectionString) await t.destroy();
@@ -71,10 +96,18 @@ describe('examples', () => {
         // The embedded backend has no server URL: the same snippet on an in-memory embedded database.
         delete env.DATABASE_URL;
         await t.destroy();
-        code = code.replace('databaseUrl: process.env.DATABASE_URL!, install: true', 'embedded: {}');
+        code = code.replace(
+          'databaseUrl: process.env.DATABASE_URL!, install: true',
+          'embedded: {}',
+        );
       }
       writeFileSync(file, code);
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/^id,email,first_name/);

@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixturePath = join(here, 'exports.fixture.json');
-const corePackage = JSON.parse(readFileSync(join(here, '../package.json'), 'utf8')) as { exports: Record<string, unknown> };
+const corePackage = JSON.parse(readFileSync(join(here, '../package.json'), 'utf8')) as {
+  exports: Record<string, unknown>;
+};
 
 /** `./db` -> `src/db.ts`, `.` -> `src/index.ts`, for every subpath in package.json "exports". */
 function entryPoints(): Record<string, string> {
@@ -38,7 +40,8 @@ function exportNames(): Record<string, { count: number; values: string[]; types:
     const values: string[] = [];
     const types: string[] = [];
     for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
-      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const target =
+        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
       (target.flags & ts.SymbolFlags.Value ? values : types).push(symbol.name);
     }
     values.sort();

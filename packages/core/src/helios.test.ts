@@ -5,21 +5,31 @@ import { createHelios } from './helios';
 
 describe('createHelios', () => {
   it('needs exactly one database option', async () => {
-    await expect(createHelios({} as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'HELIOS.BAD_OPTIONS' });
+    await expect(createHelios({} as never)).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'HELIOS.BAD_OPTIONS',
+    });
   });
 
   it('refuses an empty database with HELIOS.SCHEMA_NOT_INSTALLED unless asked to install', async () => {
     const empty = await createTestDatabase({ empty: true });
     try {
-      await expect(createHelios({ db: empty.db })).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'HELIOS.SCHEMA_NOT_INSTALLED' });
+      await expect(createHelios({ db: empty.db })).rejects.toMatchObject({
+        kind: 'PRECONDITION_FAILED',
+        code: 'HELIOS.SCHEMA_NOT_INSTALLED',
+      });
       const helios = await createHelios({ db: empty.db, install: true });
       expect(await helios.organizationId()).toBeNull();
       expect(Object.keys(helios.repositories).sort()).toEqual([...TABLE_NAMES].sort());
       expect(Object.keys(helios.repositories)).toHaveLength(86);
-      await expect(helios.repositories.organization_users.count()).rejects.toMatchObject({ code: 'ORGANIZATIONS.NOT_SET_UP' });
+      await expect(helios.repositories.organization_users.count()).rejects.toMatchObject({
+        code: 'ORGANIZATIONS.NOT_SET_UP',
+      });
       await helios.close();
       // The caller's handle stays open.
-      await expect(empty.db.selectFrom('organizations').select('id').execute()).resolves.toEqual([]);
+      await expect(empty.db.selectFrom('organizations').select('id').execute()).resolves.toEqual(
+        [],
+      );
     } finally {
       await empty.destroy();
     }
@@ -82,7 +92,9 @@ describe('createHelios', () => {
       const asSystem = helios.as({ type: 'system' });
       expect(asSystem.google.sync).not.toBe(helios.google.sync);
       expect(asSystem.microsoft.writeback).toBe(asSystem.microsoftWriteback);
-      expect(helios.withRequest({ ipAddress: '127.0.0.1' }).accessGroups).not.toBe(helios.accessGroups);
+      expect(helios.withRequest({ ipAddress: '127.0.0.1' }).accessGroups).not.toBe(
+        helios.accessGroups,
+      );
       await helios.transaction(async (tx) => {
         expect(tx.google.credentials).not.toBe(helios.google.credentials);
         expect(tx.google.credentials).toBe(tx.googleWorkspace);

@@ -13,46 +13,124 @@ import { aheadError, behindError, migrationState, upgradeSchema } from './db/mig
 import { deriveAuditKeys } from './domains/audit/audit.chain';
 import { type AuditService, createAuditService } from './domains/audit/audit.service';
 import { type ApiKeysService, createApiKeysService } from './domains/auth/api-keys.service';
-import { type CredentialsService, createCredentialsService } from './domains/auth/credentials.service';
-import { createInvitationsService, type InvitationsService } from './domains/auth/invitations.service';
-import { createSecurityEventsService, type SecurityEventsService } from './domains/auth/security-events.service';
+import {
+  type CredentialsService,
+  createCredentialsService,
+} from './domains/auth/credentials.service';
+import {
+  createInvitationsService,
+  type InvitationsService,
+} from './domains/auth/invitations.service';
+import {
+  createSecurityEventsService,
+  type SecurityEventsService,
+} from './domains/auth/security-events.service';
 import { createSsoService, type SsoService } from './domains/auth/sso.service';
 import { createTwoFactorService, type TwoFactorService } from './domains/auth/two-factor.service';
 import { type AutomationService, createAutomationService } from './domains/automation';
-import { type CostCentersService, createCostCentersService } from './domains/directory/cost-centers.service';
-import { type CustomFieldsService, createCustomFieldsService } from './domains/directory/custom-fields.service';
-import { createDepartmentsService, type DepartmentsService } from './domains/directory/departments.service';
-import { createJobTitlesService, type JobTitlesService } from './domains/directory/job-titles.service';
-import { createLocationsService, type LocationsService } from './domains/directory/locations.service';
-import { createGoogleCredentialsService, type GoogleCredentialsService } from './domains/google-workspace/credentials';
-import { createGoogleDirectoryService, type GoogleDirectoryService } from './domains/google-workspace/directory.service';
+import {
+  type CostCentersService,
+  createCostCentersService,
+} from './domains/directory/cost-centers.service';
+import {
+  type CustomFieldsService,
+  createCustomFieldsService,
+} from './domains/directory/custom-fields.service';
+import {
+  createDepartmentsService,
+  type DepartmentsService,
+} from './domains/directory/departments.service';
+import {
+  createJobTitlesService,
+  type JobTitlesService,
+} from './domains/directory/job-titles.service';
+import {
+  createLocationsService,
+  type LocationsService,
+} from './domains/directory/locations.service';
+import {
+  createGoogleCredentialsService,
+  type GoogleCredentialsService,
+} from './domains/google-workspace/credentials';
+import {
+  createGoogleDirectoryService,
+  type GoogleDirectoryService,
+} from './domains/google-workspace/directory.service';
 import { googleIntegration } from './domains/google-workspace/integration';
-import { createGoogleSyncService, type GoogleSyncService } from './domains/google-workspace/sync.service';
-import { createGoogleWritebackService, type GoogleWritebackService } from './domains/google-workspace/writeback.service';
+import {
+  createGoogleSyncService,
+  type GoogleSyncService,
+} from './domains/google-workspace/sync.service';
+import {
+  createGoogleWritebackService,
+  type GoogleWritebackService,
+} from './domains/google-workspace/writeback.service';
 import { createGroupsService, type GroupsService } from './domains/groups/access-groups.service';
-import { createUserGroupsService, type UserGroupsService } from './domains/groups/user-groups.service';
-import { createWorkspacesService, type WorkspacesService } from './domains/groups/workspaces.service';
-import { createIntegrationsService, type IntegrationsService } from './domains/integrations/integrations.service';
-import { attachJobs, bindJobs, type JobsOptions, type JobsService } from './domains/jobs/jobs.service';
-import { createMicrosoftCredentialsService, type MicrosoftCredentialsService } from './domains/microsoft-365/credentials';
-import { createMicrosoftDirectoryService, type MicrosoftDirectoryService } from './domains/microsoft-365/directory.service';
+import {
+  createUserGroupsService,
+  type UserGroupsService,
+} from './domains/groups/user-groups.service';
+import {
+  createWorkspacesService,
+  type WorkspacesService,
+} from './domains/groups/workspaces.service';
+import {
+  createIntegrationsService,
+  type IntegrationsService,
+} from './domains/integrations/integrations.service';
+import {
+  attachJobs,
+  bindJobs,
+  type JobsOptions,
+  type JobsService,
+} from './domains/jobs/jobs.service';
+import {
+  createMicrosoftCredentialsService,
+  type MicrosoftCredentialsService,
+} from './domains/microsoft-365/credentials';
+import {
+  createMicrosoftDirectoryService,
+  type MicrosoftDirectoryService,
+} from './domains/microsoft-365/directory.service';
 import { microsoftIntegration } from './domains/microsoft-365/integration';
-import { createMicrosoftSyncService, type MicrosoftSyncService } from './domains/microsoft-365/sync.service';
-import { createMicrosoftWritebackService, type MicrosoftWritebackService } from './domains/microsoft-365/writeback.service';
-import { createNotificationsService, type NotificationsService } from './domains/notifications/notifications.service';
+import {
+  createMicrosoftSyncService,
+  type MicrosoftSyncService,
+} from './domains/microsoft-365/sync.service';
+import {
+  createMicrosoftWritebackService,
+  type MicrosoftWritebackService,
+} from './domains/microsoft-365/writeback.service';
+import {
+  createNotificationsService,
+  type NotificationsService,
+} from './domains/notifications/notifications.service';
 import { NOTIFICATIONS_TASKS } from './domains/notifications/notifications.tasks';
 import { createSmtpService, type SmtpService } from './domains/operations/smtp.service';
-import { createOrganizationsService, type OrganizationsService } from './domains/organizations/organizations.service';
+import {
+  createOrganizationsService,
+  type OrganizationsService,
+} from './domains/organizations/organizations.service';
 import { createDashboardService, type DashboardService } from './domains/people/dashboard.service';
 import { createPeopleService, type PeopleService } from './domains/people/people.service';
 import { createProfileService, type ProfileService } from './domains/people/profile.service';
 import type { Actor } from './domains/policy/actor';
-import { createScheduledActionsService, type ScheduledActionsService } from './domains/scheduled-actions/scheduled-actions.service';
+import {
+  createScheduledActionsService,
+  type ScheduledActionsService,
+} from './domains/scheduled-actions/scheduled-actions.service';
 import { SCHEDULED_ACTIONS_TASKS } from './domains/scheduled-actions/scheduled-actions.tasks';
 import { createUsersService, type UsersService } from './domains/users/users.service';
 import { CORE_ERRORS } from './errors/core.errors';
 import type { Repositories } from './repositories/types';
-import { createRuntime, type InstanceState, type IntegrationOptions, type OrganizationHolder, type RequestInfo, type ServiceRuntime } from './runtime';
+import {
+  createRuntime,
+  type InstanceState,
+  type IntegrationOptions,
+  type OrganizationHolder,
+  type RequestInfo,
+  type ServiceRuntime,
+} from './runtime';
 import { type Clock, systemClock } from './shared/clock';
 import { type Logger, silentLogger } from './shared/logger';
 import type { Mailer } from './shared/mailer';
@@ -61,8 +139,17 @@ import { createSecretBox, type SecretBox } from './shared/secret-box';
 
 /** Where the database is: exactly one of `db`, `databaseUrl` or `embedded`. */
 export type HeliosDatabaseOptions =
-  | { /** A Kysely handle you own (Helios never closes it). */ db: Kysely<Database>; databaseUrl?: never; embedded?: never }
-  | { /** A PostgreSQL URL; Helios opens and closes the pool. */ databaseUrl: string; db?: never; embedded?: never; poolSize?: number }
+  | {
+      /** A Kysely handle you own (Helios never closes it). */ db: Kysely<Database>;
+      databaseUrl?: never;
+      embedded?: never;
+    }
+  | {
+      /** A PostgreSQL URL; Helios opens and closes the pool. */ databaseUrl: string;
+      db?: never;
+      embedded?: never;
+      poolSize?: number;
+    }
   | {
       /** The embedded database: `true` for `.helios/data`, or PGlite options (`{}` is in memory). */
       embedded: true | EmbeddedOptions;
@@ -514,7 +601,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
  * ```
  */
 export async function createHelios(options: HeliosOptions): Promise<Helios> {
-  const given = [options.db, options.databaseUrl, options.embedded].filter((v) => v !== undefined).length;
+  const given = [options.db, options.databaseUrl, options.embedded].filter(
+    (v) => v !== undefined,
+  ).length;
   if (given !== 1) {
     throw CORE_ERRORS.HELIOS_BAD_OPTIONS();
   }
@@ -530,9 +619,15 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     db = options.db;
     owned = false;
   } else if (options.databaseUrl !== undefined) {
-    db = createDb({ connectionString: options.databaseUrl, ...(options.poolSize ? { max: options.poolSize } : {}) });
+    db = createDb({
+      connectionString: options.databaseUrl,
+      ...(options.poolSize ? { max: options.poolSize } : {}),
+    });
   } else {
-    const embedded: EmbeddedDbOptions['embedded'] = options.embedded === true ? { dataDir: defaultEmbeddedDataDir() } : (options.embedded as EmbeddedOptions);
+    const embedded: EmbeddedDbOptions['embedded'] =
+      options.embedded === true
+        ? { dataDir: defaultEmbeddedDataDir() }
+        : (options.embedded as EmbeddedOptions);
     db = createDb({ embedded });
   }
   try {
@@ -547,14 +642,17 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     const versions = await migrationState(db);
     if (versions.ahead.length > 0) throw aheadError(versions);
     if (versions.pending.length > 0) {
-      if (!(options.autoUpgrade ?? process.env.HELIOS_AUTO_UPGRADE === 'true')) throw behindError(versions);
+      if (!(options.autoUpgrade ?? process.env.HELIOS_AUTO_UPGRADE === 'true'))
+        throw behindError(versions);
       await upgradeSchema(db);
     }
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});
     throw error;
   }
-  const secretBox = options.encryptionKey ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? []) : null;
+  const secretBox = options.encryptionKey
+    ? createSecretBox(options.encryptionKey, options.previousEncryptionKeys ?? [])
+    : null;
   const instance: InstanceState = {
     rootDb: db,
     mailer: options.mailer ?? null,
@@ -576,7 +674,11 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
   });
   await scope.organizationId();
   try {
-    attachJobs(instance, scope, { ...options.jobs, tasks: [...SCHEDULED_ACTIONS_TASKS, ...(options.jobs?.tasks ?? [])], databaseUrl: options.databaseUrl });
+    attachJobs(instance, scope, {
+      ...options.jobs,
+      tasks: [...SCHEDULED_ACTIONS_TASKS, ...(options.jobs?.tasks ?? [])],
+      databaseUrl: options.databaseUrl,
+    });
     for (const task of NOTIFICATIONS_TASKS) scope.jobs.register(task);
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});

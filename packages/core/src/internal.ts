@@ -8,7 +8,11 @@
  * `createHelios` from `@helios/core`.
  * @packageDocumentation
  */
-export { DB_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, translatePgError } from './db/pg-errors';
+export {
+  DB_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  translatePgError,
+} from './db/pg-errors';
 export { inTransaction } from './db/transaction';
 export {
   canonicalJson,
@@ -63,7 +67,11 @@ export {
   stageGoogleDirectory,
   toGoogleError,
 } from './domains/google-workspace';
-export { createGroupsService, createUserGroupsService, createWorkspacesService } from './domains/groups';
+export {
+  createGroupsService,
+  createUserGroupsService,
+  createWorkspacesService,
+} from './domains/groups';
 export { createIntegrationsService } from './domains/integrations';
 export {
   aadstsCode,
@@ -98,8 +106,21 @@ export {
 } from './domains/microsoft-365';
 export { createSmtpService, findMailer, resolveMailer } from './domains/operations';
 export { createOrganizationsService, isAdministratorSetting } from './domains/organizations';
-export { canViewField, createDashboardService, createPeopleService, createProfileService, normalizeVisibility } from './domains/people';
-export { assertAdministrator, createPolicy, isInReportingLine, isScope, resolvePrincipal, scopesAllow } from './domains/policy';
+export {
+  canViewField,
+  createDashboardService,
+  createPeopleService,
+  createProfileService,
+  normalizeVisibility,
+} from './domains/people';
+export {
+  assertAdministrator,
+  createPolicy,
+  isInReportingLine,
+  isScope,
+  resolvePrincipal,
+  scopesAllow,
+} from './domains/policy';
 export type { SanitizedValueWarning, SuspensionOutcome, SuspensionSource } from './domains/sync';
 export {
   applySourceSuspensions,
@@ -123,10 +144,22 @@ export {
   watchSyncRetries,
   withSyncLock,
 } from './domains/sync';
-export { canTransition, createUsersService, csvField, csvRecord, EXPORT_PAGE_SIZE } from './domains/users';
+export {
+  canTransition,
+  createUsersService,
+  csvField,
+  csvRecord,
+  EXPORT_PAGE_SIZE,
+} from './domains/users';
 export type { RepositoriesOptions } from './repositories';
 export { createRepositories, DEFAULT_LIMIT, MAX_LIMIT } from './repositories';
-export type { ActivityEntry, AuditEntry, InstanceState, OperationScope, ServiceRuntime } from './runtime';
+export type {
+  ActivityEntry,
+  AuditEntry,
+  InstanceState,
+  OperationScope,
+  ServiceRuntime,
+} from './runtime';
 export type { CamelCase, Camelize } from './shared/case';
 export { camelize, snakeize } from './shared/case';
 export type { ResolvedKey, ResolveKeyOptions } from './shared/encryption-key';
@@ -140,4 +173,11 @@ export { findPlaintextSecrets, rotateSecrets } from './shared/secret-rotation';
 export type { SecretStore } from './shared/secret-stores';
 export { openSecret, SECRET_STORES, sealSecret, secretContext } from './shared/secret-stores';
 export { smtpMailer } from './shared/smtp-mailer';
-export { inspectInput, jsonObject, jsonValue, parseInput, sanitizeText, textProblem } from './shared/validation';
+export {
+  inspectInput,
+  jsonObject,
+  jsonValue,
+  parseInput,
+  sanitizeText,
+  textProblem,
+} from './shared/validation';

@@ -19,7 +19,16 @@
  * CJS_CHECKS / the typecheck files below.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@helios/testing';
@@ -37,7 +46,11 @@ const PACKAGES = [
 
 /** Size budgets (bytes): the tarballs, and node_modules of a project after each step. */
 const BUDGET = {
-  tarball: { '@helios/core': 1.25 * MB, '@helios/testing': 0.3 * MB, '@helios/client': 0.25 * MB } as Record<string, number>,
+  tarball: {
+    '@helios/core': 1.25 * MB,
+    '@helios/testing': 0.3 * MB,
+    '@helios/client': 0.25 * MB,
+  } as Record<string, number>,
   /** `npm install @helios/core`: core and its dependencies, without PGlite. */
   installedCore: 70 * MB,
   /** Everything: core, testing (and client) and PGlite. */
@@ -54,14 +67,29 @@ const tarballs = new Map<string, string>();
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('npm_') && !['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig'].includes(k)) continue;
-    if (k === 'DATABASE_URL' || k.startsWith('HELIOS_') || k === 'NODE_OPTIONS' || k.startsWith('VITEST')) continue;
+    if (
+      k.startsWith('npm_') &&
+      !['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig'].includes(k)
+    )
+      continue;
+    if (
+      k === 'DATABASE_URL' ||
+      k.startsWith('HELIOS_') ||
+      k === 'NODE_OPTIONS' ||
+      k.startsWith('VITEST')
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, ...extra };
 }
 
-function run(label: string, command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
+function run(
+  label: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+) {
   const started = performance.now();
   const result = spawnSync(command, args, {
     cwd: options.cwd ?? project,
@@ -72,15 +100,26 @@ function run(label: string, command: string, args: string[], options: { cwd?: st
   });
   seconds[label] = (seconds[label] ?? 0) + (performance.now() - started) / 1000;
   if (result.status !== 0) {
-    throw new Error(`${label}: ${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${label}: ${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result;
 }
 
-const node = (label: string, args: string[], env?: Record<string, string>) => run(label, process.execPath, args, env ? { env } : {});
+const node = (label: string, args: string[], env?: Record<string, string>) =>
+  run(label, process.execPath, args, env ? { env } : {});
 const npmInstall = (label: string, specs: string[]) =>
-  run(label, 'npm', ['install', ...specs, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']);
-const tsc = (config: string) => node(`tsc ${config}`, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config]);
+  run(label, 'npm', [
+    'install',
+    ...specs,
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+  ]);
+const tsc = (config: string) =>
+  node(`tsc ${config}`, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config]);
 
 function sizeOf(path: string): number {
   const stat = lstatSync(path);
@@ -94,7 +133,10 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(2)} MB`;
 
 function write(files: Record<string, unknown>) {
   for (const [file, content] of Object.entries(files)) {
-    writeFileSync(join(project, file), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    writeFileSync(
+      join(project, file),
+      typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`,
+    );
   }
 }
 
@@ -180,7 +222,14 @@ export async function firstEmails(baseUrl: string, apiKey: string): Promise<stri
  */
 const SHIMS = "declare module 'bun:sqlite' {\n  export type Database = unknown;\n}\n";
 
-const COMPILER = { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'] };
+const COMPILER = {
+  strict: true,
+  noEmit: true,
+  skipLibCheck: false,
+  target: 'es2022',
+  lib: ['es2023', 'dom'],
+  types: ['node'],
+};
 
 describe.runIf(runsHere)('the packed packages, installed into a fresh project', () => {
   afterAll(() => {
@@ -193,11 +242,19 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
   });
 
   it('packs each package under its tarball budget, with README, LICENSE and no source maps', () => {
-    expect(existsSync(join(root, 'packages/core/dist/index.js')), 'build first (npm test builds)').toBe(true);
+    expect(
+      existsSync(join(root, 'packages/core/dist/index.js')),
+      'build first (npm test builds)',
+    ).toBe(true);
     mkdirSync(project, { recursive: true });
     const workspaces = PACKAGES.flatMap((p) => ['-w', p.name]);
     const packed = JSON.parse(
-      run('npm pack', 'npm', ['pack', ...workspaces, '--pack-destination', work, '--json', '--loglevel=error'], { cwd: root }).stdout,
+      run(
+        'npm pack',
+        'npm',
+        ['pack', ...workspaces, '--pack-destination', work, '--json', '--loglevel=error'],
+        { cwd: root },
+      ).stdout,
     ) as {
       name: string;
       filename: string;
@@ -207,7 +264,9 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
     }[];
     expect(packed.map((p) => p.name).sort()).toEqual(PACKAGES.map((p) => p.name).sort());
     for (const p of packed) {
-      console.log(`pack-install: ${p.name} tarball ${mb(p.size)} (unpacked ${mb(p.unpackedSize)}, ${p.files.length} files)`);
+      console.log(
+        `pack-install: ${p.name} tarball ${mb(p.size)} (unpacked ${mb(p.unpackedSize)}, ${p.files.length} files)`,
+      );
       tarballs.set(p.name, join(work, p.filename));
       const paths = p.files.map((f) => f.path);
       expect(paths).toContain('README.md');
@@ -220,7 +279,10 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
   it('installs @helios/core alone (a PostgreSQL user, no PGlite): ESM, CommonJS, a typed error for the embedded database, PostgreSQL connects', async () => {
     write({ 'package.json': { name: 'helios-consumer', version: '0.0.0', private: true } });
     npmInstall('npm install core', [tarballs.get('@helios/core') ?? '']);
-    expect(existsSync(join(project, 'node_modules/@electric-sql/pglite')), 'PGlite is an optional peer, not installed with core').toBe(false);
+    expect(
+      existsSync(join(project, 'node_modules/@electric-sql/pglite')),
+      'PGlite is an optional peer, not installed with core',
+    ).toBe(false);
     const installed = sizeOf(join(project, 'node_modules'));
     console.log(`pack-install: installed @helios/core ${mb(installed)}`);
     expect(installed).toBeLessThan(BUDGET.installedCore);
@@ -239,20 +301,32 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
 
     write({ 'embedded-missing.mjs': EMBEDDED_MISSING });
     const missing = JSON.parse(node('embedded without PGlite', ['embedded-missing.mjs']).stdout);
-    expect(missing).toMatchObject({ helios: true, code: 'DB.EMBEDDED_NOT_INSTALLED', kind: 'PRECONDITION_FAILED' });
+    expect(missing).toMatchObject({
+      helios: true,
+      code: 'DB.EMBEDDED_NOT_INSTALLED',
+      kind: 'PRECONDITION_FAILED',
+    });
     expect(missing.message).toContain('npm install @electric-sql/pglite');
 
     // The declarations must not import the optional peer (typechecked below, after it is added).
-    const declarations = readdirSync(join(project, 'node_modules/@helios/core/dist')).filter((f) => /\.d\.c?ts$/.test(f));
+    const declarations = readdirSync(join(project, 'node_modules/@helios/core/dist')).filter((f) =>
+      /\.d\.c?ts$/.test(f),
+    );
     for (const file of declarations) {
-      expect(readFileSync(join(project, 'node_modules/@helios/core/dist', file), 'utf8'), file).not.toMatch(/from '@electric-sql\/pglite/);
+      expect(
+        readFileSync(join(project, 'node_modules/@helios/core/dist', file), 'utf8'),
+        file,
+      ).not.toMatch(/from '@electric-sql\/pglite/);
     }
 
     if (process.env.DATABASE_URL) {
       const t = await createTestDatabase({ empty: true });
       try {
         write({ 'connect.mjs': CONNECT });
-        const out = JSON.parse(node('connect postgres', ['connect.mjs'], { DATABASE_URL: t.connectionString ?? '' }).stdout);
+        const out = JSON.parse(
+          node('connect postgres', ['connect.mjs'], { DATABASE_URL: t.connectionString ?? '' })
+            .stdout,
+        );
         expect(out.users).toEqual(['grace@acme.example', 'ada@acme.example']);
       } finally {
         await t.destroy();
@@ -261,13 +335,19 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
   }, 900_000);
 
   it('adds @helios/testing and PGlite: ESM, CommonJS, TypeScript node16 and bundler, the embedded database connects and lists users', () => {
-    const others = PACKAGES.filter((p) => p.name !== '@helios/core').map((p) => tarballs.get(p.name) ?? '');
+    const others = PACKAGES.filter((p) => p.name !== '@helios/core').map(
+      (p) => tarballs.get(p.name) ?? '',
+    );
     npmInstall('npm install testing + pglite', [...others, '@electric-sql/pglite@0.5.16']);
     const installed = sizeOf(join(project, 'node_modules'));
-    console.log(`pack-install: installed everything (${PACKAGES.map((p) => p.name).join(', ')}, PGlite) ${mb(installed)}`);
+    console.log(
+      `pack-install: installed everything (${PACKAGES.map((p) => p.name).join(', ')}, PGlite) ${mb(installed)}`,
+    );
     expect(installed).toBeLessThan(BUDGET.installedAll);
     // One copy of core: @helios/testing's dependency is the installed tarball, not a registry package.
-    expect(existsSync(join(project, 'node_modules/@helios/testing/node_modules/@helios/core'))).toBe(false);
+    expect(
+      existsSync(join(project, 'node_modules/@helios/testing/node_modules/@helios/core')),
+    ).toBe(false);
 
     const esm = node('esm', [
       '--input-type=module',
@@ -275,7 +355,10 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
       "import * as t from '@helios/testing'; console.log(typeof t.createTestDatabase, typeof t.startGraphSimulator)",
     ]);
     expect(esm.stdout.trim()).toBe('function function');
-    const cjs = node('cjs', ['-e', "const t = require('@helios/testing'); console.log(typeof t.createTestDatabase, typeof t.startGraphSimulator)"]);
+    const cjs = node('cjs', [
+      '-e',
+      "const t = require('@helios/testing'); console.log(typeof t.createTestDatabase, typeof t.startGraphSimulator)",
+    ]);
     expect(cjs.stdout.trim()).toBe('function function');
     if (tarballs.has('@helios/client')) {
       const clientEsm = node('client esm', [
@@ -284,7 +367,10 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
         "import { createHeliosClient, HeliosApiError } from '@helios/client'; console.log(typeof createHeliosClient, typeof HeliosApiError)",
       ]);
       expect(clientEsm.stdout.trim()).toBe('function function');
-      const clientCjs = node('client cjs', ['-e', "const c = require('@helios/client'); console.log(typeof c.createHeliosClient, typeof c.isHeliosApiError)"]);
+      const clientCjs = node('client cjs', [
+        '-e',
+        "const c = require('@helios/client'); console.log(typeof c.createHeliosClient, typeof c.isHeliosApiError)",
+      ]);
       expect(clientCjs.stdout.trim()).toBe('function function');
     }
 
@@ -300,7 +386,10 @@ describe.runIf(runsHere)('the packed packages, installed into a fresh project', 
         compilerOptions: { ...COMPILER, module: 'node16', moduleResolution: 'node16' },
         files: ['types.cts', 'types.mts', 'shims.d.ts'],
       },
-      'tsconfig.bundler.json': { compilerOptions: { ...COMPILER, module: 'esnext', moduleResolution: 'bundler' }, files: ['types.ts', 'shims.d.ts'] },
+      'tsconfig.bundler.json': {
+        compilerOptions: { ...COMPILER, module: 'esnext', moduleResolution: 'bundler' },
+        files: ['types.ts', 'shims.d.ts'],
+      },
     });
     tsc('tsconfig.node16.json');
     tsc('tsconfig.bundler.json');

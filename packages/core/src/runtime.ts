@@ -16,7 +16,13 @@ import { redact } from './domains/audit/audit.summary';
 import type { IntegrationOptions } from './domains/integrations/options';
 import { ORGANIZATIONS_ERRORS } from './domains/organizations/organizations.errors';
 import type { Actor, CallOptions, Permission } from './domains/policy/actor';
-import { createPolicy, type Policy, type PolicyTarget, type Principal, resolvePrincipal } from './domains/policy/policy';
+import {
+  createPolicy,
+  type Policy,
+  type PolicyTarget,
+  type Principal,
+  resolvePrincipal,
+} from './domains/policy/policy';
 import { type HeliosError, isHeliosError } from './errors';
 import { CORE_ERRORS } from './errors/core.errors';
 import { createRepositories } from './repositories/create-repositories';
@@ -110,7 +116,10 @@ export interface ServiceRuntime {
    * The one object of this kind for the Helios instance, created on first use; `close` (if any)
    * runs when the instance closes.
    */
-  singleton<T extends { close?: () => Promise<void> }>(key: string, make: (rootDb: Kysely<Database>) => T): T;
+  singleton<T extends { close?: () => Promise<void> }>(
+    key: string,
+    make: (rootDb: Kysely<Database>) => T,
+  ): T;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Null when no encryption key was configured. */
@@ -135,9 +144,17 @@ export interface ServiceRuntime {
    * `prepare` in a short read scope, `call` with no transaction held, then `record` in a short write.
    * @param operation the SDK member that calls out (e.g. `googleWorkspace.testConnection`), for the error.
    */
-  external<P, R, O = R>(operation: string, options: CallOptions | undefined, steps: ExternalCallSteps<OperationScope, P, R, O>): Promise<O>;
+  external<P, R, O = R>(
+    operation: string,
+    options: CallOptions | undefined,
+    steps: ExternalCallSteps<OperationScope, P, R, O>,
+  ): Promise<O>;
   /** Runs `fn` in one transaction with an explicit principal (setup, system jobs). */
-  writeAs<R>(principal: Principal, organizationId: string, fn: (scope: OperationScope) => Promise<R>): Promise<R>;
+  writeAs<R>(
+    principal: Principal,
+    organizationId: string,
+    fn: (scope: OperationScope) => Promise<R>,
+  ): Promise<R>;
 }
 
 /** Options of `createRuntime`. */
@@ -166,7 +183,12 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
   };
   const findOrganizationId = async (): Promise<string | null> => {
     if (organization.current) return organization.current;
-    const row = await db.selectFrom('organizations').select('id').orderBy('created_at', 'asc').limit(1).executeTakeFirst();
+    const row = await db
+      .selectFrom('organizations')
+      .select('id')
+      .orderBy('created_at', 'asc')
+      .limit(1)
+      .executeTakeFirst();
     if (row) organization.current = row.id;
     return row?.id ?? null;
   };
@@ -176,12 +198,20 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     return id;
   };
 
-  const makeScope = (handle: Kysely<Database>, orgId: string, principal: Principal, writable: boolean): OperationScope => {
+  const makeScope = (
+    handle: Kysely<Database>,
+    orgId: string,
+    principal: Principal,
+    writable: boolean,
+  ): OperationScope => {
     const policy = createPolicy(handle);
     const now = clock.now();
     return {
       db: handle,
-      repos: handle === db ? runtime.repositories : createRepositories({ db: handle, organizationId: orgId }),
+      repos:
+        handle === db
+          ? runtime.repositories
+          : createRepositories({ db: handle, organizationId: orgId }),
       organizationId: orgId,
       principal,
       policy,
@@ -241,7 +271,8 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
         value = make(options.instance.rootDb);
         options.instance.singletons.set(key, value);
         const created = value;
-        if (typeof created.close === 'function') options.instance.closers.push(() => created.close!());
+        if (typeof created.close === 'function')
+          options.instance.closers.push(() => created.close!());
       }
       return value;
     },
@@ -259,7 +290,11 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     async read(callOptions, fn) {
       try {
         const orgId = await organizationId();
-        const principal = await resolvePrincipal(db, orgId, callOptions?.actor ?? options.defaultActor);
+        const principal = await resolvePrincipal(
+          db,
+          orgId,
+          callOptions?.actor ?? options.defaultActor,
+        );
         return await fn(makeScope(db, orgId, principal, db.isTransaction));
       } catch (error) {
         return translate(error);
@@ -269,7 +304,11 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
       try {
         const orgId = await organizationId();
         return await inTransaction(db, async (tx) => {
-          const principal = await resolvePrincipal(tx, orgId, callOptions?.actor ?? options.defaultActor);
+          const principal = await resolvePrincipal(
+            tx,
+            orgId,
+            callOptions?.actor ?? options.defaultActor,
+          );
           return fn(makeScope(tx, orgId, principal, true));
         });
       } catch (error) {
@@ -277,7 +316,15 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
       }
     },
     external(operation, callOptions, steps) {
-      return runExternalCall({ db, read: (fn) => runtime.read(callOptions, fn), write: (fn) => runtime.write(callOptions, fn) }, operation, steps);
+      return runExternalCall(
+        {
+          db,
+          read: (fn) => runtime.read(callOptions, fn),
+          write: (fn) => runtime.write(callOptions, fn),
+        },
+        operation,
+        steps,
+      );
     },
     async writeAs(principal, orgId, fn) {
       try {

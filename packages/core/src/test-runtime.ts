@@ -5,7 +5,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
 import type { GoogleProviderOverrides } from './domains/google-workspace/provider';
-import { type Microsoft365Options, type Microsoft365Provider, microsoft365 } from './domains/microsoft-365/provider';
+import {
+  type Microsoft365Options,
+  type Microsoft365Provider,
+  microsoft365,
+} from './domains/microsoft-365/provider';
 import type { Actor } from './domains/policy/actor';
 import type { Helios } from './helios';
 import { createRuntime, type IntegrationOptions, type ServiceRuntime } from './runtime';
@@ -29,7 +33,11 @@ export interface TestRuntimeOptions {
 }
 
 /** A runtime on `t.helios` acting as `actor`. */
-export function testRuntime(t: { helios: Helios; organizationId: string | null }, actor: Actor | undefined, options: TestRuntimeOptions = {}): ServiceRuntime {
+export function testRuntime(
+  t: { helios: Helios; organizationId: string | null },
+  actor: Actor | undefined,
+  options: TestRuntimeOptions = {},
+): ServiceRuntime {
   return createRuntime({
     db: options.db ?? t.helios.db,
     clock: systemClock,
@@ -58,7 +66,10 @@ interface GraphSimulatorEndpoints {
 }
 
 /** A Microsoft 365 provider on a Graph simulator, with the short retries tests use; `options` win. */
-export function simulatedMicrosoft365(sim: GraphSimulatorEndpoints, options: Partial<Omit<Microsoft365Options, 'credentials'>> = {}): Microsoft365Provider {
+export function simulatedMicrosoft365(
+  sim: GraphSimulatorEndpoints,
+  options: Partial<Omit<Microsoft365Options, 'credentials'>> = {},
+): Microsoft365Provider {
   return microsoft365({
     credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
     graphUrl: sim.url,
@@ -70,6 +81,14 @@ export function simulatedMicrosoft365(sim: GraphSimulatorEndpoints, options: Par
 }
 
 /** Provider overrides that point the Google sync at a Directory simulator, with short retries. */
-export function simulatedGoogleOverrides(sim: { url: string; tokenUrl: string }): GoogleProviderOverrides {
-  return { rootUrl: sim.url, tokenUrl: sim.tokenUrl, retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 };
+export function simulatedGoogleOverrides(sim: {
+  url: string;
+  tokenUrl: string;
+}): GoogleProviderOverrides {
+  return {
+    rootUrl: sim.url,
+    tokenUrl: sim.tokenUrl,
+    retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 },
+    timeoutMs: 5000,
+  };
 }

@@ -8,8 +8,14 @@ let t: TestHelios;
 let app: ReturnType<typeof createServer>;
 beforeAll(async () => {
   t = await createTestHelios({ setup: false });
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
+  const auth = createHeliosAuth(t.helios, {
+    secret: 's'.repeat(40),
+    baseURL: 'http://localhost',
+    signInRateLimitPerMinute: 1000,
+  });
+  app = withResponseContract(
+    createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }),
+  );
 });
 afterAll(() => t.destroy());
 
@@ -21,21 +27,34 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 
 describe('the server', () => {
   it('walks the first-run flow: setup, sign in, create an API key, call the API with it', async () => {
-    expect(await (await app.request('/api/v1/setup')).json()).toMatchObject({ isSetupComplete: false });
+    expect(await (await app.request('/api/v1/setup')).json()).toMatchObject({
+      isSetupComplete: false,
+    });
     const bad = await app.request(
       '/api/v1/setup',
-      json({ organizationName: 'Acme', organizationDomain: 'nope', admin: { email: 'x', firstName: 'A', lastName: 'B' } }),
+      json({
+        organizationName: 'Acme',
+        organizationDomain: 'nope',
+        admin: { email: 'x', firstName: 'A', lastName: 'B' },
+      }),
     );
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    expect(((await bad.json()) as any).errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['organizationDomain', 'admin.email']));
+    expect(((await bad.json()) as any).errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['organizationDomain', 'admin.email']),
+    );
 
     const setup = await app.request(
       '/api/v1/setup',
       json({
         organizationName: 'Acme',
         organizationDomain: 'acme.test',
-        admin: { email: 'admin@acme.test', firstName: 'Ada', lastName: 'Admin', password: 'admin password 123' },
+        admin: {
+          email: 'admin@acme.test',
+          firstName: 'Ada',
+          lastName: 'Admin',
+          password: 'admin password 123',
+        },
       }),
     );
     expect(setup.status).toBe(201);
@@ -44,13 +63,21 @@ describe('the server', () => {
       json({
         organizationName: 'Other',
         organizationDomain: 'other.test',
-        admin: { email: 'o@other.test', firstName: 'O', lastName: 'T', password: 'admin password 123' },
+        admin: {
+          email: 'o@other.test',
+          firstName: 'O',
+          lastName: 'T',
+          password: 'admin password 123',
+        },
       }),
     );
     expect(again.status).toBe(409);
     expect(((await again.json()) as any).code).toBe('ORGANIZATIONS.ALREADY_SET_UP');
 
-    const signIn = await app.request('/api/auth/sign-in/email', json({ email: 'admin@acme.test', password: 'admin password 123' }));
+    const signIn = await app.request(
+      '/api/auth/sign-in/email',
+      json({ email: 'admin@acme.test', password: 'admin password 123' }),
+    );
     expect(signIn.status).toBe(200);
     const cookie = signIn.headers
       .getSetCookie()
@@ -62,13 +89,21 @@ describe('the server', () => {
     expect(await org.json()).toMatchObject({ name: 'Acme' });
 
     expect((await app.request('/api/v1/organization')).status).toBe(401);
-    expect((await app.request('/api/v1/organization', { headers: { authorization: 'Bearer helios_live_notavalidkeyatallxxxxxxxx' } })).status).toBe(401);
+    expect(
+      (
+        await app.request('/api/v1/organization', {
+          headers: { authorization: 'Bearer helios_live_notavalidkeyatallxxxxxxxx' },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('serves an OpenAPI 3.1 document and an offline docs page', async () => {
     const doc = (await (await app.request('/api/v1/openapi.json')).json()) as any;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/setup', '/api/v1/organization']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/setup', '/api/v1/organization']),
+    );
     expect(doc.components.securitySchemes).toHaveProperty('bearerAuth');
     const page = await app.request('/api/v1/docs');
     expect(page.status).toBe(200);
@@ -78,7 +113,11 @@ describe('the server', () => {
   });
 
   it('answers a malformed JSON body with 400, not 500', async () => {
-    const res = await app.request('/api/v1/setup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"organizationName": ' });
+    const res = await app.request('/api/v1/setup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"organizationName": ',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });

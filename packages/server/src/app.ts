@@ -4,7 +4,15 @@
  * SDK decides permissions. Errors are problem+json; every response carries X-Request-Id.
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, CORE_ERRORS, type Helios, INPUT_LIMITS, isHeliosError, type Logger, silentLogger } from '@helios/core';
+import {
+  type Actor,
+  CORE_ERRORS,
+  type Helios,
+  INPUT_LIMITS,
+  isHeliosError,
+  type Logger,
+  silentLogger,
+} from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { checkConnection, verifySchema } from '@helios/core/db';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
@@ -94,18 +102,31 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   const logger = options.logger ?? silentLogger;
   const resolveIp = clientIpResolver(options.trustProxy ?? false);
   const publicOrigin = options.publicUrl ? originOf(options.publicUrl) : null;
-  const corsOrigins = new Set((options.corsOrigins ?? []).map(originOf).filter((o): o is string => o !== null));
+  const corsOrigins = new Set(
+    (options.corsOrigins ?? []).map(originOf).filter((o): o is string => o !== null),
+  );
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
+      const issues = result.error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
+        message: i.message,
+        code: i.code,
+      }));
       const first = issues[0];
       return problemResponse(
         c,
-        problem(400, CORE_ERRORS.VALIDATION_FAILED.code, first ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid input', {
-          errors: issues,
-          requestId: c.get('requestId'),
-        }),
+        problem(
+          400,
+          CORE_ERRORS.VALIDATION_FAILED.code,
+          first
+            ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}`
+            : 'Invalid input',
+          {
+            errors: issues,
+            requestId: c.get('requestId'),
+          },
+        ),
       );
     },
   });
@@ -142,13 +163,20 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     }),
   );
   if (options.corsOrigins && options.corsOrigins.length > 0) {
-    app.use('/api/*', cors({ origin: options.corsOrigins, credentials: true, exposeHeaders: ['X-Request-Id'] }));
+    app.use(
+      '/api/*',
+      cors({ origin: options.corsOrigins, credentials: true, exposeHeaders: ['X-Request-Id'] }),
+    );
   }
   app.use(
     '/api/*',
     bodyLimit({
       maxSize: options.bodyLimitBytes ?? 1024 * 1024,
-      onError: (c) => problemResponse(c, problemFrom(413, SERVER_ERRORS.BODY_TOO_LARGE(), { requestId: c.get('requestId') })),
+      onError: (c) =>
+        problemResponse(
+          c,
+          problemFrom(413, SERVER_ERRORS.BODY_TOO_LARGE(), { requestId: c.get('requestId') }),
+        ),
     }),
   );
   // JSON bodies nest at most INPUT_LIMITS.inputDepth levels: checked on the text before anything
@@ -171,10 +199,22 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
   const limit = options.authRateLimitPerMinute ?? 20;
   const ipOf = (c: Context) => (c.get('clientIp') as string | undefined) ?? resolveIp(c);
   app.use('/api/v1/setup', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'setup', ipOf }));
-  app.use('/api/auth/sign-in/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'sign-in', ipOf }));
-  app.use('/api/auth/two-factor/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'two-factor', ipOf }));
-  app.use('/api/v1/password-reset/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'password-reset', ipOf }));
-  app.use('/api/v1/invitations/*', rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'invitations', ipOf }));
+  app.use(
+    '/api/auth/sign-in/*',
+    rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'sign-in', ipOf }),
+  );
+  app.use(
+    '/api/auth/two-factor/*',
+    rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'two-factor', ipOf }),
+  );
+  app.use(
+    '/api/v1/password-reset/*',
+    rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'password-reset', ipOf }),
+  );
+  app.use(
+    '/api/v1/invitations/*',
+    rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'invitations', ipOf }),
+  );
 
   // Who calls: an API key (Authorization: Bearer / X-API-Key) or a session cookie.
   app.use('/api/v1/*', async (c, next) => {
@@ -184,19 +224,33 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       .header('authorization')
       ?.match(/^Bearer\s+(.+)$/i)?.[1]
       ?.trim();
-    const key = c.req.header('x-api-key')?.trim() ?? (bearer && API_KEY_PATTERN.test(bearer) ? bearer : undefined);
+    const key =
+      c.req.header('x-api-key')?.trim() ??
+      (bearer && API_KEY_PATTERN.test(bearer) ? bearer : undefined);
     let actor: Actor | undefined;
     if (key) {
-      actor = await helios.apiKeys.authenticate(key, { ipAddress: ip, userAgent, method: c.req.method, endpoint: c.req.path.slice(0, 255) });
+      actor = await helios.apiKeys.authenticate(key, {
+        ipAddress: ip,
+        userAgent,
+        method: c.req.method,
+        endpoint: c.req.path.slice(0, 255),
+      });
     } else if (bearer) {
       throw SERVER_ERRORS.BAD_CREDENTIALS();
     } else if (c.req.header('cookie')) {
       // A browser sends the cookie with cross-site requests too: a state change must come from the portal's origin.
       if (UNSAFE_METHODS.has(c.req.method)) {
         const origin = requestOrigin(c);
-        const allowed = origin !== null && (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin));
+        const allowed =
+          origin !== null &&
+          (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin));
         if (!allowed) {
-          return problemResponse(c, problemFrom(403, SERVER_ERRORS.ORIGIN_NOT_ALLOWED({ method: c.req.method, origin }), { requestId: c.get('requestId') }));
+          return problemResponse(
+            c,
+            problemFrom(403, SERVER_ERRORS.ORIGIN_NOT_ALLOWED({ method: c.req.method, origin }), {
+              requestId: c.get('requestId'),
+            }),
+          );
         }
       }
       const session = await auth.actorFromHeaders(c.req.raw.headers);
@@ -213,7 +267,9 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       error instanceof HTTPException && error.status < 500
         ? problem(
             error.status,
-            error.status === 400 ? SERVER_ERRORS.MALFORMED_REQUEST.code : SERVER_ERRORS.HTTP_ERROR.code,
+            error.status === 400
+              ? SERVER_ERRORS.MALFORMED_REQUEST.code
+              : SERVER_ERRORS.HTTP_ERROR.code,
             error.message || 'The request could not be read.',
             {
               requestId: c.get('requestId'),
@@ -222,7 +278,10 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
         : problemOf(error, c.get('requestId'));
     if (p.status >= 500) {
       // The driver's code (a SQLSTATE, ECONNREFUSED) goes to the log only, never to the client.
-      const codeOf = (value: unknown) => (typeof (value as { code?: unknown } | null)?.code === 'string' ? (value as { code: string }).code : undefined);
+      const codeOf = (value: unknown) =>
+        typeof (value as { code?: unknown } | null)?.code === 'string'
+          ? (value as { code: string }).code
+          : undefined;
       const driverCode = codeOf(error instanceof Error ? error.cause : undefined) ?? codeOf(error);
       logger.error('request failed', {
         requestId: c.get('requestId'),
@@ -234,7 +293,12 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     return problemResponse(c, p);
   });
   app.notFound((c) =>
-    problemResponse(c, problemFrom(404, SERVER_ERRORS.NOT_FOUND({ method: c.req.method, path: c.req.path }), { requestId: c.get('requestId') })),
+    problemResponse(
+      c,
+      problemFrom(404, SERVER_ERRORS.NOT_FOUND({ method: c.req.method, path: c.req.path }), {
+        requestId: c.get('requestId'),
+      }),
+    ),
   );
 
   // PostgreSQL text cannot hold NUL: a NUL in a sign-in field would fail deep inside better-auth
@@ -243,13 +307,21 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     if (await bodyHasNul(c.req.raw)) {
       return problemResponse(
         c,
-        problemFrom(400, SERVER_ERRORS.MALFORMED_REQUEST({ message: 'The request body contains a NUL character.' }), { requestId: c.get('requestId') }),
+        problemFrom(
+          400,
+          SERVER_ERRORS.MALFORMED_REQUEST({
+            message: 'The request body contains a NUL character.',
+          }),
+          { requestId: c.get('requestId') },
+        ),
       );
     }
     await next();
   });
   // better-auth gets the address computed above (never a client-sent header); its errors become problem+json.
-  app.on(['GET', 'POST'], '/api/auth/*', async (c) => authResponse(await auth.handler(c.req.raw, { clientIp: ipOf(c) }), c.get('requestId'), logger));
+  app.on(['GET', 'POST'], '/api/auth/*', async (c) =>
+    authResponse(await auth.handler(c.req.raw, { clientIp: ipOf(c) }), c.get('requestId'), logger),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',
@@ -285,7 +357,9 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       status: z.enum(['ready', 'not_ready']),
       database: z.string(),
       schema: z.string(),
-      worker: z.enum(['running', 'stopping', 'stopped']).describe("This process's job worker (`stopped` in an API-only server, HELIOS_WORKER=off)"),
+      worker: z
+        .enum(['running', 'stopping', 'stopped'])
+        .describe("This process's job worker (`stopped` in an API-only server, HELIOS_WORKER=off)"),
     })
     .openapi('Readiness');
   defineRoute(app, {
@@ -293,31 +367,56 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     path: '/ready',
     operationId: 'getReadiness',
     tag: 'System',
-    summary: "Readiness: the database is reachable and its schema verified; the state of this process's job worker",
+    summary:
+      "Readiness: the database is reachable and its schema verified; the state of this process's job worker",
     callers: ['public'],
     response: Readiness,
-    otherResponses: { 503: { description: 'Not ready (the same body, `status: not_ready`)', schema: Readiness } },
+    otherResponses: {
+      503: { description: 'Not ready (the same body, `status: not_ready`)', schema: Readiness },
+    },
     handler: async (c) => {
       try {
         await checkConnection(helios.db);
       } catch (error) {
         return c.json(
-          { status: 'not_ready', database: isHeliosError(error) ? error.code : 'DB.UNREACHABLE', schema: 'unknown', worker: helios.jobs.workerState() },
+          {
+            status: 'not_ready',
+            database: isHeliosError(error) ? error.code : 'DB.UNREACHABLE',
+            schema: 'unknown',
+            worker: helios.jobs.workerState(),
+          },
           503,
         );
       }
-      verified ??= verifySchema(helios.db).then((r) => ({ compatible: r.compatible, message: r.message }));
-      const schema = await verified.catch(() => ({ compatible: false, message: 'verification failed' }));
+      verified ??= verifySchema(helios.db).then((r) => ({
+        compatible: r.compatible,
+        message: r.message,
+      }));
+      const schema = await verified.catch(() => ({
+        compatible: false,
+        message: 'verification failed',
+      }));
       if (!schema.compatible) verified = null;
       return c.json(
-        { status: schema.compatible ? 'ready' : 'not_ready', database: 'ok', schema: schema.message, worker: helios.jobs.workerState() },
+        {
+          status: schema.compatible ? 'ready' : 'not_ready',
+          database: 'ok',
+          schema: schema.message,
+          worker: helios.jobs.workerState(),
+        },
         schema.compatible ? 200 : 503,
       );
     },
   });
 
-  const v1 = new OpenAPIHono<AppEnv>({ defaultHook: (app as unknown as { defaultHook: never }).defaultHook });
-  registerRoutes(v1, { helios, auth, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+  const v1 = new OpenAPIHono<AppEnv>({
+    defaultHook: (app as unknown as { defaultHook: never }).defaultHook,
+  });
+  registerRoutes(v1, {
+    helios,
+    auth,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  });
   app.route('/api/v1', v1);
 
   app.doc31('/api/v1/openapi.json', {
@@ -339,8 +438,12 @@ async function bodyHasNul(request: Request): Promise<boolean> {
   if (!request.body) return false;
   const text = await request.clone().text();
   if (text.includes('\u0000')) return true;
-  const form = request.headers.get('content-type')?.includes('application/x-www-form-urlencoded') ?? false;
-  if (form) return [...new URLSearchParams(text)].some(([k, v]) => k.includes('\u0000') || v.includes('\u0000'));
+  const form =
+    request.headers.get('content-type')?.includes('application/x-www-form-urlencoded') ?? false;
+  if (form)
+    return [...new URLSearchParams(text)].some(
+      ([k, v]) => k.includes('\u0000') || v.includes('\u0000'),
+    );
   if (!text.includes('\\u0000')) return false;
   let parsed: unknown;
   try {

@@ -43,20 +43,39 @@ const BY_STATUS: Record<number, string> = {
 
 /** Seconds the client should wait before retrying (better-auth's rate limiter and lockouts), default 60. */
 function retryAfterOf(response: Response, body: Record<string, unknown>): number {
-  const candidates = [body.retryAfterSeconds, response.headers.get('retry-after'), response.headers.get('x-retry-after')];
+  const candidates = [
+    body.retryAfterSeconds,
+    response.headers.get('retry-after'),
+    response.headers.get('x-retry-after'),
+  ];
   for (const value of candidates) {
-    const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    const seconds =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d+$/.test(value)
+          ? Number(value)
+          : Number.NaN;
     if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1, Math.ceil(seconds));
   }
   return 60;
 }
 
 /** The problem document of a better-auth error response and its parsed body. */
-export function authProblem(response: Response, body: Record<string, unknown>, requestId?: string): Problem {
+export function authProblem(
+  response: Response,
+  body: Record<string, unknown>,
+  requestId?: string,
+): Problem {
   const status = response.status;
-  const authCode = typeof body.code === 'string' && /^[A-Z0-9_]{1,80}$/.test(body.code) ? body.code : null;
-  const code = (authCode && CODES[authCode]) ?? (status >= 500 ? 'INTERNAL.UNEXPECTED' : (BY_STATUS[status] ?? 'AUTH.FAILED'));
-  const message = typeof body.message === 'string' && body.message.length > 0 ? body.message : response.statusText || 'The request failed.';
+  const authCode =
+    typeof body.code === 'string' && /^[A-Z0-9_]{1,80}$/.test(body.code) ? body.code : null;
+  const code =
+    (authCode && CODES[authCode]) ??
+    (status >= 500 ? 'INTERNAL.UNEXPECTED' : (BY_STATUS[status] ?? 'AUTH.FAILED'));
+  const message =
+    typeof body.message === 'string' && body.message.length > 0
+      ? body.message
+      : response.statusText || 'The request failed.';
   const details: Record<string, unknown> = {};
   if (authCode) details.authCode = authCode;
   if (status === 429) details.retryAfterSeconds = retryAfterOf(response, body);
@@ -72,23 +91,31 @@ export function authProblem(response: Response, body: Record<string, unknown>, r
  * refusal for a missing or untrusted Origin is logged as a warning on `logger` (the operator's hint
  * that a script or a second front end is calling /api/auth without the right Origin).
  */
-export async function authResponse(response: Response, requestId?: string, logger: Logger = silentLogger): Promise<Response> {
+export async function authResponse(
+  response: Response,
+  requestId?: string,
+  logger: Logger = silentLogger,
+): Promise<Response> {
   if (response.status < 400) return response;
   let body: Record<string, unknown> = {};
   const text = await response.text().catch(() => '');
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      body = parsed as Record<string, unknown>;
   } catch {
     // Not JSON: the status alone decides the code.
   }
   const p = authProblem(response, body, requestId);
   const authCode = p.details?.authCode;
   if (typeof authCode === 'string' && ORIGIN_REFUSALS.has(authCode)) {
-    logger.warn('auth request refused for its Origin header: a client of /api/auth must send Origin set to the public URL or a trusted origin', {
-      ...(requestId ? { requestId } : {}),
-      authCode,
-    });
+    logger.warn(
+      'auth request refused for its Origin header: a client of /api/auth must send Origin set to the public URL or a trusted origin',
+      {
+        ...(requestId ? { requestId } : {}),
+        authCode,
+      },
+    );
   }
   const headers = new Headers();
   for (const cookie of response.headers.getSetCookie()) headers.append('set-cookie', cookie);

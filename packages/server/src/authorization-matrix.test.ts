@@ -23,7 +23,11 @@ type CallerName = 'anonymous' | 'apiKey' | 'user' | 'manager' | 'admin';
 const CALLERS: CallerName[] = ['anonymous', 'apiKey', 'user', 'manager', 'admin'];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const PHASE: Record<string, number> = { get: 0, post: 1, put: 1, patch: 1, delete: 2 };
-const PASSWORD = { admin: 'admin matrix password 1', manager: 'manager matrix password 2', user: 'user matrix password 3' } as const;
+const PASSWORD = {
+  admin: 'admin matrix password 1',
+  manager: 'manager matrix password 2',
+  user: 'user matrix password 3',
+} as const;
 const ORIGIN = 'http://localhost';
 
 type Schema = Record<string, any>;
@@ -68,7 +72,8 @@ async function signIn(who: 'admin' | 'manager' | 'user'): Promise<void> {
     headers: { 'content-type': 'application/json', origin: ORIGIN },
     body: JSON.stringify({ email: email[who], password: PASSWORD[who] }),
   });
-  if (res.status !== 200) throw new Error(`${who} could not sign in: ${res.status} ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`${who} could not sign in: ${res.status} ${await res.text()}`);
   cookies[who] = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
@@ -102,7 +107,8 @@ function plausibleString(schema: Schema, name: string, caller: CallerName): stri
   const n = unique();
   const format = schema.format as string | undefined;
   if (format === 'email' || /e-?mail|sendTo|^to$/i.test(name)) return `matrix${n}@acme.test`;
-  if (format === 'password' || /password/i.test(name)) return caller in PASSWORD ? PASSWORD[caller as keyof typeof PASSWORD] : 'matrix password 12345';
+  if (format === 'password' || /password/i.test(name))
+    return caller in PASSWORD ? PASSWORD[caller as keyof typeof PASSWORD] : 'matrix password 12345';
   if (format === 'uuid' || /(^id$|Id$)/.test(name)) {
     if (/manager/i.test(name)) return ids.manager;
     if (/user|member|owner/i.test(name)) return ids.victim;
@@ -113,7 +119,8 @@ function plausibleString(schema: Schema, name: string, caller: CallerName): stri
   if (format === 'date-time') return '2031-01-01T00:00:00.000Z';
   // Anything the server might connect to (SMTP hosts, SSO issuers, webhooks) points at this
   // machine's discard port: the walk never sends traffic off the machine.
-  if (format === 'uri' || format === 'url' || /ur[li]$|issuer|endpoint/i.test(name)) return 'http://127.0.0.1:9/';
+  if (format === 'uri' || format === 'url' || /ur[li]$|issuer|endpoint/i.test(name))
+    return 'http://127.0.0.1:9/';
   const candidates = /host/i.test(name)
     ? ['127.0.0.1', 'localhost']
     : /domain/i.test(name)
@@ -151,21 +158,31 @@ function plausibleString(schema: Schema, name: string, caller: CallerName): stri
   return candidates[0]!.padEnd(min, 'x').slice(0, Math.max(max, 1));
 }
 
-function plausible(schemaIn: Schema | undefined, name: string, caller: CallerName, depth = 0): unknown {
+function plausible(
+  schemaIn: Schema | undefined,
+  name: string,
+  caller: CallerName,
+  depth = 0,
+): unknown {
   const schema = deref(schemaIn);
   if (depth > 6) return undefined;
   if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum.find((v: unknown) => v !== null) ?? schema.enum[0];
+  if (Array.isArray(schema.enum) && schema.enum.length > 0)
+    return schema.enum.find((v: unknown) => v !== null) ?? schema.enum[0];
   const options = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
   if (options && options.length > 0) {
     const first = options.map(deref).find((o) => o.type !== 'null') ?? options[0];
     return plausible(first, name, caller, depth + 1);
   }
   if (Array.isArray(schema.allOf)) {
-    return Object.assign({}, ...schema.allOf.map((s: Schema) => plausible(s, name, caller, depth + 1) ?? {}));
+    return Object.assign(
+      {},
+      ...schema.allOf.map((s: Schema) => plausible(s, name, caller, depth + 1) ?? {}),
+    );
   }
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const type = types.find((x: unknown) => x && x !== 'null') ?? (schema.properties ? 'object' : undefined);
+  const type =
+    types.find((x: unknown) => x && x !== 'null') ?? (schema.properties ? 'object' : undefined);
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {};
@@ -181,7 +198,12 @@ function plausible(schemaIn: Schema | undefined, name: string, caller: CallerNam
           return ts.includes('string') && !s.enum && !s.format && !s.pattern;
         });
         const choice =
-          harmless ?? Object.keys(props).find((k) => !/email|password|role|status|state|active|enabled|domain/i.test(k) && Array.isArray(deref(props[k]).enum));
+          harmless ??
+          Object.keys(props).find(
+            (k) =>
+              !/email|password|role|status|state|active|enabled|domain/i.test(k) &&
+              Array.isArray(deref(props[k]).enum),
+          );
         if (choice) required.add(choice);
       }
       for (const key of required) {
@@ -198,7 +220,12 @@ function plausible(schemaIn: Schema | undefined, name: string, caller: CallerNam
       return plausibleString(schema, name, caller);
     case 'integer':
     case 'number': {
-      let value = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 1;
+      let value =
+        typeof schema.minimum === 'number'
+          ? schema.minimum
+          : typeof schema.exclusiveMinimum === 'number'
+            ? schema.exclusiveMinimum + 1
+            : 1;
       if (typeof schema.maximum === 'number' && value > schema.maximum) value = schema.maximum;
       return value;
     }
@@ -215,7 +242,8 @@ function plausible(schemaIn: Schema | undefined, name: string, caller: CallerNam
 // Path parameters: real ids where cheap.
 
 /** Objects the walk depends on: never picked as a path parameter. */
-const protectedIds = () => new Set([ids.admin, ids.manager, ids.user, ids.apiKey, 'portal.public_url']);
+const protectedIds = () =>
+  new Set([ids.admin, ids.manager, ids.user, ids.apiKey, 'portal.public_url']);
 
 function userIdFor(caller: CallerName): string {
   if (caller === 'user') return ids.user;
@@ -223,21 +251,35 @@ function userIdFor(caller: CallerName): string {
   return ids.victim;
 }
 
-async function pickFromCollection(collection: string, param: string, caller: CallerName): Promise<string | null> {
-  const asCaller = collection.startsWith('/api/v1/me/') && (caller === 'admin' || caller === 'manager' || caller === 'user') ? caller : 'admin';
+async function pickFromCollection(
+  collection: string,
+  param: string,
+  caller: CallerName,
+): Promise<string | null> {
+  const asCaller =
+    collection.startsWith('/api/v1/me/') &&
+    (caller === 'admin' || caller === 'manager' || caller === 'user')
+      ? caller
+      : 'admin';
   const res = await app.request(collection, { headers: headersOf(asCaller, false) });
   if (res.status !== 200 || !res.headers.get('content-type')?.includes('application/json')) {
     await res.arrayBuffer();
     return null;
   }
   const body = (await res.json()) as unknown;
-  const items = Array.isArray(body) ? body : Array.isArray((body as { items?: unknown })?.items) ? (body as { items: unknown[] }).items : [];
+  const items = Array.isArray(body)
+    ? body
+    : Array.isArray((body as { items?: unknown })?.items)
+      ? (body as { items: unknown[] }).items
+      : [];
   const skip = protectedIds();
   for (const item of items) {
     if (!item || typeof item !== 'object') continue;
     const record = item as Record<string, unknown>;
     // `key` may be `featureKey`, `slug` may be `moduleSlug`...
-    const alias = Object.keys(record).find((k) => k !== param && k.toLowerCase().endsWith(param.toLowerCase()));
+    const alias = Object.keys(record).find(
+      (k) => k !== param && k.toLowerCase().endsWith(param.toLowerCase()),
+    );
     const value = record[param] ?? (alias ? record[alias] : undefined);
     if (typeof value === 'string' && !skip.has(value)) return value;
   }
@@ -257,12 +299,17 @@ async function fillPath(operation: Operation, caller: CallerName): Promise<strin
     else if (prefix === '/api/v1/api-keys') value = await pickFromCollection(prefix, name, caller);
     else if (Array.isArray(schema.enum) && schema.enum.length > 0) value = String(schema.enum[0]);
     else value = await pickFromCollection(prefix, name, caller);
-    if (value === null) value = schema.format === 'uuid' || name === 'id' || name.endsWith('Id') ? randomUUID() : String(plausible(schema, name, caller));
+    if (value === null)
+      value =
+        schema.format === 'uuid' || name === 'id' || name.endsWith('Id')
+          ? randomUUID()
+          : String(plausible(schema, name, caller));
     path = path.replace(`{${name}}`, encodeURIComponent(value));
   }
   const query = new URLSearchParams();
   for (const p of params) {
-    if (p.in === 'query' && p.required) query.set(p.name, String(plausible(p.schema, p.name, caller)));
+    if (p.in === 'query' && p.required)
+      query.set(p.name, String(plausible(p.schema, p.name, caller)));
   }
   return query.size > 0 ? `${path}?${query}` : path;
 }
@@ -290,7 +337,8 @@ async function ensureCallers(after: string): Promise<void> {
   }
   const key = await app.request('/api/v1/organization', { headers: headersOf('apiKey', false) });
   await key.arrayBuffer();
-  if (key.status === 401) throw new Error(`${after} left the people:read API key unable to authenticate`);
+  if (key.status === 401)
+    throw new Error(`${after} left the people:read API key unable to authenticate`);
 }
 
 /**
@@ -305,7 +353,9 @@ async function seed(operations: Operation[]): Promise<number> {
   let created = 0;
   for (const operation of collections) {
     const schema = operation.op.requestBody?.content?.['application/json']?.schema;
-    const who: CallerName[] = operation.path.startsWith('/api/v1/me/') ? ['admin', 'manager', 'user'] : ['admin'];
+    const who: CallerName[] = operation.path.startsWith('/api/v1/me/')
+      ? ['admin', 'manager', 'user']
+      : ['admin'];
     for (const caller of who) {
       const res = await app.request(await fillPath(operation, caller), {
         method: 'POST',
@@ -323,7 +373,11 @@ async function walk(): Promise<void> {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries<Record<string, any>>(doc.paths ?? {})) {
     for (const method of Object.keys(item)) {
-      if (!(METHODS as readonly string[]).includes(method) && !['head', 'options', 'trace'].includes(method)) continue;
+      if (
+        !(METHODS as readonly string[]).includes(method) &&
+        !['head', 'options', 'trace'].includes(method)
+      )
+        continue;
       operations.push({ method, path, op: item[method] });
     }
   }
@@ -337,15 +391,27 @@ async function walk(): Promise<void> {
     const hasBody = !['get', 'head', 'delete', 'options', 'trace'].includes(operation.method);
     for (const caller of CALLERS) {
       const url = await fillPath(operation, caller);
-      const body = hasBody ? JSON.stringify(schema ? (plausible(schema, '', caller) ?? {}) : {}) : undefined;
-      const res = await app.request(url, { method: operation.method.toUpperCase(), headers: headersOf(caller, hasBody), ...(body ? { body } : {}) });
+      const body = hasBody
+        ? JSON.stringify(schema ? (plausible(schema, '', caller) ?? {}) : {})
+        : undefined;
+      const res = await app.request(url, {
+        method: operation.method.toUpperCase(),
+        headers: headersOf(caller, hasBody),
+        ...(body ? { body } : {}),
+      });
       const text = await res.text();
       let detail = '';
       if (res.headers.get('content-type')?.includes('problem+json')) {
         const p = JSON.parse(text) as { code?: string; detail?: string };
         detail = `${p.code}: ${p.detail}`.slice(0, 300);
       }
-      calls.push({ operation: name, caller, status: res.status, allowed: allowed(operation, caller), detail });
+      calls.push({
+        operation: name,
+        caller,
+        status: res.status,
+        allowed: allowed(operation, caller),
+        detail,
+      });
     }
     checked.add(name);
     if (operation.method !== 'get') await ensureCallers(name);
@@ -354,31 +420,59 @@ async function walk(): Promise<void> {
 
 beforeAll(async () => {
   t = await createTestHelios();
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: ORIGIN, signInRateLimitPerMinute: 100_000 });
+  const auth = createHeliosAuth(t.helios, {
+    secret: 's'.repeat(40),
+    baseURL: ORIGIN,
+    signInRateLimitPerMinute: 100_000,
+  });
   const logger = {
     debug() {},
     info() {},
     warn() {},
-    error: (message: string, fields?: Record<string, unknown>) => serverErrors.push(`${message} ${JSON.stringify(fields ?? {})}`.slice(0, 500)),
+    error: (message: string, fields?: Record<string, unknown>) =>
+      serverErrors.push(`${message} ${JSON.stringify(fields ?? {})}`.slice(0, 500)),
   };
-  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 100_000, logger }));
+  app = withResponseContract(
+    createServer({ helios: t.helios, auth, authRateLimitPerMinute: 100_000, logger }),
+  );
 
-  const manager = await createTestUser(t.helios, { role: 'manager', first_name: 'Mia', last_name: 'Manager' });
-  const report = await createTestUser(t.helios, { reporting_manager_id: manager.id, first_name: 'Rey', last_name: 'Report' });
+  const manager = await createTestUser(t.helios, {
+    role: 'manager',
+    first_name: 'Mia',
+    last_name: 'Manager',
+  });
+  const report = await createTestUser(t.helios, {
+    reporting_manager_id: manager.id,
+    first_name: 'Rey',
+    last_name: 'Report',
+  });
   const user = await createTestUser(t.helios, { first_name: 'Uma', last_name: 'User' });
   const victim = await createTestUser(t.helios, { first_name: 'Vic', last_name: 'Throwaway' });
-  Object.assign(ids, { admin: t.admin!.id, manager: manager.id, report: report.id, user: user.id, victim: victim.id });
+  Object.assign(ids, {
+    admin: t.admin!.id,
+    manager: manager.id,
+    report: report.id,
+    user: user.id,
+    victim: victim.id,
+  });
   Object.assign(email, { admin: t.admin!.email, manager: manager.email, user: user.email });
   for (const who of ['admin', 'manager', 'user'] as const) {
     await t.asAdmin.credentials.setPassword(ids[who], PASSWORD[who]);
     await signIn(who);
   }
-  const key = await t.asAdmin.apiKeys.create({ name: 'matrix: people:read only', scopes: ['people:read'], rateLimitPerMinute: 100_000 });
+  const key = await t.asAdmin.apiKeys.create({
+    name: 'matrix: people:read only',
+    scopes: ['people:read'],
+    rateLimitPerMinute: 100_000,
+  });
   apiKeySecret = key.secret;
   ids.apiKey = key.apiKey.id;
   // Links in invitations and password resets need the portal's URL.
   await t.asAdmin.organizations.settings.set({ key: 'portal.public_url', value: ORIGIN });
-  await t.asAdmin.organizations.settings.set({ key: 'matrix.setting', value: 'for the admin to change and delete' });
+  await t.asAdmin.organizations.settings.set({
+    key: 'matrix.setting',
+    value: 'for the admin to change and delete',
+  });
   // Something for the admin to revoke, renew or delete that no caller depends on.
   await t.asAdmin.apiKeys.create({ name: 'matrix: throwaway', scopes: ['users:read'] });
 
@@ -387,7 +481,11 @@ beforeAll(async () => {
   doc = await res.json();
   await walk();
   // MATRIX_DUMP=<file> writes every call's status there, to look at the whole matrix.
-  if (process.env.MATRIX_DUMP) (await import('node:fs')).writeFileSync(process.env.MATRIX_DUMP, JSON.stringify(calls, null, 1));
+  if (process.env.MATRIX_DUMP)
+    (await import('node:fs')).writeFileSync(
+      process.env.MATRIX_DUMP,
+      JSON.stringify(calls, null, 1),
+    );
 }, 900_000);
 afterAll(() => t?.destroy());
 
@@ -400,19 +498,27 @@ describe('the authorization matrix', () => {
   });
 
   it('gives no caller a 2xx on an operation that does not list it in x-helios-callers (or, for the scope-less key, x-helios-scope)', () => {
-    const unexpected = calls.filter((c) => c.status >= 200 && c.status < 300 && !c.allowed).map((c) => `${c.caller} got ${c.status} on ${c.operation}`);
+    const unexpected = calls
+      .filter((c) => c.status >= 200 && c.status < 300 && !c.allowed)
+      .map((c) => `${c.caller} got ${c.status} on ${c.operation}`);
     expect(unexpected, unexpected.join('\n')).toEqual([]);
   });
 
   it('answers no call with an internal server error (502 for an unreachable upstream is fine)', () => {
-    const failed = calls.filter((c) => c.status === 500).map((c) => `${c.caller} got ${c.status} on ${c.operation} (${c.detail})`);
+    const failed = calls
+      .filter((c) => c.status === 500)
+      .map((c) => `${c.caller} got ${c.status} on ${c.operation} (${c.detail})`);
     expect(failed, `${failed.join('\n')}\nserver log:\n${serverErrors.join('\n')}`).toEqual([]);
   });
 
   it('gets a 2xx for the admin on most operations (the walk exercises more than refusals)', () => {
     // Callers whose session an operation ended by design (DELETE /me/sessions, a password change)
     // were signed in again after it; the walk fails if one could not be.
-    const succeeded = new Set(calls.filter((c) => c.caller === 'admin' && c.status >= 200 && c.status < 300).map((c) => c.operation));
+    const succeeded = new Set(
+      calls
+        .filter((c) => c.caller === 'admin' && c.status >= 200 && c.status < 300)
+        .map((c) => c.operation),
+    );
     expect(succeeded.size).toBeGreaterThan(operationCount / 2);
   });
 });

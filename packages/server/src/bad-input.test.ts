@@ -28,12 +28,21 @@ let t: TestHelios;
 let app: ReturnType<typeof createTestServer>;
 let apiKey: string;
 let cookie: string;
-let doc: { paths: Record<string, Record<string, any>>; components?: { schemas?: Record<string, Schema> } };
+let doc: {
+  paths: Record<string, Record<string, any>>;
+  components?: { schemas?: Record<string, Schema> };
+};
 
 beforeAll(async () => {
   t = await createTestHelios();
   app = createTestServer(t);
-  apiKey = (await t.asAdmin.apiKeys.create({ name: 'bad input', scopes: ['admin:full'], rateLimitPerMinute: 100_000 })).secret;
+  apiKey = (
+    await t.asAdmin.apiKeys.create({
+      name: 'bad input',
+      scopes: ['admin:full'],
+      rateLimitPerMinute: 100_000,
+    })
+  ).secret;
   cookie = (await signInNewUser(t, app, 'admin')).cookie;
   doc = (await (await app.request('/api/v1/openapi.json')).json()) as typeof doc;
 }, 120_000);
@@ -41,7 +50,8 @@ afterAll(() => t?.destroy());
 
 function resolve(schema: Schema | undefined): Schema {
   let s = schema ?? {};
-  for (let i = 0; i < 10 && typeof s.$ref === 'string'; i++) s = doc.components?.schemas?.[s.$ref.split('/').pop()!] ?? {};
+  for (let i = 0; i < 10 && typeof s.$ref === 'string'; i++)
+    s = doc.components?.schemas?.[s.$ref.split('/').pop()!] ?? {};
   if (Array.isArray(s.allOf) && s.allOf.length === 1) return resolve(s.allOf[0]);
   return s;
 }
@@ -51,7 +61,8 @@ function typeOf(schema: Schema): string {
   if (typeof s.type === 'string') return s.type;
   if (Array.isArray(s.type)) return s.type.find((t: string) => t !== 'null') ?? 'string';
   const variant = s.anyOf ?? s.oneOf;
-  if (Array.isArray(variant)) return typeOf(variant.find((v: Schema) => resolve(v).type !== 'null') ?? {});
+  if (Array.isArray(variant))
+    return typeOf(variant.find((v: Schema) => resolve(v).type !== 'null') ?? {});
   if (Array.isArray(s.enum)) return typeof s.enum[0];
   return 'unknown';
 }
@@ -62,11 +73,13 @@ function plausible(schema: Schema | undefined, name = ''): unknown {
   if (Array.isArray(s.enum)) return s.enum[0];
   if (s.const !== undefined) return s.const;
   const variant = s.anyOf ?? s.oneOf;
-  if (Array.isArray(variant)) return plausible(variant.find((v: Schema) => resolve(v).type !== 'null') ?? {}, name);
+  if (Array.isArray(variant))
+    return plausible(variant.find((v: Schema) => resolve(v).type !== 'null') ?? {}, name);
   switch (typeOf(s)) {
     case 'string':
       if (s.format === 'uuid') return randomUUID();
-      if (s.format === 'email' || /email/i.test(name)) return `probe.${randomUUID().slice(0, 8)}@acme.test`;
+      if (s.format === 'email' || /email/i.test(name))
+        return `probe.${randomUUID().slice(0, 8)}@acme.test`;
       if (s.format === 'date-time') return '2026-01-01T00:00:00.000Z';
       if (s.format === 'date') return '2026-01-01';
       if (s.format === 'uri' || /url/i.test(name)) return 'https://probe.acme.test/x';
@@ -131,7 +144,11 @@ interface Case {
   session?: boolean;
 }
 
-const adminHeaders = () => ({ origin: 'http://localhost', 'x-api-key': apiKey, 'content-type': 'application/json' });
+const adminHeaders = () => ({
+  origin: 'http://localhost',
+  'x-api-key': apiKey,
+  'content-type': 'application/json',
+});
 
 /**
  * Arranges rows for the path parameters to point at: every collection's create operation (a POST
@@ -139,10 +156,21 @@ const adminHeaders = () => ({ origin: 'http://localhost', 'x-api-key': apiKey, '
  */
 async function seed(ops: Operation[], failures: string[]): Promise<void> {
   for (const op of ops) {
-    if (op.method !== 'POST' || op.params.some((p) => p.in === 'path') || !op.body || /setup|password-reset|invitations\/accept/.test(op.path)) continue;
-    const res = await app.request(op.path, { method: 'POST', headers: adminHeaders(), body: JSON.stringify(plausible(op.body)) });
+    if (
+      op.method !== 'POST' ||
+      op.params.some((p) => p.in === 'path') ||
+      !op.body ||
+      /setup|password-reset|invitations\/accept/.test(op.path)
+    )
+      continue;
+    const res = await app.request(op.path, {
+      method: 'POST',
+      headers: adminHeaders(),
+      body: JSON.stringify(plausible(op.body)),
+    });
     const text = await res.text();
-    if (res.status >= 500 || /sqlstate/i.test(text)) failures.push(`seed POST ${op.path} -> ${res.status} ${text.slice(0, 300)}`);
+    if (res.status >= 500 || /sqlstate/i.test(text))
+      failures.push(`seed POST ${op.path} -> ${res.status} ${text.slice(0, 300)}`);
   }
 }
 
@@ -157,7 +185,8 @@ async function realValue(op: Operation, name: string): Promise<string | null> {
     listed.set(prefix, Array.isArray(body) ? body : Array.isArray(body?.items) ? body.items : []);
   }
   for (const item of listed.get(prefix) as Array<Record<string, unknown>>) {
-    for (const key of [name, 'id', 'slug', 'key', 'email', 'googleId', 'msId']) if (typeof item?.[key] === 'string') return item[key] as string;
+    for (const key of [name, 'id', 'slug', 'key', 'email', 'googleId', 'msId'])
+      if (typeof item?.[key] === 'string') return item[key] as string;
   }
   return null;
 }
@@ -167,11 +196,15 @@ async function casesOf(op: Operation): Promise<Case[]> {
   const cases: Case[] = [];
   const pathValues: Record<string, string> = {};
   for (const p of op.params.filter((p) => p.in === 'path')) {
-    pathValues[p.name] = encodeURIComponent((await realValue(op, p.name)) ?? String(plausible(p.schema, p.name)));
+    pathValues[p.name] = encodeURIComponent(
+      (await realValue(op, p.name)) ?? String(plausible(p.schema, p.name)),
+    );
   }
   const urlWith = (override: { name: string; in: string; raw: string } | null) => {
     let url = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-      override?.in === 'path' && override.name === name ? override.raw : (pathValues[name] ?? 'probe'),
+      override?.in === 'path' && override.name === name
+        ? override.raw
+        : (pathValues[name] ?? 'probe'),
     );
     if (override?.in === 'query') url += `?${encodeURIComponent(override.name)}=${override.raw}`;
     return url;
@@ -210,8 +243,10 @@ async function casesOf(op: Operation): Promise<Case[]> {
         ['unpaired surrogate', JSON.stringify('Engineer \uD800')],
       ];
       if (type === 'string') cases.push(['huge string', JSON.stringify(HUGE)]);
-      if (type === 'object' || type === 'unknown') cases.push(['NUL key', JSON.stringify({ 'a\u0000b': 'x' })], ['deep object', DEEP_OBJECT]);
-      if (type === 'array' || type === 'object' || type === 'unknown') cases.push(['huge array', HUGE_ARRAY], ['deep array', DEEP]);
+      if (type === 'object' || type === 'unknown')
+        cases.push(['NUL key', JSON.stringify({ 'a\u0000b': 'x' })], ['deep object', DEEP_OBJECT]);
+      if (type === 'array' || type === 'object' || type === 'unknown')
+        cases.push(['huge array', HUGE_ARRAY], ['deep array', DEEP]);
       return cases;
     };
     const withProperty = (name: string, valueText: string) => {
@@ -221,7 +256,12 @@ async function casesOf(op: Operation): Promise<Case[]> {
     };
     for (const [name, schema] of properties) {
       for (const [what, valueText] of badValues(schema)) {
-        cases.push({ label: `body.${name}: ${what}`, method: op.method, url, body: withProperty(name, valueText) });
+        cases.push({
+          label: `body.${name}: ${what}`,
+          method: op.method,
+          url,
+          body: withProperty(name, valueText),
+        });
       }
     }
     const wholeBodies: Array<[string, string]> = [
@@ -235,8 +275,15 @@ async function casesOf(op: Operation): Promise<Case[]> {
       ['lone surrogate escape', '{"name":"\\udc00"}'],
       ['NUL escape in a key', '{"\\u0000":1}'],
     ];
-    for (const [what, body] of wholeBodies) cases.push({ label: `body: ${what}`, method: op.method, url, body });
-    cases.push({ label: 'body: wrong content type', method: op.method, url, body: bodyText ?? '{}', contentType: 'text/plain' });
+    for (const [what, body] of wholeBodies)
+      cases.push({ label: `body: ${what}`, method: op.method, url, body });
+    cases.push({
+      label: 'body: wrong content type',
+      method: op.method,
+      url,
+      body: bodyText ?? '{}',
+      contentType: 'text/plain',
+    });
   }
   return cases;
 }
@@ -255,14 +302,22 @@ describe('bad input from the OpenAPI document', () => {
     });
     let count = 0;
     const send = async (c: Case) => {
-      const headers: Record<string, string> = { origin: 'http://localhost', ...(c.session ? { cookie } : { 'x-api-key': apiKey }) };
+      const headers: Record<string, string> = {
+        origin: 'http://localhost',
+        ...(c.session ? { cookie } : { 'x-api-key': apiKey }),
+      };
       if (c.body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-      const res = await app.request(c.url, { method: c.method, headers, ...(c.body !== undefined && c.method !== 'GET' ? { body: c.body } : {}) });
+      const res = await app.request(c.url, {
+        method: c.method,
+        headers,
+        ...(c.body !== undefined && c.method !== 'GET' ? { body: c.body } : {}),
+      });
       const text = await res.text();
       count++;
       const where = `${c.method} ${c.url.slice(0, 120)} [${c.label}]`;
       if (res.status >= 500) failures.push(`${where} -> ${res.status} ${text.slice(0, 300)}`);
-      else if (/sqlstate/i.test(text)) failures.push(`${where} -> a SQLSTATE in ${text.slice(0, 300)}`);
+      else if (/sqlstate/i.test(text))
+        failures.push(`${where} -> a SQLSTATE in ${text.slice(0, 300)}`);
     };
     // A few requests at a time (as clients would send them); each case is independent.
     let next = 0;

@@ -26,10 +26,16 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   t = await createTestHelios();
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://127.0.0.1', signInRateLimitPerMinute: 1000 });
+  const auth = createHeliosAuth(t.helios, {
+    secret: 's'.repeat(40),
+    baseURL: 'http://127.0.0.1',
+    signInRateLimitPerMinute: 1000,
+  });
   const app = createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 });
   server = await new Promise<Server>((listening) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => listening(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      listening(s as Server),
+    ) as Server;
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 120_000);
@@ -57,15 +63,22 @@ async function expectDocsServedOffline(): Promise<void> {
     'the docs page names assets on other hosts',
   ).toEqual([]);
   for (const ref of refs) expect((await fetch(`${base}${ref}`)).status, ref).toBe(200);
-  const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, unknown>;
+  };
   expect(Object.keys(doc.paths).length).toBeGreaterThan(10);
 }
 
 describe('the docs page in headless Chromium', () => {
   it('renders the operations with Swagger UI, offline (required under CI; reported as not run without Chromium elsewhere)', async () => {
     if (!existsSync(CHROMIUM)) {
-      expect(ciRequiresBrowser, `${CHROMIUM} is missing and CI=true requires the browser check: apt-get install -y chromium (.ci/run does)`).toBe(false);
-      console.warn(`browser check not run: ${CHROMIUM} is missing; ${ENABLE}. Checked instead: the docs page and its assets are served offline.`);
+      expect(
+        ciRequiresBrowser,
+        `${CHROMIUM} is missing and CI=true requires the browser check: apt-get install -y chromium (.ci/run does)`,
+      ).toBe(false);
+      console.warn(
+        `browser check not run: ${CHROMIUM} is missing; ${ENABLE}. Checked instead: the docs page and its assets are served offline.`,
+      );
       await expectDocsServedOffline();
       return;
     }
@@ -104,8 +117,14 @@ describe('the docs page in headless Chromium', () => {
     expect(res?.status()).toBe(200);
     await page.waitForSelector('.opblock', { timeout: 30_000 });
 
-    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)));
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
     expect(documented.size).toBeGreaterThan(10);
     expect(await page.locator('.info .title').textContent()).toContain('Helios portal API');
 
@@ -128,15 +147,29 @@ describe('the docs page in headless Chromium', () => {
       for (let step = 0; step < 1000; step++) {
         await page.waitForTimeout(100);
         await collect();
-        if (await page.evaluate('window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2')) break;
+        if (
+          await page.evaluate(
+            'window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2',
+          )
+        )
+          break;
         await page.mouse.wheel(0, 600);
       }
     }
-    expect([...documented].filter((op) => !listed.has(op)).sort(), 'operations Swagger UI did not list').toEqual([]);
+    expect(
+      [...documented].filter((op) => !listed.has(op)).sort(),
+      'operations Swagger UI did not list',
+    ).toEqual([]);
     expect(listed.has('POST /api/v1/setup')).toBe(true);
     expect(listed.size).toBeGreaterThan(10);
 
-    expect(served).toEqual(expect.arrayContaining(['/api/v1/docs', '/api/v1/docs/assets/swagger-ui-bundle.js', '/api/v1/openapi.json']));
+    expect(served).toEqual(
+      expect.arrayContaining([
+        '/api/v1/docs',
+        '/api/v1/docs/assets/swagger-ui-bundle.js',
+        '/api/v1/openapi.json',
+      ]),
+    );
     expect(offHost, `requests to other hosts: ${offHost.join(', ')}`).toEqual([]);
     expect(errors).toEqual([]);
   }, 120_000);

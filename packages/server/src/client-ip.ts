@@ -49,7 +49,13 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
       {
         message: `Invalid configuration: HELIOS_TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges (not ${JSON.stringify(bad[0] ?? value)}).`,
       },
-      { details: { problems: [`HELIOS_TRUST_PROXY ${JSON.stringify(bad[0] ?? value)} is not an address or CIDR range`] } },
+      {
+        details: {
+          problems: [
+            `HELIOS_TRUST_PROXY ${JSON.stringify(bad[0] ?? value)} is not an address or CIDR range`,
+          ],
+        },
+      },
     );
   }
   return entries;
@@ -119,7 +125,8 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
 /** An entry's address, canonical; a port some proxies append (`198.51.100.9:4711`, `[2001:db8::1]:4711`) is dropped. */
 function canonical(value: string | undefined): string | null {
   const text = value?.trim() ?? '';
-  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text) ?? /^\[([0-9a-fA-F:.]+)\]:\d{1,5}$/.exec(text);
+  const withPort =
+    /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text) ?? /^\[([0-9a-fA-F:.]+)\]:\d{1,5}$/.exec(text);
   return normalizeIp(withPort ? withPort[1] : text)?.address ?? null;
 }
 

@@ -4,7 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CORE_ERRORS, type IntegrationOptions, integrationOptionsFromEnv, type Logger, resolveEncryptionKey } from '@helios/core';
+import {
+  CORE_ERRORS,
+  type IntegrationOptions,
+  integrationOptionsFromEnv,
+  type Logger,
+  resolveEncryptionKey,
+} from '@helios/core';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './client-ip';
 
@@ -33,7 +39,12 @@ export interface ServerConfig {
   /** The in-process job worker: HELIOS_WORKER (`on` by default; `off` for an API-only server) and HELIOS_WORKER_CONCURRENCY (default 4). */
   worker: { enabled: boolean; concurrency: number };
   /** First admin to create when the organization does not exist yet. */
-  bootstrap: { email: string; password: string; organizationName: string; organizationDomain: string } | null;
+  bootstrap: {
+    email: string;
+    password: string;
+    organizationName: string;
+    organizationDomain: string;
+  } | null;
 }
 
 const envSchema = z.object({
@@ -47,7 +58,9 @@ const envSchema = z.object({
   HELIOS_WORKER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   HELIOS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  HELIOS_PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://portal.acme.com' }).optional(),
+  HELIOS_PUBLIC_URL: z
+    .url({ message: 'must be an absolute URL such as https://portal.acme.com' })
+    .optional(),
   HELIOS_CORS_ORIGINS: z.string().optional(),
   NODE_ENV: z.string().optional(),
   HELIOS_TRUST_PROXY: z.string().max(2000).optional(),
@@ -64,7 +77,10 @@ const envSchema = z.object({
  * @throws HeliosError INVALID_INPUT `CONFIG.INVALID` listing every bad variable;
  *   PRECONDITION_FAILED `CONFIG.MISSING` for a secret production needs
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stateDir?: string; logger?: Logger } = {}): ServerConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { stateDir?: string; logger?: Logger } = {},
+): ServerConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
@@ -74,25 +90,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
   const trustProxy = parseTrustProxy(e.HELIOS_TRUST_PROXY);
   const production = e.NODE_ENV === 'production';
   const stateDir = resolve(options.stateDir ?? '.helios');
-  const key = resolveEncryptionKey({ env, stateDir, ...(options.logger ? { logger: options.logger } : {}) });
+  const key = resolveEncryptionKey({
+    env,
+    stateDir,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
 
   let authSecret = e.BETTER_AUTH_SECRET;
   if (!authSecret) {
-    if (production) throw CORE_ERRORS.CONFIG_MISSING({ variable: 'BETTER_AUTH_SECRET', why: 'at least 32 random characters' });
+    if (production)
+      throw CORE_ERRORS.CONFIG_MISSING({
+        variable: 'BETTER_AUTH_SECRET',
+        why: 'at least 32 random characters',
+      });
     const file = join(stateDir, 'auth.secret');
     if (existsSync(file)) authSecret = readFileSync(file, 'utf8').trim();
     else {
       mkdirSync(stateDir, { recursive: true });
       authSecret = randomBytes(32).toString('base64url');
       writeFileSync(file, `${authSecret}\n`, { mode: 0o600 });
-      options.logger?.warn(`No BETTER_AUTH_SECRET: generated one into ${file}. Set BETTER_AUTH_SECRET in production.`);
+      options.logger?.warn(
+        `No BETTER_AUTH_SECRET: generated one into ${file}. Set BETTER_AUTH_SECRET in production.`,
+      );
     }
   }
   if (production && !e.HELIOS_PUBLIC_URL) {
     throw CORE_ERRORS.CONFIG_MISSING({ variable: 'HELIOS_PUBLIC_URL', why: 'the URL users open' });
   }
-  if ((e.HELIOS_ADMIN_EMAIL && !e.HELIOS_ADMIN_PASSWORD) || (!e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD)) {
-    throw CORE_ERRORS.CONFIG_INVALID({ problems: ['set both HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD, or neither.'] });
+  if (
+    (e.HELIOS_ADMIN_EMAIL && !e.HELIOS_ADMIN_PASSWORD) ||
+    (!e.HELIOS_ADMIN_EMAIL && e.HELIOS_ADMIN_PASSWORD)
+  ) {
+    throw CORE_ERRORS.CONFIG_INVALID({
+      problems: ['set both HELIOS_ADMIN_EMAIL and HELIOS_ADMIN_PASSWORD, or neither.'],
+    });
   }
   const adminDomain = e.HELIOS_ADMIN_EMAIL?.split('@')[1];
   const integrations = integrationOptionsFromEnv(env);
@@ -105,7 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { stat
     ...(key.auditKey ? { auditKey: key.auditKey } : {}),
     previousEncryptionKeys: key.previousKeys,
     authSecret,
-    publicUrl: (e.HELIOS_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    publicUrl: (
+      e.HELIOS_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
+    ).replace(/\/$/, ''),
     publicUrlExplicit: e.HELIOS_PUBLIC_URL !== undefined,
     corsOrigins: (e.HELIOS_CORS_ORIGINS ?? '')
       .split(',')

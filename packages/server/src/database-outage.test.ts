@@ -61,17 +61,34 @@ beforeAll(async () => {
     const viaRelay = new URL(t.database.connectionString);
     viaRelay.hostname = '127.0.0.1';
     viaRelay.port = String(port);
-    const pool = new pg.Pool({ connectionString: viaRelay.toString(), max: 2, connectionTimeoutMillis: 2000 });
+    const pool = new pg.Pool({
+      connectionString: viaRelay.toString(),
+      max: 2,
+      connectionTimeoutMillis: 2000,
+    });
     pool.on('error', () => {});
-    helios = await createHelios({ db: createDb({ pool }), encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    helios = await createHelios({
+      db: createDb({ pool }),
+      encryptionKey: Buffer.alloc(32, 7).toString('base64'),
+    });
     ownHelios = true;
   } else {
     helios = t.helios;
   }
-  const auth = createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
+  const auth = createHeliosAuth(helios, {
+    secret: 's'.repeat(40),
+    baseURL: 'http://localhost',
+    signInRateLimitPerMinute: 1000,
+  });
   app = withResponseContract(createServer({ helios, auth, authRateLimitPerMinute: 1000 }));
   const admin = helios.as({ type: 'user', userId: t.admin!.id });
-  apiKey = (await admin.apiKeys.create({ name: 'outage probe', scopes: ['admin:full'], rateLimitPerMinute: 100_000 })).secret;
+  apiKey = (
+    await admin.apiKeys.create({
+      name: 'outage probe',
+      scopes: ['admin:full'],
+      rateLimitPerMinute: 100_000,
+    })
+  ).secret;
 }, 120_000);
 
 afterAll(async () => {

@@ -38,8 +38,17 @@ export function mountDocs(app: Hono<any>): void {
   const dir = assetDir();
   // A Map, not an object: a request for `constructor` or `__proto__` must not find Object's members.
   const assets = new Map<string, { body: Buffer | string; type: string }>([
-    ['swagger-ui.css', { body: readFileSync(join(dir, 'swagger-ui.css')), type: 'text/css; charset=utf-8' }],
-    ['swagger-ui-bundle.js', { body: readFileSync(join(dir, 'swagger-ui-bundle.js')), type: 'text/javascript; charset=utf-8' }],
+    [
+      'swagger-ui.css',
+      { body: readFileSync(join(dir, 'swagger-ui.css')), type: 'text/css; charset=utf-8' },
+    ],
+    [
+      'swagger-ui-bundle.js',
+      {
+        body: readFileSync(join(dir, 'swagger-ui-bundle.js')),
+        type: 'text/javascript; charset=utf-8',
+      },
+    ],
     ['init.js', { body: INIT, type: 'text/javascript; charset=utf-8' }],
   ]);
   app.get('/api/v1/docs', (c) => c.html(PAGE));

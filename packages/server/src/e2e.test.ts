@@ -34,14 +34,25 @@ let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 /** The JSON document `helios serve --json` prints once it listens (possibly spread over lines). */
 function waitForResult(timeoutMs: number): Promise<ServeResult> {
   return new Promise((resolveResult, reject) => {
-    const timer = setTimeout(() => reject(new Error(`helios serve printed no result within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `helios serve printed no result within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+          ),
+        ),
+      timeoutMs,
+    );
     const check = () => {
       const text = stdout.trim();
       if (!text.endsWith('}')) return;
       try {
         const parsed = JSON.parse(text) as ServeResult | { error: unknown };
         clearTimeout(timer);
-        if ('error' in parsed) reject(new Error(`helios serve failed: ${JSON.stringify(parsed.error)}\nstderr: ${stderr}`));
+        if ('error' in parsed)
+          reject(
+            new Error(`helios serve failed: ${JSON.stringify(parsed.error)}\nstderr: ${stderr}`),
+          );
         else resolveResult(parsed);
       } catch {
         // Not complete yet.
@@ -53,16 +64,31 @@ function waitForResult(timeoutMs: number): Promise<ServeResult> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`helios serve exited with ${code} before listening\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `helios serve exited with ${code} before listening\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     });
   });
 }
 
 beforeAll(async () => {
-  expect(existsSync(join(repoRoot, 'packages/cli/dist/bin.js')), 'build first: packages/cli/dist/bin.js is missing').toBe(true);
+  expect(
+    existsSync(join(repoRoot, 'packages/cli/dist/bin.js')),
+    'build first: packages/cli/dist/bin.js is missing',
+  ).toBe(true);
   workDir = mkdtempSync(join(tmpdir(), 'helios-e2e-'));
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
-  for (const name of ['DATABASE_URL', 'HELIOS_PUBLIC_URL', 'HELIOS_ADMIN_EMAIL', 'HELIOS_ADMIN_PASSWORD', 'HELIOS_DATA_DIR', 'HELIOS_CORS_ORIGINS', 'HOST'])
+  for (const name of [
+    'DATABASE_URL',
+    'HELIOS_PUBLIC_URL',
+    'HELIOS_ADMIN_EMAIL',
+    'HELIOS_ADMIN_PASSWORD',
+    'HELIOS_DATA_DIR',
+    'HELIOS_CORS_ORIGINS',
+    'HOST',
+  ])
     delete env[name];
   const probe = await createTestDatabase({ empty: true });
   if (probe.backend === 'postgres') {
@@ -71,7 +97,11 @@ beforeAll(async () => {
   } else {
     await probe.destroy();
   }
-  child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json'], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json'], {
+    cwd: workDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
@@ -97,7 +127,8 @@ describe('helios serve, end to end over HTTP', () => {
     expect(url.hostname).toBe('127.0.0.1');
     expect(Number(url.port)).toBeGreaterThan(0);
     expect(served.setupNeeded).toBe(true);
-    if (database) expect(served.database).toContain(new URL(database.connectionString!).pathname.slice(1));
+    if (database)
+      expect(served.database).toContain(new URL(database.connectionString!).pathname.slice(1));
     else expect(served.database).toContain(join(workDir, '.helios', 'data'));
   });
 
@@ -116,11 +147,18 @@ describe('helios serve, end to end over HTTP', () => {
       body: JSON.stringify({
         organizationName: 'E2E Inc',
         organizationDomain: 'e2e.test',
-        admin: { email: ADMIN.email, firstName: 'Ada', lastName: 'Admin', password: ADMIN.password },
+        admin: {
+          email: ADMIN.email,
+          firstName: 'Ada',
+          lastName: 'Admin',
+          password: ADMIN.password,
+        },
       }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
-    expect(await (await fetch(`${served.url}/api/v1/setup`)).json()).toMatchObject({ isSetupComplete: true });
+    expect(await (await fetch(`${served.url}/api/v1/setup`)).json()).toMatchObject({
+      isSetupComplete: true,
+    });
   });
 
   it('signs in through better-auth and calls the API with the session cookie', async () => {
@@ -155,15 +193,21 @@ describe('helios serve, end to end over HTTP', () => {
     expect(created.secret).toMatch(/^helios_live_/);
     apiKey = created.secret;
 
-    const org = await fetch(`${served.url}/api/v1/organization`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const org = await fetch(`${served.url}/api/v1/organization`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(org.status).toBe(200);
     expect(await org.json()).toMatchObject({ name: 'E2E Inc' });
-    const users = await fetch(`${served.url}/api/v1/users?limit=10`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const users = await fetch(`${served.url}/api/v1/users?limit=10`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(users.status).toBe(200);
     const page = (await users.json()) as { items: { email: string }[] };
     expect(page.items.map((u) => u.email)).toContain(ADMIN.email);
     // The key has no security scope: listing keys is refused.
-    const refused = await fetch(`${served.url}/api/v1/api-keys`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const refused = await fetch(`${served.url}/api/v1/api-keys`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });
@@ -171,10 +215,19 @@ describe('helios serve, end to end over HTTP', () => {
   it('shuts down cleanly on SIGTERM (exit code 0 within the grace period), writing the API key usage still queued', async () => {
     // Uses made right before the signal are still in the usage batcher's memory (flushed about every second).
     for (let i = 0; i < 5; i++) {
-      expect((await fetch(`${served.url}/api/v1/organization`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${served.url}/api/v1/organization`, {
+            headers: { authorization: `Bearer ${apiKey}` },
+          })
+        ).status,
+      ).toBe(200);
     }
     child.kill('SIGTERM');
-    const result = await Promise.race([exited, new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 20_000))]);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 20_000)),
+    ]);
     expect(result, `stderr: ${stderr}`).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('SIGTERM');
     await expect(fetch(`${served.url}/health`)).rejects.toThrow();

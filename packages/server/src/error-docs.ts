@@ -9,7 +9,10 @@ import { PROBLEM_STATUS_OF_CODE, SERVER_ERRORS } from './server.errors';
 
 /** Every code the SDK and the server define, by area (the server's own last). */
 export function allErrorCodes(): Array<ErrorCodeEntry & { area: string }> {
-  return [...listErrorCodes(), ...entriesOf(SERVER_ERRORS).map((entry) => ({ ...entry, area: 'server' }))];
+  return [
+    ...listErrorCodes(),
+    ...entriesOf(SERVER_ERRORS).map((entry) => ({ ...entry, area: 'server' })),
+  ];
 }
 
 const AREA_TITLES: Record<string, string> = {
@@ -51,12 +54,19 @@ export function renderErrorCodesMarkdown(): string {
     '',
     '| Kind | HTTP status |',
     '| --- | --- |',
-    ...(Object.entries(STATUS_OF_KIND) as Array<[HeliosErrorKind, number]>).map(([kind, status]) => `| \`${kind}\` | ${status} |`),
+    ...(Object.entries(STATUS_OF_KIND) as Array<[HeliosErrorKind, number]>).map(
+      ([kind, status]) => `| \`${kind}\` | ${status} |`,
+    ),
     '',
   ];
   const codes = allErrorCodes();
   for (const area of [...new Set(codes.map((c) => c.area))]) {
-    lines.push(`## ${AREA_TITLES[area] ?? area}`, '', '| Code | Kind | HTTP | Meaning |', '| --- | --- | --- | --- |');
+    lines.push(
+      `## ${AREA_TITLES[area] ?? area}`,
+      '',
+      '| Code | Kind | HTTP | Meaning |',
+      '| --- | --- | --- | --- |',
+    );
     for (const entry of codes.filter((c) => c.area === area)) {
       const status = PROBLEM_STATUS_OF_CODE[entry.code] ?? String(STATUS_OF_KIND[entry.kind]);
       lines.push(`| \`${entry.code}\` | ${entry.kind} | ${status} | ${cell(entry.summary)} |`);

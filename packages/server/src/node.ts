@@ -44,11 +44,16 @@ export interface RunningServer {
  * process.on('SIGTERM', () => server.close());
  * ```
  */
-export async function startServer(config: ServerConfig, options: { logger?: Logger; tasks?: readonly AnyTaskDefinition[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { logger?: Logger; tasks?: readonly AnyTaskDefinition[] } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? consoleLogger(config.production ? 'info' : 'warn');
   const helios = await createHelios({
     jobs: { tasks: options.tasks ?? [] },
-    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl, install: true } : { embedded: { dataDir: config.dataDir } }),
+    ...(config.databaseUrl
+      ? { databaseUrl: config.databaseUrl, install: true }
+      : { embedded: { dataDir: config.dataDir } }),
     encryptionKey: config.encryptionKey,
     ...(config.auditKey ? { auditKey: config.auditKey } : {}),
     previousEncryptionKeys: config.previousEncryptionKeys,
@@ -64,14 +69,23 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
         { moduleSlug: MICROSOFT_MODULE_SLUG, action: MICROSOFT_SYNC_ACTION },
       ],
       new Date(),
-    ).catch((error: unknown) => logger.warn('Could not close interrupted sync runs', { error: error instanceof Error ? error.message : String(error) }));
+    ).catch((error: unknown) =>
+      logger.warn('Could not close interrupted sync runs', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
     let status = await helios.organizations.setupStatus();
     if (!status.hasOrganization && config.bootstrap) {
       const [first, ...rest] = config.bootstrap.email.split('@')[0]!.split(/[._-]/);
       await helios.organizations.setup({
         organizationName: config.bootstrap.organizationName,
         organizationDomain: config.bootstrap.organizationDomain,
-        admin: { email: config.bootstrap.email, firstName: first || 'Admin', lastName: rest.join(' ') || 'Admin', password: config.bootstrap.password },
+        admin: {
+          email: config.bootstrap.email,
+          firstName: first || 'Admin',
+          lastName: rest.join(' ') || 'Admin',
+          password: config.bootstrap.password,
+        },
       });
       status = await helios.organizations.setupStatus();
     }
@@ -81,7 +95,10 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       const s = serve(
         {
           // The env carries the Node request/response (the client address for rate limits).
-          fetch: (request, env) => (handler ? handler(request, env) : new Response('Starting', { status: 503, headers: { 'retry-after': '1' } })),
+          fetch: (request, env) =>
+            handler
+              ? handler(request, env)
+              : new Response('Starting', { status: 503, headers: { 'retry-after': '1' } }),
           port: config.port,
           hostname: config.host,
         },
@@ -90,18 +107,34 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       s.once('error', reject);
     });
     const bound = server.address() as AddressInfo;
-    const publicUrl = config.publicUrlExplicit || config.port !== 0 ? config.publicUrl : config.publicUrl.replace(/:0$/, `:${bound.port}`);
+    const publicUrl =
+      config.publicUrlExplicit || config.port !== 0
+        ? config.publicUrl
+        : config.publicUrl.replace(/:0$/, `:${bound.port}`);
     try {
       if (status.hasOrganization) {
         const system = helios.as({ type: 'system', name: 'server' });
         const current = await system.organizations.settings.get('portal.public_url');
-        if (current?.value !== publicUrl) await system.organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
+        if (current?.value !== publicUrl)
+          await system.organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
       }
-      const auth = createHeliosAuth(helios, { secret: config.authSecret, baseURL: publicUrl, trustedOrigins: config.corsOrigins });
-      const app = createServer({ helios, auth, publicUrl, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy, logger });
+      const auth = createHeliosAuth(helios, {
+        secret: config.authSecret,
+        baseURL: publicUrl,
+        trustedOrigins: config.corsOrigins,
+      });
+      const app = createServer({
+        helios,
+        auth,
+        publicUrl,
+        corsOrigins: config.corsOrigins,
+        trustProxy: config.trustProxy,
+        logger,
+      });
       handler = (request, env) => app.fetch(request, env as never);
       // One box, one command: the job worker runs in this process unless HELIOS_WORKER=off.
-      if (config.worker.enabled) await helios.jobs.start({ concurrency: config.worker.concurrency });
+      if (config.worker.enabled)
+        await helios.jobs.start({ concurrency: config.worker.concurrency });
     } catch (error) {
       server.close();
       throw error;

@@ -50,10 +50,14 @@ export interface Problem {
 /** The problem document for an error. */
 export function problemOf(error: unknown, requestId?: string): Problem {
   // A lost database connection that reached the server untranslated (e.g. through better-auth).
-  if (!isHeliosError(error) && isDatabaseUnavailable(error)) return problemOf(databaseUnavailable(error), requestId);
+  if (!isHeliosError(error) && isDatabaseUnavailable(error))
+    return problemOf(databaseUnavailable(error), requestId);
   if (isHeliosError(error)) {
     const status = STATUS_OF_KIND[error.kind] ?? 500;
-    const { issues, ...details } = error.details as { issues?: Problem['errors'] } & Record<string, unknown>;
+    const { issues, ...details } = error.details as { issues?: Problem['errors'] } & Record<
+      string,
+      unknown
+    >;
     return {
       type: `https://helios.dev/problems/${error.code.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
       title: TITLES[status] ?? 'Error',
@@ -79,16 +83,26 @@ export function problemOf(error: unknown, requestId?: string): Problem {
 export function problemResponse(c: Context, problem: Problem): Response {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const retry = problem.details?.retryAfterSeconds;
-  if ((problem.status === 429 || problem.status === 503) && typeof retry === 'number') headers['retry-after'] = String(Math.ceil(retry));
+  if ((problem.status === 429 || problem.status === 503) && typeof retry === 'number')
+    headers['retry-after'] = String(Math.ceil(retry));
   return c.body(JSON.stringify(problem), problem.status as 400, headers);
 }
 
 /** A problem built from a registered error raised by the server itself, with an explicit status. */
-export function problemFrom(status: number, error: { code: string; message: string }, extra: Partial<Problem> = {}): Problem {
+export function problemFrom(
+  status: number,
+  error: { code: string; message: string },
+  extra: Partial<Problem> = {},
+): Problem {
   return problem(status, error.code, error.message, extra);
 }
 
 /** A problem built from parts (for errors raised by the server itself). */
-export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Partial<Problem> = {},
+): Problem {
   return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
 }

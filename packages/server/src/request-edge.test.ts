@@ -33,10 +33,17 @@ function server(options: Partial<ServerOptions> & { signInRateLimitPerMinute?: n
     signInRateLimitPerMinute: signInRateLimitPerMinute ?? 1000,
     ...(rest.corsOrigins ? { trustedOrigins: rest.corsOrigins } : {}),
   });
-  return withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000, ...rest }));
+  return withResponseContract(
+    createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000, ...rest }),
+  );
 }
 
-const signIn = (app: ReturnType<typeof server>, email: string, password: string, headers: Record<string, string> = {}) =>
+const signIn = (
+  app: ReturnType<typeof server>,
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+) =>
   app.request('/api/auth/sign-in/email', {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: PORTAL, ...headers },
@@ -53,7 +60,10 @@ async function userWithPassword(): Promise<{ id: string; email: string }> {
 function ipEcho(trustProxy: TrustProxy) {
   const app = new Hono();
   app.get('/', (c) => c.text(clientIp(c, trustProxy)));
-  return async (forwardedFor?: string) => (await app.request('/', { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} })).text();
+  return async (forwardedFor?: string) =>
+    (
+      await app.request('/', { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} })
+    ).text();
 }
 
 describe('the client address', () => {
@@ -101,13 +111,19 @@ describe('the client address', () => {
     expect(parseTrustProxy('true')).toBe(1);
     expect(parseTrustProxy('2')).toBe(2);
     expect(parseTrustProxy('10.0.0.0/8, 192.0.2.7')).toEqual(['10.0.0.0/8', '192.0.2.7']);
-    expect(() => parseTrustProxy('yes please')).toThrow(expect.objectContaining({ code: 'CONFIG.INVALID' }));
+    expect(() => parseTrustProxy('yes please')).toThrow(
+      expect.objectContaining({ code: 'CONFIG.INVALID' }),
+    );
     const stateDir = mkdtempSync(join(tmpdir(), 'helios-config-'));
     try {
       const env = { BETTER_AUTH_SECRET: 's'.repeat(40) };
-      expect(loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/8,192.0.2.7' }, { stateDir }).trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7']);
+      expect(
+        loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/8,192.0.2.7' }, { stateDir }).trustProxy,
+      ).toEqual(['10.0.0.0/8', '192.0.2.7']);
       expect(loadConfig({ ...env, HELIOS_TRUST_PROXY: '1' }, { stateDir }).trustProxy).toBe(1);
-      expect(() => loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/33' }, { stateDir })).toThrow(expect.objectContaining({ code: 'CONFIG.INVALID' }));
+      expect(() => loadConfig({ ...env, HELIOS_TRUST_PROXY: '10.0.0.0/33' }, { stateDir })).toThrow(
+        expect.objectContaining({ code: 'CONFIG.INVALID' }),
+      );
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
@@ -121,7 +137,10 @@ describe('the client address', () => {
       ipAllowlist: ['203.0.113.7'],
       rateLimitPerMinute: 100_000,
     });
-    const call = (xff: string) => app.request('/api/v1/organization', { headers: { authorization: `Bearer ${secret}`, 'x-forwarded-for': xff } });
+    const call = (xff: string) =>
+      app.request('/api/v1/organization', {
+        headers: { authorization: `Bearer ${secret}`, 'x-forwarded-for': xff },
+      });
     const forged = await call('203.0.113.7, 198.51.100.9');
     expect(forged.status).toBe(403);
     expect(((await forged.json()) as { code: string }).code).toBe('API_KEYS.IP_NOT_ALLOWED');
@@ -135,7 +154,14 @@ describe('sign-in rate limits', () => {
     const app = server({ signInRateLimitPerMinute: 3 });
     const user = await userWithPassword();
     const statuses: number[] = [];
-    for (let i = 1; i <= 4; i += 1) statuses.push((await signIn(app, user.email, 'a wrong password 999', { 'x-forwarded-for': `203.0.113.${i}` })).status);
+    for (let i = 1; i <= 4; i += 1)
+      statuses.push(
+        (
+          await signIn(app, user.email, 'a wrong password 999', {
+            'x-forwarded-for': `203.0.113.${i}`,
+          })
+        ).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
@@ -143,23 +169,40 @@ describe('sign-in rate limits', () => {
     const app = server({ signInRateLimitPerMinute: 3, trustProxy: 2 });
     const user = await userWithPassword();
     for (let i = 0; i < 3; i += 1)
-      expect((await signIn(app, user.email, 'a wrong password 999', { 'x-forwarded-for': '198.51.100.1, 10.0.0.1' })).status).toBe(401);
-    const limited = await signIn(app, user.email, 'a wrong password 999', { 'x-forwarded-for': '198.51.100.1, 10.0.0.1' });
+      expect(
+        (
+          await signIn(app, user.email, 'a wrong password 999', {
+            'x-forwarded-for': '198.51.100.1, 10.0.0.1',
+          })
+        ).status,
+      ).toBe(401);
+    const limited = await signIn(app, user.email, 'a wrong password 999', {
+      'x-forwarded-for': '198.51.100.1, 10.0.0.1',
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await limited.json()).toMatchObject({ status: 429, code: 'SERVER.RATE_LIMITED' });
-    const other = await signIn(app, user.email, PASSWORD, { 'x-forwarded-for': '198.51.100.2, 10.0.0.1' });
+    const other = await signIn(app, user.email, PASSWORD, {
+      'x-forwarded-for': '198.51.100.2, 10.0.0.1',
+    });
     expect(other.status).toBe(200);
   });
 
   it('records the computed address on the session and on failed sign-ins, not a client-sent copy', async () => {
     const app = server({ trustProxy: 1 });
     const user = await userWithPassword();
-    const forged = { 'x-forwarded-for': '203.0.113.66, 198.51.100.23', 'x-helios-client-ip': '203.0.113.99' };
+    const forged = {
+      'x-forwarded-for': '203.0.113.66, 198.51.100.23',
+      'x-helios-client-ip': '203.0.113.99',
+    };
     expect((await signIn(app, user.email, 'a wrong password 999', forged)).status).toBe(401);
     expect((await signIn(app, user.email, PASSWORD, forged)).status).toBe(200);
-    const sessions = await t.helios.db.selectFrom('auth_sessions').select('ip_address').where('user_id', '=', user.id).execute();
+    const sessions = await t.helios.db
+      .selectFrom('auth_sessions')
+      .select('ip_address')
+      .where('user_id', '=', user.id)
+      .execute();
     expect(sessions.map((s) => s.ip_address)).toEqual(['198.51.100.23']);
     const events = await t.helios.db
       .selectFrom('security_events')
@@ -174,13 +217,26 @@ describe('sign-in rate limits', () => {
     const app = server({ trustProxy: 1 });
     const user = await userWithPassword();
     const other = await userWithPassword();
-    for (let i = 1; i <= 5; i += 1) expect((await signIn(app, user.email, 'a wrong password 999', { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(401);
+    for (let i = 1; i <= 5; i += 1)
+      expect(
+        (
+          await signIn(app, user.email, 'a wrong password 999', {
+            'x-forwarded-for': `203.0.113.${i}`,
+          })
+        ).status,
+      ).toBe(401);
     const locked = await signIn(app, user.email, PASSWORD, { 'x-forwarded-for': '198.51.100.50' });
     expect(locked.status).toBe(429);
     expect(locked.headers.get('content-type')).toContain('application/problem+json');
     expect(locked.headers.get('retry-after')).toBe(String(15 * 60));
-    expect(await locked.json()).toMatchObject({ status: 429, code: 'AUTH.ACCOUNT_LOCKED', details: { retryAfterSeconds: 900 } });
-    expect((await signIn(app, other.email, PASSWORD, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(200);
+    expect(await locked.json()).toMatchObject({
+      status: 429,
+      code: 'AUTH.ACCOUNT_LOCKED',
+      details: { retryAfterSeconds: 900 },
+    });
+    expect(
+      (await signIn(app, other.email, PASSWORD, { 'x-forwarded-for': '203.0.113.1' })).status,
+    ).toBe(200);
   });
 
   it('limits two-factor verification per client address', async () => {
@@ -225,11 +281,24 @@ describe('cookie-authenticated state changes', () => {
     const res = await signIn(app, admin.email, PASSWORD);
     expect(res.status).toBe(200);
     cookie = cookieOf(res);
-    apiKey = (await t.asAdmin.apiKeys.create({ name: 'origin-test', scopes: ['admin:full'], rateLimitPerMinute: 100_000 })).secret;
+    apiKey = (
+      await t.asAdmin.apiKeys.create({
+        name: 'origin-test',
+        scopes: ['admin:full'],
+        rateLimitPerMinute: 100_000,
+      })
+    ).secret;
   });
-  const suspend = (id: string, headers: Record<string, string>) => app.request(`/api/v1/users/${id}/suspend`, { method: 'POST', headers });
+  const suspend = (id: string, headers: Record<string, string>) =>
+    app.request(`/api/v1/users/${id}/suspend`, { method: 'POST', headers });
   const statusOf = async (id: string) =>
-    (await t.helios.db.selectFrom('organization_users').select('user_status').where('id', '=', id).executeTakeFirstOrThrow()).user_status;
+    (
+      await t.helios.db
+        .selectFrom('organization_users')
+        .select('user_status')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).user_status;
 
   it('refuses a cookie-authenticated POST from another origin with 403 SERVER.ORIGIN_NOT_ALLOWED, changing nothing', async () => {
     const victim = await createTestUser(t.helios, { role: 'user' });
@@ -245,7 +314,9 @@ describe('cookie-authenticated state changes', () => {
     const res = await suspend(victim.id, { cookie });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('SERVER.ORIGIN_NOT_ALLOWED');
-    expect((await suspend(victim.id, { cookie, referer: 'https://evil.example/portal/users' })).status).toBe(403);
+    expect(
+      (await suspend(victim.id, { cookie, referer: 'https://evil.example/portal/users' })).status,
+    ).toBe(403);
     expect((await suspend(victim.id, { cookie, origin: 'null' })).status).toBe(403);
     expect(await statusOf(victim.id)).toBe('active');
   });
@@ -256,15 +327,36 @@ describe('cookie-authenticated state changes', () => {
     const c = await createTestUser(t.helios, { role: 'user' });
     expect((await suspend(a.id, { cookie, origin: PORTAL })).status).toBe(200);
     expect((await suspend(b.id, { cookie, origin: 'https://admin.acme.test' })).status).toBe(200);
-    expect((await suspend(c.id, { cookie, referer: `${PORTAL}/portal/users/${c.id}` })).status).toBe(200);
+    expect(
+      (await suspend(c.id, { cookie, referer: `${PORTAL}/portal/users/${c.id}` })).status,
+    ).toBe(200);
     expect(await statusOf(c.id)).toBe('suspended');
   });
 
   it('leaves reads with a cookie and calls with an API key unaffected by Origin', async () => {
-    expect((await app.request('/api/v1/organization', { headers: { cookie, origin: 'https://evil.example' } })).status).toBe(200);
+    expect(
+      (
+        await app.request('/api/v1/organization', {
+          headers: { cookie, origin: 'https://evil.example' },
+        })
+      ).status,
+    ).toBe(200);
     const victim = await createTestUser(t.helios, { role: 'user' });
-    expect((await suspend(victim.id, { authorization: `Bearer ${apiKey}`, origin: 'https://evil.example' })).status).toBe(200);
-    expect((await suspend((await createTestUser(t.helios, { role: 'user' })).id, { 'x-api-key': apiKey })).status).toBe(200);
+    expect(
+      (
+        await suspend(victim.id, {
+          authorization: `Bearer ${apiKey}`,
+          origin: 'https://evil.example',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await suspend((await createTestUser(t.helios, { role: 'user' })).id, {
+          'x-api-key': apiKey,
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -304,14 +396,21 @@ describe('errors of /api/auth', () => {
     const consoleLines: string[] = [];
     const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
     const originals = methods.map((m) => console[m]);
-    for (const m of methods) console[m] = (...args: unknown[]) => void consoleLines.push(args.map(String).join(' '));
+    for (const m of methods)
+      console[m] = (...args: unknown[]) => void consoleLines.push(args.map(String).join(' '));
     try {
       // The same Helios, with a logger that keeps the lines.
-      const logged = Object.create(t.helios, { logger: { value: { debug: capture, info: capture, warn: capture, error: capture } } }) as typeof t.helios;
+      const logged = Object.create(t.helios, {
+        logger: { value: { debug: capture, info: capture, warn: capture, error: capture } },
+      }) as typeof t.helios;
       const auth = createHeliosAuth(logged, { secret: 's'.repeat(40), baseURL: PORTAL });
       const app = createServer({ helios: logged, auth });
       const suspended = await userWithPassword();
-      await t.helios.db.updateTable('organization_users').set({ user_status: 'suspended' }).where('id', '=', suspended.id).execute();
+      await t.helios.db
+        .updateTable('organization_users')
+        .set({ user_status: 'suspended' })
+        .where('id', '=', suspended.id)
+        .execute();
       const refused = await signIn(app, suspended.email, PASSWORD);
       expect(refused.status).toBe(403);
       expect(await refused.json()).toMatchObject({ code: 'AUTH.ACCOUNT_INACTIVE' });
@@ -330,7 +429,8 @@ describe('errors of /api/auth', () => {
     // better-auth skips its Origin check under NODE_ENV=test, so its refusals are produced here as it
     // produces them in production: its logger's message, and its 403 response body.
     const entries: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
-    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void entries.push({ level, message, ...(fields ? { fields } : {}) });
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      void entries.push({ level, message, ...(fields ? { fields } : {}) });
     const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
     const logged = Object.create(t.helios, { logger: { value: logger } }) as typeof t.helios;
     const auth = createHeliosAuth(logged, { secret: 's'.repeat(40), baseURL: PORTAL });
@@ -343,15 +443,24 @@ describe('errors of /api/auth', () => {
     ]);
 
     entries.length = 0;
-    const refused = new Response(JSON.stringify({ code: 'MISSING_OR_NULL_ORIGIN', message: 'Missing or null Origin' }), {
-      status: 403,
-      headers: { 'content-type': 'application/json' },
-    });
+    const refused = new Response(
+      JSON.stringify({ code: 'MISSING_OR_NULL_ORIGIN', message: 'Missing or null Origin' }),
+      {
+        status: 403,
+        headers: { 'content-type': 'application/json' },
+      },
+    );
     const res = await authResponse(refused, 'request-1', logger);
     expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ code: 'AUTH.FORBIDDEN', details: { authCode: 'MISSING_OR_NULL_ORIGIN' } });
+    expect(await res.json()).toMatchObject({
+      code: 'AUTH.FORBIDDEN',
+      details: { authCode: 'MISSING_OR_NULL_ORIGIN' },
+    });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ level: 'warn', fields: { requestId: 'request-1', authCode: 'MISSING_OR_NULL_ORIGIN' } });
+    expect(entries[0]).toMatchObject({
+      level: 'warn',
+      fields: { requestId: 'request-1', authCode: 'MISSING_OR_NULL_ORIGIN' },
+    });
     expect(entries[0]!.message).toContain('must send Origin');
     expect(entries.filter((e) => e.message.includes('\u001b['))).toEqual([]);
   });

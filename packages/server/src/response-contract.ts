@@ -23,8 +23,11 @@ export function closeObjects(node: unknown): unknown {
   for (const [key, value] of Object.entries(node as Json)) out[key] = closeObjects(value);
   const additional = out.additionalProperties;
   const isOpen =
-    additional === undefined || additional === true || (typeof additional === 'object' && additional !== null && Object.keys(additional).length === 0);
-  if (out.properties && typeof out.properties === 'object' && isOpen) out.additionalProperties = false;
+    additional === undefined ||
+    additional === true ||
+    (typeof additional === 'object' && additional !== null && Object.keys(additional).length === 0);
+  if (out.properties && typeof out.properties === 'object' && isOpen)
+    out.additionalProperties = false;
   return out;
 }
 
@@ -44,7 +47,12 @@ export class ResponseContract {
 
   constructor(document: Json) {
     const doc = closeObjects(structuredClone(document)) as Json;
-    this.ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, validateFormats: true });
+    this.ajv = new Ajv2020({
+      strict: false,
+      allErrors: true,
+      validateSchema: false,
+      validateFormats: true,
+    });
     addFormats.default(this.ajv);
     this.ajv.addSchema(doc, 'openapi.json');
     for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {
@@ -52,7 +60,13 @@ export class ResponseContract {
         const op = item[method] as { responses?: Operation['responses'] } | undefined;
         if (!op) continue;
         const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
-        this.operations.push({ path, method, pattern: new RegExp(`^${source}$`), params: (path.match(/\{/g) ?? []).length, responses: op.responses ?? {} });
+        this.operations.push({
+          path,
+          method,
+          pattern: new RegExp(`^${source}$`),
+          params: (path.match(/\{/g) ?? []).length,
+          responses: op.responses ?? {},
+        });
       }
     }
     // A static segment wins over a parameter (`/users/count` before `/users/{id}`).
@@ -71,7 +85,9 @@ export class ResponseContract {
   /** The problems of `res` as the answer to `method url` (empty when it keeps the contract, or the route is not documented). */
   async check(method: string, url: string, res: Response): Promise<string[]> {
     const { pathname } = new URL(url, 'http://localhost');
-    const op = this.operations.find((o) => o.method === method.toLowerCase() && o.pattern.test(pathname));
+    const op = this.operations.find(
+      (o) => o.method === method.toLowerCase() && o.pattern.test(pathname),
+    );
     if (!op) return [];
     const name = `${method.toUpperCase()} ${pathname} → ${res.status} (${op.path})`;
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
@@ -83,10 +99,17 @@ export class ResponseContract {
     if (!declared) return [`${name}: status ${res.status} is not declared`];
     if (res.status === 204 || !type) return [];
     const media = declared.content?.[type];
-    if (!media) return [`${name}: content type ${type} is not declared (declared: ${Object.keys(declared.content ?? {}).join(', ') || 'none'})`];
+    if (!media)
+      return [
+        `${name}: content type ${type} is not declared (declared: ${Object.keys(declared.content ?? {}).join(', ') || 'none'})`,
+      ];
     if (type !== 'application/json') return [];
     const escaped = op.path.replace(/~/g, '~0').replace(/\//g, '~1');
-    return this.validate(name, `/paths/${escaped}/${op.method}/responses/${res.status}/content/application~1json/schema`, await res.clone().json());
+    return this.validate(
+      name,
+      `/paths/${escaped}/${op.method}/responses/${res.status}/content/application~1json/schema`,
+      await res.clone().json(),
+    );
   }
 
   private validate(name: string, pointer: string, body: unknown): string[] {
@@ -100,7 +123,11 @@ export class ResponseContract {
 }
 
 interface RequestingApp {
-  request(input: string | Request | URL, init?: RequestInit, ...rest: unknown[]): Response | Promise<Response>;
+  request(
+    input: string | Request | URL,
+    init?: RequestInit,
+    ...rest: unknown[]
+  ): Response | Promise<Response>;
 }
 
 /**
@@ -111,7 +138,9 @@ export function withResponseContract<A extends RequestingApp>(app: A): A {
   const original = app.request.bind(app);
   let contract: Promise<ResponseContract> | undefined;
   const load = () => {
-    contract ??= Promise.resolve(original('/api/v1/openapi.json')).then(async (res) => new ResponseContract((await res.json()) as Json));
+    contract ??= Promise.resolve(original('/api/v1/openapi.json')).then(
+      async (res) => new ResponseContract((await res.json()) as Json),
+    );
     return contract;
   };
   app.request = (async (input: string | Request | URL, init?: RequestInit, ...rest: unknown[]) => {
@@ -119,7 +148,8 @@ export function withResponseContract<A extends RequestingApp>(app: A): A {
     const url = input instanceof Request ? input.url : String(input);
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const problems = await (await load()).check(method, url, res);
-    if (problems.length > 0) throw new Error(`The response breaks the OpenAPI document:\n${problems.join('\n')}`);
+    if (problems.length > 0)
+      throw new Error(`The response breaks the OpenAPI document:\n${problems.join('\n')}`);
     return res;
   }) as A['request'];
   return app;

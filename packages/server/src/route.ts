@@ -20,7 +20,9 @@ export const ProblemSchema = z
     detail: z.string(),
     code: z.string(),
     requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() }))
+      .optional(),
     details: z.record(z.string(), z.unknown()).optional(),
   })
   .openapi('Problem');
@@ -91,9 +93,11 @@ export interface RouteSpec<P = Record<string, never>, Q = Record<string, never>,
   handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<unknown>;
 }
 
-const pascal = (word: string) => word.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, ch: string) => ch.toUpperCase());
+const pascal = (word: string) =>
+  word.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, ch: string) => ch.toUpperCase());
 const NOT_PLURAL = new Set(['status', 'access', 'settings-access']);
-const isPlural = (word: string) => word.endsWith('s') && !word.endsWith('ss') && !NOT_PLURAL.has(word);
+const isPlural = (word: string) =>
+  word.endsWith('s') && !word.endsWith('ss') && !NOT_PLURAL.has(word);
 function singular(word: string): string {
   if (!isPlural(word)) return word;
   if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
@@ -116,7 +120,13 @@ export function operationIdOf(method: string, path: string): string {
   segments.forEach((segment, i) => {
     if (segment.startsWith('{')) return;
     const nextIsParam = segments[i + 1]?.startsWith('{') ?? false;
-    words.push(segment === 'me' && i < segments.length - 1 ? 'my' : nextIsParam ? singular(segment) : segment);
+    words.push(
+      segment === 'me' && i < segments.length - 1
+        ? 'my'
+        : nextIsParam
+          ? singular(segment)
+          : segment,
+    );
   });
   const last = segments.at(-1) ?? '';
   let verb: string;
@@ -138,10 +148,15 @@ export function operationIdOf(method: string, path: string): string {
 const SECURED = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyHeader: [] }];
 
 function errorResponses(isPublic: boolean) {
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  });
   return {
     400: problem('Invalid input (field problems in `errors`)'),
-    ...(isPublic ? {} : { 401: problem('Not signed in'), 403: problem('Not allowed for this caller') }),
+    ...(isPublic
+      ? {}
+      : { 401: problem('Not signed in'), 403: problem('Not allowed for this caller') }),
     404: problem('Not found'),
     409: problem('Conflict with the current state'),
     429: problem('Too many requests'),
@@ -149,7 +164,10 @@ function errorResponses(isPublic: boolean) {
 }
 
 /** Declares a route on `app` (whose base path is /api/v1). */
-export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(app: OpenAPIHono<AppEnv>, spec: RouteSpec<P, Q, B>): void {
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  app: OpenAPIHono<AppEnv>,
+  spec: RouteSpec<P, Q, B>,
+): void {
   const isPublic = spec.callers?.includes('public') ?? false;
   const status = spec.status ?? (spec.method === 'post' ? 201 : 200);
   const route = createRoute({
@@ -163,7 +181,9 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
     request: {
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
-      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+      ...(spec.body
+        ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } }
+        : {}),
     },
     responses: {
       [status]:
@@ -173,7 +193,12 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
               description: 'OK',
               content: {
                 'application/json': { schema: spec.response ?? z.unknown() },
-                ...Object.fromEntries(Object.entries(spec.alsoContent ?? {}).map(([type, schema]) => [type, { schema }])),
+                ...Object.fromEntries(
+                  Object.entries(spec.alsoContent ?? {}).map(([type, schema]) => [
+                    type,
+                    { schema },
+                  ]),
+                ),
               },
             },
       ...errorResponses(isPublic),
@@ -210,6 +235,17 @@ export const boolQuery = z
   .transform((v) => v === 'true')
   .optional();
 /** The page size of a list (1..500, default 50 in the SDK). */
-export const limitQuery = z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'Page size, 1..500 (default 50)' });
+export const limitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .optional()
+  .openapi({ description: 'Page size, 1..500 (default 50)' });
 /** The `nextCursor` of the previous page. */
-export const cursorQuery = z.string().min(1).max(4000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
+export const cursorQuery = z
+  .string()
+  .min(1)
+  .max(4000)
+  .optional()
+  .openapi({ description: 'The `nextCursor` of the previous page' });

@@ -9,7 +9,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createHelios, type Helios, type IntegrationOptions } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
-import { createTestHelios, type OidcSimulator, startOidcSimulator, startTrafficRecorder, type TestHelios, type TrafficRecorder } from '@helios/testing';
+import {
+  createTestHelios,
+  type OidcSimulator,
+  startOidcSimulator,
+  startTrafficRecorder,
+  type TestHelios,
+  type TrafficRecorder,
+} from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './app';
 import { withResponseContract } from './response-contract';
@@ -18,7 +25,9 @@ const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const MS_SECRET = 'ms~Walk-client-secret-0a1b2c3d';
 const SMTP_PASSWORD = 'smtp-Walk-password-4e5f6a7b';
 const SSO_SECRET = 'sso-walk-client-secret-8c9d0e1f';
-const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 /** A body of the private key that would only appear if the key itself left. */
 const PEM_BODY = PEM.split('\n')[5]!;
 // The configured (trusted) endpoints: nothing listens there, so tests fail fast and send nowhere else.
@@ -41,13 +50,21 @@ const serverOn = (helios: Helios): App =>
   withResponseContract(
     createServer({
       helios,
-      auth: createHeliosAuth(helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 }),
+      auth: createHeliosAuth(helios, {
+        secret: 's'.repeat(40),
+        baseURL: 'http://localhost',
+        signInRateLimitPerMinute: 1000,
+      }),
       authRateLimitPerMinute: 1000,
     }),
   );
 const send = (method: string, body?: unknown): RequestInit => ({
   method,
-  headers: { authorization: `Bearer ${adminKey}`, origin: 'http://localhost', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+  headers: {
+    authorization: `Bearer ${adminKey}`,
+    origin: 'http://localhost',
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  },
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 const call = (path: string, init: RequestInit, on: App = app) => on.request(`/api/v1${path}`, init);
@@ -62,7 +79,8 @@ async function expectRefused(res: Response, code: string): Promise<void> {
 /** No secret, in any encoding, reached either listener. */
 function expectNothingLeaked(): void {
   for (const recorder of [trap, smtpTrap]) {
-    for (const secret of [MS_SECRET, SMTP_PASSWORD, SSO_SECRET, PEM_BODY]) expect(recorder.sawSecret(secret), secret).toBe(false);
+    for (const secret of [MS_SECRET, SMTP_PASSWORD, SSO_SECRET, PEM_BODY])
+      expect(recorder.sawSecret(secret), secret).toBe(false);
     // A JWT assertion signed with the stored key is as good as the key for a token endpoint.
     expect(recorder.received()).not.toContain('jwt-bearer');
   }
@@ -88,10 +106,19 @@ beforeAll(async () => {
   ]);
   // Private targets allowed: the listeners on 127.0.0.1 are reachable, so only the rules about
   // stored secrets stand between them and the secrets.
-  t = await createTestHelios({ encryptionKey: ENCRYPTION_KEY, integrations: INTEGRATIONS, network: { allowPrivateTargets: true } });
+  t = await createTestHelios({
+    encryptionKey: ENCRYPTION_KEY,
+    integrations: INTEGRATIONS,
+    network: { allowPrivateTargets: true },
+  });
   app = serverOn(t.helios);
   // The default: private targets refused (the guard alone stops the same attempts).
-  strictHelios = await createHelios({ db: t.database.db, encryptionKey: ENCRYPTION_KEY, integrations: INTEGRATIONS, network: { allowPrivateTargets: false } });
+  strictHelios = await createHelios({
+    db: t.database.db,
+    encryptionKey: ENCRYPTION_KEY,
+    integrations: INTEGRATIONS,
+    network: { allowPrivateTargets: false },
+  });
   strictApp = serverOn(strictHelios);
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'walk', scopes: ['admin:full'] })).secret;
 });
@@ -105,12 +132,23 @@ describe('the secret walk: no stored secret reaches a URL or host given in a req
   it('Microsoft 365: the connection test takes no endpoints', async () => {
     const put = await call(
       '/integrations/microsoft-365/credentials',
-      send('PUT', { tenantId: 'contoso.onmicrosoft.com', clientId: '3f2a1b0c-0000-4000-8000-000000000001', clientSecret: MS_SECRET }),
+      send('PUT', {
+        tenantId: 'contoso.onmicrosoft.com',
+        clientId: '3f2a1b0c-0000-4000-8000-000000000001',
+        clientSecret: MS_SECRET,
+      }),
     );
     expect(put.status).toBe(200);
     for (const on of [app, strictApp]) {
-      for (const body of [{ graphUrl: trap.url, loginUrl: trap.url }, { loginUrl: trap.url }, { graphUrl: trap.url }]) {
-        await expectRefused(await call('/integrations/microsoft-365/test', send('POST', body), on), 'VALIDATION.FAILED');
+      for (const body of [
+        { graphUrl: trap.url, loginUrl: trap.url },
+        { loginUrl: trap.url },
+        { graphUrl: trap.url },
+      ]) {
+        await expectRefused(
+          await call('/integrations/microsoft-365/test', send('POST', body), on),
+          'VALIDATION.FAILED',
+        );
       }
     }
     // The test itself goes to the configured endpoints only.
@@ -136,8 +174,15 @@ describe('the secret walk: no stored secret reaches a URL or host given in a req
     );
     expect(put.status).toBe(200);
     for (const on of [app, strictApp]) {
-      for (const body of [{ rootUrl: `${trap.url}/`, tokenUrl: `${trap.url}/token` }, { tokenUrl: `${trap.url}/token` }, { rootUrl: `${trap.url}/` }]) {
-        await expectRefused(await call('/integrations/google-workspace/test', send('POST', body), on), 'VALIDATION.FAILED');
+      for (const body of [
+        { rootUrl: `${trap.url}/`, tokenUrl: `${trap.url}/token` },
+        { tokenUrl: `${trap.url}/token` },
+        { rootUrl: `${trap.url}/` },
+      ]) {
+        await expectRefused(
+          await call('/integrations/google-workspace/test', send('POST', body), on),
+          'VALIDATION.FAILED',
+        );
       }
     }
     const test = await call('/integrations/google-workspace/test', send('POST', {}));
@@ -147,14 +192,33 @@ describe('the secret walk: no stored secret reaches a URL or host given in a req
   });
 
   it('SMTP: a new host or port needs the password again; the test message never carries the stored one elsewhere', async () => {
-    const settings = { host: '127.0.0.1', port: 1, username: 'portal', fromEmail: 'portal@acme.test', useTls: false };
-    expect((await call('/smtp', send('PUT', { ...settings, password: SMTP_PASSWORD }))).status).toBe(200);
-    for (const change of [{ host: smtpTrap.host, port: smtpTrap.port }, { port: smtpTrap.port }, { host: 'localhost', port: smtpTrap.port }]) {
-      await expectRefused(await call('/smtp', send('PUT', { ...settings, ...change })), 'SECRETS.REENTRY_REQUIRED');
+    const settings = {
+      host: '127.0.0.1',
+      port: 1,
+      username: 'portal',
+      fromEmail: 'portal@acme.test',
+      useTls: false,
+    };
+    expect(
+      (await call('/smtp', send('PUT', { ...settings, password: SMTP_PASSWORD }))).status,
+    ).toBe(200);
+    for (const change of [
+      { host: smtpTrap.host, port: smtpTrap.port },
+      { port: smtpTrap.port },
+      { host: 'localhost', port: smtpTrap.port },
+    ]) {
+      await expectRefused(
+        await call('/smtp', send('PUT', { ...settings, ...change })),
+        'SECRETS.REENTRY_REQUIRED',
+      );
     }
     // The guard refuses the listener outright where private targets are not allowed (even with a new password).
     await expectRefused(
-      await call('/smtp', send('PUT', { ...settings, host: smtpTrap.host, port: smtpTrap.port, password: 'new' }), strictApp),
+      await call(
+        '/smtp',
+        send('PUT', { ...settings, host: smtpTrap.host, port: smtpTrap.port, password: 'new' }),
+        strictApp,
+      ),
       'NETWORK.TARGET_NOT_ALLOWED',
     );
     expect((await call('/smtp/test', send('POST', { to: 'ada@acme.test' }))).status).toBe(502);
@@ -165,7 +229,13 @@ describe('the secret walk: no stored secret reaches a URL or host given in a req
   it('SSO: a new issuer, discovery URL or endpoint needs the client secret again; validate and sign-in never send the stored one elsewhere', async () => {
     const created = await call(
       '/sso-providers',
-      send('POST', { providerName: 'walk-idp', issuer: idp.issuer, clientId: 'portal', clientSecret: SSO_SECRET, isDefault: true }),
+      send('POST', {
+        providerName: 'walk-idp',
+        issuer: idp.issuer,
+        clientId: 'portal',
+        clientSecret: SSO_SECRET,
+        isDefault: true,
+      }),
     );
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
@@ -175,19 +245,40 @@ describe('the secret walk: no stored secret reaches a URL or host given in a req
       { tokenUrl: `${trap.url}/token` },
       { userinfoUrl: `${trap.url}/userinfo` },
       { authorizationUrl: `${trap.url}/authorize` },
-      { issuer: trap.url, metadataUrl: `${trap.url}/.well-known/openid-configuration`, tokenUrl: `${trap.url}/token` },
+      {
+        issuer: trap.url,
+        metadataUrl: `${trap.url}/.well-known/openid-configuration`,
+        tokenUrl: `${trap.url}/token`,
+      },
     ]) {
-      await expectRefused(await call(`/sso-providers/${id}`, send('PATCH', change)), 'SECRETS.REENTRY_REQUIRED');
+      await expectRefused(
+        await call(`/sso-providers/${id}`, send('PATCH', change)),
+        'SECRETS.REENTRY_REQUIRED',
+      );
     }
     // Where private targets are not allowed, the listener cannot even be named.
     await expectRefused(
-      await call('/sso-providers', send('POST', { providerName: 'evil-idp', issuer: trap.url, clientId: 'x', clientSecret: 'y' }), strictApp),
+      await call(
+        '/sso-providers',
+        send('POST', {
+          providerName: 'evil-idp',
+          issuer: trap.url,
+          clientId: 'x',
+          clientSecret: 'y',
+        }),
+        strictApp,
+      ),
       'NETWORK.TARGET_NOT_ALLOWED',
     );
-    await expectRefused(await call(`/sso-providers/${id}/validate`, send('POST'), strictApp), 'NETWORK.TARGET_NOT_ALLOWED');
+    await expectRefused(
+      await call(`/sso-providers/${id}/validate`, send('POST'), strictApp),
+      'NETWORK.TARGET_NOT_ALLOWED',
+    );
     const validated = await call(`/sso-providers/${id}/validate`, send('POST'));
     expect(validated.status).toBe(200);
-    const start = await app.request('/api/auth/sso/sign-in?provider=walk-idp&callbackURL=/&errorCallbackURL=/login');
+    const start = await app.request(
+      '/api/auth/sso/sign-in?provider=walk-idp&callbackURL=/&errorCallbackURL=/login',
+    );
     expect(start.status).toBe(302);
     expect(start.headers.get('location')).toContain(idp.issuer);
     expect(trap.connections).toBe(0);

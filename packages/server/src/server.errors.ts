@@ -7,7 +7,11 @@ import { codesOf, defineErrors } from '@helios/core';
 
 /** Errors of the reference server. */
 export const SERVER_ERRORS = defineErrors({
-  BAD_CREDENTIALS: { code: 'SERVER.BAD_CREDENTIALS', kind: 'UNAUTHENTICATED', message: 'The bearer token is not a Helios API key.' },
+  BAD_CREDENTIALS: {
+    code: 'SERVER.BAD_CREDENTIALS',
+    kind: 'UNAUTHENTICATED',
+    message: 'The bearer token is not a Helios API key.',
+  },
   ORIGIN_NOT_ALLOWED: {
     code: 'SERVER.ORIGIN_NOT_ALLOWED',
     kind: 'FORBIDDEN',
@@ -15,7 +19,8 @@ export const SERVER_ERRORS = defineErrors({
       p.origin
         ? `A cookie-authenticated ${p.method} is not accepted from the origin ${p.origin}.`
         : `A cookie-authenticated ${p.method} needs an Origin (or Referer) header naming the portal's origin.`,
-    summary: "A cookie-authenticated state change came from another origin than the portal's (or named none).",
+    summary:
+      "A cookie-authenticated state change came from another origin than the portal's (or named none).",
   },
   MALFORMED_REQUEST: {
     code: 'SERVER.MALFORMED_REQUEST',
@@ -35,12 +40,18 @@ export const SERVER_ERRORS = defineErrors({
     message: (p: { method: string; path: string }) => `No route ${p.method} ${p.path}.`,
     summary: 'No route for this method and path.',
   },
-  BODY_TOO_LARGE: { code: 'SERVER.BODY_TOO_LARGE', kind: 'INVALID_INPUT', message: 'The request body is too large.' },
+  BODY_TOO_LARGE: {
+    code: 'SERVER.BODY_TOO_LARGE',
+    kind: 'INVALID_INPUT',
+    message: 'The request body is too large.',
+  },
   RATE_LIMITED: {
     code: 'SERVER.RATE_LIMITED',
     kind: 'RATE_LIMITED',
-    message: (p: { key: string; retryAfterSeconds: number }) => `Too many requests to ${p.key}: try again in ${p.retryAfterSeconds} s.`,
-    summary: 'Too many requests from this address to a rate-limited route; `details.retryAfterSeconds`.',
+    message: (p: { key: string; retryAfterSeconds: number }) =>
+      `Too many requests to ${p.key}: try again in ${p.retryAfterSeconds} s.`,
+    summary:
+      'Too many requests from this address to a rate-limited route; `details.retryAfterSeconds`.',
   },
   BAD_OPTIONS: {
     code: 'SERVER.BAD_OPTIONS',

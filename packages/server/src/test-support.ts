@@ -13,8 +13,14 @@ import { withResponseContract } from './response-contract';
  * (`withResponseContract`): a test whose request gets an undeclared field or status fails.
  */
 export function createTestServer(t: TestHelios): ReturnType<typeof createServer> {
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  return withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
+  const auth = createHeliosAuth(t.helios, {
+    secret: 's'.repeat(40),
+    baseURL: 'http://localhost',
+    signInRateLimitPerMinute: 1000,
+  });
+  return withResponseContract(
+    createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }),
+  );
 }
 
 /** The `cookie` header value for the cookies a response sets. */

@@ -14,7 +14,9 @@ export const CONTAINERS_PACKAGE = '@testcontainers/postgresql';
 export const POSTGRES_IMAGE = 'postgres:17-alpine';
 
 /** Where a Docker engine would answer: DOCKER_HOST (unix:// or tcp://), else the default socket. */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): { socketPath: string } | { host: string; port: number } | null {
+export function dockerEndpoint(
+  env: NodeJS.ProcessEnv = process.env,
+): { socketPath: string } | { host: string; port: number } | null {
   const host = env.DOCKER_HOST;
   if (host?.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host?.startsWith('tcp://')) {
@@ -32,15 +34,18 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): { socketPa
 export function dockerAnswers(endpoint = dockerEndpoint(), timeoutMs = 1500): Promise<boolean> {
   if (!endpoint) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const req = request({ ...endpoint, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve(res.statusCode === 200 && body.trim() === 'OK'));
-      res.on('error', () => resolve(false));
-    });
+    const req = request(
+      { ...endpoint, path: '/_ping', method: 'GET', timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve(res.statusCode === 200 && body.trim() === 'OK'));
+        res.on('error', () => resolve(false));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
     req.end();
@@ -54,18 +59,24 @@ export interface PostgresContainer {
 }
 
 interface ContainersModule {
-  PostgreSqlContainer: new (image: string) => { start(): Promise<{ getConnectionUri(): string; stop(): Promise<unknown> }> };
+  PostgreSqlContainer: new (
+    image: string,
+  ) => { start(): Promise<{ getConnectionUri(): string; stop(): Promise<unknown> }> };
 }
 
 /** Why the harness did not use a container (for the one line it prints), or the container. */
-export type ContainerChoice = { container: PostgresContainer } | { reason: 'disabled' | 'no-docker' | 'not-installed' };
+export type ContainerChoice =
+  | { container: PostgresContainer }
+  | { reason: 'disabled' | 'no-docker' | 'not-installed' };
 
 /**
  * Starts PostgreSQL in a container when the environment allows it: HELIOS_TEST_CONTAINERS is not
  * `off`, a Docker engine answers, and `@testcontainers/postgresql` is installed. A container that
  * fails to start is an error (Docker answered, so that is a real problem to see).
  */
-export async function startPostgresContainer(env: NodeJS.ProcessEnv = process.env): Promise<ContainerChoice> {
+export async function startPostgresContainer(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ContainerChoice> {
   if (env.HELIOS_TEST_CONTAINERS === 'off') return { reason: 'disabled' };
   if (!(await dockerAnswers(dockerEndpoint(env)))) return { reason: 'no-docker' };
   let containers: ContainersModule;
@@ -76,10 +87,17 @@ export async function startPostgresContainer(env: NodeJS.ProcessEnv = process.en
   } catch (error) {
     // Node says ERR_MODULE_NOT_FOUND; under vitest, Vite says "Could not resolve" (no code).
     const { code, message } = error as { code?: string; message?: string };
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /could not resolve|cannot find/i.test(String(message));
+    const missing =
+      code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      /could not resolve|cannot find/i.test(String(message));
     if (missing && String(message).includes(CONTAINERS_PACKAGE)) return { reason: 'not-installed' };
     throw error;
   }
-  const started = await new containers.PostgreSqlContainer(env.HELIOS_TEST_POSTGRES_IMAGE ?? POSTGRES_IMAGE).start();
-  return { container: { url: started.getConnectionUri(), stop: async () => void (await started.stop()) } };
+  const started = await new containers.PostgreSqlContainer(
+    env.HELIOS_TEST_POSTGRES_IMAGE ?? POSTGRES_IMAGE,
+  ).start();
+  return {
+    container: { url: started.getConnectionUri(), stop: async () => void (await started.stop()) },
+  };
 }

@@ -5,11 +5,33 @@
 
 export { prepareTestDatabases } from './prepare';
 export type { TestDatabaseConfig } from './shared';
-export type { GoogleDirectoryFaultKind, GoogleDirectoryQuota, GoogleDirectorySimulator, GoogleDirectorySimulatorOptions } from './simulators/google-directory';
-export { GOOGLE_DIRECTORY_SCOPES, startGoogleDirectorySimulator } from './simulators/google-directory';
-export type { GraphFaultKind, GraphSimulator, GraphSimulatorOptions, GraphThrottle } from './simulators/graph';
-export { GRAPH_APPLICATION_PERMISSIONS, GRAPH_REQUEST_UNIT_COSTS, startGraphSimulator } from './simulators/graph';
-export type { OidcSimulator, OidcSimulatorOptions, OidcSimulatorRequest, OidcSimulatorUser } from './simulators/oidc';
+export type {
+  GoogleDirectoryFaultKind,
+  GoogleDirectoryQuota,
+  GoogleDirectorySimulator,
+  GoogleDirectorySimulatorOptions,
+} from './simulators/google-directory';
+export {
+  GOOGLE_DIRECTORY_SCOPES,
+  startGoogleDirectorySimulator,
+} from './simulators/google-directory';
+export type {
+  GraphFaultKind,
+  GraphSimulator,
+  GraphSimulatorOptions,
+  GraphThrottle,
+} from './simulators/graph';
+export {
+  GRAPH_APPLICATION_PERMISSIONS,
+  GRAPH_REQUEST_UNIT_COSTS,
+  startGraphSimulator,
+} from './simulators/graph';
+export type {
+  OidcSimulator,
+  OidcSimulatorOptions,
+  OidcSimulatorRequest,
+  OidcSimulatorUser,
+} from './simulators/oidc';
 export { startOidcSimulator } from './simulators/oidc';
 export type { CreateTestDatabaseOptions, TestDatabase } from './test-database';
 export { createTestDatabase } from './test-database';

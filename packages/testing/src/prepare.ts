@@ -25,7 +25,10 @@ export async function prepareTestDatabases(
       const { container } = choice;
       try {
         const prepared = await prepareTestDatabases(container.url);
-        return { config: prepared.config, teardown: () => prepared.teardown().finally(() => container.stop()) };
+        return {
+          config: prepared.config,
+          teardown: () => prepared.teardown().finally(() => container.stop()),
+        };
       } catch (error) {
         await container.stop();
         throw error;
@@ -57,7 +60,9 @@ export async function prepareTestDatabases(
         }
         await client.query(`alter database "${building}" rename to "${template}"`);
         await client.query(`alter database "${template}" with is_template true`);
-        await client.query(`comment on database "${template}" is ${pg.escapeLiteral(`helios test template, created ${new Date().toISOString()}`)}`);
+        await client.query(
+          `comment on database "${template}" is ${pg.escapeLiteral(`helios test template, created ${new Date().toISOString()}`)}`,
+        );
         // Older templates belong to older schema versions. Another run (another checkout) may still be
         // cloning one, so only those unused for a day go.
         const stale = await client.query(
@@ -71,12 +76,16 @@ export async function prepareTestDatabases(
           return Number.isNaN(created) || created < dayAgo;
         });
         for (const row of stale.rows) {
-          await client.query(`alter database "${row.datname}" with is_template false`).catch(() => {});
+          await client
+            .query(`alter database "${row.datname}" with is_template false`)
+            .catch(() => {});
           await client.query(`drop database if exists "${row.datname}"`).catch(() => {});
         }
       }
     } finally {
-      await client.query('select pg_advisory_unlock(hashtext($1))', ['helios:test-template']).catch(() => {});
+      await client
+        .query('select pg_advisory_unlock(hashtext($1))', ['helios:test-template'])
+        .catch(() => {});
       await client.end();
     }
     return {
@@ -85,8 +94,11 @@ export async function prepareTestDatabases(
         const c = new pg.Client({ connectionString: databaseUrl });
         await c.connect();
         try {
-          const left = await c.query(`select datname from pg_database where datname like $1`, [`helios_test_${runId}_%`]);
-          for (const row of left.rows) await c.query(`drop database if exists "${row.datname}" with (force)`);
+          const left = await c.query(`select datname from pg_database where datname like $1`, [
+            `helios_test_${runId}_%`,
+          ]);
+          for (const row of left.rows)
+            await c.query(`drop database if exists "${row.datname}" with (force)`);
         } finally {
           await c.end();
         }

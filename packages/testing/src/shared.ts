@@ -14,7 +14,8 @@ export const PROVIDE_KEY = 'heliosTestDatabase';
  */
 export function templateName(): string {
   const hash = createHash('sha256').update(readSchemaSql());
-  for (const migration of loadMigrations()) hash.update(`\n${migration.version}:${migration.checksum}`);
+  for (const migration of loadMigrations())
+    hash.update(`\n${migration.version}:${migration.checksum}`);
   return `helios_tpl_${hash.digest('hex').slice(0, 16)}`;
 }
 

@@ -9,7 +9,11 @@ const bin = fileURLToPath(new URL('../bin/helios-simulator.js', import.meta.url)
 const dir = mkdtempSync(join(tmpdir(), 'helios-simulator-'));
 const children: ChildProcess[] = [];
 
-function run(args: string[]): { child: ChildProcess; output: Promise<string>; exit: Promise<number | null> } {
+function run(args: string[]): {
+  child: ChildProcess;
+  output: Promise<string>;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [bin, ...args], { cwd: dir });
   children.push(child);
   let text = '';
@@ -32,7 +36,17 @@ afterAll(() => {
 
 describe('helios-simulator', () => {
   it('serves the Google simulator, writes the key (mode 600) and prints the environment to use', async () => {
-    const sim = run(['google', '--port', '0', '--users', '7', '--domain', 'cli.test', '--key-file', 'key.json']);
+    const sim = run([
+      'google',
+      '--port',
+      '0',
+      '--users',
+      '7',
+      '--domain',
+      'cli.test',
+      '--key-file',
+      'key.json',
+    ]);
     const text = await sim.output;
     const root = /HELIOS_GOOGLE_API_ROOT=(\S+)/.exec(text)?.[1];
     const token = /HELIOS_GOOGLE_TOKEN_URL=(\S+)/.exec(text)?.[1];

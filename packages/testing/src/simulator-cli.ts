@@ -35,12 +35,16 @@ Options:
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a whole number, got "${value}"`);
   return n;
 }
 
 /** Runs the command line; resolves with the exit code when it should exit (never while serving). */
-export async function main(argv: readonly string[], out: Pick<Console, 'log' | 'error'> = console): Promise<number | null> {
+export async function main(
+  argv: readonly string[],
+  out: Pick<Console, 'log' | 'error'> = console,
+): Promise<number | null> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -71,7 +75,8 @@ export async function main(argv: readonly string[], out: Pick<Console, 'log' | '
     out.error(USAGE);
     return 2;
   }
-  if (kind === 'microsoft') return serveMicrosoft(values as Record<string, string | undefined>, out);
+  if (kind === 'microsoft')
+    return serveMicrosoft(values as Record<string, string | undefined>, out);
   let options: Parameters<typeof startGoogleDirectorySimulator>[0];
   try {
     options = {
@@ -80,7 +85,11 @@ export async function main(argv: readonly string[], out: Pick<Console, 'log' | '
       seed: {
         users: count(values.users as string | undefined, 'users', 200),
         groups: count(values.groups as string | undefined, 'groups', 10),
-        membersPerGroup: count(values['members-per-group'] as string | undefined, 'members-per-group', 8),
+        membersPerGroup: count(
+          values['members-per-group'] as string | undefined,
+          'members-per-group',
+          8,
+        ),
         orgUnits: count(values['org-units'] as string | undefined, 'org-units', 4),
       },
     };
@@ -89,7 +98,9 @@ export async function main(argv: readonly string[], out: Pick<Console, 'log' | '
     return 2;
   }
   const sim = await startGoogleDirectorySimulator(options);
-  const keyFile = resolve((values['key-file'] as string | undefined) ?? '.helios/simulator-google-key.json');
+  const keyFile = resolve(
+    (values['key-file'] as string | undefined) ?? '.helios/simulator-google-key.json',
+  );
   mkdirSync(dirname(keyFile), { recursive: true });
   writeFileSync(keyFile, `${JSON.stringify(sim.serviceAccountKey, null, 2)}\n`, { mode: 0o600 });
   out.log(`Google Directory simulator on ${sim.url} (${options.seed?.users} users, domain ${options.domain})
@@ -110,7 +121,10 @@ Ctrl-C stops it.`);
   return null;
 }
 
-async function serveMicrosoft(values: Record<string, string | undefined>, out: Pick<Console, 'log' | 'error'>): Promise<number | null> {
+async function serveMicrosoft(
+  values: Record<string, string | undefined>,
+  out: Pick<Console, 'log' | 'error'>,
+): Promise<number | null> {
   let options: Parameters<typeof startGraphSimulator>[0];
   let port: number;
   try {

@@ -52,14 +52,18 @@ async function config(): Promise<TestDatabaseConfig> {
  * await t.db.selectFrom('feature_flags').selectAll().execute();
  * ```
  */
-export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: CreateTestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const cfg = await config();
   if (cfg.backend === 'postgres') {
     const name = `helios_test_${cfg.runId}_${process.pid}_${++counter}`;
     const admin = new pg.Client({ connectionString: cfg.adminUrl });
     await admin.connect();
     try {
-      await admin.query(`create database "${name}" template "${options.empty ? 'template0' : cfg.template}"`);
+      await admin.query(
+        `create database "${name}" template "${options.empty ? 'template0' : cfg.template}"`,
+      );
     } finally {
       await admin.end();
     }

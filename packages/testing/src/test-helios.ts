@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, createHelios, type Helios, type HeliosScope, type IntegrationOptions, type NetworkOptions, type NewRow, type Row } from '@helios/core';
+import {
+  type Clock,
+  createHelios,
+  type Helios,
+  type HeliosScope,
+  type IntegrationOptions,
+  type NetworkOptions,
+  type NewRow,
+  type Row,
+} from '@helios/core';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** A Helios instance on a test database of its own, set up with an organization and an admin. */

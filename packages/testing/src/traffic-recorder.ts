@@ -42,14 +42,20 @@ export interface TrafficRecorder {
  * expect(trap.sawSecret(secret)).toBe(false);
  * ```
  */
-export async function startTrafficRecorder(options: TrafficRecorderOptions = {}): Promise<TrafficRecorder> {
+export async function startTrafficRecorder(
+  options: TrafficRecorderOptions = {},
+): Promise<TrafficRecorder> {
   const protocol = options.protocol ?? 'http';
   const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
   let url = '';
   const httpAnswer = () => {
-    const body = JSON.stringify((typeof options.body === 'function' ? (options.body as (u: string) => unknown)(url) : options.body) ?? {});
+    const body = JSON.stringify(
+      (typeof options.body === 'function'
+        ? (options.body as (u: string) => unknown)(url)
+        : options.body) ?? {},
+    );
     return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
   };
   const server = createServer((socket) => {
@@ -118,7 +124,12 @@ export async function startTrafficRecorder(options: TrafficRecorderOptions = {})
     received,
     sawSecret(secret) {
       const text = received();
-      const forms = [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
+      const forms = [
+        secret,
+        Buffer.from(secret).toString('base64'),
+        encodeURIComponent(secret),
+        new URLSearchParams({ s: secret }).toString().slice(2),
+      ];
       if (forms.some((form) => text.includes(form))) return true;
       // Basic and AUTH PLAIN carry the secret inside a base64 blob with other text: decode every blob.
       for (const blob of text.match(/[A-Za-z0-9+/]{8,}={0,2}/g) ?? []) {

@@ -16,14 +16,23 @@ describe('createDb', () => {
   afterAll(() => t.destroy());
 
   it('gives a typed handle on the installed schema with the feature flags loaded', async () => {
-    const flags = await t.db.selectFrom('feature_flags').select(['feature_key', 'is_enabled']).execute();
+    const flags = await t.db
+      .selectFrom('feature_flags')
+      .select(['feature_key', 'is_enabled'])
+      .execute();
     expect(flags).toHaveLength(48);
-    expect(flags.find((f) => f.feature_key === 'integrations.google_workspace')?.is_enabled).toBe(true);
+    expect(flags.find((f) => f.feature_key === 'integrations.google_workspace')?.is_enabled).toBe(
+      true,
+    );
   });
 
   it('rejects a URL that is not postgres:// with DB.BAD_URL', () => {
-    expect(() => createDb({ connectionString: 'mysql://root@localhost/x' })).toThrowError(expect.objectContaining({ code: 'DB.BAD_URL' }));
-    expect(() => createDb({ connectionString: 'not a url' })).toThrowError(expect.objectContaining({ code: 'DB.BAD_URL' }));
+    expect(() => createDb({ connectionString: 'mysql://root@localhost/x' })).toThrowError(
+      expect.objectContaining({ code: 'DB.BAD_URL' }),
+    );
+    expect(() => createDb({ connectionString: 'not a url' })).toThrowError(
+      expect.objectContaining({ code: 'DB.BAD_URL' }),
+    );
   });
 
   it('reports an unreachable server as DB.UNREACHABLE in one line', async () => {
@@ -46,7 +55,10 @@ describe('createDb', () => {
     const silent = createServer((socket) => sockets.push(socket));
     await new Promise<void>((done) => silent.listen(0, '127.0.0.1', () => done()));
     const port = (silent.address() as { port: number }).port;
-    const db = createDb({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 300 });
+    const db = createDb({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      connectionTimeoutMillis: 300,
+    });
     try {
       const error = await db
         .selectFrom('organizations')
@@ -57,7 +69,11 @@ describe('createDb', () => {
           (e: unknown) => e,
         );
       expect(error).toBeTruthy();
-      expect(translatePgError(error)).toMatchObject({ kind: 'UNAVAILABLE', code: 'DB.UNAVAILABLE', retryable: true });
+      expect(translatePgError(error)).toMatchObject({
+        kind: 'UNAVAILABLE',
+        code: 'DB.UNAVAILABLE',
+        retryable: true,
+      });
     } finally {
       await db.destroy().catch(() => {});
       for (const socket of sockets) socket.destroy();

@@ -79,10 +79,14 @@ export function assertPostgresUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw DB_ERRORS.BAD_URL({ message: `Not a database URL: "${redactUrl(url)}" (expected postgres://user@host:5432/database)` });
+    throw DB_ERRORS.BAD_URL({
+      message: `Not a database URL: "${redactUrl(url)}" (expected postgres://user@host:5432/database)`,
+    });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw DB_ERRORS.BAD_URL({ message: `Unsupported database URL scheme "${parsed.protocol}" (expected postgres:// or postgresql://)` });
+    throw DB_ERRORS.BAD_URL({
+      message: `Unsupported database URL scheme "${parsed.protocol}" (expected postgres:// or postgresql://)`,
+    });
   }
 }
 
@@ -107,7 +111,13 @@ export async function checkConnection(db: Kysely<Database>): Promise<void> {
 /** Translates a driver error raised while connecting into a HeliosError (others pass through). */
 export function describeConnectionError(error: unknown): unknown {
   if (error instanceof HeliosError) return error;
-  const e = error as { code?: string; message?: string; address?: string; port?: number; errors?: unknown[] };
+  const e = error as {
+    code?: string;
+    message?: string;
+    address?: string;
+    port?: number;
+    errors?: unknown[];
+  };
   const code = e?.code ?? (e?.errors?.[0] as { code?: string } | undefined)?.code;
   const where = e?.address ? ` at ${e.address}${e.port ? `:${e.port}` : ''}` : '';
   switch (code) {
@@ -122,21 +132,35 @@ export function describeConnectionError(error: unknown): unknown {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return DB_ERRORS.UNREACHABLE(
-        { message: `Cannot reach the database server: unknown host${e.message ? ` (${e.message})` : ''}` },
+        {
+          message: `Cannot reach the database server: unknown host${e.message ? ` (${e.message})` : ''}`,
+        },
         {
           cause: error,
           retryable: true,
         },
       );
     case 'ETIMEDOUT':
-      return DB_ERRORS.UNREACHABLE({ message: `Cannot reach the database server${where}: timed out` }, { cause: error, retryable: true });
+      return DB_ERRORS.UNREACHABLE(
+        { message: `Cannot reach the database server${where}: timed out` },
+        { cause: error, retryable: true },
+      );
     case '28P01':
     case '28000':
-      return DB_ERRORS.AUTH_FAILED({ message: `The database refused the credentials: ${e.message}` }, { cause: error });
+      return DB_ERRORS.AUTH_FAILED(
+        { message: `The database refused the credentials: ${e.message}` },
+        { cause: error },
+      );
     case '3D000':
-      return DB_ERRORS.NOT_FOUND({ message: `${e.message} (create it first, e.g. createdb)` }, { cause: error });
+      return DB_ERRORS.NOT_FOUND(
+        { message: `${e.message} (create it first, e.g. createdb)` },
+        { cause: error },
+      );
     case '42501':
-      return DB_ERRORS.PERMISSION_DENIED({ message: `The database user lacks a permission: ${e.message}` }, { cause: error });
+      return DB_ERRORS.PERMISSION_DENIED(
+        { message: `The database user lacks a permission: ${e.message}` },
+        { cause: error },
+      );
     default:
       return error;
   }

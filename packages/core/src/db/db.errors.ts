@@ -23,13 +23,24 @@ export const DB_ERRORS = defineErrors({
     retryable: true,
     summary: 'The database server cannot be reached (refused, unknown host, timed out); retryable.',
   },
-  AUTH_FAILED: { code: 'DB.AUTH_FAILED', kind: 'UNAUTHENTICATED', message: (p: Said) => p.message, summary: 'The database refused the credentials.' },
-  NOT_FOUND: { code: 'DB.NOT_FOUND', kind: 'NOT_FOUND', message: (p: Said) => p.message, summary: 'The database does not exist (create it first).' },
+  AUTH_FAILED: {
+    code: 'DB.AUTH_FAILED',
+    kind: 'UNAUTHENTICATED',
+    message: (p: Said) => p.message,
+    summary: 'The database refused the credentials.',
+  },
+  NOT_FOUND: {
+    code: 'DB.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: (p: Said) => p.message,
+    summary: 'The database does not exist (create it first).',
+  },
   PERMISSION_DENIED: {
     code: 'DB.PERMISSION_DENIED',
     kind: 'FORBIDDEN',
     message: (p: Said) => p.message,
-    summary: 'The database user lacks a permission (the installer needs to create tables, functions and triggers).',
+    summary:
+      'The database user lacks a permission (the installer needs to create tables, functions and triggers).',
   },
   EMBEDDED_IN_USE: {
     code: 'DB.EMBEDDED_IN_USE',
@@ -42,14 +53,16 @@ export const DB_ERRORS = defineErrors({
     kind: 'PRECONDITION_FAILED',
     message: (p: { package: string }) =>
       `The embedded database needs the optional package ${p.package}: run \`npm install ${p.package}\`, or connect to PostgreSQL with a database URL`,
-    summary: 'The embedded database was requested but its optional package `@electric-sql/pglite` is not installed.',
+    summary:
+      'The embedded database was requested but its optional package `@electric-sql/pglite` is not installed.',
   },
   UNAVAILABLE: {
     code: 'DB.UNAVAILABLE',
     kind: 'UNAVAILABLE',
     message: 'The database is unavailable right now; retry later.',
     retryable: true,
-    summary: 'The database is unavailable right now (lost connection, busy pool); `details.retryAfterSeconds`, retryable.',
+    summary:
+      'The database is unavailable right now (lost connection, busy pool); `details.retryAfterSeconds`, retryable.',
   },
   UNEXPECTED: {
     code: 'DB.UNEXPECTED',
@@ -57,29 +70,57 @@ export const DB_ERRORS = defineErrors({
     message: (p: Said) => p.message,
     summary: 'An unexpected database error (the original is the `cause`).',
   },
-  UNIQUE_VIOLATION: { code: 'DB.UNIQUE_VIOLATION', kind: 'CONFLICT', message: UNIQUE, summary: 'A unique constraint without a domain code was violated.' },
-  STILL_REFERENCED: { code: 'DB.STILL_REFERENCED', kind: 'PRECONDITION_FAILED', message: 'The row is still referenced by other rows.' },
-  REFERENCE_NOT_FOUND: { code: 'DB.REFERENCE_NOT_FOUND', kind: 'INVALID_INPUT', message: 'A referenced row does not exist.' },
+  UNIQUE_VIOLATION: {
+    code: 'DB.UNIQUE_VIOLATION',
+    kind: 'CONFLICT',
+    message: UNIQUE,
+    summary: 'A unique constraint without a domain code was violated.',
+  },
+  STILL_REFERENCED: {
+    code: 'DB.STILL_REFERENCED',
+    kind: 'PRECONDITION_FAILED',
+    message: 'The row is still referenced by other rows.',
+  },
+  REFERENCE_NOT_FOUND: {
+    code: 'DB.REFERENCE_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: 'A referenced row does not exist.',
+  },
   MISSING_VALUE: {
     code: 'DB.MISSING_VALUE',
     kind: 'INVALID_INPUT',
-    message: (p: { column?: string }) => `A required value is missing${p.column ? ` (${p.column})` : ''}.`,
+    message: (p: { column?: string }) =>
+      `A required value is missing${p.column ? ` (${p.column})` : ''}.`,
     summary: 'A required value is missing (NOT NULL).',
   },
-  CHECK_FAILED: { code: 'DB.CHECK_FAILED', kind: 'INVALID_INPUT', message: 'A value breaks a rule of the table.' },
+  CHECK_FAILED: {
+    code: 'DB.CHECK_FAILED',
+    kind: 'INVALID_INPUT',
+    message: 'A value breaks a rule of the table.',
+  },
   SERIALIZATION_FAILURE: {
     code: 'DB.SERIALIZATION_FAILURE',
     kind: 'CONFLICT',
     message: 'The transaction conflicted with another one; retry it.',
     retryable: true,
   },
-  TIMEOUT: { code: 'DB.TIMEOUT', kind: 'INTERNAL', message: 'The database statement was cancelled (timeout).', retryable: true },
-  INVALID_VALUE: { code: 'DB.INVALID_VALUE', kind: 'INVALID_INPUT', message: 'A value has the wrong format or is out of range for its column.' },
+  TIMEOUT: {
+    code: 'DB.TIMEOUT',
+    kind: 'INTERNAL',
+    message: 'The database statement was cancelled (timeout).',
+    retryable: true,
+  },
+  INVALID_VALUE: {
+    code: 'DB.INVALID_VALUE',
+    kind: 'INVALID_INPUT',
+    message: 'A value has the wrong format or is out of range for its column.',
+  },
   INSTALL_NOT_EMPTY: {
     code: 'INSTALL.NOT_EMPTY',
     kind: 'PRECONDITION_FAILED',
     message: (p: Said) => p.message,
-    summary: 'Refusing to install into a database that is not empty (a predecessor installation is adopted instead).',
+    summary:
+      'Refusing to install into a database that is not empty (a predecessor installation is adopted instead).',
   },
   INSTALL_SQL_FAILED: {
     code: 'INSTALL.SQL_FAILED',
@@ -99,7 +140,11 @@ export const DB_ERRORS = defineErrors({
     message: (p: Said) => p.message,
     summary: 'schema_organization.sql lacks one of its sections.',
   },
-  ADOPT_EMPTY: { code: 'ADOPT.EMPTY', kind: 'PRECONDITION_FAILED', message: 'The database is empty: run `helios db install` instead' },
+  ADOPT_EMPTY: {
+    code: 'ADOPT.EMPTY',
+    kind: 'PRECONDITION_FAILED',
+    message: 'The database is empty: run `helios db install` instead',
+  },
   ADOPT_UNRECOGNIZED: {
     code: 'ADOPT.UNRECOGNIZED',
     kind: 'PRECONDITION_FAILED',
@@ -116,7 +161,8 @@ export const DB_ERRORS = defineErrors({
     code: 'ADOPT.BAD_STATUS',
     kind: 'PRECONDITION_FAILED',
     message: (p: Said) => p.message,
-    summary: 'Refusing to adopt: organization_users.status holds values outside the known statuses.',
+    summary:
+      'Refusing to adopt: organization_users.status holds values outside the known statuses.',
   },
   ADOPT_INCOMPLETE: {
     code: 'ADOPT.INCOMPLETE',
@@ -143,7 +189,12 @@ export const DB_ERRORS = defineErrors({
     message: UNIQUE,
     summary: 'The organization already has an AI configuration (unique constraint).',
   },
-  MEDIA_FOLDER_EXISTS: { code: 'MEDIA.FOLDER_EXISTS', kind: 'CONFLICT', message: UNIQUE, summary: 'A media folder with this path exists (unique constraint).' },
+  MEDIA_FOLDER_EXISTS: {
+    code: 'MEDIA.FOLDER_EXISTS',
+    kind: 'CONFLICT',
+    message: UNIQUE,
+    summary: 'A media folder with this path exists (unique constraint).',
+  },
   TRAINING_ALREADY_ASSIGNED: {
     code: 'TRAINING.ALREADY_ASSIGNED',
     kind: 'CONFLICT',
@@ -172,7 +223,8 @@ export const DB_ERRORS = defineErrors({
     code: 'LIFECYCLE.DEFAULT_TEMPLATE_EXISTS',
     kind: 'CONFLICT',
     message: UNIQUE,
-    summary: 'The organization already has a default onboarding (or offboarding) template (unique index).',
+    summary:
+      'The organization already has a default onboarding (or offboarding) template (unique index).',
   },
   UPGRADE_BAD_MIGRATION: {
     code: 'UPGRADE.BAD_MIGRATION',
@@ -184,13 +236,15 @@ export const DB_ERRORS = defineErrors({
     code: 'SCHEMA.AHEAD',
     kind: 'PRECONDITION_FAILED',
     message: (p: Said) => p.message,
-    summary: 'The database is at a newer schema version than this Helios: run a release that knows it.',
+    summary:
+      'The database is at a newer schema version than this Helios: run a release that knows it.',
   },
   SCHEMA_BEHIND: {
     code: 'SCHEMA.BEHIND',
     kind: 'PRECONDITION_FAILED',
     message: (p: Said) => p.message,
-    summary: 'Migrations are pending: run `helios db upgrade` (or start with HELIOS_AUTO_UPGRADE=true).',
+    summary:
+      'Migrations are pending: run `helios db upgrade` (or start with HELIOS_AUTO_UPGRADE=true).',
   },
   UPGRADE_CHECKSUM_DRIFT: {
     code: 'UPGRADE.CHECKSUM_DRIFT',
@@ -214,13 +268,15 @@ export const DB_ERRORS = defineErrors({
     code: 'UPGRADE.LOCK_TIMEOUT',
     kind: 'UNAVAILABLE',
     message: (p: Said) => p.message,
-    summary: 'A migration step could not get its lock in time (the database is busy); run the upgrade again, it resumes.',
+    summary:
+      'A migration step could not get its lock in time (the database is busy); run the upgrade again, it resumes.',
   },
   UPGRADE_SQL_FAILED: {
     code: 'UPGRADE.SQL_FAILED',
     kind: 'INTERNAL',
     message: (p: Said) => p.message,
-    summary: 'A migration statement failed; earlier migrations stay applied and the upgrade resumes from the failed step.',
+    summary:
+      'A migration statement failed; earlier migrations stay applied and the upgrade resumes from the failed step.',
   },
 });
 

@@ -1,7 +1,14 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Extension, PGlite } from '@electric-sql/pglite';
-import { type DatabaseConnection, type Dialect, type Driver, type Kysely, PostgresDialect, type TransactionSettings } from 'kysely';
+import {
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  PostgresDialect,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import { DB_ERRORS } from './db.errors';
 
@@ -79,7 +86,10 @@ export function loadPglite(): Promise<PgliteModules> {
 
 function isMissingModule(error: unknown, name: string): boolean {
   const e = error as { code?: string; message?: string };
-  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(name);
+  return (
+    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') &&
+    String(e.message).includes(name)
+  );
 }
 
 /** Opens a PGlite instance with the extensions the schema needs. */
@@ -116,7 +126,10 @@ export function createEmbeddedDialect(options: EmbeddedOptions): Dialect {
     pool: async () => {
       const instance = await open();
       const { createPgConfig } = await loadPglite();
-      const pool = new pg.Pool({ ...createPgConfig(instance as unknown as PGlite), max: 1 } as pg.PoolConfig);
+      const pool = new pg.Pool({
+        ...createPgConfig(instance as unknown as PGlite),
+        max: 1,
+      } as pg.PoolConfig);
       pool.on('error', () => {});
       return pool;
     },
@@ -130,12 +143,15 @@ export function createEmbeddedDialect(options: EmbeddedOptions): Dialect {
       return {
         init: () => inner.init(),
         acquireConnection: () => inner.acquireConnection(),
-        beginTransaction: (c: DatabaseConnection, s: TransactionSettings) => inner.beginTransaction(c, s),
+        beginTransaction: (c: DatabaseConnection, s: TransactionSettings) =>
+          inner.beginTransaction(c, s),
         commitTransaction: (c: DatabaseConnection) => inner.commitTransaction(c),
         rollbackTransaction: (c: DatabaseConnection) => inner.rollbackTransaction(c),
         releaseConnection: (c: DatabaseConnection) => inner.releaseConnection(c),
         ...(inner.savepoint ? { savepoint: inner.savepoint.bind(inner) } : {}),
-        ...(inner.rollbackToSavepoint ? { rollbackToSavepoint: inner.rollbackToSavepoint.bind(inner) } : {}),
+        ...(inner.rollbackToSavepoint
+          ? { rollbackToSavepoint: inner.rollbackToSavepoint.bind(inner) }
+          : {}),
         ...(inner.releaseSavepoint ? { releaseSavepoint: inner.releaseSavepoint.bind(inner) } : {}),
         destroy: async () => {
           await inner.destroy();
@@ -175,14 +191,18 @@ function lockDataDir(dataDir: string): () => void {
       const owner = Number(readFileSync(file, 'utf8').trim());
       if (owner && isAlive(owner)) {
         throw DB_ERRORS.EMBEDDED_IN_USE(
-          { message: `The embedded database in ${dataDir} is in use by process ${owner}; stop it first or use DATABASE_URL` },
+          {
+            message: `The embedded database in ${dataDir} is in use by process ${owner}; stop it first or use DATABASE_URL`,
+          },
           { details: { dataDir, pid: owner } },
         );
       }
       rmSync(file, { force: true });
     }
   }
-  throw DB_ERRORS.EMBEDDED_IN_USE({ message: `Could not lock the embedded database in ${dataDir}` });
+  throw DB_ERRORS.EMBEDDED_IN_USE({
+    message: `Could not lock the embedded database in ${dataDir}`,
+  });
 }
 
 function isAlive(pid: number): boolean {

@@ -51,10 +51,22 @@ describe('routines on an installation with one organization', () => {
       return row.id;
     }
 
-    async function addEvent(campaignId: string, pixelId: string, userId: string, isUnique: boolean, ipHash: string | null) {
+    async function addEvent(
+      campaignId: string,
+      pixelId: string,
+      userId: string,
+      isUnique: boolean,
+      ipHash: string | null,
+    ) {
       await db
         .insertInto('signature_tracking_events')
-        .values({ campaign_id: campaignId, pixel_id: pixelId, user_id: userId, is_unique: isUnique, ip_address_hash: ipHash })
+        .values({
+          campaign_id: campaignId,
+          pixel_id: pixelId,
+          user_id: userId,
+          is_unique: isUnique,
+          ip_address_hash: ipHash,
+        })
         .execute();
     }
 
@@ -142,7 +154,11 @@ describe('routines on an installation with one organization', () => {
       await addEvent(campaign, px1, u1, false, 'ip-1');
       await addEvent(campaign, px2, u2, true, 'ip-2');
 
-      const row = await db.selectFrom('campaign_analytics_summary').selectAll().where('campaign_id', '=', campaign).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('campaign_analytics_summary')
+        .selectAll()
+        .where('campaign_id', '=', campaign)
+        .executeTakeFirstOrThrow();
       expect(row).toMatchObject({
         organization_id: orgId,
         name: 'Spring launch',
@@ -158,8 +174,17 @@ describe('routines on an installation with one organization', () => {
 
     it('campaign_analytics_summary lists a campaign without pixels or events with zero counts', async () => {
       const campaign = await addCampaign();
-      const row = await db.selectFrom('campaign_analytics_summary').selectAll().where('campaign_id', '=', campaign).executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ enrolled_users: '0', total_opens: '0', unique_opens: '0', unique_recipients: '0' });
+      const row = await db
+        .selectFrom('campaign_analytics_summary')
+        .selectAll()
+        .where('campaign_id', '=', campaign)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        enrolled_users: '0',
+        total_opens: '0',
+        unique_opens: '0',
+        unique_recipients: '0',
+      });
       expect(Number(row.opens_per_user)).toBe(0);
     });
   });
@@ -167,16 +192,30 @@ describe('routines on an installation with one organization', () => {
   describe('get_organization_setting', () => {
     const get = async (key: string, ...defaultValue: [string] | []) => {
       const { rows } = defaultValue.length
-        ? await sql<{ value: string | null }>`select get_organization_setting(${orgId}, ${key}, ${defaultValue[0]}) as value`.execute(db)
-        : await sql<{ value: string | null }>`select get_organization_setting(${orgId}, ${key}) as value`.execute(db);
+        ? await sql<{
+            value: string | null;
+          }>`select get_organization_setting(${orgId}, ${key}, ${defaultValue[0]}) as value`.execute(
+            db,
+          )
+        : await sql<{
+            value: string | null;
+          }>`select get_organization_setting(${orgId}, ${key}) as value`.execute(db);
       return rows[0]!.value;
     };
     const stored = (key: string) =>
-      db.selectFrom('organization_settings').select('value').where('organization_id', '=', orgId).where('key', '=', key).execute();
+      db
+        .selectFrom('organization_settings')
+        .select('value')
+        .where('organization_id', '=', orgId)
+        .where('key', '=', key)
+        .execute();
 
     it('returns an existing value and leaves it unchanged, whatever the default', async () => {
       const key = next('setting');
-      await db.insertInto('organization_settings').values({ organization_id: orgId, key, value: 'stored' }).execute();
+      await db
+        .insertInto('organization_settings')
+        .values({ organization_id: orgId, key, value: 'stored' })
+        .execute();
       expect(await get(key)).toBe('stored');
       expect(await get(key, 'fallback')).toBe('stored');
       expect(await stored(key)).toEqual([{ value: 'stored' }]);
@@ -203,11 +242,17 @@ describe('routines on an installation with one organization', () => {
       const subject = await addUser(db, orgId);
       const { rows } = await sql<{ id: string }>`
         select log_activity(${orgId}, ${'user.suspended'}, ${subject}, ${actor}, ${'user'}, ${subject},
-                            ${'Suspended a user'}, ${JSON.stringify({ reason: 'left' })}::jsonb, ${'192.0.2.7'}::inet, ${'vitest'}) as id`.execute(db);
+                            ${'Suspended a user'}, ${JSON.stringify({ reason: 'left' })}::jsonb, ${'192.0.2.7'}::inet, ${'vitest'}) as id`.execute(
+        db,
+      );
       const id = rows[0]!.id;
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
-      const row = await db.selectFrom('activity_logs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('activity_logs')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       expect(row).toMatchObject({
         organization_id: orgId,
         action: 'user.suspended',
@@ -223,17 +268,42 @@ describe('routines on an installation with one organization', () => {
     });
 
     it('with only organization and action, fills the optional columns with null and metadata with {}', async () => {
-      const before = await db.selectFrom('activity_logs').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-      const { rows } = await sql<{ id: string }>`select log_activity(${orgId}, ${'settings.viewed'}) as id`.execute(db);
-      const after = await db.selectFrom('activity_logs').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+      const before = await db
+        .selectFrom('activity_logs')
+        .select(sql<string>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
+      const { rows } = await sql<{
+        id: string;
+      }>`select log_activity(${orgId}, ${'settings.viewed'}) as id`.execute(db);
+      const after = await db
+        .selectFrom('activity_logs')
+        .select(sql<string>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(after.n) - Number(before.n)).toBe(1);
 
-      const row = await db.selectFrom('activity_logs').selectAll().where('id', '=', rows[0]!.id).executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ action: 'settings.viewed', user_id: null, actor_id: null, resource_id: null, metadata: {}, ip_address: null });
+      const row = await db
+        .selectFrom('activity_logs')
+        .selectAll()
+        .where('id', '=', rows[0]!.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        action: 'settings.viewed',
+        user_id: null,
+        actor_id: null,
+        resource_id: null,
+        metadata: {},
+        ip_address: null,
+      });
 
       // An explicit null metadata is stored as {} as well.
-      const nullMeta = await sql<{ id: string }>`select log_activity(${orgId}, ${'x'}, p_metadata => null) as id`.execute(db);
-      const stored = await db.selectFrom('activity_logs').select('metadata').where('id', '=', nullMeta.rows[0]!.id).executeTakeFirstOrThrow();
+      const nullMeta = await sql<{
+        id: string;
+      }>`select log_activity(${orgId}, ${'x'}, p_metadata => null) as id`.execute(db);
+      const stored = await db
+        .selectFrom('activity_logs')
+        .select('metadata')
+        .where('id', '=', nullMeta.rows[0]!.id)
+        .executeTakeFirstOrThrow();
       expect(stored.metadata).toEqual({});
     });
   });
@@ -244,8 +314,22 @@ describe('routines on an installation with one organization', () => {
       const [laptop, phone] = await db
         .insertInto('assets')
         .values([
-          { organization_id: orgId, asset_type: 'laptop', manufacturer: 'Lenovo', model: 'T14', serial_number: next('sn'), asset_tag: 'A-1' },
-          { organization_id: orgId, asset_type: 'phone', manufacturer: 'Google', model: 'Pixel', serial_number: next('sn'), asset_tag: 'A-2' },
+          {
+            organization_id: orgId,
+            asset_type: 'laptop',
+            manufacturer: 'Lenovo',
+            model: 'T14',
+            serial_number: next('sn'),
+            asset_tag: 'A-1',
+          },
+          {
+            organization_id: orgId,
+            asset_type: 'phone',
+            manufacturer: 'Google',
+            model: 'Pixel',
+            serial_number: next('sn'),
+            asset_tag: 'A-2',
+          },
         ])
         .returning('id')
         .execute();
@@ -256,10 +340,19 @@ describe('routines on an installation with one organization', () => {
         .executeTakeFirstOrThrow();
       await db
         .insertInto('user_assets')
-        .values({ user_id: user, asset_id: phone!.id, returned_at: new Date('2025-03-01T00:00:00Z'), condition_at_return: 'good' })
+        .values({
+          user_id: user,
+          asset_id: phone!.id,
+          returned_at: new Date('2025-03-01T00:00:00Z'),
+          condition_at_return: 'good',
+        })
         .execute();
 
-      const rows = await db.selectFrom('current_user_assets').selectAll().where('user_id', '=', user).execute();
+      const rows = await db
+        .selectFrom('current_user_assets')
+        .selectAll()
+        .where('user_id', '=', user)
+        .execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         id: open.id,
@@ -278,7 +371,11 @@ describe('routines on an installation with one organization', () => {
   });
 
   describe('user_signature_permissions', () => {
-    async function grant(userId: string, permission: string, values: { expires_at?: Date; is_active?: boolean } = {}) {
+    async function grant(
+      userId: string,
+      permission: string,
+      values: { expires_at?: Date; is_active?: boolean } = {},
+    ) {
       await db
         .insertInto('signature_permissions')
         .values({ organization_id: orgId, user_id: userId, permission_type: permission, ...values })
@@ -294,32 +391,62 @@ describe('routines on an installation with one organization', () => {
 
     it("gives 'admin' to organization admins, whatever their explicit permission", async () => {
       const admin = await addUser(db, orgId, { role: 'admin' });
-      expect(await effective(admin)).toEqual({ effective_permission: 'admin', explicit_permission: null, is_org_admin: true });
+      expect(await effective(admin)).toEqual({
+        effective_permission: 'admin',
+        explicit_permission: null,
+        is_org_admin: true,
+      });
       await grant(admin, 'helpdesk');
-      expect(await effective(admin)).toEqual({ effective_permission: 'admin', explicit_permission: 'helpdesk', is_org_admin: true });
+      expect(await effective(admin)).toEqual({
+        effective_permission: 'admin',
+        explicit_permission: 'helpdesk',
+        is_org_admin: true,
+      });
     });
 
     it('gives a non-admin their active unexpired explicit permission, the strongest when there are several', async () => {
       const designer = await addUser(db, orgId, { role: 'manager' });
       await grant(designer, 'helpdesk');
-      expect(await effective(designer)).toEqual({ effective_permission: 'helpdesk', explicit_permission: 'helpdesk', is_org_admin: false });
+      expect(await effective(designer)).toEqual({
+        effective_permission: 'helpdesk',
+        explicit_permission: 'helpdesk',
+        is_org_admin: false,
+      });
       await grant(designer, 'designer', { expires_at: new Date(Date.now() + 30 * dayMs) });
-      expect(await effective(designer)).toEqual({ effective_permission: 'designer', explicit_permission: 'designer', is_org_admin: false });
+      expect(await effective(designer)).toEqual({
+        effective_permission: 'designer',
+        explicit_permission: 'designer',
+        is_org_admin: false,
+      });
     });
 
     it("gives 'viewer' to a non-admin with no permission, or only expired or inactive ones", async () => {
       const none = await addUser(db, orgId);
-      expect(await effective(none)).toEqual({ effective_permission: 'viewer', explicit_permission: null, is_org_admin: false });
+      expect(await effective(none)).toEqual({
+        effective_permission: 'viewer',
+        explicit_permission: null,
+        is_org_admin: false,
+      });
 
       const lapsed = await addUser(db, orgId);
       await grant(lapsed, 'admin', { expires_at: new Date(Date.now() - dayMs) });
       await grant(lapsed, 'designer', { is_active: false });
-      expect(await effective(lapsed)).toEqual({ effective_permission: 'viewer', explicit_permission: null, is_org_admin: false });
+      expect(await effective(lapsed)).toEqual({
+        effective_permission: 'viewer',
+        explicit_permission: null,
+        is_org_admin: false,
+      });
     });
 
     it('has one row per user', async () => {
-      const users = await db.selectFrom('organization_users').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-      const rows = await db.selectFrom('user_signature_permissions').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+      const users = await db
+        .selectFrom('organization_users')
+        .select(sql<string>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
+      const rows = await db
+        .selectFrom('user_signature_permissions')
+        .select(sql<string>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
       expect(rows.n).toBe(users.n);
     });
   });
@@ -335,7 +462,11 @@ describe('dashboard_stats', () => {
   it('counts active users and active admins (not suspended or deleted ones), enabled modules and synced Google users', async () => {
     const db = t.db;
     const org = await addOrganization(db, 'Globex');
-    const empty = await db.selectFrom('dashboard_stats').selectAll().where('organization_id', '=', org).executeTakeFirstOrThrow();
+    const empty = await db
+      .selectFrom('dashboard_stats')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
     expect(empty).toMatchObject({
       organization_name: 'Globex',
       total_users: '0',
@@ -357,7 +488,12 @@ describe('dashboard_stats', () => {
     await db
       .insertInto('organization_modules')
       .values([
-        { organization_id: org, module_id: randomUUID(), is_enabled: true, last_sync_at: new Date('2025-01-01T00:00:00Z') },
+        {
+          organization_id: org,
+          module_id: randomUUID(),
+          is_enabled: true,
+          last_sync_at: new Date('2025-01-01T00:00:00Z'),
+        },
         { organization_id: org, module_id: randomUUID(), is_enabled: true, last_sync_at: latest },
         { organization_id: org, module_id: randomUUID(), is_enabled: false },
       ])
@@ -369,9 +505,17 @@ describe('dashboard_stats', () => {
         { organization_id: org, google_id: 'g-2', email: 'two@globex.test' },
       ])
       .execute();
-    await db.updateTable('organizations').set({ is_setup_complete: true }).where('id', '=', org).execute();
+    await db
+      .updateTable('organizations')
+      .set({ is_setup_complete: true })
+      .where('id', '=', org)
+      .execute();
 
-    const row = await db.selectFrom('dashboard_stats').selectAll().where('organization_id', '=', org).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('dashboard_stats')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       organization_name: 'Globex',
       total_users: '3',
@@ -391,7 +535,10 @@ describe('verify_single_tenant_integrity', () => {
   });
   afterAll(() => t.destroy());
 
-  const verify = () => sql<{ ok: boolean }>`select verify_single_tenant_integrity() as ok`.execute(t.db).then((r) => r.rows[0]?.ok);
+  const verify = () =>
+    sql<{ ok: boolean }>`select verify_single_tenant_integrity() as ok`
+      .execute(t.db)
+      .then((r) => r.rows[0]?.ok);
 
   it('is false with no organization, true with one, and raises with two', async () => {
     expect(await t.db.selectFrom('organizations').select('id').execute()).toEqual([]);
@@ -401,7 +548,9 @@ describe('verify_single_tenant_integrity', () => {
     expect(await verify()).toBe(true);
 
     const second = await addOrganization(t.db, 'Second');
-    await expect(verify()).rejects.toThrow(/Single-organization integrity violated: 2 organizations found/);
+    await expect(verify()).rejects.toThrow(
+      /Single-organization integrity violated: 2 organizations found/,
+    );
 
     await t.db.deleteFrom('organizations').where('id', '=', second).execute();
     expect(await verify()).toBe(true);
@@ -425,9 +574,21 @@ describe('with two organizations in the database', () => {
     const db = t.db;
     const defaults = async () =>
       [
-        ...(await db.selectFrom('onboarding_templates').select(['organization_id', 'name']).where('is_default', '=', true).execute()),
-        ...(await db.selectFrom('offboarding_templates').select(['organization_id', 'name']).where('is_default', '=', true).execute()),
-        ...(await db.selectFrom('signature_templates').select(['organization_id', 'name']).where('is_default', '=', true).execute()),
+        ...(await db
+          .selectFrom('onboarding_templates')
+          .select(['organization_id', 'name'])
+          .where('is_default', '=', true)
+          .execute()),
+        ...(await db
+          .selectFrom('offboarding_templates')
+          .select(['organization_id', 'name'])
+          .where('is_default', '=', true)
+          .execute()),
+        ...(await db
+          .selectFrom('signature_templates')
+          .select(['organization_id', 'name'])
+          .where('is_default', '=', true)
+          .execute()),
       ].sort((a, b) => a.name.localeCompare(b.name));
 
     for (const [org, prefix] of [
@@ -444,7 +605,12 @@ describe('with two organizations in the database', () => {
         .execute();
       await db
         .insertInto('signature_templates')
-        .values({ organization_id: org, name: `${prefix}-sig`, html_content: '<p/>', is_default: true })
+        .values({
+          organization_id: org,
+          name: `${prefix}-sig`,
+          html_content: '<p/>',
+          is_default: true,
+        })
         .execute();
     }
     expect(await defaults()).toEqual([
@@ -466,9 +632,19 @@ describe('with two organizations in the database', () => {
       .executeTakeFirstOrThrow();
     await db
       .insertInto('automation_rules')
-      .values({ organization_id: globex, name: 'r', rule_type: 'dynamic_group', conditions: {}, references_conditions: [acmeCondition.id] })
+      .values({
+        organization_id: globex,
+        name: 'r',
+        rule_type: 'dynamic_group',
+        conditions: {},
+        references_conditions: [acmeCondition.id],
+      })
       .execute();
-    const row = await db.selectFrom('named_conditions').select('usage_count').where('id', '=', acmeCondition.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('named_conditions')
+      .select('usage_count')
+      .where('id', '=', acmeCondition.id)
+      .executeTakeFirstOrThrow();
     expect(row.usage_count).toBe(0);
   });
 
@@ -478,7 +654,9 @@ describe('with two organizations in the database', () => {
       .select(['organization_id', sql<string>`count(*)`.as('n')])
       .groupBy('organization_id')
       .execute();
-    expect(rows.sort((a, b) => (a.organization_id === acme ? -1 : b.organization_id === acme ? 1 : 0))).toEqual([
+    expect(
+      rows.sort((a, b) => (a.organization_id === acme ? -1 : b.organization_id === acme ? 1 : 0)),
+    ).toEqual([
       { organization_id: acme, n: '5' },
       { organization_id: globex, n: '5' },
     ]);

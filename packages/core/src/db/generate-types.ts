@@ -47,15 +47,26 @@ export function generateDatabaseTypes(facts: SchemaFacts): string {
   }
   for (const name of viewNames) {
     out.push(`/** View ${name} (read-only). */`, `export interface ${typeName(name)} {`);
-    for (const col of facts.view_types![name]!) out.push(`  ${col.name}: ${tsType(col.type)} | null;`);
+    for (const col of facts.view_types![name]!)
+      out.push(`  ${col.name}: ${tsType(col.type)} | null;`);
     out.push('}', '');
   }
-  out.push('/** Every table and view of the Helios schema, for `Kysely<Database>`. */', 'export interface Database {');
-  for (const name of [...tableNames, ...viewNames].sort()) out.push(`  ${name}: ${typeName(name)};`);
+  out.push(
+    '/** Every table and view of the Helios schema, for `Kysely<Database>`. */',
+    'export interface Database {',
+  );
+  for (const name of [...tableNames, ...viewNames].sort())
+    out.push(`  ${name}: ${typeName(name)};`);
   out.push('}', '');
   out.push('/** The names of the tables (not views). */', 'export const TABLE_NAMES = [');
   for (const name of tableNames) out.push(`  '${name}',`);
-  out.push('] as const;', '', '/** One of the 86 table names. */', 'export type TableName = (typeof TABLE_NAMES)[number];', '');
+  out.push(
+    '] as const;',
+    '',
+    '/** One of the 86 table names. */',
+    'export type TableName = (typeof TABLE_NAMES)[number];',
+    '',
+  );
   return out.join('\n');
 }
 

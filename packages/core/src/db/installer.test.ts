@@ -17,7 +17,9 @@ const sharedManifest = join(repoRoot, '..', 'shared', 'spec', 'schema-manifest.j
 
 /** The live manifest: ../shared/spec when present (the source of truth), else the repo's copy. */
 function liveManifest(): SchemaFacts {
-  return existsSync(sharedManifest) ? JSON.parse(readFileSync(sharedManifest, 'utf8')) : readLiveManifest();
+  return existsSync(sharedManifest)
+    ? JSON.parse(readFileSync(sharedManifest, 'utf8'))
+    : readLiveManifest();
 }
 
 const databases: TestDatabase[] = [];
@@ -57,24 +59,38 @@ const ADDED_COLUMNS = [
 ];
 
 /** Migration 0006 widened user_initial_passwords' unique key with `provider` (one password per cloud), with a CHECK on it. */
-const REKEYED = { table: 'user_initial_passwords', live: 'unique (organization_id, user_email)', ours: 'unique (organization_id, user_email, provider)' };
+const REKEYED = {
+  table: 'user_initial_passwords',
+  live: 'unique (organization_id, user_email)',
+  ours: 'unique (organization_id, user_email, provider)',
+};
 
 describe('the installed schema', () => {
   it('matches the live manifest except for the sanctioned differences', async () => {
     const t = await fresh();
     const drifts = diffSchemas(await introspectSchema(t.db), liveManifest());
     const unexpected = drifts.filter((d) => {
-      if (d.kind === 'missing_column') return !(d.object === 'organization_users' && d.detail === 'status');
-      if (d.kind === 'extra_column') return ![...ADDED_COLUMNS, 'organization_users.user_status'].includes(`${d.object}.${d.detail}`);
-      if (d.kind === 'missing_constraint') return !(d.object === REKEYED.table && d.detail === REKEYED.live);
+      if (d.kind === 'missing_column')
+        return !(d.object === 'organization_users' && d.detail === 'status');
+      if (d.kind === 'extra_column')
+        return ![...ADDED_COLUMNS, 'organization_users.user_status'].includes(
+          `${d.object}.${d.detail}`,
+        );
+      if (d.kind === 'missing_constraint')
+        return !(d.object === REKEYED.table && d.detail === REKEYED.live);
       if (d.kind === 'extra_constraint') {
-        if (d.object === REKEYED.table) return !(d.detail === REKEYED.ours || String(d.detail).includes('provider'));
+        if (d.object === REKEYED.table)
+          return !(d.detail === REKEYED.ours || String(d.detail).includes('provider'));
         return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
       }
       if (d.kind === 'extra_index')
         return (
           !/^btree \(\w+\)$/.test(String(d.detail)) &&
-          !['idx_audit_logs_chain', 'idx_api_keys_key_hash', 'idx_organization_users_directory_order'].includes(String((d.actual as { name?: string }).name))
+          ![
+            'idx_audit_logs_chain',
+            'idx_api_keys_key_hash',
+            'idx_organization_users_directory_order',
+          ].includes(String((d.actual as { name?: string }).name))
         );
       return true;
     });
@@ -87,7 +103,12 @@ describe('the installed schema', () => {
     const facts = await introspectSchema(t.db);
     expect(Object.keys(facts.tables)).toHaveLength(86);
     expect(Object.keys(facts.tables).sort()).toEqual(Object.keys(liveManifest().tables).sort());
-    expect(Object.keys(facts.views).sort()).toEqual(['campaign_analytics_summary', 'current_user_assets', 'dashboard_stats', 'user_signature_permissions']);
+    expect(Object.keys(facts.views).sort()).toEqual([
+      'campaign_analytics_summary',
+      'current_user_assets',
+      'dashboard_stats',
+      'user_signature_permissions',
+    ]);
     expect(facts.functions).toHaveLength(18);
     expect(facts.triggers).toHaveLength(40);
     expect(facts.extensions).toEqual(expect.arrayContaining(['pgcrypto', 'uuid-ossp']));
@@ -104,7 +125,9 @@ describe('the installed schema', () => {
     const unindexed: string[] = [];
     let foreignKeys = 0;
     for (const [name, table] of Object.entries(facts.tables)) {
-      const leads: string[][] = table.constraints.filter((c) => c.kind === 'primary_key' || c.kind === 'unique').map((c) => c.columns);
+      const leads: string[][] = table.constraints
+        .filter((c) => c.kind === 'primary_key' || c.kind === 'unique')
+        .map((c) => c.columns);
       for (const index of table.indexes) {
         const m = /^\w+ \(([^)]*)\)(?: WHERE (.*))?$/.exec(index.definition);
         if (!m) continue;
@@ -113,7 +136,8 @@ describe('the installed schema', () => {
       }
       for (const fk of table.constraints.filter((c) => c.kind === 'foreign_key')) {
         foreignKeys++;
-        if (!leads.some((lead) => fk.columns.every((col, i) => lead[i] === col))) unindexed.push(`${name}(${fk.columns.join(', ')})`);
+        if (!leads.some((lead) => fk.columns.every((col, i) => lead[i] === col)))
+          unindexed.push(`${name}(${fk.columns.join(', ')})`);
       }
     }
     expect(foreignKeys).toBe(150);
@@ -124,13 +148,18 @@ describe('the installed schema', () => {
     const t = await fresh();
     const facts = await introspectSchema(t.db);
     expect(facts).toEqual(readExpectedSchema());
-    const committed = readFileSync(join(repoRoot, 'packages', 'core', 'src', 'db', 'database.generated.ts'), 'utf8');
+    const committed = readFileSync(
+      join(repoRoot, 'packages', 'core', 'src', 'db', 'database.generated.ts'),
+      'utf8',
+    );
     expect(generateDatabaseTypes(facts)).toBe(committed);
   });
 
   it("keeps the repository's copy of the live manifest equal to shared/spec", () => {
     if (!existsSync(sharedManifest)) return; // users without ../shared rely on the copy itself
-    expect(readFileSync(join(repoRoot, 'database', 'schema-manifest.json'), 'utf8')).toBe(readFileSync(sharedManifest, 'utf8'));
+    expect(readFileSync(join(repoRoot, 'database', 'schema-manifest.json'), 'utf8')).toBe(
+      readFileSync(sharedManifest, 'utf8'),
+    );
   });
 });
 
@@ -145,8 +174,17 @@ describe('installSchema', () => {
     expect(second).toMatchObject({ action: 'already-installed', version: latest });
     expect(second.message).toMatch(/Already installed/);
     const status = await schemaStatus(t.db);
-    expect(status).toMatchObject({ state: 'helios', version: latest, latestVersion: latest, pending: [], tables: 86, organizations: 0 });
-    expect(status.versions.map((v) => v.method)).toEqual(Array.from({ length: latest }, () => 'install'));
+    expect(status).toMatchObject({
+      state: 'helios',
+      version: latest,
+      latestVersion: latest,
+      pending: [],
+      tables: 86,
+      organizations: 0,
+    });
+    expect(status.versions.map((v) => v.method)).toEqual(
+      Array.from({ length: latest }, () => 'install'),
+    );
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
 
@@ -158,17 +196,36 @@ describe('installSchema', () => {
     const again = await installSchema(t.db);
     expect(again).toMatchObject({ action: 'already-installed', version: 4 });
     expect(again.message).toContain('helios db upgrade');
-    expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(false);
+    expect(
+      (
+        await sql<{
+          ok: boolean;
+        }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)
+      ).rows[0]!.ok,
+    ).toBe(false);
     expect((await verifySchema(t.db)).compatible).toBe(false);
-    expect(await upgradeSchema(t.db)).toMatchObject({ action: 'upgraded', fromVersion: 4, toVersion: loadMigrations().at(-1)!.version });
-    expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(true);
+    expect(await upgradeSchema(t.db)).toMatchObject({
+      action: 'upgraded',
+      fromVersion: 4,
+      toVersion: loadMigrations().at(-1)!.version,
+    });
+    expect(
+      (
+        await sql<{
+          ok: boolean;
+        }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(t.db)
+      ).rows[0]!.ok,
+    ).toBe(true);
     expect((await verifySchema(t.db)).compatible).toBe(true);
   });
 
   it('serializes concurrent installers: exactly one installs', async () => {
     const t = await fresh({ empty: true });
     const handles: Kysely<any>[] = t.connectionString
-      ? [createDb({ connectionString: t.connectionString }), createDb({ connectionString: t.connectionString })]
+      ? [
+          createDb({ connectionString: t.connectionString }),
+          createDb({ connectionString: t.connectionString }),
+        ]
       : [t.db, t.db];
     try {
       const results = await Promise.all(handles.map((h) => installSchema(h)));
@@ -199,18 +256,24 @@ describe('verifySchema', () => {
   it('reports every planted drift and exits incompatible', async () => {
     const t = await fresh();
     await sql`alter table departments alter column name drop not null`.execute(t.db);
-    await sql`alter table organizations alter column is_setup_complete set default true`.execute(t.db);
+    await sql`alter table organizations alter column is_setup_complete set default true`.execute(
+      t.db,
+    );
     await sql`alter table gw_groups alter column description type varchar(100)`.execute(t.db);
     await sql`alter table locations drop column timezone`.execute(t.db);
     await sql`alter table assets add column colour text`.execute(t.db);
     await sql`create table stray (id int)`.execute(t.db);
     await sql`drop index idx_audit_logs_created_at`.execute(t.db);
     await sql`drop trigger departments_updated_at on departments`.execute(t.db);
-    await sql`create or replace function update_rules_updated_at() returns trigger language plpgsql as $$ begin return new; end $$`.execute(t.db);
+    await sql`create or replace function update_rules_updated_at() returns trigger language plpgsql as $$ begin return new; end $$`.execute(
+      t.db,
+    );
     await sql`drop view current_user_assets`.execute(t.db);
     const result = await verifySchema(t.db);
     expect(result.compatible).toBe(false);
-    const found = result.drifts.map((d) => `${d.kind} ${d.object}${d.detail ? `.${d.detail}` : ''}`);
+    const found = result.drifts.map(
+      (d) => `${d.kind} ${d.object}${d.detail ? `.${d.detail}` : ''}`,
+    );
     expect(found).toEqual(
       expect.arrayContaining([
         'column_nullability departments.name',
@@ -233,8 +296,12 @@ describe('adoptSchema', () => {
   async function makeLiveInstallation(db: Kysely<any>): Promise<void> {
     const expected = readExpectedSchema();
     const sanctioned = diffSchemas(expected, liveManifest());
-    const statusCheck = expected.tables.organization_users!.constraints.find((c) => c.definition?.includes('user_status'))!;
-    await sql`alter table organization_users drop constraint ${sql.id(statusCheck.name!)}`.execute(db);
+    const statusCheck = expected.tables.organization_users!.constraints.find((c) =>
+      c.definition?.includes('user_status'),
+    )!;
+    await sql`alter table organization_users drop constraint ${sql.id(statusCheck.name!)}`.execute(
+      db,
+    );
     await sql`alter table organization_users rename column user_status to status`.execute(db);
     for (const d of sanctioned.filter((x) => x.kind === 'extra_index')) {
       await sql`drop index ${sql.id((d.actual as { name: string }).name)}`.execute(db);
@@ -250,8 +317,16 @@ describe('adoptSchema', () => {
     await sql`delete from feature_flags`.execute(db);
     await sql`drop schema helios_meta cascade`.execute(db);
 
-    const org = await db.insertInto('organizations').values({ name: 'Acme', domain: 'acme.test' }).returning('id').executeTakeFirstOrThrow();
-    const dept = await db.insertInto('departments').values({ organization_id: org.id, name: 'Engineering' }).returning('id').executeTakeFirstOrThrow();
+    const org = await db
+      .insertInto('organizations')
+      .values({ name: 'Acme', domain: 'acme.test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const dept = await db
+      .insertInto('departments')
+      .values({ organization_id: org.id, name: 'Engineering' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const statuses = ['active', 'suspended', 'deleted', 'staged', 'invited', 'blocked', null];
     let i = 0;
     for (const status of statuses) {
@@ -269,7 +344,10 @@ describe('adoptSchema', () => {
         })
         .execute();
     }
-    await db.insertInto('audit_logs').values({ organization_id: org.id, action: 'user.create', resource: 'user' }).execute();
+    await db
+      .insertInto('audit_logs')
+      .values({ organization_id: org.id, action: 'user.create', resource: 'user' })
+      .execute();
   }
 
   it('upgrades a live-schema installation in place: user_status keeps every value, indexes, seeds and version added, no row lost', async () => {
@@ -277,7 +355,9 @@ describe('adoptSchema', () => {
     await makeLiveInstallation(t.db);
     const before = await verifySchema(t.db);
     expect(before).toMatchObject({ state: 'live', compatible: false });
-    const usersBefore = await sql<Record<string, unknown>>`select * from organization_users order by email`.execute(t.db);
+    const usersBefore = await sql<
+      Record<string, unknown>
+    >`select * from organization_users order by email`.execute(t.db);
     const countsBefore = await sql<{ t: string; n: string }>`
       select 'organizations' as t, count(*)::text as n from organizations union all
       select 'departments', count(*)::text from departments union all
@@ -291,17 +371,27 @@ describe('adoptSchema', () => {
     expect(result.addedIndexes).toHaveLength(36);
     expect(result.addedColumns.sort()).toEqual([...ADDED_COLUMNS].sort());
     expect(result.addedConstraints).toHaveLength(3);
-    expect(result.addedConstraints).toEqual(expect.arrayContaining(['user_initial_passwords: UNIQUE (organization_id, user_email, provider)']));
-    expect(result.droppedConstraints).toEqual(['user_initial_passwords: UNIQUE (organization_id, user_email)']);
+    expect(result.addedConstraints).toEqual(
+      expect.arrayContaining([
+        'user_initial_passwords: UNIQUE (organization_id, user_email, provider)',
+      ]),
+    );
+    expect(result.droppedConstraints).toEqual([
+      'user_initial_passwords: UNIQUE (organization_id, user_email)',
+    ]);
 
     const after = await verifySchema(t.db);
     expect(after.drifts.map((d) => d.message)).toEqual([]);
     expect(after.compatible).toBe(true);
     const status = await schemaStatus(t.db);
-    expect(status.versions.map((v) => [v.version, v.method])).toEqual([1, ...loadMigrations().map((m) => m.version)].map((v) => [v, 'adopt']));
+    expect(status.versions.map((v) => [v.version, v.method])).toEqual(
+      [1, ...loadMigrations().map((m) => m.version)].map((v) => [v, 'adopt']),
+    );
     expect(status.pending).toEqual([]);
 
-    const usersAfter = await sql<Record<string, unknown>>`select * from organization_users order by email`.execute(t.db);
+    const usersAfter = await sql<
+      Record<string, unknown>
+    >`select * from organization_users order by email`.execute(t.db);
     expect(usersAfter.rows).toEqual(
       usersBefore.rows.map((row) => {
         const { status: value, ...rest } = row;
@@ -322,12 +412,16 @@ describe('adoptSchema', () => {
   it('refuses status values outside the vocabulary and changes nothing', async () => {
     const t = await fresh();
     await makeLiveInstallation(t.db);
-    await sql`update organization_users set status = 'on_leave' where email = 'u2@acme.test'`.execute(t.db);
+    await sql`update organization_users set status = 'on_leave' where email = 'u2@acme.test'`.execute(
+      t.db,
+    );
     const error = await failure(adoptSchema(t.db));
     expect(error.code).toBe('ADOPT.BAD_STATUS');
     expect(error.message).toContain('on_leave (1)');
     expect((await schemaStatus(t.db)).state).toBe('live');
-    const flags = await sql<{ n: string }>`select count(*)::text as n from feature_flags`.execute(t.db);
+    const flags = await sql<{ n: string }>`select count(*)::text as n from feature_flags`.execute(
+      t.db,
+    );
     expect(flags.rows[0]!.n).toBe('0');
   });
 

@@ -3,9 +3,21 @@ import { HeliosError } from '../errors';
 import { checkConnection } from './create-db';
 import { DB_ERRORS } from './db.errors';
 import { introspectSchema, type SchemaFacts } from './introspect';
-import { INSTALLER_LOCK, loadMigrations, type MigrationState, migrationState, upgradeSchema } from './migrations';
+import {
+  INSTALLER_LOCK,
+  loadMigrations,
+  type MigrationState,
+  migrationState,
+  upgradeSchema,
+} from './migrations';
 import { type Drift, diffSchemas } from './schema-diff';
-import { BASELINE_VERSION, readExpectedSchema, readLiveManifest, readSchemaSections, type SchemaSection } from './schema-files';
+import {
+  BASELINE_VERSION,
+  readExpectedSchema,
+  readLiveManifest,
+  readSchemaSections,
+  type SchemaSection,
+} from './schema-files';
 
 // The installer works on any Kysely handle, typed or not: it runs before the schema exists.
 type AnyDb = Kysely<any>;
@@ -114,7 +126,13 @@ const USER_STATUSES = ['staged', 'invited', 'active', 'suspended', 'blocked', 'd
 
 /** Reads what the database holds without changing anything. */
 export async function detectState(db: AnyDb): Promise<DetectedState> {
-  const { rows } = await sql<{ tables: string; views: string; meta: boolean; has_status: boolean; has_user_status: boolean }>`
+  const { rows } = await sql<{
+    tables: string;
+    views: string;
+    meta: boolean;
+    has_status: boolean;
+    has_user_status: boolean;
+  }>`
     select
       (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p')) as tables,
       (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('v', 'm')) as views,
@@ -136,14 +154,26 @@ export async function detectState(db: AnyDb): Promise<DetectedState> {
 
 /** The schema versions recorded in helios_meta, oldest first (empty when there is none). */
 export async function readVersions(db: AnyDb): Promise<SchemaVersionRow[]> {
-  const exists = await sql<{ ok: boolean }>`select to_regclass('helios_meta.schema_versions') is not null as ok`.execute(db);
+  const exists = await sql<{
+    ok: boolean;
+  }>`select to_regclass('helios_meta.schema_versions') is not null as ok`.execute(db);
   if (!exists.rows[0]?.ok) return [];
   const { rows } = await sql<{ version: number; name: string; method: string; applied_at: Date }>`
-    select version, name, method, applied_at from helios_meta.schema_versions order by version`.execute(db);
-  return rows.map((r) => ({ version: Number(r.version), name: r.name, method: r.method, appliedAt: new Date(r.applied_at) }));
+    select version, name, method, applied_at from helios_meta.schema_versions order by version`.execute(
+    db,
+  );
+  return rows.map((r) => ({
+    version: Number(r.version),
+    name: r.name,
+    method: r.method,
+    appliedAt: new Date(r.applied_at),
+  }));
 }
 
-async function withInstallerLock<T>(db: AnyDb, fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+async function withInstallerLock<T>(
+  db: AnyDb,
+  fn: (trx: Transaction<any>) => Promise<T>,
+): Promise<T> {
   await checkConnection(db);
   try {
     return await db.transaction().execute(async (trx) => {
@@ -155,7 +185,11 @@ async function withInstallerLock<T>(db: AnyDb, fn: (trx: Transaction<any>) => Pr
   }
 }
 
-async function runSections(trx: AnyDb, sections: SchemaSection[], options: InstallerOptions): Promise<void> {
+async function runSections(
+  trx: AnyDb,
+  sections: SchemaSection[],
+  options: InstallerOptions,
+): Promise<void> {
   const text = readSchemaSections();
   let done = 0;
   for (const section of sections) {
@@ -178,14 +212,20 @@ async function runSections(trx: AnyDb, sections: SchemaSection[], options: Insta
  * console.log(result.message);
  * ```
  */
-export async function installSchema(db: AnyDb, options: InstallerOptions = {}): Promise<InstallResult> {
+export async function installSchema(
+  db: AnyDb,
+  options: InstallerOptions = {},
+): Promise<InstallResult> {
   const started = performance.now();
   return withInstallerLock(db, async (trx) => {
     const detected = await detectState(trx);
     if (detected.state === 'helios') {
       const migrations = await migrationState(trx);
       const version = migrations.version ?? BASELINE_VERSION;
-      const behind = migrations.pending.length > 0 ? `; ${migrations.pending.length} migration(s) pending: run \`helios db upgrade\`` : '';
+      const behind =
+        migrations.pending.length > 0
+          ? `; ${migrations.pending.length} migration(s) pending: run \`helios db upgrade\``
+          : '';
       return {
         action: 'already-installed' as const,
         version,
@@ -195,7 +235,10 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
     }
     if (detected.state === 'live') {
       throw DB_ERRORS.INSTALL_NOT_EMPTY(
-        { message: 'This database holds an existing Helios installation from the predecessor schema: run `helios db adopt` instead' },
+        {
+          message:
+            'This database holds an existing Helios installation from the predecessor schema: run `helios db adopt` instead',
+        },
         { details: { ...detected } },
       );
     }
@@ -222,10 +265,17 @@ export async function installSchema(db: AnyDb, options: InstallerOptions = {}): 
  * The schema file records the baseline and every migration it consolidates (method `schema-file`):
  * marks them as installed (or adopted) by this run, with the migrations' checksums. Returns the newest version.
  */
-async function recordConsolidatedVersions(trx: AnyDb, method: 'install' | 'adopt'): Promise<number> {
-  await sql`update helios_meta.schema_versions set method = ${method} where method = 'schema-file'`.execute(trx);
+async function recordConsolidatedVersions(
+  trx: AnyDb,
+  method: 'install' | 'adopt',
+): Promise<number> {
+  await sql`update helios_meta.schema_versions set method = ${method} where method = 'schema-file'`.execute(
+    trx,
+  );
   for (const m of loadMigrations()) {
-    await sql`update helios_meta.schema_versions set checksum = ${m.checksum} where version = ${m.version} and checksum is null`.execute(trx);
+    await sql`update helios_meta.schema_versions set checksum = ${m.checksum} where version = ${m.version} and checksum is null`.execute(
+      trx,
+    );
   }
   return (await readVersions(trx)).at(-1)?.version ?? BASELINE_VERSION;
 }
@@ -242,12 +292,20 @@ export async function verifySchema(db: AnyDb): Promise<VerifyResult> {
     const actual = await introspectSchema(db);
     const drifts = diffSchemas(actual, readExpectedSchema());
     if (detected.state === 'helios' && versions.length === 0) {
-      drifts.push({ kind: 'missing_table', object: 'helios_meta.schema_versions', message: 'helios_meta.schema_versions records no version' });
+      drifts.push({
+        kind: 'missing_table',
+        object: 'helios_meta.schema_versions',
+        message: 'helios_meta.schema_versions records no version',
+      });
     }
     const version = versions.at(-1)?.version ?? null;
     const migrations = await migrationState(db);
     const pending = detected.state === 'helios' ? migrations.pending : [];
-    const compatible = drifts.length === 0 && detected.state === 'helios' && pending.length === 0 && migrations.ahead.length === 0;
+    const compatible =
+      drifts.length === 0 &&
+      detected.state === 'helios' &&
+      pending.length === 0 &&
+      migrations.ahead.length === 0;
     const message = compatible
       ? `Schema verified: compatible (version ${version})`
       : detected.state === 'empty'
@@ -259,7 +317,16 @@ export async function verifySchema(db: AnyDb): Promise<VerifyResult> {
             : pending.length > 0
               ? `The database is at schema version ${version}, behind this Helios (version ${migrations.latestVersion}): run \`helios db upgrade\` (${pending.length} migration(s) pending; ${drifts.length} drift(s) until then)`
               : `${drifts.length} drift(s) from the expected schema`;
-    return { compatible, state: detected.state, version, latestVersion: migrations.latestVersion, pending, ahead: migrations.ahead, drifts, message };
+    return {
+      compatible,
+      state: detected.state,
+      version,
+      latestVersion: migrations.latestVersion,
+      pending,
+      ahead: migrations.ahead,
+      drifts,
+      message,
+    };
   } catch (error) {
     throw translateInstallerError(error);
   }
@@ -298,7 +365,10 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
       throw DB_ERRORS.ADOPT_EMPTY();
     }
     if (detected.state === 'unrecognized') {
-      throw DB_ERRORS.ADOPT_UNRECOGNIZED({ message: `Refusing to adopt: ${detected.reason}` }, { details: { ...detected } });
+      throw DB_ERRORS.ADOPT_UNRECOGNIZED(
+        { message: `Refusing to adopt: ${detected.reason}` },
+        { details: { ...detected } },
+      );
     }
     options.onProgress?.({ step: 'compare with the live schema', done: 0, total: 5 });
     const liveDrifts = diffSchemas(await introspectSchema(trx), readLiveManifest());
@@ -325,7 +395,9 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         { details: { values: bad.rows } },
       );
     }
-    const flagsBefore = Number((await sql<{ n: string }>`select count(*) as n from feature_flags`.execute(trx)).rows[0]!.n);
+    const flagsBefore = Number(
+      (await sql<{ n: string }>`select count(*) as n from feature_flags`.execute(trx)).rows[0]!.n,
+    );
 
     options.onProgress?.({ step: 'rename status to user_status', done: 1, total: 5 });
     const expected = readExpectedSchema();
@@ -337,7 +409,12 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
 
     options.onProgress?.({ step: 'add missing columns, checks and indexes', done: 2, total: 5 });
     const additions = diffSchemas(await introspectSchema(trx), expected);
-    const result = { addedColumns: [] as string[], addedIndexes: [] as string[], addedConstraints: [] as string[], droppedConstraints: [] as string[] };
+    const result = {
+      addedColumns: [] as string[],
+      addedIndexes: [] as string[],
+      addedConstraints: [] as string[],
+      droppedConstraints: [] as string[],
+    };
     for (const drift of additions) {
       if (drift.kind === 'missing_column') {
         const col = drift.expected as SchemaFacts['tables'][string]['columns'][number];
@@ -349,7 +426,9 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         const c = drift.expected as SchemaFacts['tables'][string]['constraints'][number];
         if (!c.name) continue;
         if (c.kind === 'check' && c.definition) {
-          await sql`alter table ${sql.id(drift.object)} add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(trx);
+          await sql`alter table ${sql.id(drift.object)} add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(
+            trx,
+          );
           result.addedConstraints.push(`${drift.object}: ${c.definition}`);
         } else if (c.kind === 'unique') {
           // A key a migration widened (user_initial_passwords: + provider); the live key it replaces is dropped below.
@@ -362,12 +441,16 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         // The database matched the live manifest: a unique key ours lacks is one a migration replaced.
         const c = drift.actual as SchemaFacts['tables'][string]['constraints'][number];
         if (c.kind !== 'unique' || !c.name) continue;
-        await sql`alter table ${sql.id(drift.object)} drop constraint ${sql.id(c.name)}`.execute(trx);
+        await sql`alter table ${sql.id(drift.object)} drop constraint ${sql.id(c.name)}`.execute(
+          trx,
+        );
         result.droppedConstraints.push(`${drift.object}: UNIQUE (${c.columns.join(', ')})`);
       } else if (drift.kind === 'missing_index') {
         const i = drift.expected as SchemaFacts['tables'][string]['indexes'][number];
         if (!i.name) continue;
-        await sql`create ${i.unique ? sql`unique ` : sql``}index ${sql.id(i.name)} on ${sql.id(drift.object)} using ${sql.raw(i.definition)}`.execute(trx);
+        await sql`create ${i.unique ? sql`unique ` : sql``}index ${sql.id(i.name)} on ${sql.id(drift.object)} using ${sql.raw(i.definition)}`.execute(
+          trx,
+        );
         result.addedIndexes.push(`${drift.object}: ${i.definition}`);
       }
     }
@@ -389,7 +472,9 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
         { details: { drifts: remaining } },
       );
     }
-    const flagsAfter = Number((await sql<{ n: string }>`select count(*) as n from feature_flags`.execute(trx)).rows[0]!.n);
+    const flagsAfter = Number(
+      (await sql<{ n: string }>`select count(*) as n from feature_flags`.execute(trx)).rows[0]!.n,
+    );
     options.onProgress?.({ step: 'done', done: 5, total: 5 });
     return {
       action: 'adopted' as const,
@@ -404,7 +489,11 @@ export async function adoptSchema(db: AnyDb, options: InstallerOptions = {}): Pr
   // Adopt lands on the schema file's version; migrations it does not consolidate (none in a release) follow.
   if (adopted.action === 'adopted' && (await migrationState(db)).pending.length > 0) {
     const upgraded = await upgradeSchema(db);
-    return { ...adopted, version: upgraded.toVersion, message: `${adopted.message}, then upgraded to version ${upgraded.toVersion}` };
+    return {
+      ...adopted,
+      version: upgraded.toVersion,
+      message: `${adopted.message}, then upgraded to version ${upgraded.toVersion}`,
+    };
   }
   return adopted;
 }
@@ -430,7 +519,10 @@ export async function schemaStatus(db: AnyDb): Promise<StatusResult> {
         : pending.length > 0
           ? `; ${pending.length} migration(s) pending (version ${migrations.latestVersion} available): run \`helios db upgrade\``
           : '; up to date';
-    const drift = migrations.drifted.length > 0 ? `; ${migrations.drifted.length} applied migration(s) changed since (checksum drift)` : '';
+    const drift =
+      migrations.drifted.length > 0
+        ? `; ${migrations.drifted.length} applied migration(s) changed since (checksum drift)`
+        : '';
     const message =
       detected.state === 'helios'
         ? `Helios schema version ${version} (${last?.method} at ${last?.appliedAt.toISOString()}); ${detected.tables} tables, ${organizations} organization(s)${standing}${drift}`
@@ -462,7 +554,10 @@ function translateInstallerError(error: unknown): unknown {
   if (error instanceof HeliosError) return error;
   const e = error as { code?: string; message?: string; position?: string };
   if (e?.code === '42501') {
-    return DB_ERRORS.PERMISSION_DENIED({ message: `The database user lacks a permission the installer needs: ${e.message}` }, { cause: error });
+    return DB_ERRORS.PERMISSION_DENIED(
+      { message: `The database user lacks a permission the installer needs: ${e.message}` },
+      { cause: error },
+    );
   }
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
     return DB_ERRORS.INSTALL_SQL_FAILED(

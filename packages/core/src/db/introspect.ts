@@ -77,8 +77,17 @@ const ON_DELETE: Record<string, ConstraintFacts['on_delete']> = {
  */
 export async function introspectSchema(db: Kysely<any>, schema = 'public'): Promise<SchemaFacts> {
   const [extensions, columns, constraints, indexes, functions, triggers] = await Promise.all([
-    sql<{ extname: string }>`select extname from pg_extension where extname <> 'plpgsql' order by extname`.execute(db),
-    sql<{ table_name: string; name: string; type: string; nullable: boolean; default: string | null; kind: string }>`
+    sql<{
+      extname: string;
+    }>`select extname from pg_extension where extname <> 'plpgsql' order by extname`.execute(db),
+    sql<{
+      table_name: string;
+      name: string;
+      type: string;
+      nullable: boolean;
+      default: string | null;
+      kind: string;
+    }>`
       select c.relname as table_name, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
              not a.attnotnull as nullable, pg_get_expr(d.adbin, d.adrelid) as default, c.relkind as kind
         from pg_class c
@@ -157,7 +166,9 @@ export async function introspectSchema(db: Kysely<any>, schema = 'public'): Prom
   for (const r of constraints.rows) {
     const table = facts.tables[r.table_name];
     if (!table) continue;
-    const kind = ({ p: 'primary_key', f: 'foreign_key', u: 'unique', c: 'check' } as const)[r.contype as 'p' | 'f' | 'u' | 'c'];
+    const kind = ({ p: 'primary_key', f: 'foreign_key', u: 'unique', c: 'check' } as const)[
+      r.contype as 'p' | 'f' | 'u' | 'c'
+    ];
     table.constraints.push({
       kind,
       name: r.name,
@@ -172,7 +183,11 @@ export async function introspectSchema(db: Kysely<any>, schema = 'public'): Prom
     const table = facts.tables[r.table_name];
     if (!table) continue;
     const using = r.definition.indexOf(' USING ');
-    table.indexes.push({ name: r.name, unique: r.unique, definition: r.definition.slice(using + 7) });
+    table.indexes.push({
+      name: r.name,
+      unique: r.unique,
+      definition: r.definition.slice(using + 7),
+    });
   }
   for (const r of functions.rows) {
     facts.functions.push(r.signature);
@@ -188,14 +203,23 @@ export async function introspectSchema(db: Kysely<any>, schema = 'public'): Prom
   }
   for (const table of Object.values(facts.tables)) {
     table.constraints.sort(compareConstraints);
-    table.indexes.sort((a, b) => a.definition.localeCompare(b.definition) || Number(a.unique) - Number(b.unique));
+    table.indexes.sort(
+      (a, b) => a.definition.localeCompare(b.definition) || Number(a.unique) - Number(b.unique),
+    );
   }
   return facts;
 }
 
 /** Sorting key of a constraint that ignores its name (the live manifest has none). */
 export function constraintKey(c: ConstraintFacts): string {
-  return [c.kind, c.columns.join(','), c.references_table ?? '', (c.references_columns ?? []).join(','), c.on_delete ?? '', c.definition ?? ''].join('|');
+  return [
+    c.kind,
+    c.columns.join(','),
+    c.references_table ?? '',
+    (c.references_columns ?? []).join(','),
+    c.on_delete ?? '',
+    c.definition ?? '',
+  ].join('|');
 }
 
 function compareConstraints(a: ConstraintFacts, b: ConstraintFacts): number {

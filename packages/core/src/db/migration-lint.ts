@@ -42,10 +42,16 @@ const qualified = String.raw`(?:${id}\.)?${id}`;
 function targetTable(statement: string): string | null {
   const patterns = [
     new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${qualified}`, 'i'),
-    new RegExp(String.raw`^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:${id}\s+)?on\s+(?:only\s+)?${qualified}`, 'i'),
+    new RegExp(
+      String.raw`^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:${id}\s+)?on\s+(?:only\s+)?${qualified}`,
+      'i',
+    ),
     new RegExp(String.raw`^update\s+(?:only\s+)?${qualified}`, 'i'),
     new RegExp(String.raw`^delete\s+from\s+(?:only\s+)?${qualified}`, 'i'),
-    new RegExp(String.raw`^(?:vacuum\s+full|cluster|lock\s+table|truncate(?:\s+table)?)\s+(?:only\s+)?${qualified}`, 'i'),
+    new RegExp(
+      String.raw`^(?:vacuum\s+full|cluster|lock\s+table|truncate(?:\s+table)?)\s+(?:only\s+)?${qualified}`,
+      'i',
+    ),
   ];
   for (const p of patterns) {
     const m = p.exec(statement);
@@ -62,7 +68,10 @@ function targetTable(statement: string): string | null {
  * them (empty when the migration may ship). Statements on tables outside `bigTables` are checked
  * only for the rules that hold everywhere (no transaction control, the step kinds' shapes).
  */
-export function lintMigration(migration: Migration, bigTables: readonly string[] = BIG_TABLES): LintFinding[] {
+export function lintMigration(
+  migration: Migration,
+  bigTables: readonly string[] = BIG_TABLES,
+): LintFinding[] {
   const findings: LintFinding[] = [];
   const big = new Set(bigTables.map((t) => t.toLowerCase()));
   // Columns with a validated CHECK (col IS NOT NULL) earlier in this migration: SET NOT NULL on them skips the scan.
@@ -75,16 +84,27 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
       const statement = raw.replace(/\s+/g, ' ').trim();
       const table = targetTable(statement);
       const isBig = table !== null && big.has(table);
-      const flag = (rule: string, message: string) => findings.push({ file: migration.file, step: i + 1, rule, statement, message });
+      const flag = (rule: string, message: string) =>
+        findings.push({ file: migration.file, step: i + 1, rule, statement, message });
 
       if (/^(begin|commit|rollback|start\s+transaction|end)\b/i.test(statement)) {
-        flag('no-transaction-control', 'the runner opens and commits the transactions: no BEGIN/COMMIT in a migration');
+        flag(
+          'no-transaction-control',
+          'the runner opens and commits the transactions: no BEGIN/COMMIT in a migration',
+        );
       }
       if (/^set\s+(?!local\b)/i.test(statement)) {
-        flag('no-session-settings', 'a session SET outlives the migration; use SET LOCAL (the runner sets lock_timeout and statement_timeout)');
+        flag(
+          'no-session-settings',
+          'a session SET outlives the migration; use SET LOCAL (the runner sets lock_timeout and statement_timeout)',
+        );
       }
       if (step.kind === 'concurrently') {
-        if (!/^(create\s+(unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+\S+\s+on\s|drop\s+index\s+concurrently\s+if\s+exists\s)/i.test(statement)) {
+        if (
+          !/^(create\s+(unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+\S+\s+on\s|drop\s+index\s+concurrently\s+if\s+exists\s)/i.test(
+            statement,
+          )
+        ) {
           flag(
             'concurrently-step-shape',
             'a concurrently step holds only CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS <name> ON ... or DROP INDEX CONCURRENTLY IF EXISTS (so an interrupted build resumes)',
@@ -93,18 +113,35 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
         continue;
       }
       if (/\bconcurrently\b/i.test(statement) && step.kind === 'transaction') {
-        flag('concurrently-in-transaction', 'CONCURRENTLY cannot run in a transaction: put it in a `-- @step concurrently` step');
+        flag(
+          'concurrently-in-transaction',
+          'CONCURRENTLY cannot run in a transaction: put it in a `-- @step concurrently` step',
+        );
       }
       if (step.kind === 'batch') {
-        if (step.statements.length !== 1 || !/^update\s/i.test(statement) || !/\breturning\s+.+\bas\s+key\s*$/i.test(statement)) {
-          flag('batch-step-shape', 'a batch step is one UPDATE ... RETURNING <key column> AS key, bounded by $1 (last key done) and LIMIT $2');
+        if (
+          step.statements.length !== 1 ||
+          !/^update\s/i.test(statement) ||
+          !/\breturning\s+.+\bas\s+key\s*$/i.test(statement)
+        ) {
+          flag(
+            'batch-step-shape',
+            'a batch step is one UPDATE ... RETURNING <key column> AS key, bounded by $1 (last key done) and LIMIT $2',
+          );
         } else if (!/\$1\b/.test(statement) || !/\blimit\s+\$2\b/i.test(statement)) {
-          flag('batch-step-shape', 'a batch step must resume after $1 (the last key done, null at first) and take LIMIT $2 rows');
+          flag(
+            'batch-step-shape',
+            'a batch step must resume after $1 (the last key done, null at first) and take LIMIT $2 rows',
+          );
         }
         continue;
       }
-      const check = /add\s+constraint\s+"?(\w+)"?\s+check\s*\(\s*\(?\s*"?(\w+)"?\s+is\s+not\s+null\s*\)?\s*\)/i.exec(statement);
-      if (check && table) notNullChecks.set(check[1]!.toLowerCase(), `${table}.${check[2]!.toLowerCase()}`);
+      const check =
+        /add\s+constraint\s+"?(\w+)"?\s+check\s*\(\s*\(?\s*"?(\w+)"?\s+is\s+not\s+null\s*\)?\s*\)/i.exec(
+          statement,
+        );
+      if (check && table)
+        notNullChecks.set(check[1]!.toLowerCase(), `${table}.${check[2]!.toLowerCase()}`);
       const validate = /validate\s+constraint\s+"?(\w+)"?/i.exec(statement);
       if (validate) {
         const column = notNullChecks.get(validate[1]!.toLowerCase());
@@ -113,13 +150,22 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
       if (!isBig) continue;
 
       if (/^create\s+(unique\s+)?index\s/i.test(statement)) {
-        flag('index-concurrently', `an index on the big table ${table} is built in a \`-- @step concurrently\` step (CREATE INDEX CONCURRENTLY IF NOT EXISTS)`);
+        flag(
+          'index-concurrently',
+          `an index on the big table ${table} is built in a \`-- @step concurrently\` step (CREATE INDEX CONCURRENTLY IF NOT EXISTS)`,
+        );
       }
       if (/^(update|delete)\s/i.test(statement)) {
-        flag('batched-backfill', `rows of the big table ${table} are changed in a \`-- @step batch\` step, a batch per transaction`);
+        flag(
+          'batched-backfill',
+          `rows of the big table ${table} are changed in a \`-- @step batch\` step, a batch per transaction`,
+        );
       }
       if (/^(vacuum\s+full|cluster|lock\s+table|truncate)\b/i.test(statement)) {
-        flag('no-table-lock', `${statement.split(' ').slice(0, 2).join(' ')} locks or rewrites the big table ${table}`);
+        flag(
+          'no-table-lock',
+          `${statement.split(' ').slice(0, 2).join(' ')} locks or rewrites the big table ${table}`,
+        );
       }
       if (/^reindex\b/i.test(statement) && !/\bconcurrently\b/i.test(statement)) {
         flag('no-table-lock', 'REINDEX without CONCURRENTLY blocks writes');
@@ -133,10 +179,15 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
         );
       }
       for (const clause of splitAlterClauses(statement)) {
-        const addColumn = /^add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?"?(\w+)"?\s+(.*)$/i.exec(clause);
+        const addColumn = /^add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?"?(\w+)"?\s+(.*)$/i.exec(
+          clause,
+        );
         if (addColumn && !/^add\s+constraint\b/i.test(clause)) {
           const rest = addColumn[2]!;
-          const def = /\bdefault\s+(.*?)(?:\s+(?:not\s+null|null|check|references|unique|primary|constraint|generated)\b|$)/i.exec(rest);
+          const def =
+            /\bdefault\s+(.*?)(?:\s+(?:not\s+null|null|check|references|unique|primary|constraint|generated)\b|$)/i.exec(
+              rest,
+            );
           if (def && VOLATILE.test(def[1]!)) {
             flag(
               'no-volatile-default',
@@ -152,7 +203,10 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
               `ADD COLUMN ${addColumn[1]} NOT NULL without a default fails on rows: add it nullable, backfill in batches, add CHECK (... IS NOT NULL) NOT VALID, then VALIDATE`,
             );
           }
-          if (/\b(references|unique|primary\s+key)\b/i.test(rest) || (/\bcheck\b/i.test(rest) && !/\bnot\s+valid\b/i.test(rest))) {
+          if (
+            /\b(references|unique|primary\s+key)\b/i.test(rest) ||
+            (/\bcheck\b/i.test(rest) && !/\bnot\s+valid\b/i.test(rest))
+          ) {
             flag(
               'constraint-not-valid',
               `a constraint on a new column of ${table} scans or indexes the table under ACCESS EXCLUSIVE: add it separately (NOT VALID, or USING INDEX)`,
@@ -173,19 +227,28 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
             `SET NOT NULL on ${table}.${setNotNull[1]} scans the table under ACCESS EXCLUSIVE unless a validated CHECK (${setNotNull[1]} IS NOT NULL) comes first in this migration`,
           );
         }
-        if (/^add\s+(constraint\s+"?\w+"?\s+)?(check|foreign\s+key)\b/i.test(clause) && !/\bnot\s+valid\b/i.test(clause)) {
+        if (
+          /^add\s+(constraint\s+"?\w+"?\s+)?(check|foreign\s+key)\b/i.test(clause) &&
+          !/\bnot\s+valid\b/i.test(clause)
+        ) {
           flag(
             'constraint-not-valid',
             `a CHECK or FOREIGN KEY on ${table} is added NOT VALID, then validated in a later step (VALIDATE CONSTRAINT does not block writes)`,
           );
         }
-        if (/^add\s+(constraint\s+"?\w+"?\s+)?(unique|primary\s+key)\b/i.test(clause) && !/\busing\s+index\b/i.test(clause)) {
+        if (
+          /^add\s+(constraint\s+"?\w+"?\s+)?(unique|primary\s+key)\b/i.test(clause) &&
+          !/\busing\s+index\b/i.test(clause)
+        ) {
           flag(
             'constraint-not-valid',
             `a UNIQUE or PRIMARY KEY constraint on ${table} builds its index under ACCESS EXCLUSIVE: build the index concurrently, then ADD CONSTRAINT ... USING INDEX`,
           );
         }
-        if (/^set\s+(logged|unlogged|tablespace)\b/i.test(clause) || /^cluster\s+on\b/i.test(clause)) {
+        if (
+          /^set\s+(logged|unlogged|tablespace)\b/i.test(clause) ||
+          /^cluster\s+on\b/i.test(clause)
+        ) {
           flag('no-table-rewrite', `${clause} rewrites ${table}`);
         }
       }
@@ -196,7 +259,10 @@ export function lintMigration(migration: Migration, bigTables: readonly string[]
 
 /** The comma-separated actions of an ALTER TABLE (commas inside parentheses kept). */
 function splitAlterClauses(statement: string): string[] {
-  const body = statement.replace(/^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(?:"?[\w$]+"?\.)?"?[\w$]+"?\s+/i, '');
+  const body = statement.replace(
+    /^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(?:"?[\w$]+"?\.)?"?[\w$]+"?\s+/i,
+    '',
+  );
   const clauses: string[] = [];
   let depth = 0;
   let current = '';

@@ -13,11 +13,21 @@ import { sealSecret } from '../shared/secret-stores';
 import { installSchema, schemaStatus, verifySchema } from './installer';
 import { introspectSchema } from './introspect';
 import { BIG_TABLES, lintMigration } from './migration-lint';
-import { loadMigrations, migrationState, migrationsDir, parseMigration, readAppliedVersions, upgradeSchema } from './migrations';
+import {
+  loadMigrations,
+  migrationState,
+  migrationsDir,
+  parseMigration,
+  readAppliedVersions,
+  upgradeSchema,
+} from './migrations';
 import { readExpectedSchema, readSchemaSections } from './schema-files';
 
 /** The schema file of the first release, frozen: what installations made from it hold. */
-const RELEASE_1 = readFileSync(fileURLToPath(new URL('./fixtures/schema_organization.v1-399df8c.sql', import.meta.url)), 'utf8');
+const RELEASE_1 = readFileSync(
+  fileURLToPath(new URL('./fixtures/schema_organization.v1-399df8c.sql', import.meta.url)),
+  'utf8',
+);
 
 /** The newest shipped version, and the number of a migration that is not shipped (tests add it to a copy). */
 const LATEST = loadMigrations().at(-1)!.version;
@@ -39,7 +49,9 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ code?: string; message: string; details?: Record<string, unknown> }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; message: string; details?: Record<string, unknown> }> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,
@@ -62,15 +74,25 @@ async function releaseOneDatabase(): Promise<TestDatabase> {
   const t = await fresh({ empty: true });
   await t.db.transaction().execute(async (trx) => {
     await sql.raw(RELEASE_1).execute(trx);
-    await sql`update helios_meta.schema_versions set method = 'install' where version = 1`.execute(trx);
+    await sql`update helios_meta.schema_versions set method = 'install' where version = 1`.execute(
+      trx,
+    );
   });
   return t;
 }
 
 /** Representative rows in the tables the migrations touch (and a few they do not). */
 async function seedRows(db: Kysely<any>): Promise<void> {
-  const org = await db.insertInto('organizations').values({ name: 'Acme', domain: 'acme.test' }).returning('id').executeTakeFirstOrThrow();
-  const dept = await db.insertInto('departments').values({ organization_id: org.id, name: 'Engineering' }).returning('id').executeTakeFirstOrThrow();
+  const org = await db
+    .insertInto('organizations')
+    .values({ name: 'Acme', domain: 'acme.test' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const dept = await db
+    .insertInto('departments')
+    .values({ organization_id: org.id, name: 'Engineering' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   for (let i = 1; i <= 5; i++) {
     await db
       .insertInto('organization_users')
@@ -85,34 +107,64 @@ async function seedRows(db: Kysely<any>): Promise<void> {
       })
       .execute();
   }
-  const admin = await db.selectFrom('organization_users').select('id').where('email', '=', 'u1@acme.test').executeTakeFirstOrThrow();
+  const admin = await db
+    .selectFrom('organization_users')
+    .select('id')
+    .where('email', '=', 'u1@acme.test')
+    .executeTakeFirstOrThrow();
   await db
     .insertInto('api_keys')
-    .values({ organization_id: org.id, name: 'CI', key_hash: 'hash-1', key_prefix: 'hk_1', created_by: admin.id, scopes: ['users:read'] })
+    .values({
+      organization_id: org.id,
+      name: 'CI',
+      key_hash: 'hash-1',
+      key_prefix: 'hk_1',
+      created_by: admin.id,
+      scopes: ['users:read'],
+    })
     .execute();
   for (let i = 0; i < 3; i++) {
     await db
       .insertInto('audit_logs')
-      .values({ organization_id: org.id, user_id: admin.id, action: `user.update.${i}`, resource: 'user' })
+      .values({
+        organization_id: org.id,
+        user_id: admin.id,
+        action: `user.update.${i}`,
+        resource: 'user',
+      })
       .execute();
   }
 }
 
-const TABLES = ['organizations', 'departments', 'organization_users', 'api_keys', 'audit_logs', 'feature_flags'];
+const TABLES = [
+  'organizations',
+  'departments',
+  'organization_users',
+  'api_keys',
+  'audit_logs',
+  'feature_flags',
+];
 async function snapshotRows(db: Kysely<any>): Promise<Record<string, Record<string, unknown>[]>> {
   const out: Record<string, Record<string, unknown>[]> = {};
   for (const table of TABLES) {
-    out[table] = (await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1`.execute(db)).rows;
+    out[table] = (
+      await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1`.execute(db)
+    ).rows;
   }
   return out;
 }
 
 /** Rows read before the upgrade, with the columns the migrations added (null) and without columns gone: must equal the rows after. */
-function withAddedColumns(before: Record<string, Record<string, unknown>[]>, after: Record<string, Record<string, unknown>[]>) {
+function withAddedColumns(
+  before: Record<string, Record<string, unknown>[]>,
+  after: Record<string, Record<string, unknown>[]>,
+) {
   const out: Record<string, Record<string, unknown>[]> = {};
   for (const [table, rows] of Object.entries(before)) {
     const columns = Object.keys(after[table]![0] ?? {});
-    out[table] = rows.map((row) => Object.fromEntries(columns.map((c) => [c, c in row ? row[c] : null])));
+    out[table] = rows.map((row) =>
+      Object.fromEntries(columns.map((c) => [c, c in row ? row[c] : null])),
+    );
   }
   return out;
 }
@@ -125,7 +177,12 @@ describe('upgrade from the first release', () => {
     const latest = loadMigrations().at(-1)!.version;
 
     const verifyBefore = await verifySchema(t.db);
-    expect(verifyBefore).toMatchObject({ compatible: false, state: 'helios', version: 1, latestVersion: latest });
+    expect(verifyBefore).toMatchObject({
+      compatible: false,
+      state: 'helios',
+      version: 1,
+      latestVersion: latest,
+    });
     expect(verifyBefore.pending.map((p) => p.version)).toEqual(SHIPPED);
     expect(verifyBefore.message).toContain('helios db upgrade');
     const statusBefore = await schemaStatus(t.db);
@@ -154,14 +211,24 @@ describe('upgrade from the first release', () => {
     // The same facts as a fresh install of the consolidated file, helios_meta included.
     const installed = await fresh();
     expect(await introspectSchema(t.db)).toEqual(readExpectedSchema());
-    expect(await introspectSchema(t.db, 'helios_meta')).toEqual(await introspectSchema(installed.db, 'helios_meta'));
+    expect(await introspectSchema(t.db, 'helios_meta')).toEqual(
+      await introspectSchema(installed.db, 'helios_meta'),
+    );
 
     const versions = await readAppliedVersions(t.db);
-    expect(versions.map((v) => [v.version, v.method])).toEqual([[1, 'install'], ...SHIPPED.map((v) => [v, 'upgrade'])]);
+    expect(versions.map((v) => [v.version, v.method])).toEqual([
+      [1, 'install'],
+      ...SHIPPED.map((v) => [v, 'upgrade']),
+    ]);
     const checksums = Object.fromEntries(loadMigrations().map((m) => [m.version, m.checksum]));
     for (const v of versions.slice(1)) expect(v.checksum).toBe(checksums[v.version]);
 
-    expect(await upgradeSchema(t.db)).toMatchObject({ action: 'up-to-date', fromVersion: latest, toVersion: latest, migrations: [] });
+    expect(await upgradeSchema(t.db)).toMatchObject({
+      action: 'up-to-date',
+      fromVersion: latest,
+      toVersion: latest,
+      migrations: [],
+    });
   });
 
   it('keeps initial passwords stored before 0006 readable: each by the cloud that sealed it, a bare one by the first cloud to reveal it', async () => {
@@ -170,43 +237,87 @@ describe('upgrade from the first release', () => {
     const key = randomBytes(32).toString('base64');
     const box = createSecretBox(key);
     const org = await t.db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
-    const admin = await t.db.selectFrom('organization_users').select('id').where('email', '=', 'u1@acme.test').executeTakeFirstOrThrow();
+    const admin = await t.db
+      .selectFrom('organization_users')
+      .select('id')
+      .where('email', '=', 'u1@acme.test')
+      .executeTakeFirstOrThrow();
     // Rows as release 1 code wrote them: one per address, the provider only inside the sealed value (or not at all).
     const seal = async (email: string, plain: string) => {
       const row = await t.db
         .insertInto('user_initial_passwords')
-        .values({ organization_id: org.id, user_email: email, encrypted_password: 'pending', created_by: admin.id })
+        .values({
+          organization_id: org.id,
+          user_email: email,
+          encrypted_password: 'pending',
+          created_by: admin.id,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       const sealed = sealSecret(box, 'user_initial_passwords', 'encrypted_password', row.id, plain);
-      await t.db.updateTable('user_initial_passwords').set({ encrypted_password: sealed }).where('id', '=', row.id).execute();
+      await t.db
+        .updateTable('user_initial_passwords')
+        .set({ encrypted_password: sealed })
+        .where('id', '=', row.id)
+        .execute();
     };
-    await seal('gw@acme.test', JSON.stringify({ provider: 'google_workspace', password: 'Gw-secret-1' }));
-    await seal('ms@acme.test', JSON.stringify({ provider: 'microsoft_365', password: 'Ms-secret-1' }));
+    await seal(
+      'gw@acme.test',
+      JSON.stringify({ provider: 'google_workspace', password: 'Gw-secret-1' }),
+    );
+    await seal(
+      'ms@acme.test',
+      JSON.stringify({ provider: 'microsoft_365', password: 'Ms-secret-1' }),
+    );
     await seal('old@acme.test', 'Bare-secret-1');
-    await seal('twin@acme.test', JSON.stringify({ provider: 'google_workspace', password: 'Twin-google-1' }));
-    const before = await sql<Record<string, unknown>>`select * from user_initial_passwords order by user_email`.execute(t.db);
+    await seal(
+      'twin@acme.test',
+      JSON.stringify({ provider: 'google_workspace', password: 'Twin-google-1' }),
+    );
+    const before = await sql<
+      Record<string, unknown>
+    >`select * from user_initial_passwords order by user_email`.execute(t.db);
 
     await upgradeSchema(t.db);
     expect((await verifySchema(t.db)).compatible).toBe(true);
     // The migration cannot open the ciphertext: existing rows keep every value, provider unknown (null).
-    const after = await sql<Record<string, unknown>>`select * from user_initial_passwords order by user_email`.execute(t.db);
+    const after = await sql<
+      Record<string, unknown>
+    >`select * from user_initial_passwords order by user_email`.execute(t.db);
     expect(after.rows).toEqual(before.rows.map((row) => ({ ...row, provider: null })));
 
     const helios = await createHelios({ db: t.db, encryptionKey: key });
     try {
       const as = helios.as({ type: 'user', userId: admin.id });
-      await expect(as.microsoft.writeback.revealInitialPassword('gw@acme.test')).rejects.toMatchObject({
+      await expect(
+        as.microsoft.writeback.revealInitialPassword('gw@acme.test'),
+      ).rejects.toMatchObject({
         code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
       });
-      expect((await as.google.writeback.revealInitialPassword('gw@acme.test')).password).toBe('Gw-secret-1');
-      await expect(as.google.writeback.revealInitialPassword('gw@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED' });
-      await expect(as.google.writeback.revealInitialPassword('ms@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' });
-      expect((await as.microsoft.writeback.revealInitialPassword('ms@acme.test')).password).toBe('Ms-secret-1');
-      expect((await as.microsoft.writeback.revealInitialPassword('old@acme.test')).password).toBe('Bare-secret-1');
-      await expect(as.google.writeback.revealInitialPassword('old@acme.test')).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' });
+      expect((await as.google.writeback.revealInitialPassword('gw@acme.test')).password).toBe(
+        'Gw-secret-1',
+      );
+      await expect(as.google.writeback.revealInitialPassword('gw@acme.test')).rejects.toMatchObject(
+        { code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_REVEALED' },
+      );
+      await expect(as.google.writeback.revealInitialPassword('ms@acme.test')).rejects.toMatchObject(
+        { code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' },
+      );
+      expect((await as.microsoft.writeback.revealInitialPassword('ms@acme.test')).password).toBe(
+        'Ms-secret-1',
+      );
+      expect((await as.microsoft.writeback.revealInitialPassword('old@acme.test')).password).toBe(
+        'Bare-secret-1',
+      );
+      await expect(
+        as.google.writeback.revealInitialPassword('old@acme.test'),
+      ).rejects.toMatchObject({ code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND' });
       // Untouched rows stay unresolved and unrevealed; the revealed ones now name the cloud that opened them.
-      const rows = await t.db.selectFrom('user_initial_passwords').select(['user_email', 'provider', 'revealed_at']).orderBy('user_email').execute();
+      const rows = await t.db
+        .selectFrom('user_initial_passwords')
+        .select(['user_email', 'provider', 'revealed_at'])
+        .orderBy('user_email')
+        .execute();
       expect(rows.map((r) => [r.user_email, r.provider, r.revealed_at !== null])).toEqual([
         ['gw@acme.test', 'google_workspace', true],
         ['ms@acme.test', 'microsoft_365', true],
@@ -231,7 +342,9 @@ describe('upgrade from the first release', () => {
     expect(result.migrations.map((m) => m.version)).toEqual(SHIPPED);
     expect(await snapshotRows(t.db)).toEqual(before);
     expect((await verifySchema(t.db)).compatible).toBe(true);
-    expect((await readAppliedVersions(t.db)).every((v) => v.version === 1 || v.checksum)).toBe(true);
+    expect((await readAppliedVersions(t.db)).every((v) => v.version === 1 || v.checksum)).toBe(
+      true,
+    );
   });
 
   it('a fresh install records the baseline and every migration with its checksum; the schema file lists exactly the migrations', async () => {
@@ -240,11 +353,25 @@ describe('upgrade from the first release', () => {
     const migrations = loadMigrations();
     expect(result.version).toBe(migrations.at(-1)!.version);
     const versions = await readAppliedVersions(t.db);
-    expect(versions.map((v) => ({ version: v.version, name: v.name, method: v.method, checksum: v.checksum }))).toEqual([
+    expect(
+      versions.map((v) => ({
+        version: v.version,
+        name: v.name,
+        method: v.method,
+        checksum: v.checksum,
+      })),
+    ).toEqual([
       { version: 1, name: 'baseline', method: 'install', checksum: null },
-      ...migrations.map((m) => ({ version: m.version, name: m.name, method: 'install', checksum: m.checksum })),
+      ...migrations.map((m) => ({
+        version: m.version,
+        name: m.name,
+        method: 'install',
+        checksum: m.checksum,
+      })),
     ]);
-    expect(readSchemaSections().meta).toContain(`(${migrations.at(-1)!.version}, '${migrations.at(-1)!.name}', 'schema-file')`);
+    expect(readSchemaSections().meta).toContain(
+      `(${migrations.at(-1)!.version}, '${migrations.at(-1)!.name}', 'schema-file')`,
+    );
     expect((await migrationState(t.db)).pending).toEqual([]);
   });
 });
@@ -277,24 +404,43 @@ describe('upgradeSchema', () => {
 
   it('refuses an applied migration whose file changed (checksum drift), naming it, and applies nothing', async () => {
     const t = await fresh();
-    const original = readFileSync(join(migrationsDir(), '0003_api_keys_and_backup_codes.sql'), 'utf8');
+    const original = readFileSync(
+      join(migrationsDir(), '0003_api_keys_and_backup_codes.sql'),
+      'utf8',
+    );
     const dir = migrationsCopy({
-      '0003_api_keys_and_backup_codes.sql': original.replace('ip_allowlist text[]', 'ip_allowlist inet[]'),
-      [NEXT_FILE('notes')]: '-- @step transaction\nCREATE TABLE helios_meta.upgrade_probe (id int);\n',
+      '0003_api_keys_and_backup_codes.sql': original.replace(
+        'ip_allowlist text[]',
+        'ip_allowlist inet[]',
+      ),
+      [NEXT_FILE('notes')]:
+        '-- @step transaction\nCREATE TABLE helios_meta.upgrade_probe (id int);\n',
     });
     const error = await failure(upgradeSchema(t.db, { migrationsDir: dir }));
     expect(error.code).toBe('UPGRADE.CHECKSUM_DRIFT');
     expect(error.message).toContain('0003_api_keys_and_backup_codes');
     expect(error.message).toContain('new migration');
-    expect((await sql<{ ok: boolean }>`select to_regclass('helios_meta.upgrade_probe') is not null as ok`.execute(t.db)).rows[0]!.ok).toBe(false);
-    expect((await migrationState(t.db, { migrationsDir: dir })).drifted.map((d) => d.version)).toEqual([3]);
+    expect(
+      (
+        await sql<{
+          ok: boolean;
+        }>`select to_regclass('helios_meta.upgrade_probe') is not null as ok`.execute(t.db)
+      ).rows[0]!.ok,
+    ).toBe(false);
+    expect(
+      (await migrationState(t.db, { migrationsDir: dir })).drifted.map((d) => d.version),
+    ).toEqual([3]);
     // The dry run refuses too: a plan on top of an edited history means nothing.
-    expect((await failure(upgradeSchema(t.db, { migrationsDir: dir, dryRun: true }))).code).toBe('UPGRADE.CHECKSUM_DRIFT');
+    expect((await failure(upgradeSchema(t.db, { migrationsDir: dir, dryRun: true }))).code).toBe(
+      'UPGRADE.CHECKSUM_DRIFT',
+    );
   });
 
   it('refuses a database ahead of the code with both version numbers, in upgrade, verify and createHelios', async () => {
     const t = await fresh();
-    await sql`insert into helios_meta.schema_versions (version, name, method) values (${FUTURE}, 'from_the_future', 'upgrade')`.execute(t.db);
+    await sql`insert into helios_meta.schema_versions (version, name, method) values (${FUTURE}, 'from_the_future', 'upgrade')`.execute(
+      t.db,
+    );
     const error = await failure(upgradeSchema(t.db));
     expect(error.code).toBe('SCHEMA.AHEAD');
     expect(error.message).toContain(`schema version ${FUTURE}`);
@@ -348,33 +494,65 @@ ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
     const error = await failure(upgradeSchema(t.db, { migrationsDir: dir, batchSize: 7 }));
     expect(error.code).toBe('UPGRADE.SQL_FAILED');
     expect(error.message).toContain(NEXT_FILE('sample').replace('.sql', ''));
-    expect((await migrationState(t.db, { migrationsDir: dir })).pending.map((p) => p.version)).toEqual([NEXT]);
+    expect(
+      (await migrationState(t.db, { migrationsDir: dir })).pending.map((p) => p.version),
+    ).toEqual([NEXT]);
 
     if (t.backend === 'postgres') {
       // The first step committed; the failed concurrent build left an invalid index behind. Fix the data.
-      const { rows } = await sql<{ valid: boolean }>`select indisvalid as valid from pg_index where indexrelid = 'idx_ou_region_code'::regclass`.execute(t.db);
+      const { rows } = await sql<{
+        valid: boolean;
+      }>`select indisvalid as valid from pg_index where indexrelid = 'idx_ou_region_code'::regclass`.execute(
+        t.db,
+      );
       expect(rows).toEqual([{ valid: false }]);
-      await sql`update organization_users set region_code = 'r-' || email where region_code = 'dup'`.execute(t.db);
+      await sql`update organization_users set region_code = 'r-' || email where region_code = 'dup'`.execute(
+        t.db,
+      );
     } else {
       // Embedded: the migration is one transaction, rolled back as a whole.
-      expect((await introspectSchema(t.db)).tables.organization_users!.columns.some((c) => c.name === 'region_code')).toBe(false);
+      expect(
+        (await introspectSchema(t.db)).tables.organization_users!.columns.some(
+          (c) => c.name === 'region_code',
+        ),
+      ).toBe(false);
     }
     const sampleFixed =
       t.backend === 'postgres'
         ? sample
-        : sample.replace("UPDATE organization_users SET region_code = 'dup' WHERE email IN ('u1@acme.test', 'u2@acme.test');\n", '');
+        : sample.replace(
+            "UPDATE organization_users SET region_code = 'dup' WHERE email IN ('u1@acme.test', 'u2@acme.test');\n",
+            '',
+          );
     const dir2 = migrationsCopy({ [NEXT_FILE('sample')]: sampleFixed });
     const result = await upgradeSchema(t.db, { migrationsDir: dir2, batchSize: 7 });
     expect(result).toMatchObject({ action: 'upgraded', fromVersion: LATEST, toVersion: NEXT });
 
     const facts = await introspectSchema(t.db);
-    expect(facts.tables.audit_logs!.columns.find((c) => c.name === 'tier')).toMatchObject({ nullable: false, default: '1' });
-    expect(facts.tables.audit_logs!.constraints.some((c) => c.definition?.includes('tier'))).toBe(false);
-    const index = await sql<{ valid: boolean }>`select indisvalid as valid from pg_index where indexrelid = 'idx_ou_region_code'::regclass`.execute(t.db);
+    expect(facts.tables.audit_logs!.columns.find((c) => c.name === 'tier')).toMatchObject({
+      nullable: false,
+      default: '1',
+    });
+    expect(facts.tables.audit_logs!.constraints.some((c) => c.definition?.includes('tier'))).toBe(
+      false,
+    );
+    const index = await sql<{
+      valid: boolean;
+    }>`select indisvalid as valid from pg_index where indexrelid = 'idx_ou_region_code'::regclass`.execute(
+      t.db,
+    );
     expect(index.rows).toEqual([{ valid: true }]);
-    const tiers = await sql<{ n: string }>`select count(*)::text as n from audit_logs where tier = 1`.execute(t.db);
+    const tiers = await sql<{
+      n: string;
+    }>`select count(*)::text as n from audit_logs where tier = 1`.execute(t.db);
     expect(tiers.rows[0]!.n).toBe('43');
-    expect((await sql<{ n: string }>`select count(*)::text as n from helios_meta.schema_steps`.execute(t.db)).rows[0]!.n).toBe('0');
+    expect(
+      (
+        await sql<{ n: string }>`select count(*)::text as n from helios_meta.schema_steps`.execute(
+          t.db,
+        )
+      ).rows[0]!.n,
+    ).toBe('0');
     const versions = await readAppliedVersions(t.db);
     expect(versions.at(-1)).toMatchObject({
       version: NEXT,
@@ -412,7 +590,8 @@ ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_tier_not_null;
 });
 
 describe('migration lint', () => {
-  const lint = (body: string) => lintMigration(parseMigration('0099_probe.sql', body)).map((f) => f.rule);
+  const lint = (body: string) =>
+    lintMigration(parseMigration('0099_probe.sql', body)).map((f) => f.rule);
 
   it('passes every shipped migration', () => {
     for (const m of loadMigrations()) expect(lintMigration(m), m.file).toEqual([]);
@@ -421,24 +600,58 @@ describe('migration lint', () => {
   it('refuses statements that rewrite a big table or hold ACCESS EXCLUSIVE on it for long', () => {
     expect(BIG_TABLES).toEqual(expect.arrayContaining(['organization_users', 'audit_logs']));
     expect(lint('CREATE INDEX idx_x ON audit_logs (action);')).toEqual(['index-concurrently']);
-    expect(lint('ALTER TABLE organization_users ADD COLUMN seen_at timestamptz DEFAULT now();')).toEqual(['no-volatile-default']);
-    expect(lint('ALTER TABLE public.audit_logs ADD COLUMN trace uuid DEFAULT gen_random_uuid();')).toEqual(['no-volatile-default']);
-    expect(lint('ALTER TABLE organization_users ALTER COLUMN email SET NOT NULL;')).toEqual(['not-null-by-steps']);
-    expect(lint('ALTER TABLE organization_users ADD COLUMN region text NOT NULL;')).toEqual(['not-null-by-steps']);
-    expect(lint('ALTER TABLE audit_logs ALTER COLUMN action TYPE text;')).toEqual(['no-table-rewrite']);
-    expect(lint('ALTER TABLE audit_logs ALTER COLUMN action SET DATA TYPE varchar(500);')).toEqual(['no-table-rewrite']);
-    expect(lint('ALTER TABLE audit_logs ADD CONSTRAINT c CHECK (sequence > 0);')).toEqual(['constraint-not-valid']);
-    expect(lint('ALTER TABLE audit_logs ADD CONSTRAINT u UNIQUE (hash);')).toEqual(['constraint-not-valid']);
+    expect(
+      lint('ALTER TABLE organization_users ADD COLUMN seen_at timestamptz DEFAULT now();'),
+    ).toEqual(['no-volatile-default']);
+    expect(
+      lint('ALTER TABLE public.audit_logs ADD COLUMN trace uuid DEFAULT gen_random_uuid();'),
+    ).toEqual(['no-volatile-default']);
+    expect(lint('ALTER TABLE organization_users ALTER COLUMN email SET NOT NULL;')).toEqual([
+      'not-null-by-steps',
+    ]);
+    expect(lint('ALTER TABLE organization_users ADD COLUMN region text NOT NULL;')).toEqual([
+      'not-null-by-steps',
+    ]);
+    expect(lint('ALTER TABLE audit_logs ALTER COLUMN action TYPE text;')).toEqual([
+      'no-table-rewrite',
+    ]);
+    expect(lint('ALTER TABLE audit_logs ALTER COLUMN action SET DATA TYPE varchar(500);')).toEqual([
+      'no-table-rewrite',
+    ]);
+    expect(lint('ALTER TABLE audit_logs ADD CONSTRAINT c CHECK (sequence > 0);')).toEqual([
+      'constraint-not-valid',
+    ]);
+    expect(lint('ALTER TABLE audit_logs ADD CONSTRAINT u UNIQUE (hash);')).toEqual([
+      'constraint-not-valid',
+    ]);
     expect(lint('UPDATE audit_logs SET actor_type = $$user$$;')).toEqual(['batched-backfill']);
     expect(lint('VACUUM FULL audit_logs;')).toEqual(['no-table-lock']);
     expect(lint('LOCK TABLE organization_users;')).toEqual(['no-table-lock']);
-    expect(lint('BEGIN; ALTER TABLE audit_logs ADD COLUMN x int; COMMIT;')).toEqual(['no-transaction-control', 'no-transaction-control']);
-    expect(lint('CREATE INDEX CONCURRENTLY idx_y ON audit_logs (action);')).toEqual(['concurrently-in-transaction', 'index-concurrently']);
-    expect(lint('-- @step concurrently\nCREATE INDEX CONCURRENTLY idx_y ON audit_logs (action);')).toEqual(['concurrently-step-shape']);
-    expect(lint('-- @step batch\nUPDATE audit_logs SET tier = 1 WHERE tier IS NULL;')).toEqual(['batch-step-shape']);
+    expect(lint('BEGIN; ALTER TABLE audit_logs ADD COLUMN x int; COMMIT;')).toEqual([
+      'no-transaction-control',
+      'no-transaction-control',
+    ]);
+    expect(lint('CREATE INDEX CONCURRENTLY idx_y ON audit_logs (action);')).toEqual([
+      'concurrently-in-transaction',
+      'index-concurrently',
+    ]);
+    expect(
+      lint('-- @step concurrently\nCREATE INDEX CONCURRENTLY idx_y ON audit_logs (action);'),
+    ).toEqual(['concurrently-step-shape']);
+    expect(lint('-- @step batch\nUPDATE audit_logs SET tier = 1 WHERE tier IS NULL;')).toEqual([
+      'batch-step-shape',
+    ]);
     expect(lint("SET lock_timeout = '1h';")).toEqual(['no-session-settings']);
-    expect(lint('ALTER TABLE organization_users ADD COLUMN a text; ALTER TABLE audit_logs ADD COLUMN b text;')).toEqual(['one-big-table-per-step']);
-    expect(lint('ALTER TABLE organization_users ADD COLUMN a text;\n-- @step transaction\nALTER TABLE audit_logs ADD COLUMN b text;')).toEqual([]);
+    expect(
+      lint(
+        'ALTER TABLE organization_users ADD COLUMN a text; ALTER TABLE audit_logs ADD COLUMN b text;',
+      ),
+    ).toEqual(['one-big-table-per-step']);
+    expect(
+      lint(
+        'ALTER TABLE organization_users ADD COLUMN a text;\n-- @step transaction\nALTER TABLE audit_logs ADD COLUMN b text;',
+      ),
+    ).toEqual([]);
   });
 
   it('accepts the online-safe forms, and anything on small tables', () => {
@@ -455,8 +668,10 @@ ALTER TABLE audit_logs VALIDATE CONSTRAINT audit_logs_tier_nn;
 ALTER TABLE audit_logs ALTER COLUMN tier SET NOT NULL;
 SET LOCAL lock_timeout = '500ms';`),
     ).toEqual([]);
-    expect(lint('CREATE INDEX idx_d ON departments (name); ALTER TABLE departments ALTER COLUMN name TYPE text; UPDATE departments SET name = name;')).toEqual(
-      [],
-    );
+    expect(
+      lint(
+        'CREATE INDEX idx_d ON departments (name); ALTER TABLE departments ALTER COLUMN name TYPE text; UPDATE departments SET name = name;',
+      ),
+    ).toEqual([]);
   });
 });

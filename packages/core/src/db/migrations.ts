@@ -104,7 +104,12 @@ export interface UpgradeResult {
   fromVersion: number;
   toVersion: number;
   /** The migrations applied (or, for a dry run, that would be), oldest first. */
-  migrations: Array<{ version: number; name: string; steps: MigrationStepKind[]; durationMs?: number }>;
+  migrations: Array<{
+    version: number;
+    name: string;
+    steps: MigrationStepKind[];
+    durationMs?: number;
+  }>;
   durationMs: number;
   message: string;
 }
@@ -135,7 +140,9 @@ export function loadMigrations(dir: string = migrationsDir()): Migration[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();
-  const migrations = files.map((file) => parseMigration(file, readFileSync(join(dir, file), 'utf8')));
+  const migrations = files.map((file) =>
+    parseMigration(file, readFileSync(join(dir, file), 'utf8')),
+  );
   migrations.forEach((m, i) => {
     const expected = BASELINE_VERSION + 1 + i;
     if (m.version !== expected) {
@@ -150,14 +157,22 @@ export function loadMigrations(dir: string = migrationsDir()): Migration[] {
 /** Parses one migration file (`NNNN_name.sql`) into its steps. */
 export function parseMigration(file: string, text: string): Migration {
   const match = FILE_NAME.exec(file);
-  if (!match) throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `Migration file ${file} is not named NNNN_snake_case_name.sql` });
+  if (!match)
+    throw DB_ERRORS.UPGRADE_BAD_MIGRATION({
+      message: `Migration file ${file} is not named NNNN_snake_case_name.sql`,
+    });
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const steps: MigrationStep[] = [];
-  let current: { kind: MigrationStepKind; lines: string[]; line: number } = { kind: 'transaction', lines: [], line: 1 };
+  let current: { kind: MigrationStepKind; lines: string[]; line: number } = {
+    kind: 'transaction',
+    lines: [],
+    line: 1,
+  };
   const flush = () => {
     const body = current.lines.join('\n');
     const statements = splitStatements(body);
-    if (statements.length > 0) steps.push({ kind: current.kind, sql: body, statements, line: current.line });
+    if (statements.length > 0)
+      steps.push({ kind: current.kind, sql: body, statements, line: current.line });
   };
   lines.forEach((line, i) => {
     const marker = STEP_MARKER.exec(line.trim());
@@ -167,14 +182,23 @@ export function parseMigration(file: string, text: string): Migration {
     }
     const kind = marker[1] as MigrationStepKind;
     if (!['transaction', 'concurrently', 'batch'].includes(kind)) {
-      throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `${file}:${i + 1}: unknown step kind "${kind}" (transaction, concurrently or batch)` });
+      throw DB_ERRORS.UPGRADE_BAD_MIGRATION({
+        message: `${file}:${i + 1}: unknown step kind "${kind}" (transaction, concurrently or batch)`,
+      });
     }
     flush();
     current = { kind, lines: [], line: i + 1 };
   });
   flush();
-  if (steps.length === 0) throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `Migration ${file} has no statement` });
-  return { version: Number(match[1]), name: match[2]!, file, checksum: migrationChecksum(text), steps };
+  if (steps.length === 0)
+    throw DB_ERRORS.UPGRADE_BAD_MIGRATION({ message: `Migration ${file} has no statement` });
+  return {
+    version: Number(match[1]),
+    name: match[2]!,
+    file,
+    checksum: migrationChecksum(text),
+    steps,
+  };
 }
 
 /**
@@ -239,36 +263,59 @@ export async function readAppliedVersions(db: AnyDb): Promise<AppliedVersion[]> 
   const { rows: meta } = await sql<{ versions: boolean; checksum: boolean }>`
     select to_regclass('helios_meta.schema_versions') is not null as versions,
            exists (select 1 from information_schema.columns
-                    where table_schema = 'helios_meta' and table_name = 'schema_versions' and column_name = 'checksum') as checksum`.execute(db);
+                    where table_schema = 'helios_meta' and table_name = 'schema_versions' and column_name = 'checksum') as checksum`.execute(
+    db,
+  );
   if (!meta[0]?.versions) return [];
-  const { rows } = await sql<{ version: number; name: string; method: string; applied_at: Date; checksum: string | null }>`
+  const { rows } = await sql<{
+    version: number;
+    name: string;
+    method: string;
+    applied_at: Date;
+    checksum: string | null;
+  }>`
     select version, name, method, applied_at, ${meta[0].checksum ? sql`checksum` : sql`null::text`} as checksum
       from helios_meta.schema_versions order by version`.execute(db);
-  return rows.map((r) => ({ version: Number(r.version), name: r.name, method: r.method, appliedAt: new Date(r.applied_at), checksum: r.checksum }));
+  return rows.map((r) => ({
+    version: Number(r.version),
+    name: r.name,
+    method: r.method,
+    appliedAt: new Date(r.applied_at),
+    checksum: r.checksum,
+  }));
 }
 
 /** Compares the recorded versions with the migrations: what is pending, ahead, or changed since applied. */
-export function compareVersions(applied: AppliedVersion[], migrations: Migration[]): MigrationState {
+export function compareVersions(
+  applied: AppliedVersion[],
+  migrations: Migration[],
+): MigrationState {
   const byVersion = new Map(applied.map((a) => [a.version, a]));
   const known = new Set([BASELINE_VERSION, ...migrations.map((m) => m.version)]);
   const latestVersion = migrations.at(-1)?.version ?? BASELINE_VERSION;
   const drifted: MigrationState['drifted'] = [];
   for (const m of migrations) {
     const a = byVersion.get(m.version);
-    if (a?.checksum && a.checksum !== m.checksum) drifted.push({ version: m.version, name: m.name, recorded: a.checksum, file: m.checksum });
+    if (a?.checksum && a.checksum !== m.checksum)
+      drifted.push({ version: m.version, name: m.name, recorded: a.checksum, file: m.checksum });
   }
   return {
     version: applied.at(-1)?.version ?? null,
     latestVersion,
     applied,
-    pending: migrations.filter((m) => !byVersion.has(m.version)).map((m) => ({ version: m.version, name: m.name, steps: m.steps.map((s) => s.kind) })),
+    pending: migrations
+      .filter((m) => !byVersion.has(m.version))
+      .map((m) => ({ version: m.version, name: m.name, steps: m.steps.map((s) => s.kind) })),
     ahead: applied.filter((a) => !known.has(a.version)).map((a) => a.version),
     drifted,
   };
 }
 
 /** Where the database stands against the migrations (reads only). */
-export async function migrationState(db: AnyDb, options: { migrationsDir?: string } = {}): Promise<MigrationState> {
+export async function migrationState(
+  db: AnyDb,
+  options: { migrationsDir?: string } = {},
+): Promise<MigrationState> {
   return compareVersions(await readAppliedVersions(db), loadMigrations(options.migrationsDir));
 }
 
@@ -278,7 +325,13 @@ export function aheadError(state: MigrationState): HeliosError {
     {
       message: `The database is at schema version ${state.version}, ahead of this Helios (schema version ${state.latestVersion}): run a Helios release that knows version ${state.version}`,
     },
-    { details: { databaseVersion: state.version, codeVersion: state.latestVersion, unknownVersions: state.ahead } },
+    {
+      details: {
+        databaseVersion: state.version,
+        codeVersion: state.latestVersion,
+        unknownVersions: state.ahead,
+      },
+    },
   );
 }
 
@@ -288,7 +341,13 @@ export function behindError(state: MigrationState): HeliosError {
     {
       message: `The database is at schema version ${state.version}, behind this Helios (schema version ${state.latestVersion}; ${state.pending.length} migration(s) pending): run \`helios db upgrade\` (or start with HELIOS_AUTO_UPGRADE=true)`,
     },
-    { details: { databaseVersion: state.version, codeVersion: state.latestVersion, pending: state.pending.map((p) => p.version) } },
+    {
+      details: {
+        databaseVersion: state.version,
+        codeVersion: state.latestVersion,
+        pending: state.pending.map((p) => p.version),
+      },
+    },
   );
 }
 
@@ -296,8 +355,13 @@ function driftError(state: MigrationState): HeliosError {
   return DB_ERRORS.UPGRADE_CHECKSUM_DRIFT(
     {
       message: `Refusing to upgrade: applied migration(s) changed since they were applied: ${state.drifted
-        .map((d) => `${String(d.version).padStart(4, '0')}_${d.name} (recorded ${d.recorded.slice(0, 12)}, file ${d.file.slice(0, 12)})`)
-        .join(', ')}. An applied migration must never be edited: restore it and put the change in a new migration.`,
+        .map(
+          (d) =>
+            `${String(d.version).padStart(4, '0')}_${d.name} (recorded ${d.recorded.slice(0, 12)}, file ${d.file.slice(0, 12)})`,
+        )
+        .join(
+          ', ',
+        )}. An applied migration must never be edited: restore it and put the change in a new migration.`,
     },
     { details: { drifted: state.drifted } },
   );
@@ -309,7 +373,8 @@ export async function isEmbeddedDatabase(db: AnyDb): Promise<boolean> {
   return /PGlite/i.test(rows[0]?.v ?? '');
 }
 
-const CONCURRENT_INDEX = /^create\s+(?:unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+("?)([A-Za-z_][\w$]*)\1\s+on\s/i;
+const CONCURRENT_INDEX =
+  /^create\s+(?:unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+("?)([A-Za-z_][\w$]*)\1\s+on\s/i;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -330,7 +395,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * await upgradeSchema(db);
  * ```
  */
-export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+export async function upgradeSchema(
+  db: AnyDb,
+  options: UpgradeOptions = {},
+): Promise<UpgradeResult> {
   const started = performance.now();
   const migrations = loadMigrations(options.migrationsDir);
   const settings = {
@@ -346,10 +414,13 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
       await sql`select pg_advisory_lock(hashtext(${INSTALLER_LOCK}))`.execute(conn);
     }
     try {
-      const installed = await sql<{ ok: boolean }>`select to_regclass('helios_meta.schema_versions') is not null as ok`.execute(conn);
+      const installed = await sql<{
+        ok: boolean;
+      }>`select to_regclass('helios_meta.schema_versions') is not null as ok`.execute(conn);
       if (!installed.rows[0]?.ok) {
         throw DB_ERRORS.UPGRADE_NOT_INSTALLED({
-          message: 'No Helios schema to upgrade: run `helios db install` (empty database) or `helios db adopt` (predecessor) first',
+          message:
+            'No Helios schema to upgrade: run `helios db install` (empty database) or `helios db adopt` (predecessor) first',
         });
       }
       const state = compareVersions(await readAppliedVersions(conn), migrations);
@@ -367,7 +438,11 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
         );
       }
       const pending = migrations.filter((m) => state.pending.some((p) => p.version === m.version));
-      const listed = pending.map((m) => ({ version: m.version, name: m.name, steps: m.steps.map((s) => s.kind) }));
+      const listed = pending.map((m) => ({
+        version: m.version,
+        name: m.name,
+        steps: m.steps.map((s) => s.kind),
+      }));
       const names = pending.map((m) => m.file.replace(/\.sql$/, '')).join(', ');
       if (options.dryRun) {
         return {
@@ -386,7 +461,9 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
       // Versions recorded without a checksum (by the schema file, or before checksums) get theirs now.
       for (const m of migrations) {
         if (state.applied.some((a) => a.version === m.version && a.checksum === null)) {
-          await sql`update helios_meta.schema_versions set checksum = ${m.checksum} where version = ${m.version} and checksum is null`.execute(conn);
+          await sql`update helios_meta.schema_versions set checksum = ${m.checksum} where version = ${m.version} and checksum is null`.execute(
+            conn,
+          );
         }
       }
       if (pending.length === 0) {
@@ -404,7 +481,12 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
       for (const m of pending) {
         const t0 = performance.now();
         await applyMigration(conn, m, embedded, settings, options.onProgress);
-        applied.push({ version: m.version, name: m.name, steps: m.steps.map((s) => s.kind), durationMs: performance.now() - t0 });
+        applied.push({
+          version: m.version,
+          name: m.name,
+          steps: m.steps.map((s) => s.kind),
+          durationMs: performance.now() - t0,
+        });
       }
       return {
         action: 'upgraded' as const,
@@ -417,7 +499,9 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
     } finally {
       if (locked) {
         await sql`rollback`.execute(conn).catch(() => {});
-        await sql`select pg_advisory_unlock(hashtext(${INSTALLER_LOCK}))`.execute(conn).catch(() => {});
+        await sql`select pg_advisory_unlock(hashtext(${INSTALLER_LOCK}))`
+          .execute(conn)
+          .catch(() => {});
         await sql`reset lock_timeout`.execute(conn).catch(() => {});
         await sql`reset statement_timeout`.execute(conn).catch(() => {});
       }
@@ -429,7 +513,9 @@ export async function upgradeSchema(db: AnyDb, options: UpgradeOptions = {}): Pr
 async function bootstrapMeta(conn: AnyDb): Promise<void> {
   await sql`begin`.execute(conn);
   try {
-    await sql`alter table helios_meta.schema_versions add column if not exists checksum text`.execute(conn);
+    await sql`alter table helios_meta.schema_versions add column if not exists checksum text`.execute(
+      conn,
+    );
     await sql`create table if not exists helios_meta.schema_steps (
       version integer NOT NULL,
       step integer NOT NULL,
@@ -454,11 +540,18 @@ interface Settings {
 async function setTimeouts(conn: AnyDb, settings: Settings, local: boolean): Promise<void> {
   const scope = local ? sql`local ` : sql``;
   await sql`set ${scope}lock_timeout = ${sql.lit(`${settings.lockTimeoutMs}ms`)}`.execute(conn);
-  await sql`set ${scope}statement_timeout = ${sql.lit(`${settings.statementTimeoutMs}ms`)}`.execute(conn);
+  await sql`set ${scope}statement_timeout = ${sql.lit(`${settings.statementTimeoutMs}ms`)}`.execute(
+    conn,
+  );
 }
 
 /** Runs `fn` in a transaction with the timeouts set; retried (after rollback) when it times out on a lock. */
-async function inTransaction(conn: AnyDb, settings: Settings, label: string, fn: () => Promise<void>): Promise<void> {
+async function inTransaction(
+  conn: AnyDb,
+  settings: Settings,
+  label: string,
+  fn: () => Promise<void>,
+): Promise<void> {
   await withLockRetries(settings, label, async () => {
     await sql`begin`.execute(conn);
     try {
@@ -472,7 +565,11 @@ async function inTransaction(conn: AnyDb, settings: Settings, label: string, fn:
   });
 }
 
-async function withLockRetries(settings: Settings, label: string, fn: () => Promise<void>): Promise<void> {
+async function withLockRetries(
+  settings: Settings,
+  label: string,
+  fn: () => Promise<void>,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await fn();
@@ -492,10 +589,18 @@ async function withLockRetries(settings: Settings, label: string, fn: () => Prom
   }
 }
 
-async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, settings: Settings, onProgress: UpgradeOptions['onProgress']): Promise<void> {
+async function applyMigration(
+  conn: AnyDb,
+  m: Migration,
+  embedded: boolean,
+  settings: Settings,
+  onProgress: UpgradeOptions['onProgress'],
+): Promise<void> {
   const label = m.file.replace(/\.sql$/, '');
   const record = () =>
-    sql`insert into helios_meta.schema_versions (version, name, method, checksum) values (${m.version}, ${m.name}, 'upgrade', ${m.checksum})`.execute(conn);
+    sql`insert into helios_meta.schema_versions (version, name, method, checksum) values (${m.version}, ${m.name}, 'upgrade', ${m.checksum})`.execute(
+      conn,
+    );
   try {
     if (embedded) {
       // One connection, no other session: the whole migration in one transaction, indexes built plainly.
@@ -505,7 +610,8 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
         for (const step of m.steps) {
           if (step.kind === 'transaction') await sql.raw(step.sql).execute(conn);
           else if (step.kind === 'concurrently') {
-            for (const statement of step.statements) await sql.raw(statement.replace(/\s+concurrently\s+/i, ' ')).execute(conn);
+            for (const statement of step.statements)
+              await sql.raw(statement.replace(/\s+concurrently\s+/i, ' ')).execute(conn);
           } else await runBatches(conn, step, settings);
         }
         await record();
@@ -519,13 +625,23 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
     }
     // Steps finished by an earlier, interrupted run of this same file are skipped.
     const finished = await sql<{ step: number }>`
-      select step from helios_meta.schema_steps where version = ${m.version} and checksum = ${m.checksum}`.execute(conn);
+      select step from helios_meta.schema_steps where version = ${m.version} and checksum = ${m.checksum}`.execute(
+      conn,
+    );
     const done = new Set(finished.rows.map((r) => Number(r.step)));
-    await sql`delete from helios_meta.schema_steps where version = ${m.version} and checksum <> ${m.checksum}`.execute(conn);
+    await sql`delete from helios_meta.schema_steps where version = ${m.version} and checksum <> ${m.checksum}`.execute(
+      conn,
+    );
     const markStep = (index: number) =>
-      sql`insert into helios_meta.schema_steps (version, step, checksum) values (${m.version}, ${index}, ${m.checksum}) on conflict do nothing`.execute(conn);
+      sql`insert into helios_meta.schema_steps (version, step, checksum) values (${m.version}, ${index}, ${m.checksum}) on conflict do nothing`.execute(
+        conn,
+      );
     for (const [index, step] of m.steps.entries()) {
-      onProgress?.({ step: `${label}: step ${index + 1}/${m.steps.length} (${step.kind})`, done: index, total: m.steps.length });
+      onProgress?.({
+        step: `${label}: step ${index + 1}/${m.steps.length} (${step.kind})`,
+        done: index,
+        total: m.steps.length,
+      });
       if (done.has(index)) continue;
       const last = index === m.steps.length - 1;
       const where = `${label} step ${index + 1} (${step.kind})`;
@@ -542,7 +658,8 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
         // SHARE UPDATE EXCLUSIVE and the waits for older transactions block no reader or writer: no short lock timeout.
         await setTimeouts(conn, { ...settings, lockTimeoutMs: settings.statementTimeoutMs }, false);
         try {
-          for (const statement of step.statements) await buildIndexConcurrently(conn, statement, settings, where);
+          for (const statement of step.statements)
+            await buildIndexConcurrently(conn, statement, settings, where);
         } finally {
           await sql`reset lock_timeout`.execute(conn);
           await sql`reset statement_timeout`.execute(conn);
@@ -566,33 +683,51 @@ async function applyMigration(conn: AnyDb, m: Migration, embedded: boolean, sett
       {
         message: `Migration ${label} failed (${e.code ?? 'error'}): ${e.message}; the migrations before it stay applied, its finished steps are kept and \`helios db upgrade\` resumes from the failed one`,
       },
-      { cause: error, details: { version: m.version, name: m.name, ...(e.code ? { sqlState: e.code } : {}) } },
+      {
+        cause: error,
+        details: { version: m.version, name: m.name, ...(e.code ? { sqlState: e.code } : {}) },
+      },
     );
   }
 }
 
 /** CREATE INDEX CONCURRENTLY, first dropping an invalid index an interrupted build left behind. */
-async function buildIndexConcurrently(conn: AnyDb, statement: string, settings: Settings, label: string): Promise<void> {
+async function buildIndexConcurrently(
+  conn: AnyDb,
+  statement: string,
+  settings: Settings,
+  label: string,
+): Promise<void> {
   const name = CONCURRENT_INDEX.exec(statement)?.[2];
   await withLockRetries(settings, label, async () => {
     if (name) {
       const { rows } = await sql<{ valid: boolean }>`
-        select x.indisvalid as valid from pg_index x where x.indexrelid = to_regclass(${name})`.execute(conn);
-      if (rows[0] && !rows[0].valid) await sql`drop index concurrently if exists ${sql.id(name)}`.execute(conn);
+        select x.indisvalid as valid from pg_index x where x.indexrelid = to_regclass(${name})`.execute(
+        conn,
+      );
+      if (rows[0] && !rows[0].valid)
+        await sql`drop index concurrently if exists ${sql.id(name)}`.execute(conn);
     }
     await sql.raw(statement).execute(conn);
   });
 }
 
 /** Runs a batch step until it updates no row; each batch is its own transaction (outside embedded mode). */
-async function runBatches(conn: AnyDb, step: MigrationStep, settings: Settings, label?: string): Promise<void> {
+async function runBatches(
+  conn: AnyDb,
+  step: MigrationStep,
+  settings: Settings,
+  label?: string,
+): Promise<void> {
   const statement = step.statements[0]!;
   const wrapped = `with batch as (${statement}) select (count(*) over ())::int as n, key::text as last from batch order by key desc limit 1`;
   let last: string | null = null;
   for (;;) {
     let row: { n: number; last: string } | undefined;
     const run = async () => {
-      const result = await conn.executeQuery<{ n: number; last: string }>(CompiledQuery.raw(wrapped, [last, settings.batchSize]));
+      const result = await conn.executeQuery<{ n: number; last: string }>(
+        CompiledQuery.raw(wrapped, [last, settings.batchSize]),
+      );
       row = result.rows[0];
     };
     if (label) await inTransaction(conn, settings, label, run);

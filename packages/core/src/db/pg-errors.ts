@@ -63,11 +63,16 @@ interface PgErrorFields {
 function isPgError(error: unknown): error is PgErrorFields {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as Record<string, unknown>;
-  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
+  return (
+    typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string'
+  );
 }
 
 /** Only the facts that are identifiers (never values). */
-function facts(e: PgErrorFields, keys: ReadonlyArray<'table' | 'column' | 'constraint'>): Record<string, string> {
+function facts(
+  e: PgErrorFields,
+  keys: ReadonlyArray<'table' | 'column' | 'constraint'>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of keys) if (typeof e[key] === 'string' && e[key]) out[key] = e[key] as string;
   return out;
@@ -114,10 +119,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown; errors?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;
-  if (code && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300')) return true;
-  if (typeof e.message === 'string' && CONNECTION_ERROR_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  if (
+    code &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300')
+  )
+    return true;
+  if (
+    typeof e.message === 'string' &&
+    CONNECTION_ERROR_MESSAGES.some((re) => re.test(e.message as string))
+  )
+    return true;
   // Node reports a refused dual-stack connect as an AggregateError of one error per address.
-  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((inner) => isDatabaseUnavailable(inner));
+  if (Array.isArray(e.errors) && e.errors.length > 0)
+    return e.errors.every((inner) => isDatabaseUnavailable(inner));
   return false;
 }
 
@@ -144,7 +159,10 @@ export function translatePgError(error: unknown): unknown {
   if (isHeliosError(error)) return error;
   if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   if (!isPgError(error)) {
-    return DB_ERRORS.UNEXPECTED({ message: 'An unexpected error occurred while talking to the database.' }, { cause: error });
+    return DB_ERRORS.UNEXPECTED(
+      { message: 'An unexpected error occurred while talking to the database.' },
+      { cause: error },
+    );
   }
   const cause = error;
   const sqlstate = error.code;
@@ -157,7 +175,10 @@ export function translatePgError(error: unknown): unknown {
     case '23001': // restrict_violation: ON DELETE RESTRICT
     case '23503': {
       // The referenced row is being removed (or its key changed) while others still point at it.
-      const stillReferenced = sqlstate === '23001' || /^update or delete on table/.test(error.message) || /still referenced/.test(error.detail ?? '');
+      const stillReferenced =
+        sqlstate === '23001' ||
+        /^update or delete on table/.test(error.message) ||
+        /still referenced/.test(error.detail ?? '');
       if (stillReferenced) {
         return DB_ERRORS.STILL_REFERENCED({
           details: facts(error, ['table', 'constraint']),

@@ -23,11 +23,22 @@ export async function addOrganization(db: Db, name = 'Acme'): Promise<string> {
 export async function addUser(
   db: Db,
   organizationId: string,
-  values: { id?: string; role?: 'admin' | 'manager' | 'user'; user_status?: string; first_name?: string } = {},
+  values: {
+    id?: string;
+    role?: 'admin' | 'manager' | 'user';
+    user_status?: string;
+    first_name?: string;
+  } = {},
 ): Promise<string> {
   const row = await db
     .insertInto('organization_users')
-    .values({ organization_id: organizationId, email: `${next('user')}@acme.test`, first_name: 'Ada', last_name: 'Lovelace', ...values })
+    .values({
+      organization_id: organizationId,
+      email: `${next('user')}@acme.test`,
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      ...values,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

@@ -29,7 +29,9 @@ export function schemaDir(): string {
   ].filter((c): c is string => Boolean(c));
   const found = candidates.find((dir) => existsSync(join(dir, 'schema_organization.sql')));
   if (!found) {
-    throw DB_ERRORS.INSTALL_SCHEMA_FILE_MISSING({ message: `schema_organization.sql not found (looked in ${candidates.join(', ')})` });
+    throw DB_ERRORS.INSTALL_SCHEMA_FILE_MISSING({
+      message: `schema_organization.sql not found (looked in ${candidates.join(', ')})`,
+    });
   }
   cachedDir = found;
   return found;
@@ -52,7 +54,10 @@ export function readSchemaSections(): Record<SchemaSection, string> {
     parts[name] = text.slice(hit.index + hit[0].length, end);
   });
   for (const s of SCHEMA_SECTIONS) {
-    if (parts[s] === undefined) throw DB_ERRORS.INSTALL_SCHEMA_FILE_INVALID({ message: `schema_organization.sql lacks its "${s}" section` });
+    if (parts[s] === undefined)
+      throw DB_ERRORS.INSTALL_SCHEMA_FILE_INVALID({
+        message: `schema_organization.sql lacks its "${s}" section`,
+      });
   }
   return parts as Record<SchemaSection, string>;
 }
@@ -63,6 +68,9 @@ export function readExpectedSchema(): SchemaFacts {
 }
 
 /** The live schema manifest: the facts of existing installations made by the predecessor. */
-export function readLiveManifest(): SchemaFacts & { groups: Record<string, string[]>; seed_rows: Record<string, unknown> } {
+export function readLiveManifest(): SchemaFacts & {
+  groups: Record<string, string[]>;
+  seed_rows: Record<string, unknown>;
+} {
   return JSON.parse(readFileSync(join(schemaDir(), 'schema-manifest.json'), 'utf8'));
 }

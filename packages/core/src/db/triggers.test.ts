@@ -23,7 +23,11 @@ describe('routines on an installation with one organization', () => {
     const defaults = [
       { canonical_name: 'entity.access_group', label_singular: 'Group', label_plural: 'Groups' },
       { canonical_name: 'entity.device', label_singular: 'Device', label_plural: 'Devices' },
-      { canonical_name: 'entity.policy_container', label_singular: 'Org Unit', label_plural: 'Org Units' },
+      {
+        canonical_name: 'entity.policy_container',
+        label_singular: 'Org Unit',
+        label_plural: 'Org Units',
+      },
       { canonical_name: 'entity.user', label_singular: 'User', label_plural: 'Users' },
       { canonical_name: 'entity.workspace', label_singular: 'Team', label_plural: 'Teams' },
     ];
@@ -46,13 +50,21 @@ describe('routines on an installation with one organization', () => {
         .where('organization_id', '=', orgId)
         .where('canonical_name', '=', 'entity.workspace')
         .execute();
-      await db.deleteFrom('custom_labels').where('organization_id', '=', orgId).where('canonical_name', '=', 'entity.device').execute();
+      await db
+        .deleteFrom('custom_labels')
+        .where('organization_id', '=', orgId)
+        .where('canonical_name', '=', 'entity.device')
+        .execute();
 
       await sql`select seed_default_labels(${orgId})`.execute(db);
       await sql`select seed_default_labels(${orgId})`.execute(db);
 
       expect(await labels()).toEqual(
-        defaults.map((l) => (l.canonical_name === 'entity.workspace' ? { ...l, label_singular: 'Squad', label_plural: 'Squads' } : l)),
+        defaults.map((l) =>
+          l.canonical_name === 'entity.workspace'
+            ? { ...l, label_singular: 'Squad', label_plural: 'Squads' }
+            : l,
+        ),
       );
     });
   });
@@ -92,7 +104,12 @@ describe('routines on an installation with one organization', () => {
     it('update_lifecycle_tasks_updated_at moves updated_at forward on UPDATE (lifecycle_tasks)', async () => {
       const { id } = await db
         .insertInto('lifecycle_tasks')
-        .values({ organization_id: orgId, title: 'Order laptop', assignee_type: 'it', updated_at: LONG_AGO })
+        .values({
+          organization_id: orgId,
+          title: 'Order laptop',
+          assignee_type: 'it',
+          updated_at: LONG_AGO,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       const row = await db
@@ -107,7 +124,13 @@ describe('routines on an installation with one organization', () => {
     it('update_rules_updated_at moves updated_at forward on UPDATE (automation_rules and named_conditions)', async () => {
       const rule = await db
         .insertInto('automation_rules')
-        .values({ organization_id: orgId, name: next('rule'), rule_type: 'dynamic_group', conditions: { all: [] }, updated_at: LONG_AGO })
+        .values({
+          organization_id: orgId,
+          name: next('rule'),
+          rule_type: 'dynamic_group',
+          conditions: { all: [] },
+          updated_at: LONG_AGO,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       expectTouched(
@@ -121,7 +144,13 @@ describe('routines on an installation with one organization', () => {
 
       const condition = await db
         .insertInto('named_conditions')
-        .values({ organization_id: orgId, name: next('cond'), display_name: 'Engineers', conditions: { all: [] }, updated_at: LONG_AGO })
+        .values({
+          organization_id: orgId,
+          name: next('cond'),
+          display_name: 'Engineers',
+          conditions: { all: [] },
+          updated_at: LONG_AGO,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       expectTouched(
@@ -179,7 +208,12 @@ describe('routines on an installation with one organization', () => {
         'update_rules_updated_at',
         'update_user_requests_updated_at',
       ];
-      const { rows } = await sql<{ table_name: string; trigger_name: string; function_name: string; tgtype: number }>`
+      const { rows } = await sql<{
+        table_name: string;
+        trigger_name: string;
+        function_name: string;
+        tgtype: number;
+      }>`
         select c.relname as table_name, tg.tgname as trigger_name, p.proname as function_name, tg.tgtype::int as tgtype
           from pg_trigger tg
           join pg_class c on c.oid = tg.tgrelid
@@ -228,21 +262,35 @@ describe('routines on an installation with one organization', () => {
       expect(rows).toHaveLength(33);
       expect(rows.map((r) => r.table_name)).toEqual(expectedTables);
       // tgtype bits: 1 = FOR EACH ROW, 2 = BEFORE, 4 = INSERT, 8 = DELETE, 16 = UPDATE, 32 = TRUNCATE.
-      for (const r of rows) expect({ table: r.table_name, tgtype: r.tgtype }).toEqual({ table: r.table_name, tgtype: 1 | 2 | 16 });
+      for (const r of rows)
+        expect({ table: r.table_name, tgtype: r.tgtype }).toEqual({
+          table: r.table_name,
+          tgtype: 1 | 2 | 16,
+        });
       expect(new Set(rows.map((r) => r.function_name))).toEqual(new Set(touchFunctions));
-      expect(rows.find((r) => r.table_name === 'lifecycle_tasks')?.function_name).toBe('update_lifecycle_tasks_updated_at');
-      expect(rows.find((r) => r.table_name === 'user_requests')?.function_name).toBe('update_user_requests_updated_at');
+      expect(rows.find((r) => r.table_name === 'lifecycle_tasks')?.function_name).toBe(
+        'update_lifecycle_tasks_updated_at',
+      );
+      expect(rows.find((r) => r.table_name === 'user_requests')?.function_name).toBe(
+        'update_user_requests_updated_at',
+      );
 
       // Every one of them touches a column that exists.
       const withColumn = await sql<{ table_name: string }>`
         select table_name from information_schema.columns
-         where table_schema = 'public' and column_name = 'updated_at' and table_name in (${sql.join(expectedTables)})`.execute(db);
+         where table_schema = 'public' and column_name = 'updated_at' and table_name in (${sql.join(expectedTables)})`.execute(
+        db,
+      );
       expect(withColumn.rows).toHaveLength(33);
     });
   });
 
   describe('single default template per organization', () => {
-    const tables = ['onboarding_templates', 'offboarding_templates', 'signature_templates'] as const;
+    const tables = [
+      'onboarding_templates',
+      'offboarding_templates',
+      'signature_templates',
+    ] as const;
     type TemplateTable = (typeof tables)[number];
 
     async function addTemplate(table: TemplateTable, isDefault: boolean): Promise<string> {
@@ -259,7 +307,14 @@ describe('routines on an installation with one organization', () => {
     }
 
     const defaultsOf = async (table: TemplateTable) =>
-      (await db.selectFrom(table).select('id').where('organization_id', '=', orgId).where('is_default', '=', true).execute()).map((r) => r.id);
+      (
+        await db
+          .selectFrom(table)
+          .select('id')
+          .where('organization_id', '=', orgId)
+          .where('is_default', '=', true)
+          .execute()
+      ).map((r) => r.id);
 
     for (const table of tables) {
       it(`${table}: inserting or updating a default clears the organization's previous default`, async () => {
@@ -295,10 +350,18 @@ describe('routines on an installation with one organization', () => {
 
   describe('media asset tokens (generate_media_asset_token, set_media_asset_access_token)', () => {
     const TOKEN = /^[A-Za-z0-9_-]{22}$/;
-    const asset = () => ({ organization_id: orgId, storage_path: `media/${next('asset')}`, name: 'Logo', filename: 'logo.png', mime_type: 'image/png' });
+    const asset = () => ({
+      organization_id: orgId,
+      storage_path: `media/${next('asset')}`,
+      name: 'Logo',
+      filename: 'logo.png',
+      mime_type: 'image/png',
+    });
 
     it('generate_media_asset_token returns 22 base64url characters (128 bits), different on each call', async () => {
-      const { rows } = await sql<{ token: string }>`select generate_media_asset_token() as token from generate_series(1, 50)`.execute(db);
+      const { rows } = await sql<{
+        token: string;
+      }>`select generate_media_asset_token() as token from generate_series(1, 50)`.execute(db);
       expect(rows).toHaveLength(50);
       for (const { token } of rows) {
         expect(token).toMatch(TOKEN);
@@ -350,7 +413,12 @@ describe('routines on an installation with one organization', () => {
     async function addCondition(): Promise<string> {
       const row = await db
         .insertInto('named_conditions')
-        .values({ organization_id: orgId, name: next('cond'), display_name: 'A condition', conditions: { all: [] } })
+        .values({
+          organization_id: orgId,
+          name: next('cond'),
+          display_name: 'A condition',
+          conditions: { all: [] },
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
@@ -358,13 +426,23 @@ describe('routines on an installation with one organization', () => {
     async function addRule(refs: string[]): Promise<string> {
       const row = await db
         .insertInto('automation_rules')
-        .values({ organization_id: orgId, name: next('rule'), rule_type: 'dynamic_group', conditions: { all: [] }, references_conditions: refs })
+        .values({
+          organization_id: orgId,
+          name: next('rule'),
+          rule_type: 'dynamic_group',
+          conditions: { all: [] },
+          references_conditions: refs,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
     }
     const usage = async (...ids: string[]) => {
-      const rows = await db.selectFrom('named_conditions').select(['id', 'usage_count']).where('id', 'in', ids).execute();
+      const rows = await db
+        .selectFrom('named_conditions')
+        .select(['id', 'usage_count'])
+        .where('id', 'in', ids)
+        .execute();
       return ids.map((id) => rows.find((r) => r.id === id)?.usage_count);
     };
 
@@ -384,7 +462,11 @@ describe('routines on an installation with one organization', () => {
       expect(await usage(a, b, c)).toEqual([1, 1, 1]);
 
       // An update that leaves the references alone does not count again.
-      await db.updateTable('automation_rules').set({ description: 'edited' }).where('id', '=', r1).execute();
+      await db
+        .updateTable('automation_rules')
+        .set({ description: 'edited' })
+        .where('id', '=', r1)
+        .execute();
       await db
         .updateTable('automation_rules')
         .set({ references_conditions: [b, c] })
@@ -392,7 +474,11 @@ describe('routines on an installation with one organization', () => {
         .execute();
       expect(await usage(a, b, c)).toEqual([1, 1, 1]);
 
-      await db.updateTable('automation_rules').set({ references_conditions: [] }).where('id', '=', r2).execute();
+      await db
+        .updateTable('automation_rules')
+        .set({ references_conditions: [] })
+        .where('id', '=', r2)
+        .execute();
       expect(await usage(a, b, c)).toEqual([0, 1, 1]);
 
       await db.deleteFrom('automation_rules').where('id', 'in', [r1, r2]).execute();
@@ -402,11 +488,19 @@ describe('routines on an installation with one organization', () => {
     it('never lowers usage_count below zero, and counts from a null usage_count as zero', async () => {
       const a = await addCondition();
       const rule = await addRule([a]);
-      await db.updateTable('named_conditions').set({ usage_count: 0 }).where('id', '=', a).execute();
+      await db
+        .updateTable('named_conditions')
+        .set({ usage_count: 0 })
+        .where('id', '=', a)
+        .execute();
       await db.deleteFrom('automation_rules').where('id', '=', rule).execute();
       expect(await usage(a)).toEqual([0]);
 
-      await db.updateTable('named_conditions').set({ usage_count: null }).where('id', '=', a).execute();
+      await db
+        .updateTable('named_conditions')
+        .set({ usage_count: null })
+        .where('id', '=', a)
+        .execute();
       await addRule([a]);
       expect(await usage(a)).toEqual([1]);
     });
@@ -416,7 +510,14 @@ describe('routines on an installation with one organization', () => {
     async function addRequest(status = 'pending'): Promise<string> {
       const row = await db
         .insertInto('user_requests')
-        .values({ organization_id: orgId, request_type: 'onboard', status, email: `${next('req')}@acme.test`, first_name: 'Grace', last_name: 'Hopper' })
+        .values({
+          organization_id: orgId,
+          request_type: 'onboard',
+          status,
+          email: `${next('req')}@acme.test`,
+          first_name: 'Grace',
+          last_name: 'Hopper',
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
@@ -424,14 +525,25 @@ describe('routines on an installation with one organization', () => {
     async function addTask(requestId: string | null, status = 'pending'): Promise<string> {
       const row = await db
         .insertInto('lifecycle_tasks')
-        .values({ organization_id: orgId, request_id: requestId, title: next('task'), assignee_type: 'hr', status })
+        .values({
+          organization_id: orgId,
+          request_id: requestId,
+          title: next('task'),
+          assignee_type: 'hr',
+          status,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
     }
-    const setStatus = (taskId: string, status: string) => db.updateTable('lifecycle_tasks').set({ status }).where('id', '=', taskId).execute();
+    const setStatus = (taskId: string, status: string) =>
+      db.updateTable('lifecycle_tasks').set({ status }).where('id', '=', taskId).execute();
     const request = (id: string) =>
-      db.selectFrom('user_requests').select(['status', 'tasks_total', 'tasks_completed']).where('id', '=', id).executeTakeFirstOrThrow();
+      db
+        .selectFrom('user_requests')
+        .select(['status', 'tasks_total', 'tasks_completed'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
 
     it('tasks_total and tasks_completed follow task inserts and deletes', async () => {
       const req = await addRequest();
@@ -455,41 +567,81 @@ describe('routines on an installation with one organization', () => {
       const t3 = await addTask(req);
 
       await setStatus(t1, 'completed');
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 3, tasks_completed: 1 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 3,
+        tasks_completed: 1,
+      });
 
       await setStatus(t2, 'skipped');
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 3, tasks_completed: 2 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 3,
+        tasks_completed: 2,
+      });
 
       await setStatus(t3, 'in_progress');
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 3, tasks_completed: 2 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 3,
+        tasks_completed: 2,
+      });
 
       await setStatus(t3, 'skipped');
-      expect(await request(req)).toEqual({ status: 'completed', tasks_total: 3, tasks_completed: 3 });
+      expect(await request(req)).toEqual({
+        status: 'completed',
+        tasks_total: 3,
+        tasks_completed: 3,
+      });
     });
 
     it('a completed request goes back to in_progress when a task is reopened or a new task is added', async () => {
       const req = await addRequest();
       const t1 = await addTask(req, 'completed');
       await addTask(req, 'completed');
-      expect(await request(req)).toEqual({ status: 'completed', tasks_total: 2, tasks_completed: 2 });
+      expect(await request(req)).toEqual({
+        status: 'completed',
+        tasks_total: 2,
+        tasks_completed: 2,
+      });
 
       await setStatus(t1, 'pending');
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 2, tasks_completed: 1 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 2,
+        tasks_completed: 1,
+      });
 
       await setStatus(t1, 'completed');
-      expect(await request(req)).toEqual({ status: 'completed', tasks_total: 2, tasks_completed: 2 });
+      expect(await request(req)).toEqual({
+        status: 'completed',
+        tasks_total: 2,
+        tasks_completed: 2,
+      });
 
       await addTask(req);
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 3, tasks_completed: 2 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 3,
+        tasks_completed: 2,
+      });
     });
 
     it('deleting the only unfinished task of a request completes it', async () => {
       const req = await addRequest();
       await addTask(req, 'completed');
       const open = await addTask(req);
-      expect(await request(req)).toEqual({ status: 'in_progress', tasks_total: 2, tasks_completed: 1 });
+      expect(await request(req)).toEqual({
+        status: 'in_progress',
+        tasks_total: 2,
+        tasks_completed: 1,
+      });
       await db.deleteFrom('lifecycle_tasks').where('id', '=', open).execute();
-      expect(await request(req)).toEqual({ status: 'completed', tasks_total: 1, tasks_completed: 1 });
+      expect(await request(req)).toEqual({
+        status: 'completed',
+        tasks_total: 1,
+        tasks_completed: 1,
+      });
     });
 
     for (const kept of ['cancelled', 'rejected'] as const) {
@@ -510,17 +662,41 @@ describe('routines on an installation with one organization', () => {
       const done = await addTask(from, 'completed');
       await addTask(from);
       await addTask(to);
-      expect(await request(from)).toEqual({ status: 'in_progress', tasks_total: 2, tasks_completed: 1 });
+      expect(await request(from)).toEqual({
+        status: 'in_progress',
+        tasks_total: 2,
+        tasks_completed: 1,
+      });
       expect(await request(to)).toEqual({ status: 'pending', tasks_total: 1, tasks_completed: 0 });
 
-      await db.updateTable('lifecycle_tasks').set({ request_id: to }).where('id', '=', done).execute();
-      expect(await request(from)).toEqual({ status: 'in_progress', tasks_total: 1, tasks_completed: 0 });
-      expect(await request(to)).toEqual({ status: 'in_progress', tasks_total: 2, tasks_completed: 1 });
+      await db
+        .updateTable('lifecycle_tasks')
+        .set({ request_id: to })
+        .where('id', '=', done)
+        .execute();
+      expect(await request(from)).toEqual({
+        status: 'in_progress',
+        tasks_total: 1,
+        tasks_completed: 0,
+      });
+      expect(await request(to)).toEqual({
+        status: 'in_progress',
+        tasks_total: 2,
+        tasks_completed: 1,
+      });
 
       // Detaching a task from its request recomputes the request it left; a request that is under
       // way stays in_progress when no task is done any more (only `completed` is ever taken back).
-      await db.updateTable('lifecycle_tasks').set({ request_id: null }).where('id', '=', done).execute();
-      expect(await request(to)).toEqual({ status: 'in_progress', tasks_total: 1, tasks_completed: 0 });
+      await db
+        .updateTable('lifecycle_tasks')
+        .set({ request_id: null })
+        .where('id', '=', done)
+        .execute();
+      expect(await request(to)).toEqual({
+        status: 'in_progress',
+        tasks_total: 1,
+        tasks_completed: 0,
+      });
     });
 
     it('deleting a request deletes its tasks without error', async () => {
@@ -528,7 +704,11 @@ describe('routines on an installation with one organization', () => {
       await addTask(req, 'completed');
       await addTask(req);
       await db.deleteFrom('user_requests').where('id', '=', req).execute();
-      const left = await db.selectFrom('lifecycle_tasks').select('id').where('request_id', '=', req).execute();
+      const left = await db
+        .selectFrom('lifecycle_tasks')
+        .select('id')
+        .where('request_id', '=', req)
+        .execute();
       expect(left).toEqual([]);
     });
   });

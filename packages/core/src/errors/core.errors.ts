@@ -14,7 +14,9 @@ export interface IssueLike {
 /** "Invalid input at <path>: <message>" of the first issue (the message of every validation error). */
 export function issuesMessage(issues: readonly IssueLike[]): string {
   const first = issues[0];
-  return first ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid input';
+  return first
+    ? `Invalid input${first.path ? ` at ${first.path}` : ''}: ${first.message}`
+    : 'Invalid input';
 }
 
 /**
@@ -36,9 +38,11 @@ export const CORE_ERRORS = defineErrors({
   VALIDATION_FAILED: {
     code: 'VALIDATION.FAILED',
     kind: 'INVALID_INPUT',
-    message: (p: { issues?: IssueLike[]; message?: string }) => p.message ?? issuesMessage(p.issues ?? []),
+    message: (p: { issues?: IssueLike[]; message?: string }) =>
+      p.message ?? issuesMessage(p.issues ?? []),
     details: (p) => (p.issues ? { issues: p.issues } : {}),
-    summary: 'The input does not match its schema; `details.issues` lists every field problem ({ path, message, code }).',
+    summary:
+      'The input does not match its schema; `details.issues` lists every field problem ({ path, message, code }).',
   },
   INTERNAL_UNEXPECTED: {
     code: 'INTERNAL.UNEXPECTED',
@@ -49,13 +53,15 @@ export const CORE_ERRORS = defineErrors({
   CONFIG_INVALID: {
     code: 'CONFIG.INVALID',
     kind: 'INVALID_INPUT',
-    message: (p: { problems: string[] } | { message: string }) => ('message' in p ? p.message : `Invalid configuration: ${p.problems.join('; ')}`),
+    message: (p: { problems: string[] } | { message: string }) =>
+      'message' in p ? p.message : `Invalid configuration: ${p.problems.join('; ')}`,
     summary: 'An environment variable or option has a bad value (each problem is named).',
   },
   CONFIG_MISSING: {
     code: 'CONFIG.MISSING',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { variable: string; why: string }) => `${p.variable} is required in production (${p.why}).`,
+    message: (p: { variable: string; why: string }) =>
+      `${p.variable} is required in production (${p.why}).`,
     summary: 'A setting required in production is not set.',
   },
   HELIOS_BAD_OPTIONS: {
@@ -73,12 +79,14 @@ export const CORE_ERRORS = defineErrors({
           ? 'This is a predecessor installation: run `helios db adopt` first.'
           : `Not a Helios database: ${p.reason ?? 'unknown tables'}`,
     details: (p) => ({ state: p.state }),
-    summary: 'The database holds no Helios schema (empty, a predecessor installation, or something else).',
+    summary:
+      'The database holds no Helios schema (empty, a predecessor installation, or something else).',
   },
   EXTERNAL_IN_TRANSACTION: {
     code: 'EXTERNAL.IN_TRANSACTION',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { operation: string }) => `${p.operation} calls out of the process and cannot run inside a transaction: call it outside helios.transaction().`,
+    message: (p: { operation: string }) =>
+      `${p.operation} calls out of the process and cannot run inside a transaction: call it outside helios.transaction().`,
     details: (p) => ({ operation: p.operation }),
     summary:
       'An operation that calls Google, Microsoft Graph, an identity provider or a mail server was called inside an open transaction (it reads, calls out, then records in short transactions of its own); `details.operation` names it.',

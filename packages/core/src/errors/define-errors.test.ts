@@ -22,14 +22,24 @@ describe('defineErrors', () => {
   it('builds a HeliosError with the registered kind, code and fixed message', () => {
     const error = DEMO.FIXED();
     expect(error).toBeInstanceOf(HeliosError);
-    expect(error.toJSON()).toEqual({ kind: 'CONFLICT', code: 'DEMO.FIXED', message: 'Fixed text.', details: {} });
+    expect(error.toJSON()).toEqual({
+      kind: 'CONFLICT',
+      code: 'DEMO.FIXED',
+      message: 'Fixed text.',
+      details: {},
+    });
     expect(error.retryable).toBe(false);
   });
 
   it('builds the message and details from the parameters and merges the call’s own details and cause', () => {
     const cause = new Error('root');
     const error = DEMO.BUILT({ id: 'x1' }, { details: { extra: 1 }, cause });
-    expect(error.toJSON()).toEqual({ kind: 'NOT_FOUND', code: 'DEMO.BUILT', message: 'No demo x1.', details: { id: 'x1', extra: 1 } });
+    expect(error.toJSON()).toEqual({
+      kind: 'NOT_FOUND',
+      code: 'DEMO.BUILT',
+      message: 'No demo x1.',
+      details: { id: 'x1', extra: 1 },
+    });
     expect(error.cause).toBe(cause);
   });
 
@@ -39,7 +49,11 @@ describe('defineErrors', () => {
   });
 
   it('exposes code, kind, summary and a type guard on each factory', () => {
-    expect([DEMO.BUILT.code, DEMO.BUILT.kind, DEMO.BUILT.summary]).toEqual(['DEMO.BUILT', 'NOT_FOUND', 'No such demo.']);
+    expect([DEMO.BUILT.code, DEMO.BUILT.kind, DEMO.BUILT.summary]).toEqual([
+      'DEMO.BUILT',
+      'NOT_FOUND',
+      'No such demo.',
+    ]);
     expect(DEMO.FIXED.summary).toBe('Fixed text.');
     expect(DEMO.FIXED.is(DEMO.FIXED())).toBe(true);
     expect(DEMO.FIXED.is(DEMO.RETRY())).toBe(false);
@@ -47,7 +61,11 @@ describe('defineErrors', () => {
   });
 
   it('lists codes by name and entries in order', () => {
-    expect(codesOf(DEMO)).toEqual({ FIXED: 'DEMO.FIXED', BUILT: 'DEMO.BUILT', RETRY: 'DEMO.RETRY' });
+    expect(codesOf(DEMO)).toEqual({
+      FIXED: 'DEMO.FIXED',
+      BUILT: 'DEMO.BUILT',
+      RETRY: 'DEMO.RETRY',
+    });
     expect(entriesOf(DEMO).map((e) => [e.code, e.kind])).toEqual([
       ['DEMO.FIXED', 'CONFLICT'],
       ['DEMO.BUILT', 'NOT_FOUND'],
@@ -72,9 +90,13 @@ describe('registered errors keep their documented behaviour', () => {
   });
 
   it('builds VALIDATION.FAILED from issues, or with an explicit message and no details when none are given', () => {
-    const fromIssues = CORE_ERRORS.VALIDATION_FAILED({ issues: [{ path: 'name', message: 'Required', code: 'invalid_type' }] });
+    const fromIssues = CORE_ERRORS.VALIDATION_FAILED({
+      issues: [{ path: 'name', message: 'Required', code: 'invalid_type' }],
+    });
     expect(fromIssues.message).toBe('Invalid input at name: Required');
-    expect(fromIssues.details).toEqual({ issues: [{ path: 'name', message: 'Required', code: 'invalid_type' }] });
+    expect(fromIssues.details).toEqual({
+      issues: [{ path: 'name', message: 'Required', code: 'invalid_type' }],
+    });
     const plain = CORE_ERRORS.VALIDATION_FAILED({ message: 'enabled must be true or false.' });
     expect([plain.message, plain.details]).toEqual(['enabled must be true or false.', {}]);
   });

@@ -3,7 +3,12 @@
  * kind and the message of each, and throws through the typed factories `defineErrors` builds
  * (`throw USERS_ERRORS.NOT_FOUND({ id })`), never through a code written at the throw site.
  */
-import { HeliosError, type HeliosErrorKind, type HeliosErrorOptions, isHeliosError } from './helios-error';
+import {
+  HeliosError,
+  type HeliosErrorKind,
+  type HeliosErrorOptions,
+  isHeliosError,
+} from './helios-error';
 
 /**
  * One error code of a registry. `message` is the text, or a function of the factory's parameters;
@@ -36,7 +41,9 @@ type NoneIfUnknown<P> = unknown extends P ? undefined : P;
 
 /** A registered error: call it to build the HeliosError; it also carries its code and kind. */
 export type ErrorFactory<S extends ErrorSpec<any>> = ((
-  ...args: ErrorParams<S> extends undefined ? [options?: HeliosErrorOptions] : [params: ErrorParams<S>, options?: HeliosErrorOptions]
+  ...args: ErrorParams<S> extends undefined
+    ? [options?: HeliosErrorOptions]
+    : [params: ErrorParams<S>, options?: HeliosErrorOptions]
 ) => HeliosError) & {
   readonly code: S['code'];
   readonly kind: HeliosErrorKind;
@@ -47,7 +54,9 @@ export type ErrorFactory<S extends ErrorSpec<any>> = ((
 };
 
 /** A registry: the factories of one domain, by name. */
-export type ErrorRegistry<R extends Record<string, ErrorSpec<any>>> = { readonly [K in keyof R]: ErrorFactory<R[K]> };
+export type ErrorRegistry<R extends Record<string, ErrorSpec<any>>> = {
+  readonly [K in keyof R]: ErrorFactory<R[K]>;
+};
 
 /** The facts of one registered code, as listed in docs/errors.md. */
 export interface ErrorCodeEntry {
@@ -61,10 +70,13 @@ const ENTRY = Symbol.for('helios.error-entry');
 function factoryOf(spec: ErrorSpec<any>): ErrorFactory<ErrorSpec<any>> {
   const summary = spec.summary ?? (typeof spec.message === 'string' ? spec.message : '');
   const make = (...args: unknown[]): HeliosError => {
-    const takesParams = (typeof spec.message === 'function' && spec.message.length > 0) || (spec.details !== undefined && spec.details.length > 0);
+    const takesParams =
+      (typeof spec.message === 'function' && spec.message.length > 0) ||
+      (spec.details !== undefined && spec.details.length > 0);
     const params = takesParams ? args[0] : undefined;
     const options = ((takesParams ? args[1] : args[0]) ?? {}) as HeliosErrorOptions;
-    const message = typeof spec.message === 'function' ? spec.message(params as never) : spec.message;
+    const message =
+      typeof spec.message === 'function' ? spec.message(params as never) : spec.message;
     const derived = spec.details ? spec.details(params as never) : undefined;
     const details = derived || options.details ? { ...derived, ...options.details } : undefined;
     return new HeliosError(spec.kind, spec.code, message, {
@@ -93,14 +105,18 @@ function factoryOf(spec: ErrorSpec<any>): ErrorFactory<ErrorSpec<any>> {
  * throw USERS_ERRORS.NOT_FOUND({ id });
  * ```
  */
-export function defineErrors<const R extends Record<string, ErrorSpec<any>>>(specs: R): ErrorRegistry<R> {
+export function defineErrors<const R extends Record<string, ErrorSpec<any>>>(
+  specs: R,
+): ErrorRegistry<R> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = factoryOf(spec);
   return Object.freeze(out) as ErrorRegistry<R>;
 }
 
 /** The codes of a registry by name (`{ NOT_FOUND: 'USERS.NOT_FOUND', ... }`), for the `*_ERROR_CODES` constants. */
-export function codesOf<R extends Record<string, { readonly code: string }>>(registry: R): { readonly [K in keyof R]: R[K]['code'] } {
+export function codesOf<R extends Record<string, { readonly code: string }>>(
+  registry: R,
+): { readonly [K in keyof R]: R[K]['code'] } {
   const out: Record<string, string> = {};
   for (const [name, factory] of Object.entries(registry)) out[name] = factory.code;
   return Object.freeze(out) as { readonly [K in keyof R]: R[K]['code'] };
@@ -128,7 +144,11 @@ export function entriesOf(...registries: ReadonlyArray<Record<string, unknown>>)
  * throw restateError(error, `${error.message} Gave up after 3 attempts.`, { attempts: 3 });
  * ```
  */
-export function restateError(error: HeliosError, message: string, details: Record<string, unknown> = {}): HeliosError {
+export function restateError(
+  error: HeliosError,
+  message: string,
+  details: Record<string, unknown> = {},
+): HeliosError {
   return new HeliosError(error.kind, error.code, message, {
     details: { ...error.details, ...details },
     cause: error.cause ?? error,

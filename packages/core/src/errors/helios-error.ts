@@ -44,7 +44,12 @@ export class HeliosError extends Error {
   readonly retryable: boolean;
   readonly [BRAND] = true;
 
-  constructor(kind: HeliosErrorKind, code: string, message: string, options: HeliosErrorOptions = {}) {
+  constructor(
+    kind: HeliosErrorKind,
+    code: string,
+    message: string,
+    options: HeliosErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HeliosError';
     this.kind = kind;
@@ -54,12 +59,21 @@ export class HeliosError extends Error {
   }
 
   /** A plain object for logs and JSON output: kind, code, message, details (no cause, no stack). */
-  toJSON(): { kind: HeliosErrorKind; code: string; message: string; details: Record<string, unknown> } {
+  toJSON(): {
+    kind: HeliosErrorKind;
+    code: string;
+    message: string;
+    details: Record<string, unknown>;
+  } {
     return { kind: this.kind, code: this.code, message: this.message, details: this.details };
   }
 }
 
 /** True when `value` is a HeliosError, also across copies of the package (CJS and ESM). */
 export function isHeliosError(value: unknown): value is HeliosError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
 }

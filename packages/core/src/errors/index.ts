@@ -1,4 +1,10 @@
-export type { ErrorCodeEntry, ErrorFactory, ErrorParams, ErrorRegistry, ErrorSpec } from './define-errors';
+export type {
+  ErrorCodeEntry,
+  ErrorFactory,
+  ErrorParams,
+  ErrorRegistry,
+  ErrorSpec,
+} from './define-errors';
 export { codesOf, defineErrors, entriesOf, restateError } from './define-errors';
 export type { HeliosErrorKind, HeliosErrorOptions } from './helios-error';
 export { HeliosError, isHeliosError } from './helios-error';

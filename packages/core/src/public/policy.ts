@@ -14,4 +14,11 @@ export type {
   SystemActor,
   UserActor,
 } from '../domains/policy';
-export { PERMISSION_DOMAINS, POLICY_ERRORS, ROLES, SCOPES, systemActor, userActor } from '../domains/policy';
+export {
+  PERMISSION_DOMAINS,
+  POLICY_ERRORS,
+  ROLES,
+  SCOPES,
+  systemActor,
+  userActor,
+} from '../domains/policy';

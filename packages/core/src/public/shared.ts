@@ -24,7 +24,11 @@ export { consoleLogger, silentLogger } from '../shared/logger';
 export type { Mailer, MailMessage, RecordingMailer } from '../shared/mailer';
 export { recordingMailer } from '../shared/mailer';
 export type { NetworkOptions } from '../shared/outbound-guard';
-export { NETWORK_ENV, NETWORK_ERROR_CODES, SECRET_REENTRY_REQUIRED } from '../shared/outbound-guard';
+export {
+  NETWORK_ENV,
+  NETWORK_ERROR_CODES,
+  SECRET_REENTRY_REQUIRED,
+} from '../shared/outbound-guard';
 export type { Page } from '../shared/paging';
 export type { RetryInfo, RetryOptions } from '../shared/retry';
 export type { SecretBox } from '../shared/secret-box';

@@ -25,7 +25,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createRepositories(options: RepositoriesOptions): Repositories {
   const { db, organizationId } = options;
-  if (typeof organizationId !== 'function' && (typeof organizationId !== 'string' || !UUID.test(organizationId))) {
+  if (
+    typeof organizationId !== 'function' &&
+    (typeof organizationId !== 'string' || !UUID.test(organizationId))
+  ) {
     throw REPOSITORY_ERRORS.INVALID_ORGANIZATION();
   }
   // Each repository is built on first use, so a handle bound to one transaction costs nothing until used.

@@ -11,7 +11,14 @@ import type { ColumnFacts, SchemaFacts, TableFacts } from '../db/introspect';
 import { schemaDir } from '../db/schema-files';
 
 /** How a sortable column's value is checked when it comes back in a cursor. */
-export type SortValueKind = 'uuid' | 'text' | 'timestamp' | 'date' | 'integer' | 'numeric' | 'boolean';
+export type SortValueKind =
+  | 'uuid'
+  | 'text'
+  | 'timestamp'
+  | 'date'
+  | 'integer'
+  | 'numeric'
+  | 'boolean';
 
 /** Names that make a column worth sorting by even without an index. */
 const SORTABLE_NAME =
@@ -23,7 +30,8 @@ export function sortValueKind(type: string): SortValueKind | null {
   const base = type.replace(/\(.*\)$/, '');
   if (base === 'uuid') return 'uuid';
   if (base === 'text' || base === 'character varying' || base === 'character') return 'text';
-  if (base === 'timestamp with time zone' || base === 'timestamp without time zone') return 'timestamp';
+  if (base === 'timestamp with time zone' || base === 'timestamp without time zone')
+    return 'timestamp';
   if (base === 'date') return 'date';
   if (base === 'integer' || base === 'bigint' || base === 'smallint') return 'integer';
   if (base === 'numeric' || base === 'double precision' || base === 'real') return 'numeric';
@@ -68,8 +76,11 @@ export function tableMetadata(name: string, table: TableFacts): TableMetadataFac
   const primaryKey = pk.columns[0] as string;
   const byName = new Map<string, ColumnFacts>(table.columns.map((c) => [c.name, c]));
   const candidates = new Set<string>([primaryKey]);
-  for (const c of table.constraints) if (c.kind === 'unique' || c.kind === 'primary_key') for (const col of c.columns) candidates.add(col);
-  for (const index of table.indexes) for (const col of indexedColumns(index.definition)) candidates.add(col);
+  for (const c of table.constraints)
+    if (c.kind === 'unique' || c.kind === 'primary_key')
+      for (const col of c.columns) candidates.add(col);
+  for (const index of table.indexes)
+    for (const col of indexedColumns(index.definition)) candidates.add(col);
   for (const col of table.columns) if (SORTABLE_NAME.test(col.name)) candidates.add(col.name);
   const sortable: Record<string, SortValueKind> = {};
   for (const col of table.columns) {
@@ -78,8 +89,14 @@ export function tableMetadata(name: string, table: TableFacts): TableMetadataFac
     if (kind) sortable[col.name] = kind;
   }
   const pkColumn = byName.get(primaryKey);
-  if (!pkColumn || sortValueKind(pkColumn.type) === null) throw new Error(`table ${name}: primary key ${primaryKey} is not sortable`);
-  return { primaryKey, organizationScoped: byName.has('organization_id'), columns: table.columns.map((c) => c.name), sortable };
+  if (!pkColumn || sortValueKind(pkColumn.type) === null)
+    throw new Error(`table ${name}: primary key ${primaryKey} is not sortable`);
+  return {
+    primaryKey,
+    organizationScoped: byName.has('organization_id'),
+    columns: table.columns.map((c) => c.name),
+    sortable,
+  };
 }
 
 /** The text of `table-metadata.generated.ts` for a schema. */
@@ -111,11 +128,16 @@ export function renderTableMetadata(facts: Pick<SchemaFacts, 'tables'>): string 
 }
 
 /** Where the generated file lives. */
-export const METADATA_FILE = join(dirname(fileURLToPath(import.meta.url)), 'table-metadata.generated.ts');
+export const METADATA_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'table-metadata.generated.ts',
+);
 
 /** Reads the snapshot and renders the metadata file's expected text. */
 export function generateTableMetadata(): string {
-  const facts = JSON.parse(readFileSync(join(schemaDir(), 'schema-snapshot.json'), 'utf8')) as SchemaFacts;
+  const facts = JSON.parse(
+    readFileSync(join(schemaDir(), 'schema-snapshot.json'), 'utf8'),
+  ) as SchemaFacts;
   return renderTableMetadata(facts);
 }
 

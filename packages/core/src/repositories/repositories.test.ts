@@ -16,8 +16,15 @@ async function rejection(call: () => Promise<unknown>): Promise<HeliosError> {
   return outcome;
 }
 
-const reencode = (payload: unknown) => Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v: number; l: string; d: string; k: unknown[] };
+const reencode = (payload: unknown) =>
+  Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+const decode = (cursor: string) =>
+  JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+    v: number;
+    l: string;
+    d: string;
+    k: unknown[];
+  };
 
 describe('createRepositories', () => {
   let t: TestDatabase;
@@ -47,15 +54,22 @@ describe('createRepositories', () => {
   });
 
   it('rejects an organization id that is not a uuid', () => {
-    expect(() => createRepositories({ db: t.db, organizationId: 'acme' })).toThrowError(expect.objectContaining({ code: 'REPOSITORY.INVALID_ORGANIZATION' }));
+    expect(() => createRepositories({ db: t.db, organizationId: 'acme' })).toThrowError(
+      expect.objectContaining({ code: 'REPOSITORY.INVALID_ORGANIZATION' }),
+    );
   });
 
   it('round-trips departments, filling the organization and throwing DEPARTMENTS.NOT_FOUND when gone', async () => {
-    const created = await repos.departments.insert({ name: 'Engineering', description: 'Builds things' });
+    const created = await repos.departments.insert({
+      name: 'Engineering',
+      description: 'Builds things',
+    });
     expect(created.organization_id).toBe(orgId);
     expect(await repos.departments.findById(created.id)).toEqual(created);
     expect(await repos.departments.getById(created.id)).toEqual(created);
-    const updated = await repos.departments.update(created.id, { description: 'Builds more things' });
+    const updated = await repos.departments.update(created.id, {
+      description: 'Builds more things',
+    });
     expect(updated.description).toBe('Builds more things');
     expect(await repos.departments.update(created.id, {})).toEqual(updated);
     expect(await repos.departments.count({ name: 'Engineering' })).toBe(1);
@@ -63,16 +77,27 @@ describe('createRepositories', () => {
     expect(await repos.departments.delete(created.id)).toBe(false);
     expect(await repos.departments.findById(created.id)).toBeNull();
     expect(await repos.departments.findById('not-a-uuid')).toBeNull();
-    expect(await rejection(() => repos.departments.getById(created.id))).toMatchObject({ kind: 'NOT_FOUND', code: 'DEPARTMENTS.NOT_FOUND' });
-    expect(await rejection(() => repos.departments.update(created.id, { name: 'x' }))).toMatchObject({ code: 'DEPARTMENTS.NOT_FOUND' });
+    expect(await rejection(() => repos.departments.getById(created.id))).toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'DEPARTMENTS.NOT_FOUND',
+    });
+    expect(
+      await rejection(() => repos.departments.update(created.id, { name: 'x' })),
+    ).toMatchObject({ code: 'DEPARTMENTS.NOT_FOUND' });
   });
 
   it('round-trips organization_users and refuses a duplicate email with USERS.EMAIL_TAKEN', async () => {
-    const ada = await repos.organization_users.insert({ email: 'ada@acme.test', first_name: 'Ada', last_name: 'Lovelace' });
+    const ada = await repos.organization_users.insert({
+      email: 'ada@acme.test',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+    });
     expect(ada).toMatchObject({ organization_id: orgId, role: 'user', is_active: true });
     const renamed = await repos.organization_users.update(ada.id, { first_name: 'Augusta' });
     expect(renamed.first_name).toBe('Augusta');
-    const duplicate = await rejection(() => repos.organization_users.insert({ email: 'ada@acme.test', first_name: 'A', last_name: 'L' }));
+    const duplicate = await rejection(() =>
+      repos.organization_users.insert({ email: 'ada@acme.test', first_name: 'A', last_name: 'L' }),
+    );
     expect(duplicate).toMatchObject({ kind: 'CONFLICT', code: 'USERS.EMAIL_TAKEN' });
     const many = await repos.organization_users.insertMany([
       { email: 'b@acme.test', first_name: 'B', last_name: 'B' },
@@ -80,7 +105,11 @@ describe('createRepositories', () => {
     ]);
     expect(many.map((u) => u.email)).toEqual(['b@acme.test', 'c@acme.test']);
     expect(await repos.organization_users.insertMany([])).toEqual([]);
-    expect(await repos.organization_users.count({ email: ['ada@acme.test', 'b@acme.test', 'c@acme.test'] })).toBe(3);
+    expect(
+      await repos.organization_users.count({
+        email: ['ada@acme.test', 'b@acme.test', 'c@acme.test'],
+      }),
+    ).toBe(3);
     expect(await repos.organization_users.count({ email: [] })).toBe(0);
     expect(await repos.organization_users.count({ department_id: null })).toBe(3);
     expect(await repos.organization_users.delete(ada.id)).toBe(true);
@@ -88,10 +117,17 @@ describe('createRepositories', () => {
 
   it('round-trips feature_flags, a table without organization_id, unscoped', async () => {
     expect(await repos.feature_flags.count()).toBe(48);
-    const flag = await repos.feature_flags.insert({ feature_key: 'test.repositories', name: 'Repositories' });
-    expect((await repos.feature_flags.list({ where: { feature_key: 'test.repositories' } })).items).toEqual([flag]);
+    const flag = await repos.feature_flags.insert({
+      feature_key: 'test.repositories',
+      name: 'Repositories',
+    });
+    expect(
+      (await repos.feature_flags.list({ where: { feature_key: 'test.repositories' } })).items,
+    ).toEqual([flag]);
     expect((await repos.feature_flags.update(flag.id, { is_enabled: true })).is_enabled).toBe(true);
-    const taken = await rejection(() => repos.feature_flags.insert({ feature_key: 'test.repositories', name: 'Again' }));
+    const taken = await rejection(() =>
+      repos.feature_flags.insert({ feature_key: 'test.repositories', name: 'Again' }),
+    );
     expect(taken.code).toBe('FEATURE_FLAGS.KEY_TAKEN');
     expect(await repos.feature_flags.delete(flag.id)).toBe(true);
     expect(await repos.feature_flags.count()).toBe(48);
@@ -102,8 +138,14 @@ describe('createRepositories', () => {
     const { items } = await repos.custom_labels.list({ orderBy: 'canonical_name' });
     expect(items).toHaveLength(5);
     expect(items.every((l) => l.organization_id === orgId)).toBe(true);
-    const label = await repos.custom_labels.insert({ canonical_name: 'squad', label_singular: 'Squad', label_plural: 'Squads' });
-    expect((await repos.custom_labels.update(label.id, { label_plural: 'Squadrons' })).label_plural).toBe('Squadrons');
+    const label = await repos.custom_labels.insert({
+      canonical_name: 'squad',
+      label_singular: 'Squad',
+      label_plural: 'Squads',
+    });
+    expect(
+      (await repos.custom_labels.update(label.id, { label_plural: 'Squadrons' })).label_plural,
+    ).toBe('Squadrons');
     const bad = await rejection(() => repos.custom_labels.update(label.id, { label_singular: '' }));
     expect(bad).toMatchObject({ kind: 'INVALID_INPUT', code: 'DB.CHECK_FAILED' });
     expect(await repos.custom_labels.delete(label.id)).toBe(true);
@@ -113,29 +155,56 @@ describe('createRepositories', () => {
     const settings = await repos.master_data_settings.insert({ enforce_departments: true });
     expect(settings.organization_id).toBe(orgId);
     expect((await repos.master_data_settings.getById(orgId)).enforce_departments).toBe(true);
-    expect((await repos.master_data_settings.update(orgId, { enforce_locations: true })).enforce_locations).toBe(true);
+    expect(
+      (await repos.master_data_settings.update(orgId, { enforce_locations: true }))
+        .enforce_locations,
+    ).toBe(true);
   });
 
   it('keeps rows of another organization invisible and untouchable', async () => {
-    const foreign = await t.db.insertInto('departments').values({ organization_id: otherOrgId, name: 'Foreign' }).returningAll().executeTakeFirstOrThrow();
+    const foreign = await t.db
+      .insertInto('departments')
+      .values({ organization_id: otherOrgId, name: 'Foreign' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     expect(await repos.departments.findById(foreign.id)).toBeNull();
     expect(await repos.departments.count({ name: 'Foreign' })).toBe(0);
-    expect((await repos.departments.list({ where: { organization_id: otherOrgId } })).items).toEqual([]);
-    expect(await rejection(() => repos.departments.update(foreign.id, { name: 'Stolen' }))).toMatchObject({ code: 'DEPARTMENTS.NOT_FOUND' });
+    expect(
+      (await repos.departments.list({ where: { organization_id: otherOrgId } })).items,
+    ).toEqual([]);
+    expect(
+      await rejection(() => repos.departments.update(foreign.id, { name: 'Stolen' })),
+    ).toMatchObject({ code: 'DEPARTMENTS.NOT_FOUND' });
     expect(await repos.departments.delete(foreign.id)).toBe(false);
-    const wrongInsert = await rejection(() => repos.departments.insert({ organization_id: otherOrgId, name: 'Planted' }));
+    const wrongInsert = await rejection(() =>
+      repos.departments.insert({ organization_id: otherOrgId, name: 'Planted' }),
+    );
     expect(wrongInsert).toMatchObject({ kind: 'FORBIDDEN', code: 'REPOSITORY.WRONG_ORGANIZATION' });
     const mine = await repos.departments.insert({ name: 'Mine' });
-    const move = await rejection(() => repos.departments.update(mine.id, { organization_id: otherOrgId }));
+    const move = await rejection(() =>
+      repos.departments.update(mine.id, { organization_id: otherOrgId }),
+    );
     expect(move).toMatchObject({ kind: 'FORBIDDEN', code: 'REPOSITORY.WRONG_ORGANIZATION' });
-    const still = await t.db.selectFrom('departments').selectAll().where('id', '=', foreign.id).executeTakeFirstOrThrow();
+    const still = await t.db
+      .selectFrom('departments')
+      .selectAll()
+      .where('id', '=', foreign.id)
+      .executeTakeFirstOrThrow();
     expect(still).toEqual(foreign);
     await repos.departments.delete(mine.id);
   });
 
   it('refuses to delete a signature template a campaign still uses with DB.STILL_REFERENCED', async () => {
-    const template = await repos.signature_templates.insert({ name: 'Default', html_content: '<p>Hi</p>' });
-    await repos.signature_campaigns.insert({ name: 'Launch', template_id: template.id, start_date: '2030-01-01T00:00:00Z', end_date: '2030-02-01T00:00:00Z' });
+    const template = await repos.signature_templates.insert({
+      name: 'Default',
+      html_content: '<p>Hi</p>',
+    });
+    await repos.signature_campaigns.insert({
+      name: 'Launch',
+      template_id: template.id,
+      start_date: '2030-01-01T00:00:00Z',
+      end_date: '2030-02-01T00:00:00Z',
+    });
     const error = await rejection(() => repos.signature_templates.delete(template.id));
     expect(error).toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'DB.STILL_REFERENCED' });
     expect(await repos.signature_templates.findById(template.id)).not.toBeNull();
@@ -144,15 +213,27 @@ describe('createRepositories', () => {
   describe('pagination', () => {
     let seeded: string[];
     beforeAll(async () => {
-      const rows = await repos.job_titles.insertMany(Array.from({ length: 120 }, (_, i) => ({ title: `Title ${String(i).padStart(3, '0')}` })));
+      const rows = await repos.job_titles.insertMany(
+        Array.from({ length: 120 }, (_, i) => ({ title: `Title ${String(i).padStart(3, '0')}` })),
+      );
       seeded = rows.map((r) => r.id);
       // Half the rows get a department, so the walk by department_id crosses nulls.
       const dept = await repos.departments.insert({ name: 'Paging' });
-      await t.db.updateTable('job_titles').set({ department_id: dept.id }).where('id', 'in', seeded.slice(0, 60)).execute();
-      await t.db.insertInto('job_titles').values({ organization_id: otherOrgId, title: 'Title 050b' }).execute();
+      await t.db
+        .updateTable('job_titles')
+        .set({ department_id: dept.id })
+        .where('id', 'in', seeded.slice(0, 60))
+        .execute();
+      await t.db
+        .insertInto('job_titles')
+        .values({ organization_id: otherOrgId, title: 'Title 050b' })
+        .execute();
     });
 
-    async function walk(options: Parameters<Repositories['job_titles']['list']>[0], between?: (page: number) => Promise<void>) {
+    async function walk(
+      options: Parameters<Repositories['job_titles']['list']>[0],
+      between?: (page: number) => Promise<void>,
+    ) {
       const ids: string[] = [];
       const sizes: number[] = [];
       let cursor: string | null = null;
@@ -198,27 +279,48 @@ describe('createRepositories', () => {
     it('filters within a walk and defaults to 50 rows', async () => {
       const first = await repos.job_titles.list({ where: { department_id: null } });
       expect(first.items).toHaveLength(50);
-      const second = await repos.job_titles.list({ where: { department_id: null }, cursor: first.nextCursor });
+      const second = await repos.job_titles.list({
+        where: { department_id: null },
+        cursor: first.nextCursor,
+      });
       expect(second.items).toHaveLength(10);
       expect(second.nextCursor).toBeNull();
     });
 
     it('rejects a column outside the sort whitelist, unknown columns and bad limits', async () => {
-      expect(await rejection(() => repos.job_titles.list({ orderBy: 'description' as never }))).toMatchObject({
+      expect(
+        await rejection(() => repos.job_titles.list({ orderBy: 'description' as never })),
+      ).toMatchObject({
         kind: 'INVALID_INPUT',
         code: 'REPOSITORY.INVALID_SORT',
       });
-      expect(await rejection(() => repos.job_titles.list({ orderBy: 'title; drop table job_titles' as never }))).toMatchObject({
+      expect(
+        await rejection(() =>
+          repos.job_titles.list({ orderBy: 'title; drop table job_titles' as never }),
+        ),
+      ).toMatchObject({
         code: 'REPOSITORY.UNKNOWN_COLUMN',
       });
-      expect(await rejection(() => repos.job_titles.list({ where: { 'title"--': 'x' } as never }))).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
-      expect(await rejection(() => repos.job_titles.count({ __proto__x: 1 } as never))).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
-      expect(await rejection(() => repos.job_titles.insert({ title: 'x', evil: 1 } as never))).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
-      expect(await rejection(() => repos.job_titles.list({ direction: 'sideways' as never }))).toMatchObject({ code: 'REPOSITORY.INVALID_SORT' });
+      expect(
+        await rejection(() => repos.job_titles.list({ where: { 'title"--': 'x' } as never })),
+      ).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
+      expect(
+        await rejection(() => repos.job_titles.count({ __proto__x: 1 } as never)),
+      ).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
+      expect(
+        await rejection(() => repos.job_titles.insert({ title: 'x', evil: 1 } as never)),
+      ).toMatchObject({ code: 'REPOSITORY.UNKNOWN_COLUMN' });
+      expect(
+        await rejection(() => repos.job_titles.list({ direction: 'sideways' as never })),
+      ).toMatchObject({ code: 'REPOSITORY.INVALID_SORT' });
       for (const limit of [0, 501, 1.5, Number.NaN]) {
-        expect(await rejection(() => repos.job_titles.list({ limit }))).toMatchObject({ code: 'REPOSITORY.INVALID_LIMIT' });
+        expect(await rejection(() => repos.job_titles.list({ limit }))).toMatchObject({
+          code: 'REPOSITORY.INVALID_LIMIT',
+        });
       }
-      expect(await rejection(() => repos.job_titles.list({ where: { title: { $ne: 'x' } } as never }))).toMatchObject({ code: 'REPOSITORY.INVALID_FILTER' });
+      expect(
+        await rejection(() => repos.job_titles.list({ where: { title: { $ne: 'x' } } as never })),
+      ).toMatchObject({ code: 'REPOSITORY.INVALID_FILTER' });
     });
 
     it('rejects a tampered cursor with PAGING.INVALID_CURSOR', async () => {
@@ -242,18 +344,28 @@ describe('createRepositories', () => {
         reencode({ ...payload, v: 2 }),
       ];
       for (const bad of tampered) {
-        expect(await rejection(() => repos.job_titles.list({ orderBy: 'created_at', limit: 10, cursor: bad }))).toMatchObject({
+        expect(
+          await rejection(() =>
+            repos.job_titles.list({ orderBy: 'created_at', limit: 10, cursor: bad }),
+          ),
+        ).toMatchObject({
           kind: 'INVALID_INPUT',
           code: 'PAGING.INVALID_CURSOR',
         });
       }
       // The same cursor with a different sort is refused as well.
-      expect(await rejection(() => repos.job_titles.list({ orderBy: 'title', cursor }))).toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
+      expect(
+        await rejection(() => repos.job_titles.list({ orderBy: 'title', cursor })),
+      ).toMatchObject({ code: 'PAGING.INVALID_CURSOR' });
     });
 
     it('answers arbitrary where keys, sort columns and cursors with results or INVALID_INPUT only', async () => {
       const columns = ['title', 'id', 'department_id', 'created_at', 'description', 'is_active'];
-      const name = fc.oneof(fc.constantFrom(...columns), fc.string(), fc.string({ unit: 'binary' }));
+      const name = fc.oneof(
+        fc.constantFrom(...columns),
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+      );
       const value = fc.oneof(
         fc.string(),
         fc.string({ unit: 'binary' }),
@@ -266,10 +378,17 @@ describe('createRepositories', () => {
         fc.asyncProperty(
           fc.dictionary(name, value, { maxKeys: 3 }),
           fc.option(name, { nil: undefined }),
-          fc.option(fc.oneof(fc.string(), fc.base64String(), fc.string({ unit: 'binary' })), { nil: undefined }),
+          fc.option(fc.oneof(fc.string(), fc.base64String(), fc.string({ unit: 'binary' })), {
+            nil: undefined,
+          }),
           async (where, orderBy, cursor) => {
             try {
-              const page = await repos.job_titles.list({ where: where as never, orderBy: orderBy as never, cursor, limit: 5 });
+              const page = await repos.job_titles.list({
+                where: where as never,
+                orderBy: orderBy as never,
+                cursor,
+                limit: 5,
+              });
               expect(Array.isArray(page.items)).toBe(true);
             } catch (error) {
               if (!isHeliosError(error) || error.kind !== 'INVALID_INPUT') throw error;

@@ -7,7 +7,11 @@ import { TABLE_METADATA } from './table-metadata.generated';
 type MetadataColumns<T extends TableName> = (typeof TABLE_METADATA)[T]['columns'][number];
 /** For every table: true when the metadata lists exactly the columns of the generated Database type. */
 type ColumnsAgree = {
-  [T in TableName]: [MetadataColumns<T>] extends [keyof Database[T]] ? ([keyof Database[T]] extends [MetadataColumns<T>] ? true : false) : false;
+  [T in TableName]: [MetadataColumns<T>] extends [keyof Database[T]]
+    ? [keyof Database[T]] extends [MetadataColumns<T>]
+      ? true
+      : false
+    : false;
 };
 
 describe('table-metadata.generated.ts', () => {
@@ -21,8 +25,11 @@ describe('table-metadata.generated.ts', () => {
       const meta = TABLE_METADATA[table];
       expect(meta.columns as readonly string[]).toContain(meta.primaryKey);
       expect(Object.keys(meta.sortable)).toContain(meta.primaryKey);
-      for (const column of Object.keys(meta.sortable)) expect(meta.columns as readonly string[]).toContain(column);
-      expect(meta.organizationScoped).toBe((meta.columns as readonly string[]).includes('organization_id'));
+      for (const column of Object.keys(meta.sortable))
+        expect(meta.columns as readonly string[]).toContain(column);
+      expect(meta.organizationScoped).toBe(
+        (meta.columns as readonly string[]).includes('organization_id'),
+      );
     }
   });
 

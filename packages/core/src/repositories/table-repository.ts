@@ -11,7 +11,16 @@ import { isValidKeyValue, keysetPage } from '../shared/paging';
 import type { SortValueKind } from './generate-metadata';
 import { REPOSITORY_ERRORS, rowNotFound } from './repository.errors';
 import { TABLE_METADATA } from './table-metadata.generated';
-import type { ListOptions, NewRow, Page, Row, RowId, RowPatch, TableRepository, WhereFilter } from './types';
+import type {
+  ListOptions,
+  NewRow,
+  Page,
+  Row,
+  RowId,
+  RowPatch,
+  TableRepository,
+  WhereFilter,
+} from './types';
 
 /** The metadata of one table, widened for the untyped inner code. */
 interface Meta {
@@ -57,7 +66,11 @@ async function run<R>(query: () => Promise<R>): Promise<R> {
  * @param table - the table
  * @param organizationId - the installation's organization; rows of tables with `organization_id` are limited to it
  */
-export function createTableRepository<T extends TableName>(db: Kysely<Database>, table: T, organizationId: string | (() => string)): TableRepository<T> {
+export function createTableRepository<T extends TableName>(
+  db: Kysely<Database>,
+  table: T,
+  organizationId: string | (() => string),
+): TableRepository<T> {
   const org = typeof organizationId === 'function' ? organizationId : () => organizationId;
   const meta = TABLE_METADATA[table] as unknown as Meta;
   const anyDb = db as unknown as AnyDb;
@@ -78,9 +91,11 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
 
   /** A key that cannot exist (a malformed uuid) is treated as absent rather than sent to the server. */
   const isPlausibleKey = (id: unknown): boolean =>
-    (typeof id === 'string' && isValidKeyValue(keyKind, id)) || (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
+    (typeof id === 'string' && isValidKeyValue(keyKind, id)) ||
+    (typeof id === 'number' && keyKind !== 'uuid' && Number.isFinite(id));
 
-  const scoped = (eb: AnyEb) => (meta.organizationScoped ? eb('organization_id', '=', org()) : eb.lit(true));
+  const scoped = (eb: AnyEb) =>
+    meta.organizationScoped ? eb('organization_id', '=', org()) : eb.lit(true);
 
   const whereFilter = (eb: AnyEb, where: unknown) => {
     if (where === undefined || where === null) return eb.lit(true);
@@ -91,7 +106,8 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
       if (value === undefined) continue;
       if (value === null) conditions.push(eb(column, 'is', null));
       else if (Array.isArray(value)) {
-        if (!value.every(isScalar)) throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'list', table, column });
+        if (!value.every(isScalar))
+          throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'list', table, column });
         conditions.push(value.length === 0 ? eb.lit(false) : eb(column, 'in', value));
       } else if (isScalar(value)) conditions.push(eb(column, '=', value));
       else throw REPOSITORY_ERRORS.INVALID_FILTER({ problem: 'value', table, column });
@@ -107,7 +123,11 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
       checkColumn(key);
       if (value !== undefined) row[key] = value;
     }
-    if (meta.organizationScoped && row.organization_id !== undefined && row.organization_id !== org()) {
+    if (
+      meta.organizationScoped &&
+      row.organization_id !== undefined &&
+      row.organization_id !== org()
+    ) {
       throw REPOSITORY_ERRORS.WRONG_ORGANIZATION({ table });
     }
     return row;
@@ -138,10 +158,12 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
       throw REPOSITORY_ERRORS.INVALID_LIMIT({ max: MAX_LIMIT, table });
     }
     const direction = options.direction ?? 'asc';
-    if (direction !== 'asc' && direction !== 'desc') throw REPOSITORY_ERRORS.INVALID_SORT({ direction: true, table });
+    if (direction !== 'asc' && direction !== 'desc')
+      throw REPOSITORY_ERRORS.INVALID_SORT({ direction: true, table });
     const orderBy = options.orderBy === undefined ? pk : checkColumn(options.orderBy);
     const sortKind = Object.hasOwn(meta.sortable, orderBy) ? meta.sortable[orderBy] : undefined;
-    if (!sortKind) throw REPOSITORY_ERRORS.INVALID_SORT({ direction: false, table, column: orderBy });
+    if (!sortKind)
+      throw REPOSITORY_ERRORS.INVALID_SORT({ direction: false, table, column: orderBy });
     const paging = keysetPage({
       list: `${table}:${orderBy}`,
       keys:
@@ -184,13 +206,17 @@ export function createTableRepository<T extends TableName>(db: Kysely<Database>,
     },
     async insert(values: NewRow<T>) {
       const row = prepareInsert(values);
-      return (await run(() => anyDb.insertInto(from).values(row).returningAll().executeTakeFirstOrThrow())) as Row<T>;
+      return (await run(() =>
+        anyDb.insertInto(from).values(row).returningAll().executeTakeFirstOrThrow(),
+      )) as Row<T>;
     },
     async insertMany(values: readonly NewRow<T>[]) {
       if (!Array.isArray(values)) throw REPOSITORY_ERRORS.INVALID_VALUES({ many: true, table });
       if (values.length === 0) return [];
       const rows = values.map(prepareInsert);
-      return (await run(() => anyDb.insertInto(from).values(rows).returningAll().execute())) as Row<T>[];
+      return (await run(() =>
+        anyDb.insertInto(from).values(rows).returningAll().execute(),
+      )) as Row<T>[];
     },
     async update(id: RowId<T>, patch: RowPatch<T>) {
       const changes = checkValues(patch);

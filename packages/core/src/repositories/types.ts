@@ -9,7 +9,9 @@ import type { TABLE_METADATA } from './table-metadata.generated';
 /** A row of table `T` as read. */
 export type Row<T extends TableName> = Selectable<Database[T]>;
 /** `organization_id` made optional: the repository fills it with the installation's organization. */
-type OrganizationOptional<V> = 'organization_id' extends keyof V ? Omit<V, 'organization_id'> & { organization_id?: V['organization_id'] } : V;
+type OrganizationOptional<V> = 'organization_id' extends keyof V
+  ? Omit<V, 'organization_id'> & { organization_id?: V['organization_id'] }
+  : V;
 /** The values to insert a row of table `T` (`organization_id` may be omitted; it is filled in). */
 export type NewRow<T extends TableName> = OrganizationOptional<Insertable<Database[T]>>;
 /** A partial change to a row of table `T`. */
@@ -17,11 +19,13 @@ export type RowPatch<T extends TableName> = Updateable<Database[T]>;
 /** A column name of table `T`. */
 export type ColumnName<T extends TableName> = keyof Database[T] & string;
 /** The primary key column of table `T` (`id`, or `organization_id` for per-organization settings). */
-export type PrimaryKeyColumn<T extends TableName> = (typeof TABLE_METADATA)[T]['primaryKey'] & keyof Row<T>;
+export type PrimaryKeyColumn<T extends TableName> = (typeof TABLE_METADATA)[T]['primaryKey'] &
+  keyof Row<T>;
 /** The primary key value of a row of table `T`. */
 export type RowId<T extends TableName> = Row<T>[PrimaryKeyColumn<T>];
 /** The columns of table `T` a list may be ordered by. */
-export type SortableColumn<T extends TableName> = keyof (typeof TABLE_METADATA)[T]['sortable'] & string;
+export type SortableColumn<T extends TableName> = keyof (typeof TABLE_METADATA)[T]['sortable'] &
+  string;
 
 /** A value a filter compares with: Date columns also take an ISO string. */
 type FilterScalar<V> = V extends Date ? Date | string : V;
@@ -31,7 +35,10 @@ type FilterScalar<V> = V extends Date ? Date | string : V;
  * (`IS NULL`). All given filters must hold.
  */
 export type WhereFilter<T extends TableName> = {
-  [K in keyof Row<T>]?: FilterScalar<Row<T>[K]> | readonly NonNullable<FilterScalar<Row<T>[K]>>[] | null;
+  [K in keyof Row<T>]?:
+    | FilterScalar<Row<T>[K]>
+    | readonly NonNullable<FilterScalar<Row<T>[K]>>[]
+    | null;
 };
 
 /** Options of `list`. */

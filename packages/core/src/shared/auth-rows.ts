@@ -20,7 +20,11 @@ export interface AuthSecurityEvent {
 const IP = /^[0-9a-fA-F:.]{2,45}$/;
 
 /** Appends a `security_events` row (source `auth`). */
-export async function recordAuthSecurityEvent(db: Kysely<Database>, organizationId: string, event: AuthSecurityEvent): Promise<void> {
+export async function recordAuthSecurityEvent(
+  db: Kysely<Database>,
+  organizationId: string,
+  event: AuthSecurityEvent,
+): Promise<void> {
   const ip = event.ipAddress?.split(',')[0]?.trim() ?? null;
   await db
     .insertInto('security_events')
@@ -39,7 +43,11 @@ export async function recordAuthSecurityEvent(db: Kysely<Database>, organization
 }
 
 /** Ends the sessions of a user, except the one with `exceptToken`; returns how many ended. */
-export async function endSessions(db: Kysely<Database>, userId: string, exceptToken?: string): Promise<number> {
+export async function endSessions(
+  db: Kysely<Database>,
+  userId: string,
+  exceptToken?: string,
+): Promise<number> {
   let q = db.deleteFrom('auth_sessions').where('user_id', '=', userId);
   if (exceptToken) q = q.where('token', '<>', exceptToken);
   const result = await q.executeTakeFirst();

@@ -4,7 +4,9 @@
  */
 
 /** `first_name` -> `firstName` at the type level. */
-export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
 
 /** An object type with camelCase keys. */
 export type Camelize<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
@@ -52,6 +54,7 @@ export function camelize<T extends object>(row: T): Camelize<T> {
 /** An input with snake_case keys, dropping undefined values (shallow). */
 export function snakeize<T extends object>(input: T): Snakeize<T> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) if (value !== undefined) out[snakeCase(key)] = value;
+  for (const [key, value] of Object.entries(input))
+    if (value !== undefined) out[snakeCase(key)] = value;
   return out as Snakeize<T>;
 }

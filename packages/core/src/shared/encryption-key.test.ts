@@ -12,7 +12,12 @@ describe('resolveEncryptionKey', () => {
   it('takes HELIOS_ENCRYPTION_KEY and previous keys from the environment', () => {
     const key = generateEncryptionKey();
     const old = generateEncryptionKey();
-    expect(resolveEncryptionKey({ env: { HELIOS_ENCRYPTION_KEY: key, HELIOS_PREVIOUS_ENCRYPTION_KEYS: `${old}, ` }, stateDir: dir })).toEqual({
+    expect(
+      resolveEncryptionKey({
+        env: { HELIOS_ENCRYPTION_KEY: key, HELIOS_PREVIOUS_ENCRYPTION_KEYS: `${old}, ` },
+        stateDir: dir,
+      }),
+    ).toEqual({
       key,
       previousKeys: [old],
       source: 'env',
@@ -20,15 +25,15 @@ describe('resolveEncryptionKey', () => {
   });
 
   it('requires the key in production', () => {
-    expect(() => resolveEncryptionKey({ env: { NODE_ENV: 'production' }, stateDir: dir })).toThrowError(
-      expect.objectContaining({ code: 'SECRETS.KEY_REQUIRED' }),
-    );
+    expect(() =>
+      resolveEncryptionKey({ env: { NODE_ENV: 'production' }, stateDir: dir }),
+    ).toThrowError(expect.objectContaining({ code: 'SECRETS.KEY_REQUIRED' }));
   });
 
   it('rejects a malformed key', () => {
-    expect(() => resolveEncryptionKey({ env: { HELIOS_ENCRYPTION_KEY: 'too-short' }, stateDir: dir })).toThrowError(
-      expect.objectContaining({ code: 'SECRETS.BAD_KEY' }),
-    );
+    expect(() =>
+      resolveEncryptionKey({ env: { HELIOS_ENCRYPTION_KEY: 'too-short' }, stateDir: dir }),
+    ).toThrowError(expect.objectContaining({ code: 'SECRETS.BAD_KEY' }));
   });
 
   it('generates a key file once outside production, with a warning, and reuses it', () => {

@@ -62,8 +62,11 @@ export function resolveEncryptionKey(options: ResolveKeyOptions = {}): ResolvedK
   const key = generateEncryptionKey();
   writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  options.logger?.warn(`No HELIOS_ENCRYPTION_KEY: generated one into ${file}. Back it up, or set HELIOS_ENCRYPTION_KEY (required in production).`, {
-    file,
-  });
+  options.logger?.warn(
+    `No HELIOS_ENCRYPTION_KEY: generated one into ${file}. Back it up, or set HELIOS_ENCRYPTION_KEY (required in production).`,
+    {
+      file,
+    },
+  );
   return { key, previousKeys, source: 'generated', file, ...audit };
 }

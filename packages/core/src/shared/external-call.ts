@@ -13,7 +13,10 @@ import { CORE_ERRORS } from '../errors/core.errors';
  * Throws PRECONDITION_FAILED `EXTERNAL.IN_TRANSACTION` when `db` is an open transaction.
  * @param operation what calls out, as users call it (e.g. `googleWriteback.suspendUser`), for the message.
  */
-export function assertOutsideTransaction(db: Pick<Kysely<never>, 'isTransaction'>, operation: string): void {
+export function assertOutsideTransaction(
+  db: Pick<Kysely<never>, 'isTransaction'>,
+  operation: string,
+): void {
   if (db.isTransaction) throw CORE_ERRORS.EXTERNAL_IN_TRANSACTION({ operation });
 }
 
@@ -46,7 +49,11 @@ export interface ExternalCallScopes<S> {
 }
 
 /** Runs `steps` as one external call: refuse in a transaction, read, call out, record. */
-export async function runExternalCall<S, P, R, O = R>(scopes: ExternalCallScopes<S>, operation: string, steps: ExternalCallSteps<S, P, R, O>): Promise<O> {
+export async function runExternalCall<S, P, R, O = R>(
+  scopes: ExternalCallScopes<S>,
+  operation: string,
+  steps: ExternalCallSteps<S, P, R, O>,
+): Promise<O> {
   assertOutsideTransaction(scopes.db, operation);
   const prepared = await scopes.read((scope) => steps.prepare(scope));
   let result: R;

@@ -37,7 +37,9 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): stri
  * const helios = await createHelios({ databaseUrl, encryptionKey, integrations: integrationOptionsFromEnv() });
  * ```
  */
-export function integrationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): IntegrationOptions {
+export function integrationOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): IntegrationOptions {
   const problems: string[] = [];
   const options: IntegrationOptions = {};
   const pair = <K extends string>(names: Record<K, string>): Record<K, string> | null => {

@@ -22,7 +22,9 @@ export function consoleLogger(level: 'debug' | 'info' | 'warn' | 'error' = 'info
   const min = order.indexOf(level);
   const write = (lvl: (typeof order)[number]) => (message: string, fields?: LogFields) => {
     if (order.indexOf(lvl) < min) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...fields })}\n`,
+    );
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -49,13 +49,20 @@ export function secretReentryRequired(message: string, path: string): HeliosErro
 }
 
 /** The options createHelios uses: the given ones, else the environment. */
-export function resolveNetworkOptions(options: NetworkOptions | undefined, env: NodeJS.ProcessEnv = process.env): Required<NetworkOptions> {
+export function resolveNetworkOptions(
+  options: NetworkOptions | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Required<NetworkOptions> {
   const fromEnv = env[NETWORK_ENV]?.trim().toLowerCase();
-  return { allowPrivateTargets: options?.allowPrivateTargets ?? (fromEnv === 'true' || fromEnv === '1') };
+  return {
+    allowPrivateTargets: options?.allowPrivateTargets ?? (fromEnv === 'true' || fromEnv === '1'),
+  };
 }
 
 /** The network options of a runtime (no private targets when the instance has none). */
-export function networkOf(rt: { instance: { network?: Required<NetworkOptions> } }): Required<NetworkOptions> {
+export function networkOf(rt: {
+  instance: { network?: Required<NetworkOptions> };
+}): Required<NetworkOptions> {
   return rt.instance.network ?? { allowPrivateTargets: false };
 }
 
@@ -154,14 +161,20 @@ function refused(host: string, reason: string, path?: string): HeliosError {
 }
 
 function reasonFor(kind: AddressClass): string | null {
-  if (kind === 'forbidden') return 'it is a link-local, metadata, unspecified, multicast or reserved address';
+  if (kind === 'forbidden')
+    return 'it is a link-local, metadata, unspecified, multicast or reserved address';
   if (kind === 'loopback' || kind === 'private') {
     return `it is a ${kind} address (allow private targets with the createHelios option network.allowPrivateTargets or ${NETWORK_ENV}=true)`;
   }
   return null;
 }
 
-function checkAddress(host: string, address: string, options: Required<NetworkOptions>, path?: string): void {
+function checkAddress(
+  host: string,
+  address: string,
+  options: Required<NetworkOptions>,
+  path?: string,
+): void {
   const kind = classifyAddress(address);
   if (kind === 'public') return;
   if (kind !== 'forbidden' && options.allowPrivateTargets) return;
@@ -174,15 +187,24 @@ function checkAddress(host: string, address: string, options: Required<NetworkOp
  *
  * @throws HeliosError INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED` (with an issue at `path`)
  */
-export function assertHostAllowed(host: string, options: Required<NetworkOptions>, path?: string): void {
+export function assertHostAllowed(
+  host: string,
+  options: Required<NetworkOptions>,
+  path?: string,
+): void {
   const name = normalizeHost(host);
   if (FORBIDDEN_NAMES.has(name)) throw refused(name, 'it is a cloud metadata service', path);
   if (isIP(name.replace(/%.*$/, ''))) checkAddress(name, name, options, path);
-  else if (name === 'localhost' || name.endsWith('.localhost')) checkAddress(name, '127.0.0.1', options, path);
+  else if (name === 'localhost' || name.endsWith('.localhost'))
+    checkAddress(name, '127.0.0.1', options, path);
 }
 
 /** As `assertHostAllowed`, for the host of an http(s) URL. */
-export function assertUrlAllowed(url: string, options: Required<NetworkOptions>, path?: string): void {
+export function assertUrlAllowed(
+  url: string,
+  options: Required<NetworkOptions>,
+  path?: string,
+): void {
   assertHostAllowed(new URL(url).hostname, options, path);
 }
 
@@ -191,13 +213,18 @@ export function assertUrlAllowed(url: string, options: Required<NetworkOptions>,
  *
  * @throws HeliosError INVALID_INPUT `NETWORK.TARGET_NOT_ALLOWED`; the resolver's error when the name does not resolve
  */
-export async function resolveAllowedHost(host: string, options: Required<NetworkOptions>): Promise<LookupAddress[]> {
+export async function resolveAllowedHost(
+  host: string,
+  options: Required<NetworkOptions>,
+): Promise<LookupAddress[]> {
   const name = normalizeHost(host);
   assertHostAllowed(name, options);
   const literal = isIP(name.replace(/%.*$/, ''));
   if (literal) return [{ address: name, family: literal }];
   const addresses = await new Promise<LookupAddress[]>((resolve, reject) => {
-    dnsLookup(name, { all: true, verbatim: true }, (error, found) => (error ? reject(error) : resolve(found)));
+    dnsLookup(name, { all: true, verbatim: true }, (error, found) =>
+      error ? reject(error) : resolve(found),
+    );
   });
   if (addresses.length === 0) throw refused(name, 'it does not resolve to any address');
   for (const a of addresses) checkAddress(name, a.address, options);
@@ -213,12 +240,20 @@ export function guardedLookup(options: Required<NetworkOptions>): LookupFunction
     resolveAllowedHost(hostname, options).then(
       (addresses) => {
         const family = typeof lookupOptions === 'object' ? lookupOptions.family : undefined;
-        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+        const wanted =
+          family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
         if (wanted.length === 0) {
-          callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
+          callback(
+            Object.assign(new Error(`${hostname} has no IPv${family} address`), {
+              code: 'ENOTFOUND',
+            }),
+            '',
+            0,
+          );
           return;
         }
-        if (typeof lookupOptions === 'object' && lookupOptions.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, wanted);
+        if (typeof lookupOptions === 'object' && lookupOptions.all)
+          (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, wanted);
         else callback(null, wanted[0]!.address, wanted[0]!.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 0),
@@ -253,9 +288,13 @@ export interface GuardedRequestOptions {
  * (the 3xx is returned). Rejects with the guard's HeliosError, or the network error
  * (`name` `TimeoutError` on timeout).
  */
-export async function guardedRequest(url: string, options: GuardedRequestOptions): Promise<GuardedResponse> {
+export async function guardedRequest(
+  url: string,
+  options: GuardedRequestOptions,
+): Promise<GuardedResponse> {
   const target = new URL(url);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw refused(target.host, 'only http(s) URLs are fetched');
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw refused(target.host, 'only http(s) URLs are fetched');
   // A literal IP never goes through `lookup`: check it here.
   assertHostAllowed(target.hostname, options.network);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -265,7 +304,12 @@ export async function guardedRequest(url: string, options: GuardedRequestOptions
       target,
       {
         method: options.method ?? 'GET',
-        headers: { ...(options.headers ?? {}), ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}) },
+        headers: {
+          ...(options.headers ?? {}),
+          ...(options.body !== undefined
+            ? { 'content-length': String(Buffer.byteLength(options.body)) }
+            : {}),
+        },
         lookup: guardedLookup(options.network),
         agent: false,
         timeout: options.timeoutMs,
@@ -280,12 +324,24 @@ export async function guardedRequest(url: string, options: GuardedRequestOptions
           if (size > maxBytes) {
             truncated = true;
             res.destroy();
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), truncated });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+              truncated,
+            });
             return;
           }
           chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), truncated }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+            truncated,
+          }),
+        );
         res.on('error', reject);
       },
     );

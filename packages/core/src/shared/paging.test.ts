@@ -24,7 +24,9 @@ let db: Kysely<PagingDb>;
 beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db as unknown as Kysely<PagingDb>;
-  await sql`create table paging_items (id uuid primary key default gen_random_uuid(), name text not null, score int, at timestamptz not null)`.execute(db);
+  await sql`create table paging_items (id uuid primary key default gen_random_uuid(), name text not null, score int, at timestamptz not null)`.execute(
+    db,
+  );
 });
 afterAll(() => t.destroy());
 
@@ -80,13 +82,27 @@ async function rejection(fn: () => Promise<unknown>): Promise<unknown> {
 
 describe('keysetPage', () => {
   it('walks ties in a stable order: every row once, in (name, id) order, whatever the page size', async () => {
-    await reset(Array.from({ length: 23 }, (_, i) => ({ name: ['b', 'a', 'c'][i % 3]!, score: null, at: '2026-01-01T00:00:00Z' })));
-    const expected = (await db.selectFrom('paging_items').select('id').orderBy('name').orderBy('id').execute()).map((r) => r.id);
+    await reset(
+      Array.from({ length: 23 }, (_, i) => ({
+        name: ['b', 'a', 'c'][i % 3]!,
+        score: null,
+        at: '2026-01-01T00:00:00Z',
+      })),
+    );
+    const expected = (
+      await db.selectFrom('paging_items').select('id').orderBy('name').orderBy('id').execute()
+    ).map((r) => r.id);
     for (const limit of [1, 2, 5, 22, 23, 24]) expect(await walk(byName, limit)).toEqual(expected);
   });
 
   it('pages ascending and descending with nulls last in both directions', async () => {
-    await reset([3, null, 1, 3, null, 2, 1, null, 3].map((score) => ({ name: 'x', score, at: '2026-01-01T00:00:00Z' })));
+    await reset(
+      [3, null, 1, 3, null, 2, 1, null, 3].map((score) => ({
+        name: 'x',
+        score,
+        at: '2026-01-01T00:00:00Z',
+      })),
+    );
     for (const direction of ['asc', 'desc'] as const) {
       const expected = await db
         .selectFrom('paging_items')
@@ -95,13 +111,18 @@ describe('keysetPage', () => {
         .orderBy('id', direction)
         .execute();
       expect(expected.at(-1)?.score).toBeNull();
-      for (const limit of [1, 2, 4]) expect(await walk(byScore(direction), limit)).toEqual(expected.map((r) => r.id));
+      for (const limit of [1, 2, 4])
+        expect(await walk(byScore(direction), limit)).toEqual(expected.map((r) => r.id));
     }
   });
 
   it('keeps the microseconds of a timestamp key, so rows of one millisecond are never skipped', async () => {
     await reset(
-      ['2026-05-01 10:00:00.123401+00', '2026-05-01 10:00:00.123402+00', '2026-05-01 10:00:00.123403+00'].map((at) => ({ name: 'x', score: null, at })),
+      [
+        '2026-05-01 10:00:00.123401+00',
+        '2026-05-01 10:00:00.123402+00',
+        '2026-05-01 10:00:00.123403+00',
+      ].map((at) => ({ name: 'x', score: null, at })),
     );
     const spec: Spec = {
       list: 'items:at',
@@ -142,22 +163,42 @@ describe('keysetPage', () => {
   });
 
   it('serves limits from 1 to MAX_PAGE_LIMIT and refuses others with PAGING.INVALID_LIMIT', async () => {
-    await reset(Array.from({ length: 3 }, (_, i) => ({ name: `n${i}`, score: i, at: '2026-01-01T00:00:00Z' })));
+    await reset(
+      Array.from({ length: 3 }, (_, i) => ({
+        name: `n${i}`,
+        score: i,
+        at: '2026-01-01T00:00:00Z',
+      })),
+    );
     expect((await pageOf(byName, 1)).items).toHaveLength(1);
     expect(await pageOf(byName, 3)).toMatchObject({ nextCursor: null });
     expect((await pageOf(byName, 2)).nextCursor).toEqual(expect.any(String));
     expect((await pageOf(byName, MAX_PAGE_LIMIT)).items).toHaveLength(3);
     for (const limit of [0, -1, 1.5, MAX_PAGE_LIMIT + 1, Number.NaN]) {
-      expect(() => keysetPage({ ...byName, limit })).toThrowError(expect.objectContaining({ kind: 'INVALID_INPUT', code: 'PAGING.INVALID_LIMIT' }));
+      expect(() => keysetPage({ ...byName, limit })).toThrowError(
+        expect.objectContaining({ kind: 'INVALID_INPUT', code: 'PAGING.INVALID_LIMIT' }),
+      );
     }
   });
 
   it('refuses a tampered or foreign cursor with PAGING.INVALID_CURSOR before any query', async () => {
-    await reset(Array.from({ length: 4 }, (_, i) => ({ name: `n${i}`, score: i, at: '2026-01-01T00:00:00Z' })));
+    await reset(
+      Array.from({ length: 4 }, (_, i) => ({
+        name: `n${i}`,
+        score: i,
+        at: '2026-01-01T00:00:00Z',
+      })),
+    );
     const cursor = (await pageOf(byName, 1)).nextCursor!;
-    const payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v: number; l: string; d: string; k: (string | null)[] };
+    const payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      v: number;
+      l: string;
+      d: string;
+      k: (string | null)[];
+    };
     expect(payload).toMatchObject({ v: 1, l: 'items:name', d: 'a', k: ['n0', expect.any(String)] });
-    const encode = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const encode = (value: unknown) =>
+      Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
     const bad: [unknown, Spec][] = [
       ['', byName],
       ['not a cursor', byName],
@@ -175,16 +216,27 @@ describe('keysetPage', () => {
       [cursor, { ...byName, list: 'other:name' }],
       [cursor, { ...byName, direction: 'desc' }],
       [cursor, byScore('asc')],
-      [encode({ ...payload, l: 'items:score', k: ['1; drop table paging_items', payload.k[1]] }), byScore('asc')],
-      [encode({ ...payload, l: 'items:score', k: ['99999999999999999999', payload.k[1]] }), byScore('asc')],
+      [
+        encode({ ...payload, l: 'items:score', k: ['1; drop table paging_items', payload.k[1]] }),
+        byScore('asc'),
+      ],
+      [
+        encode({ ...payload, l: 'items:score', k: ['99999999999999999999', payload.k[1]] }),
+        byScore('asc'),
+      ],
     ];
     for (const [value, spec] of bad) {
       const error = await rejection(async () => pageOf(spec, 2, value as string));
-      expect(error, String(value)).toMatchObject({ kind: 'INVALID_INPUT', code: 'PAGING.INVALID_CURSOR' });
+      expect(error, String(value)).toMatchObject({
+        kind: 'INVALID_INPUT',
+        code: 'PAGING.INVALID_CURSOR',
+      });
     }
     // A null value of a nullable key is a position like any other.
     const nullCursor = encode({ ...payload, l: 'items:score', k: [null, payload.k[1]] });
-    expect((await pageOf(byScore('asc'), 2, nullCursor)).items.every((item) => item.score === null)).toBe(true);
+    expect(
+      (await pageOf(byScore('asc'), 2, nullCursor)).items.every((item) => item.score === null),
+    ).toBe(true);
     expect(await db.selectFrom('paging_items').select('id').execute()).toHaveLength(4);
   });
 });

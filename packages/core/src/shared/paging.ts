@@ -15,7 +15,13 @@
  * or foreign cursor (another list, sort or direction) is INVALID_INPUT `PAGING.INVALID_CURSOR`
  * before any SQL runs, and values only ever reach SQL as parameters.
  */
-import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import { z } from 'zod';
 import type { HeliosError } from '../errors';
 import { SHARED_ERRORS } from './shared.errors';
@@ -27,7 +33,14 @@ export interface Page<T> {
 }
 
 /** The kind of a sort key's values, which decides how a cursor's value is checked. */
-export type PageKeyKind = 'text' | 'uuid' | 'integer' | 'numeric' | 'timestamp' | 'date' | 'boolean';
+export type PageKeyKind =
+  | 'text'
+  | 'uuid'
+  | 'integer'
+  | 'numeric'
+  | 'timestamp'
+  | 'date'
+  | 'boolean';
 
 /** One sort key of a keyset-paged list. */
 export interface PageKey {
@@ -58,9 +71,14 @@ export type PageKeyColumns = Record<`__page_k${number}`, string | null>;
 /** A keyset-paged query: `query` for `$call`, `page` to turn its rows into a `Page`. */
 export interface KeysetPage {
   /** Adds the keys' selection, the condition "after the cursor", the order and `limit + 1`. */
-  query<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O & PageKeyColumns>;
+  query<DB, TB extends keyof DB, O>(
+    qb: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O & PageKeyColumns>;
   /** The first `limit` rows mapped by `map` (without the key columns) and the next page's cursor. */
-  page<R extends PageKeyColumns, T>(rows: readonly R[], map: (row: Omit<R, keyof PageKeyColumns>) => T): Page<T>;
+  page<R extends PageKeyColumns, T>(
+    rows: readonly R[],
+    map: (row: Omit<R, keyof PageKeyColumns>) => T,
+  ): Page<T>;
   /** The decoded position, or null on the first page. */
   readonly after: readonly (string | null)[] | null;
 }
@@ -83,7 +101,8 @@ const cursorPayload = z.strictObject({
 const PATTERNS: Record<PageKeyKind, RegExp | null> = {
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
   text: null,
-  timestamp: /^(-?infinity|\d{4,6}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2}){0,2}|Z)?( BC)?)$/,
+  timestamp:
+    /^(-?infinity|\d{4,6}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2}){0,2}|Z)?( BC)?)$/,
   date: /^(-?infinity|\d{4,6}-\d{2}-\d{2}( BC)?)$/,
   integer: /^-?\d{1,19}$/,
   numeric: /^(-?\d{1,1000}(\.\d{1,1000})?|NaN|-?Infinity)$/,
@@ -120,8 +139,17 @@ function validCalendarDate(value: string): boolean {
 }
 
 /** The opaque cursor of a position in `list` (the last row's key values as text). */
-export function encodeCursor(list: string, direction: 'asc' | 'desc', values: readonly (string | null)[]): string {
-  const payload: z.input<typeof cursorPayload> = { v: CURSOR_VERSION, l: list, d: direction === 'desc' ? 'd' : 'a', k: [...values] };
+export function encodeCursor(
+  list: string,
+  direction: 'asc' | 'desc',
+  values: readonly (string | null)[],
+): string {
+  const payload: z.input<typeof cursorPayload> = {
+    v: CURSOR_VERSION,
+    l: list,
+    d: direction === 'desc' ? 'd' : 'a',
+    k: [...values],
+  };
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 
@@ -129,14 +157,23 @@ export function encodeCursor(list: string, direction: 'asc' | 'desc', values: re
  * The key values in `cursor`, checked against the list, direction and keys it must have been made for.
  * @throws HeliosError INVALID_INPUT `PAGING.INVALID_CURSOR`
  */
-export function decodeCursor(cursor: unknown, expected: { list: string; direction: 'asc' | 'desc'; keys: readonly PageKey[] }): (string | null)[] {
-  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+export function decodeCursor(
+  cursor: unknown,
+  expected: { list: string; direction: 'asc' | 'desc'; keys: readonly PageKey[] },
+): (string | null)[] {
+  if (
+    typeof cursor !== 'string' ||
+    cursor.length === 0 ||
+    cursor.length > MAX_CURSOR_LENGTH ||
+    !/^[A-Za-z0-9_-]+$/.test(cursor)
+  ) {
     throw invalidCursor('malformed');
   }
   let json: unknown;
   try {
     const text = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (Buffer.from(text, 'utf8').toString('base64url') !== cursor) throw new Error('not canonical');
+    if (Buffer.from(text, 'utf8').toString('base64url') !== cursor)
+      throw new Error('not canonical');
     json = JSON.parse(text);
   } catch {
     throw invalidCursor('malformed');
@@ -144,11 +181,17 @@ export function decodeCursor(cursor: unknown, expected: { list: string; directio
   const parsed = cursorPayload.safeParse(json);
   if (!parsed.success) throw invalidCursor('malformed');
   const { l, d, k } = parsed.data;
-  if (l !== expected.list || d !== (expected.direction === 'desc' ? 'd' : 'a') || k.length !== expected.keys.length) throw invalidCursor('foreign');
+  if (
+    l !== expected.list ||
+    d !== (expected.direction === 'desc' ? 'd' : 'a') ||
+    k.length !== expected.keys.length
+  )
+    throw invalidCursor('foreign');
   expected.keys.forEach((key, i) => {
     const value = k[i] ?? null;
     const last = i === expected.keys.length - 1;
-    if (value === null ? !key.nullable || last : !isValidKeyValue(key.kind, value)) throw invalidCursor('bad_value');
+    if (value === null ? !key.nullable || last : !isValidKeyValue(key.kind, value))
+      throw invalidCursor('bad_value');
   });
   return k;
 }
@@ -163,14 +206,21 @@ const column = (i: number) => `__page_k${i}` as const;
 export function keysetPage(options: KeysetPageOptions): KeysetPage {
   const { list, keys, limit } = options;
   const direction = options.direction ?? 'asc';
-  if (keys.length === 0 || keys.at(-1)?.nullable) throw new Error('keysetPage: the last key must be unique and not null');
+  if (keys.length === 0 || keys.at(-1)?.nullable)
+    throw new Error('keysetPage: the last key must be unique and not null');
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw SHARED_ERRORS.PAGING_INVALID_LIMIT({ limit, max: MAX_PAGE_LIMIT });
   }
-  const after = options.cursor === undefined || options.cursor === null ? null : decodeCursor(options.cursor, { list, direction, keys });
+  const after =
+    options.cursor === undefined || options.cursor === null
+      ? null
+      : decodeCursor(options.cursor, { list, direction, keys });
   const exprs = keys.map((key) => (typeof key.by === 'string' ? sql.ref(key.by) : key.by));
 
-  const afterCondition = (eb: ExpressionBuilder<any, any>, values: readonly (string | null)[]): Expression<SqlBool> => {
+  const afterCondition = (
+    eb: ExpressionBuilder<any, any>,
+    values: readonly (string | null)[],
+  ): Expression<SqlBool> => {
     const op = direction === 'asc' ? '>' : '<';
     if (!keys.some((key) => key.nullable)) {
       // A row comparison, which PostgreSQL can answer from a matching index.
@@ -185,7 +235,9 @@ export function keysetPage(options: KeysetPageOptions): KeysetPage {
         return v === null ? eb(expr, 'is', null) : eb(expr, '=', v);
       });
       if (value === null) return;
-      const later = key.nullable ? eb.or([eb(exprs[i]!, op, value), eb(exprs[i]!, 'is', null)]) : eb(exprs[i]!, op, value);
+      const later = key.nullable
+        ? eb.or([eb(exprs[i]!, op, value), eb(exprs[i]!, 'is', null)])
+        : eb(exprs[i]!, op, value);
       branches.push(eb.and([...equalBefore, later]));
     });
     return eb.or(branches);
@@ -194,14 +246,21 @@ export function keysetPage(options: KeysetPageOptions): KeysetPage {
   return {
     after,
     query<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>) {
-      let q = (qb as unknown as SelectQueryBuilder<any, any, any>).select(exprs.map((expr, i) => sql<string | null>`(${expr})::text`.as(column(i))));
+      let q = (qb as unknown as SelectQueryBuilder<any, any, any>).select(
+        exprs.map((expr, i) => sql<string | null>`(${expr})::text`.as(column(i))),
+      );
       if (after) q = q.where((eb) => afterCondition(eb, after));
       for (const [i, expr] of exprs.entries()) {
-        q = q.orderBy(expr, (ob) => (keys[i]!.nullable ? ob[direction]().nullsLast() : ob[direction]()));
+        q = q.orderBy(expr, (ob) =>
+          keys[i]!.nullable ? ob[direction]().nullsLast() : ob[direction](),
+        );
       }
       return q.limit(limit + 1) as unknown as SelectQueryBuilder<DB, TB, O & PageKeyColumns>;
     },
-    page<R extends PageKeyColumns, T>(rows: readonly R[], map: (row: Omit<R, keyof PageKeyColumns>) => T): Page<T> {
+    page<R extends PageKeyColumns, T>(
+      rows: readonly R[],
+      map: (row: Omit<R, keyof PageKeyColumns>) => T,
+    ): Page<T> {
       const strip = (row: R): Omit<R, keyof PageKeyColumns> => {
         const out: Record<string, unknown> = { ...row };
         for (let i = 0; i < keys.length; i += 1) delete out[column(i)];

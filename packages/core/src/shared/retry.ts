@@ -122,7 +122,11 @@ export interface RetryPolicy {
    * Runs `attempt` until it succeeds or the policy gives up. `classify` turns what it threw into a
    * failure; `'again'` retries at once, uncounted (e.g. after renewing a revoked token, once).
    */
-  run<T>(operation: string, attempt: () => Promise<T>, classify: (raw: unknown) => RetryFailure | 'again'): Promise<T>;
+  run<T>(
+    operation: string,
+    attempt: () => Promise<T>,
+    classify: (raw: unknown) => RetryFailure | 'again',
+  ): Promise<T>;
   /** Adds a listener of retries (besides `onRetry`); returns the function that removes it. */
   watch(listener: (info: RetryInfo) => void): () => void;
 }
@@ -138,7 +142,8 @@ export const DEFAULT_RETRY_BUDGET_MS = 300_000;
 /** Default quota window without Retry-After: a minute (Google's per-minute quotas). */
 export const DEFAULT_QUOTA_WINDOW_MS = 60_000;
 
-const nonNegative = (value: number | undefined, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : fallback);
+const nonNegative = (value: number | undefined, fallback: number) =>
+  typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : fallback;
 
 /**
  * Builds a provider's retry policy from its `retry` option.
@@ -149,7 +154,11 @@ const nonNegative = (value: number | undefined, fallback: number) => (typeof val
  * const page = await policy.run('users.list', () => listPage(), (raw) => classify(raw));
  * ```
  */
-export function createRetryPolicy(options: RetryOptions = {}, defaults: RetryDefaults, random: () => number = Math.random): RetryPolicy {
+export function createRetryPolicy(
+  options: RetryOptions = {},
+  defaults: RetryDefaults,
+  random: () => number = Math.random,
+): RetryPolicy {
   const maxRetries = nonNegative(options.maxRetries, defaults.maxRetries);
   const baseDelayMs = nonNegative(options.baseDelayMs, 500);
   const maxDelayMs = nonNegative(options.maxDelayMs, defaults.maxDelayMs);
@@ -185,13 +194,18 @@ export function createRetryPolicy(options: RetryOptions = {}, defaults: RetryDef
           delayMs = asked + spread(asked);
         } else if (failure.throttled && failure.quotaWindow) {
           firstThrottleAt ??= now;
-          delayMs = throttledRetries === 0 ? backoff(0) : Math.max(backoff(throttledRetries), firstThrottleAt + quotaWindowMs - now) + spread(quotaWindowMs);
+          delayMs =
+            throttledRetries === 0
+              ? backoff(0)
+              : Math.max(backoff(throttledRetries), firstThrottleAt + quotaWindowMs - now) +
+                spread(quotaWindowMs);
         } else {
           delayMs = backoff(failure.throttled ? throttledRetries : failedRetries);
         }
         const elapsedMs = now - startedAt;
         const remainingMs = budgetMs - elapsedMs - delayMs;
-        if (remainingMs < 0) return outOfBudget(failure.error, { delayMs, elapsedMs, budgetMs, attempts });
+        if (remainingMs < 0)
+          return outOfBudget(failure.error, { delayMs, elapsedMs, budgetMs, attempts });
         if (failure.throttled) {
           throttledRetries += 1;
           pausedUntil = Math.max(pausedUntil, now + delayMs);
@@ -251,11 +265,19 @@ export function createRetryPolicy(options: RetryOptions = {}, defaults: RetryDef
 }
 
 /** The last error of a call whose next wait would pass its time budget, with the facts of it. */
-function outOfBudget(error: HeliosError, facts: { delayMs: number; elapsedMs: number; budgetMs: number; attempts: number }): HeliosError {
+function outOfBudget(
+  error: HeliosError,
+  facts: { delayMs: number; elapsedMs: number; budgetMs: number; attempts: number },
+): HeliosError {
   const seconds = (ms: number) => Math.round(ms / 10) / 100;
   return restateError(
     error,
     `${error.message} Gave up after ${facts.attempts} attempt${facts.attempts === 1 ? '' : 's'} in ${seconds(facts.elapsedMs)} s: the next wait (${seconds(facts.delayMs)} s) would pass the time budget of ${seconds(facts.budgetMs)} s (retry option budgetMs).`,
-    { retryAfterSeconds: Math.ceil(facts.delayMs / 1000), budgetMs: facts.budgetMs, elapsedMs: facts.elapsedMs, attempts: facts.attempts },
+    {
+      retryAfterSeconds: Math.ceil(facts.delayMs / 1000),
+      budgetMs: facts.budgetMs,
+      elapsedMs: facts.elapsedMs,
+      attempts: facts.attempts,
+    },
   );
 }

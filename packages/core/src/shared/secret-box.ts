@@ -30,7 +30,9 @@ export function parseEncryptionKey(key: string | Uint8Array): Buffer {
     return Buffer.from(key);
   }
   const trimmed = key.trim();
-  const buffer = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const buffer = /^[0-9a-f]{64}$/i.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (buffer.length !== 32) throw badKey();
   return buffer;
 }
@@ -59,7 +61,10 @@ export function generateEncryptionKey(): string {
  * const stored = box.encrypt('hunter2', 'smtp_settings.password');
  * ```
  */
-export function createSecretBox(currentKey: string | Uint8Array, previousKeys: readonly (string | Uint8Array)[] = []): SecretBox {
+export function createSecretBox(
+  currentKey: string | Uint8Array,
+  previousKeys: readonly (string | Uint8Array)[] = [],
+): SecretBox {
   const current = parseEncryptionKey(currentKey);
   const currentId = keyIdOf(current);
   const keys = new Map<string, Buffer>([[currentId, current]]);
@@ -79,7 +84,13 @@ export function createSecretBox(currentKey: string | Uint8Array, previousKeys: r
       const cipher = createCipheriv('aes-256-gcm', current, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [PREFIX, currentId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join(':');
+      return [
+        PREFIX,
+        currentId,
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        data.toString('base64url'),
+      ].join(':');
     },
     decrypt(ciphertext, context = '') {
       const parsed = parse(ciphertext);
@@ -92,7 +103,10 @@ export function createSecretBox(currentKey: string | Uint8Array, previousKeys: r
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parsed.iv, 'base64url'));
         decipher.setAAD(Buffer.from(context, 'utf8'));
         decipher.setAuthTag(Buffer.from(parsed.tag, 'base64url'));
-        return Buffer.concat([decipher.update(Buffer.from(parsed.data, 'base64url')), decipher.final()]).toString('utf8');
+        return Buffer.concat([
+          decipher.update(Buffer.from(parsed.data, 'base64url')),
+          decipher.final(),
+        ]).toString('utf8');
       } catch (cause) {
         throw SHARED_ERRORS.SECRETS_DECRYPT_FAILED({ cause });
       }

@@ -31,7 +31,10 @@ export interface RotationProgress {
 
 type AnyDb = Kysely<any>;
 
-async function rowsOf(db: AnyDb, store: SecretStore): Promise<Array<{ key: string; value: string }>> {
+async function rowsOf(
+  db: AnyDb,
+  store: SecretStore,
+): Promise<Array<{ key: string; value: string }>> {
   const result = await sql<{ key: string; value: string }>`
     select ${sql.ref(store.keyColumn)}::text as key, ${sql.ref(store.column)} as value
       from ${sql.table(store.table)}
@@ -54,11 +57,21 @@ async function rowsOf(db: AnyDb, store: SecretStore): Promise<Array<{ key: strin
  * const result = await rotateSecrets(helios.db, box);
  * ```
  */
-export async function rotateSecrets(db: Kysely<Database>, box: SecretBox, onProgress?: (p: RotationProgress) => void): Promise<RotationResult> {
+export async function rotateSecrets(
+  db: Kysely<Database>,
+  box: SecretBox,
+  onProgress?: (p: RotationProgress) => void,
+): Promise<RotationResult> {
   return inTransaction(db, async (tx) => {
     const anyTx = tx as unknown as AnyDb;
     await sql`select pg_advisory_xact_lock(hashtext('helios:secrets-rotate'))`.execute(tx);
-    const result: RotationResult = { reencrypted: 0, sealed: 0, unchanged: 0, byStore: {}, keyId: box.keyId };
+    const result: RotationResult = {
+      reencrypted: 0,
+      sealed: 0,
+      unchanged: 0,
+      byStore: {},
+      keyId: box.keyId,
+    };
     for (const store of SECRET_STORES) {
       const name = `${store.table}.${store.column}`;
       const counts = { reencrypted: 0, sealed: 0, unchanged: 0 };
@@ -80,10 +93,13 @@ export async function rotateSecrets(db: Kysely<Database>, box: SecretBox, onProg
         if (next !== null) {
           await sql`update ${sql.table(store.table)} set ${sql.ref(store.column)} = ${next}
                      where ${sql.ref(store.keyColumn)}::text = ${row.key}
-                       ${store.onlyWhere ? sql`and ${sql.ref(store.onlyWhere)} = true` : sql``}`.execute(anyTx);
+                       ${store.onlyWhere ? sql`and ${sql.ref(store.onlyWhere)} = true` : sql``}`.execute(
+            anyTx,
+          );
         }
         done += 1;
-        if (done % 100 === 0 || done === rows.length) onProgress?.({ store: name, done, total: rows.length });
+        if (done % 100 === 0 || done === rows.length)
+          onProgress?.({ store: name, done, total: rows.length });
       }
       result.byStore[name] = counts;
       result.reencrypted += counts.reencrypted;
@@ -95,7 +111,10 @@ export async function rotateSecrets(db: Kysely<Database>, box: SecretBox, onProg
 }
 
 /** Secret columns holding values that are not secret-box ciphertexts, with how many rows. */
-export async function findPlaintextSecrets(db: Kysely<Database>, box: Pick<SecretBox, 'isCiphertext'>): Promise<Array<{ store: string; rows: number }>> {
+export async function findPlaintextSecrets(
+  db: Kysely<Database>,
+  box: Pick<SecretBox, 'isCiphertext'>,
+): Promise<Array<{ store: string; rows: number }>> {
   const out: Array<{ store: string; rows: number }> = [];
   for (const store of SECRET_STORES) {
     const rows = await rowsOf(db as unknown as AnyDb, store);
@@ -108,7 +127,10 @@ export async function findPlaintextSecrets(db: Kysely<Database>, box: Pick<Secre
 /** Throws `SECRETS.NO_KEY` unless a secret box is configured. */
 export function requireSecretBox(box: SecretBox | null): SecretBox {
   if (!box) {
-    throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Secrets need an encryption key: set HELIOS_ENCRYPTION_KEY (32 bytes, hex or base64).' });
+    throw SHARED_ERRORS.SECRETS_NO_KEY({
+      message:
+        'Secrets need an encryption key: set HELIOS_ENCRYPTION_KEY (32 bytes, hex or base64).',
+    });
   }
   return box;
 }

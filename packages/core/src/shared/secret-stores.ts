@@ -46,13 +46,25 @@ function storeOf(table: string, column: string): SecretStore {
  * Encrypts a secret for `table.column` of the row keyed `key` (see SECRET_STORES for the key column),
  * for the services that write secret columns.
  */
-export function sealSecret(box: { encrypt(plain: string, context?: string): string }, table: string, column: string, key: string, plaintext: string): string {
+export function sealSecret(
+  box: { encrypt(plain: string, context?: string): string },
+  table: string,
+  column: string,
+  key: string,
+  plaintext: string,
+): string {
   storeOf(table, column);
   return box.encrypt(plaintext, secretContext(table, column, key));
 }
 
 /** Decrypts what `sealSecret` made for the same table, column and row key. */
-export function openSecret(box: { decrypt(sealed: string, context?: string): string }, table: string, column: string, key: string, sealed: string): string {
+export function openSecret(
+  box: { decrypt(sealed: string, context?: string): string },
+  table: string,
+  column: string,
+  key: string,
+  sealed: string,
+): string {
   storeOf(table, column);
   return box.decrypt(sealed, secretContext(table, column, key));
 }

@@ -24,10 +24,14 @@ describe('secret box', () => {
 
   it('refuses a ciphertext moved to another context or tampered with', () => {
     const sealed = box.encrypt('secret', 'smtp_settings:password');
-    expect(() => box.decrypt(sealed, 'ai_config:api_key')).toThrowError(expect.objectContaining({ code: 'SECRETS.DECRYPT_FAILED' }));
+    expect(() => box.decrypt(sealed, 'ai_config:api_key')).toThrowError(
+      expect.objectContaining({ code: 'SECRETS.DECRYPT_FAILED' }),
+    );
     const parts = sealed.split(':');
     parts[4] = Buffer.from('tampered').toString('base64url');
-    expect(() => box.decrypt(parts.join(':'), 'smtp_settings:password')).toThrowError(expect.objectContaining({ code: 'SECRETS.DECRYPT_FAILED' }));
+    expect(() => box.decrypt(parts.join(':'), 'smtp_settings:password')).toThrowError(
+      expect.objectContaining({ code: 'SECRETS.DECRYPT_FAILED' }),
+    );
   });
 
   it('reads ciphertexts of a previous key after rotation and names unknown keys', () => {
@@ -36,20 +40,33 @@ describe('secret box', () => {
     expect(rotated.keyId).not.toBe(box.keyId);
     expect(rotated.decrypt(old, 'c')).toBe('kept');
     expect(rotated.keyIdOf(rotated.encrypt('new', 'c'))).toBe(rotated.keyId);
-    expect(() => createSecretBox(generateEncryptionKey()).decrypt(old, 'c')).toThrowError(expect.objectContaining({ code: 'SECRETS.UNKNOWN_KEY' }));
+    expect(() => createSecretBox(generateEncryptionKey()).decrypt(old, 'c')).toThrowError(
+      expect.objectContaining({ code: 'SECRETS.UNKNOWN_KEY' }),
+    );
   });
 
   it('rejects keys that are not 32 bytes', () => {
-    expect(() => createSecretBox('short')).toThrowError(expect.objectContaining({ code: 'SECRETS.BAD_KEY' }));
+    expect(() => createSecretBox('short')).toThrowError(
+      expect.objectContaining({ code: 'SECRETS.BAD_KEY' }),
+    );
     expect(() => createSecretBox('ab'.repeat(32))).not.toThrow();
   });
 });
 
 describe('case mapping', () => {
   it('maps snake_case rows to camelCase and back', () => {
-    expect(camelize({ first_name: 'Ada', reporting_manager_id: null, id: '1' })).toEqual({ firstName: 'Ada', reportingManagerId: null, id: '1' });
-    expect(snakeize({ firstName: 'Ada', skip: undefined, costCenterId: 'x' })).toEqual({ first_name: 'Ada', cost_center_id: 'x' });
-    fc.assert(fc.property(fc.stringMatching(/^[a-z]+(_[a-z]+)*$/), (k) => snakeCase(camelCase(k)) === k));
+    expect(camelize({ first_name: 'Ada', reporting_manager_id: null, id: '1' })).toEqual({
+      firstName: 'Ada',
+      reportingManagerId: null,
+      id: '1',
+    });
+    expect(snakeize({ firstName: 'Ada', skip: undefined, costCenterId: 'x' })).toEqual({
+      first_name: 'Ada',
+      cost_center_id: 'x',
+    });
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z]+(_[a-z]+)*$/), (k) => snakeCase(camelCase(k)) === k),
+    );
   });
 });
 
@@ -60,11 +77,18 @@ describe('audit summaries', () => {
       { name: 'B', password_hash: 'y', same: 1, updated_at: new Date(1) },
     );
     expect(summary).toEqual({ name: { from: 'A', to: 'B' }, password_hash: { changed: true } });
-    expect(redact({ config: { clientSecret: 's3cret', nested: { apiKey: 'k' } }, list: [{ token: 't' }] })).toEqual({
+    expect(
+      redact({
+        config: { clientSecret: 's3cret', nested: { apiKey: 'k' } },
+        list: [{ token: 't' }],
+      }),
+    ).toEqual({
       config: { clientSecret: '[redacted]', nested: { apiKey: '[redacted]' } },
       list: [{ token: '[redacted]' }],
     });
-    expect(JSON.stringify(summarizeChange(null, { email: 'a@b.c', two_factor_secret: 'JBSWY3DP' }))).not.toContain('JBSWY3DP');
+    expect(
+      JSON.stringify(summarizeChange(null, { email: 'a@b.c', two_factor_secret: 'JBSWY3DP' })),
+    ).not.toContain('JBSWY3DP');
   });
 
   it('hashes JSON canonically whatever the key order', () => {

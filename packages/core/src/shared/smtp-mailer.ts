@@ -67,16 +67,23 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
       secure: useTls && options.port === 465,
       requireTLS: useTls && options.port !== 465,
       ignoreTLS: !useTls,
-      ...(options.username ? { auth: { user: options.username, pass: options.password ?? '' } } : {}),
+      ...(options.username
+        ? { auth: { user: options.username, pass: options.password ?? '' } }
+        : {}),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
       // The certificate is checked against the host name even when the connection goes to its checked address.
-      tls: { rejectUnauthorized: options.allowInvalidCertificates !== true, servername: options.host },
+      tls: {
+        rejectUnauthorized: options.allowInvalidCertificates !== true,
+        servername: options.host,
+      },
       disableFileAccess: true,
       disableUrlAccess: true,
     });
-  let transport: ReturnType<typeof makeTransport> | null = options.network ? null : makeTransport(options.host);
+  let transport: ReturnType<typeof makeTransport> | null = options.network
+    ? null
+    : makeTransport(options.host);
   const network = options.network;
   /** The transport; with `network`, built on the first use for an address the guard allowed (rebinding-safe). */
   const connect = async () => {
@@ -86,7 +93,9 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
     }
     return transport;
   };
-  const from = options.fromName ? { name: options.fromName, address: options.fromEmail } : options.fromEmail;
+  const from = options.fromName
+    ? { name: options.fromName, address: options.fromEmail }
+    : options.fromEmail;
   const failed = (error: unknown): HeliosError => {
     if (isHeliosError(error)) return error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -98,7 +107,9 @@ export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
         details: {
           host: options.host,
           port: options.port,
-          ...(typeof (error as { code?: unknown })?.code === 'string' ? { smtpCode: (error as { code: string }).code } : {}),
+          ...(typeof (error as { code?: unknown })?.code === 'string'
+            ? { smtpCode: (error as { code: string }).code }
+            : {}),
           ...(typeof (error as { responseCode?: unknown })?.responseCode === 'number'
             ? { responseCode: (error as { responseCode: number }).responseCode }
             : {}),

@@ -35,19 +35,29 @@ describe('the input rule of every SDK input (parseInput)', () => {
       expect((error.details.issues as Array<{ path: string }>)[0]!.path).toBe(path);
       expect(JSON.stringify(error.toJSON())).not.toContain('\\u0000');
     }
-    expect(parseInput(anything, { ok: 'emoji \uD83D\uDE00 and text' })).toEqual({ ok: 'emoji \uD83D\uDE00 and text' });
+    expect(parseInput(anything, { ok: 'emoji \uD83D\uDE00 and text' })).toEqual({
+      ok: 'emoji \uD83D\uDE00 and text',
+    });
   });
 
   it('refuses input nesting deeper than the limit without exhausting the stack', () => {
     const error = failure(() => parseInput(z.unknown(), nested(5000)));
-    expect(error).toMatchObject({ code: 'VALIDATION.FAILED', details: { issues: [{ code: 'too_deep' }] } });
+    expect(error).toMatchObject({
+      code: 'VALIDATION.FAILED',
+      details: { issues: [{ code: 'too_deep' }] },
+    });
   });
 
   it('caps free-form JSON (jsonObject) at 32 levels and 64 KB', () => {
     const schema = z.object({ metadata: jsonObject() });
     expect(parseInput(schema, { metadata: nested(INPUT_LIMITS.jsonDepth) })).toBeTruthy();
-    expect(failure(() => parseInput(schema, { metadata: nested(INPUT_LIMITS.jsonDepth + 1) })).message).toMatch(/deeper than 32/);
-    expect(failure(() => parseInput(schema, { metadata: { big: 'x'.repeat(INPUT_LIMITS.jsonBytes) } })).message).toMatch(/larger than 65536 bytes/);
+    expect(
+      failure(() => parseInput(schema, { metadata: nested(INPUT_LIMITS.jsonDepth + 1) })).message,
+    ).toMatch(/deeper than 32/);
+    expect(
+      failure(() => parseInput(schema, { metadata: { big: 'x'.repeat(INPUT_LIMITS.jsonBytes) } }))
+        .message,
+    ).toMatch(/larger than 65536 bytes/);
   });
 });
 
@@ -61,7 +71,10 @@ describe('free-form JSON through a service', () => {
   it('refuses metadata 5,000 levels deep or holding a NUL with VALIDATION.FAILED, writing nothing', async () => {
     const before = (await t.asAdmin.groups.list({})).items.length;
     for (const metadata of [nested(5000), nested(40), { note: 'a\u0000b' }, { 'a\u0000': 1 }]) {
-      await expect(t.asAdmin.groups.create({ name: 'Deep', metadata })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+      await expect(t.asAdmin.groups.create({ name: 'Deep', metadata })).rejects.toMatchObject({
+        kind: 'INVALID_INPUT',
+        code: 'VALIDATION.FAILED',
+      });
     }
     expect((await t.asAdmin.groups.list({})).items.length).toBe(before);
   });

@@ -64,16 +64,27 @@ export function inspectInput(input: unknown): FieldIssue[] {
     }
     if (!isContainer(value)) continue;
     if (path.length >= INPUT_LIMITS.inputDepth) {
-      issues.push({ path: pathOf(path), message: `Nests deeper than ${INPUT_LIMITS.inputDepth} levels`, code: 'too_deep' });
+      issues.push({
+        path: pathOf(path),
+        message: `Nests deeper than ${INPUT_LIMITS.inputDepth} levels`,
+        code: 'too_deep',
+      });
       continue;
     }
-    const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    const entries: Array<[string, unknown]> = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v])
+      : Object.entries(value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
       const childPath = [...path, key];
       if (!Array.isArray(value)) {
         const problem = textProblem(key);
-        if (problem) issues.push({ path: pathOf(childPath), message: `Key: ${problem}`, code: 'invalid_text' });
+        if (problem)
+          issues.push({
+            path: pathOf(childPath),
+            message: `Key: ${problem}`,
+            code: 'invalid_text',
+          });
       }
       stack.push({ value: child, path: childPath });
     }
@@ -91,7 +102,8 @@ function depthOf(value: unknown, limit: number): number {
     const depth = item.depth + 1;
     if (depth > max) max = depth;
     if (max > limit) return max;
-    for (const child of Array.isArray(item.value) ? item.value : Object.values(item.value)) stack.push({ value: child, depth });
+    for (const child of Array.isArray(item.value) ? item.value : Object.values(item.value))
+      stack.push({ value: child, depth });
   }
   return max;
 }
@@ -99,7 +111,10 @@ function depthOf(value: unknown, limit: number): number {
 /** The free-form JSON limits: depth, then size. */
 function checkJson(value: unknown, ctx: z.RefinementCtx): void {
   if (depthOf(value, INPUT_LIMITS.jsonDepth) > INPUT_LIMITS.jsonDepth) {
-    ctx.addIssue({ code: 'custom', message: `JSON nests deeper than ${INPUT_LIMITS.jsonDepth} levels` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `JSON nests deeper than ${INPUT_LIMITS.jsonDepth} levels`,
+    });
     return;
   }
   let text: string | undefined;
@@ -134,7 +149,11 @@ export function jsonObject<K extends z.core.$ZodRecordKey = z.ZodString>(key?: K
  * through ({@link inspectInput}): text with NUL characters or unpaired surrogates, and nesting
  * deeper than {@link INPUT_LIMITS}.inputDepth.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, invalid: InvalidInputError = CORE_ERRORS.VALIDATION_FAILED): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  invalid: InvalidInputError = CORE_ERRORS.VALIDATION_FAILED,
+): z.output<S> {
   const early = inspectInput(input);
   if (early.length > 0) throw invalidOf(invalid, early);
   const result = schema.safeParse(input);

@@ -15,7 +15,8 @@ let userCookie: string;
 let userId: string;
 let managerId: string;
 
-const call = (path: string, headers: Record<string, string> = {}) => app.request(`/api/v1${path}`, { headers });
+const call = (path: string, headers: Record<string, string> = {}) =>
+  app.request(`/api/v1${path}`, { headers });
 const asAdmin = () => ({ authorization: `Bearer ${adminKey}` });
 const body = async (res: Response) => (await res.json()) as any;
 
@@ -74,8 +75,14 @@ function parseCsv(text: string): string[][] {
 
 beforeAll(async () => {
   t = await createTestHelios();
-  const auth = createHeliosAuth(t.helios, { secret: 's'.repeat(40), baseURL: 'http://localhost', signInRateLimitPerMinute: 1000 });
-  app = withResponseContract(createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }));
+  const auth = createHeliosAuth(t.helios, {
+    secret: 's'.repeat(40),
+    baseURL: 'http://localhost',
+    signInRateLimitPerMinute: 1000,
+  });
+  app = withResponseContract(
+    createServer({ helios: t.helios, auth, authRateLimitPerMinute: 1000 }),
+  );
   adminKey = (await t.asAdmin.apiKeys.create({ name: 'admin key', scopes: ['admin:full'] })).secret;
   const manager = await createTestUser(t.helios, { role: 'manager' });
   const user = await createTestUser(t.helios, { role: 'user' });
@@ -88,7 +95,10 @@ beforeAll(async () => {
   // More audit rows than one export page (500); their details hold commas and quotes.
   await t.asAdmin.transaction(async (tx) => {
     for (let i = 0; i < 520; i++) {
-      await tx.organizations.settings.set({ key: `export.test.${i}`, value: i === 0 ? 'commas, "quotes"' : `value ${i}` });
+      await tx.organizations.settings.set({
+        key: `export.test.${i}`,
+        value: i === 0 ? 'commas, "quotes"' : `value ${i}`,
+      });
     }
   });
   // An audit row whose user agent a spreadsheet would run as a formula.
@@ -98,8 +108,16 @@ beforeAll(async () => {
     body: JSON.stringify({ value: 'x' }),
   });
   expect(formula.status).toBe(200);
-  await t.helios.repositories.activity_logs.insert({ user_id: userId, action: 'profile_updated', description: 'Updated the phone number' });
-  await t.helios.repositories.activity_logs.insert({ user_id: managerId, action: 'profile_updated', description: 'Updated the photo' });
+  await t.helios.repositories.activity_logs.insert({
+    user_id: userId,
+    action: 'profile_updated',
+    description: 'Updated the phone number',
+  });
+  await t.helios.repositories.activity_logs.insert({
+    user_id: managerId,
+    action: 'profile_updated',
+    description: 'Updated the photo',
+  });
 });
 afterAll(() => t?.destroy());
 
@@ -111,13 +129,23 @@ describe('GET /audit-logs', () => {
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toEqual(expect.any(String));
     expect(Number(page.items[0].sequence)).toBeGreaterThan(Number(page.items[1].sequence));
-    const next = await body(await call(`/audit-logs?action=settings.create&limit=2&cursor=${page.nextCursor}`, asAdmin()));
+    const next = await body(
+      await call(`/audit-logs?action=settings.create&limit=2&cursor=${page.nextCursor}`, asAdmin()),
+    );
     expect(Number(next.items[0].sequence)).toBeLessThan(Number(page.items[1].sequence));
 
-    const byType = await body(await call('/audit-logs?actorType=user&resource=api_key&limit=50', asAdmin()));
+    const byType = await body(
+      await call('/audit-logs?actorType=user&resource=api_key&limit=50', asAdmin()),
+    );
     expect(byType.items.length).toBeGreaterThan(0);
-    for (const item of byType.items) expect(item).toMatchObject({ actorType: 'user', resource: 'api_key' });
-    const future = await body(await call(`/audit-logs?from=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`, asAdmin()));
+    for (const item of byType.items)
+      expect(item).toMatchObject({ actorType: 'user', resource: 'api_key' });
+    const future = await body(
+      await call(
+        `/audit-logs?from=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`,
+        asAdmin(),
+      ),
+    );
     expect(future.items).toEqual([]);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const untilTomorrow = await body(await call(`/audit-logs?to=${tomorrow}&limit=1`, asAdmin()));
@@ -147,7 +175,10 @@ describe('GET /audit-logs', () => {
     expect(manager.status).toBe(403);
     expect(manager.headers.get('content-type')).toContain('application/problem+json');
     expect((await call('/audit-logs', { cookie: userCookie })).status).toBe(403);
-    const { secret } = await t.asAdmin.apiKeys.create({ name: 'security reader', scopes: ['security:read'] });
+    const { secret } = await t.asAdmin.apiKeys.create({
+      name: 'security reader',
+      scopes: ['security:read'],
+    });
     expect((await call('/audit-logs', { authorization: `Bearer ${secret}` })).status).toBe(403);
     const reader = await t.asAdmin.apiKeys.create({ name: 'audit reader', scopes: ['audit:read'] });
     expect((await call('/audit-logs?limit=1', { 'x-api-key': reader.secret })).status).toBe(200);
@@ -161,13 +192,17 @@ describe('GET /audit-logs/export', () => {
     const res = await call('/audit-logs/export?format=csv', asAdmin());
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-logs-.+\.csv"$/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="audit-logs-.+\.csv"$/,
+    );
     expect(res.headers.get('x-request-id')).toBeTruthy();
     const text = await res.text();
     expect(text.endsWith('\r\n')).toBe(true);
     const lines = text.slice(0, -2).split('\r\n');
     expect(lines).toHaveLength(rows + 1);
-    expect(lines[0]).toBe('sequence,created_at,actor_type,actor_id,user_id,action,resource,resource_id,details,ip_address,user_agent,id,previous_hash,hash');
+    expect(lines[0]).toBe(
+      'sequence,created_at,actor_type,actor_id,user_id,action,resource,resource_id,details,ip_address,user_agent,id,previous_hash,hash',
+    );
 
     const records = parseCsv(text);
     expect(records).toHaveLength(rows + 1);
@@ -193,7 +228,9 @@ describe('GET /audit-logs/export', () => {
     expect(items).toHaveLength(rows);
     expect(items[0]!.hash).toMatch(/^hm1:[A-Za-z0-9_-]{43}$/);
 
-    const filtered = (await (await call('/audit-logs/export?format=json&resource=api_key', asAdmin())).json()) as Array<{ resource: string }>;
+    const filtered = (await (
+      await call('/audit-logs/export?format=json&resource=api_key', asAdmin())
+    ).json()) as Array<{ resource: string }>;
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered.every((r) => r.resource === 'api_key')).toBe(true);
     const none = await call(`/audit-logs/export?format=csv&userId=${randomUUID()}`, asAdmin());
@@ -225,11 +262,21 @@ describe('GET /audit-logs/verify', () => {
 
   it('verifies against a head kept elsewhere: `truncated` when the chain no longer reaches it, 400 for a malformed head', async () => {
     const { headSequence, headHash } = await body(await call('/audit-logs/verify', asAdmin()));
-    const same = await body(await call(`/audit-logs/verify?head=${encodeURIComponent(`${headSequence}:${headHash}`)}`, asAdmin()));
+    const same = await body(
+      await call(
+        `/audit-logs/verify?head=${encodeURIComponent(`${headSequence}:${headHash}`)}`,
+        asAdmin(),
+      ),
+    );
     expect(same).toMatchObject({ ok: true, anchor: { sequence: headSequence, hash: headHash } });
     const ahead = `${Number(headSequence) + 10}:${headHash}`;
-    const missing = await body(await call(`/audit-logs/verify?head=${encodeURIComponent(ahead)}`, asAdmin()));
-    expect(missing).toMatchObject({ ok: false, firstBroken: { sequence: String(Number(headSequence) + 10), id: null, reason: 'truncated' } });
+    const missing = await body(
+      await call(`/audit-logs/verify?head=${encodeURIComponent(ahead)}`, asAdmin()),
+    );
+    expect(missing).toMatchObject({
+      ok: false,
+      firstBroken: { sequence: String(Number(headSequence) + 10), id: null, reason: 'truncated' },
+    });
     const bad = await call('/audit-logs/verify?head=nonsense', asAdmin());
     expect(bad.status).toBe(400);
     expect(await body(bad)).toMatchObject({ code: 'AUDIT.INVALID_HEAD' });
@@ -251,11 +298,15 @@ describe('GET /activity', () => {
     expect(mine.items.every((i: { userId: string }) => i.userId === managerId)).toBe(true);
 
     const all = await body(await call('/activity?limit=100', asAdmin()));
-    expect(all.items.map((i: { userId: string }) => i.userId)).toEqual(expect.arrayContaining([userId, managerId]));
+    expect(all.items.map((i: { userId: string }) => i.userId)).toEqual(
+      expect.arrayContaining([userId, managerId]),
+    );
     const one = await body(await call(`/activity?userId=${managerId}`, asAdmin()));
     expect(one.items.length).toBeGreaterThan(0);
     expect(one.items.every((i: { userId: string }) => i.userId === managerId)).toBe(true);
-    expect((await body(await call(`/activity?userId=${randomUUID()}`, asAdmin()))).items).toEqual([]);
+    expect((await body(await call(`/activity?userId=${randomUUID()}`, asAdmin()))).items).toEqual(
+      [],
+    );
   });
 
   it('answers 400 for bad filters and 401 without credentials', async () => {

@@ -43,16 +43,20 @@ const ActivityLogEntrySchema = dto('ActivityLogEntry', {
 });
 const ChainVerification = z
   .object({
-    ok: z.boolean().openapi({ description: 'True when every chained row recomputes and links to the one before it' }),
+    ok: z.boolean().openapi({
+      description: 'True when every chained row recomputes and links to the one before it',
+    }),
     checked: z.number().int(),
-    unchained: z.number().int().openapi({ description: 'Rows from before the chain existed (adopted installations), not covered' }),
+    unchained: z.number().int().openapi({
+      description: 'Rows from before the chain existed (adopted installations), not covered',
+    }),
     keyed: z.number().int().openapi({ description: 'Rows with a keyed hash (HMAC-SHA-256)' }),
     headSequence: z.string().nullable(),
     headHash: z.string().nullable(),
-    anchor: z
-      .object({ sequence: z.string(), hash: z.string() })
-      .nullable()
-      .openapi({ description: 'The head kept outside the audit table; removing the newest rows is detected against it' }),
+    anchor: z.object({ sequence: z.string(), hash: z.string() }).nullable().openapi({
+      description:
+        'The head kept outside the audit table; removing the newest rows is detected against it',
+    }),
     firstBroken: z
       .object({
         sequence: z.string(),
@@ -73,11 +77,10 @@ const ChainVerification = z
   .openapi('ChainVerification');
 const VerifyQuery = z
   .object({
-    head: z
-      .string()
-      .max(100)
-      .optional()
-      .openapi({ description: 'A head exported earlier (`<sequence>:<hash>`, `helios audit head`): the chain must still hold it' }),
+    head: z.string().max(100).optional().openapi({
+      description:
+        'A head exported earlier (`<sequence>:<hash>`, `helios audit head`): the chain must still hold it',
+    }),
   })
   .strict();
 
@@ -91,8 +94,14 @@ const auditFilters = {
   resourceId: z.uuid().optional(),
   userId: z.uuid().optional(),
   actorType: z.enum(['user', 'api_key', 'system']).optional(),
-  from: instant.optional().openapi({ description: 'Rows at or after this instant (ISO 8601 date-time, or a date meaning its start in UTC)' }),
-  to: instant.optional().openapi({ description: 'Rows before this instant (ISO 8601 date-time, or a date meaning its start in UTC)' }),
+  from: instant.optional().openapi({
+    description:
+      'Rows at or after this instant (ISO 8601 date-time, or a date meaning its start in UTC)',
+  }),
+  to: instant.optional().openapi({
+    description:
+      'Rows before this instant (ISO 8601 date-time, or a date meaning its start in UTC)',
+  }),
 };
 const AuditListQuery = z
   .object({
@@ -109,7 +118,10 @@ const AuditExportQuery = z
   .strict();
 const ActivityQuery = z
   .object({
-    userId: z.uuid().optional().openapi({ description: "Admins: one user's activity (others only see their own)" }),
+    userId: z
+      .uuid()
+      .optional()
+      .openapi({ description: "Admins: one user's activity (others only see their own)" }),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     cursor: z.string().max(200).optional(),
   })
@@ -135,7 +147,10 @@ const CSV_COLUMNS: ReadonlyArray<readonly [string, keyof AuditLogEntry]> = [
 const EXPORT_PAGE_SIZE = 500;
 
 /** The pages of the trail matching `filter`, one SDK call per page, following the cursor. */
-async function* auditPages(sdk: HeliosScope, filter: AuditListInput): AsyncGenerator<AuditLogEntry[]> {
+async function* auditPages(
+  sdk: HeliosScope,
+  filter: AuditListInput,
+): AsyncGenerator<AuditLogEntry[]> {
   let cursor: string | null = null;
   do {
     const page = await sdk.audit.list({ ...filter, limit: EXPORT_PAGE_SIZE, cursor });
@@ -148,7 +163,8 @@ async function* auditPages(sdk: HeliosScope, filter: AuditListInput): AsyncGener
 async function* csvChunks(pages: AsyncGenerator<AuditLogEntry[]>): AsyncGenerator<string> {
   let chunk = `${csvRecord(CSV_COLUMNS.map(([header]) => header))}\r\n`;
   for await (const items of pages) {
-    for (const entry of items) chunk += `${csvRecord(CSV_COLUMNS.map(([, field]) => entry[field]))}\r\n`;
+    for (const entry of items)
+      chunk += `${csvRecord(CSV_COLUMNS.map(([, field]) => entry[field]))}\r\n`;
     yield chunk;
     chunk = '';
   }
@@ -170,7 +186,10 @@ async function* jsonChunks(pages: AsyncGenerator<AuditLogEntry[]>): AsyncGenerat
  * Streams `chunks` as the body. The first chunk is pulled before the Response exists, so an error
  * of the first page (403, 400) becomes a problem document; later chunks are pulled as the client reads.
  */
-async function streamed(chunks: AsyncGenerator<string>, headers: Record<string, string>): Promise<Response> {
+async function streamed(
+  chunks: AsyncGenerator<string>,
+  headers: Record<string, string>,
+): Promise<Response> {
   const first = await chunks.next();
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -213,8 +232,14 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
       "Every row matching the filters, newest first. CSV (default): a header line then one line per row, RFC 4180 quoting, CRLF line endings, and values that a spreadsheet would run as a formula prefixed with `'`. JSON: one array of audit entries.",
     scope: 'audit:read',
     query: AuditExportQuery,
-    response: z.array(AuditLogEntrySchema).openapi({ description: 'With `format=json`: one array of audit entries, as an attachment' }),
-    alsoContent: { 'text/csv': z.string().openapi({ description: 'With `format=csv` (default), as an attachment' }) },
+    response: z
+      .array(AuditLogEntrySchema)
+      .openapi({ description: 'With `format=json`: one array of audit entries, as an attachment' }),
+    alsoContent: {
+      'text/csv': z
+        .string()
+        .openapi({ description: 'With `format=csv` (default), as an attachment' }),
+    },
     handler: async (c, { query }) => {
       const { format, ...filter } = query;
       const pages = auditPages(c.var.sdk, filter);
@@ -240,7 +265,8 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps):
     operationId: 'verifyAuditLogs',
     tag,
     summary: 'Verify the hash chain of the audit trail',
-    description: 'Recomputes every hash and checks each row links to the one before it; `ok: false` names the first broken row.',
+    description:
+      'Recomputes every hash and checks each row links to the one before it; `ok: false` names the first broken row.',
     scope: 'audit:read',
     query: VerifyQuery,
     response: ChainVerification,

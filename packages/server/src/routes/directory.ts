@@ -16,7 +16,17 @@ import {
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, IdParam, limitQuery, nullableText, pageOf } from '../route';
+import {
+  boolQuery,
+  type Caller,
+  cursorQuery,
+  defineRoute,
+  dto,
+  IdParam,
+  limitQuery,
+  nullableText,
+  pageOf,
+} from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
@@ -125,7 +135,9 @@ const CustomField = dto('CustomFieldDefinition', {
   isActive: z.boolean(),
   ...timestamps,
 });
-const CustomFieldValues = z.record(z.string(), z.unknown()).openapi('CustomFieldValues', { description: '`{ fieldKey: value }` of the active fields' });
+const CustomFieldValues = z
+  .record(z.string(), z.unknown())
+  .openapi('CustomFieldValues', { description: '`{ fieldKey: value }` of the active fields' });
 
 /** CRUD of one kind of directory record: list, create, get, update, delete; typed by its schemas. */
 interface Crud<L, C, U> {
@@ -226,10 +238,17 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     tag: 'Departments',
     noun: 'department',
     item: Department,
-    listQuery: z.object({ search: searchQuery, parentId: parentQuery, isActive: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    listQuery: z.object({
+      search: searchQuery,
+      parentId: parentQuery,
+      isActive: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     create: createDepartmentSchema,
     update: updateDepartmentSchema,
-    deleteNote: 'Refused with 409 DEPARTMENTS.IN_USE while users, sub-departments, cost centers or job titles reference it.',
+    deleteNote:
+      'Refused with 409 DEPARTMENTS.IN_USE while users, sub-departments, cost centers or job titles reference it.',
     service: (c) => c.var.sdk.departments,
   });
 
@@ -268,7 +287,8 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     method: 'get',
     path: '/locations/{id}/users',
     tag: 'Locations',
-    summary: 'The users at a location (optionally also at its sub-locations), by last then first name',
+    summary:
+      'The users at a location (optionally also at its sub-locations), by last then first name',
     callers: ALL,
     scope: READ,
     params: IdParam,
@@ -340,7 +360,8 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     path: '/users/{id}/custom-fields',
     tag: 'Custom fields',
     summary: "A user's custom field values",
-    description: 'The user themself, their managers up the reporting line, admins and keys with users:read.',
+    description:
+      'The user themself, their managers up the reporting line, admins and keys with users:read.',
     callers: ALL,
     scope: 'users:read',
     params: IdParam,

@@ -21,9 +21,27 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, nullableText, nullableTime, pageOf } from '../route';
+import {
+  boolQuery,
+  type Caller,
+  cursorQuery,
+  defineRoute,
+  dto,
+  limitQuery,
+  nullableText,
+  nullableTime,
+  pageOf,
+} from '../route';
 import type { RouteDeps } from './index';
-import { nullableTimestamp, registerIntegrationRoutes, SyncChange, SyncEntityCounts, SyncFetchWarnings, syncCountsShape, timestamp } from './integration';
+import {
+  nullableTimestamp,
+  registerIntegrationRoutes,
+  SyncChange,
+  SyncEntityCounts,
+  SyncFetchWarnings,
+  syncCountsShape,
+  timestamp,
+} from './integration';
 
 const TAG = 'Google Workspace';
 const BASE = '/integrations/google-workspace';
@@ -32,7 +50,10 @@ const GoogleCredentials = z
   .object({
     configured: z.boolean(),
     clientEmail: z.string().nullable(),
-    clientId: z.string().nullable().openapi({ description: 'The OAuth client id to grant domain-wide delegation to' }),
+    clientId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The OAuth client id to grant domain-wide delegation to' }),
     projectId: z.string().nullable(),
     adminEmail: z.string().nullable(),
     domain: z.string().nullable(),
@@ -52,7 +73,13 @@ const ConnectionStep = z.object({
   message: z.string().nullable(),
 });
 const GoogleConnectionTest = z
-  .object({ ok: z.boolean(), code: z.string().nullable(), message: z.string(), steps: z.array(ConnectionStep), testedAt: timestamp })
+  .object({
+    ok: z.boolean(),
+    code: z.string().nullable(),
+    message: z.string(),
+    steps: z.array(ConnectionStep),
+    testedAt: timestamp,
+  })
   .openapi('GoogleConnectionTest');
 
 const GoogleSyncResult = z
@@ -71,21 +98,43 @@ const GoogleSyncResult = z
     }),
     counts: z.object({ ...syncCountsShape, orgUnits: SyncEntityCounts }),
     sample: z.array(SyncChange).openapi({ description: 'Up to 20 changes of the plan' }),
-    warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
-      description: 'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin suspended in Google kept active: the last active admin)',
-    }),
+    warnings: z
+      .array(
+        z.object({
+          code: z.string(),
+          message: z.string(),
+          details: z.object({}).loose().optional(),
+        }),
+      )
+      .openapi({
+        description:
+          'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin suspended in Google kept active: the last active admin)',
+      }),
   })
   .openapi('GoogleSyncResult');
 
 const SyncPlanBody = z
   .object({
-    maxRemovalPercent: z.number().min(0).max(100).optional().openapi({ description: 'Safety limit in percent (default 10)' }),
+    maxRemovalPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Safety limit in percent (default 10)' }),
   })
   .strict();
 const SyncApplyBody = z
   .object({
-    allowLargeRemovals: z.boolean().optional().openapi({ description: 'Accept removing more than the safety limit' }),
-    maxRemovalPercent: z.number().min(0).max(100).optional().openapi({ description: 'Safety limit in percent (default 10)' }),
+    allowLargeRemovals: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Accept removing more than the safety limit' }),
+    maxRemovalPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Safety limit in percent (default 10)' }),
   })
   .strict();
 
@@ -118,7 +167,8 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
       result: GoogleSyncResult,
       planBody: SyncPlanBody,
       applyBody: SyncApplyBody,
-      planDescription: 'Fetches the directory and returns the plan (counts and a sample of changes) without writing. Send `{}`.',
+      planDescription:
+        'Fetches the directory and returns the plan (counts and a sample of changes) without writing. Send `{}`.',
       applyDescription:
         'Fetches the directory and applies the changes in one transaction (journaled). Stops before any write with 409 `SYNC.SAFETY_LIMIT` when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
       run: (sdk, input) => sdk.google.sync.sync(input),
@@ -128,9 +178,19 @@ export function registerGoogleWorkspaceRoutes(app: OpenAPIHono<AppEnv>, _deps: R
   registerWriteback(app);
 }
 
-const searchQuery = z.string().min(1).max(255).optional().openapi({ description: 'Case-insensitive text in the email or the name' });
+const searchQuery = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi({ description: 'Case-insensitive text in the email or the name' });
 
-const synced = { organizationId: z.string(), lastSyncAt: nullableTime, createdAt: nullableTime, updatedAt: nullableTime };
+const synced = {
+  organizationId: z.string(),
+  lastSyncAt: nullableTime,
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+};
 const GoogleUser = dto('GoogleSyncedUser', {
   ...synced,
   googleId: z.string(),
@@ -155,11 +215,16 @@ const GoogleGroup = dto('GoogleSyncedGroup', {
   name: z.string().nullable(),
   description: nullableText,
   memberCount: z.number().nullable(),
-  accessGroupId: z.string().nullable().openapi({ description: 'The access group mirroring it (a stable id)' }),
+  accessGroupId: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The access group mirroring it (a stable id)' }),
   removed: z.boolean(),
 });
 /** A group as created through Helios (it has its access group; nothing is removed yet). */
-const GoogleCreatedGroup = GoogleGroup.omit({ removed: true }).extend({ accessGroupId: z.string() }).openapi('GoogleWritebackGroup');
+const GoogleCreatedGroup = GoogleGroup.omit({ removed: true })
+  .extend({ accessGroupId: z.string() })
+  .openapi('GoogleWritebackGroup');
 const GoogleOrgUnit = dto('GoogleSyncedOrgUnit', {
   ...synced,
   googleId: z.string(),
@@ -180,7 +245,12 @@ const GoogleMembership = z
   })
   .openapi('GoogleMembership');
 const InitialPassword = z
-  .object({ email: z.string(), password: z.string(), createdAt: nullableTimestamp, revealedAt: timestamp })
+  .object({
+    email: z.string(),
+    password: z.string(),
+    createdAt: nullableTimestamp,
+    revealedAt: timestamp,
+  })
   .openapi('GoogleInitialPassword');
 
 const googleIdParam = z
@@ -195,7 +265,10 @@ const UserKeyParam = z.object({
     .string()
     .min(1)
     .max(255)
-    .openapi({ param: { name: 'googleId', in: 'path' }, description: 'A Google user id or primary email' }),
+    .openapi({
+      param: { name: 'googleId', in: 'path' },
+      description: 'A Google user id or primary email',
+    }),
 });
 const GroupParam = z.object({
   group: z
@@ -228,13 +301,16 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     path: `${BASE}/users`,
     tag: TAG,
     summary: 'Synced Google users',
-    description: 'Users as the last sync stored them, by email, with the linked organization user. Rows gone from Google are hidden unless `includeRemoved`.',
+    description:
+      'Users as the last sync stored them, by email, with the linked organization user. Rows gone from Google are hidden unless `includeRemoved`.',
     query: z.object({
       search: searchQuery,
       isSuspended: boolQuery,
       isAdmin: boolQuery,
       orgUnitPath: z.string().min(1).max(255).optional(),
-      linked: boolQuery.openapi({ description: 'true: linked to an organization user; false: not linked' }),
+      linked: boolQuery.openapi({
+        description: 'true: linked to an organization user; false: not linked',
+      }),
       includeRemoved: boolQuery,
       limit: limitQuery,
       cursor: cursorQuery,
@@ -260,7 +336,12 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     summary: 'Synced Google groups',
     description: 'Groups by email, with the access group mirroring each one.',
     callers: EVERYONE,
-    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      search: searchQuery,
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(GoogleGroup),
     scope: 'groups:read',
     handler: (c, { query }) => c.var.sdk.google.directory.listGroups(query),
@@ -271,7 +352,12 @@ function registerDirectory(app: OpenAPIHono<AppEnv>): void {
     tag: TAG,
     summary: 'Synced Google org units',
     callers: EVERYONE,
-    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      search: searchQuery,
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(GoogleOrgUnit),
     scope: 'directory:read',
     handler: (c, { query }) => c.var.sdk.google.directory.listOrgUnits(query),
@@ -298,7 +384,8 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     path: `${BASE}/initial-passwords/{email}/reveal`,
     tag: TAG,
     summary: 'Reveal an initial password (once)',
-    description: 'Returns the initial password of a user created through Helios and marks it revealed; a second reveal gets 409.',
+    description:
+      'Returns the initial password of a user created through Helios and marks it revealed; a second reveal gets 409.',
     params: EmailParam,
     response: InitialPassword,
     status: 200,
@@ -326,7 +413,10 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
       response: GoogleUser,
       status: 200,
       scope: 'users:write',
-      handler: (c, { params }) => c.var.sdk.google.writeback[action === 'suspend' ? 'suspendUser' : 'restoreUser'](params.googleId),
+      handler: (c, { params }) =>
+        c.var.sdk.google.writeback[action === 'suspend' ? 'suspendUser' : 'restoreUser'](
+          params.googleId,
+        ),
     });
   }
   defineRoute(app, {
@@ -335,18 +425,22 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     tag: TAG,
     summary: 'Move a Google user to another org unit',
     params: GoogleIdParam,
-    body: z.object({ orgUnitPath: z.string().min(1).max(255).openapi({ example: '/Engineering' }) }).strict(),
+    body: z
+      .object({ orgUnitPath: z.string().min(1).max(255).openapi({ example: '/Engineering' }) })
+      .strict(),
     response: GoogleUser,
     status: 200,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.google.writeback.moveOrgUnit(params.googleId, body.orgUnitPath),
+    handler: (c, { params, body }) =>
+      c.var.sdk.google.writeback.moveOrgUnit(params.googleId, body.orgUnitPath),
   });
   defineRoute(app, {
     method: 'delete',
     path: `${BASE}/users/{googleId}`,
     tag: TAG,
     summary: 'Delete a Google user',
-    description: 'Deletes the account in Google (restorable there for 20 days); the local row is kept and flagged removed.',
+    description:
+      'Deletes the account in Google (restorable there for 20 days); the local row is kept and flagged removed.',
     params: GoogleIdParam,
     status: 204,
     scope: 'users:write',
@@ -373,13 +467,20 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     operationId: 'addGoogleWorkspaceGroupMember',
     tag: TAG,
     summary: 'Add a member to a Google group',
-    description: 'Adds the user in Google, then to the mirrored access group when the user is linked. 409 `GOOGLE.CONFLICT` when already a member.',
+    description:
+      'Adds the user in Google, then to the mirrored access group when the user is linked. 409 `GOOGLE.CONFLICT` when already a member.',
     params: GroupParam,
-    body: z.object({ userEmail: z.string().min(3).max(255), role: z.enum(['MEMBER', 'MANAGER', 'OWNER']).optional() }).strict(),
+    body: z
+      .object({
+        userEmail: z.string().min(3).max(255),
+        role: z.enum(['MEMBER', 'MANAGER', 'OWNER']).optional(),
+      })
+      .strict(),
     response: GoogleMembership,
     status: 201,
     scope: 'groups:write',
-    handler: (c, { params, body }) => c.var.sdk.google.writeback.addMember(params.group, body.userEmail, body.role),
+    handler: (c, { params, body }) =>
+      c.var.sdk.google.writeback.addMember(params.group, body.userEmail, body.role),
   });
   defineRoute(app, {
     method: 'delete',

@@ -11,7 +11,16 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { anyJson, type Caller, defineRoute, dto, IdParam, nullableText, nullableTime, pageOf } from '../route';
+import {
+  anyJson,
+  type Caller,
+  defineRoute,
+  dto,
+  IdParam,
+  nullableText,
+  nullableTime,
+  pageOf,
+} from '../route';
 import type { RouteDeps } from './index';
 
 const ALL: Caller[] = ['admin', 'manager', 'user'];
@@ -27,17 +36,42 @@ const activeQuery = z
   .enum(['true', 'false', 'any'])
   .transform((v) => (v === 'any' ? ('any' as const) : v === 'true'))
   .optional();
-const limitQuery = z.coerce.number().int().min(1).max(200).optional().openapi({ description: 'Page size, 1..200 (default 50)' });
-const cursorQuery = z.string().min(1).max(2000).optional().openapi({ description: 'The `nextCursor` of the previous page' });
-const textQuery = z.string().min(1).max(255).optional().openapi({ description: 'Text searched in the name and the email' });
+const limitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(200)
+  .optional()
+  .openapi({ description: 'Page size, 1..200 (default 50)' });
+const cursorQuery = z
+  .string()
+  .min(1)
+  .max(2000)
+  .optional()
+  .openapi({ description: 'The `nextCursor` of the previous page' });
+const textQuery = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi({ description: 'Text searched in the name and the email' });
 
 const MemberParams = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
   userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }),
 });
 
-const member = { userId: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() };
-const membership = { joinedAt: nullableTime, removedAt: nullableTime, syncedFromPlatform: z.boolean() };
+const member = {
+  userId: z.string(),
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+};
+const membership = {
+  joinedAt: nullableTime,
+  removedAt: nullableTime,
+  syncedFromPlatform: z.boolean(),
+};
 const AccessGroup = dto('AccessGroup', {
   organizationId: z.string(),
   name: z.string(),
@@ -57,8 +91,16 @@ const AccessGroup = dto('AccessGroup', {
   syncedAt: nullableTime,
   memberCount: z.number(),
 });
-const AccessGroupMember = dto('AccessGroupMember', { groupId: z.string(), ...member, memberType: z.string(), isActive: z.boolean(), ...membership });
-const AccessGroupMembership = z.object({ group: AccessGroup, memberType: z.string(), joinedAt: z.string().nullable() }).openapi('AccessGroupMembership');
+const AccessGroupMember = dto('AccessGroupMember', {
+  groupId: z.string(),
+  ...member,
+  memberType: z.string(),
+  isActive: z.boolean(),
+  ...membership,
+});
+const AccessGroupMembership = z
+  .object({ group: AccessGroup, memberType: z.string(), joinedAt: z.string().nullable() })
+  .openapi('AccessGroupMembership');
 const UserGroup = dto('UserGroup', {
   organizationId: z.string(),
   name: z.string(),
@@ -75,7 +117,12 @@ const UserGroup = dto('UserGroup', {
   updatedAt: nullableTime,
   memberCount: z.number(),
 });
-const UserGroupMember = dto('UserGroupMember', { groupId: z.string(), ...member, role: z.string(), joinedAt: nullableTime });
+const UserGroupMember = dto('UserGroupMember', {
+  groupId: z.string(),
+  ...member,
+  role: z.string(),
+  joinedAt: nullableTime,
+});
 const Workspace = dto('Workspace', {
   organizationId: z.string(),
   name: z.string(),
@@ -95,7 +142,13 @@ const Workspace = dto('Workspace', {
   syncedAt: nullableTime,
   memberCount: z.number(),
 });
-const WorkspaceMember = dto('WorkspaceMember', { workspaceId: z.string(), ...member, role: z.string(), isActive: z.boolean(), ...membership });
+const WorkspaceMember = dto('WorkspaceMember', {
+  workspaceId: z.string(),
+  ...member,
+  role: z.string(),
+  isActive: z.boolean(),
+  ...membership,
+});
 
 /** Access groups, legacy user groups and workspaces, with their members. */
 export function registerGroupRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
@@ -111,10 +164,17 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     path: '/groups',
     tag,
     summary: 'Access groups by name, one page at a time',
-    description: 'Admins and API keys see every group; other users see public groups and the groups they belong to.',
+    description:
+      'Admins and API keys see every group; other users see public groups and the groups they belong to.',
     callers: ALL,
     scope: READ,
-    query: z.object({ platform: groupSlugSchema.optional(), q: textQuery, isActive: activeQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      platform: groupSlugSchema.optional(),
+      q: textQuery,
+      isActive: activeQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(AccessGroup),
     handler: (c, { query }) => c.var.sdk.accessGroups.list(query),
   });
@@ -144,7 +204,8 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     path: '/groups/{id}',
     tag,
     summary: 'Change an access group',
-    description: 'The name and email of a group synced from a platform are changed by its sync only (409 ACCESS_GROUPS.MANAGED_BY_PLATFORM).',
+    description:
+      'The name and email of a group synced from a platform are changed by its sync only (409 ACCESS_GROUPS.MANAGED_BY_PLATFORM).',
     scope: WRITE,
     params: IdParam,
     body: updateAccessGroupSchema,
@@ -180,7 +241,12 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     callers: ALL,
     scope: READ,
     params: IdParam,
-    query: z.object({ memberType: accessGroupMemberTypeSchema.optional(), includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      memberType: accessGroupMemberTypeSchema.optional(),
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(AccessGroupMember),
     handler: (c, { params, query }) => c.var.sdk.accessGroups.listMembers(params.id, query),
   });
@@ -192,9 +258,12 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     summary: 'Add a member (or reactivate a removed one)',
     scope: WRITE,
     params: IdParam,
-    body: z.object({ userId: z.uuid(), memberType: accessGroupMemberTypeSchema.optional() }).strict(),
+    body: z
+      .object({ userId: z.uuid(), memberType: accessGroupMemberTypeSchema.optional() })
+      .strict(),
     response: AccessGroupMember,
-    handler: (c, { params, body }) => c.var.sdk.accessGroups.addMember(params.id, body.userId, body.memberType),
+    handler: (c, { params, body }) =>
+      c.var.sdk.accessGroups.addMember(params.id, body.userId, body.memberType),
   });
   defineRoute(app, {
     method: 'patch',
@@ -205,7 +274,8 @@ function registerAccessGroups(app: OpenAPIHono<AppEnv>): void {
     params: MemberParams,
     body: z.object({ memberType: accessGroupMemberTypeSchema }).strict(),
     response: AccessGroupMember,
-    handler: (c, { params, body }) => c.var.sdk.accessGroups.setMemberType(params.id, params.userId, body.memberType),
+    handler: (c, { params, body }) =>
+      c.var.sdk.accessGroups.setMemberType(params.id, params.userId, body.memberType),
   });
   defineRoute(app, {
     method: 'delete',
@@ -243,7 +313,12 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
     description: 'Admins and API keys see every group; other users see the groups they belong to.',
     callers: ALL,
     scope: READ,
-    query: z.object({ q: textQuery, isActive: activeQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      q: textQuery,
+      isActive: activeQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(UserGroup),
     handler: (c, { query }) => c.var.sdk.userGroups.list(query),
   });
@@ -284,7 +359,8 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
     path: '/user-groups/{id}',
     tag,
     summary: 'Delete a user group and its memberships',
-    description: 'Refused with 409 GROUPS.IN_USE while other records name it, and for system groups (GROUPS.SYSTEM_GROUP).',
+    description:
+      'Refused with 409 GROUPS.IN_USE while other records name it, and for system groups (GROUPS.SYSTEM_GROUP).',
     scope: WRITE,
     params: IdParam,
     status: 204,
@@ -301,7 +377,11 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
     callers: ALL,
     scope: READ,
     params: IdParam,
-    query: z.object({ role: accessGroupMemberTypeSchema.optional(), limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      role: accessGroupMemberTypeSchema.optional(),
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(UserGroupMember),
     handler: (c, { params, query }) => c.var.sdk.userGroups.listMembers(params.id, query),
   });
@@ -315,7 +395,8 @@ function registerUserGroups(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     body: z.object({ userId: z.uuid(), role: accessGroupMemberTypeSchema.optional() }).strict(),
     response: UserGroupMember,
-    handler: (c, { params, body }) => c.var.sdk.userGroups.addMember(params.id, body.userId, body.role),
+    handler: (c, { params, body }) =>
+      c.var.sdk.userGroups.addMember(params.id, body.userId, body.role),
   });
   defineRoute(app, {
     method: 'delete',
@@ -340,7 +421,8 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
     path: '/workspaces',
     tag,
     summary: 'Workspaces by name, one page at a time',
-    description: 'Admins and API keys see every workspace; other users see the active workspaces they are an active member of.',
+    description:
+      'Admins and API keys see every workspace; other users see the active workspaces they are an active member of.',
     callers: ALL,
     scope: READ,
     query: z.object({
@@ -415,7 +497,12 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
     callers: ALL,
     scope: READ,
     params: IdParam,
-    query: z.object({ role: workspaceRoleSchema.optional(), includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      role: workspaceRoleSchema.optional(),
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(WorkspaceMember),
     handler: (c, { params, query }) => c.var.sdk.workspaces.listMembers(params.id, query),
   });
@@ -429,7 +516,8 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
     params: IdParam,
     body: z.object({ userId: z.uuid(), role: workspaceRoleSchema.optional() }).strict(),
     response: WorkspaceMember,
-    handler: (c, { params, body }) => c.var.sdk.workspaces.addMember(params.id, body.userId, body.role),
+    handler: (c, { params, body }) =>
+      c.var.sdk.workspaces.addMember(params.id, body.userId, body.role),
   });
   defineRoute(app, {
     method: 'patch',
@@ -440,7 +528,8 @@ function registerWorkspaces(app: OpenAPIHono<AppEnv>): void {
     params: MemberParams,
     body: z.object({ role: workspaceRoleSchema }).strict(),
     response: WorkspaceMember,
-    handler: (c, { params, body }) => c.var.sdk.workspaces.setMemberRole(params.id, params.userId, body.role),
+    handler: (c, { params, body }) =>
+      c.var.sdk.workspaces.setMemberRole(params.id, params.userId, body.role),
   });
   defineRoute(app, {
     method: 'delete',

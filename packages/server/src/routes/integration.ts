@@ -17,17 +17,34 @@ export const nullableTimestamp = timestamp.nullable();
 
 /** Created, updated, unchanged and deactivated rows of one kind in a sync run. */
 export const SyncEntityCounts = z
-  .object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deactivated: z.number().int() })
+  .object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    deactivated: z.number().int(),
+  })
   .openapi('SyncEntityCounts');
 /** One change of a sync plan. */
 export const SyncChange = z
-  .object({ entity: z.string(), action: z.enum(['create', 'update', 'deactivate']), externalId: z.string(), label: z.string() })
+  .object({
+    entity: z.string(),
+    action: z.enum(['create', 'update', 'deactivate']),
+    externalId: z.string(),
+    label: z.string(),
+  })
   .openapi('SyncChange');
 /** Fetched values cleaned before they could be stored (`SYNC.TEXT_SANITIZED`). */
 export const SyncFetchWarnings = z
   .object({
     total: z.number().int(),
-    items: z.array(z.object({ code: z.string().openapi({ example: 'SYNC.TEXT_SANITIZED' }), entity: z.string(), id: z.string(), fields: z.array(z.string()) })),
+    items: z.array(
+      z.object({
+        code: z.string().openapi({ example: 'SYNC.TEXT_SANITIZED' }),
+        entity: z.string(),
+        id: z.string(),
+        fields: z.array(z.string()),
+      }),
+    ),
   })
   .openapi('SyncFetchWarnings');
 /** The links and account changes of a sync run. */
@@ -64,7 +81,12 @@ export interface IntegrationRoutes<Credentials, Test, Plan extends object, Apply
     configure: (sdk: HeliosScope, body: Credentials) => Promise<unknown>;
     remove: (sdk: HeliosScope) => Promise<unknown>;
   };
-  test: { body: z.ZodType<Test>; response: z.ZodType; description: string; run: (sdk: HeliosScope, body: Test) => Promise<unknown> };
+  test: {
+    body: z.ZodType<Test>;
+    response: z.ZodType;
+    description: string;
+    run: (sdk: HeliosScope, body: Test) => Promise<unknown>;
+  };
   sync: {
     result: z.ZodType;
     planBody: z.ZodType<Plan>;
@@ -83,10 +105,12 @@ const RunsQuery = z
   .strict();
 
 /** Registers the status, credentials, test, sync and runs routes of an integration. */
-export function registerIntegrationRoutes<Credentials, Test, Plan extends object, Apply extends object>(
-  app: OpenAPIHono<AppEnv>,
-  spec: IntegrationRoutes<Credentials, Test, Plan, Apply>,
-): void {
+export function registerIntegrationRoutes<
+  Credentials,
+  Test,
+  Plan extends object,
+  Apply extends object,
+>(app: OpenAPIHono<AppEnv>, spec: IntegrationRoutes<Credentials, Test, Plan, Apply>): void {
   const { base, tag } = spec;
   const ModuleState = dto(`${spec.prefix}ModuleState`, moduleStateShape);
   const SyncRun = dto(`${spec.prefix}SyncRun`, {
@@ -103,7 +127,9 @@ export function registerIntegrationRoutes<Credentials, Test, Plan extends object
     actorType: z.string().nullable(),
     actorId: z.string().nullable(),
     action: z.string(),
-    details: z.unknown().openapi({ description: 'status, dryRun, fetched, counts, durationMs, error' }),
+    details: z
+      .unknown()
+      .openapi({ description: 'status, dryRun, fetched, counts, durationMs, error' }),
   });
 
   defineRoute(app, {
@@ -112,15 +138,22 @@ export function registerIntegrationRoutes<Credentials, Test, Plan extends object
     operationId: `get${spec.prefix}Status`,
     tag,
     summary: `${tag} status`,
-    description: 'The stored credentials (without any secret) and the module sync state. Needs `security:read` and `organization:read`.',
+    description:
+      'The stored credentials (without any secret) and the module sync state. Needs `security:read` and `organization:read`.',
     response: z
-      .object({ credentials: spec.credentials.response, module: ModuleState.nullable().openapi({ description: 'The module and its last sync state' }) })
+      .object({
+        credentials: spec.credentials.response,
+        module: ModuleState.nullable().openapi({
+          description: 'The module and its last sync state',
+        }),
+      })
       .openapi(`${spec.prefix}Status`),
     scope: 'security:read',
     handler: async (c) => {
       const sdk = c.var.sdk;
       const credentials = await spec.credentials.get(sdk);
-      const module = (await sdk.organizations.modules.list()).find((m) => m.slug === spec.moduleSlug) ?? null;
+      const module =
+        (await sdk.organizations.modules.list()).find((m) => m.slug === spec.moduleSlug) ?? null;
       return { credentials, module };
     },
   });

@@ -17,9 +17,27 @@ import {
 } from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
-import { boolQuery, type Caller, cursorQuery, defineRoute, dto, limitQuery, nullableText, nullableTime, pageOf } from '../route';
+import {
+  boolQuery,
+  type Caller,
+  cursorQuery,
+  defineRoute,
+  dto,
+  limitQuery,
+  nullableText,
+  nullableTime,
+  pageOf,
+} from '../route';
 import type { RouteDeps } from './index';
-import { nullableTimestamp, registerIntegrationRoutes, SyncChange, SyncEntityCounts, SyncFetchWarnings, syncCountsShape, timestamp } from './integration';
+import {
+  nullableTimestamp,
+  registerIntegrationRoutes,
+  SyncChange,
+  SyncEntityCounts,
+  SyncFetchWarnings,
+  syncCountsShape,
+  timestamp,
+} from './integration';
 
 const TAG = 'Microsoft 365';
 const BASE = '/integrations/microsoft-365';
@@ -30,7 +48,10 @@ const MicrosoftCredentials = z
     configured: z.boolean(),
     tenantId: z.string().nullable(),
     clientId: z.string().nullable(),
-    secretFingerprint: z.string().nullable().openapi({ description: 'Identifies the secret without revealing it' }),
+    secretFingerprint: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Identifies the secret without revealing it' }),
     secretReadable: z.boolean(),
     isActive: z.boolean(),
     isValid: z.boolean(),
@@ -48,10 +69,21 @@ const ConnectionTest = z
     ok: z.boolean(),
     code: z.string().nullable(),
     message: z.string(),
-    steps: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'failed', 'skipped']), code: z.string().nullable(), message: z.string().nullable() })),
-    roles: z.array(z.string()).openapi({ description: 'The application permissions in the access token' }),
+    steps: z.array(
+      z.object({
+        name: z.string(),
+        status: z.enum(['ok', 'failed', 'skipped']),
+        code: z.string().nullable(),
+        message: z.string().nullable(),
+      }),
+    ),
+    roles: z
+      .array(z.string())
+      .openapi({ description: 'The application permissions in the access token' }),
     organization: z.object({ id: z.string(), displayName: z.string().nullable() }).nullable(),
-    missingPermissions: z.array(z.object({}).loose()).openapi({ description: 'Capabilities no granted permission gives, with the permission to add' }),
+    missingPermissions: z.array(z.object({}).loose()).openapi({
+      description: 'Capabilities no granted permission gives, with the permission to add',
+    }),
     testedAt: timestamp,
   })
   .openapi('MicrosoftConnectionTest');
@@ -61,7 +93,9 @@ const SyncResult = z
     dryRun: z.boolean(),
     status: z.enum(['planned', 'completed']),
     mode: z.enum(['full', 'incremental']),
-    fellBackToFull: z.boolean().openapi({ description: 'The stored delta links had expired: the run read everything' }),
+    fellBackToFull: z
+      .boolean()
+      .openapi({ description: 'The stored delta links had expired: the run read everything' }),
     startedAt: timestamp,
     finishedAt: timestamp,
     durationMs: z.number(),
@@ -71,33 +105,62 @@ const SyncResult = z
       groups: z.number().int(),
       members: z.number().int(),
       licences: z.number().int(),
-      lateUsers: z.number().int().openapi({ description: 'Users fetched by id because a membership named them first' }),
+      lateUsers: z
+        .number()
+        .int()
+        .openapi({ description: 'Users fetched by id because a membership named them first' }),
       pages: z.number().int().openapi({ description: 'Graph requests of the run' }),
       adminsKnown: z.boolean(),
       warnings: SyncFetchWarnings,
     }),
     counts: z.object({ ...syncCountsShape, licences: SyncEntityCounts }),
     sample: z.array(SyncChange).openapi({ description: 'Up to 20 changes of the plan' }),
-    warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.object({}).loose().optional() })).openapi({
-      description:
-        'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin disabled in Microsoft 365 kept active: the last active admin)',
-    }),
+    warnings: z
+      .array(
+        z.object({
+          code: z.string(),
+          message: z.string(),
+          details: z.object({}).loose().optional(),
+        }),
+      )
+      .openapi({
+        description:
+          'What the run left undone and why, e.g. SYNC.LAST_ADMIN_NOT_SUSPENDED (an admin disabled in Microsoft 365 kept active: the last active admin)',
+      }),
   })
   .openapi('MicrosoftSyncResult');
 
-const removalLimit = z.number().min(0).max(100).optional().openapi({ description: 'Safety limit in percent (default 10)' });
-const SyncPlanBody = z.object({ full: z.boolean().optional(), maxRemovalPercent: removalLimit }).strict();
+const removalLimit = z
+  .number()
+  .min(0)
+  .max(100)
+  .optional()
+  .openapi({ description: 'Safety limit in percent (default 10)' });
+const SyncPlanBody = z
+  .object({ full: z.boolean().optional(), maxRemovalPercent: removalLimit })
+  .strict();
 const SyncApplyBody = z
   .object({
-    full: z.boolean().optional().openapi({ description: 'A full reconciliation instead of the changes since the last run' }),
-    allowLargeRemovals: z.boolean().optional().openapi({ description: 'Accept removing more than the safety limit' }),
+    full: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'A full reconciliation instead of the changes since the last run' }),
+    allowLargeRemovals: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Accept removing more than the safety limit' }),
     maxRemovalPercent: removalLimit,
   })
   .strict();
 
 const searchQuery = z.string().min(1).max(255).optional();
 
-const synced = { organizationId: z.string(), lastSyncAt: nullableTime, createdAt: nullableTime, updatedAt: nullableTime };
+const synced = {
+  organizationId: z.string(),
+  lastSyncAt: nullableTime,
+  createdAt: nullableTime,
+  updatedAt: nullableTime,
+};
 const MicrosoftUser = dto('MicrosoftSyncedUser', {
   ...synced,
   msId: z.string(),
@@ -180,7 +243,8 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       result: SyncResult,
       planBody: SyncPlanBody,
       applyBody: SyncApplyBody,
-      planDescription: 'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
+      planDescription:
+        'Reads the changes (or everything with `full`) and returns the plan without writing; the delta links are not advanced. Send `{}`.',
       applyDescription:
         'Incremental (the changes since the last run, through delta links) unless `full` or on the first run; applies in one transaction with the new delta links (journaled). 409 `SYNC.SAFETY_LIMIT` (nothing written) when more than the safety limit of users or groups would be removed, unless `allowLargeRemovals`; 409 `SYNC.ALREADY_RUNNING` while another run holds the lock.',
       run: (sdk, input) => sdk.microsoft.sync.sync(input),
@@ -199,7 +263,12 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
       isAccountEnabled: boolQuery,
       isAdmin: boolQuery,
       department: z.string().min(1).max(255).optional(),
-      skuId: z.string().min(1).max(64).optional().openapi({ description: 'Users holding this licence SKU' }),
+      skuId: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({ description: 'Users holding this licence SKU' }),
       linked: boolQuery,
       includeRemoved: boolQuery,
       limit: limitQuery,
@@ -227,7 +296,12 @@ export function registerMicrosoft365Routes(app: OpenAPIHono<AppEnv>, _deps: Rout
     tag: TAG,
     summary: 'Synced Microsoft 365 groups',
     callers: EVERYONE,
-    query: z.object({ search: searchQuery, includeRemoved: boolQuery, limit: limitQuery, cursor: cursorQuery }),
+    query: z.object({
+      search: searchQuery,
+      includeRemoved: boolQuery,
+      limit: limitQuery,
+      cursor: cursorQuery,
+    }),
     response: pageOf(MicrosoftGroup),
     scope: 'groups:read',
     handler: (c, { query }) => c.var.sdk.microsoft.directory.listGroups(query),
@@ -254,7 +328,10 @@ const guid = (name: string, description: string) =>
     .max(64)
     .openapi({ param: { name, in: 'path' }, description });
 const MsIdParam = z.object({ msId: guid('msId', 'The Graph user id') });
-const MemberParams = z.object({ groupId: guid('groupId', 'The Graph group id'), userId: guid('userId', 'The Graph user id') });
+const MemberParams = z.object({
+  groupId: guid('groupId', 'The Graph group id'),
+  userId: guid('userId', 'The Graph user id'),
+});
 const UpnParam = z.object({
   upn: z
     .string()
@@ -273,7 +350,13 @@ const Membership = z
     localUserId: nullableText,
   })
   .openapi('MicrosoftMembership');
-const LicenceUnits = z.object({ skuId: z.string(), skuPartNumber: z.string(), totalUnits: z.number(), consumedUnits: z.number(), availableUnits: z.number() });
+const LicenceUnits = z.object({
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  totalUnits: z.number(),
+  consumedUnits: z.number(),
+  availableUnits: z.number(),
+});
 
 /** Write-back: Graph first, then the local rows and the audit trail. */
 function registerWriteback(app: OpenAPIHono<AppEnv>): void {
@@ -297,7 +380,12 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     summary: 'Reveal an initial password (once)',
     params: UpnParam,
     response: z
-      .object({ userPrincipalName: z.string(), password: z.string(), createdAt: nullableTime, revealedAt: z.string() })
+      .object({
+        userPrincipalName: z.string(),
+        password: z.string(),
+        createdAt: nullableTime,
+        revealedAt: z.string(),
+      })
       .openapi('MicrosoftInitialPassword'),
     status: 200,
     scope: 'users:write',
@@ -336,10 +424,16 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     operationId: 'resetMicrosoft365UserPassword',
     tag: TAG,
     summary: 'Reset the password',
-    description: 'Sets a generated password (stored encrypted, revealed once like an initial password), to be changed at the next sign-in.',
+    description:
+      'Sets a generated password (stored encrypted, revealed once like an initial password), to be changed at the next sign-in.',
     params: MsIdParam,
     response: z
-      .object({ msId: z.string(), userPrincipalName: z.string(), forceChangePasswordNextSignIn: z.literal(true), storedAt: z.string() })
+      .object({
+        msId: z.string(),
+        userPrincipalName: z.string(),
+        forceChangePasswordNextSignIn: z.literal(true),
+        storedAt: z.string(),
+      })
       .openapi('MicrosoftPasswordReset'),
     status: 200,
     scope: 'users:write',
@@ -352,7 +446,9 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     tag: TAG,
     summary: 'Sign the user out everywhere',
     params: MsIdParam,
-    response: z.object({ msId: z.string(), userPrincipalName: nullableText, revokedAt: z.string() }).openapi('MicrosoftSessionsRevoked'),
+    response: z
+      .object({ msId: z.string(), userPrincipalName: nullableText, revokedAt: z.string() })
+      .openapi('MicrosoftSessionsRevoked'),
     status: 200,
     scope: 'users:write',
     handler: (c, { params }) => c.var.sdk.microsoft.writeback.signOut(params.msId),
@@ -363,27 +459,43 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     operationId: 'assignMicrosoft365UserLicences',
     tag: TAG,
     summary: 'Assign or remove licences',
-    description: 'Checks the free units of each SKU first: 409 `MICROSOFT.NO_LICENSES_AVAILABLE` (nothing sent) when none is left.',
+    description:
+      'Checks the free units of each SKU first: 409 `MICROSOFT.NO_LICENSES_AVAILABLE` (nothing sent) when none is left.',
     params: MsIdParam,
     body: z
       .object({
-        add: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: 'SKU ids to assign' }),
-        remove: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: 'SKU ids to remove' }),
+        add: z
+          .array(z.string().min(1).max(64))
+          .max(20)
+          .optional()
+          .openapi({ description: 'SKU ids to assign' }),
+        remove: z
+          .array(z.string().min(1).max(64))
+          .max(20)
+          .optional()
+          .openapi({ description: 'SKU ids to remove' }),
       })
       .strict(),
     response: z
-      .object({ user: MicrosoftUser, added: z.array(z.string()), removed: z.array(z.string()), licences: z.array(LicenceUnits) })
+      .object({
+        user: MicrosoftUser,
+        added: z.array(z.string()),
+        removed: z.array(z.string()),
+        licences: z.array(LicenceUnits),
+      })
       .openapi('MicrosoftLicenceAssignment'),
     status: 200,
     scope: 'users:write',
-    handler: (c, { params, body }) => c.var.sdk.microsoft.writeback.assignLicense(params.msId, body),
+    handler: (c, { params, body }) =>
+      c.var.sdk.microsoft.writeback.assignLicense(params.msId, body),
   });
   defineRoute(app, {
     method: 'delete',
     path: `${BASE}/users/{msId}`,
     tag: TAG,
     summary: 'Delete a Microsoft 365 user',
-    description: 'Deletes the account (restorable in Entra ID for 30 days); the local row is kept, flagged removed.',
+    description:
+      'Deletes the account (restorable in Entra ID for 30 days); the local row is kept, flagged removed.',
     params: MsIdParam,
     status: 204,
     scope: 'users:write',
@@ -403,7 +515,8 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: Membership,
     status: 200,
     scope: 'groups:write',
-    handler: (c, { params }) => c.var.sdk.microsoft.writeback.addMember(params.groupId, params.userId),
+    handler: (c, { params }) =>
+      c.var.sdk.microsoft.writeback.addMember(params.groupId, params.userId),
   });
   defineRoute(app, {
     method: 'delete',
@@ -415,6 +528,7 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: Membership,
     status: 200,
     scope: 'groups:write',
-    handler: (c, { params }) => c.var.sdk.microsoft.writeback.removeMember(params.groupId, params.userId),
+    handler: (c, { params }) =>
+      c.var.sdk.microsoft.writeback.removeMember(params.groupId, params.userId),
   });
 }

@@ -21,14 +21,22 @@ const TemplateKeyParam = z.object({
 
 const EmailTemplate = z
   .object({
-    id: z.string().nullable().openapi({ description: 'Null for a built-in template the organization has no row for yet' }),
+    id: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Null for a built-in template the organization has no row for yet' }),
     key: z.string(),
     name: z.string(),
     subject: z.string(),
     bodyHtml: z.string(),
     bodyText: z.string().nullable(),
     variables: z.array(
-      z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional(), kind: z.enum(['text', 'url']).optional() }),
+      z.object({
+        name: z.string(),
+        description: z.string().optional(),
+        required: z.boolean().optional(),
+        kind: z.enum(['text', 'url']).optional(),
+      }),
     ),
     isActive: z.boolean(),
     isBuiltIn: z.boolean(),
@@ -38,7 +46,9 @@ const EmailTemplate = z
   })
   .openapi('EmailTemplate');
 
-const RenderedEmail = z.object({ subject: z.string(), html: z.string(), text: z.string() }).openapi('RenderedEmail');
+const RenderedEmail = z
+  .object({ subject: z.string(), html: z.string(), text: z.string() })
+  .openapi('RenderedEmail');
 
 /** The email template routes. */
 export function registerNotificationRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): void {
@@ -66,7 +76,8 @@ export function registerNotificationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     method: 'put',
     path: '/email-templates/{key}',
     tag,
-    summary: 'Create a custom template or replace one (a built-in key customizes the built-in template)',
+    summary:
+      'Create a custom template or replace one (a built-in key customizes the built-in template)',
     description:
       'Every `{{placeholder}}` must be declared in `variables`; links in the HTML must start with http://, https:// or a variable of kind `url` (400 NOTIFICATIONS.INVALID_TEMPLATE).',
     scope: 'organization:write',
@@ -74,13 +85,15 @@ export function registerNotificationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     body: upsertTemplateSchema.omit({ key: true }),
     response: EmailTemplate,
     status: 200,
-    handler: (c, { params, body }) => c.var.sdk.notifications.upsertTemplate({ ...body, key: params.key }),
+    handler: (c, { params, body }) =>
+      c.var.sdk.notifications.upsertTemplate({ ...body, key: params.key }),
   });
   defineRoute(app, {
     method: 'post',
     path: '/email-templates/{key}/reset',
     tag,
-    summary: 'Put a built-in template back to its default (409 NOTIFICATIONS.NO_DEFAULT for a custom key)',
+    summary:
+      'Put a built-in template back to its default (409 NOTIFICATIONS.NO_DEFAULT for a custom key)',
     scope: 'organization:write',
     params: TemplateKeyParam,
     response: EmailTemplate,
@@ -91,12 +104,14 @@ export function registerNotificationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     method: 'delete',
     path: '/email-templates/{key}',
     tag,
-    summary: 'Delete a custom template (409 NOTIFICATIONS.DEFAULT_NOT_DELETABLE for a built-in one; 404 when there is none)',
+    summary:
+      'Delete a custom template (409 NOTIFICATIONS.DEFAULT_NOT_DELETABLE for a built-in one; 404 when there is none)',
     scope: 'organization:write',
     params: TemplateKeyParam,
     status: 204,
     handler: async (c, { params }) => {
-      if (!(await c.var.sdk.notifications.deleteTemplate(params.key))) throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: params.key });
+      if (!(await c.var.sdk.notifications.deleteTemplate(params.key)))
+        throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: params.key });
       return undefined;
     },
   });

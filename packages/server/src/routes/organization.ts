@@ -1,4 +1,11 @@
-import { createFeatureFlagSchema, masterDataSchema, ORGANIZATIONS_ERRORS, setSettingSchema, updateLabelSchema, updateOrganizationSchema } from '@helios/core';
+import {
+  createFeatureFlagSchema,
+  masterDataSchema,
+  ORGANIZATIONS_ERRORS,
+  setSettingSchema,
+  updateLabelSchema,
+  updateOrganizationSchema,
+} from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { anyJson, defineRoute, dto, nullableText, nullableTime } from '../route';
@@ -16,7 +23,13 @@ export const Organization = dto('Organization', {
   updatedAt: nullableTime,
 });
 const Setting = z
-  .object({ key: z.string(), value: z.string().nullable(), sensitive: z.boolean(), configured: z.boolean(), updatedAt: z.string().nullable() })
+  .object({
+    key: z.string(),
+    value: z.string().nullable(),
+    sensitive: z.boolean(),
+    configured: z.boolean(),
+    updatedAt: z.string().nullable(),
+  })
   .openapi('Setting');
 /** An optional module's state (also part of each integration's status). */
 export const moduleStateShape = {
@@ -145,7 +158,8 @@ export function registerOrganizationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     body: setSettingSchema.omit({ key: true }),
     response: Setting,
     status: 200,
-    handler: (c, { params, body }) => c.var.sdk.organizations.settings.set({ ...body, key: params.key }),
+    handler: (c, { params, body }) =>
+      c.var.sdk.organizations.settings.set({ ...body, key: params.key }),
   });
   defineRoute(app, {
     method: 'delete',
@@ -182,7 +196,8 @@ export function registerOrganizationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     body: z.object({ config: z.record(z.string(), z.unknown()).optional() }).strict(),
     response: ModuleState,
     status: 200,
-    handler: (c, { params, body }) => c.var.sdk.organizations.modules.enable(params.slug, body.config),
+    handler: (c, { params, body }) =>
+      c.var.sdk.organizations.modules.enable(params.slug, body.config),
   });
   defineRoute(app, {
     method: 'post',
@@ -227,7 +242,8 @@ export function registerOrganizationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     body: z.object({ enabled: z.boolean() }).strict(),
     response: FeatureFlag,
     status: 200,
-    handler: (c, { params, body }) => c.var.sdk.organizations.featureFlags.setEnabled(params.key, body.enabled),
+    handler: (c, { params, body }) =>
+      c.var.sdk.organizations.featureFlags.setEnabled(params.key, body.enabled),
   });
   defineRoute(app, {
     method: 'delete',
@@ -264,7 +280,8 @@ export function registerOrganizationRoutes(app: OpenAPIHono<AppEnv>, _deps: Rout
     body: updateLabelSchema.omit({ canonicalName: true }),
     response: Label,
     status: 200,
-    handler: (c, { params, body }) => c.var.sdk.organizations.labels.update({ ...body, canonicalName: params.canonicalName }),
+    handler: (c, { params, body }) =>
+      c.var.sdk.organizations.labels.update({ ...body, canonicalName: params.canonicalName }),
   });
   defineRoute(app, {
     method: 'post',

@@ -55,8 +55,19 @@ const PersonCard = dto('PersonCard', {
 });
 // A nullable card: `anyOf [card, null]` (a nullable $ref must not become `allOf [card, {type: [object, null]}]`, which refuses null).
 const NoCard = z.null();
-const Interest = dto('ProfileInterest', { id: z.string(), interest: z.string(), category: nullableString, createdAt: nullableTime });
-const FunFact = dto('ProfileFunFact', { id: z.string(), fact: z.string(), sortOrder: z.number(), isVisible: z.boolean(), createdAt: nullableTime });
+const Interest = dto('ProfileInterest', {
+  id: z.string(),
+  interest: z.string(),
+  category: nullableString,
+  createdAt: nullableTime,
+});
+const FunFact = dto('ProfileFunFact', {
+  id: z.string(),
+  fact: z.string(),
+  sortOrder: z.number(),
+  isVisible: z.boolean(),
+  createdAt: nullableTime,
+});
 const Expertise = dto('ProfileExpertise', {
   id: z.string(),
   topic: z.string(),
@@ -103,7 +114,9 @@ const PersonMedia = dto('PersonMedia', {
   sizeBytes: z.number().nullable(),
   updatedAt: nullableTime,
 });
-const Visibility = z.record(z.enum(PROFILE_FIELDS), z.enum(PROFILE_VISIBILITIES)).openapi('ProfileVisibility');
+const Visibility = z
+  .record(z.enum(PROFILE_FIELDS), z.enum(PROFILE_VISIBILITIES))
+  .openapi('ProfileVisibility');
 const hidden = z.array(z.enum(PROFILE_FIELDS));
 const PersonProfile = dto('PersonProfile', {
   ...PersonCard.shape,
@@ -143,21 +156,43 @@ const UserProfile = dto('UserProfile', {
 });
 const Expert = dto('ExpertPerson', {
   ...PersonCard.shape,
-  expertise: z.object({ topic: z.string(), proficiencyLevel: nullableString, isWillingToHelp: z.boolean() }),
+  expertise: z.object({
+    topic: z.string(),
+    proficiencyLevel: nullableString,
+    isWillingToHelp: z.boolean(),
+  }),
 });
 const Team = z
-  .object({ person: PersonCard, manager: z.union([PersonCard, NoCard]), peers: z.array(PersonCard), reports: z.array(PersonCard) })
+  .object({
+    person: PersonCard,
+    manager: z.union([PersonCard, NoCard]),
+    peers: z.array(PersonCard),
+    reports: z.array(PersonCard),
+  })
   .openapi('PeopleTeam');
 const Dashboard = z
   .object({
     userId: z.string(),
     isDefault: z.boolean(),
     widgets: z.array(
-      z.object({ widgetType: z.string(), position: z.number(), isVisible: z.boolean(), config: z.record(z.string(), z.unknown()) }).openapi('DashboardWidget'),
+      z
+        .object({
+          widgetType: z.string(),
+          position: z.number(),
+          isVisible: z.boolean(),
+          config: z.record(z.string(), z.unknown()),
+        })
+        .openapi('DashboardWidget'),
     ),
   })
   .openapi('DashboardLayout');
-const TwoFactorStatus = z.object({ enabled: z.boolean(), pendingEnrolment: z.boolean(), backupCodesLeft: z.number().int() }).openapi('TwoFactorStatus');
+const TwoFactorStatus = z
+  .object({
+    enabled: z.boolean(),
+    pendingEnrolment: z.boolean(),
+    backupCodesLeft: z.number().int(),
+  })
+  .openapi('TwoFactorStatus');
 const BackupCodes = z.object({ backupCodes: z.array(z.string()) }).openapi('TwoFactorBackupCodes');
 const CodeBody = z.object({ code: twoFactorCodeSchema }).strict();
 
@@ -170,9 +205,16 @@ const TopicParam = z.object({
     .max(100)
     .openapi({ param: { name: 'topic', in: 'path' } }),
 });
-const MediaTypeParam = z.object({ type: z.enum(PROFILE_MEDIA_TYPES).openapi({ param: { name: 'type', in: 'path' } }) });
+const MediaTypeParam = z.object({
+  type: z.enum(PROFILE_MEDIA_TYPES).openapi({ param: { name: 'type', in: 'path' } }),
+});
 const PeopleQuery = z.object({
-  q: z.string().trim().max(100).optional().openapi({ description: 'Names, job titles, and the expertise and interests you may see.' }),
+  q: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .openapi({ description: 'Names, job titles, and the expertise and interests you may see.' }),
   department: z.string().trim().min(1).max(255).optional(),
   departmentId: z.uuid().optional(),
   location: z.string().trim().min(1).max(255).optional(),
@@ -237,7 +279,8 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     path: '/people/{id}',
     operationId: 'getPerson',
     tag: people,
-    summary: "A person's card (fields hidden by their visibility settings are empty and listed in `hidden`)",
+    summary:
+      "A person's card (fields hidden by their visibility settings are empty and listed in `hidden`)",
     callers: ALL,
     scope: 'people:read',
     params: IdParam,
@@ -483,11 +526,13 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     method: 'put',
     path: '/me/media/{type}',
     summary: 'Record the metadata of an uploaded recording (replaces the one of this type)',
-    description: 'The MIME type, size and duration are checked against the limits of the type (400 with `errors` otherwise).',
+    description:
+      'The MIME type, size and duration are checked against the limits of the type (400 with `errors` otherwise).',
     params: MediaTypeParam,
     body: MediaBody,
     response: Media,
-    handler: (c, { params, body }) => c.var.sdk.profile.media.set({ ...body, mediaType: params.type }),
+    handler: (c, { params, body }) =>
+      c.var.sdk.profile.media.set({ ...body, mediaType: params.type }),
   });
   defineRoute(app, {
     ...write,
@@ -518,18 +563,28 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
   });
 
   // Password, sessions and two-factor: signed-in users only (no API key scope grants them).
-  const self = { tag: me, callers: ALL, description: 'For signed-in users; API keys are refused.' } as const;
+  const self = {
+    tag: me,
+    callers: ALL,
+    description: 'For signed-in users; API keys are refused.',
+  } as const;
   defineRoute(app, {
     ...self,
     method: 'post',
     path: '/me/password',
     operationId: 'changeMyPassword',
-    summary: 'Change your password (checks the current one; ends your other sessions, keeps this one)',
-    body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }).strict(),
+    summary:
+      'Change your password (checks the current one; ends your other sessions, keeps this one)',
+    body: z
+      .object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema })
+      .strict(),
     status: 204,
     handler: async (c, { body }) => {
       const keepSessionToken = await currentSessionToken(c);
-      await c.var.sdk.credentials.changePassword({ ...body, ...(keepSessionToken ? { keepSessionToken } : {}) });
+      await c.var.sdk.credentials.changePassword({
+        ...body,
+        ...(keepSessionToken ? { keepSessionToken } : {}),
+      });
       return undefined;
     },
   });
@@ -551,7 +606,12 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     handler: async (c) => {
       const userId = myId(c);
       const exceptToken = await currentSessionToken(c);
-      return { ended: await c.var.sdk.credentials.revokeSessions(userId, exceptToken ? { exceptToken } : {}) };
+      return {
+        ended: await c.var.sdk.credentials.revokeSessions(
+          userId,
+          exceptToken ? { exceptToken } : {},
+        ),
+      };
     },
   });
   defineRoute(app, {
@@ -567,7 +627,9 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     method: 'post',
     path: '/me/two-factor/enrol',
     summary: 'Start enrolling an authenticator app: the secret and otpauth URL (shown once)',
-    response: z.object({ secret: z.string(), otpauthUrl: z.string() }).openapi('TwoFactorEnrolment'),
+    response: z
+      .object({ secret: z.string(), otpauthUrl: z.string() })
+      .openapi('TwoFactorEnrolment'),
     status: 200,
     handler: (c) => c.var.sdk.twoFactor.beginEnrolment(),
   });
@@ -575,7 +637,8 @@ export function registerPeopleRoutes(app: OpenAPIHono<AppEnv>, { auth }: RouteDe
     ...self,
     method: 'post',
     path: '/me/two-factor/confirm',
-    summary: 'Confirm the enrolment with a current code: two-factor is on; 10 backup codes (shown once)',
+    summary:
+      'Confirm the enrolment with a current code: two-factor is on; 10 backup codes (shown once)',
     body: CodeBody,
     response: BackupCodes,
     status: 200,

@@ -20,7 +20,14 @@ const WRITE = 'users:write';
 const APPROVE = 'admin:full';
 
 const ACTION_TYPES = ['onboard', 'offboard', 'suspend', 'unsuspend', 'delete', 'restore'] as const;
-const ACTION_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'cancelled', 'skipped'] as const;
+const ACTION_STATUSES = [
+  'pending',
+  'in_progress',
+  'completed',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
 const INTERVALS = ['daily', 'weekly', 'monthly'] as const;
 
 const nullableString = z.string().nullable();
@@ -107,17 +114,30 @@ const recurrence = z
 const CreateBody = z
   .object({
     actionType: z.enum(ACTION_TYPES),
-    userId: z.uuid().optional().openapi({ description: 'The user acted on (every action type but onboard names one)' }),
+    userId: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'The user acted on (every action type but onboard names one)' }),
     target: target.optional(),
     onboardingTemplateId: z.uuid().optional(),
     offboardingTemplateId: z.uuid().optional(),
-    config: config.optional().openapi({ description: 'Settings of the action (stored in action_config)' }),
+    config: config
+      .optional()
+      .openapi({ description: 'Settings of the action (stored in action_config)' }),
     configOverrides: config.optional(),
-    scheduledFor: instant.openapi({ description: 'When it is due (now or in the past: as soon as a worker is free)' }),
+    scheduledFor: instant.openapi({
+      description: 'When it is due (now or in the past: as soon as a worker is free)',
+    }),
     recurrence: recurrence.optional(),
     maxRetries: z.number().int().min(0).max(10).optional(),
-    requiresApproval: z.boolean().optional().openapi({ description: 'Wait for POST /scheduled-actions/{id}/approve before running' }),
-    dependsOnActionId: z.uuid().optional().openapi({ description: 'Run only after this action completed (fail if it failed)' }),
+    requiresApproval: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Wait for POST /scheduled-actions/{id}/approve before running' }),
+    dependsOnActionId: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'Run only after this action completed (fail if it failed)' }),
   })
   .strict()
   .openapi('CreateScheduledAction');
@@ -146,15 +166,23 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     path: '/scheduled-actions',
     tag,
     summary: 'Scheduled actions, soonest due first, one page at a time',
-    description: 'Administrators and users:read keys see every action; a manager the actions about themself and their reports; a user those about themself.',
+    description:
+      'Administrators and users:read keys see every action; a manager the actions about themself and their reports; a user those about themself.',
     callers: ALL,
     scope: READ,
     query: z.object({
-      status: z.enum(ACTION_STATUSES).optional().openapi({ description: 'Only actions in this state' }),
+      status: z
+        .enum(ACTION_STATUSES)
+        .optional()
+        .openapi({ description: 'Only actions in this state' }),
       actionType: z.enum(ACTION_TYPES).optional(),
       userId: z.uuid().optional(),
-      dueAfter: instant.optional().openapi({ description: 'Only actions due at or after this instant' }),
-      dueBefore: instant.optional().openapi({ description: 'Only actions due before this instant' }),
+      dueAfter: instant
+        .optional()
+        .openapi({ description: 'Only actions due at or after this instant' }),
+      dueBefore: instant
+        .optional()
+        .openapi({ description: 'Only actions due before this instant' }),
       limit: limitQuery,
       cursor: cursorQuery,
     }),
@@ -200,7 +228,8 @@ export function registerScheduledActionRoutes(app: OpenAPIHono<AppEnv>, _deps: R
     method: 'patch',
     path: '/scheduled-actions/{id}',
     tag,
-    summary: 'Change a pending action (409 SCHEDULED_ACTIONS.NOT_PENDING once it started, finished or was cancelled)',
+    summary:
+      'Change a pending action (409 SCHEDULED_ACTIONS.NOT_PENDING once it started, finished or was cancelled)',
     scope: WRITE,
     params: IdParam,
     body: UpdateBody,

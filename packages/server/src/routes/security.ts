@@ -42,7 +42,9 @@ const queryBoolean = z
 const ApiKey = dto('ApiKey', {
   name: z.string(),
   description: z.string().nullable(),
-  keyPrefix: z.string().openapi({ description: 'The first characters of the secret, for recognising it (`helios_live_AbCd`)' }),
+  keyPrefix: z.string().openapi({
+    description: 'The first characters of the secret, for recognising it (`helios_live_AbCd`)',
+  }),
   environment: z.enum(API_KEY_ENVIRONMENTS),
   scopes: z.array(z.string()),
   ipAllowlist: z.array(z.string()),
@@ -62,7 +64,8 @@ const CreatedApiKey = z
   .object({
     apiKey: ApiKey,
     secret: z.string().openapi({
-      description: 'The key to send as `Authorization: Bearer <secret>` or `X-API-Key`. Shown this once: Helios keeps only its hash.',
+      description:
+        'The key to send as `Authorization: Bearer <secret>` or `X-API-Key`. Shown this once: Helios keeps only its hash.',
       example: 'helios_live_3q2-7wEXAMPLEsecretEXAMPLEsecretEXAMPLEse',
     }),
   })
@@ -99,7 +102,10 @@ const SsoProvider = dto('SsoProvider', {
   providerType: z.string(),
   issuer: z.string(),
   clientId: z.string(),
-  clientSecretConfigured: z.boolean().openapi({ description: 'True when a client secret is stored (encrypted); the secret itself is never returned' }),
+  clientSecretConfigured: z.boolean().openapi({
+    description:
+      'True when a client secret is stored (encrypted); the secret itself is never returned',
+  }),
   scopes: z.array(z.string()),
   metadataUrl: z.string(),
   metadataUrlConfigured: z.boolean(),
@@ -108,7 +114,9 @@ const SsoProvider = dto('SsoProvider', {
   userinfoUrl: z.string().nullable(),
   isEnabled: z.boolean(),
   isDefault: z.boolean(),
-  callbackPath: z.string().openapi({ description: 'Register `<public URL>/api/auth<callbackPath>` as redirect URI at the provider' }),
+  callbackPath: z.string().openapi({
+    description: 'Register `<public URL>/api/auth<callbackPath>` as redirect URI at the provider',
+  }),
   createdAt: nullableTimestamp,
   updatedAt: nullableTimestamp,
 });
@@ -118,7 +126,12 @@ const SsoValidationResult = z
     providerName: z.string(),
     issuer: z.string(),
     discoveryUrl: z.string(),
-    endpoints: z.object({ authorization: z.string(), token: z.string(), userinfo: z.string().nullable(), jwks: z.string() }),
+    endpoints: z.object({
+      authorization: z.string(),
+      token: z.string(),
+      userinfo: z.string().nullable(),
+      jwks: z.string(),
+    }),
     signingAlgorithms: z.array(z.string()),
     signingKeys: z.number().int(),
     tokenEndpointAuthentication: z.enum(['client_secret_basic', 'client_secret_post']),
@@ -135,7 +148,10 @@ const SmtpConfig = dto('SmtpConfig', {
   useTls: z.boolean(),
   isActive: z.boolean(),
   isVerified: z.boolean(),
-  passwordConfigured: z.boolean().openapi({ description: 'True when a password is stored (encrypted); the password itself is never returned' }),
+  passwordConfigured: z.boolean().openapi({
+    description:
+      'True when a password is stored (encrypted); the password itself is never returned',
+  }),
   passwordKeyId: z.string().nullable(),
   createdAt: nullableTimestamp,
   updatedAt: nullableTimestamp,
@@ -143,20 +159,33 @@ const SmtpConfig = dto('SmtpConfig', {
 const SmtpTestResult = z.object({ to: z.string(), sentAt: timestamp }).openapi('SmtpTestResult');
 const SetupTokenCheck = z
   .discriminatedUnion('valid', [
-    z.object({ valid: z.literal(true), purpose: z.enum(['invitation', 'reset']), email: z.string(), firstName: z.string(), expiresAt: timestamp }),
+    z.object({
+      valid: z.literal(true),
+      purpose: z.enum(['invitation', 'reset']),
+      email: z.string(),
+      firstName: z.string(),
+      expiresAt: timestamp,
+    }),
     z.object({ valid: z.literal(false), reason: z.enum(['unknown', 'used', 'expired']) }),
   ])
   .openapi('SetupTokenCheck');
-const PasswordSetResult = z.object({ userId: z.string(), email: z.string() }).openapi('PasswordSetResult');
+const PasswordSetResult = z
+  .object({ userId: z.string(), email: z.string() })
+  .openapi('PasswordSetResult');
 const ResetRequested = z
   .object({ accepted: z.literal(true), message: z.string() })
-  .openapi('PasswordResetRequested', { description: 'The same answer whether or not the address belongs to anyone' });
+  .openapi('PasswordResetRequested', {
+    description: 'The same answer whether or not the address belongs to anyone',
+  });
 
 /** A password as typed; the SDK checks it against the policy (`CREDENTIALS.WEAK_PASSWORD`). */
 const newPassword = z
   .string()
   .max(PASSWORD_LENGTH.max)
-  .openapi({ description: `The new password: ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`, format: 'password' });
+  .openapi({
+    description: `The new password: ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`,
+    format: 'password',
+  });
 const TokenAndPassword = z.object({ token: setupTokenSchema, password: newPassword }).strict();
 
 /** Marks a response that carries a secret or personal data as not to be cached. */
@@ -238,8 +267,10 @@ function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'post',
     path: '/api-keys/{id}/renew',
     tag,
-    summary: 'Replace an API key by a new one with the same settings (the new secret is shown once)',
-    description: 'Revokes the old key and creates a new one with the same name, scopes, allowlist, rate limit and lifetime, in one transaction.',
+    summary:
+      'Replace an API key by a new one with the same settings (the new secret is shown once)',
+    description:
+      'Revokes the old key and creates a new one with the same name, scopes, allowlist, rate limit and lifetime, in one transaction.',
     scope: 'security:write',
     params: IdParam,
     response: CreatedApiKey,
@@ -251,7 +282,8 @@ function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/api-keys/{id}/usage',
     tag,
     summary: 'The recorded uses of an API key, newest first',
-    description: 'Uses are written in the background about every second, so the latest calls may not be listed yet.',
+    description:
+      'Uses are written in the background about every second, so the latest calls may not be listed yet.',
     scope: 'security:read',
     params: IdParam,
     query: listApiKeyUsageSchema,
@@ -304,7 +336,10 @@ function registerSsoRoutes(app: OpenAPIHono<AppEnv>): void {
     tag,
     summary: 'OIDC single sign-on providers, by name (never their client secrets)',
     scope: 'security:read',
-    query: listSsoProvidersSchema.extend({ isEnabled: queryBoolean.optional(), limit: z.coerce.number().int().min(1).max(100).optional() }),
+    query: listSsoProvidersSchema.extend({
+      isEnabled: queryBoolean.optional(),
+      limit: z.coerce.number().int().min(1).max(100).optional(),
+    }),
     response: pageOf(SsoProvider),
     handler: (c, { query }) => c.var.sdk.sso.list(query),
   });
@@ -360,8 +395,10 @@ function registerSsoRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'post',
     path: '/sso-providers/{id}/validate',
     tag,
-    summary: 'Check a provider against the live identity provider (discovery, JWKS, client credentials)',
-    description: 'Writes nothing. A provider that fails a check answers 502 with the SSO.* code of the failing step.',
+    summary:
+      'Check a provider against the live identity provider (discovery, JWKS, client credentials)',
+    description:
+      'Writes nothing. A provider that fails a check answers 502 with the SSO.* code of the failing step.',
     scope: 'security:write',
     params: IdParam,
     response: SsoValidationResult,
@@ -385,7 +422,8 @@ function registerSmtpRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'put',
     path: '/smtp',
     tag,
-    summary: 'Store the SMTP settings (the password is encrypted; omitted keeps it, null removes it)',
+    summary:
+      'Store the SMTP settings (the password is encrypted; omitted keeps it, null removes it)',
     description:
       'A new `host`, `port` or `useTls` needs `password` (or null) in the same request (400 `SECRETS.REENTRY_REQUIRED`): the stored password is never sent to a new server. Metadata, link-local and (unless allowed by HELIOS_ALLOW_PRIVATE_NETWORK_TARGETS) loopback or private hosts are refused with 400 `NETWORK.TARGET_NOT_ALLOWED`, when saved and again when connecting.',
     scope: 'security:write',
@@ -410,8 +448,10 @@ function registerSmtpRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'post',
     path: '/smtp/test',
     tag,
-    summary: 'Send a test message through the stored SMTP settings (marks them verified when accepted)',
-    description: 'Answers 502 SMTP.SEND_FAILED when the SMTP server refuses the message or cannot be reached.',
+    summary:
+      'Send a test message through the stored SMTP settings (marks them verified when accepted)',
+    description:
+      'Answers 502 SMTP.SEND_FAILED when the SMTP server refuses the message or cannot be reached.',
     scope: 'security:write',
     body: z.object({ to: sendTestSchema }).strict(),
     response: SmtpTestResult,
@@ -429,7 +469,8 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     operationId: 'verifyInvitation',
     tag,
     summary: 'Check a token from an invitation or password reset link (no credentials)',
-    description: 'Valid tokens give the email and first name to show on the form; others only `unknown`, `used` or `expired`.',
+    description:
+      'Valid tokens give the email and first name to show on the form; others only `unknown`, `used` or `expired`.',
     callers,
     query: z.object({ token: setupTokenSchema }),
     response: SetupTokenCheck,
@@ -441,7 +482,8 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     operationId: 'acceptInvitation',
     tag,
     summary: 'Accept an invitation: set the password and activate the account (no credentials)',
-    description: 'The link works once. Answers 401 INVITATIONS.INVALID_TOKEN, INVITATIONS.USED or INVITATIONS.EXPIRED for a link that cannot be used.',
+    description:
+      'The link works once. Answers 401 INVITATIONS.INVALID_TOKEN, INVITATIONS.USED or INVITATIONS.EXPIRED for a link that cannot be used.',
     callers,
     body: TokenAndPassword,
     response: PasswordSetResult,
@@ -460,7 +502,10 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     status: 202,
     handler: async (c, { body }) => {
       await c.var.sdk.invitations.requestReset(body.email);
-      return { accepted: true, message: 'If the address belongs to an active account, a reset link has been sent to it.' };
+      return {
+        accepted: true,
+        message: 'If the address belongs to an active account, a reset link has been sent to it.',
+      };
     },
   });
   defineRoute(app, {
@@ -468,7 +513,8 @@ function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/password-reset/complete',
     tag,
     summary: 'Set a new password with a reset link (no credentials); ends all sessions of the user',
-    description: 'The link works once. Answers 401 INVITATIONS.INVALID_TOKEN, INVITATIONS.USED or INVITATIONS.EXPIRED for a link that cannot be used.',
+    description:
+      'The link works once. Answers 401 INVITATIONS.INVALID_TOKEN, INVITATIONS.USED or INVITATIONS.EXPIRED for a link that cannot be used.',
     callers,
     body: TokenAndPassword,
     response: PasswordSetResult,

@@ -6,10 +6,15 @@ import { defineRoute, dto } from '../route';
 import type { RouteDeps } from './index';
 import { Organization } from './organization';
 
-const SetupStatus = z.object({ isSetupComplete: z.boolean(), hasOrganization: z.boolean(), hasAdmin: z.boolean() }).openapi('SetupStatus');
+const SetupStatus = z
+  .object({ isSetupComplete: z.boolean(), hasOrganization: z.boolean(), hasAdmin: z.boolean() })
+  .openapi('SetupStatus');
 
 /** First-run setup: is it needed, and doing it (once). */
-export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUrl }: RouteDeps): void {
+export function registerSetupRoutes(
+  app: OpenAPIHono<AppEnv>,
+  { helios, publicUrl }: RouteDeps,
+): void {
   defineRoute(app, {
     method: 'get',
     path: '/setup',
@@ -32,7 +37,12 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUr
     body: setupSchema,
     response: z.object({
       organization: Organization,
-      admin: dto('SetupAdmin', { email: z.string(), firstName: z.string(), lastName: z.string(), role: z.literal('admin') }),
+      admin: dto('SetupAdmin', {
+        email: z.string(),
+        firstName: z.string(),
+        lastName: z.string(),
+        role: z.literal('admin'),
+      }),
     }),
     handler: async (_c, { body }) => {
       if (!body.admin?.password) {
@@ -43,7 +53,10 @@ export function registerSetupRoutes(app: OpenAPIHono<AppEnv>, { helios, publicUr
       }
       const result = await helios.organizations.setup(body);
       // Links in mails (invitations, resets) use the portal's URL.
-      if (publicUrl) await helios.as({ type: 'system', name: 'setup' }).organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
+      if (publicUrl)
+        await helios
+          .as({ type: 'system', name: 'setup' })
+          .organizations.settings.set({ key: 'portal.public_url', value: publicUrl });
       return result;
     },
   });

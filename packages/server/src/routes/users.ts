@@ -9,7 +9,16 @@
  * moves a staged user to `invited`; `POST /users/{id}/invitation` creates and mails (or returns)
  * the invitation link through `helios.invitations`.
  */
-import { createUserSchema, inviteSchema, MAX_USERS_PAGE, passwordSchema, USER_ROLES, USER_SORT_FIELDS, USER_STATUSES, updateUserSchema } from '@helios/core';
+import {
+  createUserSchema,
+  inviteSchema,
+  MAX_USERS_PAGE,
+  passwordSchema,
+  USER_ROLES,
+  USER_SORT_FIELDS,
+  USER_STATUSES,
+  updateUserSchema,
+} from '@helios/core';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { type Caller, defineRoute, dto, IdParam, nullableTime, pageOf } from '../route';
@@ -111,19 +120,35 @@ const OrgChartNode: z.ZodType<OrgChartShape> = z
   .openapi('OrgChartNode');
 /** A session of a user (without its token). */
 export const Session = z
-  .object({ id: z.string(), createdAt: nullableString, expiresAt: z.string(), ipAddress: nullableString, userAgent: nullableString })
+  .object({
+    id: z.string(),
+    createdAt: nullableString,
+    expiresAt: z.string(),
+    ipAddress: nullableString,
+    userAgent: nullableString,
+  })
   .openapi('Session');
 /** How many sessions ended. */
 export const SessionsEnded = z.object({ ended: z.number().int() }).openapi('SessionsEnded');
 const Invitation = z
-  .object({ userId: z.string(), email: z.string(), sentTo: nullableString, expiresAt: z.string(), link: z.string().optional() })
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    sentTo: nullableString,
+    expiresAt: z.string(),
+    link: z.string().optional(),
+  })
   .openapi('Invitation');
 
 /**
  * Splits repeated and comma-separated values (`?status=a&status=b`, `?status=a,b`). `alone` is a value
  * that only stands by itself (`status=all`): a list containing it is refused, so lists never hold it.
  */
-function multi<const T extends readonly [string, ...string[]], A extends T[number] = never>(values: T, name: string, alone?: A) {
+function multi<const T extends readonly [string, ...string[]], A extends T[number] = never>(
+  values: T,
+  name: string,
+  alone?: A,
+) {
   const inList = (v: T[number]): v is Exclude<T[number], A> => v !== alone;
   return z
     .union([z.string(), z.array(z.string())])
@@ -134,7 +159,9 @@ function multi<const T extends readonly [string, ...string[]], A extends T[numbe
         .filter((v) => v.length > 0),
     )
     .pipe(z.array(z.enum(values)).min(1))
-    .refine((list) => list.length === 1 || list.every(inList), { message: `${String(alone)} stands alone` })
+    .refine((list) => list.length === 1 || list.every(inList), {
+      message: `${String(alone)} stands alone`,
+    })
     .transform((list) => (list.length === 1 ? list[0] : list.filter(inList)))
     .optional()
     .openapi({
@@ -161,7 +188,12 @@ const filterQuery = {
     .openapi({ description: 'Direct reports of this user; `none` for users without a manager.' }),
   userType: z.string().trim().min(1).max(20).optional(),
   employeeType: z.string().trim().min(1).max(50).optional(),
-  q: z.string().trim().max(200).optional().openapi({ description: 'Matched against names and email (case-insensitive).' }),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Matched against names and email (case-insensitive).' }),
   sort: z.enum(USER_SORT_FIELDS).optional(),
   direction: z.enum(['asc', 'desc']).optional(),
 };
@@ -172,13 +204,20 @@ const ListQuery = z.object({
   cursor: z.string().max(12_000).optional(),
 });
 const ExportQuery = z.object({ ...filterQuery, format: z.enum(['csv', 'json']).default('csv') });
-const OrgChartQuery = z.object({ rootId: z.uuid().optional(), depth: z.coerce.number().int().min(0).max(50).optional() });
+const OrgChartQuery = z.object({
+  rootId: z.uuid().optional(),
+  depth: z.coerce.number().int().min(0).max(50).optional(),
+});
 
 /**
  * Streams text chunks as a download. The first chunk is pulled before the response is built, so
  * the SDK's errors (bad filter, forbidden) still become problem documents.
  */
-export async function streamDownload(chunks: AsyncIterable<string>, contentType: string, filename: string): Promise<Response> {
+export async function streamDownload(
+  chunks: AsyncIterable<string>,
+  contentType: string,
+  filename: string,
+): Promise<Response> {
   const iterator = chunks[Symbol.asyncIterator]();
   const first = await iterator.next();
   const encoder = new TextEncoder();
@@ -202,7 +241,11 @@ export async function streamDownload(chunks: AsyncIterable<string>, contentType:
   });
   return new Response(first.done ? null : stream, {
     status: 200,
-    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
   });
 }
 
@@ -252,7 +295,11 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     handler: (c, { query }) => {
       const { format, ...filter } = query;
       return format === 'json'
-        ? streamDownload(c.var.sdk.users.exportJson(filter), 'application/json; charset=utf-8', 'users.json')
+        ? streamDownload(
+            c.var.sdk.users.exportJson(filter),
+            'application/json; charset=utf-8',
+            'users.json',
+          )
         : streamDownload(c.var.sdk.users.exportCsv(filter), 'text/csv; charset=utf-8', 'users.csv');
     },
   });
@@ -306,7 +353,11 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
 
   const transitions = [
     ['restore', 'Restore a deleted user (deleted -> active)', 'restore'],
-    ['invite', 'Mark a staged user invited (staged -> invited; sends nothing: see POST /users/{id}/invitation)', 'invite'],
+    [
+      'invite',
+      'Mark a staged user invited (staged -> invited; sends nothing: see POST /users/{id}/invitation)',
+      'invite',
+    ],
     ['activate', 'Activate an invited user (invited -> active)', 'activate'],
     ['suspend', 'Suspend a user (active -> suspended)', 'suspend'],
     ['unsuspend', 'Lift a suspension (suspended -> active)', 'unsuspend'],
@@ -319,7 +370,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
       path: `/users/{id}/${verb}`,
       tag,
       summary,
-      description: 'Refused with 409 USERS.INVALID_TRANSITION from another state; 409 USERS.SELF_ACTION or USERS.LAST_ADMIN where they apply.',
+      description:
+        'Refused with 409 USERS.INVALID_TRANSITION from another state; 409 USERS.SELF_ACTION or USERS.LAST_ADMIN where they apply.',
       scope: 'users:write',
       params: IdParam,
       response: UserDto,
@@ -345,7 +397,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     method: 'put',
     path: '/users/{id}/role',
     tag,
-    summary: "Change a user's role (administrators only: admins and admin:full keys; the last admin cannot be demoted)",
+    summary:
+      "Change a user's role (administrators only: admins and admin:full keys; the last admin cannot be demoted)",
     scope: 'users:write',
     params: IdParam,
     body: z.object({ role: z.enum(USER_ROLES) }).strict(),
@@ -389,7 +442,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     method: 'get',
     path: '/org-chart',
     tag,
-    summary: 'The org chart: trees from rootId (or every user without a manager), depth levels deep',
+    summary:
+      'The org chart: trees from rootId (or every user without a manager), depth levels deep',
     callers: ALL,
     scope: 'people:read',
     query: OrgChartQuery,
@@ -402,7 +456,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     path: '/users/{id}/password',
     tag,
     summary: "Set a user's password (admin reset; ends all of the user's sessions)",
-    description: 'Admins only (API keys need `admin:full`). Users change their own with POST /me/password.',
+    description:
+      'Admins only (API keys need `admin:full`). Users change their own with POST /me/password.',
     scope: 'admin:full',
     params: IdParam,
     body: z.object({ password: passwordSchema }).strict(),
@@ -435,6 +490,8 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDeps): 
     scope: 'admin:full',
     params: IdParam,
     response: SessionsEnded,
-    handler: async (c, { params }) => ({ ended: await c.var.sdk.credentials.revokeSessions(params.id) }),
+    handler: async (c, { params }) => ({
+      ended: await c.var.sdk.credentials.revokeSessions(params.id),
+    }),
   });
 }

@@ -1,7 +1,19 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOGLE_DIRECTORY_SCOPES, type GoogleDirectorySimulator, startGoogleDirectorySimulator } from './google-directory';
-import { api, assertion, b64, expectGoogleError, S, token, tokenRequest } from './google-directory.test-kit';
+import {
+  GOOGLE_DIRECTORY_SCOPES,
+  type GoogleDirectorySimulator,
+  startGoogleDirectorySimulator,
+} from './google-directory';
+import {
+  api,
+  assertion,
+  b64,
+  expectGoogleError,
+  S,
+  token,
+  tokenRequest,
+} from './google-directory.test-kit';
 
 // The Google Directory simulator's OAuth token endpoint and bearer checks, injected faults, quota and
 // deterministic seed, over real HTTP.
@@ -9,14 +21,19 @@ import { api, assertion, b64, expectGoogleError, S, token, tokenRequest } from '
 describe('Google Directory simulator: OAuth token endpoint', () => {
   let sim: GoogleDirectorySimulator;
   beforeAll(async () => {
-    sim = await startGoogleDirectorySimulator({ seed: { users: 30, groups: 2, membersPerGroup: 3, orgUnits: 2 } });
+    sim = await startGoogleDirectorySimulator({
+      seed: { users: 30, groups: 2, membersPerGroup: 3, orgUnits: 2 },
+    });
   });
   afterAll(() => sim.close());
 
   it('exposes a service account key, an admin and the endpoints', () => {
     expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(sim.tokenUrl).toBe(`${sim.url}token`);
-    expect(sim.serviceAccountKey).toMatchObject({ type: 'service_account', token_uri: sim.tokenUrl });
+    expect(sim.serviceAccountKey).toMatchObject({
+      type: 'service_account',
+      token_uri: sim.tokenUrl,
+    });
     expect(sim.serviceAccountKey.private_key).toContain('-----BEGIN PRIVATE KEY-----');
     expect(sim.serviceAccountKey.client_id).toMatch(/^\d{21}$/);
     expect(sim.adminEmail).toBe('admin@example.test');
@@ -28,28 +45,50 @@ describe('Google Directory simulator: OAuth token endpoint', () => {
     expect(a.status).toBe(200);
     expect(a.body).toMatchObject({ expires_in: 3600, token_type: 'Bearer' });
     expect(a.body.access_token).toMatch(/^ya29\./);
-    const b = await tokenRequest(sim, assertion(sim, { aud: 'https://oauth2.googleapis.com/token' }));
+    const b = await tokenRequest(
+      sim,
+      assertion(sim, { aud: 'https://oauth2.googleapis.com/token' }),
+    );
     expect(b.status).toBe(200);
     expect(sim.requests.tokensIssued).toBe(before + 2);
     expect(sim.requests.byRoute.token).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a bad signature, a bad audience, an expired JWT and an unknown account', async () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     expect(await tokenRequest(sim, assertion(sim, {}, other))).toEqual({
       status: 400,
       body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
     });
     const tampered = assertion(sim).split('.');
-    tampered[1] = b64({ iss: sim.serviceAccountKey.client_email, sub: sim.adminEmail, aud: sim.tokenUrl, scope: S('user'), iat: 1, exp: 2 });
-    expect((await tokenRequest(sim, tampered.join('.'))).body.error_description).toBe('Invalid JWT Signature.');
-    expect((await tokenRequest(sim, assertion(sim, { aud: 'https://elsewhere.test/token' }))).body.error).toBe('invalid_grant');
+    tampered[1] = b64({
+      iss: sim.serviceAccountKey.client_email,
+      sub: sim.adminEmail,
+      aud: sim.tokenUrl,
+      scope: S('user'),
+      iat: 1,
+      exp: 2,
+    });
+    expect((await tokenRequest(sim, tampered.join('.'))).body.error_description).toBe(
+      'Invalid JWT Signature.',
+    );
+    expect(
+      (await tokenRequest(sim, assertion(sim, { aud: 'https://elsewhere.test/token' }))).body.error,
+    ).toBe('invalid_grant');
     const now = Math.floor(Date.now() / 1000);
     const expired = await tokenRequest(sim, assertion(sim, { iat: now - 7200, exp: now - 3600 }));
     expect(expired.status).toBe(400);
     expect(expired.body.error).toBe('invalid_grant');
-    expect((await tokenRequest(sim, assertion(sim, { iss: 'someone@else.iam.gserviceaccount.com' }))).body.error).toBe('invalid_grant');
-    const wrongGrant = await fetch(sim.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    expect(
+      (await tokenRequest(sim, assertion(sim, { iss: 'someone@else.iam.gserviceaccount.com' })))
+        .body.error,
+    ).toBe('invalid_grant');
+    const wrongGrant = await fetch(sim.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
     expect(wrongGrant.status).toBe(400);
     expect(((await wrongGrant.json()) as any).error).toBe('unsupported_grant_type');
   });
@@ -60,7 +99,8 @@ describe('Google Directory simulator: OAuth token endpoint', () => {
       status: 401,
       body: {
         error: 'unauthorized_client',
-        error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+        error_description:
+          'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
       },
     };
     const issued = await token(sim, { scope: S('user.readonly') });
@@ -68,10 +108,21 @@ describe('Google Directory simulator: OAuth token endpoint', () => {
     try {
       expect(await tokenRequest(sim, assertion(sim))).toEqual(unauthorized);
       // Revoking delegation also revokes the tokens already issued to that client.
-      expectGoogleError(await api(sim, issued, 'GET', 'users?customer=my_customer'), 401, 'authError');
+      expectGoogleError(
+        await api(sim, issued, 'GET', 'users?customer=my_customer'),
+        401,
+        'authError',
+      );
       sim.grantDelegation(clientId, [S('user.readonly')]);
-      expect(await tokenRequest(sim, assertion(sim, { scope: `${S('user.readonly')} ${S('group.readonly')}` }))).toEqual(unauthorized);
-      expect((await tokenRequest(sim, assertion(sim, { scope: S('user.readonly') }))).status).toBe(200);
+      expect(
+        await tokenRequest(
+          sim,
+          assertion(sim, { scope: `${S('user.readonly')} ${S('group.readonly')}` }),
+        ),
+      ).toEqual(unauthorized);
+      expect((await tokenRequest(sim, assertion(sim, { scope: S('user.readonly') }))).status).toBe(
+        200,
+      );
     } finally {
       sim.grantDelegation(clientId, [...GOOGLE_DIRECTORY_SCOPES]);
     }
@@ -86,14 +137,22 @@ describe('Google Directory simulator: OAuth token endpoint', () => {
     const missing = await api(sim, null, 'GET', 'users?customer=my_customer');
     expect(missing.body.error.status).toBe('UNAUTHENTICATED');
     expect(missing.headers.get('www-authenticate')).toContain('Bearer');
-    expectGoogleError(await api(sim, 'ya29.bogus', 'GET', 'users?customer=my_customer'), 401, 'authError');
+    expectGoogleError(
+      await api(sim, 'ya29.bogus', 'GET', 'users?customer=my_customer'),
+      401,
+      'authError',
+    );
 
     const usersOnly = await token(sim, { scope: S('user.readonly') });
     expect((await api(sim, usersOnly, 'GET', 'users?customer=my_customer')).status).toBe(200);
     const noScope = await api(sim, usersOnly, 'GET', 'groups?customer=my_customer');
     expectGoogleError(noScope, 403, 'insufficientPermissions');
     expect(noScope.body.error.message).toBe('Request had insufficient authentication scopes.');
-    expectGoogleError(await api(sim, usersOnly, 'POST', 'users', { primaryEmail: 'x@example.test' }), 403, 'insufficientPermissions');
+    expectGoogleError(
+      await api(sim, usersOnly, 'POST', 'users', { primaryEmail: 'x@example.test' }),
+      403,
+      'insufficientPermissions',
+    );
 
     // A token for a regular user is issued (delegation works for anyone) but the API refuses it.
     const regular = await token(sim, { sub: 'user000001@example.test' });
@@ -103,7 +162,11 @@ describe('Google Directory simulator: OAuth token endpoint', () => {
     sim.setSuperAdmin('user000001@example.test', true);
     expect((await api(sim, regular, 'GET', 'users?customer=my_customer')).status).toBe(200);
     sim.setSuperAdmin('user000001@example.test', false);
-    expectGoogleError(await api(sim, regular, 'GET', 'users?customer=my_customer'), 403, 'forbidden');
+    expectGoogleError(
+      await api(sim, regular, 'GET', 'users?customer=my_customer'),
+      403,
+      'forbidden',
+    );
 
     // Without a subject the service account acts as itself: not an admin of the domain.
     const self = await token(sim, { sub: undefined });
@@ -115,7 +178,9 @@ describe('Google Directory simulator: faults and quota', () => {
   let sim: GoogleDirectorySimulator;
   let tok: string;
   beforeAll(async () => {
-    sim = await startGoogleDirectorySimulator({ seed: { users: 50, groups: 2, membersPerGroup: 2, orgUnits: 1 } });
+    sim = await startGoogleDirectorySimulator({
+      seed: { users: 50, groups: 2, membersPerGroup: 2, orgUnits: 1 },
+    });
     tok = await token(sim);
   });
   afterAll(() => sim.close());
@@ -150,7 +215,9 @@ describe('Google Directory simulator: faults and quota', () => {
     try {
       await expect(
         (async () => {
-          const res = await fetch(`${sim.url}admin/directory/v1/users?customer=my_customer`, { headers: { authorization: `Bearer ${tok}` } });
+          const res = await fetch(`${sim.url}admin/directory/v1/users?customer=my_customer`, {
+            headers: { authorization: `Bearer ${tok}` },
+          });
           return res.text();
         })(),
       ).rejects.toThrow();
@@ -161,7 +228,10 @@ describe('Google Directory simulator: faults and quota', () => {
   });
 
   it('fault timeout never answers', async () => {
-    const held = await startGoogleDirectorySimulator({ seed: { users: 1, groups: 0, orgUnits: 0 }, faults: { rate: 1, kinds: ['timeout'] } });
+    const held = await startGoogleDirectorySimulator({
+      seed: { users: 1, groups: 0, orgUnits: 0 },
+      faults: { rate: 1, kinds: ['timeout'] },
+    });
     const heldToken = await token(held);
     const started = Date.now();
     await expect(
@@ -179,7 +249,10 @@ describe('Google Directory simulator: faults and quota', () => {
     const run = async () => {
       sim.setFaults({ rate: 0.5, kinds: ['500', '503'], seed: 42 });
       const statuses: number[] = [];
-      for (let k = 0; k < 12; k++) statuses.push((await api(sim, tok, 'GET', 'users?customer=my_customer&maxResults=1')).status);
+      for (let k = 0; k < 12; k++)
+        statuses.push(
+          (await api(sim, tok, 'GET', 'users?customer=my_customer&maxResults=1')).status,
+        );
       sim.setFaults(null);
       return statuses;
     };
@@ -190,10 +263,14 @@ describe('Google Directory simulator: faults and quota', () => {
   });
 
   it('refuses calls beyond the per-minute quota with 403 userRateLimitExceeded and no Retry-After until the window rolls over', async () => {
-    const limited = await startGoogleDirectorySimulator({ seed: { users: 5, groups: 0, orgUnits: 0 }, quota: { perMinute: 5 } });
+    const limited = await startGoogleDirectorySimulator({
+      seed: { users: 5, groups: 0, orgUnits: 0 },
+      quota: { perMinute: 5 },
+    });
     try {
       const t = await token(limited);
-      for (let k = 0; k < 5; k++) expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
+      for (let k = 0; k < 5; k++)
+        expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
       // The quota stays used up: every further call of the minute is refused, the same way.
       for (let k = 0; k < 3; k++) {
         const refused = await api(limited, t, 'GET', 'users?customer=my_customer');
@@ -210,7 +287,8 @@ describe('Google Directory simulator: faults and quota', () => {
       // A short window (tests never wait a real minute): refused until it rolls over, then 2 more calls.
       limited.setQuota({ perMinute: 2, windowSeconds: 2 });
       const statuses: number[] = [];
-      for (let k = 0; k < 3; k++) statuses.push((await api(limited, t, 'GET', 'users?customer=my_customer')).status);
+      for (let k = 0; k < 3; k++)
+        statuses.push((await api(limited, t, 'GET', 'users?customer=my_customer')).status);
       expect(statuses).toEqual([200, 200, 403]);
       let next = 403;
       for (let k = 0; k < 60 && next === 403; k++) {
@@ -219,7 +297,8 @@ describe('Google Directory simulator: faults and quota', () => {
       }
       expect(next).toBe(200);
       limited.setQuota(null);
-      for (let k = 0; k < 5; k++) expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
+      for (let k = 0; k < 5; k++)
+        expect((await api(limited, t, 'GET', 'users?customer=my_customer')).status).toBe(200);
     } finally {
       await limited.close();
     }
@@ -242,13 +321,22 @@ describe('Google Directory simulator: seed', () => {
       const pb = await api(b, tb, 'GET', 'users?customer=my_customer&maxResults=500');
       expect(pb.body.users).toEqual(pa.body.users);
       // A page from the middle, by token.
-      const last = await api(a, ta, 'GET', `users?customer=my_customer&maxResults=500&query=${encodeURIComponent('email:user09999*')}`);
-      expect(last.body.users.map((u: any) => u.primaryEmail)).toEqual(Array.from({ length: 10 }, (_, k) => `user09999${k}@example.test`));
+      const last = await api(
+        a,
+        ta,
+        'GET',
+        `users?customer=my_customer&maxResults=500&query=${encodeURIComponent('email:user09999*')}`,
+      );
+      expect(last.body.users.map((u: any) => u.primaryEmail)).toEqual(
+        Array.from({ length: 10 }, (_, k) => `user09999${k}@example.test`),
+      );
       expect(a.state.users.size).toBe(100_001);
       expect(a.state.groups.size).toBe(5_000);
       const g = await api(a, ta, 'GET', 'groups/group5000@example.test/members?maxResults=200');
       expect(g.body.members).toHaveLength(40);
-      expect((await api(a, ta, 'GET', 'groups/group5000@example.test')).body.directMembersCount).toBe('40');
+      expect(
+        (await api(a, ta, 'GET', 'groups/group5000@example.test')).body.directMembersCount,
+      ).toBe('40');
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -10,7 +10,11 @@ export const S = (s: string) => `https://www.googleapis.com/auth/admin.directory
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-export function assertion(sim: GoogleDirectorySimulator, claims: Record<string, unknown> = {}, privateKey = sim.serviceAccountKey.private_key): string {
+export function assertion(
+  sim: GoogleDirectorySimulator,
+  claims: Record<string, unknown> = {},
+  privateKey = sim.serviceAccountKey.private_key,
+): string {
   const now = Math.floor(Date.now() / 1000);
   const header = b64({ alg: 'RS256', typ: 'JWT', kid: sim.serviceAccountKey.private_key_id });
   const payload = b64({
@@ -22,7 +26,10 @@ export function assertion(sim: GoogleDirectorySimulator, claims: Record<string, 
     exp: now + 3600,
     ...claims,
   });
-  const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
+  const signature = createSign('RSA-SHA256')
+    .update(`${header}.${payload}`)
+    .sign(privateKey)
+    .toString('base64url');
   return `${header}.${payload}.${signature}`;
 }
 
@@ -35,7 +42,10 @@ export async function tokenRequest(sim: GoogleDirectorySimulator, jwt: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-export async function token(sim: GoogleDirectorySimulator, claims: Record<string, unknown> = {}): Promise<string> {
+export async function token(
+  sim: GoogleDirectorySimulator,
+  claims: Record<string, unknown> = {},
+): Promise<string> {
   const { status, body } = await tokenRequest(sim, assertion(sim, claims));
   expect(status, JSON.stringify(body)).toBe(200);
   return body.access_token;
@@ -47,17 +57,31 @@ export interface ApiResult {
   headers: Headers;
 }
 
-export async function api(sim: GoogleDirectorySimulator, accessToken: string | null, method: string, path: string, body?: unknown): Promise<ApiResult> {
+export async function api(
+  sim: GoogleDirectorySimulator,
+  accessToken: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResult> {
   const res = await fetch(`${sim.url}admin/directory/v1/${path}`, {
     method,
-    headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export function expectGoogleError(result: ApiResult, code: number, reason: string, domain = 'global') {
+export function expectGoogleError(
+  result: ApiResult,
+  code: number,
+  reason: string,
+  domain = 'global',
+) {
   expect(result.status).toBe(code);
   expect(result.body.error.code).toBe(code);
   expect(typeof result.body.error.message).toBe('string');
@@ -65,13 +89,23 @@ export function expectGoogleError(result: ApiResult, code: number, reason: strin
   expect(result.body.error.errors[0]).toMatchObject({ reason, domain });
 }
 
-export async function listAll(sim: GoogleDirectorySimulator, tok: string, path: string, field: string): Promise<{ items: any[]; pages: number }> {
+export async function listAll(
+  sim: GoogleDirectorySimulator,
+  tok: string,
+  path: string,
+  field: string,
+): Promise<{ items: any[]; pages: number }> {
   const items: any[] = [];
   let pageToken: string | undefined;
   let pages = 0;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await api(sim, tok, 'GET', `${path}${pageToken ? `${sep}pageToken=${encodeURIComponent(pageToken)}` : ''}`);
+    const res = await api(
+      sim,
+      tok,
+      'GET',
+      `${path}${pageToken ? `${sep}pageToken=${encodeURIComponent(pageToken)}` : ''}`,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     items.push(...(res.body[field] ?? []));
     pageToken = res.body.nextPageToken;

@@ -5,4 +5,9 @@
 export { nonEditableAliasOf } from './google/emails';
 export { GOOGLE_DIRECTORY_SCOPES } from './google/scopes';
 export { startGoogleDirectorySimulator } from './google/simulator';
-export type { GoogleDirectoryFaultKind, GoogleDirectoryQuota, GoogleDirectorySimulator, GoogleDirectorySimulatorOptions } from './google/types';
+export type {
+  GoogleDirectoryFaultKind,
+  GoogleDirectoryQuota,
+  GoogleDirectorySimulator,
+  GoogleDirectorySimulatorOptions,
+} from './google/types';

@@ -1,7 +1,21 @@
-import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GraphSimulator, type GraphSimulatorOptions, startGraphSimulator } from './graph';
-import { type ApiResult, call, credentials, expectGraphError, followAll, GRAPH_SCOPE, token, tokenRequest, UPN } from './graph.test-kit';
+import {
+  type ApiResult,
+  call,
+  credentials,
+  expectGraphError,
+  followAll,
+  GRAPH_SCOPE,
+  token,
+  tokenRequest,
+  UPN,
+} from './graph.test-kit';
 
 // The Graph simulator's identity platform (tokens, AADSTS errors, discovery, msal-node), authorization,
 // $batch, throttling and injected faults.
@@ -20,9 +34,17 @@ describe('Graph simulator: identity platform', () => {
     const { status, body } = await tokenRequest(sim, credentials(sim));
     expect(status).toBe(200);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
-    const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString('utf8'));
-    expect(payload).toMatchObject({ tid: sim.tenantId, appid: sim.clientId, aud: 'https://graph.microsoft.com' });
-    expect(payload.roles).toEqual(expect.arrayContaining(['User.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All']));
+    const payload = JSON.parse(
+      Buffer.from(body.access_token.split('.')[1], 'base64url').toString('utf8'),
+    );
+    expect(payload).toMatchObject({
+      tid: sim.tenantId,
+      appid: sim.clientId,
+      aud: 'https://graph.microsoft.com',
+    });
+    expect(payload.roles).toEqual(
+      expect.arrayContaining(['User.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All']),
+    );
     // The tenant may be named by its domain too.
     expect((await tokenRequest(sim, credentials(sim), 'example.test')).status).toBe(200);
     expect(sim.requests.tokensIssued).toBe(before + 2);
@@ -30,7 +52,12 @@ describe('Graph simulator: identity platform', () => {
   });
 
   it('answers each AADSTS error in the OAuth error JSON', async () => {
-    const check = (result: { status: number; body: any }, status: number, error: string, code: number) => {
+    const check = (
+      result: { status: number; body: any },
+      status: number,
+      error: string,
+      code: number,
+    ) => {
       expect(result.status).toBe(status);
       expect(result.body).toMatchObject({
         error,
@@ -41,10 +68,33 @@ describe('Graph simulator: identity platform', () => {
       });
       expect(result.body.error_description.startsWith(`AADSTS${code}:`)).toBe(true);
     };
-    check(await tokenRequest(sim, credentials(sim), '00000000-0000-4000-8000-000000000000'), 400, 'invalid_request', 90002);
-    check(await tokenRequest(sim, credentials(sim, { client_id: '11111111-2222-4333-8444-555555555555' })), 400, 'unauthorized_client', 700016);
-    check(await tokenRequest(sim, credentials(sim, { client_secret: 'wrong' })), 401, 'invalid_client', 7000215);
-    check(await tokenRequest(sim, credentials(sim, { scope: 'User.Read.All' })), 400, 'invalid_scope', 1002012);
+    check(
+      await tokenRequest(sim, credentials(sim), '00000000-0000-4000-8000-000000000000'),
+      400,
+      'invalid_request',
+      90002,
+    );
+    check(
+      await tokenRequest(
+        sim,
+        credentials(sim, { client_id: '11111111-2222-4333-8444-555555555555' }),
+      ),
+      400,
+      'unauthorized_client',
+      700016,
+    );
+    check(
+      await tokenRequest(sim, credentials(sim, { client_secret: 'wrong' })),
+      401,
+      'invalid_client',
+      7000215,
+    );
+    check(
+      await tokenRequest(sim, credentials(sim, { scope: 'User.Read.All' })),
+      400,
+      'invalid_scope',
+      1002012,
+    );
     check(await tokenRequest(sim, credentials(sim, { scope: '' })), 400, 'invalid_scope', 70011);
     const withCorrelation = await fetch(sim.tokenUrl, {
       method: 'POST',
@@ -55,7 +105,9 @@ describe('Graph simulator: identity platform', () => {
   });
 
   it('serves the openid configuration and instance discovery on the public hosts by default', async () => {
-    const res = await fetch(`${sim.authorityHost}/${sim.tenantId}/v2.0/.well-known/openid-configuration`);
+    const res = await fetch(
+      `${sim.authorityHost}/${sim.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
     expect(res.status).toBe(200);
     const config = (await res.json()) as any;
     expect(config).toMatchObject({
@@ -64,7 +116,9 @@ describe('Graph simulator: identity platform', () => {
       authorization_endpoint: `https://login.microsoftonline.com/${sim.tenantId}/oauth2/v2.0/authorize`,
       jwks_uri: `https://login.microsoftonline.com/${sim.tenantId}/discovery/v2.0/keys`,
     });
-    const unknown = await fetch(`${sim.authorityHost}/nobody.test/v2.0/.well-known/openid-configuration`);
+    const unknown = await fetch(
+      `${sim.authorityHost}/nobody.test/v2.0/.well-known/openid-configuration`,
+    );
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as any).error_codes).toEqual([90002]);
     const discovery = (await (
@@ -75,7 +129,9 @@ describe('Graph simulator: identity platform', () => {
     expect(discovery).toMatchObject({
       tenant_discovery_endpoint: `https://login.microsoftonline.com/${sim.tenantId}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',
-      metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net' }],
+      metadata: [
+        { preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net' },
+      ],
     });
     expect(discovery.metadata[0].aliases).toContain('login.windows.net');
   });
@@ -83,19 +139,36 @@ describe('Graph simulator: identity platform', () => {
   it('returns public Graph hosts in @odata links by default', async () => {
     const tok = await token(sim);
     const list = await call(sim, tok, 'GET', 'users?$top=5&$select=id');
-    expect(list.body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#users(id)');
-    expect(list.body['@odata.nextLink']).toMatch(/^https:\/\/graph\.microsoft\.com\/v1\.0\/users\?\$top=5&\$select=id&\$skiptoken=/);
+    expect(list.body['@odata.context']).toBe(
+      'https://graph.microsoft.com/v1.0/$metadata#users(id)',
+    );
+    expect(list.body['@odata.nextLink']).toMatch(
+      /^https:\/\/graph\.microsoft\.com\/v1\.0\/users\?\$top=5&\$select=id&\$skiptoken=/,
+    );
     // A client that rewrites the host follows it as is.
-    const second = await call(sim, tok, 'GET', list.body['@odata.nextLink'].replace('https://graph.microsoft.com', sim.url));
+    const second = await call(
+      sim,
+      tok,
+      'GET',
+      list.body['@odata.nextLink'].replace('https://graph.microsoft.com', sim.url),
+    );
     expect(second.status).toBe(200);
-    const delta = await call(sim, tok, 'GET', 'users/delta?$select=id', undefined, { prefer: 'odata.maxpagesize=999' });
-    expect(delta.body['@odata.deltaLink']).toMatch(/^https:\/\/graph\.microsoft\.com\/v1\.0\/users\/delta\?\$deltatoken=/);
+    const delta = await call(sim, tok, 'GET', 'users/delta?$select=id', undefined, {
+      prefer: 'odata.maxpagesize=999',
+    });
+    expect(delta.body['@odata.deltaLink']).toMatch(
+      /^https:\/\/graph\.microsoft\.com\/v1\.0\/users\/delta\?\$deltatoken=/,
+    );
   });
 
   it('points discovery links to itself with links: local', async () => {
     const local = await startGraphSimulator({ links: 'local' });
     try {
-      const config = (await (await fetch(`${local.authorityHost}/${local.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as any;
+      const config = (await (
+        await fetch(
+          `${local.authorityHost}/${local.tenantId}/v2.0/.well-known/openid-configuration`,
+        )
+      ).json()) as any;
       expect(config.token_endpoint).toBe(local.tokenUrl);
     } finally {
       await local.close();
@@ -104,11 +177,23 @@ describe('Graph simulator: identity platform', () => {
 
   it('gives @azure/msal-node a client-credentials token through a host-rewriting networkClient', async () => {
     const seen: string[] = [];
-    const send = async <T>(method: 'GET' | 'POST', url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<NetworkResponse<T>> => {
+    const send = async <T>(
+      method: 'GET' | 'POST',
+      url: string,
+      options?: { headers?: Record<string, string>; body?: string },
+    ): Promise<NetworkResponse<T>> => {
       seen.push(`${method} ${url}`);
       const target = url.replace(/^https:\/\/login\.microsoftonline\.com/i, sim.authorityHost);
-      const res = await fetch(target, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined });
-      return { headers: Object.fromEntries(res.headers.entries()), body: (await res.json()) as T, status: res.status };
+      const res = await fetch(target, {
+        method,
+        headers: options?.headers,
+        body: method === 'POST' ? options?.body : undefined,
+      });
+      return {
+        headers: Object.fromEntries(res.headers.entries()),
+        body: (await res.json()) as T,
+        status: res.status,
+      };
     };
     const networkClient: INetworkModule = {
       sendGetRequestAsync: (url, options) => send('GET', url, options),
@@ -126,7 +211,11 @@ describe('Graph simulator: identity platform', () => {
     const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
     expect(result?.accessToken).toBeTruthy();
     expect(result?.tokenType).toBe('Bearer');
-    expect(seen.some((s) => s.startsWith(`POST https://login.microsoftonline.com/${sim.tenantId}/oauth2/v2.0/token`))).toBe(true);
+    expect(
+      seen.some((s) =>
+        s.startsWith(`POST https://login.microsoftonline.com/${sim.tenantId}/oauth2/v2.0/token`),
+      ),
+    ).toBe(true);
     const me = await call(sim, result!.accessToken, 'GET', 'organization');
     expect(me.status).toBe(200);
 
@@ -139,7 +228,9 @@ describe('Graph simulator: identity platform', () => {
       },
       system: { networkClient },
     });
-    await expect(bad.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] })).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    await expect(
+      bad.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] }),
+    ).rejects.toMatchObject({ errorCode: 'invalid_client' });
   });
 });
 
@@ -154,10 +245,18 @@ describe('Graph simulator: authorization', () => {
     const missing = await call(sim, null, 'GET', 'users');
     expectGraphError(missing, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     expect(missing.headers.get('www-authenticate')).toContain('Bearer');
-    expectGraphError(await call(sim, 'not-a-jwt', 'GET', 'users'), 401, 'InvalidAuthenticationToken');
+    expectGraphError(
+      await call(sim, 'not-a-jwt', 'GET', 'users'),
+      401,
+      'InvalidAuthenticationToken',
+    );
     const tok = await token(sim);
     const [h, p] = tok.split('.');
-    expectGraphError(await call(sim, `${h}.${p}.AAAA`, 'GET', 'users'), 401, 'InvalidAuthenticationToken');
+    expectGraphError(
+      await call(sim, `${h}.${p}.AAAA`, 'GET', 'users'),
+      401,
+      'InvalidAuthenticationToken',
+    );
   });
 
   it('answers 403 Authorization_RequestDenied without consent or without the route role', async () => {
@@ -166,17 +265,36 @@ describe('Graph simulator: authorization', () => {
     sim.grantPermissions(null);
     try {
       const withoutRoles = await token(sim);
-      const payload = JSON.parse(Buffer.from(withoutRoles.split('.')[1]!, 'base64url').toString('utf8'));
+      const payload = JSON.parse(
+        Buffer.from(withoutRoles.split('.')[1]!, 'base64url').toString('utf8'),
+      );
       expect(payload.roles).toBeUndefined();
-      expectGraphError(await call(sim, withoutRoles, 'GET', 'users'), 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      expectGraphError(
+        await call(sim, withoutRoles, 'GET', 'users'),
+        403,
+        'Authorization_RequestDenied',
+        'Insufficient privileges to complete the operation.',
+      );
       // Revoking consent applies at once, even to tokens issued before.
       expectGraphError(await call(sim, tok, 'GET', 'users'), 403, 'Authorization_RequestDenied');
       sim.grantPermissions(['User.Read.All']);
       const readOnly = await token(sim);
       expect((await call(sim, readOnly, 'GET', 'users')).status).toBe(200);
-      expectGraphError(await call(sim, readOnly, 'GET', 'groups'), 403, 'Authorization_RequestDenied');
-      expectGraphError(await call(sim, readOnly, 'PATCH', `users/${UPN(1)}`, { jobTitle: 'X' }), 403, 'Authorization_RequestDenied');
-      expectGraphError(await call(sim, readOnly, 'GET', 'subscribedSkus'), 403, 'Authorization_RequestDenied');
+      expectGraphError(
+        await call(sim, readOnly, 'GET', 'groups'),
+        403,
+        'Authorization_RequestDenied',
+      );
+      expectGraphError(
+        await call(sim, readOnly, 'PATCH', `users/${UPN(1)}`, { jobTitle: 'X' }),
+        403,
+        'Authorization_RequestDenied',
+      );
+      expectGraphError(
+        await call(sim, readOnly, 'GET', 'subscribedSkus'),
+        403,
+        'Authorization_RequestDenied',
+      );
     } finally {
       sim.grantPermissions([
         'User.ReadWrite.All',
@@ -195,13 +313,25 @@ describe('Graph simulator: authorization', () => {
     const tok = await token(sim);
     const org = await call(sim, tok, 'GET', 'organization');
     expect(org.body.value[0]).toMatchObject({ id: sim.tenantId, displayName: expect.any(String) });
-    expect(org.body.value[0].verifiedDomains).toContainEqual(expect.objectContaining({ name: 'example.test', isDefault: true }));
+    expect(org.body.value[0].verifiedDomains).toContainEqual(
+      expect.objectContaining({ name: 'example.test', isDefault: true }),
+    );
     const roles = await call(sim, tok, 'GET', 'directoryRoles');
     const ga = roles.body.value.find((r: any) => r.displayName === 'Global Administrator');
     expect(ga.roleTemplateId).toBe('62e90394-69f5-4237-9190-012177145e10');
     const gaMembers = await call(sim, tok, 'GET', `directoryRoles/${ga.id}/members`);
-    expect(gaMembers.body.value).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.user', userPrincipalName: 'admin@example.test' })]);
-    const byTemplate = await call(sim, tok, 'GET', `directoryRoles(roleTemplateId='${ga.roleTemplateId}')/members`);
+    expect(gaMembers.body.value).toEqual([
+      expect.objectContaining({
+        '@odata.type': '#microsoft.graph.user',
+        userPrincipalName: 'admin@example.test',
+      }),
+    ]);
+    const byTemplate = await call(
+      sim,
+      tok,
+      'GET',
+      `directoryRoles(roleTemplateId='${ga.roleTemplateId}')/members`,
+    );
     expect(byTemplate.body.value).toHaveLength(1);
   });
 });
@@ -228,21 +358,38 @@ describe('Graph simulator: $batch, throttling and faults', () => {
             passwordProfile: { password: 'Val1d!Password' },
           },
         },
-        { id: '4', method: 'PATCH', url: `/users/${UPN(2)}`, headers: { 'Content-Type': 'application/json' }, body: { jobTitle: 'Batched' } },
+        {
+          id: '4',
+          method: 'PATCH',
+          url: `/users/${UPN(2)}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { jobTitle: 'Batched' },
+        },
         { id: '5', method: 'GET', url: 'groups?$top=2' },
       ]);
       expect(res.status).toBe(200);
       const byId = new Map(res.body.responses.map((r: any) => [r.id, r]));
       expect(byId.get('1')).toMatchObject({ status: 200, body: { userPrincipalName: UPN(1) } });
-      expect(byId.get('2')).toMatchObject({ status: 404, body: { error: { code: 'Request_ResourceNotFound' } } });
-      expect(byId.get('3')).toMatchObject({ status: 201, body: { userPrincipalName: 'b@example.test' } });
+      expect(byId.get('2')).toMatchObject({
+        status: 404,
+        body: { error: { code: 'Request_ResourceNotFound' } },
+      });
+      expect(byId.get('3')).toMatchObject({
+        status: 201,
+        body: { userPrincipalName: 'b@example.test' },
+      });
       expect(byId.get('4')).toMatchObject({ status: 204 });
       expect((byId.get('5') as any).body['@odata.nextLink']).toContain('$skiptoken=');
-      expect(sim.state.users.get(sim.state.users.get((byId.get('1') as any).body.id).id).userPrincipalName).toBe(UPN(1));
+      expect(
+        sim.state.users.get(sim.state.users.get((byId.get('1') as any).body.id).id)
+          .userPrincipalName,
+      ).toBe(UPN(1));
       expect(sim.requests.byRoute.batch).toBe(1);
       expect(sim.requests.byRoute['users.get']).toBe(2);
 
-      const tooMany = await batch(Array.from({ length: 21 }, (_, k) => ({ id: String(k), method: 'GET', url: '/users' })));
+      const tooMany = await batch(
+        Array.from({ length: 21 }, (_, k) => ({ id: String(k), method: 'GET', url: '/users' })),
+      );
       expectGraphError(tooMany, 400, 'BadRequest');
 
       // A budget of 2 units: two single-object reads pass, the third is throttled inside the batch.
@@ -270,12 +417,19 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       const sim = await startGraphSimulator({ links: 'local', batchSeed: run === 3 ? 99 : 7 });
       try {
         const tok = await token(sim);
-        const requests = Array.from({ length: 20 }, (_, k) => ({ id: String(k + 1), method: 'GET', url: `/users/${UPN(k + 1)}?$select=id,userPrincipalName` }));
+        const requests = Array.from({ length: 20 }, (_, k) => ({
+          id: String(k + 1),
+          method: 'GET',
+          url: `/users/${UPN(k + 1)}?$select=id,userPrincipalName`,
+        }));
         const res = await call(sim, tok, 'POST', '$batch', { requests });
         expect(res.status).toBe(200);
         const ids = res.body.responses.map((r: any) => r.id);
-        expect([...ids].sort((x: string, y: string) => Number(x) - Number(y))).toEqual(requests.map((r) => r.id));
-        for (const r of res.body.responses) expect(r.body.userPrincipalName).toBe(UPN(Number(r.id)));
+        expect([...ids].sort((x: string, y: string) => Number(x) - Number(y))).toEqual(
+          requests.map((r) => r.id),
+        );
+        for (const r of res.body.responses)
+          expect(r.body.userPrincipalName).toBe(UPN(Number(r.id)));
         orders.push(ids);
       } finally {
         await sim.close();
@@ -294,7 +448,12 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       const res = await call(sim, tok, 'POST', '$batch', {
         requests: [
           // Listed first, but runs after '1' created the user it reads.
-          { id: '2', method: 'GET', url: '/users/dep@example.test?$select=jobTitle', dependsOn: ['1'] },
+          {
+            id: '2',
+            method: 'GET',
+            url: '/users/dep@example.test?$select=jobTitle',
+            dependsOn: ['1'],
+          },
           {
             id: '1',
             method: 'POST',
@@ -309,8 +468,21 @@ describe('Graph simulator: $batch, throttling and faults', () => {
               passwordProfile: { password: 'Val1d!Password' },
             },
           },
-          { id: '3', method: 'PATCH', url: '/users/nobody@example.test', headers: json, body: { jobTitle: 'x' } },
-          { id: '4', method: 'PATCH', url: `/users/${UPN(1)}`, headers: json, body: { jobTitle: 'never' }, dependsOn: ['3'] },
+          {
+            id: '3',
+            method: 'PATCH',
+            url: '/users/nobody@example.test',
+            headers: json,
+            body: { jobTitle: 'x' },
+          },
+          {
+            id: '4',
+            method: 'PATCH',
+            url: `/users/${UPN(1)}`,
+            headers: json,
+            body: { jobTitle: 'never' },
+            dependsOn: ['3'],
+          },
           { id: '5', method: 'GET', url: `/users/${UPN(2)}`, dependsOn: ['4'] },
         ],
       });
@@ -319,11 +491,21 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       expect(byId.get('1').status).toBe(201);
       expect(byId.get('2')).toMatchObject({ status: 200, body: { jobTitle: 'First' } });
       expect(byId.get('3').status).toBe(404);
-      expect(byId.get('4')).toMatchObject({ status: 424, body: { error: { code: 'FailedDependency' } } });
-      expect(byId.get('5')).toMatchObject({ status: 424, body: { error: { code: 'FailedDependency' } } });
-      expect((await call(sim, tok, 'GET', `users/${UPN(1)}?$select=jobTitle`)).body.jobTitle).not.toBe('never');
+      expect(byId.get('4')).toMatchObject({
+        status: 424,
+        body: { error: { code: 'FailedDependency' } },
+      });
+      expect(byId.get('5')).toMatchObject({
+        status: 424,
+        body: { error: { code: 'FailedDependency' } },
+      });
+      expect(
+        (await call(sim, tok, 'GET', `users/${UPN(1)}?$select=jobTitle`)).body.jobTitle,
+      ).not.toBe('never');
 
-      const unknownDependency = await call(sim, tok, 'POST', '$batch', { requests: [{ id: '1', method: 'GET', url: '/users', dependsOn: ['9'] }] });
+      const unknownDependency = await call(sim, tok, 'POST', '$batch', {
+        requests: [{ id: '1', method: 'GET', url: '/users', dependsOn: ['9'] }],
+      });
       expectGraphError(unknownDependency, 400, 'BadRequest');
       const cycle = await call(sim, tok, 'POST', '$batch', {
         requests: [
@@ -338,7 +520,11 @@ describe('Graph simulator: $batch, throttling and faults', () => {
   });
 
   it('splits the members@delta of a large group across delta pages, repeating the group', async () => {
-    const sim = await startGraphSimulator({ links: 'local', seed: { users: 260, groups: 3, membersPerGroup: 250 }, deltaMembersPerPage: 100 });
+    const sim = await startGraphSimulator({
+      links: 'local',
+      seed: { users: 260, groups: 3, membersPerGroup: 250 },
+      deltaMembersPerPage: 100,
+    });
     try {
       const tok = await token(sim);
       const round = await followAll(sim, tok, 'groups/delta?$select=displayName,members');
@@ -346,7 +532,8 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       const instances = round.items.filter((g) => g.id === first.id);
       expect(instances.length).toBe(3);
       expect(instances[0].displayName).toBeTruthy();
-      for (const repeat of instances.slice(1)) expect(Object.keys(repeat).sort()).toEqual(['@odata.type', 'id', 'members@delta']);
+      for (const repeat of instances.slice(1))
+        expect(Object.keys(repeat).sort()).toEqual(['@odata.type', 'id', 'members@delta']);
       expect(instances.map((g) => g['members@delta'].length)).toEqual([100, 100, 50]);
       const merged = new Set(instances.flatMap((g) => g['members@delta'].map((m: any) => m.id)));
       expect(merged.size).toBe(250);
@@ -360,7 +547,10 @@ describe('Graph simulator: $batch, throttling and faults', () => {
   });
 
   it('throttles beyond the request-unit budget with Retry-After, then recovers after the window', async () => {
-    const sim = await startGraphSimulator({ links: 'local', throttle: { requestUnits: 5, windowSeconds: 1 } });
+    const sim = await startGraphSimulator({
+      links: 'local',
+      throttle: { requestUnits: 5, windowSeconds: 1 },
+    });
     try {
       const tok = await token(sim);
       // GET /users costs 2 units: two pages of a window pass (4 of 5 used), the third is throttled.
@@ -377,7 +567,9 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       }
       expect(passed).toBeGreaterThanOrEqual(2);
       expect(throttled!.headers.get('x-ms-throttle-information')).toBe('ResourceUnitLimitExceeded');
-      expect(throttled!.headers.get('x-ms-throttle-scope')).toBe(`Tenant_Application/ReadWrite/${sim.clientId}/${sim.tenantId}`);
+      expect(throttled!.headers.get('x-ms-throttle-scope')).toBe(
+        `Tenant_Application/ReadWrite/${sim.clientId}/${sim.tenantId}`,
+      );
       expectGraphError(throttled!, 429, 'TooManyRequests');
       expect(Number(throttled!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(sim.requests.throttled).toBe(1);
@@ -403,7 +595,8 @@ describe('Graph simulator: $batch, throttling and faults', () => {
       try {
         const tok = await token(sim);
         const statuses: number[] = [];
-        for (let k = 0; k < 30; k++) statuses.push((await call(sim, tok, 'GET', 'users?$top=1')).status);
+        for (let k = 0; k < 30; k++)
+          statuses.push((await call(sim, tok, 'GET', 'users?$top=1')).status);
         return { statuses, injected: sim.requests.faultsInjected };
       } finally {
         await sim.close();
@@ -418,7 +611,10 @@ describe('Graph simulator: $batch, throttling and faults', () => {
     expect(a.statuses.filter((s) => s !== 200).length).toBe(a.injected);
     expect(new Set(a.statuses.filter((s) => s !== 200)).size).toBeGreaterThan(1);
 
-    const sim = await startGraphSimulator({ links: 'local', faults: { rate: 1, kinds: ['503'], retryAfterSeconds: 7 } });
+    const sim = await startGraphSimulator({
+      links: 'local',
+      faults: { rate: 1, kinds: ['503'], retryAfterSeconds: 7 },
+    });
     try {
       const tok = await token(sim);
       const res = await call(sim, tok, 'GET', 'users');

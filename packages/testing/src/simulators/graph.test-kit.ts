@@ -7,7 +7,11 @@ import type { GraphSimulator } from './graph';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
-export async function tokenRequest(sim: GraphSimulator, form: Record<string, string>, tenant = sim.tenantId) {
+export async function tokenRequest(
+  sim: GraphSimulator,
+  form: Record<string, string>,
+  tenant = sim.tenantId,
+) {
   const res = await fetch(`${sim.authorityHost}/${tenant}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -47,23 +51,41 @@ export async function call(
   const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${sim.url}/v1.0/${pathOrUrl}`;
   const res = await fetch(url, {
     method,
-    headers: { ...(tok ? { authorization: `Bearer ${tok}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(tok ? { authorization: `Bearer ${tok}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export function expectGraphError(result: ApiResult, status: number, code: string, message?: string | RegExp) {
+export function expectGraphError(
+  result: ApiResult,
+  status: number,
+  code: string,
+  message?: string | RegExp,
+) {
   expect(result.status, JSON.stringify(result.body)).toBe(status);
   expect(result.body.error.code).toBe(code);
   if (typeof message === 'string') expect(result.body.error.message).toBe(message);
   else if (message) expect(result.body.error.message).toMatch(message);
-  expect(result.body.error.innerError).toMatchObject({ date: expect.any(String), 'request-id': expect.any(String), 'client-request-id': expect.any(String) });
+  expect(result.body.error.innerError).toMatchObject({
+    date: expect.any(String),
+    'request-id': expect.any(String),
+    'client-request-id': expect.any(String),
+  });
 }
 
 /** Follows `@odata.nextLink` until a page without it; answers every item, the pages and the last page. */
-export async function followAll(sim: GraphSimulator, tok: string, first: string, headers: Record<string, string> = {}) {
+export async function followAll(
+  sim: GraphSimulator,
+  tok: string,
+  first: string,
+  headers: Record<string, string> = {},
+) {
   const items: any[] = [];
   let next: string | undefined = first;
   let pages = 0;

@@ -4,4 +4,9 @@
  */
 export { GRAPH_APPLICATION_PERMISSIONS, GRAPH_REQUEST_UNIT_COSTS } from './graph/permissions';
 export { startGraphSimulator } from './graph/simulator';
-export type { GraphFaultKind, GraphSimulator, GraphSimulatorOptions, GraphThrottle } from './graph/types';
+export type {
+  GraphFaultKind,
+  GraphSimulator,
+  GraphSimulatorOptions,
+  GraphThrottle,
+} from './graph/types';

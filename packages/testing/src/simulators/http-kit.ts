@@ -26,7 +26,8 @@ export class SimulatorHttpError extends Error {
 export const lower = (s: unknown): string => String(s ?? '').toLowerCase();
 
 /** Whether a parsed JSON value is an object (not null, not an array). */
-export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // --- replies ---------------------------------------------------------------------------------------
 
@@ -39,7 +40,11 @@ export function sendJson(
   contentType = 'application/json; charset=utf-8',
 ): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -59,7 +64,11 @@ export function requestMethod(req: IncomingMessage): string {
  * Reads the request body as UTF-8. Past `limit` bytes (default: no limit) the error of `tooLarge`
  * is thrown.
  */
-export async function readBody(req: IncomingMessage, limit = Number.POSITIVE_INFINITY, tooLarge?: () => Error): Promise<string> {
+export async function readBody(
+  req: IncomingMessage,
+  limit = Number.POSITIVE_INFINITY,
+  tooLarge?: () => Error,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -82,7 +91,8 @@ export function parseJson(text: string): { value: unknown } | undefined {
 /** The request headers, with repeated ones joined by `, `. */
 export function flatHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   return headers;
 }
 
@@ -137,7 +147,8 @@ export interface FaultOptions<K extends string> {
  * draws are deterministic from `seed` and restart when the configuration is replaced.
  */
 export class FaultPlan<K extends string> {
-  private config: { rate: number; kinds: K[]; retryAfter: number; random: () => number } | null = null;
+  private config: { rate: number; kinds: K[]; retryAfter: number; random: () => number } | null =
+    null;
 
   constructor(private readonly defaults: K[]) {}
 
@@ -190,10 +201,16 @@ export class HeldResponses {
 }
 
 /** The `reset` fault: sends the headers and the start of a body (`partial`), then resets the connection. */
-export function sendPartialThenReset(res: ServerResponse, contentType: string, partial: string): void {
+export function sendPartialThenReset(
+  res: ServerResponse,
+  contentType: string,
+  partial: string,
+): void {
   res.writeHead(200, { 'content-type': contentType, 'content-length': '65536' });
   res.write(partial, () => {
-    const socket = res.socket as (NonNullable<typeof res.socket> & { resetAndDestroy?: () => void }) | null;
+    const socket = res.socket as
+      | (NonNullable<typeof res.socket> & { resetAndDestroy?: () => void })
+      | null;
     if (socket?.resetAndDestroy) socket.resetAndDestroy();
     else socket?.destroy();
   });

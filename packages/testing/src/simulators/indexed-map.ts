@@ -58,7 +58,8 @@ export class LazyMap<V extends object> extends Map<string, V> {
   }
 
   override *entries(): MapIterator<[string, V]> {
-    for (const [key] of rawEntries.call(this) as MapIterator<[string, unknown]>) yield [key, this.get(key)!];
+    for (const [key] of rawEntries.call(this) as MapIterator<[string, unknown]>)
+      yield [key, this.get(key)!];
   }
 
   override *values(): MapIterator<V> {
@@ -69,7 +70,10 @@ export class LazyMap<V extends object> extends Map<string, V> {
     return this.entries();
   }
 
-  override forEach(callback: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
+  override forEach(
+    callback: (value: V, key: string, map: Map<string, V>) => void,
+    thisArg?: unknown,
+  ): void {
     for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
   }
 }
@@ -139,7 +143,8 @@ export class IndexedMap<V extends object> extends LazyMap<V> {
       const at = lowerBound(this.sorted, sk);
       if (this.sorted[at] === sk) this.sorted.splice(at, 1);
     }
-    for (const k of [sk, ...this.lookupKeysOf(raw)]) if (this.lookup.get(k) === key) this.lookup.delete(k);
+    for (const k of [sk, ...this.lookupKeysOf(raw)])
+      if (this.lookup.get(k) === key) this.lookup.delete(k);
   }
 
   override set(key: string, value: V): this {
@@ -176,7 +181,11 @@ export class IndexedMap<V extends object> extends LazyMap<V> {
       const key = this.ensure().lookup.get(lookupKey);
       if (key === undefined) return undefined;
       const raw = this.raw(key);
-      if (raw !== undefined && (this.sortKeyOf(raw) === lookupKey || this.lookupKeysOf(raw).includes(lookupKey))) return key;
+      if (
+        raw !== undefined &&
+        (this.sortKeyOf(raw) === lookupKey || this.lookupKeysOf(raw).includes(lookupKey))
+      )
+        return key;
       this.rebuild();
     }
     return undefined;
@@ -196,7 +205,14 @@ export class IndexedMap<V extends object> extends LazyMap<V> {
     for (let attempt = 0; ; attempt++) {
       const { sorted, lookup } = this.ensure();
       const step = descending ? -1 : 1;
-      let pos = after === undefined ? (descending ? sorted.length - 1 : 0) : descending ? lowerBound(sorted, after) - 1 : upperBound(sorted, after);
+      let pos =
+        after === undefined
+          ? descending
+            ? sorted.length - 1
+            : 0
+          : descending
+            ? lowerBound(sorted, after) - 1
+            : upperBound(sorted, after);
       const keys: string[] = [];
       let last: string | undefined;
       let more = false;

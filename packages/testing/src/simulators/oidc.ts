@@ -3,7 +3,14 @@
  * (authorization code + PKCE), userinfo and JWKS endpoints on 127.0.0.1, speaking the wire format
  * of OIDC Core 1.0 / RFC 6749 / RFC 7636 so a standard OIDC client can sign in against it.
  */
-import { createHash, createSign, generateKeyPairSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createSign,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, requestUrl, startServer } from './http-kit';
 
@@ -95,7 +102,12 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
@@ -157,7 +169,10 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
   const tokens = new Map<string, IssuedToken>();
   const requests: OidcSimulatorRequest[] = [];
 
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }) as { privateKey: KeyObject; publicKey: KeyObject };
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }) as {
+    privateKey: KeyObject;
+    publicKey: KeyObject;
+  };
   const kid = createHash('sha256')
     .update(publicKey.export({ format: 'der', type: 'spki' }))
     .digest('base64url')
@@ -177,7 +192,9 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
 
   const claimsOf = (user: OidcSimulatorUser, scope: string[]) => ({
     sub: user.sub,
-    ...(scope.includes('email') ? { email: user.email, email_verified: user.emailVerified ?? true } : {}),
+    ...(scope.includes('email')
+      ? { email: user.email, email_verified: user.emailVerified ?? true }
+      : {}),
     ...(scope.includes('profile') && user.name ? { name: user.name } : {}),
   });
 
@@ -195,7 +212,18 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     scopes_supported: ['openid', 'profile', 'email'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256', 'plain'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'email_verified', 'name'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'email',
+      'email_verified',
+      'name',
+    ],
     authorization_response_iss_parameter_supported: true,
   });
 
@@ -210,7 +238,8 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     } catch {
       return send(res, 400, 'redirect_uri is not a URL.');
     }
-    if (options.redirectUris && !options.redirectUris.includes(redirectUri)) return send(res, 400, 'redirect_uri is not registered.');
+    if (options.redirectUris && !options.redirectUris.includes(redirectUri))
+      return send(res, 400, 'redirect_uri is not registered.');
     const state = q.get('state');
     const back = (params: Record<string, string>) => {
       for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
@@ -221,13 +250,18 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     };
     if (q.get('response_type') !== 'code') return back({ error: 'unsupported_response_type' });
     const scope = (q.get('scope') ?? '').split(' ').filter(Boolean);
-    if (!scope.includes('openid')) return back({ error: 'invalid_scope', error_description: 'The openid scope is required.' });
+    if (!scope.includes('openid'))
+      return back({ error: 'invalid_scope', error_description: 'The openid scope is required.' });
     const method = q.get('code_challenge_method') ?? 'plain';
     const challenge = q.get('code_challenge') ?? undefined;
     if (challenge && method !== 'S256' && method !== 'plain')
-      return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method.' });
+      return back({
+        error: 'invalid_request',
+        error_description: 'Unsupported code_challenge_method.',
+      });
     const user = nextLogin ? users.get(nextLogin) : undefined;
-    if (!user) return back({ error: 'access_denied', error_description: 'The user did not sign in.' });
+    if (!user)
+      return back({ error: 'access_denied', error_description: 'The user did not sign in.' });
     const code = randomBytes(24).toString('base64url');
     codes.set(code, {
       sub: user.sub,
@@ -243,9 +277,19 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
 
   const token = (req: IncomingMessage, form: URLSearchParams, res: ServerResponse) => {
     const basic = basicCredentials(req.headers.authorization);
-    const client = basic ?? { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
-    if (basic && form.has('client_secret')) return send(res, 400, { error: 'invalid_request', error_description: 'Use one client authentication method.' });
-    if (!safeEqual(client.id, options.clientId) || !safeEqual(client.secret, options.clientSecret)) {
+    const client = basic ?? {
+      id: form.get('client_id') ?? '',
+      secret: form.get('client_secret') ?? '',
+    };
+    if (basic && form.has('client_secret'))
+      return send(res, 400, {
+        error: 'invalid_request',
+        error_description: 'Use one client authentication method.',
+      });
+    if (
+      !safeEqual(client.id, options.clientId) ||
+      !safeEqual(client.secret, options.clientSecret)
+    ) {
       return send(
         res,
         401,
@@ -253,24 +297,51 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
         basic ? { 'www-authenticate': 'Basic realm="oidc-simulator"' } : {},
       );
     }
-    if (form.get('grant_type') !== 'authorization_code') return send(res, 400, { error: 'unsupported_grant_type' });
+    if (form.get('grant_type') !== 'authorization_code')
+      return send(res, 400, { error: 'unsupported_grant_type' });
     const code = form.get('code') ?? '';
     const pending = codes.get(code);
     codes.delete(code);
-    if (!pending || pending.expiresAt < Date.now()) return send(res, 400, { error: 'invalid_grant', error_description: 'Unknown, used or expired code.' });
-    if (form.get('redirect_uri') !== pending.redirectUri) return send(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri does not match.' });
+    if (!pending || pending.expiresAt < Date.now())
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'Unknown, used or expired code.',
+      });
+    if (form.get('redirect_uri') !== pending.redirectUri)
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'redirect_uri does not match.',
+      });
     if (pending.codeChallenge) {
       const verifier = form.get('code_verifier');
       if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier))
-        return send(res, 400, { error: 'invalid_grant', error_description: 'code_verifier is missing or malformed.' });
-      const computed = pending.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-      if (!safeEqual(computed, pending.codeChallenge)) return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed.' });
+        return send(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'code_verifier is missing or malformed.',
+        });
+      const computed =
+        pending.codeChallengeMethod === 'S256'
+          ? createHash('sha256').update(verifier).digest('base64url')
+          : verifier;
+      if (!safeEqual(computed, pending.codeChallenge))
+        return send(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'PKCE verification failed.',
+        });
     }
     const user = users.get(pending.sub);
-    if (!user) return send(res, 400, { error: 'invalid_grant', error_description: 'The user no longer exists.' });
+    if (!user)
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'The user no longer exists.',
+      });
     const now = Math.floor(Date.now() / 1000);
     const accessToken = randomBytes(32).toString('base64url');
-    tokens.set(accessToken, { sub: user.sub, scope: pending.scope, expiresAt: Date.now() + lifetime * 1000 });
+    tokens.set(accessToken, {
+      sub: user.sub,
+      scope: pending.scope,
+      expiresAt: Date.now() + lifetime * 1000,
+    });
     const idToken = signJwt({
       iss: issuer,
       aud: options.clientId,
@@ -281,31 +352,52 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
       ...claimsOf(user, pending.scope),
       ...idTokenOverrides,
     });
-    return send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, scope: pending.scope.join(' '), id_token: idToken });
+    return send(res, 200, {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      scope: pending.scope.join(' '),
+      id_token: idToken,
+    });
   };
 
   const userinfo = (req: IncomingMessage, res: ServerResponse) => {
     const bearer = req.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
     const issued = bearer ? tokens.get(bearer) : undefined;
     const user = issued && issued.expiresAt > Date.now() ? users.get(issued.sub) : undefined;
-    if (!issued || !user) return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    if (!issued || !user)
+      return send(
+        res,
+        401,
+        { error: 'invalid_token' },
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+      );
     return send(res, 200, claimsOf(user, issued.scope));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = requestUrl(req);
-    const route = path && url.pathname.startsWith(path) ? url.pathname.slice(path.length) || '/' : url.pathname;
+    const route =
+      path && url.pathname.startsWith(path) ? url.pathname.slice(path.length) || '/' : url.pathname;
     const method = req.method ?? 'GET';
-    const form = method === 'POST' ? new URLSearchParams(await readBody(req, 1_000_000)) : new URLSearchParams();
+    const form =
+      method === 'POST'
+        ? new URLSearchParams(await readBody(req, 1_000_000))
+        : new URLSearchParams();
     const params: Record<string, string> = {};
-    for (const [k, v] of [...url.searchParams, ...form]) if (k !== 'client_secret' && k !== 'code_verifier') params[k] = v;
+    for (const [k, v] of [...url.searchParams, ...form])
+      if (k !== 'client_secret' && k !== 'code_verifier') params[k] = v;
     requests.push({ method, path: url.pathname, params });
-    if (method === 'GET' && route === '/.well-known/openid-configuration') return send(res, 200, discovery());
+    if (method === 'GET' && route === '/.well-known/openid-configuration')
+      return send(res, 200, discovery());
     if (method === 'GET' && route === '/jwks') return send(res, 200, { keys: [jwk] });
     if (method === 'GET' && route === '/authorize') return authorize(url, res);
     if (method === 'POST' && route === '/token') {
       if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-        return send(res, 400, { error: 'invalid_request', error_description: 'The token request must be form-encoded.' });
+        return send(res, 400, {
+          error: 'invalid_request',
+          error_description: 'The token request must be form-encoded.',
+        });
       }
       return token(req, form, res);
     }
@@ -324,7 +416,8 @@ export async function startOidcSimulator(options: OidcSimulatorOptions): Promise
     clientId: options.clientId,
     requests,
     setNextLogin(sub) {
-      if (sub !== null && !users.has(sub)) throw new Error(`The OIDC simulator has no user with sub ${sub}.`);
+      if (sub !== null && !users.has(sub))
+        throw new Error(`The OIDC simulator has no user with sub ${sub}.`);
       nextLogin = sub;
     },
     addUser(user) {

@@ -34,7 +34,8 @@ export function seededGroupHasUser(counts: MembershipCounts, g: number, i: numbe
 export function seededGroupUsers(counts: MembershipCounts, g: number): number[] {
   const out: number[] = [];
   const slots = userSlots(counts, g);
-  for (let k = 0; k < slots; k++) out.push((((g - 1) * counts.membersPerGroup + k) % counts.users) + 1);
+  for (let k = 0; k < slots; k++)
+    out.push((((g - 1) * counts.membersPerGroup + k) % counts.users) + 1);
   return out;
 }
 

@@ -191,10 +191,15 @@ export function parseAuditHead(text: string): AuditHead | null {
 }
 
 /** Appends one row to the chain; `tx` must be a transaction (the lock lasts until it ends). */
-export async function appendAuditRow(tx: Kysely<Database>, input: AppendInput): Promise<{ id: string; sequence: string; hash: string }> {
+export async function appendAuditRow(
+  tx: Kysely<Database>,
+  input: AppendInput,
+): Promise<{ id: string; sequence: string; hash: string }> {
   const lock = await sql<{ anchored: boolean }>`
     select to_regclass('helios_meta.audit_heads') is not null as anchored
-      from (select pg_advisory_xact_lock(hashtext(${`helios:audit:${input.organizationId}`}))) as locked`.execute(tx);
+      from (select pg_advisory_xact_lock(hashtext(${`helios:audit:${input.organizationId}`}))) as locked`.execute(
+    tx,
+  );
   const last = await tx
     .selectFrom('audit_logs')
     .select(['sequence', 'hash'])
@@ -235,7 +240,9 @@ export async function appendAuditRow(tx: Kysely<Database>, input: AppendInput): 
       insert into helios_meta.audit_heads (organization_id, head_sequence, head_hash, updated_at)
       values (${input.organizationId}::uuid, ${sequence}::bigint, ${hash}, now())
       on conflict (organization_id) do update
-        set head_sequence = excluded.head_sequence, head_hash = excluded.head_hash, updated_at = excluded.updated_at`.execute(tx);
+        set head_sequence = excluded.head_sequence, head_hash = excluded.head_hash, updated_at = excluded.updated_at`.execute(
+      tx,
+    );
   }
   return { id: stored.id, sequence, hash };
 }
@@ -293,17 +300,28 @@ export interface VerifyChainInput {
 const BATCH = 1000;
 
 /** Reads the anchored head of an organization's chain (null when none is recorded, or before the table exists). */
-export async function readAuditAnchor(db: Kysely<Database>, organizationId: string): Promise<AuditHead | null> {
-  const exists = await sql<{ ok: boolean }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(db);
+export async function readAuditAnchor(
+  db: Kysely<Database>,
+  organizationId: string,
+): Promise<AuditHead | null> {
+  const exists = await sql<{
+    ok: boolean;
+  }>`select to_regclass('helios_meta.audit_heads') is not null as ok`.execute(db);
   if (!exists.rows[0]?.ok) return null;
   const { rows } = await sql<{ head_sequence: string; head_hash: string }>`
-    select head_sequence, head_hash from helios_meta.audit_heads where organization_id = ${organizationId}::uuid`.execute(db);
+    select head_sequence, head_hash from helios_meta.audit_heads where organization_id = ${organizationId}::uuid`.execute(
+    db,
+  );
   const row = rows[0];
   return row ? { sequence: String(row.head_sequence), hash: row.head_hash } : null;
 }
 
 /** Walks the chain in batches, recomputing every hash, then checks it reaches its anchored (and any given) head. */
-export async function verifyAuditChain(db: Kysely<Database>, organizationId: string, input: VerifyChainInput = {}): Promise<ChainVerification> {
+export async function verifyAuditChain(
+  db: Kysely<Database>,
+  organizationId: string,
+  input: VerifyChainInput = {},
+): Promise<ChainVerification> {
   const keys = input.keys ?? null;
   const unchainedRow = await db
     .selectFrom('audit_logs')
@@ -321,7 +339,9 @@ export async function verifyAuditChain(db: Kysely<Database>, organizationId: str
   let headHash: string | null = null;
   let headId: string | null = null;
   const seen = new Map<string, { id: string; hash: string }>();
-  const wanted = new Set([anchor?.sequence, input.head?.sequence].filter((s): s is string => Boolean(s)));
+  const wanted = new Set(
+    [anchor?.sequence, input.head?.sequence].filter((s): s is string => Boolean(s)),
+  );
   const result = (firstBroken: ChainVerification['firstBroken']): ChainVerification => ({
     ok: firstBroken === null,
     checked,
@@ -371,16 +391,24 @@ export async function verifyAuditChain(db: Kysely<Database>, organizationId: str
     after = head;
   }
   // Re-hashing every row as plain SHA-256 needs no key: with a key configured, the newest row must be keyed.
-  if (keys && keys.all.length > 0 && head !== null && headHash !== null && !headHash.startsWith(KEYED_HASH_PREFIX)) {
+  if (
+    keys &&
+    keys.all.length > 0 &&
+    head !== null &&
+    headHash !== null &&
+    !headHash.startsWith(KEYED_HASH_PREFIX)
+  ) {
     return result({ sequence: head, id: headId, reason: 'unkeyed_head' });
   }
   for (const target of [anchor, input.head]) {
     if (!target) continue;
     const found = seen.get(target.sequence);
     if (!found) return result({ sequence: target.sequence, id: null, reason: 'truncated' });
-    if (!sameText(found.hash, target.hash)) return result({ sequence: target.sequence, id: found.id, reason: 'head_mismatch' });
+    if (!sameText(found.hash, target.hash))
+      return result({ sequence: target.sequence, id: found.id, reason: 'head_mismatch' });
   }
   // The anchor moves with every append: a chain that ends later than it was not written by Helios.
-  if (anchor && head !== anchor.sequence) return result({ sequence: head ?? '0', id: null, reason: 'head_mismatch' });
+  if (anchor && head !== anchor.sequence)
+    return result({ sequence: head ?? '0', id: null, reason: 'head_mismatch' });
   return result(null);
 }

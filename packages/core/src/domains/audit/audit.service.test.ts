@@ -17,7 +17,12 @@ describe('audit trail', () => {
     expect(result.checked).toBeGreaterThanOrEqual(2);
     const page = await t.asAdmin.audit.list({ action: 'organizations.setup' });
     expect(page.items).toHaveLength(1);
-    expect(page.items[0]).toMatchObject({ actorType: 'system', actorId: 'setup', resource: 'organization', sequence: '1' });
+    expect(page.items[0]).toMatchObject({
+      actorType: 'system',
+      actorId: 'setup',
+      resource: 'organization',
+      sequence: '1',
+    });
   });
 
   it('writes one row per mutation, in the same transaction, and rolls it back with the change', async () => {
@@ -37,7 +42,11 @@ describe('audit trail', () => {
   });
 
   it('keeps the chain linear under concurrent writers', async () => {
-    await Promise.all(Array.from({ length: 8 }, (_, i) => t.asAdmin.organizations.settings.set({ key: `concurrent.${i}`, value: String(i) })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        t.asAdmin.organizations.settings.set({ key: `concurrent.${i}`, value: String(i) }),
+      ),
+    );
     const result = await t.asAdmin.audit.verifyChain();
     expect(result.ok).toBe(true);
     expect(Number(result.headSequence)).toBe(result.checked);
@@ -46,7 +55,9 @@ describe('audit trail', () => {
   it('detects a row changed behind its back', async () => {
     const page = await t.asAdmin.audit.list({ action: 'organizations.update' });
     const row = page.items[0]!;
-    await sql`update audit_logs set details = ${JSON.stringify({ name: { from: 'Acme', to: 'Evil Corp' } })}::jsonb where id = ${row.id}`.execute(t.helios.db);
+    await sql`update audit_logs set details = ${JSON.stringify({ name: { from: 'Acme', to: 'Evil Corp' } })}::jsonb where id = ${row.id}`.execute(
+      t.helios.db,
+    );
     const result = await t.asAdmin.audit.verifyChain();
     expect(result.ok).toBe(false);
     expect(result.firstBroken).toMatchObject({ id: row.id, reason: 'hash_mismatch' });
@@ -54,20 +65,33 @@ describe('audit trail', () => {
 
   it('refuses the audit trail to non-admins and keys without audit:read', async () => {
     const user = await createTestUser(t.helios);
-    await expect(t.helios.as({ type: 'user', userId: user.id }).audit.list()).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k1', scopes: ['users:read'] }).audit.verifyChain()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k1', scopes: ['audit:read'] }).audit.list({ limit: 1 })).resolves.toMatchObject({
+    await expect(t.helios.as({ type: 'user', userId: user.id }).audit.list()).rejects.toMatchObject(
+      { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' },
+    );
+    await expect(
+      t.helios.as({ type: 'apiKey', keyId: 'k1', scopes: ['users:read'] }).audit.verifyChain(),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios.as({ type: 'apiKey', keyId: 'k1', scopes: ['audit:read'] }).audit.list({ limit: 1 }),
+    ).resolves.toMatchObject({
       items: [expect.any(Object)],
     });
   });
 
   it('needs an actor', async () => {
-    await expect(t.helios.audit.list()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await expect(t.helios.audit.list()).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
   });
 
   it('rejects bad filters with INVALID_INPUT', async () => {
-    await expect(t.asAdmin.audit.list({ limit: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
-    await expect(t.asAdmin.audit.list({ cursor: "1' or 1=1" })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(t.asAdmin.audit.list({ limit: 0 })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
+    await expect(t.asAdmin.audit.list({ cursor: "1' or 1=1" })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
   });
 });
 
@@ -89,14 +113,26 @@ describe('audit chain: keyed hashes and the anchored head', () => {
 
   it('verifies rows written with an upper-case uuid and non-canonical IPv6 addresses', async () => {
     const user = await createTestUser(k.helios);
-    await k.asAdmin.withRequest({ ipAddress: '::FFFF:1.2.3.4', userAgent: 'test' }).users.update(user.id.toUpperCase(), { firstName: 'Upper' });
-    await k.asAdmin.withRequest({ ipAddress: '2001:DB8::1' }).organizations.settings.set({ key: 'ipv6.case', value: 'x' });
+    await k.asAdmin
+      .withRequest({ ipAddress: '::FFFF:1.2.3.4', userAgent: 'test' })
+      .users.update(user.id.toUpperCase(), { firstName: 'Upper' });
+    await k.asAdmin
+      .withRequest({ ipAddress: '2001:DB8::1' })
+      .organizations.settings.set({ key: 'ipv6.case', value: 'x' });
     await k.asAdmin.transaction(async (tx) => {
-      await tx.withRequest({ ipAddress: '2001:0db8:0000:0000:0000:0000:0000:0002' }).organizations.settings.set({ key: 'ipv6.zeros', value: 'y' });
+      await tx
+        .withRequest({ ipAddress: '2001:0db8:0000:0000:0000:0000:0000:0002' })
+        .organizations.settings.set({ key: 'ipv6.zeros', value: 'y' });
     });
-    const stored = await k.helios.db.selectFrom('audit_logs').select(['ip_address', 'resource_id']).where('ip_address', 'is not', null).execute();
+    const stored = await k.helios.db
+      .selectFrom('audit_logs')
+      .select(['ip_address', 'resource_id'])
+      .where('ip_address', 'is not', null)
+      .execute();
     expect(stored.map((r) => r.resource_id)).toContain(user.id);
-    expect(stored.map((r) => r.ip_address)).toEqual(expect.arrayContaining(['::ffff:1.2.3.4', '2001:db8::1', '2001:db8::2']));
+    expect(stored.map((r) => r.ip_address)).toEqual(
+      expect.arrayContaining(['::ffff:1.2.3.4', '2001:db8::1', '2001:db8::2']),
+    );
     const result = await k.asAdmin.audit.verifyChain();
     expect(result).toMatchObject({ ok: true, firstBroken: null });
   });
@@ -115,21 +151,34 @@ describe('audit chain: keyed hashes and the anchored head', () => {
       details,
       previousHash: row.previous_hash!,
     });
-    await sql`update audit_logs set details = ${JSON.stringify(details)}::jsonb, hash = ${forged} where id = ${row.id}`.execute(k.helios.db);
-    await sql`update helios_meta.audit_heads set head_hash = ${forged} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    await sql`update audit_logs set details = ${JSON.stringify(details)}::jsonb, hash = ${forged} where id = ${row.id}`.execute(
+      k.helios.db,
+    );
+    await sql`update helios_meta.audit_heads set head_hash = ${forged} where organization_id = ${k.organizationId}`.execute(
+      k.helios.db,
+    );
     const after = await k.asAdmin.audit.verifyChain();
     expect(after.ok).toBe(false);
     expect(after.firstBroken).toMatchObject({ id: row.id, reason: 'unkeyed_after_keyed' });
     // Restore, for the next tests.
-    await sql`update audit_logs set details = ${JSON.stringify(row.details)}::jsonb, hash = ${row.hash} where id = ${row.id}`.execute(k.helios.db);
-    await sql`update helios_meta.audit_heads set head_hash = ${row.hash} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    await sql`update audit_logs set details = ${JSON.stringify(row.details)}::jsonb, hash = ${row.hash} where id = ${row.id}`.execute(
+      k.helios.db,
+    );
+    await sql`update helios_meta.audit_heads set head_hash = ${row.hash} where organization_id = ${k.organizationId}`.execute(
+      k.helios.db,
+    );
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
   });
 
   it('detects the whole chain re-hashed without the key (a downgrade to plain SHA-256)', async () => {
     await k.asAdmin.organizations.settings.set({ key: 'keyed.downgrade', value: '1' });
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
-    const rows = await k.helios.db.selectFrom('audit_logs').selectAll().where('organization_id', '=', k.organizationId!).orderBy('sequence', 'asc').execute();
+    const rows = await k.helios.db
+      .selectFrom('audit_logs')
+      .selectAll()
+      .where('organization_id', '=', k.organizationId!)
+      .orderBy('sequence', 'asc')
+      .execute();
     // Someone with write access to the table (and helios_meta) but no key rewrites every row's hash
     // as plain SHA-256, from the first row on, and moves the anchor along.
     let previous = '0'.repeat(64);
@@ -138,26 +187,43 @@ describe('audit chain: keyed hashes and the anchored head', () => {
         ...contentOf(row),
         previousHash: previous,
       });
-      await sql`update audit_logs set previous_hash = ${previous}, hash = ${hash} where id = ${row.id}`.execute(k.helios.db);
+      await sql`update audit_logs set previous_hash = ${previous}, hash = ${hash} where id = ${row.id}`.execute(
+        k.helios.db,
+      );
       previous = hash;
     }
-    await sql`update helios_meta.audit_heads set head_hash = ${previous} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    await sql`update helios_meta.audit_heads set head_hash = ${previous} where organization_id = ${k.organizationId}`.execute(
+      k.helios.db,
+    );
     const after = await k.asAdmin.audit.verifyChain();
     expect(after.ok).toBe(false);
-    expect(after.firstBroken).toMatchObject({ sequence: String(rows.at(-1)!.sequence), reason: 'unkeyed_head' });
+    expect(after.firstBroken).toMatchObject({
+      sequence: String(rows.at(-1)!.sequence),
+      reason: 'unkeyed_head',
+    });
     // Restore, for the next tests.
     for (const row of rows) {
-      await sql`update audit_logs set previous_hash = ${row.previous_hash}, hash = ${row.hash} where id = ${row.id}`.execute(k.helios.db);
+      await sql`update audit_logs set previous_hash = ${row.previous_hash}, hash = ${row.hash} where id = ${row.id}`.execute(
+        k.helios.db,
+      );
     }
-    await sql`update helios_meta.audit_heads set head_hash = ${rows.at(-1)!.hash} where organization_id = ${k.organizationId}`.execute(k.helios.db);
+    await sql`update helios_meta.audit_heads set head_hash = ${rows.at(-1)!.hash} where organization_id = ${k.organizationId}`.execute(
+      k.helios.db,
+    );
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
   });
 
   it('fails keyed rows on an instance with another key', async () => {
-    const other = await createHelios({ db: k.helios.db, encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    const other = await createHelios({
+      db: k.helios.db,
+      encryptionKey: Buffer.alloc(32, 7).toString('base64'),
+    });
     try {
       const result = await other.as({ type: 'user', userId: k.admin!.id }).audit.verifyChain();
-      expect(result).toMatchObject({ ok: false, firstBroken: { sequence: '1', reason: 'hash_mismatch' } });
+      expect(result).toMatchObject({
+        ok: false,
+        firstBroken: { sequence: '1', reason: 'hash_mismatch' },
+      });
     } finally {
       await other.close();
     }
@@ -166,26 +232,41 @@ describe('audit chain: keyed hashes and the anchored head', () => {
   it('detects the newest rows removed, against the anchor in helios_meta', async () => {
     await k.asAdmin.organizations.settings.set({ key: 'keyed.b', value: '2' });
     const head = await k.asAdmin.audit.head();
-    expect(head).toMatchObject({ organizationId: k.organizationId, text: `${head!.sequence}:${head!.hash}` });
+    expect(head).toMatchObject({
+      organizationId: k.organizationId,
+      text: `${head!.sequence}:${head!.hash}`,
+    });
     await k.asAdmin.organizations.settings.set({ key: 'keyed.c', value: '3' });
     const row = await newest();
     await sql`delete from audit_logs where id = ${row.id}`.execute(k.helios.db);
     const result = await k.asAdmin.audit.verifyChain();
     expect(result.ok).toBe(false);
-    expect(result.firstBroken).toMatchObject({ sequence: String(row.sequence), id: null, reason: 'truncated' });
+    expect(result.firstBroken).toMatchObject({
+      sequence: String(row.sequence),
+      id: null,
+      reason: 'truncated',
+    });
     // The anchor rewound too: a head kept elsewhere still catches it.
-    await sql`delete from audit_logs where organization_id = ${k.organizationId} and sequence = ${head!.sequence}`.execute(k.helios.db);
+    await sql`delete from audit_logs where organization_id = ${k.organizationId} and sequence = ${head!.sequence}`.execute(
+      k.helios.db,
+    );
     const last = await newest();
     await sql`update helios_meta.audit_heads set head_sequence = ${last.sequence}, head_hash = ${last.hash} where organization_id = ${k.organizationId}`.execute(
       k.helios.db,
     );
     expect((await k.asAdmin.audit.verifyChain()).ok).toBe(true);
     const against = await k.asAdmin.audit.verifyChain({ head: head!.text });
-    expect(against).toMatchObject({ ok: false, firstBroken: { sequence: head!.sequence, reason: 'truncated' } });
+    expect(against).toMatchObject({
+      ok: false,
+      firstBroken: { sequence: head!.sequence, reason: 'truncated' },
+    });
   });
 
   it('rejects a malformed head with AUDIT.INVALID_HEAD', async () => {
-    await expect(k.asAdmin.audit.verifyChain({ head: '12:nothex' })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'AUDIT.INVALID_HEAD' });
+    await expect(k.asAdmin.audit.verifyChain({ head: '12:nothex' })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'AUDIT.INVALID_HEAD',
+    });
   });
 
   it('keeps rows written before keys verifiable, and keys the rows after them', async () => {
@@ -199,7 +280,9 @@ describe('audit chain: keyed hashes and the anchored head', () => {
       });
       const rows = await fresh.helios.db.selectFrom('audit_logs').select('hash').execute();
       expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash ?? ''))).toBe(true);
-      await fresh.helios.as({ type: 'user', userId: admin.id }).organizations.settings.set({ key: 'after.keys', value: '1' });
+      await fresh.helios
+        .as({ type: 'user', userId: admin.id })
+        .organizations.settings.set({ key: 'after.keys', value: '1' });
       const result = await fresh.helios.as({ type: 'user', userId: admin.id }).audit.verifyChain();
       expect(result).toMatchObject({ ok: true, checked: rows.length + 1, keyed: 1 });
     } finally {

@@ -9,7 +9,14 @@ import { type Camelize, camelize } from '../../shared/case';
 import { invalidCursor, keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
-import { type AuditHead, type ChainVerification, formatAuditHead, parseAuditHead, readAuditAnchor, verifyAuditChain } from './audit.chain';
+import {
+  type AuditHead,
+  type ChainVerification,
+  formatAuditHead,
+  parseAuditHead,
+  readAuditAnchor,
+  verifyAuditChain,
+} from './audit.chain';
 import { AUDIT_ERRORS } from './audit.errors';
 
 /** One audit row as returned by the SDK. */
@@ -97,7 +104,10 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
       rt.read(options, async ({ db, organizationId, authorize }) => {
         await authorize('audit:read');
         const f = parseInput(auditListSchema, filter ?? {});
-        let q = db.selectFrom('audit_logs').selectAll().where('organization_id', '=', organizationId);
+        let q = db
+          .selectFrom('audit_logs')
+          .selectAll()
+          .where('organization_id', '=', organizationId);
         if (f.action) q = q.where('action', '=', f.action);
         if (f.resource) q = q.where('resource', '=', f.resource);
         if (f.resourceId) q = q.where('resource_id', '=', f.resourceId);
@@ -118,7 +128,10 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
           .execute();
         const items = rows.slice(0, f.limit);
         const last = items.at(-1);
-        return { items: items.map(camelize), nextCursor: rows.length > f.limit && last?.sequence ? String(last.sequence) : null };
+        return {
+          items: items.map(camelize),
+          nextCursor: rows.length > f.limit && last?.sequence ? String(last.sequence) : null,
+        };
       }),
     verifyChain: (options) =>
       rt.read(options, async ({ db, organizationId, authorize }) => {
@@ -145,7 +158,10 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
           .limit(1)
           .executeTakeFirst();
         const anchor = await readAuditAnchor(db, organizationId);
-        const head = last?.sequence && last.hash ? { sequence: String(last.sequence), hash: last.hash } : anchor;
+        const head =
+          last?.sequence && last.hash
+            ? { sequence: String(last.sequence), hash: last.hash }
+            : anchor;
         return head ? { organizationId, ...head, text: formatAuditHead(head) } : null;
       }),
     activity: (filter, options) =>
@@ -154,7 +170,8 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
         const mayReadAll = await policy.can(principal, 'audit:read');
         const userId = mayReadAll ? f.userId : (principal.userId ?? undefined);
         if (!mayReadAll && !userId) await policy.authorize(principal, 'audit:read');
-        if (!mayReadAll && f.userId && f.userId !== userId) await policy.authorize(principal, 'audit:read');
+        if (!mayReadAll && f.userId && f.userId !== userId)
+          await policy.authorize(principal, 'audit:read');
         const paging = keysetPage({
           list: 'activity_logs',
           keys: [
@@ -165,7 +182,10 @@ export function createAuditService(rt: ServiceRuntime): AuditService {
           limit: f.limit,
           cursor: f.cursor,
         });
-        let q = db.selectFrom('activity_logs').selectAll().where('organization_id', '=', organizationId);
+        let q = db
+          .selectFrom('activity_logs')
+          .selectAll()
+          .where('organization_id', '=', organizationId);
         if (userId) q = q.where('user_id', '=', userId);
         const rows = await q.$call(paging.query).execute();
         return paging.page(rows, (row) => camelize(row));

@@ -1,4 +1,10 @@
-export type { AuditChainKeys, AuditHead, AuditKeySources, ChainBreak, ChainVerification } from './audit.chain';
+export type {
+  AuditChainKeys,
+  AuditHead,
+  AuditKeySources,
+  ChainBreak,
+  ChainVerification,
+} from './audit.chain';
 export {
   appendAuditRow,
   canonicalJson,

@@ -62,7 +62,9 @@ export interface ApiKeyUsageRecorderOptions {
   maxQueue?: number;
 }
 
-const errorFields = (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) });
+const errorFields = (error: unknown) => ({
+  error: error instanceof Error ? error.message : String(error),
+});
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -82,11 +84,17 @@ export function sanitizeText(value: string, max?: number): string {
 /** Sanitises every string in a JSON-like value (object keys too). */
 function sanitizeDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return sanitizeText(value);
-  if (value === null || typeof value !== 'object' || depth > 20 || value instanceof Date) return value;
+  if (value === null || typeof value !== 'object' || depth > 20 || value instanceof Date)
+    return value;
   if (Array.isArray(value)) return value.map((v) => sanitizeDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value))
-    Object.defineProperty(out, sanitizeText(k), { value: sanitizeDeep(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, sanitizeText(k), {
+      value: sanitizeDeep(v, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 
@@ -100,7 +108,9 @@ function sanitizeEntry(e: ApiKeyUsageEntry): ApiKeyUsageEntry {
 }
 
 /** Builds the usage recorder (one per Helios instance: see `rt.singleton`). */
-export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): ApiKeyUsageRecorder {
+export function createApiKeyUsageRecorder(
+  options: ApiKeyUsageRecorderOptions,
+): ApiKeyUsageRecorder {
   const { db, logger } = options;
   const interval = options.flushIntervalMs ?? 1000;
   const maxBatch = options.maxBatch ?? 500;
@@ -123,7 +133,9 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
         if (e.at > seen.at) seen.at = e.at;
       }
     }
-    const values = [...perKey].map(([id, { n, at }]) => sql`(${id}::uuid, ${n}::int, ${at}::timestamptz)`);
+    const values = [...perKey].map(
+      ([id, { n, at }]) => sql`(${id}::uuid, ${n}::int, ${at}::timestamptz)`,
+    );
     await db.transaction().execute(async (tx) => {
       await tx
         .insertInto('api_key_usage_logs')
@@ -151,7 +163,12 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
    * Writes a batch; when it fails, retries its rows one by one so a bad row costs only itself.
    * Each row that still fails is dropped with one log line (no values, only what identifies it).
    */
-  const writeEach = async <T>(batch: T[], write: (rows: T[]) => Promise<void>, message: string, describe: (row: T) => Record<string, unknown>) => {
+  const writeEach = async <T>(
+    batch: T[],
+    write: (rows: T[]) => Promise<void>,
+    message: string,
+    describe: (row: T) => Record<string, unknown>,
+  ) => {
     try {
       await write(batch);
       return;
@@ -179,7 +196,9 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
       const batch = usage.splice(0, maxBatch);
       const eventBatch = events.splice(0, maxBatch);
       if (batch.length > 0) {
-        await writeEach(batch, writeUsage, 'API key usage could not be recorded', (e) => ({ apiKeyId: e.apiKeyId }));
+        await writeEach(batch, writeUsage, 'API key usage could not be recorded', (e) => ({
+          apiKeyId: e.apiKeyId,
+        }));
       }
       if (eventBatch.length > 0) {
         await writeEach(
@@ -193,7 +212,10 @@ export function createApiKeyUsageRecorder(options: ApiKeyUsageRecorderOptions): 
       }
     }
     if (dropped > 0) {
-      logger.warn('API key usage entries were dropped: the queue was full (the oldest went first)', { dropped });
+      logger.warn(
+        'API key usage entries were dropped: the queue was full (the oldest went first)',
+        { dropped },
+      );
       dropped = 0;
     }
   };
@@ -333,5 +355,10 @@ export interface ApiKeyRuntimeState {
 /** Builds the per-instance state of API keys. */
 export function createApiKeyRuntimeState(db: Kysely<Database>, logger: Logger): ApiKeyRuntimeState {
   const usage = createApiKeyUsageRecorder({ db, logger });
-  return { usage, limiter: createApiKeyRateLimiter(), misuse: createMisuseThrottle(), close: () => usage.close() };
+  return {
+    usage,
+    limiter: createApiKeyRateLimiter(),
+    misuse: createMisuseThrottle(),
+    close: () => usage.close(),
+  };
 }

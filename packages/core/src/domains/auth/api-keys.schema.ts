@@ -76,7 +76,9 @@ export function formatIpRule(rule: IpRule): string {
  * Builds a matcher for an allowlist (IPv4 and IPv6, addresses and CIDR networks). Entries that
  * do not parse are ignored (the service only stores valid ones).
  */
-export function buildIpMatcher(entries: readonly string[]): (ip: string | null | undefined) => boolean {
+export function buildIpMatcher(
+  entries: readonly string[],
+): (ip: string | null | undefined) => boolean {
   const list = new BlockList();
   for (const entry of entries) {
     const rule = parseIpRule(entry);
@@ -97,7 +99,10 @@ export const ipAllowlistEntrySchema = z
   .transform((value, ctx) => {
     const rule = parseIpRule(value.trim());
     if (!rule) {
-      ctx.addIssue({ code: 'custom', message: 'An IPv4 or IPv6 address, or a CIDR network such as 10.0.0.0/8' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'An IPv4 or IPv6 address, or a CIDR network such as 10.0.0.0/8',
+      });
       return z.NEVER;
     }
     return formatIpRule(rule);
@@ -156,7 +161,9 @@ export const updateApiKeySchema = z
     expiresAt: dateSchema.nullable().optional(),
   })
   .strict()
-  .refine((v) => Object.values(v).some((value) => value !== undefined), { message: 'Nothing to change' });
+  .refine((v) => Object.values(v).some((value) => value !== undefined), {
+    message: 'Nothing to change',
+  });
 /** Changes to an API key. */
 export type UpdateApiKeyInput = z.input<typeof updateApiKeySchema>;
 

@@ -150,7 +150,11 @@ export interface ApiKeysService {
    * The recorded uses of a key, newest first (as of the last usage flush).
    * @throws HeliosError NOT_FOUND `API_KEYS.NOT_FOUND`; FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `VALIDATION.FAILED`
    */
-  listUsage(id: string, filter?: ListApiKeyUsageInput, options?: CallOptions): Promise<Page<ApiKeyUsageLogEntry>>;
+  listUsage(
+    id: string,
+    filter?: ListApiKeyUsageInput,
+    options?: CallOptions,
+  ): Promise<Page<ApiKeyUsageLogEntry>>;
   /** Writes the queued usage entries and misuse events now (they are otherwise written about every second). */
   flushUsage(): Promise<void>;
 }
@@ -217,7 +221,8 @@ function alreadyRevoked(row: Row<'api_keys'>): HeliosError {
   return AUTH_ERRORS.API_KEY_ALREADY_REVOKED({ id: row.id, revokedAt: row.revoked_at });
 }
 
-const isRevoked = (row: Pick<Row<'api_keys'>, 'is_active' | 'revoked_at'>) => row.is_active === false || row.revoked_at !== null;
+const isRevoked = (row: Pick<Row<'api_keys'>, 'is_active' | 'revoked_at'>) =>
+  row.is_active === false || row.revoked_at !== null;
 
 /**
  * A caller that is itself an API key may only hand out (or take over) scopes it holds: a
@@ -226,7 +231,10 @@ const isRevoked = (row: Pick<Row<'api_keys'>, 'is_active' | 'revoked_at'>) => ro
 function assertMayGrant(s: OperationScope, scopes: readonly string[]): void {
   const actor = s.principal.actor;
   if (actor.type !== 'apiKey' || actor.scopes.includes('admin:full')) return;
-  const beyond = scopes.filter((scope) => scope === 'admin:full' || !isScope(scope) || !scopesAllow(actor.scopes, scope as never));
+  const beyond = scopes.filter(
+    (scope) =>
+      scope === 'admin:full' || !isScope(scope) || !scopesAllow(actor.scopes, scope as never),
+  );
   if (beyond.length > 0) {
     throw AUTH_ERRORS.API_KEY_SCOPE_ESCALATION({ scopes: beyond });
   }
@@ -234,7 +242,8 @@ function assertMayGrant(s: OperationScope, scopes: readonly string[]): void {
 
 /** Builds the API keys service. */
 export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
-  const state = (): ApiKeyRuntimeState => rt.singleton(STATE_KEY, (rootDb) => createApiKeyRuntimeState(rootDb, rt.logger));
+  const state = (): ApiKeyRuntimeState =>
+    rt.singleton(STATE_KEY, (rootDb) => createApiKeyRuntimeState(rootDb, rt.logger));
 
   const lockKey = async (s: OperationScope, id: unknown): Promise<Row<'api_keys'>> => {
     const keyId = parseInput(apiKeyIdSchema, id);
@@ -250,7 +259,8 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
   };
 
   const checkExpiry = (expiresAt: Date | null | undefined, now: Date) => {
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw invalidInput('expiresAt', 'The expiry must be in the future');
+    if (expiresAt && expiresAt.getTime() <= now.getTime())
+      throw invalidInput('expiresAt', 'The expiry must be in the future');
   };
 
   const insertKey = async (
@@ -288,7 +298,12 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
   const revokeRow = (s: OperationScope, id: string) =>
     s.db
       .updateTable('api_keys')
-      .set({ is_active: false, revoked_at: s.now, revoked_by: s.principal.userId, updated_at: s.now })
+      .set({
+        is_active: false,
+        revoked_at: s.now,
+        revoked_by: s.principal.userId,
+        updated_at: s.now,
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -300,7 +315,9 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
         const data = parseInput(createApiKeySchema, input);
         assertMayGrant(s, data.scopes);
         checkExpiry(data.expiresAt, s.now);
-        const expiresAt = data.expiresAt ?? (data.expiresInDays ? new Date(s.now.getTime() + data.expiresInDays * 86_400_000) : null);
+        const expiresAt =
+          data.expiresAt ??
+          (data.expiresInDays ? new Date(s.now.getTime() + data.expiresInDays * 86_400_000) : null);
         const created = await insertKey(s, {
           name: data.name,
           description: data.description ?? null,
@@ -327,8 +344,17 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
         if (f.status === 'active') where.is_active = true;
         if (f.status === 'revoked') where.is_active = false;
         if (f.environment) where.environment = f.environment;
-        const page = await s.repos.api_keys.list({ where, orderBy: 'created_at', direction: 'desc', limit: f.limit, cursor: f.cursor ?? null });
-        return { items: page.items.map((row) => toApiKey(row, s.now)), nextCursor: page.nextCursor };
+        const page = await s.repos.api_keys.list({
+          where,
+          orderBy: 'created_at',
+          direction: 'desc',
+          limit: f.limit,
+          cursor: f.cursor ?? null,
+        });
+        return {
+          items: page.items.map((row) => toApiKey(row, s.now)),
+          nextCursor: page.nextCursor,
+        };
       }),
 
     get: (id, options) =>
@@ -351,13 +377,25 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           ...(data.name !== undefined ? { name: data.name } : {}),
           ...(data.description !== undefined ? { description: data.description } : {}),
           ...(data.scopes !== undefined ? { scopes: data.scopes } : {}),
-          ...(data.ipAllowlist !== undefined ? { ip_allowlist: data.ipAllowlist && data.ipAllowlist.length > 0 ? data.ipAllowlist : null } : {}),
-          ...(data.rateLimitPerMinute !== undefined ? { rate_limit_per_minute: data.rateLimitPerMinute } : {}),
+          ...(data.ipAllowlist !== undefined
+            ? {
+                ip_allowlist:
+                  data.ipAllowlist && data.ipAllowlist.length > 0 ? data.ipAllowlist : null,
+              }
+            : {}),
+          ...(data.rateLimitPerMinute !== undefined
+            ? { rate_limit_per_minute: data.rateLimitPerMinute }
+            : {}),
           ...(data.expiresAt !== undefined ? { expires_at: data.expiresAt } : {}),
           updated_at: s.now,
         });
         const [b, a] = [toApiKey(before, s.now), toApiKey(after, s.now)];
-        await s.audit({ action: 'api_keys.update', resource: 'api_key', resourceId: after.id, details: summarizeChange(auditView(b), auditView(a)) });
+        await s.audit({
+          action: 'api_keys.update',
+          resource: 'api_key',
+          resourceId: after.id,
+          details: summarizeChange(auditView(b), auditView(a)),
+        });
         return a;
       }),
 
@@ -367,7 +405,12 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
         const before = await lockKey(s, id);
         if (isRevoked(before)) throw alreadyRevoked(before);
         const after = toApiKey(await revokeRow(s, before.id), s.now);
-        await s.audit({ action: 'api_keys.revoke', resource: 'api_key', resourceId: after.id, details: { name: after.name, keyPrefix: after.keyPrefix } });
+        await s.audit({
+          action: 'api_keys.revoke',
+          resource: 'api_key',
+          resourceId: after.id,
+          details: { name: after.name, keyPrefix: after.keyPrefix },
+        });
         return after;
       }),
 
@@ -397,7 +440,12 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           action: 'api_keys.renew',
           resource: 'api_key',
           resourceId: created.apiKey.id,
-          details: { previousKeyId: revoked.id, previousKeyPrefix: revoked.keyPrefix, keyPrefix: created.apiKey.keyPrefix, expiresAt },
+          details: {
+            previousKeyId: revoked.id,
+            previousKeyPrefix: revoked.keyPrefix,
+            keyPrefix: created.apiKey.keyPrefix,
+            expiresAt,
+          },
         });
         return created;
       }),
@@ -447,19 +495,42 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
         throw isHeliosError(error) ? error : translatePgError(error);
       }
       const stored = row ? Buffer.from(row.key_hash, 'hex') : null;
-      if (!row || !stored || stored.length !== digest.length || !timingSafeEqual(stored, digest) || row.organization_id !== organizationId) {
+      if (
+        !row ||
+        !stored ||
+        stored.length !== digest.length ||
+        !timingSafeEqual(stored, digest) ||
+        row.organization_id !== organizationId
+      ) {
         throw invalid();
       }
       const key = row;
 
       const ctx = context && typeof context === 'object' ? context : {};
       const ipAddress = normalizeIp(ctx.ipAddress ?? rt.request.ipAddress)?.address ?? null;
-      const userAgent = typeof (ctx.userAgent ?? rt.request.userAgent) === 'string' ? (ctx.userAgent ?? rt.request.userAgent)!.slice(0, 1000) : null;
+      const userAgent =
+        typeof (ctx.userAgent ?? rt.request.userAgent) === 'string'
+          ? (ctx.userAgent ?? rt.request.userAgent)!.slice(0, 1000)
+          : null;
       const endpoint = typeof ctx.endpoint === 'string' ? ctx.endpoint.slice(0, 255) : '';
       const method = typeof ctx.method === 'string' ? ctx.method.toUpperCase().slice(0, 10) : '';
       const { usage, limiter, misuse } = state();
-      const recordUse = (statusCode: number | null) => usage.record({ apiKeyId: key.id, endpoint, method, statusCode, ipAddress, userAgent, at: now });
-      const refuse = (statusCode: number, eventType: string, description: string, error: HeliosError): never => {
+      const recordUse = (statusCode: number | null) =>
+        usage.record({
+          apiKeyId: key.id,
+          endpoint,
+          method,
+          statusCode,
+          ipAddress,
+          userAgent,
+          at: now,
+        });
+      const refuse = (
+        statusCode: number,
+        eventType: string,
+        description: string,
+        error: HeliosError,
+      ): never => {
         recordUse(statusCode);
         if (misuse.shouldReport(key.id, eventType, now.getTime())) {
           usage.recordEvent(
@@ -471,7 +542,13 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
                 source: 'api_keys',
                 description,
                 userId: null,
-                metadata: { keyId: key.id, keyName: key.name, keyPrefix: key.key_prefix, endpoint, method },
+                metadata: {
+                  keyId: key.id,
+                  keyName: key.name,
+                  keyPrefix: key.key_prefix,
+                  endpoint,
+                  method,
+                },
                 ipAddress,
                 userAgent,
               },
@@ -483,7 +560,12 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
       };
 
       if (isRevoked(key)) {
-        refuse(401, SECURITY_EVENT_TYPES.apiKeyRevokedUsed, `Revoked API key "${key.name}" was presented.`, AUTH_ERRORS.API_KEY_REVOKED());
+        refuse(
+          401,
+          SECURITY_EVENT_TYPES.apiKeyRevokedUsed,
+          `Revoked API key "${key.name}" was presented.`,
+          AUTH_ERRORS.API_KEY_REVOKED(),
+        );
       }
       if (key.expires_at && key.expires_at.getTime() <= now.getTime()) {
         refuse(
@@ -493,7 +575,11 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           AUTH_ERRORS.API_KEY_EXPIRED({ expiredAt: key.expires_at }),
         );
       }
-      if (key.ip_allowlist && key.ip_allowlist.length > 0 && !buildIpMatcher(key.ip_allowlist)(ipAddress)) {
+      if (
+        key.ip_allowlist &&
+        key.ip_allowlist.length > 0 &&
+        !buildIpMatcher(key.ip_allowlist)(ipAddress)
+      ) {
         refuse(
           403,
           SECURITY_EVENT_TYPES.apiKeyIpRefused,
@@ -501,7 +587,11 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
           AUTH_ERRORS.API_KEY_IP_NOT_ALLOWED({ ipAddress }),
         );
       }
-      const decision = limiter.take(key.id, key.rate_limit_per_minute ?? API_KEY_RATE_LIMIT.default, now.getTime());
+      const decision = limiter.take(
+        key.id,
+        key.rate_limit_per_minute ?? API_KEY_RATE_LIMIT.default,
+        now.getTime(),
+      );
       if (!decision.allowed) {
         refuse(
           429,
@@ -514,7 +604,12 @@ export function createApiKeysService(rt: ServiceRuntime): ApiKeysService {
         );
       }
       recordUse(null);
-      return { type: 'apiKey', keyId: key.id, scopes: (key.scopes ?? []).filter(isScope), name: key.name };
+      return {
+        type: 'apiKey',
+        keyId: key.id,
+        scopes: (key.scopes ?? []).filter(isScope),
+        name: key.name,
+      };
     },
 
     listUsage: (id, filter, options) =>

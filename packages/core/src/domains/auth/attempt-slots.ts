@@ -29,13 +29,18 @@ export interface AttemptLimit {
   windowMinutes: number;
 }
 
-const slotIdentifier = (limit: AttemptLimit, userId: string) => `helios-attempt:${limit.kind}:${userId}`;
+const slotIdentifier = (limit: AttemptLimit, userId: string) =>
+  `helios-attempt:${limit.kind}:${userId}`;
 
 /**
  * Takes a slot for one guess by `userId`: its id, or null when the user has reached the limit
  * (failures in the window plus open slots).
  */
-export async function takeAttemptSlot(db: Kysely<Database>, limit: AttemptLimit, userId: string): Promise<string | null> {
+export async function takeAttemptSlot(
+  db: Kysely<Database>,
+  limit: AttemptLimit,
+  userId: string,
+): Promise<string | null> {
   const identifier = slotIdentifier(limit, userId);
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${identifier}))`.execute(trx);
@@ -45,7 +50,9 @@ export async function takeAttemptSlot(db: Kysely<Database>, limit: AttemptLimit,
         (select count(*) from security_events
           where user_id = ${userId} and event_type = ${limit.failureEvent}
             and created_at > now() - make_interval(mins => ${limit.windowMinutes})) as failures,
-        (select count(*) from auth_verifications where identifier = ${identifier} and expires_at > now()) as open`.execute(trx);
+        (select count(*) from auth_verifications where identifier = ${identifier} and expires_at > now()) as open`.execute(
+      trx,
+    );
     const row = counts.rows[0];
     if (Number(row?.failures ?? 0) + Number(row?.open ?? 0) >= limit.limit) return null;
     const id = randomUUID();
@@ -65,7 +72,11 @@ export async function takeAttemptSlot(db: Kysely<Database>, limit: AttemptLimit,
 }
 
 /** Closes a slot; with `failure`, records the failed guess in the same transaction. */
-export async function settleAttemptSlot(db: Kysely<Database>, slotId: string, failure?: { organizationId: string; event: AuthSecurityEvent }): Promise<void> {
+export async function settleAttemptSlot(
+  db: Kysely<Database>,
+  slotId: string,
+  failure?: { organizationId: string; event: AuthSecurityEvent },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (failure) await recordAuthSecurityEvent(trx, failure.organizationId, failure.event);
     await trx.deleteFrom('auth_verifications').where('id', '=', slotId).execute();

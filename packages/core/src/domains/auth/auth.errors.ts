@@ -14,8 +14,11 @@ export const AUTH_ERRORS = defineErrors({
     code: 'AUTH.BAD_OPTIONS',
     kind: 'INVALID_INPUT',
     message: (p: { secret: boolean }) =>
-      p.secret ? 'The auth secret (BETTER_AUTH_SECRET) must be at least 32 characters.' : 'baseURL (HELIOS_PUBLIC_URL) must be an absolute URL.',
-    summary: 'The auth options are unusable (a secret shorter than 32 characters, or a relative base URL).',
+      p.secret
+        ? 'The auth secret (BETTER_AUTH_SECRET) must be at least 32 characters.'
+        : 'baseURL (HELIOS_PUBLIC_URL) must be an absolute URL.',
+    summary:
+      'The auth options are unusable (a secret shorter than 32 characters, or a relative base URL).',
   },
   INVALID_CREDENTIALS: {
     code: 'AUTH.INVALID_CREDENTIALS',
@@ -83,9 +86,21 @@ export const AUTH_ERRORS = defineErrors({
     message: 'The request failed.',
     summary: 'An auth endpoint failed with another 4xx status (the problem keeps that status).',
   },
-  WEAK_PASSWORD: issuesSpec('CREDENTIALS.WEAK_PASSWORD', 'The password does not meet the password rules (`details.issues`).'),
-  WRONG_PASSWORD: { code: 'CREDENTIALS.WRONG_PASSWORD', kind: 'UNAUTHENTICATED', message: 'The current password is wrong.' },
-  API_KEY_NOT_FOUND: { code: 'API_KEYS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such API key.', details: (p: { id: string }) => p },
+  WEAK_PASSWORD: issuesSpec(
+    'CREDENTIALS.WEAK_PASSWORD',
+    'The password does not meet the password rules (`details.issues`).',
+  ),
+  WRONG_PASSWORD: {
+    code: 'CREDENTIALS.WRONG_PASSWORD',
+    kind: 'UNAUTHENTICATED',
+    message: 'The current password is wrong.',
+  },
+  API_KEY_NOT_FOUND: {
+    code: 'API_KEYS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such API key.',
+    details: (p: { id: string }) => p,
+  },
   API_KEY_ALREADY_REVOKED: {
     code: 'API_KEYS.ALREADY_REVOKED',
     kind: 'CONFLICT',
@@ -98,9 +113,22 @@ export const AUTH_ERRORS = defineErrors({
     message: 'An API key can only manage keys whose scopes it holds itself.',
     details: (p: { scopes: string[] }) => p,
   },
-  API_KEY_INVALID: { code: 'API_KEYS.INVALID', kind: 'UNAUTHENTICATED', message: 'The API key is not valid.' },
-  API_KEY_REVOKED: { code: 'API_KEYS.REVOKED', kind: 'UNAUTHENTICATED', message: 'The API key was revoked.' },
-  API_KEY_EXPIRED: { code: 'API_KEYS.EXPIRED', kind: 'UNAUTHENTICATED', message: 'The API key has expired.', details: (p: { expiredAt: Date }) => p },
+  API_KEY_INVALID: {
+    code: 'API_KEYS.INVALID',
+    kind: 'UNAUTHENTICATED',
+    message: 'The API key is not valid.',
+  },
+  API_KEY_REVOKED: {
+    code: 'API_KEYS.REVOKED',
+    kind: 'UNAUTHENTICATED',
+    message: 'The API key was revoked.',
+  },
+  API_KEY_EXPIRED: {
+    code: 'API_KEYS.EXPIRED',
+    kind: 'UNAUTHENTICATED',
+    message: 'The API key has expired.',
+    details: (p: { expiredAt: Date }) => p,
+  },
   API_KEY_IP_NOT_ALLOWED: {
     code: 'API_KEYS.IP_NOT_ALLOWED',
     kind: 'FORBIDDEN',
@@ -117,29 +145,49 @@ export const AUTH_ERRORS = defineErrors({
   INVITATION_INVALID_STATE: {
     code: 'INVITATIONS.INVALID_STATE',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { status: string }) => `Only staged or invited users are invited; this user is ${p.status}.`,
+    message: (p: { status: string }) =>
+      `Only staged or invited users are invited; this user is ${p.status}.`,
     details: (p) => ({ status: p.status }),
     summary: 'Only staged or invited users are invited.',
   },
-  INVITATION_INVALID_TOKEN: { code: 'INVITATIONS.INVALID_TOKEN', kind: 'UNAUTHENTICATED', message: 'This link is not valid.' },
-  INVITATION_EXPIRED: { code: 'INVITATIONS.EXPIRED', kind: 'UNAUTHENTICATED', message: 'This link has expired: ask for a new one.' },
-  INVITATION_USED: { code: 'INVITATIONS.USED', kind: 'UNAUTHENTICATED', message: 'This link has already been used.' },
+  INVITATION_INVALID_TOKEN: {
+    code: 'INVITATIONS.INVALID_TOKEN',
+    kind: 'UNAUTHENTICATED',
+    message: 'This link is not valid.',
+  },
+  INVITATION_EXPIRED: {
+    code: 'INVITATIONS.EXPIRED',
+    kind: 'UNAUTHENTICATED',
+    message: 'This link has expired: ask for a new one.',
+  },
+  INVITATION_USED: {
+    code: 'INVITATIONS.USED',
+    kind: 'UNAUTHENTICATED',
+    message: 'This link has already been used.',
+  },
   INVITATION_SEND_FAILED: {
     code: 'INVITATIONS.SEND_FAILED',
     kind: 'EXTERNAL_SERVICE',
     message: (p: { reason: string | null }) =>
       `The invitation was created but its mail could not be sent${p.reason !== null ? ` (${p.reason})` : ''}; invite again to resend.`,
     retryable: true,
-    summary: 'The invitation exists but its mail could not be sent; invite again to resend (retryable).',
+    summary:
+      'The invitation exists but its mail could not be sent; invite again to resend (retryable).',
   },
   INVITATION_NO_PUBLIC_URL: {
     code: 'INVITATIONS.NO_PUBLIC_URL',
     kind: 'PRECONDITION_FAILED',
     message: (p: { setting: string }) =>
       `Links need the portal's URL: set the organization setting ${p.setting} (e.g. https://portal.acme.com) or pass publicUrl.`,
-    summary: "No portal URL to build links with (the organization setting or the call's publicUrl).",
+    summary:
+      "No portal URL to build links with (the organization setting or the call's publicUrl).",
   },
-  SECURITY_EVENT_NOT_FOUND: { code: 'SECURITY_EVENTS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such security event.', details: (p: { id: string }) => p },
+  SECURITY_EVENT_NOT_FOUND: {
+    code: 'SECURITY_EVENTS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such security event.',
+    details: (p: { id: string }) => p,
+  },
   SECURITY_EVENT_SYSTEM_ONLY: {
     code: 'SECURITY_EVENTS.SYSTEM_ONLY',
     kind: 'FORBIDDEN',
@@ -152,7 +200,12 @@ export const AUTH_ERRORS = defineErrors({
     message: 'This security event is already resolved.',
     details: (p: { id: string; resolvedAt: Date | null }) => p,
   },
-  SSO_PROVIDER_NOT_FOUND: { code: 'SSO.PROVIDER_NOT_FOUND', kind: 'NOT_FOUND', message: 'No such SSO provider.', details: (p: { id: string }) => p },
+  SSO_PROVIDER_NOT_FOUND: {
+    code: 'SSO.PROVIDER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such SSO provider.',
+    details: (p: { id: string }) => p,
+  },
   SSO_PROVIDER_EXISTS: {
     code: 'SSO.PROVIDER_EXISTS',
     kind: 'CONFLICT',
@@ -163,9 +216,17 @@ export const AUTH_ERRORS = defineErrors({
     code: 'SSO.DEFAULT_MUST_BE_ENABLED',
     kind: 'INVALID_INPUT',
     message: 'A disabled provider cannot be the default provider.',
-    details: () => ({ issues: [{ path: 'isDefault', message: 'A disabled provider cannot be the default', code: 'custom' }] }),
+    details: () => ({
+      issues: [
+        { path: 'isDefault', message: 'A disabled provider cannot be the default', code: 'custom' },
+      ],
+    }),
   },
-  SSO_NO_CLIENT_SECRET: { code: 'SSO.NO_CLIENT_SECRET', kind: 'PRECONDITION_FAILED', message: 'The provider has no client secret; set one with sso.update.' },
+  SSO_NO_CLIENT_SECRET: {
+    code: 'SSO.NO_CLIENT_SECRET',
+    kind: 'PRECONDITION_FAILED',
+    message: 'The provider has no client secret; set one with sso.update.',
+  },
   SSO_CLIENT_REJECTED: {
     code: 'SSO.CLIENT_REJECTED',
     kind: 'EXTERNAL_SERVICE',
@@ -186,7 +247,8 @@ export const AUTH_ERRORS = defineErrors({
     kind: 'EXTERNAL_SERVICE',
     message: (p: External) => p.message,
     retryable: true,
-    summary: 'The OIDC discovery document could not be read (unreachable, redirected elsewhere, HTTP error, too large, not JSON); retryable.',
+    summary:
+      'The OIDC discovery document could not be read (unreachable, redirected elsewhere, HTTP error, too large, not JSON); retryable.',
   },
   SSO_ISSUER_MISMATCH: {
     code: 'SSO.ISSUER_MISMATCH',
@@ -220,17 +282,35 @@ export const AUTH_ERRORS = defineErrors({
     retryable: true,
     summary: 'The token endpoint could not be reached; retryable.',
   },
-  TWO_FACTOR_BAD_SECRET: { code: 'TWO_FACTOR.BAD_SECRET', kind: 'INVALID_INPUT', message: 'The secret is not base32.' },
-  TWO_FACTOR_INVALID_CODE: { code: 'TWO_FACTOR.INVALID_CODE', kind: 'UNAUTHENTICATED', message: 'The code is wrong or was already used.' },
-  TWO_FACTOR_NOT_ENABLED: { code: 'TWO_FACTOR.NOT_ENABLED', kind: 'PRECONDITION_FAILED', message: 'Two-factor sign-in is not enabled for this user.' },
+  TWO_FACTOR_BAD_SECRET: {
+    code: 'TWO_FACTOR.BAD_SECRET',
+    kind: 'INVALID_INPUT',
+    message: 'The secret is not base32.',
+  },
+  TWO_FACTOR_INVALID_CODE: {
+    code: 'TWO_FACTOR.INVALID_CODE',
+    kind: 'UNAUTHENTICATED',
+    message: 'The code is wrong or was already used.',
+  },
+  TWO_FACTOR_NOT_ENABLED: {
+    code: 'TWO_FACTOR.NOT_ENABLED',
+    kind: 'PRECONDITION_FAILED',
+    message: 'Two-factor sign-in is not enabled for this user.',
+  },
   TWO_FACTOR_ALREADY_ENABLED: {
     code: 'TWO_FACTOR.ALREADY_ENABLED',
     kind: 'CONFLICT',
     message: (p: { enrolling: boolean }) =>
-      p.enrolling ? 'Two-factor sign-in is already on; disable it first to enrol a new device.' : 'Two-factor sign-in is already on.',
+      p.enrolling
+        ? 'Two-factor sign-in is already on; disable it first to enrol a new device.'
+        : 'Two-factor sign-in is already on.',
     summary: 'Two-factor sign-in is already on (disable it first to enrol a new device).',
   },
-  TWO_FACTOR_NOT_PENDING: { code: 'TWO_FACTOR.NOT_PENDING', kind: 'PRECONDITION_FAILED', message: 'No enrolment is pending: call beginEnrolment first.' },
+  TWO_FACTOR_NOT_PENDING: {
+    code: 'TWO_FACTOR.NOT_PENDING',
+    kind: 'PRECONDITION_FAILED',
+    message: 'No enrolment is pending: call beginEnrolment first.',
+  },
   TWO_FACTOR_CODE_REQUIRED: {
     code: 'TWO_FACTOR.CODE_REQUIRED',
     kind: 'INVALID_INPUT',
@@ -246,7 +326,8 @@ export const AUTH_ERRORS = defineErrors({
     code: 'TWO_FACTOR.LOCKED',
     kind: 'RATE_LIMITED',
     message: 'Too many wrong codes: wait a few minutes, then sign in again.',
-    summary: 'Sign-in: too many wrong two-factor codes; `details.retryAfterSeconds` says when to retry.',
+    summary:
+      'Sign-in: too many wrong two-factor codes; `details.retryAfterSeconds` says when to retry.',
   },
 });
 

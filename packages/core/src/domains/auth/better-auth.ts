@@ -70,7 +70,8 @@ export const DISABLED_AUTH_PATHS = [
 ] as const;
 
 /** better-auth's error-level messages that refuse a request for what the client sent (logged as warnings). */
-const REQUEST_REFUSAL = /^(Invalid (origin|callbackURL|redirectURL|errorCallbackURL|newUserCallbackURL)\b|Blocked cross-site navigation)/;
+const REQUEST_REFUSAL =
+  /^(Invalid (origin|callbackURL|redirectURL|errorCallbackURL|newUserCallbackURL)\b|Blocked cross-site navigation)/;
 
 /**
  * Configures better-auth for a Helios instance.
@@ -112,7 +113,12 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
       disableColors: true,
       log: (level, message) => {
         const text = stripVTControlCharacters(String(message));
-        const lvl = level === 'error' && REQUEST_REFUSAL.test(text) ? 'warn' : level === 'debug' ? 'debug' : level;
+        const lvl =
+          level === 'error' && REQUEST_REFUSAL.test(text)
+            ? 'warn'
+            : level === 'debug'
+              ? 'debug'
+              : level;
         helios.logger[lvl](`better-auth: ${text}`);
       },
     },
@@ -120,15 +126,22 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     onAPIError: {
       onError: (error) => {
         if (isAPIError(error)) {
-          if (error.status === 'INTERNAL_SERVER_ERROR') helios.logger.error(`better-auth: ${error.message}`);
+          if (error.status === 'INTERNAL_SERVER_ERROR')
+            helios.logger.error(`better-auth: ${error.message}`);
           else helios.logger.debug(`better-auth: ${error.status} ${error.message}`);
         } else {
-          helios.logger.error(`better-auth: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error'}`);
+          helios.logger.error(
+            `better-auth: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unexpected error'}`,
+          );
         }
       },
     },
     disabledPaths: [...DISABLED_AUTH_PATHS],
-    plugins: [signInThrottlePlugin(db, options.signInThrottle), twoFactorPlugin(helios), ssoPlugin(helios)],
+    plugins: [
+      signInThrottlePlugin(db, options.signInThrottle),
+      twoFactorPlugin(helios),
+      ssoPlugin(helios),
+    ],
     emailAndPassword: {
       enabled: true,
       disableSignUp: true,
@@ -139,10 +152,21 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
     },
     user: {
       modelName: 'organization_users',
-      fields: { name: 'first_name', emailVerified: 'email_verified', image: 'avatar_url', createdAt: 'created_at', updatedAt: 'updated_at' },
+      fields: {
+        name: 'first_name',
+        emailVerified: 'email_verified',
+        image: 'avatar_url',
+        createdAt: 'created_at',
+        updatedAt: 'updated_at',
+      },
       additionalFields: {
         lastName: { type: 'string', fieldName: 'last_name', required: false, input: false },
-        organizationId: { type: 'string', fieldName: 'organization_id', required: false, input: false },
+        organizationId: {
+          type: 'string',
+          fieldName: 'organization_id',
+          required: false,
+          input: false,
+        },
         role: { type: 'string', fieldName: 'role', required: false, input: false },
         userStatus: { type: 'string', fieldName: 'user_status', required: false, input: false },
       },
@@ -191,7 +215,10 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
       storage: 'memory',
       window: 60,
       max: 300,
-      customRules: { '/sign-in/*': { window: 60, max: signInLimit }, '/request-password-reset': { window: 60, max: 5 } },
+      customRules: {
+        '/sign-in/*': { window: 60, max: signInLimit },
+        '/request-password-reset': { window: 60, max: 5 },
+      },
     },
     databaseHooks: {
       session: {
@@ -209,11 +236,17 @@ export function createHeliosAuth(helios: HeliosScope, options: HeliosAuthOptions
                   eventType: 'sign_in_refused',
                   severity: 'warning',
                   description: `Sign-in refused: the account is ${user.deleted_at ? 'deleted' : user.user_status}`,
-                  ipAddress: requestClientIp(ctx?.request) ?? (session.ipAddress as string | undefined) ?? null,
+                  ipAddress:
+                    requestClientIp(ctx?.request) ??
+                    (session.ipAddress as string | undefined) ??
+                    null,
                   userAgent: (session.userAgent as string | undefined) ?? null,
                 });
               }
-              throw new APIError('FORBIDDEN', { message: 'This account cannot sign in.', code: 'ACCOUNT_INACTIVE' });
+              throw new APIError('FORBIDDEN', {
+                message: 'This account cannot sign in.',
+                code: 'ACCOUNT_INACTIVE',
+              });
             }
             // The exact address (better-auth's own copy of an IPv6 address is cut to its /64 for rate limits).
             const ipAddress = requestClientIp(ctx?.request);

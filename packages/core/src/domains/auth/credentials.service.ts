@@ -56,7 +56,10 @@ export interface CredentialsService {
    * sessions (all but `keepSessionToken`).
    * @throws HeliosError UNAUTHENTICATED `CREDENTIALS.WRONG_PASSWORD`; INVALID_INPUT `CREDENTIALS.WEAK_PASSWORD`
    */
-  changePassword(input: { currentPassword: string; newPassword: string; keepSessionToken?: string }, options?: CallOptions): Promise<void>;
+  changePassword(
+    input: { currentPassword: string; newPassword: string; keepSessionToken?: string },
+    options?: CallOptions,
+  ): Promise<void>;
   /** Whether the user has a password. */
   hasPassword(userId: string, options?: CallOptions): Promise<boolean>;
   /** The user's active sessions (self or admin). */
@@ -71,14 +74,36 @@ export function hashUserPassword(password: string): Promise<string> {
 }
 
 /** Writes (or replaces) the credential account of a user; `db` should be a transaction. */
-export async function storePasswordHash(db: Kysely<Database>, userId: string, hash: string, now: Date): Promise<void> {
-  const existing = await db.selectFrom('auth_accounts').select('id').where('user_id', '=', userId).where('provider_id', '=', 'credential').executeTakeFirst();
+export async function storePasswordHash(
+  db: Kysely<Database>,
+  userId: string,
+  hash: string,
+  now: Date,
+): Promise<void> {
+  const existing = await db
+    .selectFrom('auth_accounts')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('provider_id', '=', 'credential')
+    .executeTakeFirst();
   if (existing) {
-    await db.updateTable('auth_accounts').set({ password: hash, updated_at: now }).where('id', '=', existing.id).execute();
+    await db
+      .updateTable('auth_accounts')
+      .set({ password: hash, updated_at: now })
+      .where('id', '=', existing.id)
+      .execute();
   } else {
     await db
       .insertInto('auth_accounts')
-      .values({ id: randomUUID(), user_id: userId, account_id: userId, provider_id: 'credential', password: hash, created_at: now, updated_at: now })
+      .values({
+        id: randomUUID(),
+        user_id: userId,
+        account_id: userId,
+        provider_id: 'credential',
+        password: hash,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
   }
 }
@@ -108,12 +133,19 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
       const hash = await hashUserPassword(checked);
       await rt.write(options, async (s) => {
         if (!s.principal.isAdministrator) {
-          throw POLICY_ERRORS.FORBIDDEN({ message: 'Only admins set passwords; users change their own with changePassword.' });
+          throw POLICY_ERRORS.FORBIDDEN({
+            message: 'Only admins set passwords; users change their own with changePassword.',
+          });
         }
         const user = await requireUser(s.db, s.organizationId, userId);
         await storePasswordHash(s.db, user.id, hash, s.now);
         const ended = await endSessions(s.db, user.id);
-        await s.audit({ action: 'auth.password_set', resource: 'user', resourceId: user.id, details: { sessionsEnded: ended } });
+        await s.audit({
+          action: 'auth.password_set',
+          resource: 'user',
+          resourceId: user.id,
+          details: { sessionsEnded: ended },
+        });
         await s.activity({
           userId: user.id,
           action: 'password_reset',
@@ -125,24 +157,42 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
     },
     async changePassword(input, options) {
       const next = checkPassword(input?.newPassword);
-      if (typeof input?.currentPassword !== 'string') throw CORE_ERRORS.VALIDATION_FAILED({ message: 'currentPassword is required.' });
+      if (typeof input?.currentPassword !== 'string')
+        throw CORE_ERRORS.VALIDATION_FAILED({ message: 'currentPassword is required.' });
       const hash = await hashUserPassword(next);
       await rt.write(options, async (s) => {
         const userId = s.principal.userId;
-        if (!userId) throw POLICY_ERRORS.FORBIDDEN({ message: 'Only a signed-in user changes their own password.' });
+        if (!userId)
+          throw POLICY_ERRORS.FORBIDDEN({
+            message: 'Only a signed-in user changes their own password.',
+          });
         const account = await s.db
           .selectFrom('auth_accounts')
           .select(['password'])
           .where('user_id', '=', userId)
           .where('provider_id', '=', 'credential')
           .executeTakeFirst();
-        if (!account?.password || !(await verifyPassword({ hash: account.password, password: input.currentPassword }))) {
+        if (
+          !account?.password ||
+          !(await verifyPassword({ hash: account.password, password: input.currentPassword }))
+        ) {
           throw AUTH_ERRORS.WRONG_PASSWORD();
         }
         await storePasswordHash(s.db, userId, hash, s.now);
         const ended = await endSessions(s.db, userId, input.keepSessionToken);
-        await s.audit({ action: 'auth.password_change', resource: 'user', resourceId: userId, details: { sessionsEnded: ended } });
-        await s.activity({ userId, action: 'password_changed', resourceType: 'user', resourceId: userId, description: 'Password changed' });
+        await s.audit({
+          action: 'auth.password_change',
+          resource: 'user',
+          resourceId: userId,
+          details: { sessionsEnded: ended },
+        });
+        await s.activity({
+          userId,
+          action: 'password_changed',
+          resourceType: 'user',
+          resourceId: userId,
+          description: 'Password changed',
+        });
       });
     },
     hasPassword: (userId, options) =>
@@ -162,7 +212,9 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
       rt.read(options, async (s) => {
         const user = await requireUser(s.db, s.organizationId, userId);
         if (!s.principal.isAdministrator && s.principal.userId !== user.id) {
-          throw POLICY_ERRORS.FORBIDDEN({ message: 'Sessions are visible to their user and admins.' });
+          throw POLICY_ERRORS.FORBIDDEN({
+            message: 'Sessions are visible to their user and admins.',
+          });
         }
         const rows = await s.db
           .selectFrom('auth_sessions')
@@ -171,7 +223,13 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
           .where('expires_at', '>', s.now)
           .orderBy('created_at', 'desc')
           .execute();
-        return rows.map((r) => ({ id: r.id, createdAt: r.created_at, expiresAt: r.expires_at, ipAddress: r.ip_address, userAgent: r.user_agent }));
+        return rows.map((r) => ({
+          id: r.id,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+          ipAddress: r.ip_address,
+          userAgent: r.user_agent,
+        }));
       }),
     revokeSessions: (userId, options) =>
       rt.write(options, async (s) => {
@@ -180,7 +238,12 @@ export function createCredentialsService(rt: ServiceRuntime): CredentialsService
           throw POLICY_ERRORS.FORBIDDEN({ message: 'Sessions are ended by their user or admins.' });
         }
         const ended = await endSessions(s.db, user.id, options?.exceptToken);
-        await s.audit({ action: 'auth.sessions_revoke', resource: 'user', resourceId: user.id, details: { sessionsEnded: ended } });
+        await s.audit({
+          action: 'auth.sessions_revoke',
+          resource: 'user',
+          resourceId: user.id,
+          details: { sessionsEnded: ended },
+        });
         return ended;
       }),
   };

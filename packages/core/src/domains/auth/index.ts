@@ -25,11 +25,22 @@ export {
   scopesSchema,
   updateApiKeySchema,
 } from './api-keys.schema';
-export type { ApiKey, ApiKeyStatus, ApiKeysService, ApiKeyUsageLogEntry, CreatedApiKey } from './api-keys.service';
+export type {
+  ApiKey,
+  ApiKeyStatus,
+  ApiKeysService,
+  ApiKeyUsageLogEntry,
+  CreatedApiKey,
+} from './api-keys.service';
 export { createApiKeysService } from './api-keys.service';
 export { AUTH_ERRORS } from './auth.errors';
 export type { CredentialsService, SessionInfo } from './credentials.service';
-export { hashUserPassword, PASSWORD_LENGTH, passwordSchema, storePasswordHash } from './credentials.service';
+export {
+  hashUserPassword,
+  PASSWORD_LENGTH,
+  passwordSchema,
+  storePasswordHash,
+} from './credentials.service';
 export type { InviteInput } from './invitations.schema';
 export {
   INVITATION_TTL_HOURS,
@@ -41,9 +52,20 @@ export {
   resetEmailSchema,
   setupTokenSchema,
 } from './invitations.schema';
-export type { InvitationResult, InvitationsService, PasswordSetResult, SetupTokenCheck, SetupTokenPurpose } from './invitations.service';
+export type {
+  InvitationResult,
+  InvitationsService,
+  PasswordSetResult,
+  SetupTokenCheck,
+  SetupTokenPurpose,
+} from './invitations.service';
 export { createInvitationsService, hashSetupToken } from './invitations.service';
-export type { ListSecurityEventsInput, RecordSecurityEventInput, SecurityEventData, SecuritySeverity } from './security-events.schema';
+export type {
+  ListSecurityEventsInput,
+  RecordSecurityEventInput,
+  SecurityEventData,
+  SecuritySeverity,
+} from './security-events.schema';
 export {
   listSecurityEventsSchema,
   recordSecurityEventSchema,
@@ -53,8 +75,16 @@ export {
   securityEventTypeSchema,
 } from './security-events.schema';
 export type { SecurityEvent, SecurityEventsService } from './security-events.service';
-export { createSecurityEventsService, recordSecurityEvent, securityEventRow } from './security-events.service';
-export type { CreateSsoProviderInput, ListSsoProvidersInput, UpdateSsoProviderInput } from './sso.schema';
+export {
+  createSecurityEventsService,
+  recordSecurityEvent,
+  securityEventRow,
+} from './security-events.service';
+export type {
+  CreateSsoProviderInput,
+  ListSsoProvidersInput,
+  UpdateSsoProviderInput,
+} from './sso.schema';
 export {
   createSsoProviderSchema,
   DEFAULT_SSO_SCOPES,

@@ -29,7 +29,15 @@ import { POLICY_ERRORS } from '../policy/policy.errors';
 import { USERS_ERRORS } from '../users';
 import { AUTH_ERRORS } from './auth.errors';
 import { hashUserPassword, passwordSchema, storePasswordHash } from './credentials.service';
-import { type InviteInput, inviteSchema, PUBLIC_URL_SETTING, publicUrlSchema, RESET_TTL_HOURS, resetEmailSchema, setupTokenSchema } from './invitations.schema';
+import {
+  type InviteInput,
+  inviteSchema,
+  PUBLIC_URL_SETTING,
+  publicUrlSchema,
+  RESET_TTL_HOURS,
+  resetEmailSchema,
+  setupTokenSchema,
+} from './invitations.schema';
 
 export * from './invitations.schema';
 
@@ -138,8 +146,14 @@ const INVITATION_PRINCIPAL = systemPrincipal('invitation');
 const RESET_PRINCIPAL = systemPrincipal('password-reset');
 
 /** The user state a link of each purpose needs. */
-const REQUIRED_STATUS: Record<SetupTokenPurpose, string> = { invitation: 'invited', reset: 'active' };
-const PATHS: Record<SetupTokenPurpose, string> = { invitation: 'setup-password', reset: 'reset-password' };
+const REQUIRED_STATUS: Record<SetupTokenPurpose, string> = {
+  invitation: 'invited',
+  reset: 'active',
+};
+const PATHS: Record<SetupTokenPurpose, string> = {
+  invitation: 'setup-password',
+  reset: 'reset-password',
+};
 
 /** The stored form of a token: SHA-256 (hex) of the token bound to its purpose. */
 export function hashSetupToken(purpose: SetupTokenPurpose, token: string): string {
@@ -163,18 +177,38 @@ interface TokenRow {
   deleted_at: Date | null;
 }
 
-async function findTokens(db: Kysely<Database>, organizationId: string, hashes: string[], lock: boolean): Promise<TokenRow | undefined> {
+async function findTokens(
+  db: Kysely<Database>,
+  organizationId: string,
+  hashes: string[],
+  lock: boolean,
+): Promise<TokenRow | undefined> {
   const query = db
     .selectFrom('password_setup_tokens as t')
     .innerJoin('organization_users as u', 'u.id', 't.user_id')
-    .select(['t.id', 't.user_id', 't.token', 't.expires_at', 't.used_at', 'u.email', 'u.first_name', 'u.last_name', 'u.user_status', 'u.deleted_at'])
+    .select([
+      't.id',
+      't.user_id',
+      't.token',
+      't.expires_at',
+      't.used_at',
+      'u.email',
+      'u.first_name',
+      'u.last_name',
+      'u.user_status',
+      'u.deleted_at',
+    ])
     .where('t.token', 'in', hashes)
     .where('u.organization_id', '=', organizationId);
   return (lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
 /** Why a token cannot be used for `purpose` now, or null when it can. */
-function refusal(row: TokenRow | undefined, purpose: SetupTokenPurpose, now: Date): 'unknown' | 'used' | 'expired' | null {
+function refusal(
+  row: TokenRow | undefined,
+  purpose: SetupTokenPurpose,
+  now: Date,
+): 'unknown' | 'used' | 'expired' | null {
   if (!row) return 'unknown';
   if (row.used_at) return 'used';
   if (row.expires_at.getTime() <= now.getTime()) return 'expired';
@@ -188,7 +222,11 @@ function refuse(reason: 'unknown' | 'used' | 'expired'): never {
   throw AUTH_ERRORS.INVITATION_INVALID_TOKEN();
 }
 
-async function publicUrlOf(db: Kysely<Database>, organizationId: string, given: string | undefined): Promise<string> {
+async function publicUrlOf(
+  db: Kysely<Database>,
+  organizationId: string,
+  given: string | undefined,
+): Promise<string> {
   if (given) return given;
   const row = await db
     .selectFrom('organization_settings')
@@ -201,7 +239,11 @@ async function publicUrlOf(db: Kysely<Database>, organizationId: string, given: 
   throw AUTH_ERRORS.INVITATION_NO_PUBLIC_URL({ setting: PUBLIC_URL_SETTING });
 }
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (value: string) =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function linkMail(
   kind: SetupTokenPurpose,
@@ -231,7 +273,11 @@ function linkMail(
 }
 
 async function organizationName(db: Kysely<Database>, organizationId: string): Promise<string> {
-  const row = await db.selectFrom('organizations').select('name').where('id', '=', organizationId).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .select('name')
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
   return row?.name ?? 'Helios';
 }
 
@@ -248,72 +294,106 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         },
       };
     });
-  const sendInBackground = (mailer: Mailer, message: MailMessage, fields: Record<string, unknown>) => {
+  const sendInBackground = (
+    mailer: Mailer,
+    message: MailMessage,
+    fields: Record<string, unknown>,
+  ) => {
     const { pending } = outbox();
     const sending: Promise<void> = Promise.resolve()
       .then(() => mailer.send(message))
-      .catch((error: unknown) => rt.logger.warn('Password reset mail not sent', { ...fields, error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) =>
+        rt.logger.warn('Password reset mail not sent', {
+          ...fields,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
       .finally(() => pending.delete(sending));
     pending.add(sending);
   };
 
   /** Uses a link of `purpose`: checks it under a row lock, sets the password, ends sessions. */
-  const usePasswordLink = async (purpose: SetupTokenPurpose, token: string, password: string): Promise<PasswordSetResult> => {
+  const usePasswordLink = async (
+    purpose: SetupTokenPurpose,
+    token: string,
+    password: string,
+  ): Promise<PasswordSetResult> => {
     const plain = parseInput(setupTokenSchema, token);
     const checked = parseInput(passwordSchema, password, AUTH_ERRORS.WEAK_PASSWORD);
     const organizationId = await rt.organizationId();
     const hash = hashSetupToken(purpose, plain);
     // Refuse bad links before paying for the password hash; the transaction checks again under a lock.
-    const early = refusal(await findTokens(rt.db, organizationId, [hash], false), purpose, rt.clock.now());
+    const early = refusal(
+      await findTokens(rt.db, organizationId, [hash], false),
+      purpose,
+      rt.clock.now(),
+    );
     if (early) refuse(early);
     const passwordHash = await hashUserPassword(checked);
-    return rt.writeAs(purpose === 'invitation' ? INVITATION_PRINCIPAL : RESET_PRINCIPAL, organizationId, async (s) => {
-      const row = await findTokens(s.db, organizationId, [hash], true);
-      const reason = refusal(row, purpose, s.now);
-      if (reason || !row) return refuse(reason ?? 'unknown');
-      // The row lock makes concurrent uses wait; the condition makes the use single even without it.
-      const used = await s.db
-        .updateTable('password_setup_tokens')
-        .set({ used_at: s.now })
-        .where('id', '=', row.id)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(used.numUpdatedRows) !== 1) refuse('used');
-      await storePasswordHash(s.db, row.user_id, passwordHash, s.now);
-      await s.db
-        .updateTable('organization_users')
-        .set({ user_status: 'active', is_active: true, email_verified: true, updated_at: s.now })
-        .where('id', '=', row.user_id)
-        .execute();
-      await s.db.deleteFrom('password_setup_tokens').where('user_id', '=', row.user_id).where('used_at', 'is', null).execute();
-      const sessionsEnded = await endSessions(s.db, row.user_id);
-      const name = `${row.first_name} ${row.last_name}`;
-      if (purpose === 'invitation') {
-        await s.audit({
-          action: 'invitations.accept',
-          resource: 'user',
-          resourceId: row.user_id,
-          details: { email: row.email, user_status: { from: 'invited', to: 'active' }, sessionsEnded },
-        });
-        await s.activity({
-          userId: row.user_id,
-          action: 'invitation_accepted',
-          resourceType: 'user',
-          resourceId: row.user_id,
-          description: `${name} accepted the invitation and set a password.`,
-        });
-      } else {
-        await s.audit({ action: 'auth.password_reset', resource: 'user', resourceId: row.user_id, details: { email: row.email, sessionsEnded } });
-        await s.activity({
-          userId: row.user_id,
-          action: 'password_reset',
-          resourceType: 'user',
-          resourceId: row.user_id,
-          description: `${name} reset their password by email link.`,
-        });
-      }
-      return { userId: row.user_id, email: row.email };
-    });
+    return rt.writeAs(
+      purpose === 'invitation' ? INVITATION_PRINCIPAL : RESET_PRINCIPAL,
+      organizationId,
+      async (s) => {
+        const row = await findTokens(s.db, organizationId, [hash], true);
+        const reason = refusal(row, purpose, s.now);
+        if (reason || !row) return refuse(reason ?? 'unknown');
+        // The row lock makes concurrent uses wait; the condition makes the use single even without it.
+        const used = await s.db
+          .updateTable('password_setup_tokens')
+          .set({ used_at: s.now })
+          .where('id', '=', row.id)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(used.numUpdatedRows) !== 1) refuse('used');
+        await storePasswordHash(s.db, row.user_id, passwordHash, s.now);
+        await s.db
+          .updateTable('organization_users')
+          .set({ user_status: 'active', is_active: true, email_verified: true, updated_at: s.now })
+          .where('id', '=', row.user_id)
+          .execute();
+        await s.db
+          .deleteFrom('password_setup_tokens')
+          .where('user_id', '=', row.user_id)
+          .where('used_at', 'is', null)
+          .execute();
+        const sessionsEnded = await endSessions(s.db, row.user_id);
+        const name = `${row.first_name} ${row.last_name}`;
+        if (purpose === 'invitation') {
+          await s.audit({
+            action: 'invitations.accept',
+            resource: 'user',
+            resourceId: row.user_id,
+            details: {
+              email: row.email,
+              user_status: { from: 'invited', to: 'active' },
+              sessionsEnded,
+            },
+          });
+          await s.activity({
+            userId: row.user_id,
+            action: 'invitation_accepted',
+            resourceType: 'user',
+            resourceId: row.user_id,
+            description: `${name} accepted the invitation and set a password.`,
+          });
+        } else {
+          await s.audit({
+            action: 'auth.password_reset',
+            resource: 'user',
+            resourceId: row.user_id,
+            details: { email: row.email, sessionsEnded },
+          });
+          await s.activity({
+            userId: row.user_id,
+            action: 'password_reset',
+            resourceType: 'user',
+            resourceId: row.user_id,
+            description: `${name} reset their password by email link.`,
+          });
+        }
+        return { userId: row.user_id, email: row.email };
+      },
+    );
   };
 
   return {
@@ -324,7 +404,13 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         if (!s.principal.isAdministrator) {
           throw POLICY_ERRORS.FORBIDDEN(
             { message: 'Not allowed: only admins invite users.' },
-            { details: { permission: 'users:write', actor: s.principal.auditType, role: s.principal.role } },
+            {
+              details: {
+                permission: 'users:write',
+                actor: s.principal.auditType,
+                role: s.principal.role,
+              },
+            },
           );
         }
         await s.authorize('users:write');
@@ -347,13 +433,26 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         if ((status !== 'staged' && status !== 'invited') || user.deleted_at !== null) {
           throw AUTH_ERRORS.INVITATION_INVALID_STATE({ status });
         }
-        const replaced = await s.db.deleteFrom('password_setup_tokens').where('user_id', '=', user.id).where('used_at', 'is', null).executeTakeFirst();
+        const replaced = await s.db
+          .deleteFrom('password_setup_tokens')
+          .where('user_id', '=', user.id)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
         const expiresAt = hoursFrom(s.now, data.expiresInHours);
         await s.db
           .insertInto('password_setup_tokens')
-          .values({ user_id: user.id, token: hashSetupToken('invitation', token), expires_at: expiresAt, created_at: s.now })
+          .values({
+            user_id: user.id,
+            token: hashSetupToken('invitation', token),
+            expires_at: expiresAt,
+            created_at: s.now,
+          })
           .execute();
-        await s.db.updateTable('organization_users').set({ user_status: 'invited', is_active: false, updated_at: s.now }).where('id', '=', user.id).execute();
+        await s.db
+          .updateTable('organization_users')
+          .set({ user_status: 'invited', is_active: false, updated_at: s.now })
+          .where('id', '=', user.id)
+          .execute();
         const sendTo = mailer ? (data.sendTo ?? user.email) : null;
         await s.audit({
           action: 'invitations.create',
@@ -384,7 +483,12 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
           giveLink: data.returnLink && (s.principal.actor.type === 'system' || !mailer),
         };
       });
-      const result: InvitationResult = { userId: issued.user.id, email: issued.user.email, sentTo: issued.sendTo, expiresAt: issued.expiresAt };
+      const result: InvitationResult = {
+        userId: issued.user.id,
+        email: issued.user.email,
+        sentTo: issued.sendTo,
+        expiresAt: issued.expiresAt,
+      };
       if (issued.mailer && issued.sendTo) {
         const message = linkMail('invitation', issued.sendTo, {
           firstName: issued.user.first_name,
@@ -398,7 +502,11 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         } catch (cause) {
           throw AUTH_ERRORS.INVITATION_SEND_FAILED(
             { reason: cause instanceof Error ? cause.message : null },
-            { cause, retryable: true, details: { userId: issued.user.id, expiresAt: issued.expiresAt } },
+            {
+              cause,
+              retryable: true,
+              details: { userId: issued.user.id, expiresAt: issued.expiresAt },
+            },
           );
         }
       }
@@ -409,12 +517,21 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
     async verifyToken(token) {
       const plain = parseInput(setupTokenSchema, token);
       const organizationId = await rt.organizationId();
-      const hashes = { invitation: hashSetupToken('invitation', plain), reset: hashSetupToken('reset', plain) };
+      const hashes = {
+        invitation: hashSetupToken('invitation', plain),
+        reset: hashSetupToken('reset', plain),
+      };
       const row = await findTokens(rt.db, organizationId, [hashes.invitation, hashes.reset], false);
       const purpose: SetupTokenPurpose = row?.token === hashes.reset ? 'reset' : 'invitation';
       const reason = refusal(row, purpose, rt.clock.now());
       if (reason || !row) return { valid: false, reason: reason ?? 'unknown' };
-      return { valid: true, purpose, email: row.email, firstName: row.first_name, expiresAt: row.expires_at };
+      return {
+        valid: true,
+        purpose,
+        email: row.email,
+        firstName: row.first_name,
+        expiresAt: row.expires_at,
+      };
     },
 
     accept: (token, password) => usePasswordLink('invitation', token, password),
@@ -422,7 +539,10 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
     async requestReset(email, options) {
       assertOutsideTransaction(rt.db, 'invitations.requestReset');
       const address = parseInput(resetEmailSchema, email);
-      const given = options?.publicUrl !== undefined ? parseInput(publicUrlSchema, options.publicUrl) : undefined;
+      const given =
+        options?.publicUrl !== undefined
+          ? parseInput(publicUrlSchema, options.publicUrl)
+          : undefined;
       const organizationId = await rt.organizationId();
       // Everything that can fail is checked before the address is looked up: the answer never depends on it.
       const base = await publicUrlOf(rt.db, organizationId, given);
@@ -439,11 +559,20 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
           .forUpdate()
           .executeTakeFirst();
         if (!user) return null;
-        const replaced = await s.db.deleteFrom('password_setup_tokens').where('user_id', '=', user.id).where('used_at', 'is', null).executeTakeFirst();
+        const replaced = await s.db
+          .deleteFrom('password_setup_tokens')
+          .where('user_id', '=', user.id)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
         const expiresAt = hoursFrom(s.now, RESET_TTL_HOURS);
         await s.db
           .insertInto('password_setup_tokens')
-          .values({ user_id: user.id, token: hashSetupToken('reset', token), expires_at: expiresAt, created_at: s.now })
+          .values({
+            user_id: user.id,
+            token: hashSetupToken('reset', token),
+            expires_at: expiresAt,
+            created_at: s.now,
+          })
           .execute();
         await s.audit({
           action: 'auth.password_reset_request',
@@ -477,10 +606,19 @@ export function createInvitationsService(rt: ServiceRuntime): InvitationsService
         const result = await s.db
           .deleteFrom('password_setup_tokens')
           .where((eb) => eb.or([eb('expires_at', '<=', s.now), eb('used_at', 'is not', null)]))
-          .where('user_id', 'in', (eb) => eb.selectFrom('organization_users').select('id').where('organization_id', '=', s.organizationId))
+          .where('user_id', 'in', (eb) =>
+            eb
+              .selectFrom('organization_users')
+              .select('id')
+              .where('organization_id', '=', s.organizationId),
+          )
           .executeTakeFirst();
         const deleted = Number(result.numDeletedRows);
-        await s.audit({ action: 'invitations.purge', resource: 'password_setup_token', details: { deleted } });
+        await s.audit({
+          action: 'invitations.purge',
+          resource: 'password_setup_token',
+          details: { deleted },
+        });
         return { deleted };
       }),
   };

@@ -75,7 +75,11 @@ export interface SecurityEventsService {
  * The `security_events` row for an already parsed event (metadata redacted and serialized).
  * Used by `recordSecurityEvent` and by batch writers.
  */
-export function securityEventRow(organizationId: string, event: SecurityEventData, now: Date): Insertable<SecurityEvents> {
+export function securityEventRow(
+  organizationId: string,
+  event: SecurityEventData,
+  now: Date,
+): Insertable<SecurityEvents> {
   return {
     organization_id: organizationId,
     user_id: event.userId ?? null,
@@ -151,12 +155,18 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
           limit: f.limit,
           cursor: f.cursor,
         });
-        let q = s.db.selectFrom('security_events').selectAll().where('organization_id', '=', s.organizationId);
+        let q = s.db
+          .selectFrom('security_events')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId);
         if (f.type) q = q.where('event_type', '=', f.type);
         if (f.severity) q = q.where('severity', '=', f.severity);
         if (f.userId) q = q.where('user_id', '=', f.userId);
         if (f.resolved === true) q = q.where('is_resolved', '=', true);
-        if (f.resolved === false) q = q.where((eb) => eb.or([eb('is_resolved', '=', false), eb('is_resolved', 'is', null)]));
+        if (f.resolved === false)
+          q = q.where((eb) =>
+            eb.or([eb('is_resolved', '=', false), eb('is_resolved', 'is', null)]),
+          );
         if (f.from) q = q.where('created_at', '>=', f.from);
         if (f.to) q = q.where('created_at', '<', f.to);
         const rows = await q.$call(paging.query).execute();
@@ -190,11 +200,19 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
           .executeTakeFirst();
         if (!before) throw notFound(data.id);
         if (before.is_resolved === true) {
-          throw AUTH_ERRORS.SECURITY_EVENT_ALREADY_RESOLVED({ id: before.id, resolvedAt: before.resolved_at });
+          throw AUTH_ERRORS.SECURITY_EVENT_ALREADY_RESOLVED({
+            id: before.id,
+            resolvedAt: before.resolved_at,
+          });
         }
         const after = await s.db
           .updateTable('security_events')
-          .set({ is_resolved: true, resolved_at: s.now, resolved_by: s.principal.userId, resolution_notes: data.notes ?? null })
+          .set({
+            is_resolved: true,
+            resolved_at: s.now,
+            resolved_by: s.principal.userId,
+            resolution_notes: data.notes ?? null,
+          })
           .where('id', '=', before.id)
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -202,7 +220,11 @@ export function createSecurityEventsService(rt: ServiceRuntime): SecurityEventsS
           action: 'security_events.resolve',
           resource: 'security_event',
           resourceId: after.id,
-          details: { eventType: after.event_type, severity: after.severity, notes: after.resolution_notes },
+          details: {
+            eventType: after.event_type,
+            severity: after.severity,
+            notes: after.resolution_notes,
+          },
         });
         return camelize(after);
       }),

@@ -31,10 +31,18 @@ interface SignInSlot {
 }
 
 /** The better-auth plugin that locks accounts after repeated wrong passwords. */
-export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrottleOptions = {}): BetterAuthPlugin {
+export function signInThrottlePlugin(
+  db: Kysely<Database>,
+  options: SignInThrottleOptions = {},
+): BetterAuthPlugin {
   const maxFailures = options.maxFailures ?? 5;
   const windowMinutes = options.windowMinutes ?? 15;
-  const limit: AttemptLimit = { kind: 'sign-in', failureEvent: 'sign_in_failed', limit: maxFailures, windowMinutes };
+  const limit: AttemptLimit = {
+    kind: 'sign-in',
+    failureEvent: 'sign_in_failed',
+    limit: maxFailures,
+    windowMinutes,
+  };
   return {
     id: 'helios-sign-in-throttle',
     hooks: {
@@ -42,9 +50,14 @@ export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrott
         {
           matcher: (ctx) => ctx.path === '/sign-in/email',
           handler: createAuthMiddleware(async (ctx) => {
-            const email = typeof ctx.body?.email === 'string' ? ctx.body.email.trim().toLowerCase() : null;
+            const email =
+              typeof ctx.body?.email === 'string' ? ctx.body.email.trim().toLowerCase() : null;
             if (!email) return;
-            const user = await db.selectFrom('organization_users').select(['id', 'organization_id']).where('email', '=', email).executeTakeFirst();
+            const user = await db
+              .selectFrom('organization_users')
+              .select(['id', 'organization_id'])
+              .where('email', '=', email)
+              .executeTakeFirst();
             if (!user) return;
             const slot = await takeAttemptSlot(db, limit, user.id);
             if (slot) {
@@ -81,7 +94,8 @@ export function signInThrottlePlugin(db: Kysely<Database>, options: SignInThrott
             if (!slot) return;
             delete holder[SLOT_KEY];
             const returned = ctx.context.returned;
-            const wrongPassword = returned instanceof APIError && returned.status === 'UNAUTHORIZED';
+            const wrongPassword =
+              returned instanceof APIError && returned.status === 'UNAUTHORIZED';
             await settleAttemptSlot(
               db,
               slot.id,

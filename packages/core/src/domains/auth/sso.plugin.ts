@@ -32,7 +32,14 @@ import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { requestClientIp } from './client-ip';
-import { chooseTokenAuthentication, defaultDiscoveryUrl, fetchDiscovery, installationOrganizationId, loadSignInProvider, scopesOf } from './sso.shared';
+import {
+  chooseTokenAuthentication,
+  defaultDiscoveryUrl,
+  fetchDiscovery,
+  installationOrganizationId,
+  loadSignInProvider,
+  scopesOf,
+} from './sso.shared';
 
 /** Options of `ssoPlugin`. */
 export interface SsoPluginOptions {
@@ -81,7 +88,8 @@ function describeTokenError(error: unknown): string {
     if (code === 'invalid_client' || code === 'unauthorized_client') {
       return `The identity provider refused Helios's client id or secret (${code}); an administrator must fix the provider settings.`;
     }
-    if (code) return `The identity provider refused the authorization code (${code}${text ? `: ${text}` : ''}).`;
+    if (code)
+      return `The identity provider refused the authorization code (${code}${text ? `: ${text}` : ''}).`;
     if (status) return `The identity provider's token endpoint answered HTTP ${status}.`;
   }
   return "The identity provider's token endpoint could not be reached.";
@@ -103,11 +111,18 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
   const cache = new Map<string, BuiltProvider>();
 
   /** Loads and builds an enabled provider (null: no such enabled provider). */
-  const resolve = async (providerName: string | null, context: AuthContextLike): Promise<{ row: SsoRow; provider: Provider } | null> => {
+  const resolve = async (
+    providerName: string | null,
+    context: AuthContextLike,
+  ): Promise<{ row: SsoRow; provider: Provider } | null> => {
     const loaded = await loadSignInProvider(db, helios.secretBox, providerName);
     if (!loaded) return null;
     const { row, clientSecret } = loaded;
-    const ssoRow: SsoRow = { id: row.id, organizationId: row.organization_id, providerName: row.provider_name };
+    const ssoRow: SsoRow = {
+      id: row.id,
+      organizationId: row.organization_id,
+      providerName: row.provider_name,
+    };
     // Rebuilt whenever a setting that shapes the provider changes (not by updated_at: clocks can be fixed).
     const key = createHash('sha256')
       .update(
@@ -126,7 +141,8 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
       )
       .digest('hex');
     const cached = cache.get(row.provider_name);
-    if (cached && cached.key === key && cached.expiresAt > Date.now()) return { row: ssoRow, provider: cached.provider };
+    if (cached && cached.key === key && cached.expiresAt > Date.now())
+      return { row: ssoRow, provider: cached.provider };
     const issuer = row.issuer!;
     const discoveryUrl = row.metadata_url ?? defaultDiscoveryUrl(issuer);
     // The guard checks the discovery URL and every endpoint it names; better-auth is then given the
@@ -135,7 +151,11 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     const { document, endpoints } = await fetchDiscovery(
       discoveryUrl,
       issuer,
-      { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
+      {
+        authorizationUrl: row.authorization_url,
+        tokenUrl: row.token_url,
+        userinfoUrl: row.userinfo_url,
+      },
       helios.network,
     );
     const generic = genericOAuth({
@@ -159,7 +179,9 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
       ],
     });
     const initialized = await generic.init!({ ...context, socialProviders: [] } as AuthContextLike);
-    const built = (initialized?.context?.socialProviders as Provider[] | undefined)?.find((p) => p.id === row.provider_name);
+    const built = (initialized?.context?.socialProviders as Provider[] | undefined)?.find(
+      (p) => p.id === row.provider_name,
+    );
     if (!built || built.issuer !== issuer) {
       throw new APIError('BAD_GATEWAY', {
         code: 'SSO_DISCOVERY_FAILED',
@@ -168,7 +190,10 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     }
     // Only the authorization-code flow: an ID token posted by a client (better-auth's `idToken`
     // sign-in) would skip the state, nonce and user checks of the callback.
-    const provider: Provider = { ...built, options: { ...built.options, disableIdTokenSignIn: true } };
+    const provider: Provider = {
+      ...built,
+      options: { ...built.options, disableIdTokenSignIn: true },
+    };
     cache.set(row.provider_name, { key, expiresAt: Date.now() + ttl, provider });
     return { row: ssoRow, provider };
   };
@@ -178,12 +203,21 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     try {
       return await resolve(providerName, context);
     } catch (error) {
-      if (isHeliosError(error)) throw new APIError('BAD_GATEWAY', { code: error.code.replace('.', '_'), message: error.message });
+      if (isHeliosError(error))
+        throw new APIError('BAD_GATEWAY', {
+          code: error.code.replace('.', '_'),
+          message: error.message,
+        });
       throw error;
     }
   };
 
-  const refuse = async (state: CallbackState, row: SsoRow, failure: NonNullable<CallbackState['failure']>, eventDescription: string) => {
+  const refuse = async (
+    state: CallbackState,
+    row: SsoRow,
+    failure: NonNullable<CallbackState['failure']>,
+    eventDescription: string,
+  ) => {
     state.failure = { ...failure, recorded: true };
     await recordAuthSecurityEvent(db, row.organizationId, {
       userId: failure.userId ?? null,
@@ -200,23 +234,34 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     async validateAuthorizationCode(data) {
       try {
         const tokens = await base.validateAuthorizationCode(data);
-        if (!tokens) state.failure = { error: 'sso_token_exchange_failed', description: 'The identity provider returned no tokens.' };
+        if (!tokens)
+          state.failure = {
+            error: 'sso_token_exchange_failed',
+            description: 'The identity provider returned no tokens.',
+          };
         return tokens;
       } catch (error) {
-        state.failure = { error: 'sso_token_exchange_failed', description: describeTokenError(error) };
+        state.failure = {
+          error: 'sso_token_exchange_failed',
+          description: describeTokenError(error),
+        };
         throw error;
       }
     },
     async getUserInfo(tokens) {
       if (!tokens.idToken) {
-        state.failure = { error: 'sso_id_token_missing', description: 'The identity provider returned no ID token (is the openid scope granted?).' };
+        state.failure = {
+          error: 'sso_id_token_missing',
+          description: 'The identity provider returned no ID token (is the openid scope granted?).',
+        };
         return null;
       }
       const info = await base.getUserInfo(tokens);
       if (!info) {
         state.failure = {
           error: 'sso_id_token_invalid',
-          description: 'The ID token could not be verified (signature, issuer, audience, expiry or nonce).',
+          description:
+            'The ID token could not be verified (signature, issuer, audience, expiry or nonce).',
         };
         return null;
       }
@@ -235,13 +280,20 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
         : undefined;
       // Matching by email trusts the provider's word that the address is the person's: only a
       // verified address may link an account or sign in by email (a linked subject needs no email).
-      if (!linked && email && !isEmailVerifiedClaim((info.data as { email_verified?: unknown } | undefined)?.email_verified)) {
+      if (
+        !linked &&
+        email &&
+        !isEmailVerifiedClaim(
+          (info.data as { email_verified?: unknown } | undefined)?.email_verified,
+        )
+      ) {
         await refuse(
           state,
           row,
           {
             error: 'sso_email_unverified',
-            description: 'The identity provider did not confirm that this email address is verified (email_verified).',
+            description:
+              'The identity provider did not confirm that this email address is verified (email_verified).',
           },
           `SSO sign-in refused: the email ${email} is not verified at the identity provider`,
         );
@@ -261,7 +313,10 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
         await refuse(
           state,
           row,
-          { error: 'sso_user_not_found', description: 'No Helios account matches the email address the identity provider sent.' },
+          {
+            error: 'sso_user_not_found',
+            description: 'No Helios account matches the email address the identity provider sent.',
+          },
           `SSO sign-in refused: no user with the email ${email || '(none)'}`,
         );
         return null;
@@ -271,7 +326,11 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
         await refuse(
           state,
           row,
-          { error: 'sso_account_inactive', description: 'This account cannot sign in.', userId: user.id },
+          {
+            error: 'sso_account_inactive',
+            description: 'This account cannot sign in.',
+            userId: user.id,
+          },
           `SSO sign-in refused: the account is ${status}`,
         );
         return null;
@@ -287,7 +346,11 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
           await refuse(
             state,
             row,
-            { error: 'sso_subject_mismatch', description: 'This account is linked to another identity at this provider.', userId: user.id },
+            {
+              error: 'sso_subject_mismatch',
+              description: 'This account is linked to another identity at this provider.',
+              userId: user.id,
+            },
             'SSO sign-in refused: the email belongs to a user linked to another subject of this provider',
           );
           return null;
@@ -306,12 +369,26 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
           // SSO links an existing user by email only when the provider says the address is verified
           // (`email_verified`, checked in getUserInfo); no provider is trusted blindly. Local emails
           // are set by admins, invitations or sync, not verified by better-auth.
-          account: { accountLinking: { enabled: true, requireLocalEmailVerified: false, trustedProviders: [] } },
+          account: {
+            accountLinking: {
+              enabled: true,
+              requireLocalEmailVerified: false,
+              trustedProviders: [],
+            },
+          },
           databaseHooks: {
             account: {
               // The provider's tokens are not needed after sign-in: never store them.
-              create: { before: async (account: Record<string, unknown>) => ({ data: stripTokens(account) }) },
-              update: { before: async (account: Record<string, unknown>) => ({ data: stripTokens(account) }) },
+              create: {
+                before: async (account: Record<string, unknown>) => ({
+                  data: stripTokens(account),
+                }),
+              },
+              update: {
+                before: async (account: Record<string, unknown>) => ({
+                  data: stripTokens(account),
+                }),
+              },
             },
           },
         },
@@ -330,7 +407,11 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
               .execute()
           : [];
         return ctx.json({
-          providers: rows.map((r) => ({ providerName: r.provider_name, displayName: r.display_name ?? r.provider_name, isDefault: r.is_default === true })),
+          providers: rows.map((r) => ({
+            providerName: r.provider_name,
+            displayName: r.display_name ?? r.provider_name,
+            isDefault: r.is_default === true,
+          })),
         });
       }),
       heliosSsoSignIn: createAuthEndpoint(
@@ -346,19 +427,33 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
         async (ctx) => {
           // Checked here, not only by better-auth's origin middleware (which tests switch off).
           for (const url of [ctx.query.callbackURL, ctx.query.errorCallbackURL]) {
-            if (url !== undefined && !ctx.context.isTrustedOrigin(url, { allowRelativePaths: true })) {
-              throw new APIError('FORBIDDEN', { code: 'INVALID_CALLBACK_URL', message: 'The callback URL is not on a trusted origin.' });
+            if (
+              url !== undefined &&
+              !ctx.context.isTrustedOrigin(url, { allowRelativePaths: true })
+            ) {
+              throw new APIError('FORBIDDEN', {
+                code: 'INVALID_CALLBACK_URL',
+                message: 'The callback URL is not on a trusted origin.',
+              });
             }
           }
-          const resolved = await resolveForSignIn(ctx.query.provider ?? null, ctx.context as unknown as AuthContextLike);
+          const resolved = await resolveForSignIn(
+            ctx.query.provider ?? null,
+            ctx.context as unknown as AuthContextLike,
+          );
           if (!resolved) {
             throw new APIError('NOT_FOUND', {
               code: 'SSO_PROVIDER_NOT_FOUND',
-              message: ctx.query.provider ? `No enabled SSO provider is named ${ctx.query.provider}.` : 'No default SSO provider is configured.',
+              message: ctx.query.provider
+                ? `No enabled SSO provider is named ${ctx.query.provider}.`
+                : 'No default SSO provider is configured.',
             });
           }
           const { provider } = resolved;
-          (ctx as { body?: unknown }).body = { callbackURL: ctx.query.callbackURL ?? '/', errorCallbackURL: ctx.query.errorCallbackURL };
+          (ctx as { body?: unknown }).body = {
+            callbackURL: ctx.query.callbackURL ?? '/',
+            errorCallbackURL: ctx.query.errorCallbackURL,
+          };
           const idTokenNonce = generateIdTokenNonce(provider);
           const { state, codeVerifier } = await generateState(ctx as never, { idTokenNonce });
           const url = await provider.createAuthorizationURL({
@@ -374,12 +469,17 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
     hooks: {
       before: [
         {
-          matcher: (ctx: { path?: string }) => ctx.path === '/sign-in/social' || ctx.path === '/callback/:id',
+          matcher: (ctx: { path?: string }) =>
+            ctx.path === '/sign-in/social' || ctx.path === '/callback/:id',
           handler: createAuthMiddleware(async (ctx) => {
             const isCallback = ctx.path === '/callback/:id';
-            const name = isCallback ? ctx.params?.id : (ctx.body as { provider?: unknown } | undefined)?.provider;
+            const name = isCallback
+              ? ctx.params?.id
+              : (ctx.body as { provider?: unknown } | undefined)?.provider;
             if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(name)) return;
-            const context = ctx.context as unknown as AuthContextLike & { socialProviders: Provider[] };
+            const context = ctx.context as unknown as AuthContextLike & {
+              socialProviders: Provider[];
+            };
             let resolved: Awaited<ReturnType<typeof resolve>>;
             if (isCallback) {
               const state = callbackState(ctx.context);
@@ -388,19 +488,28 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
               } catch (error) {
                 state.failure = {
                   error: 'sso_provider_unavailable',
-                  description: error instanceof Error ? error.message : 'The identity provider is unavailable.',
+                  description:
+                    error instanceof Error
+                      ? error.message
+                      : 'The identity provider is unavailable.',
                 };
                 return;
               }
               if (!resolved) return;
               state.row = resolved.row;
-              resolved = { ...resolved, provider: forCallback(resolved.provider, resolved.row, state) };
+              resolved = {
+                ...resolved,
+                provider: forCallback(resolved.provider, resolved.row, state),
+              };
             } else {
               resolved = await resolveForSignIn(name, context);
               if (!resolved) return;
             }
             // For this request only: the context is a per-request copy.
-            context.socialProviders = [resolved.provider, ...context.socialProviders.filter((p) => p.id !== name)];
+            context.socialProviders = [
+              resolved.provider,
+              ...context.socialProviders.filter((p) => p.id !== name),
+            ];
           }),
         },
       ],
@@ -408,8 +517,13 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
         {
           matcher: (ctx: { path?: string }) => ctx.path === '/callback/:id',
           handler: createAuthMiddleware(async (ctx) => {
-            const returned = ctx.context.returned as { status?: unknown; headers?: Headers } | undefined;
-            const location = ctx.context.responseHeaders?.get('location') ?? returned?.headers?.get?.('location') ?? null;
+            const returned = ctx.context.returned as
+              | { status?: unknown; headers?: Headers }
+              | undefined;
+            const location =
+              ctx.context.responseHeaders?.get('location') ??
+              returned?.headers?.get?.('location') ??
+              null;
             if (!location) return;
             const target = new URL(location, ctx.context.baseURL);
             const error = target.searchParams.get('error');
@@ -417,7 +531,8 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
             const state = callbackState(ctx.context);
             const failure = state.failure ?? { error, description: '' };
             if (!failure.recorded) {
-              const organizationId = state.row?.organizationId ?? (await installationOrganizationId(db));
+              const organizationId =
+                state.row?.organizationId ?? (await installationOrganizationId(db));
               if (organizationId) {
                 await recordAuthSecurityEvent(db, organizationId, {
                   userId: failure.userId ?? null,
@@ -426,20 +541,35 @@ export function ssoPlugin(helios: HeliosScope, options: SsoPluginOptions = {}): 
                   description: `SSO sign-in failed (${failure.error})${failure.description ? `: ${failure.description}` : ''}`,
                   ipAddress: requestClientIp(ctx.request),
                   userAgent: ctx.request?.headers.get('user-agent') ?? null,
-                  metadata: { provider: state.row?.providerName ?? ctx.params?.id ?? null, reason: failure.error, callbackError: error },
+                  metadata: {
+                    provider: state.row?.providerName ?? ctx.params?.id ?? null,
+                    reason: failure.error,
+                    callbackError: error,
+                  },
                 });
               }
             }
             if (!state.failure) return;
             target.searchParams.set('error', state.failure.error);
-            if (state.failure.description) target.searchParams.set('error_description', state.failure.description);
+            if (state.failure.description)
+              target.searchParams.set('error_description', state.failure.description);
             else target.searchParams.delete('error_description');
-            throw ctx.redirect(location.startsWith('/') && !location.startsWith('//') ? `${target.pathname}${target.search}` : target.toString());
+            throw ctx.redirect(
+              location.startsWith('/') && !location.startsWith('//')
+                ? `${target.pathname}${target.search}`
+                : target.toString(),
+            );
           }),
         },
       ],
     },
-    rateLimit: [{ pathMatcher: (path: string) => path === '/sso/sign-in', window: 60, max: options.signInRateLimitPerMinute ?? 30 }],
+    rateLimit: [
+      {
+        pathMatcher: (path: string) => path === '/sso/sign-in',
+        window: 60,
+        max: options.signInRateLimitPerMinute ?? 30,
+      },
+    ],
   } satisfies BetterAuthPlugin;
   return plugin;
 }
@@ -456,7 +586,13 @@ export function isEmailVerifiedClaim(claim: unknown): boolean {
 /** Drops OAuth tokens from an account write (passwords and links are kept). */
 function stripTokens(account: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ['accessToken', 'refreshToken', 'idToken', 'accessTokenExpiresAt', 'refreshTokenExpiresAt'] as const) {
+  for (const key of [
+    'accessToken',
+    'refreshToken',
+    'idToken',
+    'accessTokenExpiresAt',
+    'refreshTokenExpiresAt',
+  ] as const) {
     if (key in account) out[key] = null;
   }
   return out;

@@ -7,7 +7,15 @@ import { z } from 'zod';
  * Provider names that can never name an SSO provider: `credential` is the provider id of passwords
  * in `auth_accounts`, so an identity provider named like it could claim a password account.
  */
-export const RESERVED_SSO_PROVIDER_NAMES: readonly string[] = ['credential', 'email', 'email-password', 'password', 'sso', 'api-key', 'system'];
+export const RESERVED_SSO_PROVIDER_NAMES: readonly string[] = [
+  'credential',
+  'email',
+  'email-password',
+  'password',
+  'sso',
+  'api-key',
+  'system',
+];
 
 /** The scopes requested when none are given. */
 export const DEFAULT_SSO_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
@@ -27,27 +35,37 @@ export function isAllowedSsoUrl(value: string): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
-const urlMessage = 'An https URL (http only on 127.0.0.1 or localhost), without credentials or fragment';
+const urlMessage =
+  'An https URL (http only on 127.0.0.1 or localhost), without credentials or fragment';
 
 /** An endpoint URL of a provider. */
 export const ssoUrlSchema = z.string().trim().max(2000).refine(isAllowedSsoUrl, urlMessage);
 
 /** The issuer identifier: an allowed URL without query string (OIDC Discovery 1.0, section 2). */
-export const ssoIssuerSchema = ssoUrlSchema.refine((value) => !value.includes('?'), 'The issuer has no query string');
+export const ssoIssuerSchema = ssoUrlSchema.refine(
+  (value) => !value.includes('?'),
+  'The issuer has no query string',
+);
 
 /** A provider name: a lower-case slug, unique in the organization; it names the callback path. */
 export const ssoProviderNameSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'Lower-case letters, digits and dashes (2 to 63), starting with a letter or digit')
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,62}$/,
+    'Lower-case letters, digits and dashes (2 to 63), starting with a letter or digit',
+  )
   .refine((value) => !RESERVED_SSO_PROVIDER_NAMES.includes(value), 'This name is reserved');
 
 /** One OAuth scope token (RFC 6749, section 3.3). */
 const scopeToken = z
   .string()
   .trim()
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'A scope is printable ASCII without spaces, quotes or backslashes');
+  .regex(
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/,
+    'A scope is printable ASCII without spaces, quotes or backslashes',
+  );
 
 /** Requested scopes: must include `openid`; duplicates are removed. */
 export const ssoScopesSchema = z

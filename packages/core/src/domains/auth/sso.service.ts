@@ -11,7 +11,12 @@ import { randomUUID } from 'node:crypto';
 import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
-import { assertUrlAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
+import {
+  assertUrlAllowed,
+  type NetworkOptions,
+  networkOf,
+  secretReentryRequired,
+} from '../../shared/outbound-guard';
 import type { Page } from '../../shared/paging';
 import { requireSecretBox } from '../../shared/secret-rotation';
 import { parseInput } from '../../shared/validation';
@@ -151,8 +156,16 @@ function parseId(id: string): string {
   return parsed.data;
 }
 
-async function loadRow(s: OperationScope, id: string, forUpdate = false): Promise<Row<'sso_providers'>> {
-  let query = s.db.selectFrom('sso_providers').selectAll().where('organization_id', '=', s.organizationId).where('id', '=', parseId(id));
+async function loadRow(
+  s: OperationScope,
+  id: string,
+  forUpdate = false,
+): Promise<Row<'sso_providers'>> {
+  let query = s.db
+    .selectFrom('sso_providers')
+    .selectAll()
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', parseId(id));
   if (forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw notFound(id);
@@ -161,7 +174,12 @@ async function loadRow(s: OperationScope, id: string, forUpdate = false): Promis
 
 /** Serializes changes to the organization's providers (one default at a time). */
 async function lockProviders(s: OperationScope): Promise<void> {
-  await s.db.selectFrom('sso_providers').select('id').where('organization_id', '=', s.organizationId).forUpdate().execute();
+  await s.db
+    .selectFrom('sso_providers')
+    .select('id')
+    .where('organization_id', '=', s.organizationId)
+    .forUpdate()
+    .execute();
 }
 
 async function clearOtherDefaults(s: OperationScope, keepId: string): Promise<void> {
@@ -188,7 +206,10 @@ const ENDPOINT_FIELDS = [
 ] as const;
 
 /** Refuses endpoints the outbound-address guard never allows (metadata, link-local; private ones unless allowed). */
-function assertEndpointsAllowed(data: Partial<Record<(typeof ENDPOINT_FIELDS)[number][0], string | null>>, network: Required<NetworkOptions>): void {
+function assertEndpointsAllowed(
+  data: Partial<Record<(typeof ENDPOINT_FIELDS)[number][0], string | null>>,
+  network: Required<NetworkOptions>,
+): void {
   for (const [field] of ENDPOINT_FIELDS) {
     const value = data[field];
     if (value) assertUrlAllowed(value, network, field);
@@ -196,7 +217,10 @@ function assertEndpointsAllowed(data: Partial<Record<(typeof ENDPOINT_FIELDS)[nu
 }
 
 /** The summary written to audit rows: the DTO (no secret), changed fields only. */
-function auditSummary(before: SsoProvider | null, after: SsoProvider | null): Record<string, unknown> {
+function auditSummary(
+  before: SsoProvider | null,
+  after: SsoProvider | null,
+): Record<string, unknown> {
   return summarizeChange(before, after);
 }
 
@@ -210,15 +234,22 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         // The cursor is the last provider's name (unique in the organization), as the OpenAPI document
         // describes it (`cursor` matches the provider-name pattern), so it stays outside shared/paging.
         const limit = filter.limit ?? 50;
-        let query = s.db.selectFrom('sso_providers').selectAll().where('organization_id', '=', s.organizationId);
-        if (filter.isEnabled !== undefined) query = query.where('is_enabled', '=', filter.isEnabled);
+        let query = s.db
+          .selectFrom('sso_providers')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId);
+        if (filter.isEnabled !== undefined)
+          query = query.where('is_enabled', '=', filter.isEnabled);
         if (filter.cursor) query = query.where('provider_name', '>', filter.cursor);
         const rows = await query
           .orderBy('provider_name', 'asc')
           .limit(limit + 1)
           .execute();
         const page = rows.slice(0, limit);
-        return { items: page.map(toSsoProvider), nextCursor: rows.length > limit ? page[page.length - 1]!.provider_name : null };
+        return {
+          items: page.map(toSsoProvider),
+          nextCursor: rows.length > limit ? page[page.length - 1]!.provider_name : null,
+        };
       }),
 
     get: (id, options) =>
@@ -279,7 +310,12 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
           .returningAll()
           .executeTakeFirstOrThrow();
         const provider = toSsoProvider(row);
-        await s.audit({ action: 'sso.create', resource: 'sso_provider', resourceId: id, details: auditSummary(null, provider) });
+        await s.audit({
+          action: 'sso.create',
+          resource: 'sso_provider',
+          resourceId: id,
+          details: auditSummary(null, provider),
+        });
         return provider;
       }),
 
@@ -293,7 +329,9 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         assertEndpointsAllowed(data, networkOf(rt));
         await lockProviders(s);
         const before = await loadRow(s, providerId, true);
-        const moved = ENDPOINT_FIELDS.some(([field, column]) => data[field] !== undefined && data[field] !== before[column]);
+        const moved = ENDPOINT_FIELDS.some(
+          ([field, column]) => data[field] !== undefined && data[field] !== before[column],
+        );
         if (moved && before.client_secret && data.clientSecret === undefined) {
           // The stored secret never follows the provider to another issuer or endpoint.
           throw secretReentryRequired(
@@ -308,7 +346,11 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
           isDefault = false;
         }
         let clientSecret: string | undefined;
-        if (data.clientSecret !== undefined) clientSecret = requireSecretBox(rt.secretBox).encrypt(data.clientSecret, clientSecretContext(providerId));
+        if (data.clientSecret !== undefined)
+          clientSecret = requireSecretBox(rt.secretBox).encrypt(
+            data.clientSecret,
+            clientSecretContext(providerId),
+          );
         if (isDefault) await clearOtherDefaults(s, providerId);
         const row = await s.db
           .updateTable('sso_providers')
@@ -320,7 +362,9 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
             ...(clientSecret !== undefined ? { client_secret: clientSecret } : {}),
             ...(data.scopes !== undefined ? { scopes: data.scopes.join(' ') } : {}),
             ...(data.metadataUrl !== undefined ? { metadata_url: data.metadataUrl } : {}),
-            ...(data.authorizationUrl !== undefined ? { authorization_url: data.authorizationUrl } : {}),
+            ...(data.authorizationUrl !== undefined
+              ? { authorization_url: data.authorizationUrl }
+              : {}),
             ...(data.tokenUrl !== undefined ? { token_url: data.tokenUrl } : {}),
             ...(data.userinfoUrl !== undefined ? { userinfo_url: data.userinfoUrl } : {}),
             is_enabled: isEnabled,
@@ -335,7 +379,10 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         // name carries them over.
         let accountLinksRemoved = 0;
         if (row.issuer !== before.issuer) {
-          const removed = await s.db.deleteFrom('auth_accounts').where('provider_id', '=', before.provider_name).executeTakeFirst();
+          const removed = await s.db
+            .deleteFrom('auth_accounts')
+            .where('provider_id', '=', before.provider_name)
+            .executeTakeFirst();
           accountLinksRemoved = Number(removed.numDeletedRows);
         } else if (row.provider_name !== before.provider_name) {
           await s.db
@@ -367,13 +414,24 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
         const providerId = parseId(id);
         await lockProviders(s);
         const before = await loadRow(s, providerId, true);
-        await s.db.deleteFrom('sso_providers').where('id', '=', providerId).where('organization_id', '=', s.organizationId).execute();
-        const removed = await s.db.deleteFrom('auth_accounts').where('provider_id', '=', before.provider_name).executeTakeFirst();
+        await s.db
+          .deleteFrom('sso_providers')
+          .where('id', '=', providerId)
+          .where('organization_id', '=', s.organizationId)
+          .execute();
+        const removed = await s.db
+          .deleteFrom('auth_accounts')
+          .where('provider_id', '=', before.provider_name)
+          .executeTakeFirst();
         await s.audit({
           action: 'sso.delete',
           resource: 'sso_provider',
           resourceId: providerId,
-          details: { providerName: before.provider_name, issuer: before.issuer, accountLinksRemoved: Number(removed.numDeletedRows) },
+          details: {
+            providerName: before.provider_name,
+            issuer: before.issuer,
+            accountLinksRemoved: Number(removed.numDeletedRows),
+          },
         });
       }),
 
@@ -389,7 +447,10 @@ export function createSsoService(rt: ServiceRuntime): SsoService {
 }
 
 /** Discovery, the signing keys and a client-credentials probe against the provider (no transaction held). */
-async function discover(rt: ServiceRuntime, row: Row<'sso_providers'>): Promise<SsoValidationResult> {
+async function discover(
+  rt: ServiceRuntime,
+  row: Row<'sso_providers'>,
+): Promise<SsoValidationResult> {
   const provider = toSsoProvider(row);
   const box = requireSecretBox(rt.secretBox);
   if (!row.client_secret) {
@@ -400,12 +461,21 @@ async function discover(rt: ServiceRuntime, row: Row<'sso_providers'>): Promise<
   const { document, endpoints } = await fetchDiscovery(
     provider.metadataUrl,
     provider.issuer,
-    { authorizationUrl: row.authorization_url, tokenUrl: row.token_url, userinfoUrl: row.userinfo_url },
+    {
+      authorizationUrl: row.authorization_url,
+      tokenUrl: row.token_url,
+      userinfoUrl: row.userinfo_url,
+    },
     network,
   );
   const jwks = await fetchJwks(endpoints.jwks, network);
   const authentication = chooseTokenAuthentication(document);
-  const probe = await probeClientCredentials(endpoints.token, { clientId: provider.clientId, clientSecret }, authentication, network);
+  const probe = await probeClientCredentials(
+    endpoints.token,
+    { clientId: provider.clientId, clientSecret },
+    authentication,
+    network,
+  );
   if (probe.outcome === 'rejected') {
     throw AUTH_ERRORS.SSO_CLIENT_REJECTED(
       { error: probe.error, description: probe.description },
@@ -414,17 +484,27 @@ async function discover(rt: ServiceRuntime, row: Row<'sso_providers'>): Promise<
   }
   const warnings: string[] = [];
   const algorithms = document.id_token_signing_alg_values_supported ?? [];
-  if (algorithms.length === 0) warnings.push('The provider does not list id_token_signing_alg_values_supported.');
+  if (algorithms.length === 0)
+    warnings.push('The provider does not list id_token_signing_alg_values_supported.');
   const pkce = document.code_challenge_methods_supported;
-  if (pkce && !pkce.includes('S256')) warnings.push('The provider does not list PKCE S256 support; Helios always sends a S256 challenge.');
+  if (pkce && !pkce.includes('S256'))
+    warnings.push(
+      'The provider does not list PKCE S256 support; Helios always sends a S256 challenge.',
+    );
   const supportedScopes = document.scopes_supported;
   if (supportedScopes) {
     const unknown = provider.scopes.filter((scope) => !supportedScopes.includes(scope));
-    if (unknown.length > 0) warnings.push(`The provider does not list these scopes: ${unknown.join(', ')}.`);
+    if (unknown.length > 0)
+      warnings.push(`The provider does not list these scopes: ${unknown.join(', ')}.`);
   }
-  if (!provider.scopes.includes('email')) warnings.push('Without the email scope the provider may not send the email Helios matches users by.');
+  if (!provider.scopes.includes('email'))
+    warnings.push(
+      'Without the email scope the provider may not send the email Helios matches users by.',
+    );
   if (probe.outcome === 'unknown')
-    warnings.push(`The token endpoint gave no OAuth error to a test request (HTTP ${probe.status}); the client credentials were not confirmed.`);
+    warnings.push(
+      `The token endpoint gave no OAuth error to a test request (HTTP ${probe.status}); the client credentials were not confirmed.`,
+    );
   return {
     providerId: provider.id,
     providerName: provider.providerName,
@@ -433,7 +513,8 @@ async function discover(rt: ServiceRuntime, row: Row<'sso_providers'>): Promise<
     endpoints,
     signingAlgorithms: algorithms,
     signingKeys: jwks.keys,
-    tokenEndpointAuthentication: authentication === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+    tokenEndpointAuthentication:
+      authentication === 'basic' ? 'client_secret_basic' : 'client_secret_post',
     clientCredentials: probe.outcome === 'accepted' ? 'accepted' : 'unknown',
     warnings,
   };

@@ -8,7 +8,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { type HeliosError, isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
-import { guardedRequest, type NetworkOptions, resolveAllowedHost } from '../../shared/outbound-guard';
+import {
+  guardedRequest,
+  type NetworkOptions,
+  resolveAllowedHost,
+} from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
 import { SHARED_ERRORS } from '../../shared/shared.errors';
@@ -45,7 +49,8 @@ export interface SsoProvider {
 }
 
 /** The encryption context of a provider's client secret. */
-export const clientSecretContext = (providerId: string) => secretContext('sso_providers', 'client_secret', providerId);
+export const clientSecretContext = (providerId: string) =>
+  secretContext('sso_providers', 'client_secret', providerId);
 
 /** `<issuer>/.well-known/openid-configuration` (a trailing slash of the issuer is dropped first). */
 export function defaultDiscoveryUrl(issuer: string): string {
@@ -108,7 +113,12 @@ type SsoExternalError =
   | typeof AUTH_ERRORS.SSO_JWKS_INVALID
   | typeof AUTH_ERRORS.SSO_TOKEN_ENDPOINT_FAILED;
 
-function external(error: SsoExternalError, message: string, details: Record<string, unknown>, cause?: unknown): HeliosError {
+function external(
+  error: SsoExternalError,
+  message: string,
+  details: Record<string, unknown>,
+  cause?: unknown,
+): HeliosError {
   return error({ message }, { details, cause });
 }
 
@@ -118,44 +128,70 @@ const MAX_REDIRECTS = 3;
  * GETs a JSON document through the outbound-address guard; throws `error` with the reason (refused
  * target, network, status, not JSON). Redirects are followed only on the same origin (at most 3).
  */
-async function getJson(url: string, code: SsoExternalError, what: string, network: Required<NetworkOptions>): Promise<Record<string, unknown>> {
+async function getJson(
+  url: string,
+  code: SsoExternalError,
+  what: string,
+  network: Required<NetworkOptions>,
+): Promise<Record<string, unknown>> {
   let current = url;
   let response: Awaited<ReturnType<typeof guardedRequest>>;
   for (let hop = 0; ; hop += 1) {
     try {
-      response = await guardedRequest(current, { headers: { accept: 'application/json' }, timeoutMs: TIMEOUT_MS, maxBytes: MAX_BODY, network });
+      response = await guardedRequest(current, {
+        headers: { accept: 'application/json' },
+        timeoutMs: TIMEOUT_MS,
+        maxBytes: MAX_BODY,
+        network,
+      });
     } catch (cause) {
       if (isHeliosError(cause)) throw cause;
-      const reason = cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'could not be reached';
+      const reason =
+        cause instanceof Error && cause.name === 'TimeoutError'
+          ? 'timed out'
+          : 'could not be reached';
       throw external(code, `The ${what} at ${url} ${reason}.`, { url, reason }, cause);
     }
     const location = response.headers.location;
     if (response.status < 300 || response.status >= 400 || !location) break;
     const next = new URL(location, current);
     if (next.origin !== new URL(current).origin || hop >= MAX_REDIRECTS) {
-      throw external(code, `The ${what} at ${url} redirects to ${next.origin}; only redirects on the same origin are followed.`, {
-        url,
-        status: response.status,
-        location: next.href,
-      });
+      throw external(
+        code,
+        `The ${what} at ${url} redirects to ${next.origin}; only redirects on the same origin are followed.`,
+        {
+          url,
+          status: response.status,
+          location: next.href,
+        },
+      );
     }
     current = next.href;
   }
   const text = response.text;
   if (response.status < 200 || response.status >= 300)
-    throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, { url, status: response.status });
+    throw external(code, `The ${what} at ${url} answered HTTP ${response.status}.`, {
+      url,
+      status: response.status,
+    });
   if (response.truncated) throw external(code, `The ${what} at ${url} is too large.`, { url });
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw external(code, `The ${what} at ${url} is not a JSON object.`, { url, status: response.status });
+  throw external(code, `The ${what} at ${url} is not a JSON object.`, {
+    url,
+    status: response.status,
+  });
 }
 
 const stringArray = (value: unknown): string[] | undefined =>
-  Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+  Array.isArray(value) && value.every((v) => typeof v === 'string')
+    ? (value as string[])
+    : undefined;
 
 /** The endpoints a provider signs in with: overrides first, then discovery. */
 export interface ResolvedEndpoints {
@@ -175,10 +211,19 @@ export interface ResolvedEndpoints {
 export async function fetchDiscovery(
   url: string,
   expectedIssuer: string,
-  overrides: { authorizationUrl: string | null; tokenUrl: string | null; userinfoUrl: string | null },
+  overrides: {
+    authorizationUrl: string | null;
+    tokenUrl: string | null;
+    userinfoUrl: string | null;
+  },
   network: Required<NetworkOptions>,
 ): Promise<{ document: OidcDiscoveryDocument; endpoints: ResolvedEndpoints }> {
-  const raw = await getJson(url, AUTH_ERRORS.SSO_DISCOVERY_FAILED, 'OIDC discovery document', network);
+  const raw = await getJson(
+    url,
+    AUTH_ERRORS.SSO_DISCOVERY_FAILED,
+    'OIDC discovery document',
+    network,
+  );
   const issuer = typeof raw.issuer === 'string' ? raw.issuer : null;
   if (issuer !== expectedIssuer) {
     throw external(
@@ -217,14 +262,26 @@ export async function fetchDiscovery(
   check('jwks_uri', jwks, true);
   check('userinfo_endpoint', userinfo, false);
   if (problems.length > 0) {
-    throw external(AUTH_ERRORS.SSO_DISCOVERY_INCOMPLETE, `The discovery document cannot be used: ${problems.join('; ')}.`, { url, problems });
+    throw external(
+      AUTH_ERRORS.SSO_DISCOVERY_INCOMPLETE,
+      `The discovery document cannot be used: ${problems.join('; ')}.`,
+      { url, problems },
+    );
   }
   // The endpoints the discovery document names are request-supplied targets too: each host must be
   // allowed before anything (the client secret above all) is sent there.
-  for (const endpoint of new Set([authorization!, token!, jwks!, ...(userinfo ? [userinfo] : [])])) {
+  for (const endpoint of new Set([
+    authorization!,
+    token!,
+    jwks!,
+    ...(userinfo ? [userinfo] : []),
+  ])) {
     await resolveAllowedHost(new URL(endpoint).hostname, network);
   }
-  return { document, endpoints: { authorization: authorization!, token: token!, userinfo, jwks: jwks! } };
+  return {
+    document,
+    endpoints: { authorization: authorization!, token: token!, userinfo, jwks: jwks! },
+  };
 }
 
 /**
@@ -233,7 +290,10 @@ export async function fetchDiscovery(
  * @throws HeliosError EXTERNAL_SERVICE `SSO.JWKS_FAILED` (unreachable, HTTP error, not JSON),
  *   `SSO.JWKS_INVALID` (no usable signing key)
  */
-export async function fetchJwks(url: string, network: Required<NetworkOptions>): Promise<{ keys: number; keyIds: string[]; algorithms: string[] }> {
+export async function fetchJwks(
+  url: string,
+  network: Required<NetworkOptions>,
+): Promise<{ keys: number; keyIds: string[]; algorithms: string[] }> {
   const raw = await getJson(url, AUTH_ERRORS.SSO_JWKS_FAILED, 'JSON Web Key Set', network);
   const keys = Array.isArray(raw.keys) ? (raw.keys as unknown[]) : [];
   const usable: Array<{ kid?: string; alg?: string }> = [];
@@ -243,13 +303,20 @@ export async function fetchJwks(url: string, network: Required<NetworkOptions>):
     if (k.use !== undefined && k.use !== 'sig') continue;
     try {
       createPublicKey({ key: k as JsonWebKey, format: 'jwk' });
-      usable.push({ kid: typeof k.kid === 'string' ? k.kid : undefined, alg: typeof k.alg === 'string' ? k.alg : undefined });
+      usable.push({
+        kid: typeof k.kid === 'string' ? k.kid : undefined,
+        alg: typeof k.alg === 'string' ? k.alg : undefined,
+      });
     } catch {
       // not a public key Node can read
     }
   }
   if (usable.length === 0) {
-    throw external(AUTH_ERRORS.SSO_JWKS_INVALID, `The key set at ${url} has no usable signing key (${keys.length} key(s) found).`, { url, keys: keys.length });
+    throw external(
+      AUTH_ERRORS.SSO_JWKS_INVALID,
+      `The key set at ${url} has no usable signing key (${keys.length} key(s) found).`,
+      { url, keys: keys.length },
+    );
   }
   return {
     keys: usable.length,
@@ -276,9 +343,21 @@ export async function probeClientCredentials(
   client: { clientId: string; clientSecret: string },
   authentication: 'basic' | 'post',
   network: Required<NetworkOptions>,
-): Promise<{ outcome: 'accepted' | 'rejected' | 'unknown'; error: string | null; description: string | null; status: number | null }> {
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: 'helios-credential-check', redirect_uri: 'https://invalid.invalid/callback' });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+): Promise<{
+  outcome: 'accepted' | 'rejected' | 'unknown';
+  error: string | null;
+  description: string | null;
+  status: number | null;
+}> {
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: 'helios-credential-check',
+    redirect_uri: 'https://invalid.invalid/callback',
+  });
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   if (authentication === 'basic') {
     const enc = (s: string) => encodeURIComponent(s);
     headers.authorization = `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`;
@@ -289,21 +368,35 @@ export async function probeClientCredentials(
   let response: Awaited<ReturnType<typeof guardedRequest>>;
   try {
     // Through the guard, and never following a redirect (the secret is not re-sent anywhere).
-    response = await guardedRequest(tokenUrl, { method: 'POST', headers, body: body.toString(), timeoutMs: TIMEOUT_MS, maxBytes: 100_000, network });
+    response = await guardedRequest(tokenUrl, {
+      method: 'POST',
+      headers,
+      body: body.toString(),
+      timeoutMs: TIMEOUT_MS,
+      maxBytes: 100_000,
+      network,
+    });
   } catch (cause) {
     if (isHeliosError(cause)) throw cause;
-    throw external(AUTH_ERRORS.SSO_TOKEN_ENDPOINT_FAILED, `The token endpoint at ${tokenUrl} could not be reached.`, { url: tokenUrl }, cause);
+    throw external(
+      AUTH_ERRORS.SSO_TOKEN_ENDPOINT_FAILED,
+      `The token endpoint at ${tokenUrl} could not be reached.`,
+      { url: tokenUrl },
+      cause,
+    );
   }
   let error: string | null = null;
   let description: string | null = null;
   try {
     const json = JSON.parse(response.text) as Record<string, unknown>;
     error = typeof json.error === 'string' ? json.error : null;
-    description = typeof json.error_description === 'string' ? json.error_description.slice(0, 300) : null;
+    description =
+      typeof json.error_description === 'string' ? json.error_description.slice(0, 300) : null;
   } catch {
     // not JSON
   }
-  if (error === 'invalid_client' || error === 'unauthorized_client') return { outcome: 'rejected', error, description, status: response.status };
+  if (error === 'invalid_client' || error === 'unauthorized_client')
+    return { outcome: 'rejected', error, description, status: response.status };
   if (error) return { outcome: 'accepted', error, description, status: response.status };
   return { outcome: 'unknown', error, description, status: response.status };
 }
@@ -316,7 +409,12 @@ export interface SignInProvider {
 
 /** The organization of the installation (the first created), or null before setup. */
 export async function installationOrganizationId(db: Kysely<Database>): Promise<string | null> {
-  const row = await db.selectFrom('organizations').select('id').orderBy('created_at', 'asc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .orderBy('created_at', 'asc')
+    .limit(1)
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
@@ -326,13 +424,27 @@ export async function installationOrganizationId(db: Kysely<Database>): Promise<
  *
  * @throws HeliosError PRECONDITION_FAILED `SECRETS.NO_KEY`; INTERNAL `SECRETS.DECRYPT_FAILED`
  */
-export async function loadSignInProvider(db: Kysely<Database>, box: SecretBox | null, providerName: string | null): Promise<SignInProvider | null> {
+export async function loadSignInProvider(
+  db: Kysely<Database>,
+  box: SecretBox | null,
+  providerName: string | null,
+): Promise<SignInProvider | null> {
   const organizationId = await installationOrganizationId(db);
   if (!organizationId) return null;
-  let query = db.selectFrom('sso_providers').selectAll().where('organization_id', '=', organizationId).where('is_enabled', '=', true);
-  query = providerName === null ? query.where('is_default', '=', true) : query.where('provider_name', '=', providerName);
+  let query = db
+    .selectFrom('sso_providers')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('is_enabled', '=', true);
+  query =
+    providerName === null
+      ? query.where('is_default', '=', true)
+      : query.where('provider_name', '=', providerName);
   const row = await query.limit(1).executeTakeFirst();
   if (!row?.client_secret || !row.issuer || !row.client_id) return null;
-  if (!box) throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'SSO needs the encryption key (HELIOS_ENCRYPTION_KEY) to read client secrets.' });
+  if (!box)
+    throw SHARED_ERRORS.SECRETS_NO_KEY({
+      message: 'SSO needs the encryption key (HELIOS_ENCRYPTION_KEY) to read client secrets.',
+    });
   return { row, clientSecret: box.decrypt(row.client_secret, clientSecretContext(row.id)) };
 }

@@ -3,7 +3,13 @@
  * better-auth handler over it, and one OIDC simulator (real HTTP on 127.0.0.1) per test file, plus
  * the users the sign-ins assert. `useSsoKit()` registers the hooks; the bindings below are live.
  */
-import { createTestHelios, createTestUser, type OidcSimulator, startOidcSimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  createTestUser,
+  type OidcSimulator,
+  startOidcSimulator,
+  type TestHelios,
+} from '@helios/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createHeliosAuth, type HeliosAuth } from './better-auth';
 
@@ -22,7 +28,11 @@ export function useSsoKit(): void {
   beforeAll(async () => {
     // The OIDC simulator listens on 127.0.0.1: a private target, allowed for this instance.
     t = await createTestHelios({ network: { allowPrivateTargets: true } });
-    auth = createHeliosAuth(t.helios, { secret: 'z'.repeat(40), baseURL: BASE, signInRateLimitPerMinute: 1000 });
+    auth = createHeliosAuth(t.helios, {
+      secret: 'z'.repeat(40),
+      baseURL: BASE,
+      signInRateLimitPerMinute: 1000,
+    });
     idp = await startOidcSimulator({
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
@@ -34,7 +44,11 @@ export function useSsoKit(): void {
       ],
     });
     annId = (await createTestUser(t.helios, { email: 'ann.sso@acme.test' })).id;
-    await createTestUser(t.helios, { email: 'sus.sso@acme.test', user_status: 'suspended', is_active: false });
+    await createTestUser(t.helios, {
+      email: 'sus.sso@acme.test',
+      user_status: 'suspended',
+      is_active: false,
+    });
     managerId = (await createTestUser(t.helios, { role: 'manager' })).id;
   });
   afterAll(async () => {
@@ -59,7 +73,13 @@ export const acmeIdp = () => ({
  */
 export async function createSignInProviders(): Promise<void> {
   await t.asAdmin.sso.create(acmeIdp());
-  await t.asAdmin.sso.create({ providerName: 'backup-idp', issuer: 'https://backup.example.com', clientId: 'c2', clientSecret: 's2', isEnabled: false });
+  await t.asAdmin.sso.create({
+    providerName: 'backup-idp',
+    issuer: 'https://backup.example.com',
+    clientId: 'c2',
+    clientSecret: 's2',
+    isEnabled: false,
+  });
 }
 
 export const cookieOf = (res: Response) =>
@@ -68,7 +88,9 @@ export const cookieOf = (res: Response) =>
     .map((c) => c.split(';')[0])
     .filter((c) => !c!.endsWith('='))
     .join('; ');
-export const countRows = async (table: 'sso_providers' | 'auth_accounts' | 'organization_users' | 'security_events') =>
+export const countRows = async (
+  table: 'sso_providers' | 'auth_accounts' | 'organization_users' | 'security_events',
+) =>
   Number(
     (
       await t.helios.db
@@ -78,7 +100,11 @@ export const countRows = async (table: 'sso_providers' | 'auth_accounts' | 'orga
     ).n,
   );
 export const ssoEvents = (type: string) =>
-  t.helios.db.selectFrom('security_events').select(['user_id', 'description', 'metadata', 'severity']).where('event_type', '=', type).execute();
+  t.helios.db
+    .selectFrom('security_events')
+    .select(['user_id', 'description', 'metadata', 'severity'])
+    .where('event_type', '=', type)
+    .execute();
 
 /** Runs the browser's part of a sign-in: start, provider, callback. Returns the callback's answer. */
 export async function ssoSignIn(provider: string | null, sub: string | null): Promise<Response> {
@@ -96,7 +122,15 @@ export async function ssoSignIn(provider: string | null, sub: string | null): Pr
   return auth.handler(new Request(callback, { headers: { cookie: cookieOf(start) } }));
 }
 
-export function errorOf(res: Response): { error: string | null; description: string | null; path: string } {
+export function errorOf(res: Response): {
+  error: string | null;
+  description: string | null;
+  path: string;
+} {
   const url = new URL(res.headers.get('location') ?? '', BASE);
-  return { error: url.searchParams.get('error'), description: url.searchParams.get('error_description'), path: url.pathname };
+  return {
+    error: url.searchParams.get('error'),
+    description: url.searchParams.get('error_description'),
+    path: url.pathname,
+  };
 }

@@ -163,7 +163,11 @@ function hotp(key: Buffer, counter: number): string {
   message.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac('sha1', key).update(message).digest();
   const offset = mac[mac.length - 1]! & 0x0f;
-  const binary = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
+  const binary =
+    ((mac[offset]! & 0x7f) << 24) |
+    (mac[offset + 1]! << 16) |
+    (mac[offset + 2]! << 8) |
+    mac[offset + 3]!;
   return String(binary % 10 ** TOTP_DIGITS).padStart(TOTP_DIGITS, '0');
 }
 
@@ -191,7 +195,12 @@ export function generateTotpCode(secret: string, at: Date | number = Date.now())
 }
 
 /** The time step a 6-digit code matches (now, or one step either side) after `lastStep`, or null. */
-function matchTotpStep(secret: string, code: string, now: Date, lastStep: number | null): number | null {
+function matchTotpStep(
+  secret: string,
+  code: string,
+  now: Date,
+  lastStep: number | null,
+): number | null {
   const key = base32Decode(secret);
   const current = timeStep(now);
   let found: number | null = null;
@@ -224,8 +233,10 @@ interface UserTwoFactorRow {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const secretCtx = (userId: string) => secretContext('organization_users', 'two_factor_secret', userId);
-const codesCtx = (userId: string) => secretContext('organization_users', 'two_factor_backup_codes', userId);
+const secretCtx = (userId: string) =>
+  secretContext('organization_users', 'two_factor_secret', userId);
+const codesCtx = (userId: string) =>
+  secretContext('organization_users', 'two_factor_backup_codes', userId);
 
 function newBackupCodes(): { plain: string[]; hashes: string[] } {
   const plain: string[] = [];
@@ -234,7 +245,8 @@ function newBackupCodes(): { plain: string[]; hashes: string[] } {
     let code = '';
     while (code.length < BACKUP_CODE_LENGTH) {
       for (const byte of randomBytes(BACKUP_CODE_LENGTH * 2)) {
-        if (byte < 248 && code.length < BACKUP_CODE_LENGTH) code += BACKUP_ALPHABET[byte % BACKUP_ALPHABET.length];
+        if (byte < 248 && code.length < BACKUP_CODE_LENGTH)
+          code += BACKUP_ALPHABET[byte % BACKUP_ALPHABET.length];
       }
     }
     plain.push(`${code.slice(0, 5)}-${code.slice(5)}`);
@@ -244,8 +256,14 @@ function newBackupCodes(): { plain: string[]; hashes: string[] } {
 
 function readCodes(box: SecretBox, row: UserTwoFactorRow): StoredCodes {
   if (!row.two_factor_backup_codes) return { v: 1, codes: [], lastStep: null };
-  const parsed = JSON.parse(box.decrypt(row.two_factor_backup_codes, codesCtx(row.id))) as Partial<StoredCodes>;
-  return { v: 1, codes: Array.isArray(parsed.codes) ? parsed.codes : [], lastStep: typeof parsed.lastStep === 'number' ? parsed.lastStep : null };
+  const parsed = JSON.parse(
+    box.decrypt(row.two_factor_backup_codes, codesCtx(row.id)),
+  ) as Partial<StoredCodes>;
+  return {
+    v: 1,
+    codes: Array.isArray(parsed.codes) ? parsed.codes : [],
+    lastStep: typeof parsed.lastStep === 'number' ? parsed.lastStep : null,
+  };
 }
 
 function writeCodes(box: SecretBox, userId: string, codes: StoredCodes): string {
@@ -253,7 +271,12 @@ function writeCodes(box: SecretBox, userId: string, codes: StoredCodes): string 
 }
 
 /** Checks a TOTP or backup code; returns the method and the state to store, or null. */
-function checkCode(secret: string, stored: StoredCodes, code: string, now: Date): { method: 'totp' | 'backup_code'; next: StoredCodes } | null {
+function checkCode(
+  secret: string,
+  stored: StoredCodes,
+  code: string,
+  now: Date,
+): { method: 'totp' | 'backup_code'; next: StoredCodes } | null {
   const compact = code.replace(/[\s-]/g, '').toUpperCase();
   if (/^\d{6}$/.test(compact)) {
     const step = matchTotpStep(secret, compact, now, stored.lastStep);
@@ -266,13 +289,29 @@ function checkCode(secret: string, stored: StoredCodes, code: string, now: Date)
     if (safeEqual(candidate, hash) && index < 0) index = i;
   });
   if (index < 0) return null;
-  return { method: 'backup_code', next: { ...stored, codes: stored.codes.filter((_, i) => i !== index) } };
+  return {
+    method: 'backup_code',
+    next: { ...stored, codes: stored.codes.filter((_, i) => i !== index) },
+  };
 }
 
-async function loadUser(db: Kysely<Database>, organizationId: string, userId: string, lock: boolean): Promise<UserTwoFactorRow> {
+async function loadUser(
+  db: Kysely<Database>,
+  organizationId: string,
+  userId: string,
+  lock: boolean,
+): Promise<UserTwoFactorRow> {
   let query = db
     .selectFrom('organization_users')
-    .select(['id', 'email', 'organization_id', 'role', 'two_factor_enabled', 'two_factor_secret', 'two_factor_backup_codes'])
+    .select([
+      'id',
+      'email',
+      'organization_id',
+      'role',
+      'two_factor_enabled',
+      'two_factor_secret',
+      'two_factor_backup_codes',
+    ])
     .where('id', '=', userId)
     .where('organization_id', '=', organizationId);
   if (lock) query = query.forUpdate();
@@ -297,7 +336,8 @@ function forbidden(message: string): HeliosError {
 
 /** The calling user's id; two-factor enrolment and codes belong to portal users only. */
 function selfId(s: OperationScope): string {
-  if (!s.principal.userId) throw forbidden('Two-factor sign-in is managed by the signed-in user themself.');
+  if (!s.principal.userId)
+    throw forbidden('Two-factor sign-in is managed by the signed-in user themself.');
   return s.principal.userId;
 }
 
@@ -314,15 +354,22 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
   return {
     async status(userId, options) {
       return rt.read(options, async (s) => {
-        if (userId !== undefined && userId !== s.principal.userId) await s.authorize('security:read');
+        if (userId !== undefined && userId !== s.principal.userId)
+          await s.authorize('security:read');
         const target = userId === undefined ? s.principal.userId : parseInput(uuid, userId);
-        if (!target) throw CORE_ERRORS.VALIDATION_FAILED({ message: 'Name the user (userId) when the caller is not a user.' });
+        if (!target)
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: 'Name the user (userId) when the caller is not a user.',
+          });
         const row = await loadUser(s.db, s.organizationId, target, false);
         const enabled = row.two_factor_enabled === true;
         return {
           enabled,
           pendingEnrolment: !enabled && row.two_factor_secret !== null,
-          backupCodesLeft: enabled && row.two_factor_backup_codes ? readCodes(requireSecretBox(rt.secretBox), row).codes.length : 0,
+          backupCodesLeft:
+            enabled && row.two_factor_backup_codes
+              ? readCodes(requireSecretBox(rt.secretBox), row).codes.length
+              : 0,
         };
       });
     },
@@ -331,7 +378,8 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
       return rt.write(options, async (s) => {
         const me = selfId(s);
         const parsed = parseInput(beginEnrolmentSchema, input ?? {});
-        if (parsed.userId !== undefined && parsed.userId !== me) throw forbidden('Users enrol themselves; nobody can enrol another user.');
+        if (parsed.userId !== undefined && parsed.userId !== me)
+          throw forbidden('Users enrol themselves; nobody can enrol another user.');
         const box = requireSecretBox(rt.secretBox);
         const row = await loadUser(s.db, s.organizationId, me, true);
         if (row.two_factor_enabled) {
@@ -340,7 +388,11 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const secret = base32Encode(randomBytes(20));
         await s.db
           .updateTable('organization_users')
-          .set({ two_factor_secret: box.encrypt(secret, secretCtx(me)), two_factor_enabled: false, two_factor_backup_codes: null })
+          .set({
+            two_factor_secret: box.encrypt(secret, secretCtx(me)),
+            two_factor_enabled: false,
+            two_factor_backup_codes: null,
+          })
           .where('id', '=', me)
           .execute();
         await s.audit({
@@ -367,16 +419,29 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const totp = parseInput(totpCodeSchema, code);
         const box = requireSecretBox(rt.secretBox);
         const row = await loadUser(s.db, s.organizationId, me, true);
-        if (row.two_factor_enabled) throw AUTH_ERRORS.TWO_FACTOR_ALREADY_ENABLED({ enrolling: false });
+        if (row.two_factor_enabled)
+          throw AUTH_ERRORS.TWO_FACTOR_ALREADY_ENABLED({ enrolling: false });
         if (!row.two_factor_secret) {
           throw AUTH_ERRORS.TWO_FACTOR_NOT_PENDING();
         }
-        const step = matchTotpStep(box.decrypt(row.two_factor_secret, secretCtx(me)), totp, s.now, null);
+        const step = matchTotpStep(
+          box.decrypt(row.two_factor_secret, secretCtx(me)),
+          totp,
+          s.now,
+          null,
+        );
         if (step === null) throw invalidCode();
         const codes = newBackupCodes();
         await s.db
           .updateTable('organization_users')
-          .set({ two_factor_enabled: true, two_factor_backup_codes: writeCodes(box, me, { v: 1, codes: codes.hashes, lastStep: step }) })
+          .set({
+            two_factor_enabled: true,
+            two_factor_backup_codes: writeCodes(box, me, {
+              v: 1,
+              codes: codes.hashes,
+              lastStep: step,
+            }),
+          })
           .where('id', '=', me)
           .execute();
         await s.audit({
@@ -385,7 +450,13 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
           resourceId: me,
           details: { enabled: { from: false, to: true }, recoveryCodesIssued: codes.plain.length },
         });
-        await s.activity({ userId: me, action: 'two_factor_enabled', resourceType: 'user', resourceId: me, description: 'Two-factor sign-in turned on' });
+        await s.activity({
+          userId: me,
+          action: 'two_factor_enabled',
+          resourceType: 'user',
+          resourceId: me,
+          description: 'Two-factor sign-in turned on',
+        });
         return { backupCodes: codes.plain };
       });
     },
@@ -401,7 +472,12 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const row = await loadUser(s.db, s.organizationId, id, true);
         if (!row.two_factor_enabled || !row.two_factor_secret) throw notEnabled();
         const stored = readCodes(box, row);
-        const result = checkCode(box.decrypt(row.two_factor_secret, secretCtx(id)), stored, typed, s.now);
+        const result = checkCode(
+          box.decrypt(row.two_factor_secret, secretCtx(id)),
+          stored,
+          typed,
+          s.now,
+        );
         if (!result) return { valid: false, method: null, backupCodesLeft: stored.codes.length };
         await s.db
           .updateTable('organization_users')
@@ -431,12 +507,25 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
           throw AUTH_ERRORS.TWO_FACTOR_CODE_REQUIRED();
         }
         const row = await loadUser(s.db, s.organizationId, target, true);
-        if (reset && row.role === 'admin') assertAdministrator(s.principal, 'security:write', "resetting an administrator's two-factor");
+        if (reset && row.role === 'admin')
+          assertAdministrator(
+            s.principal,
+            'security:write',
+            "resetting an administrator's two-factor",
+          );
         const wasEnabled = row.two_factor_enabled === true;
         if (reset ? !wasEnabled && row.two_factor_secret === null : !wasEnabled) throw notEnabled();
         if (!reset) {
           const box = requireSecretBox(rt.secretBox);
-          if (!row.two_factor_secret || !checkCode(box.decrypt(row.two_factor_secret, secretCtx(target)), readCodes(box, row), parsed.code!, s.now)) {
+          if (
+            !row.two_factor_secret ||
+            !checkCode(
+              box.decrypt(row.two_factor_secret, secretCtx(target)),
+              readCodes(box, row),
+              parsed.code!,
+              s.now,
+            )
+          ) {
             throw invalidCode();
           }
         }
@@ -446,14 +535,20 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
           action: 'two_factor.disable',
           resource: 'user',
           resourceId: target,
-          details: { enabled: { from: wasEnabled, to: false }, reset, ...(reset ? { sessionsEnded } : {}) },
+          details: {
+            enabled: { from: wasEnabled, to: false },
+            reset,
+            ...(reset ? { sessionsEnded } : {}),
+          },
         });
         await s.activity({
           userId: target,
           action: 'two_factor_disabled',
           resourceType: 'user',
           resourceId: target,
-          description: reset ? 'Two-factor sign-in reset by an administrator' : 'Two-factor sign-in turned off',
+          description: reset
+            ? 'Two-factor sign-in reset by an administrator'
+            : 'Two-factor sign-in turned off',
         });
         if (reset) {
           await recordAuthSecurityEvent(s.db, s.organizationId, {
@@ -476,12 +571,23 @@ export function createTwoFactorService(rt: ServiceRuntime): TwoFactorService {
         const box = requireSecretBox(rt.secretBox);
         const row = await loadUser(s.db, s.organizationId, me, true);
         if (!row.two_factor_enabled || !row.two_factor_secret) throw notEnabled();
-        const result = checkCode(box.decrypt(row.two_factor_secret, secretCtx(me)), readCodes(box, row), typed, s.now);
+        const result = checkCode(
+          box.decrypt(row.two_factor_secret, secretCtx(me)),
+          readCodes(box, row),
+          typed,
+          s.now,
+        );
         if (!result) throw invalidCode();
         const codes = newBackupCodes();
         await s.db
           .updateTable('organization_users')
-          .set({ two_factor_backup_codes: writeCodes(box, me, { v: 1, codes: codes.hashes, lastStep: result.next.lastStep }) })
+          .set({
+            two_factor_backup_codes: writeCodes(box, me, {
+              v: 1,
+              codes: codes.hashes,
+              lastStep: result.next.lastStep,
+            }),
+          })
           .where('id', '=', me)
           .execute();
         await s.audit({

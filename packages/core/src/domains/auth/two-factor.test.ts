@@ -17,7 +17,11 @@ const handedOut: string[] = [];
 
 beforeAll(async () => {
   t = await createTestHelios({ clock });
-  auth = createHeliosAuth(t.helios, { secret: 'x'.repeat(40), baseURL: BASE, signInRateLimitPerMinute: 1000 });
+  auth = createHeliosAuth(t.helios, {
+    secret: 'x'.repeat(40),
+    baseURL: BASE,
+    signInRateLimitPerMinute: 1000,
+  });
 });
 afterAll(() => t.destroy());
 
@@ -37,7 +41,9 @@ const cookieOf = (res: Response) =>
     .map((c) => c.split(';')[0])
     .join('; ');
 const sessionUser = async (cookie: string) => {
-  const res = await auth.handler(new Request(`${BASE}/api/auth/get-session`, { headers: { cookie } }));
+  const res = await auth.handler(
+    new Request(`${BASE}/api/auth/get-session`, { headers: { cookie } }),
+  );
   return ((await res.json()) as { user?: { id: string } } | null)?.user?.id ?? null;
 };
 /** Moves to the next TOTP time step (a code is accepted once per step). */
@@ -120,15 +126,30 @@ describe('enrolment', () => {
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     const url = new URL(otpauthUrl);
     expect(otpauthUrl.startsWith('otpauth://totp/Helios:enrol%40acme.test?')).toBe(true);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ secret, issuer: 'Helios', algorithm: 'SHA1', digits: '6', period: '30' });
-    await expect(as.twoFactor.status()).resolves.toEqual({ enabled: false, pendingEnrolment: true, backupCodesLeft: 0 });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      secret,
+      issuer: 'Helios',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
+    await expect(as.twoFactor.status()).resolves.toEqual({
+      enabled: false,
+      pendingEnrolment: true,
+      backupCodesLeft: 0,
+    });
 
     // A pending enrolment changes nothing at sign-in.
     const plain = await signIn('enrol@acme.test');
-    expect(((await plain.json()) as { twoFactorRequired?: boolean }).twoFactorRequired).toBeUndefined();
+    expect(
+      ((await plain.json()) as { twoFactorRequired?: boolean }).twoFactorRequired,
+    ).toBeUndefined();
     expect(await sessionUser(cookieOf(plain))).toBe(user.id);
 
-    await expect(as.twoFactor.confirmEnrolment(wrongCodeFor(secret))).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'TWO_FACTOR.INVALID_CODE' });
+    await expect(as.twoFactor.confirmEnrolment(wrongCodeFor(secret))).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'TWO_FACTOR.INVALID_CODE',
+    });
     expect((await twoFactorColumns(user.id)).two_factor_enabled).toBe(false);
 
     const { backupCodes } = await as.twoFactor.confirmEnrolment(codeFor(secret));
@@ -136,15 +157,27 @@ describe('enrolment', () => {
     expect(backupCodes).toHaveLength(10);
     expect(new Set(backupCodes).size).toBe(10);
     for (const code of backupCodes) expect(code).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
-    await expect(as.twoFactor.status()).resolves.toEqual({ enabled: true, pendingEnrolment: false, backupCodesLeft: 10 });
-    await expect(as.twoFactor.confirmEnrolment(codeFor(secret))).rejects.toMatchObject({ kind: 'CONFLICT', code: 'TWO_FACTOR.ALREADY_ENABLED' });
-    await expect(as.twoFactor.beginEnrolment()).rejects.toMatchObject({ code: 'TWO_FACTOR.ALREADY_ENABLED' });
+    await expect(as.twoFactor.status()).resolves.toEqual({
+      enabled: true,
+      pendingEnrolment: false,
+      backupCodesLeft: 10,
+    });
+    await expect(as.twoFactor.confirmEnrolment(codeFor(secret))).rejects.toMatchObject({
+      kind: 'CONFLICT',
+      code: 'TWO_FACTOR.ALREADY_ENABLED',
+    });
+    await expect(as.twoFactor.beginEnrolment()).rejects.toMatchObject({
+      code: 'TWO_FACTOR.ALREADY_ENABLED',
+    });
 
     const enrol = await t.asAdmin.audit.list({ action: 'two_factor.enrol', resourceId: user.id });
     const enable = await t.asAdmin.audit.list({ action: 'two_factor.enable', resourceId: user.id });
     expect(enrol.items).toHaveLength(1);
     expect(enable.items).toHaveLength(1);
-    expect(enable.items[0]!.details).toMatchObject({ enabled: { from: false, to: true }, recoveryCodesIssued: 10 });
+    expect(enable.items[0]!.details).toMatchObject({
+      enabled: { from: false, to: true },
+      recoveryCodesIssued: 10,
+    });
     const activity = await t.helios.db
       .selectFrom('activity_logs')
       .select('action')
@@ -161,15 +194,25 @@ describe('enrolment', () => {
     const box = t.helios.secretBox!;
     expect(box.isCiphertext(row.two_factor_secret!)).toBe(true);
     expect(row.two_factor_secret).not.toContain(secret);
-    expect(box.decrypt(row.two_factor_secret!, secretContext('organization_users', 'two_factor_secret', user.id))).toBe(secret);
+    expect(
+      box.decrypt(
+        row.two_factor_secret!,
+        secretContext('organization_users', 'two_factor_secret', user.id),
+      ),
+    ).toBe(secret);
     expect(box.isCiphertext(row.two_factor_backup_codes!)).toBe(true);
-    const stored = box.decrypt(row.two_factor_backup_codes!, secretContext('organization_users', 'two_factor_backup_codes', user.id));
+    const stored = box.decrypt(
+      row.two_factor_backup_codes!,
+      secretContext('organization_users', 'two_factor_backup_codes', user.id),
+    );
     for (const code of backupCodes) {
       expect(row.two_factor_backup_codes).not.toContain(code);
       expect(stored).not.toContain(code);
       expect(stored).not.toContain(code.replace('-', ''));
     }
-    expect((JSON.parse(stored) as { codes: string[] }).codes.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    expect(
+      (JSON.parse(stored) as { codes: string[] }).codes.every((h) => /^[0-9a-f]{64}$/.test(h)),
+    ).toBe(true);
   });
 });
 
@@ -185,14 +228,22 @@ describe('sign-in with two-factor', () => {
     expect(await sessionUser(cookieOf(res))).toBeNull();
     expect(await countSessions(user.id)).toBe(0);
     const challenge = body.challenge as string;
-    const stored = await t.helios.db.selectFrom('auth_verifications').select(['identifier']).where('identifier', 'like', 'helios-2fa:%').execute();
+    const stored = await t.helios.db
+      .selectFrom('auth_verifications')
+      .select(['identifier'])
+      .where('identifier', 'like', 'helios-2fa:%')
+      .execute();
     expect(stored.some((r) => r.identifier.includes(challenge))).toBe(false);
 
     const wrong = await verify(challenge, wrongCodeFor(secret));
     expect(wrong.status).toBe(401);
     expect(cookieOf(wrong)).not.toContain('helios.session_token=');
     expect(await events(user.id, 'two_factor_failed')).toEqual([
-      { event_type: 'two_factor_failed', severity: 'warning', metadata: { attempt: 1, maxAttempts: 5 } },
+      {
+        event_type: 'two_factor_failed',
+        severity: 'warning',
+        metadata: { attempt: 1, maxAttempts: 5 },
+      },
     ]);
 
     const right = await verify(challenge, codeFor(secret));
@@ -200,7 +251,9 @@ describe('sign-in with two-factor', () => {
     expect(((await right.json()) as { user: { id: string } }).user.id).toBe(user.id);
     expect(await sessionUser(cookieOf(right))).toBe(user.id);
     expect(await countSessions(user.id)).toBe(1);
-    await expect(auth.actorFromHeaders(new Headers({ cookie: cookieOf(right) }))).resolves.toMatchObject({ userId: user.id });
+    await expect(
+      auth.actorFromHeaders(new Headers({ cookie: cookieOf(right) })),
+    ).resolves.toMatchObject({ userId: user.id });
 
     nextStep();
     expect((await verify(challenge, codeFor(secret))).status).toBe(401);
@@ -222,8 +275,14 @@ describe('sign-in with two-factor', () => {
     const ok = await verify(await signInChallenge(user.email), code.toLowerCase().replace('-', ''));
     expect(ok.status).toBe(200);
     expect(await sessionUser(cookieOf(ok))).toBe(user.id);
-    await expect(as.twoFactor.status()).resolves.toMatchObject({ enabled: true, backupCodesLeft: 9 });
-    const audit = await t.asAdmin.audit.list({ action: 'two_factor.backup_codes', resourceId: user.id });
+    await expect(as.twoFactor.status()).resolves.toMatchObject({
+      enabled: true,
+      backupCodesLeft: 9,
+    });
+    const audit = await t.asAdmin.audit.list({
+      action: 'two_factor.backup_codes',
+      resourceId: user.id,
+    });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]!.details).toMatchObject({ change: 'used', recoveryCodesLeft: 9 });
     expect((await verify(await signInChallenge(user.email), code)).status).toBe(401);
@@ -232,7 +291,8 @@ describe('sign-in with two-factor', () => {
   it('voids the challenge after 5 wrong codes', async () => {
     const { user, secret } = await enrolled();
     const challenge = await signInChallenge(user.email);
-    for (let i = 0; i < 5; i += 1) expect((await verify(challenge, wrongCodeFor(secret))).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      expect((await verify(challenge, wrongCodeFor(secret))).status).toBe(401);
     const late = await verify(challenge, codeFor(secret));
     expect(late.status).toBe(401);
     expect(((await late.json()) as { code: string }).code).toBe('TWO_FACTOR_CHALLENGE_INVALID');
@@ -315,29 +375,61 @@ describe('sign-in with two-factor', () => {
 describe('backup codes and disabling', () => {
   it('regenerates backup codes after a current code; the old ones stop working', async () => {
     const { user, as, secret, backupCodes } = await enrolled();
-    await expect(as.twoFactor.regenerateBackupCodes(wrongCodeFor(secret))).rejects.toMatchObject({ code: 'TWO_FACTOR.INVALID_CODE' });
+    await expect(as.twoFactor.regenerateBackupCodes(wrongCodeFor(secret))).rejects.toMatchObject({
+      code: 'TWO_FACTOR.INVALID_CODE',
+    });
     const fresh = await as.twoFactor.regenerateBackupCodes(codeFor(secret));
     handedOut.push(...fresh.backupCodes);
     expect(fresh.backupCodes).toHaveLength(10);
     expect(fresh.backupCodes.some((c) => backupCodes.includes(c))).toBe(false);
-    await expect(as.twoFactor.verify(user.id, backupCodes[0]!)).resolves.toMatchObject({ valid: false });
-    await expect(as.twoFactor.verify(user.id, fresh.backupCodes[0]!)).resolves.toEqual({ valid: true, method: 'backup_code', backupCodesLeft: 9 });
-    const audit = await t.asAdmin.audit.list({ action: 'two_factor.backup_codes', resourceId: user.id });
-    expect(audit.items.map((a) => (a.details as { change: string }).change).sort()).toEqual(['regenerated', 'used']);
+    await expect(as.twoFactor.verify(user.id, backupCodes[0]!)).resolves.toMatchObject({
+      valid: false,
+    });
+    await expect(as.twoFactor.verify(user.id, fresh.backupCodes[0]!)).resolves.toEqual({
+      valid: true,
+      method: 'backup_code',
+      backupCodesLeft: 9,
+    });
+    const audit = await t.asAdmin.audit.list({
+      action: 'two_factor.backup_codes',
+      resourceId: user.id,
+    });
+    expect(audit.items.map((a) => (a.details as { change: string }).change).sort()).toEqual([
+      'regenerated',
+      'used',
+    ]);
   });
 
   it('lets a user turn two-factor off with a current code', async () => {
     const { user, as, secret } = await enrolled();
-    await expect(as.twoFactor.disable({})).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'TWO_FACTOR.CODE_REQUIRED' });
-    await expect(as.twoFactor.disable({ code: wrongCodeFor(secret) })).rejects.toMatchObject({ code: 'TWO_FACTOR.INVALID_CODE' });
+    await expect(as.twoFactor.disable({})).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'TWO_FACTOR.CODE_REQUIRED',
+    });
+    await expect(as.twoFactor.disable({ code: wrongCodeFor(secret) })).rejects.toMatchObject({
+      code: 'TWO_FACTOR.INVALID_CODE',
+    });
     expect((await twoFactorColumns(user.id)).two_factor_enabled).toBe(true);
     await as.twoFactor.disable({ code: codeFor(secret) });
-    expect(await twoFactorColumns(user.id)).toEqual({ two_factor_enabled: false, two_factor_secret: null, two_factor_backup_codes: null });
-    await expect(as.twoFactor.status()).resolves.toEqual({ enabled: false, pendingEnrolment: false, backupCodesLeft: 0 });
+    expect(await twoFactorColumns(user.id)).toEqual({
+      two_factor_enabled: false,
+      two_factor_secret: null,
+      two_factor_backup_codes: null,
+    });
+    await expect(as.twoFactor.status()).resolves.toEqual({
+      enabled: false,
+      pendingEnrolment: false,
+      backupCodesLeft: 0,
+    });
     const audit = await t.asAdmin.audit.list({ action: 'two_factor.disable', resourceId: user.id });
     expect(audit.items).toHaveLength(1);
-    expect(audit.items[0]!.details).toMatchObject({ enabled: { from: true, to: false }, reset: false });
-    await expect(as.twoFactor.disable({ code: codeFor(secret) })).rejects.toMatchObject({ code: 'TWO_FACTOR.NOT_ENABLED' });
+    expect(audit.items[0]!.details).toMatchObject({
+      enabled: { from: true, to: false },
+      reset: false,
+    });
+    await expect(as.twoFactor.disable({ code: codeFor(secret) })).rejects.toMatchObject({
+      code: 'TWO_FACTOR.NOT_ENABLED',
+    });
     const res = await signIn(user.email);
     expect(await sessionUser(cookieOf(res))).toBe(user.id);
   });
@@ -355,20 +447,31 @@ describe('backup codes and disabling', () => {
       { type: 'user', userId: other.id },
       { type: 'apiKey', keyId: 'k', scopes: ['users:write', 'security:read'] },
     ] as const) {
-      await expect(t.helios.as(actor).twoFactor.disable({ userId: user.id })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+      await expect(t.helios.as(actor).twoFactor.disable({ userId: user.id })).rejects.toMatchObject(
+        { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' },
+      );
     }
-    await expect(t.helios.twoFactor.disable({ userId: user.id })).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await expect(t.helios.twoFactor.disable({ userId: user.id })).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
     expect(await auditCount()).toBe(before);
     expect((await twoFactorColumns(user.id)).two_factor_enabled).toBe(true);
     expect(await sessionUser(cookie)).toBe(user.id);
 
     await t.asAdmin.twoFactor.disable({ userId: user.id });
-    expect(await twoFactorColumns(user.id)).toEqual({ two_factor_enabled: false, two_factor_secret: null, two_factor_backup_codes: null });
+    expect(await twoFactorColumns(user.id)).toEqual({
+      two_factor_enabled: false,
+      two_factor_secret: null,
+      two_factor_backup_codes: null,
+    });
     expect(await sessionUser(cookie)).toBeNull();
     const audit = await t.asAdmin.audit.list({ action: 'two_factor.disable', resourceId: user.id });
     expect(audit.items[0]!.details).toMatchObject({ reset: true, sessionsEnded: 1 });
     expect(await events(user.id, 'two_factor_reset')).toHaveLength(1);
-    await expect(t.asAdmin.twoFactor.disable({ userId: user.id })).rejects.toMatchObject({ code: 'TWO_FACTOR.NOT_ENABLED' });
+    await expect(t.asAdmin.twoFactor.disable({ userId: user.id })).rejects.toMatchObject({
+      code: 'TWO_FACTOR.NOT_ENABLED',
+    });
     const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
     const again = await enrolled();
     await key.twoFactor.disable({ userId: again.user.id });
@@ -380,10 +483,15 @@ describe('backup codes and disabling', () => {
     const before = await twoFactorColumns(admin.id);
     const audits = await auditCount();
     const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] });
-    await expect(key.twoFactor.disable({ userId: admin.id })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await expect(key.twoFactor.disable({ userId: admin.id })).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
     expect(await twoFactorColumns(admin.id)).toEqual(before);
     expect(await auditCount()).toBe(audits);
-    await t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] }).twoFactor.disable({ userId: admin.id });
+    await t.helios
+      .as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] })
+      .twoFactor.disable({ userId: admin.id });
     expect((await twoFactorColumns(admin.id)).two_factor_enabled).toBe(false);
   });
 });
@@ -394,33 +502,67 @@ describe('permissions and validation', () => {
     const user = await createTestUser(t.helios);
     const before = await auditCount();
     for (const scope of [t.helios.as({ type: 'user', userId: user.id }), t.asAdmin]) {
-      await expect(scope.twoFactor.beginEnrolment({ userId: target.id })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+      await expect(scope.twoFactor.beginEnrolment({ userId: target.id })).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+        code: 'POLICY.FORBIDDEN',
+      });
     }
     const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['admin:full'] });
     await expect(key.twoFactor.beginEnrolment()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(key.twoFactor.confirmEnrolment('123456')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(key.twoFactor.regenerateBackupCodes('123456')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.twoFactor.beginEnrolment()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await expect(key.twoFactor.confirmEnrolment('123456')).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+    });
+    await expect(key.twoFactor.regenerateBackupCodes('123456')).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+    });
+    await expect(t.helios.twoFactor.beginEnrolment()).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
     const enrolledUser = await enrolled();
-    await expect(t.asAdmin.twoFactor.verify(enrolledUser.user.id, codeFor(enrolledUser.secret))).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.as({ type: 'user', userId: user.id }).twoFactor.verify(enrolledUser.user.id, '123456')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    expect(await twoFactorColumns(target.id)).toEqual({ two_factor_enabled: false, two_factor_secret: null, two_factor_backup_codes: null });
+    await expect(
+      t.asAdmin.twoFactor.verify(enrolledUser.user.id, codeFor(enrolledUser.secret)),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios
+        .as({ type: 'user', userId: user.id })
+        .twoFactor.verify(enrolledUser.user.id, '123456'),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    expect(await twoFactorColumns(target.id)).toEqual({
+      two_factor_enabled: false,
+      two_factor_secret: null,
+      two_factor_backup_codes: null,
+    });
     expect(await auditCount()).toBe(before + 2); // enrolled(): its own enrol + enable
   });
 
   it('shows a status to the user themself and to admins only', async () => {
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const report = await createTestUser(t.helios, { reporting_manager_id: manager.id });
-    await expect(t.helios.as({ type: 'user', userId: manager.id }).twoFactor.status(report.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.as({ type: 'user', userId: report.id }).twoFactor.status(manager.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:read'] }).twoFactor.status(report.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).twoFactor.status(report.id)).resolves.toEqual({
+    await expect(
+      t.helios.as({ type: 'user', userId: manager.id }).twoFactor.status(report.id),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios.as({ type: 'user', userId: report.id }).twoFactor.status(manager.id),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios
+        .as({ type: 'apiKey', keyId: 'k', scopes: ['users:read'] })
+        .twoFactor.status(report.id),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios
+        .as({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] })
+        .twoFactor.status(report.id),
+    ).resolves.toEqual({
       enabled: false,
       pendingEnrolment: false,
       backupCodesLeft: 0,
     });
     await expect(t.asAdmin.twoFactor.status(report.id)).resolves.toMatchObject({ enabled: false });
-    await expect(t.asAdmin.twoFactor.status('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'USERS.NOT_FOUND' });
+    await expect(
+      t.asAdmin.twoFactor.status('00000000-0000-4000-8000-000000000000'),
+    ).rejects.toMatchObject({ code: 'USERS.NOT_FOUND' });
     await expect(t.helios.twoFactor.status()).rejects.toMatchObject({ code: 'POLICY.NO_ACTOR' });
   });
 
@@ -428,27 +570,59 @@ describe('permissions and validation', () => {
     const user = await createTestUser(t.helios);
     const as = t.helios.as({ type: 'user', userId: user.id });
     const before = await auditCount();
-    await expect(as.twoFactor.beginEnrolment({ userId: 'nope' })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.beginEnrolment({ extra: true } as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.confirmEnrolment('12ab56')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.confirmEnrolment(123456 as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.confirmEnrolment('123456')).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'TWO_FACTOR.NOT_PENDING' });
-    await expect(as.twoFactor.disable({ code: 'x'.repeat(40) })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.disable({ code: '123456' })).rejects.toMatchObject({ code: 'TWO_FACTOR.NOT_ENABLED' });
-    await expect(as.twoFactor.regenerateBackupCodes('')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(as.twoFactor.regenerateBackupCodes('123456')).rejects.toMatchObject({ code: 'TWO_FACTOR.NOT_ENABLED' });
-    await expect(as.twoFactor.verify(user.id, '123456')).rejects.toMatchObject({ code: 'TWO_FACTOR.NOT_ENABLED' });
-    await expect(t.asAdmin.twoFactor.status('not-a-uuid')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.twoFactor.disable({ userId: 'not-a-uuid' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(as.twoFactor.beginEnrolment({ userId: 'nope' })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.beginEnrolment({ extra: true } as never)).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.confirmEnrolment('12ab56')).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.confirmEnrolment(123456 as never)).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.confirmEnrolment('123456')).rejects.toMatchObject({
+      kind: 'PRECONDITION_FAILED',
+      code: 'TWO_FACTOR.NOT_PENDING',
+    });
+    await expect(as.twoFactor.disable({ code: 'x'.repeat(40) })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.disable({ code: '123456' })).rejects.toMatchObject({
+      code: 'TWO_FACTOR.NOT_ENABLED',
+    });
+    await expect(as.twoFactor.regenerateBackupCodes('')).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(as.twoFactor.regenerateBackupCodes('123456')).rejects.toMatchObject({
+      code: 'TWO_FACTOR.NOT_ENABLED',
+    });
+    await expect(as.twoFactor.verify(user.id, '123456')).rejects.toMatchObject({
+      code: 'TWO_FACTOR.NOT_ENABLED',
+    });
+    await expect(t.asAdmin.twoFactor.status('not-a-uuid')).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(t.asAdmin.twoFactor.disable({ userId: 'not-a-uuid' })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
     expect(await auditCount()).toBe(before);
-    expect(await twoFactorColumns(user.id)).toEqual({ two_factor_enabled: false, two_factor_secret: null, two_factor_backup_codes: null });
+    expect(await twoFactorColumns(user.id)).toEqual({
+      two_factor_enabled: false,
+      two_factor_secret: null,
+      two_factor_backup_codes: null,
+    });
   });
 
   it('needs an encryption key to enrol (SECRETS.NO_KEY), writing nothing', async () => {
     const noKey = await createHelios({ db: t.helios.db });
     try {
       const user = await createTestUser(t.helios);
-      await expect(noKey.as({ type: 'user', userId: user.id }).twoFactor.beginEnrolment()).rejects.toMatchObject({
+      await expect(
+        noKey.as({ type: 'user', userId: user.id }).twoFactor.beginEnrolment(),
+      ).rejects.toMatchObject({
         kind: 'PRECONDITION_FAILED',
         code: 'SECRETS.NO_KEY',
       });
@@ -460,9 +634,15 @@ describe('permissions and validation', () => {
 
   it('never puts a secret or a code in the audit trail or in the clear in the database', async () => {
     expect(handedOut.length).toBeGreaterThan(50);
-    const audit = await sql<{ details: unknown }>`select details from audit_logs where action like 'two_factor.%'`.execute(t.helios.db);
-    const activity = await sql<{ row: unknown }>`select to_jsonb(a) as row from activity_logs a`.execute(t.helios.db);
-    const users = await sql<{ row: unknown }>`select to_jsonb(u) as row from organization_users u`.execute(t.helios.db);
+    const audit = await sql<{
+      details: unknown;
+    }>`select details from audit_logs where action like 'two_factor.%'`.execute(t.helios.db);
+    const activity = await sql<{
+      row: unknown;
+    }>`select to_jsonb(a) as row from activity_logs a`.execute(t.helios.db);
+    const users = await sql<{
+      row: unknown;
+    }>`select to_jsonb(u) as row from organization_users u`.execute(t.helios.db);
     const dump = JSON.stringify([audit.rows, activity.rows, users.rows]);
     for (const value of handedOut) {
       expect(dump).not.toContain(value);

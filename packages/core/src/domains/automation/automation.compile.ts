@@ -67,7 +67,10 @@ const SCALAR: Record<string, ScalarFact> = {
   'google.jobTitle': text('g.job_title'),
   'google.isAdmin': bool('g.is_admin'),
   'google.isSuspended': bool('g.is_suspended'),
-  'google.lastLoginDate': { expr: () => sql`(g.last_login_time at time zone 'UTC')::date`, cast: 'date' },
+  'google.lastLoginDate': {
+    expr: () => sql`(g.last_login_time at time zone 'UTC')::date`,
+    cast: 'date',
+  },
   'microsoft.userPrincipalName': text('ms.upn'),
   'microsoft.department': text('ms.department'),
   'microsoft.jobTitle': text('ms.job_title'),
@@ -75,7 +78,10 @@ const SCALAR: Record<string, ScalarFact> = {
   'microsoft.companyName': text('ms.company_name'),
   'microsoft.accountEnabled': bool('ms.is_account_enabled'),
   'microsoft.isAdmin': bool('ms.is_admin'),
-  customFields: { expr: (_ctx, leaf) => sql`(u.custom_fields ->> ${leaf.key}::text)`, cast: 'text' },
+  customFields: {
+    expr: (_ctx, leaf) => sql`(u.custom_fields ->> ${leaf.key}::text)`,
+    cast: 'text',
+  },
 };
 
 const CASTS: Record<Cast, RawBuilder<unknown>> = {
@@ -90,7 +96,12 @@ const param = (value: unknown, cast: Cast) => sql`${value}::${CASTS[cast]}`;
 const FALSE = sql<SqlBool>`false`;
 
 /** Users (ids) whose department (`table` departments) or location is `root` or below it; `withRoot` false: strictly below. */
-function subtree(table: 'departments' | 'locations', root: string, withRoot: boolean, ctx: CompileContext): RawBuilder<unknown> {
+function subtree(
+  table: 'departments' | 'locations',
+  root: string,
+  withRoot: boolean,
+  ctx: CompileContext,
+): RawBuilder<unknown> {
   const parent = sql.ref(table === 'departments' ? 'c.parent_department_id' : 'c.parent_id');
   const seedParent = sql.ref(table === 'departments' ? 'parent_department_id' : 'parent_id');
   const seed = withRoot
@@ -110,29 +121,43 @@ function reportsOf(root: string, ctx: CompileContext): RawBuilder<unknown> {
 
 function membership(leaf: CheckedLeaf): RawBuilder<SqlBool> {
   const byName = leaf.fact.name === 'groupNames';
-  const filter = leaf.value === null ? sql`` : byName ? sql` and ag.name = ${leaf.value}::text` : sql` and gm.access_group_id = ${leaf.value}::uuid`;
+  const filter =
+    leaf.value === null
+      ? sql``
+      : byName
+        ? sql` and ag.name = ${leaf.value}::text`
+        : sql` and gm.access_group_id = ${leaf.value}::uuid`;
   return sql<SqlBool>`exists (select 1 from access_group_members gm join access_groups ag on ag.id = gm.access_group_id
     where gm.user_id = u.id and ag.organization_id = u.organization_id and gm.is_active is not false${filter})`;
 }
 
 /** A list fact's leaf (managerChain, departmentAncestry, groupIds, groupNames). */
 function listLeaf(leaf: CheckedLeaf, ctx: CompileContext): RawBuilder<SqlBool> {
-  const negate = leaf.operator === 'doesNotContain' || leaf.operator === 'isNotUnder' || leaf.operator === 'isNotEmpty';
+  const negate =
+    leaf.operator === 'doesNotContain' ||
+    leaf.operator === 'isNotUnder' ||
+    leaf.operator === 'isNotEmpty';
   const emptiness = leaf.operator === 'isEmpty' || leaf.operator === 'isNotEmpty';
   let positive: RawBuilder<SqlBool>;
   switch (leaf.fact.name) {
     case 'managerChain':
-      positive = emptiness ? sql`u.reporting_manager_id is not null` : sql`u.id in ${reportsOf(leaf.value as string, ctx)}`;
+      positive = emptiness
+        ? sql`u.reporting_manager_id is not null`
+        : sql`u.id in ${reportsOf(leaf.value as string, ctx)}`;
       break;
     case 'departmentAncestry':
-      positive = emptiness ? sql`d.parent_department_id is not null` : sql`u.department_id in ${subtree('departments', leaf.value as string, false, ctx)}`;
+      positive = emptiness
+        ? sql`d.parent_department_id is not null`
+        : sql`u.department_id in ${subtree('departments', leaf.value as string, false, ctx)}`;
       break;
     default:
       positive = emptiness ? membership({ ...leaf, value: null }) : membership(leaf);
   }
   // `positive` is "contains" or "is not empty"; isEmpty, doesNotContain and isNotUnder are its negation.
   const isPositive = emptiness ? leaf.operator === 'isNotEmpty' : !negate;
-  return isPositive ? sql<SqlBool>`coalesce(${positive}, false)` : sql<SqlBool>`not coalesce(${positive}, false)`;
+  return isPositive
+    ? sql<SqlBool>`coalesce(${positive}, false)`
+    : sql<SqlBool>`not coalesce(${positive}, false)`;
 }
 
 function scalarLeaf(leaf: CheckedLeaf, ctx: CompileContext): RawBuilder<SqlBool> {
@@ -225,7 +250,8 @@ export function compileCondition(node: CheckedNode, ctx: CompileContext): RawBui
     case 'not':
       return sql<SqlBool>`(not ${compileCondition(node.child, ctx)})`;
     case 'leaf':
-      if (node.fact.type === 'idList' || node.fact.type === 'stringList') return listLeaf(node, ctx);
+      if (node.fact.type === 'idList' || node.fact.type === 'stringList')
+        return listLeaf(node, ctx);
       return scalarLeaf(node, ctx);
   }
 }
@@ -234,15 +260,28 @@ export function compileCondition(node: CheckedNode, ctx: CompileContext): RawBui
  * The users of the organization (not deleted) that satisfy `where`, as a Kysely query selecting `u.id`;
  * with `userId`, only that user. Unused joins cost nothing: each is on a unique key, so PostgreSQL drops it.
  */
-export function matchingUsersQuery(db: Kysely<Database>, organizationId: string, where: Expression<SqlBool>, userId?: string) {
+export function matchingUsersQuery(
+  db: Kysely<Database>,
+  organizationId: string,
+  where: Expression<SqlBool>,
+  userId?: string,
+) {
   let query = db
     .selectFrom('organization_users as u')
     .leftJoin('departments as d', 'd.id', 'u.department_id')
     .leftJoin('locations as l', 'l.id', 'u.location_id')
     .leftJoin('cost_centers as cc', 'cc.id', 'u.cost_center_id')
     .leftJoin('organization_users as m', 'm.id', 'u.reporting_manager_id')
-    .leftJoin('gw_synced_users as g', (j) => j.onRef('g.organization_id', '=', 'u.organization_id').onRef('g.google_id', '=', 'u.google_workspace_id'))
-    .leftJoin('ms_synced_users as ms', (j) => j.onRef('ms.organization_id', '=', 'u.organization_id').onRef('ms.ms_id', '=', 'u.microsoft_365_id'))
+    .leftJoin('gw_synced_users as g', (j) =>
+      j
+        .onRef('g.organization_id', '=', 'u.organization_id')
+        .onRef('g.google_id', '=', 'u.google_workspace_id'),
+    )
+    .leftJoin('ms_synced_users as ms', (j) =>
+      j
+        .onRef('ms.organization_id', '=', 'u.organization_id')
+        .onRef('ms.ms_id', '=', 'u.microsoft_365_id'),
+    )
     .select('u.id')
     .where('u.organization_id', '=', organizationId)
     .where('u.deleted_at', 'is', null)
@@ -256,7 +295,10 @@ export function matchingUsersQuery(db: Kysely<Database>, organizationId: string,
  * `jit_above_cost`, and compiling it costs more (100-200 ms) than running it. The setting is local to
  * a short transaction of its own; inside the caller's transaction it is left alone.
  */
-export function withoutJit<R>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<R>): Promise<R> {
+export function withoutJit<R>(
+  db: Kysely<Database>,
+  fn: (db: Kysely<Database>) => Promise<R>,
+): Promise<R> {
   if (db.isTransaction) return fn(db);
   return db.transaction().execute(async (trx) => {
     await sql`set local jit = off`.execute(trx);
@@ -281,7 +323,10 @@ export async function countMatching(
   };
   const result = await withoutJit(db, run);
   const row = result.rows[0];
-  return { count: Number(row?.total ?? 0), sample: row?.sample ? (JSON.parse(row.sample) as string[]) : [] };
+  return {
+    count: Number(row?.total ?? 0),
+    sample: row?.sample ? (JSON.parse(row.sample) as string[]) : [],
+  };
 }
 
 const listValue: Record<string, (ctx: CompileContext) => RawBuilder<unknown>> = {
@@ -295,7 +340,8 @@ const listValue: Record<string, (ctx: CompileContext) => RawBuilder<unknown>> = 
       union all select p.parent_department_id, up.depth + 1 from up join departments p on p.id = up.id
       where p.parent_department_id is not null and up.depth < ${MAX_CHAIN_DEPTH})
     select coalesce(json_agg(id order by depth), '[]'::json)::text from up)`,
-  groupIds: () => sql`(select coalesce(json_agg(gm.access_group_id order by gm.access_group_id), '[]'::json)::text
+  groupIds:
+    () => sql`(select coalesce(json_agg(gm.access_group_id order by gm.access_group_id), '[]'::json)::text
     from access_group_members gm join access_groups ag on ag.id = gm.access_group_id
     where gm.user_id = u.id and ag.organization_id = u.organization_id and gm.is_active is not false)`,
   groupNames: () => sql`(select coalesce(json_agg(ag.name order by ag.name), '[]'::json)::text
@@ -307,7 +353,12 @@ const listValue: Record<string, (ctx: CompileContext) => RawBuilder<unknown>> = 
  * The values of the facts a tree uses, for one user (`customFields.<key>` for custom fields): the
  * explanation `matches` returns. Dates are YYYY-MM-DD; lists are arrays.
  */
-export async function factValues(db: Kysely<Database>, ctx: CompileContext, userId: string, facts: string[]): Promise<Record<string, unknown>> {
+export async function factValues(
+  db: Kysely<Database>,
+  ctx: CompileContext,
+  userId: string,
+  facts: string[],
+): Promise<Record<string, unknown>> {
   if (facts.length === 0) return {};
   const columns = facts.map((name, i) => {
     const alias = `f${i}`;
@@ -316,9 +367,17 @@ export async function factValues(db: Kysely<Database>, ctx: CompileContext, user
     const fact = SCALAR[custom === null ? name : 'customFields'];
     if (!fact) throw new Error(`automation: no SQL for fact ${name}`);
     const e = fact.expr(ctx, { key: custom });
-    return (fact.cast === 'date' ? sql`to_char(${e}, 'YYYY-MM-DD')` : fact.cast === 'numeric' ? sql`(${e})::float8` : e).as(alias);
+    return (
+      fact.cast === 'date'
+        ? sql`to_char(${e}, 'YYYY-MM-DD')`
+        : fact.cast === 'numeric'
+          ? sql`(${e})::float8`
+          : e
+    ).as(alias);
   });
-  const query = matchingUsersQuery(db, ctx.organizationId, sql<SqlBool>`true`, userId).clearSelect().select(columns);
+  const query = matchingUsersQuery(db, ctx.organizationId, sql<SqlBool>`true`, userId)
+    .clearSelect()
+    .select(columns);
   const row = (await query.executeTakeFirst()) as Record<string, unknown> | undefined;
   const out: Record<string, unknown> = {};
   facts.forEach((name, i) => {

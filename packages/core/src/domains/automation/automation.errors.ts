@@ -40,7 +40,8 @@ export const AUTOMATION_ERRORS = defineErrors({
         .map((x) => `${x.path || '(root)'}: ${x.message}`)
         .join('; ')}${p.problems.length > 3 ? ` (and ${p.problems.length - 3} more)` : ''}`,
     details: (p: { problems: ConditionProblem[] }) => p,
-    summary: 'The condition tree is invalid (`details.problems`: `path`, `code`, `message` of each problem).',
+    summary:
+      'The condition tree is invalid (`details.problems`: `path`, `code`, `message` of each problem).',
   },
   /** `matches` names no user of the organization. */
   USER_NOT_FOUND: {

@@ -42,7 +42,8 @@ export function isPortableRegex(pattern: string): boolean {
       let count = 0;
       while (j < n && pattern[j] !== ']') {
         const a = pattern[j] as string;
-        if (!CLASS_LITERAL.test(a) || (a === '-' && count === 0 && pattern[j + 1] !== ']')) return false;
+        if (!CLASS_LITERAL.test(a) || (a === '-' && count === 0 && pattern[j + 1] !== ']'))
+          return false;
         if (pattern[j + 1] === '-' && pattern[j + 2] !== undefined && pattern[j + 2] !== ']') {
           const b = pattern[j + 2] as string;
           if (!sameRange(a, b)) return false;

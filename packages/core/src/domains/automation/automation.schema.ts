@@ -32,7 +32,16 @@ export const CONDITION_OPERATORS = [
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
 /** The value types of facts. */
-export const FACT_TYPES = ['string', 'path', 'id', 'number', 'date', 'boolean', 'idList', 'stringList'] as const;
+export const FACT_TYPES = [
+  'string',
+  'path',
+  'id',
+  'number',
+  'date',
+  'boolean',
+  'idList',
+  'stringList',
+] as const;
 /** The value type of a fact: `path` is a `/`-separated path (org units); `idList`/`stringList` are arrays. */
 export type FactType = (typeof FACT_TYPES)[number];
 
@@ -77,7 +86,12 @@ export interface NotCondition {
   not: ConditionNode;
 }
 /** A node of a condition tree. */
-export type ConditionNode = AllCondition | AnyCondition | NotCondition | ConditionLeaf | ConditionReference;
+export type ConditionNode =
+  | AllCondition
+  | AnyCondition
+  | NotCondition
+  | ConditionLeaf
+  | ConditionReference;
 
 /** A leaf's shape (the fact, operator and value are checked against the facts catalogue afterwards). */
 export const conditionLeafSchema = z.strictObject({

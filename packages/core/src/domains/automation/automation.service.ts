@@ -16,11 +16,29 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
-import { type CompileContext, compileCondition, countMatching, factValues, matchingUsersQuery, withoutJit } from './automation.compile';
+import {
+  type CompileContext,
+  compileCondition,
+  countMatching,
+  factValues,
+  matchingUsersQuery,
+  withoutJit,
+} from './automation.compile';
 import { AUTOMATION_ERRORS } from './automation.errors';
 import { FACTS, type FactDefinition, OPERATORS_BY_TYPE } from './automation.facts';
-import { type MatchingUsersOptions, matchingUsersOptionsSchema, userIdSchema, type ValidateConditionOptions, validateOptionsSchema } from './automation.schema';
-import { type ConditionSummary, type NamedConditionSource, type ValidatedCondition, validateCondition } from './automation.validate';
+import {
+  type MatchingUsersOptions,
+  matchingUsersOptionsSchema,
+  userIdSchema,
+  type ValidateConditionOptions,
+  validateOptionsSchema,
+} from './automation.schema';
+import {
+  type ConditionSummary,
+  type NamedConditionSource,
+  type ValidatedCondition,
+  validateCondition,
+} from './automation.validate';
 
 /** What `matchingUsers` returns. */
 export interface MatchingUsersResult {
@@ -58,12 +76,20 @@ export interface AutomationService {
    * await helios.automation.validate({ all: [{ fact: 'userStatus', operator: 'equal', value: 'active' }] });
    * ```
    */
-  validate(tree: unknown, input?: ValidateConditionOptions, options?: CallOptions): Promise<ConditionSummary>;
+  validate(
+    tree: unknown,
+    input?: ValidateConditionOptions,
+    options?: CallOptions,
+  ): Promise<ConditionSummary>;
   /**
    * How many users match, and a sample of their ids: one SQL statement for the whole organization.
    * @throws HeliosError INVALID_INPUT `AUTOMATION.INVALID_CONDITION`, `VALIDATION.FAILED`; FORBIDDEN
    */
-  matchingUsers(tree: unknown, input?: MatchingUsersOptions, options?: CallOptions): Promise<MatchingUsersResult>;
+  matchingUsers(
+    tree: unknown,
+    input?: MatchingUsersOptions,
+    options?: CallOptions,
+  ): Promise<MatchingUsersResult>;
   /**
    * Whether one user matches (the same statement with an id filter), and the facts used.
    * @throws HeliosError INVALID_INPUT `AUTOMATION.INVALID_CONDITION`; NOT_FOUND `AUTOMATION.USER_NOT_FOUND`; FORBIDDEN
@@ -72,8 +98,15 @@ export interface AutomationService {
 }
 
 /** The organization's named conditions by name (for references). */
-export async function loadNamedConditions(db: Kysely<Database>, organizationId: string): Promise<Map<string, NamedConditionSource>> {
-  const rows = await db.selectFrom('named_conditions').select(['id', 'name', 'conditions']).where('organization_id', '=', organizationId).execute();
+export async function loadNamedConditions(
+  db: Kysely<Database>,
+  organizationId: string,
+): Promise<Map<string, NamedConditionSource>> {
+  const rows = await db
+    .selectFrom('named_conditions')
+    .select(['id', 'name', 'conditions'])
+    .where('organization_id', '=', organizationId)
+    .execute();
   return new Map(rows.map((r) => [r.name, { id: r.id, name: r.name, conditions: r.conditions }]));
 }
 
@@ -82,7 +115,11 @@ async function authorize(s: OperationScope, what: string): Promise<void> {
   await s.authorize('users:read');
 }
 
-async function checked(s: OperationScope, tree: unknown, asCondition?: string): Promise<{ v: ValidatedCondition; ctx: CompileContext }> {
+async function checked(
+  s: OperationScope,
+  tree: unknown,
+  asCondition?: string,
+): Promise<{ v: ValidatedCondition; ctx: CompileContext }> {
   const named = await loadNamedConditions(s.db, s.organizationId);
   const v = validateCondition(tree, named, asCondition === undefined ? {} : { asCondition });
   return { v, ctx: { organizationId: s.organizationId, asOf: s.now.toISOString().slice(0, 10) } };
@@ -135,7 +172,8 @@ export function createAutomationService(rt: ServiceRuntime): AutomationService {
       rt.read(options, async (s) => {
         await authorize(s, 'Evaluating a condition');
         const id = userIdSchema.safeParse(userId);
-        if (!id.success) throw AUTOMATION_ERRORS.USER_NOT_FOUND({ userId: String(userId).slice(0, 64) });
+        if (!id.success)
+          throw AUTOMATION_ERRORS.USER_NOT_FOUND({ userId: String(userId).slice(0, 64) });
         const { v, ctx } = await checked(s, tree);
         const exists = await s.db
           .selectFrom('organization_users')
@@ -146,7 +184,9 @@ export function createAutomationService(rt: ServiceRuntime): AutomationService {
           .executeTakeFirst();
         if (!exists) throw AUTOMATION_ERRORS.USER_NOT_FOUND({ userId: id.data });
         const where = compileCondition(v.tree, ctx);
-        const row = await withoutJit(s.db, (db) => matchingUsersQuery(db, s.organizationId, where, id.data).executeTakeFirst());
+        const row = await withoutJit(s.db, (db) =>
+          matchingUsersQuery(db, s.organizationId, where, id.data).executeTakeFirst(),
+        );
         return { matched: row !== undefined, facts: await factValues(s.db, ctx, id.data, v.facts) };
       }),
   };

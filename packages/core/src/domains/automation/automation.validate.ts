@@ -5,10 +5,25 @@
  * with the depth, leaf count and referenced ids a save persists.
  */
 import { z } from 'zod';
-import { AUTOMATION_ERRORS, type ConditionProblem, type ConditionProblemCode } from './automation.errors';
-import { customFieldKey, FACTS_BY_NAME, type FactDefinition, VALUELESS_OPERATORS } from './automation.facts';
+import {
+  AUTOMATION_ERRORS,
+  type ConditionProblem,
+  type ConditionProblemCode,
+} from './automation.errors';
+import {
+  customFieldKey,
+  FACTS_BY_NAME,
+  type FactDefinition,
+  VALUELESS_OPERATORS,
+} from './automation.facts';
 import { isPortableRegex } from './automation.regex';
-import { CONDITION_LIMITS, CONDITION_OPERATORS, type ConditionOperator, conditionLeafSchema, type FactType } from './automation.schema';
+import {
+  CONDITION_LIMITS,
+  CONDITION_OPERATORS,
+  type ConditionOperator,
+  conditionLeafSchema,
+  type FactType,
+} from './automation.schema';
 
 /** A named condition as validation sees it. */
 export interface NamedConditionSource {
@@ -89,7 +104,12 @@ function element(type: FactType, v: unknown): unknown {
     case 'idList':
       return typeof v === 'string' && uuid.safeParse(v).success ? v.toLowerCase() : undefined;
     case 'number': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+      const n =
+        typeof v === 'number'
+          ? v
+          : typeof v === 'string' && v.trim() !== ''
+            ? Number(v)
+            : Number.NaN;
       return Number.isFinite(n) ? n : undefined;
     }
     case 'date':
@@ -130,9 +150,15 @@ export function validateCondition(
   const join = (path: string, part: string | number) => (path ? `${path}.${part}` : String(part));
 
   // Returns the checked node with its depth and leaf count, or null after a problem.
-  function walk(node: unknown, path: string, level: number, stack: string[]): { node: CheckedNode; depth: number; leaves: number } | null {
+  function walk(
+    node: unknown,
+    path: string,
+    level: number,
+    stack: string[],
+  ): { node: CheckedNode; depth: number; leaves: number } | null {
     if (++nodes > MAX_NODES) {
-      if (nodes === MAX_NODES + 1) problem(path, 'BAD_NODE', `The tree has more than ${MAX_NODES} nodes`);
+      if (nodes === MAX_NODES + 1)
+        problem(path, 'BAD_NODE', `The tree has more than ${MAX_NODES} nodes`);
       return null;
     }
     if (level > MAX_WALK_DEPTH) {
@@ -140,7 +166,11 @@ export function validateCondition(
       return null;
     }
     if (typeof node !== 'object' || node === null || Array.isArray(node)) {
-      problem(path, 'BAD_NODE', 'A node is an object: { all }, { any }, { not }, a leaf { fact, operator, value } or { condition }');
+      problem(
+        path,
+        'BAD_NODE',
+        'A node is an object: { all }, { any }, { not }, a leaf { fact, operator, value } or { condition }',
+      );
       return null;
     }
     // json-rules-engine's `name`, `priority` and `params` are accepted (stored rows may have them) and ignored.
@@ -172,7 +202,9 @@ export function validateCondition(
           leaves += r.leaves;
         }
       });
-      return children.length === list.length ? { node: { kind, children }, depth: depth + 1, leaves } : null;
+      return children.length === list.length
+        ? { node: { kind, children }, depth: depth + 1, leaves }
+        : null;
     }
     if ('not' in record) {
       if (keys.length !== 1) {
@@ -180,7 +212,9 @@ export function validateCondition(
         return null;
       }
       const r = walk(record.not, join(path, 'not'), level + 1, stack);
-      return r ? { node: { kind: 'not', child: r.node }, depth: r.depth + 1, leaves: r.leaves } : null;
+      return r
+        ? { node: { kind: 'not', child: r.node }, depth: r.depth + 1, leaves: r.leaves }
+        : null;
     }
     if ('condition' in record) {
       const name = record.condition;
@@ -206,12 +240,21 @@ export function validateCondition(
       return walk(target.conditions, `${path}{${name}}`, level, [...stack, name]);
     }
     if ('fact' in record || 'operator' in record) return leaf(record, path);
-    problem(path, 'BAD_NODE', 'A node is { all }, { any }, { not }, a leaf { fact, operator, value } or { condition }');
+    problem(
+      path,
+      'BAD_NODE',
+      'A node is { all }, { any }, { not }, a leaf { fact, operator, value } or { condition }',
+    );
     return null;
   }
 
-  function leaf(record: Record<string, unknown>, path: string): { node: CheckedNode; depth: number; leaves: number } | null {
-    const shape = conditionLeafSchema.safeParse(Object.fromEntries(Object.entries(record).filter(([k]) => !ENGINE_KEYS.has(k))));
+  function leaf(
+    record: Record<string, unknown>,
+    path: string,
+  ): { node: CheckedNode; depth: number; leaves: number } | null {
+    const shape = conditionLeafSchema.safeParse(
+      Object.fromEntries(Object.entries(record).filter(([k]) => !ENGINE_KEYS.has(k))),
+    );
     if (!shape.success) {
       for (const issue of shape.error.issues) {
         const where = issue.code === 'unrecognized_keys' ? '' : issue.path.map(String).join('.');
@@ -227,20 +270,32 @@ export function validateCondition(
       ok = false;
     }
     if (!(CONDITION_OPERATORS as readonly string[]).includes(operator)) {
-      problem(join(path, 'operator'), 'UNKNOWN_OPERATOR', `Unknown operator "${operator.slice(0, 40)}"`);
+      problem(
+        join(path, 'operator'),
+        'UNKNOWN_OPERATOR',
+        `Unknown operator "${operator.slice(0, 40)}"`,
+      );
       ok = false;
     }
     if (!fact || !ok) return null;
     const op = operator as ConditionOperator;
     if (!fact.operators.includes(op)) {
-      problem(join(path, 'operator'), 'OPERATOR_NOT_ALLOWED', `"${factName}" does not take "${op}" (allowed: ${fact.operators.join(', ')})`);
+      problem(
+        join(path, 'operator'),
+        'OPERATOR_NOT_ALLOWED',
+        `"${factName}" does not take "${op}" (allowed: ${fact.operators.join(', ')})`,
+      );
       return null;
     }
     let key: string | null = null;
     if (fact.name === 'customFields') {
       key = factPath === undefined ? null : customFieldKey(factPath);
       if (key === null) {
-        problem(join(path, 'path'), 'BAD_PATH', 'A custom field is selected by `path: "$.<field key>"` (letters, digits, _)');
+        problem(
+          join(path, 'path'),
+          'BAD_PATH',
+          'A custom field is selected by `path: "$.<field key>"` (letters, digits, _)',
+        );
         return null;
       }
     } else if (factPath !== undefined) {
@@ -253,8 +308,16 @@ export function validateCondition(
     if (!VALUELESS_OPERATORS.has(op)) {
       const type = fact.type;
       if (op === 'in' || op === 'notIn') {
-        if (!Array.isArray(value) || value.length === 0 || value.length > CONDITION_LIMITS.maxListLength) {
-          problem(valuePath, 'BAD_VALUE', `"${op}" takes a list of 1 to ${CONDITION_LIMITS.maxListLength} values`);
+        if (
+          !Array.isArray(value) ||
+          value.length === 0 ||
+          value.length > CONDITION_LIMITS.maxListLength
+        ) {
+          problem(
+            valuePath,
+            'BAD_VALUE',
+            `"${op}" takes a list of 1 to ${CONDITION_LIMITS.maxListLength} values`,
+          );
           return null;
         }
         const items = value.map((v) => element(type, v));
@@ -265,7 +328,10 @@ export function validateCondition(
         }
         normalized = items;
       } else if (op === 'matchesRegex' || op === 'startsWith' || op === 'endsWith') {
-        const max = op === 'matchesRegex' ? CONDITION_LIMITS.maxRegexLength : CONDITION_LIMITS.maxStringLength;
+        const max =
+          op === 'matchesRegex'
+            ? CONDITION_LIMITS.maxRegexLength
+            : CONDITION_LIMITS.maxStringLength;
         if (typeof value !== 'string' || value.length > max) {
           problem(valuePath, 'BAD_VALUE', `"${op}" takes a string of at most ${max} characters`);
           return null;
@@ -273,10 +339,18 @@ export function validateCondition(
         normalized = value;
         if (op === 'matchesRegex' && !isPortableRegex(value)) {
           regexOk = false;
-          warnings.push({ path: valuePath, code: 'REGEX_NEVER_MATCHES', message: 'The pattern is invalid or outside the supported subset: it never matches' });
+          warnings.push({
+            path: valuePath,
+            code: 'REGEX_NEVER_MATCHES',
+            message: 'The pattern is invalid or outside the supported subset: it never matches',
+          });
         }
       } else if ((op === 'isUnder' || op === 'isNotUnder') && type === 'path') {
-        if (typeof value !== 'string' || !value.startsWith('/') || value.length > CONDITION_LIMITS.maxStringLength) {
+        if (
+          typeof value !== 'string' ||
+          !value.startsWith('/') ||
+          value.length > CONDITION_LIMITS.maxStringLength
+        ) {
           problem(valuePath, 'BAD_VALUE', `"${op}" takes a path starting with "/"`);
           return null;
         }
@@ -291,20 +365,37 @@ export function validateCondition(
       }
     }
     facts.add(fact.name === 'customFields' ? `customFields.${key}` : fact.name);
-    return { node: { kind: 'leaf', fact, operator: op, value: normalized, key, regexOk }, depth: 0, leaves: 1 };
+    return {
+      node: { kind: 'leaf', fact, operator: op, value: normalized, key, regexOk },
+      depth: 0,
+      leaves: 1,
+    };
   }
 
   const result = walk(input, '', 0, []);
   if (result) {
     if (result.depth > CONDITION_LIMITS.maxDepth) {
-      problem('', 'TOO_DEEP', `Nesting depth ${result.depth} is more than ${CONDITION_LIMITS.maxDepth} (references count with their own depth)`);
+      problem(
+        '',
+        'TOO_DEEP',
+        `Nesting depth ${result.depth} is more than ${CONDITION_LIMITS.maxDepth} (references count with their own depth)`,
+      );
     }
     if (result.leaves > CONDITION_LIMITS.maxLeaves) {
-      problem('', 'TOO_MANY_LEAVES', `${result.leaves} conditions is more than ${CONDITION_LIMITS.maxLeaves} (references count with their own)`);
+      problem(
+        '',
+        'TOO_MANY_LEAVES',
+        `${result.leaves} conditions is more than ${CONDITION_LIMITS.maxLeaves} (references count with their own)`,
+      );
     }
   }
   if (problems.length > 0 || !result) throw AUTOMATION_ERRORS.INVALID_CONDITION({ problems });
-  if (result.depth >= 2) warnings.unshift({ path: '', code: 'DEEP_NESTING', message: `Nesting depth ${result.depth}: consider a named condition` });
+  if (result.depth >= 2)
+    warnings.unshift({
+      path: '',
+      code: 'DEEP_NESTING',
+      message: `Nesting depth ${result.depth}: consider a named condition`,
+    });
   return {
     tree: result.node,
     depth: result.depth,

@@ -8,7 +8,11 @@
 export type { CompileContext } from './automation.compile';
 export { compileCondition, countMatching, matchingUsersQuery } from './automation.compile';
 export type { ConditionProblem, ConditionProblemCode } from './automation.errors';
-export { AUTOMATION_ERROR_CODES, AUTOMATION_ERRORS, CONDITION_PROBLEM_CODES } from './automation.errors';
+export {
+  AUTOMATION_ERROR_CODES,
+  AUTOMATION_ERRORS,
+  CONDITION_PROBLEM_CODES,
+} from './automation.errors';
 export type { FactCategory, FactDefinition } from './automation.facts';
 export type {
   AllCondition,
@@ -22,8 +26,19 @@ export type {
   NotCondition,
   ValidateConditionOptions,
 } from './automation.schema';
-export { CONDITION_LIMITS, CONDITION_OPERATORS, conditionNodeSchema, FACT_TYPES } from './automation.schema';
+export {
+  CONDITION_LIMITS,
+  CONDITION_OPERATORS,
+  conditionNodeSchema,
+  FACT_TYPES,
+} from './automation.schema';
 export type { AutomationService, MatchingUsersResult, MatchResult } from './automation.service';
 export { createAutomationService, loadNamedConditions } from './automation.service';
-export type { CheckedNode, ConditionSummary, ConditionWarning, NamedConditionSource, ValidatedCondition } from './automation.validate';
+export type {
+  CheckedNode,
+  ConditionSummary,
+  ConditionWarning,
+  NamedConditionSource,
+  ValidatedCondition,
+} from './automation.validate';
 export { validateCondition } from './automation.validate';

@@ -15,7 +15,10 @@ export const currencyCodeSchema = z
   .trim()
   .toUpperCase()
   .regex(/^[A-Z]{3}$/, 'A three-letter ISO 4217 currency code such as EUR')
-  .refine((code) => !KNOWN_CURRENCIES || KNOWN_CURRENCIES.has(code), 'Not an ISO 4217 currency code');
+  .refine(
+    (code) => !KNOWN_CURRENCIES || KNOWN_CURRENCIES.has(code),
+    'Not an ISO 4217 currency code',
+  );
 
 /** A cost center code: 1..50 letters, digits, dots, dashes, underscores or slashes. */
 export const costCenterCodeSchema = z
@@ -57,7 +60,11 @@ export type CreateCostCenterInput = z.input<typeof createCostCenterSchema>;
 
 /** Changes to a cost center (only the given fields change; null clears). */
 export const updateCostCenterSchema = z
-  .object({ ...costCenterFields, code: costCenterCodeSchema.optional(), name: costCenterFields.name.optional() })
+  .object({
+    ...costCenterFields,
+    code: costCenterCodeSchema.optional(),
+    name: costCenterFields.name.optional(),
+  })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change');
 /** Changes to a cost center. */

@@ -102,7 +102,11 @@ async function getRow(s: OperationScope, id: string): Promise<Row<'cost_centers'
   return row;
 }
 
-async function assertCodeFree(s: OperationScope, code: string, exceptId: string | null): Promise<void> {
+async function assertCodeFree(
+  s: OperationScope,
+  code: string,
+  exceptId: string | null,
+): Promise<void> {
   let query = s.db
     .selectFrom('cost_centers')
     .select('id')
@@ -121,7 +125,12 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
         await s.authorize('directory:write');
         const data = parseInput(createCostCenterSchema, input);
         await assertCodeFree(s, data.code, null);
-        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND);
+        if (data.departmentId)
+          await assertDepartmentExists(
+            s,
+            data.departmentId,
+            DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND,
+          );
         const row = await s.repos.cost_centers.insert({
           code: data.code,
           name: data.name,
@@ -136,7 +145,12 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
           updated_at: s.now,
         });
         const dto = toCostCenter(row);
-        await s.audit({ action: 'cost_centers.create', resource: 'cost_center', resourceId: row.id, details: summarizeChange(null, dto) });
+        await s.audit({
+          action: 'cost_centers.create',
+          resource: 'cost_center',
+          resourceId: row.id,
+          details: summarizeChange(null, dto),
+        });
         return dto;
       }),
 
@@ -158,9 +172,14 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
         await s.authorize('directory:write');
         const data = parseInput(updateCostCenterSchema, input);
         const before = await getRow(s, id);
-        if (data.code !== undefined && data.code.toLowerCase() !== before.code.toLowerCase()) await assertCodeFree(s, data.code, before.id);
+        if (data.code !== undefined && data.code.toLowerCase() !== before.code.toLowerCase())
+          await assertCodeFree(s, data.code, before.id);
         if (data.departmentId && data.departmentId !== before.department_id) {
-          await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND);
+          await assertDepartmentExists(
+            s,
+            data.departmentId,
+            DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND,
+          );
         }
         const after = await s.repos.cost_centers.update(before.id, {
           ...(data.code !== undefined ? { code: data.code } : {}),
@@ -174,7 +193,12 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
           updated_at: s.now,
         });
         const dto = toCostCenter(after);
-        await s.audit({ action: 'cost_centers.update', resource: 'cost_center', resourceId: after.id, details: summarizeChange(toCostCenter(before), dto) });
+        await s.audit({
+          action: 'cost_centers.update',
+          resource: 'cost_center',
+          resourceId: after.id,
+          details: summarizeChange(toCostCenter(before), dto),
+        });
         return dto;
       }),
 
@@ -187,7 +211,12 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
           throw DIRECTORY_ERRORS.COST_CENTER_IN_USE({ id: before.id, code: before.code, users });
         }
         await s.repos.cost_centers.delete(before.id);
-        await s.audit({ action: 'cost_centers.delete', resource: 'cost_center', resourceId: before.id, details: summarizeChange(toCostCenter(before), null) });
+        await s.audit({
+          action: 'cost_centers.delete',
+          resource: 'cost_center',
+          resourceId: before.id,
+          details: summarizeChange(toCostCenter(before), null),
+        });
       }),
 
     list: (input, options) =>
@@ -207,14 +236,18 @@ export function createCostCentersService(rt: ServiceRuntime): CostCentersService
           .selectFrom('cost_centers')
           .selectAll()
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [eb('organization_id', '=', s.organizationId)];
+            const conditions: Expression<SqlBool>[] = [
+              eb('organization_id', '=', s.organizationId),
+            ];
             if (filter.search) {
               const pattern = containsPattern(filter.search);
               conditions.push(eb.or([eb('code', 'ilike', pattern), eb('name', 'ilike', pattern)]));
             }
             if (filter.departmentId) conditions.push(eb('department_id', '=', filter.departmentId));
-            if (filter.fiscalYear !== undefined) conditions.push(eb('fiscal_year', '=', filter.fiscalYear));
-            if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
+            if (filter.fiscalYear !== undefined)
+              conditions.push(eb('fiscal_year', '=', filter.fiscalYear));
+            if (filter.isActive !== undefined)
+              conditions.push(eb('is_active', '=', filter.isActive));
             return eb.and(conditions);
           })
           .$call(paging.query)

@@ -3,7 +3,17 @@ import { jsonObject } from '../../shared/validation';
 import { cursorSchema, limitSchema, optionalText } from './directory.shared';
 
 /** The kinds of custom field. */
-export const CUSTOM_FIELD_TYPES = ['text', 'email', 'url', 'phone', 'select', 'multiselect', 'date', 'number', 'boolean'] as const;
+export const CUSTOM_FIELD_TYPES = [
+  'text',
+  'email',
+  'url',
+  'phone',
+  'select',
+  'multiselect',
+  'date',
+  'number',
+  'boolean',
+] as const;
 /** A kind of custom field. */
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
 /** The kinds whose values come from `options`. */
@@ -28,7 +38,10 @@ export const customFieldOptionSchema = z.union([
     .max(255)
     .transform((value) => ({ value, label: value })),
   z
-    .object({ value: z.string().trim().min(1).max(255), label: z.string().trim().min(1).max(255).optional() })
+    .object({
+      value: z.string().trim().min(1).max(255),
+      label: z.string().trim().min(1).max(255).optional(),
+    })
     .strict()
     .transform((o) => ({ value: o.value, label: o.label ?? o.value })),
 ]);
@@ -38,7 +51,10 @@ export const customFieldOptionsSchema = z
   .array(customFieldOptionSchema)
   .min(1, 'At least one option')
   .max(500)
-  .refine((options) => new Set(options.map((o) => o.value)).size === options.length, 'Option values must be distinct');
+  .refine(
+    (options) => new Set(options.map((o) => o.value)).size === options.length,
+    'Option values must be distinct',
+  );
 
 /** Extra rules on values: lengths for text kinds, bounds for numbers. */
 export const customFieldRulesSchema = z
@@ -49,7 +65,10 @@ export const customFieldRulesSchema = z
     max: z.number().optional(),
   })
   .strict()
-  .refine((r) => r.minLength === undefined || r.maxLength === undefined || r.minLength <= r.maxLength, 'minLength is above maxLength')
+  .refine(
+    (r) => r.minLength === undefined || r.maxLength === undefined || r.minLength <= r.maxLength,
+    'minLength is above maxLength',
+  )
   .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min is above max');
 
 const definitionFields = {
@@ -70,13 +89,19 @@ const definitionFields = {
 };
 
 /** A new custom field definition. */
-export const createCustomFieldSchema = z.object({ fieldKey: customFieldKeySchema, ...definitionFields }).strict();
+export const createCustomFieldSchema = z
+  .object({ fieldKey: customFieldKeySchema, ...definitionFields })
+  .strict();
 /** A new custom field definition. */
 export type CreateCustomFieldInput = z.input<typeof createCustomFieldSchema>;
 
 /** Changes to a definition (the key never changes; the kind only while no values exist). */
 export const updateCustomFieldSchema = z
-  .object({ ...definitionFields, displayName: definitionFields.displayName.optional(), fieldType: definitionFields.fieldType.optional() })
+  .object({
+    ...definitionFields,
+    displayName: definitionFields.displayName.optional(),
+    fieldType: definitionFields.fieldType.optional(),
+  })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change');
 /** Changes to a definition. */
@@ -97,6 +122,9 @@ export const listCustomFieldsSchema = z
 export type ListCustomFieldsInput = z.input<typeof listCustomFieldsSchema>;
 
 /** Values to set: `{ fieldKey: value }`; null, '' or [] clears a value. */
-export const setCustomFieldValuesSchema = jsonObject(z.string().min(1).max(100)).refine((v) => Object.keys(v).length <= 200, 'At most 200 fields at once');
+export const setCustomFieldValuesSchema = jsonObject(z.string().min(1).max(100)).refine(
+  (v) => Object.keys(v).length <= 200,
+  'At most 200 fields at once',
+);
 /** Values to set: `{ fieldKey: value }`. */
 export type SetCustomFieldValuesInput = z.input<typeof setCustomFieldValuesSchema>;

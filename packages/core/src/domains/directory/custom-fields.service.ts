@@ -35,7 +35,12 @@ import {
   type UpdateCustomFieldInput,
   updateCustomFieldSchema,
 } from './custom-fields.schema';
-import { applyUserValues, assertUser, ENTITY_TYPE, readUserValues } from './custom-fields.user-values';
+import {
+  applyUserValues,
+  assertUser,
+  ENTITY_TYPE,
+  readUserValues,
+} from './custom-fields.user-values';
 import { normalizeOptions, normalizeRules } from './custom-fields.values';
 import { DIRECTORY_ERRORS } from './directory.errors';
 import { idSchema } from './directory.shared';
@@ -107,7 +112,11 @@ export interface CustomFieldsService {
    * @throws HeliosError NOT_FOUND `CUSTOM_FIELDS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`;
    *   PRECONDITION_FAILED `CUSTOM_FIELDS.TYPE_LOCKED`, `CUSTOM_FIELDS.OPTION_IN_USE`
    */
-  update(id: string, input: UpdateCustomFieldInput, options?: CallOptions): Promise<CustomFieldDefinition>;
+  update(
+    id: string,
+    input: UpdateCustomFieldInput,
+    options?: CallOptions,
+  ): Promise<CustomFieldDefinition>;
   /**
    * Deletes a definition and every value of it (rows and the users' mirrored key), in one
    * transaction (admins).
@@ -137,7 +146,11 @@ export interface CustomFieldsService {
    * await helios.customFields.setValues(userId, { shirt_size: 'M', badge_number: 42, nickname: null });
    * ```
    */
-  setValues(userId: string, values: SetCustomFieldValuesInput, options?: CallOptions): Promise<CustomFieldValueMap>;
+  setValues(
+    userId: string,
+    values: SetCustomFieldValuesInput,
+    options?: CallOptions,
+  ): Promise<CustomFieldValueMap>;
 }
 
 function toDefinition(row: Row<'custom_field_definitions'>): CustomFieldDefinition {
@@ -166,13 +179,25 @@ function invalid(path: string, message: string): HeliosError {
 }
 
 /** Checks the combination of kind, options and rules of a (merged) definition. */
-function checkShape(type: string, options: CustomFieldOption[] | null, rules: CustomFieldRules | null): void {
+function checkShape(
+  type: string,
+  options: CustomFieldOption[] | null,
+  rules: CustomFieldRules | null,
+): void {
   const choice = (CHOICE_FIELD_TYPES as readonly string[]).includes(type);
-  if (choice && (!options || options.length === 0)) throw invalid('options', `A ${type} field needs options`);
-  if (!choice && options && options.length > 0) throw invalid('options', `Only select and multiselect fields take options`);
+  if (choice && (!options || options.length === 0))
+    throw invalid('options', `A ${type} field needs options`);
+  if (!choice && options && options.length > 0)
+    throw invalid('options', `Only select and multiselect fields take options`);
   if (!rules) return;
-  if ((rules.minLength !== undefined || rules.maxLength !== undefined) && !(TEXT_FIELD_TYPES as readonly string[]).includes(type)) {
-    throw invalid('validationRules', 'minLength/maxLength apply to text, email, url and phone fields');
+  if (
+    (rules.minLength !== undefined || rules.maxLength !== undefined) &&
+    !(TEXT_FIELD_TYPES as readonly string[]).includes(type)
+  ) {
+    throw invalid(
+      'validationRules',
+      'minLength/maxLength apply to text, email, url and phone fields',
+    );
   }
   if ((rules.min !== undefined || rules.max !== undefined) && type !== 'number') {
     throw invalid('validationRules', 'min/max apply to number fields');
@@ -193,7 +218,10 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
         await s.authorize('directory:write');
         const data = parseInput(createCustomFieldSchema, input);
         checkShape(data.fieldType, data.options ?? null, data.validationRules ?? null);
-        const clash = await s.repos.custom_field_definitions.list({ where: { field_key: data.fieldKey }, limit: 1 });
+        const clash = await s.repos.custom_field_definitions.list({
+          where: { field_key: data.fieldKey },
+          limit: 1,
+        });
         if (clash.items.length > 0) {
           throw DIRECTORY_ERRORS.CUSTOM_FIELD_KEY_TAKEN({ fieldKey: data.fieldKey });
         }
@@ -215,7 +243,12 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
           updated_at: s.now,
         });
         const dto = toDefinition(row);
-        await s.audit({ action: 'custom_fields.create', resource: 'custom_field', resourceId: row.id, details: summarizeChange(null, dto) });
+        await s.audit({
+          action: 'custom_fields.create',
+          resource: 'custom_field',
+          resourceId: row.id,
+          details: summarizeChange(null, dto),
+        });
         return dto;
       }),
 
@@ -242,11 +275,21 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
         const typeChanged = type !== current.fieldType;
         const choice = (CHOICE_FIELD_TYPES as readonly string[]).includes(type);
         // Leaving the choice kinds drops the options unless new ones are given (and then refused).
-        const nextOptions = data.options !== undefined ? data.options : choice ? current.options : null;
-        const nextRules = data.validationRules !== undefined ? data.validationRules : typeChanged ? null : current.validationRules;
+        const nextOptions =
+          data.options !== undefined ? data.options : choice ? current.options : null;
+        const nextRules =
+          data.validationRules !== undefined
+            ? data.validationRules
+            : typeChanged
+              ? null
+              : current.validationRules;
         checkShape(type, nextOptions, nextRules);
 
-        const values = await s.db.selectFrom('custom_field_values').select('value').where('definition_id', '=', before.id).execute();
+        const values = await s.db
+          .selectFrom('custom_field_values')
+          .select('value')
+          .where('definition_id', '=', before.id)
+          .execute();
         if (typeChanged && values.length > 0) {
           throw DIRECTORY_ERRORS.CUSTOM_FIELD_TYPE_LOCKED({ id: before.id, values: values.length });
         }
@@ -254,10 +297,14 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
           const kept = new Set(nextOptions.map((o) => o.value));
           const inUse = new Set<string>();
           for (const { value } of values) {
-            for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && !kept.has(v)) inUse.add(v);
+            for (const v of Array.isArray(value) ? value : [value])
+              if (typeof v === 'string' && !kept.has(v)) inUse.add(v);
           }
           if (inUse.size > 0) {
-            throw DIRECTORY_ERRORS.CUSTOM_FIELD_OPTION_IN_USE({ id: before.id, options: [...inUse].slice(0, 50) });
+            throw DIRECTORY_ERRORS.CUSTOM_FIELD_OPTION_IN_USE({
+              id: before.id,
+              options: [...inUse].slice(0, 50),
+            });
           }
         }
         const after = await s.repos.custom_field_definitions.update(before.id, {
@@ -275,7 +322,12 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
           updated_at: s.now,
         });
         const dto = toDefinition(after);
-        await s.audit({ action: 'custom_fields.update', resource: 'custom_field', resourceId: after.id, details: summarizeChange(current, dto) });
+        await s.audit({
+          action: 'custom_fields.update',
+          resource: 'custom_field',
+          resourceId: after.id,
+          details: summarizeChange(current, dto),
+        });
         return dto;
       }),
 
@@ -283,7 +335,10 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
       rt.write(options, async (s) => {
         await s.authorize('directory:write');
         const before = await getRow(s, id);
-        const removed = await s.db.deleteFrom('custom_field_values').where('definition_id', '=', before.id).executeTakeFirst();
+        const removed = await s.db
+          .deleteFrom('custom_field_values')
+          .where('definition_id', '=', before.id)
+          .executeTakeFirst();
         const mirrored = await s.db
           .updateTable('organization_users')
           .set({ custom_fields: sql`custom_fields - ${before.field_key}::text`, updated_at: s.now })
@@ -321,10 +376,15 @@ export function createCustomFieldsService(rt: ServiceRuntime): CustomFieldsServi
           .selectFrom('custom_field_definitions')
           .selectAll()
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [eb('organization_id', '=', s.organizationId), eb('entity_type', '=', ENTITY_TYPE)];
-            if (filter.section !== undefined) conditions.push(eb(eb.fn('lower', ['section']), '=', filter.section.toLowerCase()));
+            const conditions: Expression<SqlBool>[] = [
+              eb('organization_id', '=', s.organizationId),
+              eb('entity_type', '=', ENTITY_TYPE),
+            ];
+            if (filter.section !== undefined)
+              conditions.push(eb(eb.fn('lower', ['section']), '=', filter.section.toLowerCase()));
             if (filter.fieldType) conditions.push(eb('field_type', '=', filter.fieldType));
-            if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
+            if (filter.isActive !== undefined)
+              conditions.push(eb('is_active', '=', filter.isActive));
             return eb.and(conditions);
           })
           .$call(paging.query)

@@ -40,7 +40,10 @@ async function storedValues(s: OperationScope, userId: string): Promise<Map<stri
 }
 
 /** The user's values of active fields, by key. */
-export async function readUserValues(s: OperationScope, userId: string): Promise<CustomFieldValueMap> {
+export async function readUserValues(
+  s: OperationScope,
+  userId: string,
+): Promise<CustomFieldValueMap> {
   const rows = await s.db
     .selectFrom('custom_field_values as v')
     .innerJoin('custom_field_definitions as d', 'd.id', 'v.definition_id')
@@ -56,7 +59,10 @@ export async function readUserValues(s: OperationScope, userId: string): Promise
 }
 
 /** `jsonb - key - key ... || patch`, with every key and the patch as parameters. */
-function mirrorUpdate(removed: readonly string[], set: Record<string, JsonValue>): RawBuilder<JsonValue> {
+function mirrorUpdate(
+  removed: readonly string[],
+  set: Record<string, JsonValue>,
+): RawBuilder<JsonValue> {
   let expr: RawBuilder<JsonValue> = sql`coalesce(custom_fields, '{}'::jsonb)`;
   for (const key of removed) expr = sql`(${expr} - ${key}::text)`;
   return sql`(${expr} || ${JSON.stringify(set)}::jsonb)`;
@@ -95,7 +101,8 @@ export async function applyUserValues(
   for (const def of definitions) {
     if (!def.isActive || !def.isRequired || issues.some((i) => i.path === def.fieldKey)) continue;
     const value = next.has(def.id) ? next.get(def.id) : stored.get(def.id);
-    if (value === undefined || value === null) issues.push({ path: def.fieldKey, code: 'required', message: 'A value is required' });
+    if (value === undefined || value === null)
+      issues.push({ path: def.fieldKey, code: 'required', message: 'A value is required' });
   }
   if (issues.length > 0) {
     throw DIRECTORY_ERRORS.CUSTOM_FIELD_INVALID_VALUE({ issues });
@@ -112,7 +119,11 @@ export async function applyUserValues(
     changes[key] = { from: previous, to: value };
     if (value === null) {
       removedKeys.push(key);
-      await s.db.deleteFrom('custom_field_values').where('definition_id', '=', definitionId).where('entity_id', '=', id).execute();
+      await s.db
+        .deleteFrom('custom_field_values')
+        .where('definition_id', '=', definitionId)
+        .where('entity_id', '=', id)
+        .execute();
     } else {
       setMirror[key] = value;
       await s.db
@@ -125,7 +136,11 @@ export async function applyUserValues(
           created_at: s.now,
           updated_at: s.now,
         })
-        .onConflict((oc) => oc.columns(['definition_id', 'entity_id']).doUpdateSet({ value: JSON.stringify(value), updated_at: s.now }))
+        .onConflict((oc) =>
+          oc
+            .columns(['definition_id', 'entity_id'])
+            .doUpdateSet({ value: JSON.stringify(value), updated_at: s.now }),
+        )
         .execute();
     }
   }
@@ -136,7 +151,12 @@ export async function applyUserValues(
     .where('id', '=', id)
     .where('organization_id', '=', s.organizationId)
     .execute();
-  await s.audit({ action: 'custom_fields.set_values', resource: 'user', resourceId: id, details: { fields: changes } });
+  await s.audit({
+    action: 'custom_fields.set_values',
+    resource: 'user',
+    resourceId: id,
+    details: { fields: changes },
+  });
   await s.activity({
     userId: id,
     action: 'custom_fields.updated',

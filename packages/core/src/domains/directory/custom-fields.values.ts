@@ -13,7 +13,9 @@ export interface ValueRules {
 }
 
 /** The result of checking a value: the normalized value to store (null: clear it), or an issue. */
-export type ValueCheck = { ok: true; value: JsonValue | null } | { ok: false; code: string; message: string };
+export type ValueCheck =
+  | { ok: true; value: JsonValue | null }
+  | { ok: false; code: string; message: string };
 
 const DEFAULT_MAX_LENGTH = 10_000;
 const emailCheck = z.email();
@@ -25,7 +27,12 @@ function fail(code: string, message: string): ValueCheck {
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  return (
+    value === null ||
+    value === undefined ||
+    value === '' ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 function checkLength(text: string, rules: ValueRules): ValueCheck | null {
@@ -62,19 +69,24 @@ export function checkCustomFieldValue(rules: ValueRules, value: unknown): ValueC
   const type = rules.fieldType;
   switch (type) {
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail('invalid_type', 'A number');
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return fail('invalid_type', 'A number');
       const { min, max } = rules.validationRules ?? {};
       if (min !== undefined && value < min) return fail('too_small', `At least ${min}`);
       if (max !== undefined && value > max) return fail('too_big', `At most ${max}`);
       return { ok: true, value };
     }
     case 'boolean':
-      return typeof value === 'boolean' ? { ok: true, value } : fail('invalid_type', 'true or false');
+      return typeof value === 'boolean'
+        ? { ok: true, value }
+        : fail('invalid_type', 'true or false');
     case 'multiselect': {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return fail('invalid_type', 'A list of option values');
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        return fail('invalid_type', 'A list of option values');
       const allowed = new Set((rules.options ?? []).map((o) => o.value));
       const unknown = value.filter((v) => !allowed.has(v));
-      if (unknown.length > 0) return fail('invalid_option', `Not an option: ${unknown.slice(0, 5).join(', ')}`);
+      if (unknown.length > 0)
+        return fail('invalid_option', `Not an option: ${unknown.slice(0, 5).join(', ')}`);
       return { ok: true, value: [...new Set(value as string[])] };
     }
     default:
@@ -89,17 +101,26 @@ export function checkCustomFieldValue(rules: ValueRules, value: unknown): ValueC
       return allowed ? { ok: true, value: text } : fail('invalid_option', 'Not one of the options');
     }
     case 'date':
-      return isCalendarDate(text) ? { ok: true, value: text } : fail('invalid_date', 'A date as YYYY-MM-DD');
+      return isCalendarDate(text)
+        ? { ok: true, value: text }
+        : fail('invalid_date', 'A date as YYYY-MM-DD');
     case 'email': {
       const normalized = text.toLowerCase();
-      if (!emailCheck.safeParse(normalized).success) return fail('invalid_email', 'An email address');
+      if (!emailCheck.safeParse(normalized).success)
+        return fail('invalid_email', 'An email address');
       return checkLength(normalized, rules) ?? { ok: true, value: normalized };
     }
     case 'url':
       if (!isHttpUrl(text)) return fail('invalid_url', 'An http(s) URL');
-      return checkLength(text, { ...rules, validationRules: { maxLength: 2048, ...rules.validationRules } }) ?? { ok: true, value: text };
+      return (
+        checkLength(text, {
+          ...rules,
+          validationRules: { maxLength: 2048, ...rules.validationRules },
+        }) ?? { ok: true, value: text }
+      );
     case 'phone':
-      if (!PHONE.test(text) || (text.match(/\d/g) ?? []).length < 3) return fail('invalid_phone', 'A phone number (digits, spaces, + ( ) . -)');
+      if (!PHONE.test(text) || (text.match(/\d/g) ?? []).length < 3)
+        return fail('invalid_phone', 'A phone number (digits, spaces, + ( ) . -)');
       return checkLength(text, rules) ?? { ok: true, value: text };
     default:
       // text, and kinds of older installations (image, badge...): any string.
@@ -113,7 +134,11 @@ export function normalizeOptions(stored: unknown): { value: string; label: strin
   const out: { value: string; label: string }[] = [];
   for (const item of stored) {
     if (typeof item === 'string') out.push({ value: item, label: item });
-    else if (item && typeof item === 'object' && typeof (item as { value?: unknown }).value === 'string') {
+    else if (
+      item &&
+      typeof item === 'object' &&
+      typeof (item as { value?: unknown }).value === 'string'
+    ) {
       const { value, label } = item as { value: string; label?: unknown };
       out.push({ value, label: typeof label === 'string' ? label : value });
     }

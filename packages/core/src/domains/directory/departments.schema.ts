@@ -48,6 +48,9 @@ export const listDepartmentsSchema = z
 export type ListDepartmentsInput = z.input<typeof listDepartmentsSchema>;
 
 /** Filters of `departments.tree`. */
-export const departmentTreeSchema = z.object({ isActive: z.boolean().optional() }).strict().default({});
+export const departmentTreeSchema = z
+  .object({ isActive: z.boolean().optional() })
+  .strict()
+  .default({});
 /** Filters of `departments.tree`. */
 export type DepartmentTreeInput = z.input<typeof departmentTreeSchema>;

@@ -24,7 +24,14 @@ import {
   updateDepartmentSchema,
 } from './departments.schema';
 import { DIRECTORY_ERRORS } from './directory.errors';
-import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, type TreeNode } from './directory.shared';
+import {
+  ancestorIds,
+  buildTree,
+  containsPattern,
+  countLinkedUsers,
+  lockHierarchy,
+  type TreeNode,
+} from './directory.shared';
 
 /** A department. */
 export interface Department {
@@ -133,7 +140,11 @@ async function getRow(s: OperationScope, id: string): Promise<Row<'departments'>
   return row;
 }
 
-async function assertNameFree(s: OperationScope, name: string, exceptId: string | null): Promise<void> {
+async function assertNameFree(
+  s: OperationScope,
+  name: string,
+  exceptId: string | null,
+): Promise<void> {
   let query = s.db
     .selectFrom('departments')
     .select('id')
@@ -147,13 +158,23 @@ async function assertNameFree(s: OperationScope, name: string, exceptId: string 
 }
 
 /** Checks the new parent exists and, for an existing department, is not itself or a descendant. */
-async function assertParent(s: OperationScope, parentId: string, selfId: string | null): Promise<void> {
+async function assertParent(
+  s: OperationScope,
+  parentId: string,
+  selfId: string | null,
+): Promise<void> {
   const parent = await findRow(s, parentId);
   if (!parent) {
     throw DIRECTORY_ERRORS.DEPARTMENT_PARENT_NOT_FOUND({ parentId });
   }
   if (!selfId) return;
-  const chain = await ancestorIds(s.db, 'departments', 'parent_department_id', s.organizationId, parentId);
+  const chain = await ancestorIds(
+    s.db,
+    'departments',
+    'parent_department_id',
+    s.organizationId,
+    parentId,
+  );
   if (chain.includes(selfId)) {
     throw DIRECTORY_ERRORS.DEPARTMENT_CYCLE({ id: selfId, parentId });
   }
@@ -182,7 +203,12 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
           updated_at: s.now,
         });
         const dto = toDepartment(row);
-        await s.audit({ action: 'departments.create', resource: 'department', resourceId: row.id, details: summarizeChange(null, dto) });
+        await s.audit({
+          action: 'departments.create',
+          resource: 'department',
+          resourceId: row.id,
+          details: summarizeChange(null, dto),
+        });
         return dto;
       }),
 
@@ -207,7 +233,11 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
         const before = await getRow(s, id);
         const renamed = data.name !== undefined && data.name !== before.name;
         if (renamed) await assertNameFree(s, data.name as string, before.id);
-        if (data.parentId !== undefined && data.parentId !== null && data.parentId !== before.parent_department_id) {
+        if (
+          data.parentId !== undefined &&
+          data.parentId !== null &&
+          data.parentId !== before.parent_department_id
+        ) {
           if (data.parentId === before.id) {
             throw DIRECTORY_ERRORS.DEPARTMENT_CYCLE({ id: before.id });
           }
@@ -238,7 +268,10 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
           action: 'departments.update',
           resource: 'department',
           resourceId: after.id,
-          details: { ...summarizeChange(toDepartment(before), dto), ...(renamed ? { usersRenamed } : {}) },
+          details: {
+            ...summarizeChange(toDepartment(before), dto),
+            ...(renamed ? { usersRenamed } : {}),
+          },
         });
         return dto;
       }),
@@ -259,7 +292,12 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
         }
         // Users already deleted may still point here; the foreign key clears their link.
         await s.repos.departments.delete(before.id);
-        await s.audit({ action: 'departments.delete', resource: 'department', resourceId: before.id, details: summarizeChange(toDepartment(before), null) });
+        await s.audit({
+          action: 'departments.delete',
+          resource: 'department',
+          resourceId: before.id,
+          details: summarizeChange(toDepartment(before), null),
+        });
       }),
 
     list: (input, options) =>
@@ -279,11 +317,15 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
           .selectFrom('departments')
           .selectAll()
           .where((eb: ExpressionBuilder<Database, 'departments'>) => {
-            const conditions: Expression<SqlBool>[] = [eb('organization_id', '=', s.organizationId)];
+            const conditions: Expression<SqlBool>[] = [
+              eb('organization_id', '=', s.organizationId),
+            ];
             if (filter.search) conditions.push(eb('name', 'ilike', containsPattern(filter.search)));
             if (filter.parentId === null) conditions.push(eb('parent_department_id', 'is', null));
-            else if (filter.parentId !== undefined) conditions.push(eb('parent_department_id', '=', filter.parentId));
-            if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
+            else if (filter.parentId !== undefined)
+              conditions.push(eb('parent_department_id', '=', filter.parentId));
+            if (filter.isActive !== undefined)
+              conditions.push(eb('is_active', '=', filter.isActive));
             return eb.and(conditions);
           })
           .$call(paging.query)
@@ -295,7 +337,10 @@ export function createDepartmentsService(rt: ServiceRuntime): DepartmentsService
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(departmentTreeSchema, input);
-        let query = s.db.selectFrom('departments').selectAll().where('organization_id', '=', s.organizationId);
+        let query = s.db
+          .selectFrom('departments')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId);
         if (filter.isActive !== undefined) query = query.where('is_active', '=', filter.isActive);
         const rows = await query.orderBy('name').orderBy('id').execute();
         return buildTree(rows.map(toDepartment));

@@ -9,7 +9,12 @@ type Usage = Record<string, number>;
 
 /** Errors of the directory master data. */
 export const DIRECTORY_ERRORS = defineErrors({
-  DEPARTMENT_NOT_FOUND: { code: 'DEPARTMENTS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such department.', details: (p: Id) => p },
+  DEPARTMENT_NOT_FOUND: {
+    code: 'DEPARTMENTS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such department.',
+    details: (p: Id) => p,
+  },
   DEPARTMENT_NAME_TAKEN: {
     code: 'DEPARTMENTS.NAME_TAKEN',
     kind: 'CONFLICT',
@@ -27,22 +32,31 @@ export const DIRECTORY_ERRORS = defineErrors({
     code: 'DEPARTMENTS.CYCLE',
     kind: 'INVALID_INPUT',
     message: (p: { id: string; parentId?: string }) =>
-      p.parentId === undefined ? 'A department cannot be its own parent.' : 'A department cannot be moved under itself or one of its sub-departments.',
+      p.parentId === undefined
+        ? 'A department cannot be its own parent.'
+        : 'A department cannot be moved under itself or one of its sub-departments.',
     details: (p) => (p.parentId === undefined ? { id: p.id } : { id: p.id, parentId: p.parentId }),
     summary: 'A department cannot be its own parent, or moved under one of its sub-departments.',
   },
   DEPARTMENT_IN_USE: {
     code: 'DEPARTMENTS.IN_USE',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { id: string; name: string; usage: Usage }) => `Department "${p.name}" is still in use (users, sub-departments, cost centers or job titles).`,
+    message: (p: { id: string; name: string; usage: Usage }) =>
+      `Department "${p.name}" is still in use (users, sub-departments, cost centers or job titles).`,
     details: (p) => ({ id: p.id, ...p.usage }),
     summary: 'The department still has users, sub-departments, cost centers or job titles.',
   },
-  LOCATION_NOT_FOUND: { code: 'LOCATIONS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such location.', details: (p: Id) => p },
+  LOCATION_NOT_FOUND: {
+    code: 'LOCATIONS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such location.',
+    details: (p: Id) => p,
+  },
   LOCATION_NAME_TAKEN: {
     code: 'LOCATIONS.NAME_TAKEN',
     kind: 'CONFLICT',
-    message: (p: { name: string; parentId: string | null; id: string }) => `A location named "${p.name}" already exists at this level.`,
+    message: (p: { name: string; parentId: string | null; id: string }) =>
+      `A location named "${p.name}" already exists at this level.`,
     details: (p) => ({ name: p.name, parentId: p.parentId, id: p.id }),
     summary: 'A location with this name already exists under the same parent.',
   },
@@ -56,18 +70,26 @@ export const DIRECTORY_ERRORS = defineErrors({
     code: 'LOCATIONS.CYCLE',
     kind: 'INVALID_INPUT',
     message: (p: { id: string; parentId?: string }) =>
-      p.parentId === undefined ? 'A location cannot be its own parent.' : 'A location cannot be moved under one of its own sub-locations.',
+      p.parentId === undefined
+        ? 'A location cannot be its own parent.'
+        : 'A location cannot be moved under one of its own sub-locations.',
     details: (p) => (p.parentId === undefined ? { id: p.id } : { id: p.id, parentId: p.parentId }),
     summary: 'A location cannot be its own parent, or moved under one of its sub-locations.',
   },
   LOCATION_IN_USE: {
     code: 'LOCATIONS.IN_USE',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { id: string; name: string; usage: Usage }) => `Location "${p.name}" still has users or sub-locations.`,
+    message: (p: { id: string; name: string; usage: Usage }) =>
+      `Location "${p.name}" still has users or sub-locations.`,
     details: (p) => ({ id: p.id, ...p.usage }),
     summary: 'The location still has users or sub-locations.',
   },
-  COST_CENTER_NOT_FOUND: { code: 'COST_CENTERS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such cost center.', details: (p: Id) => p },
+  COST_CENTER_NOT_FOUND: {
+    code: 'COST_CENTERS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such cost center.',
+    details: (p: Id) => p,
+  },
   COST_CENTER_CODE_TAKEN: {
     code: 'COST_CENTERS.CODE_TAKEN',
     kind: 'CONFLICT',
@@ -78,7 +100,8 @@ export const DIRECTORY_ERRORS = defineErrors({
   COST_CENTER_IN_USE: {
     code: 'COST_CENTERS.IN_USE',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { id: string; code: string; users: number }) => `Cost center "${p.code}" is still assigned to users.`,
+    message: (p: { id: string; code: string; users: number }) =>
+      `Cost center "${p.code}" is still assigned to users.`,
     details: (p) => ({ id: p.id, users: p.users }),
     summary: 'The cost center is still assigned to users.',
   },
@@ -88,7 +111,12 @@ export const DIRECTORY_ERRORS = defineErrors({
     message: 'The department does not exist.',
     details: (p: { departmentId: string }) => p,
   },
-  JOB_TITLE_NOT_FOUND: { code: 'JOB_TITLES.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such job title.', details: (p: Id) => p },
+  JOB_TITLE_NOT_FOUND: {
+    code: 'JOB_TITLES.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such job title.',
+    details: (p: Id) => p,
+  },
   JOB_TITLE_TAKEN: {
     code: 'JOB_TITLES.TITLE_TAKEN',
     kind: 'CONFLICT',
@@ -102,7 +130,12 @@ export const DIRECTORY_ERRORS = defineErrors({
     message: 'The department does not exist.',
     details: (p: { departmentId: string }) => p,
   },
-  CUSTOM_FIELD_NOT_FOUND: { code: 'CUSTOM_FIELDS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such custom field.', details: (p: Id) => p },
+  CUSTOM_FIELD_NOT_FOUND: {
+    code: 'CUSTOM_FIELDS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such custom field.',
+    details: (p: Id) => p,
+  },
   CUSTOM_FIELD_KEY_TAKEN: {
     code: 'CUSTOM_FIELDS.KEY_TAKEN',
     kind: 'CONFLICT',

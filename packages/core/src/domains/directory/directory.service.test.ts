@@ -24,13 +24,23 @@ type Table = 'departments' | 'locations' | 'cost_centers' | 'job_titles';
 const count = (table: Table) => t.helios.repositories[table].count();
 
 /** Every non-admin caller is refused (and the no-actor call is unauthenticated); nothing is written. */
-async function expectWriteRefused(table: Table, call: (scope: HeliosScope) => Promise<unknown>, unchanged?: () => Promise<unknown>) {
+async function expectWriteRefused(
+  table: Table,
+  call: (scope: HeliosScope) => Promise<unknown>,
+  unchanged?: () => Promise<unknown>,
+) {
   const rows = await count(table);
   const snapshot = unchanged ? JSON.stringify(await unchanged()) : null;
   for (const scope of [asManager, asUser, readKey]) {
-    await expect(call(scope)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await expect(call(scope)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
   }
-  await expect(call(t.helios)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+  await expect(call(t.helios)).rejects.toMatchObject({
+    kind: 'UNAUTHENTICATED',
+    code: 'POLICY.NO_ACTOR',
+  });
   expect(await count(table)).toBe(rows);
   if (unchanged) expect(JSON.stringify(await unchanged())).toBe(snapshot);
 }
@@ -41,8 +51,20 @@ async function auditRows(action: string, resourceId: string) {
 
 describe('departments', () => {
   it('creates, reads, lists and nests departments, with an audit row', async () => {
-    const eng = await t.asAdmin.departments.create({ name: 'Engineering', description: 'Builders', orgUnitPath: '/Engineering', orgUnitId: 'ou-1' });
-    expect(eng).toMatchObject({ name: 'Engineering', parentId: null, orgUnitPath: '/Engineering', orgUnitId: 'ou-1', autoSyncToOu: false, isActive: true });
+    const eng = await t.asAdmin.departments.create({
+      name: 'Engineering',
+      description: 'Builders',
+      orgUnitPath: '/Engineering',
+      orgUnitId: 'ou-1',
+    });
+    expect(eng).toMatchObject({
+      name: 'Engineering',
+      parentId: null,
+      orgUnitPath: '/Engineering',
+      orgUnitId: 'ou-1',
+      autoSyncToOu: false,
+      isActive: true,
+    });
     expect(eng.createdBy).toBe(t.admin!.id);
     const web = await t.asAdmin.departments.create({ name: 'Web', parentId: eng.id });
     await t.asAdmin.departments.create({ name: 'Mobile', parentId: eng.id, isActive: false });
@@ -51,45 +73,78 @@ describe('departments', () => {
     expect(await readKey.departments.find(eng.id)).toMatchObject({ id: eng.id });
     expect(await t.asAdmin.departments.find(randomUUID())).toBeNull();
     expect(await t.asAdmin.departments.find('not-a-uuid')).toBeNull();
-    await expect(t.asAdmin.departments.get(randomUUID())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'DEPARTMENTS.NOT_FOUND' });
+    await expect(t.asAdmin.departments.get(randomUUID())).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'DEPARTMENTS.NOT_FOUND',
+    });
 
     const children = await asManager.departments.list({ parentId: eng.id });
     expect(children.items.map((d) => d.name)).toEqual(['Mobile', 'Web']);
-    expect((await t.asAdmin.departments.list({ parentId: eng.id, isActive: true })).items.map((d) => d.name)).toEqual(['Web']);
-    expect((await t.asAdmin.departments.list({ search: 'GINEER' })).items.map((d) => d.name)).toEqual(['Engineering']);
+    expect(
+      (await t.asAdmin.departments.list({ parentId: eng.id, isActive: true })).items.map(
+        (d) => d.name,
+      ),
+    ).toEqual(['Web']);
+    expect(
+      (await t.asAdmin.departments.list({ search: 'GINEER' })).items.map((d) => d.name),
+    ).toEqual(['Engineering']);
     expect((await t.asAdmin.departments.list({ search: '%' })).items).toHaveLength(0);
 
     const tree = await asUser.departments.tree();
     const engNode = tree.find((n) => n.id === eng.id);
     expect(engNode?.children.map((c) => c.name)).toEqual(['Mobile', 'Web']);
-    expect((await t.asAdmin.departments.tree({ isActive: true })).find((n) => n.id === eng.id)?.children.map((c) => c.name)).toEqual(['Web']);
+    expect(
+      (await t.asAdmin.departments.tree({ isActive: true }))
+        .find((n) => n.id === eng.id)
+        ?.children.map((c) => c.name),
+    ).toEqual(['Web']);
 
     const rows = await auditRows('departments.create', eng.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actorType: 'user', resource: 'department', details: { name: 'Engineering' } });
+    expect(rows[0]).toMatchObject({
+      actorType: 'user',
+      resource: 'department',
+      details: { name: 'Engineering' },
+    });
   });
 
   it('pages through departments with a keyset cursor', async () => {
     const parent = await t.asAdmin.departments.create({ name: 'Paging Root' });
-    for (const name of ['P-c', 'P-a', 'P-e', 'P-b', 'P-d']) await t.asAdmin.departments.create({ name, parentId: parent.id });
+    for (const name of ['P-c', 'P-a', 'P-e', 'P-b', 'P-d'])
+      await t.asAdmin.departments.create({ name, parentId: parent.id });
     const names: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<HeliosScope['departments']['list']>> = await t.asAdmin.departments.list({ parentId: parent.id, limit: 2, cursor });
+      const page: Awaited<ReturnType<HeliosScope['departments']['list']>> =
+        await t.asAdmin.departments.list({ parentId: parent.id, limit: 2, cursor });
       names.push(...page.items.map((d) => d.name));
       cursor = page.nextCursor;
     } while (cursor);
     expect(names).toEqual(['P-a', 'P-b', 'P-c', 'P-d', 'P-e']);
-    await expect(t.asAdmin.departments.list({ cursor: "x' or 1=1" })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
-    await expect(t.asAdmin.departments.list({ limit: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+    await expect(t.asAdmin.departments.list({ cursor: "x' or 1=1" })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
+    await expect(t.asAdmin.departments.list({ limit: 0 })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
   });
 
   it('rejects invalid input with VALIDATION.FAILED and an unknown parent, writing nothing', async () => {
     const before = await count('departments');
-    await expect(t.asAdmin.departments.create({ name: '  ' })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.departments.create({ name: 'X', parentId: 'nope' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.departments.create({ name: 'X', color: 'red' } as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.departments.create({ name: 'X', parentId: randomUUID() })).rejects.toMatchObject({
+    await expect(t.asAdmin.departments.create({ name: '  ' })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(
+      t.asAdmin.departments.create({ name: 'X', parentId: 'nope' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.departments.create({ name: 'X', color: 'red' } as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.departments.create({ name: 'X', parentId: randomUUID() }),
+    ).rejects.toMatchObject({
       kind: 'INVALID_INPUT',
       code: 'DEPARTMENTS.PARENT_NOT_FOUND',
     });
@@ -106,19 +161,29 @@ describe('departments', () => {
     );
     await expectWriteRefused('departments', (s) => s.departments.delete(dept.id));
     await expect(t.helios.departments.list()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:read'] }).departments.list()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:read'] }).departments.list(),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
 
     const byKey = await writeKey.departments.create({ name: 'Made By Key' });
     expect(byKey.createdBy).toBeNull();
-    expect((await auditRows('departments.create', byKey.id))[0]).toMatchObject({ actorType: 'api_key', actorId: 'k-write' });
+    expect((await auditRows('departments.create', byKey.id))[0]).toMatchObject({
+      actorType: 'api_key',
+      actorId: 'k-write',
+    });
   });
 
   it('refuses a duplicate name, whatever its case, with DEPARTMENTS.NAME_TAKEN', async () => {
     await t.asAdmin.departments.create({ name: 'Finance' });
     const legal = await t.asAdmin.departments.create({ name: 'Legal' });
     const before = await count('departments');
-    await expect(t.asAdmin.departments.create({ name: 'finance' })).rejects.toMatchObject({ kind: 'CONFLICT', code: 'DEPARTMENTS.NAME_TAKEN' });
-    await expect(t.asAdmin.departments.update(legal.id, { name: 'FINANCE' })).rejects.toMatchObject({ kind: 'CONFLICT', code: 'DEPARTMENTS.NAME_TAKEN' });
+    await expect(t.asAdmin.departments.create({ name: 'finance' })).rejects.toMatchObject({
+      kind: 'CONFLICT',
+      code: 'DEPARTMENTS.NAME_TAKEN',
+    });
+    await expect(t.asAdmin.departments.update(legal.id, { name: 'FINANCE' })).rejects.toMatchObject(
+      { kind: 'CONFLICT', code: 'DEPARTMENTS.NAME_TAKEN' },
+    );
     expect(await count('departments')).toBe(before);
     expect((await t.asAdmin.departments.get(legal.id)).name).toBe('Legal');
     expect((await t.asAdmin.departments.update(legal.id, { name: 'LEGAL' })).name).toBe('LEGAL');
@@ -129,9 +194,16 @@ describe('departments', () => {
     const b = await t.asAdmin.departments.create({ name: 'Cycle B', parentId: a.id });
     const c = await t.asAdmin.departments.create({ name: 'Cycle C', parentId: b.id });
     const d = await t.asAdmin.departments.create({ name: 'Cycle D', parentId: c.id });
-    await expect(t.asAdmin.departments.update(a.id, { parentId: d.id })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'DEPARTMENTS.CYCLE' });
-    await expect(t.asAdmin.departments.update(b.id, { parentId: d.id })).rejects.toMatchObject({ code: 'DEPARTMENTS.CYCLE' });
-    await expect(t.asAdmin.departments.update(a.id, { parentId: a.id })).rejects.toMatchObject({ code: 'DEPARTMENTS.CYCLE' });
+    await expect(t.asAdmin.departments.update(a.id, { parentId: d.id })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'DEPARTMENTS.CYCLE',
+    });
+    await expect(t.asAdmin.departments.update(b.id, { parentId: d.id })).rejects.toMatchObject({
+      code: 'DEPARTMENTS.CYCLE',
+    });
+    await expect(t.asAdmin.departments.update(a.id, { parentId: a.id })).rejects.toMatchObject({
+      code: 'DEPARTMENTS.CYCLE',
+    });
     expect((await t.asAdmin.departments.get(a.id)).parentId).toBeNull();
     // Moving down the other way is fine, and so is moving back to the top.
     expect((await t.asAdmin.departments.update(d.id, { parentId: a.id })).parentId).toBe(a.id);
@@ -143,7 +215,11 @@ describe('departments', () => {
     const dept = await t.asAdmin.departments.create({ name: 'Busy' });
     const child = await t.asAdmin.departments.create({ name: 'Busy Child', parentId: dept.id });
     const user = await createTestUser(t.helios, { department_id: dept.id, department: 'Busy' });
-    const cc = await t.asAdmin.costCenters.create({ code: 'BUSY-1', name: 'Busy CC', departmentId: dept.id });
+    const cc = await t.asAdmin.costCenters.create({
+      code: 'BUSY-1',
+      name: 'Busy CC',
+      departmentId: dept.id,
+    });
     const jt = await t.asAdmin.jobTitles.create({ title: 'Busy Person', departmentId: dept.id });
     const before = await count('departments');
     await expect(t.asAdmin.departments.delete(dept.id)).rejects.toMatchObject({
@@ -158,12 +234,22 @@ describe('departments', () => {
     await t.asAdmin.jobTitles.delete(jt.id);
     await t.helios.repositories.organization_users.update(user.id, { department_id: null });
     // A deleted user does not hold a department; the link is cleared with it.
-    const gone = await createTestUser(t.helios, { department_id: dept.id, user_status: 'deleted', is_active: false, deleted_at: new Date() });
+    const gone = await createTestUser(t.helios, {
+      department_id: dept.id,
+      user_status: 'deleted',
+      is_active: false,
+      deleted_at: new Date(),
+    });
     await t.asAdmin.departments.delete(dept.id);
     expect(await t.asAdmin.departments.find(dept.id)).toBeNull();
-    expect((await t.helios.repositories.organization_users.getById(gone.id)).department_id).toBeNull();
+    expect(
+      (await t.helios.repositories.organization_users.getById(gone.id)).department_id,
+    ).toBeNull();
     expect(await auditRows('departments.delete', dept.id)).toHaveLength(1);
-    await expect(t.asAdmin.departments.delete(dept.id)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'DEPARTMENTS.NOT_FOUND' });
+    await expect(t.asAdmin.departments.delete(dept.id)).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'DEPARTMENTS.NOT_FOUND',
+    });
   });
 
   it("renames the users' department text with the department, in the same transaction", async () => {
@@ -171,10 +257,17 @@ describe('departments', () => {
     const linked = await createTestUser(t.helios, { department_id: dept.id, department: 'Sales' });
     const unlinked = await createTestUser(t.helios, { department: 'Sales' });
     await t.asAdmin.departments.update(dept.id, { name: 'Revenue' });
-    expect((await t.helios.repositories.organization_users.getById(linked.id)).department).toBe('Revenue');
-    expect((await t.helios.repositories.organization_users.getById(unlinked.id)).department).toBe('Sales');
+    expect((await t.helios.repositories.organization_users.getById(linked.id)).department).toBe(
+      'Revenue',
+    );
+    expect((await t.helios.repositories.organization_users.getById(unlinked.id)).department).toBe(
+      'Sales',
+    );
     const rows = await auditRows('departments.update', dept.id);
-    expect(rows[0]?.details).toMatchObject({ name: { from: 'Sales', to: 'Revenue' }, usersRenamed: 1 });
+    expect(rows[0]?.details).toMatchObject({
+      name: { from: 'Sales', to: 'Revenue' },
+      usersRenamed: 1,
+    });
 
     // A rename that fails later in the transaction leaves the users as they were.
     await expect(
@@ -183,7 +276,9 @@ describe('departments', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect((await t.helios.repositories.organization_users.getById(linked.id)).department).toBe('Revenue');
+    expect((await t.helios.repositories.organization_users.getById(linked.id)).department).toBe(
+      'Revenue',
+    );
   });
 });
 
@@ -202,13 +297,27 @@ describe('locations', () => {
       code: 'PAR',
     });
     const hq = await t.asAdmin.locations.create({ name: 'HQ', type: 'headquarters' });
-    expect(paris).toMatchObject({ parentId: emea.id, latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris', type: 'office' });
+    expect(paris).toMatchObject({
+      parentId: emea.id,
+      latitude: 48.8566,
+      longitude: 2.3522,
+      timezone: 'Europe/Paris',
+      type: 'office',
+    });
     expect((await t.asAdmin.locations.create({ name: 'Default Kind' })).type).toBe('office');
 
-    expect((await asUser.locations.list({ type: 'headquarters' })).items.map((l) => l.id)).toEqual([hq.id]);
-    expect((await t.asAdmin.locations.list({ search: 'par' })).items.map((l) => l.id)).toEqual([paris.id]);
-    expect((await t.asAdmin.locations.list({ country: 'france' })).items.map((l) => l.id)).toEqual([paris.id]);
-    expect((await readKey.locations.list({ parentId: emea.id })).items.map((l) => l.id)).toEqual([paris.id]);
+    expect((await asUser.locations.list({ type: 'headquarters' })).items.map((l) => l.id)).toEqual([
+      hq.id,
+    ]);
+    expect((await t.asAdmin.locations.list({ search: 'par' })).items.map((l) => l.id)).toEqual([
+      paris.id,
+    ]);
+    expect((await t.asAdmin.locations.list({ country: 'france' })).items.map((l) => l.id)).toEqual([
+      paris.id,
+    ]);
+    expect((await readKey.locations.list({ parentId: emea.id })).items.map((l) => l.id)).toEqual([
+      paris.id,
+    ]);
     const tree = await asManager.locations.tree();
     expect(tree.find((n) => n.id === emea.id)?.children.map((c) => c.id)).toEqual([paris.id]);
     expect(await auditRows('locations.create', paris.id)).toHaveLength(1);
@@ -216,10 +325,18 @@ describe('locations', () => {
 
   it('rejects a bad type, time zone or coordinate with VALIDATION.FAILED, writing nothing', async () => {
     const before = await count('locations');
-    await expect(t.asAdmin.locations.create({ name: 'Moon', type: 'space' as never })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.locations.create({ name: 'Nowhere', timezone: 'Mars/Olympus' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.locations.create({ name: 'Pole', latitude: 91 })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.locations.create({ name: 'Orphan', parentId: randomUUID() })).rejects.toMatchObject({ code: 'LOCATIONS.PARENT_NOT_FOUND' });
+    await expect(
+      t.asAdmin.locations.create({ name: 'Moon', type: 'space' as never }),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.locations.create({ name: 'Nowhere', timezone: 'Mars/Olympus' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(t.asAdmin.locations.create({ name: 'Pole', latitude: 91 })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(
+      t.asAdmin.locations.create({ name: 'Orphan', parentId: randomUUID() }),
+    ).rejects.toMatchObject({ code: 'LOCATIONS.PARENT_NOT_FOUND' });
     expect(await count('locations')).toBe(before);
   });
 
@@ -229,12 +346,18 @@ describe('locations', () => {
     await t.asAdmin.locations.create({ name: 'Main Office', parentId: us.id });
     const ukMain = await t.asAdmin.locations.create({ name: 'Main Office', parentId: uk.id });
     const before = await count('locations');
-    await expect(t.asAdmin.locations.create({ name: 'main office', parentId: us.id })).rejects.toMatchObject({
+    await expect(
+      t.asAdmin.locations.create({ name: 'main office', parentId: us.id }),
+    ).rejects.toMatchObject({
       kind: 'CONFLICT',
       code: 'LOCATIONS.NAME_TAKEN',
     });
-    await expect(t.asAdmin.locations.create({ name: 'us' })).rejects.toMatchObject({ code: 'LOCATIONS.NAME_TAKEN' });
-    await expect(t.asAdmin.locations.update(ukMain.id, { parentId: us.id })).rejects.toMatchObject({ code: 'LOCATIONS.NAME_TAKEN' });
+    await expect(t.asAdmin.locations.create({ name: 'us' })).rejects.toMatchObject({
+      code: 'LOCATIONS.NAME_TAKEN',
+    });
+    await expect(t.asAdmin.locations.update(ukMain.id, { parentId: us.id })).rejects.toMatchObject({
+      code: 'LOCATIONS.NAME_TAKEN',
+    });
     expect(await count('locations')).toBe(before);
     expect((await t.asAdmin.locations.get(ukMain.id)).parentId).toBe(uk.id);
   });
@@ -244,9 +367,16 @@ describe('locations', () => {
     const b = await t.asAdmin.locations.create({ name: 'Europe', type: 'region', parentId: a.id });
     const c = await t.asAdmin.locations.create({ name: 'France', type: 'region', parentId: b.id });
     const d = await t.asAdmin.locations.create({ name: 'Lyon', parentId: c.id });
-    await expect(t.asAdmin.locations.update(a.id, { parentId: d.id })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'LOCATIONS.CYCLE' });
-    await expect(t.asAdmin.locations.update(b.id, { parentId: c.id })).rejects.toMatchObject({ code: 'LOCATIONS.CYCLE' });
-    await expect(t.asAdmin.locations.update(c.id, { parentId: c.id })).rejects.toMatchObject({ code: 'LOCATIONS.CYCLE' });
+    await expect(t.asAdmin.locations.update(a.id, { parentId: d.id })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'LOCATIONS.CYCLE',
+    });
+    await expect(t.asAdmin.locations.update(b.id, { parentId: c.id })).rejects.toMatchObject({
+      code: 'LOCATIONS.CYCLE',
+    });
+    await expect(t.asAdmin.locations.update(c.id, { parentId: c.id })).rejects.toMatchObject({
+      code: 'LOCATIONS.CYCLE',
+    });
     expect((await t.asAdmin.locations.get(a.id)).parentId).toBeNull();
     expect((await t.asAdmin.locations.update(d.id, { parentId: b.id })).parentId).toBe(b.id);
   });
@@ -261,7 +391,10 @@ describe('locations', () => {
       code: 'LOCATIONS.IN_USE',
       details: { users: 0, children: 1 },
     });
-    await expect(t.asAdmin.locations.delete(floor.id)).rejects.toMatchObject({ code: 'LOCATIONS.IN_USE', details: { users: 1, children: 0 } });
+    await expect(t.asAdmin.locations.delete(floor.id)).rejects.toMatchObject({
+      code: 'LOCATIONS.IN_USE',
+      details: { users: 1, children: 0 },
+    });
     expect(await count('locations')).toBe(before);
     await t.helios.repositories.organization_users.update(user.id, { location_id: null });
     await t.asAdmin.locations.delete(floor.id);
@@ -273,11 +406,28 @@ describe('locations', () => {
   it('lists the users at a location, paginated, optionally with its sub-locations', async () => {
     const campus = await t.asAdmin.locations.create({ name: 'Campus' });
     const building = await t.asAdmin.locations.create({ name: 'Building', parentId: campus.id });
-    await createTestUser(t.helios, { location_id: campus.id, first_name: 'Ann', last_name: 'Cole' });
-    await createTestUser(t.helios, { location_id: campus.id, first_name: 'Bob', last_name: 'Abel' });
+    await createTestUser(t.helios, {
+      location_id: campus.id,
+      first_name: 'Ann',
+      last_name: 'Cole',
+    });
+    await createTestUser(t.helios, {
+      location_id: campus.id,
+      first_name: 'Bob',
+      last_name: 'Abel',
+    });
     await createTestUser(t.helios, { location_id: campus.id, first_name: 'Cy', last_name: 'Byrd' });
-    await createTestUser(t.helios, { location_id: building.id, first_name: 'Dee', last_name: 'Dunn' });
-    await createTestUser(t.helios, { location_id: campus.id, last_name: 'Gone', user_status: 'deleted', deleted_at: new Date() });
+    await createTestUser(t.helios, {
+      location_id: building.id,
+      first_name: 'Dee',
+      last_name: 'Dunn',
+    });
+    await createTestUser(t.helios, {
+      location_id: campus.id,
+      last_name: 'Gone',
+      user_status: 'deleted',
+      deleted_at: new Date(),
+    });
 
     const first = await asUser.locations.users(campus.id, { limit: 2 });
     expect(first.items.map((u) => u.lastName)).toEqual(['Abel', 'Byrd']);
@@ -288,7 +438,10 @@ describe('locations', () => {
     expect(second.nextCursor).toBeNull();
     const all = await t.asAdmin.locations.users(campus.id, { includeSublocations: true });
     expect(all.items.map((u) => u.lastName)).toEqual(['Abel', 'Byrd', 'Cole', 'Dunn']);
-    await expect(t.asAdmin.locations.users(randomUUID())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'LOCATIONS.NOT_FOUND' });
+    await expect(t.asAdmin.locations.users(randomUUID())).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'LOCATIONS.NOT_FOUND',
+    });
   });
 
   it('refuses location writes to non-admins, writing nothing', async () => {
@@ -315,13 +468,37 @@ describe('cost centers', () => {
       budgetCurrency: 'eur',
       fiscalYear: 2025,
     });
-    expect(cc).toMatchObject({ code: 'CC-100', budgetAmount: '250000.00', budgetCurrency: 'EUR', fiscalYear: 2025, departmentId: dept.id });
-    expect((await t.asAdmin.costCenters.create({ code: 'CC-101', name: 'Default currency', budgetAmount: '12.5' })).budgetCurrency).toBe('USD');
-    const updated = await t.asAdmin.costCenters.update(cc.id, { budgetAmount: 1234.56, name: 'Research & Development' });
+    expect(cc).toMatchObject({
+      code: 'CC-100',
+      budgetAmount: '250000.00',
+      budgetCurrency: 'EUR',
+      fiscalYear: 2025,
+      departmentId: dept.id,
+    });
+    expect(
+      (
+        await t.asAdmin.costCenters.create({
+          code: 'CC-101',
+          name: 'Default currency',
+          budgetAmount: '12.5',
+        })
+      ).budgetCurrency,
+    ).toBe('USD');
+    const updated = await t.asAdmin.costCenters.update(cc.id, {
+      budgetAmount: 1234.56,
+      name: 'Research & Development',
+    });
     expect(updated).toMatchObject({ budgetAmount: '1234.56', name: 'Research & Development' });
-    expect((await asUser.costCenters.list({ search: 'cc-10' })).items.map((c) => c.code)).toEqual(['CC-100', 'CC-101']);
-    expect((await asUser.costCenters.list({ departmentId: dept.id })).items.map((c) => c.id)).toEqual([cc.id]);
-    expect((await asUser.costCenters.list({ fiscalYear: 2025 })).items.map((c) => c.id)).toEqual([cc.id]);
+    expect((await asUser.costCenters.list({ search: 'cc-10' })).items.map((c) => c.code)).toEqual([
+      'CC-100',
+      'CC-101',
+    ]);
+    expect(
+      (await asUser.costCenters.list({ departmentId: dept.id })).items.map((c) => c.id),
+    ).toEqual([cc.id]);
+    expect((await asUser.costCenters.list({ fiscalYear: 2025 })).items.map((c) => c.id)).toEqual([
+      cc.id,
+    ]);
     expect(await auditRows('cost_centers.update', cc.id)).toHaveLength(1);
     await t.asAdmin.costCenters.delete(cc.id);
     expect(await t.asAdmin.costCenters.find(cc.id)).toBeNull();
@@ -339,12 +516,16 @@ describe('cost centers', () => {
       { budgetAmount: 1.234 },
       { budgetAmount: '12,50' },
     ]) {
-      await expect(t.asAdmin.costCenters.create({ code: 'BAD-1', name: 'Bad', ...bad } as never)).rejects.toMatchObject({
+      await expect(
+        t.asAdmin.costCenters.create({ code: 'BAD-1', name: 'Bad', ...bad } as never),
+      ).rejects.toMatchObject({
         kind: 'INVALID_INPUT',
         code: 'VALIDATION.FAILED',
       });
     }
-    await expect(t.asAdmin.costCenters.create({ code: 'BAD-1', name: 'Bad', departmentId: randomUUID() })).rejects.toMatchObject({
+    await expect(
+      t.asAdmin.costCenters.create({ code: 'BAD-1', name: 'Bad', departmentId: randomUUID() }),
+    ).rejects.toMatchObject({
       code: 'COST_CENTERS.DEPARTMENT_NOT_FOUND',
     });
     expect(await count('cost_centers')).toBe(before);
@@ -354,8 +535,12 @@ describe('cost centers', () => {
     const first = await t.asAdmin.costCenters.create({ code: 'OPS-1', name: 'Ops' });
     const other = await t.asAdmin.costCenters.create({ code: 'OPS-2', name: 'Ops 2' });
     const before = await count('cost_centers');
-    await expect(t.asAdmin.costCenters.create({ code: 'ops-1', name: 'Again' })).rejects.toMatchObject({ kind: 'CONFLICT', code: 'COST_CENTERS.CODE_TAKEN' });
-    await expect(t.asAdmin.costCenters.update(other.id, { code: 'OPS-1' })).rejects.toMatchObject({ code: 'COST_CENTERS.CODE_TAKEN' });
+    await expect(
+      t.asAdmin.costCenters.create({ code: 'ops-1', name: 'Again' }),
+    ).rejects.toMatchObject({ kind: 'CONFLICT', code: 'COST_CENTERS.CODE_TAKEN' });
+    await expect(t.asAdmin.costCenters.update(other.id, { code: 'OPS-1' })).rejects.toMatchObject({
+      code: 'COST_CENTERS.CODE_TAKEN',
+    });
     expect(await count('cost_centers')).toBe(before);
     expect((await t.asAdmin.costCenters.get(first.id)).code).toBe('OPS-1');
   });
@@ -374,27 +559,47 @@ describe('cost centers', () => {
 
   it('refuses cost center writes to non-admins, writing nothing', async () => {
     const cc = await t.asAdmin.costCenters.create({ code: 'SAFE-1', name: 'Safe' });
-    await expectWriteRefused('cost_centers', (s) => s.costCenters.create({ code: 'SNEAK-1', name: 'Sneak' }));
+    await expectWriteRefused('cost_centers', (s) =>
+      s.costCenters.create({ code: 'SNEAK-1', name: 'Sneak' }),
+    );
     await expectWriteRefused(
       'cost_centers',
       (s) => s.costCenters.update(cc.id, { budgetAmount: 1 }),
       () => t.asAdmin.costCenters.get(cc.id),
     );
     await expectWriteRefused('cost_centers', (s) => s.costCenters.delete(cc.id));
-    await expect(t.asAdmin.costCenters.get(randomUUID())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'COST_CENTERS.NOT_FOUND' });
+    await expect(t.asAdmin.costCenters.get(randomUUID())).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'COST_CENTERS.NOT_FOUND',
+    });
   });
 });
 
 describe('job titles', () => {
   it('creates, updates, lists and deletes job titles with audit rows', async () => {
     const dept = await t.asAdmin.departments.create({ name: 'Platform' });
-    const jt = await t.asAdmin.jobTitles.create({ title: 'Staff Engineer', level: 'L6', departmentId: dept.id });
-    expect(jt).toMatchObject({ title: 'Staff Engineer', level: 'L6', departmentId: dept.id, isActive: true });
+    const jt = await t.asAdmin.jobTitles.create({
+      title: 'Staff Engineer',
+      level: 'L6',
+      departmentId: dept.id,
+    });
+    expect(jt).toMatchObject({
+      title: 'Staff Engineer',
+      level: 'L6',
+      departmentId: dept.id,
+      isActive: true,
+    });
     await t.asAdmin.jobTitles.create({ title: 'Senior Engineer', level: 'L5' });
-    expect((await asUser.jobTitles.list({ search: 'engineer' })).items.map((j) => j.title)).toEqual(['Senior Engineer', 'Staff Engineer']);
+    expect((await asUser.jobTitles.list({ search: 'engineer' })).items.map((j) => j.title)).toEqual(
+      ['Senior Engineer', 'Staff Engineer'],
+    );
     expect((await asUser.jobTitles.list({ level: 'l6' })).items.map((j) => j.id)).toEqual([jt.id]);
-    expect((await t.asAdmin.jobTitles.update(jt.id, { level: null, isActive: false })).level).toBeNull();
-    expect((await asUser.jobTitles.list({ isActive: false })).items.map((j) => j.id)).toEqual([jt.id]);
+    expect(
+      (await t.asAdmin.jobTitles.update(jt.id, { level: null, isActive: false })).level,
+    ).toBeNull();
+    expect((await asUser.jobTitles.list({ isActive: false })).items.map((j) => j.id)).toEqual([
+      jt.id,
+    ]);
     expect(await auditRows('job_titles.create', jt.id)).toHaveLength(1);
     expect(await auditRows('job_titles.update', jt.id)).toHaveLength(1);
   });
@@ -402,13 +607,24 @@ describe('job titles', () => {
   it('refuses a duplicate title with JOB_TITLES.TITLE_TAKEN and bad input with VALIDATION.FAILED', async () => {
     const first = await t.asAdmin.jobTitles.create({ title: 'Designer' });
     const before = await count('job_titles');
-    await expect(t.asAdmin.jobTitles.create({ title: 'designer' })).rejects.toMatchObject({ kind: 'CONFLICT', code: 'JOB_TITLES.TITLE_TAKEN' });
-    await expect(t.asAdmin.jobTitles.create({ title: '' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.jobTitles.create({ title: 'Lvl', level: 'x'.repeat(51) })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.jobTitles.create({ title: 'Orphan', departmentId: randomUUID() })).rejects.toMatchObject({
+    await expect(t.asAdmin.jobTitles.create({ title: 'designer' })).rejects.toMatchObject({
+      kind: 'CONFLICT',
+      code: 'JOB_TITLES.TITLE_TAKEN',
+    });
+    await expect(t.asAdmin.jobTitles.create({ title: '' })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(
+      t.asAdmin.jobTitles.create({ title: 'Lvl', level: 'x'.repeat(51) }),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.jobTitles.create({ title: 'Orphan', departmentId: randomUUID() }),
+    ).rejects.toMatchObject({
       code: 'JOB_TITLES.DEPARTMENT_NOT_FOUND',
     });
-    await expect(t.asAdmin.jobTitles.update(first.id, {})).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(t.asAdmin.jobTitles.update(first.id, {})).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
     expect(await count('job_titles')).toBe(before);
   });
 
@@ -417,7 +633,9 @@ describe('job titles', () => {
     const holder = await createTestUser(t.helios, { job_title: 'Analyst' });
     await t.asAdmin.jobTitles.delete(jt.id);
     expect(await t.asAdmin.jobTitles.find(jt.id)).toBeNull();
-    expect((await t.helios.repositories.organization_users.getById(holder.id)).job_title).toBe('Analyst');
+    expect((await t.helios.repositories.organization_users.getById(holder.id)).job_title).toBe(
+      'Analyst',
+    );
     expect(await auditRows('job_titles.delete', jt.id)).toHaveLength(1);
   });
 
@@ -430,6 +648,8 @@ describe('job titles', () => {
       () => t.asAdmin.jobTitles.get(jt.id),
     );
     await expectWriteRefused('job_titles', (s) => s.jobTitles.delete(jt.id));
-    expect((await writeKey.jobTitles.update(jt.id, { description: 'Keeps things' })).description).toBe('Keeps things');
+    expect(
+      (await writeKey.jobTitles.update(jt.id, { description: 'Keeps things' })).description,
+    ).toBe('Keeps things');
   });
 });

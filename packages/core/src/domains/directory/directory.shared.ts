@@ -40,7 +40,9 @@ export function containsPattern(text: string): string {
  * the transaction, so two concurrent moves cannot build a cycle and sibling-name checks hold.
  */
 export async function lockHierarchy(s: OperationScope, name: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`helios:directory:${name}:${s.organizationId}`}))`.execute(s.db);
+  await sql`select pg_advisory_xact_lock(hashtext(${`helios:directory:${name}:${s.organizationId}`}))`.execute(
+    s.db,
+  );
 }
 
 /**
@@ -73,7 +75,9 @@ export type TreeNode<T> = T & { children: TreeNode<T>[] };
  * Nests items by `parentId` (items whose parent is absent from the list become roots), keeping the
  * order of `items` among siblings. Items on a cycle (which the services never create) become roots.
  */
-export function buildTree<T extends { id: string; parentId: string | null }>(items: readonly T[]): TreeNode<T>[] {
+export function buildTree<T extends { id: string; parentId: string | null }>(
+  items: readonly T[],
+): TreeNode<T>[] {
   const nodes = new Map<string, TreeNode<T>>();
   for (const item of items) nodes.set(item.id, { ...item, children: [] });
   const roots: TreeNode<T>[] = [];
@@ -86,7 +90,11 @@ export function buildTree<T extends { id: string; parentId: string | null }>(ite
   return roots;
 }
 
-function isAncestorOf<T extends { id: string; parentId: string | null }>(nodes: Map<string, TreeNode<T>>, node: TreeNode<T>, candidateChild: TreeNode<T>) {
+function isAncestorOf<T extends { id: string; parentId: string | null }>(
+  nodes: Map<string, TreeNode<T>>,
+  node: TreeNode<T>,
+  candidateChild: TreeNode<T>,
+) {
   let current: TreeNode<T> | undefined = candidateChild;
   for (let depth = 0; current && depth <= nodes.size; depth += 1) {
     if (current.id === node.id) return true;
@@ -96,7 +104,11 @@ function isAncestorOf<T extends { id: string; parentId: string | null }>(nodes: 
 }
 
 /** Counts users who are not deleted and still point at a directory record through `column`. */
-export async function countLinkedUsers(s: OperationScope, column: 'department_id' | 'location_id' | 'cost_center_id', id: string): Promise<number> {
+export async function countLinkedUsers(
+  s: OperationScope,
+  column: 'department_id' | 'location_id' | 'cost_center_id',
+  id: string,
+): Promise<number> {
   const row = await s.db
     .selectFrom('organization_users')
     .select((eb) => eb.fn.countAll<string>().as('count'))
@@ -122,7 +134,9 @@ export function toNumber(value: string | number | null): number | null {
 export async function assertDepartmentExists(
   s: OperationScope,
   departmentId: string,
-  notFound: typeof DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND | typeof DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND,
+  notFound:
+    | typeof DIRECTORY_ERRORS.COST_CENTER_DEPARTMENT_NOT_FOUND
+    | typeof DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND,
 ): Promise<void> {
   const row = await s.repos.departments.findById(departmentId);
   if (!row) throw notFound({ departmentId });

@@ -95,7 +95,11 @@ async function getRow(s: OperationScope, id: string): Promise<Row<'job_titles'>>
   return row;
 }
 
-async function assertTitleFree(s: OperationScope, title: string, exceptId: string | null): Promise<void> {
+async function assertTitleFree(
+  s: OperationScope,
+  title: string,
+  exceptId: string | null,
+): Promise<void> {
   let query = s.db
     .selectFrom('job_titles')
     .select('id')
@@ -114,7 +118,12 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
         await s.authorize('directory:write');
         const data = parseInput(createJobTitleSchema, input);
         await assertTitleFree(s, data.title, null);
-        if (data.departmentId) await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND);
+        if (data.departmentId)
+          await assertDepartmentExists(
+            s,
+            data.departmentId,
+            DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND,
+          );
         const row = await s.repos.job_titles.insert({
           title: data.title,
           description: data.description ?? null,
@@ -126,7 +135,12 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
           updated_at: s.now,
         });
         const dto = toJobTitle(row);
-        await s.audit({ action: 'job_titles.create', resource: 'job_title', resourceId: row.id, details: summarizeChange(null, dto) });
+        await s.audit({
+          action: 'job_titles.create',
+          resource: 'job_title',
+          resourceId: row.id,
+          details: summarizeChange(null, dto),
+        });
         return dto;
       }),
 
@@ -148,9 +162,14 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
         await s.authorize('directory:write');
         const data = parseInput(updateJobTitleSchema, input);
         const before = await getRow(s, id);
-        if (data.title !== undefined && data.title.toLowerCase() !== before.title.toLowerCase()) await assertTitleFree(s, data.title, before.id);
+        if (data.title !== undefined && data.title.toLowerCase() !== before.title.toLowerCase())
+          await assertTitleFree(s, data.title, before.id);
         if (data.departmentId && data.departmentId !== before.department_id) {
-          await assertDepartmentExists(s, data.departmentId, DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND);
+          await assertDepartmentExists(
+            s,
+            data.departmentId,
+            DIRECTORY_ERRORS.JOB_TITLE_DEPARTMENT_NOT_FOUND,
+          );
         }
         const after = await s.repos.job_titles.update(before.id, {
           ...(data.title !== undefined ? { title: data.title } : {}),
@@ -161,7 +180,12 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
           updated_at: s.now,
         });
         const dto = toJobTitle(after);
-        await s.audit({ action: 'job_titles.update', resource: 'job_title', resourceId: after.id, details: summarizeChange(toJobTitle(before), dto) });
+        await s.audit({
+          action: 'job_titles.update',
+          resource: 'job_title',
+          resourceId: after.id,
+          details: summarizeChange(toJobTitle(before), dto),
+        });
         return dto;
       }),
 
@@ -170,7 +194,12 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
         await s.authorize('directory:write');
         const before = await getRow(s, id);
         await s.repos.job_titles.delete(before.id);
-        await s.audit({ action: 'job_titles.delete', resource: 'job_title', resourceId: before.id, details: summarizeChange(toJobTitle(before), null) });
+        await s.audit({
+          action: 'job_titles.delete',
+          resource: 'job_title',
+          resourceId: before.id,
+          details: summarizeChange(toJobTitle(before), null),
+        });
       }),
 
     list: (input, options) =>
@@ -190,11 +219,16 @@ export function createJobTitlesService(rt: ServiceRuntime): JobTitlesService {
           .selectFrom('job_titles')
           .selectAll()
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [eb('organization_id', '=', s.organizationId)];
-            if (filter.search) conditions.push(eb('title', 'ilike', containsPattern(filter.search)));
+            const conditions: Expression<SqlBool>[] = [
+              eb('organization_id', '=', s.organizationId),
+            ];
+            if (filter.search)
+              conditions.push(eb('title', 'ilike', containsPattern(filter.search)));
             if (filter.departmentId) conditions.push(eb('department_id', '=', filter.departmentId));
-            if (filter.level) conditions.push(eb(eb.fn('lower', ['level']), '=', filter.level.toLowerCase()));
-            if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
+            if (filter.level)
+              conditions.push(eb(eb.fn('lower', ['level']), '=', filter.level.toLowerCase()));
+            if (filter.isActive !== undefined)
+              conditions.push(eb('is_active', '=', filter.isActive));
             return eb.and(conditions);
           })
           .$call(paging.query)

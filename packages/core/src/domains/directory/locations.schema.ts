@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { cursorSchema, idSchema, limitSchema, optionalText } from './directory.shared';
 
 /** The kinds of location (the table's CHECK). */
-export const LOCATION_TYPES = ['headquarters', 'office', 'remote', 'region', 'warehouse', 'datacenter'] as const;
+export const LOCATION_TYPES = [
+  'headquarters',
+  'office',
+  'remote',
+  'region',
+  'warehouse',
+  'datacenter',
+] as const;
 /** A kind of location. */
 export type LocationType = (typeof LOCATION_TYPES)[number];
 
@@ -73,7 +80,10 @@ export const listLocationsSchema = z
 export type ListLocationsInput = z.input<typeof listLocationsSchema>;
 
 /** Filters of `locations.tree`. */
-export const locationTreeSchema = z.object({ isActive: z.boolean().optional() }).strict().default({});
+export const locationTreeSchema = z
+  .object({ isActive: z.boolean().optional() })
+  .strict()
+  .default({});
 /** Filters of `locations.tree`. */
 export type LocationTreeInput = z.input<typeof locationTreeSchema>;
 

@@ -11,7 +11,16 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { DIRECTORY_ERRORS } from './directory.errors';
-import { ancestorIds, buildTree, containsPattern, countLinkedUsers, lockHierarchy, MAX_HIERARCHY_DEPTH, type TreeNode, toNumber } from './directory.shared';
+import {
+  ancestorIds,
+  buildTree,
+  containsPattern,
+  countLinkedUsers,
+  lockHierarchy,
+  MAX_HIERARCHY_DEPTH,
+  type TreeNode,
+  toNumber,
+} from './directory.shared';
 import {
   type CreateLocationInput,
   createLocationSchema,
@@ -121,7 +130,11 @@ export interface LocationsService {
    * const { items } = await helios.locations.users(paris.id, { limit: 100 });
    * ```
    */
-  users(id: string, input?: ListLocationUsersInput, options?: CallOptions): Promise<Page<LocationUser>>;
+  users(
+    id: string,
+    input?: ListLocationUsersInput,
+    options?: CallOptions,
+  ): Promise<Page<LocationUser>>;
 }
 
 function toLocation(row: Row<'locations'>): Location {
@@ -154,7 +167,12 @@ async function getRow(s: OperationScope, id: string): Promise<Row<'locations'>> 
   return row;
 }
 
-async function assertNameFree(s: OperationScope, name: string, parentId: string | null, exceptId: string | null): Promise<void> {
+async function assertNameFree(
+  s: OperationScope,
+  name: string,
+  parentId: string | null,
+  exceptId: string | null,
+): Promise<void> {
   let query = s.db
     .selectFrom('locations')
     .select('id')
@@ -168,7 +186,11 @@ async function assertNameFree(s: OperationScope, name: string, parentId: string 
   }
 }
 
-async function assertParent(s: OperationScope, parentId: string, selfId: string | null): Promise<void> {
+async function assertParent(
+  s: OperationScope,
+  parentId: string,
+  selfId: string | null,
+): Promise<void> {
   if (selfId && parentId === selfId) {
     throw DIRECTORY_ERRORS.LOCATION_CYCLE({ id: selfId });
   }
@@ -181,7 +203,9 @@ async function assertParent(s: OperationScope, parentId: string, selfId: string 
   }
 }
 
-type LocationValues = Partial<Omit<Row<'locations'>, 'id' | 'organization_id' | 'created_at' | 'created_by'>>;
+type LocationValues = Partial<
+  Omit<Row<'locations'>, 'id' | 'organization_id' | 'created_at' | 'created_by'>
+>;
 
 function toValues(data: ReturnType<typeof updateLocationSchema.parse>): LocationValues {
   const map: [keyof typeof data, keyof LocationValues][] = [
@@ -201,8 +225,10 @@ function toValues(data: ReturnType<typeof updateLocationSchema.parse>): Location
   ];
   const out: Record<string, unknown> = {};
   for (const [from, to] of map) if (data[from] !== undefined) out[to] = data[from];
-  if (data.latitude !== undefined) out.latitude = data.latitude === null ? null : String(data.latitude);
-  if (data.longitude !== undefined) out.longitude = data.longitude === null ? null : String(data.longitude);
+  if (data.latitude !== undefined)
+    out.latitude = data.latitude === null ? null : String(data.latitude);
+  if (data.longitude !== undefined)
+    out.longitude = data.longitude === null ? null : String(data.longitude);
   return out as LocationValues;
 }
 
@@ -226,7 +252,12 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
           updated_at: s.now,
         });
         const dto = toLocation(row);
-        await s.audit({ action: 'locations.create', resource: 'location', resourceId: row.id, details: summarizeChange(null, dto) });
+        await s.audit({
+          action: 'locations.create',
+          resource: 'location',
+          resourceId: row.id,
+          details: summarizeChange(null, dto),
+        });
         return dto;
       }),
 
@@ -251,11 +282,21 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
         const before = await getRow(s, id);
         const parentId = data.parentId === undefined ? before.parent_id : data.parentId;
         const name = data.name ?? before.name;
-        if (parentId !== null && parentId !== before.parent_id) await assertParent(s, parentId, before.id);
-        if (name.toLowerCase() !== before.name.toLowerCase() || parentId !== before.parent_id) await assertNameFree(s, name, parentId, before.id);
-        const after = await s.repos.locations.update(before.id, { ...toValues(data), updated_at: s.now });
+        if (parentId !== null && parentId !== before.parent_id)
+          await assertParent(s, parentId, before.id);
+        if (name.toLowerCase() !== before.name.toLowerCase() || parentId !== before.parent_id)
+          await assertNameFree(s, name, parentId, before.id);
+        const after = await s.repos.locations.update(before.id, {
+          ...toValues(data),
+          updated_at: s.now,
+        });
         const dto = toLocation(after);
-        await s.audit({ action: 'locations.update', resource: 'location', resourceId: after.id, details: summarizeChange(toLocation(before), dto) });
+        await s.audit({
+          action: 'locations.update',
+          resource: 'location',
+          resourceId: after.id,
+          details: summarizeChange(toLocation(before), dto),
+        });
         return dto;
       }),
 
@@ -272,7 +313,12 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
           throw DIRECTORY_ERRORS.LOCATION_IN_USE({ id: before.id, name: before.name, usage });
         }
         await s.repos.locations.delete(before.id);
-        await s.audit({ action: 'locations.delete', resource: 'location', resourceId: before.id, details: summarizeChange(toLocation(before), null) });
+        await s.audit({
+          action: 'locations.delete',
+          resource: 'location',
+          resourceId: before.id,
+          details: summarizeChange(toLocation(before), null),
+        });
       }),
 
     list: (input, options) =>
@@ -292,16 +338,27 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
           .selectFrom('locations')
           .selectAll()
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [eb('organization_id', '=', s.organizationId)];
+            const conditions: Expression<SqlBool>[] = [
+              eb('organization_id', '=', s.organizationId),
+            ];
             if (filter.search) {
               const pattern = containsPattern(filter.search);
-              conditions.push(eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern), eb('city', 'ilike', pattern)]));
+              conditions.push(
+                eb.or([
+                  eb('name', 'ilike', pattern),
+                  eb('code', 'ilike', pattern),
+                  eb('city', 'ilike', pattern),
+                ]),
+              );
             }
             if (filter.parentId === null) conditions.push(eb('parent_id', 'is', null));
-            else if (filter.parentId !== undefined) conditions.push(eb('parent_id', '=', filter.parentId));
+            else if (filter.parentId !== undefined)
+              conditions.push(eb('parent_id', '=', filter.parentId));
             if (filter.type) conditions.push(eb('type', '=', filter.type));
-            if (filter.country) conditions.push(eb(eb.fn('lower', ['country']), '=', filter.country.toLowerCase()));
-            if (filter.isActive !== undefined) conditions.push(eb('is_active', '=', filter.isActive));
+            if (filter.country)
+              conditions.push(eb(eb.fn('lower', ['country']), '=', filter.country.toLowerCase()));
+            if (filter.isActive !== undefined)
+              conditions.push(eb('is_active', '=', filter.isActive));
             return eb.and(conditions);
           })
           .$call(paging.query)
@@ -313,7 +370,10 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
       rt.read(options, async (s) => {
         await s.authorize('directory:read');
         const filter = parseInput(locationTreeSchema, input);
-        let query = s.db.selectFrom('locations').selectAll().where('organization_id', '=', s.organizationId);
+        let query = s.db
+          .selectFrom('locations')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId);
         if (filter.isActive !== undefined) query = query.where('is_active', '=', filter.isActive);
         const rows = await query.orderBy('name').orderBy('id').execute();
         return buildTree(rows.map(toLocation));
@@ -348,7 +408,18 @@ export function createLocationsService(rt: ServiceRuntime): LocationsService {
         }
         const rows = await s.db
           .selectFrom('organization_users')
-          .select(['id', 'email', 'first_name', 'last_name', 'job_title', 'department', 'department_id', 'location_id', 'avatar_url', 'user_status'])
+          .select([
+            'id',
+            'email',
+            'first_name',
+            'last_name',
+            'job_title',
+            'department',
+            'department_id',
+            'location_id',
+            'avatar_url',
+            'user_status',
+          ])
           .where((eb) => {
             const conditions: Expression<SqlBool>[] = [
               eb('organization_id', '=', s.organizationId),

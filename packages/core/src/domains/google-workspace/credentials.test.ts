@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createTestHelios, type GoogleDirectorySimulator, startGoogleDirectorySimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  type GoogleDirectorySimulator,
+  startGoogleDirectorySimulator,
+  type TestHelios,
+} from '@helios/testing';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -20,7 +25,10 @@ let sim: GoogleDirectorySimulator;
 beforeAll(async () => {
   [t, sim] = await Promise.all([
     createTestHelios(),
-    startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 12, groups: 2, membersPerGroup: 3, orgUnits: 2 } }),
+    startGoogleDirectorySimulator({
+      domain: DOMAIN,
+      seed: { users: 12, groups: 2, membersPerGroup: 3, orgUnits: 2 },
+    }),
   ]);
 });
 afterAll(() => closeTestBed(t, sim));
@@ -32,7 +40,11 @@ afterEach(async () => {
 
 function runtime(
   actor: Actor | undefined,
-  overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; endpoints?: { rootUrl: string; tokenUrl: string } } = {},
+  overrides: {
+    db?: Kysely<Database>;
+    secretBox?: SecretBox | null;
+    endpoints?: { rootUrl: string; tokenUrl: string };
+  } = {},
 ): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
   return testRuntime(t, actor, {
@@ -47,16 +59,34 @@ const service = (actor: Actor = adminActor()) => createGoogleCredentialsService(
 const anonymous = () => createGoogleCredentialsService(runtime(undefined));
 const rows = kit.credentialsRows(() => t, 'gw_credentials');
 const { rowCount, rawRow, auditRows } = rows;
-const otherPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const otherPem = () =>
+  generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 const simulator = () => ({ rootUrl: sim.url, tokenUrl: sim.tokenUrl });
 const configureSim = (overrides: Record<string, unknown> = {}) =>
-  service().configure({ serviceAccountKey: JSON.stringify(sim.serviceAccountKey), adminEmail: sim.adminEmail, domain: DOMAIN, ...overrides });
+  service().configure({
+    serviceAccountKey: JSON.stringify(sim.serviceAccountKey),
+    adminEmail: sim.adminEmail,
+    domain: DOMAIN,
+    ...overrides,
+  });
 
 describe('Google Workspace credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with GOOGLE.NOT_CONFIGURED', async () => {
-    await expect(service().get()).resolves.toMatchObject({ configured: false, clientEmail: null, isValid: false, scopes: [] });
-    await expect(service().testConnection()).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'GOOGLE.NOT_CONFIGURED' });
-    await expect(loadGoogleProvider(runtime(undefined))).rejects.toMatchObject({ code: 'GOOGLE.NOT_CONFIGURED' });
+    await expect(service().get()).resolves.toMatchObject({
+      configured: false,
+      clientEmail: null,
+      isValid: false,
+      scopes: [],
+    });
+    await expect(service().testConnection()).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'GOOGLE.NOT_CONFIGURED',
+    });
+    await expect(loadGoogleProvider(runtime(undefined))).rejects.toMatchObject({
+      code: 'GOOGLE.NOT_CONFIGURED',
+    });
     await expect(service().delete()).resolves.toBe(false);
   });
 
@@ -79,10 +109,20 @@ describe('Google Workspace credentials', () => {
     expect(row.service_account_key).not.toContain('PRIVATE KEY');
     expect(row.service_account_key).not.toContain(sim.serviceAccountKey.private_key.slice(40, 80));
     expect(t.helios.secretBox!.isCiphertext(row.service_account_key)).toBe(true);
-    const opened = JSON.parse(openSecret(t.helios.secretBox!, 'gw_credentials', 'service_account_key', row.organization_id, row.service_account_key));
+    const opened = JSON.parse(
+      openSecret(
+        t.helios.secretBox!,
+        'gw_credentials',
+        'service_account_key',
+        row.organization_id,
+        row.service_account_key,
+      ),
+    );
     expect(opened.private_key).toBe(sim.serviceAccountKey.private_key);
     // Bound to its table, column and row: the ciphertext does not open in another context.
-    expect(() => t.helios.secretBox!.decrypt(row.service_account_key, 'smtp_settings.password_encrypted:x')).toThrow();
+    expect(() =>
+      t.helios.secretBox!.decrypt(row.service_account_key, 'smtp_settings.password_encrypted:x'),
+    ).toThrow();
 
     const read = await service().get();
     for (const returned of [status, read]) {
@@ -91,22 +131,41 @@ describe('Google Workspace credentials', () => {
       expect(text).not.toContain('private_key"');
     }
     const [audit] = await auditRows('google_workspace.configure');
-    expect(audit).toMatchObject({ resource: 'gw_credentials', resourceId: row.id, details: { keyChanged: true, admin_email: sim.adminEmail } });
+    expect(audit).toMatchObject({
+      resource: 'gw_credentials',
+      resourceId: row.id,
+      details: { keyChanged: true, admin_email: sim.adminEmail },
+    });
     expect(JSON.stringify(audit)).not.toContain('PRIVATE KEY');
   });
 
   it('accepts the key as an object, keeps the stored key when omitted, and clears isValid on a change', async () => {
-    await service().configure({ serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN });
+    await service().configure({
+      serviceAccountKey: sim.serviceAccountKey,
+      adminEmail: sim.adminEmail,
+      domain: DOMAIN,
+    });
     expect((await service().testConnection()).ok).toBe(true);
     const sealed = (await rawRow())!.service_account_key;
     // Same settings again: nothing changed, still valid.
     const same = await service().configure({ adminEmail: sim.adminEmail, domain: DOMAIN });
-    expect(same).toMatchObject({ isValid: true, keyFingerprint: sim.serviceAccountKey.private_key_id });
+    expect(same).toMatchObject({
+      isValid: true,
+      keyFingerprint: sim.serviceAccountKey.private_key_id,
+    });
     const moved = await service().configure({ adminEmail: `other@${DOMAIN}`, domain: DOMAIN });
-    expect(moved).toMatchObject({ isValid: false, lastValidatedAt: null, adminEmail: `other@${DOMAIN}`, keyFingerprint: sim.serviceAccountKey.private_key_id });
+    expect(moved).toMatchObject({
+      isValid: false,
+      lastValidatedAt: null,
+      adminEmail: `other@${DOMAIN}`,
+      keyFingerprint: sim.serviceAccountKey.private_key_id,
+    });
     expect((await rawRow())!.service_account_key).toBe(sealed);
     const [latest] = await auditRows('google_workspace.configure');
-    expect(latest!.details).toMatchObject({ admin_email: { from: sim.adminEmail, to: `other@${DOMAIN}` }, keyChanged: false });
+    expect(latest!.details).toMatchObject({
+      admin_email: { from: sim.adminEmail, to: `other@${DOMAIN}` },
+      keyChanged: false,
+    });
     expect(await rowCount()).toBe(1);
   });
 
@@ -120,7 +179,15 @@ describe('Google Workspace credentials', () => {
       ['no client id', { serviceAccountKey: { ...key, client_id: undefined } }],
       ['no project id', { serviceAccountKey: { ...key, project_id: '' } }],
       ['a private key that is not PEM', { serviceAccountKey: { ...key, private_key: 'abc' } }],
-      ['a garbled PEM', { serviceAccountKey: { ...key, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' } }],
+      [
+        'a garbled PEM',
+        {
+          serviceAccountKey: {
+            ...key,
+            private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+          },
+        },
+      ],
       ['a bad client email', { serviceAccountKey: { ...key, client_email: 'nope' } }],
       ['a bad admin email', { serviceAccountKey: key, adminEmail: 'admin' }],
       ['a bad domain', { serviceAccountKey: key, domain: 'not a domain' }],
@@ -130,7 +197,10 @@ describe('Google Workspace credentials', () => {
       ['no key and none stored', {}],
     ];
     for (const [what, input] of bad) {
-      await expect(service().configure({ adminEmail: sim.adminEmail, domain: DOMAIN, ...input } as never), what).rejects.toMatchObject({
+      await expect(
+        service().configure({ adminEmail: sim.adminEmail, domain: DOMAIN, ...input } as never),
+        what,
+      ).rejects.toMatchObject({
         kind: 'INVALID_INPUT',
         code: 'VALIDATION.FAILED',
       });
@@ -142,14 +212,23 @@ describe('Google Workspace credentials', () => {
   it('refuses to store a key without an encryption key with SECRETS.NO_KEY, writing nothing', async () => {
     await service().delete();
     const noBox = createGoogleCredentialsService(runtime(adminActor(), { secretBox: null }));
-    await kit.expectNoKeyRefused(noBox, { serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN }, rows);
+    await kit.expectNoKeyRefused(
+      noBox,
+      { serviceAccountKey: sim.serviceAccountKey, adminEmail: sim.adminEmail, domain: DOMAIN },
+      rows,
+    );
   });
 
   it('tests a working connection: token, users, groups and org units; records isValid and audits it', async () => {
     await configureSim();
     const tokensBefore = sim.requests.tokensIssued;
     const result = await service().testConnection();
-    expect(result).toMatchObject({ ok: true, code: null, message: expect.stringContaining(sim.adminEmail), testedAt: expect.any(Date) });
+    expect(result).toMatchObject({
+      ok: true,
+      code: null,
+      message: expect.stringContaining(sim.adminEmail),
+      testedAt: expect.any(Date),
+    });
     expect(result.steps).toEqual([
       { name: 'token', status: 'ok', code: null, message: null },
       { name: 'users', status: 'ok', code: null, message: null },
@@ -157,18 +236,36 @@ describe('Google Workspace credentials', () => {
       { name: 'orgUnits', status: 'ok', code: null, message: null },
     ]);
     expect(sim.requests.tokensIssued).toBe(tokensBefore + 1);
-    expect(await service().get()).toMatchObject({ isValid: true, lastValidatedAt: expect.any(Date) });
+    expect(await service().get()).toMatchObject({
+      isValid: true,
+      lastValidatedAt: expect.any(Date),
+    });
     const [audit] = await auditRows('google_workspace.test');
-    expect(audit).toMatchObject({ resource: 'gw_credentials', details: { ok: true, code: null, recorded: true } });
+    expect(audit).toMatchObject({
+      resource: 'gw_credentials',
+      details: { ok: true, code: null, recorded: true },
+    });
   });
 
   it('explains a key Google rejects (another RSA key) with GOOGLE.BAD_KEY and marks the credentials invalid', async () => {
-    await configureSim({ serviceAccountKey: { ...sim.serviceAccountKey, private_key: otherPem(), private_key_id: 'rotated' } });
+    await configureSim({
+      serviceAccountKey: {
+        ...sim.serviceAccountKey,
+        private_key: otherPem(),
+        private_key_id: 'rotated',
+      },
+    });
     const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'GOOGLE.BAD_KEY' });
-    expect(result.message).toMatch(/rejected the service account key \(invalid_grant: Invalid JWT Signature\.\).*create a new JSON key/);
+    expect(result.message).toMatch(
+      /rejected the service account key \(invalid_grant: Invalid JWT Signature\.\).*create a new JSON key/,
+    );
     expect(result.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped']);
-    expect(await service().get()).toMatchObject({ isValid: false, lastValidatedAt: expect.any(Date), keyFingerprint: 'rotated' });
+    expect(await service().get()).toMatchObject({
+      isValid: false,
+      lastValidatedAt: expect.any(Date),
+      keyFingerprint: 'rotated',
+    });
     const [audit] = await auditRows('google_workspace.test');
     expect(audit!.details).toMatchObject({ ok: false, code: 'GOOGLE.BAD_KEY' });
     expect(JSON.stringify(audit)).not.toContain('PRIVATE KEY');
@@ -214,15 +311,29 @@ describe('Google Workspace credentials', () => {
   it('explains an unreachable Google with GOOGLE.UNAVAILABLE', async () => {
     await configureSim();
     const down = { rootUrl: 'http://127.0.0.1:1/', tokenUrl: 'http://127.0.0.1:1/token' };
-    await kit.expectUnreachableExplained(createGoogleCredentialsService(runtime(adminActor(), { endpoints: down })), 'GOOGLE.UNAVAILABLE');
+    await kit.expectUnreachableExplained(
+      createGoogleCredentialsService(runtime(adminActor(), { endpoints: down })),
+      'GOOGLE.UNAVAILABLE',
+    );
   });
 
   it('refuses rootUrl and tokenUrl from the caller: assertions signed with the stored key only go to the configured endpoints', async () => {
     await configureSim();
     await kit.expectCallerEndpointsRefused({
       service,
-      trapBody: { access_token: 'x', expires_in: 3600, token_type: 'Bearer', users: [], groups: [], organizationUnits: [] },
-      inputs: (url) => [{ rootUrl: `${url}/`, tokenUrl: `${url}/token` }, { tokenUrl: `${url}/token` }, { rootUrl: `${url}/` }],
+      trapBody: {
+        access_token: 'x',
+        expires_in: 3600,
+        token_type: 'Bearer',
+        users: [],
+        groups: [],
+        organizationUnits: [],
+      },
+      inputs: (url) => [
+        { rootUrl: `${url}/`, tokenUrl: `${url}/token` },
+        { tokenUrl: `${url}/token` },
+        { rootUrl: `${url}/` },
+      ],
       auditRows,
       action: 'google_workspace.test',
     });
@@ -230,13 +341,22 @@ describe('Google Workspace credentials', () => {
 
   it('never runs the test inside a transaction', async () => {
     await configureSim();
-    await kit.expectTestRefusedInTransaction(t, (tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })), rows, 'google_workspace.test');
+    await kit.expectTestRefusedInTransaction(
+      t,
+      (tx) => createGoogleCredentialsService(runtime(adminActor(), { db: tx })),
+      rows,
+      'google_workspace.test',
+    );
   });
 
   it('gives the sync engine a provider built from the stored credentials', async () => {
     await configureSim();
     const google = await loadGoogleProvider(runtime(undefined), simulator());
-    expect(google).toMatchObject({ adminEmail: sim.adminEmail, clientId: sim.serviceAccountKey.client_id, domain: DOMAIN });
+    expect(google).toMatchObject({
+      adminEmail: sim.adminEmail,
+      clientId: sim.serviceAccountKey.client_id,
+      domain: DOMAIN,
+    });
     const page = await google.listUsers();
     expect(page.items.length).toBe(13);
     expect(page.nextPageToken).toBeNull();
@@ -247,7 +367,11 @@ describe('Google Workspace credentials', () => {
     await kit.expectOutsidersRefused(t, {
       service,
       anonymous,
-      input: { serviceAccountKey: sim.serviceAccountKey, adminEmail: `x@${DOMAIN}`, domain: DOMAIN },
+      input: {
+        serviceAccountKey: sim.serviceAccountKey,
+        adminEmail: `x@${DOMAIN}`,
+        domain: DOMAIN,
+      },
       rawRow,
     });
   });

@@ -10,9 +10,19 @@
  */
 import type { ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
-import { type ConnectionStep, type ConnectionTestResult, type CredentialsService, defineCredentials } from '../integrations/credentials';
+import {
+  type ConnectionStep,
+  type ConnectionTestResult,
+  type CredentialsService,
+  defineCredentials,
+} from '../integrations/credentials';
 import { GOOGLE_ERRORS } from './errors';
-import { type GoogleProviderOverrides, type GoogleWorkspaceProvider, googleWorkspace, serviceAccountKeyFingerprint } from './provider';
+import {
+  type GoogleProviderOverrides,
+  type GoogleWorkspaceProvider,
+  googleWorkspace,
+  serviceAccountKeyFingerprint,
+} from './provider';
 import {
   type ConfigureGoogleInput,
   configureGoogleSchema,
@@ -57,7 +67,10 @@ export type GoogleConnectionStep = ConnectionStep<'token' | 'users' | 'groups' |
  * The outcome of `testConnection`: `ok` when a token was issued and users, groups and org units
  * could be read; `code` and `message` of the first failure (or a summary of success); each step.
  */
-export type GoogleConnectionTestResult = ConnectionTestResult<GoogleConnectionStep['name'], Record<never, never>>;
+export type GoogleConnectionTestResult = ConnectionTestResult<
+  GoogleConnectionStep['name'],
+  Record<never, never>
+>;
 
 /**
  * The Google Workspace credentials (admins: `security:read` / `security:write`): a service
@@ -75,9 +88,15 @@ export type GoogleConnectionTestResult = ConnectionTestResult<GoogleConnectionSt
  * if (!result.ok) console.error(result.code, result.message);
  * ```
  */
-export type GoogleCredentialsService = CredentialsService<ConfigureGoogleInput, GoogleCredentialsStatus, TestGoogleConnectionInput, GoogleConnectionTestResult>;
+export type GoogleCredentialsService = CredentialsService<
+  ConfigureGoogleInput,
+  GoogleCredentialsStatus,
+  TestGoogleConnectionInput,
+  GoogleConnectionTestResult
+>;
 
-const NO_KEY_MESSAGE = 'The Google service account key needs an encryption key (HELIOS_ENCRYPTION_KEY).';
+const NO_KEY_MESSAGE =
+  'The Google service account key needs an encryption key (HELIOS_ENCRYPTION_KEY).';
 
 const google = defineCredentials({
   table: 'gw_credentials',
@@ -93,7 +112,8 @@ const google = defineCredentials({
   configureSchema: configureGoogleSchema,
   testSchema: testGoogleConnectionSchema,
   serialize: (key: ServiceAccountKey) => JSON.stringify(key),
-  deserialize: (json) => parseInput(serviceAccountKeySchema, JSON.parse(json), GOOGLE_ERRORS.INVALID_KEY),
+  deserialize: (json) =>
+    parseInput(serviceAccountKeySchema, JSON.parse(json), GOOGLE_ERRORS.INVALID_KEY),
   fingerprint: (key: ServiceAccountKey) => serviceAccountKeyFingerprint(key),
   fingerprintKey: 'key_fingerprint',
   empty: {
@@ -154,7 +174,12 @@ const google = defineCredentials({
   provider: ({ row, secret, options }): GoogleWorkspaceProvider =>
     googleWorkspace({
       ...options,
-      credentials: { serviceAccountKey: secret, adminEmail: row.admin_email, domain: row.domain, scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES },
+      credentials: {
+        serviceAccountKey: secret,
+        adminEmail: row.admin_email,
+        domain: row.domain,
+        scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES,
+      },
     }),
   testOptions: (input): GoogleProviderOverrides => ({
     timeoutMs: input.timeoutMs ?? 15_000,
@@ -171,7 +196,8 @@ const google = defineCredentials({
       { name: 'orgUnits', run: (p) => p.listOrgUnits() },
     ],
     extra: () => ({}),
-    successMessage: ({ tenant }) => `Connected to Google Workspace as ${tenant}: users, groups and org units can be read.`,
+    successMessage: ({ tenant }) =>
+      `Connected to Google Workspace as ${tenant}: users, groups and org units can be read.`,
   },
   recordTest: (ok, _message, testedAt) => ({ is_valid: ok, last_validated_at: testedAt }),
 });
@@ -189,7 +215,10 @@ const google = defineCredentials({
  * const first = await google.listUsers();
  * ```
  */
-export function loadGoogleProvider(rt: ServiceRuntime, overrides: GoogleProviderOverrides = {}): Promise<GoogleWorkspaceProvider> {
+export function loadGoogleProvider(
+  rt: ServiceRuntime,
+  overrides: GoogleProviderOverrides = {},
+): Promise<GoogleWorkspaceProvider> {
   return google.loadProvider(rt, overrides);
 }
 

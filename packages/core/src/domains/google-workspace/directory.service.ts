@@ -9,7 +9,12 @@ import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
 import type { Page } from '../../shared/paging';
-import { defineSyncedDirectory, type SyncedDirectoryService, syncedPlainListSchema, syncedUserListSchema } from '../integrations/directory';
+import {
+  defineSyncedDirectory,
+  type SyncedDirectoryService,
+  syncedPlainListSchema,
+  syncedUserListSchema,
+} from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackGroup, GoogleWritebackUser } from './writeback.service';
@@ -24,7 +29,9 @@ export type GoogleSyncedGroup = Omit<GoogleWritebackGroup, 'accessGroupId'> & {
   removed: boolean;
 };
 /** A Google org unit as stored. */
-export type GoogleSyncedOrgUnit = Omit<Camelize<Row<'gw_org_units'>>, 'rawData'> & { removed: boolean };
+export type GoogleSyncedOrgUnit = Omit<Camelize<Row<'gw_org_units'>>, 'rawData'> & {
+  removed: boolean;
+};
 
 /** @deprecated Use `Page<T>`. */
 export type GoogleSyncedPage<T> = Page<T>;
@@ -56,9 +63,17 @@ export type ListSyncedGoogleOrgUnitsInput = z.input<typeof listSyncedGoogleOrgUn
  * every user (`directory:read`) as departments are.
  */
 export interface GoogleDirectoryService
-  extends SyncedDirectoryService<GoogleSyncedUser, GoogleSyncedGroup, ListSyncedGoogleUsersInput, ListSyncedGoogleGroupsInput> {
+  extends SyncedDirectoryService<
+    GoogleSyncedUser,
+    GoogleSyncedGroup,
+    ListSyncedGoogleUsersInput,
+    ListSyncedGoogleGroupsInput
+  > {
   /** Synced org units by path. @throws HeliosError as `listUsers` */
-  listOrgUnits(input?: ListSyncedGoogleOrgUnitsInput, options?: CallOptions): Promise<Page<GoogleSyncedOrgUnit>>;
+  listOrgUnits(
+    input?: ListSyncedGoogleOrgUnitsInput,
+    options?: CallOptions,
+  ): Promise<Page<GoogleSyncedOrgUnit>>;
 }
 
 /** Builds the read-only Google directory service. */
@@ -80,7 +95,11 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
       cloudIdColumn: 'google_id',
       addressColumn: 'email',
       equals: { isSuspended: 'is_suspended', isAdmin: 'is_admin', orgUnitPath: 'org_unit_path' },
-      key: { message: 'Give a Google user id or a primary email.', path: 'googleIdOrEmail', issue: 'A Google id or an email' },
+      key: {
+        message: 'Give a Google user id or a primary email.',
+        path: 'googleIdOrEmail',
+        issue: 'A Google id or an email',
+      },
       notFound: (key) => GOOGLE_ERRORS.USER_NOT_SYNCED({ key }),
       newestFirst: true,
     },
@@ -105,6 +124,12 @@ export function createGoogleDirectoryService(rt: ServiceRuntime): GoogleDirector
   const { list, ...reads } = directory;
   return {
     ...reads,
-    listOrgUnits: (input, options) => list<GoogleSyncedOrgUnit, ListSyncedGoogleOrgUnitsInput>(orgUnits, listSyncedGoogleOrgUnitsSchema, input, options),
+    listOrgUnits: (input, options) =>
+      list<GoogleSyncedOrgUnit, ListSyncedGoogleOrgUnitsInput>(
+        orgUnits,
+        listSyncedGoogleOrgUnitsSchema,
+        input,
+        options,
+      ),
   };
 }

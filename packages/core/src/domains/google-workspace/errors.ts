@@ -3,10 +3,20 @@
  * network failures become a HeliosError with a `GOOGLE.*` code, a message in plain words that says
  * what to fix, and facts in `details` (HTTP status, Google's reason, Retry-After); never a key or token.
  */
-import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
+import {
+  codesOf,
+  defineErrors,
+  type HeliosError,
+  type HeliosErrorOptions,
+  isHeliosError,
+} from '../../errors';
 import { issuesSpec } from '../../errors/core.errors';
 import { parseRetryAfter } from '../../shared/retry';
-import { callFailureSpec, providerErrorSpecs, writebackLinkErrorSpecs } from '../integrations/integrations.errors';
+import {
+  callFailureSpec,
+  providerErrorSpecs,
+  writebackLinkErrorSpecs,
+} from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const GOOGLE_ERRORS = defineErrors({
@@ -25,7 +35,11 @@ export const GOOGLE_ERRORS = defineErrors({
     'EXTERNAL_SERVICE',
     "Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client).",
   ),
-  SCOPE_MISSING: callFailureSpec('GOOGLE.SCOPE_MISSING', 'EXTERNAL_SERVICE', 'The delegation lacks a scope the call needs (403 insufficientPermissions).'),
+  SCOPE_MISSING: callFailureSpec(
+    'GOOGLE.SCOPE_MISSING',
+    'EXTERNAL_SERVICE',
+    'The delegation lacks a scope the call needs (403 insufficientPermissions).',
+  ),
   NOT_SUPER_ADMIN: callFailureSpec(
     'GOOGLE.NOT_SUPER_ADMIN',
     'EXTERNAL_SERVICE',
@@ -41,25 +55,47 @@ export const GOOGLE_ERRORS = defineErrors({
     'EXTERNAL_SERVICE',
     'Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled).',
   ),
-  TOKEN_REJECTED: callFailureSpec('GOOGLE.TOKEN_REJECTED', 'EXTERNAL_SERVICE', 'Google refused the token request for another reason (e.g. the clock is off).'),
+  TOKEN_REJECTED: callFailureSpec(
+    'GOOGLE.TOKEN_REJECTED',
+    'EXTERNAL_SERVICE',
+    'Google refused the token request for another reason (e.g. the clock is off).',
+  ),
   API_NOT_ENABLED: callFailureSpec(
     'GOOGLE.API_NOT_ENABLED',
     'EXTERNAL_SERVICE',
     "The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured).",
   ),
-  NOT_FOUND: callFailureSpec('GOOGLE.NOT_FOUND', 'NOT_FOUND', 'The user, group, member or org unit does not exist (404).'),
-  CONFLICT: callFailureSpec('GOOGLE.CONFLICT', 'CONFLICT', 'It already exists, or changed meanwhile (409, 412).'),
-  INVALID_REQUEST: callFailureSpec('GOOGLE.INVALID_REQUEST', 'INVALID_INPUT', "Google refused the request's content (400)."),
+  NOT_FOUND: callFailureSpec(
+    'GOOGLE.NOT_FOUND',
+    'NOT_FOUND',
+    'The user, group, member or org unit does not exist (404).',
+  ),
+  CONFLICT: callFailureSpec(
+    'GOOGLE.CONFLICT',
+    'CONFLICT',
+    'It already exists, or changed meanwhile (409, 412).',
+  ),
+  INVALID_REQUEST: callFailureSpec(
+    'GOOGLE.INVALID_REQUEST',
+    'INVALID_INPUT',
+    "Google refused the request's content (400).",
+  ),
   ...providerErrorSpecs(
     'GOOGLE',
     'GOOGLE_WORKSPACE',
     { cloud: 'Google', product: 'Google Workspace', user: 'Google user', userKey: 'email' },
-    { INVALID_KEY: issuesSpec('GOOGLE.INVALID_KEY', 'The service account key is not a valid JSON key of a service account (`details.issues`).') },
+    {
+      INVALID_KEY: issuesSpec(
+        'GOOGLE.INVALID_KEY',
+        'The service account key is not a valid JSON key of a service account (`details.issues`).',
+      ),
+    },
   ),
   WRITEBACK_EMAIL_OUTSIDE_DOMAIN: {
     code: 'GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN',
     kind: 'INVALID_INPUT',
-    message: (p: { email: string; domain: string }) => `${p.email} is not in the organization's Google domain (${p.domain}).`,
+    message: (p: { email: string; domain: string }) =>
+      `${p.email} is not in the organization's Google domain (${p.domain}).`,
     details: (p) => ({ email: p.email, domain: p.domain }),
     summary: "The address is not in the organization's Google domain.",
   },
@@ -105,7 +141,8 @@ export function scopeForOperation(operation: string): string | null {
   }
 }
 
-const DELEGATION_PLACE = 'Google Admin console > Security > Access and data control > API controls > Manage domain-wide delegation';
+const DELEGATION_PLACE =
+  'Google Admin console > Security > Access and data control > API controls > Manage domain-wide delegation';
 
 /** The shape of the errors the Google client library throws (GaxiosError), read defensively. */
 interface ErrorLike {
@@ -137,7 +174,9 @@ function header(headers: unknown, name: string): string | null {
     const value = (headers as { get(n: string): string | null }).get(name);
     return value ?? null;
   }
-  const entry = Object.entries(headers as Record<string, unknown>).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  const entry = Object.entries(headers as Record<string, unknown>).find(
+    ([k]) => k.toLowerCase() === name.toLowerCase(),
+  );
   return entry && typeof entry[1] === 'string' ? entry[1] : null;
 }
 
@@ -174,9 +213,16 @@ function networkCode(error: unknown): string | null {
 }
 
 /** The registered errors a failed Google call maps to (their message is the explanation). */
-type GoogleCallError = (typeof GOOGLE_ERRORS)[keyof typeof GOOGLE_ERRORS] & ((params: { message: string }, options?: HeliosErrorOptions) => HeliosError);
+type GoogleCallError = (typeof GOOGLE_ERRORS)[keyof typeof GOOGLE_ERRORS] &
+  ((params: { message: string }, options?: HeliosErrorOptions) => HeliosError);
 
-function make(error: GoogleCallError, message: string, details: Record<string, unknown>, cause: unknown, retryable = false): HeliosError {
+function make(
+  error: GoogleCallError,
+  message: string,
+  details: Record<string, unknown>,
+  cause: unknown,
+  retryable = false,
+): HeliosError {
   return error({ message }, { details, cause: stripSecrets(cause), retryable });
 }
 
@@ -190,10 +236,20 @@ function stripSecrets(cause: unknown): unknown {
 }
 
 /** Maps an OAuth token endpoint error (`{ error, error_description }`). */
-function fromOAuthError(body: { error: string; error_description?: unknown }, status: number | null, ctx: GoogleErrorContext, cause: unknown): HeliosError {
+function fromOAuthError(
+  body: { error: string; error_description?: unknown },
+  status: number | null,
+  ctx: GoogleErrorContext,
+  cause: unknown,
+): HeliosError {
   const description = typeof body.error_description === 'string' ? body.error_description : '';
   const said = description ? `${body.error}: ${description}` : body.error;
-  const details = { operation: ctx.operation, status, reason: body.error, googleMessage: description || null };
+  const details = {
+    operation: ctx.operation,
+    status,
+    reason: body.error,
+    googleMessage: description || null,
+  };
   const client = ctx.clientId ? `client id ${ctx.clientId}` : "the service account's client id";
   if (body.error === 'unauthorized_client' || body.error === 'access_denied') {
     const scopes = ctx.scopes?.length ? ` with the scopes ${ctx.scopes.join(', ')}` : '';
@@ -216,7 +272,10 @@ function fromOAuthError(body: { error: string; error_description?: unknown }, st
       cause,
     );
   }
-  if (body.error === 'invalid_grant' && /email or user id|subject|user not found/i.test(description)) {
+  if (
+    body.error === 'invalid_grant' &&
+    /email or user id|subject|user not found/i.test(description)
+  ) {
     return make(
       GOOGLE_ERRORS.ADMIN_NOT_FOUND,
       `Google does not know the admin to impersonate, ${ctx.adminEmail ?? 'the admin'} (${said}): set adminEmail to an existing super administrator of the domain.`,
@@ -241,7 +300,13 @@ interface ApiErrorBody {
 }
 
 /** Maps a Directory API error (`{ error: { code, message, errors: [{ reason }] } }`) or a bare HTTP status. */
-function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: number | null, ctx: GoogleErrorContext, cause: unknown): HeliosError {
+function fromApiError(
+  status: number,
+  body: ApiErrorBody | null,
+  retryAfter: number | null,
+  ctx: GoogleErrorContext,
+  cause: unknown,
+): HeliosError {
   const googleMessage = typeof body?.message === 'string' ? body.message : null;
   const reasons = [
     ...(body?.errors ?? []).map((e) => (typeof e.reason === 'string' ? e.reason : null)),
@@ -249,7 +314,12 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
   ].filter((r): r is string => r !== null);
   const reason = reasons[0] ?? (typeof body?.status === 'string' ? body.status : null);
   const has = (...names: string[]) => reasons.some((r) => names.includes(r));
-  const details: Record<string, unknown> = { operation: ctx.operation, status, reason, googleMessage };
+  const details: Record<string, unknown> = {
+    operation: ctx.operation,
+    status,
+    reason,
+    googleMessage,
+  };
   const said = googleMessage ? ` (${status} ${googleMessage})` : ` (HTTP ${status})`;
 
   if (status === 429 || has('rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED')) {
@@ -261,7 +331,10 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
       true,
     );
   }
-  if (has('quotaExceeded', 'dailyLimitExceeded', 'RESOURCE_EXHAUSTED') || body?.status === 'RESOURCE_EXHAUSTED') {
+  if (
+    has('quotaExceeded', 'dailyLimitExceeded', 'RESOURCE_EXHAUSTED') ||
+    body?.status === 'RESOURCE_EXHAUSTED'
+  ) {
     const daily = has('dailyLimitExceeded');
     return make(
       GOOGLE_ERRORS.QUOTA_EXCEEDED,
@@ -280,7 +353,10 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     );
   }
   if (status === 403) {
-    if (has('insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') || /insufficient.*scope|scope.*insufficient/i.test(googleMessage ?? '')) {
+    if (
+      has('insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') ||
+      /insufficient.*scope|scope.*insufficient/i.test(googleMessage ?? '')
+    ) {
       const scope = scopeForOperation(ctx.operation);
       return make(
         GOOGLE_ERRORS.SCOPE_MISSING,
@@ -297,7 +373,11 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
         cause,
       );
     }
-    if (has('forbidden', 'PERMISSION_DENIED', 'authError') || /not authorized/i.test(googleMessage ?? '') || reasons.length === 0) {
+    if (
+      has('forbidden', 'PERMISSION_DENIED', 'authError') ||
+      /not authorized/i.test(googleMessage ?? '') ||
+      reasons.length === 0
+    ) {
       return make(
         GOOGLE_ERRORS.NOT_SUPER_ADMIN,
         `${ctx.adminEmail ?? 'The impersonated admin'} is not allowed to do ${ctx.operation}${said}: domain-wide delegation acts as that user, who must be a super administrator; set adminEmail to a super admin.`,
@@ -307,13 +387,28 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
     }
   }
   if (status === 404) {
-    return make(GOOGLE_ERRORS.NOT_FOUND, `Google has no such resource for ${ctx.operation}${said}.`, details, cause);
+    return make(
+      GOOGLE_ERRORS.NOT_FOUND,
+      `Google has no such resource for ${ctx.operation}${said}.`,
+      details,
+      cause,
+    );
   }
   if (status === 409 || status === 412 || has('duplicate', 'conditionNotMet')) {
-    return make(GOOGLE_ERRORS.CONFLICT, `Google refused ${ctx.operation}: it already exists or changed meanwhile${said}.`, details, cause);
+    return make(
+      GOOGLE_ERRORS.CONFLICT,
+      `Google refused ${ctx.operation}: it already exists or changed meanwhile${said}.`,
+      details,
+      cause,
+    );
   }
   if (status === 400) {
-    return make(GOOGLE_ERRORS.INVALID_REQUEST, `Google refused the request of ${ctx.operation}${said}.`, details, cause);
+    return make(
+      GOOGLE_ERRORS.INVALID_REQUEST,
+      `Google refused the request of ${ctx.operation}${said}.`,
+      details,
+      cause,
+    );
   }
   if (status === 408 || status >= 500) {
     return make(
@@ -324,7 +419,12 @@ function fromApiError(status: number, body: ApiErrorBody | null, retryAfter: num
       true,
     );
   }
-  return make(GOOGLE_ERRORS.REQUEST_FAILED, `Google refused ${ctx.operation}${said}.`, details, cause);
+  return make(
+    GOOGLE_ERRORS.REQUEST_FAILED,
+    `Google refused ${ctx.operation}${said}.`,
+    details,
+    cause,
+  );
 }
 
 function asNumber(value: unknown): number | null {
@@ -350,18 +450,36 @@ function parseBody(data: unknown): unknown {
  * try { await directory.users.list(...) } catch (e) { throw toGoogleError(e, { operation: 'users.list', adminEmail }) }
  * ```
  */
-export function toGoogleError(error: unknown, ctx: GoogleErrorContext, now: Date = new Date()): HeliosError {
+export function toGoogleError(
+  error: unknown,
+  ctx: GoogleErrorContext,
+  now: Date = new Date(),
+): HeliosError {
   if (isHeliosError(error)) return error;
   const e = (error && typeof error === 'object' ? error : {}) as ErrorLike;
   const status = asNumber(e.response?.status) ?? asNumber(e.status);
   const data = parseBody(e.response?.data);
   if (data && typeof data === 'object' && typeof (data as { error?: unknown }).error === 'string') {
-    return fromOAuthError(data as { error: string; error_description?: unknown }, status, ctx, error);
+    return fromOAuthError(
+      data as { error: string; error_description?: unknown },
+      status,
+      ctx,
+      error,
+    );
   }
   if (status !== null) {
-    const body = data && typeof data === 'object' ? ((data as { error?: unknown }).error as ApiErrorBody | undefined) : undefined;
+    const body =
+      data && typeof data === 'object'
+        ? ((data as { error?: unknown }).error as ApiErrorBody | undefined)
+        : undefined;
     const retryAfter = parseRetryAfter(header(e.response?.headers, 'retry-after'), now);
-    return fromApiError(status, body && typeof body === 'object' ? body : null, retryAfter, ctx, error);
+    return fromApiError(
+      status,
+      body && typeof body === 'object' ? body : null,
+      retryAfter,
+      ctx,
+      error,
+    );
   }
   const network = networkCode(error);
   if (network) {
@@ -384,5 +502,10 @@ export function toGoogleError(error: unknown, ctx: GoogleErrorContext, now: Date
     );
   }
   const message = typeof e.message === 'string' ? e.message : String(error);
-  return make(GOOGLE_ERRORS.REQUEST_FAILED, `The Google call ${ctx.operation} failed: ${message}`, { operation: ctx.operation, status: null }, error);
+  return make(
+    GOOGLE_ERRORS.REQUEST_FAILED,
+    `The Google call ${ctx.operation} failed: ${message}`,
+    { operation: ctx.operation, status: null },
+    error,
+  );
 }

@@ -5,7 +5,12 @@
  */
 
 export { generateInitialPassword } from '../integrations/initial-passwords';
-export type { GoogleConnectionStep, GoogleConnectionTestResult, GoogleCredentialsService, GoogleCredentialsStatus } from './credentials';
+export type {
+  GoogleConnectionStep,
+  GoogleConnectionTestResult,
+  GoogleCredentialsService,
+  GoogleCredentialsStatus,
+} from './credentials';
 export { createGoogleCredentialsService, loadGoogleProvider } from './credentials';
 export type {
   GoogleDirectoryService,
@@ -17,7 +22,12 @@ export type {
   ListSyncedGoogleOrgUnitsInput,
   ListSyncedGoogleUsersInput,
 } from './directory.service';
-export { createGoogleDirectoryService, listSyncedGoogleGroupsSchema, listSyncedGoogleOrgUnitsSchema, listSyncedGoogleUsersSchema } from './directory.service';
+export {
+  createGoogleDirectoryService,
+  listSyncedGoogleGroupsSchema,
+  listSyncedGoogleOrgUnitsSchema,
+  listSyncedGoogleUsersSchema,
+} from './directory.service';
 export type { GoogleErrorCode, GoogleErrorContext } from './errors';
 export { GOOGLE_ERROR_CODES, GOOGLE_ERRORS, scopeForOperation, toGoogleError } from './errors';
 export type { GoogleIntegration, GoogleIntegrationTypes } from './integration';
@@ -52,14 +62,29 @@ export {
   serviceAccountKeySchema,
   testGoogleConnectionSchema,
 } from './schema';
-export type { GoogleSyncCounts, GoogleSyncEntity, GoogleSyncPassOptions, GoogleSyncPassResult } from './sync.plan';
+export type {
+  GoogleSyncCounts,
+  GoogleSyncEntity,
+  GoogleSyncPassOptions,
+  GoogleSyncPassResult,
+} from './sync.plan';
 export { GOOGLE_MODULE_SLUG, planAndApplyGoogle } from './sync.plan';
-export type { GoogleSyncInput, GoogleSyncResult, GoogleSyncService, GoogleSyncServiceOptions } from './sync.service';
+export type {
+  GoogleSyncInput,
+  GoogleSyncResult,
+  GoogleSyncService,
+  GoogleSyncServiceOptions,
+} from './sync.service';
 export { createGoogleSyncService, GOOGLE_SYNC_ACTION, googleSyncSchema } from './sync.service';
 export type { GoogleStageOptions, StagedCounts } from './sync.stage';
 export { dropGoogleStaging, stageGoogleDirectory } from './sync.stage';
 export { googleUserFields } from './synced-user';
-export type { GoogleCreateGroupInput, GoogleCreateUserInput, GoogleUpdateUserInput, GoogleWritebackMemberInput } from './writeback.schema';
+export type {
+  GoogleCreateGroupInput,
+  GoogleCreateUserInput,
+  GoogleUpdateUserInput,
+  GoogleWritebackMemberInput,
+} from './writeback.schema';
 export {
   googleCreateGroupSchema,
   googleCreateUserSchema,

@@ -9,8 +9,17 @@ import { defineIntegration } from '../integrations/integrations.service';
 import type { GoogleCredentialsService } from './credentials';
 import type { GoogleDirectoryService } from './directory.service';
 import type { GoogleSyncService } from './sync.service';
-import type { GoogleCreateGroupInput, GoogleCreateUserInput, GoogleUpdateUserInput } from './writeback.schema';
-import type { GoogleWritebackGroup, GoogleWritebackMembership, GoogleWritebackService, GoogleWritebackUser } from './writeback.service';
+import type {
+  GoogleCreateGroupInput,
+  GoogleCreateUserInput,
+  GoogleUpdateUserInput,
+} from './writeback.schema';
+import type {
+  GoogleWritebackGroup,
+  GoogleWritebackMembership,
+  GoogleWritebackService,
+  GoogleWritebackUser,
+} from './writeback.service';
 
 /** The vendor types of the Google integration. */
 export interface GoogleIntegrationTypes {
@@ -33,7 +42,10 @@ export interface GoogleIntegrationTypes {
 export type GoogleIntegration = DirectoryIntegration<GoogleIntegrationTypes>;
 
 /** Builds the Google Workspace integration over its services. */
-export function googleIntegration(rt: ServiceRuntime, services: GoogleIntegration['services']): GoogleIntegration {
+export function googleIntegration(
+  rt: ServiceRuntime,
+  services: GoogleIntegration['services'],
+): GoogleIntegration {
   const { writeback } = services;
   return defineIntegration<GoogleIntegrationTypes>(rt, {
     id: 'google',
@@ -41,14 +53,24 @@ export function googleIntegration(rt: ServiceRuntime, services: GoogleIntegratio
     moduleSlug: 'google_workspace',
     services,
     async credentials(s) {
-      const row = await s.db.selectFrom('gw_credentials').select('is_valid').where('organization_id', '=', s.organizationId).executeTakeFirst();
+      const row = await s.db
+        .selectFrom('gw_credentials')
+        .select('is_valid')
+        .where('organization_id', '=', s.organizationId)
+        .executeTakeFirst();
       if (!row) return 'none';
       return row.is_valid === true ? 'tested' : 'untested';
     },
     async getUser(googleId, options) {
       const user = await writeback.getUser(googleId, options);
       if (!user) return null;
-      return { id: user.googleId, email: user.email, blocked: user.isSuspended === true, localUserId: user.localUserId, user };
+      return {
+        id: user.googleId,
+        email: user.email,
+        blocked: user.isSuspended === true,
+        localUserId: user.localUserId,
+        user,
+      };
     },
     operations: {
       createUser: writeback.createUser,
@@ -58,7 +80,8 @@ export function googleIntegration(rt: ServiceRuntime, services: GoogleIntegratio
       deleteUser: writeback.deleteUser,
       createGroup: writeback.createGroup,
       // Google's member is named by email, with a role (MEMBER unless given through the write-back service).
-      addMember: (group, userEmail, options) => writeback.addMember(group, userEmail, undefined, options),
+      addMember: (group, userEmail, options) =>
+        writeback.addMember(group, userEmail, undefined, options),
       removeMember: writeback.removeMember,
     },
   });

@@ -9,11 +9,27 @@ import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT } from 'google-auth-library';
 import type { HeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
-import { createRetryPolicy, type RetryFailure, type RetryPolicy, semaphore } from '../../shared/retry';
+import {
+  createRetryPolicy,
+  type RetryFailure,
+  type RetryPolicy,
+  semaphore,
+} from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
-import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS, type GoogleErrorContext, toGoogleError } from './errors';
+import {
+  GOOGLE_ERROR_CODES,
+  GOOGLE_ERRORS,
+  type GoogleErrorContext,
+  toGoogleError,
+} from './errors';
 import type { GooglePage, GoogleWorkspaceOptions } from './provider';
-import { DEFAULT_GOOGLE_SCOPES, GOOGLE_API_ROOT, GOOGLE_TOKEN_URL, type ServiceAccountKey, serviceAccountKeyInputSchema } from './schema';
+import {
+  DEFAULT_GOOGLE_SCOPES,
+  GOOGLE_API_ROOT,
+  GOOGLE_TOKEN_URL,
+  type ServiceAccountKey,
+  serviceAccountKeyInputSchema,
+} from './schema';
 
 /** Ensures a trailing slash (the client library appends `admin/directory/v1/...`). */
 function withSlash(url: string): string {
@@ -26,14 +42,19 @@ function badOption(message: string): HeliosError {
 
 /** A page of a list call: its items (none when absent) and the next page token (null on the last). */
 export function page<T>(items: unknown, token: unknown): GooglePage<T> {
-  return { items: Array.isArray(items) ? (items as T[]) : [], nextPageToken: typeof token === 'string' && token !== '' ? token : null };
+  return {
+    items: Array.isArray(items) ? (items as T[]) : [],
+    nextPageToken: typeof token === 'string' && token !== '' ? token : null,
+  };
 }
 
 /**
  * A short, stable fingerprint of a service account key: Google's `private_key_id` when present,
  * else the first 16 hex characters of the SHA-256 of the public key.
  */
-export function serviceAccountKeyFingerprint(key: Pick<ServiceAccountKey, 'private_key' | 'private_key_id'>): string {
+export function serviceAccountKeyFingerprint(
+  key: Pick<ServiceAccountKey, 'private_key' | 'private_key_id'>,
+): string {
   if (key.private_key_id) return key.private_key_id;
   const der = createPublicKey(key.private_key).export({ type: 'spki', format: 'der' });
   return `sha256:${createHash('sha256').update(der).digest('hex').slice(0, 16)}`;
@@ -64,10 +85,17 @@ export interface DirectoryConnection {
  * @throws HeliosError INVALID_INPUT `GOOGLE.INVALID_KEY`; `VALIDATION.FAILED` for bad options
  */
 export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryConnection {
-  const key = parseInput(serviceAccountKeyInputSchema, options.credentials.serviceAccountKey, GOOGLE_ERRORS.INVALID_KEY);
+  const key = parseInput(
+    serviceAccountKeyInputSchema,
+    options.credentials.serviceAccountKey,
+    GOOGLE_ERRORS.INVALID_KEY,
+  );
   const adminEmail = options.credentials.adminEmail.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) throw badOption('adminEmail must be an email address.');
-  const scopes = [...(options.credentials.scopes?.length ? options.credentials.scopes : DEFAULT_GOOGLE_SCOPES)];
+  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail))
+    throw badOption('adminEmail must be an email address.');
+  const scopes = [
+    ...(options.credentials.scopes?.length ? options.credentials.scopes : DEFAULT_GOOGLE_SCOPES),
+  ];
   const rootUrl = withSlash(options.rootUrl ?? GOOGLE_API_ROOT);
   const tokenUrl = options.tokenUrl ?? GOOGLE_TOKEN_URL;
   for (const url of [rootUrl, tokenUrl]) {
@@ -87,7 +115,9 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
     // The assertion names the endpoint it is for (RFC 7523), so one sent to another token URL (a
     // simulator) is useless at Google's.
     ...(tokenUrl !== GOOGLE_TOKEN_URL ? { additionalClaims: { aud: tokenUrl } } : {}),
-    ...(options.fetchImplementation ? { transporterOptions: { fetchImplementation: options.fetchImplementation } } : {}),
+    ...(options.fetchImplementation
+      ? { transporterOptions: { fetchImplementation: options.fetchImplementation } }
+      : {}),
   });
   // gtoken posts to Google's fixed token URL through the JWT client's transporter: send it to
   // `tokenUrl` instead, with our timeout, and without the library's own retries (ours apply).
@@ -112,7 +142,13 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
     ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
   });
 
-  const context = (operation: string, url: string): GoogleErrorContext => ({ operation, clientId: key.client_id, adminEmail, scopes, url });
+  const context = (operation: string, url: string): GoogleErrorContext => ({
+    operation,
+    clientId: key.client_id,
+    adminEmail,
+    scopes,
+    url,
+  });
 
   /** Forgets the cached access token, so the next call asks for a new one. */
   const dropToken = () => {
@@ -127,7 +163,8 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
    */
   const failureOf = (error: HeliosError, idempotent: boolean): RetryFailure => {
     const throttled = error.kind === 'RATE_LIMITED';
-    const retryAfterSeconds = typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : null;
+    const retryAfterSeconds =
+      typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : null;
     const status = typeof error.details.status === 'number' ? error.details.status : null;
     return {
       error,
@@ -140,14 +177,22 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
   };
 
   /** Runs one call with the concurrency cap, error translation and retries. */
-  const call = async <T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(
+    operation: string,
+    idempotent: boolean,
+    fn: () => Promise<T>,
+  ): Promise<T> => {
     let renewed = false;
     return policy.run(
       operation,
       () => limit(fn),
       (raw) => {
         const error = toGoogleError(raw, context(operation, rootUrl));
-        if (error.details.status === 401 && error.code === GOOGLE_ERROR_CODES.TOKEN_REJECTED && !renewed) {
+        if (
+          error.details.status === 401 &&
+          error.code === GOOGLE_ERROR_CODES.TOKEN_REJECTED &&
+          !renewed
+        ) {
           // The access token was revoked (key or delegation changed): get a new one once, which
           // either works or explains what changed.
           renewed = true;
@@ -174,7 +219,10 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
         () => jwt.authorize(),
         (raw) => failureOf(toGoogleError(raw, context('token', tokenUrl)), true),
       );
-      return { expiresAt: typeof credentials.expiry_date === 'number' ? new Date(credentials.expiry_date) : null };
+      return {
+        expiresAt:
+          typeof credentials.expiry_date === 'number' ? new Date(credentials.expiry_date) : null,
+      };
     },
     call,
   };

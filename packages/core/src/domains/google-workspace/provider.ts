@@ -36,7 +36,13 @@ export interface GoogleUser {
   aliases?: string[];
   nonEditableAliases?: string[];
   emails?: Array<{ address?: string; primary?: boolean; type?: string }>;
-  organizations?: Array<{ title?: string; department?: string; primary?: boolean; costCenter?: string; location?: string }>;
+  organizations?: Array<{
+    title?: string;
+    department?: string;
+    primary?: boolean;
+    costCenter?: string;
+    location?: string;
+  }>;
   relations?: Array<{ value?: string; type?: string }>;
   phones?: Array<{ value?: string; type?: string; primary?: boolean }>;
   lastLoginTime?: string;
@@ -65,7 +71,10 @@ export interface GoogleUserInput {
 }
 
 /** The fields of a user update (`users.update`; only the fields given change). */
-export type GoogleUserPatch = Partial<Omit<GoogleUserInput, 'name'>> & { name?: { givenName?: string; familyName?: string }; [field: string]: unknown };
+export type GoogleUserPatch = Partial<Omit<GoogleUserInput, 'name'>> & {
+  name?: { givenName?: string; familyName?: string };
+  [field: string]: unknown;
+};
 
 /** A Google group. */
 export interface GoogleGroup {
@@ -210,16 +219,26 @@ export interface GoogleWorkspaceProvider {
    * while (page.nextPageToken) page = await google.listUsers(page.nextPageToken);
    * ```
    */
-  listUsers(pageToken?: string | null, options?: ListGoogleUsersOptions): Promise<GooglePage<GoogleUser>>;
+  listUsers(
+    pageToken?: string | null,
+    options?: ListGoogleUsersOptions,
+  ): Promise<GooglePage<GoogleUser>>;
   /** One page of the account's groups (200 a page). @throws HeliosError `GOOGLE.*` */
-  listGroups(pageToken?: string | null, options?: { maxResults?: number }): Promise<GooglePage<GoogleGroup>>;
+  listGroups(
+    pageToken?: string | null,
+    options?: { maxResults?: number },
+  ): Promise<GooglePage<GoogleGroup>>;
   /**
    * Adds a listener of this provider's retries (besides `retry.onRetry`), e.g. a sync reporting why it
    * slows down; returns the function that removes it.
    */
   watchRetries(listener: (info: GoogleRetryInfo) => void): () => void;
   /** One page of a group's members (200 a page). @throws HeliosError `GOOGLE.NOT_FOUND` and `GOOGLE.*` */
-  listMembers(groupKey: string, pageToken?: string | null, options?: { maxResults?: number }): Promise<GooglePage<GoogleMember>>;
+  listMembers(
+    groupKey: string,
+    pageToken?: string | null,
+    options?: { maxResults?: number },
+  ): Promise<GooglePage<GoogleMember>>;
   /** Every org unit of the account (`orgunits.list` type all; not paged by Google). @throws HeliosError `GOOGLE.*` */
   listOrgUnits(): Promise<GoogleOrgUnit[]>;
   /** A user by id, primary email or alias. @throws HeliosError `GOOGLE.NOT_FOUND` and `GOOGLE.*` */

@@ -7,11 +7,27 @@ import { type DirectoryConnection, page } from './provider.http';
 /** The users calls of the provider: list, get, insert, update (suspend, unsuspend, move), delete. */
 export function userCalls(
   google: DirectoryConnection,
-): Pick<GoogleWorkspaceProvider, 'listUsers' | 'getUser' | 'insertUser' | 'updateUser' | 'suspendUser' | 'unsuspendUser' | 'moveUserToOrgUnit' | 'deleteUser'> {
+): Pick<
+  GoogleWorkspaceProvider,
+  | 'listUsers'
+  | 'getUser'
+  | 'insertUser'
+  | 'updateUser'
+  | 'suspendUser'
+  | 'unsuspendUser'
+  | 'moveUserToOrgUnit'
+  | 'deleteUser'
+> {
   const { call, customer } = google;
   const users = google.directory.users;
   const updateUser = (userKey: string, patch: GoogleUserPatch) =>
-    call('users.update', true, async () => (await users.update({ userKey, requestBody: patch as admin_directory_v1.Schema$User })).data as GoogleUser);
+    call(
+      'users.update',
+      true,
+      async () =>
+        (await users.update({ userKey, requestBody: patch as admin_directory_v1.Schema$User }))
+          .data as GoogleUser,
+    );
 
   return {
     listUsers: (pageToken, listOptions = {}) =>
@@ -28,10 +44,21 @@ export function userCalls(
         return page<GoogleUser>(data.users, data.nextPageToken);
       }),
 
-    getUser: (userKey) => call('users.get', true, async () => (await users.get({ userKey, projection: 'full' })).data as GoogleUser),
+    getUser: (userKey) =>
+      call(
+        'users.get',
+        true,
+        async () => (await users.get({ userKey, projection: 'full' })).data as GoogleUser,
+      ),
 
     insertUser: (user) =>
-      call('users.insert', false, async () => (await users.insert({ requestBody: user as admin_directory_v1.Schema$User })).data as GoogleUser),
+      call(
+        'users.insert',
+        false,
+        async () =>
+          (await users.insert({ requestBody: user as admin_directory_v1.Schema$User }))
+            .data as GoogleUser,
+      ),
 
     updateUser,
     suspendUser: (userKey) => updateUser(userKey, { suspended: true }),

@@ -20,12 +20,15 @@ export const GOOGLE_API_ROOT = 'https://admin.googleapis.com/';
 /** Google's OAuth 2.0 token endpoint. */
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
-const PEM_PRIVATE_KEY = /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----\s*$/;
+const PEM_PRIVATE_KEY =
+  /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----\s*$/;
 
 /** A service account's JSON key as downloaded from Google Cloud (the fields Helios needs are checked). */
 export const serviceAccountKeySchema = z
   .object({
-    type: z.literal('service_account', { message: 'The key must be a service account key ("type": "service_account")' }),
+    type: z.literal('service_account', {
+      message: 'The key must be a service account key ("type": "service_account")',
+    }),
     project_id: z.string().trim().min(1, 'Required').max(255),
     private_key_id: z.string().trim().max(255).optional(),
     private_key: z
@@ -76,7 +79,10 @@ export const serviceAccountKeyInputSchema = z.union([
 export const googleScopeSchema = z
   .string()
   .trim()
-  .regex(/^https:\/\/www\.googleapis\.com\/auth\/[a-z0-9._-]+$/, 'A Google scope such as https://www.googleapis.com/auth/admin.directory.user');
+  .regex(
+    /^https:\/\/www\.googleapis\.com\/auth\/[a-z0-9._-]+$/,
+    'A Google scope such as https://www.googleapis.com/auth/admin.directory.user',
+  );
 
 /** The input of `configure`. */
 export const configureGoogleSchema = z

@@ -31,7 +31,8 @@ export function hash52(text: string): number {
 export const sqlHash52Hex = (text: ReturnType<typeof sql>) => sql`substr(md5(${text}), 1, 13)`;
 
 /** SQL: the first 52 bits of the MD5 of a text expression, as a bigint. */
-export const sqlHash52 = (text: ReturnType<typeof sql>) => sql`('x' || substr(md5(${text}), 1, 13))::bit(52)::bigint`;
+export const sqlHash52 = (text: ReturnType<typeof sql>) =>
+  sql`('x' || substr(md5(${text}), 1, 13))::bit(52)::bigint`;
 
 /** Thrown inside `jsonbText` for a value it cannot write exactly as PostgreSQL would. */
 class NotCanonical extends Error {}
@@ -42,14 +43,23 @@ const ASCII = /^[\u0000-\u007f]*$/;
 /** Object keys in PostgreSQL's jsonb order: shorter (in UTF-8 bytes) first, then bytewise. */
 function sortedKeys(keys: string[]): string[] {
   // ASCII keys (the usual case): UTF-16 order is byte order.
-  if (keys.every((k) => ASCII.test(k))) return keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  if (keys.every((k) => ASCII.test(k)))
+    return keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   return keys
     .map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }))
     .sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes))
     .map((k) => k.key);
 }
 
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 /** A string as PostgreSQL's jsonb output writes it. */
 function jsonbString(value: string): string {
@@ -112,10 +122,12 @@ export function rowHash(value: unknown): number | null {
 }
 
 /** The `member_type` of a Google member role (as the apply writes it). */
-export const memberTypeOf = (role: string) => (role === 'OWNER' ? 'owner' : role === 'MANAGER' ? 'manager' : 'member');
+export const memberTypeOf = (role: string) =>
+  role === 'OWNER' ? 'owner' : role === 'MANAGER' ? 'manager' : 'member';
 
 /** Rank of a member type: the strongest role wins when a member is listed twice. */
 export const memberTypeRank = (type: string) => (type === 'owner' ? 0 : type === 'manager' ? 1 : 2);
 
 /** The membership hash of one (Google user id, member type) pair. */
-export const membershipHash = (googleId: string, memberType: string) => hash52(`${googleId}:${memberType}`);
+export const membershipHash = (googleId: string, memberType: string) =>
+  hash52(`${googleId}:${memberType}`);

@@ -28,7 +28,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import type { SyncPassOptions } from '../integrations/sync-run';
 import type { SyncChange, SyncChangeRow, SyncEntityCounts } from '../sync/engine';
-import { assertSafetyLimit, countsOf, inTransactionOn, removedMarker, sampleOf } from '../sync/engine';
+import {
+  assertSafetyLimit,
+  countsOf,
+  inTransactionOn,
+  removedMarker,
+  sampleOf,
+} from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { StagedCounts } from './sync.stage';
 import { analyzeChanged } from './sync.statistics';
@@ -78,21 +84,37 @@ export interface GoogleSyncPassResult {
  * configured Google domain, and the domains of the primary addresses fetched): an alias elsewhere
  * (e.g. a `test-google-a.com` address) never links a local user. One statement on the TEMP table.
  */
-async function keepOrganizationAliases(conn: Kysely<Database>, organizationId: string): Promise<void> {
+async function keepOrganizationAliases(
+  conn: Kysely<Database>,
+  organizationId: string,
+): Promise<void> {
   await sql`
     with domains as (
       select domain from gs_domains
       union select lower(domain) from organizations where id = ${organizationId}
       union select lower(domain) from gw_credentials where organization_id = ${organizationId})
-    delete from gs_stage_aliases a where split_part(a.email, '@', 2) not in (select domain from domains where domain is not null)`.execute(conn);
+    delete from gs_stage_aliases a where split_part(a.email, '@', 2) not in (select domain from domains where domain is not null)`.execute(
+    conn,
+  );
 }
 
 /** Counts of one gw_* table against its staged rows (new or changed) and the ids seen. */
-function planTable(table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units', stage: string, seen: string, organizationId: string) {
+function planTable(
+  table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units',
+  stage: string,
+  seen: string,
+  organizationId: string,
+) {
   const t = sql.table(table);
   const s = sql.table(stage);
   const v = sql.table(seen);
-  return sql<{ created: unknown; updated: unknown; seen: unknown; deactivated: unknown; existing: unknown }>`
+  return sql<{
+    created: unknown;
+    updated: unknown;
+    seen: unknown;
+    deactivated: unknown;
+    existing: unknown;
+  }>`
     select
       (select count(*) from ${s} st where not exists (select 1 from ${t} x where x.organization_id = ${organizationId} and x.google_id = st.google_id)) as created,
       (select count(*) from ${s} st join ${t} x on x.organization_id = ${organizationId} and x.google_id = st.google_id where x.raw_data is distinct from st.raw) as updated,
@@ -103,8 +125,15 @@ function planTable(table: 'gw_synced_users' | 'gw_groups' | 'gw_org_units', stag
 }
 
 /** A table's plan as counts: what was seen and neither created nor updated is unchanged. */
-const entityCounts = (c: Record<'created' | 'updated' | 'seen' | 'deactivated' | 'existing', number>) => ({
-  counts: { created: c.created, updated: c.updated, unchanged: c.seen - c.created - c.updated, deactivated: c.deactivated } satisfies SyncEntityCounts,
+const entityCounts = (
+  c: Record<'created' | 'updated' | 'seen' | 'deactivated' | 'existing', number>,
+) => ({
+  counts: {
+    created: c.created,
+    updated: c.updated,
+    unchanged: c.seen - c.created - c.updated,
+    deactivated: c.deactivated,
+  } satisfies SyncEntityCounts,
   existing: c.existing,
 });
 
@@ -145,10 +174,16 @@ function desiredMemberships(organizationId: string, estimate: boolean) {
  * The synced memberships the run recomputes: those of the groups whose members were staged, and of
  * the access groups whose Google group was not seen (gone). The others were compared before staging.
  */
-const recomputedGroup = (ag: ReturnType<typeof sql>) => sql`(exists (select 1 from gs_member_groups mg where mg.group_id = ${ag}.external_id)
+const recomputedGroup = (
+  ag: ReturnType<typeof sql>,
+) => sql`(exists (select 1 from gs_member_groups mg where mg.group_id = ${ag}.external_id)
   or not exists (select 1 from gs_seen_groups sg where sg.google_id = ${ag}.external_id))`;
 
-async function planMemberships(conn: Kysely<Database>, organizationId: string, estimate: boolean): Promise<SyncEntityCounts> {
+async function planMemberships(
+  conn: Kysely<Database>,
+  organizationId: string,
+  estimate: boolean,
+): Promise<SyncEntityCounts> {
   const ag = sql.ref('ag');
   const c = await countsOf(
     conn,
@@ -169,10 +204,18 @@ async function planMemberships(conn: Kysely<Database>, organizationId: string, e
            and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)) as deactivated`,
   );
   // Memberships of groups compared equal before staging are unchanged.
-  return { created: c.created, updated: c.updated, unchanged: c.unchanged + c.kept, deactivated: c.deactivated };
+  return {
+    created: c.created,
+    updated: c.updated,
+    unchanged: c.unchanged + c.kept,
+    deactivated: c.deactivated,
+  };
 }
 
-async function sampleChanges(conn: Kysely<Database>, organizationId: string): Promise<SyncChange[]> {
+async function sampleChanges(
+  conn: Kysely<Database>,
+  organizationId: string,
+): Promise<SyncChange[]> {
   return sampleOf(
     conn,
     sql<SyncChangeRow>`
@@ -197,7 +240,12 @@ async function sampleChanges(conn: Kysely<Database>, organizationId: string): Pr
  * Marks the rows of a mirror table whose Google object this run did not see as removed
  * (`_helios.removedAt`; users also suspended). `table` and `seen` are code constants.
  */
-const markUnseenRemoved = (table: 'gw_org_units' | 'gw_synced_users' | 'gw_groups', seen: string, org: string, now: Date) => {
+const markUnseenRemoved = (
+  table: 'gw_org_units' | 'gw_synced_users' | 'gw_groups',
+  seen: string,
+  org: string,
+  now: Date,
+) => {
   const suspend = table === 'gw_synced_users' ? sql`is_suspended = true, ` : sql``;
   return sql`update ${sql.table(table)} x set ${suspend}raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, last_sync_at = ${now}
     where x.organization_id = ${org} and x.raw_data -> '_helios' is null
@@ -209,7 +257,12 @@ async function applyStaged(
   conn: Kysely<Database>,
   organizationId: string,
   now: Date,
-): Promise<{ memberships: SyncEntityCounts; linked: number; accounts: GoogleSyncCounts['accounts']; warnings: SyncWarning[] }> {
+): Promise<{
+  memberships: SyncEntityCounts;
+  linked: number;
+  accounts: GoogleSyncCounts['accounts'];
+  warnings: SyncWarning[];
+}> {
   const org = organizationId;
   // Org units.
   await sql`
@@ -251,7 +304,9 @@ async function applyStaged(
       is distinct from (excluded.name, excluded.description, excluded.email, true)`.execute(conn);
   await sql`update access_groups x set is_active = false, synced_at = ${now}
     where x.organization_id = ${org} and x.platform = 'google_workspace' and x.is_active is true
-      and not exists (select 1 from gs_seen_groups st where st.google_id = x.external_id)`.execute(conn);
+      and not exists (select 1 from gs_seen_groups st where st.google_id = x.external_id)`.execute(
+    conn,
+  );
 
   // Links: by Google id (kept), then primary email, then alias; never two local users for one Google
   // user. Every Google user an unlinked local user matches was staged.
@@ -260,9 +315,12 @@ async function applyStaged(
       google_workspace_last_sync = ${now}
     from gs_stage_users st
     where ou.organization_id = ${org} and ou.google_workspace_id is null and lower(ou.email) = st.email
-      and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.google_workspace_id = st.google_id)`.execute(conn);
+      and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.google_workspace_id = st.google_id)`.execute(
+    conn,
+  );
   // Row counts moved inside this transaction: refresh the planner's statistics (ANALYZE sees them).
-  if (Number(byEmail.numAffectedRows ?? 0n) > 0) await sql`analyze organization_users, access_groups`.execute(conn);
+  if (Number(byEmail.numAffectedRows ?? 0n) > 0)
+    await sql`analyze organization_users, access_groups`.execute(conn);
   const byAlias = await sql`
     with m as (
       select distinct on (st.google_id) ou.id, st.google_id, st.is_suspended
@@ -278,12 +336,16 @@ async function applyStaged(
     update organization_users ou set google_workspace_sync_status = case when x.is_suspended then 'suspended' else 'synced' end, google_workspace_last_sync = ${now}
     from gw_synced_users x
     where ou.organization_id = ${org} and x.organization_id = ${org} and x.google_id = ou.google_workspace_id and x.raw_data -> '_helios' is null
-      and ou.google_workspace_sync_status is distinct from case when x.is_suspended then 'suspended' else 'synced' end`.execute(conn);
+      and ou.google_workspace_sync_status is distinct from case when x.is_suspended then 'suspended' else 'synced' end`.execute(
+    conn,
+  );
   await sql`
     update organization_users ou set google_workspace_sync_status = 'removed', google_workspace_last_sync = ${now}
     where ou.organization_id = ${org} and ou.google_workspace_id is not null and ou.google_workspace_sync_status is distinct from 'removed'
       and exists (select 1 from gw_synced_users x where x.organization_id = ${org} and x.google_id = ou.google_workspace_id)
-      and not exists (select 1 from gs_seen_users st where st.google_id = ou.google_workspace_id)`.execute(conn);
+      and not exists (select 1 from gs_seen_users st where st.google_id = ou.google_workspace_id)`.execute(
+    conn,
+  );
 
   // Suspension in Google -> user_status of the linked organization users (after the links).
   const suspensions = await applySourceSuspensions(conn, {
@@ -312,7 +374,9 @@ async function applyStaged(
     from access_groups ag
     where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'google_workspace' and x.is_active is true
       and x.synced_from_platform is true and ${recomputedGroup(sql.ref('ag'))}
-      and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
+      and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(
+    conn,
+  );
 
   return {
     memberships,
@@ -323,14 +387,24 @@ async function applyStaged(
 }
 
 const skipped = (fetched: StagedCounts, counts: GoogleSyncCounts) =>
-  Math.max(0, fetched.members - counts.memberships.created - counts.memberships.updated - counts.memberships.unchanged);
+  Math.max(
+    0,
+    fetched.members -
+      counts.memberships.created -
+      counts.memberships.updated -
+      counts.memberships.unchanged,
+  );
 
 /**
  * Plans (and unless `dryRun`, applies in one transaction) the staged directory.
  *
  * @throws HeliosError PRECONDITION_FAILED `SYNC.SAFETY_LIMIT` before anything is written
  */
-export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: StagedCounts, options: GoogleSyncPassOptions): Promise<GoogleSyncPassResult> {
+export async function planAndApplyGoogle(
+  conn: Kysely<Database>,
+  fetched: StagedCounts,
+  options: GoogleSyncPassOptions,
+): Promise<GoogleSyncPassResult> {
   const org = options.organizationId;
   const progress = options.onProgress ?? (() => undefined);
   progress({ phase: 'plan', done: 0, total: 1 });
@@ -340,7 +414,11 @@ export async function planAndApplyGoogle(conn: Kysely<Database>, fetched: Staged
       countsOf(conn, planTable('gw_groups', 'gs_stage_groups', 'gs_seen_groups', org)),
       countsOf(conn, planTable('gw_org_units', 'gs_stage_org_units', 'gs_stage_org_units', org)),
     ])
-  ).map(entityCounts) as [ReturnType<typeof entityCounts>, ReturnType<typeof entityCounts>, ReturnType<typeof entityCounts>];
+  ).map(entityCounts) as [
+    ReturnType<typeof entityCounts>,
+    ReturnType<typeof entityCounts>,
+    ReturnType<typeof entityCounts>,
+  ];
   assertSafetyLimit(
     [
       { entity: 'users', existing: users.existing, removed: users.counts.deactivated },

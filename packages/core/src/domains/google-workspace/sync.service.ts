@@ -7,12 +7,22 @@
 import { z } from 'zod';
 import type { ServiceRuntime } from '../../runtime';
 import type { ProviderServiceOptions } from '../integrations/contract';
-import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
+import {
+  type DirectorySyncSpec,
+  runDirectorySync,
+  type SyncRunResult,
+  syncRunInputFields,
+} from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
 import { noSyncWarnings } from '../sync/engine';
 import { loadGoogleProvider } from './credentials';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
-import { GOOGLE_MODULE_SLUG, type GoogleSyncCounts, type GoogleSyncPassResult, planAndApplyGoogle } from './sync.plan';
+import {
+  GOOGLE_MODULE_SLUG,
+  type GoogleSyncCounts,
+  type GoogleSyncPassResult,
+  planAndApplyGoogle,
+} from './sync.plan';
 import { dropGoogleStaging, type StagedCounts, stageGoogleDirectory } from './sync.stage';
 
 /** The audit action of a sync run. */
@@ -51,28 +61,57 @@ export interface GoogleSyncService {
 }
 
 /** Options of `createGoogleSyncService` (tests, the CLI pointed at a simulator). */
-export type GoogleSyncServiceOptions = ProviderServiceOptions<GoogleProviderOverrides, GoogleWorkspaceProvider>;
+export type GoogleSyncServiceOptions = ProviderServiceOptions<
+  GoogleProviderOverrides,
+  GoogleWorkspaceProvider
+>;
 
 /** A Google sync run: the whole directory staged, then planned or applied. */
-const GOOGLE_SYNC_RUN: DirectorySyncSpec<GoogleWorkspaceProvider, z.output<typeof googleSyncSchema>, StagedCounts, GoogleSyncPassResult> = {
+const GOOGLE_SYNC_RUN: DirectorySyncSpec<
+  GoogleWorkspaceProvider,
+  z.output<typeof googleSyncSchema>,
+  StagedCounts,
+  GoogleSyncPassResult
+> = {
   moduleSlug: GOOGLE_MODULE_SLUG,
   action: GOOGLE_SYNC_ACTION,
   operation: 'googleSync.sync',
   label: 'Google Workspace',
   schema: googleSyncSchema,
-  initialFacts: () => ({ fetched: { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() } satisfies StagedCounts }),
+  initialFacts: () => ({
+    fetched: {
+      users: 0,
+      groups: 0,
+      orgUnits: 0,
+      members: 0,
+      warnings: noSyncWarnings(),
+    } satisfies StagedCounts,
+  }),
   async stage({ conn, provider, pass, facts }) {
-    const fetched = await stageGoogleDirectory(conn, provider, { organizationId: pass.organizationId, onProgress: pass.onProgress });
+    const fetched = await stageGoogleDirectory(conn, provider, {
+      organizationId: pass.organizationId,
+      onProgress: pass.onProgress,
+    });
     facts.fetched = fetched;
     return fetched;
   },
-  planAndApply: (ctx, fetched) => planAndApplyGoogle(ctx.conn, fetched, { ...ctx.pass, inApply: (counts, warnings) => ctx.journalCompleted(counts, warnings) }),
+  planAndApply: (ctx, fetched) =>
+    planAndApplyGoogle(ctx.conn, fetched, {
+      ...ctx.pass,
+      inApply: (counts, warnings) => ctx.journalCompleted(counts, warnings),
+    }),
   dropStaging: dropGoogleStaging,
 };
 
 /** Builds the Google Workspace sync service. */
-export function createGoogleSyncService(rt: ServiceRuntime, serviceOptions: GoogleSyncServiceOptions = {}): GoogleSyncService {
-  const load = () => (serviceOptions.provider ? serviceOptions.provider(rt) : loadGoogleProvider(rt, serviceOptions.providerOverrides));
+export function createGoogleSyncService(
+  rt: ServiceRuntime,
+  serviceOptions: GoogleSyncServiceOptions = {},
+): GoogleSyncService {
+  const load = () =>
+    serviceOptions.provider
+      ? serviceOptions.provider(rt)
+      : loadGoogleProvider(rt, serviceOptions.providerOverrides);
   return {
     sync: (input = {}, options) => runDirectorySync(rt, GOOGLE_SYNC_RUN, load, input, options),
   };

@@ -11,11 +11,34 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import { clip, domainOf, emailKey, stringOrNull, textOrNull } from '../integrations/normalize';
-import { forEachLimited, noSyncWarnings, type SyncProgress, type SyncWarnings, sanitizeFetched } from '../sync/engine';
-import type { GoogleGroup, GoogleMember, GoogleOrgUnit, GoogleUser, GoogleWorkspaceProvider } from './provider';
-import { HASH_MODULUS, membershipHash, memberTypeOf, memberTypeRank, rowHash, sqlHash52, sqlHash52Hex } from './sync.hash';
+import {
+  forEachLimited,
+  noSyncWarnings,
+  type SyncProgress,
+  type SyncWarnings,
+  sanitizeFetched,
+} from '../sync/engine';
+import type {
+  GoogleGroup,
+  GoogleMember,
+  GoogleOrgUnit,
+  GoogleUser,
+  GoogleWorkspaceProvider,
+} from './provider';
+import {
+  HASH_MODULUS,
+  membershipHash,
+  memberTypeOf,
+  memberTypeRank,
+  rowHash,
+  sqlHash52,
+  sqlHash52Hex,
+} from './sync.hash';
 import { analyzeStaging } from './sync.statistics';
-import { toSyncedUserColumns as googleUserFields, syncedUserAliases as linkAddresses } from './synced-user';
+import {
+  toSyncedUserColumns as googleUserFields,
+  syncedUserAliases as linkAddresses,
+} from './synced-user';
 
 /** What a staging run fetched. */
 export interface StagedCounts {
@@ -64,7 +87,9 @@ class StagedRows {
     // Column names and types are code constants, never input.
     const definitions = sql.raw(this.columns.map(([name, type]) => `"${name}" ${type}`).join(', '));
     await sql`insert into ${sql.table(this.table)} (${names})
-      select ${names} from jsonb_to_recordset(${payload}::jsonb) as x(${definitions}) on conflict do nothing`.execute(conn);
+      select ${names} from jsonb_to_recordset(${payload}::jsonb) as x(${definitions}) on conflict do nothing`.execute(
+      conn,
+    );
   }
 }
 
@@ -85,7 +110,9 @@ class StagedIds {
     if (this.ids.length === 0) return;
     const ids = this.ids;
     this.ids = [];
-    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.column)}) select unnest(${ids}::text[]) on conflict do nothing`.execute(conn);
+    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.column)}) select unnest(${ids}::text[]) on conflict do nothing`.execute(
+      conn,
+    );
   }
 }
 
@@ -114,7 +141,8 @@ function stageUser(users: StagedRows, aliases: StagedRows, u: GoogleUser): void 
   const fields = googleUserFields(u);
   const email = fields.email;
   users.push({ google_id: u.id, ...fields, raw: u });
-  for (const alias of new Set(linkAddresses(u))) if (alias !== email) aliases.push({ google_id: u.id, email: alias });
+  for (const alias of new Set(linkAddresses(u)))
+    if (alias !== email) aliases.push({ google_id: u.id, email: alias });
 }
 
 const groupColumns = () =>
@@ -172,19 +200,31 @@ async function createStaging(conn: Kysely<Database>): Promise<void> {
     google_id text primary key, email text not null, given_name text, family_name text, full_name text,
     is_admin boolean not null, is_suspended boolean not null, org_unit_path text, department text, job_title text,
     last_login_time timestamptz, creation_time timestamptz, raw jsonb not null)`.execute(conn);
-  await sql`create temp table if not exists gs_stage_aliases (google_id text not null, email text not null, primary key (google_id, email))`.execute(conn);
-  await sql`create temp table if not exists gs_seen_users (google_id text primary key)`.execute(conn);
+  await sql`create temp table if not exists gs_stage_aliases (google_id text not null, email text not null, primary key (google_id, email))`.execute(
+    conn,
+  );
+  await sql`create temp table if not exists gs_seen_users (google_id text primary key)`.execute(
+    conn,
+  );
   await sql`create temp table if not exists gs_domains (domain text primary key)`.execute(conn);
   await sql`create temp table if not exists gs_stage_groups (
-    google_id text primary key, email text not null, name text, description text, member_count integer not null, raw jsonb not null)`.execute(conn);
-  await sql`create temp table if not exists gs_seen_groups (google_id text primary key)`.execute(conn);
+    google_id text primary key, email text not null, name text, description text, member_count integer not null, raw jsonb not null)`.execute(
+    conn,
+  );
+  await sql`create temp table if not exists gs_seen_groups (google_id text primary key)`.execute(
+    conn,
+  );
   await sql`create temp table if not exists gs_stage_org_units (
-    google_id text primary key, name text not null, path text not null, parent_id text, description text, raw jsonb not null)`.execute(conn);
+    google_id text primary key, name text not null, path text not null, parent_id text, description text, raw jsonb not null)`.execute(
+    conn,
+  );
   await sql`create temp table if not exists gs_stage_members (
     group_id text not null, member_id text not null, email text not null, role text not null, type text not null, primary key (group_id, member_id))`.execute(
     conn,
   );
-  await sql`create temp table if not exists gs_member_groups (group_id text primary key)`.execute(conn);
+  await sql`create temp table if not exists gs_member_groups (group_id text primary key)`.execute(
+    conn,
+  );
   await sql`truncate ${sql.join(STAGING_TABLES.map((t) => sql.table(t)))}`.execute(conn);
 }
 
@@ -202,7 +242,9 @@ const STAGING_TABLES = [
 
 /** Drops the staging tables (the connection goes back to the pool clean). */
 export async function dropGoogleStaging(conn: Kysely<Database>): Promise<void> {
-  await sql`drop table if exists ${sql.join(STAGING_TABLES.map((t) => sql.table(t)))}`.execute(conn);
+  await sql`drop table if exists ${sql.join(STAGING_TABLES.map((t) => sql.table(t)))}`.execute(
+    conn,
+  );
 }
 
 /**
@@ -226,17 +268,27 @@ interface StoredState {
   unlinkedEmails: Set<string>;
 }
 
-const emptyState = (): StoredState => ({ users: new Map(), groups: new Map(), members: new Map(), resolvable: new Set(), unlinkedEmails: new Set() });
+const emptyState = (): StoredState => ({
+  users: new Map(),
+  groups: new Map(),
+  members: new Map(),
+  resolvable: new Set(),
+  unlinkedEmails: new Set(),
+});
 
 /** `array_agg(hex13 || id)` -> Map id -> hash (one text array, not a row object per id). */
 function hashMap(entries: string[] | null | undefined): Map<string, number> {
   const map = new Map<string, number>();
-  for (const entry of entries ?? []) map.set(entry.slice(13), Number.parseInt(entry.slice(0, 13), 16));
+  for (const entry of entries ?? [])
+    map.set(entry.slice(13), Number.parseInt(entry.slice(0, 13), 16));
   return map;
 }
 
 /** Loads the stored state of an organization (empty on a first sync: nothing to compare). */
-async function loadStoredState(conn: Kysely<Database>, organizationId: string): Promise<StoredState> {
+async function loadStoredState(
+  conn: Kysely<Database>,
+  organizationId: string,
+): Promise<StoredState> {
   const org = organizationId;
   const state = emptyState();
   const users = await sql<{ entries: string[] | null }>`
@@ -248,7 +300,9 @@ async function loadStoredState(conn: Kysely<Database>, organizationId: string): 
     select array_agg(${sqlHash52Hex(sql`g.raw_data::text`)} || g.google_id) as entries
     from gw_groups g join access_groups ag on ag.organization_id = g.organization_id and ag.platform = 'google_workspace' and ag.external_id = g.google_id
     where g.organization_id = ${org} and g.raw_data is not null
-      and (ag.name, ag.description, ag.email, ag.is_active) is not distinct from (coalesce(g.name, g.email), g.description, g.email, true)`.execute(conn);
+      and (ag.name, ag.description, ag.email, ag.is_active) is not distinct from (coalesce(g.name, g.email), g.description, g.email, true)`.execute(
+    conn,
+  );
   state.groups = hashMap(groups.rows[0]?.entries);
   const members = await sql<{ entries: string[] | null }>`
     select array_agg(lpad(to_hex(h), 13, '0') || external_id) as entries from (
@@ -276,17 +330,30 @@ async function loadStoredState(conn: Kysely<Database>, organizationId: string): 
  * changed users and groups (and the members of groups whose linked memberships changed) are staged,
  * plus the ids of everything seen; without it, everything is staged.
  */
-export async function stageGoogleDirectory(conn: Kysely<Database>, google: GoogleWorkspaceProvider, options: GoogleStageOptions): Promise<StagedCounts> {
+export async function stageGoogleDirectory(
+  conn: Kysely<Database>,
+  google: GoogleWorkspaceProvider,
+  options: GoogleStageOptions,
+): Promise<StagedCounts> {
   const progress = options.onProgress ?? (() => undefined);
   await createStaging(conn);
-  const stored = options.organizationId ? await loadStoredState(conn, options.organizationId) : emptyState();
-  const fetched: StagedCounts = { users: 0, groups: 0, orgUnits: 0, members: 0, warnings: noSyncWarnings() };
+  const stored = options.organizationId
+    ? await loadStoredState(conn, options.organizationId)
+    : emptyState();
+  const fetched: StagedCounts = {
+    users: 0,
+    groups: 0,
+    orgUnits: 0,
+    members: 0,
+    warnings: noSyncWarnings(),
+  };
   // Google's values are untrusted: made storable (and reported) before they are staged.
   const { warnings } = fetched;
 
   const units = orgUnitColumns();
   const unitList = await google.listOrgUnits();
-  for (const o of unitList) if (o.orgUnitId) stageOrgUnit(units, sanitizeFetched(o, 'orgUnit', warnings));
+  for (const o of unitList)
+    if (o.orgUnitId) stageOrgUnit(units, sanitizeFetched(o, 'orgUnit', warnings));
   await units.flush(conn);
   fetched.orgUnits = unitList.length;
   progress({ phase: 'orgUnits', done: unitList.length, total: unitList.length });
@@ -299,7 +366,9 @@ export async function stageGoogleDirectory(conn: Kysely<Database>, google: Googl
   const seenUsers = new StagedIds('gs_seen_users', 'google_id');
   const domains = new Set<string>();
   const linkable = (u: GoogleUser) =>
-    stored.unlinkedEmails.size > 0 && (stored.unlinkedEmails.has(emailKey(u.primaryEmail)) || linkAddresses(u).some((a) => stored.unlinkedEmails.has(a)));
+    stored.unlinkedEmails.size > 0 &&
+    (stored.unlinkedEmails.has(emailKey(u.primaryEmail)) ||
+      linkAddresses(u).some((a) => stored.unlinkedEmails.has(a)));
   let token: string | null = null;
   do {
     const page = await google.listUsers(token, { maxResults: 500 });
@@ -391,7 +460,8 @@ export async function stageGoogleDirectory(conn: Kysely<Database>, google: Googl
         if (type !== 'USER' || !stored.resolvable.has(memberId)) continue;
         const memberType = memberTypeOf(role);
         const before = wanted.get(memberId);
-        if (before === undefined || memberTypeRank(memberType) < memberTypeRank(before)) wanted.set(memberId, memberType);
+        if (before === undefined || memberTypeRank(memberType) < memberTypeRank(before))
+          wanted.set(memberId, memberType);
       }
       if (members.size >= STAGE_BATCH) await flushMembers();
       memberToken = page.nextPageToken;
@@ -399,7 +469,8 @@ export async function stageGoogleDirectory(conn: Kysely<Database>, google: Googl
     let staged = held === null;
     if (held !== null) {
       let hash = 0;
-      for (const [memberId, memberType] of wanted) hash = (hash + membershipHash(memberId, memberType)) % HASH_MODULUS;
+      for (const [memberId, memberType] of wanted)
+        hash = (hash + membershipHash(memberId, memberType)) % HASH_MODULUS;
       staged = hash !== storedHash;
       if (staged) for (const row of held) members.push(row);
     }

@@ -19,9 +19,14 @@ const TARGET_STATISTICS = {
 type TargetTable = keyof typeof TARGET_STATISTICS;
 
 /** ANALYZE of the given tables, their join columns only (the sample is read; the jsonb columns are not compared). */
-async function analyzeTargets(conn: Kysely<Database>, tables: readonly TargetTable[]): Promise<void> {
+async function analyzeTargets(
+  conn: Kysely<Database>,
+  tables: readonly TargetTable[],
+): Promise<void> {
   if (tables.length === 0) return;
-  await sql.raw(`analyze ${tables.map((t) => `${t} (${TARGET_STATISTICS[t]})`).join(', ')}`).execute(conn);
+  await sql
+    .raw(`analyze ${tables.map((t) => `${t} (${TARGET_STATISTICS[t]})`).join(', ')}`)
+    .execute(conn);
 }
 
 /**
@@ -31,7 +36,9 @@ async function analyzeTargets(conn: Kysely<Database>, tables: readonly TargetTab
  */
 export async function analyzeStaging(conn: Kysely<Database>): Promise<void> {
   await sql`analyze gs_stage_users (google_id, email, is_suspended), gs_stage_aliases, gs_seen_users, gs_domains,
-    gs_stage_groups (google_id, email), gs_seen_groups, gs_stage_org_units (google_id), gs_stage_members, gs_member_groups`.execute(conn);
+    gs_stage_groups (google_id, email), gs_seen_groups, gs_stage_org_units (google_id), gs_stage_members, gs_member_groups`.execute(
+    conn,
+  );
   const never = await sql<{ name: TargetTable }>`
     select t.name from unnest(${Object.keys(TARGET_STATISTICS)}::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
     where c.reltuples < 0`.execute(conn);
@@ -42,7 +49,11 @@ export async function analyzeStaging(conn: Kysely<Database>): Promise<void> {
 }
 
 /** After a run that changed many rows of a table (over 500 and 10%): fresh statistics for the next run. */
-export async function analyzeChanged(conn: Kysely<Database>, counts: GoogleSyncCounts, existing: { users: number; groups: number }): Promise<void> {
+export async function analyzeChanged(
+  conn: Kysely<Database>,
+  counts: GoogleSyncCounts,
+  existing: { users: number; groups: number },
+): Promise<void> {
   const many = (changed: number, size: number) => changed > Math.max(500, size / 10);
   const changed = (c: SyncEntityCounts) => c.created + c.updated + c.deactivated;
   const tables: TargetTable[] = [];

@@ -35,4 +35,6 @@ export const googleUserFields = toSyncedUserColumns;
  * may be a colleague's account here).
  */
 export const syncedUserAliases = (u: GoogleUser): string[] =>
-  [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])].map((a) => emailKey(a)).filter((a) => a !== '');
+  [...(u.aliases ?? []), ...(u.nonEditableAliases ?? [])]
+    .map((a) => emailKey(a))
+    .filter((a) => a !== '');

@@ -20,10 +20,19 @@ import { googleIdSchema } from './writeback.schema';
 import type { GoogleWritebackServiceOptions, GoogleWritebackUser } from './writeback.service';
 
 /** The gw_synced_users row for a Google user record, upserted with the sync's columns. */
-export async function upsertSyncedUser(db: Kysely<Database>, organizationId: string, u: GoogleUser, now: Date): Promise<Row<'gw_synced_users'>> {
+export async function upsertSyncedUser(
+  db: Kysely<Database>,
+  organizationId: string,
+  u: GoogleUser,
+  now: Date,
+): Promise<Row<'gw_synced_users'>> {
   // Google's answer is untrusted: text PostgreSQL cannot store is cleaned (as the sync does).
   const clean = sanitizeFetched(u, 'user', noSyncWarnings());
-  const columns = { ...toSyncedUserColumns(clean), raw_data: JSON.stringify(clean), last_sync_at: now };
+  const columns = {
+    ...toSyncedUserColumns(clean),
+    raw_data: JSON.stringify(clean),
+    last_sync_at: now,
+  };
   return (await db
     .insertInto('gw_synced_users')
     .values({ organization_id: organizationId, google_id: u.id, ...columns } as never)
@@ -32,7 +41,10 @@ export async function upsertSyncedUser(db: Kysely<Database>, organizationId: str
     .executeTakeFirstOrThrow()) as Row<'gw_synced_users'>;
 }
 
-export function userDto(row: Row<'gw_synced_users'>, localUserId: string | null): GoogleWritebackUser {
+export function userDto(
+  row: Row<'gw_synced_users'>,
+  localUserId: string | null,
+): GoogleWritebackUser {
   const { rawData, ...rest } = camelize(row);
   return { ...rest, removed: isMarkedRemoved(rawData), localUserId };
 }
@@ -54,19 +66,33 @@ export interface GoogleWritebackContext {
   /** Validates a Google id. */
   parseUserId(googleId: string): string;
   /** Updates the local row and the link status from Google's record of a changed user; audits. */
-  recordUserChange(s: OperationScope, action: string, google: GoogleUser, extra?: Record<string, unknown>): Promise<GoogleWritebackUser>;
+  recordUserChange(
+    s: OperationScope,
+    action: string,
+    google: GoogleUser,
+    extra?: Record<string, unknown>,
+  ): Promise<GoogleWritebackUser>;
 }
 
-export function createGoogleWritebackContext(rt: ServiceRuntime, options: GoogleWritebackServiceOptions): GoogleWritebackContext {
+export function createGoogleWritebackContext(
+  rt: ServiceRuntime,
+  options: GoogleWritebackServiceOptions,
+): GoogleWritebackContext {
   return {
     rt,
-    provider: () => (options.provider ? options.provider(rt) : loadGoogleProvider(rt, options.providerOverrides)),
+    provider: () =>
+      options.provider ? options.provider(rt) : loadGoogleProvider(rt, options.providerOverrides),
     async domainOf(db, organizationId) {
-      const row = await db.selectFrom('gw_credentials').select('domain').where('organization_id', '=', organizationId).executeTakeFirst();
+      const row = await db
+        .selectFrom('gw_credentials')
+        .select('domain')
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirst();
       return row?.domain ? row.domain.toLowerCase() : null;
     },
     assertInDomain(email, domain) {
-      if (domain && !email.endsWith(`@${domain}`)) throw GOOGLE_ERRORS.WRITEBACK_EMAIL_OUTSIDE_DOMAIN({ email, domain });
+      if (domain && !email.endsWith(`@${domain}`))
+        throw GOOGLE_ERRORS.WRITEBACK_EMAIL_OUTSIDE_DOMAIN({ email, domain });
     },
     parseUserId: (googleId) => parseInput(googleIdSchema, googleId),
     async recordUserChange(s, action, google, extra = {}) {
@@ -77,7 +103,12 @@ export function createGoogleWritebackContext(rt: ServiceRuntime, options: Google
         .where('google_id', '=', google.id)
         .executeTakeFirst();
       const row = await upsertSyncedUser(s.db, s.organizationId, google, s.now);
-      await setLinkStatus(s, 'google_workspace', google.id, google.suspended === true ? 'suspended' : 'synced');
+      await setLinkStatus(
+        s,
+        'google_workspace',
+        google.id,
+        google.suspended === true ? 'suspended' : 'synced',
+      );
       await s.audit({
         action,
         resource: 'gw_synced_users',
@@ -86,7 +117,10 @@ export function createGoogleWritebackContext(rt: ServiceRuntime, options: Google
           googleId: google.id,
           email: row.email,
           ...extra,
-          ...summarizeChange(userAuditView(before as Row<'gw_synced_users'> | undefined), userAuditView(row)),
+          ...summarizeChange(
+            userAuditView(before as Row<'gw_synced_users'> | undefined),
+            userAuditView(row),
+          ),
         },
       });
       return userDto(row, await linkedGoogleUser(s.db, s.organizationId, google.id));
@@ -100,7 +134,10 @@ export async function localGroup(db: Kysely<Database>, organizationId: string, k
   return db
     .selectFrom('gw_groups as g')
     .leftJoin('access_groups as ag', (j) =>
-      j.onRef('ag.external_id', '=', 'g.google_id').on('ag.platform', '=', 'google_workspace').on('ag.organization_id', '=', organizationId),
+      j
+        .onRef('ag.external_id', '=', 'g.google_id')
+        .on('ag.platform', '=', 'google_workspace')
+        .on('ag.organization_id', '=', organizationId),
     )
     .select(['g.google_id', 'g.email', 'ag.id as access_group_id'])
     .where('g.organization_id', '=', organizationId)
@@ -109,7 +146,12 @@ export async function localGroup(db: Kysely<Database>, organizationId: string, k
 }
 
 /** The organization user a Google member is: linked by Google id, else by email. */
-export async function localMember(db: Kysely<Database>, organizationId: string, memberId: string | null, email: string) {
+export async function localMember(
+  db: Kysely<Database>,
+  organizationId: string,
+  memberId: string | null,
+  email: string,
+) {
   if (memberId) {
     const byId = await linkedGoogleUser(db, organizationId, memberId);
     if (byId) return byId;
@@ -125,7 +167,11 @@ export async function localMember(db: Kysely<Database>, organizationId: string, 
 }
 
 /** The Google id of a synced user by primary email, if any. */
-export async function syncedGoogleId(db: Kysely<Database>, organizationId: string, email: string): Promise<string | null> {
+export async function syncedGoogleId(
+  db: Kysely<Database>,
+  organizationId: string,
+  email: string,
+): Promise<string | null> {
   const row = await db
     .selectFrom('gw_synced_users')
     .select('google_id')

@@ -6,14 +6,21 @@ import { summarizeChange } from '../audit';
 import { emailKey, textOrNull } from '../integrations/normalize';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
 import type { GoogleGroup } from './provider';
-import { type GoogleWritebackContext, localGroup, localMember, syncedGoogleId } from './writeback.context';
+import {
+  type GoogleWritebackContext,
+  localGroup,
+  localMember,
+  syncedGoogleId,
+} from './writeback.context';
 import { googleCreateGroupSchema, googleWritebackMemberSchema } from './writeback.schema';
 import type { GoogleWritebackMembership, GoogleWritebackService } from './writeback.service';
 
 type GroupOperations = Pick<GoogleWritebackService, 'createGroup' | 'addMember' | 'removeMember'>;
 
-const memberType = (role: string) => (role === 'OWNER' ? 'owner' : role === 'MANAGER' ? 'manager' : 'member');
-const roleOf = (type: string | null | undefined): GoogleWritebackMembership['role'] => (type === 'owner' ? 'OWNER' : type === 'manager' ? 'MANAGER' : 'MEMBER');
+const memberType = (role: string) =>
+  role === 'OWNER' ? 'owner' : role === 'MANAGER' ? 'manager' : 'member';
+const roleOf = (type: string | null | undefined): GoogleWritebackMembership['role'] =>
+  type === 'owner' ? 'OWNER' : type === 'manager' ? 'MANAGER' : 'MEMBER';
 
 export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperations {
   const rt = ctx.rt;
@@ -42,8 +49,14 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
           };
           const group = (await s.db
             .insertInto('gw_groups')
-            .values({ organization_id: s.organizationId, google_id: created.id, ...columns } as never)
-            .onConflict((oc) => oc.columns(['organization_id', 'google_id']).doUpdateSet(columns as never))
+            .values({
+              organization_id: s.organizationId,
+              google_id: created.id,
+              ...columns,
+            } as never)
+            .onConflict((oc) =>
+              oc.columns(['organization_id', 'google_id']).doUpdateSet(columns as never),
+            )
             .returningAll()
             .executeTakeFirstOrThrow()) as Row<'gw_groups'>;
           const access = {
@@ -64,7 +77,9 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
               created_by: s.principal.userId,
               ...access,
             } as never)
-            .onConflict((oc) => oc.columns(['organization_id', 'platform', 'external_id']).doUpdateSet(access))
+            .onConflict((oc) =>
+              oc.columns(['organization_id', 'platform', 'external_id']).doUpdateSet(access),
+            )
             .returning('id')
             .executeTakeFirstOrThrow();
           await s.audit({
@@ -74,7 +89,11 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
             details: {
               googleId: created.id,
               accessGroupId: accessGroup.id,
-              ...summarizeChange(null, { email: group.email, name: group.name, description: group.description }),
+              ...summarizeChange(null, {
+                email: group.email,
+                name: group.name,
+                description: group.description,
+              }),
             },
           });
           const { rawData: _raw, ...rest } = camelize(group);
@@ -84,18 +103,49 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
 
     addMember: (groupEmailOrId, userEmail, role, options) =>
       runWriteback(rt, 'googleWriteback.addMember', 'groups:write', options, {
-        prepare: () => parseInput(googleWritebackMemberSchema, { group: groupEmailOrId, userEmail, ...(role !== undefined ? { role } : {}) }),
-        call: async (data) => (await ctx.provider()).insertMember(data.group, { email: data.userEmail, role: data.role ?? 'MEMBER' }),
+        prepare: () =>
+          parseInput(googleWritebackMemberSchema, {
+            group: groupEmailOrId,
+            userEmail,
+            ...(role !== undefined ? { role } : {}),
+          }),
+        call: async (data) =>
+          (await ctx.provider()).insertMember(data.group, {
+            email: data.userEmail,
+            role: data.role ?? 'MEMBER',
+          }),
         async record(s, member, data) {
           const group = await localGroup(s.db, s.organizationId, data.group);
-          const finalRole = (typeof member.role === 'string' ? member.role.toUpperCase() : (data.role ?? 'MEMBER')) as GoogleWritebackMembership['role'];
-          const userId = await localMember(s.db, s.organizationId, member.id ?? null, emailKey(member.email ?? data.userEmail));
-          const memberId = group?.access_group_id && userId ? await addAccessMember(s.db, group.access_group_id, userId, memberType(finalRole), s.now) : null;
+          const finalRole = (
+            typeof member.role === 'string' ? member.role.toUpperCase() : (data.role ?? 'MEMBER')
+          ) as GoogleWritebackMembership['role'];
+          const userId = await localMember(
+            s.db,
+            s.organizationId,
+            member.id ?? null,
+            emailKey(member.email ?? data.userEmail),
+          );
+          const memberId =
+            group?.access_group_id && userId
+              ? await addAccessMember(
+                  s.db,
+                  group.access_group_id,
+                  userId,
+                  memberType(finalRole),
+                  s.now,
+                )
+              : null;
           await s.audit({
             action: 'google_workspace.member_add',
             resource: 'access_group_members',
             resourceId: memberId,
-            details: { group: data.group, groupGoogleId: group?.google_id ?? null, userEmail: data.userEmail, role: finalRole, localUserId: userId },
+            details: {
+              group: data.group,
+              groupGoogleId: group?.google_id ?? null,
+              userEmail: data.userEmail,
+              role: finalRole,
+              localUserId: userId,
+            },
           });
           return {
             groupGoogleId: group?.google_id ?? null,
@@ -110,18 +160,32 @@ export function googleGroupOperations(ctx: GoogleWritebackContext): GroupOperati
 
     removeMember: (groupEmailOrId, userEmail, options) =>
       runWriteback(rt, 'googleWriteback.removeMember', 'groups:write', options, {
-        prepare: () => parseInput(googleWritebackMemberSchema, { group: groupEmailOrId, userEmail }),
+        prepare: () =>
+          parseInput(googleWritebackMemberSchema, { group: groupEmailOrId, userEmail }),
         call: async (data) => (await ctx.provider()).deleteMember(data.group, data.userEmail),
         async record(s, _none, data) {
           const group = await localGroup(s.db, s.organizationId, data.group);
-          const userId = await localMember(s.db, s.organizationId, await syncedGoogleId(s.db, s.organizationId, data.userEmail), data.userEmail);
-          const removed = group?.access_group_id && userId ? await removeAccessMember(s.db, group.access_group_id, userId, s.now) : undefined;
+          const userId = await localMember(
+            s.db,
+            s.organizationId,
+            await syncedGoogleId(s.db, s.organizationId, data.userEmail),
+            data.userEmail,
+          );
+          const removed =
+            group?.access_group_id && userId
+              ? await removeAccessMember(s.db, group.access_group_id, userId, s.now)
+              : undefined;
           const memberId = removed?.id ?? null;
           await s.audit({
             action: 'google_workspace.member_remove',
             resource: 'access_group_members',
             resourceId: memberId,
-            details: { group: data.group, groupGoogleId: group?.google_id ?? null, userEmail: data.userEmail, localUserId: userId },
+            details: {
+              group: data.group,
+              groupGoogleId: group?.google_id ?? null,
+              userEmail: data.userEmail,
+              localUserId: userId,
+            },
           });
           return {
             groupGoogleId: group?.google_id ?? null,

@@ -1,5 +1,8 @@
 /** Google Workspace initial passwords: revealed once, from the store both clouds share (keyed by provider). */
-import { type RevealInitialPasswordSpec, revealInitialPassword } from '../integrations/initial-passwords';
+import {
+  type RevealInitialPasswordSpec,
+  revealInitialPassword,
+} from '../integrations/initial-passwords';
 import { GOOGLE_ERRORS } from './errors';
 import type { GoogleWritebackContext } from './writeback.context';
 import { googleEmailSchema } from './writeback.schema';
@@ -12,14 +15,23 @@ const REVEAL: RevealInitialPasswordSpec = {
   auditAction: 'google_workspace.initial_password_reveal',
   auditDetails: (email) => ({ email }),
   notFound: (address) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
-  revealed: (address, revealedAt) => GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
+  revealed: (address, revealedAt) =>
+    GOOGLE_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
 };
 
 export function googlePasswordOperations(ctx: GoogleWritebackContext) {
   return {
     /** See `GoogleWritebackService.revealInitialPassword`. */
-    async revealInitialPassword(email: string, options?: Parameters<typeof revealInitialPassword>[3]): Promise<GoogleInitialPassword> {
-      const { address, password, createdAt, revealedAt } = await revealInitialPassword(ctx.rt, REVEAL, email, options);
+    async revealInitialPassword(
+      email: string,
+      options?: Parameters<typeof revealInitialPassword>[3],
+    ): Promise<GoogleInitialPassword> {
+      const { address, password, createdAt, revealedAt } = await revealInitialPassword(
+        ctx.rt,
+        REVEAL,
+        email,
+        options,
+      );
       return { email: address, password, createdAt, revealedAt };
     },
   };

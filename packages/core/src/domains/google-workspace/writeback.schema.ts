@@ -50,7 +50,10 @@ export const googleUpdateUserSchema = z
     department: z.string().trim().max(255).optional(),
   })
   .strict()
-  .refine((p) => Object.values(p).some((v) => v !== undefined), 'Give at least one field to change');
+  .refine(
+    (p) => Object.values(p).some((v) => v !== undefined),
+    'Give at least one field to change',
+  );
 /** The input of `updateUser`. */
 export type GoogleUpdateUserInput = z.input<typeof googleUpdateUserSchema>;
 

@@ -20,7 +20,11 @@ import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provide
 import { createGoogleWritebackContext } from './writeback.context';
 import { googleGroupOperations } from './writeback.groups';
 import { googlePasswordOperations } from './writeback.passwords';
-import type { GoogleCreateGroupInput, GoogleCreateUserInput, GoogleUpdateUserInput } from './writeback.schema';
+import type {
+  GoogleCreateGroupInput,
+  GoogleCreateUserInput,
+  GoogleUpdateUserInput,
+} from './writeback.schema';
 import { googleUserOperations } from './writeback.users';
 
 /** @deprecated Import `generateInitialPassword` from the integrations domain (shared by both clouds). */
@@ -66,13 +70,23 @@ export interface GoogleInitialPassword {
  * INVALID_INPUT `GOOGLE_WRITEBACK.EMAIL_OUTSIDE_DOMAIN`), org unit moves and groups. Group operations
  * need `groups:write`.
  */
-export interface GoogleWritebackService extends WritebackUserService<GoogleWritebackUser, GoogleCreateUserInput, GoogleUpdateUserInput, GoogleInitialPassword> {
+export interface GoogleWritebackService
+  extends WritebackUserService<
+    GoogleWritebackUser,
+    GoogleCreateUserInput,
+    GoogleUpdateUserInput,
+    GoogleInitialPassword
+  > {
   /** @deprecated Use `suspendUser` (removed in the next minor version). */
   suspend(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
   /** @deprecated Use `restoreUser` (removed in the next minor version). */
   unsuspend(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
   /** Moves a user to another org unit in Google, then locally. Audited `google_workspace.user_move`. @throws HeliosError as `updateUser`, `GOOGLE.INVALID_REQUEST` for an unknown org unit */
-  moveOrgUnit(googleId: string, orgUnitPath: string, options?: CallOptions): Promise<GoogleWritebackUser>;
+  moveOrgUnit(
+    googleId: string,
+    orgUnitPath: string,
+    options?: CallOptions,
+  ): Promise<GoogleWritebackUser>;
   /**
    * Creates a Google group, then mirrors it into `gw_groups` and `access_groups` (stable id, upserted
    * by the Google id). Audited `google_workspace.group_create`.
@@ -90,23 +104,43 @@ export interface GoogleWritebackService extends WritebackUserService<GoogleWrite
    * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`; `GOOGLE.CONFLICT` (already a member),
    *   `GOOGLE.NOT_FOUND`; `GOOGLE.*`
    */
-  addMember(groupEmailOrId: string, userEmail: string, role?: 'MEMBER' | 'MANAGER' | 'OWNER', options?: CallOptions): Promise<GoogleWritebackMembership>;
+  addMember(
+    groupEmailOrId: string,
+    userEmail: string,
+    role?: 'MEMBER' | 'MANAGER' | 'OWNER',
+    options?: CallOptions,
+  ): Promise<GoogleWritebackMembership>;
   /**
    * Removes a member from a Google group, then soft-removes the local membership (`is_active` false,
    * `removed_at`). Audited `google_workspace.member_remove`.
    * @throws HeliosError as `addMember`
    */
-  removeMember(groupEmailOrId: string, userEmail: string, options?: CallOptions): Promise<GoogleWritebackMembership>;
+  removeMember(
+    groupEmailOrId: string,
+    userEmail: string,
+    options?: CallOptions,
+  ): Promise<GoogleWritebackMembership>;
 }
 
 /** Options of `createGoogleWritebackService`. */
-export type GoogleWritebackServiceOptions = ProviderServiceOptions<GoogleProviderOverrides, GoogleWorkspaceProvider>;
+export type GoogleWritebackServiceOptions = ProviderServiceOptions<
+  GoogleProviderOverrides,
+  GoogleWorkspaceProvider
+>;
 
 /** Builds the Google Workspace write-back service. */
-export function createGoogleWritebackService(rt: ServiceRuntime, serviceOptions: GoogleWritebackServiceOptions = {}): GoogleWritebackService {
+export function createGoogleWritebackService(
+  rt: ServiceRuntime,
+  serviceOptions: GoogleWritebackServiceOptions = {},
+): GoogleWritebackService {
   const ctx = createGoogleWritebackContext(rt, serviceOptions);
   const users = googleUserOperations(ctx);
   // The names of the previous minor version.
   const deprecated = { suspend: users.suspendUser, unsuspend: users.restoreUser };
-  return { ...users, ...googlePasswordOperations(ctx), ...googleGroupOperations(ctx), ...deprecated };
+  return {
+    ...users,
+    ...googlePasswordOperations(ctx),
+    ...googleGroupOperations(ctx),
+    ...deprecated,
+  };
 }

@@ -3,20 +3,51 @@ import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
-import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
+import {
+  generateInitialPassword,
+  initialPasswordsNeedKey,
+  storeInitialPassword,
+} from '../integrations/initial-passwords';
 import { emailKey } from '../integrations/normalize';
-import { linkUser, markRemoved, runWriteback, setLinkStatus, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
+import {
+  linkUser,
+  markRemoved,
+  runWriteback,
+  setLinkStatus,
+  unlinkedUserByEmail,
+  userToLink,
+} from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import { GOOGLE_ERRORS } from './errors';
 import { syncedUserAliases } from './synced-user';
-import { type GoogleWritebackContext, linkedGoogleUser, upsertSyncedUser, userAuditView, userDto } from './writeback.context';
-import { googleCreateUserSchema, googleIdSchema, googleOrgUnitPathSchema, googleUpdateUserSchema } from './writeback.schema';
+import {
+  type GoogleWritebackContext,
+  linkedGoogleUser,
+  upsertSyncedUser,
+  userAuditView,
+  userDto,
+} from './writeback.context';
+import {
+  googleCreateUserSchema,
+  googleIdSchema,
+  googleOrgUnitPathSchema,
+  googleUpdateUserSchema,
+} from './writeback.schema';
 import type { GoogleWritebackService } from './writeback.service';
 
 /** The user operations of `helios.googleWriteback`. */
 export function googleUserOperations(
   ctx: GoogleWritebackContext,
-): Pick<GoogleWritebackService, 'getUser' | 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'moveOrgUnit' | 'deleteUser'> {
+): Pick<
+  GoogleWritebackService,
+  | 'getUser'
+  | 'createUser'
+  | 'updateUser'
+  | 'suspendUser'
+  | 'restoreUser'
+  | 'moveOrgUnit'
+  | 'deleteUser'
+> {
   const { rt } = ctx;
   const linkErrors = {
     notFound: () => GOOGLE_ERRORS.WRITEBACK_LOCAL_USER_NOT_FOUND(),
@@ -24,14 +55,25 @@ export function googleUserOperations(
   };
   // Suspending and restoring differ only in the call and the audit action.
   const setSuspended = (suspended: boolean, googleId: string, options: CallOptions | undefined) =>
-    runWriteback(rt, suspended ? 'googleWriteback.suspendUser' : 'googleWriteback.restoreUser', 'users:write', options, {
-      prepare: () => ctx.parseUserId(googleId),
-      call: async (id) => {
-        const google = await ctx.provider();
-        return suspended ? google.suspendUser(id) : google.unsuspendUser(id);
+    runWriteback(
+      rt,
+      suspended ? 'googleWriteback.suspendUser' : 'googleWriteback.restoreUser',
+      'users:write',
+      options,
+      {
+        prepare: () => ctx.parseUserId(googleId),
+        call: async (id) => {
+          const google = await ctx.provider();
+          return suspended ? google.suspendUser(id) : google.unsuspendUser(id);
+        },
+        record: (s, updated) =>
+          ctx.recordUserChange(
+            s,
+            suspended ? 'google_workspace.user_suspend' : 'google_workspace.user_unsuspend',
+            updated,
+          ),
       },
-      record: (s, updated) => ctx.recordUserChange(s, suspended ? 'google_workspace.user_suspend' : 'google_workspace.user_unsuspend', updated),
-    });
+    );
 
   return {
     getUser: (googleId, options) =>
@@ -58,10 +100,17 @@ export function googleUserOperations(
           const data = parseInput(googleCreateUserSchema, input);
           ctx.assertInDomain(data.primaryEmail, await ctx.domainOf(s.db, s.organizationId));
           if (!rt.secretBox) throw initialPasswordsNeedKey();
-          return { data, localUserId: await userToLink(s, 'google_workspace', data.localUserId, linkErrors), password: generateInitialPassword() };
+          return {
+            data,
+            localUserId: await userToLink(s, 'google_workspace', data.localUserId, linkErrors),
+            password: generateInitialPassword(),
+          };
         },
         async call({ data, password }) {
-          const organizations = data.title || data.department ? [{ title: data.title, department: data.department, primary: true }] : undefined;
+          const organizations =
+            data.title || data.department
+              ? [{ title: data.title, department: data.department, primary: true }]
+              : undefined;
           return (await ctx.provider()).insertUser({
             primaryEmail: data.primaryEmail,
             name: { givenName: data.givenName, familyName: data.familyName },
@@ -78,13 +127,27 @@ export function googleUserOperations(
           // Link: the given organization user, else one not linked yet whose email is the account's
           // primary address or one of its aliases (as the sync links).
           const link =
-            localUserId ?? (await unlinkedUserByEmail(s.db, s.organizationId, 'google_workspace', [...new Set([email, ...syncedUserAliases(created)])]));
-          await linkUser(s, 'google_workspace', link, created.id, created.suspended === true ? 'suspended' : 'synced');
+            localUserId ??
+            (await unlinkedUserByEmail(s.db, s.organizationId, 'google_workspace', [
+              ...new Set([email, ...syncedUserAliases(created)]),
+            ]));
+          await linkUser(
+            s,
+            'google_workspace',
+            link,
+            created.id,
+            created.suspended === true ? 'suspended' : 'synced',
+          );
           await s.audit({
             action: 'google_workspace.user_create',
             resource: 'gw_synced_users',
             resourceId: row.id,
-            details: { googleId: created.id, email, localUserId: link, ...summarizeChange(null, userAuditView(row)) },
+            details: {
+              googleId: created.id,
+              email,
+              localUserId: link,
+              ...summarizeChange(null, userAuditView(row)),
+            },
           });
           return userDto(row, await linkedGoogleUser(s.db, s.organizationId, created.id));
         },
@@ -92,11 +155,18 @@ export function googleUserOperations(
 
     updateUser: (googleId, patch, options) =>
       runWriteback(rt, 'googleWriteback.updateUser', 'users:write', options, {
-        prepare: () => ({ id: parseInput(googleIdSchema, googleId), data: parseInput(googleUpdateUserSchema, patch) }),
+        prepare: () => ({
+          id: parseInput(googleIdSchema, googleId),
+          data: parseInput(googleUpdateUserSchema, patch),
+        }),
         async call({ id, data }) {
           const google = await ctx.provider();
-          const current = data.title !== undefined || data.department !== undefined ? await google.getUser(id) : null;
-          const primary = current?.organizations?.find((o) => o.primary) ?? current?.organizations?.[0];
+          const current =
+            data.title !== undefined || data.department !== undefined
+              ? await google.getUser(id)
+              : null;
+          const primary =
+            current?.organizations?.find((o) => o.primary) ?? current?.organizations?.[0];
           const names = {
             ...(data.givenName !== undefined ? { givenName: data.givenName } : {}),
             ...(data.familyName !== undefined ? { familyName: data.familyName } : {}),
@@ -126,9 +196,13 @@ export function googleUserOperations(
 
     moveOrgUnit: (googleId, orgUnitPath, options) =>
       runWriteback(rt, 'googleWriteback.moveOrgUnit', 'users:write', options, {
-        prepare: () => ({ id: parseInput(googleIdSchema, googleId), path: parseInput(googleOrgUnitPathSchema, orgUnitPath) }),
+        prepare: () => ({
+          id: parseInput(googleIdSchema, googleId),
+          path: parseInput(googleOrgUnitPathSchema, orgUnitPath),
+        }),
         call: async ({ id, path }) => (await ctx.provider()).moveUserToOrgUnit(id, path),
-        record: (s, updated, { path }) => ctx.recordUserChange(s, 'google_workspace.user_move', updated, { orgUnitPath: path }),
+        record: (s, updated, { path }) =>
+          ctx.recordUserChange(s, 'google_workspace.user_move', updated, { orgUnitPath: path }),
       }),
 
     deleteUser: (googleId, options) =>

@@ -19,13 +19,20 @@ import {
   toGroup,
   toMember,
 } from './access-groups.rows';
-import { accessGroupMemberSchema, accessGroupMemberTypeSchema, listAccessGroupMembersSchema } from './access-groups.schema';
+import {
+  accessGroupMemberSchema,
+  accessGroupMemberTypeSchema,
+  listAccessGroupMembersSchema,
+} from './access-groups.schema';
 import type { GroupsService } from './access-groups.service';
 import { GROUPS_ERRORS } from './groups.errors';
 import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
 
 /** The member operations of `helios.groups`. */
-export type AccessGroupMemberOperations = Pick<GroupsService, 'addMember' | 'setMemberType' | 'removeMember' | 'listMembers' | 'groupsOfUser'>;
+export type AccessGroupMemberOperations = Pick<
+  GroupsService,
+  'addMember' | 'setMemberType' | 'removeMember' | 'listMembers' | 'groupsOfUser'
+>;
 
 /** Builds the member operations of the access groups service. */
 export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGroupMemberOperations {
@@ -38,7 +45,11 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
         if (group.is_active === false) {
           throw GROUPS_ERRORS.ACCESS_GROUP_INACTIVE({ id: group.id });
         }
-        const user = await requireMemberUser(s, data.userId, GROUPS_ERRORS.ACCESS_GROUP_USER_NOT_FOUND);
+        const user = await requireMemberUser(
+          s,
+          data.userId,
+          GROUPS_ERRORS.ACCESS_GROUP_USER_NOT_FOUND,
+        );
         const existing = await memberOf(s, group.id, user.id);
         if (existing && existing.is_active !== false) {
           throw GROUPS_ERRORS.ACCESS_GROUP_ALREADY_MEMBER({ groupId: group.id, userId: user.id });
@@ -51,7 +62,12 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           synced_from_platform: false,
         };
         const row = existing
-          ? await s.db.updateTable('access_group_members').set(values).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+          ? await s.db
+              .updateTable('access_group_members')
+              .set(values)
+              .where('id', '=', existing.id)
+              .returningAll()
+              .executeTakeFirstOrThrow()
           : await s.db
               .insertInto('access_group_members')
               .values({ access_group_id: group.id, user_id: user.id, ...values })
@@ -61,7 +77,12 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           action: 'groups.member_add',
           resource: RESOURCE,
           resourceId: group.id,
-          details: { userId: user.id, email: user.email, memberType: data.memberType, reactivated: existing !== undefined },
+          details: {
+            userId: user.id,
+            email: user.email,
+            memberType: data.memberType,
+            reactivated: existing !== undefined,
+          },
         });
         await s.activity({
           userId: user.id,
@@ -70,22 +91,37 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           resourceId: group.id,
           description: `Added to the group ${group.name}`,
         });
-        return toMember({ ...row, email: user.email, first_name: user.first_name, last_name: user.last_name });
+        return toMember({
+          ...row,
+          email: user.email,
+          first_name: user.first_name,
+          last_name: user.last_name,
+        });
       }),
 
     setMemberType: (groupId, userId, memberType, options) =>
       rt.write(options, async (s) => {
         await s.authorize('groups:write');
-        const data = parseInput(accessGroupMemberSchema.extend({ memberType: accessGroupMemberTypeSchema }), { groupId, userId, memberType });
+        const data = parseInput(
+          accessGroupMemberSchema.extend({ memberType: accessGroupMemberTypeSchema }),
+          { groupId, userId, memberType },
+        );
         const group = await lockGroup(s, data.groupId);
         const before = await activeMember(s, group.id, data.userId);
         if (before.member_type === data.memberType) return toMember(before);
-        await s.db.updateTable('access_group_members').set({ member_type: data.memberType }).where('id', '=', before.id).execute();
+        await s.db
+          .updateTable('access_group_members')
+          .set({ member_type: data.memberType })
+          .where('id', '=', before.id)
+          .execute();
         await s.audit({
           action: 'groups.member_update',
           resource: RESOURCE,
           resourceId: group.id,
-          details: { userId: before.user_id, memberType: { from: before.member_type, to: data.memberType } },
+          details: {
+            userId: before.user_id,
+            memberType: { from: before.member_type, to: data.memberType },
+          },
         });
         return toMember({ ...before, member_type: data.memberType });
       }),
@@ -96,7 +132,11 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
         const data = parseInput(accessGroupMemberSchema, { groupId, userId });
         const group = await lockGroup(s, data.groupId);
         const before = await activeMember(s, group.id, data.userId);
-        await s.db.updateTable('access_group_members').set({ is_active: false, removed_at: s.now }).where('id', '=', before.id).execute();
+        await s.db
+          .updateTable('access_group_members')
+          .set({ is_active: false, removed_at: s.now })
+          .where('id', '=', before.id)
+          .execute();
         await s.audit({
           action: 'groups.member_remove',
           resource: RESOURCE,
@@ -156,7 +196,11 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           .execute();
         return rows.map((row) => {
           const { membership_type, membership_joined_at, ...group } = row;
-          return { group: toGroup(group as GroupRow), memberType: membership_type, joinedAt: membership_joined_at };
+          return {
+            group: toGroup(group as GroupRow),
+            memberType: membership_type,
+            joinedAt: membership_joined_at,
+          };
         });
       }),
   };

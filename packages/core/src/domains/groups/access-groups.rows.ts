@@ -145,7 +145,11 @@ export async function lockGroup(s: OperationScope, id: string): Promise<Row<'acc
 }
 
 /** The membership of a user in a group (active or removed), with the user's name and email. */
-export function memberOf(s: OperationScope, groupId: string, userId: string): Promise<MemberRow | undefined> {
+export function memberOf(
+  s: OperationScope,
+  groupId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
   return s.db
     .selectFrom('access_group_members as m')
     .innerJoin('organization_users as u', 'u.id', 'm.user_id')
@@ -159,7 +163,11 @@ export function memberOf(s: OperationScope, groupId: string, userId: string): Pr
  * The active membership of a user in a group.
  * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_A_MEMBER`
  */
-export async function activeMember(s: OperationScope, groupId: string, userId: string): Promise<MemberRow> {
+export async function activeMember(
+  s: OperationScope,
+  groupId: string,
+  userId: string,
+): Promise<MemberRow> {
   const row = await memberOf(s, groupId, userId);
   if (!row || row.is_active === false) {
     throw GROUPS_ERRORS.ACCESS_GROUP_NOT_A_MEMBER({ groupId, userId });

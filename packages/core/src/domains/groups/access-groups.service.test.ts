@@ -15,7 +15,11 @@ const keyWrite = () => as({ type: 'apiKey', keyId: 'k-write', scopes: ['groups:w
 /** Row counts that must not move when a call is refused. */
 async function counts() {
   const r = t.helios.repositories;
-  return { groups: await r.access_groups.count(), members: await r.access_group_members.count(), audit: await r.audit_logs.count() };
+  return {
+    groups: await r.access_groups.count(),
+    members: await r.access_group_members.count(),
+    audit: await r.audit_logs.count(),
+  };
 }
 
 async function auditRows(action: string, resourceId?: string) {
@@ -34,7 +38,12 @@ afterAll(() => t.destroy());
 
 describe('access groups: create', () => {
   it('creates a manual group and audits groups.create', async () => {
-    const group = await t.asAdmin.groups.create({ name: ' Engineering ', email: 'ENG@acme.test', description: 'Builders', isPublic: true });
+    const group = await t.asAdmin.groups.create({
+      name: ' Engineering ',
+      email: 'ENG@acme.test',
+      description: 'Builders',
+      isPublic: true,
+    });
     expect(group).toMatchObject({
       name: 'Engineering',
       email: 'eng@acme.test',
@@ -48,7 +57,11 @@ describe('access groups: create', () => {
     });
     const rows = await auditRows('groups.create', group.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ resource: 'access_group', actorType: 'user', actorId: t.admin!.id });
+    expect(rows[0]).toMatchObject({
+      resource: 'access_group',
+      actorType: 'user',
+      actorId: t.admin!.id,
+    });
     expect(rows[0]!.details).toMatchObject({ name: 'Engineering', platform: 'manual' });
   });
 
@@ -62,7 +75,10 @@ describe('access groups: create', () => {
       { name: 'x', groupType: 'Bad Type' },
       { name: 'x'.repeat(256) },
     ]) {
-      await expect(t.asAdmin.groups.create(input as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+      await expect(t.asAdmin.groups.create(input as never)).rejects.toMatchObject({
+        kind: 'INVALID_INPUT',
+        code: 'VALIDATION.FAILED',
+      });
     }
     expect(await counts()).toEqual(before);
   });
@@ -70,22 +86,33 @@ describe('access groups: create', () => {
   it('refuses managers, users, keys without groups:write and anonymous callers, writing nothing', async () => {
     const before = await counts();
     for (const scope of [manager, user, keyWithout(), keyRead()]) {
-      await expect(scope.groups.create({ name: 'Nope' })).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+      await expect(scope.groups.create({ name: 'Nope' })).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+        code: 'POLICY.FORBIDDEN',
+      });
     }
-    await expect(t.helios.groups.create({ name: 'Nope' })).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await expect(t.helios.groups.create({ name: 'Nope' })).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
     expect(await counts()).toEqual(before);
   });
 
   it('lets a key with groups:write create, audited as the key', async () => {
     const group = await keyWrite().groups.create({ name: 'Key Made' });
     expect(group.createdBy).toBeNull();
-    expect((await auditRows('groups.create', group.id))[0]).toMatchObject({ actorType: 'api_key', actorId: 'k-write' });
+    expect((await auditRows('groups.create', group.id))[0]).toMatchObject({
+      actorType: 'api_key',
+      actorId: 'k-write',
+    });
   });
 
   it('refuses an email another active group has with ACCESS_GROUPS.EMAIL_TAKEN', async () => {
     await t.asAdmin.groups.create({ name: 'Sales', email: 'sales@acme.test' });
     const before = await counts();
-    await expect(t.asAdmin.groups.create({ name: 'Sales 2', email: 'SALES@acme.test' })).rejects.toMatchObject({
+    await expect(
+      t.asAdmin.groups.create({ name: 'Sales 2', email: 'SALES@acme.test' }),
+    ).rejects.toMatchObject({
       kind: 'CONFLICT',
       code: 'ACCESS_GROUPS.EMAIL_TAKEN',
     });
@@ -99,7 +126,10 @@ describe('access groups: read rules', () => {
     expect((await t.asAdmin.groups.get(group.id)).id).toBe(group.id);
     expect((await t.asAdmin.groups.find(group.id))?.name).toBe('Readable');
     const unknown = '00000000-0000-4000-8000-000000000000';
-    await expect(t.asAdmin.groups.get(unknown)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'ACCESS_GROUPS.NOT_FOUND' });
+    await expect(t.asAdmin.groups.get(unknown)).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'ACCESS_GROUPS.NOT_FOUND',
+    });
     await expect(t.asAdmin.groups.get('nope')).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
     expect(await t.asAdmin.groups.find(unknown)).toBeNull();
     expect(await t.asAdmin.groups.find('nope')).toBeNull();
@@ -114,16 +144,21 @@ describe('access groups: read rules', () => {
     await t.asAdmin.groups.addMember(mine.id, userId);
     await t.asAdmin.groups.delete(closedPublic.id);
 
-    const names = async (scope: HeliosScope) => (await scope.groups.list({ q: 'Vis ', isActive: 'any' })).items.map((g) => g.name);
+    const names = async (scope: HeliosScope) =>
+      (await scope.groups.list({ q: 'Vis ', isActive: 'any' })).items.map((g) => g.name);
     expect(await names(user)).toEqual(['Vis Mine', 'Vis Open']);
     expect(await names(manager)).toEqual(['Vis Open']);
     expect(await names(t.asAdmin)).toEqual(['Vis Closed', 'Vis Mine', 'Vis Open', 'Vis Secret']);
     expect(await names(keyRead())).toHaveLength(4);
-    await expect(user.groups.get(secret.id)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_FOUND' });
+    await expect(user.groups.get(secret.id)).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.NOT_FOUND',
+    });
     expect(await user.groups.find(closedPublic.id)).toBeNull();
     expect((await user.groups.get(mine.id)).memberCount).toBe(1);
     expect((await manager.groups.get(open.id)).isPublic).toBe(true);
-    await expect(user.groups.listMembers(secret.id)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_FOUND' });
+    await expect(user.groups.listMembers(secret.id)).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.NOT_FOUND',
+    });
     expect((await user.groups.listMembers(mine.id)).items.map((m) => m.userId)).toEqual([userId]);
     await expect(keyWithout().groups.list()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
   });
@@ -131,12 +166,18 @@ describe('access groups: read rules', () => {
 
 describe('access groups: list', () => {
   it('filters by platform, text (name or email, wildcards literal) and active state', async () => {
-    await t.helios.repositories.access_groups.insert({ name: 'Flt Google', platform: 'google_workspace', group_type: 'google', external_id: 'g-flt' });
+    await t.helios.repositories.access_groups.insert({
+      name: 'Flt Google',
+      platform: 'google_workspace',
+      group_type: 'google',
+      external_id: 'g-flt',
+    });
     await t.asAdmin.groups.create({ name: 'Flt 100% Manual', email: 'flt-manual@acme.test' });
     const gone = await t.asAdmin.groups.create({ name: 'Flt Gone' });
     await t.asAdmin.groups.delete(gone.id);
 
-    const names = async (filter: Parameters<HeliosScope['groups']['list']>[0]) => (await t.asAdmin.groups.list(filter)).items.map((g) => g.name);
+    const names = async (filter: Parameters<HeliosScope['groups']['list']>[0]) =>
+      (await t.asAdmin.groups.list(filter)).items.map((g) => g.name);
     expect(await names({ q: 'flt' })).toEqual(['Flt 100% Manual', 'Flt Google']);
     expect(await names({ q: 'flt', platform: 'google_workspace' })).toEqual(['Flt Google']);
     expect(await names({ q: 'FLT-MANUAL@' })).toEqual(['Flt 100% Manual']);
@@ -147,32 +188,51 @@ describe('access groups: list', () => {
   });
 
   it('pages by name with a keyset cursor and rejects bad page options', async () => {
-    for (const n of ['Pg E', 'Pg A', 'Pg D', 'Pg B', 'Pg C']) await t.asAdmin.groups.create({ name: n });
+    for (const n of ['Pg E', 'Pg A', 'Pg D', 'Pg B', 'Pg C'])
+      await t.asAdmin.groups.create({ name: n });
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<HeliosScope['groups']['list']>> = await t.asAdmin.groups.list({ q: 'Pg ', limit: 2, cursor });
+      const page: Awaited<ReturnType<HeliosScope['groups']['list']>> = await t.asAdmin.groups.list({
+        q: 'Pg ',
+        limit: 2,
+        cursor,
+      });
       seen.push(...page.items.map((g) => g.name));
       cursor = page.nextCursor;
       pages += 1;
     } while (cursor);
     expect(seen).toEqual(['Pg A', 'Pg B', 'Pg C', 'Pg D', 'Pg E']);
     expect(pages).toBe(3);
-    await expect(t.asAdmin.groups.list({ cursor: "x' or 1=1" })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
-    await expect(t.asAdmin.groups.list({ limit: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.groups.list({ sort: 'name' } as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(t.asAdmin.groups.list({ cursor: "x' or 1=1" })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
+    await expect(t.asAdmin.groups.list({ limit: 0 })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(t.asAdmin.groups.list({ sort: 'name' } as never)).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
   });
 });
 
 describe('access groups: update', () => {
   it('changes fields, audits only what changed and skips no-op updates', async () => {
     const group = await t.asAdmin.groups.create({ name: 'Upd', description: 'old' });
-    const after = await t.asAdmin.groups.update(group.id, { description: 'new', isPublic: true, metadata: { tier: 1 } });
+    const after = await t.asAdmin.groups.update(group.id, {
+      description: 'new',
+      isPublic: true,
+      metadata: { tier: 1 },
+    });
     expect(after).toMatchObject({ description: 'new', isPublic: true, metadata: { tier: 1 } });
     const rows = await auditRows('groups.update', group.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.details).toMatchObject({ description: { from: 'old', to: 'new' }, is_public: { from: false, to: true } });
+    expect(rows[0]!.details).toMatchObject({
+      description: { from: 'old', to: 'new' },
+      is_public: { from: false, to: true },
+    });
     await t.asAdmin.groups.update(group.id, { description: 'new' });
     await t.asAdmin.groups.update(group.id, {});
     expect(await auditRows('groups.update', group.id)).toHaveLength(1);
@@ -181,13 +241,23 @@ describe('access groups: update', () => {
   it('refuses bad input, other roles and unknown groups, changing nothing', async () => {
     const group = await t.asAdmin.groups.create({ name: 'Upd Guarded' });
     const before = await counts();
-    await expect(t.asAdmin.groups.update(group.id, { externalId: 'x' } as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.groups.update(group.id, { name: '' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.groups.update(group.id, { externalId: 'x' } as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(t.asAdmin.groups.update(group.id, { name: '' })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
     for (const scope of [manager, user, keyWithout(), keyRead()]) {
-      await expect(scope.groups.update(group.id, { name: 'Hacked' })).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+      await expect(scope.groups.update(group.id, { name: 'Hacked' })).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+      });
     }
-    await expect(t.helios.groups.update(group.id, { name: 'Hacked' })).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    await expect(t.asAdmin.groups.update('00000000-0000-4000-8000-000000000000', { name: 'X' })).rejects.toMatchObject({
+    await expect(t.helios.groups.update(group.id, { name: 'Hacked' })).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
+    await expect(
+      t.asAdmin.groups.update('00000000-0000-4000-8000-000000000000', { name: 'X' }),
+    ).rejects.toMatchObject({
       code: 'ACCESS_GROUPS.NOT_FOUND',
     });
     expect(await counts()).toEqual(before);
@@ -211,17 +281,36 @@ describe('access groups: groups synced from a platform', () => {
         code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM',
       });
     }
-    await expect(t.asAdmin.groups.delete(row.id)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM' });
-    await expect(t.asAdmin.groups.purge(row.id)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM' });
+    await expect(t.asAdmin.groups.delete(row.id)).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM',
+    });
+    await expect(t.asAdmin.groups.purge(row.id)).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM',
+    });
     expect(await counts()).toEqual(before);
 
-    expect((await t.asAdmin.groups.update(row.id, { name: 'GW Staff', email: 'STAFF@acme.test', description: 'All staff' })).description).toBe('All staff');
+    expect(
+      (
+        await t.asAdmin.groups.update(row.id, {
+          name: 'GW Staff',
+          email: 'STAFF@acme.test',
+          description: 'All staff',
+        })
+      ).description,
+    ).toBe('All staff');
     const member = await t.asAdmin.groups.addMember(row.id, userId);
     expect(member).toMatchObject({ syncedFromPlatform: false, isActive: true });
     await t.asAdmin.groups.removeMember(row.id, userId);
 
-    const renamed = await as(systemActor('google-sync')).groups.update(row.id, { name: 'GW Everyone' });
-    expect(renamed).toMatchObject({ id: row.id, name: 'GW Everyone', platform: 'google_workspace', externalId: 'gw-staff' });
+    const renamed = await as(systemActor('google-sync')).groups.update(row.id, {
+      name: 'GW Everyone',
+    });
+    expect(renamed).toMatchObject({
+      id: row.id,
+      name: 'GW Everyone',
+      platform: 'google_workspace',
+      externalId: 'gw-staff',
+    });
   });
 });
 
@@ -234,10 +323,16 @@ describe('access groups: delete, restore and purge', () => {
     expect(await auditRows('groups.delete', group.id)).toHaveLength(1);
     await t.asAdmin.groups.delete(group.id);
     expect(await auditRows('groups.delete', group.id)).toHaveLength(1);
-    expect((await t.asAdmin.groups.groupsOfUser(userId)).map((m) => m.group.id)).not.toContain(group.id);
+    expect((await t.asAdmin.groups.groupsOfUser(userId)).map((m) => m.group.id)).not.toContain(
+      group.id,
+    );
     const other = await createTestUser(t.helios);
-    await expect(t.asAdmin.groups.addMember(group.id, other.id)).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'ACCESS_GROUPS.INACTIVE' });
-    for (const scope of [manager, user, keyRead()]) await expect(scope.groups.restore(group.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(t.asAdmin.groups.addMember(group.id, other.id)).rejects.toMatchObject({
+      kind: 'PRECONDITION_FAILED',
+      code: 'ACCESS_GROUPS.INACTIVE',
+    });
+    for (const scope of [manager, user, keyRead()])
+      await expect(scope.groups.restore(group.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
 
     const restored = await t.asAdmin.groups.restore(group.id);
     expect(restored).toMatchObject({ id: group.id, isActive: true, memberCount: 1 });
@@ -249,24 +344,33 @@ describe('access groups: delete, restore and purge', () => {
     await t.asAdmin.groups.addMember(group.id, userId);
     const template = await sql<{ id: string }>`
       insert into onboarding_templates (organization_id, name, group_ids)
-      values (${t.organizationId}, 'Joiners', array[${group.id}]::uuid[]) returning id`.execute(t.helios.db);
+      values (${t.organizationId}, 'Joiners', array[${group.id}]::uuid[]) returning id`.execute(
+      t.helios.db,
+    );
     const before = await counts();
     await expect(t.asAdmin.groups.purge(group.id)).rejects.toMatchObject({
       kind: 'PRECONDITION_FAILED',
       code: 'ACCESS_GROUPS.IN_USE',
       details: { references: { onboardingTemplates: 1 } },
     });
-    for (const scope of [manager, user, keyWithout()]) await expect(scope.groups.purge(group.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    for (const scope of [manager, user, keyWithout()])
+      await expect(scope.groups.purge(group.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     expect(await counts()).toEqual(before);
 
-    await sql`delete from onboarding_templates where id = ${template.rows[0]!.id}`.execute(t.helios.db);
+    await sql`delete from onboarding_templates where id = ${template.rows[0]!.id}`.execute(
+      t.helios.db,
+    );
     await t.asAdmin.groups.purge(group.id);
     expect(await t.asAdmin.groups.find(group.id)).toBeNull();
-    expect(await t.helios.repositories.access_group_members.count({ access_group_id: group.id })).toBe(0);
+    expect(
+      await t.helios.repositories.access_group_members.count({ access_group_id: group.id }),
+    ).toBe(0);
     const rows = await auditRows('groups.purge', group.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.details).toMatchObject({ name: 'Purge Me', memberships: 1 });
-    await expect(t.asAdmin.groups.purge(group.id)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_FOUND' });
+    await expect(t.asAdmin.groups.purge(group.id)).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.NOT_FOUND',
+    });
   });
 });
 
@@ -275,11 +379,25 @@ describe('access groups: members', () => {
     const group = await t.asAdmin.groups.create({ name: 'Mem Add' });
     const bo = await createTestUser(t.helios, { first_name: 'Bo', last_name: 'Li' });
     const member = await t.asAdmin.groups.addMember(group.id, bo.id, 'manager');
-    expect(member).toMatchObject({ groupId: group.id, userId: bo.id, memberType: 'manager', email: bo.email, firstName: 'Bo', lastName: 'Li', isActive: true });
+    expect(member).toMatchObject({
+      groupId: group.id,
+      userId: bo.id,
+      memberType: 'manager',
+      email: bo.email,
+      firstName: 'Bo',
+      lastName: 'Li',
+      isActive: true,
+    });
     const rows = await auditRows('groups.member_add', group.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.details).toMatchObject({ userId: bo.id, memberType: 'manager', reactivated: false });
-    expect((await t.asAdmin.audit.activity({ userId: bo.id })).items[0]).toMatchObject({ action: 'groups.member_add' });
+    expect(rows[0]!.details).toMatchObject({
+      userId: bo.id,
+      memberType: 'manager',
+      reactivated: false,
+    });
+    expect((await t.asAdmin.audit.activity({ userId: bo.id })).items[0]).toMatchObject({
+      action: 'groups.member_add',
+    });
     expect((await t.asAdmin.groups.get(group.id)).memberCount).toBe(1);
     expect((await t.asAdmin.groups.listMembers(group.id)).items).toEqual([member]);
   });
@@ -288,21 +406,39 @@ describe('access groups: members', () => {
     const group = await t.asAdmin.groups.create({ name: 'Mem Twice' });
     await t.asAdmin.groups.addMember(group.id, userId);
     const before = await counts();
-    await expect(t.asAdmin.groups.addMember(group.id, userId, 'owner')).rejects.toMatchObject({ kind: 'CONFLICT', code: 'ACCESS_GROUPS.ALREADY_MEMBER' });
+    await expect(t.asAdmin.groups.addMember(group.id, userId, 'owner')).rejects.toMatchObject({
+      kind: 'CONFLICT',
+      code: 'ACCESS_GROUPS.ALREADY_MEMBER',
+    });
     expect(await counts()).toEqual(before);
   });
 
   it('refuses deleted, unknown and malformed users and bad member types, writing nothing', async () => {
     const group = await t.asAdmin.groups.create({ name: 'Mem Bad' });
-    const deleted = await createTestUser(t.helios, { user_status: 'deleted', is_active: false, deleted_at: new Date() });
+    const deleted = await createTestUser(t.helios, {
+      user_status: 'deleted',
+      is_active: false,
+      deleted_at: new Date(),
+    });
     const before = await counts();
-    await expect(t.asAdmin.groups.addMember(group.id, deleted.id)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'ACCESS_GROUPS.USER_NOT_FOUND' });
-    await expect(t.asAdmin.groups.addMember(group.id, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+    await expect(t.asAdmin.groups.addMember(group.id, deleted.id)).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
       code: 'ACCESS_GROUPS.USER_NOT_FOUND',
     });
-    await expect(t.asAdmin.groups.addMember(group.id, 'not-a-uuid')).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.groups.addMember(group.id, userId, 'boss' as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.groups.addMember('00000000-0000-4000-8000-000000000000', userId)).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_FOUND' });
+    await expect(
+      t.asAdmin.groups.addMember(group.id, '00000000-0000-4000-8000-000000000000'),
+    ).rejects.toMatchObject({
+      code: 'ACCESS_GROUPS.USER_NOT_FOUND',
+    });
+    await expect(t.asAdmin.groups.addMember(group.id, 'not-a-uuid')).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(
+      t.asAdmin.groups.addMember(group.id, userId, 'boss' as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      t.asAdmin.groups.addMember('00000000-0000-4000-8000-000000000000', userId),
+    ).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_FOUND' });
     expect(await counts()).toEqual(before);
   });
 
@@ -312,11 +448,19 @@ describe('access groups: members', () => {
     await t.asAdmin.groups.addMember(group.id, other.id);
     const before = await counts();
     for (const scope of [manager, user, keyWithout(), keyRead()]) {
-      await expect(scope.groups.addMember(group.id, userId)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(scope.groups.removeMember(group.id, other.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-      await expect(scope.groups.setMemberType(group.id, other.id, 'owner')).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+      await expect(scope.groups.addMember(group.id, userId)).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+      });
+      await expect(scope.groups.removeMember(group.id, other.id)).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+      });
+      await expect(scope.groups.setMemberType(group.id, other.id, 'owner')).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+      });
     }
-    await expect(t.helios.groups.addMember(group.id, userId)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
+    await expect(t.helios.groups.addMember(group.id, userId)).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
     expect(await counts()).toEqual(before);
     expect(await keyWrite().groups.addMember(group.id, userId)).toMatchObject({ userId });
   });
@@ -331,15 +475,29 @@ describe('access groups: members', () => {
     const row = await t.helios.repositories.access_group_members.getById(added.id);
     expect(row.is_active).toBe(false);
     expect(row.removed_at?.getTime()).toBeGreaterThanOrEqual(clockNow - 60_000);
-    expect((await auditRows('groups.member_remove', group.id))[0]!.details).toMatchObject({ userId });
-    await expect(t.asAdmin.groups.removeMember(group.id, userId)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'ACCESS_GROUPS.NOT_A_MEMBER' });
+    expect((await auditRows('groups.member_remove', group.id))[0]!.details).toMatchObject({
+      userId,
+    });
+    await expect(t.asAdmin.groups.removeMember(group.id, userId)).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'ACCESS_GROUPS.NOT_A_MEMBER',
+    });
     expect((await t.asAdmin.groups.listMembers(group.id)).items).toHaveLength(0);
-    expect((await t.asAdmin.groups.listMembers(group.id, { includeRemoved: true })).items).toHaveLength(1);
+    expect(
+      (await t.asAdmin.groups.listMembers(group.id, { includeRemoved: true })).items,
+    ).toHaveLength(1);
     expect((await t.asAdmin.groups.get(group.id)).memberCount).toBe(0);
 
     const again = await t.asAdmin.groups.addMember(group.id, userId, 'owner');
-    expect(again).toMatchObject({ id: added.id, isActive: true, removedAt: null, memberType: 'owner' });
-    expect(await t.helios.repositories.access_group_members.count({ access_group_id: group.id })).toBe(1);
+    expect(again).toMatchObject({
+      id: added.id,
+      isActive: true,
+      removedAt: null,
+      memberType: 'owner',
+    });
+    expect(
+      await t.helios.repositories.access_group_members.count({ access_group_id: group.id }),
+    ).toBe(1);
     const adds = await auditRows('groups.member_add', group.id);
     expect(adds[0]!.details).toMatchObject({ reactivated: true, memberType: 'owner' });
   });
@@ -347,11 +505,19 @@ describe('access groups: members', () => {
   it('changes a member type and audits groups.member_update', async () => {
     const group = await t.asAdmin.groups.create({ name: 'Mem Type' });
     await t.asAdmin.groups.addMember(group.id, userId);
-    expect(await t.asAdmin.groups.setMemberType(group.id, userId, 'owner')).toMatchObject({ memberType: 'owner' });
-    expect((await auditRows('groups.member_update', group.id))[0]!.details).toMatchObject({ memberType: { from: 'member', to: 'owner' } });
+    expect(await t.asAdmin.groups.setMemberType(group.id, userId, 'owner')).toMatchObject({
+      memberType: 'owner',
+    });
+    expect((await auditRows('groups.member_update', group.id))[0]!.details).toMatchObject({
+      memberType: { from: 'member', to: 'owner' },
+    });
     const other = await createTestUser(t.helios);
-    await expect(t.asAdmin.groups.setMemberType(group.id, other.id, 'owner')).rejects.toMatchObject({ code: 'ACCESS_GROUPS.NOT_A_MEMBER' });
-    await expect(t.asAdmin.groups.setMemberType(group.id, userId, undefined as never)).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(t.asAdmin.groups.setMemberType(group.id, other.id, 'owner')).rejects.toMatchObject(
+      { code: 'ACCESS_GROUPS.NOT_A_MEMBER' },
+    );
+    await expect(
+      t.asAdmin.groups.setMemberType(group.id, userId, undefined as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
   });
 
   it('pages members by email and filters by member type', async () => {
@@ -364,14 +530,28 @@ describe('access groups: members', () => {
     }
     const first = await t.asAdmin.groups.listMembers(group.id, { limit: 3 });
     expect(first.items.map((m) => m.email)).toEqual(emails.slice(0, 3));
-    const second = await t.asAdmin.groups.listMembers(group.id, { limit: 3, cursor: first.nextCursor });
+    const second = await t.asAdmin.groups.listMembers(group.id, {
+      limit: 3,
+      cursor: first.nextCursor,
+    });
     expect(second.items.map((m) => m.email)).toEqual(emails.slice(3));
     expect(second.nextCursor).toBeNull();
-    expect((await t.asAdmin.groups.listMembers(group.id, { memberType: 'owner' })).items.map((m) => m.email)).toEqual([emails[0]]);
-    await expect(t.asAdmin.groups.listMembers(group.id, { cursor: first.nextCursor, memberType: 'bad' } as never)).rejects.toMatchObject({
+    expect(
+      (await t.asAdmin.groups.listMembers(group.id, { memberType: 'owner' })).items.map(
+        (m) => m.email,
+      ),
+    ).toEqual([emails[0]]);
+    await expect(
+      t.asAdmin.groups.listMembers(group.id, {
+        cursor: first.nextCursor,
+        memberType: 'bad',
+      } as never),
+    ).rejects.toMatchObject({
       kind: 'INVALID_INPUT',
     });
-    await expect(t.asAdmin.groups.listMembers(group.id, { cursor: 'abc' })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(t.asAdmin.groups.listMembers(group.id, { cursor: 'abc' })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
   });
 
   it("lists a user's groups with their membership, limited to what the caller may see", async () => {
@@ -389,7 +569,11 @@ describe('access groups: members', () => {
       ['Of B', 'member'],
     ]);
     expect((await user.groups.groupsOfUser(someone.id)).map((m) => m.group.name)).toEqual(['Of A']);
-    await expect(t.asAdmin.groups.groupsOfUser('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'ACCESS_GROUPS.USER_NOT_FOUND' });
-    await expect(keyWithout().groups.groupsOfUser(someone.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      t.asAdmin.groups.groupsOfUser('00000000-0000-4000-8000-000000000000'),
+    ).rejects.toMatchObject({ code: 'ACCESS_GROUPS.USER_NOT_FOUND' });
+    await expect(keyWithout().groups.groupsOfUser(someone.id)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+    });
   });
 });

@@ -26,7 +26,17 @@ import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { createAccessGroupMemberOperations } from './access-groups.members';
-import { findVisibleGroup, type GroupRow, groupQuery, lockGroup, notFound, RESOURCE, reloadGroup, sameEmail, toGroup } from './access-groups.rows';
+import {
+  findVisibleGroup,
+  type GroupRow,
+  groupQuery,
+  lockGroup,
+  notFound,
+  RESOURCE,
+  reloadGroup,
+  sameEmail,
+  toGroup,
+} from './access-groups.rows';
 import {
   type AccessGroup,
   type AccessGroupMember,
@@ -109,12 +119,22 @@ export interface GroupsService {
    * await helios.as(admin).groups.addMember(group.id, user.id, 'manager');
    * ```
    */
-  addMember(groupId: string, userId: string, memberType?: AccessGroupMemberType, options?: CallOptions): Promise<AccessGroupMember>;
+  addMember(
+    groupId: string,
+    userId: string,
+    memberType?: AccessGroupMemberType,
+    options?: CallOptions,
+  ): Promise<AccessGroupMember>;
   /**
    * Changes an active member's type.
    * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`, `ACCESS_GROUPS.NOT_A_MEMBER`; INVALID_INPUT `VALIDATION.FAILED`
    */
-  setMemberType(groupId: string, userId: string, memberType: AccessGroupMemberType, options?: CallOptions): Promise<AccessGroupMember>;
+  setMemberType(
+    groupId: string,
+    userId: string,
+    memberType: AccessGroupMemberType,
+    options?: CallOptions,
+  ): Promise<AccessGroupMember>;
   /**
    * Removes a member softly (`isActive` false, `removedAt` set).
    * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`, `ACCESS_GROUPS.NOT_A_MEMBER`; INVALID_INPUT `VALIDATION.FAILED`
@@ -124,7 +144,11 @@ export interface GroupsService {
    * The members of a group the caller may see, by email, one page at a time.
    * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(groupId: string, filter?: ListAccessGroupMembersInput, options?: CallOptions): Promise<Page<AccessGroupMember>>;
+  listMembers(
+    groupId: string,
+    filter?: ListAccessGroupMembersInput,
+    options?: CallOptions,
+  ): Promise<Page<AccessGroupMember>>;
   /**
    * The active groups a user is an active member of, by name (non-admins: only those they may see).
    * @throws HeliosError NOT_FOUND `ACCESS_GROUPS.USER_NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`
@@ -135,13 +159,22 @@ export interface GroupsService {
 /** Builds the access groups service (`helios.groups`). */
 export function createGroupsService(rt: ServiceRuntime): GroupsService {
   /** True when the group's identity and existence belong to its platform's sync (the system actor may act). */
-  const managedElsewhere = (s: OperationScope, group: Row<'access_groups'>) => group.platform !== 'manual' && s.principal.actor.type !== 'system';
+  const managedElsewhere = (s: OperationScope, group: Row<'access_groups'>) =>
+    group.platform !== 'manual' && s.principal.actor.type !== 'system';
 
   const refuseManaged = (group: Row<'access_groups'>, fields: string[]): never => {
-    throw GROUPS_ERRORS.ACCESS_GROUP_MANAGED_BY_PLATFORM({ id: group.id, platform: group.platform, fields });
+    throw GROUPS_ERRORS.ACCESS_GROUP_MANAGED_BY_PLATFORM({
+      id: group.id,
+      platform: group.platform,
+      fields,
+    });
   };
 
-  const checkEmailFree = async (s: OperationScope, email: string | null | undefined, exceptId: string | null) => {
+  const checkEmailFree = async (
+    s: OperationScope,
+    email: string | null | undefined,
+    exceptId: string | null,
+  ) => {
     if (!email) return;
     let q = s.db
       .selectFrom('access_groups')
@@ -155,13 +188,22 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
     }
   };
 
-  const setActive = async (s: OperationScope, id: string, active: boolean): Promise<AccessGroup> => {
+  const setActive = async (
+    s: OperationScope,
+    id: string,
+    active: boolean,
+  ): Promise<AccessGroup> => {
     const before = await lockGroup(s, id);
     if (!active && managedElsewhere(s, before)) refuseManaged(before, ['existence']);
     if ((before.is_active !== false) === active) return reloadGroup(s, id);
     if (active) await checkEmailFree(s, before.email, before.id);
     const after = await s.repos.access_groups.update(id, { is_active: active, updated_at: s.now });
-    await s.audit({ action: active ? 'groups.restore' : 'groups.delete', resource: RESOURCE, resourceId: id, details: summarizeChange(before, after) });
+    await s.audit({
+      action: active ? 'groups.restore' : 'groups.delete',
+      resource: RESOURCE,
+      resourceId: id,
+      details: summarizeChange(before, after),
+    });
     return reloadGroup(s, id);
   };
 
@@ -189,7 +231,12 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
           created_at: s.now,
           updated_at: s.now,
         });
-        await s.audit({ action: 'groups.create', resource: RESOURCE, resourceId: row.id, details: summarizeChange(null, row) });
+        await s.audit({
+          action: 'groups.create',
+          resource: RESOURCE,
+          resourceId: row.id,
+          details: summarizeChange(null, row),
+        });
         return reloadGroup(s, row.id);
       }),
 
@@ -214,11 +261,14 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
         await s.authorize('groups:read');
         const f = parseInput(listAccessGroupsSchema, filter ?? {});
         let q = groupQuery(s);
-        if (f.isActive !== 'any') q = q.where(sql<boolean>`coalesce(g.is_active, true) = ${f.isActive}`);
+        if (f.isActive !== 'any')
+          q = q.where(sql<boolean>`coalesce(g.is_active, true) = ${f.isActive}`);
         if (f.platform) q = q.where('g.platform', '=', f.platform);
         if (f.q) {
           const pattern = containsPattern(f.q);
-          q = q.where((eb) => eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]));
+          q = q.where((eb) =>
+            eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]),
+          );
         }
         const paging = keysetPage({
           list: 'access_groups',
@@ -242,24 +292,34 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
         if (managedElsewhere(s, before)) {
           const fields: string[] = [];
           if (data.name !== undefined && data.name !== before.name) fields.push('name');
-          if (data.email !== undefined && !sameEmail(data.email, before.email)) fields.push('email');
+          if (data.email !== undefined && !sameEmail(data.email, before.email))
+            fields.push('email');
           if (fields.length > 0) refuseManaged(before, fields);
         }
-        if (data.email !== undefined && !sameEmail(data.email, before.email)) await checkEmailFree(s, data.email, before.id);
+        if (data.email !== undefined && !sameEmail(data.email, before.email))
+          await checkEmailFree(s, data.email, before.id);
         const patch = {
           ...(data.name !== undefined ? { name: data.name } : {}),
           ...(data.description !== undefined ? { description: data.description } : {}),
           ...(data.email !== undefined ? { email: data.email } : {}),
           ...(data.groupType !== undefined ? { group_type: data.groupType } : {}),
           ...(data.isPublic !== undefined ? { is_public: data.isPublic } : {}),
-          ...(data.allowExternalMembers !== undefined ? { allow_external_members: data.allowExternalMembers } : {}),
+          ...(data.allowExternalMembers !== undefined
+            ? { allow_external_members: data.allowExternalMembers }
+            : {}),
           ...(data.externalUrl !== undefined ? { external_url: data.externalUrl } : {}),
           ...(data.metadata !== undefined ? { metadata: jsonValue(data.metadata) } : {}),
         };
         if (Object.keys(patch).length === 0) return reloadGroup(s, groupId);
         const after = await s.repos.access_groups.update(groupId, { ...patch, updated_at: s.now });
         const details = summarizeChange(before, after);
-        if (Object.keys(details).length > 0) await s.audit({ action: 'groups.update', resource: RESOURCE, resourceId: groupId, details });
+        if (Object.keys(details).length > 0)
+          await s.audit({
+            action: 'groups.update',
+            resource: RESOURCE,
+            resourceId: groupId,
+            details,
+          });
         return reloadGroup(s, groupId);
       }),
 
@@ -290,7 +350,10 @@ export function createGroupsService(rt: ServiceRuntime): GroupsService {
           .select(sql<number>`count(*)::int`.as('n'))
           .where('access_group_id', '=', groupId)
           .executeTakeFirstOrThrow();
-        await s.db.deleteFrom('access_group_members').where('access_group_id', '=', groupId).execute();
+        await s.db
+          .deleteFrom('access_group_members')
+          .where('access_group_id', '=', groupId)
+          .execute();
         await s.repos.access_groups.delete(groupId);
         await s.audit({
           action: 'groups.purge',

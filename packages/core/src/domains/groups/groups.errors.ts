@@ -8,8 +8,18 @@ const NO_SUCH_MEMBER_USER = 'No such user in this organization.';
 
 /** Errors of user groups (`GROUPS.*`), access groups (`ACCESS_GROUPS.*`) and workspaces (`WORKSPACES.*`). */
 export const GROUPS_ERRORS = defineErrors({
-  NOT_FOUND: { code: 'GROUPS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such user group.', details: (p: { id: string }) => p },
-  NAME_TAKEN: { code: 'GROUPS.NAME_TAKEN', kind: 'CONFLICT', message: 'A user group with this name already exists.', details: (p: { name: string }) => p },
+  NOT_FOUND: {
+    code: 'GROUPS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such user group.',
+    details: (p: { id: string }) => p,
+  },
+  NAME_TAKEN: {
+    code: 'GROUPS.NAME_TAKEN',
+    kind: 'CONFLICT',
+    message: 'A user group with this name already exists.',
+    details: (p: { name: string }) => p,
+  },
   SYSTEM_GROUP: {
     code: 'GROUPS.SYSTEM_GROUP',
     kind: 'PRECONDITION_FAILED',
@@ -17,8 +27,18 @@ export const GROUPS_ERRORS = defineErrors({
     details: (p) => ({ id: p.id }),
     summary: 'A system group cannot be renamed, deactivated or deleted.',
   },
-  IN_USE: { code: 'GROUPS.IN_USE', kind: 'PRECONDITION_FAILED', message: IN_USE, details: (p: { id: string; references: Record<string, number> }) => p },
-  USER_NOT_FOUND: { code: 'GROUPS.USER_NOT_FOUND', kind: 'NOT_FOUND', message: NO_SUCH_MEMBER_USER, details: (p: { userId: string }) => p },
+  IN_USE: {
+    code: 'GROUPS.IN_USE',
+    kind: 'PRECONDITION_FAILED',
+    message: IN_USE,
+    details: (p: { id: string; references: Record<string, number> }) => p,
+  },
+  USER_NOT_FOUND: {
+    code: 'GROUPS.USER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: NO_SUCH_MEMBER_USER,
+    details: (p: { userId: string }) => p,
+  },
   ALREADY_MEMBER: {
     code: 'GROUPS.ALREADY_MEMBER',
     kind: 'CONFLICT',
@@ -31,7 +51,12 @@ export const GROUPS_ERRORS = defineErrors({
     message: 'The user is not a member of this group.',
     details: (p: { groupId: string; userId: string }) => p,
   },
-  ACCESS_GROUP_NOT_FOUND: { code: 'ACCESS_GROUPS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such access group.', details: (p: { id: string }) => p },
+  ACCESS_GROUP_NOT_FOUND: {
+    code: 'ACCESS_GROUPS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such access group.',
+    details: (p: { id: string }) => p,
+  },
   ACCESS_GROUP_EMAIL_TAKEN: {
     code: 'ACCESS_GROUPS.EMAIL_TAKEN',
     kind: 'CONFLICT',
@@ -41,7 +66,8 @@ export const GROUPS_ERRORS = defineErrors({
   ACCESS_GROUP_MANAGED_BY_PLATFORM: {
     code: 'ACCESS_GROUPS.MANAGED_BY_PLATFORM',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { id: string; platform: string; fields: string[] }) => `This group is synced from ${p.platform}: change ${p.fields.join(', ')} there.`,
+    message: (p: { id: string; platform: string; fields: string[] }) =>
+      `This group is synced from ${p.platform}: change ${p.fields.join(', ')} there.`,
     details: (p) => ({ id: p.id, platform: p.platform, fields: p.fields }),
     summary: 'The group is synced from a cloud platform: change these fields there.',
   },
@@ -57,7 +83,12 @@ export const GROUPS_ERRORS = defineErrors({
     message: 'The group is deleted; restore it first.',
     details: (p: { id: string }) => p,
   },
-  ACCESS_GROUP_USER_NOT_FOUND: { code: 'ACCESS_GROUPS.USER_NOT_FOUND', kind: 'NOT_FOUND', message: NO_SUCH_MEMBER_USER, details: (p: { userId: string }) => p },
+  ACCESS_GROUP_USER_NOT_FOUND: {
+    code: 'ACCESS_GROUPS.USER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: NO_SUCH_MEMBER_USER,
+    details: (p: { userId: string }) => p,
+  },
   ACCESS_GROUP_ALREADY_MEMBER: {
     code: 'ACCESS_GROUPS.ALREADY_MEMBER',
     kind: 'CONFLICT',
@@ -76,7 +107,12 @@ export const GROUPS_ERRORS = defineErrors({
     message: 'A row with the same unique value already exists.',
     summary: 'An access group of this platform already has this external id (unique constraint).',
   },
-  WORKSPACE_NOT_FOUND: { code: 'WORKSPACES.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such workspace.', details: (p: { id: string }) => p },
+  WORKSPACE_NOT_FOUND: {
+    code: 'WORKSPACES.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such workspace.',
+    details: (p: { id: string }) => p,
+  },
   WORKSPACE_EXTERNAL_ID_TAKEN: {
     code: 'WORKSPACES.EXTERNAL_ID_TAKEN',
     kind: 'CONFLICT',
@@ -89,7 +125,12 @@ export const GROUPS_ERRORS = defineErrors({
     message: 'The workspace is deleted; restore it first.',
     details: (p: { id: string }) => p,
   },
-  WORKSPACE_USER_NOT_FOUND: { code: 'WORKSPACES.USER_NOT_FOUND', kind: 'NOT_FOUND', message: NO_SUCH_MEMBER_USER, details: (p: { userId: string }) => p },
+  WORKSPACE_USER_NOT_FOUND: {
+    code: 'WORKSPACES.USER_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: NO_SUCH_MEMBER_USER,
+    details: (p: { userId: string }) => p,
+  },
   WORKSPACE_ALREADY_MEMBER: {
     code: 'WORKSPACES.ALREADY_MEMBER',
     kind: 'CONFLICT',

@@ -55,7 +55,11 @@ export type MemberUserNotFound =
  * The user `userId` when it is a non-deleted user of the organization.
  * @throws HeliosError NOT_FOUND (`notFound`'s code) otherwise
  */
-export async function requireMemberUser(s: OperationScope, userId: string, notFound: MemberUserNotFound): Promise<MemberUser> {
+export async function requireMemberUser(
+  s: OperationScope,
+  userId: string,
+  notFound: MemberUserNotFound,
+): Promise<MemberUser> {
   const user = await s.db
     .selectFrom('organization_users')
     .select(['id', 'email', 'first_name', 'last_name'])
@@ -69,14 +73,28 @@ export async function requireMemberUser(s: OperationScope, userId: string, notFo
 }
 
 /** What still points at a group, by kind (only kinds with at least one reference). */
-export type GroupReferences = Partial<Record<'dynamicRules' | 'signatureAssignments' | 'campaignAssignments' | 'onboardingTemplates', number>>;
+export type GroupReferences = Partial<
+  Record<
+    'dynamicRules' | 'signatureAssignments' | 'campaignAssignments' | 'onboardingTemplates',
+    number
+  >
+>;
 
 /**
  * Counts the rows that name the group `groupId`: dynamic group rules, signature and campaign
  * assignments to a group, and onboarding templates that add new users to it.
  */
-export async function groupReferences(db: Kysely<Database>, organizationId: string, groupId: string): Promise<GroupReferences> {
-  const row = await sql<{ dynamic_rules: string; signature_assignments: string; campaign_assignments: string; onboarding_templates: string }>`
+export async function groupReferences(
+  db: Kysely<Database>,
+  organizationId: string,
+  groupId: string,
+): Promise<GroupReferences> {
+  const row = await sql<{
+    dynamic_rules: string;
+    signature_assignments: string;
+    campaign_assignments: string;
+    onboarding_templates: string;
+  }>`
     select
       (select count(*) from dynamic_group_rules where group_id = ${groupId}) as dynamic_rules,
       (select count(*) from signature_assignments
@@ -85,7 +103,9 @@ export async function groupReferences(db: Kysely<Database>, organizationId: stri
       (select count(*) from campaign_assignments
         where target_id = ${groupId} and assignment_type in ('group', 'dynamic_group')) as campaign_assignments,
       (select count(*) from onboarding_templates
-        where organization_id = ${organizationId} and ${groupId}::uuid = any(group_ids)) as onboarding_templates`.execute(db);
+        where organization_id = ${organizationId} and ${groupId}::uuid = any(group_ids)) as onboarding_templates`.execute(
+    db,
+  );
   const counts = row.rows[0];
   const out: GroupReferences = {};
   if (!counts) return out;
@@ -101,7 +121,9 @@ export async function groupReferences(db: Kysely<Database>, organizationId: stri
 }
 
 /** Stores a metadata object as jsonb text (null stays null, absent stays absent). */
-export function jsonValue(value: Record<string, unknown> | null | undefined): string | null | undefined {
+export function jsonValue(
+  value: Record<string, unknown> | null | undefined,
+): string | null | undefined {
   if (value === undefined) return undefined;
   return value === null ? null : JSON.stringify(value);
 }

@@ -22,8 +22,19 @@ export type { GroupsService } from './access-groups.service';
 export { createGroupsService } from './access-groups.service';
 export { GROUPS_ERRORS } from './groups.errors';
 export type { GroupReferences, GroupsPage } from './groups.shared';
-export type { CreateUserGroupInput, ListUserGroupMembersInput, ListUserGroupsInput, UpdateUserGroupInput } from './user-groups.schema';
-export { createUserGroupSchema, listUserGroupMembersSchema, listUserGroupsSchema, updateUserGroupSchema, userGroupMemberSchema } from './user-groups.schema';
+export type {
+  CreateUserGroupInput,
+  ListUserGroupMembersInput,
+  ListUserGroupsInput,
+  UpdateUserGroupInput,
+} from './user-groups.schema';
+export {
+  createUserGroupSchema,
+  listUserGroupMembersSchema,
+  listUserGroupsSchema,
+  updateUserGroupSchema,
+  userGroupMemberSchema,
+} from './user-groups.schema';
 export type { UserGroup, UserGroupMember, UserGroupsService } from './user-groups.service';
 export { createUserGroupsService } from './user-groups.service';
 export type {

@@ -23,7 +23,14 @@ import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import type { AccessGroupMemberType } from './access-groups.schema';
 import { GROUPS_ERRORS } from './groups.errors';
-import { containsPattern, groupReferences, idSchema, memberUserNotDeleted, requireMemberUser, seesAllGroups } from './groups.shared';
+import {
+  containsPattern,
+  groupReferences,
+  idSchema,
+  memberUserNotDeleted,
+  requireMemberUser,
+  seesAllGroups,
+} from './groups.shared';
 import {
   type CreateUserGroupInput,
   createUserGroupSchema,
@@ -99,7 +106,12 @@ export interface UserGroupsService {
    * await helios.as(admin).userGroups.addMember(group.id, user.id);
    * ```
    */
-  addMember(groupId: string, userId: string, role?: AccessGroupMemberType, options?: CallOptions): Promise<UserGroupMember>;
+  addMember(
+    groupId: string,
+    userId: string,
+    role?: AccessGroupMemberType,
+    options?: CallOptions,
+  ): Promise<UserGroupMember>;
   /**
    * Removes a user from a group.
    * @throws HeliosError NOT_FOUND `GROUPS.NOT_FOUND`, `GROUPS.NOT_A_MEMBER`; INVALID_INPUT `VALIDATION.FAILED`
@@ -109,11 +121,24 @@ export interface UserGroupsService {
    * The members of a group, by email, one page at a time.
    * @throws HeliosError NOT_FOUND `GROUPS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(groupId: string, filter?: ListUserGroupMembersInput, options?: CallOptions): Promise<Page<UserGroupMember>>;
+  listMembers(
+    groupId: string,
+    filter?: ListUserGroupMembersInput,
+    options?: CallOptions,
+  ): Promise<Page<UserGroupMember>>;
 }
 
 const RESOURCE = 'user_group';
-const MEMBER_COLUMNS = ['m.id', 'm.group_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email', 'u.first_name', 'u.last_name'] as const;
+const MEMBER_COLUMNS = [
+  'm.id',
+  'm.group_id',
+  'm.user_id',
+  'm.role',
+  'm.joined_at',
+  'u.email',
+  'u.first_name',
+  'u.last_name',
+] as const;
 
 type GroupRow = Row<'user_groups'> & { member_count: number };
 type MemberRow = {
@@ -166,7 +191,13 @@ function groupQuery(s: OperationScope) {
   if (!seesAllGroups(s.principal)) {
     const viewer = s.principal.userId ?? '00000000-0000-0000-0000-000000000000';
     q = q.where((eb) =>
-      eb.exists(eb.selectFrom('user_group_memberships as vm').select('vm.id').whereRef('vm.group_id', '=', 'g.id').where('vm.user_id', '=', viewer)),
+      eb.exists(
+        eb
+          .selectFrom('user_group_memberships as vm')
+          .select('vm.id')
+          .whereRef('vm.group_id', '=', 'g.id')
+          .where('vm.user_id', '=', viewer),
+      ),
     );
   }
   return q;
@@ -192,14 +223,19 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
   };
 
   const checkNameFree = async (s: OperationScope, name: string, exceptId: string | null) => {
-    let q = s.db.selectFrom('user_groups').select('id').where('organization_id', '=', s.organizationId).where(sql<boolean>`lower(name) = lower(${name})`);
+    let q = s.db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', s.organizationId)
+      .where(sql<boolean>`lower(name) = lower(${name})`);
     if (exceptId) q = q.where('id', '!=', exceptId);
     if (await q.executeTakeFirst()) {
       throw GROUPS_ERRORS.NAME_TAKEN({ name });
     }
   };
 
-  const systemGroup = (group: Row<'user_groups'>, what: string): HeliosError => GROUPS_ERRORS.SYSTEM_GROUP({ id: group.id, what });
+  const systemGroup = (group: Row<'user_groups'>, what: string): HeliosError =>
+    GROUPS_ERRORS.SYSTEM_GROUP({ id: group.id, what });
 
   const memberOf = (s: OperationScope, groupId: string, userId: string) =>
     s.db
@@ -227,7 +263,12 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
           created_at: s.now,
           updated_at: s.now,
         });
-        await s.audit({ action: 'user_groups.create', resource: RESOURCE, resourceId: row.id, details: summarizeChange(null, row) });
+        await s.audit({
+          action: 'user_groups.create',
+          resource: RESOURCE,
+          resourceId: row.id,
+          details: summarizeChange(null, row),
+        });
         return (await findVisible(s, row.id)) as UserGroup;
       }),
 
@@ -252,10 +293,13 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         await s.authorize('groups:read');
         const f = parseInput(listUserGroupsSchema, filter ?? {});
         let q = groupQuery(s);
-        if (f.isActive !== 'any') q = q.where(sql<boolean>`coalesce(g.is_active, true) = ${f.isActive}`);
+        if (f.isActive !== 'any')
+          q = q.where(sql<boolean>`coalesce(g.is_active, true) = ${f.isActive}`);
         if (f.q) {
           const pattern = containsPattern(f.q);
-          q = q.where((eb) => eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]));
+          q = q.where((eb) =>
+            eb.or([eb('g.name', 'ilike', pattern), eb('g.email', 'ilike', pattern)]),
+          );
         }
         const paging = keysetPage({
           list: 'user_groups',
@@ -290,7 +334,13 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         if (Object.keys(patch).length === 0) return (await findVisible(s, groupId)) as UserGroup;
         const after = await s.repos.user_groups.update(groupId, { ...patch, updated_at: s.now });
         const details = summarizeChange(before, after);
-        if (Object.keys(details).length > 0) await s.audit({ action: 'user_groups.update', resource: RESOURCE, resourceId: groupId, details });
+        if (Object.keys(details).length > 0)
+          await s.audit({
+            action: 'user_groups.update',
+            resource: RESOURCE,
+            resourceId: groupId,
+            details,
+          });
         return (await findVisible(s, groupId)) as UserGroup;
       }),
 
@@ -304,13 +354,19 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
         if (Object.keys(references).length > 0) {
           throw GROUPS_ERRORS.IN_USE({ id: groupId, references });
         }
-        const removed = await s.db.deleteFrom('user_group_memberships').where('group_id', '=', groupId).executeTakeFirst();
+        const removed = await s.db
+          .deleteFrom('user_group_memberships')
+          .where('group_id', '=', groupId)
+          .executeTakeFirst();
         await s.repos.user_groups.delete(groupId);
         await s.audit({
           action: 'user_groups.delete',
           resource: RESOURCE,
           resourceId: groupId,
-          details: { ...summarizeChange(before, null), memberships: Number(removed.numDeletedRows) },
+          details: {
+            ...summarizeChange(before, null),
+            memberships: Number(removed.numDeletedRows),
+          },
         });
       }),
 
@@ -334,7 +390,12 @@ export function createUserGroupsService(rt: ServiceRuntime): UserGroupsService {
           resourceId: group.id,
           details: { userId: user.id, email: user.email, role: data.role },
         });
-        return toMember({ ...row, email: user.email, first_name: user.first_name, last_name: user.last_name });
+        return toMember({
+          ...row,
+          email: user.email,
+          first_name: user.first_name,
+          last_name: user.last_name,
+        });
       }),
 
     removeMember: (groupId, userId, options) =>

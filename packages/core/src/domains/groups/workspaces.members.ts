@@ -8,12 +8,28 @@ import { keysetPage } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import { GROUPS_ERRORS } from './groups.errors';
 import { idSchema, memberUserNotDeleted, requireMemberUser } from './groups.shared';
-import { activeMember, findVisibleWorkspace, lockWorkspace, MEMBER_COLUMNS, memberOf, notFound, RESOURCE, toMember } from './workspaces.rows';
-import { listWorkspaceMembersSchema, workspaceMemberSchema, workspaceRoleSchema } from './workspaces.schema';
+import {
+  activeMember,
+  findVisibleWorkspace,
+  lockWorkspace,
+  MEMBER_COLUMNS,
+  memberOf,
+  notFound,
+  RESOURCE,
+  toMember,
+} from './workspaces.rows';
+import {
+  listWorkspaceMembersSchema,
+  workspaceMemberSchema,
+  workspaceRoleSchema,
+} from './workspaces.schema';
 import type { WorkspacesService } from './workspaces.service';
 
 /** The member operations of `helios.workspaces`. */
-export type WorkspaceMemberOperations = Pick<WorkspacesService, 'addMember' | 'setMemberRole' | 'removeMember' | 'listMembers'>;
+export type WorkspaceMemberOperations = Pick<
+  WorkspacesService,
+  'addMember' | 'setMemberRole' | 'removeMember' | 'listMembers'
+>;
 
 /** Builds the member operations of the workspaces service. */
 export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMemberOperations {
@@ -26,14 +42,32 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
         if (workspace.is_active === false) {
           throw GROUPS_ERRORS.WORKSPACE_INACTIVE({ id: workspace.id });
         }
-        const user = await requireMemberUser(s, data.userId, GROUPS_ERRORS.WORKSPACE_USER_NOT_FOUND);
+        const user = await requireMemberUser(
+          s,
+          data.userId,
+          GROUPS_ERRORS.WORKSPACE_USER_NOT_FOUND,
+        );
         const existing = await memberOf(s, workspace.id, user.id);
         if (existing && existing.is_active !== false) {
-          throw GROUPS_ERRORS.WORKSPACE_ALREADY_MEMBER({ workspaceId: workspace.id, userId: user.id });
+          throw GROUPS_ERRORS.WORKSPACE_ALREADY_MEMBER({
+            workspaceId: workspace.id,
+            userId: user.id,
+          });
         }
-        const values = { role: data.role, is_active: true, joined_at: s.now, removed_at: null, synced_from_platform: false };
+        const values = {
+          role: data.role,
+          is_active: true,
+          joined_at: s.now,
+          removed_at: null,
+          synced_from_platform: false,
+        };
         const row = existing
-          ? await s.db.updateTable('workspace_members').set(values).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+          ? await s.db
+              .updateTable('workspace_members')
+              .set(values)
+              .where('id', '=', existing.id)
+              .returningAll()
+              .executeTakeFirstOrThrow()
           : await s.db
               .insertInto('workspace_members')
               .values({ workspace_id: workspace.id, user_id: user.id, ...values })
@@ -43,7 +77,12 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
           action: 'workspaces.member_add',
           resource: RESOURCE,
           resourceId: workspace.id,
-          details: { userId: user.id, email: user.email, role: data.role, reactivated: existing !== undefined },
+          details: {
+            userId: user.id,
+            email: user.email,
+            role: data.role,
+            reactivated: existing !== undefined,
+          },
         });
         await s.activity({
           userId: user.id,
@@ -52,17 +91,30 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
           resourceId: workspace.id,
           description: `Added to the workspace ${workspace.name}`,
         });
-        return toMember({ ...row, email: user.email, first_name: user.first_name, last_name: user.last_name });
+        return toMember({
+          ...row,
+          email: user.email,
+          first_name: user.first_name,
+          last_name: user.last_name,
+        });
       }),
 
     setMemberRole: (workspaceId, userId, role, options) =>
       rt.write(options, async (s) => {
         await s.authorize('groups:write');
-        const data = parseInput(workspaceMemberSchema.extend({ role: workspaceRoleSchema }), { workspaceId, userId, role });
+        const data = parseInput(workspaceMemberSchema.extend({ role: workspaceRoleSchema }), {
+          workspaceId,
+          userId,
+          role,
+        });
         const workspace = await lockWorkspace(s, data.workspaceId);
         const before = await activeMember(s, workspace.id, data.userId);
         if (before.role === data.role) return toMember(before);
-        await s.db.updateTable('workspace_members').set({ role: data.role }).where('id', '=', before.id).execute();
+        await s.db
+          .updateTable('workspace_members')
+          .set({ role: data.role })
+          .where('id', '=', before.id)
+          .execute();
         await s.audit({
           action: 'workspaces.member_update',
           resource: RESOURCE,
@@ -78,7 +130,11 @@ export function createWorkspaceMemberOperations(rt: ServiceRuntime): WorkspaceMe
         const data = parseInput(workspaceMemberSchema, { workspaceId, userId });
         const workspace = await lockWorkspace(s, data.workspaceId);
         const before = await activeMember(s, workspace.id, data.userId);
-        await s.db.updateTable('workspace_members').set({ is_active: false, removed_at: s.now }).where('id', '=', before.id).execute();
+        await s.db
+          .updateTable('workspace_members')
+          .set({ is_active: false, removed_at: s.now })
+          .where('id', '=', before.id)
+          .execute();
         await s.audit({
           action: 'workspaces.member_remove',
           resource: RESOURCE,

@@ -108,7 +108,10 @@ export function workspaceQuery(s: OperationScope) {
 }
 
 /** The workspace if the principal may see it, or null. */
-export async function findVisibleWorkspace(s: OperationScope, id: string): Promise<Workspace | null> {
+export async function findVisibleWorkspace(
+  s: OperationScope,
+  id: string,
+): Promise<Workspace | null> {
   const row = await workspaceQuery(s).where('w.id', '=', id).executeTakeFirst();
   return row ? toWorkspace(row as WorkspaceRow) : null;
 }
@@ -137,7 +140,11 @@ export async function lockWorkspace(s: OperationScope, id: string): Promise<Row<
 }
 
 /** The membership of a user in a workspace (active or removed), with the user's name and email. */
-export function memberOf(s: OperationScope, workspaceId: string, userId: string): Promise<MemberRow | undefined> {
+export function memberOf(
+  s: OperationScope,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
   return s.db
     .selectFrom('workspace_members as m')
     .innerJoin('organization_users as u', 'u.id', 'm.user_id')
@@ -151,7 +158,11 @@ export function memberOf(s: OperationScope, workspaceId: string, userId: string)
  * The active membership of a user in a workspace.
  * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_A_MEMBER`
  */
-export async function activeMember(s: OperationScope, workspaceId: string, userId: string): Promise<MemberRow> {
+export async function activeMember(
+  s: OperationScope,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberRow> {
   const row = await memberOf(s, workspaceId, userId);
   if (!row || row.is_active === false) {
     throw GROUPS_ERRORS.WORKSPACE_NOT_A_MEMBER({ workspaceId, userId });

@@ -22,7 +22,16 @@ import type { CallOptions } from '../policy/actor';
 import { GROUPS_ERRORS } from './groups.errors';
 import { containsPattern, idSchema, jsonValue } from './groups.shared';
 import { createWorkspaceMemberOperations } from './workspaces.members';
-import { findVisibleWorkspace, lockWorkspace, notFound, RESOURCE, reloadWorkspace, toWorkspace, type WorkspaceRow, workspaceQuery } from './workspaces.rows';
+import {
+  findVisibleWorkspace,
+  lockWorkspace,
+  notFound,
+  RESOURCE,
+  reloadWorkspace,
+  toWorkspace,
+  type WorkspaceRow,
+  workspaceQuery,
+} from './workspaces.rows';
 import {
   type CreateWorkspaceInput,
   createWorkspaceSchema,
@@ -83,27 +92,50 @@ export interface WorkspacesService {
    * await helios.as(admin).workspaces.addMember(ws.id, user.id, 'owner');
    * ```
    */
-  addMember(workspaceId: string, userId: string, role?: WorkspaceRole, options?: CallOptions): Promise<WorkspaceMember>;
+  addMember(
+    workspaceId: string,
+    userId: string,
+    role?: WorkspaceRole,
+    options?: CallOptions,
+  ): Promise<WorkspaceMember>;
   /**
    * Changes an active member's role.
    * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`, `WORKSPACES.NOT_A_MEMBER`; INVALID_INPUT `VALIDATION.FAILED`
    */
-  setMemberRole(workspaceId: string, userId: string, role: WorkspaceRole, options?: CallOptions): Promise<WorkspaceMember>;
+  setMemberRole(
+    workspaceId: string,
+    userId: string,
+    role: WorkspaceRole,
+    options?: CallOptions,
+  ): Promise<WorkspaceMember>;
   /**
    * Removes a member softly (`isActive` false, `removedAt` set).
    * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`, `WORKSPACES.NOT_A_MEMBER`; INVALID_INPUT `VALIDATION.FAILED`
    */
-  removeMember(workspaceId: string, userId: string, options?: CallOptions): Promise<WorkspaceMember>;
+  removeMember(
+    workspaceId: string,
+    userId: string,
+    options?: CallOptions,
+  ): Promise<WorkspaceMember>;
   /**
    * The members of a workspace, by email, one page at a time.
    * @throws HeliosError NOT_FOUND `WORKSPACES.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED`, `PAGING.INVALID_CURSOR`
    */
-  listMembers(workspaceId: string, filter?: ListWorkspaceMembersInput, options?: CallOptions): Promise<Page<WorkspaceMember>>;
+  listMembers(
+    workspaceId: string,
+    filter?: ListWorkspaceMembersInput,
+    options?: CallOptions,
+  ): Promise<Page<WorkspaceMember>>;
 }
 
 /** Builds the workspaces service (`helios.workspaces`). */
 export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
-  const checkExternalIdFree = async (s: OperationScope, platform: string, externalId: string | null | undefined, exceptId: string | null) => {
+  const checkExternalIdFree = async (
+    s: OperationScope,
+    platform: string,
+    externalId: string | null | undefined,
+    exceptId: string | null,
+  ) => {
     if (!externalId) return;
     let q = s.db
       .selectFrom('workspaces')
@@ -121,7 +153,12 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
     const before = await lockWorkspace(s, id);
     if ((before.is_active !== false) === active) return reloadWorkspace(s, id);
     const after = await s.repos.workspaces.update(id, { is_active: active, updated_at: s.now });
-    await s.audit({ action: active ? 'workspaces.restore' : 'workspaces.delete', resource: RESOURCE, resourceId: id, details: summarizeChange(before, after) });
+    await s.audit({
+      action: active ? 'workspaces.restore' : 'workspaces.delete',
+      resource: RESOURCE,
+      resourceId: id,
+      details: summarizeChange(before, after),
+    });
     return reloadWorkspace(s, id);
   };
 
@@ -148,7 +185,12 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
           created_at: s.now,
           updated_at: s.now,
         });
-        await s.audit({ action: 'workspaces.create', resource: RESOURCE, resourceId: row.id, details: summarizeChange(null, row) });
+        await s.audit({
+          action: 'workspaces.create',
+          resource: RESOURCE,
+          resourceId: row.id,
+          details: summarizeChange(null, row),
+        });
         return reloadWorkspace(s, row.id);
       }),
 
@@ -173,12 +215,16 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
         await s.authorize('groups:read');
         const f = parseInput(listWorkspacesSchema, filter ?? {});
         let q = workspaceQuery(s);
-        if (f.isActive !== 'any') q = q.where(sql<boolean>`coalesce(w.is_active, true) = ${f.isActive}`);
-        if (f.isArchived !== undefined) q = q.where(sql<boolean>`coalesce(w.is_archived, false) = ${f.isArchived}`);
+        if (f.isActive !== 'any')
+          q = q.where(sql<boolean>`coalesce(w.is_active, true) = ${f.isActive}`);
+        if (f.isArchived !== undefined)
+          q = q.where(sql<boolean>`coalesce(w.is_archived, false) = ${f.isArchived}`);
         if (f.platform) q = q.where('w.platform', '=', f.platform);
         if (f.q) {
           const pattern = containsPattern(f.q);
-          q = q.where((eb) => eb.or([eb('w.name', 'ilike', pattern), eb('w.email', 'ilike', pattern)]));
+          q = q.where((eb) =>
+            eb.or([eb('w.name', 'ilike', pattern), eb('w.email', 'ilike', pattern)]),
+          );
         }
         const paging = keysetPage({
           list: 'workspaces',
@@ -201,8 +247,10 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
         const before = await lockWorkspace(s, workspaceId);
         const platform = data.platform ?? before.platform;
         const externalId = data.externalId !== undefined ? data.externalId : before.external_id;
-        if (platform !== before.platform || externalId !== before.external_id) await checkExternalIdFree(s, platform, externalId, before.id);
-        const archiving = data.isArchived !== undefined && data.isArchived !== (before.is_archived === true);
+        if (platform !== before.platform || externalId !== before.external_id)
+          await checkExternalIdFree(s, platform, externalId, before.id);
+        const archiving =
+          data.isArchived !== undefined && data.isArchived !== (before.is_archived === true);
         const patch = {
           ...(data.name !== undefined ? { name: data.name } : {}),
           ...(data.description !== undefined ? { description: data.description } : {}),
@@ -212,13 +260,20 @@ export function createWorkspacesService(rt: ServiceRuntime): WorkspacesService {
           ...(data.externalUrl !== undefined ? { external_url: data.externalUrl } : {}),
           ...(data.workspaceType !== undefined ? { workspace_type: data.workspaceType } : {}),
           ...(data.metadata !== undefined ? { metadata: jsonValue(data.metadata) } : {}),
-          ...(archiving ? { is_archived: data.isArchived, archived_at: data.isArchived ? s.now : null } : {}),
+          ...(archiving
+            ? { is_archived: data.isArchived, archived_at: data.isArchived ? s.now : null }
+            : {}),
         };
         if (Object.keys(patch).length === 0) return reloadWorkspace(s, workspaceId);
         const after = await s.repos.workspaces.update(workspaceId, { ...patch, updated_at: s.now });
         const details = summarizeChange(before, after);
         if (Object.keys(details).length > 0) {
-          const action = archiving && Object.keys(patch).length === 2 ? (data.isArchived ? 'workspaces.archive' : 'workspaces.unarchive') : 'workspaces.update';
+          const action =
+            archiving && Object.keys(patch).length === 2
+              ? data.isArchived
+                ? 'workspaces.archive'
+                : 'workspaces.unarchive'
+              : 'workspaces.update';
           await s.audit({ action, resource: RESOURCE, resourceId: workspaceId, details });
         }
         return reloadWorkspace(s, workspaceId);

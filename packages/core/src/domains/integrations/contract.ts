@@ -76,7 +76,9 @@ export interface DirectoryAccount<U = unknown> {
 }
 
 /** A cloud directory: its identity, its services, whether it is connected, and its write-back. */
-export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = DirectoryIntegrationTypes> {
+export interface DirectoryIntegration<
+  T extends DirectoryIntegrationTypes = DirectoryIntegrationTypes,
+> {
   /** `google` or `microsoft`. */
   readonly id: IntegrationId;
   /** `Google Workspace`, `Microsoft 365`. */
@@ -110,7 +112,11 @@ export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = Dire
   /** Creates a user with a generated initial password (revealed once through the write-back service). */
   createUser(input: T['createUserInput'], options?: CallOptions): Promise<T['user']>;
   /** Changes a user's profile fields. */
-  updateUser(userId: string, patch: T['updateUserInput'], options?: CallOptions): Promise<T['user']>;
+  updateUser(
+    userId: string,
+    patch: T['updateUserInput'],
+    options?: CallOptions,
+  ): Promise<T['user']>;
   /** Blocks sign-in (Google: suspend; Microsoft: `accountEnabled` false). */
   suspendUser(userId: string, options?: CallOptions): Promise<T['user']>;
   /** Allows sign-in again. */
@@ -130,9 +136,17 @@ export interface DirectoryIntegration<T extends DirectoryIntegrationTypes = Dire
   /** Removes a user from a group. */
   removeMember(groupId: string, userId: string, options?: CallOptions): Promise<T['membership']>;
   /** Assigns license SKUs to a user. */
-  assignLicense(userId: string, skuIds: string[], options?: CallOptions): Promise<T['licenseChange']>;
+  assignLicense(
+    userId: string,
+    skuIds: string[],
+    options?: CallOptions,
+  ): Promise<T['licenseChange']>;
   /** Removes license SKUs from a user. */
-  removeLicense(userId: string, skuIds: string[], options?: CallOptions): Promise<T['licenseChange']>;
+  removeLicense(
+    userId: string,
+    skuIds: string[],
+    options?: CallOptions,
+  ): Promise<T['licenseChange']>;
 }
 
 /**

@@ -3,7 +3,12 @@
  * credentials table, that outsiders are refused without a trace, and that a delete is audited
  * without the secret. For tests only (real database, real services).
  */
-import { createTestUser, startTrafficRecorder, type TestHelios, type TrafficRecorder } from '@helios/testing';
+import {
+  createTestUser,
+  startTrafficRecorder,
+  type TestHelios,
+  type TrafficRecorder,
+} from '@helios/testing';
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -31,7 +36,8 @@ export function credentialsRows(t: () => TestHelios, table: CredentialsTable) {
         ).n,
       ),
     rawRow: () => t().helios.db.selectFrom(table).selectAll().executeTakeFirst(),
-    auditRows: async (action: string) => (await t().asAdmin.audit.list({ action, limit: 100 })).items,
+    auditRows: async (action: string) =>
+      (await t().asAdmin.audit.list({ action, limit: 100 })).items,
   };
 }
 
@@ -65,18 +71,26 @@ export async function expectOutsidersRefused(
     { type: 'apiKey', keyId: 'k', scopes: ['security:read'] },
   ];
   for (const actor of refused) {
-    await expect(service(actor).configure(input)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await expect(service(actor).configure(input)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
     await expect(service(actor).delete()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     await expect(service(actor).testConnection()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
   }
-  for (const actor of refused.slice(0, 3)) await expect(service(actor).get()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-  await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).get()).resolves.toMatchObject({ configured: true });
+  for (const actor of refused.slice(0, 3))
+    await expect(service(actor).get()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  await expect(
+    service({ type: 'apiKey', keyId: 'k', scopes: ['security:read'] }).get(),
+  ).resolves.toMatchObject({ configured: true });
   await expect(anonymous().get()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
   await expect(anonymous().configure(input)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
   expect(await rawRow()).toEqual(before);
   expect((await t.asAdmin.audit.list({ limit: 100 })).items.length).toBe(audits);
   expect(args.sideEffects?.()).toEqual(effects);
-  await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] }).get()).resolves.toMatchObject({ configured: true });
+  await expect(
+    service({ type: 'apiKey', keyId: 'k', scopes: ['security:write'] }).get(),
+  ).resolves.toMatchObject({ configured: true });
 }
 
 /**
@@ -99,8 +113,15 @@ export async function expectDeleteAudited(
 }
 
 /** Without an encryption key `configure` fails with PRECONDITION_FAILED `SECRETS.NO_KEY` and writes nothing. */
-export async function expectNoKeyRefused(noBox: CredentialsUnderTest, input: unknown, rows: ReturnType<typeof credentialsRows>): Promise<void> {
-  await expect(noBox.configure(input as never)).rejects.toMatchObject({ kind: 'PRECONDITION_FAILED', code: 'SECRETS.NO_KEY' });
+export async function expectNoKeyRefused(
+  noBox: CredentialsUnderTest,
+  input: unknown,
+  rows: ReturnType<typeof credentialsRows>,
+): Promise<void> {
+  await expect(noBox.configure(input as never)).rejects.toMatchObject({
+    kind: 'PRECONDITION_FAILED',
+    code: 'SECRETS.NO_KEY',
+  });
   expect(await rows.rowCount()).toBe(0);
 }
 
@@ -118,7 +139,9 @@ export async function expectTestRefusedInTransaction(
 ): Promise<void> {
   const tests = (await rows.auditRows(action)).length;
   const effects = sideEffects();
-  await expect(t.helios.db.transaction().execute((tx) => inTransaction(tx).testConnection())).rejects.toMatchObject({
+  await expect(
+    t.helios.db.transaction().execute((tx) => inTransaction(tx).testConnection()),
+  ).rejects.toMatchObject({
     kind: 'PRECONDITION_FAILED',
     code: 'EXTERNAL.IN_TRANSACTION',
   });
@@ -127,8 +150,13 @@ export async function expectTestRefusedInTransaction(
 }
 
 /** A connection test to an address nothing listens on reports `code` and says the cloud could not be reached. */
-export async function expectUnreachableExplained(service: CredentialsUnderTest, code: string): Promise<void> {
-  const result = (await service.testConnection({ timeoutMs: 2000 } as never)) as { message: string };
+export async function expectUnreachableExplained(
+  service: CredentialsUnderTest,
+  code: string,
+): Promise<void> {
+  const result = (await service.testConnection({ timeoutMs: 2000 } as never)) as {
+    message: string;
+  };
   expect(result).toMatchObject({ ok: false, code });
   expect(result.message).toContain('could not be reached');
 }
@@ -151,7 +179,10 @@ export async function expectCallerEndpointsRefused(args: {
   try {
     const audits = (await args.auditRows(args.action)).length;
     for (const input of args.inputs(trap.url)) {
-      await expect(args.service().testConnection(input as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+      await expect(args.service().testConnection(input as never)).rejects.toMatchObject({
+        kind: 'INVALID_INPUT',
+        code: 'VALIDATION.FAILED',
+      });
     }
     expect(trap.connections).toBe(0);
     args.afterwards?.(trap);

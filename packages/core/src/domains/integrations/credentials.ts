@@ -126,7 +126,12 @@ export interface CredentialsSpec<
   /** The audit key of the fingerprint (avoid the redactor's secret words). */
   fingerprintKey: string;
   /** The columns `configure` writes. */
-  configure(data: D, before: Row<T> | undefined, secretChanged: boolean, scope: OperationScope): ConfigureWrite;
+  configure(
+    data: D,
+    before: Row<T> | undefined,
+    secretChanged: boolean,
+    scope: OperationScope,
+  ): ConfigureWrite;
   /** Builds the provider: `options` are createHelios' then the caller's; `cache` false for connection tests. */
   provider(args: { rt: ServiceRuntime; row: Row<T>; secret: S; options: O; cache: boolean }): P;
   /** The options of a connection test's provider (no retries, the caller's timeout). */
@@ -213,21 +218,30 @@ export function defineCredentials<
   N extends string,
   A,
   Extra extends object,
->(spec: CredentialsSpec<T, S, P, O, D, Status, TI, N, A, Extra>): CredentialsKit<Status, ConnectionTestResult<N, Extra>, P, O> {
+>(
+  spec: CredentialsSpec<T, S, P, O, D, Status, TI, N, A, Extra>,
+): CredentialsKit<Status, ConnectionTestResult<N, Extra>, P, O> {
   const { secretColumn } = spec;
   // The two tables differ in their columns; queries name only the columns the spec names.
   const table: string = spec.table;
-  const keyOf = (row: Row<T>) => row as unknown as { id: string; organization_id: string } & Record<string, unknown>;
+  const keyOf = (row: Row<T>) =>
+    row as unknown as { id: string; organization_id: string } & Record<string, unknown>;
   const noKey = () => SHARED_ERRORS.SECRETS_NO_KEY({ message: spec.noKeyMessage });
   const sealedOf = (row: Row<T>) => keyOf(row)[secretColumn] as string;
 
   const readRow = (db: Kysely<Database>, organizationId: string): Promise<Row<T> | undefined> =>
-    (db as AnyDb).selectFrom(table).selectAll().where('organization_id', '=', organizationId).executeTakeFirst() as Promise<Row<T> | undefined>;
+    (db as AnyDb)
+      .selectFrom(table)
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst() as Promise<Row<T> | undefined>;
 
   /** @throws HeliosError `SECRETS.NO_KEY`, `SECRETS.DECRYPT_FAILED`, `SECRETS.UNKNOWN_KEY`, or the cloud's "invalid secret" */
   const open = (row: Row<T>, box: SecretBox | null): S => {
     if (!box) throw noKey();
-    return spec.deserialize(openSecret(box, table, secretColumn, keyOf(row).organization_id, sealedOf(row)));
+    return spec.deserialize(
+      openSecret(box, table, secretColumn, keyOf(row).organization_id, sealedOf(row)),
+    );
   };
   /** The stored secret, or null when it cannot be read (no encryption key, another key). */
   const tryOpen = (row: Row<T>, box: SecretBox | null): S | null => {
@@ -241,9 +255,29 @@ export function defineCredentials<
   const toStatus = (row: Row<T> | undefined, secret: S | null): Status =>
     row ? ({ configured: true, ...spec.describe(row, secret) } as Status) : { ...spec.empty };
   const auditView = (row: Row<T> | undefined, secret: S | null) =>
-    row ? { ...spec.auditView(row, secret), [spec.fingerprintKey]: secret === null ? null : spec.fingerprint(secret) } : null;
-  const buildProvider = (rt: ServiceRuntime, row: Row<T>, secret: S, overrides: O | undefined, cache: boolean): P =>
-    spec.provider({ rt, row, secret, options: { ...(rt.instance.integrations[spec.integration] as O | undefined), ...overrides } as O, cache });
+    row
+      ? {
+          ...spec.auditView(row, secret),
+          [spec.fingerprintKey]: secret === null ? null : spec.fingerprint(secret),
+        }
+      : null;
+  const buildProvider = (
+    rt: ServiceRuntime,
+    row: Row<T>,
+    secret: S,
+    overrides: O | undefined,
+    cache: boolean,
+  ): P =>
+    spec.provider({
+      rt,
+      row,
+      secret,
+      options: {
+        ...(rt.instance.integrations[spec.integration] as O | undefined),
+        ...overrides,
+      } as O,
+      cache,
+    });
 
   async function loadProvider(rt: ServiceRuntime, overrides?: O): Promise<P> {
     const organizationId = await rt.organizationId();
@@ -252,7 +286,9 @@ export function defineCredentials<
     return buildProvider(rt, row, open(row, rt.secretBox), overrides, true);
   }
 
-  function createService(rt: ServiceRuntime): CredentialsService<unknown, Status, unknown, ConnectionTestResult<N, Extra>> {
+  function createService(
+    rt: ServiceRuntime,
+  ): CredentialsService<unknown, Status, unknown, ConnectionTestResult<N, Extra>> {
     return {
       get: (options) =>
         rt.read(options, async (s) => {
@@ -279,9 +315,17 @@ export function defineCredentials<
           if (given !== undefined) {
             if (!rt.secretBox) throw noKey();
             secret = given;
-            sealed = sealSecret(rt.secretBox, table, secretColumn, s.organizationId, spec.serialize(given));
+            sealed = sealSecret(
+              rt.secretBox,
+              table,
+              secretColumn,
+              s.organizationId,
+              spec.serialize(given),
+            );
           }
-          const secretChanged = given !== undefined && (beforeSecret === null || spec.fingerprint(beforeSecret) !== spec.fingerprint(given));
+          const secretChanged =
+            given !== undefined &&
+            (beforeSecret === null || spec.fingerprint(beforeSecret) !== spec.fingerprint(given));
           const write = spec.configure(data, before, secretChanged, s);
           let row = before;
           if (write.changed || write.writeUnchanged !== false) {
@@ -297,7 +341,11 @@ export function defineCredentials<
             action: `${spec.auditPrefix}.configure`,
             resource: table,
             resourceId: keyOf(row!).id,
-            details: { ...summarizeChange(auditView(before, beforeSecret), auditView(row, secret)), keyChanged: !before || secretChanged, ...write.audit },
+            details: {
+              ...summarizeChange(auditView(before, beforeSecret), auditView(row, secret)),
+              keyChanged: !before || secretChanged,
+              ...write.audit,
+            },
           });
           return toStatus(row, secret);
         }),
@@ -305,9 +353,11 @@ export function defineCredentials<
       delete: (options) =>
         rt.write(options, async (s) => {
           await s.authorize('security:write');
-          const row = (await (s.db as AnyDb).deleteFrom(table).where('organization_id', '=', s.organizationId).returningAll().executeTakeFirst()) as
-            | Row<T>
-            | undefined;
+          const row = (await (s.db as AnyDb)
+            .deleteFrom(table)
+            .where('organization_id', '=', s.organizationId)
+            .returningAll()
+            .executeTakeFirst()) as Row<T> | undefined;
           if (!row) return false;
           await s.audit({
             action: `${spec.auditPrefix}.delete`,
@@ -328,13 +378,24 @@ export function defineCredentials<
             return { row, secret: open(row, rt.secretBox), endpoints };
           },
           call: async ({ row, secret, endpoints }) => {
-            const run = await runConnectionTest(buildProvider(rt, row, secret, spec.testOptions(endpoints), false), spec.test);
+            const run = await runConnectionTest(
+              buildProvider(rt, row, secret, spec.testOptions(endpoints), false),
+              spec.test,
+            );
             const extra = spec.test.extra(run);
             const first = run.steps.find((step) => step.status === 'failed');
             const message = first
-              ? ((spec.test.explainFailure?.(first, run.steps) ?? first).message ?? 'The connection test failed.')
+              ? ((spec.test.explainFailure?.(first, run.steps) ?? first).message ??
+                'The connection test failed.')
               : spec.test.successMessage({ tenant: spec.tenantOf(row) }, extra, run.steps);
-            return { ok: !first, code: first?.code ?? null, message, steps: run.steps, extra, testedAt: rt.clock.now() };
+            return {
+              ok: !first,
+              code: first?.code ?? null,
+              message,
+              steps: run.steps,
+              extra,
+              testedAt: rt.clock.now(),
+            };
           },
           record: async (s, result, { row }) => {
             await s.authorize('security:write');
@@ -344,7 +405,8 @@ export function defineCredentials<
               .set(spec.recordTest(result.ok, result.message, result.testedAt))
               .where('id', '=', keyOf(row).id)
               .where(secretColumn as string, '=', sealedOf(row));
-            for (const column of spec.testedColumns) update = update.where(column as string, '=', keyOf(row)[column]);
+            for (const column of spec.testedColumns)
+              update = update.where(column as string, '=', keyOf(row)[column]);
             const updated = await update.executeTakeFirst();
             await s.audit({
               action: `${spec.auditPrefix}.test`,
@@ -353,7 +415,11 @@ export function defineCredentials<
               details: {
                 ok: result.ok,
                 code: result.code,
-                steps: result.steps.map((step) => ({ name: step.name, status: step.status, code: step.code })),
+                steps: result.steps.map((step) => ({
+                  name: step.name,
+                  status: step.status,
+                  code: step.code,
+                })),
                 ...spec.test.auditDetails?.(result.extra),
                 recorded: Number(updated.numUpdatedRows) === 1,
               },

@@ -15,7 +15,10 @@ import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { isMarkedRemoved, type WritebackPlatform } from './writeback';
 
-const LINK_COLUMN = { google_workspace: 'google_workspace_id', microsoft_365: 'microsoft_365_id' } as const;
+const LINK_COLUMN = {
+  google_workspace: 'google_workspace_id',
+  microsoft_365: 'microsoft_365_id',
+} as const;
 
 /** The filters every synced list has, plus the list's own conditions. */
 export interface SyncedFilter {
@@ -55,10 +58,17 @@ export function syncedWhere(
   const all: Expression<SqlBool>[] = [];
   if (filter.search) {
     const pattern = containsPattern(filter.search);
-    all.push(eb.or(table.searchColumns.map((column) => eb(sql.ref(`${table.alias}.${column}`), 'ilike', pattern))));
+    all.push(
+      eb.or(
+        table.searchColumns.map((column) =>
+          eb(sql.ref(`${table.alias}.${column}`), 'ilike', pattern),
+        ),
+      ),
+    );
   }
   all.push(...conditions);
-  if (!filter.includeRemoved) all.push(sql<SqlBool>`${sql.ref(`${table.alias}.raw_data`)} -> '_helios' is null`);
+  if (!filter.includeRemoved)
+    all.push(sql<SqlBool>`${sql.ref(`${table.alias}.raw_data`)} -> '_helios' is null`);
   if (filter.linked !== undefined && table.link) {
     const link = linkExists(table.link);
     all.push(filter.linked ? link : sql<SqlBool>`not ${link}`);
@@ -67,7 +77,12 @@ export function syncedWhere(
 }
 
 /** The linked organization user of a synced user row, as a `local_user_id` column. */
-export function localUserIdColumn(eb: ExpressionBuilder<any, any>, platform: WritebackPlatform, organizationId: string, idColumn: string) {
+export function localUserIdColumn(
+  eb: ExpressionBuilder<any, any>,
+  platform: WritebackPlatform,
+  organizationId: string,
+  idColumn: string,
+) {
   return eb
     .selectFrom('organization_users as ou')
     .select('ou.id')
@@ -78,7 +93,13 @@ export function localUserIdColumn(eb: ExpressionBuilder<any, any>, platform: Wri
 }
 
 /** The keyset paging of a synced list, ordered by `sortKey` then the row id (use with `$call`). */
-export function syncedPaging(spec: { list: string; sortKey: string | Expression<unknown>; idColumn: string; limit: number; cursor?: unknown }): KeysetPage {
+export function syncedPaging(spec: {
+  list: string;
+  sortKey: string | Expression<unknown>;
+  idColumn: string;
+  limit: number;
+  cursor?: unknown;
+}): KeysetPage {
   return keysetPage({
     list: spec.list,
     keys: [
@@ -94,12 +115,21 @@ export function syncedPaging(spec: { list: string; sortKey: string | Expression<
 export type SyncedDto<R> = Omit<Camelize<R>, 'rawData' | 'syncHash'> & { removed: boolean };
 
 export function syncedDto<R extends { raw_data: unknown }>(row: R): SyncedDto<R> {
-  const { rawData, syncHash: _hash, ...rest } = camelize(row) as Camelize<R> & { rawData: unknown; syncHash?: unknown };
-  return { ...(rest as Omit<Camelize<R>, 'rawData' | 'syncHash'>), removed: isMarkedRemoved(rawData) };
+  const {
+    rawData,
+    syncHash: _hash,
+    ...rest
+  } = camelize(row) as Camelize<R> & { rawData: unknown; syncHash?: unknown };
+  return {
+    ...(rest as Omit<Camelize<R>, 'rawData' | 'syncHash'>),
+    removed: isMarkedRemoved(rawData),
+  };
 }
 
 /** A stored user row with its `local_user_id` as its DTO (`localUserId`). */
-export function syncedUserDto<R extends { raw_data: unknown }>(row: R & { local_user_id: string | null }): SyncedDto<R> & { localUserId: string | null } {
+export function syncedUserDto<R extends { raw_data: unknown }>(
+  row: R & { local_user_id: string | null },
+): SyncedDto<R> & { localUserId: string | null } {
   const { local_user_id, ...stored } = row;
   return { ...syncedDto(stored as unknown as R), localUserId: local_user_id };
 }
@@ -108,10 +138,16 @@ export function syncedUserDto<R extends { raw_data: unknown }>(row: R & { local_
  * The key of a `getUser` (an id, or an address with `@`), trimmed.
  * @throws HeliosError INVALID_INPUT `VALIDATION.FAILED` when empty or longer than 255.
  */
-export function directoryKey(value: unknown, what: { message: string; path: string; issue: string }): string {
+export function directoryKey(
+  value: unknown,
+  what: { message: string; path: string; issue: string },
+): string {
   const key = String(value ?? '').trim();
   if (!key || key.length > 255) {
-    throw CORE_ERRORS.VALIDATION_FAILED({ message: what.message, issues: [{ path: what.path, message: what.issue, code: 'custom' }] });
+    throw CORE_ERRORS.VALIDATION_FAILED({
+      message: what.message,
+      issues: [{ path: what.path, message: what.issue, code: 'custom' }],
+    });
   }
   return key;
 }
@@ -215,7 +251,12 @@ export interface SyncedDirectoryService<U, G, UI, GI> {
 
 /** The shared reads, and `list` for any other synced table (org units). */
 export interface SyncedDirectory<U, G, UI, GI> extends SyncedDirectoryService<U, G, UI, GI> {
-  list<R, I>(spec: SyncedListSpec, schema: z.ZodType<ParsedListFilter, I>, input: I | undefined, options?: CallOptions): Promise<Page<R>>;
+  list<R, I>(
+    spec: SyncedListSpec,
+    schema: z.ZodType<ParsedListFilter, I>,
+    input: I | undefined,
+    options?: CallOptions,
+  ): Promise<Page<R>>;
 }
 
 /**
@@ -239,8 +280,18 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
       .selectAll('u')
       .select((eb) => localUserIdColumn(eb, platform, s.organizationId, `u.${users.cloudIdColumn}`))
       .where('u.organization_id', '=', s.organizationId);
-  const paging = (list: Omit<SyncedListSpec, 'permission' | 'alias'>, alias: string, filter: ParsedListFilter) =>
-    syncedPaging({ list: list.list, sortKey: list.sortKey, idColumn: `${alias}.id`, limit: filter.limit, cursor: filter.cursor });
+  const paging = (
+    list: Omit<SyncedListSpec, 'permission' | 'alias'>,
+    alias: string,
+    filter: ParsedListFilter,
+  ) =>
+    syncedPaging({
+      list: list.list,
+      sortKey: list.sortKey,
+      idColumn: `${alias}.id`,
+      limit: filter.limit,
+      cursor: filter.cursor,
+    });
 
   return {
     listUsers: (input, options) =>
@@ -248,14 +299,25 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
         await s.authorize('users:read');
         const filter = parseInput(users.schema, input);
         const page = paging(users, 'u', filter);
-        const link = { platform, idColumn: `u.${users.cloudIdColumn}`, organizationId: s.organizationId };
+        const link = {
+          platform,
+          idColumn: `u.${users.cloudIdColumn}`,
+          organizationId: s.organizationId,
+        };
         const rows = await usersQuery(s)
           .where((eb) => {
-            const own = Object.entries(users.equals as Record<string, string>).flatMap(([field, column]) => {
-              const value = (filter as Record<string, unknown>)[field];
-              return value === undefined ? [] : [eb(`u.${column}`, '=', value)];
-            });
-            return syncedWhere(eb, { alias: 'u', searchColumns: users.searchColumns, link }, filter, [...own, ...(users.conditions?.(filter) ?? [])]);
+            const own = Object.entries(users.equals as Record<string, string>).flatMap(
+              ([field, column]) => {
+                const value = (filter as Record<string, unknown>)[field];
+                return value === undefined ? [] : [eb(`u.${column}`, '=', value)];
+              },
+            );
+            return syncedWhere(
+              eb,
+              { alias: 'u', searchColumns: users.searchColumns, link },
+              filter,
+              [...own, ...(users.conditions?.(filter) ?? [])],
+            );
           })
           .$call(page.query)
           .execute();
@@ -267,7 +329,9 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
         await s.authorize('users:read');
         const key = directoryKey(value, users.key);
         let query = usersQuery(s).where((eb) =>
-          key.includes('@') ? eb(`u.${users.addressColumn}`, '=', key.toLowerCase()) : eb(`u.${users.cloudIdColumn}`, '=', key),
+          key.includes('@')
+            ? eb(`u.${users.addressColumn}`, '=', key.toLowerCase())
+            : eb(`u.${users.cloudIdColumn}`, '=', key),
         );
         if (users.newestFirst) query = query.orderBy('u.updated_at', 'desc');
         const row = await query.executeTakeFirst();
@@ -283,15 +347,27 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
         const rows = await db(s)
           .selectFrom(groups.from)
           .leftJoin('access_groups as ag', (j) =>
-            j.onRef('ag.external_id', '=', `g.${groups.cloudIdColumn}`).on('ag.platform', '=', platform).on('ag.organization_id', '=', s.organizationId),
+            j
+              .onRef('ag.external_id', '=', `g.${groups.cloudIdColumn}`)
+              .on('ag.platform', '=', platform)
+              .on('ag.organization_id', '=', s.organizationId),
           )
           .selectAll('g')
           .select('ag.id as access_group_id')
           .where('g.organization_id', '=', s.organizationId)
-          .where((eb) => syncedWhere(eb, { alias: 'g', searchColumns: groups.searchColumns }, filter))
+          .where((eb) =>
+            syncedWhere(eb, { alias: 'g', searchColumns: groups.searchColumns }, filter),
+          )
           .$call(page.query)
           .execute();
-        return page.page(rows, ({ access_group_id, ...stored }) => ({ ...syncedDto(stored as { raw_data: unknown }), accessGroupId: access_group_id }) as G);
+        return page.page(
+          rows,
+          ({ access_group_id, ...stored }) =>
+            ({
+              ...syncedDto(stored as { raw_data: unknown }),
+              accessGroupId: access_group_id,
+            }) as G,
+        );
       }),
 
     list: (list, schema, input, options) =>
@@ -303,7 +379,9 @@ export function defineSyncedDirectory<U, G, UI, GI, UF extends ParsedListFilter>
           .selectFrom(list.from)
           .selectAll(list.alias)
           .where(`${list.alias}.organization_id`, '=', s.organizationId)
-          .where((eb) => syncedWhere(eb, { alias: list.alias, searchColumns: list.searchColumns }, filter))
+          .where((eb) =>
+            syncedWhere(eb, { alias: list.alias, searchColumns: list.searchColumns }, filter),
+          )
           .$call(page.query)
           .execute();
         return page.page(rows, (row) => syncedDto(row as { raw_data: unknown }) as never);

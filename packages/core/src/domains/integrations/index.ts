@@ -3,7 +3,13 @@
  * `helios.integrations` (`connected()`, `get(id)`), and the code both clouds share (initial
  * passwords, the synced-directory listing, write-back steps).
  */
-export type { DirectoryAccount, DirectoryIntegration, DirectoryIntegrationTypes, DirectoryOperation, IntegrationId } from './contract';
+export type {
+  DirectoryAccount,
+  DirectoryIntegration,
+  DirectoryIntegrationTypes,
+  DirectoryOperation,
+  IntegrationId,
+} from './contract';
 export { generateInitialPassword, type InitialPasswordProvider } from './initial-passwords';
 export { INTEGRATIONS_ERRORS } from './integrations.errors';
 export { createIntegrationsService, type IntegrationsService } from './integrations.service';

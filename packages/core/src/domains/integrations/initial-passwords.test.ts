@@ -11,8 +11,16 @@ let graph: GraphSimulator;
 
 beforeAll(async () => {
   [t, google, graph] = await startBothClouds(DOMAIN, 1);
-  await t.asAdmin.google.credentials.configure({ serviceAccountKey: google.serviceAccountKey, adminEmail: google.adminEmail, domain: DOMAIN });
-  await t.asAdmin.microsoft.credentials.configure({ tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret });
+  await t.asAdmin.google.credentials.configure({
+    serviceAccountKey: google.serviceAccountKey,
+    adminEmail: google.adminEmail,
+    domain: DOMAIN,
+  });
+  await t.asAdmin.microsoft.credentials.configure({
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    clientSecret: graph.clientSecret,
+  });
 }, 60_000);
 afterAll(() => closeBothClouds(t, google, graph));
 
@@ -26,11 +34,20 @@ const rows = (address: string) =>
     .execute();
 
 const createInGoogle = async (address: string) => {
-  const user = await t.asAdmin.google.writeback.createUser({ primaryEmail: address, givenName: 'Twin', familyName: 'Both' });
+  const user = await t.asAdmin.google.writeback.createUser({
+    primaryEmail: address,
+    givenName: 'Twin',
+    familyName: 'Both',
+  });
   return { id: user.googleId, password: () => google.state.passwords.get(user.googleId) };
 };
 const createInMicrosoft = async (address: string) => {
-  const user = await t.asAdmin.microsoft.writeback.createUser({ userPrincipalName: address, displayName: 'Twin Both', givenName: 'Twin', surname: 'Both' });
+  const user = await t.asAdmin.microsoft.writeback.createUser({
+    userPrincipalName: address,
+    displayName: 'Twin Both',
+    givenName: 'Twin',
+    surname: 'Both',
+  });
   return { id: user.msId, password: () => graph.state.passwords.get(user.msId) };
 };
 
@@ -38,11 +55,26 @@ const createInMicrosoft = async (address: string) => {
 async function storeLegacy(address: string, plain: string): Promise<string> {
   const row = await t.helios.db
     .insertInto('user_initial_passwords')
-    .values({ organization_id: t.organizationId!, user_email: address, encrypted_password: 'pending', created_by: t.admin!.id })
+    .values({
+      organization_id: t.organizationId!,
+      user_email: address,
+      encrypted_password: 'pending',
+      created_by: t.admin!.id,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const sealed = sealSecret(t.helios.secretBox!, 'user_initial_passwords', 'encrypted_password', row.id, plain);
-  await t.helios.db.updateTable('user_initial_passwords').set({ encrypted_password: sealed }).where('id', '=', row.id).execute();
+  const sealed = sealSecret(
+    t.helios.secretBox!,
+    'user_initial_passwords',
+    'encrypted_password',
+    row.id,
+    plain,
+  );
+  await t.helios.db
+    .updateTable('user_initial_passwords')
+    .set({ encrypted_password: sealed })
+    .where('id', '=', row.id)
+    .execute();
   return row.id;
 }
 const envelope = (provider: string, password: string) => JSON.stringify({ provider, password });
@@ -61,7 +93,9 @@ describe('initial passwords keyed per cloud', () => {
 
     const fromMicrosoft = await t.asAdmin.microsoft.writeback.revealInitialPassword(address);
     expect(fromMicrosoft.password).toBe(inMicrosoft.password());
-    await expect(t.asAdmin.microsoft.writeback.revealInitialPassword(address)).rejects.toMatchObject({
+    await expect(
+      t.asAdmin.microsoft.writeback.revealInitialPassword(address),
+    ).rejects.toMatchObject({
       kind: 'CONFLICT',
       code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED',
     });
@@ -91,9 +125,13 @@ describe('initial passwords keyed per cloud', () => {
       ['google_workspace', true],
       ['microsoft_365', true],
     ]);
-    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(address)).password).toBe(inMicrosoft.password());
+    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(address)).password).toBe(
+      inMicrosoft.password(),
+    );
     expect(inMicrosoft.password()).not.toBe(first.password);
-    expect((await t.asAdmin.google.writeback.revealInitialPassword(address)).password).toBe(inGoogle.password());
+    expect((await t.asAdmin.google.writeback.revealInitialPassword(address)).password).toBe(
+      inGoogle.password(),
+    );
   });
 
   it('resolves rows stored before migration 0006 from their sealed value when a cloud stores a password for the address', async () => {
@@ -105,8 +143,12 @@ describe('initial passwords keyed per cloud', () => {
       [true, 'google_workspace'],
       [false, 'microsoft_365'],
     ]);
-    expect((await t.asAdmin.google.writeback.revealInitialPassword(kept)).password).toBe('Old-google-1');
-    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(kept)).password).toBe(inMicrosoft.password());
+    expect((await t.asAdmin.google.writeback.revealInitialPassword(kept)).password).toBe(
+      'Old-google-1',
+    );
+    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(kept)).password).toBe(
+      inMicrosoft.password(),
+    );
 
     // Microsoft sealed it: a new Microsoft password replaces it, as before 0006.
     const replaced = `replaced@${DOMAIN}`;
@@ -115,14 +157,18 @@ describe('initial passwords keyed per cloud', () => {
     const after = await rows(replaced);
     expect(after.map((r) => r.provider)).toEqual(['microsoft_365']);
     expect(after[0]!.id).not.toBe(replacedId);
-    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(replaced)).password).toBe(again.password());
+    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(replaced)).password).toBe(
+      again.password(),
+    );
 
     // A bare password (sealed before the provider was recorded at all) is replaced by whichever cloud stores next.
     const bare = `bare@${DOMAIN}`;
     await storeLegacy(bare, 'Old-bare-1');
     const inGoogle = await createInGoogle(bare);
     expect((await rows(bare)).map((r) => r.provider)).toEqual(['google_workspace']);
-    expect((await t.asAdmin.google.writeback.revealInitialPassword(bare)).password).toBe(inGoogle.password());
+    expect((await t.asAdmin.google.writeback.revealInitialPassword(bare)).password).toBe(
+      inGoogle.password(),
+    );
   });
 
   it('reveals a row stored before migration 0006 only to the cloud that sealed it, and records that cloud', async () => {
@@ -133,9 +179,15 @@ describe('initial passwords keyed per cloud', () => {
       code: 'GOOGLE_WRITEBACK.INITIAL_PASSWORD_NOT_FOUND',
     });
     expect(await rows(address)).toEqual([{ id, provider: null, revealed_at: null }]);
-    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(address)).password).toBe('Legacy-ms-1');
-    expect((await rows(address)).map((r) => [r.provider, r.revealed_at !== null])).toEqual([['microsoft_365', true]]);
-    await expect(t.asAdmin.microsoft.writeback.revealInitialPassword(address)).rejects.toMatchObject({
+    expect((await t.asAdmin.microsoft.writeback.revealInitialPassword(address)).password).toBe(
+      'Legacy-ms-1',
+    );
+    expect((await rows(address)).map((r) => [r.provider, r.revealed_at !== null])).toEqual([
+      ['microsoft_365', true],
+    ]);
+    await expect(
+      t.asAdmin.microsoft.writeback.revealInitialPassword(address),
+    ).rejects.toMatchObject({
       code: 'MICROSOFT_WRITEBACK.INITIAL_PASSWORD_REVEALED',
     });
   });

@@ -30,7 +30,12 @@ const COLUMN = 'encrypted_password';
 
 /** A strong random password: `length` (default 20) characters with upper and lower case letters, digits and symbols. */
 export function generateInitialPassword(length = 20): string {
-  const sets = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!#$%&*+-=?@_'];
+  const sets = [
+    'ABCDEFGHJKLMNPQRSTUVWXYZ',
+    'abcdefghijkmnopqrstuvwxyz',
+    '23456789',
+    '!#$%&*+-=?@_',
+  ];
   const all = sets.join('');
   const chars = sets.map((set) => set[randomInt(set.length)]!);
   while (chars.length < length) chars.push(all[randomInt(all.length)]!);
@@ -43,7 +48,9 @@ export function generateInitialPassword(length = 20): string {
 
 /** PRECONDITION_FAILED `SECRETS.NO_KEY`: initial passwords need the encryption key. */
 export function initialPasswordsNeedKey(): HeliosError {
-  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).' });
+  return SHARED_ERRORS.SECRETS_NO_KEY({
+    message: 'Initial passwords need an encryption key (HELIOS_ENCRYPTION_KEY).',
+  });
 }
 
 /** What a sealed value holds: the provider that stored it and the password (a bare password for old rows). */
@@ -55,7 +62,10 @@ function unwrap(plain: string): { provider: InitialPasswordProvider | null; pass
   if (plain.startsWith('{')) {
     try {
       const parsed = JSON.parse(plain) as { provider?: unknown; password?: unknown };
-      if (typeof parsed.password === 'string' && (parsed.provider === 'google_workspace' || parsed.provider === 'microsoft_365')) {
+      if (
+        typeof parsed.password === 'string' &&
+        (parsed.provider === 'google_workspace' || parsed.provider === 'microsoft_365')
+      ) {
         return { provider: parsed.provider, password: parsed.password };
       }
     } catch {
@@ -82,7 +92,13 @@ export async function storeInitialPassword(
   // Insert to get the row id (the encryption context), then seal.
   const stored = await s.db
     .insertInto(TABLE)
-    .values({ organization_id: s.organizationId, user_email: address, provider, encrypted_password: 'pending', created_by: s.principal.userId })
+    .values({
+      organization_id: s.organizationId,
+      user_email: address,
+      provider,
+      encrypted_password: 'pending',
+      created_by: s.principal.userId,
+    })
     .onConflict((oc) =>
       oc.columns(['organization_id', 'user_email', 'provider']).doUpdateSet({
         encrypted_password: 'pending',
@@ -98,7 +114,9 @@ export async function storeInitialPassword(
     .executeTakeFirstOrThrow();
   await s.db
     .updateTable(TABLE)
-    .set({ encrypted_password: sealSecret(box, TABLE, COLUMN, stored.id, envelope(provider, password)) })
+    .set({
+      encrypted_password: sealSecret(box, TABLE, COLUMN, stored.id, envelope(provider, password)),
+    })
     .where('id', '=', stored.id)
     .execute();
   return stored.id;
@@ -107,7 +125,10 @@ export async function storeInitialPassword(
 type SecretBox = NonNullable<ServiceRuntime['secretBox']>;
 
 /** Which cloud sealed a row: from its column, else (rows stored before 0006) from its sealed value; null for a bare password. */
-function sealedBy(box: SecretBox, row: { id: string; provider: string | null; encrypted_password: string }): InitialPasswordProvider | null {
+function sealedBy(
+  box: SecretBox,
+  row: { id: string; provider: string | null; encrypted_password: string },
+): InitialPasswordProvider | null {
   if (row.provider === 'google_workspace' || row.provider === 'microsoft_365') return row.provider;
   if (row.encrypted_password === 'pending') return null;
   return unwrap(openSecret(box, TABLE, COLUMN, row.id, row.encrypted_password)).provider;
@@ -118,7 +139,12 @@ function sealedBy(box: SecretBox, row: { id: string; provider: string | null; en
  * provider) that `provider` sealed, or a bare one, is replaced (deleted: the new row takes its place,
  * as before 0006); one the other cloud sealed is recorded as that cloud's and kept.
  */
-async function resolveLegacyRow(box: SecretBox, s: OperationScope, provider: InitialPasswordProvider, address: string): Promise<void> {
+async function resolveLegacyRow(
+  box: SecretBox,
+  s: OperationScope,
+  provider: InitialPasswordProvider,
+  address: string,
+): Promise<void> {
   const legacy = await s.db
     .selectFrom(TABLE)
     .select(['id', 'provider', 'encrypted_password'])
@@ -179,7 +205,8 @@ export function revealInitialPassword(
 ): Promise<RevealedInitialPassword> {
   return rt.write(options, async (s) => {
     await s.authorize('users:write');
-    if (!s.principal.isAdministrator) throw POLICY_ERRORS.FORBIDDEN({ permission: 'users:write', reason: 'administrators only' });
+    if (!s.principal.isAdministrator)
+      throw POLICY_ERRORS.FORBIDDEN({ permission: 'users:write', reason: 'administrators only' });
     const address = parseInput(spec.addressSchema, rawAddress);
     if (!rt.secretBox) throw initialPasswordsNeedKey();
     const box = rt.secretBox;
@@ -195,14 +222,34 @@ export function revealInitialPassword(
     const own = rows.find((r) => r.provider === spec.provider);
     const legacy = rows.find((r) => r.provider === null && r.cleared_at === null);
     const row = own && own.cleared_at === null ? own : legacy;
-    if (!row || row.cleared_at !== null || row.encrypted_password === 'pending') throw spec.notFound(address);
+    if (!row || row.cleared_at !== null || row.encrypted_password === 'pending')
+      throw spec.notFound(address);
     const opened = unwrap(openSecret(box, TABLE, COLUMN, row.id, row.encrypted_password));
     if (opened.provider !== null && opened.provider !== spec.provider) throw spec.notFound(address);
     // A row stored before 0006 that this cloud opened is this cloud's from now on (unless it has a row of its own).
-    if (row.provider === null && !own) await s.db.updateTable(TABLE).set({ provider: spec.provider }).where('id', '=', row.id).execute();
+    if (row.provider === null && !own)
+      await s.db
+        .updateTable(TABLE)
+        .set({ provider: spec.provider })
+        .where('id', '=', row.id)
+        .execute();
     if (row.revealed_at) throw spec.revealed(address, row.revealed_at);
-    await s.db.updateTable(TABLE).set({ revealed_at: s.now, revealed_by: s.principal.userId }).where('id', '=', row.id).execute();
-    await s.audit({ action: spec.auditAction, resource: TABLE, resourceId: row.id, details: spec.auditDetails(address) });
-    return { address, password: opened.password, createdAt: row.created_at ?? null, revealedAt: s.now };
+    await s.db
+      .updateTable(TABLE)
+      .set({ revealed_at: s.now, revealed_by: s.principal.userId })
+      .where('id', '=', row.id)
+      .execute();
+    await s.audit({
+      action: spec.auditAction,
+      resource: TABLE,
+      resourceId: row.id,
+      details: spec.auditDetails(address),
+    });
+    return {
+      address,
+      password: opened.password,
+      createdAt: row.created_at ?? null,
+      revealedAt: s.now,
+    };
   });
 }

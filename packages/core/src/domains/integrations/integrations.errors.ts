@@ -7,14 +7,16 @@ export const INTEGRATIONS_ERRORS = defineErrors({
   UNSUPPORTED: {
     code: 'INTEGRATIONS.UNSUPPORTED',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { integration: string; operation: string }) => `${p.integration} has no write-back operation ${p.operation}.`,
+    message: (p: { integration: string; operation: string }) =>
+      `${p.integration} has no write-back operation ${p.operation}.`,
     details: (p) => ({ integration: p.integration, operation: p.operation }),
     summary: 'The cloud has no such write-back operation (e.g. licenses in Google Workspace).',
   },
   UNKNOWN: {
     code: 'INTEGRATIONS.UNKNOWN',
     kind: 'INVALID_INPUT',
-    message: (p: { id: string }) => `No directory integration ${p.id}: use 'google' or 'microsoft'.`,
+    message: (p: { id: string }) =>
+      `No directory integration ${p.id}: use 'google' or 'microsoft'.`,
     details: (p) => ({ id: p.id }),
     summary: "No directory integration with this id ('google' or 'microsoft').",
   },
@@ -25,7 +27,11 @@ export const INTEGRATIONS_ERRORS = defineErrors({
  * (`GOOGLE_WRITEBACK`, `MICROSOFT_WRITEBACK`): the organization user to link, and the initial
  * password reveal. `cloudUser` names the cloud's account in the message, `_idKey` the key of its id in details (a type only).
  */
-export function writebackLinkErrorSpecs<const P extends string, const K extends string>(prefix: P, cloudUser: string, _idKey: K) {
+export function writebackLinkErrorSpecs<const P extends string, const K extends string>(
+  prefix: P,
+  cloudUser: string,
+  _idKey: K,
+) {
   return {
     WRITEBACK_LOCAL_USER_NOT_FOUND: {
       code: `${prefix}.LOCAL_USER_NOT_FOUND` as `${P}.LOCAL_USER_NOT_FOUND`,
@@ -47,7 +53,8 @@ export function writebackLinkErrorSpecs<const P extends string, const K extends 
     WRITEBACK_INITIAL_PASSWORD_REVEALED: {
       code: `${prefix}.INITIAL_PASSWORD_REVEALED` as `${P}.INITIAL_PASSWORD_REVEALED`,
       kind: 'CONFLICT',
-      message: (p: { address: string; revealedAt: Date }) => `The initial password of ${p.address} was already revealed.`,
+      message: (p: { address: string; revealedAt: Date }) =>
+        `The initial password of ${p.address} was already revealed.`,
       details: (p: { address: string; revealedAt: Date }) => ({ revealedAt: p.revealedAt }),
       summary: 'The initial password was already revealed (it is shown once).',
     },
@@ -58,7 +65,11 @@ export function writebackLinkErrorSpecs<const P extends string, const K extends 
  * A failed call to a cloud: the message is the explanation written where the failure is mapped
  * (`GOOGLE_ERRORS.NOT_FOUND({ message })`), `summary` is the meaning listed in docs/errors.md.
  */
-export function callFailureSpec<const C extends string, const K extends HeliosErrorKind>(code: C, kind: K, summary: string) {
+export function callFailureSpec<const C extends string, const K extends HeliosErrorKind>(
+  code: C,
+  kind: K,
+  summary: string,
+) {
   return { code, kind, message: (p: { message: string }) => p.message, summary } as const;
 }
 
@@ -80,19 +91,22 @@ export interface CloudErrorNames {
  * (`GOOGLE`, `MICROSOFT`), `credentialsPrefix` the credentials table's (`GOOGLE_WORKSPACE`,
  * `MICROSOFT_365`); `between` holds a cloud's own codes listed after "not configured".
  */
-export function providerErrorSpecs<const P extends string, const CP extends string, const B extends Record<string, ErrorSpec<any>> = Record<never, never>>(
-  prefix: P,
-  credentialsPrefix: CP,
-  names: CloudErrorNames,
-  between?: B,
-) {
+export function providerErrorSpecs<
+  const P extends string,
+  const CP extends string,
+  const B extends Record<string, ErrorSpec<any>> = Record<never, never>,
+>(prefix: P, credentialsPrefix: CP, names: CloudErrorNames, between?: B) {
   return {
     UNAVAILABLE: callFailureSpec(
       `${prefix}.UNAVAILABLE`,
       'EXTERNAL_SERVICE',
       `${names.cloud} could not be reached, timed out or failed (5xx, connection errors): retryable.`,
     ),
-    REQUEST_FAILED: callFailureSpec(`${prefix}.REQUEST_FAILED`, 'EXTERNAL_SERVICE', `Any other failure of a ${names.cloud} call.`),
+    REQUEST_FAILED: callFailureSpec(
+      `${prefix}.REQUEST_FAILED`,
+      'EXTERNAL_SERVICE',
+      `Any other failure of a ${names.cloud} call.`,
+    ),
     NOT_CONFIGURED: {
       code: `${prefix}.NOT_CONFIGURED` as `${P}.NOT_CONFIGURED`,
       kind: 'NOT_FOUND',

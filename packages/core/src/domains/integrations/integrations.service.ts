@@ -7,7 +7,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { CallOptions } from '../policy/actor';
-import type { DirectoryIntegration, DirectoryIntegrationTypes, DirectoryOperation, IntegrationId } from './contract';
+import type {
+  DirectoryIntegration,
+  DirectoryIntegrationTypes,
+  DirectoryOperation,
+  IntegrationId,
+} from './contract';
 import { INTEGRATIONS_ERRORS } from './integrations.errors';
 import type { WritebackPlatform } from './writeback';
 
@@ -34,7 +39,9 @@ export interface IntegrationsService {
 }
 
 /** Builds `helios.integrations` over the clouds' integrations (built lazily, once). */
-export function createIntegrationsService(clouds: Record<IntegrationId, () => DirectoryIntegration>): IntegrationsService {
+export function createIntegrationsService(
+  clouds: Record<IntegrationId, () => DirectoryIntegration>,
+): IntegrationsService {
   const cache = new Map<IntegrationId, DirectoryIntegration>();
   const get = (id: IntegrationId): DirectoryIntegration => {
     const make = Object.hasOwn(clouds, id) ? clouds[id] : undefined;
@@ -59,7 +66,11 @@ export function createIntegrationsService(clouds: Record<IntegrationId, () => Di
 }
 
 /** Whether the organization has enabled a module (`organization_modules.is_enabled`). */
-export async function isModuleEnabled(db: Kysely<Database>, organizationId: string, slug: string): Promise<boolean> {
+export async function isModuleEnabled(
+  db: Kysely<Database>,
+  organizationId: string,
+  slug: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom('organization_modules as om')
     .innerJoin('modules as m', 'm.id', 'om.module_id')
@@ -105,12 +116,17 @@ const OPERATIONS: readonly DirectoryOperation[] = [
  * tested or its module enabled; users found through the organization user's link column; every
  * operation it lacks throws PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`.
  */
-export function defineIntegration<T extends DirectoryIntegrationTypes>(rt: ServiceRuntime, definition: IntegrationDefinition<T>): DirectoryIntegration<T> {
+export function defineIntegration<T extends DirectoryIntegrationTypes>(
+  rt: ServiceRuntime,
+  definition: IntegrationDefinition<T>,
+): DirectoryIntegration<T> {
   const { operations } = definition;
   const lacking = (operation: DirectoryOperation) => async () => {
     throw INTEGRATIONS_ERRORS.UNSUPPORTED({ integration: definition.displayName, operation });
   };
-  const methods = Object.fromEntries(OPERATIONS.map((name) => [name, operations[name] ?? lacking(name)])) as Pick<DirectoryIntegration<T>, DirectoryOperation>;
+  const methods = Object.fromEntries(
+    OPERATIONS.map((name) => [name, operations[name] ?? lacking(name)]),
+  ) as Pick<DirectoryIntegration<T>, DirectoryOperation>;
   return {
     id: definition.id,
     displayName: definition.displayName,
@@ -121,11 +137,15 @@ export function defineIntegration<T extends DirectoryIntegrationTypes>(rt: Servi
       rt.read(options, async (s) => {
         const state = await definition.credentials(s);
         if (state === 'none' || state === 'unusable') return false;
-        return state === 'tested' || (await isModuleEnabled(s.db, s.organizationId, definition.moduleSlug));
+        return (
+          state === 'tested' ||
+          (await isModuleEnabled(s.db, s.organizationId, definition.moduleSlug))
+        );
       }),
     externalUserId: (localUserId, options) =>
       rt.read(options, async (s) => {
-        const column = definition.moduleSlug === 'google_workspace' ? 'google_workspace_id' : 'microsoft_365_id';
+        const column =
+          definition.moduleSlug === 'google_workspace' ? 'google_workspace_id' : 'microsoft_365_id';
         const row = await s.db
           .selectFrom('organization_users')
           .select(`${column} as external_id`)

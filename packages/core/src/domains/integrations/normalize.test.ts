@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { booleanOrNull, clip, domainOf, emailKey, emailOrNull, isoTimeOrNull, stringOrNull, textOrNull } from './normalize';
+import {
+  booleanOrNull,
+  clip,
+  domainOf,
+  emailKey,
+  emailOrNull,
+  isoTimeOrNull,
+  stringOrNull,
+  textOrNull,
+} from './normalize';
 
 describe('text normalisers', () => {
   it('clips to a length without cutting a surrogate pair in half', () => {

@@ -21,7 +21,9 @@ const moduleRows = () =>
 
 describe('the journaled sync run', () => {
   it('refuses to run inside a transaction with EXTERNAL.IN_TRANSACTION, for both clouds, journaling nothing', async () => {
-    await expect(t.asAdmin.transaction((tx) => tx.googleSync.sync({ dryRun: true }))).rejects.toMatchObject({
+    await expect(
+      t.asAdmin.transaction((tx) => tx.googleSync.sync({ dryRun: true })),
+    ).rejects.toMatchObject({
       kind: 'PRECONDITION_FAILED',
       code: 'EXTERNAL.IN_TRANSACTION',
       details: { operation: 'googleSync.sync' },
@@ -32,7 +34,11 @@ describe('the journaled sync run', () => {
       details: { operation: 'microsoftSync.sync' },
     });
     expect(await moduleRows()).toEqual([]);
-    expect((await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 10 })).items).toEqual([]);
-    expect((await t.asAdmin.audit.list({ action: 'microsoft_365.sync', limit: 10 })).items).toEqual([]);
+    expect(
+      (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 10 })).items,
+    ).toEqual([]);
+    expect((await t.asAdmin.audit.list({ action: 'microsoft_365.sync', limit: 10 })).items).toEqual(
+      [],
+    );
   });
 });

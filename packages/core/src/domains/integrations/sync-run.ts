@@ -51,7 +51,9 @@ export const syncRunInputFields = {
   /** The safety limit in percent of synced users or groups a run may remove (default 10). */
   maxRemovalPercent: z.number().min(0).max(100).optional(),
   /** Called as the run progresses (must not use the database: the run holds its connection). */
-  onProgress: z.custom<(progress: SyncProgress) => void>((value) => typeof value === 'function', 'A function').optional(),
+  onProgress: z
+    .custom<(progress: SyncProgress) => void>((value) => typeof value === 'function', 'A function')
+    .optional(),
 };
 
 /** The parsed input fields every sync takes. */
@@ -120,7 +122,11 @@ export interface SyncRunContext<Provider, Input extends SyncRunInput> {
    * facts, `extra`, the counts, warnings, retries and duration). Call inside the apply transaction,
    * after the merges.
    */
-  journalCompleted(counts: unknown, warnings: SyncWarning[], extra?: Record<string, unknown>): Promise<void>;
+  journalCompleted(
+    counts: unknown,
+    warnings: SyncWarning[],
+    extra?: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 /** A provider whose retries a run can watch. */
@@ -129,7 +135,12 @@ export interface RetryWatchable {
 }
 
 /** What a cloud brings to {@link runDirectorySync}. */
-export interface DirectorySyncSpec<Provider extends RetryWatchable, Input extends SyncRunInput, Staged, Pass> {
+export interface DirectorySyncSpec<
+  Provider extends RetryWatchable,
+  Input extends SyncRunInput,
+  Staged,
+  Pass,
+> {
   /** The module whose `organization_modules` row holds the sync state (also the lock's kind). */
   moduleSlug: string;
   /** The audit action of a run, e.g. `google_workspace.sync`. */
@@ -153,7 +164,10 @@ export interface DirectorySyncSpec<Provider extends RetryWatchable, Input extend
 }
 
 /** The status fields the run adds to a cloud's pass result. */
-export type SyncRunStatus = Pick<SyncRunResult<unknown, unknown>, 'dryRun' | 'status' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+export type SyncRunStatus = Pick<
+  SyncRunResult<unknown, unknown>,
+  'dryRun' | 'status' | 'startedAt' | 'finishedAt' | 'durationMs'
+>;
 
 /**
  * Runs one journaled directory sync (see the file's comment for the steps).
@@ -163,7 +177,12 @@ export type SyncRunStatus = Pick<SyncRunResult<unknown, unknown>, 'dryRun' | 'st
  *   INVALID_INPUT `VALIDATION.FAILED`; CONFLICT `SYNC.ALREADY_RUNNING`; whatever the cloud's steps
  *   throw (e.g. PRECONDITION_FAILED `SYNC.SAFETY_LIMIT`); INTERNAL `INTERNAL.UNEXPECTED` otherwise
  */
-export async function runDirectorySync<Provider extends RetryWatchable, Input extends SyncRunInput, Staged, Pass>(
+export async function runDirectorySync<
+  Provider extends RetryWatchable,
+  Input extends SyncRunInput,
+  Staged,
+  Pass,
+>(
   rt: ServiceRuntime,
   spec: DirectorySyncSpec<Provider, Input, Staged, Pass>,
   loadProvider: () => Promise<Provider>,
@@ -173,11 +192,21 @@ export async function runDirectorySync<Provider extends RetryWatchable, Input ex
   assertOutsideTransaction(rt.db, spec.operation);
   const { principal, organizationId, input } = await rt.read(options, async (s) => {
     await s.authorize('organization:write');
-    return { principal: s.principal, organizationId: s.organizationId, input: parseInput(spec.schema, rawInput) as Input };
+    return {
+      principal: s.principal,
+      organizationId: s.organizationId,
+      input: parseInput(spec.schema, rawInput) as Input,
+    };
   });
   const provider = await loadProvider();
   const dryRun = input.dryRun ?? false;
-  const journal: SyncJournal = { organizationId, moduleSlug: spec.moduleSlug, action: spec.action, principal, auditKeys: rt.instance.auditKeys ?? null };
+  const journal: SyncJournal = {
+    organizationId,
+    moduleSlug: spec.moduleSlug,
+    action: spec.action,
+    principal,
+    auditKeys: rt.instance.auditKeys ?? null,
+  };
   const startedAt = rt.clock.now();
   const started = Date.now();
   return withSyncLock(rt.db, { organizationId, kind: spec.moduleSlug }, async (conn) => {
@@ -195,7 +224,10 @@ export async function runDirectorySync<Provider extends RetryWatchable, Input ex
         now: startedAt,
         dryRun,
         allowLargeRemovals: input.allowLargeRemovals ?? false,
-        maxRemovalRatio: input.maxRemovalPercent === undefined ? DEFAULT_MAX_REMOVAL_RATIO : input.maxRemovalPercent / 100,
+        maxRemovalRatio:
+          input.maxRemovalPercent === undefined
+            ? DEFAULT_MAX_REMOVAL_RATIO
+            : input.maxRemovalPercent / 100,
         onProgress: input.onProgress,
       },
       async journalCompleted(counts, warnings, extra = {}) {
@@ -230,9 +262,19 @@ export async function runDirectorySync<Provider extends RetryWatchable, Input ex
       };
       return { ...status, ...pass };
     } catch (error) {
-      if (!dryRun) await failJournal(conn, journal, error, { dryRun, ...facts, retries: retries.summary(), durationMs: Date.now() - started }, rt.clock.now());
+      if (!dryRun)
+        await failJournal(
+          conn,
+          journal,
+          error,
+          { dryRun, ...facts, retries: retries.summary(), durationMs: Date.now() - started },
+          rt.clock.now(),
+        );
       if (isHeliosError(error)) throw error;
-      throw CORE_ERRORS.INTERNAL_UNEXPECTED({ message: `The ${spec.label} sync failed unexpectedly.` }, { cause: error });
+      throw CORE_ERRORS.INTERNAL_UNEXPECTED(
+        { message: `The ${spec.label} sync failed unexpectedly.` },
+        { cause: error },
+      );
     } finally {
       retries.stop();
       await spec.dropStaging(conn).catch(() => undefined);

@@ -17,7 +17,9 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { Actor } from '../policy/actor';
 
 /** A call expected to be refused; a function is refused with the actor's default kind. */
-export type RefusedCall<S> = ((service: S) => Promise<unknown>) | { call: (service: S) => Promise<unknown>; code: string };
+export type RefusedCall<S> =
+  | ((service: S) => Promise<unknown>)
+  | { call: (service: S) => Promise<unknown>; code: string };
 
 /** What a write-back test bed can tell: the requests the cloud received so far, and a snapshot of the rows write-back touches. */
 export interface EffectProbe {
@@ -26,7 +28,10 @@ export interface EffectProbe {
 }
 
 /** Runs `run`, then checks that it sent no request to the cloud (`requests` did not change) and wrote nothing (`snapshot` is the same). */
-export async function expectWithoutEffect(bed: EffectProbe, run: () => Promise<void>): Promise<void> {
+export async function expectWithoutEffect(
+  bed: EffectProbe,
+  run: () => Promise<void>,
+): Promise<void> {
   const before = await bed.snapshot();
   const requests = bed.requests();
   await run();
@@ -46,7 +51,10 @@ export async function expectRefusedWithoutEffect<S>(
     for (const [actor, calls] of cases) {
       const kind = actor === null ? 'UNAUTHENTICATED' : 'FORBIDDEN';
       for (const refused of calls) {
-        const [call, expected] = typeof refused === 'function' ? [refused, { kind }] : [refused.call, { kind, code: refused.code }];
+        const [call, expected] =
+          typeof refused === 'function'
+            ? [refused, { kind }]
+            : [refused.call, { kind, code: refused.code }];
         await expect(call(bed.service(actor))).rejects.toMatchObject(expected);
       }
     }
@@ -111,7 +119,10 @@ export function killedApplyOptions(organizationId: string) {
 }
 
 /** Closes a test bed: the simulator, then the Helios instance (either may be unset when beforeAll failed). */
-export async function closeTestBed(t: TestHelios | undefined, sim: { close(): Promise<void> } | undefined): Promise<void> {
+export async function closeTestBed(
+  t: TestHelios | undefined,
+  sim: { close(): Promise<void> } | undefined,
+): Promise<void> {
   await sim?.close();
   await t?.destroy();
 }
@@ -127,7 +138,10 @@ export interface TestBed<S> {
  * started together before the block's tests (then `setup`), closed after. Read `bed.t` and
  * `bed.sim` in hooks and tests, not when the block is declared.
  */
-export function useTestBed<S extends { close(): Promise<void> }>(start: () => Promise<S>, setup?: (bed: TestBed<S>) => Promise<unknown>): TestBed<S> {
+export function useTestBed<S extends { close(): Promise<void> }>(
+  start: () => Promise<S>,
+  setup?: (bed: TestBed<S>) => Promise<unknown>,
+): TestBed<S> {
   const bed = {} as { t: TestHelios; sim: S };
   beforeAll(async () => {
     [bed.t, bed.sim] = await Promise.all([createTestHelios(), start()]);
@@ -141,15 +155,29 @@ export function useTestBed<S extends { close(): Promise<void> }>(start: () => Pr
  * Both clouds on one domain (`users` seeded users each, one group of one member) and a Helios whose
  * `integrations` point at them; nothing is configured. Close them with `closeBothClouds`.
  */
-export async function startBothClouds(domain: string, users: number): Promise<[TestHelios, GoogleDirectorySimulator, GraphSimulator]> {
+export async function startBothClouds(
+  domain: string,
+  users: number,
+): Promise<[TestHelios, GoogleDirectorySimulator, GraphSimulator]> {
   const [google, graph] = await Promise.all([
-    startGoogleDirectorySimulator({ domain, seed: { users, groups: 1, membersPerGroup: 1, orgUnits: 1 } }),
+    startGoogleDirectorySimulator({
+      domain,
+      seed: { users, groups: 1, membersPerGroup: 1, orgUnits: 1 },
+    }),
     startGraphSimulator({ domain, seed: { users, groups: 1, membersPerGroup: 1 } }),
   ]);
   const t = await createTestHelios({
     integrations: {
-      google: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 2, baseDelayMs: 5 } },
-      microsoft: { graphUrl: graph.url, loginUrl: graph.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5 } },
+      google: {
+        rootUrl: google.url,
+        tokenUrl: google.tokenUrl,
+        retry: { maxRetries: 2, baseDelayMs: 5 },
+      },
+      microsoft: {
+        graphUrl: graph.url,
+        loginUrl: graph.authorityHost,
+        retry: { maxRetries: 2, baseDelayMs: 5 },
+      },
     },
   });
   return [t, google, graph];
@@ -177,7 +205,11 @@ export async function expectInitialPasswordSealed(
   syncedTable: 'gw_synced_users' | 'ms_synced_users',
 ): Promise<void> {
   expect(password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{20}$/);
-  const stored = await t.helios.db.selectFrom('user_initial_passwords').selectAll().where('user_email', '=', address).executeTakeFirstOrThrow();
+  const stored = await t.helios.db
+    .selectFrom('user_initial_passwords')
+    .selectAll()
+    .where('user_email', '=', address)
+    .executeTakeFirstOrThrow();
   expect(stored.encrypted_password).not.toContain(password);
   expect(stored.revealed_at).toBeNull();
   const dump = await sql<{ t: string }>`select string_agg(x, ' ') as t from (
@@ -209,8 +241,12 @@ export async function expectRevealedOnce<R extends { password: string }>(
   const unknownAddress = `nobody@${address.split('@')[1]}`;
   const audit = async () => (await t.asAdmin.audit.list({ action, limit: 100 })).items;
   const manager = await createTestUser(t.helios, { role: 'manager' });
-  await expect(service({ type: 'user', userId: manager.id }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-  await expect(service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(address)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  await expect(
+    service({ type: 'user', userId: manager.id }).revealInitialPassword(address),
+  ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+  await expect(
+    service({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] }).revealInitialPassword(address),
+  ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
   await expect(service().revealInitialPassword(unknownAddress)).rejects.toMatchObject({
     kind: 'NOT_FOUND',
     code: `${prefix}.INITIAL_PASSWORD_NOT_FOUND`,
@@ -219,8 +255,15 @@ export async function expectRevealedOnce<R extends { password: string }>(
 
   const revealed = await service().revealInitialPassword(address.toUpperCase());
   expect(revealed.password).toBe(args.password);
-  await expect(service().revealInitialPassword(address)).rejects.toMatchObject({ kind: 'CONFLICT', code: `${prefix}.INITIAL_PASSWORD_REVEALED` });
-  const stored = await t.helios.db.selectFrom('user_initial_passwords').selectAll().where('user_email', '=', address).executeTakeFirstOrThrow();
+  await expect(service().revealInitialPassword(address)).rejects.toMatchObject({
+    kind: 'CONFLICT',
+    code: `${prefix}.INITIAL_PASSWORD_REVEALED`,
+  });
+  const stored = await t.helios.db
+    .selectFrom('user_initial_passwords')
+    .selectAll()
+    .where('user_email', '=', address)
+    .executeTakeFirstOrThrow();
   expect(stored.revealed_by).toBe(t.admin!.id);
   expect(stored.revealed_at).not.toBeNull();
   const rows = await audit();

@@ -14,8 +14,16 @@ export type WritebackPlatform = 'google_workspace' | 'microsoft_365';
 
 /** The `organization_users` columns that link a user to each cloud. */
 const LINK = {
-  google_workspace: { id: 'google_workspace_id', status: 'google_workspace_sync_status', lastSync: 'google_workspace_last_sync' },
-  microsoft_365: { id: 'microsoft_365_id', status: 'microsoft_365_sync_status', lastSync: 'microsoft_365_last_sync' },
+  google_workspace: {
+    id: 'google_workspace_id',
+    status: 'google_workspace_sync_status',
+    lastSync: 'google_workspace_last_sync',
+  },
+  microsoft_365: {
+    id: 'microsoft_365_id',
+    status: 'microsoft_365_sync_status',
+    lastSync: 'microsoft_365_last_sync',
+  },
 } as const;
 
 /** One write-back operation: what it validates, what it sends, what it records. */
@@ -51,7 +59,12 @@ export function runWriteback<P, R, O>(
 }
 
 /** The organization user linked to a cloud account, or null. */
-export async function linkedUserId(db: Kysely<Database>, organizationId: string, platform: WritebackPlatform, externalId: string): Promise<string | null> {
+export async function linkedUserId(
+  db: Kysely<Database>,
+  organizationId: string,
+  platform: WritebackPlatform,
+  externalId: string,
+): Promise<string | null> {
   const row = await db
     .selectFrom('organization_users')
     .select('id')
@@ -86,7 +99,12 @@ export async function userToLink(
 }
 
 /** The oldest organization user, not linked to the cloud yet, with one of these emails (lowercase). */
-export async function unlinkedUserByEmail(db: Kysely<Database>, organizationId: string, platform: WritebackPlatform, emails: string[]): Promise<string | null> {
+export async function unlinkedUserByEmail(
+  db: Kysely<Database>,
+  organizationId: string,
+  platform: WritebackPlatform,
+  emails: string[],
+): Promise<string | null> {
   if (emails.length === 0) return null;
   const row = await db
     .selectFrom('organization_users')
@@ -113,7 +131,12 @@ export async function linkUser(
   const link = LINK[platform];
   await s.db
     .updateTable('organization_users')
-    .set({ [link.id]: externalId, [link.status]: status, [link.lastSync]: s.now, ...extra } as never)
+    .set({
+      [link.id]: externalId,
+      [link.status]: status,
+      [link.lastSync]: s.now,
+      ...extra,
+    } as never)
     .where('id', '=', localUserId)
     .execute();
 }
@@ -139,7 +162,13 @@ export async function setLinkStatus(
  * Makes (or reactivates) a synced membership of an access group; returns its id. `memberType` null:
  * a new membership is a `member`, an existing one keeps its type.
  */
-export async function addAccessMember(db: Kysely<Database>, accessGroupId: string, userId: string, memberType: string | null, now: Date): Promise<string> {
+export async function addAccessMember(
+  db: Kysely<Database>,
+  accessGroupId: string,
+  userId: string,
+  memberType: string | null,
+  now: Date,
+): Promise<string> {
   const row = await db
     .insertInto('access_group_members')
     .values({
@@ -152,9 +181,12 @@ export async function addAccessMember(db: Kysely<Database>, accessGroupId: strin
       joined_at: now,
     })
     .onConflict((oc) =>
-      oc
-        .columns(['access_group_id', 'user_id'])
-        .doUpdateSet({ ...(memberType ? { member_type: memberType } : {}), is_active: true, removed_at: null, synced_from_platform: true }),
+      oc.columns(['access_group_id', 'user_id']).doUpdateSet({
+        ...(memberType ? { member_type: memberType } : {}),
+        is_active: true,
+        removed_at: null,
+        synced_from_platform: true,
+      }),
     )
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -162,7 +194,12 @@ export async function addAccessMember(db: Kysely<Database>, accessGroupId: strin
 }
 
 /** Soft-removes a membership of an access group (`is_active` false, `removed_at`); returns it, if any. */
-export async function removeAccessMember(db: Kysely<Database>, accessGroupId: string, userId: string, now: Date) {
+export async function removeAccessMember(
+  db: Kysely<Database>,
+  accessGroupId: string,
+  userId: string,
+  now: Date,
+) {
   return db
     .updateTable('access_group_members')
     .set({ is_active: false, removed_at: now })
@@ -177,10 +214,14 @@ export const markRemoved = (now: Date) =>
   sql<Json>`coalesce(raw_data, '{}'::jsonb) || jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Whether a stored `raw_data` is marked removed. */
-export const isMarkedRemoved = (raw: unknown): boolean => Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
+export const isMarkedRemoved = (raw: unknown): boolean =>
+  Boolean((raw as { _helios?: { removedAt?: string } } | null)?._helios?.removedAt);
 
 /** The audited view of a mirrored row: without raw JSON and bookkeeping columns. */
-export function auditView<R extends object>(row: R | undefined | null, omit: readonly string[] = []): Record<string, unknown> | null {
+export function auditView<R extends object>(
+  row: R | undefined | null,
+  omit: readonly string[] = [],
+): Record<string, unknown> | null {
   if (!row) return null;
   const out: Record<string, unknown> = {};
   const skip = new Set(['raw_data', 'last_sync_at', 'updated_at', 'created_at', ...omit]);

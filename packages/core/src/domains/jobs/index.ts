@@ -6,7 +6,20 @@
 export type { FailedJob } from './jobs.backend';
 export { JOBS_ERROR_CODES, JOBS_ERRORS } from './jobs.errors';
 export type { JobsRecoveryOptions, LiveWorker } from './jobs.liveness';
-export type { EnqueuedJob, EnqueueOptions, JobsOptions, JobsService, JobsStatus, WorkerState } from './jobs.service';
+export type {
+  EnqueuedJob,
+  EnqueueOptions,
+  JobsOptions,
+  JobsService,
+  JobsStatus,
+  WorkerState,
+} from './jobs.service';
 export { bindJobs } from './jobs.service';
-export type { AnyTaskDefinition, JobInfo, TaskContext, TaskDefinition, TaskSchedule } from './jobs.task';
+export type {
+  AnyTaskDefinition,
+  JobInfo,
+  TaskContext,
+  TaskDefinition,
+  TaskSchedule,
+} from './jobs.task';
 export { DEFAULT_MAX_ATTEMPTS, defineTask } from './jobs.task';

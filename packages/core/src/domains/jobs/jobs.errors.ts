@@ -7,9 +7,15 @@ import { issuesSpec } from '../../errors/core.errors';
 /** Every error the job runtime throws itself. */
 export const JOBS_ERRORS = defineErrors({
   /** The payload does not match the task's zod schema; nothing was queued. */
-  INVALID_PAYLOAD: issuesSpec('JOBS.INVALID_PAYLOAD', "The job's payload does not match its task's schema (`details.issues`); nothing was queued."),
+  INVALID_PAYLOAD: issuesSpec(
+    'JOBS.INVALID_PAYLOAD',
+    "The job's payload does not match its task's schema (`details.issues`); nothing was queued.",
+  ),
   /** The enqueue options (`jobKey`, `runAt`, `priority`, `maxAttempts`) are malformed. */
-  INVALID_OPTIONS: issuesSpec('JOBS.INVALID_OPTIONS', 'The enqueue options are malformed (`details.issues`).'),
+  INVALID_OPTIONS: issuesSpec(
+    'JOBS.INVALID_OPTIONS',
+    'The enqueue options are malformed (`details.issues`).',
+  ),
   /** No task of this name is registered. */
   UNKNOWN_TASK: {
     code: 'JOBS.UNKNOWN_TASK',
@@ -36,7 +42,8 @@ export const JOBS_ERRORS = defineErrors({
   NEEDS_POSTGRES: {
     code: 'JOBS.NEEDS_POSTGRES',
     kind: 'PRECONDITION_FAILED',
-    message: 'A separate worker process needs PostgreSQL (DATABASE_URL); with the embedded database, `helios serve` runs the jobs in process.',
+    message:
+      'A separate worker process needs PostgreSQL (DATABASE_URL); with the embedded database, `helios serve` runs the jobs in process.',
   },
 });
 

@@ -6,7 +6,12 @@
  */
 import { createHelios } from '../../helios';
 
-const [url, encryptionKey, rootUrl, tokenUrl] = process.argv.slice(2) as [string, string, string, string];
+const [url, encryptionKey, rootUrl, tokenUrl] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+];
 const helios = await createHelios({
   databaseUrl: url,
   encryptionKey,

@@ -109,7 +109,11 @@ interface WorkerRow {
 }
 
 /** The live workers (lock held, heartbeat fresh), oldest first. */
-export async function listLiveWorkers(pool: pg.Pool, staleAfterMs: number, selfId: number | null): Promise<LiveWorker[]> {
+export async function listLiveWorkers(
+  pool: pg.Pool,
+  staleAfterMs: number,
+  selfId: number | null,
+): Promise<LiveWorker[]> {
   const { rows } = await pool.query<WorkerRow>(
     `select w.id, w.hostname, w.pid, w.concurrency, w.pool_ids, w.started_at, w.heartbeat_at
        from ${LIVENESS_SCHEMA}.workers w
@@ -134,7 +138,12 @@ export async function listLiveWorkers(pool: pg.Pool, staleAfterMs: number, selfI
  * deletes their rows (in that order: a sweeper that dies in between leaves the rows for the next
  * sweep; unlocking twice is harmless). Returns the dead rows' pool ids.
  */
-export async function sweepDeadWorkers(pool: pg.Pool, utils: WorkerUtils, staleAfterMs: number, selfId: number | null): Promise<string[]> {
+export async function sweepDeadWorkers(
+  pool: pg.Pool,
+  utils: WorkerUtils,
+  staleAfterMs: number,
+  selfId: number | null,
+): Promise<string[]> {
   const { rows } = await pool.query<{ id: number; pool_ids: string[] }>(
     `select w.id, w.pool_ids from ${LIVENESS_SCHEMA}.workers w
       where w.id is distinct from $2::int
@@ -144,7 +153,9 @@ export async function sweepDeadWorkers(pool: pg.Pool, utils: WorkerUtils, staleA
   if (rows.length === 0) return [];
   const poolIds = rows.flatMap((r) => r.pool_ids);
   if (poolIds.length > 0) await utils.forceUnlockWorkers(poolIds);
-  await pool.query(`delete from ${LIVENESS_SCHEMA}.workers where id = any($1::int[])`, [rows.map((r) => r.id)]);
+  await pool.query(`delete from ${LIVENESS_SCHEMA}.workers where id = any($1::int[])`, [
+    rows.map((r) => r.id),
+  ]);
   return poolIds;
 }
 
@@ -195,10 +206,16 @@ export async function startLiveness(options: {
   let running: Promise<string[]> | null = null;
 
   const heartbeat = async () => {
-    const updated = await client.query(`update ${LIVENESS_SCHEMA}.workers set heartbeat_at = now(), pool_ids = $2::text[] where id = $1`, [id, poolIds]);
+    const updated = await client.query(
+      `update ${LIVENESS_SCHEMA}.workers set heartbeat_at = now(), pool_ids = $2::text[] where id = $1`,
+      [id, poolIds],
+    );
     if (updated.rowCount === 0) {
       // Swept as dead (a heartbeat went stale): register again under the same id (the lock is still ours).
-      logger.warn('This job worker was presumed dead by another worker (its heartbeat was late); registering again', { workerId: id });
+      logger.warn(
+        'This job worker was presumed dead by another worker (its heartbeat was late); registering again',
+        { workerId: id },
+      );
       await client.query(
         `insert into ${LIVENESS_SCHEMA}.workers (id, hostname, pid, concurrency, pool_ids) values ($1, $2, $3, $4, $5::text[]) on conflict (id) do nothing`,
         [id, hostname(), process.pid, options.concurrency, poolIds],
@@ -224,7 +241,9 @@ export async function startLiveness(options: {
   const timer = setInterval(() => {
     if (closed) return;
     tick().catch((error: unknown) =>
-      logger.warn('Job worker heartbeat or sweep failed (retrying next interval)', { error: error instanceof Error ? error.message : String(error) }),
+      logger.warn('Job worker heartbeat or sweep failed (retrying next interval)', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
     );
   }, intervalMs);
   timer.unref();

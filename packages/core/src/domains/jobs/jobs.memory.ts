@@ -7,7 +7,15 @@
 import { hostname } from 'node:os';
 import type { ParsedCronItem } from 'graphile-worker';
 import type { Clock } from '../../shared/clock';
-import { backoffMs, type FailedJob, type JobBackend, type JobExecutor, type NewJob, type QueueSnapshot, type WorkerPlan } from './jobs.backend';
+import {
+  backoffMs,
+  type FailedJob,
+  type JobBackend,
+  type JobExecutor,
+  type NewJob,
+  type QueueSnapshot,
+  type WorkerPlan,
+} from './jobs.backend';
 import type { LiveWorker } from './jobs.liveness';
 
 interface MemoryJob {
@@ -97,11 +105,18 @@ export function createMemoryBackend(clock: Clock): JobBackend {
     const at = now();
     let best: MemoryJob | null = null;
     for (const job of jobs.values()) {
-      if (job.lockedAt !== null || job.attempts >= job.maxAttempts || job.runAt > at || !taskNames.has(job.task)) continue;
+      if (
+        job.lockedAt !== null ||
+        job.attempts >= job.maxAttempts ||
+        job.runAt > at ||
+        !taskNames.has(job.task)
+      )
+        continue;
       if (
         !best ||
         job.priority < best.priority ||
-        (job.priority === best.priority && (job.runAt < best.runAt || (job.runAt === best.runAt && job.seq < best.seq)))
+        (job.priority === best.priority &&
+          (job.runAt < best.runAt || (job.runAt === best.runAt && job.seq < best.seq)))
       )
         best = job;
     }
@@ -114,7 +129,14 @@ export function createMemoryBackend(clock: Clock): JobBackend {
 
   const runJob = async (job: MemoryJob, execute: JobExecutor): Promise<void> => {
     try {
-      await execute({ id: job.id, task: job.task, payload: job.payload, key: job.key, attempt: job.attempts, maxAttempts: job.maxAttempts });
+      await execute({
+        id: job.id,
+        task: job.task,
+        payload: job.payload,
+        key: job.key,
+        attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
+      });
       jobs.delete(job.id);
     } catch (error) {
       const at = now();
@@ -163,7 +185,13 @@ export function createMemoryBackend(clock: Clock): JobBackend {
       const at = new Date(now());
       at.setUTCSeconds(0, 0);
       const minute = at.getTime();
-      const digest = { min: at.getUTCMinutes(), hour: at.getUTCHours(), date: at.getUTCDate(), month: at.getUTCMonth() + 1, dow: at.getUTCDay() };
+      const digest = {
+        min: at.getUTCMinutes(),
+        hour: at.getUTCHours(),
+        date: at.getUTCDate(),
+        month: at.getUTCMonth() + 1,
+        dow: at.getUTCDay(),
+      };
       for (const item of items) {
         if (fired.get(item.identifier) === minute || !item.match(digest)) continue;
         fired.set(item.identifier, minute);

@@ -5,7 +5,16 @@
  * processes take each job exactly once (SKIP LOCKED) and hear of new jobs by LISTEN/NOTIFY.
  */
 import { EventEmitter } from 'node:events';
-import { Logger as GraphileLogger, type Runner, run, runMigrations, runOnce, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
+import {
+  Logger as GraphileLogger,
+  type Runner,
+  run,
+  runMigrations,
+  runOnce,
+  type TaskList,
+  type WorkerEvents,
+  type WorkerPool,
+} from 'graphile-worker';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../../shared/logger';
@@ -34,7 +43,11 @@ export interface PostgresJobsConnection {
 /** graphile-worker's log lines go to the Helios logger at debug level; failures are logged once by the runtime. */
 export function graphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger(
-    (scope) => (_level, message, meta) => logger.debug(`graphile-worker: ${message}`, { ...scope, ...(meta ? { meta: String(meta) } : {}) }),
+    (scope) => (_level, message, meta) =>
+      logger.debug(`graphile-worker: ${message}`, {
+        ...scope,
+        ...(meta ? { meta: String(meta) } : {}),
+      }),
   );
 }
 
@@ -48,9 +61,13 @@ export function graphileLogger(logger: Logger): GraphileLogger {
  * await installJobsSchema({ connectionString: process.env.DATABASE_URL! });
  * ```
  */
-export async function installJobsSchema(connection: PostgresJobsConnection, logger?: Logger): Promise<void> {
+export async function installJobsSchema(
+  connection: PostgresJobsConnection,
+  logger?: Logger,
+): Promise<void> {
   await runMigrations({ ...connectionOf(connection), logger: graphileLogger(logger ?? silent) });
-  const pool = connection.pgPool ?? new pg.Pool({ connectionString: connection.connectionString, max: 1 });
+  const pool =
+    connection.pgPool ?? new pg.Pool({ connectionString: connection.connectionString, max: 1 });
   try {
     await installLivenessSchema(pool);
   } finally {
@@ -60,7 +77,9 @@ export async function installJobsSchema(connection: PostgresJobsConnection, logg
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function connectionOf(connection: PostgresJobsConnection): { pgPool: pg.Pool } | { connectionString: string } {
+function connectionOf(
+  connection: PostgresJobsConnection,
+): { pgPool: pg.Pool } | { connectionString: string } {
   if (connection.pgPool) return { pgPool: connection.pgPool };
   return { connectionString: connection.connectionString as string };
 }
@@ -75,7 +94,14 @@ function taskList(names: string[], execute: JobExecutor): TaskList {
   const list: TaskList = {};
   for (const name of names) {
     list[name] = async (payload, helpers) => {
-      await execute({ id: helpers.job.id, task: name, payload, key: helpers.job.key, attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+      await execute({
+        id: helpers.job.id,
+        task: name,
+        payload,
+        key: helpers.job.key,
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+      });
     };
   }
   return list;
@@ -88,7 +114,10 @@ function taskList(names: string[], execute: JobExecutor): TaskList {
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 /** Checked recovery settings. */
-export function recoverySettings(options: JobsRecoveryOptions = {}): { intervalMs: number; staleAfterMs: number } {
+export function recoverySettings(options: JobsRecoveryOptions = {}): {
+  intervalMs: number;
+  staleAfterMs: number;
+} {
   const intervalMs = options.intervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS;
   const staleAfterMs = options.staleAfterMs ?? Math.max(DEFAULT_STALE_AFTER_MS, intervalMs * 3);
   return { intervalMs, staleAfterMs };
@@ -117,9 +146,15 @@ export function createPostgresBackend(
     if (!pool) {
       pool = new pg.Pool({ connectionString: connection.connectionString, max: size });
       // An idle client's error (the server restarted) is logged; the next query reconnects.
-      pool.on('error', (error) => logger.warn('Job worker connection lost', { error: error.message }));
+      pool.on('error', (error) =>
+        logger.warn('Job worker connection lost', { error: error.message }),
+      );
       // A checked-out client's error (graphile-worker's LISTEN connection) is logged too; its owner reconnects.
-      pool.on('connect', (client) => client.on('error', (error) => logger.debug('Job worker connection error', { error: error.message })));
+      pool.on('connect', (client) =>
+        client.on('error', (error) =>
+          logger.debug('Job worker connection error', { error: error.message }),
+        ),
+      );
     }
     return pool;
   };
@@ -138,7 +173,9 @@ export function createPostgresBackend(
     kind: 'postgres',
     async enqueue(db, job) {
       await migrate();
-      const { rows } = await sql<{ id: string }>`select (j).id::text as id from (select graphile_worker.add_job(
+      const { rows } = await sql<{
+        id: string;
+      }>`select (j).id::text as id from (select graphile_worker.add_job(
         identifier => ${job.task},
         payload => ${JSON.stringify(job.payload ?? {})}::json,
         run_at => ${job.runAt ? job.runAt.toISOString() : null}::timestamptz,
@@ -159,7 +196,9 @@ export function createPostgresBackend(
         connect: async () => {
           if (connection.connectionString) {
             const client = new pg.Client({ connectionString: connection.connectionString });
-            client.on('error', (error) => logger.warn('Job worker liveness connection lost', { error: error.message }));
+            client.on('error', (error) =>
+              logger.warn('Job worker liveness connection lost', { error: error.message }),
+            );
             await client.connect();
             return { client, end: () => client.end() };
           }
@@ -201,7 +240,9 @@ export function createPostgresBackend(
         const session = liveness;
         liveness = null;
         session?.close().catch(() => {});
-        logger.error('The job worker stopped on a fatal error', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('The job worker stopped on a fatal error', {
+          error: error instanceof Error ? error.message : String(error),
+        });
         plan.onFatal?.(error);
       });
     },
@@ -220,12 +261,23 @@ export function createPostgresBackend(
     async runOnce(plan) {
       const pgPool = poolFor(4);
       await migrate();
-      await runOnce({ pgPool, noHandleSignals: true, logger: gLogger, preset: FLUSHED_ON_RELEASE, taskList: taskList(plan.taskNames, plan.execute) });
+      await runOnce({
+        pgPool,
+        noHandleSignals: true,
+        logger: gLogger,
+        preset: FLUSHED_ON_RELEASE,
+        taskList: taskList(plan.taskNames, plan.execute),
+      });
     },
     async snapshot(failureLimit): Promise<QueueSnapshot> {
       const pgPool = poolFor(4);
       await migrate();
-      const counts = await pgPool.query<{ queued: string; scheduled: string; running: string; failed: string }>(
+      const counts = await pgPool.query<{
+        queued: string;
+        scheduled: string;
+        running: string;
+        failed: string;
+      }>(
         `select
            count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now()) as queued,
            count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now()) as scheduled,
@@ -258,7 +310,14 @@ export function createPostgresBackend(
         failedAt: r.updated_at,
       }));
       const workers = await listLiveWorkers(pgPool, staleAfterMs, liveness?.id ?? null);
-      return { queued: Number(c.queued), scheduled: Number(c.scheduled), running: Number(c.running), failed: Number(c.failed), failures, workers };
+      return {
+        queued: Number(c.queued),
+        scheduled: Number(c.scheduled),
+        running: Number(c.running),
+        failed: Number(c.failed),
+        failures,
+        workers,
+      };
     },
     async close() {
       await this.stop();

@@ -23,13 +23,18 @@ const hang = defineTask({
   name: 'test.hang',
   payload: z.object({ n: z.number().int() }),
   handler: async ({ n }, { helios, job }) => {
-    await sql`insert into jobs_test.runs (n, worker, attempt) values (${n}, ${name}, ${job.attempt})`.execute(helios.db);
+    await sql`insert into jobs_test.runs (n, worker, attempt) values (${n}, ${name}, ${job.attempt})`.execute(
+      helios.db,
+    );
     if (name === 'victim') await new Promise(() => {});
   },
 });
 const helios = await createHelios({
   databaseUrl: url,
-  jobs: { tasks: [count, hang], ...(intervalMs ? { recovery: { intervalMs: Number(intervalMs) } } : {}) },
+  jobs: {
+    tasks: [count, hang],
+    ...(intervalMs ? { recovery: { intervalMs: Number(intervalMs) } } : {}),
+  },
 });
 await helios.jobs.start({ concurrency: 4 });
 process.on('message', (message) => {

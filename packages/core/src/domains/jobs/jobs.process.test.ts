@@ -10,22 +10,42 @@ import { defineTask } from './jobs.task';
 // Process-level tests, one file with one shared setup: on PostgreSQL, jobs are shared by every
 // worker process and each runs exactly once; on the embedded database, jobs stay in process.
 
-const postgres = (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend === 'postgres';
+const postgres =
+  (inject('heliosTestDatabase' as never) as { backend: string } | undefined)?.backend ===
+  'postgres';
 const fixture = fileURLToPath(new URL('./jobs.process-fixture.ts', import.meta.url));
-const count = defineTask({ name: 'test.count', payload: z.object({ n: z.number().int() }), handler: async () => {} });
-const hang = defineTask({ name: 'test.hang', payload: z.object({ n: z.number().int() }), handler: async () => {} });
+const count = defineTask({
+  name: 'test.count',
+  payload: z.object({ n: z.number().int() }),
+  handler: async () => {},
+});
+const hang = defineTask({
+  name: 'test.hang',
+  payload: z.object({ n: z.number().int() }),
+  handler: async () => {},
+});
 
 let t: TestDatabase;
 let helios: Helios;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  helios = await createHelios({ ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }), jobs: { tasks: [count, hang] } });
+  helios = await createHelios({
+    ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }),
+    jobs: { tasks: [count, hang] },
+  });
 });
 
 /** Forks a worker process (fixture) and resolves once it says it is ready. */
-function startWorker(children: ChildProcess[], name: string, ...args: string[]): Promise<ChildProcess> {
-  const child = fork(fixture, [t.connectionString!, name, ...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function startWorker(
+  children: ChildProcess[],
+  name: string,
+  ...args: string[]
+): Promise<ChildProcess> {
+  const child = fork(fixture, [t.connectionString!, name, ...args], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
@@ -61,7 +81,9 @@ if (postgres) {
 
     it('two worker processes run 200 jobs exactly once, then stop gracefully', async () => {
       await sql`create schema jobs_test`.execute(helios.db);
-      await sql`create table jobs_test.runs (n int not null, worker text not null, attempt int)`.execute(helios.db);
+      await sql`create table jobs_test.runs (n int not null, worker text not null, attempt int)`.execute(
+        helios.db,
+      );
       const children: ChildProcess[] = [];
       try {
         // Both start at once (each compiles the sources with tsx: the slow part of this test).
@@ -75,7 +97,9 @@ if (postgres) {
             await sql<{
               runs: string;
               left: string;
-            }>`select (select count(*) from jobs_test.runs) as runs, (select count(*) from graphile_worker._private_jobs) as left`.execute(helios.db)
+            }>`select (select count(*) from jobs_test.runs) as runs, (select count(*) from graphile_worker._private_jobs) as left`.execute(
+              helios.db,
+            )
           ).rows;
           if (Number(row!.runs) >= 200 && Number(row!.left) === 0) break;
           await new Promise((resolve) => setTimeout(resolve, 50));
@@ -83,9 +107,14 @@ if (postgres) {
         const { rows } = await sql<{
           total: string;
           distinct_n: string;
-        }>`select count(*) as total, count(distinct n) as distinct_n from jobs_test.runs`.execute(helios.db);
+        }>`select count(*) as total, count(distinct n) as distinct_n from jobs_test.runs`.execute(
+          helios.db,
+        );
         expect(rows[0]).toEqual({ total: '200', distinct_n: '200' });
-        const exits = children.map((child) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))));
+        const exits = children.map(
+          (child) =>
+            new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
+        );
         for (const child of children) child.send('stop');
         expect(await Promise.all(exits)).toEqual([0, 0]);
         // A graceful stop unregisters: no live worker is left.
@@ -99,7 +128,14 @@ if (postgres) {
       await sql`truncate jobs_test.runs`.execute(helios.db);
       const children: ChildProcess[] = [];
       const runsOf = async () =>
-        (await sql<{ worker: string; attempt: number }>`select worker, attempt from jobs_test.runs where n = 7 order by attempt`.execute(helios.db)).rows;
+        (
+          await sql<{
+            worker: string;
+            attempt: number;
+          }>`select worker, attempt from jobs_test.runs where n = 7 order by attempt`.execute(
+            helios.db,
+          )
+        ).rows;
       try {
         // The victim takes the job and hangs in it: graphile-worker alone would leave it locked for 4 hours.
         const victim = await startWorker(children, 'victim', '200');
@@ -109,7 +145,9 @@ if (postgres) {
         const before = await helios.jobs.status();
         expect(before.running).toBe(1);
         expect(before.workers.map((w) => w.pid).sort()).toEqual([victim.pid, rescuer.pid].sort());
-        expect(before.workers.every((w) => !w.self && w.concurrency === 4 && w.poolIds.length === 1)).toBe(true);
+        expect(
+          before.workers.every((w) => !w.self && w.concurrency === 4 && w.poolIds.length === 1),
+        ).toBe(true);
 
         const killed = new Promise((resolve) => victim.once('exit', resolve));
         victim.kill('SIGKILL');
@@ -117,7 +155,9 @@ if (postgres) {
         // The rescuer's sweeper finds the dead worker (its advisory lock is gone), releases its job,
         // and runs it on its second attempt; the queue is then empty.
         await until(async () => {
-          const { rows } = await sql<{ left: string }>`select count(*) as left from graphile_worker._private_jobs`.execute(helios.db);
+          const { rows } = await sql<{
+            left: string;
+          }>`select count(*) as left from graphile_worker._private_jobs`.execute(helios.db);
           return (await runsOf()).length === 2 && Number(rows[0]!.left) === 0;
         });
         expect(await runsOf()).toEqual([
@@ -127,14 +167,19 @@ if (postgres) {
         const after = await helios.jobs.status();
         expect(after.workers.map((w) => w.pid)).toEqual([rescuer.pid]);
         expect(after).toMatchObject({ running: 0, queued: 0, failed: 0 });
-        const { rows } = await sql<{ n: string }>`select count(*) as n from helios_jobs.workers`.execute(helios.db);
+        const { rows } = await sql<{
+          n: string;
+        }>`select count(*) as n from helios_jobs.workers`.execute(helios.db);
         expect(rows[0]!.n).toBe('1');
 
-        const exited = new Promise<number | null>((resolve) => rescuer.once('exit', (code) => resolve(code)));
+        const exited = new Promise<number | null>((resolve) =>
+          rescuer.once('exit', (code) => resolve(code)),
+        );
         rescuer.send('stop');
         expect(await exited).toBe(0);
       } finally {
-        for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        for (const child of children)
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     });
   });

@@ -15,8 +15,18 @@ import type { FailedJob, JobBackend, RunnableJob } from './jobs.backend';
 import { JOBS_ERRORS } from './jobs.errors';
 import type { JobsRecoveryOptions, LiveWorker } from './jobs.liveness';
 import { createMemoryBackend } from './jobs.memory';
-import { createPostgresBackend, type PostgresJobsConnection, recoverySettings } from './jobs.postgres';
-import { type AnyTaskDefinition, createTaskRegistry, DEFAULT_MAX_ATTEMPTS, nextCronRun, type TaskRegistry } from './jobs.task';
+import {
+  createPostgresBackend,
+  type PostgresJobsConnection,
+  recoverySettings,
+} from './jobs.postgres';
+import {
+  type AnyTaskDefinition,
+  createTaskRegistry,
+  DEFAULT_MAX_ATTEMPTS,
+  nextCronRun,
+  type TaskRegistry,
+} from './jobs.task';
 
 /** createHelios `jobs`: the tasks, and where jobs are queued. */
 export interface JobsOptions {
@@ -107,7 +117,11 @@ export interface JobsService {
    * await helios.jobs.enqueue(remind, { userId }, { jobKey: `remind:${userId}`, runAt: tomorrow });
    * ```
    */
-  enqueue<T extends AnyTaskDefinition>(task: T, payload: z.input<T['payload']>, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  enqueue<T extends AnyTaskDefinition>(
+    task: T,
+    payload: z.input<T['payload']>,
+    options?: EnqueueOptions,
+  ): Promise<EnqueuedJob>;
   /** Queues a job of a registered task named by its name (the payload is parsed with the task's schema). */
   enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
   /** Starts this process's worker (default concurrency 4); `helios.close()` stops it. */
@@ -150,19 +164,33 @@ type BoundJobs = JobsService & { [AUDIT_WRITER](entry: AuditEntry): Promise<void
  * Creates the jobs runtime of an instance (once, from createHelios) and keeps it in `instance`.
  * @internal
  */
-export function attachJobs(instance: InstanceState, root: HeliosScope, options: JobsOptions & { databaseUrl?: string | undefined }): void {
+export function attachJobs(
+  instance: InstanceState,
+  root: HeliosScope,
+  options: JobsOptions & { databaseUrl?: string | undefined },
+): void {
   const registry = createTaskRegistry(options.tasks ?? []);
   const connectionString = options.connectionString ?? options.databaseUrl;
-  const usePostgres = options.backend ? options.backend === 'postgres' : Boolean(connectionString || options.pgPool);
+  const usePostgres = options.backend
+    ? options.backend === 'postgres'
+    : Boolean(connectionString || options.pgPool);
   if (usePostgres && !connectionString && !options.pgPool)
-    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: 'the postgres backend needs `databaseUrl`, `jobs.connectionString` or `jobs.pgPool`' });
+    throw JOBS_ERRORS.INVALID_TASK({
+      task: '(options)',
+      reason: 'the postgres backend needs `databaseUrl`, `jobs.connectionString` or `jobs.pgPool`',
+    });
   checkRecovery(options.recovery);
   const poll = options.pollIntervalMs;
   if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100 && poll <= 60_000))
-    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.pollIntervalMs` must be an integer from 100 to 60000' });
+    throw JOBS_ERRORS.INVALID_TASK({
+      task: '(options)',
+      reason: '`jobs.pollIntervalMs` must be an integer from 100 to 60000',
+    });
   const backend: JobBackend = usePostgres
     ? createPostgresBackend(
-        options.pgPool ? { pgPool: options.pgPool } : { connectionString: connectionString as string },
+        options.pgPool
+          ? { pgPool: options.pgPool }
+          : { connectionString: connectionString as string },
         root.logger,
         options.recovery,
         options.pollIntervalMs,
@@ -188,21 +216,39 @@ function checkRecovery(recovery: JobsRecoveryOptions | undefined): void {
   if (!recovery) return;
   const { intervalMs, staleAfterMs } = recoverySettings(recovery);
   if (!(Number.isInteger(intervalMs) && intervalMs >= 100 && intervalMs <= 3_600_000))
-    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.recovery.intervalMs` must be an integer from 100 to 3600000' });
+    throw JOBS_ERRORS.INVALID_TASK({
+      task: '(options)',
+      reason: '`jobs.recovery.intervalMs` must be an integer from 100 to 3600000',
+    });
   if (!(Number.isInteger(staleAfterMs) && staleAfterMs >= intervalMs * 3))
-    throw JOBS_ERRORS.INVALID_TASK({ task: '(options)', reason: '`jobs.recovery.staleAfterMs` must be an integer of at least 3 intervals' });
+    throw JOBS_ERRORS.INVALID_TASK({
+      task: '(options)',
+      reason: '`jobs.recovery.staleAfterMs` must be an integer of at least 3 intervals',
+    });
 }
 
-async function executeJob(root: HeliosScope, registry: TaskRegistry, job: RunnableJob): Promise<void> {
+async function executeJob(
+  root: HeliosScope,
+  registry: TaskRegistry,
+  job: RunnableJob,
+): Promise<void> {
   const task = registry.get(job.task);
   const scope = root.as(systemActor(`job:${job.task}`));
   const audit = (entry: AuditEntry) =>
-    (scope.jobs as BoundJobs)
-      [AUDIT_WRITER](entry)
-      .catch((error: unknown) =>
-        root.logger.debug('Job audit row not written', { task: job.task, jobId: job.id, reason: error instanceof Error ? error.message : String(error) }),
-      );
-  const fields = { task: job.task, jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, ...(job.key ? { jobKey: job.key } : {}) };
+    (scope.jobs as BoundJobs)[AUDIT_WRITER](entry).catch((error: unknown) =>
+      root.logger.debug('Job audit row not written', {
+        task: job.task,
+        jobId: job.id,
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  const fields = {
+    task: job.task,
+    jobId: job.id,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    ...(job.key ? { jobKey: job.key } : {}),
+  };
   const logger: Logger = {
     debug: (m, f) => root.logger.debug(m, { ...fields, ...f }),
     info: (m, f) => root.logger.info(m, { ...fields, ...f }),
@@ -216,17 +262,32 @@ async function executeJob(root: HeliosScope, registry: TaskRegistry, job: Runnab
     const payload = parseInput(task.payload, rest, JOBS_ERRORS.INVALID_PAYLOAD);
     await task.handler(payload, {
       helios: scope,
-      job: { id: job.id, task: job.task, attempt: job.attempt, maxAttempts: job.maxAttempts, key: job.key },
+      job: {
+        id: job.id,
+        task: job.task,
+        attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
+        key: job.key,
+      },
       logger,
     });
-    if (task.audit === 'runs') await audit({ action: 'jobs.run', resource: 'job', details: fields });
+    if (task.audit === 'runs')
+      await audit({ action: 'jobs.run', resource: 'job', details: fields });
   } catch (error) {
     const final = job.attempt >= job.maxAttempts;
     const reason = error instanceof Error ? error.message : String(error);
-    const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+    const code =
+      error && typeof error === 'object' && 'code' in error
+        ? String((error as { code: unknown }).code)
+        : undefined;
     const line = `Job ${job.id} (${job.task}) failed on attempt ${job.attempt} of ${job.maxAttempts}: ${reason}${final ? ' (no attempts left: marked failed)' : ' (retrying with backoff)'}`;
     (final ? logger.error : logger.warn)(line, { error: reason, ...(code ? { code } : {}), final });
-    if (final) await audit({ action: 'jobs.failed', resource: 'job', details: { ...fields, error: reason, ...(code ? { code } : {}) } });
+    if (final)
+      await audit({
+        action: 'jobs.failed',
+        resource: 'job',
+        details: { ...fields, error: reason, ...(code ? { code } : {}) },
+      });
     throw error;
   }
 }
@@ -249,7 +310,11 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
       if (runtime.state !== 'stopped') throw JOBS_ERRORS.WORKER_STARTED();
       registry.add(task);
     },
-    async enqueue(taskOrName: AnyTaskDefinition | string, payload: unknown, options: EnqueueOptions = {}) {
+    async enqueue(
+      taskOrName: AnyTaskDefinition | string,
+      payload: unknown,
+      options: EnqueueOptions = {},
+    ) {
       const name = typeof taskOrName === 'string' ? taskOrName : taskOrName.name;
       const task = registry.get(name);
       if (!task) throw JOBS_ERRORS.UNKNOWN_TASK({ task: name });
@@ -269,7 +334,11 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
       if (runtime.state !== 'stopped') return;
       const concurrency = options.concurrency ?? 4;
       if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)) {
-        throw JOBS_ERRORS.INVALID_OPTIONS({ issues: [{ path: 'concurrency', message: 'Must be an integer from 1 to 100', code: 'too_small' }] });
+        throw JOBS_ERRORS.INVALID_OPTIONS({
+          issues: [
+            { path: 'concurrency', message: 'Must be an integer from 1 to 100', code: 'too_small' },
+          ],
+        });
       }
       runtime.state = 'running';
       runtime.concurrency = concurrency;
@@ -304,8 +373,17 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
     async status() {
       const snapshot = await backend.snapshot(20);
       const now = rt.clock.now();
-      const crons = registry.cronItems().map((item) => ({ identifier: item.identifier, task: item.task, nextRunAt: nextCronRun(item, now) }));
-      return { backend: backend.kind, worker: { state: runtime.state, concurrency: runtime.concurrency }, ...snapshot, crons };
+      const crons = registry.cronItems().map((item) => ({
+        identifier: item.identifier,
+        task: item.task,
+        nextRunAt: nextCronRun(item, now),
+      }));
+      return {
+        backend: backend.kind,
+        worker: { state: runtime.state, concurrency: runtime.concurrency },
+        ...snapshot,
+        crons,
+      };
     },
     [AUDIT_WRITER]: (entry) => rt.write(undefined, (s) => s.audit(entry)),
   };

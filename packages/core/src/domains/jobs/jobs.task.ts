@@ -96,12 +96,20 @@ export const DEFAULT_MAX_ATTEMPTS = 25;
 export function defineTask<S extends z.ZodType>(task: TaskDefinition<S>): TaskDefinition<S> {
   const invalid = (reason: string) => JOBS_ERRORS.INVALID_TASK({ task: String(task.name), reason });
   if (typeof task.name !== 'string' || task.name.length > 100 || !TASK_NAME.test(task.name)) {
-    throw invalid('the name must be lower-case words joined by `.`, `:` or `-` (at most 100 characters)');
+    throw invalid(
+      'the name must be lower-case words joined by `.`, `:` or `-` (at most 100 characters)',
+    );
   }
-  if (task.maxAttempts !== undefined && !(Number.isInteger(task.maxAttempts) && task.maxAttempts >= 1 && task.maxAttempts <= 32767)) {
+  if (
+    task.maxAttempts !== undefined &&
+    !(Number.isInteger(task.maxAttempts) && task.maxAttempts >= 1 && task.maxAttempts <= 32767)
+  ) {
     throw invalid('maxAttempts must be an integer from 1 to 32767');
   }
-  if (task.priority !== undefined && !(Number.isInteger(task.priority) && Math.abs(task.priority) <= 32767)) {
+  if (
+    task.priority !== undefined &&
+    !(Number.isInteger(task.priority) && Math.abs(task.priority) <= 32767)
+  ) {
     throw invalid('priority must be an integer from -32767 to 32767');
   }
   if (typeof task.handler !== 'function') throw invalid('the handler must be a function');
@@ -112,11 +120,16 @@ export function defineTask<S extends z.ZodType>(task: TaskDefinition<S>): TaskDe
 /** The cron items of a task, parsed by graphile-worker (no backfill; the task's attempts and priority). */
 export function cronItemsOf(task: AnyTaskDefinition): ParsedCronItem[] {
   if (task.cron === undefined) return [];
-  const schedules: readonly TaskSchedule[] = typeof task.cron === 'string' ? [{ pattern: task.cron }] : task.cron;
+  const schedules: readonly TaskSchedule[] =
+    typeof task.cron === 'string' ? [{ pattern: task.cron }] : task.cron;
   return schedules.map((schedule, index) => {
     const identifier = schedule.identifier ?? (index === 0 ? task.name : `${task.name}:${index}`);
     const parsed = task.payload.safeParse(schedule.payload ?? {});
-    if (!parsed.success) throw JOBS_ERRORS.INVALID_TASK({ task: task.name, reason: `the payload of schedule "${identifier}" does not match the schema` });
+    if (!parsed.success)
+      throw JOBS_ERRORS.INVALID_TASK({
+        task: task.name,
+        reason: `the payload of schedule "${identifier}" does not match the schema`,
+      });
     const item: CronItem = {
       task: task.name,
       match: schedule.pattern,
@@ -142,9 +155,16 @@ export function cronItemsOf(task: AnyTaskDefinition): ParsedCronItem[] {
 /** The first minute at or after `from` (UTC) that `item` matches, within a year; null if none. */
 export function nextCronRun(item: ParsedCronItem, from: Date): Date | null {
   const at = new Date(from.getTime());
-  if (at.getUTCSeconds() > 0 || at.getUTCMilliseconds() > 0) at.setUTCMinutes(at.getUTCMinutes() + 1, 0, 0);
+  if (at.getUTCSeconds() > 0 || at.getUTCMilliseconds() > 0)
+    at.setUTCMinutes(at.getUTCMinutes() + 1, 0, 0);
   for (let i = 0; i < 366 * 24 * 60; i++) {
-    const digest = { min: at.getUTCMinutes(), hour: at.getUTCHours(), date: at.getUTCDate(), month: at.getUTCMonth() + 1, dow: at.getUTCDay() };
+    const digest = {
+      min: at.getUTCMinutes(),
+      hour: at.getUTCHours(),
+      date: at.getUTCDate(),
+      month: at.getUTCMonth() + 1,
+      dow: at.getUTCDay(),
+    };
     if (item.match(digest)) return at;
     at.setUTCMinutes(at.getUTCMinutes() + 1);
   }
@@ -166,7 +186,11 @@ export function createTaskRegistry(tasks: readonly AnyTaskDefinition[] = []): Ta
   const registry: TaskRegistry = {
     add(task) {
       defineTask(task);
-      if (byName.has(task.name)) throw JOBS_ERRORS.INVALID_TASK({ task: task.name, reason: 'a task of this name is already registered' });
+      if (byName.has(task.name))
+        throw JOBS_ERRORS.INVALID_TASK({
+          task: task.name,
+          reason: 'a task of this name is already registered',
+        });
       byName.set(task.name, task);
     },
     get: (name) => byName.get(name),

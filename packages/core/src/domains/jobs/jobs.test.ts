@@ -37,7 +37,12 @@ const flaky = defineTask({
     throw new Error(reason);
   },
 });
-const nightly = defineTask({ name: 'test.nightly', payload: z.object({}), cron: '0 3 * * *', handler: async () => {} });
+const nightly = defineTask({
+  name: 'test.nightly',
+  payload: z.object({}),
+  cron: '0 3 * * *',
+  handler: async () => {},
+});
 
 let t: TestDatabase;
 let helios: Helios;
@@ -51,7 +56,9 @@ function queueNow(): Date {
 async function timePasses(ms: number): Promise<void> {
   clock.advance(ms);
   if (helios.jobs.backend === 'postgres') {
-    await sql`update graphile_worker._private_jobs set run_at = run_at - make_interval(secs => ${ms / 1000})`.execute(helios.db);
+    await sql`update graphile_worker._private_jobs set run_at = run_at - make_interval(secs => ${ms / 1000})`.execute(
+      helios.db,
+    );
   }
 }
 
@@ -101,8 +108,19 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     const { context } = runs[0]!;
     expect(context.helios.actor).toEqual({ type: 'system', name: 'job:test.echo' });
     expect(context.helios.db.isTransaction).toBe(false);
-    expect(context.job).toMatchObject({ id: first.id, task: 'test.echo', attempt: 1, maxAttempts: 25, key: null });
-    expect(await helios.jobs.status()).toMatchObject({ queued: 0, scheduled: 0, running: 0, failed: 0 });
+    expect(context.job).toMatchObject({
+      id: first.id,
+      task: 'test.echo',
+      attempt: 1,
+      maxAttempts: 25,
+      key: null,
+    });
+    expect(await helios.jobs.status()).toMatchObject({
+      queued: 0,
+      scheduled: 0,
+      running: 0,
+      failed: 0,
+    });
   });
 
   it('dedupes by job key: the waiting job takes the newer payload and runs once', async () => {
@@ -155,10 +173,20 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
       lastError: expect.stringContaining('upstream said no'),
     });
     expect(logs.map((l) => [l.level, l.message])).toEqual([
-      ['warn', `Job ${job.id} (test.flaky) failed on attempt 1 of 2: upstream said no (retrying with backoff)`],
-      ['error', `Job ${job.id} (test.flaky) failed on attempt 2 of 2: upstream said no (no attempts left: marked failed)`],
+      [
+        'warn',
+        `Job ${job.id} (test.flaky) failed on attempt 1 of 2: upstream said no (retrying with backoff)`,
+      ],
+      [
+        'error',
+        `Job ${job.id} (test.flaky) failed on attempt 2 of 2: upstream said no (no attempts left: marked failed)`,
+      ],
     ]);
-    const audit = await helios.db.selectFrom('audit_logs').select(['action', 'details']).where('action', '=', 'jobs.failed').execute();
+    const audit = await helios.db
+      .selectFrom('audit_logs')
+      .select(['action', 'details'])
+      .where('action', '=', 'jobs.failed')
+      .execute();
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0]!.details)).toContain('upstream said no');
   });
@@ -169,19 +197,32 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
       code: 'JOBS.INVALID_PAYLOAD',
       details: { issues: [expect.objectContaining({ path: 'n' })] },
     });
-    await expect(helios.jobs.enqueue('test.nope', {})).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'JOBS.UNKNOWN_TASK' });
-    await expect(helios.jobs.enqueue(echo, { n: 1 }, { maxAttempts: 0 })).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'JOBS.INVALID_OPTIONS' });
+    await expect(helios.jobs.enqueue('test.nope', {})).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'JOBS.UNKNOWN_TASK',
+    });
+    await expect(helios.jobs.enqueue(echo, { n: 1 }, { maxAttempts: 0 })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'JOBS.INVALID_OPTIONS',
+    });
     expect(await helios.jobs.status()).toMatchObject({ queued: 0, scheduled: 0 });
   });
 
   it('refuses malformed tasks and a second task of the same name with JOBS.INVALID_TASK', () => {
-    expect(() => defineTask({ name: 'Bad Name', payload: z.object({}), handler: async () => {} })).toThrow(
+    expect(() =>
+      defineTask({ name: 'Bad Name', payload: z.object({}), handler: async () => {} }),
+    ).toThrow(expect.objectContaining({ code: 'JOBS.INVALID_TASK' }));
+    expect(() =>
+      defineTask({
+        name: 'test.cron',
+        payload: z.object({}),
+        cron: '61 * * * *',
+        handler: async () => {},
+      }),
+    ).toThrow(expect.objectContaining({ code: 'JOBS.INVALID_TASK' }));
+    expect(() => helios.jobs.register(echo)).toThrow(
       expect.objectContaining({ code: 'JOBS.INVALID_TASK' }),
     );
-    expect(() => defineTask({ name: 'test.cron', payload: z.object({}), cron: '61 * * * *', handler: async () => {} })).toThrow(
-      expect.objectContaining({ code: 'JOBS.INVALID_TASK' }),
-    );
-    expect(() => helios.jobs.register(echo)).toThrow(expect.objectContaining({ code: 'JOBS.INVALID_TASK' }));
   });
 
   it('lists each cron schedule with its next run', async () => {
@@ -190,7 +231,9 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     next.setUTCHours(3, 0, 0, 0);
     if (next <= clock.now()) next.setUTCDate(next.getUTCDate() + 1);
     // Every instance also has the built-in schedules (scheduled-actions.dispatch, every minute).
-    expect(crons.filter((cron) => cron.task.startsWith('test.'))).toEqual([{ identifier: 'test.nightly', task: 'test.nightly', nextRunAt: next }]);
+    expect(crons.filter((cron) => cron.task.startsWith('test.'))).toEqual([
+      { identifier: 'test.nightly', task: 'test.nightly', nextRunAt: next },
+    ]);
   });
 
   it('stops gracefully: the job in flight finishes before stop() resolves', async () => {
@@ -220,11 +263,19 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     expect(helios.jobs.workerState()).toBe('running');
     // The running worker is listed as a live worker (on PostgreSQL: registered for dead-worker recovery).
     expect((await helios.jobs.status()).workers).toEqual([
-      expect.objectContaining({ pid: process.pid, concurrency: 2, self: true, startedAt: expect.any(Date), lastSeenAt: expect.any(Date) }),
+      expect.objectContaining({
+        pid: process.pid,
+        concurrency: 2,
+        self: true,
+        startedAt: expect.any(Date),
+        lastSeenAt: expect.any(Date),
+      }),
     ]);
-    expect(() => helios.jobs.register(defineTask({ name: 'test.late', payload: z.object({}), handler: async () => {} }))).toThrow(
-      expect.objectContaining({ code: 'JOBS.WORKER_STARTED' }),
-    );
+    expect(() =>
+      helios.jobs.register(
+        defineTask({ name: 'test.late', payload: z.object({}), handler: async () => {} }),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'JOBS.WORKER_STARTED' }));
     await helios.jobs.enqueue('test.slow', {});
     await isStarted;
     const stopped = helios.jobs.stop().then(() => events.push('stopped'));
@@ -237,10 +288,22 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
   });
 
   it('refuses a malformed recovery or poll interval', async () => {
-    const options = { ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }), clock, logger };
-    for (const recovery of [{ intervalMs: 10 }, { intervalMs: 1000, staleAfterMs: 2000 }, { intervalMs: 1.5 }]) {
-      await expect(createHelios({ ...options, jobs: { recovery } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
+    const options = {
+      ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }),
+      clock,
+      logger,
+    };
+    for (const recovery of [
+      { intervalMs: 10 },
+      { intervalMs: 1000, staleAfterMs: 2000 },
+      { intervalMs: 1.5 },
+    ]) {
+      await expect(createHelios({ ...options, jobs: { recovery } })).rejects.toMatchObject({
+        code: 'JOBS.INVALID_TASK',
+      });
     }
-    await expect(createHelios({ ...options, jobs: { pollIntervalMs: 50 } })).rejects.toMatchObject({ code: 'JOBS.INVALID_TASK' });
+    await expect(createHelios({ ...options, jobs: { pollIntervalMs: 50 } })).rejects.toMatchObject({
+      code: 'JOBS.INVALID_TASK',
+    });
   });
 });

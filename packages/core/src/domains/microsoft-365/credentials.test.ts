@@ -1,4 +1,10 @@
-import { createTestHelios, GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  GRAPH_APPLICATION_PERMISSIONS,
+  type GraphSimulator,
+  startGraphSimulator,
+  type TestHelios,
+} from '@helios/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.generated';
@@ -10,7 +16,11 @@ import { testRuntime } from '../../test-runtime';
 import * as kit from '../integrations/credentials.test-kit';
 import { closeTestBed } from '../integrations/writeback.test-kit';
 import type { Actor } from '../policy/actor';
-import { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint } from './credentials';
+import {
+  createMicrosoftCredentialsService,
+  loadMicrosoftProvider,
+  microsoftSecretFingerprint,
+} from './credentials';
 
 const DOMAIN = 'creds.test';
 let t: TestHelios;
@@ -24,7 +34,10 @@ const capturingLogger: Logger = {
 };
 
 beforeAll(async () => {
-  [t, sim] = await Promise.all([createTestHelios(), startGraphSimulator({ domain: DOMAIN, seed: { users: 6, groups: 2, membersPerGroup: 2 } })]);
+  [t, sim] = await Promise.all([
+    createTestHelios(),
+    startGraphSimulator({ domain: DOMAIN, seed: { users: 6, groups: 2, membersPerGroup: 2 } }),
+  ]);
 });
 afterAll(() => closeTestBed(t, sim));
 afterEach(() => {
@@ -34,7 +47,11 @@ afterEach(() => {
 
 function runtime(
   actor: Actor | undefined,
-  overrides: { db?: Kysely<Database>; secretBox?: SecretBox | null; integrations?: boolean | { graphUrl: string; loginUrl: string } } = {},
+  overrides: {
+    db?: Kysely<Database>;
+    secretBox?: SecretBox | null;
+    integrations?: boolean | { graphUrl: string; loginUrl: string };
+  } = {},
 ): ServiceRuntime {
   const db = overrides.db ?? t.helios.db;
   return testRuntime(t, actor, {
@@ -46,7 +63,14 @@ function runtime(
         ? {}
         : typeof overrides.integrations === 'object'
           ? { microsoft: overrides.integrations }
-          : { microsoft: { graphUrl: sim.url, loginUrl: sim.authorityHost, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 } },
+          : {
+              microsoft: {
+                graphUrl: sim.url,
+                loginUrl: sim.authorityHost,
+                retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
+                timeoutMs: 5000,
+              },
+            },
   });
 }
 const adminActor = (): Actor => ({ type: 'user', userId: t.admin!.id });
@@ -56,18 +80,35 @@ const rows = kit.credentialsRows(() => t, 'ms_credentials');
 const { rowCount, rawRow, auditRows } = rows;
 const simulator = () => ({ graphUrl: sim.url, loginUrl: sim.authorityHost });
 const configureSim = (overrides: Record<string, unknown> = {}) =>
-  service().configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, ...overrides });
+  service().configure({
+    tenantId: sim.tenantId,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+    ...overrides,
+  });
 /** Every audit row and log line as text, to search for the secret. */
 const everything = async () => {
-  const audit = await sql<{ t: string | null }>`select string_agg(a::text, ' ') as t from audit_logs a`.execute(t.helios.db);
+  const audit = await sql<{
+    t: string | null;
+  }>`select string_agg(a::text, ' ') as t from audit_logs a`.execute(t.helios.db);
   return `${audit.rows[0]?.t ?? ''} ${logged.join(' ')}`;
 };
 
 describe('Microsoft 365 credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with MICROSOFT.NOT_CONFIGURED', async () => {
-    await expect(service().get()).resolves.toMatchObject({ configured: false, tenantId: null, secretFingerprint: null, isValid: false });
-    await expect(service().testConnection()).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'MICROSOFT.NOT_CONFIGURED' });
-    await expect(loadMicrosoftProvider(runtime(undefined))).rejects.toMatchObject({ code: 'MICROSOFT.NOT_CONFIGURED' });
+    await expect(service().get()).resolves.toMatchObject({
+      configured: false,
+      tenantId: null,
+      secretFingerprint: null,
+      isValid: false,
+    });
+    await expect(service().testConnection()).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'MICROSOFT.NOT_CONFIGURED',
+    });
+    await expect(loadMicrosoftProvider(runtime(undefined))).rejects.toMatchObject({
+      code: 'MICROSOFT.NOT_CONFIGURED',
+    });
     await expect(service().delete()).resolves.toBe(false);
   });
 
@@ -88,11 +129,22 @@ describe('Microsoft 365 credentials', () => {
     const row = (await rawRow())!;
     expect(row.client_secret_encrypted).not.toContain(sim.clientSecret);
     expect(t.helios.secretBox!.isCiphertext(row.client_secret_encrypted)).toBe(true);
-    expect(openSecret(t.helios.secretBox!, 'ms_credentials', 'client_secret_encrypted', row.organization_id, row.client_secret_encrypted)).toBe(
-      sim.clientSecret,
-    );
+    expect(
+      openSecret(
+        t.helios.secretBox!,
+        'ms_credentials',
+        'client_secret_encrypted',
+        row.organization_id,
+        row.client_secret_encrypted,
+      ),
+    ).toBe(sim.clientSecret);
     // Bound to its table, column and row: the ciphertext does not open in another context.
-    expect(() => t.helios.secretBox!.decrypt(row.client_secret_encrypted, 'ms_credentials.access_token_encrypted:x')).toThrow();
+    expect(() =>
+      t.helios.secretBox!.decrypt(
+        row.client_secret_encrypted,
+        'ms_credentials.access_token_encrypted:x',
+      ),
+    ).toThrow();
     expect(row.created_by).toBe(t.admin!.id);
 
     const read = await service().get();
@@ -102,7 +154,11 @@ describe('Microsoft 365 credentials', () => {
       expect(text).not.toContain(sim.clientSecret.slice(-4));
     }
     const [audit] = await auditRows('microsoft_365.configure');
-    expect(audit).toMatchObject({ resource: 'ms_credentials', resourceId: row.id, details: { keyChanged: true, tenant_id: sim.tenantId } });
+    expect(audit).toMatchObject({
+      resource: 'ms_credentials',
+      resourceId: row.id,
+      details: { keyChanged: true, tenant_id: sim.tenantId },
+    });
     await service().testConnection();
     expect(await everything()).not.toContain(sim.clientSecret);
   });
@@ -113,16 +169,31 @@ describe('Microsoft 365 credentials', () => {
     expect(tested.ok).toBe(true);
     const sealed = (await rawRow())!.client_secret_encrypted;
     // Same settings without the secret: nothing changes, still valid.
-    const same = await service().configure({ tenantId: `${DOMAIN.split('.')[0]}.ONMICROSOFT.com`, clientId: sim.clientId });
-    expect(same).toMatchObject({ isValid: true, syncStatus: 'validated', secretFingerprint: microsoftSecretFingerprint(sim.clientSecret) });
+    const same = await service().configure({
+      tenantId: `${DOMAIN.split('.')[0]}.ONMICROSOFT.com`,
+      clientId: sim.clientId,
+    });
+    expect(same).toMatchObject({
+      isValid: true,
+      syncStatus: 'validated',
+      secretFingerprint: microsoftSecretFingerprint(sim.clientSecret),
+    });
     const [unchanged] = await auditRows('microsoft_365.configure');
     expect(unchanged!.details).toMatchObject({ keyChanged: false, changed: false });
 
     const moved = await service().configure({ tenantId: sim.tenantId, clientId: sim.clientId });
-    expect(moved).toMatchObject({ isValid: false, syncStatus: 'pending', lastValidatedAt: null, tenantId: sim.tenantId });
+    expect(moved).toMatchObject({
+      isValid: false,
+      syncStatus: 'pending',
+      lastValidatedAt: null,
+      tenantId: sim.tenantId,
+    });
     expect((await rawRow())!.client_secret_encrypted).toBe(sealed);
     const [latest] = await auditRows('microsoft_365.configure');
-    expect(latest!.details).toMatchObject({ tenant_id: { from: `${DOMAIN.split('.')[0]}.onmicrosoft.com`, to: sim.tenantId }, keyChanged: false });
+    expect(latest!.details).toMatchObject({
+      tenant_id: { from: `${DOMAIN.split('.')[0]}.onmicrosoft.com`, to: sim.tenantId },
+      keyChanged: false,
+    });
     expect(await rowCount()).toBe(1);
   });
 
@@ -134,7 +205,10 @@ describe('Microsoft 365 credentials', () => {
       ['a truncated tenant GUID', { tenantId: sim.tenantId.slice(0, 30) }],
       ['a client id that is not a GUID', { clientId: 'my-app' }],
       ['a client id with braces', { clientId: `{${sim.clientId}}` }],
-      ["the secret's ID instead of its Value", { clientSecret: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }],
+      [
+        "the secret's ID instead of its Value",
+        { clientSecret: '7c9e6679-7425-40de-944b-e07fc1f90ae7' },
+      ],
       ['a short secret', { clientSecret: 'abc' }],
       ['a secret with a space', { clientSecret: 'abc def ghi jkl' }],
       ['an unknown field', { extra: 1 }],
@@ -142,7 +216,12 @@ describe('Microsoft 365 credentials', () => {
     ];
     for (const [what, input] of bad) {
       await expect(
-        service().configure({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, ...input } as never),
+        service().configure({
+          tenantId: sim.tenantId,
+          clientId: sim.clientId,
+          clientSecret: sim.clientSecret,
+          ...input,
+        } as never),
         what,
       ).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
     }
@@ -153,7 +232,11 @@ describe('Microsoft 365 credentials', () => {
   it('refuses to store a secret without an encryption key with SECRETS.NO_KEY, writing nothing', async () => {
     await service().delete();
     const noBox = createMicrosoftCredentialsService(runtime(adminActor(), { secretBox: null }));
-    await kit.expectNoKeyRefused(noBox, { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret }, rows);
+    await kit.expectNoKeyRefused(
+      noBox,
+      { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret },
+      rows,
+    );
   });
 
   it('tests a working connection on the configured endpoints: every step, the roles, recorded and audited', async () => {
@@ -169,25 +252,55 @@ describe('Microsoft 365 credentials', () => {
       testedAt: expect.any(Date),
     });
     expect(result.steps).toEqual(
-      ['token', 'organization', 'users', 'groups', 'licences', 'permissions'].map((name) => ({ name, status: 'ok', code: null, message: null })),
+      ['token', 'organization', 'users', 'groups', 'licences', 'permissions'].map((name) => ({
+        name,
+        status: 'ok',
+        code: null,
+        message: null,
+      })),
     );
     expect([...result.roles].sort()).toEqual([...GRAPH_APPLICATION_PERMISSIONS].sort());
     expect(sim.requests.tokensIssued).toBe(tokensBefore + 1);
-    expect(await service().get()).toMatchObject({ isValid: true, syncStatus: 'validated', syncError: null, lastValidatedAt: expect.any(Date) });
+    expect(await service().get()).toMatchObject({
+      isValid: true,
+      syncStatus: 'validated',
+      syncError: null,
+      lastValidatedAt: expect.any(Date),
+    });
     const [audit] = await auditRows('microsoft_365.test');
-    expect(audit).toMatchObject({ resource: 'ms_credentials', details: { ok: true, code: null, recorded: true } });
+    expect(audit).toMatchObject({
+      resource: 'ms_credentials',
+      details: { ok: true, code: null, recorded: true },
+    });
     expect(audit!.details).not.toHaveProperty('graphUrl');
   });
 
   it('explains a wrong secret with MICROSOFT.BAD_SECRET and marks the credentials invalid', async () => {
     await configureSim({ clientSecret: 'not~the-right-secret-value' });
     const result = await service().testConnection();
-    expect(result).toMatchObject({ ok: false, code: 'MICROSOFT.BAD_SECRET', roles: [], organization: null });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'MICROSOFT.BAD_SECRET',
+      roles: [],
+      organization: null,
+    });
     expect(result.message).toContain('AADSTS7000215');
     expect(result.message).toContain("secret's Value");
-    expect(result.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(result.steps.map((s) => s.status)).toEqual([
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
     const status = await service().get();
-    expect(status).toMatchObject({ isValid: false, syncStatus: 'invalid', syncError: result.message, lastValidatedAt: expect.any(Date) });
+    expect(status).toMatchObject({
+      isValid: false,
+      syncStatus: 'invalid',
+      syncError: result.message,
+      lastValidatedAt: expect.any(Date),
+    });
     const [audit] = await auditRows('microsoft_365.test');
     expect(audit!.details).toMatchObject({ ok: false, code: 'MICROSOFT.BAD_SECRET' });
     expect(await everything()).not.toContain('not~the-right-secret-value');
@@ -199,7 +312,10 @@ describe('Microsoft 365 credentials', () => {
 
   it('explains an unknown tenant and an unknown app', async () => {
     await configureSim({ tenantId: '00000000-0000-4000-8000-0000000000aa' });
-    expect(await service().testConnection()).toMatchObject({ ok: false, code: 'MICROSOFT.TENANT_NOT_FOUND' });
+    expect(await service().testConnection()).toMatchObject({
+      ok: false,
+      code: 'MICROSOFT.TENANT_NOT_FOUND',
+    });
     await configureSim({ clientId: '00000000-0000-4000-8000-0000000000bb' });
     const app = await service().testConnection();
     expect(app).toMatchObject({ ok: false, code: 'MICROSOFT.APP_NOT_FOUND' });
@@ -211,7 +327,13 @@ describe('Microsoft 365 credentials', () => {
     sim.grantPermissions(null);
     const result = await service().testConnection();
     expect(result).toMatchObject({ ok: false, code: 'MICROSOFT.PERMISSION_MISSING', roles: [] });
-    for (const permission of ['User.Read.All', 'GroupMember.Read.All', 'Organization.Read.All', 'Grant admin consent', 'API permissions']) {
+    for (const permission of [
+      'User.Read.All',
+      'GroupMember.Read.All',
+      'Organization.Read.All',
+      'Grant admin consent',
+      'API permissions',
+    ]) {
       expect(result.message).toContain(permission);
     }
     expect(result.steps.map((s) => [s.name, s.status])).toEqual([
@@ -242,13 +364,22 @@ describe('Microsoft 365 credentials', () => {
     ]);
     expect(result.message).toContain('User.ReadWrite.All');
     expect(result.message).toContain('LicenseAssignment.ReadWrite.All');
-    expect(result.steps.at(-1)).toMatchObject({ name: 'permissions', status: 'ok', message: expect.stringContaining('Grant admin consent') });
+    expect(result.steps.at(-1)).toMatchObject({
+      name: 'permissions',
+      status: 'ok',
+      message: expect.stringContaining('Grant admin consent'),
+    });
 
     // Users only: groups and licences fail, and the summary lists both missing permissions.
     sim.grantPermissions(['User.Read.All']);
     const partial = await service().testConnection();
     expect(partial).toMatchObject({ ok: false, code: 'MICROSOFT.PERMISSION_MISSING' });
-    expect(partial.steps.filter((s) => s.status === 'failed').map((s) => s.name)).toEqual(['organization', 'groups', 'licences', 'permissions']);
+    expect(partial.steps.filter((s) => s.status === 'failed').map((s) => s.name)).toEqual([
+      'organization',
+      'groups',
+      'licences',
+      'permissions',
+    ]);
     expect(partial.message).toContain('GroupMember.Read.All');
     expect(partial.message).toContain('Organization.Read.All');
     expect(partial.message).not.toContain('User.Read.All (read users');
@@ -257,7 +388,10 @@ describe('Microsoft 365 credentials', () => {
   it('explains an unreachable Microsoft with MICROSOFT.UNAVAILABLE', async () => {
     await configureSim();
     const down = { graphUrl: 'http://127.0.0.1:1', loginUrl: 'http://127.0.0.1:1' };
-    await kit.expectUnreachableExplained(createMicrosoftCredentialsService(runtime(adminActor(), { integrations: down })), 'MICROSOFT.UNAVAILABLE');
+    await kit.expectUnreachableExplained(
+      createMicrosoftCredentialsService(runtime(adminActor(), { integrations: down })),
+      'MICROSOFT.UNAVAILABLE',
+    );
   });
 
   it('refuses graphUrl and loginUrl from the caller: the stored secret only goes to the configured endpoints', async () => {
@@ -294,9 +428,14 @@ describe('Microsoft 365 credentials', () => {
     expect((await ms.authorize()).roles).toContain('User.Read.All');
     expect((await ms.listUsers({ top: 3 })).length).toBe(3);
     // Overrides win over the configured endpoints.
-    const elsewhere = await loadMicrosoftProvider(runtime(undefined, { integrations: false }), simulator());
+    const elsewhere = await loadMicrosoftProvider(
+      runtime(undefined, { integrations: false }),
+      simulator(),
+    );
     expect(elsewhere.loginUrl).toBe(sim.authorityHost);
-    await expect(loadMicrosoftProvider(runtime(undefined, { secretBox: null }))).rejects.toMatchObject({ code: 'SECRETS.NO_KEY' });
+    await expect(
+      loadMicrosoftProvider(runtime(undefined, { secretBox: null })),
+    ).rejects.toMatchObject({ code: 'SECRETS.NO_KEY' });
   });
 
   it('refuses non-admins, keys without security scopes and anonymous callers, writing nothing', async () => {
@@ -304,7 +443,11 @@ describe('Microsoft 365 credentials', () => {
     await kit.expectOutsidersRefused(t, {
       service,
       anonymous,
-      input: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: 'another~secret-value-123' },
+      input: {
+        tenantId: sim.tenantId,
+        clientId: sim.clientId,
+        clientSecret: 'another~secret-value-123',
+      },
       rawRow,
       sideEffects: () => sim.requests.tokensIssued,
     });

@@ -20,9 +20,19 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ServiceRuntime } from '../../runtime';
 import { openSecret, sealSecret } from '../../shared/secret-stores';
-import { type ConnectionStep, type ConnectionTestResult, type CredentialsService, defineCredentials } from '../integrations/credentials';
+import {
+  type ConnectionStep,
+  type ConnectionTestResult,
+  type CredentialsService,
+  defineCredentials,
+} from '../integrations/credentials';
 import { MICROSOFT_ERROR_CODES, MICROSOFT_ERRORS } from './errors';
-import { type Microsoft365Provider, type MicrosoftProviderOverrides, type MicrosoftTokenCache, microsoft365 } from './provider';
+import {
+  type Microsoft365Provider,
+  type MicrosoftProviderOverrides,
+  type MicrosoftTokenCache,
+  microsoft365,
+} from './provider';
 import {
   type ConfigureMicrosoftInput,
   configureMicrosoftSchema,
@@ -65,7 +75,9 @@ export interface MicrosoftCredentialsStatus {
  * `licences` (subscribed SKUs), `permissions` (roles in the token); a failure's `code` is a
  * `MICROSOFT.*` code; an `ok` permissions step may carry a warning as its `message`.
  */
-export type MicrosoftConnectionStep = ConnectionStep<'token' | 'organization' | 'users' | 'groups' | 'licences' | 'permissions'>;
+export type MicrosoftConnectionStep = ConnectionStep<
+  'token' | 'organization' | 'users' | 'groups' | 'licences' | 'permissions'
+>;
 
 /** A capability the app registration lacks. */
 export interface MicrosoftMissingPermission {
@@ -93,7 +105,10 @@ export interface MicrosoftConnectionFacts {
  * permissions are granted; `code` and `message` of the first failure (or a summary of success, with
  * any write-back permission still missing); each step; what the test learned.
  */
-export type MicrosoftConnectionTestResult = ConnectionTestResult<MicrosoftConnectionStep['name'], MicrosoftConnectionFacts>;
+export type MicrosoftConnectionTestResult = ConnectionTestResult<
+  MicrosoftConnectionStep['name'],
+  MicrosoftConnectionFacts
+>;
 
 /**
  * The Microsoft 365 credentials (admins: `security:read` / `security:write`): an Entra ID app
@@ -134,9 +149,13 @@ export function microsoftSecretFingerprint(secret: string): string {
 }
 
 /** The capabilities no granted role gives. */
-export function missingMicrosoftPermissions(roles: readonly string[]): MicrosoftMissingPermission[] {
+export function missingMicrosoftPermissions(
+  roles: readonly string[],
+): MicrosoftMissingPermission[] {
   const granted = new Set(roles);
-  return MICROSOFT_PERMISSION_REQUIREMENTS.filter((r) => !r.anyOf.some((role) => granted.has(role))).map((r) => ({
+  return MICROSOFT_PERMISSION_REQUIREMENTS.filter(
+    (r) => !r.anyOf.some((role) => granted.has(role)),
+  ).map((r) => ({
     capability: r.capability,
     purpose: r.purpose,
     neededFor: r.neededFor,
@@ -145,7 +164,8 @@ export function missingMicrosoftPermissions(roles: readonly string[]): Microsoft
   }));
 }
 
-const listOf = (missing: MicrosoftMissingPermission[]) => missing.map((m) => `${m.recommended} (${m.purpose})`).join(', ');
+const listOf = (missing: MicrosoftMissingPermission[]) =>
+  missing.map((m) => `${m.recommended} (${m.purpose})`).join(', ');
 
 /** The permissions step from the roles in the token. */
 function permissionsStep(missing: MicrosoftMissingPermission[]): MicrosoftConnectionStep {
@@ -175,22 +195,42 @@ function permissionsStep(missing: MicrosoftMissingPermission[]): MicrosoftConnec
  * The access token is kept encrypted next to the secret it came from, so runs in other processes
  * reuse it while it is valid; changing the credentials clears it.
  */
-function storedTokenCache(rt: ServiceRuntime, row: { organization_id: string; client_secret_encrypted: string }): MicrosoftTokenCache | undefined {
+function storedTokenCache(
+  rt: ServiceRuntime,
+  row: { organization_id: string; client_secret_encrypted: string },
+): MicrosoftTokenCache | undefined {
   const box = rt.secretBox;
   if (!box) return undefined;
   const rootDb = rt.instance.rootDb;
   const organizationId = row.organization_id;
-  const current = rootDb.selectFrom(TABLE).where('organization_id', '=', organizationId).where('client_secret_encrypted', '=', row.client_secret_encrypted);
+  const current = rootDb
+    .selectFrom(TABLE)
+    .where('organization_id', '=', organizationId)
+    .where('client_secret_encrypted', '=', row.client_secret_encrypted);
   return {
     read: async () => {
-      const stored = await current.select(['access_token_encrypted', 'token_expires_at']).executeTakeFirst();
+      const stored = await current
+        .select(['access_token_encrypted', 'token_expires_at'])
+        .executeTakeFirst();
       if (!stored?.access_token_encrypted || !stored.token_expires_at) return null;
-      return { accessToken: openSecret(box, TABLE, TOKEN_COLUMN, organizationId, stored.access_token_encrypted), expiresAt: stored.token_expires_at };
+      return {
+        accessToken: openSecret(
+          box,
+          TABLE,
+          TOKEN_COLUMN,
+          organizationId,
+          stored.access_token_encrypted,
+        ),
+        expiresAt: stored.token_expires_at,
+      };
     },
     write: async ({ accessToken, expiresAt }) => {
       await rootDb
         .updateTable(TABLE)
-        .set({ access_token_encrypted: sealSecret(box, TABLE, TOKEN_COLUMN, organizationId, accessToken), token_expires_at: expiresAt })
+        .set({
+          access_token_encrypted: sealSecret(box, TABLE, TOKEN_COLUMN, organizationId, accessToken),
+          token_expires_at: expiresAt,
+        })
         .where('organization_id', '=', organizationId)
         .where('client_secret_encrypted', '=', row.client_secret_encrypted)
         .execute();
@@ -248,9 +288,18 @@ const microsoft = defineCredentials({
       updatedAt: row.updated_at ?? null,
     };
   },
-  auditView: (row) => ({ tenant_id: row.tenant_id, client_id: row.client_id, is_active: row.is_active }),
+  auditView: (row) => ({
+    tenant_id: row.tenant_id,
+    client_id: row.client_id,
+    is_active: row.is_active,
+  }),
   configure: (data, before, keyChanged, s) => {
-    const changed = !before || keyChanged || before.tenant_id !== data.tenantId || before.client_id !== data.clientId || before.is_active === false;
+    const changed =
+      !before ||
+      keyChanged ||
+      before.tenant_id !== data.tenantId ||
+      before.client_id !== data.clientId ||
+      before.is_active === false;
     return {
       changed,
       writeUnchanged: false,
@@ -277,7 +326,11 @@ const microsoft = defineCredentials({
       ...(tokenCache ? { tokenCache } : {}),
     });
   },
-  testOptions: (input): MicrosoftProviderOverrides => ({ timeoutMs: input.timeoutMs ?? 15_000, retry: { maxRetries: 0 }, maxConcurrency: 1 }),
+  testOptions: (input): MicrosoftProviderOverrides => ({
+    timeoutMs: input.timeoutMs ?? 15_000,
+    retry: { maxRetries: 0 },
+    maxConcurrency: 1,
+  }),
   tenantOf: (row) => row.tenant_id,
   test: {
     tokenStep: 'token',
@@ -288,11 +341,19 @@ const microsoft = defineCredentials({
       { name: 'groups', run: (p) => p.listGroups({ top: 1 }) },
       { name: 'licences', run: (p) => p.listSubscribedSkus() },
     ],
-    checks: [{ name: 'permissions', run: ({ roles }) => permissionsStep(missingMicrosoftPermissions(roles)) }],
+    checks: [
+      {
+        name: 'permissions',
+        run: ({ roles }) => permissionsStep(missingMicrosoftPermissions(roles)),
+      },
+    ],
     // A 403 names one permission; the permissions step lists all the sync lacks.
     explainFailure: (first, steps) => {
       const permissions = steps.find((step) => step.name === 'permissions');
-      return first.code === MICROSOFT_ERROR_CODES.PERMISSION_MISSING && permissions?.status === 'failed' ? permissions : first;
+      return first.code === MICROSOFT_ERROR_CODES.PERMISSION_MISSING &&
+        permissions?.status === 'failed'
+        ? permissions
+        : first;
     },
     extra: ({ authorized, values }): MicrosoftConnectionFacts => {
       const org = values.organization as { id: string; displayName: string | null } | undefined;
@@ -307,13 +368,18 @@ const microsoft = defineCredentials({
       const named = organization?.displayName ? `${organization.displayName} (${tenant})` : tenant;
       return `Connected to Microsoft 365 tenant ${named}: users, groups, the organization and its licences can be read.${warning ? ` ${warning}` : ''}`;
     },
-    auditDetails: ({ roles, missingPermissions }) => ({ roles, missingPermissions: missingPermissions.map((m) => m.recommended) }),
+    auditDetails: ({ roles, missingPermissions }) => ({
+      roles,
+      missingPermissions: missingPermissions.map((m) => m.recommended),
+    }),
   },
   recordTest: (ok, message) =>
     ok
       ? {
           sync_status: sql<string>`case when sync_status is null or sync_status in (${PENDING}, ${INVALID}) then ${VALIDATED} else sync_status end`,
-          sync_error: sql<string | null>`case when sync_status = ${INVALID} then null else sync_error end`,
+          sync_error: sql<
+            string | null
+          >`case when sync_status = ${INVALID} then null else sync_error end`,
         }
       : { sync_status: INVALID, sync_error: message },
 });
@@ -332,7 +398,10 @@ const microsoft = defineCredentials({
  * const { roles } = await ms.authorize();
  * ```
  */
-export function loadMicrosoftProvider(rt: ServiceRuntime, overrides: MicrosoftProviderOverrides = {}): Promise<Microsoft365Provider> {
+export function loadMicrosoftProvider(
+  rt: ServiceRuntime,
+  overrides: MicrosoftProviderOverrides = {},
+): Promise<Microsoft365Provider> {
   return microsoft.loadProvider(rt, overrides);
 }
 

@@ -9,7 +9,12 @@ import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import { type Camelize, camelize } from '../../shared/case';
 import type { Page } from '../../shared/paging';
-import { defineSyncedDirectory, type SyncedDirectoryService, syncedPlainListSchema, syncedUserListSchema } from '../integrations/directory';
+import {
+  defineSyncedDirectory,
+  type SyncedDirectoryService,
+  syncedPlainListSchema,
+  syncedUserListSchema,
+} from '../integrations/directory';
 import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 
@@ -21,7 +26,10 @@ export type MicrosoftSyncedUser = Omit<Camelize<Row<'ms_synced_users'>>, 'rawDat
   localUserId: string | null;
 };
 /** A Microsoft 365 group as stored, with its stable access group. */
-export type MicrosoftSyncedGroup = Omit<Camelize<Row<'ms_synced_groups'>>, 'rawData' | 'syncHash'> & {
+export type MicrosoftSyncedGroup = Omit<
+  Camelize<Row<'ms_synced_groups'>>,
+  'rawData' | 'syncHash'
+> & {
   removed: boolean;
   /** The `access_groups` row mirroring the group. */
   accessGroupId: string | null;
@@ -57,7 +65,12 @@ export type ListSyncedMicrosoftGroupsInput = z.input<typeof listSyncedMicrosoftG
  * (users by UPN, `getUser` by Graph id or UPN) and the licence SKUs (`organization:read`).
  */
 export interface MicrosoftDirectoryService
-  extends SyncedDirectoryService<MicrosoftSyncedUser, MicrosoftSyncedGroup, ListSyncedMicrosoftUsersInput, ListSyncedMicrosoftGroupsInput> {
+  extends SyncedDirectoryService<
+    MicrosoftSyncedUser,
+    MicrosoftSyncedGroup,
+    ListSyncedMicrosoftUsersInput,
+    ListSyncedMicrosoftGroupsInput
+  > {
   /**
    * The license SKUs with their units (total, consumed, available).
    * @example
@@ -88,10 +101,23 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
       searchColumns: ['upn', 'email', 'display_name'],
       cloudIdColumn: 'ms_id',
       addressColumn: 'upn',
-      equals: { isAccountEnabled: 'is_account_enabled', isAdmin: 'is_admin', department: 'department' },
+      equals: {
+        isAccountEnabled: 'is_account_enabled',
+        isAdmin: 'is_admin',
+        department: 'department',
+      },
       // Users holding the licence SKU: a jsonb containment on the assigned licences.
-      conditions: (filter) => (filter.skuId ? [sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`] : []),
-      key: { message: 'Give a Graph user id or a UPN.', path: 'idOrUpn', issue: 'A Graph id or a UPN' },
+      conditions: (filter) =>
+        filter.skuId
+          ? [
+              sql<SqlBool>`u.assigned_licenses @> ${JSON.stringify([{ skuId: filter.skuId }])}::jsonb`,
+            ]
+          : [],
+      key: {
+        message: 'Give a Graph user id or a UPN.',
+        path: 'idOrUpn',
+        issue: 'A Graph id or a UPN',
+      },
       notFound: (key) => MICROSOFT_ERRORS.USER_NOT_SYNCED({ key }),
     },
     groups: {
@@ -107,7 +133,12 @@ export function createMicrosoftDirectoryService(rt: ServiceRuntime): MicrosoftDi
   const listLicenses: MicrosoftDirectoryService['listLicenses'] = (options) =>
     rt.read(options, async (s) => {
       await s.authorize('organization:read');
-      const rows = await s.db.selectFrom('ms_licenses').selectAll().where('organization_id', '=', s.organizationId).orderBy('sku_part_number').execute();
+      const rows = await s.db
+        .selectFrom('ms_licenses')
+        .selectAll()
+        .where('organization_id', '=', s.organizationId)
+        .orderBy('sku_part_number')
+        .execute();
       return rows.map((row) => {
         const { rawData: _raw, ...rest } = camelize(row);
         return rest;

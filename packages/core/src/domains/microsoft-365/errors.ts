@@ -3,9 +3,19 @@
  * errors and network failures become a HeliosError with a `MICROSOFT.*` code, a message that says
  * what to fix, and facts in `details` (HTTP status, Graph's code, Retry-After); never a secret or token.
  */
-import { codesOf, defineErrors, type HeliosError, type HeliosErrorOptions, isHeliosError } from '../../errors';
+import {
+  codesOf,
+  defineErrors,
+  type HeliosError,
+  type HeliosErrorOptions,
+  isHeliosError,
+} from '../../errors';
 import { parseRetryAfter } from '../../shared/retry';
-import { callFailureSpec, providerErrorSpecs, writebackLinkErrorSpecs } from '../integrations/integrations.errors';
+import {
+  callFailureSpec,
+  providerErrorSpecs,
+  writebackLinkErrorSpecs,
+} from '../integrations/integrations.errors';
 
 /** The errors of this domain, with their kind; the message says what happened and what to fix. */
 export const MICROSOFT_ERRORS = defineErrors({
@@ -14,22 +24,67 @@ export const MICROSOFT_ERRORS = defineErrors({
     'RATE_LIMITED',
     'Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable.',
   ),
-  TENANT_NOT_FOUND: callFailureSpec('MICROSOFT.TENANT_NOT_FOUND', 'EXTERNAL_SERVICE', 'The tenant id is unknown to Entra ID (AADSTS90002).'),
-  APP_NOT_FOUND: callFailureSpec('MICROSOFT.APP_NOT_FOUND', 'EXTERNAL_SERVICE', 'No app registration with this client id in the tenant (AADSTS700016).'),
-  BAD_SECRET: callFailureSpec('MICROSOFT.BAD_SECRET', 'EXTERNAL_SERVICE', 'The client secret is wrong (AADSTS7000215).'),
-  SECRET_EXPIRED: callFailureSpec('MICROSOFT.SECRET_EXPIRED', 'EXTERNAL_SERVICE', 'The client secret has expired (AADSTS7000222).'),
-  TOKEN_REJECTED: callFailureSpec('MICROSOFT.TOKEN_REJECTED', 'EXTERNAL_SERVICE', 'Entra ID refused the token request for another reason.'),
+  TENANT_NOT_FOUND: callFailureSpec(
+    'MICROSOFT.TENANT_NOT_FOUND',
+    'EXTERNAL_SERVICE',
+    'The tenant id is unknown to Entra ID (AADSTS90002).',
+  ),
+  APP_NOT_FOUND: callFailureSpec(
+    'MICROSOFT.APP_NOT_FOUND',
+    'EXTERNAL_SERVICE',
+    'No app registration with this client id in the tenant (AADSTS700016).',
+  ),
+  BAD_SECRET: callFailureSpec(
+    'MICROSOFT.BAD_SECRET',
+    'EXTERNAL_SERVICE',
+    'The client secret is wrong (AADSTS7000215).',
+  ),
+  SECRET_EXPIRED: callFailureSpec(
+    'MICROSOFT.SECRET_EXPIRED',
+    'EXTERNAL_SERVICE',
+    'The client secret has expired (AADSTS7000222).',
+  ),
+  TOKEN_REJECTED: callFailureSpec(
+    'MICROSOFT.TOKEN_REJECTED',
+    'EXTERNAL_SERVICE',
+    'Entra ID refused the token request for another reason.',
+  ),
   PERMISSION_MISSING: callFailureSpec(
     'MICROSOFT.PERMISSION_MISSING',
     'EXTERNAL_SERVICE',
     'Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied).',
   ),
-  NOT_FOUND: callFailureSpec('MICROSOFT.NOT_FOUND', 'NOT_FOUND', 'The user, group, member or licence does not exist (404).'),
-  CONFLICT: callFailureSpec('MICROSOFT.CONFLICT', 'CONFLICT', 'It already exists (e.g. the UPN, a membership).'),
-  NO_LICENSES_AVAILABLE: callFailureSpec('MICROSOFT.NO_LICENSES_AVAILABLE', 'CONFLICT', 'No free units of the licence SKU are left (nothing was assigned).'),
-  INVALID_REQUEST: callFailureSpec('MICROSOFT.INVALID_REQUEST', 'INVALID_INPUT', "Graph refused the request's content (400)."),
-  DELTA_EXPIRED: callFailureSpec('MICROSOFT.DELTA_EXPIRED', 'PRECONDITION_FAILED', 'The delta link expired or is unknown (410): a full sync is needed.'),
-  ...providerErrorSpecs('MICROSOFT', 'MICROSOFT_365', { cloud: 'Microsoft', product: 'Microsoft 365', user: 'Microsoft 365 user', userKey: 'UPN' }),
+  NOT_FOUND: callFailureSpec(
+    'MICROSOFT.NOT_FOUND',
+    'NOT_FOUND',
+    'The user, group, member or licence does not exist (404).',
+  ),
+  CONFLICT: callFailureSpec(
+    'MICROSOFT.CONFLICT',
+    'CONFLICT',
+    'It already exists (e.g. the UPN, a membership).',
+  ),
+  NO_LICENSES_AVAILABLE: callFailureSpec(
+    'MICROSOFT.NO_LICENSES_AVAILABLE',
+    'CONFLICT',
+    'No free units of the licence SKU are left (nothing was assigned).',
+  ),
+  INVALID_REQUEST: callFailureSpec(
+    'MICROSOFT.INVALID_REQUEST',
+    'INVALID_INPUT',
+    "Graph refused the request's content (400).",
+  ),
+  DELTA_EXPIRED: callFailureSpec(
+    'MICROSOFT.DELTA_EXPIRED',
+    'PRECONDITION_FAILED',
+    'The delta link expired or is unknown (410): a full sync is needed.',
+  ),
+  ...providerErrorSpecs('MICROSOFT', 'MICROSOFT_365', {
+    cloud: 'Microsoft',
+    product: 'Microsoft 365',
+    user: 'Microsoft 365 user',
+    userKey: 'UPN',
+  }),
   WRITEBACK_USER_NOT_SYNCED: {
     code: 'MICROSOFT_WRITEBACK.USER_NOT_SYNCED',
     kind: 'NOT_FOUND',
@@ -48,13 +103,15 @@ export const MICROSOFT_ERRORS = defineErrors({
         ? `The Microsoft 365 group ${p.displayName} was removed from Microsoft 365.`
         : `The Microsoft 365 group ${p.msId} is not synced to Helios yet: run the Microsoft 365 sync first.`,
     details: (p) => ({ msId: p.msId }),
-    summary: 'The Microsoft group is not in `ms_synced_groups` (run the sync first), or was removed.',
+    summary:
+      'The Microsoft group is not in `ms_synced_groups` (run the sync first), or was removed.',
   },
   ...writebackLinkErrorSpecs('MICROSOFT_WRITEBACK', 'a Microsoft 365 user', 'msId'),
   WRITEBACK_UNKNOWN_SKU: {
     code: 'MICROSOFT_WRITEBACK.UNKNOWN_SKU',
     kind: 'NOT_FOUND',
-    message: (p: { skuId: string }) => `The tenant has no subscription to the licence SKU ${p.skuId}: nothing was assigned.`,
+    message: (p: { skuId: string }) =>
+      `The tenant has no subscription to the licence SKU ${p.skuId}: nothing was assigned.`,
     details: (p) => ({ skuId: p.skuId }),
     summary: "The licence SKU is not one of the tenant's subscriptions (nothing sent).",
   },
@@ -80,10 +137,13 @@ export function permissionsForOperation(operation: string): string {
   const write = /create|update|delete|add|remove|reset|revoke|assign|patch/i.test(verb);
   switch (resource) {
     case 'users':
-      if (verb === 'assignLicense') return 'LicenseAssignment.ReadWrite.All (or User.ReadWrite.All)';
+      if (verb === 'assignLicense')
+        return 'LicenseAssignment.ReadWrite.All (or User.ReadWrite.All)';
       return write ? 'User.ReadWrite.All' : 'User.Read.All';
     case 'groups':
-      return write ? 'GroupMember.ReadWrite.All (or Group.ReadWrite.All)' : 'Group.Read.All (or GroupMember.Read.All)';
+      return write
+        ? 'GroupMember.ReadWrite.All (or Group.ReadWrite.All)'
+        : 'Group.Read.All (or GroupMember.Read.All)';
     case 'subscribedSkus':
     case 'organization':
       return 'Organization.Read.All (or Directory.Read.All)';
@@ -94,13 +154,20 @@ export function permissionsForOperation(operation: string): string {
   }
 }
 
-const CONSENT_PLACE = 'Microsoft Entra admin center > App registrations > (the app) > API permissions';
+const CONSENT_PLACE =
+  'Microsoft Entra admin center > App registrations > (the app) > API permissions';
 
 /** The registered errors a failed Microsoft call maps to (their message is the explanation). */
 type MicrosoftCallError = (typeof MICROSOFT_ERRORS)[keyof typeof MICROSOFT_ERRORS] &
   ((params: { message: string }, options?: HeliosErrorOptions) => HeliosError);
 
-function make(error: MicrosoftCallError, message: string, details: Record<string, unknown>, cause: unknown, retryable = false): HeliosError {
+function make(
+  error: MicrosoftCallError,
+  message: string,
+  details: Record<string, unknown>,
+  cause: unknown,
+  retryable = false,
+): HeliosError {
   const plain = cause instanceof Error ? new Error(cause.message) : undefined;
   return error({ message }, { details, ...(plain ? { cause: plain } : {}), retryable });
 }
@@ -115,11 +182,21 @@ export function aadstsCode(text: string | null | undefined): string | null {
  */
 export function fromTokenError(error: unknown, ctx: MicrosoftErrorContext): HeliosError {
   if (isHeliosError(error)) return error;
-  const e = (error ?? {}) as { errorCode?: string; errorMessage?: string; message?: string; subError?: string };
+  const e = (error ?? {}) as {
+    errorCode?: string;
+    errorMessage?: string;
+    message?: string;
+    subError?: string;
+  };
   const text = `${e.errorMessage ?? ''} ${e.message ?? ''}`;
   const code = aadstsCode(text);
   const firstLine = (e.errorMessage ?? e.message ?? '').split(/\r?\n/)[0]?.trim() ?? '';
-  const details = { operation: ctx.operation, aadsts: code, error: e.errorCode ?? null, microsoftMessage: firstLine || null };
+  const details = {
+    operation: ctx.operation,
+    aadsts: code,
+    error: e.errorCode ?? null,
+    microsoftMessage: firstLine || null,
+  };
   const tenant = ctx.tenantId ? `tenant ${ctx.tenantId}` : 'the tenant';
   const client = ctx.clientId ? `client id ${ctx.clientId}` : 'the client id';
   switch (code) {
@@ -155,8 +232,17 @@ export function fromTokenError(error: unknown, ctx: MicrosoftErrorContext): Heli
     default:
       break;
   }
-  if (/network|ECONN|ENOTFOUND|ETIMEDOUT|fetch failed|timed out|abort/i.test(text) || e.errorCode === 'network_error') {
-    return make(MICROSOFT_ERRORS.UNAVAILABLE, `Entra ID could not be reached for a token: ${firstLine || 'network error'}.`, details, error, true);
+  if (
+    /network|ECONN|ENOTFOUND|ETIMEDOUT|fetch failed|timed out|abort/i.test(text) ||
+    e.errorCode === 'network_error'
+  ) {
+    return make(
+      MICROSOFT_ERRORS.UNAVAILABLE,
+      `Entra ID could not be reached for a token: ${firstLine || 'network error'}.`,
+      details,
+      error,
+      true,
+    );
   }
   return make(
     MICROSOFT_ERRORS.TOKEN_REJECTED,
@@ -178,7 +264,13 @@ export interface GraphFailure {
 /** Reads a GraphError (or a fetch/network error) into a GraphFailure; null when it is not one. */
 export function readGraphFailure(error: unknown): GraphFailure | null {
   if (!error || typeof error !== 'object') return null;
-  const e = error as { statusCode?: number; code?: string | null; message?: string; headers?: Headers; requestId?: string | null };
+  const e = error as {
+    statusCode?: number;
+    code?: string | null;
+    message?: string;
+    headers?: Headers;
+    requestId?: string | null;
+  };
   if (typeof e.statusCode !== 'number' || e.statusCode <= 0) return null;
   return {
     status: e.statusCode,
@@ -191,13 +283,29 @@ export function readGraphFailure(error: unknown): GraphFailure | null {
 
 /** Whether a failure is throttling or a transient server error worth retrying. */
 export function isTransient(failure: GraphFailure): boolean {
-  return failure.status === 429 || failure.status === 500 || failure.status === 502 || failure.status === 503 || failure.status === 504;
+  return (
+    failure.status === 429 ||
+    failure.status === 500 ||
+    failure.status === 502 ||
+    failure.status === 503 ||
+    failure.status === 504
+  );
 }
 
 /** Maps a Graph failure to a HeliosError. */
-export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorContext, cause?: unknown): HeliosError {
+export function fromGraphFailure(
+  failure: GraphFailure,
+  ctx: MicrosoftErrorContext,
+  cause?: unknown,
+): HeliosError {
   const retryAfterSeconds = parseRetryAfter(failure.retryAfter);
-  const details = { operation: ctx.operation, status: failure.status, graphCode: failure.code, graphMessage: failure.message || null, retryAfterSeconds };
+  const details = {
+    operation: ctx.operation,
+    status: failure.status,
+    graphCode: failure.code,
+    graphMessage: failure.message || null,
+    retryAfterSeconds,
+  };
   const said = failure.message ? `: ${failure.message}` : '';
   if (failure.status === 429) {
     return make(
@@ -209,7 +317,12 @@ export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorConte
     );
   }
   if (failure.status === 401) {
-    return make(MICROSOFT_ERRORS.TOKEN_REJECTED, `Microsoft Graph did not accept the access token for ${ctx.operation}${said}.`, details, cause);
+    return make(
+      MICROSOFT_ERRORS.TOKEN_REJECTED,
+      `Microsoft Graph did not accept the access token for ${ctx.operation}${said}.`,
+      details,
+      cause,
+    );
   }
   if (failure.status === 403) {
     return make(
@@ -219,17 +332,50 @@ export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorConte
       cause,
     );
   }
-  if (failure.status === 404) return make(MICROSOFT_ERRORS.NOT_FOUND, `Microsoft 365 has no such object (${ctx.operation})${said}.`, details, cause);
-  if (failure.status === 410 || /syncStateNotFound|resyncRequired|syncStateInvalid/i.test(failure.code ?? '')) {
-    return make(MICROSOFT_ERRORS.DELTA_EXPIRED, `The delta link expired (${ctx.operation}): a full sync is needed${said}.`, details, cause);
+  if (failure.status === 404)
+    return make(
+      MICROSOFT_ERRORS.NOT_FOUND,
+      `Microsoft 365 has no such object (${ctx.operation})${said}.`,
+      details,
+      cause,
+    );
+  if (
+    failure.status === 410 ||
+    /syncStateNotFound|resyncRequired|syncStateInvalid/i.test(failure.code ?? '')
+  ) {
+    return make(
+      MICROSOFT_ERRORS.DELTA_EXPIRED,
+      `The delta link expired (${ctx.operation}): a full sync is needed${said}.`,
+      details,
+      cause,
+    );
   }
   if (failure.status === 400 && /does not have any available licenses/i.test(failure.message)) {
-    return make(MICROSOFT_ERRORS.NO_LICENSES_AVAILABLE, `No licences left${said}. Free some units or buy more, then retry.`, details, cause);
+    return make(
+      MICROSOFT_ERRORS.NO_LICENSES_AVAILABLE,
+      `No licences left${said}. Free some units or buy more, then retry.`,
+      details,
+      cause,
+    );
   }
-  if (failure.status === 409 || (failure.status === 400 && /already exist/i.test(failure.message))) {
-    return make(MICROSOFT_ERRORS.CONFLICT, `Microsoft 365 refused ${ctx.operation}: it already exists${said}.`, details, cause);
+  if (
+    failure.status === 409 ||
+    (failure.status === 400 && /already exist/i.test(failure.message))
+  ) {
+    return make(
+      MICROSOFT_ERRORS.CONFLICT,
+      `Microsoft 365 refused ${ctx.operation}: it already exists${said}.`,
+      details,
+      cause,
+    );
   }
-  if (failure.status === 400) return make(MICROSOFT_ERRORS.INVALID_REQUEST, `Microsoft 365 refused ${ctx.operation}${said}.`, details, cause);
+  if (failure.status === 400)
+    return make(
+      MICROSOFT_ERRORS.INVALID_REQUEST,
+      `Microsoft 365 refused ${ctx.operation}${said}.`,
+      details,
+      cause,
+    );
   if (failure.status >= 500) {
     return make(
       MICROSOFT_ERRORS.UNAVAILABLE,
@@ -239,7 +385,12 @@ export function fromGraphFailure(failure: GraphFailure, ctx: MicrosoftErrorConte
       true,
     );
   }
-  return make(MICROSOFT_ERRORS.REQUEST_FAILED, `Microsoft Graph refused ${ctx.operation} (HTTP ${failure.status})${said}.`, details, cause);
+  return make(
+    MICROSOFT_ERRORS.REQUEST_FAILED,
+    `Microsoft Graph refused ${ctx.operation} (HTTP ${failure.status})${said}.`,
+    details,
+    cause,
+  );
 }
 
 /** Maps any failure of a Graph call (GraphError, network error, timeout). */

@@ -12,7 +12,12 @@ export type {
   MicrosoftCredentialsStatus,
   MicrosoftMissingPermission,
 } from './credentials';
-export { createMicrosoftCredentialsService, loadMicrosoftProvider, microsoftSecretFingerprint, missingMicrosoftPermissions } from './credentials';
+export {
+  createMicrosoftCredentialsService,
+  loadMicrosoftProvider,
+  microsoftSecretFingerprint,
+  missingMicrosoftPermissions,
+} from './credentials';
 export type {
   ListSyncedMicrosoftGroupsInput,
   ListSyncedMicrosoftUsersInput,
@@ -23,7 +28,11 @@ export type {
   MicrosoftSyncedPage,
   MicrosoftSyncedUser,
 } from './directory.service';
-export { createMicrosoftDirectoryService, listSyncedMicrosoftGroupsSchema, listSyncedMicrosoftUsersSchema } from './directory.service';
+export {
+  createMicrosoftDirectoryService,
+  listSyncedMicrosoftGroupsSchema,
+  listSyncedMicrosoftUsersSchema,
+} from './directory.service';
 export type { GraphFailure, MicrosoftErrorCode, MicrosoftErrorContext } from './errors';
 export {
   aadstsCode,
@@ -63,7 +72,11 @@ export {
   MS_USER_FIELDS,
   microsoft365,
 } from './provider';
-export type { ConfigureMicrosoftInput, MicrosoftPermissionRequirement, TestMicrosoftConnectionInput } from './schema';
+export type {
+  ConfigureMicrosoftInput,
+  MicrosoftPermissionRequirement,
+  TestMicrosoftConnectionInput,
+} from './schema';
 export {
   configureMicrosoftSchema,
   MICROSOFT_PERMISSION_REQUIREMENTS,
@@ -73,12 +86,41 @@ export {
   microsoftTenantIdSchema,
   testMicrosoftConnectionSchema,
 } from './schema';
-export type { MicrosoftDeltaLinks, MicrosoftFetched, MicrosoftPassOptions, MicrosoftSyncCounts } from './sync.plan';
-export { clearDeltaLinks, MICROSOFT_MODULE_SLUG, planAndApplyMicrosoft, readDeltaLinks } from './sync.plan';
-export type { MicrosoftSyncInput, MicrosoftSyncResult, MicrosoftSyncService, MicrosoftSyncServiceOptions } from './sync.service';
-export { createMicrosoftSyncService, MICROSOFT_SYNC_ACTION, microsoftSyncSchema } from './sync.service';
-export { dropMicrosoftStaging, isDeltaExpired, MICROSOFT_STAGING_TABLES, stageMicrosoftDirectory } from './sync.stage';
-export type { MicrosoftAssignLicenseInput, MicrosoftCreateUserInput, MicrosoftMemberInput, MicrosoftUpdateUserInput } from './writeback.schema';
+export type {
+  MicrosoftDeltaLinks,
+  MicrosoftFetched,
+  MicrosoftPassOptions,
+  MicrosoftSyncCounts,
+} from './sync.plan';
+export {
+  clearDeltaLinks,
+  MICROSOFT_MODULE_SLUG,
+  planAndApplyMicrosoft,
+  readDeltaLinks,
+} from './sync.plan';
+export type {
+  MicrosoftSyncInput,
+  MicrosoftSyncResult,
+  MicrosoftSyncService,
+  MicrosoftSyncServiceOptions,
+} from './sync.service';
+export {
+  createMicrosoftSyncService,
+  MICROSOFT_SYNC_ACTION,
+  microsoftSyncSchema,
+} from './sync.service';
+export {
+  dropMicrosoftStaging,
+  isDeltaExpired,
+  MICROSOFT_STAGING_TABLES,
+  stageMicrosoftDirectory,
+} from './sync.stage';
+export type {
+  MicrosoftAssignLicenseInput,
+  MicrosoftCreateUserInput,
+  MicrosoftMemberInput,
+  MicrosoftUpdateUserInput,
+} from './writeback.schema';
 export {
   MICROSOFT_WRITEBACK_ERROR_CODES,
   microsoftAssignLicenseSchema,

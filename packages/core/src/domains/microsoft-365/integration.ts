@@ -40,7 +40,10 @@ export interface MicrosoftIntegrationTypes {
 export type MicrosoftIntegration = DirectoryIntegration<MicrosoftIntegrationTypes>;
 
 /** Builds the Microsoft 365 integration over its services. */
-export function microsoftIntegration(rt: ServiceRuntime, services: MicrosoftIntegration['services']): MicrosoftIntegration {
+export function microsoftIntegration(
+  rt: ServiceRuntime,
+  services: MicrosoftIntegration['services'],
+): MicrosoftIntegration {
   const { writeback: wb } = services;
   return defineIntegration<MicrosoftIntegrationTypes>(rt, {
     id: 'microsoft',
@@ -56,12 +59,20 @@ export function microsoftIntegration(rt: ServiceRuntime, services: MicrosoftInte
       if (!stored) return 'none';
       if (stored.is_active === false) return 'unusable';
       // A passed connection test, or a sync that succeeded since.
-      return stored.sync_status === 'validated' || stored.sync_status === 'synced' ? 'tested' : 'untested';
+      return stored.sync_status === 'validated' || stored.sync_status === 'synced'
+        ? 'tested'
+        : 'untested';
     },
     async getUser(msId, options) {
       const user = await wb.getUser(msId, options);
       if (!user) return null;
-      return { id: user.msId, email: user.upn ?? user.email ?? null, blocked: user.isAccountEnabled === false, localUserId: user.localUserId, user };
+      return {
+        id: user.msId,
+        email: user.upn ?? user.email ?? null,
+        blocked: user.isAccountEnabled === false,
+        localUserId: user.localUserId,
+        user,
+      };
     },
     operations: {
       createUser: wb.createUser,

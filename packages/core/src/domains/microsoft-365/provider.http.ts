@@ -4,13 +4,48 @@
  * delta rounds page by page, and `$batch` with per-sub-request retries. `provider.ts` and the
  * users / groups / licenses calls are built on `graphConnection`.
  */
-import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { AuthenticationHandler, Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  LogLevel,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
+import {
+  AuthenticationHandler,
+  Client,
+  type Context,
+  HTTPMessageHandler,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
 import { HeliosError } from '../../errors';
 import { CORE_ERRORS } from '../../errors/core.errors';
-import { createRetryPolicy, parseRetryAfter, type RetryFailure, type RetryPolicy, semaphore, sleep } from '../../shared/retry';
-import { fromGraphError, fromGraphFailure, fromTokenError, type GraphFailure, isTransient, MICROSOFT_ERRORS, readGraphFailure } from './errors';
-import type { BatchRequest, BatchResponse, DeltaPage, DeltaPageBody, DeltaRound, GraphObject, Microsoft365Options } from './provider';
+import {
+  createRetryPolicy,
+  parseRetryAfter,
+  type RetryFailure,
+  type RetryPolicy,
+  semaphore,
+  sleep,
+} from '../../shared/retry';
+import {
+  fromGraphError,
+  fromGraphFailure,
+  fromTokenError,
+  type GraphFailure,
+  isTransient,
+  MICROSOFT_ERRORS,
+  readGraphFailure,
+} from './errors';
+import type {
+  BatchRequest,
+  BatchResponse,
+  DeltaPage,
+  DeltaPageBody,
+  DeltaRound,
+  GraphObject,
+  Microsoft365Options,
+} from './provider';
 
 /** The public Graph root. */
 export const GRAPH_URL = 'https://graph.microsoft.com';
@@ -39,12 +74,18 @@ function checkedUrl(value: string | undefined, fallback: string, name: string): 
 
 /** Replaces a public root by the configured one (same path and query). */
 function readdress(url: string, publicRoot: string, actualRoot: string): string {
-  return publicRoot !== actualRoot && url.startsWith(publicRoot) ? actualRoot + url.slice(publicRoot.length) : url;
+  return publicRoot !== actualRoot && url.startsWith(publicRoot)
+    ? actualRoot + url.slice(publicRoot.length)
+    : url;
 }
 
 /** An MSAL network module on fetch, re-addressing the public login host. */
 function msalNetwork(loginUrl: string, timeoutMs: number): INetworkModule {
-  const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
+  const send = async <T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> => {
     const response = await fetch(readdress(url, LOGIN_URL, loginUrl), {
       method,
       headers: options?.headers ?? {},
@@ -75,8 +116,13 @@ function readdressMiddleware(graphUrl: string): Middleware {
   let next: Middleware | undefined;
   return {
     async execute(context: Context) {
-      if (typeof context.request === 'string') context.request = readdress(context.request, GRAPH_URL, graphUrl);
-      else context.request = new Request(readdress(context.request.url, GRAPH_URL, graphUrl), context.request);
+      if (typeof context.request === 'string')
+        context.request = readdress(context.request, GRAPH_URL, graphUrl);
+      else
+        context.request = new Request(
+          readdress(context.request.url, GRAPH_URL, graphUrl),
+          context.request,
+        );
       await next?.execute(context);
     },
     setNext(middleware: Middleware) {
@@ -90,8 +136,12 @@ export function rolesOf(token: string): string[] {
   const payload = token.split('.')[1];
   if (!payload) return [];
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
-    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      roles?: unknown;
+    };
+    return Array.isArray(claims.roles)
+      ? claims.roles.filter((r): r is string => typeof r === 'string')
+      : [];
   } catch {
     return [];
   }
@@ -120,7 +170,11 @@ export interface GraphConnection {
   /** Runs one Graph call with retries; `write` calls are retried only when throttled. */
   call<T>(operation: string, write: boolean, run: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** A GET with retries; `build` adds `$select`, `$top` or headers. */
-  get<T>(operation: string, path: string, build?: (r: ReturnType<Client['api']>) => ReturnType<Client['api']>): Promise<T>;
+  get<T>(
+    operation: string,
+    path: string,
+    build?: (r: ReturnType<Client['api']>) => ReturnType<Client['api']>,
+  ): Promise<T>;
   /** The first URL of a delta round: the stored link, or the path with `$select`. */
   deltaStart(path: string, select: readonly string[], deltaLink: string | null): string;
   /** One delta round, page by page (see `Microsoft365Provider.usersDelta`). */
@@ -143,7 +197,8 @@ export interface GraphConnection {
 export function graphConnection(options: Microsoft365Options): GraphConnection {
   const { tenantId, clientId, clientSecret } = options.credentials;
   for (const [name, value] of Object.entries({ tenantId, clientId, clientSecret })) {
-    if (typeof value !== 'string' || value.trim() === '') throw CORE_ERRORS.VALIDATION_FAILED({ message: `credentials.${name} is required.` });
+    if (typeof value !== 'string' || value.trim() === '')
+      throw CORE_ERRORS.VALIDATION_FAILED({ message: `credentials.${name} is required.` });
   }
   const graphUrl = checkedUrl(options.graphUrl, GRAPH_URL, 'graphUrl');
   const loginUrl = checkedUrl(options.loginUrl, LOGIN_URL, 'loginUrl');
@@ -154,14 +209,24 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
   const ctx = (operation: string) => ({ operation, tenantId, clientId });
 
   const msal = new ConfidentialClientApplication({
-    auth: { clientId, clientSecret, authority: `${LOGIN_URL}/${tenantId}`, knownAuthorities: ['login.microsoftonline.com'] },
+    auth: {
+      clientId,
+      clientSecret,
+      authority: `${LOGIN_URL}/${tenantId}`,
+      knownAuthorities: ['login.microsoftonline.com'],
+    },
     system: {
       networkClient: msalNetwork(loginUrl, timeoutMs),
-      loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
+      loggerOptions: {
+        logLevel: LogLevel.Error,
+        piiLoggingEnabled: false,
+        loggerCallback: () => {},
+      },
     },
   });
   let lastToken: { token: string; expiresAt: Date | null } | null = null;
-  const fresh = (expiresAt: Date | null) => expiresAt !== null && expiresAt.getTime() - TOKEN_MARGIN_MS > Date.now();
+  const fresh = (expiresAt: Date | null) =>
+    expiresAt !== null && expiresAt.getTime() - TOKEN_MARGIN_MS > Date.now();
   let cacheRead = false;
   const token = async (): Promise<string> => {
     if (lastToken && fresh(lastToken.expiresAt)) return lastToken.token;
@@ -179,7 +244,9 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
       lastToken = { token: result.accessToken, expiresAt: result.expiresOn ?? null };
       // Not awaited: a caller holding the only connection (the embedded database) must not wait on it.
       if (options.tokenCache && result.expiresOn)
-        void options.tokenCache.write({ accessToken: result.accessToken, expiresAt: result.expiresOn }).catch(() => undefined);
+        void options.tokenCache
+          .write({ accessToken: result.accessToken, expiresAt: result.expiresOn })
+          .catch(() => undefined);
       return result.accessToken;
     } catch (error) {
       throw fromTokenError(error, ctx('token'));
@@ -193,7 +260,11 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
   const client = Client.initWithMiddleware({ middleware: authHandler, defaultVersion: 'v1.0' });
 
   /** A Graph failure (or a `$batch` sub-response's) as the retry policy sees it; writes are retried only when throttled. */
-  const failureOf = (failure: GraphFailure | null, write: boolean, error: HeliosError): RetryFailure => ({
+  const failureOf = (
+    failure: GraphFailure | null,
+    write: boolean,
+    error: HeliosError,
+  ): RetryFailure => ({
     error,
     retryable: failure ? (write ? failure.status === 429 : isTransient(failure)) : !write,
     throttled: failure?.status === 429,
@@ -202,7 +273,11 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
   });
 
   /** Runs one Graph call with retries; `write` calls are retried only when throttled. */
-  const call = async <T>(operation: string, write: boolean, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+  const call = async <T>(
+    operation: string,
+    write: boolean,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
     let first = true;
     return policy.run(
       operation,
@@ -218,14 +293,29 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
         }
         const helios = fromGraphError(error, ctx(operation));
         // Token errors arrive as HeliosErrors already (fromTokenError): not retried here.
-        if (error instanceof HeliosError) return { error: helios, retryable: false, throttled: false, retryAfterSeconds: null, status: null };
+        if (error instanceof HeliosError)
+          return {
+            error: helios,
+            retryable: false,
+            throttled: false,
+            retryAfterSeconds: null,
+            status: null,
+          };
         return failureOf(failure, write, helios);
       },
     );
   };
 
-  const get = <T>(operation: string, path: string, build: (r: ReturnType<Client['api']>) => ReturnType<Client['api']> = (r) => r) =>
-    call<T>(operation, false, (signal) => build(client.api(path)).option('signal', signal).get() as Promise<T>);
+  const get = <T>(
+    operation: string,
+    path: string,
+    build: (r: ReturnType<Client['api']>) => ReturnType<Client['api']> = (r) => r,
+  ) =>
+    call<T>(
+      operation,
+      false,
+      (signal) => build(client.api(path)).option('signal', signal).get() as Promise<T>,
+    );
 
   const deltaStart = (path: string, select: readonly string[], deltaLink: string | null) =>
     deltaLink ? relative(deltaLink) : `${path}?$select=${select.join(',')}`;
@@ -247,7 +337,11 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
     first = undefined; // not reachable through the parameter either
     while (next) {
       const current: string = next;
-      let page: DeltaPageBody | undefined = given ?? (await get<DeltaPageBody>(operation, current, (r) => r.header('Prefer', `odata.maxpagesize=${pageSize}`)));
+      let page: DeltaPageBody | undefined =
+        given ??
+        (await get<DeltaPageBody>(operation, current, (r) =>
+          r.header('Prefer', `odata.maxpagesize=${pageSize}`),
+        ));
       given = undefined;
       let items: GraphObject[] | null = Array.isArray(page.value) ? page.value : [];
       const nextLink = page['@odata.nextLink'];
@@ -259,7 +353,10 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
       items = null;
       if (nextLink) next = relative(nextLink);
       else if (endLink) return { deltaLink: endLink, pages, objects };
-      else throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: `Microsoft Graph ended ${operation} without a next or delta link.` });
+      else
+        throw MICROSOFT_ERRORS.REQUEST_FAILED({
+          message: `Microsoft Graph ended ${operation} without a next or delta link.`,
+        });
     }
     throw CORE_ERRORS.INTERNAL_UNEXPECTED({ message: 'Unreachable' });
   };
@@ -282,9 +379,17 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
           })),
         }),
     );
-    const byId = new Map((answer.responses ?? []).map((r) => [String(r.id), { ...r, headers: r.headers ?? {} }]));
+    const byId = new Map(
+      (answer.responses ?? []).map((r) => [String(r.id), { ...r, headers: r.headers ?? {} }]),
+    );
     return requests.map(
-      (r) => byId.get(r.id) ?? { id: r.id, status: 500, body: { error: { code: 'missingResponse', message: 'No response in the batch' } }, headers: {} },
+      (r) =>
+        byId.get(r.id) ?? {
+          id: r.id,
+          status: 500,
+          body: { error: { code: 'missingResponse', message: 'No response in the batch' } },
+          headers: {},
+        },
     );
   };
 
@@ -313,10 +418,15 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
             status: response.status,
             code: null,
             message: '',
-            retryAfter: Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ?? null,
+            retryAfter:
+              Object.entries(response.headers).find(
+                ([k]) => k.toLowerCase() === 'retry-after',
+              )?.[1] ?? null,
           };
           const operation = `batch:${entry.request.method} ${entry.request.url}`;
-          const next = entry.retries.next(failureOf(failure, entry.request.method !== 'GET', batchFailure(response, operation)!));
+          const next = entry.retries.next(
+            failureOf(failure, entry.request.method !== 'GET', batchFailure(response, operation)!),
+          );
           if (typeof next === 'number') {
             waitMs = Math.max(waitMs, next);
             retryLater.push(entry);
@@ -358,7 +468,9 @@ export function batchFailure(response: BatchResponse, operation: string): Helios
       status: response.status,
       code: error?.code ?? null,
       message: error?.message ?? '',
-      retryAfter: Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ?? null,
+      retryAfter:
+        Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1] ??
+        null,
     },
     { operation },
   );

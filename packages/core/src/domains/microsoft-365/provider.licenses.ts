@@ -4,7 +4,9 @@ import type { GraphObject, Microsoft365Provider, MicrosoftSku } from './provider
 import type { GraphConnection } from './provider.http';
 
 /** The licenses calls of the provider: the subscribed SKUs, and assigning or removing SKUs of a user. */
-export function licenseCalls(graph: GraphConnection): Pick<Microsoft365Provider, 'listSubscribedSkus' | 'assignLicense'> {
+export function licenseCalls(
+  graph: GraphConnection,
+): Pick<Microsoft365Provider, 'listSubscribedSkus' | 'assignLicense'> {
   const { client, call, get } = graph;
   return {
     async listSubscribedSkus() {
@@ -17,7 +19,10 @@ export function licenseCalls(graph: GraphConnection): Pick<Microsoft365Provider,
         client
           .api(`/users/${encodeURIComponent(id)}/assignLicense`)
           .option('signal', signal)
-          .post({ addLicenses: add.map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans ?? [] })), removeLicenses: remove }),
+          .post({
+            addLicenses: add.map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans ?? [] })),
+            removeLicenses: remove,
+          }),
       ),
   };
 }

@@ -1,12 +1,24 @@
-import { GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator } from '@helios/testing';
+import {
+  GRAPH_APPLICATION_PERMISSIONS,
+  type GraphSimulator,
+  startGraphSimulator,
+} from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeliosError } from '../../errors';
 import type { RetryInfo } from '../../shared/retry';
 import { type GraphObject, type Microsoft365Options, microsoft365 } from './provider';
 
 let sim: GraphSimulator;
-const options = (overrides: Partial<Microsoft365Options['credentials']> = {}, extra: Partial<Microsoft365Options> = {}): Microsoft365Options => ({
-  credentials: { tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, ...overrides },
+const options = (
+  overrides: Partial<Microsoft365Options['credentials']> = {},
+  extra: Partial<Microsoft365Options> = {},
+): Microsoft365Options => ({
+  credentials: {
+    tenantId: sim.tenantId,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+    ...overrides,
+  },
   graphUrl: sim.url,
   loginUrl: sim.authorityHost,
   timeoutMs: 5000,
@@ -21,7 +33,11 @@ const failure = async (promise: Promise<unknown>) => {
   expect(error).toBeInstanceOf(HeliosError);
   return error as HeliosError;
 };
-async function collect(round: (onPage: (p: { items: GraphObject[] }) => Promise<void>) => Promise<{ deltaLink: string; pages: number }>) {
+async function collect(
+  round: (
+    onPage: (p: { items: GraphObject[] }) => Promise<void>,
+  ) => Promise<{ deltaLink: string; pages: number }>,
+) {
   const items: GraphObject[] = [];
   const result = await round(async (page) => {
     items.push(...page.items);
@@ -34,8 +50,18 @@ beforeAll(async () => {
     domain: 'ms.test',
     seed: { users: 40, groups: 4, membersPerGroup: 5 },
     skus: [
-      { skuId: 'c7df2760-2c81-4ef7-b578-5b5392b571df', skuPartNumber: 'ENTERPRISEPREMIUM', enabled: 100, consumed: 10 },
-      { skuId: 'f8a1db68-be16-40ed-86d5-cb42ce701560', skuPartNumber: 'POWER_BI_PRO', enabled: 2, consumed: 2 },
+      {
+        skuId: 'c7df2760-2c81-4ef7-b578-5b5392b571df',
+        skuPartNumber: 'ENTERPRISEPREMIUM',
+        enabled: 100,
+        consumed: 10,
+      },
+      {
+        skuId: 'f8a1db68-be16-40ed-86d5-cb42ce701560',
+        skuPartNumber: 'POWER_BI_PRO',
+        enabled: 2,
+        consumed: 2,
+      },
     ],
   });
 });
@@ -53,9 +79,23 @@ describe('microsoft365 provider', () => {
   });
 
   it('explains a wrong secret, an unknown app and an unknown tenant (AADSTS codes)', async () => {
-    expect((await failure(microsoft365(options({ clientSecret: 'wrong' })).authorize())).code).toBe('MICROSOFT.BAD_SECRET');
-    expect((await failure(microsoft365(options({ clientId: '00000000-0000-0000-0000-000000000001' })).authorize())).code).toBe('MICROSOFT.APP_NOT_FOUND');
-    expect((await failure(microsoft365(options({ tenantId: '00000000-0000-0000-0000-000000000002' })).authorize())).code).toBe('MICROSOFT.TENANT_NOT_FOUND');
+    expect((await failure(microsoft365(options({ clientSecret: 'wrong' })).authorize())).code).toBe(
+      'MICROSOFT.BAD_SECRET',
+    );
+    expect(
+      (
+        await failure(
+          microsoft365(options({ clientId: '00000000-0000-0000-0000-000000000001' })).authorize(),
+        )
+      ).code,
+    ).toBe('MICROSOFT.APP_NOT_FOUND');
+    expect(
+      (
+        await failure(
+          microsoft365(options({ tenantId: '00000000-0000-0000-0000-000000000002' })).authorize(),
+        )
+      ).code,
+    ).toBe('MICROSOFT.TENANT_NOT_FOUND');
   });
 
   it('explains missing admin consent (403) by naming the permission', async () => {
@@ -95,11 +135,19 @@ describe('microsoft365 provider', () => {
 
   it('maps an expired delta link to MICROSOFT.DELTA_EXPIRED whether Graph answers 400 syncStateNotFound or 410 resyncRequired', async () => {
     for (const expiredDeltaStatus of [400, 410] as const) {
-      const other = await startGraphSimulator({ domain: 'ms.test', expiredDeltaStatus, seed: { users: 3, groups: 1, membersPerGroup: 2 } });
+      const other = await startGraphSimulator({
+        domain: 'ms.test',
+        expiredDeltaStatus,
+        seed: { users: 3, groups: 1, membersPerGroup: 2 },
+      });
       try {
         const ms = microsoft365({
           ...options(),
-          credentials: { tenantId: other.tenantId, clientId: other.clientId, clientSecret: other.clientSecret },
+          credentials: {
+            tenantId: other.tenantId,
+            clientId: other.clientId,
+            clientSecret: other.clientSecret,
+          },
           graphUrl: other.url,
           loginUrl: other.authorityHost,
         });
@@ -108,7 +156,11 @@ describe('microsoft365 provider', () => {
         other.expireDeltaLinks();
         const expiredUsers = await failure(ms.usersDelta(users.deltaLink, async () => {}));
         const expiredGroups = await failure(ms.groupsDelta(groups.deltaLink, async () => {}));
-        expect([expiredUsers.code, expiredGroups.code, expiredDeltaStatus]).toEqual(['MICROSOFT.DELTA_EXPIRED', 'MICROSOFT.DELTA_EXPIRED', expiredDeltaStatus]);
+        expect([expiredUsers.code, expiredGroups.code, expiredDeltaStatus]).toEqual([
+          'MICROSOFT.DELTA_EXPIRED',
+          'MICROSOFT.DELTA_EXPIRED',
+          expiredDeltaStatus,
+        ]);
       } finally {
         await other.close();
       }
@@ -119,14 +171,27 @@ describe('microsoft365 provider', () => {
     const ms = microsoft365(options());
     const full = await collect((onPage) => ms.groupsDelta(null, onPage));
     expect(full.items).toHaveLength(4);
-    const members = full.items.flatMap((g) => (g['members@delta'] as Array<{ id: string }> | undefined) ?? []);
+    const members = full.items.flatMap(
+      (g) => (g['members@delta'] as Array<{ id: string }> | undefined) ?? [],
+    );
     expect(members.length).toBeGreaterThanOrEqual(15);
   });
 
   it('retries throttled and failing calls (faults at 30%) and still reads everything', async () => {
     const retries: number[] = [];
     const ms = microsoft365(
-      options({}, { pageSize: 5, retry: { maxRetries: 10, baseDelayMs: 2, maxDelayMs: 20, onRetry: (r) => retries.push(r.status ?? 0) } }),
+      options(
+        {},
+        {
+          pageSize: 5,
+          retry: {
+            maxRetries: 10,
+            baseDelayMs: 2,
+            maxDelayMs: 20,
+            onRetry: (r) => retries.push(r.status ?? 0),
+          },
+        },
+      ),
     );
     await ms.authorize();
     sim.setFaults({ rate: 0.3, seed: 7, retryAfterSeconds: 0 });
@@ -144,7 +209,13 @@ describe('microsoft365 provider', () => {
     const ids = [...sim.state.users.keys()].slice(0, 25);
     sim.setThrottle({ requestUnits: 15, windowSeconds: 1 });
     try {
-      const responses = await ms.batch(ids.map((id, i) => ({ id: String(i + 1), method: 'GET', url: `/users/${id}?$select=id,displayName` })));
+      const responses = await ms.batch(
+        ids.map((id, i) => ({
+          id: String(i + 1),
+          method: 'GET',
+          url: `/users/${id}?$select=id,displayName`,
+        })),
+      );
       expect(responses).toHaveLength(25);
       expect(responses.map((r) => r.status)).toEqual(ids.map(() => 200));
       expect(responses.map((r) => (r.body as { id: string }).id)).toEqual(ids);
@@ -156,18 +227,30 @@ describe('microsoft365 provider', () => {
 
   it('completes a burst of writes above the write quota, waiting for Retry-After', async () => {
     const retries: RetryInfo[] = [];
-    const ms = microsoft365(options({}, { retry: { baseDelayMs: 2, maxDelayMs: 20, onRetry: (r) => retries.push(r) } }));
+    const ms = microsoft365(
+      options({}, { retry: { baseDelayMs: 2, maxDelayMs: 20, onRetry: (r) => retries.push(r) } }),
+    );
     const ids = [...sim.state.users.keys()].slice(0, 8);
     sim.setThrottle({ writeRequests: 5, writeWindowSeconds: 1 });
     const throttledBefore = sim.requests.throttled;
     try {
       await Promise.all(ids.map((id, i) => ms.updateUser(id, { jobTitle: `Burst ${i}` })));
-      expect(ids.map((id) => sim.state.users.get(id).jobTitle)).toEqual(ids.map((_, i) => `Burst ${i}`));
+      expect(ids.map((id) => sim.state.users.get(id).jobTitle)).toEqual(
+        ids.map((_, i) => `Burst ${i}`),
+      );
       expect(sim.requests.throttled).toBeGreaterThan(throttledBefore);
       expect(retries.length).toBeGreaterThan(0);
       // Graph's Retry-After (whole seconds until the write window ends) is waited in full.
-      expect(retries.every((r) => r.throttled && r.status === 429 && r.operation === 'users.update' && r.delayMs >= 1000)).toBe(true);
-      expect(retries[0]!.error).toMatchObject({ code: 'MICROSOFT.THROTTLED', details: { retryAfterSeconds: 1 } });
+      expect(
+        retries.every(
+          (r) =>
+            r.throttled && r.status === 429 && r.operation === 'users.update' && r.delayMs >= 1000,
+        ),
+      ).toBe(true);
+      expect(retries[0]!.error).toMatchObject({
+        code: 'MICROSOFT.THROTTLED',
+        details: { retryAfterSeconds: 1 },
+      });
     } finally {
       sim.setThrottle(null);
     }
@@ -183,13 +266,24 @@ describe('microsoft365 provider', () => {
       sim.requests.throttled,
     ];
     try {
-      const responses = await ms.batch(ids.map((id, i) => ({ id: `w${i}`, method: 'PATCH', url: `/users/${id}`, body: { department: `Batch ${i}` } })));
+      const responses = await ms.batch(
+        ids.map((id, i) => ({
+          id: `w${i}`,
+          method: 'PATCH',
+          url: `/users/${id}`,
+          body: { department: `Batch ${i}` },
+        })),
+      );
       expect(responses.map((r) => [r.id, r.status])).toEqual(ids.map((_, i) => [`w${i}`, 204]));
-      expect(ids.map((id) => sim.state.users.get(id).department)).toEqual(ids.map((_, i) => `Batch ${i}`));
+      expect(ids.map((id) => sim.state.users.get(id).department)).toEqual(
+        ids.map((_, i) => `Batch ${i}`),
+      );
       const throttled = sim.requests.throttled - throttledBefore;
       expect(throttled).toBeGreaterThanOrEqual(3);
       // Every update was sent once, plus once more for each time it was throttled: none that passed went again.
-      expect((sim.requests.byRoute['users.update'] ?? 0) - updatesBefore).toBe(ids.length + throttled);
+      expect((sim.requests.byRoute['users.update'] ?? 0) - updatesBefore).toBe(
+        ids.length + throttled,
+      );
       expect((sim.requests.byRoute.batch ?? 0) - batchesBefore).toBeGreaterThanOrEqual(2);
     } finally {
       sim.setThrottle(null);
@@ -203,8 +297,15 @@ describe('microsoft365 provider', () => {
     try {
       await ms.updateUser(id!, { officeLocation: 'First' });
       const error = await ms.updateUser(id!, { officeLocation: 'Second' }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ kind: 'RATE_LIMITED', code: 'MICROSOFT.THROTTLED', retryable: true, details: { status: 429, budgetMs: 300, attempts: 1 } });
-      expect((error as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThan(25);
+      expect(error).toMatchObject({
+        kind: 'RATE_LIMITED',
+        code: 'MICROSOFT.THROTTLED',
+        retryable: true,
+        details: { status: 429, budgetMs: 300, attempts: 1 },
+      });
+      expect(
+        (error as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds,
+      ).toBeGreaterThan(25);
       expect(sim.state.users.get(id!).officeLocation).toBe('First');
     } finally {
       sim.setThrottle(null);
@@ -215,7 +316,9 @@ describe('microsoft365 provider', () => {
     const ms = microsoft365(options());
     const ids = [...sim.state.users.keys()].slice(0, 12);
     // Every third request names a user that does not exist; Graph shuffles the responses.
-    const urls = ids.map((id, i) => (i % 3 === 2 ? `/users/nobody-${i}@ms.test` : `/users/${id}?$select=id`));
+    const urls = ids.map((id, i) =>
+      i % 3 === 2 ? `/users/nobody-${i}@ms.test` : `/users/${id}?$select=id`,
+    );
     const responses = await ms.batch(urls.map((url, i) => ({ id: `r${i}`, method: 'GET', url })));
     expect(responses.map((r) => r.id)).toEqual(urls.map((_, i) => `r${i}`));
     expect(responses.map((r) => r.status)).toEqual(urls.map((_, i) => (i % 3 === 2 ? 404 : 200)));
@@ -229,23 +332,35 @@ describe('microsoft365 provider', () => {
     const skus = await ms.listSubscribedSkus();
     const full = skus.find((s) => s.consumedUnits >= s.prepaidUnits.enabled)!;
     const free = skus.find((s) => s.consumedUnits < s.prepaidUnits.enabled)!;
-    const user = [...sim.state.users.values()].find((u) => u.userPrincipalName === 'user000030@ms.test');
+    const user = [...sim.state.users.values()].find(
+      (u) => u.userPrincipalName === 'user000030@ms.test',
+    );
     const before = (user.assignedLicenses as unknown[]).length;
     const none = await failure(ms.assignLicense(user.id, [{ skuId: full.skuId }], []));
     expect(none.code).toBe('MICROSOFT.NO_LICENSES_AVAILABLE');
     expect((sim.state.users.get(user.id).assignedLicenses as unknown[]).length).toBe(before);
 
-    const alreadyHas = (user.assignedLicenses as Array<{ skuId: string }>).some((l) => l.skuId === free.skuId);
+    const alreadyHas = (user.assignedLicenses as Array<{ skuId: string }>).some(
+      (l) => l.skuId === free.skuId,
+    );
     if (!alreadyHas) {
       await ms.assignLicense(user.id, [{ skuId: free.skuId }], []);
-      expect((sim.state.users.get(user.id).assignedLicenses as Array<{ skuId: string }>).map((l) => l.skuId)).toContain(free.skuId);
+      expect(
+        (sim.state.users.get(user.id).assignedLicenses as Array<{ skuId: string }>).map(
+          (l) => l.skuId,
+        ),
+      ).toContain(free.skuId);
     }
 
     const group = [...sim.state.groups.values()][0];
-    const outsider = [...sim.state.users.values()].find((u) => !sim.state.members.get(group.id)?.has(u.id));
+    const outsider = [...sim.state.users.values()].find(
+      (u) => !sim.state.members.get(group.id)?.has(u.id),
+    );
     await ms.addGroupMember(group.id, outsider.id);
     expect(sim.state.members.get(group.id)?.has(outsider.id)).toBe(true);
-    expect((await failure(ms.addGroupMember(group.id, outsider.id))).code).toBe('MICROSOFT.CONFLICT');
+    expect((await failure(ms.addGroupMember(group.id, outsider.id))).code).toBe(
+      'MICROSOFT.CONFLICT',
+    );
     await ms.removeGroupMember(group.id, outsider.id);
     expect(sim.state.members.get(group.id)?.has(outsider.id)).toBe(false);
 

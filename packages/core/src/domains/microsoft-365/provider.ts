@@ -137,7 +137,11 @@ export interface Microsoft365Provider {
   /** Gets (or reuses) an access token: proves the tenant, the client id and the secret. @throws HeliosError `MICROSOFT.*` */
   authorize(): Promise<{ expiresAt: Date | null; roles: string[] }>;
   /** The tenant's organization (`/organization`). */
-  getOrganization(): Promise<{ id: string; displayName: string | null; verifiedDomains: unknown[] }>;
+  getOrganization(): Promise<{
+    id: string;
+    displayName: string | null;
+    verifiedDomains: unknown[];
+  }>;
   /** One page of users (`$top`), for connection tests. */
   listUsers(options?: { top?: number }): Promise<GraphObject[]>;
   /** One page of groups, for connection tests. */
@@ -148,9 +152,17 @@ export interface Microsoft365Provider {
    * no reference to a page once handed over, so `onPage` may empty `items` as it handles them.
    * @throws HeliosError `MICROSOFT.DELTA_EXPIRED` when the link is no longer valid
    */
-  usersDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>, first?: DeltaPageBody): Promise<DeltaRound>;
+  usersDelta(
+    deltaLink: string | null,
+    onPage: (page: DeltaPage) => Promise<void>,
+    first?: DeltaPageBody,
+  ): Promise<DeltaRound>;
   /** A groups delta round with `members@delta`. As `usersDelta`. */
-  groupsDelta(deltaLink: string | null, onPage: (page: DeltaPage) => Promise<void>, first?: DeltaPageBody): Promise<DeltaRound>;
+  groupsDelta(
+    deltaLink: string | null,
+    onPage: (page: DeltaPage) => Promise<void>,
+    first?: DeltaPageBody,
+  ): Promise<DeltaRound>;
   /**
    * A sync's opening reads in ONE request (`$batch`): the first page of the users and groups delta
    * rounds (from the start, or from the links), the Global Administrators and the licence SKUs. Pass
@@ -179,7 +191,11 @@ export interface Microsoft365Provider {
   /** POST /users/{id}/revokeSignInSessions. */
   revokeSignInSessions(id: string): Promise<void>;
   /** POST /users/{id}/assignLicense. */
-  assignLicense(id: string, add: Array<{ skuId: string; disabledPlans?: string[] }>, remove: string[]): Promise<GraphObject>;
+  assignLicense(
+    id: string,
+    add: Array<{ skuId: string; disabledPlans?: string[] }>,
+    remove: string[],
+  ): Promise<GraphObject>;
   /** GET /groups/{id}. */
   getGroup(id: string): Promise<GraphObject>;
   /** POST /groups/{id}/members/$ref. */
@@ -227,20 +243,43 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     },
 
     async getOrganization() {
-      const page = await get<{ value?: Array<{ id: string; displayName?: string; verifiedDomains?: unknown[] }> }>('organization.get', '/organization', (r) =>
+      const page = await get<{
+        value?: Array<{ id: string; displayName?: string; verifiedDomains?: unknown[] }>;
+      }>('organization.get', '/organization', (r) =>
         r.select(['id', 'displayName', 'verifiedDomains']),
       );
       const org = page.value?.[0];
-      if (!org) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no organization.' });
-      return { id: org.id, displayName: org.displayName ?? null, verifiedDomains: org.verifiedDomains ?? [] };
+      if (!org)
+        throw MICROSOFT_ERRORS.REQUEST_FAILED({
+          message: 'Microsoft Graph returned no organization.',
+        });
+      return {
+        id: org.id,
+        displayName: org.displayName ?? null,
+        verifiedDomains: org.verifiedDomains ?? [],
+      };
     },
 
     async openSyncReads(links) {
       const prefer = { Prefer: `odata.maxpagesize=${pageSize}` };
       const [users, groups, admins, skus] = await this.batch([
-        { id: 'users', method: 'GET', url: deltaStart('/users/delta', MS_USER_FIELDS, links.users), headers: prefer },
-        { id: 'groups', method: 'GET', url: deltaStart('/groups/delta', [...MS_GROUP_FIELDS, 'members'], links.groups), headers: prefer },
-        { id: 'admins', method: 'GET', url: `/directoryRoles(roleTemplateId='${GLOBAL_ADMIN_ROLE_TEMPLATE_ID}')/members?$select=id` },
+        {
+          id: 'users',
+          method: 'GET',
+          url: deltaStart('/users/delta', MS_USER_FIELDS, links.users),
+          headers: prefer,
+        },
+        {
+          id: 'groups',
+          method: 'GET',
+          url: deltaStart('/groups/delta', [...MS_GROUP_FIELDS, 'members'], links.groups),
+          headers: prefer,
+        },
+        {
+          id: 'admins',
+          method: 'GET',
+          url: `/directoryRoles(roleTemplateId='${GLOBAL_ADMIN_ROLE_TEMPLATE_ID}')/members?$select=id`,
+        },
         { id: 'skus', method: 'GET', url: '/subscribedSkus' },
       ]);
       for (const [response, operation] of [

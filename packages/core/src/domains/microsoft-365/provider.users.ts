@@ -31,32 +31,57 @@ export function userCalls(
   graph: GraphConnection,
 ): Pick<
   Microsoft365Provider,
-  'listUsers' | 'usersDelta' | 'listGlobalAdminIds' | 'getUser' | 'createUser' | 'updateUser' | 'deleteUser' | 'revokeSignInSessions'
+  | 'listUsers'
+  | 'usersDelta'
+  | 'listGlobalAdminIds'
+  | 'getUser'
+  | 'createUser'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'revokeSignInSessions'
 > {
   const { client, call, get } = graph;
   return {
     async listUsers({ top = 1 } = {}) {
-      const page = await get<{ value?: GraphObject[] }>('users.list', '/users', (r) => r.select(['id', 'userPrincipalName']).top(top));
+      const page = await get<{ value?: GraphObject[] }>('users.list', '/users', (r) =>
+        r.select(['id', 'userPrincipalName']).top(top),
+      );
       return page.value ?? [];
     },
 
-    usersDelta: (deltaLink, onPage, first) => graph.deltaRound('users.delta', '/users/delta', MS_USER_FIELDS, deltaLink, onPage, first),
+    usersDelta: (deltaLink, onPage, first) =>
+      graph.deltaRound('users.delta', '/users/delta', MS_USER_FIELDS, deltaLink, onPage, first),
     async listGlobalAdminIds() {
-      const roles = await get<{ value?: Array<{ id: string; roleTemplateId?: string; displayName?: string }> }>('directoryRoles.list', '/directoryRoles');
-      const role = (roles.value ?? []).find((r) => r.roleTemplateId === GLOBAL_ADMIN_ROLE_TEMPLATE_ID || r.displayName === 'Global Administrator');
+      const roles = await get<{
+        value?: Array<{ id: string; roleTemplateId?: string; displayName?: string }>;
+      }>('directoryRoles.list', '/directoryRoles');
+      const role = (roles.value ?? []).find(
+        (r) =>
+          r.roleTemplateId === GLOBAL_ADMIN_ROLE_TEMPLATE_ID ||
+          r.displayName === 'Global Administrator',
+      );
       if (!role) return [];
       const ids: string[] = [];
       let next: string | null = `/directoryRoles/${encodeURIComponent(role.id)}/members?$select=id`;
       while (next) {
-        const page: { value?: Array<{ id: string }>; '@odata.nextLink'?: string } = await get('directoryRoles.members', next);
+        const page: { value?: Array<{ id: string }>; '@odata.nextLink'?: string } = await get(
+          'directoryRoles.members',
+          next,
+        );
         for (const m of page.value ?? []) ids.push(m.id);
         next = page['@odata.nextLink'] ? relative(page['@odata.nextLink']) : null;
       }
       return ids;
     },
 
-    getUser: (idOrUpn) => get<GraphObject>('users.get', `/users/${encodeURIComponent(idOrUpn)}`, (r) => r.select([...MS_USER_FIELDS])),
-    createUser: (body) => call<GraphObject>('users.create', true, (signal) => client.api('/users').option('signal', signal).post(body)),
+    getUser: (idOrUpn) =>
+      get<GraphObject>('users.get', `/users/${encodeURIComponent(idOrUpn)}`, (r) =>
+        r.select([...MS_USER_FIELDS]),
+      ),
+    createUser: (body) =>
+      call<GraphObject>('users.create', true, (signal) =>
+        client.api('/users').option('signal', signal).post(body),
+      ),
     updateUser: async (id, patch) => {
       await call('users.update', true, (signal) =>
         client

@@ -9,7 +9,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DOMAIN = /^(?=.{1,64}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** A GUID as Entra ID writes them (lower-cased). */
-export const microsoftGuidSchema = z.string().trim().toLowerCase().regex(GUID, 'A GUID such as 5d6e7f80-91a2-4b3c-8d4e-5f60718293a4');
+export const microsoftGuidSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(GUID, 'A GUID such as 5d6e7f80-91a2-4b3c-8d4e-5f60718293a4');
 
 /**
  * The directory (tenant) id: its GUID (the app registration's Overview page) or one of the
@@ -42,7 +46,10 @@ export const microsoftClientSecretSchema = z
   .min(8, 'The client secret is at least 8 characters')
   .max(1024)
   .regex(/^[\x21-\x7e]+$/, 'The client secret has no spaces or control characters')
-  .refine((value) => !GUID.test(value.toLowerCase()), "This looks like the secret's ID: paste its Value instead (Certificates & secrets)");
+  .refine(
+    (value) => !GUID.test(value.toLowerCase()),
+    "This looks like the secret's ID: paste its Value instead (Certificates & secrets)",
+  );
 
 /** The input of `configure`. */
 export const configureMicrosoftSchema = z
@@ -95,21 +102,38 @@ export const MICROSOFT_PERMISSION_REQUIREMENTS: readonly MicrosoftPermissionRequ
     purpose: 'read groups and their members (sync)',
     neededFor: 'sync',
     recommended: 'GroupMember.Read.All',
-    anyOf: ['GroupMember.Read.All', 'Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    anyOf: [
+      'GroupMember.Read.All',
+      'Group.Read.All',
+      'GroupMember.ReadWrite.All',
+      'Group.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ],
   },
   {
     capability: 'readOrganization',
     purpose: 'read the organization and its licences (sync)',
     neededFor: 'sync',
     recommended: 'Organization.Read.All',
-    anyOf: ['Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    anyOf: [
+      'Organization.Read.All',
+      'Organization.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ],
   },
   {
     capability: 'readDirectoryRoles',
     purpose: 'flag Global Administrators (sync; without it no user is flagged admin)',
     neededFor: 'admins',
     recommended: 'RoleManagement.Read.Directory',
-    anyOf: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    anyOf: [
+      'RoleManagement.Read.Directory',
+      'RoleManagement.ReadWrite.Directory',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ],
   },
   {
     capability: 'writeUsers',

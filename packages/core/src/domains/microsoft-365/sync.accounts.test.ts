@@ -1,4 +1,10 @@
-import { createTestHelios, createTestUser, type GraphSimulator, startGraphSimulator, type TestHelios } from '@helios/testing';
+import {
+  createTestHelios,
+  createTestUser,
+  type GraphSimulator,
+  startGraphSimulator,
+  type TestHelios,
+} from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRuntime } from '../../runtime';
 import { simulatedMicrosoft365, testRuntime } from '../../test-runtime';
@@ -15,9 +21,13 @@ let sim: GraphSimulator;
 
 const runtime = (): ServiceRuntime => testRuntime(t, { type: 'user', userId: t.admin!.id });
 const sync = (input: { full?: boolean } = {}) =>
-  createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(sim) }).sync({ allowLargeRemovals: true, ...input });
+  createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(sim) }).sync({
+    allowLargeRemovals: true,
+    ...input,
+  });
 const upn = (i: number) => `user${String(i).padStart(6, '0')}@${DOMAIN}`;
-const graphUser = (i: number) => [...sim.state.users.values()].find((u) => u.userPrincipalName === upn(i))!;
+const graphUser = (i: number) =>
+  [...sim.state.users.values()].find((u) => u.userPrincipalName === upn(i))!;
 const localUser = (id: string) =>
   t.helios.db
     .selectFrom('organization_users')
@@ -25,12 +35,21 @@ const localUser = (id: string) =>
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
 const lifecycle = (userId: string) =>
-  t.helios.db.selectFrom('user_lifecycle_logs').select(['step_name', 'details']).where('user_id', '=', userId).orderBy('created_at').execute();
+  t.helios.db
+    .selectFrom('user_lifecycle_logs')
+    .select(['step_name', 'details'])
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .execute();
 
 beforeAll(async () => {
   [t, sim] = await Promise.all([
     createTestHelios(),
-    startGraphSimulator({ domain: DOMAIN, expiredDeltaStatus: 410, seed: { users: 8, groups: 1, membersPerGroup: 2 } }),
+    startGraphSimulator({
+      domain: DOMAIN,
+      expiredDeltaStatus: 410,
+      seed: { users: 8, groups: 1, membersPerGroup: 2 },
+    }),
   ]);
 }, 60_000);
 afterAll(() => closeTestBed(t, sim));
@@ -40,23 +59,39 @@ describe('Microsoft 365 sync suspension', () => {
     const local = await createTestUser(t.helios, { email: upn(2) });
     const first = await sync();
     expect(first.mode).toBe('full');
-    expect(await localUser(local.id)).toMatchObject({ microsoft_365_id: graphUser(2).id, user_status: 'active' });
+    expect(await localUser(local.id)).toMatchObject({
+      microsoft_365_id: graphUser(2).id,
+      user_status: 'active',
+    });
 
     sim.touchUser(graphUser(2).id, { accountEnabled: false });
     const run = await sync();
     expect(run.mode).toBe('incremental');
     expect(run.counts.accounts).toEqual({ suspended: 1, reactivated: 0 });
-    expect(await localUser(local.id)).toMatchObject({ user_status: 'suspended', is_active: false, microsoft_365_sync_status: 'disabled' });
+    expect(await localUser(local.id)).toMatchObject({
+      user_status: 'suspended',
+      is_active: false,
+      microsoft_365_sync_status: 'disabled',
+    });
     expect(await lifecycle(local.id)).toEqual([
       {
         step_name: 'microsoft_365.suspend',
-        details: { source: 'microsoft_365', reason: 'account disabled in Microsoft 365 (accountEnabled=false)', from: 'active', to: 'suspended' },
+        details: {
+          source: 'microsoft_365',
+          reason: 'account disabled in Microsoft 365 (accountEnabled=false)',
+          from: 'active',
+          to: 'suspended',
+        },
       },
     ]);
 
     sim.touchUser(graphUser(2).id, { accountEnabled: true });
     expect((await sync()).counts.accounts).toEqual({ suspended: 0, reactivated: 1 });
-    expect(await localUser(local.id)).toMatchObject({ user_status: 'active', is_active: true, microsoft_365_sync_status: 'synced' });
+    expect(await localUser(local.id)).toMatchObject({
+      user_status: 'active',
+      is_active: true,
+      microsoft_365_sync_status: 'synced',
+    });
   });
 
   it('never re-activates a user a local admin suspended', async () => {
@@ -67,7 +102,10 @@ describe('Microsoft 365 sync suspension', () => {
     await sync();
     sim.touchUser(graphUser(3).id, { accountEnabled: true });
     expect((await sync()).counts.accounts.reactivated).toBe(0);
-    expect(await localUser(local.id)).toMatchObject({ user_status: 'suspended', microsoft_365_sync_status: 'synced' });
+    expect(await localUser(local.id)).toMatchObject({
+      user_status: 'suspended',
+      microsoft_365_sync_status: 'synced',
+    });
   });
 
   it('falls back to a full run when an expired delta link is answered 410 resyncRequired', async () => {
@@ -87,7 +125,12 @@ describe('Microsoft 365 sync suspension', () => {
       .execute();
     sim.touchUser(graphUser(5).id, { accountEnabled: false });
     const run = await sync();
-    expect(run.warnings).toEqual([expect.objectContaining({ code: SYNC_WARNING_LAST_ADMIN, details: { userIds: [t.admin!.id] } })]);
+    expect(run.warnings).toEqual([
+      expect.objectContaining({
+        code: SYNC_WARNING_LAST_ADMIN,
+        details: { userIds: [t.admin!.id] },
+      }),
+    ]);
     expect(await localUser(t.admin!.id)).toMatchObject({ user_status: 'active' });
   });
 });

@@ -18,7 +18,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import type { SyncPassOptions } from '../integrations/sync-run';
 import type { SyncChange, SyncChangeRow, SyncEntityCounts, SyncWarnings } from '../sync/engine';
-import { assertSafetyLimit, countsOf, inTransactionOn, removedMarker, sampleOf } from '../sync/engine';
+import {
+  assertSafetyLimit,
+  countsOf,
+  inTransactionOn,
+  removedMarker,
+  sampleOf,
+} from '../sync/engine';
 import { applySourceSuspensions, type SyncWarning } from '../sync/suspensions';
 import type { MicrosoftSku } from './provider';
 
@@ -151,7 +157,11 @@ function planLicences(org: string, skus: MicrosoftSku[]) {
       (select count(*) from s join ms_licenses l on l.organization_id = ${org} and l.sku_id = s.sku_id where l.raw_data is not distinct from s.raw) as unchanged`;
 }
 
-async function sampleChanges(conn: Kysely<Database>, org: string, full: boolean): Promise<SyncChange[]> {
+async function sampleChanges(
+  conn: Kysely<Database>,
+  org: string,
+  full: boolean,
+): Promise<SyncChange[]> {
   const goneUsers = goneFrom('ms_stage_users', full);
   return sampleOf(
     conn,
@@ -190,15 +200,21 @@ async function applyStaged(
       office_location = excluded.office_location, company_name = excluded.company_name, mobile_phone = excluded.mobile_phone,
       business_phones = excluded.business_phones, is_account_enabled = excluded.is_account_enabled, assigned_licenses = excluded.assigned_licenses,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
-    where ms_synced_users.sync_hash is distinct from excluded.sync_hash or ms_synced_users.raw_data -> '_helios' is not null`.execute(conn);
+    where ms_synced_users.sync_hash is distinct from excluded.sync_hash or ms_synced_users.raw_data -> '_helios' is not null`.execute(
+    conn,
+  );
   const goneUsers = goneFrom('ms_stage_users', full);
   await sql`update ms_synced_users x set is_account_enabled = false, raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)},
       sync_hash = null, last_sync_at = ${now}, updated_at = now()
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(conn);
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneUsers}`.execute(
+    conn,
+  );
   // Global Administrators (read in full every run, when the app may).
   if (adminsKnown)
     await sql`update ms_synced_users x set is_admin = exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)
-    where x.organization_id = ${org} and x.is_admin is distinct from exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)`.execute(conn);
+    where x.organization_id = ${org} and x.is_admin is distinct from exists (select 1 from ms_stage_admins a where a.ms_id = x.ms_id)`.execute(
+      conn,
+    );
 
   // Groups and their access groups (stable ids: upsert by external id).
   await sql`
@@ -208,10 +224,14 @@ async function applyStaged(
     on conflict (organization_id, ms_id) do update set display_name = excluded.display_name, description = excluded.description, mail = excluded.mail,
       mail_enabled = excluded.mail_enabled, security_enabled = excluded.security_enabled, group_types = excluded.group_types,
       raw_data = excluded.raw_data, sync_hash = excluded.sync_hash, last_sync_at = excluded.last_sync_at, updated_at = now()
-    where ms_synced_groups.sync_hash is distinct from excluded.sync_hash or ms_synced_groups.raw_data -> '_helios' is not null`.execute(conn);
+    where ms_synced_groups.sync_hash is distinct from excluded.sync_hash or ms_synced_groups.raw_data -> '_helios' is not null`.execute(
+    conn,
+  );
   const goneGroups = goneFrom('ms_stage_groups', full);
   await sql`update ms_synced_groups x set raw_data = coalesce(x.raw_data, '{}'::jsonb) || ${removedMarker(now)}, sync_hash = null, last_sync_at = ${now}, updated_at = now()
-    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneGroups}`.execute(conn);
+    where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${goneGroups}`.execute(
+    conn,
+  );
   await sql`
     insert into access_groups (organization_id, name, description, email, platform, group_type, external_id, is_active, metadata, synced_at)
     select ${org}, display_name, description, mail, 'microsoft_365', case when group_types ? 'Unified' then 'microsoft_365' else 'security' end,
@@ -220,26 +240,35 @@ async function applyStaged(
     on conflict (organization_id, platform, external_id) do update set name = excluded.name, description = excluded.description,
       email = excluded.email, group_type = excluded.group_type, is_active = true, synced_at = excluded.synced_at
     where (access_groups.name, access_groups.description, access_groups.email, access_groups.group_type, access_groups.is_active)
-      is distinct from (excluded.name, excluded.description, excluded.email, excluded.group_type, true)`.execute(conn);
+      is distinct from (excluded.name, excluded.description, excluded.email, excluded.group_type, true)`.execute(
+    conn,
+  );
   await sql`update access_groups x set is_active = false, synced_at = ${now}
     from ms_synced_groups g
     where x.organization_id = ${org} and x.platform = 'microsoft_365' and x.is_active is true
-      and g.organization_id = ${org} and g.ms_id = x.external_id and g.raw_data -> '_helios' is not null`.execute(conn);
+      and g.organization_id = ${org} and g.ms_id = x.external_id and g.raw_data -> '_helios' is not null`.execute(
+    conn,
+  );
 
   // Row counts moved inside this transaction (a first run fills empty tables): fresh statistics keep
   // the membership joins on hashes instead of one scan per group.
-  if (full) await sql`analyze ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
+  if (full)
+    await sql`analyze ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(conn);
 
   // Memberships of users: full runs replace each group's set; incremental runs apply adds and removals.
   if (full) {
     await sql`delete from ms_group_memberships m using ms_synced_groups g, ms_synced_users u
       where m.organization_id = ${org} and g.id = m.group_id and u.id = m.user_id
-        and not exists (select 1 from ms_stage_members s where s.group_id = g.ms_id and s.member_id = u.ms_id and not s.removed)`.execute(conn);
+        and not exists (select 1 from ms_stage_members s where s.group_id = g.ms_id and s.member_id = u.ms_id and not s.removed)`.execute(
+      conn,
+    );
   } else {
     await sql`delete from ms_group_memberships m using ms_synced_groups g, ms_synced_users u
       where m.organization_id = ${org} and g.id = m.group_id and u.id = m.user_id
         and (exists (select 1 from ms_stage_members s where s.group_id = g.ms_id and s.member_id = u.ms_id and s.removed)
-          or g.raw_data -> '_helios' is not null or u.raw_data -> '_helios' is not null)`.execute(conn);
+          or g.raw_data -> '_helios' is not null or u.raw_data -> '_helios' is not null)`.execute(
+      conn,
+    );
   }
   await sql`
     insert into ms_group_memberships (organization_id, group_id, user_id, membership_type)
@@ -308,7 +337,9 @@ async function applyStaged(
     insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, joined_at)
     select distinct access_group_id, user_id, 'member', true, null::timestamptz, true, ${now}::timestamptz from (${desired}) d
     on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null, synced_from_platform = true
-    where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(conn);
+    where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(
+    conn,
+  );
   // Fresh statistics: on a first run the planner would otherwise take the just-filled table for empty
   // and re-run the desired set once per member row.
   if (full) await sql`analyze access_groups, access_group_members`.execute(conn);
@@ -317,7 +348,9 @@ async function applyStaged(
     update access_group_members x set is_active = false, removed_at = ${now}
     from access_groups ag
     where ag.id = x.access_group_id and ag.organization_id = ${org} and ag.platform = 'microsoft_365' and x.is_active is true
-      and x.synced_from_platform is true and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(conn);
+      and x.synced_from_platform is true and not exists (select 1 from d where d.access_group_id = x.access_group_id and d.user_id = x.user_id)`.execute(
+    conn,
+  );
 
   // Licences.
   const json = JSON.stringify(skus);
@@ -333,27 +366,45 @@ async function applyStaged(
     where ms_licenses.raw_data is distinct from excluded.raw_data`.execute(conn);
 
   return {
-    linked: Number(byUpn.numAffectedRows ?? 0n) + Number(byStoredUpn.numAffectedRows ?? 0n) + Number(byMail.numAffectedRows ?? 0n),
+    linked:
+      Number(byUpn.numAffectedRows ?? 0n) +
+      Number(byStoredUpn.numAffectedRows ?? 0n) +
+      Number(byMail.numAffectedRows ?? 0n),
     accounts: { suspended: suspensions.suspended, reactivated: suspensions.reactivated },
     warnings: suspensions.warnings,
   };
 }
 
 /** Stores the new delta links (inside the apply transaction). */
-async function saveDeltaLinks(conn: Kysely<Database>, org: string, links: MicrosoftDeltaLinks | null): Promise<void> {
+async function saveDeltaLinks(
+  conn: Kysely<Database>,
+  org: string,
+  links: MicrosoftDeltaLinks | null,
+): Promise<void> {
   await sql`
     insert into organization_modules (organization_id, module_id, config)
     select ${org}::uuid, m.id, jsonb_build_object('deltaLinks', ${links === null ? null : JSON.stringify(links)}::jsonb) from modules m where m.slug = ${MICROSOFT_MODULE_SLUG}
-    on conflict (organization_id, module_id) do update set config = coalesce(organization_modules.config, '{}'::jsonb) || excluded.config`.execute(conn);
+    on conflict (organization_id, module_id) do update set config = coalesce(organization_modules.config, '{}'::jsonb) || excluded.config`.execute(
+    conn,
+  );
 }
 
 /** The stored delta links of this tenant, or null (then the next run is full). */
-export async function readDeltaLinks(db: Kysely<Database>, org: string, tenantId: string): Promise<MicrosoftDeltaLinks | null> {
+export async function readDeltaLinks(
+  db: Kysely<Database>,
+  org: string,
+  tenantId: string,
+): Promise<MicrosoftDeltaLinks | null> {
   const row = await sql<{ links: MicrosoftDeltaLinks | null }>`
     select om.config -> 'deltaLinks' as links from organization_modules om join modules m on m.id = om.module_id
     where om.organization_id = ${org} and m.slug = ${MICROSOFT_MODULE_SLUG}`.execute(db);
   const links = row.rows[0]?.links;
-  return links && typeof links.users === 'string' && typeof links.groups === 'string' && links.tenantId === tenantId ? links : null;
+  return links &&
+    typeof links.users === 'string' &&
+    typeof links.groups === 'string' &&
+    links.tenantId === tenantId
+    ? links
+    : null;
 }
 
 /** Forgets the delta links (the next run is full), e.g. when the credentials change. */
@@ -368,7 +419,13 @@ export async function clearDeltaLinks(db: Kysely<Database>, org: string): Promis
  */
 export async function planAndApplyMicrosoft(
   conn: Kysely<Database>,
-  staged: { fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[]; fullSyncAt: string; tenantId: string },
+  staged: {
+    fetched: MicrosoftFetched;
+    links: { users: string; groups: string };
+    skus: MicrosoftSku[];
+    fullSyncAt: string;
+    tenantId: string;
+  },
   options: MicrosoftPassOptions,
 ): Promise<{ counts: MicrosoftSyncCounts; sample: SyncChange[]; warnings: SyncWarning[] }> {
   const org = options.organizationId;
@@ -389,7 +446,9 @@ export async function planAndApplyMicrosoft(
   // One equality per anti-join (hash joins): an OR of several keys would compare every pair.
   const unlinked = await countsOf(
     conn,
-    sql<{ unlinked: unknown }>`select count(*) as unlinked from ms_stage_users st where not st.removed
+    sql<{
+      unlinked: unknown;
+    }>`select count(*) as unlinked from ms_stage_users st where not st.removed
       and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and ou.microsoft_365_id = st.ms_id)
       and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and lower(ou.email) = st.upn)
       and not exists (select 1 from organization_users ou where ou.organization_id = ${org} and lower(ou.microsoft_365_upn) = st.upn)
@@ -401,7 +460,12 @@ export async function planAndApplyMicrosoft(
   const counts: MicrosoftSyncCounts = {
     users: strip(users),
     groups: strip(groups),
-    memberships: { created: memberships.created, updated: 0, unchanged: memberships.unchanged, deactivated: memberships.deactivated },
+    memberships: {
+      created: memberships.created,
+      updated: 0,
+      unchanged: memberships.unchanged,
+      deactivated: memberships.deactivated,
+    },
     licences: { ...licences, deactivated: 0 },
     links: { linked: 0, unlinked: unlinked.unlinked },
     skippedMembers: memberships.skipped,
@@ -411,11 +475,22 @@ export async function planAndApplyMicrosoft(
   if (!options.dryRun) {
     progress({ phase: 'apply', done: 0, total: 1 });
     await inTransactionOn(conn, async () => {
-      const applied = await applyStaged(conn, org, options.now, full, staged.skus, staged.fetched.adminsKnown);
+      const applied = await applyStaged(
+        conn,
+        org,
+        options.now,
+        full,
+        staged.skus,
+        staged.fetched.adminsKnown,
+      );
       counts.links.linked = applied.linked;
       counts.accounts = applied.accounts;
       warnings = applied.warnings;
-      await saveDeltaLinks(conn, org, { ...staged.links, fullSyncAt: staged.fullSyncAt, tenantId: staged.tenantId });
+      await saveDeltaLinks(conn, org, {
+        ...staged.links,
+        fullSyncAt: staged.fullSyncAt,
+        tenantId: staged.tenantId,
+      });
       await options.inApply?.(counts, warnings);
     });
     progress({ phase: 'apply', done: 1, total: 1 });

@@ -9,11 +9,22 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ServiceRuntime } from '../../runtime';
 import type { ProviderServiceOptions } from '../integrations/contract';
-import { type DirectorySyncSpec, runDirectorySync, type SyncRunResult, syncRunInputFields } from '../integrations/sync-run';
+import {
+  type DirectorySyncSpec,
+  runDirectorySync,
+  type SyncRunResult,
+  syncRunInputFields,
+} from '../integrations/sync-run';
 import type { CallOptions } from '../policy/actor';
 import { loadMicrosoftProvider } from './credentials';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
-import { MICROSOFT_MODULE_SLUG, type MicrosoftFetched, type MicrosoftSyncCounts, planAndApplyMicrosoft, readDeltaLinks } from './sync.plan';
+import {
+  MICROSOFT_MODULE_SLUG,
+  type MicrosoftFetched,
+  type MicrosoftSyncCounts,
+  planAndApplyMicrosoft,
+  readDeltaLinks,
+} from './sync.plan';
 import { dropMicrosoftStaging, isDeltaExpired, stageMicrosoftDirectory } from './sync.stage';
 
 /** The audit action of a sync run. */
@@ -64,14 +75,29 @@ export interface MicrosoftSyncService {
 }
 
 /** Options of `createMicrosoftSyncService`. */
-export type MicrosoftSyncServiceOptions = ProviderServiceOptions<MicrosoftProviderOverrides, Microsoft365Provider>;
+export type MicrosoftSyncServiceOptions = ProviderServiceOptions<
+  MicrosoftProviderOverrides,
+  Microsoft365Provider
+>;
 
 /** What a Microsoft run staged: a full round or the changes since the stored delta links. */
-type MicrosoftStaged = Awaited<ReturnType<typeof stageMicrosoftDirectory>> & { fullSyncAt: string; tenantId: string; fellBackToFull: boolean };
-type MicrosoftPass = Omit<MicrosoftSyncResult, 'dryRun' | 'status' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+type MicrosoftStaged = Awaited<ReturnType<typeof stageMicrosoftDirectory>> & {
+  fullSyncAt: string;
+  tenantId: string;
+  fellBackToFull: boolean;
+};
+type MicrosoftPass = Omit<
+  MicrosoftSyncResult,
+  'dryRun' | 'status' | 'startedAt' | 'finishedAt' | 'durationMs'
+>;
 
 /** A Microsoft sync run: incremental from the stored delta links, full when there are none or they expired. */
-const MICROSOFT_SYNC_RUN: DirectorySyncSpec<Microsoft365Provider, z.output<typeof microsoftSyncSchema>, MicrosoftStaged, MicrosoftPass> = {
+const MICROSOFT_SYNC_RUN: DirectorySyncSpec<
+  Microsoft365Provider,
+  z.output<typeof microsoftSyncSchema>,
+  MicrosoftStaged,
+  MicrosoftPass
+> = {
   moduleSlug: MICROSOFT_MODULE_SLUG,
   action: MICROSOFT_SYNC_ACTION,
   operation: 'microsoftSync.sync',
@@ -89,12 +115,21 @@ const MICROSOFT_SYNC_RUN: DirectorySyncSpec<Microsoft365Provider, z.output<typeo
       staged = await stageMicrosoftDirectory(conn, ms, null, { onProgress: pass.onProgress });
     }
     facts.fetched = staged.fetched;
-    const fullSyncAt = staged.fetched.mode === 'full' ? startedAt.toISOString() : (stored?.fullSyncAt ?? startedAt.toISOString());
-    return { ...staged, fullSyncAt, tenantId: ms.tenantId, fellBackToFull: facts.fellBackToFull === true };
+    const fullSyncAt =
+      staged.fetched.mode === 'full'
+        ? startedAt.toISOString()
+        : (stored?.fullSyncAt ?? startedAt.toISOString());
+    return {
+      ...staged,
+      fullSyncAt,
+      tenantId: ms.tenantId,
+      fellBackToFull: facts.fellBackToFull === true,
+    };
   },
   async planAndApply(ctx, staged) {
     const { mode } = staged.fetched;
-    const inApply = (counts: MicrosoftSyncCounts, warnings: MicrosoftPass['warnings']) => ctx.journalCompleted(counts, warnings, { mode });
+    const inApply = (counts: MicrosoftSyncCounts, warnings: MicrosoftPass['warnings']) =>
+      ctx.journalCompleted(counts, warnings, { mode });
     const pass = await planAndApplyMicrosoft(ctx.conn, staged, { ...ctx.pass, inApply });
     return { mode, fellBackToFull: staged.fellBackToFull, fetched: staged.fetched, ...pass };
   },
@@ -106,7 +141,10 @@ const MICROSOFT_SYNC_RUN: DirectorySyncSpec<Microsoft365Provider, z.output<typeo
 };
 
 /** Builds the Microsoft 365 sync service. */
-export function createMicrosoftSyncService(rt: ServiceRuntime, serviceOptions: MicrosoftSyncServiceOptions = {}): MicrosoftSyncService {
+export function createMicrosoftSyncService(
+  rt: ServiceRuntime,
+  serviceOptions: MicrosoftSyncServiceOptions = {},
+): MicrosoftSyncService {
   const load = async () => {
     let ms: Microsoft365Provider;
     if (serviceOptions.provider) ms = await serviceOptions.provider(rt);

@@ -9,7 +9,15 @@ import type { Database } from '../../db/database.generated';
 import { booleanOrNull, emailOrNull, stringOrNull, textOrNull } from '../integrations/normalize';
 import { noSyncWarnings, type SyncProgress, sanitizeFetched } from '../sync/engine';
 import { MICROSOFT_ERRORS } from './errors';
-import { batchFailure, type DeltaPage, type DeltaPageBody, type GraphObject, type Microsoft365Provider, type MicrosoftSku, MS_USER_FIELDS } from './provider';
+import {
+  batchFailure,
+  type DeltaPage,
+  type DeltaPageBody,
+  type GraphObject,
+  type Microsoft365Provider,
+  type MicrosoftSku,
+  MS_USER_FIELDS,
+} from './provider';
 
 import type { MicrosoftDeltaLinks, MicrosoftFetched } from './sync.plan';
 import { syncedUserRaw, toSyncedUserColumns } from './synced-user';
@@ -25,14 +33,20 @@ async function createStaging(conn: Kysely<Database>): Promise<void> {
     ms_id text primary key, display_name text, description text, mail text, mail_enabled boolean, security_enabled boolean, group_types jsonb,
     raw jsonb, hash text, removed boolean not null, partial boolean not null)`.execute(conn);
   await sql`create temp table if not exists ms_stage_members (
-    group_id text not null, member_id text not null, member_type text not null, removed boolean not null, primary key (group_id, member_id))`.execute(conn);
+    group_id text not null, member_id text not null, member_type text not null, removed boolean not null, primary key (group_id, member_id))`.execute(
+    conn,
+  );
   await sql`create temp table if not exists ms_stage_admins (ms_id text primary key)`.execute(conn);
-  await sql`truncate ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+  await sql`truncate ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(
+    conn,
+  );
 }
 
 /** Drops the staging tables (the connection goes back to the pool clean). */
 export async function dropMicrosoftStaging(conn: Kysely<Database>): Promise<void> {
-  await sql`drop table if exists ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+  await sql`drop table if exists ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(
+    conn,
+  );
 }
 
 /** A staging column: its name and how its value is read from the JSON row. */
@@ -66,9 +80,13 @@ async function upsertStage(
   const updates = names.filter((c) => !key.includes(c));
   const keyValues = key.map((k) => stageValue(columns[names.indexOf(k)]!, names.indexOf(k)));
   const onConflict =
-    updates.length === 0 || keepExisting ? sql`do nothing` : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
+    updates.length === 0 || keepExisting
+      ? sql`do nothing`
+      : sql`do update set ${sql.join(updates.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`;
   for (let start = 0; start < rows.length; start += batchSize) {
-    const document = JSON.stringify(start === 0 && rows.length <= batchSize ? rows : rows.slice(start, start + batchSize));
+    const document = JSON.stringify(
+      start === 0 && rows.length <= batchSize ? rows : rows.slice(start, start + batchSize),
+    );
     // One row per key in a statement (ON CONFLICT cannot touch a row twice): the last one wins.
     await sql`insert into ${sql.table(table)} (${sql.join(names.map((c) => sql.ref(c)))})
       select distinct on (${sql.join(keyValues)}) ${sql.join(columns.map((c, i) => stageValue(c, i)))}
@@ -106,7 +124,26 @@ const USER_STAGE_COLUMNS: readonly StageColumn[] = [
 ];
 
 function userRow(u: GraphObject): unknown[] {
-  if (isRemoved(u)) return [u.id, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, true];
+  if (isRemoved(u))
+    return [
+      u.id,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      true,
+    ];
   const raw = syncedUserRaw(u);
   const c = toSyncedUserColumns(u);
   return [
@@ -176,7 +213,8 @@ function groupRow(g: GraphObject): unknown[] {
 }
 
 function memberType(m: Record<string, unknown>): string {
-  const type = typeof m['@odata.type'] === 'string' ? (m['@odata.type'] as string) : '#microsoft.graph.user';
+  const type =
+    typeof m['@odata.type'] === 'string' ? (m['@odata.type'] as string) : '#microsoft.graph.user';
   return type.replace('#microsoft.graph.', '').toLowerCase();
 }
 
@@ -192,7 +230,11 @@ const LATE_USERS_SLICE = 200;
  * a page become garbage as they are staged, rather than all together once the page is done (a page
  * kept alive across statements is what the garbage collector moves to the old generation).
  */
-async function bySlices<T>(items: T[], size: number, handle: (slice: T[]) => Promise<void>): Promise<void> {
+async function bySlices<T>(
+  items: T[],
+  size: number,
+  handle: (slice: T[]) => Promise<void>,
+): Promise<void> {
   for (let start = 0; start < items.length; start += size) {
     const slice = items.slice(start, start + size);
     (items as unknown[]).fill(undefined, start, start + size);
@@ -201,7 +243,10 @@ async function bySlices<T>(items: T[], size: number, handle: (slice: T[]) => Pro
 }
 
 /** What `openSyncReads` answered, its pages removable once handed on. */
-type OpeningReads = Omit<Awaited<ReturnType<Microsoft365Provider['openSyncReads']>>, 'users' | 'groups'> & {
+type OpeningReads = Omit<
+  Awaited<ReturnType<Microsoft365Provider['openSyncReads']>>,
+  'users' | 'groups'
+> & {
   users?: DeltaPageBody;
   groups?: DeltaPageBody;
 };
@@ -214,7 +259,11 @@ function takePage(opening: OpeningReads, round: 'users' | 'groups'): DeltaPageBo
 }
 
 /** Stages the opening page of a round now; returns the page to continue the round with (its links, no items). */
-async function stageOpeningPage(opening: OpeningReads, round: 'users' | 'groups', onPage: (page: DeltaPage) => Promise<void>): Promise<DeltaPageBody> {
+async function stageOpeningPage(
+  opening: OpeningReads,
+  round: 'users' | 'groups',
+  onPage: (page: DeltaPage) => Promise<void>,
+): Promise<DeltaPageBody> {
   const page = takePage(opening, round) ?? {};
   const rest: DeltaPageBody = { value: [] };
   if (page['@odata.nextLink']) rest['@odata.nextLink'] = page['@odata.nextLink'];
@@ -238,7 +287,11 @@ export async function stageMicrosoftDirectory(
   ms: Microsoft365Provider,
   links: MicrosoftDeltaLinks | null,
   options: { onProgress?: (progress: SyncProgress) => void },
-): Promise<{ fetched: MicrosoftFetched; links: { users: string; groups: string }; skus: MicrosoftSku[] }> {
+): Promise<{
+  fetched: MicrosoftFetched;
+  links: { users: string; groups: string };
+  skus: MicrosoftSku[];
+}> {
   const progress = options.onProgress ?? (() => undefined);
   await createStaging(conn);
   const fetched: MicrosoftFetched = {
@@ -256,11 +309,24 @@ export async function stageMicrosoftDirectory(
   const { warnings } = fetched;
 
   const stageUsers = async (users: GraphObject[]) => {
-    await upsertStage(conn, 'ms_stage_users', USER_STAGE_COLUMNS, ['ms_id'], users.map(userRow), USER_SLICE);
+    await upsertStage(
+      conn,
+      'ms_stage_users',
+      USER_STAGE_COLUMNS,
+      ['ms_id'],
+      users.map(userRow),
+      USER_SLICE,
+    );
   };
   const onUsersPage = async ({ items }: DeltaPage) => {
     const count = items.length;
-    await bySlices(items, USER_SLICE, (slice) => stageUsers(slice.filter((u) => typeof u.id === 'string').map((u) => sanitizeFetched(u, 'user', warnings))));
+    await bySlices(items, USER_SLICE, (slice) =>
+      stageUsers(
+        slice
+          .filter((u) => typeof u.id === 'string')
+          .map((u) => sanitizeFetched(u, 'user', warnings)),
+      ),
+    );
     fetched.users += count;
     progress({ phase: 'users', done: fetched.users, total: null });
   };
@@ -269,14 +335,24 @@ export async function stageMicrosoftDirectory(
   const flushMembers = async () => {
     const rows = memberBuffer;
     memberBuffer = [];
-    await upsertStage(conn, 'ms_stage_members', MEMBER_STAGE_COLUMNS, ['group_id', 'member_id'], rows, MEMBER_BATCH);
+    await upsertStage(
+      conn,
+      'ms_stage_members',
+      MEMBER_STAGE_COLUMNS,
+      ['group_id', 'member_id'],
+      rows,
+      MEMBER_BATCH,
+    );
   };
   const stageGroups = async (slice: GraphObject[]) => {
-    const groups = slice.filter((g) => typeof g.id === 'string').map((g) => sanitizeFetched(g, 'group', warnings));
+    const groups = slice
+      .filter((g) => typeof g.id === 'string')
+      .map((g) => sanitizeFetched(g, 'group', warnings));
     // A large group comes back on several pages, its members@delta in parts: the repeats carry its
     // id and members only, so a partial row never replaces a staged one (its members add up below).
     const rows = groups.map(groupRow);
-    const isPartial = (row: unknown[]) => row[GROUP_PARTIAL] === true && row[GROUP_REMOVED] !== true;
+    const isPartial = (row: unknown[]) =>
+      row[GROUP_PARTIAL] === true && row[GROUP_REMOVED] !== true;
     await upsertStage(
       conn,
       'ms_stage_groups',
@@ -285,9 +361,19 @@ export async function stageMicrosoftDirectory(
       rows.filter((row) => !isPartial(row)),
       GROUP_SLICE,
     );
-    await upsertStage(conn, 'ms_stage_groups', GROUP_STAGE_COLUMNS, ['ms_id'], rows.filter(isPartial), GROUP_SLICE, true);
+    await upsertStage(
+      conn,
+      'ms_stage_groups',
+      GROUP_STAGE_COLUMNS,
+      ['ms_id'],
+      rows.filter(isPartial),
+      GROUP_SLICE,
+      true,
+    );
     for (const g of groups) {
-      const members = Array.isArray(g['members@delta']) ? (g['members@delta'] as Array<Record<string, unknown>>) : [];
+      const members = Array.isArray(g['members@delta'])
+        ? (g['members@delta'] as Array<Record<string, unknown>>)
+        : [];
       for (const m of members) {
         if (typeof m.id !== 'string') continue;
         memberBuffer.push([g.id, m.id, memberType(m), Object.hasOwn(m, '@removed')]);
@@ -305,10 +391,17 @@ export async function stageMicrosoftDirectory(
   // One request opens everything: the first page of both rounds, the admins and the licences. The
   // groups page is staged at once rather than held through the users round (999 groups can carry
   // 40 000 members); the users page goes to its round, which keeps no page longer than it needs it.
-  const opening: OpeningReads = await ms.openSyncReads({ users: links?.users ?? null, groups: links?.groups ?? null });
+  const opening: OpeningReads = await ms.openSyncReads({
+    users: links?.users ?? null,
+    groups: links?.groups ?? null,
+  });
   fetched.pages += 1;
   const groupsRest = await stageOpeningPage(opening, 'groups', onGroupsPage);
-  const usersRound = await ms.usersDelta(links?.users ?? null, onUsersPage, takePage(opening, 'users'));
+  const usersRound = await ms.usersDelta(
+    links?.users ?? null,
+    onUsersPage,
+    takePage(opening, 'users'),
+  );
   fetched.pages += usersRound.pages - 1;
   const groupsRound = await ms.groupsDelta(links?.groups ?? null, onGroupsPage, groupsRest);
   await flushMembers();
@@ -358,7 +451,10 @@ export async function stageMicrosoftDirectory(
   }
   progress({ phase: 'fetched', done: 1, total: 1 });
   // TEMP tables are never analyzed automatically; the stored tables only change much in a full run.
-  if (links) await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(conn);
+  if (links)
+    await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins`.execute(
+      conn,
+    );
   else
     await sql`analyze ms_stage_users, ms_stage_groups, ms_stage_members, ms_stage_admins, ms_synced_users, ms_synced_groups, ms_group_memberships`.execute(
       conn,

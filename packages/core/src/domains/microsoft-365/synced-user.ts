@@ -6,7 +6,9 @@ import { booleanOrNull, emailOrNull, textOrNull } from '../integrations/normaliz
 import { MS_USER_FIELDS } from './provider';
 
 /** Graph's JSON of a user as stored (`raw_data`): the fields the sync selects (`MS_USER_FIELDS`), annotations dropped. */
-export function syncedUserRaw<U extends Record<string, unknown>>(u: U): Record<string, unknown> & Pick<U, 'id'> {
+export function syncedUserRaw<U extends Record<string, unknown>>(
+  u: U,
+): Record<string, unknown> & Pick<U, 'id'> {
   const raw: Record<string, unknown> = {};
   for (const field of MS_USER_FIELDS) if (field in u) raw[field] = u[field];
   return raw as Record<string, unknown> & Pick<U, 'id'>;

@@ -4,7 +4,15 @@ import type { Database } from '../../db/database.generated';
 import type { OperationScope } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
-import { findGroup, findUser, linkedMicrosoftUser, type MicrosoftWritebackContext, recount, syncedGroup, syncedUser } from './writeback.context';
+import {
+  findGroup,
+  findUser,
+  linkedMicrosoftUser,
+  type MicrosoftWritebackContext,
+  recount,
+  syncedGroup,
+  syncedUser,
+} from './writeback.context';
 import { microsoftMemberSchema } from './writeback.schema';
 import type { MicrosoftWritebackService } from './writeback.service';
 
@@ -21,31 +29,57 @@ async function accessGroupOf(db: Kysely<Database>, organizationId: string, group
 }
 
 /** Mirrors a membership Graph now has (kept when already there); returns its id. */
-async function insertMembership(db: Kysely<Database>, organizationId: string, groupId: string, userId: string, now: Date): Promise<string | null> {
+async function insertMembership(
+  db: Kysely<Database>,
+  organizationId: string,
+  groupId: string,
+  userId: string,
+  now: Date,
+): Promise<string | null> {
   await db
     .insertInto('ms_group_memberships')
-    .values({ organization_id: organizationId, group_id: groupId, user_id: userId, membership_type: 'member', created_at: now })
+    .values({
+      organization_id: organizationId,
+      group_id: groupId,
+      user_id: userId,
+      membership_type: 'member',
+      created_at: now,
+    })
     .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
     .execute();
-  const row = await db.selectFrom('ms_group_memberships').select('id').where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst();
+  const row = await db
+    .selectFrom('ms_group_memberships')
+    .select('id')
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
 /** Validates both ids and loads the synced group and user. */
 async function prepareMember(s: OperationScope, groupMsId: string, userMsId: string) {
   const ids = parseInput(microsoftMemberSchema, { groupId: groupMsId, userId: userMsId });
-  return { group: await syncedGroup(s.db, s.organizationId, ids.groupId), user: await syncedUser(s.db, s.organizationId, ids.userId) };
+  return {
+    group: await syncedGroup(s.db, s.organizationId, ids.groupId),
+    user: await syncedUser(s.db, s.organizationId, ids.userId),
+  };
 }
 
-export function microsoftGroupOperations(ctx: MicrosoftWritebackContext): Pick<MicrosoftWritebackService, 'addMember' | 'removeMember'> {
+export function microsoftGroupOperations(
+  ctx: MicrosoftWritebackContext,
+): Pick<MicrosoftWritebackService, 'addMember' | 'removeMember'> {
   const { rt } = ctx;
   return {
     addMember: (groupMsId, userMsId, options) =>
       runWriteback(rt, 'microsoftWriteback.addMember', 'groups:write', options, {
         prepare: (s) => prepareMember(s, groupMsId, userMsId),
-        call: async ({ group, user }) => (await ctx.provider()).addGroupMember(group.ms_id, user.ms_id),
+        call: async ({ group, user }) =>
+          (await ctx.provider()).addGroupMember(group.ms_id, user.ms_id),
         async record(s, _none, { group, user }) {
-          const [g, u] = await Promise.all([findGroup(s.db, s.organizationId, group.ms_id), findUser(s.db, s.organizationId, user.ms_id)]);
+          const [g, u] = await Promise.all([
+            findGroup(s.db, s.organizationId, group.ms_id),
+            findUser(s.db, s.organizationId, user.ms_id),
+          ]);
           let membershipId: string | null = null;
           if (g && u) {
             membershipId = await insertMembership(s.db, s.organizationId, g.id, u.id, s.now);
@@ -53,23 +87,44 @@ export function microsoftGroupOperations(ctx: MicrosoftWritebackContext): Pick<M
           }
           const accessGroupId = await accessGroupOf(s.db, s.organizationId, group.ms_id);
           const localUserId = await linkedMicrosoftUser(s.db, s.organizationId, user.ms_id);
-          const accessGroupMemberId = accessGroupId && localUserId ? await addAccessMember(s.db, accessGroupId, localUserId, null, s.now) : null;
+          const accessGroupMemberId =
+            accessGroupId && localUserId
+              ? await addAccessMember(s.db, accessGroupId, localUserId, null, s.now)
+              : null;
           await s.audit({
             action: 'microsoft_365.member_add',
             resource: 'ms_group_memberships',
             resourceId: membershipId,
-            details: { groupMsId: group.ms_id, group: group.display_name, userMsId: user.ms_id, upn: user.upn, accessGroupId, localUserId },
+            details: {
+              groupMsId: group.ms_id,
+              group: group.display_name,
+              userMsId: user.ms_id,
+              upn: user.upn,
+              accessGroupId,
+              localUserId,
+            },
           });
-          return { groupMsId: group.ms_id, userMsId: user.ms_id, membershipId, accessGroupId, accessGroupMemberId, localUserId };
+          return {
+            groupMsId: group.ms_id,
+            userMsId: user.ms_id,
+            membershipId,
+            accessGroupId,
+            accessGroupMemberId,
+            localUserId,
+          };
         },
       }),
 
     removeMember: (groupMsId, userMsId, options) =>
       runWriteback(rt, 'microsoftWriteback.removeMember', 'groups:write', options, {
         prepare: (s) => prepareMember(s, groupMsId, userMsId),
-        call: async ({ group, user }) => (await ctx.provider()).removeGroupMember(group.ms_id, user.ms_id),
+        call: async ({ group, user }) =>
+          (await ctx.provider()).removeGroupMember(group.ms_id, user.ms_id),
         async record(s, _none, { group, user }) {
-          const [g, u] = await Promise.all([findGroup(s.db, s.organizationId, group.ms_id), findUser(s.db, s.organizationId, user.ms_id)]);
+          const [g, u] = await Promise.all([
+            findGroup(s.db, s.organizationId, group.ms_id),
+            findUser(s.db, s.organizationId, user.ms_id),
+          ]);
           let removedId: string | null = null;
           if (g && u) {
             const removed = await s.db
@@ -83,14 +138,31 @@ export function microsoftGroupOperations(ctx: MicrosoftWritebackContext): Pick<M
           }
           const accessGroupId = await accessGroupOf(s.db, s.organizationId, group.ms_id);
           const localUserId = await linkedMicrosoftUser(s.db, s.organizationId, user.ms_id);
-          const accessGroupMemberId = accessGroupId && localUserId ? ((await removeAccessMember(s.db, accessGroupId, localUserId, s.now))?.id ?? null) : null;
+          const accessGroupMemberId =
+            accessGroupId && localUserId
+              ? ((await removeAccessMember(s.db, accessGroupId, localUserId, s.now))?.id ?? null)
+              : null;
           await s.audit({
             action: 'microsoft_365.member_remove',
             resource: 'ms_group_memberships',
             resourceId: removedId,
-            details: { groupMsId: group.ms_id, group: group.display_name, userMsId: user.ms_id, upn: user.upn, accessGroupId, localUserId },
+            details: {
+              groupMsId: group.ms_id,
+              group: group.display_name,
+              userMsId: user.ms_id,
+              upn: user.upn,
+              accessGroupId,
+              localUserId,
+            },
           });
-          return { groupMsId: group.ms_id, userMsId: user.ms_id, membershipId: null, accessGroupId, accessGroupMemberId, localUserId };
+          return {
+            groupMsId: group.ms_id,
+            userMsId: user.ms_id,
+            membershipId: null,
+            accessGroupId,
+            accessGroupMemberId,
+            localUserId,
+          };
         },
       }),
   };

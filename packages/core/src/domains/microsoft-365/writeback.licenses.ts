@@ -25,12 +25,16 @@ interface AssignedLicense {
 }
 
 const assigned = (raw: Record<string, unknown>): AssignedLicense[] =>
-  (Array.isArray(raw.assignedLicenses) ? raw.assignedLicenses : []).map((l: { skuId?: unknown; disabledPlans?: unknown }) => ({
-    skuId: String(l?.skuId ?? '').toLowerCase(),
-    disabledPlans: Array.isArray(l?.disabledPlans) ? l.disabledPlans.map(String) : [],
-  }));
+  (Array.isArray(raw.assignedLicenses) ? raw.assignedLicenses : []).map(
+    (l: { skuId?: unknown; disabledPlans?: unknown }) => ({
+      skuId: String(l?.skuId ?? '').toLowerCase(),
+      disabledPlans: Array.isArray(l?.disabledPlans) ? l.disabledPlans.map(String) : [],
+    }),
+  );
 
-export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick<MicrosoftWritebackService, 'assignLicense'> {
+export function microsoftLicenseOperations(
+  ctx: MicrosoftWritebackContext,
+): Pick<MicrosoftWritebackService, 'assignLicense'> {
   const { rt } = ctx;
   return {
     assignLicense: (msId, licenses, options) =>
@@ -42,10 +46,14 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
         },
         async call({ row, data }) {
           const ms = await ctx.provider();
-          const [skus, current] = await Promise.all([ms.listSubscribedSkus(), ms.getUser(row.ms_id)]);
+          const [skus, current] = await Promise.all([
+            ms.listSubscribedSkus(),
+            ms.getUser(row.ms_id),
+          ]);
           const held = assigned(current);
           const holds = (skuId: string) => held.some((l) => l.skuId === skuId);
-          const skuOf = (skuId: string) => skus.find((s) => String(s.skuId).toLowerCase() === skuId);
+          const skuOf = (skuId: string) =>
+            skus.find((s) => String(s.skuId).toLowerCase() === skuId);
           for (const skuId of [...data.add, ...data.remove]) {
             if (!skuOf(skuId)) throw MICROSOFT_ERRORS.WRITEBACK_UNKNOWN_SKU({ skuId });
           }
@@ -60,7 +68,14 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
                 {
                   message: `No ${sku.skuPartNumber} licences are left (${consumed} of ${enabled} in use): nothing was assigned. Free a licence or buy more, then retry.`,
                 },
-                { details: { skuId, skuPartNumber: sku.skuPartNumber, enabledUnits: enabled, consumedUnits: consumed } },
+                {
+                  details: {
+                    skuId,
+                    skuPartNumber: sku.skuPartNumber,
+                    enabledUnits: enabled,
+                    consumedUnits: consumed,
+                  },
+                },
               );
             }
           }
@@ -71,18 +86,32 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
           );
           const expected = [
             ...held.filter((l) => !data.remove.includes(l.skuId)),
-            ...added.filter((skuId) => !data.remove.includes(skuId)).map((skuId) => ({ skuId, disabledPlans: [] })),
+            ...added
+              .filter((skuId) => !data.remove.includes(skuId))
+              .map((skuId) => ({ skuId, disabledPlans: [] })),
           ];
           const known = { ...syncedUserRaw(current), ...syncedUserRaw(answer) };
           if (!Array.isArray(answer.assignedLicenses)) known.assignedLicenses = expected;
           const raw = await ctx.reread(ms, row.ms_id, known);
           const units = (sku: MicrosoftSku) => {
-            const delta = (added.includes(String(sku.skuId).toLowerCase()) ? 1 : 0) - (removed.includes(String(sku.skuId).toLowerCase()) ? 1 : 0);
+            const delta =
+              (added.includes(String(sku.skuId).toLowerCase()) ? 1 : 0) -
+              (removed.includes(String(sku.skuId).toLowerCase()) ? 1 : 0);
             const total = Number(sku.prepaidUnits?.enabled ?? 0);
             const consumed = Math.max(0, Number(sku.consumedUnits ?? 0) + delta);
-            return { sku: { ...sku, consumedUnits: consumed }, total, consumed, available: Math.max(0, total - consumed) };
+            return {
+              sku: { ...sku, consumedUnits: consumed },
+              total,
+              consumed,
+              available: Math.max(0, total - consumed),
+            };
           };
-          return { raw, added, removed, involved: [...added, ...removed].map((skuId) => units(skuOf(skuId)!)) };
+          return {
+            raw,
+            added,
+            removed,
+            involved: [...added, ...removed].map((skuId) => units(skuOf(skuId)!)),
+          };
         },
         async record(s, { raw, added, removed, involved }, { row }) {
           const before = await findUser(s.db, s.organizationId, row.ms_id);
@@ -111,7 +140,13 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
               })
               .onConflict((oc) => oc.columns(['organization_id', 'sku_id']).doUpdateSet(values))
               .execute();
-            out.push({ skuId, skuPartNumber: sku.skuPartNumber, totalUnits: total, consumedUnits: consumed, availableUnits: available });
+            out.push({
+              skuId,
+              skuPartNumber: sku.skuPartNumber,
+              totalUnits: total,
+              consumedUnits: consumed,
+              availableUnits: available,
+            });
           }
           await s.audit({
             action: 'microsoft_365.license_assign',
@@ -122,11 +157,20 @@ export function microsoftLicenseOperations(ctx: MicrosoftWritebackContext): Pick
               upn: updated.upn,
               added,
               removed,
-              licences: out.map((l) => ({ skuId: l.skuId, skuPartNumber: l.skuPartNumber, availableUnits: l.availableUnits })),
+              licences: out.map((l) => ({
+                skuId: l.skuId,
+                skuPartNumber: l.skuPartNumber,
+                availableUnits: l.availableUnits,
+              })),
               ...summarizeChange(userAuditView(before), userAuditView(updated)),
             },
           });
-          return { user: userDto(updated, await linkedMicrosoftUser(s.db, s.organizationId, row.ms_id)), added, removed, licences: out };
+          return {
+            user: userDto(updated, await linkedMicrosoftUser(s.db, s.organizationId, row.ms_id)),
+            added,
+            removed,
+            licences: out,
+          };
         },
       }),
   };

@@ -22,16 +22,24 @@ const REVEAL: RevealInitialPasswordSpec = {
   auditDetails: (upn) => ({ upn }),
   addressSchema: userPrincipalNameSchema,
   provider: 'microsoft_365',
-  revealed: (address, revealedAt) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
+  revealed: (address, revealedAt) =>
+    MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_REVEALED({ address, revealedAt }),
   notFound: (address) => MICROSOFT_ERRORS.WRITEBACK_INITIAL_PASSWORD_NOT_FOUND({ address }),
 };
 
-export function microsoftPasswordOperations(ctx: MicrosoftWritebackContext): Pick<MicrosoftWritebackService, 'revealInitialPassword' | 'resetPassword'> {
+export function microsoftPasswordOperations(
+  ctx: MicrosoftWritebackContext,
+): Pick<MicrosoftWritebackService, 'revealInitialPassword' | 'resetPassword'> {
   const { rt } = ctx;
   return {
     revealInitialPassword: async (userPrincipalName, options) => {
       const revealed = await revealInitialPassword(rt, REVEAL, userPrincipalName, options);
-      return { userPrincipalName: revealed.address, password: revealed.password, createdAt: revealed.createdAt, revealedAt: revealed.revealedAt };
+      return {
+        userPrincipalName: revealed.address,
+        password: revealed.password,
+        createdAt: revealed.createdAt,
+        revealedAt: revealed.revealedAt,
+      };
     },
 
     resetPassword: (msId, options) =>
@@ -44,8 +52,13 @@ export function microsoftPasswordOperations(ctx: MicrosoftWritebackContext): Pic
         async call({ row, password }) {
           const ms = await ctx.provider();
           const address = row.upn ?? emailOrNull((await ms.getUser(row.ms_id)).userPrincipalName);
-          if (!address) throw MICROSOFT_ERRORS.REQUEST_FAILED({ message: 'Microsoft Graph returned no userPrincipalName.' });
-          await ms.updateUser(row.ms_id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } });
+          if (!address)
+            throw MICROSOFT_ERRORS.REQUEST_FAILED({
+              message: 'Microsoft Graph returned no userPrincipalName.',
+            });
+          await ms.updateUser(row.ms_id, {
+            passwordProfile: { password, forceChangePasswordNextSignIn: true },
+          });
           return address;
         },
         async record(s, address, { row, password }) {
@@ -54,9 +67,19 @@ export function microsoftPasswordOperations(ctx: MicrosoftWritebackContext): Pic
             action: 'microsoft_365.password_reset',
             resource: 'ms_synced_users',
             resourceId: row.id,
-            details: { msId: row.ms_id, upn: address, storedId, forceChangePasswordNextSignIn: true },
+            details: {
+              msId: row.ms_id,
+              upn: address,
+              storedId,
+              forceChangePasswordNextSignIn: true,
+            },
           });
-          return { msId: row.ms_id, userPrincipalName: address, forceChangePasswordNextSignIn: true as const, storedAt: s.now };
+          return {
+            msId: row.ms_id,
+            userPrincipalName: address,
+            forceChangePasswordNextSignIn: true as const,
+            storedAt: s.now,
+          };
         },
       }),
   };

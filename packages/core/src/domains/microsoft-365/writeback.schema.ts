@@ -32,8 +32,14 @@ export const userPrincipalNameSchema = z
   .trim()
   .toLowerCase()
   .max(113)
-  .regex(/^[a-z0-9._'+-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'A user principal name such as ada@contoso.com')
-  .refine((upn) => !upn.startsWith('.') && !upn.split('@')[0]!.endsWith('.'), 'The part before @ may not start or end with a dot');
+  .regex(
+    /^[a-z0-9._'+-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'A user principal name such as ada@contoso.com',
+  )
+  .refine(
+    (upn) => !upn.startsWith('.') && !upn.split('@')[0]!.endsWith('.'),
+    'The part before @ may not start or end with a dot',
+  );
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 /** Optional text that may be cleared with null. */
@@ -59,7 +65,10 @@ export const microsoftCreateUserSchema = z
       .trim()
       .min(1)
       .max(64)
-      .regex(/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/, 'Letters, digits and . - _ only (no spaces or @)')
+      .regex(
+        /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/,
+        'Letters, digits and . - _ only (no spaces or @)',
+      )
       .optional(),
     jobTitle: text(128).optional(),
     department: text(64).optional(),
@@ -86,7 +95,10 @@ export const microsoftUpdateUserSchema = z
     usageLocation: usageLocation.nullable().optional(),
   })
   .strict()
-  .refine((p) => Object.values(p).some((v) => v !== undefined), 'Give at least one field to change');
+  .refine(
+    (p) => Object.values(p).some((v) => v !== undefined),
+    'Give at least one field to change',
+  );
 /** The input of `updateUser`. */
 export type MicrosoftUpdateUserInput = z.input<typeof microsoftUpdateUserSchema>;
 
@@ -98,7 +110,10 @@ export const microsoftAssignLicenseSchema = z
   })
   .strict()
   .refine((l) => l.add.length + l.remove.length > 0, 'Give at least one SKU to add or remove')
-  .refine((l) => !l.add.some((sku) => l.remove.includes(sku)), 'A SKU cannot be both added and removed')
+  .refine(
+    (l) => !l.add.some((sku) => l.remove.includes(sku)),
+    'A SKU cannot be both added and removed',
+  )
   .transform((l) => ({ add: [...new Set(l.add)], remove: [...new Set(l.remove)] }));
 /** The input of `assignLicense`. */
 export type MicrosoftAssignLicenseInput = z.input<typeof microsoftAssignLicenseSchema>;

@@ -24,11 +24,18 @@ import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
 import { microsoftPasswordOperations } from './writeback.passwords';
-import type { MicrosoftAssignLicenseInput, MicrosoftCreateUserInput, MicrosoftUpdateUserInput } from './writeback.schema';
+import type {
+  MicrosoftAssignLicenseInput,
+  MicrosoftCreateUserInput,
+  MicrosoftUpdateUserInput,
+} from './writeback.schema';
 import { microsoftUserOperations } from './writeback.users';
 
 /** A Microsoft user as mirrored locally (`ms_synced_users`, without Graph's raw JSON). */
-export type MicrosoftWritebackUser = Omit<Camelize<Row<'ms_synced_users'>>, 'rawData' | 'syncHash'> & {
+export type MicrosoftWritebackUser = Omit<
+  Camelize<Row<'ms_synced_users'>>,
+  'rawData' | 'syncHash'
+> & {
   /** True once deleted from Microsoft 365 (the row is kept). */
   removed: boolean;
   /** The linked organization user, if any. */
@@ -110,7 +117,12 @@ export type MicrosoftLicenceAssignment = MicrosoftLicenseAssignment;
  * operations need `groups:write`. Users and groups must have been synced first.
  */
 export interface MicrosoftWritebackService
-  extends WritebackUserService<MicrosoftWritebackUser, MicrosoftCreateUserInput, MicrosoftUpdateUserInput, MicrosoftInitialPassword> {
+  extends WritebackUserService<
+    MicrosoftWritebackUser,
+    MicrosoftCreateUserInput,
+    MicrosoftUpdateUserInput,
+    MicrosoftInitialPassword
+  > {
   /** @deprecated Use `suspendUser` (removed in the next minor version). */
   disableUser(msId: string, options?: CallOptions): Promise<MicrosoftWritebackUser>;
   /** @deprecated Use `restoreUser` (removed in the next minor version). */
@@ -148,7 +160,11 @@ export interface MicrosoftWritebackService
    * await helios.microsoftWriteback.addMember(groupMsId, userMsId);
    * ```
    */
-  addMember(groupMsId: string, userMsId: string, options?: CallOptions): Promise<MicrosoftWritebackMembership>;
+  addMember(
+    groupMsId: string,
+    userMsId: string,
+    options?: CallOptions,
+  ): Promise<MicrosoftWritebackMembership>;
   /**
    * Removes a user from a group in Microsoft 365, then deletes the `ms_group_memberships` row and
    * soft-removes the access group membership (`is_active` false, `removed_at`). Audited `microsoft_365.member_remove`.
@@ -158,7 +174,11 @@ export interface MicrosoftWritebackService
    * await helios.microsoftWriteback.removeMember(groupMsId, userMsId);
    * ```
    */
-  removeMember(groupMsId: string, userMsId: string, options?: CallOptions): Promise<MicrosoftWritebackMembership>;
+  removeMember(
+    groupMsId: string,
+    userMsId: string,
+    options?: CallOptions,
+  ): Promise<MicrosoftWritebackMembership>;
   /**
    * Adds and removes licenses. Free units are checked first (`subscribedSkus`): when a SKU has none
    * left nothing is sent. Then the user's `assigned_licenses` and the SKUs' units in `ms_licenses`
@@ -171,17 +191,37 @@ export interface MicrosoftWritebackService
    * await helios.microsoftWriteback.assignLicense(msId, { add: ['c7df2760-2c81-4ef7-b578-5b5392b571df'] });
    * ```
    */
-  assignLicense(msId: string, licenses: MicrosoftAssignLicenseInput, options?: CallOptions): Promise<MicrosoftLicenseAssignment>;
+  assignLicense(
+    msId: string,
+    licenses: MicrosoftAssignLicenseInput,
+    options?: CallOptions,
+  ): Promise<MicrosoftLicenseAssignment>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */
-export type MicrosoftWritebackServiceOptions = ProviderServiceOptions<MicrosoftProviderOverrides, Microsoft365Provider>;
+export type MicrosoftWritebackServiceOptions = ProviderServiceOptions<
+  MicrosoftProviderOverrides,
+  Microsoft365Provider
+>;
 
 /** Builds the Microsoft 365 write-back service. */
-export function createMicrosoftWritebackService(rt: ServiceRuntime, serviceOptions: MicrosoftWritebackServiceOptions = {}): MicrosoftWritebackService {
+export function createMicrosoftWritebackService(
+  rt: ServiceRuntime,
+  serviceOptions: MicrosoftWritebackServiceOptions = {},
+): MicrosoftWritebackService {
   const ctx = createMicrosoftWritebackContext(rt, serviceOptions);
   const users = microsoftUserOperations(ctx);
   // The names of the previous minor version.
-  const deprecated = { disableUser: users.suspendUser, enableUser: users.restoreUser, revokeSessions: users.signOut };
-  return { ...users, ...microsoftPasswordOperations(ctx), ...microsoftGroupOperations(ctx), ...microsoftLicenseOperations(ctx), ...deprecated };
+  const deprecated = {
+    disableUser: users.suspendUser,
+    enableUser: users.restoreUser,
+    revokeSessions: users.signOut,
+  };
+  return {
+    ...users,
+    ...microsoftPasswordOperations(ctx),
+    ...microsoftGroupOperations(ctx),
+    ...microsoftLicenseOperations(ctx),
+    ...deprecated,
+  };
 }

@@ -3,8 +3,18 @@ import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
-import { generateInitialPassword, initialPasswordsNeedKey, storeInitialPassword } from '../integrations/initial-passwords';
-import { linkUser, markRemoved, runWriteback, unlinkedUserByEmail, userToLink } from '../integrations/writeback';
+import {
+  generateInitialPassword,
+  initialPasswordsNeedKey,
+  storeInitialPassword,
+} from '../integrations/initial-passwords';
+import {
+  linkUser,
+  markRemoved,
+  runWriteback,
+  unlinkedUserByEmail,
+  userToLink,
+} from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 import { syncedUserRaw } from './synced-user';
@@ -19,7 +29,11 @@ import {
   userAuditView,
   userDto,
 } from './writeback.context';
-import { microsoftCreateUserSchema, microsoftObjectIdSchema, microsoftUpdateUserSchema } from './writeback.schema';
+import {
+  microsoftCreateUserSchema,
+  microsoftObjectIdSchema,
+  microsoftUpdateUserSchema,
+} from './writeback.schema';
 import type { MicrosoftWritebackService } from './writeback.service';
 
 /** Who a new account links to: checked before Graph is called. */
@@ -29,22 +43,41 @@ const LINK_ERRORS = {
 };
 
 /** Blocks or allows sign-in (`accountEnabled`), then mirrors Graph's record. */
-function setEnabled(ctx: MicrosoftWritebackContext, enabled: boolean, msId: string, options: CallOptions | undefined) {
-  return runWriteback(ctx.rt, enabled ? 'microsoftWriteback.restoreUser' : 'microsoftWriteback.suspendUser', 'users:write', options, {
-    prepare: (s) => ctx.prepareUser(s, msId),
-    async call(row) {
-      const ms = await ctx.provider();
-      await ms.updateUser(row.ms_id, { accountEnabled: enabled });
-      return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), accountEnabled: enabled });
+function setEnabled(
+  ctx: MicrosoftWritebackContext,
+  enabled: boolean,
+  msId: string,
+  options: CallOptions | undefined,
+) {
+  return runWriteback(
+    ctx.rt,
+    enabled ? 'microsoftWriteback.restoreUser' : 'microsoftWriteback.suspendUser',
+    'users:write',
+    options,
+    {
+      prepare: (s) => ctx.prepareUser(s, msId),
+      async call(row) {
+        const ms = await ctx.provider();
+        await ms.updateUser(row.ms_id, { accountEnabled: enabled });
+        return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), accountEnabled: enabled });
+      },
+      record: (s, raw) =>
+        ctx.recordUserChange(
+          s,
+          enabled ? 'microsoft_365.user_enable' : 'microsoft_365.user_disable',
+          raw,
+        ),
     },
-    record: (s, raw) => ctx.recordUserChange(s, enabled ? 'microsoft_365.user_enable' : 'microsoft_365.user_disable', raw),
-  });
+  );
 }
 
 /** The user operations of `helios.microsoftWriteback`. */
 export function microsoftUserOperations(
   ctx: MicrosoftWritebackContext,
-): Pick<MicrosoftWritebackService, 'getUser' | 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'> {
+): Pick<
+  MicrosoftWritebackService,
+  'getUser' | 'createUser' | 'updateUser' | 'suspendUser' | 'restoreUser' | 'deleteUser' | 'signOut'
+> {
   const { rt } = ctx;
   return {
     getUser: (msId, options) =>
@@ -70,7 +103,11 @@ export function microsoftUserOperations(
         async prepare(s) {
           const data = parseInput(microsoftCreateUserSchema, input);
           if (!rt.secretBox) throw initialPasswordsNeedKey();
-          return { data, localUserId: await userToLink(s, 'microsoft_365', data.localUserId, LINK_ERRORS), password: generateInitialPassword() };
+          return {
+            data,
+            localUserId: await userToLink(s, 'microsoft_365', data.localUserId, LINK_ERRORS),
+            password: generateInitialPassword(),
+          };
         },
         async call({ data, password }) {
           const ms = await ctx.provider();
@@ -85,23 +122,42 @@ export function microsoftUserOperations(
             ...(data.department !== undefined ? { department: data.department } : {}),
             ...(data.usageLocation !== undefined ? { usageLocation: data.usageLocation } : {}),
           };
-          const created = await ms.createUser({ ...fields, passwordProfile: { password, forceChangePasswordNextSignIn: true } });
+          const created = await ms.createUser({
+            ...fields,
+            passwordProfile: { password, forceChangePasswordNextSignIn: true },
+          });
           // Graph answers a creation with the default properties only: read the selected ones back.
-          return ctx.reread(ms, created.id, { assignedLicenses: [], businessPhones: [], ...fields, ...syncedUserRaw(created) });
+          return ctx.reread(ms, created.id, {
+            assignedLicenses: [],
+            businessPhones: [],
+            ...fields,
+            ...syncedUserRaw(created),
+          });
         },
         async record(s, raw, { data, localUserId, password }) {
           const row = await upsertSyncedUser(s.db, s.organizationId, raw, s.now);
           const address = row.upn ?? data.userPrincipalName;
           await storeInitialPassword(rt, s, 'microsoft_365', address, password);
           // Link: the given organization user, else one whose email is the UPN (or the mail) not linked yet.
-          const emails = [...new Set([address, row.email].filter((e): e is string => typeof e === 'string'))];
-          const link = localUserId ?? (await unlinkedUserByEmail(s.db, s.organizationId, 'microsoft_365', emails));
-          await linkUser(s, 'microsoft_365', link, raw.id, 'synced', { microsoft_365_upn: row.upn });
+          const emails = [
+            ...new Set([address, row.email].filter((e): e is string => typeof e === 'string')),
+          ];
+          const link =
+            localUserId ??
+            (await unlinkedUserByEmail(s.db, s.organizationId, 'microsoft_365', emails));
+          await linkUser(s, 'microsoft_365', link, raw.id, 'synced', {
+            microsoft_365_upn: row.upn,
+          });
           await s.audit({
             action: 'microsoft_365.user_create',
             resource: 'ms_synced_users',
             resourceId: row.id,
-            details: { msId: raw.id, upn: row.upn, localUserId: link, ...summarizeChange(null, userAuditView(row)) },
+            details: {
+              msId: raw.id,
+              upn: row.upn,
+              localUserId: link,
+              ...summarizeChange(null, userAuditView(row)),
+            },
           });
           return userDto(row, await linkedMicrosoftUser(s.db, s.organizationId, raw.id));
         },
@@ -112,14 +168,20 @@ export function microsoftUserOperations(
         async prepare(s) {
           const id = parseInput(microsoftObjectIdSchema, msId);
           const data = parseInput(microsoftUpdateUserSchema, patch);
-          return { row: await syncedUser(s.db, s.organizationId, id), changes: Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) };
+          return {
+            row: await syncedUser(s.db, s.organizationId, id),
+            changes: Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)),
+          };
         },
         async call({ row, changes }) {
           const ms = await ctx.provider();
           await ms.updateUser(row.ms_id, changes);
           return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), ...changes });
         },
-        record: (s, raw, { changes }) => ctx.recordUserChange(s, 'microsoft_365.user_update', raw, { fields: Object.keys(changes) }),
+        record: (s, raw, { changes }) =>
+          ctx.recordUserChange(s, 'microsoft_365.user_update', raw, {
+            fields: Object.keys(changes),
+          }),
       }),
 
     suspendUser: (msId, options) => setEnabled(ctx, false, msId, options),
@@ -136,12 +198,24 @@ export function microsoftUserOperations(
           if (before) {
             row = await s.db
               .updateTable('ms_synced_users')
-              .set({ is_account_enabled: false, raw_data: markRemoved(s.now), sync_hash: null, last_sync_at: s.now, updated_at: s.now })
+              .set({
+                is_account_enabled: false,
+                raw_data: markRemoved(s.now),
+                sync_hash: null,
+                last_sync_at: s.now,
+                updated_at: s.now,
+              })
               .where('id', '=', before.id)
               .returningAll()
               .executeTakeFirstOrThrow();
             // Microsoft drops a deleted user's memberships: so does the mirror.
-            groups = (await s.db.deleteFrom('ms_group_memberships').where('user_id', '=', before.id).returning('group_id').execute()).map((m) => m.group_id);
+            groups = (
+              await s.db
+                .deleteFrom('ms_group_memberships')
+                .where('user_id', '=', before.id)
+                .returning('group_id')
+                .execute()
+            ).map((m) => m.group_id);
             await recount(s.db, [...new Set(groups)]);
             await updateLink(s, row);
           }
@@ -154,7 +228,11 @@ export function microsoftUserOperations(
               .where('is_active', '=', true)
               .where('synced_from_platform', '=', true)
               .where('access_group_id', 'in', (eb) =>
-                eb.selectFrom('access_groups').select('id').where('organization_id', '=', s.organizationId).where('platform', '=', 'microsoft_365'),
+                eb
+                  .selectFrom('access_groups')
+                  .select('id')
+                  .where('organization_id', '=', s.organizationId)
+                  .where('platform', '=', 'microsoft_365'),
               )
               .execute();
           }
@@ -162,7 +240,13 @@ export function microsoftUserOperations(
             action: 'microsoft_365.user_delete',
             resource: 'ms_synced_users',
             resourceId: before?.id ?? null,
-            details: { msId: target.ms_id, upn: before?.upn ?? target.upn, removed: true, membershipsDropped: groups.length, localUserId },
+            details: {
+              msId: target.ms_id,
+              upn: before?.upn ?? target.upn,
+              removed: true,
+              membershipsDropped: groups.length,
+              localUserId,
+            },
           });
           return row ? userDto(row, localUserId) : null;
         },

@@ -25,11 +25,23 @@ type VariableSpec = string | { description: string; kind?: 'url'; required?: fal
  * paragraph becomes `<p>` (a link `<a href>`, preformatted `<pre>`) and a blank-line-separated
  * block of text (a link `text: url`). Paragraph text holds no markup.
  */
-function builtIn(key: string, name: string, subject: string, paragraphs: readonly Paragraph[], variables: Record<string, VariableSpec>): DefaultTemplate {
+function builtIn(
+  key: string,
+  name: string,
+  subject: string,
+  paragraphs: readonly Paragraph[],
+  variables: Record<string, VariableSpec>,
+): DefaultTemplate {
   const html = paragraphs.map((p) =>
-    typeof p === 'string' ? `<p>${p}</p>` : 'pre' in p ? `<pre>${p.pre}</pre>` : `<p><a href="{{${p.url}}}">${p.link}</a></p>`,
+    typeof p === 'string'
+      ? `<p>${p}</p>`
+      : 'pre' in p
+        ? `<pre>${p.pre}</pre>`
+        : `<p><a href="{{${p.url}}}">${p.link}</a></p>`,
   );
-  const text = paragraphs.map((p) => (typeof p === 'string' ? p : 'pre' in p ? p.pre : `${p.link}: {{${p.url}}}`));
+  const text = paragraphs.map((p) =>
+    typeof p === 'string' ? p : 'pre' in p ? p.pre : `${p.link}: {{${p.url}}}`,
+  );
   return {
     key,
     name,
@@ -37,7 +49,9 @@ function builtIn(key: string, name: string, subject: string, paragraphs: readonl
     bodyHtml: html.join('\n'),
     bodyText: text.join('\n\n'),
     variables: Object.entries(variables).map(([variable, spec]) =>
-      typeof spec === 'string' ? { name: variable, description: spec } : { name: variable, ...spec },
+      typeof spec === 'string'
+        ? { name: variable, description: spec }
+        : { name: variable, ...spec },
     ),
   };
 }
@@ -78,7 +92,11 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
     DEFAULT_TEMPLATE_KEYS.OFFBOARDING_NOTICE,
     'Offboarding: notice',
     '{{userName}} leaves {{organizationName}} on {{lastDay}}',
-    ['Hello,', '{{userName}} ({{email}}) leaves {{organizationName}} on {{lastDay}}. Their accounts are suspended after that day.', '{{notes}}'],
+    [
+      'Hello,',
+      '{{userName}} ({{email}}) leaves {{organizationName}} on {{lastDay}}. Their accounts are suspended after that day.',
+      '{{notes}}',
+    ],
     {
       userName: 'Who leaves',
       email: 'Their account',
@@ -127,7 +145,11 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
     DEFAULT_TEMPLATE_KEYS.TRAINING_REMINDER,
     'Training reminder',
     'Reminder: complete "{{trainingTitle}}" by {{dueDate}}',
-    ['Hello {{firstName}},', 'Please complete the training "{{trainingTitle}}" by {{dueDate}}.', { link: 'Open the training', url: 'trainingUrl' }],
+    [
+      'Hello {{firstName}},',
+      'Please complete the training "{{trainingTitle}}" by {{dueDate}}.',
+      { link: 'Open the training', url: 'trainingUrl' },
+    ],
     {
       firstName: "The learner's first name",
       trainingTitle: 'The training',

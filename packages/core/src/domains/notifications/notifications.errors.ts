@@ -20,15 +20,18 @@ export const NOTIFICATIONS_ERRORS = defineErrors({
     message: (p: { templateKey: string }) =>
       `The email template "${p.templateKey}" is inactive: activate it (upsertTemplate with isActive: true) to send mail with it.`,
     details: (p: { templateKey: string }) => p,
-    summary: 'The email template is inactive; nothing is sent with it until it is activated (`details.templateKey`).',
+    summary:
+      'The email template is inactive; nothing is sent with it until it is activated (`details.templateKey`).',
   },
   /** A template's text uses a placeholder it does not declare, or a placeholder is malformed. */
   INVALID_TEMPLATE: {
     code: 'NOTIFICATIONS.INVALID_TEMPLATE',
     kind: 'INVALID_INPUT',
-    message: (p: { templateKey: string; reason: string; field?: string; variable?: string }) => `Email template "${p.templateKey}": ${p.reason}`,
+    message: (p: { templateKey: string; reason: string; field?: string; variable?: string }) =>
+      `Email template "${p.templateKey}": ${p.reason}`,
     details: (p: { templateKey: string; reason: string; field?: string; variable?: string }) => p,
-    summary: 'The template text is malformed or uses a placeholder it does not declare (`details.reason`, `details.field`).',
+    summary:
+      'The template text is malformed or uses a placeholder it does not declare (`details.reason`, `details.field`).',
   },
   /** Variables were given that the template does not declare (a typo, or the wrong template). */
   UNKNOWN_VARIABLE: {
@@ -37,7 +40,8 @@ export const NOTIFICATIONS_ERRORS = defineErrors({
     message: (p: { templateKey: string; variables: string[]; declared: string[] }) =>
       `The email template "${p.templateKey}" declares no variable named ${p.variables.map((v) => `"${v}"`).join(', ')}.`,
     details: (p: { templateKey: string; variables: string[]; declared: string[] }) => p,
-    summary: 'A variable was given that the template does not declare (`details.variables`, `details.declared`).',
+    summary:
+      'A variable was given that the template does not declare (`details.variables`, `details.declared`).',
   },
   /** A required variable of the template was not given (or is empty). */
   MISSING_VARIABLE: {
@@ -64,13 +68,15 @@ export const NOTIFICATIONS_ERRORS = defineErrors({
     message: (p: { templateKey: string }) =>
       `"${p.templateKey}" is a built-in email template: it cannot be deleted; reset it (resetTemplate) or deactivate it (isActive: false).`,
     details: (p: { templateKey: string }) => p,
-    summary: 'A built-in template cannot be deleted: reset it or deactivate it instead (`details.templateKey`).',
+    summary:
+      'A built-in template cannot be deleted: reset it or deactivate it instead (`details.templateKey`).',
   },
   /** Only built-in templates have a default to reset to. */
   NO_DEFAULT: {
     code: 'NOTIFICATIONS.NO_DEFAULT',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { templateKey: string }) => `"${p.templateKey}" is a custom email template: it has no built-in default to reset to.`,
+    message: (p: { templateKey: string }) =>
+      `"${p.templateKey}" is a custom email template: it has no built-in default to reset to.`,
     details: (p: { templateKey: string }) => p,
     summary: 'A custom template has no built-in default to reset to (`details.templateKey`).',
   },

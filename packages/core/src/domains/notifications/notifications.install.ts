@@ -23,8 +23,17 @@ export function defaultTemplateRow(template: DefaultTemplate) {
  * Inserts every built-in template the organization does not have yet (in the caller's transaction).
  * @returns how many were inserted
  */
-export async function installDefaultTemplates(db: Kysely<Database>, organizationId: string, now: Date): Promise<number> {
-  const rows = DEFAULT_TEMPLATES.map((template) => ({ ...defaultTemplateRow(template), organization_id: organizationId, created_at: now, updated_at: now }));
+export async function installDefaultTemplates(
+  db: Kysely<Database>,
+  organizationId: string,
+  now: Date,
+): Promise<number> {
+  const rows = DEFAULT_TEMPLATES.map((template) => ({
+    ...defaultTemplateRow(template),
+    organization_id: organizationId,
+    created_at: now,
+    updated_at: now,
+  }));
   if (rows.length === 0) return 0;
   const inserted = await db
     .insertInto('email_templates')

@@ -43,11 +43,20 @@ export interface RenderedEmail {
 /** A variable name. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
-const LINK_ATTRIBUTE = /\b(?:href|src|action|formaction|background|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi;
+const LINK_ATTRIBUTE =
+  /\b(?:href|src|action|formaction|background|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi;
 const LINK_START = /^\s*(?:https?:\/\/|\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\})/i;
 const LINE_BREAKS = /[\r\n\u0085\u2028\u2029]+/g;
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+  '=': '&#61;',
+};
 
 /** `value` with the HTML-significant characters escaped (safe in text and in quoted attributes). */
 export function escapeHtml(value: string): string {
@@ -69,8 +78,10 @@ export function checkTemplate(template: TemplateContent): void {
     NOTIFICATIONS_ERRORS.INVALID_TEMPLATE({ templateKey: template.key, reason, ...extra });
   const declared = new Map<string, TemplateVariable>();
   for (const variable of template.variables) {
-    if (!VARIABLE_NAME.test(variable.name)) throw invalid(`"${variable.name}" is not a valid variable name`, { field: 'variables' });
-    if (declared.has(variable.name)) throw invalid(`the variable "${variable.name}" is declared twice`, { field: 'variables' });
+    if (!VARIABLE_NAME.test(variable.name))
+      throw invalid(`"${variable.name}" is not a valid variable name`, { field: 'variables' });
+    if (declared.has(variable.name))
+      throw invalid(`the variable "${variable.name}" is declared twice`, { field: 'variables' });
     declared.set(variable.name, variable);
   }
   const fields: Array<[string, string | null]> = [
@@ -81,18 +92,32 @@ export function checkTemplate(template: TemplateContent): void {
   for (const [field, text] of fields) {
     if (text === null) continue;
     if (text.includes('{{{') || text.replace(PLACEHOLDER, '').includes('{{')) {
-      throw invalid(`${field} has a malformed placeholder: write {{name}} (raw {{{...}}} output is not supported)`, { field });
+      throw invalid(
+        `${field} has a malformed placeholder: write {{name}} (raw {{{...}}} output is not supported)`,
+        { field },
+      );
     }
     for (const name of placeholdersOf(text)) {
-      if (!declared.has(name)) throw invalid(`${field} uses {{${name}}}, which the template does not declare`, { field, variable: name });
+      if (!declared.has(name))
+        throw invalid(`${field} uses {{${name}}}, which the template does not declare`, {
+          field,
+          variable: name,
+        });
     }
   }
   for (const match of template.bodyHtml.matchAll(LINK_ATTRIBUTE)) {
     const value = match[1] ?? match[2] ?? match[3] ?? '';
     const start = LINK_START.exec(value);
-    if (!start) throw invalid(`links must start with http:// or https:// (or a url variable), found "${value.slice(0, 80)}"`, { field: 'bodyHtml' });
+    if (!start)
+      throw invalid(
+        `links must start with http:// or https:// (or a url variable), found "${value.slice(0, 80)}"`,
+        { field: 'bodyHtml' },
+      );
     if (start[1] && declared.get(start[1])?.kind !== 'url') {
-      throw invalid(`{{${start[1]}}} starts a link, so it must be declared with kind "url"`, { field: 'bodyHtml', variable: start[1] });
+      throw invalid(`{{${start[1]}}} starts a link, so it must be declared with kind "url"`, {
+        field: 'bodyHtml',
+        variable: start[1],
+      });
     }
   }
 }
@@ -103,7 +128,10 @@ export function htmlToText(html: string): string {
     .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(p|div|h[1-6]|li|tr)\s*>/gi, '\n')
-    .replace(/<a\b[^>]*\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a\s*>/gi, (_, href: string, label: string) => `${label} (${href})`)
+    .replace(
+      /<a\b[^>]*\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a\s*>/gi,
+      (_, href: string, label: string) => `${label} (${href})`,
+    )
     .replace(/<[^>]+>/g, '')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -129,12 +157,19 @@ export function htmlToText(html: string): string {
  * const mail = renderTemplate(template, { firstName: 'Ada', portalUrl: 'https://portal.acme.com' });
  * ```
  */
-export function renderTemplate(template: TemplateContent, values: Readonly<Record<string, TemplateValue>>): RenderedEmail {
+export function renderTemplate(
+  template: TemplateContent,
+  values: Readonly<Record<string, TemplateValue>>,
+): RenderedEmail {
   checkTemplate(template);
   const declared = new Map(template.variables.map((v) => [v.name, v]));
   const unknown = Object.keys(values).filter((name) => !declared.has(name));
   if (unknown.length > 0) {
-    throw NOTIFICATIONS_ERRORS.UNKNOWN_VARIABLE({ templateKey: template.key, variables: unknown, declared: [...declared.keys()] });
+    throw NOTIFICATIONS_ERRORS.UNKNOWN_VARIABLE({
+      templateKey: template.key,
+      variables: unknown,
+      declared: [...declared.keys()],
+    });
   }
   const text = new Map<string, string>();
   const missing: string[] = [];
@@ -143,15 +178,25 @@ export function renderTemplate(template: TemplateContent, values: Readonly<Recor
     const value = raw === null || raw === undefined ? '' : String(raw);
     if (value.trim() === '' && variable.required !== false) missing.push(variable.name);
     if (value !== '' && variable.kind === 'url' && !isHttpUrl(value)) {
-      throw NOTIFICATIONS_ERRORS.INVALID_LINK({ templateKey: template.key, variable: variable.name });
+      throw NOTIFICATIONS_ERRORS.INVALID_LINK({
+        templateKey: template.key,
+        variable: variable.name,
+      });
     }
     text.set(variable.name, value);
   }
-  if (missing.length > 0) throw NOTIFICATIONS_ERRORS.MISSING_VARIABLE({ templateKey: template.key, variables: missing });
-  const fill = (source: string, encode: (value: string) => string) => source.replace(PLACEHOLDER, (_, name: string) => encode(text.get(name) ?? ''));
-  const subject = withoutControlCharacters(fill(template.subject, (v) => v.replace(LINE_BREAKS, ' ')).replace(LINE_BREAKS, ' ')).trim();
+  if (missing.length > 0)
+    throw NOTIFICATIONS_ERRORS.MISSING_VARIABLE({ templateKey: template.key, variables: missing });
+  const fill = (source: string, encode: (value: string) => string) =>
+    source.replace(PLACEHOLDER, (_, name: string) => encode(text.get(name) ?? ''));
+  const subject = withoutControlCharacters(
+    fill(template.subject, (v) => v.replace(LINE_BREAKS, ' ')).replace(LINE_BREAKS, ' '),
+  ).trim();
   const html = fill(template.bodyHtml, escapeHtml);
-  const body = template.bodyText !== null && template.bodyText.trim() !== '' ? fill(template.bodyText, (v) => v) : htmlToText(html);
+  const body =
+    template.bodyText !== null && template.bodyText.trim() !== ''
+      ? fill(template.bodyText, (v) => v)
+      : htmlToText(html);
   return { subject, html, text: body };
 }
 

@@ -8,12 +8,17 @@ export const templateKeySchema = z
   .trim()
   .min(1, 'Required')
   .max(100)
-  .regex(/^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/, 'Lower-case words joined by ".", ":" or "-", such as onboarding.welcome');
+  .regex(
+    /^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/,
+    'Lower-case words joined by ".", ":" or "-", such as onboarding.welcome',
+  );
 
 /** One variable a template declares. */
 export const templateVariableSchema = z
   .object({
-    name: z.string().regex(VARIABLE_NAME, 'Letters, digits and "_", not starting with a digit (at most 64)'),
+    name: z
+      .string()
+      .regex(VARIABLE_NAME, 'Letters, digits and "_", not starting with a digit (at most 64)'),
     description: z.string().trim().max(500).optional(),
     /** Whether a send must give it (default true). */
     required: z.boolean().optional(),
@@ -40,7 +45,10 @@ export const upsertTemplateSchema = z
 export type UpsertTemplateInput = z.input<typeof upsertTemplateSchema>;
 
 /** The values of a template's variables. */
-export const templateValuesSchema = z.record(z.string().max(64), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]));
+export const templateValuesSchema = z.record(
+  z.string().max(64),
+  z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]),
+);
 
 /** What `notifications.send` jobs carry. */
 export const sendPayloadSchema = z

@@ -23,7 +23,13 @@ import { assertAdministrator } from '../policy/policy';
 import { DEFAULT_TEMPLATES, type DefaultTemplate, defaultTemplate } from './notifications.defaults';
 import { NOTIFICATIONS_ERRORS } from './notifications.errors';
 import { defaultTemplateRow } from './notifications.install';
-import { checkTemplate, type RenderedEmail, renderTemplate, type TemplateValue, type TemplateVariable } from './notifications.render';
+import {
+  checkTemplate,
+  type RenderedEmail,
+  renderTemplate,
+  type TemplateValue,
+  type TemplateVariable,
+} from './notifications.render';
 import {
   type EnqueueNotificationInput,
   enqueueNotificationSchema,
@@ -111,7 +117,11 @@ export interface NotificationsService {
    * @throws HeliosError `NOTIFICATIONS.TEMPLATE_NOT_FOUND`, `NOTIFICATIONS.TEMPLATE_INACTIVE`,
    *   `NOTIFICATIONS.UNKNOWN_VARIABLE`, `NOTIFICATIONS.MISSING_VARIABLE`, `NOTIFICATIONS.INVALID_LINK`; FORBIDDEN `POLICY.FORBIDDEN`
    */
-  render(key: string, variables?: Record<string, TemplateValue>, options?: CallOptions): Promise<RenderedEmail>;
+  render(
+    key: string,
+    variables?: Record<string, TemplateValue>,
+    options?: CallOptions,
+  ): Promise<RenderedEmail>;
   /**
    * Checks the message (the template exists, is active and renders with `variables`) and queues a
    * `notifications.send` job; a worker sends it (with retries and backoff). Never sends in the call.
@@ -134,7 +144,10 @@ export const DELIVER = Symbol('helios.notifications.deliver');
 
 /** What the send task calls. @internal */
 export interface NotificationsDelivery {
-  [DELIVER](payload: SendNotificationPayload, job: JobInfo & { backend: 'postgres' | 'in-process' }): Promise<'sent' | 'already-sent' | 'failed'>;
+  [DELIVER](
+    payload: SendNotificationPayload,
+    job: JobInfo & { backend: 'postgres' | 'in-process' },
+  ): Promise<'sent' | 'already-sent' | 'failed'>;
 }
 
 function variablesOf(value: unknown): TemplateVariable[] {
@@ -156,7 +169,9 @@ const sameDefault = (row: Row<'email_templates'>, template: DefaultTemplate) =>
 
 /** Variables in a form that ignores key order (jsonb reorders keys) and spelled-out defaults. */
 const canonicalVariables = (variables: readonly TemplateVariable[]) =>
-  JSON.stringify(variables.map((v) => [v.name, v.description ?? null, v.required !== false, v.kind ?? 'text']));
+  JSON.stringify(
+    variables.map((v) => [v.name, v.description ?? null, v.required !== false, v.kind ?? 'text']),
+  );
 
 function toTemplate(row: Row<'email_templates'>): EmailTemplate {
   const builtIn = defaultTemplate(row.template_key);
@@ -193,8 +208,17 @@ function fromDefault(template: DefaultTemplate): EmailTemplate {
   };
 }
 
-async function readRow(db: Kysely<Database>, organizationId: string, key: string): Promise<Row<'email_templates'> | undefined> {
-  return db.selectFrom('email_templates').selectAll().where('organization_id', '=', organizationId).where('template_key', '=', key).executeTakeFirst();
+async function readRow(
+  db: Kysely<Database>,
+  organizationId: string,
+  key: string,
+): Promise<Row<'email_templates'> | undefined> {
+  return db
+    .selectFrom('email_templates')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('template_key', '=', key)
+    .executeTakeFirst();
 }
 
 /** The organization's template for `key`, else the built-in one. */
@@ -206,14 +230,26 @@ async function findTemplate(s: OperationScope, key: string): Promise<EmailTempla
 }
 
 /** Renders an active template. */
-function renderActive(template: EmailTemplate, variables: Record<string, TemplateValue>): RenderedEmail {
-  if (!template.isActive) throw NOTIFICATIONS_ERRORS.TEMPLATE_INACTIVE({ templateKey: template.key });
+function renderActive(
+  template: EmailTemplate,
+  variables: Record<string, TemplateValue>,
+): RenderedEmail {
+  if (!template.isActive)
+    throw NOTIFICATIONS_ERRORS.TEMPLATE_INACTIVE({ templateKey: template.key });
   return renderTemplate(template, variables);
 }
 
 /** The default job key: one waiting job per template, recipient and variables. */
-function defaultJobKey(templateKey: string, to: string, variables: Record<string, unknown>): string {
-  const canonical = JSON.stringify([templateKey, to, Object.entries(variables).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+function defaultJobKey(
+  templateKey: string,
+  to: string,
+  variables: Record<string, unknown>,
+): string {
+  const canonical = JSON.stringify([
+    templateKey,
+    to,
+    Object.entries(variables).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ]);
   return `${SEND_TASK_NAME}:${templateKey}:${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
 }
 
@@ -223,16 +259,23 @@ const admin = async (s: OperationScope, write: boolean, what: string) => {
 };
 
 /** Builds `helios.notifications`. */
-export function createNotificationsService(rt: ServiceRuntime): NotificationsService & NotificationsDelivery {
+export function createNotificationsService(
+  rt: ServiceRuntime,
+): NotificationsService & NotificationsDelivery {
   const parseKey = (key: string) => parseInput(templateKeySchema, key);
 
   return {
     listTemplates: (options) =>
       rt.read(options, async (s) => {
         await admin(s, false, 'reading email templates');
-        const rows = await s.db.selectFrom('email_templates').selectAll().where('organization_id', '=', s.organizationId).execute();
+        const rows = await s.db
+          .selectFrom('email_templates')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId)
+          .execute();
         const byKey = new Map(rows.map((row) => [row.template_key, toTemplate(row)]));
-        for (const builtIn of DEFAULT_TEMPLATES) if (!byKey.has(builtIn.key)) byKey.set(builtIn.key, fromDefault(builtIn));
+        for (const builtIn of DEFAULT_TEMPLATES)
+          if (!byKey.has(builtIn.key)) byKey.set(builtIn.key, fromDefault(builtIn));
         return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       }),
 
@@ -249,7 +292,13 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
       rt.write(options, async (s) => {
         await admin(s, true, 'changing email templates');
         const data = parseInput(upsertTemplateSchema, input);
-        checkTemplate({ key: data.key, subject: data.subject, bodyHtml: data.bodyHtml, bodyText: data.bodyText ?? null, variables: data.variables });
+        checkTemplate({
+          key: data.key,
+          subject: data.subject,
+          bodyHtml: data.bodyHtml,
+          bodyText: data.bodyText ?? null,
+          variables: data.variables,
+        });
         const before = await readRow(s.db, s.organizationId, data.key);
         const values = {
           name: data.name,
@@ -262,7 +311,12 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
         };
         const row = await s.db
           .insertInto('email_templates')
-          .values({ ...values, organization_id: s.organizationId, template_key: data.key, created_at: s.now })
+          .values({
+            ...values,
+            organization_id: s.organizationId,
+            template_key: data.key,
+            created_at: s.now,
+          })
           .onConflict((oc) => oc.columns(['organization_id', 'template_key']).doUpdateSet(values))
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -270,7 +324,10 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
           action: before ? 'notifications.template_update' : 'notifications.template_create',
           resource: 'email_template',
           resourceId: row.id,
-          details: { key: data.key, ...summarizeChange(before ? auditView(before) : null, auditView(row)) },
+          details: {
+            key: data.key,
+            ...summarizeChange(before ? auditView(before) : null, auditView(row)),
+          },
         });
         return toTemplate(row);
       }),
@@ -293,7 +350,10 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
           action: 'notifications.template_reset',
           resource: 'email_template',
           resourceId: row.id,
-          details: { key: templateKey, ...summarizeChange(before ? auditView(before) : null, auditView(row)) },
+          details: {
+            key: templateKey,
+            ...summarizeChange(before ? auditView(before) : null, auditView(row)),
+          },
         });
         return toTemplate(row);
       }),
@@ -302,7 +362,8 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
       rt.write(options, async (s) => {
         await admin(s, true, 'deleting email templates');
         const templateKey = parseKey(key);
-        if (defaultTemplate(templateKey)) throw NOTIFICATIONS_ERRORS.DEFAULT_NOT_DELETABLE({ templateKey });
+        if (defaultTemplate(templateKey))
+          throw NOTIFICATIONS_ERRORS.DEFAULT_NOT_DELETABLE({ templateKey });
         const row = await s.db
           .deleteFrom('email_templates')
           .where('organization_id', '=', s.organizationId)
@@ -334,11 +395,14 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
       await rt.read(options, async (s) => {
         await admin(s, true, 'sending email notifications');
         const template = await findTemplate(s, data.templateKey);
-        if (!template) throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: data.templateKey });
+        if (!template)
+          throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: data.templateKey });
         // Fails now, in the caller's hands, rather than later in a worker.
         renderActive(template, data.variables);
       });
-      const jobKey = data.dedupeKey ? `${SEND_TASK_NAME}:${data.dedupeKey}` : defaultJobKey(data.templateKey, data.to, data.variables);
+      const jobKey = data.dedupeKey
+        ? `${SEND_TASK_NAME}:${data.dedupeKey}`
+        : defaultJobKey(data.templateKey, data.to, data.variables);
       const job = await bindJobs(rt).enqueue(
         SEND_TASK_NAME,
         { templateKey: data.templateKey, to: data.to, variables: data.variables },
@@ -349,7 +413,12 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
 
     async [DELIVER](input, job) {
       const payload = parseInput(sendPayloadSchema, input);
-      const details = { templateKey: payload.templateKey, to: payload.to, jobId: job.id, attempt: job.attempt };
+      const details = {
+        templateKey: payload.templateKey,
+        to: payload.to,
+        jobId: job.id,
+        attempt: job.attempt,
+      };
       try {
         return await rt.external(SEND_TASK_NAME, undefined, {
           async prepare(s) {
@@ -358,20 +427,34 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
             // followed the send finds the audit row and does not send the mail again.
             if (job.backend === 'postgres' && (await alreadySent(s, job.id))) return null;
             const template = await findTemplate(s, payload.templateKey);
-            if (!template) throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: payload.templateKey });
+            if (!template)
+              throw NOTIFICATIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateKey: payload.templateKey });
             const mail = renderActive(template, payload.variables);
-            const mailer: Mailer | null = await findMailer(rt, { db: s.db, organizationId: s.organizationId });
+            const mailer: Mailer | null = await findMailer(rt, {
+              db: s.db,
+              organizationId: s.organizationId,
+            });
             if (!mailer) throw OPERATIONS_ERRORS.MAIL_NOT_CONFIGURED({});
             return { mail, mailer, templateId: template.id };
           },
           async call(prepared) {
             if (!prepared) return 'already-sent' as const;
-            await prepared.mailer.send({ to: payload.to, subject: prepared.mail.subject, text: prepared.mail.text, html: prepared.mail.html });
+            await prepared.mailer.send({
+              to: payload.to,
+              subject: prepared.mail.subject,
+              text: prepared.mail.text,
+              html: prepared.mail.html,
+            });
             return 'sent' as const;
           },
           async record(s, outcome, prepared) {
             if (outcome === 'sent') {
-              await s.audit({ action: 'notifications.sent', resource: 'email_template', resourceId: prepared?.templateId ?? null, details });
+              await s.audit({
+                action: 'notifications.sent',
+                resource: 'email_template',
+                resourceId: prepared?.templateId ?? null,
+                details,
+              });
             }
             return outcome;
           },
@@ -379,9 +462,16 @@ export function createNotificationsService(rt: ServiceRuntime): NotificationsSer
       } catch (error) {
         // A template problem is not fixed by retrying: recorded once, and the job ends ('failed').
         if (isHeliosError(error) && error.code.startsWith('NOTIFICATIONS.')) {
-          rt.logger.error(`Notification ${payload.templateKey} to ${payload.to} not sent: ${error.message}`, { ...details, code: error.code });
+          rt.logger.error(
+            `Notification ${payload.templateKey} to ${payload.to} not sent: ${error.message}`,
+            { ...details, code: error.code },
+          );
           await rt.write(undefined, (s) =>
-            s.audit({ action: 'notifications.failed', resource: 'email_template', details: { ...details, code: error.code, error: error.message } }),
+            s.audit({
+              action: 'notifications.failed',
+              resource: 'email_template',
+              details: { ...details, code: error.code, error: error.message },
+            }),
           );
           return 'failed';
         }

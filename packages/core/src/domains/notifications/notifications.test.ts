@@ -1,4 +1,10 @@
-import { createTestDatabase, createTestUser, startTrafficRecorder, type TestDatabase, type TrafficRecorder } from '@helios/testing';
+import {
+  createTestDatabase,
+  createTestUser,
+  startTrafficRecorder,
+  type TestDatabase,
+  type TrafficRecorder,
+} from '@helios/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHelios, type Helios, type HeliosScope } from '../../helios';
 import { fixedClock } from '../../shared/clock';
@@ -13,7 +19,8 @@ import { DELIVER, type NotificationsDelivery } from './notifications.service';
 const template = (overrides: Partial<TemplateContent> = {}): TemplateContent => ({
   key: 'test.greeting',
   subject: 'Hello {{name}}',
-  bodyHtml: '<p>Hello {{name}}</p><p><a href="{{link}}">open</a> <a href="https://acme.test/help?q={{name}}">help</a></p>',
+  bodyHtml:
+    '<p>Hello {{name}}</p><p><a href="{{link}}">open</a> <a href="https://acme.test/help?q={{name}}">help</a></p>',
   bodyText: 'Hello {{name}}: {{link}}',
   variables: [{ name: 'name' }, { name: 'link', kind: 'url', required: false }],
   ...overrides,
@@ -21,16 +28,26 @@ const template = (overrides: Partial<TemplateContent> = {}): TemplateContent => 
 
 describe('rendering', () => {
   it('escapes variables in the HTML body, not in the text body', () => {
-    const mail = renderTemplate(template(), { name: '<script>alert("x")</script> & \'co\'', link: 'https://acme.test/a?b=1&c=2' });
-    expect(mail.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;');
+    const mail = renderTemplate(template(), {
+      name: '<script>alert("x")</script> & \'co\'',
+      link: 'https://acme.test/a?b=1&c=2',
+    });
+    expect(mail.html).toContain(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;',
+    );
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).toContain('href="https://acme.test/a?b&#61;1&amp;c&#61;2"');
     expect(mail.html).toContain('href="https://acme.test/help?q=&lt;script&gt;');
-    expect(mail.text).toBe('Hello <script>alert("x")</script> & \'co\': https://acme.test/a?b=1&c=2');
+    expect(mail.text).toBe(
+      'Hello <script>alert("x")</script> & \'co\': https://acme.test/a?b=1&c=2',
+    );
   });
 
   it('derives the text body from the HTML body when there is none', () => {
-    const mail = renderTemplate(template({ bodyText: null }), { name: 'Ada & Bo', link: 'https://acme.test/x' });
+    const mail = renderTemplate(template({ bodyText: null }), {
+      name: 'Ada & Bo',
+      link: 'https://acme.test/x',
+    });
     expect(mail.text).toContain('Hello Ada & Bo');
     expect(mail.text).toContain('open (https://acme.test/x)');
     expect(mail.text).not.toContain('<p>');
@@ -38,51 +55,79 @@ describe('rendering', () => {
 
   it('refuses variables the template does not declare, and missing required ones', () => {
     expect(() => renderTemplate(template(), { name: 'Ada', nmae: 'typo' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.UNKNOWN_VARIABLE', kind: 'INVALID_INPUT', details: expect.objectContaining({ variables: ['nmae'] }) }),
+      expect.objectContaining({
+        code: 'NOTIFICATIONS.UNKNOWN_VARIABLE',
+        kind: 'INVALID_INPUT',
+        details: expect.objectContaining({ variables: ['nmae'] }),
+      }),
     );
     expect(() => renderTemplate(template(), { link: 'https://acme.test' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.MISSING_VARIABLE', details: expect.objectContaining({ variables: ['name'] }) }),
+      expect.objectContaining({
+        code: 'NOTIFICATIONS.MISSING_VARIABLE',
+        details: expect.objectContaining({ variables: ['name'] }),
+      }),
     );
-    expect(() => renderTemplate(template(), { name: '   ' })).toThrowError(expect.objectContaining({ code: 'NOTIFICATIONS.MISSING_VARIABLE' }));
+    expect(() => renderTemplate(template(), { name: '   ' })).toThrowError(
+      expect.objectContaining({ code: 'NOTIFICATIONS.MISSING_VARIABLE' }),
+    );
     // An optional variable may be left out.
     expect(renderTemplate(template(), { name: 'Ada' }).text).toBe('Hello Ada: ');
   });
 
   it('keeps the subject on one line: no header injection', () => {
-    const mail = renderTemplate(template({ subject: 'Hi {{name}}\r\nX-Extra: 1' }), { name: 'Ada\r\nBcc: victim@evil.test\n\u2028To: x@evil.test' });
+    const mail = renderTemplate(template({ subject: 'Hi {{name}}\r\nX-Extra: 1' }), {
+      name: 'Ada\r\nBcc: victim@evil.test\n\u2028To: x@evil.test',
+    });
     expect(mail.subject).not.toMatch(/[\r\n\u2028]/);
     expect(mail.subject).toBe('Hi Ada Bcc: victim@evil.test To: x@evil.test X-Extra: 1');
   });
 
   it('allows only http(s) links', () => {
-    expect(() => renderTemplate(template(), { name: 'Ada', link: 'javascript:alert(1)' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_LINK', details: expect.objectContaining({ variable: 'link' }) }),
+    expect(() =>
+      renderTemplate(template(), { name: 'Ada', link: 'javascript:alert(1)' }),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'NOTIFICATIONS.INVALID_LINK',
+        details: expect.objectContaining({ variable: 'link' }),
+      }),
     );
-    expect(() => renderTemplate(template(), { name: 'Ada', link: 'data:text/html,hi' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_LINK' }),
-    );
+    expect(() =>
+      renderTemplate(template(), { name: 'Ada', link: 'data:text/html,hi' }),
+    ).toThrowError(expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_LINK' }));
     for (const bodyHtml of [
       '<a href="javascript:alert(1)">x</a>',
       "<a href='mailto:{{name}}'>x</a>",
       '<img src=//evil.test/x.png>',
       '<a href="{{name}}">x</a>',
     ]) {
-      expect(() => renderTemplate(template({ bodyHtml }), { name: 'Ada' })).toThrowError(expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_TEMPLATE' }));
+      expect(() => renderTemplate(template({ bodyHtml }), { name: 'Ada' })).toThrowError(
+        expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_TEMPLATE' }),
+      );
     }
   });
 
   it('refuses undeclared and malformed placeholders', () => {
-    expect(() => renderTemplate(template({ bodyText: 'Hi {{other}}' }), { name: 'Ada' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_TEMPLATE', details: expect.objectContaining({ field: 'bodyText', variable: 'other' }) }),
+    expect(() =>
+      renderTemplate(template({ bodyText: 'Hi {{other}}' }), { name: 'Ada' }),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'NOTIFICATIONS.INVALID_TEMPLATE',
+        details: expect.objectContaining({ field: 'bodyText', variable: 'other' }),
+      }),
     );
-    expect(() => renderTemplate(template({ bodyHtml: '<p>{{{name}}}</p>' }), { name: 'Ada' })).toThrowError(
-      expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_TEMPLATE' }),
-    );
+    expect(() =>
+      renderTemplate(template({ bodyHtml: '<p>{{{name}}}</p>' }), { name: 'Ada' }),
+    ).toThrowError(expect.objectContaining({ code: 'NOTIFICATIONS.INVALID_TEMPLATE' }));
   });
 
   it('renders every built-in template with its declared variables', () => {
     for (const builtIn of DEFAULT_TEMPLATES) {
-      const values = Object.fromEntries(builtIn.variables.map((v) => [v.name, v.kind === 'url' ? 'https://portal.acme.test/x' : `<${v.name}>`]));
+      const values = Object.fromEntries(
+        builtIn.variables.map((v) => [
+          v.name,
+          v.kind === 'url' ? 'https://portal.acme.test/x' : `<${v.name}>`,
+        ]),
+      );
       const mail = renderTemplate(builtIn, values);
       expect(mail.subject.length).toBeGreaterThan(0);
       expect(`${mail.subject}${mail.html}${mail.text}`).not.toContain('{{');
@@ -112,12 +157,18 @@ const messagesSent = () =>
     .received()
     .split('\r\n')
     .filter((line) => line === 'DATA').length;
-const auditRows = async (action: string) => (await asAdmin.audit.list({ action, limit: 100 })).items;
+const auditRows = async (action: string) =>
+  (await asAdmin.audit.list({ action, limit: 100 })).items;
 
 const reminder = {
   templateKey: DEFAULT_TEMPLATE_KEYS.TRAINING_REMINDER,
   to: 'ada@acme.test',
-  variables: { firstName: 'Ada <b>', trainingTitle: 'Security & you', dueDate: '2026-12-31', trainingUrl: 'https://portal.acme.test/t/1' },
+  variables: {
+    firstName: 'Ada <b>',
+    trainingTitle: 'Security & you',
+    dueDate: '2026-12-31',
+    trainingUrl: 'https://portal.acme.test/t/1',
+  },
 };
 
 beforeAll(async () => {
@@ -136,7 +187,13 @@ beforeAll(async () => {
     admin: { email: 'admin@acme.test', firstName: 'Ada', lastName: 'Admin' },
   });
   asAdmin = helios.as({ type: 'user', userId: admin.id });
-  await asAdmin.smtp.set({ host: '127.0.0.1', port: smtp.port, fromEmail: 'portal@acme.test', fromName: 'Acme Portal', useTls: false });
+  await asAdmin.smtp.set({
+    host: '127.0.0.1',
+    port: smtp.port,
+    fromEmail: 'portal@acme.test',
+    fromName: 'Acme Portal',
+    useTls: false,
+  });
   await helios.jobs.status(); // installs graphile-worker's schema on first use
 });
 
@@ -153,8 +210,13 @@ beforeEach(async () => {
 
 describe('templates', () => {
   it('setup installs every built-in template', async () => {
-    const rows = await helios.db.selectFrom('email_templates').select(['template_key', 'is_active', 'variables']).execute();
-    expect(rows.map((r) => r.template_key).sort()).toEqual(DEFAULT_TEMPLATES.map((d) => d.key).sort());
+    const rows = await helios.db
+      .selectFrom('email_templates')
+      .select(['template_key', 'is_active', 'variables'])
+      .execute();
+    expect(rows.map((r) => r.template_key).sort()).toEqual(
+      DEFAULT_TEMPLATES.map((d) => d.key).sort(),
+    );
     expect(rows.every((r) => r.is_active === true)).toBe(true);
     const listed = await asAdmin.notifications.listTemplates();
     const welcome = listed.find((l) => l.key === DEFAULT_TEMPLATE_KEYS.ONBOARDING_WELCOME)!;
@@ -170,10 +232,16 @@ describe('templates', () => {
       name: 'Our reminder',
       subject: 'Do {{trainingTitle}} now',
       bodyHtml: '<p>{{firstName}}: <a href="{{trainingUrl}}">go</a></p>',
-      variables: [{ name: 'firstName' }, { name: 'trainingTitle' }, { name: 'trainingUrl', kind: 'url' }],
+      variables: [
+        { name: 'firstName' },
+        { name: 'trainingTitle' },
+        { name: 'trainingUrl', kind: 'url' },
+      ],
     });
     expect(custom).toMatchObject({ key, isBuiltIn: true, isCustomized: true, bodyText: null });
-    await expect(asAdmin.notifications.render(key, reminder.variables)).rejects.toMatchObject({ code: 'NOTIFICATIONS.UNKNOWN_VARIABLE' });
+    await expect(asAdmin.notifications.render(key, reminder.variables)).rejects.toMatchObject({
+      code: 'NOTIFICATIONS.UNKNOWN_VARIABLE',
+    });
     const { dueDate: _dropped, ...vars } = reminder.variables;
     const mail = await asAdmin.notifications.render(key, vars);
     expect(mail.subject).toBe('Do Security & you now');
@@ -181,8 +249,13 @@ describe('templates', () => {
     expect((await auditRows('notifications.template_update')).length).toBe(1);
 
     const reset = await asAdmin.notifications.resetTemplate(key);
-    expect(reset).toMatchObject({ isCustomized: false, subject: DEFAULT_TEMPLATES.find((d) => d.key === key)!.subject });
-    expect((await asAdmin.notifications.render(key, reminder.variables)).subject).toBe('Reminder: complete "Security & you" by 2026-12-31');
+    expect(reset).toMatchObject({
+      isCustomized: false,
+      subject: DEFAULT_TEMPLATES.find((d) => d.key === key)!.subject,
+    });
+    expect((await asAdmin.notifications.render(key, reminder.variables)).subject).toBe(
+      'Reminder: complete "Security & you" by 2026-12-31',
+    );
     expect((await auditRows('notifications.template_reset')).length).toBe(1);
   });
 
@@ -195,11 +268,27 @@ describe('templates', () => {
         bodyHtml: '<p>{{desk}}</p>',
         variables: [{ name: 'desk' }],
       }),
-    ).rejects.toMatchObject({ code: 'NOTIFICATIONS.INVALID_TEMPLATE', details: { field: 'subject', variable: 'firstName' } });
-    await expect(asAdmin.notifications.upsertTemplate({ key: 'Bad Key', name: 'x', subject: 'x', bodyHtml: 'x' })).rejects.toMatchObject({
+    ).rejects.toMatchObject({
+      code: 'NOTIFICATIONS.INVALID_TEMPLATE',
+      details: { field: 'subject', variable: 'firstName' },
+    });
+    await expect(
+      asAdmin.notifications.upsertTemplate({
+        key: 'Bad Key',
+        name: 'x',
+        subject: 'x',
+        bodyHtml: 'x',
+      }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION.FAILED',
     });
-    expect(await helios.db.selectFrom('email_templates').select('id').where('template_key', '=', 'it.laptop').execute()).toEqual([]);
+    expect(
+      await helios.db
+        .selectFrom('email_templates')
+        .select('id')
+        .where('template_key', '=', 'it.laptop')
+        .execute(),
+    ).toEqual([]);
 
     const created = await asAdmin.notifications.upsertTemplate({
       key: 'it.laptop',
@@ -209,15 +298,24 @@ describe('templates', () => {
       variables: [{ name: 'firstName' }, { name: 'desk' }],
     });
     expect(created).toMatchObject({ isBuiltIn: false, isCustomized: false, isActive: true });
-    expect((await asAdmin.notifications.getTemplate('it.laptop')).subject).toBe('Your laptop, {{firstName}}');
-    await expect(asAdmin.notifications.resetTemplate('it.laptop')).rejects.toMatchObject({ code: 'NOTIFICATIONS.NO_DEFAULT' });
-    await expect(asAdmin.notifications.deleteTemplate(DEFAULT_TEMPLATE_KEYS.OFFBOARDING_NOTICE)).rejects.toMatchObject({
+    expect((await asAdmin.notifications.getTemplate('it.laptop')).subject).toBe(
+      'Your laptop, {{firstName}}',
+    );
+    await expect(asAdmin.notifications.resetTemplate('it.laptop')).rejects.toMatchObject({
+      code: 'NOTIFICATIONS.NO_DEFAULT',
+    });
+    await expect(
+      asAdmin.notifications.deleteTemplate(DEFAULT_TEMPLATE_KEYS.OFFBOARDING_NOTICE),
+    ).rejects.toMatchObject({
       code: 'NOTIFICATIONS.DEFAULT_NOT_DELETABLE',
       kind: 'PRECONDITION_FAILED',
     });
     await expect(asAdmin.notifications.deleteTemplate('it.laptop')).resolves.toBe(true);
     await expect(asAdmin.notifications.deleteTemplate('it.laptop')).resolves.toBe(false);
-    await expect(asAdmin.notifications.getTemplate('it.laptop')).rejects.toMatchObject({ code: 'NOTIFICATIONS.TEMPLATE_NOT_FOUND', kind: 'NOT_FOUND' });
+    await expect(asAdmin.notifications.getTemplate('it.laptop')).rejects.toMatchObject({
+      code: 'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
+      kind: 'NOT_FOUND',
+    });
     expect((await auditRows('notifications.template_create')).length).toBe(1);
     expect((await auditRows('notifications.template_delete')).length).toBe(1);
   });
@@ -226,8 +324,12 @@ describe('templates', () => {
     const user = await createTestUser(helios, { role: 'manager' });
     const asUser = helios.as({ type: 'user', userId: user.id });
     await expect(asUser.notifications.listTemplates()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(asUser.notifications.upsertTemplate({ key: 'x.y', name: 'x', subject: 'x', bodyHtml: 'x' })).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(asUser.notifications.enqueue(reminder)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      asUser.notifications.upsertTemplate({ key: 'x.y', name: 'x', subject: 'x', bodyHtml: 'x' }),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(asUser.notifications.enqueue(reminder)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+    });
     expect((await helios.jobs.status()).queued).toBe(0);
   });
 });
@@ -249,7 +351,10 @@ describe('sending as jobs', () => {
     expect(data).toContain('Hello Ada <b>,'); // the text part is not escaped
     const sent = await auditRows('notifications.sent');
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ actorType: 'system', details: expect.objectContaining({ templateKey: reminder.templateKey, to: 'ada@acme.test' }) });
+    expect(sent[0]).toMatchObject({
+      actorType: 'system',
+      details: expect.objectContaining({ templateKey: reminder.templateKey, to: 'ada@acme.test' }),
+    });
 
     await helios.jobs.runOnce();
     expect(messagesSent()).toBe(1);
@@ -259,8 +364,16 @@ describe('sending as jobs', () => {
   it('a job that runs again after its mail was sent (a crash before it completed) does not send it twice', async () => {
     const [sent] = await auditRows('notifications.sent');
     const jobId = (sent!.details as { jobId: string }).jobId;
-    const delivery = helios.as(systemActor('test')).notifications as unknown as NotificationsDelivery;
-    const job = { id: jobId, task: 'notifications.send', attempt: 2, maxAttempts: 10, key: null, backend: 'postgres' as const };
+    const delivery = helios.as(systemActor('test'))
+      .notifications as unknown as NotificationsDelivery;
+    const job = {
+      id: jobId,
+      task: 'notifications.send',
+      attempt: 2,
+      maxAttempts: 10,
+      key: null,
+      backend: 'postgres' as const,
+    };
     await expect(delivery[DELIVER](reminder, job)).resolves.toBe('already-sent');
     expect(messagesSent()).toBe(0);
     await expect(delivery[DELIVER](reminder, { ...job, id: '999999999' })).resolves.toBe('sent');
@@ -284,8 +397,18 @@ describe('sending as jobs', () => {
     await asAdmin.notifications.enqueue(approval);
     const current = await asAdmin.notifications.getTemplate(key);
     const { name, subject, bodyHtml, bodyText, variables } = current;
-    await asAdmin.notifications.upsertTemplate({ key, name, subject, bodyHtml, bodyText, variables, isActive: false });
-    await expect(asAdmin.notifications.enqueue({ ...approval, to: 'other@acme.test' })).rejects.toMatchObject({
+    await asAdmin.notifications.upsertTemplate({
+      key,
+      name,
+      subject,
+      bodyHtml,
+      bodyText,
+      variables,
+      isActive: false,
+    });
+    await expect(
+      asAdmin.notifications.enqueue({ ...approval, to: 'other@acme.test' }),
+    ).rejects.toMatchObject({
       code: 'NOTIFICATIONS.TEMPLATE_INACTIVE',
       kind: 'PRECONDITION_FAILED',
       message: expect.stringContaining('inactive'),
@@ -294,20 +417,34 @@ describe('sending as jobs', () => {
     expect(messagesSent()).toBe(0);
     const failed = await auditRows('notifications.failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.details).toMatchObject({ code: 'NOTIFICATIONS.TEMPLATE_INACTIVE', to: 'boss@acme.test' });
+    expect(failed[0]!.details).toMatchObject({
+      code: 'NOTIFICATIONS.TEMPLATE_INACTIVE',
+      to: 'boss@acme.test',
+    });
     const status = await helios.jobs.status();
     expect(status.queued + status.scheduled + status.failed).toBe(0);
     await asAdmin.notifications.resetTemplate(key);
   });
 
   it('refuses unknown and missing variables at enqueue', async () => {
-    await expect(asAdmin.notifications.enqueue({ ...reminder, variables: { ...reminder.variables, bcc: 'x' } })).rejects.toMatchObject({
+    await expect(
+      asAdmin.notifications.enqueue({
+        ...reminder,
+        variables: { ...reminder.variables, bcc: 'x' },
+      }),
+    ).rejects.toMatchObject({
       code: 'NOTIFICATIONS.UNKNOWN_VARIABLE',
     });
     const { firstName: _missing, ...rest } = reminder.variables;
-    await expect(asAdmin.notifications.enqueue({ ...reminder, variables: rest })).rejects.toMatchObject({ code: 'NOTIFICATIONS.MISSING_VARIABLE' });
-    await expect(asAdmin.notifications.enqueue({ ...reminder, templateKey: 'no.such' })).rejects.toMatchObject({ code: 'NOTIFICATIONS.TEMPLATE_NOT_FOUND' });
-    await expect(asAdmin.notifications.enqueue({ ...reminder, to: 'a@b.test\r\nBcc: x@evil.test' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(
+      asAdmin.notifications.enqueue({ ...reminder, variables: rest }),
+    ).rejects.toMatchObject({ code: 'NOTIFICATIONS.MISSING_VARIABLE' });
+    await expect(
+      asAdmin.notifications.enqueue({ ...reminder, templateKey: 'no.such' }),
+    ).rejects.toMatchObject({ code: 'NOTIFICATIONS.TEMPLATE_NOT_FOUND' });
+    await expect(
+      asAdmin.notifications.enqueue({ ...reminder, to: 'a@b.test\r\nBcc: x@evil.test' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
     expect((await helios.jobs.status()).queued).toBe(0);
   });
 
@@ -315,7 +452,12 @@ describe('sending as jobs', () => {
     const closed = await startTrafficRecorder({ protocol: 'smtp' });
     const port = closed.port;
     await closed.close();
-    await asAdmin.smtp.set({ host: '127.0.0.1', port, fromEmail: 'portal@acme.test', useTls: false });
+    await asAdmin.smtp.set({
+      host: '127.0.0.1',
+      port,
+      fromEmail: 'portal@acme.test',
+      useTls: false,
+    });
     try {
       await asAdmin.notifications.enqueue({ ...reminder, to: 'retry@acme.test' });
       await helios.jobs.runOnce();
@@ -324,7 +466,13 @@ describe('sending as jobs', () => {
       expect(status.failed).toBe(0);
       expect(await auditRows('notifications.sent')).toHaveLength(2); // the earlier tests' only
     } finally {
-      await asAdmin.smtp.set({ host: '127.0.0.1', port: smtp.port, fromEmail: 'portal@acme.test', fromName: 'Acme Portal', useTls: false });
+      await asAdmin.smtp.set({
+        host: '127.0.0.1',
+        port: smtp.port,
+        fromEmail: 'portal@acme.test',
+        fromName: 'Acme Portal',
+        useTls: false,
+      });
     }
   });
 });

@@ -6,7 +6,11 @@ import { SHARED_ERRORS } from '../../shared/shared.errors';
 
 /** Errors of the SMTP settings and mail sending (`SMTP.SEND_FAILED` is the mailer's, in the shared registry). */
 export const OPERATIONS_ERRORS = defineErrors({
-  SMTP_NOT_CONFIGURED: { code: 'SMTP.NOT_CONFIGURED', kind: 'NOT_FOUND', message: 'No SMTP settings are configured.' },
+  SMTP_NOT_CONFIGURED: {
+    code: 'SMTP.NOT_CONFIGURED',
+    kind: 'NOT_FOUND',
+    message: 'No SMTP settings are configured.',
+  },
   SMTP_SETTINGS_EXIST: {
     code: 'SMTP.SETTINGS_EXIST',
     kind: 'CONFLICT',

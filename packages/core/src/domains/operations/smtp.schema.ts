@@ -10,7 +10,10 @@ export const smtpHostSchema = z
   .trim()
   .min(1, 'Required')
   .max(255)
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/, 'A host name such as smtp.acme.com or an IP address');
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/,
+    'A host name such as smtp.acme.com or an IP address',
+  );
 
 /** The organization's SMTP settings. */
 export const setSmtpSettingsSchema = z

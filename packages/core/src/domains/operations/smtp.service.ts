@@ -11,7 +11,12 @@ import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Mailer } from '../../shared/mailer';
-import { assertHostAllowed, type NetworkOptions, networkOf, secretReentryRequired } from '../../shared/outbound-guard';
+import {
+  assertHostAllowed,
+  type NetworkOptions,
+  networkOf,
+  secretReentryRequired,
+} from '../../shared/outbound-guard';
 import type { SecretBox } from '../../shared/secret-box';
 import { secretContext } from '../../shared/secret-stores';
 import { SHARED_ERRORS } from '../../shared/shared.errors';
@@ -98,10 +103,13 @@ export interface SmtpService {
   sendTest(to: string, options?: CallOptions): Promise<SmtpTestResult>;
 }
 
-const passwordContext = (organizationId: string) => secretContext('smtp_settings', 'password_encrypted', organizationId);
+const passwordContext = (organizationId: string) =>
+  secretContext('smtp_settings', 'password_encrypted', organizationId);
 
 function noKey(): HeliosError {
-  return SHARED_ERRORS.SECRETS_NO_KEY({ message: 'The SMTP password needs an encryption key (HELIOS_ENCRYPTION_KEY).' });
+  return SHARED_ERRORS.SECRETS_NO_KEY({
+    message: 'The SMTP password needs an encryption key (HELIOS_ENCRYPTION_KEY).',
+  });
 }
 
 function toSmtpConfig(row: Row<'smtp_settings'>, box: SecretBox | null): SmtpConfig {
@@ -137,12 +145,23 @@ const auditView = (row: Row<'smtp_settings'> | undefined) =>
       }
     : null;
 
-async function readSettings(db: Kysely<Database>, organizationId: string): Promise<Row<'smtp_settings'> | undefined> {
-  return db.selectFrom('smtp_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
+async function readSettings(
+  db: Kysely<Database>,
+  organizationId: string,
+): Promise<Row<'smtp_settings'> | undefined> {
+  return db
+    .selectFrom('smtp_settings')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
 }
 
 /** Mailer options from stored settings: the host came from a request, so it goes through the outbound-address guard. */
-function mailerOptions(row: Row<'smtp_settings'>, box: SecretBox | null, network: Required<NetworkOptions>): SmtpMailerOptions {
+function mailerOptions(
+  row: Row<'smtp_settings'>,
+  box: SecretBox | null,
+  network: Required<NetworkOptions>,
+): SmtpMailerOptions {
   let password: string | null = null;
   if (row.password_encrypted) {
     if (!box) throw noKey();
@@ -167,7 +186,10 @@ function mailerOptions(row: Row<'smtp_settings'>, box: SecretBox | null, network
  *
  * @throws HeliosError PRECONDITION_FAILED `SECRETS.NO_KEY` when the stored password cannot be decrypted for want of a key
  */
-export async function findMailer(rt: ServiceRuntime, on?: { db: Kysely<Database>; organizationId: string }): Promise<Mailer | null> {
+export async function findMailer(
+  rt: ServiceRuntime,
+  on?: { db: Kysely<Database>; organizationId: string },
+): Promise<Mailer | null> {
   if (rt.instance.mailer) return rt.instance.mailer;
   const organizationId = on?.organizationId ?? (await rt.findOrganizationId());
   if (!organizationId) return null;
@@ -222,7 +244,10 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
         assertHostAllowed(data.host, networkOf(rt), 'host');
         const before = await readSettings(s.db, s.organizationId);
         const moved =
-          before && (before.host.toLowerCase() !== data.host.toLowerCase() || before.port !== data.port || (before.use_tls !== false) !== data.useTls);
+          before &&
+          (before.host.toLowerCase() !== data.host.toLowerCase() ||
+            before.port !== data.port ||
+            (before.use_tls !== false) !== data.useTls);
         if (moved && before.password_encrypted && data.password === undefined) {
           // The stored password never follows the settings to another server: give it again (or null).
           throw secretReentryRequired(
@@ -261,7 +286,8 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
           resourceId: row.id,
           details: {
             ...summarizeChange(auditView(before), auditView(row)),
-            authChanged: sealed !== undefined && (sealed !== null || Boolean(before?.password_encrypted)),
+            authChanged:
+              sealed !== undefined && (sealed !== null || Boolean(before?.password_encrypted)),
           },
         });
         return toSmtpConfig(row, rt.secretBox);
@@ -271,9 +297,18 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
       rt.write(options, async (s) => {
         await s.authorize('security:write');
         assertAdministrator(s.principal, 'security:write', 'deleting the SMTP settings');
-        const row = await s.db.deleteFrom('smtp_settings').where('organization_id', '=', s.organizationId).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('smtp_settings')
+          .where('organization_id', '=', s.organizationId)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) return false;
-        await s.audit({ action: 'smtp.delete', resource: 'smtp_settings', resourceId: row.id, details: summarizeChange(auditView(row), null) });
+        await s.audit({
+          action: 'smtp.delete',
+          resource: 'smtp_settings',
+          resourceId: row.id,
+          details: summarizeChange(auditView(row), null),
+        });
         return true;
       }),
 
@@ -312,7 +347,11 @@ export function createSmtpService(rt: ServiceRuntime): SmtpService {
             action: 'smtp.test',
             resource: 'smtp_settings',
             resourceId: row.id,
-            details: { to: recipient, delivered: true, verified: Number(updated.numUpdatedRows) === 1 },
+            details: {
+              to: recipient,
+              delivered: true,
+              verified: Number(updated.numUpdatedRows) === 1,
+            },
           });
           return { to: recipient, sentAt };
         },

@@ -1,5 +1,12 @@
 export { ORGANIZATIONS_ERRORS } from './organizations.errors';
-export type { CreateFeatureFlagInput, MasterDataInput, SetSettingInput, SetupInput, UpdateLabelInput, UpdateOrganizationInput } from './organizations.schema';
+export type {
+  CreateFeatureFlagInput,
+  MasterDataInput,
+  SetSettingInput,
+  SetupInput,
+  UpdateLabelInput,
+  UpdateOrganizationInput,
+} from './organizations.schema';
 export {
   createFeatureFlagSchema,
   domainSchema,

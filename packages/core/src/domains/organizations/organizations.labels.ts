@@ -17,7 +17,12 @@ export function createLabels(rt: ServiceRuntime): OrganizationsService['labels']
     list: (options) =>
       rt.read(options, async (s) => {
         await s.authorize('organization:read');
-        const rows = await s.db.selectFrom('custom_labels').selectAll().where('organization_id', '=', s.organizationId).orderBy('canonical_name').execute();
+        const rows = await s.db
+          .selectFrom('custom_labels')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId)
+          .orderBy('canonical_name')
+          .execute();
         return rows.map(camelize);
       }),
     update: (input, options) =>
@@ -30,14 +35,20 @@ export function createLabels(rt: ServiceRuntime): OrganizationsService['labels']
           .where('organization_id', '=', s.organizationId)
           .where('canonical_name', '=', data.canonicalName)
           .executeTakeFirst();
-        if (!before) throw ORGANIZATIONS_ERRORS.LABEL_NOT_FOUND({ canonicalName: data.canonicalName });
+        if (!before)
+          throw ORGANIZATIONS_ERRORS.LABEL_NOT_FOUND({ canonicalName: data.canonicalName });
         const after = await s.repos.custom_labels.update(before.id, {
           label_singular: data.singular,
           label_plural: data.plural,
           updated_at: s.now,
           updated_by: s.principal.userId,
         });
-        await s.audit({ action: 'labels.update', resource: 'custom_label', resourceId: after.id, details: summarizeChange(before, after) });
+        await s.audit({
+          action: 'labels.update',
+          resource: 'custom_label',
+          resourceId: after.id,
+          details: summarizeChange(before, after),
+        });
         return camelize(after);
       }),
     reset: (options) =>
@@ -46,16 +57,33 @@ export function createLabels(rt: ServiceRuntime): OrganizationsService['labels']
         for (const [canonical, label] of Object.entries(DEFAULT_LABELS)) {
           await s.db
             .insertInto('custom_labels')
-            .values({ organization_id: s.organizationId, canonical_name: canonical, label_singular: label.singular, label_plural: label.plural })
+            .values({
+              organization_id: s.organizationId,
+              canonical_name: canonical,
+              label_singular: label.singular,
+              label_plural: label.plural,
+            })
             .onConflict((oc) =>
-              oc
-                .columns(['organization_id', 'canonical_name'])
-                .doUpdateSet({ label_singular: label.singular, label_plural: label.plural, updated_at: s.now, updated_by: s.principal.userId }),
+              oc.columns(['organization_id', 'canonical_name']).doUpdateSet({
+                label_singular: label.singular,
+                label_plural: label.plural,
+                updated_at: s.now,
+                updated_by: s.principal.userId,
+              }),
             )
             .execute();
         }
-        await s.audit({ action: 'labels.reset', resource: 'custom_label', details: { labels: Object.keys(DEFAULT_LABELS) } });
-        const rows = await s.db.selectFrom('custom_labels').selectAll().where('organization_id', '=', s.organizationId).orderBy('canonical_name').execute();
+        await s.audit({
+          action: 'labels.reset',
+          resource: 'custom_label',
+          details: { labels: Object.keys(DEFAULT_LABELS) },
+        });
+        const rows = await s.db
+          .selectFrom('custom_labels')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId)
+          .orderBy('canonical_name')
+          .execute();
         return rows.map(camelize);
       }),
   };

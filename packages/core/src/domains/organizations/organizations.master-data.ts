@@ -10,7 +10,11 @@ import { masterDataSchema } from './organizations.schema';
 import type { OrganizationsService } from './organizations.service';
 
 const readMasterData = async (s: OperationScope): Promise<MasterDataConfig> => {
-  const row = await s.db.selectFrom('master_data_settings').selectAll().where('organization_id', '=', s.organizationId).executeTakeFirst();
+  const row = await s.db
+    .selectFrom('master_data_settings')
+    .selectAll()
+    .where('organization_id', '=', s.organizationId)
+    .executeTakeFirst();
   return {
     enforceDepartments: row?.enforce_departments ?? false,
     enforceLocations: row?.enforce_locations ?? false,
@@ -35,10 +39,18 @@ export function createMasterData(rt: ServiceRuntime): OrganizationsService['mast
         const data = parseInput(masterDataSchema, input);
         const before = await readMasterData(s);
         const values = {
-          ...(data.enforceDepartments !== undefined ? { enforce_departments: data.enforceDepartments } : {}),
-          ...(data.enforceLocations !== undefined ? { enforce_locations: data.enforceLocations } : {}),
-          ...(data.enforceCostCenters !== undefined ? { enforce_cost_centers: data.enforceCostCenters } : {}),
-          ...(data.enforceJobTitles !== undefined ? { enforce_job_titles: data.enforceJobTitles } : {}),
+          ...(data.enforceDepartments !== undefined
+            ? { enforce_departments: data.enforceDepartments }
+            : {}),
+          ...(data.enforceLocations !== undefined
+            ? { enforce_locations: data.enforceLocations }
+            : {}),
+          ...(data.enforceCostCenters !== undefined
+            ? { enforce_cost_centers: data.enforceCostCenters }
+            : {}),
+          ...(data.enforceJobTitles !== undefined
+            ? { enforce_job_titles: data.enforceJobTitles }
+            : {}),
           updated_at: s.now,
           updated_by: s.principal.userId,
         };
@@ -48,7 +60,11 @@ export function createMasterData(rt: ServiceRuntime): OrganizationsService['mast
           .onConflict((oc) => oc.column('organization_id').doUpdateSet(values))
           .execute();
         const after = await readMasterData(s);
-        await s.audit({ action: 'master_data.update', resource: 'master_data_settings', details: summarizeChange(before, after) });
+        await s.audit({
+          action: 'master_data.update',
+          resource: 'master_data_settings',
+          details: summarizeChange(before, after),
+        });
         return after;
       }),
   };

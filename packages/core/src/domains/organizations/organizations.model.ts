@@ -63,10 +63,30 @@ export interface MasterDataConfig {
 
 /** The modules every installation starts with. */
 export const CORE_MODULES = [
-  { slug: 'google_workspace', name: 'Google Workspace', description: 'Sync users, groups and org units from Google Workspace', version: '1.0.0' },
-  { slug: 'microsoft_365', name: 'Microsoft 365', description: 'Sync users, groups and licences from Microsoft 365', version: '1.0.0' },
-  { slug: 'user_management', name: 'User Management', description: 'Users, groups and the org structure', version: '1.0.0' },
-  { slug: 'audit_logs', name: 'Audit Logs', description: 'The tamper-evident audit trail', version: '1.0.0' },
+  {
+    slug: 'google_workspace',
+    name: 'Google Workspace',
+    description: 'Sync users, groups and org units from Google Workspace',
+    version: '1.0.0',
+  },
+  {
+    slug: 'microsoft_365',
+    name: 'Microsoft 365',
+    description: 'Sync users, groups and licences from Microsoft 365',
+    version: '1.0.0',
+  },
+  {
+    slug: 'user_management',
+    name: 'User Management',
+    description: 'Users, groups and the org structure',
+    version: '1.0.0',
+  },
+  {
+    slug: 'audit_logs',
+    name: 'Audit Logs',
+    description: 'The tamper-evident audit trail',
+    version: '1.0.0',
+  },
 ] as const;
 
 /** The default custom labels (as the organization trigger seeds them). */

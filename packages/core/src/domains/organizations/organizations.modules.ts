@@ -11,7 +11,11 @@ import type { OrganizationsService } from './organizations.service';
 
 const findModule = async (s: OperationScope, slug: string) => {
   const parsed = parseInput(settingKeySchema, slug, ORGANIZATIONS_ERRORS.MODULE_INVALID_SLUG);
-  const module = await s.db.selectFrom('modules').selectAll().where('slug', '=', parsed).executeTakeFirst();
+  const module = await s.db
+    .selectFrom('modules')
+    .selectAll()
+    .where('slug', '=', parsed)
+    .executeTakeFirst();
   if (!module) throw ORGANIZATIONS_ERRORS.MODULE_NOT_FOUND({ slug: parsed });
   return module;
 };
@@ -20,7 +24,9 @@ const findModule = async (s: OperationScope, slug: string) => {
 const modulesWithState = (s: OperationScope) =>
   s.db
     .selectFrom('modules as m')
-    .leftJoin('organization_modules as om', (join) => join.onRef('om.module_id', '=', 'm.id').on('om.organization_id', '=', s.organizationId))
+    .leftJoin('organization_modules as om', (join) =>
+      join.onRef('om.module_id', '=', 'm.id').on('om.organization_id', '=', s.organizationId),
+    )
     .select([
       'm.id',
       'm.slug',
@@ -39,7 +45,11 @@ const modulesWithState = (s: OperationScope) =>
 const moduleState = async (s: OperationScope, moduleId: string): Promise<ModuleState> =>
   toModuleState(await modulesWithState(s).where('m.id', '=', moduleId).executeTakeFirstOrThrow());
 
-const upsertModule = async (s: OperationScope, moduleId: string, values: Record<string, unknown>) => {
+const upsertModule = async (
+  s: OperationScope,
+  moduleId: string,
+  values: Record<string, unknown>,
+) => {
   const before = await s.db
     .selectFrom('organization_modules')
     .selectAll()
@@ -47,7 +57,11 @@ const upsertModule = async (s: OperationScope, moduleId: string, values: Record<
     .where('module_id', '=', moduleId)
     .executeTakeFirst();
   if (before) {
-    await s.db.updateTable('organization_modules').set(values).where('id', '=', before.id).execute();
+    await s.db
+      .updateTable('organization_modules')
+      .set(values)
+      .where('id', '=', before.id)
+      .execute();
   } else {
     await s.db
       .insertInto('organization_modules')
@@ -73,13 +87,22 @@ export function createOrganizationModules(rt: ServiceRuntime): OrganizationsServ
         if (module.is_available === false) {
           throw ORGANIZATIONS_ERRORS.MODULE_UNAVAILABLE({ slug: module.slug });
         }
-        const cfg = parseInput(moduleConfigSchema, config, ORGANIZATIONS_ERRORS.MODULE_INVALID_CONFIG);
+        const cfg = parseInput(
+          moduleConfigSchema,
+          config,
+          ORGANIZATIONS_ERRORS.MODULE_INVALID_CONFIG,
+        );
         await upsertModule(s, module.id, {
           is_enabled: true,
           ...(cfg ? { config: JSON.stringify(cfg), is_configured: true } : {}),
           updated_at: s.now,
         });
-        await s.audit({ action: 'modules.enable', resource: 'module', resourceId: module.id, details: { slug: module.slug, configured: cfg !== undefined } });
+        await s.audit({
+          action: 'modules.enable',
+          resource: 'module',
+          resourceId: module.id,
+          details: { slug: module.slug, configured: cfg !== undefined },
+        });
         return moduleState(s, module.id);
       }),
     disable: (slug, options) =>
@@ -87,14 +110,24 @@ export function createOrganizationModules(rt: ServiceRuntime): OrganizationsServ
         await s.authorize('organization:write');
         const module = await findModule(s, slug);
         await upsertModule(s, module.id, { is_enabled: false, updated_at: s.now });
-        await s.audit({ action: 'modules.disable', resource: 'module', resourceId: module.id, details: { slug: module.slug } });
+        await s.audit({
+          action: 'modules.disable',
+          resource: 'module',
+          resourceId: module.id,
+          details: { slug: module.slug },
+        });
         return moduleState(s, module.id);
       }),
     setStatus: (slug, status, options) =>
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
         const module = await findModule(s, slug);
-        if (!status || typeof status.syncStatus !== 'string' || status.syncStatus.length === 0 || status.syncStatus.length > 50) {
+        if (
+          !status ||
+          typeof status.syncStatus !== 'string' ||
+          status.syncStatus.length === 0 ||
+          status.syncStatus.length > 50
+        ) {
           throw CORE_ERRORS.VALIDATION_FAILED({ message: 'syncStatus must be 1..50 characters.' });
         }
         await upsertModule(s, module.id, {
@@ -103,7 +136,12 @@ export function createOrganizationModules(rt: ServiceRuntime): OrganizationsServ
           ...(status.lastSyncAt !== undefined ? { last_sync_at: status.lastSyncAt } : {}),
           updated_at: s.now,
         });
-        await s.audit({ action: 'modules.status', resource: 'module', resourceId: module.id, details: { slug: module.slug, syncStatus: status.syncStatus } });
+        await s.audit({
+          action: 'modules.status',
+          resource: 'module',
+          resourceId: module.id,
+          details: { slug: module.slug, syncStatus: status.syncStatus },
+        });
         return moduleState(s, module.id);
       }),
     isEnabled: (slug, options) =>

@@ -9,7 +9,10 @@ export const domainSchema = z
   .trim()
   .toLowerCase()
   .max(255)
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'Enter a domain name such as acme.com');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'Enter a domain name such as acme.com',
+  );
 
 const personName = z.string().trim().min(1, 'Required').max(255);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'A colour like #1a2b3c');
@@ -25,7 +28,11 @@ export const setupSchema = z
         firstName: personName,
         lastName: personName,
         /** The admin's password (12..128 characters); without it, set one later through an invitation or an admin reset. */
-        password: z.string().min(12, 'At least 12 characters').max(128, 'At most 128 characters').optional(),
+        password: z
+          .string()
+          .min(12, 'At least 12 characters')
+          .max(128, 'At most 128 characters')
+          .optional(),
       })
       .strict(),
   })
@@ -79,7 +86,10 @@ export const featureKeySchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[a-z][a-z0-9_.]*$/, 'Lower-case letters, digits, dots and underscores, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9_.]*$/,
+    'Lower-case letters, digits, dots and underscores, starting with a letter',
+  );
 
 /** A new feature flag. */
 export const createFeatureFlagSchema = z

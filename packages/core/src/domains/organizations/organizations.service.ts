@@ -14,14 +14,39 @@ import type { CallOptions } from '../policy/actor';
 import { createFeatureFlags } from './organizations.flags';
 import { createLabels } from './organizations.labels';
 import { createMasterData } from './organizations.master-data';
-import type { CustomLabel, FeatureFlag, MasterDataConfig, ModuleState, Organization, Setting, SetupAdmin, SetupStatus } from './organizations.model';
+import type {
+  CustomLabel,
+  FeatureFlag,
+  MasterDataConfig,
+  ModuleState,
+  Organization,
+  Setting,
+  SetupAdmin,
+  SetupStatus,
+} from './organizations.model';
 import { createOrganizationModules } from './organizations.modules';
-import type { CreateFeatureFlagInput, MasterDataInput, SetSettingInput, SetupInput, UpdateLabelInput, UpdateOrganizationInput } from './organizations.schema';
+import type {
+  CreateFeatureFlagInput,
+  MasterDataInput,
+  SetSettingInput,
+  SetupInput,
+  UpdateLabelInput,
+  UpdateOrganizationInput,
+} from './organizations.schema';
 import { updateOrganizationSchema } from './organizations.schema';
 import { createOrganizationSettings } from './organizations.settings';
 import { createSetup } from './organizations.setup';
 
-export type { CustomLabel, FeatureFlag, MasterDataConfig, ModuleState, Organization, Setting, SetupAdmin, SetupStatus } from './organizations.model';
+export type {
+  CustomLabel,
+  FeatureFlag,
+  MasterDataConfig,
+  ModuleState,
+  Organization,
+  Setting,
+  SetupAdmin,
+  SetupStatus,
+} from './organizations.model';
 export { CORE_MODULES, DEFAULT_LABELS } from './organizations.model';
 
 /** Organization, settings, modules, feature flags, labels and master data. */
@@ -76,10 +101,18 @@ export interface OrganizationsService {
   readonly modules: {
     list(options?: CallOptions): Promise<ModuleState[]>;
     /** @throws HeliosError NOT_FOUND `MODULES.NOT_FOUND`; PRECONDITION_FAILED `MODULES.UNAVAILABLE` */
-    enable(slug: string, config?: Record<string, unknown>, options?: CallOptions): Promise<ModuleState>;
+    enable(
+      slug: string,
+      config?: Record<string, unknown>,
+      options?: CallOptions,
+    ): Promise<ModuleState>;
     disable(slug: string, options?: CallOptions): Promise<ModuleState>;
     /** Records a module's sync state (system and admins). */
-    setStatus(slug: string, status: { syncStatus: string; syncError?: string | null; lastSyncAt?: Date | null }, options?: CallOptions): Promise<ModuleState>;
+    setStatus(
+      slug: string,
+      status: { syncStatus: string; syncError?: string | null; lastSyncAt?: Date | null },
+      options?: CallOptions,
+    ): Promise<ModuleState>;
     /** True when the module is enabled. */
     isEnabled(slug: string, options?: CallOptions): Promise<boolean>;
   };
@@ -137,8 +170,16 @@ export function createOrganizationsService(rt: ServiceRuntime): OrganizationsSer
           ...(data.secondaryColor !== undefined ? { secondary_color: data.secondaryColor } : {}),
         };
         if (Object.keys(patch).length === 0) return camelize(before);
-        const after = await s.repos.organizations.update(s.organizationId, { ...patch, updated_at: s.now });
-        await s.audit({ action: 'organizations.update', resource: 'organization', resourceId: after.id, details: summarizeChange(before, after) });
+        const after = await s.repos.organizations.update(s.organizationId, {
+          ...patch,
+          updated_at: s.now,
+        });
+        await s.audit({
+          action: 'organizations.update',
+          resource: 'organization',
+          resourceId: after.id,
+          details: summarizeChange(before, after),
+        });
         return camelize(after);
       }),
 

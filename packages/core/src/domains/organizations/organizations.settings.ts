@@ -16,7 +16,13 @@ import type { OrganizationsService } from './organizations.service';
 
 function toSetting(row: Row<'organization_settings'>): Setting {
   const sensitive = row.is_sensitive === true;
-  return { key: row.key, value: sensitive ? null : row.value, sensitive, configured: row.value !== null, updatedAt: row.updated_at };
+  return {
+    key: row.key,
+    value: sensitive ? null : row.value,
+    sensitive,
+    configured: row.value !== null,
+    updatedAt: row.updated_at,
+  };
 }
 
 const settingContext = (key: string) => secretContext('organization_settings', 'value', key);
@@ -27,7 +33,12 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
     list: (options) =>
       rt.read(options, async (s) => {
         await s.authorize('organization:write');
-        const rows = await s.db.selectFrom('organization_settings').selectAll().where('organization_id', '=', s.organizationId).orderBy('key').execute();
+        const rows = await s.db
+          .selectFrom('organization_settings')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId)
+          .orderBy('key')
+          .execute();
         return rows.map(toSetting);
       }),
     get: (key, options) =>
@@ -46,7 +57,8 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
         const data = parseInput(setSettingSchema, input);
-        if (isAdministratorSetting(data.key)) assertAdministrator(s.principal, 'organization:write', `setting ${data.key}`);
+        if (isAdministratorSetting(data.key))
+          assertAdministrator(s.principal, 'organization:write', `setting ${data.key}`);
         const before = await s.db
           .selectFrom('organization_settings')
           .selectAll()
@@ -60,21 +72,36 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
         let stored = data.value;
         if (sensitive && stored !== null) {
           if (!rt.secretBox) {
-            throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'Sensitive settings need an encryption key (HELIOS_ENCRYPTION_KEY).' });
+            throw SHARED_ERRORS.SECRETS_NO_KEY({
+              message: 'Sensitive settings need an encryption key (HELIOS_ENCRYPTION_KEY).',
+            });
           }
           stored = rt.secretBox.encrypt(stored, settingContext(data.key));
         }
         const row = await s.db
           .insertInto('organization_settings')
-          .values({ organization_id: s.organizationId, key: data.key, value: stored, is_sensitive: sensitive, created_at: s.now, updated_at: s.now })
-          .onConflict((oc) => oc.columns(['organization_id', 'key']).doUpdateSet({ value: stored, is_sensitive: sensitive, updated_at: s.now }))
+          .values({
+            organization_id: s.organizationId,
+            key: data.key,
+            value: stored,
+            is_sensitive: sensitive,
+            created_at: s.now,
+            updated_at: s.now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['organization_id', 'key'])
+              .doUpdateSet({ value: stored, is_sensitive: sensitive, updated_at: s.now }),
+          )
           .returningAll()
           .executeTakeFirstOrThrow();
         await s.audit({
           action: before ? 'settings.update' : 'settings.create',
           resource: 'setting',
           resourceId: row.id,
-          details: sensitive ? { key: data.key, sensitive: true, changed: true } : { key: data.key, ...summarizeChange(before ?? null, row) },
+          details: sensitive
+            ? { key: data.key, sensitive: true, changed: true }
+            : { key: data.key, ...summarizeChange(before ?? null, row) },
         });
         return toSetting(row);
       }),
@@ -82,7 +109,8 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
       rt.write(options, async (s) => {
         await s.authorize('organization:write');
         const k = parseInput(settingKeySchema, key, ORGANIZATIONS_ERRORS.SETTING_INVALID_KEY);
-        if (isAdministratorSetting(k)) assertAdministrator(s.principal, 'organization:write', `setting ${k}`);
+        if (isAdministratorSetting(k))
+          assertAdministrator(s.principal, 'organization:write', `setting ${k}`);
         const row = await s.db
           .deleteFrom('organization_settings')
           .where('organization_id', '=', s.organizationId)
@@ -90,7 +118,12 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
           .returning(['id', 'is_sensitive'])
           .executeTakeFirst();
         if (!row) return false;
-        await s.audit({ action: 'settings.delete', resource: 'setting', resourceId: row.id, details: { key: k } });
+        await s.audit({
+          action: 'settings.delete',
+          resource: 'setting',
+          resourceId: row.id,
+          details: { key: k },
+        });
         return true;
       }),
     reveal: (key, options) =>
@@ -107,7 +140,10 @@ export function createOrganizationSettings(rt: ServiceRuntime): OrganizationsSer
           .executeTakeFirst();
         if (!row || row.value === null) return null;
         if (!row.is_sensitive) return row.value;
-        if (!rt.secretBox) throw SHARED_ERRORS.SECRETS_NO_KEY({ message: 'An encryption key is needed to read sensitive settings.' });
+        if (!rt.secretBox)
+          throw SHARED_ERRORS.SECRETS_NO_KEY({
+            message: 'An encryption key is needed to read sensitive settings.',
+          });
         return rt.secretBox.decrypt(row.value, settingContext(k));
       }),
   };

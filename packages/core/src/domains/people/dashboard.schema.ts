@@ -75,10 +75,20 @@ export const dashboardLayoutSchema = z
     const types = new Set<string>();
     const positions = new Set<number>();
     widgets.forEach((w, i) => {
-      if (types.has(w.widgetType)) ctx.addIssue({ code: 'custom', path: [i, 'widgetType'], message: 'Each widget at most once' });
+      if (types.has(w.widgetType))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'widgetType'],
+          message: 'Each widget at most once',
+        });
       types.add(w.widgetType);
       const position = w.position ?? i;
-      if (positions.has(position)) ctx.addIssue({ code: 'custom', path: [i, 'position'], message: 'Positions must be distinct' });
+      if (positions.has(position))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'position'],
+          message: 'Positions must be distinct',
+        });
       positions.add(position);
     });
   });

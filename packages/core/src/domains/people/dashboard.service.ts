@@ -10,7 +10,12 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
 import { POLICY_ERRORS } from '../policy/policy.errors';
-import { type DashboardLayoutInput, DEFAULT_WIDGETS, dashboardLayoutSchema, type WidgetType } from './dashboard.schema';
+import {
+  type DashboardLayoutInput,
+  DEFAULT_WIDGETS,
+  dashboardLayoutSchema,
+  type WidgetType,
+} from './dashboard.schema';
 import { PEOPLE_ERRORS } from './people.errors';
 import { loadPerson, type PersonRow } from './people.shared';
 import type { ProfileOptions } from './profile.access';
@@ -71,7 +76,10 @@ async function dashboardTarget(
   const id = options?.userId ?? s.principal.userId;
   await s.authorize(permission, { userId: id });
   if (id !== s.principal.userId && !s.principal.isAdministrator) {
-    throw POLICY_ERRORS.FORBIDDEN({ permission, reason: 'only your own dashboard' }, { details: { actor: s.principal.auditType, role: s.principal.role } });
+    throw POLICY_ERRORS.FORBIDDEN(
+      { permission, reason: 'only your own dashboard' },
+      { details: { actor: s.principal.auditType, role: s.principal.role } },
+    );
   }
   if (!id) throw PEOPLE_ERRORS.PROFILE_USER_REQUIRED({});
   return loadPerson(s, parseInput(userIdSchema, id), { lock });
@@ -89,7 +97,12 @@ async function readLayout(s: OperationScope, userId: string): Promise<DashboardL
     return {
       userId,
       isDefault: true,
-      widgets: DEFAULT_WIDGETS.map((widgetType, position) => ({ widgetType, position, isVisible: true, config: {} })),
+      widgets: DEFAULT_WIDGETS.map((widgetType, position) => ({
+        widgetType,
+        position,
+        isVisible: true,
+        config: {},
+      })),
     };
   }
   return {
@@ -99,7 +112,10 @@ async function readLayout(s: OperationScope, userId: string): Promise<DashboardL
       widgetType: r.widget_type,
       position: r.position ?? 0,
       isVisible: r.is_visible !== false,
-      config: r.config && typeof r.config === 'object' && !Array.isArray(r.config) ? (r.config as Record<string, unknown>) : {},
+      config:
+        r.config && typeof r.config === 'object' && !Array.isArray(r.config)
+          ? (r.config as Record<string, unknown>)
+          : {},
     })),
   };
 }
@@ -135,7 +151,10 @@ export function createDashboardService(rt: ServiceRuntime): DashboardService {
             .execute();
         }
         const after = await readLayout(s, user.id);
-        const summary = (l: DashboardLayout) => ({ isDefault: l.isDefault, widgets: l.widgets.map((w) => `${w.widgetType}${w.isVisible ? '' : ' (hidden)'}`) });
+        const summary = (l: DashboardLayout) => ({
+          isDefault: l.isDefault,
+          widgets: l.widgets.map((w) => `${w.widgetType}${w.isVisible ? '' : ' (hidden)'}`),
+        });
         await s.audit({
           action: 'dashboard.widgets_set',
           resource: 'user_dashboard',

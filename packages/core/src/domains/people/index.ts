@@ -1,5 +1,11 @@
 export type { DashboardLayoutInput, DashboardWidgetInput, WidgetType } from './dashboard.schema';
-export { DEFAULT_WIDGETS, dashboardLayoutSchema, dashboardWidgetSchema, MAX_WIDGETS, WIDGET_TYPES } from './dashboard.schema';
+export {
+  DEFAULT_WIDGETS,
+  dashboardLayoutSchema,
+  dashboardWidgetSchema,
+  MAX_WIDGETS,
+  WIDGET_TYPES,
+} from './dashboard.schema';
 export type { DashboardLayout, DashboardService, DashboardWidget } from './dashboard.service';
 export { createDashboardService } from './dashboard.service';
 export { PEOPLE_ERRORS } from './people.errors';
@@ -67,5 +73,17 @@ export type {
   UserProfile,
 } from './profile.service';
 export { createProfileService } from './profile.service';
-export type { ProfileField, ProfileRelationship, ProfileViewer, ProfileVisibility, VisibilityMap } from './visibility';
-export { canViewField, DEFAULT_VISIBILITY, normalizeVisibility, PROFILE_FIELDS, PROFILE_VISIBILITIES } from './visibility';
+export type {
+  ProfileField,
+  ProfileRelationship,
+  ProfileViewer,
+  ProfileVisibility,
+  VisibilityMap,
+} from './visibility';
+export {
+  canViewField,
+  DEFAULT_VISIBILITY,
+  normalizeVisibility,
+  PROFILE_FIELDS,
+  PROFILE_VISIBILITIES,
+} from './visibility';

@@ -14,7 +14,12 @@ import { keysetPage, type Page } from '../../shared/paging';
 import { parseInput } from '../../shared/validation';
 import type { CallOptions } from '../policy/actor';
 import { PEOPLE_ERRORS } from './people.errors';
-import { expertiseTopicSchema, type PeopleListInput, type PeopleSort, peopleListSchema } from './people.schema';
+import {
+  expertiseTopicSchema,
+  type PeopleListInput,
+  type PeopleSort,
+  peopleListSchema,
+} from './people.schema';
 import {
   isoDay,
   loadItems,
@@ -36,7 +41,15 @@ import {
   toPersonMedia,
 } from './people.shared';
 import { PROFICIENCY_LEVELS } from './profile.schema';
-import { directoryViewer, fieldVisibleSql, hiddenFields, type ProfileField, type SqlViewer, sqlViewerOf, viewerCanSee } from './visibility';
+import {
+  directoryViewer,
+  fieldVisibleSql,
+  hiddenFields,
+  type ProfileField,
+  type SqlViewer,
+  sqlViewerOf,
+  viewerCanSee,
+} from './visibility';
 
 /** A person's card in the directory, with the privacy rules applied. */
 export interface PersonProfile extends PersonCard {
@@ -114,15 +127,24 @@ export interface PeopleService {
 const LIST_MAX_EXPERTS = 100;
 
 /** The three sort key expressions of a sort (then `ou.id`); nulls last in both directions. */
-function sortKeys(sort: PeopleSort, direction: 'asc' | 'desc'): [RawBuilder<number>, RawBuilder<string>, RawBuilder<string>] {
+function sortKeys(
+  sort: PeopleSort,
+  direction: 'asc' | 'desc',
+): [RawBuilder<number>, RawBuilder<string>, RawBuilder<string>] {
   const name = sql<string>`lower(ou.first_name || ' ' || ou.last_name)`;
   const nullFlag = (column: RawBuilder<unknown>) =>
-    direction === 'asc' ? sql<number>`(case when ${column} is null then 1 else 0 end)` : sql<number>`(case when ${column} is null then 0 else 1 end)`;
+    direction === 'asc'
+      ? sql<number>`(case when ${column} is null then 1 else 0 end)`
+      : sql<number>`(case when ${column} is null then 0 else 1 end)`;
   switch (sort) {
     case 'department':
       return [nullFlag(sql`ou.department`), sql<string>`coalesce(lower(ou.department), '')`, name];
     case 'startDate':
-      return [nullFlag(sql`ou.start_date`), sql<string>`coalesce(to_char(ou.start_date, 'YYYY-MM-DD'), '')`, name];
+      return [
+        nullFlag(sql`ou.start_date`),
+        sql<string>`coalesce(to_char(ou.start_date, 'YYYY-MM-DD'), '')`,
+        name,
+      ];
     default:
       return [sql<number>`(0)::int`, name, sql<string>`''::text`];
   }
@@ -134,11 +156,16 @@ function containsPattern(text: string): string {
 }
 
 const LEVEL_RANK = sql<number>`(case lower(t.proficiency_level) ${sql.join(
-  [...PROFICIENCY_LEVELS].reverse().map((level, i) => sql`when ${sql.lit(level)} then ${sql.lit(i)}`),
+  [...PROFICIENCY_LEVELS]
+    .reverse()
+    .map((level, i) => sql`when ${sql.lit(level)} then ${sql.lit(i)}`),
   sql` `,
 )} else ${sql.lit(PROFICIENCY_LEVELS.length)} end)`;
 
-async function listedCards(s: OperationScope, where: (qb: ReturnType<typeof selectPeople>) => ReturnType<typeof selectPeople>): Promise<PersonCard[]> {
+async function listedCards(
+  s: OperationScope,
+  where: (qb: ReturnType<typeof selectPeople>) => ReturnType<typeof selectPeople>,
+): Promise<PersonCard[]> {
   const rows = await where(onlyListed(selectPeople(s.db, s.organizationId)))
     .orderBy(sql`lower(ou.first_name || ' ' || ou.last_name)`)
     .orderBy('ou.id')
@@ -148,7 +175,11 @@ async function listedCards(s: OperationScope, where: (qb: ReturnType<typeof sele
 
 async function findListed(s: OperationScope, id: string | null): Promise<PersonRow | null> {
   if (!id) return null;
-  return (await onlyListed(selectPeople(s.db, s.organizationId)).where('ou.id', '=', id).executeTakeFirst()) ?? null;
+  return (
+    (await onlyListed(selectPeople(s.db, s.organizationId))
+      .where('ou.id', '=', id)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 /** Builds the people directory service. */
@@ -179,7 +210,9 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
         if (f.location) q = q.where(sql<boolean>`lower(ou.location) = lower(${f.location})`);
         if (f.locationId) q = q.where('ou.location_id', '=', f.locationId);
         if (f.newJoiners) {
-          q = q.where(sql<boolean>`ou.start_date >= ${newJoinerSince(s.now)}::date`).where(sql<boolean>`ou.start_date <= ${isoDay(s.now)}::date`);
+          q = q
+            .where(sql<boolean>`ou.start_date >= ${newJoinerSince(s.now)}::date`)
+            .where(sql<boolean>`ou.start_date <= ${isoDay(s.now)}::date`);
         }
         if (f.q) {
           const p = containsPattern(f.q);
@@ -231,7 +264,12 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
         const viewer = await sqlViewerOf(s.db, s.principal);
         const rows = await onlyListed(selectPeople(s.db, s.organizationId))
           .innerJoin('user_expertise_topics as t', 't.user_id', 'ou.id')
-          .select(['t.topic', 't.proficiency_level', 't.is_willing_to_help', LEVEL_RANK.as('level_rank')])
+          .select([
+            't.topic',
+            't.proficiency_level',
+            't.is_willing_to_help',
+            LEVEL_RANK.as('level_rank'),
+          ])
           .where(sql<boolean>`lower(t.topic) like ${containsPattern(text)} escape '\\'`)
           .where(fieldVisibleSql('expertise', viewer))
           .orderBy(LEVEL_RANK)
@@ -247,7 +285,11 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
           seen.add(row.id);
           out.push({
             ...toPersonCard(row, s.now),
-            expertise: { topic: row.topic, proficiencyLevel: row.proficiency_level, isWillingToHelp: row.is_willing_to_help !== false },
+            expertise: {
+              topic: row.topic,
+              proficiencyLevel: row.proficiency_level,
+              isWillingToHelp: row.is_willing_to_help !== false,
+            },
           });
           if (out.length === LIST_MAX_EXPERTS) break;
         }
@@ -260,15 +302,22 @@ export function createPeopleService(rt: ServiceRuntime): PeopleService {
         const requested = userId ?? s.principal.userId;
         if (!requested) throw PEOPLE_ERRORS.USER_REQUIRED();
         const id = parseInput(z.uuid(), requested);
-        const person = id === s.principal.userId ? await loadPerson(s, id) : await findListed(s, id);
+        const person =
+          id === s.principal.userId ? await loadPerson(s, id) : await findListed(s, id);
         if (!person) throw personNotFound(id);
         const manager = await findListed(s, person.reporting_manager_id);
         const managerId = person.reporting_manager_id;
         return {
           person: toPersonCard(person, s.now),
           manager: manager ? toPersonCard(manager, s.now) : null,
-          peers: managerId ? await listedCards(s, (qb) => qb.where('ou.reporting_manager_id', '=', managerId).where('ou.id', '<>', person.id)) : [],
-          reports: await listedCards(s, (qb) => qb.where('ou.reporting_manager_id', '=', person.id)),
+          peers: managerId
+            ? await listedCards(s, (qb) =>
+                qb.where('ou.reporting_manager_id', '=', managerId).where('ou.id', '<>', person.id),
+              )
+            : [],
+          reports: await listedCards(s, (qb) =>
+            qb.where('ou.reporting_manager_id', '=', person.id),
+          ),
         };
       }),
   };

@@ -13,7 +13,14 @@ import type { Row } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
 import { PEOPLE_ERRORS } from './people.errors';
 import type { ProficiencyLevel, ProfileAddressType, ProfileMediaType } from './profile.schema';
-import { MEDIA_FIELDS, type ProfileField, type ProfileViewer, type VisibilityMap, viewerCanSee, visibilityMapFromRows } from './visibility';
+import {
+  MEDIA_FIELDS,
+  type ProfileField,
+  type ProfileViewer,
+  type VisibilityMap,
+  viewerCanSee,
+  visibilityMapFromRows,
+} from './visibility';
 
 /** A person as listed in the directory (fields everyone may see). */
 export interface PersonCard {
@@ -178,8 +185,13 @@ export function selectPeople(
 }
 
 /** Restricts a select of users to the directory: active, not deleted. */
-export function onlyListed<QB extends SelectQueryBuilder<Database & { ou: Database['organization_users'] }, 'ou', PersonRow>>(qb: QB): QB {
-  return qb.where('ou.user_status', '=', 'active').where('ou.deleted_at', 'is', null).where(sql<boolean>`coalesce(ou.is_active, true)`) as QB;
+export function onlyListed<
+  QB extends SelectQueryBuilder<Database & { ou: Database['organization_users'] }, 'ou', PersonRow>,
+>(qb: QB): QB {
+  return qb
+    .where('ou.user_status', '=', 'active')
+    .where('ou.deleted_at', 'is', null)
+    .where(sql<boolean>`coalesce(ou.is_active, true)`) as QB;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -194,9 +206,16 @@ export function personNotFound(id: string): HeliosError {
  * is locked (FOR NO KEY UPDATE) so profile writes of one user are serialized.
  * @throws HeliosError NOT_FOUND `PEOPLE.NOT_FOUND`
  */
-export async function loadPerson(s: OperationScope, id: string, opts: { listed?: boolean; lock?: boolean } = {}): Promise<PersonRow> {
+export async function loadPerson(
+  s: OperationScope,
+  id: string,
+  opts: { listed?: boolean; lock?: boolean } = {},
+): Promise<PersonRow> {
   if (!UUID.test(id)) throw personNotFound(id);
-  let q = selectPeople(s.db, s.organizationId).where('ou.id', '=', id).where('ou.deleted_at', 'is', null).where('ou.user_status', '<>', 'deleted');
+  let q = selectPeople(s.db, s.organizationId)
+    .where('ou.id', '=', id)
+    .where('ou.deleted_at', 'is', null)
+    .where('ou.user_status', '<>', 'deleted');
   if (opts.listed) q = onlyListed(q);
   if (opts.lock) q = q.forNoKeyUpdate();
   const row = await q.executeTakeFirst();
@@ -242,7 +261,13 @@ export function toInterest(row: Row<'user_interests'>): ProfileInterest {
 }
 /** Maps a fun fact row. */
 export function toFunFact(row: Row<'user_fun_facts'>): ProfileFunFact {
-  return { id: row.id, fact: row.fact, sortOrder: row.sort_order ?? 0, isVisible: row.is_visible !== false, createdAt: row.created_at };
+  return {
+    id: row.id,
+    fact: row.fact,
+    sortOrder: row.sort_order ?? 0,
+    isVisible: row.is_visible !== false,
+    createdAt: row.created_at,
+  };
 }
 /** Maps an expertise row. */
 export function toExpertise(row: Row<'user_expertise_topics'>): ProfileExpertise {
@@ -272,7 +297,13 @@ export function toAddress(row: Row<'user_addresses'>): ProfileAddress {
 }
 /** Maps a secondary email row. */
 export function toSecondaryEmail(row: Row<'user_secondary_emails'>): ProfileSecondaryEmail {
-  return { id: row.id, email: row.email, emailType: row.email_type, isVerified: row.is_verified === true, createdAt: row.created_at };
+  return {
+    id: row.id,
+    email: row.email,
+    emailType: row.email_type,
+    isVerified: row.is_verified === true,
+    createdAt: row.created_at,
+  };
 }
 /** Maps a media row (owner view). */
 export function toMedia(row: Row<'user_media'>): ProfileMedia {
@@ -290,12 +321,22 @@ export function toMedia(row: Row<'user_media'>): ProfileMedia {
 }
 /** A media file as other people see it. */
 export function toPersonMedia(media: ProfileMedia): PersonMedia {
-  return { id: media.id, mediaType: media.mediaType, mimeType: media.mimeType, sizeBytes: media.sizeBytes, updatedAt: media.updatedAt };
+  return {
+    id: media.id,
+    mediaType: media.mediaType,
+    mimeType: media.mimeType,
+    sizeBytes: media.sizeBytes,
+    updatedAt: media.updatedAt,
+  };
 }
 
 /** The visibility map of a user. */
 export async function loadVisibility(db: Kysely<Database>, userId: string): Promise<VisibilityMap> {
-  const rows = await db.selectFrom('user_field_visibility').select(['field_name', 'visibility']).where('user_id', '=', userId).execute();
+  const rows = await db
+    .selectFrom('user_field_visibility')
+    .select(['field_name', 'visibility'])
+    .where('user_id', '=', userId)
+    .execute();
   return visibilityMapFromRows(rows);
 }
 
@@ -309,10 +350,23 @@ function mediaVisible(viewer: ProfileViewer, map: VisibilityMap, mediaType: stri
  * The profile items of `userId` that `viewer` may see: hidden lists are not read at all, and
  * hidden fun facts (`isVisible: false`) only reach full viewers.
  */
-export async function loadItems(db: Kysely<Database>, userId: string, viewer: ProfileViewer, map: VisibilityMap): Promise<ProfileItems> {
+export async function loadItems(
+  db: Kysely<Database>,
+  userId: string,
+  viewer: ProfileViewer,
+  map: VisibilityMap,
+): Promise<ProfileItems> {
   const can = (field: ProfileField) => viewerCanSee(viewer, map, field);
   const [interests, funFacts, expertise, addresses, emails, media] = await Promise.all([
-    can('interests') ? db.selectFrom('user_interests').selectAll().where('user_id', '=', userId).orderBy('interest').orderBy('id').execute() : [],
+    can('interests')
+      ? db
+          .selectFrom('user_interests')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('interest')
+          .orderBy('id')
+          .execute()
+      : [],
     can('funFacts')
       ? db
           .selectFrom('user_fun_facts')
@@ -324,12 +378,40 @@ export async function loadItems(db: Kysely<Database>, userId: string, viewer: Pr
           .orderBy('id')
           .execute()
       : [],
-    can('expertise') ? db.selectFrom('user_expertise_topics').selectAll().where('user_id', '=', userId).orderBy('topic').orderBy('id').execute() : [],
-    can('addresses')
-      ? db.selectFrom('user_addresses').selectAll().where('user_id', '=', userId).orderBy('is_primary', 'desc').orderBy('created_at').orderBy('id').execute()
+    can('expertise')
+      ? db
+          .selectFrom('user_expertise_topics')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('topic')
+          .orderBy('id')
+          .execute()
       : [],
-    can('secondaryEmails') ? db.selectFrom('user_secondary_emails').selectAll().where('user_id', '=', userId).orderBy('email').execute() : [],
-    db.selectFrom('user_media').selectAll().where('user_id', '=', userId).orderBy('media_type').orderBy('updated_at', 'desc').execute(),
+    can('addresses')
+      ? db
+          .selectFrom('user_addresses')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('is_primary', 'desc')
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute()
+      : [],
+    can('secondaryEmails')
+      ? db
+          .selectFrom('user_secondary_emails')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('email')
+          .execute()
+      : [],
+    db
+      .selectFrom('user_media')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('media_type')
+      .orderBy('updated_at', 'desc')
+      .execute(),
   ]);
   return {
     interests: interests.map(toInterest),

@@ -38,7 +38,10 @@ function parseTarget(id: string | null): string {
  * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `PROFILE.USER_REQUIRED`, `VALIDATION.FAILED`;
  *   NOT_FOUND `PEOPLE.NOT_FOUND`
  */
-export async function writeTarget(s: OperationScope, options: ProfileOptions | undefined): Promise<PersonRow> {
+export async function writeTarget(
+  s: OperationScope,
+  options: ProfileOptions | undefined,
+): Promise<PersonRow> {
   const id = requestedId(s, options);
   await s.authorize('people:write', { userId: id });
   return loadPerson(s, parseTarget(id), { lock: true });
@@ -57,7 +60,10 @@ export interface ReadTarget {
  * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`; INVALID_INPUT `PROFILE.USER_REQUIRED`, `VALIDATION.FAILED`;
  *   NOT_FOUND `PEOPLE.NOT_FOUND`
  */
-export async function readTarget(s: OperationScope, options: ProfileOptions | undefined): Promise<ReadTarget> {
+export async function readTarget(
+  s: OperationScope,
+  options: ProfileOptions | undefined,
+): Promise<ReadTarget> {
   const id = requestedId(s, options);
   await s.authorize('people:read', { userId: id });
   if (id !== s.principal.userId) await s.authorize('people:write', { userId: id });
@@ -69,16 +75,29 @@ export async function readTarget(s: OperationScope, options: ProfileOptions | un
 export async function profileViewer(s: OperationScope, user: PersonRow): Promise<ProfileViewer> {
   const p = s.principal;
   if (p.isAdministrator || p.userId === user.id) return { kind: 'full' };
-  if (p.actor.type === 'apiKey' && scopesAllow(p.actor.scopes, 'people:write')) return { kind: 'full' };
+  if (p.actor.type === 'apiKey' && scopesAllow(p.actor.scopes, 'people:write'))
+    return { kind: 'full' };
   if (!p.userId) return { kind: 'related', relationship: 'other' };
   const relationship = await relationshipBetween(s.db, p.userId, user);
   return relationship === 'self' ? { kind: 'full' } : { kind: 'related', relationship };
 }
 
 /** Writes the audit row (resource `user_profile`, the target user) and the user's activity entry. */
-export async function recordChange(s: OperationScope, user: PersonRow, action: string, details: Record<string, unknown>, description: string): Promise<void> {
+export async function recordChange(
+  s: OperationScope,
+  user: PersonRow,
+  action: string,
+  details: Record<string, unknown>,
+  description: string,
+): Promise<void> {
   await s.audit({ action, resource: 'user_profile', resourceId: user.id, details });
-  await s.activity({ userId: user.id, action, resourceType: 'user_profile', resourceId: user.id, description });
+  await s.activity({
+    userId: user.id,
+    action,
+    resourceType: 'user_profile',
+    resourceId: user.id,
+    description,
+  });
 }
 
 /** PRECONDITION_FAILED `PROFILE.LIMIT_REACHED`. */

@@ -21,7 +21,16 @@ import {
   toMedia,
   toSecondaryEmail,
 } from './people.shared';
-import { emptyToNull, itemNotFound, limitReached, type ProfileOptions, parseItemId, readTarget, recordChange, writeTarget } from './profile.access';
+import {
+  emptyToNull,
+  itemNotFound,
+  limitReached,
+  type ProfileOptions,
+  parseItemId,
+  readTarget,
+  recordChange,
+  writeTarget,
+} from './profile.access';
 import {
   type AddressAddInput,
   type AddressUpdateInput,
@@ -136,8 +145,16 @@ function addressValues(data: z.output<typeof addressUpdateSchema>) {
   return values;
 }
 
-async function clearPrimary(s: OperationScope, userId: string, exceptId: string | null): Promise<void> {
-  let q = s.db.updateTable('user_addresses').set({ is_primary: false, updated_at: s.now }).where('user_id', '=', userId).where('is_primary', '=', true);
+async function clearPrimary(
+  s: OperationScope,
+  userId: string,
+  exceptId: string | null,
+): Promise<void> {
+  let q = s.db
+    .updateTable('user_addresses')
+    .set({ is_primary: false, updated_at: s.now })
+    .where('user_id', '=', userId)
+    .where('is_primary', '=', true);
   if (exceptId) q = q.where('id', '<>', exceptId);
   await q.execute();
 }
@@ -148,26 +165,42 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
     list: (options) =>
       rt.read(options, async (s) => {
         const { user, viewer } = await readTarget(s, options);
-        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id))).addresses;
+        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id)))
+          .addresses;
       }),
     add: (input, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const data = parseInput(addressAddSchema, input);
-        const existing = await s.db.selectFrom('user_addresses').select('id').where('user_id', '=', user.id).execute();
-        if (existing.length >= PROFILE_LIMITS.addresses) throw limitReached('addresses', PROFILE_LIMITS.addresses);
+        const existing = await s.db
+          .selectFrom('user_addresses')
+          .select('id')
+          .where('user_id', '=', user.id)
+          .execute();
+        if (existing.length >= PROFILE_LIMITS.addresses)
+          throw limitReached('addresses', PROFILE_LIMITS.addresses);
         const primary = data.isPrimary === true || existing.length === 0;
         if (primary) await clearPrimary(s, user.id, null);
         const row = await s.db
           .insertInto('user_addresses')
-          .values({ user_id: user.id, address_type: 'work', ...addressValues(data), is_primary: primary, created_at: s.now, updated_at: s.now })
+          .values({
+            user_id: user.id,
+            address_type: 'work',
+            ...addressValues(data),
+            is_primary: primary,
+            created_at: s.now,
+            updated_at: s.now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordChange(
           s,
           user,
           'profile.address_add',
-          { itemId: row.id, ...summarizeChange(null, { ...row, id: undefined, user_id: undefined }) },
+          {
+            itemId: row.id,
+            ...summarizeChange(null, { ...row, id: undefined, user_id: undefined }),
+          },
           'Address added',
         );
         return toAddress(row);
@@ -177,31 +210,61 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const data = parseInput(addressUpdateSchema, input);
-        const before = await s.db.selectFrom('user_addresses').selectAll().where('id', '=', itemId).where('user_id', '=', user.id).executeTakeFirst();
+        const before = await s.db
+          .selectFrom('user_addresses')
+          .selectAll()
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .executeTakeFirst();
         if (!before) throw itemNotFound(PEOPLE_ERRORS.PROFILE_ADDRESS_NOT_FOUND, itemId);
         const values = addressValues(data);
         const merged = { ...before, ...values };
-        if (![merged.street_address_1, merged.city, merged.postal_code, merged.country].some((v) => typeof v === 'string' && v.length > 0)) {
+        if (
+          ![merged.street_address_1, merged.city, merged.postal_code, merged.country].some(
+            (v) => typeof v === 'string' && v.length > 0,
+          )
+        ) {
           throw CORE_ERRORS.VALIDATION_FAILED({
             message: 'An address needs at least a street, city, postal code or country.',
-            issues: [{ path: '', message: 'Give at least a street, city, postal code or country', code: 'custom' }],
+            issues: [
+              {
+                path: '',
+                message: 'Give at least a street, city, postal code or country',
+                code: 'custom',
+              },
+            ],
           });
         }
         if (data.isPrimary === true) await clearPrimary(s, user.id, itemId);
         const after = await s.db
           .updateTable('user_addresses')
-          .set({ ...values, ...(data.isPrimary !== undefined ? { is_primary: data.isPrimary } : {}), updated_at: s.now })
+          .set({
+            ...values,
+            ...(data.isPrimary !== undefined ? { is_primary: data.isPrimary } : {}),
+            updated_at: s.now,
+          })
           .where('id', '=', itemId)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await recordChange(s, user, 'profile.address_update', { itemId, ...summarizeChange(before, after) }, 'Address changed');
+        await recordChange(
+          s,
+          user,
+          'profile.address_update',
+          { itemId, ...summarizeChange(before, after) },
+          'Address changed',
+        );
         return toAddress(after);
       }),
     remove: (id, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
-        const row = await s.db.deleteFrom('user_addresses').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('user_addresses')
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_ADDRESS_NOT_FOUND, itemId);
         let promoted: string | null = null;
         if (row.is_primary) {
@@ -214,7 +277,11 @@ export function createAddresses(rt: ServiceRuntime): ProfileAddresses {
             .limit(1)
             .executeTakeFirst();
           if (next) {
-            await s.db.updateTable('user_addresses').set({ is_primary: true, updated_at: s.now }).where('id', '=', next.id).execute();
+            await s.db
+              .updateTable('user_addresses')
+              .set({ is_primary: true, updated_at: s.now })
+              .where('id', '=', next.id)
+              .execute();
             promoted = next.id;
           }
         }
@@ -240,31 +307,60 @@ export function createSecondaryEmails(rt: ServiceRuntime): ProfileSecondaryEmail
     list: (options) =>
       rt.read(options, async (s) => {
         const { user, viewer } = await readTarget(s, options);
-        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id))).secondaryEmails;
+        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id)))
+          .secondaryEmails;
       }),
     add: (input, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const data = parseInput(secondaryEmailAddSchema, input);
         if (user.email.toLowerCase() === data.email) throw emailTaken();
-        const existing = await s.db.selectFrom('user_secondary_emails').select(['id', 'email']).where('user_id', '=', user.id).execute();
+        const existing = await s.db
+          .selectFrom('user_secondary_emails')
+          .select(['id', 'email'])
+          .where('user_id', '=', user.id)
+          .execute();
         if (existing.some((e) => e.email.toLowerCase() === data.email)) throw emailTaken();
-        if (existing.length >= PROFILE_LIMITS.secondaryEmails) throw limitReached('secondary emails', PROFILE_LIMITS.secondaryEmails);
+        if (existing.length >= PROFILE_LIMITS.secondaryEmails)
+          throw limitReached('secondary emails', PROFILE_LIMITS.secondaryEmails);
         const row = await s.db
           .insertInto('user_secondary_emails')
-          .values({ user_id: user.id, email: data.email, email_type: data.emailType ?? 'personal', is_verified: false, created_at: s.now })
+          .values({
+            user_id: user.id,
+            email: data.email,
+            email_type: data.emailType ?? 'personal',
+            is_verified: false,
+            created_at: s.now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await recordChange(s, user, 'profile.secondary_email_add', { itemId: row.id, email: row.email, emailType: row.email_type }, 'Secondary email added');
+        await recordChange(
+          s,
+          user,
+          'profile.secondary_email_add',
+          { itemId: row.id, email: row.email, emailType: row.email_type },
+          'Secondary email added',
+        );
         return toSecondaryEmail(row);
       }),
     remove: (id, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
-        const row = await s.db.deleteFrom('user_secondary_emails').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('user_secondary_emails')
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_SECONDARY_EMAIL_NOT_FOUND, itemId);
-        await recordChange(s, user, 'profile.secondary_email_remove', { itemId, email: row.email }, 'Secondary email removed');
+        await recordChange(
+          s,
+          user,
+          'profile.secondary_email_remove',
+          { itemId, email: row.email },
+          'Secondary email removed',
+        );
       }),
   };
 }
@@ -283,7 +379,12 @@ export function createMedia(rt: ServiceRuntime): ProfileMediaFiles {
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const data = parseInput(mediaSetSchema, input);
-        const replaced = await s.db.deleteFrom('user_media').where('user_id', '=', user.id).where('media_type', '=', data.mediaType).returningAll().execute();
+        const replaced = await s.db
+          .deleteFrom('user_media')
+          .where('user_id', '=', user.id)
+          .where('media_type', '=', data.mediaType)
+          .returningAll()
+          .execute();
         const row = await s.db
           .insertInto('user_media')
           .values({
@@ -319,8 +420,15 @@ export function createMedia(rt: ServiceRuntime): ProfileMediaFiles {
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const type = parseInput(mediaTypeSchema, mediaType);
-        const rows = await s.db.deleteFrom('user_media').where('user_id', '=', user.id).where('media_type', '=', type).returningAll().execute();
-        const [first] = rows.sort((a, b) => (b.updated_at?.getTime() ?? 0) - (a.updated_at?.getTime() ?? 0));
+        const rows = await s.db
+          .deleteFrom('user_media')
+          .where('user_id', '=', user.id)
+          .where('media_type', '=', type)
+          .returningAll()
+          .execute();
+        const [first] = rows.sort(
+          (a, b) => (b.updated_at?.getTime() ?? 0) - (a.updated_at?.getTime() ?? 0),
+        );
         if (!first) throw itemNotFound(PEOPLE_ERRORS.PROFILE_MEDIA_NOT_FOUND, type);
         await recordChange(
           s,

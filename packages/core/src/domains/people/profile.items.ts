@@ -16,7 +16,15 @@ import {
   toFunFact,
   toInterest,
 } from './people.shared';
-import { itemNotFound, limitReached, type ProfileOptions, parseItemId, readTarget, recordChange, writeTarget } from './profile.access';
+import {
+  itemNotFound,
+  limitReached,
+  type ProfileOptions,
+  parseItemId,
+  readTarget,
+  recordChange,
+  writeTarget,
+} from './profile.access';
 import {
   type ExpertiseAddInput,
   expertiseAddSchema,
@@ -113,7 +121,11 @@ export interface ProfileExpertiseTopics {
   remove(id: string, options?: ProfileOptions): Promise<void>;
 }
 
-async function countOf(s: OperationScope, table: 'user_interests' | 'user_fun_facts' | 'user_expertise_topics', userId: string): Promise<number> {
+async function countOf(
+  s: OperationScope,
+  table: 'user_interests' | 'user_fun_facts' | 'user_expertise_topics',
+  userId: string,
+): Promise<number> {
   const row = await s.db
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -128,7 +140,8 @@ export function createInterests(rt: ServiceRuntime): ProfileInterests {
     list: (options) =>
       rt.read(options, async (s) => {
         const { user, viewer } = await readTarget(s, options);
-        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id))).interests;
+        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id)))
+          .interests;
       }),
     add: (input, options) =>
       rt.write(options, async (s) => {
@@ -141,17 +154,26 @@ export function createInterests(rt: ServiceRuntime): ProfileInterests {
           .where(sql<boolean>`lower(interest) = lower(${data.interest})`)
           .executeTakeFirst();
         if (same) throw PEOPLE_ERRORS.PROFILE_INTEREST_EXISTS({ id: same.id });
-        if ((await countOf(s, 'user_interests', user.id)) >= PROFILE_LIMITS.interests) throw limitReached('interests', PROFILE_LIMITS.interests);
+        if ((await countOf(s, 'user_interests', user.id)) >= PROFILE_LIMITS.interests)
+          throw limitReached('interests', PROFILE_LIMITS.interests);
         const row = await s.db
           .insertInto('user_interests')
-          .values({ user_id: user.id, interest: data.interest, category: data.category ?? null, created_at: s.now })
+          .values({
+            user_id: user.id,
+            interest: data.interest,
+            category: data.category ?? null,
+            created_at: s.now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordChange(
           s,
           user,
           'profile.interest_add',
-          { itemId: row.id, ...summarizeChange(null, { interest: row.interest, category: row.category }) },
+          {
+            itemId: row.id,
+            ...summarizeChange(null, { interest: row.interest, category: row.category }),
+          },
           'Interest added',
         );
         return toInterest(row);
@@ -160,9 +182,20 @@ export function createInterests(rt: ServiceRuntime): ProfileInterests {
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
-        const row = await s.db.deleteFrom('user_interests').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('user_interests')
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_INTEREST_NOT_FOUND, itemId);
-        await recordChange(s, user, 'profile.interest_remove', { itemId, interest: row.interest }, 'Interest removed');
+        await recordChange(
+          s,
+          user,
+          'profile.interest_remove',
+          { itemId, interest: row.interest },
+          'Interest removed',
+        );
       }),
   };
 }
@@ -184,13 +217,15 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
     list: (options) =>
       rt.read(options, async (s) => {
         const { user, viewer } = await readTarget(s, options);
-        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id))).funFacts;
+        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id)))
+          .funFacts;
       }),
     add: (input, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const data = parseInput(funFactAddSchema, input);
-        if ((await countOf(s, 'user_fun_facts', user.id)) >= PROFILE_LIMITS.funFacts) throw limitReached('fun facts', PROFILE_LIMITS.funFacts);
+        if ((await countOf(s, 'user_fun_facts', user.id)) >= PROFILE_LIMITS.funFacts)
+          throw limitReached('fun facts', PROFILE_LIMITS.funFacts);
         const last = await s.db
           .selectFrom('user_fun_facts')
           .select(sql<number | null>`max(sort_order)`.as('max'))
@@ -198,14 +233,23 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
           .executeTakeFirst();
         const row = await s.db
           .insertInto('user_fun_facts')
-          .values({ user_id: user.id, fact: data.fact, is_visible: data.isVisible ?? true, sort_order: (last?.max ?? -1) + 1, created_at: s.now })
+          .values({
+            user_id: user.id,
+            fact: data.fact,
+            is_visible: data.isVisible ?? true,
+            sort_order: (last?.max ?? -1) + 1,
+            created_at: s.now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordChange(
           s,
           user,
           'profile.fun_fact_add',
-          { itemId: row.id, ...summarizeChange(null, { fact: row.fact, is_visible: row.is_visible }) },
+          {
+            itemId: row.id,
+            ...summarizeChange(null, { fact: row.fact, is_visible: row.is_visible }),
+          },
           'Fun fact added',
         );
         return toFunFact(row);
@@ -215,24 +259,49 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
         const data = parseInput(funFactUpdateSchema, input);
-        const before = await s.db.selectFrom('user_fun_facts').selectAll().where('id', '=', itemId).where('user_id', '=', user.id).executeTakeFirst();
+        const before = await s.db
+          .selectFrom('user_fun_facts')
+          .selectAll()
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .executeTakeFirst();
         if (!before) throw itemNotFound(PEOPLE_ERRORS.PROFILE_FUN_FACT_NOT_FOUND, itemId);
         const after = await s.db
           .updateTable('user_fun_facts')
-          .set({ ...(data.fact !== undefined ? { fact: data.fact } : {}), ...(data.isVisible !== undefined ? { is_visible: data.isVisible } : {}) })
+          .set({
+            ...(data.fact !== undefined ? { fact: data.fact } : {}),
+            ...(data.isVisible !== undefined ? { is_visible: data.isVisible } : {}),
+          })
           .where('id', '=', itemId)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await recordChange(s, user, 'profile.fun_fact_update', { itemId, ...summarizeChange(before, after) }, 'Fun fact changed');
+        await recordChange(
+          s,
+          user,
+          'profile.fun_fact_update',
+          { itemId, ...summarizeChange(before, after) },
+          'Fun fact changed',
+        );
         return toFunFact(after);
       }),
     remove: (id, options) =>
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
-        const row = await s.db.deleteFrom('user_fun_facts').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('user_fun_facts')
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_FUN_FACT_NOT_FOUND, itemId);
-        await recordChange(s, user, 'profile.fun_fact_remove', { itemId, fact: row.fact }, 'Fun fact removed');
+        await recordChange(
+          s,
+          user,
+          'profile.fun_fact_remove',
+          { itemId, fact: row.fact },
+          'Fun fact removed',
+        );
       }),
     reorder: (ids, options) =>
       rt.write(options, async (s) => {
@@ -241,12 +310,25 @@ export function createFunFacts(rt: ServiceRuntime): ProfileFunFacts {
         const current = await orderedFacts(s, user.id);
         const known = new Set(current.map((f) => f.id));
         if (order.length !== current.length || !order.every((id) => known.has(id))) {
-          throw PEOPLE_ERRORS.PROFILE_REORDER_MISMATCH({ expected: current.length, received: order.length });
+          throw PEOPLE_ERRORS.PROFILE_REORDER_MISMATCH({
+            expected: current.length,
+            received: order.length,
+          });
         }
         for (const [index, id] of order.entries()) {
-          await s.db.updateTable('user_fun_facts').set({ sort_order: index }).where('id', '=', id).execute();
+          await s.db
+            .updateTable('user_fun_facts')
+            .set({ sort_order: index })
+            .where('id', '=', id)
+            .execute();
         }
-        await recordChange(s, user, 'profile.fun_facts_reorder', { from: current.map((f) => f.id), to: order }, 'Fun facts reordered');
+        await recordChange(
+          s,
+          user,
+          'profile.fun_facts_reorder',
+          { from: current.map((f) => f.id), to: order },
+          'Fun facts reordered',
+        );
         return (await orderedFacts(s, user.id)).map(toFunFact);
       }),
   };
@@ -258,7 +340,8 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
     list: (options) =>
       rt.read(options, async (s) => {
         const { user, viewer } = await readTarget(s, options);
-        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id))).expertise;
+        return (await loadItems(s.db, user.id, viewer, await loadVisibility(s.db, user.id)))
+          .expertise;
       }),
     add: (input, options) =>
       rt.write(options, async (s) => {
@@ -271,7 +354,8 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
           .where(sql<boolean>`lower(topic) = lower(${data.topic})`)
           .executeTakeFirst();
         if (same) throw PEOPLE_ERRORS.PROFILE_EXPERTISE_EXISTS({ id: same.id });
-        if ((await countOf(s, 'user_expertise_topics', user.id)) >= PROFILE_LIMITS.expertise) throw limitReached('expertise topics', PROFILE_LIMITS.expertise);
+        if ((await countOf(s, 'user_expertise_topics', user.id)) >= PROFILE_LIMITS.expertise)
+          throw limitReached('expertise topics', PROFILE_LIMITS.expertise);
         const row = await s.db
           .insertInto('user_expertise_topics')
           .values({
@@ -289,7 +373,11 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
           'profile.expertise_add',
           {
             itemId: row.id,
-            ...summarizeChange(null, { topic: row.topic, proficiency_level: row.proficiency_level, is_willing_to_help: row.is_willing_to_help }),
+            ...summarizeChange(null, {
+              topic: row.topic,
+              proficiency_level: row.proficiency_level,
+              is_willing_to_help: row.is_willing_to_help,
+            }),
           },
           'Expertise added',
         );
@@ -299,9 +387,20 @@ export function createExpertise(rt: ServiceRuntime): ProfileExpertiseTopics {
       rt.write(options, async (s) => {
         const user = await writeTarget(s, options);
         const itemId = parseItemId(id);
-        const row = await s.db.deleteFrom('user_expertise_topics').where('id', '=', itemId).where('user_id', '=', user.id).returningAll().executeTakeFirst();
+        const row = await s.db
+          .deleteFrom('user_expertise_topics')
+          .where('id', '=', itemId)
+          .where('user_id', '=', user.id)
+          .returningAll()
+          .executeTakeFirst();
         if (!row) throw itemNotFound(PEOPLE_ERRORS.PROFILE_EXPERTISE_NOT_FOUND, itemId);
-        await recordChange(s, user, 'profile.expertise_remove', { itemId, topic: row.topic }, 'Expertise removed');
+        await recordChange(
+          s,
+          user,
+          'profile.expertise_remove',
+          { itemId, topic: row.topic },
+          'Expertise removed',
+        );
       }),
   };
 }

@@ -35,7 +35,13 @@ export const profileUpdateSchema = z
       .regex(/^[0-9]*$/, 'Digits only')
       .nullable()
       .optional(),
-    timezone: z.string().trim().min(1).max(100).refine(isTimeZone, 'An IANA time zone such as Europe/Paris').optional(),
+    timezone: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .refine(isTimeZone, 'An IANA time zone such as Europe/Paris')
+      .optional(),
     preferredLanguage: z
       .string()
       .trim()
@@ -45,12 +51,21 @@ export const profileUpdateSchema = z
       .optional(),
   })
   .strict()
-  .refine((value) => Object.values(value).some((v) => v !== undefined), 'Change at least one field');
+  .refine(
+    (value) => Object.values(value).some((v) => v !== undefined),
+    'Change at least one field',
+  );
 /** Changes to the personal fields of a profile. */
 export type ProfileUpdateInput = z.input<typeof profileUpdateSchema>;
 
 /** How many items of each kind a profile may hold. */
-export const PROFILE_LIMITS = { interests: 50, funFacts: 20, expertise: 50, addresses: 10, secondaryEmails: 10 } as const;
+export const PROFILE_LIMITS = {
+  interests: 50,
+  funFacts: 20,
+  expertise: 50,
+  addresses: 10,
+  secondaryEmails: 10,
+} as const;
 
 /** A new interest. */
 export const interestAddSchema = z
@@ -80,7 +95,10 @@ export const funFactUpdateSchema = z
     isVisible: z.boolean().optional(),
   })
   .strict()
-  .refine((value) => value.fact !== undefined || value.isVisible !== undefined, 'Change at least one field');
+  .refine(
+    (value) => value.fact !== undefined || value.isVisible !== undefined,
+    'Change at least one field',
+  );
 /** Changes to a fun fact. */
 export type FunFactUpdateInput = z.input<typeof funFactUpdateSchema>;
 
@@ -127,11 +145,21 @@ const addressFields = {
   /** Makes this the user's one primary address. */
   isPrimary: z.boolean().optional(),
 };
-const hasPlace = (a: { streetAddress1?: string | null; city?: string | null; postalCode?: string | null; country?: string | null }) =>
-  [a.streetAddress1, a.city, a.postalCode, a.country].some((v) => typeof v === 'string' && v.length > 0);
+const hasPlace = (a: {
+  streetAddress1?: string | null;
+  city?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+}) =>
+  [a.streetAddress1, a.city, a.postalCode, a.country].some(
+    (v) => typeof v === 'string' && v.length > 0,
+  );
 
 /** A new address: at least a street, city, postal code or country. */
-export const addressAddSchema = z.object(addressFields).strict().refine(hasPlace, 'Give at least a street, city, postal code or country');
+export const addressAddSchema = z
+  .object(addressFields)
+  .strict()
+  .refine(hasPlace, 'Give at least a street, city, postal code or country');
 /** A new address. */
 export type AddressAddInput = z.input<typeof addressAddSchema>;
 
@@ -139,7 +167,10 @@ export type AddressAddInput = z.input<typeof addressAddSchema>;
 export const addressUpdateSchema = z
   .object(addressFields)
   .strict()
-  .refine((value) => Object.values(value).some((v) => v !== undefined), 'Change at least one field');
+  .refine(
+    (value) => Object.values(value).some((v) => v !== undefined),
+    'Change at least one field',
+  );
 /** Changes to an address. */
 export type AddressUpdateInput = z.input<typeof addressUpdateSchema>;
 
@@ -166,12 +197,20 @@ const AUDIO = ['audio/webm', 'audio/mp3', 'audio/mpeg', 'audio/ogg', 'audio/wav'
 const MB = 1024 * 1024;
 
 /** Limits per media kind: duration, size and accepted MIME types. */
-export const PROFILE_MEDIA_CONSTRAINTS: Readonly<Record<ProfileMediaType, { maxDurationSeconds: number; maxSizeBytes: number; mimeTypes: readonly string[] }>> =
-  {
-    voice_intro: { maxDurationSeconds: 60, maxSizeBytes: 5 * MB, mimeTypes: AUDIO },
-    video_intro: { maxDurationSeconds: 120, maxSizeBytes: 50 * MB, mimeTypes: ['video/webm', 'video/mp4', 'video/quicktime'] },
-    name_pronunciation: { maxDurationSeconds: 10, maxSizeBytes: 1 * MB, mimeTypes: AUDIO },
-  };
+export const PROFILE_MEDIA_CONSTRAINTS: Readonly<
+  Record<
+    ProfileMediaType,
+    { maxDurationSeconds: number; maxSizeBytes: number; mimeTypes: readonly string[] }
+  >
+> = {
+  voice_intro: { maxDurationSeconds: 60, maxSizeBytes: 5 * MB, mimeTypes: AUDIO },
+  video_intro: {
+    maxDurationSeconds: 120,
+    maxSizeBytes: 50 * MB,
+    mimeTypes: ['video/webm', 'video/mp4', 'video/quicktime'],
+  },
+  name_pronunciation: { maxDurationSeconds: 10, maxSizeBytes: 1 * MB, mimeTypes: AUDIO },
+};
 
 /** Where media are stored. */
 export const PROFILE_MEDIA_STORAGE_TYPES = ['minio', 's3', 'local'] as const;
@@ -186,7 +225,10 @@ export const mediaSetSchema = z
       .trim()
       .min(1)
       .max(500)
-      .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'A relative storage key without ..'),
+      .refine(
+        (p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'),
+        'A relative storage key without ..',
+      ),
     /** Default `minio`. */
     storageType: z.enum(PROFILE_MEDIA_STORAGE_TYPES).optional(),
     mimeType: z.string().trim().toLowerCase().min(3).max(100),
@@ -199,20 +241,34 @@ export const mediaSetSchema = z
   .superRefine((value, ctx) => {
     const limits = PROFILE_MEDIA_CONSTRAINTS[value.mediaType];
     if (!limits.mimeTypes.includes(value.mimeType)) {
-      ctx.addIssue({ code: 'custom', path: ['mimeType'], message: `One of ${limits.mimeTypes.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mimeType'],
+        message: `One of ${limits.mimeTypes.join(', ')}`,
+      });
     }
     if (value.sizeBytes > limits.maxSizeBytes) {
-      ctx.addIssue({ code: 'custom', path: ['sizeBytes'], message: `At most ${limits.maxSizeBytes} bytes` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizeBytes'],
+        message: `At most ${limits.maxSizeBytes} bytes`,
+      });
     }
     if (value.durationSeconds !== undefined && value.durationSeconds > limits.maxDurationSeconds) {
-      ctx.addIssue({ code: 'custom', path: ['durationSeconds'], message: `At most ${limits.maxDurationSeconds} seconds` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationSeconds'],
+        message: `At most ${limits.maxDurationSeconds} seconds`,
+      });
     }
   });
 /** The metadata of an uploaded media file. */
 export type MediaSetInput = z.input<typeof mediaSetSchema>;
 
 /** A visibility as input: also the schema default `organization` (= `everyone`). */
-export const visibilityInputSchema = z.enum(['everyone', 'team', 'manager', 'none', 'organization']).transform((v) => (v === 'organization' ? 'everyone' : v));
+export const visibilityInputSchema = z
+  .enum(['everyone', 'team', 'manager', 'none', 'organization'])
+  .transform((v) => (v === 'organization' ? 'everyone' : v));
 
 /** New visibilities for some profile fields (at least one). */
 export const visibilitySetSchema = z

@@ -10,8 +10,23 @@
 import type { ServiceRuntime } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
-import { loadItems, loadPerson, loadVisibility, type PersonCard, type PersonRow, type ProfileItems, toPersonCard } from './people.shared';
-import { emptyToNull, type ProfileOptions, profileViewer, readTarget, recordChange, writeTarget } from './profile.access';
+import {
+  loadItems,
+  loadPerson,
+  loadVisibility,
+  type PersonCard,
+  type PersonRow,
+  type ProfileItems,
+  toPersonCard,
+} from './people.shared';
+import {
+  emptyToNull,
+  type ProfileOptions,
+  profileViewer,
+  readTarget,
+  recordChange,
+  writeTarget,
+} from './profile.access';
 import {
   createAddresses,
   createMedia,
@@ -20,8 +35,20 @@ import {
   type ProfileMediaFiles,
   type ProfileSecondaryEmails,
 } from './profile.contact';
-import { createExpertise, createFunFacts, createInterests, type ProfileExpertiseTopics, type ProfileFunFacts, type ProfileInterests } from './profile.items';
-import { type ProfileUpdateInput, profileUpdateSchema, type VisibilitySetInput, visibilitySetSchema } from './profile.schema';
+import {
+  createExpertise,
+  createFunFacts,
+  createInterests,
+  type ProfileExpertiseTopics,
+  type ProfileFunFacts,
+  type ProfileInterests,
+} from './profile.items';
+import {
+  type ProfileUpdateInput,
+  profileUpdateSchema,
+  type VisibilitySetInput,
+  visibilitySetSchema,
+} from './profile.schema';
 import {
   FIELD_STORAGE_NAMES,
   hiddenFields,
@@ -33,7 +60,11 @@ import {
 } from './visibility';
 
 export type { ProfileOptions } from './profile.access';
-export type { ProfileAddresses, ProfileMediaFiles, ProfileSecondaryEmails } from './profile.contact';
+export type {
+  ProfileAddresses,
+  ProfileMediaFiles,
+  ProfileSecondaryEmails,
+} from './profile.contact';
 export type { ProfileExpertiseTopics, ProfileFunFacts, ProfileInterests } from './profile.items';
 
 /** A user's profile as its owner sees it (fields the viewer may not see are null or empty and listed in `hidden`). */
@@ -119,7 +150,12 @@ const PERSONAL_COLUMNS = {
 } as const;
 
 /** Assembles the profile of `user` as `viewer` sees it. */
-async function buildProfile(db: Parameters<typeof loadItems>[0], user: PersonRow, viewer: ProfileViewer, now: Date): Promise<UserProfile> {
+async function buildProfile(
+  db: Parameters<typeof loadItems>[0],
+  user: PersonRow,
+  viewer: ProfileViewer,
+  now: Date,
+): Promise<UserProfile> {
   const visibility = await loadVisibility(db, user.id);
   const items = await loadItems(db, user.id, viewer, visibility);
   const can = (field: ProfileField) => viewerCanSee(viewer, visibility, field);
@@ -163,8 +199,15 @@ export function createProfileService(rt: ServiceRuntime): ProfileService {
           .where('organization_id', '=', s.organizationId)
           .execute();
         const after = await loadPerson(s, before.id);
-        const pick = (row: PersonRow) => Object.fromEntries(Object.values(PERSONAL_COLUMNS).map((c) => [c, row[c]]));
-        await recordChange(s, after, 'profile.update', summarizeChange(pick(before), pick(after)), 'Profile updated');
+        const pick = (row: PersonRow) =>
+          Object.fromEntries(Object.values(PERSONAL_COLUMNS).map((c) => [c, row[c]]));
+        await recordChange(
+          s,
+          after,
+          'profile.update',
+          summarizeChange(pick(before), pick(after)),
+          'Profile updated',
+        );
         return buildProfile(s.db, after, await profileViewer(s, after), s.now);
       }),
     interests: createInterests(rt),
@@ -182,17 +225,38 @@ export function createProfileService(rt: ServiceRuntime): ProfileService {
       set: (input, options) =>
         rt.write(options, async (s) => {
           const user = await writeTarget(s, options);
-          const data = parseInput(visibilitySetSchema, input) as Partial<Record<ProfileField, ProfileVisibility>>;
+          const data = parseInput(visibilitySetSchema, input) as Partial<
+            Record<ProfileField, ProfileVisibility>
+          >;
           const before = await loadVisibility(s.db, user.id);
-          for (const [field, visibility] of Object.entries(data) as [ProfileField, ProfileVisibility][]) {
+          for (const [field, visibility] of Object.entries(data) as [
+            ProfileField,
+            ProfileVisibility,
+          ][]) {
             await s.db
               .insertInto('user_field_visibility')
-              .values({ user_id: user.id, field_name: FIELD_STORAGE_NAMES[field], visibility, created_at: s.now, updated_at: s.now })
-              .onConflict((oc) => oc.columns(['user_id', 'field_name']).doUpdateSet({ visibility, updated_at: s.now }))
+              .values({
+                user_id: user.id,
+                field_name: FIELD_STORAGE_NAMES[field],
+                visibility,
+                created_at: s.now,
+                updated_at: s.now,
+              })
+              .onConflict((oc) =>
+                oc
+                  .columns(['user_id', 'field_name'])
+                  .doUpdateSet({ visibility, updated_at: s.now }),
+              )
               .execute();
           }
           const after = await loadVisibility(s.db, user.id);
-          await recordChange(s, user, 'profile.visibility_update', summarizeChange(before, after), 'Privacy settings changed');
+          await recordChange(
+            s,
+            user,
+            'profile.visibility_update',
+            summarizeChange(before, after),
+            'Privacy settings changed',
+          );
           return after;
         }),
     },

@@ -75,13 +75,17 @@ export const DEFAULT_VISIBILITY: Readonly<VisibilityMap> = {
 };
 
 /** The media type (`user_media.media_type`) guarded by each media field. */
-export const MEDIA_FIELDS: Readonly<Record<'voice_intro' | 'video_intro' | 'name_pronunciation', ProfileField>> = {
+export const MEDIA_FIELDS: Readonly<
+  Record<'voice_intro' | 'video_intro' | 'name_pronunciation', ProfileField>
+> = {
   voice_intro: 'voiceIntro',
   video_intro: 'videoIntro',
   name_pronunciation: 'namePronunciation',
 };
 
-const STORAGE_TO_FIELD = new Map<string, ProfileField>(Object.entries(FIELD_STORAGE_NAMES).map(([field, stored]) => [stored, field as ProfileField]));
+const STORAGE_TO_FIELD = new Map<string, ProfileField>(
+  Object.entries(FIELD_STORAGE_NAMES).map(([field, stored]) => [stored, field as ProfileField]),
+);
 
 /** The field stored under `fieldName`, or null for a name Helios does not know. */
 export function fieldFromStorageName(fieldName: string): ProfileField | null {
@@ -92,7 +96,10 @@ export function fieldFromStorageName(fieldName: string): ProfileField | null {
  * A stored visibility value as one of the four: `organization` (the schema default) means
  * `everyone`; null, empty and unknown values fall back to the field's default.
  */
-export function normalizeVisibility(value: string | null | undefined, field?: ProfileField): ProfileVisibility {
+export function normalizeVisibility(
+  value: string | null | undefined,
+  field?: ProfileField,
+): ProfileVisibility {
   const v = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if (v === 'organization') return 'everyone';
   if ((PROFILE_VISIBILITIES as readonly string[]).includes(v)) return v as ProfileVisibility;
@@ -100,7 +107,10 @@ export function normalizeVisibility(value: string | null | undefined, field?: Pr
 }
 
 /** Whether a viewer with `relationship` may see a field with `visibility` (self always may). */
-export function canViewField(visibility: ProfileVisibility, relationship: ProfileRelationship): boolean {
+export function canViewField(
+  visibility: ProfileVisibility,
+  relationship: ProfileRelationship,
+): boolean {
   if (relationship === 'self') return true;
   switch (visibility) {
     case 'everyone':
@@ -115,7 +125,9 @@ export function canViewField(visibility: ProfileVisibility, relationship: Profil
 }
 
 /** The visibility map of a user from their `user_field_visibility` rows (unknown field names are ignored). */
-export function visibilityMapFromRows(rows: ReadonlyArray<{ field_name: string; visibility: string | null }>): VisibilityMap {
+export function visibilityMapFromRows(
+  rows: ReadonlyArray<{ field_name: string; visibility: string | null }>,
+): VisibilityMap {
   const map: VisibilityMap = { ...DEFAULT_VISIBILITY };
   for (const row of rows) {
     const field = fieldFromStorageName(row.field_name);
@@ -125,10 +137,16 @@ export function visibilityMapFromRows(rows: ReadonlyArray<{ field_name: string; 
 }
 
 /** Who views a profile: everything, or what a relationship allows. */
-export type ProfileViewer = { kind: 'full' } | { kind: 'related'; relationship: ProfileRelationship };
+export type ProfileViewer =
+  | { kind: 'full' }
+  | { kind: 'related'; relationship: ProfileRelationship };
 
 /** Whether `viewer` may see `field` of a user whose visibility map is `map`. */
-export function viewerCanSee(viewer: ProfileViewer, map: VisibilityMap, field: ProfileField): boolean {
+export function viewerCanSee(
+  viewer: ProfileViewer,
+  map: VisibilityMap,
+  field: ProfileField,
+): boolean {
   return viewer.kind === 'full' || canViewField(map[field], viewer.relationship);
 }
 
@@ -147,12 +165,21 @@ export interface RelationshipTarget {
  * The relationship of user `viewerId` to `target`: self, manager (target below the viewer in the
  * reporting line), team (same non-null manager) or other.
  */
-export async function relationshipBetween(db: Kysely<Database>, viewerId: string, target: RelationshipTarget): Promise<ProfileRelationship> {
+export async function relationshipBetween(
+  db: Kysely<Database>,
+  viewerId: string,
+  target: RelationshipTarget,
+): Promise<ProfileRelationship> {
   if (viewerId === target.id) return 'self';
   if (await isInReportingLine(db, viewerId, target.id)) return 'manager';
   if (target.reporting_manager_id) {
-    const viewer = await db.selectFrom('organization_users').select('reporting_manager_id').where('id', '=', viewerId).executeTakeFirst();
-    if (viewer?.reporting_manager_id && viewer.reporting_manager_id === target.reporting_manager_id) return 'team';
+    const viewer = await db
+      .selectFrom('organization_users')
+      .select('reporting_manager_id')
+      .where('id', '=', viewerId)
+      .executeTakeFirst();
+    if (viewer?.reporting_manager_id && viewer.reporting_manager_id === target.reporting_manager_id)
+      return 'team';
   }
   return 'other';
 }
@@ -161,7 +188,11 @@ export async function relationshipBetween(db: Kysely<Database>, viewerId: string
  * The directory viewer of `principal` for `target`: admins, the system and `admin:full` keys see
  * everything; other API keys are `other`; users by their relationship.
  */
-export async function directoryViewer(db: Kysely<Database>, principal: Principal, target: RelationshipTarget): Promise<ProfileViewer> {
+export async function directoryViewer(
+  db: Kysely<Database>,
+  principal: Principal,
+  target: RelationshipTarget,
+): Promise<ProfileViewer> {
   if (principal.isAdministrator) return { kind: 'full' };
   if (!principal.userId) return { kind: 'related', relationship: 'other' };
   const relationship = await relationshipBetween(db, principal.userId, target);
@@ -169,14 +200,24 @@ export async function directoryViewer(db: Kysely<Database>, principal: Principal
 }
 
 /** A viewer for SQL filters: everything, or a user (or key) whose relationships are computed in SQL. */
-export type SqlViewer = { full: true } | { full: false; viewerId: string | null; viewerManagerId: string | null };
+export type SqlViewer =
+  | { full: true }
+  | { full: false; viewerId: string | null; viewerManagerId: string | null };
 
 /** The SQL viewer of `principal` (reads the acting user's manager). */
 export async function sqlViewerOf(db: Kysely<Database>, principal: Principal): Promise<SqlViewer> {
   if (principal.isAdministrator) return { full: true };
   if (!principal.userId) return { full: false, viewerId: null, viewerManagerId: null };
-  const row = await db.selectFrom('organization_users').select('reporting_manager_id').where('id', '=', principal.userId).executeTakeFirst();
-  return { full: false, viewerId: principal.userId, viewerManagerId: row?.reporting_manager_id ?? null };
+  const row = await db
+    .selectFrom('organization_users')
+    .select('reporting_manager_id')
+    .where('id', '=', principal.userId)
+    .executeTakeFirst();
+  return {
+    full: false,
+    viewerId: principal.userId,
+    viewerManagerId: row?.reporting_manager_id ?? null,
+  };
 }
 
 const MAX_CHAIN_DEPTH = 50;
@@ -199,7 +240,9 @@ export function fieldVisibleSql(field: ProfileField, viewer: SqlViewer): RawBuil
         )
         select id from below)`
     : sql<boolean>`false`;
-  const sameTeam = viewer.viewerManagerId ? sql<boolean>`(ou.reporting_manager_id = ${viewer.viewerManagerId})` : sql<boolean>`false`;
+  const sameTeam = viewer.viewerManagerId
+    ? sql<boolean>`(ou.reporting_manager_id = ${viewer.viewerManagerId})`
+    : sql<boolean>`false`;
   const self = viewer.viewerId ? sql<boolean>`(ou.id = ${viewer.viewerId})` : sql<boolean>`false`;
   const known = sql.join(KNOWN_STORED.map((v) => sql.lit(v)));
   const value = sql`coalesce(

@@ -38,7 +38,15 @@ export interface SystemActor {
 export type Actor = UserActor | ApiKeyActor | SystemActor;
 
 /** The domains permissions are granted on. */
-export const PERMISSION_DOMAINS = ['organization', 'users', 'directory', 'groups', 'people', 'audit', 'security'] as const;
+export const PERMISSION_DOMAINS = [
+  'organization',
+  'users',
+  'directory',
+  'groups',
+  'people',
+  'audit',
+  'security',
+] as const;
 /** A domain permissions are granted on. */
 export type PermissionDomain = (typeof PERMISSION_DOMAINS)[number];
 
@@ -49,7 +57,10 @@ export type Permission = `${PermissionDomain}:${'read' | 'write'}`;
 export type Scope = Permission | 'admin:full';
 
 /** Every scope an API key may hold. */
-export const SCOPES: readonly Scope[] = ['admin:full', ...PERMISSION_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`] as Permission[])];
+export const SCOPES: readonly Scope[] = [
+  'admin:full',
+  ...PERMISSION_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`] as Permission[]),
+];
 
 /** Per-call options every service method accepts. */
 export interface CallOptions {

@@ -61,7 +61,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CHAIN_DEPTH = 50;
 
 function forbidden(principal: Principal, permission: Permission, reason: string): HeliosError {
-  return POLICY_ERRORS.FORBIDDEN({ permission, reason }, { details: { actor: principal.auditType, role: principal.role } });
+  return POLICY_ERRORS.FORBIDDEN(
+    { permission, reason },
+    { details: { actor: principal.auditType, role: principal.role } },
+  );
 }
 
 /**
@@ -73,8 +76,13 @@ function forbidden(principal: Principal, permission: Permission, reason: string)
  *
  * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
  */
-export function assertAdministrator(principal: Principal, permission: Permission, what: string): void {
-  if (!principal.isAdministrator) throw forbidden(principal, permission, `${what} needs an administrator`);
+export function assertAdministrator(
+  principal: Principal,
+  permission: Permission,
+  what: string,
+): void {
+  if (!principal.isAdministrator)
+    throw forbidden(principal, permission, `${what} needs an administrator`);
 }
 
 /** True when the API key scopes grant `permission`. */
@@ -95,18 +103,40 @@ export function isScope(scope: unknown): scope is Scope {
  * @throws HeliosError UNAUTHENTICATED `POLICY.NO_ACTOR` without an actor, `POLICY.UNKNOWN_USER`,
  *   `POLICY.USER_INACTIVE` for a user who is not active, `POLICY.BAD_ACTOR` for a malformed actor
  */
-export async function resolvePrincipal(db: Kysely<Database>, organizationId: string, actor: Actor | undefined): Promise<Principal> {
+export async function resolvePrincipal(
+  db: Kysely<Database>,
+  organizationId: string,
+  actor: Actor | undefined,
+): Promise<Principal> {
   if (!actor || typeof actor !== 'object') {
     throw POLICY_ERRORS.NO_ACTOR({});
   }
   if (actor.type === 'system') {
-    return { actor, userId: null, role: null, isAdministrator: true, auditType: 'system', auditId: actor.name ?? 'system' };
+    return {
+      actor,
+      userId: null,
+      role: null,
+      isAdministrator: true,
+      auditType: 'system',
+      auditId: actor.name ?? 'system',
+    };
   }
   if (actor.type === 'apiKey') {
-    if (typeof actor.keyId !== 'string' || !Array.isArray(actor.scopes) || !actor.scopes.every(isScope)) {
+    if (
+      typeof actor.keyId !== 'string' ||
+      !Array.isArray(actor.scopes) ||
+      !actor.scopes.every(isScope)
+    ) {
       throw POLICY_ERRORS.BAD_ACTOR({ apiKey: true });
     }
-    return { actor, userId: null, role: null, isAdministrator: actor.scopes.includes('admin:full'), auditType: 'api_key', auditId: actor.keyId };
+    return {
+      actor,
+      userId: null,
+      role: null,
+      isAdministrator: actor.scopes.includes('admin:full'),
+      auditType: 'api_key',
+      auditId: actor.keyId,
+    };
   }
   if (actor.type !== 'user' || typeof actor.userId !== 'string' || !UUID.test(actor.userId)) {
     throw POLICY_ERRORS.BAD_ACTOR({ apiKey: false });
@@ -122,13 +152,24 @@ export async function resolvePrincipal(db: Kysely<Database>, organizationId: str
     throw POLICY_ERRORS.USER_INACTIVE({ userStatus: row.user_status });
   }
   const role = row.role as Role;
-  return { actor, userId: row.id, role, isAdministrator: role === 'admin', auditType: 'user', auditId: row.id };
+  return {
+    actor,
+    userId: row.id,
+    role,
+    isAdministrator: role === 'admin',
+    auditType: 'user',
+    auditId: row.id,
+  };
 }
 
 /**
  * True when `userId` is below `managerId` in the reporting line (direct or indirect report).
  */
-export async function isInReportingLine(db: Kysely<Database>, managerId: string, userId: string): Promise<boolean> {
+export async function isInReportingLine(
+  db: Kysely<Database>,
+  managerId: string,
+  userId: string,
+): Promise<boolean> {
   if (!UUID.test(userId) || managerId === userId) return false;
   const result = await sql<{ found: boolean }>`
     with recursive chain(id, manager_id, depth) as (
@@ -152,26 +193,43 @@ export interface Policy {
    * Which user records `principal` may read or write with `permission` when listing: `all`, or
    * `{ selfId, reportsOf }` (the user and, for managers, their reporting line).
    */
-  userScope(principal: Principal, permission: Permission): 'all' | { selfId: string; includeReports: boolean };
+  userScope(
+    principal: Principal,
+    permission: Permission,
+  ): 'all' | { selfId: string; includeReports: boolean };
 }
 
 /** Builds the policy on a db handle (a transaction when the call runs in one). */
 export function createPolicy(db: Kysely<Database>): Policy {
-  const decide = async (principal: Principal, permission: Permission, target?: PolicyTarget): Promise<string | null> => {
-    if (!PERMISSION_DOMAINS.includes(permission.split(':')[0] as never)) return 'unknown permission';
+  const decide = async (
+    principal: Principal,
+    permission: Permission,
+    target?: PolicyTarget,
+  ): Promise<string | null> => {
+    if (!PERMISSION_DOMAINS.includes(permission.split(':')[0] as never))
+      return 'unknown permission';
     if (principal.isAdministrator) return null;
-    if (principal.actor.type === 'apiKey') return scopesAllow(principal.actor.scopes, permission) ? null : 'the API key lacks this scope';
+    if (principal.actor.type === 'apiKey')
+      return scopesAllow(principal.actor.scopes, permission)
+        ? null
+        : 'the API key lacks this scope';
     const rule = ROLE_RULES[permission];
     if (rule === 'everyone') return null;
     if (rule === 'admin') return 'admins only';
     const targetId = target?.userId;
     if (!targetId) return 'only for yourself or your reports';
     if (targetId === principal.userId) return null;
-    if (principal.role === 'manager' && principal.userId && (await isInReportingLine(db, principal.userId, targetId))) return null;
+    if (
+      principal.role === 'manager' &&
+      principal.userId &&
+      (await isInReportingLine(db, principal.userId, targetId))
+    )
+      return null;
     return principal.role === 'manager' ? 'only for yourself or your reports' : 'only for yourself';
   };
   return {
-    can: async (principal, permission, target) => (await decide(principal, permission, target)) === null,
+    can: async (principal, permission, target) =>
+      (await decide(principal, permission, target)) === null,
     authorize: async (principal, permission, target) => {
       const reason = await decide(principal, permission, target);
       if (reason !== null) throw forbidden(principal, permission, reason);
@@ -184,7 +242,8 @@ export function createPolicy(db: Kysely<Database>): Policy {
       }
       const rule = ROLE_RULES[permission];
       if (rule === 'everyone') return 'all';
-      if (rule === 'admin' || !principal.userId) throw forbidden(principal, permission, 'admins only');
+      if (rule === 'admin' || !principal.userId)
+        throw forbidden(principal, permission, 'admins only');
       return { selfId: principal.userId, includeReports: principal.role === 'manager' };
     },
   };

@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
-export { SCHEDULED_ACTIONS_ERROR_CODES, SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
+export {
+  SCHEDULED_ACTIONS_ERROR_CODES,
+  SCHEDULED_ACTIONS_ERRORS,
+} from './scheduled-actions.errors';
 export type { LifecycleLog, ScheduledAction } from './scheduled-actions.model';
 export type {
   CreateScheduledActionInput,
@@ -16,7 +19,15 @@ export type {
   ScheduledActionType,
   UpdateScheduledActionInput,
 } from './scheduled-actions.schema';
-export { SCHEDULED_ACTION_INTERVALS, SCHEDULED_ACTION_STATUSES, SCHEDULED_ACTION_TYPES } from './scheduled-actions.schema';
+export {
+  SCHEDULED_ACTION_INTERVALS,
+  SCHEDULED_ACTION_STATUSES,
+  SCHEDULED_ACTION_TYPES,
+} from './scheduled-actions.schema';
 export type { ScheduledActionsService } from './scheduled-actions.service';
 export { DISPATCH_TASK, RUN_TASK } from './scheduled-actions.service';
-export { dispatchScheduledActionsTask, runScheduledActionTask, SCHEDULED_ACTIONS_TASKS } from './scheduled-actions.tasks';
+export {
+  dispatchScheduledActionsTask,
+  runScheduledActionTask,
+  SCHEDULED_ACTIONS_TASKS,
+} from './scheduled-actions.tasks';

@@ -9,21 +9,30 @@ type Id = { id: string };
 /** Every error scheduled user actions throw or record on a failed action (`errorDetails.code`). */
 export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
   /** No action of this id in the organization (or not visible to the caller). */
-  NOT_FOUND: { code: 'SCHEDULED_ACTIONS.NOT_FOUND', kind: 'NOT_FOUND', message: 'No such scheduled action.', details: (p: Id) => p },
+  NOT_FOUND: {
+    code: 'SCHEDULED_ACTIONS.NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such scheduled action.',
+    details: (p: Id) => p,
+  },
   /** The action is no longer pending: it cannot be changed, cancelled, approved or rejected. */
   NOT_PENDING: {
     code: 'SCHEDULED_ACTIONS.NOT_PENDING',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { id: string; status: string }) => `The scheduled action is ${p.status}: only a pending action can be changed.`,
+    message: (p: { id: string; status: string }) =>
+      `The scheduled action is ${p.status}: only a pending action can be changed.`,
     details: (p: { id: string; status: string }) => p,
-    summary: 'Only a pending action can be changed, cancelled, approved or rejected (`details.status`).',
+    summary:
+      'Only a pending action can be changed, cancelled, approved or rejected (`details.status`).',
   },
   /** Approve or reject on an action that does not require approval, or was already approved. */
   APPROVAL_NOT_EXPECTED: {
     code: 'SCHEDULED_ACTIONS.APPROVAL_NOT_EXPECTED',
     kind: 'PRECONDITION_FAILED',
     message: (p: { id: string; reason: 'not_required' | 'already_approved' }) =>
-      p.reason === 'not_required' ? 'The scheduled action does not require approval.' : 'The scheduled action is already approved.',
+      p.reason === 'not_required'
+        ? 'The scheduled action does not require approval.'
+        : 'The scheduled action is already approved.',
     details: (p: { id: string; reason: 'not_required' | 'already_approved' }) => p,
     summary: 'The action does not require approval, or is already approved (`details.reason`).',
   },
@@ -39,15 +48,19 @@ export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
     code: 'SCHEDULED_ACTIONS.BAD_DEPENDENCY',
     kind: 'INVALID_INPUT',
     message: (p: { dependsOnActionId: string; reason: 'not_found' | 'cycle' }) =>
-      p.reason === 'not_found' ? 'The action it depends on does not exist.' : 'An action cannot depend on itself or on an action that depends on it.',
+      p.reason === 'not_found'
+        ? 'The action it depends on does not exist.'
+        : 'An action cannot depend on itself or on an action that depends on it.',
     details: (p: { dependsOnActionId: string; reason: 'not_found' | 'cycle' }) => p,
-    summary: 'The action it depends on does not exist, or the dependency makes a cycle (`details.reason`).',
+    summary:
+      'The action it depends on does not exist, or the dependency makes a cycle (`details.reason`).',
   },
   /** A template id names no template of the organization. */
   TEMPLATE_NOT_FOUND: {
     code: 'SCHEDULED_ACTIONS.TEMPLATE_NOT_FOUND',
     kind: 'INVALID_INPUT',
-    message: (p: { templateId: string; kind: 'onboarding' | 'offboarding' }) => `The ${p.kind} template does not exist.`,
+    message: (p: { templateId: string; kind: 'onboarding' | 'offboarding' }) =>
+      `The ${p.kind} template does not exist.`,
     details: (p: { templateId: string; kind: 'onboarding' | 'offboarding' }) => p,
     summary: 'The onboarding or offboarding template does not exist (`details.kind`).',
   },
@@ -55,9 +68,11 @@ export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
   DEPENDENCY_FAILED: {
     code: 'SCHEDULED_ACTIONS.DEPENDENCY_FAILED',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { dependsOnActionId: string; dependencyStatus: string }) => `The action it depends on is ${p.dependencyStatus}: this action did not run.`,
+    message: (p: { dependsOnActionId: string; dependencyStatus: string }) =>
+      `The action it depends on is ${p.dependencyStatus}: this action did not run.`,
     details: (p: { dependsOnActionId: string; dependencyStatus: string }) => p,
-    summary: 'The action it depends on failed or was cancelled; this one failed without running (recorded in `errorDetails`).',
+    summary:
+      'The action it depends on failed or was cancelled; this one failed without running (recorded in `errorDetails`).',
   },
   /** The action's user no longer exists (recorded on the action). */
   USER_GONE: {
@@ -79,9 +94,11 @@ export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
   LIFECYCLE_NOT_AVAILABLE: {
     code: 'LIFECYCLE.NOT_AVAILABLE',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { actionType: string }) => `The ${p.actionType} lifecycle execution is not available in this version of Helios; the action was not run.`,
+    message: (p: { actionType: string }) =>
+      `The ${p.actionType} lifecycle execution is not available in this version of Helios; the action was not run.`,
     details: (p: { actionType: string }) => p,
-    summary: 'Onboarding and offboarding execution is not available yet: a scheduled onboard or offboard fails with this code.',
+    summary:
+      'Onboarding and offboarding execution is not available yet: a scheduled onboard or offboard fails with this code.',
   },
 });
 

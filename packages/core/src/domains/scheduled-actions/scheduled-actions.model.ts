@@ -3,7 +3,11 @@
  * (retry backoff, recurrence) shared by the service and the run task.
  */
 import type { Row } from '../../repositories/types';
-import type { RecurrenceInterval, ScheduledActionStatus, ScheduledActionType } from './scheduled-actions.schema';
+import type {
+  RecurrenceInterval,
+  ScheduledActionStatus,
+  ScheduledActionType,
+} from './scheduled-actions.schema';
 
 /** A scheduled user action: every column of `scheduled_user_actions`, camelCase. */
 export interface ScheduledAction {
@@ -82,7 +86,9 @@ export interface LifecycleLog {
 }
 
 const asObject = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 
 /** The DTO of a row. */
 export function toScheduledAction(row: Row<'scheduled_user_actions'>): ScheduledAction {
@@ -155,8 +161,12 @@ export function runJobKey(actionId: string): string {
 }
 
 /** When an action is next runnable: its due time, or its retry time when later. */
-export function dueAt(row: Pick<Row<'scheduled_user_actions'>, 'scheduled_for' | 'next_retry_at'>): Date {
-  return row.next_retry_at && row.next_retry_at > row.scheduled_for ? row.next_retry_at : row.scheduled_for;
+export function dueAt(
+  row: Pick<Row<'scheduled_user_actions'>, 'scheduled_for' | 'next_retry_at'>,
+): Date {
+  return row.next_retry_at && row.next_retry_at > row.scheduled_for
+    ? row.next_retry_at
+    : row.scheduled_for;
 }
 
 /**
@@ -186,7 +196,12 @@ export function addInterval(at: Date, interval: RecurrenceInterval): Date {
  * The next occurrence of a series after `from` that is later than `now` (missed occurrences are
  * skipped, not run in a burst), or null past `until`.
  */
-export function nextOccurrence(from: Date, interval: RecurrenceInterval, until: Date | null, now: Date): Date | null {
+export function nextOccurrence(
+  from: Date,
+  interval: RecurrenceInterval,
+  until: Date | null,
+  now: Date,
+): Date | null {
   let next = addInterval(from, interval);
   for (let i = 0; next <= now && i < 10_000; i++) next = addInterval(next, interval);
   if (until && next > until) return null;

@@ -24,12 +24,25 @@ export async function enqueueRun(
   // Due now: run now. Later: graphile-worker compares run_at with PostgreSQL's now() and the
   // in-process queue with the Helios clock, so the delay (Helios clock) is applied to the queue's.
   const delay = dueAt(row).getTime() - rt.clock.now().getTime();
-  const runAt = delay <= 0 ? undefined : jobs.backend === 'postgres' ? new Date(Date.now() + delay) : dueAt(row);
-  await jobs.enqueue(RUN_TASK, { actionId: row.id }, { jobKey: runJobKey(row.id), ...(runAt ? { runAt } : {}) });
+  const runAt =
+    delay <= 0
+      ? undefined
+      : jobs.backend === 'postgres'
+        ? new Date(Date.now() + delay)
+        : dueAt(row);
+  await jobs.enqueue(
+    RUN_TASK,
+    { actionId: row.id },
+    { jobKey: runJobKey(row.id), ...(runAt ? { runAt } : {}) },
+  );
 }
 
 /** Queues the run jobs of the pending actions that depend on `actionId` (it ended: they may run, or fail). */
-export async function enqueueDependents(rt: ServiceRuntime, s: Pick<OperationScope, 'db' | 'organizationId'>, actionId: string): Promise<void> {
+export async function enqueueDependents(
+  rt: ServiceRuntime,
+  s: Pick<OperationScope, 'db' | 'organizationId'>,
+  actionId: string,
+): Promise<void> {
   const dependents = await s.db
     .selectFrom('scheduled_user_actions')
     .select(['id', 'scheduled_for', 'next_retry_at'])

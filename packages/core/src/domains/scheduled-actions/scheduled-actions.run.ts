@@ -35,7 +35,12 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { DirectoryIntegration } from '../integrations';
 import type { JobInfo } from '../jobs';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
-import { nextOccurrence, retryDelayMs, type ScheduledAction, toScheduledAction } from './scheduled-actions.model';
+import {
+  nextOccurrence,
+  retryDelayMs,
+  type ScheduledAction,
+  toScheduledAction,
+} from './scheduled-actions.model';
 import { enqueueDependents, enqueueRun } from './scheduled-actions.queue';
 import type { RecurrenceInterval, ScheduledActionType } from './scheduled-actions.schema';
 
@@ -45,7 +50,14 @@ type ActionRow = Row<'scheduled_user_actions'>;
 export const STALE_CLAIM_MS = 30 * 60_000;
 
 /** The errors that will not pass by trying again later. */
-const PERMANENT_KINDS = new Set(['NOT_FOUND', 'CONFLICT', 'INVALID_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'PRECONDITION_FAILED']);
+const PERMANENT_KINDS = new Set([
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PRECONDITION_FAILED',
+]);
 
 /** What one step did. */
 interface StepResult {
@@ -70,7 +82,11 @@ interface JournalEntry {
   durationMs?: number | null;
 }
 
-async function journal(s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>, row: ActionRow, entry: JournalEntry): Promise<void> {
+async function journal(
+  s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
+  row: ActionRow,
+  entry: JournalEntry,
+): Promise<void> {
   await s.db
     .insertInto('user_lifecycle_logs')
     .values({
@@ -90,12 +106,30 @@ async function journal(s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
 }
 
 /** The code, kind and details of an error, for `error_details` and the journal. */
-function describe(error: unknown): { message: string; code: string | null; kind: string | null; details: Record<string, unknown> | null; permanent: boolean } {
+function describe(error: unknown): {
+  message: string;
+  code: string | null;
+  kind: string | null;
+  details: Record<string, unknown> | null;
+  permanent: boolean;
+} {
   if (isHeliosError(error)) {
     const permanent = error.retryable === true ? false : PERMANENT_KINDS.has(error.kind);
-    return { message: error.message, code: error.code, kind: error.kind, details: (error.details as Record<string, unknown> | undefined) ?? null, permanent };
+    return {
+      message: error.message,
+      code: error.code,
+      kind: error.kind,
+      details: (error.details as Record<string, unknown> | undefined) ?? null,
+      permanent,
+    };
   }
-  return { message: error instanceof Error ? error.message : String(error), code: null, kind: null, details: null, permanent: false };
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    code: null,
+    kind: null,
+    details: null,
+    permanent: false,
+  };
 }
 
 /** True when no journal row of the action is newer than the stale limit. */
@@ -110,7 +144,10 @@ async function isStale(db: Kysely<Database>, actionId: string, now: Date): Promi
 }
 
 /** The job and sequence number of the latest claim of an action. */
-async function lastClaim(db: Kysely<Database>, actionId: string): Promise<{ jobId: string | null; n: number }> {
+async function lastClaim(
+  db: Kysely<Database>,
+  actionId: string,
+): Promise<{ jobId: string | null; n: number }> {
   const row = await db
     .selectFrom('user_lifecycle_logs')
     .select(['details'])
@@ -124,7 +161,10 @@ async function lastClaim(db: Kysely<Database>, actionId: string): Promise<{ jobI
 }
 
 /** `rerun`: an earlier attempt of the action claimed it (it may have called the clouds already). */
-type Claim = { kind: 'run'; row: ActionRow; rerun: boolean } | { kind: 'ended'; row: ActionRow } | { kind: 'skip' };
+type Claim =
+  | { kind: 'run'; row: ActionRow; rerun: boolean }
+  | { kind: 'ended'; row: ActionRow }
+  | { kind: 'skip' };
 
 async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null): Promise<Claim> {
   return rt.write(undefined, async (s) => {
@@ -165,17 +205,29 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
     if (row.status !== 'pending') return { kind: 'skip' };
 
     if (row.depends_on_action_id) {
-      const dependency = await s.db.selectFrom('scheduled_user_actions').select(['id', 'status']).where('id', '=', row.depends_on_action_id).executeTakeFirst();
+      const dependency = await s.db
+        .selectFrom('scheduled_user_actions')
+        .select(['id', 'status'])
+        .where('id', '=', row.depends_on_action_id)
+        .executeTakeFirst();
       const status = dependency?.status ?? 'cancelled';
       if (status === 'failed' || status === 'cancelled' || status === 'skipped') {
-        const error = SCHEDULED_ACTIONS_ERRORS.DEPENDENCY_FAILED({ dependsOnActionId: row.depends_on_action_id, dependencyStatus: status });
+        const error = SCHEDULED_ACTIONS_ERRORS.DEPENDENCY_FAILED({
+          dependsOnActionId: row.depends_on_action_id,
+          dependencyStatus: status,
+        });
         const failed = await s.db
           .updateTable('scheduled_user_actions')
           .set({
             status: 'failed',
             completed_at: s.now,
             error_message: error.message,
-            error_details: JSON.stringify({ code: error.code, kind: error.kind, step: 'dependency', details: error.details ?? null }) as never,
+            error_details: JSON.stringify({
+              code: error.code,
+              kind: error.kind,
+              step: 'dependency',
+              details: error.details ?? null,
+            }) as never,
             updated_at: s.now,
           })
           .where('id', '=', row.id)
@@ -187,7 +239,11 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
           step: 'dependency',
           type: 'system',
           status: 'failed',
-          details: { dependsOnActionId: row.depends_on_action_id, dependencyStatus: status, code: error.code },
+          details: {
+            dependsOnActionId: row.depends_on_action_id,
+            dependencyStatus: status,
+            code: error.code,
+          },
           error: error.message,
         });
         await s.audit({
@@ -202,8 +258,12 @@ async function claim(rt: ServiceRuntime, actionId: string, job: JobInfo | null):
       // Queued again when the dependency ends.
       if (status !== 'completed') return { kind: 'skip' };
     }
-    if (row.requires_approval === true && (!row.approved_at || row.rejected_at)) return { kind: 'skip' };
-    const due = row.next_retry_at && row.next_retry_at > row.scheduled_for ? row.next_retry_at : row.scheduled_for;
+    if (row.requires_approval === true && (!row.approved_at || row.rejected_at))
+      return { kind: 'skip' };
+    const due =
+      row.next_retry_at && row.next_retry_at > row.scheduled_for
+        ? row.next_retry_at
+        : row.scheduled_for;
     if (due > s.now) {
       // Ran early (the queue's clock is ahead, or the action moved): queued again for its time.
       await enqueueRun(rt, s.db, row);
@@ -251,7 +311,11 @@ async function mirrorOf(
       .where('google_id', '=', externalId)
       .executeTakeFirst();
     if (!row) return null;
-    return { blocked: row.is_suspended === true, removed: isRemoved(row.raw_data), writtenAt: row.last_sync_at };
+    return {
+      blocked: row.is_suspended === true,
+      removed: isRemoved(row.raw_data),
+      writtenAt: row.last_sync_at,
+    };
   }
   const row = await db
     .selectFrom('ms_synced_users')
@@ -260,7 +324,11 @@ async function mirrorOf(
     .where('ms_id', '=', externalId)
     .executeTakeFirst();
   if (!row) return null;
-  return { blocked: row.is_account_enabled === false, removed: isRemoved(row.raw_data), writtenAt: row.last_sync_at };
+  return {
+    blocked: row.is_account_enabled === false,
+    removed: isRemoved(row.raw_data),
+    writtenAt: row.last_sync_at,
+  };
 }
 
 function isRemoved(raw: unknown): boolean {
@@ -285,26 +353,48 @@ async function cloudStep(
   const base = { cloud: cloud.id, externalId };
   const state = await cloudState(rt, organizationId, row, cloud, externalId, rerun);
   if (action === 'delete') {
-    if (state?.removed) return { status: 'skipped', details: { ...base, reason: state.live ? 'not_found_in_cloud' : 'already_removed' } };
+    if (state?.removed)
+      return {
+        status: 'skipped',
+        details: { ...base, reason: state.live ? 'not_found_in_cloud' : 'already_removed' },
+      };
     try {
       await cloud.deleteUser(externalId);
     } catch (error) {
       // Gone already (deleted outside Helios, or by a call whose journal row was lost).
-      if (isHeliosError(error) && error.kind === 'NOT_FOUND' && error.code !== 'GOOGLE.NOT_CONFIGURED') {
-        return { status: 'skipped', details: { ...base, reason: 'not_found_in_cloud', code: error.code } };
+      if (
+        isHeliosError(error) &&
+        error.kind === 'NOT_FOUND' &&
+        error.code !== 'GOOGLE.NOT_CONFIGURED'
+      ) {
+        return {
+          status: 'skipped',
+          details: { ...base, reason: 'not_found_in_cloud', code: error.code },
+        };
       }
       throw error;
     }
     return { status: 'completed', details: { ...base, operation: 'deleteUser' } };
   }
-  if (state?.removed) return { status: 'skipped', details: { ...base, reason: 'removed_in_cloud' } };
+  if (state?.removed)
+    return { status: 'skipped', details: { ...base, reason: 'removed_in_cloud' } };
   const wantBlocked = action === 'suspend';
   if (state?.fresh && state.blocked === wantBlocked) {
-    return { status: 'skipped', details: { ...base, reason: wantBlocked ? 'already_suspended' : 'already_active', ...(state.live ? { readLive: true } : {}) } };
+    return {
+      status: 'skipped',
+      details: {
+        ...base,
+        reason: wantBlocked ? 'already_suspended' : 'already_active',
+        ...(state.live ? { readLive: true } : {}),
+      },
+    };
   }
   if (wantBlocked) await cloud.suspendUser(externalId);
   else await cloud.restoreUser(externalId);
-  return { status: 'completed', details: { ...base, operation: wantBlocked ? 'suspendUser' : 'restoreUser' } };
+  return {
+    status: 'completed',
+    details: { ...base, operation: wantBlocked ? 'suspendUser' : 'restoreUser' },
+  };
 }
 
 /**
@@ -321,11 +411,14 @@ async function cloudState(
 ): Promise<{ blocked: boolean; removed: boolean; fresh: boolean; live: boolean } | null> {
   if (rerun) {
     const account = await cloud.getUser(externalId);
-    return account ? { blocked: account.blocked, removed: false, fresh: true, live: true } : { blocked: true, removed: true, fresh: true, live: true };
+    return account
+      ? { blocked: account.blocked, removed: false, fresh: true, live: true }
+      : { blocked: true, removed: true, fresh: true, live: true };
   }
   const mirror = await mirrorOf(rt.db, organizationId, cloud, externalId);
   if (!mirror) return null;
-  const fresh = row.started_at !== null && mirror.writtenAt !== null && mirror.writtenAt >= row.started_at;
+  const fresh =
+    row.started_at !== null && mirror.writtenAt !== null && mirror.writtenAt >= row.started_at;
   return { ...mirror, fresh, live: false };
 }
 
@@ -336,9 +429,17 @@ async function localStep(scope: HeliosScope, row: ActionRow): Promise<StepResult
   const user = userId ? await scope.users.find(userId) : null;
   if (!user || !userId) throw SCHEDULED_ACTIONS_ERRORS.USER_GONE({ userId });
   const target = LOCAL_TARGET[action];
-  if (user.status === target) return { status: 'skipped', details: { userId, reason: `already_${target}` } };
-  if ((action === 'unsuspend' && user.status !== 'suspended') || (action === 'restore' && user.status !== 'deleted')) {
-    throw SCHEDULED_ACTIONS_ERRORS.INVALID_USER_STATE({ userId, actionType: action, userStatus: user.status });
+  if (user.status === target)
+    return { status: 'skipped', details: { userId, reason: `already_${target}` } };
+  if (
+    (action === 'unsuspend' && user.status !== 'suspended') ||
+    (action === 'restore' && user.status !== 'deleted')
+  ) {
+    throw SCHEDULED_ACTIONS_ERRORS.INVALID_USER_STATE({
+      userId,
+      actionType: action,
+      userStatus: user.status,
+    });
   }
   const before = user.status;
   if (action === 'suspend') await scope.users.suspend(userId);
@@ -360,7 +461,12 @@ async function doneSteps(db: Kysely<Database>, actionId: string): Promise<Set<st
 }
 
 /** Runs the steps; returns null when all went through, else the failure. */
-async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionRow, rerun: boolean): Promise<StepFailure | null> {
+async function executeSteps(
+  rt: ServiceRuntime,
+  scope: HeliosScope,
+  row: ActionRow,
+  rerun: boolean,
+): Promise<StepFailure | null> {
   const organizationId = row.organization_id;
   const type = row.action_type as ScheduledActionType;
   if (type === 'onboard' || type === 'offboard') {
@@ -385,13 +491,20 @@ async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionR
 
   // The plan: the local user, then each connected cloud where the user is linked (read before the
   // local step, which may change the user).
-  const steps: Array<{ name: string; type: 'local' | 'integration'; run: () => Promise<StepResult> }> = [
-    { name: 'local_user', type: 'local', run: () => localStep(scope, row) },
-  ];
+  const steps: Array<{
+    name: string;
+    type: 'local' | 'integration';
+    run: () => Promise<StepResult>;
+  }> = [{ name: 'local_user', type: 'local', run: () => localStep(scope, row) }];
   if (row.user_id) {
     for (const cloud of await scope.integrations.connected()) {
       const externalId = await cloud.externalUserId(row.user_id);
-      if (externalId) steps.push({ name: cloud.id, type: 'integration', run: () => cloudStep(rt, organizationId, row, cloud, externalId, rerun) });
+      if (externalId)
+        steps.push({
+          name: cloud.id,
+          type: 'integration',
+          run: () => cloudStep(rt, organizationId, row, cloud, externalId, rerun),
+        });
     }
   }
   const done = await doneSteps(rt.db, row.id);
@@ -406,15 +519,29 @@ async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionR
   for (const step of steps) {
     if (done.has(step.name)) continue;
     await rt.write(undefined, (s) =>
-      s.db.updateTable('scheduled_user_actions').set({ current_step: step.name, updated_at: s.now }).where('id', '=', row.id).execute(),
+      s.db
+        .updateTable('scheduled_user_actions')
+        .set({ current_step: step.name, updated_at: s.now })
+        .where('id', '=', row.id)
+        .execute(),
     );
     const started = Date.now();
     try {
       const result = await step.run();
       completed += 1;
       await rt.write(undefined, async (s) => {
-        await journal(s, row, { step: step.name, type: step.type, status: result.status, details: result.details, durationMs: Date.now() - started });
-        await s.db.updateTable('scheduled_user_actions').set({ completed_steps: completed, updated_at: s.now }).where('id', '=', row.id).execute();
+        await journal(s, row, {
+          step: step.name,
+          type: step.type,
+          status: result.status,
+          details: result.details,
+          durationMs: Date.now() - started,
+        });
+        await s.db
+          .updateTable('scheduled_user_actions')
+          .set({ completed_steps: completed, updated_at: s.now })
+          .where('id', '=', row.id)
+          .execute();
       });
     } catch (error) {
       const info = describe(error);
@@ -423,7 +550,11 @@ async function executeSteps(rt: ServiceRuntime, scope: HeliosScope, row: ActionR
           step: step.name,
           type: step.type,
           status: 'failed',
-          details: { code: info.code, kind: info.kind, ...(info.details ? { error: info.details } : {}) },
+          details: {
+            code: info.code,
+            kind: info.kind,
+            ...(info.details ? { error: info.details } : {}),
+          },
           error: info.message,
           durationMs: Date.now() - started,
         }),
@@ -439,7 +570,10 @@ async function endAttempt(
   s: OperationScope,
   row: ActionRow,
   set: Updateable<Database['scheduled_user_actions']>,
-  audit: { action: 'run' | 'retry' | 'failed'; details: (ended: ActionRow) => Record<string, unknown> },
+  audit: {
+    action: 'run' | 'retry' | 'failed';
+    details: (ended: ActionRow) => Record<string, unknown>;
+  },
 ): Promise<ActionRow> {
   const ended = await s.db
     .updateTable('scheduled_user_actions')
@@ -448,12 +582,21 @@ async function endAttempt(
     .where('status', '=', 'in_progress')
     .returningAll()
     .executeTakeFirstOrThrow();
-  await s.audit({ action: `scheduled_actions.${audit.action}`, resource: 'scheduled_user_action', resourceId: row.id, details: audit.details(ended) });
+  await s.audit({
+    action: `scheduled_actions.${audit.action}`,
+    resource: 'scheduled_user_action',
+    resourceId: row.id,
+    details: audit.details(ended),
+  });
   return ended;
 }
 
 /** Records the end of an attempt: completed (and the next occurrence), a retry, or failed. */
-async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure | null): Promise<ActionRow> {
+async function finish(
+  rt: ServiceRuntime,
+  row: ActionRow,
+  failure: StepFailure | null,
+): Promise<ActionRow> {
   return rt.write(undefined, async (s) => {
     if (!failure) {
       const recurring = row.is_recurring === true && row.recurrence_interval !== null;
@@ -468,10 +611,22 @@ async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure |
           next_retry_at: null,
           ...(recurring ? { last_recurrence_at: s.now } : {}),
         },
-        { action: 'run', details: (ended) => ({ actionType: row.action_type, status: 'completed', steps: ended.total_steps }) },
+        {
+          action: 'run',
+          details: (ended) => ({
+            actionType: row.action_type,
+            status: 'completed',
+            steps: ended.total_steps,
+          }),
+        },
       );
       if (recurring) {
-        const next = nextOccurrence(row.scheduled_for, row.recurrence_interval as RecurrenceInterval, row.recurrence_until, s.now);
+        const next = nextOccurrence(
+          row.scheduled_for,
+          row.recurrence_interval as RecurrenceInterval,
+          row.recurrence_until,
+          s.now,
+        );
         if (next) {
           // The next occurrence is a new row (each occurrence keeps its own times, steps and journal);
           // an approval covers the series.
@@ -510,7 +665,11 @@ async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure |
             action: 'scheduled_actions.recur',
             resource: 'scheduled_user_action',
             resourceId: created.id,
-            details: { previousActionId: row.id, scheduledFor: next.toISOString(), interval: row.recurrence_interval },
+            details: {
+              previousActionId: row.id,
+              scheduledFor: next.toISOString(),
+              interval: row.recurrence_interval,
+            },
           });
           await enqueueRun(rt, s.db, created);
         }
@@ -521,14 +680,33 @@ async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure |
 
     const info = describe(failure.error);
     const retries = row.retry_count ?? 0;
-    const errorDetails = JSON.stringify({ code: info.code, kind: info.kind, step: failure.step, details: info.details }) as never;
+    const errorDetails = JSON.stringify({
+      code: info.code,
+      kind: info.kind,
+      step: failure.step,
+      details: info.details,
+    }) as never;
     if (!info.permanent && retries < (row.max_retries ?? 3)) {
       const nextRetryAt = new Date(s.now.getTime() + retryDelayMs(retries + 1));
       const retried = await endAttempt(
         s,
         row,
-        { status: 'pending', retry_count: retries + 1, next_retry_at: nextRetryAt, error_message: info.message, error_details: errorDetails },
-        { action: 'retry', details: () => ({ code: info.code, step: failure.step, retry: retries + 1, nextRetryAt: nextRetryAt.toISOString() }) },
+        {
+          status: 'pending',
+          retry_count: retries + 1,
+          next_retry_at: nextRetryAt,
+          error_message: info.message,
+          error_details: errorDetails,
+        },
+        {
+          action: 'retry',
+          details: () => ({
+            code: info.code,
+            step: failure.step,
+            retry: retries + 1,
+            nextRetryAt: nextRetryAt.toISOString(),
+          }),
+        },
       );
       await enqueueRun(rt, s.db, retried);
       return retried;
@@ -536,8 +714,22 @@ async function finish(rt: ServiceRuntime, row: ActionRow, failure: StepFailure |
     const failed = await endAttempt(
       s,
       row,
-      { status: 'failed', completed_at: s.now, error_message: info.message, error_details: errorDetails, next_retry_at: null },
-      { action: 'failed', details: () => ({ code: info.code, step: failure.step, actionType: row.action_type, retries }) },
+      {
+        status: 'failed',
+        completed_at: s.now,
+        error_message: info.message,
+        error_details: errorDetails,
+        next_retry_at: null,
+      },
+      {
+        action: 'failed',
+        details: () => ({
+          code: info.code,
+          step: failure.step,
+          actionType: row.action_type,
+          retries,
+        }),
+      },
     );
     await enqueueDependents(rt, s, row.id);
     return failed;

@@ -5,12 +5,26 @@ import { z } from 'zod';
 import { jsonObject } from '../../shared/validation';
 
 /** What a scheduled action does to a user. */
-export const SCHEDULED_ACTION_TYPES = ['onboard', 'offboard', 'suspend', 'unsuspend', 'delete', 'restore'] as const;
+export const SCHEDULED_ACTION_TYPES = [
+  'onboard',
+  'offboard',
+  'suspend',
+  'unsuspend',
+  'delete',
+  'restore',
+] as const;
 /** What a scheduled action does to a user. */
 export type ScheduledActionType = (typeof SCHEDULED_ACTION_TYPES)[number];
 
 /** The states of an action (the table's CHECK). */
-export const SCHEDULED_ACTION_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'cancelled', 'skipped'] as const;
+export const SCHEDULED_ACTION_STATUSES = [
+  'pending',
+  'in_progress',
+  'completed',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
 /** The state of an action. */
 export type ScheduledActionStatus = (typeof SCHEDULED_ACTION_STATUSES)[number];
 
@@ -20,11 +34,19 @@ export const SCHEDULED_ACTION_INTERVALS = ['daily', 'weekly', 'monthly'] as cons
 export type RecurrenceInterval = (typeof SCHEDULED_ACTION_INTERVALS)[number];
 
 /** The actions that act on an existing Helios user (and need `userId`). */
-export const USER_ACTIONS: readonly ScheduledActionType[] = ['offboard', 'suspend', 'unsuspend', 'delete', 'restore'];
+export const USER_ACTIONS: readonly ScheduledActionType[] = [
+  'offboard',
+  'suspend',
+  'unsuspend',
+  'delete',
+  'restore',
+];
 
 const id = z.uuid({ message: 'A uuid' });
 /** A Date or an ISO 8601 string with a time zone. */
-const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]).refine((d) => !Number.isNaN(d.getTime()), 'A valid date');
+const instant = z
+  .union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))])
+  .refine((d) => !Number.isNaN(d.getTime()), 'A valid date');
 const shortText = (max: number) => z.string().trim().min(1, 'Required').max(max);
 const optionalNote = z.string().trim().max(2000).optional();
 
@@ -58,17 +80,34 @@ const fields = {
 };
 
 /** `create`: an action, its target, its time and its options. */
-export const createScheduledActionSchema = z.strictObject({ actionType: z.enum(SCHEDULED_ACTION_TYPES), ...fields }).superRefine((input, ctx) => {
-  if (USER_ACTIONS.includes(input.actionType) && !input.userId) {
-    ctx.addIssue({ code: 'custom', path: ['userId'], message: `Required for a ${input.actionType} action` });
-  }
-  if (input.actionType === 'onboard' && !input.userId && !input.target) {
-    ctx.addIssue({ code: 'custom', path: ['target'], message: 'An onboard action needs `target` (or `userId`)' });
-  }
-  if (input.recurrence?.until && input.recurrence.until.getTime() <= input.scheduledFor.getTime()) {
-    ctx.addIssue({ code: 'custom', path: ['recurrence', 'until'], message: 'Must be after scheduledFor' });
-  }
-});
+export const createScheduledActionSchema = z
+  .strictObject({ actionType: z.enum(SCHEDULED_ACTION_TYPES), ...fields })
+  .superRefine((input, ctx) => {
+    if (USER_ACTIONS.includes(input.actionType) && !input.userId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['userId'],
+        message: `Required for a ${input.actionType} action`,
+      });
+    }
+    if (input.actionType === 'onboard' && !input.userId && !input.target) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: 'An onboard action needs `target` (or `userId`)',
+      });
+    }
+    if (
+      input.recurrence?.until &&
+      input.recurrence.until.getTime() <= input.scheduledFor.getTime()
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recurrence', 'until'],
+        message: 'Must be after scheduledFor',
+      });
+    }
+  });
 /** `create`'s input. */
 export type CreateScheduledActionInput = z.input<typeof createScheduledActionSchema>;
 

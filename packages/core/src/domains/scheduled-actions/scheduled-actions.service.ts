@@ -29,7 +29,12 @@ import type { JobInfo } from '../jobs';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
-import { type LifecycleLog, type ScheduledAction, toLifecycleLog, toScheduledAction } from './scheduled-actions.model';
+import {
+  type LifecycleLog,
+  type ScheduledAction,
+  toLifecycleLog,
+  toScheduledAction,
+} from './scheduled-actions.model';
 import { DISPATCH_TASK, enqueueDependents, enqueueRun, RUN_TASK } from './scheduled-actions.queue';
 import { runScheduledAction, STALE_CLAIM_MS } from './scheduled-actions.run';
 import {
@@ -72,7 +77,11 @@ export interface ScheduledActionsService {
    * approval withdraws the approval: it must be approved again.
    * @throws HeliosError NOT_FOUND; PRECONDITION_FAILED `SCHEDULED_ACTIONS.NOT_PENDING`; INVALID_INPUT as `create`
    */
-  update(id: string, patch: UpdateScheduledActionInput, options?: CallOptions): Promise<ScheduledAction>;
+  update(
+    id: string,
+    patch: UpdateScheduledActionInput,
+    options?: CallOptions,
+  ): Promise<ScheduledAction>;
   /**
    * Cancels a pending action: it never runs; actions depending on it fail with `SCHEDULED_ACTIONS.DEPENDENCY_FAILED`.
    * @throws HeliosError NOT_FOUND; PRECONDITION_FAILED `SCHEDULED_ACTIONS.NOT_PENDING`
@@ -90,7 +99,10 @@ export interface ScheduledActionsService {
    */
   reject(id: string, input: { reason: string }, options?: CallOptions): Promise<ScheduledAction>;
   /** Pending actions waiting for approval, oldest due first. */
-  pendingApproval(input?: PendingApprovalInput, options?: CallOptions): Promise<Page<ScheduledAction>>;
+  pendingApproval(
+    input?: PendingApprovalInput,
+    options?: CallOptions,
+  ): Promise<Page<ScheduledAction>>;
   /** The journal of an action (`user_lifecycle_logs`), oldest first. @throws HeliosError NOT_FOUND */
   logs(id: string, options?: CallOptions): Promise<LifecycleLog[]>;
   /**
@@ -114,7 +126,11 @@ export type ScheduledActionsInternal = ScheduledActionsService & {
 const MAX_DEPENDENCY_DEPTH = 50;
 
 /** The ids of the users below `managerId` in the reporting line. */
-async function reportsOf(db: Kysely<Database>, organizationId: string, managerId: string): Promise<string[]> {
+async function reportsOf(
+  db: Kysely<Database>,
+  organizationId: string,
+  managerId: string,
+): Promise<string[]> {
   const result = await sql<{ id: string }>`
     with recursive chain(id, depth) as (
       select id, 1 from organization_users where organization_id = ${organizationId} and reporting_manager_id = ${managerId}
@@ -130,13 +146,23 @@ async function reportsOf(db: Kysely<Database>, organizationId: string, managerId
 async function readableUsers(s: OperationScope): Promise<'all' | string[]> {
   const scope = s.policy.userScope(s.principal, 'users:read');
   if (scope === 'all') return 'all';
-  return scope.includeReports ? [scope.selfId, ...(await reportsOf(s.db, s.organizationId, scope.selfId))] : [scope.selfId];
+  return scope.includeReports
+    ? [scope.selfId, ...(await reportsOf(s.db, s.organizationId, scope.selfId))]
+    : [scope.selfId];
 }
 
-async function findRow(s: OperationScope, id: string, forUpdate = false): Promise<Row<'scheduled_user_actions'>> {
+async function findRow(
+  s: OperationScope,
+  id: string,
+  forUpdate = false,
+): Promise<Row<'scheduled_user_actions'>> {
   const parsed = actionIdSchema.safeParse(id);
   if (!parsed.success) throw SCHEDULED_ACTIONS_ERRORS.NOT_FOUND({ id: String(id).slice(0, 64) });
-  let query = s.db.selectFrom('scheduled_user_actions').selectAll().where('organization_id', '=', s.organizationId).where('id', '=', parsed.data);
+  let query = s.db
+    .selectFrom('scheduled_user_actions')
+    .selectAll()
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', parsed.data);
   if (forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw SCHEDULED_ACTIONS_ERRORS.NOT_FOUND({ id: parsed.data });
@@ -147,12 +173,17 @@ async function findRow(s: OperationScope, id: string, forUpdate = false): Promis
 async function readableRow(s: OperationScope, id: string): Promise<Row<'scheduled_user_actions'>> {
   const row = await findRow(s, id);
   const users = await readableUsers(s);
-  if (users !== 'all' && (!row.user_id || !users.includes(row.user_id))) throw SCHEDULED_ACTIONS_ERRORS.NOT_FOUND({ id: row.id });
+  if (users !== 'all' && (!row.user_id || !users.includes(row.user_id)))
+    throw SCHEDULED_ACTIONS_ERRORS.NOT_FOUND({ id: row.id });
   return row;
 }
 
 /** Refuses unless the caller may manage actions on `userId` (see the module comment). */
-async function authorizeManage(s: OperationScope, userId: string | null, what: string): Promise<void> {
+async function authorizeManage(
+  s: OperationScope,
+  userId: string | null,
+  what: string,
+): Promise<void> {
   if (s.principal.actor.type === 'user') assertAdministrator(s.principal, 'users:write', what);
   await s.authorize('users:write', userId ? { userId } : undefined);
   if (userId) {
@@ -162,7 +193,8 @@ async function authorizeManage(s: OperationScope, userId: string | null, what: s
       .where('organization_id', '=', s.organizationId)
       .where('id', '=', userId)
       .executeTakeFirst();
-    if (user?.role === 'admin') assertAdministrator(s.principal, 'users:write', `${what} on an administrator's account`);
+    if (user?.role === 'admin')
+      assertAdministrator(s.principal, 'users:write', `${what} on an administrator's account`);
   }
 }
 
@@ -176,17 +208,31 @@ async function assertUserExists(s: OperationScope, userId: string): Promise<void
   if (!user) throw SCHEDULED_ACTIONS_ERRORS.USER_NOT_FOUND({ userId });
 }
 
-async function assertTemplate(s: OperationScope, kind: 'onboarding' | 'offboarding', templateId: string): Promise<void> {
+async function assertTemplate(
+  s: OperationScope,
+  kind: 'onboarding' | 'offboarding',
+  templateId: string,
+): Promise<void> {
   const table = kind === 'onboarding' ? 'onboarding_templates' : 'offboarding_templates';
-  const row = await s.db.selectFrom(table).select('id').where('organization_id', '=', s.organizationId).where('id', '=', templateId).executeTakeFirst();
+  const row = await s.db
+    .selectFrom(table)
+    .select('id')
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', templateId)
+    .executeTakeFirst();
   if (!row) throw SCHEDULED_ACTIONS_ERRORS.TEMPLATE_NOT_FOUND({ templateId, kind });
 }
 
 /** The dependency exists in the organization and following it never leads back to `selfId`. */
-async function assertDependency(s: OperationScope, dependsOnActionId: string, selfId: string | null): Promise<void> {
+async function assertDependency(
+  s: OperationScope,
+  dependsOnActionId: string,
+  selfId: string | null,
+): Promise<void> {
   let current: string | null = dependsOnActionId;
   for (let depth = 0; current && depth < MAX_DEPENDENCY_DEPTH; depth++) {
-    if (current === selfId) throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'cycle' });
+    if (current === selfId)
+      throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'cycle' });
     const row = await s.db
       .selectFrom('scheduled_user_actions')
       .select('depends_on_action_id')
@@ -194,16 +240,19 @@ async function assertDependency(s: OperationScope, dependsOnActionId: string, se
       .where('id', '=', current)
       .executeTakeFirst();
     if (!row) {
-      if (depth === 0) throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'not_found' });
+      if (depth === 0)
+        throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'not_found' });
       return;
     }
     current = row.depends_on_action_id;
   }
-  if (current) throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'cycle' });
+  if (current)
+    throw SCHEDULED_ACTIONS_ERRORS.BAD_DEPENDENCY({ dependsOnActionId, reason: 'cycle' });
 }
 
 function assertPending(row: Row<'scheduled_user_actions'>): void {
-  if (row.status !== 'pending') throw SCHEDULED_ACTIONS_ERRORS.NOT_PENDING({ id: row.id, status: row.status ?? 'unknown' });
+  if (row.status !== 'pending')
+    throw SCHEDULED_ACTIONS_ERRORS.NOT_PENDING({ id: row.id, status: row.status ?? 'unknown' });
 }
 
 /** What the audit trail shows of an action. */
@@ -223,7 +272,10 @@ function auditView(row: Row<'scheduled_user_actions'> | null): Record<string, un
 }
 
 /** Builds `helios.scheduledActions`; `scope` gives the run task the users and integrations services of the same actor. */
-export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => HeliosScope): ScheduledActionsInternal {
+export function createScheduledActionsService(
+  rt: ServiceRuntime,
+  scope?: () => HeliosScope,
+): ScheduledActionsInternal {
   const page = (list: string, limit: number, cursor: unknown) =>
     keysetPage({
       list,
@@ -241,8 +293,10 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         const data = parseInput(createScheduledActionSchema, input);
         await authorizeManage(s, data.userId ?? null, 'Scheduling a user action');
         if (data.userId) await assertUserExists(s, data.userId);
-        if (data.onboardingTemplateId) await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
-        if (data.offboardingTemplateId) await assertTemplate(s, 'offboarding', data.offboardingTemplateId);
+        if (data.onboardingTemplateId)
+          await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
+        if (data.offboardingTemplateId)
+          await assertTemplate(s, 'offboarding', data.offboardingTemplateId);
         if (data.dependsOnActionId) await assertDependency(s, data.dependsOnActionId, null);
         const row = await s.db
           .insertInto('scheduled_user_actions')
@@ -285,13 +339,18 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
     list: (filter, options) =>
       rt.read(options, async (s) => {
         const f = parseInput(listScheduledActionsSchema, filter ?? {});
-        await s.authorize('users:read', f.userId ? { userId: f.userId } : undefined).catch(async (error) => {
-          // Without a specific user, non-administrators are limited to what they may read (below).
-          if (f.userId) throw error;
-        });
+        await s
+          .authorize('users:read', f.userId ? { userId: f.userId } : undefined)
+          .catch(async (error) => {
+            // Without a specific user, non-administrators are limited to what they may read (below).
+            if (f.userId) throw error;
+          });
         const users = await readableUsers(s);
         const paging = page('scheduledActions', f.limit, f.cursor);
-        let query = s.db.selectFrom('scheduled_user_actions').selectAll().where('organization_id', '=', s.organizationId);
+        let query = s.db
+          .selectFrom('scheduled_user_actions')
+          .selectAll()
+          .where('organization_id', '=', s.organizationId);
         if (users !== 'all') query = query.where('user_id', 'in', users);
         if (f.status) query = query.where('status', '=', f.status);
         if (f.actionType) query = query.where('action_type', '=', f.actionType);
@@ -301,7 +360,8 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         return paging.page(await query.$call(paging.query).execute(), toScheduledAction);
       }),
 
-    get: (id, options) => rt.read(options, async (s) => toScheduledAction(await readableRow(s, id))),
+    get: (id, options) =>
+      rt.read(options, async (s) => toScheduledAction(await readableRow(s, id))),
 
     update: (id, patch, options) =>
       rt.write(options, async (s) => {
@@ -312,23 +372,52 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         const userId = data.userId === undefined ? before.user_id : data.userId;
         if (userId !== before.user_id) {
           if (!userId && before.action_type !== 'onboard') {
-            throw CORE_ERRORS.VALIDATION_FAILED({ issues: [{ path: 'userId', message: `Required for a ${before.action_type} action`, code: 'custom' }] });
+            throw CORE_ERRORS.VALIDATION_FAILED({
+              issues: [
+                {
+                  path: 'userId',
+                  message: `Required for a ${before.action_type} action`,
+                  code: 'custom',
+                },
+              ],
+            });
           }
           if (userId) {
             await authorizeManage(s, userId, 'Changing a scheduled user action');
             await assertUserExists(s, userId);
           }
         }
-        if (data.onboardingTemplateId) await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
-        if (data.offboardingTemplateId) await assertTemplate(s, 'offboarding', data.offboardingTemplateId);
+        if (data.onboardingTemplateId)
+          await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
+        if (data.offboardingTemplateId)
+          await assertTemplate(s, 'offboarding', data.offboardingTemplateId);
         if (data.dependsOnActionId) await assertDependency(s, data.dependsOnActionId, before.id);
         const scheduledFor = data.scheduledFor ?? before.scheduled_for;
-        const until = data.recurrence === undefined ? before.recurrence_until : (data.recurrence?.until ?? null);
+        const until =
+          data.recurrence === undefined
+            ? before.recurrence_until
+            : (data.recurrence?.until ?? null);
         if (until && until <= scheduledFor) {
-          throw CORE_ERRORS.VALIDATION_FAILED({ issues: [{ path: 'recurrence.until', message: 'Must be after scheduledFor', code: 'custom' }] });
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            issues: [
+              { path: 'recurrence.until', message: 'Must be after scheduledFor', code: 'custom' },
+            ],
+          });
         }
-        if (!userId && before.action_type === 'onboard' && !(data.target === undefined ? before.target_email : data.target)) {
-          throw CORE_ERRORS.VALIDATION_FAILED({ issues: [{ path: 'target', message: 'An onboard action needs `target` (or `userId`)', code: 'custom' }] });
+        if (
+          !userId &&
+          before.action_type === 'onboard' &&
+          !(data.target === undefined ? before.target_email : data.target)
+        ) {
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            issues: [
+              {
+                path: 'target',
+                message: 'An onboard action needs `target` (or `userId`)',
+                code: 'custom',
+              },
+            ],
+          });
         }
         const requiresApproval = data.requiresApproval ?? before.requires_approval === true;
         const changes: Record<string, unknown> = {
@@ -341,10 +430,16 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
                 target_personal_email: data.target?.personalEmail ?? null,
               }
             : {}),
-          ...(data.onboardingTemplateId !== undefined ? { onboarding_template_id: data.onboardingTemplateId } : {}),
-          ...(data.offboardingTemplateId !== undefined ? { offboarding_template_id: data.offboardingTemplateId } : {}),
+          ...(data.onboardingTemplateId !== undefined
+            ? { onboarding_template_id: data.onboardingTemplateId }
+            : {}),
+          ...(data.offboardingTemplateId !== undefined
+            ? { offboarding_template_id: data.offboardingTemplateId }
+            : {}),
           ...(data.config !== undefined ? { action_config: JSON.stringify(data.config) } : {}),
-          ...(data.configOverrides !== undefined ? { config_overrides: JSON.stringify(data.configOverrides) } : {}),
+          ...(data.configOverrides !== undefined
+            ? { config_overrides: JSON.stringify(data.configOverrides) }
+            : {}),
           ...(data.scheduledFor !== undefined ? { scheduled_for: data.scheduledFor } : {}),
           ...(data.recurrence !== undefined
             ? {
@@ -354,10 +449,16 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
               }
             : {}),
           ...(data.maxRetries !== undefined ? { max_retries: data.maxRetries } : {}),
-          ...(data.requiresApproval !== undefined ? { requires_approval: data.requiresApproval } : {}),
-          ...(data.dependsOnActionId !== undefined ? { depends_on_action_id: data.dependsOnActionId } : {}),
+          ...(data.requiresApproval !== undefined
+            ? { requires_approval: data.requiresApproval }
+            : {}),
+          ...(data.dependsOnActionId !== undefined
+            ? { depends_on_action_id: data.dependsOnActionId }
+            : {}),
           // A changed action is approved again (the approval was for what it was).
-          ...(requiresApproval && before.approved_at ? { approved_by: null, approved_at: null, approval_notes: null } : {}),
+          ...(requiresApproval && before.approved_at
+            ? { approved_by: null, approved_at: null, approval_notes: null }
+            : {}),
           updated_at: s.now,
         };
         const row = await s.db
@@ -384,7 +485,13 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         assertPending(before);
         const row = await s.db
           .updateTable('scheduled_user_actions')
-          .set({ status: 'cancelled', cancelled_by: s.principal.userId, cancelled_at: s.now, cancellation_reason: data.reason ?? null, updated_at: s.now })
+          .set({
+            status: 'cancelled',
+            cancelled_by: s.principal.userId,
+            cancelled_at: s.now,
+            cancellation_reason: data.reason ?? null,
+            updated_at: s.now,
+          })
           .where('id', '=', before.id)
           .where('status', '=', 'pending')
           .returningAll()
@@ -393,7 +500,10 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
           action: 'scheduled_actions.cancel',
           resource: 'scheduled_user_action',
           resourceId: row.id,
-          details: { reason: data.reason ?? null, ...summarizeChange(auditView(before), auditView(row)) },
+          details: {
+            reason: data.reason ?? null,
+            ...summarizeChange(auditView(before), auditView(row)),
+          },
         });
         await enqueueDependents(rt, s, row.id);
         return toScheduledAction(row);
@@ -405,15 +515,33 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         const before = await findRow(s, id, true);
         const data = parseInput(approveSchema, input ?? {});
         assertPending(before);
-        if (before.requires_approval !== true) throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({ id: before.id, reason: 'not_required' });
-        if (before.approved_at) throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({ id: before.id, reason: 'already_approved' });
+        if (before.requires_approval !== true)
+          throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({
+            id: before.id,
+            reason: 'not_required',
+          });
+        if (before.approved_at)
+          throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({
+            id: before.id,
+            reason: 'already_approved',
+          });
         const row = await s.db
           .updateTable('scheduled_user_actions')
-          .set({ approved_by: s.principal.userId, approved_at: s.now, approval_notes: data.notes ?? null, updated_at: s.now })
+          .set({
+            approved_by: s.principal.userId,
+            approved_at: s.now,
+            approval_notes: data.notes ?? null,
+            updated_at: s.now,
+          })
           .where('id', '=', before.id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await s.audit({ action: 'scheduled_actions.approve', resource: 'scheduled_user_action', resourceId: row.id, details: { notes: data.notes ?? null } });
+        await s.audit({
+          action: 'scheduled_actions.approve',
+          resource: 'scheduled_user_action',
+          resourceId: row.id,
+          details: { notes: data.notes ?? null },
+        });
         await enqueueRun(rt, s.db, row);
         return toScheduledAction(row);
       }),
@@ -424,16 +552,35 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
         const before = await findRow(s, id, true);
         const data = parseInput(rejectSchema, input ?? {});
         assertPending(before);
-        if (before.requires_approval !== true) throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({ id: before.id, reason: 'not_required' });
-        if (before.approved_at) throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({ id: before.id, reason: 'already_approved' });
+        if (before.requires_approval !== true)
+          throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({
+            id: before.id,
+            reason: 'not_required',
+          });
+        if (before.approved_at)
+          throw SCHEDULED_ACTIONS_ERRORS.APPROVAL_NOT_EXPECTED({
+            id: before.id,
+            reason: 'already_approved',
+          });
         const row = await s.db
           .updateTable('scheduled_user_actions')
-          .set({ status: 'cancelled', rejected_by: s.principal.userId, rejected_at: s.now, rejection_reason: data.reason, updated_at: s.now })
+          .set({
+            status: 'cancelled',
+            rejected_by: s.principal.userId,
+            rejected_at: s.now,
+            rejection_reason: data.reason,
+            updated_at: s.now,
+          })
           .where('id', '=', before.id)
           .where('status', '=', 'pending')
           .returningAll()
           .executeTakeFirstOrThrow();
-        await s.audit({ action: 'scheduled_actions.reject', resource: 'scheduled_user_action', resourceId: row.id, details: { reason: data.reason } });
+        await s.audit({
+          action: 'scheduled_actions.reject',
+          resource: 'scheduled_user_action',
+          resourceId: row.id,
+          details: { reason: data.reason },
+        });
         await enqueueDependents(rt, s, row.id);
         return toScheduledAction(row);
       }),
@@ -474,7 +621,9 @@ export function createScheduledActionsService(rt: ServiceRuntime, scope?: () => 
       const due = await rt.read(options, async (s) => {
         assertAdministrator(s.principal, 'users:write', 'Dispatching due scheduled actions');
         const rows = await dueActions(s, limit);
-        return rows.length < limit ? [...rows, ...(await staleActions(s, limit - rows.length))] : rows;
+        return rows.length < limit
+          ? [...rows, ...(await staleActions(s, limit - rows.length))]
+          : rows;
       });
       for (const row of due) await enqueueRun(rt, rt.db, row);
       return { enqueued: due.length };
@@ -497,7 +646,12 @@ export async function dueActions(
     .where('a.status', '=', 'pending')
     .where('a.scheduled_for', '<=', s.now)
     .where((eb) => eb.or([eb('a.next_retry_at', 'is', null), eb('a.next_retry_at', '<=', s.now)]))
-    .where((eb) => eb.or([eb('a.requires_approval', 'is not', true), eb.and([eb('a.approved_at', 'is not', null), eb('a.rejected_at', 'is', null)])]))
+    .where((eb) =>
+      eb.or([
+        eb('a.requires_approval', 'is not', true),
+        eb.and([eb('a.approved_at', 'is not', null), eb('a.rejected_at', 'is', null)]),
+      ]),
+    )
     .where((eb) =>
       eb.or([
         eb('a.depends_on_action_id', 'is', null),
@@ -522,7 +676,10 @@ export { DISPATCH_TASK, RUN_TASK };
  * The actions left `in_progress` with no journal row for {@link STALE_CLAIM_MS} (their worker died
  * and its job is gone): a job queued for one takes it over.
  */
-async function staleActions(s: OperationScope, limit: number): Promise<Array<Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>>> {
+async function staleActions(
+  s: OperationScope,
+  limit: number,
+): Promise<Array<Pick<Row<'scheduled_user_actions'>, 'id' | 'scheduled_for' | 'next_retry_at'>>> {
   const before = new Date(s.now.getTime() - STALE_CLAIM_MS);
   return s.db
     .selectFrom('scheduled_user_actions as a')
@@ -530,7 +687,15 @@ async function staleActions(s: OperationScope, limit: number): Promise<Array<Pic
     .where('a.organization_id', '=', s.organizationId)
     .where('a.status', '=', 'in_progress')
     .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('user_lifecycle_logs as l').select('l.id').whereRef('l.action_id', '=', 'a.id').where('l.created_at', '>', before))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('user_lifecycle_logs as l')
+            .select('l.id')
+            .whereRef('l.action_id', '=', 'a.id')
+            .where('l.created_at', '>', before),
+        ),
+      ),
     )
     .orderBy('a.scheduled_for', 'asc')
     .orderBy('a.id', 'asc')

@@ -11,7 +11,12 @@
  */
 import { z } from 'zod';
 import { defineTask } from '../jobs';
-import { DISPATCH_TASK, RUN_ACTION, RUN_TASK, type ScheduledActionsInternal } from './scheduled-actions.service';
+import {
+  DISPATCH_TASK,
+  RUN_ACTION,
+  RUN_TASK,
+  type ScheduledActionsInternal,
+} from './scheduled-actions.service';
 
 /** `scheduled-actions.run`: runs one action. */
 export const runScheduledActionTask = defineTask({
@@ -36,4 +41,7 @@ export const dispatchScheduledActionsTask = defineTask({
 });
 
 /** The tasks createHelios registers on every instance. */
-export const SCHEDULED_ACTIONS_TASKS = [runScheduledActionTask, dispatchScheduledActionsTask] as const;
+export const SCHEDULED_ACTIONS_TASKS = [
+  runScheduledActionTask,
+  dispatchScheduledActionsTask,
+] as const;

@@ -32,16 +32,26 @@ let graph: GraphSimulator;
 async function timePasses(ms: number): Promise<void> {
   clock.advance(ms);
   if (helios.jobs.backend === 'postgres') {
-    await sql`update graphile_worker._private_jobs set run_at = run_at - make_interval(secs => ${ms / 1000})`.execute(helios.db);
+    await sql`update graphile_worker._private_jobs set run_at = run_at - make_interval(secs => ${ms / 1000})`.execute(
+      helios.db,
+    );
   }
 }
 
 const inHours = (h: number) => new Date(clock.now().getTime() + h * HOUR);
 const userStatus = async (id: string) =>
-  (await helios.db.selectFrom('organization_users').select('user_status').where('id', '=', id).executeTakeFirstOrThrow()).user_status;
+  (
+    await helios.db
+      .selectFrom('organization_users')
+      .select('user_status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
+  ).user_status;
 /** The run task's entry point, as a job with this id and attempt would call it. */
 const runAs = (actionId: string, jobId: string, attempt: number) =>
-  (helios.as(systemActor('job:scheduled-actions.run')).scheduledActions as ScheduledActionsInternal)[RUN_ACTION](actionId, {
+  (
+    helios.as(systemActor('job:scheduled-actions.run')).scheduledActions as ScheduledActionsInternal
+  )[RUN_ACTION](actionId, {
     id: jobId,
     task: 'scheduled-actions.run',
     attempt,
@@ -50,8 +60,16 @@ const runAs = (actionId: string, jobId: string, attempt: number) =>
   });
 /** Leaves an action as a worker that claimed it with job `jobId` and died would. */
 async function crashedClaim(actionId: string, jobId: string): Promise<void> {
-  await helios.db.updateTable('scheduled_user_actions').set({ status: 'in_progress', started_at: clock.now() }).where('id', '=', actionId).execute();
-  const row = await helios.db.selectFrom('scheduled_user_actions').select(['organization_id', 'user_id']).where('id', '=', actionId).executeTakeFirstOrThrow();
+  await helios.db
+    .updateTable('scheduled_user_actions')
+    .set({ status: 'in_progress', started_at: clock.now() })
+    .where('id', '=', actionId)
+    .execute();
+  const row = await helios.db
+    .selectFrom('scheduled_user_actions')
+    .select(['organization_id', 'user_id'])
+    .where('id', '=', actionId)
+    .executeTakeFirstOrThrow();
   await helios.db
     .insertInto('user_lifecycle_logs')
     .values({
@@ -66,11 +84,17 @@ async function crashedClaim(actionId: string, jobId: string): Promise<void> {
     })
     .execute();
 }
-const stepsOf = async (id: string) => (await admin.scheduledActions.logs(id)).filter((l) => l.stepName !== 'claim').map((l) => [l.stepName, l.status]);
+const stepsOf = async (id: string) =>
+  (await admin.scheduledActions.logs(id))
+    .filter((l) => l.stepName !== 'claim')
+    .map((l) => [l.stepName, l.status]);
 
 beforeAll(async () => {
   [google, graph] = await Promise.all([
-    startGoogleDirectorySimulator({ domain: DOMAIN, seed: { users: 0, groups: 0, membersPerGroup: 0, orgUnits: 1 } }),
+    startGoogleDirectorySimulator({
+      domain: DOMAIN,
+      seed: { users: 0, groups: 0, membersPerGroup: 0, orgUnits: 1 },
+    }),
     startGraphSimulator({ domain: DOMAIN, seed: { users: 0, groups: 0, membersPerGroup: 0 } }),
   ]);
   t = await createTestDatabase();
@@ -79,8 +103,16 @@ beforeAll(async () => {
     clock,
     encryptionKey: randomBytes(32).toString('base64'),
     integrations: {
-      google: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { maxRetries: 1, baseDelayMs: 1 } },
-      microsoft: { graphUrl: graph.url, loginUrl: graph.authorityHost, retry: { maxRetries: 1, baseDelayMs: 1 } },
+      google: {
+        rootUrl: google.url,
+        tokenUrl: google.tokenUrl,
+        retry: { maxRetries: 1, baseDelayMs: 1 },
+      },
+      microsoft: {
+        graphUrl: graph.url,
+        loginUrl: graph.authorityHost,
+        retry: { maxRetries: 1, baseDelayMs: 1 },
+      },
     },
   });
   const setup = await helios.organizations.setup({
@@ -108,7 +140,11 @@ beforeEach(async () => {
 describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker' : 'embedded: in process'})`, () => {
   it('runs a due action once: not before its time, then suspended locally with every column set, duplicates doing nothing', async () => {
     const user = await createTestUser(helios);
-    const created = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(2).toISOString() });
+    const created = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: inHours(2).toISOString(),
+    });
     expect(created).toMatchObject({
       status: 'pending',
       actionType: 'suspend',
@@ -131,7 +167,14 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     await helios.jobs.runOnce();
 
     const done = await admin.scheduledActions.get(created.id);
-    expect(done).toMatchObject({ status: 'completed', totalSteps: 1, completedSteps: 1, currentStep: null, errorMessage: null, errorDetails: null });
+    expect(done).toMatchObject({
+      status: 'completed',
+      totalSteps: 1,
+      completedSteps: 1,
+      currentStep: null,
+      errorMessage: null,
+      errorDetails: null,
+    });
     expect(done.startedAt).toEqual(clock.now());
     expect(done.completedAt).toEqual(clock.now());
     expect(await userStatus(user.id)).toBe('suspended');
@@ -140,26 +183,60 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       ['claim', 'system', 'started'],
       ['local_user', 'local', 'completed'],
     ]);
-    expect(logs[1]).toMatchObject({ userId: user.id, actionId: created.id, details: { from: 'active', to: 'suspended' }, errorMessage: null });
+    expect(logs[1]).toMatchObject({
+      userId: user.id,
+      actionId: created.id,
+      details: { from: 'active', to: 'suspended' },
+      errorMessage: null,
+    });
     expect(typeof logs[1]!.durationMs).toBe('number');
-    const audit = await helios.db.selectFrom('audit_logs').select('action').where('resource_id', '=', created.id).orderBy('created_at').execute();
-    expect(audit.map((a) => a.action)).toEqual(['scheduled_actions.create', 'scheduled_actions.run']);
+    const audit = await helios.db
+      .selectFrom('audit_logs')
+      .select('action')
+      .where('resource_id', '=', created.id)
+      .orderBy('created_at')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      'scheduled_actions.create',
+      'scheduled_actions.run',
+    ]);
   });
 
   it('waits for approval; a rejected action never runs', async () => {
     const user = await createTestUser(helios);
-    const waiting = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: clock.now(), requiresApproval: true });
-    const rejected = await admin.scheduledActions.create({ actionType: 'delete', userId: user.id, scheduledFor: clock.now(), requiresApproval: true });
-    expect((await admin.scheduledActions.pendingApproval()).items.map((a) => a.id).sort()).toEqual([waiting.id, rejected.id].sort());
+    const waiting = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: clock.now(),
+      requiresApproval: true,
+    });
+    const rejected = await admin.scheduledActions.create({
+      actionType: 'delete',
+      userId: user.id,
+      scheduledFor: clock.now(),
+      requiresApproval: true,
+    });
+    expect((await admin.scheduledActions.pendingApproval()).items.map((a) => a.id).sort()).toEqual(
+      [waiting.id, rejected.id].sort(),
+    );
     await helios.jobs.runOnce();
     expect((await admin.scheduledActions.get(waiting.id)).status).toBe('pending');
 
-    await expect(admin.scheduledActions.reject(rejected.id, { reason: '' })).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    await expect(admin.scheduledActions.reject(rejected.id, { reason: '' })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
     const r = await admin.scheduledActions.reject(rejected.id, { reason: 'not now' });
-    expect(r).toMatchObject({ status: 'cancelled', rejectedBy: adminId, rejectionReason: 'not now', rejectedAt: clock.now() });
+    expect(r).toMatchObject({
+      status: 'cancelled',
+      rejectedBy: adminId,
+      rejectionReason: 'not now',
+      rejectedAt: clock.now(),
+    });
     const a = await admin.scheduledActions.approve(waiting.id, { notes: 'ok' });
     expect(a).toMatchObject({ status: 'pending', approvedBy: adminId, approvalNotes: 'ok' });
-    await expect(admin.scheduledActions.approve(waiting.id)).rejects.toMatchObject({ code: 'SCHEDULED_ACTIONS.APPROVAL_NOT_EXPECTED' });
+    await expect(admin.scheduledActions.approve(waiting.id)).rejects.toMatchObject({
+      code: 'SCHEDULED_ACTIONS.APPROVAL_NOT_EXPECTED',
+    });
     expect((await admin.scheduledActions.pendingApproval()).items).toEqual([]);
 
     await helios.jobs.enqueue('scheduled-actions.run', { actionId: rejected.id });
@@ -172,9 +249,20 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
 
   it('runs a dependent action only after its dependency completed; fails it clearly when the dependency was cancelled', async () => {
     const user = await createTestUser(helios);
-    const first = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(3) });
-    const second = await admin.scheduledActions.create({ actionType: 'delete', userId: user.id, scheduledFor: inHours(1), dependsOnActionId: first.id });
-    await expect(admin.scheduledActions.update(first.id, { dependsOnActionId: second.id })).rejects.toMatchObject({
+    const first = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: inHours(3),
+    });
+    const second = await admin.scheduledActions.create({
+      actionType: 'delete',
+      userId: user.id,
+      scheduledFor: inHours(1),
+      dependsOnActionId: first.id,
+    });
+    await expect(
+      admin.scheduledActions.update(first.id, { dependsOnActionId: second.id }),
+    ).rejects.toMatchObject({
       code: 'SCHEDULED_ACTIONS.BAD_DEPENDENCY',
       details: { reason: 'cycle' },
     });
@@ -189,32 +277,56 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     expect(await userStatus(user.id)).toBe('deleted');
 
     const other = await createTestUser(helios);
-    const base = await admin.scheduledActions.create({ actionType: 'suspend', userId: other.id, scheduledFor: inHours(1) });
-    const dependent = await admin.scheduledActions.create({ actionType: 'delete', userId: other.id, scheduledFor: clock.now(), dependsOnActionId: base.id });
+    const base = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: other.id,
+      scheduledFor: inHours(1),
+    });
+    const dependent = await admin.scheduledActions.create({
+      actionType: 'delete',
+      userId: other.id,
+      scheduledFor: clock.now(),
+      dependsOnActionId: base.id,
+    });
     await admin.scheduledActions.cancel(base.id, { reason: 'changed our mind' });
     await helios.jobs.runOnce();
-    expect(await admin.scheduledActions.get(base.id)).toMatchObject({ status: 'cancelled', cancelledBy: adminId, cancellationReason: 'changed our mind' });
+    expect(await admin.scheduledActions.get(base.id)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: adminId,
+      cancellationReason: 'changed our mind',
+    });
     expect(await admin.scheduledActions.get(dependent.id)).toMatchObject({
       status: 'failed',
-      errorDetails: { code: 'SCHEDULED_ACTIONS.DEPENDENCY_FAILED', details: { dependsOnActionId: base.id, dependencyStatus: 'cancelled' } },
+      errorDetails: {
+        code: 'SCHEDULED_ACTIONS.DEPENDENCY_FAILED',
+        details: { dependsOnActionId: base.id, dependencyStatus: 'cancelled' },
+      },
     });
     expect(await userStatus(other.id)).toBe('active');
   });
 
   it('never runs a cancelled action, and refuses to change it afterwards', async () => {
     const user = await createTestUser(helios);
-    const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(1) });
+    const action = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: inHours(1),
+    });
     await admin.scheduledActions.cancel(action.id);
     await timePasses(2 * HOUR);
     await helios.jobs.enqueue('scheduled-actions.run', { actionId: action.id });
     await helios.jobs.runOnce();
     expect((await admin.scheduledActions.get(action.id)).status).toBe('cancelled');
     expect(await userStatus(user.id)).toBe('active');
-    await expect(admin.scheduledActions.update(action.id, { scheduledFor: inHours(1) })).rejects.toMatchObject({
+    await expect(
+      admin.scheduledActions.update(action.id, { scheduledFor: inHours(1) }),
+    ).rejects.toMatchObject({
       kind: 'PRECONDITION_FAILED',
       code: 'SCHEDULED_ACTIONS.NOT_PENDING',
     });
-    await expect(admin.scheduledActions.cancel(action.id)).rejects.toMatchObject({ code: 'SCHEDULED_ACTIONS.NOT_PENDING' });
+    await expect(admin.scheduledActions.cancel(action.id)).rejects.toMatchObject({
+      code: 'SCHEDULED_ACTIONS.NOT_PENDING',
+    });
   });
 
   it('re-arms a recurring action as the next occurrence, until its end', async () => {
@@ -229,14 +341,24 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     await timePasses(1 * HOUR);
     await helios.jobs.runOnce();
     const done = await admin.scheduledActions.get(first.id);
-    expect(done).toMatchObject({ status: 'completed', isRecurring: true, recurrenceInterval: 'daily', lastRecurrenceAt: clock.now() });
+    expect(done).toMatchObject({
+      status: 'completed',
+      isRecurring: true,
+      recurrenceInterval: 'daily',
+      lastRecurrenceAt: clock.now(),
+    });
     const series = (await admin.scheduledActions.list({ userId: user.id })).items;
     expect(series.map((a) => [a.status, a.scheduledFor.getTime()])).toEqual([
       ['completed', start.getTime()],
       ['pending', start.getTime() + 24 * HOUR],
     ]);
     const next = series[1]!;
-    expect(next).toMatchObject({ isRecurring: true, lastRecurrenceAt: clock.now(), startedAt: null, completedAt: null });
+    expect(next).toMatchObject({
+      isRecurring: true,
+      lastRecurrenceAt: clock.now(),
+      startedAt: null,
+      completedAt: null,
+    });
     // The second occurrence runs (the user is already active: skipped, still completed); the third is past `until`.
     await timePasses(24 * HOUR);
     await helios.jobs.runOnce();
@@ -247,25 +369,38 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
 
   it('takes over an action left in progress by a dead worker: the retry of the same job at once, another job only once stale', async () => {
     const user = await createTestUser(helios);
-    const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(1) });
+    const action = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: inHours(1),
+    });
     await timePasses(HOUR);
     await crashedClaim(action.id, '9001');
     // Another job (a duplicate) leaves it alone while the claim is fresh.
     expect(await runAs(action.id, '9002', 1)).toBeNull();
     expect(await admin.scheduledActions.dispatchDue()).toEqual({ enqueued: 0 });
     // The retry of the job that claimed it takes it over.
-    expect(await runAs(action.id, '9001', 2)).toMatchObject({ status: 'completed', completedSteps: 1 });
+    expect(await runAs(action.id, '9001', 2)).toMatchObject({
+      status: 'completed',
+      completedSteps: 1,
+    });
     expect(await userStatus(user.id)).toBe('suspended');
 
     const other = await createTestUser(helios);
-    const stale = await admin.scheduledActions.create({ actionType: 'suspend', userId: other.id, scheduledFor: clock.now() });
+    const stale = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: other.id,
+      scheduledFor: clock.now(),
+    });
     await crashedClaim(stale.id, '9003');
     await timePasses(31 * 60_000);
     // The dispatcher queues it again; that job takes it over.
     expect(await admin.scheduledActions.dispatchDue()).toEqual({ enqueued: 1 });
     await helios.jobs.runOnce();
     expect(await admin.scheduledActions.get(stale.id)).toMatchObject({ status: 'completed' });
-    const claims = (await admin.scheduledActions.logs(stale.id)).filter((l) => l.stepName === 'claim');
+    const claims = (await admin.scheduledActions.logs(stale.id)).filter(
+      (l) => l.stepName === 'claim',
+    );
     expect(claims.map((c) => c.details.takeover)).toEqual([false, true]);
     expect(await userStatus(other.id)).toBe('suspended');
   });
@@ -288,11 +423,19 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
   it('validates input and authorizes: managers and users cannot schedule, non-admin keys cannot approve', async () => {
     const user = await createTestUser(helios);
     const manager = await createTestUser(helios, { role: 'manager' });
-    await expect(admin.scheduledActions.create({ actionType: 'suspend', scheduledFor: clock.now() } as never)).rejects.toMatchObject({
+    await expect(
+      admin.scheduledActions.create({ actionType: 'suspend', scheduledFor: clock.now() } as never),
+    ).rejects.toMatchObject({
       code: 'VALIDATION.FAILED',
       details: { issues: [expect.objectContaining({ path: 'userId' })] },
     });
-    await expect(admin.scheduledActions.create({ actionType: 'suspend', userId: crypto.randomUUID(), scheduledFor: clock.now() })).rejects.toMatchObject({
+    await expect(
+      admin.scheduledActions.create({
+        actionType: 'suspend',
+        userId: crypto.randomUUID(),
+        scheduledFor: clock.now(),
+      }),
+    ).rejects.toMatchObject({
       code: 'SCHEDULED_ACTIONS.USER_NOT_FOUND',
     });
     for (const actor of [
@@ -300,16 +443,35 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       { type: 'user' as const, userId: user.id },
       { type: 'apiKey' as const, keyId: 'k', scopes: ['users:read' as const] },
     ]) {
-      await expect(helios.as(actor).scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(1) })).rejects.toMatchObject({
+      await expect(
+        helios.as(actor).scheduledActions.create({
+          actionType: 'suspend',
+          userId: user.id,
+          scheduledFor: inHours(1),
+        }),
+      ).rejects.toMatchObject({
         kind: 'FORBIDDEN',
       });
     }
     const key = helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:write'] });
-    const byKey = await key.scheduledActions.create({ actionType: 'suspend', userId: user.id, scheduledFor: inHours(1), requiresApproval: true });
-    await expect(key.scheduledActions.approve(byKey.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const byKey = await key.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: inHours(1),
+      requiresApproval: true,
+    });
+    await expect(key.scheduledActions.approve(byKey.id)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+    });
     // A user sees the actions about themself only.
-    expect((await helios.as({ type: 'user', userId: user.id }).scheduledActions.list()).items.map((a) => a.id)).toEqual([byKey.id]);
-    await expect(helios.as({ type: 'user', userId: manager.id }).scheduledActions.get(byKey.id)).rejects.toMatchObject({ code: 'SCHEDULED_ACTIONS.NOT_FOUND' });
+    expect(
+      (await helios.as({ type: 'user', userId: user.id }).scheduledActions.list()).items.map(
+        (a) => a.id,
+      ),
+    ).toEqual([byKey.id]);
+    await expect(
+      helios.as({ type: 'user', userId: manager.id }).scheduledActions.get(byKey.id),
+    ).rejects.toMatchObject({ code: 'SCHEDULED_ACTIONS.NOT_FOUND' });
     await admin.scheduledActions.cancel(byKey.id);
   });
 
@@ -317,43 +479,80 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     let linked: { userId: string; googleId: string; msId: string };
 
     beforeAll(async () => {
-      await admin.google.credentials.configure({ serviceAccountKey: google.serviceAccountKey, adminEmail: google.adminEmail, domain: DOMAIN });
+      await admin.google.credentials.configure({
+        serviceAccountKey: google.serviceAccountKey,
+        adminEmail: google.adminEmail,
+        domain: DOMAIN,
+      });
       expect((await admin.google.credentials.testConnection()).ok).toBe(true);
-      await admin.microsoft.credentials.configure({ tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret });
+      await admin.microsoft.credentials.configure({
+        tenantId: graph.tenantId,
+        clientId: graph.clientId,
+        clientSecret: graph.clientSecret,
+      });
       await admin.organizations.modules.enable('microsoft_365');
     });
 
     beforeEach(async () => {
       const email = `linked${randomBytes(3).toString('hex')}@${DOMAIN}`;
       const local = await createTestUser(helios, { email });
-      const g = await admin.google.writeback.createUser({ primaryEmail: email, givenName: 'Lin', familyName: 'Ked', localUserId: local.id });
-      const m = await admin.microsoft.writeback.createUser({ userPrincipalName: email, displayName: 'Lin Ked', localUserId: local.id });
+      const g = await admin.google.writeback.createUser({
+        primaryEmail: email,
+        givenName: 'Lin',
+        familyName: 'Ked',
+        localUserId: local.id,
+      });
+      const m = await admin.microsoft.writeback.createUser({
+        userPrincipalName: email,
+        displayName: 'Lin Ked',
+        localUserId: local.id,
+      });
       linked = { userId: local.id, googleId: g.googleId, msId: m.msId };
     });
 
     it('suspends a user linked to Google and Microsoft in both clouds and locally, each step journaled', async () => {
-      const googleUpdates = () => (google.requests.byRoute['users.update'] ?? 0) + (google.requests.byRoute['users.patch'] ?? 0);
+      const googleUpdates = () =>
+        (google.requests.byRoute['users.update'] ?? 0) +
+        (google.requests.byRoute['users.patch'] ?? 0);
       const graphUpdates = () => graph.requests.byRoute['users.update'] ?? 0;
       const [g0, m0] = [googleUpdates(), graphUpdates()];
-      const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: inHours(1) });
+      const action = await admin.scheduledActions.create({
+        actionType: 'suspend',
+        userId: linked.userId,
+        scheduledFor: inHours(1),
+      });
       await timePasses(HOUR);
       await helios.jobs.runOnce();
-      expect(await admin.scheduledActions.get(action.id)).toMatchObject({ status: 'completed', totalSteps: 3, completedSteps: 3 });
+      expect(await admin.scheduledActions.get(action.id)).toMatchObject({
+        status: 'completed',
+        totalSteps: 3,
+        completedSteps: 3,
+      });
       expect(await userStatus(linked.userId)).toBe('suspended');
       expect(google.state.users.get(linked.googleId)).toMatchObject({ suspended: true });
       expect(graph.state.users.get(linked.msId)).toMatchObject({ accountEnabled: false });
       expect(googleUpdates() - g0).toBe(1);
       expect(graphUpdates() - m0).toBe(1);
-      const logs = (await admin.scheduledActions.logs(action.id)).filter((l) => l.stepName !== 'claim');
+      const logs = (await admin.scheduledActions.logs(action.id)).filter(
+        (l) => l.stepName !== 'claim',
+      );
       expect(logs.map((l) => [l.stepName, l.stepType, l.status])).toEqual([
         ['local_user', 'local', 'completed'],
         ['google', 'integration', 'completed'],
         ['microsoft', 'integration', 'completed'],
       ]);
-      expect(logs[1]!.details).toMatchObject({ cloud: 'google', externalId: linked.googleId, operation: 'suspendUser' });
+      expect(logs[1]!.details).toMatchObject({
+        cloud: 'google',
+        externalId: linked.googleId,
+        operation: 'suspendUser',
+      });
 
       // Restoring takes both back; running the same action again calls nothing.
-      const restore = await admin.scheduledActions.create({ actionType: 'unsuspend', userId: linked.userId, scheduledFor: clock.now() });
+      const restore = await admin.scheduledActions.create({
+        actionType: 'unsuspend',
+        userId: linked.userId,
+        scheduledFor: clock.now(),
+      });
       await helios.jobs.runOnce();
       expect((await admin.scheduledActions.get(restore.id)).status).toBe('completed');
       expect(google.state.users.get(linked.googleId)).toMatchObject({ suspended: false });
@@ -362,13 +561,23 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     });
 
     it('does not call a cloud again after a crash between its call and its journal row (the mirror shows the call)', async () => {
-      const googleUpdates = () => (google.requests.byRoute['users.update'] ?? 0) + (google.requests.byRoute['users.patch'] ?? 0);
-      const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: clock.now() });
+      const googleUpdates = () =>
+        (google.requests.byRoute['users.update'] ?? 0) +
+        (google.requests.byRoute['users.patch'] ?? 0);
+      const action = await admin.scheduledActions.create({
+        actionType: 'suspend',
+        userId: linked.userId,
+        scheduledFor: clock.now(),
+      });
       await crashedClaim(action.id, '7001');
       // The dead attempt had suspended the Google account (the write-back recorded it) but journaled nothing.
       await admin.google.writeback.suspendUser(linked.googleId);
       const calls = googleUpdates();
-      expect(await runAs(action.id, '7001', 2)).toMatchObject({ status: 'completed', totalSteps: 3, completedSteps: 3 });
+      expect(await runAs(action.id, '7001', 2)).toMatchObject({
+        status: 'completed',
+        totalSteps: 3,
+        completedSteps: 3,
+      });
       expect(googleUpdates()).toBe(calls);
       expect(await stepsOf(action.id)).toEqual([
         ['local_user', 'completed'],
@@ -379,19 +588,33 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     });
 
     it('does not call again after a crash between the call and its record (the mirror is stale): a re-run reads the account live', async () => {
-      const googleUpdates = () => (google.requests.byRoute['users.update'] ?? 0) + (google.requests.byRoute['users.patch'] ?? 0);
+      const googleUpdates = () =>
+        (google.requests.byRoute['users.update'] ?? 0) +
+        (google.requests.byRoute['users.patch'] ?? 0);
       const graphUpdates = () => graph.requests.byRoute['users.update'] ?? 0;
-      const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: clock.now() });
+      const action = await admin.scheduledActions.create({
+        actionType: 'suspend',
+        userId: linked.userId,
+        scheduledFor: clock.now(),
+      });
       await crashedClaim(action.id, '7002');
       // The dead attempt's calls reached both clouds; the worker died before recording anything:
       // the mirrors still show the accounts active.
       google.state.users.get(linked.googleId)!.suspended = true;
       graph.state.users.get(linked.msId)!.accountEnabled = false;
       const [g0, m0] = [googleUpdates(), graphUpdates()];
-      expect(await runAs(action.id, '7002', 2)).toMatchObject({ status: 'completed', totalSteps: 3, completedSteps: 3 });
+      expect(await runAs(action.id, '7002', 2)).toMatchObject({
+        status: 'completed',
+        totalSteps: 3,
+        completedSteps: 3,
+      });
       expect([googleUpdates() - g0, graphUpdates() - m0]).toEqual([0, 0]);
-      const logs = (await admin.scheduledActions.logs(action.id)).filter((l) => l.stepName !== 'claim');
-      expect(logs.map((l) => [l.stepName, l.status, (l.details as { reason?: string }).reason ?? null])).toEqual([
+      const logs = (await admin.scheduledActions.logs(action.id)).filter(
+        (l) => l.stepName !== 'claim',
+      );
+      expect(
+        logs.map((l) => [l.stepName, l.status, (l.details as { reason?: string }).reason ?? null]),
+      ).toEqual([
         ['local_user', 'completed', null],
         ['google', 'skipped', 'already_suspended'],
         ['microsoft', 'skipped', 'already_suspended'],
@@ -402,9 +625,17 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       expect((await admin.microsoft.directory.getUser(linked.msId)).isAccountEnabled).toBe(false);
 
       // A re-run that finds the account not changed yet calls the cloud.
-      const restore = await admin.scheduledActions.create({ actionType: 'unsuspend', userId: linked.userId, scheduledFor: clock.now() });
+      const restore = await admin.scheduledActions.create({
+        actionType: 'unsuspend',
+        userId: linked.userId,
+        scheduledFor: clock.now(),
+      });
       await crashedClaim(restore.id, '7003');
-      await helios.db.updateTable('organization_users').set({ user_status: 'suspended' }).where('id', '=', linked.userId).execute();
+      await helios.db
+        .updateTable('organization_users')
+        .set({ user_status: 'suspended' })
+        .where('id', '=', linked.userId)
+        .execute();
       expect(await runAs(restore.id, '7003', 2)).toMatchObject({ status: 'completed' });
       expect([googleUpdates() - g0, graphUpdates() - m0]).toEqual([1, 1]);
       expect(google.state.users.get(linked.googleId)).toMatchObject({ suspended: false });
@@ -414,10 +645,20 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     it('retries a failing cloud step at next_retry_at without repeating the done steps, then marks it failed with its error', async () => {
       graph.setFaults({ rate: 1, kinds: ['503'] });
       try {
-        const action = await admin.scheduledActions.create({ actionType: 'suspend', userId: linked.userId, scheduledFor: clock.now(), maxRetries: 1 });
+        const action = await admin.scheduledActions.create({
+          actionType: 'suspend',
+          userId: linked.userId,
+          scheduledFor: clock.now(),
+          maxRetries: 1,
+        });
         await helios.jobs.runOnce();
         const first = await admin.scheduledActions.get(action.id);
-        expect(first).toMatchObject({ status: 'pending', retryCount: 1, completedSteps: 2, totalSteps: 3 });
+        expect(first).toMatchObject({
+          status: 'pending',
+          retryCount: 1,
+          completedSteps: 2,
+          totalSteps: 3,
+        });
         expect(first.nextRetryAt).toEqual(new Date(clock.now().getTime() + 5 * 60_000));
         expect(first.errorDetails).toMatchObject({ step: 'microsoft' });
         expect(first.errorMessage).toBeTruthy();
@@ -428,7 +669,13 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
         await timePasses(60_000);
         await helios.jobs.runOnce();
         const failed = await admin.scheduledActions.get(action.id);
-        expect(failed).toMatchObject({ status: 'failed', retryCount: 1, nextRetryAt: null, completedAt: clock.now(), errorDetails: { step: 'microsoft' } });
+        expect(failed).toMatchObject({
+          status: 'failed',
+          retryCount: 1,
+          nextRetryAt: null,
+          completedAt: clock.now(),
+          errorDetails: { step: 'microsoft' },
+        });
         expect(await stepsOf(action.id)).toEqual([
           ['local_user', 'completed'],
           ['google', 'completed'],

@@ -129,7 +129,12 @@ export function sanitizeFetched<T>(value: T, entity: string, warnings: SyncWarni
   warnings.total += 1;
   if (warnings.items.length < MAX_SYNC_WARNINGS) {
     const id = (cleaned as { id?: unknown } | null)?.id;
-    warnings.items.push({ code: 'SYNC.TEXT_SANITIZED', entity, id: typeof id === 'string' ? id : '', fields: changed.slice(0, 10) });
+    warnings.items.push({
+      code: 'SYNC.TEXT_SANITIZED',
+      entity,
+      id: typeof id === 'string' ? id : '',
+      fields: changed.slice(0, 10),
+    });
   }
   return cleaned;
 }
@@ -169,16 +174,25 @@ export interface SyncChangeRow {
 }
 
 /** Runs a plan's sample query (a union of per-entity selects of {@link SyncChangeRow}) as changes. */
-export async function sampleOf(conn: Kysely<Database>, query: RawBuilder<SyncChangeRow>): Promise<SyncChange[]> {
+export async function sampleOf(
+  conn: Kysely<Database>,
+  query: RawBuilder<SyncChangeRow>,
+): Promise<SyncChange[]> {
   const rows = await query.execute(conn);
-  return rows.rows.map((r) => ({ entity: r.entity, action: r.action, externalId: r.external_id, label: r.label }));
+  return rows.rows.map((r) => ({
+    entity: r.entity,
+    action: r.action,
+    externalId: r.external_id,
+    label: r.label,
+  }));
 }
 
 /**
  * The marker merged into a mirror row's `raw_data` when its object is gone from the provider
  * (`{"_helios": {"removedAt": ...}}`): rows are never deleted.
  */
-export const removedMarker = (now: Date) => sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
+export const removedMarker = (now: Date) =>
+  sql`jsonb_build_object('_helios', jsonb_build_object('removedAt', ${now.toISOString()}::text))`;
 
 /** Default safety limit: abort when more than this share of synced rows would be removed. */
 export const DEFAULT_MAX_REMOVAL_RATIO = 0.1;
@@ -221,12 +235,16 @@ export async function withSyncLock<R>(
   running.add(name);
   try {
     return await db.connection().execute(async (conn) => {
-      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${name})) as ok`.execute(conn);
+      const got = await sql<{
+        ok: boolean;
+      }>`select pg_try_advisory_lock(hashtext(${name})) as ok`.execute(conn);
       if (!got.rows[0]?.ok) throw busy();
       try {
         return await fn(conn);
       } finally {
-        await sql`select pg_advisory_unlock(hashtext(${name}))`.execute(conn).catch(() => undefined);
+        await sql`select pg_advisory_unlock(hashtext(${name}))`
+          .execute(conn)
+          .catch(() => undefined);
       }
     });
   } finally {
@@ -263,13 +281,20 @@ export async function insertBatch(
   for (let start = 0; start < rows.length; start += batchSize) {
     const chunk = rows.slice(start, start + batchSize);
     if (chunk.length === 0) continue;
-    const values = sql.join(chunk.map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values} on conflict do nothing`.execute(conn);
+    const values = sql.join(
+      chunk.map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`),
+    );
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values} on conflict do nothing`.execute(
+      conn,
+    );
   }
 }
 
 /** Runs a statement returning one row of numbers and converts them. */
-export async function countsOf<K extends string>(conn: Kysely<Database>, query: RawBuilder<Record<K, unknown>>): Promise<Record<K, number>> {
+export async function countsOf<K extends string>(
+  conn: Kysely<Database>,
+  query: RawBuilder<Record<K, unknown>>,
+): Promise<Record<K, number>> {
   const row = (await query.execute(conn)).rows[0] ?? ({} as Record<K, unknown>);
   const out = {} as Record<K, number>;
   for (const [key, value] of Object.entries(row)) out[key as K] = Number(value ?? 0);
@@ -281,7 +306,10 @@ export async function countsOf<K extends string>(conn: Kysely<Database>, query: 
  *
  * @throws HeliosError PRECONDITION_FAILED `SYNC.SAFETY_LIMIT` (details: the counts and the limit)
  */
-export function assertSafetyLimit(checks: SyncRemovalCheck[], options: { maxRemovalRatio?: number; allowLargeRemovals?: boolean } = {}): void {
+export function assertSafetyLimit(
+  checks: SyncRemovalCheck[],
+  options: { maxRemovalRatio?: number; allowLargeRemovals?: boolean } = {},
+): void {
   if (options.allowLargeRemovals) return;
   const ratio = options.maxRemovalRatio ?? DEFAULT_MAX_REMOVAL_RATIO;
   const over = checks.filter((c) => c.existing > 0 && c.removed / c.existing > ratio);
@@ -315,11 +343,18 @@ export async function setModuleSyncState(
     on conflict (organization_id, module_id) do update set
       sync_status = excluded.sync_status,
       sync_error = excluded.sync_error,
-      last_sync_at = coalesce(excluded.last_sync_at, organization_modules.last_sync_at)`.execute(conn);
+      last_sync_at = coalesce(excluded.last_sync_at, organization_modules.last_sync_at)`.execute(
+    conn,
+  );
 }
 
 /** Appends the run's audit row (call inside a transaction on `conn`). */
-export async function auditRun(conn: Kysely<Database>, journal: SyncJournal, details: Record<string, unknown>, at: Date): Promise<void> {
+export async function auditRun(
+  conn: Kysely<Database>,
+  journal: SyncJournal,
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
   await appendAuditRow(conn, {
     organizationId: journal.organizationId,
     actorType: journal.principal.auditType,
@@ -335,7 +370,11 @@ export async function auditRun(conn: Kysely<Database>, journal: SyncJournal, det
 }
 
 /** Marks the run started (module state `running`), in its own transaction. */
-export async function startJournal(conn: Kysely<Database>, journal: SyncJournal, at: Date): Promise<void> {
+export async function startJournal(
+  conn: Kysely<Database>,
+  journal: SyncJournal,
+  at: Date,
+): Promise<void> {
   await inTransactionOn(conn, () => setModuleSyncState(conn, journal, { status: 'running', at }));
 }
 
@@ -346,7 +385,11 @@ export async function startJournal(conn: Kysely<Database>, journal: SyncJournal,
  *
  * @returns whether a run was closed
  */
-export async function closeInterruptedRun(conn: Kysely<Database>, journal: SyncJournal, at: Date): Promise<boolean> {
+export async function closeInterruptedRun(
+  conn: Kysely<Database>,
+  journal: SyncJournal,
+  at: Date,
+): Promise<boolean> {
   const code = SYNC_ERROR_CODES.INTERRUPTED;
   return inTransactionOn(conn, async () => {
     const closed = await sql<{ id: string }>`
@@ -356,7 +399,12 @@ export async function closeInterruptedRun(conn: Kysely<Database>, journal: SyncJ
         and om.sync_status = 'running'
       returning om.id`.execute(conn);
     if (closed.rows.length === 0) return false;
-    await auditRun(conn, journal, { status: 'failed', interrupted: true, error: { code, message: SYNC_INTERRUPTED_REASON } }, at);
+    await auditRun(
+      conn,
+      journal,
+      { status: 'failed', interrupted: true, error: { code, message: SYNC_INTERRUPTED_REASON } },
+      at,
+    );
     return true;
   });
 }
@@ -368,11 +416,17 @@ export async function closeInterruptedRun(conn: Kysely<Database>, journal: SyncJ
  *
  * @returns the number of runs closed
  */
-export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: ReadonlyArray<{ moduleSlug: string; action: string }>, at: Date): Promise<number> {
+export async function closeInterruptedSyncRuns(
+  db: Kysely<Database>,
+  kinds: ReadonlyArray<{ moduleSlug: string; action: string }>,
+  at: Date,
+): Promise<number> {
   if (kinds.length === 0) return 0;
   const stale = await sql<{ organization_id: string; slug: string }>`
     select om.organization_id, m.slug from organization_modules om join modules m on m.id = om.module_id
-    where om.sync_status = 'running' and m.slug in (${sql.join(kinds.map((k) => k.moduleSlug))})`.execute(db);
+    where om.sync_status = 'running' and m.slug in (${sql.join(kinds.map((k) => k.moduleSlug))})`.execute(
+    db,
+  );
   const principal: Principal = {
     actor: { type: 'system', name: 'sync-recovery' },
     userId: null,
@@ -385,9 +439,21 @@ export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: Read
   for (const row of stale.rows) {
     const kind = kinds.find((k) => k.moduleSlug === row.slug);
     if (!kind) continue;
-    const journal: SyncJournal = { organizationId: row.organization_id, moduleSlug: kind.moduleSlug, action: kind.action, principal };
+    const journal: SyncJournal = {
+      organizationId: row.organization_id,
+      moduleSlug: kind.moduleSlug,
+      action: kind.action,
+      principal,
+    };
     try {
-      if (await withSyncLock(db, { organizationId: row.organization_id, kind: kind.moduleSlug }, (conn) => closeInterruptedRun(conn, journal, at))) closed++;
+      if (
+        await withSyncLock(
+          db,
+          { organizationId: row.organization_id, kind: kind.moduleSlug },
+          (conn) => closeInterruptedRun(conn, journal, at),
+        )
+      )
+        closed++;
     } catch (error) {
       if (!SYNC_ERRORS.ALREADY_RUNNING.is(error)) throw error;
     }
@@ -396,12 +462,22 @@ export async function closeInterruptedSyncRuns(db: Kysely<Database>, kinds: Read
 }
 
 /** Records a failed run: module state `failed` with the error, and the audit row. Never throws. */
-export async function failJournal(conn: Kysely<Database>, journal: SyncJournal, error: unknown, details: Record<string, unknown>, at: Date): Promise<void> {
+export async function failJournal(
+  conn: Kysely<Database>,
+  journal: SyncJournal,
+  error: unknown,
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
   const code = isHeliosError(error) ? error.code : CORE_ERRORS.INTERNAL_UNEXPECTED.code;
   const message = error instanceof Error ? error.message : String(error);
   try {
     await inTransactionOn(conn, async () => {
-      await setModuleSyncState(conn, journal, { status: 'failed', at, error: `${code}: ${message}`.slice(0, 2000) });
+      await setModuleSyncState(conn, journal, {
+        status: 'failed',
+        at,
+        error: `${code}: ${message}`.slice(0, 2000),
+      });
       await auditRun(conn, journal, { ...details, status: 'failed', error: { code, message } }, at);
     });
   } catch {
@@ -410,7 +486,11 @@ export async function failJournal(conn: Kysely<Database>, journal: SyncJournal, 
 }
 
 /** Calls `fn` with bounded concurrency over `items`. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

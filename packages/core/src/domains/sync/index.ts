@@ -1,5 +1,13 @@
 /** The provider-neutral directory sync engine (lock, staging batches, safety limit, journal). */
-export type { SanitizedValueWarning, SyncChange, SyncEntityCounts, SyncJournal, SyncProgress, SyncRemovalCheck, SyncWarnings } from './engine';
+export type {
+  SanitizedValueWarning,
+  SyncChange,
+  SyncEntityCounts,
+  SyncJournal,
+  SyncProgress,
+  SyncRemovalCheck,
+  SyncWarnings,
+} from './engine';
 export {
   assertSafetyLimit,
   auditRun,

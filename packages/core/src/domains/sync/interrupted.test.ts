@@ -13,7 +13,12 @@ import { simulatedGoogleOverrides, simulatedMicrosoft365, testRuntime } from '..
 import { createGoogleCredentialsService } from '../google-workspace/credentials';
 import { createGoogleSyncService } from '../google-workspace/sync.service';
 import { createMicrosoftSyncService } from '../microsoft-365/sync.service';
-import { closeInterruptedSyncRuns, SYNC_INTERRUPTED_REASON, setModuleSyncState, syncLockName } from './engine';
+import {
+  closeInterruptedSyncRuns,
+  SYNC_INTERRUPTED_REASON,
+  setModuleSyncState,
+  syncLockName,
+} from './engine';
 
 let t: TestHelios;
 let google: GoogleDirectorySimulator;
@@ -24,7 +29,8 @@ const googleSync = () =>
   createGoogleSyncService(runtime(), {
     providerOverrides: simulatedGoogleOverrides(google),
   });
-const microsoftSync = () => createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(graph) });
+const microsoftSync = () =>
+  createMicrosoftSyncService(runtime(), { provider: async () => simulatedMicrosoft365(graph) });
 
 const CLOUDS = [
   { slug: 'google_workspace', action: 'google_workspace.sync', run: () => googleSync().sync() },
@@ -41,14 +47,24 @@ const moduleState = (slug: string) =>
     .executeTakeFirst();
 const runAudits = async (action: string) =>
   (await t.asAdmin.audit.list({ action, limit: 100 })).items.map(
-    (a) => a.details as { status?: string; interrupted?: boolean; error?: { code: string; message: string } },
+    (a) =>
+      a.details as {
+        status?: string;
+        interrupted?: boolean;
+        error?: { code: string; message: string };
+      },
   );
 
 /** Leaves the state a killed process leaves: the run journaled `running`, no failed row, no lock held. */
 async function killedRun(cloud: (typeof CLOUDS)[number]) {
   await setModuleSyncState(
     t.helios.db,
-    { organizationId: t.organizationId!, moduleSlug: cloud.slug, action: cloud.action, principal: undefined as never },
+    {
+      organizationId: t.organizationId!,
+      moduleSlug: cloud.slug,
+      action: cloud.action,
+      principal: undefined as never,
+    },
     {
       status: 'running',
       at: new Date(),
@@ -59,8 +75,14 @@ async function killedRun(cloud: (typeof CLOUDS)[number]) {
 beforeAll(async () => {
   [t, google, graph] = await Promise.all([
     createTestHelios(),
-    startGoogleDirectorySimulator({ domain: 'interrupted.test', seed: { users: 5, groups: 1, membersPerGroup: 2, orgUnits: 1 } }),
-    startGraphSimulator({ domain: 'interrupted-ms.test', seed: { users: 5, groups: 1, membersPerGroup: 2 } }),
+    startGoogleDirectorySimulator({
+      domain: 'interrupted.test',
+      seed: { users: 5, groups: 1, membersPerGroup: 2, orgUnits: 1 },
+    }),
+    startGraphSimulator({
+      domain: 'interrupted-ms.test',
+      seed: { users: 5, groups: 1, membersPerGroup: 2 },
+    }),
   ]);
   await createGoogleCredentialsService(runtime()).configure({
     serviceAccountKey: google.serviceAccountKey,
@@ -86,9 +108,18 @@ describe.each(CLOUDS)('a $slug run interrupted by a stopped process', (cloud) =>
     const after = await runAudits(cloud.action);
     const newRows = after.slice(0, after.length - before.length);
     const failed = newRows.filter((d) => d.status === 'failed');
-    expect(failed).toEqual([{ status: 'failed', interrupted: true, error: { code: 'SYNC.INTERRUPTED', message: SYNC_INTERRUPTED_REASON } }]);
+    expect(failed).toEqual([
+      {
+        status: 'failed',
+        interrupted: true,
+        error: { code: 'SYNC.INTERRUPTED', message: SYNC_INTERRUPTED_REASON },
+      },
+    ]);
     expect(newRows.filter((d) => d.status === 'completed')).toHaveLength(1);
-    expect(await moduleState(cloud.slug)).toMatchObject({ sync_status: 'completed', sync_error: null });
+    expect(await moduleState(cloud.slug)).toMatchObject({
+      sync_status: 'completed',
+      sync_error: null,
+    });
   });
 
   it('is not closed while another session holds the run lock (a live run; server backend, the embedded one has one session)', async () => {
@@ -104,9 +135,17 @@ describe.each(CLOUDS)('a $slug run interrupted by a stopped process', (cloud) =>
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
-      await other.query('select pg_advisory_lock(hashtext($1))', [syncLockName(t.organizationId!, cloud.slug)]);
-      await expect(cloud.run()).rejects.toMatchObject({ kind: 'CONFLICT', code: 'SYNC.ALREADY_RUNNING' });
-      expect(await moduleState(cloud.slug)).toMatchObject({ sync_status: 'running', sync_error: null });
+      await other.query('select pg_advisory_lock(hashtext($1))', [
+        syncLockName(t.organizationId!, cloud.slug),
+      ]);
+      await expect(cloud.run()).rejects.toMatchObject({
+        kind: 'CONFLICT',
+        code: 'SYNC.ALREADY_RUNNING',
+      });
+      expect(await moduleState(cloud.slug)).toMatchObject({
+        sync_status: 'running',
+        sync_error: null,
+      });
       expect(await runAudits(cloud.action)).toHaveLength(before);
     } finally {
       await other.end();
@@ -129,12 +168,21 @@ describe('start-up recovery (closeInterruptedSyncRuns, called by the server at s
     try {
       if (other) {
         await other.connect();
-        await other.query('select pg_advisory_lock(hashtext($1))', [syncLockName(t.organizationId!, 'microsoft_365')]);
+        await other.query('select pg_advisory_lock(hashtext($1))', [
+          syncLockName(t.organizationId!, 'microsoft_365'),
+        ]);
       }
       const closed = await closeInterruptedSyncRuns(t.helios.db, kinds, new Date());
-      expect(await moduleState('google_workspace')).toMatchObject({ sync_status: 'failed', sync_error: `SYNC.INTERRUPTED: ${SYNC_INTERRUPTED_REASON}` });
-      const audit = (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 1 })).items[0]!;
-      expect(audit).toMatchObject({ actorType: 'system', details: { status: 'failed', interrupted: true } });
+      expect(await moduleState('google_workspace')).toMatchObject({
+        sync_status: 'failed',
+        sync_error: `SYNC.INTERRUPTED: ${SYNC_INTERRUPTED_REASON}`,
+      });
+      const audit = (await t.asAdmin.audit.list({ action: 'google_workspace.sync', limit: 1 }))
+        .items[0]!;
+      expect(audit).toMatchObject({
+        actorType: 'system',
+        details: { status: 'failed', interrupted: true },
+      });
       if (other) {
         // Embedded: one session, so no other process can hold a lock; on a server, the live run is left alone.
         expect(closed).toBe(1);

@@ -27,8 +27,14 @@ const lastRun = async (action: string) => {
 beforeAll(async () => {
   [t, google, graph] = await Promise.all([
     createTestHelios(),
-    startGoogleDirectorySimulator({ domain: 'throttled.test', seed: { users: 40, groups: 6, membersPerGroup: 12, orgUnits: 2 } }),
-    startGraphSimulator({ domain: 'throttled-ms.test', seed: { users: 60, groups: 6, membersPerGroup: 8 } }),
+    startGoogleDirectorySimulator({
+      domain: 'throttled.test',
+      seed: { users: 40, groups: 6, membersPerGroup: 12, orgUnits: 2 },
+    }),
+    startGraphSimulator({
+      domain: 'throttled-ms.test',
+      seed: { users: 60, groups: 6, membersPerGroup: 8 },
+    }),
   ]);
   await createGoogleCredentialsService(testRuntime(t, admin())).configure({
     serviceAccountKey: google.serviceAccountKey,
@@ -48,7 +54,12 @@ describe('a sync against throttling services', () => {
     google.setQuota({ perMinute: 4, windowSeconds: 1 });
     const progress: SyncProgress[] = [];
     const service = createGoogleSyncService(testRuntime(t, admin()), {
-      providerOverrides: { rootUrl: google.url, tokenUrl: google.tokenUrl, retry: { baseDelayMs: 20, quotaWindowMs: 1000 }, timeoutMs: 5000 },
+      providerOverrides: {
+        rootUrl: google.url,
+        tokenUrl: google.tokenUrl,
+        retry: { baseDelayMs: 20, quotaWindowMs: 1000 },
+        timeoutMs: 5000,
+      },
     });
     const result = await service.sync({ onProgress: (p) => progress.push(p) });
     google.setQuota(null);
@@ -58,7 +69,9 @@ describe('a sync against throttling services', () => {
     const waits = progress.filter((p) => p.phase === 'throttled');
     expect(waits.length).toBeGreaterThan(0);
     for (const w of waits) {
-      expect(w.message).toMatch(/^throttled, waiting [\d.]+ s \((orgunits|users|groups|members)\.list, retry \d+\)$/);
+      expect(w.message).toMatch(
+        /^throttled, waiting [\d.]+ s \((orgunits|users|groups|members)\.list, retry \d+\)$/,
+      );
       expect(w.waitMs).toBeGreaterThan(0);
     }
     const journal = await lastRun('google_workspace.sync');
@@ -72,7 +85,8 @@ describe('a sync against throttling services', () => {
     graph.setThrottle({ requestUnits: 4, windowSeconds: 1 });
     const progress: SyncProgress[] = [];
     const service = createMicrosoftSyncService(testRuntime(t, admin()), {
-      provider: async () => simulatedMicrosoft365(graph, { pageSize: 20, retry: { baseDelayMs: 2, maxDelayMs: 20 } }),
+      provider: async () =>
+        simulatedMicrosoft365(graph, { pageSize: 20, retry: { baseDelayMs: 2, maxDelayMs: 20 } }),
     });
     const result = await service.sync({ onProgress: (p) => progress.push(p) });
     graph.setThrottle(null);
@@ -83,7 +97,8 @@ describe('a sync against throttling services', () => {
     expect(waits.length).toBeGreaterThan(0);
     expect(waits.some((w) => w.operation?.startsWith('batch:GET '))).toBe(true);
     // Graph's Retry-After is whole seconds: each wait is at least one.
-    for (const w of waits) expect(w.message).toMatch(/^throttled, waiting \d+(\.\d)? s \(.+, retry \d+\)$/);
+    for (const w of waits)
+      expect(w.message).toMatch(/^throttled, waiting \d+(\.\d)? s \(.+, retry \d+\)$/);
     expect(waits.every((w) => (w.waitMs ?? 0) >= 1000)).toBe(true);
     const journal = await lastRun('microsoft_365.sync');
     expect(journal?.status).toBe('completed');

@@ -19,7 +19,8 @@ export interface SyncRetrySummary {
 
 /** A retry as a progress message, e.g. `throttled, waiting 12 s (members.list, retry 2)`. */
 export function retryMessage(info: RetryInfo): string {
-  const seconds = info.delayMs >= 10_000 ? Math.round(info.delayMs / 1000) : Math.round(info.delayMs / 100) / 10;
+  const seconds =
+    info.delayMs >= 10_000 ? Math.round(info.delayMs / 1000) : Math.round(info.delayMs / 100) / 10;
   return `${info.throttled ? 'throttled' : 'retrying after a failure'}, waiting ${seconds} s (${info.operation}, retry ${info.attempt})`;
 }
 

@@ -4,7 +4,12 @@ import { noSyncWarnings, sanitizeFetched } from './engine';
 describe('sanitizeFetched', () => {
   it('returns a clean object as it is, and counts nothing', () => {
     const warnings = noSyncWarnings();
-    const group = { id: 'g1', displayName: 'Ops 😀', 'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }], tags: [undefined, 'a'] };
+    const group = {
+      id: 'g1',
+      displayName: 'Ops 😀',
+      'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }],
+      tags: [undefined, 'a'],
+    };
     expect(sanitizeFetched(group, 'group', warnings)).toBe(group);
     expect(warnings).toEqual({ total: 0, items: [] });
   });
@@ -29,7 +34,14 @@ describe('sanitizeFetched', () => {
     expect(cleaned['members@delta'][0]).toBe(group['members@delta'][0]);
     expect(warnings).toEqual({
       total: 1,
-      items: [{ code: 'SYNC.TEXT_SANITIZED', entity: 'group', id: 'g1', fields: ['displayName', 'members@delta.1.note', 'key.deep.1', 'key'] }],
+      items: [
+        {
+          code: 'SYNC.TEXT_SANITIZED',
+          entity: 'group',
+          id: 'g1',
+          fields: ['displayName', 'members@delta.1.note', 'key.deep.1', 'key'],
+        },
+      ],
     });
   });
 });

@@ -40,8 +40,14 @@ export interface SuspensionOutcome {
 export const SYNC_WARNING_LAST_ADMIN = 'SYNC.LAST_ADMIN_NOT_SUSPENDED';
 
 const REASONS: Record<SuspensionSource, { suspend: string; unsuspend: string }> = {
-  google_workspace: { suspend: 'suspended in Google Workspace', unsuspend: 'unsuspended in Google Workspace' },
-  microsoft_365: { suspend: 'account disabled in Microsoft 365 (accountEnabled=false)', unsuspend: 'account enabled again in Microsoft 365' },
+  google_workspace: {
+    suspend: 'suspended in Google Workspace',
+    unsuspend: 'unsuspended in Google Workspace',
+  },
+  microsoft_365: {
+    suspend: 'account disabled in Microsoft 365 (accountEnabled=false)',
+    unsuspend: 'account enabled again in Microsoft 365',
+  },
 };
 
 /**
@@ -51,7 +57,12 @@ const REASONS: Record<SuspensionSource, { suspend: string; unsuspend: string }> 
  */
 export async function applySourceSuspensions(
   conn: Kysely<Database>,
-  options: { organizationId: string; source: SuspensionSource; now: Date; state: RawBuilder<unknown> },
+  options: {
+    organizationId: string;
+    source: SuspensionSource;
+    now: Date;
+    state: RawBuilder<unknown>;
+  },
 ): Promise<SuspensionOutcome> {
   const { organizationId: org, source, now, state } = options;
   const reasons = REASONS[source];
@@ -77,7 +88,9 @@ export async function applySourceSuspensions(
       from upd returning 1),
     sessions as (delete from auth_sessions s using upd where s.user_id = upd.id returning 1)
     select (select count(*) from upd) as suspended, (select count(*) from logs) as logged, (select count(*) from sessions) as sessions,
-      (select array_agg(c.id::text order by c.id) from cand c cross join guard g where c.is_admin and g.last_admins) as spared`.execute(conn);
+      (select array_agg(c.id::text order by c.id) from cand c cross join guard g where c.is_admin and g.last_admins) as spared`.execute(
+    conn,
+  );
 
   const reactivated = await sql<{ reactivated: string }>`
     with src as (${state}),
@@ -99,7 +112,9 @@ export async function applySourceSuspensions(
       select ${org}, upd.id, ${`${source}.unsuspend`}, 'directory_sync', 'completed',
         jsonb_build_object('source', ${source}::text, 'reason', ${reasons.unsuspend}::text, 'from', 'suspended', 'to', 'active'), ${now}
       from upd returning 1)
-    select (select count(*) from upd) as reactivated, (select count(*) from logs) as logged`.execute(conn);
+    select (select count(*) from upd) as reactivated, (select count(*) from logs) as logged`.execute(
+    conn,
+  );
 
   const spared = suspended.rows[0]?.spared ?? [];
   const warnings: SyncWarning[] = spared.length
@@ -111,5 +126,9 @@ export async function applySourceSuspensions(
         },
       ]
     : [];
-  return { suspended: Number(suspended.rows[0]?.suspended ?? 0), reactivated: Number(reactivated.rows[0]?.reactivated ?? 0), warnings };
+  return {
+    suspended: Number(suspended.rows[0]?.suspended ?? 0),
+    reactivated: Number(reactivated.rows[0]?.reactivated ?? 0),
+    warnings,
+  };
 }

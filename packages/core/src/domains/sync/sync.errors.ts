@@ -26,7 +26,8 @@ export const SYNC_ERRORS = defineErrors({
     message: (p: { over: RemovalCount[]; ratio: number; removals: RemovalCount[] }) =>
       `The sync would remove ${p.over.map((c) => `${c.removed} of ${c.existing} ${c.entity}`).join(' and ')} (more than ${Math.round(p.ratio * 100)}%); nothing was written. Re-run with allowLargeRemovals to accept.`,
     details: (p) => ({ limitPercent: p.ratio * 100, removals: p.removals }),
-    summary: 'The run would remove more than the allowed share of synced rows; nothing was written (re-run with allowLargeRemovals).',
+    summary:
+      'The run would remove more than the allowed share of synced rows; nothing was written (re-run with allowLargeRemovals).',
   },
   /** Journaled, never thrown. */
   INTERRUPTED: {

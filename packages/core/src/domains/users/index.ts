@@ -4,7 +4,15 @@ export type { OrgChartNode } from './users.managers';
 export type { User, UserSummary } from './users.model';
 export { USER_COLUMNS } from './users.model';
 export type { UserFilter, UserPage, UserVisibility } from './users.query';
-export type { CreateUserInput, ListUsersInput, OrgChartInput, UpdateUserInput, UserFilterInput, UserSortField, UserStatus } from './users.schema';
+export type {
+  CreateUserInput,
+  ListUsersInput,
+  OrgChartInput,
+  UpdateUserInput,
+  UserFilterInput,
+  UserSortField,
+  UserStatus,
+} from './users.schema';
 export {
   createUserSchema,
   INITIAL_USER_STATUSES,

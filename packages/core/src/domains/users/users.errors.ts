@@ -60,13 +60,15 @@ export const USERS_ERRORS = defineErrors({
         jobTitle: 'Job titles are managed as master data: use a title from the job title list.',
       })[p.field],
     details: (p) => ({ field: p.field }),
-    summary: 'Master data is enforced and a free-text value was given (or the job title is not in the list).',
+    summary:
+      'Master data is enforced and a free-text value was given (or the job title is not in the list).',
   },
   /** The caller may not change one of the fields given. */
   FIELD_NOT_ALLOWED: {
     code: 'USERS.FIELD_NOT_ALLOWED',
     kind: 'FORBIDDEN',
-    message: (p: { fields: string[]; allowed: readonly string[] }) => `You may not change: ${p.fields.join(', ')}.`,
+    message: (p: { fields: string[]; allowed: readonly string[] }) =>
+      `You may not change: ${p.fields.join(', ')}.`,
     details: (p) => ({ fields: p.fields, allowed: p.allowed }),
     summary: 'The caller may not change one of the fields given (`details.fields`).',
   },
@@ -74,7 +76,8 @@ export const USERS_ERRORS = defineErrors({
   INVALID_TRANSITION: {
     code: 'USERS.INVALID_TRANSITION',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { from: string; to: string; verb: string }) => `A ${p.from} user cannot be ${p.verb}.`,
+    message: (p: { from: string; to: string; verb: string }) =>
+      `A ${p.from} user cannot be ${p.verb}.`,
     details: (p) => ({ from: p.from, to: p.to }),
     summary: 'The status change is not allowed from the current status.',
   },
@@ -82,7 +85,8 @@ export const USERS_ERRORS = defineErrors({
   SELF_ACTION: {
     code: 'USERS.SELF_ACTION',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { to: string }) => `You cannot ${p.to === 'deleted' ? 'delete' : p.to === 'blocked' ? 'block' : 'suspend'} yourself.`,
+    message: (p: { to: string }) =>
+      `You cannot ${p.to === 'deleted' ? 'delete' : p.to === 'blocked' ? 'block' : 'suspend'} yourself.`,
     details: (p) => ({ to: p.to }),
     summary: 'Nobody may delete, suspend or block themselves.',
   },
@@ -90,7 +94,8 @@ export const USERS_ERRORS = defineErrors({
   LAST_ADMIN: {
     code: 'USERS.LAST_ADMIN',
     kind: 'PRECONDITION_FAILED',
-    message: (p: { userId: string; change: string }) => `The last active admin cannot be ${p.change}.`,
+    message: (p: { userId: string; change: string }) =>
+      `The last active admin cannot be ${p.change}.`,
     details: (p) => ({ userId: p.userId, change: p.change }),
     summary: 'The change would leave the organization without an active admin.',
   },
@@ -99,7 +104,9 @@ export const USERS_ERRORS = defineErrors({
     code: 'USERS.MANAGER_CYCLE',
     kind: 'PRECONDITION_FAILED',
     message: (p: { userId: string | null; managerId: string; self: boolean }) =>
-      p.self ? 'A user cannot be their own manager.' : 'The manager reports (directly or indirectly) to the user.',
+      p.self
+        ? 'A user cannot be their own manager.'
+        : 'The manager reports (directly or indirectly) to the user.',
     details: (p) => ({ userId: p.userId, managerId: p.managerId }),
     summary: 'The manager is the user, or reports (directly or indirectly) to the user.',
   },

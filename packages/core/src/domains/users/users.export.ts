@@ -57,7 +57,8 @@ export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text: string;
   if (value instanceof Date) text = value.toISOString();
-  else if (typeof value === 'object') text = Object.keys(value).length === 0 ? '' : JSON.stringify(value);
+  else if (typeof value === 'object')
+    text = Object.keys(value).length === 0 ? '' : JSON.stringify(value);
   else text = String(value);
   if (FORMULA_START.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -69,7 +70,11 @@ export function csvRecord(values: readonly unknown[]): string {
 }
 
 /** The pages of users matching `filter`, one read per page. */
-async function* userPages(rt: ServiceRuntime, filter: unknown, options: CallOptions | undefined): AsyncGenerator<User[]> {
+async function* userPages(
+  rt: ServiceRuntime,
+  filter: unknown,
+  options: CallOptions | undefined,
+): AsyncGenerator<User[]> {
   let cursor: string | null = null;
   do {
     const page = await rt.read(options, async (s) => {
@@ -83,18 +88,27 @@ async function* userPages(rt: ServiceRuntime, filter: unknown, options: CallOpti
 }
 
 /** CSV chunks: the header with the first page, then one chunk per page (CRLF line endings). */
-export async function* exportUsersCsv(rt: ServiceRuntime, filter: unknown, options: CallOptions | undefined): AsyncGenerator<string> {
+export async function* exportUsersCsv(
+  rt: ServiceRuntime,
+  filter: unknown,
+  options: CallOptions | undefined,
+): AsyncGenerator<string> {
   let first = true;
   for await (const users of userPages(rt, filter, options)) {
     let chunk = first ? `${csvRecord(USER_CSV_COLUMNS.map(([header]) => header))}\r\n` : '';
     first = false;
-    for (const user of users) chunk += `${csvRecord(USER_CSV_COLUMNS.map(([, field]) => user[field]))}\r\n`;
+    for (const user of users)
+      chunk += `${csvRecord(USER_CSV_COLUMNS.map(([, field]) => user[field]))}\r\n`;
     if (chunk) yield chunk;
   }
 }
 
 /** JSON chunks forming one array of `User` objects. */
-export async function* exportUsersJson(rt: ServiceRuntime, filter: unknown, options: CallOptions | undefined): AsyncGenerator<string> {
+export async function* exportUsersJson(
+  rt: ServiceRuntime,
+  filter: unknown,
+  options: CallOptions | undefined,
+): AsyncGenerator<string> {
   let count = 0;
   for await (const users of userPages(rt, filter, options)) {
     let chunk = count === 0 ? '[' : '';

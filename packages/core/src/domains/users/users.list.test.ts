@@ -68,8 +68,19 @@ beforeAll(async () => {
   t = await createTestHelios();
   const dept = await t.helios.repositories.departments.insert({ name: 'Ops' });
   deptId = dept.id;
-  manager = await createTestUser(t.helios, { role: 'manager', first_name: 'Mona', last_name: 'Manager', department_id: dept.id, department: 'Ops' });
-  lead = await createTestUser(t.helios, { role: 'manager', first_name: 'Leo', last_name: 'Lead', reporting_manager_id: manager.id });
+  manager = await createTestUser(t.helios, {
+    role: 'manager',
+    first_name: 'Mona',
+    last_name: 'Manager',
+    department_id: dept.id,
+    department: 'Ops',
+  });
+  lead = await createTestUser(t.helios, {
+    role: 'manager',
+    first_name: 'Leo',
+    last_name: 'Lead',
+    reporting_manager_id: manager.id,
+  });
   worker = await createTestUser(t.helios, {
     first_name: 'Wes',
     last_name: 'Worker',
@@ -77,9 +88,25 @@ beforeAll(async () => {
     user_type: 'guest',
     employee_type: 'Contractor',
   });
-  await createTestUser(t.helios, { first_name: '100%', last_name: 'Under_score', email: 'wild_card%@acme.test' });
-  await createTestUser(t.helios, { first_name: 'Gone', last_name: 'Deleted', user_status: 'deleted', deleted_at: new Date(), is_active: false });
-  await createTestUser(t.helios, { first_name: 'Sus', last_name: 'Pended', user_status: 'suspended', is_active: false, start_date: '2020-01-01' });
+  await createTestUser(t.helios, {
+    first_name: '100%',
+    last_name: 'Under_score',
+    email: 'wild_card%@acme.test',
+  });
+  await createTestUser(t.helios, {
+    first_name: 'Gone',
+    last_name: 'Deleted',
+    user_status: 'deleted',
+    deleted_at: new Date(),
+    is_active: false,
+  });
+  await createTestUser(t.helios, {
+    first_name: 'Sus',
+    last_name: 'Pended',
+    user_status: 'suspended',
+    is_active: false,
+    start_date: '2020-01-01',
+  });
   // 1,200 more users so the export reads several pages (500 each).
   const bulk: NewRow<'organization_users'>[] = Array.from({ length: 1200 }, (_, i) => ({
     email: `bulk${String(i).padStart(4, '0')}@acme.test`,
@@ -100,12 +127,23 @@ describe('users.list / count', () => {
     const total = await admin.count();
     expect(total).toBe(1200 + 6);
     expect(await admin.count({ status: 'all' })).toBe(total + 1);
-    expect((await admin.list({ status: 'deleted' })).items.map((u) => u.lastName)).toEqual(['Deleted']);
-    expect((await admin.list({ status: ['suspended', 'deleted'] })).items.map((u) => u.lastName)).toEqual(['Deleted', 'Pended']);
-    expect((await admin.list({ role: 'manager' })).items.map((u) => u.id)).toEqual([lead.id, manager.id]);
-    expect((await admin.list({ departmentId: deptId })).items.map((u) => u.id)).toEqual([manager.id]);
+    expect((await admin.list({ status: 'deleted' })).items.map((u) => u.lastName)).toEqual([
+      'Deleted',
+    ]);
+    expect(
+      (await admin.list({ status: ['suspended', 'deleted'] })).items.map((u) => u.lastName),
+    ).toEqual(['Deleted', 'Pended']);
+    expect((await admin.list({ role: 'manager' })).items.map((u) => u.id)).toEqual([
+      lead.id,
+      manager.id,
+    ]);
+    expect((await admin.list({ departmentId: deptId })).items.map((u) => u.id)).toEqual([
+      manager.id,
+    ]);
     expect((await admin.list({ managerId: lead.id })).items.map((u) => u.id)).toEqual([worker.id]);
-    expect((await admin.list({ userType: 'guest', employeeType: 'Contractor' })).items.map((u) => u.id)).toEqual([worker.id]);
+    expect(
+      (await admin.list({ userType: 'guest', employeeType: 'Contractor' })).items.map((u) => u.id),
+    ).toEqual([worker.id]);
     expect((await admin.list({ q: 'wes work' })).items.map((u) => u.id)).toEqual([worker.id]);
     expect((await admin.list({ q: 'MONA' })).items.map((u) => u.id)).toEqual([manager.id]);
     // LIKE wildcards are matched literally.
@@ -139,7 +177,9 @@ describe('users.list / count', () => {
   });
 
   it('keeps pages stable while rows are inserted between fetches: no duplicates, no skips', async () => {
-    const before = new Set((await allPages(t.asAdmin, { sort: 'lastName', limit: 500 })).map((u) => u.id));
+    const before = new Set(
+      (await allPages(t.asAdmin, { sort: 'lastName', limit: 500 })).map((u) => u.id),
+    );
     const seen: string[] = [];
     let cursor: string | null = null;
     let round = 0;
@@ -148,7 +188,11 @@ describe('users.list / count', () => {
       seen.push(...page.items.map((u) => u.id));
       cursor = page.nextCursor;
       // Insert rows that sort before, among and after the rows already read.
-      for (const lastName of ['Aaa Early', `Person ${String(round % 50).padStart(2, '0')}`, 'Zzz Late']) {
+      for (const lastName of [
+        'Aaa Early',
+        `Person ${String(round % 50).padStart(2, '0')}`,
+        'Zzz Late',
+      ]) {
         await createTestUser(t.helios, { last_name: lastName });
       }
       round += 1;
@@ -165,8 +209,13 @@ describe('users.list / count', () => {
     expect((await as(lead.id).users.list({ q: 'mona' })).items).toEqual([]);
     const key = t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:read'] });
     expect(await key.users.count()).toBe(await t.asAdmin.users.count());
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['groups:read'] }).users.list()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.users.list()).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await expect(
+      t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['groups:read'] }).users.list(),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(t.helios.users.list()).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
   });
 
   it('rejects bad filters and foreign or tampered cursors with INVALID_INPUT', async () => {
@@ -182,9 +231,17 @@ describe('users.list / count', () => {
       { cursor: "1' or 1=1" },
       { cursor: page.nextCursor, sort: 'email' },
       { cursor: page.nextCursor, direction: 'desc' },
-      { cursor: Buffer.from(JSON.stringify([1, 'createdAt', 'a', '2024-13-45 00:00:00', randomUUID()])).toString('base64url'), sort: 'createdAt' },
+      {
+        cursor: Buffer.from(
+          JSON.stringify([1, 'createdAt', 'a', '2024-13-45 00:00:00', randomUUID()]),
+        ).toString('base64url'),
+        sort: 'createdAt',
+      },
     ];
-    for (const filter of bad) await expect(t.asAdmin.users.list(filter as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    for (const filter of bad)
+      await expect(t.asAdmin.users.list(filter as never)).rejects.toMatchObject({
+        kind: 'INVALID_INPUT',
+      });
   });
 
   it('gives only results or INVALID_INPUT for random filters, sorts and cursors (property)', async () => {
@@ -197,11 +254,15 @@ describe('users.list / count', () => {
       fc.stringMatching(/^\d{4,6}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?\+\d{2})?$/),
     );
     /** Mostly valid values, sometimes not, so runs reach SQL as well as validation. */
-    const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) => fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: invalid, weight: 1 });
+    const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) =>
+      fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: invalid, weight: 1 });
     const input = fc
       .record(
         {
-          status: mostly(fc.constantFrom('active', 'deleted', 'all', ['staged', 'active']), fc.anything()),
+          status: mostly(
+            fc.constantFrom('active', 'deleted', 'all', ['staged', 'active']),
+            fc.anything(),
+          ),
           role: mostly(fc.constantFrom('admin', 'user', ['manager', 'user']), fc.string()),
           departmentId: mostly(fc.uuid(), fc.string()),
           managerId: mostly(fc.oneof(fc.uuid(), fc.constant(null)), fc.string()),
@@ -225,12 +286,18 @@ describe('users.list / count', () => {
         const dir = f.direction === 'desc' ? 'd' : 'a';
         const payload = fc.record({
           v: mostly(fc.constant(1), fc.anything()),
-          l: mostly(fc.constant(`users:${sort}`), fc.constantFrom(...sorts.map((s) => `users:${s}`))),
+          l: mostly(
+            fc.constant(`users:${sort}`),
+            fc.constantFrom(...sorts.map((s) => `users:${s}`)),
+          ),
           d: mostly(fc.constant(dir), fc.constantFrom('a', 'd', 'x')),
           k: fc.tuple(sortValue, mostly(fc.uuid(), fc.string())),
         });
         const cursor = fc.oneof(
-          { arbitrary: payload.map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')), weight: 6 },
+          {
+            arbitrary: payload.map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')),
+            weight: 6,
+          },
           { arbitrary: fc.oneof(fc.constant(null), fc.string(), fc.anything()), weight: 1 },
         );
         return fc.record({ filter: fc.constant(f), cursor: fc.option(cursor, { nil: undefined }) });
@@ -239,7 +306,10 @@ describe('users.list / count', () => {
     await fc.assert(
       fc.asyncProperty(input, async ({ filter, cursor }) => {
         try {
-          const page = await t.asAdmin.users.list({ ...filter, ...(cursor !== undefined ? { cursor } : {}) } as never);
+          const page = await t.asAdmin.users.list({
+            ...filter,
+            ...(cursor !== undefined ? { cursor } : {}),
+          } as never);
           expect(Array.isArray(page.items)).toBe(true);
           answered += 1;
         } catch (error) {
@@ -277,7 +347,11 @@ describe('users.exportCsv / exportJson', () => {
       jobTitle: '@SUM(1)',
       mobilePhone: '+44 20',
     });
-    await createTestUser(t.helios, { password_hash: 'secret-hash', two_factor_secret: 'secret-totp', photo_data: 'secret-photo' });
+    await createTestUser(t.helios, {
+      password_hash: 'secret-hash',
+      two_factor_secret: 'secret-totp',
+      photo_data: 'secret-photo',
+    });
     const expected = await t.asAdmin.users.count();
     const { text, chunks } = await collect(t.asAdmin.users.exportCsv());
     expect(chunks).toBeGreaterThanOrEqual(3);
@@ -305,12 +379,22 @@ describe('users.exportCsv / exportJson', () => {
     expect(Object.keys(users[0]!)).not.toContain('passwordHash');
     const own = JSON.parse((await collect(as(manager.id).users.exportJson())).text) as User[];
     expect(own.map((u) => u.id).sort()).toEqual([manager.id, lead.id, worker.id].sort());
-    expect(JSON.parse((await collect(t.asAdmin.users.exportJson({ q: 'no such person' }))).text)).toEqual([]);
+    expect(
+      JSON.parse((await collect(t.asAdmin.users.exportJson({ q: 'no such person' }))).text),
+    ).toEqual([]);
   });
 
   it('surfaces refusals and bad filters on the first chunk', async () => {
-    await expect(collect(t.helios.users.exportCsv())).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
-    await expect(collect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['audit:read'] }).users.exportCsv())).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(collect(t.asAdmin.users.exportJson({ sort: 'password_hash' } as never))).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(collect(t.helios.users.exportCsv())).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
+    await expect(
+      collect(
+        t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['audit:read'] }).users.exportCsv(),
+      ),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      collect(t.asAdmin.users.exportJson({ sort: 'password_hash' } as never)),
+    ).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
   });
 });

@@ -41,7 +41,16 @@ interface SummaryRow {
   user_status: string | null;
 }
 
-const SUMMARY_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'job_title', 'department', 'reporting_manager_id', 'user_status'] as const;
+const SUMMARY_COLUMNS = [
+  'id',
+  'email',
+  'first_name',
+  'last_name',
+  'job_title',
+  'department',
+  'reporting_manager_id',
+  'user_status',
+] as const;
 
 function toSummary(row: SummaryRow): UserSummary {
   return {
@@ -62,7 +71,11 @@ function toSummary(row: SummaryRow): UserSummary {
  * @throws HeliosError NOT_FOUND `USERS.NOT_FOUND`; INVALID_INPUT `USERS.MANAGER_NOT_FOUND`;
  *   PRECONDITION_FAILED `USERS.MANAGER_CYCLE`
  */
-export async function setUserManager(s: OperationScope, userId: string, managerId: string | null): Promise<User> {
+export async function setUserManager(
+  s: OperationScope,
+  userId: string,
+  managerId: string | null,
+): Promise<User> {
   const before = await getUserRow(s, userId, true);
   if (before.reporting_manager_id === managerId) return toUser(before);
   if (managerId !== null) await assertManagerAllowed(s, userId, managerId);
@@ -73,13 +86,20 @@ export async function setUserManager(s: OperationScope, userId: string, managerI
     .where('organization_id', '=', s.organizationId)
     .execute();
   const after = toUser(await getUserRow(s, userId));
-  await s.audit({ action: 'users.manager', resource: 'user', resourceId: userId, details: { email: after.email, ...summarizeChange(toUser(before), after) } });
+  await s.audit({
+    action: 'users.manager',
+    resource: 'user',
+    resourceId: userId,
+    details: { email: after.email, ...summarizeChange(toUser(before), after) },
+  });
   await s.activity({
     userId,
     action: 'users.manager',
     resourceType: 'user',
     resourceId: userId,
-    description: managerId ? `${after.firstName} ${after.lastName} has a new manager.` : `${after.firstName} ${after.lastName} no longer has a manager.`,
+    description: managerId
+      ? `${after.firstName} ${after.lastName} has a new manager.`
+      : `${after.firstName} ${after.lastName} no longer has a manager.`,
     metadata: { from: before.reporting_manager_id, to: managerId },
   });
   return after;
@@ -105,7 +125,8 @@ function shownTo(s: OperationScope, alias: string): RawBuilder<boolean> {
 /** The user `userId`, when this caller may see it in the reporting line; USERS.NOT_FOUND otherwise. */
 async function getShownUser(s: OperationScope, userId: string): Promise<void> {
   const row = await getUserRow(s, userId);
-  if (!seesEveryUser(s) && (row.deleted_at !== null || row.user_status !== 'active')) throw userNotFound(userId);
+  if (!seesEveryUser(s) && (row.deleted_at !== null || row.user_status !== 'active'))
+    throw userNotFound(userId);
 }
 
 /** The non-deleted users reporting directly to `userId` (who must exist), by name. */
@@ -128,7 +149,10 @@ export async function listDirectReports(s: OperationScope, userId: string): Prom
  * The managers above `userId`, nearest first, up to the top (at most 50 levels). A deleted
  * manager, or a manager already seen (a loop in legacy data), ends the chain.
  */
-export async function listReportingChain(s: OperationScope, userId: string): Promise<UserSummary[]> {
+export async function listReportingChain(
+  s: OperationScope,
+  userId: string,
+): Promise<UserSummary[]> {
   await getShownUser(s, userId);
   const result = await sql<SummaryRow & { depth: number }>`
     with recursive chain(id, depth, path) as (
@@ -164,7 +188,11 @@ export async function listReportingChain(s: OperationScope, userId: string): Pro
  *
  * @throws HeliosError NOT_FOUND `USERS.NOT_FOUND` for an unknown or deleted `rootId`
  */
-export async function buildOrgChart(s: OperationScope, rootId: string | undefined, depth: number): Promise<OrgChartNode[]> {
+export async function buildOrgChart(
+  s: OperationScope,
+  rootId: string | undefined,
+  depth: number,
+): Promise<OrgChartNode[]> {
   if (rootId !== undefined) {
     const root = await getUserRow(s, rootId);
     if (root.deleted_at !== null || root.user_status === 'deleted') throw userNotFound(rootId);
@@ -204,7 +232,10 @@ export async function buildOrgChart(s: OperationScope, rootId: string | undefine
       reports: [],
     };
     nodes.set(row.id, node);
-    const parent = Number(row.depth) > 0 && row.reporting_manager_id ? nodes.get(row.reporting_manager_id) : undefined;
+    const parent =
+      Number(row.depth) > 0 && row.reporting_manager_id
+        ? nodes.get(row.reporting_manager_id)
+        : undefined;
     if (parent) parent.reports.push(node);
     else roots.push(node);
   }

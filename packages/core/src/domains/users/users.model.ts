@@ -158,7 +158,9 @@ export const USER_SELECT = [
 ];
 
 const asObject = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 
 /** Maps a row read with `USER_SELECT` to a `User`. */
 export function toUser(row: UserRow): User {

@@ -21,7 +21,11 @@ export type UserPage = Page<User>;
 
 const SORT_COLUMNS: Record<
   UserSortField,
-  { column: 'last_name' | 'first_name' | 'email' | 'created_at' | 'start_date'; kind: PageKeyKind; nullable: boolean }
+  {
+    column: 'last_name' | 'first_name' | 'email' | 'created_at' | 'start_date';
+    kind: PageKeyKind;
+    nullable: boolean;
+  }
 > = {
   lastName: { column: 'last_name', kind: 'text', nullable: false },
   firstName: { column: 'first_name', kind: 'text', nullable: false },
@@ -52,35 +56,61 @@ export function reportsBelow(organizationId: string, managerId: string) {
 }
 
 /** The caller's visibility on user records for `permission`. */
-export function userVisibility(s: OperationScope, permission: 'users:read' | 'users:write' = 'users:read'): UserVisibility {
+export function userVisibility(
+  s: OperationScope,
+  permission: 'users:read' | 'users:write' = 'users:read',
+): UserVisibility {
   return s.policy.userScope(s.principal, permission);
 }
 
 /** The users of the organization matching `filter` that `visibility` allows, without a select list. */
-export function filteredUsers(s: OperationScope, filter: Omit<UserFilter, 'sort' | 'direction'>, visibility: UserVisibility) {
-  let query = s.db.selectFrom('organization_users').where('organization_users.organization_id', '=', s.organizationId);
+export function filteredUsers(
+  s: OperationScope,
+  filter: Omit<UserFilter, 'sort' | 'direction'>,
+  visibility: UserVisibility,
+) {
+  let query = s.db
+    .selectFrom('organization_users')
+    .where('organization_users.organization_id', '=', s.organizationId);
   if (visibility !== 'all') {
     const { selfId, includeReports } = visibility;
     query = includeReports
       ? query.where((eb) =>
-          eb.or([eb('organization_users.id', '=', selfId), eb('organization_users.id', 'in', reportsBelow(s.organizationId, selfId) as never)]),
+          eb.or([
+            eb('organization_users.id', '=', selfId),
+            eb('organization_users.id', 'in', reportsBelow(s.organizationId, selfId) as never),
+          ]),
         )
       : query.where('organization_users.id', '=', selfId);
   }
   const { status } = filter;
   if (status === undefined) query = query.where(notDeleted());
-  else if (status !== 'all') query = query.where('organization_users.user_status', 'in', Array.isArray(status) ? status : [status]);
-  if (filter.role !== undefined) query = query.where('organization_users.role', 'in', Array.isArray(filter.role) ? filter.role : [filter.role]);
-  if (filter.departmentId !== undefined) query = query.where('organization_users.department_id', '=', filter.departmentId);
-  if (filter.locationId !== undefined) query = query.where('organization_users.location_id', '=', filter.locationId);
+  else if (status !== 'all')
+    query = query.where(
+      'organization_users.user_status',
+      'in',
+      Array.isArray(status) ? status : [status],
+    );
+  if (filter.role !== undefined)
+    query = query.where(
+      'organization_users.role',
+      'in',
+      Array.isArray(filter.role) ? filter.role : [filter.role],
+    );
+  if (filter.departmentId !== undefined)
+    query = query.where('organization_users.department_id', '=', filter.departmentId);
+  if (filter.locationId !== undefined)
+    query = query.where('organization_users.location_id', '=', filter.locationId);
   if (filter.managerId !== undefined) {
     query =
       filter.managerId === null
         ? query.where('organization_users.reporting_manager_id', 'is', null)
         : query.where('organization_users.reporting_manager_id', '=', filter.managerId);
   }
-  if (filter.userType !== undefined) query = query.where('organization_users.user_type', '=', filter.userType);
-  if (filter.employeeType !== undefined) query = query.where('organization_users.employee_type', '=', filter.employeeType);
+  if (filter.userType !== undefined)
+    query = query.where('organization_users.user_type', '=', filter.userType);
+  if (filter.employeeType !== undefined)
+    query = query.where('organization_users.employee_type', '=', filter.employeeType);
   if (filter.q) {
     const pattern = `%${escapeLike(filter.q)}%`;
     query = query.where((eb) =>
@@ -88,7 +118,11 @@ export function filteredUsers(s: OperationScope, filter: Omit<UserFilter, 'sort'
         eb('organization_users.first_name', 'ilike', pattern),
         eb('organization_users.last_name', 'ilike', pattern),
         eb('organization_users.email', 'ilike', pattern),
-        eb(sql<string>`organization_users.first_name || ' ' || organization_users.last_name`, 'ilike', pattern),
+        eb(
+          sql<string>`organization_users.first_name || ' ' || organization_users.last_name`,
+          'ilike',
+          pattern,
+        ),
       ]),
     );
   }
@@ -96,7 +130,11 @@ export function filteredUsers(s: OperationScope, filter: Omit<UserFilter, 'sort'
 }
 
 /** The number of users matching `filter` within `visibility`. */
-export async function countUsers(s: OperationScope, filter: Omit<UserFilter, 'sort' | 'direction'>, visibility: UserVisibility): Promise<number> {
+export async function countUsers(
+  s: OperationScope,
+  filter: Omit<UserFilter, 'sort' | 'direction'>,
+  visibility: UserVisibility,
+): Promise<number> {
   const row = await filteredUsers(s, filter, visibility)
     .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
     .executeTakeFirstOrThrow();
@@ -127,6 +165,9 @@ export async function pageUsers(
     limit: page.limit,
     cursor: page.cursor,
   });
-  const rows = await filteredUsers(s, filter, visibility).select(USER_SELECT).$call(paging.query).execute();
+  const rows = await filteredUsers(s, filter, visibility)
+    .select(USER_SELECT)
+    .$call(paging.query)
+    .execute();
   return paging.page(rows as (UserRow & PageKeyColumns)[], toUser);
 }

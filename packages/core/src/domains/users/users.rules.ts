@@ -24,7 +24,10 @@ export function actsAsAdmin(s: OperationScope): boolean {
  */
 export async function authorizeAdmin(s: OperationScope): Promise<void> {
   if (s.principal.actor.type === 'user' && !s.principal.isAdministrator) {
-    throw POLICY_ERRORS.FORBIDDEN({ permission: 'users:write', reason: 'admins only' }, { details: { actor: s.principal.auditType, role: s.principal.role } });
+    throw POLICY_ERRORS.FORBIDDEN(
+      { permission: 'users:write', reason: 'admins only' },
+      { details: { actor: s.principal.auditType, role: s.principal.role } },
+    );
   }
   await s.authorize('users:write');
 }
@@ -35,13 +38,23 @@ export async function authorizeAdmin(s: OperationScope): Promise<void> {
  * account (email, state, manager, fields...).
  * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
  */
-export function assertMayChangeUser(s: OperationScope, target: Pick<UserRow, 'role'> | null, change: { role?: unknown } = {}): void {
-  if (change.role !== undefined && change.role !== target?.role) assertAdministrator(s.principal, 'users:write', 'changing a role');
-  if (target?.role === 'admin') assertAdministrator(s.principal, 'users:write', "changing an administrator's account");
+export function assertMayChangeUser(
+  s: OperationScope,
+  target: Pick<UserRow, 'role'> | null,
+  change: { role?: unknown } = {},
+): void {
+  if (change.role !== undefined && change.role !== target?.role)
+    assertAdministrator(s.principal, 'users:write', 'changing a role');
+  if (target?.role === 'admin')
+    assertAdministrator(s.principal, 'users:write', "changing an administrator's account");
 }
 
 /** Reads a user of the organization (any state); with `lock`, under `FOR UPDATE`. */
-export async function findUserRow(s: OperationScope, id: string, lock = false): Promise<UserRow | null> {
+export async function findUserRow(
+  s: OperationScope,
+  id: string,
+  lock = false,
+): Promise<UserRow | null> {
   let query = s.db
     .selectFrom('organization_users')
     .select(USER_SELECT)
@@ -70,7 +83,11 @@ export function isActiveAdmin(row: Pick<UserRow, 'role' | 'user_status' | 'delet
  *
  * @throws HeliosError PRECONDITION_FAILED `USERS.LAST_ADMIN`
  */
-export async function assertNotLastAdmin(s: OperationScope, userId: string, change: string): Promise<void> {
+export async function assertNotLastAdmin(
+  s: OperationScope,
+  userId: string,
+  change: string,
+): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('helios:admins'))`.execute(s.db);
   const row = await s.db
     .selectFrom('organization_users')
@@ -91,7 +108,11 @@ export async function assertNotLastAdmin(s: OperationScope, userId: string, chan
  *
  * @throws HeliosError INVALID_INPUT `USERS.MANAGER_NOT_FOUND`; PRECONDITION_FAILED `USERS.MANAGER_CYCLE`
  */
-export async function assertManagerAllowed(s: OperationScope, userId: string | null, managerId: string): Promise<void> {
+export async function assertManagerAllowed(
+  s: OperationScope,
+  userId: string | null,
+  managerId: string,
+): Promise<void> {
   if (userId !== null) {
     if (managerId === userId) {
       throw USERS_ERRORS.MANAGER_CYCLE({ userId, managerId, self: true });
@@ -127,10 +148,18 @@ export interface ReferenceInput {
 
 type ReferenceColumns = Pick<
   RowPatch<'organization_users'>,
-  'job_title' | 'department' | 'department_id' | 'location' | 'location_id' | 'cost_center' | 'cost_center_id'
+  | 'job_title'
+  | 'department'
+  | 'department_id'
+  | 'location'
+  | 'location_id'
+  | 'cost_center'
+  | 'cost_center_id'
 >;
 
-function masterDataRequired(field: 'department' | 'location' | 'costCenter' | 'jobTitle'): HeliosError {
+function masterDataRequired(
+  field: 'department' | 'location' | 'costCenter' | 'jobTitle',
+): HeliosError {
   return USERS_ERRORS.MASTER_DATA_REQUIRED({ field });
 }
 
@@ -143,11 +172,20 @@ function masterDataRequired(field: 'department' | 'location' | 'costCenter' | 'j
  * @throws HeliosError INVALID_INPUT `USERS.DEPARTMENT_NOT_FOUND`, `USERS.LOCATION_NOT_FOUND`,
  *   `USERS.COST_CENTER_NOT_FOUND`, `USERS.MASTER_DATA_REQUIRED`
  */
-export async function resolveReferences(s: OperationScope, input: ReferenceInput): Promise<ReferenceColumns> {
+export async function resolveReferences(
+  s: OperationScope,
+  input: ReferenceInput,
+): Promise<ReferenceColumns> {
   const out: ReferenceColumns = {};
-  const freeText = [input.department, input.location, input.costCenter, input.jobTitle].some((v) => typeof v === 'string');
+  const freeText = [input.department, input.location, input.costCenter, input.jobTitle].some(
+    (v) => typeof v === 'string',
+  );
   const settings = freeText
-    ? await s.db.selectFrom('master_data_settings').selectAll().where('organization_id', '=', s.organizationId).executeTakeFirst()
+    ? await s.db
+        .selectFrom('master_data_settings')
+        .selectAll()
+        .where('organization_id', '=', s.organizationId)
+        .executeTakeFirst()
     : undefined;
 
   if (typeof input.departmentId === 'string') {

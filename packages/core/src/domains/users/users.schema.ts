@@ -5,7 +5,14 @@
 import { z } from 'zod';
 
 /** The states of a user account (`organization_users.user_status`). */
-export const USER_STATUSES = ['staged', 'invited', 'active', 'suspended', 'blocked', 'deleted'] as const;
+export const USER_STATUSES = [
+  'staged',
+  'invited',
+  'active',
+  'suspended',
+  'blocked',
+  'deleted',
+] as const;
 /** A state of a user account. */
 export type UserStatus = (typeof USER_STATUSES)[number];
 
@@ -53,7 +60,13 @@ export const MANAGER_EDITABLE_USER_FIELDS = [
 ] as const;
 
 /** The fields users may be sorted by. */
-export const USER_SORT_FIELDS = ['lastName', 'firstName', 'email', 'createdAt', 'startDate'] as const;
+export const USER_SORT_FIELDS = [
+  'lastName',
+  'firstName',
+  'email',
+  'createdAt',
+  'startDate',
+] as const;
 /** A field users may be sorted by. */
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
@@ -81,7 +94,12 @@ const text = (max: number) =>
     .refine(noNul, 'Must not contain NUL characters')
     .transform((v) => (v === '' ? null : v));
 const optionalText = (max: number) => text(max).nullable().optional();
-const personName = z.string().trim().min(1, 'Required').max(255).refine(noNul, 'Must not contain NUL characters');
+const personName = z
+  .string()
+  .trim()
+  .min(1, 'Required')
+  .max(255)
+  .refine(noNul, 'Must not contain NUL characters');
 const isoDate = z.iso.date({ message: 'A date like 2024-05-31' });
 
 function isTimeZone(value: string): boolean {
@@ -93,7 +111,12 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-const timezone = z.string().trim().min(1).max(100).refine(isTimeZone, 'An IANA time zone such as Europe/Paris or UTC');
+const timezone = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(isTimeZone, 'An IANA time zone such as Europe/Paris or UTC');
 const language = z
   .string()
   .trim()
@@ -118,7 +141,12 @@ const profileFields = {
   mobilePhone: optionalText(50),
   workPhone: optionalText(50),
   workPhoneExtension: optionalText(20),
-  bio: z.string().max(10_000).refine(noNul, 'Must not contain NUL characters').nullable().optional(),
+  bio: z
+    .string()
+    .max(10_000)
+    .refine(noNul, 'Must not contain NUL characters')
+    .nullable()
+    .optional(),
   timezone: timezone.optional(),
   preferredLanguage: language.optional(),
 };
@@ -143,11 +171,19 @@ function checkConsistency(value: Refinable, ctx: z.RefinementCtx): void {
   ] as const;
   for (const [name, id] of pairs) {
     if (value[name] && value[id]) {
-      ctx.addIssue({ code: 'custom', path: [name], message: `Give ${id} or ${name}, not both (the name is taken from ${id})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `Give ${id} or ${name}, not both (the name is taken from ${id})`,
+      });
     }
   }
   if (value.startDate && value.endDate && value.endDate < value.startDate) {
-    ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'The end date is before the start date' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['endDate'],
+      message: 'The end date is before the start date',
+    });
   }
 }
 
@@ -185,8 +221,16 @@ export type UpdateUserInput = z.input<typeof updateUserSchema>;
 export const userFilterSchema = z
   .object({
     /** One state, several, or `all`; default: every state but `deleted`. */
-    status: z.union([z.enum(USER_STATUSES), z.array(z.enum(USER_STATUSES)).min(1).max(USER_STATUSES.length), z.literal('all')]).optional(),
-    role: z.union([z.enum(USER_ROLES), z.array(z.enum(USER_ROLES)).min(1).max(USER_ROLES.length)]).optional(),
+    status: z
+      .union([
+        z.enum(USER_STATUSES),
+        z.array(z.enum(USER_STATUSES)).min(1).max(USER_STATUSES.length),
+        z.literal('all'),
+      ])
+      .optional(),
+    role: z
+      .union([z.enum(USER_ROLES), z.array(z.enum(USER_ROLES)).min(1).max(USER_ROLES.length)])
+      .optional(),
     departmentId: userIdSchema.optional(),
     locationId: userIdSchema.optional(),
     /** Direct reports of this user; `null` for users without a manager. */

@@ -12,11 +12,19 @@ let keyFull: HeliosScope;
 const userActor = (userId: string): Actor => ({ type: 'user', userId });
 const as = (userId: string) => t.helios.as(userActor(userId));
 const userCount = () => t.helios.repositories.organization_users.count();
-const auditCount = async () => Number((await sql<{ n: string }>`select count(*) as n from audit_logs`.execute(t.helios.db)).rows[0]!.n);
-const audits = async (action: string, resourceId?: string) => (await t.asAdmin.audit.list({ action, ...(resourceId ? { resourceId } : {}) })).items;
+const auditCount = async () =>
+  Number(
+    (await sql<{ n: string }>`select count(*) as n from audit_logs`.execute(t.helios.db)).rows[0]!
+      .n,
+  );
+const audits = async (action: string, resourceId?: string) =>
+  (await t.asAdmin.audit.list({ action, ...(resourceId ? { resourceId } : {}) })).items;
 
 /** Runs `fn` and checks that it wrote neither users nor audit rows. */
-async function writesNothing(fn: () => Promise<unknown>, expected: Record<string, unknown>): Promise<void> {
+async function writesNothing(
+  fn: () => Promise<unknown>,
+  expected: Record<string, unknown>,
+): Promise<void> {
   const users = await userCount();
   const audit = await auditCount();
   await expect(fn()).rejects.toMatchObject(expected);
@@ -34,12 +42,32 @@ afterAll(() => t.destroy());
 
 describe('users.create', () => {
   it('creates a user with a normalized email and defaults, audited and recorded as activity', async () => {
-    const user = await t.asAdmin.users.create({ email: '  Bo.Li@Acme.TEST ', firstName: ' Bo ', lastName: 'Li' });
-    expect(user).toMatchObject({ email: 'bo.li@acme.test', firstName: 'Bo', lastName: 'Li', role: 'user', status: 'active', isActive: true });
+    const user = await t.asAdmin.users.create({
+      email: '  Bo.Li@Acme.TEST ',
+      firstName: ' Bo ',
+      lastName: 'Li',
+    });
+    expect(user).toMatchObject({
+      email: 'bo.li@acme.test',
+      firstName: 'Bo',
+      lastName: 'Li',
+      role: 'user',
+      status: 'active',
+      isActive: true,
+    });
     expect(user.timezone).toBe('UTC');
     const [row] = await audits('users.create', user.id);
-    expect(row).toMatchObject({ actorType: 'user', actorId: t.admin!.id, resource: 'user', resourceId: user.id });
-    expect(row!.details).toMatchObject({ email: 'bo.li@acme.test', role: 'user', status: 'active' });
+    expect(row).toMatchObject({
+      actorType: 'user',
+      actorId: t.admin!.id,
+      resource: 'user',
+      resourceId: user.id,
+    });
+    expect(row!.details).toMatchObject({
+      email: 'bo.li@acme.test',
+      role: 'user',
+      status: 'active',
+    });
     const activity = await t.asAdmin.audit.activity({ userId: user.id });
     expect(activity.items.map((a) => a.action)).toContain('users.create');
   });
@@ -74,32 +102,89 @@ describe('users.create', () => {
   });
 
   it('creates staged and invited users as not active', async () => {
-    const staged = await t.asAdmin.users.create({ email: 'staged@acme.test', firstName: 'S', lastName: 'Taged', status: 'staged' });
-    const invited = await t.asAdmin.users.create({ email: 'invited@acme.test', firstName: 'I', lastName: 'Nvited', status: 'invited' });
-    expect([staged.status, staged.isActive, invited.status, invited.isActive]).toEqual(['staged', false, 'invited', false]);
+    const staged = await t.asAdmin.users.create({
+      email: 'staged@acme.test',
+      firstName: 'S',
+      lastName: 'Taged',
+      status: 'staged',
+    });
+    const invited = await t.asAdmin.users.create({
+      email: 'invited@acme.test',
+      firstName: 'I',
+      lastName: 'Nvited',
+      status: 'invited',
+    });
+    expect([staged.status, staged.isActive, invited.status, invited.isActive]).toEqual([
+      'staged',
+      false,
+      'invited',
+      false,
+    ]);
   });
 
   it('rejects a duplicate email, whatever its case, with USERS.EMAIL_TAKEN and writes nothing', async () => {
-    await writesNothing(() => t.asAdmin.users.create({ email: 'BO.LI@acme.test', firstName: 'B', lastName: 'L' }), {
-      kind: 'CONFLICT',
-      code: 'USERS.EMAIL_TAKEN',
-    });
+    await writesNothing(
+      () => t.asAdmin.users.create({ email: 'BO.LI@acme.test', firstName: 'B', lastName: 'L' }),
+      {
+        kind: 'CONFLICT',
+        code: 'USERS.EMAIL_TAKEN',
+      },
+    );
   });
 
   it.each([
     ['a bad email', { email: 'not-an-email', firstName: 'A', lastName: 'B' }],
     ['a missing last name', { email: 'x1@acme.test', firstName: 'A' }],
-    ['an unknown field', { email: 'x2@acme.test', firstName: 'A', lastName: 'B', password_hash: 'x' }],
-    ['an impossible date', { email: 'x3@acme.test', firstName: 'A', lastName: 'B', startDate: '2023-02-30' }],
-    ['an end before the start', { email: 'x4@acme.test', firstName: 'A', lastName: 'B', startDate: '2024-05-01', endDate: '2024-04-01' }],
-    ['an unknown time zone', { email: 'x5@acme.test', firstName: 'A', lastName: 'B', timezone: 'Mars/Olympus' }],
-    ['a role outside the vocabulary', { email: 'x6@acme.test', firstName: 'A', lastName: 'B', role: 'owner' }],
-    ['an initial state of suspended', { email: 'x7@acme.test', firstName: 'A', lastName: 'B', status: 'suspended' }],
-    ['a department given twice', { email: 'x8@acme.test', firstName: 'A', lastName: 'B', department: 'X', departmentId: randomUUID() }],
-    ['a malformed manager id', { email: 'x9@acme.test', firstName: 'A', lastName: 'B', managerId: '1; drop table x' }],
+    [
+      'an unknown field',
+      { email: 'x2@acme.test', firstName: 'A', lastName: 'B', password_hash: 'x' },
+    ],
+    [
+      'an impossible date',
+      { email: 'x3@acme.test', firstName: 'A', lastName: 'B', startDate: '2023-02-30' },
+    ],
+    [
+      'an end before the start',
+      {
+        email: 'x4@acme.test',
+        firstName: 'A',
+        lastName: 'B',
+        startDate: '2024-05-01',
+        endDate: '2024-04-01',
+      },
+    ],
+    [
+      'an unknown time zone',
+      { email: 'x5@acme.test', firstName: 'A', lastName: 'B', timezone: 'Mars/Olympus' },
+    ],
+    [
+      'a role outside the vocabulary',
+      { email: 'x6@acme.test', firstName: 'A', lastName: 'B', role: 'owner' },
+    ],
+    [
+      'an initial state of suspended',
+      { email: 'x7@acme.test', firstName: 'A', lastName: 'B', status: 'suspended' },
+    ],
+    [
+      'a department given twice',
+      {
+        email: 'x8@acme.test',
+        firstName: 'A',
+        lastName: 'B',
+        department: 'X',
+        departmentId: randomUUID(),
+      },
+    ],
+    [
+      'a malformed manager id',
+      { email: 'x9@acme.test', firstName: 'A', lastName: 'B', managerId: '1; drop table x' },
+    ],
     ['a NUL character', { email: 'x10@acme.test', firstName: 'A\u0000', lastName: 'B' }],
   ])('rejects %s with VALIDATION.FAILED and writes nothing', async (_name, input) => {
-    await writesNothing(() => t.asAdmin.users.create(input as never), { kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+    await writesNothing(() => t.asAdmin.users.create(input as never), {
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
   });
 
   it.each([
@@ -108,34 +193,86 @@ describe('users.create', () => {
     ['costCenterId', 'USERS.COST_CENTER_NOT_FOUND'],
     ['managerId', 'USERS.MANAGER_NOT_FOUND'],
   ])('rejects an unknown %s with %s and writes nothing', async (field, code) => {
-    await writesNothing(() => t.asAdmin.users.create({ email: `unknown-${field}@acme.test`, firstName: 'A', lastName: 'B', [field]: randomUUID() }), {
-      kind: 'INVALID_INPUT',
-      code,
-    });
+    await writesNothing(
+      () =>
+        t.asAdmin.users.create({
+          email: `unknown-${field}@acme.test`,
+          firstName: 'A',
+          lastName: 'B',
+          [field]: randomUUID(),
+        }),
+      {
+        kind: 'INVALID_INPUT',
+        code,
+      },
+    );
   });
 
   it('refuses a deleted user as manager with USERS.MANAGER_NOT_FOUND', async () => {
-    const gone = await createTestUser(t.helios, { user_status: 'deleted', is_active: false, deleted_at: new Date() });
-    await writesNothing(() => t.asAdmin.users.create({ email: 'orphan@acme.test', firstName: 'A', lastName: 'B', managerId: gone.id }), {
-      code: 'USERS.MANAGER_NOT_FOUND',
+    const gone = await createTestUser(t.helios, {
+      user_status: 'deleted',
+      is_active: false,
+      deleted_at: new Date(),
     });
+    await writesNothing(
+      () =>
+        t.asAdmin.users.create({
+          email: 'orphan@acme.test',
+          firstName: 'A',
+          lastName: 'B',
+          managerId: gone.id,
+        }),
+      {
+        code: 'USERS.MANAGER_NOT_FOUND',
+      },
+    );
   });
 
   it('refuses free-text master data while it is enforced with USERS.MASTER_DATA_REQUIRED', async () => {
-    await t.asAdmin.organizations.masterData.update({ enforceDepartments: true, enforceJobTitles: true });
+    await t.asAdmin.organizations.masterData.update({
+      enforceDepartments: true,
+      enforceJobTitles: true,
+    });
     try {
-      await writesNothing(() => t.asAdmin.users.create({ email: 'md1@acme.test', firstName: 'A', lastName: 'B', department: 'Sales' }), {
-        kind: 'INVALID_INPUT',
-        code: 'USERS.MASTER_DATA_REQUIRED',
-      });
-      await writesNothing(() => t.asAdmin.users.create({ email: 'md2@acme.test', firstName: 'A', lastName: 'B', jobTitle: 'Wizard' }), {
-        code: 'USERS.MASTER_DATA_REQUIRED',
-      });
+      await writesNothing(
+        () =>
+          t.asAdmin.users.create({
+            email: 'md1@acme.test',
+            firstName: 'A',
+            lastName: 'B',
+            department: 'Sales',
+          }),
+        {
+          kind: 'INVALID_INPUT',
+          code: 'USERS.MASTER_DATA_REQUIRED',
+        },
+      );
+      await writesNothing(
+        () =>
+          t.asAdmin.users.create({
+            email: 'md2@acme.test',
+            firstName: 'A',
+            lastName: 'B',
+            jobTitle: 'Wizard',
+          }),
+        {
+          code: 'USERS.MASTER_DATA_REQUIRED',
+        },
+      );
       await t.helios.repositories.job_titles.insert({ title: 'Accountant' });
-      const user = await t.asAdmin.users.create({ email: 'md3@acme.test', firstName: 'A', lastName: 'B', jobTitle: 'accountant', location: 'Remote' });
+      const user = await t.asAdmin.users.create({
+        email: 'md3@acme.test',
+        firstName: 'A',
+        lastName: 'B',
+        jobTitle: 'accountant',
+        location: 'Remote',
+      });
       expect(user).toMatchObject({ jobTitle: 'Accountant', location: 'Remote', locationId: null });
     } finally {
-      await t.asAdmin.organizations.masterData.update({ enforceDepartments: false, enforceJobTitles: false });
+      await t.asAdmin.organizations.masterData.update({
+        enforceDepartments: false,
+        enforceJobTitles: false,
+      });
     }
   });
 
@@ -143,10 +280,22 @@ describe('users.create', () => {
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const user = await createTestUser(t.helios);
     const input = { email: 'nope@acme.test', firstName: 'N', lastName: 'O' };
-    await writesNothing(() => as(manager.id).users.create(input), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => as(user.id).users.create(input), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => keyRead.users.create(input), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => t.helios.users.create(input), { kind: 'UNAUTHENTICATED', code: 'POLICY.NO_ACTOR' });
+    await writesNothing(() => as(manager.id).users.create(input), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    await writesNothing(() => as(user.id).users.create(input), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    await writesNothing(() => keyRead.users.create(input), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    await writesNothing(() => t.helios.users.create(input), {
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.NO_ACTOR',
+    });
     const created = await keyWrite.users.create(input);
     const [row] = await audits('users.create', created.id);
     expect(row).toMatchObject({ actorType: 'api_key', actorId: 'k-write' });
@@ -164,8 +313,16 @@ describe('users.get / find', () => {
     });
     const dto = await t.asAdmin.users.get(user.id);
     const json = JSON.stringify(dto);
-    for (const secret of ['hash', 'reset', 'verify', 'totp', 'AAAA']) expect(json).not.toContain(`"${secret}"`);
-    for (const key of ['passwordHash', 'passwordResetToken', 'passwordResetExpires', 'emailVerificationToken', 'twoFactorSecret', 'photoData']) {
+    for (const secret of ['hash', 'reset', 'verify', 'totp', 'AAAA'])
+      expect(json).not.toContain(`"${secret}"`);
+    for (const key of [
+      'passwordHash',
+      'passwordResetToken',
+      'passwordResetExpires',
+      'emailVerificationToken',
+      'twoFactorSecret',
+      'photoData',
+    ]) {
       expect(dto).not.toHaveProperty(key);
     }
   });
@@ -177,18 +334,33 @@ describe('users.get / find', () => {
     const stranger = await createTestUser(t.helios);
     expect((await as(leaf.id).users.get(leaf.id)).id).toBe(leaf.id);
     expect((await as(boss.id).users.get(leaf.id)).id).toBe(leaf.id);
-    await expect(as(leaf.id).users.get(mid.id)).rejects.toMatchObject({ kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await expect(as(leaf.id).users.get(mid.id)).rejects.toMatchObject({
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
     await expect(as(mid.id).users.get(stranger.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     expect((await keyRead.users.get(stranger.id)).id).toBe(stranger.id);
-    await expect(t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['groups:read'] }).users.get(stranger.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    await expect(t.helios.users.get(stranger.id)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
+    await expect(
+      t.helios.as({ type: 'apiKey', keyId: 'k', scopes: ['groups:read'] }).users.get(stranger.id),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(t.helios.users.get(stranger.id)).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
   });
 
   it('throws USERS.NOT_FOUND from get, null from find, and INVALID_INPUT for a malformed id', async () => {
-    await expect(t.asAdmin.users.get(randomUUID())).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    await expect(t.asAdmin.users.get(randomUUID())).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
     expect(await t.asAdmin.users.find(randomUUID())).toBeNull();
-    await expect(t.asAdmin.users.get('nope')).rejects.toMatchObject({ kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await expect(t.asAdmin.users.find(42 as never)).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(t.asAdmin.users.get('nope')).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
+    await expect(t.asAdmin.users.find(42 as never)).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
   });
 });
 
@@ -203,9 +375,18 @@ describe('users.update', () => {
       jobTitle: 'Lead',
       mobilePhone: '+1 555 0100',
     });
-    expect(updated).toMatchObject({ email: 'renamed@acme.test', role: 'manager', department: 'Support', departmentId: dept.id, jobTitle: 'Lead' });
+    expect(updated).toMatchObject({
+      email: 'renamed@acme.test',
+      role: 'manager',
+      department: 'Support',
+      departmentId: dept.id,
+      jobTitle: 'Lead',
+    });
     const [row] = await audits('users.update', user.id);
-    expect(row!.details).toMatchObject({ role: { from: 'user', to: 'manager' }, department: { from: 'Old text', to: 'Support' } });
+    expect(row!.details).toMatchObject({
+      role: { from: 'user', to: 'manager' },
+      department: { from: 'Old text', to: 'Support' },
+    });
     const cleared = await t.asAdmin.users.update(user.id, { departmentId: null, jobTitle: null });
     expect(cleared).toMatchObject({ department: null, departmentId: null, jobTitle: null });
   });
@@ -213,22 +394,51 @@ describe('users.update', () => {
   it('rejects a taken email with USERS.EMAIL_TAKEN and invalid patches with VALIDATION.FAILED, writing nothing', async () => {
     const a = await createTestUser(t.helios);
     const b = await createTestUser(t.helios);
-    await writesNothing(() => t.asAdmin.users.update(a.id, { email: b.email }), { kind: 'CONFLICT', code: 'USERS.EMAIL_TAKEN' });
-    await writesNothing(() => t.asAdmin.users.update(a.id, { status: 'blocked' } as never), { kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
-    await writesNothing(() => t.asAdmin.users.update(a.id, { firstName: '' }), { kind: 'INVALID_INPUT' });
-    await writesNothing(() => t.asAdmin.users.update(randomUUID(), { firstName: 'X' }), { kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    await writesNothing(() => t.asAdmin.users.update(a.id, { email: b.email }), {
+      kind: 'CONFLICT',
+      code: 'USERS.EMAIL_TAKEN',
+    });
+    await writesNothing(() => t.asAdmin.users.update(a.id, { status: 'blocked' } as never), {
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
+    await writesNothing(() => t.asAdmin.users.update(a.id, { firstName: '' }), {
+      kind: 'INVALID_INPUT',
+    });
+    await writesNothing(() => t.asAdmin.users.update(randomUUID(), { firstName: 'X' }), {
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
   });
 
   it('lets a user change their own personal fields only', async () => {
     const user = await createTestUser(t.helios, { job_title: 'Clerk' });
     const me = as(user.id);
-    const updated = await me.users.update(user.id, { firstName: 'Zoë', bio: 'Hello', timezone: 'Europe/Paris', preferredLanguage: 'fr', workPhone: '123' });
-    expect(updated).toMatchObject({ firstName: 'Zoë', bio: 'Hello', timezone: 'Europe/Paris', preferredLanguage: 'fr', workPhone: '123' });
+    const updated = await me.users.update(user.id, {
+      firstName: 'Zoë',
+      bio: 'Hello',
+      timezone: 'Europe/Paris',
+      preferredLanguage: 'fr',
+      workPhone: '123',
+    });
+    expect(updated).toMatchObject({
+      firstName: 'Zoë',
+      bio: 'Hello',
+      timezone: 'Europe/Paris',
+      preferredLanguage: 'fr',
+      workPhone: '123',
+    });
     for (const patch of [{ jobTitle: 'CEO' }, { role: 'admin' }, { email: 'me@acme.test' }]) {
-      await writesNothing(() => me.users.update(user.id, patch as never), { kind: 'FORBIDDEN', code: 'USERS.FIELD_NOT_ALLOWED' });
+      await writesNothing(() => me.users.update(user.id, patch as never), {
+        kind: 'FORBIDDEN',
+        code: 'USERS.FIELD_NOT_ALLOWED',
+      });
     }
     const other = await createTestUser(t.helios);
-    await writesNothing(() => me.users.update(other.id, { bio: 'hacked' }), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => me.users.update(other.id, { bio: 'hacked' }), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
   });
 
   it("lets a manager change their reports' work fields but not role, email, manager or names", async () => {
@@ -236,22 +446,49 @@ describe('users.update', () => {
     const report = await createTestUser(t.helios, { reporting_manager_id: manager.id });
     const indirect = await createTestUser(t.helios, { reporting_manager_id: report.id });
     const loc = await t.helios.repositories.locations.insert({ name: 'Branch' });
-    const updated = await as(manager.id).users.update(indirect.id, { jobTitle: 'Analyst', locationId: loc.id, startDate: '2025-01-06', mobilePhone: '42' });
-    expect(updated).toMatchObject({ jobTitle: 'Analyst', location: 'Branch', startDate: '2025-01-06', mobilePhone: '42' });
-    for (const patch of [{ role: 'manager' }, { email: 'x@acme.test' }, { managerId: manager.id }, { lastName: 'Renamed' }]) {
-      await writesNothing(() => as(manager.id).users.update(report.id, patch as never), { kind: 'FORBIDDEN', code: 'USERS.FIELD_NOT_ALLOWED' });
+    const updated = await as(manager.id).users.update(indirect.id, {
+      jobTitle: 'Analyst',
+      locationId: loc.id,
+      startDate: '2025-01-06',
+      mobilePhone: '42',
+    });
+    expect(updated).toMatchObject({
+      jobTitle: 'Analyst',
+      location: 'Branch',
+      startDate: '2025-01-06',
+      mobilePhone: '42',
+    });
+    for (const patch of [
+      { role: 'manager' },
+      { email: 'x@acme.test' },
+      { managerId: manager.id },
+      { lastName: 'Renamed' },
+    ]) {
+      await writesNothing(() => as(manager.id).users.update(report.id, patch as never), {
+        kind: 'FORBIDDEN',
+        code: 'USERS.FIELD_NOT_ALLOWED',
+      });
     }
     // On themselves a manager has the personal fields only.
-    await writesNothing(() => as(manager.id).users.update(manager.id, { jobTitle: 'Boss' }), { code: 'USERS.FIELD_NOT_ALLOWED' });
+    await writesNothing(() => as(manager.id).users.update(manager.id, { jobTitle: 'Boss' }), {
+      code: 'USERS.FIELD_NOT_ALLOWED',
+    });
     const stranger = await createTestUser(t.helios);
-    await writesNothing(() => as(manager.id).users.update(stranger.id, { jobTitle: 'X' }), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => as(manager.id).users.update(stranger.id, { jobTitle: 'X' }), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
   });
 
   it('lets keys with users:write change users and refuses read-only keys and missing actors', async () => {
     const user = await createTestUser(t.helios);
     expect((await keyWrite.users.update(user.id, { employeeId: 'E-1' })).employeeId).toBe('E-1');
-    await writesNothing(() => keyRead.users.update(user.id, { employeeId: 'E-2' }), { kind: 'FORBIDDEN' });
-    await writesNothing(() => t.helios.users.update(user.id, { employeeId: 'E-2' }), { kind: 'UNAUTHENTICATED' });
+    await writesNothing(() => keyRead.users.update(user.id, { employeeId: 'E-2' }), {
+      kind: 'FORBIDDEN',
+    });
+    await writesNothing(() => t.helios.users.update(user.id, { employeeId: 'E-2' }), {
+      kind: 'UNAUTHENTICATED',
+    });
   });
 
   it('audits a role change through setRole as users.role', async () => {
@@ -259,7 +496,9 @@ describe('users.update', () => {
     expect((await t.asAdmin.users.setRole(user.id, 'manager')).role).toBe('manager');
     const [row] = await audits('users.role', user.id);
     expect(row!.details).toMatchObject({ role: { from: 'user', to: 'manager' } });
-    await writesNothing(() => t.asAdmin.users.setRole(user.id, 'root' as never), { kind: 'INVALID_INPUT' });
+    await writesNothing(() => t.asAdmin.users.setRole(user.id, 'root' as never), {
+      kind: 'INVALID_INPUT',
+    });
     await writesNothing(() => as(user.id).users.setRole(user.id, 'admin'), { kind: 'FORBIDDEN' });
   });
 });
@@ -267,23 +506,49 @@ describe('users.update', () => {
 describe('administrator-only changes', () => {
   it('refuses a users:write key any role change, writing nothing', async () => {
     const user = await createTestUser(t.helios);
-    await writesNothing(() => keyWrite.users.update(user.id, { role: 'admin' }), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => keyWrite.users.setRole(user.id, 'admin'), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => keyWrite.users.setRole(user.id, 'manager'), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
-    await writesNothing(() => keyWrite.users.create({ email: 'new-admin@acme.test', firstName: 'N', lastName: 'A', role: 'admin' }), {
+    await writesNothing(() => keyWrite.users.update(user.id, { role: 'admin' }), {
       kind: 'FORBIDDEN',
       code: 'POLICY.FORBIDDEN',
     });
+    await writesNothing(() => keyWrite.users.setRole(user.id, 'admin'), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    await writesNothing(() => keyWrite.users.setRole(user.id, 'manager'), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
+    await writesNothing(
+      () =>
+        keyWrite.users.create({
+          email: 'new-admin@acme.test',
+          firstName: 'N',
+          lastName: 'A',
+          role: 'admin',
+        }),
+      {
+        kind: 'FORBIDDEN',
+        code: 'POLICY.FORBIDDEN',
+      },
+    );
     expect((await t.helios.repositories.organization_users.getById(user.id)).role).toBe('user');
     // Other fields stay open to the key.
-    expect((await keyWrite.users.update(user.id, { employeeId: 'E-9', role: 'user' })).employeeId).toBe('E-9');
+    expect(
+      (await keyWrite.users.update(user.id, { employeeId: 'E-9', role: 'user' })).employeeId,
+    ).toBe('E-9');
   });
 
   it("refuses a users:write key every change to an administrator's account, writing nothing", async () => {
-    const admin = await createTestUser(t.helios, { role: 'admin', email: 'target-admin@acme.test' });
+    const admin = await createTestUser(t.helios, {
+      role: 'admin',
+      email: 'target-admin@acme.test',
+    });
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const forbidden = { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' };
-    await writesNothing(() => keyWrite.users.update(admin.id, { email: 'attacker@evil.test' }), forbidden);
+    await writesNothing(
+      () => keyWrite.users.update(admin.id, { email: 'attacker@evil.test' }),
+      forbidden,
+    );
     await writesNothing(() => keyWrite.users.update(admin.id, { firstName: 'Mallory' }), forbidden);
     await writesNothing(() => keyWrite.users.suspend(admin.id), forbidden);
     await writesNothing(() => keyWrite.users.block(admin.id), forbidden);
@@ -291,7 +556,12 @@ describe('administrator-only changes', () => {
     await writesNothing(() => keyWrite.users.setStatus(admin.id, 'suspended'), forbidden);
     await writesNothing(() => keyWrite.users.setManager(admin.id, manager.id), forbidden);
     const row = await t.helios.repositories.organization_users.getById(admin.id);
-    expect(row).toMatchObject({ email: 'target-admin@acme.test', role: 'admin', user_status: 'active', reporting_manager_id: null });
+    expect(row).toMatchObject({
+      email: 'target-admin@acme.test',
+      role: 'admin',
+      user_status: 'active',
+      reporting_manager_id: null,
+    });
     // An administrator (a user with role admin, or an admin:full key) may.
     expect((await keyFull.users.update(admin.id, { firstName: 'Ada' })).firstName).toBe('Ada');
     expect((await t.asAdmin.users.setManager(admin.id, manager.id)).managerId).toBe(manager.id);
@@ -300,10 +570,17 @@ describe('administrator-only changes', () => {
 
 describe('user states', () => {
   it('walks every allowed transition, keeping is_active and deleted_at in step, each audited', async () => {
-    const created = await t.asAdmin.users.create({ email: 'walker@acme.test', firstName: 'W', lastName: 'Alker', status: 'staged' });
+    const created = await t.asAdmin.users.create({
+      email: 'walker@acme.test',
+      firstName: 'W',
+      lastName: 'Alker',
+      status: 'staged',
+    });
     const id = created.id;
     const u = t.asAdmin.users;
-    const steps: Array<[string, () => Promise<{ status: string; isActive: boolean; deletedAt: Date | null }>, string]> = [
+    const steps: Array<
+      [string, () => Promise<{ status: string; isActive: boolean; deletedAt: Date | null }>, string]
+    > = [
       ['invited', () => u.invite(id), 'users.status'],
       ['active', () => u.activate(id), 'users.status'],
       ['suspended', () => u.suspend(id), 'users.status'],
@@ -331,7 +608,12 @@ describe('user states', () => {
     expect([row.user_status, row.is_active, row.deleted_at]).toEqual(['active', true, null]);
     // staged and invited users may be deleted too
     for (const status of ['staged', 'invited'] as const) {
-      const other = await t.asAdmin.users.create({ email: `del-${status}@acme.test`, firstName: 'D', lastName: status, status });
+      const other = await t.asAdmin.users.create({
+        email: `del-${status}@acme.test`,
+        firstName: 'D',
+        lastName: status,
+        status,
+      });
       expect((await u.delete(other.id)).status).toBe('deleted');
     }
   });
@@ -339,7 +621,11 @@ describe('user states', () => {
   it('refuses other transitions with USERS.INVALID_TRANSITION (from, to) and writes nothing', async () => {
     const staged = await createTestUser(t.helios, { user_status: 'staged', is_active: false });
     const active = await createTestUser(t.helios);
-    const deleted = await createTestUser(t.helios, { user_status: 'deleted', is_active: false, deleted_at: new Date() });
+    const deleted = await createTestUser(t.helios, {
+      user_status: 'deleted',
+      is_active: false,
+      deleted_at: new Date(),
+    });
     const cases: Array<[() => Promise<unknown>, string, string]> = [
       [() => t.asAdmin.users.activate(staged.id), 'staged', 'active'],
       [() => t.asAdmin.users.suspend(staged.id), 'staged', 'suspended'],
@@ -352,15 +638,28 @@ describe('user states', () => {
       [() => t.asAdmin.users.restore(active.id), 'active', 'active'],
     ];
     for (const [fn, from, to] of cases) {
-      await writesNothing(fn, { kind: 'PRECONDITION_FAILED', code: 'USERS.INVALID_TRANSITION', details: { from, to } });
+      await writesNothing(fn, {
+        kind: 'PRECONDITION_FAILED',
+        code: 'USERS.INVALID_TRANSITION',
+        details: { from, to },
+      });
     }
-    await writesNothing(() => t.asAdmin.users.setStatus(active.id, 'gone' as never), { kind: 'INVALID_INPUT' });
-    await writesNothing(() => t.asAdmin.users.suspend(randomUUID()), { kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    await writesNothing(() => t.asAdmin.users.setStatus(active.id, 'gone' as never), {
+      kind: 'INVALID_INPUT',
+    });
+    await writesNothing(() => t.asAdmin.users.suspend(randomUUID()), {
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
   });
 
   it('refuses to delete, suspend or block yourself with USERS.SELF_ACTION', async () => {
     const adminId = t.admin!.id;
-    for (const fn of [() => t.asAdmin.users.delete(adminId), () => t.asAdmin.users.suspend(adminId), () => t.asAdmin.users.block(adminId)]) {
+    for (const fn of [
+      () => t.asAdmin.users.delete(adminId),
+      () => t.asAdmin.users.suspend(adminId),
+      () => t.asAdmin.users.block(adminId),
+    ]) {
       await writesNothing(fn, { kind: 'PRECONDITION_FAILED', code: 'USERS.SELF_ACTION' });
     }
   });
@@ -368,7 +667,10 @@ describe('user states', () => {
   it('lets only admins and users:write keys change states', async () => {
     const manager = await createTestUser(t.helios, { role: 'manager' });
     const report = await createTestUser(t.helios, { reporting_manager_id: manager.id });
-    await writesNothing(() => as(manager.id).users.suspend(report.id), { kind: 'FORBIDDEN', code: 'POLICY.FORBIDDEN' });
+    await writesNothing(() => as(manager.id).users.suspend(report.id), {
+      kind: 'FORBIDDEN',
+      code: 'POLICY.FORBIDDEN',
+    });
     await writesNothing(() => as(report.id).users.delete(manager.id), { kind: 'FORBIDDEN' });
     await writesNothing(() => keyRead.users.block(report.id), { kind: 'FORBIDDEN' });
     await writesNothing(() => t.helios.users.block(report.id), { kind: 'UNAUTHENTICATED' });
@@ -378,14 +680,19 @@ describe('user states', () => {
   it('stops suspended users from acting', async () => {
     const user = await createTestUser(t.helios);
     await t.asAdmin.users.suspend(user.id);
-    await expect(as(user.id).users.get(user.id)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED', code: 'POLICY.USER_INACTIVE' });
+    await expect(as(user.id).users.get(user.id)).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+      code: 'POLICY.USER_INACTIVE',
+    });
   });
 });
 
 describe('the last active admin', () => {
   // Changes to admins need an administrator: here an admin:full key.
   it('cannot be demoted, suspended, blocked or deleted; another admin can', async () => {
-    await sql`update organization_users set role = 'user' where role = 'admin' and id <> ${t.admin!.id}`.execute(t.helios.db);
+    await sql`update organization_users set role = 'user' where role = 'admin' and id <> ${t.admin!.id}`.execute(
+      t.helios.db,
+    );
     const adminId = t.admin!.id;
     const cases = [
       () => keyFull.users.setRole(adminId, 'user'),
@@ -395,9 +702,14 @@ describe('the last active admin', () => {
       () => keyFull.users.delete(adminId),
       () => keyFull.users.setStatus(adminId, 'deleted'),
     ];
-    for (const fn of cases) await writesNothing(fn, { kind: 'PRECONDITION_FAILED', code: 'USERS.LAST_ADMIN' });
+    for (const fn of cases)
+      await writesNothing(fn, { kind: 'PRECONDITION_FAILED', code: 'USERS.LAST_ADMIN' });
     // A suspended admin is not an active admin: it does not count, and changing it is not guarded.
-    const suspendedAdmin = await createTestUser(t.helios, { role: 'admin', user_status: 'suspended', is_active: false });
+    const suspendedAdmin = await createTestUser(t.helios, {
+      role: 'admin',
+      user_status: 'suspended',
+      is_active: false,
+    });
     await writesNothing(() => keyFull.users.suspend(adminId), { code: 'USERS.LAST_ADMIN' });
     expect((await keyFull.users.delete(suspendedAdmin.id)).status).toBe('deleted');
     const second = await createTestUser(t.helios, { role: 'admin' });
@@ -407,11 +719,19 @@ describe('the last active admin', () => {
   it('is race-safe: of two concurrent demotions of the only two admins, one is refused', async () => {
     const adminId = t.admin!.id;
     const second = await createTestUser(t.helios, { role: 'admin' });
-    const results = await Promise.allSettled([keyFull.users.setRole(adminId, 'user'), keyFull.users.setRole(second.id, 'user')]);
+    const results = await Promise.allSettled([
+      keyFull.users.setRole(adminId, 'user'),
+      keyFull.users.setRole(second.id, 'user'),
+    ]);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(1);
-    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'USERS.LAST_ADMIN' });
-    const admins = await t.helios.repositories.organization_users.count({ role: 'admin', user_status: 'active' });
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'USERS.LAST_ADMIN',
+    });
+    const admins = await t.helios.repositories.organization_users.count({
+      role: 'admin',
+      user_status: 'active',
+    });
     expect(admins).toBe(1);
     await keyFull.users.setRole(adminId, 'admin');
   });
@@ -425,8 +745,13 @@ describe('managers and the org chart', () => {
     const [row] = await audits('users.manager', user.id);
     expect(row!.details).toMatchObject({ managerId: { from: null, to: manager.id } });
     expect((await t.asAdmin.users.setManager(user.id, null)).managerId).toBeNull();
-    await writesNothing(() => as(manager.id).users.setManager(user.id, manager.id), { kind: 'FORBIDDEN' });
-    await writesNothing(() => t.asAdmin.users.setManager(user.id, 'x'), { kind: 'INVALID_INPUT', code: 'VALIDATION.FAILED' });
+    await writesNothing(() => as(manager.id).users.setManager(user.id, manager.id), {
+      kind: 'FORBIDDEN',
+    });
+    await writesNothing(() => t.asAdmin.users.setManager(user.id, 'x'), {
+      kind: 'INVALID_INPUT',
+      code: 'VALIDATION.FAILED',
+    });
   });
 
   it('refuses a manager loop with USERS.MANAGER_CYCLE and unknown managers with USERS.MANAGER_NOT_FOUND', async () => {
@@ -439,35 +764,89 @@ describe('managers and the org chart', () => {
       [a, c],
       [b, c],
     ] as const) {
-      await writesNothing(() => t.asAdmin.users.setManager(user.id, manager.id), { kind: 'PRECONDITION_FAILED', code: 'USERS.MANAGER_CYCLE' });
+      await writesNothing(() => t.asAdmin.users.setManager(user.id, manager.id), {
+        kind: 'PRECONDITION_FAILED',
+        code: 'USERS.MANAGER_CYCLE',
+      });
     }
-    await writesNothing(() => t.asAdmin.users.update(a.id, { managerId: c.id }), { code: 'USERS.MANAGER_CYCLE' });
-    await writesNothing(() => t.asAdmin.users.setManager(a.id, randomUUID()), { kind: 'INVALID_INPUT', code: 'USERS.MANAGER_NOT_FOUND' });
+    await writesNothing(() => t.asAdmin.users.update(a.id, { managerId: c.id }), {
+      code: 'USERS.MANAGER_CYCLE',
+    });
+    await writesNothing(() => t.asAdmin.users.setManager(a.id, randomUUID()), {
+      kind: 'INVALID_INPUT',
+      code: 'USERS.MANAGER_NOT_FOUND',
+    });
     // Moving c up to a is fine.
     expect((await t.asAdmin.users.setManager(c.id, a.id)).managerId).toBe(a.id);
   });
 
   it('lists direct reports and the reporting chain, nearest manager first', async () => {
-    const ceo = await createTestUser(t.helios, { role: 'manager', first_name: 'Cee', last_name: 'Eeo' });
-    const vp = await createTestUser(t.helios, { role: 'manager', reporting_manager_id: ceo.id, last_name: 'Vp' });
-    const dev1 = await createTestUser(t.helios, { reporting_manager_id: vp.id, last_name: 'Bravo' });
-    const dev2 = await createTestUser(t.helios, { reporting_manager_id: vp.id, last_name: 'Alpha' });
-    await createTestUser(t.helios, { reporting_manager_id: vp.id, user_status: 'deleted', deleted_at: new Date(), is_active: false });
+    const ceo = await createTestUser(t.helios, {
+      role: 'manager',
+      first_name: 'Cee',
+      last_name: 'Eeo',
+    });
+    const vp = await createTestUser(t.helios, {
+      role: 'manager',
+      reporting_manager_id: ceo.id,
+      last_name: 'Vp',
+    });
+    const dev1 = await createTestUser(t.helios, {
+      reporting_manager_id: vp.id,
+      last_name: 'Bravo',
+    });
+    const dev2 = await createTestUser(t.helios, {
+      reporting_manager_id: vp.id,
+      last_name: 'Alpha',
+    });
+    await createTestUser(t.helios, {
+      reporting_manager_id: vp.id,
+      user_status: 'deleted',
+      deleted_at: new Date(),
+      is_active: false,
+    });
     const viewer = as(dev1.id);
     expect((await viewer.users.directReports(vp.id)).map((r) => r.id)).toEqual([dev2.id, dev1.id]);
     expect((await viewer.users.reportingChain(dev1.id)).map((r) => r.id)).toEqual([vp.id, ceo.id]);
     expect(await viewer.users.reportingChain(ceo.id)).toEqual([]);
-    await expect(viewer.users.directReports(randomUUID())).rejects.toMatchObject({ code: 'USERS.NOT_FOUND' });
-    await expect(t.helios.users.directReports(vp.id)).rejects.toMatchObject({ kind: 'UNAUTHENTICATED' });
+    await expect(viewer.users.directReports(randomUUID())).rejects.toMatchObject({
+      code: 'USERS.NOT_FOUND',
+    });
+    await expect(t.helios.users.directReports(vp.id)).rejects.toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
   });
 
   it('builds the org chart as a tree of non-deleted users, from a root and to a depth', async () => {
-    const root = await createTestUser(t.helios, { role: 'manager', first_name: 'Root', last_name: 'Chart', job_title: 'CEO' });
-    const left = await createTestUser(t.helios, { role: 'manager', reporting_manager_id: root.id, last_name: 'A-left' });
-    const right = await createTestUser(t.helios, { reporting_manager_id: root.id, last_name: 'B-right' });
-    const leaf = await createTestUser(t.helios, { reporting_manager_id: left.id, last_name: 'Leaf' });
-    const gone = await createTestUser(t.helios, { reporting_manager_id: right.id, user_status: 'deleted', deleted_at: new Date(), is_active: false });
-    const orphan = await createTestUser(t.helios, { reporting_manager_id: gone.id, last_name: 'Orphan' });
+    const root = await createTestUser(t.helios, {
+      role: 'manager',
+      first_name: 'Root',
+      last_name: 'Chart',
+      job_title: 'CEO',
+    });
+    const left = await createTestUser(t.helios, {
+      role: 'manager',
+      reporting_manager_id: root.id,
+      last_name: 'A-left',
+    });
+    const right = await createTestUser(t.helios, {
+      reporting_manager_id: root.id,
+      last_name: 'B-right',
+    });
+    const leaf = await createTestUser(t.helios, {
+      reporting_manager_id: left.id,
+      last_name: 'Leaf',
+    });
+    const gone = await createTestUser(t.helios, {
+      reporting_manager_id: right.id,
+      user_status: 'deleted',
+      deleted_at: new Date(),
+      is_active: false,
+    });
+    const orphan = await createTestUser(t.helios, {
+      reporting_manager_id: gone.id,
+      last_name: 'Orphan',
+    });
 
     const user = as(leaf.id);
     const [tree] = await user.users.orgChart({ rootId: root.id });
@@ -491,16 +870,36 @@ describe('managers and the org chart', () => {
     expect(rootIds).not.toContain(leaf.id);
     expect(JSON.stringify(forest)).not.toContain(gone.id);
 
-    await expect(user.users.orgChart({ rootId: gone.id })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
-    await expect(user.users.orgChart({ depth: 51 })).rejects.toMatchObject({ kind: 'INVALID_INPUT' });
+    await expect(user.users.orgChart({ rootId: gone.id })).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
+    await expect(user.users.orgChart({ depth: 51 })).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
   });
 
   it('shows non-admins only directory users (active) in the org chart, direct reports and reporting chain', async () => {
     const boss = await createTestUser(t.helios, { role: 'manager', last_name: 'Boss' });
-    const staged = await createTestUser(t.helios, { reporting_manager_id: boss.id, user_status: 'staged', last_name: 'Staged' });
-    const suspended = await createTestUser(t.helios, { role: 'manager', reporting_manager_id: boss.id, user_status: 'suspended', last_name: 'Suspended' });
-    const below = await createTestUser(t.helios, { reporting_manager_id: suspended.id, last_name: 'Below' });
-    const peer = await createTestUser(t.helios, { reporting_manager_id: boss.id, last_name: 'Peer' });
+    const staged = await createTestUser(t.helios, {
+      reporting_manager_id: boss.id,
+      user_status: 'staged',
+      last_name: 'Staged',
+    });
+    const suspended = await createTestUser(t.helios, {
+      role: 'manager',
+      reporting_manager_id: boss.id,
+      user_status: 'suspended',
+      last_name: 'Suspended',
+    });
+    const below = await createTestUser(t.helios, {
+      reporting_manager_id: suspended.id,
+      last_name: 'Below',
+    });
+    const peer = await createTestUser(t.helios, {
+      reporting_manager_id: boss.id,
+      last_name: 'Peer',
+    });
     const viewer = as(peer.id);
     const hidden = [staged, suspended];
 
@@ -513,8 +912,14 @@ describe('managers and the org chart', () => {
     expect(forest).toContain(below.id);
 
     expect((await viewer.users.directReports(boss.id)).map((r) => r.id)).toEqual([peer.id]);
-    await expect(viewer.users.directReports(suspended.id)).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
-    await expect(viewer.users.orgChart({ rootId: staged.id })).rejects.toMatchObject({ kind: 'NOT_FOUND', code: 'USERS.NOT_FOUND' });
+    await expect(viewer.users.directReports(suspended.id)).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
+    await expect(viewer.users.orgChart({ rootId: staged.id })).rejects.toMatchObject({
+      kind: 'NOT_FOUND',
+      code: 'USERS.NOT_FOUND',
+    });
     expect((await viewer.users.reportingChain(below.id)).map((r) => r.id)).toEqual([boss.id]);
 
     // Administrators (and keys that may read users) still see everyone, with their state.

@@ -16,7 +16,13 @@ import type { CallOptions, Role } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { USERS_ERRORS } from './users.errors';
 import { exportUsersCsv, exportUsersJson } from './users.export';
-import { buildOrgChart, listDirectReports, listReportingChain, type OrgChartNode, setUserManager } from './users.managers';
+import {
+  buildOrgChart,
+  listDirectReports,
+  listReportingChain,
+  type OrgChartNode,
+  setUserManager,
+} from './users.managers';
 import { toUser, type User, type UserSummary } from './users.model';
 import { countUsers, pageUsers, type UserPage, userVisibility } from './users.query';
 import {
@@ -230,7 +236,9 @@ function simpleColumns(data: Partial<ParsedUpdate>) {
     ...(data.endDate !== undefined ? { end_date: data.endDate } : {}),
     ...(data.mobilePhone !== undefined ? { mobile_phone: data.mobilePhone } : {}),
     ...(data.workPhone !== undefined ? { work_phone: data.workPhone } : {}),
-    ...(data.workPhoneExtension !== undefined ? { work_phone_extension: data.workPhoneExtension } : {}),
+    ...(data.workPhoneExtension !== undefined
+      ? { work_phone_extension: data.workPhoneExtension }
+      : {}),
     ...(data.bio !== undefined ? { bio: data.bio } : {}),
     ...(data.timezone !== undefined ? { timezone: data.timezone } : {}),
     ...(data.preferredLanguage !== undefined ? { preferred_language: data.preferredLanguage } : {}),
@@ -242,7 +250,8 @@ const targetOf = (id: unknown) => ({ userId: typeof id === 'string' ? id : null 
 /** Refuses fields the caller may not change on this user. */
 function assertFieldsAllowed(s: OperationScope, id: string, data: object): void {
   if (actsAsAdmin(s)) return;
-  const allowed: readonly string[] = s.principal.userId === id ? SELF_EDITABLE_USER_FIELDS : MANAGER_EDITABLE_USER_FIELDS;
+  const allowed: readonly string[] =
+    s.principal.userId === id ? SELF_EDITABLE_USER_FIELDS : MANAGER_EDITABLE_USER_FIELDS;
   const refused = Object.keys(data).filter((field) => !allowed.includes(field));
   if (refused.length > 0) {
     throw USERS_ERRORS.FIELD_NOT_ALLOWED({ fields: refused, allowed });
@@ -251,12 +260,19 @@ function assertFieldsAllowed(s: OperationScope, id: string, data: object): void 
 
 /** Builds the users service. */
 export function createUsersService(rt: ServiceRuntime): UsersService {
-  const applyUpdate = async (s: OperationScope, id: string, data: Partial<ParsedUpdate>, action: 'users.update' | 'users.role'): Promise<User> => {
+  const applyUpdate = async (
+    s: OperationScope,
+    id: string,
+    data: Partial<ParsedUpdate>,
+    action: 'users.update' | 'users.role',
+  ): Promise<User> => {
     const before = await getUserRow(s, id, true);
     assertMayChangeUser(s, before, data);
     if (Object.keys(data).length === 0) return toUser(before);
-    if (data.role !== undefined && data.role !== 'admin' && isActiveAdmin(before)) await assertNotLastAdmin(s, id, 'demoted');
-    if (data.managerId && data.managerId !== before.reporting_manager_id) await assertManagerAllowed(s, id, data.managerId);
+    if (data.role !== undefined && data.role !== 'admin' && isActiveAdmin(before))
+      await assertNotLastAdmin(s, id, 'demoted');
+    if (data.managerId && data.managerId !== before.reporting_manager_id)
+      await assertManagerAllowed(s, id, data.managerId);
     const references = await resolveReferences(s, data);
     await s.db
       .updateTable('organization_users')
@@ -266,7 +282,12 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
       .execute();
     const after = toUser(await getUserRow(s, id));
     const changes = summarizeChange(toUser(before), after);
-    await s.audit({ action, resource: 'user', resourceId: id, details: { email: after.email, ...changes } });
+    await s.audit({
+      action,
+      resource: 'user',
+      resourceId: id,
+      details: { email: after.email, ...changes },
+    });
     if (before.role !== after.role) {
       await recordAuthSecurityEvent(s.db, s.organizationId, {
         userId: id,
@@ -281,7 +302,10 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
       action,
       resourceType: 'user',
       resourceId: id,
-      description: action === 'users.role' ? `${after.firstName} ${after.lastName} is now ${after.role}.` : `${after.firstName} ${after.lastName} was updated.`,
+      description:
+        action === 'users.role'
+          ? `${after.firstName} ${after.lastName} is now ${after.role}.`
+          : `${after.firstName} ${after.lastName} was updated.`,
       metadata: { fields: Object.keys(changes) },
     });
     return after;
@@ -328,7 +352,12 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
           .returning('id')
           .executeTakeFirstOrThrow();
         const user = toUser(await getUserRow(s, inserted.id));
-        await s.audit({ action: 'users.create', resource: 'user', resourceId: user.id, details: summarizeChange(null, user) });
+        await s.audit({
+          action: 'users.create',
+          resource: 'user',
+          resourceId: user.id,
+          details: summarizeChange(null, user),
+        });
         await s.activity({
           userId: user.id,
           action: 'users.create',
@@ -381,7 +410,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         assertAdministrator(s.principal, 'users:write', 'changing a role');
         const userId = parseInput(userIdSchema, id);
         if (!(USER_ROLES as readonly unknown[]).includes(role)) {
-          throw CORE_ERRORS.VALIDATION_FAILED({ message: `The role must be one of ${USER_ROLES.join(', ')}.` });
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: `The role must be one of ${USER_ROLES.join(', ')}.`,
+          });
         }
         return applyUpdate(s, userId, { role }, 'users.role');
       }),
@@ -391,7 +422,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         await authorizeAdmin(s);
         const userId = parseInput(userIdSchema, id);
         if (!(USER_STATUSES as readonly unknown[]).includes(status)) {
-          throw CORE_ERRORS.VALIDATION_FAILED({ message: `The status must be one of ${USER_STATUSES.join(', ')}.` });
+          throw CORE_ERRORS.VALIDATION_FAILED({
+            message: `The status must be one of ${USER_STATUSES.join(', ')}.`,
+          });
         }
         assertMayChangeUser(s, await findUserRow(s, userId, true));
         return transitionUser(s, userId, status);

@@ -51,7 +51,12 @@ const VERBS: Record<UserStatus, string> = {
  * @throws HeliosError NOT_FOUND `USERS.NOT_FOUND`; PRECONDITION_FAILED `USERS.INVALID_TRANSITION`,
  *   `USERS.SELF_ACTION`, `USERS.LAST_ADMIN`
  */
-export async function transitionUser(s: OperationScope, id: string, to: UserStatus, from?: readonly UserStatus[]): Promise<User> {
+export async function transitionUser(
+  s: OperationScope,
+  id: string,
+  to: UserStatus,
+  from?: readonly UserStatus[],
+): Promise<User> {
   if (SELF_FORBIDDEN.includes(to) && s.principal.userId === id) {
     throw USERS_ERRORS.SELF_ACTION({ to });
   }
@@ -67,7 +72,11 @@ export async function transitionUser(s: OperationScope, id: string, to: UserStat
     .set({
       user_status: to,
       is_active: to === 'active',
-      ...(to === 'deleted' ? { deleted_at: s.now } : current === 'deleted' ? { deleted_at: null } : {}),
+      ...(to === 'deleted'
+        ? { deleted_at: s.now }
+        : current === 'deleted'
+          ? { deleted_at: null }
+          : {}),
       updated_at: s.now,
     })
     .where('id', '=', id)
@@ -76,12 +85,19 @@ export async function transitionUser(s: OperationScope, id: string, to: UserStat
   // A user who may no longer sign in loses their sessions at once.
   const sessionsEnded = to === 'active' ? 0 : await endSessions(s.db, id);
   const after = toUser(await getUserRow(s, id));
-  const action = to === 'deleted' ? 'users.delete' : current === 'deleted' ? 'users.restore' : 'users.status';
+  const action =
+    to === 'deleted' ? 'users.delete' : current === 'deleted' ? 'users.restore' : 'users.status';
   await s.audit({
     action,
     resource: 'user',
     resourceId: id,
-    details: { from: current, to, email: after.email, sessionsEnded, ...summarizeChange(toUser(before), after) },
+    details: {
+      from: current,
+      to,
+      email: after.email,
+      sessionsEnded,
+      ...summarizeChange(toUser(before), after),
+    },
   });
   await s.activity({
     userId: id,

@@ -3,7 +3,12 @@
  * delegation, the OAuth token endpoint (JWT bearer grant, RFC 7523) and the check of the bearer
  * token of every API call.
  */
-import { generateKeyPairSync, type KeyObject, randomBytes, verify as verifySignature } from 'node:crypto';
+import {
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  verify as verifySignature,
+} from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, isObject, lower } from '../http-kit';
 import type { Directory } from './directory';
@@ -37,15 +42,22 @@ export class GoogleAuth {
     .padStart(20, '0')
     .slice(0, 20)}`;
   private readonly accounts: Map<string, { clientId: string; publicKey: KeyObject; keyId: string }>;
-  private readonly delegations = new Map<string, Set<string>>([[this.clientId, new Set(GOOGLE_DIRECTORY_SCOPES)]]);
+  private readonly delegations = new Map<string, Set<string>>([
+    [this.clientId, new Set(GOOGLE_DIRECTORY_SCOPES)],
+  ]);
   private readonly tokens = new Map<string, IssuedToken>();
   /** The token endpoint's URL (an accepted `aud`), known once the server listens. */
   tokenUrl = '';
 
   constructor(private readonly onIssued: () => void) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }) as { privateKey: KeyObject; publicKey: KeyObject };
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }) as {
+      privateKey: KeyObject;
+      publicKey: KeyObject;
+    };
     this.privateKey = privateKey;
-    this.accounts = new Map([[this.clientEmail, { clientId: this.clientId, publicKey, keyId: this.privateKeyId }]]);
+    this.accounts = new Map([
+      [this.clientEmail, { clientId: this.clientId, publicKey, keyId: this.privateKeyId }],
+    ]);
   }
 
   /** The key file of the generated service account. */
@@ -65,14 +77,19 @@ export class GoogleAuth {
   grantDelegation(client: string, scopes: string[] | null): void {
     if (scopes === null) this.delegations.delete(client);
     else this.delegations.set(client, new Set(scopes));
-    for (const [token, issued] of this.tokens) if (issued.clientId === client) this.tokens.delete(token);
+    for (const [token, issued] of this.tokens)
+      if (issued.clientId === client) this.tokens.delete(token);
   }
 
   /**
    * Checks the bearer token of an API call against the route's scopes and its subject (a super
    * admin, not suspended); answers the error to send, if any.
    */
-  authenticate(d: Directory, authorization: string | undefined, scopes: string[]): ApiError | undefined {
+  authenticate(
+    d: Directory,
+    authorization: string | undefined,
+    scopes: string[],
+  ): ApiError | undefined {
     const bearer = bearerToken(authorization);
     if (!bearer) {
       return new ApiError(
@@ -95,7 +112,13 @@ export class GoogleAuth {
       );
     }
     if (!scopes.some((s) => token.scopes.has(s))) {
-      return new ApiError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', 'global', { detail: 'Insufficient Permission' });
+      return new ApiError(
+        403,
+        'Request had insufficient authentication scopes.',
+        'insufficientPermissions',
+        'global',
+        { detail: 'Insufficient Permission' },
+      );
     }
     const subjectId = d.findUserId(token.sub);
     const subject = subjectId === undefined ? undefined : d.users.peek(subjectId);
@@ -106,16 +129,20 @@ export class GoogleAuth {
   /** `POST /token`: the JWT bearer grant (RFC 7523) of a service account, with domain-wide delegation when `sub` is set. */
   tokenEndpoint(d: Directory, req: IncomingMessage, text: string, res: ServerResponse) {
     const { accounts, delegations, tokens } = this;
-    const fail = (status: number, error: string, description: string) => sendGoogleJson(res, status, { error, error_description: description });
+    const fail = (status: number, error: string, description: string) =>
+      sendGoogleJson(res, status, { error, error_description: description });
     if (req.method !== 'POST') return fail(405, 'invalid_request', 'Method not allowed; use POST.');
     let form: URLSearchParams;
     try {
-      form = lower(req.headers['content-type']).includes('json') ? new URLSearchParams(JSON.parse(text || '{}')) : new URLSearchParams(text);
+      form = lower(req.headers['content-type']).includes('json')
+        ? new URLSearchParams(JSON.parse(text || '{}'))
+        : new URLSearchParams(text);
     } catch {
       return fail(400, 'invalid_request', 'Could not parse the request body.');
     }
     const grantType = form.get('grant_type');
-    if (grantType !== JWT_BEARER) return fail(400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
+    if (grantType !== JWT_BEARER)
+      return fail(400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
     const assertion = form.get('assertion');
     if (!assertion) return fail(400, 'invalid_request', 'Missing required parameter: assertion');
     const parts = assertion.split('.');
@@ -134,12 +161,25 @@ export class GoogleAuth {
     const signed =
       header.alg === 'RS256' &&
       (header.kid === undefined || header.kid === account.keyId) &&
-      verifySignature('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), account.publicKey, Buffer.from(parts[2]!, 'base64url'));
+      verifySignature(
+        'RSA-SHA256',
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        account.publicKey,
+        Buffer.from(parts[2]!, 'base64url'),
+      );
     if (!signed) return fail(400, 'invalid_grant', 'Invalid JWT Signature.');
-    if (claims.aud !== this.tokenUrl && !GOOGLE_TOKEN_AUDIENCES.includes(claims.aud)) return fail(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
+    if (claims.aud !== this.tokenUrl && !GOOGLE_TOKEN_AUDIENCES.includes(claims.aud))
+      return fail(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
     const now = Math.floor(Date.now() / 1000);
     const { iat, exp } = claims;
-    if (typeof iat !== 'number' || typeof exp !== 'number' || exp <= now || iat > now + 300 || exp - iat > 3600 || exp < iat) {
+    if (
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      exp <= now ||
+      iat > now + 300 ||
+      exp - iat > 3600 ||
+      exp < iat
+    ) {
       return fail(
         400,
         'invalid_grant',
@@ -149,7 +189,8 @@ export class GoogleAuth {
     const scopes = String(claims.scope ?? '')
       .split(/\s+/)
       .filter(Boolean);
-    if (!scopes.length) return fail(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    if (!scopes.length)
+      return fail(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     let sub = String(claims.iss);
     if (claims.sub !== undefined && claims.sub !== claims.iss) {
       const granted = delegations.get(account.clientId);
@@ -166,7 +207,12 @@ export class GoogleAuth {
       sub = lower(user.primaryEmail);
     }
     const accessToken = `ya29.${randomBytes(48).toString('base64url')}`;
-    tokens.set(accessToken, { sub, clientId: account.clientId, scopes: new Set(scopes), expiresAt: Date.now() + 3600_000 });
+    tokens.set(accessToken, {
+      sub,
+      clientId: account.clientId,
+      scopes: new Set(scopes),
+      expiresAt: Date.now() + 3600_000,
+    });
     this.onIssued();
     return sendGoogleJson(
       res,

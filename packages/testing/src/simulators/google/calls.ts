@@ -18,7 +18,12 @@ export function createSuspensionCalls(): SuspensionCalls {
 }
 
 /** Counts one answered call if it set `suspended` on a user. */
-export function recordSuspensionCall(calls: SuspensionCalls, route: string, body: unknown, result: { status: number; body?: unknown }): void {
+export function recordSuspensionCall(
+  calls: SuspensionCalls,
+  route: string,
+  body: unknown,
+  result: { status: number; body?: unknown },
+): void {
   if (route !== 'users.update' && route !== 'users.patch') return;
   if (result.status !== 200 || !body || typeof body !== 'object') return;
   const suspended = (body as { suspended?: unknown }).suspended;

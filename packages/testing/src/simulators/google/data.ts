@@ -170,8 +170,26 @@ const FAMILY = [
   'Evans',
   'Fujita',
 ];
-const DEPARTMENTS = ['Engineering', 'Sales', 'Marketing', 'Finance', 'Support', 'Operations', 'Legal', 'People'];
-const TITLES = ['Engineer', 'Senior Engineer', 'Account Executive', 'Analyst', 'Manager', 'Designer', 'Specialist', 'Director'];
+const DEPARTMENTS = [
+  'Engineering',
+  'Sales',
+  'Marketing',
+  'Finance',
+  'Support',
+  'Operations',
+  'Legal',
+  'People',
+];
+const TITLES = [
+  'Engineer',
+  'Senior Engineer',
+  'Account Executive',
+  'Analyst',
+  'Manager',
+  'Designer',
+  'Specialist',
+  'Director',
+];
 
 /** Deterministic generated directory content. */
 export class DirectorySeed {
@@ -197,7 +215,11 @@ export class DirectorySeed {
     const top = Math.min(this.counts.orgUnits, DEPARTMENTS.length);
     this.orgUnitPaths = [];
     for (let j = 0; j < this.counts.orgUnits; j++) {
-      this.orgUnitPaths.push(j < top ? `/${DEPARTMENTS[j]}` : `/${DEPARTMENTS[j % top]}/Team ${String(Math.floor(j / top)).padStart(2, '0')}`);
+      this.orgUnitPaths.push(
+        j < top
+          ? `/${DEPARTMENTS[j]}`
+          : `/${DEPARTMENTS[j % top]}/Team ${String(Math.floor(j / top)).padStart(2, '0')}`,
+      );
     }
   }
 
@@ -235,7 +257,8 @@ export class DirectorySeed {
     const givenName = GIVEN[i % GIVEN.length]!;
     const familyName = FAMILY[(i * 7 + Math.floor(i / GIVEN.length)) % FAMILY.length]!;
     const orgUnitPath = this.userOrgUnitPath(i);
-    const department = orgUnitPath === '/' ? DEPARTMENTS[i % DEPARTMENTS.length]! : orgUnitPath.split('/')[1]!;
+    const department =
+      orgUnitPath === '/' ? DEPARTMENTS[i % DEPARTMENTS.length]! : orgUnitPath.split('/')[1]!;
     const suspended = this.userSuspended(i);
     const aliases = this.userAliases(i);
     const manager = this.userManager(i);
@@ -250,7 +273,8 @@ export class DirectorySeed {
       name: { givenName, familyName, fullName: `${givenName} ${familyName}` },
       isAdmin: false,
       isDelegatedAdmin: false,
-      lastLoginTime: i % 5 === 0 ? '1970-01-01T00:00:00.000Z' : isoTime(Date.UTC(2025, 0, 1) + i * 60_000),
+      lastLoginTime:
+        i % 5 === 0 ? '1970-01-01T00:00:00.000Z' : isoTime(Date.UTC(2025, 0, 1) + i * 60_000),
       creationTime: isoTime(Date.UTC(2020, 0, 1) + i * 3_600_000),
       agreedToTerms: i % 5 !== 0,
       suspended,
@@ -258,8 +282,12 @@ export class DirectorySeed {
       changePasswordAtNextLogin: false,
       ipWhitelisted: false,
       emails,
-      nonEditableAliases: [`${email.slice(0, email.indexOf('@'))}@${this.domain}.test-google-a.com`],
-      organizations: [{ title: TITLES[i % TITLES.length], primary: true, customType: '', department }],
+      nonEditableAliases: [
+        `${email.slice(0, email.indexOf('@'))}@${this.domain}.test-google-a.com`,
+      ],
+      organizations: [
+        { title: TITLES[i % TITLES.length], primary: true, customType: '', department },
+      ],
       customerId: this.customerId,
       orgUnitPath,
       isMailboxSetup: true,
@@ -268,8 +296,15 @@ export class DirectorySeed {
       includeInGlobalAddressList: true,
     };
     if (suspended) user.suspensionReason = 'ADMIN';
-    if (i % 3 === 0) user.phones = [{ value: `+1 555 01${String(i % 100).padStart(2, '0')} ${String(i).padStart(6, '0')}`, type: 'work' }];
-    if (manager !== undefined) user.relations = [{ value: this.userEmail(manager), type: 'manager' }];
+    if (i % 3 === 0)
+      user.phones = [
+        {
+          value: `+1 555 01${String(i % 100).padStart(2, '0')} ${String(i).padStart(6, '0')}`,
+          type: 'work',
+        },
+      ];
+    if (manager !== undefined)
+      user.relations = [{ value: this.userEmail(manager), type: 'manager' }];
     if (aliases.length) user.aliases = aliases;
     return user;
   }
@@ -319,10 +354,24 @@ export class DirectorySeed {
     const users = seededGroupUsers(this.counts, g);
     const members = users.map((i, k) => {
       const role = k === 0 ? 'OWNER' : k === 1 && users.length > 2 ? 'MANAGER' : 'MEMBER';
-      return { kind: 'admin#directory#member', id: userIdFor(i), email: this.userEmail(i), role, type: 'USER', status: 'ACTIVE' };
+      return {
+        kind: 'admin#directory#member',
+        id: userIdFor(i),
+        email: this.userEmail(i),
+        role,
+        type: 'USER',
+        status: 'ACTIVE',
+      };
     });
     if (nestsPrevious(this.counts, g))
-      members.push({ kind: 'admin#directory#member', id: groupIdFor(g - 1), email: this.groupEmail(g - 1), role: 'MEMBER', type: 'GROUP', status: 'ACTIVE' });
+      members.push({
+        kind: 'admin#directory#member',
+        id: groupIdFor(g - 1),
+        email: this.groupEmail(g - 1),
+        role: 'MEMBER',
+        type: 'GROUP',
+        status: 'ACTIVE',
+      });
     return members;
   }
 

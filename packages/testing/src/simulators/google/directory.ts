@@ -26,7 +26,10 @@ export class Directory {
   readonly passwords = new Map<string, string>();
   /** The seed index of each seeded group id. */
   private readonly groupSeedIndex = new Map<string, number>();
-  private readonly memberSpec: IndexSpec<any> = { sortKey: (m) => lower(m.email), lookupKeys: (m) => [lower(m.email)] };
+  private readonly memberSpec: IndexSpec<any> = {
+    sortKey: (m) => lower(m.email),
+    lookupKeys: (m) => [lower(m.email)],
+  };
   nextUserIndex = 1_000_000_000_000;
   nextGroupIndex = 1_000_000_000;
   nextOrgUnitIndex = 1_000_000;
@@ -47,7 +50,10 @@ export class Directory {
     this.domains = new Set([domain, ...(options.secondaryDomains ?? []).map(lower)]);
     const userSpec: IndexSpec<any> = {
       sortKey: (u) => lower(u.primaryEmail),
-      lookupKeys: (u) => [lower(u.primaryEmail), ...(Array.isArray(u.aliases) ? u.aliases.map(lower) : [])],
+      lookupKeys: (u) => [
+        lower(u.primaryEmail),
+        ...(Array.isArray(u.aliases) ? u.aliases.map(lower) : []),
+      ],
       seedSortKey: (i) => seed.userEmail(i),
       seedLookupKeys: (i) => seed.userLookupKeys(i),
     };
@@ -56,7 +62,10 @@ export class Directory {
     this.groups = new IndexedMap<any>(
       {
         sortKey: (g) => lower(g.email),
-        lookupKeys: (g) => [lower(g.email), ...(Array.isArray(g.aliases) ? g.aliases.map(lower) : [])],
+        lookupKeys: (g) => [
+          lower(g.email),
+          ...(Array.isArray(g.aliases) ? g.aliases.map(lower) : []),
+        ],
         seedSortKey: (g) => seed.groupEmail(g),
         seedLookupKeys: (g) => seed.groupLookupKeys(g),
       },
@@ -155,13 +164,16 @@ export class Directory {
 
   userOrgUnit(id: string): string {
     const i = this.users.seedOf(id);
-    return lower(i !== undefined ? this.seed.userOrgUnitPath(i) : (this.users.peek(id)?.orgUnitPath ?? '/'));
+    return lower(
+      i !== undefined ? this.seed.userOrgUnitPath(i) : (this.users.peek(id)?.orgUnitPath ?? '/'),
+    );
   }
 
   /** The members of a group; `keep` builds and keeps seeded members (before changing them). */
   membersOf(groupId: string, keep: boolean): IndexedMap<any> {
     const { members } = this;
-    if (!keep && members.seedOf(groupId) !== undefined && this.seed.counts.membersPerGroup <= 1000) return members.peek(groupId)!;
+    if (!keep && members.seedOf(groupId) !== undefined && this.seed.counts.membersPerGroup <= 1000)
+      return members.peek(groupId)!;
     const found = members.get(groupId) as Map<string, any> | undefined;
     if (found instanceof IndexedMap) return found;
     const map = this.newMemberMap([...(found?.values() ?? [])]);
@@ -170,7 +182,9 @@ export class Directory {
   }
 
   memberCount(groupId: string): number {
-    return this.members.seedOf(groupId) !== undefined ? this.seed.counts.membersPerGroup : (this.members.get(groupId)?.size ?? 0);
+    return this.members.seedOf(groupId) !== undefined
+      ? this.seed.counts.membersPerGroup
+      : (this.members.get(groupId)?.size ?? 0);
   }
 
   /** Whether a user or group id is a direct member of a group (without building seeded members). */
@@ -207,8 +221,13 @@ export class Directory {
 
   memberOut(m: any) {
     const suspended = m.type === 'USER' ? this.userSuspended(m.id) : undefined;
-    const out: Record<string, any> = { ...m, status: suspended === undefined ? (m.status ?? 'ACTIVE') : suspended ? 'SUSPENDED' : 'ACTIVE' };
-    out.etag = quickEtag(`${out.id}|${out.email}|${out.role}|${out.type}|${out.status}|${out.delivery_settings ?? ''}`);
+    const out: Record<string, any> = {
+      ...m,
+      status: suspended === undefined ? (m.status ?? 'ACTIVE') : suspended ? 'SUSPENDED' : 'ACTIVE',
+    };
+    out.etag = quickEtag(
+      `${out.id}|${out.email}|${out.role}|${out.type}|${out.status}|${out.delivery_settings ?? ''}`,
+    );
     return out;
   }
 

@@ -17,26 +17,44 @@ export function nonEditableAliasOf(primaryEmail: string, domain: string): string
 }
 
 /** The typed entries (`{ address, type }`: personal and other addresses) of a user's `emails`. */
-export function typedEmailsOf(user: Record<string, any> | undefined): Array<Record<string, unknown>> {
-  return Array.isArray(user?.emails) ? user.emails.filter((e: Record<string, unknown>) => typeof e.type === 'string') : [];
+export function typedEmailsOf(
+  user: Record<string, any> | undefined,
+): Array<Record<string, unknown>> {
+  return Array.isArray(user?.emails)
+    ? user.emails.filter((e: Record<string, unknown>) => typeof e.type === 'string')
+    : [];
 }
 
 /** Validates the `emails` of an insert or patch: `{ address, type (custom, home, other, work), customType?, primary? }`. */
 export function parseTypedEmails(value: unknown): Array<Record<string, unknown>> {
   if (!Array.isArray(value)) throw invalid('Invalid Input: emails');
   return value.map((entry) => {
-    const address = isObject(entry) && typeof entry.address === 'string' ? entry.address.trim().toLowerCase() : '';
+    const address =
+      isObject(entry) && typeof entry.address === 'string'
+        ? entry.address.trim().toLowerCase()
+        : '';
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) throw invalid('Invalid Input: emails.address');
     const type = (entry as Record<string, unknown>).type ?? 'custom';
-    if (typeof type !== 'string' || !EMAIL_TYPES.has(type)) throw invalid('Invalid Input: emails.type');
+    if (typeof type !== 'string' || !EMAIL_TYPES.has(type))
+      throw invalid('Invalid Input: emails.type');
     const customType = (entry as Record<string, unknown>).customType;
-    return { address, type, ...(type === 'custom' && typeof customType === 'string' ? { customType } : {}) };
+    return {
+      address,
+      type,
+      ...(type === 'custom' && typeof customType === 'string' ? { customType } : {}),
+    };
   });
 }
 
 /** A user's `emails` as the API answers it: the primary address, the aliases, then the typed entries. */
-export function composeEmails(primaryEmail: string, aliases: unknown, typed: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
-  const own = [primaryEmail, ...(Array.isArray(aliases) ? aliases : [])].map((a) => String(a).toLowerCase());
+export function composeEmails(
+  primaryEmail: string,
+  aliases: unknown,
+  typed: Array<Record<string, unknown>>,
+): Array<Record<string, unknown>> {
+  const own = [primaryEmail, ...(Array.isArray(aliases) ? aliases : [])].map((a) =>
+    String(a).toLowerCase(),
+  );
   const seen = new Set(own);
   const extra = typed.filter((e) => {
     const address = String(e.address).toLowerCase();
@@ -44,7 +62,11 @@ export function composeEmails(primaryEmail: string, aliases: unknown, typed: Arr
     seen.add(address);
     return true;
   });
-  return [{ address: primaryEmail, primary: true }, ...own.slice(1).map((address) => ({ address })), ...extra];
+  return [
+    { address: primaryEmail, primary: true },
+    ...own.slice(1).map((address) => ({ address })),
+    ...extra,
+  ];
 }
 
 // --- aliases ----------------------------------------------------------------------------------------
@@ -52,16 +74,40 @@ export function composeEmails(primaryEmail: string, aliases: unknown, typed: Arr
 export const aliasesOf = (primaryEmail: string, id: string, list: string[] | undefined) => ({
   kind: 'admin#directory#aliases',
   etag: listEtag(list ?? []),
-  ...(list?.length ? { aliases: list.map((alias) => stamp({ kind: 'admin#directory#alias', id, etag: '', primaryEmail, alias })) } : {}),
+  ...(list?.length
+    ? {
+        aliases: list.map((alias) =>
+          stamp({ kind: 'admin#directory#alias', id, etag: '', primaryEmail, alias }),
+        ),
+      }
+    : {}),
 });
-export function addAlias<T extends Record<string, any>>(d: Directory, store: IndexedMap<any>, id: string, resource: T, emailField: string, body: any) {
+export function addAlias<T extends Record<string, any>>(
+  d: Directory,
+  store: IndexedMap<any>,
+  id: string,
+  resource: T,
+  emailField: string,
+  body: any,
+) {
   if (!isObject(body) || !body.alias) throw invalid('Invalid Input: alias');
   const alias = d.emailOf(body.alias, 'alias');
   if (d.emailTaken(alias)) throw duplicate();
   store.set(id, stamp({ ...resource, aliases: [...(resource.aliases ?? []), alias] }));
-  return stamp({ kind: 'admin#directory#alias', id, etag: '', primaryEmail: resource[emailField], alias });
+  return stamp({
+    kind: 'admin#directory#alias',
+    id,
+    etag: '',
+    primaryEmail: resource[emailField],
+    alias,
+  });
 }
-export function removeAlias<T extends Record<string, any>>(store: IndexedMap<any>, id: string, resource: T, alias: string): void {
+export function removeAlias<T extends Record<string, any>>(
+  store: IndexedMap<any>,
+  id: string,
+  resource: T,
+  alias: string,
+): void {
   const list: string[] = resource.aliases ?? [];
   if (!list.some((a) => lower(a) === lower(alias))) throw notFound('alias');
   const aliases = list.filter((a) => lower(a) !== lower(alias));
@@ -71,5 +117,8 @@ export function removeAlias<T extends Record<string, any>>(store: IndexedMap<any
 }
 export function refreshUserEmails(d: Directory, id: string): void {
   const u = d.users.peek(id)!;
-  d.users.set(id, stamp({ ...u, emails: composeEmails(u.primaryEmail, u.aliases, typedEmailsOf(u)) }));
+  d.users.set(
+    id,
+    stamp({ ...u, emails: composeEmails(u.primaryEmail, u.aliases, typedEmailsOf(u)) }),
+  );
 }

@@ -41,7 +41,14 @@ export class ApiError extends SimulatorHttpError {
       error: {
         code: this.code,
         message: this.message,
-        errors: [{ message: this.extra.detail ?? this.message, domain: this.domain, reason: this.reason, ...withoutDetail(this.extra) }],
+        errors: [
+          {
+            message: this.extra.detail ?? this.message,
+            domain: this.domain,
+            reason: this.reason,
+            ...withoutDetail(this.extra),
+          },
+        ],
         status: STATUS[this.code] ?? 'UNKNOWN',
       },
     };
@@ -53,16 +60,20 @@ function withoutDetail(extra: Record<string, string>): Record<string, string> {
   return rest;
 }
 
-export const notFound = (what: string) => new ApiError(404, `Resource Not Found: ${what}`, 'notFound');
-export const duplicate = (message = 'Entity already exists.') => new ApiError(409, message, 'duplicate');
+export const notFound = (what: string) =>
+  new ApiError(404, `Resource Not Found: ${what}`, 'notFound');
+export const duplicate = (message = 'Entity already exists.') =>
+  new ApiError(409, message, 'duplicate');
 export const invalid = (message: string) => new ApiError(400, message, 'invalid');
 export const badRequest = () => new ApiError(400, 'Bad Request', 'badRequest');
-export const forbidden = () => new ApiError(403, 'Not Authorized to access this resource/api', 'forbidden');
+export const forbidden = () =>
+  new ApiError(403, 'Not Authorized to access this resource/api', 'forbidden');
 export const parseError = () => new ApiError(400, 'Parse Error', 'parseError');
 export const backendError = () => new ApiError(500, 'Internal error encountered.', 'backendError');
 export const quotaMessage =
   "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:100000000001'.";
-const quotaConsole = 'https://console.developers.google.com/apis/api/admin.googleapis.com/quotas?project=100000000001';
+const quotaConsole =
+  'https://console.developers.google.com/apis/api/admin.googleapis.com/quotas?project=100000000001';
 /** The 403 of an exhausted per-user rate quota, as the Directory API sends it (no Retry-After). */
 export const userRateLimited = () =>
   new ApiError(
@@ -77,13 +88,26 @@ export const userRateLimited = () =>
 export const VARY = { vary: 'Origin, X-Origin, Referer' };
 
 /** Sends JSON as the Directory API does (UTF-8 upper case, `vary`, `cache-control: private`). */
-export function sendGoogleJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJson(res, status, body, { ...VARY, 'cache-control': 'private', ...headers }, 'application/json; charset=UTF-8');
+export function sendGoogleJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    body,
+    { ...VARY, 'cache-control': 'private', ...headers },
+    'application/json; charset=UTF-8',
+  );
 }
 
 export function sendError(res: ServerResponse, error: ApiError): void {
   sendGoogleJson(res, error.code, error.envelope(), {
-    ...(error.code === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' } : {}),
+    ...(error.code === 401
+      ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' }
+      : {}),
     ...error.headers,
   });
 }

@@ -28,7 +28,10 @@ export function groupsList(d: Directory, query: URLSearchParams) {
   const memberCheck = (key: string) => {
     const memberId = d.findUserId(key) ?? d.findGroupId(key);
     return (gid: string) =>
-      memberId !== undefined ? d.isDirectMember(gid, memberId) : d.members.seedOf(gid) === undefined && d.membersOf(gid, false).find(lower(key)) !== undefined;
+      memberId !== undefined
+        ? d.isDirectMember(gid, memberId)
+        : d.members.seedOf(gid) === undefined &&
+          d.membersOf(gid, false).find(lower(key)) !== undefined;
   };
   if (q) {
     const m = /(?:^|\s)memberKey=(\S+)/.exec(q);
@@ -38,12 +41,24 @@ export function groupsList(d: Directory, query: URLSearchParams) {
     if (byFields) filter = (g) => byFields(g);
   }
   const byMember = memberKey ? memberCheck(memberKey) : undefined;
-  const fp = fingerprint(['groups', query.get('customer'), query.get('domain'), query.get('userKey'), q, descending]);
+  const fp = fingerprint([
+    'groups',
+    query.get('customer'),
+    query.get('domain'),
+    query.get('userKey'),
+    q,
+    descending,
+  ]);
   const after = decodeToken(query.get('pageToken'), fp);
-  const inDomain = onlyDomain ? (k: string) => d.domainOf(d.groups.peek(k).email) === onlyDomain : undefined;
+  const inDomain = onlyDomain
+    ? (k: string) => d.domainOf(d.groups.peek(k).email) === onlyDomain
+    : undefined;
   const accept =
     filter || byMember || inDomain
-      ? (k: string) => (!inDomain || inDomain(k)) && (!byMember || byMember(k)) && (!filter || filter(d.groups.peek(k), k))
+      ? (k: string) =>
+          (!inDomain || inDomain(k)) &&
+          (!byMember || byMember(k)) &&
+          (!filter || filter(d.groups.peek(k), k))
       : undefined;
   const { keys, last, more } = d.groups.page(after, max, descending, accept);
   return page(
@@ -61,7 +76,16 @@ function groupsWrite(d: Directory, id: string, base: any | undefined, body: any)
   if (!isObject(body)) throw parseError();
   const group: Record<string, any> = base
     ? { ...base }
-    : { kind: 'admin#directory#group', id, etag: '', email: '', name: '', directMembersCount: '0', description: '', adminCreated: true };
+    : {
+        kind: 'admin#directory#group',
+        id,
+        etag: '',
+        email: '',
+        name: '',
+        directMembersCount: '0',
+        description: '',
+        adminCreated: true,
+      };
   if (!base && !body.email) throw new ApiError(400, 'Missing required field: email', 'required');
   if (body.email !== undefined && body.email !== null) {
     const email = d.emailOf(body.email, 'email');
@@ -76,7 +100,8 @@ function groupsWrite(d: Directory, id: string, base: any | undefined, body: any)
   }
   if (body.name !== undefined) group.name = body.name === null ? '' : String(body.name);
   if (!base && !body.name) group.name = group.email.slice(0, group.email.indexOf('@'));
-  if (body.description !== undefined) group.description = body.description === null ? '' : String(body.description);
+  if (body.description !== undefined)
+    group.description = body.description === null ? '' : String(body.description);
   return stamp(group);
 }
 
@@ -121,7 +146,12 @@ export function membersList(d: Directory, groupKey: string, query: URLSearchPara
   const map = d.membersOf(id, false);
   const fp = fingerprint(['members', id, roles]);
   const after = decodeToken(query.get('pageToken'), fp);
-  const { keys, last, more } = map.page(after, max, false, wanted ? (k) => wanted.has(map.peek(k)?.role) : undefined);
+  const { keys, last, more } = map.page(
+    after,
+    max,
+    false,
+    wanted ? (k) => wanted.has(map.peek(k)?.role) : undefined,
+  );
   return page(
     'admin#directory#members',
     'members',
@@ -138,27 +168,50 @@ export function membersInsert(d: Directory, groupKey: string, body: any) {
   if (!isObject(body)) throw parseError();
   const key = String(body.email ?? body.id ?? '');
   if (!key) throw new ApiError(400, 'Missing required field: memberKey', 'required');
-  const role = body.role === undefined || body.role === null ? 'MEMBER' : String(body.role).toUpperCase();
+  const role =
+    body.role === undefined || body.role === null ? 'MEMBER' : String(body.role).toUpperCase();
   if (!ROLES.has(role)) throw invalid('Invalid Input: role');
   let member: Record<string, any>;
   const userId = d.findUserId(key);
   const memberGroupId = userId === undefined ? d.findGroupId(key) : undefined;
   if (userId !== undefined) {
-    member = { kind: 'admin#directory#member', id: userId, email: lower(d.users.peek(userId)!.primaryEmail), role, type: 'USER', status: 'ACTIVE' };
+    member = {
+      kind: 'admin#directory#member',
+      id: userId,
+      email: lower(d.users.peek(userId)!.primaryEmail),
+      role,
+      type: 'USER',
+      status: 'ACTIVE',
+    };
   } else if (memberGroupId !== undefined) {
     if (memberGroupId === groupId) throw invalid('Invalid Input: memberKey');
-    member = { kind: 'admin#directory#member', id: memberGroupId, email: lower(d.groups.peek(memberGroupId)!.email), role, type: 'GROUP', status: 'ACTIVE' };
+    member = {
+      kind: 'admin#directory#member',
+      id: memberGroupId,
+      email: lower(d.groups.peek(memberGroupId)!.email),
+      role,
+      type: 'GROUP',
+      status: 'ACTIVE',
+    };
   } else {
     const email = lower(key).trim();
     if (!email.includes('@') || d.domains.has(d.domainOf(email))) throw notFound('memberKey');
     const digits = BigInt(`0x${createHash('sha1').update(email).digest('hex').slice(0, 16)}`)
       .toString()
       .padStart(20, '0');
-    member = { kind: 'admin#directory#member', id: `1${digits.slice(0, 20)}`, email, role, type: 'USER', status: 'ACTIVE' };
+    member = {
+      kind: 'admin#directory#member',
+      id: `1${digits.slice(0, 20)}`,
+      email,
+      role,
+      type: 'USER',
+      status: 'ACTIVE',
+    };
   }
   if (typeof body.delivery_settings === 'string') member.delivery_settings = body.delivery_settings;
   const map = d.membersOf(groupId, true);
-  if (map.has(member.id) || map.find(member.email) !== undefined) throw duplicate('Member already exists.');
+  if (map.has(member.id) || map.find(member.email) !== undefined)
+    throw duplicate('Member already exists.');
   map.set(member.id, member);
   return d.memberOut(member);
 }

@@ -16,11 +16,14 @@ export function findOrgUnit(d: Directory, key: string): any {
     return unit;
   }
   const path = `/${key.replace(/^\/+|\/+$/g, '')}`;
-  const unit = d.orgUnits.get(path) ?? [...d.orgUnits.values()].find((u) => lower(u.orgUnitPath) === lower(path));
+  const unit =
+    d.orgUnits.get(path) ??
+    [...d.orgUnits.values()].find((u) => lower(u.orgUnitPath) === lower(path));
   if (!unit) throw notFound('org unit');
   return unit;
 }
-const isUnder = (path: string, base: string) => base === '/' || path === base || path.startsWith(`${base}/`);
+const isUnder = (path: string, base: string) =>
+  base === '/' || path === base || path.startsWith(`${base}/`);
 function parentOf(d: Directory, body: any): any {
   if (body.parentOrgUnitId) return findOrgUnitOr400(d, String(body.parentOrgUnitId));
   if (body.parentOrgUnitPath) return findOrgUnitOr400(d, String(body.parentOrgUnitPath));
@@ -40,9 +43,12 @@ function checkOrgUnitName(name: unknown): string {
 }
 
 export function orgUnitsList(d: Directory, query: URLSearchParams) {
-  const base = query.get('orgUnitPath') ? findOrgUnit(d, query.get('orgUnitPath')!).orgUnitPath : '/';
+  const base = query.get('orgUnitPath')
+    ? findOrgUnit(d, query.get('orgUnitPath')!).orgUnitPath
+    : '/';
   const type = lower(query.get('type') || 'children').replace(/_/g, '');
-  if (!['all', 'children', 'allincludingparent'].includes(type)) throw invalid('Invalid Input: type');
+  if (!['all', 'children', 'allincludingparent'].includes(type))
+    throw invalid('Invalid Input: type');
   const units = [...d.orgUnits.values()]
     .filter((u) => {
       if (u.orgUnitPath === '/') return false;
@@ -82,9 +88,14 @@ export function orgUnitsUpdate(d: Directory, key: string, body: any) {
   if (!isObject(body)) throw parseError();
   const unit = findOrgUnit(d, key);
   if (unit.orgUnitPath === '/') throw invalid('Invalid Input: cannot modify the root org unit');
-  const name = body.name !== undefined && body.name !== null ? checkOrgUnitName(body.name) : unit.name;
-  const parent = body.parentOrgUnitId || body.parentOrgUnitPath ? parentOf(d, body) : findOrgUnit(d, unit.parentOrgUnitPath);
-  if (isUnder(parent.orgUnitPath, unit.orgUnitPath) && parent.orgUnitPath !== '/') throw invalid('Invalid Parent Orgunit Id');
+  const name =
+    body.name !== undefined && body.name !== null ? checkOrgUnitName(body.name) : unit.name;
+  const parent =
+    body.parentOrgUnitId || body.parentOrgUnitPath
+      ? parentOf(d, body)
+      : findOrgUnit(d, unit.parentOrgUnitPath);
+  if (isUnder(parent.orgUnitPath, unit.orgUnitPath) && parent.orgUnitPath !== '/')
+    throw invalid('Invalid Parent Orgunit Id');
   const oldPath = unit.orgUnitPath;
   const newPath = parent.orgUnitPath === '/' ? `/${name}` : `${parent.orgUnitPath}/${name}`;
   if (newPath !== oldPath && d.orgUnits.has(newPath)) throw duplicate('Invalid Ou Id');
@@ -94,8 +105,12 @@ export function orgUnitsUpdate(d: Directory, key: string, body: any) {
     orgUnitPath: newPath,
     parentOrgUnitPath: parent.orgUnitPath,
     parentOrgUnitId: parent.orgUnitId,
-    ...(body.description !== undefined ? { description: body.description === null ? '' : String(body.description) } : {}),
-    ...(body.blockInheritance !== undefined ? { blockInheritance: body.blockInheritance === true } : {}),
+    ...(body.description !== undefined
+      ? { description: body.description === null ? '' : String(body.description) }
+      : {}),
+    ...(body.blockInheritance !== undefined
+      ? { blockInheritance: body.blockInheritance === true }
+      : {}),
   });
   if (newPath !== oldPath) {
     const moved = (p: string) => (p === oldPath ? newPath : `${newPath}${p.slice(oldPath.length)}`);
@@ -103,7 +118,10 @@ export function orgUnitsUpdate(d: Directory, key: string, body: any) {
       if (u === unit || !u.orgUnitPath.startsWith(`${oldPath}/`)) continue;
       d.orgUnits.delete(u.orgUnitPath);
       const path = moved(u.orgUnitPath);
-      d.orgUnits.set(path, stamp({ ...u, orgUnitPath: path, parentOrgUnitPath: moved(u.parentOrgUnitPath) }));
+      d.orgUnits.set(
+        path,
+        stamp({ ...u, orgUnitPath: path, parentOrgUnitPath: moved(u.parentOrgUnitPath) }),
+      );
     }
     for (const id of [...d.users.keys()]) {
       const path = d.userOrgUnit(id);
@@ -123,6 +141,8 @@ export function orgUnitsDelete(d: Directory, key: string): void {
   if ([...d.orgUnits.values()].some((u) => u.parentOrgUnitPath === unit.orgUnitPath))
     throw new ApiError(400, 'Invalid Input: OrgUnit has sub-OrgUnits', 'conditionNotMet');
   const path = lower(unit.orgUnitPath);
-  for (const id of d.users.keys()) if (d.userOrgUnit(id) === path) throw new ApiError(400, 'Invalid Input: OrgUnit contains users', 'conditionNotMet');
+  for (const id of d.users.keys())
+    if (d.userOrgUnit(id) === path)
+      throw new ApiError(400, 'Invalid Input: OrgUnit contains users', 'conditionNotMet');
   d.orgUnits.delete(unit.orgUnitPath);
 }

@@ -11,7 +11,11 @@ export type FieldTree = Map<string, FieldTree | true>;
 
 export function parseFields(spec: string): FieldTree {
   let i = 0;
-  const fail = () => new ApiError(400, `Invalid field selection ${spec}`, 'invalidParameter', 'global', { locationType: 'parameter', location: 'fields' });
+  const fail = () =>
+    new ApiError(400, `Invalid field selection ${spec}`, 'invalidParameter', 'global', {
+      locationType: 'parameter',
+      location: 'fields',
+    });
   const list = (): FieldTree => {
     const tree: FieldTree = new Map();
     for (;;) {
@@ -62,7 +66,11 @@ export function pick(value: unknown, tree: FieldTree): unknown {
 
 export type FieldGetter = (value: any) => unknown;
 
-export function parseQuery(query: string, fields: Record<string, FieldGetter>, defaults: string[]): ((value: any) => boolean) | undefined {
+export function parseQuery(
+  query: string,
+  fields: Record<string, FieldGetter>,
+  defaults: string[],
+): ((value: any) => boolean) | undefined {
   const clauses: Array<(value: any) => boolean> = [];
   const re = /\s*(?:([A-Za-z][\w.]*)([:=]))?('[^']*'|"[^"]*"|[^\s'"]+)/y;
   let rest = query.trim();
@@ -78,8 +86,15 @@ export function parseQuery(query: string, fields: Record<string, FieldGetter>, d
     const names = field ? [field] : defaults;
     for (const name of names) if (!fields[name]) throw invalid(`Invalid Input: ${name}`);
     const matchOne = (actual: string): boolean => {
-      if (field === 'orgUnitPath') return actual === needle || needle === '/' || actual.startsWith(`${needle.replace(/\/$/, '')}/`);
-      if (prefix) return actual.startsWith(needle) || (op === ':' && actual.split(/\s+/).some((w) => w.startsWith(needle)));
+      if (field === 'orgUnitPath')
+        return (
+          actual === needle || needle === '/' || actual.startsWith(`${needle.replace(/\/$/, '')}/`)
+        );
+      if (prefix)
+        return (
+          actual.startsWith(needle) ||
+          (op === ':' && actual.split(/\s+/).some((w) => w.startsWith(needle)))
+        );
       if (op === '=') return actual === needle;
       return actual === needle || actual.split(/\s+/).includes(needle);
     };

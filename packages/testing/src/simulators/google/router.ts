@@ -5,8 +5,24 @@
 import { isObject } from '../http-kit';
 import type { Directory } from './directory';
 import { addAlias, aliasesOf, refreshUserEmails, removeAlias } from './emails';
-import { findMember, groupsDelete, groupsInsert, groupsList, groupsUpdate, memberAt, membersInsert, membersList, membersUpdate } from './groups';
-import { findOrgUnit, orgUnitsDelete, orgUnitsInsert, orgUnitsList, orgUnitsUpdate } from './orgunits';
+import {
+  findMember,
+  groupsDelete,
+  groupsInsert,
+  groupsList,
+  groupsUpdate,
+  memberAt,
+  membersInsert,
+  membersList,
+  membersUpdate,
+} from './groups';
+import {
+  findOrgUnit,
+  orgUnitsDelete,
+  orgUnitsInsert,
+  orgUnitsList,
+  orgUnitsUpdate,
+} from './orgunits';
 import { stamp } from './paging';
 import {
   READ_ALIASES,
@@ -20,7 +36,14 @@ import {
   WRITE_ORGUNITS,
   WRITE_USERS,
 } from './scopes';
-import { projectionOf, usersDelete, usersInsert, usersList, usersUndelete, usersUpdate } from './users';
+import {
+  projectionOf,
+  usersDelete,
+  usersInsert,
+  usersList,
+  usersUndelete,
+  usersUpdate,
+} from './users';
 
 export interface Route {
   name: string;
@@ -44,19 +67,26 @@ export function resolveRoute(d: Directory, method: string, segs: string[]): Rout
   const n = segs.length;
   const r = (name: string, scopes: string[], run: Route['run']): Route => ({ name, scopes, run });
   if (top === 'users') {
-    if (n === 1 && method === 'GET') return r('users.list', READ_USERS, ({ query }) => ok(usersList(d, query)));
-    if (n === 1 && method === 'POST') return r('users.insert', WRITE_USERS, ({ body }) => ok(usersInsert(d, body)));
-    if (n === 2 && method === 'GET') return r('users.get', READ_USERS, ({ query }) => ok(projectionOf(query)(d.userOf(a!).user)));
-    if (n === 2 && method === 'PUT') return r('users.update', WRITE_USERS, ({ body }) => ok(usersUpdate(d, a!, body)));
-    if (n === 2 && method === 'PATCH') return r('users.patch', WRITE_USERS, ({ body }) => ok(usersUpdate(d, a!, body)));
-    if (n === 2 && method === 'DELETE') return r('users.delete', WRITE_USERS, () => done(usersDelete(d, a!)));
+    if (n === 1 && method === 'GET')
+      return r('users.list', READ_USERS, ({ query }) => ok(usersList(d, query)));
+    if (n === 1 && method === 'POST')
+      return r('users.insert', WRITE_USERS, ({ body }) => ok(usersInsert(d, body)));
+    if (n === 2 && method === 'GET')
+      return r('users.get', READ_USERS, ({ query }) => ok(projectionOf(query)(d.userOf(a!).user)));
+    if (n === 2 && method === 'PUT')
+      return r('users.update', WRITE_USERS, ({ body }) => ok(usersUpdate(d, a!, body)));
+    if (n === 2 && method === 'PATCH')
+      return r('users.patch', WRITE_USERS, ({ body }) => ok(usersUpdate(d, a!, body)));
+    if (n === 2 && method === 'DELETE')
+      return r('users.delete', WRITE_USERS, () => done(usersDelete(d, a!)));
     if (n === 3 && b === 'makeAdmin' && method === 'POST')
       return r('users.makeAdmin', WRITE_USERS, ({ body }) => {
         const { id, user } = d.userOf(a!);
         d.users.set(id, stamp({ ...user, isAdmin: isObject(body) && body.status === true }));
         return noContent;
       });
-    if (n === 3 && b === 'undelete' && method === 'POST') return r('users.undelete', WRITE_USERS, ({ body }) => done(usersUndelete(d, a!, body)));
+    if (n === 3 && b === 'undelete' && method === 'POST')
+      return r('users.undelete', WRITE_USERS, ({ body }) => done(usersUndelete(d, a!, body)));
     if (n === 3 && b === 'aliases' && method === 'GET')
       return r('users.aliases.list', READ_ALIASES, () => {
         const { id, user } = d.userOf(a!);
@@ -79,22 +109,34 @@ export function resolveRoute(d: Directory, method: string, segs: string[]): Rout
     return undefined;
   }
   if (top === 'groups') {
-    if (n === 1 && method === 'GET') return r('groups.list', READ_GROUPS, ({ query }) => ok(groupsList(d, query)));
-    if (n === 1 && method === 'POST') return r('groups.insert', WRITE_GROUPS, ({ body }) => ok(groupsInsert(d, body)));
+    if (n === 1 && method === 'GET')
+      return r('groups.list', READ_GROUPS, ({ query }) => ok(groupsList(d, query)));
+    if (n === 1 && method === 'POST')
+      return r('groups.insert', WRITE_GROUPS, ({ body }) => ok(groupsInsert(d, body)));
     if (n === 2 && method === 'GET')
       return r('groups.get', READ_GROUPS, () => {
         const { id, group } = d.groupOf(a!);
         return ok(d.groupOut(id, group));
       });
-    if (n === 2 && method === 'PUT') return r('groups.update', WRITE_GROUPS, ({ body }) => ok(groupsUpdate(d, a!, body)));
-    if (n === 2 && method === 'PATCH') return r('groups.patch', WRITE_GROUPS, ({ body }) => ok(groupsUpdate(d, a!, body)));
-    if (n === 2 && method === 'DELETE') return r('groups.delete', WRITE_GROUPS, () => done(groupsDelete(d, a!)));
+    if (n === 2 && method === 'PUT')
+      return r('groups.update', WRITE_GROUPS, ({ body }) => ok(groupsUpdate(d, a!, body)));
+    if (n === 2 && method === 'PATCH')
+      return r('groups.patch', WRITE_GROUPS, ({ body }) => ok(groupsUpdate(d, a!, body)));
+    if (n === 2 && method === 'DELETE')
+      return r('groups.delete', WRITE_GROUPS, () => done(groupsDelete(d, a!)));
     if (b === 'members') {
-      if (n === 3 && method === 'GET') return r('members.list', READ_MEMBERS, ({ query }) => ok(membersList(d, a!, query)));
-      if (n === 3 && method === 'POST') return r('members.insert', WRITE_MEMBERS, ({ body }) => ok(membersInsert(d, a!, body)));
-      if (n === 4 && method === 'GET') return r('members.get', READ_MEMBERS, () => ok(d.memberOut(memberAt(d, a!, c!, false).member)));
-      if (n === 4 && method === 'PUT') return r('members.update', WRITE_MEMBERS, ({ body }) => ok(membersUpdate(d, a!, c!, body)));
-      if (n === 4 && method === 'PATCH') return r('members.patch', WRITE_MEMBERS, ({ body }) => ok(membersUpdate(d, a!, c!, body)));
+      if (n === 3 && method === 'GET')
+        return r('members.list', READ_MEMBERS, ({ query }) => ok(membersList(d, a!, query)));
+      if (n === 3 && method === 'POST')
+        return r('members.insert', WRITE_MEMBERS, ({ body }) => ok(membersInsert(d, a!, body)));
+      if (n === 4 && method === 'GET')
+        return r('members.get', READ_MEMBERS, () =>
+          ok(d.memberOut(memberAt(d, a!, c!, false).member)),
+        );
+      if (n === 4 && method === 'PUT')
+        return r('members.update', WRITE_MEMBERS, ({ body }) => ok(membersUpdate(d, a!, c!, body)));
+      if (n === 4 && method === 'PATCH')
+        return r('members.patch', WRITE_MEMBERS, ({ body }) => ok(membersUpdate(d, a!, c!, body)));
       if (n === 4 && method === 'DELETE')
         return r('members.delete', WRITE_MEMBERS, () => {
           const { map, memberId } = memberAt(d, a!, c!, true);
@@ -106,7 +148,10 @@ export function resolveRoute(d: Directory, method: string, segs: string[]): Rout
       return r('members.hasMember', READ_MEMBERS, () => {
         const { id } = d.groupOf(a!);
         const memberId = d.findUserId(c!) ?? d.findGroupId(c!);
-        const isMember = memberId !== undefined ? d.isDirectMember(id, memberId) : findMember(d, d.membersOf(id, false), c!) !== undefined;
+        const isMember =
+          memberId !== undefined
+            ? d.isDirectMember(id, memberId)
+            : findMember(d, d.membersOf(id, false), c!) !== undefined;
         return ok({ isMember });
       });
     if (b === 'aliases') {

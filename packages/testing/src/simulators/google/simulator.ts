@@ -22,21 +22,48 @@ import {
 import { GoogleAuth } from './auth';
 import { createSuspensionCalls, recordSuspensionCall } from './calls';
 import { Directory } from './directory';
-import { ApiError, backendError, badRequest, parseError, quotaMessage, sendError, sendGoogleJson, userRateLimited, VARY } from './errors';
+import {
+  ApiError,
+  backendError,
+  badRequest,
+  parseError,
+  quotaMessage,
+  sendError,
+  sendGoogleJson,
+  userRateLimited,
+  VARY,
+} from './errors';
 import { stamp } from './paging';
 import { parseFields, pick } from './query';
 import { type Route, resolveRoute } from './router';
-import type { GoogleDirectoryFaultKind, GoogleDirectoryQuota, GoogleDirectorySimulator, GoogleDirectorySimulatorOptions } from './types';
+import type {
+  GoogleDirectoryFaultKind,
+  GoogleDirectoryQuota,
+  GoogleDirectorySimulator,
+  GoogleDirectorySimulatorOptions,
+} from './types';
 
 const API_PREFIX = '/admin/directory/v1/';
-const DEFAULT_FAULTS: GoogleDirectoryFaultKind[] = ['429', '500', '503', 'rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded'];
+const DEFAULT_FAULTS: GoogleDirectoryFaultKind[] = [
+  '429',
+  '500',
+  '503',
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+];
 
 /** Google's per-user quota of API calls: a fixed window; refused calls do not count. */
 class Quota {
   private window: FixedWindow | null = null;
 
   set(q: GoogleDirectoryQuota | null | undefined): void {
-    this.window = q ? new FixedWindow(Math.max(1, Math.floor(q.perMinute ?? 2400)), Math.max(0.001, q.windowSeconds ?? 60) * 1000) : null;
+    this.window = q
+      ? new FixedWindow(
+          Math.max(1, Math.floor(q.perMinute ?? 2400)),
+          Math.max(0.001, q.windowSeconds ?? 60) * 1000,
+        )
+      : null;
   }
 
   /** Counts one call in the current window; false when the window's quota is used up. */
@@ -51,24 +78,52 @@ class Quota {
 }
 
 /** Answers an injected fault as the Directory API does (`timeout` holds the socket, `reset` drops it mid-body). */
-function injectFault(kind: GoogleDirectoryFaultKind, res: ServerResponse, retryAfter: string, held: HeldResponses) {
+function injectFault(
+  kind: GoogleDirectoryFaultKind,
+  res: ServerResponse,
+  retryAfter: string,
+  held: HeldResponses,
+) {
   switch (kind) {
     case '429':
-      return sendError(res, new ApiError(429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits', {}, { 'retry-after': retryAfter }));
+      return sendError(
+        res,
+        new ApiError(
+          429,
+          'Rate Limit Exceeded',
+          'rateLimitExceeded',
+          'usageLimits',
+          {},
+          { 'retry-after': retryAfter },
+        ),
+      );
     case '500':
       return sendError(res, backendError());
     case '503':
-      return sendError(res, new ApiError(503, 'The service is currently unavailable.', 'backendError'));
+      return sendError(
+        res,
+        new ApiError(503, 'The service is currently unavailable.', 'backendError'),
+      );
     case 'rateLimitExceeded':
-      return sendError(res, new ApiError(403, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'));
+      return sendError(
+        res,
+        new ApiError(403, 'Rate Limit Exceeded', 'rateLimitExceeded', 'usageLimits'),
+      );
     case 'userRateLimitExceeded':
-      return sendError(res, new ApiError(403, 'User Rate Limit Exceeded', 'userRateLimitExceeded', 'usageLimits'));
+      return sendError(
+        res,
+        new ApiError(403, 'User Rate Limit Exceeded', 'userRateLimitExceeded', 'usageLimits'),
+      );
     case 'quotaExceeded':
       return sendError(res, new ApiError(403, quotaMessage, 'quotaExceeded', 'usageLimits'));
     case 'timeout':
       return held.hold(res);
     case 'reset':
-      return sendPartialThenReset(res, 'application/json; charset=UTF-8', '{\n  "kind": "admin#directory#users",\n  "etag": "\\"');
+      return sendPartialThenReset(
+        res,
+        'application/json; charset=UTF-8',
+        '{\n  "kind": "admin#directory#users",\n  "etag": "\\"',
+      );
   }
 }
 
@@ -97,9 +152,17 @@ function injectFault(kind: GoogleDirectoryFaultKind, res: ServerResponse, retryA
  * await sim.close();
  * ```
  */
-export async function startGoogleDirectorySimulator(options: GoogleDirectorySimulatorOptions = {}): Promise<GoogleDirectorySimulator> {
+export async function startGoogleDirectorySimulator(
+  options: GoogleDirectorySimulatorOptions = {},
+): Promise<GoogleDirectorySimulator> {
   const d = new Directory(options);
-  const requests = { total: 0, byRoute: {} as Record<string, number>, faultsInjected: 0, tokensIssued: 0, quotaRejections: 0 };
+  const requests = {
+    total: 0,
+    byRoute: {} as Record<string, number>,
+    faultsInjected: 0,
+    tokensIssued: 0,
+    quotaRejections: 0,
+  };
   const count = (name: string) => countRoute(requests.byRoute, name);
   const suspensionCalls = createSuspensionCalls();
   const auth = new GoogleAuth(() => {
@@ -114,7 +177,11 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = requestUrl(req);
     const method = requestMethod(req);
-    const text = await readBody(req, 5_000_000, () => new ApiError(413, 'Request Entity Too Large', 'uploadTooLarge'));
+    const text = await readBody(
+      req,
+      5_000_000,
+      () => new ApiError(413, 'Request Entity Too Large', 'uploadTooLarge'),
+    );
     requests.total++;
     await latency(options.latencyMs);
     if (url.pathname === '/token') {
@@ -177,7 +244,14 @@ export async function startGoogleDirectorySimulator(options: GoogleDirectorySimu
     tokenUrl: auth.tokenUrl,
     serviceAccountKey: auth.serviceAccountKey(),
     adminEmail: d.adminEmail,
-    state: { users: d.users, groups: d.groups, members: d.members, orgUnits: d.orgUnits, deletedUsers: d.deletedUsers, passwords: d.passwords },
+    state: {
+      users: d.users,
+      groups: d.groups,
+      members: d.members,
+      orgUnits: d.orgUnits,
+      deletedUsers: d.deletedUsers,
+      passwords: d.passwords,
+    },
     requests,
     suspensionCalls,
     setFaults: (f) => faults.set(f),

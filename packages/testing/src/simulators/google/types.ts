@@ -6,7 +6,15 @@ import type { FaultOptions } from '../http-kit';
 import type { SuspensionCalls } from './calls';
 
 /** A fault the simulator can answer instead of the real response. */
-export type GoogleDirectoryFaultKind = '429' | '500' | '503' | 'rateLimitExceeded' | 'userRateLimitExceeded' | 'quotaExceeded' | 'timeout' | 'reset';
+export type GoogleDirectoryFaultKind =
+  | '429'
+  | '500'
+  | '503'
+  | 'rateLimitExceeded'
+  | 'userRateLimitExceeded'
+  | 'quotaExceeded'
+  | 'timeout'
+  | 'reset';
 
 /** Options of `startGoogleDirectorySimulator`. */
 export interface GoogleDirectorySimulatorOptions {
@@ -90,7 +98,13 @@ export interface GoogleDirectorySimulator {
     passwords: Map<string, string>;
   };
   /** Counters: every request, per route (`users.list`, `token`...), faults injected, tokens issued, quota refusals. */
-  requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; quotaRejections: number };
+  requests: {
+    total: number;
+    byRoute: Record<string, number>;
+    faultsInjected: number;
+    tokensIssued: number;
+    quotaRejections: number;
+  };
   /** Successful calls that set `suspended` (`users.update` / `users.patch`), per user id: `suspend` and `unsuspend`. */
   suspensionCalls: SuspensionCalls;
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */

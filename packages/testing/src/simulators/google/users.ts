@@ -23,7 +23,8 @@ const USER_QUERY_FIELDS: Record<string, FieldGetter> = {
   isDelegatedAdmin: (u) => String(!!u.isDelegatedAdmin),
   isArchived: (u) => String(!!u.archived),
   isEnrolledIn2Sv: (u) => String(!!u.isEnrolledIn2Sv),
-  directManager: (u) => (u.relations ?? []).filter((r: any) => r?.type === 'manager').map((r: any) => r.value),
+  directManager: (u) =>
+    (u.relations ?? []).filter((r: any) => r?.type === 'manager').map((r: any) => r.value),
 };
 const USER_QUERY_DEFAULTS = ['email', 'givenName', 'familyName'];
 
@@ -47,7 +48,12 @@ const USER_WRITABLE = [
   'sshPublicKeys',
 ];
 
-const USER_FLAGS = ['changePasswordAtNextLogin', 'includeInGlobalAddressList', 'ipWhitelisted', 'archived'];
+const USER_FLAGS = [
+  'changePasswordAtNextLogin',
+  'includeInGlobalAddressList',
+  'ipWhitelisted',
+  'archived',
+];
 
 export function writeUser(d: Directory, id: string, base: any | undefined, body: any): any {
   const { customerId, domain, passwords } = d;
@@ -82,7 +88,9 @@ export function writeUser(d: Directory, id: string, base: any | undefined, body:
     const email = d.emailOf(body.primaryEmail, 'primary_user_email');
     if (email !== lower(user.primaryEmail)) {
       if (d.emailTaken(email, id)) throw duplicate();
-      const aliases = (Array.isArray(user.aliases) ? user.aliases : []).filter((a: string) => lower(a) !== email);
+      const aliases = (Array.isArray(user.aliases) ? user.aliases : []).filter(
+        (a: string) => lower(a) !== email,
+      );
       if (base) aliases.push(lower(base.primaryEmail));
       user.primaryEmail = email;
       if (aliases.length) user.aliases = aliases;
@@ -91,14 +99,21 @@ export function writeUser(d: Directory, id: string, base: any | undefined, body:
   }
   if (body.name !== undefined || !base) {
     if (!isObject(body.name) && base) throw invalid('Invalid Given/Family Name: GivenName');
-    const given = body.name?.givenName !== undefined ? String(body.name.givenName).trim() : user.name?.givenName;
-    const family = body.name?.familyName !== undefined ? String(body.name.familyName).trim() : user.name?.familyName;
+    const given =
+      body.name?.givenName !== undefined
+        ? String(body.name.givenName).trim()
+        : user.name?.givenName;
+    const family =
+      body.name?.familyName !== undefined
+        ? String(body.name.familyName).trim()
+        : user.name?.familyName;
     if (!given || given.length > 60) throw invalid('Invalid Given/Family Name: GivenName');
     if (!family || family.length > 60) throw invalid('Invalid Given/Family Name: FamilyName');
     user.name = { givenName: given, familyName: family, fullName: `${given} ${family}` };
   }
   if (body.password !== undefined || !base) {
-    if (typeof body.password !== 'string' || body.password.length < 8 || body.password.length > 100) throw invalid('Invalid Password');
+    if (typeof body.password !== 'string' || body.password.length < 8 || body.password.length > 100)
+      throw invalid('Invalid Password');
     passwords.set(id, body.password);
   }
   if (body.suspended !== undefined) {
@@ -106,13 +121,20 @@ export function writeUser(d: Directory, id: string, base: any | undefined, body:
     if (user.suspended) user.suspensionReason = 'ADMIN';
     else delete user.suspensionReason;
   }
-  if (body.orgUnitPath !== undefined) user.orgUnitPath = body.orgUnitPath === null ? '/' : d.orgUnitPathOf(body.orgUnitPath);
-  for (const flag of USER_FLAGS) if (body[flag] !== undefined && body[flag] !== null) user[flag] = body[flag] === true;
+  if (body.orgUnitPath !== undefined)
+    user.orgUnitPath = body.orgUnitPath === null ? '/' : d.orgUnitPathOf(body.orgUnitPath);
+  for (const flag of USER_FLAGS)
+    if (body[flag] !== undefined && body[flag] !== null) user[flag] = body[flag] === true;
   for (const field of USER_WRITABLE) {
     if (body[field] === null) delete user[field];
     else if (body[field] !== undefined) user[field] = structuredClone(body[field]);
   }
-  const typed = body.emails === undefined ? typedEmailsOf(base) : body.emails === null ? [] : parseTypedEmails(body.emails);
+  const typed =
+    body.emails === undefined
+      ? typedEmailsOf(base)
+      : body.emails === null
+        ? []
+        : parseTypedEmails(body.emails);
   user.emails = composeEmails(user.primaryEmail, user.aliases, typed);
   user.nonEditableAliases = [nonEditableAliasOf(user.primaryEmail, domain)];
   return stamp(user);
@@ -127,11 +149,14 @@ export function projectionOf(query: URLSearchParams): (user: any) => any {
   const mask = query.get('customFieldMask');
   if (projection === 'full') return (u) => u;
   if (projection === 'basic') return ({ customSchemas: _c, ...u }) => u;
-  if (projection !== 'custom') throw invalid(`Invalid value for: ${query.get('projection')} is not a valid value`);
+  if (projection !== 'custom')
+    throw invalid(`Invalid value for: ${query.get('projection')} is not a valid value`);
   if (!mask) throw invalid('Invalid Input: customFieldMask is required with projection=custom');
   const names = new Set(mask.split(',').map((m) => m.trim()));
   return ({ customSchemas, ...u }) => {
-    const kept = isObject(customSchemas) ? Object.entries(customSchemas).filter(([name]) => names.has(name)) : [];
+    const kept = isObject(customSchemas)
+      ? Object.entries(customSchemas).filter(([name]) => names.has(name))
+      : [];
     return kept.length ? { ...u, customSchemas: Object.fromEntries(kept) } : u;
   };
 }
@@ -147,10 +172,12 @@ export function usersList(d: Directory, query: URLSearchParams) {
   const showDeleted = query.get('showDeleted') === 'true';
   const max = intParam(query, 'maxResults', 100, 500);
   const sortOrder = query.get('sortOrder');
-  if (sortOrder && !['ascending', 'descending'].includes(lower(sortOrder))) throw invalid(`Invalid value for: ${sortOrder} is not a valid value`);
+  if (sortOrder && !['ascending', 'descending'].includes(lower(sortOrder)))
+    throw invalid(`Invalid value for: ${sortOrder} is not a valid value`);
   const descending = lower(sortOrder) === 'descending';
   const orderBy = query.get('orderBy');
-  if (orderBy && !(lower(orderBy) in USER_ORDER)) throw invalid(`Invalid value for: ${orderBy} is not a valid value`);
+  if (orderBy && !(lower(orderBy) in USER_ORDER))
+    throw invalid(`Invalid value for: ${orderBy} is not a valid value`);
   const project = projectionOf(query);
   const q = query.get('query') ?? '';
   const matches = q ? parseQuery(q, USER_QUERY_FIELDS, USER_QUERY_DEFAULTS) : undefined;
@@ -159,10 +186,20 @@ export function usersList(d: Directory, query: URLSearchParams) {
     matches || onlyDomain
       ? (k: string) => {
           const u = store.peek(k);
-          return (!onlyDomain || d.domainOf(u.primaryEmail) === onlyDomain) && (!matches || matches(u));
+          return (
+            (!onlyDomain || d.domainOf(u.primaryEmail) === onlyDomain) && (!matches || matches(u))
+          );
         }
       : undefined;
-  const fp = fingerprint(['users', query.get('customer'), query.get('domain'), q, lower(orderBy), descending, showDeleted]);
+  const fp = fingerprint([
+    'users',
+    query.get('customer'),
+    query.get('domain'),
+    q,
+    lower(orderBy),
+    descending,
+    showDeleted,
+  ]);
   const after = decodeToken(query.get('pageToken'), fp);
   const byName = orderBy ? USER_ORDER[lower(orderBy)] : undefined;
   if (!byName) {
@@ -225,7 +262,11 @@ export function usersUndelete(d: Directory, key: string, body: any): void {
   if (!user) throw notFound('userKey');
   if (d.emailTaken(lower(user.primaryEmail))) throw duplicate();
   const { deletionTime: _t, ...rest } = user;
-  const restored = stamp({ ...rest, orgUnitPath: isObject(body) && body.orgUnitPath ? d.orgUnitPathOf(body.orgUnitPath) : rest.orgUnitPath });
+  const restored = stamp({
+    ...rest,
+    orgUnitPath:
+      isObject(body) && body.orgUnitPath ? d.orgUnitPathOf(body.orgUnitPath) : rest.orgUnitPath,
+  });
   d.deletedUsers.delete(key);
   d.users.set(key, restored);
 }

@@ -24,7 +24,9 @@ export type AccessTokens = ReturnType<typeof createAccessTokens>;
 export function createAccessTokens(t: Tenant) {
   const { tenantId, clientId, servicePrincipalId, signingKey } = t;
   /** The roles consented for the app (null: no admin consent). */
-  const access: { consented: Set<string> | null } = { consented: new Set(GRAPH_APPLICATION_PERMISSIONS) };
+  const access: { consented: Set<string> | null } = {
+    consented: new Set(GRAPH_APPLICATION_PERMISSIONS),
+  };
 
   const b64json = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const issueAccessToken = (): string => {
@@ -60,16 +62,25 @@ export function createAccessTokens(t: Tenant) {
     if (parts.length !== 3) return 'IDX14100: JWT is not well formed, there are no dots (.).';
     const want = createHmac('sha256', signingKey).update(`${parts[0]}.${parts[1]}`).digest();
     const got = Buffer.from(parts[2]!, 'base64url');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return 'Access token validation failure. Invalid signature.';
+    if (got.length !== want.length || !timingSafeEqual(got, want))
+      return 'Access token validation failure. Invalid signature.';
     let claims: any;
     try {
       claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
     } catch {
       return 'IDX14102: Unable to decode the payload.';
     }
-    if (claims.aud !== GRAPH_HOST && claims.aud !== GRAPH_APP_ID) return 'Access token validation failure. Invalid audience.';
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return 'Lifetime validation failed, the token is expired.';
-    return { tid: claims.tid, appid: claims.appid, roles: Array.isArray(claims.roles) ? claims.roles : [], exp: claims.exp, aud: claims.aud };
+    if (claims.aud !== GRAPH_HOST && claims.aud !== GRAPH_APP_ID)
+      return 'Access token validation failure. Invalid audience.';
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now())
+      return 'Lifetime validation failed, the token is expired.';
+    return {
+      tid: claims.tid,
+      appid: claims.appid,
+      roles: Array.isArray(claims.roles) ? claims.roles : [],
+      exp: claims.exp,
+      aud: claims.aud,
+    };
   };
 
   /** Authenticates a bearer token: the roles it may use now, or the error to answer. */
@@ -82,7 +93,8 @@ export function createAccessTokens(t: Tenant) {
     if (!bearer) return unauthorized('Access token is empty.');
     const token = verifyAccessToken(bearer);
     if (typeof token === 'string') return unauthorized(token);
-    if (token.tid !== tenantId || token.appid !== clientId) return unauthorized('Access token validation failure. Invalid audience.');
+    if (token.tid !== tenantId || token.appid !== clientId)
+      return unauthorized('Access token validation failure. Invalid audience.');
     return new Set(token.roles.filter((r) => access.consented?.has(r)));
   };
 

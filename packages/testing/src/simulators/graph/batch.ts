@@ -5,28 +5,63 @@
 import { randomUUID } from 'node:crypto';
 import { isObject, lower, prng } from '../http-kit';
 import type { GraphRequest } from './pipeline';
-import { badRequest, errorBody, GraphError, JSON_TYPE, type Outcome, type Reply, wireBody } from './wire';
+import {
+  badRequest,
+  errorBody,
+  GraphError,
+  JSON_TYPE,
+  type Outcome,
+  type Reply,
+  wireBody,
+} from './wire';
 
 const MAX_BATCH = 20;
 
 /** The batch runner: sub-requests go through `execute`; `batchSeed` seeds the shuffle of the responses. */
-export function createBatch(execute: (req: GraphRequest) => Outcome, batchSeed: number | undefined) {
+export function createBatch(
+  execute: (req: GraphRequest) => Outcome,
+  batchSeed: number | undefined,
+) {
   const batchRandom = prng(batchSeed ?? 1);
   return (body: unknown, authorization: string | undefined): Reply => {
-    if (!isObject(body) || !Array.isArray(body.requests)) return { status: 400, body: badRequest('Invalid batch payload format.', 'BadRequest') };
-    if (body.requests.length > MAX_BATCH) return { status: 400, body: badRequest('Number of requests inside batch exceeds the limit.', 'BadRequest') };
+    if (!isObject(body) || !Array.isArray(body.requests))
+      return { status: 400, body: badRequest('Invalid batch payload format.', 'BadRequest') };
+    if (body.requests.length > MAX_BATCH)
+      return {
+        status: 400,
+        body: badRequest('Number of requests inside batch exceeds the limit.', 'BadRequest'),
+      };
     const ids = new Set<string>();
     for (const sub of body.requests) {
       if (!isObject(sub) || sub.id === undefined || !sub.method || !sub.url)
-        return { status: 400, body: badRequest('Invalid batch payload format: every request needs id, method and url.', 'BadRequest') };
-      if (ids.has(String(sub.id))) return { status: 400, body: badRequest('Batch request contains duplicate ids.', 'BadRequest') };
+        return {
+          status: 400,
+          body: badRequest(
+            'Invalid batch payload format: every request needs id, method and url.',
+            'BadRequest',
+          ),
+        };
+      if (ids.has(String(sub.id)))
+        return {
+          status: 400,
+          body: badRequest('Batch request contains duplicate ids.', 'BadRequest'),
+        };
       ids.add(String(sub.id));
     }
     const dependsOn = new Map<string, string[]>();
     for (const sub of body.requests as Array<Record<string, any>>) {
       if (sub.dependsOn === undefined) continue;
-      if (!Array.isArray(sub.dependsOn) || sub.dependsOn.some((d: unknown) => !ids.has(String(d)) || String(d) === String(sub.id)))
-        return { status: 400, body: badRequest(`Request id : ${String(sub.id)} has an invalid dependsOn.`, 'BadRequest') };
+      if (
+        !Array.isArray(sub.dependsOn) ||
+        sub.dependsOn.some((d: unknown) => !ids.has(String(d)) || String(d) === String(sub.id))
+      )
+        return {
+          status: 400,
+          body: badRequest(
+            `Request id : ${String(sub.id)} has an invalid dependsOn.`,
+            'BadRequest',
+          ),
+        };
       dependsOn.set(String(sub.id), sub.dependsOn.map(String));
     }
     // Dependencies first (Graph runs a request after the ones it depends on); a cycle is refused.
@@ -34,8 +69,14 @@ export function createBatch(execute: (req: GraphRequest) => Outcome, batchSeed: 
     const placed = new Set<string>();
     let remaining = body.requests as Array<Record<string, any>>;
     while (remaining.length > 0) {
-      const ready = remaining.filter((sub) => (dependsOn.get(String(sub.id)) ?? []).every((d) => placed.has(d)));
-      if (ready.length === 0) return { status: 400, body: badRequest('Batch request has circular dependsOn.', 'BadRequest') };
+      const ready = remaining.filter((sub) =>
+        (dependsOn.get(String(sub.id)) ?? []).every((d) => placed.has(d)),
+      );
+      if (ready.length === 0)
+        return {
+          status: 400,
+          body: badRequest('Batch request has circular dependsOn.', 'BadRequest'),
+        };
       for (const sub of ready) {
         order.push(sub);
         placed.add(String(sub.id));
@@ -51,12 +92,21 @@ export function createBatch(execute: (req: GraphRequest) => Outcome, batchSeed: 
         return {
           id,
           status: 424,
-          headers: { 'Cache-Control': 'no-cache', 'OData-Version': '4.0', 'Content-Type': JSON_TYPE },
-          body: errorBody(new GraphError(424, 'FailedDependency', 'Dependent request failed.'), requestId, requestId),
+          headers: {
+            'Cache-Control': 'no-cache',
+            'OData-Version': '4.0',
+            'Content-Type': JSON_TYPE,
+          },
+          body: errorBody(
+            new GraphError(424, 'FailedDependency', 'Dependent request failed.'),
+            requestId,
+            requestId,
+          ),
         };
       }
       const headers: Record<string, string> = {};
-      if (isObject(sub.headers)) for (const [k, v] of Object.entries(sub.headers)) headers[k.toLowerCase()] = String(v);
+      if (isObject(sub.headers))
+        for (const [k, v] of Object.entries(sub.headers)) headers[k.toLowerCase()] = String(v);
       const requestId = randomUUID();
       const clientRequestId = headers['client-request-id'] ?? requestId;
       let url = String(sub.url);
@@ -69,7 +119,10 @@ export function createBatch(execute: (req: GraphRequest) => Outcome, batchSeed: 
       let bodyError: GraphError | undefined;
       let subBody: unknown = sub.body;
       if (sub.body !== undefined && !headers['content-type'])
-        bodyError = badRequest(`Write request id : ${id} does not contain Content-Type header or body.`, 'BadRequest');
+        bodyError = badRequest(
+          `Write request id : ${id} does not contain Content-Type header or body.`,
+          'BadRequest',
+        );
       if (typeof subBody === 'string' && lower(headers['content-type']).includes('json')) {
         try {
           subBody = JSON.parse(subBody);
@@ -87,7 +140,11 @@ export function createBatch(execute: (req: GraphRequest) => Outcome, batchSeed: 
         authorization,
         inBatch: true,
       }) as Reply;
-      const outHeaders: Record<string, string> = { 'Cache-Control': 'no-cache', 'OData-Version': '4.0', ...(outcome.headers ?? {}) };
+      const outHeaders: Record<string, string> = {
+        'Cache-Control': 'no-cache',
+        'OData-Version': '4.0',
+        ...(outcome.headers ?? {}),
+      };
       if (outcome.body !== undefined) outHeaders['Content-Type'] = JSON_TYPE;
       const item: Record<string, unknown> = { id, status: outcome.status, headers: outHeaders };
       if (outcome.body !== undefined) item.body = wireBody(outcome, requestId, clientRequestId);

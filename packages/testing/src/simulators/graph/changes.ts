@@ -21,7 +21,10 @@ export class Changes {
     g: { versions: [], ids: [], last: new Map() },
   };
   readonly groupPropsVersion = new Map<string, number>();
-  readonly memberChanges = new Map<string, Map<string, { v: number; added: boolean; type: string }>>();
+  readonly memberChanges = new Map<
+    string,
+    Map<string, { v: number; added: boolean; type: string }>
+  >();
 
   record(kind: 'u' | 'g', id: string): void {
     const log = this.logs[kind];

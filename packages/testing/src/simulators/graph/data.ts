@@ -48,7 +48,8 @@ function unfmix(h: number): number {
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 /** Eight hex digits of a 32-bit number. */
-const word = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
+const word = (n: number) =>
+  HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
 
 /**
  * A random-looking but deterministic version-4 GUID for object `index` (0 .. 2^32-1) of a kind.
@@ -114,9 +115,24 @@ const PLANS: Record<string, Array<[string, string]>> = {
 export function defaultSkus(users: number): SkuConfig[] {
   const half = Math.ceil(users / 2);
   return [
-    { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', skuPartNumber: 'SPE_E3', enabled: users + 25, consumed: users },
-    { skuId: 'efccb6f7-5641-4e0e-bd10-b4976e1bf68e', skuPartNumber: 'EMS', enabled: half + 10, consumed: half },
-    { skuId: 'f8a1db68-be16-40ed-86d5-cb42ce701560', skuPartNumber: 'POWER_BI_PRO', enabled: 5, consumed: 5 },
+    {
+      skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965',
+      skuPartNumber: 'SPE_E3',
+      enabled: users + 25,
+      consumed: users,
+    },
+    {
+      skuId: 'efccb6f7-5641-4e0e-bd10-b4976e1bf68e',
+      skuPartNumber: 'EMS',
+      enabled: half + 10,
+      consumed: half,
+    },
+    {
+      skuId: 'f8a1db68-be16-40ed-86d5-cb42ce701560',
+      skuPartNumber: 'POWER_BI_PRO',
+      enabled: 5,
+      consumed: 5,
+    },
   ];
 }
 
@@ -125,7 +141,9 @@ export function skuResource(tenantId: string, sku: SkuConfig, index: number): Re
   const plans =
     sku.servicePlans?.map((p) => [p.servicePlanId, p.servicePlanName] as [string, string]) ??
     PLANS[sku.skuPartNumber] ??
-    ([[guidFor(ID_KIND.servicePlan, index), `${sku.skuPartNumber}_PLAN`]] as Array<[string, string]>);
+    ([[guidFor(ID_KIND.servicePlan, index), `${sku.skuPartNumber}_PLAN`]] as Array<
+      [string, string]
+    >);
   return {
     accountId: tenantId,
     accountName: 'Helios Simulated Tenant',
@@ -157,10 +175,59 @@ export interface GraphSeedCounts {
   membersPerGroup: number;
 }
 
-const GIVEN = ['Ada', 'Ben', 'Chloe', 'David', 'Elena', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kira', 'Liam', 'Maya', 'Noah', 'Olga', 'Pavel'];
-const FAMILY = ['Anders', 'Baker', 'Castillo', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ivanova', 'Jensen', 'Kowalski', 'Lopez', 'Moreau'];
-const DEPARTMENTS = ['Engineering', 'Sales', 'Marketing', 'Finance', 'Support', 'Operations', 'Legal', 'People'];
-const TITLES = ['Engineer', 'Senior Engineer', 'Account Executive', 'Analyst', 'Manager', 'Designer', 'Specialist', 'Director'];
+const GIVEN = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'David',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kira',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Pavel',
+];
+const FAMILY = [
+  'Anders',
+  'Baker',
+  'Castillo',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Moreau',
+];
+const DEPARTMENTS = [
+  'Engineering',
+  'Sales',
+  'Marketing',
+  'Finance',
+  'Support',
+  'Operations',
+  'Legal',
+  'People',
+];
+const TITLES = [
+  'Engineer',
+  'Senior Engineer',
+  'Account Executive',
+  'Analyst',
+  'Manager',
+  'Designer',
+  'Specialist',
+  'Director',
+];
 const OFFICES = ['Seattle', 'London', 'Berlin', 'Singapore', 'Remote'];
 const COMPANY = 'Helios Simulated Ltd';
 
@@ -185,7 +252,10 @@ export class GraphSeed {
     };
     this.width = Math.max(6, String(users).length);
     this.groupWidth = Math.max(4, String(this.counts.groups).length);
-    this.skuHolders = skus.map((s) => ({ skuId: s.skuId, holders: Math.max(0, Math.min(users, Math.floor(s.consumed ?? 0))) }));
+    this.skuHolders = skus.map((s) => ({
+      skuId: s.skuId,
+      holders: Math.max(0, Math.min(users, Math.floor(s.consumed ?? 0))),
+    }));
   }
 
   userId(i: number): string {
@@ -228,7 +298,8 @@ export class GraphSeed {
     const givenName = GIVEN[i % GIVEN.length]!;
     const surname = FAMILY[(i * 7 + Math.floor(i / GIVEN.length)) % FAMILY.length]!;
     const assignedLicenses: Array<Record<string, unknown>> = [];
-    for (const s of this.skuHolders) if (i <= s.holders) assignedLicenses.push({ disabledPlans: [], skuId: s.skuId });
+    for (const s of this.skuHolders)
+      if (i <= s.holders) assignedLicenses.push({ disabledPlans: [], skuId: s.skuId });
     // Built by assignment: this runs for every user of every list and delta page.
     return {
       id: this.userId(i),

@@ -34,7 +34,12 @@ interface DeltaState {
   t: number;
 }
 
-export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, options: GraphSimulatorOptions) {
+export function createDelta(
+  tenant: Tenant,
+  changeLog: Changes,
+  odata: OData,
+  options: GraphSimulatorOptions,
+) {
   const { users, groups, members, typeOf, seal, unseal, v1, contextFor } = tenant;
   const { pageSize, parseSelect, userOut, groupOut } = odata;
   const deltaTtl = options.deltaTokenTtlMs ?? 7 * 86_400_000;
@@ -82,7 +87,15 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
     } else {
       const select = query.get('$select') ?? '';
       parseSelect(select, names, typeName, kind === 'g' ? ['members'] : []);
-      state = { k: kind, m: 'i', b: changeLog.version, s: select, n: 100, e: changeLog.epoch, t: Date.now() };
+      state = {
+        k: kind,
+        m: 'i',
+        b: changeLog.version,
+        s: select,
+        n: 100,
+        e: changeLog.epoch,
+        t: Date.now(),
+      };
     }
     let size = prefer ? Number(prefer) : query.get('$top') ? pageSize(query, state.n) : state.n;
     size = Math.min(999, Math.max(1, size));
@@ -91,14 +104,24 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
     const base = state.b;
     const body: Record<string, unknown> = { '@odata.context': contextFor(entity, select) };
     const value: Array<Record<string, unknown>> = [];
-    const out = (_id: string, v: any) => (kind === 'u' ? userOut(v, select, null) : groupOut(v, select, null));
+    const out = (_id: string, v: any) =>
+      kind === 'u' ? userOut(v, select, null) : groupOut(v, select, null);
     const memberDelta = (gid: string, since: number | null): Array<Record<string, unknown>> => {
-      if (since === null) return [...(members.peek(gid) ?? [])].map((mid) => ({ '@odata.type': typeOf(mid), id: mid }));
+      if (since === null)
+        return [...(members.peek(gid) ?? [])].map((mid) => ({
+          '@odata.type': typeOf(mid),
+          id: mid,
+        }));
       const changes = changeLog.memberChanges.get(gid);
       const list: Array<Record<string, unknown>> = [];
       if (changes)
         for (const [mid, c] of changes)
-          if (c.v > since) list.push(c.added ? { '@odata.type': c.type, id: mid } : { '@odata.type': c.type, id: mid, '@removed': { reason: 'deleted' } });
+          if (c.v > since)
+            list.push(
+              c.added
+                ? { '@odata.type': c.type, id: mid }
+                : { '@odata.type': c.type, id: mid, '@removed': { reason: 'deleted' } },
+            );
       return list;
     };
     let next: DeltaState | undefined;
@@ -107,9 +130,15 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
     } else if (state.m === 'i') {
       const store = kind === 'u' ? users : groups;
       // A large group's members@delta comes in parts: the group is repeated (id and the next part only).
-      const part = (id: string, from: number): { list: Array<Record<string, unknown>>; rest: boolean } => {
+      const part = (
+        id: string,
+        from: number,
+      ): { list: Array<Record<string, unknown>>; rest: boolean } => {
         const all = memberDelta(id, null);
-        return { list: all.slice(from, from + membersPerPage), rest: all.length > from + membersPerPage };
+        return {
+          list: all.slice(from, from + membersPerPage),
+          rest: all.length > from + membersPerPage,
+        };
       };
       let split: number | undefined;
       if (withMembers && state.a !== undefined && state.o !== undefined && groups.peek(state.a)) {
@@ -132,7 +161,8 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
           value.push(item);
           if (split !== undefined) break;
         }
-        if (last !== undefined && (split !== undefined || more)) next = { ...state, a: last, o: split, n: size, t: Date.now() };
+        if (last !== undefined && (split !== undefined || more))
+          next = { ...state, a: last, o: split, n: size, t: Date.now() };
       }
     } else {
       const log = changeLog.logs[kind];
@@ -146,7 +176,8 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
       let pos = lo;
       let cursor = state.c!;
       const live = () => {
-        while (pos < log.versions.length && log.last.get(log.ids[pos]!) !== log.versions[pos]) cursor = log.versions[pos++]!;
+        while (pos < log.versions.length && log.last.get(log.ids[pos]!) !== log.versions[pos])
+          cursor = log.versions[pos++]!;
       };
       live();
       while (pos < log.versions.length && value.length < size) {
@@ -162,7 +193,8 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
             const item = out(id, v);
             if (withMembers && delta.length) item['members@delta'] = delta;
             value.push(item);
-          } else if (delta.length) value.push({ '@odata.type': '#microsoft.graph.group', id, 'members@delta': delta });
+          } else if (delta.length)
+            value.push({ '@odata.type': '#microsoft.graph.group', id, 'members@delta': delta });
         }
         live();
       }
@@ -171,12 +203,17 @@ export function createDelta(tenant: Tenant, changeLog: Changes, odata: OData, op
     }
     if (next) body['@odata.nextLink'] = `${v1()}/${entity}/delta?$skiptoken=${seal(next)}`;
     else {
-      const b = deltaToken === 'latest' && !skip ? changeLog.version : state.m === 'i' ? base : state.b;
+      const b =
+        deltaToken === 'latest' && !skip ? changeLog.version : state.m === 'i' ? base : state.b;
       body['@odata.deltaLink'] =
         `${v1()}/${entity}/delta?$deltatoken=${seal({ k: kind, m: 'd', b, s: state.s, n: size, e: changeLog.epoch, t: Date.now() } satisfies DeltaState)}`;
     }
     body.value = value;
-    return { status: 200, body, headers: prefer ? { 'Preference-Applied': `odata.maxpagesize=${size}` } : {} };
+    return {
+      status: 200,
+      body,
+      headers: prefer ? { 'Preference-Applied': `odata.maxpagesize=${size}` } : {},
+    };
   };
 
   return deltaPage;

@@ -15,27 +15,38 @@ export interface ParsedFilter {
   needsAdvanced: boolean;
 }
 
-export function parseFilter(text: string, names: Map<string, string>, typeName: string): ParsedFilter {
+export function parseFilter(
+  text: string,
+  names: Map<string, string>,
+  typeName: string,
+): ParsedFilter {
   const tokens: string[] = [];
   const re = /\s*('(?:[^']|'')*'|[(),:/]|[^\s(),:/']+)/y;
   let m: RegExpExecArray | null;
   re.lastIndex = 0;
   while (re.lastIndex < text.length && (m = re.exec(text))) tokens.push(m[1]!);
-  if (tokens.join('').replace(/\s/g, '') !== text.replace(/\s/g, '')) throw badRequest(`Invalid filter clause: ${text}`, 'BadRequest');
+  if (tokens.join('').replace(/\s/g, '') !== text.replace(/\s/g, ''))
+    throw badRequest(`Invalid filter clause: ${text}`, 'BadRequest');
   let pos = 0;
   let needsAdvanced = false;
   const peek = () => tokens[pos];
   const next = () => {
     const t = tokens[pos++];
-    if (t === undefined) throw badRequest("Syntax error: character ')' is not valid at position 0.", 'BadRequest');
+    if (t === undefined)
+      throw badRequest("Syntax error: character ')' is not valid at position 0.", 'BadRequest');
     return t;
   };
   const expect = (t: string) => {
-    if (lower(next()) !== t) throw badRequest(`Syntax error at position ${pos} in '${text}'.`, 'BadRequest');
+    if (lower(next()) !== t)
+      throw badRequest(`Syntax error at position ${pos} in '${text}'.`, 'BadRequest');
   };
   const prop = (name: string) => {
     const c = names.get(lower(name));
-    if (!c) throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`, 'Request_BadRequest');
+    if (!c)
+      throw badRequest(
+        `Property '${name}' does not exist as a declared property or extension property.`,
+        'Request_BadRequest',
+      );
     return c;
   };
   const literal = (): unknown => {
@@ -49,7 +60,8 @@ export function parseFilter(text: string, names: Map<string, string>, typeName: 
     if (GUID_RE.test(t)) return t;
     throw badRequest(`Syntax error at position ${pos} in '${text}'.`, 'BadRequest');
   };
-  const same = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b);
+  const same = (a: unknown, b: unknown) =>
+    typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b;
   const compare = (op: string, a: unknown, b: unknown): boolean => {
     if (op === 'eq') return same(a, b) || (a === undefined && b === null);
     if (op === 'ne') return !same(a, b);
@@ -83,7 +95,11 @@ export function parseFilter(text: string, names: Map<string, string>, typeName: 
       const value = lower(literal());
       expect(')');
       if (l === 'endswith') needsAdvanced = true;
-      return (v) => typeof v[p] === 'string' && (l === 'startswith' ? v[p].toLowerCase().startsWith(value) : v[p].toLowerCase().endsWith(value));
+      return (v) =>
+        typeof v[p] === 'string' &&
+        (l === 'startswith'
+          ? v[p].toLowerCase().startsWith(value)
+          : v[p].toLowerCase().endsWith(value));
     }
     const p = prop(t);
     if (peek() === '/') {
@@ -98,11 +114,14 @@ export function parseFilter(text: string, names: Map<string, string>, typeName: 
         next();
         sub = next();
       }
-      if (ref !== variable) throw badRequest(`Syntax error at position ${pos} in '${text}'.`, 'BadRequest');
+      if (ref !== variable)
+        throw badRequest(`Syntax error at position ${pos} in '${text}'.`, 'BadRequest');
       const op = lower(next());
       const value = literal();
       expect(')');
-      return (v) => Array.isArray(v[p]) && v[p].some((item: any) => compare(op, sub ? item?.[sub] : item, value));
+      return (v) =>
+        Array.isArray(v[p]) &&
+        v[p].some((item: any) => compare(op, sub ? item?.[sub] : item, value));
     }
     const op = lower(next());
     if (op === 'in') {
@@ -141,6 +160,7 @@ export function parseFilter(text: string, names: Map<string, string>, typeName: 
     return parts.length === 1 ? parts[0]! : (v) => parts.some((f) => f(v));
   };
   const test = or(true);
-  if (pos !== tokens.length) throw badRequest(`Syntax error at position ${pos} in '${text}' for ${typeName}.`, 'BadRequest');
+  if (pos !== tokens.length)
+    throw badRequest(`Syntax error at position ${pos} in '${text}' for ${typeName}.`, 'BadRequest');
   return lookup ? { test, lookup, needsAdvanced } : { test, needsAdvanced };
 }

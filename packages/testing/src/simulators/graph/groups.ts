@@ -12,26 +12,60 @@ import { badRequest, type Ctx, notFound, type Reply } from './wire';
 export type Groups = ReturnType<typeof createGroups>;
 
 export function createGroups(t: Tenant, changes: Changes, o: OData) {
-  const { users, groups, members, domain, seed, next, findUserId, groupOf, isMember, groupsContaining, typeOf, context, contextFor, linkWith, fingerprint } = t;
+  const {
+    users,
+    groups,
+    members,
+    domain,
+    seed,
+    next,
+    findUserId,
+    groupOf,
+    isMember,
+    groupsContaining,
+    typeOf,
+    context,
+    contextFor,
+    linkWith,
+    fingerprint,
+  } = t;
   const { groupOut, pageSize, parseSelect, listAfter, listToken, directoryObjectOut } = o;
 
-  const applyGroupChanges = (group: Record<string, any>, body: Record<string, any>, creating: boolean) => {
+  const applyGroupChanges = (
+    group: Record<string, any>,
+    body: Record<string, any>,
+    creating: boolean,
+  ) => {
     for (const [key, value] of Object.entries(body)) {
       if (key.startsWith('@odata.') || key.endsWith('@odata.bind')) continue;
       const name = GROUP_NAMES.get(key.toLowerCase());
-      if (!name) throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
-      if (!GROUP_WRITABLE.has(name) || (!creating && ['mailEnabled', 'securityEnabled', 'groupTypes'].includes(name) && value !== group[name]))
+      if (!name)
+        throw badRequest(
+          `Property '${key}' does not exist as a declared property or extension property.`,
+        );
+      if (
+        !GROUP_WRITABLE.has(name) ||
+        (!creating &&
+          ['mailEnabled', 'securityEnabled', 'groupTypes'].includes(name) &&
+          value !== group[name])
+      )
         throw badRequest(`Property '${name}' is read-only and cannot be set.`);
       if (name === 'mailEnabled' || name === 'securityEnabled') {
-        if (typeof value !== 'boolean') throw badRequest(`Invalid value specified for property '${name}' of resource 'Group'.`);
+        if (typeof value !== 'boolean')
+          throw badRequest(`Invalid value specified for property '${name}' of resource 'Group'.`);
         group[name] = value;
       } else if (name === 'groupTypes') {
-        if (!Array.isArray(value)) throw badRequest("Invalid value specified for property 'groupTypes' of resource 'Group'.");
+        if (!Array.isArray(value))
+          throw badRequest(
+            "Invalid value specified for property 'groupTypes' of resource 'Group'.",
+          );
         group.groupTypes = value.map(String);
       } else if (name === 'mailNickname') {
         const nick = String(value ?? '');
         if (!/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]{1,64}$/.test(nick))
-          throw badRequest("Invalid value specified for property 'mailNickname' of resource 'Group'.");
+          throw badRequest(
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+          );
         group.mailNickname = nick;
       } else group[name] = value === null ? null : String(value);
     }
@@ -40,7 +74,8 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
     const body = ctx.body;
     if (!isObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
     for (const p of ['displayName', 'mailEnabled', 'mailNickname', 'securityEnabled'])
-      if (body[p] === undefined || body[p] === null || body[p] === '') throw badRequest(`Invalid value specified for property '${p}' of resource 'Group'.`);
+      if (body[p] === undefined || body[p] === null || body[p] === '')
+        throw badRequest(`Invalid value specified for property '${p}' of resource 'Group'.`);
     const id = seed.groupId(next.group++);
     const group: Record<string, any> = {
       id,
@@ -56,11 +91,20 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
     };
     applyGroupChanges(group, body, true);
     const unified = group.groupTypes.includes('Unified');
-    if (group.mailEnabled && !unified) throw badRequest('Mail-enabled security groups cannot be created through the API.', 'Request_BadRequest');
+    if (group.mailEnabled && !unified)
+      throw badRequest(
+        'Mail-enabled security groups cannot be created through the API.',
+        'Request_BadRequest',
+      );
     if (unified) {
       group.mail = `${group.mailNickname}@${domain}`;
-      if (groups.find(lower(group.mail)) !== undefined || users.find(lower(group.mail)) !== undefined)
-        throw badRequest('Another object with the same value for property proxyAddresses already exists.');
+      if (
+        groups.find(lower(group.mail)) !== undefined ||
+        users.find(lower(group.mail)) !== undefined
+      )
+        throw badRequest(
+          'Another object with the same value for property proxyAddresses already exists.',
+        );
       group.visibility = group.visibility ?? 'Public';
     }
     const owners: string[] = [];
@@ -71,18 +115,25 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
     ] as const) {
       const refs = body[bindKey];
       if (refs === undefined) continue;
-      if (!Array.isArray(refs) || refs.length > 20) throw badRequest(`Invalid value specified for property '${bindKey.split('@')[0]}' of resource 'Group'.`);
+      if (!Array.isArray(refs) || refs.length > 20)
+        throw badRequest(
+          `Invalid value specified for property '${bindKey.split('@')[0]}' of resource 'Group'.`,
+        );
       for (const ref of refs) list.push(refTarget(ref));
     }
     groups.set(id, group);
     members.set(id, new Set());
     changes.recordGroup(id);
     for (const mid of initial) addMember(id, mid);
-    return { status: 201, body: { '@odata.context': contextFor('groups', null, true), ...groupOut(group, null, null) } };
+    return {
+      status: 201,
+      body: { '@odata.context': contextFor('groups', null, true), ...groupOut(group, null, null) },
+    };
   };
   const groupsUpdate = (key: string, ctx: Ctx): Reply => {
     const { id, group } = groupOf(key);
-    if (!isObject(ctx.body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
+    if (!isObject(ctx.body))
+      throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
     const next = structuredClone(group);
     applyGroupChanges(next, ctx.body, false);
     groups.set(id, next);
@@ -111,7 +162,10 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
   };
   const addMember = (groupId: string, memberId: string) => {
     if (memberId === groupId) throw badRequest('A group cannot be a member of itself.');
-    if (isMember(groupId, memberId)) throw badRequest("One or more added object references already exist for the following modified properties: 'members'.");
+    if (isMember(groupId, memberId))
+      throw badRequest(
+        "One or more added object references already exist for the following modified properties: 'members'.",
+      );
     let set = members.get(groupId);
     if (!set) members.set(groupId, (set = new Set()));
     set.add(memberId);
@@ -125,7 +179,11 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
   const membersList = (key: string, ctx: Ctx): Reply => {
     const { id } = groupOf(key);
     const top = pageSize(ctx.query, 100);
-    const select = parseSelect(ctx.query.get('$select'), new Map([...USER_NAMES, ...GROUP_NAMES]), 'directoryObject');
+    const select = parseSelect(
+      ctx.query.get('$select'),
+      new Map([...USER_NAMES, ...GROUP_NAMES]),
+      'directoryObject',
+    );
     const fp = fingerprint(['members', id]);
     const after = listAfter(ctx.query, fp);
     const all = [...(members.peek(id) ?? [])].sort();
@@ -133,10 +191,21 @@ export function createGroups(t: Tenant, changes: Changes, o: OData) {
     const rest = start < 0 ? [] : all.slice(start);
     const keys = rest.slice(0, top);
     const body: Record<string, unknown> = { '@odata.context': context('directoryObjects') };
-    if (rest.length > top) body['@odata.nextLink'] = linkWith(ctx.path, ctx.query, { $skiptoken: listToken(keys[keys.length - 1]!, fp) });
+    if (rest.length > top)
+      body['@odata.nextLink'] = linkWith(ctx.path, ctx.query, {
+        $skiptoken: listToken(keys[keys.length - 1]!, fp),
+      });
     body.value = keys.map((mid) => directoryObjectOut(mid, select));
     return { status: 200, body };
   };
 
-  return { groupsCreate, groupsUpdate, removeGroup, refTarget, addMember, removeMember, membersList };
+  return {
+    groupsCreate,
+    groupsUpdate,
+    removeGroup,
+    refTarget,
+    addMember,
+    removeMember,
+    membersList,
+  };
 }

@@ -26,7 +26,14 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
     const l = lower(t);
     return l === tenantId || l === domain || l === initialDomain;
   };
-  const aadError = (res: ServerResponse, status: number, error: string, code: number, description: string, correlationId: string) => {
+  const aadError = (
+    res: ServerResponse,
+    status: number,
+    error: string,
+    code: number,
+    description: string,
+    correlationId: string,
+  ) => {
     const traceId = randomUUID();
     const timestamp = new Date()
       .toISOString()
@@ -49,14 +56,39 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
   };
   const tenantNotFound = (tenant: string) =>
     `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`;
-  const tokenEndpoint = (req: IncomingMessage, tenant: string, text: string, res: ServerResponse) => {
-    const correlationId = String(req.headers['client-request-id'] ?? new URL(req.url ?? '/', 'http://x').searchParams.get('client-request-id') ?? randomUUID());
-    if (!knownTenant(tenant)) return aadError(res, 400, 'invalid_request', 90002, tenantNotFound(tenant), correlationId);
+  const tokenEndpoint = (
+    req: IncomingMessage,
+    tenant: string,
+    text: string,
+    res: ServerResponse,
+  ) => {
+    const correlationId = String(
+      req.headers['client-request-id'] ??
+        new URL(req.url ?? '/', 'http://x').searchParams.get('client-request-id') ??
+        randomUUID(),
+    );
+    if (!knownTenant(tenant))
+      return aadError(res, 400, 'invalid_request', 90002, tenantNotFound(tenant), correlationId);
     const form = new URLSearchParams(text);
     const grantType = form.get('grant_type');
-    if (!grantType) return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.", correlationId);
+    if (!grantType)
+      return aadError(
+        res,
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+        correlationId,
+      );
     if (grantType !== 'client_credentials')
-      return aadError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.', correlationId);
+      return aadError(
+        res,
+        400,
+        'unsupported_grant_type',
+        70003,
+        'The app requested an unsupported grant type.',
+        correlationId,
+      );
     let id = form.get('client_id');
     let secret = form.get('client_secret');
     const basic = /^Basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -66,7 +98,15 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
       id = id ?? decodeURIComponent(decoded.slice(0, cut));
       secret = secret ?? decodeURIComponent(decoded.slice(cut + 1));
     }
-    if (!id) return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.", correlationId);
+    if (!id)
+      return aadError(
+        res,
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'client_id'.",
+        correlationId,
+      );
     if (lower(id) !== clientId)
       return aadError(
         res,
@@ -95,7 +135,15 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
         correlationId,
       );
     const scope = (form.get('scope') ?? '').trim();
-    if (!scope) return aadError(res, 400, 'invalid_scope', 70011, "The provided request must include a 'scope' input parameter.", correlationId);
+    if (!scope)
+      return aadError(
+        res,
+        400,
+        'invalid_scope',
+        70011,
+        "The provided request must include a 'scope' input parameter.",
+        correlationId,
+      );
     const scopes = scope.split(/\s+/);
     if (scopes.length !== 1 || !scopes[0]!.endsWith('/.default'))
       return aadError(
@@ -107,7 +155,11 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
         correlationId,
       );
     const resource = scopes[0]!.slice(0, -'/.default'.length).replace(/\/$/, '');
-    if (resource !== GRAPH_HOST && resource !== GRAPH_APP_ID && resource !== 'https://graph.microsoft.com/v1.0')
+    if (
+      resource !== GRAPH_HOST &&
+      resource !== GRAPH_APP_ID &&
+      resource !== 'https://graph.microsoft.com/v1.0'
+    )
       return aadError(
         res,
         400,
@@ -120,8 +172,18 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
     return sendJson(
       res,
       200,
-      { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: issueAccessToken() },
-      { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', 'client-request-id': correlationId, 'x-ms-request-id': randomUUID() },
+      {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: issueAccessToken(),
+      },
+      {
+        'cache-control': 'no-store, no-cache',
+        pragma: 'no-cache',
+        'client-request-id': correlationId,
+        'x-ms-request-id': randomUUID(),
+      },
     );
   };
   const openidConfiguration = (tenant: string) => {
@@ -129,7 +191,11 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
     const issuerTenant = t === tenantId ? tenantId : '{tenantid}';
     return {
       token_endpoint: `${links.loginRoot}/${t}/oauth2/v2.0/token`,
-      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_post',
+        'private_key_jwt',
+        'client_secret_basic',
+      ],
       jwks_uri: `${links.loginRoot}/${t}/discovery/v2.0/keys`,
       response_modes_supported: ['query', 'fragment', 'form_post'],
       subject_types_supported: ['pairwise'],
@@ -178,11 +244,24 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
     const tenant = /^https?:\/\/[^/]+\/([^/]+)\//.exec(endpoint)?.[1] ?? 'common';
     const host = new URL(links.loginRoot).host;
     const aliases =
-      host === 'login.microsoftonline.com' ? ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] : [host];
+      host === 'login.microsoftonline.com'
+        ? [
+            'login.microsoftonline.com',
+            'login.windows.net',
+            'login.microsoft.com',
+            'sts.windows.net',
+          ]
+        : [host];
     return {
       tenant_discovery_endpoint: `${links.loginRoot}/${tenant}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',
-      metadata: [{ preferred_network: host, preferred_cache: host === 'login.microsoftonline.com' ? 'login.windows.net' : host, aliases }],
+      metadata: [
+        {
+          preferred_network: host,
+          preferred_cache: host === 'login.microsoftonline.com' ? 'login.windows.net' : host,
+          aliases,
+        },
+      ],
     };
   };
   const identity = (req: IncomingMessage, url: URL, text: string, res: ServerResponse): boolean => {
@@ -192,14 +271,24 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
     if (segs.length === 4 && segs[1] === 'oauth2' && segs[2] === 'v2.0' && segs[3] === 'token') {
       count('token');
       if (method !== 'POST') {
-        aadError(res, 405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.', correlationId);
+        aadError(
+          res,
+          405,
+          'invalid_request',
+          900561,
+          'The endpoint only accepts POST requests.',
+          correlationId,
+        );
         return true;
       }
       tokenEndpoint(req, segs[0]!, text, res);
       return true;
     }
     const wellKnown =
-      (segs.length === 4 && segs[1] === 'v2.0' && segs[2] === '.well-known' && segs[3] === 'openid-configuration') ||
+      (segs.length === 4 &&
+        segs[1] === 'v2.0' &&
+        segs[2] === '.well-known' &&
+        segs[3] === 'openid-configuration') ||
       (segs.length === 3 && segs[1] === '.well-known' && segs[2] === 'openid-configuration');
     if (wellKnown && method === 'GET') {
       count('openidConfiguration');
@@ -207,15 +296,29 @@ export function createIdentity(sim: Tenant, hooks: IdentityHooks) {
         aadError(res, 400, 'invalid_tenant', 90002, tenantNotFound(segs[0]!), correlationId);
         return true;
       }
-      sendJson(res, 200, openidConfiguration(segs[0]!), { 'cache-control': 'max-age=86400, private' });
+      sendJson(res, 200, openidConfiguration(segs[0]!), {
+        'cache-control': 'max-age=86400, private',
+      });
       return true;
     }
-    if (segs.length === 4 && segs[1] === 'discovery' && segs[2] === 'v2.0' && segs[3] === 'keys' && method === 'GET') {
+    if (
+      segs.length === 4 &&
+      segs[1] === 'discovery' &&
+      segs[2] === 'v2.0' &&
+      segs[3] === 'keys' &&
+      method === 'GET'
+    ) {
       count('jwks');
       sendJson(res, 200, { keys: [] });
       return true;
     }
-    if (segs.length === 3 && lower(segs[0]) === 'common' && segs[1] === 'discovery' && segs[2] === 'instance' && method === 'GET') {
+    if (
+      segs.length === 3 &&
+      lower(segs[0]) === 'common' &&
+      segs[1] === 'discovery' &&
+      segs[2] === 'instance' &&
+      method === 'GET'
+    ) {
       count('instanceDiscovery');
       sendJson(res, 200, instanceDiscovery(url.searchParams));
       return true;

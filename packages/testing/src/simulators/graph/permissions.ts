@@ -31,7 +31,13 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
  * never below 1. Each write (POST, PATCH, PUT, DELETE) also counts 1 against the write quota.
  * `$batch` itself is free: each sub-request is charged.
  */
-export const GRAPH_REQUEST_UNIT_COSTS: Readonly<{ users: number; groupMembers: number; subscribedSkus: number; other: number; write: number }> = {
+export const GRAPH_REQUEST_UNIT_COSTS: Readonly<{
+  users: number;
+  groupMembers: number;
+  subscribedSkus: number;
+  other: number;
+  write: number;
+}> = {
   users: 2,
   groupMembers: 3,
   subscribedSkus: 3,
@@ -46,11 +52,23 @@ export const ROLES_FOR = {
   password: ['User-PasswordProfile.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   revoke: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   license: ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  groupsRead: ['Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', ...ANY_DIR_READ],
+  groupsRead: [
+    'Group.Read.All',
+    'Group.ReadWrite.All',
+    'GroupMember.Read.All',
+    'GroupMember.ReadWrite.All',
+    ...ANY_DIR_READ,
+  ],
   groupsCreate: ['Group.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   groupsWrite: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   membersWrite: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   org: ['Organization.Read.All', 'Organization.ReadWrite.All', ...ANY_DIR_READ],
-  skus: ['Organization.Read.All', 'Organization.ReadWrite.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', ...ANY_DIR_READ],
+  skus: [
+    'Organization.Read.All',
+    'Organization.ReadWrite.All',
+    'LicenseAssignment.Read.All',
+    'LicenseAssignment.ReadWrite.All',
+    ...ANY_DIR_READ,
+  ],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;

@@ -34,7 +34,12 @@ export interface PipelineParts {
 }
 
 const tooMany = (headers: Record<string, string>) =>
-  new GraphError(429, 'TooManyRequests', 'Too many requests. Retry after the number of seconds in the Retry-After header.', headers);
+  new GraphError(
+    429,
+    'TooManyRequests',
+    'Too many requests. Retry after the number of seconds in the Retry-After header.',
+    headers,
+  );
 
 export function createPipeline(parts: PipelineParts) {
   const { tenant, resolve, faults, throttle, authenticate, requests, count } = parts;
@@ -48,7 +53,12 @@ export function createPipeline(parts: PipelineParts) {
       case '500':
         return generalException();
       case '503':
-        return new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please try again later.', { 'Retry-After': retryAfter });
+        return new GraphError(
+          503,
+          'serviceNotAvailable',
+          'The service is temporarily unavailable. Please try again later.',
+          { 'Retry-After': retryAfter },
+        );
       case 'timeout':
       case '504':
         return new GraphError(504, 'UnknownError', 'The request timed out at the gateway.');
@@ -83,11 +93,16 @@ export function createPipeline(parts: PipelineParts) {
     const resolved = resolve(req.method, segs);
     const route = 'error' in resolved ? undefined : resolved;
     count(route?.name ?? 'unknown');
-    if (!route) return { status: (resolved as { error: GraphError }).error.status, body: (resolved as { error: GraphError }).error };
+    if (!route)
+      return {
+        status: (resolved as { error: GraphError }).error.status,
+        body: (resolved as { error: GraphError }).error,
+      };
     const fault = drawFault(!req.inBatch);
     if (fault) return fault;
     const roles = authenticate(req.authorization);
-    if (roles instanceof GraphError) return { status: roles.status, body: roles, headers: roles.headers };
+    if (roles instanceof GraphError)
+      return { status: roles.status, body: roles, headers: roles.headers };
     if (!route.roles.some((r) => roles.has(r))) return { status: 403, body: denied() };
     const units = unitsOf(route.units, req.query);
     const refused = throttle.charge(units, req.method !== 'GET');
@@ -103,10 +118,20 @@ export function createPipeline(parts: PipelineParts) {
     requests.requestUnits += units;
     if (req.bodyError) return { status: req.bodyError.status, body: req.bodyError };
     try {
-      const reply: Reply = route.run({ query: req.query, body: req.body, headers: req.headers, roles, path: segs.join('/') });
-      return { ...reply, headers: { ...(reply.headers ?? {}), 'x-ms-resource-unit': String(units) } };
+      const reply: Reply = route.run({
+        query: req.query,
+        body: req.body,
+        headers: req.headers,
+        roles,
+        path: segs.join('/'),
+      });
+      return {
+        ...reply,
+        headers: { ...(reply.headers ?? {}), 'x-ms-resource-unit': String(units) },
+      };
     } catch (error) {
-      if (error instanceof GraphError) return { status: error.status, body: error, headers: error.headers };
+      if (error instanceof GraphError)
+        return { status: error.status, body: error, headers: error.headers };
       throw error;
     }
   };

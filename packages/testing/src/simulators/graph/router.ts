@@ -12,7 +12,15 @@ import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
 import { GROUP_NAMES, USER_DEFAULT, USER_NAMES } from './schema';
 import type { Tenant } from './tenant';
 import type { Users } from './users';
-import { badRequest, type Ctx, GraphError, notFound, type Reply, type Route, unsupported } from './wire';
+import {
+  badRequest,
+  type Ctx,
+  GraphError,
+  notFound,
+  type Reply,
+  type Route,
+  unsupported,
+} from './wire';
 
 export interface RouterParts {
   tenant: Tenant;
@@ -28,11 +36,41 @@ export type Resolve = (method: string, raw: string[]) => Route | { error: GraphE
 
 export function createRouter(parts: RouterParts): Resolve {
   const { tenant: t, changes, assignLicense, deltaPage } = parts;
-  const { tenantId, domain, initialDomain, adminUpn, users, groups, deletedUsers, skus, managers, revokedSessions, directoryRoles, roleMembers } = t;
+  const {
+    tenantId,
+    domain,
+    initialDomain,
+    adminUpn,
+    users,
+    groups,
+    deletedUsers,
+    skus,
+    managers,
+    revokedSessions,
+    directoryRoles,
+    roleMembers,
+  } = t;
   const { userOf, groupOf, managerOf, groupsContaining, context, contextFor } = t;
-  const { checkQueryOptions, parseSelect, parseExpand, listStore, userOut, groupOut, project, directoryObjectOut } = parts.odata;
+  const {
+    checkQueryOptions,
+    parseSelect,
+    parseExpand,
+    listStore,
+    userOut,
+    groupOut,
+    project,
+    directoryObjectOut,
+  } = parts.odata;
   const { usersCreate, usersUpdate, removeUser } = parts.users;
-  const { groupsCreate, groupsUpdate, removeGroup, refTarget, addMember, removeMember, membersList } = parts.groups;
+  const {
+    groupsCreate,
+    groupsUpdate,
+    removeGroup,
+    refTarget,
+    addMember,
+    removeMember,
+    membersList,
+  } = parts.groups;
 
   // --- organization, roles --------------------------------------------------------------------------
   const organization = () => ({
@@ -43,15 +81,29 @@ export function createRouter(parts: RouterParts): Resolve {
     preferredLanguage: 'en',
     tenantType: 'AAD',
     verifiedDomains: [
-      { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: false, name: domain, type: 'Managed' },
-      { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: false, isInitial: true, name: initialDomain, type: 'Managed' },
+      {
+        capabilities: 'Email, OfficeCommunicationsOnline',
+        isDefault: true,
+        isInitial: false,
+        name: domain,
+        type: 'Managed',
+      },
+      {
+        capabilities: 'Email, OfficeCommunicationsOnline',
+        isDefault: false,
+        isInitial: true,
+        name: initialDomain,
+        type: 'Managed',
+      },
     ],
     assignedPlans: [],
     technicalNotificationMails: [adminUpn],
   });
   const roleOf = (seg: string) => {
     const byTemplate = /^directoryRoles\(roleTemplateId='([^']+)'\)$/i.exec(seg)?.[1];
-    const role = byTemplate ? directoryRoles.find((r) => r.template === lower(byTemplate)) : directoryRoles.find((r) => r.id === lower(seg));
+    const role = byTemplate
+      ? directoryRoles.find((r) => r.template === lower(byTemplate))
+      : directoryRoles.find((r) => r.id === lower(seg));
     if (!role) throw notFound(byTemplate ?? seg);
     return role;
   };
@@ -100,11 +152,25 @@ export function createRouter(parts: RouterParts): Resolve {
     const segs = raw.map(normalize);
     const [top, a, b, c, d] = segs;
     const n = segs.length;
-    const r = (name: string, roles: readonly string[], units: number, run: (ctx: Ctx) => Reply): Route => ({ name, roles, units, run });
-    const wrongMethod = { error: new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.') };
+    const r = (
+      name: string,
+      roles: readonly string[],
+      units: number,
+      run: (ctx: Ctx) => Reply,
+    ): Route => ({ name, roles, units, run });
+    const wrongMethod = {
+      error: new GraphError(
+        405,
+        'Request_BadRequest',
+        'Specified HTTP method is not allowed for the request target.',
+      ),
+    };
     if (top === 'organization') {
       if (method !== 'GET') return wrongMethod;
-      if (n === 1) return r('organization', ROLES_FOR.org, U.other, () => ok({ '@odata.context': context('organization'), value: [organization()] }));
+      if (n === 1)
+        return r('organization', ROLES_FOR.org, U.other, () =>
+          ok({ '@odata.context': context('organization'), value: [organization()] }),
+        );
       if (n === 2)
         return r('organization.get', ROLES_FOR.org, U.other, () => {
           if (lower(a) !== tenantId) throw notFound(a!);
@@ -132,9 +198,18 @@ export function createRouter(parts: RouterParts): Resolve {
             const select = parseSelect(ctx.query.get('$select'), USER_NAMES, 'user');
             const expand = parseExpand(ctx.query.get('$expand'), 'manager', 'user');
             const { user } = userOf(a!);
-            return ok({ '@odata.context': contextFor('users', select, true), ...userOut(user, select, expand) });
+            return ok({
+              '@odata.context': contextFor('users', select, true),
+              ...userOut(user, select, expand),
+            });
           });
-        if (method === 'PATCH') return r('users.update', [...ROLES_FOR.usersWrite, ...ROLES_FOR.password], U.other, (ctx) => usersUpdate(a!, ctx));
+        if (method === 'PATCH')
+          return r(
+            'users.update',
+            [...ROLES_FOR.usersWrite, ...ROLES_FOR.password],
+            U.other,
+            (ctx) => usersUpdate(a!, ctx),
+          );
         if (method === 'DELETE')
           return r('users.delete', ROLES_FOR.usersWrite, U.other, () => {
             removeUser(userOf(a!).id);
@@ -176,16 +251,25 @@ export function createRouter(parts: RouterParts): Resolve {
       }
       if (n === 3 && b === 'memberOf') {
         if (method !== 'GET') return wrongMethod;
-        return r('users.memberOf', [...ROLES_FOR.usersRead, ...ROLES_FOR.groupsRead], U.other, (ctx) => {
-          const { id } = userOf(a!);
-          const select = parseSelect(ctx.query.get('$select'), GROUP_NAMES, 'group');
-          const value: Array<Record<string, unknown>> = groupsContaining(id)
-            .sort()
-            .map((gid) => ({ '@odata.type': '#microsoft.graph.group', ...project(groups.peek(gid)!, select, null) }));
-          for (const role of directoryRoles)
-            if (roleMembers.get(role.id)?.has(id)) value.push({ '@odata.type': '#microsoft.graph.directoryRole', ...roleOut(role) });
-          return ok({ '@odata.context': context('directoryObjects'), value });
-        });
+        return r(
+          'users.memberOf',
+          [...ROLES_FOR.usersRead, ...ROLES_FOR.groupsRead],
+          U.other,
+          (ctx) => {
+            const { id } = userOf(a!);
+            const select = parseSelect(ctx.query.get('$select'), GROUP_NAMES, 'group');
+            const value: Array<Record<string, unknown>> = groupsContaining(id)
+              .sort()
+              .map((gid) => ({
+                '@odata.type': '#microsoft.graph.group',
+                ...project(groups.peek(gid)!, select, null),
+              }));
+            for (const role of directoryRoles)
+              if (roleMembers.get(role.id)?.has(id))
+                value.push({ '@odata.type': '#microsoft.graph.directoryRole', ...roleOut(role) });
+            return ok({ '@odata.context': context('directoryObjects'), value });
+          },
+        );
       }
       if (n === 3 && b === 'revokeSignInSessions') {
         if (method !== 'POST') return wrongMethod;
@@ -197,19 +281,29 @@ export function createRouter(parts: RouterParts): Resolve {
       }
       if (n === 3 && b === 'assignLicense') {
         if (method !== 'POST') return wrongMethod;
-        return r('users.assignLicense', ROLES_FOR.license, U.other, (ctx) => assignLicense(a!, ctx));
+        return r('users.assignLicense', ROLES_FOR.license, U.other, (ctx) =>
+          assignLicense(a!, ctx),
+        );
       }
     }
     if (top === 'groups') {
       if (n === 1) {
         if (method === 'GET') return r('groups.list', ROLES_FOR.groupsRead, U.other, listGroups);
-        if (method === 'POST') return r('groups.create', ROLES_FOR.groupsCreate, U.other, groupsCreate);
+        if (method === 'POST')
+          return r('groups.create', ROLES_FOR.groupsCreate, U.other, groupsCreate);
         return wrongMethod;
       }
       if (n === 2 && a === 'delta') {
         if (method !== 'GET') return wrongMethod;
         return r('groups.delta', ROLES_FOR.groupsRead, U.other, (ctx) => {
-          checkQueryOptions(ctx.query, ['$select', '$top', '$skiptoken', '$deltatoken', '$filter', '$expand']);
+          checkQueryOptions(ctx.query, [
+            '$select',
+            '$top',
+            '$skiptoken',
+            '$deltatoken',
+            '$filter',
+            '$expand',
+          ]);
           if (ctx.query.get('$filter') || ctx.query.get('$expand')) throw unsupported();
           return deltaPage('g', ctx);
         });
@@ -220,9 +314,13 @@ export function createRouter(parts: RouterParts): Resolve {
             checkQueryOptions(ctx.query, ['$select', '$expand']);
             const select = parseSelect(ctx.query.get('$select'), GROUP_NAMES, 'group');
             const expand = parseExpand(ctx.query.get('$expand'), 'members', 'group');
-            return ok({ '@odata.context': contextFor('groups', select, true), ...groupOut(groupOf(a!).group, select, expand) });
+            return ok({
+              '@odata.context': contextFor('groups', select, true),
+              ...groupOut(groupOf(a!).group, select, expand),
+            });
           });
-        if (method === 'PATCH') return r('groups.update', ROLES_FOR.groupsWrite, U.other, (ctx) => groupsUpdate(a!, ctx));
+        if (method === 'PATCH')
+          return r('groups.update', ROLES_FOR.groupsWrite, U.other, (ctx) => groupsUpdate(a!, ctx));
         if (method === 'DELETE')
           return r('groups.delete', ROLES_FOR.groupsWrite, U.other, () => {
             removeGroup(groupOf(a!).id);
@@ -231,11 +329,15 @@ export function createRouter(parts: RouterParts): Resolve {
         return wrongMethod;
       }
       if (b === 'members') {
-        if (n === 3 && method === 'GET') return r('groups.members', ROLES_FOR.groupsRead, U.groupMembers, (ctx) => membersList(a!, ctx));
+        if (n === 3 && method === 'GET')
+          return r('groups.members', ROLES_FOR.groupsRead, U.groupMembers, (ctx) =>
+            membersList(a!, ctx),
+          );
         if (n === 4 && c === '$ref' && method === 'POST')
           return r('groups.members.add', ROLES_FOR.membersWrite, U.other, (ctx) => {
             const { id } = groupOf(a!);
-            if (!isObject(ctx.body) || typeof ctx.body['@odata.id'] !== 'string') throw badRequest("Invalid value specified for property '@odata.id'.");
+            if (!isObject(ctx.body) || typeof ctx.body['@odata.id'] !== 'string')
+              throw badRequest("Invalid value specified for property '@odata.id'.");
             addMember(id, refTarget(ctx.body['@odata.id']));
             return noContent;
           });
@@ -250,7 +352,9 @@ export function createRouter(parts: RouterParts): Resolve {
     if (top === 'subscribedSkus') {
       if (method !== 'GET') return wrongMethod;
       if (n === 1)
-        return r('subscribedSkus', ROLES_FOR.skus, U.subscribedSkus, () => ok({ '@odata.context': context('subscribedSkus'), value: [...skus.values()] }));
+        return r('subscribedSkus', ROLES_FOR.skus, U.subscribedSkus, () =>
+          ok({ '@odata.context': context('subscribedSkus'), value: [...skus.values()] }),
+        );
       if (n === 2)
         return r('subscribedSkus.get', ROLES_FOR.skus, U.other, () => {
           const sku = [...skus.values()].find((s) => s.id === a || s.skuId === lower(a));
@@ -275,7 +379,9 @@ export function createRouter(parts: RouterParts): Resolve {
         return r('directoryRoles.members', ROLES_FOR.roles, U.other, (ctx) => {
           const role = roleOf(roleSeg);
           const select = parseSelect(ctx.query.get('$select'), USER_NAMES, 'user');
-          const value = [...(roleMembers.get(role.id) ?? [])].filter((id) => users.has(id)).map((id) => directoryObjectOut(id, select));
+          const value = [...(roleMembers.get(role.id) ?? [])]
+            .filter((id) => users.has(id))
+            .map((id) => directoryObjectOut(id, select));
           return ok({ '@odata.context': context('directoryObjects'), value });
         });
     }
@@ -289,14 +395,20 @@ export function createRouter(parts: RouterParts): Resolve {
             lookupProps: ['id'],
             out: (u) => project(u, null, null),
           });
-          (reply.body as any)['@odata.context'] = context('directory/deletedItems/microsoft.graph.user');
+          (reply.body as any)['@odata.context'] = context(
+            'directory/deletedItems/microsoft.graph.user',
+          );
           return reply;
         });
       if (n === 3 && method === 'GET')
         return r('deletedItems.get', ROLES_FOR.usersRead, U.other, () => {
           const user = deletedUsers.peek(lower(b));
           if (!user) throw notFound(b!);
-          return ok({ '@odata.context': context('directory/deletedItems/$entity'), '@odata.type': '#microsoft.graph.user', ...user });
+          return ok({
+            '@odata.context': context('directory/deletedItems/$entity'),
+            '@odata.type': '#microsoft.graph.user',
+            ...user,
+          });
         });
       if (n === 3 && method === 'DELETE')
         return r('deletedItems.delete', ROLES_FOR.usersWrite, U.other, () => {
@@ -304,7 +416,9 @@ export function createRouter(parts: RouterParts): Resolve {
           return noContent;
         });
     }
-    return { error: badRequest(`Resource not found for the segment '${raw[n - 1] ?? ''}'.`, 'BadRequest') };
+    return {
+      error: badRequest(`Resource not found for the segment '${raw[n - 1] ?? ''}'.`, 'BadRequest'),
+    };
   };
 
   return resolve;

@@ -72,7 +72,15 @@ const GROUP_PROPS = [
   'visibility',
   'deletedDateTime',
 ];
-export const GROUP_WRITABLE = new Set(['description', 'displayName', 'mailNickname', 'visibility', 'mailEnabled', 'securityEnabled', 'groupTypes']);
+export const GROUP_WRITABLE = new Set([
+  'description',
+  'displayName',
+  'mailNickname',
+  'visibility',
+  'mailEnabled',
+  'securityEnabled',
+  'groupTypes',
+]);
 const canonical = (names: readonly string[]) => new Map(names.map((n) => [n.toLowerCase(), n]));
 export const USER_NAMES = canonical(USER_PROPS);
 export const GROUP_NAMES = canonical(GROUP_PROPS);

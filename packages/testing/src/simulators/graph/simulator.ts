@@ -35,16 +35,30 @@ import { createTenant } from './tenant';
 import { Throttle } from './throttle';
 import type { GraphFaultKind, GraphSimulator, GraphSimulatorOptions } from './types';
 import { createUsers } from './users';
-import { badRequest, errorBody, GraphError, generalException, JSON_TYPE, type Outcome, wireBody } from './wire';
+import {
+  badRequest,
+  errorBody,
+  GraphError,
+  generalException,
+  JSON_TYPE,
+  type Outcome,
+  wireBody,
+} from './wire';
 
 const DEFAULT_FAULTS: GraphFaultKind[] = ['429', '500', '503', '504'];
-const RESET_PARTIAL = '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"';
+const RESET_PARTIAL =
+  '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"';
 
 /** The headers Graph sends with every answer of the API. */
-const replyHeaders = (requestId: string, clientRequestId: string, extra: Record<string, string> = {}) => ({
+const replyHeaders = (
+  requestId: string,
+  clientRequestId: string,
+  extra: Record<string, string> = {},
+) => ({
   'request-id': requestId,
   'client-request-id': clientRequestId,
-  'x-ms-ags-diagnostic': '{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"HELIOS-SIM"}}',
+  'x-ms-ags-diagnostic':
+    '{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"HELIOS-SIM"}}',
   'odata-version': '4.0',
   'cache-control': 'no-cache',
   'strict-transport-security': 'max-age=31536000',
@@ -81,11 +95,20 @@ const replyHeaders = (requestId: string, clientRequestId: string, extra: Record<
  * await sim.close();
  * ```
  */
-export async function startGraphSimulator(options: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
+export async function startGraphSimulator(
+  options: GraphSimulatorOptions = {},
+): Promise<GraphSimulator> {
   const tenant = createTenant(options);
   const { users, groups, findUserId, links } = tenant;
   const changes = new Changes();
-  const requests = { total: 0, byRoute: {} as Record<string, number>, faultsInjected: 0, tokensIssued: 0, throttled: 0, requestUnits: 0 };
+  const requests = {
+    total: 0,
+    byRoute: {} as Record<string, number>,
+    faultsInjected: 0,
+    tokensIssued: 0,
+    throttled: 0,
+    requestUnits: 0,
+  };
   const count = (name: string) => countRoute(requests.byRoute, name);
   const faults = new FaultPlan<GraphFaultKind>(DEFAULT_FAULTS);
   faults.set(options.faults ?? null);
@@ -106,7 +129,15 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     deltaPage: createDelta(tenant, changes, odata, options),
   });
   const { access, issueAccessToken, authenticate } = createAccessTokens(tenant);
-  const { execute, drawFault } = createPipeline({ tenant, resolve, faults, throttle, authenticate, requests, count });
+  const { execute, drawFault } = createPipeline({
+    tenant,
+    resolve,
+    faults,
+    throttle,
+    authenticate,
+    requests,
+    count,
+  });
   const runBatch = createBatch(execute, options.batchSeed);
   const identity = createIdentity(tenant, {
     count,
@@ -117,14 +148,27 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   });
 
   /** A top-level `$batch`: drawn for faults itself, then authenticated; each sub-request runs the pipeline. */
-  const batch = (method: string, headers: Record<string, string>, body: unknown, bodyError: GraphError | undefined): Outcome => {
+  const batch = (
+    method: string,
+    headers: Record<string, string>,
+    body: unknown,
+    bodyError: GraphError | undefined,
+  ): Outcome => {
     count('batch');
     const fault = drawFault(true);
     if (fault) return fault;
     if (method !== 'POST')
-      return { status: 405, body: new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.') };
+      return {
+        status: 405,
+        body: new GraphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        ),
+      };
     const roles = authenticate(headers.authorization);
-    if (roles instanceof GraphError) return { status: roles.status, body: roles, headers: roles.headers };
+    if (roles instanceof GraphError)
+      return { status: roles.status, body: roles, headers: roles.headers };
     if (bodyError) return { status: 400, body: bodyError };
     return runBatch(body, headers.authorization);
   };
@@ -137,7 +181,10 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     if (!url.pathname.startsWith('/v1.0/') && url.pathname !== '/v1.0') {
       if (identity(req, url, text, res)) return;
       count('unknown');
-      return sendJson(res, 404, { error: 'not_found', error_description: `No route for ${url.pathname}.` });
+      return sendJson(res, 404, {
+        error: 'not_found',
+        error_description: `No route for ${url.pathname}.`,
+      });
     }
     const headers = flatHeaders(req);
     const requestId = randomUUID();
@@ -159,8 +206,20 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const outcome: Outcome =
       path === '$batch'
         ? batch(method, headers, body, bodyError)
-        : execute({ method, path, query: url.searchParams, headers, body, bodyError, authorization: headers.authorization, inBatch: false });
-    if ('fault' in outcome) return outcome.fault === 'timeout' ? held.hold(res) : sendPartialThenReset(res, JSON_TYPE, RESET_PARTIAL);
+        : execute({
+            method,
+            path,
+            query: url.searchParams,
+            headers,
+            body,
+            bodyError,
+            authorization: headers.authorization,
+            inBatch: false,
+          });
+    if ('fault' in outcome)
+      return outcome.fault === 'timeout'
+        ? held.hold(res)
+        : sendPartialThenReset(res, JSON_TYPE, RESET_PARTIAL);
     if (outcome.status === 204 || outcome.body === undefined) {
       res.writeHead(outcome.status, replyHeaders(requestId, clientRequestId, outcome.headers));
       return res.end();
@@ -168,7 +227,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const out = JSON.stringify(wireBody(outcome, requestId, clientRequestId));
     res.writeHead(
       outcome.status,
-      replyHeaders(requestId, clientRequestId, { 'content-type': JSON_TYPE, 'content-length': String(Buffer.byteLength(out)), ...(outcome.headers ?? {}) }),
+      replyHeaders(requestId, clientRequestId, {
+        'content-type': JSON_TYPE,
+        'content-length': String(Buffer.byteLength(out)),
+        ...(outcome.headers ?? {}),
+      }),
     );
     res.end(out);
   };
@@ -191,7 +254,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
 
   const userIdOrThrow = (key: string) => {
     const id = findUserId(key);
-    if (id === undefined || !users.has(id)) throw new Error(`The Graph simulator has no user ${key}.`);
+    if (id === undefined || !users.has(id))
+      throw new Error(`The Graph simulator has no user ${key}.`);
     return id;
   };
   const groupIdOrThrow = (key: string) => {
@@ -229,8 +293,16 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       changes.recordUser(id!);
     },
     deleteUser: (key) => userOps.removeUser(userIdOrThrow(key)),
-    addGroupMember: (groupId, memberId) => groupOps.addMember(groupIdOrThrow(groupId), groups.has(memberId) ? memberId : userIdOrThrow(memberId)),
-    removeGroupMember: (groupId, memberId) => groupOps.removeMember(groupIdOrThrow(groupId), groups.has(memberId) ? memberId : userIdOrThrow(memberId)),
+    addGroupMember: (groupId, memberId) =>
+      groupOps.addMember(
+        groupIdOrThrow(groupId),
+        groups.has(memberId) ? memberId : userIdOrThrow(memberId),
+      ),
+    removeGroupMember: (groupId, memberId) =>
+      groupOps.removeMember(
+        groupIdOrThrow(groupId),
+        groups.has(memberId) ? memberId : userIdOrThrow(memberId),
+      ),
     markChanged(kind, id) {
       if (kind === 'user') changes.recordUser(id);
       else changes.recordGroup(id);

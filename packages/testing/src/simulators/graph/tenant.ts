@@ -23,8 +23,18 @@ export function createTenant(options: GraphSimulatorOptions) {
   const domain = lower(options.domain ?? 'example.test');
   const initialDomain = `${domain.split('.')[0]}.onmicrosoft.com`;
   const userCount = Math.max(0, Math.floor(options.seed?.users ?? 20));
-  const skuConfigs: SkuConfig[] = options.skus ? options.skus.map((s) => ({ ...s })) : defaultSkus(userCount);
-  const seed = new GraphSeed(domain, { users: userCount, groups: options.seed?.groups ?? 4, membersPerGroup: options.seed?.membersPerGroup ?? 5 }, skuConfigs);
+  const skuConfigs: SkuConfig[] = options.skus
+    ? options.skus.map((s) => ({ ...s }))
+    : defaultSkus(userCount);
+  const seed = new GraphSeed(
+    domain,
+    {
+      users: userCount,
+      groups: options.seed?.groups ?? 4,
+      membersPerGroup: options.seed?.membersPerGroup ?? 5,
+    },
+    skuConfigs,
+  );
   const clientId = guidFor(ID_KIND.app, 1);
   const clientSecret = `sim~${randomBytes(24).toString('base64url')}`;
   const servicePrincipalId = guidFor(ID_KIND.app, 2);
@@ -33,7 +43,9 @@ export function createTenant(options: GraphSimulatorOptions) {
   // --- state -------------------------------------------------------------------------------------
   const userSpec: IndexSpec<any> = {
     sortKey: (u) => u.id,
-    lookupKeys: (u) => [...new Set([lower(u.userPrincipalName), ...(u.mail ? [lower(u.mail)] : [])])],
+    lookupKeys: (u) => [
+      ...new Set([lower(u.userPrincipalName), ...(u.mail ? [lower(u.mail)] : [])]),
+    ],
     seedSortKey: (i) => seed.userId(i),
     seedLookupKeys: (i) => [seed.userPrincipalName(i)],
   };
@@ -97,13 +109,15 @@ export function createTenant(options: GraphSimulatorOptions) {
       id: guidFor(ID_KIND.role, 1),
       displayName: 'Global Administrator',
       template: GLOBAL_ADMIN_TEMPLATE,
-      description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+      description:
+        'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
     },
     {
       id: guidFor(ID_KIND.role, 2),
       displayName: 'User Administrator',
       template: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-      description: 'Can manage all aspects of users and groups, including resetting passwords for limited admins.',
+      description:
+        'Can manage all aspects of users and groups, including resetting passwords for limited admins.',
     },
     {
       id: guidFor(ID_KIND.role, 3),
@@ -116,7 +130,8 @@ export function createTenant(options: GraphSimulatorOptions) {
   const roleMembers = new Map<string, Set<string>>([[directoryRoles[0]!.id, new Set([adminId])]]);
 
   // --- lookups ------------------------------------------------------------------------------------
-  const findUserId = (key: string): string | undefined => (users.has(key) ? key : users.find(lower(key)));
+  const findUserId = (key: string): string | undefined =>
+    users.has(key) ? key : users.find(lower(key));
   const userOf = (key: string): { id: string; user: any } => {
     const id = findUserId(key);
     const user = id === undefined ? undefined : users.peek(id);
@@ -140,10 +155,12 @@ export function createTenant(options: GraphSimulatorOptions) {
     for (const gid of members.keys()) if (isMember(gid, memberId)) out.push(gid);
     return out;
   };
-  const typeOf = (id: string) => (groups.has(id) ? '#microsoft.graph.group' : '#microsoft.graph.user');
+  const typeOf = (id: string) =>
+    groups.has(id) ? '#microsoft.graph.group' : '#microsoft.graph.user';
   const managerOf = (id: string): string | undefined => {
     const explicit = managers.get(id);
-    if (explicit !== undefined) return explicit !== null && users.has(explicit) ? explicit : undefined;
+    if (explicit !== undefined)
+      return explicit !== null && users.has(explicit) ? explicit : undefined;
     const i = seed.userIndex(id);
     const m = i > 0 ? seed.userManager(i) : undefined;
     const mid = m === undefined ? undefined : seed.userId(m);
@@ -154,10 +171,13 @@ export function createTenant(options: GraphSimulatorOptions) {
   /** Hosts of the links answered: Graph's and the login host, or the simulator's own (`links: 'local'`). */
   const links = { graphRoot: GRAPH_HOST, loginRoot: LOGIN_HOST };
   const v1 = () => `${links.graphRoot}/v1.0`;
-  const encodeValue = (v: string) => encodeURIComponent(v).replace(/%24/g, '$').replace(/%2C/g, ',');
+  const encodeValue = (v: string) =>
+    encodeURIComponent(v).replace(/%24/g, '$').replace(/%2C/g, ',');
   const linkWith = (path: string, query: URLSearchParams, extra: Record<string, string>) => {
     const parts: string[] = [];
-    for (const [k, v] of query) if (k !== '$skiptoken' && k !== '$deltatoken' && !(k in extra)) parts.push(`${k}=${encodeValue(v)}`);
+    for (const [k, v] of query)
+      if (k !== '$skiptoken' && k !== '$deltatoken' && !(k in extra))
+        parts.push(`${k}=${encodeValue(v)}`);
     for (const [k, v] of Object.entries(extra)) parts.push(`${k}=${encodeValue(v)}`);
     return `${v1()}/${path}?${parts.join('&')}`;
   };
@@ -166,7 +186,8 @@ export function createTenant(options: GraphSimulatorOptions) {
     context(`${entity}${select ? `(${select.join(',')})` : ''}${single ? '/$entity' : ''}`);
 
   // --- sealed tokens ------------------------------------------------------------------------------
-  const mac = (data: string) => createHmac('sha256', signingKey).update(data).digest('base64url').slice(0, 22);
+  const mac = (data: string) =>
+    createHmac('sha256', signingKey).update(data).digest('base64url').slice(0, 22);
   const seal = (payload: unknown) => {
     const data = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${data}.${mac(data)}`;
@@ -186,7 +207,8 @@ export function createTenant(options: GraphSimulatorOptions) {
     }
   };
 
-  const fingerprint = (parts: unknown[]) => createHmac('sha1', signingKey).update(JSON.stringify(parts)).digest('base64url').slice(0, 10);
+  const fingerprint = (parts: unknown[]) =>
+    createHmac('sha1', signingKey).update(JSON.stringify(parts)).digest('base64url').slice(0, 10);
 
   return {
     tenantId,

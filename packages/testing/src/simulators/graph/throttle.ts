@@ -28,8 +28,14 @@ export class Throttle {
     const defaultUnits = users < 50 ? 3500 : users <= 500 ? 5000 : 8000;
     this.budgets = t
       ? {
-          units: new FixedWindow(Math.max(1, t.requestUnits ?? defaultUnits), Math.max(0.001, t.windowSeconds ?? 10) * 1000),
-          writes: new FixedWindow(Math.max(1, t.writeRequests ?? 3000), Math.max(0.001, t.writeWindowSeconds ?? 150) * 1000),
+          units: new FixedWindow(
+            Math.max(1, t.requestUnits ?? defaultUnits),
+            Math.max(0.001, t.windowSeconds ?? 10) * 1000,
+          ),
+          writes: new FixedWindow(
+            Math.max(1, t.writeRequests ?? 3000),
+            Math.max(0.001, t.writeWindowSeconds ?? 150) * 1000,
+          ),
         }
       : null;
   }
@@ -43,9 +49,11 @@ export class Throttle {
     if (!b) return null;
     const now = Date.now();
     const writeWait = write ? wouldWait(b.writes, 1, now) : null;
-    if (writeWait !== null) return { wait: writeWait, limit: 'Write', reason: 'WriteLimitExceeded' };
+    if (writeWait !== null)
+      return { wait: writeWait, limit: 'Write', reason: 'WriteLimitExceeded' };
     const unitWait = wouldWait(b.units, units, now);
-    if (unitWait !== null) return { wait: unitWait, limit: 'ReadWrite', reason: 'ResourceUnitLimitExceeded' };
+    if (unitWait !== null)
+      return { wait: unitWait, limit: 'ReadWrite', reason: 'ResourceUnitLimitExceeded' };
     b.units.used += units;
     if (write) b.writes.used += 1;
     return null;

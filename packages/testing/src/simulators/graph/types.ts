@@ -126,7 +126,14 @@ export interface GraphSimulator {
    * `users.list`, `users.delta`, `groups.members`, `batch`...), faults injected, tokens issued,
    * throttled requests and request units charged.
    */
-  requests: { total: number; byRoute: Record<string, number>; faultsInjected: number; tokensIssued: number; throttled: number; requestUnits: number };
+  requests: {
+    total: number;
+    byRoute: Record<string, number>;
+    faultsInjected: number;
+    tokensIssued: number;
+    throttled: number;
+    requestUnits: number;
+  };
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
   setFaults(faults: GraphSimulatorOptions['faults'] | null): void;
   /** Replaces the throttling budgets (null: unlimited) and starts new windows. */

@@ -4,7 +4,8 @@
  */
 import { SimulatorHttpError } from '../http-kit';
 
-export const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const JSON_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 /** An error answered in Graph's JSON error envelope. */
 export class GraphError extends SimulatorHttpError {
@@ -18,19 +19,34 @@ export class GraphError extends SimulatorHttpError {
   }
 }
 
-export const badRequest = (message: string, code = 'Request_BadRequest') => new GraphError(400, code, message);
+export const badRequest = (message: string, code = 'Request_BadRequest') =>
+  new GraphError(400, code, message);
 export const notFound = (key: string) =>
-  new GraphError(404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`);
+  new GraphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 export const unsupported = () => badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
-export const denied = () => new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-export const generalException = () => new GraphError(500, 'generalException', 'General exception while processing.');
+export const denied = () =>
+  new GraphError(
+    403,
+    'Authorization_RequestDenied',
+    'Insufficient privileges to complete the operation.',
+  );
+export const generalException = () =>
+  new GraphError(500, 'generalException', 'General exception while processing.');
 
 /** Graph's error envelope. */
 export const errorBody = (error: GraphError, requestId: string, clientRequestId: string) => ({
   error: {
     code: error.code,
     message: error.message,
-    innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': requestId, 'client-request-id': clientRequestId },
+    innerError: {
+      date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
+      'request-id': requestId,
+      'client-request-id': clientRequestId,
+    },
   },
 });
 
@@ -46,7 +62,11 @@ export const wireBody = (reply: Reply, requestId: string, clientRequestId: strin
   reply.body instanceof GraphError ? errorBody(reply.body, requestId, clientRequestId) : reply.body;
 
 /** The reply of an error. */
-export const errorReply = (error: GraphError): Reply => ({ status: error.status, body: error, headers: error.headers });
+export const errorReply = (error: GraphError): Reply => ({
+  status: error.status,
+  body: error,
+  headers: error.headers,
+});
 
 export interface Ctx {
   query: URLSearchParams;
