@@ -74,20 +74,15 @@ const configureSim = (overrides: Record<string, unknown> = {}) =>
 
 describe('Google Workspace credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with GOOGLE.NOT_CONFIGURED', async () => {
-    await expect(service().get()).resolves.toMatchObject({
-      configured: false,
-      clientEmail: null,
-      isValid: false,
-      scopes: [],
-    });
-    await expect(service().testConnection()).rejects.toMatchObject({
-      kind: 'NOT_FOUND',
-      code: 'GOOGLE.NOT_CONFIGURED',
-    });
-    await expect(loadGoogleProvider(runtime(undefined))).rejects.toMatchObject({
-      code: 'GOOGLE.NOT_CONFIGURED',
-    });
-    await expect(service().delete()).resolves.toBe(false);
+    await kit.expectNothingConfigured(
+      service(),
+      () => loadGoogleProvider(runtime(undefined)),
+      'GOOGLE.NOT_CONFIGURED',
+      {
+        clientEmail: null,
+        scopes: [],
+      },
+    );
   });
 
   it('stores the key encrypted, bound to its row, and never returns it', async () => {

@@ -1,5 +1,4 @@
 /** Google Workspace write-back of users: create, update, suspend, restore, move, delete. */
-import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
@@ -12,6 +11,7 @@ import { emailKey } from '../integrations/normalize';
 import {
   linkUser,
   markRemoved,
+  readLiveUser,
   runWriteback,
   setLinkStatus,
   unlinkedUserByEmail,
@@ -77,19 +77,11 @@ export function googleUserOperations(
 
   return {
     getUser: (googleId, options) =>
-      runWriteback(rt, 'googleWriteback.getUser', 'users:read', options, {
-        prepare: () => ctx.parseUserId(googleId),
-        async call(id) {
-          try {
-            return await (await ctx.provider()).getUser(id);
-          } catch (error) {
-            if (isHeliosError(error) && error.code === 'GOOGLE.NOT_FOUND') return null;
-            throw error;
-          }
-        },
+      readLiveUser(rt, 'googleWriteback.getUser', options, {
+        parseId: () => ctx.parseUserId(googleId),
+        fetch: async (id) => (await ctx.provider()).getUser(id),
+        notFoundCode: 'GOOGLE.NOT_FOUND',
         async record(s, google) {
-          if (!google) return null;
-          // A read: the mirror follows Google, nothing is audited.
           const row = await upsertSyncedUser(s.db, s.organizationId, google, s.now);
           return userDto(row, await linkedGoogleUser(s.db, s.organizationId, google.id));
         },

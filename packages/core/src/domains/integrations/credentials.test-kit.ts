@@ -112,6 +112,26 @@ export async function expectDeleteAudited(
   await expect(service.get()).resolves.toMatchObject({ configured: false });
 }
 
+/**
+ * Nothing configured: `get` reports `empty`, a connection test and loading the provider fail with
+ * NOT_FOUND `code` (`<CLOUD>.NOT_CONFIGURED`), and a delete has nothing to delete.
+ */
+export async function expectNothingConfigured(
+  service: CredentialsUnderTest,
+  loadProvider: () => Promise<unknown>,
+  code: string,
+  empty: Record<string, unknown>,
+): Promise<void> {
+  await expect(service.get()).resolves.toMatchObject({
+    configured: false,
+    isValid: false,
+    ...empty,
+  });
+  await expect(service.testConnection()).rejects.toMatchObject({ kind: 'NOT_FOUND', code });
+  await expect(loadProvider()).rejects.toMatchObject({ code });
+  await expect(service.delete()).resolves.toBe(false);
+}
+
 /** Without an encryption key `configure` fails with PRECONDITION_FAILED `SECRETS.NO_KEY` and writes nothing. */
 export async function expectNoKeyRefused(
   noBox: CredentialsUnderTest,

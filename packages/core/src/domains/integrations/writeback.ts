@@ -5,7 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database, Json } from '../../db/database.generated';
-import type { HeliosError } from '../../errors';
+import { type HeliosError, isHeliosError } from '../../errors';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { CallOptions, Permission } from '../policy/actor';
 
@@ -55,6 +55,36 @@ export function runWriteback<P, R, O>(
     },
     call: (prepared) => steps.call(prepared),
     record: (s, result, prepared) => steps.record(s, result, prepared),
+  });
+}
+
+/**
+ * Reads one account live from the cloud (the contract's `getUser`): needs `users:read`; null when
+ * the cloud answers NOT_FOUND with `notFoundCode`; else `record` refreshes the mirror (a read: no
+ * audit row) and returns the stored user.
+ */
+export function readLiveUser<R extends { id: string }, O>(
+  rt: ServiceRuntime,
+  operation: string,
+  options: CallOptions | undefined,
+  steps: {
+    parseId(): string;
+    fetch(id: string): Promise<R>;
+    notFoundCode: string;
+    record(scope: OperationScope, found: R): Promise<O>;
+  },
+): Promise<O | null> {
+  return runWriteback(rt, operation, 'users:read', options, {
+    prepare: () => steps.parseId(),
+    async call(id): Promise<R | null> {
+      try {
+        return await steps.fetch(id);
+      } catch (error) {
+        if (isHeliosError(error) && error.code === steps.notFoundCode) return null;
+        throw error;
+      }
+    },
+    record: (scope, found) => (found ? steps.record(scope, found) : Promise.resolve(null)),
   });
 }
 

@@ -96,20 +96,15 @@ const everything = async () => {
 
 describe('Microsoft 365 credentials', () => {
   it('reports nothing configured, and refuses a test or a provider with MICROSOFT.NOT_CONFIGURED', async () => {
-    await expect(service().get()).resolves.toMatchObject({
-      configured: false,
-      tenantId: null,
-      secretFingerprint: null,
-      isValid: false,
-    });
-    await expect(service().testConnection()).rejects.toMatchObject({
-      kind: 'NOT_FOUND',
-      code: 'MICROSOFT.NOT_CONFIGURED',
-    });
-    await expect(loadMicrosoftProvider(runtime(undefined))).rejects.toMatchObject({
-      code: 'MICROSOFT.NOT_CONFIGURED',
-    });
-    await expect(service().delete()).resolves.toBe(false);
+    await kit.expectNothingConfigured(
+      service(),
+      () => loadMicrosoftProvider(runtime(undefined)),
+      'MICROSOFT.NOT_CONFIGURED',
+      {
+        tenantId: null,
+        secretFingerprint: null,
+      },
+    );
   });
 
   it('stores the secret encrypted, bound to its row, and never returns, audits or logs it', async () => {

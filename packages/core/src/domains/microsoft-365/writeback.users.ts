@@ -1,5 +1,4 @@
 /** Microsoft 365 write-back of users: create, update, suspend (block sign-in), restore, delete, sign out. */
-import { isHeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
@@ -11,6 +10,7 @@ import {
 import {
   linkUser,
   markRemoved,
+  readLiveUser,
   runWriteback,
   unlinkedUserByEmail,
   userToLink,
@@ -20,6 +20,7 @@ import { MICROSOFT_ERRORS } from './errors';
 import { syncedUserRaw } from './synced-user';
 import {
   findUser,
+  type GraphUserRaw,
   linkedMicrosoftUser,
   type MicrosoftWritebackContext,
   recount,
@@ -81,19 +82,12 @@ export function microsoftUserOperations(
   const { rt } = ctx;
   return {
     getUser: (msId, options) =>
-      runWriteback(rt, 'microsoftWriteback.getUser', 'users:read', options, {
-        prepare: () => parseInput(microsoftObjectIdSchema, msId),
-        async call(id) {
-          try {
-            return syncedUserRaw(await (await ctx.provider()).getUser(id));
-          } catch (error) {
-            if (isHeliosError(error) && error.code === 'MICROSOFT.NOT_FOUND') return null;
-            throw error;
-          }
-        },
+      readLiveUser(rt, 'microsoftWriteback.getUser', options, {
+        parseId: () => parseInput(microsoftObjectIdSchema, msId),
+        fetch: async (id) =>
+          syncedUserRaw(await (await ctx.provider()).getUser(id)) as GraphUserRaw,
+        notFoundCode: 'MICROSOFT.NOT_FOUND',
         async record(s, raw) {
-          if (!raw) return null;
-          // A read: the mirror follows Graph, nothing is audited.
           const row = await upsertSyncedUser(s.db, s.organizationId, raw, s.now);
           return userDto(row, await linkedMicrosoftUser(s.db, s.organizationId, raw.id));
         },
