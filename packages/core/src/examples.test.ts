@@ -40,6 +40,31 @@ describe('examples', () => {
     }
   });
 
+  it('runs the REST client example (@helios/client with an API key against the reference server) from its README', async () => {
+    const t = await createTestDatabase({ empty: true });
+    try {
+      const env = { ...process.env };
+      if (t.connectionString) env.DATABASE_URL = t.connectionString;
+      else delete env.DATABASE_URL;
+      if (!t.connectionString) await t.destroy();
+      const run = spawnSync(process.execPath, ['examples/rest-client/client.mjs'], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      // What the README says it prints.
+      const readme = readFileSync(join(root, 'examples/rest-client/README.md'), 'utf8');
+      const printed = /```text\n([\s\S]*?)```/.exec(readme)?.[1];
+      expect(printed).toBeDefined();
+      expect(run.stdout).toBe(printed);
+    } finally {
+      if (t.connectionString) await t.destroy();
+    }
+  });
+
   it('runs the directory sync example (Google and Microsoft simulators) from its README', async () => {
     const t = await createTestDatabase({ empty: true });
     try {
