@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@helios/testing';
@@ -64,6 +64,57 @@ describe('examples', () => {
       if (t.connectionString) await t.destroy();
     }
   });
+
+  it('runs the worker example: its jobs run once each, and with --forever it stops gracefully on SIGTERM', async () => {
+    const t = await createTestDatabase({ empty: true });
+    const cleanup: Array<() => unknown> = [];
+    try {
+      const env = { ...process.env };
+      if (t.connectionString) env.DATABASE_URL = t.connectionString;
+      else delete env.DATABASE_URL;
+      if (!t.connectionString) await t.destroy();
+      const backend = t.connectionString ? 'graphile-worker' : 'in-process queue';
+      const welcomed =
+        'Welcomed 3 users: alan@acme.example, edsger@acme.example, grace@acme.example';
+      const run = spawnSync(process.execPath, ['examples/worker/worker.mjs'], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(
+        `Worker started (${backend})\n${welcomed}\ndone: finishing the jobs in hand, then stopping\n`,
+      );
+
+      // A deployed worker: keeps working until SIGTERM, then exits 0 (on a second empty database).
+      const t2 = await createTestDatabase({ empty: true });
+      if (t2.connectionString) env.DATABASE_URL = t2.connectionString;
+      else await t2.destroy();
+      cleanup.push(() => (t2.connectionString ? t2.destroy() : undefined));
+      const child = spawn(process.execPath, ['examples/worker/worker.mjs', '--forever'], {
+        cwd: root,
+        env,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((done) => child.once('exit', done));
+      while (!stdout.includes('Working until SIGTERM') && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toContain(welcomed);
+      expect(stdout).toContain('SIGTERM: finishing the jobs in hand, then stopping');
+    } finally {
+      for (const done of cleanup) await done();
+      if (t.connectionString) await t.destroy();
+    }
+  }, 240_000);
 
   it('runs the directory sync example (Google and Microsoft simulators) from its README', async () => {
     const t = await createTestDatabase({ empty: true });
