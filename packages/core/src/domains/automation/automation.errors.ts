@@ -28,6 +28,20 @@ export const CONDITION_PROBLEM_CODES = [
 /** The code of a {@link ConditionProblem}. */
 export type ConditionProblemCode = (typeof CONDITION_PROBLEM_CODES)[number];
 
+/** A rule or named condition that references a named condition. */
+export interface Referrer {
+  id: string;
+  name: string;
+}
+
+/** A referring rule or named condition a change would make invalid, with its problems. */
+export interface DependantProblem {
+  kind: 'rule' | 'condition';
+  id: string;
+  name: string;
+  problems: ConditionProblem[];
+}
+
 /** Every error automation throws. */
 export const AUTOMATION_ERRORS = defineErrors({
   /** The condition tree is invalid: `details.problems` lists each problem with its path and code. */
@@ -49,6 +63,98 @@ export const AUTOMATION_ERRORS = defineErrors({
     kind: 'NOT_FOUND',
     message: 'No such user.',
     details: (p: { userId: string }) => p,
+  },
+  /** No named condition of this id in the organization. */
+  CONDITION_NOT_FOUND: {
+    code: 'AUTOMATION.CONDITION_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such named condition.',
+    details: (p: { id: string }) => p,
+  },
+  /** Another named condition of the organization has this name. */
+  CONDITION_NAME_TAKEN: {
+    code: 'AUTOMATION.CONDITION_NAME_TAKEN',
+    kind: 'CONFLICT',
+    message: (p: { name: string }) => `A named condition "${p.name}" already exists.`,
+    details: (p: { name: string }) => p,
+  },
+  /**
+   * The named condition is referenced by rules or other named conditions: it cannot be deleted
+   * or renamed (`details.rules`, `details.conditions`: id and name of each referrer).
+   */
+  CONDITION_IN_USE: {
+    code: 'AUTOMATION.CONDITION_IN_USE',
+    kind: 'CONFLICT',
+    message: (p: { id: string; rules: Referrer[]; conditions: Referrer[] }) =>
+      `The named condition is used by ${[
+        ...p.rules.map((r) => `rule "${r.name}"`),
+        ...p.conditions.map((c) => `condition "${c.name}"`),
+      ]
+        .slice(0, 5)
+        .join(', ')}${p.rules.length + p.conditions.length > 5 ? ' and more' : ''}.`,
+    details: (p: { id: string; rules: Referrer[]; conditions: Referrer[] }) => p,
+    summary:
+      'The named condition is referenced by rules or named conditions (`details.rules`, `details.conditions`): delete or change them first.',
+  },
+  /**
+   * The change to a named condition would make a condition or rule that references it invalid
+   * (over depth 3, over 20 leaves, a cycle): `details.dependants` lists each with its problems.
+   */
+  DEPENDANT_INVALID: {
+    code: 'AUTOMATION.DEPENDANT_INVALID',
+    kind: 'CONFLICT',
+    message: (p: { dependants: DependantProblem[] }) =>
+      `The change would make ${p.dependants
+        .slice(0, 3)
+        .map((d) => `${d.kind} "${d.name}"`)
+        .join(', ')}${p.dependants.length > 3 ? ' and more' : ''} invalid.`,
+    details: (p: { dependants: DependantProblem[] }) => p,
+    summary:
+      'The change would make a referring named condition or rule invalid (`details.dependants`: kind, id, name, problems).',
+  },
+  /** No rule of this id in the organization. */
+  RULE_NOT_FOUND: {
+    code: 'AUTOMATION.RULE_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such automation rule.',
+    details: (p: { id: string }) => p,
+  },
+  /** A `dynamic_group` rule names an access group that does not exist in the organization. */
+  GROUP_NOT_FOUND: {
+    code: 'AUTOMATION.GROUP_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: 'The access group of the rule does not exist.',
+    details: (p: { accessGroupId: string }) => p,
+  },
+  /** The access group already has a `dynamic_group` rule (at most one per group). */
+  GROUP_RULE_EXISTS: {
+    code: 'AUTOMATION.GROUP_RULE_EXISTS',
+    kind: 'CONFLICT',
+    message: 'The access group already has a dynamic group rule.',
+    details: (p: { accessGroupId: string; ruleId: string }) => p,
+    summary: 'The access group already has a dynamic group rule (`details.ruleId`).',
+  },
+  /** A `training_assign` rule names training content that does not exist (or is inactive) in the organization. */
+  TRAINING_CONTENT_NOT_FOUND: {
+    code: 'AUTOMATION.TRAINING_CONTENT_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: 'Training content of the rule does not exist or is inactive.',
+    details: (p: { contentIds: string[] }) => p,
+  },
+  /** A `template_match` rule names an onboarding/offboarding template that does not exist in the organization. */
+  TEMPLATE_NOT_FOUND: {
+    code: 'AUTOMATION.TEMPLATE_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) =>
+      `The ${p.requestType === 'onboard' ? 'onboarding' : 'offboarding'} template does not exist.`,
+    details: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) => p,
+  },
+  /** A `notification` rule names recipient user ids that are not users of the organization. */
+  RECIPIENT_NOT_FOUND: {
+    code: 'AUTOMATION.RECIPIENT_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: 'A recipient of the notification rule is not a user of the organization.',
+    details: (p: { userIds: string[] }) => p,
   },
 });
 

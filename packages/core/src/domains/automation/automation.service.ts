@@ -5,10 +5,9 @@
  * Who may call: administrators (portal admins, the system, `admin:full` keys) and API keys with
  * `users:read`; a condition reads every user's facts, so managers and users may not.
  *
- * Next (issue 16 items 4-7, not here yet): named conditions and rules CRUD (`named_conditions`,
- * `automation_rules`, `rule_evaluation_log`: persist `ConditionSummary.depth`, `leafCount`,
- * `referencedIds` on save), dynamic groups (preview/apply with `matchingUsersQuery` as the set) and
- * event-driven re-evaluation as jobs. They build on `validateCondition` + `compileCondition`.
+ * `test` (an ad-hoc tree against one user) is also open to managers, for their reports only.
+ * Named conditions (`helios.automation.conditions`, automation.conditions.ts) and rules
+ * (`helios.automation.rules`, automation.rules.ts) build on `validateCondition` + `compileCondition`.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.generated';
@@ -24,8 +23,16 @@ import {
   matchingUsersQuery,
   withoutJit,
 } from './automation.compile';
+import { createNamedConditionsService, type NamedConditionsService } from './automation.conditions';
 import { AUTOMATION_ERRORS } from './automation.errors';
 import { FACTS, type FactDefinition, OPERATORS_BY_TYPE } from './automation.facts';
+import {
+  type AutomationRulesService,
+  authorizeTest,
+  createAutomationRulesService,
+  parseUserId,
+  testUser,
+} from './automation.rules';
 import {
   type MatchingUsersOptions,
   matchingUsersOptionsSchema,
@@ -95,6 +102,22 @@ export interface AutomationService {
    * @throws HeliosError INVALID_INPUT `AUTOMATION.INVALID_CONDITION`; NOT_FOUND `AUTOMATION.USER_NOT_FOUND`; FORBIDDEN
    */
   matches(tree: unknown, userId: string, options?: CallOptions): Promise<MatchResult>;
+  /**
+   * Tests an ad-hoc tree against one user: matched and the facts used; writes nothing.
+   * Administrators and `users:read` keys may test any user; managers only their reports (direct
+   * or not); anyone else is refused.
+   * @throws HeliosError INVALID_INPUT `AUTOMATION.INVALID_CONDITION`; NOT_FOUND
+   *   `AUTOMATION.USER_NOT_FOUND`; FORBIDDEN `POLICY.FORBIDDEN`
+   * @example
+   * ```ts
+   * const { matched, facts } = await helios.automation.test({ fact: 'department', operator: 'equal', value: 'Sales' }, userId);
+   * ```
+   */
+  test(tree: unknown, userId: string, options?: CallOptions): Promise<MatchResult>;
+  /** Named conditions (`named_conditions`). */
+  readonly conditions: NamedConditionsService;
+  /** Rules (`automation_rules`) and their evaluation. */
+  readonly rules: AutomationRulesService;
 }
 
 /** The organization's named conditions by name (for references). */
@@ -128,6 +151,15 @@ async function checked(
 /** Builds `helios.automation`. */
 export function createAutomationService(rt: ServiceRuntime): AutomationService {
   return {
+    conditions: createNamedConditionsService(rt),
+    rules: createAutomationRulesService(rt),
+    test: (tree, userId, options) =>
+      rt.read(options, async (s) => {
+        const target = parseUserId(userId);
+        await authorizeTest(s, target);
+        const { v } = await checked(s, tree);
+        return testUser(s, v, target);
+      }),
     facts: (options) =>
       rt.read(options, async (s) => {
         await authorize(s, 'Reading the automation facts');

@@ -223,7 +223,15 @@ export function validateCondition(
         return null;
       }
       if (name === options.asCondition) {
-        problem(path, 'SELF_REFERENCE', `The condition "${name}" cannot reference itself`);
+        // Directly: a self reference; through another named condition: a cycle back to itself.
+        if (stack.length === 0)
+          problem(path, 'SELF_REFERENCE', `The condition "${name}" cannot reference itself`);
+        else
+          problem(
+            path,
+            'CIRCULAR_REFERENCE',
+            `Circular reference: ${[options.asCondition, ...stack, name].join(' -> ')}`,
+          );
         return null;
       }
       if (stack.includes(name)) {

@@ -7,13 +7,51 @@
 
 export type { CompileContext } from './automation.compile';
 export { compileCondition, countMatching, matchingUsersQuery } from './automation.compile';
-export type { ConditionProblem, ConditionProblemCode } from './automation.errors';
+export type { NamedConditionsService } from './automation.conditions';
+export type {
+  ConditionProblem,
+  ConditionProblemCode,
+  DependantProblem,
+  Referrer,
+} from './automation.errors';
 export {
   AUTOMATION_ERROR_CODES,
   AUTOMATION_ERRORS,
   CONDITION_PROBLEM_CODES,
 } from './automation.errors';
 export type { FactCategory, FactDefinition } from './automation.facts';
+export type { AutomationRulesService } from './automation.rules';
+export type {
+  AutomationRule,
+  ConditionUsage,
+  CreateNamedConditionInput,
+  CreateRuleInput,
+  DynamicGroupConfig,
+  EvaluateRuleInput,
+  ListEvaluationsInput,
+  ListNamedConditionsInput,
+  ListRulesInput,
+  NamedCondition,
+  NotificationConfig,
+  RuleEvaluation,
+  RuleEvaluationResult,
+  RuleTestResult,
+  RuleType,
+  RuleTypeConfig,
+  TemplateMatchConfig,
+  TrainingAssignConfig,
+  UpdateNamedConditionInput,
+  UpdateRuleInput,
+} from './automation.rules.schema';
+export {
+  createRuleSchema,
+  dynamicGroupConfigSchema,
+  notificationConfigSchema,
+  RULE_TYPES,
+  ruleTypeConfigSchema,
+  templateMatchConfigSchema,
+  trainingAssignConfigSchema,
+} from './automation.rules.schema';
 export type {
   AllCondition,
   AnyCondition,
