@@ -3,6 +3,7 @@ import type { HeliosAuth } from '@helios/core/auth';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { registerAuditRoutes } from './audit';
+import { registerAutomationRoutes } from './automation';
 import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
@@ -37,4 +38,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerMicrosoft365Routes(app, deps);
   registerScheduledActionRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerAutomationRoutes(app, deps);
 }
