@@ -77,6 +77,7 @@ export const AUTOMATION_ERRORS = defineErrors({
     kind: 'CONFLICT',
     message: (p: { name: string }) => `A named condition "${p.name}" already exists.`,
     details: (p: { name: string }) => p,
+    summary: 'Another named condition of the organization has this name (`details.name`).',
   },
   /**
    * The named condition is referenced by rules or other named conditions: it cannot be deleted
@@ -148,6 +149,8 @@ export const AUTOMATION_ERRORS = defineErrors({
     message: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) =>
       `The ${p.requestType === 'onboard' ? 'onboarding' : 'offboarding'} template does not exist.`,
     details: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) => p,
+    summary:
+      'The onboarding or offboarding template of a `template_match` rule does not exist (`details.requestType`).',
   },
   /** A `notification` rule names recipient user ids that are not users of the organization. */
   RECIPIENT_NOT_FOUND: {
