@@ -177,12 +177,6 @@ export const DB_ERRORS = defineErrors({
     message: UNIQUE,
     summary: 'An email template with this key exists (unique constraint).',
   },
-  AUTOMATION_CONDITION_NAME_TAKEN: {
-    code: 'AUTOMATION.CONDITION_NAME_TAKEN',
-    kind: 'CONFLICT',
-    message: UNIQUE,
-    summary: 'A named condition with this name exists (unique constraint).',
-  },
   AI_CONFIG_EXISTS: {
     code: 'AI.CONFIG_EXISTS',
     kind: 'CONFLICT',
