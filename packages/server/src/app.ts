@@ -21,6 +21,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { defaultApiReferenceDir, mountApiReference } from './api-reference';
 import { authResponse } from './auth-errors';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { mountDocs } from './docs';
@@ -54,6 +55,11 @@ export interface ServerOptions {
    */
   trustProxy?: TrustProxy;
   logger?: Logger;
+  /**
+   * Where the SDK's TypeDoc reference (`npm run docs`) is served from at /docs/api: a directory,
+   * or `false` for none. Default: the repository's docs/api, when it has been built.
+   */
+  apiReferenceDir?: string | false;
 }
 
 const API_KEY_PATTERN = /^helios_[a-z]+_[A-Za-z0-9_-]{20,}$/;
@@ -430,6 +436,9 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     servers: [{ url: '/' }],
   });
   mountDocs(app);
+  if (options.apiReferenceDir !== false) {
+    mountApiReference(app, options.apiReferenceDir ?? defaultApiReferenceDir());
+  }
   return app;
 }
 
