@@ -65,6 +65,31 @@ describe('examples', () => {
     }
   });
 
+  it('runs the embed example (a Hono app with its own sign-in mounting the server under /portal) from its README', async () => {
+    const t = await createTestDatabase({ empty: true });
+    try {
+      const env = { ...process.env };
+      if (t.connectionString) env.DATABASE_URL = t.connectionString;
+      else delete env.DATABASE_URL;
+      if (!t.connectionString) await t.destroy();
+      const run = spawnSync(process.execPath, ['examples/embed-hono/app.mjs'], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      // What the README says it prints.
+      const readme = readFileSync(join(root, 'examples/embed-hono/README.md'), 'utf8');
+      const printed = /```text\n([\s\S]*?)```/.exec(readme)?.[1];
+      expect(printed).toBeDefined();
+      expect(run.stdout).toBe(printed);
+    } finally {
+      if (t.connectionString) await t.destroy();
+    }
+  }, 240_000);
+
   it('runs the worker example: its jobs run once each, and with --forever it stops gracefully on SIGTERM', async () => {
     const t = await createTestDatabase({ empty: true });
     const cleanup: Array<() => unknown> = [];

@@ -12,6 +12,7 @@ import {
   isHeliosError,
   type Logger,
   silentLogger,
+  type UserActor,
 } from '@helios/core';
 import type { HeliosAuth } from '@helios/core/auth';
 import { checkConnection, verifySchema } from '@helios/core/db';
@@ -21,6 +22,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { defaultApiReferenceDir, mountApiReference } from './api-reference';
 import { authResponse } from './auth-errors';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { mountDocs } from './docs';
@@ -54,6 +56,28 @@ export interface ServerOptions {
    */
   trustProxy?: TrustProxy;
   logger?: Logger;
+  /**
+   * Where the SDK's TypeDoc reference (`npm run docs`) is served from at /docs/api: a directory,
+   * or `false` for none. Default: the repository's docs/api, when it has been built.
+   */
+  apiReferenceDir?: string | false;
+  /**
+   * The embedding app's own sign-in, for a server mounted inside another app: the Helios user a
+   * request stands for (`{ type: 'user', userId }`, an `organization_users.id`), or null to fall back
+   * to Helios sessions. Asked for every /api/v1 request without an API key; the user's role and
+   * state are read from the database on each call, as for a session. Only a user actor is accepted:
+   * anything else (a system or API-key actor) is a bug of the hook and answers 500
+   * `INTERNAL.UNEXPECTED`. A POST/PUT/PATCH/DELETE that carries a cookie must come from an allowed
+   * origin (see `corsOrigins`), as for Helios sessions.
+   *
+   * @example
+   * ```ts
+   * createServer({ helios, auth, authenticateUser: async (req) => myApp.heliosUserFor(req) });
+   * ```
+   */
+  authenticateUser?: (
+    request: Request,
+  ) => UserActor | null | undefined | Promise<UserActor | null | undefined>;
 }
 
 const API_KEY_PATTERN = /^helios_[a-z]+_[A-Za-z0-9_-]{20,}$/;
@@ -76,6 +100,17 @@ function requestOrigin(c: Context): string | null {
   } catch {
     return null;
   }
+}
+
+/** The user actor an embedding app's `authenticateUser` returned (rebuilt: only its user id is kept). */
+function userActorOf(value: UserActor | null | undefined): UserActor | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.type !== 'user' || typeof value.userId !== 'string') {
+    throw CORE_ERRORS.INTERNAL_UNEXPECTED({
+      message: 'authenticateUser must return a user actor ({ type: "user", userId }) or null.',
+    });
+  }
+  return { type: 'user', userId: value.userId };
 }
 
 function originOf(url: string): string | null {
@@ -216,6 +251,23 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     rateLimitPerIp({ max: limit, windowMs: 60_000, key: 'invitations', ipOf }),
   );
 
+  const originAllowed = (c: Context): boolean => {
+    const origin = requestOrigin(c);
+    return (
+      origin !== null &&
+      (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin))
+    );
+  };
+  const originRefused = (c: Context) =>
+    problemResponse(
+      c,
+      problemFrom(
+        403,
+        SERVER_ERRORS.ORIGIN_NOT_ALLOWED({ method: c.req.method, origin: requestOrigin(c) }),
+        { requestId: c.get('requestId') },
+      ),
+    );
+
   // Who calls: an API key (Authorization: Bearer / X-API-Key) or a session cookie.
   app.use('/api/v1/*', async (c, next) => {
     const ip = ipOf(c);
@@ -228,6 +280,14 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
       c.req.header('x-api-key')?.trim() ??
       (bearer && API_KEY_PATTERN.test(bearer) ? bearer : undefined);
     let actor: Actor | undefined;
+    // The embedding app's own sign-in (never consulted when an API key is sent).
+    let embedded: UserActor | undefined;
+    if (!key && options.authenticateUser) {
+      if (c.req.header('cookie') && UNSAFE_METHODS.has(c.req.method) && !originAllowed(c)) {
+        return originRefused(c);
+      }
+      embedded = userActorOf(await options.authenticateUser(c.req.raw));
+    }
     if (key) {
       actor = await helios.apiKeys.authenticate(key, {
         ipAddress: ip,
@@ -235,24 +295,13 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
         method: c.req.method,
         endpoint: c.req.path.slice(0, 255),
       });
+    } else if (embedded) {
+      actor = embedded;
     } else if (bearer) {
       throw SERVER_ERRORS.BAD_CREDENTIALS();
     } else if (c.req.header('cookie')) {
       // A browser sends the cookie with cross-site requests too: a state change must come from the portal's origin.
-      if (UNSAFE_METHODS.has(c.req.method)) {
-        const origin = requestOrigin(c);
-        const allowed =
-          origin !== null &&
-          (origin === (publicOrigin ?? originOf(c.req.url)) || corsOrigins.has(origin));
-        if (!allowed) {
-          return problemResponse(
-            c,
-            problemFrom(403, SERVER_ERRORS.ORIGIN_NOT_ALLOWED({ method: c.req.method, origin }), {
-              requestId: c.get('requestId'),
-            }),
-          );
-        }
-      }
+      if (UNSAFE_METHODS.has(c.req.method) && !originAllowed(c)) return originRefused(c);
       const session = await auth.actorFromHeaders(c.req.raw.headers);
       if (session) actor = { type: 'user', userId: session.userId };
     }
@@ -430,6 +479,9 @@ export function createServer(options: ServerOptions): OpenAPIHono<AppEnv> {
     servers: [{ url: '/' }],
   });
   mountDocs(app);
+  if (options.apiReferenceDir !== false) {
+    mountApiReference(app, options.apiReferenceDir ?? defaultApiReferenceDir());
+  }
   return app;
 }
 

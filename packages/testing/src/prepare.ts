@@ -17,7 +17,12 @@ import { randomRunId, type TestDatabaseConfig, templateName, withDatabase } from
  */
 export async function prepareTestDatabases(
   databaseUrl: string | undefined = process.env.DATABASE_URL,
-): Promise<{ config: TestDatabaseConfig; teardown: () => Promise<void> }> {
+): Promise<{
+  /** What each test file needs to clone its own database from the template. */
+  config: TestDatabaseConfig;
+  /** Drops what this run created (its test databases, the container or the dumps). */
+  teardown: () => Promise<void>;
+}> {
   if (!databaseUrl) {
     // No DATABASE_URL: PostgreSQL in a container when Docker answers and testcontainers is installed.
     const choice = await startPostgresContainer();

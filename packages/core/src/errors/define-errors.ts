@@ -30,28 +30,50 @@ export interface ErrorSpec<P = never> {
 }
 
 /** The parameters a spec's factory takes (from its message or details function), or `undefined` for none. */
-export type ErrorParams<S> = S extends { message: (params: infer P) => string }
+export type ErrorParams<S> = S extends {
+  /** A message built from parameters. */
+  message: (params: infer P) => string;
+}
   ? NoneIfUnknown<P>
-  : S extends { details: (params: infer P) => Record<string, unknown> }
+  : S extends {
+        /** Details built from parameters. */
+        details: (params: infer P) => Record<string, unknown>;
+      }
     ? NoneIfUnknown<P>
     : undefined;
 
 /** A function without parameters infers `unknown`: it takes none. */
 type NoneIfUnknown<P> = unknown extends P ? undefined : P;
 
-/** A registered error: call it to build the HeliosError; it also carries its code and kind. */
-export type ErrorFactory<S extends ErrorSpec<any>> = ((
-  ...args: ErrorParams<S> extends undefined
-    ? [options?: HeliosErrorOptions]
-    : [params: ErrorParams<S>, options?: HeliosErrorOptions]
-) => HeliosError) & {
-  readonly code: S['code'];
+/**
+ * One registered error code, as a registry holds it: call it to build the HeliosError (with the
+ * code's parameters `P` first when it takes any); it also carries its code `C`, kind and summary.
+ *
+ * @example
+ * ```ts
+ * throw USERS_ERRORS.NOT_FOUND({ id });
+ * if (USERS_ERRORS.NOT_FOUND.is(error)) console.log(USERS_ERRORS.NOT_FOUND.code);
+ * ```
+ */
+export interface ErrorCodeFactory<C extends string = string, P = undefined> {
+  /** Builds the HeliosError of this code (`options` adds details, a cause, retryability). */
+  (
+    ...args: [P] extends [undefined]
+      ? [options?: HeliosErrorOptions]
+      : [params: P, options?: HeliosErrorOptions]
+  ): HeliosError;
+  /** The code, `DOMAIN.WHAT` (documented API: never renamed). */
+  readonly code: C;
+  /** The sort of failure (the server maps it to the HTTP status). */
   readonly kind: HeliosErrorKind;
   /** The documented meaning (the summary, else the fixed message). */
   readonly summary: string;
   /** True when `error` is a HeliosError with this code. */
   is(error: unknown): error is HeliosError;
-};
+}
+
+/** A registered error of a spec: {@link ErrorCodeFactory} with the spec's code and parameters. */
+export type ErrorFactory<S extends ErrorSpec<any>> = ErrorCodeFactory<S['code'], ErrorParams<S>>;
 
 /** A registry: the factories of one domain, by name. */
 export type ErrorRegistry<R extends Record<string, ErrorSpec<any>>> = {
@@ -107,7 +129,11 @@ function factoryOf(spec: ErrorSpec<any>): ErrorFactory<ErrorSpec<any>> {
  */
 export function defineErrors<const R extends Record<string, ErrorSpec<any>>>(
   specs: R,
-): ErrorRegistry<R> {
+): {
+  // The same type as ErrorRegistry<R>, written out so that a registry's type (and its reference
+  // page) lists each code's factory rather than the specs it was built from.
+  readonly [K in keyof R]: ErrorCodeFactory<R[K]['code'], ErrorParams<R[K]>>;
+} {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = factoryOf(spec);
   return Object.freeze(out) as ErrorRegistry<R>;

@@ -1,5 +1,6 @@
 export type {
   ErrorCodeEntry,
+  ErrorCodeFactory,
   ErrorFactory,
   ErrorParams,
   ErrorRegistry,

@@ -8,6 +8,7 @@ export {
 } from '../error-registries';
 export type {
   ErrorCodeEntry,
+  ErrorCodeFactory,
   ErrorFactory,
   ErrorParams,
   ErrorRegistry,

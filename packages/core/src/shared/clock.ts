@@ -16,9 +16,12 @@ export const systemClock: Clock = { now: () => new Date() };
  * clock.advance(60_000);
  * ```
  */
-export function fixedClock(
-  start: Date | string | number,
-): Clock & { set(at: Date | string | number): void; advance(ms: number): void } {
+export function fixedClock(start: Date | string | number): Clock & {
+  /** Moves the clock to an instant. */
+  set(at: Date | string | number): void;
+  /** Moves the clock forward by `ms` milliseconds. */
+  advance(ms: number): void;
+} {
   let current = new Date(start).getTime();
   return {
     now: () => new Date(current),

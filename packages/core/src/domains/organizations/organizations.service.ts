@@ -99,6 +99,7 @@ export interface OrganizationsService {
   };
   /** Modules (the catalog) and their state for this organization. */
   readonly modules: {
+    /** Every module of the catalog with its state for this organization. */
     list(options?: CallOptions): Promise<ModuleState[]>;
     /** @throws HeliosError NOT_FOUND `MODULES.NOT_FOUND`; PRECONDITION_FAILED `MODULES.UNAVAILABLE` */
     enable(
@@ -106,6 +107,7 @@ export interface OrganizationsService {
       config?: Record<string, unknown>,
       options?: CallOptions,
     ): Promise<ModuleState>;
+    /** Disables a module for this organization (needs `organization:write`). */
     disable(slug: string, options?: CallOptions): Promise<ModuleState>;
     /** Records a module's sync state (system and admins). */
     setStatus(
@@ -118,6 +120,7 @@ export interface OrganizationsService {
   };
   /** Feature flags (installation-wide). */
   readonly featureFlags: {
+    /** Every feature flag. */
     list(options?: CallOptions): Promise<FeatureFlag[]>;
     /** `{ key: enabled }` for every flag. */
     map(options?: CallOptions): Promise<Record<string, boolean>>;
@@ -129,10 +132,12 @@ export interface OrganizationsService {
     setMany(changes: Record<string, boolean>, options?: CallOptions): Promise<FeatureFlag[]>;
     /** @throws HeliosError CONFLICT `FEATURE_FLAGS.KEY_TAKEN` */
     create(input: CreateFeatureFlagInput, options?: CallOptions): Promise<FeatureFlag>;
+    /** Deletes a feature flag; false when there was none. */
     delete(key: string, options?: CallOptions): Promise<boolean>;
   };
   /** Display names of canonical entities (User/Users, Team/Teams...). */
   readonly labels: {
+    /** Every label with its singular and plural display names. */
     list(options?: CallOptions): Promise<CustomLabel[]>;
     /** @throws HeliosError NOT_FOUND `CUSTOM_LABELS.NOT_FOUND`; INVALID_INPUT `VALIDATION.FAILED` */
     update(input: UpdateLabelInput, options?: CallOptions): Promise<CustomLabel>;
@@ -141,7 +146,9 @@ export interface OrganizationsService {
   };
   /** Which master data (departments, locations, cost centers, job titles) users must reference. */
   readonly masterData: {
+    /** Which master data users must reference. */
     get(options?: CallOptions): Promise<MasterDataConfig>;
+    /** Changes which master data users must reference (needs `organization:write`). */
     update(input: MasterDataInput, options?: CallOptions): Promise<MasterDataConfig>;
   };
 }
