@@ -22,5 +22,6 @@ export type {
   HeliosOptions,
   HeliosScope,
   HeliosServices,
+  LifecycleServices,
 } from '../helios';
 export { createHelios } from '../helios';
