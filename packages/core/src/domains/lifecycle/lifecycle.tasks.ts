@@ -381,12 +381,12 @@ export function createLifecycleTasksService(rt: ServiceRuntime): LifecycleTasksS
 
     start: (id, options) => act(id, 'start', null, options),
 
-    complete: (id, input, options) => {
+    complete: async (id, input, options) => {
       const data = parseInput(completeTaskSchema, input ?? {});
       return act(id, 'complete', data.notes || null, options);
     },
 
-    skip: (id, input, options) => {
+    skip: async (id, input, options) => {
       const data = parseInput(skipTaskSchema, input);
       return act(id, 'skip', data.reason, options);
     },
