@@ -58,13 +58,15 @@ const LifecycleTaskDto = dto('LifecycleTask', {
   request: TaskRequestDto.nullable(),
 });
 
-const CountsDto = dto('LifecycleTaskCounts', {
-  pending: z.number(),
-  inProgress: z.number(),
-  blocked: z.number(),
-  overdue: z.number(),
-  doneToday: z.number(),
-});
+const CountsDto = z
+  .object({
+    pending: z.number(),
+    inProgress: z.number(),
+    blocked: z.number(),
+    overdue: z.number(),
+    doneToday: z.number(),
+  })
+  .openapi('LifecycleTaskCounts');
 
 const DashboardRequestDto = dto('LifecycleDashboardRequest', {
   id: z.string(),
@@ -83,22 +85,26 @@ const DashboardRequestDto = dto('LifecycleDashboardRequest', {
   overdueTasks: z.number(),
 });
 
-const DashboardDto = dto('LifecycleDashboard', {
-  day: z.string(),
-  activeOnboardings: z.array(DashboardRequestDto),
-  attention: z.object({
-    overdue: z.number(),
-    blocked: z.number(),
-    tasks: z.array(LifecycleTaskDto),
-  }),
-  myTeam: z.array(DashboardRequestDto),
-  myTasks: CountsDto,
-});
+const DashboardDto = z
+  .object({
+    day: z.string(),
+    activeOnboardings: z.array(DashboardRequestDto),
+    attention: z.object({
+      overdue: z.number(),
+      blocked: z.number(),
+      tasks: z.array(LifecycleTaskDto),
+    }),
+    myTeam: z.array(DashboardRequestDto),
+    myTasks: CountsDto,
+  })
+  .openapi('LifecycleDashboard');
 
-const PoolMembersDto = dto('LifecyclePoolMembers', {
-  hr: z.array(z.string()),
-  it: z.array(z.string()),
-});
+const PoolMembersDto = z
+  .object({
+    hr: z.array(z.string()),
+    it: z.array(z.string()),
+  })
+  .openapi('LifecyclePoolMembers');
 
 const scopeQuery = z
   .enum(['mine', 'all'])
@@ -259,7 +265,9 @@ export function registerLifecycleTaskRoutes(app: OpenAPIHono<AppEnv>, _deps: Rou
       .object({ enabled: z.boolean(), userId: z.uuid().optional() })
       .strict()
       .openapi('SetLifecycleReminderPreference'),
-    response: dto('LifecycleReminderPreference', { userId: z.string(), enabled: z.boolean() }),
+    response: z
+      .object({ userId: z.string(), enabled: z.boolean() })
+      .openapi('LifecycleReminderPreference'),
     handler: (c, { body }) => c.var.sdk.lifecycle.tasks.setReminderPreference(body),
   });
   defineRoute(app, {
@@ -274,18 +282,20 @@ export function registerLifecycleTaskRoutes(app: OpenAPIHono<AppEnv>, _deps: Rou
       .object({ dueSoonDays: z.number().int().min(0).max(30).optional() })
       .strict()
       .openapi('SendLifecycleReminders'),
-    response: dto('LifecycleReminderRun', {
-      day: z.string(),
-      tasks: z.number(),
-      digests: z.array(
-        z.object({
-          userId: z.string(),
-          to: z.string(),
-          taskIds: z.array(z.string()),
-          jobId: z.string(),
-        }),
-      ),
-    }),
+    response: z
+      .object({
+        day: z.string(),
+        tasks: z.number(),
+        digests: z.array(
+          z.object({
+            userId: z.string(),
+            to: z.string(),
+            taskIds: z.array(z.string()),
+            jobId: z.string(),
+          }),
+        ),
+      })
+      .openapi('LifecycleReminderRun'),
     status: 200,
     handler: (c, { body }) => c.var.sdk.lifecycle.tasks.sendReminders(body),
   });
