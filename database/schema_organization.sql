@@ -13,6 +13,8 @@
 --   * user_initial_passwords.provider (nullable: rows stored before migration 0006 have none), a CHECK
 --     on its vocabulary, and the unique key (organization_id, user_email, provider) instead of
 --     (organization_id, user_email): each cloud keeps its own initial password for an address.
+--   * lifecycle_tasks.last_reminder_on (nullable, migration 0008): the day of the last reminder
+--     digest that named the task (one reminder per task per day).
 --   * Functions and views keep the live behaviour without its known defects (see their comments).
 --
 -- Load it with `helios db install` (one transaction, recorded, idempotent) or with
@@ -1111,6 +1113,7 @@ CREATE TABLE lifecycle_tasks (
   depends_on_task_id uuid,
   created_at timestamp with time zone DEFAULT now(),
   updated_at timestamp with time zone DEFAULT now(),
+  last_reminder_on date,
   PRIMARY KEY (id),
   CHECK (((assignee_type)::text = ANY (ARRAY[('user'::character varying)::text, ('manager'::character varying)::text, ('hr'::character varying)::text, ('it'::character varying)::text, ('system'::character varying)::text]))),
   CHECK (((status)::text = ANY (ARRAY[('pending'::character varying)::text, ('in_progress'::character varying)::text, ('completed'::character varying)::text, ('skipped'::character varying)::text, ('blocked'::character varying)::text])))
@@ -2718,7 +2721,8 @@ INSERT INTO helios_meta.schema_versions (version, name, method) VALUES
   (3, 'api_keys_and_backup_codes', 'schema-file'),
   (4, 'directory_order_index', 'schema-file'),
   (5, 'audit_heads', 'schema-file'),
-  (6, 'initial_passwords_per_provider', 'schema-file')
+  (6, 'initial_passwords_per_provider', 'schema-file'),
+  (8, 'lifecycle_task_reminders', 'schema-file')
 ON CONFLICT (version) DO NOTHING;
 
 -- The head of each organization's audit chain (latest sequence and hash), kept outside audit_logs so

@@ -85,6 +85,15 @@ import {
   type JobsService,
 } from './domains/jobs/jobs.service';
 import {
+  createLifecycleDashboardService,
+  type LifecycleDashboardService,
+} from './domains/lifecycle/lifecycle.dashboard';
+import { LIFECYCLE_REMINDER_TASKS } from './domains/lifecycle/lifecycle.reminders.tasks';
+import {
+  createLifecycleTasksService,
+  type LifecycleTasksService,
+} from './domains/lifecycle/lifecycle.tasks';
+import {
   createMicrosoftCredentialsService,
   type MicrosoftCredentialsService,
 } from './domains/microsoft-365/credentials';
@@ -245,6 +254,14 @@ export interface MicrosoftServices {
   readonly writeback: MicrosoftWritebackService;
 }
 
+/** The lifecycle services of one scope (each built on first access). */
+export interface LifecycleServices {
+  /** The HR queue: my tasks, start / complete / skip, hr/it pool members, reminders. */
+  readonly tasks: LifecycleTasksService;
+  /** Active onboardings, tasks needing attention, my team, my task counters. */
+  readonly dashboard: LifecycleDashboardService;
+}
+
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
 export interface HeliosServices {
   /** First-run setup, the organization, settings, modules, feature flags, labels, master data. */
@@ -321,6 +338,8 @@ export interface HeliosServices {
   readonly automation: AutomationService;
   /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
   readonly notifications: NotificationsService;
+  /** Onboarding and offboarding: the HR task queue and its dashboard. */
+  readonly lifecycle: LifecycleServices;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -428,6 +447,14 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get writeback() {
       return lazy('microsoft.writeback', (r) => createMicrosoftWritebackService(r));
+    },
+  };
+  const lifecycle: LifecycleServices = {
+    get tasks() {
+      return lazy('lifecycle.tasks', createLifecycleTasksService);
+    },
+    get dashboard() {
+      return lazy('lifecycle.dashboard', createLifecycleDashboardService);
     },
   };
   const scope: HeliosScope = {
@@ -566,6 +593,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get notifications() {
       return lazy('notifications', createNotificationsService);
     },
+    get lifecycle() {
+      return lifecycle;
+    },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),
     transaction: (fn) => {
@@ -680,6 +710,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
       databaseUrl: options.databaseUrl,
     });
     for (const task of NOTIFICATIONS_TASKS) scope.jobs.register(task);
+    for (const task of LIFECYCLE_REMINDER_TASKS) scope.jobs.register(task);
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});
     throw error;

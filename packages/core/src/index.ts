@@ -29,6 +29,8 @@ export * from './public/helios';
 export * from './public/integrations';
 // Background jobs: typed tasks (`defineTask`) and `helios.jobs`.
 export * from './public/jobs';
+// Lifecycle tasks (`helios.lifecycle.tasks`, `helios.lifecycle.dashboard`): the HR queue, its dashboard and reminders.
+export * from './public/lifecycle-tasks';
 // Microsoft 365 (`helios.microsoft`): credentials, sync, the synced directory and write-back.
 export * from './public/microsoft-365';
 // Email templates and notifications sent as jobs (`helios.notifications`).

@@ -558,6 +558,7 @@ export interface LifecycleTasks {
   depends_on_task_id: string | null;
   created_at: Generated<Timestamp | null>;
   updated_at: Generated<Timestamp | null>;
+  last_reminder_on: Timestamp | null;
 }
 
 /** A row of table locations. */

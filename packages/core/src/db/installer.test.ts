@@ -56,6 +56,7 @@ const ADDED_COLUMNS = [
   'api_keys.revoked_by',
   'api_keys.environment',
   'user_initial_passwords.provider',
+  'lifecycle_tasks.last_reminder_on',
 ];
 
 /** Migration 0006 widened user_initial_passwords' unique key with `provider` (one password per cloud), with a CHECK on it. */

@@ -23,5 +23,6 @@ export type {
   HeliosOptions,
   HeliosScope,
   HeliosServices,
+  LifecycleServices,
 } from '../helios';
 export { createHelios } from '../helios';

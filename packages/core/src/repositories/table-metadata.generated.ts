@@ -194,7 +194,7 @@ export const TABLE_METADATA = {
   lifecycle_tasks: {
     primaryKey: 'id',
     organizationScoped: true,
-    columns: ['id', 'organization_id', 'request_id', 'user_id', 'title', 'description', 'category', 'assignee_type', 'assignee_id', 'assignee_role', 'trigger_type', 'trigger_offset_days', 'due_date', 'status', 'completed_at', 'completed_by', 'completion_notes', 'action_type', 'action_config', 'scheduled_action_id', 'sequence_order', 'depends_on_task_id', 'created_at', 'updated_at'],
+    columns: ['id', 'organization_id', 'request_id', 'user_id', 'title', 'description', 'category', 'assignee_type', 'assignee_id', 'assignee_role', 'trigger_type', 'trigger_offset_days', 'due_date', 'status', 'completed_at', 'completed_by', 'completion_notes', 'action_type', 'action_config', 'scheduled_action_id', 'sequence_order', 'depends_on_task_id', 'created_at', 'updated_at', 'last_reminder_on'],
     sortable: { id: 'uuid', organization_id: 'uuid', request_id: 'uuid', user_id: 'uuid', title: 'text', assignee_type: 'text', assignee_id: 'uuid', due_date: 'date', status: 'text', completed_by: 'uuid', scheduled_action_id: 'uuid', depends_on_task_id: 'uuid', created_at: 'timestamp', updated_at: 'timestamp' },
   },
   locations: {

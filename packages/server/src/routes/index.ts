@@ -7,6 +7,7 @@ import { registerAutomationRoutes } from './automation';
 import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
+import { registerLifecycleTaskRoutes } from './lifecycle-tasks';
 import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerNotificationRoutes } from './notifications';
 import { registerOrganizationRoutes } from './organization';
@@ -39,4 +40,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerScheduledActionRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerAutomationRoutes(app, deps);
+  registerLifecycleTaskRoutes(app, deps);
 }

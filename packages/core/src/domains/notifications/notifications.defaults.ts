@@ -65,6 +65,7 @@ export const DEFAULT_TEMPLATE_KEYS = {
   SCHEDULED_ACTION_FAILED: 'scheduled-action.failed',
   APPROVAL_REQUESTED: 'approval.requested',
   TRAINING_REMINDER: 'training.reminder',
+  LIFECYCLE_TASK_DIGEST: 'lifecycle.task-digest',
 } as const;
 
 /** Every built-in template. */
@@ -155,6 +156,23 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       trainingTitle: 'The training',
       dueDate: 'When it is due',
       trainingUrl: { description: 'Where to take it', kind: 'url' },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.LIFECYCLE_TASK_DIGEST,
+    'Lifecycle tasks: daily digest',
+    'Your onboarding and offboarding tasks: {{overdueCount}} overdue, {{dueSoonCount}} due soon',
+    [
+      'Hello {{firstName}},',
+      'These onboarding and offboarding tasks wait for you ({{overdueCount}} overdue, {{dueSoonCount}} due soon):',
+      { pre: '{{taskList}}' },
+      'You receive this digest at most once a day per task; you can turn it off in your preferences.',
+    ],
+    {
+      firstName: "The recipient's first name",
+      overdueCount: 'How many of the tasks are overdue',
+      dueSoonCount: 'How many of the tasks are due soon',
+      taskList: 'One line per task: due date, title and who it is for',
     },
   ),
 ];

@@ -56,10 +56,11 @@ export type UpdateOrganizationInput = z.input<typeof updateOrganizationSchema>;
 /**
  * Settings only an administrator may set or delete: the portal's public URL (the base of the
  * invitation and password-reset links mailed to users) and any other key naming a URL (`*.url`,
- * `*_url`), since a `organization:write` key that could point them elsewhere could take over accounts.
+ * `*_url`), since a `organization:write` key that could point them elsewhere could take over accounts;
+ * and the `lifecycle.*` keys (the hr/it pool members), since naming a member opens the pool's tasks.
  */
 export function isAdministratorSetting(key: string): boolean {
-  return key === 'portal.public_url' || /(^|[._-])url$/.test(key);
+  return key === 'portal.public_url' || /(^|[._-])url$/.test(key) || key.startsWith('lifecycle.');
 }
 
 /** A setting key: lower-case words separated by dots, dashes or underscores. */
