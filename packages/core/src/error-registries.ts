@@ -12,6 +12,7 @@ import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
 import { INTEGRATIONS_ERRORS } from './domains/integrations/integrations.errors';
 import { JOBS_ERRORS } from './domains/jobs/jobs.errors';
+import { LIFECYCLE_ERRORS } from './domains/lifecycle/lifecycle.errors';
 import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
 import { NOTIFICATIONS_ERRORS } from './domains/notifications/notifications.errors';
 import { OPERATIONS_ERRORS } from './domains/operations/operations.errors';
@@ -37,6 +38,7 @@ export {
   GROUPS_ERRORS,
   INTEGRATIONS_ERRORS,
   JOBS_ERRORS,
+  LIFECYCLE_ERRORS,
   MICROSOFT_ERRORS,
   NOTIFICATIONS_ERRORS,
   OPERATIONS_ERRORS,
@@ -68,6 +70,7 @@ export const ERROR_REGISTRIES = {
   sync: SYNC_ERRORS,
   jobs: JOBS_ERRORS,
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
+  lifecycle: LIFECYCLE_ERRORS,
   automation: AUTOMATION_ERRORS,
   notifications: NOTIFICATIONS_ERRORS,
   shared: SHARED_ERRORS,

@@ -85,6 +85,11 @@ import {
   type JobsService,
 } from './domains/jobs/jobs.service';
 import {
+  createRequestsService,
+  createTemplatesService,
+  type LifecycleServices,
+} from './domains/lifecycle/lifecycle.service';
+import {
   createMicrosoftCredentialsService,
   type MicrosoftCredentialsService,
 } from './domains/microsoft-365/credentials';
@@ -321,6 +326,8 @@ export interface HeliosServices {
   readonly automation: AutomationService;
   /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
   readonly notifications: NotificationsService;
+  /** Lifecycle: onboarding/offboarding templates (`templates`) and requests with approval (`requests`). */
+  readonly lifecycle: LifecycleServices;
 }
 
 /** Services, repositories and the handles of one scope (the root, an actor, or a transaction). */
@@ -428,6 +435,16 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get writeback() {
       return lazy('microsoft.writeback', (r) => createMicrosoftWritebackService(r));
+    },
+  };
+  const lifecycle: LifecycleServices = {
+    get templates() {
+      return lazy('lifecycle.templates', createTemplatesService);
+    },
+    get requests() {
+      return lazy('lifecycle.requests', (r) =>
+        createRequestsService(r, { notifications: () => scope.notifications }),
+      );
     },
   };
   const scope: HeliosScope = {
@@ -565,6 +582,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get notifications() {
       return lazy('notifications', createNotificationsService);
+    },
+    get lifecycle() {
+      return lifecycle;
     },
     as: (actor) => buildScope({ ...config, actor }),
     withRequest: (request) => buildScope({ ...config, request }),

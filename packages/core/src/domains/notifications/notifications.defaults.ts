@@ -65,6 +65,7 @@ export const DEFAULT_TEMPLATE_KEYS = {
   SCHEDULED_ACTION_FAILED: 'scheduled-action.failed',
   APPROVAL_REQUESTED: 'approval.requested',
   TRAINING_REMINDER: 'training.reminder',
+  LIFECYCLE_REQUEST_STATUS: 'lifecycle.request-status',
 } as const;
 
 /** Every built-in template. */
@@ -155,6 +156,25 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       trainingTitle: 'The training',
       dueDate: 'When it is due',
       trainingUrl: { description: 'Where to take it', kind: 'url' },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.LIFECYCLE_REQUEST_STATUS,
+    'Lifecycle request: status',
+    'Your {{requestType}} request for {{personName}} was {{status}}',
+    [
+      'Hello {{requesterName}},',
+      'Your {{requestType}} request for {{personName}} ({{email}}) was {{status}} by {{actorName}}.',
+      '{{reason}}',
+    ],
+    {
+      requesterName: 'Who asked',
+      requestType: 'onboarding, offboarding or transfer',
+      personName: 'Who the request is for',
+      email: 'Their account',
+      status: 'approved, rejected or cancelled',
+      actorName: 'Who decided',
+      reason: { description: 'Why (a rejection or cancellation reason)', required: false },
     },
   ),
 ];
