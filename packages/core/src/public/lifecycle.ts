@@ -32,10 +32,20 @@ export type {
   UpdateRequestInput,
 } from '../domains/lifecycle';
 export {
+  cancelRequestSchema,
+  cloneTemplateSchema,
+  createOnboardingTemplateSchema,
+  createRequestSchema,
   LIFECYCLE_ERROR_CODES,
   LIFECYCLE_ERRORS,
+  offboardingTemplateBodySchema,
+  previewTasksSchema,
   REQUEST_STATUSES,
   REQUEST_TYPES,
+  rejectRequestSchema,
   TASK_ASSIGNEES,
   TIMELINE_TRIGGERS,
+  updateOffboardingTemplateSchema,
+  updateOnboardingTemplateSchema,
+  updateRequestSchema,
 } from '../domains/lifecycle';

@@ -6,6 +6,7 @@ import { registerAuditRoutes } from './audit';
 import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
+import { registerLifecycleRoutes } from './lifecycle';
 import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerNotificationRoutes } from './notifications';
 import { registerOrganizationRoutes } from './organization';
@@ -37,4 +38,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerMicrosoft365Routes(app, deps);
   registerScheduledActionRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerLifecycleRoutes(app, deps);
 }

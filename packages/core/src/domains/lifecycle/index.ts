@@ -20,7 +20,14 @@ export type {
   RequestType,
   UpdateRequestInput,
 } from './lifecycle.requests.schema';
-export { REQUEST_STATUSES, REQUEST_TYPES } from './lifecycle.requests.schema';
+export {
+  cancelRequestSchema,
+  createRequestSchema,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  rejectRequestSchema,
+  updateRequestSchema,
+} from './lifecycle.requests.schema';
 export type { LifecycleServices } from './lifecycle.service';
 export type {
   LifecycleTemplatesService,
@@ -44,13 +51,19 @@ export type {
 } from './lifecycle.templates.schema';
 export {
   ACCOUNT_ACTIONS,
+  cloneTemplateSchema,
+  createOnboardingTemplateSchema,
   DRIVE_ACTIONS,
   EMAIL_ACTIONS,
   GOOGLE_SERVICES,
   LICENSE_ACTIONS,
+  offboardingTemplateBodySchema,
+  previewTasksSchema,
   SHARED_DRIVE_ROLES,
   SYSTEM_ACTIONS,
   TASK_ASSIGNEES,
   TIMELINE_TRIGGERS,
+  updateOffboardingTemplateSchema,
+  updateOnboardingTemplateSchema,
 } from './lifecycle.templates.schema';
 export { addDays, addMonths, type TaskPreview } from './lifecycle.timeline';

@@ -435,9 +435,14 @@ const optionalOffboardingFields = Object.fromEntries(
   Object.entries(offboardingFields).map(([k, v]) => [k, (v as z.ZodType).optional()]),
 ) as { [K in keyof typeof offboardingFields]: z.ZodOptional<(typeof offboardingFields)[K]> };
 
+/** The body of `offboarding.create` as given (before the table's defaults are applied). */
+export const offboardingTemplateBodySchema = z.strictObject({
+  ...optionalOffboardingFields,
+  name: offboardingFields.name,
+});
+
 /** `offboarding.create`: a name and any other field (defaults as the table's). */
-export const createOffboardingTemplateSchema = z
-  .strictObject({ ...optionalOffboardingFields, name: offboardingFields.name })
+export const createOffboardingTemplateSchema = offboardingTemplateBodySchema
   .transform((input): OffboardingState => {
     const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     return { ...OFFBOARDING_DEFAULTS, ...defined } as unknown as OffboardingState;
