@@ -246,10 +246,7 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     description:
       'isDefault unsets the other default of the kind. 400 LIFECYCLE.REFERENCE_NOT_FOUND when a referenced department, user, group, signature template or training content is not in the organization.',
     scope: 'organization:write',
-    body:
-      kind === 'onboarding'
-        ? createOnboardingTemplateSchema.openapi('CreateOnboardingTemplate')
-        : offboardingTemplateBodySchema.openapi('CreateOffboardingTemplate'),
+    body: kind === 'onboarding' ? createOnboardingTemplateSchema : offboardingTemplateBodySchema,
     response: Dto,
     handler: (c, { body }) => ops(c).create(body as never),
   });
@@ -271,10 +268,7 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     summary: `Change an ${kind} template`,
     scope: 'organization:write',
     params: IdParam,
-    body:
-      kind === 'onboarding'
-        ? updateOnboardingTemplateSchema.openapi('UpdateOnboardingTemplate')
-        : updateOffboardingTemplateSchema.openapi('UpdateOffboardingTemplate'),
+    body: kind === 'onboarding' ? updateOnboardingTemplateSchema : updateOffboardingTemplateSchema,
     response: Dto,
     handler: (c, { params, body }) => ops(c).update(params.id, body as never),
   });
@@ -299,9 +293,7 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     summary: `Copy an ${kind} template under a new name (never as the default)`,
     scope: 'organization:write',
     params: IdParam,
-    body: cloneTemplateSchema.openapi(
-      `Clone${kind === 'onboarding' ? 'Onboarding' : 'Offboarding'}Template`,
-    ),
+    body: cloneTemplateSchema,
     response: Dto,
     handler: (c, { params, body }) => ops(c).clone(params.id, body),
   });
@@ -314,9 +306,7 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     callers: ADMIN_MANAGER,
     scope: 'organization:read',
     params: IdParam,
-    body: previewTasksSchema.openapi(
-      `Preview${kind === 'onboarding' ? 'Onboarding' : 'Offboarding'}TemplateTasks`,
-    ),
+    body: previewTasksSchema,
     response: z.array(TaskPreviewDto),
     status: 200,
     handler: (c, { params, body }) => ops(c).previewTasks(params.id, body),
@@ -366,7 +356,7 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
       'Administrators for anyone; a manager for their direct reports (an onboarding they manage). Without templateId the default template of the kind is used.',
     callers: ADMIN_MANAGER,
     scope: 'users:write',
-    body: createRequestSchema.openapi('CreateLifecycleRequest'),
+    body: createRequestSchema,
     response: LifecycleRequestDto,
     handler: (c, { body }) => c.var.sdk.lifecycle.requests.create(body as never),
   });
@@ -390,7 +380,7 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     callers: ADMIN_MANAGER,
     scope: 'users:write',
     params: IdParam,
-    body: updateRequestSchema.openapi('UpdateLifecycleRequest'),
+    body: updateRequestSchema,
     response: LifecycleRequestDto,
     handler: (c, { params, body }) => c.var.sdk.lifecycle.requests.update(params.id, body as never),
   });
@@ -414,7 +404,7 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     summary: 'Reject a pending request (a reason is required)',
     scope: 'admin:full',
     params: IdParam,
-    body: rejectRequestSchema.openapi('RejectLifecycleRequest'),
+    body: rejectRequestSchema,
     response: LifecycleRequestDto,
     status: 200,
     handler: (c, { params, body }) => c.var.sdk.lifecycle.requests.reject(params.id, body),
@@ -429,7 +419,7 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>, _deps: RouteDe
     callers: ADMIN_MANAGER,
     scope: 'users:write',
     params: IdParam,
-    body: cancelRequestSchema.openapi('CancelLifecycleRequest'),
+    body: cancelRequestSchema,
     response: LifecycleRequestDto,
     status: 200,
     handler: (c, { params, body }) => c.var.sdk.lifecycle.requests.cancel(params.id, body),
