@@ -246,7 +246,9 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     description:
       'isDefault unsets the other default of the kind. 400 LIFECYCLE.REFERENCE_NOT_FOUND when a referenced department, user, group, signature template or training content is not in the organization.',
     scope: 'organization:write',
-    body: kind === 'onboarding' ? createOnboardingTemplateSchema : offboardingTemplateBodySchema,
+    body: (kind === 'onboarding'
+      ? createOnboardingTemplateSchema
+      : offboardingTemplateBodySchema) as z.ZodType<Record<string, unknown>>,
     response: Dto,
     handler: (c, { body }) => ops(c).create(body as never),
   });
@@ -268,7 +270,9 @@ function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, kind: 'onboarding' | '
     summary: `Change an ${kind} template`,
     scope: 'organization:write',
     params: IdParam,
-    body: kind === 'onboarding' ? updateOnboardingTemplateSchema : updateOffboardingTemplateSchema,
+    body: (kind === 'onboarding'
+      ? updateOnboardingTemplateSchema
+      : updateOffboardingTemplateSchema) as z.ZodType<Record<string, unknown>>,
     response: Dto,
     handler: (c, { params, body }) => ops(c).update(params.id, body as never),
   });
