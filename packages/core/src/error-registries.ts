@@ -12,6 +12,7 @@ import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
 import { INTEGRATIONS_ERRORS } from './domains/integrations/integrations.errors';
 import { JOBS_ERRORS } from './domains/jobs/jobs.errors';
+import { LIFECYCLE_ERRORS } from './domains/lifecycle/lifecycle.errors';
 import { LIFECYCLE_TASKS_ERRORS } from './domains/lifecycle/lifecycle.tasks.errors';
 import { MICROSOFT_ERRORS } from './domains/microsoft-365/errors';
 import { NOTIFICATIONS_ERRORS } from './domains/notifications/notifications.errors';
@@ -38,6 +39,7 @@ export {
   GROUPS_ERRORS,
   INTEGRATIONS_ERRORS,
   JOBS_ERRORS,
+  LIFECYCLE_ERRORS,
   LIFECYCLE_TASKS_ERRORS,
   MICROSOFT_ERRORS,
   NOTIFICATIONS_ERRORS,
@@ -70,6 +72,7 @@ export const ERROR_REGISTRIES = {
   sync: SYNC_ERRORS,
   jobs: JOBS_ERRORS,
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
+  lifecycle: LIFECYCLE_ERRORS,
   automation: AUTOMATION_ERRORS,
   notifications: NOTIFICATIONS_ERRORS,
   lifecycleTasks: LIFECYCLE_TASKS_ERRORS,

@@ -90,6 +90,11 @@ import {
 } from './domains/lifecycle/lifecycle.dashboard';
 import { LIFECYCLE_REMINDER_TASKS } from './domains/lifecycle/lifecycle.reminders.tasks';
 import {
+  createRequestsService,
+  createTemplatesService,
+  type LifecycleServices,
+} from './domains/lifecycle/lifecycle.service';
+import {
   createLifecycleTasksService,
   type LifecycleTasksService,
 } from './domains/lifecycle/lifecycle.tasks';
@@ -254,14 +259,6 @@ export interface MicrosoftServices {
   readonly writeback: MicrosoftWritebackService;
 }
 
-/** The lifecycle services of one scope (each built on first access). */
-export interface LifecycleServices {
-  /** The HR queue: my tasks, start / complete / skip, hr/it pool members, reminders. */
-  readonly tasks: LifecycleTasksService;
-  /** Active onboardings, tasks needing attention, my team, my task counters. */
-  readonly dashboard: LifecycleDashboardService;
-}
-
 /** Every domain service, bound to one db handle (or transaction) and one default actor. */
 export interface HeliosServices {
   /** First-run setup, the organization, settings, modules, feature flags, labels, master data. */
@@ -338,7 +335,7 @@ export interface HeliosServices {
   readonly automation: AutomationService;
   /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
   readonly notifications: NotificationsService;
-  /** Onboarding and offboarding: the HR task queue and its dashboard. */
+  /** Lifecycle: templates, requests with approval, the HR task queue and its dashboard. */
   readonly lifecycle: LifecycleServices;
 }
 
@@ -455,6 +452,14 @@ function buildScope(config: ScopeConfig): HeliosScope {
     },
     get dashboard() {
       return lazy('lifecycle.dashboard', createLifecycleDashboardService);
+    },
+    get templates() {
+      return lazy('lifecycle.templates', createTemplatesService);
+    },
+    get requests() {
+      return lazy('lifecycle.requests', (r) =>
+        createRequestsService(r, { notifications: () => scope.notifications }),
+      );
     },
   };
   const scope: HeliosScope = {

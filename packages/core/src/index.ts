@@ -29,6 +29,8 @@ export * from './public/helios';
 export * from './public/integrations';
 // Background jobs: typed tasks (`defineTask`) and `helios.jobs`.
 export * from './public/jobs';
+// Lifecycle (`helios.lifecycle`): onboarding/offboarding templates and requests with approval.
+export * from './public/lifecycle';
 // Lifecycle tasks (`helios.lifecycle.tasks`, `helios.lifecycle.dashboard`): the HR queue, its dashboard and reminders.
 export * from './public/lifecycle-tasks';
 // Microsoft 365 (`helios.microsoft`): credentials, sync, the synced directory and write-back.

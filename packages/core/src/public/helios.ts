@@ -23,6 +23,5 @@ export type {
   HeliosOptions,
   HeliosScope,
   HeliosServices,
-  LifecycleServices,
 } from '../helios';
 export { createHelios } from '../helios';

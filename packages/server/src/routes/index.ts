@@ -7,6 +7,7 @@ import { registerAutomationRoutes } from './automation';
 import { registerDirectoryRoutes } from './directory';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
+import { registerLifecycleRoutes } from './lifecycle';
 import { registerLifecycleTaskRoutes } from './lifecycle-tasks';
 import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerNotificationRoutes } from './notifications';
@@ -41,4 +42,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerNotificationRoutes(app, deps);
   registerAutomationRoutes(app, deps);
   registerLifecycleTaskRoutes(app, deps);
+  registerLifecycleRoutes(app, deps);
 }

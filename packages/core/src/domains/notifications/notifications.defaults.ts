@@ -66,6 +66,7 @@ export const DEFAULT_TEMPLATE_KEYS = {
   APPROVAL_REQUESTED: 'approval.requested',
   TRAINING_REMINDER: 'training.reminder',
   LIFECYCLE_TASK_DIGEST: 'lifecycle.task-digest',
+  LIFECYCLE_REQUEST_STATUS: 'lifecycle.request-status',
 } as const;
 
 /** Every built-in template. */
@@ -173,6 +174,25 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       overdueCount: 'How many of the tasks are overdue',
       dueSoonCount: 'How many of the tasks are due soon',
       taskList: 'One line per task: due date, title and who it is for',
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.LIFECYCLE_REQUEST_STATUS,
+    'Lifecycle request: status',
+    'Your {{requestType}} request for {{personName}} was {{status}}',
+    [
+      'Hello {{requesterName}},',
+      'Your {{requestType}} request for {{personName}} ({{email}}) was {{status}} by {{actorName}}.',
+      '{{reason}}',
+    ],
+    {
+      requesterName: 'Who asked',
+      requestType: 'onboarding, offboarding or transfer',
+      personName: 'Who the request is for',
+      email: 'Their account',
+      status: 'approved, rejected or cancelled',
+      actorName: 'Who decided',
+      reason: { description: 'Why (a rejection or cancellation reason)', required: false },
     },
   ),
 ];
