@@ -7,6 +7,7 @@ import { DB_ERRORS } from './db/db.errors';
 import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { AUTH_ERRORS } from './domains/auth/auth.errors';
 import { AUTOMATION_ERRORS } from './domains/automation/automation.errors';
+import { DYNAMIC_GROUPS_ERRORS } from './domains/automation/dynamic-groups.errors';
 import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
 import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
@@ -33,6 +34,7 @@ export {
   CORE_ERRORS,
   DB_ERRORS,
   DIRECTORY_ERRORS,
+  DYNAMIC_GROUPS_ERRORS,
   GOOGLE_ERRORS,
   GROUPS_ERRORS,
   INTEGRATIONS_ERRORS,
@@ -69,6 +71,7 @@ export const ERROR_REGISTRIES = {
   jobs: JOBS_ERRORS,
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
   automation: AUTOMATION_ERRORS,
+  dynamicGroups: DYNAMIC_GROUPS_ERRORS,
   notifications: NOTIFICATIONS_ERRORS,
   shared: SHARED_ERRORS,
   repositories: REPOSITORY_ERRORS,

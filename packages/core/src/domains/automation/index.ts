@@ -14,6 +14,7 @@ export {
   CONDITION_PROBLEM_CODES,
 } from './automation.errors';
 export type { FactCategory, FactDefinition } from './automation.facts';
+export { queueAutomationRefresh, REFRESH_JOB_KEY, REFRESH_TASK } from './automation.queue';
 export type {
   AllCondition,
   AnyCondition,
@@ -42,3 +43,21 @@ export type {
   ValidatedCondition,
 } from './automation.validate';
 export { validateCondition } from './automation.validate';
+export type { DynamicGroupsService } from './dynamic-groups';
+export { createDynamicGroupsService } from './dynamic-groups';
+export { DYNAMIC_GROUPS_ERROR_CODES, DYNAMIC_GROUPS_ERRORS } from './dynamic-groups.errors';
+export type {
+  DynamicGroupApplyResult,
+  DynamicGroupConfig,
+  DynamicGroupPreview,
+  DynamicGroupPreviewOptions,
+  DynamicGroupPushCall,
+  DynamicGroupPushPlan,
+  DynamicGroupPushResult,
+  DynamicGroupRule,
+  DynamicGroupSampleUser,
+  DynamicGroupsRefreshResult,
+  SetDynamicGroupRuleOptions,
+} from './dynamic-groups.schema';
+export { DYNAMIC_GROUP_RULE_TYPE, dynamicGroupConfigSchema } from './dynamic-groups.schema';
+export { AUTOMATION_TASKS, refreshAutomationTask } from './dynamic-groups.tasks';
