@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { registerAuditRoutes } from './audit';
 import { registerDirectoryRoutes } from './directory';
+import { registerDynamicGroupRoutes } from './dynamic-groups';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerMicrosoft365Routes } from './microsoft-365';
@@ -31,6 +32,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerPeopleRoutes(app, deps);
   registerDirectoryRoutes(app, deps);
   registerGroupRoutes(app, deps);
+  registerDynamicGroupRoutes(app, deps);
   registerSecurityRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerGoogleWorkspaceRoutes(app, deps);
