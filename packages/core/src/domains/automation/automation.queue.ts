@@ -11,7 +11,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.generated';
 import type { ServiceRuntime } from '../../runtime';
-import { bindJobs, jobsAttached } from '../jobs/jobs.service';
+import { bindJobs, jobsAttached } from '../jobs';
 
 /** The name of the task that re-evaluates and applies every enabled rule. */
 export const REFRESH_TASK = 'automation.refresh';

@@ -26,7 +26,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { assertOutsideTransaction } from '../../shared/external-call';
 import type { RetryInfo } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
-import { queueAutomationRefresh } from '../automation/automation.queue';
+import { queueAutomationRefresh } from '../automation';
 import type { CallOptions } from '../policy/actor';
 import {
   auditRun,

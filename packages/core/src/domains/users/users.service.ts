@@ -12,7 +12,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
-import { queueAutomationRefresh } from '../automation/automation.queue';
+import { queueAutomationRefresh } from '../automation';
 import type { CallOptions, Role } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { USERS_ERRORS } from './users.errors';
