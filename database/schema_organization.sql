@@ -13,6 +13,9 @@
 --   * user_initial_passwords.provider (nullable: rows stored before migration 0006 have none), a CHECK
 --     on its vocabulary, and the unique key (organization_id, user_email, provider) instead of
 --     (organization_id, user_email): each cloud keeps its own initial password for an address.
+--   * access_group_members.membership_source ('platform', 'manual' or 'dynamic', with a CHECK;
+--     nullable: rows written before migration 0007 by older code may have none) and
+--     rule_matched_at: which memberships a dynamic group's rule manages.
 --   * lifecycle_tasks.last_reminder_on (nullable, migration 0008): the day of the last reminder
 --     digest that named the task (one reminder per task per day).
 --   * Functions and views keep the live behaviour without its known defects (see their comments).
@@ -588,8 +591,11 @@ CREATE TABLE access_group_members (
   joined_at timestamp with time zone DEFAULT now(),
   removed_at timestamp with time zone,
   synced_from_platform boolean DEFAULT true,
+  membership_source character varying(20) DEFAULT 'manual'::character varying,
+  rule_matched_at timestamp with time zone,
   PRIMARY KEY (id),
-  UNIQUE (access_group_id, user_id)
+  UNIQUE (access_group_id, user_id),
+  CHECK (((membership_source)::text = ANY (ARRAY[('platform'::character varying)::text, ('manual'::character varying)::text, ('dynamic'::character varying)::text])))
 );
 
 CREATE INDEX idx_access_group_members_access_group_id ON access_group_members USING btree (access_group_id);
@@ -2722,6 +2728,7 @@ INSERT INTO helios_meta.schema_versions (version, name, method) VALUES
   (4, 'directory_order_index', 'schema-file'),
   (5, 'audit_heads', 'schema-file'),
   (6, 'initial_passwords_per_provider', 'schema-file'),
+  (7, 'dynamic_group_membership', 'schema-file'),
   (8, 'lifecycle_task_reminders', 'schema-file')
 ON CONFLICT (version) DO NOTHING;
 

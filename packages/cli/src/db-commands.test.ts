@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,13 @@ import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { helios, heliosBin, type Run } from './cli.test-kit';
+
+// The schema versions the repository ships: 1 (the baseline) and each numbered migration.
+const MIGRATIONS = readdirSync(fileURLToPath(new URL('../../../database/migrations', import.meta.url)))
+  .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+  .map((f) => Number(f.slice(0, 4)))
+  .sort((a, b) => a - b);
+const LATEST = MIGRATIONS.at(-1) ?? 1;
 
 describe('helios db', { timeout: 400_000 }, () => {
   let t: TestDatabase;
@@ -34,7 +41,7 @@ describe('helios db', { timeout: 400_000 }, () => {
     const install = await helios(['db', 'install', ...target], cwd);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
-    expect(install.stdout).toMatch(/Installed the Helios schema \(version 6\)/);
+    expect(install.stdout).toContain(`Installed the Helios schema (version ${LATEST})`);
     // On PostgreSQL the job queue's schema comes with it (its own schema: verify and the 86 tables are unaffected).
     if (t.connectionString)
       expect(install.stdout).toContain(
@@ -44,14 +51,14 @@ describe('helios db', { timeout: 400_000 }, () => {
 
     const again = await helios(['db', 'install', ...target], cwd);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/Already installed \(schema version 6\); nothing to do/);
+    expect(again.stdout).toContain(`Already installed (schema version ${LATEST}); nothing to do`);
 
     const verify = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({
       compatible: true,
       state: 'helios',
-      version: 6,
+      version: LATEST,
       drifts: [],
       pending: [],
     });
@@ -60,11 +67,11 @@ describe('helios db', { timeout: 400_000 }, () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       state: 'helios',
-      version: 6,
-      latestVersion: 6,
+      version: LATEST,
+      latestVersion: LATEST,
       pending: [],
       tables: 86,
-      versions: [1, 2, 3, 4, 5, 6].map((version) => ({ version, method: 'install' })),
+      versions: [1, ...MIGRATIONS].map((version) => ({ version, method: 'install' })),
     });
 
     const adopt = await helios(['db', 'adopt', ...target], cwd);
@@ -212,11 +219,9 @@ describe('helios db upgrade and helios serve on a database of the first release'
     expect(JSON.parse(plan.stdout)).toMatchObject({
       action: 'dry-run',
       fromVersion: 1,
-      toVersion: 6,
+      toVersion: LATEST,
     });
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual([
-      2, 3, 4, 5, 6,
-    ]);
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual(MIGRATIONS);
     expect(
       JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout),
     ).toMatchObject({ version: 1 });
@@ -224,11 +229,11 @@ describe('helios db upgrade and helios serve on a database of the first release'
     const upgrade = await helios(['db', 'upgrade', ...target], cwd);
     expect(upgrade.stderr).toBe('');
     expect(upgrade.code).toBe(0);
-    expect(upgrade.stdout).toContain('Upgraded the schema from version 1 to 6');
+    expect(upgrade.stdout).toContain(`Upgraded the schema from version 1 to ${LATEST}`);
     expect(upgrade.stdout).toContain('0004_directory_order_index (concurrently)');
     const after = await helios(['db', 'verify', '--json', ...target], cwd);
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.stdout)).toMatchObject({ compatible: true, version: 6 });
+    expect(JSON.parse(after.stdout)).toMatchObject({ compatible: true, version: LATEST });
 
     const badFlag = await helios(['db', 'upgrade', '--lock-timeout', 'soon', ...target], cwd);
     expect(badFlag.code).toBe(64);
@@ -240,7 +245,7 @@ describe('helios db upgrade and helios serve on a database of the first release'
     expect(served.stderr).not.toContain('error:');
     expect(served.listened).toBe(true);
     const status = await helios(['db', 'status', '--json', ...target], cwd);
-    expect(JSON.parse(status.stdout)).toMatchObject({ version: 6, pending: [] });
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: LATEST, pending: [] });
   });
 });
 

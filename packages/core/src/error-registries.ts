@@ -7,6 +7,7 @@ import { DB_ERRORS } from './db/db.errors';
 import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { AUTH_ERRORS } from './domains/auth/auth.errors';
 import { AUTOMATION_ERRORS } from './domains/automation/automation.errors';
+import { DYNAMIC_GROUPS_ERRORS } from './domains/automation/dynamic-groups.errors';
 import { DIRECTORY_ERRORS } from './domains/directory/directory.errors';
 import { GOOGLE_ERRORS } from './domains/google-workspace/errors';
 import { GROUPS_ERRORS } from './domains/groups/groups.errors';
@@ -35,6 +36,7 @@ export {
   CORE_ERRORS,
   DB_ERRORS,
   DIRECTORY_ERRORS,
+  DYNAMIC_GROUPS_ERRORS,
   GOOGLE_ERRORS,
   GROUPS_ERRORS,
   INTEGRATIONS_ERRORS,
@@ -74,6 +76,7 @@ export const ERROR_REGISTRIES = {
   scheduledActions: SCHEDULED_ACTIONS_ERRORS,
   lifecycle: LIFECYCLE_ERRORS,
   automation: AUTOMATION_ERRORS,
+  dynamicGroups: DYNAMIC_GROUPS_ERRORS,
   notifications: NOTIFICATIONS_ERRORS,
   lifecycleTasks: LIFECYCLE_TASKS_ERRORS,
   shared: SHARED_ERRORS,

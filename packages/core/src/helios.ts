@@ -29,6 +29,11 @@ import { createSsoService, type SsoService } from './domains/auth/sso.service';
 import { createTwoFactorService, type TwoFactorService } from './domains/auth/two-factor.service';
 import { type AutomationService, createAutomationService } from './domains/automation';
 import {
+  createDynamicGroupsService,
+  type DynamicGroupsService,
+} from './domains/automation/dynamic-groups';
+import { AUTOMATION_TASKS } from './domains/automation/dynamic-groups.tasks';
+import {
   type CostCentersService,
   createCostCentersService,
 } from './domains/directory/cost-centers.service';
@@ -333,6 +338,8 @@ export interface HeliosServices {
   readonly scheduledActions: ScheduledActionsService;
   /** The condition language: facts, validation and evaluation compiled to SQL. */
   readonly automation: AutomationService;
+  /** Access groups whose membership is a condition: rule, preview, apply, push to the linked cloud group, refresh. */
+  readonly dynamicGroups: DynamicGroupsService;
   /** Email templates (built-in defaults, custom ones) and email notifications sent as jobs. */
   readonly notifications: NotificationsService;
   /** Lifecycle: templates, requests with approval, the HR task queue and its dashboard. */
@@ -595,6 +602,9 @@ function buildScope(config: ScopeConfig): HeliosScope {
     get automation() {
       return lazy('automation', createAutomationService);
     },
+    get dynamicGroups() {
+      return lazy('dynamicGroups', (r) => createDynamicGroupsService(r, () => scope));
+    },
     get notifications() {
       return lazy('notifications', createNotificationsService);
     },
@@ -716,6 +726,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     });
     for (const task of NOTIFICATIONS_TASKS) scope.jobs.register(task);
     for (const task of LIFECYCLE_REMINDER_TASKS) scope.jobs.register(task);
+    for (const task of AUTOMATION_TASKS) scope.jobs.register(task);
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});
     throw error;

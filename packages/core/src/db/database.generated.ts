@@ -33,6 +33,8 @@ export interface AccessGroupMembers {
   joined_at: Generated<Timestamp | null>;
   removed_at: Timestamp | null;
   synced_from_platform: Generated<boolean | null>;
+  membership_source: Generated<string | null>;
+  rule_matched_at: Timestamp | null;
 }
 
 /** A row of table access_groups. */

@@ -56,6 +56,8 @@ const ADDED_COLUMNS = [
   'api_keys.revoked_by',
   'api_keys.environment',
   'user_initial_passwords.provider',
+  'access_group_members.membership_source',
+  'access_group_members.rule_matched_at',
   'lifecycle_tasks.last_reminder_on',
 ];
 
@@ -82,6 +84,8 @@ describe('the installed schema', () => {
       if (d.kind === 'extra_constraint') {
         if (d.object === REKEYED.table)
           return !(d.detail === REKEYED.ours || String(d.detail).includes('provider'));
+        if (d.object === 'access_group_members')
+          return !String(d.detail).includes('membership_source');
         return !(d.object === 'organization_users' && String(d.detail).includes('user_status'));
       }
       if (d.kind === 'extra_index')
@@ -371,7 +375,7 @@ describe('adoptSchema', () => {
     expect(result).toMatchObject({ action: 'adopted', version: latest, seededFeatureFlags: 48 });
     expect(result.addedIndexes).toHaveLength(36);
     expect(result.addedColumns.sort()).toEqual([...ADDED_COLUMNS].sort());
-    expect(result.addedConstraints).toHaveLength(3);
+    expect(result.addedConstraints).toHaveLength(4);
     expect(result.addedConstraints).toEqual(
       expect.arrayContaining([
         'user_initial_passwords: UNIQUE (organization_id, user_email, provider)',

@@ -17,6 +17,7 @@ export type {
   ListUserGroupsInput,
   ListWorkspaceMembersInput,
   ListWorkspacesInput,
+  MembershipSource,
   UpdateAccessGroupInput,
   UpdateUserGroupInput,
   UpdateWorkspaceInput,

@@ -8,7 +8,7 @@ export const TABLE_METADATA = {
   access_group_members: {
     primaryKey: 'id',
     organizationScoped: false,
-    columns: ['id', 'access_group_id', 'user_id', 'member_type', 'is_active', 'joined_at', 'removed_at', 'synced_from_platform'],
+    columns: ['id', 'access_group_id', 'user_id', 'member_type', 'is_active', 'joined_at', 'removed_at', 'synced_from_platform', 'membership_source', 'rule_matched_at'],
     sortable: { id: 'uuid', access_group_id: 'uuid', user_id: 'uuid' },
   },
   access_groups: {

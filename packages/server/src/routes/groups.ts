@@ -72,6 +72,10 @@ const membership = {
   removedAt: nullableTime,
   syncedFromPlatform: z.boolean(),
 };
+const accessMembership = {
+  ...membership,
+  membershipSource: z.enum(['platform', 'manual', 'dynamic']),
+};
 const AccessGroup = dto('AccessGroup', {
   organizationId: z.string(),
   name: z.string(),
@@ -96,7 +100,7 @@ const AccessGroupMember = dto('AccessGroupMember', {
   ...member,
   memberType: z.string(),
   isActive: z.boolean(),
-  ...membership,
+  ...accessMembership,
 });
 const AccessGroupMembership = z
   .object({ group: AccessGroup, memberType: z.string(), joinedAt: z.string().nullable() })

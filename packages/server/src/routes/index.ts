@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { registerAuditRoutes } from './audit';
 import { registerAutomationRoutes } from './automation';
 import { registerDirectoryRoutes } from './directory';
+import { registerDynamicGroupRoutes } from './dynamic-groups';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerLifecycleRoutes } from './lifecycle';
@@ -34,6 +35,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerPeopleRoutes(app, deps);
   registerDirectoryRoutes(app, deps);
   registerGroupRoutes(app, deps);
+  registerDynamicGroupRoutes(app, deps);
   registerSecurityRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerGoogleWorkspaceRoutes(app, deps);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { emailSchema, jsonValue } from '../../shared/validation';
+import { dynamicGroupConfigSchema } from './dynamic-groups.schema';
 
 /** Any PostgreSQL uuid (ids may come from elsewhere than gen_random_uuid). */
 const id = z.guid();
@@ -72,12 +73,6 @@ export const RULE_TYPES = [
 /** A rule type. */
 export type RuleType = (typeof RULE_TYPES)[number];
 
-/** `dynamic_group`: the access group whose membership is the condition. */
-export const dynamicGroupConfigSchema = z.strictObject({
-  accessGroupId: id,
-  /** Also push the membership to the group's Google/Microsoft group (default false). */
-  pushToPlatform: z.boolean().default(false),
-});
 /** `training_assign`: the training content assigned to matching users. */
 export const trainingAssignConfigSchema = z.strictObject({
   contentIds: z
@@ -103,7 +98,6 @@ export const templateMatchConfigSchema = z.strictObject({
 });
 
 /** The typed config of `dynamic_group` rules. */
-export type DynamicGroupConfig = z.output<typeof dynamicGroupConfigSchema>;
 /** The typed config of `training_assign` rules. */
 export type TrainingAssignConfig = z.output<typeof trainingAssignConfigSchema>;
 /** The typed config of `notification` rules. */

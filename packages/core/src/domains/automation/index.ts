@@ -20,13 +20,13 @@ export {
   CONDITION_PROBLEM_CODES,
 } from './automation.errors';
 export type { FactCategory, FactDefinition } from './automation.facts';
+export { queueAutomationRefresh, REFRESH_JOB_KEY, REFRESH_TASK } from './automation.queue';
 export type { AutomationRulesService } from './automation.rules';
 export type {
   AutomationRule,
   ConditionUsage,
   CreateNamedConditionInput,
   CreateRuleInput,
-  DynamicGroupConfig,
   EvaluateRuleInput,
   ListEvaluationsInput,
   ListNamedConditionsInput,
@@ -45,7 +45,6 @@ export type {
 } from './automation.rules.schema';
 export {
   createRuleSchema,
-  dynamicGroupConfigSchema,
   notificationConfigSchema,
   RULE_TYPES,
   ruleTypeConfigSchema,
@@ -80,3 +79,21 @@ export type {
   ValidatedCondition,
 } from './automation.validate';
 export { validateCondition } from './automation.validate';
+export type { DynamicGroupsService } from './dynamic-groups';
+export { createDynamicGroupsService } from './dynamic-groups';
+export { DYNAMIC_GROUPS_ERROR_CODES, DYNAMIC_GROUPS_ERRORS } from './dynamic-groups.errors';
+export type {
+  DynamicGroupApplyResult,
+  DynamicGroupConfig,
+  DynamicGroupPreview,
+  DynamicGroupPreviewOptions,
+  DynamicGroupPushCall,
+  DynamicGroupPushPlan,
+  DynamicGroupPushResult,
+  DynamicGroupRule,
+  DynamicGroupSampleUser,
+  DynamicGroupsRefreshResult,
+  SetDynamicGroupRuleOptions,
+} from './dynamic-groups.schema';
+export { DYNAMIC_GROUP_RULE_TYPE, dynamicGroupConfigSchema } from './dynamic-groups.schema';
+export { AUTOMATION_TASKS, refreshAutomationTask } from './dynamic-groups.tasks';

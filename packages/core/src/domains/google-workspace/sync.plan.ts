@@ -362,9 +362,10 @@ async function applyStaged(
   if (linked > 0) await sql`analyze organization_users`.execute(conn);
   const memberships = await planMemberships(conn, org, false);
   await sql`
-    insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, joined_at)
-    select access_group_id, user_id, member_type, true, null, true, ${now} from (${desiredMemberships(org, false)}) d
-    on conflict (access_group_id, user_id) do update set member_type = excluded.member_type, is_active = true, removed_at = null, synced_from_platform = true
+    insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, membership_source, joined_at)
+    select access_group_id, user_id, member_type, true, null, true, 'platform', ${now} from (${desiredMemberships(org, false)}) d
+    on conflict (access_group_id, user_id) do update set member_type = excluded.member_type, is_active = true, removed_at = null, synced_from_platform = true,
+      membership_source = case when access_group_members.is_active is true and access_group_members.membership_source = 'dynamic' then 'dynamic' else 'platform' end
     where not (access_group_members.is_active is true and access_group_members.removed_at is null and access_group_members.member_type = excluded.member_type)`.execute(
     conn,
   );

@@ -60,6 +60,7 @@ export function createAccessGroupMemberOperations(rt: ServiceRuntime): AccessGro
           joined_at: s.now,
           removed_at: null,
           synced_from_platform: false,
+          membership_source: 'manual',
         };
         const row = existing
           ? await s.db

@@ -7,7 +7,7 @@ import type { HeliosError } from '../../errors';
 import type { Row } from '../../repositories/types';
 import type { OperationScope } from '../../runtime';
 import { camelize } from '../../shared/case';
-import type { AccessGroup, AccessGroupMember } from './access-groups.schema';
+import type { AccessGroup, AccessGroupMember, MembershipSource } from './access-groups.schema';
 import { GROUPS_ERRORS } from './groups.errors';
 import { memberUserNotDeleted, seesAllGroups } from './groups.shared';
 
@@ -23,6 +23,7 @@ export const MEMBER_COLUMNS = [
   'm.joined_at',
   'm.removed_at',
   'm.synced_from_platform',
+  'm.membership_source',
   'u.email',
   'u.first_name',
   'u.last_name',
@@ -40,6 +41,7 @@ export type MemberRow = {
   joined_at: Date | null;
   removed_at: Date | null;
   synced_from_platform: boolean | null;
+  membership_source: string | null;
   email: string;
   first_name: string;
   last_name: string;
@@ -61,6 +63,15 @@ export function toGroup(row: GroupRow): AccessGroup {
   return { ...camelize(rest), memberCount: Number(member_count) };
 }
 
+/** Where a membership comes from; a row written before migration 0007 has none: read from `synced_from_platform`. */
+export function membershipSourceOf(
+  row: Pick<MemberRow, 'membership_source' | 'synced_from_platform'>,
+): MembershipSource {
+  const source = row.membership_source;
+  if (source === 'platform' || source === 'manual' || source === 'dynamic') return source;
+  return row.synced_from_platform === true ? 'platform' : 'manual';
+}
+
 /** The DTO of a membership row. */
 export function toMember(row: MemberRow): AccessGroupMember {
   return {
@@ -75,6 +86,7 @@ export function toMember(row: MemberRow): AccessGroupMember {
     joinedAt: row.joined_at,
     removedAt: row.removed_at,
     syncedFromPlatform: row.synced_from_platform === true,
+    membershipSource: membershipSourceOf(row),
   };
 }
 

@@ -119,7 +119,12 @@ export interface AccessGroupMember {
   removedAt: Date | null;
   /** True when the membership came from the platform's sync. */
   syncedFromPlatform: boolean;
+  /** Where the membership comes from: the platform's sync, a person, or the group's rule (`helios.dynamicGroups`). */
+  membershipSource: MembershipSource;
 }
+
+/** Where an access group membership comes from. */
+export type MembershipSource = 'platform' | 'manual' | 'dynamic';
 
 /** A group a user belongs to, with the user's membership. */
 export interface AccessGroupMembership {

@@ -6,6 +6,7 @@ export type {
   CreateAccessGroupInput,
   ListAccessGroupMembersInput,
   ListAccessGroupsInput,
+  MembershipSource,
   UpdateAccessGroupInput,
 } from './access-groups.schema';
 export {

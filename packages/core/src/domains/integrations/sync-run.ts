@@ -26,6 +26,7 @@ import type { ServiceRuntime } from '../../runtime';
 import { assertOutsideTransaction } from '../../shared/external-call';
 import type { RetryInfo } from '../../shared/retry';
 import { parseInput } from '../../shared/validation';
+import { queueAutomationRefresh } from '../automation';
 import type { CallOptions } from '../policy/actor';
 import {
   auditRun,
@@ -209,75 +210,87 @@ export async function runDirectorySync<
   };
   const startedAt = rt.clock.now();
   const started = Date.now();
-  return withSyncLock(rt.db, { organizationId, kind: spec.moduleSlug }, async (conn) => {
-    // Throttling and retries show as progress and in the journal: a user sees why a run slows.
-    const retries = watchSyncRetries(provider, input.onProgress);
-    const facts = spec.initialFacts();
-    const ctx: SyncRunContext<Provider, Input> = {
-      conn,
-      provider,
-      input,
-      startedAt,
-      facts,
-      pass: {
-        organizationId,
-        now: startedAt,
-        dryRun,
-        allowLargeRemovals: input.allowLargeRemovals ?? false,
-        maxRemovalRatio:
-          input.maxRemovalPercent === undefined
-            ? DEFAULT_MAX_REMOVAL_RATIO
-            : input.maxRemovalPercent / 100,
-        onProgress: input.onProgress,
-      },
-      async journalCompleted(counts, warnings, extra = {}) {
-        const at = rt.clock.now();
-        await setModuleSyncState(conn, journal, { status: 'completed', at });
-        await spec.onCompleted?.(conn, organizationId, at);
-        const details = {
-          status: 'completed',
-          dryRun: false,
-          ...extra,
-          ...facts,
-          counts,
-          warnings,
-          retries: retries.summary(),
+  const result = await withSyncLock(
+    rt.db,
+    { organizationId, kind: spec.moduleSlug },
+    async (conn) => {
+      // Throttling and retries show as progress and in the journal: a user sees why a run slows.
+      const retries = watchSyncRetries(provider, input.onProgress);
+      const facts = spec.initialFacts();
+      const ctx: SyncRunContext<Provider, Input> = {
+        conn,
+        provider,
+        input,
+        startedAt,
+        facts,
+        pass: {
+          organizationId,
+          now: startedAt,
+          dryRun,
+          allowLargeRemovals: input.allowLargeRemovals ?? false,
+          maxRemovalRatio:
+            input.maxRemovalPercent === undefined
+              ? DEFAULT_MAX_REMOVAL_RATIO
+              : input.maxRemovalPercent / 100,
+          onProgress: input.onProgress,
+        },
+        async journalCompleted(counts, warnings, extra = {}) {
+          const at = rt.clock.now();
+          await setModuleSyncState(conn, journal, { status: 'completed', at });
+          await spec.onCompleted?.(conn, organizationId, at);
+          const details = {
+            status: 'completed',
+            dryRun: false,
+            ...extra,
+            ...facts,
+            counts,
+            warnings,
+            retries: retries.summary(),
+            durationMs: Date.now() - started,
+          };
+          await auditRun(conn, journal, details, at);
+        },
+      };
+      try {
+        // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
+        await closeInterruptedRun(conn, journal, startedAt);
+        if (!dryRun) await startJournal(conn, journal, startedAt);
+        const staged = await spec.stage(ctx);
+        const pass = await spec.planAndApply(ctx, staged);
+        const status: SyncRunStatus = {
+          dryRun,
+          status: dryRun ? 'planned' : 'completed',
+          startedAt,
+          finishedAt: rt.clock.now(),
           durationMs: Date.now() - started,
         };
-        await auditRun(conn, journal, details, at);
-      },
-    };
-    try {
-      // Holding the lock proves no run is live: a run still journaled `running` was interrupted.
-      await closeInterruptedRun(conn, journal, startedAt);
-      if (!dryRun) await startJournal(conn, journal, startedAt);
-      const staged = await spec.stage(ctx);
-      const pass = await spec.planAndApply(ctx, staged);
-      const status: SyncRunStatus = {
-        dryRun,
-        status: dryRun ? 'planned' : 'completed',
-        startedAt,
-        finishedAt: rt.clock.now(),
-        durationMs: Date.now() - started,
-      };
-      return { ...status, ...pass };
-    } catch (error) {
-      if (!dryRun)
-        await failJournal(
-          conn,
-          journal,
-          error,
-          { dryRun, ...facts, retries: retries.summary(), durationMs: Date.now() - started },
-          rt.clock.now(),
+        return { ...status, ...pass };
+      } catch (error) {
+        if (!dryRun)
+          await failJournal(
+            conn,
+            journal,
+            error,
+            { dryRun, ...facts, retries: retries.summary(), durationMs: Date.now() - started },
+            rt.clock.now(),
+          );
+        if (isHeliosError(error)) throw error;
+        throw CORE_ERRORS.INTERNAL_UNEXPECTED(
+          { message: `The ${spec.label} sync failed unexpectedly.` },
+          { cause: error },
         );
-      if (isHeliosError(error)) throw error;
-      throw CORE_ERRORS.INTERNAL_UNEXPECTED(
-        { message: `The ${spec.label} sync failed unexpectedly.` },
-        { cause: error },
-      );
-    } finally {
-      retries.stop();
-      await spec.dropStaging(conn).catch(() => undefined);
-    }
-  });
+      } finally {
+        retries.stop();
+        await spec.dropStaging(conn).catch(() => undefined);
+      }
+    },
+  );
+  // An applied run may change who a dynamic group's rule matches: queue the (debounced) refresh.
+  if (!dryRun)
+    await queueAutomationRefresh(rt, rt.db, organizationId).catch((error: unknown) =>
+      rt.logger.warn('The automation refresh was not queued after the sync', {
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  return result;
 }

@@ -190,7 +190,8 @@ export async function setLinkStatus(
 
 /**
  * Makes (or reactivates) a synced membership of an access group; returns its id. `memberType` null:
- * a new membership is a `member`, an existing one keeps its type.
+ * a new membership is a `member`, an existing one keeps its type. The source becomes `platform`,
+ * except for an active member of a dynamic group's rule (`dynamic`), which stays the rule's.
  */
 export async function addAccessMember(
   db: Kysely<Database>,
@@ -208,6 +209,7 @@ export async function addAccessMember(
       is_active: true,
       removed_at: null,
       synced_from_platform: true,
+      membership_source: 'platform',
       joined_at: now,
     })
     .onConflict((oc) =>
@@ -216,6 +218,8 @@ export async function addAccessMember(
         is_active: true,
         removed_at: null,
         synced_from_platform: true,
+        // A dynamic group's push keeps its members the rule's (the rule removes them when they stop matching).
+        membership_source: sql<string>`case when access_group_members.is_active is true and access_group_members.membership_source = 'dynamic' then 'dynamic' else 'platform' end`,
       }),
     )
     .returning('id')

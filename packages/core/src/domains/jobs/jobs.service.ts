@@ -292,6 +292,17 @@ async function executeJob(
   }
 }
 
+/**
+ * True when the instance has a job queue with the task `task` (createHelios attaches one; a bare
+ * test runtime has none).
+ * @internal
+ */
+export function jobsAttached(instance: InstanceState, task?: string): boolean {
+  const runtime = instance.singletons.get(JOBS_KEY) as JobsRuntime | undefined;
+  if (!runtime) return false;
+  return task === undefined || runtime.registry.get(task) !== undefined;
+}
+
 function runtimeOf(instance: InstanceState): JobsRuntime {
   return instance.singletons.get(JOBS_KEY) as JobsRuntime;
 }

@@ -334,9 +334,10 @@ async function applyStaged(
     join access_groups ag on ag.organization_id = ${org} and ag.platform = 'microsoft_365' and ag.external_id = g.ms_id
     where m.organization_id = ${org}`;
   await sql`
-    insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, joined_at)
-    select distinct access_group_id, user_id, 'member', true, null::timestamptz, true, ${now}::timestamptz from (${desired}) d
-    on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null, synced_from_platform = true
+    insert into access_group_members (access_group_id, user_id, member_type, is_active, removed_at, synced_from_platform, membership_source, joined_at)
+    select distinct access_group_id, user_id, 'member', true, null::timestamptz, true, 'platform', ${now}::timestamptz from (${desired}) d
+    on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null, synced_from_platform = true,
+      membership_source = case when access_group_members.is_active is true and access_group_members.membership_source = 'dynamic' then 'dynamic' else 'platform' end
     where not (access_group_members.is_active is true and access_group_members.removed_at is null)`.execute(
     conn,
   );

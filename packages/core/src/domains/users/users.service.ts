@@ -12,6 +12,7 @@ import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { recordAuthSecurityEvent } from '../../shared/auth-rows';
 import { parseInput } from '../../shared/validation';
 import { summarizeChange } from '../audit';
+import { queueAutomationRefresh } from '../automation';
 import type { CallOptions, Role } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { USERS_ERRORS } from './users.errors';
@@ -260,6 +261,8 @@ function assertFieldsAllowed(s: OperationScope, id: string, data: object): void 
 
 /** Builds the users service. */
 export function createUsersService(rt: ServiceRuntime): UsersService {
+  // A change to a user may change who a dynamic group's rule matches: queue the (debounced) refresh.
+  const refreshRules = (s: OperationScope) => queueAutomationRefresh(rt, s.db, s.organizationId);
   const applyUpdate = async (
     s: OperationScope,
     id: string,
@@ -282,6 +285,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
       .execute();
     const after = toUser(await getUserRow(s, id));
     const changes = summarizeChange(toUser(before), after);
+    await refreshRules(s);
     await s.audit({
       action,
       resource: 'user',
@@ -318,7 +322,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         await authorizeAdmin(s);
         const userId = parseInput(userIdSchema, id);
         assertMayChangeUser(s, await findUserRow(s, userId, true));
-        return transitionUser(s, userId, to, from);
+        const user = await transitionUser(s, userId, to, from);
+        await refreshRules(s);
+        return user;
       });
 
   return {
@@ -352,6 +358,7 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
           .returning('id')
           .executeTakeFirstOrThrow();
         const user = toUser(await getUserRow(s, inserted.id));
+        await refreshRules(s);
         await s.audit({
           action: 'users.create',
           resource: 'user',
@@ -427,7 +434,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
           });
         }
         assertMayChangeUser(s, await findUserRow(s, userId, true));
-        return transitionUser(s, userId, status);
+        const user = await transitionUser(s, userId, status);
+        await refreshRules(s);
+        return user;
       }),
     invite: transition('invited', ['staged']),
     activate: transition('active', ['invited']),
@@ -444,7 +453,9 @@ export function createUsersService(rt: ServiceRuntime): UsersService {
         const id = parseInput(userIdSchema, userId);
         const manager = parseInput(userIdSchema.nullable(), managerId);
         assertMayChangeUser(s, await findUserRow(s, id, true));
-        return setUserManager(s, id, manager);
+        const user = await setUserManager(s, id, manager);
+        await refreshRules(s);
+        return user;
       }),
 
     directReports: (userId, options) =>
