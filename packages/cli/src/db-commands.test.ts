@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { helios, heliosBin, type Run } from './cli.test-kit';
 
 // The schema versions the repository ships: 1 (the baseline) and each numbered migration.
-const MIGRATIONS = readdirSync(fileURLToPath(new URL('../../../database/migrations', import.meta.url)))
+const MIGRATIONS = readdirSync(
+  fileURLToPath(new URL('../../../database/migrations', import.meta.url)),
+)
   .filter((f) => /^\d{4}_.+\.sql$/.test(f))
   .map((f) => Number(f.slice(0, 4)))
   .sort((a, b) => a - b);
@@ -221,7 +223,9 @@ describe('helios db upgrade and helios serve on a database of the first release'
       fromVersion: 1,
       toVersion: LATEST,
     });
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual(MIGRATIONS);
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: number }) => m.version)).toEqual(
+      MIGRATIONS,
+    );
     expect(
       JSON.parse((await helios(['db', 'status', '--json', ...target], cwd)).stdout),
     ).toMatchObject({ version: 1 });

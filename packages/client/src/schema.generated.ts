@@ -1731,6 +1731,65 @@ export interface paths {
         patch: operations["updateWorkspaceMember"];
         trace?: never;
     };
+    "/api/v1/groups/{id}/rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The membership rule of an access group (404 when it has none) */
+        get: operations["getGroupRule"];
+        /**
+         * Set the membership rule of an access group (nothing is applied yet)
+         * @description The tree is validated like POST /automation/validate (400 AUTOMATION.INVALID_CONDITION with every problem). `pushToPlatform` needs a group mirrored from Google Workspace or Microsoft 365 (409 DYNAMIC_GROUPS.NOT_LINKED).
+         */
+        put: operations["setGroupRule"];
+        post?: never;
+        /** Remove the membership rule (the members it added stay) */
+        delete: operations["deleteGroupRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/rule/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Who the rule would add and remove now (counts and samples); writes nothing */
+        post: operations["previewGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/rule/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the rule: add the matching users, deactivate the dynamic members who no longer match
+         * @description One transaction; platform and manual members are never touched. With `pushToPlatform` the membership is then pushed to the linked cloud group (`push` in the answer).
+         */
+        post: operations["applyGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -2980,6 +3039,647 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/facts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The facts a condition may use, with their type and operators */
+        get: operations["listAutomationFacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate a condition tree: depth, leaf count, referenced conditions, warnings
+         * @description 400 AUTOMATION.INVALID_CONDITION lists each problem (`details.problems`: path, code, message).
+         */
+        post: operations["validateAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a condition tree against one user: matched and the facts used
+         * @description Writes nothing. Managers may test their reports (direct or not) only; 403 for anyone else.
+         */
+        post: operations["testAutomationCondition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Named conditions by name, one page at a time */
+        get: operations["listAutomationConditions"];
+        put?: never;
+        /**
+         * Create a named condition
+         * @description 409 AUTOMATION.CONDITION_NAME_TAKEN when the name is used; 400 AUTOMATION.INVALID_CONDITION for a bad tree.
+         */
+        post: operations["createAutomationCondition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/conditions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One named condition */
+        get: operations["getAutomationCondition"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a named condition nothing references
+         * @description 409 AUTOMATION.CONDITION_IN_USE lists the referring rules and conditions.
+         */
+        delete: operations["deleteAutomationCondition"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a named condition (every referring condition and rule is re-validated)
+         * @description 409 AUTOMATION.DEPENDANT_INVALID when a referring condition or rule would become invalid; 409 AUTOMATION.CONDITION_IN_USE when renaming a referenced condition.
+         */
+        patch: operations["updateAutomationCondition"];
+        trace?: never;
+    };
+    "/api/v1/automation/conditions/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules and named conditions that reference this one */
+        get: operations["getNamedConditionUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Automation rules by name, one page at a time */
+        get: operations["listAutomationRules"];
+        put?: never;
+        /**
+         * Create a rule: a condition tree and a type with its typed config
+         * @description 400 for a config naming what does not exist (AUTOMATION.GROUP_NOT_FOUND, TRAINING_CONTENT_NOT_FOUND, TEMPLATE_NOT_FOUND, RECIPIENT_NOT_FOUND); 409 AUTOMATION.GROUP_RULE_EXISTS when the access group has a dynamic group rule.
+         */
+        post: operations["createAutomationRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One automation rule */
+        get: operations["getAutomationRule"];
+        put?: never;
+        post?: never;
+        /** Delete a rule (its evaluation log stays) */
+        delete: operations["deleteAutomationRule"];
+        options?: never;
+        head?: never;
+        /** Change a rule (a new tree or config is validated as on create) */
+        patch: operations["updateAutomationRule"];
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a rule against one user (a disabled rule never matches); writes nothing
+         * @description Managers may test their reports (direct or not) only; 403 for anyone else.
+         */
+        post: operations["testAutomationRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate a rule against every user: count and sample; logged
+         * @description Writes a rule_evaluation_log row and sets lastEvaluatedAt and lastMatchCount. A disabled rule matches nobody.
+         */
+        post: operations["evaluateAutomationRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rule's logged evaluations, newest first */
+        get: operations["listAutomationRuleEvaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My lifecycle tasks, soonest due first, one page at a time
+         * @description The tasks you must act on: assigned to you, manager tasks of requests you manage, pool tasks of the hr/it pool you are named in (administrators: both pools). `scope=all` lists every task (administrators).
+         */
+        get: operations["listLifecycleTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counters of my tasks: pending, in progress, blocked, overdue, done today */
+        get: operations["countLifecycleTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task you may act on (403 LIFECYCLE.TASK_FORBIDDEN otherwise) */
+        get: operations["getLifecycleTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a pending task (409 LIFECYCLE.TASK_BLOCKED while its dependency is open) */
+        post: operations["startLifecycleTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a task; the tasks waiting for it are unblocked
+         * @description The request completes when every task is completed or skipped. 403 LIFECYCLE.TASK_FORBIDDEN for a task that is not yours; 409 LIFECYCLE.TASK_BLOCKED, LIFECYCLE.TASK_INVALID_TRANSITION.
+         */
+        post: operations["completeLifecycleTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/tasks/{id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Skip a task with a reason; the tasks waiting for it are unblocked */
+        post: operations["skipLifecycleTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active onboardings, tasks needing attention, my team and my task counters
+         * @description Administrators see the whole organization; anyone else the onboardings they manage and their own tasks.
+         */
+        get: operations["getLifecycleDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/pool-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users named in the hr and it task pools */
+        get: operations["getLifecyclePoolMembers"];
+        /** Name the members of the hr and it task pools (active users of the organization) */
+        put: operations["setLifecyclePoolMembers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/reminder-preference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Turn the daily task digest on or off (yours; administrators: anyone’s) */
+        put: operations["setLifecycleReminderPreference"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/reminders/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue today's task digests now (the daily job does it at 07:00 UTC)
+         * @description Each task is mailed at most once per day, whoever runs it.
+         */
+        post: operations["sendLifecycleReminders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/onboarding-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Onboarding templates by name, one page at a time */
+        get: operations["listLifecycleOnboardingTemplates"];
+        put?: never;
+        /**
+         * Create an onboarding template
+         * @description isDefault unsets the other default of the kind. 400 LIFECYCLE.REFERENCE_NOT_FOUND when a referenced department, user, group, signature template or training content is not in the organization.
+         */
+        post: operations["createLifecycleOnboardingTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/onboarding-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One onboarding template */
+        get: operations["getLifecycleOnboardingTemplate"];
+        put?: never;
+        post?: never;
+        /** Delete an onboarding template (409 LIFECYCLE.TEMPLATE_IN_USE while an open request uses it: deactivate it instead) */
+        delete: operations["deleteLifecycleOnboardingTemplate"];
+        options?: never;
+        head?: never;
+        /** Change an onboarding template */
+        patch: operations["updateLifecycleOnboardingTemplate"];
+        trace?: never;
+    };
+    "/api/v1/lifecycle/onboarding-templates/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy an onboarding template under a new name (never as the default) */
+        post: operations["cloneOnboardingTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/onboarding-templates/{id}/preview-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The tasks the template's timeline generates for a request with this startDate (writes nothing) */
+        post: operations["previewOnboardingTemplateTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/offboarding-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Offboarding templates by name, one page at a time */
+        get: operations["listLifecycleOffboardingTemplates"];
+        put?: never;
+        /**
+         * Create an offboarding template
+         * @description isDefault unsets the other default of the kind. 400 LIFECYCLE.REFERENCE_NOT_FOUND when a referenced department, user, group, signature template or training content is not in the organization.
+         */
+        post: operations["createLifecycleOffboardingTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/offboarding-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One offboarding template */
+        get: operations["getLifecycleOffboardingTemplate"];
+        put?: never;
+        post?: never;
+        /** Delete an offboarding template (409 LIFECYCLE.TEMPLATE_IN_USE while an open request uses it: deactivate it instead) */
+        delete: operations["deleteLifecycleOffboardingTemplate"];
+        options?: never;
+        head?: never;
+        /** Change an offboarding template */
+        patch: operations["updateLifecycleOffboardingTemplate"];
+        trace?: never;
+    };
+    "/api/v1/lifecycle/offboarding-templates/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy an offboarding template under a new name (never as the default) */
+        post: operations["cloneOffboardingTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/offboarding-templates/{id}/preview-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The tasks the template's timeline generates for a request with this endDate (writes nothing) */
+        post: operations["previewOffboardingTemplateTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lifecycle requests, newest first, with counts per status
+         * @description Administrators and users:read keys see every request; others the requests they made or whose manager they are.
+         */
+        get: operations["listLifecycleRequests"];
+        put?: never;
+        /**
+         * Ask to onboard, offboard or transfer someone (pending until an administrator approves)
+         * @description Administrators for anyone; a manager for their direct reports (an onboarding they manage). Without templateId the default template of the kind is used.
+         */
+        post: operations["createLifecycleRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One lifecycle request with its tasks */
+        get: operations["getLifecycleRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change whitelisted fields of a pending request (the requester or an administrator; 409 LIFECYCLE.INVALID_TRANSITION once decided) */
+        patch: operations["updateLifecycleRequest"];
+        trace?: never;
+    };
+    "/api/v1/lifecycle/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending request: its tasks are generated from the template timeline */
+        post: operations["approveLifecycleRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending request (a reason is required) */
+        post: operations["rejectLifecycleRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/requests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a request: pending (the requester or an administrator), approved or in progress (administrators; open tasks are skipped) */
+        post: operations["cancelLifecycleRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3575,6 +4275,8 @@ export interface components {
             /** Format: date-time */
             removedAt: string | null;
             syncedFromPlatform: boolean;
+            /** @enum {string} */
+            membershipSource: "platform" | "manual" | "dynamic";
         };
         AccessGroupMembership: {
             group: components["schemas"]["AccessGroup"];
@@ -3650,6 +4352,63 @@ export interface components {
             removedAt: string | null;
             syncedFromPlatform: boolean;
         };
+        DynamicGroupRule: {
+            id: string;
+            groupId: string;
+            conditions?: unknown;
+            pushToPlatform: boolean;
+            enabled: boolean;
+            nestingDepth: number;
+            conditionCount: number;
+            referencedConditionIds: string[];
+            /** Format: date-time */
+            lastEvaluatedAt: string | null;
+            lastMatchCount: number;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        DynamicGroupPreview: {
+            groupId: string;
+            matchCount: number;
+            wouldAdd: {
+                count: number;
+                sample: components["schemas"]["DynamicGroupSampleUser"][];
+            };
+            wouldRemove: {
+                count: number;
+                sample: components["schemas"]["DynamicGroupSampleUser"][];
+            };
+            staticMembers: number;
+        };
+        DynamicGroupSampleUser: {
+            id: string;
+            email: string;
+            firstName: string;
+            lastName: string;
+        };
+        DynamicGroupApplyResult: {
+            groupId: string;
+            matchCount: number;
+            added: number;
+            reactivated: number;
+            removed: number;
+            push: components["schemas"]["DynamicGroupPushResult"];
+        };
+        DynamicGroupPushResult: {
+            /** @enum {string} */
+            integration: "google" | "microsoft";
+            added: number;
+            removed: number;
+            failed: {
+                /** @enum {string} */
+                operation: "addMember" | "removeMember";
+                userId: string;
+                code: string;
+            }[];
+            unlinked: number;
+        } | null;
         ApiKey: {
             id: string;
             name: string;
@@ -4519,6 +5278,577 @@ export interface components {
             subject: string;
             html: string;
             text: string;
+        };
+        AutomationFact: {
+            name: string;
+            path?: string;
+            label: string;
+            category: string;
+            type: string;
+            operators: string[];
+            description?: string;
+        };
+        ConditionSummary: {
+            depth: number;
+            leafCount: number;
+            referencedIds: string[];
+            facts: string[];
+            warnings: {
+                path: string;
+                code: string;
+                message: string;
+            }[];
+        };
+        ValidateCondition: {
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description The named condition it is saved as (refuses self references) */
+            asCondition?: string;
+        };
+        ConditionMatch: {
+            matched: boolean;
+            facts: {
+                [key: string]: unknown;
+            };
+        };
+        TestCondition: {
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /**
+             * Format: uuid
+             * @description The user to test against
+             */
+            userId: string;
+        };
+        NamedCondition: {
+            id: string;
+            organizationId: string;
+            name: string;
+            displayName: string;
+            description: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            nestingDepth: number;
+            referencesConditions: string[];
+            usageCount: number;
+            createdBy: string | null;
+            updatedBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        CreateNamedCondition: {
+            /** @description What trees reference: { condition: "<name>" } */
+            name: string;
+            displayName: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+        };
+        UpdateNamedCondition: {
+            /** @description What trees reference: { condition: "<name>" } */
+            name?: string;
+            displayName?: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+        };
+        NamedConditionUsage: {
+            rules: {
+                id: string;
+                name: string;
+                ruleType: string;
+            }[];
+            conditions: {
+                id: string;
+                name: string;
+            }[];
+        };
+        AutomationRule: {
+            id: string;
+            organizationId: string;
+            name: string;
+            description: string | null;
+            ruleType: string;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            priority: number;
+            isEnabled: boolean;
+            nestingDepth: number;
+            conditionCount: number;
+            referencesConditions: string[];
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            lastEvaluatedAt: string | null;
+            lastMatchCount: number;
+            createdBy: string | null;
+            updatedBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        CreateAutomationRule: {
+            name: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description Higher runs first (default 0) */
+            priority?: number;
+            /** @description A disabled rule never matches (default true) */
+            isEnabled?: boolean;
+            /** @enum {string} */
+            ruleType: "dynamic_group";
+            config: components["schemas"]["DynamicGroupRuleConfig"];
+        } | {
+            name: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description Higher runs first (default 0) */
+            priority?: number;
+            /** @description A disabled rule never matches (default true) */
+            isEnabled?: boolean;
+            /** @enum {string} */
+            ruleType: "training_assign";
+            config: components["schemas"]["TrainingAssignRuleConfig"];
+        } | {
+            name: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description Higher runs first (default 0) */
+            priority?: number;
+            /** @description A disabled rule never matches (default true) */
+            isEnabled?: boolean;
+            /** @enum {string} */
+            ruleType: "notification";
+            config: components["schemas"]["NotificationRuleConfig"];
+        } | {
+            name: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description Higher runs first (default 0) */
+            priority?: number;
+            /** @description A disabled rule never matches (default true) */
+            isEnabled?: boolean;
+            /** @enum {string} */
+            ruleType: "template_match";
+            config: components["schemas"]["TemplateMatchRuleConfig"];
+        };
+        DynamicGroupRuleConfig: {
+            /** Format: uuid */
+            accessGroupId: string;
+            /** @description Also push the membership to the group's cloud (default false) */
+            pushToPlatform?: boolean;
+        };
+        TrainingAssignRuleConfig: {
+            contentIds: string[];
+            dueInDays?: number;
+        };
+        NotificationRuleConfig: {
+            /** @description User ids, email addresses, or 'manager' (the matching user's) */
+            recipients: string[];
+            subject: string;
+            message: string;
+        };
+        TemplateMatchRuleConfig: {
+            /** Format: uuid */
+            templateId: string;
+            /** @enum {string} */
+            requestType: "onboard" | "offboard";
+        };
+        UpdateAutomationRule: {
+            name?: string;
+            description?: string | null;
+            /** @description A condition tree: { all: [...] }, { any: [...] }, { not: ... }, leaves { fact, operator, value, path? } and references { condition: "<named condition name>" } */
+            conditions?: unknown;
+            /** @description Higher runs first (default 0) */
+            priority?: number;
+            /** @description A disabled rule never matches (default true) */
+            isEnabled?: boolean;
+            /** @enum {string} */
+            ruleType?: "dynamic_group" | "training_assign" | "notification" | "template_match";
+            /** @description The config of the (new or current) rule type */
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        RuleTestResult: {
+            matched: boolean;
+            isEnabled: boolean;
+            facts: {
+                [key: string]: unknown;
+            };
+        };
+        TestAutomationRule: {
+            /**
+             * Format: uuid
+             * @description The user to test against
+             */
+            userId: string;
+        };
+        RuleEvaluationResult: {
+            ruleId: string;
+            name: string;
+            ruleType: string;
+            priority: number;
+            isEnabled: boolean;
+            count: number;
+            sample: string[];
+            /** Format: date-time */
+            evaluatedAt: string;
+        };
+        EvaluateAutomationRule: {
+            limit?: number;
+            triggeredBy?: string;
+        };
+        RuleEvaluation: {
+            id: string;
+            ruleId: string | null;
+            ruleType: string;
+            facts?: unknown;
+            matched: boolean;
+            result?: unknown;
+            triggeredBy: string | null;
+            userId: string | null;
+            evaluationTimeMs: number | null;
+            /** Format: date-time */
+            createdAt: string | null;
+        };
+        LifecycleTask: {
+            id: string;
+            requestId: string | null;
+            userId: string | null;
+            title: string;
+            description: string | null;
+            category: string | null;
+            assigneeType: string;
+            assigneeId: string | null;
+            assigneeRole: string | null;
+            dueDate: string | null;
+            status: string;
+            overdue: boolean;
+            completedAt: string | null;
+            completedBy: string | null;
+            completionNotes: string | null;
+            actionType: string | null;
+            sequenceOrder: number;
+            dependsOnTaskId: string | null;
+            lastReminderOn: string | null;
+            createdAt: string | null;
+            updatedAt: string | null;
+            request: components["schemas"]["LifecycleTaskRequest"];
+        };
+        LifecycleTaskRequest: {
+            id: string;
+            requestType: string;
+            status: string;
+            email: string;
+            firstName: string;
+            lastName: string;
+            managerId: string | null;
+            startDate: string | null;
+            endDate: string | null;
+        } | null;
+        LifecycleTaskCounts: {
+            pending: number;
+            inProgress: number;
+            blocked: number;
+            overdue: number;
+            doneToday: number;
+        };
+        CompleteLifecycleTask: {
+            notes?: string;
+        };
+        SkipLifecycleTask: {
+            reason: string;
+        };
+        LifecycleDashboard: {
+            day: string;
+            activeOnboardings: components["schemas"]["LifecycleDashboardRequest"][];
+            attention: {
+                overdue: number;
+                blocked: number;
+                tasks: components["schemas"]["LifecycleTask"][];
+            };
+            myTeam: components["schemas"]["LifecycleDashboardRequest"][];
+            myTasks: components["schemas"]["LifecycleTaskCounts"];
+        };
+        LifecycleDashboardRequest: {
+            id: string;
+            requestType: string;
+            status: string;
+            email: string;
+            firstName: string;
+            lastName: string;
+            jobTitle: string | null;
+            managerId: string | null;
+            userId: string | null;
+            startDate: string | null;
+            endDate: string | null;
+            tasksTotal: number;
+            tasksCompleted: number;
+            overdueTasks: number;
+        };
+        LifecyclePoolMembers: {
+            hr: string[];
+            it: string[];
+        };
+        SetLifecyclePoolMembers: {
+            hr?: string[];
+            it?: string[];
+        };
+        LifecycleReminderPreference: {
+            userId: string;
+            enabled: boolean;
+        };
+        SetLifecycleReminderPreference: {
+            enabled: boolean;
+            /** Format: uuid */
+            userId?: string;
+        };
+        LifecycleReminderRun: {
+            day: string;
+            tasks: number;
+            digests: {
+                userId: string;
+                to: string;
+                taskIds: string[];
+                jobId: string;
+            }[];
+        };
+        SendLifecycleReminders: {
+            dueSoonDays?: number;
+        };
+        OnboardingTemplate: {
+            id: string;
+            organizationId: string;
+            name: string;
+            description: string | null;
+            departmentId: string | null;
+            googleLicenseSku: string | null;
+            googleOrgUnitPath: string | null;
+            googleServices: {
+                [key: string]: boolean;
+            };
+            groupIds: string[];
+            sharedDriveAccess: unknown[];
+            calendarSubscriptions: string[];
+            signatureTemplateId: string | null;
+            defaultJobTitle: string | null;
+            defaultManagerId: string | null;
+            sendWelcomeEmail: boolean;
+            welcomeEmailSubject: string | null;
+            welcomeEmailBody: string | null;
+            isActive: boolean;
+            isDefault: boolean;
+            timeline: unknown[];
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        LifecycleTaskPreview: {
+            sequenceOrder: number;
+            title: string;
+            description: string | null;
+            category: string | null;
+            assigneeType: string;
+            assigneeId: string | null;
+            assigneeRole: string | null;
+            triggerType: string;
+            triggerOffsetDays: number;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            dueDate: string | null;
+            actionType: string | null;
+            actionConfig: {
+                [key: string]: unknown;
+            } | null;
+            status: string;
+            dependsOnSequence: number | null;
+        };
+        OffboardingTemplate: {
+            id: string;
+            organizationId: string;
+            name: string;
+            description: string | null;
+            driveAction: string | null;
+            driveTransferToUserId: string | null;
+            driveArchiveSharedDriveId: string | null;
+            driveDeleteAfterDays: number | null;
+            emailAction: string | null;
+            emailForwardToUserId: string | null;
+            emailForwardDurationDays: number | null;
+            emailAutoReplySubject: string | null;
+            emailAutoReplyMessage: string | null;
+            calendarDeclineFutureMeetings: boolean | null;
+            calendarTransferMeetingOwnership: boolean | null;
+            calendarTransferToManager: boolean | null;
+            calendarTransferToUserId: string | null;
+            removeFromAllGroups: boolean | null;
+            removeFromSharedDrives: boolean | null;
+            revokeOauthTokens: boolean | null;
+            revokeAppPasswords: boolean | null;
+            signOutAllDevices: boolean | null;
+            resetPassword: boolean | null;
+            removeSignature: boolean | null;
+            setOffboardingSignature: boolean | null;
+            offboardingSignatureText: string | null;
+            wipeMobileDevices: boolean | null;
+            wipeRequiresConfirmation: boolean | null;
+            accountAction: string | null;
+            deleteAccount: boolean | null;
+            deleteAfterDays: number | null;
+            licenseAction: string | null;
+            notifyManager: boolean | null;
+            notifyItAdmin: boolean | null;
+            notifyHr: boolean | null;
+            notificationEmailAddresses: string[];
+            notificationMessage: string | null;
+            isActive: boolean;
+            isDefault: boolean;
+            timeline: unknown[];
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        LifecycleRequestPage: {
+            items: components["schemas"]["LifecycleRequest"][];
+            nextCursor: string | null;
+            counts: {
+                pending: number;
+                approved: number;
+                rejected: number;
+                in_progress: number;
+                completed: number;
+                cancelled: number;
+                total: number;
+            };
+        };
+        LifecycleRequest: {
+            id: string;
+            organizationId: string;
+            requestType: string;
+            status: string;
+            email: string;
+            firstName: string;
+            lastName: string;
+            personalEmail: string | null;
+            userId: string | null;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            startDate: string | null;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            endDate: string | null;
+            templateId: string | null;
+            jobTitle: string | null;
+            departmentId: string | null;
+            managerId: string | null;
+            location: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            requestedBy: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            approvedAt: string | null;
+            rejectionReason: string | null;
+            tasksTotal: number;
+            tasksCompleted: number;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        LifecycleRequestWithTasks: {
+            id: string;
+            organizationId: string;
+            requestType: string;
+            status: string;
+            email: string;
+            firstName: string;
+            lastName: string;
+            personalEmail: string | null;
+            userId: string | null;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            startDate: string | null;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            endDate: string | null;
+            templateId: string | null;
+            jobTitle: string | null;
+            departmentId: string | null;
+            managerId: string | null;
+            location: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            requestedBy: string | null;
+            approvedBy: string | null;
+            /** Format: date-time */
+            approvedAt: string | null;
+            rejectionReason: string | null;
+            tasksTotal: number;
+            tasksCompleted: number;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+            tasks: components["schemas"]["LifecycleRequestTask"][];
+        };
+        LifecycleRequestTask: {
+            id: string;
+            requestId: string | null;
+            userId: string | null;
+            title: string;
+            description: string | null;
+            category: string | null;
+            assigneeType: string;
+            assigneeId: string | null;
+            assigneeRole: string | null;
+            triggerType: string | null;
+            triggerOffsetDays: number;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            dueDate: string | null;
+            status: string;
+            /** Format: date-time */
+            completedAt: string | null;
+            completedBy: string | null;
+            completionNotes: string | null;
+            actionType: string | null;
+            actionConfig: {
+                [key: string]: unknown;
+            } | null;
+            sequenceOrder: number;
+            dependsOnTaskId: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
         };
     };
     responses: never;
@@ -16118,6 +17448,399 @@ export interface operations {
             };
         };
     };
+    getGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DynamicGroupRule"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The condition tree: `{ all: [...] }`, `{ any: [...] }`, `{ not: ... }`, leaves `{ fact, operator, value }` and `{ condition: "<named condition>" }` */
+                    conditions: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Also add and remove the members in the linked cloud group */
+                    pushToPlatform?: boolean;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DynamicGroupRule"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewGroupRule: {
+        parameters: {
+            query?: {
+                /** @description Users per sample, 0..200 (default 20) */
+                sampleSize?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DynamicGroupPreview"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DynamicGroupApplyResult"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: {
@@ -22949,6 +24672,4336 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RenderedEmail"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAutomationFacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationFact"][];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    validateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateCondition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConditionSummary"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testAutomationCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestCondition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConditionMatch"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAutomationConditions: {
+        parameters: {
+            query?: {
+                /** @description Names or display names containing this text */
+                search?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NamedCondition"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAutomationCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNamedCondition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedCondition"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAutomationCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedCondition"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAutomationCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAutomationCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNamedCondition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedCondition"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNamedConditionUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedConditionUsage"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAutomationRules: {
+        parameters: {
+            query?: {
+                ruleType?: "dynamic_group" | "training_assign" | "notification" | "template_match";
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AutomationRule"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAutomationRule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAutomationRule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestAutomationRule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleTestResult"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evaluateAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluateAutomationRule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleEvaluationResult"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAutomationRuleEvaluations: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RuleEvaluation"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLifecycleTasks: {
+        parameters: {
+            query?: {
+                /** @description `mine` (default): your tasks; `all`: every task (administrators) */
+                scope?: "mine" | "all";
+                /** @description Comma-separated states (pending, in_progress, completed, skipped, blocked); default pending,in_progress */
+                status?: string;
+                /** @description Only tasks due before this day */
+                dueBefore?: string;
+                requestId?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LifecycleTask"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    countLifecycleTasks: {
+        parameters: {
+            query?: {
+                /** @description `mine` (default): your tasks; `all`: every task (administrators) */
+                scope?: "mine" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTaskCounts"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTask"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startLifecycleTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTask"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeLifecycleTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteLifecycleTask"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTask"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    skipLifecycleTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkipLifecycleTask"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTask"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleDashboard"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecyclePoolMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecyclePoolMembers"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLifecyclePoolMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetLifecyclePoolMembers"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecyclePoolMembers"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLifecycleReminderPreference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetLifecycleReminderPreference"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleReminderPreference"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendLifecycleReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendLifecycleReminders"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleReminderRun"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLifecycleOnboardingTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only active (true) or inactive (false) templates */
+                isActive?: "true" | "false";
+                /** @description Part of the name */
+                search?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OnboardingTemplate"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLifecycleOnboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string | null;
+                    /** Format: uuid */
+                    departmentId?: string | null;
+                    googleLicenseSku?: string | null;
+                    googleOrgUnitPath?: string | null;
+                    /**
+                     * @default {
+                     *       "gmail": true,
+                     *       "drive": true,
+                     *       "calendar": true,
+                     *       "meet": true,
+                     *       "chat": true,
+                     *       "docs": true,
+                     *       "sheets": true,
+                     *       "slides": true
+                     *     }
+                     */
+                    googleServices?: {
+                        /** @default true */
+                        gmail?: boolean;
+                        /** @default true */
+                        drive?: boolean;
+                        /** @default true */
+                        calendar?: boolean;
+                        /** @default true */
+                        meet?: boolean;
+                        /** @default true */
+                        chat?: boolean;
+                        /** @default true */
+                        docs?: boolean;
+                        /** @default true */
+                        sheets?: boolean;
+                        /** @default true */
+                        slides?: boolean;
+                    };
+                    /** @default [] */
+                    groupIds?: string[];
+                    /** @default [] */
+                    sharedDriveAccess?: {
+                        driveId: string;
+                        driveName?: string;
+                        /** @enum {string} */
+                        role: "reader" | "commenter" | "writer" | "fileOrganizer" | "organizer";
+                    }[];
+                    /** @default [] */
+                    calendarSubscriptions?: string[];
+                    /** Format: uuid */
+                    signatureTemplateId?: string | null;
+                    defaultJobTitle?: string | null;
+                    /** Format: uuid */
+                    defaultManagerId?: string | null;
+                    /** @default true */
+                    sendWelcomeEmail?: boolean;
+                    /** @default Welcome to {{company_name}} */
+                    welcomeEmailSubject?: string;
+                    welcomeEmailBody?: string | null;
+                    /** @default true */
+                    isActive?: boolean;
+                    /** @default false */
+                    isDefault?: boolean;
+                    /** @default [] */
+                    timeline?: {
+                        /** @enum {string} */
+                        trigger: "on_approval" | "days_before_start" | "on_start_date" | "days_after_start";
+                        offset?: number;
+                        /** @enum {string} */
+                        unit?: "days" | "weeks" | "months";
+                        actions: ({
+                            /** @enum {string} */
+                            type: "task";
+                            key?: string;
+                            dependsOn?: string;
+                            title: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            assignee?: "user" | "manager" | "hr" | "it" | "system";
+                        } | {
+                            /** @enum {string} */
+                            type: "system";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            action: "create_account" | "add_to_groups" | "activate_user" | "deactivate_user" | "remove_from_groups" | "transfer_data" | "archive_account";
+                            platforms?: string[];
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            template: string;
+                            to: ("user" | "personal_email" | "manager" | "hr" | "it") | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "training";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            contentIds: string[];
+                        })[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleOnboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteLifecycleOnboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLifecycleOnboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    /** Format: uuid */
+                    departmentId?: string | null;
+                    googleLicenseSku?: string | null;
+                    googleOrgUnitPath?: string | null;
+                    googleServices?: {
+                        /** @default true */
+                        gmail?: boolean;
+                        /** @default true */
+                        drive?: boolean;
+                        /** @default true */
+                        calendar?: boolean;
+                        /** @default true */
+                        meet?: boolean;
+                        /** @default true */
+                        chat?: boolean;
+                        /** @default true */
+                        docs?: boolean;
+                        /** @default true */
+                        sheets?: boolean;
+                        /** @default true */
+                        slides?: boolean;
+                    };
+                    groupIds?: string[];
+                    sharedDriveAccess?: {
+                        driveId: string;
+                        driveName?: string;
+                        /** @enum {string} */
+                        role: "reader" | "commenter" | "writer" | "fileOrganizer" | "organizer";
+                    }[];
+                    calendarSubscriptions?: string[];
+                    /** Format: uuid */
+                    signatureTemplateId?: string | null;
+                    defaultJobTitle?: string | null;
+                    /** Format: uuid */
+                    defaultManagerId?: string | null;
+                    sendWelcomeEmail?: boolean;
+                    welcomeEmailSubject?: string;
+                    welcomeEmailBody?: string | null;
+                    isActive?: boolean;
+                    isDefault?: boolean;
+                    timeline?: {
+                        /** @enum {string} */
+                        trigger: "on_approval" | "days_before_start" | "on_start_date" | "days_after_start";
+                        offset?: number;
+                        /** @enum {string} */
+                        unit?: "days" | "weeks" | "months";
+                        actions: ({
+                            /** @enum {string} */
+                            type: "task";
+                            key?: string;
+                            dependsOn?: string;
+                            title: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            assignee?: "user" | "manager" | "hr" | "it" | "system";
+                        } | {
+                            /** @enum {string} */
+                            type: "system";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            action: "create_account" | "add_to_groups" | "activate_user" | "deactivate_user" | "remove_from_groups" | "transfer_data" | "archive_account";
+                            platforms?: string[];
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            template: string;
+                            to: ("user" | "personal_email" | "manager" | "hr" | "it") | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "training";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            contentIds: string[];
+                        })[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cloneOnboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewOnboardingTemplateTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    startDate?: string;
+                    /** Format: date */
+                    endDate?: string;
+                    /** Format: uuid */
+                    userId?: string;
+                    /** Format: uuid */
+                    managerId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTaskPreview"][];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLifecycleOffboardingTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only active (true) or inactive (false) templates */
+                isActive?: "true" | "false";
+                /** @description Part of the name */
+                search?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OffboardingTemplate"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLifecycleOffboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string | null;
+                    /** @enum {string} */
+                    driveAction?: "transfer_manager" | "transfer_user" | "archive" | "keep" | "delete";
+                    /** Format: uuid */
+                    driveTransferToUserId?: string | null;
+                    driveArchiveSharedDriveId?: string | null;
+                    driveDeleteAfterDays?: number;
+                    /** @enum {string} */
+                    emailAction?: "forward_manager" | "forward_user" | "auto_reply" | "archive" | "keep";
+                    /** Format: uuid */
+                    emailForwardToUserId?: string | null;
+                    emailForwardDurationDays?: number;
+                    emailAutoReplySubject?: string | null;
+                    emailAutoReplyMessage?: string | null;
+                    calendarDeclineFutureMeetings?: boolean;
+                    calendarTransferMeetingOwnership?: boolean;
+                    calendarTransferToManager?: boolean;
+                    /** Format: uuid */
+                    calendarTransferToUserId?: string | null;
+                    removeFromAllGroups?: boolean;
+                    removeFromSharedDrives?: boolean;
+                    revokeOauthTokens?: boolean;
+                    revokeAppPasswords?: boolean;
+                    signOutAllDevices?: boolean;
+                    resetPassword?: boolean;
+                    removeSignature?: boolean;
+                    setOffboardingSignature?: boolean;
+                    offboardingSignatureText?: string | null;
+                    wipeMobileDevices?: boolean;
+                    wipeRequiresConfirmation?: boolean;
+                    /** @enum {string} */
+                    accountAction?: "suspend_immediately" | "suspend_on_last_day" | "keep_active";
+                    deleteAccount?: boolean;
+                    deleteAfterDays?: number;
+                    /** @enum {string} */
+                    licenseAction?: "remove_immediately" | "remove_on_suspension" | "keep";
+                    notifyManager?: boolean;
+                    notifyItAdmin?: boolean;
+                    notifyHr?: boolean;
+                    notificationEmailAddresses?: string[];
+                    notificationMessage?: string | null;
+                    isActive?: boolean;
+                    isDefault?: boolean;
+                    timeline?: {
+                        /** @enum {string} */
+                        trigger: "on_approval" | "days_before_start" | "on_start_date" | "days_after_start";
+                        offset?: number;
+                        /** @enum {string} */
+                        unit?: "days" | "weeks" | "months";
+                        actions: ({
+                            /** @enum {string} */
+                            type: "task";
+                            key?: string;
+                            dependsOn?: string;
+                            title: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            assignee?: "user" | "manager" | "hr" | "it" | "system";
+                        } | {
+                            /** @enum {string} */
+                            type: "system";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            action: "create_account" | "add_to_groups" | "activate_user" | "deactivate_user" | "remove_from_groups" | "transfer_data" | "archive_account";
+                            platforms?: string[];
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            template: string;
+                            to: ("user" | "personal_email" | "manager" | "hr" | "it") | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "training";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            contentIds: string[];
+                        })[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleOffboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteLifecycleOffboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLifecycleOffboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    /** @enum {string} */
+                    driveAction?: "transfer_manager" | "transfer_user" | "archive" | "keep" | "delete";
+                    /** Format: uuid */
+                    driveTransferToUserId?: string | null;
+                    driveArchiveSharedDriveId?: string | null;
+                    driveDeleteAfterDays?: number;
+                    /** @enum {string} */
+                    emailAction?: "forward_manager" | "forward_user" | "auto_reply" | "archive" | "keep";
+                    /** Format: uuid */
+                    emailForwardToUserId?: string | null;
+                    emailForwardDurationDays?: number;
+                    emailAutoReplySubject?: string | null;
+                    emailAutoReplyMessage?: string | null;
+                    calendarDeclineFutureMeetings?: boolean;
+                    calendarTransferMeetingOwnership?: boolean;
+                    calendarTransferToManager?: boolean;
+                    /** Format: uuid */
+                    calendarTransferToUserId?: string | null;
+                    removeFromAllGroups?: boolean;
+                    removeFromSharedDrives?: boolean;
+                    revokeOauthTokens?: boolean;
+                    revokeAppPasswords?: boolean;
+                    signOutAllDevices?: boolean;
+                    resetPassword?: boolean;
+                    removeSignature?: boolean;
+                    setOffboardingSignature?: boolean;
+                    offboardingSignatureText?: string | null;
+                    wipeMobileDevices?: boolean;
+                    wipeRequiresConfirmation?: boolean;
+                    /** @enum {string} */
+                    accountAction?: "suspend_immediately" | "suspend_on_last_day" | "keep_active";
+                    deleteAccount?: boolean;
+                    deleteAfterDays?: number;
+                    /** @enum {string} */
+                    licenseAction?: "remove_immediately" | "remove_on_suspension" | "keep";
+                    notifyManager?: boolean;
+                    notifyItAdmin?: boolean;
+                    notifyHr?: boolean;
+                    notificationEmailAddresses?: string[];
+                    notificationMessage?: string | null;
+                    isActive?: boolean;
+                    isDefault?: boolean;
+                    timeline?: {
+                        /** @enum {string} */
+                        trigger: "on_approval" | "days_before_start" | "on_start_date" | "days_after_start";
+                        offset?: number;
+                        /** @enum {string} */
+                        unit?: "days" | "weeks" | "months";
+                        actions: ({
+                            /** @enum {string} */
+                            type: "task";
+                            key?: string;
+                            dependsOn?: string;
+                            title: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            assignee?: "user" | "manager" | "hr" | "it" | "system";
+                        } | {
+                            /** @enum {string} */
+                            type: "system";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            /** @enum {string} */
+                            action: "create_account" | "add_to_groups" | "activate_user" | "deactivate_user" | "remove_from_groups" | "transfer_data" | "archive_account";
+                            platforms?: string[];
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            template: string;
+                            to: ("user" | "personal_email" | "manager" | "hr" | "it") | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "training";
+                            key?: string;
+                            dependsOn?: string;
+                            title?: string;
+                            description?: string;
+                            category?: string;
+                            contentIds: string[];
+                        })[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cloneOffboardingTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingTemplate"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewOffboardingTemplateTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    startDate?: string;
+                    /** Format: date */
+                    endDate?: string;
+                    /** Format: uuid */
+                    userId?: string;
+                    /** Format: uuid */
+                    managerId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTaskPreview"][];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLifecycleRequests: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected" | "in_progress" | "completed" | "cancelled";
+                requestType?: "onboard" | "offboard" | "transfer";
+                requestedBy?: string;
+                managerId?: string;
+                userId?: string;
+                /** @description Start date (end date of an offboarding) from */
+                from?: string;
+                /** @description Start date (end date of an offboarding) until */
+                to?: string;
+                search?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequestPage"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    requestType: "onboard" | "offboard" | "transfer";
+                    email?: string;
+                    firstName?: string;
+                    lastName?: string;
+                    personalEmail?: string | null;
+                    /** Format: uuid */
+                    userId?: string;
+                    /** Format: date */
+                    startDate?: string | null;
+                    /** Format: date */
+                    endDate?: string | null;
+                    /** Format: uuid */
+                    templateId?: string | null;
+                    jobTitle?: string | null;
+                    /** Format: uuid */
+                    departmentId?: string | null;
+                    /** Format: uuid */
+                    managerId?: string | null;
+                    location?: string | null;
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequest"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequestWithTasks"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email?: string;
+                    firstName?: string;
+                    lastName?: string;
+                    personalEmail?: string | null;
+                    /** Format: date */
+                    startDate?: string | null;
+                    /** Format: date */
+                    endDate?: string | null;
+                    /** Format: uuid */
+                    templateId?: string | null;
+                    jobTitle?: string | null;
+                    /** Format: uuid */
+                    departmentId?: string | null;
+                    /** Format: uuid */
+                    managerId?: string | null;
+                    location?: string | null;
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequest"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequestWithTasks"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequest"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelLifecycleRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRequest"];
                 };
             };
             /** @description Invalid input (field problems in `errors`) */
