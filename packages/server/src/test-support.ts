@@ -47,3 +47,52 @@ export async function signInNewUser(
   if (res.status !== 200) throw new Error(`sign-in failed with ${res.status}: ${await res.text()}`);
   return { id: row.id, cookie: cookieOf(res) };
 }
+
+/**
+ * Calls `path` on `app` with `headers` (a caller's cookie or API key), a same-origin `origin` and,
+ * when given, `payload` as a JSON body.
+ */
+export async function callJson(
+  app: ReturnType<typeof createServer>,
+  headers: Record<string, string>,
+  method: string,
+  path: string,
+  payload?: unknown,
+): Promise<Response> {
+  const all: Record<string, string> = { origin: 'http://localhost', ...headers };
+  if (payload !== undefined) all['content-type'] = 'application/json';
+  return app.request(path, {
+    method,
+    headers: all,
+    ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
+  });
+}
+
+/** Signs in an existing user with email and password; returns the `cookie` header of the session. */
+export async function signInHeaders(
+  app: ReturnType<typeof createServer>,
+  email: string,
+  password: string,
+): Promise<Record<string, string>> {
+  const res = await app.request('/api/auth/sign-in/email', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed with ${res.status}: ${await res.text()}`);
+  return { cookie: cookieOf(res) };
+}
+
+/** Creates an API key with `scopes` (as the test admin) and returns its `authorization` header. */
+export async function apiKeyHeaders(
+  t: TestHelios,
+  name: string,
+  scopes: string[],
+): Promise<Record<string, string>> {
+  const { secret } = await t.asAdmin.apiKeys.create({
+    name,
+    scopes: scopes as never,
+    rateLimitPerMinute: 100_000,
+  });
+  return { authorization: `Bearer ${secret}` };
+}

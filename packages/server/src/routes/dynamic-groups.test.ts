@@ -3,6 +3,7 @@ import { createTestHelios, createTestUser, type TestHelios } from '@helios/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
 import { withResponseContract } from '../response-contract';
+import { apiKeyHeaders, callJson, signInHeaders } from '../test-support';
 
 // /api/v1/groups/{id}/rule (+ /preview, /apply) over the real app: the flow an admin follows (set,
 // preview, apply, read, remove), who may call each endpoint, problem+json on bad input, and nothing
@@ -22,39 +23,15 @@ let matching: { id: string };
 const body = async (res: Response) => (await res.json()) as any;
 
 function call(who: Who, method: string, path: string, payload?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { origin: 'http://localhost', ...as[who] };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  return Promise.resolve(
-    app.request(`/api/v1/groups/${path}`, {
-      method,
-      headers,
-      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
-    }),
-  );
+  return callJson(app, as[who], method, `/api/v1/groups/${path}`, payload);
 }
 
-async function signIn(email: string): Promise<Record<string, string>> {
-  const res = await app.request('/api/auth/sign-in/email', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'http://localhost' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return {
-    cookie: res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  };
+function signIn(email: string): Promise<Record<string, string>> {
+  return signInHeaders(app, email, PASSWORD);
 }
 
-async function keyHeaders(name: string, scopes: string[]): Promise<Record<string, string>> {
-  const { secret } = await t.asAdmin.apiKeys.create({
-    name,
-    scopes: scopes as never,
-    rateLimitPerMinute: 100_000,
-  });
-  return { authorization: `Bearer ${secret}` };
+function keyHeaders(name: string, scopes: string[]): Promise<Record<string, string>> {
+  return apiKeyHeaders(t, name, scopes);
 }
 
 async function snapshot(): Promise<string> {

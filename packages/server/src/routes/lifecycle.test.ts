@@ -3,6 +3,7 @@ import { createTestHelios, createTestUser, type TestHelios } from '@helios/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../app';
 import { withResponseContract } from '../response-contract';
+import { callJson, signInHeaders } from '../test-support';
 
 // /api/v1/lifecycle over the real app: the HR flow as a user would try it (a manager asks to onboard
 // a hire, an admin approves, the tasks appear), templates, refusals as problem+json, and nothing
@@ -22,30 +23,11 @@ let strangerId: string;
 const body = async (res: Response) => (await res.json()) as any;
 
 function call(who: Who, method: string, path: string, payload?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { origin: 'http://localhost', ...as[who] };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  return Promise.resolve(
-    app.request(`/api/v1/lifecycle${path}`, {
-      method,
-      headers,
-      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
-    }),
-  );
+  return callJson(app, as[who], method, `/api/v1/lifecycle${path}`, payload);
 }
 
-async function signIn(email: string): Promise<Record<string, string>> {
-  const res = await app.request('/api/auth/sign-in/email', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'http://localhost' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return {
-    cookie: res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  };
+function signIn(email: string): Promise<Record<string, string>> {
+  return signInHeaders(app, email, PASSWORD);
 }
 
 const snapshot = async () =>
