@@ -6,6 +6,37 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
+/**
+ * Runs an example script on a fresh test database (PostgreSQL when DATABASE_URL is set, else the
+ * example's own embedded database) and expects exactly the output its README's `text` block shows.
+ */
+async function expectPrintsItsReadme(script: string): Promise<void> {
+  const t = await createTestDatabase({ empty: true });
+  try {
+    const env = { ...process.env };
+    if (t.connectionString) env.DATABASE_URL = t.connectionString;
+    else delete env.DATABASE_URL;
+    if (!t.connectionString) await t.destroy();
+    const run = spawnSync(process.execPath, [script], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const readme = readFileSync(
+      join(root, script.split('/').slice(0, 2).join('/'), 'README.md'),
+      'utf8',
+    );
+    const printed = /```text\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(printed).toBeDefined();
+    expect(run.stdout).toBe(printed);
+  } finally {
+    if (t.connectionString) await t.destroy();
+  }
+}
+
 describe('examples', () => {
   it('runs the directory quick start from its README', async () => {
     expect(
@@ -41,53 +72,11 @@ describe('examples', () => {
   });
 
   it('runs the REST client example (@helios/client with an API key against the reference server) from its README', async () => {
-    const t = await createTestDatabase({ empty: true });
-    try {
-      const env = { ...process.env };
-      if (t.connectionString) env.DATABASE_URL = t.connectionString;
-      else delete env.DATABASE_URL;
-      if (!t.connectionString) await t.destroy();
-      const run = spawnSync(process.execPath, ['examples/rest-client/client.mjs'], {
-        cwd: root,
-        env,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      // What the README says it prints.
-      const readme = readFileSync(join(root, 'examples/rest-client/README.md'), 'utf8');
-      const printed = /```text\n([\s\S]*?)```/.exec(readme)?.[1];
-      expect(printed).toBeDefined();
-      expect(run.stdout).toBe(printed);
-    } finally {
-      if (t.connectionString) await t.destroy();
-    }
+    await expectPrintsItsReadme('examples/rest-client/client.mjs');
   });
 
   it('runs the embed example (a Hono app with its own sign-in mounting the server under /portal) from its README', async () => {
-    const t = await createTestDatabase({ empty: true });
-    try {
-      const env = { ...process.env };
-      if (t.connectionString) env.DATABASE_URL = t.connectionString;
-      else delete env.DATABASE_URL;
-      if (!t.connectionString) await t.destroy();
-      const run = spawnSync(process.execPath, ['examples/embed-hono/app.mjs'], {
-        cwd: root,
-        env,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      // What the README says it prints.
-      const readme = readFileSync(join(root, 'examples/embed-hono/README.md'), 'utf8');
-      const printed = /```text\n([\s\S]*?)```/.exec(readme)?.[1];
-      expect(printed).toBeDefined();
-      expect(run.stdout).toBe(printed);
-    } finally {
-      if (t.connectionString) await t.destroy();
-    }
+    await expectPrintsItsReadme('examples/embed-hono/app.mjs');
   }, 240_000);
 
   it('runs the worker example: its jobs run once each, and with --forever it stops gracefully on SIGTERM', async () => {
