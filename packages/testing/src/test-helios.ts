@@ -5,6 +5,7 @@ import {
   type Helios,
   type HeliosScope,
   type IntegrationOptions,
+  type Mailer,
   type NetworkOptions,
   type NewRow,
   type Row,
@@ -39,6 +40,8 @@ export interface CreateTestHeliosOptions {
    * SSO provider or SMTP settings pointing at a local server (an OIDC simulator on 127.0.0.1).
    */
   network?: NetworkOptions;
+  /** Where mail goes, e.g. `recordingMailer()` from `@helios/core` to assert what was sent. */
+  mailer?: Mailer;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function createTestHelios(options: CreateTestHeliosOptions = {}): P
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.integrations ? { integrations: options.integrations } : {}),
     ...(options.network ? { network: options.network } : {}),
+    ...(options.mailer ? { mailer: options.mailer } : {}),
   });
   let admin: TestHelios['admin'] = null;
   let organizationId: string | null = null;

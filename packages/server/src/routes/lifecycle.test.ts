@@ -1,3 +1,4 @@
+import { recordingMailer } from '@helios/core';
 import { createHeliosAuth } from '@helios/core/auth';
 import { createTestHelios, createTestUser, type TestHelios } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +11,21 @@ import { callJson, signInHeaders } from '../test-support';
 // written when a call is refused.
 
 let t: TestHelios;
+const mailer = recordingMailer();
 let app: ReturnType<typeof createServer>;
 const PASSWORD = 'a long test password 1';
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-type Who = 'admin' | 'manager' | 'user' | 'readKey' | 'anonymous';
+type Who = 'admin' | 'manager' | 'user' | 'hr' | 'it' | 'readKey' | 'anonymous';
 const as: Record<Who, Record<string, string>> = {} as never;
 let managerId: string;
 let reportId: string;
 let strangerId: string;
+let hrEmail: string;
+let hrId: string;
+let itId: string;
+let itEmail: string;
+let managerEmail: string;
 
 const body = async (res: Response) => (await res.json()) as any;
 
@@ -34,7 +41,7 @@ const snapshot = async () =>
   JSON.stringify(await t.helios.db.selectFrom('user_requests').selectAll().orderBy('id').execute());
 
 beforeAll(async () => {
-  t = await createTestHelios();
+  t = await createTestHelios({ mailer });
   const auth = createHeliosAuth(t.helios, {
     secret: 's'.repeat(40),
     baseURL: 'http://localhost',
@@ -48,11 +55,21 @@ beforeAll(async () => {
   reportId = (await createTestUser(t.helios, { reporting_manager_id: managerId })).id;
   const plain = await createTestUser(t.helios);
   strangerId = (await createTestUser(t.helios)).id;
-  for (const u of [t.admin!, manager, plain])
+  const hr = await createTestUser(t.helios, { first_name: 'Hildegard' });
+  const it = await createTestUser(t.helios, { first_name: 'Ivan' });
+  hrEmail = hr.email;
+  hrId = hr.id;
+  itId = it.id;
+  itEmail = it.email;
+  managerEmail = manager.email;
+  for (const u of [t.admin!, manager, plain, hr, it])
     await t.asAdmin.credentials.setPassword(u.id, PASSWORD);
+  as.hr = await signIn(hr.email);
+  as.it = await signIn(it.email);
   as.admin = await signIn(t.admin!.email);
   as.manager = await signIn(manager.email);
   as.user = await signIn(plain.email);
+  await t.helios.jobs.status(); // installs the job queue's schema before the first enqueue
   const { secret } = await t.asAdmin.apiKeys.create({
     name: 'read',
     scopes: ['users:read', 'organization:read'],
@@ -229,5 +246,94 @@ describe('/lifecycle/requests', () => {
     const cancelled = await call('manager', 'POST', `/requests/${request.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect((await body(cancelled)).status).toBe('cancelled');
+  });
+});
+
+describe('the whole HR flow over the API', () => {
+  /** A date `days` from today (UTC), as YYYY-MM-DD. */
+  const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const tasksOf = async (who: Who, requestId: string) =>
+    (
+      await body(
+        await callJson(app, as[who], 'GET', `/api/v1/lifecycle/tasks?requestId=${requestId}`),
+      )
+    ).items as any[];
+  const act = (who: Who, id: string, action: string, payload: unknown = {}) =>
+    callJson(app, as[who], 'POST', `/api/v1/lifecycle/tasks/${id}/${action}`, payload);
+
+  it('manager asks, admin approves, HR, IT and the manager see and complete their tasks, reminders arrive, the request completes', async () => {
+    const pool = await callJson(app, as.admin, 'PUT', '/api/v1/lifecycle/pool-members', {
+      hr: [hrId],
+      it: [itId],
+    });
+    expect(pool.status, await pool.clone().text()).toBe(200);
+    const tpl = await call('admin', 'POST', '/onboarding-templates', {
+      name: 'Whole flow',
+      timeline: [
+        { trigger: 'on_approval', actions: [{ type: 'task', title: 'Contract', assignee: 'hr' }] },
+        {
+          trigger: 'days_before_start',
+          offset: 2,
+          actions: [{ type: 'task', title: 'Laptop', assignee: 'it' }],
+        },
+        {
+          trigger: 'on_start_date',
+          actions: [{ type: 'task', title: 'Welcome lunch', assignee: 'manager' }],
+        },
+      ],
+    });
+    expect(tpl.status, await tpl.clone().text()).toBe(201);
+    const created = await call('manager', 'POST', '/requests', {
+      requestType: 'onboard',
+      email: 'hira@acme.test',
+      firstName: 'Hira',
+      lastName: 'Hire',
+      startDate: day(1),
+      templateId: (await body(tpl)).id,
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const request = await body(created);
+    const approved = await call('admin', 'POST', `/requests/${request.id}/approve`);
+    expect(approved.status, await approved.clone().text()).toBe(200);
+    expect(
+      (await body(approved)).tasks.map((x: any) => [x.title, x.assigneeType, x.dueDate]),
+    ).toEqual([
+      ['Contract', 'hr', day(0)],
+      ['Laptop', 'it', day(-1)],
+      ['Welcome lunch', 'manager', day(1)],
+    ]);
+
+    // Each sees exactly their own task.
+    const [hrTasks, itTasks, managerTasks] = await Promise.all([
+      tasksOf('hr', request.id),
+      tasksOf('it', request.id),
+      tasksOf('manager', request.id),
+    ]);
+    expect(hrTasks.map((x) => x.title)).toEqual(['Contract']);
+    expect(itTasks.map((x) => x.title)).toEqual(['Laptop']);
+    expect(managerTasks.map((x) => x.title)).toEqual(['Welcome lunch']);
+    expect(await tasksOf('user', request.id)).toEqual([]);
+
+    // Reminders: one digest per assignee (the overdue laptop, the due-soon lunch and contract).
+    mailer.clear();
+    const sent = await callJson(app, as.admin, 'POST', '/api/v1/lifecycle/reminders/send', {});
+    expect(sent.status, await sent.clone().text()).toBe(200);
+    await t.helios.jobs.runOnce();
+    const to = (email: string) => mailer.messages.filter((m) => m.to === email);
+    expect(to(itEmail)).toHaveLength(1);
+    expect(to(itEmail)[0]!.text).toContain('Laptop');
+    expect(to(hrEmail)[0]!.text).toContain('Contract');
+    expect(to(managerEmail).some((m) => m.text.includes('Welcome lunch'))).toBe(true);
+
+    // Nobody completes someone else's task; each completes their own; the request completes.
+    const laptop = itTasks[0]!;
+    expect((await act('hr', laptop.id, 'complete')).status).toBe(403);
+    expect((await act('it', laptop.id, 'complete', { notes: 'Shipped' })).status).toBe(200);
+    expect((await act('hr', hrTasks[0]!.id, 'complete')).status).toBe(200);
+    const last = await act('manager', managerTasks[0]!.id, 'complete', { notes: 'Booked' });
+    expect(last.status, await last.clone().text()).toBe(200);
+    const done = await body(await call('manager', 'GET', `/requests/${request.id}`));
+    expect(done).toMatchObject({ status: 'completed', tasksTotal: 3, tasksCompleted: 3 });
+    expect(done.tasks.every((x: any) => x.status === 'completed')).toBe(true);
   });
 });
