@@ -1,6 +1,11 @@
 // The directory-integration contract both clouds implement (`helios.integrations`).
 
 export type {
+  AutoReplyInput,
+  CloudChange,
+  CloudGroupRef,
+  DataTransfer,
+  DataTransferApplication,
   DirectoryAccount,
   DirectoryIntegration,
   DirectoryIntegrationTypes,
@@ -8,5 +13,8 @@ export type {
   InitialPasswordProvider,
   IntegrationId,
   IntegrationsService,
+  LicenseAvailability,
+  LifecycleOperation,
+  LifecycleOperations,
 } from '../domains/integrations';
 export { INTEGRATIONS_ERRORS } from '../domains/integrations';

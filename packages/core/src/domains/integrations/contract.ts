@@ -35,7 +35,134 @@ export type DirectoryOperation =
   | 'addMember'
   | 'removeMember'
   | 'assignLicense'
-  | 'removeLicense';
+  | 'removeLicense'
+  | LifecycleOperation;
+
+/**
+ * The operations lifecycle runs (onboarding, offboarding) need beyond the directory write-back, by
+ * name. Their inputs and results are the same on every cloud (see {@link LifecycleOperations}); a
+ * cloud that lacks one throws `INTEGRATIONS.UNSUPPORTED` and its `supports` set says so, so a run plans
+ * the step as skipped with that reason instead of calling it.
+ */
+export type LifecycleOperation =
+  | 'listUserGroups'
+  | 'moveToOrgUnit'
+  | 'listUserLicenses'
+  | 'licenseAvailability'
+  | 'revokeTokens'
+  | 'revokeAppPasswords'
+  | 'transferData'
+  | 'getDataTransfer'
+  | 'setMailForwarding'
+  | 'setAutoReply'
+  | 'addToSharedDrive'
+  | 'removeFromSharedDrives'
+  | 'shareCalendar';
+
+/** A cloud group a user belongs to (directly). */
+export interface CloudGroupRef {
+  /** The cloud's group id. */
+  id: string;
+  /** The group's address, when it has one. */
+  email: string | null;
+  /** The group's name, when known. */
+  name: string | null;
+}
+
+/** Free seats of a license SKU. */
+export interface LicenseAvailability {
+  /** The SKU (Google `productId/skuId`, Microsoft `skuId`). */
+  skuId: string;
+  /** Seats not assigned yet; null when the cloud does not say. */
+  available: number | null;
+}
+
+/** What a data (ownership) transfer moves. */
+export type DataTransferApplication = 'drive' | 'calendar';
+
+/** A data transfer between two accounts, as the cloud reports it. */
+export interface DataTransfer {
+  /** The cloud's transfer id. */
+  id: string;
+  /** `pending`, `inProgress`, `completed` or `failed` (the cloud's own word for other states). */
+  status: string;
+  /** The applications being moved. */
+  applications: DataTransferApplication[];
+}
+
+/** An automatic reply (vacation responder / out-of-office). */
+export interface AutoReplyInput {
+  /** Off removes the reply. */
+  enabled: boolean;
+  subject?: string;
+  /** Plain text or HTML as given. */
+  message?: string;
+  /** When the reply stops, ISO 8601; none = until turned off. */
+  endsAt?: string;
+}
+
+/**
+ * The change an idempotent operation made: `changed` is false when the cloud was already in the
+ * wanted state (so a retried step reports "nothing to do" instead of doing it twice).
+ */
+export interface CloudChange {
+  changed: boolean;
+  /** What was changed or removed (ids, addresses), for the run journal. */
+  items?: string[];
+}
+
+/**
+ * The lifecycle operations, cloud-agnostic. Users are named by the cloud's id; every operation is
+ * idempotent (safe to retry) and reports whether it changed anything. Authorization as the write-back
+ * service's (`users:write`), audited there; a network call, so never inside a transaction.
+ */
+export interface LifecycleOperations {
+  /** The groups the user is a direct member of. */
+  listUserGroups(userId: string, options?: CallOptions): Promise<CloudGroupRef[]>;
+  /** Moves the user to an org unit (Google). */
+  moveToOrgUnit(userId: string, orgUnitPath: string, options?: CallOptions): Promise<CloudChange>;
+  /** The license SKUs the user holds. */
+  listUserLicenses(userId: string, options?: CallOptions): Promise<string[]>;
+  /** Free seats per SKU, to check before assigning. */
+  licenseAvailability(skuIds: string[], options?: CallOptions): Promise<LicenseAvailability[]>;
+  /** Revokes every OAuth token the user granted to applications. */
+  revokeTokens(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /** Revokes every app password (application-specific password). */
+  revokeAppPasswords(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /** Starts moving ownership of the user's data to another user (Google Data Transfer). */
+  transferData(
+    fromUserId: string,
+    toUserId: string,
+    applications: DataTransferApplication[],
+    options?: CallOptions,
+  ): Promise<DataTransfer>;
+  /** Reads a data transfer. */
+  getDataTransfer(transferId: string, options?: CallOptions): Promise<DataTransfer>;
+  /** Forwards the user's incoming mail to an address (null stops forwarding). */
+  setMailForwarding(
+    userId: string,
+    toAddress: string | null,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+  /** Sets or removes the automatic reply. */
+  setAutoReply(userId: string, reply: AutoReplyInput, options?: CallOptions): Promise<CloudChange>;
+  /** Gives a user access to a shared drive (`reader`, `commenter`, `writer`, `fileOrganizer`, `organizer`). */
+  addToSharedDrive(
+    driveId: string,
+    userId: string,
+    role: string,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+  /** Removes the user from every shared drive they were given access to. */
+  removeFromSharedDrives(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /** Shares a calendar with the user (`reader`, `writer`, `owner`, `freeBusyReader`). */
+  shareCalendar(
+    calendarId: string,
+    userId: string,
+    role: string,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+}
 
 /**
  * The vendor types of an integration: its inputs and results, and its services. The defaults
@@ -78,7 +205,7 @@ export interface DirectoryAccount<U = unknown> {
 /** A cloud directory: its identity, its services, whether it is connected, and its write-back. */
 export interface DirectoryIntegration<
   T extends DirectoryIntegrationTypes = DirectoryIntegrationTypes,
-> {
+> extends LifecycleOperations {
   /** `google` or `microsoft`. */
   readonly id: IntegrationId;
   /** `Google Workspace`, `Microsoft 365`. */

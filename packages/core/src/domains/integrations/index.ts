@@ -4,11 +4,19 @@
  * passwords, the synced-directory listing, write-back steps).
  */
 export type {
+  AutoReplyInput,
+  CloudChange,
+  CloudGroupRef,
+  DataTransfer,
+  DataTransferApplication,
   DirectoryAccount,
   DirectoryIntegration,
   DirectoryIntegrationTypes,
   DirectoryOperation,
   IntegrationId,
+  LicenseAvailability,
+  LifecycleOperation,
+  LifecycleOperations,
 } from './contract';
 export { generateInitialPassword, type InitialPasswordProvider } from './initial-passwords';
 export { INTEGRATIONS_ERRORS } from './integrations.errors';

@@ -109,6 +109,19 @@ const OPERATIONS: readonly DirectoryOperation[] = [
   'removeMember',
   'assignLicense',
   'removeLicense',
+  'listUserGroups',
+  'moveToOrgUnit',
+  'listUserLicenses',
+  'licenseAvailability',
+  'revokeTokens',
+  'revokeAppPasswords',
+  'transferData',
+  'getDataTransfer',
+  'setMailForwarding',
+  'setAutoReply',
+  'addToSharedDrive',
+  'removeFromSharedDrives',
+  'shareCalendar',
 ];
 
 /**
