@@ -94,6 +94,8 @@ import {
   type LifecycleDashboardService,
 } from './domains/lifecycle/lifecycle.dashboard';
 import { LIFECYCLE_REMINDER_TASKS } from './domains/lifecycle/lifecycle.reminders.tasks';
+import { createLifecycleRunsServices } from './domains/lifecycle/lifecycle.runs';
+import { LIFECYCLE_RUN_TASKS } from './domains/lifecycle/lifecycle.runs.tasks';
 import {
   createRequestsService,
   createTemplatesService,
@@ -468,6 +470,15 @@ function buildScope(config: ScopeConfig): HeliosScope {
         createRequestsService(r, { notifications: () => scope.notifications }),
       );
     },
+    get onboard() {
+      return lazy('lifecycle.runs', (r) => createLifecycleRunsServices(r, () => scope)).onboard;
+    },
+    get offboard() {
+      return lazy('lifecycle.runs', (r) => createLifecycleRunsServices(r, () => scope)).offboard;
+    },
+    get runs() {
+      return lazy('lifecycle.runs', (r) => createLifecycleRunsServices(r, () => scope)).runs;
+    },
   };
   const scope: HeliosScope = {
     db: config.db,
@@ -726,6 +737,7 @@ export async function createHelios(options: HeliosOptions): Promise<Helios> {
     });
     for (const task of NOTIFICATIONS_TASKS) scope.jobs.register(task);
     for (const task of LIFECYCLE_REMINDER_TASKS) scope.jobs.register(task);
+    for (const task of LIFECYCLE_RUN_TASKS) scope.jobs.register(task);
     for (const task of AUTOMATION_TASKS) scope.jobs.register(task);
   } catch (error) {
     if (owned) await db.destroy().catch(() => {});

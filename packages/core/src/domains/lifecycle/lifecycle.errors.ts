@@ -85,6 +85,48 @@ export const LIFECYCLE_ERRORS = defineErrors({
     summary:
       "The template's timeline has date-relative tasks and the request has no start date (end date for an offboarding): set it, then approve.",
   },
+  /** No lifecycle run (onboarding or offboarding) of this id in the organization. */
+  RUN_NOT_FOUND: {
+    code: 'LIFECYCLE.RUN_NOT_FOUND',
+    kind: 'NOT_FOUND',
+    message: 'No such lifecycle run.',
+    details: (p: { id: string }) => p,
+    summary: 'No onboarding or offboarding run of this id in the organization.',
+  },
+  /** An onboarding names an address an organization user already has. */
+  RUN_USER_EXISTS: {
+    code: 'LIFECYCLE.RUN_USER_EXISTS',
+    kind: 'CONFLICT',
+    message: (p: { email: string }) => `An organization user with the address ${p.email} exists.`,
+    details: (p: { email: string }) => p,
+    summary: 'The onboarding names an address an organization user already has.',
+  },
+  /** The offboarded user is not in the organization. */
+  RUN_USER_NOT_FOUND: {
+    code: 'LIFECYCLE.RUN_USER_NOT_FOUND',
+    kind: 'INVALID_INPUT',
+    message: 'No such organization user.',
+    details: (p: { userId: string }) => p,
+    summary: 'The user to offboard is not an organization user.',
+  },
+  /** A run from a request needs an approved (or in-progress) request of the run's kind. */
+  RUN_REQUEST_INVALID: {
+    code: 'LIFECYCLE.RUN_REQUEST_INVALID',
+    kind: 'PRECONDITION_FAILED',
+    message: (p: { requestId: string; reason: string }) =>
+      `The request cannot be run: ${p.reason}.`,
+    details: (p: { requestId: string; reason: string }) => p,
+    summary:
+      'The request is not approved, is of another kind, or lacks the user (`details.reason`).',
+  },
+  /** Only a failed or completed run with failed or never-run steps can be resumed. */
+  RUN_NOT_RESUMABLE: {
+    code: 'LIFECYCLE.RUN_NOT_RESUMABLE',
+    kind: 'CONFLICT',
+    message: (p: { id: string; status: string }) => `A ${p.status} run cannot be resumed.`,
+    details: (p: { id: string; status: string }) => p,
+    summary: 'The run is still running, pending, cancelled, or has nothing left to do.',
+  },
 });
 
 /** The codes of {@link LIFECYCLE_ERRORS} by name. */

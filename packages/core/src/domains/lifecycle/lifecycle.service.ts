@@ -9,6 +9,8 @@ import {
   type LifecycleRequestsDeps,
   type LifecycleRequestsService,
 } from './lifecycle.requests';
+import type { LifecycleRunOperations, LifecycleRunsService } from './lifecycle.runs';
+import type { OffboardInput, OnboardInput } from './lifecycle.runs.schema';
 import type { LifecycleTasksService } from './lifecycle.tasks';
 import {
   createLifecycleTemplatesService,
@@ -25,6 +27,12 @@ export interface LifecycleServices {
   readonly tasks: LifecycleTasksService;
   /** Active onboardings, tasks needing attention, my team, my task counters. */
   readonly dashboard: LifecycleDashboardService;
+  /** Onboarding runs: plan (nothing written), apply (each step a job). */
+  readonly onboard: LifecycleRunOperations<OnboardInput>;
+  /** Offboarding runs: plan (nothing written), apply (each step a job). */
+  readonly offboard: LifecycleRunOperations<OffboardInput>;
+  /** The runs: get with the journal, list, resume. */
+  readonly runs: LifecycleRunsService;
 }
 
 /** Builds `helios.lifecycle.templates`. */

@@ -193,7 +193,8 @@ const uniqueIds = (max: number) =>
     .max(max)
     .refine((ids) => new Set(ids).size === ids.length, 'Duplicate ids');
 
-const onboardingFields = {
+/** The fields of an onboarding template (for partial overrides). */
+export const onboardingFields = {
   name: text(255),
   description: longText(5000).nullable(),
   departmentId: id.nullable(),
@@ -292,7 +293,8 @@ export const ACCOUNT_ACTIONS = [
 /** What happens to the licence. */
 export const LICENSE_ACTIONS = ['remove_immediately', 'remove_on_suspension', 'keep'] as const;
 
-const offboardingFields = {
+/** The fields of an offboarding template (for partial overrides). */
+export const offboardingFields = {
   name: text(255),
   description: longText(5000).nullable(),
   driveAction: z.enum(DRIVE_ACTIONS),

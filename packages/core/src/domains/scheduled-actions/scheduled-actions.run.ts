@@ -23,8 +23,9 @@
  *    while `retry_count < max_retries` and the error may pass, else `failed`; `error_message` and
  *    `error_details` ({ code, kind, step, details }) are set either way.
  *
- * Onboard and offboard fail at once with `LIFECYCLE.NOT_AVAILABLE` (lifecycle execution is a later
- * issue): never reported as completed.
+ * Onboard and offboard actions are lifecycle runs: once claimed, the lifecycle engine
+ * (`helios.lifecycle.runs`) plans them if they were scheduled without a plan, runs each step as a
+ * job, and ends the row (completed or failed) when the steps end.
  */
 import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Database } from '../../db/database.generated';
@@ -45,6 +46,9 @@ import { enqueueDependents, enqueueRun } from './scheduled-actions.queue';
 import type { RecurrenceInterval, ScheduledActionType } from './scheduled-actions.schema';
 
 type ActionRow = Row<'scheduled_user_actions'>;
+
+/** The lifecycle runs' entry point for a due onboard/offboard action (lifecycle.runs.ts `START_RUN`). */
+const START_LIFECYCLE_RUN = Symbol.for('helios.lifecycle.runs.start');
 
 /** An in-progress action with no journal row for this long may be taken over by another job. */
 export const STALE_CLAIM_MS = 30 * 60_000;
@@ -750,6 +754,19 @@ export async function runScheduledAction(
   if (claimed.kind === 'skip') return null;
   if (claimed.kind === 'ended') return toScheduledAction(claimed.row);
   if (!scope) throw new Error('scheduled actions: the run needs the Helios scope');
+  const type = claimed.row.action_type;
+  if (type === 'onboard' || type === 'offboard') {
+    // A lifecycle run: the lifecycle engine plans it (if scheduled without a plan), runs each step
+    // as a job and ends the row when its steps end.
+    const runs = scope.lifecycle.runs as unknown as Record<symbol, (id: string) => Promise<void>>;
+    await runs[START_LIFECYCLE_RUN]!(claimed.row.id);
+    const row = await rt.db
+      .selectFrom('scheduled_user_actions')
+      .selectAll()
+      .where('id', '=', claimed.row.id)
+      .executeTakeFirstOrThrow();
+    return toScheduledAction(row);
+  }
   const failure = await executeSteps(rt, scope, claimed.row, claimed.rerun);
   return toScheduledAction(await finish(rt, claimed.row, failure));
 }

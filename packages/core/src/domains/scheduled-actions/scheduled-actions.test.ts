@@ -405,7 +405,7 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     expect(await userStatus(other.id)).toBe('suspended');
   });
 
-  it('fails onboard and offboard with LIFECYCLE.NOT_AVAILABLE, never completed', async () => {
+  it('runs onboard through the lifecycle engine: one it cannot plan (no last name) fails, never completed', async () => {
     const action = await admin.scheduledActions.create({
       actionType: 'onboard',
       target: { email: `new@${DOMAIN}`, firstName: 'New' },
@@ -415,9 +415,9 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
     expect(await admin.scheduledActions.get(action.id)).toMatchObject({
       status: 'failed',
       retryCount: 0,
-      errorDetails: { code: 'LIFECYCLE.NOT_AVAILABLE', step: 'lifecycle' },
+      errorDetails: { code: 'VALIDATION.FAILED', step: 'plan' },
     });
-    expect(await stepsOf(action.id)).toEqual([['lifecycle', 'failed']]);
+    expect(await stepsOf(action.id)).toEqual([['plan', 'failed']]);
   });
 
   it('validates input and authorizes: managers and users cannot schedule, non-admin keys cannot approve', async () => {

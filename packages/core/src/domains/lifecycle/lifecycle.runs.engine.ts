@@ -1,0 +1,449 @@
+/**
+ * The run engine: a run is a `scheduled_user_actions` row (onboard | offboard) whose
+ * `action_config` holds the plan and each step's state; each step is its own job
+ * (`lifecycle.run-step`, job key `lifecycle-run:<run>:<step>`).
+ *
+ * - Claim (one short transaction, the run's row locked): the step moves `queued -> running` only
+ *   from `queued` (or `running` claimed by the same job, retried after a crash), so two workers
+ *   never run a step twice; journaled `started`.
+ * - The call, outside any transaction.
+ * - Record (one short transaction, the row locked): `succeeded` with what changed, or a retry of a
+ *   transient error with backoff (a few attempts), else `failed` with the explained error; the
+ *   dependants whose dependencies all went through are queued, those of a failed step wait. The
+ *   run's counters and status follow (completed when every step succeeded or was skipped, failed
+ *   when the rest waits on a failure), and so do its request and the request's system tasks.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/database.generated';
+import { isHeliosError } from '../../errors';
+import type { HeliosScope } from '../../helios';
+import type { Row } from '../../repositories/types';
+import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { bindJobs, type JobInfo } from '../jobs';
+import { executeStep, type StepOutcome } from './lifecycle.runs.execute';
+import type { LifecyclePlan, RunStep } from './lifecycle.runs.schema';
+
+/** The task that runs one step. */
+export const RUN_STEP_TASK = 'lifecycle.run-step';
+/** Attempts of a step that fails with a transient error. */
+export const MAX_STEP_ATTEMPTS = 3;
+/** The `action_config.engine` of a lifecycle run. */
+export const ENGINE = 'lifecycle-run';
+
+type RunRow = Row<'scheduled_user_actions'>;
+
+/** What `action_config` holds. */
+export interface RunConfig {
+  engine: typeof ENGINE;
+  plan: Omit<LifecyclePlan, 'steps'>;
+  steps: Array<RunStep & { jobId?: string | null }>;
+  started: boolean;
+}
+
+/** The errors that will not pass by trying again. */
+const PERMANENT_KINDS = new Set([
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PRECONDITION_FAILED',
+]);
+
+/** The code and message of an error, and whether retrying may help. */
+export function explain(error: unknown): {
+  code: string | null;
+  message: string;
+  permanent: boolean;
+} {
+  if (isHeliosError(error))
+    return {
+      code: error.code,
+      message: error.message,
+      permanent: error.retryable === true ? false : PERMANENT_KINDS.has(error.kind),
+    };
+  return {
+    code: null,
+    message: error instanceof Error ? error.message : String(error),
+    permanent: true,
+  };
+}
+
+/** The run's configuration, or null when the row is not an engine run. */
+export function configOf(row: Pick<RunRow, 'action_config'>): RunConfig | null {
+  const c = row.action_config as RunConfig | null;
+  return c && c.engine === ENGINE ? c : null;
+}
+
+/** The job key of a step. */
+export const stepJobKey = (runId: string, stepId: string) => `lifecycle-run:${runId}:${stepId}`;
+
+/** Queues the job of a step on `db` (with its transaction on PostgreSQL), not before `notBefore`. */
+export async function enqueueStep(
+  rt: ServiceRuntime,
+  db: Kysely<Database>,
+  runId: string,
+  stepId: string,
+  notBefore: Date | null,
+): Promise<void> {
+  const jobs = bindJobs({ ...rt, db } as ServiceRuntime);
+  const delay = notBefore ? notBefore.getTime() - rt.clock.now().getTime() : 0;
+  // graphile-worker compares run_at with PostgreSQL's now(), the in-process queue with the Helios clock.
+  const runAt =
+    delay <= 0 ? undefined : jobs.backend === 'postgres' ? new Date(Date.now() + delay) : notBefore;
+  await jobs.enqueue(
+    RUN_STEP_TASK,
+    { runId, stepId },
+    { jobKey: stepJobKey(runId, stepId), ...(runAt ? { runAt } : {}) },
+  );
+}
+
+/** One journal row (`user_lifecycle_logs`, action_id = the run). */
+export async function journal(
+  s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
+  row: Pick<RunRow, 'id' | 'user_id'>,
+  step: Pick<RunStep, 'id' | 'kind' | 'platform' | 'call'>,
+  status: 'started' | 'succeeded' | 'failed' | 'skipped',
+  extra: {
+    details?: Record<string, unknown>;
+    error?: string | null;
+    durationMs?: number | null;
+    userId?: string | null;
+  } = {},
+): Promise<void> {
+  await s.db
+    .insertInto('user_lifecycle_logs')
+    .values({
+      organization_id: s.organizationId,
+      user_id: extra.userId ?? row.user_id,
+      action_id: row.id,
+      step_name: step.id.slice(0, 100),
+      step_type: step.kind.slice(0, 50),
+      status,
+      details: JSON.stringify({
+        platform: step.platform,
+        operation: step.call?.operation ?? null,
+        ...extra.details,
+      }) as never,
+      error_message: extra.error ?? null,
+      duration_ms: extra.durationMs ?? null,
+      // In order even when the clock stands still (tests).
+      created_at: sql<Date>`greatest(${s.now}::timestamptz, (select max(created_at) + interval '1 millisecond' from user_lifecycle_logs where action_id = ${row.id}))`,
+    })
+    .execute();
+}
+
+async function lockRun(s: OperationScope, runId: string): Promise<RunRow | undefined> {
+  return s.db
+    .selectFrom('scheduled_user_actions')
+    .selectAll()
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', runId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+const DONE = new Set(['succeeded', 'skipped']);
+
+/** Queues every step whose dependencies all went through; a step behind a failure waits. */
+async function queueReady(
+  rt: ServiceRuntime,
+  s: OperationScope,
+  row: RunRow,
+  cfg: RunConfig,
+): Promise<void> {
+  const byId = new Map(cfg.steps.map((st) => [st.id, st]));
+  let moved = true;
+  while (moved) {
+    moved = false;
+    for (const step of cfg.steps) {
+      if (step.state !== 'planned' && step.state !== 'waiting') continue;
+      const deps = step.dependsOn.map((d) => byId.get(d)?.state ?? 'skipped');
+      if (deps.every((d) => DONE.has(d))) {
+        step.state = 'queued';
+        await enqueueStep(
+          rt,
+          s.db,
+          row.id,
+          step.id,
+          step.notBefore ? new Date(step.notBefore) : null,
+        );
+      } else if (deps.some((d) => d === 'failed' || d === 'waiting') && step.state !== 'waiting') {
+        step.state = 'waiting';
+        moved = true;
+      }
+    }
+  }
+}
+
+/** Writes the config and the row's counters and status; the request and its tasks follow. */
+async function settle(
+  s: OperationScope,
+  row: RunRow,
+  cfg: RunConfig,
+  changedStep: RunStep | null,
+): Promise<RunRow> {
+  const steps = cfg.steps;
+  const done = steps.filter((st) => DONE.has(st.state)).length;
+  const active = steps.some((st) => st.state === 'queued' || st.state === 'running');
+  const failed = steps.filter((st) => st.state === 'failed');
+  const waiting = steps.filter((st) => st.state === 'waiting');
+  const running = steps.find((st) => st.state === 'running');
+  let status = row.status ?? 'in_progress';
+  let completedAt: Date | null = null;
+  let errorMessage: string | null = null;
+  if (!active) {
+    status = failed.length > 0 || waiting.length > 0 ? 'failed' : 'completed';
+    completedAt = s.now;
+    if (status === 'failed')
+      errorMessage = `${failed.length} step(s) failed (${failed
+        .map((st) => `${st.id}: ${st.error?.message ?? 'failed'}`)
+        .join('; ')
+        .slice(0, 900)})${waiting.length > 0 ? `, ${waiting.length} waiting on them` : ''}`;
+  }
+  const updated = await s.db
+    .updateTable('scheduled_user_actions')
+    .set({
+      action_config: JSON.stringify(cfg) as never,
+      total_steps: steps.length,
+      completed_steps: done,
+      current_step: running?.id.slice(0, 100) ?? null,
+      status,
+      completed_at: completedAt,
+      error_message: errorMessage,
+      error_details: errorMessage
+        ? (JSON.stringify({ failed: failed.map((st) => ({ step: st.id, ...st.error })) }) as never)
+        : null,
+      updated_at: s.now,
+    })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const requestId = cfg.plan.requestId;
+  if (requestId && changedStep?.taskAction) {
+    const same = steps.filter((st) => st.taskAction === changedStep.taskAction);
+    const tasks = s.db
+      .updateTable('lifecycle_tasks')
+      .where('organization_id', '=', s.organizationId)
+      .where('request_id', '=', requestId)
+      .where('assignee_type', '=', 'system')
+      .where('action_type', '=', changedStep.taskAction)
+      .where('status', 'in', ['pending', 'in_progress']);
+    if (same.every((st) => DONE.has(st.state)) && same.some((st) => st.state === 'succeeded')) {
+      await tasks
+        .set({
+          status: 'completed',
+          completed_at: s.now,
+          completion_notes: `Done by lifecycle run ${row.id}`,
+          updated_at: s.now,
+        })
+        .execute();
+    } else if (changedStep.state === 'failed') {
+      await tasks
+        .set({
+          completion_notes:
+            `Lifecycle run ${row.id}: step ${changedStep.id} failed: ${changedStep.error?.message ?? ''}`.slice(
+              0,
+              2000,
+            ),
+          updated_at: s.now,
+        })
+        .execute();
+    }
+  }
+  return updated;
+}
+
+/**
+ * Starts a stored run (in_progress): journals the skipped steps once, moves its request to
+ * in_progress, queues the steps that can run; a run with nothing to do completes at once.
+ */
+export async function startRun(
+  rt: ServiceRuntime,
+  s: OperationScope,
+  row: RunRow,
+  cfg: RunConfig,
+): Promise<RunRow> {
+  if (!cfg.started) {
+    cfg.started = true;
+    for (const step of cfg.steps)
+      if (step.state === 'skipped')
+        await journal(s, row, step, 'skipped', {
+          details: { reason: step.skipReason },
+          durationMs: 0,
+        });
+    if (cfg.plan.requestId)
+      await s.db
+        .updateTable('user_requests')
+        .set({ status: 'in_progress', updated_at: s.now })
+        .where('organization_id', '=', s.organizationId)
+        .where('id', '=', cfg.plan.requestId)
+        .where('status', '=', 'approved')
+        .execute();
+    for (const step of cfg.steps)
+      if (step.state === 'skipped' && step.taskAction) await settle(s, row, cfg, step);
+  }
+  await queueReady(rt, s, row, cfg);
+  return settle(s, row, cfg, null);
+}
+
+/** A claimed step: the run, its step, and the outputs of the steps before. */
+interface Claimed {
+  row: RunRow;
+  step: RunStep;
+  outputs: Map<string, string | null>;
+}
+
+async function claim(
+  rt: ServiceRuntime,
+  runId: string,
+  stepId: string,
+  job: JobInfo | null,
+): Promise<Claimed | null> {
+  return rt.write(undefined, async (s) => {
+    const row = await lockRun(s, runId);
+    const cfg = row ? configOf(row) : null;
+    if (!row || !cfg || row.status !== 'in_progress') return null;
+    const step = cfg.steps.find((st) => st.id === stepId);
+    if (!step) return null;
+    const takeover = step.state === 'running' && job !== null && step.jobId === job.id;
+    if (step.state !== 'queued' && !takeover) return null;
+    if (step.notBefore && new Date(step.notBefore) > s.now) {
+      await enqueueStep(rt, s.db, row.id, step.id, new Date(step.notBefore));
+      return null;
+    }
+    step.state = 'running';
+    step.attempts += 1;
+    step.jobId = job?.id ?? null;
+    await journal(s, row, step, 'started', {
+      details: { attempt: step.attempts, ...(takeover ? { takeover: true } : {}) },
+    });
+    const updated = await settle(s, row, cfg, null);
+    return {
+      row: updated,
+      step,
+      outputs: new Map(cfg.steps.map((st) => [st.id, st.output])),
+    };
+  });
+}
+
+/** Backoff before attempt n+1 of a step, in milliseconds. */
+export const stepRetryDelayMs = (attempt: number) => 2_000 * 4 ** (attempt - 1);
+
+async function record(
+  rt: ServiceRuntime,
+  runId: string,
+  stepId: string,
+  outcome: { ok: StepOutcome } | { error: unknown },
+  durationMs: number,
+): Promise<void> {
+  await rt.write(undefined, async (s) => {
+    const row = await lockRun(s, runId);
+    const cfg = row ? configOf(row) : null;
+    const step = cfg?.steps.find((st) => st.id === stepId);
+    if (!row || !cfg || !step || step.state !== 'running') return;
+    if ('ok' in outcome) {
+      step.state = 'succeeded';
+      step.output = outcome.ok.output;
+      step.change = outcome.ok.change;
+      step.error = null;
+      const createdUser = step.id === 'local.create_user' ? outcome.ok.output : null;
+      await journal(s, row, step, 'succeeded', {
+        details: { change: outcome.ok.change },
+        durationMs,
+        ...(createdUser ? { userId: createdUser } : {}),
+      });
+      if (createdUser) {
+        cfg.plan.userId = createdUser;
+        await s.db
+          .updateTable('scheduled_user_actions')
+          .set({ user_id: createdUser })
+          .where('id', '=', row.id)
+          .execute();
+        row.user_id = createdUser;
+        if (cfg.plan.requestId)
+          await s.db
+            .updateTable('user_requests')
+            .set({ user_id: createdUser, updated_at: s.now })
+            .where('id', '=', cfg.plan.requestId)
+            .where('user_id', 'is', null)
+            .execute();
+      }
+    } else {
+      const info = explain(outcome.error);
+      step.error = { code: info.code, message: info.message };
+      const retry = !info.permanent && step.attempts < MAX_STEP_ATTEMPTS;
+      await journal(s, row, step, 'failed', {
+        details: {
+          error: { code: info.code, message: info.message },
+          attempt: step.attempts,
+          ...(retry ? { retryInMs: stepRetryDelayMs(step.attempts) } : {}),
+        },
+        error: info.message,
+        durationMs,
+      });
+      if (retry) {
+        step.state = 'queued';
+        await enqueueStep(
+          rt,
+          s.db,
+          row.id,
+          step.id,
+          new Date(s.now.getTime() + stepRetryDelayMs(step.attempts)),
+        );
+      } else step.state = 'failed';
+    }
+    await queueReady(rt, s, row, cfg);
+    await settle(s, row, cfg, step);
+  });
+}
+
+/** Runs one step of a run if it is queued (the body of the `lifecycle.run-step` task). */
+export async function runStep(
+  rt: ServiceRuntime,
+  scope: HeliosScope,
+  runId: string,
+  stepId: string,
+  job: JobInfo | null,
+): Promise<void> {
+  const claimed = await claim(rt, runId, stepId, job);
+  if (!claimed) return;
+  const started = Date.now();
+  let outcome: { ok: StepOutcome } | { error: unknown };
+  try {
+    outcome = { ok: await executeStep(scope, claimed.step, claimed.outputs) };
+  } catch (error) {
+    outcome = { error };
+  }
+  await record(rt, runId, stepId, outcome, Date.now() - started);
+}
+
+/**
+ * Re-opens a run: failed and never-run steps (failed, waiting, planned) go back to planned and
+ * are queued when their dependencies went through; succeeded and skipped steps are left alone.
+ * Returns null when nothing is left to do.
+ */
+export async function reopenRun(
+  rt: ServiceRuntime,
+  s: OperationScope,
+  row: RunRow,
+  cfg: RunConfig,
+): Promise<RunRow | null> {
+  let reopened = 0;
+  for (const step of cfg.steps) {
+    if (step.state === 'failed' || step.state === 'waiting' || step.state === 'planned') {
+      step.state = 'planned';
+      step.attempts = 0;
+      reopened += 1;
+    }
+  }
+  if (reopened === 0) return null;
+  await s.db
+    .updateTable('scheduled_user_actions')
+    .set({ status: 'in_progress', completed_at: null, error_message: null, error_details: null })
+    .where('id', '=', row.id)
+    .execute();
+  row.status = 'in_progress';
+  await queueReady(rt, s, row, cfg);
+  return settle(s, row, cfg, null);
+}

@@ -1,0 +1,127 @@
+/**
+ * What the onboarding and offboarding planners share: the clouds as the plan sees them (connected,
+ * the user's linked account) and the step builders that skip a step with its reason (template off,
+ * cloud not connected, user not linked, operation not supported by the cloud).
+ */
+import type { HeliosScope } from '../../helios';
+import type { DirectoryIntegration, DirectoryOperation } from '../integrations';
+import type { PlannedStep, StepCall, StepPlatform } from './lifecycle.runs.schema';
+
+/** A cloud as a plan sees it. */
+export interface PlanCloud {
+  cloud: DirectoryIntegration;
+  id: 'google' | 'microsoft';
+  connected: boolean;
+  /** The user's account in the cloud (offboarding), null when not linked. */
+  externalId: string | null;
+}
+
+/** Every cloud, with whether it is connected and the user's account in it. */
+export async function planClouds(scope: HeliosScope, userId: string | null): Promise<PlanCloud[]> {
+  const out: PlanCloud[] = [];
+  for (const cloud of scope.integrations.all()) {
+    const connected = await cloud.isConnected();
+    const externalId = connected && userId ? await cloud.externalUserId(userId) : null;
+    out.push({ cloud, id: cloud.id, connected, externalId });
+  }
+  return out;
+}
+
+/** Collects the steps of a plan. */
+export class PlanBuilder {
+  readonly steps: PlannedStep[] = [];
+
+  /** A step that will run. */
+  add(
+    id: string,
+    kind: string,
+    platform: StepPlatform,
+    reason: string,
+    call: StepCall,
+    dependsOn: string[] = [],
+    extra: Pick<PlannedStep, 'notBefore' | 'taskAction'> = {},
+  ): PlannedStep {
+    const step: PlannedStep = {
+      id,
+      kind,
+      platform,
+      call,
+      reason,
+      dependsOn: dependsOn.filter((d) => this.steps.some((s) => s.id === d)),
+      state: 'planned',
+      skipReason: null,
+      ...extra,
+    };
+    this.steps.push(step);
+    return step;
+  }
+
+  /** A step that will not run, and why. */
+  skip(
+    id: string,
+    kind: string,
+    platform: StepPlatform,
+    reason: string,
+    skipReason: string,
+    extra: Pick<PlannedStep, 'taskAction'> = {},
+  ): PlannedStep {
+    const step: PlannedStep = {
+      id,
+      kind,
+      platform,
+      call: null,
+      reason,
+      dependsOn: [],
+      state: 'skipped',
+      skipReason,
+      ...extra,
+    };
+    this.steps.push(step);
+    return step;
+  }
+
+  /**
+   * A cloud step: skipped when the cloud is not connected, the user has no account there (`linked`
+   * false), or the cloud does not support one of `ops`; else planned with `call`.
+   */
+  cloud(
+    c: PlanCloud,
+    linked: boolean,
+    id: string,
+    kind: string,
+    reason: string,
+    ops: DirectoryOperation[],
+    call: () => StepCall,
+    dependsOn: string[] = [],
+    extra: Pick<PlannedStep, 'notBefore' | 'taskAction'> = {},
+  ): PlannedStep {
+    const full = `${c.id}.${id}`;
+    const name = c.cloud.displayName;
+    if (!c.connected)
+      return this.skip(full, kind, c.id, reason, `skipped: ${name} is not connected`, extra);
+    if (!linked)
+      return this.skip(
+        full,
+        kind,
+        c.id,
+        reason,
+        `skipped: the user has no ${name} account linked`,
+        extra,
+      );
+    const missing = ops.filter((op) => !c.cloud.supports.has(op));
+    if (missing.length > 0)
+      return this.skip(
+        full,
+        kind,
+        c.id,
+        reason,
+        `skipped: ${name} does not support ${missing.join(', ')} yet`,
+        extra,
+      );
+    // A dependency that is skipped does not hold the step back; one that is absent is dropped.
+    return this.add(full, kind, c.id, reason, call(), dependsOn, extra);
+  }
+}
+
+/** A reference to an earlier step's output. */
+export const ref = (stepId: string) => ({ $ref: stepId });

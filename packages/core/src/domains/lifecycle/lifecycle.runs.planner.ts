@@ -1,0 +1,326 @@
+/**
+ * Builds onboarding and offboarding plans: reads the request (if any), the template (or the kind's
+ * default) with the overrides, the people and groups involved and the clouds' state, then lets the
+ * step planners lay out the steps. Reads only: no row is written and no cloud is called (the
+ * contract's `isConnected` and `externalUserId` read the database).
+ */
+import { sql } from 'kysely';
+import type { HeliosScope } from '../../helios';
+import type { OperationScope } from '../../runtime';
+import { LIFECYCLE_ERRORS } from './lifecycle.errors';
+import { PlanBuilder, planClouds } from './lifecycle.runs.plan';
+import type { LifecyclePlan, OffboardInput, OnboardInput } from './lifecycle.runs.schema';
+import { planOffboarding } from './lifecycle.steps.offboard';
+import { planOnboarding } from './lifecycle.steps.onboard';
+import type { OffboardingTemplate, OnboardingTemplate } from './lifecycle.templates';
+import { OFFBOARDING_DEFAULTS } from './lifecycle.templates.schema';
+
+type Parsed<T> = T extends object ? { [K in keyof T]: T[K] } : T;
+
+interface RequestFacts {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  personalEmail: string | null;
+  userId: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  templateId: string | null;
+  jobTitle: string | null;
+  departmentId: string | null;
+  managerId: string | null;
+}
+
+async function requestOf(
+  s: OperationScope,
+  requestId: string,
+  kind: 'onboard' | 'offboard',
+): Promise<RequestFacts> {
+  const row = await s.db
+    .selectFrom('user_requests')
+    .select([
+      'id',
+      'request_type',
+      'status',
+      'email',
+      'first_name',
+      'last_name',
+      'personal_email',
+      'user_id',
+      'template_id',
+      'job_title',
+      'department_id',
+      'manager_id',
+      sql<string | null>`to_char(start_date, 'YYYY-MM-DD')`.as('start'),
+      sql<string | null>`to_char(end_date, 'YYYY-MM-DD')`.as('end'),
+    ])
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', requestId)
+    .executeTakeFirst();
+  if (!row) throw LIFECYCLE_ERRORS.REQUEST_NOT_FOUND({ id: requestId });
+  if (row.request_type !== kind)
+    throw LIFECYCLE_ERRORS.RUN_REQUEST_INVALID({
+      requestId,
+      reason: `it is a ${row.request_type} request`,
+    });
+  if (row.status !== 'approved' && row.status !== 'in_progress')
+    throw LIFECYCLE_ERRORS.RUN_REQUEST_INVALID({ requestId, reason: `it is ${row.status}` });
+  return {
+    id: row.id,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    personalEmail: row.personal_email,
+    userId: row.user_id,
+    startDate: row.start,
+    endDate: row.end,
+    templateId: row.template_id,
+    jobTitle: row.job_title,
+    departmentId: row.department_id,
+    managerId: row.manager_id,
+  };
+}
+
+async function defaultTemplateId(
+  s: OperationScope,
+  table: 'onboarding_templates' | 'offboarding_templates',
+): Promise<string | null> {
+  const row = await s.db
+    .selectFrom(table)
+    .select('id')
+    .where('organization_id', '=', s.organizationId)
+    .where('is_default', '=', true)
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+async function organizationName(s: OperationScope): Promise<string> {
+  const row = await s.db
+    .selectFrom('organizations')
+    .select('name')
+    .where('id', '=', s.organizationId)
+    .executeTakeFirst();
+  return row?.name ?? '';
+}
+
+async function person(s: OperationScope, id: string | null) {
+  if (!id) return null;
+  const row = await s.db
+    .selectFrom('organization_users')
+    .select(['id', 'email', 'first_name', 'last_name', 'reporting_manager_id'])
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row
+    ? {
+        id: row.id,
+        email: row.email,
+        name: `${row.first_name} ${row.last_name}`.trim(),
+        managerId: row.reporting_manager_id,
+      }
+    : null;
+}
+
+/** The onboarding plan of `input`. */
+export async function buildOnboardPlan(
+  s: OperationScope,
+  scope: HeliosScope,
+  input: Parsed<OnboardInput> & { scheduledFor?: Date },
+): Promise<LifecyclePlan> {
+  const request = input.requestId ? await requestOf(s, input.requestId, 'onboard') : null;
+  const who = request
+    ? {
+        email: request.email,
+        firstName: request.firstName,
+        lastName: request.lastName,
+        personalEmail: request.personalEmail,
+        jobTitle: request.jobTitle,
+        departmentId: request.departmentId,
+        managerId: request.managerId,
+        startDate: request.startDate,
+      }
+    : {
+        email: input.user!.email,
+        firstName: input.user!.firstName,
+        lastName: input.user!.lastName,
+        personalEmail: input.user!.personalEmail ?? null,
+        jobTitle: input.user!.jobTitle ?? null,
+        departmentId: input.user!.departmentId ?? null,
+        managerId: input.user!.managerId ?? null,
+        startDate: input.user!.startDate ?? null,
+      };
+  const email = who.email.toLowerCase();
+  const taken = await s.db
+    .selectFrom('organization_users')
+    .select('id')
+    .where('organization_id', '=', s.organizationId)
+    .where(sql`lower(email)`, '=', email)
+    .executeTakeFirst();
+  if (taken) throw LIFECYCLE_ERRORS.RUN_USER_EXISTS({ email });
+
+  const templateId =
+    input.templateId ?? request?.templateId ?? (await defaultTemplateId(s, 'onboarding_templates'));
+  const stored: OnboardingTemplate | null = templateId
+    ? await scope.lifecycle.templates.onboarding.get(templateId)
+    : null;
+  const template: Partial<OnboardingTemplate> | null =
+    stored || input.overrides ? { ...(stored ?? {}), ...(input.overrides ?? {}) } : null;
+  const groupIds = template?.groupIds ?? [];
+  const groups = groupIds.length
+    ? await s.db
+        .selectFrom('access_groups')
+        .select(['id', 'name', 'platform', 'external_id'])
+        .where('organization_id', '=', s.organizationId)
+        .where('id', 'in', groupIds)
+        .execute()
+    : [];
+  for (const gid of groupIds)
+    if (!groups.some((g) => g.id === gid))
+      throw LIFECYCLE_ERRORS.REFERENCE_NOT_FOUND({ field: 'groupIds', id: gid });
+  const managerId = who.managerId ?? template?.defaultManagerId ?? null;
+  const manager = await person(s, managerId);
+  if (managerId && !manager)
+    throw LIFECYCLE_ERRORS.REFERENCE_NOT_FOUND({ field: 'managerId', id: managerId });
+
+  const plan = new PlanBuilder();
+  planOnboarding(plan, {
+    person: { ...who, email },
+    template,
+    clouds: await planClouds(scope, null),
+    groups: groups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      platform: g.platform,
+      externalId: g.external_id,
+    })),
+    microsoftLicenseSkuIds: input.microsoftLicenseSkuIds ?? [],
+    hasTraining: (template?.timeline ?? []).some((step) =>
+      step.actions.some((a) => a.type === 'training'),
+    ),
+    organizationName: await organizationName(s),
+    portalUrl: input.portalUrl ?? null,
+    managerName: manager?.name ?? null,
+  });
+  return {
+    kind: 'onboard',
+    templateId: templateId ?? null,
+    userId: null,
+    email,
+    requestId: request?.id ?? null,
+    steps: plan.steps,
+  };
+}
+
+/** The offboarding plan of `input`. */
+export async function buildOffboardPlan(
+  s: OperationScope,
+  scope: HeliosScope,
+  input: Parsed<OffboardInput> & { scheduledFor?: Date },
+): Promise<LifecyclePlan> {
+  const request = input.requestId ? await requestOf(s, input.requestId, 'offboard') : null;
+  const userId = input.userId ?? request?.userId ?? null;
+  if (!userId)
+    throw LIFECYCLE_ERRORS.RUN_REQUEST_INVALID({
+      requestId: input.requestId ?? '',
+      reason: 'it names no organization user',
+    });
+  const user = await person(s, userId);
+  if (!user) throw LIFECYCLE_ERRORS.RUN_USER_NOT_FOUND({ userId });
+
+  const templateId =
+    input.templateId ??
+    request?.templateId ??
+    (await defaultTemplateId(s, 'offboarding_templates'));
+  const stored: OffboardingTemplate | null = templateId
+    ? await scope.lifecycle.templates.offboarding.get(templateId)
+    : null;
+  const template = {
+    ...(OFFBOARDING_DEFAULTS as unknown as OffboardingTemplate),
+    ...(stored ?? {}),
+    ...(input.overrides ?? {}),
+  } as OffboardingTemplate;
+
+  const manager = await person(s, user.managerId);
+  const driveTarget = await person(s, template.driveTransferToUserId);
+  const forwardTarget = await person(s, template.emailForwardToUserId);
+  const clouds = await planClouds(scope, user.id);
+  const accounts = new Map<string, string | null>();
+  for (const c of clouds) {
+    if (!c.connected) continue;
+    for (const p of [manager, driveTarget, forwardTarget]) {
+      if (p && !accounts.has(`${c.id}:${p.id}`))
+        accounts.set(`${c.id}:${p.id}`, await c.cloud.externalUserId(p.id));
+    }
+  }
+  const groups = await s.db
+    .selectFrom('access_group_members as m')
+    .innerJoin('access_groups as g', 'g.id', 'm.access_group_id')
+    .select(['g.id', 'g.name', 'g.platform', 'g.external_id'])
+    .where('g.organization_id', '=', s.organizationId)
+    .where('m.user_id', '=', user.id)
+    .where('m.is_active', '=', true)
+    .orderBy('g.name')
+    .execute();
+  const mirroredLicenses = new Map<string, string[]>();
+  const ms = clouds.find((c) => c.id === 'microsoft');
+  if (ms?.externalId) {
+    const row = await s.db
+      .selectFrom('ms_synced_users')
+      .select('assigned_licenses')
+      .where('organization_id', '=', s.organizationId)
+      .where('ms_id', '=', ms.externalId)
+      .executeTakeFirst();
+    const list = Array.isArray(row?.assigned_licenses) ? row.assigned_licenses : [];
+    mirroredLicenses.set(
+      'microsoft',
+      list
+        .map((l) => (l && typeof l === 'object' ? (l as { skuId?: unknown }).skuId : l))
+        .filter((v): v is string => typeof v === 'string'),
+    );
+  }
+  const lastDay = input.lastDay ?? request?.endDate ?? null;
+  const lastDayEnd = lastDay ? new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000) : null;
+  const admins = await s.db
+    .selectFrom('organization_users')
+    .select('email')
+    .where('organization_id', '=', s.organizationId)
+    .where('role', '=', 'admin')
+    .where('is_active', '=', true)
+    .where('id', '!=', user.id)
+    .orderBy('email')
+    .execute();
+
+  const plan = new PlanBuilder();
+  planOffboarding(plan, {
+    user,
+    template,
+    clouds,
+    manager,
+    driveTarget,
+    forwardTarget,
+    accounts,
+    groups: groups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      platform: g.platform,
+      externalId: g.external_id,
+    })),
+    mirroredLicenses,
+    lastDayEnd,
+    now: s.now,
+    confirmWipe: input.confirmWipe === true,
+    organizationName: await organizationName(s),
+    itAddresses: admins.map((a) => a.email),
+    hrAddresses: [],
+  });
+  return {
+    kind: 'offboard',
+    templateId: templateId ?? null,
+    userId: user.id,
+    email: user.email,
+    requestId: request?.id ?? null,
+    steps: plan.steps,
+  };
+}

@@ -1,0 +1,431 @@
+/**
+ * The offboarding plan, in the order of predecessor §6.4, every step real and through the
+ * integration contract: data transfer, mail forwarding or auto-reply, groups (cloud and local),
+ * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
+ * confirmation; the contract has no wipe operation), licences per `licenseAction`, the account per
+ * `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
+ * after N days, and the notices to the manager, IT, HR and extra addresses.
+ */
+
+import type { PlanBuilder, PlanCloud } from './lifecycle.runs.plan';
+import type { OffboardingTemplate } from './lifecycle.templates';
+
+/** A user as the offboarding plan needs them. */
+export interface OffboardPerson {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** What the offboarding planner reads. */
+export interface OffboardPlanContext {
+  user: OffboardPerson;
+  /** The template with the overrides applied. */
+  template: OffboardingTemplate;
+  clouds: PlanCloud[];
+  manager: OffboardPerson | null;
+  /** The user the data goes to (`transfer_user`), and where mail is forwarded (`forward_user`). */
+  driveTarget: OffboardPerson | null;
+  forwardTarget: OffboardPerson | null;
+  /** Each cloud's account of the people above: `${cloud}:${userId}` -> external id. */
+  accounts: Map<string, string | null>;
+  /** The user's active access-group memberships, with the cloud group each is linked to. */
+  groups: Array<{ id: string; name: string; platform: string; externalId: string | null }>;
+  /** The licence SKUs the cloud's mirror shows the user holding (for clouds that cannot list them live). */
+  mirroredLicenses: Map<string, string[]>;
+  /** End of the last working day (UTC), or null. */
+  lastDayEnd: Date | null;
+  now: Date;
+  confirmWipe: boolean;
+  organizationName: string;
+  itAddresses: string[];
+  hrAddresses: string[];
+}
+
+/** Adds the offboarding steps to `plan`. */
+export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): void {
+  const t = ctx.template;
+  const account = (c: PlanCloud, person: OffboardPerson | null) =>
+    person ? (ctx.accounts.get(`${c.id}:${person.id}`) ?? null) : null;
+  const suspendNow = t.accountAction === 'suspend_immediately';
+
+  for (const c of ctx.clouds) {
+    const ext = c.externalId;
+    const linked = ext !== null;
+    const name = c.cloud.displayName;
+    const user = ext as string;
+    // Google names group members by address, Graph by object id.
+    const memberKey = c.id === 'google' ? ctx.user.email : user;
+
+    // 1. Data transfer.
+    const transferReason = `Drive: ${t.driveAction}`;
+    if (t.driveAction === 'transfer_manager' || t.driveAction === 'transfer_user') {
+      const target = t.driveAction === 'transfer_manager' ? ctx.manager : ctx.driveTarget;
+      const targetId = account(c, target);
+      if (!target)
+        plan.skip(
+          `${c.id}.transfer_data`,
+          'transfer_data',
+          c.id,
+          transferReason,
+          `skipped: no ${t.driveAction === 'transfer_manager' ? 'manager' : 'target user'} to transfer to`,
+          { taskAction: 'transfer_data' },
+        );
+      else if (linked && c.connected && !targetId)
+        plan.skip(
+          `${c.id}.transfer_data`,
+          'transfer_data',
+          c.id,
+          transferReason,
+          `skipped: ${target.email} has no ${name} account linked`,
+          { taskAction: 'transfer_data' },
+        );
+      else {
+        const apps = t.calendarTransferMeetingOwnership ? ['drive', 'calendar'] : ['drive'];
+        plan.cloud(
+          c,
+          linked,
+          'transfer_data',
+          'transfer_data',
+          `Ownership of ${apps.join(' and ')} data to ${target.email}`,
+          ['transferData'],
+          () => ({ operation: 'transferData', args: [user, targetId, apps] }),
+          [],
+          { taskAction: 'transfer_data' },
+        );
+      }
+    } else {
+      const why =
+        t.driveAction === 'keep'
+          ? 'skipped: the template keeps the data in place'
+          : t.driveAction === 'archive'
+            ? 'skipped: archiving to a shared drive is not built yet; nothing is moved'
+            : 'skipped: the data is deleted with the account (deleteAccount), not by a step of its own';
+      plan.skip(`${c.id}.transfer_data`, 'transfer_data', c.id, transferReason, why, {
+        taskAction: 'transfer_data',
+      });
+    }
+
+    // 2. Mail: forwarding or auto-reply.
+    if (t.emailAction === 'forward_manager' || t.emailAction === 'forward_user') {
+      const target = t.emailAction === 'forward_manager' ? ctx.manager : ctx.forwardTarget;
+      if (!target)
+        plan.skip(
+          `${c.id}.mail_forwarding`,
+          'mail_forwarding',
+          c.id,
+          `Mail: ${t.emailAction}`,
+          'skipped: no address to forward to',
+        );
+      else
+        plan.cloud(
+          c,
+          linked,
+          'mail_forwarding',
+          'mail_forwarding',
+          `Incoming mail forwarded to ${target.email}`,
+          ['setMailForwarding'],
+          () => ({ operation: 'setMailForwarding', args: [user, target.email] }),
+        );
+    } else if (t.emailAction === 'auto_reply') {
+      plan.cloud(
+        c,
+        linked,
+        'auto_reply',
+        'auto_reply',
+        'The automatic reply of the template',
+        ['setAutoReply'],
+        () => ({
+          operation: 'setAutoReply',
+          args: [
+            user,
+            {
+              enabled: true,
+              ...(t.emailAutoReplySubject ? { subject: t.emailAutoReplySubject } : {}),
+              ...(t.emailAutoReplyMessage ? { message: t.emailAutoReplyMessage } : {}),
+            },
+          ],
+        }),
+      );
+    }
+
+    // 3. Groups.
+    if (t.removeFromAllGroups) {
+      if (c.cloud.supports.has('listUserGroups')) {
+        plan.cloud(
+          c,
+          linked,
+          'remove_from_groups',
+          'remove_from_groups',
+          `Every ${name} group the user is a direct member of`,
+          ['listUserGroups', 'removeMember'],
+          () => ({
+            operation: 'listUserGroups',
+            args: [user],
+            andThen: { operation: 'removeMember', args: [{ $each: 'id' }, memberKey] },
+          }),
+          [],
+          { taskAction: 'remove_from_groups' },
+        );
+      } else {
+        // The cloud cannot list a user's groups yet: the groups Helios knows (linked access groups).
+        for (const g of ctx.groups) {
+          if (g.platform !== c.cloud.moduleSlug || !g.externalId) continue;
+          plan.cloud(
+            c,
+            linked,
+            `remove_from_group:${g.id}`,
+            'remove_from_groups',
+            `The ${name} group of the access group "${g.name}" (${name} cannot list a user's groups yet: the groups Helios knows)`,
+            ['removeMember'],
+            () => ({ operation: 'removeMember', args: [g.externalId, memberKey] }),
+            [],
+            { taskAction: 'remove_from_groups' },
+          );
+        }
+      }
+    }
+    // 4-8. Access.
+    const access: Array<
+      [
+        boolean,
+        string,
+        string,
+        (
+          | 'removeFromSharedDrives'
+          | 'revokeTokens'
+          | 'revokeAppPasswords'
+          | 'signOut'
+          | 'resetPassword'
+        ),
+      ]
+    > = [
+      [
+        t.removeFromSharedDrives,
+        'remove_from_shared_drives',
+        'Every shared drive the user was given',
+        'removeFromSharedDrives',
+      ],
+      [
+        t.revokeOauthTokens,
+        'revoke_tokens',
+        'Every OAuth token granted to applications',
+        'revokeTokens',
+      ],
+      [t.revokeAppPasswords, 'revoke_app_passwords', 'Every app password', 'revokeAppPasswords'],
+      [t.signOutAllDevices, 'sign_out', 'Every session signed out', 'signOut'],
+      [
+        t.resetPassword,
+        'reset_password',
+        'A random password, kept encrypted (never shown in the run)',
+        'resetPassword',
+      ],
+    ];
+    for (const [on, kind, reason, op] of access) {
+      if (!on) continue;
+      plan.cloud(c, linked, kind, kind, reason, [op], () => ({ operation: op, args: [user] }));
+    }
+    // 9. Mobile wipe.
+    if (t.wipeMobileDevices) {
+      plan.skip(
+        `${c.id}.wipe_mobile_devices`,
+        'wipe_mobile_devices',
+        c.id,
+        'Wipe the mobile devices',
+        t.wipeRequiresConfirmation && !ctx.confirmWipe
+          ? 'skipped: a wipe needs the explicit confirmation confirmWipe: true'
+          : 'skipped: the integration contract has no mobile wipe operation yet',
+      );
+    }
+    // 11 (before 10: the licence may wait for the suspension). Account.
+    if (suspendNow)
+      plan.cloud(
+        c,
+        linked,
+        'suspend',
+        'suspend',
+        `The ${name} account suspended now`,
+        ['suspendUser'],
+        () => ({ operation: 'suspendUser', args: [user] }),
+        [],
+        { taskAction: 'deactivate_user' },
+      );
+    // 10. Licences.
+    const removeLicenses = (notBefore: Date | null, deps: string[], reason: string) => {
+      const listLive = c.cloud.supports.has('listUserLicenses');
+      const mirrored = ctx.mirroredLicenses.get(c.id) ?? [];
+      if (
+        !listLive &&
+        c.connected &&
+        linked &&
+        mirrored.length === 0 &&
+        c.cloud.supports.has('removeLicense')
+      ) {
+        plan.skip(
+          `${c.id}.remove_licenses`,
+          'remove_licenses',
+          c.id,
+          reason,
+          'skipped: the user holds no licence',
+        );
+        return;
+      }
+      plan.cloud(
+        c,
+        linked,
+        'remove_licenses',
+        'remove_licenses',
+        listLive
+          ? reason
+          : `${reason} (the licences the ${name} mirror shows: ${mirrored.join(', ')})`,
+        listLive ? ['listUserLicenses', 'removeLicense'] : ['removeLicense'],
+        () =>
+          listLive
+            ? {
+                operation: 'listUserLicenses',
+                args: [user],
+                andThen: { operation: 'removeLicense', args: [user, { $result: true }] },
+              }
+            : { operation: 'removeLicense', args: [user, mirrored] },
+        deps,
+        notBefore ? { notBefore: notBefore.toISOString() } : {},
+      );
+    };
+    if (t.licenseAction === 'remove_immediately') removeLicenses(null, [], 'Licences removed now');
+    else if (t.licenseAction === 'remove_on_suspension') {
+      if (suspendNow)
+        removeLicenses(null, [`${c.id}.suspend`], 'Licences removed with the suspension');
+      else if (t.accountAction === 'suspend_on_last_day' && ctx.lastDayEnd)
+        removeLicenses(
+          ctx.lastDayEnd,
+          [],
+          'Licences removed with the suspension at the end of the last day',
+        );
+      else
+        plan.skip(
+          `${c.id}.remove_licenses`,
+          'remove_licenses',
+          c.id,
+          'Licences removed with the suspension',
+          t.accountAction === 'keep_active'
+            ? 'skipped: the account stays active, so it keeps its licences'
+            : 'skipped: no last day given for the suspension',
+        );
+    }
+  }
+
+  // Local: groups, account, deletion.
+  if (t.removeFromAllGroups && ctx.groups.length > 0)
+    plan.add(
+      'local.remove_from_groups',
+      'remove_from_groups',
+      'local',
+      `The access groups: ${ctx.groups.map((g) => g.name).join(', ')}`,
+      { operation: 'accessGroups.removeMember', args: [ctx.groups.map((g) => g.id), ctx.user.id] },
+      [],
+      { taskAction: 'remove_from_groups' },
+    );
+  if (suspendNow)
+    plan.add(
+      'local.suspend',
+      'suspend',
+      'local',
+      'The organization user suspended now',
+      { operation: 'users.suspend', args: [ctx.user.id] },
+      [],
+      { taskAction: 'deactivate_user' },
+    );
+  else if (t.accountAction === 'suspend_on_last_day') {
+    if (ctx.lastDayEnd)
+      plan.add(
+        'local.schedule_suspend',
+        'schedule_suspend',
+        'local',
+        `A scheduled suspension (local and every linked cloud) at the end of the last day, ${ctx.lastDayEnd.toISOString()}`,
+        {
+          operation: 'scheduledActions.create',
+          args: [
+            {
+              actionType: 'suspend',
+              userId: ctx.user.id,
+              scheduledFor: ctx.lastDayEnd.toISOString(),
+            },
+          ],
+        },
+        [],
+        { taskAction: 'deactivate_user' },
+      );
+    else
+      plan.skip(
+        'local.schedule_suspend',
+        'schedule_suspend',
+        'local',
+        'A scheduled suspension on the last day',
+        'skipped: no last day given (lastDay)',
+      );
+  }
+  if (t.deleteAccount) {
+    const from = ctx.lastDayEnd ?? ctx.now;
+    const at = new Date(from.getTime() + t.deleteAfterDays * 86_400_000);
+    plan.add(
+      'local.schedule_delete',
+      'schedule_delete',
+      'local',
+      `A scheduled deletion ${t.deleteAfterDays} days after the last day, ${at.toISOString()}`,
+      {
+        operation: 'scheduledActions.create',
+        args: [{ actionType: 'delete', userId: ctx.user.id, scheduledFor: at.toISOString() }],
+      },
+      [],
+      { taskAction: 'archive_account' },
+    );
+  }
+
+  // Notices.
+  const lastDay = ctx.lastDayEnd ? ctx.lastDayEnd.toISOString().slice(0, 10) : 'today';
+  const notice = (id: string, reason: string, to: string) =>
+    plan.add(id, 'notify', 'mail', reason, {
+      operation: 'notifications.enqueue',
+      args: [
+        {
+          templateKey: 'offboarding.notice',
+          to,
+          variables: {
+            userName: ctx.user.name,
+            email: ctx.user.email,
+            organizationName: ctx.organizationName,
+            lastDay,
+            notes: t.notificationMessage ?? null,
+          },
+        },
+      ],
+    });
+  if (t.notifyManager) {
+    if (ctx.manager) notice('mail.notify_manager', 'The notice to the manager', ctx.manager.email);
+    else
+      plan.skip(
+        'mail.notify_manager',
+        'notify',
+        'mail',
+        'The notice to the manager',
+        'skipped: the user has no manager',
+      );
+  }
+  const lists: Array<[boolean, string, string, string[]]> = [
+    [t.notifyItAdmin, 'it', 'IT (the administrators)', ctx.itAddresses],
+    [t.notifyHr, 'hr', 'HR (the HR pool)', ctx.hrAddresses],
+    [true, 'address', 'the template address', t.notificationEmailAddresses],
+  ];
+  for (const [on, key, who, addresses] of lists) {
+    if (!on) continue;
+    if (addresses.length === 0 && key !== 'address')
+      plan.skip(
+        `mail.notify_${key}`,
+        'notify',
+        'mail',
+        `The notice to ${who}`,
+        `skipped: no address for ${who}`,
+      );
+    for (const to of addresses) notice(`mail.notify_${key}:${to}`, `The notice to ${who}`, to);
+  }
+}
