@@ -201,6 +201,7 @@ export async function buildOnboardPlan(
     ),
     organizationName: await organizationName(s),
     portalUrl: input.portalUrl ?? null,
+    today: s.now.toISOString().slice(0, 10),
     managerName: manager?.name ?? null,
   });
   return {

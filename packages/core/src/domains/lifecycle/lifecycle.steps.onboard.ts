@@ -36,6 +36,8 @@ export interface OnboardPlanContext {
   hasTraining: boolean;
   organizationName: string;
   portalUrl: string | null;
+  /** The plan's date (YYYY-MM-DD): the welcome mail's start date when none is given. */
+  today: string;
   managerName: string | null;
 }
 
@@ -247,7 +249,7 @@ export function planOnboarding(plan: PlanBuilder, ctx: OnboardPlanContext): void
               firstName: person.firstName,
               organizationName: ctx.organizationName,
               email: person.email,
-              startDate: person.startDate ?? '',
+              startDate: person.startDate ?? ctx.today,
               portalUrl: ctx.portalUrl,
               managerName: ctx.managerName,
             },
