@@ -9,6 +9,7 @@ import { registerDynamicGroupRoutes } from './dynamic-groups';
 import { registerGoogleWorkspaceRoutes } from './google-workspace';
 import { registerGroupRoutes } from './groups';
 import { registerLifecycleRoutes } from './lifecycle';
+import { registerLifecycleRunRoutes } from './lifecycle-runs';
 import { registerLifecycleTaskRoutes } from './lifecycle-tasks';
 import { registerMicrosoft365Routes } from './microsoft-365';
 import { registerNotificationRoutes } from './notifications';
@@ -44,5 +45,6 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps): void 
   registerNotificationRoutes(app, deps);
   registerAutomationRoutes(app, deps);
   registerLifecycleTaskRoutes(app, deps);
+  registerLifecycleRunRoutes(app, deps);
   registerLifecycleRoutes(app, deps);
 }
