@@ -3439,6 +3439,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lifecycle/onboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Onboard a person: plan (`?plan=true`) or run each step as a job
+         * @description Returns the plan with `?plan=true` (each step with its exact call and why, or why it is skipped; nothing written), else the stored run (`in_progress`, or `pending` with `scheduledFor` later). Administrators.
+         */
+        post: operations["onboardUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/offboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Offboard a user: plan (`?plan=true`) or run each step as a job
+         * @description Returns the plan with `?plan=true` (each step with its exact call and why, or why it is skipped; nothing written), else the stored run (`in_progress`, or `pending` with `scheduledFor` later). Administrators.
+         */
+        post: operations["offboardUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Onboarding and offboarding runs, newest first, one page at a time */
+        get: operations["listLifecycleRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with its steps and journal */
+        get: operations["getLifecycleRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lifecycle/runs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run again only the failed and never-run steps (409 LIFECYCLE.RUN_NOT_RESUMABLE when nothing is left) */
+        post: operations["resumeLifecycleRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lifecycle/onboarding-templates": {
         parameters: {
             query?: never;
@@ -5624,6 +5715,154 @@ export interface components {
         };
         SendLifecycleReminders: {
             dueSoonDays?: number;
+        };
+        LifecycleRun: {
+            id: string;
+            /** @enum {string} */
+            kind: "onboard" | "offboard";
+            status: string;
+            userId: string | null;
+            email: string;
+            templateId: string | null;
+            requestId: string | null;
+            /** Format: date-time */
+            scheduledFor: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            totalSteps: number;
+            completedSteps: number;
+            currentStep: string | null;
+            errorMessage: string | null;
+            steps: components["schemas"]["LifecycleRunStep"][];
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+        };
+        LifecycleRunStep: {
+            id: string;
+            kind: string;
+            /** @enum {string} */
+            platform: "local" | "google" | "microsoft" | "mail";
+            /** @description `{ operation, args, andThen? }`, null when skipped */
+            call?: unknown;
+            reason: string;
+            dependsOn: string[];
+            /** @description planned or skipped in a plan; queued, running, succeeded, failed, waiting or skipped in a run */
+            state: string;
+            skipReason: string | null;
+            notBefore?: string;
+            taskAction?: string;
+            attempts?: number;
+            output?: string | null;
+            change?: unknown;
+            error?: unknown;
+        };
+        LifecyclePlan: {
+            /** @enum {string} */
+            kind: "onboard" | "offboard";
+            templateId: string | null;
+            userId: string | null;
+            email: string;
+            requestId: string | null;
+            steps: components["schemas"]["LifecycleRunStep"][];
+        };
+        OnboardInput: {
+            /**
+             * Format: uuid
+             * @description An approved request whose fields are used
+             */
+            requestId?: string;
+            /**
+             * Format: uuid
+             * @description Default: the kind's default template
+             */
+            templateId?: string;
+            /**
+             * Format: date-time
+             * @description Start later (a scheduled action)
+             */
+            scheduledFor?: string;
+            /** @description Template fields for this run only */
+            overrides?: {
+                [key: string]: unknown;
+            };
+            user?: {
+                email: string;
+                firstName: string;
+                lastName: string;
+                personalEmail?: string;
+                jobTitle?: string;
+                /** Format: uuid */
+                departmentId?: string;
+                /** Format: uuid */
+                managerId?: string;
+                /** Format: date */
+                startDate?: string;
+            };
+            portalUrl?: string;
+            microsoftLicenseSkuIds?: string[];
+        };
+        OffboardInput: {
+            /**
+             * Format: uuid
+             * @description An approved request whose fields are used
+             */
+            requestId?: string;
+            /**
+             * Format: uuid
+             * @description Default: the kind's default template
+             */
+            templateId?: string;
+            /**
+             * Format: date-time
+             * @description Start later (a scheduled action)
+             */
+            scheduledFor?: string;
+            /** @description Template fields for this run only */
+            overrides?: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            userId?: string;
+            /** Format: date */
+            lastDay?: string;
+            confirmWipe?: boolean;
+        };
+        LifecycleRunWithJournal: {
+            id: string;
+            /** @enum {string} */
+            kind: "onboard" | "offboard";
+            status: string;
+            userId: string | null;
+            email: string;
+            templateId: string | null;
+            requestId: string | null;
+            /** Format: date-time */
+            scheduledFor: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            totalSteps: number;
+            completedSteps: number;
+            currentStep: string | null;
+            errorMessage: string | null;
+            steps: components["schemas"]["LifecycleRunStep"][];
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+            journal: {
+                stepId: string;
+                kind: string;
+                status: string;
+                details?: unknown;
+                errorMessage: string | null;
+                durationMs: number | null;
+                /** Format: date-time */
+                createdAt: string | null;
+            }[];
         };
         OnboardingTemplate: {
             id: string;
@@ -26865,6 +27104,405 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LifecycleReminderRun"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    onboardUser: {
+        parameters: {
+            query?: {
+                /** @description `true`: return the plan only (nothing written, no cloud call) */
+                plan?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnboardInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRun"] | components["schemas"]["LifecyclePlan"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    offboardUser: {
+        parameters: {
+            query?: {
+                /** @description `true`: return the plan only (nothing written, no cloud call) */
+                plan?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OffboardInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRun"] | components["schemas"]["LifecyclePlan"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLifecycleRuns: {
+        parameters: {
+            query?: {
+                kind?: "onboard" | "offboard";
+                status?: "pending" | "in_progress" | "completed" | "failed" | "cancelled";
+                userId?: string;
+                /** @description Page size, 1..500 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LifecycleRun"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLifecycleRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRunWithJournal"];
+                };
+            };
+            /** @description Invalid input (field problems in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeLifecycleRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleRun"];
                 };
             };
             /** @description Invalid input (field problems in `errors`) */
