@@ -601,6 +601,34 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     ).toEqual(['started', 'succeeded']);
   });
 
+  it('a run scheduled for later is a pending scheduled action that starts at its time', async () => {
+    const { user } = await linkedUser();
+    const run = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      scheduledFor: new Date(clock.now().getTime() + 3 * HOUR),
+      overrides: {
+        accountAction: 'keep_active',
+        licenseAction: 'keep',
+        removeFromAllGroups: false,
+        notifyManager: false,
+        notifyItAdmin: false,
+      },
+    });
+    expect(run.status).toBe('pending');
+    const before = m('users.revokeSignInSessions');
+    await helios.jobs.runOnce();
+    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('pending');
+    expect(m('users.revokeSignInSessions')).toBe(before);
+    await timePasses(3 * HOUR);
+    await helios.jobs.runOnce();
+    await helios.jobs.runOnce();
+    const done = await admin.lifecycle.runs.get(run.id);
+    expect(done.status).toBe('completed');
+    expect(stateOf(done)['microsoft.sign_out']).toBe('succeeded');
+    expect(m('users.revokeSignInSessions') - before).toBe(1);
+    expect(done.journal[0]).toMatchObject({ stepId: 'claim', status: 'started' });
+  });
+
   it('suspends on the last day: a scheduled suspend fires on the date, the licence leaves with it', async () => {
     const { user } = await linkedUser({ licensed: true });
     const lastDay = new Date(clock.now().getTime() + 24 * HOUR).toISOString().slice(0, 10);
