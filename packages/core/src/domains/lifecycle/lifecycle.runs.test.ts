@@ -1,202 +1,34 @@
-import { randomBytes } from 'node:crypto';
+import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
+import { createTestUser } from '@helios/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Helios, HeliosScope } from '../../helios';
 import {
-  createTestDatabase,
-  createTestUser,
-  type GoogleDirectorySimulator,
-  type GraphSimulator,
-  startGoogleDirectorySimulator,
-  startGraphSimulator,
-  type TestDatabase,
-} from '@helios/testing';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHelios, type Helios, type HeliosScope } from '../../helios';
-import { fixedClock } from '../../shared/clock';
-import { recordingMailer } from '../../shared/mailer';
-import { systemActor } from '../policy/actor';
-import { type LifecycleRunsInternal, RUN_STEP } from './lifecycle.runs';
+  counts,
+  DOMAIN,
+  E5,
+  g,
+  kit,
+  linkedUser,
+  m,
+  mailer,
+  stateOf,
+  timePasses,
+  unique,
+  useRunsTestBed,
+} from './lifecycle.runs.test-kit';
 
-// Onboarding and offboarding runs against the Google and Graph simulators over HTTP, on both job
-// backends (graphile-worker on PostgreSQL, the in-process queue on the embedded database). Time is
-// moved with a fake clock, never waited for.
+// Onboarding and offboarding runs on the simulators: plans, runs, faults and resume.
 
-const DOMAIN = 'runs.test';
-const E5 = 'c7df2760-2c81-4ef7-b578-5b5392b571df';
-const HOUR = 3600_000;
-const clock = fixedClock(new Date('2027-03-01T09:00:00Z'));
-const mailer = recordingMailer();
-let t: TestDatabase;
+useRunsTestBed();
 let helios: Helios;
 let admin: HeliosScope;
 let google: GoogleDirectorySimulator;
 let graph: GraphSimulator;
 let googleGroupId: string;
 let graphGroupId: string;
-/** Access groups linked to the Google group, the Graph group, and a local one. */
 let groups: { google: string; microsoft: string; local: string };
-
-async function timePasses(ms: number): Promise<void> {
-  clock.advance(ms);
-  if (helios.jobs.backend === 'postgres') {
-    await sql`update graphile_worker._private_jobs set run_at = run_at - make_interval(secs => ${ms / 1000})`.execute(
-      helios.db,
-    );
-  }
-}
-const g = (route: string) => google.requests.byRoute[route] ?? 0;
-const m = (route: string) => graph.requests.byRoute[route] ?? 0;
-const unique = () => randomBytes(3).toString('hex');
-const stateOf = (run: { steps: Array<{ id: string; state: string }> }) =>
-  Object.fromEntries(run.steps.map((s) => [s.id, s.state]));
-async function counts() {
-  const q = async (table: string) =>
-    Number(
-      (
-        await sql<{ n: string }>`select count(*)::text as n from ${sql.table(table)}`.execute(
-          helios.db,
-        )
-      ).rows[0]!.n,
-    );
-  return {
-    actions: await q('scheduled_user_actions'),
-    logs: await q('user_lifecycle_logs'),
-    users: await q('organization_users'),
-    members: await q('access_group_members'),
-    audit: await q('audit_logs'),
-    passwords: await q('user_initial_passwords'),
-    google: google.requests.total,
-    graph: graph.requests.total,
-  };
-}
-
-/** A user linked to both clouds (created through the write-back), with a manager linked too. */
-async function linkedUser(options: { licensed?: boolean; inGroups?: boolean } = {}) {
-  const make = async (prefix: string, managerId?: string) => {
-    const email = `${prefix}${unique()}@${DOMAIN}`;
-    const local = await createTestUser(helios, {
-      email,
-      ...(managerId ? { reporting_manager_id: managerId } : {}),
-    } as never);
-    const gu = await admin.google.writeback.createUser({
-      primaryEmail: email,
-      givenName: 'Lin',
-      familyName: 'Ked',
-      localUserId: local.id,
-    });
-    const mu = await admin.microsoft.writeback.createUser({
-      userPrincipalName: email,
-      displayName: 'Lin Ked',
-      usageLocation: 'US',
-      localUserId: local.id,
-    });
-    return { id: local.id, email, googleId: gu.googleId, msId: mu.msId };
-  };
-  const manager = await make('boss');
-  const user = await make('leaver', manager.id);
-  if (options.licensed) await admin.microsoft.writeback.assignLicense(user.msId, { add: [E5] });
-  if (options.inGroups) {
-    for (const id of [groups.google, groups.microsoft, groups.local])
-      await admin.accessGroups.addMember(id, user.id);
-    await admin.google.writeback.addMember(googleGroupId, user.email);
-    await admin.microsoft.writeback.addMember(graphGroupId, user.msId);
-  }
-  return { user, manager };
-}
-
-beforeAll(async () => {
-  [google, graph] = await Promise.all([
-    startGoogleDirectorySimulator({
-      domain: DOMAIN,
-      seed: { users: 0, groups: 1, membersPerGroup: 0, orgUnits: 1 },
-    }),
-    startGraphSimulator({
-      domain: DOMAIN,
-      seed: { users: 0, groups: 1, membersPerGroup: 0 },
-      skus: [{ skuId: E5, skuPartNumber: 'SPE_E5', enabled: 50 }],
-    } as never),
-  ]);
-  t = await createTestDatabase();
-  helios = await createHelios({
-    ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }),
-    clock,
-    mailer,
-    encryptionKey: randomBytes(32).toString('base64'),
-    integrations: {
-      google: {
-        rootUrl: google.url,
-        tokenUrl: google.tokenUrl,
-        retry: { maxRetries: 1, baseDelayMs: 1 },
-      },
-      microsoft: {
-        graphUrl: graph.url,
-        loginUrl: graph.authorityHost,
-        retry: { maxRetries: 1, baseDelayMs: 1 },
-      },
-    },
-  });
-  const setup = await helios.organizations.setup({
-    organizationName: 'Acme',
-    organizationDomain: DOMAIN,
-    admin: { email: `admin@${DOMAIN}`, firstName: 'Ada', lastName: 'Admin' },
-  });
-  admin = helios.as({ type: 'user', userId: setup.admin.id });
-  await helios.jobs.status();
-  await admin.google.credentials.configure({
-    serviceAccountKey: google.serviceAccountKey,
-    adminEmail: google.adminEmail,
-    domain: DOMAIN,
-  });
-  expect((await admin.google.credentials.testConnection()).ok).toBe(true);
-  await admin.microsoft.credentials.configure({
-    tenantId: graph.tenantId,
-    clientId: graph.clientId,
-    clientSecret: graph.clientSecret,
-  });
-  await admin.organizations.modules.enable('microsoft_365');
-  googleGroupId = [...google.state.groups.keys()][0]!;
-  graphGroupId = [...graph.state.groups.keys()][0]!;
-  await helios.db
-    .insertInto('ms_synced_groups')
-    .values({
-      organization_id: setup.organization.id,
-      ms_id: graphGroupId,
-      display_name: 'Eng',
-      group_types: JSON.stringify([]),
-      raw_data: JSON.stringify(graph.state.groups.get(graphGroupId)),
-    })
-    .execute();
-  const insert = (name: string, platform: string, externalId: string | null) =>
-    helios.db
-      .insertInto('access_groups')
-      .values({
-        organization_id: setup.organization.id,
-        name,
-        platform,
-        group_type: 'security',
-        external_id: externalId,
-        is_active: true,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-  groups = {
-    google: (await insert('Eng (Google)', 'google_workspace', googleGroupId)).id,
-    microsoft: (await insert('Eng (Microsoft)', 'microsoft_365', graphGroupId)).id,
-    local: (await insert('Eng (local)', 'manual', null)).id,
-  };
-}, 60_000);
-
-afterAll(async () => {
-  await helios?.close();
-  await t?.destroy();
-  await Promise.all([google?.close(), graph?.close()]);
-});
-
-beforeEach(async () => {
-  google.setFaults(null);
-  graph.setFaults?.(null);
-  await timePasses(400 * 24 * HOUR);
-  await helios.jobs.runOnce();
-  mailer.clear();
+beforeAll(() => {
+  ({ helios, admin, google, graph, googleGroupId, graphGroupId, groups } = kit());
 });
 
 describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker' : 'embedded: in process'})`, () => {
@@ -564,151 +396,5 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'lifecycle.runs.apply',
       'lifecycle.runs.resume',
     ]);
-  });
-
-  it('two workers never run the same step twice', async () => {
-    const { user } = await linkedUser();
-    const run = await admin.lifecycle.offboard.apply({
-      userId: user.id,
-      overrides: {
-        accountAction: 'suspend_immediately',
-        licenseAction: 'keep',
-        removeFromAllGroups: false,
-        notifyManager: false,
-        notifyItAdmin: false,
-      },
-    });
-    const runs = helios.as(systemActor('job:lifecycle.run-step')).lifecycle
-      .runs as LifecycleRunsInternal;
-    const job = (id: string) => ({
-      id,
-      task: 'lifecycle.run-step',
-      attempt: 1,
-      maxAttempts: 10,
-      key: `lifecycle-run:${run.id}:microsoft.sign_out`,
-    });
-    const before = m('users.revokeSignInSessions');
-    await Promise.all([
-      runs[RUN_STEP](run.id, 'microsoft.sign_out', job('9001')),
-      runs[RUN_STEP](run.id, 'microsoft.sign_out', job('9002')),
-    ]);
-    await helios.jobs.runOnce();
-    expect(m('users.revokeSignInSessions') - before).toBe(1);
-    const done = await admin.lifecycle.runs.get(run.id);
-    expect(done.status).toBe('completed');
-    expect(
-      done.journal.filter((j) => j.stepId === 'microsoft.sign_out').map((j) => j.status),
-    ).toEqual(['started', 'succeeded']);
-  });
-
-  it('a run scheduled for later is a pending scheduled action that starts at its time', async () => {
-    const { user } = await linkedUser();
-    const run = await admin.lifecycle.offboard.apply({
-      userId: user.id,
-      scheduledFor: new Date(clock.now().getTime() + 3 * HOUR),
-      overrides: {
-        accountAction: 'keep_active',
-        licenseAction: 'keep',
-        removeFromAllGroups: false,
-        notifyManager: false,
-        notifyItAdmin: false,
-      },
-    });
-    expect(run.status).toBe('pending');
-    const before = m('users.revokeSignInSessions');
-    await helios.jobs.runOnce();
-    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('pending');
-    expect(m('users.revokeSignInSessions')).toBe(before);
-    await timePasses(3 * HOUR);
-    await helios.jobs.runOnce();
-    await helios.jobs.runOnce();
-    const done = await admin.lifecycle.runs.get(run.id);
-    expect(done.status).toBe('completed');
-    expect(stateOf(done)['microsoft.sign_out']).toBe('succeeded');
-    expect(m('users.revokeSignInSessions') - before).toBe(1);
-    expect(done.journal[0]).toMatchObject({ stepId: 'claim', status: 'started' });
-  });
-
-  it('suspends on the last day: a scheduled suspend fires on the date, the licence leaves with it', async () => {
-    const { user } = await linkedUser({ licensed: true });
-    const lastDay = new Date(clock.now().getTime() + 24 * HOUR).toISOString().slice(0, 10);
-    const run = await admin.lifecycle.offboard.apply({
-      userId: user.id,
-      lastDay,
-      overrides: { notifyItAdmin: false, notifyManager: false, removeFromAllGroups: false },
-    });
-    await helios.jobs.runOnce();
-    let current = await admin.lifecycle.runs.get(run.id);
-    expect(current.status).toBe('in_progress');
-    expect(stateOf(current)).toMatchObject({
-      'local.schedule_suspend': 'succeeded',
-      'microsoft.remove_licenses': 'queued',
-    });
-    const actionId = current.steps.find((s) => s.id === 'local.schedule_suspend')!.output!;
-    expect(await admin.scheduledActions.get(actionId)).toMatchObject({
-      actionType: 'suspend',
-      status: 'pending',
-    });
-    expect(graph.state.users.get(user.msId)).toMatchObject({ accountEnabled: true });
-    await timePasses(12 * HOUR);
-    await helios.jobs.runOnce();
-    expect(graph.state.users.get(user.msId)).toMatchObject({ accountEnabled: true });
-    await timePasses(2 * 24 * HOUR);
-    await helios.jobs.runOnce();
-    expect(await admin.scheduledActions.get(actionId)).toMatchObject({ status: 'completed' });
-    expect(google.state.users.get(user.googleId)).toMatchObject({ suspended: true });
-    expect(graph.state.users.get(user.msId)).toMatchObject({
-      accountEnabled: false,
-      assignedLicenses: [],
-    });
-    current = await admin.lifecycle.runs.get(run.id);
-    expect(current.status).toBe('completed');
-  });
-
-  it('a run from an approved request moves it to in progress and completes its system tasks', async () => {
-    const template = await admin.lifecycle.templates.onboarding.create({
-      name: `Req ${unique()}`,
-      groupIds: [groups.local],
-      timeline: [
-        {
-          trigger: 'on_approval',
-          actions: [
-            { type: 'system', action: 'create_account', title: 'Accounts' },
-            { type: 'system', action: 'add_to_groups', title: 'Groups' },
-            { type: 'task', title: 'Order a laptop', assignee: 'it' },
-          ],
-        },
-      ],
-    });
-    const email = `req${unique()}@${DOMAIN}`;
-    const request = await admin.lifecycle.requests.create({
-      requestType: 'onboard',
-      email,
-      firstName: 'Rex',
-      lastName: 'Quest',
-      templateId: template.id,
-      startDate: '2027-04-01',
-    } as never);
-    const approved = await admin.lifecycle.requests.approve(request.id);
-    expect(approved.tasks.map((t) => [t.actionType, t.status])).toEqual(
-      expect.arrayContaining([
-        ['create_account', 'pending'],
-        ['add_to_groups', 'pending'],
-      ]),
-    );
-    const run = await admin.lifecycle.onboard.apply({ requestId: request.id });
-    expect((await admin.lifecycle.requests.get(request.id)).status).toBe('in_progress');
-    await helios.jobs.runOnce();
-    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');
-    const after = await admin.lifecycle.requests.get(request.id);
-    expect(after.userId).toBeTruthy();
-    const byAction = Object.fromEntries(
-      after.tasks.map((t) => [t.actionType ?? t.title, t.status]),
-    );
-    expect(byAction).toMatchObject({
-      create_account: 'completed',
-      add_to_groups: 'completed',
-      'Order a laptop': 'pending',
-    });
   });
 });
