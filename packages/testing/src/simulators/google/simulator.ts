@@ -20,8 +20,11 @@ import {
   startServer,
 } from '../http-kit';
 import { GoogleAuth } from './auth';
+import { resolveCalendarRoute } from './calendar';
 import { createSuspensionCalls, recordSuspensionCall } from './calls';
+import { resolveDataTransferRoute } from './datatransfer';
 import { Directory } from './directory';
+import { resolveDriveRoute } from './drive';
 import {
   ApiError,
   backendError,
@@ -33,17 +36,31 @@ import {
   userRateLimited,
   VARY,
 } from './errors';
+import { resolveGmailRoute } from './gmail';
+import { resolveLicensingRoute } from './licensing';
 import { stamp } from './paging';
 import { parseFields, pick } from './query';
 import { type Route, resolveRoute } from './router';
+import { resolveSecurityRoute } from './security';
 import type {
   GoogleDirectoryFaultKind,
   GoogleDirectoryQuota,
   GoogleDirectorySimulator,
   GoogleDirectorySimulatorOptions,
 } from './types';
+import { Workspace } from './workspace';
+import { workspaceKit } from './workspace-kit';
 
 const API_PREFIX = '/admin/directory/v1/';
+const SECURITY = new Set(['tokens', 'asps', 'signOut']);
+/** The other APIs on the same server, by path prefix. */
+const APIS: Array<[string, (w: Workspace, method: string, segs: string[]) => Route | undefined]> = [
+  ['/apps/licensing/v1/', resolveLicensingRoute],
+  ['/admin/datatransfer/v1/', resolveDataTransferRoute],
+  ['/drive/v3/', resolveDriveRoute],
+  ['/gmail/v1/', resolveGmailRoute],
+  ['/calendar/v3/', resolveCalendarRoute],
+];
 const DEFAULT_FAULTS: GoogleDirectoryFaultKind[] = [
   '429',
   '500',
@@ -156,6 +173,8 @@ export async function startGoogleDirectorySimulator(
   options: GoogleDirectorySimulatorOptions = {},
 ): Promise<GoogleDirectorySimulator> {
   const d = new Directory(options);
+  const w = new Workspace(d, options.dataTransferPolls ?? 0);
+  for (const [sku, seats] of Object.entries(options.licenses ?? {})) w.seats.set(sku, seats);
   const requests = {
     total: 0,
     byRoute: {} as Record<string, number>,
@@ -189,13 +208,18 @@ export async function startGoogleDirectorySimulator(
       return auth.tokenEndpoint(d, req, text, res);
     }
     let route: Route | undefined;
-    if (url.pathname.startsWith(API_PREFIX)) {
-      const segs = pathSegments(url.pathname.slice(API_PREFIX.length));
+    const api = APIS.find(([prefix]) => url.pathname.startsWith(prefix));
+    const prefix = url.pathname.startsWith(API_PREFIX) ? API_PREFIX : api?.[0];
+    if (prefix) {
+      const segs = pathSegments(url.pathname.slice(prefix.length));
       if (!segs) {
         count('unknown');
         return sendError(res, badRequest());
       }
-      route = resolveRoute(d, method, segs);
+      if (api) route = api[1](w, method, segs);
+      else if (segs[0] === 'users' && segs[1] && SECURITY.has(segs[2] ?? ''))
+        route = resolveSecurityRoute(w, method, segs[1], segs.slice(2));
+      else route = resolveRoute(d, method, segs);
     }
     count(route?.name ?? 'unknown');
     if (!route) return sendError(res, new ApiError(404, 'Not Found', 'notFound'));
@@ -204,8 +228,8 @@ export async function startGoogleDirectorySimulator(
       requests.faultsInjected++;
       return injectFault(fault, res, faults.retryAfter, held);
     }
-    const denied = auth.authenticate(d, req.headers.authorization, route.scopes);
-    if (denied) return sendError(res, denied);
+    const who = auth.authenticate(d, req.headers.authorization, route.scopes, route.admin ?? true);
+    if (who instanceof ApiError) return sendError(res, who);
     if (!quota.take()) {
       requests.quotaRejections++;
       return sendError(res, userRateLimited());
@@ -218,7 +242,7 @@ export async function startGoogleDirectorySimulator(
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = {};
     const fields = url.searchParams.get('fields');
     const tree = fields ? parseFields(fields) : undefined;
-    const result = route.run({ query: url.searchParams, body });
+    const result = route.run({ query: url.searchParams, body, ...who });
     recordSuspensionCall(suspensionCalls, route.name, body, result);
     if (result.status === 204) {
       res.writeHead(204, VARY);
@@ -254,6 +278,7 @@ export async function startGoogleDirectorySimulator(
     },
     requests,
     suspensionCalls,
+    workspace: workspaceKit(w),
     setFaults: (f) => faults.set(f),
     setQuota: (q) => quota.set(q),
     grantDelegation: (client, scopes) => auth.grantDelegation(client, scopes),
