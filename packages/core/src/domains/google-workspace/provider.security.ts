@@ -120,9 +120,23 @@ export interface GoogleSecurityCalls {
       applicationTransferParams?: Array<{ key: string; value: string[] }>;
     }>;
   }): Promise<GoogleDataTransfer>;
+  /** The transfers from one user to another (`transfers.list`). @throws HeliosError `GOOGLE.*` */
+  listDataTransfers(oldOwnerUserId: string, newOwnerUserId: string): Promise<GoogleDataTransfer[]>;
   /** Reads a data transfer (`transfers.get`). @throws HeliosError `GOOGLE.NOT_FOUND` and `GOOGLE.*` */
   getDataTransfer(transferId: string): Promise<GoogleDataTransfer>;
 }
+
+/**
+ * The Google Workspace SKUs `listUserLicenses` checks by default (Business Starter, Standard, Plus,
+ * Enterprise Standard, Enterprise Plus), as `productId/skuId`.
+ */
+export const DEFAULT_GOOGLE_LICENSE_SKUS: readonly string[] = [
+  'Google-Apps/1010020027',
+  'Google-Apps/1010020028',
+  'Google-Apps/1010020025',
+  'Google-Apps/1010020026',
+  'Google-Apps/1010020020',
+];
 
 const enc = encodeURIComponent;
 
@@ -242,6 +256,15 @@ export function securityCalls(
           applicationDataTransfers: applications,
         },
       }),
+    listDataTransfers: async (oldOwnerUserId, newOwnerUserId) =>
+      (
+        await callAs<{ dataTransfers?: GoogleDataTransfer[] }>(
+          'datatransfer.transfers.list',
+          true,
+          transfer,
+          { url: `${transfers}transfers`, params: { oldOwnerUserId, newOwnerUserId } },
+        )
+      ).dataTransfers ?? [],
     getDataTransfer: (transferId) =>
       callAs<GoogleDataTransfer>('datatransfer.transfers.get', true, transfer, {
         url: `${transfers}transfers/${enc(transferId)}`,

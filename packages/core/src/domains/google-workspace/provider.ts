@@ -13,6 +13,7 @@ import { collaborationCalls, type GoogleCollaborationCalls } from './provider.co
 import { groupCalls } from './provider.groups';
 import { directoryConnection } from './provider.http';
 import {
+  DEFAULT_GOOGLE_LICENSE_SKUS,
   type GoogleApiRoots,
   type GoogleSecurityCalls,
   resolveApiRoots,
@@ -183,6 +184,8 @@ export interface GoogleWorkspaceOptions {
    * `rootUrl` is set and an API's root is not, `rootUrl`: a simulator serves them all).
    */
   apiRoots?: GoogleApiRoots;
+  /** The licence SKUs (`productId/skuId`) a user's licences are looked for in (default DEFAULT_GOOGLE_LICENSE_SKUS). */
+  licenseSkus?: readonly string[];
   /** Timeout of each API request in ms (default 30000). */
   timeoutMs?: number;
   /** Timeout of each token request in ms (default 15000). */
@@ -219,6 +222,8 @@ export interface GoogleWorkspaceProvider extends GoogleSecurityCalls, GoogleColl
   readonly scopes: readonly string[];
   readonly rootUrl: string;
   readonly tokenUrl: string;
+  /** The licence SKUs `listUserLicenses` looks at. */
+  readonly licenseSkus: readonly string[];
   /**
    * Gets (or reuses) an access token: proves the key and the delegation work, without calling the API.
    * The token itself is not returned.
@@ -308,6 +313,7 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     scopes: google.scopes,
     rootUrl: google.rootUrl,
     tokenUrl: google.tokenUrl,
+    licenseSkus: [...(options.licenseSkus ?? DEFAULT_GOOGLE_LICENSE_SKUS)],
     authorize: () => google.authorize(),
     watchRetries: (listener) => google.policy.watch(listener),
     ...userCalls(google),
