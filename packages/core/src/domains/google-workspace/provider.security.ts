@@ -5,6 +5,7 @@
  * for its own scope, so a scope missing from the delegation fails that call alone and names it.
  */
 import { isHeliosError } from '../../errors';
+import { GOOGLE_ERROR_CODES } from './errors';
 import type { GoogleGroup, GoogleWorkspaceOptions } from './provider';
 import type { DirectoryConnection } from './provider.http';
 
@@ -151,7 +152,7 @@ export async function orNull<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;
   } catch (error) {
-    if (isHeliosError(error) && error.code === 'GOOGLE.NOT_FOUND') return null;
+    if (isHeliosError(error) && error.code === GOOGLE_ERROR_CODES.NOT_FOUND) return null;
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import { isHeliosError } from '../../errors';
 import { parseInput } from '../../shared/validation';
 import type { CloudChange } from '../integrations/contract';
 import { runWriteback } from '../integrations/writeback';
-import { GOOGLE_ERRORS } from './errors';
+import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS } from './errors';
 import type { GoogleVacationSettings } from './provider.collaboration';
 import type { GoogleWritebackContext } from './writeback.context';
 import { already, auditChange, emailOf, resolveUser } from './writeback.lifecycle';
@@ -95,7 +95,7 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
               status = (await google.createForwardingAddress(mailbox, to)).verificationStatus;
             } catch (error) {
               // Added meanwhile (a retried create): read its status.
-              if (!isHeliosError(error) || error.code !== 'GOOGLE.CONFLICT') throw error;
+              if (!isHeliosError(error) || error.code !== GOOGLE_ERROR_CODES.CONFLICT) throw error;
               status = (await google.listForwardingAddresses(mailbox)).find(
                 (a) => a.forwardingEmail.toLowerCase() === to,
               )?.verificationStatus;
@@ -181,7 +181,12 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
               (p) => p.emailAddress?.toLowerCase() === user.email,
             );
             for (const p of mine)
-              if (await already(google.deleteDrivePermission(drive.id, p.id), 'GOOGLE.NOT_FOUND'))
+              if (
+                await already(
+                  google.deleteDrivePermission(drive.id, p.id),
+                  GOOGLE_ERROR_CODES.NOT_FOUND,
+                )
+              )
                 items.push(drive.id);
           }
           return { changed: items.length > 0, items: [...new Set(items)] };

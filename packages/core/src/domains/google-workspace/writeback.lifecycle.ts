@@ -22,6 +22,7 @@ import {
 } from '../integrations/initial-passwords';
 import { runWriteback } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
+import { GOOGLE_ERROR_CODES } from './errors';
 import type { GoogleWorkspaceProvider } from './provider';
 import type { GoogleDataTransfer } from './provider.security';
 import type { GoogleWritebackContext } from './writeback.context';
@@ -35,7 +36,7 @@ import {
 import type { GoogleWritebackService } from './writeback.service';
 
 /** Ignores Google's NOT_FOUND / CONFLICT answer of a removal / addition already done. */
-export async function already(p: Promise<unknown>, code: 'GOOGLE.NOT_FOUND' | 'GOOGLE.CONFLICT') {
+export async function already(p: Promise<unknown>, code: string) {
   try {
     await p;
     return true;
@@ -172,8 +173,11 @@ export function googleLifecycleOperations(ctx: GoogleWritebackContext): Part1 {
               const held = (await google.getLicense(user.email, sku)) !== null;
               if (held === assign) continue;
               const did = assign
-                ? await already(google.insertLicense(user.email, sku), 'GOOGLE.CONFLICT')
-                : await already(google.deleteLicense(user.email, sku), 'GOOGLE.NOT_FOUND');
+                ? await already(google.insertLicense(user.email, sku), GOOGLE_ERROR_CODES.CONFLICT)
+                : await already(
+                    google.deleteLicense(user.email, sku),
+                    GOOGLE_ERROR_CODES.NOT_FOUND,
+                  );
               if (did) items.push(sku);
             }
             return { changed: items.length > 0, items, skuIds: skus };
@@ -252,7 +256,7 @@ export function googleLifecycleOperations(ctx: GoogleWritebackContext): Part1 {
           const google = await ctx.provider();
           const items: string[] = [];
           for (const token of await google.listTokens(id))
-            if (await already(google.deleteToken(id, token.clientId), 'GOOGLE.NOT_FOUND'))
+            if (await already(google.deleteToken(id, token.clientId), GOOGLE_ERROR_CODES.NOT_FOUND))
               items.push(token.clientId);
           return { changed: items.length > 0, items };
         },
@@ -266,7 +270,9 @@ export function googleLifecycleOperations(ctx: GoogleWritebackContext): Part1 {
           const google = await ctx.provider();
           const items: string[] = [];
           for (const asp of await google.listAppPasswords(id))
-            if (await already(google.deleteAppPassword(id, asp.codeId), 'GOOGLE.NOT_FOUND'))
+            if (
+              await already(google.deleteAppPassword(id, asp.codeId), GOOGLE_ERROR_CODES.NOT_FOUND)
+            )
               items.push(String(asp.codeId));
           return { changed: items.length > 0, items };
         },
