@@ -81,6 +81,14 @@ describe('Directory security', () => {
     expect(sim.workspace.appPasswords(U1)).toEqual([]);
     expect((await call(tok, 'POST', `admin/directory/v1/users/${U1}/signOut`)).status).toBe(204);
     expect(sim.workspace.signOuts(U1)).toBe(1);
+    expect(sim.writeCalls.filter((c) => c.route === 'users.signOut')).toEqual([
+      {
+        route: 'users.signOut',
+        method: 'POST',
+        path: `/admin/directory/v1/users/${U1}/signOut`,
+        subject: sim.adminEmail,
+      },
+    ]);
     const userTok = await as(sim.adminEmail, A('admin.directory.user'));
     expectGoogleError(
       await call(userTok, 'GET', `admin/directory/v1/users/${U1}/tokens`),

@@ -155,7 +155,11 @@ function injectFault(
  * removed; `users` list also orders by `orderBy=familyName|givenName` (`sortOrder`), and users are
  * sent as `projection` asks (default `basic`, without `customSchemas`; `full`; `custom` with
  * `customFieldMask`). `customer` lists cover every domain of the account, `domain=` only that one
- * (see `secondaryDomains`); `fields` partial responses are honoured. `POST /token` takes the JWT bearer grant with
+ * (see `secondaryDomains`); `fields` partial responses are honoured. On the same server: Directory
+ * `users/{u}/tokens`, `asps`, `signOut`; Licensing (`apps/licensing/v1/`), Data Transfer
+ * (`admin/datatransfer/v1/`), Drive (`drive/v3/`), Gmail settings (`gmail/v1/`) and Calendar ACL
+ * (`calendar/v3/`), each with its scopes (Gmail, Calendar and Drive act as the token's subject); see
+ * `sim.workspace`. `POST /token` takes the JWT bearer grant with
  * `aud` = `tokenUrl` or Google's token URL.
  *
  * @example
@@ -184,6 +188,7 @@ export async function startGoogleDirectorySimulator(
   };
   const count = (name: string) => countRoute(requests.byRoute, name);
   const suspensionCalls = createSuspensionCalls();
+  const writeCalls: GoogleDirectorySimulator['writeCalls'] = [];
   const auth = new GoogleAuth(() => {
     requests.tokensIssued++;
   });
@@ -243,6 +248,8 @@ export async function startGoogleDirectorySimulator(
     const fields = url.searchParams.get('fields');
     const tree = fields ? parseFields(fields) : undefined;
     const result = route.run({ query: url.searchParams, body, ...who });
+    if (method !== 'GET')
+      writeCalls.push({ route: route.name, method, path: url.pathname, subject: who.subject });
     recordSuspensionCall(suspensionCalls, route.name, body, result);
     if (result.status === 204) {
       res.writeHead(204, VARY);
@@ -279,6 +286,7 @@ export async function startGoogleDirectorySimulator(
     requests,
     suspensionCalls,
     workspace: workspaceKit(w),
+    writeCalls,
     setFaults: (f) => faults.set(f),
     setQuota: (q) => quota.set(q),
     grantDelegation: (client, scopes) => auth.grantDelegation(client, scopes),

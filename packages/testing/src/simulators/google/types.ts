@@ -115,6 +115,11 @@ export interface GoogleDirectorySimulator {
   };
   /** Seeds and reads the Workspace state beyond the Directory (security, licences, Drive, Gmail, Calendar, transfers). */
   workspace: GoogleWorkspaceSimKit;
+  /**
+   * Every answered write call (not GET) in order: route name, method, path and the token's subject,
+   * so a test or benchmark can check that no write was sent twice.
+   */
+  writeCalls: Array<{ route: string; method: string; path: string; subject: string }>;
   /** Successful calls that set `suspended` (`users.update` / `users.patch`), per user id: `suspend` and `unsuspend`. */
   suspensionCalls: SuspensionCalls;
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
