@@ -10,9 +10,11 @@ export type {
   GoogleDirectoryQuota,
   GoogleDirectorySimulator,
   GoogleDirectorySimulatorOptions,
+  GoogleWorkspaceSimKit,
 } from './simulators/google-directory';
 export {
   GOOGLE_DIRECTORY_SCOPES,
+  GOOGLE_WORKSPACE_EXTRA_SCOPES,
   startGoogleDirectorySimulator,
 } from './simulators/google-directory';
 export type {

@@ -75,6 +75,11 @@ export const GOOGLE_ERRORS = defineErrors({
     'CONFLICT',
     'It already exists, or changed meanwhile (409, 412).',
   ),
+  NO_FREE_SEATS: callFailureSpec(
+    'GOOGLE.NO_FREE_SEATS',
+    'CONFLICT',
+    'Every seat of the licence SKU is assigned (Licensing API 412 conditionNotMet): buy seats or free one.',
+  ),
   INVALID_REQUEST: callFailureSpec(
     'GOOGLE.INVALID_REQUEST',
     'INVALID_INPUT',
@@ -124,9 +129,22 @@ export interface GoogleErrorContext {
 
 const ADMIN_SCOPE_PREFIX = 'https://www.googleapis.com/auth/admin.directory.';
 
-/** The Directory scope an operation needs (for "scope missing" explanations). */
+const AUTH_PREFIX = 'https://www.googleapis.com/auth/';
+
+/** The scope an operation needs (for "scope missing" explanations). */
 export function scopeForOperation(operation: string): string | null {
-  const resource = operation.split('.')[0];
+  const [resource, sub] = operation.split('.');
+  if (operation === 'users.signOut' || resource === 'tokens' || resource === 'asps')
+    return `${ADMIN_SCOPE_PREFIX}user.security`;
+  if (resource === 'gmail')
+    return `${AUTH_PREFIX}gmail.settings.${sub === 'forwardingAddresses' || sub === 'autoForwarding' ? 'sharing' : 'basic'}`;
+  const api: Record<string, string> = {
+    licenses: 'apps.licensing',
+    datatransfer: 'admin.datatransfer',
+    drive: 'drive',
+    calendar: 'calendar',
+  };
+  if (resource && api[resource]) return `${AUTH_PREFIX}${api[resource]}`;
   switch (resource) {
     case 'users':
       return `${ADMIN_SCOPE_PREFIX}user`;
@@ -390,6 +408,14 @@ function fromApiError(
     return make(
       GOOGLE_ERRORS.NOT_FOUND,
       `Google has no such resource for ${ctx.operation}${said}.`,
+      details,
+      cause,
+    );
+  }
+  if (ctx.operation === 'licenses.insert' && (status === 412 || has('conditionNotMet'))) {
+    return make(
+      GOOGLE_ERRORS.NO_FREE_SEATS,
+      `No free seat of the licence${said}: buy more licences in the Google Admin console > Billing > Subscriptions, or remove the licence from someone who left.`,
       details,
       cause,
     );

@@ -51,6 +51,24 @@ export type {
   ListGoogleUsersOptions,
 } from './provider';
 export { googleWorkspace, serviceAccountKeyFingerprint } from './provider';
+export type {
+  GoogleAutoForwarding,
+  GoogleCalendarAclRule,
+  GoogleCollaborationCalls,
+  GoogleDrivePermission,
+  GoogleForwardingAddress,
+  GoogleSendAs,
+  GoogleVacationSettings,
+} from './provider.collaboration';
+export type {
+  GoogleApiRoots,
+  GoogleAppPassword,
+  GoogleDataTransfer,
+  GoogleLicenseAssignment,
+  GoogleSecurityCalls,
+  GoogleToken,
+} from './provider.security';
+export { DEFAULT_GOOGLE_LICENSE_SKUS, GOOGLE_LIFECYCLE_SCOPES } from './provider.security';
 export type { ConfigureGoogleInput, ServiceAccountKey, TestGoogleConnectionInput } from './schema';
 export {
   configureGoogleSchema,
@@ -96,6 +114,9 @@ export {
 } from './writeback.schema';
 export type {
   GoogleInitialPassword,
+  GoogleLicenseChange,
+  GooglePasswordReset,
+  GoogleSignOut,
   GoogleWritebackGroup,
   GoogleWritebackMembership,
   GoogleWritebackService,

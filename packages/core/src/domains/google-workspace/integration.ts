@@ -1,6 +1,6 @@
 /**
- * Google Workspace as a {@link DirectoryIntegration}: a thin adapter over the write-back service.
- * Google has no license, password-reset, sign-out or group-deletion operation here: those throw
+ * Google Workspace as a {@link DirectoryIntegration}: a thin adapter over the write-back service,
+ * with every lifecycle operation. Google has no group deletion here: it throws
  * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`.
  */
 import type { ServiceRuntime } from '../../runtime';
@@ -15,6 +15,9 @@ import type {
   GoogleUpdateUserInput,
 } from './writeback.schema';
 import type {
+  GoogleLicenseChange,
+  GooglePasswordReset,
+  GoogleSignOut,
   GoogleWritebackGroup,
   GoogleWritebackMembership,
   GoogleWritebackService,
@@ -29,9 +32,9 @@ export interface GoogleIntegrationTypes {
   user: GoogleWritebackUser;
   group: GoogleWritebackGroup;
   membership: GoogleWritebackMembership;
-  passwordReset: never;
-  signOut: never;
-  licenseChange: never;
+  passwordReset: GooglePasswordReset;
+  signOut: GoogleSignOut;
+  licenseChange: GoogleLicenseChange;
   credentials: GoogleCredentialsService;
   sync: GoogleSyncService;
   directory: GoogleDirectoryService;
@@ -83,6 +86,23 @@ export function googleIntegration(
       addMember: (group, userEmail, options) =>
         writeback.addMember(group, userEmail, undefined, options),
       removeMember: writeback.removeMember,
+      resetPassword: writeback.resetPassword,
+      signOut: writeback.signOut,
+      assignLicense: writeback.assignLicense,
+      removeLicense: writeback.removeLicense,
+      listUserGroups: writeback.listUserGroups,
+      moveToOrgUnit: writeback.moveToOrgUnit,
+      listUserLicenses: writeback.listUserLicenses,
+      licenseAvailability: writeback.licenseAvailability,
+      revokeTokens: writeback.revokeTokens,
+      revokeAppPasswords: writeback.revokeAppPasswords,
+      transferData: writeback.transferData,
+      getDataTransfer: writeback.getDataTransfer,
+      setMailForwarding: writeback.setMailForwarding,
+      setAutoReply: writeback.setAutoReply,
+      addToSharedDrive: writeback.addToSharedDrive,
+      removeFromSharedDrives: writeback.removeFromSharedDrives,
+      shareCalendar: writeback.shareCalendar,
     },
   });
 }

@@ -77,6 +77,73 @@ export interface DirectoryConnection {
   authorize(): Promise<{ expiresAt: Date | null }>;
   /** Runs one call with the concurrency cap, error translation and retries (`idempotent` ones retry on any retryable failure). */
   call<T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T>;
+  /**
+   * One REST call acting as `subject` (default the admin) with only `scopes` asked for (so a scope
+   * missing from the delegation fails this call alone, naming it), with the same cap and retries.
+   */
+  callAs<T>(
+    operation: string,
+    idempotent: boolean,
+    as: { subject?: string; scopes: readonly string[] },
+    request: DelegatedRequest,
+  ): Promise<T>;
+}
+
+/** A REST request of `callAs`: absolute URL, method, query parameters, JSON body. */
+export interface DelegatedRequest {
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  params?: Record<string, string | number | boolean>;
+  data?: unknown;
+}
+
+/** Forgets a client's cached access token, so its next call asks for a new one. */
+function dropToken(client: JWT): void {
+  client.gtoken = undefined;
+  client.credentials = { refresh_token: 'jwt-placeholder', expiry_date: 1 };
+}
+
+/**
+ * The service account's JWT client acting as `subject`: its token request re-addressed to
+ * `tokenUrl`, with our timeout and without the library's own retries.
+ */
+function serviceAccountJwt(
+  o: {
+    key: ServiceAccountKey;
+    tokenUrl: string;
+    tokenTimeoutMs: number;
+    fetchImplementation?: typeof fetch | undefined;
+  },
+  subject: string,
+  scopes: string[],
+): JWT {
+  const jwt = new JWT({
+    email: o.key.client_email,
+    key: o.key.private_key,
+    scopes,
+    subject,
+    // The assertion names the endpoint it is for (RFC 7523), so one sent to another token URL (a
+    // simulator) is useless at Google's.
+    ...(o.tokenUrl !== GOOGLE_TOKEN_URL ? { additionalClaims: { aud: o.tokenUrl } } : {}),
+    ...(o.fetchImplementation
+      ? { transporterOptions: { fetchImplementation: o.fetchImplementation } }
+      : {}),
+  });
+  // gtoken posts to Google's fixed token URL through the JWT client's transporter: send it to
+  // `tokenUrl` instead, with our timeout, and without the library's own retries (ours apply).
+  const googleToken = new URL(GOOGLE_TOKEN_URL);
+  jwt.transporter.interceptors.request.add({
+    resolved: async (config) => {
+      const url = new URL(String(config.url));
+      if (url.origin === googleToken.origin && url.pathname === googleToken.pathname) {
+        config.url = new URL(o.tokenUrl);
+        config.timeout = o.tokenTimeoutMs;
+        config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
+      }
+      return config;
+    },
+  });
+  return jwt;
 }
 
 /**
@@ -107,32 +174,13 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
   const policy = createRetryPolicy(options.retry, { maxRetries: 3, maxDelayMs: 32_000 });
   const limit = semaphore(Math.max(1, options.maxConcurrency ?? 8));
 
-  const jwt = new JWT({
-    email: key.client_email,
-    key: key.private_key,
-    scopes,
-    subject: adminEmail,
-    // The assertion names the endpoint it is for (RFC 7523), so one sent to another token URL (a
-    // simulator) is useless at Google's.
-    ...(tokenUrl !== GOOGLE_TOKEN_URL ? { additionalClaims: { aud: tokenUrl } } : {}),
-    ...(options.fetchImplementation
-      ? { transporterOptions: { fetchImplementation: options.fetchImplementation } }
-      : {}),
-  });
-  // gtoken posts to Google's fixed token URL through the JWT client's transporter: send it to
-  // `tokenUrl` instead, with our timeout, and without the library's own retries (ours apply).
-  const googleToken = new URL(GOOGLE_TOKEN_URL);
-  jwt.transporter.interceptors.request.add({
-    resolved: async (config) => {
-      const url = new URL(String(config.url));
-      if (url.origin === googleToken.origin && url.pathname === googleToken.pathname) {
-        config.url = new URL(tokenUrl);
-        config.timeout = tokenTimeoutMs;
-        config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
-      }
-      return config;
-    },
-  });
+  const jwtOptions = {
+    key,
+    tokenUrl,
+    tokenTimeoutMs,
+    fetchImplementation: options.fetchImplementation,
+  };
+  const jwt = serviceAccountJwt(jwtOptions, adminEmail, scopes);
   const directory: admin_directory_v1.Admin = admin({
     version: 'directory_v1',
     auth: jwt,
@@ -149,12 +197,6 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
     scopes,
     url,
   });
-
-  /** Forgets the cached access token, so the next call asks for a new one. */
-  const dropToken = () => {
-    jwt.gtoken = undefined;
-    jwt.credentials = { refresh_token: 'jwt-placeholder', expiry_date: 1 };
-  };
 
   /**
    * What the retry policy needs to know of a failed call. Throttling (kind RATE_LIMITED) is retried,
@@ -177,17 +219,19 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
   };
 
   /** Runs one call with the concurrency cap, error translation and retries. */
-  const call = async <T>(
+  const run = async <T>(
     operation: string,
     idempotent: boolean,
     fn: () => Promise<T>,
+    ctx: GoogleErrorContext,
+    client: JWT,
   ): Promise<T> => {
     let renewed = false;
     return policy.run(
       operation,
       () => limit(fn),
       (raw) => {
-        const error = toGoogleError(raw, context(operation, rootUrl));
+        const error = toGoogleError(raw, ctx);
         if (
           error.details.status === 401 &&
           error.code === GOOGLE_ERROR_CODES.TOKEN_REJECTED &&
@@ -196,11 +240,61 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
           // The access token was revoked (key or delegation changed): get a new one once, which
           // either works or explains what changed.
           renewed = true;
-          dropToken();
+          dropToken(client);
           return 'again';
         }
         return failureOf(error, idempotent);
       },
+    );
+  };
+  const call = <T>(operation: string, idempotent: boolean, fn: () => Promise<T>) =>
+    run(operation, idempotent, fn, context(operation, rootUrl), jwt);
+
+  // Clients acting as another subject or with other scopes (Gmail as the mailbox owner, Licensing,
+  // Drive...), one per subject and scope set, the oldest dropped past 256.
+  const clients = new Map<string, JWT>();
+  const clientFor = (subject: string, callScopes: readonly string[]): JWT => {
+    const cacheKey = `${subject}|${callScopes.join(' ')}`;
+    let client = clients.get(cacheKey);
+    if (!client) {
+      client = serviceAccountJwt(jwtOptions, subject, [...callScopes]);
+      clients.set(cacheKey, client);
+      if (clients.size > 256) clients.delete(clients.keys().next().value as string);
+    }
+    return client;
+  };
+  const callAs = <T>(
+    operation: string,
+    idempotent: boolean,
+    as: { subject?: string; scopes: readonly string[] },
+    request: DelegatedRequest,
+  ): Promise<T> => {
+    const subject = (as.subject ?? adminEmail).toLowerCase();
+    const client = clientFor(subject, as.scopes);
+    const ctx: GoogleErrorContext = {
+      operation,
+      clientId: key.client_id,
+      adminEmail: subject,
+      scopes: as.scopes,
+      url: request.url,
+    };
+    return run(
+      operation,
+      idempotent,
+      async () =>
+        (
+          await client.request<T>({
+            url: request.url,
+            method: request.method ?? 'GET',
+            ...(request.params ? { params: request.params } : {}),
+            ...(request.data !== undefined ? { data: request.data } : {}),
+            timeout: timeoutMs,
+            retry: false,
+            responseType: 'json',
+          })
+        ).data,
+      ctx,
+      client,
     );
   };
 
@@ -213,6 +307,7 @@ export function directoryConnection(options: GoogleWorkspaceOptions): DirectoryC
     customer,
     directory,
     policy,
+    callAs,
     async authorize() {
       const credentials = await policy.run(
         'token',

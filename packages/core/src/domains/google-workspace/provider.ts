@@ -9,8 +9,16 @@
  * in provider.users.ts and provider.groups.ts.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
 import { groupCalls } from './provider.groups';
 import { directoryConnection } from './provider.http';
+import {
+  DEFAULT_GOOGLE_LICENSE_SKUS,
+  type GoogleApiRoots,
+  type GoogleSecurityCalls,
+  resolveApiRoots,
+  securityCalls,
+} from './provider.security';
 import { userCalls } from './provider.users';
 import type { ServiceAccountKey } from './schema';
 
@@ -171,6 +179,13 @@ export interface GoogleWorkspaceOptions {
   rootUrl?: string;
   /** The OAuth token endpoint (default https://oauth2.googleapis.com/token). */
   tokenUrl?: string;
+  /**
+   * The roots of the Licensing, Data Transfer, Drive, Gmail and Calendar APIs (default Google's; when
+   * `rootUrl` is set and an API's root is not, `rootUrl`: a simulator serves them all).
+   */
+  apiRoots?: GoogleApiRoots;
+  /** The licence SKUs (`productId/skuId`) a user's licences are looked for in (default DEFAULT_GOOGLE_LICENSE_SKUS). */
+  licenseSkus?: readonly string[];
   /** Timeout of each API request in ms (default 30000). */
   timeoutMs?: number;
   /** Timeout of each token request in ms (default 15000). */
@@ -192,8 +207,11 @@ export interface GoogleWorkspaceOptions {
 /** Provider options besides the credentials (createHelios `integrations.google`, `loadGoogleProvider`). */
 export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'>;
 
-/** A Google Workspace account, through the Directory API. */
-export interface GoogleWorkspaceProvider {
+/**
+ * A Google Workspace account, through the Directory API, and the Licensing, Data Transfer, Drive,
+ * Gmail settings and Calendar APIs for lifecycle operations.
+ */
+export interface GoogleWorkspaceProvider extends GoogleSecurityCalls, GoogleCollaborationCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -204,6 +222,8 @@ export interface GoogleWorkspaceProvider {
   readonly scopes: readonly string[];
   readonly rootUrl: string;
   readonly tokenUrl: string;
+  /** The licence SKUs `listUserLicenses` looks at. */
+  readonly licenseSkus: readonly string[];
   /**
    * Gets (or reuses) an access token: proves the key and the delegation work, without calling the API.
    * The token itself is not returned.
@@ -283,6 +303,7 @@ export interface GoogleWorkspaceProvider {
  */
 export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspaceProvider {
   const google = directoryConnection(options);
+  const roots = resolveApiRoots(options);
   return {
     kind: 'google-workspace',
     adminEmail: google.adminEmail,
@@ -292,9 +313,12 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     scopes: google.scopes,
     rootUrl: google.rootUrl,
     tokenUrl: google.tokenUrl,
+    licenseSkus: [...(options.licenseSkus ?? DEFAULT_GOOGLE_LICENSE_SKUS)],
     authorize: () => google.authorize(),
     watchRetries: (listener) => google.policy.watch(listener),
     ...userCalls(google),
     ...groupCalls(google),
+    ...securityCalls(google, roots),
+    ...collaborationCalls(google, roots),
   };
 }

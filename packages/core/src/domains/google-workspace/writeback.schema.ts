@@ -88,3 +88,42 @@ export const googleWritebackMemberSchema = z
   .strict();
 /** The input of `addMember` / `removeMember`. */
 export type GoogleWritebackMemberInput = z.input<typeof googleWritebackMemberSchema>;
+
+/** A licence SKU as `productId/skuId` (e.g. `Google-Apps/1010020027`). */
+export const googleSkuSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/, 'A SKU as productId/skuId');
+/** One or more SKUs. */
+export const googleSkusSchema = z.array(googleSkuSchema).min(1).max(20);
+/** A Drive role on a shared drive. */
+export const googleDriveRoleSchema = z.enum([
+  'reader',
+  'commenter',
+  'writer',
+  'fileOrganizer',
+  'organizer',
+]);
+/** A calendar ACL role. */
+export const googleCalendarRoleSchema = z.enum(['freeBusyReader', 'reader', 'writer', 'owner']);
+/** A shared drive, calendar or transfer id. */
+export const googleResourceIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._@+-]+$/, 'A Google resource id');
+/** An automatic reply. */
+export const googleAutoReplySchema = z
+  .object({
+    enabled: z.boolean(),
+    subject: z.string().max(1000).optional(),
+    message: z.string().max(100_000).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+/** The applications of a data transfer. */
+export const googleTransferApplicationsSchema = z
+  .array(z.enum(['drive', 'calendar']))
+  .min(1)
+  .max(2);

@@ -13,12 +13,18 @@
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
-import type { ProviderServiceOptions } from '../integrations/contract';
+import type {
+  CloudChange,
+  LifecycleOperations,
+  ProviderServiceOptions,
+} from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
+import { googleCollaborationOperations } from './writeback.collaboration';
 import { createGoogleWritebackContext } from './writeback.context';
 import { googleGroupOperations } from './writeback.groups';
+import { googleLifecycleOperations } from './writeback.lifecycle';
 import { googlePasswordOperations } from './writeback.passwords';
 import type {
   GoogleCreateGroupInput,
@@ -56,6 +62,29 @@ export interface GoogleWritebackMembership {
   localUserId: string | null;
 }
 
+/** The outcome of `resetPassword` (the password itself is stored encrypted: see `revealInitialPassword`). */
+export interface GooglePasswordReset {
+  googleId: string;
+  email: string;
+  /** Always true: the user chooses a new password at the next sign-in. */
+  changePasswordAtNextLogin: true;
+  /** When the new password was stored for one reveal. */
+  storedAt: Date;
+}
+
+/** The outcome of `signOut` (`users.signOut`: every web and device session ends). */
+export interface GoogleSignOut {
+  googleId: string;
+  email: string | null;
+  signedOutAt: Date;
+}
+
+/** The outcome of `assignLicense` / `removeLicense`: `items` are the SKUs actually changed. */
+export interface GoogleLicenseChange extends CloudChange {
+  /** The SKUs asked for (`productId/skuId`). */
+  skuIds: string[];
+}
+
 /** The initial password of a user created through Helios, revealed once. */
 export interface GoogleInitialPassword {
   email: string;
@@ -72,11 +101,44 @@ export interface GoogleInitialPassword {
  */
 export interface GoogleWritebackService
   extends WritebackUserService<
-    GoogleWritebackUser,
-    GoogleCreateUserInput,
-    GoogleUpdateUserInput,
-    GoogleInitialPassword
-  > {
+      GoogleWritebackUser,
+      GoogleCreateUserInput,
+      GoogleUpdateUserInput,
+      GoogleInitialPassword
+    >,
+    LifecycleOperations {
+  /**
+   * Sets a generated password on the account, to change at the next sign-in, and stores it
+   * encrypted for one reveal (`revealInitialPassword`). Audited `google_workspace.password_reset`.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; `GOOGLE.NOT_FOUND` and `GOOGLE.*` (nothing stored)
+   */
+  resetPassword(googleId: string, options?: CallOptions): Promise<GooglePasswordReset>;
+  /**
+   * Signs the user out of every web and device session (`users.signOut`; scope
+   * admin.directory.user.security). Audited `google_workspace.user_sign_out`.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; `GOOGLE.*`
+   */
+  signOut(googleId: string, options?: CallOptions): Promise<GoogleSignOut>;
+  /**
+   * Assigns licence SKUs (`productId/skuId`, e.g. `Google-Apps/1010020027`) the user does not hold
+   * yet (Licensing API). Audited `google_workspace.license_assign` when one was assigned.
+   * @throws HeliosError `GOOGLE.NO_FREE_SEATS` when a SKU has no free seat; `GOOGLE.*`
+   * @example
+   * ```ts
+   * const { changed } = await helios.googleWriteback.assignLicense(googleId, ['Google-Apps/1010020027']);
+   * ```
+   */
+  assignLicense(
+    googleId: string,
+    skuIds: string[],
+    options?: CallOptions,
+  ): Promise<GoogleLicenseChange>;
+  /** Removes the licence SKUs the user holds. Audited `google_workspace.license_remove`. @throws HeliosError `GOOGLE.*` */
+  removeLicense(
+    googleId: string,
+    skuIds: string[],
+    options?: CallOptions,
+  ): Promise<GoogleLicenseChange>;
   /** @deprecated Use `suspendUser` (removed in the next minor version). */
   suspend(googleId: string, options?: CallOptions): Promise<GoogleWritebackUser>;
   /** @deprecated Use `restoreUser` (removed in the next minor version). */
@@ -141,6 +203,8 @@ export function createGoogleWritebackService(
     ...users,
     ...googlePasswordOperations(ctx),
     ...googleGroupOperations(ctx),
+    ...googleLifecycleOperations(ctx),
+    ...googleCollaborationOperations(ctx),
     ...deprecated,
   };
 }

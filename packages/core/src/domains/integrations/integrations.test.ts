@@ -144,11 +144,11 @@ describe('helios.integrations', () => {
 
   it('refuses what a cloud lacks with INTEGRATIONS.UNSUPPORTED and an unknown id with INTEGRATIONS.UNKNOWN', async () => {
     const cloud = t.asAdmin.integrations.get('google');
-    expect(cloud.supports.has('assignLicense')).toBe(false);
-    await expect(cloud.assignLicense('100000000000000000001', ['sku'])).rejects.toMatchObject({
+    expect(cloud.supports.has('deleteGroup')).toBe(false);
+    await expect(cloud.deleteGroup('03x8tuzt1m4r0ap')).rejects.toMatchObject({
       kind: 'PRECONDITION_FAILED',
       code: 'INTEGRATIONS.UNSUPPORTED',
-      details: { integration: 'Google Workspace', operation: 'assignLicense' },
+      details: { integration: 'Google Workspace', operation: 'deleteGroup' },
     });
     await expect(t.asAdmin.integrations.get('microsoft').createGroup({})).rejects.toMatchObject({
       code: 'INTEGRATIONS.UNSUPPORTED',

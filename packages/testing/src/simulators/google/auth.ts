@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, isObject, lower } from '../http-kit';
 import type { Directory } from './directory';
 import { ApiError, forbidden, sendGoogleJson } from './errors';
-import { GOOGLE_DIRECTORY_SCOPES } from './scopes';
+import { GOOGLE_DIRECTORY_SCOPES, GOOGLE_WORKSPACE_EXTRA_SCOPES } from './scopes';
 import type { GoogleDirectorySimulator } from './types';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -43,7 +43,7 @@ export class GoogleAuth {
     .slice(0, 20)}`;
   private readonly accounts: Map<string, { clientId: string; publicKey: KeyObject; keyId: string }>;
   private readonly delegations = new Map<string, Set<string>>([
-    [this.clientId, new Set(GOOGLE_DIRECTORY_SCOPES)],
+    [this.clientId, new Set([...GOOGLE_DIRECTORY_SCOPES, ...GOOGLE_WORKSPACE_EXTRA_SCOPES])],
   ]);
   private readonly tokens = new Map<string, IssuedToken>();
   /** The token endpoint's URL (an accepted `aud`), known once the server listens. */
@@ -83,13 +83,14 @@ export class GoogleAuth {
 
   /**
    * Checks the bearer token of an API call against the route's scopes and its subject (a super
-   * admin, not suspended); answers the error to send, if any.
+   * admin unless `admin` is false; not suspended); answers the error to send, or who the call acts as.
    */
   authenticate(
     d: Directory,
     authorization: string | undefined,
     scopes: string[],
-  ): ApiError | undefined {
+    admin = true,
+  ): ApiError | { subject: string; subjectId: string } {
     const bearer = bearerToken(authorization);
     if (!bearer) {
       return new ApiError(
@@ -122,8 +123,8 @@ export class GoogleAuth {
     }
     const subjectId = d.findUserId(token.sub);
     const subject = subjectId === undefined ? undefined : d.users.peek(subjectId);
-    if (!subject?.isAdmin || subject.suspended) return forbidden();
-    return undefined;
+    if (!subject || subject.suspended || (admin && !subject.isAdmin)) return forbidden();
+    return { subject: token.sub, subjectId: subjectId! };
   }
 
   /** `POST /token`: the JWT bearer grant (RFC 7523) of a service account, with domain-wide delegation when `sub` is set. */

@@ -45,10 +45,22 @@ import {
   usersUpdate,
 } from './users';
 
+/** What a route's handler gets: the query, the JSON body and who the token acts as. */
+export interface RouteContext {
+  query: URLSearchParams;
+  body: any;
+  /** The token's subject (lower case email). */
+  subject: string;
+  /** The subject's user id. */
+  subjectId: string;
+}
+
 export interface Route {
   name: string;
   scopes: string[];
-  run(ctx: { query: URLSearchParams; body: any }): { status: number; body?: unknown };
+  /** False when any user may call it as themself (Gmail, Calendar, Drive); default: super admins only. */
+  admin?: boolean;
+  run(ctx: RouteContext): { status: number; body?: unknown };
 }
 
 const ok = (body: unknown) => ({ status: 200, body });

@@ -20,8 +20,11 @@ import {
   startServer,
 } from '../http-kit';
 import { GoogleAuth } from './auth';
+import { resolveCalendarRoute } from './calendar';
 import { createSuspensionCalls, recordSuspensionCall } from './calls';
+import { resolveDataTransferRoute } from './datatransfer';
 import { Directory } from './directory';
+import { resolveDriveRoute } from './drive';
 import {
   ApiError,
   backendError,
@@ -33,17 +36,31 @@ import {
   userRateLimited,
   VARY,
 } from './errors';
+import { resolveGmailRoute } from './gmail';
+import { resolveLicensingRoute } from './licensing';
 import { stamp } from './paging';
 import { parseFields, pick } from './query';
 import { type Route, resolveRoute } from './router';
+import { resolveSecurityRoute } from './security';
 import type {
   GoogleDirectoryFaultKind,
   GoogleDirectoryQuota,
   GoogleDirectorySimulator,
   GoogleDirectorySimulatorOptions,
 } from './types';
+import { Workspace } from './workspace';
+import { workspaceKit } from './workspace-kit';
 
 const API_PREFIX = '/admin/directory/v1/';
+const SECURITY = new Set(['tokens', 'asps', 'signOut']);
+/** The other APIs on the same server, by path prefix. */
+const APIS: Array<[string, (w: Workspace, method: string, segs: string[]) => Route | undefined]> = [
+  ['/apps/licensing/v1/', resolveLicensingRoute],
+  ['/admin/datatransfer/v1/', resolveDataTransferRoute],
+  ['/drive/v3/', resolveDriveRoute],
+  ['/gmail/v1/', resolveGmailRoute],
+  ['/calendar/v3/', resolveCalendarRoute],
+];
 const DEFAULT_FAULTS: GoogleDirectoryFaultKind[] = [
   '429',
   '500',
@@ -138,7 +155,11 @@ function injectFault(
  * removed; `users` list also orders by `orderBy=familyName|givenName` (`sortOrder`), and users are
  * sent as `projection` asks (default `basic`, without `customSchemas`; `full`; `custom` with
  * `customFieldMask`). `customer` lists cover every domain of the account, `domain=` only that one
- * (see `secondaryDomains`); `fields` partial responses are honoured. `POST /token` takes the JWT bearer grant with
+ * (see `secondaryDomains`); `fields` partial responses are honoured. On the same server: Directory
+ * `users/{u}/tokens`, `asps`, `signOut`; Licensing (`apps/licensing/v1/`), Data Transfer
+ * (`admin/datatransfer/v1/`), Drive (`drive/v3/`), Gmail settings (`gmail/v1/`) and Calendar ACL
+ * (`calendar/v3/`), each with its scopes (Gmail, Calendar and Drive act as the token's subject); see
+ * `sim.workspace`. `POST /token` takes the JWT bearer grant with
  * `aud` = `tokenUrl` or Google's token URL.
  *
  * @example
@@ -156,6 +177,8 @@ export async function startGoogleDirectorySimulator(
   options: GoogleDirectorySimulatorOptions = {},
 ): Promise<GoogleDirectorySimulator> {
   const d = new Directory(options);
+  const w = new Workspace(d, options.dataTransferPolls ?? 0);
+  for (const [sku, seats] of Object.entries(options.licenses ?? {})) w.seats.set(sku, seats);
   const requests = {
     total: 0,
     byRoute: {} as Record<string, number>,
@@ -165,6 +188,7 @@ export async function startGoogleDirectorySimulator(
   };
   const count = (name: string) => countRoute(requests.byRoute, name);
   const suspensionCalls = createSuspensionCalls();
+  const writeCalls: GoogleDirectorySimulator['writeCalls'] = [];
   const auth = new GoogleAuth(() => {
     requests.tokensIssued++;
   });
@@ -189,13 +213,18 @@ export async function startGoogleDirectorySimulator(
       return auth.tokenEndpoint(d, req, text, res);
     }
     let route: Route | undefined;
-    if (url.pathname.startsWith(API_PREFIX)) {
-      const segs = pathSegments(url.pathname.slice(API_PREFIX.length));
+    const api = APIS.find(([prefix]) => url.pathname.startsWith(prefix));
+    const prefix = url.pathname.startsWith(API_PREFIX) ? API_PREFIX : api?.[0];
+    if (prefix) {
+      const segs = pathSegments(url.pathname.slice(prefix.length));
       if (!segs) {
         count('unknown');
         return sendError(res, badRequest());
       }
-      route = resolveRoute(d, method, segs);
+      if (api) route = api[1](w, method, segs);
+      else if (segs[0] === 'users' && segs[1] && SECURITY.has(segs[2] ?? ''))
+        route = resolveSecurityRoute(w, method, segs[1], segs.slice(2));
+      else route = resolveRoute(d, method, segs);
     }
     count(route?.name ?? 'unknown');
     if (!route) return sendError(res, new ApiError(404, 'Not Found', 'notFound'));
@@ -204,8 +233,8 @@ export async function startGoogleDirectorySimulator(
       requests.faultsInjected++;
       return injectFault(fault, res, faults.retryAfter, held);
     }
-    const denied = auth.authenticate(d, req.headers.authorization, route.scopes);
-    if (denied) return sendError(res, denied);
+    const who = auth.authenticate(d, req.headers.authorization, route.scopes, route.admin ?? true);
+    if (who instanceof ApiError) return sendError(res, who);
     if (!quota.take()) {
       requests.quotaRejections++;
       return sendError(res, userRateLimited());
@@ -218,7 +247,9 @@ export async function startGoogleDirectorySimulator(
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = {};
     const fields = url.searchParams.get('fields');
     const tree = fields ? parseFields(fields) : undefined;
-    const result = route.run({ query: url.searchParams, body });
+    const result = route.run({ query: url.searchParams, body, ...who });
+    if (method !== 'GET')
+      writeCalls.push({ route: route.name, method, path: url.pathname, subject: who.subject });
     recordSuspensionCall(suspensionCalls, route.name, body, result);
     if (result.status === 204) {
       res.writeHead(204, VARY);
@@ -254,6 +285,8 @@ export async function startGoogleDirectorySimulator(
     },
     requests,
     suspensionCalls,
+    workspace: workspaceKit(w),
+    writeCalls,
     setFaults: (f) => faults.set(f),
     setQuota: (q) => quota.set(q),
     grantDelegation: (client, scopes) => auth.grantDelegation(client, scopes),

@@ -50,6 +50,14 @@ export interface GoogleDirectorySimulatorOptions {
    * tests use 1 or 2). Refused calls do not count; token requests are never counted.
    */
   quota?: GoogleDirectoryQuota;
+  /**
+   * Licence seats per SKU (`productId/skuId`, e.g. `Google-Apps/1010020027`): a number limits the
+   * assignments (an insert over it is refused 412 conditionNotMet), null is unlimited. A SKU not
+   * listed here is unknown to the customer (400) until a test seeds it.
+   */
+  licenses?: Record<string, number | null>;
+  /** `transfers.get` calls that still answer `inProgress` for a new data transfer (default 0). */
+  dataTransferPolls?: number;
   /** Delay before every answer, in milliseconds. */
   latencyMs?: number;
   /** The port to listen on, on 127.0.0.1 (default 0: any free port). */
@@ -105,6 +113,13 @@ export interface GoogleDirectorySimulator {
     tokensIssued: number;
     quotaRejections: number;
   };
+  /** Seeds and reads the Workspace state beyond the Directory (security, licences, Drive, Gmail, Calendar, transfers). */
+  workspace: GoogleWorkspaceSimKit;
+  /**
+   * Every answered write call (not GET) in order: route name, method, path and the token's subject,
+   * so a test or benchmark can check that no write was sent twice.
+   */
+  writeCalls: Array<{ route: string; method: string; path: string; subject: string }>;
   /** Successful calls that set `suspended` (`users.update` / `users.patch`), per user id: `suspend` and `unsuspend`. */
   suspensionCalls: SuspensionCalls;
   /** Replaces the fault configuration (null: no faults); the random sequence restarts from its seed. */
@@ -120,4 +135,57 @@ export interface GoogleDirectorySimulator {
   setSuperAdmin(email: string, isSuperAdmin: boolean): void;
   /** Stops the server. */
   close(): Promise<void>;
+}
+
+/**
+ * Seeds and reads the Workspace state of a Google simulator beyond the Directory. Users are named by
+ * id, primary email or alias; SKUs as `productId/skuId`.
+ */
+export interface GoogleWorkspaceSimKit {
+  /** Adds an OAuth token the user granted to an application. */
+  addToken(
+    userKey: string,
+    token: { clientId: string; displayText?: string; scopes?: string[]; nativeApp?: boolean },
+  ): void;
+  /** Adds an app password; returns its `codeId`. */
+  addAppPassword(userKey: string, name?: string): number;
+  /** Adds a file to the user's My Drive; returns its id. */
+  addDriveFile(
+    ownerKey: string,
+    name: string,
+    options?: { mimeType?: string; trashed?: boolean },
+  ): string;
+  /** Adds a shared drive with members (role `organizer`, `writer`...); returns its id. */
+  addSharedDrive(name: string, members?: Array<{ email: string; role: string }>): string;
+  /** Adds a secondary calendar owned by the user; returns its id. */
+  addCalendar(ownerKey: string, summary: string): string;
+  /** Sets the seats of a SKU (null: unlimited). */
+  setLicenseSeats(sku: string, seats: number | null): void;
+  /** Assigns a SKU to a user directly (over any seat limit). */
+  assignLicense(userKey: string, sku: string): void;
+  /** The client ids of the user's OAuth tokens. */
+  tokens(userKey: string): string[];
+  /** The code ids of the user's app passwords. */
+  appPasswords(userKey: string): number[];
+  /** How many times the user was signed out (`users.signOut`). */
+  signOuts(userKey: string): number;
+  /** The SKUs the user holds. */
+  licenses(userKey: string): string[];
+  /** The addresses of the users holding a SKU. */
+  licenseHolders(sku: string): string[];
+  /** The ids of the Drive files the user owns. */
+  driveFilesOwnedBy(userKey: string): string[];
+  /** The members of a shared drive. */
+  sharedDriveMembers(driveId: string): Array<{ email: string; role: string }>;
+  /** The Gmail settings of a mailbox. */
+  gmail(userKey: string): {
+    forwardingAddresses: Record<string, string>;
+    autoForwarding: { enabled: boolean; emailAddress?: string; disposition?: string };
+    vacation: Record<string, any>;
+    sendAs: Array<Record<string, any>>;
+  };
+  /** The ACL rules of a calendar (ids such as `user:ann@acme.com`). */
+  calendarAcl(calendarId: string): Array<{ id: string; role: string }>;
+  /** The data transfers created, as the API reports them. */
+  transfers(): Array<Record<string, any>>;
 }
