@@ -142,7 +142,10 @@ function eventsOf(rule: RuleRow): readonly NotificationEvent[] {
   return parsed.success ? (parsed.data.events ?? DEFAULT_NOTIFICATION_EVENTS) : [];
 }
 
-/** The sequence the rule's previous event run stopped at; the rule's creation for the first run. */
+/**
+ * The sequence the rule's previous event run stopped at; for the first run, the rule's first save
+ * through Helios (its creation, or for a predecessor's row the first update).
+ */
 async function watermarkOf(s: OperationScope, rule: RuleRow, upTo: string): Promise<string> {
   const last = await sql<{ seq: string | null }>`select result ->> 'sequence' as seq
     from rule_evaluation_log where rule_id = ${rule.id}::uuid and triggered_by = ${EVENTS_TRIGGER}
@@ -152,8 +155,8 @@ async function watermarkOf(s: OperationScope, rule: RuleRow, upTo: string): Prom
     seq: string | null;
   }>`select min(sequence)::text as seq from audit_logs
     where organization_id = ${s.organizationId}::uuid and resource = 'automation_rule'
-      and resource_id = ${rule.id}::uuid and action = 'automation.rules.create'`.execute(s.db);
-  // A rule without its creation in the chain (saved by the predecessor) starts now.
+      and resource_id = ${rule.id}::uuid`.execute(s.db);
+  // A rule Helios never saved (a predecessor's row) starts now.
   return created.rows[0]?.seq ?? upTo;
 }
 
