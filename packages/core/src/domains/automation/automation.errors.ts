@@ -160,8 +160,8 @@ export const AUTOMATION_ERRORS = defineErrors({
     details: (p: { userIds: string[] }) => p,
   },
   /**
-   * A rule evaluated against lifecycle requests (`template_match`, or `notification` on
-   * `lifecycle.request_created`) uses facts a request does not have (see `REQUEST_FACTS`).
+   * A `notification` rule on `lifecycle.request_created` uses facts a request does not have (see
+   * `REQUEST_FACTS`).
    */
   FACT_NOT_FOR_REQUESTS: {
     code: 'AUTOMATION.FACT_NOT_FOR_REQUESTS',
@@ -170,7 +170,7 @@ export const AUTOMATION_ERRORS = defineErrors({
       `A rule evaluated against lifecycle requests cannot use: ${p.facts.join(', ')}.`,
     details: (p: { facts: string[]; available: readonly string[] }) => p,
     summary:
-      'The rule is evaluated against lifecycle requests and uses facts a request does not have (`details.facts`; `details.available` lists those it may use).',
+      'The notification rule runs on lifecycle requests and uses facts a request does not have (`details.facts`; `details.available` lists those it may use).',
   },
 });
 

@@ -333,16 +333,29 @@ describe(`template_match rules (${process.env.DATABASE_URL ? 'PostgreSQL' : 'emb
     expect((await ask('Painter')).templateId).toBe(fallback.id);
   });
 
-  it('refuses a template_match rule that uses facts a request lacks', async () => {
-    const tpl = await admin.lifecycle.templates.onboarding.create({ name: `Refused ${tag}` });
-    await expect(
-      admin.automation.rules.create({
-        name: `Refused ${tag}`,
-        ruleType: 'template_match',
-        conditions: { any: [{ fact: 'google.isAdmin', operator: 'equal', value: true }] },
-        config: { templateId: tpl.id, requestType: 'onboard' },
+  it('saves a template_match rule on facts a request lacks, and logs it unknown at evaluation', async () => {
+    const tpl = await admin.lifecycle.templates.onboarding.create({ name: `Unknown ${tag}` });
+    const rule = await admin.automation.rules.create({
+      name: `Unknown ${tag}`,
+      ruleType: 'template_match',
+      priority: 100,
+      conditions: { any: [{ fact: 'google.isAdmin', operator: 'isNotNull' }] },
+      config: { templateId: tpl.id, requestType: 'onboard' },
+    });
+    const request = await admin.lifecycle.requests.create({
+      requestType: 'onboard',
+      email: email('unknown'),
+      firstName: 'Una',
+      lastName: 'Known',
+    });
+    expect(request.templateId).not.toBe(tpl.id);
+    expect(await logOf(rule.id)).toEqual([
+      expect.objectContaining({
+        matched: false,
+        triggered_by: 'lifecycle.request_created',
+        result: expect.objectContaining({ outcome: 'unknown', unknownFacts: ['google.isAdmin'] }),
       }),
-    ).rejects.toMatchObject({ code: 'AUTOMATION.FACT_NOT_FOR_REQUESTS' });
+    ]);
   });
 
   it('loads and runs rules stored in the predecessor format', async () => {

@@ -5,9 +5,11 @@
  * engine and never a second evaluator that could disagree.
  *
  * A request has no account yet (onboarding) or only some of a user's facts, so only the facts of
- * {@link REQUEST_FACTS} may be used: a rule that names another is refused when it is saved
- * (`AUTOMATION.FACT_NOT_FOR_REQUESTS`), and one that comes to name another later (a referenced
- * named condition changed) is logged as `unknown` and matches no request.
+ * {@link REQUEST_FACTS} are evaluated: a `notification` rule on `lifecycle.request_created` that
+ * names another is refused when it is saved (`AUTOMATION.FACT_NOT_FOR_REQUESTS`); a
+ * `template_match` rule is saved as it is (the predecessor's rows use user facts such as
+ * `userStatus`) and, like any rule that comes to name another fact later (a referenced named
+ * condition changed), is logged `unknown` at evaluation and matches no request.
  *
  * Where a request field is empty and the request names an existing user (offboarding, transfer),
  * the user's value is used.

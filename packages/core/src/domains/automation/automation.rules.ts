@@ -351,9 +351,13 @@ async function checkConfig(
   }
 }
 
-/** Refuses a rule evaluated against lifecycle requests that uses facts a request does not have. */
+/**
+ * Refuses a `notification` rule on `lifecycle.request_created` that uses facts a request does not
+ * have. `template_match` rules are saved as they are (the predecessor's rows use user facts such
+ * as `userStatus`); at request creation such a rule is logged `unknown` and skipped.
+ */
 function assertRequestFacts(ruleType: string, config: unknown, v: ValidatedCondition): void {
-  if (!evaluatedAgainstRequests(ruleType, config)) return;
+  if (ruleType !== 'notification' || !evaluatedAgainstRequests(ruleType, config)) return;
   const facts = factsNotForRequests(v);
   if (facts.length > 0)
     throw AUTOMATION_ERRORS.FACT_NOT_FOR_REQUESTS({
@@ -580,7 +584,10 @@ export function createAutomationRulesService(rt: ServiceRuntime): AutomationRule
           v = validateCondition(data.conditions, named);
         }
         const ruleType = data.ruleType ?? before.rule_type;
-        if (evaluatedAgainstRequests(ruleType, config ?? before.config))
+        if (
+          ruleType === 'notification' &&
+          evaluatedAgainstRequests(ruleType, config ?? before.config)
+        )
           assertRequestFacts(
             ruleType,
             config ?? before.config,

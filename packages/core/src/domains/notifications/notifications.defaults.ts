@@ -201,6 +201,7 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
     'Automation rule: notification',
     '{{subject}}',
     [
+      '{{subject}}',
       '{{message}}',
       { pre: '{{userList}}' },
       'Sent by the automation rule "{{ruleName}}" ({{userCount}} matching).',
