@@ -261,6 +261,39 @@ describe(`notification rules (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embed
     expect(mailsTo(boss.email)[0]!.text).toContain(u.email);
   });
 
+  it('logs training_assign rules as skipped: the training module does not exist yet', async () => {
+    const content = await helios.db
+      .insertInto('training_content')
+      .values({
+        organization_id: await helios.organizationId(),
+        title: `Security ${tag}`,
+        content_type: 'video',
+      } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const rule = await admin.automation.rules.create({
+      name: `Training ${tag}`,
+      ruleType: 'training_assign',
+      conditions: { all: [{ fact: 'jobTitle', operator: 'isNotEmpty' }] },
+      config: { contentIds: [content.id], dueInDays: 30 },
+    });
+    await admin.users.create({ email: email('learner'), firstName: 'Lea', lastName: 'Learner' });
+    const runs = await admin.automation.rules.runEvents();
+    expect(runs).toEqual([
+      expect.objectContaining({ ruleId: rule.id, skipped: 'training not available', mails: [] }),
+    ]);
+    expect(await logOf(rule.id)).toEqual([
+      expect.objectContaining({
+        matched: false,
+        result: expect.objectContaining({ skipped: 'training not available' }),
+      }),
+    ]);
+    const assigned = await sql<{
+      n: number;
+    }>`select count(*)::int as n from user_training_progress`.execute(helios.db);
+    expect(assigned.rows[0]?.n).toBe(0);
+  });
+
   it('has the events task with its schedules and the debounce key', async () => {
     const crons = (await helios.jobs.status()).crons;
     expect(crons.filter((c) => c.task === EVENTS_TASK)).toHaveLength(2);
