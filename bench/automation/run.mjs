@@ -49,7 +49,8 @@ const databases = scratchDatabases();
 let helios;
 let pool;
 let closeDb;
-let lastStatement;
+/** The statements the SDK ran (for BENCH_EXPLAIN). */
+const statements = [];
 
 async function cleanup() {
   await helios?.close().catch(() => {});
@@ -285,7 +286,6 @@ async function main() {
   const sdk = await importBuilt(builtCore);
   await databases.create(scratch);
   // A Kysely of our own so that BENCH_EXPLAIN=1 can print the plan of the statement the SDK ran.
-  const statements = [];
   const db = new Kysely({
     dialect: new PostgresDialect({
       pool: new pg.Pool({ connectionString: urlFor(scratch), max: 4 }),
@@ -294,7 +294,6 @@ async function main() {
       if (event.level === 'query') statements.push(event.query);
     },
   });
-  lastStatement = () => statements.at(-1);
   helios = await sdk.createHelios({
     db,
     install: true,
@@ -350,6 +349,11 @@ async function main() {
     `rule: ${summary.leafCount} leaves, depth ${summary.depth}, facts ${summary.facts.join(', ')}`,
   );
 
+  if (process.env.BENCH_ONLY_DYNAMIC_GROUP) {
+    await dynamicGroupApply(asAdmin);
+    console.log(loadFooterLine());
+    return;
+  }
   const sqlMs = [];
   const loadMs = [];
   const evalMs = [];
@@ -364,7 +368,8 @@ async function main() {
     sqlMs.push(performance.now() - t);
     sqlCount = result.count;
     if (run === 1 && process.env.BENCH_EXPLAIN) {
-      const q = lastStatement();
+      // The counting statement (the last one is the commit of its jit-off transaction).
+      const q = statements.findLast((x) => x.sql.startsWith('with matched as ('));
       const plan = await pool.query(`explain (analyze, buffers) ${q.sql}`, q.parameters);
       console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
     }
@@ -536,6 +541,21 @@ async function dynamicGroupApply(asAdmin) {
     const r = await asAdmin.dynamicGroups.apply(groupId);
     applyMs.push(performance.now() - t);
     changed = r.added + r.reactivated + r.removed;
+    if (run === 1 && process.env.BENCH_EXPLAIN) {
+      // The apply statement again (now a no-op: the same matches), its plan, rolled back.
+      const q = statements.findLast((x) => x.sql.includes('with matched as materialized'));
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        await client.query('set local jit = off');
+        await client.query(`set local work_mem = '64MB'`);
+        const plan = await client.query(`explain (analyze, buffers) ${q.sql}`, q.parameters);
+        console.log(plan.rows.map((x) => x['QUERY PLAN']).join('\n'));
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    }
 
     // The naive way: who joins and who leaves (one query each), then one statement per row.
     t = performance.now();
