@@ -49,7 +49,8 @@ const databases = scratchDatabases();
 let helios;
 let pool;
 let closeDb;
-let lastStatement;
+/** The statements the SDK ran (for BENCH_EXPLAIN). */
+const statements = [];
 
 async function cleanup() {
   await helios?.close().catch(() => {});
@@ -285,7 +286,6 @@ async function main() {
   const sdk = await importBuilt(builtCore);
   await databases.create(scratch);
   // A Kysely of our own so that BENCH_EXPLAIN=1 can print the plan of the statement the SDK ran.
-  const statements = [];
   const db = new Kysely({
     dialect: new PostgresDialect({
       pool: new pg.Pool({ connectionString: urlFor(scratch), max: 4 }),
@@ -294,7 +294,6 @@ async function main() {
       if (event.level === 'query') statements.push(event.query);
     },
   });
-  lastStatement = () => statements.at(-1);
   helios = await sdk.createHelios({
     db,
     install: true,
@@ -350,6 +349,11 @@ async function main() {
     `rule: ${summary.leafCount} leaves, depth ${summary.depth}, facts ${summary.facts.join(', ')}`,
   );
 
+  if (process.env.BENCH_ONLY_DYNAMIC_GROUP) {
+    await dynamicGroupApply(asAdmin);
+    console.log(loadFooterLine());
+    return;
+  }
   const sqlMs = [];
   const loadMs = [];
   const evalMs = [];
@@ -364,7 +368,8 @@ async function main() {
     sqlMs.push(performance.now() - t);
     sqlCount = result.count;
     if (run === 1 && process.env.BENCH_EXPLAIN) {
-      const q = lastStatement();
+      // The counting statement (the last one is the commit of its jit-off transaction).
+      const q = statements.findLast((x) => x.sql.startsWith('with matched as ('));
       const plan = await pool.query(`explain (analyze, buffers) ${q.sql}`, q.parameters);
       console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
     }
@@ -470,7 +475,177 @@ async function main() {
       ],
     ),
   );
+  console.log('');
+  await dynamicGroupApply(asAdmin);
   console.log(loadFooterLine());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dynamic-group apply of a 10% membership change: helios.dynamicGroups.apply (one set-based
+// statement) against the naive way (the same change as one statement per changed row), same run.
+
+/** A rule on the custom field `bucket` (0-99): the 40 buckets from `from`. */
+const bucketRule = (from) => ({
+  all: [
+    {
+      fact: 'customFields',
+      path: '$.bucket',
+      operator: 'in',
+      value: Array.from({ length: 40 }, (_, i) => String(from + i)),
+    },
+  ],
+});
+
+async function dynamicGroupApply(asAdmin) {
+  const organizationId = (await pool.query('select id from organizations limit 1')).rows[0].id;
+  await pool.query(
+    `update organization_users set custom_fields = custom_fields
+       || jsonb_build_object('bucket', (substring(email from '^user(\\d+)@')::int % 100)::text)
+     where email ~ '^user\\d+@bench\\.test$'`,
+  );
+  const [dynId, naiveId] = ['dyn-a', 'dyn-b'].map((k) => `md5('${k}')::uuid`);
+  await pool.query(
+    `insert into access_groups (id, organization_id, name, platform, group_type)
+     values (${dynId}, $1, 'Dynamic (helios)', 'manual', 'security'),
+            (${naiveId}, $1, 'Dynamic (naive)', 'manual', 'security')`,
+    [organizationId],
+  );
+  await pool.query('vacuum analyze');
+  const groupId = (await pool.query(`select ${dynId}::text as id`)).rows[0].id;
+  const naiveGroup = (await pool.query(`select ${naiveId}::text as id`)).rows[0].id;
+  let from = 0;
+  await asAdmin.dynamicGroups.setRule(groupId, bucketRule(from));
+  let t = performance.now();
+  const initial = await asAdmin.dynamicGroups.apply(groupId);
+  const fillS = seconds(performance.now() - t);
+  await pool.query(
+    `insert into access_group_members (access_group_id, user_id, member_type, is_active, joined_at, membership_source)
+     select $1, user_id, 'member', true, now(), 'dynamic' from access_group_members
+      where access_group_id = $2 and is_active is not false`,
+    [naiveGroup, groupId],
+  );
+  await pool.query('vacuum analyze access_group_members');
+  console.log(
+    `dynamic group: ${initial.matchCount} members after the first apply (${fmt(fillS)} s); each run moves the rule by 5 buckets: 5% leave, 5% join`,
+  );
+
+  const inBuckets = (f) => Array.from({ length: 40 }, (_, i) => String(f + i));
+  const applyMs = [];
+  const naiveMs = [];
+  let changed = 0;
+  let naiveChanged = 0;
+  for (let run = 1; run <= RUNS; run++) {
+    from += 5;
+    await asAdmin.dynamicGroups.setRule(groupId, bucketRule(from));
+    t = performance.now();
+    const r = await asAdmin.dynamicGroups.apply(groupId);
+    applyMs.push(performance.now() - t);
+    changed = r.added + r.reactivated + r.removed;
+    if (run === 1 && process.env.BENCH_EXPLAIN) {
+      // The apply statement again (now a no-op: the same matches), its plan, rolled back.
+      const q = statements.findLast((x) => x.sql.includes('with matched as materialized'));
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        await client.query('set local jit = off');
+        await client.query(`set local work_mem = '64MB'`);
+        const plan = await client.query(`explain (analyze, buffers) ${q.sql}`, q.parameters);
+        console.log(plan.rows.map((x) => x['QUERY PLAN']).join('\n'));
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    }
+
+    // The naive way: who joins and who leaves (one query each), then one statement per row.
+    t = performance.now();
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const joining = await client.query(
+        `select id from organization_users u where organization_id = $1 and deleted_at is null
+           and custom_fields ->> 'bucket' = any($3::text[])
+           and not exists (select 1 from access_group_members m where m.access_group_id = $2
+                           and m.user_id = u.id and m.is_active is not false)`,
+        [organizationId, naiveGroup, inBuckets(from)],
+      );
+      const leaving = await client.query(
+        `select m.user_id from access_group_members m join organization_users u on u.id = m.user_id
+          where m.access_group_id = $1 and m.is_active is not false and m.membership_source = 'dynamic'
+            and not (coalesce(u.custom_fields ->> 'bucket', '') = any($2::text[]))`,
+        [naiveGroup, inBuckets(from)],
+      );
+      for (const { id } of joining.rows)
+        await client.query(
+          `insert into access_group_members (access_group_id, user_id, member_type, is_active, joined_at, membership_source)
+           values ($1, $2, 'member', true, now(), 'dynamic')
+           on conflict (access_group_id, user_id) do update set is_active = true, removed_at = null`,
+          [naiveGroup, id],
+        );
+      for (const { user_id } of leaving.rows)
+        await client.query(
+          `update access_group_members set is_active = false, removed_at = now()
+            where access_group_id = $1 and user_id = $2`,
+          [naiveGroup, user_id],
+        );
+      await client.query('commit');
+      naiveChanged = joining.rows.length + leaving.rows.length;
+    } catch (error) {
+      await client.query('rollback');
+      throw error;
+    } finally {
+      client.release();
+    }
+    naiveMs.push(performance.now() - t);
+    console.log(
+      `run ${run}: apply ${fmt(seconds(applyMs.at(-1)))} s (+${r.added + r.reactivated} -${r.removed}); naive ${fmt(seconds(naiveMs.at(-1)))} s (${naiveChanged} rows)`,
+    );
+  }
+  if (changed !== naiveChanged)
+    throw new Error(`apply changed ${changed} memberships and the naive way ${naiveChanged}`);
+  const same = await pool.query(
+    `select count(*)::int as n from (
+       (select user_id from access_group_members where access_group_id = $1 and is_active is not false
+        except select user_id from access_group_members where access_group_id = $2 and is_active is not false)
+       union all
+       (select user_id from access_group_members where access_group_id = $2 and is_active is not false
+        except select user_id from access_group_members where access_group_id = $1 and is_active is not false)) d`,
+    [groupId, naiveGroup],
+  );
+  const applyS = seconds(median(applyMs));
+  const naiveS = seconds(median(naiveMs));
+  console.log('');
+  console.log(
+    table(
+      [
+        `dynamic-group apply, ${changed} memberships changed (${((changed / USERS) * 100).toFixed(1)}% of users)`,
+        'seconds (median)',
+        'vs apply',
+      ],
+      [
+        ['helios.dynamicGroups.apply (one set-based statement, audited)', fmt(applyS), '1.00x'],
+        [
+          'naive: the same change, one statement per row, one transaction',
+          fmt(naiveS),
+          `${(naiveS / applyS).toFixed(2)}x`,
+        ],
+      ],
+    ),
+  );
+  console.log('');
+  console.log(
+    table(
+      ['target', 'result', 'measured'],
+      [
+        ['dynamic-group apply of a 10% change <= 2 s', verdict(applyS <= 2), `${fmt(applyS)} s`],
+        [
+          'same members as the naive way',
+          verdict(same.rows[0].n === 0),
+          `${same.rows[0].n} differ`,
+        ],
+      ],
+    ),
+  );
 }
 
 await runBenchmark({ name: 'automation', timeoutS: TIMEOUT_S, main, cleanup });

@@ -146,9 +146,9 @@ export const AUTOMATION_ERRORS = defineErrors({
   TEMPLATE_NOT_FOUND: {
     code: 'AUTOMATION.TEMPLATE_NOT_FOUND',
     kind: 'INVALID_INPUT',
-    message: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) =>
-      `The ${p.requestType === 'onboard' ? 'onboarding' : 'offboarding'} template does not exist.`,
-    details: (p: { templateId: string; requestType: 'onboard' | 'offboard' }) => p,
+    message: (p: { templateId: string; requestType: 'onboard' | 'offboard' | 'transfer' }) =>
+      `The ${p.requestType === 'offboard' ? 'offboarding' : 'onboarding'} template does not exist.`,
+    details: (p: { templateId: string; requestType: 'onboard' | 'offboard' | 'transfer' }) => p,
     summary:
       'The onboarding or offboarding template of a `template_match` rule does not exist (`details.requestType`).',
   },
@@ -158,6 +158,19 @@ export const AUTOMATION_ERRORS = defineErrors({
     kind: 'INVALID_INPUT',
     message: 'A recipient of the notification rule is not a user of the organization.',
     details: (p: { userIds: string[] }) => p,
+  },
+  /**
+   * A `notification` rule on `lifecycle.request_created` uses facts a request does not have (see
+   * `REQUEST_FACTS`).
+   */
+  FACT_NOT_FOR_REQUESTS: {
+    code: 'AUTOMATION.FACT_NOT_FOR_REQUESTS',
+    kind: 'INVALID_INPUT',
+    message: (p: { facts: string[]; available: readonly string[] }) =>
+      `A rule evaluated against lifecycle requests cannot use: ${p.facts.join(', ')}.`,
+    details: (p: { facts: string[]; available: readonly string[] }) => p,
+    summary:
+      'The notification rule runs on lifecycle requests and uses facts a request does not have (`details.facts`; `details.available` lists those it may use).',
   },
 });
 

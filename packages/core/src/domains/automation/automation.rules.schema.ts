@@ -85,16 +85,43 @@ export const trainingAssignConfigSchema = z.strictObject({
 });
 /** A recipient of a notification rule: a user id, an email address, or `manager` (the matching user's manager). */
 export const notificationRecipientSchema = z.union([z.literal('manager'), id, emailSchema]);
+/**
+ * The events a `notification` rule runs on: a user created, updated (profile, role or manager) or
+ * changed status (suspended, restored, deleted...), a lifecycle request created (evaluated against
+ * the request's facts), or `schedule` (once a day, every matching user).
+ */
+export const NOTIFICATION_EVENTS = [
+  'user.created',
+  'user.updated',
+  'user.status_changed',
+  'lifecycle.request_created',
+  'schedule',
+] as const;
+/** An event of {@link NOTIFICATION_EVENTS}. */
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** The events of a `notification` rule whose config names none (rows saved before `events` existed). */
+export const DEFAULT_NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['user.created'];
+
 /** `notification`: who is mailed about matching users, and what. */
 export const notificationConfigSchema = z.strictObject({
   recipients: z.array(notificationRecipientSchema).min(1).max(50),
   subject: z.string().trim().min(1).max(200),
   message: z.string().trim().min(1).max(5000),
+  /** When the rule runs (default `['user.created']`). */
+  events: z
+    .array(z.enum(NOTIFICATION_EVENTS))
+    .min(1)
+    .max(NOTIFICATION_EVENTS.length)
+    .refine((e) => new Set(e).size === e.length, 'Duplicate event')
+    .optional(),
 });
-/** `template_match`: the onboarding or offboarding template picked for matching requests. */
+/**
+ * `template_match`: the onboarding or offboarding template picked for new requests of
+ * `requestType` created without a template (`transfer` requests use onboarding templates).
+ */
 export const templateMatchConfigSchema = z.strictObject({
   templateId: id,
-  requestType: z.enum(['onboard', 'offboard']),
+  requestType: z.enum(['onboard', 'offboard', 'transfer']),
 });
 
 /** The typed config of `dynamic_group` rules. */

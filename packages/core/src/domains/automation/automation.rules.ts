@@ -42,6 +42,12 @@ import {
   uuidArray,
 } from './automation.conditions';
 import { AUTOMATION_ERRORS } from './automation.errors';
+import { type RuleEventsRun, runRuleEvents } from './automation.events';
+import {
+  evaluatedAgainstRequests,
+  factsNotForRequests,
+  REQUEST_FACTS,
+} from './automation.request-facts';
 import {
   type AutomationRule,
   type CreateRuleInput,
@@ -173,6 +179,20 @@ export interface AutomationRulesService {
     input?: ListEvaluationsInput,
     options?: CallOptions,
   ): Promise<Page<RuleEvaluation>>;
+  /**
+   * Runs the enabled `notification` rules over the events since each one's previous run (users
+   * created, updated or changing status; lifecycle requests created: see automation.events.ts),
+   * or with `schedule: true` the rules with the `schedule` event over every matching user (once a
+   * UTC day), and queues one mail per recipient and rule. Enabled `training_assign` rules are
+   * logged `skipped: training not available`. The `automation.events` job calls it; administrators
+   * may too.
+   * @throws HeliosError FORBIDDEN `POLICY.FORBIDDEN`
+   * @example
+   * ```ts
+   * const runs = await helios.automation.rules.runEvents();
+   * ```
+   */
+  runEvents(input?: { schedule?: boolean }, options?: CallOptions): Promise<RuleEventsRun[]>;
 }
 
 const asNumber = (v: number | null | undefined) => v ?? 0;
@@ -295,7 +315,7 @@ async function checkConfig(
     case 'template_match': {
       const templateId = typed.config.templateId.toLowerCase();
       const { requestType } = typed.config;
-      const table = requestType === 'onboard' ? 'onboarding_templates' : 'offboarding_templates';
+      const table = requestType === 'offboard' ? 'offboarding_templates' : 'onboarding_templates';
       const row = await s.db
         .selectFrom(table)
         .select('id')
@@ -325,9 +345,25 @@ async function checkConfig(
         recipients: [...new Set(recipients)],
         subject: typed.config.subject,
         message: typed.config.message,
+        ...(typed.config.events ? { events: typed.config.events } : {}),
       };
     }
   }
+}
+
+/**
+ * Refuses a `notification` rule on `lifecycle.request_created` that uses facts a request does not
+ * have. `template_match` rules are saved as they are (the predecessor's rows use user facts such
+ * as `userStatus`); at request creation such a rule is logged `unknown` and skipped.
+ */
+function assertRequestFacts(ruleType: string, config: unknown, v: ValidatedCondition): void {
+  if (ruleType !== 'notification' || !evaluatedAgainstRequests(ruleType, config)) return;
+  const facts = factsNotForRequests(v);
+  if (facts.length > 0)
+    throw AUTOMATION_ERRORS.FACT_NOT_FOR_REQUESTS({
+      facts,
+      available: Object.keys(REQUEST_FACTS),
+    });
 }
 
 const compileContext = (s: OperationScope): CompileContext => ({
@@ -461,6 +497,7 @@ export function createAutomationRulesService(rt: ServiceRuntime): AutomationRule
         const named = await namedConditionMap(s.db, s.organizationId);
         const v = validateCondition(data.conditions, named);
         const config = await checkConfig(s, data as RuleTypeConfig, null);
+        assertRequestFacts(data.ruleType, config, v);
         const { id } = await s.db
           .insertInto('automation_rules')
           .values({
@@ -546,6 +583,17 @@ export function createAutomationRulesService(rt: ServiceRuntime): AutomationRule
           const named = await namedConditionMap(s.db, s.organizationId);
           v = validateCondition(data.conditions, named);
         }
+        const ruleType = data.ruleType ?? before.rule_type;
+        if (
+          ruleType === 'notification' &&
+          evaluatedAgainstRequests(ruleType, config ?? before.config)
+        )
+          assertRequestFacts(
+            ruleType,
+            config ?? before.config,
+            v ??
+              validateCondition(before.conditions, await namedConditionMap(s.db, s.organizationId)),
+          );
         await s.db
           .updateTable('automation_rules')
           .set({
@@ -659,5 +707,8 @@ export function createAutomationRulesService(rt: ServiceRuntime): AutomationRule
           .execute();
         return paging.page(rows, (r) => toRuleEvaluation(r as Row<'rule_evaluation_log'>));
       }),
+
+    runEvents: (input, options) =>
+      runRuleEvents(rt, { schedule: input?.schedule === true }, options),
   };
 }

@@ -19,8 +19,18 @@ export {
   AUTOMATION_ERRORS,
   CONDITION_PROBLEM_CODES,
 } from './automation.errors';
+export type { RuleEventsRun } from './automation.events';
+export { EVENTS_TRIGGER, runRuleEvents, SCHEDULE_TRIGGER } from './automation.events';
 export type { FactCategory, FactDefinition } from './automation.facts';
-export { queueAutomationRefresh, REFRESH_JOB_KEY, REFRESH_TASK } from './automation.queue';
+export {
+  EVENTS_JOB_KEY,
+  EVENTS_TASK,
+  queueAutomationEvents,
+  queueAutomationRefresh,
+  REFRESH_JOB_KEY,
+  REFRESH_TASK,
+} from './automation.queue';
+export { REQUEST_FACTS } from './automation.request-facts';
 export type { AutomationRulesService } from './automation.rules';
 export type {
   AutomationRule,
@@ -33,6 +43,7 @@ export type {
   ListRulesInput,
   NamedCondition,
   NotificationConfig,
+  NotificationEvent,
   RuleEvaluation,
   RuleEvaluationResult,
   RuleTestResult,
@@ -45,6 +56,8 @@ export type {
 } from './automation.rules.schema';
 export {
   createRuleSchema,
+  DEFAULT_NOTIFICATION_EVENTS,
+  NOTIFICATION_EVENTS,
   notificationConfigSchema,
   RULE_TYPES,
   ruleTypeConfigSchema,
@@ -71,6 +84,8 @@ export {
 } from './automation.schema';
 export type { AutomationService, MatchingUsersResult, MatchResult } from './automation.service';
 export { createAutomationService, loadNamedConditions } from './automation.service';
+export type { TemplateChoice } from './automation.template-match';
+export { chooseRequestTemplate, REQUEST_CREATED_TRIGGER } from './automation.template-match';
 export type {
   CheckedNode,
   ConditionSummary,
@@ -96,4 +111,8 @@ export type {
   SetDynamicGroupRuleOptions,
 } from './dynamic-groups.schema';
 export { DYNAMIC_GROUP_RULE_TYPE, dynamicGroupConfigSchema } from './dynamic-groups.schema';
-export { AUTOMATION_TASKS, refreshAutomationTask } from './dynamic-groups.tasks';
+export {
+  AUTOMATION_TASKS,
+  automationEventsTask,
+  refreshAutomationTask,
+} from './dynamic-groups.tasks';

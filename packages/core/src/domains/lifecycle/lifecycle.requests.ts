@@ -49,6 +49,7 @@ import {
   type UpdateRequestInput,
   updateRequestSchema,
 } from './lifecycle.requests.schema';
+import { applyTemplateRules, queueRequestCreatedEvent } from './lifecycle.requests.template';
 import { findTemplateRow, trainingTitles } from './lifecycle.templates';
 import {
   generateTasks,
@@ -540,79 +541,92 @@ export function createLifecycleRequestsService(
 
   return {
     create: (input, options) =>
-      rt.write(options, async (s) => {
-        const data = parseInput(createRequestSchema, input);
-        let { email, firstName, lastName } = data;
-        let managerId = data.managerId;
-        if (data.userId) {
-          const user = await userRow(s, 'userId', data.userId);
-          email ??= user.email;
-          firstName ??= user.first_name;
-          lastName ??= user.last_name;
-          if (managerId === undefined && data.requestType === 'offboard')
-            managerId = user.reporting_manager_id;
-        }
-        if (
-          managerId === undefined &&
-          data.requestType === 'onboard' &&
-          s.principal.role === 'manager'
-        )
-          managerId = s.principal.userId;
-        await authorizeRequest(s, {
-          request_type: data.requestType,
-          user_id: data.userId ?? null,
-          manager_id: managerId ?? null,
-        });
-        await checkRequestReferences(s, data.requestType, { ...data, managerId }, true);
-        let templateId = data.templateId ?? null;
-        if (data.templateId === undefined) {
-          const table =
-            templateKindOf(data.requestType) === 'onboarding'
-              ? 'onboarding_templates'
-              : 'offboarding_templates';
-          const fallback = await s.db
-            .selectFrom(table)
-            .select('id')
-            .where('organization_id', '=', s.organizationId)
-            .where('is_default', '=', true)
-            .where(sql<boolean>`coalesce(is_active, true)`)
-            .executeTakeFirst();
-          templateId = fallback?.id ?? null;
-        }
-        const inserted = await s.db
-          .insertInto('user_requests')
-          .values({
-            organization_id: s.organizationId,
+      rt
+        .write(options, async (s) => {
+          const data = parseInput(createRequestSchema, input);
+          let { email, firstName, lastName } = data;
+          let managerId = data.managerId;
+          if (data.userId) {
+            const user = await userRow(s, 'userId', data.userId);
+            email ??= user.email;
+            firstName ??= user.first_name;
+            lastName ??= user.last_name;
+            if (managerId === undefined && data.requestType === 'offboard')
+              managerId = user.reporting_manager_id;
+          }
+          if (
+            managerId === undefined &&
+            data.requestType === 'onboard' &&
+            s.principal.role === 'manager'
+          )
+            managerId = s.principal.userId;
+          await authorizeRequest(s, {
             request_type: data.requestType,
-            status: 'pending',
-            email: email as string,
-            first_name: firstName as string,
-            last_name: lastName as string,
-            personal_email: data.personalEmail ?? null,
             user_id: data.userId ?? null,
-            start_date: (data.startDate ?? null) as never,
-            end_date: (data.endDate ?? null) as never,
-            template_id: templateId,
-            job_title: data.jobTitle ?? null,
-            department_id: data.departmentId ?? null,
             manager_id: managerId ?? null,
-            location: data.location ?? null,
-            metadata: JSON.stringify(data.metadata ?? {}) as never,
-            requested_by: s.principal.userId,
-            created_at: s.now,
-            updated_at: s.now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const row = await reread(s, inserted.id);
-        await s.audit({
-          action: 'lifecycle.request_create',
-          resource: 'user_request',
-          resourceId: row.id,
-          details: summarizeChange(null, auditView(row)),
-        });
-        return toRequest(row);
-      }),
+          });
+          await checkRequestReferences(s, data.requestType, { ...data, managerId }, true);
+          let templateId = data.templateId ?? null;
+          if (data.templateId === undefined) {
+            const table =
+              templateKindOf(data.requestType) === 'onboarding'
+                ? 'onboarding_templates'
+                : 'offboarding_templates';
+            const fallback = await s.db
+              .selectFrom(table)
+              .select('id')
+              .where('organization_id', '=', s.organizationId)
+              .where('is_default', '=', true)
+              .where(sql<boolean>`coalesce(is_active, true)`)
+              .executeTakeFirst();
+            templateId = fallback?.id ?? null;
+          }
+          const inserted = await s.db
+            .insertInto('user_requests')
+            .values({
+              organization_id: s.organizationId,
+              request_type: data.requestType,
+              status: 'pending',
+              email: email as string,
+              first_name: firstName as string,
+              last_name: lastName as string,
+              personal_email: data.personalEmail ?? null,
+              user_id: data.userId ?? null,
+              start_date: (data.startDate ?? null) as never,
+              end_date: (data.endDate ?? null) as never,
+              template_id: templateId,
+              job_title: data.jobTitle ?? null,
+              department_id: data.departmentId ?? null,
+              manager_id: managerId ?? null,
+              location: data.location ?? null,
+              metadata: JSON.stringify(data.metadata ?? {}) as never,
+              requested_by: s.principal.userId,
+              created_at: s.now,
+              updated_at: s.now,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          // No template given: the template_match rules may choose one (lifecycle.requests.template.ts).
+          const choice =
+            data.templateId === undefined
+              ? await applyTemplateRules(s, inserted.id, data.requestType)
+              : null;
+          const row = await reread(s, inserted.id);
+          await s.audit({
+            action: 'lifecycle.request_create',
+            resource: 'user_request',
+            resourceId: row.id,
+            details: {
+              ...summarizeChange(null, auditView(row)),
+              ...(choice ? { templateRuleId: choice.ruleId } : {}),
+            },
+          });
+          return toRequest(row);
+        })
+        .then(async (request) => {
+          await queueRequestCreatedEvent(rt);
+          return request;
+        }),
 
     list: (filter, options) =>
       rt.read(options, async (s) => {

@@ -67,6 +67,7 @@ export const DEFAULT_TEMPLATE_KEYS = {
   TRAINING_REMINDER: 'training.reminder',
   LIFECYCLE_TASK_DIGEST: 'lifecycle.task-digest',
   LIFECYCLE_REQUEST_STATUS: 'lifecycle.request-status',
+  AUTOMATION_RULE_NOTIFICATION: 'automation.rule-notification',
 } as const;
 
 /** Every built-in template. */
@@ -193,6 +194,24 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       status: 'approved, rejected or cancelled',
       actorName: 'Who decided',
       reason: { description: 'Why (a rejection or cancellation reason)', required: false },
+    },
+  ),
+  builtIn(
+    DEFAULT_TEMPLATE_KEYS.AUTOMATION_RULE_NOTIFICATION,
+    'Automation rule: notification',
+    '{{subject}}',
+    [
+      '{{subject}}',
+      '{{message}}',
+      { pre: '{{userList}}' },
+      'Sent by the automation rule "{{ruleName}}" ({{userCount}} matching).',
+    ],
+    {
+      subject: "The rule's subject",
+      message: "The rule's message",
+      userList: 'One line per matching person: name, email and what happened',
+      userCount: 'How many people the mail is about',
+      ruleName: 'The notification rule',
     },
   ),
 ];
