@@ -148,6 +148,9 @@ describe('helios lifecycle', () => {
     expect(human.stdout).toMatch(/1\. local\s+local\.create_user/);
     expect(human.stdout).toMatch(/microsoft\s+microsoft\.create_account\n\s+call\s+createUser\(/);
     expect(human.stdout).toContain('<local.create_user>');
+    expect(human.stdout).toMatch(
+      /google\s+google\.create_account\n\s+skipped: Google Workspace is not connected/,
+    );
     expect(human.stdout).toContain('mail.welcome');
     const json = await run([
       'onboard',
@@ -165,6 +168,7 @@ describe('helios lifecycle', () => {
     expect(plan).toMatchObject({ kind: 'onboard', email });
     expect(plan.steps.map((s: { id: string; state: string }) => [s.id, s.state])).toEqual([
       ['local.create_user', 'planned'],
+      ['google.create_account', 'skipped'],
       ['microsoft.create_account', 'planned'],
       ['mail.welcome', 'skipped'],
     ]);
@@ -213,11 +217,11 @@ describe('helios lifecycle', () => {
       'Engineer',
     ]);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/Run [0-9a-f-]{36} started \(3 steps\)/);
+    expect(applied.stdout).toMatch(/Run [0-9a-f-]{36} started \(4 steps\)/);
     expect(applied.stdout).toMatch(/ok {3}local\.create_user\s+changed/);
     expect(applied.stdout).toMatch(/ok {3}microsoft\.create_account\s+changed/);
     expect(applied.stdout).toMatch(/skip mail\.welcome\s+skipped: /);
-    expect(applied.stdout).toMatch(/Run [0-9a-f-]{36} completed: 2 succeeded, 1 skipped/);
+    expect(applied.stdout).toMatch(/Run [0-9a-f-]{36} completed: 2 succeeded, 2 skipped/);
     expect(created() - before).toBe(1);
     expect(
       [...sim.state.users.values()].some(

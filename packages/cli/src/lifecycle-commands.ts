@@ -147,6 +147,7 @@ async function follow(
   out: Output,
   json: boolean,
   first: LifecycleRun,
+  resumed = false,
 ): Promise<LifecycleRun> {
   const tty = Boolean(process.stderr.isTTY) && !json;
   const say = (line: string) => {
@@ -155,6 +156,10 @@ async function follow(
     process.stdout.write(`${line}\n`);
   };
   const printed = new Map<string, string>();
+  // A resumed run: the steps that ended before are not shown again.
+  if (resumed)
+    for (const step of first.steps)
+      if (FINAL_STEP_STATES.has(step.state)) printed.set(step.id, `${step.state}:${step.attempts}`);
   const status = await helios.jobs.status();
   const watchOnly = status.workers.some((w) => !w.self);
   if (watchOnly) say(`A worker is running: watching run ${first.id}`);
@@ -389,7 +394,7 @@ export function registerLifecycleCommands(
         process.stdout.write(
           `Run ${resumed.id} resumed (${resumed.steps.filter((s) => s.state === 'queued').length} step(s) to run again)\n`,
         );
-      const run = await follow(helios, scope, out, json, resumed);
+      const run = await follow(helios, scope, out, json, resumed, true);
       out.result(run, describeRunEnd(run));
       return exitOf(run);
     });

@@ -31,7 +31,7 @@ function showArg(value: unknown): string {
 }
 
 /** `operation(arg, arg)`, then ` then operation(...)`, cut at `max` characters. */
-export function describeCall(call: StepCall | null, max = 160): string {
+export function describeCall(call: StepCall | null, max = 400): string {
   if (!call) return '-';
   const one = (c: { operation: string; args: unknown[] }) =>
     `${c.operation}(${c.args.map(showArg).join(', ')})`;
