@@ -87,7 +87,7 @@ describe('helios lifecycle', () => {
     });
     await asAdmin.organizations.modules.enable('microsoft_365');
     await close(sdk);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sim?.close();
@@ -176,7 +176,7 @@ describe('helios lifecycle', () => {
     expect(offboard.code, offboard.stderr).toBe(0);
     expect(JSON.parse(offboard.stdout)).toMatchObject({ kind: 'offboard' });
     expect({ rows: await rows(), graph: sim.requests.total }).toEqual(before);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses bad input with the error code (exit 2) and a malformed --set (exit 64), writing nothing', async () => {
     const before = await rows();
@@ -200,7 +200,7 @@ describe('helios lifecycle', () => {
     expect(badField.code).toBe(2);
     expect(badField.stderr).toContain('[VALIDATION.FAILED]');
     expect(await rows()).toEqual(before);
-  }, 120_000);
+  }, 300_000);
 
   it('onboards: the steps end succeeded or skipped, each printed as it ends; runs and run show it', async () => {
     const email = `ann@${DOMAIN}`;
@@ -237,7 +237,7 @@ describe('helios lifecycle', () => {
     expect(shown.stdout).toContain('status     completed');
     expect(shown.stdout).toMatch(/succeeded\s+microsoft\.create_account/);
     expect(shown.stdout).toMatch(/started\s+microsoft\.create_account/);
-  }, 120_000);
+  }, 300_000);
 
   it('a failed step exits 1 naming it; resume runs only that step and finishes the run', async () => {
     // The address is taken in Microsoft 365 by an account Helios does not know: creating it fails.
@@ -283,5 +283,5 @@ describe('helios lifecycle', () => {
     const again = await run(['resume', result.id]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('[LIFECYCLE.RUN_NOT_RESUMABLE]');
-  }, 180_000);
+  }, 300_000);
 });
