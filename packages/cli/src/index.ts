@@ -3,6 +3,7 @@ import { registerActionsCommands } from './actions-commands';
 import { registerAdminCommands } from './admin-commands';
 import { registerDbCommands } from './db-commands';
 import { registerJobsCommands } from './jobs-commands';
+import { registerLifecycleCommands } from './lifecycle-commands';
 import { createOutput } from './output';
 import { registerSecretsCommands } from './secrets-commands';
 import { registerStartCommand } from './start-command';
@@ -21,5 +22,6 @@ export function createProgram(): Command {
   registerSyncCommands(program, createOutput);
   registerJobsCommands(program, createOutput);
   registerActionsCommands(program, createOutput);
+  registerLifecycleCommands(program, createOutput);
   return program;
 }
