@@ -229,8 +229,16 @@ export function googleLifecycleOperations(ctx: GoogleWritebackContext): Part1 {
           const google = await ctx.provider();
           const { email } = await resolveUser(google, user);
           const held: string[] = [];
-          for (const sku of google.licenseSkus)
-            if (await google.getLicense(email, sku)) held.push(sku);
+          for (const sku of google.licenseSkus) {
+            try {
+              if (await google.getLicense(email, sku)) held.push(sku);
+            } catch (error) {
+              // A SKU the customer has no subscription to ("Invalid productId/skuId", 400) is one
+              // the user cannot hold: the listing goes on. Anything else fails the listing.
+              if (!isHeliosError(error) || error.code !== GOOGLE_ERROR_CODES.INVALID_REQUEST)
+                throw error;
+            }
+          }
           return held;
         },
         record: async (_s, held) => held,
