@@ -26,7 +26,8 @@ export async function seedOrganization({ helios, pool, google, graph, users, man
     domain,
   });
   const tested = await admin.google.credentials.testConnection();
-  if (!tested.ok) throw new Error(`seeding: the Google connection test failed: ${JSON.stringify(tested)}`);
+  if (!tested.ok)
+    throw new Error(`seeding: the Google connection test failed: ${JSON.stringify(tested)}`);
   await admin.microsoft.credentials.configure({
     tenantId: graph.tenantId,
     clientId: graph.clientId,
