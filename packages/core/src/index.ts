@@ -31,10 +31,10 @@ export * from './public/integrations';
 export * from './public/jobs';
 // Lifecycle (`helios.lifecycle`): onboarding/offboarding templates and requests with approval.
 export * from './public/lifecycle';
-// Lifecycle tasks (`helios.lifecycle.tasks`, `helios.lifecycle.dashboard`): the HR queue, its dashboard and reminders.
-export * from './public/lifecycle-tasks';
 // Lifecycle runs (`helios.lifecycle.onboard`, `.offboard`, `.runs`): planned, journaled, resumable runs.
 export * from './public/lifecycle-runs';
+// Lifecycle tasks (`helios.lifecycle.tasks`, `helios.lifecycle.dashboard`): the HR queue, its dashboard and reminders.
+export * from './public/lifecycle-tasks';
 // Microsoft 365 (`helios.microsoft`): credentials, sync, the synced directory and write-back.
 export * from './public/microsoft-365';
 // Email templates and notifications sent as jobs (`helios.notifications`).

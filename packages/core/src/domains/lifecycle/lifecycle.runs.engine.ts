@@ -20,6 +20,7 @@ import type { HeliosScope } from '../../helios';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { bindJobs, type JobInfo } from '../jobs';
+import { enqueueDependents } from '../scheduled-actions/scheduled-actions.queue';
 import { executeStep, type StepOutcome } from './lifecycle.runs.execute';
 import type { LifecyclePlan, RunStep } from './lifecycle.runs.schema';
 
@@ -178,6 +179,7 @@ async function queueReady(
 
 /** Writes the config and the row's counters and status; the request and its tasks follow. */
 async function settle(
+  rt: ServiceRuntime,
   s: OperationScope,
   row: RunRow,
   cfg: RunConfig,
@@ -185,7 +187,10 @@ async function settle(
 ): Promise<RunRow> {
   const steps = cfg.steps;
   const done = steps.filter((st) => DONE.has(st.state)).length;
-  const active = steps.some((st) => st.state === 'queued' || st.state === 'running');
+  // Planned steps have not run yet: the run is not over while any is left.
+  const active = steps.some(
+    (st) => st.state === 'queued' || st.state === 'running' || st.state === 'planned',
+  );
   const failed = steps.filter((st) => st.state === 'failed');
   const waiting = steps.filter((st) => st.state === 'waiting');
   const running = steps.find((st) => st.state === 'running');
@@ -219,6 +224,8 @@ async function settle(
     .where('id', '=', row.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  // The run ended: scheduled actions that depend on it may run (or fail) now.
+  if (!active && row.status !== status) await enqueueDependents(rt, s, row.id);
   const requestId = cfg.plan.requestId;
   if (requestId && changedStep?.taskAction) {
     const same = steps.filter((st) => st.taskAction === changedStep.taskAction);
@@ -281,10 +288,10 @@ export async function startRun(
         .where('status', '=', 'approved')
         .execute();
     for (const step of cfg.steps)
-      if (step.state === 'skipped' && step.taskAction) await settle(s, row, cfg, step);
+      if (step.state === 'skipped' && step.taskAction) await settle(rt, s, row, cfg, step);
   }
   await queueReady(rt, s, row, cfg);
-  return settle(s, row, cfg, null);
+  return settle(rt, s, row, cfg, null);
 }
 
 /** A claimed step: the run, its step, and the outputs of the steps before. */
@@ -318,7 +325,7 @@ async function claim(
     await journal(s, row, step, 'started', {
       details: { attempt: step.attempts, ...(takeover ? { takeover: true } : {}) },
     });
-    const updated = await settle(s, row, cfg, null);
+    const updated = await settle(rt, s, row, cfg, null);
     return {
       row: updated,
       step,
@@ -394,7 +401,7 @@ async function record(
       } else step.state = 'failed';
     }
     await queueReady(rt, s, row, cfg);
-    await settle(s, row, cfg, step);
+    await settle(rt, s, row, cfg, step);
   });
 }
 
@@ -445,5 +452,5 @@ export async function reopenRun(
     .execute();
   row.status = 'in_progress';
   await queueReady(rt, s, row, cfg);
-  return settle(s, row, cfg, null);
+  return settle(rt, s, row, cfg, null);
 }
