@@ -87,6 +87,29 @@ describe('Google lifecycle operations', () => {
       expect(google.supports.has(op), op).toBe(true);
   });
 
+  it('refuses callers without users:write before calling Google', async () => {
+    const readOnly = t.helios.as({
+      type: 'apiKey',
+      keyId: '00000000-0000-4000-8000-000000000001',
+      scopes: ['users:read'],
+    });
+    const cloud = readOnly.integrations.get('google');
+    const id = idOf(U(1));
+    const before = sim.requests.total;
+    for (const call of [
+      () => cloud.revokeTokens(id),
+      () => cloud.setMailForwarding(id, U(2)),
+      () => cloud.assignLicense(id, [SKU]),
+      () => cloud.removeFromSharedDrives(id),
+      () => cloud.transferData(id, idOf(U(2)), ['drive']),
+    ])
+      await expect(call()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(google.assignLicense(id, ['not a sku'])).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
+    expect(sim.requests.total).toBe(before);
+  });
+
   it('revokes tokens and app passwords, once', async () => {
     const id = idOf(U(1));
     sim.workspace.addToken(U(1), { clientId: 'a.apps.googleusercontent.com' });
