@@ -22,6 +22,8 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'LicenseAssignment.ReadWrite.All',
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',
+  'MailboxSettings.Read',
+  'MailboxSettings.ReadWrite',
 ];
 
 /**
@@ -70,5 +72,14 @@ export const ROLES_FOR = {
     'LicenseAssignment.ReadWrite.All',
     ...ANY_DIR_READ,
   ],
+  licenseRead: [
+    'User.Read.All',
+    'User.ReadWrite.All',
+    'LicenseAssignment.Read.All',
+    'LicenseAssignment.ReadWrite.All',
+    ...ANY_DIR_READ,
+  ],
+  mailboxRead: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+  mailboxWrite: ['MailboxSettings.ReadWrite'],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;
