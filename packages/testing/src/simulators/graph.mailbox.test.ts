@@ -146,4 +146,37 @@ describe('Graph simulator: lifecycle routes of a user', () => {
     expectGraphError(await call(sim, tok, 'DELETE', `${base}/${ruleId}`), 404, 'ErrorItemNotFound');
     expect(sim.requests.byRoute['messageRules.create']).toBe(2);
   });
+
+  it('shares a default calendar: the organization permission first, one permission per recipient', async () => {
+    const base = `users/${idOf(4)}/calendar/calendarPermissions`;
+    const list = await call(sim, tok, 'GET', base);
+    expect(list.body.value).toEqual([
+      expect.objectContaining({ id: 'RGVmYXVsdA==', role: 'freeBusyRead', isRemovable: false }),
+    ]);
+    const perm = { emailAddress: { address: UPN(5) }, isInsideOrganization: true, role: 'read' };
+    const created = await call(sim, tok, 'POST', base, perm);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ role: 'read', isRemovable: true });
+    expectGraphError(await call(sim, tok, 'POST', base, perm), 409, 'ErrorItemAlreadyExists');
+    expectGraphError(
+      await call(sim, tok, 'POST', base, { ...perm, role: 'owner' }),
+      400,
+      'ErrorInvalidRequest',
+    );
+    const patched = await call(sim, tok, 'PATCH', `${base}/${created.body.id}`, { role: 'write' });
+    expect(patched.body).toMatchObject({ id: created.body.id, role: 'write' });
+    expectGraphError(
+      await call(sim, tok, 'DELETE', `${base}/RGVmYXVsdA==`),
+      400,
+      'ErrorInvalidRequest',
+    );
+    sim.grantPermissions(['Calendars.Read']);
+    expectGraphError(
+      await call(sim, tok, 'DELETE', `${base}/${created.body.id}`),
+      403,
+      'Authorization_RequestDenied',
+    );
+    sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
+    expect((await call(sim, tok, 'DELETE', `${base}/${created.body.id}`)).status).toBe(204);
+  });
 });

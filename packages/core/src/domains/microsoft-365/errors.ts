@@ -136,6 +136,8 @@ export function permissionsForOperation(operation: string): string {
   const [resource, verb = ''] = operation.split('.');
   const write = /create|update|delete|add|remove|reset|revoke|assign|patch/i.test(verb);
   switch (resource) {
+    case 'calendarPermissions':
+      return write ? 'Calendars.ReadWrite' : 'Calendars.Read';
     case 'mailboxSettings':
     case 'messageRules':
       return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';

@@ -1,7 +1,8 @@
 /**
  * The calls of the Microsoft 365 provider that lifecycle runs need besides the directory write-back
  * (on `graphConnection`): the groups a user is a member of, the user's licence details, the
- * mailbox settings (automatic replies) and the inbox message rules (forwarding).
+ * mailbox settings (automatic replies), the inbox message rules (forwarding) and the permissions of
+ * a user's default calendar.
  */
 import type { GraphObject, Microsoft365Provider } from './provider';
 import { type GraphConnection, relative } from './provider.http';
@@ -11,6 +12,7 @@ export const MS_MEMBER_OF_FIELDS = ['id', 'mail', 'displayName'] as const;
 
 const user = (id: string) => `/users/${encodeURIComponent(id)}`;
 const RULES = '/mailFolders/inbox/messageRules';
+const CALENDAR_PERMISSIONS = '/calendar/calendarPermissions';
 
 /** The lifecycle calls of the provider. */
 export function mailboxCalls(
@@ -25,6 +27,9 @@ export function mailboxCalls(
   | 'createMessageRule'
   | 'updateMessageRule'
   | 'deleteMessageRule'
+  | 'listCalendarPermissions'
+  | 'createCalendarPermission'
+  | 'updateCalendarPermission'
 > {
   const { client, call, get, pageSize } = graph;
   return {
@@ -84,5 +89,26 @@ export function mailboxCalls(
           .delete(),
       );
     },
+    async listCalendarPermissions(id) {
+      const page = await get<{ value?: GraphObject[] }>(
+        'calendarPermissions.list',
+        `${user(id)}${CALENDAR_PERMISSIONS}`,
+      );
+      return page.value ?? [];
+    },
+    createCalendarPermission: (id, permission) =>
+      call<GraphObject>('calendarPermissions.create', true, (signal) =>
+        client
+          .api(`${user(id)}${CALENDAR_PERMISSIONS}`)
+          .option('signal', signal)
+          .post(permission),
+      ),
+    updateCalendarPermission: (id, permissionId, role) =>
+      call<GraphObject>('calendarPermissions.update', true, (signal) =>
+        client
+          .api(`${user(id)}${CALENDAR_PERMISSIONS}/${encodeURIComponent(permissionId)}`)
+          .option('signal', signal)
+          .patch({ role }),
+      ),
   };
 }

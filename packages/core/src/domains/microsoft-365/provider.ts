@@ -227,6 +227,12 @@ export interface Microsoft365Provider {
   ): Promise<GraphObject>;
   /** `DELETE /users/{id}/mailFolders/inbox/messageRules/{ruleId}`. */
   deleteMessageRule(id: string, ruleId: string): Promise<void>;
+  /** `GET /users/{id}/calendar/calendarPermissions` (the default calendar's). */
+  listCalendarPermissions(id: string): Promise<GraphObject[]>;
+  /** `POST /users/{id}/calendar/calendarPermissions`. */
+  createCalendarPermission(id: string, permission: Record<string, unknown>): Promise<GraphObject>;
+  /** `PATCH /users/{id}/calendar/calendarPermissions/{permissionId}` (the role). */
+  updateCalendarPermission(id: string, permissionId: string, role: string): Promise<GraphObject>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are
    * retried alone (honouring their Retry-After). Returns one response per request, in order.

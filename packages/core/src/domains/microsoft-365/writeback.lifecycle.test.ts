@@ -31,6 +31,8 @@ const WRITES = [
   'messageRules.delete',
   'users.assignLicense',
   'groups.members.remove',
+  'calendarPermissions.create',
+  'calendarPermissions.update',
 ];
 const writes = () => WRITES.reduce((n, route) => n + count(route), 0);
 const auditCount = async (action: string) =>
@@ -80,6 +82,7 @@ describe(`Microsoft 365 lifecycle operations (${process.env.DATABASE_URL ? 'Post
       'licenseAvailability',
       'setAutoReply',
       'setMailForwarding',
+      'shareCalendar',
     ] as const)
       expect(cloud.supports.has(op)).toBe(true);
     for (const op of [
@@ -90,7 +93,6 @@ describe(`Microsoft 365 lifecycle operations (${process.env.DATABASE_URL ? 'Post
       'getDataTransfer',
       'addToSharedDrive',
       'removeFromSharedDrives',
-      'shareCalendar',
     ] as const)
       expect(cloud.supports.has(op)).toBe(false);
     await expect(cloud.revokeTokens(idOf(1))).rejects.toMatchObject({
@@ -261,6 +263,37 @@ describe(`Microsoft 365 lifecycle operations (${process.env.DATABASE_URL ? 'Post
     });
   });
 
+  it('shares a calendar once, changes the role, and refuses a role Microsoft 365 lacks', async () => {
+    const owner = idOf(4);
+    const recipient = idOf(5);
+    const shared = () =>
+      [...(sim.state.calendarPermissions.get(owner)?.values() ?? [])].filter(
+        (p) => p.emailAddress.address === upn(5),
+      );
+    const w = writes();
+    const first = await cloud.shareCalendar(owner, recipient, 'reader');
+    expect(first).toMatchObject({ changed: true, items: [expect.any(String)] });
+    expect(shared()).toEqual([
+      expect.objectContaining({ id: first.items![0], role: 'read', isInsideOrganization: true }),
+    ]);
+    expect(await cloud.shareCalendar(owner, recipient, 'reader')).toMatchObject({
+      changed: false,
+    });
+    expect(writes()).toBe(w + 1);
+    expect(await cloud.shareCalendar(owner, recipient, 'writer')).toMatchObject({ changed: true });
+    expect(shared()).toEqual([expect.objectContaining({ id: first.items![0], role: 'write' })]);
+    expect(writes()).toBe(w + 2);
+    // The organization's free/busy permission is still there, untouched.
+    expect(sim.state.calendarPermissions.get(owner)?.get('RGVmYXVsdA==')).toMatchObject({
+      role: 'freeBusyRead',
+    });
+    await expect(cloud.shareCalendar(owner, recipient, 'owner')).rejects.toMatchObject({
+      kind: 'INVALID_INPUT',
+    });
+    expect(writes()).toBe(w + 2);
+    expect(await auditCount('microsoft_365.calendar_share')).toBe(2);
+  });
+
   it('removes a member already gone without an error (changed false), but not from a group that is gone', async () => {
     const id = idOf(7);
     const gid = [...sim.state.groups.keys()].sort()[0]!;
@@ -305,6 +338,11 @@ describe(`Microsoft 365 lifecycle operations (${process.env.DATABASE_URL ? 'Post
     expect(forwarding).toMatchObject({ code: 'MICROSOFT.PERMISSION_MISSING' });
     expect((forwarding as Error).message).toContain('MailboxSettings.Read');
     expect(sim.state.mailboxSettings.has(id)).toBe(false);
+
+    sim.grantPermissions(GRAPH_APPLICATION_PERMISSIONS.filter((p) => !p.startsWith('Calendars.')));
+    const calendar = await cloud.shareCalendar(idOf(1), id, 'reader').catch((e) => e);
+    expect(calendar).toMatchObject({ code: 'MICROSOFT.PERMISSION_MISSING' });
+    expect((calendar as Error).message).toContain('Calendars.Read');
 
     sim.grantPermissions(['User.Read.All']);
     const groups = await cloud.listUserGroups(id).catch((e) => e);

@@ -1,7 +1,7 @@
 /**
  * Microsoft 365 write-back of the lifecycle operations Graph offers: a user's groups and licences,
  * free licence units, the automatic reply (`mailboxSettings.automaticRepliesSetting`) and mail
- * forwarding.
+ * forwarding, and sharing a user's default calendar (`calendarPermissions`).
  *
  * Graph's `mailboxSettings` has no forwarding property (Exchange's `ForwardingSmtpAddress` is not in
  * Graph), so forwarding is an inbox message rule named {@link MICROSOFT_FORWARDING_RULE_NAME} with
@@ -19,9 +19,11 @@ import type { CallOptions } from '../policy/actor';
 import { MICROSOFT_ERRORS } from './errors';
 import type { MicrosoftWritebackContext } from './writeback.context';
 import {
+  MICROSOFT_CALENDAR_ROLES,
   microsoftAutoReplySchema,
   microsoftForwardingSchema,
   microsoftObjectIdSchema,
+  microsoftShareCalendarSchema,
   microsoftSkuListSchema,
 } from './writeback.schema';
 import type { MicrosoftWritebackService } from './writeback.service';
@@ -36,6 +38,7 @@ type Lifecycle = Pick<
   | 'licenseAvailability'
   | 'setAutoReply'
   | 'setMailForwarding'
+  | 'shareCalendar'
 >;
 
 interface AutomaticReplies {
@@ -227,6 +230,59 @@ export function microsoftLifecycleOperations(ctx: MicrosoftWritebackContext): Li
               resource: 'ms_synced_users',
               resourceId: row.id,
               details: { msId: row.ms_id, upn: row.upn, forwardTo: address },
+            });
+          return change;
+        },
+      }),
+
+    shareCalendar: (calendarId, userId, role, options) =>
+      runWriteback(rt, 'microsoftWriteback.shareCalendar', 'users:write', options, {
+        async prepare(s) {
+          const input = parseInput(microsoftShareCalendarSchema, { calendarId, userId, role });
+          const recipient = await ctx.prepareUser(s, input.userId);
+          const address = recipient.upn ?? recipient.email;
+          if (!address)
+            throw MICROSOFT_ERRORS.INVALID_REQUEST({
+              message: `The Microsoft 365 user ${recipient.ms_id} has no address to share a calendar with.`,
+            });
+          return {
+            owner: input.calendarId,
+            recipient,
+            address: address.toLowerCase(),
+            role: MICROSOFT_CALENDAR_ROLES[input.role],
+          };
+        },
+        async call({ owner, recipient, address, role }): Promise<CloudChange> {
+          const ms = await ctx.provider();
+          const permissions = await ms.listCalendarPermissions(owner);
+          const existing = permissions.find(
+            (p) =>
+              String(
+                (p.emailAddress as { address?: string } | undefined)?.address ?? '',
+              ).toLowerCase() === address,
+          );
+          if (existing?.role === role) return { changed: false, items: [existing.id] };
+          if (existing) {
+            await ms.updateCalendarPermission(owner, existing.id, role);
+            return { changed: true, items: [existing.id] };
+          }
+          const created = await ms.createCalendarPermission(owner, {
+            emailAddress: {
+              name: recipient.display_name ?? address,
+              address,
+            },
+            isInsideOrganization: true,
+            role,
+          });
+          return { changed: true, items: [created.id] };
+        },
+        async record(s, change, { owner, recipient, address, role }) {
+          if (change.changed)
+            await s.audit({
+              action: 'microsoft_365.calendar_share',
+              resource: 'ms_synced_users',
+              resourceId: recipient.id,
+              details: { calendarOwnerMsId: owner, msId: recipient.ms_id, address, role },
             });
           return change;
         },

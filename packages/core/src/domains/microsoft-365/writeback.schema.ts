@@ -147,3 +147,19 @@ export const microsoftForwardingSchema = emailSchema.nullable();
 
 /** The SKU ids of `licenseAvailability` (none: every subscribed SKU). */
 export const microsoftSkuListSchema = z.array(microsoftGuidSchema).max(100);
+
+/** The roles of `shareCalendar` and Graph's `calendarPermission` role of each. */
+export const MICROSOFT_CALENDAR_ROLES = {
+  freeBusyReader: 'freeBusyRead',
+  reader: 'read',
+  writer: 'write',
+} as const;
+
+/** The input of `shareCalendar` (Microsoft 365 has no calendar owner but the mailbox's). */
+export const microsoftShareCalendarSchema = z
+  .object({
+    calendarId: microsoftGuidSchema,
+    userId: microsoftGuidSchema,
+    role: z.enum(['freeBusyReader', 'reader', 'writer']),
+  })
+  .strict();

@@ -273,6 +273,26 @@ export interface MicrosoftWritebackService
     toAddress: string | null,
     options?: CallOptions,
   ): Promise<CloudChange>;
+  /**
+   * Shares the default calendar of `calendarId` (the owner's Graph user id) with a synced user
+   * (`POST /users/{owner}/calendar/calendarPermissions`): `freeBusyReader` (`freeBusyRead`),
+   * `reader` (`read`) or `writer` (`write`); Microsoft 365 has no other calendar owner. The recipient's
+   * permission is found by address: the same role sends nothing (`changed: false`), another role is
+   * updated. Needs `users:write`; audited `microsoft_365.calendar_share` when changed. Graph
+   * permission Calendars.ReadWrite.
+   * @throws HeliosError as `updateUser` (for the recipient); INVALID_INPUT `VALIDATION.FAILED`
+   *   (e.g. role `owner`); NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * await helios.microsoftWriteback.shareCalendar(managerMsId, msId, 'reader');
+   * ```
+   */
+  shareCalendar(
+    calendarId: string,
+    userId: string,
+    role: string,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */

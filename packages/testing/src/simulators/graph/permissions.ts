@@ -24,6 +24,8 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'RoleManagement.ReadWrite.Directory',
   'MailboxSettings.Read',
   'MailboxSettings.ReadWrite',
+  'Calendars.Read',
+  'Calendars.ReadWrite',
 ];
 
 /**
@@ -81,5 +83,7 @@ export const ROLES_FOR = {
   ],
   mailboxRead: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
   mailboxWrite: ['MailboxSettings.ReadWrite'],
+  calendarsRead: ['Calendars.Read', 'Calendars.ReadWrite'],
+  calendarsWrite: ['Calendars.ReadWrite'],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;

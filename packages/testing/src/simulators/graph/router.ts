@@ -3,6 +3,7 @@
  * the application roles that allow it, its resource-unit cost and its handler.
  */
 import { isObject, lower } from '../http-kit';
+import type { createCalendarRoutes } from './calendar';
 import type { Changes } from './changes';
 import type { createDelta } from './delta';
 import type { Groups } from './groups';
@@ -31,6 +32,7 @@ export interface RouterParts {
   groups: Groups;
   assignLicense: ReturnType<typeof createAssignLicense>;
   mailbox: ReturnType<typeof createMailboxRoutes>;
+  calendar: ReturnType<typeof createCalendarRoutes>;
   deltaPage: ReturnType<typeof createDelta>;
 }
 
@@ -252,7 +254,8 @@ export function createRouter(parts: RouterParts): Resolve {
         return wrongMethod;
       }
       if (n >= 3) {
-        const extra = parts.mailbox(method, a!, segs.slice(2));
+        const extra =
+          parts.mailbox(method, a!, segs.slice(2)) ?? parts.calendar(method, a!, segs.slice(2));
         if (extra) return extra;
       }
       if (n === 3 && b === 'memberOf') {

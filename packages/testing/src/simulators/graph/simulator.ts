@@ -23,6 +23,7 @@ import {
 } from '../http-kit';
 import { createAccessTokens } from './access-tokens';
 import { createBatch } from './batch';
+import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
 import { createGroups } from './groups';
@@ -76,7 +77,8 @@ const replyHeaders = (
  * `users` list/get (id or UPN)/create/update/delete, `manager` (and `$ref`), `memberOf`,
  * `revokeSignInSessions`, `assignLicense`, `memberOf/microsoft.graph.group` (paged),
  * `licenseDetails`, `mailboxSettings` (get/update: automatic replies), `mailFolders/inbox/messageRules`
- * (list/get/create/update/delete), `users/delta`; `groups` list/get/create/update/delete,
+ * (list/get/create/update/delete), `calendar/calendarPermissions` (list/get/create/update/delete),
+ * `users/delta`; `groups` list/get/create/update/delete,
  * `members` (list, `$ref` add/remove), `groups/delta` (with `members@delta`); `subscribedSkus`;
  * `directoryRoles` (also `directoryRoles(roleTemplateId='...')`) and their `members`;
  * `directory/deletedItems` (list users, get, purge); `$batch` (at most 20 requests; a request runs
@@ -130,6 +132,7 @@ export async function startGraphSimulator(
     groups: groupOps,
     assignLicense: createAssignLicense(tenant, changes, odata),
     mailbox: createMailboxRoutes(tenant, odata),
+    calendar: createCalendarRoutes(tenant),
     deltaPage: createDelta(tenant, changes, odata, options),
   });
   const { access, issueAccessToken, authenticate } = createAccessTokens(tenant);
@@ -284,6 +287,7 @@ export async function startGraphSimulator(
       revokedSessions: tenant.revokedSessions,
       mailboxSettings: tenant.mailboxSettings,
       messageRules: tenant.messageRules,
+      calendarPermissions: tenant.calendarPermissions,
     },
     requests,
     setFaults: (f) => faults.set(f),

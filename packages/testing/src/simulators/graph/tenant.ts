@@ -68,6 +68,8 @@ export function createTenant(options: GraphSimulatorOptions) {
   const mailboxSettings = new Map<string, any>();
   /** Inbox message rules by user id, then rule id. */
   const messageRules = new Map<string, Map<string, any>>();
+  /** Permissions of each user's default calendar, by user id then permission id. */
+  const calendarPermissions = new Map<string, Map<string, any>>();
   /** Managers set or removed after the seed (null: removed). */
   const managers = new Map<string, string | null>();
 
@@ -232,6 +234,7 @@ export function createTenant(options: GraphSimulatorOptions) {
     revokedSessions,
     mailboxSettings,
     messageRules,
+    calendarPermissions,
     managers,
     adminUpn,
     next,

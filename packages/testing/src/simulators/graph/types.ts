@@ -111,7 +111,8 @@ export interface GraphSimulator {
    * `set` to change its userPrincipalName or mail (the lookup index follows `set`).
    * `passwords` holds the last password set per user id, `revokedSessions` the time of the last
    * `revokeSignInSessions` per user id, `mailboxSettings` the mailbox settings changed per user id
-   * (the others have the defaults), `messageRules` the inbox rules per user id then rule id.
+   * (the others have the defaults), `messageRules` the inbox rules per user id then rule id,
+   * `calendarPermissions` the permissions of each default calendar read or shared so far.
    */
   state: {
     users: Map<string, any>;
@@ -123,6 +124,7 @@ export interface GraphSimulator {
     revokedSessions: Map<string, number>;
     mailboxSettings: Map<string, any>;
     messageRules: Map<string, Map<string, any>>;
+    calendarPermissions: Map<string, Map<string, any>>;
   };
   /**
    * Counters: HTTP requests (`total`), per route including `$batch` sub-requests (`token`,
