@@ -234,13 +234,19 @@ export async function removeAccessMember(
   userId: string,
   now: Date,
 ) {
-  return db
-    .updateTable('access_group_members')
-    .set({ is_active: false, removed_at: now })
-    .where('access_group_id', '=', accessGroupId)
-    .where('user_id', '=', userId)
-    .returning(['id', 'member_type'])
-    .executeTakeFirst();
+  return (
+    db
+      .updateTable('access_group_members')
+      // A membership removed already keeps the time of its removal (a retried removal changes nothing).
+      .set({
+        is_active: false,
+        removed_at: sql<Date>`case when is_active is false and removed_at is not null then removed_at else ${now} end`,
+      })
+      .where('access_group_id', '=', accessGroupId)
+      .where('user_id', '=', userId)
+      .returning(['id', 'member_type'])
+      .executeTakeFirst()
+  );
 }
 
 /** The `raw_data` of a row marked removed at `now` (the row is kept). */

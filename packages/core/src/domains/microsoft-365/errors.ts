@@ -136,7 +136,14 @@ export function permissionsForOperation(operation: string): string {
   const [resource, verb = ''] = operation.split('.');
   const write = /create|update|delete|add|remove|reset|revoke|assign|patch/i.test(verb);
   switch (resource) {
+    case 'calendarPermissions':
+      return write ? 'Calendars.ReadWrite' : 'Calendars.Read';
+    case 'mailboxSettings':
+    case 'messageRules':
+      return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';
     case 'users':
+      if (verb === 'memberOf') return 'GroupMember.Read.All (or Directory.Read.All)';
+      if (verb === 'licenseDetails') return 'User.Read.All (or LicenseAssignment.Read.All)';
       if (verb === 'assignLicense')
         return 'LicenseAssignment.ReadWrite.All (or User.ReadWrite.All)';
       return write ? 'User.ReadWrite.All' : 'User.Read.All';

@@ -1,7 +1,10 @@
 /**
  * Microsoft 365 as a {@link DirectoryIntegration}: a thin adapter over the write-back service.
  * Groups are created and deleted in Microsoft 365 itself: those operations throw
- * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`.
+ * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`. Of the lifecycle operations Graph offers
+ * `listUserGroups`, `listUserLicenses`, `licenseAvailability`, `setAutoReply` and
+ * `setMailForwarding` (an inbox rule) and `shareCalendar`; org units, app passwords, data transfer and shared drives are
+ * Google's, and revoking tokens is `signOut` (`revokeSignInSessions`), so those stay unsupported.
  */
 import type { ServiceRuntime } from '../../runtime';
 import type { DirectoryIntegration } from '../integrations/contract';
@@ -86,6 +89,12 @@ export function microsoftIntegration(
       removeMember: wb.removeMember,
       assignLicense: (msId, skuIds, options) => wb.assignLicense(msId, { add: skuIds }, options),
       removeLicense: (msId, skuIds, options) => wb.assignLicense(msId, { remove: skuIds }, options),
+      listUserGroups: wb.listUserGroups,
+      listUserLicenses: wb.listUserLicenses,
+      licenseAvailability: wb.licenseAvailability,
+      setAutoReply: wb.setAutoReply,
+      setMailForwarding: wb.setMailForwarding,
+      shareCalendar: wb.shareCalendar,
     },
   });
 }

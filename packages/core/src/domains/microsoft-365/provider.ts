@@ -15,17 +15,19 @@
  * At most `maxConcurrency` calls are in flight.
  *
  * Files: `provider.http.ts` (token, client, retries, delta paging, `$batch`), `provider.users.ts`,
- * `provider.groups.ts`, `provider.licenses.ts` (the calls); this file holds the types and composes them.
+ * `provider.groups.ts`, `provider.licenses.ts`, `provider.mailbox.ts` (the calls); this file holds the types and composes them.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { MICROSOFT_ERRORS } from './errors';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
 import { licenseCalls } from './provider.licenses';
+import { mailboxCalls } from './provider.mailbox';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS, userCalls } from './provider.users';
 
 export { MS_GROUP_FIELDS } from './provider.groups';
 export { batchFailure, GRAPH_DEFAULT_SCOPE, GRAPH_URL, LOGIN_URL } from './provider.http';
+export { MS_MEMBER_OF_FIELDS } from './provider.mailbox';
 export { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS } from './provider.users';
 
 /** An app registration's client credentials. */
@@ -202,6 +204,35 @@ export interface Microsoft365Provider {
   addGroupMember(groupId: string, memberId: string): Promise<void>;
   /** DELETE /groups/{id}/members/{memberId}/$ref. */
   removeGroupMember(groupId: string, memberId: string): Promise<void>;
+  /** The groups the user is a direct member of (`GET /users/{id}/memberOf/microsoft.graph.group`, every page). */
+  listUserGroups(id: string): Promise<GraphObject[]>;
+  /** The user's licences (`GET /users/{id}/licenseDetails`). */
+  listLicenseDetails(id: string): Promise<GraphObject[]>;
+  /** `GET /users/{id}/mailboxSettings`. */
+  getMailboxSettings(id: string): Promise<Record<string, unknown>>;
+  /** `PATCH /users/{id}/mailboxSettings`. */
+  updateMailboxSettings(
+    id: string,
+    patch: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
+  /** `GET /users/{id}/mailFolders/inbox/messageRules`. */
+  listMessageRules(id: string): Promise<GraphObject[]>;
+  /** `POST /users/{id}/mailFolders/inbox/messageRules`. */
+  createMessageRule(id: string, rule: Record<string, unknown>): Promise<GraphObject>;
+  /** `PATCH /users/{id}/mailFolders/inbox/messageRules/{ruleId}`. */
+  updateMessageRule(
+    id: string,
+    ruleId: string,
+    patch: Record<string, unknown>,
+  ): Promise<GraphObject>;
+  /** `DELETE /users/{id}/mailFolders/inbox/messageRules/{ruleId}`. */
+  deleteMessageRule(id: string, ruleId: string): Promise<void>;
+  /** `GET /users/{id}/calendar/calendarPermissions` (the default calendar's). */
+  listCalendarPermissions(id: string): Promise<GraphObject[]>;
+  /** `POST /users/{id}/calendar/calendarPermissions`. */
+  createCalendarPermission(id: string, permission: Record<string, unknown>): Promise<GraphObject>;
+  /** `PATCH /users/{id}/calendar/calendarPermissions/{permissionId}` (the role). */
+  updateCalendarPermission(id: string, permissionId: string, role: string): Promise<GraphObject>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are
    * retried alone (honouring their Retry-After). Returns one response per request, in order.
@@ -313,6 +344,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     ...userCalls(graph),
     ...groupCalls(graph),
     ...licenseCalls(graph),
+    ...mailboxCalls(graph),
     batch: (requests) => graph.batch(requests),
     watchRetries: (listener) => graph.policy.watch(listener),
   };

@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.generated';
 import type { OperationScope } from '../../runtime';
 import { parseInput } from '../../shared/validation';
 import { addAccessMember, removeAccessMember, runWriteback } from '../integrations/writeback';
+import { MICROSOFT_ERRORS } from './errors';
 import {
   findGroup,
   findUser,
@@ -107,6 +108,7 @@ export function microsoftGroupOperations(
           return {
             groupMsId: group.ms_id,
             userMsId: user.ms_id,
+            changed: true,
             membershipId,
             accessGroupId,
             accessGroupMemberId,
@@ -118,9 +120,22 @@ export function microsoftGroupOperations(
     removeMember: (groupMsId, userMsId, options) =>
       runWriteback(rt, 'microsoftWriteback.removeMember', 'groups:write', options, {
         prepare: (s) => prepareMember(s, groupMsId, userMsId),
-        call: async ({ group, user }) =>
-          (await ctx.provider()).removeGroupMember(group.ms_id, user.ms_id),
-        async record(s, _none, { group, user }) {
+        async call({ group, user }) {
+          const ms = await ctx.provider();
+          try {
+            await ms.removeGroupMember(group.ms_id, user.ms_id);
+            return true;
+          } catch (error) {
+            // Graph answers 404 both when the membership is gone and when the group is: a group that
+            // still exists means the member was removed already (a retried step), not a failure.
+            if (!MICROSOFT_ERRORS.NOT_FOUND.is(error)) throw error;
+            await ms.getGroup(group.ms_id).catch(() => {
+              throw error;
+            });
+            return false;
+          }
+        },
+        async record(s, changed, { group, user }) {
           const [g, u] = await Promise.all([
             findGroup(s.db, s.organizationId, group.ms_id),
             findUser(s.db, s.organizationId, user.ms_id),
@@ -153,11 +168,13 @@ export function microsoftGroupOperations(
               upn: user.upn,
               accessGroupId,
               localUserId,
+              changed,
             },
           });
           return {
             groupMsId: group.ms_id,
             userMsId: user.ms_id,
+            changed,
             membershipId: null,
             accessGroupId,
             accessGroupMemberId,

@@ -79,10 +79,14 @@ export function microsoftLicenseOperations(
               );
             }
           }
+          // Only what changes is sent: a SKU already held is not added again, one not held is not
+          // removed (Graph refuses that), and nothing at all is sent when nothing changes.
+          if (added.length === 0 && removed.length === 0)
+            return { raw: syncedUserRaw(current), added, removed, involved: [] };
           const answer = await ms.assignLicense(
             row.ms_id,
-            data.add.map((skuId) => ({ skuId })),
-            data.remove,
+            added.map((skuId) => ({ skuId })),
+            removed,
           );
           const expected = [
             ...held.filter((l) => !data.remove.includes(l.skuId)),
@@ -155,6 +159,7 @@ export function microsoftLicenseOperations(
             details: {
               msId: row.ms_id,
               upn: updated.upn,
+              changed: added.length > 0 || removed.length > 0,
               added,
               removed,
               licences: out.map((l) => ({
@@ -167,6 +172,7 @@ export function microsoftLicenseOperations(
           });
           return {
             user: userDto(updated, await linkedMicrosoftUser(s.db, s.organizationId, row.ms_id)),
+            changed: added.length > 0 || removed.length > 0,
             added,
             removed,
             licences: out,

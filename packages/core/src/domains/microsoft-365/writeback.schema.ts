@@ -2,6 +2,7 @@
  * Input schemas and error codes of the Microsoft 365 write-back (`helios.microsoftWriteback`).
  */
 import { z } from 'zod';
+import { emailSchema } from '../../shared/validation';
 import { MICROSOFT_ERRORS } from './errors';
 import { microsoftGuidSchema } from './schema';
 
@@ -127,3 +128,38 @@ export const microsoftMemberSchema = z
   .strict();
 /** The input of `addMember` / `removeMember`. */
 export type MicrosoftMemberInput = z.input<typeof microsoftMemberSchema>;
+
+/** The input of `setAutoReply` (the contract's `AutoReplyInput`). */
+export const microsoftAutoReplySchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Graph's automatic replies have no subject: it is not sent. */
+    subject: z.string().max(255).optional(),
+    message: z.string().max(20_000).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+/** The input of `setAutoReply`. */
+export type MicrosoftAutoReplyInput = z.input<typeof microsoftAutoReplySchema>;
+
+/** The forwarding address of `setMailForwarding` (null stops forwarding). */
+export const microsoftForwardingSchema = emailSchema.nullable();
+
+/** The SKU ids of `licenseAvailability` (none: every subscribed SKU). */
+export const microsoftSkuListSchema = z.array(microsoftGuidSchema).max(100);
+
+/** The roles of `shareCalendar` and Graph's `calendarPermission` role of each. */
+export const MICROSOFT_CALENDAR_ROLES = {
+  freeBusyReader: 'freeBusyRead',
+  reader: 'read',
+  writer: 'write',
+} as const;
+
+/** The input of `shareCalendar` (Microsoft 365 has no calendar owner but the mailbox's). */
+export const microsoftShareCalendarSchema = z
+  .object({
+    calendarId: microsoftGuidSchema,
+    userId: microsoftGuidSchema,
+    role: z.enum(['freeBusyReader', 'reader', 'writer']),
+  })
+  .strict();

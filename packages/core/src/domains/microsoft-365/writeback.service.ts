@@ -10,19 +10,26 @@
  * `MICROSOFT.*`) leaves every local row unchanged. Rows are written the way the sync writes them
  * (`toSyncedUserColumns`), with `sync_hash` null so the next sync rewrites them from Graph; a
  * deleted user's row is kept and marked removed (`raw_data._helios.removedAt`). The parts:
- * `writeback.users.ts`, `writeback.groups.ts`, `writeback.passwords.ts`, `writeback.licenses.ts`
- * over `writeback.context.ts`.
+ * `writeback.users.ts`, `writeback.groups.ts`, `writeback.passwords.ts`, `writeback.licenses.ts`,
+ * `writeback.lifecycle.ts` over `writeback.context.ts`.
  */
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
 import type { Camelize } from '../../shared/case';
-import type { ProviderServiceOptions } from '../integrations/contract';
+import type {
+  AutoReplyInput,
+  CloudChange,
+  CloudGroupRef,
+  LicenseAvailability,
+  ProviderServiceOptions,
+} from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
+import { microsoftLifecycleOperations } from './writeback.lifecycle';
 import { microsoftPasswordOperations } from './writeback.passwords';
 import type {
   MicrosoftAssignLicenseInput,
@@ -56,6 +63,8 @@ export interface MicrosoftWritebackMembership {
   accessGroupMemberId: string | null;
   /** The linked organization user, if any. */
   localUserId: string | null;
+  /** False when Graph already was in the wanted state (a removal of a member already gone). */
+  changed: boolean;
 }
 
 /** The initial (or reset) password of a user, revealed once. */
@@ -98,6 +107,8 @@ export type MicrosoftLicenceUnits = MicrosoftLicenseUnits;
 /** The outcome of `assignLicense`. */
 export interface MicrosoftLicenseAssignment {
   user: MicrosoftWritebackUser;
+  /** False when the user already held the SKUs to add and lacked the ones to remove (nothing was sent). */
+  changed: boolean;
   /** SKU ids newly assigned. */
   added: string[];
   /** SKU ids removed. */
@@ -168,7 +179,9 @@ export interface MicrosoftWritebackService
   /**
    * Removes a user from a group in Microsoft 365, then deletes the `ms_group_memberships` row and
    * soft-removes the access group membership (`is_active` false, `removed_at`). Audited `microsoft_365.member_remove`.
-   * @throws HeliosError as `addMember` (`MICROSOFT.NOT_FOUND` when not a member)
+   * Idempotent: when the user is no longer a member (the group exists) nothing is sent again and the
+   * result says `changed: false`; the local rows still follow.
+   * @throws HeliosError as `addMember` (`MICROSOFT.NOT_FOUND` when the group or user is gone)
    * @example
    * ```ts
    * await helios.microsoftWriteback.removeMember(groupMsId, userMsId);
@@ -181,11 +194,12 @@ export interface MicrosoftWritebackService
   ): Promise<MicrosoftWritebackMembership>;
   /**
    * Adds and removes licenses. Free units are checked first (`subscribedSkus`): when a SKU has none
-   * left nothing is sent. Then the user's `assigned_licenses` and the SKUs' units in `ms_licenses`
+   * left nothing is sent. Idempotent: only SKUs not held are added and only held ones removed; when
+   * nothing changes nothing is sent (`changed: false`). Then the user's `assigned_licenses` and the SKUs' units in `ms_licenses`
    * follow. Audited `microsoft_365.license_assign`.
    * @throws HeliosError as `updateUser`; CONFLICT `MICROSOFT.NO_LICENSES_AVAILABLE` (naming the SKU; nothing sent,
    *   or Graph's own refusal after a race); NOT_FOUND `MICROSOFT_WRITEBACK.UNKNOWN_SKU`; INVALID_INPUT
-   *   `MICROSOFT.INVALID_REQUEST` (e.g. no usage location, removing a licence the user lacks)
+   *   `MICROSOFT.INVALID_REQUEST` (e.g. no usage location)
    * @example
    * ```ts
    * await helios.microsoftWriteback.assignLicense(msId, { add: ['c7df2760-2c81-4ef7-b578-5b5392b571df'] });
@@ -196,6 +210,89 @@ export interface MicrosoftWritebackService
     licenses: MicrosoftAssignLicenseInput,
     options?: CallOptions,
   ): Promise<MicrosoftLicenseAssignment>;
+  /**
+   * The groups the user is a direct member of, read live from Graph
+   * (`GET /users/{id}/memberOf/microsoft.graph.group`, every page). Needs `users:read`; not audited.
+   * @throws HeliosError UNAUTHENTICATED; FORBIDDEN; INVALID_INPUT `VALIDATION.FAILED`;
+   *   `MICROSOFT.NOT_FOUND`, `MICROSOFT.PERMISSION_MISSING` (GroupMember.Read.All) and the other `MICROSOFT.*`
+   * @example
+   * ```ts
+   * const groups = await helios.microsoftWriteback.listUserGroups(msId);
+   * ```
+   */
+  listUserGroups(msId: string, options?: CallOptions): Promise<CloudGroupRef[]>;
+  /**
+   * The licence SKU ids the user holds (`GET /users/{id}/licenseDetails`), lower-cased. Needs
+   * `users:read`; not audited.
+   * @throws HeliosError as `listUserGroups` (`MICROSOFT.PERMISSION_MISSING`: User.Read.All)
+   * @example
+   * ```ts
+   * const skuIds = await helios.microsoftWriteback.listUserLicenses(msId);
+   * ```
+   */
+  listUserLicenses(msId: string, options?: CallOptions): Promise<string[]>;
+  /**
+   * Free units per SKU (`GET /subscribedSkus`: `prepaidUnits.enabled - consumedUnits`), for the
+   * SKUs given or, given none, every subscribed SKU. Needs `users:read`; not audited.
+   * @throws HeliosError as `listUserGroups`; NOT_FOUND `MICROSOFT_WRITEBACK.UNKNOWN_SKU`
+   * @example
+   * ```ts
+   * const [{ available }] = await helios.microsoftWriteback.licenseAvailability([skuId]);
+   * ```
+   */
+  licenseAvailability(skuIds: string[], options?: CallOptions): Promise<LicenseAvailability[]>;
+  /**
+   * Sets or turns off the automatic reply (`PATCH /users/{id}/mailboxSettings`,
+   * `automaticRepliesSetting`): `alwaysEnabled`, or `scheduled` from now until `endsAt`; the same
+   * message inside and outside the organization (Graph's replies have no subject: `subject` is not
+   * sent). Reads the settings first and sends nothing when they are already as asked
+   * (`changed: false`). Needs `users:write`; audited `microsoft_365.auto_reply_set` when changed.
+   * Graph permission MailboxSettings.ReadWrite.
+   * @throws HeliosError as `updateUser`; INVALID_INPUT `MICROSOFT.INVALID_REQUEST` (endsAt past);
+   *   NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * await helios.microsoftWriteback.setAutoReply(msId, { enabled: true, message: 'I have left.' });
+   * ```
+   */
+  setAutoReply(msId: string, reply: AutoReplyInput, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Forwards the user's incoming mail to an address through an inbox message rule named
+   * `Helios offboarding forward` (`actions.forwardTo`): Graph has no forwarding property in
+   * `mailboxSettings`. The rule is found by its name, so setting the same address twice sends
+   * nothing (`changed: false`); another address updates it; null deletes it. Needs `users:write`;
+   * audited `microsoft_365.mail_forwarding_set` when changed. Graph permission MailboxSettings.ReadWrite.
+   * @throws HeliosError as `updateUser`; NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * await helios.microsoftWriteback.setMailForwarding(msId, 'manager@contoso.com');
+   * ```
+   */
+  setMailForwarding(
+    msId: string,
+    toAddress: string | null,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+  /**
+   * Shares the default calendar of `calendarId` (the owner's Graph user id) with a synced user
+   * (`POST /users/{owner}/calendar/calendarPermissions`): `freeBusyReader` (`freeBusyRead`),
+   * `reader` (`read`) or `writer` (`write`); Microsoft 365 has no other calendar owner. The recipient's
+   * permission is found by address: the same role sends nothing (`changed: false`), another role is
+   * updated. Needs `users:write`; audited `microsoft_365.calendar_share` when changed. Graph
+   * permission Calendars.ReadWrite.
+   * @throws HeliosError as `updateUser` (for the recipient); INVALID_INPUT `VALIDATION.FAILED`
+   *   (e.g. role `owner`); NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * await helios.microsoftWriteback.shareCalendar(managerMsId, msId, 'reader');
+   * ```
+   */
+  shareCalendar(
+    calendarId: string,
+    userId: string,
+    role: string,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */
@@ -222,6 +319,7 @@ export function createMicrosoftWritebackService(
     ...microsoftPasswordOperations(ctx),
     ...microsoftGroupOperations(ctx),
     ...microsoftLicenseOperations(ctx),
+    ...microsoftLifecycleOperations(ctx),
     ...deprecated,
   };
 }

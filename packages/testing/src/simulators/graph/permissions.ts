@@ -22,6 +22,10 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'LicenseAssignment.ReadWrite.All',
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',
+  'MailboxSettings.Read',
+  'MailboxSettings.ReadWrite',
+  'Calendars.Read',
+  'Calendars.ReadWrite',
 ];
 
 /**
@@ -70,5 +74,16 @@ export const ROLES_FOR = {
     'LicenseAssignment.ReadWrite.All',
     ...ANY_DIR_READ,
   ],
+  licenseRead: [
+    'User.Read.All',
+    'User.ReadWrite.All',
+    'LicenseAssignment.Read.All',
+    'LicenseAssignment.ReadWrite.All',
+    ...ANY_DIR_READ,
+  ],
+  mailboxRead: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+  mailboxWrite: ['MailboxSettings.ReadWrite'],
+  calendarsRead: ['Calendars.Read', 'Calendars.ReadWrite'],
+  calendarsWrite: ['Calendars.ReadWrite'],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;

@@ -3,10 +3,12 @@
  * the application roles that allow it, its resource-unit cost and its handler.
  */
 import { isObject, lower } from '../http-kit';
+import type { createCalendarRoutes } from './calendar';
 import type { Changes } from './changes';
 import type { createDelta } from './delta';
 import type { Groups } from './groups';
 import type { createAssignLicense } from './licences';
+import type { createMailboxRoutes } from './mailbox';
 import type { OData } from './odata';
 import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
 import { GROUP_NAMES, USER_DEFAULT, USER_NAMES } from './schema';
@@ -29,6 +31,8 @@ export interface RouterParts {
   users: Users;
   groups: Groups;
   assignLicense: ReturnType<typeof createAssignLicense>;
+  mailbox: ReturnType<typeof createMailboxRoutes>;
+  calendar: ReturnType<typeof createCalendarRoutes>;
   deltaPage: ReturnType<typeof createDelta>;
 }
 
@@ -248,6 +252,11 @@ export function createRouter(parts: RouterParts): Resolve {
             return noContent;
           });
         return wrongMethod;
+      }
+      if (n >= 3) {
+        const extra =
+          parts.mailbox(method, a!, segs.slice(2)) ?? parts.calendar(method, a!, segs.slice(2));
+        if (extra) return extra;
       }
       if (n === 3 && b === 'memberOf') {
         if (method !== 'GET') return wrongMethod;

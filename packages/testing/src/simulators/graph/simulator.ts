@@ -23,11 +23,13 @@ import {
 } from '../http-kit';
 import { createAccessTokens } from './access-tokens';
 import { createBatch } from './batch';
+import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
 import { createGroups } from './groups';
 import { createIdentity } from './identity';
 import { createAssignLicense } from './licences';
+import { createMailboxRoutes } from './mailbox';
 import { createOData } from './odata';
 import { createPipeline } from './pipeline';
 import { createRouter } from './router';
@@ -73,7 +75,10 @@ const replyHeaders = (
  * `GET /{tenant}/discovery/v2.0/keys`, `GET /common/discovery/instance`; `{tenant}` is the tenant
  * id, the domain or the initial `.onmicrosoft.com` domain. Graph (`/v1.0/`): `organization`;
  * `users` list/get (id or UPN)/create/update/delete, `manager` (and `$ref`), `memberOf`,
- * `revokeSignInSessions`, `assignLicense`, `users/delta`; `groups` list/get/create/update/delete,
+ * `revokeSignInSessions`, `assignLicense`, `memberOf/microsoft.graph.group` (paged),
+ * `licenseDetails`, `mailboxSettings` (get/update: automatic replies), `mailFolders/inbox/messageRules`
+ * (list/get/create/update/delete), `calendar/calendarPermissions` (list/get/create/update/delete),
+ * `users/delta`; `groups` list/get/create/update/delete,
  * `members` (list, `$ref` add/remove), `groups/delta` (with `members@delta`); `subscribedSkus`;
  * `directoryRoles` (also `directoryRoles(roleTemplateId='...')`) and their `members`;
  * `directory/deletedItems` (list users, get, purge); `$batch` (at most 20 requests; a request runs
@@ -126,6 +131,8 @@ export async function startGraphSimulator(
     users: userOps,
     groups: groupOps,
     assignLicense: createAssignLicense(tenant, changes, odata),
+    mailbox: createMailboxRoutes(tenant, odata),
+    calendar: createCalendarRoutes(tenant),
     deltaPage: createDelta(tenant, changes, odata, options),
   });
   const { access, issueAccessToken, authenticate } = createAccessTokens(tenant);
@@ -278,6 +285,9 @@ export async function startGraphSimulator(
       deletedUsers: tenant.deletedUsers,
       passwords: tenant.passwords,
       revokedSessions: tenant.revokedSessions,
+      mailboxSettings: tenant.mailboxSettings,
+      messageRules: tenant.messageRules,
+      calendarPermissions: tenant.calendarPermissions,
     },
     requests,
     setFaults: (f) => faults.set(f),

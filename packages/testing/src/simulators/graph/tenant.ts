@@ -64,6 +64,12 @@ export function createTenant(options: GraphSimulatorOptions) {
   const skus = new Map<string, any>();
   const passwords = new Map<string, string>();
   const revokedSessions = new Map<string, number>();
+  /** Mailbox settings set so far, by user id (others have the defaults). */
+  const mailboxSettings = new Map<string, any>();
+  /** Inbox message rules by user id, then rule id. */
+  const messageRules = new Map<string, Map<string, any>>();
+  /** Permissions of each user's default calendar, by user id then permission id. */
+  const calendarPermissions = new Map<string, Map<string, any>>();
   /** Managers set or removed after the seed (null: removed). */
   const managers = new Map<string, string | null>();
 
@@ -226,6 +232,9 @@ export function createTenant(options: GraphSimulatorOptions) {
     skus,
     passwords,
     revokedSessions,
+    mailboxSettings,
+    messageRules,
+    calendarPermissions,
     managers,
     adminUpn,
     next,

@@ -110,7 +110,9 @@ export interface GraphSimulator {
    * through `touchUser`/`deleteUser`/`addGroupMember`/`removeGroupMember`). Replace a user with
    * `set` to change its userPrincipalName or mail (the lookup index follows `set`).
    * `passwords` holds the last password set per user id, `revokedSessions` the time of the last
-   * `revokeSignInSessions` per user id.
+   * `revokeSignInSessions` per user id, `mailboxSettings` the mailbox settings changed per user id
+   * (the others have the defaults), `messageRules` the inbox rules per user id then rule id,
+   * `calendarPermissions` the permissions of each default calendar read or shared so far.
    */
   state: {
     users: Map<string, any>;
@@ -120,6 +122,9 @@ export interface GraphSimulator {
     deletedUsers: Map<string, any>;
     passwords: Map<string, string>;
     revokedSessions: Map<string, number>;
+    mailboxSettings: Map<string, any>;
+    messageRules: Map<string, Map<string, any>>;
+    calendarPermissions: Map<string, Map<string, any>>;
   };
   /**
    * Counters: HTTP requests (`total`), per route including `$batch` sub-requests (`token`,
