@@ -5076,6 +5076,8 @@ export interface components {
         };
         MicrosoftLicenceAssignment: {
             user: components["schemas"]["MicrosoftSyncedUser"];
+            /** @description False when nothing was to add or remove (nothing was sent) */
+            changed: boolean;
             added: string[];
             removed: string[];
             licences: {
@@ -5093,6 +5095,8 @@ export interface components {
             accessGroupId: string | null;
             accessGroupMemberId: string | null;
             localUserId: string | null;
+            /** @description False when Graph was already in that state (a member already gone) */
+            changed: boolean;
         };
         ScheduledAction: {
             id: string;
