@@ -5167,6 +5167,8 @@ export interface components {
         };
         MicrosoftLicenceAssignment: {
             user: components["schemas"]["MicrosoftSyncedUser"];
+            /** @description False when nothing was to add or remove (nothing was sent) */
+            changed: boolean;
             added: string[];
             removed: string[];
             licences: {
@@ -5184,6 +5186,8 @@ export interface components {
             accessGroupId: string | null;
             accessGroupMemberId: string | null;
             localUserId: string | null;
+            /** @description False when Graph was already in that state (a member already gone) */
+            changed: boolean;
         };
         ScheduledAction: {
             id: string;

@@ -348,6 +348,11 @@ const Membership = z
     accessGroupId: nullableText,
     accessGroupMemberId: nullableText,
     localUserId: nullableText,
+    changed: z
+      .boolean()
+      .openapi({
+        description: 'False when Graph was already in that state (a member already gone)',
+      }),
   })
   .openapi('MicrosoftMembership');
 const LicenceUnits = z.object({
@@ -479,6 +484,9 @@ function registerWriteback(app: OpenAPIHono<AppEnv>): void {
     response: z
       .object({
         user: MicrosoftUser,
+        changed: z
+          .boolean()
+          .openapi({ description: 'False when nothing was to add or remove (nothing was sent)' }),
         added: z.array(z.string()),
         removed: z.array(z.string()),
         licences: z.array(LicenceUnits),
