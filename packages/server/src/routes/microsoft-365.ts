@@ -348,11 +348,9 @@ const Membership = z
     accessGroupId: nullableText,
     accessGroupMemberId: nullableText,
     localUserId: nullableText,
-    changed: z
-      .boolean()
-      .openapi({
-        description: 'False when Graph was already in that state (a member already gone)',
-      }),
+    changed: z.boolean().openapi({
+      description: 'False when Graph was already in that state (a member already gone)',
+    }),
   })
   .openapi('MicrosoftMembership');
 const LicenceUnits = z.object({

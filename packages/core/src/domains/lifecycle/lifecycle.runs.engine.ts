@@ -20,7 +20,7 @@ import type { HeliosScope } from '../../helios';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { bindJobs, type JobInfo } from '../jobs';
-import { enqueueDependents } from '../scheduled-actions/scheduled-actions.queue';
+import { enqueueDependents } from '../scheduled-actions';
 import { executeStep, type StepOutcome } from './lifecycle.runs.execute';
 import type { LifecyclePlan, RunStep } from './lifecycle.runs.schema';
 

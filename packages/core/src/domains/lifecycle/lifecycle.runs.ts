@@ -15,7 +15,7 @@ import { parseInput } from '../../shared/validation';
 import type { JobInfo } from '../jobs';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
-import { enqueueRun } from '../scheduled-actions/scheduled-actions.queue';
+import { enqueueRun } from '../scheduled-actions';
 import { LIFECYCLE_ERRORS } from './lifecycle.errors';
 import {
   configOf,

@@ -10,6 +10,8 @@ export {
   SCHEDULED_ACTIONS_ERRORS,
 } from './scheduled-actions.errors';
 export type { LifecycleLog, ScheduledAction } from './scheduled-actions.model';
+// For the lifecycle run engine (a run is a scheduled action): queue a run and its dependants.
+export { enqueueDependents, enqueueRun } from './scheduled-actions.queue';
 export type {
   CreateScheduledActionInput,
   ListScheduledActionsInput,
