@@ -163,7 +163,7 @@ describe('Graph simulator: lifecycle routes of a user', () => {
       400,
       'ErrorInvalidRequest',
     );
-    const patched = await call(sim, tok, 'PATCH', `${base}/${created.body.id}`, { role: 'write' });
+    const patched = await call(sim, tok, 'PATCH', `${base}/${encodeURIComponent(created.body.id)}`, { role: 'write' });
     expect(patched.body).toMatchObject({ id: created.body.id, role: 'write' });
     expectGraphError(
       await call(sim, tok, 'DELETE', `${base}/RGVmYXVsdA==`),
@@ -172,11 +172,11 @@ describe('Graph simulator: lifecycle routes of a user', () => {
     );
     sim.grantPermissions(['Calendars.Read']);
     expectGraphError(
-      await call(sim, tok, 'DELETE', `${base}/${created.body.id}`),
+      await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(created.body.id)}`),
       403,
       'Authorization_RequestDenied',
     );
     sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
-    expect((await call(sim, tok, 'DELETE', `${base}/${created.body.id}`)).status).toBe(204);
+    expect((await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(created.body.id)}`)).status).toBe(204);
   });
 });
