@@ -133,17 +133,25 @@ describe('Graph simulator: lifecycle routes of a user', () => {
       hasError: false,
     });
     const ruleId = created.body.id as string;
-    const updated = await call(sim, tok, 'PATCH', `${base}/${ruleId}`, { isEnabled: false });
+    const updated = await call(sim, tok, 'PATCH', `${base}/${encodeURIComponent(ruleId)}`, {
+      isEnabled: false,
+    });
     expect(updated.body).toMatchObject({ id: ruleId, isEnabled: false });
     expectGraphError(
-      await call(sim, tok, 'PATCH', `${base}/${ruleId}`, {
+      await call(sim, tok, 'PATCH', `${base}/${encodeURIComponent(ruleId)}`, {
         actions: { forwardTo: [{ emailAddress: { address: 'nobody' } }] },
       }),
       400,
       'ErrorInvalidRequest',
     );
-    expect((await call(sim, tok, 'DELETE', `${base}/${ruleId}`)).status).toBe(204);
-    expectGraphError(await call(sim, tok, 'DELETE', `${base}/${ruleId}`), 404, 'ErrorItemNotFound');
+    expect((await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(ruleId)}`)).status).toBe(
+      204,
+    );
+    expectGraphError(
+      await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(ruleId)}`),
+      404,
+      'ErrorItemNotFound',
+    );
     expect(sim.requests.byRoute['messageRules.create']).toBe(2);
   });
 
@@ -163,7 +171,13 @@ describe('Graph simulator: lifecycle routes of a user', () => {
       400,
       'ErrorInvalidRequest',
     );
-    const patched = await call(sim, tok, 'PATCH', `${base}/${encodeURIComponent(created.body.id)}`, { role: 'write' });
+    const patched = await call(
+      sim,
+      tok,
+      'PATCH',
+      `${base}/${encodeURIComponent(created.body.id)}`,
+      { role: 'write' },
+    );
     expect(patched.body).toMatchObject({ id: created.body.id, role: 'write' });
     expectGraphError(
       await call(sim, tok, 'DELETE', `${base}/RGVmYXVsdA==`),
@@ -177,6 +191,8 @@ describe('Graph simulator: lifecycle routes of a user', () => {
       'Authorization_RequestDenied',
     );
     sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
-    expect((await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(created.body.id)}`)).status).toBe(204);
+    expect(
+      (await call(sim, tok, 'DELETE', `${base}/${encodeURIComponent(created.body.id)}`)).status,
+    ).toBe(204);
   });
 });
