@@ -1,6 +1,7 @@
 // The request log of the offboarding benchmark: every HTTP call Helios makes to the simulators
 // (Google through the integration's `fetchImplementation`, Graph through the global fetch), with
-// its method, path, the fields of its body and the answer's status; `$batch` sub-requests are
+// its method, path, the fields of its body (with the values that name a user or target) and the
+// answer's status; `$batch` sub-requests are
 // logged one by one with their own status. Token and discovery requests are left out.
 
 /** A fetch wrapper that logs calls to the named hosts; `summary()` counts them and finds duplicates. */
@@ -9,11 +10,25 @@ export function callLog() {
   let entries = [];
   const original = globalThis.fetch;
 
+  // The body's field names, with the values of the fields that name a user or a target (ids,
+  // e-mail addresses: a Data Transfer names its user in the body, not the path); other values
+  // (a generated password...) are left out, so a retried write with a new value still counts.
+  const NAMING = /(^id$|Id$|email|Email|address|Address|userKey|emailAddress)/;
+  const keyOfBody = (parsed) =>
+    parsed && typeof parsed === 'object'
+      ? Object.keys(parsed)
+          .sort()
+          .map((k) =>
+            NAMING.test(k) && (typeof parsed[k] === 'string' || typeof parsed[k] === 'number')
+              ? `${k}=${parsed[k]}`
+              : k,
+          )
+          .join(',')
+      : '';
   const fieldsOf = (body) => {
     if (typeof body !== 'string' || body === '') return '';
     try {
-      const parsed = JSON.parse(body);
-      return parsed && typeof parsed === 'object' ? Object.keys(parsed).sort().join(',') : '';
+      return keyOfBody(JSON.parse(body));
     } catch {
       return '';
     }
@@ -59,7 +74,7 @@ export function callLog() {
           cloud,
           method: String(r.method ?? 'GET').toUpperCase(),
           path: `/v1.0${sub.pathname}`,
-          fields: r.body && typeof r.body === 'object' ? Object.keys(r.body).sort().join(',') : '',
+          fields: keyOfBody(r.body),
           status,
           refused: status === 429,
         });

@@ -2,13 +2,46 @@
 // simulators, the seeded directory users linked to local users by the directory syncs (groups and
 // licences mirrored with them), a manager per leaver, and an offboarding template with every step on.
 //
-// Seeded through what the simulators offer today (their generated users, groups with members,
-// Graph licences). TODO(bench): when the simulators grow seeds for OAuth tokens, app passwords,
-// Drive files, Google licences and Gmail settings (the lanes adding those operations), seed a few of
-// each per leaver here; the benchmark counts whatever the plans then call, unchanged.
+// Seeded so that every step of the all-steps template has real work (`sim.workspace` on Google):
+// per leaver TOKENS_PER_USER OAuth tokens, APP_PASSWORDS_PER_USER app passwords,
+// FILES_PER_USER Drive files and a Google licence (LICENSE_SKU, unlimited seats); one shared drive
+// per 10 leavers with them as members; the generated Graph users have mailboxes (mail) and
+// licences already, the managers (forwarding and transfer targets) exist on both clouds.
 
 import { seedDirectoryUsers, setupBenchOrganization } from '../lib/fixtures.mjs';
 import { urlFor } from '../lib/pg.mjs';
+
+/** What each leaver holds on Google besides groups. */
+export const TOKENS_PER_USER = 2;
+export const APP_PASSWORDS_PER_USER = 1;
+export const FILES_PER_USER = 3;
+/** The Google licence every leaver holds (the first of the default SKUs looked for). */
+export const LICENSE_SKU = 'Google-Apps/1010020027';
+/** Leavers per shared drive. */
+export const LEAVERS_PER_SHARED_DRIVE = 10;
+
+/** Seeds the Workspace items the steps act on (directly in the simulator's state: no API call). */
+function seedWorkspaceItems(google, leavers) {
+  const w = google.workspace;
+  w.setLicenseSeats(LICENSE_SKU, null);
+  for (const [i, l] of leavers.entries()) {
+    for (let k = 0; k < TOKENS_PER_USER; k++)
+      w.addToken(l.email, {
+        clientId: `bench-app-${k}.apps.googleusercontent.com`,
+        displayText: `Bench app ${k}`,
+        scopes: ['https://www.googleapis.com/auth/drive'],
+      });
+    for (let k = 0; k < APP_PASSWORDS_PER_USER; k++) w.addAppPassword(l.email, `Client ${k}`);
+    for (let k = 0; k < FILES_PER_USER; k++) w.addDriveFile(l.email, `Report ${k}.txt`);
+    w.assignLicense(l.email, LICENSE_SKU);
+    if (i % LEAVERS_PER_SHARED_DRIVE === 0) {
+      const members = leavers
+        .slice(i, i + LEAVERS_PER_SHARED_DRIVE)
+        .map((m) => ({ email: m.email, role: 'writer' }));
+      w.addSharedDrive(`Team ${i / LEAVERS_PER_SHARED_DRIVE}`, members);
+    }
+  }
+}
 
 /**
  * Sets up everything the runs need and returns the acting admin, the template and the leavers
@@ -60,6 +93,8 @@ export async function seedOrganization({ helios, pool, google, graph, users, man
     throw new Error(
       `seeding: ${rows.length} of ${users} leavers found, ${unlinked.length} not linked on both clouds or without a manager`,
     );
+
+  seedWorkspaceItems(google, rows);
 
   const template = await admin.lifecycle.templates.offboarding.create({
     name: 'Bench: every step',

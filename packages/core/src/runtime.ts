@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/database.generated';
 import { translatePgError } from './db/pg-errors';
 import { inTransaction } from './db/transaction';
-import { type AuditChainKeys, appendAuditRow } from './domains/audit/audit.chain';
+import { type AppendInput, type AuditChainKeys, appendAuditRow } from './domains/audit/audit.chain';
 import { AUDIT_ERRORS } from './domains/audit/audit.errors';
 import { redact } from './domains/audit/audit.summary';
 import type { IntegrationOptions } from './domains/integrations/options';
@@ -203,6 +203,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     orgId: string,
     principal: Principal,
     writable: boolean,
+    deferred: AppendInput[] | null = null,
   ): OperationScope => {
     const policy = createPolicy(handle);
     const now = clock.now();
@@ -219,7 +220,7 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
       authorize: (permission, target) => policy.authorize(principal, permission, target),
       audit: async (entry) => {
         if (!writable) throw AUDIT_ERRORS.READ_ONLY();
-        await appendAuditRow(handle, {
+        const row: AppendInput = {
           organizationId: orgId,
           actorType: principal.auditType,
           actorId: principal.auditId,
@@ -232,7 +233,9 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
           userAgent: request.userAgent ?? null,
           createdAt: clock.now(),
           keys: options.instance.auditKeys ?? null,
-        });
+        };
+        if (deferred) deferred.push(row);
+        else await appendAuditRow(handle, row);
       },
       activity: async (entry) => {
         await handle
@@ -253,6 +256,32 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
           .execute();
       },
     };
+  };
+
+  /**
+   * Runs a write, then appends its audit rows at its end, still in its transaction: the audit
+   * chain's advisory lock is always the last lock a write takes, so a transaction holding it never
+   * waits on a row lock another transaction holds while queued for that same advisory lock (the
+   * deadlock of concurrent offboarding applies and run-step records). The referenced actors are
+   * share-locked first (the audit rows' foreign keys), for the same reason.
+   */
+  const withAuditLast = async <R>(
+    tx: Kysely<Database>,
+    fn: (deferred: AppendInput[]) => Promise<R>,
+  ): Promise<R> => {
+    const deferred: AppendInput[] = [];
+    const result = await fn(deferred);
+    if (deferred.length === 0) return result;
+    const actors = [...new Set(deferred.map((d) => d.userId).filter((id): id is string => !!id))];
+    if (actors.length > 0)
+      await tx
+        .selectFrom('organization_users')
+        .select('id')
+        .where('id', 'in', actors)
+        .forKeyShare()
+        .execute();
+    for (const row of deferred) await appendAuditRow(tx, row);
+    return result;
   };
 
   const translate = (error: unknown): never => {
@@ -309,7 +338,9 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
             orgId,
             callOptions?.actor ?? options.defaultActor,
           );
-          return fn(makeScope(tx, orgId, principal, true));
+          return withAuditLast(tx, (deferred) =>
+            fn(makeScope(tx, orgId, principal, true, deferred)),
+          );
         });
       } catch (error) {
         return translate(error);
@@ -328,7 +359,9 @@ export function createRuntime(options: RuntimeOptions): ServiceRuntime {
     },
     async writeAs(principal, orgId, fn) {
       try {
-        return await inTransaction(db, (tx) => fn(makeScope(tx, orgId, principal, true)));
+        return await inTransaction(db, (tx) =>
+          withAuditLast(tx, (deferred) => fn(makeScope(tx, orgId, principal, true, deferred))),
+        );
       } catch (error) {
         return translate(error);
       }

@@ -79,13 +79,18 @@ export function configOf(row: Pick<RunRow, 'action_config'>): RunConfig | null {
 /** The job key of a step. */
 export const stepJobKey = (runId: string, stepId: string) => `lifecycle-run:${runId}:${stepId}`;
 
-/** Queues the job of a step on `db` (with its transaction on PostgreSQL), not before `notBefore`. */
+/**
+ * Queues the job of a step on `db` (with its transaction on PostgreSQL), not before `notBefore`.
+ * `priority` (smaller first): the steps of runs further along go before the first steps of runs
+ * just applied, so started runs finish first instead of every run advancing breadth-first.
+ */
 export async function enqueueStep(
   rt: ServiceRuntime,
   db: Kysely<Database>,
   runId: string,
   stepId: string,
   notBefore: Date | null,
+  priority = 0,
 ): Promise<void> {
   const jobs = bindJobs({ ...rt, db } as ServiceRuntime);
   const delay = notBefore ? notBefore.getTime() - rt.clock.now().getTime() : 0;
@@ -95,7 +100,7 @@ export async function enqueueStep(
   await jobs.enqueue(
     RUN_STEP_TASK,
     { runId, stepId },
-    { jobKey: stepJobKey(runId, stepId), ...(runAt ? { runAt } : {}) },
+    { jobKey: stepJobKey(runId, stepId), priority, ...(runAt ? { runAt } : {}) },
   );
 }
 
@@ -154,6 +159,8 @@ async function queueReady(
   cfg: RunConfig,
 ): Promise<void> {
   const byId = new Map(cfg.steps.map((st) => [st.id, st]));
+  // Depth first: the more steps of the run went through, the sooner its next ones run.
+  const priority = -Math.min(1000, cfg.steps.filter((st) => DONE.has(st.state)).length);
   let moved = true;
   while (moved) {
     moved = false;
@@ -168,6 +175,7 @@ async function queueReady(
           row.id,
           step.id,
           step.notBefore ? new Date(step.notBefore) : null,
+          priority,
         );
       } else if (deps.some((d) => d === 'failed' || d === 'waiting') && step.state !== 'waiting') {
         step.state = 'waiting';

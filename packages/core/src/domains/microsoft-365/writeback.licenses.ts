@@ -96,7 +96,8 @@ export function microsoftLicenseOperations(
           ];
           const known = { ...syncedUserRaw(current), ...syncedUserRaw(answer) };
           if (!Array.isArray(answer.assignedLicenses)) known.assignedLicenses = expected;
-          const raw = await ctx.reread(ms, row.ms_id, known);
+          // No re-read: the licences are Graph's answer, or what was held with the change applied.
+          const raw = syncedUserRaw({ ...known, id: row.ms_id });
           const units = (sku: MicrosoftSku) => {
             const delta =
               (added.includes(String(sku.skuId).toLowerCase()) ? 1 : 0) -

@@ -150,7 +150,10 @@ describe(`Microsoft 365 lifecycle operations (${process.env.DATABASE_URL ? 'Post
     expect(await cloud.assignLicense(other, [E5])).toMatchObject({ changed: false, added: [] });
     expect(count('users.assignLicense')).toBe(assigns + 1);
 
+    // A removal reads the user once (what it holds) and writes once: no re-read after the write.
+    const reads = count('users.get');
     expect(await cloud.removeLicense(other, [E5])).toMatchObject({ changed: true, removed: [E5] });
+    expect(count('users.get')).toBe(reads + 1);
     expect(await cloud.removeLicense(other, [E5])).toMatchObject({ changed: false });
     expect(count('users.assignLicense')).toBe(assigns + 2);
     expect(sim.state.skus.get(E5).consumedUnits).toBe(3);

@@ -60,7 +60,13 @@ function setEnabled(
       async call(row) {
         const ms = await ctx.provider();
         await ms.updateUser(row.ms_id, { accountEnabled: enabled });
-        return ctx.reread(ms, row.ms_id, { ...(row.raw_data as object), accountEnabled: enabled });
+        // Graph answers the PATCH with 204: the mirror takes the stored user with the new flag, no
+        // re-read (one GET per suspension saved; the next sync refreshes the rest).
+        return syncedUserRaw({
+          ...(row.raw_data as object),
+          id: row.ms_id,
+          accountEnabled: enabled,
+        });
       },
       record: (s, raw) =>
         ctx.recordUserChange(

@@ -49,7 +49,11 @@ export function assertMayChangeUser(
     assertAdministrator(s.principal, 'users:write', "changing an administrator's account");
 }
 
-/** Reads a user of the organization (any state); with `lock`, under `FOR UPDATE`. */
+/**
+ * Reads a user of the organization (any state); with `lock`, under `FOR NO KEY UPDATE`: writers of
+ * the row line up, while inserts that merely reference it (activity and audit rows' foreign keys,
+ * `FOR KEY SHARE`) do not wait on it, so a transaction holding the audit lock never waits here.
+ */
 export async function findUserRow(
   s: OperationScope,
   id: string,
@@ -60,7 +64,7 @@ export async function findUserRow(
     .select(USER_SELECT)
     .where('organization_users.id', '=', id)
     .where('organization_users.organization_id', '=', s.organizationId);
-  if (lock) query = query.forUpdate();
+  if (lock) query = query.forNoKeyUpdate();
   return ((await query.executeTakeFirst()) as UserRow | undefined) ?? null;
 }
 
