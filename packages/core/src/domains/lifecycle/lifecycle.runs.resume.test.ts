@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Helios, HeliosScope } from '../../helios';
 import {
   GOOGLE_SKU,
+  kit,
   linkedUser,
   m,
   stateOf,
@@ -19,8 +20,7 @@ let helios: Helios;
 let admin: HeliosScope;
 let google: GoogleDirectorySimulator;
 let graph: GraphSimulator;
-beforeAll(async () => {
-  const { kit } = await import('./lifecycle.runs.test-kit');
+beforeAll(() => {
   ({ helios, admin, google, graph } = kit());
 });
 
