@@ -1,11 +1,10 @@
-import { type Helios, type HeliosScope, USERS_ERRORS } from '@helios/core';
+import { type Helios, type HeliosScope, type LifecycleRun, USERS_ERRORS } from '@helios/core';
 import type { Command } from 'commander';
 import {
   describePlan,
   describeRun,
   describeRunEnd,
   FINAL_STEP_STATES,
-  type LifecycleRun,
   runListLine,
   stepLine,
 } from './lifecycle-display';

@@ -3,19 +3,15 @@
  * exact call and why, or why it is skipped), a progress bar on a terminal while a run goes, and a
  * plain line per step as it succeeds, fails or is skipped.
  */
-import type { HeliosScope } from '@helios/core';
-
-// The run types are not exported by name from @helios/core yet: read them off the SDK's operations.
-type Lifecycle = HeliosScope['lifecycle'];
-/** A plan, as `helios.lifecycle.onboard.plan` returns it. */
-export type LifecyclePlan = Awaited<ReturnType<Lifecycle['onboard']['plan']>>;
-/** A run with its journal, as `helios.lifecycle.runs.get` returns it. */
-export type LifecycleRunWithJournal = Awaited<ReturnType<Lifecycle['runs']['get']>>;
-/** A run, as `helios.lifecycle.runs.resume` returns it. */
-export type LifecycleRun = Awaited<ReturnType<Lifecycle['runs']['resume']>>;
-type PlannedStep = LifecyclePlan['steps'][number];
-type RunStep = LifecycleRun['steps'][number];
-type StepCall = NonNullable<PlannedStep['call']>;
+import type {
+  LifecyclePlan,
+  LifecycleRun,
+  LifecycleRunWithJournal,
+  PlannedStep,
+  RunStep,
+  RunStepState,
+  StepCall,
+} from '@helios/core';
 
 const iso = (value: Date | string | null | undefined) =>
   value == null ? '-' : value instanceof Date ? value.toISOString() : String(value);
@@ -63,7 +59,11 @@ export function describePlan(plan: LifecyclePlan): string {
 }
 
 /** Steps in a final state. */
-export const FINAL_STEP_STATES = new Set(['succeeded', 'failed', 'skipped']);
+export const FINAL_STEP_STATES: ReadonlySet<RunStepState> = new Set<RunStepState>([
+  'succeeded',
+  'failed',
+  'skipped',
+]);
 
 /** The line of one step as it ended (or stands). */
 export function stepLine(step: RunStep): string {

@@ -37,7 +37,8 @@ type RunRow = Row<'scheduled_user_actions'>;
 export interface RunConfig {
   engine: typeof ENGINE;
   plan: Omit<LifecyclePlan, 'steps'>;
-  steps: Array<RunStep & { jobId?: string | null }>;
+  /** `jobId`: the job that claimed a running step; `claimedAt`: when (the sweep's lease). */
+  steps: Array<RunStep & { jobId?: string | null; claimedAt?: string | null }>;
   started: boolean;
 }
 
@@ -330,6 +331,7 @@ async function claim(
     step.state = 'running';
     step.attempts += 1;
     step.jobId = job?.id ?? null;
+    (step as { claimedAt?: string }).claimedAt = s.now.toISOString();
     await journal(s, row, step, 'started', {
       details: { attempt: step.attempts, ...(takeover ? { takeover: true } : {}) },
     });
@@ -461,4 +463,43 @@ export async function reopenRun(
   row.status = 'in_progress';
   await queueReady(rt, s, row, cfg);
   return settle(rt, s, row, cfg, null);
+}
+
+/**
+ * The sweep of one run (see lifecycle.runs.sweep.ts): a `running` step claimed before `staleBefore`
+ * (its worker died) goes back to `queued`, and every due `queued` step gets its job again (job
+ * keys: a step whose job exists is not queued twice, and claiming is idempotent). Returns the ids
+ * of the steps re-queued or taken over.
+ */
+export async function sweepRun(
+  rt: ServiceRuntime,
+  s: OperationScope,
+  runId: string,
+  staleBefore: Date,
+): Promise<{ requeued: string[]; retaken: string[] }> {
+  const row = await lockRun(s, runId);
+  const cfg = row ? configOf(row) : null;
+  const out = { requeued: [] as string[], retaken: [] as string[] };
+  if (!row || !cfg || row.status !== 'in_progress') return out;
+  for (const step of cfg.steps) {
+    if (step.state === 'running') {
+      const claimedAt = step.claimedAt ? new Date(step.claimedAt) : null;
+      if (claimedAt && claimedAt >= staleBefore) continue;
+      step.state = 'queued';
+      step.jobId = null;
+      step.claimedAt = null;
+      await journal(s, row, step, 'failed', {
+        error: 'The worker running this step stopped: taken over by the sweep',
+        details: { platform: step.platform, takeover: true },
+      });
+      await enqueueStep(rt, s.db, row.id, step.id, null);
+      out.retaken.push(step.id);
+    } else if (step.state === 'queued') {
+      if (step.notBefore && new Date(step.notBefore) > s.now) continue;
+      await enqueueStep(rt, s.db, row.id, step.id, null);
+      out.requeued.push(step.id);
+    }
+  }
+  if (out.retaken.length > 0) await settle(rt, s, row, cfg, null);
+  return out;
 }

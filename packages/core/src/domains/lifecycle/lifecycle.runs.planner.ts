@@ -196,6 +196,7 @@ export async function buildOnboardPlan(
       externalId: g.external_id,
     })),
     microsoftLicenseSkuIds: input.microsoftLicenseSkuIds ?? [],
+    microsoftUsageLocation: input.microsoftUsageLocation ?? null,
     hasTraining: (template?.timeline ?? []).some((step) =>
       step.actions.some((a) => a.type === 'training'),
     ),

@@ -139,6 +139,14 @@ export const onboardInputSchema = z
       .optional(),
     /** Microsoft 365 licence SKU ids to assign (the template's licence is Google's). */
     microsoftLicenseSkuIds: z.array(id).max(20).optional(),
+    /**
+     * The Microsoft 365 account's usage location (ISO 3166 two-letter country code, e.g. `US`):
+     * Microsoft refuses a licence to an account without one.
+     */
+    microsoftUsageLocation: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'A two-letter country code such as US')
+      .optional(),
   })
   .strict()
   .refine((v) => Boolean(v.user) !== Boolean(v.requestId), {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineTask } from '../jobs';
 import { type LifecycleRunsInternal, RUN_STEP } from './lifecycle.runs';
 import { RUN_STEP_TASK } from './lifecycle.runs.engine';
+import { sweepLifecycleRunsTask } from './lifecycle.runs.sweep';
 
 /** `lifecycle.run-step`: runs one step of a lifecycle run. */
 export const runLifecycleStepTask = defineTask({
@@ -20,4 +21,4 @@ export const runLifecycleStepTask = defineTask({
 });
 
 /** The tasks createHelios registers on every instance. */
-export const LIFECYCLE_RUN_TASKS = [runLifecycleStepTask] as const;
+export const LIFECYCLE_RUN_TASKS = [runLifecycleStepTask, sweepLifecycleRunsTask] as const;

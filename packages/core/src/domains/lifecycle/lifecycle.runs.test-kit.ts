@@ -20,6 +20,8 @@ import { recordingMailer } from '../../shared/mailer';
 
 export const DOMAIN = 'runs.test';
 export const E5 = 'c7df2760-2c81-4ef7-b578-5b5392b571df';
+/** A Google Workspace licence SKU (`productId/skuId`). */
+export const GOOGLE_SKU = 'Google-Apps/1010020027';
 export const HOUR = 3600_000;
 export const clock = fixedClock(new Date('2027-03-01T09:00:00Z'));
 export const mailer = recordingMailer();
@@ -87,6 +89,9 @@ export async function linkedUser(options: { licensed?: boolean; inGroups?: boole
       usageLocation: 'US',
       localUserId: local.id,
     });
+    // Exchange Online gives a licensed account a mailbox: the simulator's mark of one is `mail`.
+    const graphUser = graph.state.users.get(mu.msId) as { mail?: string } | undefined;
+    if (graphUser) graphUser.mail = email;
     return { id: local.id, email, googleId: gu.googleId, msId: mu.msId };
   };
   const manager = await make('boss');

@@ -6,6 +6,7 @@ import {
   counts,
   DOMAIN,
   E5,
+  GOOGLE_SKU,
   g,
   kit,
   linkedUser,
@@ -64,26 +65,35 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       state: 'skipped',
       skipReason: 'skipped: a wipe needs the explicit confirmation confirmWipe: true',
     });
-    expect(byId.get(`microsoft.remove_from_group:${groups.microsoft}`)).toMatchObject({
+    // Both clouds list the user's groups at run time and leave each one.
+    expect(byId.get('microsoft.remove_from_groups')).toMatchObject({
       state: 'planned',
-      call: { operation: 'removeMember', args: [graphGroupId, user.msId] },
+      call: {
+        operation: 'listUserGroups',
+        args: [user.msId],
+        andThen: { operation: 'removeMember', args: [{ $each: 'id' }, user.msId] },
+      },
     });
-    expect(byId.get(`google.remove_from_group:${groups.google}`)).toMatchObject({
+    expect(byId.get('google.remove_from_groups')).toMatchObject({
       state: 'planned',
-      call: { operation: 'removeMember', args: [googleGroupId, user.email] },
+      call: { operation: 'listUserGroups', args: [user.googleId] },
     });
     expect(byId.get('microsoft.sign_out')).toMatchObject({
       state: 'planned',
       call: { operation: 'signOut', args: [user.msId] },
     });
     expect(byId.get('google.sign_out')).toMatchObject({
-      state: 'skipped',
-      skipReason: 'skipped: Google Workspace does not support signOut yet',
+      state: 'planned',
+      call: { operation: 'signOut', args: [user.googleId] },
     });
     // Licences leave with the suspension at the end of the last day.
     expect(byId.get('microsoft.remove_licenses')).toMatchObject({
       state: 'planned',
-      call: { operation: 'removeLicense', args: [user.msId, [E5]] },
+      call: {
+        operation: 'listUserLicenses',
+        args: [user.msId],
+        andThen: { operation: 'removeLicense', args: [user.msId, { $result: true }] },
+      },
       notBefore: '2027-03-06T00:00:00.000Z',
     });
     expect(byId.get('local.schedule_suspend')).toMatchObject({
@@ -144,13 +154,17 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
   });
 
-  it('onboards on both clouds: the account, groups and the welcome mail; the rest skipped with the reason', async () => {
+  it('onboards on both clouds: account, org unit, licences after the seat check, groups, shared drive, calendar and welcome mail', async () => {
+    google.workspace.setLicenseSeats(GOOGLE_SKU, 5);
+    const drive = google.workspace.addSharedDrive(`Team ${unique()}`);
+    const calendar = google.workspace.addCalendar(google.adminEmail, 'Team');
     const template = await admin.lifecycle.templates.onboarding.create({
       name: `Eng ${unique()}`,
       groupIds: [groups.google, groups.microsoft, groups.local],
       googleOrgUnitPath: '/Engineering',
-      sharedDriveAccess: [{ driveId: 'drive1', role: 'writer' }],
-      calendarSubscriptions: ['team@runs.test'],
+      googleLicenseSku: GOOGLE_SKU,
+      sharedDriveAccess: [{ driveId: drive, role: 'writer' }],
+      calendarSubscriptions: [calendar],
     });
     const email = `ann${unique()}@${DOMAIN}`;
     const personal = `ann.personal${unique()}@example.org`;
@@ -166,6 +180,8 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
         startDate: '2027-03-08',
       },
       portalUrl: 'https://portal.runs.test',
+      microsoftLicenseSkuIds: [E5],
+      microsoftUsageLocation: 'US',
     });
     expect(run.status).toBe('in_progress');
     await helios.jobs.runOnce();
@@ -182,14 +198,14 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       [`google.group:${groups.google}`]: 'succeeded',
       [`microsoft.group:${groups.microsoft}`]: 'succeeded',
       [`local.group:${groups.local}`]: 'succeeded',
-      'google.org_unit': 'skipped',
-      'google.shared_drive:drive1': 'skipped',
-      'google.calendar:team@runs.test': 'skipped',
+      'google.org_unit': 'succeeded',
+      'google.license': 'succeeded',
+      'microsoft.license': 'succeeded',
+      [`google.shared_drive:${drive}`]: 'succeeded',
+      [`google.calendar:${calendar}`]: 'succeeded',
       'mail.welcome': 'succeeded',
     });
-    expect(done.steps.find((s) => s.id === 'google.org_unit')?.skipReason).toBe(
-      'skipped: Google Workspace does not support moveToOrgUnit yet',
-    );
+    expect(done.steps.filter((s) => s.state === 'skipped')).toEqual([]);
     expect(g('users.insert') - before.gInsert).toBe(1);
     expect(m('users.create') - before.mCreate).toBe(1);
     const local = await helios.db
@@ -200,10 +216,16 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(done.userId).toBe(local.id);
     expect(local.job_title).toBe('Engineer');
     const googleUser = google.state.users.get(local.google_workspace_id!);
-    expect(googleUser).toMatchObject({ primaryEmail: email });
+    expect(googleUser).toMatchObject({ primaryEmail: email, orgUnitPath: '/Engineering' });
     expect(graph.state.users.get(local.microsoft_365_id!)).toMatchObject({
       userPrincipalName: email,
+      assignedLicenses: [{ skuId: E5 }],
     });
+    expect(google.workspace.licenses(email)).toEqual([GOOGLE_SKU]);
+    expect(google.workspace.sharedDriveMembers(drive)).toContainEqual({ email, role: 'writer' });
+    expect(google.workspace.calendarAcl(calendar)).toContainEqual(
+      expect.objectContaining({ id: `user:${email}`, role: 'reader' }),
+    );
     expect(
       [...(google.state.members.get(googleGroupId)?.values() ?? [])].map((x: any) => x.email),
     ).toContain(email);
@@ -238,12 +260,10 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(
       done.journal.filter((j) => j.stepId === 'google.create_account').map((j) => j.status),
     ).toEqual(['started', 'succeeded']);
-    expect(done.journal.find((j) => j.stepId === 'google.org_unit')).toMatchObject({
-      status: 'skipped',
-      details: {
-        platform: 'google',
-        reason: 'skipped: Google Workspace does not support moveToOrgUnit yet',
-      },
+    expect(
+      done.journal.find((j) => j.stepId === 'google.org_unit' && j.status === 'succeeded'),
+    ).toMatchObject({
+      details: { platform: 'google', operation: 'moveToOrgUnit', change: { changed: true } },
     });
     expect(
       done.journal.find((j) => j.stepId === 'google.create_account' && j.status === 'succeeded'),
@@ -260,8 +280,19 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(page.items[0]?.id).toBe(run.id);
   });
 
-  it('offboards now: suspended in both clouds and locally, groups left, Microsoft signed out, password reset and licence freed', async () => {
+  it('offboards now: every step does its work on both clouds, checked on the simulators', async () => {
     const { user, manager } = await linkedUser({ licensed: true, inGroups: true });
+    const passwords = {
+      google: google.state.passwords.get(user.googleId),
+      graph: graph.state.passwords.get(user.msId),
+    };
+    const ws = google.workspace;
+    const file = ws.addDriveFile(user.email, 'Plans');
+    const drive = ws.addSharedDrive(`Leaver ${unique()}`, [{ email: user.email, role: 'writer' }]);
+    ws.addToken(user.email, { clientId: 'app-1.apps.googleusercontent.com' });
+    ws.addAppPassword(user.email, 'mail client');
+    ws.setLicenseSeats(GOOGLE_SKU, null);
+    ws.assignLicense(user.email, GOOGLE_SKU);
     const before = {
       signOut: m('users.revokeSignInSessions'),
       license: m('users.assignLicense'),
@@ -286,14 +317,56 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'microsoft.sign_out': 'succeeded',
       'microsoft.reset_password': 'succeeded',
       'microsoft.remove_licenses': 'succeeded',
-      [`google.remove_from_group:${groups.google}`]: 'succeeded',
-      [`microsoft.remove_from_group:${groups.microsoft}`]: 'succeeded',
+      'google.remove_from_groups': 'succeeded',
+      'microsoft.remove_from_groups': 'succeeded',
       'local.remove_from_groups': 'succeeded',
-      'google.revoke_tokens': 'skipped',
-      'microsoft.mail_forwarding': 'skipped',
+      'google.transfer_data': 'succeeded',
+      'google.mail_forwarding': 'succeeded',
+      'google.remove_from_shared_drives': 'succeeded',
+      'google.revoke_tokens': 'succeeded',
+      'google.revoke_app_passwords': 'succeeded',
+      'google.sign_out': 'succeeded',
+      'google.reset_password': 'succeeded',
+      'google.remove_licenses': 'succeeded',
+      'microsoft.mail_forwarding': 'succeeded',
+      'microsoft.transfer_data': 'skipped',
       'mail.notify_manager': 'succeeded',
     });
+    // Only what Microsoft cannot do is skipped, each with its reason.
+    expect(
+      done.steps.filter((s) => s.state === 'skipped').map((s) => [s.id, s.skipReason]),
+    ).toEqual([
+      ['microsoft.transfer_data', 'skipped: Microsoft 365 does not support transferData yet'],
+      [
+        'microsoft.remove_from_shared_drives',
+        'skipped: Microsoft 365 does not support removeFromSharedDrives yet',
+      ],
+      ['microsoft.revoke_tokens', 'skipped: Microsoft 365 does not support revokeTokens yet'],
+      [
+        'microsoft.revoke_app_passwords',
+        'skipped: Microsoft 365 does not support revokeAppPasswords yet',
+      ],
+    ]);
     expect(google.state.users.get(user.googleId)).toMatchObject({ suspended: true });
+    // Drive data now belongs to the manager; mail goes to them; the rest is gone.
+    expect(ws.driveFilesOwnedBy(manager.email)).toContain(file);
+    expect(ws.driveFilesOwnedBy(user.email)).toEqual([]);
+    expect(ws.gmail(user.email).autoForwarding).toMatchObject({
+      enabled: true,
+      emailAddress: manager.email,
+    });
+    expect(ws.sharedDriveMembers(drive).map((x) => x.email)).not.toContain(user.email);
+    expect(ws.tokens(user.email)).toEqual([]);
+    expect(ws.appPasswords(user.email)).toEqual([]);
+    expect(ws.signOuts(user.email)).toBe(1);
+    expect(ws.licenses(user.email)).toEqual([]);
+    expect(
+      [...(google.state.members.get(googleGroupId)?.values() ?? [])].map((x: any) => x.email),
+    ).not.toContain(user.email);
+    const rules = graph.state.messageRules.get(user.msId);
+    expect(JSON.stringify([...(rules?.values() ?? [])])).toContain(manager.email);
+    expect(google.state.passwords.get(user.googleId)).not.toBe(passwords.google);
+    expect(graph.state.passwords.get(user.msId)).not.toBe(passwords.graph);
     expect(graph.state.users.get(user.msId)).toMatchObject({
       accountEnabled: false,
       assignedLicenses: [],

@@ -40,6 +40,7 @@ import {
   type RunStep,
   runIdSchema,
 } from './lifecycle.runs.schema';
+import { type RunsSweepResult, SWEEP_RUNS, sweepRuns } from './lifecycle.runs.sweep';
 
 /** A run: the plan's steps with their states and the row's progress. */
 export interface LifecycleRun {
@@ -133,6 +134,7 @@ export const START_RUN = Symbol.for('helios.lifecycle.runs.start');
 export type LifecycleRunsInternal = LifecycleRunsService & {
   [RUN_STEP](runId: string, stepId: string, job: JobInfo | null): Promise<void>;
   [START_RUN](actionId: string): Promise<void>;
+  [SWEEP_RUNS](options: { leaseMs?: number }): Promise<RunsSweepResult>;
 };
 
 type RunRow = Row<'scheduled_user_actions'>;
@@ -348,6 +350,8 @@ export function createLifecycleRunsServices(
       }),
 
     [RUN_STEP]: (runId, stepId, job) => runStep(rt, scope(), runId, stepId, job),
+
+    [SWEEP_RUNS]: (options) => sweepRuns(rt, options),
 
     [START_RUN]: async (actionId) => {
       // A due onboard/offboard action the scheduled-actions runner claimed (in_progress): plan it

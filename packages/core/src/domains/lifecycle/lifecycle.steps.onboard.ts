@@ -32,6 +32,8 @@ export interface OnboardPlanContext {
   /** The template's access groups, with the cloud group each is linked to. */
   groups: Array<{ id: string; name: string; platform: string; externalId: string | null }>;
   microsoftLicenseSkuIds: string[];
+  /** The Microsoft account's usage location (needed for a licence), or null. */
+  microsoftUsageLocation: string | null;
   /** Whether the template's timeline has training actions. */
   hasTraining: boolean;
   organizationName: string;
@@ -90,6 +92,7 @@ export function planOnboarding(plan: PlanBuilder, ctx: OnboardPlanContext): void
             givenName: person.firstName,
             surname: person.lastName,
             ...(jobTitle ? { jobTitle } : {}),
+            ...(ctx.microsoftUsageLocation ? { usageLocation: ctx.microsoftUsageLocation } : {}),
             localUserId: ref(LOCAL),
           };
     const created = plan.cloud(

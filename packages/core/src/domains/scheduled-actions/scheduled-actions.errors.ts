@@ -90,7 +90,7 @@ export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
     details: (p: { userId: string; actionType: string; userStatus: string | null }) => p,
     summary: "The user's current status does not allow the action (`details.userStatus`).",
   },
-  /** Onboard and offboard run through the lifecycle execution, which is not available yet (recorded on the action). */
+  /** No longer thrown: onboard and offboard actions run as lifecycle runs. Kept so old records still explain. */
   LIFECYCLE_NOT_AVAILABLE: {
     code: 'LIFECYCLE.NOT_AVAILABLE',
     kind: 'PRECONDITION_FAILED',
@@ -98,7 +98,7 @@ export const SCHEDULED_ACTIONS_ERRORS = defineErrors({
       `The ${p.actionType} lifecycle execution is not available in this version of Helios; the action was not run.`,
     details: (p: { actionType: string }) => p,
     summary:
-      'Onboarding and offboarding execution is not available yet: a scheduled onboard or offboard fails with this code.',
+      'No longer thrown (onboard and offboard actions run as lifecycle runs); older Helios versions recorded it on a scheduled onboard or offboard.',
   },
 });
 

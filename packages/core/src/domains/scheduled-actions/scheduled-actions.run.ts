@@ -43,7 +43,7 @@ import {
   toScheduledAction,
 } from './scheduled-actions.model';
 import { enqueueDependents, enqueueRun } from './scheduled-actions.queue';
-import type { RecurrenceInterval, ScheduledActionType } from './scheduled-actions.schema';
+import type { RecurrenceInterval } from './scheduled-actions.schema';
 
 type ActionRow = Row<'scheduled_user_actions'>;
 
@@ -472,26 +472,7 @@ async function executeSteps(
   rerun: boolean,
 ): Promise<StepFailure | null> {
   const organizationId = row.organization_id;
-  const type = row.action_type as ScheduledActionType;
-  if (type === 'onboard' || type === 'offboard') {
-    const error = SCHEDULED_ACTIONS_ERRORS.LIFECYCLE_NOT_AVAILABLE({ actionType: type });
-    await rt.write(undefined, async (s) => {
-      await s.db
-        .updateTable('scheduled_user_actions')
-        .set({ total_steps: 1, completed_steps: 0, current_step: 'lifecycle', updated_at: s.now })
-        .where('id', '=', row.id)
-        .execute();
-      await journal(s, row, {
-        step: 'lifecycle',
-        type: 'system',
-        status: 'failed',
-        details: { code: error.code, actionType: type },
-        error: error.message,
-        durationMs: 0,
-      });
-    });
-    return new StepFailure('lifecycle', error);
-  }
+  // Onboard and offboard actions never get here: the run claims them to the lifecycle runs.
 
   // The plan: the local user, then each connected cloud where the user is linked (read before the
   // local step, which may change the user).

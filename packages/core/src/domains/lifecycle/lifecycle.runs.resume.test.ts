@@ -1,0 +1,109 @@
+import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Helios, HeliosScope } from '../../helios';
+import {
+  GOOGLE_SKU,
+  kit,
+  linkedUser,
+  m,
+  stateOf,
+  timePasses,
+  unique,
+  useRunsTestBed,
+} from './lifecycle.runs.test-kit';
+
+// A provider fault in the middle of an offboarding: the other cloud finishes, the failed cloud's
+// steps fail after their retries, and `resume` completes only what is left, with no write twice.
+
+useRunsTestBed();
+let helios: Helios;
+let admin: HeliosScope;
+let google: GoogleDirectorySimulator;
+let graph: GraphSimulator;
+beforeAll(() => {
+  ({ helios, admin, google, graph } = kit());
+});
+
+const MS_WRITES = [
+  'users.mailboxSettings.update',
+  'groups.members.remove',
+  'users.revokeSignInSessions',
+  'users.update',
+  'users.assignLicense',
+];
+
+describe(`helios.lifecycle runs: a fault, then resume (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
+  it('Microsoft down mid-offboarding: Google finishes, Microsoft fails; resume does only the rest, once', async () => {
+    const { user } = await linkedUser({ licensed: true, inGroups: true });
+    const ws = google.workspace;
+    ws.addToken(user.email, { clientId: 'app-2.apps.googleusercontent.com' });
+    ws.addAppPassword(user.email, 'phone');
+    ws.setLicenseSeats(GOOGLE_SKU, null);
+    ws.assignLicense(user.email, GOOGLE_SKU);
+    const template = await admin.lifecycle.templates.offboarding.create({
+      name: `Leave ${unique()}`,
+      emailAction: 'auto_reply',
+      emailAutoReplySubject: 'Gone',
+      emailAutoReplyMessage: 'Lin has left Acme.',
+      accountAction: 'suspend_immediately',
+      notifyItAdmin: false,
+      notifyManager: false,
+    });
+
+    graph.setFaults({ rate: 1, kinds: ['503'] });
+    const run = await admin.lifecycle.offboard.apply({ userId: user.id, templateId: template.id });
+    await helios.jobs.runOnce();
+    await timePasses(2_000);
+    await helios.jobs.runOnce();
+    await timePasses(8_000);
+    await helios.jobs.runOnce();
+    let current = await admin.lifecycle.runs.get(run.id);
+    expect(current.status).toBe('failed');
+    const states = stateOf(current);
+    for (const [id, state] of Object.entries(states)) {
+      if (id.startsWith('google.')) expect([id, state]).toEqual([id, 'succeeded']);
+    }
+    expect(states).toMatchObject({
+      'microsoft.auto_reply': 'failed',
+      'microsoft.suspend': 'failed',
+      'microsoft.remove_licenses': 'waiting',
+      'local.suspend': 'succeeded',
+    });
+    // Google did its part: checked on the simulator.
+    expect(ws.gmail(user.email).vacation).toMatchObject({
+      enableAutoReply: true,
+      responseSubject: 'Gone',
+    });
+    expect(ws.tokens(user.email)).toEqual([]);
+    expect(ws.appPasswords(user.email)).toEqual([]);
+    expect(ws.licenses(user.email)).toEqual([]);
+    expect(google.state.users.get(user.googleId)).toMatchObject({ suspended: true });
+    const googleWrites = google.writeCalls.length;
+
+    graph.setFaults(null);
+    // The simulator counts refused calls too: count from here.
+    const msBefore = Object.fromEntries(MS_WRITES.map((r) => [r, m(r)]));
+    const resumed = await admin.lifecycle.runs.resume(run.id);
+    expect(resumed.status).toBe('in_progress');
+    await helios.jobs.runOnce();
+    await helios.jobs.runOnce();
+    current = await admin.lifecycle.runs.get(run.id);
+    expect(current.status).toBe('completed');
+    // No Google write again; each Microsoft write once.
+    expect(google.writeCalls.length).toBe(googleWrites);
+    expect(Object.fromEntries(MS_WRITES.map((r) => [r, m(r) - msBefore[r]!]))).toEqual({
+      'users.mailboxSettings.update': 1,
+      'groups.members.remove': 1,
+      'users.revokeSignInSessions': 1,
+      'users.update': 2,
+      'users.assignLicense': 1,
+    });
+    expect(graph.state.users.get(user.msId)).toMatchObject({
+      accountEnabled: false,
+      assignedLicenses: [],
+    });
+    expect(
+      (graph.state.mailboxSettings.get(user.msId) as any)?.automaticRepliesSetting,
+    ).toMatchObject({ status: 'alwaysEnabled' });
+  });
+});
