@@ -156,7 +156,7 @@ function toRun(row: RunRow): LifecycleRun {
     completedSteps: row.completed_steps ?? 0,
     currentStep: row.current_step,
     errorMessage: row.error_message,
-    steps: (cfg?.steps ?? []).map(({ jobId: _job, ...step }) => step),
+    steps: (cfg?.steps ?? []).map(({ jobId: _job, claimedAt: _claimed, ...step }) => step),
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
