@@ -154,6 +154,54 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
   });
 
+  it('needs an administrator to offboard an administrator (a users:write key is refused); notices go to the hr and it pools', async () => {
+    const other = await createTestUser(helios, { role: 'admin' } as never);
+    const key = helios.as({
+      type: 'apiKey',
+      keyId: '00000000-0000-4000-8000-0000000000a1',
+      scopes: ['users:write'],
+    });
+    const before = await counts();
+    for (const call of [
+      () => key.lifecycle.offboard.plan({ userId: other.id }),
+      () => key.lifecycle.offboard.apply({ userId: other.id }),
+    ])
+      await expect(call()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    expect({ ...(await counts()), audit: 0 }).toEqual({ ...before, audit: 0 });
+    // The same key may offboard a user who is not an administrator.
+    const { user } = await linkedUser();
+    const hr = await createTestUser(helios, {});
+    const it1 = await createTestUser(helios, {});
+    const gone = await createTestUser(helios, {});
+    await admin.lifecycle.tasks.setPoolMembers({ hr: [hr.id, gone.id], it: [it1.id] });
+    await admin.users.suspend(gone.id);
+    const plan = await key.lifecycle.offboard.plan({
+      userId: user.id,
+      overrides: { notifyHr: true, notifyItAdmin: true },
+    });
+    const to = (prefix: string) =>
+      plan.steps
+        .filter((s) => s.id.startsWith(prefix))
+        .map((s) => (s.call?.args[0] as { to: string }).to);
+    expect(to('mail.notify_hr')).toEqual([hr.email]);
+    expect(to('mail.notify_it')).toEqual([it1.email]);
+    // With no it pool, IT is the active administrators (never the leaver).
+    await admin.lifecycle.tasks.setPoolMembers({ hr: [], it: [] });
+    const again = await key.lifecycle.offboard.plan({
+      userId: user.id,
+      overrides: { notifyHr: true, notifyItAdmin: true },
+    });
+    const itTo = again.steps
+      .filter((s) => s.id.startsWith('mail.notify_it'))
+      .map((s) => (s.call?.args[0] as { to: string }).to);
+    expect(itTo).toContain(`admin@${DOMAIN}`);
+    expect(itTo).toContain(other.email);
+    expect(again.steps.find((s) => s.id === 'mail.notify_hr')).toMatchObject({
+      state: 'skipped',
+      skipReason: 'skipped: no address for HR (the HR pool)',
+    });
+  });
+
   it('onboards on both clouds: account, org unit, licences after the seat check, groups, shared drive, calendar and welcome mail', async () => {
     google.workspace.setLicenseSeats(GOOGLE_SKU, 5);
     const drive = google.workspace.addSharedDrive(`Team ${unique()}`);

@@ -412,7 +412,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
       );
   }
   const lists: Array<[boolean, string, string, string[]]> = [
-    [t.notifyItAdmin, 'it', 'IT (the administrators)', ctx.itAddresses],
+    [t.notifyItAdmin, 'it', 'IT (the it pool, or the administrators)', ctx.itAddresses],
     [t.notifyHr, 'hr', 'HR (the HR pool)', ctx.hrAddresses],
     [true, 'address', 'the template address', t.notificationEmailAddresses],
   ];
