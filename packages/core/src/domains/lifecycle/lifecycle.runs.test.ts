@@ -154,7 +154,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
   });
 
-  it('needs an administrator to offboard an administrator (a users:write key is refused); notices go to the hr and it pools', async () => {
+  it("needs an administrator to offboard an administrator and groups:write to pick a new hire's groups; notices go to the hr and it pools", async () => {
     const other = await createTestUser(helios, { role: 'admin' } as never);
     const key = helios.as({
       type: 'apiKey',
@@ -167,7 +167,24 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       () => key.lifecycle.offboard.apply({ userId: other.id }),
     ])
       await expect(call()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    // Picking a new hire's groups grants access: it needs groups:write too.
+    await expect(
+      key.lifecycle.onboard.apply({
+        user: { email: `picked${unique()}@${DOMAIN}`, firstName: 'P', lastName: 'K' },
+        overrides: { groupIds: [groups.google] },
+      }),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     expect({ ...(await counts()), audit: 0 }).toEqual({ ...before, audit: 0 });
+    const withGroups = helios.as({
+      type: 'apiKey',
+      keyId: '00000000-0000-4000-8000-0000000000a2',
+      scopes: ['users:write', 'groups:write'],
+    });
+    const planned = await withGroups.lifecycle.onboard.plan({
+      user: { email: `picked${unique()}@${DOMAIN}`, firstName: 'P', lastName: 'K' },
+      overrides: { groupIds: [groups.local] },
+    });
+    expect(planned.steps.map((s) => s.id)).toContain(`local.group:${groups.local}`);
     // The same key may offboard a user who is not an administrator.
     const { user } = await linkedUser();
     const hr = await createTestUser(helios, {});
