@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { HeliosScope } from '../../helios';
 import type { OperationScope } from '../../runtime';
+import { PUBLIC_URL_SETTING, publicUrlSchema } from '../auth';
 import { assertAdministrator } from '../policy/policy';
 import { LIFECYCLE_ERRORS } from './lifecycle.errors';
 import { PlanBuilder, planClouds } from './lifecycle.runs.plan';
@@ -154,6 +155,33 @@ async function noticeAddresses(
   return { itAddresses, hrAddresses };
 }
 
+/**
+ * The portal URL the welcome mail links to: the organization setting `portal.public_url`. A call
+ * may name another one only as an administrator: the link reaches a new hire's personal mailbox,
+ * so a `users:write` key must not be able to point it at a page of its choosing.
+ */
+async function welcomePortalUrl(
+  s: OperationScope,
+  given: string | undefined,
+): Promise<string | null> {
+  const row = await s.db
+    .selectFrom('organization_settings')
+    .select(['value', 'is_sensitive'])
+    .where('organization_id', '=', s.organizationId)
+    .where('key', '=', PUBLIC_URL_SETTING)
+    .executeTakeFirst();
+  const parsed = row && !row.is_sensitive ? publicUrlSchema.safeParse(row.value) : null;
+  const configured = parsed?.success ? parsed.data : null;
+  if (given === undefined) return configured;
+  if (given !== configured)
+    assertAdministrator(
+      s.principal,
+      'users:write',
+      `A welcome-mail portal URL other than the organization setting ${PUBLIC_URL_SETTING}`,
+    );
+  return given;
+}
+
 /** The onboarding plan of `input`. */
 export async function buildOnboardPlan(
   s: OperationScope,
@@ -232,7 +260,7 @@ export async function buildOnboardPlan(
       step.actions.some((a) => a.type === 'training'),
     ),
     organizationName: await organizationName(s),
-    portalUrl: input.portalUrl ?? null,
+    portalUrl: await welcomePortalUrl(s, input.portalUrl),
     today: s.now.toISOString().slice(0, 10),
     managerName: manager?.name ?? null,
   });

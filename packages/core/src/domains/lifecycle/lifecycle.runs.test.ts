@@ -154,7 +154,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
   });
 
-  it("needs an administrator to offboard an administrator and groups:write to pick a new hire's groups; notices go to the hr and it pools", async () => {
+  it("needs an administrator to offboard an administrator or to pick the welcome mail's link, groups:write to pick a new hire's groups; notices go to the hr and it pools", async () => {
     const other = await createTestUser(helios, { role: 'admin' } as never);
     const key = helios.as({
       type: 'apiKey',
@@ -185,6 +185,40 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       overrides: { groupIds: [groups.local] },
     });
     expect(planned.steps.map((s) => s.id)).toContain(`local.group:${groups.local}`);
+    // The welcome mail links to the organization's portal URL; another one needs an administrator.
+    const hire = {
+      email: `hire${unique()}@${DOMAIN}`,
+      firstName: 'H',
+      lastName: 'I',
+      personalEmail: `hire${unique()}@home.test`,
+    };
+    await expect(
+      key.lifecycle.onboard.plan({ user: hire, portalUrl: 'https://evil.example' }),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const welcomeOf = async (
+      p: Promise<{ steps: Array<{ id: string; state: string; call: { args: unknown[] } | null }> }>,
+    ) => (await p).steps.find((s) => s.id === 'mail.welcome');
+    expect(await welcomeOf(key.lifecycle.onboard.plan({ user: hire }))).toMatchObject({
+      state: 'skipped',
+    });
+    await admin.organizations.settings.set({
+      key: 'portal.public_url',
+      value: 'https://portal.runs.test',
+    });
+    try {
+      const welcome = await welcomeOf(key.lifecycle.onboard.plan({ user: hire }));
+      expect(welcome?.state).toBe('planned');
+      expect(JSON.stringify(welcome?.call?.args)).toContain('https://portal.runs.test');
+      expect(
+        (
+          await welcomeOf(
+            key.lifecycle.onboard.plan({ user: hire, portalUrl: 'https://portal.runs.test' }),
+          )
+        )?.state,
+      ).toBe('planned');
+    } finally {
+      await admin.organizations.settings.delete('portal.public_url');
+    }
     // The same key may offboard a user who is not an administrator.
     const { user } = await linkedUser();
     const hr = await createTestUser(helios, {});
