@@ -274,6 +274,24 @@ export async function buildOnboardPlan(
   };
 }
 
+/**
+ * Offboarding overrides that choose who receives the leaver's data or mail, or what is mailed to
+ * whom: the templates' values are the administrators' choice, and only an administrator may change
+ * them for one run (a `users:write` key could otherwise read a colleague's mail or send the
+ * organization's mail to any address).
+ */
+const STEERING_OVERRIDES = [
+  'driveTransferToUserId',
+  'driveArchiveSharedDriveId',
+  'emailForwardToUserId',
+  'emailAutoReplySubject',
+  'emailAutoReplyMessage',
+  'calendarTransferToUserId',
+  'notificationEmailAddresses',
+  'notificationMessage',
+  'offboardingSignatureText',
+] as const;
+
 /** The offboarding plan of `input`. */
 export async function buildOffboardPlan(
   s: OperationScope,
@@ -294,6 +312,13 @@ export async function buildOffboardPlan(
   // caller's scopes (an API key with `users:write` alone is refused).
   if (user.role === 'admin')
     assertAdministrator(s.principal, 'users:write', "Offboarding an administrator's account");
+  const steering = STEERING_OVERRIDES.filter((f) => input.overrides?.[f] !== undefined);
+  if (steering.length > 0)
+    assertAdministrator(
+      s.principal,
+      'users:write',
+      `Overriding where the leaver's data, mail or notices go (${steering.join(', ')})`,
+    );
 
   const templateId =
     input.templateId ??

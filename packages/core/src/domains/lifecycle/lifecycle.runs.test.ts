@@ -219,8 +219,16 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     } finally {
       await admin.organizations.settings.delete('portal.public_url');
     }
-    // The same key may offboard a user who is not an administrator.
+    // The same key may offboard a user who is not an administrator, with the template's recipients.
     const { user } = await linkedUser();
+    for (const overrides of [
+      { notificationEmailAddresses: ['someone@elsewhere.example'] },
+      { emailForwardToUserId: other.id, emailAction: 'forward_user' as const },
+      { emailAutoReplyMessage: 'Write to me at someone@elsewhere.example' },
+    ])
+      await expect(
+        key.lifecycle.offboard.plan({ userId: user.id, overrides }),
+      ).rejects.toMatchObject({ code: 'POLICY.FORBIDDEN' });
     const hr = await createTestUser(helios, {});
     const it1 = await createTestUser(helios, {});
     const gone = await createTestUser(helios, {});
