@@ -123,8 +123,8 @@ export function resolveMobileRoute(
       const fp = fingerprint(['mobile', q, full]);
       const after = decodeToken(query.get('pageToken'), fp);
       const sorted = select(w, q).sort((a, b) => (a.resourceId < b.resourceId ? -1 : 1));
-      const rest = after === undefined ? sorted : sorted.filter((d) => d.resourceId > after);
-      const items = rest.slice(0, max);
+      const remaining = after === undefined ? sorted : sorted.filter((d) => d.resourceId > after);
+      const items = remaining.slice(0, max);
       return {
         status: 200,
         body: page(
@@ -132,7 +132,7 @@ export function resolveMobileRoute(
           'mobiledevices',
           items.map((d) => deviceOut(w, d, full)),
           items.at(-1)?.resourceId,
-          rest.length > max,
+          remaining.length > max,
           fp,
           items.map((d) => d.resourceId),
         ),
