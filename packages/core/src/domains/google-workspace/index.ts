@@ -61,6 +61,11 @@ export type {
   GoogleVacationSettings,
 } from './provider.collaboration';
 export type {
+  GoogleDeviceCalls,
+  GoogleMobileDevice,
+  GoogleMobileDeviceAction,
+} from './provider.devices';
+export type {
   GoogleApiRoots,
   GoogleAppPassword,
   GoogleDataTransfer,

@@ -103,6 +103,7 @@ export function googleIntegration(
       addToSharedDrive: writeback.addToSharedDrive,
       removeFromSharedDrives: writeback.removeFromSharedDrives,
       shareCalendar: writeback.shareCalendar,
+      wipeMobileDevices: writeback.wipeMobileDevices,
     },
   });
 }

@@ -10,6 +10,7 @@
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
+import { deviceCalls, type GoogleDeviceCalls } from './provider.devices';
 import { groupCalls } from './provider.groups';
 import { directoryConnection } from './provider.http';
 import {
@@ -209,9 +210,12 @@ export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'
 
 /**
  * A Google Workspace account, through the Directory API, and the Licensing, Data Transfer, Drive,
- * Gmail settings and Calendar APIs for lifecycle operations.
+ * Gmail settings and Calendar APIs, and the mobile devices, for lifecycle operations.
  */
-export interface GoogleWorkspaceProvider extends GoogleSecurityCalls, GoogleCollaborationCalls {
+export interface GoogleWorkspaceProvider
+  extends GoogleSecurityCalls,
+    GoogleCollaborationCalls,
+    GoogleDeviceCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -320,5 +324,6 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     ...groupCalls(google),
     ...securityCalls(google, roots),
     ...collaborationCalls(google, roots),
+    ...deviceCalls(google),
   };
 }

@@ -23,6 +23,7 @@ import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { googleCollaborationOperations } from './writeback.collaboration';
 import { createGoogleWritebackContext } from './writeback.context';
+import { googleDeviceOperations } from './writeback.devices';
 import { googleGroupOperations } from './writeback.groups';
 import { googleLifecycleOperations } from './writeback.lifecycle';
 import { googlePasswordOperations } from './writeback.passwords';
@@ -205,6 +206,7 @@ export function createGoogleWritebackService(
     ...googleGroupOperations(ctx),
     ...googleLifecycleOperations(ctx),
     ...googleCollaborationOperations(ctx),
+    ...googleDeviceOperations(ctx),
     ...deprecated,
   };
 }

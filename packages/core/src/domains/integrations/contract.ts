@@ -57,7 +57,8 @@ export type LifecycleOperation =
   | 'setAutoReply'
   | 'addToSharedDrive'
   | 'removeFromSharedDrives'
-  | 'shareCalendar';
+  | 'shareCalendar'
+  | 'wipeMobileDevices';
 
 /** A cloud group a user belongs to (directly). */
 export interface CloudGroupRef {
@@ -162,6 +163,13 @@ export interface LifecycleOperations {
     role: string,
     options?: CallOptions,
   ): Promise<CloudChange>;
+  /**
+   * Removes the organization's account and data from every mobile device of the user (Google:
+   * `admin_account_wipe`; Microsoft: Intune `retire`), never a factory reset of the phone. A device
+   * already wiped or being wiped is left alone, so a retried step wipes nothing twice; `items` are
+   * the devices wiped by this call.
+   */
+  wipeMobileDevices(userId: string, options?: CallOptions): Promise<CloudChange>;
 }
 
 /**

@@ -122,6 +122,7 @@ const OPERATIONS: readonly DirectoryOperation[] = [
   'addToSharedDrive',
   'removeFromSharedDrives',
   'shareCalendar',
+  'wipeMobileDevices',
 ];
 
 /**
