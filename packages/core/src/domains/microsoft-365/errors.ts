@@ -138,6 +138,8 @@ export function permissionsForOperation(operation: string): string {
   switch (resource) {
     case 'calendarPermissions':
       return write ? 'Calendars.ReadWrite' : 'Calendars.Read';
+    case 'events':
+      return verb === 'calendarView' ? 'Calendars.Read' : 'Calendars.ReadWrite';
     case 'mailboxSettings':
     case 'messageRules':
       return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';

@@ -95,6 +95,7 @@ export function microsoftIntegration(
       setAutoReply: wb.setAutoReply,
       setMailForwarding: wb.setMailForwarding,
       shareCalendar: wb.shareCalendar,
+      declineFutureMeetings: wb.declineFutureMeetings,
     },
   });
 }

@@ -22,6 +22,7 @@ import { MICROSOFT_ERRORS } from './errors';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
 import { licenseCalls } from './provider.licenses';
+import { eventCalls } from './provider.events';
 import { mailboxCalls } from './provider.mailbox';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS, userCalls } from './provider.users';
 
@@ -233,6 +234,12 @@ export interface Microsoft365Provider {
   createCalendarPermission(id: string, permission: Record<string, unknown>): Promise<GraphObject>;
   /** `PATCH /users/{id}/calendar/calendarPermissions/{permissionId}` (the role). */
   updateCalendarPermission(id: string, permissionId: string, role: string): Promise<GraphObject>;
+  /** The user's events between two instants (`GET /users/{id}/calendarView`, every page). */
+  listCalendarView(id: string, start: Date, end: Date): Promise<GraphObject[]>;
+  /** `POST /users/{id}/events/{eventId}/decline` (`sendResponse`: tell the organizer). */
+  declineEvent(id: string, eventId: string, sendResponse: boolean): Promise<void>;
+  /** `POST /users/{id}/events/{eventId}/cancel` (the organizer's meeting, for every attendee). */
+  cancelEvent(id: string, eventId: string, comment?: string): Promise<void>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are
    * retried alone (honouring their Retry-After). Returns one response per request, in order.
@@ -345,6 +352,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     ...groupCalls(graph),
     ...licenseCalls(graph),
     ...mailboxCalls(graph),
+    ...eventCalls(graph),
     batch: (requests) => graph.batch(requests),
     watchRetries: (listener) => graph.policy.watch(listener),
   };

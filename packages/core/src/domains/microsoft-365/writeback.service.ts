@@ -21,6 +21,7 @@ import type {
   CloudChange,
   CloudGroupRef,
   LicenseAvailability,
+  OrganizedMeetings,
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
@@ -29,6 +30,7 @@ import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provide
 import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
+import { microsoftCalendarOperations } from './writeback.calendar';
 import { microsoftLifecycleOperations } from './writeback.lifecycle';
 import { microsoftPasswordOperations } from './writeback.passwords';
 import type {
@@ -293,6 +295,23 @@ export interface MicrosoftWritebackService
     role: string,
     options?: CallOptions,
   ): Promise<CloudChange>;
+  /**
+   * Declines every future meeting (the next 365 days) the user was invited to and has not
+   * declined, telling the organizer, and cancels the meetings they organize when `organized` is
+   * `cancel` (else leaves them). Reads the calendar first, so a retry acts on nothing twice.
+   * Needs `users:write`; audited `microsoft_365.meetings_declined` when it changed something.
+   * Graph permission Calendars.ReadWrite.
+   * @throws HeliosError as `updateUser`; NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * const { items } = await helios.microsoftWriteback.declineFutureMeetings(msId, 'cancel');
+   * ```
+   */
+  declineFutureMeetings(
+    msId: string,
+    organized: OrganizedMeetings,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */
@@ -320,6 +339,7 @@ export function createMicrosoftWritebackService(
     ...microsoftGroupOperations(ctx),
     ...microsoftLicenseOperations(ctx),
     ...microsoftLifecycleOperations(ctx),
+    ...microsoftCalendarOperations(ctx),
     ...deprecated,
   };
 }
