@@ -10,19 +10,36 @@
  * learn that it is off.
  */
 import { z } from 'zod';
+import { isHeliosError } from '../../errors';
 import { parseInput } from '../../shared/validation';
 import type { CloudChange } from '../integrations/contract';
 import { runWriteback } from '../integrations/writeback';
 import { GOOGLE_ERROR_CODES } from './errors';
 import type { GoogleCalendarEvent } from './provider.calendar';
 import type { GoogleWritebackContext } from './writeback.context';
-import { already, auditChange, emailOf, resolveUser } from './writeback.lifecycle';
+import { auditChange, emailOf, resolveUser } from './writeback.lifecycle';
 import type { GoogleWritebackService } from './writeback.service';
 
 type Part3 = Pick<GoogleWritebackService, 'declineFutureMeetings' | 'setSignature'>;
 
 const organizedSchema = z.enum(['cancel', 'keep']);
 const signatureSchema = z.string().max(10_000).nullable();
+
+/** True when the delete went through; false when the event was already gone (404, 410). */
+async function deleted(p: Promise<void>): Promise<boolean> {
+  try {
+    await p;
+    return true;
+  } catch (error) {
+    if (
+      isHeliosError(error) &&
+      (error.code === GOOGLE_ERROR_CODES.NOT_FOUND ||
+        (error.details as { status?: unknown } | undefined)?.status === 410)
+    )
+      return false;
+    throw error;
+  }
+}
 
 /** What to do with one event of the user's calendar: decline it, cancel it, or nothing. */
 function meetingAction(
@@ -73,13 +90,8 @@ export function googleCalendarOperations(ctx: GoogleWritebackContext): Part3 {
               await google.patchEvent(mailbox, event.id, { attendees }, 'none');
               items.push(`declined:${event.id}`);
             } else if (action === 'cancel') {
-              // Gone meanwhile (a retried step): nothing to cancel.
-              if (
-                await already(
-                  google.deleteEvent(mailbox, event.id, 'all'),
-                  GOOGLE_ERROR_CODES.NOT_FOUND,
-                )
-              )
+              // Gone meanwhile (a retried step): Google answers 404 or 410, nothing to cancel.
+              if (await deleted(google.deleteEvent(mailbox, event.id, 'all')))
                 items.push(`cancelled:${event.id}`);
             }
           }

@@ -19,10 +19,10 @@
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { MICROSOFT_ERRORS } from './errors';
+import { eventCalls } from './provider.events';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
 import { licenseCalls } from './provider.licenses';
-import { eventCalls } from './provider.events';
 import { mailboxCalls } from './provider.mailbox';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS, userCalls } from './provider.users';
 

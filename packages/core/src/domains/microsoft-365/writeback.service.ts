@@ -27,10 +27,10 @@ import type {
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
+import { microsoftCalendarOperations } from './writeback.calendar';
 import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
-import { microsoftCalendarOperations } from './writeback.calendar';
 import { microsoftLifecycleOperations } from './writeback.lifecycle';
 import { microsoftPasswordOperations } from './writeback.passwords';
 import type {

@@ -26,6 +26,7 @@ import { createBatch } from './batch';
 import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
+import { addMeeting, meetingsOf } from './events';
 import { createGroups } from './groups';
 import { createIdentity } from './identity';
 import { createAssignLicense } from './licences';
@@ -303,6 +304,8 @@ export async function startGraphSimulator(
       changes.recordUser(id!);
     },
     deleteUser: (key) => userOps.removeUser(userIdOrThrow(key)),
+    addMeeting: (organizer, meeting) => addMeeting(tenant, organizer, meeting),
+    meeting: (id) => structuredClone(meetingsOf(tenant).get(id) ?? null),
     addGroupMember: (groupId, memberId) =>
       groupOps.addMember(
         groupIdOrThrow(groupId),
