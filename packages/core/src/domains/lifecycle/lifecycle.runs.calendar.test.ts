@@ -283,4 +283,48 @@ describe(`offboarding: calendar and signature (${process.env.DATABASE_URL ? 'Pos
     expect((await admin.lifecycle.runs.get(again.id)).status).toBe('completed');
     expect(googleWrites('gmail.sendAs.patch', user.email)).toBe(patches);
   });
+
+  it('reads every page of the calendar: an invitation after 255 declined ones is declined, through the contract', async () => {
+    const { user, manager } = await linkedUser();
+    const slot = (h: number) => ({ start: iso(h), end: iso(h + 1) });
+    for (let i = 0; i < 255; i++) {
+      google.workspace.addCalendarEvent(manager.email, {
+        summary: `Old ${i}`,
+        ...slot(10 + i),
+        attendees: [{ email: user.email, responseStatus: 'declined' }],
+      });
+      graph.addMeeting(manager.msId, {
+        subject: `Old ${i}`,
+        ...slot(10 + i),
+        attendees: [{ user: user.msId, response: 'declined' }],
+      });
+    }
+    const lastG = google.workspace.addCalendarEvent(manager.email, {
+      summary: 'Late',
+      ...slot(400),
+      attendees: [{ email: user.email }],
+    });
+    const lastM = graph.addMeeting(manager.msId, {
+      subject: 'Late',
+      ...slot(400),
+      attendees: [{ user: user.msId }],
+    });
+    const before = m('events.calendarView');
+    const gChange = await admin.integrations
+      .get('google')
+      .declineFutureMeetings(user.googleId, 'keep');
+    expect(gChange).toEqual({ changed: true, items: [`declined:${lastG}`] });
+    expect(answerOf(lastG, user.email)).toBe('declined');
+    const mChange = await admin.integrations
+      .get('microsoft')
+      .declineFutureMeetings(user.msId, 'keep');
+    expect(mChange.changed).toBe(true);
+    expect(mChange.items).toHaveLength(1);
+    expect(graphAnswerOf(lastM, user.msId)).toBe('declined');
+    expect(m('events.calendarView') - before).toBe(2);
+    // Read first: nothing left to do.
+    expect(
+      await admin.integrations.get('google').declineFutureMeetings(user.googleId, 'keep'),
+    ).toEqual({ changed: false, items: [] });
+  });
 });
