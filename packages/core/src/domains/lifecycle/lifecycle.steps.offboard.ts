@@ -1,9 +1,10 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
- * integration contract: data transfer, mail forwarding or auto-reply, groups (cloud and local),
+ * integration contract: data transfer, meeting ownership and the future meetings declined
+ * (lifecycle.steps.offboard.calendar.ts), mail forwarding or auto-reply, groups (cloud and local),
  * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
- * confirmation; the contract has no wipe operation), licences per `licenseAction`, the account per
- * `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
+ * confirmation; the contract has no wipe operation), the signature, licences per
+ * `licenseAction`, the account per `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
  * after N days, and the notices to the manager, IT, HR and extra addresses.
  */
 
