@@ -1,4 +1,8 @@
-import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
+import {
+  type GoogleDirectorySimulator,
+  GRAPH_APPLICATION_PERMISSIONS,
+  type GraphSimulator,
+} from '@helios/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Helios, HeliosScope } from '../../helios';
 import {
@@ -326,5 +330,29 @@ describe(`offboarding: calendar and signature (${process.env.DATABASE_URL ? 'Pos
     expect(
       await admin.integrations.get('google').declineFutureMeetings(user.googleId, 'keep'),
     ).toEqual({ changed: false, items: [] });
+  });
+
+  it('needs Graph Calendars.ReadWrite to decline: without it the call fails naming the permission, changing nothing', async () => {
+    const { user, manager } = await linkedUser();
+    const invited = graph.addMeeting(manager.msId, {
+      subject: 'Weekly',
+      start: iso(5),
+      end: iso(6),
+      attendees: [{ user: user.msId }],
+    });
+    graph.grantPermissions(
+      GRAPH_APPLICATION_PERMISSIONS.filter((p) => p !== 'Calendars.ReadWrite'),
+    );
+    try {
+      const error = await admin.integrations
+        .get('microsoft')
+        .declineFutureMeetings(user.msId, 'keep')
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'MICROSOFT.PERMISSION_MISSING' });
+      expect(String((error as Error).message)).toContain('Calendars.ReadWrite');
+      expect(graphAnswerOf(invited, user.msId)).toBe('notResponded');
+    } finally {
+      graph.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
+    }
   });
 });
