@@ -6,6 +6,7 @@
 export { prepareTestDatabases } from './prepare';
 export type { TestDatabaseConfig } from './shared';
 export type {
+  GoogleCalendarEventsKit,
   GoogleDirectoryFaultKind,
   GoogleDirectoryQuota,
   GoogleDirectorySimulator,
@@ -19,6 +20,8 @@ export {
 } from './simulators/google-directory';
 export type {
   GraphFaultKind,
+  GraphSimMeeting,
+  GraphSimMeetingInput,
   GraphSimulator,
   GraphSimulatorOptions,
   GraphThrottle,

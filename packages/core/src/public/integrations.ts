@@ -16,5 +16,6 @@ export type {
   LicenseAvailability,
   LifecycleOperation,
   LifecycleOperations,
+  OrganizedMeetings,
 } from '../domains/integrations';
 export { INTEGRATIONS_ERRORS } from '../domains/integrations';

@@ -52,6 +52,12 @@ export type {
 } from './provider';
 export { googleWorkspace, serviceAccountKeyFingerprint } from './provider';
 export type {
+  GoogleCalendarEvent,
+  GoogleCalendarEventCalls,
+  GoogleEventAttendee,
+  GoogleSendUpdates,
+} from './provider.calendar';
+export type {
   GoogleAutoForwarding,
   GoogleCalendarAclRule,
   GoogleCollaborationCalls,

@@ -104,6 +104,8 @@ export function googleIntegration(
       removeFromSharedDrives: writeback.removeFromSharedDrives,
       shareCalendar: writeback.shareCalendar,
       wipeMobileDevices: writeback.wipeMobileDevices,
+      declineFutureMeetings: writeback.declineFutureMeetings,
+      setSignature: writeback.setSignature,
     },
   });
 }

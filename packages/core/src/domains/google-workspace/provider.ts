@@ -9,6 +9,7 @@
  * in provider.users.ts and provider.groups.ts.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { calendarEventCalls, type GoogleCalendarEventCalls } from './provider.calendar';
 import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
 import { deviceCalls, type GoogleDeviceCalls } from './provider.devices';
 import { groupCalls } from './provider.groups';
@@ -215,7 +216,8 @@ export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'
 export interface GoogleWorkspaceProvider
   extends GoogleSecurityCalls,
     GoogleCollaborationCalls,
-    GoogleDeviceCalls {
+    GoogleDeviceCalls,
+    GoogleCalendarEventCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -325,5 +327,6 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     ...securityCalls(google, roots),
     ...collaborationCalls(google, roots),
     ...deviceCalls(google),
+    ...calendarEventCalls(google, roots),
   };
 }

@@ -58,7 +58,9 @@ export type LifecycleOperation =
   | 'addToSharedDrive'
   | 'removeFromSharedDrives'
   | 'shareCalendar'
-  | 'wipeMobileDevices';
+  | 'wipeMobileDevices'
+  | 'declineFutureMeetings'
+  | 'setSignature';
 
 /** A cloud group a user belongs to (directly). */
 export interface CloudGroupRef {
@@ -101,6 +103,12 @@ export interface AutoReplyInput {
   /** When the reply stops, ISO 8601; none = until turned off. */
   endsAt?: string;
 }
+
+/**
+ * What `declineFutureMeetings` does with the future meetings the user organizes: `cancel` them
+ * (the attendees are told), or `keep` them (for an ownership transfer to move them).
+ */
+export type OrganizedMeetings = 'cancel' | 'keep';
 
 /**
  * The change an idempotent operation made: `changed` is false when the cloud was already in the
@@ -170,6 +178,19 @@ export interface LifecycleOperations {
    * the devices wiped by this call.
    */
   wipeMobileDevices(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Declines, as the user, every future meeting they were invited to and have not declined yet,
+   * and cancels the ones they organize (`organized: 'cancel'`, only meetings with other attendees)
+   * or leaves them (`keep`). Items: `declined:<eventId>` and `cancelled:<eventId>`; a retry acts on
+   * nothing twice (the state is read first).
+   */
+  declineFutureMeetings(
+    userId: string,
+    organized: OrganizedMeetings,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+  /** Sets the signature of the user's primary address (HTML), or clears it (null). */
+  setSignature(userId: string, html: string | null, options?: CallOptions): Promise<CloudChange>;
 }
 
 /**

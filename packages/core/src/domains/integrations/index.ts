@@ -17,6 +17,7 @@ export type {
   LicenseAvailability,
   LifecycleOperation,
   LifecycleOperations,
+  OrganizedMeetings,
 } from './contract';
 export { generateInitialPassword, type InitialPasswordProvider } from './initial-passwords';
 export { INTEGRATIONS_ERRORS } from './integrations.errors';

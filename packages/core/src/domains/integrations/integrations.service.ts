@@ -123,6 +123,8 @@ const OPERATIONS: readonly DirectoryOperation[] = [
   'removeFromSharedDrives',
   'shareCalendar',
   'wipeMobileDevices',
+  'declineFutureMeetings',
+  'setSignature',
 ];
 
 /**

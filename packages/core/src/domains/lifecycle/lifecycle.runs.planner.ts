@@ -336,11 +336,12 @@ export async function buildOffboardPlan(
   const manager = await person(s, user.managerId);
   const driveTarget = await person(s, template.driveTransferToUserId);
   const forwardTarget = await person(s, template.emailForwardToUserId);
+  const calendarTarget = await person(s, template.calendarTransferToUserId);
   const clouds = await planClouds(scope, user.id);
   const accounts = new Map<string, string | null>();
   for (const c of clouds) {
     if (!c.connected) continue;
-    for (const p of [manager, driveTarget, forwardTarget]) {
+    for (const p of [manager, driveTarget, forwardTarget, calendarTarget]) {
       if (p && !accounts.has(`${c.id}:${p.id}`))
         accounts.set(`${c.id}:${p.id}`, await c.cloud.externalUserId(p.id));
     }
@@ -383,6 +384,7 @@ export async function buildOffboardPlan(
     manager,
     driveTarget,
     forwardTarget,
+    calendarTarget,
     accounts,
     groups: groups.map((g) => ({
       id: g.id,

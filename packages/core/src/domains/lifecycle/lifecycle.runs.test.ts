@@ -47,6 +47,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     // §6.4 order per cloud, then the local steps and the notices.
     expect(plan.steps.filter((s) => s.platform === 'microsoft').map((s) => s.kind)).toEqual([
       'transfer_data',
+      'decline_meetings',
       'mail_forwarding',
       'remove_from_groups',
       'remove_from_shared_drives',
@@ -55,6 +56,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'sign_out',
       'reset_password',
       'wipe_mobile_devices',
+      'signature',
       'remove_licenses',
     ]);
     expect(byId.get('microsoft.transfer_data')).toMatchObject({
@@ -428,6 +430,9 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'microsoft.remove_from_groups': 'succeeded',
       'local.remove_from_groups': 'succeeded',
       'google.transfer_data': 'succeeded',
+      'google.decline_meetings': 'succeeded',
+      'microsoft.decline_meetings': 'succeeded',
+      'google.signature': 'succeeded',
       'google.mail_forwarding': 'succeeded',
       'google.remove_from_shared_drives': 'succeeded',
       'google.revoke_tokens': 'succeeded',
@@ -452,6 +457,10 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       [
         'microsoft.revoke_app_passwords',
         'skipped: Microsoft 365 does not support revokeAppPasswords yet',
+      ],
+      [
+        'microsoft.signature',
+        'skipped: Microsoft 365 has no signature API (Outlook signatures are not in Microsoft Graph)',
       ],
     ]);
     expect(google.state.users.get(user.googleId)).toMatchObject({ suspended: true });

@@ -1,13 +1,19 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
- * integration contract: data transfer, mail forwarding or auto-reply, groups (cloud and local),
+ * integration contract: data transfer, meeting ownership and the future meetings declined
+ * (lifecycle.steps.offboard.calendar.ts), mail forwarding or auto-reply, groups (cloud and local),
  * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
- * confirmation when the template asks for it), licences per `licenseAction`, the account per
- * `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
+ * confirmation when the template asks for it), the signature, licences per `licenseAction`, the
+ * account per `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
  * after N days, and the notices to the manager, IT, HR and extra addresses.
  */
 
 import type { PlanBuilder, PlanCloud } from './lifecycle.runs.plan';
+import {
+  planCalendarTransfer,
+  planDeclineMeetings,
+  planSignature,
+} from './lifecycle.steps.offboard.calendar';
 import type { OffboardingTemplate } from './lifecycle.templates';
 
 /** A user as the offboarding plan needs them. */
@@ -27,6 +33,8 @@ export interface OffboardPlanContext {
   /** The user the data goes to (`transfer_user`), and where mail is forwarded (`forward_user`). */
   driveTarget: OffboardPerson | null;
   forwardTarget: OffboardPerson | null;
+  /** The user meeting ownership goes to when not the manager (`calendarTransferToUserId`). */
+  calendarTarget?: OffboardPerson | null;
   /** Each cloud's account of the people above: `${cloud}:${userId}` -> external id. */
   accounts: Map<string, string | null>;
   /** The user's active access-group memberships, with the cloud group each is linked to. */
@@ -57,7 +65,11 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
     // Google names group members by address, Graph by object id.
     const memberKey = c.id === 'google' ? ctx.user.email : user;
 
-    // 1. Data transfer.
+    // 1. Data transfer. Meeting ownership rides along when it goes to the same user.
+    const calendarTarget = t.calendarTransferToManager ? ctx.manager : (ctx.calendarTarget ?? null);
+    const calendarWithDrive = (driveTarget: OffboardPerson) =>
+      t.calendarTransferMeetingOwnership && calendarTarget?.id === driveTarget.id;
+    let calendarStep: string | null = null;
     const transferReason = `Drive: ${t.driveAction}`;
     if (t.driveAction === 'transfer_manager' || t.driveAction === 'transfer_user') {
       const target = t.driveAction === 'transfer_manager' ? ctx.manager : ctx.driveTarget;
@@ -81,7 +93,8 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
           { taskAction: 'transfer_data' },
         );
       else {
-        const apps = t.calendarTransferMeetingOwnership ? ['drive', 'calendar'] : ['drive'];
+        const apps = calendarWithDrive(target) ? ['drive', 'calendar'] : ['drive'];
+        if (apps.length === 2) calendarStep = `${c.id}.transfer_data`;
         plan.cloud(
           c,
           linked,
@@ -105,6 +118,18 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         taskAction: 'transfer_data',
       });
     }
+
+    // 1b. Meeting ownership to its own target, then the future meetings declined.
+    if (t.calendarTransferMeetingOwnership && !calendarStep)
+      calendarStep = planCalendarTransfer(
+        plan,
+        c,
+        linked,
+        calendarTarget,
+        account(c, calendarTarget),
+        t,
+      );
+    if (t.calendarDeclineFutureMeetings) planDeclineMeetings(plan, c, linked, t, calendarStep);
 
     // 2. Mail: forwarding or auto-reply.
     if (t.emailAction === 'forward_manager' || t.emailAction === 'forward_user') {
@@ -247,6 +272,8 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
           () => ({ operation: 'wipeMobileDevices', args: [user] }),
         );
     }
+    // 9b. Signature (Gmail send-as; Graph has no signature API).
+    planSignature(plan, c, linked, t);
     // 11 (before 10: the licence may wait for the suspension). Account.
     if (suspendNow)
       plan.cloud(

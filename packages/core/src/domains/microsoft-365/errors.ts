@@ -142,6 +142,8 @@ export function permissionsForOperation(operation: string): string {
       return verb === 'list' || verb === 'get'
         ? 'DeviceManagementManagedDevices.Read.All'
         : 'DeviceManagementManagedDevices.PrivilegedOperations.All';
+    case 'events':
+      return verb === 'calendarView' ? 'Calendars.Read' : 'Calendars.ReadWrite';
     case 'mailboxSettings':
     case 'messageRules':
       return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';

@@ -96,6 +96,7 @@ export function microsoftIntegration(
       setMailForwarding: wb.setMailForwarding,
       shareCalendar: wb.shareCalendar,
       wipeMobileDevices: wb.wipeMobileDevices,
+      declineFutureMeetings: wb.declineFutureMeetings,
     },
   });
 }

@@ -20,6 +20,7 @@
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { MICROSOFT_ERRORS } from './errors';
 import { deviceCalls } from './provider.devices';
+import { eventCalls } from './provider.events';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
 import { licenseCalls } from './provider.licenses';
@@ -239,6 +240,12 @@ export interface Microsoft365Provider {
   listManagedDevices(id: string): Promise<GraphObject[]>;
   /** `POST /deviceManagement/managedDevices/{id}/retire` (not retried on failures). */
   retireManagedDevice(deviceId: string): Promise<void>;
+  /** The user's events between two instants (`GET /users/{id}/calendarView`, every page). */
+  listCalendarView(id: string, start: Date, end: Date): Promise<GraphObject[]>;
+  /** `POST /users/{id}/events/{eventId}/decline` (`sendResponse`: tell the organizer). */
+  declineEvent(id: string, eventId: string, sendResponse: boolean): Promise<void>;
+  /** `POST /users/{id}/events/{eventId}/cancel` (the organizer's meeting, for every attendee). */
+  cancelEvent(id: string, eventId: string, comment?: string): Promise<void>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are
    * retried alone (honouring their Retry-After). Returns one response per request, in order.
@@ -352,6 +359,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     ...licenseCalls(graph),
     ...mailboxCalls(graph),
     ...deviceCalls(graph),
+    ...eventCalls(graph),
     batch: (requests) => graph.batch(requests),
     watchRetries: (listener) => graph.policy.watch(listener),
   };

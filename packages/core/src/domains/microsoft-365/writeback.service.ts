@@ -21,11 +21,13 @@ import type {
   CloudChange,
   CloudGroupRef,
   LicenseAvailability,
+  OrganizedMeetings,
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
+import { microsoftCalendarOperations } from './writeback.calendar';
 import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftDeviceOperations } from './writeback.devices';
 import { microsoftGroupOperations } from './writeback.groups';
@@ -310,6 +312,23 @@ export interface MicrosoftWritebackService
    * ```
    */
   wipeMobileDevices(msId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Declines every future meeting (the next 365 days) the user was invited to and has not
+   * declined, telling the organizer, and cancels the meetings they organize when `organized` is
+   * `cancel` (else leaves them). Reads the calendar first, so a retry acts on nothing twice.
+   * Needs `users:write`; audited `microsoft_365.meetings_declined` when it changed something.
+   * Graph permission Calendars.ReadWrite.
+   * @throws HeliosError as `updateUser`; NOT_FOUND `MICROSOFT.NOT_FOUND` (no mailbox)
+   * @example
+   * ```ts
+   * const { items } = await helios.microsoftWriteback.declineFutureMeetings(msId, 'cancel');
+   * ```
+   */
+  declineFutureMeetings(
+    msId: string,
+    organized: OrganizedMeetings,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */
@@ -338,6 +357,7 @@ export function createMicrosoftWritebackService(
     ...microsoftLicenseOperations(ctx),
     ...microsoftLifecycleOperations(ctx),
     ...microsoftDeviceOperations(ctx),
+    ...microsoftCalendarOperations(ctx),
     ...deprecated,
   };
 }

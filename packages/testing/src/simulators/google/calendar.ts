@@ -6,6 +6,7 @@
  * read or change the ACL. Scope `calendar`.
  */
 import { isObject, lower } from '../http-kit';
+import { resolveCalendarEventsRoute } from './calendar-events';
 import { ApiError, invalid, notFound } from './errors';
 import { listEtag } from './paging';
 import type { Route, RouteContext } from './router';
@@ -45,6 +46,7 @@ export function resolveCalendarRoute(
   segs: string[],
 ): Route | undefined {
   const [c, calendarId, acl, ruleId] = segs;
+  if (acl === 'events') return resolveCalendarEventsRoute(w, method, segs);
   if (c !== 'calendars' || !calendarId || acl !== 'acl') return undefined;
   const r = (name: string, scopes: string[], run: Route['run']): Route => ({
     name,

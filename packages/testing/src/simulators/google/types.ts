@@ -3,6 +3,7 @@
  * fault kinds.
  */
 import type { FaultOptions } from '../http-kit';
+import type { GoogleCalendarEventsKit } from './calendar-events';
 import type { SuspensionCalls } from './calls';
 
 /** A fault the simulator can answer instead of the real response. */
@@ -141,7 +142,7 @@ export interface GoogleDirectorySimulator {
  * Seeds and reads the Workspace state of a Google simulator beyond the Directory. Users are named by
  * id, primary email or alias; SKUs as `productId/skuId`.
  */
-export interface GoogleWorkspaceSimKit {
+export interface GoogleWorkspaceSimKit extends GoogleCalendarEventsKit {
   /** Adds an OAuth token the user granted to an application. */
   addToken(
     userKey: string,

@@ -5,12 +5,14 @@
  * the state the tests assert on.
  */
 import { lower } from '../http-kit';
+import { calendarEventsKit } from './calendar-events';
 import type { GoogleWorkspaceSimKit } from './types';
 import type { Workspace } from './workspace';
 
 export function workspaceKit(w: Workspace): GoogleWorkspaceSimKit {
   const now = () => String(Date.now());
   return {
+    ...calendarEventsKit(w),
     addToken(userKey, token) {
       const { id } = w.user(userKey);
       w.tokensOf(id).set(token.clientId, {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isObject, lower } from '../http-kit';
+import { createEventRoutes } from './events';
 import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
 import type { Tenant } from './tenant';
 import { badRequest, type Ctx, GraphError, type Reply, type Route } from './wire';
@@ -84,12 +85,14 @@ export function createCalendarRoutes(t: Tenant) {
     return perm;
   };
 
+  const events = createEventRoutes(t);
   return (
     method: string,
     key: string,
     rest: string[],
   ): Route | { error: GraphError } | undefined => {
     const [b, c, permId] = rest;
+    if (b === 'calendarView' || b === 'events') return events(method, key, rest);
     if (b !== 'calendar' || c !== 'calendarPermissions' || rest.length > 3) return undefined;
     if (rest.length === 2) {
       if (method === 'GET')

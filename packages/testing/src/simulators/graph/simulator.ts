@@ -27,6 +27,7 @@ import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
 import { createDeviceRoutes, newManagedDevice } from './devices';
+import { addMeeting, meetingsOf } from './events';
 import { createGroups } from './groups';
 import { createIdentity } from './identity';
 import { createAssignLicense } from './licences';
@@ -312,6 +313,8 @@ export async function startGraphSimulator(
       tenant.managedDevices.set(device.id, device);
       return device.id as string;
     },
+    addMeeting: (organizer, meeting) => addMeeting(tenant, organizer, meeting),
+    meeting: (id) => structuredClone(meetingsOf(tenant).get(id) ?? null),
     addGroupMember: (groupId, memberId) =>
       groupOps.addMember(
         groupIdOrThrow(groupId),

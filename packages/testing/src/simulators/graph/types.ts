@@ -2,7 +2,9 @@
  * The public types of the Microsoft Graph simulator: its options, throttling budgets, the running
  * simulator and its fault kinds.
  */
+
 import type { FaultOptions } from '../http-kit';
+import type { GraphSimMeeting, GraphSimMeetingInput } from './events';
 
 /** A fault the simulator can answer instead of the real response. */
 export type GraphFaultKind = '429' | '500' | '503' | '504' | 'timeout' | 'reset';
@@ -161,6 +163,10 @@ export interface GraphSimulator {
   addManagedDevice(user: string, fields?: Record<string, unknown>): string;
   /** Deletes a user (soft delete, like `DELETE /users/{id}`); recorded for delta queries. */
   deleteUser(id: string): void;
+  /** Adds a meeting organized by a user (id or UPN) with attendees of the tenant; returns its id. */
+  addMeeting(organizer: string, meeting: GraphSimMeetingInput): string;
+  /** A meeting as the tenant holds it (every attendee's answer, whether cancelled), or null. */
+  meeting(id: string): GraphSimMeeting | null;
   /** Adds a user or group to a group as an admin would; recorded for delta queries. */
   addGroupMember(groupId: string, memberId: string): void;
   /** Removes a member from a group as an admin would; recorded for delta queries. */
