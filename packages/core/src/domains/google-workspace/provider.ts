@@ -9,6 +9,7 @@
  * in provider.users.ts and provider.groups.ts.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { archiveCalls, type GoogleArchiveCalls } from './provider.archive';
 import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
 import { groupCalls } from './provider.groups';
 import { directoryConnection } from './provider.http';
@@ -211,7 +212,10 @@ export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'
  * A Google Workspace account, through the Directory API, and the Licensing, Data Transfer, Drive,
  * Gmail settings and Calendar APIs for lifecycle operations.
  */
-export interface GoogleWorkspaceProvider extends GoogleSecurityCalls, GoogleCollaborationCalls {
+export interface GoogleWorkspaceProvider
+  extends GoogleSecurityCalls,
+    GoogleCollaborationCalls,
+    GoogleArchiveCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -320,5 +324,6 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     ...groupCalls(google),
     ...securityCalls(google, roots),
     ...collaborationCalls(google, roots),
+    ...archiveCalls(google, roots),
   };
 }

@@ -21,6 +21,7 @@ import type {
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
+import { googleArchiveOperations } from './writeback.archive';
 import { googleCollaborationOperations } from './writeback.collaboration';
 import { createGoogleWritebackContext } from './writeback.context';
 import { googleGroupOperations } from './writeback.groups';
@@ -205,6 +206,7 @@ export function createGoogleWritebackService(
     ...googleGroupOperations(ctx),
     ...googleLifecycleOperations(ctx),
     ...googleCollaborationOperations(ctx),
+    ...googleArchiveOperations(ctx),
     ...deprecated,
   };
 }
