@@ -36,7 +36,7 @@ type Part3 = Pick<GoogleWritebackService, 'archiveUserFiles' | 'deleteUserFiles'
 const CAN_ADD = new Set(['organizer', 'fileOrganizer']);
 
 /** The name of a user's archive folder in the shared drive. */
-export const archiveFolderName = (email: string) => `${email} (archived)`;
+const archiveFolderName = (email: string) => `${email} (archived)`;
 
 /**
  * The account's primary address, or null when Google has no such account.

@@ -20,7 +20,7 @@ import { DRIVE, READ_DRIVE } from './scopes';
 import type { SimDriveFile, Workspace } from './workspace';
 
 /** Drive's MIME type of a folder. */
-export const FOLDER = 'application/vnd.google-apps.folder';
+const FOLDER = 'application/vnd.google-apps.folder';
 const ok = (body: unknown) => ({ status: 200, body });
 const flag = (query: URLSearchParams, name: string) => query.get(name) === 'true';
 const ADDERS = ['organizer', 'fileOrganizer', 'writer'];
@@ -39,7 +39,7 @@ const noPermission = () =>
   );
 
 /** The id of a user's My Drive root folder (stable per user). */
-export function myDriveRootOf(w: Workspace, userId: string): string {
+function myDriveRootOf(w: Workspace, userId: string): string {
   return `0A${w.permissionIdOf(w.emailOf(userId)).slice(-12)}Uk9PVA`;
 }
 
