@@ -1,6 +1,7 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
- * integration contract: data transfer, mail forwarding or auto-reply, groups (cloud and local),
+ * integration contract: data transfer, archive into a shared drive or deletion N days on (both
+ * before any suspension: they act as the user), mail forwarding (ended N days on) or auto-reply, groups (cloud and local),
  * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
  * confirmation; the contract has no wipe operation), licences per `licenseAction`, the account per
  * `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
