@@ -1,11 +1,12 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
  * integration contract: data transfer, archive into a shared drive or deletion N days on (both
- * before any suspension: they act as the user), mail forwarding (ended N days on) or auto-reply, groups (cloud and local),
- * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
- * confirmation; the contract has no wipe operation), licences per `licenseAction`, the account per
- * `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
- * after N days, and the notices to the manager, IT, HR and extra addresses.
+ * acting as the user, so before any suspension), mail forwarding (ended N days on) or auto-reply,
+ * groups (cloud and local), shared drives, OAuth tokens, app passwords, sign-out, password reset,
+ * mobile wipe (only with confirmation; the contract has no wipe operation), licences per
+ * `licenseAction`, the account per `accountAction` (suspend now, or a scheduled `suspend` on the
+ * last day), a scheduled `delete` after N days, and the notices to the manager, IT, HR and extra
+ * addresses.
  */
 
 import type { PlanBuilder, PlanCloud } from './lifecycle.runs.plan';
@@ -54,6 +55,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
   const googleSuspendedBefore = (c: PlanCloud) =>
     c.id === 'google' &&
     (suspendNow || (t.accountAction === 'suspend_on_last_day' && ctx.lastDayEnd !== null));
+  const from = ctx.lastDayEnd ? 'the last day' : 'now';
   const archiveFirst = (c: PlanCloud) =>
     t.driveAction === 'archive' && t.driveArchiveSharedDriveId ? [`${c.id}.archive_files`] : [];
 
@@ -129,7 +131,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
       const at = new Date(
         (ctx.lastDayEnd ?? ctx.now).getTime() + t.driveDeleteAfterDays * 86_400_000,
       );
-      const reason = `The files the user owns deleted for good ${t.driveDeleteAfterDays} days after the last day, ${at.toISOString()}`;
+      const reason = `The files the user owns deleted for good ${t.driveDeleteAfterDays} days after ${from}, ${at.toISOString()}`;
       if (googleSuspendedBefore(c))
         plan.skip(
           `${c.id}.delete_drive_files`,
@@ -186,7 +188,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         const end = new Date(
           (ctx.lastDayEnd ?? ctx.now).getTime() + t.emailForwardDurationDays * 86_400_000,
         );
-        const reason = `Forwarding to ${target.email} ends ${t.emailForwardDurationDays} days after the last day, ${end.toISOString()}`;
+        const reason = `Forwarding to ${target.email} ends ${t.emailForwardDurationDays} days after ${from}, ${end.toISOString()}`;
         if (googleSuspendedBefore(c))
           plan.skip(
             `${c.id}.end_mail_forwarding`,
