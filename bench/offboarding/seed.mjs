@@ -4,7 +4,8 @@
 //
 // Seeded so that every step of the all-steps template has real work (`sim.workspace` on Google):
 // per leaver TOKENS_PER_USER OAuth tokens, APP_PASSWORDS_PER_USER app passwords,
-// FILES_PER_USER Drive files and a Google licence (LICENSE_SKU, unlimited seats); one shared drive
+// FILES_PER_USER Drive files, a Google licence (LICENSE_SKU, unlimited seats) and a phone on each
+// cloud (a Google mobile device, an Intune managed device); one shared drive
 // per 10 leavers with them as members; the generated Graph users have mailboxes (mail) and
 // licences already, the managers (forwarding and transfer targets) exist on both clouds.
 
@@ -40,6 +41,14 @@ function seedWorkspaceItems(google, leavers) {
         .map((m) => ({ email: m.email, role: 'writer' }));
       w.addSharedDrive(`Team ${i / LEAVERS_PER_SHARED_DRIVE}`, members);
     }
+  }
+}
+
+/** One phone per leaver on each cloud, for the mobile wipe (Google account wipe, Intune retire). */
+function seedMobileDevices(google, graph, leavers) {
+  for (const l of leavers) {
+    google.workspace.addMobileDevice(l.email);
+    graph.addManagedDevice(l.microsoft_365_id);
   }
 }
 
@@ -95,6 +104,7 @@ export async function seedOrganization({ helios, pool, google, graph, users, man
     );
 
   seedWorkspaceItems(google, rows);
+  seedMobileDevices(google, graph, rows);
 
   const template = await admin.lifecycle.templates.offboarding.create({
     name: 'Bench: every step',

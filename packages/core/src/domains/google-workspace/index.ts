@@ -62,6 +62,11 @@ export type {
   GoogleVacationSettings,
 } from './provider.collaboration';
 export type {
+  GoogleDeviceCalls,
+  GoogleMobileDevice,
+  GoogleMobileDeviceAction,
+} from './provider.devices';
+export type {
   GoogleApiRoots,
   GoogleAppPassword,
   GoogleDataTransfer,

@@ -105,6 +105,7 @@ export function googleIntegration(
       shareCalendar: writeback.shareCalendar,
       archiveUserFiles: writeback.archiveUserFiles,
       deleteUserFiles: writeback.deleteUserFiles,
+      wipeMobileDevices: writeback.wipeMobileDevices,
     },
   });
 }

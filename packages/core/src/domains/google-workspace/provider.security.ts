@@ -19,6 +19,7 @@ export const GOOGLE_LIFECYCLE_SCOPES = {
   gmailSharing: `${AUTH}gmail.settings.sharing`,
   gmailBasic: `${AUTH}gmail.settings.basic`,
   calendar: `${AUTH}calendar`,
+  mobileDevices: `${AUTH}admin.directory.device.mobile.action`,
 } as const;
 
 /** The roots of the Google APIs besides the Directory's (each with a trailing slash). */

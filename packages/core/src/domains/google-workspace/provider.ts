@@ -11,6 +11,7 @@
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { archiveCalls, type GoogleArchiveCalls } from './provider.archive';
 import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
+import { deviceCalls, type GoogleDeviceCalls } from './provider.devices';
 import { groupCalls } from './provider.groups';
 import { directoryConnection } from './provider.http';
 import {
@@ -210,12 +211,13 @@ export type GoogleProviderOverrides = Omit<GoogleWorkspaceOptions, 'credentials'
 
 /**
  * A Google Workspace account, through the Directory API, and the Licensing, Data Transfer, Drive,
- * Gmail settings and Calendar APIs for lifecycle operations.
+ * Gmail settings and Calendar APIs, and the mobile devices, for lifecycle operations.
  */
 export interface GoogleWorkspaceProvider
   extends GoogleSecurityCalls,
     GoogleCollaborationCalls,
-    GoogleArchiveCalls {
+    GoogleArchiveCalls,
+    GoogleDeviceCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -325,5 +327,6 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     ...securityCalls(google, roots),
     ...collaborationCalls(google, roots),
     ...archiveCalls(google, roots),
+    ...deviceCalls(google),
   };
 }

@@ -24,6 +24,7 @@ import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provide
 import { googleArchiveOperations } from './writeback.archive';
 import { googleCollaborationOperations } from './writeback.collaboration';
 import { createGoogleWritebackContext } from './writeback.context';
+import { googleDeviceOperations } from './writeback.devices';
 import { googleGroupOperations } from './writeback.groups';
 import { googleLifecycleOperations } from './writeback.lifecycle';
 import { googlePasswordOperations } from './writeback.passwords';
@@ -207,6 +208,7 @@ export function createGoogleWritebackService(
     ...googleLifecycleOperations(ctx),
     ...googleCollaborationOperations(ctx),
     ...googleArchiveOperations(ctx),
+    ...googleDeviceOperations(ctx),
     ...deprecated,
   };
 }

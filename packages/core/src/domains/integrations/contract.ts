@@ -59,7 +59,8 @@ export type LifecycleOperation =
   | 'removeFromSharedDrives'
   | 'shareCalendar'
   | 'archiveUserFiles'
-  | 'deleteUserFiles';
+  | 'deleteUserFiles'
+  | 'wipeMobileDevices';
 
 /** A cloud group a user belongs to (directly). */
 export interface CloudGroupRef {
@@ -179,6 +180,13 @@ export interface LifecycleOperations {
    * longer exists reports nothing changed.
    */
   deleteUserFiles(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Removes the organization's account and data from every mobile device of the user (Google:
+   * `admin_account_wipe`; Microsoft: Intune `retire`), never a factory reset of the phone. A device
+   * already wiped or being wiped is left alone, so a retried step wipes nothing twice; `items` are
+   * the devices wiped by this call.
+   */
+  wipeMobileDevices(userId: string, options?: CallOptions): Promise<CloudChange>;
 }
 
 /**

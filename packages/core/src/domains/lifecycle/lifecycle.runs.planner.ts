@@ -7,11 +7,14 @@
 import { sql } from 'kysely';
 import type { HeliosScope } from '../../helios';
 import type { OperationScope } from '../../runtime';
+import { PUBLIC_URL_SETTING, publicUrlSchema } from '../auth';
+import { assertAdministrator } from '../policy/policy';
 import { LIFECYCLE_ERRORS } from './lifecycle.errors';
 import { PlanBuilder, planClouds } from './lifecycle.runs.plan';
 import type { LifecyclePlan, OffboardInput, OnboardInput } from './lifecycle.runs.schema';
 import { planOffboarding } from './lifecycle.steps.offboard';
 import { planOnboarding } from './lifecycle.steps.onboard';
+import { readPoolMembers } from './lifecycle.tasks.query';
 import type { OffboardingTemplate, OnboardingTemplate } from './lifecycle.templates';
 import { OFFBOARDING_DEFAULTS } from './lifecycle.templates.schema';
 
@@ -109,7 +112,7 @@ async function person(s: OperationScope, id: string | null) {
   if (!id) return null;
   const row = await s.db
     .selectFrom('organization_users')
-    .select(['id', 'email', 'first_name', 'last_name', 'reporting_manager_id'])
+    .select(['id', 'email', 'first_name', 'last_name', 'reporting_manager_id', 'role'])
     .where('organization_id', '=', s.organizationId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -119,8 +122,64 @@ async function person(s: OperationScope, id: string | null) {
         email: row.email,
         name: `${row.first_name} ${row.last_name}`.trim(),
         managerId: row.reporting_manager_id,
+        role: row.role,
       }
     : null;
+}
+
+/**
+ * Where the offboarding notices go: HR is the hr pool's members (`lifecycle.pool_members`); IT is
+ * the it pool's members, or the administrators when the pool names nobody. Active users only, never
+ * the leaver.
+ */
+async function noticeAddresses(
+  s: OperationScope,
+  leaverId: string,
+): Promise<{ itAddresses: string[]; hrAddresses: string[] }> {
+  const pools = await readPoolMembers(s.db, s.organizationId);
+  const active = () =>
+    s.db
+      .selectFrom('organization_users')
+      .select('email')
+      .where('organization_id', '=', s.organizationId)
+      .where('user_status', '=', 'active')
+      .where('deleted_at', 'is', null)
+      .where('id', '!=', leaverId)
+      .orderBy('email');
+  const membersOf = async (ids: string[]) =>
+    ids.length === 0 ? [] : (await active().where('id', 'in', ids).execute()).map((r) => r.email);
+  const hrAddresses = await membersOf(pools.hr);
+  let itAddresses = await membersOf(pools.it);
+  if (pools.it.length === 0)
+    itAddresses = (await active().where('role', '=', 'admin').execute()).map((r) => r.email);
+  return { itAddresses, hrAddresses };
+}
+
+/**
+ * The portal URL the welcome mail links to: the organization setting `portal.public_url`. A call
+ * may name another one only as an administrator: the link reaches a new hire's personal mailbox,
+ * so a `users:write` key must not be able to point it at a page of its choosing.
+ */
+async function welcomePortalUrl(
+  s: OperationScope,
+  given: string | undefined,
+): Promise<string | null> {
+  const row = await s.db
+    .selectFrom('organization_settings')
+    .select(['value', 'is_sensitive'])
+    .where('organization_id', '=', s.organizationId)
+    .where('key', '=', PUBLIC_URL_SETTING)
+    .executeTakeFirst();
+  const parsed = row && !row.is_sensitive ? publicUrlSchema.safeParse(row.value) : null;
+  const configured = parsed?.success ? parsed.data : null;
+  if (given === undefined) return configured;
+  if (given !== configured)
+    assertAdministrator(
+      s.principal,
+      'users:write',
+      `A welcome-mail portal URL other than the organization setting ${PUBLIC_URL_SETTING}`,
+    );
+  return given;
 }
 
 /** The onboarding plan of `input`. */
@@ -201,7 +260,7 @@ export async function buildOnboardPlan(
       step.actions.some((a) => a.type === 'training'),
     ),
     organizationName: await organizationName(s),
-    portalUrl: input.portalUrl ?? null,
+    portalUrl: await welcomePortalUrl(s, input.portalUrl),
     today: s.now.toISOString().slice(0, 10),
     managerName: manager?.name ?? null,
   });
@@ -214,6 +273,24 @@ export async function buildOnboardPlan(
     steps: plan.steps,
   };
 }
+
+/**
+ * Offboarding overrides that choose who receives the leaver's data or mail, or what is mailed to
+ * whom: the templates' values are the administrators' choice, and only an administrator may change
+ * them for one run (a `users:write` key could otherwise read a colleague's mail or send the
+ * organization's mail to any address).
+ */
+const STEERING_OVERRIDES = [
+  'driveTransferToUserId',
+  'driveArchiveSharedDriveId',
+  'emailForwardToUserId',
+  'emailAutoReplySubject',
+  'emailAutoReplyMessage',
+  'calendarTransferToUserId',
+  'notificationEmailAddresses',
+  'notificationMessage',
+  'offboardingSignatureText',
+] as const;
 
 /** The offboarding plan of `input`. */
 export async function buildOffboardPlan(
@@ -230,6 +307,18 @@ export async function buildOffboardPlan(
     });
   const user = await person(s, userId);
   if (!user) throw LIFECYCLE_ERRORS.RUN_USER_NOT_FOUND({ userId });
+  // Offboarding an administrator resets their password, forwards their mail and suspends them:
+  // like any change to an administrator's account, it needs an administrator whatever the
+  // caller's scopes (an API key with `users:write` alone is refused).
+  if (user.role === 'admin')
+    assertAdministrator(s.principal, 'users:write', "Offboarding an administrator's account");
+  const steering = STEERING_OVERRIDES.filter((f) => input.overrides?.[f] !== undefined);
+  if (steering.length > 0)
+    assertAdministrator(
+      s.principal,
+      'users:write',
+      `Overriding where the leaver's data, mail or notices go (${steering.join(', ')})`,
+    );
 
   const templateId =
     input.templateId ??
@@ -284,15 +373,7 @@ export async function buildOffboardPlan(
   }
   const lastDay = input.lastDay ?? request?.endDate ?? null;
   const lastDayEnd = lastDay ? new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000) : null;
-  const admins = await s.db
-    .selectFrom('organization_users')
-    .select('email')
-    .where('organization_id', '=', s.organizationId)
-    .where('role', '=', 'admin')
-    .where('is_active', '=', true)
-    .where('id', '!=', user.id)
-    .orderBy('email')
-    .execute();
+  const { itAddresses, hrAddresses } = await noticeAddresses(s, user.id);
 
   const plan = new PlanBuilder();
   planOffboarding(plan, {
@@ -314,8 +395,8 @@ export async function buildOffboardPlan(
     now: s.now,
     confirmWipe: input.confirmWipe === true,
     organizationName: await organizationName(s),
-    itAddresses: admins.map((a) => a.email),
-    hrAddresses: [],
+    itAddresses,
+    hrAddresses,
   });
   return {
     kind: 'offboard',

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { emailSchema } from '../../shared/validation';
+import { publicUrlSchema } from '../auth';
 import { dateOnly, offboardingFields, onboardingFields } from './lifecycle.templates.schema';
 
 /** Where a step acts. */
@@ -132,11 +133,11 @@ export const onboardInputSchema = z
       })
       .strict()
       .optional(),
-    /** Where the welcome mail says to sign in (no URL: no welcome mail, said in the plan). */
-    portalUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2000)
-      .optional(),
+    /**
+     * Where the welcome mail says to sign in (default: the organization setting `portal.public_url`;
+     * another URL needs an administrator). No URL at all: no welcome mail, said in the plan.
+     */
+    portalUrl: publicUrlSchema.optional(),
     /** Microsoft 365 licence SKU ids to assign (the template's licence is Google's). */
     microsoftLicenseSkuIds: z.array(id).max(20).optional(),
     /**

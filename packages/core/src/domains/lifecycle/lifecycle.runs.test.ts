@@ -157,6 +157,113 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
   });
 
+  it("needs an administrator to offboard an administrator or to pick the welcome mail's link, groups:write to pick a new hire's groups; notices go to the hr and it pools", async () => {
+    const other = await createTestUser(helios, { role: 'admin' } as never);
+    const key = helios.as({
+      type: 'apiKey',
+      keyId: '00000000-0000-4000-8000-0000000000a1',
+      scopes: ['users:write'],
+    });
+    const before = await counts();
+    for (const call of [
+      () => key.lifecycle.offboard.plan({ userId: other.id }),
+      () => key.lifecycle.offboard.apply({ userId: other.id }),
+    ])
+      await expect(call()).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    // Picking a new hire's groups grants access: it needs groups:write too.
+    await expect(
+      key.lifecycle.onboard.apply({
+        user: { email: `picked${unique()}@${DOMAIN}`, firstName: 'P', lastName: 'K' },
+        overrides: { groupIds: [groups.google] },
+      }),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    expect({ ...(await counts()), audit: 0 }).toEqual({ ...before, audit: 0 });
+    const withGroups = helios.as({
+      type: 'apiKey',
+      keyId: '00000000-0000-4000-8000-0000000000a2',
+      scopes: ['users:write', 'groups:write'],
+    });
+    const planned = await withGroups.lifecycle.onboard.plan({
+      user: { email: `picked${unique()}@${DOMAIN}`, firstName: 'P', lastName: 'K' },
+      overrides: { groupIds: [groups.local] },
+    });
+    expect(planned.steps.map((s) => s.id)).toContain(`local.group:${groups.local}`);
+    // The welcome mail links to the organization's portal URL; another one needs an administrator.
+    const hire = {
+      email: `hire${unique()}@${DOMAIN}`,
+      firstName: 'H',
+      lastName: 'I',
+      personalEmail: `hire${unique()}@home.test`,
+    };
+    await expect(
+      key.lifecycle.onboard.plan({ user: hire, portalUrl: 'https://evil.example' }),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const welcomeOf = async (
+      p: Promise<{ steps: Array<{ id: string; state: string; call: { args: unknown[] } | null }> }>,
+    ) => (await p).steps.find((s) => s.id === 'mail.welcome');
+    expect(await welcomeOf(key.lifecycle.onboard.plan({ user: hire }))).toMatchObject({
+      state: 'skipped',
+    });
+    await admin.organizations.settings.set({
+      key: 'portal.public_url',
+      value: 'https://portal.runs.test',
+    });
+    try {
+      const welcome = await welcomeOf(key.lifecycle.onboard.plan({ user: hire }));
+      expect(welcome?.state).toBe('planned');
+      expect(JSON.stringify(welcome?.call?.args)).toContain('https://portal.runs.test');
+      expect(
+        (
+          await welcomeOf(
+            key.lifecycle.onboard.plan({ user: hire, portalUrl: 'https://portal.runs.test' }),
+          )
+        )?.state,
+      ).toBe('planned');
+    } finally {
+      await admin.organizations.settings.delete('portal.public_url');
+    }
+    // The same key may offboard a user who is not an administrator, with the template's recipients.
+    const { user } = await linkedUser();
+    for (const overrides of [
+      { notificationEmailAddresses: ['someone@elsewhere.example'] },
+      { emailForwardToUserId: other.id, emailAction: 'forward_user' as const },
+      { emailAutoReplyMessage: 'Write to me at someone@elsewhere.example' },
+    ])
+      await expect(
+        key.lifecycle.offboard.plan({ userId: user.id, overrides }),
+      ).rejects.toMatchObject({ code: 'POLICY.FORBIDDEN' });
+    const hr = await createTestUser(helios, {});
+    const it1 = await createTestUser(helios, {});
+    const gone = await createTestUser(helios, {});
+    await admin.lifecycle.tasks.setPoolMembers({ hr: [hr.id, gone.id], it: [it1.id] });
+    await admin.users.suspend(gone.id);
+    const plan = await key.lifecycle.offboard.plan({
+      userId: user.id,
+      overrides: { notifyHr: true, notifyItAdmin: true },
+    });
+    const to = (prefix: string) =>
+      plan.steps
+        .filter((s) => s.id.startsWith(prefix))
+        .map((s) => (s.call?.args[0] as { to: string }).to);
+    expect(to('mail.notify_hr')).toEqual([hr.email]);
+    expect(to('mail.notify_it')).toEqual([it1.email]);
+    // With no it pool, IT is the active administrators (never the leaver).
+    await admin.lifecycle.tasks.setPoolMembers({ hr: [], it: [] });
+    const again = await key.lifecycle.offboard.plan({
+      userId: user.id,
+      overrides: { notifyHr: true, notifyItAdmin: true },
+    });
+    const itTo = again.steps
+      .filter((s) => s.id.startsWith('mail.notify_it'))
+      .map((s) => (s.call?.args[0] as { to: string }).to);
+    expect(itTo).toContain(`admin@${DOMAIN}`);
+    expect(itTo).toContain(other.email);
+    expect(again.steps.find((s) => s.id === 'mail.notify_hr')).toMatchObject({
+      state: 'skipped',
+      skipReason: 'skipped: no address for HR (the HR pool)',
+    });
+  });
+
   it('onboards on both clouds: account, org unit, licences after the seat check, groups, shared drive, calendar and welcome mail', async () => {
     google.workspace.setLicenseSeats(GOOGLE_SKU, 5);
     const drive = google.workspace.addSharedDrive(`Team ${unique()}`);

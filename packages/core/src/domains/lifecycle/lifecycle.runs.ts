@@ -4,7 +4,9 @@
  * lifecycle.runs.engine.ts), resume it, read it with its journal.
  *
  * Who may: plan, apply and resume are for administrators (portal admins, the system, API keys with
- * `users:write`); reading runs for administrators (and keys with `users:read`). Apply and resume
+ * `users:write`; onboarding overrides naming groups, shared drives or calendars need `groups:write`
+ * too; offboarding an administrator needs an administrator); reading runs for administrators (and
+ * keys with `users:read`). Apply and resume
  * write an audit row (`lifecycle.runs.apply`, `lifecycle.runs.resume`).
  */
 import type { HeliosScope } from '../../helios';
@@ -167,6 +169,22 @@ async function authorizeRun(s: OperationScope, what: string): Promise<void> {
   await s.authorize('users:write');
 }
 
+/**
+ * An onboarding that names groups, shared drives or calendars itself (overrides) grants access the
+ * way `accessGroups.addMember` does: it needs `groups:write` too (a `users:write` key may run the
+ * administrators' templates as they are, not pick a new hire's groups).
+ */
+async function authorizeAccessOverrides(s: OperationScope, input: OnboardInput): Promise<void> {
+  const o = input.overrides;
+  if (!o) return;
+  if (
+    (o.groupIds?.length ?? 0) > 0 ||
+    (o.sharedDriveAccess?.length ?? 0) > 0 ||
+    (o.calendarSubscriptions?.length ?? 0) > 0
+  )
+    await s.authorize('groups:write');
+}
+
 async function authorizeRead(s: OperationScope): Promise<void> {
   if (s.principal.actor.type === 'user')
     assertAdministrator(s.principal, 'users:read', 'Reading lifecycle runs');
@@ -214,6 +232,7 @@ export function createLifecycleRunsServices(
         : parseInput(offboardInputSchema, input);
     return rt.read(options, async (s) => {
       await authorizeRun(s, kind === 'onboard' ? 'Onboarding a user' : 'Offboarding a user');
+      if (kind === 'onboard') await authorizeAccessOverrides(s, data as OnboardInput);
       const plan =
         kind === 'onboard'
           ? await buildOnboardPlan(s, scope(), data as never)

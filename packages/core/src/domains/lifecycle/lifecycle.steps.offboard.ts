@@ -3,7 +3,7 @@
  * integration contract: data transfer, archive into a shared drive or deletion N days on (both
  * acting as the user, so before any suspension), mail forwarding (ended N days on) or auto-reply,
  * groups (cloud and local), shared drives, OAuth tokens, app passwords, sign-out, password reset,
- * mobile wipe (only with confirmation; the contract has no wipe operation), licences per
+ * mobile wipe (only with confirmation when the template asks for it), licences per
  * `licenseAction`, the account per `accountAction` (suspend now, or a scheduled `suspend` on the
  * last day), a scheduled `delete` after N days, and the notices to the manager, IT, HR and extra
  * addresses.
@@ -329,17 +329,27 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         after,
       );
     }
-    // 9. Mobile wipe.
+    // 9. Mobile wipe: the organization's account and data off each phone (never a factory reset).
     if (t.wipeMobileDevices) {
-      plan.skip(
-        `${c.id}.wipe_mobile_devices`,
-        'wipe_mobile_devices',
-        c.id,
-        'Wipe the mobile devices',
-        t.wipeRequiresConfirmation && !ctx.confirmWipe
-          ? 'skipped: a wipe needs the explicit confirmation confirmWipe: true'
-          : 'skipped: the integration contract has no mobile wipe operation yet',
-      );
+      const reason = `The organization's account and data removed from every mobile device (${c.id === 'google' ? 'account wipe' : 'Intune retire'})`;
+      if (t.wipeRequiresConfirmation && !ctx.confirmWipe)
+        plan.skip(
+          `${c.id}.wipe_mobile_devices`,
+          'wipe_mobile_devices',
+          c.id,
+          reason,
+          'skipped: a wipe needs the explicit confirmation confirmWipe: true',
+        );
+      else
+        plan.cloud(
+          c,
+          linked,
+          'wipe_mobile_devices',
+          'wipe_mobile_devices',
+          reason,
+          ['wipeMobileDevices'],
+          () => ({ operation: 'wipeMobileDevices', args: [user] }),
+        );
     }
     // 11 (before 10: the licence may wait for the suspension). Account.
     if (suspendNow)
@@ -517,7 +527,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
       );
   }
   const lists: Array<[boolean, string, string, string[]]> = [
-    [t.notifyItAdmin, 'it', 'IT (the administrators)', ctx.itAddresses],
+    [t.notifyItAdmin, 'it', 'IT (the it pool, or the administrators)', ctx.itAddresses],
     [t.notifyHr, 'hr', 'HR (the HR pool)', ctx.hrAddresses],
     [true, 'address', 'the template address', t.notificationEmailAddresses],
   ];

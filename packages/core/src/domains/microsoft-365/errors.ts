@@ -138,6 +138,10 @@ export function permissionsForOperation(operation: string): string {
   switch (resource) {
     case 'calendarPermissions':
       return write ? 'Calendars.ReadWrite' : 'Calendars.Read';
+    case 'managedDevices':
+      return verb === 'list' || verb === 'get'
+        ? 'DeviceManagementManagedDevices.Read.All'
+        : 'DeviceManagementManagedDevices.PrivilegedOperations.All';
     case 'mailboxSettings':
     case 'messageRules':
       return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';

@@ -3,7 +3,7 @@
  * Groups are created and deleted in Microsoft 365 itself: those operations throw
  * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`. Of the lifecycle operations Graph offers
  * `listUserGroups`, `listUserLicenses`, `licenseAvailability`, `setAutoReply` and
- * `setMailForwarding` (an inbox rule) and `shareCalendar`; org units, app passwords, data transfer and shared drives are
+ * `setMailForwarding` (an inbox rule), `shareCalendar` and `wipeMobileDevices` (Intune retire); org units, app passwords, data transfer and shared drives are
  * Google's, and revoking tokens is `signOut` (`revokeSignInSessions`), so those stay unsupported.
  */
 import type { ServiceRuntime } from '../../runtime';
@@ -95,6 +95,7 @@ export function microsoftIntegration(
       setAutoReply: wb.setAutoReply,
       setMailForwarding: wb.setMailForwarding,
       shareCalendar: wb.shareCalendar,
+      wipeMobileDevices: wb.wipeMobileDevices,
     },
   });
 }

@@ -15,16 +15,18 @@
  * At most `maxConcurrency` calls are in flight.
  *
  * Files: `provider.http.ts` (token, client, retries, delta paging, `$batch`), `provider.users.ts`,
- * `provider.groups.ts`, `provider.licenses.ts`, `provider.mailbox.ts` (the calls); this file holds the types and composes them.
+ * `provider.groups.ts`, `provider.licenses.ts`, `provider.mailbox.ts`, `provider.devices.ts` (the calls); this file holds the types and composes them.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { MICROSOFT_ERRORS } from './errors';
+import { deviceCalls } from './provider.devices';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
 import { licenseCalls } from './provider.licenses';
 import { mailboxCalls } from './provider.mailbox';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MS_USER_FIELDS, userCalls } from './provider.users';
 
+export { MS_MANAGED_DEVICE_FIELDS } from './provider.devices';
 export { MS_GROUP_FIELDS } from './provider.groups';
 export { batchFailure, GRAPH_DEFAULT_SCOPE, GRAPH_URL, LOGIN_URL } from './provider.http';
 export { MS_MEMBER_OF_FIELDS } from './provider.mailbox';
@@ -233,6 +235,10 @@ export interface Microsoft365Provider {
   createCalendarPermission(id: string, permission: Record<string, unknown>): Promise<GraphObject>;
   /** `PATCH /users/{id}/calendar/calendarPermissions/{permissionId}` (the role). */
   updateCalendarPermission(id: string, permissionId: string, role: string): Promise<GraphObject>;
+  /** The user's Intune managed devices (`GET /users/{id}/managedDevices`, every page, `MS_MANAGED_DEVICE_FIELDS`). */
+  listManagedDevices(id: string): Promise<GraphObject[]>;
+  /** `POST /deviceManagement/managedDevices/{id}/retire` (not retried on failures). */
+  retireManagedDevice(deviceId: string): Promise<void>;
   /**
    * Sends up to any number of requests in `$batch`es of 20; throttled or transient sub-requests are
    * retried alone (honouring their Retry-After). Returns one response per request, in order.
@@ -345,6 +351,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     ...groupCalls(graph),
     ...licenseCalls(graph),
     ...mailboxCalls(graph),
+    ...deviceCalls(graph),
     batch: (requests) => graph.batch(requests),
     watchRetries: (listener) => graph.policy.watch(listener),
   };

@@ -11,7 +11,7 @@
  * (`toSyncedUserColumns`), with `sync_hash` null so the next sync rewrites them from Graph; a
  * deleted user's row is kept and marked removed (`raw_data._helios.removedAt`). The parts:
  * `writeback.users.ts`, `writeback.groups.ts`, `writeback.passwords.ts`, `writeback.licenses.ts`,
- * `writeback.lifecycle.ts` over `writeback.context.ts`.
+ * `writeback.lifecycle.ts`, `writeback.devices.ts` over `writeback.context.ts`.
  */
 import type { Row } from '../../repositories/types';
 import type { ServiceRuntime } from '../../runtime';
@@ -27,6 +27,7 @@ import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { createMicrosoftWritebackContext } from './writeback.context';
+import { microsoftDeviceOperations } from './writeback.devices';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
 import { microsoftLifecycleOperations } from './writeback.lifecycle';
@@ -293,6 +294,22 @@ export interface MicrosoftWritebackService
     role: string,
     options?: CallOptions,
   ): Promise<CloudChange>;
+  /**
+   * Retires every mobile device (iOS, iPadOS, Android) the user has enrolled in Intune
+   * (`POST /deviceManagement/managedDevices/{id}/retire`): the organization's data, apps and
+   * management leave the phone, the rest of it stays (never `wipe`, a factory reset). Reads the
+   * devices first (`GET /users/{id}/managedDevices`) and leaves alone one already retired or wiped,
+   * or on its way, so a repeat sends nothing (`changed: false`); `items` are the device ids retired.
+   * Needs `users:write`; audited `microsoft_365.mobile_wipe` when a device was retired. Graph
+   * permissions DeviceManagementManagedDevices.Read.All and
+   * DeviceManagementManagedDevices.PrivilegedOperations.All.
+   * @throws HeliosError as `updateUser`; `MICROSOFT.PERMISSION_MISSING` (naming the permission)
+   * @example
+   * ```ts
+   * const { items } = await helios.microsoftWriteback.wipeMobileDevices(msId);
+   * ```
+   */
+  wipeMobileDevices(msId: string, options?: CallOptions): Promise<CloudChange>;
 }
 
 /** Options of `createMicrosoftWritebackService`. */
@@ -320,6 +337,7 @@ export function createMicrosoftWritebackService(
     ...microsoftGroupOperations(ctx),
     ...microsoftLicenseOperations(ctx),
     ...microsoftLifecycleOperations(ctx),
+    ...microsoftDeviceOperations(ctx),
     ...deprecated,
   };
 }

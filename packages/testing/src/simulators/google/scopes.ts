@@ -50,10 +50,13 @@ export const GMAIL_READ = [
 /** Calendar API v3 ACL. */
 export const CALENDAR = [auth('calendar')];
 export const READ_CALENDAR = [...CALENDAR, auth('calendar.readonly')];
+/** Directory mobile devices: actions (wipe, approve, block) and reads (which also accept the readonly scope). */
+export const MOBILE_ACTION = [scope('device.mobile'), scope('device.mobile.action')];
+export const READ_MOBILE = [...MOBILE_ACTION, scope('device.mobile.readonly')];
 
 /**
  * Every scope the simulator serves beyond the Directory's (user security, Licensing, Data Transfer,
- * Drive, Gmail settings, Calendar), delegated by default to the generated service account.
+ * Drive, Gmail settings, Calendar, mobile devices), delegated by default to the generated service account.
  */
 export const GOOGLE_WORKSPACE_EXTRA_SCOPES: readonly string[] = [
   ...USER_SECURITY,
@@ -63,4 +66,5 @@ export const GOOGLE_WORKSPACE_EXTRA_SCOPES: readonly string[] = [
   ...GMAIL_BASIC,
   ...GMAIL_SHARING,
   ...READ_CALENDAR,
+  ...READ_MOBILE,
 ];

@@ -38,6 +38,7 @@ import {
 } from './errors';
 import { resolveGmailRoute } from './gmail';
 import { resolveLicensingRoute } from './licensing';
+import { resolveMobileRoute } from './mobile';
 import { stamp } from './paging';
 import { parseFields, pick } from './query';
 import { type Route, resolveRoute } from './router';
@@ -148,7 +149,8 @@ function injectFault(
  * Starts a Directory API simulator on 127.0.0.1 (random port).
  *
  * Routes (under `admin/directory/v1/`): `users` list/get/insert/update/patch/delete, `makeAdmin`,
- * `undelete`, user and group `aliases`; `groups` list (`customer`, `domain` or `userKey`)/get/insert/
+ * `undelete`, user and group `aliases`; `customer/{c}/devices/mobile` list (`query` with `email:`)/get/
+ * `action` (account or remote wipe, approve, block); `groups` list (`customer`, `domain` or `userKey`)/get/insert/
  * update/patch/delete; `groups/{g}/members` list/get/insert/update/patch/delete and `hasMember`;
  * `customer/{c}/orgunits` list (`type=all|children|allIncludingParent`)/get/insert/update/patch/
  * delete. Lists page by sort key (email), so a page token stays valid while entries are added or
@@ -224,6 +226,8 @@ export async function startGoogleDirectorySimulator(
       if (api) route = api[1](w, method, segs);
       else if (segs[0] === 'users' && segs[1] && SECURITY.has(segs[2] ?? ''))
         route = resolveSecurityRoute(w, method, segs[1], segs.slice(2));
+      else if (segs[0] === 'customer' && segs[1] && segs[2] === 'devices' && segs[3] === 'mobile')
+        route = resolveMobileRoute(w, method, segs[1], segs.slice(4));
       else route = resolveRoute(d, method, segs);
     }
     count(route?.name ?? 'unknown');

@@ -200,4 +200,18 @@ export interface GoogleWorkspaceSimKit {
   calendarAcl(calendarId: string): Array<{ id: string; role: string }>;
   /** The data transfers created, as the API reports them. */
   transfers(): Array<Record<string, any>>;
+  /**
+   * Adds a mobile device owned by the user (default an Android phone, `APPROVED`); returns its
+   * `resourceId`.
+   */
+  addMobileDevice(
+    userKey: string,
+    device?: { model?: string; os?: string; type?: string; status?: string },
+  ): string;
+  /** The user's mobile devices: resource id, status and every action answered, in order. */
+  mobileDevices(
+    userKey: string,
+  ): Array<{ resourceId: string; type: string; status: string; actions: string[] }>;
+  /** Sets a device's status, e.g. `ACCOUNT_WIPED` once the phone took the account wipe. */
+  setMobileDeviceStatus(resourceId: string, status: string): void;
 }

@@ -1,6 +1,7 @@
 /**
  * The test-facing side of the Workspace state (`sim.workspace`): seed helpers (tokens, app
- * passwords, Drive files, shared drives, calendars, licence seats and assignments) and readers of
+ * passwords, Drive files, shared drives, calendars, licence seats and assignments, mobile devices)
+ * and readers of
  * the state the tests assert on.
  */
 import { lower } from '../http-kit';
@@ -115,5 +116,40 @@ export function workspaceKit(w: Workspace): GoogleWorkspaceSimKit {
       return [...cal.acl].map(([id, rule]) => ({ id, role: rule.role }));
     },
     transfers: () => [...w.transfers.values()].map(({ pollsLeft: _p, ...t }) => structuredClone(t)),
+    addMobileDevice(userKey, device = {}) {
+      const { id: ownerId } = w.user(userKey);
+      const resourceId = `AFiQxQ${w.newId('8')}`;
+      const type = device.type ?? 'ANDROID';
+      const at = new Date().toISOString();
+      w.mobileDevices.set(resourceId, {
+        resourceId,
+        deviceId: w.newId('d'),
+        ownerId,
+        model: device.model ?? (type === 'ANDROID' ? 'Pixel 8' : 'iPhone15,2'),
+        os: device.os ?? (type === 'ANDROID' ? 'Android 14' : 'iOS 17.4'),
+        type,
+        status: device.status ?? 'APPROVED',
+        firstSync: at,
+        lastSync: at,
+        actions: [],
+      });
+      return resourceId;
+    },
+    mobileDevices(userKey) {
+      const { id } = w.user(userKey);
+      return [...w.mobileDevices.values()]
+        .filter((d) => d.ownerId === id)
+        .map((d) => ({
+          resourceId: d.resourceId,
+          type: d.type,
+          status: d.status,
+          actions: [...d.actions],
+        }));
+    },
+    setMobileDeviceStatus(resourceId, status) {
+      const d = w.mobileDevices.get(resourceId);
+      if (!d) throw new Error(`The Google simulator has no mobile device ${resourceId}.`);
+      d.status = status;
+    },
   };
 }

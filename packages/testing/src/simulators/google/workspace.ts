@@ -2,13 +2,14 @@
  * The state of the Google Workspace APIs the simulator serves beyond the Directory: OAuth tokens and
  * app passwords (ASPs) granted by users, sign-outs, licence assignments and seats (Licensing), data
  * transfers, Drive files, shared drives and their permissions, Gmail settings (forwarding addresses,
- * auto-forwarding, vacation responder, send-as) and calendars with their ACL. Per-user data is keyed
+ * auto-forwarding, vacation responder, send-as), calendars with their ACL and mobile devices. Per-user data is keyed
  * by the Google user id, so it follows renames.
  */
 import { createHash } from 'node:crypto';
 import { lower } from '../http-kit';
 import type { Directory } from './directory';
 import { notFound } from './errors';
+import type { SimMobileDevice } from './mobile';
 import { stamp } from './paging';
 
 /** An OAuth token a user granted to an application (`admin#directory#token`). */
@@ -114,6 +115,8 @@ export class Workspace {
   readonly permissions = new Map<string, Map<string, SimPermission>>();
   readonly gmail = new Map<string, SimGmailSettings>();
   readonly calendars = new Map<string, SimCalendar>();
+  /** Mobile devices by resource id. */
+  readonly mobileDevices = new Map<string, SimMobileDevice>();
   private next = 1;
 
   constructor(

@@ -26,6 +26,9 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'MailboxSettings.ReadWrite',
   'Calendars.Read',
   'Calendars.ReadWrite',
+  'DeviceManagementManagedDevices.Read.All',
+  'DeviceManagementManagedDevices.ReadWrite.All',
+  'DeviceManagementManagedDevices.PrivilegedOperations.All',
 ];
 
 /**
@@ -85,5 +88,10 @@ export const ROLES_FOR = {
   mailboxWrite: ['MailboxSettings.ReadWrite'],
   calendarsRead: ['Calendars.Read', 'Calendars.ReadWrite'],
   calendarsWrite: ['Calendars.ReadWrite'],
+  devicesRead: [
+    'DeviceManagementManagedDevices.Read.All',
+    'DeviceManagementManagedDevices.ReadWrite.All',
+  ],
+  devicesAction: ['DeviceManagementManagedDevices.PrivilegedOperations.All'],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;

@@ -6,6 +6,7 @@ import { isObject, lower } from '../http-kit';
 import type { createCalendarRoutes } from './calendar';
 import type { Changes } from './changes';
 import type { createDelta } from './delta';
+import type { createDeviceRoutes } from './devices';
 import type { Groups } from './groups';
 import type { createAssignLicense } from './licences';
 import type { createMailboxRoutes } from './mailbox';
@@ -33,6 +34,7 @@ export interface RouterParts {
   assignLicense: ReturnType<typeof createAssignLicense>;
   mailbox: ReturnType<typeof createMailboxRoutes>;
   calendar: ReturnType<typeof createCalendarRoutes>;
+  devices: ReturnType<typeof createDeviceRoutes>;
   deltaPage: ReturnType<typeof createDelta>;
 }
 
@@ -255,7 +257,9 @@ export function createRouter(parts: RouterParts): Resolve {
       }
       if (n >= 3) {
         const extra =
-          parts.mailbox(method, a!, segs.slice(2)) ?? parts.calendar(method, a!, segs.slice(2));
+          parts.mailbox(method, a!, segs.slice(2)) ??
+          parts.calendar(method, a!, segs.slice(2)) ??
+          parts.devices.user(method, a!, segs.slice(2));
         if (extra) return extra;
       }
       if (n === 3 && b === 'memberOf') {
@@ -357,6 +361,10 @@ export function createRouter(parts: RouterParts): Resolve {
           });
         return wrongMethod;
       }
+    }
+    if (top === 'deviceManagement') {
+      const route = parts.devices.top(method, segs.slice(1));
+      if (route) return route;
     }
     if (top === 'subscribedSkus') {
       if (method !== 'GET') return wrongMethod;

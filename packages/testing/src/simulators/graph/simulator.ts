@@ -26,6 +26,7 @@ import { createBatch } from './batch';
 import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
+import { createDeviceRoutes, newManagedDevice } from './devices';
 import { createGroups } from './groups';
 import { createIdentity } from './identity';
 import { createAssignLicense } from './licences';
@@ -78,6 +79,7 @@ const replyHeaders = (
  * `revokeSignInSessions`, `assignLicense`, `memberOf/microsoft.graph.group` (paged),
  * `licenseDetails`, `mailboxSettings` (get/update: automatic replies), `mailFolders/inbox/messageRules`
  * (list/get/create/update/delete), `calendar/calendarPermissions` (list/get/create/update/delete),
+ * `managedDevices` (Intune, paged); `deviceManagement/managedDevices` list/get, `retire`, `wipe`;
  * `users/delta`; `groups` list/get/create/update/delete,
  * `members` (list, `$ref` add/remove), `groups/delta` (with `members@delta`); `subscribedSkus`;
  * `directoryRoles` (also `directoryRoles(roleTemplateId='...')`) and their `members`;
@@ -133,6 +135,7 @@ export async function startGraphSimulator(
     assignLicense: createAssignLicense(tenant, changes, odata),
     mailbox: createMailboxRoutes(tenant, odata),
     calendar: createCalendarRoutes(tenant),
+    devices: createDeviceRoutes(tenant, odata),
     deltaPage: createDelta(tenant, changes, odata, options),
   });
   const { access, issueAccessToken, authenticate } = createAccessTokens(tenant);
@@ -288,6 +291,7 @@ export async function startGraphSimulator(
       mailboxSettings: tenant.mailboxSettings,
       messageRules: tenant.messageRules,
       calendarPermissions: tenant.calendarPermissions,
+      managedDevices: tenant.managedDevices,
     },
     requests,
     setFaults: (f) => faults.set(f),
@@ -303,6 +307,11 @@ export async function startGraphSimulator(
       changes.recordUser(id!);
     },
     deleteUser: (key) => userOps.removeUser(userIdOrThrow(key)),
+    addManagedDevice(key, fields) {
+      const device = newManagedDevice(users.peek(userIdOrThrow(key)), fields);
+      tenant.managedDevices.set(device.id, device);
+      return device.id as string;
+    },
     addGroupMember: (groupId, memberId) =>
       groupOps.addMember(
         groupIdOrThrow(groupId),

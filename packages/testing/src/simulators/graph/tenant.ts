@@ -70,6 +70,8 @@ export function createTenant(options: GraphSimulatorOptions) {
   const messageRules = new Map<string, Map<string, any>>();
   /** Permissions of each user's default calendar, by user id then permission id. */
   const calendarPermissions = new Map<string, Map<string, any>>();
+  /** Intune managed devices by device id (see devices.ts). */
+  const managedDevices = new Map<string, any>();
   /** Managers set or removed after the seed (null: removed). */
   const managers = new Map<string, string | null>();
 
@@ -235,6 +237,7 @@ export function createTenant(options: GraphSimulatorOptions) {
     mailboxSettings,
     messageRules,
     calendarPermissions,
+    managedDevices,
     managers,
     adminUpn,
     next,

@@ -112,7 +112,8 @@ export interface GraphSimulator {
    * `passwords` holds the last password set per user id, `revokedSessions` the time of the last
    * `revokeSignInSessions` per user id, `mailboxSettings` the mailbox settings changed per user id
    * (the others have the defaults), `messageRules` the inbox rules per user id then rule id,
-   * `calendarPermissions` the permissions of each default calendar read or shared so far.
+   * `calendarPermissions` the permissions of each default calendar read or shared so far,
+   * `managedDevices` the Intune devices by id (wire JSON, plus `actions`: the actions answered).
    */
   state: {
     users: Map<string, any>;
@@ -125,6 +126,7 @@ export interface GraphSimulator {
     mailboxSettings: Map<string, any>;
     messageRules: Map<string, Map<string, any>>;
     calendarPermissions: Map<string, Map<string, any>>;
+    managedDevices: Map<string, any>;
   };
   /**
    * Counters: HTTP requests (`total`), per route including `$batch` sub-requests (`token`,
@@ -152,6 +154,11 @@ export interface GraphSimulator {
   grantPermissions(roles: string[] | null): void;
   /** Changes a user (by id or UPN) as an admin would in Entra; recorded for delta queries. */
   touchUser(id: string, changes: Record<string, unknown>): void;
+  /**
+   * Enrolls an Intune managed device for a user (by id or UPN): an Android phone, `managed`, unless
+   * `fields` say otherwise (e.g. `{ operatingSystem: 'iOS' }`); returns the device id.
+   */
+  addManagedDevice(user: string, fields?: Record<string, unknown>): string;
   /** Deletes a user (soft delete, like `DELETE /users/{id}`); recorded for delta queries. */
   deleteUser(id: string): void;
   /** Adds a user or group to a group as an admin would; recorded for delta queries. */
