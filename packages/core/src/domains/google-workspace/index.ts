@@ -51,6 +51,7 @@ export type {
   ListGoogleUsersOptions,
 } from './provider';
 export { googleWorkspace, serviceAccountKeyFingerprint } from './provider';
+export type { GoogleArchiveCalls, GoogleDriveFile } from './provider.archive';
 export type {
   GoogleCalendarEvent,
   GoogleCalendarEventCalls,

@@ -103,6 +103,8 @@ export function googleIntegration(
       addToSharedDrive: writeback.addToSharedDrive,
       removeFromSharedDrives: writeback.removeFromSharedDrives,
       shareCalendar: writeback.shareCalendar,
+      archiveUserFiles: writeback.archiveUserFiles,
+      deleteUserFiles: writeback.deleteUserFiles,
       wipeMobileDevices: writeback.wipeMobileDevices,
       declineFutureMeetings: writeback.declineFutureMeetings,
       setSignature: writeback.setSignature,

@@ -9,6 +9,7 @@
  * in provider.users.ts and provider.groups.ts.
  */
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
+import { archiveCalls, type GoogleArchiveCalls } from './provider.archive';
 import { calendarEventCalls, type GoogleCalendarEventCalls } from './provider.calendar';
 import { collaborationCalls, type GoogleCollaborationCalls } from './provider.collaboration';
 import { deviceCalls, type GoogleDeviceCalls } from './provider.devices';
@@ -217,7 +218,8 @@ export interface GoogleWorkspaceProvider
   extends GoogleSecurityCalls,
     GoogleCollaborationCalls,
     GoogleDeviceCalls,
-    GoogleCalendarEventCalls {
+    GoogleCalendarEventCalls,
+    GoogleArchiveCalls {
   readonly kind: 'google-workspace';
   readonly adminEmail: string;
   /** The service account's email. */
@@ -326,6 +328,7 @@ export function googleWorkspace(options: GoogleWorkspaceOptions): GoogleWorkspac
     ...groupCalls(google),
     ...securityCalls(google, roots),
     ...collaborationCalls(google, roots),
+    ...archiveCalls(google, roots),
     ...deviceCalls(google),
     ...calendarEventCalls(google, roots),
   };

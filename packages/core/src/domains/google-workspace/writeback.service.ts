@@ -21,6 +21,7 @@ import type {
 import type { WritebackUserService } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
+import { googleArchiveOperations } from './writeback.archive';
 import { googleCalendarOperations } from './writeback.calendar';
 import { googleCollaborationOperations } from './writeback.collaboration';
 import { createGoogleWritebackContext } from './writeback.context';
@@ -207,6 +208,7 @@ export function createGoogleWritebackService(
     ...googleGroupOperations(ctx),
     ...googleLifecycleOperations(ctx),
     ...googleCollaborationOperations(ctx),
+    ...googleArchiveOperations(ctx),
     ...googleDeviceOperations(ctx),
     ...googleCalendarOperations(ctx),
     ...deprecated,

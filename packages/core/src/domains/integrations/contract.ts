@@ -60,7 +60,9 @@ export type LifecycleOperation =
   | 'shareCalendar'
   | 'wipeMobileDevices'
   | 'declineFutureMeetings'
-  | 'setSignature';
+  | 'setSignature'
+  | 'archiveUserFiles'
+  | 'deleteUserFiles';
 
 /** A cloud group a user belongs to (directly). */
 export interface CloudGroupRef {
@@ -171,6 +173,21 @@ export interface LifecycleOperations {
     role: string,
     options?: CallOptions,
   ): Promise<CloudChange>;
+  /**
+   * Moves the files the user owns into a folder of theirs in a shared drive (`<address> (archived)`,
+   * created once), so they outlive the account; `items` are the files moved. A retry moves only what
+   * is left (a moved file belongs to the shared drive).
+   */
+  archiveUserFiles(
+    userId: string,
+    sharedDriveId: string,
+    options?: CallOptions,
+  ): Promise<CloudChange>;
+  /**
+   * Deletes the files the user owns, for good; `items` are the files deleted. An account that no
+   * longer exists reports nothing changed.
+   */
+  deleteUserFiles(userId: string, options?: CallOptions): Promise<CloudChange>;
   /**
    * Removes the organization's account and data from every mobile device of the user (Google:
    * `admin_account_wipe`; Microsoft: Intune `retire`), never a factory reset of the phone. A device

@@ -122,6 +122,8 @@ const OPERATIONS: readonly DirectoryOperation[] = [
   'addToSharedDrive',
   'removeFromSharedDrives',
   'shareCalendar',
+  'archiveUserFiles',
+  'deleteUserFiles',
   'wipeMobileDevices',
   'declineFutureMeetings',
   'setSignature',

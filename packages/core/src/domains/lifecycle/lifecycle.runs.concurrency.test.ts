@@ -59,7 +59,11 @@ describe(`lifecycle runs under concurrency (${process.env.DATABASE_URL ? 'Postgr
         leavers.map((u) =>
           admin.lifecycle.offboard.apply({
             userId: u.id,
-            overrides: { accountAction: 'suspend_immediately', notifyItAdmin: false },
+            overrides: {
+              accountAction: 'suspend_immediately',
+              notifyItAdmin: false,
+              emailAction: 'keep',
+            },
           }),
         ),
       );

@@ -57,7 +57,11 @@ describe(`helios.lifecycle runs: the sweep (${process.env.DATABASE_URL ? 'Postgr
     const { user } = await linkedUser({ licensed: true });
     const run = await admin.lifecycle.offboard.apply({
       userId: user.id,
-      overrides: { accountAction: 'suspend_immediately', notifyItAdmin: false },
+      overrides: {
+        accountAction: 'suspend_immediately',
+        notifyItAdmin: false,
+        emailAction: 'keep',
+      },
     });
     await helios.jobs.runOnce();
     expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');

@@ -3,11 +3,13 @@ import { createTestUser } from '@helios/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Helios, HeliosScope } from '../../helios';
 import {
+  clock,
   counts,
   DOMAIN,
   E5,
   GOOGLE_SKU,
   g,
+  HOUR,
   kit,
   linkedUser,
   m,
@@ -49,6 +51,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'transfer_data',
       'decline_meetings',
       'mail_forwarding',
+      'end_mail_forwarding',
       'remove_from_groups',
       'remove_from_shared_drives',
       'revoke_tokens',
@@ -418,8 +421,11 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
     await helios.jobs.runOnce();
     const done = await admin.lifecycle.runs.get(run.id);
-    expect(done.status).toBe('completed');
+    // Everything ran but the end of the Microsoft forwarding, 30 days on (emailForwardDurationDays).
+    expect(done.status).toBe('in_progress');
     expect(stateOf(done)).toMatchObject({
+      'microsoft.end_mail_forwarding': 'queued',
+      'google.end_mail_forwarding': 'skipped',
       'google.suspend': 'succeeded',
       'microsoft.suspend': 'succeeded',
       'local.suspend': 'succeeded',
@@ -448,6 +454,10 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(
       done.steps.filter((s) => s.state === 'skipped').map((s) => [s.id, s.skipReason]),
     ).toEqual([
+      [
+        'google.end_mail_forwarding',
+        `skipped: a suspended Google account receives no mail, so forwarding stops with the suspension (accountAction suspend_immediately), before ${new Date(clock.now().getTime() + 30 * 24 * HOUR).toISOString()}`,
+      ],
       ['microsoft.transfer_data', 'skipped: Microsoft 365 does not support transferData yet'],
       [
         'microsoft.remove_from_shared_drives',
@@ -512,6 +522,17 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(order.indexOf('microsoft.remove_licenses')).toBeGreaterThan(
       order.indexOf('microsoft.suspend'),
     );
+    // 30 days on, the forwarding rule goes and the run completes.
+    await timePasses(29 * 24 * HOUR);
+    await helios.jobs.runOnce();
+    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('in_progress');
+    await timePasses(1 * 24 * HOUR);
+    await helios.jobs.runOnce();
+    const ended = await admin.lifecycle.runs.get(run.id);
+    expect(ended.status).toBe('completed');
+    expect(stateOf(ended)['microsoft.end_mail_forwarding']).toBe('succeeded');
+    const left = graph.state.messageRules.get(user.msId);
+    expect(JSON.stringify([...(left?.values() ?? [])])).not.toContain(manager.email);
   });
 
   it('a failing cloud fails its step after retries, independent steps run, dependants wait; resume finishes with no duplicate call', async () => {

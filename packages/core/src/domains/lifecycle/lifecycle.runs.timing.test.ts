@@ -39,6 +39,7 @@ describe(`helios.lifecycle runs: workers and time (${process.env.DATABASE_URL ? 
         removeFromAllGroups: false,
         notifyManager: false,
         notifyItAdmin: false,
+        emailAction: 'keep',
       },
     });
     const runs = helios.as(systemActor('job:lifecycle.run-step')).lifecycle
@@ -75,6 +76,7 @@ describe(`helios.lifecycle runs: workers and time (${process.env.DATABASE_URL ? 
         removeFromAllGroups: false,
         notifyManager: false,
         notifyItAdmin: false,
+        emailAction: 'keep',
       },
     });
     expect(run.status).toBe('pending');
@@ -98,7 +100,12 @@ describe(`helios.lifecycle runs: workers and time (${process.env.DATABASE_URL ? 
     const run = await admin.lifecycle.offboard.apply({
       userId: user.id,
       lastDay,
-      overrides: { notifyItAdmin: false, notifyManager: false, removeFromAllGroups: false },
+      overrides: {
+        notifyItAdmin: false,
+        notifyManager: false,
+        removeFromAllGroups: false,
+        emailAction: 'keep',
+      },
     });
     await helios.jobs.runOnce();
     let current = await admin.lifecycle.runs.get(run.id);

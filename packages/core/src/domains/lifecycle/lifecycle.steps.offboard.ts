@@ -1,11 +1,13 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
- * integration contract: data transfer, meeting ownership and the future meetings declined
- * (lifecycle.steps.offboard.calendar.ts), mail forwarding or auto-reply, groups (cloud and local),
- * shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile wipe (only with
- * confirmation when the template asks for it), the signature, licences per `licenseAction`, the
- * account per `accountAction` (suspend now, or a scheduled `suspend` on the last day), a scheduled `delete`
- * after N days, and the notices to the manager, IT, HR and extra addresses.
+ * integration contract: data transfer, archive into a shared drive or deletion N days on (both
+ * acting as the user, so before any suspension), meeting ownership and the future meetings declined
+ * (lifecycle.steps.offboard.calendar.ts), mail forwarding (ended N days on) or auto-reply, groups
+ * (cloud and local), shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile
+ * wipe (only with confirmation when the template asks for it), the signature, licences per
+ * `licenseAction`, the account per `accountAction` (suspend now, or a scheduled `suspend` on the
+ * last day), a scheduled `delete` after N days, and the notices to the manager, IT, HR and extra
+ * addresses.
  */
 
 import type { PlanBuilder, PlanCloud } from './lifecycle.runs.plan';
@@ -56,6 +58,14 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
   const account = (c: PlanCloud, person: OffboardPerson | null) =>
     person ? (ctx.accounts.get(`${c.id}:${person.id}`) ?? null) : null;
   const suspendNow = t.accountAction === 'suspend_immediately';
+  // Google gives no token for a suspended user: what acts as the user must come first, and what
+  // would come after a suspension cannot run (a scheduled one on the last day, or one now).
+  const googleSuspendedBefore = (c: PlanCloud) =>
+    c.id === 'google' &&
+    (suspendNow || (t.accountAction === 'suspend_on_last_day' && ctx.lastDayEnd !== null));
+  const from = ctx.lastDayEnd ? 'the last day' : 'now';
+  const archiveFirst = (c: PlanCloud) =>
+    t.driveAction === 'archive' && t.driveArchiveSharedDriveId ? [`${c.id}.archive_files`] : [];
 
   for (const c of ctx.clouds) {
     const ext = c.externalId;
@@ -107,16 +117,64 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
           { taskAction: 'transfer_data' },
         );
       }
+    } else if (t.driveAction === 'archive') {
+      const sharedDriveId = t.driveArchiveSharedDriveId;
+      if (!sharedDriveId)
+        plan.skip(
+          `${c.id}.archive_files`,
+          'archive_files',
+          c.id,
+          transferReason,
+          'skipped: no shared drive to archive into (driveArchiveSharedDriveId)',
+          { taskAction: 'transfer_data' },
+        );
+      else
+        plan.cloud(
+          c,
+          linked,
+          'archive_files',
+          'archive_files',
+          `The files the user owns moved into the folder "${ctx.user.email} (archived)" of the shared drive ${sharedDriveId}`,
+          ['archiveUserFiles'],
+          () => ({ operation: 'archiveUserFiles', args: [user, sharedDriveId] }),
+          [],
+          { taskAction: 'transfer_data' },
+        );
+    } else if (t.driveAction === 'delete') {
+      const at = new Date(
+        (ctx.lastDayEnd ?? ctx.now).getTime() + t.driveDeleteAfterDays * 86_400_000,
+      );
+      const reason = `The files the user owns deleted for good ${t.driveDeleteAfterDays} days after ${from}, ${at.toISOString()}`;
+      if (googleSuspendedBefore(c))
+        plan.skip(
+          `${c.id}.delete_drive_files`,
+          'delete_drive_files',
+          c.id,
+          reason,
+          `skipped: Drive deletes a user's files only acting as that user, and Google gives no access to a suspended account, which this one is by then (accountAction ${t.accountAction}); the files go with the account when it is deleted (deleteAccount)`,
+          { taskAction: 'transfer_data' },
+        );
+      else
+        plan.cloud(
+          c,
+          linked,
+          'delete_drive_files',
+          'delete_drive_files',
+          reason,
+          ['deleteUserFiles'],
+          () => ({ operation: 'deleteUserFiles', args: [user] }),
+          [],
+          { notBefore: at.toISOString(), taskAction: 'transfer_data' },
+        );
     } else {
-      const why =
-        t.driveAction === 'keep'
-          ? 'skipped: the template keeps the data in place'
-          : t.driveAction === 'archive'
-            ? 'skipped: archiving to a shared drive is not built yet; nothing is moved'
-            : 'skipped: the data is deleted with the account (deleteAccount), not by a step of its own';
-      plan.skip(`${c.id}.transfer_data`, 'transfer_data', c.id, transferReason, why, {
-        taskAction: 'transfer_data',
-      });
+      plan.skip(
+        `${c.id}.transfer_data`,
+        'transfer_data',
+        c.id,
+        transferReason,
+        'skipped: the template keeps the data in place',
+        { taskAction: 'transfer_data' },
+      );
     }
 
     // 1b. Meeting ownership to its own target, then the future meetings declined.
@@ -142,7 +200,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
           `Mail: ${t.emailAction}`,
           'skipped: no address to forward to',
         );
-      else
+      else {
         plan.cloud(
           c,
           linked,
@@ -152,6 +210,31 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
           ['setMailForwarding'],
           () => ({ operation: 'setMailForwarding', args: [user, target.email] }),
         );
+        const end = new Date(
+          (ctx.lastDayEnd ?? ctx.now).getTime() + t.emailForwardDurationDays * 86_400_000,
+        );
+        const reason = `Forwarding to ${target.email} ends ${t.emailForwardDurationDays} days after ${from}, ${end.toISOString()}`;
+        if (googleSuspendedBefore(c))
+          plan.skip(
+            `${c.id}.end_mail_forwarding`,
+            'end_mail_forwarding',
+            c.id,
+            reason,
+            `skipped: a suspended Google account receives no mail, so forwarding stops with the suspension (accountAction ${t.accountAction}), before ${end.toISOString()}`,
+          );
+        else
+          plan.cloud(
+            c,
+            linked,
+            'end_mail_forwarding',
+            'end_mail_forwarding',
+            reason,
+            ['setMailForwarding'],
+            () => ({ operation: 'setMailForwarding', args: [user, null] }),
+            [`${c.id}.mail_forwarding`],
+            { notBefore: end.toISOString() },
+          );
+      }
     } else if (t.emailAction === 'auto_reply') {
       plan.cloud(
         c,
@@ -171,6 +254,16 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
             },
           ],
         }),
+      );
+    } else {
+      plan.skip(
+        `${c.id}.mail`,
+        'mail',
+        c.id,
+        `Mail: ${t.emailAction}`,
+        t.emailAction === 'keep'
+          ? 'skipped: the template keeps the mailbox as it is; it receives mail while the account is active (a suspended Google account receives none) and goes with the account when it is deleted'
+          : 'skipped: Helios has no mailbox archive; the mail stays in the mailbox until the account is deleted (export it first, e.g. with Google Vault or Microsoft Purview, to keep it)',
       );
     }
 
@@ -248,7 +341,18 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
     ];
     for (const [on, kind, reason, op] of access) {
       if (!on) continue;
-      plan.cloud(c, linked, kind, kind, reason, [op], () => ({ operation: op, args: [user] }));
+      // The archive needs the user's access to its shared drive until its files are in.
+      const after = op === 'removeFromSharedDrives' ? archiveFirst(c) : [];
+      plan.cloud(
+        c,
+        linked,
+        kind,
+        kind,
+        reason,
+        [op],
+        () => ({ operation: op, args: [user] }),
+        after,
+      );
     }
     // 9. Mobile wipe: the organization's account and data off each phone (never a factory reset).
     if (t.wipeMobileDevices) {
@@ -284,7 +388,8 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         `The ${name} account suspended now`,
         ['suspendUser'],
         () => ({ operation: 'suspendUser', args: [user] }),
-        [],
+        // Archiving acts as the user, which Google refuses once the account is suspended.
+        archiveFirst(c),
         { taskAction: 'deactivate_user' },
       );
     // 10. Licences.

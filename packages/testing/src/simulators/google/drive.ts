@@ -1,12 +1,13 @@
 /**
  * Drive API v3 routes of the simulator (under `drive/v3/`): `files` list (`q` with `'<email>' in
- * owners`, `'<id>' in parents`, `trashed = true|false` joined by `and`), `drives` list (the
+ * owners`, `'<id>' in parents`, `name`, `mimeType`, `trashed` joined by `and`; `corpora=drive`), `drives` list (the
  * subject's shared drives, or all of them with `useDomainAdminAccess=true` for a super admin) and
  * `files/{fileId}/permissions` create, list, get, update, delete. A shared drive's id is a file id
  * for permissions, which then needs `supportsAllDrives=true` (else 404 as Google). Without
  * `fields`, files and permissions carry Google's default fields only. Scope `drive`.
  */
 import { isObject, lower } from '../http-kit';
+import { fileOut, parentsOf, resolveDriveFileRoute } from './drive.files';
 import { ApiError, forbidden, invalid } from './errors';
 import { intParam } from './paging';
 import type { Route, RouteContext } from './router';
@@ -27,19 +28,30 @@ const permissionNotFound = (id: string) =>
     location: 'permissionId',
   });
 
-/** A `q` of `files.list` as a predicate (the clauses the simulator knows, joined by `and`). */
-function parseQ(w: Workspace, q: string): (f: any) => boolean {
+/**
+ * A `q` of `files.list` as a predicate (the clauses the simulator knows, joined by `and`): `'<email>'
+ * in owners` (`'me'` is the subject), `'<id>' in parents`, `trashed = true|false`, `name = '<text>'`,
+ * `mimeType = '<type>'` and `mimeType != '<type>'`.
+ */
+function parseQ(w: Workspace, q: string, subjectId: string): (f: any) => boolean {
   const clauses = q.trim() ? q.split(/\s+and\s+/i) : [];
+  const unquote = (text: string) => text.replace(/\\(.)/g, '$1');
   const tests = clauses.map((c) => {
     const owner = /^'([^']+)'\s+in\s+owners$/i.exec(c.trim());
     if (owner) {
-      const id = w.userIdOf(owner[1]!);
+      const id = owner[1] === 'me' ? subjectId : w.userIdOf(owner[1]!);
       return (f: any) => id !== undefined && f.ownerId === id;
     }
     const parent = /^'([^']+)'\s+in\s+parents$/i.exec(c.trim());
-    if (parent) return (f: any) => f.driveId === parent[1];
+    if (parent) return (f: any) => parentsOf(w, f).includes(parent[1]!);
     const trashed = /^trashed\s*=\s*(true|false)$/i.exec(c.trim());
     if (trashed) return (f: any) => f.trashed === (lower(trashed[1]) === 'true');
+    const field = /^(name|mimeType)\s*(!?=)\s*'((?:[^'\\]|\\.)*)'$/.exec(c.trim());
+    if (field) {
+      const [, key, op, raw] = field;
+      const value = unquote(raw!);
+      return (f: any) => (f[key!] === value) === (op === '=');
+    }
     throw new ApiError(400, 'Invalid Value', 'invalid', 'global', {
       locationType: 'parameter',
       location: 'q',
@@ -107,6 +119,8 @@ function target(w: Workspace, fileId: string, ctx: RouteContext, write: boolean)
 /** The Drive route of a method and the path segments under `drive/v3/`, if any. */
 export function resolveDriveRoute(w: Workspace, method: string, segs: string[]): Route | undefined {
   const [top, fileId, sub, permissionId] = segs;
+  const fileRoute = resolveDriveFileRoute(w, method, segs);
+  if (fileRoute) return fileRoute;
   const r = (name: string, scopes: string[], run: Route['run']): Route => ({
     name,
     scopes,
@@ -131,35 +145,41 @@ export function resolveDriveRoute(w: Workspace, method: string, segs: string[]):
   if (top !== 'files') return undefined;
   if (segs.length === 1 && method === 'GET')
     return r('drive.files.list', READ_DRIVE, ({ query, subject, subjectId }) => {
-      const match = parseQ(w, query.get('q') ?? '');
+      const match = parseQ(w, query.get('q') ?? '', subjectId);
       const pid = w.permissionIdOf(subject);
       const full = query.has('fields');
+      // corpora=drive: the items of one shared drive the subject is a member of.
+      const corpus = query.get('corpora') === 'drive' ? query.get('driveId') : null;
+      if (query.get('corpora') === 'drive') {
+        if (
+          !corpus ||
+          !flag(query, 'includeItemsFromAllDrives') ||
+          !flag(query, 'supportsAllDrives')
+        )
+          throw invalid(
+            'The driveId, includeItemsFromAllDrives and supportsAllDrives parameters are required with corpora=drive.',
+          );
+        if (!w.drives.has(corpus) || !w.permissionsOf(corpus).has(pid))
+          throw new ApiError(404, `Shared drive not found: ${corpus}`, 'notFound', 'global', {
+            locationType: 'parameter',
+            location: 'driveId',
+          });
+      }
       const all = [...w.files.values()]
         .filter(
           (f) =>
-            (f.ownerId === subjectId ||
-              w.permissionsOf(f.id).has(pid) ||
-              (f.driveId && w.permissionsOf(f.driveId).has(pid))) &&
-            match(f),
+            (corpus
+              ? f.driveId === corpus
+              : f.ownerId === subjectId ||
+                w.permissionsOf(f.id).has(pid) ||
+                (f.driveId && w.permissionsOf(f.driveId).has(pid))) && match(f),
         )
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       const { chunk, next } = offsetPage(all, query, 100, 1000);
       return ok({
         kind: 'drive#fileList',
         incompleteSearch: false,
-        files: chunk.map((f) => {
-          const base = { kind: 'drive#file', id: f.id, name: f.name, mimeType: f.mimeType };
-          if (!full) return base;
-          const owner = f.ownerId ? w.emailOf(f.ownerId) : null;
-          return {
-            ...base,
-            trashed: f.trashed,
-            ...(f.driveId ? { driveId: f.driveId } : {}),
-            owners: owner
-              ? [{ kind: 'drive#user', emailAddress: owner, permissionId: w.permissionIdOf(owner) }]
-              : [],
-          };
-        }),
+        files: chunk.map((f) => fileOut(w, f, full)),
         ...(next ? { nextPageToken: next } : {}),
       });
     });

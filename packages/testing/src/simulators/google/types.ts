@@ -150,11 +150,14 @@ export interface GoogleWorkspaceSimKit extends GoogleCalendarEventsKit {
   ): void;
   /** Adds an app password; returns its `codeId`. */
   addAppPassword(userKey: string, name?: string): number;
-  /** Adds a file to the user's My Drive; returns its id. */
+  /**
+   * Adds a file (or, with the folder MIME type, a folder) to the user's My Drive, at its root or in
+   * `parentId` (a folder of any user); returns its id.
+   */
   addDriveFile(
     ownerKey: string,
     name: string,
-    options?: { mimeType?: string; trashed?: boolean },
+    options?: { mimeType?: string; trashed?: boolean; parentId?: string },
   ): string;
   /** Adds a shared drive with members (role `organizer`, `writer`...); returns its id. */
   addSharedDrive(name: string, members?: Array<{ email: string; role: string }>): string;
@@ -178,6 +181,15 @@ export interface GoogleWorkspaceSimKit extends GoogleCalendarEventsKit {
   driveFilesOwnedBy(userKey: string): string[];
   /** The members of a shared drive. */
   sharedDriveMembers(driveId: string): Array<{ email: string; role: string }>;
+  /**
+   * The items directly in a folder or at the root of a shared drive (by id), with their owner's
+   * address (null in a shared drive: the drive owns them), sorted by name.
+   */
+  driveItems(
+    parentId: string,
+  ): Array<{ id: string; name: string; mimeType: string; owner: string | null }>;
+  /** Whether a Drive file or folder exists (not deleted for good; a trashed one exists). */
+  driveFileExists(fileId: string): boolean;
   /** The Gmail settings of a mailbox. */
   gmail(userKey: string): {
     forwardingAddresses: Record<string, string>;

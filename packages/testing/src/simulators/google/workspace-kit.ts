@@ -6,6 +6,7 @@
  */
 import { lower } from '../http-kit';
 import { calendarEventsKit } from './calendar-events';
+import { parentsOf } from './drive.files';
 import type { GoogleWorkspaceSimKit } from './types';
 import type { Workspace } from './workspace';
 
@@ -40,6 +41,7 @@ export function workspaceKit(w: Workspace): GoogleWorkspaceSimKit {
         ownerId,
         driveId: null,
         trashed: options.trashed ?? false,
+        ...(options.parentId ? { parents: [options.parentId] } : {}),
       });
       const pid = w.permissionIdOf(email);
       w.permissionsOf(id).set(pid, { id: pid, type: 'user', role: 'owner', emailAddress: email });
@@ -91,6 +93,17 @@ export function workspaceKit(w: Workspace): GoogleWorkspaceSimKit {
         email: p.emailAddress ?? '',
         role: p.role,
       })),
+    driveItems: (parentId) =>
+      [...w.files.values()]
+        .filter((f) => parentsOf(w, f).includes(parentId))
+        .map((f) => ({
+          id: f.id,
+          name: f.name,
+          mimeType: f.mimeType,
+          owner: f.ownerId ? w.emailOf(f.ownerId) : null,
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    driveFileExists: (fileId) => w.files.has(fileId),
     gmail(userKey) {
       const g = w.gmailOf(w.user(userKey).id);
       return {

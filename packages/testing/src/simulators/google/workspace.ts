@@ -39,6 +39,8 @@ export interface SimDriveFile {
   /** The shared drive the file is in, if any. */
   driveId: string | null;
   trashed: boolean;
+  /** The folder the file is in; unset: the root of its My Drive (or of its shared drive). */
+  parents?: string[];
 }
 
 /** A Drive permission (`drive#permission`). */
