@@ -288,6 +288,7 @@ async function main() {
     ),
   );
   console.log('');
+  await reportFailures(pool, runIds, steps);
   console.log('API calls per user by operation (simulator counters; token requests aside):');
   const routeRows = [
     ...Object.entries(gRoutes).map(([r, n]) => ['google', r, n]),
@@ -363,6 +364,45 @@ async function main() {
   console.log(table(['target', 'figure', 'verdict'], targets));
   console.log('');
   console.log(loadFooterLine());
+}
+
+/**
+ * The errors of the steps that failed for good (grouped by step, code and message, digits folded),
+ * and every failed attempt the journal holds (retried ones included), grouped the same way.
+ */
+async function reportFailures(pool, runIds, steps) {
+  const fold = (m) =>
+    String(m ?? '')
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}|\d+/gi, '#')
+      .slice(0, 160);
+  const final = new Map();
+  for (const s of steps) {
+    if (s.state !== 'failed') continue;
+    const key = `${s.platform}.${s.kind}\t${s.error?.code ?? '(no code)'}\t${fold(s.error?.message)}`;
+    final.set(key, (final.get(key) ?? 0) + 1);
+  }
+  const { rows } = await pool.query(
+    `select step_name, details->'error'->>'code' as code, error_message as message, count(*)::int as n
+       from user_lifecycle_logs
+      where action_id = any($1::uuid[]) and status = 'failed'
+      group by 1, 2, 3`,
+    [runIds],
+  );
+  const attempts = new Map();
+  for (const r of rows) {
+    const key = `${r.step_name}\t${r.code ?? '(no code)'}\t${fold(r.message)}`;
+    attempts.set(key, (attempts.get(key) ?? 0) + r.n);
+  }
+  const rowsOf = (m) =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => [...k.split('\t'), String(n)]);
+  console.log(`Failed steps by error code (steps left failed): ${final.size === 0 ? 'none' : ''}`);
+  if (final.size > 0) console.log(table(['step', 'code', 'message', 'steps'], rowsOf(final)));
+  console.log(
+    `Failed attempts in the journal (retried ones included): ${attempts.size === 0 ? 'none' : ''}`,
+  );
+  if (attempts.size > 0)
+    console.log(table(['step', 'code', 'message', 'attempts'], rowsOf(attempts)));
+  console.log('');
 }
 
 /** Every step of the runs, with the state the engine left it in. */

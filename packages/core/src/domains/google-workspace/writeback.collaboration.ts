@@ -175,21 +175,22 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
         async call(u): Promise<CloudChange> {
           const google = await ctx.provider();
           const user = await resolveUser(google, u);
+          // Per user, not per drive of the customer: the drives the user is a member of (listed
+          // as them) and their permission id (the same on every drive) deleted as the admin. A
+          // drive they reach through a group only has no permission of theirs: 404, no change.
+          const drives = await google.listSharedDrives(user.email);
+          if (drives.length === 0) return { changed: false, items: [] };
+          const permissionId = await google.drivePermissionId(user.email);
           const items: string[] = [];
-          for (const drive of await google.listSharedDrives()) {
-            const mine = (await google.listDrivePermissions(drive.id)).filter(
-              (p) => p.emailAddress?.toLowerCase() === user.email,
-            );
-            for (const p of mine)
-              if (
-                await already(
-                  google.deleteDrivePermission(drive.id, p.id),
-                  GOOGLE_ERROR_CODES.NOT_FOUND,
-                )
+          for (const drive of drives)
+            if (
+              await already(
+                google.deleteDrivePermission(drive.id, permissionId),
+                GOOGLE_ERROR_CODES.NOT_FOUND,
               )
-                items.push(drive.id);
-          }
-          return { changed: items.length > 0, items: [...new Set(items)] };
+            )
+              items.push(drive.id);
+          return { changed: items.length > 0, items };
         },
         record: (s, change, { id }) =>
           auditChange(s, 'google_workspace.shared_drives_remove', id, change),

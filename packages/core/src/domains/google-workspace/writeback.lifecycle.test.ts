@@ -227,14 +227,20 @@ describe('Google lifecycle operations', () => {
     expect((await google.addToSharedDrive(a, id, 'writer')).changed).toBe(true);
     expect((await google.addToSharedDrive(a, id, 'writer')).changed).toBe(false);
     expect(sim.workspace.sharedDriveMembers(a)).toContainEqual({ email: U(3), role: 'writer' });
+    const other = sim.workspace.addSharedDrive('C', [{ email: U(1), role: 'organizer' }]);
+    // Per user: the user's drives (listed as them) and their permission id, no drive's list.
+    const lists = calls('drive.permissions.list');
+    const deletes = calls('drive.permissions.delete');
     const removed = await google.removeFromSharedDrives(id);
     expect(removed.changed).toBe(true);
     expect(removed.items?.sort()).toEqual([a, b].sort());
     expect(sim.workspace.sharedDriveMembers(a)).toEqual([{ email: U(1), role: 'organizer' }]);
     expect(sim.workspace.sharedDriveMembers(b)).toEqual([]);
-    const deletes = calls('drive.permissions.delete');
+    expect(sim.workspace.sharedDriveMembers(other)).toEqual([{ email: U(1), role: 'organizer' }]);
+    expect(calls('drive.permissions.list')).toBe(lists);
+    expect(calls('drive.permissions.delete')).toBe(deletes + 2);
     expect((await google.removeFromSharedDrives(id)).changed).toBe(false);
-    expect(calls('drive.permissions.delete')).toBe(deletes);
+    expect(calls('drive.permissions.delete')).toBe(deletes + 2);
   });
 
   it("shares a user's calendar and a group calendar of the admin, once", async () => {
