@@ -396,6 +396,15 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(order.indexOf('microsoft.remove_licenses')).toBeGreaterThan(
       order.indexOf('microsoft.suspend'),
     );
+    // Google's steps that act as the user (Gmail settings, their shared drives) ran before their
+    // account was suspended: a suspended account cannot be acted as.
+    const suspendedAt = order.indexOf('google.suspend');
+    for (const id of ['google.mail_forwarding', 'google.remove_from_shared_drives'])
+      expect(order.indexOf(id)).toBeLessThan(suspendedAt);
+    expect(done.steps.find((s) => s.id === 'google.suspend')?.dependsOn).toEqual([
+      'google.mail_forwarding',
+      'google.remove_from_shared_drives',
+    ]);
   });
 
   it('a failing cloud fails its step after retries, independent steps run, dependants wait; resume finishes with no duplicate call', async () => {

@@ -238,6 +238,12 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
       );
     }
     // 11 (before 10: the licence may wait for the suspension). Account.
+    // Google's Gmail settings and the user's shared drives are reached acting as the user
+    // (domain-wide delegation), which a suspended account cannot be: those steps go first.
+    const asTheUser =
+      c.id === 'google'
+        ? ['mail_forwarding', 'auto_reply', 'remove_from_shared_drives'].map((k) => `${c.id}.${k}`)
+        : [];
     if (suspendNow)
       plan.cloud(
         c,
@@ -247,7 +253,7 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         `The ${name} account suspended now`,
         ['suspendUser'],
         () => ({ operation: 'suspendUser', args: [user] }),
-        [],
+        asTheUser,
         { taskAction: 'deactivate_user' },
       );
     // 10. Licences.
