@@ -243,6 +243,25 @@ describe('Google lifecycle operations', () => {
     expect(calls('drive.permissions.delete')).toBe(deletes + 2);
   });
 
+  it('a suspended user: shared drives removed as the admin, forwarding refused with the reason', async () => {
+    const id = idOf(U(5));
+    const drive = sim.workspace.addSharedDrive('Suspended', [{ email: U(5), role: 'writer' }]);
+    const user = sim.state.users.get(id) as { suspended: boolean };
+    user.suspended = true;
+    try {
+      const removed = await google.removeFromSharedDrives(id);
+      expect(removed).toMatchObject({ changed: true, items: [drive] });
+      expect(sim.workspace.sharedDriveMembers(drive)).toEqual([]);
+      expect((await google.removeFromSharedDrives(id)).changed).toBe(false);
+      await expect(google.setMailForwarding(id, U(6))).rejects.toMatchObject({
+        code: 'GOOGLE.INVALID_REQUEST',
+        message: expect.stringContaining('suspended'),
+      });
+    } finally {
+      user.suspended = false;
+    }
+  });
+
   it("shares a user's calendar and a group calendar of the admin, once", async () => {
     const id = idOf(U(4));
     expect((await google.shareCalendar(U(1), id, 'reader')).changed).toBe(true);
