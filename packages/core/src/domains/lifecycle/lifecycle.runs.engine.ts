@@ -152,6 +152,10 @@ async function lockRun(s: OperationScope, runId: string): Promise<RunRow | undef
 
 const DONE = new Set(['succeeded', 'skipped']);
 
+/** Depth first: the more steps of the run went through, the sooner its next ones run (smaller first). */
+const progressPriority = (cfg: RunConfig) =>
+  -Math.min(1000, cfg.steps.filter((st) => DONE.has(st.state)).length);
+
 /** Queues every step whose dependencies all went through; a step behind a failure waits. */
 async function queueReady(
   rt: ServiceRuntime,
@@ -160,8 +164,7 @@ async function queueReady(
   cfg: RunConfig,
 ): Promise<void> {
   const byId = new Map(cfg.steps.map((st) => [st.id, st]));
-  // Depth first: the more steps of the run went through, the sooner its next ones run.
-  const priority = -Math.min(1000, cfg.steps.filter((st) => DONE.has(st.state)).length);
+  const priority = progressPriority(cfg);
   let moved = true;
   while (moved) {
     moved = false;
@@ -407,6 +410,8 @@ async function record(
           row.id,
           step.id,
           new Date(s.now.getTime() + stepRetryDelayMs(step.attempts)),
+          // A retry keeps its run's place (not behind every job queued meanwhile).
+          progressPriority(cfg),
         );
       } else step.state = 'failed';
     }
