@@ -136,6 +136,8 @@ async function main() {
   helios = await sdk.createHelios({
     databaseUrl: urlFor(scratch),
     install: true,
+    // A connection for each job the worker runs at a time, and a few for applying.
+    poolSize: (CONCURRENCY ?? 4) + APPLY_CONCURRENCY + 2,
     encryptionKey: randomBytes(32).toString('base64'),
     mailer,
     integrations: {
@@ -263,6 +265,8 @@ async function main() {
     windowFloorS: used === 0 ? 0 : (Math.ceil(used / q.limit) - 1) * q.windowS,
   }));
   const floorS = Math.max(...buckets.map((b) => b.floorS));
+  // Info: the floor of the minimal calls (Google: each minimal call charged once to its bucket).
+  const minimalFloorS = (expected.google / quotas.google.limit) * quotas.google.windowS;
   const windowFloorS = Math.max(...buckets.map((b) => b.windowFloorS));
   const ratio = floorS > 0 ? wallS / floorS : Number.POSITIVE_INFINITY;
 
@@ -288,6 +292,7 @@ async function main() {
     ),
   );
   console.log('');
+  await reportFailures(pool, runIds, steps);
   console.log('API calls per user by operation (simulator counters; token requests aside):');
   const routeRows = [
     ...Object.entries(gRoutes).map(([r, n]) => ['google', r, n]),
@@ -335,6 +340,9 @@ async function main() {
       ]),
     ),
   );
+  console.log(
+    `floor of the minimal calls (info): Google ${expected.google} calls / ${(quotas.google.limit / quotas.google.windowS).toFixed(1)} per s = ${minimalFloorS.toFixed(1)} s (wall / that: ${minimalFloorS > 0 ? (wallS / minimalFloorS).toFixed(2) : 'n/a'}x); the target is against the charged calls' floor above`,
+  );
   console.log('');
   const dups = calls.duplicates;
   const googleSuspendDups = suspensionDuplicates(google, seeded.leavers);
@@ -365,6 +373,45 @@ async function main() {
   console.log(loadFooterLine());
 }
 
+/**
+ * The errors of the steps that failed for good (grouped by step, code and message, digits folded),
+ * and every failed attempt the journal holds (retried ones included), grouped the same way.
+ */
+async function reportFailures(pool, runIds, steps) {
+  const fold = (m) =>
+    String(m ?? '')
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}|\d+/gi, '#')
+      .slice(0, 160);
+  const final = new Map();
+  for (const s of steps) {
+    if (s.state !== 'failed') continue;
+    const key = `${s.platform}.${s.kind}\t${s.error?.code ?? '(no code)'}\t${fold(s.error?.message)}`;
+    final.set(key, (final.get(key) ?? 0) + 1);
+  }
+  const { rows } = await pool.query(
+    `select step_name, details->'error'->>'code' as code, error_message as message, count(*)::int as n
+       from user_lifecycle_logs
+      where action_id = any($1::uuid[]) and status = 'failed'
+      group by 1, 2, 3`,
+    [runIds],
+  );
+  const attempts = new Map();
+  for (const r of rows) {
+    const key = `${r.step_name}\t${r.code ?? '(no code)'}\t${fold(r.message)}`;
+    attempts.set(key, (attempts.get(key) ?? 0) + r.n);
+  }
+  const rowsOf = (m) =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => [...k.split('\t'), String(n)]);
+  console.log(`Failed steps by error code (steps left failed): ${final.size === 0 ? 'none' : ''}`);
+  if (final.size > 0) console.log(table(['step', 'code', 'message', 'steps'], rowsOf(final)));
+  console.log(
+    `Failed attempts in the journal (retried ones included): ${attempts.size === 0 ? 'none' : ''}`,
+  );
+  if (attempts.size > 0)
+    console.log(table(['step', 'code', 'message', 'attempts'], rowsOf(attempts)));
+  console.log('');
+}
+
 /** Every step of the runs, with the state the engine left it in. */
 async function stepsOf(pool, runIds) {
   const { rows } = await pool.query(
@@ -382,13 +429,30 @@ async function stepsOf(pool, runIds) {
 
 /**
  * What list-then-act steps act on, per leaver, from the simulators' state before the runs: the
- * groups each user is a direct member of, per cloud. (Licences: the Graph user's assigned SKUs.)
- * TODO(bench): when the Google lanes land Licensing/Drive/tokens/asps seeds, count their items here
- * the same way (the plan's `andThen` with `$each` names what is iterated).
+ * groups each user is a direct member of, per cloud (`id`: the plans' `$each`), and per contract
+ * operation that lists then acts inside one step (`ops`), the writes it needs beyond its one
+ * counted call: a delete per OAuth token, per app password and per shared drive membership (the
+ * seed puts each leaver in one shared drive: `LEAVERS_PER_SHARED_DRIVE` leavers a drive), and
+ * Gmail forwarding's second write (the forwarding address, then automatic forwarding).
  */
 function itemsOf(google, graph, leavers) {
   const byUser = new Map();
-  for (const l of leavers) byUser.set(l.id, { google: { id: 0 }, microsoft: { id: 0 } });
+  const w = google.workspace;
+  for (const l of leavers) {
+    const forwarding = Object.keys(w.gmail(l.email).forwardingAddresses).length === 0 ? 1 : 0;
+    byUser.set(l.id, {
+      google: {
+        id: 0,
+        ops: {
+          revokeTokens: w.tokens(l.email).length,
+          revokeAppPasswords: w.appPasswords(l.email).length,
+          removeFromSharedDrives: 1,
+          setMailForwarding: forwarding,
+        },
+      },
+      microsoft: { id: 0, ops: {} },
+    });
+  }
   const byEmail = new Map(leavers.map((l) => [l.email.toLowerCase(), l.id]));
   const byMs = new Map(leavers.map((l) => [l.msId, l.id]));
   for (const members of google.state.members.values()) {
@@ -409,21 +473,20 @@ function itemsOf(google, graph, leavers) {
 /**
  * The minimal calls the plans need, per cloud: one per planned (not skipped) cloud step, plus its
  * follow-up (`andThen`): once, or once per item when it iterates (`$each`) over what the first call
- * lists (counted from the simulators' state, `itemsOf`).
+ * lists; plus the items of operations that list then act inside one step (`itemsOf(...).ops`).
  */
 function expectedCalls(steps, items) {
   const out = { google: 0, microsoft: 0 };
   for (const s of steps) {
     if (s.state === 'skipped' || !s.call) continue;
     if (s.platform !== 'google' && s.platform !== 'microsoft') continue;
-    out[s.platform] += 1;
+    const mine = items.get(s.userId)?.[s.platform];
+    out[s.platform] += 1 + (mine?.ops?.[s.call.operation] ?? 0);
     const then = s.call.andThen;
     if (!then) continue;
     const each = (then.args ?? []).find((a) => a && typeof a === 'object' && '$each' in a);
-    if (each) {
-      const perUser = items.get(s.userId)?.[s.platform]?.[each.$each];
-      out[s.platform] += perUser ?? 0;
-    } else out[s.platform] += 1;
+    if (each) out[s.platform] += mine?.[each.$each] ?? 0;
+    else out[s.platform] += 1;
   }
   return out;
 }

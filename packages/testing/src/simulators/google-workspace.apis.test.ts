@@ -215,6 +215,26 @@ describe('Data Transfer and Drive', () => {
       'forbidden',
     );
   });
+
+  it("gives the subject's permission id (about.get), the id of their permission on a shared drive", async () => {
+    const drive = sim.workspace.addSharedDrive('About', [{ email: U2, role: 'reader' }]);
+    const u2 = await as(U2, A('drive'));
+    expectGoogleError(await call(u2, 'GET', 'drive/v3/about'), 400, 'required');
+    const about = await call(u2, 'GET', 'drive/v3/about?fields=user/permissionId');
+    expect(Object.keys(about.body.user)).toEqual(['permissionId']);
+    const whole = await call(u2, 'GET', 'drive/v3/about?fields=user');
+    expect(whole.body.user).toMatchObject({ emailAddress: U2, me: true });
+    expect(whole.body.user.permissionId).toBe(about.body.user.permissionId);
+    const admin = await as(sim.adminEmail, A('drive'));
+    const q = '?supportsAllDrives=true&useDomainAdminAccess=true';
+    const list = await call(admin, 'GET', `drive/v3/files/${drive}/permissions${q}&fields=*`);
+    expect(list.body.permissions.map((p: any) => p.id)).toEqual([about.body.user.permissionId]);
+    const other = await call(await as(U1, A('drive')), 'GET', 'drive/v3/about?fields=user');
+    expect(other.body.user.permissionId).not.toBe(about.body.user.permissionId);
+    const del = `drive/v3/files/${drive}/permissions/${about.body.user.permissionId}${q}`;
+    expect((await call(admin, 'DELETE', del)).status).toBe(204);
+    expectGoogleError(await call(admin, 'DELETE', del), 404, 'notFound');
+  });
 });
 
 describe('Gmail settings and Calendar ACL', () => {

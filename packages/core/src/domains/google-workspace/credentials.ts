@@ -98,6 +98,17 @@ export type GoogleCredentialsService = CredentialsService<
 const NO_KEY_MESSAGE =
   'The Google service account key needs an encryption key (HELIOS_ENCRYPTION_KEY).';
 
+const PROVIDERS_KEY = 'google-workspace.providers';
+const MAX_CACHED_PROVIDERS = 64;
+
+/** The providers of an instance, by organization and stored credentials (oldest dropped first). */
+class ProviderCache {
+  readonly map = new Map<string, GoogleWorkspaceProvider>();
+  async close(): Promise<void> {
+    this.map.clear();
+  }
+}
+
 const google = defineCredentials({
   table: 'gw_credentials',
   secretColumn: 'service_account_key',
@@ -171,16 +182,44 @@ const google = defineCredentials({
       insertOnly: { is_valid: false, created_at: s.now },
     };
   },
-  provider: ({ row, secret, options }): GoogleWorkspaceProvider =>
-    googleWorkspace({
-      ...options,
-      credentials: {
-        serviceAccountKey: secret,
-        adminEmail: row.admin_email,
-        domain: row.domain,
-        scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES,
-      },
-    }),
+  provider: ({ rt, row, secret, options, cache }): GoogleWorkspaceProvider => {
+    const make = () =>
+      googleWorkspace({
+        ...options,
+        credentials: {
+          serviceAccountKey: secret,
+          adminEmail: row.admin_email,
+          domain: row.domain,
+          scopes: row.scopes ?? DEFAULT_GOOGLE_SCOPES,
+        },
+      });
+    // The sync and the write-back (not connection tests, not callers' overrides) share one
+    // provider per stored credentials in the process, so its access tokens (one per subject and
+    // scope set) are reused instead of a token request (and an RS256 signature) per operation.
+    const overridden = Object.keys(options).some(
+      (k) =>
+        (options as Record<string, unknown>)[k] !==
+        (rt.instance.integrations.google as Record<string, unknown> | undefined)?.[k],
+    );
+    if (!cache || overridden) return make();
+    const key = [
+      row.organization_id,
+      row.updated_at instanceof Date ? row.updated_at.toISOString() : String(row.updated_at),
+      row.admin_email,
+      row.domain,
+      (row.scopes ?? []).join(' '),
+      serviceAccountKeyFingerprint(secret),
+    ].join('|');
+    const providers = rt.singleton(PROVIDERS_KEY, () => new ProviderCache()).map;
+    let provider = providers.get(key);
+    if (!provider) {
+      provider = make();
+      providers.set(key, provider);
+      if (providers.size > MAX_CACHED_PROVIDERS)
+        providers.delete(providers.keys().next().value as string);
+    }
+    return provider;
+  },
   testOptions: (input): GoogleProviderOverrides => ({
     timeoutMs: input.timeoutMs ?? 15_000,
     tokenTimeoutMs: input.timeoutMs ?? 15_000,

@@ -62,8 +62,16 @@ export interface GoogleCalendarAclRule {
 
 /** The Drive, Gmail and Calendar calls of the provider. */
 export interface GoogleCollaborationCalls {
-  /** Every shared drive of the domain (`drives.list`, domain admin access). @throws HeliosError `GOOGLE.*` */
-  listSharedDrives(): Promise<Array<{ id: string; name?: string }>>;
+  /**
+   * Every shared drive of the domain (`drives.list`, domain admin access), or with `member` the
+   * shared drives that user is a member of (`drives.list` acting as them). @throws HeliosError `GOOGLE.*`
+   */
+  listSharedDrives(member?: string): Promise<Array<{ id: string; name?: string }>>;
+  /**
+   * A user's Drive permission id (`about.get` acting as them, `fields=user/permissionId`): the id
+   * of their permission on every file and shared drive. @throws HeliosError `GOOGLE.*`
+   */
+  drivePermissionId(user: string): Promise<string>;
   /** Every permission of a shared drive or file (domain admin access). @throws HeliosError `GOOGLE.*` */
   listDrivePermissions(fileId: string): Promise<GoogleDrivePermission[]>;
   /** Gives a user a role on a shared drive or file. @throws HeliosError `GOOGLE.*` */
@@ -145,18 +153,20 @@ export function collaborationCalls(
   const permFields = 'id,type,role,emailAddress';
 
   return {
-    async listSharedDrives() {
+    async listSharedDrives(member) {
       const out: Array<{ id: string; name?: string }> = [];
+      const as = member ? { ...drive, subject: member } : drive;
       let pageToken: string | undefined;
       do {
         const data = await callAs<{
           drives?: Array<{ id: string; name?: string }>;
           nextPageToken?: string;
-        }>('drive.drives.list', true, drive, {
+        }>('drive.drives.list', true, as, {
           url: `${driveUrl}drives`,
           params: {
-            useDomainAdminAccess: true,
+            ...(member ? {} : { useDomainAdminAccess: true }),
             pageSize: 100,
+            fields: 'nextPageToken,drives(id,name)',
             ...(pageToken ? { pageToken } : {}),
           },
         });
@@ -164,6 +174,17 @@ export function collaborationCalls(
         pageToken = data.nextPageToken;
       } while (pageToken);
       return out;
+    },
+    async drivePermissionId(user) {
+      const data = await callAs<{ user?: { permissionId?: string } }>(
+        'drive.about.get',
+        true,
+        { ...drive, subject: user },
+        { url: `${driveUrl}about`, params: { fields: 'user/permissionId' } },
+      );
+      const id = data.user?.permissionId;
+      if (!id) throw new Error(`Google Drive about.get gave no permissionId for ${user}`);
+      return id;
     },
     async listDrivePermissions(fileId) {
       const out: GoogleDrivePermission[] = [];

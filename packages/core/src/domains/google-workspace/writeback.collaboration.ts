@@ -32,6 +32,13 @@ type Part2 = Pick<
 
 const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
 
+/**
+ * Whether Google refused to let the service account act as a user (a token request for them
+ * answered invalid_grant): the account is suspended (or gone), so it cannot be impersonated.
+ */
+const refusedAsUser = (error: unknown) =>
+  isHeliosError(error) && error.code === GOOGLE_ERROR_CODES.ADMIN_NOT_FOUND;
+
 /** The vacation settings an automatic reply asks for. */
 function vacationOf(reply: {
   enabled: boolean;
@@ -65,6 +72,26 @@ function sameVacation(current: GoogleVacationSettings, wanted: GoogleVacationSet
   );
 }
 
+/**
+ * A user Google will not let us act as (suspended): every shared drive of the customer is read as
+ * the admin and the user's permissions deleted (calls per drive: only for such users).
+ */
+async function removeAsAdmin(
+  google: Awaited<ReturnType<GoogleWritebackContext['provider']>>,
+  email: string,
+): Promise<CloudChange> {
+  const items: string[] = [];
+  for (const drive of await google.listSharedDrives()) {
+    const mine = (await google.listDrivePermissions(drive.id)).filter(
+      (p) => p.emailAddress?.toLowerCase() === email,
+    );
+    for (const p of mine)
+      if (await already(google.deleteDrivePermission(drive.id, p.id), GOOGLE_ERROR_CODES.NOT_FOUND))
+        items.push(drive.id);
+  }
+  return { changed: items.length > 0, items: [...new Set(items)] };
+}
+
 /** The lifecycle operations of part 2. */
 export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part2 {
   const { rt } = ctx;
@@ -79,7 +106,15 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
         async call({ id, email, to }): Promise<CloudChange> {
           const google = await ctx.provider();
           const mailbox = (await resolveUser(google, { id, email })).email;
-          const current = await google.getAutoForwarding(mailbox);
+          let current: Awaited<ReturnType<typeof google.getAutoForwarding>>;
+          try {
+            current = await google.getAutoForwarding(mailbox);
+          } catch (error) {
+            if (!refusedAsUser(error)) throw error;
+            throw GOOGLE_ERRORS.INVALID_REQUEST({
+              message: `Gmail settings are changed acting as the mailbox's owner, and Google refuses to act as ${mailbox}: the account is suspended (or gone). Unsuspend it, then retry.`,
+            });
+          }
           if (to === null) {
             if (!current.enabled) return { changed: false };
             await google.updateAutoForwarding(mailbox, { enabled: false });
@@ -175,21 +210,28 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
         async call(u): Promise<CloudChange> {
           const google = await ctx.provider();
           const user = await resolveUser(google, u);
-          const items: string[] = [];
-          for (const drive of await google.listSharedDrives()) {
-            const mine = (await google.listDrivePermissions(drive.id)).filter(
-              (p) => p.emailAddress?.toLowerCase() === user.email,
-            );
-            for (const p of mine)
-              if (
-                await already(
-                  google.deleteDrivePermission(drive.id, p.id),
-                  GOOGLE_ERROR_CODES.NOT_FOUND,
-                )
-              )
-                items.push(drive.id);
+          // Per user, not per drive of the customer: the drives the user is a member of (listed
+          // as them) and their permission id (the same on every drive) deleted as the admin. A
+          // drive they reach through a group only has no permission of theirs: 404, no change.
+          let drives: Array<{ id: string }>;
+          try {
+            drives = await google.listSharedDrives(user.email);
+          } catch (error) {
+            if (!refusedAsUser(error)) throw error;
+            return removeAsAdmin(google, user.email);
           }
-          return { changed: items.length > 0, items: [...new Set(items)] };
+          if (drives.length === 0) return { changed: false, items: [] };
+          const permissionId = await google.drivePermissionId(user.email);
+          const items: string[] = [];
+          for (const drive of drives)
+            if (
+              await already(
+                google.deleteDrivePermission(drive.id, permissionId),
+                GOOGLE_ERROR_CODES.NOT_FOUND,
+              )
+            )
+              items.push(drive.id);
+          return { changed: items.length > 0, items };
         },
         record: (s, change, { id }) =>
           auditChange(s, 'google_workspace.shared_drives_remove', id, change),

@@ -227,14 +227,39 @@ describe('Google lifecycle operations', () => {
     expect((await google.addToSharedDrive(a, id, 'writer')).changed).toBe(true);
     expect((await google.addToSharedDrive(a, id, 'writer')).changed).toBe(false);
     expect(sim.workspace.sharedDriveMembers(a)).toContainEqual({ email: U(3), role: 'writer' });
+    const other = sim.workspace.addSharedDrive('C', [{ email: U(1), role: 'organizer' }]);
+    // Per user: the user's drives (listed as them) and their permission id, no drive's list.
+    const lists = calls('drive.permissions.list');
+    const deletes = calls('drive.permissions.delete');
     const removed = await google.removeFromSharedDrives(id);
     expect(removed.changed).toBe(true);
     expect(removed.items?.sort()).toEqual([a, b].sort());
     expect(sim.workspace.sharedDriveMembers(a)).toEqual([{ email: U(1), role: 'organizer' }]);
     expect(sim.workspace.sharedDriveMembers(b)).toEqual([]);
-    const deletes = calls('drive.permissions.delete');
+    expect(sim.workspace.sharedDriveMembers(other)).toEqual([{ email: U(1), role: 'organizer' }]);
+    expect(calls('drive.permissions.list')).toBe(lists);
+    expect(calls('drive.permissions.delete')).toBe(deletes + 2);
     expect((await google.removeFromSharedDrives(id)).changed).toBe(false);
-    expect(calls('drive.permissions.delete')).toBe(deletes);
+    expect(calls('drive.permissions.delete')).toBe(deletes + 2);
+  });
+
+  it('a suspended user: shared drives removed as the admin, forwarding refused with the reason', async () => {
+    const id = idOf(U(5));
+    const drive = sim.workspace.addSharedDrive('Suspended', [{ email: U(5), role: 'writer' }]);
+    const user = sim.state.users.get(id) as { suspended: boolean };
+    user.suspended = true;
+    try {
+      const removed = await google.removeFromSharedDrives(id);
+      expect(removed).toMatchObject({ changed: true, items: [drive] });
+      expect(sim.workspace.sharedDriveMembers(drive)).toEqual([]);
+      expect((await google.removeFromSharedDrives(id)).changed).toBe(false);
+      await expect(google.setMailForwarding(id, U(6))).rejects.toMatchObject({
+        code: 'GOOGLE.INVALID_REQUEST',
+        message: expect.stringContaining('suspended'),
+      });
+    } finally {
+      user.suspended = false;
+    }
   });
 
   it("shares a user's calendar and a group calendar of the admin, once", async () => {

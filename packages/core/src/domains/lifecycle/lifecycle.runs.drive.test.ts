@@ -148,10 +148,13 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
       },
     });
     const byId = new Map(run.steps.map((s) => [s.id, s]));
-    expect(byId.get('google.suspend')?.dependsOn).toEqual(['google.archive_files']);
-    expect(byId.get('google.remove_from_shared_drives')?.dependsOn).toEqual([
-      'google.archive_files',
-    ]);
+    // An order, not a condition: they go after the archive whatever its outcome.
+    expect(byId.get('google.suspend')).toMatchObject({ dependsOn: [] });
+    expect(byId.get('google.suspend')?.after).toContain('google.archive_files');
+    expect(byId.get('google.remove_from_shared_drives')).toMatchObject({
+      dependsOn: [],
+      after: ['google.archive_files'],
+    });
     await helios.jobs.runOnce();
     const done = await admin.lifecycle.runs.get(run.id);
     expect(done.status).toBe('completed');
@@ -285,5 +288,38 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
     expect(keep.steps.find((s) => s.id === 'google.mail')?.skipReason).toContain(
       'Helios has no mailbox archive',
     );
+  });
+  it('a failed step that acts as the user does not keep the account active: the suspension goes after it all the same', async () => {
+    const { user } = await linkedUser();
+    const ws = google.workspace;
+    const drive = ws.addSharedDrive(`Archive ${unique()}`, [
+      { email: google.adminEmail, role: 'organizer' },
+    ]);
+    // The archive drive is gone by the time the run acts: the archive fails for good.
+    const run = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      overrides: {
+        ...quiet,
+        driveAction: 'archive',
+        driveArchiveSharedDriveId: `${drive}gone`,
+        emailAction: 'keep',
+        accountAction: 'suspend_immediately',
+        removeFromSharedDrives: true,
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      await helios.jobs.runOnce();
+      await timePasses(60_000);
+    }
+    const done = await admin.lifecycle.runs.get(run.id);
+    expect(stateOf(done)).toMatchObject({
+      'google.archive_files': 'failed',
+      'google.remove_from_shared_drives': 'succeeded',
+      'google.suspend': 'succeeded',
+    });
+    expect(done.status).toBe('failed');
+    expect(google.state.users.get(user.googleId)).toMatchObject({ suspended: true });
+    const order = done.journal.filter((j) => j.status !== 'started').map((j) => j.stepId);
+    expect(order.indexOf('google.archive_files')).toBeLessThan(order.indexOf('google.suspend'));
   });
 });

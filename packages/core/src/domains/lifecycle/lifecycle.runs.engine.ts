@@ -151,8 +151,17 @@ async function lockRun(s: OperationScope, runId: string): Promise<RunRow | undef
 }
 
 const DONE = new Set(['succeeded', 'skipped']);
+/** What an `after` step may be in for the step to go: finished, whatever the outcome (a waiting step will not run until a resume). */
+const FINISHED = new Set(['succeeded', 'skipped', 'failed', 'waiting']);
 
-/** Queues every step whose dependencies all went through; a step behind a failure waits. */
+/** Depth first: the more steps of the run went through, the sooner its next ones run (smaller first). */
+const progressPriority = (cfg: RunConfig) =>
+  -Math.min(1000, cfg.steps.filter((st) => DONE.has(st.state)).length);
+
+/**
+ * Queues every step whose dependencies all went through and whose `after` steps all finished; a
+ * step behind a failed dependency waits.
+ */
 async function queueReady(
   rt: ServiceRuntime,
   s: OperationScope,
@@ -160,15 +169,15 @@ async function queueReady(
   cfg: RunConfig,
 ): Promise<void> {
   const byId = new Map(cfg.steps.map((st) => [st.id, st]));
-  // Depth first: the more steps of the run went through, the sooner its next ones run.
-  const priority = -Math.min(1000, cfg.steps.filter((st) => DONE.has(st.state)).length);
+  const priority = progressPriority(cfg);
   let moved = true;
   while (moved) {
     moved = false;
     for (const step of cfg.steps) {
       if (step.state !== 'planned' && step.state !== 'waiting') continue;
       const deps = step.dependsOn.map((d) => byId.get(d)?.state ?? 'skipped');
-      if (deps.every((d) => DONE.has(d))) {
+      const before = (step.after ?? []).map((d) => byId.get(d)?.state ?? 'skipped');
+      if (deps.every((d) => DONE.has(d)) && before.every((d) => FINISHED.has(d))) {
         step.state = 'queued';
         await enqueueStep(
           rt,
@@ -407,6 +416,8 @@ async function record(
           row.id,
           step.id,
           new Date(s.now.getTime() + stepRetryDelayMs(step.attempts)),
+          // A retry keeps its run's place (not behind every job queued meanwhile).
+          progressPriority(cfg),
         );
       } else step.state = 'failed';
     }

@@ -39,8 +39,13 @@ export class PlanBuilder {
     reason: string,
     call: StepCall,
     dependsOn: string[] = [],
-    extra: Pick<PlannedStep, 'notBefore' | 'taskAction'> = {},
+    extra: Pick<PlannedStep, 'notBefore' | 'taskAction' | 'after'> = {},
   ): PlannedStep {
+    // A step named that the plan does not have (not planned, or skipped) holds nothing back.
+    const known = (ids: string[]) =>
+      ids.filter((d) => this.steps.some((s) => s.id === d && s.state === 'planned'));
+    const { after, ...rest } = extra;
+    const order = known(after ?? []);
     const step: PlannedStep = {
       id,
       kind,
@@ -48,9 +53,10 @@ export class PlanBuilder {
       call,
       reason,
       dependsOn: dependsOn.filter((d) => this.steps.some((s) => s.id === d)),
+      ...(order.length > 0 ? { after: order } : {}),
       state: 'planned',
       skipReason: null,
-      ...extra,
+      ...rest,
     };
     this.steps.push(step);
     return step;
@@ -63,7 +69,7 @@ export class PlanBuilder {
     platform: StepPlatform,
     reason: string,
     skipReason: string,
-    extra: Pick<PlannedStep, 'taskAction'> = {},
+    extra: Pick<PlannedStep, 'taskAction'> & { notBefore?: string; after?: string[] } = {},
   ): PlannedStep {
     const step: PlannedStep = {
       id,
@@ -74,7 +80,8 @@ export class PlanBuilder {
       dependsOn: [],
       state: 'skipped',
       skipReason,
-      ...extra,
+      ...(extra.notBefore ? { notBefore: extra.notBefore } : {}),
+      ...(extra.taskAction ? { taskAction: extra.taskAction } : {}),
     };
     this.steps.push(step);
     return step;
@@ -93,7 +100,7 @@ export class PlanBuilder {
     ops: DirectoryOperation[],
     call: () => StepCall,
     dependsOn: string[] = [],
-    extra: Pick<PlannedStep, 'notBefore' | 'taskAction'> = {},
+    extra: Pick<PlannedStep, 'notBefore' | 'taskAction' | 'after'> = {},
   ): PlannedStep {
     const full = `${c.id}.${id}`;
     const name = c.cloud.displayName;

@@ -35,6 +35,13 @@ export interface PlannedStep {
   reason: string;
   /** Steps that must succeed (or be skipped) first. */
   dependsOn: string[];
+  /**
+   * Steps that must have finished first, whatever their outcome (succeeded, skipped, failed, or
+   * waiting on a failure): an order, not a condition. E.g. Google's suspension goes after the steps
+   * that act as the user (a suspended account cannot be acted as), and still happens when one of
+   * them fails.
+   */
+  after?: string[];
   state: 'planned' | 'skipped';
   /** Why it is skipped. */
   skipReason: string | null;

@@ -246,7 +246,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     const to = (prefix: string) =>
       plan.steps
         .filter((s) => s.id.startsWith(prefix))
-        .map((s) => (s.call?.args[0] as { to: string }).to);
+        .map((s) => (s.call?.args[0] as { to?: string } | undefined)?.to);
     expect(to('mail.notify_hr')).toEqual([hr.email]);
     expect(to('mail.notify_it')).toEqual([it1.email]);
     // With no it pool, IT is the active administrators (never the leaver).
@@ -257,7 +257,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     });
     const itTo = again.steps
       .filter((s) => s.id.startsWith('mail.notify_it'))
-      .map((s) => (s.call?.args[0] as { to: string }).to);
+      .map((s) => (s.call?.args[0] as { to?: string } | undefined)?.to);
     expect(itTo).toContain(`admin@${DOMAIN}`);
     expect(itTo).toContain(other.email);
     expect(again.steps.find((s) => s.id === 'mail.notify_hr')).toMatchObject({
@@ -533,6 +533,16 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(stateOf(ended)['microsoft.end_mail_forwarding']).toBe('succeeded');
     const left = graph.state.messageRules.get(user.msId);
     expect(JSON.stringify([...(left?.values() ?? [])])).not.toContain(manager.email);
+    // Google's steps that act as the user (Gmail settings, their shared drives) ran before their
+    // account was suspended: a suspended account cannot be acted as.
+    const suspendedAt = order.indexOf('google.suspend');
+    for (const id of ['google.mail_forwarding', 'google.remove_from_shared_drives'])
+      expect(order.indexOf(id)).toBeLessThan(suspendedAt);
+    const suspend = done.steps.find((s) => s.id === 'google.suspend');
+    expect(suspend?.dependsOn).toEqual([]);
+    expect(suspend?.after).toEqual(
+      expect.arrayContaining(['google.mail_forwarding', 'google.remove_from_shared_drives']),
+    );
   });
 
   it('a failing cloud fails its step after retries, independent steps run, dependants wait; resume finishes with no duplicate call', async () => {

@@ -341,18 +341,12 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
     ];
     for (const [on, kind, reason, op] of access) {
       if (!on) continue;
-      // The archive needs the user's access to its shared drive until its files are in.
+      // The archive needs the user's access to its shared drive until its files are in (an order,
+      // not a condition: a failed archive does not keep a leaver in the shared drives).
       const after = op === 'removeFromSharedDrives' ? archiveFirst(c) : [];
-      plan.cloud(
-        c,
-        linked,
-        kind,
-        kind,
-        reason,
-        [op],
-        () => ({ operation: op, args: [user] }),
+      plan.cloud(c, linked, kind, kind, reason, [op], () => ({ operation: op, args: [user] }), [], {
         after,
-      );
+      });
     }
     // 9. Mobile wipe: the organization's account and data off each phone (never a factory reset).
     if (t.wipeMobileDevices) {
@@ -379,6 +373,20 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
     // 9b. Signature (Gmail send-as; Graph has no signature API).
     planSignature(plan, c, linked, t);
     // 11 (before 10: the licence may wait for the suspension). Account.
+    // Google's Gmail settings, Calendar, Drive files and the user's shared drives are reached acting
+    // as the user (domain-wide delegation), which a suspended account cannot be: those steps go
+    // first. An order, not a condition: one of them failing does not keep the account active.
+    const asTheUser =
+      c.id === 'google'
+        ? [
+            'archive_files',
+            'decline_meetings',
+            'mail_forwarding',
+            'auto_reply',
+            'remove_from_shared_drives',
+            'signature',
+          ].map((k) => `${c.id}.${k}`)
+        : [];
     if (suspendNow)
       plan.cloud(
         c,
@@ -388,9 +396,8 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
         `The ${name} account suspended now`,
         ['suspendUser'],
         () => ({ operation: 'suspendUser', args: [user] }),
-        // Archiving acts as the user, which Google refuses once the account is suspended.
-        archiveFirst(c),
-        { taskAction: 'deactivate_user' },
+        [],
+        { taskAction: 'deactivate_user', after: asTheUser },
       );
     // 10. Licences.
     const removeLicenses = (notBefore: Date | null, deps: string[], reason: string) => {

@@ -1,6 +1,8 @@
 /**
- * Drive API v3 routes of the simulator (under `drive/v3/`): `files` list (`q` with `'<email>' in
- * owners`, `'<id>' in parents`, `name`, `mimeType`, `trashed` joined by `and`; `corpora=drive`), `drives` list (the
+ * Drive API v3 routes of the simulator (under `drive/v3/`): `about` get (the subject, with their
+ * `permissionId`: the id of their permission on every file; `fields` required), `files` list (`q`
+ * with `'<email>' in owners`, `'<id>' in parents`, `name`, `mimeType`, `trashed` joined by `and`;
+ * `corpora=drive`), `drives` list (the
  * subject's shared drives, or all of them with `useDomainAdminAccess=true` for a super admin) and
  * `files/{fileId}/permissions` create, list, get, update, delete. A shared drive's id is a file id
  * for permissions, which then needs `supportsAllDrives=true` (else 404 as Google). Without
@@ -140,6 +142,32 @@ export function resolveDriveRoute(w: Workspace, method: string, segs: string[]):
         kind: 'drive#driveList',
         drives: chunk.map((d) => ({ kind: 'drive#drive', id: d.id, name: d.name })),
         ...(next ? { nextPageToken: next } : {}),
+      });
+    });
+  if (top === 'about' && segs.length === 1 && method === 'GET')
+    return r('drive.about.get', READ_DRIVE, ({ query, subject, subjectId }) => {
+      // Drive requires `fields` on about.get.
+      if (!query.get('fields'))
+        throw new ApiError(
+          400,
+          "The 'fields' parameter is required for this method.",
+          'required',
+          'global',
+          {
+            locationType: 'parameter',
+            location: 'fields',
+          },
+        );
+      const user = w.d.users.peek(subjectId);
+      return ok({
+        kind: 'drive#about',
+        user: {
+          kind: 'drive#user',
+          displayName: user?.name?.fullName ?? subject,
+          emailAddress: lower(subject),
+          me: true,
+          permissionId: w.permissionIdOf(subject),
+        },
       });
     });
   if (top !== 'files') return undefined;
