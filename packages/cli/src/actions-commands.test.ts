@@ -12,7 +12,7 @@ import {
   type TestDatabase,
 } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, helios, heliosBin, onPostgres } from './cli.test-kit';
+import { childEnv, helios, heliosBin, heliosProcess, onPostgres } from './cli.test-kit';
 
 // `helios actions ...` and `helios worker` end to end: an API-only server (in this process, no
 // worker) schedules a due suspend over REST; a `helios worker` child process runs it; the action is
@@ -26,7 +26,7 @@ describe('helios actions', () => {
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
   it('documents its sub-commands and options', async () => {
-    const run = await helios(['actions', '--help'], cwd);
+    const run = await heliosProcess(['actions', '--help'], cwd);
     expect(run.code).toBe(0);
     for (const command of ['list', 'get', 'create', 'cancel', 'approve', 'reject'])
       expect(run.stdout).toContain(command);

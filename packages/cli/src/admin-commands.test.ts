@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helios } from './cli.test-kit';
+import { helios, heliosProcess } from './cli.test-kit';
 
 describe('helios admin and users', () => {
   let t: TestDatabase;
@@ -129,7 +129,7 @@ describe('helios admin and users', () => {
     expect(lines[0]).toMatch(/^id,email,first_name/);
     expect(lines).toHaveLength(3);
 
-    const usage = await helios(['users', 'export', '--format', 'xml', ...target], cwd);
+    const usage = await heliosProcess(['users', 'export', '--format', 'xml', ...target], cwd);
     expect(usage.code).toBe(64);
   });
 

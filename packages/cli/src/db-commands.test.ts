@@ -9,7 +9,7 @@ import { createDb } from '@helios/core/db';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { helios, heliosBin, type Run } from './cli.test-kit';
+import { helios, heliosBin, heliosProcess, type Run } from './cli.test-kit';
 
 // The schema versions the repository ships: 1 (the baseline) and each numbered migration.
 const MIGRATIONS = readdirSync(
@@ -96,7 +96,7 @@ describe('helios db', { timeout: 400_000 }, () => {
   });
 
   it('explains a bad URL or an unreachable server in one line, exit 2, no stack trace', async () => {
-    const bad = await helios(['db', 'status', '--database-url', 'mysql://nope'], cwd);
+    const bad = await heliosProcess(['db', 'status', '--database-url', 'mysql://nope'], cwd);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^error: Unsupported database URL scheme "mysql:".*\[DB\.BAD_URL\]/);

@@ -10,7 +10,7 @@ import {
 } from '@helios/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helios, onPostgres } from './cli.test-kit';
+import { helios, heliosProcess, onPostgres } from './cli.test-kit';
 
 // `helios lifecycle` run as a process against the Graph simulator over HTTP: on the test's
 // PostgreSQL database (graphile-worker) or, on the embedded backend, an embedded database in a
@@ -96,7 +96,7 @@ describe('helios lifecycle', () => {
   });
 
   it('documents its commands and options', async () => {
-    const top = await helios(['lifecycle', '--help'], cwd);
+    const top = await heliosProcess(['lifecycle', '--help'], cwd);
     expect(top.code).toBe(0);
     for (const command of ['onboard', 'offboard', 'runs', 'run', 'resume'])
       expect(top.stdout).toContain(command);

@@ -163,6 +163,7 @@ async function follow(
   const watchOnly = status.workers.some((w) => !w.self);
   if (watchOnly) say(`A worker is running: watching run ${first.id}`);
   let run = first;
+  let startTasks = true;
   for (;;) {
     for (const step of run.steps) {
       const key = `${step.state}:${step.attempts}`;
@@ -185,7 +186,12 @@ async function follow(
       );
       return run;
     }
-    if (!watchOnly) await helios.jobs.runOnce();
+    // This process is the worker: its first pass also runs the start tasks (the runs sweep picks
+    // up steps a crashed process left queued with no job).
+    if (!watchOnly) {
+      await helios.jobs.runOnce({ startTasks });
+      startTasks = false;
+    }
     const next = await scope.lifecycle.runs.get(run.id);
     const moved = next.steps.some((s, i) => {
       const before = run.steps[i];

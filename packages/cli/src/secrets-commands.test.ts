@@ -5,7 +5,7 @@ import { createHelios, generateEncryptionKey } from '@helios/core';
 import { createSecretBox, secretContext } from '@helios/core/internal';
 import { createTestDatabase, type TestDatabase } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helios, onPostgres } from './cli.test-kit';
+import { helios, heliosProcess, onPostgres } from './cli.test-kit';
 
 describe('helios secrets', () => {
   let t: TestDatabase;
@@ -20,7 +20,7 @@ describe('helios secrets', () => {
   });
 
   it('generates a 32-byte key', async () => {
-    const run = await helios(['secrets', 'generate-key', '--json'], cwd);
+    const run = await heliosProcess(['secrets', 'generate-key', '--json'], cwd);
     expect(run.code).toBe(0);
     expect(Buffer.from(JSON.parse(run.stdout).key, 'base64')).toHaveLength(32);
   });

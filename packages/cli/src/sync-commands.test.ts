@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helios, onPostgres } from './cli.test-kit';
+import { helios, heliosProcess, onPostgres } from './cli.test-kit';
 
 describe('helios sync google', () => {
   let cwd: string;
@@ -23,7 +23,7 @@ describe('helios sync google', () => {
   });
 
   it('documents its options', async () => {
-    const run = await helios(['sync', 'google', '--help'], cwd);
+    const run = await heliosProcess(['sync', 'google', '--help'], cwd);
     expect(run.code).toBe(0);
     for (const option of ['--dry-run', '--allow-large-removals', '--json', '--database-url'])
       expect(run.stdout).toContain(option);

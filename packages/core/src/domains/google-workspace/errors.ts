@@ -14,6 +14,7 @@ import { issuesSpec } from '../../errors/core.errors';
 import { parseRetryAfter } from '../../shared/retry';
 import {
   callFailureSpec,
+  configurationFailureSpec,
   providerErrorSpecs,
   writebackLinkErrorSpecs,
 } from '../integrations/integrations.errors';
@@ -30,29 +31,24 @@ export const GOOGLE_ERRORS = defineErrors({
     'RATE_LIMITED',
     'A quota is used up (403 quotaExceeded: retryable; dailyLimitExceeded: not): RATE_LIMITED.',
   ),
-  DELEGATION_NOT_GRANTED: callFailureSpec(
+  DELEGATION_NOT_GRANTED: configurationFailureSpec(
     'GOOGLE.DELEGATION_NOT_GRANTED',
-    'EXTERNAL_SERVICE',
     "Domain-wide delegation is not granted to the service account's client id (OAuth unauthorized_client).",
   ),
-  SCOPE_MISSING: callFailureSpec(
+  SCOPE_MISSING: configurationFailureSpec(
     'GOOGLE.SCOPE_MISSING',
-    'EXTERNAL_SERVICE',
     'The delegation lacks a scope the call needs (403 insufficientPermissions).',
   ),
-  NOT_SUPER_ADMIN: callFailureSpec(
+  NOT_SUPER_ADMIN: configurationFailureSpec(
     'GOOGLE.NOT_SUPER_ADMIN',
-    'EXTERNAL_SERVICE',
     'The impersonated admin may not do this: not a super administrator (403 forbidden "Not Authorized").',
   ),
-  ADMIN_NOT_FOUND: callFailureSpec(
+  ADMIN_NOT_FOUND: configurationFailureSpec(
     'GOOGLE.ADMIN_NOT_FOUND',
-    'EXTERNAL_SERVICE',
     'The impersonated admin does not exist in Google Workspace (invalid_grant "Invalid email or User ID").',
   ),
-  BAD_KEY: callFailureSpec(
+  BAD_KEY: configurationFailureSpec(
     'GOOGLE.BAD_KEY',
-    'EXTERNAL_SERVICE',
     'Google rejects the service account key (invalid_grant Invalid JWT Signature, invalid_client, disabled).',
   ),
   TOKEN_REJECTED: callFailureSpec(
@@ -60,9 +56,8 @@ export const GOOGLE_ERRORS = defineErrors({
     'EXTERNAL_SERVICE',
     'Google refused the token request for another reason (e.g. the clock is off).',
   ),
-  API_NOT_ENABLED: callFailureSpec(
+  API_NOT_ENABLED: configurationFailureSpec(
     'GOOGLE.API_NOT_ENABLED',
-    'EXTERNAL_SERVICE',
     "The Admin SDK API is not enabled in the service account's Cloud project (403 accessNotConfigured).",
   ),
   NOT_FOUND: callFailureSpec(

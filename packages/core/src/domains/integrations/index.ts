@@ -20,5 +20,5 @@ export type {
   OrganizedMeetings,
 } from './contract';
 export { generateInitialPassword, type InitialPasswordProvider } from './initial-passwords';
-export { INTEGRATIONS_ERRORS } from './integrations.errors';
+export { INTEGRATIONS_ERRORS, isPermanentFailure } from './integrations.errors';
 export { createIntegrationsService, type IntegrationsService } from './integrations.service';

@@ -1,6 +1,6 @@
 /** Error codes of the directory-integration contract (`helios.integrations`). */
 import { defineErrors, type ErrorSpec } from '../../errors/define-errors';
-import type { HeliosErrorKind } from '../../errors/helios-error';
+import type { HeliosError, HeliosErrorKind } from '../../errors/helios-error';
 
 /** The errors of the directory-integration contract, by name (see docs/errors.md). */
 export const INTEGRATIONS_ERRORS = defineErrors({
@@ -127,4 +127,37 @@ export function providerErrorSpecs<
       summary: `The organization already has ${names.product} credentials (unique constraint).`,
     },
   } as const;
+}
+
+/** The codes of configuration failures (`configurationFailureSpec`), whatever the cloud. */
+const CONFIGURATION_FAILURES = new Set<string>();
+
+/**
+ * A failed call to a cloud that only a change of configuration fixes (the delegated admin does
+ * not exist, a scope or permission is missing, the key or secret is wrong or expired): kind
+ * EXTERNAL_SERVICE like any failed call, and permanent for the runs that retry (`isPermanentFailure`).
+ */
+export function configurationFailureSpec<const C extends string>(code: C, summary: string) {
+  CONFIGURATION_FAILURES.add(code);
+  return callFailureSpec(code, 'EXTERNAL_SERVICE', summary);
+}
+
+/** The kinds of error that trying again will not change. */
+const PERMANENT_KINDS: ReadonlySet<HeliosErrorKind> = new Set<HeliosErrorKind>([
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PRECONDITION_FAILED',
+]);
+
+/**
+ * True when retrying `error` cannot help, for the engines that retry a failed step (lifecycle
+ * runs, scheduled actions): never when the error says it is retryable; else its kind is permanent
+ * (not found, conflict, bad input, refused) or it is a cloud configuration failure.
+ */
+export function isPermanentFailure(error: HeliosError): boolean {
+  if (error.retryable) return false;
+  return PERMANENT_KINDS.has(error.kind) || CONFIGURATION_FAILURES.has(error.code);
 }

@@ -142,6 +142,8 @@ if (postgres) {
         await helios.jobs.enqueue(hang, { n: 7 });
         await until(async () => (await runsOf()).length === 1);
         const rescuer = await startWorker(children, 'rescuer', '200');
+        // A starting worker queues its start tasks (the lifecycle runs sweep): wait until they ran.
+        await until(async () => (await helios.jobs.status()).running === 1);
         const before = await helios.jobs.status();
         expect(before.running).toBe(1);
         expect(before.workers.map((w) => w.pid).sort()).toEqual([victim.pid, rescuer.pid].sort());

@@ -124,12 +124,19 @@ export interface JobsService {
   ): Promise<EnqueuedJob>;
   /** Queues a job of a registered task named by its name (the payload is parsed with the task's schema). */
   enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
-  /** Starts this process's worker (default concurrency 4); `helios.close()` stops it. */
+  /**
+   * Starts this process's worker (default concurrency 4) and queues the tasks that run at start
+   * (`runAtStart`, e.g. the lifecycle runs sweep); `helios.close()` stops it.
+   */
   start(options?: { concurrency?: number }): Promise<void>;
   /** Stops the worker: no new jobs; waits for the jobs in flight (they finish, or are released for a retry). */
   stop(): Promise<void>;
-  /** Runs every due job in this process, one at a time, until none is due (no cron): for tests and scripts. */
-  runOnce(): Promise<void>;
+  /**
+   * Runs every due job in this process, one at a time, until none is due (no cron): for tests and
+   * scripts. `startTasks` first queues the tasks that run when a worker starts (`runAtStart`), as
+   * `start()` does: for a process that runs its jobs this way instead of a worker.
+   */
+  runOnce(options?: { startTasks?: boolean }): Promise<void>;
   /** This process's worker state. */
   workerState(): WorkerState;
   /** The queue's counts, recent failures and cron schedules. */
@@ -315,6 +322,13 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
   const runtime = runtimeOf(rt.instance);
   const { backend, registry } = runtime;
   const plan = () => ({ taskNames: registry.list().map((t) => t.name), execute: runtime.execute });
+  /** Queues one job of each task that runs at start (keyed, so starting twice queues it once). */
+  const queueStartTasks = async () => {
+    for (const task of registry.list()) {
+      if (!task.runAtStart) continue;
+      await service.enqueue(task.name, {}, { jobKey: `${task.name}:start` });
+    }
+  };
   const service: BoundJobs = {
     backend: backend.kind,
     register(task) {
@@ -368,6 +382,7 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
         runtime.concurrency = null;
         throw error;
       }
+      await queueStartTasks();
     },
     async stop() {
       if (runtime.state !== 'running') return;
@@ -379,7 +394,10 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
         runtime.concurrency = null;
       }
     },
-    runOnce: () => backend.runOnce(plan()),
+    async runOnce(options = {}) {
+      if (options.startTasks) await queueStartTasks();
+      await backend.runOnce(plan());
+    },
     workerState: () => runtime.state,
     async status() {
       const snapshot = await backend.snapshot(20);

@@ -61,6 +61,12 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
   /** Cron schedules: a pattern, or several schedules. */
   readonly cron?: string | readonly TaskSchedule[];
   /**
+   * Also queue one job (payload `{}`, job key `<name>:start`) when a worker starts
+   * (`helios.jobs.start()`, or `helios.jobs.runOnce({ startTasks: true })`): for the catch-up work
+   * a crash can leave behind, which a cron schedule alone would only pick up later.
+   */
+  readonly runAtStart?: boolean;
+  /**
    * Which runs write an audit row (action `jobs.run` / `jobs.failed`): `failures` (default: the
    * last failed attempt of a job) or `runs` (every completed run, and failures).
    */
@@ -113,6 +119,8 @@ export function defineTask<S extends z.ZodType>(task: TaskDefinition<S>): TaskDe
     throw invalid('priority must be an integer from -32767 to 32767');
   }
   if (typeof task.handler !== 'function') throw invalid('the handler must be a function');
+  if (task.runAtStart && !task.payload.safeParse({}).success)
+    throw invalid('a task that runs at start must accept the payload {}');
   cronItemsOf(task);
   return task;
 }

@@ -287,6 +287,39 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     expect(await helios.jobs.status()).toMatchObject({ queued: 0, running: 0, workers: [] });
   });
 
+  it('queues the tasks that run at start when the worker starts (or runOnce is asked to)', async () => {
+    let ran = 0;
+    helios.jobs.register(
+      defineTask({
+        name: 'test.at-start',
+        payload: z.object({}),
+        runAtStart: true,
+        handler: async () => {
+          ran++;
+        },
+      }),
+    );
+    await helios.jobs.runOnce();
+    expect(ran).toBe(0);
+    await helios.jobs.runOnce({ startTasks: true });
+    expect(ran).toBe(1);
+    await helios.jobs.start({ concurrency: 1 });
+    try {
+      for (let i = 0; i < 200 && ran < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await helios.jobs.stop();
+    }
+    expect(ran).toBe(2);
+    expect(() =>
+      defineTask({
+        name: 'test.at-start-needs-input',
+        payload: z.object({ userId: z.uuid() }),
+        runAtStart: true,
+        handler: async () => {},
+      }),
+    ).toThrow(expect.objectContaining({ code: 'JOBS.INVALID_TASK' }));
+  });
+
   it('refuses a malformed recovery or poll interval', async () => {
     const options = {
       ...(t.connectionString ? { databaseUrl: t.connectionString } : { db: t.db }),

@@ -19,6 +19,7 @@ import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
+import { isPermanentFailure } from '../integrations';
 import { bindJobs, type JobInfo } from '../jobs';
 import { enqueueDependents } from '../scheduled-actions';
 import { executeStep, type StepOutcome } from './lifecycle.runs.execute';
@@ -42,16 +43,6 @@ export interface RunConfig {
   started: boolean;
 }
 
-/** The errors that will not pass by trying again. */
-const PERMANENT_KINDS = new Set([
-  'NOT_FOUND',
-  'CONFLICT',
-  'INVALID_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'PRECONDITION_FAILED',
-]);
-
 /** The code and message of an error, and whether retrying may help. */
 export function explain(error: unknown): {
   code: string | null;
@@ -62,7 +53,7 @@ export function explain(error: unknown): {
     return {
       code: error.code,
       message: error.message,
-      permanent: error.retryable === true ? false : PERMANENT_KINDS.has(error.kind),
+      permanent: isPermanentFailure(error),
     };
   return {
     code: null,

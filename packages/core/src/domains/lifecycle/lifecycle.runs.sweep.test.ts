@@ -105,4 +105,26 @@ describe(`helios.lifecycle runs: the sweep (${process.env.DATABASE_URL ? 'Postgr
     expect(stateOf(current)['microsoft.reset_password']).toBe('succeeded');
     expect(graph.state.users.get(user.msId)).toMatchObject({ accountEnabled: false });
   });
+
+  it('runs when a worker starts: a step a crash left queued with no job is picked up at once', async () => {
+    const { user } = await linkedUser({ licensed: true });
+    const run = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      overrides: { accountAction: 'suspend_immediately', notifyItAdmin: false },
+    });
+    await helios.jobs.runOnce();
+    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');
+    await crash(run.id, { 'microsoft.sign_out': { state: 'queued' } });
+    const signOuts = m('users.revokeSignInSessions');
+    await helios.jobs.runOnce();
+    expect(m('users.revokeSignInSessions')).toBe(signOuts);
+    // What a starting worker does (helios.jobs.start(), helios worker, the CLI's in-process runs),
+    // without the worker's cron schedules: the sweep runs first, then the step's job.
+    await helios.jobs.runOnce({ startTasks: true });
+    await helios.jobs.runOnce();
+    const current = await admin.lifecycle.runs.get(run.id);
+    expect(current.status).toBe('completed');
+    expect(stateOf(current)['microsoft.sign_out']).toBe('succeeded');
+    expect(m('users.revokeSignInSessions') - signOuts).toBe(1);
+  });
 });

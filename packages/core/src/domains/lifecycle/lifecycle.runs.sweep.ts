@@ -3,7 +3,8 @@
  * their job again (the embedded in-process queue loses its jobs with the process), and a `running`
  * step claimed longer ago than the lease (its worker died) is taken over: back to `queued` and
  * queued again. Steps are idempotent and jobs keyed (`lifecycle-run:<run>:<step>`), so the sweep is
- * safe to run any time: `lifecycle.runs-sweep` runs every five minutes (cron) and when jobs start.
+ * safe to run any time: `lifecycle.runs-sweep` runs every five minutes (cron) and when a worker
+ * starts (`runAtStart`: `helios.jobs.start()`, `helios worker`, the CLI's in-process runs).
  */
 import { z } from 'zod';
 import type { ServiceRuntime } from '../../runtime';
@@ -49,11 +50,12 @@ export async function sweepRuns(
 /** @internal The sweep's entry point on the runs service. */
 export const SWEEP_RUNS = Symbol.for('helios.lifecycle.runs.sweep');
 
-/** `lifecycle.runs-sweep`: every five minutes, re-queues lost steps and takes over stale ones. */
+/** `lifecycle.runs-sweep`: at worker start and every five minutes, re-queues lost steps and takes over stale ones. */
 export const sweepLifecycleRunsTask = defineTask({
   name: SWEEP_TASK,
   payload: z.object({ leaseMs: z.int().min(0).max(86_400_000).optional() }),
   cron: '*/5 * * * *',
+  runAtStart: true,
   maxAttempts: 1,
   handler: async ({ leaseMs }, { helios }) => {
     if (!(await helios.organizationId())) return;

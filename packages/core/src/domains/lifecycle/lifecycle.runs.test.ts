@@ -617,4 +617,46 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'lifecycle.runs.resume',
     ]);
   });
+
+  it('an unknown delegated admin (GOOGLE.ADMIN_NOT_FOUND) fails its step at once with the explanation, no retry', async () => {
+    await admin.google.credentials.configure({
+      serviceAccountKey: google.serviceAccountKey,
+      adminEmail: `nobody${unique()}@${DOMAIN}`,
+      domain: DOMAIN,
+    });
+    // As if the admin was deleted in Google after the connection test passed.
+    await helios.db.updateTable('gw_credentials').set({ is_valid: true }).execute();
+    try {
+      const personal = `noadmin${unique()}@example.org`;
+      const run = await admin.lifecycle.onboard.apply({
+        user: {
+          email: `noadmin${unique()}@${DOMAIN}`,
+          firstName: 'No',
+          lastName: 'Admin',
+          personalEmail: personal,
+        },
+        overrides: { groupIds: [groups.microsoft] },
+        portalUrl: 'https://portal.runs.test',
+      });
+      await helios.jobs.runOnce();
+      const current = await admin.lifecycle.runs.get(run.id);
+      expect(current.status).toBe('failed');
+      const failed = current.steps.find((s) => s.id === 'google.create_account')!;
+      expect(failed.state).toBe('failed');
+      expect(failed.attempts).toBe(1);
+      expect(failed.error?.code).toBe('GOOGLE.ADMIN_NOT_FOUND');
+      expect(failed.error?.message).toContain('set adminEmail to an existing super administrator');
+      expect(
+        current.journal.filter((j) => j.stepId === 'google.create_account').map((j) => j.status),
+      ).toEqual(['started', 'failed']);
+      expect(stateOf(current)['microsoft.create_account']).toBe('succeeded');
+    } finally {
+      await admin.google.credentials.configure({
+        serviceAccountKey: google.serviceAccountKey,
+        adminEmail: google.adminEmail,
+        domain: DOMAIN,
+      });
+      expect((await admin.google.credentials.testConnection()).ok).toBe(true);
+    }
+  });
 });

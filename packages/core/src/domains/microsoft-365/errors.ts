@@ -13,6 +13,7 @@ import {
 import { parseRetryAfter } from '../../shared/retry';
 import {
   callFailureSpec,
+  configurationFailureSpec,
   providerErrorSpecs,
   writebackLinkErrorSpecs,
 } from '../integrations/integrations.errors';
@@ -24,24 +25,20 @@ export const MICROSOFT_ERRORS = defineErrors({
     'RATE_LIMITED',
     'Graph throttled the call (429, or 503/504 with Retry-After after the retries): RATE_LIMITED, retryable.',
   ),
-  TENANT_NOT_FOUND: callFailureSpec(
+  TENANT_NOT_FOUND: configurationFailureSpec(
     'MICROSOFT.TENANT_NOT_FOUND',
-    'EXTERNAL_SERVICE',
     'The tenant id is unknown to Entra ID (AADSTS90002).',
   ),
-  APP_NOT_FOUND: callFailureSpec(
+  APP_NOT_FOUND: configurationFailureSpec(
     'MICROSOFT.APP_NOT_FOUND',
-    'EXTERNAL_SERVICE',
     'No app registration with this client id in the tenant (AADSTS700016).',
   ),
-  BAD_SECRET: callFailureSpec(
+  BAD_SECRET: configurationFailureSpec(
     'MICROSOFT.BAD_SECRET',
-    'EXTERNAL_SERVICE',
     'The client secret is wrong (AADSTS7000215).',
   ),
-  SECRET_EXPIRED: callFailureSpec(
+  SECRET_EXPIRED: configurationFailureSpec(
     'MICROSOFT.SECRET_EXPIRED',
-    'EXTERNAL_SERVICE',
     'The client secret has expired (AADSTS7000222).',
   ),
   TOKEN_REJECTED: callFailureSpec(
@@ -49,9 +46,8 @@ export const MICROSOFT_ERRORS = defineErrors({
     'EXTERNAL_SERVICE',
     'Entra ID refused the token request for another reason.',
   ),
-  PERMISSION_MISSING: callFailureSpec(
+  PERMISSION_MISSING: configurationFailureSpec(
     'MICROSOFT.PERMISSION_MISSING',
-    'EXTERNAL_SERVICE',
     'Graph refused: the app lacks an application permission, or admin consent was not granted (403 Authorization_RequestDenied).',
   ),
   NOT_FOUND: callFailureSpec(

@@ -33,7 +33,7 @@ import { isHeliosError } from '../../errors';
 import type { HeliosScope } from '../../helios';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
-import type { DirectoryIntegration } from '../integrations';
+import { type DirectoryIntegration, isPermanentFailure } from '../integrations';
 import type { JobInfo } from '../jobs';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
 import {
@@ -52,16 +52,6 @@ const START_LIFECYCLE_RUN = Symbol.for('helios.lifecycle.runs.start');
 
 /** An in-progress action with no journal row for this long may be taken over by another job. */
 export const STALE_CLAIM_MS = 30 * 60_000;
-
-/** The errors that will not pass by trying again later. */
-const PERMANENT_KINDS = new Set([
-  'NOT_FOUND',
-  'CONFLICT',
-  'INVALID_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'PRECONDITION_FAILED',
-]);
 
 /** What one step did. */
 interface StepResult {
@@ -118,7 +108,7 @@ function describe(error: unknown): {
   permanent: boolean;
 } {
   if (isHeliosError(error)) {
-    const permanent = error.retryable === true ? false : PERMANENT_KINDS.has(error.kind);
+    const permanent = isPermanentFailure(error);
     return {
       message: error.message,
       code: error.code,
