@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { isObject, lower } from '../http-kit';
 import { createEventRoutes } from './events';
-import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
+import { ROLES_FOR } from './permissions';
 import type { Tenant } from './tenant';
-import { badRequest, type Ctx, GraphError, type Reply, type Route } from './wire';
+import { badRequest, GraphError, otherRoute, type Route, wrongMethodError } from './wire';
 
 /** The roles Graph's `calendarPermission` takes. */
 const CALENDAR_ROLES = [
@@ -61,19 +61,8 @@ export function createCalendarRoutes(t: Tenant) {
     return value as string;
   };
   const base = (id: string) => context(`users('${id}')/calendar/calendarPermissions`);
-  const r = (name: string, roles: readonly string[], run: (ctx: Ctx) => Reply): Route => ({
-    name,
-    roles,
-    units: GRAPH_REQUEST_UNIT_COSTS.other,
-    run,
-  });
-  const wrongMethod = {
-    error: new GraphError(
-      405,
-      'Request_BadRequest',
-      'Specified HTTP method is not allowed for the request target.',
-    ),
-  };
+  const r = otherRoute;
+  const wrongMethod = wrongMethodError();
   const permissionIn = (perms: Map<string, any>, permId: string) => {
     const perm = perms.get(permId);
     if (!perm)

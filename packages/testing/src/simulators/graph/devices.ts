@@ -12,9 +12,17 @@
 import { randomUUID } from 'node:crypto';
 import { isObject } from '../http-kit';
 import type { OData } from './odata';
-import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
+import { ROLES_FOR } from './permissions';
 import type { Tenant } from './tenant';
-import { badRequest, type Ctx, GraphError, type Reply, type Route } from './wire';
+import {
+  badRequest,
+  type Ctx,
+  GraphError,
+  otherRoute,
+  type Reply,
+  type Route,
+  wrongMethodError,
+} from './wire';
 
 /** The properties of a managed device the simulator sends (and `$select` accepts). */
 export const MANAGED_DEVICE_FIELDS = [
@@ -77,19 +85,8 @@ const notFound = () =>
 export function createDeviceRoutes(t: Tenant, o: OData) {
   const { managedDevices, userOf, context, contextFor, linkWith, fingerprint } = t;
   const { parseSelect, pageSize, listAfter, listToken, checkQueryOptions } = o;
-  const r = (name: string, roles: readonly string[], run: (ctx: Ctx) => Reply): Route => ({
-    name,
-    roles,
-    units: GRAPH_REQUEST_UNIT_COSTS.other,
-    run,
-  });
-  const wrongMethod = {
-    error: new GraphError(
-      405,
-      'Request_BadRequest',
-      'Specified HTTP method is not allowed for the request target.',
-    ),
-  };
+  const r = otherRoute;
+  const wrongMethod = wrongMethodError();
   /** The wire form of a device (without the simulator's `actions` count). */
   const out = (d: Record<string, any>, select: string[] | null) => {
     const { actions: _actions, ...wire } = d;

@@ -9,9 +9,9 @@
  * recurrence. Permissions Calendars.Read / Calendars.ReadWrite.
  */
 import { isObject, lower } from '../http-kit';
-import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
+import { ROLES_FOR } from './permissions';
 import type { Tenant } from './tenant';
-import { badRequest, type Ctx, GraphError, type Reply, type Route } from './wire';
+import { badRequest, GraphError, otherRoute, type Route, wrongMethodError } from './wire';
 
 /** A meeting as the Graph simulator keeps it. */
 export interface GraphSimMeeting {
@@ -130,19 +130,8 @@ export function createEventRoutes(t: Tenant) {
     if (!m || !view(m, userId)) throw notInStore();
     return m;
   };
-  const r = (name: string, roles: readonly string[], run: (ctx: Ctx) => Reply): Route => ({
-    name,
-    roles,
-    units: GRAPH_REQUEST_UNIT_COSTS.other,
-    run,
-  });
-  const wrongMethod = {
-    error: new GraphError(
-      405,
-      'Request_BadRequest',
-      'Specified HTTP method is not allowed for the request target.',
-    ),
-  };
+  const r = otherRoute;
+  const wrongMethod = wrongMethodError();
 
   return (
     method: string,

@@ -12,7 +12,15 @@ import type { OData } from './odata';
 import { GRAPH_REQUEST_UNIT_COSTS, ROLES_FOR } from './permissions';
 import { GROUP_NAMES } from './schema';
 import type { Tenant } from './tenant';
-import { badRequest, type Ctx, GraphError, type Reply, type Route } from './wire';
+import {
+  badRequest,
+  type Ctx,
+  GraphError,
+  otherRoute,
+  type Reply,
+  type Route,
+  wrongMethodError,
+} from './wire';
 
 const REPLY_STATUSES = ['disabled', 'alwaysEnabled', 'scheduled'] as const;
 const AUDIENCES = ['none', 'contactsOnly', 'all'] as const;
@@ -65,7 +73,7 @@ export function createMailboxRoutes(t: Tenant, o: OData) {
   const { groups, skus, mailboxSettings, messageRules, userOf, groupsContaining } = t;
   const { context, contextFor, linkWith, fingerprint } = t;
   const { parseSelect, project, pageSize, listAfter, listToken, checkQueryOptions } = o;
-  const U = GRAPH_REQUEST_UNIT_COSTS;
+  const _U = GRAPH_REQUEST_UNIT_COSTS;
 
   /** The user's id when it has a mailbox. */
   const mailboxOf = (key: string): string => {
@@ -273,19 +281,8 @@ export function createMailboxRoutes(t: Tenant, o: OData) {
   };
   const rulesContext = (id: string) => context(`users('${id}')/mailFolders('inbox')/messageRules`);
 
-  const r = (name: string, roles: readonly string[], run: (ctx: Ctx) => Reply): Route => ({
-    name,
-    roles,
-    units: U.other,
-    run,
-  });
-  const wrongMethod = {
-    error: new GraphError(
-      405,
-      'Request_BadRequest',
-      'Specified HTTP method is not allowed for the request target.',
-    ),
-  };
+  const r = otherRoute;
+  const wrongMethod = wrongMethodError();
 
   /**
    * The route of `users/{key}/{rest...}` (segments with `microsoft.graph.` removed), a wrong-method

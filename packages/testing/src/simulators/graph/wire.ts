@@ -3,6 +3,7 @@
  * OData JSON content type, and the replies and routes of the request pipeline.
  */
 import { SimulatorHttpError } from '../http-kit';
+import { GRAPH_REQUEST_UNIT_COSTS } from './permissions';
 
 export const JSON_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -86,3 +87,19 @@ export interface Route {
 
 /** A reply, or a socket fault (`timeout` holds the socket, `reset` drops it mid-body). */
 export type Outcome = Reply | { fault: 'timeout' | 'reset' };
+
+/** A route charged as one of Graph's "other" requests (`GRAPH_REQUEST_UNIT_COSTS.other`). */
+export const otherRoute = (
+  name: string,
+  roles: readonly string[],
+  run: (ctx: Ctx) => Reply,
+): Route => ({ name, roles, units: GRAPH_REQUEST_UNIT_COSTS.other, run });
+
+/** Graph's answer to a method the path does not take (405). */
+export const wrongMethodError = (): { error: GraphError } => ({
+  error: new GraphError(
+    405,
+    'Request_BadRequest',
+    'Specified HTTP method is not allowed for the request target.',
+  ),
+});
