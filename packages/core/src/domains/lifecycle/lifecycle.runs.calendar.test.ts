@@ -1,14 +1,12 @@
+import { GRAPH_APPLICATION_PERMISSIONS } from '@helios/testing';
+import { describe, expect, it } from 'vitest';
 import {
-  type GoogleDirectorySimulator,
-  GRAPH_APPLICATION_PERMISSIONS,
-  type GraphSimulator,
-} from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
-import {
+  admin,
   clock,
+  google,
+  graph,
   HOUR,
-  kit,
+  helios,
   linkedUser,
   m,
   stateOf,
@@ -19,13 +17,6 @@ import {
 // or cancelled, meeting ownership transferred, the signature cleared or replaced.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-beforeAll(() => {
-  ({ helios, admin, google, graph } = kit());
-});
 
 /** Every template step off but the calendar and signature ones. */
 const ONLY_CALENDAR = {

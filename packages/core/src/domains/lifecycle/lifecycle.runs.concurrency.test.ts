@@ -1,9 +1,10 @@
 import { createTestUser } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import {
+  admin,
   DOMAIN,
-  kit,
+  groups,
+  helios,
   linkedUser,
   stateOf,
   unique,
@@ -13,12 +14,6 @@ import {
 // Concurrent applies, step records and the local writes of runs never deadlock on the audit lock.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let groups: { google: string; microsoft: string; local: string };
-beforeAll(() => {
-  ({ helios, admin, groups } = kit());
-});
 
 describe(`lifecycle runs under concurrency (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   it('suspends users while removing them from a shared group, all at once, without a deadlock', async () => {

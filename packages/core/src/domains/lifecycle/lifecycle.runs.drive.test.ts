@@ -1,9 +1,9 @@
-import type { GoogleDirectorySimulator } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import {
+  admin,
+  google,
   HOUR,
-  kit,
+  helios,
   linkedUser,
   stateOf,
   timePasses,
@@ -15,12 +15,6 @@ import {
 // drive, deleted N days on, and mail forwarding that ends N days on.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-beforeAll(() => {
-  ({ helios, admin, google } = kit());
-});
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const DAY = 24 * HOUR;

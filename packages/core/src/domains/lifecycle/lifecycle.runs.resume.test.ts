@@ -1,9 +1,10 @@
-import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import {
+  admin,
   GOOGLE_SKU,
-  kit,
+  google,
+  graph,
+  helios,
   linkedUser,
   m,
   stateOf,
@@ -16,13 +17,6 @@ import {
 // steps fail after their retries, and `resume` completes only what is left, with no write twice.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-beforeAll(() => {
-  ({ helios, admin, google, graph } = kit());
-});
 
 const MS_WRITES = [
   'users.mailboxSettings.update',

@@ -1,10 +1,10 @@
-import type { GraphSimulator } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import { type RunsSweepResult, SWEEP_RUNS } from './lifecycle.runs.sweep';
 import {
+  admin,
+  graph,
   HOUR,
-  kit,
+  helios,
   linkedUser,
   m,
   stateOf,
@@ -16,12 +16,6 @@ import {
 // taken over after the lease; a fresh running step is left alone.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let graph: GraphSimulator;
-beforeAll(() => {
-  ({ helios, admin, graph } = kit());
-});
 
 const sweep = () =>
   (
@@ -110,7 +104,11 @@ describe(`helios.lifecycle runs: the sweep (${process.env.DATABASE_URL ? 'Postgr
     const { user } = await linkedUser({ licensed: true });
     const run = await admin.lifecycle.offboard.apply({
       userId: user.id,
-      overrides: { accountAction: 'suspend_immediately', notifyItAdmin: false },
+      overrides: {
+        accountAction: 'suspend_immediately',
+        notifyItAdmin: false,
+        emailAction: 'keep',
+      },
     });
     await helios.jobs.runOnce();
     expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');

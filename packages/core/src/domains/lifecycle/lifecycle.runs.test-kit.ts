@@ -25,15 +25,22 @@ export const GOOGLE_SKU = 'Google-Apps/1010020027';
 export const HOUR = 3600_000;
 export const clock = fixedClock(new Date('2027-03-01T09:00:00Z'));
 export const mailer = recordingMailer();
+// The bed's objects, set by `useRunsTestBed`'s beforeAll: test files import them (live bindings).
 let t: TestDatabase;
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-let googleGroupId: string;
-let graphGroupId: string;
+/** Helios on the file's database. */
+export let helios: Helios;
+/** The organization's administrator. */
+export let admin: HeliosScope;
+/** The Google Workspace simulator. */
+export let google: GoogleDirectorySimulator;
+/** The Graph simulator. */
+export let graph: GraphSimulator;
+/** The Google group linked to an access group. */
+export let googleGroupId: string;
+/** The Graph group linked to an access group. */
+export let graphGroupId: string;
 /** Access groups linked to the Google group, the Graph group, and a local one. */
-let groups: { google: string; microsoft: string; local: string };
+export let groups: { google: string; microsoft: string; local: string };
 
 export async function timePasses(ms: number): Promise<void> {
   clock.advance(ms);
@@ -105,9 +112,6 @@ export async function linkedUser(options: { licensed?: boolean; inGroups?: boole
   }
   return { user, manager };
 }
-
-/** The bed's objects, once `useRunsTestBed`'s beforeAll ran. */
-export const kit = () => ({ t, helios, admin, google, graph, googleGroupId, graphGroupId, groups });
 
 /** Registers the bed's hooks (call once at the top of a test file). */
 export function useRunsTestBed(): void {

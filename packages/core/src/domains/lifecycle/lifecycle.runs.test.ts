@@ -1,16 +1,20 @@
-import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
 import { createTestUser } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import {
+  admin,
   clock,
   counts,
   DOMAIN,
   E5,
   GOOGLE_SKU,
   g,
+  google,
+  googleGroupId,
+  graph,
+  graphGroupId,
+  groups,
   HOUR,
-  kit,
+  helios,
   linkedUser,
   m,
   mailer,
@@ -23,16 +27,6 @@ import {
 // Onboarding and offboarding runs on the simulators: plans, runs, faults and resume.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-let googleGroupId: string;
-let graphGroupId: string;
-let groups: { google: string; microsoft: string; local: string };
-beforeAll(() => {
-  ({ helios, admin, google, graph, googleGroupId, graphGroupId, groups } = kit());
-});
 
 describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker' : 'embedded: in process'})`, () => {
   it('plans an offboarding with every step and its reason, writing nothing and calling no cloud', async () => {

@@ -1,13 +1,15 @@
-import type { GoogleDirectorySimulator, GraphSimulator } from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../policy/actor';
 import { type LifecycleRunsInternal, RUN_STEP } from './lifecycle.runs';
 import {
+  admin,
   clock,
   DOMAIN,
+  google,
+  graph,
+  groups,
   HOUR,
-  kit,
+  helios,
   linkedUser,
   m,
   stateOf,
@@ -19,14 +21,6 @@ import {
 // Lifecycle runs and time: two workers, runs scheduled for later, suspension on the last day, requests.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-let groups: { google: string; microsoft: string; local: string };
-beforeAll(() => {
-  ({ helios, admin, google, graph, groups } = kit());
-});
 
 describe(`helios.lifecycle runs: workers and time (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker' : 'embedded: in process'})`, () => {
   it('two workers never run the same step twice', async () => {

@@ -1,14 +1,11 @@
+import { GOOGLE_DIRECTORY_SCOPES, GOOGLE_WORKSPACE_EXTRA_SCOPES } from '@helios/testing';
+import { describe, expect, it } from 'vitest';
 import {
-  GOOGLE_DIRECTORY_SCOPES,
-  GOOGLE_WORKSPACE_EXTRA_SCOPES,
-  type GoogleDirectorySimulator,
-  type GraphSimulator,
-} from '@helios/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Helios, HeliosScope } from '../../helios';
-import {
+  admin,
   g,
-  kit,
+  google,
+  graph,
+  helios,
   linkedUser,
   m,
   stateOf,
@@ -21,13 +18,6 @@ import {
 // retire), and neither a resume nor a second run wipes a device twice.
 
 useRunsTestBed();
-let helios: Helios;
-let admin: HeliosScope;
-let google: GoogleDirectorySimulator;
-let graph: GraphSimulator;
-beforeAll(() => {
-  ({ helios, admin, google, graph } = kit());
-});
 
 /** An offboarding that does nothing but the mobile wipe (and asks for the confirmation). */
 const ONLY_WIPE = {
