@@ -86,11 +86,31 @@ async function waitForRuns(runIds, started) {
   let last = 0;
   const deadline = WAIT_S > 0 ? started + WAIT_S * 1000 : Number.POSITIVE_INFINITY;
   for (;;) {
+    // A run is through when its status is final, or when all that is left of it are steps due
+    // later (e.g. the end of mail forwarding N days on): those do not run in the benchmark.
     const { rows } = await pool.query(
-      `select status, count(*)::int as n from scheduled_user_actions where id = any($1::uuid[]) group by status`,
+      `select case
+                when a.status in ('completed', 'failed', 'cancelled') then a.status
+                when x.open = 0 and x.failed = 0 then 'completed'
+                when x.open = 0 then 'failed'
+                else 'running'
+              end as status,
+              count(*)::int as n, sum(x.later)::int as later
+         from scheduled_user_actions a,
+         lateral (
+           select count(*) filter (where st->>'state' in ('planned', 'queued', 'running')
+                    and not (st->>'state' = 'queued' and (st->>'notBefore')::timestamptz > now())) as open,
+                  count(*) filter (where st->>'state' in ('failed', 'waiting')) as failed,
+                  count(*) filter (where st->>'state' = 'queued'
+                    and (st->>'notBefore')::timestamptz > now()) as later
+             from jsonb_array_elements(a.action_config->'steps') st
+         ) x
+        where a.id = any($1::uuid[])
+        group by 1`,
       [runIds],
     );
     const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    by.laterSteps = rows.reduce((n, r) => n + (r.later ?? 0), 0);
     const finished = (by.completed ?? 0) + (by.failed ?? 0) + (by.cancelled ?? 0);
     const now = performance.now();
     if (now - last > 15_000) {
@@ -273,7 +293,7 @@ async function main() {
   // ---- Report.
   console.log('');
   console.log(
-    `wall ${wallS.toFixed(1)} s for ${USERS} offboardings (${statuses.completed ?? 0} completed, ${statuses.failed ?? 0} failed${statuses.unfinished ? `, ${statuses.unfinished} NOT FINISHED at BENCH_WAIT_S=${WAIT_S}: the wall is a lower bound` : ''}); applying (${APPLY_CONCURRENCY} at a time) took ${(appliedMs / 1000).toFixed(1)} s of it`,
+    `wall ${wallS.toFixed(1)} s for ${USERS} offboardings (${statuses.completed ?? 0} completed, ${statuses.failed ?? 0} failed; ${statuses.laterSteps ?? 0} steps due later, not run here${statuses.unfinished ? `, ${statuses.unfinished} NOT FINISHED at BENCH_WAIT_S=${WAIT_S}: the wall is a lower bound` : ''}); applying (${APPLY_CONCURRENCY} at a time) took ${(appliedMs / 1000).toFixed(1)} s of it`,
   );
   console.log('');
   console.log('Steps of the plans (per step kind, over all runs):');
@@ -480,6 +500,8 @@ function expectedCalls(steps, items) {
   for (const s of steps) {
     if (s.state === 'skipped' || !s.call) continue;
     if (s.platform !== 'google' && s.platform !== 'microsoft') continue;
+    // Due later (the end of mail forwarding N days on): it does not run in the benchmark.
+    if (s.state === 'queued' && s.notBefore && Date.parse(s.notBefore) > Date.now()) continue;
     const mine = items.get(s.userId)?.[s.platform];
     out[s.platform] += 1 + (mine?.ops?.[s.call.operation] ?? 0);
     const then = s.call.andThen;
