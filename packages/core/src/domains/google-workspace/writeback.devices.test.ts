@@ -5,18 +5,15 @@
  * the delegation lacks it.
  */
 import {
-  createTestHelios,
   GOOGLE_DIRECTORY_SCOPES,
   GOOGLE_WORKSPACE_EXTRA_SCOPES,
   type GoogleDirectorySimulator,
-  startGoogleDirectorySimulator,
   type TestHelios,
 } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRuntime } from '../../test-runtime';
 import type { DirectoryIntegration } from '../integrations/contract';
 import { closeTestBed } from '../integrations/writeback.test-kit';
-import { createGoogleCredentialsService } from './credentials';
+import { startGoogleIntegrationBed } from './integration.test-kit';
 
 const DOMAIN = 'wipe.test';
 const U = (i: number) => `user00000${i}@${DOMAIN}`;
@@ -29,27 +26,15 @@ const idOf = (email: string) =>
 const actions = () => sim.writeCalls.filter((c) => c.route === 'mobiledevices.action').length;
 
 beforeAll(async () => {
-  sim = await startGoogleDirectorySimulator({
-    domain: DOMAIN,
-    seed: { users: 4, groups: 0, membersPerGroup: 0, orgUnits: 1 },
-  });
-  t = await createTestHelios({
-    integrations: {
-      google: {
-        rootUrl: sim.url,
-        tokenUrl: sim.tokenUrl,
-        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 },
-      },
+  ({ t, sim, google } = await startGoogleIntegrationBed(
+    {
+      domain: DOMAIN,
+      seed: { users: 4, groups: 0, membersPerGroup: 0, orgUnits: 1 },
     },
-  });
-  await createGoogleCredentialsService(
-    testRuntime(t, { type: 'user', userId: t.admin!.id }),
-  ).configure({
-    serviceAccountKey: sim.serviceAccountKey,
-    adminEmail: sim.adminEmail,
-    domain: DOMAIN,
-  });
-  google = t.asAdmin.integrations.get('google');
+    {
+      retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    },
+  ));
 }, 60_000);
 afterAll(() => closeTestBed(t, sim));
 

@@ -4,18 +4,15 @@
  * and sends no write, a 503 is retried, a scope missing from the delegation is a clear GOOGLE.* error.
  */
 import {
-  createTestHelios,
   GOOGLE_DIRECTORY_SCOPES,
   GOOGLE_WORKSPACE_EXTRA_SCOPES,
   type GoogleDirectorySimulator,
-  startGoogleDirectorySimulator,
   type TestHelios,
 } from '@helios/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRuntime } from '../../test-runtime';
 import type { DirectoryIntegration, LifecycleOperation } from '../integrations/contract';
 import { closeTestBed } from '../integrations/writeback.test-kit';
-import { createGoogleCredentialsService } from './credentials';
+import { startGoogleIntegrationBed } from './integration.test-kit';
 
 const DOMAIN = 'life.test';
 const SKU = 'Google-Apps/1010020027';
@@ -34,29 +31,17 @@ const writes = () =>
     .reduce((sum, [, n]) => sum + n, 0);
 
 beforeAll(async () => {
-  sim = await startGoogleDirectorySimulator({
-    domain: DOMAIN,
-    seed: { users: 6, groups: 2, membersPerGroup: 3, orgUnits: 2 },
-    licenses: { [SKU]: 1, 'Google-Apps/1010020028': null },
-  });
-  t = await createTestHelios({
-    integrations: {
-      google: {
-        rootUrl: sim.url,
-        tokenUrl: sim.tokenUrl,
-        retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 20 },
-        licenseSkus: [SKU, 'Google-Apps/1010020028'],
-      },
+  ({ t, sim, google } = await startGoogleIntegrationBed(
+    {
+      domain: DOMAIN,
+      seed: { users: 6, groups: 2, membersPerGroup: 3, orgUnits: 2 },
+      licenses: { [SKU]: 1, 'Google-Apps/1010020028': null },
     },
-  });
-  await createGoogleCredentialsService(
-    testRuntime(t, { type: 'user', userId: t.admin!.id }),
-  ).configure({
-    serviceAccountKey: sim.serviceAccountKey,
-    adminEmail: sim.adminEmail,
-    domain: DOMAIN,
-  });
-  google = t.asAdmin.integrations.get('google');
+    {
+      retry: { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 20 },
+      licenseSkus: [SKU, 'Google-Apps/1010020028'],
+    },
+  ));
 }, 60_000);
 afterAll(() => closeTestBed(t, sim));
 
