@@ -1,13 +1,12 @@
 import {
-  createTestHelios,
   GRAPH_APPLICATION_PERMISSIONS,
   type GraphSimulator,
-  startGraphSimulator,
   type TestHelios,
 } from '@helios/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryIntegration } from '../integrations/contract';
 import { closeTestBed } from '../integrations/writeback.test-kit';
+import { startMicrosoftIntegrationBed } from './integration.test-kit';
 
 // The mobile wipe of Microsoft 365 (Intune retire) through the integrations contract, over HTTP to
 // the Graph simulator: mobile devices only, every page, once; permissions named when missing.
@@ -24,24 +23,13 @@ const retires = () => sim.requests.byRoute['managedDevices.retire'] ?? 0;
 const device = (id: string) => sim.state.managedDevices.get(id);
 
 beforeAll(async () => {
-  sim = await startGraphSimulator({ domain: DOMAIN, seed: { users: 6, groups: 0 } });
-  t = await createTestHelios({
-    integrations: {
-      microsoft: {
-        graphUrl: sim.url,
-        loginUrl: sim.authorityHost,
-        pageSize: 2,
-        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
-      },
+  ({ t, sim, cloud } = await startMicrosoftIntegrationBed(
+    { domain: DOMAIN, seed: { users: 6, groups: 0 } },
+    {
+      pageSize: 2,
+      retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
     },
-  });
-  await t.asAdmin.microsoft.credentials.configure({
-    tenantId: sim.tenantId,
-    clientId: sim.clientId,
-    clientSecret: sim.clientSecret,
-  });
-  await t.asAdmin.microsoft.sync.sync();
-  cloud = t.asAdmin.integrations.get('microsoft');
+  ));
 }, 60_000);
 afterAll(() => closeTestBed(t, sim));
 afterEach(() => {

@@ -1,13 +1,12 @@
 import {
-  createTestHelios,
   GRAPH_APPLICATION_PERMISSIONS,
   type GraphSimulator,
-  startGraphSimulator,
   type TestHelios,
 } from '@helios/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryIntegration } from '../integrations/contract';
 import { closeTestBed } from '../integrations/writeback.test-kit';
+import { startMicrosoftIntegrationBed } from './integration.test-kit';
 import { MICROSOFT_FORWARDING_RULE_NAME } from './writeback.lifecycle';
 
 // The lifecycle operations of Microsoft 365 through the integrations contract, over HTTP to the
@@ -41,32 +40,21 @@ const replies = (id: string) => sim.state.mailboxSettings.get(id)?.automaticRepl
 const rules = (id: string) => [...(sim.state.messageRules.get(id)?.values() ?? [])];
 
 beforeAll(async () => {
-  sim = await startGraphSimulator({
-    domain: DOMAIN,
-    seed: { users: 8, groups: 3, membersPerGroup: 2 },
-    skus: [
-      { skuId: E5, skuPartNumber: 'ENTERPRISEPREMIUM', enabled: 20, consumed: 3 },
-      { skuId: PBI, skuPartNumber: 'POWER_BI_PRO', enabled: 2, consumed: 2 },
-    ],
-  });
-  t = await createTestHelios({
-    integrations: {
-      microsoft: {
-        graphUrl: sim.url,
-        loginUrl: sim.authorityHost,
-        pageSize: 2,
-        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
-        timeoutMs: 5000,
-      },
+  ({ t, sim, cloud } = await startMicrosoftIntegrationBed(
+    {
+      domain: DOMAIN,
+      seed: { users: 8, groups: 3, membersPerGroup: 2 },
+      skus: [
+        { skuId: E5, skuPartNumber: 'ENTERPRISEPREMIUM', enabled: 20, consumed: 3 },
+        { skuId: PBI, skuPartNumber: 'POWER_BI_PRO', enabled: 2, consumed: 2 },
+      ],
     },
-  });
-  await t.asAdmin.microsoft.credentials.configure({
-    tenantId: sim.tenantId,
-    clientId: sim.clientId,
-    clientSecret: sim.clientSecret,
-  });
-  await t.asAdmin.microsoft.sync.sync();
-  cloud = t.asAdmin.integrations.get('microsoft');
+    {
+      pageSize: 2,
+      retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
+      timeoutMs: 5000,
+    },
+  ));
 }, 60_000);
 afterAll(() => closeTestBed(t, sim));
 afterEach(() => {
