@@ -46,19 +46,21 @@ async function crash(runId: string, states: Record<string, { state: string; clai
     .execute();
 }
 
+/** An offboarding of a licensed, linked user that ran to completion (the crash is made after). */
+async function completedRun() {
+  const { user } = await linkedUser({ licensed: true });
+  const run = await admin.lifecycle.offboard.apply({
+    userId: user.id,
+    overrides: { accountAction: 'suspend_immediately', notifyItAdmin: false, emailAction: 'keep' },
+  });
+  await helios.jobs.runOnce();
+  expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');
+  return { user, run };
+}
+
 describe(`helios.lifecycle runs: the sweep (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   it('re-queues a queued step with no job, retakes a stale running step, leaves a fresh one', async () => {
-    const { user } = await linkedUser({ licensed: true });
-    const run = await admin.lifecycle.offboard.apply({
-      userId: user.id,
-      overrides: {
-        accountAction: 'suspend_immediately',
-        notifyItAdmin: false,
-        emailAction: 'keep',
-      },
-    });
-    await helios.jobs.runOnce();
-    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');
+    const { user, run } = await completedRun();
     // Nothing to do for a finished run.
     expect(await sweep()).toEqual({ requeued: [], retaken: [] });
 
@@ -101,17 +103,7 @@ describe(`helios.lifecycle runs: the sweep (${process.env.DATABASE_URL ? 'Postgr
   });
 
   it('runs when a worker starts: a step a crash left queued with no job is picked up at once', async () => {
-    const { user } = await linkedUser({ licensed: true });
-    const run = await admin.lifecycle.offboard.apply({
-      userId: user.id,
-      overrides: {
-        accountAction: 'suspend_immediately',
-        notifyItAdmin: false,
-        emailAction: 'keep',
-      },
-    });
-    await helios.jobs.runOnce();
-    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('completed');
+    const { run } = await completedRun();
     await crash(run.id, { 'microsoft.sign_out': { state: 'queued' } });
     const signOuts = m('users.revokeSignInSessions');
     await helios.jobs.runOnce();
