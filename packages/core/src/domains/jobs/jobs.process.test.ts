@@ -142,10 +142,13 @@ if (postgres) {
         await helios.jobs.enqueue(hang, { n: 7 });
         await until(async () => (await runsOf()).length === 1);
         const rescuer = await startWorker(children, 'rescuer', '200');
-        // A starting worker queues its start tasks (the lifecycle runs sweep): wait until they ran.
-        await until(async () => (await helios.jobs.status()).running === 1);
-        const before = await helios.jobs.status();
-        expect(before.running).toBe(1);
+        // A starting worker queues its start tasks (the lifecycle runs sweep) before it says ready:
+        // wait until they ran (none queued, only the hanging job running), and look at that status.
+        let before = await helios.jobs.status();
+        await until(async () => {
+          before = await helios.jobs.status();
+          return before.queued === 0 && before.running === 1;
+        });
         expect(before.workers.map((w) => w.pid).sort()).toEqual([victim.pid, rescuer.pid].sort());
         expect(
           before.workers.every((w) => !w.self && w.concurrency === 4 && w.poolIds.length === 1),
