@@ -14,7 +14,7 @@ export type {
   JobsStatus,
   WorkerState,
 } from './jobs.service';
-export { bindJobs, jobsAttached } from './jobs.service';
+export { bindJobs, enqueueJobs, jobsAttached } from './jobs.service';
 export type {
   AnyTaskDefinition,
   JobInfo,

@@ -213,6 +213,9 @@ export function createMemoryBackend(clock: Clock): JobBackend {
     async enqueue(_db, job) {
       return enqueueNow(job);
     },
+    async enqueueMany(_db, list) {
+      for (const job of list) enqueueNow(job);
+    },
     async start(plan) {
       if (running) return;
       stopping = false;

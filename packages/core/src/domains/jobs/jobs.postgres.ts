@@ -185,6 +185,29 @@ export function createPostgresBackend(
       ) as j) as added`.execute(db);
       return rows[0]!.id;
     },
+    async enqueueMany(db, list) {
+      if (list.length === 0) return;
+      await migrate();
+      const specs = list.map((job) => ({
+        task: job.task,
+        payload: job.payload ?? {},
+        run_at: job.runAt ? job.runAt.toISOString() : null,
+        max_attempts: job.maxAttempts,
+        job_key: job.key,
+        priority: job.priority,
+      }));
+      // add_job once a row (a lateral call: exactly once each), in one round trip.
+      await sql`select added.id from jsonb_to_recordset(${JSON.stringify(specs)}::jsonb)
+          as spec(task text, payload json, run_at timestamptz, max_attempts int, job_key text, priority int)
+        cross join lateral graphile_worker.add_job(
+          identifier => spec.task,
+          payload => spec.payload,
+          run_at => spec.run_at,
+          max_attempts => spec.max_attempts,
+          job_key => spec.job_key,
+          priority => spec.priority
+        ) as added`.execute(db);
+    },
     async start(plan) {
       if (runner) return;
       const pgPool = poolFor(plan.concurrency + 2);

@@ -11,7 +11,7 @@ import type { AuditEntry, InstanceState, ServiceRuntime } from '../../runtime';
 import type { Logger } from '../../shared/logger';
 import { parseInput } from '../../shared/validation';
 import { systemActor } from '../policy/actor';
-import type { FailedJob, JobBackend, RunnableJob } from './jobs.backend';
+import type { FailedJob, JobBackend, NewJob, RunnableJob } from './jobs.backend';
 import { JOBS_ERRORS } from './jobs.errors';
 import type { JobsRecoveryOptions, LiveWorker } from './jobs.liveness';
 import { createMemoryBackend } from './jobs.memory';
@@ -314,6 +314,42 @@ function runtimeOf(instance: InstanceState): JobsRuntime {
   return instance.singletons.get(JOBS_KEY) as JobsRuntime;
 }
 
+/** A job to queue, validated: the task known, its payload and the options parsed. */
+function newJob(
+  registry: TaskRegistry,
+  taskOrName: AnyTaskDefinition | string,
+  payload: unknown,
+  options: EnqueueOptions,
+): NewJob {
+  const name = typeof taskOrName === 'string' ? taskOrName : taskOrName.name;
+  const task = registry.get(name);
+  if (!task) throw JOBS_ERRORS.UNKNOWN_TASK({ task: name });
+  const opts = parseInput(enqueueOptionsSchema, options, JOBS_ERRORS.INVALID_OPTIONS);
+  return {
+    task: name,
+    payload: parseInput(task.payload, payload, JOBS_ERRORS.INVALID_PAYLOAD),
+    key: opts.jobKey ?? null,
+    runAt: opts.runAt ?? null,
+    priority: opts.priority ?? task.priority ?? 0,
+    maxAttempts: opts.maxAttempts ?? task.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  };
+}
+
+/**
+ * Queues several jobs on the scope's db handle (its transaction on PostgreSQL) in one statement,
+ * as `enqueue` would one by one: every job is validated before any is queued.
+ * @internal
+ */
+export async function enqueueJobs(
+  rt: ServiceRuntime,
+  jobs: Array<{ task: string; payload: unknown; options?: EnqueueOptions }>,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const { backend, registry } = runtimeOf(rt.instance);
+  const parsed = jobs.map((j) => newJob(registry, j.task, j.payload, j.options ?? {}));
+  await backend.enqueueMany(rt.db as Kysely<Database>, parsed);
+}
+
 /**
  * `helios.jobs` for one scope: enqueue on the scope's db handle.
  * @internal
@@ -340,20 +376,9 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
       payload: unknown,
       options: EnqueueOptions = {},
     ) {
-      const name = typeof taskOrName === 'string' ? taskOrName : taskOrName.name;
-      const task = registry.get(name);
-      if (!task) throw JOBS_ERRORS.UNKNOWN_TASK({ task: name });
-      const opts = parseInput(enqueueOptionsSchema, options, JOBS_ERRORS.INVALID_OPTIONS);
-      const parsed = parseInput(task.payload, payload, JOBS_ERRORS.INVALID_PAYLOAD);
-      const id = await backend.enqueue(rt.db as Kysely<Database>, {
-        task: name,
-        payload: parsed,
-        key: opts.jobKey ?? null,
-        runAt: opts.runAt ?? null,
-        priority: opts.priority ?? task.priority ?? 0,
-        maxAttempts: opts.maxAttempts ?? task.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      });
-      return { id, task: name, key: opts.jobKey ?? null };
+      const job = newJob(registry, taskOrName, payload, options);
+      const id = await backend.enqueue(rt.db as Kysely<Database>, job);
+      return { id, task: job.task, key: job.key };
     },
     async start(options = {}) {
       if (runtime.state !== 'stopped') return;

@@ -20,7 +20,7 @@ import type { HeliosScope } from '../../helios';
 import type { Row } from '../../repositories/types';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import { isPermanentFailure } from '../integrations';
-import { bindJobs, type JobInfo } from '../jobs';
+import { bindJobs, enqueueJobs, type JobInfo } from '../jobs';
 import { enqueueDependents } from '../scheduled-actions';
 import { executeStep, type StepOutcome } from './lifecycle.runs.execute';
 import type { LifecyclePlan, RunStep } from './lifecycle.runs.schema';
@@ -84,16 +84,32 @@ export async function enqueueStep(
   notBefore: Date | null,
   priority = 0,
 ): Promise<void> {
-  const jobs = bindJobs({ ...rt, db } as ServiceRuntime);
+  await enqueueJobs({ ...rt, db } as ServiceRuntime, [
+    stepJob(rt, runId, stepId, notBefore, priority),
+  ]);
+}
+
+/** The job of a step (see `enqueueStep`). */
+function stepJob(
+  rt: ServiceRuntime,
+  runId: string,
+  stepId: string,
+  notBefore: Date | null,
+  priority: number,
+) {
   const delay = notBefore ? notBefore.getTime() - rt.clock.now().getTime() : 0;
   // graphile-worker compares run_at with PostgreSQL's now(), the in-process queue with the Helios clock.
   const runAt =
-    delay <= 0 ? undefined : jobs.backend === 'postgres' ? new Date(Date.now() + delay) : notBefore;
-  await jobs.enqueue(
-    RUN_STEP_TASK,
-    { runId, stepId },
-    { jobKey: stepJobKey(runId, stepId), priority, ...(runAt ? { runAt } : {}) },
-  );
+    delay <= 0
+      ? undefined
+      : bindJobs(rt).backend === 'postgres'
+        ? new Date(Date.now() + delay)
+        : notBefore;
+  return {
+    task: RUN_STEP_TASK,
+    payload: { runId, stepId },
+    options: { jobKey: stepJobKey(runId, stepId), priority, ...(runAt ? { runAt } : {}) },
+  };
 }
 
 /** One journal row (`user_lifecycle_logs`, action_id = the run). */
@@ -132,13 +148,44 @@ export async function journal(
 }
 
 async function lockRun(s: OperationScope, runId: string): Promise<RunRow | undefined> {
-  return s.db
+  const row = await s.db
     .selectFrom('scheduled_user_actions')
     .selectAll()
     .where('organization_id', '=', s.organizationId)
     .where('id', '=', runId)
     .forUpdate()
     .executeTakeFirst();
+  const cfg = row ? configOf(row) : null;
+  if (cfg) remember(cfg);
+  return row;
+}
+
+/**
+ * The JSON of each step (and of the rest) of a config as read from its locked row: `settle` then
+ * writes back only the steps that changed (`jsonb_set`), not the whole plan (tens of kilobytes a
+ * run) on every claim and record.
+ */
+const READ = new WeakMap<RunConfig, { head: string; steps: string[] }>();
+const headOf = (cfg: RunConfig) => JSON.stringify({ ...cfg, steps: null });
+function remember(cfg: RunConfig): void {
+  READ.set(cfg, { head: headOf(cfg), steps: cfg.steps.map((st) => JSON.stringify(st)) });
+}
+
+/** The new `action_config`: the read one with the changed steps set, or the whole config. */
+function configValue(cfg: RunConfig) {
+  const read = READ.get(cfg);
+  if (!read || read.steps.length !== cfg.steps.length || read.head !== headOf(cfg)) {
+    remember(cfg);
+    return sql<unknown>`${JSON.stringify(cfg)}::jsonb`;
+  }
+  let value = sql<unknown>`action_config`;
+  cfg.steps.forEach((step, i) => {
+    const json = JSON.stringify(step);
+    if (json === read.steps[i]) return;
+    value = sql<unknown>`jsonb_set(${value}, ${`{steps,${i}}`}::text[], ${json}::jsonb)`;
+    read.steps[i] = json;
+  });
+  return value;
 }
 
 const DONE = new Set(['succeeded', 'skipped']);
@@ -161,6 +208,7 @@ async function queueReady(
 ): Promise<void> {
   const byId = new Map(cfg.steps.map((st) => [st.id, st]));
   const priority = progressPriority(cfg);
+  const jobs: Array<ReturnType<typeof stepJob>> = [];
   let moved = true;
   while (moved) {
     moved = false;
@@ -170,13 +218,8 @@ async function queueReady(
       const before = (step.after ?? []).map((d) => byId.get(d)?.state ?? 'skipped');
       if (deps.every((d) => DONE.has(d)) && before.every((d) => FINISHED.has(d))) {
         step.state = 'queued';
-        await enqueueStep(
-          rt,
-          s.db,
-          row.id,
-          step.id,
-          step.notBefore ? new Date(step.notBefore) : null,
-          priority,
+        jobs.push(
+          stepJob(rt, row.id, step.id, step.notBefore ? new Date(step.notBefore) : null, priority),
         );
       } else if (deps.some((d) => d === 'failed' || d === 'waiting') && step.state !== 'waiting') {
         step.state = 'waiting';
@@ -184,6 +227,8 @@ async function queueReady(
       }
     }
   }
+  // One statement for them all (a run's first steps are a dozen or more).
+  await enqueueJobs({ ...rt, db: s.db } as ServiceRuntime, jobs);
 }
 
 /** Writes the config and the row's counters and status; the request and its tasks follow. */
@@ -193,6 +238,7 @@ async function settle(
   row: RunRow,
   cfg: RunConfig,
   changedStep: RunStep | null,
+  options: { returnRow?: boolean } = {},
 ): Promise<RunRow> {
   const steps = cfg.steps;
   const done = steps.filter((st) => DONE.has(st.state)).length;
@@ -215,10 +261,10 @@ async function settle(
         .join('; ')
         .slice(0, 900)})${waiting.length > 0 ? `, ${waiting.length} waiting on them` : ''}`;
   }
-  const updated = await s.db
+  const update = s.db
     .updateTable('scheduled_user_actions')
     .set({
-      action_config: JSON.stringify(cfg) as never,
+      action_config: configValue(cfg) as never,
       total_steps: steps.length,
       completed_steps: done,
       current_step: running?.id.slice(0, 100) ?? null,
@@ -230,11 +276,25 @@ async function settle(
         : null,
       updated_at: s.now,
     })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .where('id', '=', row.id);
+  // The row is returned only to a caller that shows it (its config is tens of kilobytes).
+  const updated = options.returnRow
+    ? await update.returningAll().executeTakeFirstOrThrow()
+    : (await update.execute(), row);
   // The run ended: scheduled actions that depend on it may run (or fail) now.
   if (!active && row.status !== status) await enqueueDependents(rt, s, row.id);
+  await followTasks(s, row, cfg, changedStep);
+  return updated;
+}
+
+/** The request's system task of the changed step's kind: completed once all its steps went through, or noted failed. */
+async function followTasks(
+  s: OperationScope,
+  row: RunRow,
+  cfg: RunConfig,
+  changedStep: RunStep | null,
+): Promise<void> {
+  const steps = cfg.steps;
   const requestId = cfg.plan.requestId;
   if (requestId && changedStep?.taskAction) {
     const same = steps.filter((st) => st.taskAction === changedStep.taskAction);
@@ -267,7 +327,6 @@ async function settle(
         .execute();
     }
   }
-  return updated;
 }
 
 /**
@@ -282,12 +341,11 @@ export async function startRun(
 ): Promise<RunRow> {
   if (!cfg.started) {
     cfg.started = true;
-    for (const step of cfg.steps)
-      if (step.state === 'skipped')
-        await journal(s, row, step, 'skipped', {
-          details: { reason: step.skipReason },
-          durationMs: 0,
-        });
+    await journalSkipped(
+      s,
+      row,
+      cfg.steps.filter((st) => st.state === 'skipped'),
+    );
     if (cfg.plan.requestId)
       await s.db
         .updateTable('user_requests')
@@ -296,16 +354,50 @@ export async function startRun(
         .where('id', '=', cfg.plan.requestId)
         .where('status', '=', 'approved')
         .execute();
+    const followed = new Set<string>();
     for (const step of cfg.steps)
-      if (step.state === 'skipped' && step.taskAction) await settle(rt, s, row, cfg, step);
+      if (step.state === 'skipped' && step.taskAction && !followed.has(step.taskAction)) {
+        followed.add(step.taskAction);
+        await followTasks(s, row, cfg, step);
+      }
   }
   await queueReady(rt, s, row, cfg);
-  return settle(rt, s, row, cfg, null);
+  return settle(rt, s, row, cfg, null, { returnRow: true });
 }
 
-/** A claimed step: the run, its step, and the outputs of the steps before. */
+/** Journals the skipped steps of a run starting, in one statement, in plan order. */
+async function journalSkipped(
+  s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
+  row: Pick<RunRow, 'id' | 'user_id'>,
+  steps: RunStep[],
+): Promise<void> {
+  if (steps.length === 0) return;
+  await s.db
+    .insertInto('user_lifecycle_logs')
+    .values(
+      steps.map((step, i) => ({
+        organization_id: s.organizationId,
+        user_id: row.user_id,
+        action_id: row.id,
+        step_name: step.id.slice(0, 100),
+        step_type: step.kind.slice(0, 50),
+        status: 'skipped',
+        details: JSON.stringify({
+          platform: step.platform,
+          operation: step.call?.operation ?? null,
+          reason: step.skipReason,
+        }) as never,
+        error_message: null,
+        duration_ms: 0,
+        // In plan order, a millisecond apart, after anything journaled before (as `journal`).
+        created_at: sql<Date>`greatest(${s.now}::timestamptz, (select max(created_at) + interval '1 millisecond' from user_lifecycle_logs where action_id = ${row.id})) + ${i} * interval '1 millisecond'`,
+      })),
+    )
+    .execute();
+}
+
+/** A claimed step and the outputs of the steps before. */
 interface Claimed {
-  row: RunRow;
   step: RunStep;
   outputs: Map<string, string | null>;
 }
@@ -335,9 +427,8 @@ async function claim(
     await journal(s, row, step, 'started', {
       details: { attempt: step.attempts, ...(takeover ? { takeover: true } : {}) },
     });
-    const updated = await settle(rt, s, row, cfg, null);
+    await settle(rt, s, row, cfg, null);
     return {
-      row: updated,
       step,
       outputs: new Map(cfg.steps.map((st) => [st.id, st.output])),
     };
@@ -464,7 +555,7 @@ export async function reopenRun(
     .execute();
   row.status = 'in_progress';
   await queueReady(rt, s, row, cfg);
-  return settle(rt, s, row, cfg, null);
+  return settle(rt, s, row, cfg, null, { returnRow: true });
 }
 
 /**
