@@ -17,7 +17,7 @@ import { runWriteback } from '../integrations/writeback';
 import { GOOGLE_ERROR_CODES } from './errors';
 import type { GoogleCalendarEvent } from './provider.calendar';
 import type { GoogleWritebackContext } from './writeback.context';
-import { auditChange, emailOf, resolveUser } from './writeback.lifecycle';
+import { actingAs, auditChange, emailOf, resolveUser } from './writeback.lifecycle';
 import type { GoogleWritebackService } from './writeback.service';
 
 type Part3 = Pick<GoogleWritebackService, 'declineFutureMeetings' | 'setSignature'>;
@@ -78,7 +78,10 @@ export function googleCalendarOperations(ctx: GoogleWritebackContext): Part3 {
           const google = await ctx.provider();
           const mailbox = (await resolveUser(google, { id, email })).email.toLowerCase();
           const items: string[] = [];
-          for (const event of await google.listUpcomingEvents(mailbox, now)) {
+          const events = await actingAs(mailbox, 'Meetings are declined', () =>
+            google.listUpcomingEvents(mailbox, now),
+          );
+          for (const event of events) {
             const action = meetingAction(event, mailbox, what);
             if (action === 'decline') {
               // Arrays are replaced by a patch: every attendee as read, the user's own entry declined.
@@ -110,7 +113,9 @@ export function googleCalendarOperations(ctx: GoogleWritebackContext): Part3 {
         async call({ id, email, html: wanted }): Promise<CloudChange> {
           const google = await ctx.provider();
           const mailbox = (await resolveUser(google, { id, email })).email;
-          const aliases = await google.listSendAs(mailbox);
+          const aliases = await actingAs(mailbox, 'The signature is set', () =>
+            google.listSendAs(mailbox),
+          );
           const primary =
             aliases.find((a) => a.isPrimary === true) ??
             aliases.find((a) => a.sendAsEmail.toLowerCase() === mailbox.toLowerCase());

@@ -11,7 +11,14 @@ import { runWriteback } from '../integrations/writeback';
 import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS } from './errors';
 import type { GoogleVacationSettings } from './provider.collaboration';
 import type { GoogleWritebackContext } from './writeback.context';
-import { already, auditChange, emailOf, resolveUser } from './writeback.lifecycle';
+import {
+  actingAs,
+  already,
+  auditChange,
+  emailOf,
+  refusedAsUser,
+  resolveUser,
+} from './writeback.lifecycle';
 import {
   googleAutoReplySchema,
   googleCalendarRoleSchema,
@@ -31,13 +38,6 @@ type Part2 = Pick<
 >;
 
 const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
-
-/**
- * Whether Google refused to let the service account act as a user (a token request for them
- * answered invalid_grant): the account is suspended (or gone), so it cannot be impersonated.
- */
-const refusedAsUser = (error: unknown) =>
-  isHeliosError(error) && error.code === GOOGLE_ERROR_CODES.ADMIN_NOT_FOUND;
 
 /** The vacation settings an automatic reply asks for. */
 function vacationOf(reply: {
@@ -106,15 +106,9 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
         async call({ id, email, to }): Promise<CloudChange> {
           const google = await ctx.provider();
           const mailbox = (await resolveUser(google, { id, email })).email;
-          let current: Awaited<ReturnType<typeof google.getAutoForwarding>>;
-          try {
-            current = await google.getAutoForwarding(mailbox);
-          } catch (error) {
-            if (!refusedAsUser(error)) throw error;
-            throw GOOGLE_ERRORS.INVALID_REQUEST({
-              message: `Gmail settings are changed acting as the mailbox's owner, and Google refuses to act as ${mailbox}: the account is suspended (or gone). Unsuspend it, then retry.`,
-            });
-          }
+          const current = await actingAs(mailbox, 'Mail forwarding is set', () =>
+            google.getAutoForwarding(mailbox),
+          );
           if (to === null) {
             if (!current.enabled) return { changed: false };
             await google.updateAutoForwarding(mailbox, { enabled: false });
@@ -165,7 +159,10 @@ export function googleCollaborationOperations(ctx: GoogleWritebackContext): Part
           const google = await ctx.provider();
           const mailbox = (await resolveUser(google, { id, email })).email;
           const vacation = vacationOf(wanted);
-          if (sameVacation(await google.getVacation(mailbox), vacation)) return { changed: false };
+          const current = await actingAs(mailbox, 'The automatic reply is set', () =>
+            google.getVacation(mailbox),
+          );
+          if (sameVacation(current, vacation)) return { changed: false };
           await google.updateVacation(mailbox, vacation);
           return { changed: true, items: [mailbox] };
         },

@@ -228,7 +228,7 @@ describe('Google lifecycle operations', () => {
     expect(calls('drive.permissions.delete')).toBe(deletes + 2);
   });
 
-  it('a suspended user: shared drives removed as the admin, forwarding refused with the reason', async () => {
+  it('a suspended user: shared drives removed as the admin, what acts as the user refused with the reason', async () => {
     const id = idOf(U(5));
     const drive = sim.workspace.addSharedDrive('Suspended', [{ email: U(5), role: 'writer' }]);
     const user = sim.state.users.get(id) as { suspended: boolean };
@@ -238,10 +238,17 @@ describe('Google lifecycle operations', () => {
       expect(removed).toMatchObject({ changed: true, items: [drive] });
       expect(sim.workspace.sharedDriveMembers(drive)).toEqual([]);
       expect((await google.removeFromSharedDrives(id)).changed).toBe(false);
-      await expect(google.setMailForwarding(id, U(6))).rejects.toMatchObject({
-        code: 'GOOGLE.INVALID_REQUEST',
-        message: expect.stringContaining('suspended'),
-      });
+      // Not the token endpoint's invalid_grant read as a wrong admin setting (GOOGLE.ADMIN_NOT_FOUND).
+      for (const asUser of [
+        () => google.setMailForwarding(id, U(6)),
+        () => google.setAutoReply(id, { enabled: true, subject: 'Away' }),
+        () => google.declineFutureMeetings(id, 'keep'),
+        () => google.setSignature(id, 'Left the company'),
+      ])
+        await expect(asUser()).rejects.toMatchObject({
+          code: 'GOOGLE.INVALID_REQUEST',
+          message: expect.stringMatching(/refuses to act as .*: the account is suspended/),
+        });
     } finally {
       user.suspended = false;
     }

@@ -22,7 +22,7 @@ import {
 } from '../integrations/initial-passwords';
 import { runWriteback } from '../integrations/writeback';
 import type { CallOptions } from '../policy/actor';
-import { GOOGLE_ERROR_CODES } from './errors';
+import { GOOGLE_ERROR_CODES, GOOGLE_ERRORS } from './errors';
 import type { GoogleWorkspaceProvider } from './provider';
 import type { GoogleDataTransfer } from './provider.security';
 import type { GoogleWritebackContext } from './writeback.context';
@@ -68,6 +68,33 @@ export async function resolveUser(
         id: user.id,
         email: (await google.getUser(user.id)).primaryEmail.toLowerCase(),
       };
+}
+
+/**
+ * Whether Google refused to let the service account act as a user (a token request for them
+ * answered invalid_grant): the account is suspended (or gone), so it cannot be impersonated.
+ */
+export const refusedAsUser = (error: unknown) =>
+  isHeliosError(error) && error.code === GOOGLE_ERROR_CODES.ADMIN_NOT_FOUND;
+
+/**
+ * The first call of an operation that acts as `mailbox` (Gmail settings, Calendar): Google's
+ * refusal to act as the account (the token endpoint's invalid_grant, which otherwise reads as a
+ * wrong admin setting) becomes `GOOGLE.INVALID_REQUEST` saying that the account is suspended.
+ */
+export async function actingAs<T>(
+  mailbox: string,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!refusedAsUser(error)) throw error;
+    throw GOOGLE_ERRORS.INVALID_REQUEST({
+      message: `${what} acting as ${mailbox}, and Google refuses to act as ${mailbox}: the account is suspended (or gone). Unsuspend it, retry, then suspend it again.`,
+    });
+  }
 }
 
 /** Audits a change (no row when nothing changed). */
