@@ -112,38 +112,59 @@ function stepJob(
   };
 }
 
+type JournalStatus = 'started' | 'succeeded' | 'failed' | 'skipped';
+interface JournalExtra {
+  details?: Record<string, unknown>;
+  error?: string | null;
+  durationMs?: number | null;
+  userId?: string | null;
+}
+
 /** One journal row (`user_lifecycle_logs`, action_id = the run). */
 export async function journal(
   s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
   row: Pick<RunRow, 'id' | 'user_id'>,
   step: Pick<RunStep, 'id' | 'kind' | 'platform' | 'call'>,
-  status: 'started' | 'succeeded' | 'failed' | 'skipped',
-  extra: {
-    details?: Record<string, unknown>;
-    error?: string | null;
-    durationMs?: number | null;
-    userId?: string | null;
-  } = {},
+  status: JournalStatus,
+  extra: JournalExtra = {},
 ): Promise<void> {
+  await journalRows(s, row, [{ step, status, extra }]);
+}
+
+/**
+ * Journal rows in one insert, in the order given, after anything journaled before (a millisecond
+ * apart, so they stay in order even when the clock stands still, as in tests).
+ */
+async function journalRows(
+  s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
+  row: Pick<RunRow, 'id' | 'user_id'>,
+  entries: Array<{
+    step: Pick<RunStep, 'id' | 'kind' | 'platform' | 'call'>;
+    status: JournalStatus;
+    extra: JournalExtra;
+  }>,
+): Promise<void> {
+  if (entries.length === 0) return;
   await s.db
     .insertInto('user_lifecycle_logs')
-    .values({
-      organization_id: s.organizationId,
-      user_id: extra.userId ?? row.user_id,
-      action_id: row.id,
-      step_name: step.id.slice(0, 100),
-      step_type: step.kind.slice(0, 50),
-      status,
-      details: JSON.stringify({
-        platform: step.platform,
-        operation: step.call?.operation ?? null,
-        ...extra.details,
-      }) as never,
-      error_message: extra.error ?? null,
-      duration_ms: extra.durationMs ?? null,
-      // In order even when the clock stands still (tests).
-      created_at: sql<Date>`greatest(${s.now}::timestamptz, (select max(created_at) + interval '1 millisecond' from user_lifecycle_logs where action_id = ${row.id}))`,
-    })
+    .values(
+      entries.map(({ step, status, extra }, i) => ({
+        organization_id: s.organizationId,
+        user_id: extra.userId ?? row.user_id,
+        action_id: row.id,
+        step_name: step.id.slice(0, 100),
+        step_type: step.kind.slice(0, 50),
+        status,
+        details: JSON.stringify({
+          platform: step.platform,
+          operation: step.call?.operation ?? null,
+          ...extra.details,
+        }) as never,
+        error_message: extra.error ?? null,
+        duration_ms: extra.durationMs ?? null,
+        created_at: sql<Date>`greatest(${s.now}::timestamptz, (select max(created_at) + interval '1 millisecond' from user_lifecycle_logs where action_id = ${row.id})) + ${i} * interval '1 millisecond'`,
+      })),
+    )
     .execute();
 }
 
@@ -341,10 +362,16 @@ export async function startRun(
 ): Promise<RunRow> {
   if (!cfg.started) {
     cfg.started = true;
-    await journalSkipped(
+    await journalRows(
       s,
       row,
-      cfg.steps.filter((st) => st.state === 'skipped'),
+      cfg.steps
+        .filter((st) => st.state === 'skipped')
+        .map((step) => ({
+          step,
+          status: 'skipped' as const,
+          extra: { details: { reason: step.skipReason }, durationMs: 0 },
+        })),
     );
     if (cfg.plan.requestId)
       await s.db
@@ -363,37 +390,6 @@ export async function startRun(
   }
   await queueReady(rt, s, row, cfg);
   return settle(rt, s, row, cfg, null, { returnRow: true });
-}
-
-/** Journals the skipped steps of a run starting, in one statement, in plan order. */
-async function journalSkipped(
-  s: Pick<OperationScope, 'db' | 'organizationId' | 'now'>,
-  row: Pick<RunRow, 'id' | 'user_id'>,
-  steps: RunStep[],
-): Promise<void> {
-  if (steps.length === 0) return;
-  await s.db
-    .insertInto('user_lifecycle_logs')
-    .values(
-      steps.map((step, i) => ({
-        organization_id: s.organizationId,
-        user_id: row.user_id,
-        action_id: row.id,
-        step_name: step.id.slice(0, 100),
-        step_type: step.kind.slice(0, 50),
-        status: 'skipped',
-        details: JSON.stringify({
-          platform: step.platform,
-          operation: step.call?.operation ?? null,
-          reason: step.skipReason,
-        }) as never,
-        error_message: null,
-        duration_ms: 0,
-        // In plan order, a millisecond apart, after anything journaled before (as `journal`).
-        created_at: sql<Date>`greatest(${s.now}::timestamptz, (select max(created_at) + interval '1 millisecond' from user_lifecycle_logs where action_id = ${row.id})) + ${i} * interval '1 millisecond'`,
-      })),
-    )
-    .execute();
 }
 
 /** A claimed step and the outputs of the steps before. */
