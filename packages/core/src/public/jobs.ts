@@ -10,6 +10,7 @@ export type {
   JobsRecoveryOptions,
   JobsService,
   JobsStatus,
+  JobToQueue,
   LiveWorker,
   TaskContext,
   TaskDefinition,

@@ -12,6 +12,7 @@ export type {
   JobsOptions,
   JobsService,
   JobsStatus,
+  JobToQueue,
   WorkerState,
 } from './jobs.service';
 export { bindJobs, enqueueJobs, jobsAttached } from './jobs.service';

@@ -76,8 +76,8 @@ export interface JobBackend {
   readonly kind: 'postgres' | 'in-process';
   /** Queues a job; on PostgreSQL, in `db`'s transaction when it is one. Returns the job's id. */
   enqueue(db: Kysely<Database>, job: NewJob): Promise<string>;
-  /** Queues jobs in order as `enqueue` would one by one (PostgreSQL: one statement). */
-  enqueueMany(db: Kysely<Database>, jobs: NewJob[]): Promise<void>;
+  /** Queues jobs as `enqueue` would one by one (PostgreSQL: one statement); their ids in order. */
+  enqueueMany(db: Kysely<Database>, jobs: NewJob[]): Promise<string[]>;
   /** Starts the worker. */
   start(plan: WorkerPlan): Promise<void>;
   /** Stops taking jobs and waits for the ones in flight (they finish, or are released for a retry). */

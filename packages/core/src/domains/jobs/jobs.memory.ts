@@ -214,7 +214,7 @@ export function createMemoryBackend(clock: Clock): JobBackend {
       return enqueueNow(job);
     },
     async enqueueMany(_db, list) {
-      for (const job of list) enqueueNow(job);
+      return list.map((job) => enqueueNow(job));
     },
     async start(plan) {
       if (running) return;

@@ -186,7 +186,7 @@ export function createPostgresBackend(
       return rows[0]!.id;
     },
     async enqueueMany(db, list) {
-      if (list.length === 0) return;
+      if (list.length === 0) return [];
       await migrate();
       const specs = list.map((job) => ({
         task: job.task,
@@ -196,9 +196,11 @@ export function createPostgresBackend(
         job_key: job.key,
         priority: job.priority,
       }));
-      // add_job once a row (a lateral call: exactly once each), in one round trip.
-      await sql`select added.id from jsonb_to_recordset(${JSON.stringify(specs)}::jsonb)
-          as spec(task text, payload json, run_at timestamptz, max_attempts int, job_key text, priority int)
+      // add_job once a row, in the order given (a lateral call: exactly once each), one round trip.
+      const { rows } = await sql<{ id: string }>`select added.id::text as id
+        from rows from (jsonb_to_recordset(${JSON.stringify(specs)}::jsonb)
+          as (task text, payload json, run_at timestamptz, max_attempts int, job_key text, priority int))
+          with ordinality as spec(task, payload, run_at, max_attempts, job_key, priority, n)
         cross join lateral graphile_worker.add_job(
           identifier => spec.task,
           payload => spec.payload,
@@ -206,7 +208,9 @@ export function createPostgresBackend(
           max_attempts => spec.max_attempts,
           job_key => spec.job_key,
           priority => spec.priority
-        ) as added`.execute(db);
+        ) as added
+        order by spec.n`.execute(db);
+      return rows.map((r) => r.id);
     },
     async start(plan) {
       if (runner) return;

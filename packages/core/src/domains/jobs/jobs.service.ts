@@ -99,6 +99,13 @@ export interface JobsStatus {
   workers: LiveWorker[];
 }
 
+/** One job of `enqueueMany`: its task (or the task's name), payload and options. */
+export interface JobToQueue {
+  task: AnyTaskDefinition | string;
+  payload: unknown;
+  options?: EnqueueOptions;
+}
+
 /** `helios.jobs`. */
 export interface JobsService {
   /** `postgres` (graphile-worker) or `in-process` (embedded). */
@@ -124,6 +131,17 @@ export interface JobsService {
   ): Promise<EnqueuedJob>;
   /** Queues a job of a registered task named by its name (the payload is parsed with the task's schema). */
   enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  /**
+   * Queues several jobs at once, as `enqueue` would one by one (same validation, job keys and
+   * transaction), in one statement on PostgreSQL; every job is validated before any is queued.
+   * Returns the jobs in the order given.
+   * @throws HeliosError INVALID_INPUT `JOBS.UNKNOWN_TASK`, `JOBS.INVALID_PAYLOAD`, `JOBS.INVALID_OPTIONS`
+   * @example
+   * ```ts
+   * await helios.jobs.enqueueMany(userIds.map((userId) => ({ task: 'training.remind', payload: { userId } })));
+   * ```
+   */
+  enqueueMany(jobs: ReadonlyArray<JobToQueue>): Promise<EnqueuedJob[]>;
   /**
    * Starts this process's worker (default concurrency 4) and queues the tasks that run at start
    * (`runAtStart`, e.g. the lifecycle runs sweep); `helios.close()` stops it.
@@ -336,18 +354,18 @@ function newJob(
 }
 
 /**
- * Queues several jobs on the scope's db handle (its transaction on PostgreSQL) in one statement,
- * as `enqueue` would one by one: every job is validated before any is queued.
+ * `enqueueMany` on the scope's db handle (its transaction on PostgreSQL).
  * @internal
  */
 export async function enqueueJobs(
   rt: ServiceRuntime,
-  jobs: Array<{ task: string; payload: unknown; options?: EnqueueOptions }>,
-): Promise<void> {
-  if (jobs.length === 0) return;
+  jobs: ReadonlyArray<JobToQueue>,
+): Promise<EnqueuedJob[]> {
+  if (jobs.length === 0) return [];
   const { backend, registry } = runtimeOf(rt.instance);
   const parsed = jobs.map((j) => newJob(registry, j.task, j.payload, j.options ?? {}));
-  await backend.enqueueMany(rt.db as Kysely<Database>, parsed);
+  const ids = await backend.enqueueMany(rt.db as Kysely<Database>, parsed);
+  return parsed.map((job, i) => ({ id: ids[i]!, task: job.task, key: job.key }));
 }
 
 /**
@@ -380,6 +398,7 @@ export function bindJobs(rt: ServiceRuntime): JobsService {
       const id = await backend.enqueue(rt.db as Kysely<Database>, job);
       return { id, task: job.task, key: job.key };
     },
+    enqueueMany: (jobs) => enqueueJobs(rt, jobs),
     async start(options = {}) {
       if (runtime.state !== 'stopped') return;
       const concurrency = options.concurrency ?? 4;

@@ -132,6 +132,38 @@ describe(`helios.jobs (${process.env.DATABASE_URL ? 'PostgreSQL: graphile-worker
     expect(runs.map((r) => r.payload)).toEqual([{ n: 2 }]);
   });
 
+  it('queues many jobs at once as one by one: ids in order, keys coalesced, validated first, in the caller transaction (PostgreSQL)', async () => {
+    const keyed = await helios.jobs.enqueue(echo, { n: 0 }, { jobKey: 'echo:many' });
+    const jobs = await helios.jobs.enqueueMany([
+      { task: echo, payload: { n: 1 }, options: { priority: 5 } },
+      { task: 'test.echo', payload: { n: 2 }, options: { jobKey: 'echo:many' } },
+      { task: echo, payload: { n: 3 }, options: { priority: -1 } },
+    ]);
+    expect(jobs.map((j) => j.key)).toEqual([null, 'echo:many', null]);
+    expect(jobs[1]!.id).toBe(keyed.id);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(3);
+    expect(await helios.jobs.enqueueMany([])).toEqual([]);
+    // One bad job: none is queued.
+    await expect(
+      helios.jobs.enqueueMany([
+        { task: echo, payload: { n: 4 } },
+        { task: echo, payload: { n: 'five' } },
+      ]),
+    ).rejects.toMatchObject({ code: 'JOBS.INVALID_PAYLOAD' });
+    // On PostgreSQL the jobs are the caller transaction's: rolled back, nothing is queued (the
+    // in-process queue of the embedded database is not transactional).
+    if (helios.jobs.backend === 'postgres')
+      await expect(
+        helios.transaction(async (tx) => {
+          await tx.jobs.enqueueMany([{ task: echo, payload: { n: 6 } }]);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+    expect((await helios.jobs.status()).queued).toBe(3);
+    await helios.jobs.runOnce();
+    expect(runs.map((r) => r.payload)).toEqual([{ n: 3 }, { n: 2 }, { n: 1 }]);
+  });
+
   it('runs a smaller priority first', async () => {
     await helios.jobs.enqueue(echo, { n: 1 }, { priority: 10 });
     await helios.jobs.enqueue(echo, { n: 2 }, { priority: -5 });
