@@ -29,6 +29,7 @@ import type { JobInfo } from '../jobs';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
+import { authorizeLifecycleConfig } from './scheduled-actions.lifecycle-config';
 import {
   type LifecycleLog,
   type ScheduledAction,
@@ -292,6 +293,7 @@ export function createScheduledActionsService(
       rt.write(options, async (s) => {
         const data = parseInput(createScheduledActionSchema, input);
         await authorizeManage(s, data.userId ?? null, 'Scheduling a user action');
+        authorizeLifecycleConfig(s, data.actionType, data);
         if (data.userId) await assertUserExists(s, data.userId);
         if (data.onboardingTemplateId)
           await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
@@ -368,6 +370,7 @@ export function createScheduledActionsService(
         const before = await findRow(s, id, true);
         const data = parseInput(updateScheduledActionSchema, patch);
         await authorizeManage(s, before.user_id, 'Changing a scheduled user action');
+        authorizeLifecycleConfig(s, before.action_type, data);
         assertPending(before);
         const userId = data.userId === undefined ? before.user_id : data.userId;
         if (userId !== before.user_id) {

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  clock,
+  counts,
+  DOMAIN,
+  helios,
+  linkedUser,
+  unique,
+  useRunsTestBed,
+} from './lifecycle.runs.test-kit';
+
+// A scheduled onboard/offboard action is a lifecycle run: its stored plan runs step by step as the
+// system, and without a plan it is planned as the system with its overrides. Neither may be set
+// through helios.scheduledActions by a caller the lifecycle runs would refuse.
+useRunsTestBed();
+
+const key = () => helios.as({ type: 'apiKey', keyId: 'k', scopes: ['users:write', 'users:read'] });
+
+/** A plan whose one step creates an administrator. */
+const forgedPlan = (email: string) => ({
+  engine: 'lifecycle-run',
+  plan: { kind: 'onboard', templateId: null, userId: null, email, requestId: null },
+  started: false,
+  steps: [
+    {
+      id: 'local.create_user',
+      kind: 'create_account',
+      platform: 'local',
+      call: {
+        operation: 'users.create',
+        args: [{ email, firstName: 'Eve', lastName: 'Il', role: 'admin' }],
+      },
+      reason: 'forged',
+      dependsOn: [],
+      state: 'planned',
+      skipReason: null,
+      attempts: 0,
+      output: null,
+      change: null,
+      error: null,
+    },
+  ],
+});
+
+describe('scheduled onboard and offboard actions cannot bypass the lifecycle runs checks', () => {
+  it('refuses a stored run plan in config (create and update, even for an administrator)', async () => {
+    const email = `eve${unique()}@${DOMAIN}`;
+    const before = await counts();
+    const input = {
+      actionType: 'onboard',
+      target: { email: `new${unique()}@${DOMAIN}`, firstName: 'N', lastName: 'H' },
+      scheduledFor: clock.now().toISOString(),
+    };
+    for (const caller of [key(), admin])
+      await expect(
+        caller.scheduledActions.create({ ...input, config: forgedPlan(email) } as never),
+      ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    const later = await admin.scheduledActions.create({
+      ...input,
+      scheduledFor: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+    } as never);
+    await expect(
+      admin.scheduledActions.update(later.id, { config: forgedPlan(email) } as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION.FAILED' });
+    for (let i = 0; i < 4; i++) await helios.jobs.runOnce();
+    expect((await admin.users.list({ q: email, status: 'all' })).items).toEqual([]);
+    expect((await counts()).users).toBe(before.users);
+  });
+
+  it("needs an administrator to set an onboarding's or offboarding's config or overrides", async () => {
+    const { user } = await linkedUser();
+    const thief = (await linkedUser()).user;
+    const overrides = {
+      emailAction: 'forward_user',
+      emailForwardToUserId: thief.id,
+      driveAction: 'transfer_user',
+      driveTransferToUserId: thief.id,
+    };
+    const at = clock.now().toISOString();
+    const offboard = { actionType: 'offboard', userId: user.id, scheduledFor: at };
+    await expect(
+      key().scheduledActions.create({ ...offboard, configOverrides: overrides } as never),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(
+      key().scheduledActions.create({
+        actionType: 'onboard',
+        target: { email: `new${unique()}@${DOMAIN}` },
+        scheduledFor: at,
+        configOverrides: { groupIds: [] },
+      } as never),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const later = new Date(clock.now().getTime() + 86_400_000).toISOString();
+    const plain = await key().scheduledActions.create({
+      ...offboard,
+      scheduledFor: later,
+    } as never);
+    for (const patch of [{ configOverrides: overrides }, { config: {} }])
+      await expect(key().scheduledActions.update(plain.id, patch as never)).rejects.toMatchObject({
+        kind: 'FORBIDDEN',
+      });
+    // An administrator may, and a suspend keeps its config for a users:write key.
+    const steered = await admin.scheduledActions.create({
+      ...offboard,
+      scheduledFor: later,
+      configOverrides: overrides,
+    } as never);
+    expect(steered.configOverrides).toEqual(overrides);
+    const suspend = await key().scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: later,
+      config: { note: 'x' },
+    } as never);
+    expect(suspend.actionType).toBe('suspend');
+  });
+});
