@@ -4,6 +4,7 @@ import {
   clock,
   counts,
   DOMAIN,
+  groups,
   helios,
   linkedUser,
   unique,
@@ -113,5 +114,47 @@ describe('scheduled onboard and offboard actions cannot bypass the lifecycle run
       config: { note: 'x' },
     } as never);
     expect(suspend.actionType).toBe('suspend');
+  });
+
+  it("needs an administrator for an offboarding template's targets, groups:write for an onboarding template's groups", async () => {
+    const { user } = await linkedUser();
+    const thief = (await linkedUser()).user;
+    const k = helios.as({
+      type: 'apiKey',
+      keyId: 'k2',
+      scopes: ['users:write', 'organization:write'],
+    });
+    const steering = {
+      driveAction: 'transfer_user',
+      driveTransferToUserId: thief.id,
+      emailAction: 'forward_user',
+      emailForwardToUserId: thief.id,
+    };
+    await expect(
+      k.lifecycle.templates.offboarding.create({ name: `t${unique()}`, ...steering } as never),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const plain = await k.lifecycle.templates.offboarding.create({ name: `t${unique()}` } as never);
+    await expect(
+      k.lifecycle.templates.offboarding.update(plain.id, steering as never),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    const plan = await k.lifecycle.offboard.plan({ userId: user.id, templateId: plain.id });
+    expect(JSON.stringify(plan.steps)).not.toContain(thief.email);
+    await expect(
+      k.lifecycle.templates.onboarding.create({
+        name: `o${unique()}`,
+        groupIds: [groups.local],
+      } as never),
+    ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    // An administrator may.
+    const chosen = await admin.lifecycle.templates.offboarding.create({
+      name: `t${unique()}`,
+      ...steering,
+    } as never);
+    expect(chosen.emailForwardToUserId).toBe(thief.id);
+    const onboarding = await admin.lifecycle.templates.onboarding.create({
+      name: `o${unique()}`,
+      groupIds: [groups.local],
+    } as never);
+    expect(onboarding.groupIds).toEqual([groups.local]);
   });
 });
