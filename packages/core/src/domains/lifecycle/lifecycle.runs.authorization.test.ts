@@ -4,9 +4,11 @@ import {
   clock,
   counts,
   DOMAIN,
+  graph,
   groups,
   helios,
   linkedUser,
+  timePasses,
   unique,
   useRunsTestBed,
 } from './lifecycle.runs.test-kit';
@@ -156,5 +158,33 @@ describe('scheduled onboard and offboard actions cannot bypass the lifecycle run
       groupIds: [groups.local],
     } as never);
     expect(onboarding.groupIds).toEqual([groups.local]);
+  });
+
+  it('needs an administrator to resume the offboarding of someone who is an administrator now', async () => {
+    const { user } = await linkedUser();
+    const template = await admin.lifecycle.templates.offboarding.create({
+      name: `Leave ${unique()}`,
+      emailAction: 'auto_reply',
+      emailAutoReplySubject: 'Gone',
+      emailAutoReplyMessage: 'Gone.',
+      accountAction: 'suspend_immediately',
+      notifyItAdmin: false,
+      notifyManager: false,
+    } as never);
+    graph.setFaults({ rate: 1, kinds: ['503'] });
+    const run = await admin.lifecycle.offboard.apply({ userId: user.id, templateId: template.id });
+    for (const ms of [0, 2_000, 8_000]) {
+      await timePasses(ms);
+      await helios.jobs.runOnce();
+    }
+    graph.setFaults(null);
+    expect((await admin.lifecycle.runs.get(run.id)).status).toBe('failed');
+    await helios.db
+      .updateTable('organization_users')
+      .set({ role: 'admin' })
+      .where('id', '=', user.id)
+      .execute();
+    await expect(key().lifecycle.runs.resume(run.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    expect((await admin.lifecycle.runs.resume(run.id)).status).toBe('in_progress');
   });
 });
