@@ -187,4 +187,24 @@ describe('scheduled onboard and offboard actions cannot bypass the lifecycle run
     await expect(key().lifecycle.runs.resume(run.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
     expect((await admin.lifecycle.runs.resume(run.id)).status).toBe('in_progress');
   });
+
+  it('a leaver cannot read their scheduled offboarding (plan or journal) through scheduledActions', async () => {
+    const { user } = await linkedUser();
+    const run = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      scheduledFor: new Date(clock.now().getTime() + 7 * 86_400_000),
+    });
+    const suspend = await admin.scheduledActions.create({
+      actionType: 'suspend',
+      userId: user.id,
+      scheduledFor: new Date(clock.now().getTime() + 7 * 86_400_000).toISOString(),
+    });
+    const leaver = helios.as({ type: 'user', userId: user.id });
+    await expect(leaver.lifecycle.runs.get(run.id)).rejects.toMatchObject({ kind: 'FORBIDDEN' });
+    await expect(leaver.scheduledActions.get(run.id)).rejects.toMatchObject({ kind: 'NOT_FOUND' });
+    await expect(leaver.scheduledActions.logs(run.id)).rejects.toMatchObject({ kind: 'NOT_FOUND' });
+    const mine = await leaver.scheduledActions.list();
+    expect(mine.items.map((a) => a.id)).toEqual([suspend.id]);
+    expect((await admin.scheduledActions.get(run.id)).actionType).toBe('offboard');
+  });
 });
