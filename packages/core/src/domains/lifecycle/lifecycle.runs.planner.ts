@@ -16,6 +16,7 @@ import { planOffboarding } from './lifecycle.steps.offboard';
 import { planOnboarding } from './lifecycle.steps.onboard';
 import { readPoolMembers } from './lifecycle.tasks.query';
 import type { OffboardingTemplate, OnboardingTemplate } from './lifecycle.templates';
+import { STEERING_OFFBOARDING_FIELDS } from './lifecycle.templates.authorize';
 import { OFFBOARDING_DEFAULTS } from './lifecycle.templates.schema';
 
 type Parsed<T> = T extends object ? { [K in keyof T]: T[K] } : T;
@@ -276,21 +277,11 @@ export async function buildOnboardPlan(
 
 /**
  * Offboarding overrides that choose who receives the leaver's data or mail, or what is mailed to
- * whom: the templates' values are the administrators' choice, and only an administrator may change
- * them for one run (a `users:write` key could otherwise read a colleague's mail or send the
- * organization's mail to any address).
+ * whom: the templates' values are the administrators' choice (lifecycle.templates.authorize.ts),
+ * and only an administrator may change them for one run (a `users:write` key could otherwise read
+ * a colleague's mail or send the organization's mail to any address).
  */
-const STEERING_OVERRIDES = [
-  'driveTransferToUserId',
-  'driveArchiveSharedDriveId',
-  'emailForwardToUserId',
-  'emailAutoReplySubject',
-  'emailAutoReplyMessage',
-  'calendarTransferToUserId',
-  'notificationEmailAddresses',
-  'notificationMessage',
-  'offboardingSignatureText',
-] as const;
+const STEERING_OVERRIDES = STEERING_OFFBOARDING_FIELDS;
 
 /** The offboarding plan of `input`. */
 export async function buildOffboardPlan(

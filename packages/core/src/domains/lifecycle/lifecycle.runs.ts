@@ -191,6 +191,19 @@ async function authorizeRead(s: OperationScope): Promise<void> {
   await s.authorize('users:read');
 }
 
+/** Resuming an offboarding acts on the leaver as applying it does: an administrator's needs one. */
+async function authorizeResumeTarget(s: OperationScope, row: RunRow): Promise<void> {
+  if (row.action_type !== 'offboard' || !row.user_id) return;
+  const user = await s.db
+    .selectFrom('organization_users')
+    .select('role')
+    .where('organization_id', '=', s.organizationId)
+    .where('id', '=', row.user_id)
+    .executeTakeFirst();
+  if (user?.role === 'admin')
+    assertAdministrator(s.principal, 'users:write', "Resuming an administrator's offboarding");
+}
+
 async function findRun(s: OperationScope, id: string, lock = false): Promise<RunRow> {
   const parsed = runIdSchema.safeParse(id);
   if (!parsed.success) throw LIFECYCLE_ERRORS.RUN_NOT_FOUND({ id: String(id).slice(0, 64) });
@@ -348,6 +361,7 @@ export function createLifecycleRunsServices(
       rt.write(options, async (s) => {
         await authorizeRun(s, 'Resuming a lifecycle run');
         const row = await findRun(s, id, true);
+        await authorizeResumeTarget(s, row);
         const cfg = configOf(row);
         if (!cfg || (row.status !== 'failed' && row.status !== 'completed'))
           throw LIFECYCLE_ERRORS.RUN_NOT_RESUMABLE({ id: row.id, status: row.status ?? 'pending' });

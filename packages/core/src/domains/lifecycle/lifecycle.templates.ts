@@ -20,6 +20,7 @@ import { summarizeChange } from '../audit';
 import type { CallOptions } from '../policy/actor';
 import { POLICY_ERRORS } from '../policy/policy.errors';
 import { LIFECYCLE_ERRORS, type TemplateKind } from './lifecycle.errors';
+import { authorizeTemplateFields } from './lifecycle.templates.authorize';
 import {
   type CloneTemplateInput,
   type CreateOffboardingTemplateInput,
@@ -263,6 +264,7 @@ async function checkReferences(
   kind: TemplateKind,
   data: Record<string, unknown>,
 ): Promise<void> {
+  await authorizeTemplateFields(s, kind, data);
   const one = async (table: Parameters<typeof assertInOrg>[2], field: string): Promise<void> => {
     const value = data[field];
     if (typeof value === 'string') await assertInOrg(s.db, s.organizationId, table, field, [value]);

@@ -7,7 +7,8 @@
  * Who may do what (the policy's `users` permissions, plus administrator checks):
  * - read (`get`, `list`, `pendingApproval`, `logs`): `users:read`. Administrators, the system and
  *   API keys with `users:read` see every action; a manager sees the actions of themself and their
- *   reports; a user sees the actions about themself.
+ *   reports; a user sees the actions about themself (not onboard and offboard ones: lifecycle
+ *   runs, read by administrators).
  * - manage (`create`, `update`, `cancel`): `users:write`, and for portal users an administrator
  *   (managers and users cannot schedule lifecycle actions); an action on an administrator's account
  *   needs an administrator whatever the key's scopes.
@@ -29,6 +30,7 @@ import type { JobInfo } from '../jobs';
 import type { CallOptions } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
 import { SCHEDULED_ACTIONS_ERRORS } from './scheduled-actions.errors';
+import { authorizeLifecycleConfig } from './scheduled-actions.lifecycle-config';
 import {
   type LifecycleLog,
   type ScheduledAction,
@@ -169,11 +171,19 @@ async function findRow(
   return row;
 }
 
+/**
+ * Onboard and offboard actions are lifecycle runs (their plan in `action_config`): like
+ * `helios.lifecycle.runs`, only callers who read every user's actions see them (a leaver must not
+ * read their own offboarding before it happens).
+ */
+const RUN_TYPES = ['onboard', 'offboard'];
+const isRun = (type: string) => RUN_TYPES.includes(type);
+
 /** A row the caller may read (else NOT_FOUND, not to reveal it). */
 async function readableRow(s: OperationScope, id: string): Promise<Row<'scheduled_user_actions'>> {
   const row = await findRow(s, id);
   const users = await readableUsers(s);
-  if (users !== 'all' && (!row.user_id || !users.includes(row.user_id)))
+  if (users !== 'all' && (!row.user_id || !users.includes(row.user_id) || isRun(row.action_type)))
     throw SCHEDULED_ACTIONS_ERRORS.NOT_FOUND({ id: row.id });
   return row;
 }
@@ -292,6 +302,7 @@ export function createScheduledActionsService(
       rt.write(options, async (s) => {
         const data = parseInput(createScheduledActionSchema, input);
         await authorizeManage(s, data.userId ?? null, 'Scheduling a user action');
+        authorizeLifecycleConfig(s, data.actionType, data);
         if (data.userId) await assertUserExists(s, data.userId);
         if (data.onboardingTemplateId)
           await assertTemplate(s, 'onboarding', data.onboardingTemplateId);
@@ -351,7 +362,8 @@ export function createScheduledActionsService(
           .selectFrom('scheduled_user_actions')
           .selectAll()
           .where('organization_id', '=', s.organizationId);
-        if (users !== 'all') query = query.where('user_id', 'in', users);
+        if (users !== 'all')
+          query = query.where('user_id', 'in', users).where('action_type', 'not in', RUN_TYPES);
         if (f.status) query = query.where('status', '=', f.status);
         if (f.actionType) query = query.where('action_type', '=', f.actionType);
         if (f.userId) query = query.where('user_id', '=', f.userId);
@@ -368,6 +380,7 @@ export function createScheduledActionsService(
         const before = await findRow(s, id, true);
         const data = parseInput(updateScheduledActionSchema, patch);
         await authorizeManage(s, before.user_id, 'Changing a scheduled user action');
+        authorizeLifecycleConfig(s, before.action_type, data);
         assertPending(before);
         const userId = data.userId === undefined ? before.user_id : data.userId;
         if (userId !== before.user_id) {
@@ -598,7 +611,8 @@ export function createScheduledActionsService(
           .where('requires_approval', '=', true)
           .where('approved_at', 'is', null)
           .where('rejected_at', 'is', null);
-        if (users !== 'all') query = query.where('user_id', 'in', users);
+        if (users !== 'all')
+          query = query.where('user_id', 'in', users).where('action_type', 'not in', RUN_TYPES);
         return paging.page(await query.$call(paging.query).execute(), toScheduledAction);
       }),
 
