@@ -19,6 +19,7 @@ import type {
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
+import { type AccountGuard, guardAccounts } from '../integrations/writeback.guard';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { googleArchiveOperations } from './writeback.archive';
@@ -34,6 +35,7 @@ import type {
   GoogleCreateUserInput,
   GoogleUpdateUserInput,
 } from './writeback.schema';
+import { googleIdSchema } from './writeback.schema';
 import { googleUserOperations } from './writeback.users';
 
 /** @deprecated Import `generateInitialPassword` from the integrations domain (shared by both clouds). */
@@ -202,7 +204,7 @@ export function createGoogleWritebackService(
   const users = googleUserOperations(ctx);
   // The names of the previous minor version.
   const deprecated = { suspend: users.suspendUser, unsuspend: users.restoreUser };
-  return {
+  const service: GoogleWritebackService = {
     ...users,
     ...googlePasswordOperations(ctx),
     ...googleGroupOperations(ctx),
@@ -213,4 +215,47 @@ export function createGoogleWritebackService(
     ...googleCalendarOperations(ctx),
     ...deprecated,
   };
+  return guardAccounts(rt, 'google_workspace', parseGoogleId, service, GOOGLE_ACCOUNT_GUARDS);
 }
+
+const parseGoogleId = (value: unknown) => {
+  const parsed = googleIdSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+/** The account is the first argument; the options at `options`. */
+const account = (options: number): AccountGuard => ({ account: 0, options });
+
+/** Who may change which account (writeback.guard.ts). */
+const GOOGLE_ACCOUNT_GUARDS: { [K in keyof GoogleWritebackService]?: AccountGuard } = {
+  updateUser: account(2),
+  suspendUser: account(1),
+  restoreUser: account(1),
+  suspend: account(1),
+  unsuspend: account(1),
+  deleteUser: account(1),
+  moveOrgUnit: account(2),
+  moveToOrgUnit: account(2),
+  resetPassword: account(1),
+  signOut: account(1),
+  assignLicense: account(2),
+  removeLicense: account(2),
+  revokeTokens: account(1),
+  revokeAppPasswords: account(1),
+  setAutoReply: account(2),
+  removeFromSharedDrives: account(1),
+  deleteUserFiles: account(1),
+  wipeMobileDevices: account(1),
+  declineFutureMeetings: account(2),
+  setSignature: account(2),
+  transferData: { ...account(3), steers: () => "Transferring a user's data to another user" },
+  setMailForwarding: {
+    ...account(2),
+    steers: (args) => (args[1] == null ? null : "Forwarding a user's mail"),
+  },
+  archiveUserFiles: {
+    ...account(2),
+    steers: () => "Moving a user's files into a shared drive",
+  },
+  addToSharedDrive: { options: 3, also: 'groups:write' },
+  shareCalendar: { options: 3, also: 'groups:write' },
+};

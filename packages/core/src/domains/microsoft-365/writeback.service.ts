@@ -25,6 +25,7 @@ import type {
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
+import { type AccountGuard, guardAccounts } from '../integrations/writeback.guard';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { microsoftCalendarOperations } from './writeback.calendar';
@@ -39,6 +40,7 @@ import type {
   MicrosoftCreateUserInput,
   MicrosoftUpdateUserInput,
 } from './writeback.schema';
+import { microsoftObjectIdSchema } from './writeback.schema';
 import { microsoftUserOperations } from './writeback.users';
 
 /** A Microsoft user as mirrored locally (`ms_synced_users`, without Graph's raw JSON). */
@@ -350,7 +352,7 @@ export function createMicrosoftWritebackService(
     enableUser: users.restoreUser,
     revokeSessions: users.signOut,
   };
-  return {
+  const service: MicrosoftWritebackService = {
     ...users,
     ...microsoftPasswordOperations(ctx),
     ...microsoftGroupOperations(ctx),
@@ -360,4 +362,34 @@ export function createMicrosoftWritebackService(
     ...microsoftCalendarOperations(ctx),
     ...deprecated,
   };
+  return guardAccounts(rt, 'microsoft_365', parseMicrosoftId, service, MICROSOFT_ACCOUNT_GUARDS);
 }
+
+const parseMicrosoftId = (value: unknown) => {
+  const parsed = microsoftObjectIdSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+/** The account is the first argument; the options at `options`. */
+const account = (options: number): AccountGuard => ({ account: 0, options });
+
+/** Who may change which account (writeback.guard.ts). */
+const MICROSOFT_ACCOUNT_GUARDS: { [K in keyof MicrosoftWritebackService]?: AccountGuard } = {
+  updateUser: account(2),
+  suspendUser: account(1),
+  restoreUser: account(1),
+  disableUser: account(1),
+  enableUser: account(1),
+  deleteUser: account(1),
+  resetPassword: account(1),
+  signOut: account(1),
+  revokeSessions: account(1),
+  assignLicense: account(2),
+  setAutoReply: account(2),
+  wipeMobileDevices: account(1),
+  declineFutureMeetings: account(2),
+  setMailForwarding: {
+    ...account(2),
+    steers: (args) => (args[1] == null ? null : "Forwarding a user's mail"),
+  },
+  shareCalendar: { options: 3, also: 'groups:write' },
+};
