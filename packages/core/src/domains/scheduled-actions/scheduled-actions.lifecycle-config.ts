@@ -20,9 +20,24 @@ const LIFECYCLE_RUN_ENGINE = 'lifecycle-run';
 export function authorizeLifecycleConfig(
   s: OperationScope,
   actionType: string,
-  fields: { config?: Record<string, unknown>; configOverrides?: Record<string, unknown> },
+  fields: {
+    config?: Record<string, unknown>;
+    configOverrides?: Record<string, unknown>;
+    recurrence?: unknown;
+  },
 ): void {
   if (actionType !== 'onboard' && actionType !== 'offboard') return;
+  // A lifecycle run happens once (create's schema says so too; an update does not know the type).
+  if (fields.recurrence)
+    throw CORE_ERRORS.VALIDATION_FAILED({
+      issues: [
+        {
+          path: 'recurrence',
+          message: `An ${actionType} action runs once: it cannot recur`,
+          code: 'custom',
+        },
+      ],
+    });
   if (fields.config?.engine === LIFECYCLE_RUN_ENGINE)
     throw CORE_ERRORS.VALIDATION_FAILED({
       issues: [

@@ -97,6 +97,13 @@ export const createScheduledActionSchema = z
         message: 'An onboard action needs `target` (or `userId`)',
       });
     }
+    if (input.recurrence && (input.actionType === 'onboard' || input.actionType === 'offboard')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recurrence'],
+        message: `An ${input.actionType} action runs once: it cannot recur`,
+      });
+    }
     if (
       input.recurrence?.until &&
       input.recurrence.until.getTime() <= input.scheduledFor.getTime()

@@ -418,6 +418,28 @@ describe(`helios.scheduledActions (${process.env.DATABASE_URL ? 'PostgreSQL: gra
       errorDetails: { code: 'VALIDATION.FAILED', step: 'plan' },
     });
     expect(await stepsOf(action.id)).toEqual([['plan', 'failed']]);
+    // A lifecycle run happens once: a recurrence is refused, not ignored (on create and update).
+    const recurrence = { interval: 'daily' as const };
+    await expect(
+      admin.scheduledActions.create({
+        actionType: 'onboard',
+        target: { email: `again@${DOMAIN}`, firstName: 'Again', lastName: 'Hire' },
+        scheduledFor: new Date(clock.now().getTime() + HOUR),
+        recurrence,
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+      details: { issues: [expect.objectContaining({ path: 'recurrence' })] },
+    });
+    const later = await admin.scheduledActions.create({
+      actionType: 'onboard',
+      target: { email: `later@${DOMAIN}`, firstName: 'Later', lastName: 'Hire' },
+      scheduledFor: new Date(clock.now().getTime() + HOUR),
+    });
+    await expect(admin.scheduledActions.update(later.id, { recurrence })).rejects.toMatchObject({
+      code: 'VALIDATION.FAILED',
+    });
+    await admin.scheduledActions.cancel(later.id);
   });
 
   it('validates input and authorizes: managers and users cannot schedule, non-admin keys cannot approve', async () => {
