@@ -2,7 +2,8 @@
  * OneDrive in the Graph simulator: every user has a business OneDrive (unless a test removes it,
  * as when the user's site was never provisioned) with files and folders at its root and the
  * permissions of its root. Routes under `users/{id}/drive`: the drive itself, `root/children`
- * (paged with `$top` and `$skiptoken`, in id order), `root/permissions` (paged the same way),
+ * (paged with `$top` and `$skiptoken`, in id order; `$select` keeps the fields named),
+ * `root/permissions` (paged the same way),
  * `root/invite` (a sharing invitation: `roles` `read` or `write`, recipients by `objectId` or
  * `email` of a tenant user; answers the permissions granted), `DELETE items/{id}` (to the recycle
  * bin) and `POST items/{id}/permanentDelete` (gone for good), both 204. Reads need Files.Read.All
@@ -120,7 +121,12 @@ export function createDriveRoutes(t: Tenant, o: OData) {
     scope: string,
     entity: string,
   ): Reply => {
-    checkQueryOptions(ctx.query, ['$top', '$skiptoken']);
+    checkQueryOptions(ctx.query, ['$top', '$skiptoken', '$select']);
+    const select = ctx.query
+      .get('$select')
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     const top = pageSize(ctx.query, 200);
     const fp = fingerprint(['drive', scope]);
     const after = listAfter(ctx.query, fp);
@@ -132,7 +138,9 @@ export function createDriveRoutes(t: Tenant, o: OData) {
       body['@odata.nextLink'] = linkWith(ctx.path, ctx.query, {
         $skiptoken: listToken(slice[slice.length - 1]!.id, fp),
       });
-    body.value = slice.map((v) => structuredClone(v));
+    body.value = slice.map((v) =>
+      select ? Object.fromEntries(['id', ...select].map((f) => [f, v[f]])) : structuredClone(v),
+    );
     return { status: 200, body };
   };
 
