@@ -1,53 +1,41 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator } from './graph';
-import { call, expectGraphError, followAll, token, UPN } from './graph.test-kit';
+import { describe, expect, it } from 'vitest';
+import { call, expectGraphError, followAll, UPN, useGraphSimulator } from './graph.test-kit';
 
 // The Graph simulator's OneDrive: a user's drive, its root's children (paged) and permissions,
 // sharing invitations, deletion to the recycle bin and for good, with their permissions.
 
+const g = useGraphSimulator(4);
+const { idOf } = g;
+
 describe('Graph simulator: OneDrive', () => {
-  let sim: GraphSimulator;
-  let tok: string;
-  beforeAll(async () => {
-    sim = await startGraphSimulator({ links: 'local', seed: { users: 4, groups: 0 } });
-    tok = await token(sim);
-  });
-  afterAll(() => sim.close());
-  afterEach(() => {
-    sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
-  });
-
-  const idOf = (i: number) =>
-    [...sim.state.users.values()].find((u) => u.userPrincipalName === UPN(i))!.id as string;
-
   it("pages a user's root children with $top and deletes them to the recycle bin or for good", async () => {
     const ids = [
-      sim.addDriveItem(UPN(1), { name: 'a.docx' }),
-      sim.addDriveItem(UPN(1), { name: 'b.xlsx' }),
-      sim.addDriveItem(UPN(1), { name: 'Projects', folder: true }),
+      g.sim.addDriveItem(UPN(1), { name: 'a.docx' }),
+      g.sim.addDriveItem(UPN(1), { name: 'b.xlsx' }),
+      g.sim.addDriveItem(UPN(1), { name: 'Projects', folder: true }),
     ];
-    const drive = await call(sim, tok, 'GET', `users/${idOf(1)}/drive`);
+    const drive = await call(g.sim, g.tok, 'GET', `users/${idOf(1)}/drive`);
     expect(drive.status).toBe(200);
     expect(drive.body).toMatchObject({ driveType: 'business', owner: { user: { id: idOf(1) } } });
     const path = `users/${idOf(1)}/drive/root/children?$top=2`;
-    const { items, pages } = await followAll(sim, tok, path);
+    const { items, pages } = await followAll(g.sim, g.tok, path);
     expect(pages).toBe(2);
     expect(items.map((i) => i.id)).toEqual([...ids].sort());
     expect(items.find((i) => i.name === 'Projects')?.folder).toEqual({ childCount: 0 });
 
-    expect((await call(sim, tok, 'DELETE', `users/${idOf(1)}/drive/items/${ids[0]}`)).status).toBe(
-      204,
-    );
     expect(
-      (await call(sim, tok, 'POST', `users/${UPN(1)}/drive/items/${ids[1]}/permanentDelete`))
+      (await call(g.sim, g.tok, 'DELETE', `users/${idOf(1)}/drive/items/${ids[0]}`)).status,
+    ).toBe(204);
+    expect(
+      (await call(g.sim, g.tok, 'POST', `users/${UPN(1)}/drive/items/${ids[1]}/permanentDelete`))
         .status,
     ).toBe(204);
     expectGraphError(
-      await call(sim, tok, 'POST', `users/${UPN(1)}/drive/items/${ids[1]}/permanentDelete`),
+      await call(g.sim, g.tok, 'POST', `users/${UPN(1)}/drive/items/${ids[1]}/permanentDelete`),
       404,
       'itemNotFound',
     );
-    expect(sim.drive(UPN(1))).toMatchObject({ items: [{ id: ids[2] }], recycled: [ids[0]] });
+    expect(g.sim.drive(UPN(1))).toMatchObject({ items: [{ id: ids[2] }], recycled: [ids[0]] });
   });
 
   it('grants write access with an invitation, once per recipient, and lists it in the permissions', async () => {
@@ -57,7 +45,7 @@ describe('Graph simulator: OneDrive', () => {
       roles: ['write'],
       recipients: [{ objectId: idOf(3) }],
     };
-    const granted = await call(sim, tok, 'POST', `users/${idOf(2)}/drive/root/invite`, body);
+    const granted = await call(g.sim, g.tok, 'POST', `users/${idOf(2)}/drive/root/invite`, body);
     expect(granted.status).toBe(200);
     expect(granted.body.value).toEqual([
       expect.objectContaining({
@@ -65,8 +53,8 @@ describe('Graph simulator: OneDrive', () => {
         grantedToV2: { user: expect.objectContaining({ id: idOf(3) }) },
       }),
     ]);
-    await call(sim, tok, 'POST', `users/${idOf(2)}/drive/root/invite`, body);
-    const perms = await call(sim, tok, 'GET', `users/${idOf(2)}/drive/root/permissions`);
+    await call(g.sim, g.tok, 'POST', `users/${idOf(2)}/drive/root/invite`, body);
+    const perms = await call(g.sim, g.tok, 'GET', `users/${idOf(2)}/drive/root/permissions`);
     expect(perms.status).toBe(200);
     expect(perms.body.value.map((p: any) => [p.grantedToV2.user.id, p.roles])).toEqual(
       expect.arrayContaining([
@@ -76,7 +64,7 @@ describe('Graph simulator: OneDrive', () => {
     );
     expect(perms.body.value).toHaveLength(2);
     expectGraphError(
-      await call(sim, tok, 'POST', `users/${idOf(2)}/drive/root/invite`, {
+      await call(g.sim, g.tok, 'POST', `users/${idOf(2)}/drive/root/invite`, {
         ...body,
         roles: ['own'],
       }),
@@ -84,7 +72,7 @@ describe('Graph simulator: OneDrive', () => {
       'invalidRequest',
     );
     expectGraphError(
-      await call(sim, tok, 'POST', `users/${idOf(2)}/drive/root/invite`, {
+      await call(g.sim, g.tok, 'POST', `users/${idOf(2)}/drive/root/invite`, {
         ...body,
         recipients: [{ objectId: 'nobody' }],
       }),
@@ -94,29 +82,29 @@ describe('Graph simulator: OneDrive', () => {
   });
 
   it('answers 404 for a user without a OneDrive and 403 without a Files permission', async () => {
-    sim.removeDrive(UPN(4));
+    g.sim.removeDrive(UPN(4));
     expectGraphError(
-      await call(sim, tok, 'GET', `users/${UPN(4)}/drive/root/children`),
+      await call(g.sim, g.tok, 'GET', `users/${UPN(4)}/drive/root/children`),
       404,
       'ResourceNotFound',
       "User's mysite not found.",
     );
-    expect(sim.drive(UPN(4))).toBeNull();
-    sim.grantPermissions(['User.Read.All', 'Files.Read.All']);
-    expect((await call(sim, tok, 'GET', `users/${UPN(1)}/drive/root/permissions`)).status).toBe(
+    expect(g.sim.drive(UPN(4))).toBeNull();
+    g.sim.grantPermissions(['User.Read.All', 'Files.Read.All']);
+    expect((await call(g.sim, g.tok, 'GET', `users/${UPN(1)}/drive/root/permissions`)).status).toBe(
       200,
     );
     expectGraphError(
-      await call(sim, tok, 'POST', `users/${UPN(1)}/drive/root/invite`, {
+      await call(g.sim, g.tok, 'POST', `users/${UPN(1)}/drive/root/invite`, {
         roles: ['write'],
         recipients: [{ objectId: idOf(2) }],
       }),
       403,
       'Authorization_RequestDenied',
     );
-    sim.grantPermissions(['User.Read.All']);
+    g.sim.grantPermissions(['User.Read.All']);
     expectGraphError(
-      await call(sim, tok, 'GET', `users/${UPN(1)}/drive/root/children`),
+      await call(g.sim, g.tok, 'GET', `users/${UPN(1)}/drive/root/children`),
       403,
       'Authorization_RequestDenied',
     );

@@ -1,52 +1,32 @@
-import {
-  GRAPH_APPLICATION_PERMISSIONS,
-  type GraphSimulator,
-  type TestHelios,
-} from '@helios/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DirectoryIntegration } from '../integrations/contract';
-import { closeTestBed } from '../integrations/writeback.test-kit';
-import { startMicrosoftIntegrationBed } from './integration.test-kit';
+import { GRAPH_APPLICATION_PERMISSIONS } from '@helios/testing';
+import { describe, expect, it } from 'vitest';
+import { useMicrosoftIntegrationBed } from './integration.test-kit';
 
 // The OneDrive steps of Microsoft 365 through the integrations contract, over HTTP to the Graph
 // simulator: write access granted once, files deleted for good over every page, retries that do
 // nothing twice, a user without a drive, and the permissions named when missing.
 
-const DOMAIN = 'onedrive.test';
-const upn = (i: number) => `user${String(i).padStart(6, '0')}@${DOMAIN}`;
-let t: TestHelios;
-let sim: GraphSimulator;
-let cloud: DirectoryIntegration;
-
-const idOf = (i: number) =>
-  [...sim.state.users.values()].find((u) => u.userPrincipalName === upn(i))!.id as string;
-const routeCount = (name: string) => sim.requests.byRoute[name] ?? 0;
-
-beforeAll(async () => {
-  ({ t, sim, cloud } = await startMicrosoftIntegrationBed(
-    { domain: DOMAIN, seed: { users: 8, groups: 0 } },
-    { pageSize: 2, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 } },
-  ));
-}, 60_000);
-afterAll(() => closeTestBed(t, sim));
-afterEach(() => {
-  sim.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]);
+const bed = useMicrosoftIntegrationBed('onedrive.test', 8, {
+  pageSize: 2,
+  retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 50 },
 });
+const { idOf } = bed;
+const routeCount = (name: string) => bed.sim.requests.byRoute[name] ?? 0;
 
 describe(`Microsoft 365 OneDrive steps (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   it('grants write access to the OneDrive once, and a second call sends nothing', async () => {
-    expect(cloud.supports.has('grantDriveAccess')).toBe(true);
-    expect(cloud.supports.has('deleteUserFiles')).toBe(true);
+    expect(bed.cloud.supports.has('grantDriveAccess')).toBe(true);
+    expect(bed.cloud.supports.has('deleteUserFiles')).toBe(true);
     const [from, to] = [idOf(1), idOf(2)];
-    expect(await cloud.grantDriveAccess(from, to)).toEqual({ changed: true, items: [to] });
+    expect(await bed.cloud.grantDriveAccess(from, to)).toEqual({ changed: true, items: [to] });
     const invites = routeCount('drive.invite');
-    expect(await cloud.grantDriveAccess(from, to)).toEqual({ changed: false, items: [] });
+    expect(await bed.cloud.grantDriveAccess(from, to)).toEqual({ changed: false, items: [] });
     expect(routeCount('drive.invite')).toBe(invites);
-    const granted = sim.drive(from)!.permissions.filter((p) => p.grantedToV2.user.id === to);
+    const granted = bed.sim.drive(from)!.permissions.filter((p) => p.grantedToV2.user.id === to);
     expect(granted).toEqual([expect.objectContaining({ roles: ['write'] })]);
     // The owner has write access already.
-    expect(await cloud.grantDriveAccess(from, from)).toEqual({ changed: false, items: [] });
-    const audit = await t.asAdmin.audit.list({
+    expect(await bed.cloud.grantDriveAccess(from, from)).toEqual({ changed: false, items: [] });
+    const audit = await bed.t.asAdmin.audit.list({
       action: 'microsoft_365.drive_access_granted',
       limit: 10,
     });
@@ -55,33 +35,36 @@ describe(`Microsoft 365 OneDrive steps (${process.env.DATABASE_URL ? 'PostgreSQL
   });
 
   it('says so when the user has no OneDrive', async () => {
-    sim.removeDrive(idOf(3));
-    const error = await cloud.grantDriveAccess(idOf(3), idOf(2)).catch((e) => e);
+    bed.sim.removeDrive(idOf(3));
+    const error = await bed.cloud.grantDriveAccess(idOf(3), idOf(2)).catch((e) => e);
     expect(error).toMatchObject({ code: 'MICROSOFT.NOT_FOUND' });
     expect((error as Error).message).toContain('has no OneDrive');
-    expect(await cloud.deleteUserFiles(idOf(3))).toEqual({ changed: false, items: [] });
+    expect(await bed.cloud.deleteUserFiles(idOf(3))).toEqual({ changed: false, items: [] });
   });
 
   it('deletes every file and folder for good over several pages, and a retry deletes nothing', async () => {
     const id = idOf(4);
     const files = [
-      sim.addDriveItem(id, { name: 'a.docx' }),
-      sim.addDriveItem(id, { name: 'b.xlsx' }),
-      sim.addDriveItem(id, { name: 'c.pptx' }),
-      sim.addDriveItem(id, { name: 'Projects', folder: true }),
-      sim.addDriveItem(id, { name: 'd.txt' }),
+      bed.sim.addDriveItem(id, { name: 'a.docx' }),
+      bed.sim.addDriveItem(id, { name: 'b.xlsx' }),
+      bed.sim.addDriveItem(id, { name: 'c.pptx' }),
+      bed.sim.addDriveItem(id, { name: 'Projects', folder: true }),
+      bed.sim.addDriveItem(id, { name: 'd.txt' }),
     ];
-    const kept = sim.addDriveItem(idOf(5), { name: 'other.docx' });
+    const kept = bed.sim.addDriveItem(idOf(5), { name: 'other.docx' });
     const pages = routeCount('drive.children');
-    expect(await cloud.deleteUserFiles(id)).toEqual({ changed: true, items: [...files].sort() });
+    expect(await bed.cloud.deleteUserFiles(id)).toEqual({
+      changed: true,
+      items: [...files].sort(),
+    });
     // Five items, pages of two.
     expect(routeCount('drive.children') - pages).toBe(3);
-    expect(sim.drive(id)).toMatchObject({ items: [], recycled: [] });
-    expect(sim.drive(idOf(5))!.items.map((i) => i.id)).toEqual([kept]);
+    expect(bed.sim.drive(id)).toMatchObject({ items: [], recycled: [] });
+    expect(bed.sim.drive(idOf(5))!.items.map((i) => i.id)).toEqual([kept]);
     const deletes = routeCount('drive.items.permanentDelete');
-    expect(await cloud.deleteUserFiles(id)).toEqual({ changed: false, items: [] });
+    expect(await bed.cloud.deleteUserFiles(id)).toEqual({ changed: false, items: [] });
     expect(routeCount('drive.items.permanentDelete')).toBe(deletes);
-    const audit = await t.asAdmin.audit.list({
+    const audit = await bed.t.asAdmin.audit.list({
       action: 'microsoft_365.drive_files_deleted',
       limit: 10,
     });
@@ -91,40 +74,42 @@ describe(`Microsoft 365 OneDrive steps (${process.env.DATABASE_URL ? 'PostgreSQL
 
   it('reports nothing changed for a user deleted in Microsoft 365 or unknown to the mirror', async () => {
     const id = idOf(6);
-    sim.addDriveItem(id, { name: 'left.docx' });
-    sim.deleteUser(id);
-    expect(await cloud.deleteUserFiles(id)).toEqual({ changed: false, items: [] });
-    const total = sim.requests.total;
-    expect(await cloud.deleteUserFiles('6a1f0c2e-0000-4000-8000-00000000abcd')).toEqual({
+    bed.sim.addDriveItem(id, { name: 'left.docx' });
+    bed.sim.deleteUser(id);
+    expect(await bed.cloud.deleteUserFiles(id)).toEqual({ changed: false, items: [] });
+    const total = bed.sim.requests.total;
+    expect(await bed.cloud.deleteUserFiles('6a1f0c2e-0000-4000-8000-00000000abcd')).toEqual({
       changed: false,
       items: [],
     });
-    expect(sim.requests.total).toBe(total);
+    expect(bed.sim.requests.total).toBe(total);
   });
 
   it('names the missing Files permission, and refuses a caller without users:write before calling Graph', async () => {
     const id = idOf(7);
-    const file = sim.addDriveItem(id, { name: 'keep.docx' });
-    sim.grantPermissions(GRAPH_APPLICATION_PERMISSIONS.filter((p) => p !== 'Files.ReadWrite.All'));
-    const error = await cloud.deleteUserFiles(id).catch((e) => e);
+    const file = bed.sim.addDriveItem(id, { name: 'keep.docx' });
+    bed.sim.grantPermissions(
+      GRAPH_APPLICATION_PERMISSIONS.filter((p) => p !== 'Files.ReadWrite.All'),
+    );
+    const error = await bed.cloud.deleteUserFiles(id).catch((e) => e);
     expect(error).toMatchObject({ code: 'MICROSOFT.PERMISSION_MISSING' });
     expect((error as Error).message).toContain('Files.ReadWrite.All');
-    const grant = await cloud.grantDriveAccess(id, idOf(2)).catch((e) => e);
+    const grant = await bed.cloud.grantDriveAccess(id, idOf(2)).catch((e) => e);
     expect(grant).toMatchObject({ code: 'MICROSOFT.PERMISSION_MISSING' });
-    sim.grantPermissions(GRAPH_APPLICATION_PERMISSIONS.filter((p) => !p.startsWith('Files.')));
-    const read = await cloud.deleteUserFiles(id).catch((e) => e);
+    bed.sim.grantPermissions(GRAPH_APPLICATION_PERMISSIONS.filter((p) => !p.startsWith('Files.')));
+    const read = await bed.cloud.deleteUserFiles(id).catch((e) => e);
     expect((read as Error).message).toContain('Files.Read.All');
-    expect(sim.drive(id)!.items.map((i) => i.id)).toEqual([file]);
+    expect(bed.sim.drive(id)!.items.map((i) => i.id)).toEqual([file]);
 
-    const readOnly = t.helios.as({
+    const readOnly = bed.t.helios.as({
       type: 'apiKey',
       keyId: '00000000-0000-4000-8000-000000000002',
       scopes: ['users:read'],
     });
-    const total = sim.requests.total;
+    const total = bed.sim.requests.total;
     await expect(
       readOnly.integrations.get('microsoft').grantDriveAccess(id, idOf(2)),
     ).rejects.toMatchObject({ kind: 'FORBIDDEN' });
-    expect(sim.requests.total).toBe(total);
+    expect(bed.sim.requests.total).toBe(total);
   });
 });

@@ -14,7 +14,10 @@
  * Files.ReadWrite.All (application permissions act on a blocked account too).
  */
 import { isHeliosError } from '../../errors';
+import type { Row } from '../../repositories/types';
+import type { OperationScope } from '../../runtime';
 import { parseInput } from '../../shared/validation';
+import type { CloudChange } from '../integrations/contract';
 import { runWriteback } from '../integrations/writeback';
 import { MICROSOFT_ERROR_CODES, MICROSOFT_ERRORS } from './errors';
 import type { GraphObject } from './provider';
@@ -34,6 +37,24 @@ function canWrite(permission: GraphObject, userId: string): boolean {
   const v1 = permission.grantedTo as Grantee;
   const holder = v2?.user?.id ?? v1?.user?.id;
   return typeof holder === 'string' && holder.toLowerCase() === userId.toLowerCase();
+}
+
+/** Audits a change of the user's OneDrive (nothing when nothing changed); returns the change. */
+async function audited(
+  s: OperationScope,
+  action: string,
+  row: Row<'ms_synced_users'>,
+  change: CloudChange,
+  details: Record<string, unknown>,
+): Promise<CloudChange> {
+  if (change.changed)
+    await s.audit({
+      action,
+      resource: 'ms_synced_users',
+      resourceId: row.id,
+      details: { msId: row.ms_id, upn: row.upn, ...details },
+    });
+  return change;
 }
 
 /** The OneDrive operations. */
@@ -67,16 +88,11 @@ export function microsoftDriveOperations(
           await ms.inviteToDriveRoot(row.ms_id, target, 'write');
           return { changed: true, items: [target] };
         },
-        async record(s, { changed, items }, { row, target }) {
-          if (changed)
-            await s.audit({
-              action: 'microsoft_365.drive_access_granted',
-              resource: 'ms_synced_users',
-              resourceId: row.id,
-              details: { msId: row.ms_id, upn: row.upn, to: target, role: 'write' },
-            });
-          return { changed, items };
-        },
+        record: (s, change, { row, target }) =>
+          audited(s, 'microsoft_365.drive_access_granted', row, change, {
+            to: target,
+            role: 'write',
+          }),
       }),
     deleteUserFiles: (msId, options) =>
       runWriteback(rt, 'microsoftWriteback.deleteUserFiles', 'users:write', options, {
@@ -115,16 +131,12 @@ export function microsoftDriveOperations(
           }
           return { changed: items.length > 0, items };
         },
-        async record(s, { changed, items }, row) {
-          if (changed && row)
-            await s.audit({
-              action: 'microsoft_365.drive_files_deleted',
-              resource: 'ms_synced_users',
-              resourceId: row.id,
-              details: { msId: row.ms_id, upn: row.upn, deleted: items },
-            });
-          return { changed, items };
-        },
+        record: async (s, change, row) =>
+          row
+            ? audited(s, 'microsoft_365.drive_files_deleted', row, change, {
+                deleted: change.items,
+              })
+            : change,
       }),
   };
 }

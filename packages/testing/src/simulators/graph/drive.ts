@@ -200,64 +200,72 @@ export function createDriveRoutes(t: Tenant, o: OData) {
     return { status: 204 };
   };
 
-  /** `users/{key}/drive[/...]` (segments after the user), or undefined. */
-  return (method: string, key: string, rest: string[]) => {
-    const [what, a, b, c] = rest;
-    if (what !== 'drive') return undefined;
-    const n = rest.length;
-    if (n === 1) {
-      if (method !== 'GET') return wrongMethod;
-      return r('drive.get', ROLES_FOR.filesRead, () => {
-        const drive = need(key);
-        const { user } = t.userOf(key);
-        return {
-          status: 200,
-          body: {
-            '@odata.context': context('drives/$entity'),
-            id: drive.id,
-            driveType: 'business',
-            name: 'OneDrive',
-            owner: { user: identity(user) },
+  /** The drive resource. */
+  const driveBody = (key: string): Reply => {
+    const drive = need(key);
+    return {
+      status: 200,
+      body: {
+        '@odata.context': context('drives/$entity'),
+        id: drive.id,
+        driveType: 'business',
+        name: 'OneDrive',
+        owner: { user: identity(t.userOf(key).user) },
+      },
+    };
+  };
+
+  /** The route of a path under the drive: [method, name, roles, handler], or undefined. */
+  const routeOf = (
+    key: string,
+    [a, b, c]: string[],
+  ): [string, string, readonly string[], (ctx: Ctx) => Reply] | undefined => {
+    const read = ROLES_FOR.filesRead;
+    const write = ROLES_FOR.filesWrite;
+    if (a === undefined) return ['GET', 'drive.get', read, () => driveBody(key)];
+    if (a === 'root' && c === undefined) {
+      if (b === 'children')
+        return [
+          'GET',
+          'drive.children',
+          read,
+          (ctx) => {
+            const d = need(key);
+            return page(ctx, [...d.items.values()], `${d.id}:items`, 'Collection(driveItem)');
           },
-        };
-      });
+        ];
+      if (b === 'permissions')
+        return [
+          'GET',
+          'drive.permissions',
+          read,
+          (ctx) => {
+            const d = need(key);
+            return page(
+              ctx,
+              [...d.permissions.values()],
+              `${d.id}:perms`,
+              'Collection(permission)',
+            );
+          },
+        ];
+      if (b === 'invite') return ['POST', 'drive.invite', write, (ctx) => invite(key, ctx)];
     }
-    if (n === 3 && a === 'root' && b === 'children') {
-      if (method !== 'GET') return wrongMethod;
-      return r('drive.children', ROLES_FOR.filesRead, (ctx) => {
-        const drive = need(key);
-        return page(
-          ctx,
-          [...drive.items.values()],
-          `${drive.id}:children`,
-          'Collection(driveItem)',
-        );
-      });
-    }
-    if (n === 3 && a === 'root' && b === 'permissions') {
-      if (method !== 'GET') return wrongMethod;
-      return r('drive.permissions', ROLES_FOR.filesRead, (ctx) => {
-        const drive = need(key);
-        return page(
-          ctx,
-          [...drive.permissions.values()],
-          `${drive.id}:perms`,
-          'Collection(permission)',
-        );
-      });
-    }
-    if (n === 3 && a === 'root' && b === 'invite') {
-      if (method !== 'POST') return wrongMethod;
-      return r('drive.invite', ROLES_FOR.filesWrite, (ctx) => invite(key, ctx));
-    }
-    if (n === 3 && a === 'items' && b) {
-      if (method !== 'DELETE') return wrongMethod;
-      return r('drive.items.delete', ROLES_FOR.filesWrite, () => remove(key, b, false));
-    }
-    if (n === 4 && a === 'items' && b && c === 'permanentDelete') {
-      if (method !== 'POST') return wrongMethod;
-      return r('drive.items.permanentDelete', ROLES_FOR.filesWrite, () => remove(key, b, true));
+    if (a === 'items' && b) {
+      if (c === undefined)
+        return ['DELETE', 'drive.items.delete', write, () => remove(key, b, false)];
+      if (c === 'permanentDelete')
+        return ['POST', 'drive.items.permanentDelete', write, () => remove(key, b, true)];
     }
     return undefined;
+  };
+
+  /** `users/{key}/drive[/...]` (segments after the user), or undefined. */
+  return (method: string, key: string, rest: string[]) => {
+    if (rest[0] !== 'drive' || rest.length > 4) return undefined;
+    const route = routeOf(key, rest.slice(1));
+    if (!route) return undefined;
+    const [wanted, name, roles, run] = route;
+    return method === wanted ? r(name, roles, run) : wrongMethod;
   };
 }
