@@ -8,6 +8,7 @@ import {
   helios,
   linkedUser,
   m,
+  oneDriveRoles,
   stateOf,
   timePasses,
   unique,
@@ -282,12 +283,7 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
       )?.change,
     ).toEqual({ changed: false, items: [] });
     expect(m('drive.invite') - invites).toBe(1);
-    expect(
-      graph
-        .drive(user.msId)
-        ?.permissions.filter((p) => p.grantedToV2.user.id === heir.msId)
-        .map((p) => p.roles),
-    ).toEqual([['write']]);
+    expect(oneDriveRoles(user.msId, heir.msId)).toEqual([['write']]);
   });
 
   it('reports nothing changed when the account is already gone at deletion time', async () => {

@@ -18,6 +18,7 @@ import {
   linkedUser,
   m,
   mailer,
+  oneDriveRoles,
   stateOf,
   timePasses,
   unique,
@@ -480,12 +481,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     expect(ws.driveFilesOwnedBy(user.email)).toEqual([]);
     // OneDrive: the manager can write to the leaver's files, granted once.
     expect(m('drive.invite') - before.invite).toBe(1);
-    expect(
-      graph
-        .drive(user.msId)
-        ?.permissions.filter((p) => p.grantedToV2.user.id === manager.msId)
-        .map((p) => p.roles),
-    ).toEqual([['write']]);
+    expect(oneDriveRoles(user.msId, manager.msId)).toEqual([['write']]);
     expect(ws.gmail(user.email).autoForwarding).toMatchObject({
       enabled: true,
       emailAddress: manager.email,
