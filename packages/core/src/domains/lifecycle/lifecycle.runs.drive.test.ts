@@ -240,13 +240,11 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
     });
   });
 
-  it('gives the target user write access to the OneDrive once, and a rerun grants nothing twice', async () => {
-    const { user } = await linkedUser();
-    const { user: heir } = await linkedUser();
+  it('gives the manager write access to the OneDrive once, and a rerun grants nothing twice', async () => {
+    const { user, manager: heir } = await linkedUser();
     const overrides = {
       ...quiet,
-      driveAction: 'transfer_user',
-      driveTransferToUserId: heir.id,
+      driveAction: 'transfer_manager',
       calendarTransferMeetingOwnership: false,
       calendarDeclineFutureMeetings: false,
       emailAction: 'keep',

@@ -18,7 +18,6 @@ import {
   linkedUser,
   m,
   mailer,
-  oneDriveRoles,
   stateOf,
   timePasses,
   unique,
@@ -408,7 +407,6 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       license: m('users.assignLicense'),
       gRemove: g('members.delete'),
       mRemove: m('groups.members.remove'),
-      invite: m('drive.invite'),
     };
     const run = await admin.lifecycle.offboard.apply({
       userId: user.id,
@@ -479,9 +477,6 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     // Drive data now belongs to the manager; mail goes to them; the rest is gone.
     expect(ws.driveFilesOwnedBy(manager.email)).toContain(file);
     expect(ws.driveFilesOwnedBy(user.email)).toEqual([]);
-    // OneDrive: the manager can write to the leaver's files, granted once.
-    expect(m('drive.invite') - before.invite).toBe(1);
-    expect(oneDriveRoles(user.msId, manager.msId)).toEqual([['write']]);
     expect(ws.gmail(user.email).autoForwarding).toMatchObject({
       enabled: true,
       emailAddress: manager.email,
