@@ -452,8 +452,9 @@ async function stepsOf(pool, runIds) {
  * groups each user is a direct member of, per cloud (`id`: the plans' `$each`), and per contract
  * operation that lists then acts inside one step (`ops`), the writes it needs beyond its one
  * counted call: a delete per OAuth token, per app password and per shared drive membership (the
- * seed puts each leaver in one shared drive: `LEAVERS_PER_SHARED_DRIVE` leavers a drive), and
- * Gmail forwarding's second write (the forwarding address, then automatic forwarding).
+ * seed puts each leaver in one shared drive: `LEAVERS_PER_SHARED_DRIVE` leavers a drive), Gmail
+ * forwarding's second write (the forwarding address, then automatic forwarding), and the OneDrive
+ * invitation that gives the manager write access (after reading the root's permissions).
  */
 function itemsOf(google, graph, leavers) {
   const byUser = new Map();
@@ -470,7 +471,8 @@ function itemsOf(google, graph, leavers) {
           setMailForwarding: forwarding,
         },
       },
-      microsoft: { id: 0, ops: {} },
+      // OneDrive access for the manager: the root's permissions read, then one invitation.
+      microsoft: { id: 0, ops: { grantDriveAccess: 1 } },
     });
   }
   const byEmail = new Map(leavers.map((l) => [l.email.toLowerCase(), l.id]));

@@ -20,6 +20,7 @@ export {
 } from './simulators/google-directory';
 export type {
   GraphFaultKind,
+  GraphSimDriveItemInput,
   GraphSimMeeting,
   GraphSimMeetingInput,
   GraphSimulator,

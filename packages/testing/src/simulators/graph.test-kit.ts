@@ -2,8 +2,8 @@
  * Shared setup of the Graph simulator's tests (graph.*.test.ts): real HTTP with fetch against the
  * simulator; links point to the simulator itself (links: 'local').
  */
-import { expect } from 'vitest';
-import type { GraphSimulator } from './graph';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { GRAPH_APPLICATION_PERMISSIONS, type GraphSimulator, startGraphSimulator } from './graph';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -102,3 +102,29 @@ export async function followAll(
 }
 
 export const UPN = (i: number) => `user${String(i).padStart(6, '0')}@example.test`;
+
+/** A simulator of one test file with a token, read in hooks and tests once started. */
+export interface GraphSimHandle {
+  sim: GraphSimulator;
+  tok: string;
+  /** The id of seed user `i` (`UPN(i)`). */
+  idOf(i: number): string;
+}
+
+/**
+ * Starts a simulator with `users` seed users and no groups for the file (`beforeAll`), with a token;
+ * closes it after, and gives every permission back after each test.
+ */
+export function useGraphSimulator(users: number): GraphSimHandle {
+  const handle = {
+    idOf: (i: number) =>
+      [...handle.sim.state.users.values()].find((u) => u.userPrincipalName === UPN(i))!.id,
+  } as GraphSimHandle;
+  beforeAll(async () => {
+    handle.sim = await startGraphSimulator({ links: 'local', seed: { users, groups: 0 } });
+    handle.tok = await token(handle.sim);
+  });
+  afterAll(() => handle.sim?.close());
+  afterEach(() => handle.sim?.grantPermissions([...GRAPH_APPLICATION_PERMISSIONS]));
+  return handle;
+}

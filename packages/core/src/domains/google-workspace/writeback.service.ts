@@ -111,7 +111,7 @@ export interface GoogleWritebackService
       GoogleUpdateUserInput,
       GoogleInitialPassword
     >,
-    LifecycleOperations {
+    Omit<LifecycleOperations, 'grantDriveAccess'> {
   /**
    * Sets a generated password on the account, to change at the next sign-in, and stores it
    * encrypted for one reveal (`revealInitialPassword`). Audited `google_workspace.password_reset`.

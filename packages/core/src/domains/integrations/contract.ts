@@ -62,7 +62,8 @@ export type LifecycleOperation =
   | 'declineFutureMeetings'
   | 'setSignature'
   | 'archiveUserFiles'
-  | 'deleteUserFiles';
+  | 'deleteUserFiles'
+  | 'grantDriveAccess';
 
 /** A cloud group a user belongs to (directly). */
 export interface CloudGroupRef {
@@ -188,6 +189,13 @@ export interface LifecycleOperations {
    * longer exists reports nothing changed.
    */
   deleteUserFiles(userId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Gives another user write access to the user's own files, where the cloud cannot move their
+   * ownership (Microsoft OneDrive: a sharing invitation on the drive's root); `items` are the users
+   * given access. A user who has that access already reports nothing changed. Google moves
+   * ownership instead (`transferData`) and lacks this one.
+   */
+  grantDriveAccess(userId: string, toUserId: string, options?: CallOptions): Promise<CloudChange>;
   /**
    * Removes the organization's account and data from every mobile device of the user (Google:
    * `admin_account_wipe`; Microsoft: Intune `retire`), never a factory reset of the phone. A device

@@ -124,6 +124,7 @@ const OPERATIONS: readonly DirectoryOperation[] = [
   'shareCalendar',
   'archiveUserFiles',
   'deleteUserFiles',
+  'grantDriveAccess',
   'wipeMobileDevices',
   'declineFutureMeetings',
   'setSignature',

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   admin,
+  clock,
   google,
+  graph,
   HOUR,
   helios,
   linkedUser,
+  m,
+  oneDriveRoles,
   stateOf,
   timePasses,
   unique,
@@ -77,8 +81,8 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
       'microsoft.archive_files': 'skipped',
       'google.mail': 'skipped',
     });
-    expect(done.steps.find((s) => s.id === 'microsoft.archive_files')?.skipReason).toBe(
-      'skipped: Microsoft 365 does not support archiveUserFiles yet',
+    expect(done.steps.find((s) => s.id === 'microsoft.archive_files')?.skipReason).toContain(
+      'skipped: the archive target is a Google shared drive, which Microsoft 365 cannot move OneDrive files into',
     );
     const step = done.steps.find((s) => s.id === 'google.archive_files');
     expect([...(step?.change?.items ?? [])].sort()).toEqual([f.root, f.inner, f.inBoss].sort());
@@ -167,6 +171,10 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
     const { user, manager } = await linkedUser();
     const ws = google.workspace;
     const f = seedDrive(user, manager);
+    const oneDrive = [
+      graph.addDriveItem(user.msId, { name: 'Plan.docx' }),
+      graph.addDriveItem(user.msId, { name: 'Projects', folder: true }),
+    ];
     const run = await admin.lifecycle.offboard.apply({
       userId: user.id,
       overrides: {
@@ -185,7 +193,11 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
       'google.mail_forwarding': 'succeeded',
       'google.end_mail_forwarding': 'queued',
       'google.delete_drive_files': 'queued',
-      'microsoft.delete_drive_files': 'skipped',
+      'microsoft.delete_drive_files': 'queued',
+    });
+    expect(now.steps.find((s) => s.id === 'microsoft.delete_drive_files')).toMatchObject({
+      notBefore: new Date(clock.now().getTime() + 10 * DAY).toISOString(),
+      call: { operation: 'deleteUserFiles', args: [user.msId] },
     });
     expect(ws.gmail(user.email).autoForwarding).toMatchObject({
       enabled: true,
@@ -205,6 +217,7 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
     await helios.jobs.runOnce();
     expect(ws.driveFileExists(f.root)).toBe(true);
     expect(calls('drive.files.delete', user.email)).toBe(0);
+    expect(graph.drive(user.msId)?.items).toHaveLength(2);
     // Day 10: the owned files go for good (a folder with its owner's files in it); others' stay.
     await timePasses(DAY);
     await helios.jobs.runOnce();
@@ -219,6 +232,56 @@ describe(`helios.lifecycle offboarding: Drive and mail (${process.env.DATABASE_U
         ...(now.steps.find((s) => s.id === 'google.delete_drive_files')?.change?.items ?? []),
       ].sort(),
     ).toEqual([f.root, f.folder, f.inBoss].sort());
+    // The OneDrive's items went for good (no recycle bin).
+    expect(graph.drive(user.msId)).toMatchObject({ items: [], recycled: [] });
+    expect(now.steps.find((s) => s.id === 'microsoft.delete_drive_files')).toMatchObject({
+      state: 'succeeded',
+      change: { changed: true, items: [...oneDrive].sort() },
+    });
+  });
+
+  it('gives the manager write access to the OneDrive once, and a rerun grants nothing twice', async () => {
+    const { user, manager: heir } = await linkedUser();
+    const overrides = {
+      ...quiet,
+      driveAction: 'transfer_manager',
+      calendarTransferMeetingOwnership: false,
+      calendarDeclineFutureMeetings: false,
+      emailAction: 'keep',
+      accountAction: 'suspend_immediately',
+      removeFromSharedDrives: false,
+    } as const;
+    const invites = m('drive.invite');
+    const run = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      overrides,
+    });
+    expect(run.steps.find((s) => s.id === 'microsoft.transfer_data')).toMatchObject({
+      state: 'queued',
+      reason: `Write access to the OneDrive files for ${heir.email} (OneDrive has no ownership transfer)`,
+      call: { operation: 'grantDriveAccess', args: [user.msId, heir.msId] },
+    });
+    await helios.jobs.runOnce();
+    const done = await admin.lifecycle.runs.get(run.id);
+    expect(done.status).toBe('completed');
+    // Application permissions act on the blocked account too: no ordering before the suspension.
+    expect(done.steps.find((s) => s.id === 'microsoft.transfer_data')).toMatchObject({
+      state: 'succeeded',
+      change: { changed: true, items: [heir.msId] },
+    });
+    expect(m('drive.invite') - invites).toBe(1);
+    const again = await admin.lifecycle.offboard.apply({
+      userId: user.id,
+      overrides,
+    });
+    await helios.jobs.runOnce();
+    expect(
+      (await admin.lifecycle.runs.get(again.id)).steps.find(
+        (s) => s.id === 'microsoft.transfer_data',
+      )?.change,
+    ).toEqual({ changed: false, items: [] });
+    expect(m('drive.invite') - invites).toBe(1);
+    expect(oneDriveRoles(user.msId, heir.msId)).toEqual([['write']]);
   });
 
   it('reports nothing changed when the account is already gone at deletion time', async () => {

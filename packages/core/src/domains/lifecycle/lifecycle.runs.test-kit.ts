@@ -52,6 +52,12 @@ export async function timePasses(ms: number): Promise<void> {
 }
 export const g = (route: string) => google.requests.byRoute[route] ?? 0;
 export const m = (route: string) => graph.requests.byRoute[route] ?? 0;
+/** The roles `granteeMsId` holds on the root of `ownerMsId`'s OneDrive, one entry per permission. */
+export const oneDriveRoles = (ownerMsId: string, granteeMsId: string) =>
+  graph
+    .drive(ownerMsId)
+    ?.permissions.filter((p) => p.grantedToV2.user.id === granteeMsId)
+    .map((p) => p.roles);
 export const unique = () => randomBytes(3).toString('hex');
 export const stateOf = (run: { steps: Array<{ id: string; state: string }> }) =>
   Object.fromEntries(run.steps.map((s) => [s.id, s.state]));

@@ -43,6 +43,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
     // §6.4 order per cloud, then the local steps and the notices.
     expect(plan.steps.filter((s) => s.platform === 'microsoft').map((s) => s.kind)).toEqual([
       'transfer_data',
+      'transfer_calendar',
       'decline_meetings',
       'mail_forwarding',
       'end_mail_forwarding',
@@ -56,9 +57,11 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'signature',
       'remove_licenses',
     ]);
+    // OneDrive has no ownership transfer: the manager gets write access to the files.
     expect(byId.get('microsoft.transfer_data')).toMatchObject({
-      state: 'skipped',
-      skipReason: 'skipped: Microsoft 365 does not support transferData yet',
+      state: 'planned',
+      reason: `Write access to the OneDrive files for ${manager.email} (OneDrive has no ownership transfer)`,
+      call: { operation: 'grantDriveAccess', args: [user.msId, manager.msId] },
     });
     expect(byId.get('google.wipe_mobile_devices')).toMatchObject({
       state: 'skipped',
@@ -441,7 +444,7 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       'google.reset_password': 'succeeded',
       'google.remove_licenses': 'succeeded',
       'microsoft.mail_forwarding': 'succeeded',
-      'microsoft.transfer_data': 'skipped',
+      'microsoft.transfer_data': 'succeeded',
       'mail.notify_manager': 'succeeded',
     });
     // Only what Microsoft cannot do is skipped, each with its reason.
@@ -452,7 +455,10 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
         'google.end_mail_forwarding',
         `skipped: a suspended Google account receives no mail, so forwarding stops with the suspension (accountAction suspend_immediately), before ${new Date(clock.now().getTime() + 30 * 24 * HOUR).toISOString()}`,
       ],
-      ['microsoft.transfer_data', 'skipped: Microsoft 365 does not support transferData yet'],
+      [
+        'microsoft.transfer_calendar',
+        "skipped: Microsoft 365 has no transfer of meeting ownership (Graph cannot change a meeting's organizer); the meetings the user organizes stay theirs",
+      ],
       [
         'microsoft.remove_from_shared_drives',
         'skipped: Microsoft 365 does not support removeFromSharedDrives yet',

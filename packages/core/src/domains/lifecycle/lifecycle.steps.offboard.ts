@@ -1,7 +1,8 @@
 /**
  * The offboarding plan, in the order of predecessor §6.4, every step real and through the
- * integration contract: data transfer, archive into a shared drive or deletion N days on (both
- * acting as the user, so before any suspension), meeting ownership and the future meetings declined
+ * integration contract: data transfer (OneDrive: write access for the target), archive into a
+ * shared drive or deletion N days on (lifecycle.steps.offboard.drive.ts; Google's act as the
+ * user, so before any suspension), meeting ownership and the future meetings declined
  * (lifecycle.steps.offboard.calendar.ts), mail forwarding (ended N days on) or auto-reply, groups
  * (cloud and local), shared drives, OAuth tokens, app passwords, sign-out, password reset, mobile
  * wipe (only with confirmation when the template asks for it), the signature, licences per
@@ -16,6 +17,7 @@ import {
   planDeclineMeetings,
   planSignature,
 } from './lifecycle.steps.offboard.calendar';
+import { planDriveAction } from './lifecycle.steps.offboard.drive';
 import type { OffboardingTemplate } from './lifecycle.templates';
 
 /** A user as the offboarding plan needs them. */
@@ -75,107 +77,17 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
     // Google names group members by address, Graph by object id.
     const memberKey = c.id === 'google' ? ctx.user.email : user;
 
-    // 1. Data transfer. Meeting ownership rides along when it goes to the same user.
+    // 1. The user's files. Meeting ownership rides along when it goes to the same user.
     const calendarTarget = t.calendarTransferToManager ? ctx.manager : (ctx.calendarTarget ?? null);
-    const calendarWithDrive = (driveTarget: OffboardPerson) =>
-      t.calendarTransferMeetingOwnership && calendarTarget?.id === driveTarget.id;
-    let calendarStep: string | null = null;
-    const transferReason = `Drive: ${t.driveAction}`;
-    if (t.driveAction === 'transfer_manager' || t.driveAction === 'transfer_user') {
-      const target = t.driveAction === 'transfer_manager' ? ctx.manager : ctx.driveTarget;
-      const targetId = account(c, target);
-      if (!target)
-        plan.skip(
-          `${c.id}.transfer_data`,
-          'transfer_data',
-          c.id,
-          transferReason,
-          `skipped: no ${t.driveAction === 'transfer_manager' ? 'manager' : 'target user'} to transfer to`,
-          { taskAction: 'transfer_data' },
-        );
-      else if (linked && c.connected && !targetId)
-        plan.skip(
-          `${c.id}.transfer_data`,
-          'transfer_data',
-          c.id,
-          transferReason,
-          `skipped: ${target.email} has no ${name} account linked`,
-          { taskAction: 'transfer_data' },
-        );
-      else {
-        const apps = calendarWithDrive(target) ? ['drive', 'calendar'] : ['drive'];
-        if (apps.length === 2) calendarStep = `${c.id}.transfer_data`;
-        plan.cloud(
-          c,
-          linked,
-          'transfer_data',
-          'transfer_data',
-          `Ownership of ${apps.join(' and ')} data to ${target.email}`,
-          ['transferData'],
-          () => ({ operation: 'transferData', args: [user, targetId, apps] }),
-          [],
-          { taskAction: 'transfer_data' },
-        );
-      }
-    } else if (t.driveAction === 'archive') {
-      const sharedDriveId = t.driveArchiveSharedDriveId;
-      if (!sharedDriveId)
-        plan.skip(
-          `${c.id}.archive_files`,
-          'archive_files',
-          c.id,
-          transferReason,
-          'skipped: no shared drive to archive into (driveArchiveSharedDriveId)',
-          { taskAction: 'transfer_data' },
-        );
-      else
-        plan.cloud(
-          c,
-          linked,
-          'archive_files',
-          'archive_files',
-          `The files the user owns moved into the folder "${ctx.user.email} (archived)" of the shared drive ${sharedDriveId}`,
-          ['archiveUserFiles'],
-          () => ({ operation: 'archiveUserFiles', args: [user, sharedDriveId] }),
-          [],
-          { taskAction: 'transfer_data' },
-        );
-    } else if (t.driveAction === 'delete') {
-      const at = new Date(
-        (ctx.lastDayEnd ?? ctx.now).getTime() + t.driveDeleteAfterDays * 86_400_000,
-      );
-      const reason = `The files the user owns deleted for good ${t.driveDeleteAfterDays} days after ${from}, ${at.toISOString()}`;
-      if (googleSuspendedBefore(c))
-        plan.skip(
-          `${c.id}.delete_drive_files`,
-          'delete_drive_files',
-          c.id,
-          reason,
-          `skipped: Drive deletes a user's files only acting as that user, and Google gives no access to a suspended account, which this one is by then (accountAction ${t.accountAction}); the files go with the account when it is deleted (deleteAccount)`,
-          { taskAction: 'transfer_data' },
-        );
-      else
-        plan.cloud(
-          c,
-          linked,
-          'delete_drive_files',
-          'delete_drive_files',
-          reason,
-          ['deleteUserFiles'],
-          () => ({ operation: 'deleteUserFiles', args: [user] }),
-          [],
-          { notBefore: at.toISOString(), taskAction: 'transfer_data' },
-        );
-    } else {
-      plan.skip(
-        `${c.id}.transfer_data`,
-        'transfer_data',
-        c.id,
-        transferReason,
-        'skipped: the template keeps the data in place',
-        { taskAction: 'transfer_data' },
-      );
-    }
+    let calendarStep = planDriveAction(plan, ctx, {
+      c,
+      linked,
+      user,
+      accountOf: (person) => account(c, person),
+      suspendedBefore: googleSuspendedBefore(c),
+      from,
+      calendarTarget,
+    });
 
     // 1b. Meeting ownership to its own target, then the future meetings declined.
     if (t.calendarTransferMeetingOwnership && !calendarStep)

@@ -138,6 +138,10 @@ export function permissionsForOperation(operation: string): string {
       return verb === 'list' || verb === 'get'
         ? 'DeviceManagementManagedDevices.Read.All'
         : 'DeviceManagementManagedDevices.PrivilegedOperations.All';
+    case 'drive':
+      return verb === 'children' || verb === 'permissions'
+        ? 'Files.Read.All'
+        : 'Files.ReadWrite.All';
     case 'events':
       return verb === 'calendarView' ? 'Calendars.Read' : 'Calendars.ReadWrite';
     case 'mailboxSettings':

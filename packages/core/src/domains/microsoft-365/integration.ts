@@ -3,8 +3,11 @@
  * Groups are created and deleted in Microsoft 365 itself: those operations throw
  * PRECONDITION_FAILED `INTEGRATIONS.UNSUPPORTED`. Of the lifecycle operations Graph offers
  * `listUserGroups`, `listUserLicenses`, `licenseAvailability`, `setAutoReply` and
- * `setMailForwarding` (an inbox rule), `shareCalendar` and `wipeMobileDevices` (Intune retire); org units, app passwords, data transfer and shared drives are
- * Google's, and revoking tokens is `signOut` (`revokeSignInSessions`), so those stay unsupported.
+ * `setMailForwarding` (an inbox rule), `shareCalendar`, `wipeMobileDevices` (Intune retire),
+ * `declineFutureMeetings`, `grantDriveAccess` (write access to the user's OneDrive: OneDrive has no
+ * ownership transfer) and `deleteUserFiles` (OneDrive, for good); org units, app passwords, data
+ * transfer, shared drives and the archive into a shared drive are Google's, and revoking tokens is
+ * `signOut` (`revokeSignInSessions`), so those stay unsupported.
  */
 import type { ServiceRuntime } from '../../runtime';
 import type { DirectoryIntegration } from '../integrations/contract';
@@ -96,6 +99,8 @@ export function microsoftIntegration(
       setMailForwarding: wb.setMailForwarding,
       shareCalendar: wb.shareCalendar,
       wipeMobileDevices: wb.wipeMobileDevices,
+      grantDriveAccess: wb.grantDriveAccess,
+      deleteUserFiles: wb.deleteUserFiles,
       declineFutureMeetings: wb.declineFutureMeetings,
     },
   });

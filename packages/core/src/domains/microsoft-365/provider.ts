@@ -20,6 +20,7 @@
 import type { RetryInfo, RetryOptions } from '../../shared/retry';
 import { MICROSOFT_ERRORS } from './errors';
 import { deviceCalls } from './provider.devices';
+import { driveCalls } from './provider.drive';
 import { eventCalls } from './provider.events';
 import { groupCalls, MS_GROUP_FIELDS } from './provider.groups';
 import { batchFailure, graphConnection, relative, rolesOf } from './provider.http';
@@ -240,6 +241,18 @@ export interface Microsoft365Provider {
   listManagedDevices(id: string): Promise<GraphObject[]>;
   /** `POST /deviceManagement/managedDevices/{id}/retire` (not retried on failures). */
   retireManagedDevice(deviceId: string): Promise<void>;
+  /** The permissions of the root of the user's OneDrive (`GET /users/{id}/drive/root/permissions`, every page). */
+  listDriveRootPermissions(id: string): Promise<GraphObject[]>;
+  /** The items at the root of the user's OneDrive (`GET /users/{id}/drive/root/children`, every page). */
+  listDriveRootChildren(id: string): Promise<GraphObject[]>;
+  /** `POST /users/{id}/drive/root/invite` to one user (by object id) with `role`, no mail sent; the permissions granted. */
+  inviteToDriveRoot(
+    id: string,
+    recipientId: string,
+    role: 'read' | 'write',
+  ): Promise<GraphObject[]>;
+  /** `POST /users/{id}/drive/items/{itemId}/permanentDelete` (gone for good, no recycle bin). */
+  deleteDriveItem(id: string, itemId: string): Promise<void>;
   /** The user's events between two instants (`GET /users/{id}/calendarView`, every page). */
   listCalendarView(id: string, start: Date, end: Date): Promise<GraphObject[]>;
   /** `POST /users/{id}/events/{eventId}/decline` (`sendResponse`: tell the organizer). */
@@ -359,6 +372,7 @@ export function microsoft365(options: Microsoft365Options): Microsoft365Provider
     ...licenseCalls(graph),
     ...mailboxCalls(graph),
     ...deviceCalls(graph),
+    ...driveCalls(graph),
     ...eventCalls(graph),
     batch: (requests) => graph.batch(requests),
     watchRetries: (listener) => graph.policy.watch(listener),

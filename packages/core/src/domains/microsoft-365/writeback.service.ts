@@ -31,6 +31,7 @@ import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provide
 import { microsoftCalendarOperations } from './writeback.calendar';
 import { createMicrosoftWritebackContext } from './writeback.context';
 import { microsoftDeviceOperations } from './writeback.devices';
+import { microsoftDriveOperations } from './writeback.drive';
 import { microsoftGroupOperations } from './writeback.groups';
 import { microsoftLicenseOperations } from './writeback.licenses';
 import { microsoftLifecycleOperations } from './writeback.lifecycle';
@@ -315,6 +316,35 @@ export interface MicrosoftWritebackService
    */
   wipeMobileDevices(msId: string, options?: CallOptions): Promise<CloudChange>;
   /**
+   * Gives another user write access to the user's own OneDrive (OneDrive has no ownership
+   * transfer): a sharing invitation on the drive's root (`POST /users/{id}/drive/root/invite`,
+   * `roles: ['write']`, no mail sent) unless the root's permissions already give `toMsId` `write` or
+   * `owner`, then `changed: false`; `items` is `[toMsId]` when granted. Needs `users:write`; audited
+   * `microsoft_365.drive_access_granted` when granted. Graph permission Files.ReadWrite.All.
+   * @throws HeliosError as `updateUser`; `MICROSOFT.NOT_FOUND` when the user has no OneDrive;
+   *   `MICROSOFT.PERMISSION_MISSING` (naming the permission)
+   * @example
+   * ```ts
+   * await helios.microsoftWriteback.grantDriveAccess(leaverMsId, managerMsId);
+   * ```
+   */
+  grantDriveAccess(msId: string, toMsId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
+   * Deletes every item at the root of the user's OneDrive for good
+   * (`POST /users/{id}/drive/items/{itemId}/permanentDelete`, no recycle bin; a folder with what
+   * is in it), after listing them (every page), so a retry deletes only what is left; an item gone
+   * meanwhile is skipped. A user removed from the directory, or without a OneDrive, reports
+   * `changed: false`. `items` are the item ids deleted. Needs `users:write`; audited
+   * `microsoft_365.drive_files_deleted` when something was deleted. Graph permission
+   * Files.ReadWrite.All.
+   * @throws HeliosError as `updateUser`; `MICROSOFT.PERMISSION_MISSING` (naming the permission)
+   * @example
+   * ```ts
+   * const { items } = await helios.microsoftWriteback.deleteUserFiles(msId);
+   * ```
+   */
+  deleteUserFiles(msId: string, options?: CallOptions): Promise<CloudChange>;
+  /**
    * Declines every future meeting (the next 365 days) the user was invited to and has not
    * declined, telling the organizer, and cancels the meetings they organize when `organized` is
    * `cancel` (else leaves them). Reads the calendar first, so a retry acts on nothing twice.
@@ -359,6 +389,7 @@ export function createMicrosoftWritebackService(
     ...microsoftLicenseOperations(ctx),
     ...microsoftLifecycleOperations(ctx),
     ...microsoftDeviceOperations(ctx),
+    ...microsoftDriveOperations(ctx),
     ...microsoftCalendarOperations(ctx),
     ...deprecated,
   };

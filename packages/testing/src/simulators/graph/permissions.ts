@@ -29,6 +29,8 @@ export const GRAPH_APPLICATION_PERMISSIONS: readonly string[] = [
   'DeviceManagementManagedDevices.Read.All',
   'DeviceManagementManagedDevices.ReadWrite.All',
   'DeviceManagementManagedDevices.PrivilegedOperations.All',
+  'Files.Read.All',
+  'Files.ReadWrite.All',
 ];
 
 /**
@@ -93,5 +95,7 @@ export const ROLES_FOR = {
     'DeviceManagementManagedDevices.ReadWrite.All',
   ],
   devicesAction: ['DeviceManagementManagedDevices.PrivilegedOperations.All'],
+  filesRead: ['Files.Read.All', 'Files.ReadWrite.All'],
+  filesWrite: ['Files.ReadWrite.All'],
   roles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...ANY_DIR_READ],
 } as const;

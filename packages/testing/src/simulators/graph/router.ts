@@ -7,6 +7,7 @@ import type { createCalendarRoutes } from './calendar';
 import type { Changes } from './changes';
 import type { createDelta } from './delta';
 import type { createDeviceRoutes } from './devices';
+import type { createDriveRoutes } from './drive';
 import type { Groups } from './groups';
 import type { createAssignLicense } from './licences';
 import type { createMailboxRoutes } from './mailbox';
@@ -35,6 +36,7 @@ export interface RouterParts {
   mailbox: ReturnType<typeof createMailboxRoutes>;
   calendar: ReturnType<typeof createCalendarRoutes>;
   devices: ReturnType<typeof createDeviceRoutes>;
+  drive: ReturnType<typeof createDriveRoutes>;
   deltaPage: ReturnType<typeof createDelta>;
 }
 
@@ -259,7 +261,8 @@ export function createRouter(parts: RouterParts): Resolve {
         const extra =
           parts.mailbox(method, a!, segs.slice(2)) ??
           parts.calendar(method, a!, segs.slice(2)) ??
-          parts.devices.user(method, a!, segs.slice(2));
+          parts.devices.user(method, a!, segs.slice(2)) ??
+          parts.drive(method, a!, segs.slice(2));
         if (extra) return extra;
       }
       if (n === 3 && b === 'memberOf') {

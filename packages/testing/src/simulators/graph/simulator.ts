@@ -27,6 +27,7 @@ import { createCalendarRoutes } from './calendar';
 import { Changes } from './changes';
 import { createDelta } from './delta';
 import { createDeviceRoutes, newManagedDevice } from './devices';
+import { addDriveItem, createDriveRoutes, driveOf, removeDrive } from './drive';
 import { addMeeting, meetingsOf } from './events';
 import { createGroups } from './groups';
 import { createIdentity } from './identity';
@@ -81,6 +82,8 @@ const replyHeaders = (
  * `licenseDetails`, `mailboxSettings` (get/update: automatic replies), `mailFolders/inbox/messageRules`
  * (list/get/create/update/delete), `calendar/calendarPermissions` (list/get/create/update/delete),
  * `managedDevices` (Intune, paged); `deviceManagement/managedDevices` list/get, `retire`, `wipe`;
+ * `drive` (OneDrive: get, `root/children` and `root/permissions` paged, `root/invite`,
+ * `items/{id}` delete and `permanentDelete`);
  * `users/delta`; `groups` list/get/create/update/delete,
  * `members` (list, `$ref` add/remove), `groups/delta` (with `members@delta`); `subscribedSkus`;
  * `directoryRoles` (also `directoryRoles(roleTemplateId='...')`) and their `members`;
@@ -137,6 +140,7 @@ export async function startGraphSimulator(
     mailbox: createMailboxRoutes(tenant, odata),
     calendar: createCalendarRoutes(tenant),
     devices: createDeviceRoutes(tenant, odata),
+    drive: createDriveRoutes(tenant, odata),
     deltaPage: createDelta(tenant, changes, odata, options),
   });
   const { access, issueAccessToken, authenticate } = createAccessTokens(tenant);
@@ -313,6 +317,18 @@ export async function startGraphSimulator(
       tenant.managedDevices.set(device.id, device);
       return device.id as string;
     },
+    addDriveItem: (key, item) => addDriveItem(tenant, userIdOrThrow(key), item),
+    drive(key) {
+      const drive = driveOf(tenant, userIdOrThrow(key));
+      return drive
+        ? {
+            items: [...drive.items.values()].map((i) => structuredClone(i)),
+            permissions: [...drive.permissions.values()].map((p) => structuredClone(p)),
+            recycled: [...drive.recycled],
+          }
+        : null;
+    },
+    removeDrive: (key) => removeDrive(tenant, userIdOrThrow(key)),
     addMeeting: (organizer, meeting) => addMeeting(tenant, organizer, meeting),
     meeting: (id) => structuredClone(meetingsOf(tenant).get(id) ?? null),
     addGroupMember: (groupId, memberId) =>

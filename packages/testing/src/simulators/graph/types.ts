@@ -4,6 +4,7 @@
  */
 
 import type { FaultOptions } from '../http-kit';
+import type { GraphSimDriveItemInput } from './drive';
 import type { GraphSimMeeting, GraphSimMeetingInput } from './events';
 
 /** A fault the simulator can answer instead of the real response. */
@@ -161,6 +162,20 @@ export interface GraphSimulator {
    * `fields` say otherwise (e.g. `{ operatingSystem: 'iOS' }`); returns the device id.
    */
   addManagedDevice(user: string, fields?: Record<string, unknown>): string;
+  /** Adds a file (or a folder, `folder: true`) at the root of a user's OneDrive (id or UPN); returns its id. */
+  addDriveItem(user: string, item: GraphSimDriveItemInput): string;
+  /**
+   * A user's OneDrive as the simulator holds it (copies): the root's items, the root's permissions
+   * (`owner` first, then those granted by `invite`) and the ids sent to the recycle bin; null when
+   * the user has no OneDrive.
+   */
+  drive(user: string): {
+    items: Array<Record<string, any>>;
+    permissions: Array<Record<string, any>>;
+    recycled: string[];
+  } | null;
+  /** Removes a user's OneDrive, as for a user whose site was never provisioned (404 on `drive`). */
+  removeDrive(user: string): void;
   /** Deletes a user (soft delete, like `DELETE /users/{id}`); recorded for delta queries. */
   deleteUser(id: string): void;
   /** Adds a meeting organized by a user (id or UPN) with attendees of the tenant; returns its id. */
