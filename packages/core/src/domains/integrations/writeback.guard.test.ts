@@ -94,6 +94,7 @@ describe(`write-backs: who may change which account (${process.env.DATABASE_URL 
     await expect(wb.resetPassword(admin.toUpperCase())).rejects.toMatchObject(forbidden);
     await expect(wb.suspendUser(admin)).rejects.toMatchObject(forbidden);
     await expect(wb.setMailForwarding(plain, `user000003@${M}`)).rejects.toMatchObject(forbidden);
+    await expect(wb.grantDriveAccess(plain, msIdOf(3))).rejects.toMatchObject(forbidden);
     await expect(wb.shareCalendar(admin, plain, 'read')).rejects.toMatchObject({
       kind: 'FORBIDDEN',
     });

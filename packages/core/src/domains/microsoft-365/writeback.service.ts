@@ -422,5 +422,10 @@ const MICROSOFT_ACCOUNT_GUARDS: { [K in keyof MicrosoftWritebackService]?: Accou
     ...account(2),
     steers: (args) => (args[1] == null ? null : "Forwarding a user's mail"),
   },
+  deleteUserFiles: account(1),
+  grantDriveAccess: {
+    ...account(2),
+    steers: () => "Giving another user access to a user's OneDrive files",
+  },
   shareCalendar: { options: 3, also: 'groups:write' },
 };
