@@ -19,7 +19,7 @@ import type {
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
-import { type AccountGuard, guardAccounts } from '../integrations/writeback.guard';
+import { type AccountGuard, firstArgAccount, guardAccounts } from '../integrations/writeback.guard';
 import type { CallOptions } from '../policy/actor';
 import type { GoogleProviderOverrides, GoogleWorkspaceProvider } from './provider';
 import { googleArchiveOperations } from './writeback.archive';
@@ -215,15 +215,10 @@ export function createGoogleWritebackService(
     ...googleCalendarOperations(ctx),
     ...deprecated,
   };
-  return guardAccounts(rt, 'google_workspace', parseGoogleId, service, GOOGLE_ACCOUNT_GUARDS);
+  return guardAccounts(rt, 'google_workspace', googleIdSchema, service, GOOGLE_ACCOUNT_GUARDS);
 }
 
-const parseGoogleId = (value: unknown) => {
-  const parsed = googleIdSchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
-/** The account is the first argument; the options at `options`. */
-const account = (options: number): AccountGuard => ({ account: 0, options });
+const account = firstArgAccount;
 
 /** Who may change which account (writeback.guard.ts). */
 const GOOGLE_ACCOUNT_GUARDS: { [K in keyof GoogleWritebackService]?: AccountGuard } = {

@@ -14,6 +14,7 @@
  *
  * Lifecycle runs execute their steps as the system (an administrator): the plan was authorized.
  */
+import type { z } from 'zod';
 import type { OperationScope, ServiceRuntime } from '../../runtime';
 import type { CallOptions, Permission } from '../policy/actor';
 import { assertAdministrator } from '../policy/policy';
@@ -85,6 +86,9 @@ export async function assertMayChangeAccount(
     assertAdministrator(s.principal, 'users:write', `${what} on an administrator's account`);
 }
 
+/** A guard whose account is the first argument and whose call options are at `options`. */
+export const firstArgAccount = (options: number): AccountGuard => ({ account: 0, options });
+
 /**
  * The write-back service with each operation of `guards` checked first (in a short read scope, as
  * its caller): the further permission, the steering rule, then the account rule. An argument that
@@ -93,7 +97,7 @@ export async function assertMayChangeAccount(
 export function guardAccounts<T extends object>(
   rt: ServiceRuntime,
   platform: WritebackPlatform,
-  parseId: (value: unknown) => string | null,
+  idSchema: z.ZodType<string>,
   service: T,
   guards: { readonly [K in keyof T]?: AccountGuard },
 ): T {
@@ -107,8 +111,8 @@ export function guardAccounts<T extends object>(
         if (guard.also) await s.authorize(guard.also);
         const steering = guard.steers?.(args);
         if (steering) assertAdministrator(s.principal, 'users:write', steering);
-        const id = guard.account === undefined ? null : parseId(args[guard.account]);
-        if (id) await assertMayChangeAccount(s, platform, id, what);
+        const id = guard.account === undefined ? null : idSchema.safeParse(args[guard.account]);
+        if (id?.success) await assertMayChangeAccount(s, platform, id.data, what);
       });
       return operation.apply(service, args);
     };

@@ -25,7 +25,7 @@ import type {
   ProviderServiceOptions,
 } from '../integrations/contract';
 import type { WritebackUserService } from '../integrations/writeback';
-import { type AccountGuard, guardAccounts } from '../integrations/writeback.guard';
+import { type AccountGuard, firstArgAccount, guardAccounts } from '../integrations/writeback.guard';
 import type { CallOptions } from '../policy/actor';
 import type { Microsoft365Provider, MicrosoftProviderOverrides } from './provider';
 import { microsoftCalendarOperations } from './writeback.calendar';
@@ -393,15 +393,16 @@ export function createMicrosoftWritebackService(
     ...microsoftCalendarOperations(ctx),
     ...deprecated,
   };
-  return guardAccounts(rt, 'microsoft_365', parseMicrosoftId, service, MICROSOFT_ACCOUNT_GUARDS);
+  return guardAccounts(
+    rt,
+    'microsoft_365',
+    microsoftObjectIdSchema,
+    service,
+    MICROSOFT_ACCOUNT_GUARDS,
+  );
 }
 
-const parseMicrosoftId = (value: unknown) => {
-  const parsed = microsoftObjectIdSchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
-/** The account is the first argument; the options at `options`. */
-const account = (options: number): AccountGuard => ({ account: 0, options });
+const account = firstArgAccount;
 
 /** Who may change which account (writeback.guard.ts). */
 const MICROSOFT_ACCOUNT_GUARDS: { [K in keyof MicrosoftWritebackService]?: AccountGuard } = {
