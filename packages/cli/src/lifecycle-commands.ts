@@ -387,18 +387,22 @@ export function registerLifecycleCommands(
     lifecycle
       .command('resume')
       .description(
-        'run again the failed and never-run steps of a failed run, with its progress (exit 1: a step failed again)',
+        'run again the failed and never-run steps of a run with failed steps, with its progress (exit 1: a step failed again)',
       )
       .argument('<id>', 'the run id'),
   ).action(async (id: string, opts: CommonOptions) => {
     const out = makeOutput(Boolean(opts.json));
     const json = Boolean(opts.json);
     await withLifecycle(out, opts, async (helios, scope) => {
+      // What resume re-opens: the failed steps and those never run (waiting on them, or planned);
+      // counted before, as after it some wait again on their dependencies and a later-dated step
+      // is queued too.
+      const reopened = (await scope.lifecycle.runs.get(id)).steps.filter((s) =>
+        ['failed', 'waiting', 'planned'].includes(s.state),
+      ).length;
       const resumed = await scope.lifecycle.runs.resume(id);
       if (!json)
-        process.stdout.write(
-          `Run ${resumed.id} resumed (${resumed.steps.filter((s) => s.state === 'queued').length} step(s) to run again)\n`,
-        );
+        process.stdout.write(`Run ${resumed.id} resumed (${reopened} step(s) to run again)\n`);
       const run = await follow(helios, scope, out, json, resumed, true);
       out.result(run, describeRunEnd(run));
       return exitOf(run);
