@@ -103,7 +103,7 @@ async function resolveUser(scope: HeliosScope, who: string): Promise<string> {
 }
 
 /** The onboarding input from the options (`--request` alone, or the user's fields). */
-function onboardInput(opts: OnboardOptions): Record<string, unknown> {
+function onboardInput(opts: OnboardOptions, managerId?: string): Record<string, unknown> {
   const user = {
     ...(opts.email !== undefined ? { email: opts.email } : {}),
     ...(opts.firstName !== undefined ? { firstName: opts.firstName } : {}),
@@ -111,7 +111,7 @@ function onboardInput(opts: OnboardOptions): Record<string, unknown> {
     ...(opts.personalEmail ? { personalEmail: opts.personalEmail } : {}),
     ...(opts.jobTitle ? { jobTitle: opts.jobTitle } : {}),
     ...(opts.department ? { departmentId: opts.department } : {}),
-    ...(opts.manager ? { managerId: opts.manager } : {}),
+    ...(managerId ? { managerId } : {}),
     ...(opts.startDate ? { startDate: opts.startDate } : {}),
   };
   const overrides = parseOverrides(opts.set);
@@ -293,7 +293,7 @@ export function registerLifecycleCommands(
       .option('--last-name <name>', 'last name')
       .option('--personal-email <address>', 'where the welcome mail goes')
       .option('--start-date <YYYY-MM-DD>', 'the first working day')
-      .option('--manager <id>', 'the manager (organization user id)')
+      .option('--manager <id|email>', 'the manager (organization user id or email address)')
       .option('--department <id>', 'the department id')
       .option('--job-title <title>', 'the job title')
       .option(
@@ -302,7 +302,9 @@ export function registerLifecycleCommands(
       ),
   ).action(async (opts: OnboardOptions) => {
     const out = makeOutput(Boolean(opts.json));
-    await planOrApply(out, opts, 'onboard', async () => onboardInput(opts));
+    await planOrApply(out, opts, 'onboard', async (scope) =>
+      onboardInput(opts, opts.manager ? await resolveUser(scope, opts.manager) : undefined),
+    );
   });
 
   runOptions(
