@@ -160,12 +160,16 @@ describe('helios lifecycle', () => {
       'Pat',
       '--last-name',
       'Plan',
+      '--manager',
+      `ADMIN@${DOMAIN}`,
       '--plan',
       '--json',
     ]);
     expect(json.code, json.stderr).toBe(0);
     const plan = JSON.parse(json.stdout);
     expect(plan).toMatchObject({ kind: 'onboard', email });
+    // --manager takes an email address as --user does (the id goes into the plan).
+    expect(plan.steps[0].call.args[0].managerId).toMatch(/^[0-9a-f-]{36}$/);
     expect(plan.steps.map((s: { id: string; state: string }) => [s.id, s.state])).toEqual([
       ['local.create_user', 'planned'],
       ['google.create_account', 'skipped'],

@@ -103,7 +103,7 @@ async function resolveUser(scope: HeliosScope, who: string): Promise<string> {
 }
 
 /** The onboarding input from the options (`--request` alone, or the user's fields). */
-function onboardInput(opts: OnboardOptions): Record<string, unknown> {
+function onboardInput(opts: OnboardOptions, managerId?: string): Record<string, unknown> {
   const user = {
     ...(opts.email !== undefined ? { email: opts.email } : {}),
     ...(opts.firstName !== undefined ? { firstName: opts.firstName } : {}),
@@ -111,7 +111,7 @@ function onboardInput(opts: OnboardOptions): Record<string, unknown> {
     ...(opts.personalEmail ? { personalEmail: opts.personalEmail } : {}),
     ...(opts.jobTitle ? { jobTitle: opts.jobTitle } : {}),
     ...(opts.department ? { departmentId: opts.department } : {}),
-    ...(opts.manager ? { managerId: opts.manager } : {}),
+    ...(managerId ? { managerId } : {}),
     ...(opts.startDate ? { startDate: opts.startDate } : {}),
   };
   const overrides = parseOverrides(opts.set);
@@ -293,7 +293,7 @@ export function registerLifecycleCommands(
       .option('--last-name <name>', 'last name')
       .option('--personal-email <address>', 'where the welcome mail goes')
       .option('--start-date <YYYY-MM-DD>', 'the first working day')
-      .option('--manager <id>', 'the manager (organization user id)')
+      .option('--manager <id|email>', 'the manager (organization user id or email address)')
       .option('--department <id>', 'the department id')
       .option('--job-title <title>', 'the job title')
       .option(
@@ -302,7 +302,9 @@ export function registerLifecycleCommands(
       ),
   ).action(async (opts: OnboardOptions) => {
     const out = makeOutput(Boolean(opts.json));
-    await planOrApply(out, opts, 'onboard', async () => onboardInput(opts));
+    await planOrApply(out, opts, 'onboard', async (scope) =>
+      onboardInput(opts, opts.manager ? await resolveUser(scope, opts.manager) : undefined),
+    );
   });
 
   runOptions(
@@ -387,18 +389,22 @@ export function registerLifecycleCommands(
     lifecycle
       .command('resume')
       .description(
-        'run again the failed and never-run steps of a failed run, with its progress (exit 1: a step failed again)',
+        'run again the failed and never-run steps of a run with failed steps, with its progress (exit 1: a step failed again)',
       )
       .argument('<id>', 'the run id'),
   ).action(async (id: string, opts: CommonOptions) => {
     const out = makeOutput(Boolean(opts.json));
     const json = Boolean(opts.json);
     await withLifecycle(out, opts, async (helios, scope) => {
+      // What resume re-opens: the failed steps and those never run (waiting on them, or planned);
+      // counted before, as after it some wait again on their dependencies and a later-dated step
+      // is queued too.
+      const reopened = (await scope.lifecycle.runs.get(id)).steps.filter((s) =>
+        ['failed', 'waiting', 'planned'].includes(s.state),
+      ).length;
       const resumed = await scope.lifecycle.runs.resume(id);
       if (!json)
-        process.stdout.write(
-          `Run ${resumed.id} resumed (${resumed.steps.filter((s) => s.state === 'queued').length} step(s) to run again)\n`,
-        );
+        process.stdout.write(`Run ${resumed.id} resumed (${reopened} step(s) to run again)\n`);
       const run = await follow(helios, scope, out, json, resumed, true);
       out.result(run, describeRunEnd(run));
       return exitOf(run);

@@ -119,13 +119,15 @@ export const LIFECYCLE_ERRORS = defineErrors({
     summary:
       'The request is not approved, is of another kind, or lacks the user (`details.reason`).',
   },
-  /** Only a failed or completed run with failed or never-run steps can be resumed. */
+  /** Only a run with failed or never-run steps (failed, completed, or in progress with a failed step) can be resumed. */
   RUN_NOT_RESUMABLE: {
     code: 'LIFECYCLE.RUN_NOT_RESUMABLE',
     kind: 'CONFLICT',
-    message: (p: { id: string; status: string }) => `A ${p.status} run cannot be resumed.`,
+    message: (p: { id: string; status: string }) =>
+      `Run ${p.id} is ${p.status.replace('_', ' ')} with no failed step: there is nothing to resume (a pending or running run goes on by itself).`,
     details: (p: { id: string; status: string }) => p,
-    summary: 'The run is still running, pending, cancelled, or has nothing left to do.',
+    summary:
+      'The run is pending, cancelled, in progress with no failed step, or has nothing left to do.',
   },
 });
 

@@ -7,8 +7,8 @@ import {
   helios,
   linkedUser,
   m,
+  runThroughRetries,
   stateOf,
-  timePasses,
   unique,
   useRunsTestBed,
 } from './lifecycle.runs.test-kit';
@@ -17,6 +17,23 @@ import {
 // steps fail after their retries, and `resume` completes only what is left, with no write twice.
 
 useRunsTestBed();
+
+/** Offboards with a template of these fields (no notices) while every Graph call fails, through the retries. */
+async function offboardWithGraphDown(
+  userId: string,
+  fields: Omit<Parameters<typeof admin.lifecycle.templates.offboarding.create>[0], 'name'>,
+) {
+  const template = await admin.lifecycle.templates.offboarding.create({
+    name: `Leave ${unique()}`,
+    notifyItAdmin: false,
+    notifyManager: false,
+    ...fields,
+  });
+  graph.setFaults({ rate: 1, kinds: ['503'] });
+  const run = await admin.lifecycle.offboard.apply({ userId, templateId: template.id });
+  await runThroughRetries();
+  return run;
+}
 
 const MS_WRITES = [
   'users.mailboxSettings.update',
@@ -34,23 +51,12 @@ describe(`helios.lifecycle runs: a fault, then resume (${process.env.DATABASE_UR
     ws.addAppPassword(user.email, 'phone');
     ws.setLicenseSeats(GOOGLE_SKU, null);
     ws.assignLicense(user.email, GOOGLE_SKU);
-    const template = await admin.lifecycle.templates.offboarding.create({
-      name: `Leave ${unique()}`,
+    const run = await offboardWithGraphDown(user.id, {
       emailAction: 'auto_reply',
       emailAutoReplySubject: 'Gone',
       emailAutoReplyMessage: 'Lin has left Acme.',
       accountAction: 'suspend_immediately',
-      notifyItAdmin: false,
-      notifyManager: false,
     });
-
-    graph.setFaults({ rate: 1, kinds: ['503'] });
-    const run = await admin.lifecycle.offboard.apply({ userId: user.id, templateId: template.id });
-    await helios.jobs.runOnce();
-    await timePasses(2_000);
-    await helios.jobs.runOnce();
-    await timePasses(8_000);
-    await helios.jobs.runOnce();
     let current = await admin.lifecycle.runs.get(run.id);
     expect(current.status).toBe('failed');
     const states = stateOf(current);
@@ -99,5 +105,47 @@ describe(`helios.lifecycle runs: a fault, then resume (${process.env.DATABASE_UR
     expect(
       (graph.state.mailboxSettings.get(user.msId) as any)?.automaticRepliesSetting,
     ).toMatchObject({ status: 'alwaysEnabled' });
+  });
+
+  it('a run still in progress for a later step (the end of the forwarding) resumes its failed steps, the later one left for its date', async () => {
+    const { user, manager } = await linkedUser();
+    const run = await offboardWithGraphDown(user.id, {
+      emailAction: 'forward_manager',
+      accountAction: 'keep_active',
+      licenseAction: 'keep',
+    });
+    let current = await admin.lifecycle.runs.get(run.id);
+    // Google's end of the forwarding waits for its date: the run is in progress, with a failed step.
+    expect({ run: current.status, ...stateOf(current) }).toMatchObject({
+      run: 'in_progress',
+      'google.mail_forwarding': 'succeeded',
+      'google.end_mail_forwarding': 'queued',
+      'microsoft.mail_forwarding': 'failed',
+      'microsoft.end_mail_forwarding': 'waiting',
+    });
+
+    graph.setFaults(null);
+    const rulesBefore = m('messageRules.create');
+    const resumed = await admin.lifecycle.runs.resume(run.id);
+    expect(resumed.status).toBe('in_progress');
+    await helios.jobs.runOnce();
+    current = await admin.lifecycle.runs.get(run.id);
+    expect({ run: current.status, ...stateOf(current) }).toMatchObject({
+      run: 'in_progress',
+      'google.mail_forwarding': 'succeeded',
+      'google.end_mail_forwarding': 'queued',
+      'microsoft.mail_forwarding': 'succeeded',
+      'microsoft.end_mail_forwarding': 'queued',
+    });
+    expect(m('messageRules.create') - rulesBefore).toBe(1);
+    const rule = current.steps.find((st) => st.id === 'microsoft.mail_forwarding');
+    expect(rule?.call?.args).toEqual([user.msId, manager.email]);
+    // Nothing failed is left: a second resume is refused, saying why.
+    const again = await admin.lifecycle.runs.resume(run.id).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(again?.code).toBe('LIFECYCLE.RUN_NOT_RESUMABLE');
+    expect(again?.message).toContain('in progress');
   });
 });

@@ -50,6 +50,14 @@ export async function timePasses(ms: number): Promise<void> {
     );
   }
 }
+/** Runs the queued steps, then each retry of a step that failed (after 2 s, then 8 s). */
+export async function runThroughRetries(): Promise<void> {
+  await helios.jobs.runOnce();
+  for (const ms of [2_000, 8_000]) {
+    await timePasses(ms);
+    await helios.jobs.runOnce();
+  }
+}
 export const g = (route: string) => google.requests.byRoute[route] ?? 0;
 export const m = (route: string) => graph.requests.byRoute[route] ?? 0;
 /** The roles `granteeMsId` holds on the root of `ownerMsId`'s OneDrive, one entry per permission. */

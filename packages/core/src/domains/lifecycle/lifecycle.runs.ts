@@ -363,7 +363,11 @@ export function createLifecycleRunsServices(
         const row = await findRun(s, id, true);
         await authorizeResumeTarget(s, row);
         const cfg = configOf(row);
-        if (!cfg || (row.status !== 'failed' && row.status !== 'completed'))
+        // A run in progress only for a step of a later date (the end of a forwarding, a deletion)
+        // can have failed steps already: they are resumed now, not when that date comes.
+        const failedInProgress =
+          row.status === 'in_progress' && !!cfg?.steps.some((st) => st.state === 'failed');
+        if (!cfg || (row.status !== 'failed' && row.status !== 'completed' && !failedInProgress))
           throw LIFECYCLE_ERRORS.RUN_NOT_RESUMABLE({ id: row.id, status: row.status ?? 'pending' });
         const reopened = await reopenRun(rt, s, row, cfg);
         if (!reopened)

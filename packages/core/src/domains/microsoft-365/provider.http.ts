@@ -281,7 +281,13 @@ export function graphConnection(options: Microsoft365Options): GraphConnection {
     let first = true;
     return policy.run(
       operation,
-      () => limit(() => run(AbortSignal.timeout(timeoutMs))),
+      // The token first, outside graph-client: its middleware would wrap a token failure
+      // (BAD_SECRET, SECRET_EXPIRED...) into a GraphError read as "unreachable" and retried.
+      () =>
+        limit(async () => {
+          await token();
+          return run(AbortSignal.timeout(timeoutMs));
+        }),
       (error) => {
         const failure = readGraphFailure(error);
         const wasFirst = first;

@@ -98,6 +98,17 @@ describe('microsoft365 provider', () => {
     ).toBe('MICROSOFT.TENANT_NOT_FOUND');
   });
 
+  it('fails a Graph call with a wrong secret at once as MICROSOFT.BAD_SECRET (not retried as unreachable)', async () => {
+    const tokensBefore = sim.requests.byRoute.token ?? 0;
+    const ms = microsoft365(options({ clientSecret: 'wrong' }));
+    const read = await failure(ms.listUsers({ top: 1 }));
+    expect(read.code).toBe('MICROSOFT.BAD_SECRET');
+    expect(read.retryable).toBe(false);
+    expect(read.message).toContain('AADSTS7000215');
+    expect(read.message).not.toContain('could not be reached');
+    expect((sim.requests.byRoute.token ?? 0) - tokensBefore).toBe(1);
+  });
+
   it('explains missing admin consent (403) by naming the permission', async () => {
     sim.grantPermissions(null);
     try {

@@ -283,25 +283,24 @@ async function applyStaged(
     where g.id = c.id and g.member_count is distinct from c.n`.execute(conn);
 
   // Links: by Graph id (kept), then UPN, then mail; never two local users for one Graph user.
+  // From the stored users (this run's changes are in them now), not the staged ones: an incremental
+  // run stages only what Graph changed, and an organization user added since the last run must be
+  // linked all the same (else offboarding finds no Microsoft 365 account and skips every step).
   // One equality per statement (hash joins), in the order of the rules: email = UPN, stored UPN, then mail.
-  const linkBy = (key: ReturnType<typeof sql>) => sql`
+  const linkBy = (key: ReturnType<typeof sql>, present: ReturnType<typeof sql>) => sql`
     with m as (
-      select distinct on (st.ms_id) ou.id, st.ms_id, st.upn from ms_stage_users st
+      select distinct on (x.ms_id) ou.id, x.ms_id, x.upn from ms_synced_users x
       join organization_users ou on ou.organization_id = ${org} and ou.microsoft_365_id is null and ${key}
-      where not st.removed and st.upn is not null
-        and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)
-      order by st.ms_id, ou.created_at)
+      where x.organization_id = ${org} and x.raw_data -> '_helios' is null and ${present}
+        and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = x.ms_id)
+      order by x.ms_id, ou.created_at)
     update organization_users ou set microsoft_365_id = m.ms_id, microsoft_365_upn = m.upn from m where ou.id = m.id and ou.microsoft_365_id is null`;
-  const byUpn = await linkBy(sql`lower(ou.email) = st.upn`).execute(conn);
-  const byStoredUpn = await linkBy(sql`lower(ou.microsoft_365_upn) = st.upn`).execute(conn);
-  const byMail = await sql`
-    with m as (
-      select distinct on (st.ms_id) ou.id, st.ms_id, st.upn from ms_stage_users st
-      join organization_users ou on ou.organization_id = ${org} and ou.microsoft_365_id is null and lower(ou.email) = st.mail
-      where not st.removed and st.mail is not null
-        and not exists (select 1 from organization_users o2 where o2.organization_id = ${org} and o2.microsoft_365_id = st.ms_id)
-      order by st.ms_id, ou.created_at)
-    update organization_users ou set microsoft_365_id = m.ms_id, microsoft_365_upn = m.upn from m where ou.id = m.id and ou.microsoft_365_id is null`.execute(
+  const byUpn = await linkBy(sql`lower(ou.email) = x.upn`, sql`x.upn is not null`).execute(conn);
+  const byStoredUpn = await linkBy(
+    sql`lower(ou.microsoft_365_upn) = x.upn`,
+    sql`x.upn is not null`,
+  ).execute(conn);
+  const byMail = await linkBy(sql`lower(ou.email) = x.email`, sql`x.email is not null`).execute(
     conn,
   );
   await sql`

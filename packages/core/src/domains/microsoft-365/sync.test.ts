@@ -172,6 +172,28 @@ describe('Microsoft 365 sync', () => {
     expect(await snapshot()).toEqual(firstState);
   });
 
+  it('an incremental run with no Graph change links an organization user added since the last run', async () => {
+    const graphUser = userByUpn(`user000003@${DOMAIN}`);
+    const added = (await createTestUser(t.helios, { email: `user000003@${DOMAIN}` })).id;
+    const run = await service().sync();
+    expect(run.mode).toBe('incremental');
+    expect(run.counts.users).toEqual({ created: 0, updated: 0, unchanged: 0, deactivated: 0 });
+    expect(run.counts.links.linked).toBe(1);
+    const local = await db()
+      .selectFrom('organization_users')
+      .select(['microsoft_365_id', 'microsoft_365_sync_status'])
+      .where('id', '=', added)
+      .executeTakeFirstOrThrow();
+    expect(local).toEqual({ microsoft_365_id: graphUser.id, microsoft_365_sync_status: 'synced' });
+    const groups = (await snapshot()).members.filter((m) => m.user_id === added && m.is_active);
+    expect(groups.length).toBe(
+      [...sim.state.members.values()].filter((set) => set.has(graphUser.id)).length,
+    );
+    // The next run finds nothing left to link.
+    expect((await service().sync()).counts.links.linked).toBe(0);
+    firstState = await snapshot();
+  });
+
   it('an incremental run applies updates, deletions and membership changes only', async () => {
     const changed = userByUpn(`user000005@${DOMAIN}`);
     const deleted = userByUpn(`user000006@${DOMAIN}`);
