@@ -280,6 +280,11 @@ export interface DirectoryIntegration<
    * test passed or the cloud's module is enabled. No permission needed; reads no secret.
    */
   isConnected(options?: CallOptions): Promise<boolean>;
+  /**
+   * True when usable credentials are stored (Microsoft: active), tested or not: a cloud that is set
+   * up but whose last test failed (or was never run). No permission needed; reads no secret.
+   */
+  hasCredentials(options?: CallOptions): Promise<boolean>;
   /** The cloud's id of an organization user (its Google id / Graph object id), or null when not linked. */
   externalUserId(localUserId: string, options?: CallOptions): Promise<string | null>;
 

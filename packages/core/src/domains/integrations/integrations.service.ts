@@ -161,6 +161,11 @@ export function defineIntegration<T extends DirectoryIntegrationTypes>(
           (await isModuleEnabled(s.db, s.organizationId, definition.moduleSlug))
         );
       }),
+    hasCredentials: (options) =>
+      rt.read(options, async (s) => {
+        const state = await definition.credentials(s);
+        return state !== 'none' && state !== 'unusable';
+      }),
     externalUserId: (localUserId, options) =>
       rt.read(options, async (s) => {
         const column =

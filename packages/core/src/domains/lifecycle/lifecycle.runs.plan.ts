@@ -16,12 +16,19 @@ export interface PlanCloud {
   externalId: string | null;
 }
 
-/** Every cloud, with whether it is connected and the user's account in it. */
+/**
+ * Every cloud, with whether it is connected and the user's account in it. A user linked to a cloud
+ * whose credentials are stored but did not pass their test (or were never tested) counts as
+ * connected there: the steps are planned and fail with the cloud's own error (resumable once the
+ * credentials are fixed), instead of being skipped as "not connected" while the account stays active.
+ */
 export async function planClouds(scope: HeliosScope, userId: string | null): Promise<PlanCloud[]> {
   const out: PlanCloud[] = [];
   for (const cloud of scope.integrations.all()) {
-    const connected = await cloud.isConnected();
-    const externalId = connected && userId ? await cloud.externalUserId(userId) : null;
+    let connected = await cloud.isConnected();
+    const reachable = connected || (userId !== null && (await cloud.hasCredentials()));
+    const externalId = reachable && userId ? await cloud.externalUserId(userId) : null;
+    if (externalId) connected = true;
     out.push({ cloud, id: cloud.id, connected, externalId });
   }
   return out;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
   admin,
@@ -147,5 +148,25 @@ describe(`helios.lifecycle runs: a fault, then resume (${process.env.DATABASE_UR
     );
     expect(again?.code).toBe('LIFECYCLE.RUN_NOT_RESUMABLE');
     expect(again?.message).toContain('in progress');
+  });
+
+  it('Google credentials that fail their test do not skip a linked leaver: the steps are planned (they fail with the cloud error, resumable)', async () => {
+    const { user } = await linkedUser();
+    // Saved, then tested wrong (and the module not switched on): not "connected".
+    await sql`update gw_credentials set is_valid = false`.execute(helios.db);
+    await sql`update organization_modules set is_enabled = false where module_id in (select id from modules where slug = 'google_workspace')`.execute(
+      helios.db,
+    );
+    try {
+      expect(await admin.integrations.get('google').isConnected()).toBe(false);
+      const plan = await admin.lifecycle.offboard.plan({ userId: user.id });
+      const googleSteps = plan.steps.filter((st) => st.platform === 'google');
+      expect(googleSteps.filter((st) => st.state === 'planned').length).toBeGreaterThan(0);
+      expect(plan.steps.filter((st) => (st.skipReason ?? '').includes('not connected'))).toEqual(
+        [],
+      );
+    } finally {
+      await sql`update gw_credentials set is_valid = true`.execute(helios.db);
+    }
   });
 });
