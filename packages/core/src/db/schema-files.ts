@@ -25,7 +25,9 @@ export function schemaDir(): string {
     process.env.HELIOS_SCHEMA_DIR,
     join(here, '..', 'sql'),
     join(here, '..', '..', 'sql'),
+    // The repository's database/: from packages/core/src/db (source) or packages/core/dist (a build).
     join(here, '..', '..', '..', '..', 'database'),
+    join(here, '..', '..', '..', 'database'),
   ].filter((c): c is string => Boolean(c));
   const found = candidates.find((dir) => existsSync(join(dir, 'schema_organization.sql')));
   if (!found) {
