@@ -299,9 +299,9 @@ async function settle(
     })
     .where('id', '=', row.id);
   // The row is returned only to a caller that shows it (its config is tens of kilobytes).
-  const updated = options.returnRow
-    ? await update.returningAll().executeTakeFirstOrThrow()
-    : (await update.execute(), row);
+  let updated = row;
+  if (options.returnRow) updated = await update.returningAll().executeTakeFirstOrThrow();
+  else await update.execute();
   // The run ended: scheduled actions that depend on it may run (or fail) now.
   if (!active && row.status !== status) await enqueueDependents(rt, s, row.id);
   await followTasks(s, row, cfg, changedStep);

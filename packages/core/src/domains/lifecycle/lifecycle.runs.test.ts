@@ -461,12 +461,15 @@ describe(`helios.lifecycle runs (${process.env.DATABASE_URL ? 'PostgreSQL: graph
       ],
       [
         'microsoft.remove_from_shared_drives',
-        'skipped: Microsoft 365 does not support removeFromSharedDrives yet',
+        'skipped: Microsoft 365 has no shared drives like Google; SharePoint sites and Teams follow group memberships (remove_from_groups)',
       ],
-      ['microsoft.revoke_tokens', 'skipped: Microsoft 365 does not support revokeTokens yet'],
+      [
+        'microsoft.revoke_tokens',
+        'skipped: Microsoft 365 does not support revokeTokens yet (application grants are not revoked one by one), but the sign-out step (revokeSignInSessions) invalidates the refresh tokens of every application',
+      ],
       [
         'microsoft.revoke_app_passwords',
-        'skipped: Microsoft 365 does not support revokeAppPasswords yet',
+        'skipped: Microsoft Graph has no app password API (legacy per-user MFA app passwords); blocking sign-in (the suspension) stops them',
       ],
       [
         'microsoft.signature',

@@ -20,6 +20,18 @@ import {
 import { planDriveAction } from './lifecycle.steps.offboard.drive';
 import type { OffboardingTemplate } from './lifecycle.templates';
 
+/** Why a cloud skips a step, and what covers it instead (more than "does not support ... yet"). */
+const NO_API: Partial<Record<string, Partial<Record<string, string>>>> = {
+  microsoft: {
+    revokeTokens:
+      'Microsoft 365 does not support revokeTokens yet (application grants are not revoked one by one), but the sign-out step (revokeSignInSessions) invalidates the refresh tokens of every application',
+    revokeAppPasswords:
+      'Microsoft Graph has no app password API (legacy per-user MFA app passwords); blocking sign-in (the suspension) stops them',
+    removeFromSharedDrives:
+      'Microsoft 365 has no shared drives like Google; SharePoint sites and Teams follow group memberships (remove_from_groups)',
+  },
+};
+
 /** A user as the offboarding plan needs them. */
 export interface OffboardPerson {
   id: string;
@@ -256,9 +268,22 @@ export function planOffboarding(plan: PlanBuilder, ctx: OffboardPlanContext): vo
       // The archive needs the user's access to its shared drive until its files are in (an order,
       // not a condition: a failed archive does not keep a leaver in the shared drives).
       const after = op === 'removeFromSharedDrives' ? archiveFirst(c) : [];
-      plan.cloud(c, linked, kind, kind, reason, [op], () => ({ operation: op, args: [user] }), [], {
-        after,
-      });
+      const none = c.connected && linked && !c.cloud.supports.has(op) ? NO_API[c.id]?.[op] : null;
+      if (none) plan.skip(`${c.id}.${kind}`, kind, c.id, reason, `skipped: ${none}`);
+      else
+        plan.cloud(
+          c,
+          linked,
+          kind,
+          kind,
+          reason,
+          [op],
+          () => ({ operation: op, args: [user] }),
+          [],
+          {
+            after,
+          },
+        );
     }
     // 9. Mobile wipe: the organization's account and data off each phone (never a factory reset).
     if (t.wipeMobileDevices) {
