@@ -57,14 +57,26 @@ export interface ApiResult {
   headers: Headers;
 }
 
-export async function api(
+/** A Directory API call (`path` under `admin/directory/v1/`). */
+export function api(
   sim: GoogleDirectorySimulator,
   accessToken: string | null,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<ApiResult> {
-  const res = await fetch(`${sim.url}admin/directory/v1/${path}`, {
+  return apiAt(sim, accessToken, method, `admin/directory/v1/${path}`, body);
+}
+
+/** A call to any API of the simulator (`path` from its root, e.g. `drive/v3/files`). */
+export async function apiAt(
+  sim: GoogleDirectorySimulator,
+  accessToken: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResult> {
+  const res = await fetch(`${sim.url}${path}`, {
     method,
     headers: {
       ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),

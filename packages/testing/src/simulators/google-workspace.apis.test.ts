@@ -10,7 +10,7 @@ import {
   type GoogleDirectorySimulator,
   startGoogleDirectorySimulator,
 } from './google-directory';
-import { type ApiResult, expectGoogleError, token } from './google-directory.test-kit';
+import { type ApiResult, apiAt, expectGoogleError, token } from './google-directory.test-kit';
 
 const DOMAIN = 'ws.test';
 const A = (s: string) => `https://www.googleapis.com/auth/${s}`;
@@ -19,18 +19,8 @@ const U2 = `user000002@${DOMAIN}`;
 const SKU = 'Google-Apps/1010020027';
 let sim: GoogleDirectorySimulator;
 
-async function call(tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${tok}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
+const call = (tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> =>
+  apiAt(sim, tok, method, path, body);
 const as = (sub: string, ...scopes: string[]) => token(sim, { sub, scope: scopes.join(' ') });
 
 beforeAll(async () => {

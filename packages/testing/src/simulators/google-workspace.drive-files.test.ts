@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GoogleDirectorySimulator, startGoogleDirectorySimulator } from './google-directory';
-import { type ApiResult, expectGoogleError, token } from './google-directory.test-kit';
+import { type ApiResult, apiAt, expectGoogleError, token } from './google-directory.test-kit';
 
 const DOMAIN = 'files.test';
 const DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive';
@@ -14,18 +14,8 @@ const U1 = `user000001@${DOMAIN}`;
 const U2 = `user000002@${DOMAIN}`;
 let sim: GoogleDirectorySimulator;
 
-async function call(tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> {
-  const res = await fetch(`${sim.url}drive/v3/${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${tok}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
+const call = (tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> =>
+  apiAt(sim, tok, method, `drive/v3/${path}`, body);
 const as = (sub: string) => token(sim, { sub, scope: DRIVE_SCOPE });
 const q = (query: string) => encodeURIComponent(query);
 const FIELDS = 'fields=nextPageToken,files(id,name,mimeType,parents,driveId,owners)';

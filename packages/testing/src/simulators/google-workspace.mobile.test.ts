@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GoogleDirectorySimulator, startGoogleDirectorySimulator } from './google-directory';
-import { type ApiResult, expectGoogleError, token } from './google-directory.test-kit';
+import { type ApiResult, apiAt, expectGoogleError, token } from './google-directory.test-kit';
 
 const DOMAIN = 'mobile.test';
 const A = (s: string) => `https://www.googleapis.com/auth/admin.directory.${s}`;
@@ -13,18 +13,8 @@ const U2 = `user000002@${DOMAIN}`;
 const BASE = 'admin/directory/v1/customer/my_customer/devices/mobile';
 let sim: GoogleDirectorySimulator;
 
-async function call(tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${tok}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
+const call = (tok: string, method: string, path: string, body?: unknown): Promise<ApiResult> =>
+  apiAt(sim, tok, method, path, body);
 const as = (...scopes: string[]) =>
   token(sim, { sub: sim.adminEmail, scope: scopes.map(A).join(' ') });
 
