@@ -58,15 +58,8 @@ export interface ApiResult {
 }
 
 /** A Directory API call (`path` under `admin/directory/v1/`). */
-export function api(
-  sim: GoogleDirectorySimulator,
-  accessToken: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResult> {
-  return apiAt(sim, accessToken, method, `admin/directory/v1/${path}`, body);
-}
+export const api = (...[sim, accessToken, method, path, body]: Parameters<typeof apiAt>) =>
+  apiAt(sim, accessToken, method, `admin/directory/v1/${path}`, body);
 
 /** A call to any API of the simulator (`path` from its root, e.g. `drive/v3/files`). */
 export async function apiAt(
